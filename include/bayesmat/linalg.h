@@ -1,0 +1,79 @@
+/* bayesmat — linear algebra on Cholesky factors (LAPACKE + CBLAS).
+ *
+ * Conventions: a "factor" L is a p x p gsl_matrix whose lower triangle holds
+ * the Cholesky factor of an SPD A = L L^T; functions that produce factors zero
+ * the strict upper triangle, functions that consume them never read it. No
+ * function here forms an explicit inverse unless its name says "inverse".
+ * Every function validates NULL and shapes (BM_EINVAL, BM_EBADLEN) but not
+ * finiteness of a factor (see bm_validate_chol_factor). None allocates.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_LINALG_H
+#define BAYESMAT_LINALG_H
+
+#include <stddef.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Lower Cholesky factor L of the p x p SPD matrix A (lower triangle read).
+ * @param A      p x p, symmetric (only its lower triangle is read)
+ * @param L      out p x p; may alias A. Strict upper triangle set to 0.
+ * @param pivot  out, may be NULL: 1-based order of the first leading minor
+ *               that is not positive definite on failure, 0 on success.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (A, L not square of one size);
+ *         BM_ENOTSPD (L filled with NaN).
+ */
+int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot);
+
+/** log|A| = 2 sum_i log L_ii of A = L L^T. L must be a valid factor. */
+double bm_chol_logdet(const gsl_matrix *L);
+
+/** b <- A^{-1} b (two triangular solves). b has length p. */
+int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b);
+
+/** B <- A^{-1} B, B p x m (two BLAS-3 triangular solves). */
+int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B);
+
+/** x <- L^{-1} x ("whitening": |L^{-1}x|^2 = x^T A^{-1} x). */
+int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x);
+
+/** Each row of X (n x p): x_i <- L^{-1} x_i, i.e. X <- X L^{-T} (one dtrsm). */
+int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X);
+
+/** B <- L^{-1} B L^{-T}, B p x p (two dtrsm). Keeps symmetry of B. */
+int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B);
+
+/** x <- L x (dtrmv), e.g. to colour a standard normal draw. */
+int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x);
+
+/** B <- L B, B p x m (dtrmm). */
+int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B);
+
+/**
+ * x^T A^{-1} x through one triangular solve. work has length >= p and is
+ * overwritten (pass NULL to have x itself overwritten with L^{-1}x).
+ * @return the quadratic form; NaN on NULL L/x or length mismatch.
+ */
+double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work);
+
+/**
+ * A^{-1} from the factor (LAPACK dpotri), full symmetric result. Use only
+ * where the inverse itself is the output (gradients, Fisher information).
+ * @param Ainv out p x p; may alias L.
+ */
+int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv);
+
+/** A = L L^T (full symmetric). A must not alias L. */
+int bm_chol_product(const gsl_matrix *L, gsl_matrix *A);
+
+/** Copy the lower triangle of A onto its upper triangle. */
+void bm_sym_from_lower(gsl_matrix *A);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,5 @@
+/* bayesmat — the mvt family (SPEC §2–3). Implemented under issue #3.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_MVT_H
+#define BAYESMAT_MVT_H
+#endif

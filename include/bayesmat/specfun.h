@@ -1,0 +1,48 @@
+/* bayesmat — multivariate gamma, digamma and trigamma.
+ *
+ *   log Gamma_p(a) = p(p-1)/4 log(pi) + sum_{j=1..p} log Gamma(a + (1-j)/2)
+ *   psi_p(a)  = d/da log Gamma_p(a)  = sum_{j=1..p} psi(a + (1-j)/2)
+ *   psi'_p(a) = d/da psi_p(a)        = sum_{j=1..p} psi'(a + (1-j)/2)
+ * Domain a > (p-1)/2. Implemented without GSL's special functions (whose
+ * overflow/underflow paths call GSL's aborting error handler): lgamma_r from
+ * libm, digamma and trigamma by recurrence to x >= 12 and the asymptotic
+ * series (absolute error < 1e-16 there). Thread-safe.
+ * (GSL 2.7's gsl_ran_wishart_log_pdf has a wrong multivariate-gamma term; it
+ * is neither used nor a reference.)
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_SPECFUN_H
+#define BAYESMAT_SPECFUN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** log Gamma(x) for x > 0; NaN for x <= 0 or NaN. Thread-safe. */
+double bm_lgamma(double x);
+/** Digamma psi(x) for x > 0; NaN for x <= 0 or NaN. */
+double bm_digamma(double x);
+/** Trigamma psi'(x) for x > 0; NaN for x <= 0 or NaN. */
+double bm_trigamma(double x);
+
+/** log Gamma_p(a); NaN outside a > (p-1)/2 or for p = 0 ... see _e form. */
+double bm_lmvgamma(size_t p, double a);
+/** psi_p(a); NaN outside the domain. */
+double bm_mvdigamma(size_t p, double a);
+/** psi'_p(a); NaN outside the domain. */
+double bm_mvtrigamma(size_t p, double a);
+
+/**
+ * Checked forms: *out <- the function value.
+ * @return BM_SUCCESS; BM_EINVAL (out NULL or p = 0); BM_ENONFINITE (a NaN or
+ *         +-Inf); BM_EDOM (a <= (p-1)/2). On failure *out = NaN.
+ */
+int bm_lmvgamma_e(size_t p, double a, double *out);
+int bm_mvdigamma_e(size_t p, double a, double *out);
+int bm_mvtrigamma_e(size_t p, double a, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

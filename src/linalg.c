@@ -1,0 +1,208 @@
+/* Linear algebra on Cholesky factors through LAPACKE and CBLAS.
+ *
+ * Storage trick used throughout: a row-major p x p buffer with leading
+ * dimension tda is, read column-major, the transpose of the matrix. For a
+ * symmetric A, LAPACK's column-major 'U' routines on that buffer therefore
+ * work on our row-major lower triangle, with no copy and no allocation
+ * (LAPACKE's own row-major path transposes into a malloc'ed buffer).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <lapacke.h>
+#include <gsl/gsl_cblas.h> /* declarations only: the symbols come from OpenBLAS */
+#include "bayesmat/status.h"
+#include "bayesmat/linalg.h"
+
+static int square(const gsl_matrix *A)
+{
+  if (A == NULL) return BM_EINVAL;
+  return A->size1 == A->size2 ? BM_SUCCESS : BM_EBADLEN;
+}
+
+void bm_sym_from_lower(gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < i; j++)
+      A->data[j * A->tda + i] = A->data[i * A->tda + j];
+}
+
+static void zero_strict_upper(gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = i + 1; j < A->size2; j++)
+      A->data[i * A->tda + j] = 0.0;
+}
+
+int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
+{
+  if (pivot) *pivot = 0;
+  int status = square(A);
+  if (!status) status = square(L);
+  if (status) return status;
+  size_t p = A->size1;
+  if (L->size1 != p) return BM_EBADLEN;
+  if (p == 0) return BM_SUCCESS;
+  if (L != A)
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++)
+        L->data[i * L->tda + j] = A->data[i * A->tda + j];
+  zero_strict_upper(L);
+  lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
+  if (info != 0) {
+    if (pivot) *pivot = info > 0 ? (size_t)info : 0;
+    gsl_matrix_set_all(L, NAN);
+    return BM_ENOTSPD;
+  }
+  return BM_SUCCESS;
+}
+
+double bm_chol_logdet(const gsl_matrix *L)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < L->size1; i++) s += log(L->data[i * L->tda + i]);
+  return 2.0 * s;
+}
+
+int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x)
+{
+  int status = square(L);
+  if (status) return status;
+  if (x == NULL) return BM_EINVAL;
+  if (x->size != L->size1) return BM_EBADLEN;
+  if (x->size == 0) return BM_SUCCESS;
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
+              x->data, (int)x->stride);
+  return BM_SUCCESS;
+}
+
+int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b)
+{
+  int status = bm_chol_whiten_vector(L, b);
+  if (status || b->size == 0) return status;
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
+              b->data, (int)b->stride);
+  return BM_SUCCESS;
+}
+
+int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B)
+{
+  int status = square(L);
+  if (status) return status;
+  if (B == NULL) return BM_EINVAL;
+  if (B->size1 != L->size1) return BM_EBADLEN;
+  if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
+  int p = (int)L->size1, m = (int)B->size2;
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, m, 1.0, L->data, (int)L->tda,
+              B->data, (int)B->tda);
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, p, m, 1.0, L->data, (int)L->tda,
+              B->data, (int)B->tda);
+  return BM_SUCCESS;
+}
+
+int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X)
+{
+  int status = square(L);
+  if (status) return status;
+  if (X == NULL) return BM_EINVAL;
+  if (X->size2 != L->size1) return BM_EBADLEN;
+  if (X->size1 == 0 || X->size2 == 0) return BM_SUCCESS;
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)X->size1, (int)X->size2, 1.0,
+              L->data, (int)L->tda, X->data, (int)X->tda);
+  return BM_SUCCESS;
+}
+
+int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
+{
+  int status = square(L);
+  if (!status) status = square(B);
+  if (status) return status;
+  if (B->size1 != L->size1) return BM_EBADLEN;
+  int p = (int)L->size1;
+  if (p == 0) return BM_SUCCESS;
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, p, 1.0, L->data, (int)L->tda,
+              B->data, (int)B->tda);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, p, p, 1.0, L->data, (int)L->tda,
+              B->data, (int)B->tda);
+  return BM_SUCCESS;
+}
+
+int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x)
+{
+  int status = square(L);
+  if (status) return status;
+  if (x == NULL) return BM_EINVAL;
+  if (x->size != L->size1) return BM_EBADLEN;
+  if (x->size == 0) return BM_SUCCESS;
+  cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda, x->data,
+              (int)x->stride);
+  return BM_SUCCESS;
+}
+
+int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B)
+{
+  int status = square(L);
+  if (status) return status;
+  if (B == NULL) return BM_EINVAL;
+  if (B->size1 != L->size1) return BM_EBADLEN;
+  if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)B->size1, (int)B->size2, 1.0,
+              L->data, (int)L->tda, B->data, (int)B->tda);
+  return BM_SUCCESS;
+}
+
+double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work)
+{
+  if (L == NULL || x == NULL || L->size1 != L->size2 || x->size != L->size1) return NAN;
+  size_t p = x->size;
+  if (p == 0) return 0.0;
+  double *z = work;
+  size_t stride = 1;
+  if (z == NULL) {
+    z = x->data;
+    stride = x->stride;
+  } else {
+    for (size_t i = 0; i < p; i++) z[i] = x->data[i * x->stride];
+  }
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, L->data, (int)L->tda, z, (int)stride);
+  double q = 0.0;
+  for (size_t i = 0; i < p; i++) q += z[i * stride] * z[i * stride];
+  return q;
+}
+
+int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
+{
+  int status = square(L);
+  if (!status) status = square(Ainv);
+  if (status) return status;
+  size_t p = L->size1;
+  if (Ainv->size1 != p) return BM_EBADLEN;
+  if (p == 0) return BM_SUCCESS;
+  if (Ainv != L)
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++)
+        Ainv->data[i * Ainv->tda + j] = L->data[i * L->tda + j];
+  lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, Ainv->data, (lapack_int)Ainv->tda);
+  if (info != 0) {
+    gsl_matrix_set_all(Ainv, NAN);
+    return BM_ESING;
+  }
+  bm_sym_from_lower(Ainv);
+  return BM_SUCCESS;
+}
+
+int bm_chol_product(const gsl_matrix *L, gsl_matrix *A)
+{
+  int status = square(L);
+  if (!status) status = square(A);
+  if (status) return status;
+  if (A == L) return BM_EINVAL;
+  size_t p = L->size1;
+  if (A->size1 != p) return BM_EBADLEN;
+  if (p == 0) return BM_SUCCESS;
+  /* A <- lower(L), then A <- A L^T (dtrmm): the product of two triangles. */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) A->data[i * A->tda + j] = j <= i ? L->data[i * L->tda + j] : 0.0;
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
+              (int)L->tda, A->data, (int)A->tda);
+  bm_sym_from_lower(A);
+  return BM_SUCCESS;
+}

@@ -1,0 +1,86 @@
+/* Argument validation shared by every module (see include/bayesmat/validate.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+
+int bm_validate_length(const gsl_vector *v, size_t n)
+{
+  if (v == NULL) return BM_EINVAL;
+  if (v->size != n) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+int bm_validate_vector(const gsl_vector *v, size_t n)
+{
+  int status = bm_validate_length(v, n);
+  if (status) return status;
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v->data[i * v->stride])) return BM_ENONFINITE;
+  return BM_SUCCESS;
+}
+
+int bm_validate_shape(const gsl_matrix *A, size_t rows, size_t cols)
+{
+  if (A == NULL) return BM_EINVAL;
+  if (A->size1 != rows || A->size2 != cols) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+int bm_validate_matrix(const gsl_matrix *A, size_t rows, size_t cols)
+{
+  int status = bm_validate_shape(A, rows, cols);
+  if (status) return status;
+  for (size_t i = 0; i < rows; i++) {
+    const double *row = A->data + i * A->tda;
+    for (size_t j = 0; j < cols; j++)
+      if (!isfinite(row[j])) return BM_ENONFINITE;
+  }
+  return BM_SUCCESS;
+}
+
+int bm_validate_symmetric(const gsl_matrix *A, size_t p)
+{
+  int status = bm_validate_matrix(A, p, p);
+  if (status) return status;
+  for (size_t i = 1; i < p; i++) {
+    for (size_t j = 0; j < i; j++) {
+      double a = A->data[i * A->tda + j], b = A->data[j * A->tda + i];
+      double scale = fmax(fabs(a), fabs(b));
+      double diag = sqrt(fabs(A->data[i * A->tda + i] * A->data[j * A->tda + j]));
+      if (diag > scale) scale = diag;
+      if (fabs(a - b) > BM_SYM_RTOL * scale) return BM_ENOTSYM;
+    }
+  }
+  return BM_SUCCESS;
+}
+
+int bm_validate_spd(const gsl_matrix *A, size_t p, gsl_matrix *L, size_t *pivot)
+{
+  if (pivot) *pivot = 0;
+  if (L == NULL) return BM_EINVAL;
+  int status = bm_validate_symmetric(A, p);
+  if (status) return status;
+  if (L->size1 != p || L->size2 != p) return BM_EBADLEN;
+  return bm_chol_factor(A, L, pivot);
+}
+
+int bm_validate_chol_factor(const gsl_matrix *L, size_t p)
+{
+  int status = bm_validate_shape(L, p, p);
+  if (status) return status;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++)
+      if (!isfinite(L->data[i * L->tda + j])) return BM_ENONFINITE;
+  for (size_t i = 0; i < p; i++)
+    if (!(L->data[i * L->tda + i] > 0.0)) return BM_ENOTSPD;
+  return BM_SUCCESS;
+}
+
+int bm_validate_greater(double x, double lower)
+{
+  if (!isfinite(x)) return BM_ENONFINITE;
+  if (!(x > lower)) return BM_EDOM;
+  return BM_SUCCESS;
+}

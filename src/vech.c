@@ -1,0 +1,179 @@
+/* vec/vech and the duplication, elimination and commutation operators,
+ * applied through index maps (never as p^2 x p^2 matrices).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "bayesmat/status.h"
+#include "bayesmat/vech.h"
+
+size_t bm_vech_len(size_t p) { return p * (p + 1) / 2; }
+
+size_t bm_vech_index(size_t p, size_t i, size_t j)
+{
+  size_t c = i < j ? i : j, r = i < j ? j : i;
+  return c * p - c * (c - 1) / 2 + (r - c);
+}
+
+void bm_vech_pair(size_t p, size_t k, size_t *row, size_t *col)
+{
+  size_t c = 0;
+  while (k >= p - c) {  /* column c holds p - c entries */
+    k -= p - c;
+    c++;
+  }
+  *col = c;
+  *row = c + k;
+}
+
+#define VGET(v, k) ((v)->data[(k) * (v)->stride])
+#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
+
+int bm_vech(const gsl_matrix *S, gsl_vector *v)
+{
+  if (!S || !v) return BM_EINVAL;
+  size_t p = S->size1;
+  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  size_t k = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++) VGET(v, k++) = MGET(S, i, j);
+  return BM_SUCCESS;
+}
+
+int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
+{
+  if (!S || !v) return BM_EINVAL;
+  size_t p = S->size1;
+  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  size_t k = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++) {
+      double x = VGET(v, k++);
+      MGET(S, i, j) = x;
+      MGET(S, j, i) = x;
+    }
+  return BM_SUCCESS;
+}
+
+int bm_vec(const gsl_matrix *A, gsl_vector *v)
+{
+  if (!A || !v) return BM_EINVAL;
+  size_t n = A->size1, m = A->size2;
+  if (v->size != n * m) return BM_EBADLEN;
+  for (size_t j = 0; j < m; j++)
+    for (size_t i = 0; i < n; i++) VGET(v, j * n + i) = MGET(A, i, j);
+  return BM_SUCCESS;
+}
+
+int bm_vec_unpack(const gsl_vector *v, gsl_matrix *A)
+{
+  if (!A || !v) return BM_EINVAL;
+  size_t n = A->size1, m = A->size2;
+  if (v->size != n * m) return BM_EBADLEN;
+  for (size_t j = 0; j < m; j++)
+    for (size_t i = 0; i < n; i++) MGET(A, i, j) = VGET(v, j * n + i);
+  return BM_SUCCESS;
+}
+
+/* p with p*p == n2, or 0 when n2 is not a square (n2 = 0 gives p = 0 too). */
+static int square_root_size(size_t n2, size_t *p)
+{
+  size_t r = 0;
+  while (r * r < n2) r++;
+  *p = r;
+  return r * r == n2;
+}
+
+int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
+{
+  if (!v || !w) return BM_EINVAL;
+  size_t p;
+  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < p; i++) VGET(w, j * p + i) = VGET(v, bm_vech_index(p, i, j));
+  return BM_SUCCESS;
+}
+
+int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
+{
+  if (!v || !w) return BM_EINVAL;
+  size_t p;
+  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  size_t k = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++, k++)
+      VGET(v, k) = i == j ? VGET(w, j * p + i) : VGET(w, j * p + i) + VGET(w, i * p + j);
+  return BM_SUCCESS;
+}
+
+int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
+{
+  if (!v || !w) return BM_EINVAL;
+  size_t p;
+  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  size_t k = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++) VGET(v, k++) = VGET(w, j * p + i);
+  return BM_SUCCESS;
+}
+
+int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
+{
+  if (!v || !w || v == w) return BM_EINVAL;
+  if (v->size != n * m || w->size != n * m) return BM_EBADLEN;
+  /* v = vec(A), A n x m: A_ij at j n + i; vec(A^T), A^T m x n: A_ij at i m + j. */
+  for (size_t j = 0; j < m; j++)
+    for (size_t i = 0; i < n; i++) VGET(w, i * m + j) = VGET(v, j * n + i);
+  return BM_SUCCESS;
+}
+
+int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
+{
+  if (!G || !g) return BM_EINVAL;
+  size_t p = G->size1;
+  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_EBADLEN;
+  size_t k = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++, k++) VGET(g, k) = i == j ? MGET(G, i, i) : MGET(G, i, j) + MGET(G, j, i);
+  return BM_SUCCESS;
+}
+
+int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
+{
+  if (!G || !g) return BM_EINVAL;
+  size_t p = G->size1;
+  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_EBADLEN;
+  size_t k = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++, k++) {
+      double x = i == j ? VGET(g, k) : 0.5 * VGET(g, k);
+      MGET(G, i, j) = x;
+      MGET(G, j, i) = x;
+    }
+  return BM_SUCCESS;
+}
+
+int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double beta, gsl_matrix *T)
+{
+  if (!P || !Q || !T) return BM_EINVAL;
+  size_t p = P->size1, q = bm_vech_len(p);
+  if (P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q) return BM_EBADLEN;
+  /* E_a = sum over the orbit {(i,j),(j,i)} of e_i e_j^T (one term when i = j);
+   * tr(P e_i e_j^T Q e_k e_l^T) = P_li Q_jk. Pairs are walked in vech order
+   * (column-major lower triangle) so that a and b are simple counters. */
+  size_t a = 0;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++, a++) {
+      size_t ai[2] = {i, j}, aj[2] = {j, i};
+      size_t na = i == j ? 1 : 2;
+      size_t b = 0;
+      for (size_t l = 0; l < p; l++)
+        for (size_t k = l; k < p; k++, b++) {
+          size_t bk[2] = {k, l}, bl[2] = {l, k};
+          size_t nb = k == l ? 1 : 2;
+          double s = 0.0;
+          for (size_t u = 0; u < na; u++)
+            for (size_t w = 0; w < nb; w++) s += MGET(P, bl[w], ai[u]) * MGET(Q, aj[u], bk[w]);
+          double *t = &MGET(T, a, b);
+          *t = beta == 0.0 ? alpha * s : alpha * s + beta * *t;
+        }
+    }
+  return BM_SUCCESS;
+}

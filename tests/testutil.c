@@ -1,0 +1,142 @@
+/* Shared test helpers. SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_linalg.h>
+#include "testutil.h"
+
+gsl_rng *tu_rng(unsigned long seed)
+{
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, seed);
+  return r;
+}
+
+void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S)
+{
+  size_t p = S->size1;
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  gsl_vector *tau = gsl_vector_alloc(p);
+  gsl_matrix *Q = gsl_matrix_alloc(p, p), *R = gsl_matrix_alloc(p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(A, i, j, gsl_ran_gaussian(r, 1.0));
+  gsl_linalg_QR_decomp(A, tau);
+  gsl_linalg_QR_unpack(A, tau, Q, R);
+  double lam[4096];
+  double *ev = p <= 4096 ? lam : malloc(p * sizeof(double));
+  for (size_t k = 0; k < p; k++)
+    ev[k] = scale * (p == 1 ? 1.0 : exp(log(cond) * (double)k / (double)(p - 1)));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0;
+      for (size_t k = 0; k < p; k++) s += gsl_matrix_get(Q, i, k) * ev[k] * gsl_matrix_get(Q, j, k);
+      gsl_matrix_set(S, i, j, s);
+      gsl_matrix_set(S, j, i, s);
+    }
+  if (ev != lam) free(ev);
+  gsl_matrix_free(A);
+  gsl_matrix_free(Q);
+  gsl_matrix_free(R);
+  gsl_vector_free(tau);
+}
+
+void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line)
+{
+  double d = fabs(a - b), s = fmax(fabs(b), 1e-300);
+  if (!(d <= rtol * s)) {
+    print_error("%s:%d: %s = %.17g, expected %.17g (rel err %.3e > %.1e)\n", file, line, what, a, b, d / s, rtol);
+    fail();
+  }
+}
+
+void tu_assert_matrix_close(const gsl_matrix *A, const gsl_matrix *B, double rtol, double atol)
+{
+  assert_int_equal(A->size1, B->size1);
+  assert_int_equal(A->size2, B->size2);
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      double a = gsl_matrix_get(A, i, j), b = gsl_matrix_get(B, i, j);
+      if (!(fabs(a - b) <= atol + rtol * fabs(b))) {
+        print_error("entry (%zu,%zu): %.17g vs expected %.17g\n", i, j, a, b);
+        fail();
+      }
+    }
+}
+
+void tu_assert_vector_close(const gsl_vector *a, const gsl_vector *b, double rtol, double atol)
+{
+  assert_int_equal(a->size, b->size);
+  for (size_t i = 0; i < a->size; i++) {
+    double x = gsl_vector_get(a, i), y = gsl_vector_get(b, i);
+    if (!(fabs(x - y) <= atol + rtol * fabs(y))) {
+      print_error("entry %zu: %.17g vs expected %.17g\n", i, x, y);
+      fail();
+    }
+  }
+}
+
+const char *tu_data_path(const char *name, char *buf, size_t len)
+{
+  const char *dir = getenv("BAYESMAT_TEST_DATA");
+  snprintf(buf, len, "%s/%s", dir ? dir : "tests/data", name);
+  return buf;
+}
+
+tu_mc *tu_mc_alloc(size_t n)
+{
+  tu_mc *m = calloc(1, sizeof *m);
+  m->n = n;
+  m->mean = gsl_matrix_calloc(n, n);
+  m->m2 = gsl_matrix_calloc(n, n);
+  return m;
+}
+
+void tu_mc_free(tu_mc *m)
+{
+  if (!m) return;
+  gsl_matrix_free(m->mean);
+  gsl_matrix_free(m->m2);
+  free(m);
+}
+
+static void welford(tu_mc *m, size_t i, size_t j, double x)
+{
+  double *mu = gsl_matrix_ptr(m->mean, i, j), *s = gsl_matrix_ptr(m->m2, i, j);
+  double d = x - *mu;
+  *mu += d / (double)m->draws;
+  *s += d * (x - *mu);
+}
+
+void tu_mc_add_outer(tu_mc *m, const gsl_vector *s)
+{
+  m->draws++;
+  for (size_t i = 0; i < m->n; i++)
+    for (size_t j = 0; j < m->n; j++) welford(m, i, j, gsl_vector_get(s, i) * gsl_vector_get(s, j));
+}
+
+void tu_mc_add(tu_mc *m, const gsl_matrix *M)
+{
+  m->draws++;
+  for (size_t i = 0; i < m->n; i++)
+    for (size_t j = 0; j < m->n; j++) welford(m, i, j, gsl_matrix_get(M, i, j));
+}
+
+double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size_t *wi, size_t *wj)
+{
+  double worst = 0;
+  for (size_t i = 0; i < m->n; i++)
+    for (size_t j = 0; j < m->n; j++) {
+      double mu = gsl_matrix_get(m->mean, i, j), e = gsl_matrix_get(expected, i, j);
+      double se = sqrt(gsl_matrix_get(m->m2, i, j) / ((double)m->draws - 1.0) / (double)m->draws);
+      double d = fabs(mu - e), z;
+      if (d <= atol)
+        z = 0;
+      else
+        z = se > 0 ? d / se : INFINITY;
+      if (!(z <= worst)) {
+        worst = z;
+        if (wi) *wi = i;
+        if (wj) *wj = j;
+      }
+    }
+  return worst;
+}

@@ -1,0 +1,54 @@
+/* Shared test helpers (tests only). cmocka must be included after the
+ * standard headers it needs, which this header does in the right order.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_TESTUTIL_H
+#define BAYESMAT_TESTUTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include "bayesmat.h"
+
+/* A seeded mt19937. */
+gsl_rng *tu_rng(unsigned long seed);
+
+/* Random SPD p x p with eigenvalues log-uniform in [1, cond] (Haar rotation),
+ * scaled by `scale`. */
+void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S);
+
+/* Fail unless |a - b| <= rtol * max(|b|, 1e-300) (b is the reference). */
+#define tu_assert_rel(a, b, rtol) tu_assert_rel_impl((a), (b), (rtol), #a, __FILE__, __LINE__)
+void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line);
+
+/* Fail unless |a - b| <= atol + rtol |b| elementwise. */
+void tu_assert_matrix_close(const gsl_matrix *A, const gsl_matrix *B, double rtol, double atol);
+void tu_assert_vector_close(const gsl_vector *a, const gsl_vector *b, double rtol, double atol);
+
+/* Path of a file in tests/data (BAYESMAT_TEST_DATA, set by ctest). */
+const char *tu_data_path(const char *name, char *buf, size_t len);
+
+/* Monte Carlo estimate of E[M] for a random n x n matrix M with per-entry
+ * standard errors, accumulated one draw at a time (Welford). */
+typedef struct {
+  size_t n, draws;
+  gsl_matrix *mean, *m2;
+} tu_mc;
+tu_mc *tu_mc_alloc(size_t n);
+void tu_mc_free(tu_mc *m);
+/* Add one draw of M = s s^T (outer product of a score). */
+void tu_mc_add_outer(tu_mc *m, const gsl_vector *s);
+/* Add one draw of M (e.g. a negative Hessian). */
+void tu_mc_add(tu_mc *m, const gsl_matrix *M);
+/* Largest |z| = |mean - expected| / se over entries; entries whose se is 0
+ * must match exactly (else +inf). Entries with |mean - expected| <= atol are
+ * z = 0 (for exactly-known zeros). Writes the worst entry to *wi, *wj. */
+double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size_t *wi, size_t *wj);
+
+#endif
