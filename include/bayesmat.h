@@ -21,4 +21,13 @@
 #include "bayesmat/matt.h"
 #include "bayesmat/matf.h"
 
+#include "bayesmat/transform.h"
+#include "bayesmat/laplace.h"
+#include "bayesmat/jeffreys.h"
+#include "bayesmat/model_fisher.h"
+#include "bayesmat/check.h"
+#include "bayesmat/niw.h"
+#include "bayesmat/blr.h"
+#include "bayesmat/mniw.h"
+
 #endif

@@ -23,7 +23,7 @@ static const struct {
   {"core", verify_core},         {"mvn", verify_mvn},         {"mvt", verify_mvt},
   {"wishart", verify_wishart},   {"invwishart", verify_invwishart},
   {"matnorm", verify_matnorm},   {"matt", verify_matt},       {"matf", verify_matf},
-  {"inference", verify_inference},
+  {"laplace", verify_laplace},     {"conjugate", verify_conjugate},
 };
 #define NCOMPONENTS (sizeof components / sizeof components[0])
 
@@ -59,7 +59,7 @@ static void usage(FILE *f)
           "      --quick       fewer points and Monte Carlo draws\n"
           "      --json        print the table as JSON\n"
           "      --only NAME   run one component (core, mvn, mvt, wishart, invwishart,\n"
-          "                    matnorm, matt, matf, inference)\n"
+          "                    matnorm, matt, matf, laplace, conjugate)\n"
           "\n"
           "options:\n"
           "  --help      this text\n"

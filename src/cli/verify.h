@@ -33,6 +33,7 @@ void verify_invwishart(verify_ctx *c);
 void verify_matnorm(verify_ctx *c);
 void verify_matt(verify_ctx *c);
 void verify_matf(verify_ctx *c);
-void verify_inference(verify_ctx *c);
+void verify_laplace(verify_ctx *c);   /* laplace, transforms, jeffreys, model Fisher */
+void verify_conjugate(verify_ctx *c); /* niw, blr, mniw, checkers */
 
 #endif

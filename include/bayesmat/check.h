@@ -1,0 +1,5 @@
+/* bayesmat — check (SPEC §4). Implemented under issue #7.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_CHECK_H
+#define BAYESMAT_CHECK_H
+#endif
