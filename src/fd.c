@@ -77,6 +77,13 @@ static int tableau(line *L, int order, double h, size_t levels, double *d, doubl
   size_t tries = 0;
   while ((status = central(L, order, h, phi0, plus, minus, base)) == BM_EDOM && tries++ < MAX_SHRINK) h *= 0.5;
   if (status) goto done;
+  if (tries > 0) {
+    /* The domain boundary (a singularity, typically) is within about 2h: the
+     * Taylor series converges slowly at steps comparable to that distance, so
+     * start the tableau well inside it. */
+    h *= 1.0 / 16.0;
+    if ((status = central(L, order, h, phi0, plus, minus, base))) goto done;
+  }
   for (size_t c = 0; c < m; c++) {
     prev[c] = base[c];
     d[c] = base[c];
