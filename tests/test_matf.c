@@ -965,6 +965,49 @@ static void views_with_padding_work(void **state)
   gsl_rng_free(r);
 }
 
+/* p = 50 takes the heap path of the scratch (2 p^2 > BM_STACK_DOUBLES):
+ * Psi = a I, X = b I give log f in closed form:
+ *   c - nu p/2 log a + (nu-p-1) p/2 log b - k p/2 log(1 + b/a) */
+static void large_p_heap_scratch(void **state)
+{
+  (void)state;
+  size_t p = 50, q = bm_vech_len(p);
+  double a = 1.7, b = 0.6, nu = 55.5, delta = 3.25, k = nu + delta + (double)p - 1, rr = delta + (double)p - 1;
+  gsl_matrix *Psi = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
+  gsl_matrix_set_identity(Psi);
+  gsl_matrix_scale(Psi, a);
+  gsl_matrix_set_identity(X);
+  gsl_matrix_scale(X, b);
+  bm_matf *d = bm_matf_alloc(p);
+  assert_int_equal(bm_matf_set(d, nu, delta, Psi), BM_SUCCESS);
+  double lp, ref = bm_lmvgamma(p, k / 2) - bm_lmvgamma(p, nu / 2) - bm_lmvgamma(p, rr / 2) -
+                   nu * (double)p / 2 * log(a) + (nu - (double)p - 1) * (double)p / 2 * log(b) -
+                   k * (double)p / 2 * log1p(b / a);
+  assert_int_equal(bm_matf_logpdf(d, X, &lp), BM_SUCCESS);
+  tu_assert_rel(lp, ref, 1e-12);
+  double dn, dd;
+  assert_int_equal(bm_matf_grad(d, X, G, NULL, &dn, &dd), BM_SUCCESS);
+  tu_assert_rel(gsl_matrix_get(G, 3, 3), (nu - (double)p - 1) / (2 * b) - k / (2 * (a + b)), 1e-12);
+  assert_true(fabs(gsl_matrix_get(G, 3, 4)) < 1e-14);
+  gsl_matrix *H = gsl_matrix_alloc(q + 2, q + 2);
+  assert_int_equal(bm_matf_hess(d, X, H), BM_SUCCESS);
+  tu_assert_rel(gsl_matrix_get(H, 0, 0), -rr / (2 * a * a) + k / (2 * (a + b) * (a + b)), 1e-12);
+  gsl_matrix_free(H);
+  gsl_rng *r = tu_rng(9);
+  assert_int_equal(bm_matf_sample(d, r, X), BM_SUCCESS);
+  assert_int_equal(bm_matf_logpdf(d, X, &lp), BM_SUCCESS);
+  assert_true(isfinite(lp));
+  const gsl_matrix *Xs[2] = {X, Psi};
+  double ll;
+  assert_int_equal(bm_matf_loglik_grad(d, Xs, 2, &ll, G, &dn, &dd), BM_SUCCESS);
+  assert_true(isfinite(ll));
+  gsl_rng_free(r);
+  gsl_matrix_free(Psi);
+  gsl_matrix_free(X);
+  gsl_matrix_free(G);
+  bm_matf_free(d);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -982,6 +1025,7 @@ int main(void)
       cmocka_unit_test(literature_form_and_fisher_mapping),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(views_with_padding_work),
+      cmocka_unit_test(large_p_heap_scratch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,7 +67,7 @@ size_t bm_matf_nparams(const bm_matf *d);
  * @param lp  out: log f(X); -INFINITY when X is not positive definite; NaN on other failures
  * @return BM_SUCCESS; BM_EINVAL (NULL argument, or d never set); BM_EBADLEN;
  *         BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not positive definite).
- *         Allocates nothing for p <= 44 (stack scratch), else 2 p^2 doubles.
+ *         Allocates nothing for p <= 45 (stack scratch), else 2 p^2 doubles.
  */
 int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp);
 
@@ -80,7 +80,7 @@ int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp);
  * Any output may be NULL (its work is skipped).
  * @return BM_SUCCESS; BM_EINVAL (d or X NULL, d unset); BM_EBADLEN (X or an
  *         output not p x p); BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not SPD).
- *         On failure every non-NULL output is NaN. Allocates for p > 36.
+ *         On failure every non-NULL output is NaN. Allocates nothing for p <= 45.
  */
 int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi, double *d_nu,
                  double *d_delta);
@@ -101,7 +101,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s);
  *   H_nu,nu = [psi'_p(k/2) - psi'_p(nu/2)]/4;  H_nu,delta = psi'_p(k/2)/4;
  *   H_delta,delta = [psi'_p(k/2) - psi'_p(r/2)]/4.
  * @param H  out, (q+2) x (q+2)
- * @return as bm_matf_score; H is NaN on failure. Allocates O(p^2).
+ * @return as bm_matf_score; H is NaN on failure. Allocates nothing for p <= 45.
  */
 int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -109,7 +109,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  * Hessian of log f w.r.t. vech X (a vech coordinate moves X_ij and X_ji together):
  *   H = -(nu-p-1)/2 T(X^-1, X^-1) + k/2 T(S, S),  S = (Psi+X)^-1.
  * @param H  out, q x q, q = p(p+1)/2
- * @return as bm_matf_score; H is NaN on failure. Allocates O(p^2).
+ * @return as bm_matf_score; H is NaN on failure. Allocates nothing for p <= 45.
  */
 int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -122,7 +122,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  *   I_delta,delta = [psi'_p(r/2) - psi'_p(k/2)]/4.
  * @param I  out, (q+2) x (q+2), symmetric
  * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. I is NaN on
- *         failure. Allocates O(p^2).
+ *         failure. Allocates nothing.
  */
 int bm_matf_fisher(const bm_matf *d, gsl_matrix *I);
 
@@ -134,7 +134,7 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I);
  * @param r  a GSL generator (advanced)
  * @param X  out, p x p, symmetric (full matrix written)
  * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. X is NaN on
- *         failure. Allocates nothing for p <= 36.
+ *         failure. Allocates nothing for p <= 45.
  * Note: for nu close to p - 1 a draw can be numerically singular (a chi^2
  * with < 1 degree of freedom underflows relative to the other eigenvalues);
  * _logpdf then answers BM_EDOM for it, as for any X outside the support.
@@ -157,7 +157,7 @@ int bm_matf_mean(const bm_matf *d, gsl_matrix *M);
  * @return BM_SUCCESS; BM_EINVAL (NULL d, X, X[i] or ll; m = 0; d unset);
  *         BM_EBADLEN; BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (some X[i] not SPD:
  *         *ll = -INFINITY and each[i] = -INFINITY for that i, the others filled).
- *         On other failures *ll and each are NaN. Allocates for p > 44.
+ *         On other failures *ll and each are NaN. Allocates nothing for p <= 45.
  */
 int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each);
 
@@ -168,7 +168,7 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
  * @param d_Psi    out, may be NULL: p x p symmetric gradient
  * @param d_nu, d_delta  out, may be NULL
  * @return as bm_matf_loglik; every non-NULL output is NaN on failure
- *         (*ll = -INFINITY on BM_EDOM). Allocates O(p^2).
+ *         (*ll = -INFINITY on BM_EDOM). Allocates nothing for p <= 36.
  */
 int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_Psi,
                         double *d_nu, double *d_delta);
