@@ -258,10 +258,17 @@ static void derivatives_match_fd(void **state)
   double worst_g = 0, worst_h = 0, worst_gx = 0, worst_hx = 0, worst_shape = 0;
   for (size_t p = 1; p <= 4; p++) {
     size_t q = bm_vech_len(p);
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < 5; rep++) {
       double nu, delta;
       gsl_matrix *Psi = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *W = gsl_matrix_alloc(p, p);
       random_params(r, p, &nu, &delta, Psi);
+      if (rep == 3) { /* both near their bounds */
+        nu = (double)p - 1.0 + 0.05;
+        delta = 0.05;
+      } else if (rep == 4) { /* both large */
+        nu = 500.0;
+        delta = 800.0;
+      }
       bm_matf *d = bm_matf_alloc(p), *scratch = bm_matf_alloc(p);
       assert_int_equal(bm_matf_set(d, nu, delta, Psi), BM_SUCCESS);
       /* a well-conditioned point of the support (FD steps stay inside it) */
