@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
@@ -115,12 +116,12 @@ bm_matf *bm_matf_alloc(size_t p)
   if (!d) return NULL;
   d->p = p;
   d->q = bm_vech_len(p);
-  d->Psi = gsl_matrix_alloc(p, p);
-  d->L = gsl_matrix_alloc(p, p);
-  d->C = gsl_matrix_alloc(p, p);
-  d->Psi_new = gsl_matrix_alloc(p, p);
-  d->L_new = gsl_matrix_alloc(p, p);
-  d->C_new = gsl_matrix_alloc(p, p);
+  d->Psi = bm_matrix_alloc(p, p);
+  d->L = bm_matrix_alloc(p, p);
+  d->C = bm_matrix_alloc(p, p);
+  d->Psi_new = bm_matrix_alloc(p, p);
+  d->L_new = bm_matrix_alloc(p, p);
+  d->C_new = bm_matrix_alloc(p, p);
   if (!d->Psi || !d->L || !d->C || !d->Psi_new || !d->L_new || !d->C_new) {
     bm_matf_free(d);
     return NULL;
@@ -632,7 +633,7 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
   int status = bm_matf_fisher(d, I_lit);
   if (status) return status;
   size_t n = d->q + 2;
-  gsl_matrix *J = gsl_matrix_alloc(n, n), *T = gsl_matrix_alloc(n, n);
+  gsl_matrix *J = bm_matrix_alloc(n, n), *T = bm_matrix_alloc(n, n);
   if (!J || !T) {
     status = BM_ENOMEM;
     goto done;
