@@ -165,7 +165,7 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
   t = d->C; d->C = d->C_new; d->C_new = t;
   d->nu = nu;
   d->delta = delta;
-  d->r = delta + (double)p - 1.0;
+  d->r = delta + ((double)p - 1.0); /* not (delta + p) - 1: that loses a delta below 1e-16 entirely (r = 0, log f = NaN) */
   d->k = nu + d->r;
   d->logdet_Psi = bm_chol_logdet(d->L);
   d->log_norm = bm_lmvgamma(p, 0.5 * d->k) - bm_lmvgamma(p, 0.5 * nu) - bm_lmvgamma(p, 0.5 * d->r);
