@@ -150,6 +150,12 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
   status = bm_validate_greater(nu, (double)p - 1.0);
   if (!status) status = bm_validate_greater(delta, 0.0);
   if (status) return status;
+  /* The normalizing constant must be representable: nu/2 can round onto the
+   * bound of Gamma_p (nu = 5e-324 at p = 1) and nu + delta can overflow.
+   * Such parameters are BM_EDOM rather than a NaN log-density later. */
+  double r_new = delta + ((double)p - 1.0), k_new = nu + r_new;
+  double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - bm_lmvgamma(p, 0.5 * r_new);
+  if (!isfinite(log_norm)) return BM_EDOM;
   status = bm_chol_inverse(d->L_new, d->C_new);
   if (status) return BM_ENOTSPD; /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
   for (size_t i = 0; i < p; i++)
@@ -165,10 +171,10 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
   t = d->C; d->C = d->C_new; d->C_new = t;
   d->nu = nu;
   d->delta = delta;
-  d->r = delta + ((double)p - 1.0); /* not (delta + p) - 1: that loses a delta below 1e-16 entirely (r = 0, log f = NaN) */
-  d->k = nu + d->r;
+  d->r = r_new; /* delta + (p - 1), not (delta + p) - 1: that loses a delta below 1e-16 entirely (r = 0, log f = NaN) */
+  d->k = k_new;
   d->logdet_Psi = bm_chol_logdet(d->L);
-  d->log_norm = bm_lmvgamma(p, 0.5 * d->k) - bm_lmvgamma(p, 0.5 * nu) - bm_lmvgamma(p, 0.5 * d->r);
+  d->log_norm = log_norm;
   d->is_set = 1;
   return BM_SUCCESS;
 }

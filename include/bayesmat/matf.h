@@ -47,7 +47,9 @@ void bm_matf_free(bm_matf *d);
  * @param Psi    p x p symmetric positive definite (copied; the caller keeps ownership)
  * @return BM_SUCCESS; BM_EINVAL (d or Psi NULL); BM_EBADLEN (Psi not p x p);
  *         BM_ENONFINITE (NaN/Inf in nu, delta or Psi); BM_ENOTSYM; BM_ENOTSPD;
- *         BM_EDOM (nu <= p - 1 or delta <= 0). On failure the object keeps its
+ *         BM_EDOM (nu <= p - 1 or delta <= 0, or parameters whose normalizing
+ *         constant is not representable: nu/2 rounding onto the bound of Gamma_p,
+ *         nu + delta overflowing). On failure the object keeps its
  *         previous parameters (or stays unset). Allocates nothing.
  */
 int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi);
