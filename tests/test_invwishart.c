@@ -161,9 +161,9 @@ static void derivatives_match_fd(void **state)
       size_t q = bm_vech_len(p);
       fd_ctx c = {bm_invwishart_alloc(p), p, gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), 0};
       double nu = (double)p - 1.0 + 0.3 + gsl_ran_exponential(r, 4.0);
-      tu_random_spd(r, 30.0, 1.0 + gsl_rng_uniform(r), c.S);
+      tu_random_spd(r, 30.0, nu * (1.0 + gsl_rng_uniform(r)), c.S);
       assert_int_equal(bm_invwishart_set(c.d, nu, c.S), BM_SUCCESS);
-      tu_random_spd(r, 20.0, 1.0 / nu, c.X); /* well inside the support, so FD steps stay SPD */
+      tu_random_spd(r, 20.0, 1.0, c.X); /* well inside the support, so FD steps stay SPD */
       gsl_vector *th = gsl_vector_alloc(q + 1), *xv = gsl_vector_alloc(q);
       gsl_vector_view tS = gsl_vector_subvector(th, 0, q);
       bm_vech(c.S, &tS.vector);
