@@ -117,10 +117,10 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
 /**
  * Fisher information of one observation, closed form (FISHER.md):
  *   I_PsiPsi = nu/2 T(C,C),  I_Psinu = -t(C)/2,  I_nunu = psi'_p(nu/2)/4.
- * @param I  out, (q+1) x (q+1)
+ * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
  */
-int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I);
+int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *F);
 
 /**
  * One draw X ~ IW_p(nu, Psi) for every real nu > p - 1, through the Bartlett

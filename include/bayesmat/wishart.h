@@ -116,10 +116,10 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
 /**
  * Fisher information of one observation, closed form (FISHER.md):
  *   I_SS = nu/2 T(B,B),  I_Snu = t(B)/2,  I_nunu = psi'_p(nu/2)/4.
- * @param I  out, (q+1) x (q+1)
+ * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
  */
-int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I);
+int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *F);
 
 /**
  * One draw X ~ W_p(nu, S) by the Bartlett decomposition (Smith & Hocking
