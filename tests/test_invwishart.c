@@ -514,6 +514,48 @@ static void fisher_is_symmetric_positive_definite(void **state)
   gsl_rng_free(r);
 }
 
+/* gsl_matrix views (tda > p) and the heap-scratch paths (p > 36, p > 64)
+ * agree with the contiguous / stack / batched paths */
+static void views_and_large_p_agree(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(61);
+  const size_t sizes[] = {3, 40, 70};
+  for (size_t t = 0; t < 3; t++) {
+    size_t p = sizes[t];
+    bm_invwishart *d = bm_invwishart_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
+    gsl_matrix *bigS = gsl_matrix_alloc(p + 3, p + 5), *bigX = gsl_matrix_alloc(p + 2, p + 7);
+    gsl_matrix *G1 = gsl_matrix_alloc(p, p), *G2 = gsl_matrix_alloc(p, p);
+    tu_random_spd(r, 100.0, 1.0, S);
+    assert_int_equal(bm_invwishart_set(d, (double)p + 2.5, S), BM_SUCCESS);
+    assert_int_equal(bm_invwishart_sample(d, r, X), BM_SUCCESS);
+    gsl_matrix_view vS = gsl_matrix_submatrix(bigS, 2, 1, p, p), vX = gsl_matrix_submatrix(bigX, 1, 3, p, p);
+    gsl_matrix_memcpy(&vS.matrix, S);
+    gsl_matrix_memcpy(&vX.matrix, X);
+    double lp, lp_view, lp_grad, ll, dnu1, dnu2;
+    assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
+    assert_int_equal(bm_invwishart_set(d, (double)p + 2.5, &vS.matrix), BM_SUCCESS);
+    assert_int_equal(bm_invwishart_logpdf(d, &vX.matrix, &lp_view), BM_SUCCESS);
+    assert_true(lp_view == lp);
+    assert_int_equal(bm_invwishart_logpdf_grad(d, &vX.matrix, &lp_grad, NULL, G1, &dnu1), BM_SUCCESS);
+    tu_assert_rel(lp_grad, lp, 1e-13);
+    const gsl_matrix *batch[1] = {&vX.matrix};
+    assert_int_equal(bm_invwishart_loglik_grad(d, batch, 1, &ll, G2, &dnu2), BM_SUCCESS);
+    tu_assert_rel(ll, lp, 1e-13);
+    tu_assert_rel(dnu2, dnu1, 1e-12);
+    tu_assert_matrix_close(G2, G1, 1e-10, 1e-12 * fmax(fabs(gsl_matrix_max(G1)), fabs(gsl_matrix_min(G1))));
+    bm_invwishart_free(d);
+    gsl_matrix_free(S);
+    gsl_matrix_free(X);
+    gsl_matrix_free(bigS);
+    gsl_matrix_free(bigX);
+    gsl_matrix_free(G1);
+    gsl_matrix_free(G2);
+  }
+  gsl_rng_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -524,6 +566,7 @@ int main(void)
       cmocka_unit_test(fisher_is_symmetric_positive_definite),
       cmocka_unit_test(sampler_mean_and_trace_law),
       cmocka_unit_test(loglik_matches_sum_of_singles),
+      cmocka_unit_test(views_and_large_p_agree),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
