@@ -17,6 +17,7 @@
 #include <string.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
@@ -102,8 +103,8 @@ bm_invwishart *bm_invwishart_alloc(size_t p)
   bm_invwishart *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->p = p;
-  d->L_Psi = gsl_matrix_alloc(p, p);
-  d->stage = gsl_matrix_alloc(p, p);
+  d->L_Psi = bm_matrix_alloc(p, p);
+  d->stage = bm_matrix_alloc(p, p);
   if (!d->L_Psi || !d->stage) {
     bm_invwishart_free(d);
     return NULL;
@@ -271,7 +272,7 @@ int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector 
     fill_nan_vector(s);
     return status;
   }
-  gsl_matrix *G = gsl_matrix_alloc(p, p);
+  gsl_matrix *G = bm_matrix_alloc(p, p);
   if (!G) {
     fill_nan_vector(s);
     return BM_ENOMEM;
@@ -316,7 +317,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) + 1 : 0);
   gsl_matrix *C = NULL;
   if (status) goto done;
-  C = gsl_matrix_alloc(d->p, d->p);
+  C = bm_matrix_alloc(d->p, d->p);
   if (!C) {
     status = BM_ENOMEM;
     goto done;
@@ -339,9 +340,9 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   gsl_matrix *Y = NULL, *Z = NULL, *T = NULL;
   if (status) goto done;
   size_t p = d->p;
-  Y = gsl_matrix_alloc(p, p);
-  Z = gsl_matrix_alloc(p, p);
-  T = gsl_matrix_alloc(p, p);
+  Y = bm_matrix_alloc(p, p);
+  Z = bm_matrix_alloc(p, p);
+  T = bm_matrix_alloc(p, p);
   if (!Y || !Z || !T) {
     status = BM_ENOMEM;
     goto done;
@@ -380,7 +381,7 @@ int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I)
     fill_nan_matrix(I);
     return status;
   }
-  gsl_matrix *C = gsl_matrix_alloc(p, p);
+  gsl_matrix *C = bm_matrix_alloc(p, p);
   if (!C) {
     fill_nan_matrix(I);
     return BM_ENOMEM;

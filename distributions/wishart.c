@@ -16,6 +16,7 @@
 #include <string.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
@@ -97,8 +98,8 @@ bm_wishart *bm_wishart_alloc(size_t p)
   bm_wishart *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->p = p;
-  d->L_S = gsl_matrix_alloc(p, p);
-  d->stage = gsl_matrix_alloc(p, p);
+  d->L_S = bm_matrix_alloc(p, p);
+  d->stage = bm_matrix_alloc(p, p);
   if (!d->L_S || !d->stage) {
     bm_wishart_free(d);
     return NULL;
@@ -268,7 +269,7 @@ int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s)
     fill_nan_vector(s);
     return status;
   }
-  gsl_matrix *G = gsl_matrix_alloc(p, p);
+  gsl_matrix *G = bm_matrix_alloc(p, p);
   if (!G) {
     fill_nan_vector(s);
     return BM_ENOMEM;
@@ -316,9 +317,9 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix *B = NULL, *C = NULL, *LX = NULL;
   if (status) goto done;
   size_t p = d->p, q = bm_vech_len(p);
-  B = gsl_matrix_alloc(p, p);
-  C = gsl_matrix_alloc(p, p);
-  LX = gsl_matrix_alloc(p, p);
+  B = bm_matrix_alloc(p, p);
+  C = bm_matrix_alloc(p, p);
+  LX = bm_matrix_alloc(p, p);
   if (!B || !C || !LX) {
     status = BM_ENOMEM;
     goto done;
@@ -353,7 +354,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix *Xinv = NULL;
   if (status) goto done;
   size_t p = d->p;
-  Xinv = gsl_matrix_alloc(p, p);
+  Xinv = bm_matrix_alloc(p, p);
   if (!Xinv) {
     status = BM_ENOMEM;
     goto done;
@@ -382,7 +383,7 @@ int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I)
     fill_nan_matrix(I);
     return status;
   }
-  gsl_matrix *B = gsl_matrix_alloc(p, p);
+  gsl_matrix *B = bm_matrix_alloc(p, p);
   if (!B) {
     fill_nan_matrix(I);
     return BM_ENOMEM;
