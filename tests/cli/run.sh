@@ -35,6 +35,19 @@ import sys
 g=[float(x) for x in '''$got'''.split()]; w=[float(x) for x in '''$want'''.split()]
 sys.exit(0 if len(g)==len(w)==2 and all(abs(a-b)<=1e-12*abs(b) for a,b in zip(g,w)) else 1)"; then ok; else bad "logpdf $got vs $want"; fi
 
+# 1b. wishart and invwishart against scipy.stats (SPEC §2 says they agree)
+for fam in wishart invwishart; do
+  got=$("$B" logpdf "$here/${fam}_params.txt" "$here/matf_data.txt" | grep -v '^#' | tr '\n' ' ')
+  /usr/bin/python3 -c "
+import sys, numpy as np
+from scipy.stats import wishart, invwishart
+S = np.array([[2, .5], [.5, 1]])
+d = wishart(df=5, scale=S) if '$fam' == 'wishart' else invwishart(df=6, scale=S)
+w = [d.logpdf(X) for X in (np.array([[1, .2], [.2, 1]]), np.diag([2., 3.]))]
+g = [float(x) for x in '$got'.split()]
+sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "$fam logpdf vs scipy: $got"
+done
+
 # 2. fisher is symmetric and of size nparams; json parses
 "$B" fisher "$here/matf_params.txt" --json > "$work/f.json" && /usr/bin/python3 -c "
 import json,sys,numpy as np
