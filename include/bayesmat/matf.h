@@ -122,11 +122,11 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  *   I_Psi,nu = r/(2k) t(C);  I_Psi,delta = -nu/(2k) t(C)
  *   I_nu,nu = [psi'_p(nu/2) - psi'_p(k/2)]/4;  I_nu,delta = -psi'_p(k/2)/4;
  *   I_delta,delta = [psi'_p(r/2) - psi'_p(k/2)]/4.
- * @param I  out, (q+2) x (q+2), symmetric
- * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. I is NaN on
+ * @param F  out, (q+2) x (q+2), symmetric (named F, not I: <complex.h> defines I)
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. F is NaN on
  *         failure. Allocates nothing.
  */
-int bm_matf_fisher(const bm_matf *d, gsl_matrix *I);
+int bm_matf_fisher(const bm_matf *d, gsl_matrix *F);
 
 /**
  * One draw X ~ F_p(nu, delta, Psi) through Phi ~ IW_p(delta+p-1, Psi),
