@@ -94,7 +94,9 @@ static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double 
   double s = 0.0;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) s += buf[i * p + j] * buf[i * p + j];
-  return s;
+  /* From finite operands a NaN can only come from an overflowed triangular
+   * solve (inf - inf): tr(Psi X^-1) is then beyond DBL_MAX, log f = -inf. */
+  return isnan(s) ? INFINITY : s;
 }
 
 bm_invwishart *bm_invwishart_alloc(size_t p)

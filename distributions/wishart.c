@@ -89,7 +89,9 @@ static double lower_sumsq(const double *A, size_t p, size_t lda)
   double s = 0.0;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) s += A[i * lda + j] * A[i * lda + j];
-  return s;
+  /* From finite operands a NaN can only come from an overflowed triangular
+   * solve (inf - inf): the true sum of squares is then beyond DBL_MAX. */
+  return isnan(s) ? INFINITY : s;
 }
 
 bm_wishart *bm_wishart_alloc(size_t p)
