@@ -122,15 +122,22 @@ void bm_invwishart_free(bm_invwishart *d)
   free(d);
 }
 
-static void commit(bm_invwishart *d, double nu)
+/* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
+ * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
+ * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
+static int commit(bm_invwishart *d, double nu)
 {
+  double logdet = bm_chol_logdet(d->stage);
+  double log_norm = 0.5 * nu * logdet - 0.5 * nu * (double)d->p * M_LN2 - bm_lmvgamma(d->p, 0.5 * nu);
+  if (!isfinite(log_norm)) return BM_EDOM;
   gsl_matrix *t = d->L_Psi;
   d->L_Psi = d->stage;
   d->stage = t;
   d->nu = nu;
-  d->logdet_Psi = bm_chol_logdet(d->L_Psi);
-  d->log_norm = 0.5 * nu * d->logdet_Psi - 0.5 * nu * (double)d->p * M_LN2 - bm_lmvgamma(d->p, 0.5 * nu);
+  d->logdet_Psi = logdet;
+  d->log_norm = log_norm;
   d->is_set = 1;
+  return BM_SUCCESS;
 }
 
 int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
@@ -145,8 +152,7 @@ int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
   if (bm_chol_factor(Psi, d->stage, NULL)) return BM_ENOTSPD;
   status = bm_validate_greater(nu, (double)p - 1.0);
   if (status) return status;
-  commit(d, nu);
-  return BM_SUCCESS;
+  return commit(d, nu);
 }
 
 int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
@@ -162,8 +168,7 @@ int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
   if (status) return status;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) MAT(d->stage, i, j) = j <= i ? MAT(L_Psi, i, j) : 0.0;
-  commit(d, nu);
-  return BM_SUCCESS;
+  return commit(d, nu);
 }
 
 size_t bm_invwishart_nparams(const bm_invwishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }

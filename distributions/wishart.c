@@ -117,17 +117,23 @@ void bm_wishart_free(bm_wishart *d)
   free(d);
 }
 
-/* Commit nu and the factor now in d->stage. */
-static void commit(bm_wishart *d, double nu)
+/* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
+ * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
+ * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
+static int commit(bm_wishart *d, double nu)
 {
+  double p = (double)d->p;
+  double logdet = bm_chol_logdet(d->stage);
+  double log_norm = -0.5 * nu * p * M_LN2 - 0.5 * nu * logdet - bm_lmvgamma(d->p, 0.5 * nu);
+  if (!isfinite(log_norm)) return BM_EDOM;
   gsl_matrix *t = d->L_S;
   d->L_S = d->stage;
   d->stage = t;
-  double p = (double)d->p;
   d->nu = nu;
-  d->logdet_S = bm_chol_logdet(d->L_S);
-  d->log_norm = -0.5 * nu * p * M_LN2 - 0.5 * nu * d->logdet_S - bm_lmvgamma(d->p, 0.5 * nu);
+  d->logdet_S = logdet;
+  d->log_norm = log_norm;
   d->is_set = 1;
+  return BM_SUCCESS;
 }
 
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
@@ -142,8 +148,7 @@ int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
   if (bm_chol_factor(S, d->stage, NULL)) return BM_ENOTSPD;
   status = bm_validate_greater(nu, (double)p - 1.0);
   if (status) return status;
-  commit(d, nu);
-  return BM_SUCCESS;
+  return commit(d, nu);
 }
 
 int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
@@ -159,8 +164,7 @@ int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
   if (status) return status;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) MAT(d->stage, i, j) = j <= i ? MAT(L_S, i, j) : 0.0;
-  commit(d, nu);
-  return BM_SUCCESS;
+  return commit(d, nu);
 }
 
 size_t bm_wishart_nparams(const bm_wishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }

@@ -42,7 +42,7 @@ void bm_invwishart_free(bm_invwishart *d);
  * @param Psi  p x p SPD scale (copied; not retained)
  * @return BM_SUCCESS; BM_EINVAL (d or Psi NULL); BM_EBADLEN (Psi not p x p);
  *         BM_ENONFINITE (NaN/Inf in Psi or nu); BM_ENOTSYM; BM_ENOTSPD;
- *         BM_EDOM (nu <= p - 1). On failure d keeps its previous state.
+ *         BM_EDOM (nu <= p - 1, or a normalizing constant beyond double range, e.g. nu = DBL_MAX). On failure d keeps its previous state.
  */
 int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi);
 
@@ -50,7 +50,7 @@ int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi);
  * Set nu and the scale through its lower Cholesky factor, Psi = L_Psi L_Psi^T
  * (only the lower triangle of L_Psi is read). Allocates nothing.
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE;
- *         BM_ENOTSPD (a diagonal entry of L_Psi <= 0); BM_EDOM (nu <= p - 1).
+ *         BM_ENOTSPD (a diagonal entry of L_Psi <= 0); BM_EDOM (nu <= p - 1, or a normalizing constant beyond double range, e.g. nu = DBL_MAX).
  *         On failure d keeps its previous state.
  */
 int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi);

@@ -42,7 +42,7 @@ void bm_wishart_free(bm_wishart *d);
  * @param S   p x p SPD scale (copied; not retained)
  * @return BM_SUCCESS; BM_EINVAL (d or S NULL); BM_EBADLEN (S not p x p);
  *         BM_ENONFINITE (NaN/Inf in S or nu); BM_ENOTSYM; BM_ENOTSPD (S);
- *         BM_EDOM (nu <= p - 1). On failure d keeps its previous state.
+ *         BM_EDOM (nu <= p - 1, or a normalizing constant beyond double range, e.g. nu = DBL_MAX). On failure d keeps its previous state.
  */
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S);
 
@@ -50,7 +50,7 @@ int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S);
  * Set nu and the scale through its lower Cholesky factor, S = L_S L_S^T
  * (only the lower triangle of L_S is read). Allocates nothing.
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE;
- *         BM_ENOTSPD (a diagonal entry of L_S <= 0); BM_EDOM (nu <= p - 1).
+ *         BM_ENOTSPD (a diagonal entry of L_S <= 0); BM_EDOM (nu <= p - 1, or a normalizing constant beyond double range, e.g. nu = DBL_MAX).
  *         On failure d keeps its previous state.
  */
 int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S);
