@@ -88,6 +88,22 @@ static int factor_point(const bm_matf *d, const gsl_matrix *X, gsl_matrix *L_X, 
   return BM_SUCCESS;
 }
 
+/* Sums over j = 0..p-1 of f((r - j)/2), r = delta + p - 1, with each argument
+ * formed as (delta + (p-1-j))/2 from delta itself: forming r first rounds a
+ * delta below eps (p-1) away (r = p - 1 exactly: Gamma_p(r/2) infinite) and
+ * costs relative accuracy eps (p-1)/delta in the j = p-1 term for any small
+ * delta. Used for log Gamma_p(r/2), psi_p(r/2), psi'_p(r/2). */
+static double sum_at_r(size_t p, double delta, double (*f)(double))
+{
+  double s = 0.0;
+  for (size_t j = 0; j < p; j++) s += f(0.5 * (delta + (double)(p - 1 - j)));
+  return s;
+}
+static double lmvgamma_r(size_t p, double delta)
+{
+  return 0.25 * (double)p * ((double)p - 1.0) * 1.14472988584940017414 /* log pi */ + sum_at_r(p, delta, bm_lgamma);
+}
+
 /* log f from the log-determinants (formula in the header comment). */
 static double logpdf_from_logdets(const bm_matf *d, double logdet_X, double logdet_S)
 {
@@ -102,7 +118,7 @@ static double dnu_from_logdets(const bm_matf *d, double logdet_X, double logdet_
 }
 static double ddelta_from_logdets(const bm_matf *d, double logdet_S)
 {
-  return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - bm_mvdigamma(d->p, 0.5 * d->r) + d->logdet_Psi - logdet_S);
+  return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - sum_at_r(d->p, d->delta, bm_digamma) + d->logdet_Psi - logdet_S);
 }
 
 static int check_object(const bm_matf *d) { return d == NULL || !d->is_set ? BM_EINVAL : BM_SUCCESS; }
@@ -154,7 +170,7 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
    * bound of Gamma_p (nu = 5e-324 at p = 1) and nu + delta can overflow.
    * Such parameters are BM_EDOM rather than a NaN log-density later. */
   double r_new = delta + ((double)p - 1.0), k_new = nu + r_new;
-  double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - bm_lmvgamma(p, 0.5 * r_new);
+  double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - lmvgamma_r(p, delta);
   if (!isfinite(log_norm)) return BM_EDOM;
   status = bm_chol_inverse(d->L_new, d->C_new);
   if (status) return BM_ENOTSPD; /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
@@ -302,7 +318,7 @@ static void scalar_hessian(const bm_matf *d, double *h_nn, double *h_nd, double 
   double tk = bm_mvtrigamma(d->p, 0.5 * d->k);
   *h_nn = 0.25 * (tk - bm_mvtrigamma(d->p, 0.5 * d->nu));
   *h_nd = 0.25 * tk;
-  *h_dd = 0.25 * (tk - bm_mvtrigamma(d->p, 0.5 * d->r));
+  *h_dd = 0.25 * (tk - sum_at_r(d->p, d->delta, bm_trigamma));
 }
 
 int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
@@ -586,7 +602,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   if (d_nu)
     *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
   if (d_delta)
-    *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->r) + d->logdet_Psi) - sum_ldS);
+    *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
 done:
   bm_work_release(&w);
   if (status) {

@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+"""Reference log-densities at the edges of the parameter and variate spaces
+(issue #10), for tests/test_edges.c.
+
+Run with /usr/bin/python3 (mpmath only):
+    /usr/bin/python3 tests/data/gen_edges.py > tests/data/edges_ref.txt
+
+Every log-density is evaluated from its SPEC §2 definition in mpmath (40+
+significant digits) on EXACTLY the doubles the C test uses: matrices are
+either printed with 17 significant digits (and re-read from those strings
+here), or defined by an integer formula both sides evaluate exactly
+("band a m c s": A_ii = a + (i mod m), A_{i,i+s} = A_{i+s,i} = c, else 0).
+
+Besides the value, each case carries `scale`, the size of the problem's
+conditioning in double precision:
+    scale = sum |each term of log f|
+          + sum over each factorized matrix A of sum_ij |G_ij| sqrt(A_ii A_jj),
+G = d log f / dA: the first-order effect of a Cholesky backward error
+|E_ij| <= eps sqrt(A_ii A_jj). The contract tested (docs/reliability.md) is
+    |log f - reference| <= 8 (p + 1) eps scale.
+
+Output: one case per line:
+  family name p nu delta A-spec X-spec logf scale
+where an A-/X-spec is "dense v11 v12 ... vpp" (row-major) or "band a m c s".
+"""
+import math
+import random
+import sys
+import mpmath as mp
+
+mp.mp.dps = 40
+EPS = 2.0 ** -52
+
+
+def fmt(x):
+    return "%.17g" % x
+
+
+def lmvgamma(p, a):
+    return mp.mpf(p * (p - 1)) / 4 * mp.log(mp.pi) + mp.fsum(mp.loggamma(a - mp.mpf(j) / 2) for j in range(p))
+
+
+# ---------------------------------------------------------------- matrices
+def band(p, a, m, c, s):
+    A = [[0.0] * p for _ in range(p)]
+    for i in range(p):
+        A[i][i] = float(a + i % m)
+        if i + s < p:
+            A[i][i + s] = A[i + s][i] = float(c)
+    return A
+
+
+def spec(A, kind=None):
+    if kind:
+        return "band " + " ".join(str(v) for v in kind)
+    return "dense " + " ".join(fmt(v) for row in A for v in row)
+
+
+def exact(A):
+    """Round-trip through the printed strings: the doubles the C test reads."""
+    return [[float(fmt(v)) for v in row] for row in A]
+
+
+def rot(p, rng):
+    cols = []
+    for _ in range(p):
+        v = [rng.gauss(0, 1) for _ in range(p)]
+        for c in cols:
+            d = sum(a * b for a, b in zip(v, c))
+            v = [a - d * b for a, b in zip(v, c)]
+        n = math.sqrt(sum(a * a for a in v))
+        cols.append([a / n for a in v])
+    return cols
+
+
+def spd_cond(p, cond, scale, rng):
+    """Q diag(lambda) Q^T, lambda log-spaced in [1, cond], symmetrised exactly."""
+    Q = rot(p, rng)
+    lam = [scale * cond ** (i / (p - 1)) for i in range(p)]
+    A = [[sum(Q[k][i] * lam[k] * Q[k][j] for k in range(p)) for j in range(p)] for i in range(p)]
+    for i in range(p):
+        for j in range(i):
+            A[j][i] = A[i][j]
+    return exact(A)
+
+
+def scaled_corr(d, rng):
+    """D^1/2 C D^1/2 with C a well-conditioned correlation: eigenvalues ~ d."""
+    p = len(d)
+    C = [[1.0 if i == j else 0.3 * rng.uniform(-1, 1) / p for j in range(p)] for i in range(p)]
+    for i in range(p):
+        for j in range(i):
+            C[j][i] = C[i][j]
+    A = [[math.sqrt(d[i]) * math.sqrt(d[j]) * C[i][j] for j in range(p)] for i in range(p)]
+    for i in range(p):
+        for j in range(i):
+            A[j][i] = A[i][j]
+    return exact(A)
+
+
+# ---------------------------------------------------------- mp linear algebra
+def chol(A):
+    """Lower Cholesky factor of an mp matrix (zero entries skipped: banded inputs are cheap)."""
+    p = A.rows
+    L = mp.matrix(p, p)
+    for j in range(p):
+        s = A[j, j] - mp.fsum(L[j, k] ** 2 for k in range(j) if L[j, k] != 0)
+        L[j, j] = mp.sqrt(s)
+        for i in range(j + 1, p):
+            t = A[i, j] - mp.fsum(L[i, k] * L[j, k] for k in range(j) if L[i, k] != 0 and L[j, k] != 0)
+            if t != 0:
+                L[i, j] = t / L[j, j]
+    return L
+
+
+def logdet(L):
+    return 2 * mp.fsum(mp.log(L[i, i]) for i in range(L.rows))
+
+
+def inverse(L):
+    """A^-1 from A = L L^T."""
+    p = L.rows
+    Li = mp.matrix(p, p)  # L^-1, lower
+    for j in range(p):
+        Li[j, j] = 1 / L[j, j]
+        for i in range(j + 1, p):
+            s = mp.fsum(L[i, k] * Li[k, j] for k in range(j, i) if L[i, k] != 0 and Li[k, j] != 0)
+            if s != 0:
+                Li[i, j] = -s / L[i, i]
+    return Li.T * Li
+
+
+def trace_prod(A, B):
+    p = A.rows
+    return mp.fsum(A[i, j] * B[j, i] for i in range(p) for j in range(p))
+
+
+def sens(G, A):
+    p = A.rows
+    return mp.fsum(abs(G[i, j]) * mp.sqrt(A[i, i] * A[j, j]) for i in range(p) for j in range(p))
+
+
+def mpm(A):
+    return mp.matrix([[mp.mpf(v) for v in row] for row in A])
+
+
+# ------------------------------------------------------------------ families
+def matf(p, nu, delta, Psi, X):
+    nu, delta = mp.mpf(nu), mp.mpf(delta)
+    k, r = nu + delta + p - 1, delta + p - 1
+    P, Xm = mpm(Psi), mpm(X)
+    S = P + Xm
+    LP, LX, LS = chol(P), chol(Xm), chol(S)
+    terms = [lmvgamma(p, k / 2), -lmvgamma(p, nu / 2), -lmvgamma(p, r / 2), -nu / 2 * logdet(LP),
+             (nu - p - 1) / 2 * logdet(LX), -k / 2 * (logdet(LS) - logdet(LP))]
+    sc = mp.fsum(abs(t) for t in terms)
+    sc += sens(r / 2 * inverse(LP), P) + sens((nu - p - 1) / 2 * inverse(LX), Xm) + sens(k / 2 * inverse(LS), S)
+    return mp.fsum(terms), sc
+
+
+def wishart(p, nu, _delta, S, X):
+    nu = mp.mpf(nu)
+    Sm, Xm = mpm(S), mpm(X)
+    LS, LX = chol(Sm), chol(Xm)
+    Si = inverse(LS)
+    tr = trace_prod(Si, Xm)
+    terms = [(nu - p - 1) / 2 * logdet(LX), -tr / 2, -nu * p / 2 * mp.log(2), -nu / 2 * logdet(LS),
+             -lmvgamma(p, nu / 2)]
+    GS = -nu / 2 * Si + Si * Xm * Si / 2
+    GX = (nu - p - 1) / 2 * inverse(LX) - Si / 2
+    return mp.fsum(terms), mp.fsum(abs(t) for t in terms) + sens(GS, Sm) + sens(GX, Xm)
+
+
+def invwishart(p, nu, _delta, Psi, X):
+    nu = mp.mpf(nu)
+    P, Xm = mpm(Psi), mpm(X)
+    LP, LX = chol(P), chol(Xm)
+    Xi = inverse(LX)
+    tr = trace_prod(P, Xi)
+    terms = [nu / 2 * logdet(LP), -nu * p / 2 * mp.log(2), -lmvgamma(p, nu / 2), -(nu + p + 1) / 2 * logdet(LX),
+             -tr / 2]
+    GP = nu / 2 * inverse(LP) - Xi / 2
+    GX = -(nu + p + 1) / 2 * Xi + Xi * P * Xi / 2
+    return mp.fsum(terms), mp.fsum(abs(t) for t in terms) + sens(GP, P) + sens(GX, Xm)
+
+
+FAMILIES = {"matf": matf, "wishart": wishart, "invwishart": invwishart}
+
+
+def emit(family, name, p, nu, delta, A, X, akind=None, xkind=None):
+    v, sc = FAMILIES[family](p, nu, delta, A, X)
+    print(family, name, p, fmt(nu), fmt(delta), spec(A, akind), spec(X, xkind), mp.nstr(v, 20), mp.nstr(sc, 6))
+    sys.stdout.flush()
+
+
+def main():
+    rng = random.Random(20261129)
+    print("# generated by tests/data/gen_edges.py (mpmath, %d digits); see that file for the format" % mp.mp.dps)
+    nextup = lambda x: math.nextafter(x, math.inf)
+    for fam in ("matf", "wishart", "invwishart"):
+        delta = 3.5 if fam == "matf" else 0.0
+        # condition number 1e12 in the scale matrix
+        for p in (2, 4, 6):
+            A = spd_cond(p, 1e12, 1.0, rng)
+            X = spd_cond(p, 10.0, 1.0, rng)
+            emit(fam, "cond1e12", p, p + 2.5, delta, A, X)
+            emit(fam, "cond1e12_scaled", p, p + 2.5, delta, spd_cond(p, 1e12, 1e-6, rng), spd_cond(p, 10.0, 1e-3, rng))
+        # a variate with condition number 1e12
+        p = 4
+        emit(fam, "xcond1e12", p, p + 1.5, delta, spd_cond(p, 10.0, 1.0, rng), spd_cond(p, 1e12, 1e-4, rng))
+        # p = 200 (integer band matrices)
+        p = 200
+        ak, xk = (4, 3, 1, 1), (3, 5, 1, 2)
+        emit(fam, "p200", p, 250.5, 30.25 if fam == "matf" else 0.0, band(p, *ak), band(p, *xk), ak, xk)
+        # nu = 1e8 (and delta = 1e8 for matf)
+        p = 3
+        A, X = spd_cond(p, 100.0, 1.0, rng), spd_cond(p, 100.0, 1.0, rng)
+        if fam == "wishart":
+            X = [[v * 1e8 for v in row] for row in X]  # where the density lives for nu = 1e8
+        if fam == "invwishart":
+            X = [[v * 1e-8 for v in row] for row in X]
+        emit(fam, "nu1e8", p, 1e8, delta, A, exact(X))
+        if fam == "matf":
+            emit(fam, "delta1e8", p, 4.5, 1e8, A, [[v * 1e-8 for v in row] for row in A])
+            emit(fam, "nu_delta1e8", p, 1e8, 1e8, A, spd_cond(p, 100.0, 1.0, rng))
+        # nu just above its bound p - 1
+        for p in (1, 3, 6):
+            A, X = spd_cond(p, 50.0, 1.0, rng) if p > 1 else [[2.0]], spd_cond(p, 50.0, 0.5, rng) if p > 1 else [[0.25]]
+            emit(fam, "nu_nextup", p, nextup(p - 1.0), delta, A, X)
+            emit(fam, "nu_bound_1e-10", p, p - 1.0 + 1e-10, delta, A, X)
+        if fam == "matf":
+            for p in (1, 3):
+                A, X = spd_cond(p, 50.0, 1.0, rng) if p > 1 else [[2.0]], spd_cond(p, 50.0, 0.5, rng) if p > 1 else [[0.25]]
+                emit(fam, "delta_1e-300", p, p + 0.5, 1e-300, A, X)
+                emit(fam, "delta_1e-20", p, p + 0.5, 1e-20, A, X)
+        # variates with eigenvalues 1e-150 and 1e150
+        p = 3
+        A = spd_cond(p, 10.0, 1.0, rng)
+        for name, d in (("eig_1e-150", [1e-150, 2e-150, 1.0]), ("eig_1e150", [1e150, 1.0, 3.0]),
+                        ("eig_both", [1e-150, 1.0, 1e150])):
+            emit(fam, name, p, p + 2.5, delta, A, scaled_corr(d, rng))
+        # log-densities around -1e6
+        p = 4
+        A = spd_cond(p, 10.0, 1.0, rng)
+        if fam == "wishart":
+            emit(fam, "lp_-1e6", p, 6.5, delta, A, exact([[v * 5e5 for v in row] for row in A]))
+        elif fam == "invwishart":
+            emit(fam, "lp_-1e6", p, 6.5, delta, A, exact([[v * 2e-6 for v in row] for row in A]))
+        else:
+            emit(fam, "lp_-1e6", p, 4e5, 3.5, A, exact([[v * 1e-5 for v in row] for row in A]))
+            emit(fam, "lp_-1e6_tail", p, 4.5, 5e5, A, exact([[v * 1e3 for v in row] for row in A]))
+
+
+if __name__ == "__main__":
+    main()
