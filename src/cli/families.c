@@ -1,0 +1,147 @@
+/* The CLI's family table: parameter-file readers and adapters from the
+ * uniform (matrix-shaped variate) interface to each family's API.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <string.h>
+#include "bayesmat.h"
+#include "families.h"
+
+/* Read a scalar, or report; keeps the adapters short. */
+#define NEED(call)                       \
+  do {                                   \
+    if (call) {                          \
+      *status = -1;                      \
+      goto fail;                         \
+    }                                    \
+  } while (0)
+
+
+
+
+/* Report a failed _set (or alloc) of family `name`; returns NULL. */
+static void *set_failed(const cli_params *p, const char *name, int status, int *out, char *err)
+{
+  *out = status;
+  snprintf(err, CLI_ERRLEN, "%s: %s parameters: %s", p->path, name, bm_strerror(status));
+  return NULL;
+}
+
+/* A square matrix entry (p x p, any p). */
+static int get_square(const cli_params *p, const char *name, gsl_matrix **A, char *err)
+{
+  if (cli_get_matrix(p, name, 0, 0, A, err)) return -1;
+  if ((*A)->size1 != (*A)->size2) {
+    snprintf(err, CLI_ERRLEN, "%s: %s must be square", p->path, name);
+    bm_matrix_free(*A);
+    *A = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* ---------- wishart, invwishart: nu and an SPD scale ---------- */
+typedef struct {
+  const char *family, *scale;
+  void *(*alloc)(size_t p);
+  int (*set)(void *d, double nu, const gsl_matrix *scale);
+  void (*destroy)(void *d);
+} nu_scale_family;
+
+static void *nu_scale_make(const nu_scale_family *fam, const cli_params *p, size_t *rows, size_t *cols,
+                           int *status, char *err)
+{
+  double nu;
+  gsl_matrix *S = NULL;
+  void *d = NULL;
+  NEED(cli_get_scalar(p, "nu", &nu, err));
+  NEED(get_square(p, fam->scale, &S, err));
+  d = fam->alloc(S->size1);
+  int st = d ? fam->set(d, nu, S) : BM_ENOMEM;
+  if (st) {
+    fam->destroy(d);
+    d = set_failed(p, fam->family, st, status, err);
+  }
+  *rows = *cols = S->size1;
+fail:
+  bm_matrix_free(S);
+  return d;
+}
+
+static void *wishart_alloc(size_t p) { return bm_wishart_alloc(p); }
+static int wishart_set(void *d, double nu, const gsl_matrix *S) { return bm_wishart_set(d, nu, S); }
+static void wishart_destroy(void *d) { bm_wishart_free(d); }
+static const nu_scale_family wishart_fam = {"wishart", "S", wishart_alloc, wishart_set, wishart_destroy};
+static void *wishart_make(const cli_params *p, size_t *r, size_t *c, int *st, char *err)
+{
+  return nu_scale_make(&wishart_fam, p, r, c, st, err);
+}
+static size_t wishart_nparams(const void *d) { return bm_wishart_nparams(d); }
+static int wishart_logpdf(const void *d, const gsl_matrix *x, double *lp) { return bm_wishart_logpdf(d, x, lp); }
+static int wishart_score(const void *d, const gsl_matrix *x, gsl_vector *s) { return bm_wishart_score(d, x, s); }
+static int wishart_fisher(const void *d, gsl_matrix *F) { return bm_wishart_fisher(d, F); }
+static int wishart_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_wishart_sample(d, r, x); }
+
+static void *invwishart_alloc(size_t p) { return bm_invwishart_alloc(p); }
+static int invwishart_set(void *d, double nu, const gsl_matrix *S) { return bm_invwishart_set(d, nu, S); }
+static void invwishart_destroy(void *d) { bm_invwishart_free(d); }
+static const nu_scale_family invwishart_fam = {"invwishart", "Psi", invwishart_alloc, invwishart_set,
+                                               invwishart_destroy};
+static void *invwishart_make(const cli_params *p, size_t *r, size_t *c, int *st, char *err)
+{
+  return nu_scale_make(&invwishart_fam, p, r, c, st, err);
+}
+static size_t invwishart_nparams(const void *d) { return bm_invwishart_nparams(d); }
+static int invwishart_logpdf(const void *d, const gsl_matrix *x, double *lp)
+{
+  return bm_invwishart_logpdf(d, x, lp);
+}
+static int invwishart_score(const void *d, const gsl_matrix *x, gsl_vector *s)
+{
+  return bm_invwishart_score(d, x, s);
+}
+static int invwishart_fisher(const void *d, gsl_matrix *F) { return bm_invwishart_fisher(d, F); }
+static int invwishart_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_invwishart_sample(d, r, x); }
+
+/* ---------- matf ---------- */
+static void *matf_make(const cli_params *p, size_t *rows, size_t *cols, int *status, char *err)
+{
+  double nu, delta;
+  gsl_matrix *Psi = NULL;
+  bm_matf *d = NULL;
+  NEED(cli_get_scalar(p, "nu", &nu, err));
+  NEED(cli_get_scalar(p, "delta", &delta, err));
+  NEED(get_square(p, "Psi", &Psi, err));
+  d = bm_matf_alloc(Psi->size1);
+  int st = d ? bm_matf_set(d, nu, delta, Psi) : BM_ENOMEM;
+  if (st) {
+    bm_matf_free(d);
+    d = set_failed(p, "matf", st, status, err);
+  }
+  *rows = *cols = Psi->size1;
+fail:
+  bm_matrix_free(Psi);
+  return d;
+}
+static void matf_destroy(void *d) { bm_matf_free(d); }
+static size_t matf_nparams(const void *d) { return bm_matf_nparams(d); }
+static int matf_logpdf(const void *d, const gsl_matrix *x, double *lp) { return bm_matf_logpdf(d, x, lp); }
+static int matf_score(const void *d, const gsl_matrix *x, gsl_vector *s) { return bm_matf_score(d, x, s); }
+static int matf_fisher(const void *d, gsl_matrix *F) { return bm_matf_fisher(d, F); }
+static int matf_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_matf_sample(d, r, x); }
+
+static const cli_family families[] = {
+  {"wishart", "nu (scalar), S (p x p SPD)", VARIATE_SPD, wishart_make, wishart_destroy, wishart_nparams,
+   wishart_logpdf, wishart_score, wishart_fisher, wishart_sample, NULL},
+  {"invwishart", "nu (scalar), Psi (p x p SPD)", VARIATE_SPD, invwishart_make, invwishart_destroy,
+   invwishart_nparams, invwishart_logpdf, invwishart_score, invwishart_fisher, invwishart_sample, NULL},
+  {"matf", "nu (scalar), delta (scalar), Psi (p x p SPD)", VARIATE_SPD, matf_make, matf_destroy, matf_nparams,
+   matf_logpdf, matf_score, matf_fisher, matf_sample, NULL},
+};
+
+const cli_family *cli_family_find(const char *name)
+{
+  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+    if (!strcmp(families[i].name, name)) return &families[i];
+  return NULL;
+}
+
+const char *cli_family_names(void) { return "wishart, invwishart, matf"; }
