@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <lapacke.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/jeffreys.h"
 #include "work.h"
@@ -92,7 +93,7 @@ int bm_jeffreys_from_callback(bm_fisher_fn fisher, void *params, const gsl_vecto
   if (status) return status;
   size_t n = theta->size;
   if (n == 0) return BM_EBADLEN;
-  gsl_matrix *Fi = gsl_matrix_alloc(n, n);
+  gsl_matrix *Fi = bm_matrix_alloc(n, n);
   if (!Fi) return BM_ENOMEM;
   if (fisher(theta, params, Fi))
     status = BM_EDOM;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <gsl/gsl_math.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/fd.h"
@@ -37,8 +38,8 @@ bm_laplace_result *bm_laplace_result_alloc(size_t dim)
   if (dim == 0) return NULL;
   bm_laplace_result *r = malloc(sizeof *r);
   if (!r) return NULL;
-  r->mode = gsl_vector_alloc(dim);
-  r->cov = gsl_matrix_alloc(dim, dim);
+  r->mode = bm_vector_alloc(dim);
+  r->cov = bm_matrix_alloc(dim, dim);
   if (!r->mode || !r->cov) {
     bm_laplace_result_free(r);
     return NULL;
@@ -74,10 +75,19 @@ static double norm_inf(const gsl_vector *v)
 }
 
 /* f (and g when g != NULL) at theta; BM_EDOM on callback failure or a non-finite value */
+/* a callback's non-zero return: BM_ENOMEM passes through, anything else is BM_EDOM */
+static int callback_status(int st) { return st == BM_ENOMEM ? BM_ENOMEM : BM_EDOM; }
+
 static int eval_fg(const bm_laplace_problem *prob, const gsl_vector *theta, double *f, gsl_vector *g)
 {
-  if (prob->logf(theta, prob->params, f) || !isfinite(*f)) return BM_EDOM;
-  if (g && (prob->grad(theta, prob->params, g) || !vector_finite(g))) return BM_EDOM;
+  int st = prob->logf(theta, prob->params, f);
+  if (st) return callback_status(st);
+  if (!isfinite(*f)) return BM_EDOM;
+  if (g) {
+    st = prob->grad(theta, prob->params, g);
+    if (st) return callback_status(st);
+    if (!vector_finite(g)) return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
@@ -86,7 +96,8 @@ static int eval_hess(const bm_laplace_problem *prob, const gsl_vector *theta, co
 {
   size_t d = prob->dim;
   if (prob->hess) {
-    if (prob->hess(theta, prob->params, H)) return BM_EDOM;
+    int st = prob->hess(theta, prob->params, H);
+    if (st) return callback_status(st);
   } else {
     int st = bm_fd_hessian_from_gradient(prob->grad, prob->params, theta, fd, H, NULL);
     if (st == BM_ENOMEM) return st;
@@ -166,9 +177,9 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     return status;
   }
 
-  gsl_vector *theta = gsl_vector_alloc(d), *g = gsl_vector_alloc(d), *step = gsl_vector_alloc(d),
-             *trial = gsl_vector_alloc(d), *gtrial = gsl_vector_alloc(d);
-  gsl_matrix *H = gsl_matrix_alloc(d, d), *L = gsl_matrix_alloc(d, d);
+  gsl_vector *theta = bm_vector_alloc(d), *g = bm_vector_alloc(d), *step = bm_vector_alloc(d),
+             *trial = bm_vector_alloc(d), *gtrial = bm_vector_alloc(d);
+  gsl_matrix *H = bm_matrix_alloc(d, d), *L = bm_matrix_alloc(d, d);
   if (!theta || !g || !step || !trial || !gtrial || !H || !L) {
     status = BM_ENOMEM;
     goto done;
@@ -202,7 +213,12 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     int accepted = 0, any_defined = 0;
     for (size_t bt = 0; bt <= o.max_backtrack; bt++, alpha *= 0.5) {
       for (size_t i = 0; i < d; i++) VGET(trial, i) = VGET(theta, i) + alpha * VGET(step, i);
-      if (eval_fg(prob, trial, &ftrial, NULL)) continue;
+      int st = eval_fg(prob, trial, &ftrial, NULL);
+      if (st == BM_ENOMEM) {
+        status = st;
+        goto done;
+      }
+      if (st) continue;
       any_defined = 1;
       if (ftrial >= f + 1e-4 * alpha * slope) {
         accepted = 1;
@@ -217,9 +233,12 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
       status = any_defined ? BM_ENOCONV : BM_EDOM;
       goto done;
     }
-    if (prob->grad(trial, prob->params, gtrial) || !vector_finite(gtrial)) {
-      status = BM_EDOM;
-      goto done;
+    {
+      int st = prob->grad(trial, prob->params, gtrial);
+      if (st || !vector_finite(gtrial)) {
+        status = st ? callback_status(st) : BM_EDOM;
+        goto done;
+      }
     }
     it++;
     res->iterations = it;

@@ -15,6 +15,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/jeffreys.h"
@@ -98,9 +99,9 @@ static int model_accumulate(const bm_model *model, const gsl_vector *eta, int mo
     }
     return status;
   }
-  gsl_vector *th = gsl_vector_alloc(m), *s = gsl_vector_alloc(m);
-  gsl_matrix *J = gsl_matrix_alloc(m, d), *M = gsl_matrix_alloc(m, m), *T = gsl_matrix_alloc(m, d);
-  gsl_matrix *C = (mode == MODE_OBSERVED && model->theta_curvature) ? gsl_matrix_alloc(d, d) : NULL;
+  gsl_vector *th = bm_vector_alloc(m), *s = bm_vector_alloc(m);
+  gsl_matrix *J = bm_matrix_alloc(m, d), *M = bm_matrix_alloc(m, m), *T = bm_matrix_alloc(m, d);
+  gsl_matrix *C = (mode == MODE_OBSERVED && model->theta_curvature) ? bm_matrix_alloc(d, d) : NULL;
   if (!th || !s || !J || !M || !T || (mode == MODE_OBSERVED && model->theta_curvature && !C)) {
     status = BM_ENOMEM;
     goto done;
@@ -180,7 +181,7 @@ int bm_model_jeffreys(const bm_model *model, const gsl_vector *eta, const size_t
   if (!model || !eta) return BM_EINVAL;
   size_t d = model->dim_eta;
   if (d == 0) return BM_EINVAL;
-  gsl_matrix *Fi = gsl_matrix_alloc(d, d);
+  gsl_matrix *Fi = bm_matrix_alloc(d, d);
   if (!Fi) return BM_ENOMEM;
   int status = bm_model_fisher(model, eta, Fi);
   if (!status) status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
@@ -206,7 +207,7 @@ static int gaussian_check(const gsl_matrix *Sigma, const gsl_matrix *dmu, const 
   if (dSigma)
     for (size_t j = 0; j < d; j++)
       if (dSigma[j] && (status = bm_validate_symmetric(dSigma[j], n))) return status;
-  *L = gsl_matrix_alloc(n, n);
+  *L = bm_matrix_alloc(n, n);
   if (!*L) return BM_ENOMEM;
   status = bm_validate_spd(Sigma, n, *L, NULL);
   if (status) {
@@ -233,7 +234,7 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
   gsl_matrix *W = NULL;
   if (dmu) {
     /* W = L^-1 dmu; I += W^T W */
-    W = gsl_matrix_alloc(n, d);
+    W = bm_matrix_alloc(n, d);
     if (!W) {
       status = BM_ENOMEM;
       goto done;
@@ -252,7 +253,7 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
     }
     for (size_t j = 0; j < d; j++) {
       if (!dSigma[j]) continue;
-      A[j] = gsl_matrix_alloc(n, n);
+      A[j] = bm_matrix_alloc(n, n);
       if (!A[j]) {
         status = BM_ENOMEM;
         goto done;
@@ -301,8 +302,8 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
     nan_vector(s);
     return status;
   }
-  gsl_vector *z = gsl_vector_alloc(n), *u = gsl_vector_alloc(n);
-  gsl_matrix *Si = gsl_matrix_alloc(n, n);
+  gsl_vector *z = bm_vector_alloc(n), *u = bm_vector_alloc(n);
+  gsl_matrix *Si = bm_matrix_alloc(n, n);
   if (!z || !u || !Si) {
     status = BM_ENOMEM;
     goto done;
@@ -355,7 +356,7 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
     nan_matrix(I_zeta);
     return BM_ENONFINITE;
   }
-  gsl_matrix *T = gsl_matrix_alloc(d, e);
+  gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {
     nan_matrix(I_zeta);
     return BM_ENOMEM;

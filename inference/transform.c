@@ -15,6 +15,7 @@
 #include <float.h>
 #include <gsl/gsl_math.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"
@@ -434,7 +435,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
       break;
     case BM_TRANSFORM_LOGCHOL: {
       size_t p = blocks[b].n;
-      gsl_matrix *S = gsl_matrix_alloc(p, p);
+      gsl_matrix *S = bm_matrix_alloc(p, p);
       if (!S) {
         status = BM_ENOMEM;
         break;
@@ -496,7 +497,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
       break;
     case BM_TRANSFORM_LOGCHOL: {
       size_t p = blocks[b].n;
-      gsl_matrix *S = gsl_matrix_alloc(p, p);
+      gsl_matrix *S = bm_matrix_alloc(p, p);
       if (!S) {
         status = BM_ENOMEM;
         break;
@@ -544,8 +545,8 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
   /* Block Jacobian Jfull (d x d, block diagonal) and curvature term */
   gsl_matrix *Jf = NULL, *T = NULL;
   if (!status && H_u) {
-    Jf = gsl_matrix_calloc(d, d);
-    T = gsl_matrix_alloc(d, d);
+    Jf = bm_matrix_calloc(d, d);
+    T = bm_matrix_alloc(d, d);
     if (!Jf || !T) status = BM_ENOMEM;
   }
   size_t off = 0;
@@ -622,7 +623,7 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
         /* curvature = logchol_chain Hessian with H_vech = 0 */
         gsl_vector_const_view uv = gsl_vector_const_subvector(u, off, l);
         gsl_vector_const_view gv = gsl_vector_const_subvector(g_x, off, l);
-        gsl_matrix *Z = gsl_matrix_calloc(l, l), *C = gsl_matrix_alloc(l, l);
+        gsl_matrix *Z = bm_matrix_calloc(l, l), *C = bm_matrix_alloc(l, l);
         if (!Z || !C) status = BM_ENOMEM;
         if (!status) status = bm_transform_logchol_chain(&uv.vector, &gv.vector, Z, NULL, C);
         if (!status)
@@ -685,7 +686,7 @@ int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t n
 static int tt_logf(const gsl_vector *u, void *params, double *f)
 {
   const bm_transformed_target *t = params;
-  gsl_vector *x = gsl_vector_alloc(u->size);
+  gsl_vector *x = bm_vector_alloc(u->size);
   if (!x) return BM_ENOMEM;
   double lj, v;
   int status = bm_transform_map_inverse(t->blocks, t->nblocks, u, x, &lj);
@@ -700,9 +701,9 @@ static int tt_grad_hess(const gsl_vector *u, const bm_transformed_target *t, gsl
 {
   size_t d = u->size;
   int status = BM_SUCCESS;
-  gsl_vector *x = gsl_vector_alloc(d), *gx = gsl_vector_alloc(d);
-  gsl_matrix *Hx = H ? gsl_matrix_alloc(d, d) : NULL;
-  gsl_vector *gtmp = H ? gsl_vector_alloc(d) : NULL;
+  gsl_vector *x = bm_vector_alloc(d), *gx = bm_vector_alloc(d);
+  gsl_matrix *Hx = H ? bm_matrix_alloc(d, d) : NULL;
+  gsl_vector *gtmp = H ? bm_vector_alloc(d) : NULL;
   if (!x || !gx || (H && (!Hx || !gtmp))) status = BM_ENOMEM;
   if (!status) status = bm_transform_map_inverse(t->blocks, t->nblocks, u, x, NULL);
   if (!status && t->grad(x, t->params, gx)) status = BM_EDOM;

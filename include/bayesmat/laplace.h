@@ -106,7 +106,7 @@ void bm_laplace_result_free(bm_laplace_result *r);
  *                     stalls far from a stationary point);
  *         BM_ENOTSPD (-H at the final point is not positive definite: a
  *                     saddle or minimum, never a negated covariance);
- *         BM_ENOMEM.
+ *         BM_ENOMEM (also when a callback returns BM_ENOMEM).
  *         On failure res->mode and res->cov are NaN-filled, log_f_mode and
  *         log_evidence are NaN, and iterations holds the steps taken.
  *         Allocates O(dim^2) scratch.
