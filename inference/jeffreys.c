@@ -99,7 +99,7 @@ int bm_jeffreys_from_callback(bm_fisher_fn fisher, void *params, const gsl_vecto
     status = BM_EDOM;
   else
     status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
-  gsl_matrix_free(Fi);
+  bm_matrix_free(Fi);
   return status;
 }
 

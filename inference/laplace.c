@@ -55,8 +55,8 @@ bm_laplace_result *bm_laplace_result_alloc(size_t dim)
 void bm_laplace_result_free(bm_laplace_result *r)
 {
   if (!r) return;
-  if (r->mode) gsl_vector_free(r->mode);
-  if (r->cov) gsl_matrix_free(r->cov);
+  if (r->mode) bm_vector_free(r->mode);
+  if (r->cov) bm_matrix_free(r->cov);
   free(r);
 }
 
@@ -269,12 +269,12 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
 
 done:
   if (status) fail_result(res);
-  gsl_vector_free(theta);
-  gsl_vector_free(g);
-  gsl_vector_free(step);
-  gsl_vector_free(trial);
-  gsl_vector_free(gtrial);
-  gsl_matrix_free(H);
-  gsl_matrix_free(L);
+  bm_vector_free(theta);
+  bm_vector_free(g);
+  bm_vector_free(step);
+  bm_vector_free(trial);
+  bm_vector_free(gtrial);
+  bm_matrix_free(H);
+  bm_matrix_free(L);
   return status;
 }

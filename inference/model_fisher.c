@@ -150,12 +150,12 @@ done:
     nan_matrix(out);
     nan_vector(sout);
   }
-  gsl_vector_free(th);
-  gsl_vector_free(s);
-  gsl_matrix_free(J);
-  gsl_matrix_free(M);
-  gsl_matrix_free(T);
-  gsl_matrix_free(C);
+  bm_vector_free(th);
+  bm_vector_free(s);
+  bm_matrix_free(J);
+  bm_matrix_free(M);
+  bm_matrix_free(T);
+  bm_matrix_free(C);
   return status;
 }
 
@@ -185,7 +185,7 @@ int bm_model_jeffreys(const bm_model *model, const gsl_vector *eta, const size_t
   if (!Fi) return BM_ENOMEM;
   int status = bm_model_fisher(model, eta, Fi);
   if (!status) status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
-  gsl_matrix_free(Fi);
+  bm_matrix_free(Fi);
   return status;
 }
 
@@ -211,7 +211,7 @@ static int gaussian_check(const gsl_matrix *Sigma, const gsl_matrix *dmu, const 
   if (!*L) return BM_ENOMEM;
   status = bm_validate_spd(Sigma, n, *L, NULL);
   if (status) {
-    gsl_matrix_free(*L);
+    bm_matrix_free(*L);
     *L = NULL;
   }
   return status;
@@ -277,10 +277,10 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
 done:
   if (status) nan_matrix(Fi);
   if (A)
-    for (size_t j = 0; j < d; j++) gsl_matrix_free(A[j]);
+    for (size_t j = 0; j < d; j++) bm_matrix_free(A[j]);
   free(A);
-  gsl_matrix_free(W);
-  gsl_matrix_free(L);
+  bm_matrix_free(W);
+  bm_matrix_free(L);
   return status;
 }
 
@@ -296,7 +296,7 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (!status && (!finite_vector(mu) || !finite_vector(y))) {
     status = BM_ENONFINITE;
-    gsl_matrix_free(L);
+    bm_matrix_free(L);
   }
   if (status) {
     nan_vector(s);
@@ -339,10 +339,10 @@ done:
     nan_vector(s);
     if (lp) *lp = NAN;
   }
-  gsl_vector_free(z);
-  gsl_vector_free(u);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(L);
+  bm_vector_free(z);
+  bm_vector_free(u);
+  bm_matrix_free(Si);
+  bm_matrix_free(L);
   return status;
 }
 
@@ -364,6 +364,6 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
   gsl_matrix_set_zero(I_zeta);
   add_sandwich(1.0, J, I_eta, T, I_zeta);
   symmetrize(I_zeta);
-  gsl_matrix_free(T);
+  bm_matrix_free(T);
   return BM_SUCCESS;
 }

@@ -448,7 +448,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
         gsl_vector_view uv = gsl_vector_subvector(u, off, l);
         status = bm_transform_logchol_forward(S, &uv.vector);
       }
-      gsl_matrix_free(S);
+      bm_matrix_free(S);
       break;
     }
     }
@@ -510,7 +510,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
         status = bm_transform_logchol_log_jacobian(&uv.vector, &t, NULL);
         lj += t;
       }
-      gsl_matrix_free(S);
+      bm_matrix_free(S);
       break;
     }
     }
@@ -629,16 +629,16 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
         if (!status)
           for (size_t i = 0; i < l; i++)
             for (size_t j = 0; j < l; j++) MGET(H_u, off + i, off + j) += MGET(C, i, j);
-        gsl_matrix_free(Z);
-        gsl_matrix_free(C);
+        bm_matrix_free(Z);
+        bm_matrix_free(C);
         break;
       }
       }
       off += l;
     }
   }
-  gsl_matrix_free(Jf);
-  gsl_matrix_free(T);
+  bm_matrix_free(Jf);
+  bm_matrix_free(T);
   if (status) {
     fill_nan_vector(g_u);
     if (H_u && H_u->size1 == d && H_u->size2 == d) fill_nan_matrix(H_u);
@@ -691,7 +691,7 @@ static int tt_logf(const gsl_vector *u, void *params, double *f)
   double lj, v;
   int status = bm_transform_map_inverse(t->blocks, t->nblocks, u, x, &lj);
   if (!status) status = t->logf(x, t->params, &v) ? BM_EDOM : BM_SUCCESS;
-  gsl_vector_free(x);
+  bm_vector_free(x);
   if (status) return status;
   *f = v + lj;
   return isfinite(*f) ? BM_SUCCESS : BM_EDOM;
@@ -720,10 +720,10 @@ static int tt_grad_hess(const gsl_vector *u, const bm_transformed_target *t, gsl
       if (!status) status = bm_transform_map_log_jacobian_add(t->blocks, t->nblocks, u, g, NULL);
     }
   }
-  gsl_vector_free(x);
-  gsl_vector_free(gx);
-  gsl_vector_free(gtmp);
-  gsl_matrix_free(Hx);
+  bm_vector_free(x);
+  bm_vector_free(gx);
+  bm_vector_free(gtmp);
+  bm_matrix_free(Hx);
   return status;
 }
 
