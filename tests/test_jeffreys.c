@@ -335,6 +335,47 @@ static void singular_and_scaled_fisher(void **state)
   gsl_rng_free(r);
 }
 
+/* The families' own closed-form Fisher matrices (wishart, invwishart, merged
+ * into main) through bm_jeffreys_from_fisher: the scale alone is
+ * proportional to |S|^{-(p+1)/2}, |Psi|^{-(p+1)/2}, with the exact constant
+ * above; wishart's full matrix equals the one built here from FISHER.md. */
+static void family_fisher_scale_jeffreys(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(26);
+  for (size_t p = 1; p <= 4; p++) {
+    size_t q = bm_vech_len(p);
+    double nu = (double)p + 1.5;
+    bm_wishart *w = bm_wishart_alloc(p);
+    bm_invwishart *iw = bm_invwishart_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *F = gsl_matrix_alloc(q + 1, q + 1), *E = gsl_matrix_alloc(q + 1, q + 1);
+    size_t idx[16];
+    for (size_t a = 0; a < q; a++) idx[a] = a;
+    for (int rep = 0; rep < 2; rep++) {
+      tu_random_spd(r, 30.0, rep ? 4.0 : 0.3, S);
+      double ld = logdet_spd(S), lp;
+      double ref = -0.5 * (double)(p + 1) * ld + 0.5 * (double)q * log(0.5 * nu) + 0.25 * (double)(p * (p - 1)) * log(2.0);
+      assert_int_equal(bm_wishart_set(w, nu, S), BM_SUCCESS);
+      assert_int_equal(bm_wishart_fisher(w, F), BM_SUCCESS);
+      wishart_fisher(S, nu, E);
+      tu_assert_matrix_close(F, E, 1e-10, 1e-12 * gsl_matrix_max(E));
+      assert_int_equal(bm_jeffreys_from_fisher(F, idx, q, &lp), BM_SUCCESS);
+      tu_assert_rel(lp, ref, 1e-10);
+      /* inverse Wishart: I_PsiPsi = nu/2 T(C, C), same form in Psi */
+      assert_int_equal(bm_invwishart_set(iw, nu, S), BM_SUCCESS);
+      assert_int_equal(bm_invwishart_fisher(iw, F), BM_SUCCESS);
+      assert_int_equal(bm_jeffreys_from_fisher(F, idx, q, &lp), BM_SUCCESS);
+      tu_assert_rel(lp, ref, 1e-10);
+    }
+    bm_wishart_free(w);
+    bm_invwishart_free(iw);
+    gsl_matrix_free(S);
+    gsl_matrix_free(F);
+    gsl_matrix_free(E);
+  }
+  gsl_rng_free(r);
+}
+
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -386,7 +427,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(mvn_jeffreys_closed_forms),      cmocka_unit_test(wishart_scale_jeffreys),
       cmocka_unit_test(jeffreys_reparameterization_invariance), cmocka_unit_test(jeffreys_from_callback_matches),
-      cmocka_unit_test(singular_and_scaled_fisher),     cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(singular_and_scaled_fisher),     cmocka_unit_test(family_fisher_scale_jeffreys),     cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
