@@ -14,6 +14,9 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/jeffreys.h"
+#include "bayesmat/wishart.h"
+#include "bayesmat/invwishart.h"
+#include "bayesmat/matf.h"
 #include "work.h"
 
 #define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
@@ -147,4 +150,40 @@ int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *
   if (status) return status;
   *log_prior_eta = lp + lj;
   return BM_SUCCESS;
+}
+
+/* ---- per-family Jeffreys priors: Fisher matrix, then its block's 1/2 log det ---- */
+
+typedef int (*family_fisher_fn)(const void *d, gsl_matrix *F);
+
+static int family_jeffreys(const void *d, size_t n, family_fisher_fn fisher, const size_t *idx, size_t k,
+                           double *log_prior)
+{
+  if (log_prior == NULL) return BM_EINVAL;
+  *log_prior = NAN;
+  if (d == NULL || n == 0) return BM_EINVAL;
+  gsl_matrix *F = bm_matrix_alloc(n, n);
+  if (F == NULL) return BM_ENOMEM;
+  int status = fisher(d, F);
+  if (status == BM_SUCCESS) status = bm_jeffreys_from_fisher(F, idx, k, log_prior);
+  bm_matrix_free(F);
+  return status;
+}
+
+static int wishart_fisher(const void *d, gsl_matrix *F) { return bm_wishart_fisher(d, F); }
+int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_wishart_nparams(d) : 0, wishart_fisher, idx, k, log_prior);
+}
+
+static int invwishart_fisher(const void *d, gsl_matrix *F) { return bm_invwishart_fisher(d, F); }
+int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_invwishart_nparams(d) : 0, invwishart_fisher, idx, k, log_prior);
+}
+
+static int matf_fisher(const void *d, gsl_matrix *F) { return bm_matf_fisher(d, F); }
+int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_matf_nparams(d) : 0, matf_fisher, idx, k, log_prior);
 }

@@ -79,6 +79,10 @@ static int wishart_logpdf(const void *d, const gsl_matrix *x, double *lp) { retu
 static int wishart_score(const void *d, const gsl_matrix *x, gsl_vector *s) { return bm_wishart_score(d, x, s); }
 static int wishart_fisher(const void *d, gsl_matrix *F) { return bm_wishart_fisher(d, F); }
 static int wishart_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_wishart_sample(d, r, x); }
+static int wishart_jeffreys(const void *d, const size_t *i, size_t k, double *lp)
+{
+  return bm_wishart_jeffreys(d, i, k, lp);
+}
 
 static void *invwishart_alloc(size_t p) { return bm_invwishart_alloc(p); }
 static int invwishart_set(void *d, double nu, const gsl_matrix *S) { return bm_invwishart_set(d, nu, S); }
@@ -100,6 +104,10 @@ static int invwishart_score(const void *d, const gsl_matrix *x, gsl_vector *s)
 }
 static int invwishart_fisher(const void *d, gsl_matrix *F) { return bm_invwishart_fisher(d, F); }
 static int invwishart_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_invwishart_sample(d, r, x); }
+static int invwishart_jeffreys(const void *d, const size_t *i, size_t k, double *lp)
+{
+  return bm_invwishart_jeffreys(d, i, k, lp);
+}
 
 /* ---------- matf ---------- */
 static void *matf_make(const cli_params *p, size_t *rows, size_t *cols, int *status, char *err)
@@ -127,14 +135,16 @@ static int matf_logpdf(const void *d, const gsl_matrix *x, double *lp) { return 
 static int matf_score(const void *d, const gsl_matrix *x, gsl_vector *s) { return bm_matf_score(d, x, s); }
 static int matf_fisher(const void *d, gsl_matrix *F) { return bm_matf_fisher(d, F); }
 static int matf_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_matf_sample(d, r, x); }
+static int matf_jeffreys(const void *d, const size_t *i, size_t k, double *lp) { return bm_matf_jeffreys(d, i, k, lp); }
 
 static const cli_family families[] = {
   {"wishart", "nu (scalar), S (p x p SPD)", VARIATE_SPD, wishart_make, wishart_destroy, wishart_nparams,
-   wishart_logpdf, wishart_score, wishart_fisher, wishart_sample, NULL},
+   wishart_logpdf, wishart_score, wishart_fisher, wishart_sample, wishart_jeffreys},
   {"invwishart", "nu (scalar), Psi (p x p SPD)", VARIATE_SPD, invwishart_make, invwishart_destroy,
-   invwishart_nparams, invwishart_logpdf, invwishart_score, invwishart_fisher, invwishart_sample, NULL},
+   invwishart_nparams, invwishart_logpdf, invwishart_score, invwishart_fisher, invwishart_sample,
+   invwishart_jeffreys},
   {"matf", "nu (scalar), delta (scalar), Psi (p x p SPD)", VARIATE_SPD, matf_make, matf_destroy, matf_nparams,
-   matf_logpdf, matf_score, matf_fisher, matf_sample, NULL},
+   matf_logpdf, matf_score, matf_fisher, matf_sample, matf_jeffreys},
 };
 
 const cli_family *cli_family_find(const char *name)

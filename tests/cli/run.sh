@@ -61,6 +61,14 @@ import numpy as np,sys
 g=np.loadtxt('$work/g.txt'); z=g.mean(0)/(g.std(0)/np.sqrt(len(g)))
 sys.exit(0 if g.shape==(4000,5) and np.all(np.abs(z)<4.5) else 1)" && ok || bad "E[score] = 0 from sample+grad"
 
+# 3b. jeffreys of the Wishart nu alone: 1/2 log(psi'_2(nu/2)/4) (FISHER.md)
+got=$("$B" jeffreys "$here/wishart_params.txt" --idx 3)
+/usr/bin/python3 -c "
+import sys; from scipy.special import polygamma
+w = 0.5 * __import__('math').log((polygamma(1, 2.5) + polygamma(1, 2.0)) / 4)
+sys.exit(0 if abs(float('$got') - w) <= 1e-12 * abs(w) else 1)" && ok || bad "jeffreys nu: $got"
+expect_rc 2 "--idx takes" "$B" jeffreys "$here/wishart_params.txt" --idx 4
+
 # 4. errors: exit codes and file:line messages
 printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"
 expect_rc 3 "ragged.txt:6: row has 3 numbers" "$B" fisher "$work/ragged.txt"
