@@ -679,6 +679,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvn_loglik_grad(d, X, &lp, x2, NULL), BM_EBADLEN);
   /* KL */
   gsl_vector_set_zero(x2);
+  gsl_matrix_set_identity(S2);
   assert_int_equal(bm_mvn_set(d2, x2, S2), BM_SUCCESS);
   assert_int_equal(bm_mvn_kl(d, d2, &lp), BM_EBADLEN);
   assert_true(isnan(lp));
