@@ -7,6 +7,8 @@
  * the nu blocks); derivations of the gradient, Hessian and of the stable
  * large-nu forms in docs/mvt.md.
  * Numerics: Sigma = L L^T; log|Sigma| from L; delta = |L^{-1} r|^2;
+ * Lambda = Sigma^{-1} computed on first use and cached behind a C11 atomic
+ * once-flag (as in mvn.c: _set + batched log-likelihood pays no dpotri);
  * log1p(delta/nu) (far tails stay finite and accurate); for nu/2 >= 10 the
  * normalizing constant, the nu-score and I_nunu are evaluated from asymptotic
  * series of the *differences* lgamma(a+h) - lgamma(a) - h log a,
@@ -17,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
@@ -41,11 +44,12 @@ struct bm_mvt {
   int is_set;
   double nu;
   gsl_vector *mu;
-  gsl_matrix *Sigma, *L, *Lambda;
+  gsl_matrix *Sigma, *L, *Lambda; /* Lambda valid once lambda_state == 2 */
+  atomic_int lambda_state;         /* 0: not computed, 1: being computed, 2: valid */
   double logdet;
   double lognorm; /* log Gamma(k/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma| */
   double dnu_const; /* [psi(k/2) - psi(nu/2) - p/nu]/2 */
-  gsl_matrix *S1, *S2, *S3;
+  gsl_matrix *S1, *S2; /* scratch of _set */
 };
 
 /* ---- scalar special-function differences (see header comment) ------------ */
@@ -139,14 +143,14 @@ bm_mvt *bm_mvt_alloc(size_t p)
   if (!d) return NULL;
   d->p = p;
   d->q = bm_vech_len(p);
+  atomic_init(&d->lambda_state, 0);
   d->mu = gsl_vector_calloc(p);
   d->Sigma = gsl_matrix_calloc(p, p);
   d->L = gsl_matrix_calloc(p, p);
   d->Lambda = gsl_matrix_calloc(p, p);
   d->S1 = gsl_matrix_calloc(p, p);
   d->S2 = gsl_matrix_calloc(p, p);
-  d->S3 = gsl_matrix_calloc(p, p);
-  if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2 || !d->S3) {
+  if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2) {
     bm_mvt_free(d);
     return NULL;
   }
@@ -162,7 +166,6 @@ void bm_mvt_free(bm_mvt *d)
   gsl_matrix_free(d->Lambda);
   gsl_matrix_free(d->S1);
   gsl_matrix_free(d->S2);
-  gsl_matrix_free(d->S3);
   free(d);
 }
 
@@ -187,11 +190,10 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
       gsl_matrix_set(d->S1, i, j, x);
       gsl_matrix_set(d->S1, j, i, x);
     }
-  if (bm_chol_inverse(d->S2, d->S3)) return BM_ENOTSPD;
   gsl_vector_memcpy(d->mu, mu);
   swap_matrix(&d->Sigma, &d->S1);
   swap_matrix(&d->L, &d->S2);
-  swap_matrix(&d->Lambda, &d->S3);
+  atomic_store_explicit(&d->lambda_state, 0, memory_order_release);
   d->nu = nu;
   d->logdet = bm_chol_logdet(d->L);
   double a = 0.5 * nu, h = 0.5 * (double)p;
@@ -209,6 +211,24 @@ size_t bm_mvt_dim(const bm_mvt *d) { return d ? d->p : 0; }
 /* ---- helpers ---------------------------------------------------------------- */
 
 static int check_obj(const bm_mvt *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
+
+/* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
+ * it; concurrent callers wait (see mvn.c). */
+static const gsl_matrix *precision(const bm_mvt *dc)
+{
+  bm_mvt *d = (bm_mvt *)dc;
+  if (atomic_load_explicit(&d->lambda_state, memory_order_acquire) == 2) return d->Lambda;
+  int expected = 0;
+  if (atomic_compare_exchange_strong_explicit(&d->lambda_state, &expected, 1, memory_order_acq_rel,
+                                              memory_order_acquire)) {
+    bm_chol_inverse(d->L, d->Lambda); /* cannot fail: L has a positive diagonal */
+    atomic_store_explicit(&d->lambda_state, 2, memory_order_release);
+    return d->Lambda;
+  }
+  while (atomic_load_explicit(&d->lambda_state, memory_order_acquire) != 2) {
+  }
+  return d->Lambda;
+}
 
 static void nan_vector(gsl_vector *v)
 {
@@ -331,7 +351,7 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   if (dSigma)
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j <= i; j++) {
-        double g = 0.5 * (w * a[i] * a[j] - gsl_matrix_get(d->Lambda, i, j));
+        double g = 0.5 * (w * a[i] * a[j] - gsl_matrix_get(precision(d), i, j));
         gsl_matrix_set(dSigma, i, j, g);
         gsl_matrix_set(dSigma, j, i, g);
       }
@@ -381,7 +401,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   residual(d, x, a);
   double delta = precision_times(d->L, a);
   double nu = d->nu, k = nu + (double)p, s = nu + delta, w = k / s, ks2 = k / (s * s);
-  const gsl_matrix *Lam = d->Lambda;
+  const gsl_matrix *Lam = precision(d);
   /* t(a a^T): vech coordinate b = (i, j) holds a^T E_b a */
   for (size_t b = 0; b < q; b++) {
     size_t i, j;
@@ -446,9 +466,10 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   residual(d, x, a);
   double delta = precision_times(d->L, a);
   double k = d->nu + (double)p, s = d->nu + delta, w = k / s, ks2 = k / (s * s);
+  const gsl_matrix *Lam = precision(d);
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++)
-      gsl_matrix_set(H, i, j, -w * gsl_matrix_get(d->Lambda, i, j) + 2.0 * ks2 * a[i] * a[j]);
+      gsl_matrix_set(H, i, j, -w * gsl_matrix_get(Lam, i, j) + 2.0 * ks2 * a[i] * a[j]);
   bm_work_release(&wk);
   return BM_SUCCESS;
 }
@@ -463,19 +484,20 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
   }
   size_t p = d->p, q = d->q;
   double nu = d->nu, k = nu + (double)p;
+  const gsl_matrix *Lam = precision(d);
   gsl_matrix_set_zero(I);
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(I, i, j, k / (k + 2.0) * gsl_matrix_get(d->Lambda, i, j));
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(I, i, j, k / (k + 2.0) * gsl_matrix_get(Lam, i, j));
   gsl_matrix_view IS = gsl_matrix_submatrix(I, p, p, q, q);
-  bm_vech_kron(k / (2.0 * (k + 2.0)), d->Lambda, d->Lambda, 0.0, &IS.matrix);
+  bm_vech_kron(k / (2.0 * (k + 2.0)), Lam, Lam, 0.0, &IS.matrix);
   for (size_t b = 0; b < q; b++) {
     size_t i, j;
     bm_vech_pair(p, b, &i, &j);
-    double tb = (i == j ? 1.0 : 2.0) * gsl_matrix_get(d->Lambda, i, j);
+    double tb = (i == j ? 1.0 : 2.0) * gsl_matrix_get(Lam, i, j);
     for (size_t c = 0; c < q; c++) {
       size_t u, v;
       bm_vech_pair(p, c, &u, &v);
-      double tc = (u == v ? 1.0 : 2.0) * gsl_matrix_get(d->Lambda, u, v);
+      double tc = (u == v ? 1.0 : 2.0) * gsl_matrix_get(Lam, u, v);
       *gsl_matrix_ptr(&IS.matrix, b, c) -= tb * tc / (2.0 * (k + 2.0));
     }
     gsl_matrix_set(I, p + b, p + q, -tb / (k * (k + 2.0)));
@@ -533,18 +555,26 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 
 /* ---- batches ------------------------------------------------------------------ */
 
-static void whiten_block(const bm_mvt *d, const gsl_matrix *X, double *Z)
+/* Z <- (X - 1 mu^T) L^{-T} with the finiteness check of X fused into the
+ * centering pass (BM_ENONFINITE before any output is written). */
+static int whiten_block(const bm_mvt *d, const gsl_matrix *X, double *Z)
 {
   size_t n = X->size1, p = d->p;
   const double *mu = d->mu->data;
   size_t ms = d->mu->stride;
+  double acc = 0.0;
   for (size_t i = 0; i < n; i++) {
     const double *x = X->data + i * X->tda;
     double *z = Z + i * p;
-    for (size_t j = 0; j < p; j++) z[j] = x[j] - mu[j * ms];
+    for (size_t j = 0; j < p; j++) {
+      acc += x[j] * 0.0;
+      z[j] = x[j] - mu[j * ms];
+    }
   }
+  if (acc != 0.0) return BM_ENONFINITE;
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L->data,
               (int)d->L->tda, Z, (int)p);
+  return BM_SUCCESS;
 }
 
 static int check_batch(const bm_mvt *d, const gsl_matrix *X)
@@ -552,8 +582,8 @@ static int check_batch(const bm_mvt *d, const gsl_matrix *X)
   int status = check_obj(d);
   if (status) return status;
   if (!X) return BM_EINVAL;
-  if (X->size1 == 0) return BM_EBADLEN;
-  return bm_validate_matrix(X, X->size1, d->p);
+  if (X->size1 == 0 || X->size2 != d->p) return BM_EBADLEN;
+  return BM_SUCCESS;
 }
 
 int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *each)
@@ -573,7 +603,12 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
     nan_vector(each);
     return BM_ENOMEM;
   }
-  whiten_block(d, X, Z);
+  status = whiten_block(d, X, Z);
+  if (status) {
+    bm_work_release(&wk);
+    nan_vector(each);
+    return status;
+  }
   double total = 0.0, half_k = 0.5 * (d->nu + (double)p), inv_nu = 1.0 / d->nu;
   for (size_t i = 0; i < n; i++) {
     const double *z = Z + i * p;
@@ -610,7 +645,13 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
     return BM_ENOMEM;
   }
   double *sw = Z + n * p;
-  whiten_block(d, X, Z);
+  status = whiten_block(d, X, Z);
+  if (status) {
+    bm_work_release(&wk);
+    nan_vector(dmu);
+    nan_matrix(dSigma);
+    return status;
+  }
   double k = d->nu + (double)p, total = 0.0, tnu = 0.0;
   for (size_t j = 0; j < p; j++) sw[j] = 0.0;
   for (size_t i = 0; i < n; i++) {

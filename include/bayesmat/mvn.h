@@ -131,7 +131,7 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
  *   I = blockdiag(Lambda, T(Lambda, Lambda)/2), (p+q) x (p+q).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (I filled with NaN on failure).
  */
-int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I);
+int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *Info);
 
 /**
  * One draw x = mu + L z, z ~ N(0, I_p).

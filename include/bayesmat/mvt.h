@@ -90,7 +90,7 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
  *   every nu, including 1e4 and 1e8 where the plain difference cancels).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (I NaN on failure).
  */
-int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I);
+int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *Info);
 
 /**
  * The Fisher entry I_nunu alone, for any p >= 1 and 0 < nu < inf (see bm_mvt_fisher).
