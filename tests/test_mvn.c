@@ -482,6 +482,7 @@ static void sampler_moments(void **state)
   gsl_matrix_free(S);
   gsl_matrix_free(M);
   bm_mvn_free(d);
+  gsl_rng_free(r);
 }
 
 /* ---- batches ---------------------------------------------------------------- */

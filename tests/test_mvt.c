@@ -390,6 +390,7 @@ static void sampler_moments(void **state)
   gsl_matrix_free(C);
   gsl_matrix_free(M);
   bm_mvt_free(d);
+  gsl_rng_free(r);
 }
 
 /* ---- batches ---------------------------------------------------------------- */
