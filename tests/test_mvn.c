@@ -7,8 +7,10 @@
  *  - Fisher information: Monte Carlo with standard errors from the sampler;
  *  - batched log-likelihood: sums of single evaluations.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#define _POSIX_C_SOURCE 200809L /* pthreads (ThreadSanitizer does not intercept C11 thrd_create) */
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_eigen.h>
 #include "testutil.h"
@@ -542,6 +544,73 @@ static void loglik_matches_single_sums(void **state)
   gsl_rng_free(r);
 }
 
+/* ---- concurrent readers ------------------------------------------------------- */
+
+typedef struct {
+  const bm_mvn *d;
+  const gsl_vector *x;
+  gsl_vector *s;
+  gsl_matrix *I;
+  int status;
+} reader_arg;
+
+static void *reader(void *arg)
+{
+  reader_arg *a = arg;
+  a->status = bm_mvn_score(a->d, a->x, a->s);
+  if (!a->status) a->status = bm_mvn_fisher(a->d, a->I);
+  return NULL;
+}
+
+/* Lambda is formed lazily on first use: readers racing on a freshly set
+ * object must all see the same, correct values. */
+static void concurrent_readers_agree(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(16);
+  size_t p = 12, n = p + bm_vech_len(p), nthreads = 4;
+  bm_mvn *d = bm_mvn_alloc(p), *ref = bm_mvn_alloc(p);
+  gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p), *sref = gsl_vector_alloc(n);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *Iref = gsl_matrix_alloc(n, n);
+  reader_arg args[4];
+  pthread_t th[4];
+  for (size_t t = 0; t < nthreads; t++) {
+    args[t].s = gsl_vector_alloc(n);
+    args[t].I = gsl_matrix_alloc(n, n);
+  }
+  for (int rep = 0; rep < 30; rep++) {
+    random_params(r, 10.0, mu, S);
+    bm_rng_std_normal_vector(r, x);
+    assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+    assert_int_equal(bm_mvn_set(ref, mu, S), BM_SUCCESS);
+    for (size_t t = 0; t < nthreads; t++) {
+      args[t].d = d;
+      args[t].x = x;
+      assert_int_equal(pthread_create(&th[t], NULL, reader, &args[t]), 0);
+    }
+    for (size_t t = 0; t < nthreads; t++) pthread_join(th[t], NULL);
+    bm_mvn_score(ref, x, sref);
+    bm_mvn_fisher(ref, Iref);
+    for (size_t t = 0; t < nthreads; t++) {
+      assert_int_equal(args[t].status, BM_SUCCESS);
+      tu_assert_vector_close(args[t].s, sref, 0, 0);
+      tu_assert_matrix_close(args[t].I, Iref, 0, 0);
+    }
+  }
+  for (size_t t = 0; t < nthreads; t++) {
+    gsl_vector_free(args[t].s);
+    gsl_matrix_free(args[t].I);
+  }
+  bm_mvn_free(d);
+  bm_mvn_free(ref);
+  gsl_vector_free(mu);
+  gsl_vector_free(x);
+  gsl_vector_free(sref);
+  gsl_matrix_free(S);
+  gsl_matrix_free(Iref);
+  gsl_rng_free(r);
+}
+
 /* ---- bad inputs -------------------------------------------------------------- */
 
 static int all_nan_v(const gsl_vector *v)
@@ -711,6 +780,7 @@ int main(void)
       cmocka_unit_test(grad_score_hess_match_fd),    cmocka_unit_test(kl_grad_matches_fd),
       cmocka_unit_test(fisher_matches_monte_carlo),  cmocka_unit_test(sampler_moments),
       cmocka_unit_test(loglik_matches_single_sums),  cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(concurrent_readers_agree),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

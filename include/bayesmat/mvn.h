@@ -31,8 +31,9 @@ bm_mvn *bm_mvn_alloc(size_t p);
 void bm_mvn_free(bm_mvn *d);
 
 /**
- * Set (mu, Sigma): validates, factorizes Sigma = L L^T, caches L, log|Sigma|
- * and Lambda = Sigma^{-1}. The object keeps its previous state on failure.
+ * Set (mu, Sigma): validates, factorizes Sigma = L L^T, caches L and
+ * log|Sigma| (Lambda = Sigma^{-1} is formed on first use, see bm_mvn_hess_x).
+ * The object keeps its previous state on failure.
  * @param mu     length p, finite (copied)
  * @param Sigma  p x p symmetric positive definite (copied; BM_SYM_RTOL)
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_ENOTSYM;
@@ -91,7 +92,7 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
  * Gradient of log f w.r.t. the lower Cholesky factor L of Sigma = L L^T
  * (entries L_ij, i >= j, independent): G_L = lower(2 G_Sigma L) with
  * G_Sigma = (a a^T - Lambda)/2; the strict upper triangle of dL is set to 0.
- * @param dL  out p x p.  @return as bm_mvn_grad.
+ * @param dL  out p x p.  @return as bm_mvn_grad. Allocates p^2 + p doubles.
  */
 int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL);
 
@@ -108,7 +109,7 @@ int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, g
 
 /**
  * Score d log f / d theta = (a, D_p^T vec((a a^T - Lambda)/2)).
- * @param s  out, length p + q.  @return as bm_mvn_grad.
+ * @param s  out, length p + q.  @return as bm_mvn_grad. Allocates p^2 + p doubles.
  */
 int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s);
 
@@ -123,6 +124,12 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
 /**
  * Hessian of log f w.r.t. x: -Lambda (p x p; does not depend on x, which is
  * still validated). @return as bm_mvn_grad.
+ *
+ * Note: Lambda = Sigma^{-1} is formed (dpotri, O(p^3)) by the first call after
+ * _set that needs it (dSigma of bm_mvn_grad, bm_mvn_grad_chol, _score, _hess,
+ * _hess_x, _fisher, bm_mvn_kl_grad with a Sigma gradient) and cached; this is
+ * thread-safe (C11 atomic once-flag). _logpdf and the batched functions never
+ * need it.
  */
 int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
 

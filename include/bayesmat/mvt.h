@@ -29,8 +29,8 @@ bm_mvt *bm_mvt_alloc(size_t p);
 void bm_mvt_free(bm_mvt *d);
 
 /**
- * Set (nu, mu, Sigma); validates, factorizes Sigma = L L^T, caches L,
- * Lambda = Sigma^{-1} and the normalizing constant (computed without the
+ * Set (nu, mu, Sigma); validates, factorizes Sigma = L L^T, caches L
+ * and the normalizing constant (computed without the
  * log Gamma cancellation at large nu). Keeps the previous state on failure.
  * @param nu     degrees of freedom, 0 < nu < inf
  * @param mu     length p, finite;  Sigma  p x p SPD scale matrix
@@ -64,7 +64,9 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp);
 int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma,
                 double *dnu);
 
-/** Score d log f / d theta, length p + q + 1. @return as bm_mvt_grad. */
+/** Score d log f / d theta, length p + q + 1. @return as bm_mvt_grad. Allocates p^2 doubles.
+ *  (Lambda = Sigma^{-1}, needed by dSigma, _score, _hess, _hess_x and _fisher,
+ *  is formed by the first such call after _set and cached, thread-safely.) */
 int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s);
 
 /**
