@@ -100,15 +100,12 @@ static void commit(bm_mvn *d, const gsl_vector *mu, gsl_matrix **Sigma, gsl_matr
   d->is_set = 1;
 }
 
+/* B <- the symmetric matrix with A's lower triangle (row copy, then mirror) */
 static void copy_sym_lower(const gsl_matrix *A, gsl_matrix *B)
 {
   size_t p = A->size1;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) {
-      double x = gsl_matrix_get(A, i, j);
-      gsl_matrix_set(B, i, j, x);
-      gsl_matrix_set(B, j, i, x);
-    }
+  for (size_t i = 0; i < p; i++) memcpy(B->data + i * B->tda, A->data + i * A->tda, (i + 1) * sizeof(double));
+  bm_sym_from_lower(B);
 }
 
 int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma)

@@ -185,11 +185,8 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   if (status) return status;
   size_t p = d->p;
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) {
-      double x = gsl_matrix_get(Sigma, i, j);
-      gsl_matrix_set(d->S1, i, j, x);
-      gsl_matrix_set(d->S1, j, i, x);
-    }
+    memcpy(d->S1->data + i * d->S1->tda, Sigma->data + i * Sigma->tda, (i + 1) * sizeof(double));
+  bm_sym_from_lower(d->S1);
   gsl_vector_memcpy(d->mu, mu);
   swap_matrix(&d->Sigma, &d->S1);
   swap_matrix(&d->L, &d->S2);
