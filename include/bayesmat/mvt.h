@@ -88,8 +88,9 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
  *   I_mumu = k/(k+2) Lambda;  I_SigmaSigma = k/(2(k+2)) T(Lambda,Lambda) - t(Lambda)t(Lambda)^T/(2(k+2));
  *   I_Sigma,nu = -t(Lambda)/(k(k+2));
  *   I_nunu = [psi'(nu/2) - psi'(k/2)]/4 - p(nu+p+4)/(2 nu k (k+2)), evaluated
- *   as one asymptotic expression for nu >= 20 (relative accuracy ~1e-15 at
- *   every nu, including 1e4 and 1e8 where the plain difference cancels).
+ *   as one cancellation-free asymptotic expression for nu >= 16 and by an
+ *   upward recurrence into it below (relative accuracy <= 6e-15 at every nu,
+ *   including 1e4 and 1e8 where the plain difference cancels).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (I NaN on failure).
  */
 int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *Info);
