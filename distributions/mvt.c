@@ -304,10 +304,22 @@ static double precision_times(const gsl_matrix *L, double *a)
   return delta;
 }
 
+/* log(1 + u), u >= 0, to ~1 ulp: with hi = fl(1 + u) and its exact rounding
+ * error lo = u - (hi - 1), log(1 + u) = log(hi) + log1p(lo/hi) = log(hi) + lo/hi
+ * (|lo/hi| <= eps/2). glibc's log is ~1.5x faster than its log1p, which is
+ * the whole difference between the mvt and mvn batches at small p. */
+static inline double log1p_pos(double u)
+{
+  double hi = 1.0 + u;
+  if (!(hi < 1e300)) return log1p(u); /* huge or infinite delta */
+  double lo = u - (hi - 1.0);
+  return log(hi) + lo / hi;
+}
+
 /* log f from delta */
 static double logpdf_delta(const bm_mvt *d, double delta)
 {
-  return d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p(delta / d->nu);
+  return d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_pos(delta / d->nu);
 }
 
 /* d log f / d nu from delta */
@@ -632,7 +644,7 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
     const double *z = Z + i * p;
     double delta = 0.0;
     for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-    double li = -half_k * log1p(delta * inv_nu);
+    double li = -half_k * log1p_pos(delta * inv_nu);
     if (each) gsl_vector_set(each, i, d->lognorm + li);
     total += li;
   }
@@ -676,7 +688,7 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
     double *z = Z + i * p;
     double delta = 0.0;
     for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-    total += -0.5 * k * log1p(delta / d->nu);
+    total += -0.5 * k * log1p_pos(delta / d->nu);
     if (dnu) tnu += dnu_delta(d, delta);
     double w = k / (d->nu + delta), rw = sqrt(w);
     for (size_t j = 0; j < p; j++) {
