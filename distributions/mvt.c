@@ -24,6 +24,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
+#include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
@@ -165,12 +166,12 @@ bm_mvt *bm_mvt_alloc(size_t p)
   d->p = p;
   d->q = bm_vech_len(p);
   atomic_init(&d->lambda_state, 0);
-  d->mu = gsl_vector_calloc(p);
-  d->Sigma = gsl_matrix_calloc(p, p);
-  d->L = gsl_matrix_calloc(p, p);
-  d->Lambda = gsl_matrix_calloc(p, p);
-  d->S1 = gsl_matrix_calloc(p, p);
-  d->S2 = gsl_matrix_calloc(p, p);
+  d->mu = bm_vector_calloc(p);
+  d->Sigma = bm_matrix_calloc(p, p);
+  d->L = bm_matrix_calloc(p, p);
+  d->Lambda = bm_matrix_calloc(p, p);
+  d->S1 = bm_matrix_calloc(p, p);
+  d->S2 = bm_matrix_calloc(p, p);
   if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2) {
     bm_mvt_free(d);
     return NULL;
@@ -181,12 +182,12 @@ bm_mvt *bm_mvt_alloc(size_t p)
 void bm_mvt_free(bm_mvt *d)
 {
   if (!d) return;
-  gsl_vector_free(d->mu);
-  gsl_matrix_free(d->Sigma);
-  gsl_matrix_free(d->L);
-  gsl_matrix_free(d->Lambda);
-  gsl_matrix_free(d->S1);
-  gsl_matrix_free(d->S2);
+  bm_vector_free(d->mu);
+  bm_matrix_free(d->Sigma);
+  bm_matrix_free(d->L);
+  bm_matrix_free(d->Lambda);
+  bm_matrix_free(d->S1);
+  bm_matrix_free(d->S2);
   free(d);
 }
 

@@ -14,6 +14,8 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/jeffreys.h"
+#include "bayesmat/mvn.h"
+#include "bayesmat/mvt.h"
 #include "bayesmat/wishart.h"
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
@@ -168,6 +170,18 @@ static int family_jeffreys(const void *d, size_t n, family_fisher_fn fisher, con
   if (status == BM_SUCCESS) status = bm_jeffreys_from_fisher(F, idx, k, log_prior);
   bm_matrix_free(F);
   return status;
+}
+
+static int mvn_fisher(const void *d, gsl_matrix *F) { return bm_mvn_fisher(d, F); }
+int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_mvn_nparams(d) : 0, mvn_fisher, idx, k, log_prior);
+}
+
+static int mvt_fisher(const void *d, gsl_matrix *F) { return bm_mvt_fisher(d, F); }
+int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_mvt_nparams(d) : 0, mvt_fisher, idx, k, log_prior);
 }
 
 static int wishart_fisher(const void *d, gsl_matrix *F) { return bm_wishart_fisher(d, F); }

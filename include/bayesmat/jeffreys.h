@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
+#include "bayesmat/mvn.h"
+#include "bayesmat/mvt.h"
 #include "bayesmat/wishart.h"
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
@@ -92,6 +94,10 @@ int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *
  *         BM_ENOMEM. Allocates the Fisher matrix.
  */
 int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior);
+/** As bm_wishart_jeffreys, for mvn (theta = (mu, vech Sigma)). */
+int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior);
+/** As bm_wishart_jeffreys, for mvt (theta = (mu, vech Sigma, nu)). */
+int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior);
 /** As bm_wishart_jeffreys, for invwishart (theta = (vech Psi, nu)). */
 int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior);
 /** As bm_wishart_jeffreys, for matf (theta = (vech Psi, nu, delta)). */

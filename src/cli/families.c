@@ -38,6 +38,84 @@ static int get_square(const cli_params *p, const char *name, gsl_matrix **A, cha
   return 0;
 }
 
+/* ---------- mvn, mvt: a vector variate, as a 1 x p matrix row ---------- */
+static void *mvn_mvt_make(const cli_params *p, int with_nu, size_t *rows, size_t *cols, int *status, char *err)
+{
+  double nu = 0;
+  gsl_vector *mu = NULL;
+  gsl_matrix *Sigma = NULL;
+  void *d = NULL;
+  if (with_nu) NEED(cli_get_scalar(p, "nu", &nu, err));
+  NEED(cli_get_vector(p, "mu", 0, &mu, err));
+  NEED(cli_get_matrix(p, "Sigma", mu->size, mu->size, &Sigma, err));
+  int st;
+  if (with_nu) {
+    d = bm_mvt_alloc(mu->size);
+    st = d ? bm_mvt_set(d, nu, mu, Sigma) : BM_ENOMEM;
+    if (st) bm_mvt_free(d);
+  } else {
+    d = bm_mvn_alloc(mu->size);
+    st = d ? bm_mvn_set(d, mu, Sigma) : BM_ENOMEM;
+    if (st) bm_mvn_free(d);
+  }
+  if (st) d = set_failed(p, with_nu ? "mvt" : "mvn", st, status, err);
+  *rows = 1;
+  *cols = mu->size;
+fail:
+  bm_vector_free(mu);
+  bm_matrix_free(Sigma);
+  return d;
+}
+
+
+static void *mvn_make(const cli_params *p, size_t *r, size_t *c, int *st, char *err)
+{
+  return mvn_mvt_make(p, 0, r, c, st, err);
+}
+static void mvn_destroy(void *d) { bm_mvn_free(d); }
+static size_t mvn_nparams(const void *d) { return bm_mvn_nparams(d); }
+static int mvn_logpdf(const void *d, const gsl_matrix *x, double *lp)
+{
+  gsl_vector_const_view v = gsl_matrix_const_row(x, 0); /* the 1 x p row */
+  return bm_mvn_logpdf(d, &v.vector, lp);
+}
+static int mvn_score(const void *d, const gsl_matrix *x, gsl_vector *s)
+{
+  gsl_vector_const_view v = gsl_matrix_const_row(x, 0); /* the 1 x p row */
+  return bm_mvn_score(d, &v.vector, s);
+}
+static int mvn_fisher(const void *d, gsl_matrix *F) { return bm_mvn_fisher(d, F); }
+static int mvn_sample(const void *d, gsl_rng *r, gsl_matrix *x)
+{
+  gsl_vector_view v = gsl_matrix_row(x, 0);
+  return bm_mvn_sample(d, r, &v.vector);
+}
+static int mvn_jeffreys(const void *d, const size_t *i, size_t k, double *lp) { return bm_mvn_jeffreys(d, i, k, lp); }
+
+static void *mvt_make(const cli_params *p, size_t *r, size_t *c, int *st, char *err)
+{
+  return mvn_mvt_make(p, 1, r, c, st, err);
+}
+static void mvt_destroy(void *d) { bm_mvt_free(d); }
+static size_t mvt_nparams(const void *d) { return bm_mvt_nparams(d); }
+static int mvt_logpdf(const void *d, const gsl_matrix *x, double *lp)
+{
+  gsl_vector_const_view v = gsl_matrix_const_row(x, 0); /* the 1 x p row */
+  return bm_mvt_logpdf(d, &v.vector, lp);
+}
+static int mvt_score(const void *d, const gsl_matrix *x, gsl_vector *s)
+{
+  gsl_vector_const_view v = gsl_matrix_const_row(x, 0); /* the 1 x p row */
+  return bm_mvt_score(d, &v.vector, s);
+}
+static int mvt_fisher(const void *d, gsl_matrix *F) { return bm_mvt_fisher(d, F); }
+static int mvt_sample(const void *d, gsl_rng *r, gsl_matrix *x)
+{
+  gsl_vector_view v = gsl_matrix_row(x, 0);
+  return bm_mvt_sample(d, r, &v.vector);
+}
+static int mvt_jeffreys(const void *d, const size_t *i, size_t k, double *lp) { return bm_mvt_jeffreys(d, i, k, lp); }
+
 /* ---------- wishart, invwishart: nu and an SPD scale ---------- */
 typedef struct {
   const char *family, *scale;
@@ -138,6 +216,10 @@ static int matf_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_mat
 static int matf_jeffreys(const void *d, const size_t *i, size_t k, double *lp) { return bm_matf_jeffreys(d, i, k, lp); }
 
 static const cli_family families[] = {
+  {"mvn", "mu (vector of length p), Sigma (p x p SPD)", VARIATE_VECTOR, mvn_make, mvn_destroy, mvn_nparams,
+   mvn_logpdf, mvn_score, mvn_fisher, mvn_sample, mvn_jeffreys},
+  {"mvt", "nu (scalar), mu (vector of length p), Sigma (p x p SPD)", VARIATE_VECTOR, mvt_make, mvt_destroy,
+   mvt_nparams, mvt_logpdf, mvt_score, mvt_fisher, mvt_sample, mvt_jeffreys},
   {"wishart", "nu (scalar), S (p x p SPD)", VARIATE_SPD, wishart_make, wishart_destroy, wishart_nparams,
    wishart_logpdf, wishart_score, wishart_fisher, wishart_sample, wishart_jeffreys},
   {"invwishart", "nu (scalar), Psi (p x p SPD)", VARIATE_SPD, invwishart_make, invwishart_destroy,
@@ -154,4 +236,4 @@ const cli_family *cli_family_find(const char *name)
   return NULL;
 }
 
-const char *cli_family_names(void) { return "wishart, invwishart, matf"; }
+const char *cli_family_names(void) { return "mvn, mvt, wishart, invwishart, matf"; }

@@ -48,6 +48,18 @@ g = [float(x) for x in '$got'.split()]
 sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "$fam logpdf vs scipy: $got"
 done
 
+# 1c. mvt against scipy.stats.multivariate_t (rows of a data file, CSV allowed)
+got=$("$B" logpdf "$here/mvt_params.txt" "$here/mvt_data.txt" | grep -v '^#' | tr '\n' ' ')
+/usr/bin/python3 -c "
+import sys
+from scipy.stats import multivariate_t
+d = multivariate_t(loc=[0, 1], shape=[[2, .5], [.5, 1]], df=4)
+w = [d.logpdf([0.1, 0.2]), d.logpdf([3, -1])]
+g = [float(x) for x in '$got'.split()]
+sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "mvt logpdf vs scipy: $got"
+printf '1 2 3\n' > "$work/x3.txt"
+expect_rc 3 "x3.txt:1: rows have 3 numbers, the mvt has dimension 2" "$B" logpdf "$here/mvt_params.txt" "$work/x3.txt"
+
 # 2. fisher is symmetric and of size nparams; json parses
 "$B" fisher "$here/matf_params.txt" --json > "$work/f.json" && /usr/bin/python3 -c "
 import json,sys,numpy as np
