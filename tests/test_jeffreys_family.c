@@ -99,6 +99,53 @@ static void nu_alone_is_half_log_trigamma(void **state)
     }
 }
 
+/* N_p(mu, Sigma): joint prior ∝ |Sigma|^{-(p+2)/2}, Sigma alone ∝
+ * |Sigma|^{-(p+1)/2}, mu alone ∝ |Sigma|^{-1/2} (constant in mu); t_p: mu alone
+ * ∝ |Sigma|^{-1/2} (I_mumu = k/(k+2) Sigma^{-1}). Checked as differences
+ * between two random Sigma and two random mu. */
+static void mvn_mvt_power_laws(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(23);
+  for (size_t p = 1; p <= 4; p++) {
+    size_t q = bm_vech_len(p), mu_idx[4], sig_idx[16];
+    for (size_t i = 0; i < p; i++) mu_idx[i] = i;
+    for (size_t i = 0; i < q; i++) sig_idx[i] = p + i;
+    gsl_matrix *S[2] = {gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p)}, *L = gsl_matrix_alloc(p, p);
+    gsl_vector *mu[2] = {gsl_vector_alloc(p), gsl_vector_alloc(p)};
+    double ld[2], joint[2], sig[2], mean[2], tmean[2];
+    bm_mvn *d = bm_mvn_alloc(p);
+    bm_mvt *t = bm_mvt_alloc(p);
+    for (int k = 0; k < 2; k++) {
+      tu_random_spd(r, 100, k ? 0.01 : 3.0, S[k]);
+      bm_rng_std_normal_vector(r, mu[k]);
+      bm_chol_factor(S[k], L, NULL);
+      ld[k] = bm_chol_logdet(L);
+      assert_int_equal(bm_mvn_set(d, mu[k], S[k]), BM_SUCCESS);
+      assert_int_equal(bm_mvn_jeffreys(d, NULL, 0, &joint[k]), BM_SUCCESS);
+      assert_int_equal(bm_mvn_jeffreys(d, sig_idx, q, &sig[k]), BM_SUCCESS);
+      assert_int_equal(bm_mvn_jeffreys(d, mu_idx, p, &mean[k]), BM_SUCCESS);
+      assert_int_equal(bm_mvt_set(t, 5.0, mu[k], S[k]), BM_SUCCESS);
+      assert_int_equal(bm_mvt_jeffreys(t, mu_idx, p, &tmean[k]), BM_SUCCESS);
+    }
+    double dl = ld[0] - ld[1];
+    tu_assert_rel(joint[0] - joint[1], -0.5 * (double)(p + 2) * dl, 1e-10);
+    tu_assert_rel(sig[0] - sig[1], -0.5 * (double)(p + 1) * dl, 1e-10);
+    tu_assert_rel(mean[0] - mean[1], -0.5 * dl, 1e-10);
+    tu_assert_rel(tmean[0] - tmean[1], -0.5 * dl, 1e-10);
+    /* mu alone, exact: 1/2 log det Sigma^{-1} */
+    tu_assert_rel(mean[1], -0.5 * ld[1], 1e-12);
+    bm_mvn_free(d);
+    bm_mvt_free(t);
+    for (int k = 0; k < 2; k++) {
+      gsl_matrix_free(S[k]);
+      gsl_vector_free(mu[k]);
+    }
+    gsl_matrix_free(L);
+  }
+  gsl_rng_free(r);
+}
+
 static void bad_inputs(void **state)
 {
   (void)state;
@@ -128,6 +175,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(scale_block_scales_as_det_power),
     cmocka_unit_test(nu_alone_is_half_log_trigamma),
+    cmocka_unit_test(mvn_mvt_power_laws),
     cmocka_unit_test(bad_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
