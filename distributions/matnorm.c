@@ -405,22 +405,22 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   return status;
 }
 
-int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *I)
+int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
 {
   int status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
   scratch w = {0};
   size_t k = bm_matnorm_nparams(d);
-  if (!status) status = bm_validate_shape(I, k, k);
+  if (!status) status = bm_validate_shape(F, k, k);
   if (!status) status = scratch_get(&w, d->n, d->p);
   if (status) goto done;
   size_t n = d->n, p = d->p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
   gsl_matrix *P = &w.Unn.matrix, *Q = &w.Vpp.matrix;
   bm_chol_inverse(d->L_U, P);
   bm_chol_inverse(d->L_V, Q);
-  gsl_matrix_set_zero(I);
-  gsl_matrix_view IMM = gsl_matrix_submatrix(I, 0, 0, np, np);
-  gsl_matrix_view IUU = gsl_matrix_submatrix(I, np, np, qn, qn);
-  gsl_matrix_view IVV = gsl_matrix_submatrix(I, np + qn, np + qn, qp, qp);
+  gsl_matrix_set_zero(F);
+  gsl_matrix_view IMM = gsl_matrix_submatrix(F, 0, 0, np, np);
+  gsl_matrix_view IUU = gsl_matrix_submatrix(F, np, np, qn, qn);
+  gsl_matrix_view IVV = gsl_matrix_submatrix(F, np + qn, np + qn, qp, qp);
   kron_vec(1.0, P, Q, &IMM.matrix);                       /* V^-1 (x) U^-1 */
   bm_vech_kron(0.5 * (double)p, P, P, 0.0, &IUU.matrix); /* p/2 T(P,P) */
   bm_vech_kron(0.5 * (double)n, Q, Q, 0.0, &IVV.matrix); /* n/2 T(Q,Q) */
@@ -429,12 +429,12 @@ int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *I)
   for (size_t a = 0; a < qn; a++)
     for (size_t b = 0; b < qp; b++) {
       double v = 0.5 * gsl_vector_get(&w.tU.vector, a) * gsl_vector_get(&w.tV.vector, b);
-      gsl_matrix_set(I, np + a, np + qn + b, v);
-      gsl_matrix_set(I, np + qn + b, np + a, v);
+      gsl_matrix_set(F, np + a, np + qn + b, v);
+      gsl_matrix_set(F, np + qn + b, np + a, v);
     }
 done:
   free(w.mem);
-  if (status) nan_fill(I);
+  if (status) nan_fill(F);
   return status;
 }
 

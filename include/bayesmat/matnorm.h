@@ -12,8 +12,8 @@
  * Common contract of every function below: statuses follow SPEC §1 (NULL ->
  * BM_EINVAL, shape -> BM_EBADLEN, NaN/Inf -> BM_ENONFINITE, asymmetric ->
  * BM_ENOTSYM, not SPD -> BM_ENOTSPD); an object never successfully set is
- * BM_EINVAL. On failure, scalar outputs are NaN and every non-NULL output of
- * the right shape is filled with NaN. After bm_matnorm_set the object is
+ * BM_EINVAL. On failure, scalar outputs are NaN and every non-NULL matrix or vector
+ * output is filled with NaN. After bm_matnorm_set the object is
  * read-only and may be shared between threads.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_MATNORM_H
@@ -101,10 +101,10 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H);
  *   I_MM = V^-1 (x) U^-1, I_UU = p/2 T(U^-1,U^-1), I_VV = n/2 T(V^-1,V^-1),
  *   I_UV = 1/2 t(U^-1) t(V^-1)^T, I_M(U,V) = 0. Singular along
  *   (0, vech U, -vech V); returned as it is.
- * @param I  out, nparams x nparams
+ * @param F  out, nparams x nparams
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. Allocates O(n^2 + p^2).
  */
-int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *I);
+int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F);
 
 /**
  * One draw X = M + L_U Z L_V^T, Z n x p standard normal.
