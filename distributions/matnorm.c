@@ -28,7 +28,7 @@
 struct bm_matnorm {
   size_t n, p;
   int is_set;
-  gsl_matrix *M, *U, *V;     /* the parameters as given (copies) */
+  gsl_matrix *M;             /* the mean (copy); the scales live in their factors */
   gsl_matrix *L_U, *L_V;     /* lower Cholesky factors */
   gsl_matrix *L_U_new, *L_V_new; /* _set scratch: factorize here, then swap */
   double log_norm;           /* -np/2 log 2pi - p/2 log|U| - n/2 log|V| */
@@ -156,13 +156,11 @@ bm_matnorm *bm_matnorm_alloc(size_t n, size_t p)
   d->n = n;
   d->p = p;
   d->M = gsl_matrix_calloc(n, p);
-  d->U = gsl_matrix_calloc(n, n);
-  d->V = gsl_matrix_calloc(p, p);
   d->L_U = gsl_matrix_calloc(n, n);
   d->L_V = gsl_matrix_calloc(p, p);
   d->L_U_new = gsl_matrix_calloc(n, n);
   d->L_V_new = gsl_matrix_calloc(p, p);
-  if (!d->M || !d->U || !d->V || !d->L_U || !d->L_V || !d->L_U_new || !d->L_V_new) {
+  if (!d->M || !d->L_U || !d->L_V || !d->L_U_new || !d->L_V_new) {
     bm_matnorm_free(d);
     return NULL;
   }
@@ -172,7 +170,7 @@ bm_matnorm *bm_matnorm_alloc(size_t n, size_t p)
 void bm_matnorm_free(bm_matnorm *d)
 {
   if (d == NULL) return;
-  gsl_matrix *all[] = {d->M, d->U, d->V, d->L_U, d->L_V, d->L_U_new, d->L_V_new};
+  gsl_matrix *all[] = {d->M, d->L_U, d->L_V, d->L_U_new, d->L_V_new};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
     if (all[i]) gsl_matrix_free(all[i]);
   free(d);
@@ -186,10 +184,6 @@ int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, cons
   if (!status) status = bm_validate_spd(V, d->p, d->L_V_new, NULL);
   if (status) return status;
   gsl_matrix_memcpy(d->M, M);
-  gsl_matrix_memcpy(d->U, U);
-  gsl_matrix_memcpy(d->V, V);
-  bm_sym_from_lower(d->U);
-  bm_sym_from_lower(d->V);
   gsl_matrix *t = d->L_U;
   d->L_U = d->L_U_new;
   d->L_U_new = t;

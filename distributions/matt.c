@@ -40,7 +40,7 @@ struct bm_matt {
   size_t n, p;
   int is_set;
   double nu;
-  gsl_matrix *M, *Sigma, *Omega; /* the parameters as given (copies) */
+  gsl_matrix *M;                 /* the mean (copy); the scales live in their factors */
   gsl_matrix *L_S, *L_O;         /* lower Cholesky factors */
   gsl_matrix *L_S_new, *L_O_new; /* _set scratch */
   double log_norm; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) - np/2 log pi - n/2 log|Omega| - p/2 log|Sigma| */
@@ -89,17 +89,19 @@ static void copy_out(const double *B, gsl_matrix *A)
   for (size_t i = 0; i < A->size1; i++) memcpy(A->data + i * A->tda, B + i * A->size2, A->size2 * sizeof(double));
 }
 
+/* s(x) in lgamma(x) = (x-1/2) log x - x + log(2 pi)/2 + s(x), x >= 20 (error < 1e-17). */
+static double stirling_tail(double x)
+{
+  double y = 1.0 / x, y2 = y * y;
+  return y * (1.0 / 12.0 - y2 * (1.0 / 360.0 - y2 * (1.0 / 1260.0 - y2 * (1.0 / 1680.0 - y2 / 1188.0))));
+}
+
 /* lgamma(a + h) - lgamma(a), a > 0, h >= 0, without cancellation for large a. */
 static double lgamma_diff(double a, double h)
 {
   if (a < 20.0) return bm_lgamma(a + h) - bm_lgamma(a);
   double b = a + h;
-  /* Stirling: lgamma(x) = (x-1/2) log x - x + log(2 pi)/2 + s(x) */
-#define STIRLING_TAIL(x)                                                                                         \
-  (1.0 / (12.0 * (x)) - 1.0 / (360.0 * (x) * (x) * (x)) + 1.0 / (1260.0 * pow((x), 5)) -                         \
-   1.0 / (1680.0 * pow((x), 7)) + 1.0 / (1188.0 * pow((x), 9)))
-  double v = (a - 0.5) * log1p(h / a) + h * log(b) - h + (STIRLING_TAIL(b) - STIRLING_TAIL(a));
-#undef STIRLING_TAIL
+  double v = (a - 0.5) * log1p(h / a) + h * log(b) - h + (stirling_tail(b) - stirling_tail(a));
   return v;
 }
 
@@ -228,6 +230,103 @@ static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, doub
   if (dnu) *dnu = (double)m * d->dnu_const - 0.5 * logdet;
 }
 
+/* Gradient of ONE observation from its whitened residual, on the smaller side.
+ * Orientation: n1 <= n2, Z1 (n1 x n2) = L1^-1 R1 L2^-T where (R1, L1, L2) is
+ * (R, L_S, L_O) when n <= p and (R^T, L_O, L_S) otherwise (X^T ~ T_{p,n}(nu,
+ * M^T, Omega, Sigma)). With L_G L_G^T = I + Z1 Z1^T, A = L_G^-1 Z1,
+ * Ahat = A L2^-1, L1inv = L1^-1 and E = L_G^-1 L1inv (lower triangular):
+ *   d/dM1 = k L1^-T (I + Z1 Z1^T)^-1 Z1 L2^-1 = k E^T Ahat          (one dtrmm)
+ *   G_1   = (q1 L1^-T L1^-1 - k E^T E) / 2                          (two dlauum)
+ *   G_2   = (k Ahat^T Ahat - n1 L2^-T L2^-1) / 2                   (dsyrk, dpotri)
+ * since (I_n2 + Z1^T Z1)^-1 = I - A^T A and q2 - k = -n1. Outputs (any NULL):
+ * dM1 n1 x n2, G1 n1 x n1, G2 n2 x n2, contiguous. work: 2 n1 n2 + 3 n1^2.
+ * Returns BM_EDOM if I + Z Z^T overflowed. */
+static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1, const gsl_matrix *L2, double k,
+                    double q1, double *work, double *dM1, double *G1, double *G2, double *logdet)
+{
+  double *G = work, *A = G + n1 * n1, *E = A + n1 * n2, *Li = E + n1 * n1;
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n1, (int)n2, 1.0, Z1, (int)n2, 0.0, G, (int)n1);
+  for (size_t i = 0; i < n1; i++) G[i * n1 + i] += 1.0;
+  for (size_t i = 0; i < n1 * n1; i++)
+    if (!isfinite(G[i])) return BM_EDOM;
+  if (chol_in_place(G, n1)) return BM_EDOM;
+  *logdet = logdet_factor(G, n1);
+  gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
+  if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 */
+    memcpy(A, Z1, n1 * n2 * sizeof(double));
+    trsm_left(&Gv.matrix, 0, A, n1, n2, n2);
+    trsm_right(L2, 0, A, n1, n2, n2);
+  }
+  if (dM1 || G1) { /* L1inv (dtrtri; row-major lower = column-major upper) and E = L_G^-1 L1inv */
+    for (size_t i = 0; i < n1; i++)
+      for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
+    LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
+    memcpy(E, Li, n1 * n1 * sizeof(double));
+    trsm_left(&Gv.matrix, 0, E, n1, n1, n1);
+  }
+  if (G2) { /* (k Ahat^T Ahat - n1 Q2)/2 */
+    gsl_matrix_view Qv = gsl_matrix_view_array(G2, n2, n2);
+    bm_chol_inverse(L2, &Qv.matrix);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)n2, (int)n1, 0.5 * k, A, (int)n2, -0.5 * (double)n1, G2,
+                (int)n2);
+    bm_sym_from_lower(&Qv.matrix);
+  }
+  if (dM1) { /* k E^T Ahat */
+    memcpy(dM1, A, n1 * n2 * sizeof(double));
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n1, (int)n2, k, E, (int)n1, dM1,
+                (int)n2);
+  }
+  if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
+    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
+    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);
+    for (size_t i = 0; i < n1; i++)
+      for (size_t j = 0; j <= i; j++) {
+        double v = 0.5 * (q1 * Li[i * n1 + j] - k * E[i * n1 + j]);
+        G1[i * n1 + j] = G1[j * n1 + i] = v;
+      }
+  }
+  return BM_SUCCESS;
+}
+
+/* Single-observation gradient from the whitened residual Z (n x p contiguous). */
+static int grad_single(const bm_matt *d, const double *Z, double *work, gsl_matrix *dX, gsl_matrix *dM,
+                       gsl_matrix *dS, gsl_matrix *dO, double *dnu, double *logdet)
+{
+  size_t n = d->n, p = d->p;
+  double k = d->nu + (double)(n + p) - 1.0;
+  /* work: Zt (np), dM1 (np), G1 (n^2), G2 (p^2), grad_one's 2np + 3 min^2 */
+  double *Zt = work, *D = Zt + n * p, *GS = D + n * p, *GO = GS + n * n, *w = GO + p * p;
+  int want_m = dX || dM, status;
+  if (n <= p) {
+    status = grad_one(n, p, Z, d->L_S, d->L_O, k, d->nu + (double)n - 1.0, w, want_m ? D : NULL, dS ? GS : NULL,
+                      dO ? GO : NULL, logdet);
+  } else {
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) Zt[j * n + i] = Z[i * p + j];
+    status = grad_one(p, n, Zt, d->L_O, d->L_S, k, d->nu + (double)p - 1.0, w, want_m ? Zt : NULL, dO ? GO : NULL,
+                      dS ? GS : NULL, logdet);
+    if (!status && want_m) /* back from the transposed orientation */
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++) D[i * p + j] = Zt[j * n + i];
+  }
+  if (status) return status;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) {
+      if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
+      if (dM) dM->data[i * dM->tda + j] = D[i * p + j];
+    }
+  if (dS) copy_out(GS, dS);
+  if (dO) copy_out(GO, dO);
+  if (dnu) *dnu = d->dnu_const - 0.5 * *logdet;
+  return BM_SUCCESS;
+}
+
+static size_t grad_single_work(size_t n, size_t p)
+{
+  size_t s = n <= p ? n : p;
+  return 4 * n * p + n * n + p * p + 3 * s * s;
+}
+
 /* out(i + j n, a) += alpha (A E_a B)_ij over the vech basis of m x m symmetric E_a. */
 static void mixed_vec_vech(double alpha, const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *out)
 {
@@ -286,13 +385,11 @@ bm_matt *bm_matt_alloc(size_t n, size_t p)
   d->n = n;
   d->p = p;
   d->M = gsl_matrix_calloc(n, p);
-  d->Sigma = gsl_matrix_calloc(n, n);
-  d->Omega = gsl_matrix_calloc(p, p);
   d->L_S = gsl_matrix_calloc(n, n);
   d->L_O = gsl_matrix_calloc(p, p);
   d->L_S_new = gsl_matrix_calloc(n, n);
   d->L_O_new = gsl_matrix_calloc(p, p);
-  if (!d->M || !d->Sigma || !d->Omega || !d->L_S || !d->L_O || !d->L_S_new || !d->L_O_new) {
+  if (!d->M || !d->L_S || !d->L_O || !d->L_S_new || !d->L_O_new) {
     bm_matt_free(d);
     return NULL;
   }
@@ -302,7 +399,7 @@ bm_matt *bm_matt_alloc(size_t n, size_t p)
 void bm_matt_free(bm_matt *d)
 {
   if (d == NULL) return;
-  gsl_matrix *all[] = {d->M, d->Sigma, d->Omega, d->L_S, d->L_O, d->L_S_new, d->L_O_new};
+  gsl_matrix *all[] = {d->M, d->L_S, d->L_O, d->L_S_new, d->L_O_new};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
     if (all[i]) gsl_matrix_free(all[i]);
   free(d);
@@ -317,10 +414,6 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   if (!status) status = bm_validate_spd(Omega, d->p, d->L_O_new, NULL);
   if (status) return status;
   gsl_matrix_memcpy(d->M, M);
-  gsl_matrix_memcpy(d->Sigma, Sigma);
-  gsl_matrix_memcpy(d->Omega, Omega);
-  bm_sym_from_lower(d->Sigma);
-  bm_sym_from_lower(d->Omega);
   gsl_matrix *t = d->L_S;
   d->L_S = d->L_S_new;
   d->L_S_new = t;
@@ -376,23 +469,21 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   double *buf = NULL;
   if (dnu) *dnu = NAN;
   if (status) goto done;
-  size_t n = d->n, p = d->p, s = n <= p ? n : p;
+  size_t n = d->n, p = d->p;
   if (dX && (status = bm_validate_shape(dX, n, p))) goto done;
   if (dM && (status = bm_validate_shape(dM, n, p))) goto done;
   if (dS && (status = bm_validate_shape(dS, n, n))) goto done;
   if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
-  buf = calloc(3 * n * p + s * s + n * n + p * p, sizeof(double));
+  buf = malloc(sizeof(double) * (n * p + grad_single_work(n, p)));
   if (buf == NULL) {
     status = BM_ENOMEM;
     goto done;
   }
-  double *Z = buf, *Y0 = Z + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p, logdet = 0.0;
+  double *Z = buf, logdet = 0.0;
   residual(d, X, Z, p);
   trsm_left(d->L_S, 0, Z, n, p, p);
   trsm_right(d->L_O, 1, Z, n, p, p);
-  status = accumulate(n, p, Z, work, (dX || dM) ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet);
-  if (status) goto done;
-  finish_grad(d, 1, Y0, Bn, Bp, logdet, dX, dM, dS, dO, dnu);
+  status = grad_single(d, Z, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
 done:
   free(buf);
   if (status) {
@@ -743,17 +834,23 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
   status = batch_whiten(d, X, m, &Z);
   if (status) goto done;
+  double k = d->nu + (double)(n + p) - 1.0, logdet = 0.0;
+  if (m == 1) { /* one observation (Z is then n x p contiguous): the single-point path */
+    buf = malloc(sizeof(double) * grad_single_work(n, p));
+    status = buf ? grad_single(d, Z, buf, NULL, dM, dS, dO, dnu, &logdet) : BM_ENOMEM;
+    if (!status) *ll = d->log_norm - 0.5 * k * logdet;
+    goto done;
+  }
   buf = calloc(3 * n * p + s * s + n * n + p * p, sizeof(double));
   if (buf == NULL) {
     status = BM_ENOMEM;
     goto done;
   }
-  double *Zi = buf, *Y0 = Zi + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p, logdet = 0.0;
+  double *Zi = buf, *Y0 = Zi + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p;
   for (size_t i = 0; i < m; i++) {
     batch_get(Z, n, p, m, i, Zi);
     if ((status = accumulate(n, p, Zi, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet))) goto done;
   }
-  double k = d->nu + (double)(n + p) - 1.0;
   *ll = (double)m * d->log_norm - 0.5 * k * logdet;
   finish_grad(d, m, Y0, Bn, Bp, logdet, NULL, dM, dS, dO, dnu);
 done:

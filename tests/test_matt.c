@@ -588,6 +588,16 @@ static void loglik_matches_sum_of_singles(void **state)
     tu_assert_rel(bnu, gnu, 1e-10);
     assert_int_equal(bm_matt_loglik_grad(f->d, cx, m, &ll2, NULL, NULL, bO, NULL), BM_SUCCESS);
     tu_assert_matrix_close(bO, gO, 1e-10, 1e-12);
+    /* m = 1 takes the single-point path: compare with logpdf and grad of X_5 */
+    double l1, lp5, nu5;
+    bm_matt_logpdf(f->d, Xs[5], &lp5);
+    bm_matt_grad(f->d, Xs[5], NULL, tM, tS, tO, &nu5);
+    assert_int_equal(bm_matt_loglik_grad(f->d, cx + 5, 1, &l1, bM, bS, bO, &bnu), BM_SUCCESS);
+    tu_assert_rel(l1, lp5, 1e-13);
+    tu_assert_matrix_close(bM, tM, 1e-12, 1e-14);
+    tu_assert_matrix_close(bS, tS, 1e-12, 1e-14);
+    tu_assert_matrix_close(bO, tO, 1e-12, 1e-14);
+    tu_assert_rel(bnu, nu5, 1e-12);
     for (size_t i = 0; i < m; i++) gsl_matrix_free(Xs[i]);
     gsl_matrix *all[] = {gM, gS, gO, tM, tS, tO, bM, bS, bO};
     for (size_t i = 0; i < 9; i++) gsl_matrix_free(all[i]);
