@@ -145,8 +145,9 @@ static int small_factor(size_t n, size_t p, const double *Z, double *G)
   else
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 1.0, Z, (int)p, 0.0, G, (int)s);
   for (size_t i = 0; i < s; i++) G[i * s + i] += 1.0;
-  for (size_t i = 0; i < s * s; i++)
-    if (!isfinite(G[i])) return BM_EDOM;
+  for (size_t i = 0; i < s; i++) /* only the lower triangle was written */
+    for (size_t j = 0; j <= i; j++)
+      if (!isfinite(G[i * s + j])) return BM_EDOM;
   return chol_in_place(G, s);
 }
 
@@ -247,8 +248,9 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1
   double *G = work, *A = G + n1 * n1, *E = A + n1 * n2, *Li = E + n1 * n1;
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n1, (int)n2, 1.0, Z1, (int)n2, 0.0, G, (int)n1);
   for (size_t i = 0; i < n1; i++) G[i * n1 + i] += 1.0;
-  for (size_t i = 0; i < n1 * n1; i++)
-    if (!isfinite(G[i])) return BM_EDOM;
+  for (size_t i = 0; i < n1; i++) /* only the lower triangle was written */
+    for (size_t j = 0; j <= i; j++)
+      if (!isfinite(G[i * n1 + j])) return BM_EDOM;
   if (chol_in_place(G, n1)) return BM_EDOM;
   *logdet = logdet_factor(G, n1);
   gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
