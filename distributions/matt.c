@@ -105,6 +105,28 @@ static double lgamma_diff(double a, double h)
   return v;
 }
 
+/* psi'(x) - psi'(x + h), x > 0, h >= 0: for x >= 20 term by term from the
+ * asymptotic series psi'(x) = 1/x + 1/(2x^2) + sum_j B_2j x^-(2j+1), with
+ * x^-m - (x+h)^-m = -x^-m expm1(-m log1p(h/x)), so that nu = 1e8 keeps full
+ * relative accuracy (the difference is ~ h/x^2 while each term is ~ 1/x). */
+static double trigamma_diff(double x, double h)
+{
+  if (x < 20.0) return bm_trigamma(x) - bm_trigamma(x + h);
+  static const double c[] = {1.0, 0.5, 1.0 / 6.0, 0.0, -1.0 / 30.0, 0.0, 1.0 / 42.0, 0.0, -1.0 / 30.0, 0.0, 5.0 / 66.0};
+  double l = log1p(h / x), v = 0.0;
+  for (int m = 11; m >= 1; m--)
+    if (c[m - 1] != 0.0) v += c[m - 1] * (-pow(x, -(double)m) * expm1(-(double)m * l));
+  return v;
+}
+
+/* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
+static double info_nunu(size_t n, size_t p, double nu)
+{
+  double s = 0.0, qp = nu + (double)p - 1.0;
+  for (size_t j = 0; j < p; j++) s += trigamma_diff(0.5 * (qp - (double)j), 0.5 * (double)n);
+  return 0.25 * s;
+}
+
 /* Lower Cholesky factor in place of a k x k contiguous SPD buffer (upper = 0). */
 static int chol_in_place(double *G, size_t k)
 {
@@ -599,7 +621,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   if (status) goto done;
   size_t n = d->n, p = d->p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
-  double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0, q_p = d->nu + (double)p - 1.0;
+  double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0;
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix, *T = &w.T.matrix, *K = &w.K.matrix, *Y = &w.Y.matrix;
   gsl_matrix_set_zero(H);
   gsl_matrix_view HMM = gsl_matrix_submatrix(H, 0, 0, np, np);
@@ -630,7 +652,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_from_sym_grad(&w.GO.matrix, &w.tQ.vector);
   for (size_t a = 0; a < qn; a++) gsl_matrix_set(H, iS + a, inu, gsl_vector_get(&w.tP.vector, a));
   for (size_t a = 0; a < qp; a++) gsl_matrix_set(H, iO + a, inu, gsl_vector_get(&w.tQ.vector, a));
-  gsl_matrix_set(H, inu, inu, 0.25 * (bm_mvtrigamma(p, 0.5 * k) - bm_mvtrigamma(p, 0.5 * q_p)));
+  gsl_matrix_set(H, inu, inu, -info_nunu(n, p, d->nu));
   /* lower off-diagonal blocks from the upper ones; diagonal blocks symmetrized */
   size_t start[4] = {0, iS, iO, inu}, len[4] = {np, qn, qp, 1};
   for (size_t bi = 0; bi < 4; bi++)
@@ -710,7 +732,7 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
     gsl_matrix_set(F, iO + a, inu, v);
     gsl_matrix_set(F, inu, iO + a, v);
   }
-  gsl_matrix_set(F, inu, inu, 0.25 * (bm_mvtrigamma(p, 0.5 * q_p) - bm_mvtrigamma(p, 0.5 * k)));
+  gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
 done:
   free(w.mem);
   if (status) nan_fill(F);

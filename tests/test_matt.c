@@ -247,7 +247,7 @@ static void logpdf_matches_reference(void **state)
   char path[1024], tag[32];
   FILE *f = fopen(tu_data_path("matrix_ref.txt", path, sizeof path), "r");
   assert_non_null(f);
-  int c, cases = 0, reductions = 0;
+  int c, cases = 0, reductions = 0, fisher_cases = 0;
   while ((c = fgetc(f)) != EOF) {
     if (c == '#') {
       while ((c = fgetc(f)) != EOF && c != '\n') {}
@@ -258,6 +258,32 @@ static void logpdf_matches_reference(void **state)
     size_t n, p;
     double nu = 0;
     assert_int_equal(fscanf(f, "%zu %zu", &n, &p), 2);
+    if (!strcmp(tag, "fisher_nunu")) { /* I_nunu at 50 digits, incl. nu = 1e6, 1e8 */
+      double nu_f, ref_f;
+      assert_int_equal(fscanf(f, "%lf %lf", &nu_f, &ref_f), 2);
+      gsl_matrix *M = gsl_matrix_calloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p);
+      gsl_matrix_set_identity(S);
+      gsl_matrix_set_identity(O);
+      bm_matt *d = bm_matt_alloc(n, p);
+      size_t k = bm_matt_nparams(d);
+      gsl_matrix *I = gsl_matrix_alloc(k, k), *H = gsl_matrix_alloc(k, k);
+      assert_int_equal(bm_matt_set(d, nu_f, M, S, O), BM_SUCCESS);
+      assert_int_equal(bm_matt_fisher(d, I), BM_SUCCESS);
+      /* 1e-12: bm_trigamma itself is good to ~2e-13 at x = 5e-4 (nu = 1e-3) */
+      tu_assert_rel(gsl_matrix_get(I, k - 1, k - 1), ref_f, 1e-12);
+      gsl_matrix *X = gsl_matrix_calloc(n, p);
+      assert_int_equal(bm_matt_hess(d, X, H), BM_SUCCESS); /* d2/dnu2 does not depend on X */
+      tu_assert_rel(-gsl_matrix_get(H, k - 1, k - 1), ref_f, 1e-12);
+      fisher_cases++;
+      gsl_matrix_free(X);
+      gsl_matrix_free(I);
+      gsl_matrix_free(H);
+      gsl_matrix_free(M);
+      gsl_matrix_free(S);
+      gsl_matrix_free(O);
+      bm_matt_free(d);
+      continue;
+    }
     int is_mn = !strcmp(tag, "matnorm"), is_red = !strcmp(tag, "mvt1p") || !strcmp(tag, "mvtn1");
     if (!is_mn) assert_int_equal(fscanf(f, "%lf", &nu), 1);
     gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p),
@@ -296,6 +322,7 @@ static void logpdf_matches_reference(void **state)
   fclose(f);
   assert_true(cases >= 14);
   assert_true(reductions == 6);
+  assert_true(fisher_cases == 5);
 }
 
 /* T_{n,p}(nu, M, nu U, V) -> MN_{n,p}(M, U, V): at nu = 1e8 the log-densities

@@ -85,7 +85,8 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp);
  * Computed as factor sandwiches, e.g. G_Sigma = L_S^-T (q_n I - k (I+ZZ^T)^-1) L_S^-1 / 2.
  * @param dX, dM  out n x p or NULL; dSigma out n x n or NULL; dOmega out p x p
  *                or NULL; dnu out or NULL
- * @return as bm_matt_logpdf. Allocates O(n^2 + p^2 + np) scratch.
+ * @return as bm_matt_logpdf, plus BM_EDOM when |I + Z Z^T| overflows (X so far
+ *         out that the log-density is -INFINITY). Allocates O(n^2 + p^2 + np).
  */
 int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dSigma,
                  gsl_matrix *dOmega, double *dnu);
@@ -121,7 +122,9 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
  *   I_MM = k q_n q_p/((k+2)(k-1)) Q (x) P;
  *   I_SS = p q_n/Delta [k T(P,P) - t(P)t(P)^T];  I_OO = n q_p/Delta [k T(Q,Q) - t(Q)t(Q)^T];
  *   I_SO = q_n q_p/Delta t(P)t(Q)^T;  I_Snu = -p/(2k) t(P);  I_Onu = -n/(2k) t(Q);
- *   I_nunu = [psi'_p(q_p/2) - psi'_p(k/2)]/4;  M blocks with the rest are 0.
+ *   I_nunu = [psi'_p(q_p/2) - psi'_p(k/2)]/4 (a trigamma difference taken term by
+ *   term from the asymptotic series for large nu: full accuracy at nu = 1e8);
+ *   M blocks with the rest are 0.
  * Exists for every nu > 0; singular along (0, vech Sigma, -vech Omega, 0).
  * @param F  out, nparams x nparams
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. Allocates O(n^2 + p^2).
