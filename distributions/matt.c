@@ -119,6 +119,18 @@ static double trigamma_diff(double x, double h)
   return v;
 }
 
+/* psi(x + h) - psi(x), x > 0, h >= 0, by the same device for x >= 20:
+ * psi(x) = log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) + 1/(240x^8) - 1/(132x^10). */
+static double digamma_diff(double x, double h)
+{
+  if (x < 20.0) return bm_digamma(x + h) - bm_digamma(x);
+  static const double c[] = {-0.5, -1.0 / 12.0, 0.0, 1.0 / 120.0, 0.0, -1.0 / 252.0, 0.0, 1.0 / 240.0, 0.0, -1.0 / 132.0};
+  double l = log1p(h / x), v = 0.0;
+  for (int m = 10; m >= 1; m--) /* (x+h)^-m - x^-m = x^-m expm1(-m log1p(h/x)) */
+    if (c[m - 1] != 0.0) v += c[m - 1] * pow(x, -(double)m) * expm1(-(double)m * l);
+  return l + v;
+}
+
 /* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
 static double info_nunu(size_t n, size_t p, double nu)
 {
@@ -444,12 +456,14 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   t = d->L_O;
   d->L_O = d->L_O_new;
   d->L_O_new = t;
-  double n = (double)d->n, p = (double)d->p, qp = nu + p - 1.0, k = qp + n;
+  double n = (double)d->n, p = (double)d->p, qp = nu + p - 1.0;
   double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
   for (size_t j = 0; j < d->p; j++) lg += lgamma_diff(0.5 * (qp - (double)j), 0.5 * n);
   d->nu = nu;
   d->log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->L_O) - 0.5 * p * bm_chol_logdet(d->L_S);
-  d->dnu_const = 0.5 * (bm_mvdigamma(d->p, 0.5 * k) - bm_mvdigamma(d->p, 0.5 * qp));
+  double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
+  for (size_t j = 0; j < d->p; j++) dg += digamma_diff(0.5 * (qp - (double)j), 0.5 * n);
+  d->dnu_const = 0.5 * dg;
   d->is_set = 1;
   return BM_SUCCESS;
 }
