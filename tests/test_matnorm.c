@@ -610,6 +610,19 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matnorm_grad(f->d, Xn, G, NULL, NULL, NULL), BM_ENONFINITE);
   assert_true(all_nan(G));
   assert_int_equal(bm_matnorm_set(f->d, Xn, f->U, f->V), BM_ENONFINITE);
+  { /* every evaluation entry point rejects a non-finite X the same way */
+    gsl_matrix *Hx = gsl_matrix_alloc(n * p, n * p), *Gu = gsl_matrix_alloc(n, n);
+    double ll = 0;
+    const gsl_matrix *xsn[2] = {f->X, Xn};
+    assert_int_equal(bm_matnorm_hess_x(f->d, Xn, Hx), BM_ENONFINITE);
+    assert_true(all_nan(Hx));
+    assert_int_equal(bm_matnorm_loglik(f->d, xsn, 2, &ll, NULL), BM_ENONFINITE);
+    assert_true(isnan(ll));
+    assert_int_equal(bm_matnorm_loglik_grad(f->d, xsn, 2, &ll, G, Gu, NULL), BM_ENONFINITE);
+    assert_true(isnan(ll) && all_nan(G) && all_nan(Gu));
+    gsl_matrix_free(Hx);
+    gsl_matrix_free(Gu);
+  }
   /* asymmetric / indefinite scales; previous parameters survive */
   double before, after;
   bm_matnorm_logpdf(f->d, f->X, &before);

@@ -720,6 +720,21 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matt_grad(f->d, Xn, G, NULL, NULL, NULL, NULL), BM_ENONFINITE);
   assert_true(all_nan(G));
   assert_int_equal(bm_matt_set(f->d, 3.0, Xn, f->S, f->O), BM_ENONFINITE);
+  { /* every evaluation entry point rejects a non-finite X the same way */
+    gsl_matrix *Hx = gsl_matrix_alloc(n * p, n * p), *Gs = gsl_matrix_alloc(n, n);
+    double ll = 0, dn = 0;
+    const gsl_matrix *xsn[2] = {f->X, Xn};
+    assert_int_equal(bm_matt_hess_x(f->d, Xn, Hx), BM_ENONFINITE);
+    assert_true(all_nan(Hx));
+    assert_int_equal(bm_matt_grad(f->d, Xn, NULL, NULL, Gs, NULL, &dn), BM_ENONFINITE);
+    assert_true(all_nan(Gs) && isnan(dn));
+    assert_int_equal(bm_matt_loglik(f->d, xsn, 2, &ll, NULL), BM_ENONFINITE);
+    assert_true(isnan(ll));
+    assert_int_equal(bm_matt_loglik_grad(f->d, xsn, 2, &ll, G, Gs, NULL, &dn), BM_ENONFINITE);
+    assert_true(isnan(ll) && all_nan(G) && all_nan(Gs) && isnan(dn));
+    gsl_matrix_free(Hx);
+    gsl_matrix_free(Gs);
+  }
   /* nu, Sigma, Omega; previous parameters survive */
   double before, after;
   bm_matt_logpdf(f->d, f->X, &before);
