@@ -504,7 +504,8 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
                  gsl_matrix *dO, double *dnu)
 {
   int status = check_eval(d, X);
-  double *buf = NULL;
+  double *buf = NULL, stack[BM_STACK_DOUBLES];
+  bm_work w = {NULL, 0};
   if (dnu) *dnu = NAN;
   if (status) goto done;
   size_t n = d->n, p = d->p;
@@ -512,7 +513,7 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   if (dM && (status = bm_validate_shape(dM, n, p))) goto done;
   if (dS && (status = bm_validate_shape(dS, n, n))) goto done;
   if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
-  buf = malloc(sizeof(double) * (n * p + grad_single_work(n, p)));
+  buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + grad_single_work(n, p)); /* stack when small */
   if (buf == NULL) {
     status = BM_ENOMEM;
     goto done;
@@ -523,7 +524,7 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   trsm_right(d->L_O, 1, Z, n, p, p);
   status = grad_single(d, Z, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
 done:
-  free(buf);
+  bm_work_release(&w);
   if (status) {
     nan_fill(dX);
     nan_fill(dM);
