@@ -17,6 +17,7 @@
 #include <string.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
@@ -155,11 +156,11 @@ bm_matnorm *bm_matnorm_alloc(size_t n, size_t p)
   if (d == NULL) return NULL;
   d->n = n;
   d->p = p;
-  d->M = gsl_matrix_calloc(n, p);
-  d->L_U = gsl_matrix_calloc(n, n);
-  d->L_V = gsl_matrix_calloc(p, p);
-  d->L_U_new = gsl_matrix_calloc(n, n);
-  d->L_V_new = gsl_matrix_calloc(p, p);
+  d->M = bm_matrix_calloc(n, p);
+  d->L_U = bm_matrix_calloc(n, n);
+  d->L_V = bm_matrix_calloc(p, p);
+  d->L_U_new = bm_matrix_calloc(n, n);
+  d->L_V_new = bm_matrix_calloc(p, p);
   if (!d->M || !d->L_U || !d->L_V || !d->L_U_new || !d->L_V_new) {
     bm_matnorm_free(d);
     return NULL;
@@ -172,7 +173,7 @@ void bm_matnorm_free(bm_matnorm *d)
   if (d == NULL) return;
   gsl_matrix *all[] = {d->M, d->L_U, d->L_V, d->L_U_new, d->L_V_new};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (all[i]) gsl_matrix_free(all[i]);
+    if (all[i]) bm_matrix_free(all[i]);
   free(d);
 }
 

@@ -27,6 +27,7 @@
 #include <lapacke.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
@@ -420,11 +421,11 @@ bm_matt *bm_matt_alloc(size_t n, size_t p)
   if (d == NULL) return NULL;
   d->n = n;
   d->p = p;
-  d->M = gsl_matrix_calloc(n, p);
-  d->L_S = gsl_matrix_calloc(n, n);
-  d->L_O = gsl_matrix_calloc(p, p);
-  d->L_S_new = gsl_matrix_calloc(n, n);
-  d->L_O_new = gsl_matrix_calloc(p, p);
+  d->M = bm_matrix_calloc(n, p);
+  d->L_S = bm_matrix_calloc(n, n);
+  d->L_O = bm_matrix_calloc(p, p);
+  d->L_S_new = bm_matrix_calloc(n, n);
+  d->L_O_new = bm_matrix_calloc(p, p);
   if (!d->M || !d->L_S || !d->L_O || !d->L_S_new || !d->L_O_new) {
     bm_matt_free(d);
     return NULL;
@@ -437,7 +438,7 @@ void bm_matt_free(bm_matt *d)
   if (d == NULL) return;
   gsl_matrix *all[] = {d->M, d->L_S, d->L_O, d->L_S_new, d->L_O_new};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (all[i]) gsl_matrix_free(all[i]);
+    if (all[i]) bm_matrix_free(all[i]);
   free(d);
 }
 

@@ -17,6 +17,8 @@
 #include "bayesmat/mvn.h"
 #include "bayesmat/mvt.h"
 #include "bayesmat/wishart.h"
+#include "bayesmat/matnorm.h"
+#include "bayesmat/matt.h"
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 #include "work.h"
@@ -194,6 +196,18 @@ static int invwishart_fisher(const void *d, gsl_matrix *F) { return bm_invwishar
 int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior)
 {
   return family_jeffreys(d, d ? bm_invwishart_nparams(d) : 0, invwishart_fisher, idx, k, log_prior);
+}
+
+static int matnorm_fisher(const void *d, gsl_matrix *F) { return bm_matnorm_fisher(d, F); }
+int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_matnorm_nparams(d) : 0, matnorm_fisher, idx, k, log_prior);
+}
+
+static int matt_fisher(const void *d, gsl_matrix *F) { return bm_matt_fisher(d, F); }
+int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_matt_nparams(d) : 0, matt_fisher, idx, k, log_prior);
 }
 
 static int matf_fisher(const void *d, gsl_matrix *F) { return bm_matf_fisher(d, F); }

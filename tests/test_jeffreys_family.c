@@ -146,6 +146,49 @@ static void mvn_mvt_power_laws(void **state)
   gsl_rng_free(r);
 }
 
+/* matnorm / matt: full theta singular (BM_ESING, SPEC §2); the M block alone
+ * is 1/2 log det(V^-1 (x) U^-1) = -(p log|U| + n log|V|)/2 (+ a nu-constant for
+ * matt), so its difference between two (U, V) pairs follows that law. */
+static void matrix_families(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(29);
+  size_t n = 2, p = 3, idx[6] = {0, 1, 2, 3, 4, 5};
+  gsl_matrix *M = gsl_matrix_calloc(n, p), *U[2], *V[2], *L = gsl_matrix_alloc(3, 3);
+  bm_matnorm *mn = bm_matnorm_alloc(n, p);
+  bm_matt *mt = bm_matt_alloc(n, p);
+  double a[2], b[2], ld[2], lp;
+  for (int k = 0; k < 2; k++) {
+    U[k] = gsl_matrix_alloc(n, n);
+    V[k] = gsl_matrix_alloc(p, p);
+    tu_random_spd(r, 30, k ? 0.2 : 4.0, U[k]);
+    tu_random_spd(r, 30, k ? 3.0 : 0.5, V[k]);
+    gsl_matrix_view Lu = gsl_matrix_submatrix(L, 0, 0, n, n);
+    bm_chol_factor(U[k], &Lu.matrix, NULL);
+    ld[k] = (double)p * bm_chol_logdet(&Lu.matrix);
+    bm_chol_factor(V[k], L, NULL);
+    ld[k] += (double)n * bm_chol_logdet(L);
+    assert_int_equal(bm_matnorm_set(mn, M, U[k], V[k]), BM_SUCCESS);
+    assert_int_equal(bm_matnorm_jeffreys(mn, NULL, 0, &lp), BM_ESING);
+    assert_int_equal(bm_matnorm_jeffreys(mn, idx, n * p, &a[k]), BM_SUCCESS);
+    assert_int_equal(bm_matt_set(mt, 3.0, M, U[k], V[k]), BM_SUCCESS);
+    assert_int_equal(bm_matt_jeffreys(mt, NULL, 0, &lp), BM_ESING);
+    assert_int_equal(bm_matt_jeffreys(mt, idx, n * p, &b[k]), BM_SUCCESS);
+  }
+  tu_assert_rel(a[1], -0.5 * ld[1], 1e-12);
+  tu_assert_rel(a[0] - a[1], -0.5 * (ld[0] - ld[1]), 1e-10);
+  tu_assert_rel(b[0] - b[1], -0.5 * (ld[0] - ld[1]), 1e-10);
+  for (int k = 0; k < 2; k++) {
+    gsl_matrix_free(U[k]);
+    gsl_matrix_free(V[k]);
+  }
+  gsl_matrix_free(M);
+  gsl_matrix_free(L);
+  bm_matnorm_free(mn);
+  bm_matt_free(mt);
+  gsl_rng_free(r);
+}
+
 static void bad_inputs(void **state)
 {
   (void)state;
@@ -176,6 +219,7 @@ int main(void)
     cmocka_unit_test(scale_block_scales_as_det_power),
     cmocka_unit_test(nu_alone_is_half_log_trigamma),
     cmocka_unit_test(mvn_mvt_power_laws),
+    cmocka_unit_test(matrix_families),
     cmocka_unit_test(bad_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,8 @@
 #include "bayesmat/mvn.h"
 #include "bayesmat/mvt.h"
 #include "bayesmat/wishart.h"
+#include "bayesmat/matnorm.h"
+#include "bayesmat/matt.h"
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 
@@ -100,6 +102,13 @@ int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_pr
 int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior);
 /** As bm_wishart_jeffreys, for invwishart (theta = (vech Psi, nu)). */
 int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior);
+/** As bm_wishart_jeffreys, for matnorm (theta = (vec M, vech U, vech V)).
+ *  The full theta is not identified ((cU, V/c) give one law): BM_ESING for the
+ *  full vector; use a block (e.g. M and U, or M alone). */
+int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior);
+/** As bm_wishart_jeffreys, for matt (theta = (vec M, vech Sigma, vech Omega, nu));
+ *  BM_ESING for the full theta, as for matnorm. */
+int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior);
 /** As bm_wishart_jeffreys, for matf (theta = (vech Psi, nu, delta)). */
 int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior);
 

@@ -187,6 +187,63 @@ static int invwishart_jeffreys(const void *d, const size_t *i, size_t k, double 
   return bm_invwishart_jeffreys(d, i, k, lp);
 }
 
+/* ---------- matnorm, matt: an n x p variate ---------- */
+static void *matnorm_matt_make(const cli_params *p, int t, size_t *rows, size_t *cols, int *status, char *err)
+{
+  double nu = 0;
+  gsl_matrix *M = NULL, *U = NULL, *V = NULL;
+  void *d = NULL;
+  if (t) NEED(cli_get_scalar(p, "nu", &nu, err));
+  NEED(cli_get_matrix(p, "M", 0, 0, &M, err));
+  NEED(cli_get_matrix(p, t ? "Sigma" : "U", M->size1, M->size1, &U, err));
+  NEED(cli_get_matrix(p, t ? "Omega" : "V", M->size2, M->size2, &V, err));
+  int st;
+  if (t) {
+    d = bm_matt_alloc(M->size1, M->size2);
+    st = d ? bm_matt_set(d, nu, M, U, V) : BM_ENOMEM;
+    if (st) bm_matt_free(d);
+  } else {
+    d = bm_matnorm_alloc(M->size1, M->size2);
+    st = d ? bm_matnorm_set(d, M, U, V) : BM_ENOMEM;
+    if (st) bm_matnorm_free(d);
+  }
+  if (st) d = set_failed(p, t ? "matt" : "matnorm", st, status, err);
+  *rows = M->size1;
+  *cols = M->size2;
+fail:
+  bm_matrix_free(M);
+  bm_matrix_free(U);
+  bm_matrix_free(V);
+  return d;
+}
+
+static void *matnorm_make(const cli_params *p, size_t *r, size_t *c, int *st, char *err)
+{
+  return matnorm_matt_make(p, 0, r, c, st, err);
+}
+static void matnorm_destroy(void *d) { bm_matnorm_free(d); }
+static size_t matnorm_nparams(const void *d) { return bm_matnorm_nparams(d); }
+static int matnorm_logpdf(const void *d, const gsl_matrix *x, double *lp) { return bm_matnorm_logpdf(d, x, lp); }
+static int matnorm_score(const void *d, const gsl_matrix *x, gsl_vector *s) { return bm_matnorm_score(d, x, s); }
+static int matnorm_fisher(const void *d, gsl_matrix *F) { return bm_matnorm_fisher(d, F); }
+static int matnorm_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_matnorm_sample(d, r, x); }
+static int matnorm_jeffreys(const void *d, const size_t *i, size_t k, double *lp)
+{
+  return bm_matnorm_jeffreys(d, i, k, lp);
+}
+
+static void *matt_make(const cli_params *p, size_t *r, size_t *c, int *st, char *err)
+{
+  return matnorm_matt_make(p, 1, r, c, st, err);
+}
+static void matt_destroy(void *d) { bm_matt_free(d); }
+static size_t matt_nparams(const void *d) { return bm_matt_nparams(d); }
+static int matt_logpdf(const void *d, const gsl_matrix *x, double *lp) { return bm_matt_logpdf(d, x, lp); }
+static int matt_score(const void *d, const gsl_matrix *x, gsl_vector *s) { return bm_matt_score(d, x, s); }
+static int matt_fisher(const void *d, gsl_matrix *F) { return bm_matt_fisher(d, F); }
+static int matt_sample(const void *d, gsl_rng *r, gsl_matrix *x) { return bm_matt_sample(d, r, x); }
+static int matt_jeffreys(const void *d, const size_t *i, size_t k, double *lp) { return bm_matt_jeffreys(d, i, k, lp); }
+
 /* ---------- matf ---------- */
 static void *matf_make(const cli_params *p, size_t *rows, size_t *cols, int *status, char *err)
 {
@@ -225,6 +282,10 @@ static const cli_family families[] = {
   {"invwishart", "nu (scalar), Psi (p x p SPD)", VARIATE_SPD, invwishart_make, invwishart_destroy,
    invwishart_nparams, invwishart_logpdf, invwishart_score, invwishart_fisher, invwishart_sample,
    invwishart_jeffreys},
+  {"matnorm", "M (n x p), U (n x n SPD), V (p x p SPD)", VARIATE_MATRIX, matnorm_make, matnorm_destroy,
+   matnorm_nparams, matnorm_logpdf, matnorm_score, matnorm_fisher, matnorm_sample, matnorm_jeffreys},
+  {"matt", "nu (scalar), M (n x p), Sigma (n x n SPD), Omega (p x p SPD)", VARIATE_MATRIX, matt_make, matt_destroy,
+   matt_nparams, matt_logpdf, matt_score, matt_fisher, matt_sample, matt_jeffreys},
   {"matf", "nu (scalar), delta (scalar), Psi (p x p SPD)", VARIATE_SPD, matf_make, matf_destroy, matf_nparams,
    matf_logpdf, matf_score, matf_fisher, matf_sample, matf_jeffreys},
 };
@@ -236,4 +297,4 @@ const cli_family *cli_family_find(const char *name)
   return NULL;
 }
 
-const char *cli_family_names(void) { return "mvn, mvt, wishart, invwishart, matf"; }
+const char *cli_family_names(void) { return "mvn, mvt, wishart, invwishart, matnorm, matt, matf"; }

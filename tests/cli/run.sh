@@ -60,6 +60,19 @@ sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g
 printf '1 2 3\n' > "$work/x3.txt"
 expect_rc 3 "x3.txt:1: rows have 3 numbers, the mvt has dimension 2" "$B" logpdf "$here/mvt_params.txt" "$work/x3.txt"
 
+# 1d. matnorm against scipy.stats.matrix_normal (blank-line-separated matrices)
+got=$("$B" logpdf "$here/matnorm_params.txt" "$here/matnorm_data.txt" | grep -v '^#' | tr '\n' ' ')
+/usr/bin/python3 -c "
+import sys, numpy as np
+from scipy.stats import matrix_normal
+d = matrix_normal(mean=[[0, 1, 0], [1, 0, 2]], rowcov=[[2, .3], [.3, 1]],
+                  colcov=[[1, .2, 0], [.2, 2, .1], [0, .1, 1.5]])
+w = [d.logpdf(np.array([[.1, .8, .3], [1.2, -.4, 2.2]])), d.logpdf(np.array([[1., 1, 1], [0, 0, 0]]))]
+g = [float(x) for x in '$got'.split()]
+sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "matnorm logpdf vs scipy: $got"
+# its full theta is not identified: Jeffreys says so
+expect_rc 1 "BM_ESING" "$B" jeffreys "$here/matnorm_params.txt"
+
 # 2. fisher is symmetric and of size nparams; json parses
 "$B" fisher "$here/matf_params.txt" --json > "$work/f.json" && /usr/bin/python3 -c "
 import json,sys,numpy as np
