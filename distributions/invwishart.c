@@ -117,8 +117,8 @@ bm_invwishart *bm_invwishart_alloc(size_t p)
 void bm_invwishart_free(bm_invwishart *d)
 {
   if (!d) return;
-  bm_matrix_free(d->L_Psi);
-  bm_matrix_free(d->stage);
+  if (d->L_Psi) bm_matrix_free(d->L_Psi);
+  if (d->stage) bm_matrix_free(d->stage);
   free(d);
 }
 
@@ -337,7 +337,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
   if (status) fill_nan_matrix(H);
-  bm_matrix_free(C);
+  if (C) bm_matrix_free(C);
   return status;
 }
 
@@ -370,9 +370,9 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
   if (status) fill_nan_matrix(H);
-  bm_matrix_free(Y);
-  bm_matrix_free(Z);
-  bm_matrix_free(T);
+  if (Y) bm_matrix_free(Y);
+  if (Z) bm_matrix_free(Z);
+  if (T) bm_matrix_free(T);
   return status;
 }
 

@@ -112,8 +112,8 @@ bm_wishart *bm_wishart_alloc(size_t p)
 void bm_wishart_free(bm_wishart *d)
 {
   if (!d) return;
-  bm_matrix_free(d->L_S);
-  bm_matrix_free(d->stage);
+  if (d->L_S) bm_matrix_free(d->L_S);
+  if (d->stage) bm_matrix_free(d->stage);
   free(d);
 }
 
@@ -348,9 +348,9 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
   if (status) fill_nan_matrix(H);
-  bm_matrix_free(B);
-  bm_matrix_free(C);
-  bm_matrix_free(LX);
+  if (B) bm_matrix_free(B);
+  if (C) bm_matrix_free(C);
+  if (LX) bm_matrix_free(LX);
   return status;
 }
 
@@ -373,7 +373,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
   if (status) fill_nan_matrix(H);
-  bm_matrix_free(Xinv);
+  if (Xinv) bm_matrix_free(Xinv);
   return status;
 }
 
