@@ -240,6 +240,8 @@ static void matf_survives_allocation_failure(void **state)
   bm_matf_free(c.d);
   gsl_matrix_free(c.X); gsl_matrix_free(c.G); gsl_matrix_free(c.M); gsl_matrix_free(c.H); gsl_matrix_free(c.I);
   gsl_matrix_free(c.Hx); gsl_vector_free(c.s); gsl_vector_free(c.each); gsl_rng_free(c.r);
+}
+
 /* ---------- laplace, transforms, jeffreys, model Fisher (issue #8) ---------- */
 
 static int negf_quad(const gsl_vector *x, void *p, double *f)
