@@ -14,7 +14,7 @@
 
 #define NTHREADS 8
 #define NINPUTS 47 /* prime: every per-thread stride visits every input */
-#define ROUNDS 2
+#define ROUNDS 4
 
 /* ------------------------------------------------------------ result sink */
 typedef struct {
@@ -135,15 +135,204 @@ static void eval_matf(const void *obj, size_t i, sink *o)
 NUSCALE(wishart, P + 2.5)
 NUSCALE(invwishart, P + 3.5)
 
+/* ------------------------------------------------------------ mvn, mvt */
+static void vec_input(size_t i, size_t salt, gsl_vector *x)
+{
+  gsl_rng *r = tu_rng(3000 + 31 * i + salt);
+  for (size_t k = 0; k < x->size; k++) gsl_vector_set(x, k, 2.0 * gsl_rng_uniform(r) - 1.0 + (double)(i % 3));
+  gsl_rng_free(r);
+}
+static void mat_input(size_t i, size_t salt, gsl_matrix *X)
+{
+  gsl_rng *r = tu_rng(4000 + 37 * i + salt);
+  for (size_t a = 0; a < X->size1; a++)
+    for (size_t b = 0; b < X->size2; b++) gsl_matrix_set(X, a, b, 2.0 * gsl_rng_uniform(r) - 1.0);
+  gsl_rng_free(r);
+}
+
+static void *make_mvn(void)
+{
+  bm_mvn *d = bm_mvn_alloc(P);
+  gsl_matrix *S = gsl_matrix_alloc(P, P);
+  gsl_vector *mu = gsl_vector_alloc(P);
+  spd_input(0, 13, S);
+  vec_input(0, 13, mu);
+  assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+  gsl_matrix_free(S);
+  gsl_vector_free(mu);
+  return d;
+}
+static void free_mvn(void *d) { bm_mvn_free(d); }
+static void eval_mvn(const void *obj, size_t i, sink *o)
+{
+  const bm_mvn *d = obj;
+  size_t np = bm_mvn_nparams(d);
+  gsl_vector *x = gsl_vector_alloc(P), *g1 = gsl_vector_alloc(P), *g2 = gsl_vector_alloc(P), *s = gsl_vector_alloc(np),
+             *each = gsl_vector_alloc(3);
+  gsl_matrix *G = gsl_matrix_alloc(P, P), *G2 = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(np, np),
+             *Hx = gsl_matrix_alloc(P, P), *Xb = gsl_matrix_alloc(3, P);
+  gsl_rng *r = tu_rng(7000 + i);
+  vec_input(i, 0, x);
+  mat_input(i, 1, Xb);
+  double lp, h;
+  put(o, bm_mvn_logpdf(d, x, &lp)); put(o, lp);
+  put(o, bm_mvn_grad(d, x, g1, g2, G)); put_v(o, g1); put_v(o, g2); put_m(o, G);
+  put(o, bm_mvn_grad_precision(d, x, G)); put_m(o, G);
+  put(o, bm_mvn_grad_chol(d, x, G)); put_m(o, G);
+  put(o, bm_mvn_grad_sigma_to_precision(d, G, G2)); put_m(o, G2);
+  put(o, bm_mvn_score(d, x, s)); put_v(o, s);
+  put(o, bm_mvn_hess(d, x, H)); put_m(o, H);
+  put(o, bm_mvn_hess_x(d, x, Hx)); put_m(o, Hx);
+  put(o, bm_mvn_fisher(d, H)); put_m(o, H);
+  put(o, bm_mvn_mean(d, g1)); put_v(o, g1);
+  put(o, bm_mvn_cov(d, G)); put_m(o, G);
+  put(o, bm_mvn_sample(d, r, g1)); put_v(o, g1);
+  put(o, bm_mvn_loglik(d, Xb, &lp, each)); put(o, lp); put_v(o, each);
+  put(o, bm_mvn_loglik_grad(d, Xb, &lp, g2, G)); put(o, lp); put_v(o, g2); put_m(o, G);
+  put(o, bm_mvn_entropy(d, &h)); put(o, h);
+  put(o, bm_mvn_kl(d, d, &h)); put(o, h);
+  gsl_vector_free(x); gsl_vector_free(g1); gsl_vector_free(g2); gsl_vector_free(s); gsl_vector_free(each);
+  gsl_matrix_free(G); gsl_matrix_free(G2); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_matrix_free(Xb);
+  gsl_rng_free(r);
+}
+
+static void *make_mvt(void)
+{
+  bm_mvt *d = bm_mvt_alloc(P);
+  gsl_matrix *S = gsl_matrix_alloc(P, P);
+  gsl_vector *mu = gsl_vector_alloc(P);
+  spd_input(0, 17, S);
+  vec_input(0, 17, mu);
+  assert_int_equal(bm_mvt_set(d, 5.5, mu, S), BM_SUCCESS);
+  gsl_matrix_free(S);
+  gsl_vector_free(mu);
+  return d;
+}
+static void free_mvt(void *d) { bm_mvt_free(d); }
+static void eval_mvt(const void *obj, size_t i, sink *o)
+{
+  const bm_mvt *d = obj;
+  size_t np = bm_mvt_nparams(d);
+  gsl_vector *x = gsl_vector_alloc(P), *g1 = gsl_vector_alloc(P), *g2 = gsl_vector_alloc(P), *s = gsl_vector_alloc(np),
+             *each = gsl_vector_alloc(3);
+  gsl_matrix *G = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(np, np), *Hx = gsl_matrix_alloc(P, P),
+             *Xb = gsl_matrix_alloc(3, P);
+  gsl_rng *r = tu_rng(8000 + i);
+  vec_input(i, 2, x);
+  mat_input(i, 3, Xb);
+  double lp, a;
+  put(o, bm_mvt_logpdf(d, x, &lp)); put(o, lp);
+  put(o, bm_mvt_grad(d, x, g1, g2, G, &a)); put_v(o, g1); put_v(o, g2); put_m(o, G); put(o, a);
+  put(o, bm_mvt_score(d, x, s)); put_v(o, s);
+  put(o, bm_mvt_hess(d, x, H)); put_m(o, H);
+  put(o, bm_mvt_hess_x(d, x, Hx)); put_m(o, Hx);
+  put(o, bm_mvt_fisher(d, H)); put_m(o, H);
+  put(o, bm_mvt_mean(d, g1)); put_v(o, g1);
+  put(o, bm_mvt_cov(d, G)); put_m(o, G);
+  put(o, bm_mvt_sample(d, r, g1)); put_v(o, g1);
+  put(o, bm_mvt_loglik(d, Xb, &lp, each)); put(o, lp); put_v(o, each);
+  put(o, bm_mvt_loglik_grad(d, Xb, &lp, g2, G, &a)); put(o, lp); put_v(o, g2); put_m(o, G); put(o, a);
+  gsl_vector_free(x); gsl_vector_free(g1); gsl_vector_free(g2); gsl_vector_free(s); gsl_vector_free(each);
+  gsl_matrix_free(G); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_matrix_free(Xb);
+  gsl_rng_free(r);
+}
+
+/* ------------------------------------------------------- matnorm, matt */
+#define NR 3 /* rows n of the matrix-variate families (columns: P) */
+static void *make_matnorm(void)
+{
+  bm_matnorm *d = bm_matnorm_alloc(NR, P);
+  gsl_matrix *M = gsl_matrix_alloc(NR, P), *U = gsl_matrix_alloc(NR, NR), *V = gsl_matrix_alloc(P, P);
+  mat_input(0, 19, M);
+  spd_input(0, 19, U);
+  spd_input(0, 23, V);
+  assert_int_equal(bm_matnorm_set(d, M, U, V), BM_SUCCESS);
+  gsl_matrix_free(M); gsl_matrix_free(U); gsl_matrix_free(V);
+  return d;
+}
+static void free_matnorm(void *d) { bm_matnorm_free(d); }
+static void eval_matnorm(const void *obj, size_t i, sink *o)
+{
+  const bm_matnorm *d = obj;
+  size_t np = bm_matnorm_nparams(d);
+  gsl_matrix *X = gsl_matrix_alloc(NR, P), *X2 = gsl_matrix_alloc(NR, P), *dX = gsl_matrix_alloc(NR, P),
+             *dM = gsl_matrix_alloc(NR, P), *dU = gsl_matrix_alloc(NR, NR), *dV = gsl_matrix_alloc(P, P),
+             *H = gsl_matrix_alloc(np, np), *Hx = gsl_matrix_alloc(NR * P, NR * P);
+  gsl_vector *s = gsl_vector_alloc(np), *each = gsl_vector_alloc(2);
+  gsl_rng *r = tu_rng(9000 + i);
+  mat_input(i, 4, X);
+  mat_input(i, 5, X2);
+  double lp;
+  put(o, bm_matnorm_logpdf(d, X, &lp)); put(o, lp);
+  put(o, bm_matnorm_grad(d, X, dX, dM, dU, dV)); put_m(o, dX); put_m(o, dM); put_m(o, dU); put_m(o, dV);
+  put(o, bm_matnorm_score(d, X, s)); put_v(o, s);
+  put(o, bm_matnorm_hess(d, X, H)); put_m(o, H);
+  put(o, bm_matnorm_hess_x(d, X, Hx)); put_m(o, Hx);
+  put(o, bm_matnorm_fisher(d, H)); put_m(o, H);
+  put(o, bm_matnorm_mean(d, dX)); put_m(o, dX);
+  put(o, bm_matnorm_sample(d, r, dX)); put_m(o, dX);
+  const gsl_matrix *batch[2] = {X, X2};
+  put(o, bm_matnorm_loglik(d, batch, 2, &lp, each)); put(o, lp); put_v(o, each);
+  put(o, bm_matnorm_loglik_grad(d, batch, 2, &lp, dM, dU, dV)); put(o, lp); put_m(o, dM); put_m(o, dU); put_m(o, dV);
+  gsl_matrix_free(X); gsl_matrix_free(X2); gsl_matrix_free(dX); gsl_matrix_free(dM); gsl_matrix_free(dU);
+  gsl_matrix_free(dV); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_vector_free(s); gsl_vector_free(each);
+  gsl_rng_free(r);
+}
+
+static void *make_matt(void)
+{
+  bm_matt *d = bm_matt_alloc(NR, P);
+  gsl_matrix *M = gsl_matrix_alloc(NR, P), *U = gsl_matrix_alloc(NR, NR), *V = gsl_matrix_alloc(P, P);
+  mat_input(0, 29, M);
+  spd_input(0, 29, U);
+  spd_input(0, 31, V);
+  assert_int_equal(bm_matt_set(d, 4.5, M, U, V), BM_SUCCESS);
+  gsl_matrix_free(M); gsl_matrix_free(U); gsl_matrix_free(V);
+  return d;
+}
+static void free_matt(void *d) { bm_matt_free(d); }
+static void eval_matt(const void *obj, size_t i, sink *o)
+{
+  const bm_matt *d = obj;
+  size_t np = bm_matt_nparams(d);
+  gsl_matrix *X = gsl_matrix_alloc(NR, P), *X2 = gsl_matrix_alloc(NR, P), *dX = gsl_matrix_alloc(NR, P),
+             *dM = gsl_matrix_alloc(NR, P), *dU = gsl_matrix_alloc(NR, NR), *dV = gsl_matrix_alloc(P, P),
+             *H = gsl_matrix_alloc(np, np), *Hx = gsl_matrix_alloc(NR * P, NR * P);
+  gsl_vector *s = gsl_vector_alloc(np), *each = gsl_vector_alloc(2);
+  gsl_rng *r = tu_rng(9500 + i);
+  mat_input(i, 6, X);
+  mat_input(i, 7, X2);
+  double lp, a;
+  put(o, bm_matt_logpdf(d, X, &lp)); put(o, lp);
+  put(o, bm_matt_grad(d, X, dX, dM, dU, dV, &a)); put_m(o, dX); put_m(o, dM); put_m(o, dU); put_m(o, dV); put(o, a);
+  put(o, bm_matt_score(d, X, s)); put_v(o, s);
+  put(o, bm_matt_hess(d, X, H)); put_m(o, H);
+  put(o, bm_matt_hess_x(d, X, Hx)); put_m(o, Hx);
+  put(o, bm_matt_fisher(d, H)); put_m(o, H);
+  put(o, bm_matt_mean(d, dX)); put_m(o, dX);
+  put(o, bm_matt_sample(d, r, dX)); put_m(o, dX);
+  const gsl_matrix *batch[2] = {X, X2};
+  put(o, bm_matt_loglik(d, batch, 2, &lp, each)); put(o, lp); put_v(o, each);
+  put(o, bm_matt_loglik_grad(d, batch, 2, &lp, dM, dU, dV, &a)); put(o, lp); put_m(o, dM); put_m(o, dU); put_m(o, dV);
+  put(o, a);
+  gsl_matrix_free(X); gsl_matrix_free(X2); gsl_matrix_free(dX); gsl_matrix_free(dM); gsl_matrix_free(dU);
+  gsl_matrix_free(dV); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_vector_free(s); gsl_vector_free(each);
+  gsl_rng_free(r);
+}
+
 static const family families[] = {
   {"matf", make_matf, free_matf, eval_matf},
   {"wishart", make_wishart, free_wishart, eval_wishart},
   {"invwishart", make_invwishart, free_invwishart, eval_invwishart},
+  {"mvn", make_mvn, free_mvn, eval_mvn},
+  {"mvt", make_mvt, free_mvt, eval_mvt},
+  {"matnorm", make_matnorm, free_matnorm, eval_matnorm},
+  {"matt", make_matt, free_matt, eval_matt},
 };
 #define NFAM (sizeof families / sizeof families[0])
 
 /* ------------------------------------------------------------- the runs */
-#define CAP 4096 /* doubles per (family, input) */
+#define CAP 8192 /* doubles per (family, input) */
 
 typedef struct {
   const void *obj[NFAM];
@@ -175,12 +364,17 @@ static void *thread_main(void *arg)
 static void threads_bit_identical_to_single_threaded(void **state)
 {
   (void)state;
-  void *obj[NFAM];
-  for (size_t f = 0; f < NFAM; f++) obj[f] = families[f].make();
+  /* The reference run and the threaded run use two objects set identically,
+   * so lazily computed caches (e.g. mvn's precision) start cold under threads. */
+  void *obj[NFAM], *obj_ref[NFAM];
+  for (size_t f = 0; f < NFAM; f++) {
+    obj[f] = families[f].make();
+    obj_ref[f] = families[f].make();
+  }
   size_t per = NFAM * NINPUTS;
   job ref = {{0}, calloc(per * CAP, sizeof(double)), calloc(per, sizeof(size_t)), 0};
   job jobs[NTHREADS];
-  for (size_t f = 0; f < NFAM; f++) ref.obj[f] = obj[f];
+  for (size_t f = 0; f < NFAM; f++) ref.obj[f] = obj_ref[f];
   run_all(&ref);
   for (size_t k = 0; k < per; k++) {
     assert_true(ref.len[k] > 0 && ref.len[k] <= CAP);
@@ -219,7 +413,10 @@ static void threads_bit_identical_to_single_threaded(void **state)
                 NTHREADS, ROUNDS, compared);
   free(ref.out);
   free(ref.len);
-  for (size_t f = 0; f < NFAM; f++) families[f].destroy(obj[f]);
+  for (size_t f = 0; f < NFAM; f++) {
+    families[f].destroy(obj[f]);
+    families[f].destroy(obj_ref[f]);
+  }
 }
 
 int main(void)
