@@ -218,6 +218,7 @@ int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp)
   whiten(d, X, Z);
   double ss = 0.0;
   for (size_t i = 0; i < d->n * d->p; i++) ss += Z[i] * Z[i];
+  if (isnan(ss)) ss = INFINITY; /* finite inputs: NaN only from overflow (inf - inf) while whitening; the true form is > DBL_MAX */
   *lp = d->log_norm - 0.5 * ss;
   bm_work_release(&w);
   return BM_SUCCESS;
@@ -507,6 +508,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
         double z = Z[r * m * p + i * p + j];
         ss += z * z;
       }
+    if (isnan(ss)) ss = INFINITY; /* overflow while whitening (finite inputs) */
     double li = d->log_norm - 0.5 * ss;
     if (each) gsl_vector_set(each, i, li);
     total += li;
@@ -540,6 +542,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
   }
   double *S = buf, *BU = buf + n * p, *BV = BU + n * n, ss = 0.0;
   for (size_t i = 0; i < n * m * p; i++) ss += Z[i] * Z[i];
+  if (isnan(ss)) ss = INFINITY; /* overflow while whitening (finite inputs) */
   *ll = (double)m * d->log_norm - 0.5 * ss;
   if (dM) { /* sum_i W_i = L_U^-T (sum_i Z_i) L_V^-1 */
     memset(S, 0, n * p * sizeof(double));

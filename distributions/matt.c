@@ -135,8 +135,8 @@ static double digamma_diff(double x, double h)
 /* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
 static double info_nunu(size_t n, size_t p, double nu)
 {
-  double s = 0.0, qp = nu + (double)p - 1.0;
-  for (size_t j = 0; j < p; j++) s += trigamma_diff(0.5 * (qp - (double)j), 0.5 * (double)n);
+  double s = 0.0;
+  for (size_t j = 0; j < p; j++) s += trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
   return 0.25 * s;
 }
 
@@ -450,6 +450,19 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   if (!status) status = bm_validate_spd(Sigma, d->n, d->L_S_new, NULL);
   if (!status) status = bm_validate_spd(Omega, d->p, d->L_O_new, NULL);
   if (status) return status;
+  /* a_j = (q_p - j)/2, q_p = nu + p - 1, formed as (nu + (p-1-j))/2: forming q_p
+   * first rounds a small nu away (a_{p-1} = 0: lgamma(0), NaN log-densities). */
+  double n = (double)d->n, p = (double)d->p;
+  double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
+  double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
+  for (size_t j = 0; j < d->p; j++) {
+    double a = 0.5 * (nu + (double)(d->p - 1 - j));
+    lg += lgamma_diff(a, 0.5 * n);
+    dg += digamma_diff(a, 0.5 * n);
+  }
+  double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->L_O_new) - 0.5 * p * bm_chol_logdet(d->L_S_new);
+  /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
+  if (!isfinite(log_norm) || !isfinite(dg)) return BM_EDOM;
   gsl_matrix_memcpy(d->M, M);
   gsl_matrix *t = d->L_S;
   d->L_S = d->L_S_new;
@@ -457,13 +470,8 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   t = d->L_O;
   d->L_O = d->L_O_new;
   d->L_O_new = t;
-  double n = (double)d->n, p = (double)d->p, qp = nu + p - 1.0;
-  double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
-  for (size_t j = 0; j < d->p; j++) lg += lgamma_diff(0.5 * (qp - (double)j), 0.5 * n);
   d->nu = nu;
-  d->log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->L_O) - 0.5 * p * bm_chol_logdet(d->L_S);
-  double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
-  for (size_t j = 0; j < d->p; j++) dg += digamma_diff(0.5 * (qp - (double)j), 0.5 * n);
+  d->log_norm = log_norm;
   d->dnu_const = 0.5 * dg;
   d->is_set = 1;
   return BM_SUCCESS;

@@ -252,6 +252,8 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   forward_solve(d->L, z);
   double delta = 0.0;
   for (size_t i = 0; i < d->p; i++) delta += z[i] * z[i];
+  /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
+  if (isnan(delta)) delta = INFINITY;
   *lp = d->lognorm - 0.5 * delta;
   bm_work_release(&w);
   return BM_SUCCESS;
@@ -575,6 +577,7 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
     const double *z = Z + i * p;
     double delta = 0.0;
     for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+    if (isnan(delta)) delta = INFINITY; /* overflow in the whitening (finite inputs) */
     double li = d->lognorm - 0.5 * delta;
     if (each) gsl_vector_set(each, i, li);
     total += li;
@@ -620,6 +623,7 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
       s[j] += z[j];
     }
   }
+  if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)n * d->lognorm - 0.5 * sumsq;
   if (dmu) {
     /* sum_i Lambda r_i = L^{-T} sum_i z_i */

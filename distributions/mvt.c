@@ -311,6 +311,7 @@ static double precision_times(const gsl_matrix *L, double *a)
  * the whole difference between the mvt and mvn batches at small p. */
 static inline double log1p_pos(double u)
 {
+  if (isnan(u)) return INFINITY; /* delta from finite inputs is NaN only after overflow (inf - inf in the solve) */
   double hi = 1.0 + u;
   if (!(hi < 1e300)) return log1p(u); /* huge or infinite delta */
   double lo = u - (hi - 1.0);
