@@ -12,7 +12,7 @@
 #include "testutil.h"
 
 /* Values of record `name` (malloc'ed, caller frees); fails the test if absent. */
-static double *cref(const char *name, size_t expect)
+static inline double *cref(const char *name, size_t expect)
 {
   char path[1024];
   FILE *f = fopen(tu_data_path("conjugate_ref.txt", path, sizeof path), "r");
@@ -44,14 +44,14 @@ static double *cref(const char *name, size_t expect)
   return out;
 }
 
-static double cref1(const char *name)
+static inline double cref1(const char *name)
 {
   double *v = cref(name, 1), x = v[0];
   free(v);
   return x;
 }
 
-static gsl_matrix *cref_matrix(const char *name, size_t r, size_t c)
+static inline gsl_matrix *cref_matrix(const char *name, size_t r, size_t c)
 {
   double *v = cref(name, r * c);
   gsl_matrix *A = gsl_matrix_alloc(r, c);
@@ -61,7 +61,7 @@ static gsl_matrix *cref_matrix(const char *name, size_t r, size_t c)
   return A;
 }
 
-static gsl_vector *cref_vector(const char *name, size_t n)
+static inline gsl_vector *cref_vector(const char *name, size_t n)
 {
   double *v = cref(name, n);
   gsl_vector *x = gsl_vector_alloc(n);
@@ -71,7 +71,7 @@ static gsl_vector *cref_vector(const char *name, size_t n)
 }
 
 /* A gsl_matrix header with zero rows (n = 0 data), no storage. */
-static gsl_matrix empty_rows(size_t cols)
+static inline gsl_matrix empty_rows(size_t cols)
 {
   gsl_matrix E;
   memset(&E, 0, sizeof E);
@@ -81,7 +81,7 @@ static gsl_matrix empty_rows(size_t cols)
   return E;
 }
 
-static gsl_vector empty_vector(void)
+static inline gsl_vector empty_vector(void)
 {
   gsl_vector e;
   memset(&e, 0, sizeof e);
