@@ -1,5 +1,213 @@
-/* bayesmat-bench: wishart workloads (filled in when the families land).
+/* bayesmat-bench: wishart / invwishart workloads (issue #4).
+ *
+ * wishart_logpdf       ours: bm_wishart_set(nu, S) + bm_wishart_logpdf(X), i.e.
+ *                      both factorizations included (validation, copies, two
+ *                      dpotrf, one dtrsm, log Gamma_p).
+ *   baseline "lapack_floor": copy S and X, two dpotrf, one dtrsm, the two
+ *                      log-determinants, the trace and log Gamma_p.
+ *   baseline "gsl_factors_given": GSL 2.7's gsl_ran_wishart_log_pdf with both
+ *                      Cholesky factors precomputed outside the timing. Timing
+ *                      only: its multivariate-gamma term is wrong (issue #4).
+ * wishart_logpdf_grad  ours: set + bm_wishart_logpdf_grad (value and the
+ *                      gradients w.r.t. X, S and nu).
+ *   baseline "lapack_floor": the value's floor plus one dpotri each for S^-1
+ *                      and X^-1 (what any gradient needs).
+ * invwishart_logpdf, invwishart_logpdf_grad: the same for IW_p(nu, Psi).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lapacke.h>
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "bayesmat.h"
 #include "bench.h"
 
-void bench_wishart(bench_ctx *c) { (void)c; }
+typedef struct {
+  size_t p;
+  double nu;
+  gsl_matrix *S, *X, *L_S, *L_X, *work, *G_X, *G_S;
+  double *a, *b, *c, *e; /* floor scratch, p x p each */
+  bm_wishart *w;
+  bm_invwishart *iw;
+} wk;
+
+static void copy_lower(const gsl_matrix *A, double *buf, size_t p)
+{
+  for (size_t i = 0; i < p; i++) memcpy(buf + i * p, A->data + i * A->tda, (i + 1) * sizeof(double));
+}
+
+/* the value's floor: two dpotrf, one dtrsm, log-determinants, trace, log Gamma_p */
+static double floor_value(wk *k, int inverse_wishart)
+{
+  size_t p = k->p;
+  int n = (int)p;
+  copy_lower(k->S, k->a, p);
+  copy_lower(k->X, k->b, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) k->a[i * p + j] = k->b[i * p + j] = 0.0;
+  LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, k->a, n);
+  LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, k->b, n);
+  double ldS = 0, ldX = 0, tr = 0;
+  for (size_t i = 0; i < p; i++) {
+    ldS += log(k->a[i * p + i]);
+    ldX += log(k->b[i * p + i]);
+  }
+  if (!inverse_wishart) { /* b <- L_S^-1 L_X */
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, n, 1.0, k->a, n, k->b, n);
+    for (size_t i = 0; i < p * p; i++) tr += k->b[i] * k->b[i];
+  } else { /* c <- L_X^-1 L_Psi */
+    memcpy(k->c, k->a, p * p * sizeof(double));
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, n, 1.0, k->b, n, k->c, n);
+    for (size_t i = 0; i < p * p; i++) tr += k->c[i] * k->c[i];
+  }
+  return (k->nu - (double)p - 1.0) * ldX - 0.5 * tr - k->nu * ldS - bm_lmvgamma(p, 0.5 * k->nu);
+}
+
+static void floor_logpdf(void *arg) { bench_sink = floor_value(arg, 0); }
+static void floor_logpdf_iw(void *arg) { bench_sink = floor_value(arg, 1); }
+
+/* plus one dpotri each for S^-1 and X^-1 (factors recomputed: a, b were overwritten) */
+static void floor_grad_impl(wk *k, int inverse_wishart)
+{
+  size_t p = k->p;
+  int n = (int)p;
+  double v = floor_value(k, inverse_wishart);
+  copy_lower(k->L_S, k->c, p);
+  copy_lower(k->L_X, k->e, p);
+  LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', n, k->c, n);
+  LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', n, k->e, n);
+  bench_sink = v + k->c[0] + k->e[0];
+}
+static void floor_grad(void *arg) { floor_grad_impl(arg, 0); }
+static void floor_grad_iw(void *arg) { floor_grad_impl(arg, 1); }
+
+static void ours_logpdf(void *arg)
+{
+  wk *k = arg;
+  double lp = 0;
+  bm_wishart_set(k->w, k->nu, k->S);
+  bm_wishart_logpdf(k->w, k->X, &lp);
+  bench_sink = lp;
+}
+static void ours_grad(void *arg)
+{
+  wk *k = arg;
+  double lp = 0, dnu = 0;
+  bm_wishart_set(k->w, k->nu, k->S);
+  bm_wishart_logpdf_grad(k->w, k->X, &lp, k->G_X, k->G_S, &dnu);
+  bench_sink = lp + dnu;
+}
+static void ours_logpdf_iw(void *arg)
+{
+  wk *k = arg;
+  double lp = 0;
+  bm_invwishart_set(k->iw, k->nu, k->S);
+  bm_invwishart_logpdf(k->iw, k->X, &lp);
+  bench_sink = lp;
+}
+static void ours_grad_iw(void *arg)
+{
+  wk *k = arg;
+  double lp = 0, dnu = 0;
+  bm_invwishart_set(k->iw, k->nu, k->S);
+  bm_invwishart_logpdf_grad(k->iw, k->X, &lp, k->G_X, k->G_S, &dnu);
+  bench_sink = lp + dnu;
+}
+static void gsl_logpdf(void *arg)
+{
+  wk *k = arg;
+  double lp = 0;
+  gsl_ran_wishart_log_pdf(k->X, k->L_X, k->nu, k->L_S, &lp, k->work);
+  bench_sink = lp;
+}
+
+static void setup(wk *k, size_t p, gsl_rng *r, int inverse_wishart)
+{
+  memset(k, 0, sizeof *k);
+  k->p = p;
+  k->nu = (double)p + 5.5;
+  k->S = gsl_matrix_alloc(p, p);
+  k->X = gsl_matrix_alloc(p, p);
+  k->L_S = gsl_matrix_alloc(p, p);
+  k->L_X = gsl_matrix_alloc(p, p);
+  k->work = gsl_matrix_alloc(p, p);
+  k->G_X = gsl_matrix_alloc(p, p);
+  k->G_S = gsl_matrix_alloc(p, p);
+  k->a = malloc(p * p * sizeof(double));
+  k->b = malloc(p * p * sizeof(double));
+  k->c = malloc(p * p * sizeof(double));
+  k->e = malloc(p * p * sizeof(double));
+  /* S = A A^T / p + I, X a draw from the distribution */
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(A, i, j, gsl_ran_gaussian(r, 1.0));
+  gsl_matrix_set_identity(k->S);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0 / (double)p, A->data, (int)p, 1.0,
+              k->S->data, (int)p);
+  bm_sym_from_lower(k->S);
+  gsl_matrix_free(A);
+  k->w = bm_wishart_alloc(p);
+  k->iw = bm_invwishart_alloc(p);
+  bm_wishart_set(k->w, k->nu, k->S);
+  bm_invwishart_set(k->iw, k->nu, k->S);
+  if (inverse_wishart)
+    bm_invwishart_sample(k->iw, r, k->X);
+  else
+    bm_wishart_sample(k->w, r, k->X);
+  bm_chol_factor(k->S, k->L_S, NULL);
+  bm_chol_factor(k->X, k->L_X, NULL);
+}
+
+static void teardown(wk *k)
+{
+  gsl_matrix_free(k->S);
+  gsl_matrix_free(k->X);
+  gsl_matrix_free(k->L_S);
+  gsl_matrix_free(k->L_X);
+  gsl_matrix_free(k->work);
+  gsl_matrix_free(k->G_X);
+  gsl_matrix_free(k->G_S);
+  free(k->a);
+  free(k->b);
+  free(k->c);
+  free(k->e);
+  bm_wishart_free(k->w);
+  bm_invwishart_free(k->iw);
+}
+
+void bench_wishart(bench_ctx *c)
+{
+  const size_t ps[] = {20, 100, 400};
+  int reps = bench_reps(c);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 4);
+  for (size_t t = 0; t < 3; t++) {
+    size_t p = ps[t];
+    wk k;
+    if (bench_selected(c, "wishart_logpdf") || bench_selected(c, "wishart_logpdf_grad")) {
+      setup(&k, p, r, 0);
+      if (bench_selected(c, "wishart_logpdf")) {
+        double ours = bench_time(ours_logpdf, &k, reps);
+        bench_row(c, "wishart_logpdf", p, 1, ours, "lapack_floor", bench_time(floor_logpdf, &k, reps));
+        bench_row(c, "wishart_logpdf", p, 1, ours, "gsl_factors_given", bench_time(gsl_logpdf, &k, reps));
+      }
+      if (bench_selected(c, "wishart_logpdf_grad"))
+        bench_row(c, "wishart_logpdf_grad", p, 1, bench_time(ours_grad, &k, reps), "lapack_floor",
+                  bench_time(floor_grad, &k, reps));
+      teardown(&k);
+    }
+    if (bench_selected(c, "invwishart_logpdf") || bench_selected(c, "invwishart_logpdf_grad")) {
+      setup(&k, p, r, 1);
+      if (bench_selected(c, "invwishart_logpdf"))
+        bench_row(c, "invwishart_logpdf", p, 1, bench_time(ours_logpdf_iw, &k, reps), "lapack_floor",
+                  bench_time(floor_logpdf_iw, &k, reps));
+      if (bench_selected(c, "invwishart_logpdf_grad"))
+        bench_row(c, "invwishart_logpdf_grad", p, 1, bench_time(ours_grad_iw, &k, reps), "lapack_floor",
+                  bench_time(floor_grad_iw, &k, reps));
+      teardown(&k);
+    }
+  }
+  gsl_rng_free(r);
+}

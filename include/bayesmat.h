@@ -6,6 +6,7 @@
 
 #include "bayesmat/version.h"
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"

@@ -16,6 +16,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/fd.h"
+#include "bayesmat/alloc.h"
 
 #define DEFAULT_H0 1e-2
 #define DEFAULT_LEVELS 10
@@ -77,6 +78,13 @@ static int tableau(line *L, int order, double h, size_t levels, double *d, doubl
   size_t tries = 0;
   while ((status = central(L, order, h, phi0, plus, minus, base)) == BM_EDOM && tries++ < MAX_SHRINK) h *= 0.5;
   if (status) goto done;
+  if (tries > 0) {
+    /* The domain boundary (a singularity, typically) is within about 2h: the
+     * Taylor series converges slowly at steps comparable to that distance, so
+     * start the tableau well inside it. */
+    h *= 1.0 / 16.0;
+    if ((status = central(L, order, h, phi0, plus, minus, base))) goto done;
+  }
   for (size_t c = 0; c < m; c++) {
     prev[c] = base[c];
     d[c] = base[c];
@@ -122,21 +130,19 @@ static int line_init(line *L, bm_fn_scalar f, bm_fn_vector g, void *params, cons
   L->params = params;
   L->x = x;
   L->m = f ? 1 : m;
-  L->xt = gsl_vector_alloc(x->size ? x->size : 1);
+  L->xt = bm_vector_alloc(x->size);
   if (!L->xt) return BM_ENOMEM;
   if (g) {
-    L->gt = gsl_vector_alloc(m ? m : 1);
+    L->gt = bm_vector_alloc(m);
     if (!L->gt) return BM_ENOMEM;
-    if (m == 0) L->gt->size = 0;
   }
-  if (x->size == 0) L->xt->size = 0;
   return BM_SUCCESS;
 }
 
 static void line_free(line *L)
 {
-  if (L->xt) { L->xt->size = L->xt->block->size; gsl_vector_free(L->xt); }
-  if (L->gt) { L->gt->size = L->gt->block->size; gsl_vector_free(L->gt); }
+  bm_vector_free(L->xt);
+  bm_vector_free(L->gt);
 }
 
 int bm_fd_jacobian(bm_fn_vector g, void *params, size_t m, const gsl_vector *x, const bm_fd_options *opts,
@@ -343,14 +349,13 @@ int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl
   const bm_check_options *o = check_defaults(opts, &ob);
   size_t n = x->size;
   memset(res, 0, sizeof *res);
-  gsl_vector *g = gsl_vector_alloc(n ? n : 1), *d = gsl_vector_alloc(n ? n : 1), *e = gsl_vector_alloc(n ? n : 1);
+  gsl_vector *g = bm_vector_alloc(n), *d = bm_vector_alloc(n), *e = bm_vector_alloc(n);
   double *v = malloc(sizeof(double) * (n + 1));
   line L = {0};
   if (!g || !d || !e || !v) {
     status = BM_ENOMEM;
     goto done;
   }
-  g->size = d->size = e->size = n;
   if (grad(x, params, g) != 0) {
     status = BM_EDOM;
     goto done;
@@ -379,9 +384,9 @@ int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl
   res->passed = res->worst_rel_err <= o->tol;
 done:
   line_free(&L);
-  gsl_vector_free(g);
-  gsl_vector_free(d);
-  gsl_vector_free(e);
+  bm_vector_free(g);
+  bm_vector_free(d);
+  bm_vector_free(e);
   free(v);
   return status;
 }
@@ -394,9 +399,9 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
   if (status) return status;
   bm_check_options ob;
   const bm_check_options *o = check_defaults(opts, &ob);
-  size_t n = x->size, n1 = n ? n : 1;
+  size_t n = x->size;
   memset(res, 0, sizeof *res);
-  gsl_matrix *H = gsl_matrix_alloc(n1, n1), *D = gsl_matrix_alloc(n1, n1), *E = gsl_matrix_alloc(n1, n1);
+  gsl_matrix *H = bm_matrix_alloc(n, n), *D = bm_matrix_alloc(n, n), *E = bm_matrix_alloc(n, n);
   double *v = malloc(sizeof(double) * (3 * n + 1));
   line L = {0};
   if (!H || !D || !E || !v) {
@@ -447,9 +452,9 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
 done:
   res->passed = status == BM_SUCCESS && res->worst_rel_err <= o->tol;
   line_free(&L);
-  gsl_matrix_free(H);
-  gsl_matrix_free(D);
-  gsl_matrix_free(E);
+  bm_matrix_free(H);
+  bm_matrix_free(D);
+  bm_matrix_free(E);
   free(v);
   return status;
 }
@@ -465,14 +470,13 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   memset(res, 0, sizeof *res);
   res->slope = NAN;
   enum { NSTEPS = 20, NFIT = 6 };
-  gsl_vector *g = gsl_vector_alloc(n ? n : 1);
+  gsl_vector *g = bm_vector_alloc(n);
   double *dir = malloc(sizeof(double) * (n + 1));
   line L = {0};
   if (!g || !dir) {
     status = BM_ENOMEM;
     goto done;
   }
-  g->size = n;
   double f0;
   if (f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0) {
     status = BM_EDOM;
@@ -538,7 +542,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   res->passed = res->slope >= 1.8;
 done:
   line_free(&L);
-  gsl_vector_free(g);
+  bm_vector_free(g);
   free(dir);
   return status;
 }

@@ -11,6 +11,7 @@
 #include <gsl/gsl_cblas.h> /* declarations only: the symbols come from OpenBLAS */
 #include "bayesmat/status.h"
 #include "bayesmat/linalg.h"
+#include "work.h"
 
 static int square(const gsl_matrix *A)
 {
@@ -47,6 +48,12 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
         L->data[i * L->tda + j] = A->data[i * A->tda + j];
   zero_strict_upper(L);
   lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
+  /* OpenBLAS's potrf lets a NaN through (NaN <= 0 is false): check the
+   * diagonal of the result too. */
+  for (size_t i = 0; info == 0 && i < p; i++) {
+    double lii = L->data[i * L->tda + i];
+    if (!(lii > 0.0) || !isfinite(lii)) info = (lapack_int)i + 1;
+  }
   if (info != 0) {
     if (pivot) *pivot = info > 0 ? (size_t)info : 0;
     gsl_matrix_set_all(L, NAN);
@@ -154,17 +161,15 @@ double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work)
   if (L == NULL || x == NULL || L->size1 != L->size2 || x->size != L->size1) return NAN;
   size_t p = x->size;
   if (p == 0) return 0.0;
-  double *z = work;
-  size_t stride = 1;
-  if (z == NULL) {
-    z = x->data;
-    stride = x->stride;
-  } else {
-    for (size_t i = 0; i < p; i++) z[i] = x->data[i * x->stride];
-  }
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, L->data, (int)L->tda, z, (int)stride);
+  double stack[BM_STACK_DOUBLES / 4];
+  bm_work w = {0};
+  double *z = work ? work : bm_work_get(&w, stack, sizeof stack / sizeof stack[0], p);
+  if (z == NULL) return NAN;
+  for (size_t i = 0; i < p; i++) z[i] = x->data[i * x->stride];
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, L->data, (int)L->tda, z, 1);
   double q = 0.0;
-  for (size_t i = 0; i < p; i++) q += z[i * stride] * z[i * stride];
+  for (size_t i = 0; i < p; i++) q += z[i] * z[i];
+  bm_work_release(&w);
   return q;
 }
 
@@ -176,6 +181,12 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
   size_t p = L->size1;
   if (Ainv->size1 != p) return BM_EBADLEN;
   if (p == 0) return BM_SUCCESS;
+  /* OpenBLAS's dtrtri does not report a zero pivot: check the factor here. */
+  for (size_t i = 0; i < p; i++)
+    if (!(L->data[i * L->tda + i] > 0.0) || !isfinite(L->data[i * L->tda + i])) {
+      gsl_matrix_set_all(Ainv, NAN);
+      return BM_ESING;
+    }
   if (Ainv != L)
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j <= i; j++)

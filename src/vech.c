@@ -156,7 +156,8 @@ int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double 
   size_t p = P->size1, q = bm_vech_len(p);
   if (P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q) return BM_EBADLEN;
   /* E_a = sum over the orbit {(i,j),(j,i)} of e_i e_j^T (one term when i = j);
-   * tr(P e_i e_j^T Q e_k e_l^T) = P_li Q_jk. Pairs are walked in vech order
+   * vec(E_a)^T (P (x) Q) vec(E_b) = tr(E_a Q E_b P^T), and
+   * tr(e_i e_j^T Q e_k e_l^T P^T) = Q_jk P_il. Pairs are walked in vech order
    * (column-major lower triangle) so that a and b are simple counters. */
   size_t a = 0;
   for (size_t j = 0; j < p; j++)
@@ -170,7 +171,7 @@ int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double 
           size_t nb = k == l ? 1 : 2;
           double s = 0.0;
           for (size_t u = 0; u < na; u++)
-            for (size_t w = 0; w < nb; w++) s += MGET(P, bl[w], ai[u]) * MGET(Q, aj[u], bk[w]);
+            for (size_t w = 0; w < nb; w++) s += MGET(P, ai[u], bl[w]) * MGET(Q, aj[u], bk[w]);
           double *t = &MGET(T, a, b);
           *t = beta == 0.0 ? alpha * s : alpha * s + beta * *t;
         }

@@ -1,5 +1,165 @@
-/* bayesmat — the invwishart family (SPEC §2–3). Implemented under issue #4.
+/* bayesmat — the inverse-Wishart family IW_p(nu, Psi) (SPEC §2–3, issue #4).
+ *
+ *   log f(X) = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) - (nu+p+1)/2 log|X| - tr(Psi X^-1)/2
+ *
+ * X and Psi are p x p symmetric positive definite, nu > p - 1 (real);
+ * X ~ IW_p(nu, Psi) iff X^-1 ~ W_p(nu, Psi^-1) (agrees with scipy.stats.invwishart).
+ * theta = (vech Psi, nu): length p(p+1)/2 + 1, nu LAST (SPEC §1).
+ * Symmetric-matrix gradients are the symmetric gradients G of SPEC §1.
+ * Symmetric inputs are checked with BM_SYM_RTOL and then only their lower
+ * triangle is read. Outputs on failure: *lp = NAN (-INFINITY for a non-SPD X,
+ * status BM_EDOM), matrices/vectors filled with NaN, scalars NAN.
+ * A set object is read-only: any number of threads may evaluate it at once.
+ * Derivations: docs/invwishart.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_INVWISHART_H
 #define BAYESMAT_INVWISHART_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bm_invwishart bm_invwishart;
+
+/**
+ * Allocate an (unset) IW_p object. Allocates O(p^2).
+ * @return the object; NULL when p == 0 or out of memory.
+ */
+bm_invwishart *bm_invwishart_alloc(size_t p);
+
+/** Free d (NULL is fine). */
+void bm_invwishart_free(bm_invwishart *d);
+
+/**
+ * Set nu and the scale Psi: validates, factorizes Psi = L L^T, caches
+ * log|Psi| and the log-normalizing constant. Allocates nothing.
+ * @param nu   degrees of freedom, real, nu > p - 1
+ * @param Psi  p x p SPD scale (copied; not retained)
+ * @return BM_SUCCESS; BM_EINVAL (d or Psi NULL); BM_EBADLEN (Psi not p x p);
+ *         BM_ENONFINITE (NaN/Inf in Psi or nu); BM_ENOTSYM; BM_ENOTSPD;
+ *         BM_EDOM (nu <= p - 1). On failure d keeps its previous state.
+ */
+int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi);
+
+/**
+ * Set nu and the scale through its lower Cholesky factor, Psi = L_Psi L_Psi^T
+ * (only the lower triangle of L_Psi is read). Allocates nothing.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE;
+ *         BM_ENOTSPD (a diagonal entry of L_Psi <= 0); BM_EDOM (nu <= p - 1).
+ *         On failure d keeps its previous state.
+ */
+int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi);
+
+/** Length of theta, p(p+1)/2 + 1 (0 for NULL d). */
+size_t bm_invwishart_nparams(const bm_invwishart *d);
+
+/**
+ * Log-density at X from the Cholesky factors of X and Psi:
+ * log|X| = 2 sum log (L_X)_ii, tr(Psi X^-1) = ||L_X^-1 L_Psi||_F^2 (one dtrsm).
+ * @param X   p x p symmetric
+ * @param lp  out: the log-density; -INFINITY when X is not positive definite
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
+ *         BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not positive definite).
+ *         Allocates nothing for p <= 64.
+ */
+int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp);
+
+/**
+ * Log-density and its shaped gradients in one pass (any output may be NULL,
+ * and its work is skipped):
+ *   d_X   = -(nu+p+1)/2 X^-1 + X^-1 Psi X^-1 / 2        (p x p, symmetric)
+ *   d_Psi = nu/2 Psi^-1 - X^-1 / 2                      (p x p, symmetric)
+ *   d_nu  = log|Psi|/2 - p/2 log 2 - psi_p(nu/2)/2 - log|X|/2
+ * @return as bm_invwishart_logpdf, plus BM_EBADLEN for a d_X/d_Psi not p x p
+ *         and BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
+ */
+int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
+                              gsl_matrix *d_Psi, double *d_nu);
+
+/**
+ * Shaped gradient of log f w.r.t. X, Psi and nu (see
+ * bm_invwishart_logpdf_grad; any output may be NULL).
+ * @return as bm_invwishart_logpdf_grad.
+ */
+int bm_invwishart_grad(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi,
+                       double *d_nu);
+
+/**
+ * Score: d log f / d theta = (D_p^T vec(d_Psi), d_nu).
+ * @param s  out, length p(p+1)/2 + 1
+ * @return as bm_invwishart_logpdf (BM_EBADLEN for a wrong length), BM_ENOMEM.
+ */
+int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector *s);
+
+/**
+ * Hessian of log f w.r.t. theta = (vech Psi, nu), C = Psi^-1 (independent of X;
+ * X is still validated):
+ *   H_PsiPsi = -nu/2 T(C,C),  H_Psinu = t(C)/2,  H_nunu = -psi'_p(nu/2)/4.
+ * @param H  out, (q+1) x (q+1), q = p(p+1)/2
+ * @return as bm_invwishart_score. Allocates O(p^2).
+ */
+int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H);
+
+/**
+ * Hessian of log f w.r.t. vech X (a coordinate moves X_ij and X_ji together),
+ * with Y = X^-1 and Z = X^-1 Psi X^-1:
+ *   H = (nu+p+1)/2 T(Y, Y) - [T(Y, Z) + T(Z, Y)]/2.
+ * @param H  out, q x q
+ * @return as bm_invwishart_score.
+ */
+int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H);
+
+/**
+ * Fisher information of one observation, closed form (FISHER.md):
+ *   I_PsiPsi = nu/2 T(C,C),  I_Psinu = -t(C)/2,  I_nunu = psi'_p(nu/2)/4.
+ * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
+ */
+int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *F);
+
+/**
+ * One draw X ~ IW_p(nu, Psi) for every real nu > p - 1, through the Bartlett
+ * factor A of W_p(nu, I) without inverting any matrix: X^-1 ~ W_p(nu, Psi^-1)
+ * = (L^-T A)(L^-T A)^T, hence X = T T^T with T = L A^-T, one triangular solve
+ * (dtrsm) of the well-conditioned random A against L = L_Psi.
+ * @param X  out, p x p (full symmetric)
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d never set); BM_EBADLEN; BM_ENOMEM.
+ *         Allocates nothing for p <= 45.
+ */
+int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X);
+
+/**
+ * Mean E[X] = Psi / (nu - p - 1), which exists for nu > p + 1.
+ * @param M  out, p x p
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (nu <= p + 1; M NaN).
+ */
+int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M);
+
+/**
+ * Log-likelihood of m matrices: ll = sum_i log f(X_i); each (may be NULL,
+ * length m) receives the terms.
+ * @param X  array of m pointers to p x p symmetric matrices (NULL allowed when m == 0)
+ * @return as bm_invwishart_logpdf (first failing X_i); on BM_EDOM *ll = -INFINITY.
+ *         On failure each is filled with NaN. Allocates O(p^2).
+ */
+int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
+                         gsl_vector *each);
+
+/**
+ * Log-likelihood of m matrices and the gradient of the sum (outputs may be NULL):
+ *   d_Psi = m nu/2 Psi^-1 - (sum_i X_i^-1)/2
+ *   d_nu  = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - sum log|X_i|/2
+ * @return as bm_invwishart_loglik; d_Psi not p x p is BM_EBADLEN.
+ */
+int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
+                              gsl_matrix *d_Psi, double *d_nu);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -54,9 +54,10 @@ int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x);
 int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B);
 
 /**
- * x^T A^{-1} x through one triangular solve. work has length >= p and is
- * overwritten (pass NULL to have x itself overwritten with L^{-1}x).
- * @return the quadratic form; NaN on NULL L/x or length mismatch.
+ * x^T A^{-1} x through one triangular solve.
+ * @param work  scratch of length >= p (overwritten with L^{-1}x), or NULL to
+ *              use internal scratch (stack for p <= 1024, else malloc)
+ * @return the quadratic form; NaN on NULL L/x, length mismatch or no memory.
  */
 double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work);
 

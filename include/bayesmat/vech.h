@@ -72,10 +72,11 @@ int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G);
 
 /**
  * T <- D_p^T (P (x) Q) D_p, the vech-coordinate matrix of the bilinear form
- * (E, F) -> tr(P E Q F) over symmetric E, F: T_ab = tr(P E_a Q E_b) with E_a
- * the symmetric basis matrix of vech coordinate a. P, Q p x p (any; the
- * families pass SPD inverses), T q x q with q = p(p+1)/2. If P = Q the result
- * is symmetric. This is the block "T(P, Q)" of ../shared/FISHER.md.
+ * (E, F) -> tr(P^T E Q F) over symmetric E, F: T_ab = tr(P^T E_a Q E_b) with
+ * E_a the symmetric basis matrix of vech coordinate a (for symmetric P, as the
+ * families pass, tr(P E_a Q E_b)). P, Q p x p, T q x q with q = p(p+1)/2.
+ * If P = Q is symmetric the result is symmetric. This is the block "T(P, Q)"
+ * of ../shared/FISHER.md.
  * @param alpha  T <- alpha D^T (P (x) Q) D + beta T
  */
 int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double beta, gsl_matrix *T);

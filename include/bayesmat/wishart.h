@@ -1,5 +1,163 @@
-/* bayesmat — the wishart family (SPEC §2–3). Implemented under issue #4.
+/* bayesmat — the Wishart family W_p(nu, S) (SPEC §2–3, issue #4).
+ *
+ *   log f(X) = (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
+ *
+ * X and S are p x p symmetric positive definite, nu > p - 1 (real).
+ * theta = (vech S, nu): length p(p+1)/2 + 1, nu LAST (SPEC §1).
+ * Symmetric-matrix gradients are the symmetric gradients G of SPEC §1
+ * (f(S + tE) = f(S) + t tr(G E) + O(t^2) for symmetric E).
+ * Symmetric inputs are checked with BM_SYM_RTOL and then only their lower
+ * triangle is read. Outputs on failure: *lp = NAN (-INFINITY for a non-SPD X,
+ * status BM_EDOM), matrices/vectors filled with NaN, scalars NAN.
+ * A set object is read-only: any number of threads may evaluate it at once.
+ * Derivations: docs/wishart.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_WISHART_H
 #define BAYESMAT_WISHART_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bm_wishart bm_wishart;
+
+/**
+ * Allocate an (unset) W_p object. Allocates O(p^2).
+ * @return the object; NULL when p == 0 or out of memory.
+ */
+bm_wishart *bm_wishart_alloc(size_t p);
+
+/** Free d (NULL is fine). */
+void bm_wishart_free(bm_wishart *d);
+
+/**
+ * Set nu and the scale S: validates, factorizes S = L_S L_S^T, caches
+ * log|S| and the log-normalizing constant. Allocates nothing.
+ * @param nu  degrees of freedom, real, nu > p - 1
+ * @param S   p x p SPD scale (copied; not retained)
+ * @return BM_SUCCESS; BM_EINVAL (d or S NULL); BM_EBADLEN (S not p x p);
+ *         BM_ENONFINITE (NaN/Inf in S or nu); BM_ENOTSYM; BM_ENOTSPD (S);
+ *         BM_EDOM (nu <= p - 1). On failure d keeps its previous state.
+ */
+int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S);
+
+/**
+ * Set nu and the scale through its lower Cholesky factor, S = L_S L_S^T
+ * (only the lower triangle of L_S is read). Allocates nothing.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE;
+ *         BM_ENOTSPD (a diagonal entry of L_S <= 0); BM_EDOM (nu <= p - 1).
+ *         On failure d keeps its previous state.
+ */
+int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S);
+
+/** Length of theta, p(p+1)/2 + 1 (0 for NULL d). */
+size_t bm_wishart_nparams(const bm_wishart *d);
+
+/**
+ * Log-density at X, from the Cholesky factors of X and S:
+ * log|X| = 2 sum log (L_X)_ii, tr(S^-1 X) = ||L_S^-1 L_X||_F^2 (one dtrsm).
+ * @param X   p x p symmetric
+ * @param lp  out: the log-density; -INFINITY when X is not positive definite
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
+ *         BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not positive definite).
+ *         Allocates nothing for p <= 64.
+ */
+int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp);
+
+/**
+ * Log-density and its shaped gradients in one pass (any output may be NULL,
+ * and its work is skipped):
+ *   d_X  = (nu-p-1)/2 X^-1 - S^-1/2                    (p x p, symmetric)
+ *   d_S  = -nu/2 S^-1 + S^-1 X S^-1 / 2                 (p x p, symmetric)
+ *   d_nu = log|X|/2 - p/2 log 2 - log|S|/2 - psi_p(nu/2)/2
+ * @return as bm_wishart_logpdf, plus BM_EBADLEN for a d_X/d_S not p x p and
+ *         BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
+ */
+int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
+                           gsl_matrix *d_S, double *d_nu);
+
+/**
+ * Shaped gradient of log f w.r.t. X, S and nu (see bm_wishart_logpdf_grad;
+ * any output may be NULL).
+ * @return as bm_wishart_logpdf_grad.
+ */
+int bm_wishart_grad(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_S, double *d_nu);
+
+/**
+ * Score: d log f / d theta = (D_p^T vec(d_S), d_nu).
+ * @param s  out, length p(p+1)/2 + 1
+ * @return as bm_wishart_logpdf (BM_EBADLEN for a wrong length), BM_ENOMEM.
+ */
+int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s);
+
+/**
+ * Hessian of log f w.r.t. theta = (vech S, nu), B = S^-1:
+ *   H_SS  = nu/2 T(B,B) - [T(B X B, B) + T(B, B X B)]/2
+ *   H_Snu = -t(B)/2,   H_nunu = -psi'_p(nu/2)/4
+ * with T(P,Q) = D_p^T (P (x) Q) D_p and t(B) = D_p^T vec(B).
+ * @param H  out, (q+1) x (q+1), q = p(p+1)/2
+ * @return as bm_wishart_score. Allocates O(p^2).
+ */
+int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
+
+/**
+ * Hessian of log f w.r.t. vech X (a coordinate moves X_ij and X_ji together):
+ *   H = -(nu-p-1)/2 T(X^-1, X^-1).
+ * @param H  out, q x q
+ * @return as bm_wishart_score.
+ */
+int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
+
+/**
+ * Fisher information of one observation, closed form (FISHER.md):
+ *   I_SS = nu/2 T(B,B),  I_Snu = t(B)/2,  I_nunu = psi'_p(nu/2)/4.
+ * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
+ */
+int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *F);
+
+/**
+ * One draw X ~ W_p(nu, S) by the Bartlett decomposition (Smith & Hocking
+ * 1972) for every real nu > p - 1: X = (L_S A)(L_S A)^T, A = bm_rng_bartlett.
+ * @param X  out, p x p (full symmetric)
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d never set); BM_EBADLEN; BM_ENOMEM.
+ *         Allocates nothing for p <= 64.
+ */
+int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X);
+
+/**
+ * Mean E[X] = nu S.
+ * @param M  out, p x p
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN.
+ */
+int bm_wishart_mean(const bm_wishart *d, gsl_matrix *M);
+
+/**
+ * Log-likelihood of m matrices: ll = sum_i log f(X_i); each (may be NULL,
+ * length m) receives the terms. All factors L_{X_i} are placed side by side
+ * in one p x (m p) block and whitened by ONE dtrsm with L_S.
+ * @param X  array of m pointers to p x p symmetric matrices (NULL allowed when m == 0)
+ * @return as bm_wishart_logpdf (first failing X_i); on BM_EDOM *ll = -INFINITY.
+ *         On failure each is filled with NaN. Allocates O(m p^2).
+ */
+int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each);
+
+/**
+ * Log-likelihood of m matrices and the gradient of the sum (outputs may be NULL):
+ *   d_S  = -m nu/2 S^-1 + S^-1 (sum X_i) S^-1 / 2
+ *   d_nu = sum log|X_i|/2 - m p/2 log 2 - m/2 log|S| - m/2 psi_p(nu/2)
+ * (two block dtrsm and one dsyrk of rank m p).
+ * @return as bm_wishart_loglik; d_S not p x p is BM_EBADLEN.
+ */
+int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll,
+                           gsl_matrix *d_S, double *d_nu);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,7 +1,11 @@
-/* The bayesmat command-line tool.
+/* The bayesmat command-line tool (docs/cli.md, docs/bayesmat.1).
  *   bayesmat --help | --version
  *   bayesmat verify [--seed N] [--quick] [--json] [--only COMPONENT]
- * Exit codes: 0 success; 1 a verification failed; 2 usage error.
+ *   bayesmat logpdf|grad PARAMS DATA [--json]
+ *   bayesmat fisher|jeffreys PARAMS [--idx I,J,...] [--json]
+ *   bayesmat sample PARAMS [--n N] [--seed S] [--json]
+ * Exit codes: 0 success; 1 a verification failed or the library returned an
+ * error status; 2 usage error; 3 malformed or unreadable input file.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -12,9 +16,11 @@
 #include <gsl/gsl_errno.h>
 #include "bayesmat.h"
 #include "verify.h"
+#include "commands.h"
+#include "families.h"
 
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
+#define EXIT_FAILED CLI_EXIT_FAILED
+#define EXIT_USAGE CLI_EXIT_USAGE
 
 static const struct {
   const char *name;
@@ -55,17 +61,49 @@ static void usage(FILE *f)
           "commands:\n"
           "  verify      check every derivative and identity of every component at\n"
           "              seeded random parameters; prints a table, exits 1 on failure\n"
-          "      --seed N      seed of the random parameters (default 1)\n"
-          "      --quick       fewer points and Monte Carlo draws\n"
-          "      --json        print the table as JSON\n"
-          "      --only NAME   run one component (core, mvn, mvt, wishart, invwishart,\n"
-          "                    matnorm, matt, matf, laplace, conjugate)\n"
+          "  logpdf      log-density of each observation in DATA under PARAMS\n"
+          "  grad        score (gradient w.r.t. theta, SPEC order) of each observation\n"
+          "  fisher      closed-form Fisher information of one observation\n"
+          "  jeffreys    log Jeffreys prior (1/2 log det of the Fisher block)\n"
+          "  sample      draws from the family\n"
+          "Run 'bayesmat <command> --help' for a command's options; formats: docs/cli.md.\n"
           "\n"
           "options:\n"
           "  --help      this text\n"
           "  --version   print the version\n"
           "\n"
-          "exit codes: 0 success, 1 a verification failed, 2 usage error\n");
+          "exit codes: 0 success, 1 a check failed or the library returned an error,\n"
+          "            2 usage error, 3 malformed or unreadable input file\n");
+}
+
+static void usage_verify(FILE *f)
+{
+  fprintf(f,
+          "usage: bayesmat verify [--seed N] [--quick] [--json] [--only NAME]\n"
+          "  --seed N      seed of the random parameters (default 1)\n"
+          "  --quick       fewer points and Monte Carlo draws\n"
+          "  --json        print the table as JSON\n"
+          "  --only NAME   run one component (core, mvn, mvt, wishart, invwishart,\n"
+          "                matnorm, matt, matf, laplace, conjugate)\n");
+}
+
+static void usage_family(FILE *f, const char *cmd)
+{
+  if (!strcmp(cmd, "logpdf") || !strcmp(cmd, "grad"))
+    fprintf(f, "usage: bayesmat %s PARAMS DATA [--json]\n", cmd);
+  else if (!strcmp(cmd, "fisher"))
+    fprintf(f, "usage: bayesmat fisher PARAMS [--json]\n");
+  else if (!strcmp(cmd, "jeffreys"))
+    fprintf(f, "usage: bayesmat jeffreys PARAMS [--idx I,J,...] [--json]\n"
+               "  --idx   0-based indices of the theta block (default: all of theta)\n");
+  else
+    fprintf(f, "usage: bayesmat sample PARAMS [--n N] [--seed S] [--json]\n");
+  fprintf(f,
+          "PARAMS: a parameter file, 'family NAME' then the named parameters, e.g.\n"
+          "    family matf\n    nu 5\n    delta 4\n    Psi\n    2 0.5\n    0.5 1\n"
+          "DATA: rows of numbers (CSV or whitespace); for matrix-variate families one\n"
+          "matrix per block, blocks separated by blank lines. Families: %s.\n",
+          cli_family_names());
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -87,7 +125,7 @@ static int cmd_verify(int argc, char **argv)
     } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
       only = argv[++i];
     } else if (!strcmp(argv[i], "--help")) {
-      usage(stdout);
+      usage_verify(stdout);
       return 0;
     } else {
       fprintf(stderr, "bayesmat verify: unknown option '%s' (see bayesmat --help)\n", argv[i]);
@@ -141,6 +179,18 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
+  const char *fam[] = {"logpdf", "grad", "fisher", "jeffreys", "sample"};
+  for (size_t k = 0; k < sizeof fam / sizeof fam[0]; k++) {
+    if (strcmp(argv[1], fam[k])) continue;
+    for (int i = 2; i < argc; i++)
+      if (!strcmp(argv[i], "--help")) {
+        usage_family(stdout, fam[k]);
+        return 0;
+      }
+    if (k <= 1) return cli_cmd_logpdf_grad(fam[k], argc - 2, argv + 2);
+    if (k <= 3) return cli_cmd_fisher_jeffreys(fam[k], argc - 2, argv + 2);
+    return cli_cmd_sample(fam[k], argc - 2, argv + 2);
+  }
   fprintf(stderr, "bayesmat: unknown command '%s' (see bayesmat --help)\n", argv[1]);
   return EXIT_USAGE;
 }

@@ -1,5 +1,6 @@
 /* A tiny program using an installed bayesmat (pkg-config and find_package). */
 #include <stdio.h>
+#include <complex.h> /* defines the macro I: headers must not use I as a name */
 #include <bayesmat.h>
 
 int main(void)

@@ -1,0 +1,532 @@
+/* The inverse-Wishart family IW_p(nu, Psi) (SPEC §2–3, issue #4).
+ *
+ *   log f(X) = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) - (nu+p+1)/2 log|X| - tr(Psi X^-1)/2
+ *
+ * theta = (vech Psi, nu). References: X ~ IW_p(nu, Psi) iff X^-1 ~ W_p(nu,
+ * Psi^-1); Bartlett decomposition for real nu > p-1, Smith & Hocking (1972);
+ * gradients, Hessians and the Fisher information (FISHER.md) derived in
+ * docs/invwishart.md.
+ * Numerics: log|X|, log|Psi| from Cholesky factors (never det()); the trace
+ * tr(Psi X^-1) = ||L_X^-1 L_Psi||_F^2 by one triangular solve (never X^-1 for
+ * the value); X^-1 and Psi^-1 (dpotri) only where they are the output;
+ * X^-1 Psi X^-1 = N N^T with N = L_X^-T L_X^-1 L_Psi. The sampler never
+ * inverts Psi or a draw: X = T T^T with T = L_Psi A^-T (A the Bartlett factor).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "bayesmat/invwishart.h"
+#include "work.h"
+
+struct bm_invwishart {
+  size_t p;
+  int is_set;
+  double nu;
+  gsl_matrix *L_Psi;   /* lower Cholesky factor of Psi, strict upper triangle 0 */
+  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_Psi */
+  double logdet_Psi;   /* log|Psi| */
+  double log_norm;     /* nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) */
+};
+
+#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
+
+static void fill_nan_matrix(gsl_matrix *A)
+{
+  if (A)
+    for (size_t i = 0; i < A->size1; i++)
+      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
+}
+
+static void fill_nan_vector(gsl_vector *v)
+{
+  if (v)
+    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
+}
+
+/* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
+ * finite entries (the common case) passes after one sweep of the lower
+ * triangle with no sqrt and no early exit; anything else goes through
+ * bm_validate_symmetric for its tolerance and its status order. */
+static int check_symmetric(const gsl_matrix *A, size_t p)
+{
+  if (!A) return BM_EINVAL;
+  if (A->size1 != p || A->size2 != p) return BM_EBADLEN;
+  int differ = 0;
+  double z = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    const double *row = A->data + i * A->tda;
+    for (size_t j = 0; j <= i; j++) {
+      double a = row[j];
+      differ |= a != A->data[j * A->tda + i];
+      z += a - a; /* NaN iff some entry is NaN or +-Inf */
+    }
+  }
+  if (!differ && z == 0.0) return BM_SUCCESS;
+  return bm_validate_symmetric(A, p);
+}
+
+/* Copy the lower triangle of X into the p x p buffer buf and factorize in
+ * place: buf <- L_X (strict upper 0). BM_EDOM when X is not PD. */
+static int factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W)
+{
+  *W = gsl_matrix_view_array(buf, p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
+  return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
+}
+
+/* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
+static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) buf[i * p + j] = j <= i ? MAT(L_Psi, i, j) : 0.0;
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L_X, (int)p,
+              buf, (int)p);
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) s += buf[i * p + j] * buf[i * p + j];
+  return s;
+}
+
+bm_invwishart *bm_invwishart_alloc(size_t p)
+{
+  if (p == 0) return NULL;
+  bm_invwishart *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->p = p;
+  d->L_Psi = bm_matrix_alloc(p, p);
+  d->stage = bm_matrix_alloc(p, p);
+  if (!d->L_Psi || !d->stage) {
+    bm_invwishart_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void bm_invwishart_free(bm_invwishart *d)
+{
+  if (!d) return;
+  if (d->L_Psi) gsl_matrix_free(d->L_Psi);
+  if (d->stage) gsl_matrix_free(d->stage);
+  free(d);
+}
+
+static void commit(bm_invwishart *d, double nu)
+{
+  gsl_matrix *t = d->L_Psi;
+  d->L_Psi = d->stage;
+  d->stage = t;
+  d->nu = nu;
+  d->logdet_Psi = bm_chol_logdet(d->L_Psi);
+  d->log_norm = 0.5 * nu * d->logdet_Psi - 0.5 * nu * (double)d->p * M_LN2 - bm_lmvgamma(d->p, 0.5 * nu);
+  d->is_set = 1;
+}
+
+int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
+{
+  if (!d || !Psi) return BM_EINVAL;
+  size_t p = d->p;
+  int status = bm_validate_shape(Psi, p, p);
+  if (status) return status;
+  if (!isfinite(nu)) return BM_ENONFINITE;
+  status = check_symmetric(Psi, p);
+  if (status) return status;
+  if (bm_chol_factor(Psi, d->stage, NULL)) return BM_ENOTSPD;
+  status = bm_validate_greater(nu, (double)p - 1.0);
+  if (status) return status;
+  commit(d, nu);
+  return BM_SUCCESS;
+}
+
+int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
+{
+  if (!d || !L_Psi) return BM_EINVAL;
+  size_t p = d->p;
+  int status = bm_validate_shape(L_Psi, p, p);
+  if (status) return status;
+  if (!isfinite(nu)) return BM_ENONFINITE;
+  status = bm_validate_chol_factor(L_Psi, p);
+  if (status) return status;
+  status = bm_validate_greater(nu, (double)p - 1.0);
+  if (status) return status;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) MAT(d->stage, i, j) = j <= i ? MAT(L_Psi, i, j) : 0.0;
+  commit(d, nu);
+  return BM_SUCCESS;
+}
+
+size_t bm_invwishart_nparams(const bm_invwishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }
+
+int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp)
+{
+  if (!lp) return BM_EINVAL;
+  *lp = NAN;
+  if (!d || !d->is_set || !X) return BM_EINVAL;
+  size_t p = d->p;
+  int status = check_symmetric(X, p);
+  if (status) return status;
+  double stack[2 * BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, 2 * BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) return BM_ENOMEM;
+  gsl_matrix_view LX;
+  status = factor_variate(X, buf, p, &LX);
+  if (status) {
+    *lp = -INFINITY;
+    goto done;
+  }
+  double logdet_X = bm_chol_logdet(&LX.matrix);
+  double tr = whitened_scale(buf, d->L_Psi, buf + p * p, p);
+  *lp = d->log_norm - 0.5 * (d->nu + (double)p + 1.0) * logdet_X - 0.5 * tr;
+done:
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
+                              gsl_matrix *d_Psi, double *d_nu)
+{
+  if (lp) *lp = NAN;
+  if (d_nu) *d_nu = NAN;
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (!d || !d->is_set || !X) {
+    status = BM_EINVAL;
+    goto fail;
+  }
+  size_t p = d->p;
+  if ((status = bm_validate_shape(X, p, p))) goto fail;
+  if (d_X && (status = bm_validate_shape(d_X, p, p))) goto fail;
+  if (d_Psi && (status = bm_validate_shape(d_Psi, p, p))) goto fail;
+  if ((status = check_symmetric(X, p))) goto fail;
+
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto fail;
+  }
+  double *N = buf + p * p;
+  gsl_matrix_view LX, Xinv = gsl_matrix_view_array(buf + 2 * p * p, p, p);
+  if ((status = factor_variate(X, buf, p, &LX))) {
+    if (lp) *lp = -INFINITY;
+    goto fail;
+  }
+  double logdet_X = bm_chol_logdet(&LX.matrix);
+  double nu = d->nu, pd = (double)p;
+  if (lp || d_X) {
+    double tr = whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
+    if (lp) *lp = d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - 0.5 * tr;
+  }
+  if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
+  if (d_X) {
+    /* N <- L_X^-T N = X^-1 L_Psi; X^-1 Psi X^-1 = N N^T */
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p, N,
+                (int)p);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) MAT(d_X, i, j) = -0.5 * (nu + pd + 1.0) * MAT(&Xinv.matrix, i, j);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, N, (int)p, 1.0, d_X->data,
+                (int)d_X->tda);
+    bm_sym_from_lower(d_X);
+  }
+  if (d_Psi) { /* nu/2 Psi^-1 - X^-1/2 */
+    bm_chol_inverse(d->L_Psi, d_Psi);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++)
+        MAT(d_Psi, i, j) = 0.5 * nu * MAT(d_Psi, i, j) - 0.5 * MAT(&Xinv.matrix, i, j);
+  }
+  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
+  bm_work_release(&w);
+  return BM_SUCCESS;
+fail:
+  bm_work_release(&w);
+  fill_nan_matrix(d_X);
+  fill_nan_matrix(d_Psi);
+  return status;
+}
+
+int bm_invwishart_grad(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi,
+                       double *d_nu)
+{
+  return bm_invwishart_logpdf_grad(d, X, NULL, d_X, d_Psi, d_nu);
+}
+
+int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector *s)
+{
+  if (!d || !d->is_set || !X || !s) {
+    fill_nan_vector(s);
+    return BM_EINVAL;
+  }
+  size_t p = d->p, q = bm_vech_len(p);
+  int status = bm_validate_length(s, q + 1);
+  if (status) {
+    fill_nan_vector(s);
+    return status;
+  }
+  gsl_matrix *G = bm_matrix_alloc(p, p);
+  if (!G) {
+    fill_nan_vector(s);
+    return BM_ENOMEM;
+  }
+  double d_nu;
+  status = bm_invwishart_logpdf_grad(d, X, NULL, NULL, G, &d_nu);
+  if (status) {
+    fill_nan_vector(s);
+  } else {
+    gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
+    bm_vech_from_sym_grad(G, &sP.vector);
+    gsl_vector_set(s, q, d_nu);
+  }
+  gsl_matrix_free(G);
+  return status;
+}
+
+/* H_PsiPsi = a T(C,C), H_Psinu = b t(C), H_nunu = c psi'_p(nu/2): shared by _hess and _fisher */
+static void theta_blocks(const gsl_matrix *C, double a, double b, double c, double nu, gsl_matrix *H)
+{
+  size_t p = C->size1, q = bm_vech_len(p);
+  gsl_matrix_view HPP = gsl_matrix_submatrix(H, 0, 0, q, q);
+  bm_vech_kron(a, C, C, 0.0, &HPP.matrix);
+  gsl_vector_view col = gsl_matrix_subcolumn(H, q, 0, q);
+  bm_vech_from_sym_grad(C, &col.vector);
+  gsl_vector_scale(&col.vector, b);
+  for (size_t k = 0; k < q; k++) gsl_matrix_set(H, q, k, gsl_matrix_get(H, k, q));
+  gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
+}
+
+static int check_x_and_out(const bm_invwishart *d, const gsl_matrix *X, const gsl_matrix *H, size_t n)
+{
+  if (!d || !d->is_set || !X || !H) return BM_EINVAL;
+  int status = bm_validate_shape(X, d->p, d->p);
+  if (!status) status = bm_validate_shape(H, n, n);
+  if (!status) status = check_symmetric(X, d->p);
+  return status;
+}
+
+int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) + 1 : 0);
+  gsl_matrix *C = NULL;
+  if (status) goto done;
+  C = bm_matrix_alloc(d->p, d->p);
+  if (!C) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  if (bm_validate_spd(X, d->p, C, NULL)) { /* X outside the support */
+    status = BM_EDOM;
+    goto done;
+  }
+  bm_chol_inverse(d->L_Psi, C);
+  theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
+done:
+  if (status) fill_nan_matrix(H);
+  if (C) gsl_matrix_free(C);
+  return status;
+}
+
+int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) : 0);
+  gsl_matrix *Y = NULL, *Z = NULL, *T = NULL;
+  if (status) goto done;
+  size_t p = d->p;
+  Y = bm_matrix_alloc(p, p);
+  Z = bm_matrix_alloc(p, p);
+  T = bm_matrix_alloc(p, p);
+  if (!Y || !Z || !T) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  if (bm_validate_spd(X, p, Y, NULL)) {
+    status = BM_EDOM;
+    goto done;
+  }
+  bm_chol_inverse(Y, Y); /* Y = X^-1 */
+  gsl_matrix_memcpy(T, Y);
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
+              d->L_Psi->data, (int)d->L_Psi->tda, T->data, (int)T->tda); /* T = X^-1 L_Psi */
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T->data, (int)T->tda, 0.0, Z->data,
+              (int)Z->tda);
+  bm_sym_from_lower(Z); /* Z = X^-1 Psi X^-1 */
+  bm_vech_kron(0.5 * (d->nu + (double)p + 1.0), Y, Y, 0.0, H);
+  bm_vech_kron(-0.5, Y, Z, 1.0, H);
+  bm_vech_kron(-0.5, Z, Y, 1.0, H);
+done:
+  if (status) fill_nan_matrix(H);
+  if (Y) gsl_matrix_free(Y);
+  if (Z) gsl_matrix_free(Z);
+  if (T) gsl_matrix_free(T);
+  return status;
+}
+
+int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I)
+{
+  if (!d || !d->is_set || !I) {
+    fill_nan_matrix(I);
+    return BM_EINVAL;
+  }
+  size_t p = d->p, q = bm_vech_len(p);
+  int status = bm_validate_shape(I, q + 1, q + 1);
+  if (status) {
+    fill_nan_matrix(I);
+    return status;
+  }
+  gsl_matrix *C = bm_matrix_alloc(p, p);
+  if (!C) {
+    fill_nan_matrix(I);
+    return BM_ENOMEM;
+  }
+  bm_chol_inverse(d->L_Psi, C);
+  theta_blocks(C, 0.5 * d->nu, -0.5, 0.25, d->nu, I);
+  gsl_matrix_free(C);
+  return BM_SUCCESS;
+}
+
+int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
+{
+  if (!d || !d->is_set || !r || !X) {
+    fill_nan_matrix(X);
+    return BM_EINVAL;
+  }
+  size_t p = d->p;
+  int status = bm_validate_shape(X, p, p);
+  if (status) {
+    fill_nan_matrix(X);
+    return status;
+  }
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) {
+    fill_nan_matrix(X);
+    return BM_ENOMEM;
+  }
+  double *T = buf + p * p;
+  gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
+  status = bm_rng_bartlett(r, d->nu, &A.matrix);
+  if (!status) {
+    /* T <- L_Psi A^-T (solve T A^T = L_Psi), X = T T^T */
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) T[i * p + j] = j <= i ? MAT(d->L_Psi, i, j) : 0.0;
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p,
+                T, (int)p);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T, (int)p, 0.0, X->data,
+                (int)X->tda);
+    bm_sym_from_lower(X);
+  } else {
+    fill_nan_matrix(X);
+  }
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
+{
+  if (!d || !d->is_set || !M) {
+    fill_nan_matrix(M);
+    return BM_EINVAL;
+  }
+  int status = bm_validate_shape(M, d->p, d->p);
+  if (status) {
+    fill_nan_matrix(M);
+    return status;
+  }
+  double den = d->nu - (double)d->p - 1.0;
+  if (!(den > 0.0)) {
+    fill_nan_matrix(M);
+    return BM_EDOM;
+  }
+  bm_chol_product(d->L_Psi, M);
+  gsl_matrix_scale(M, 1.0 / den);
+  return BM_SUCCESS;
+}
+
+/* loglik and loglik_grad share one body (each / d_Psi / d_nu may be NULL).
+ * Per observation: one dpotrf, one dtrsm for the trace and, for the
+ * gradient, one dpotri accumulated into sum_i X_i^-1. */
+static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each,
+                       gsl_matrix *d_Psi, double *d_nu)
+{
+  if (ll) *ll = NAN;
+  if (d_nu) *d_nu = NAN;
+  int status = BM_SUCCESS;
+  double *buf = NULL;
+  if (!d || !d->is_set || (m > 0 && !X)) {
+    status = BM_EINVAL;
+    goto fail;
+  }
+  size_t p = d->p;
+  if (each && (status = bm_validate_length(each, m))) goto fail;
+  if (d_Psi && (status = bm_validate_shape(d_Psi, p, p))) goto fail;
+  for (size_t k = 0; k < m; k++)
+    if ((status = X[k] ? check_symmetric(X[k], p) : BM_EINVAL)) goto fail;
+  double nu = d->nu, pd = (double)p, md = (double)m;
+  buf = malloc(3 * p * p * sizeof(double));
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto fail;
+  }
+  double *N = buf + p * p;
+  gsl_matrix_view LX, Xinv = gsl_matrix_view_array(buf + 2 * p * p, p, p);
+  if (d_Psi) gsl_matrix_set_zero(d_Psi);
+  double sum = 0.0, sum_logdet = 0.0;
+  for (size_t k = 0; k < m; k++) {
+    if (factor_variate(X[k], buf, p, &LX)) {
+      status = BM_EDOM;
+      if (ll) *ll = -INFINITY;
+      goto fail;
+    }
+    double logdet_X = bm_chol_logdet(&LX.matrix);
+    sum_logdet += logdet_X;
+    if (ll || each) {
+      double lk = d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - 0.5 * whitened_scale(buf, d->L_Psi, N, p);
+      if (each) gsl_vector_set(each, k, lk);
+      sum += lk;
+    }
+    if (d_Psi) {
+      bm_chol_inverse(&LX.matrix, &Xinv.matrix);
+      gsl_matrix_add(d_Psi, &Xinv.matrix);
+    }
+  }
+  if (ll) *ll = sum;
+  if (d_Psi) { /* m nu/2 Psi^-1 - sum X_i^-1 / 2 */
+    bm_chol_inverse(d->L_Psi, &Xinv.matrix);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++)
+        MAT(d_Psi, i, j) = 0.5 * md * nu * MAT(&Xinv.matrix, i, j) - 0.5 * MAT(d_Psi, i, j);
+  }
+  if (d_nu)
+    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
+  free(buf);
+  return BM_SUCCESS;
+fail:
+  free(buf);
+  fill_nan_vector(each);
+  fill_nan_matrix(d_Psi);
+  return status;
+}
+
+int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
+{
+  if (!ll) {
+    fill_nan_vector(each);
+    return BM_EINVAL;
+  }
+  return loglik_impl(d, X, m, ll, each, NULL, NULL);
+}
+
+int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
+                              gsl_matrix *d_Psi, double *d_nu)
+{
+  return loglik_impl(d, X, m, ll, NULL, d_Psi, d_nu);
+}

@@ -1,0 +1,652 @@
+/* The matrix-variate F family F_p(nu, delta, Psi) (SPEC §2–3, issue #6).
+ *
+ *   log f(X) = log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2)
+ *              - nu/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|I + X Psi^-1|,
+ *   k = nu + delta + p - 1, r = delta + p - 1, nu > p - 1, delta > 0.
+ * theta = (vech Psi, nu, delta).
+ *
+ * Numerical choices:
+ *  - log|I + X Psi^-1| = log|Psi + X| - log|Psi| (Sylvester), so
+ *      log f = c + r/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|Psi + X|,
+ *    every log-determinant from a Cholesky factor (never det()); forming
+ *    Psi + X elementwise and factoring it is backward stable, and no small
+ *    difference log|Psi+X| - log|Psi| is ever formed explicitly.
+ *  - S = (Psi + X)^-1, X^-1 and C = Psi^-1 are formed (dpotri) only where
+ *    they ARE the output: gradients, Hessians, the Fisher information.
+ *  - Single-point evaluations take scratch from the stack (src/work.h).
+ *  - Sampling: Phi ~ IW_p(delta+p-1, Psi), X | Phi ~ W_p(nu, Phi), both from
+ *    Bartlett factors (Smith & Hocking 1972) and triangular products; no
+ *    factorization per draw.
+ * References: the Fisher information and its derivation through the matrix
+ * beta law of (I + Psi^-1/2 X Psi^-1/2)^-1: docs/matf-fisher.md (after
+ * Muirhead 1982 ch. 7, Gupta & Nagar 2000 ch. 5); gradients and Hessians:
+ * docs/matf.md.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "bayesmat/matf.h"
+#include "work.h"
+
+struct bm_matf {
+  size_t p, q;          /* dimension, q = p(p+1)/2 */
+  int is_set;
+  double nu, delta;     /* parameters as given */
+  double k, r;          /* k = nu + delta + p - 1, r = delta + p - 1 */
+  double logdet_Psi;    /* log|Psi| from L */
+  double log_norm;      /* log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2) */
+  gsl_matrix *Psi;      /* copy of Psi (full symmetric) */
+  gsl_matrix *L;        /* Psi = L L^T, lower */
+  gsl_matrix *C;        /* Psi^-1 (full) */
+  gsl_matrix *Psi_new, *L_new, *C_new; /* _set's scratch, swapped in on success */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void fill_nan_matrix(gsl_matrix *A)
+{
+  if (A)
+    for (size_t i = 0; i < A->size1; i++)
+      for (size_t j = 0; j < A->size2; j++) A->data[i * A->tda + j] = NAN;
+}
+
+static void fill_nan_vector(gsl_vector *v)
+{
+  if (v)
+    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
+}
+
+/* A view of n doubles at buf as a p x p matrix. */
+static gsl_matrix_view square_view(double *buf, size_t p) { return gsl_matrix_view_array(buf, p, p); }
+
+/*
+ * The per-point factors: L_X with X = L_X L_X^T and L_S with Psi + X = L_S L_S^T,
+ * and their log-determinants. X is validated here (symmetric, finite, p x p);
+ * a non-SPD X is BM_EDOM (outside the support).
+ */
+static int factor_point(const bm_matf *d, const gsl_matrix *X, gsl_matrix *L_X, gsl_matrix *L_S, double *logdet_X,
+                        double *logdet_S)
+{
+  size_t p = d->p;
+  int status = bm_validate_symmetric(X, p);
+  if (status) return status;
+  if (bm_chol_factor(X, L_X, NULL) != BM_SUCCESS) return BM_EDOM;
+  /* lower triangle of Psi + X */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++)
+      L_S->data[i * L_S->tda + j] = d->Psi->data[i * d->Psi->tda + j] + X->data[i * X->tda + j];
+  if (bm_chol_factor(L_S, L_S, NULL) != BM_SUCCESS) return BM_EDOM;
+  *logdet_X = bm_chol_logdet(L_X);
+  *logdet_S = bm_chol_logdet(L_S);
+  return BM_SUCCESS;
+}
+
+/* log f from the log-determinants (formula in the header comment). */
+static double logpdf_from_logdets(const bm_matf *d, double logdet_X, double logdet_S)
+{
+  double p = (double)d->p;
+  return d->log_norm + 0.5 * d->r * d->logdet_Psi + 0.5 * (d->nu - p - 1.0) * logdet_X - 0.5 * d->k * logdet_S;
+}
+
+/* d log f / d nu and d log f / d delta given the log-determinants. */
+static double dnu_from_logdets(const bm_matf *d, double logdet_X, double logdet_S)
+{
+  return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - bm_mvdigamma(d->p, 0.5 * d->nu) + logdet_X - logdet_S);
+}
+static double ddelta_from_logdets(const bm_matf *d, double logdet_S)
+{
+  return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - bm_mvdigamma(d->p, 0.5 * d->r) + d->logdet_Psi - logdet_S);
+}
+
+static int check_object(const bm_matf *d) { return d == NULL || !d->is_set ? BM_EINVAL : BM_SUCCESS; }
+
+/* ------------------------------------------------------------ alloc / set */
+
+bm_matf *bm_matf_alloc(size_t p)
+{
+  if (p == 0) return NULL;
+  bm_matf *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->p = p;
+  d->q = bm_vech_len(p);
+  d->Psi = bm_matrix_alloc(p, p);
+  d->L = bm_matrix_alloc(p, p);
+  d->C = bm_matrix_alloc(p, p);
+  d->Psi_new = bm_matrix_alloc(p, p);
+  d->L_new = bm_matrix_alloc(p, p);
+  d->C_new = bm_matrix_alloc(p, p);
+  if (!d->Psi || !d->L || !d->C || !d->Psi_new || !d->L_new || !d->C_new) {
+    bm_matf_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void bm_matf_free(bm_matf *d)
+{
+  if (!d) return;
+  gsl_matrix *m[6] = {d->Psi, d->L, d->C, d->Psi_new, d->L_new, d->C_new};
+  for (int i = 0; i < 6; i++)
+    if (m[i]) gsl_matrix_free(m[i]);
+  free(d);
+}
+
+int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
+{
+  if (d == NULL || Psi == NULL) return BM_EINVAL;
+  size_t p = d->p;
+  int status = bm_validate_matrix(Psi, p, p);
+  if (status) return status;
+  if (!isfinite(nu) || !isfinite(delta)) return BM_ENONFINITE;
+  status = bm_validate_spd(Psi, p, d->L_new, NULL);
+  if (status) return status;
+  status = bm_validate_greater(nu, (double)p - 1.0);
+  if (!status) status = bm_validate_greater(delta, 0.0);
+  if (status) return status;
+  status = bm_chol_inverse(d->L_new, d->C_new);
+  if (status) return BM_ENOTSPD; /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double v = gsl_matrix_get(Psi, i, j);
+      gsl_matrix_set(d->Psi_new, i, j, v);
+      gsl_matrix_set(d->Psi_new, j, i, v);
+    }
+  /* commit */
+  gsl_matrix *t;
+  t = d->Psi; d->Psi = d->Psi_new; d->Psi_new = t;
+  t = d->L; d->L = d->L_new; d->L_new = t;
+  t = d->C; d->C = d->C_new; d->C_new = t;
+  d->nu = nu;
+  d->delta = delta;
+  d->r = delta + (double)p - 1.0;
+  d->k = nu + d->r;
+  d->logdet_Psi = bm_chol_logdet(d->L);
+  d->log_norm = bm_lmvgamma(p, 0.5 * d->k) - bm_lmvgamma(p, 0.5 * nu) - bm_lmvgamma(p, 0.5 * d->r);
+  d->is_set = 1;
+  return BM_SUCCESS;
+}
+
+size_t bm_matf_dim(const bm_matf *d) { return d ? d->p : 0; }
+
+size_t bm_matf_nparams(const bm_matf *d) { return d ? d->q + 2 : 0; }
+
+/* ---------------------------------------------------------------- logpdf */
+
+int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp)
+{
+  if (lp) *lp = NAN;
+  if (lp == NULL || X == NULL) return BM_EINVAL;
+  int status = check_object(d);
+  if (status) return status;
+  size_t p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) return BM_ENOMEM;
+  gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
+  double ld_X, ld_S;
+  status = factor_point(d, X, &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
+  if (status == BM_SUCCESS)
+    *lp = logpdf_from_logdets(d, ld_X, ld_S);
+  else if (status == BM_EDOM)
+    *lp = -INFINITY;
+  bm_work_release(&w);
+  return status;
+}
+
+/* ---------------------------------------------------------- gradient core */
+
+/*
+ * Everything the derivative functions need at one point: log-determinants,
+ * X^-1 (when want_Xinv) and S = (Psi+X)^-1, both full symmetric, written
+ * into Xinv and S (p x p views into caller scratch).
+ */
+static int point_inverses(const bm_matf *d, const gsl_matrix *X, int want_Xinv, gsl_matrix *Xinv, gsl_matrix *S,
+                          double *ld_X, double *ld_S)
+{
+  int status = factor_point(d, X, Xinv, S, ld_X, ld_S);
+  if (status) return status;
+  if (want_Xinv && bm_chol_inverse(Xinv, Xinv) != BM_SUCCESS) return BM_EDOM;
+  if (bm_chol_inverse(S, S) != BM_SUCCESS) return BM_EDOM;
+  return BM_SUCCESS;
+}
+
+int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi, double *d_nu,
+                 double *d_delta)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (X == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status && d_X) status = bm_validate_shape(d_X, d->p, d->p);
+  if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
+  if (status) goto done;
+  size_t p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
+  double ld_X, ld_S;
+  status = point_inverses(d, X, d_X != NULL, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
+  if (status) goto done;
+  double a = 0.5 * (d->nu - (double)p - 1.0), hk = 0.5 * d->k, hr = 0.5 * d->r;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      double s = gsl_matrix_get(&S.matrix, i, j);
+      if (d_X) gsl_matrix_set(d_X, i, j, a * gsl_matrix_get(&Xi.matrix, i, j) - hk * s);       /* (nu-p-1)/2 X^-1 - k/2 S */
+      if (d_Psi) gsl_matrix_set(d_Psi, i, j, hr * gsl_matrix_get(d->C, i, j) - hk * s);        /* r/2 C - k/2 S */
+    }
+  if (d_nu) *d_nu = dnu_from_logdets(d, ld_X, ld_S);
+  if (d_delta) *d_delta = ddelta_from_logdets(d, ld_S);
+done:
+  bm_work_release(&w);
+  if (status) {
+    fill_nan_matrix(d_X);
+    fill_nan_matrix(d_Psi);
+    if (d_nu) *d_nu = NAN;
+    if (d_delta) *d_delta = NAN;
+  }
+  return status;
+}
+
+int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (s == NULL || X == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status) status = bm_validate_length(s, d->q + 2);
+  if (status) goto done;
+  size_t p = d->p, q = d->q;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view G = square_view(buf, p);
+  double dnu, ddelta;
+  status = bm_matf_grad(d, X, NULL, &G.matrix, &dnu, &ddelta);
+  if (status) goto done;
+  gsl_vector_view sv = gsl_vector_subvector(s, 0, q);
+  bm_vech_from_sym_grad(&G.matrix, &sv.vector); /* D_p^T vec(G) */
+  gsl_vector_set(s, q, dnu);
+  gsl_vector_set(s, q + 1, ddelta);
+done:
+  bm_work_release(&w);
+  if (status) fill_nan_vector(s);
+  return status;
+}
+
+/* ---------------------------------------------------------------- Hessians */
+
+/* The (nu, delta) block of the theta-Hessian, which does not depend on X. */
+static void scalar_hessian(const bm_matf *d, double *h_nn, double *h_nd, double *h_dd)
+{
+  double tk = bm_mvtrigamma(d->p, 0.5 * d->k);
+  *h_nn = 0.25 * (tk - bm_mvtrigamma(d->p, 0.5 * d->nu));
+  *h_nd = 0.25 * tk;
+  *h_dd = 0.25 * (tk - bm_mvtrigamma(d->p, 0.5 * d->r));
+}
+
+int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (H == NULL || X == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status) status = bm_validate_shape(H, d->q + 2, d->q + 2);
+  if (status) goto done;
+  size_t p = d->p, q = d->q;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
+  double ld_X, ld_S;
+  status = point_inverses(d, X, 0, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
+  if (status) goto done;
+  /* H_PsiPsi = -r/2 T(C,C) + k/2 T(S,S) */
+  gsl_matrix_view HPP = gsl_matrix_submatrix(H, 0, 0, q, q);
+  bm_vech_kron(-0.5 * d->r, d->C, d->C, 0.0, &HPP.matrix);
+  bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, &HPP.matrix);
+  /* H_Psi,nu = -t(S)/2; H_Psi,delta = (t(C) - t(S))/2, t(P) = D_p^T vec P */
+  gsl_vector_view cnu = gsl_matrix_subcolumn(H, q, 0, q), cde = gsl_matrix_subcolumn(H, q + 1, 0, q);
+  bm_vech_from_sym_grad(&S.matrix, &cnu.vector);
+  bm_vech_from_sym_grad(d->C, &cde.vector);
+  for (size_t a = 0; a < q; a++) {
+    double ts = gsl_vector_get(&cnu.vector, a), tc = gsl_vector_get(&cde.vector, a);
+    gsl_matrix_set(H, a, q, -0.5 * ts);
+    gsl_matrix_set(H, a, q + 1, 0.5 * (tc - ts));
+    gsl_matrix_set(H, q, a, -0.5 * ts);
+    gsl_matrix_set(H, q + 1, a, 0.5 * (tc - ts));
+  }
+  double hnn, hnd, hdd;
+  scalar_hessian(d, &hnn, &hnd, &hdd);
+  gsl_matrix_set(H, q, q, hnn);
+  gsl_matrix_set(H, q, q + 1, hnd);
+  gsl_matrix_set(H, q + 1, q, hnd);
+  gsl_matrix_set(H, q + 1, q + 1, hdd);
+done:
+  bm_work_release(&w);
+  if (status) fill_nan_matrix(H);
+  return status;
+}
+
+int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (H == NULL || X == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status) status = bm_validate_shape(H, d->q, d->q);
+  if (status) goto done;
+  size_t p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
+  double ld_X, ld_S;
+  status = point_inverses(d, X, 1, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
+  if (status) goto done;
+  /* H = -(nu-p-1)/2 T(X^-1, X^-1) + k/2 T(S, S) */
+  bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), &Xi.matrix, &Xi.matrix, 0.0, H);
+  bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
+done:
+  bm_work_release(&w);
+  if (status) fill_nan_matrix(H);
+  return status;
+}
+
+/* ------------------------------------------------------------------ Fisher */
+
+int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
+{
+  int status = BM_SUCCESS;
+  if (I == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status) status = bm_validate_shape(I, d->q + 2, d->q + 2);
+  if (status) {
+    fill_nan_matrix(I);
+    return status;
+  }
+  size_t p = d->p, q = d->q;
+  double nu = d->nu, k = d->k, r = d->r;
+  gsl_matrix_view IPP = gsl_matrix_submatrix(I, 0, 0, q, q);
+  /* t(C) into the nu column (then scaled) */
+  gsl_vector_view cnu = gsl_matrix_subcolumn(I, q, 0, q);
+  bm_vech_from_sym_grad(d->C, &cnu.vector);
+  if (p == 1) {
+    /* k T(C,C) - t t^T = (k - 1) c^2: the factor k - 1 cancels (and k < 1 is allowed) */
+    double c = gsl_matrix_get(d->C, 0, 0);
+    gsl_matrix_set(I, 0, 0, nu * r / (2.0 * (k + 2.0)) * c * c);
+  } else {
+    /* I_PsiPsi = nu r / (2(k+2)(k-1)) [k T(C,C) - t(C) t(C)^T] (k > 2p - 2 >= 2 here) */
+    double g = nu * r / (2.0 * (k + 2.0) * (k - 1.0));
+    bm_vech_kron(g * k, d->C, d->C, 0.0, &IPP.matrix);
+    for (size_t a = 0; a < q; a++)
+      for (size_t b = 0; b < q; b++)
+        gsl_matrix_set(I, a, b,
+                       gsl_matrix_get(I, a, b) - g * gsl_vector_get(&cnu.vector, a) * gsl_vector_get(&cnu.vector, b));
+  }
+  /* I_Psi,nu = r/(2k) t(C); I_Psi,delta = -nu/(2k) t(C) */
+  for (size_t a = 0; a < q; a++) {
+    double t = gsl_vector_get(&cnu.vector, a);
+    gsl_matrix_set(I, a, q, r / (2.0 * k) * t);
+    gsl_matrix_set(I, q, a, r / (2.0 * k) * t);
+    gsl_matrix_set(I, a, q + 1, -nu / (2.0 * k) * t);
+    gsl_matrix_set(I, q + 1, a, -nu / (2.0 * k) * t);
+  }
+  /* the (nu, delta) block is minus that of the Hessian, which is constant in X */
+  double hnn, hnd, hdd;
+  scalar_hessian(d, &hnn, &hnd, &hdd);
+  gsl_matrix_set(I, q, q, -hnn);
+  gsl_matrix_set(I, q, q + 1, -hnd);
+  gsl_matrix_set(I, q + 1, q, -hnd);
+  gsl_matrix_set(I, q + 1, q + 1, -hdd);
+  return BM_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ sample */
+
+/*
+ * M <- A^-T B for the Bartlett factor A of W_p(delta+p-1, I) and B of
+ * W_p(nu, I): with Phi = (L A^-T)(L A^-T)^T ~ IW_p(delta+p-1, L L^T)
+ * (because (A A^T)^-1 ~ IW_p(delta+p-1, I)), the product L A^-T B is a
+ * square root of a W_p(nu, Phi) draw. One dtrsm (A^T is upper triangular).
+ */
+static int draw_whitened_root(const bm_matf *d, gsl_rng *r, gsl_matrix *A, gsl_matrix *M)
+{
+  int status = bm_rng_bartlett(r, d->r, A); /* inverse Wishart: (A A^T)^-1 ~ IW_p(delta+p-1, I) */
+  if (!status) status = bm_rng_bartlett(r, d->nu, M); /* B, lower */
+  if (status) return status;
+  int p = (int)d->p;
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, p, p, 1.0, A->data, (int)A->tda,
+              M->data, (int)M->tda); /* M <- A^-T B */
+  return BM_SUCCESS;
+}
+
+int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (r == NULL || X == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status) status = bm_validate_shape(X, d->p, d->p);
+  if (status) goto done;
+  size_t p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view A = square_view(buf, p), M = square_view(buf + p * p, p);
+  status = draw_whitened_root(d, r, &A.matrix, &M.matrix);
+  if (status) goto done;
+  bm_chol_lower_multiply_matrix(d->L, &M.matrix); /* T = L A^-T B */
+  /* X = T T^T (lower by dsyrk, then mirrored) */
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, M.matrix.data, (int)M.matrix.tda, 0.0,
+              X->data, (int)X->tda);
+  bm_sym_from_lower(X);
+done:
+  bm_work_release(&w);
+  if (status) fill_nan_matrix(X);
+  return status;
+}
+
+/* -------------------------------------------------------------------- mean */
+
+int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
+{
+  int status = BM_SUCCESS;
+  if (M == NULL) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status) status = bm_validate_shape(M, d->p, d->p);
+  if (!status && !(d->delta > 2.0)) status = BM_EDOM;
+  if (status) {
+    fill_nan_matrix(M);
+    return status;
+  }
+  double c = d->nu / (d->delta - 2.0); /* E[X] = nu Psi / (delta - 2) */
+  for (size_t i = 0; i < d->p; i++)
+    for (size_t j = 0; j < d->p; j++) gsl_matrix_set(M, i, j, c * gsl_matrix_get(d->Psi, i, j));
+  return BM_SUCCESS;
+}
+
+/* -------------------------------------------------------- batched loglik */
+
+int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (ll) *ll = NAN;
+  if (ll == NULL || X == NULL || m == 0) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status && each) status = bm_validate_length(each, m);
+  for (size_t i = 0; !status && i < m; i++)
+    if (X[i] == NULL) status = BM_EINVAL;
+  if (status) goto done;
+  size_t p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
+  /* validate every observation before answering (BM_EDOM only if nothing worse) */
+  double sum = 0.0;
+  int outside = 0;
+  for (size_t i = 0; i < m; i++) {
+    double ld_X, ld_S, lp;
+    int st = factor_point(d, X[i], &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
+    if (st == BM_EDOM) {
+      outside = 1;
+      lp = -INFINITY;
+    } else if (st) {
+      status = st;
+      goto done;
+    } else {
+      lp = logpdf_from_logdets(d, ld_X, ld_S);
+    }
+    sum += lp;
+    if (each) gsl_vector_set(each, i, lp);
+  }
+  *ll = outside ? -INFINITY : sum;
+  status = outside ? BM_EDOM : BM_SUCCESS;
+done:
+  bm_work_release(&w);
+  if (status && status != BM_EDOM) {
+    if (ll) *ll = NAN;
+    fill_nan_vector(each);
+  }
+  return status;
+}
+
+int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_Psi,
+                        double *d_nu, double *d_delta)
+{
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (X == NULL || m == 0) status = BM_EINVAL;
+  if (!status) status = check_object(d);
+  if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
+  for (size_t i = 0; !status && i < m; i++)
+    if (X[i] == NULL) status = BM_EINVAL;
+  if (status) goto done;
+  size_t p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p), Ssum = square_view(buf + 2 * p * p, p);
+  gsl_matrix_set_zero(&Ssum.matrix);
+  double sum_lp = 0.0, sum_ldX = 0.0, sum_ldS = 0.0;
+  for (size_t i = 0; i < m; i++) {
+    double ld_X, ld_S;
+    status = d_Psi ? point_inverses(d, X[i], 0, &Xi.matrix, &S.matrix, &ld_X, &ld_S)
+                   : factor_point(d, X[i], &Xi.matrix, &S.matrix, &ld_X, &ld_S);
+    if (status) goto done;
+    sum_lp += logpdf_from_logdets(d, ld_X, ld_S);
+    sum_ldX += ld_X;
+    sum_ldS += ld_S;
+    if (d_Psi) gsl_matrix_add(&Ssum.matrix, &S.matrix);
+  }
+  double dm = (double)m;
+  if (ll) *ll = sum_lp;
+  if (d_Psi) /* sum_i [r/2 C - k/2 S_i] */
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++)
+        gsl_matrix_set(d_Psi, i, j,
+                       0.5 * dm * d->r * gsl_matrix_get(d->C, i, j) - 0.5 * d->k * gsl_matrix_get(&Ssum.matrix, i, j));
+  if (d_nu)
+    *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
+  if (d_delta)
+    *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->r) + d->logdet_Psi) - sum_ldS);
+done:
+  bm_work_release(&w);
+  if (status) {
+    if (ll) *ll = status == BM_EDOM ? -INFINITY : NAN;
+    fill_nan_matrix(d_Psi);
+    if (d_nu) *d_nu = NAN;
+    if (d_delta) *d_delta = NAN;
+  }
+  return status;
+}
+
+/* ------------------------------------------------ the literature's form */
+
+int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, double *delta)
+{
+  if (nu) *nu = NAN;
+  if (delta) *delta = NAN;
+  if (p == 0 || nu == NULL || delta == NULL) return BM_EINVAL;
+  if (!isfinite(n) || !isfinite(nu_prime)) return BM_ENONFINITE;
+  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_EDOM;
+  *nu = n;
+  *delta = nu_prime - (double)p + 1.0; /* (n + nu')/2 = (nu + delta + p - 1)/2 = k/2 */
+  return BM_SUCCESS;
+}
+
+int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *nu_prime)
+{
+  if (n) *n = NAN;
+  if (nu_prime) *nu_prime = NAN;
+  if (p == 0 || n == NULL || nu_prime == NULL) return BM_EINVAL;
+  if (!isfinite(nu) || !isfinite(delta)) return BM_ENONFINITE;
+  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_EDOM;
+  *n = nu;
+  *nu_prime = delta + (double)p - 1.0;
+  return BM_SUCCESS;
+}
+
+int bm_matf_literature_jacobian(size_t p, gsl_matrix *J)
+{
+  if (J == NULL || p == 0) return BM_EINVAL;
+  size_t n = bm_vech_len(p) + 2;
+  if (J->size1 != n || J->size2 != n) return BM_EBADLEN;
+  /* theta = (vech Sigma, n, nu' - p + 1): d theta / d theta_lit = I */
+  gsl_matrix_set_identity(J);
+  return BM_SUCCESS;
+}
+
+int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
+{
+  int status = bm_matf_fisher(d, I_lit);
+  if (status) return status;
+  size_t n = d->q + 2;
+  gsl_matrix *J = bm_matrix_alloc(n, n), *T = bm_matrix_alloc(n, n);
+  if (!J || !T) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  bm_matf_literature_jacobian(d->p, J);
+  /* I_lit <- J^T I J */
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, J->data, (int)J->tda,
+              I_lit->data, (int)I_lit->tda, 0.0, T->data, (int)T->tda);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, T->data, (int)T->tda, J->data,
+              (int)J->tda, 0.0, I_lit->data, (int)I_lit->tda);
+done:
+  if (J) gsl_matrix_free(J);
+  if (T) gsl_matrix_free(T);
+  if (status) fill_nan_matrix(I_lit);
+  return status;
+}

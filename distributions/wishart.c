@@ -1,0 +1,553 @@
+/* The Wishart family W_p(nu, S) (SPEC §2–3, issue #4).
+ *
+ *   log f(X) = (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
+ *
+ * theta = (vech S, nu). References: Bartlett decomposition for real nu > p-1,
+ * Smith & Hocking (1972), Appl. Statist. 21, 341; gradients, Hessians and the
+ * Fisher information (FISHER.md) derived in docs/wishart.md.
+ * Numerics: log|X|, log|S| from Cholesky factors (never det()); the trace
+ * tr(S^-1 X) = ||L_S^-1 L_X||_F^2 by one triangular solve (never S^-1 for the
+ * value); S^-1 and X^-1 (dpotri) only where they are the output (gradients,
+ * Hessians, Fisher); S^-1 X S^-1 = N N^T with N = L_S^-T L_S^-1 L_X (dtrsm,
+ * dsyrk). Single-point logpdf and sample use stack scratch (src/work.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "bayesmat/wishart.h"
+#include "work.h"
+
+struct bm_wishart {
+  size_t p;
+  int is_set;
+  double nu;
+  gsl_matrix *L_S;     /* lower Cholesky factor of S, strict upper triangle 0 */
+  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_S */
+  double logdet_S;     /* log|S| */
+  double log_norm;     /* -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
+};
+
+#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
+
+static void fill_nan_matrix(gsl_matrix *A)
+{
+  if (A)
+    for (size_t i = 0; i < A->size1; i++)
+      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
+}
+
+static void fill_nan_vector(gsl_vector *v)
+{
+  if (v)
+    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
+}
+
+/* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
+ * finite entries (the common case) passes after one sweep of the lower
+ * triangle with no sqrt and no early exit; anything else goes through
+ * bm_validate_symmetric for its tolerance and its status order. */
+static int check_symmetric(const gsl_matrix *A, size_t p)
+{
+  if (!A) return BM_EINVAL;
+  if (A->size1 != p || A->size2 != p) return BM_EBADLEN;
+  int differ = 0;
+  double z = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    const double *row = A->data + i * A->tda;
+    for (size_t j = 0; j <= i; j++) {
+      double a = row[j];
+      differ |= a != A->data[j * A->tda + i];
+      z += a - a; /* NaN iff some entry is NaN or +-Inf */
+    }
+  }
+  if (!differ && z == 0.0) return BM_SUCCESS;
+  return bm_validate_symmetric(A, p);
+}
+
+/* Copy the lower triangle of X into the p x p buffer W (leading dim p) and
+ * factorize in place: W <- L_X (strict upper 0). BM_EDOM when X is not PD. */
+static int factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W)
+{
+  *W = gsl_matrix_view_array(buf, p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
+  return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
+}
+
+/* sum of squares of the lower triangle of a p x p buffer */
+static double lower_sumsq(const double *A, size_t p, size_t lda)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) s += A[i * lda + j] * A[i * lda + j];
+  return s;
+}
+
+bm_wishart *bm_wishart_alloc(size_t p)
+{
+  if (p == 0) return NULL;
+  bm_wishart *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->p = p;
+  d->L_S = bm_matrix_alloc(p, p);
+  d->stage = bm_matrix_alloc(p, p);
+  if (!d->L_S || !d->stage) {
+    bm_wishart_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void bm_wishart_free(bm_wishart *d)
+{
+  if (!d) return;
+  if (d->L_S) gsl_matrix_free(d->L_S);
+  if (d->stage) gsl_matrix_free(d->stage);
+  free(d);
+}
+
+/* Commit nu and the factor now in d->stage. */
+static void commit(bm_wishart *d, double nu)
+{
+  gsl_matrix *t = d->L_S;
+  d->L_S = d->stage;
+  d->stage = t;
+  double p = (double)d->p;
+  d->nu = nu;
+  d->logdet_S = bm_chol_logdet(d->L_S);
+  d->log_norm = -0.5 * nu * p * M_LN2 - 0.5 * nu * d->logdet_S - bm_lmvgamma(d->p, 0.5 * nu);
+  d->is_set = 1;
+}
+
+int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
+{
+  if (!d || !S) return BM_EINVAL;
+  size_t p = d->p;
+  int status = bm_validate_shape(S, p, p);
+  if (status) return status;
+  if (!isfinite(nu)) return BM_ENONFINITE;
+  status = check_symmetric(S, p);
+  if (status) return status;
+  if (bm_chol_factor(S, d->stage, NULL)) return BM_ENOTSPD;
+  status = bm_validate_greater(nu, (double)p - 1.0);
+  if (status) return status;
+  commit(d, nu);
+  return BM_SUCCESS;
+}
+
+int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
+{
+  if (!d || !L_S) return BM_EINVAL;
+  size_t p = d->p;
+  int status = bm_validate_shape(L_S, p, p);
+  if (status) return status;
+  if (!isfinite(nu)) return BM_ENONFINITE;
+  status = bm_validate_chol_factor(L_S, p);
+  if (status) return status;
+  status = bm_validate_greater(nu, (double)p - 1.0);
+  if (status) return status;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) MAT(d->stage, i, j) = j <= i ? MAT(L_S, i, j) : 0.0;
+  commit(d, nu);
+  return BM_SUCCESS;
+}
+
+size_t bm_wishart_nparams(const bm_wishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }
+
+int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
+{
+  if (!lp) return BM_EINVAL;
+  *lp = NAN;
+  if (!d || !d->is_set || !X) return BM_EINVAL;
+  size_t p = d->p;
+  int status = check_symmetric(X, p);
+  if (status) return status;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (!buf) return BM_ENOMEM;
+  gsl_matrix_view W;
+  status = factor_variate(X, buf, p, &W);
+  if (status) {
+    *lp = -INFINITY;
+    goto done;
+  }
+  double logdet_X = bm_chol_logdet(&W.matrix);
+  /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
+              (int)d->L_S->tda, buf, (int)p);
+  double tr = lower_sumsq(buf, p, p);
+  *lp = 0.5 * (d->nu - (double)p - 1.0) * logdet_X - 0.5 * tr + d->log_norm;
+done:
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
+                           gsl_matrix *d_S, double *d_nu)
+{
+  if (lp) *lp = NAN;
+  if (d_nu) *d_nu = NAN;
+  int status = BM_SUCCESS;
+  bm_work w = {NULL, 0};
+  if (!d || !d->is_set || !X) {
+    status = BM_EINVAL;
+    goto fail;
+  }
+  size_t p = d->p;
+  if ((status = bm_validate_shape(X, p, p))) goto fail;
+  if (d_X && (status = bm_validate_shape(d_X, p, p))) goto fail;
+  if (d_S && (status = bm_validate_shape(d_S, p, p))) goto fail;
+  if ((status = check_symmetric(X, p))) goto fail;
+
+  double stack[BM_STACK_DOUBLES];
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
+  if (!buf) {
+    status = BM_ENOMEM;
+    goto fail;
+  }
+  gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
+  if ((status = factor_variate(X, buf, p, &M))) {
+    if (lp) *lp = -INFINITY;
+    goto fail;
+  }
+  double logdet_X = bm_chol_logdet(&M.matrix);
+  double nu = d->nu, pd = (double)p;
+  if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
+  if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
+  if (lp || d_S)                                                /* M <- L_S^-1 L_X */
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
+                d->L_S->data, (int)d->L_S->tda, buf, (int)p);
+  if (lp) *lp = 0.5 * (nu - pd - 1.0) * logdet_X - 0.5 * lower_sumsq(buf, p, p) + d->log_norm;
+  if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++)
+        MAT(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MAT(&Xinv.matrix, i, j) - 0.5 * MAT(&B.matrix, i, j);
+  if (d_S) {
+    /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
+                (int)d->L_S->tda, buf, (int)p);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) MAT(d_S, i, j) = -0.5 * nu * MAT(&B.matrix, i, j);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, buf, (int)p, 1.0, d_S->data,
+                (int)d_S->tda);
+    bm_sym_from_lower(d_S);
+  }
+  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+fail:
+  bm_work_release(&w);
+  if (d_X && d_X->size1 && d_X->size2) fill_nan_matrix(d_X);
+  if (d_S && d_S->size1 && d_S->size2) fill_nan_matrix(d_S);
+  return status;
+}
+
+int bm_wishart_grad(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_S, double *d_nu)
+{
+  return bm_wishart_logpdf_grad(d, X, NULL, d_X, d_S, d_nu);
+}
+
+int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s)
+{
+  if (!d || !d->is_set || !X || !s) {
+    fill_nan_vector(s);
+    return BM_EINVAL;
+  }
+  size_t p = d->p, q = bm_vech_len(p);
+  int status = bm_validate_length(s, q + 1);
+  if (status) {
+    fill_nan_vector(s);
+    return status;
+  }
+  gsl_matrix *G = bm_matrix_alloc(p, p);
+  if (!G) {
+    fill_nan_vector(s);
+    return BM_ENOMEM;
+  }
+  double d_nu;
+  status = bm_wishart_logpdf_grad(d, X, NULL, NULL, G, &d_nu);
+  if (status) {
+    fill_nan_vector(s);
+  } else {
+    gsl_vector_view sS = gsl_vector_subvector(s, 0, q);
+    bm_vech_from_sym_grad(G, &sS.vector);
+    gsl_vector_set(s, q, d_nu);
+  }
+  gsl_matrix_free(G);
+  return status;
+}
+
+/* The (vech S, nu) blocks shared by _hess and _fisher:
+ *   H_SS = a T(B,B) (caller adds more), H_Snu = b t(B), H_nunu = c psi'_p(nu/2). */
+static void theta_blocks(const gsl_matrix *B, double a, double b, double c, double nu, gsl_matrix *H)
+{
+  size_t p = B->size1, q = bm_vech_len(p);
+  gsl_matrix_view HSS = gsl_matrix_submatrix(H, 0, 0, q, q);
+  bm_vech_kron(a, B, B, 0.0, &HSS.matrix);
+  gsl_vector_view col = gsl_matrix_subcolumn(H, q, 0, q);
+  bm_vech_from_sym_grad(B, &col.vector);
+  gsl_vector_scale(&col.vector, b);
+  for (size_t k = 0; k < q; k++) gsl_matrix_set(H, q, k, gsl_matrix_get(H, k, q));
+  gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
+}
+
+/* Checks shared by hess/hess_x: d set, X p x p symmetric and PD, H n x n. */
+static int check_x_and_out(const bm_wishart *d, const gsl_matrix *X, const gsl_matrix *H, size_t n)
+{
+  if (!d || !d->is_set || !X || !H) return BM_EINVAL;
+  int status = bm_validate_shape(X, d->p, d->p);
+  if (!status) status = bm_validate_shape(H, n, n);
+  if (!status) status = check_symmetric(X, d->p);
+  return status;
+}
+
+int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) + 1 : 0);
+  gsl_matrix *B = NULL, *C = NULL, *LX = NULL;
+  if (status) goto done;
+  size_t p = d->p, q = bm_vech_len(p);
+  B = bm_matrix_alloc(p, p);
+  C = bm_matrix_alloc(p, p);
+  LX = bm_matrix_alloc(p, p);
+  if (!B || !C || !LX) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  if (bm_validate_spd(X, p, LX, NULL)) {
+    status = BM_EDOM;
+    goto done;
+  }
+  bm_chol_inverse(d->L_S, B);
+  /* C = B X B = (B L_X)(B L_X)^T */
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, LX->data,
+              (int)LX->tda, B->data, (int)B->tda); /* B <- B L_X */
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, B->data, (int)B->tda, 0.0, C->data,
+              (int)C->tda);
+  bm_sym_from_lower(C);
+  bm_chol_inverse(d->L_S, B);
+  theta_blocks(B, 0.5 * d->nu, -0.5, -0.25, d->nu, H);
+  gsl_matrix_view HSS = gsl_matrix_submatrix(H, 0, 0, q, q);
+  bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
+  bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
+done:
+  if (status) fill_nan_matrix(H);
+  if (B) gsl_matrix_free(B);
+  if (C) gsl_matrix_free(C);
+  if (LX) gsl_matrix_free(LX);
+  return status;
+}
+
+int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) : 0);
+  gsl_matrix *Xinv = NULL;
+  if (status) goto done;
+  size_t p = d->p;
+  Xinv = bm_matrix_alloc(p, p);
+  if (!Xinv) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  if (bm_validate_spd(X, p, Xinv, NULL)) {
+    status = BM_EDOM;
+    goto done;
+  }
+  bm_chol_inverse(Xinv, Xinv);
+  bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
+done:
+  if (status) fill_nan_matrix(H);
+  if (Xinv) gsl_matrix_free(Xinv);
+  return status;
+}
+
+int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I)
+{
+  if (!d || !d->is_set || !I) {
+    fill_nan_matrix(I);
+    return BM_EINVAL;
+  }
+  size_t p = d->p, q = bm_vech_len(p);
+  int status = bm_validate_shape(I, q + 1, q + 1);
+  if (status) {
+    fill_nan_matrix(I);
+    return status;
+  }
+  gsl_matrix *B = bm_matrix_alloc(p, p);
+  if (!B) {
+    fill_nan_matrix(I);
+    return BM_ENOMEM;
+  }
+  bm_chol_inverse(d->L_S, B);
+  theta_blocks(B, 0.5 * d->nu, 0.5, 0.25, d->nu, I);
+  gsl_matrix_free(B);
+  return BM_SUCCESS;
+}
+
+int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
+{
+  if (!d || !d->is_set || !r || !X) {
+    fill_nan_matrix(X);
+    return BM_EINVAL;
+  }
+  size_t p = d->p;
+  int status = bm_validate_shape(X, p, p);
+  if (status) {
+    fill_nan_matrix(X);
+    return status;
+  }
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (!buf) {
+    fill_nan_matrix(X);
+    return BM_ENOMEM;
+  }
+  gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
+  status = bm_rng_bartlett(r, d->nu, &A.matrix);
+  if (!status) {
+    /* A <- L_S A (lower), X = A A^T */
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
+                d->L_S->data, (int)d->L_S->tda, buf, (int)p);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, buf, (int)p, 0.0, X->data,
+                (int)X->tda);
+    bm_sym_from_lower(X);
+  } else {
+    fill_nan_matrix(X);
+  }
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_wishart_mean(const bm_wishart *d, gsl_matrix *M)
+{
+  if (!d || !d->is_set || !M) {
+    fill_nan_matrix(M);
+    return BM_EINVAL;
+  }
+  int status = bm_validate_shape(M, d->p, d->p);
+  if (status) {
+    fill_nan_matrix(M);
+    return status;
+  }
+  bm_chol_product(d->L_S, M);
+  gsl_matrix_scale(M, d->nu);
+  return BM_SUCCESS;
+}
+
+/* Shared by loglik and loglik_grad: validates the batch, factorizes every X_i
+ * into the p x (m p) block F (columns i p .. i p + p - 1), fills logdet[i],
+ * then F <- L_S^-1 F (one dtrsm). BM_EDOM at the first non-PD X_i. */
+static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *F, double *logdet)
+{
+  size_t p = d->p, ld = m * p;
+  for (size_t k = 0; k < m; k++) {
+    int status = X[k] ? check_symmetric(X[k], p) : BM_EINVAL;
+    if (status) return status;
+  }
+  for (size_t k = 0; k < m; k++) {
+    gsl_matrix_view Fk = gsl_matrix_view_array_with_tda(F + k * p, p, p, ld);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++) MAT(&Fk.matrix, i, j) = MAT(X[k], i, j);
+    if (bm_chol_factor(&Fk.matrix, &Fk.matrix, NULL)) return BM_EDOM;
+    logdet[k] = bm_chol_logdet(&Fk.matrix);
+  }
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)ld, 1.0, d->L_S->data,
+              (int)d->L_S->tda, F, (int)ld);
+  return BM_SUCCESS;
+}
+
+/* loglik and loglik_grad share one body; G_S / d_nu NULL in plain loglik. */
+static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each,
+                       gsl_matrix *d_S, double *d_nu)
+{
+  if (ll) *ll = NAN;
+  if (d_nu) *d_nu = NAN;
+  int status = BM_SUCCESS;
+  double *F = NULL, *logdet = NULL;
+  if (!d || !d->is_set || (m > 0 && !X)) {
+    status = BM_EINVAL;
+    goto fail;
+  }
+  size_t p = d->p;
+  if (each && (status = bm_validate_length(each, m))) goto fail;
+  if (d_S && (status = bm_validate_shape(d_S, p, p))) goto fail;
+  double nu = d->nu, pd = (double)p, md = (double)m;
+  if (m == 0) {
+    if (ll) *ll = 0.0;
+    if (d_S) gsl_matrix_set_zero(d_S);
+    if (d_nu) *d_nu = 0.0;
+    return BM_SUCCESS;
+  }
+  if (p * p > ((size_t)-1) / sizeof(double) / m) {
+    status = BM_ENOMEM;
+    goto fail;
+  }
+  F = malloc(m * p * p * sizeof(double));
+  logdet = malloc(m * sizeof(double));
+  if (!F || !logdet) {
+    status = BM_ENOMEM;
+    goto fail;
+  }
+  status = batch_factor(d, X, m, F, logdet);
+  if (status) {
+    if (status == BM_EDOM && ll) *ll = -INFINITY;
+    goto fail;
+  }
+  size_t ld = m * p;
+  double sum = 0.0, sum_logdet = 0.0;
+  for (size_t k = 0; k < m; k++) {
+    double tr = lower_sumsq(F + k * p, p, ld);
+    double lk = 0.5 * (nu - pd - 1.0) * logdet[k] - 0.5 * tr + d->log_norm;
+    if (each) gsl_vector_set(each, k, lk);
+    sum += lk;
+    sum_logdet += logdet[k];
+  }
+  if (ll) *ll = sum;
+  if (d_S) {
+    /* F <- L_S^-T F = S^-1 [L_X1 .. L_Xm]; S^-1 (sum X_i) S^-1 = F F^T (rank m p) */
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)ld, 1.0,
+                d->L_S->data, (int)d->L_S->tda, F, (int)ld);
+    bm_chol_inverse(d->L_S, d_S);
+    gsl_matrix_scale(d_S, -0.5 * md * nu);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)ld, 0.5, F, (int)ld, 1.0, d_S->data,
+                (int)d_S->tda);
+    bm_sym_from_lower(d_S);
+  }
+  if (d_nu)
+    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
+  free(F);
+  free(logdet);
+  return BM_SUCCESS;
+fail:
+  free(F);
+  free(logdet);
+  if (each && each->size) fill_nan_vector(each);
+  if (d_S && d_S->size1 && d_S->size2) fill_nan_matrix(d_S);
+  return status;
+}
+
+int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
+{
+  if (!ll) {
+    fill_nan_vector(each);
+    return BM_EINVAL;
+  }
+  return loglik_impl(d, X, m, ll, each, NULL, NULL);
+}
+
+int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll,
+                           gsl_matrix *d_S, double *d_nu)
+{
+  return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
+}

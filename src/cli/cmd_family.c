@@ -1,0 +1,335 @@
+/* bayesmat logpdf | grad | fisher | jeffreys | sample: a family's functions
+ * on parameters and data read from files (formats: docs/cli.md).
+ * Exit codes: 0 success, 1 the library returned an error status, 2 usage,
+ * 3 malformed or unreadable input file.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bayesmat.h"
+#include "commands.h"
+#include "families.h"
+
+typedef struct {
+  const char *params, *data, *idx;
+  int json;
+  unsigned long seed;
+  size_t n;
+} opts;
+
+static int parse(const char *cmd, int argc, char **argv, opts *o, int need_data)
+{
+  memset(o, 0, sizeof *o);
+  o->seed = 1;
+  o->n = 1;
+  int pos = 0;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--json"))
+      o->json = 1;
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+      o->seed = strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--n") && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v < 1) {
+        fprintf(stderr, "bayesmat %s: --n takes a positive integer\n", cmd);
+        return CLI_EXIT_USAGE;
+      }
+      o->n = (size_t)v;
+    } else if (!strcmp(argv[i], "--idx") && i + 1 < argc)
+      o->idx = argv[++i];
+    else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "bayesmat %s: unknown option '%s' (see bayesmat %s --help)\n", cmd, argv[i], cmd);
+      return CLI_EXIT_USAGE;
+    } else if (pos == 0) {
+      o->params = argv[i];
+      pos++;
+    } else if (pos == 1 && need_data) {
+      o->data = argv[i];
+      pos++;
+    } else {
+      fprintf(stderr, "bayesmat %s: unexpected argument '%s'\n", cmd, argv[i]);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (!o->params || (need_data && !o->data)) {
+    fprintf(stderr, "bayesmat %s: missing %s (see bayesmat %s --help)\n", cmd, o->params ? "DATA file" : "PARAMS file",
+            cmd);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* Load the family and its object from the parameter file. */
+static int load(const char *cmd, const opts *o, cli_params *P, const cli_family **F, void **d, size_t *rows,
+                size_t *cols)
+{
+  char err[CLI_ERRLEN];
+  if (cli_read_params(o->params, P, err)) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    return CLI_EXIT_INPUT;
+  }
+  const cli_entry *fe = cli_find(P, "family");
+  if (!fe || !fe->word[0]) {
+    fprintf(stderr, "bayesmat %s: %s: missing 'family NAME' (one of %s)\n", cmd, o->params, cli_family_names());
+    return CLI_EXIT_INPUT;
+  }
+  *F = cli_family_find(fe->word);
+  if (!*F) {
+    fprintf(stderr, "bayesmat %s: %s:%d: unknown family '%s' (one of %s)\n", cmd, o->params, fe->line, fe->word,
+            cli_family_names());
+    return CLI_EXIT_INPUT;
+  }
+  int status = 0;
+  *d = (*F)->make(P, rows, cols, &status, err);
+  if (!*d) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    if (status < 0) fprintf(stderr, "  %s needs: %s\n", (*F)->name, (*F)->params_doc);
+    return status < 0 ? CLI_EXIT_INPUT : CLI_EXIT_FAILED;
+  }
+  return 0;
+}
+
+/* The observations of a data file as rows x cols matrices (a vector family's
+ * rows become 1 x p matrices). */
+static int observations(const char *cmd, const opts *o, const cli_family *F, size_t rows, size_t cols,
+                        gsl_matrix ***obs, size_t *nobs, cli_data *D)
+{
+  char err[CLI_ERRLEN];
+  if (cli_read_data(o->data, D, err)) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    return CLI_EXIT_INPUT;
+  }
+  size_t n = 0;
+  for (size_t b = 0; b < D->n; b++) n += F->kind == VARIATE_VECTOR ? D->blocks[b]->size1 : 1;
+  *obs = calloc(n, sizeof **obs);
+  if (!*obs) return CLI_EXIT_FAILED;
+  size_t k = 0;
+  for (size_t b = 0; b < D->n; b++) {
+    gsl_matrix *B = D->blocks[b];
+    if (F->kind == VARIATE_VECTOR) {
+      if (B->size2 != cols) {
+        fprintf(stderr, "bayesmat %s: %s:%d: rows have %zu numbers, the %s has dimension %zu\n", cmd, o->data,
+                D->first_line[b], B->size2, F->name, cols);
+        return CLI_EXIT_INPUT;
+      }
+      for (size_t i = 0; i < B->size1; i++) {
+        (*obs)[k] = bm_matrix_alloc(1, cols);
+        if (!(*obs)[k]) return CLI_EXIT_FAILED;
+        for (size_t j = 0; j < cols; j++) gsl_matrix_set((*obs)[k], 0, j, gsl_matrix_get(B, i, j));
+        k++;
+      }
+    } else {
+      if (B->size1 != rows || B->size2 != cols) {
+        fprintf(stderr, "bayesmat %s: %s:%d: matrix is %zu x %zu, the %s needs %zu x %zu\n", cmd, o->data,
+                D->first_line[b], B->size1, B->size2, F->name, rows, cols);
+        return CLI_EXIT_INPUT;
+      }
+      (*obs)[k++] = B;
+      D->blocks[b] = NULL; /* ownership moves to obs */
+    }
+  }
+  *nobs = k;
+  return 0;
+}
+
+static void free_obs(gsl_matrix **obs, size_t n)
+{
+  if (!obs) return;
+  for (size_t i = 0; i < n; i++) bm_matrix_free(obs[i]);
+  free(obs);
+}
+
+static void print_vector(FILE *f, const gsl_vector *v, int json)
+{
+  for (size_t i = 0; i < v->size; i++)
+    fprintf(f, json ? "%s%.17g" : "%s%.17g", i ? (json ? ", " : " ") : "", gsl_vector_get(v, i));
+}
+
+static void print_matrix(FILE *f, const gsl_matrix *A, int json)
+{
+  for (size_t i = 0; i < A->size1; i++) {
+    gsl_vector_const_view r = gsl_matrix_const_row(A, i);
+    if (json) fprintf(f, "%s[", i ? ", " : "");
+    print_vector(f, &r.vector, json);
+    fprintf(f, json ? "]" : "\n");
+  }
+}
+
+static int fail_status(const char *cmd, const char *what, int status)
+{
+  fprintf(stderr, "bayesmat %s: %s: %s\n", cmd, what, bm_strerror(status));
+  return CLI_EXIT_FAILED;
+}
+
+int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv)
+{
+  int grad = !strcmp(cmd, "grad");
+  opts o;
+  int rc = parse(cmd, argc, argv, &o, 1);
+  if (rc) return rc;
+  cli_params P = {0};
+  cli_data D = {0};
+  const cli_family *F = NULL;
+  void *d = NULL;
+  size_t rows, cols, nobs = 0;
+  gsl_matrix **obs = NULL;
+  gsl_vector *s = NULL;
+  if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
+  if ((rc = observations(cmd, &o, F, rows, cols, &obs, &nobs, &D))) goto done;
+  s = bm_vector_alloc(F->nparams(d));
+  if (!s) {
+    rc = CLI_EXIT_FAILED;
+    goto done;
+  }
+  if (o.json) printf("{\"family\": \"%s\", \"%s\": [", F->name, grad ? "score" : "logpdf");
+  double sum = 0;
+  for (size_t i = 0; i < nobs && !rc; i++) {
+    int status;
+    if (grad) {
+      status = F->score(d, obs[i], s);
+      if (!status) {
+        if (o.json) printf("%s[", i ? ", " : "");
+        print_vector(stdout, s, o.json);
+        printf(o.json ? "]" : "\n");
+      }
+    } else {
+      double lp;
+      status = F->logpdf(d, obs[i], &lp);
+      if (!status || status == BM_EDOM) {
+        sum += lp;
+        printf(o.json ? "%s%.17g" : "%s%.17g\n", o.json && i ? ", " : "", lp);
+        status = BM_SUCCESS; /* -inf outside the support is an answer */
+      }
+    }
+    if (status) {
+      char what[64];
+      snprintf(what, sizeof what, "observation %zu", i + 1);
+      rc = fail_status(cmd, what, status);
+    }
+  }
+  if (!rc) {
+    if (o.json)
+      printf(grad ? "]}\n" : "], \"sum\": %.17g}\n", sum);
+    else if (!grad)
+      printf("# sum %.17g over %zu observations\n", sum, nobs);
+  }
+done:
+  bm_vector_free(s);
+  free_obs(obs, nobs);
+  cli_data_free(&D);
+  if (F && d) F->destroy(d);
+  cli_params_free(&P);
+  return rc;
+}
+
+/* "--idx 0,2,5" -> indices */
+static int parse_idx(const char *s, size_t **idx, size_t *k, size_t n)
+{
+  *k = 0;
+  *idx = NULL;
+  if (!s) return 0;
+  size_t cap = strlen(s) / 2 + 2;
+  *idx = malloc(cap * sizeof(size_t));
+  if (!*idx) return -1;
+  const char *c = s;
+  while (*c) {
+    char *end;
+    long v = strtol(c, &end, 10);
+    if (end == c || v < 0 || (size_t)v >= n || *k >= cap) return -1;
+    (*idx)[(*k)++] = (size_t)v;
+    c = *end == ',' ? end + 1 : end;
+    if (*end && *end != ',') return -1;
+  }
+  return *k ? 0 : -1;
+}
+
+int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
+{
+  int jeff = !strcmp(cmd, "jeffreys");
+  opts o;
+  int rc = parse(cmd, argc, argv, &o, 0);
+  if (rc) return rc;
+  cli_params P = {0};
+  const cli_family *F = NULL;
+  void *d = NULL;
+  size_t rows, cols, *idx = NULL, k = 0;
+  gsl_matrix *I = NULL;
+  if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
+  size_t n = F->nparams(d);
+  if (jeff) {
+    if (parse_idx(o.idx, &idx, &k, n)) {
+      fprintf(stderr, "bayesmat %s: --idx takes comma-separated indices in 0..%zu\n", cmd, n - 1);
+      rc = CLI_EXIT_USAGE;
+      goto done;
+    }
+    double lp;
+    int status = F->jeffreys ? F->jeffreys(d, idx, k, &lp) : BM_EINVAL;
+    if (status) {
+      rc = fail_status(cmd, F->name, status);
+      goto done;
+    }
+    printf(o.json ? "{\"family\": \"%s\", \"log_prior\": %.17g}\n" : "%s%.17g\n", o.json ? F->name : "", lp);
+    goto done;
+  }
+  I = bm_matrix_alloc(n, n);
+  int status = I ? F->fisher(d, I) : BM_ENOMEM;
+  if (status) {
+    rc = fail_status(cmd, F->name, status);
+    goto done;
+  }
+  if (o.json) printf("{\"family\": \"%s\", \"fisher\": [", F->name);
+  print_matrix(stdout, I, o.json);
+  if (o.json) printf("]}\n");
+done:
+  free(idx);
+  bm_matrix_free(I);
+  if (F && d) F->destroy(d);
+  cli_params_free(&P);
+  return rc;
+}
+
+int cli_cmd_sample(const char *cmd, int argc, char **argv)
+{
+  opts o;
+  int rc = parse(cmd, argc, argv, &o, 0);
+  if (rc) return rc;
+  cli_params P = {0};
+  const cli_family *F = NULL;
+  void *d = NULL;
+  size_t rows, cols;
+  gsl_matrix *x = NULL;
+  gsl_rng *r = NULL;
+  if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
+  x = bm_matrix_alloc(rows, cols);
+  r = gsl_rng_alloc(gsl_rng_mt19937);
+  if (!x || !r) {
+    rc = CLI_EXIT_FAILED;
+    goto done;
+  }
+  gsl_rng_set(r, o.seed);
+  if (o.json) printf("{\"family\": \"%s\", \"samples\": [", F->name);
+  for (size_t i = 0; i < o.n; i++) {
+    int status = F->sample(d, r, x);
+    if (status) {
+      rc = fail_status(cmd, F->name, status);
+      goto done;
+    }
+    if (o.json) {
+      printf("%s[", i ? ", " : "");
+      print_matrix(stdout, x, 1);
+      printf("]");
+    } else {
+      print_matrix(stdout, x, 0);
+      if (F->kind != VARIATE_VECTOR && i + 1 < o.n) printf("\n");
+    }
+  }
+  if (o.json) printf("]}\n");
+done:
+  if (r) gsl_rng_free(r);
+  bm_matrix_free(x);
+  if (F && d) F->destroy(d);
+  cli_params_free(&P);
+  return rc;
+}

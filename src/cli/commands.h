@@ -1,0 +1,14 @@
+/* CLI subcommands and exit codes. SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_CLI_COMMANDS_H
+#define BAYESMAT_CLI_COMMANDS_H
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILED 1 /* a verification failed, or the library returned an error status */
+#define CLI_EXIT_USAGE 2  /* bad command line */
+#define CLI_EXIT_INPUT 3  /* malformed or unreadable input file */
+
+int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv); /* logpdf, grad */
+int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv); /* fisher, jeffreys */
+int cli_cmd_sample(const char *cmd, int argc, char **argv);
+
+#endif

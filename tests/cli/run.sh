@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# CLI tests: results against independent computations (numpy/scipy), exit
+# codes and file:line messages for malformed input. Arg: path to bayesmat.
+set -uo pipefail
+B=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_rc() { # expected-rc pattern command...
+  local want=$1 pat=$2; shift 2
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc (want $want), output: $out"; fi
+}
+
+# 1. logpdf of matf against the SPEC formula evaluated in numpy/scipy
+got=$("$B" logpdf "$here/matf_params.txt" "$here/matf_data.txt" | grep -v '^#')
+want=$(/usr/bin/python3 - <<'PY'
+import numpy as np
+from scipy.special import multigammaln
+p, nu, de = 2, 5.0, 4.0
+Psi = np.array([[2, .5], [.5, 1]])
+for X in (np.array([[1, .2], [.2, 1]]), np.array([[2., 0], [0, 3]])):
+    k = nu + de + p - 1
+    lf = (multigammaln(k / 2, p) - multigammaln(nu / 2, p) - multigammaln((de + p - 1) / 2, p)
+          - nu / 2 * np.linalg.slogdet(Psi)[1] + (nu - p - 1) / 2 * np.linalg.slogdet(X)[1]
+          - k / 2 * np.linalg.slogdet(np.eye(p) + X @ np.linalg.inv(Psi))[1])
+    print(repr(lf))
+PY
+)
+if /usr/bin/python3 -c "
+import sys
+g=[float(x) for x in '''$got'''.split()]; w=[float(x) for x in '''$want'''.split()]
+sys.exit(0 if len(g)==len(w)==2 and all(abs(a-b)<=1e-12*abs(b) for a,b in zip(g,w)) else 1)"; then ok; else bad "logpdf $got vs $want"; fi
+
+# 2. fisher is symmetric and of size nparams; json parses
+"$B" fisher "$here/matf_params.txt" --json > "$work/f.json" && /usr/bin/python3 -c "
+import json,sys,numpy as np
+F=np.array(json.load(open('$work/f.json'))['fisher'])
+sys.exit(0 if F.shape==(5,5) and np.allclose(F,F.T,rtol=0,atol=1e-15) and np.all(np.linalg.eigvalsh(F)>0) else 1)" && ok || bad "fisher json"
+
+# 3. grad: the score averages to ~0 over many samples (E[score] = 0)
+"$B" sample "$here/matf_params.txt" --n 4000 --seed 5 > "$work/s.txt" && \
+  "$B" grad "$here/matf_params.txt" "$work/s.txt" > "$work/g.txt" && /usr/bin/python3 -c "
+import numpy as np,sys
+g=np.loadtxt('$work/g.txt'); z=g.mean(0)/(g.std(0)/np.sqrt(len(g)))
+sys.exit(0 if g.shape==(4000,5) and np.all(np.abs(z)<4.5) else 1)" && ok || bad "E[score] = 0 from sample+grad"
+
+# 4. errors: exit codes and file:line messages
+printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"
+expect_rc 3 "ragged.txt:6: row has 3 numbers" "$B" fisher "$work/ragged.txt"
+printf 'family matf\nnu five\n' > "$work/word.txt"
+expect_rc 3 "word.txt:2: 'nu' must be one number" "$B" fisher "$work/word.txt"
+printf 'family wombat\n' > "$work/fam.txt"
+expect_rc 3 "fam.txt:1: unknown family 'wombat'" "$B" fisher "$work/fam.txt"
+printf 'nu 5\n' > "$work/nofam.txt"
+expect_rc 3 "missing 'family NAME'" "$B" fisher "$work/nofam.txt"
+printf '1 2\nx 3\n' > "$work/d.txt"
+expect_rc 3 "d.txt:2: 'x' is not a number" "$B" logpdf "$here/matf_params.txt" "$work/d.txt"
+printf '1 0\n0 1\n0 0\n' > "$work/shape.txt"
+expect_rc 3 "shape.txt:1: matrix is 3 x 2" "$B" logpdf "$here/matf_params.txt" "$work/shape.txt"
+expect_rc 3 "cannot open" "$B" logpdf "$here/matf_params.txt" "$work/none.txt"
+printf 'family matf\nnu 0.5\ndelta 4\nPsi\n2 0.5\n0.5 1\n' > "$work/dom.txt"
+expect_rc 1 "BM_EDOM" "$B" fisher "$work/dom.txt"
+printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.4 1\n' > "$work/asym.txt"
+expect_rc 1 "BM_ENOTSYM" "$B" fisher "$work/asym.txt"
+expect_rc 2 "unknown option" "$B" fisher "$here/matf_params.txt" --frobnicate
+expect_rc 2 "missing DATA" "$B" logpdf "$here/matf_params.txt"
+expect_rc 2 "positive integer" "$B" sample "$here/matf_params.txt" --n -3
+expect_rc 0 "usage: bayesmat sample" "$B" sample --help
+# a non-SPD observation is an answer (-inf), not an error
+printf '1 2\n2 1\n' > "$work/nonspd.txt"
+expect_rc 0 "^-inf" "$B" logpdf "$here/matf_params.txt" "$work/nonspd.txt"
+# binary garbage never crashes
+head -c 3000 /dev/urandom > "$work/garbage.txt"
+"$B" logpdf "$work/garbage.txt" "$work/garbage.txt" >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 3 ] && ok || bad "garbage input gave rc $rc"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
