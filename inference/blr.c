@@ -15,6 +15,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/specfun.h"
@@ -50,7 +51,7 @@ bm_blr_stats *bm_blr_stats_alloc(size_t k)
   bm_blr_stats *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->k = k;
-  s->R = gsl_matrix_calloc(k + 1, k + 1);
+  s->R = bm_matrix_calloc(k + 1, k + 1);
   if (s->R == NULL) {
     free(s);
     return NULL;
@@ -144,10 +145,10 @@ bm_blr *bm_blr_alloc(size_t k)
   bm_blr *m = calloc(1, sizeof *m);
   if (m == NULL) return NULL;
   m->k = k;
-  m->prior_rows = gsl_matrix_calloc(k, k + 1);
+  m->prior_rows = bm_matrix_calloc(k, k + 1);
   m->data = bm_blr_stats_alloc(k);
-  m->Rpost = gsl_matrix_calloc(k + 1, k + 1);
-  m->mean = gsl_vector_calloc(k);
+  m->Rpost = bm_matrix_calloc(k + 1, k + 1);
+  m->mean = bm_vector_calloc(k);
   if (m->prior_rows == NULL || m->data == NULL || m->Rpost == NULL || m->mean == NULL) {
     bm_blr_free(m);
     return NULL;
@@ -172,7 +173,7 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   const size_t k = m->k;
   const gsl_matrix *blocks[2] = {m->prior == PRIOR_IMPROPER ? NULL : m->prior_rows, d->R};
   const double scale[2] = {1.0, m->prior == PRIOR_KNOWN ? sqrt(m->lambda) : 1.0};
-  gsl_matrix *R = gsl_matrix_alloc(k + 1, k + 1);
+  gsl_matrix *R = bm_matrix_alloc(k + 1, k + 1);
   if (R == NULL) return BM_ENOMEM;
   int st = cj_qr_stack(blocks, scale, 2, k + 1, R);
   if (st != BM_SUCCESS) {
@@ -209,7 +210,7 @@ static int gaussian_prior_rows(size_t k, const gsl_vector *m0, const gsl_matrix 
 {
   int st = bm_validate_vector(m0, k);
   if (st != BM_SUCCESS) return st;
-  gsl_matrix *L = gsl_matrix_alloc(k, k);
+  gsl_matrix *L = bm_matrix_alloc(k, k);
   if (L == NULL) return BM_ENOMEM;
   st = bm_validate_spd(V0, k, L, NULL);
   if (st == BM_SUCCESS) {
@@ -229,7 +230,7 @@ static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const g
 {
   if (m == NULL || m0 == NULL || V0 == NULL) return BM_EINVAL;
   const size_t k = m->k;
-  gsl_matrix *rows = gsl_matrix_alloc(k, k + 1);
+  gsl_matrix *rows = bm_matrix_alloc(k, k + 1);
   if (rows == NULL) return BM_ENOMEM;
   double hld = 0.0;
   int st = gaussian_prior_rows(k, m0, V0, rows, &hld);

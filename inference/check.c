@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <gsl/gsl_cdf.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/check.h"
 
 static int call_scalar(bm_fn_scalar f, const gsl_vector *x, void *params, double *out)
@@ -46,7 +47,7 @@ int bm_check_proportional(const bm_check_model *model, gsl_rng *r, size_t npairs
     res->passed = 0;
   }
   if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_EINVAL;
-  gsl_vector *theta = gsl_vector_alloc(model->dim);
+  gsl_vector *theta = bm_vector_alloc(model->dim);
   if (theta == NULL) return BM_ENOMEM;
   int st = BM_SUCCESS;
   double worst_abs = 0.0, worst_rel = 0.0, cmean = 0.0;
@@ -84,7 +85,7 @@ int bm_check_evidence_is(const bm_check_model *model, gsl_rng *r, size_t N, doub
   }
   if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_EINVAL;
   if (!isfinite(claimed)) return BM_ENONFINITE;
-  gsl_vector *theta = gsl_vector_alloc(model->dim);
+  gsl_vector *theta = bm_vector_alloc(model->dim);
   double *lw = malloc(N * sizeof(double));
   int st = BM_SUCCESS;
   if (theta == NULL || lw == NULL) {
@@ -130,7 +131,7 @@ int bm_check_evidence_identity(const bm_check_model *model, gsl_rng *r, size_t n
   if (worst != NULL) *worst = NAN;
   if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_EINVAL;
   if (!isfinite(claimed)) return BM_ENONFINITE;
-  gsl_vector *theta = gsl_vector_alloc(model->dim);
+  gsl_vector *theta = bm_vector_alloc(model->dim);
   if (theta == NULL) return BM_ENOMEM;
   int st = BM_SUCCESS;
   double w = 0.0;
@@ -166,10 +167,10 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   if (pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
 
   int st = BM_SUCCESS;
-  gsl_vector *theta_true = gsl_vector_alloc(prob->dim);
-  gsl_vector *theta = gsl_vector_alloc(prob->dim);
-  gsl_vector *f_true = gsl_vector_alloc(ns);
-  gsl_vector *f = gsl_vector_alloc(ns);
+  gsl_vector *theta_true = bm_vector_alloc(prob->dim);
+  gsl_vector *theta = bm_vector_alloc(prob->dim);
+  gsl_vector *f_true = bm_vector_alloc(ns);
+  gsl_vector *f = bm_vector_alloc(ns);
   size_t *counts = calloc(ns * nbins, sizeof(size_t));
   size_t *rank_now = calloc(ns, sizeof(size_t));
   if (theta_true == NULL || theta == NULL || f_true == NULL || f == NULL || counts == NULL || rank_now == NULL) {
@@ -245,13 +246,13 @@ done:
 }
 
 /* max |mean - I| / se over entries with Welford mean/m2 after N draws. */
-static double max_z(const double *mean, const double *m2, const gsl_matrix *I, size_t N, size_t *wi, size_t *wj)
+static double max_z(const double *mean, const double *m2, const gsl_matrix *F, size_t N, size_t *wi, size_t *wj)
 {
-  const size_t d = I->size1;
+  const size_t d = F->size1;
   double worst = 0.0;
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++) {
-      double e = gsl_matrix_get(I, i, j);
+      double e = gsl_matrix_get(F, i, j);
       double diff = fabs(mean[i * d + j] - e);
       double se = sqrt(m2[i * d + j] / (double)(N - 1) / (double)N);
       double z;
@@ -266,7 +267,7 @@ static double max_z(const double *mean, const double *m2, const gsl_matrix *I, s
   return worst;
 }
 
-int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *I, gsl_rng *r, size_t N,
+int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gsl_rng *r, size_t N,
                        double z_tol, gsl_matrix *mean_outer, gsl_matrix *mean_neg_hess,
                        bm_fisher_mc_result *res)
 {
@@ -276,22 +277,22 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *I, gs
     res->draws = 0;
     res->passed = 0;
   }
-  if (prob == NULL || I == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL ||
+  if (prob == NULL || F == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL ||
       prob->score == NULL)
     return BM_EINVAL;
   const size_t d = prob->dim;
-  if (I->size1 != d || I->size2 != d) return BM_EBADLEN;
+  if (F->size1 != d || F->size2 != d) return BM_EBADLEN;
   if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_EBADLEN;
   if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_EBADLEN;
   if (mean_outer != NULL) gsl_matrix_set_all(mean_outer, NAN);
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
-      if (!isfinite(gsl_matrix_get(I, i, j))) return BM_ENONFINITE;
+      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_ENONFINITE;
 
   int st = BM_SUCCESS;
-  gsl_vector *s = gsl_vector_alloc(d);
-  gsl_matrix *H = prob->hess ? gsl_matrix_alloc(d, d) : NULL;
+  gsl_vector *s = bm_vector_alloc(d);
+  gsl_matrix *H = prob->hess ? bm_matrix_alloc(d, d) : NULL;
   double *acc = calloc(4 * d * d, sizeof(double)); /* mean_o, m2_o, mean_h, m2_h */
   if (s == NULL || acc == NULL || (prob->hess && H == NULL)) {
     st = BM_ENOMEM;
@@ -327,8 +328,8 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *I, gs
       }
   }
   size_t oi = 0, oj = 0, hi = 0, hj = 0;
-  res->max_z_outer = max_z(mo, vo, I, N, &oi, &oj);
-  res->max_z_hess = H != NULL ? max_z(mh, vh, I, N, &hi, &hj) : 0.0;
+  res->max_z_outer = max_z(mo, vo, F, N, &oi, &oj);
+  res->max_z_hess = H != NULL ? max_z(mh, vh, F, N, &hi, &hj) : 0.0;
   if (res->max_z_hess > res->max_z_outer) {
     res->worst_i = hi;
     res->worst_j = hj;

@@ -19,6 +19,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/specfun.h"
 
@@ -112,7 +113,7 @@ static inline void cj_lower_inverse(const gsl_matrix *L, gsl_matrix *Linv)
 static inline int cj_inverse_from_upper(const gsl_matrix *R, gsl_matrix *Out)
 {
   const size_t p = R->size1;
-  gsl_matrix *L = gsl_matrix_alloc(p, p);
+  gsl_matrix *L = bm_matrix_alloc(p, p);
   if (L == NULL) return BM_ENOMEM;
   cj_lower_from_upper(R, L);
   int st = bm_chol_inverse(L, Out);

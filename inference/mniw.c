@@ -15,6 +15,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/specfun.h"
@@ -48,7 +49,7 @@ bm_mniw_stats *bm_mniw_stats_alloc(size_t k, size_t d)
   if (s == NULL) return NULL;
   s->k = k;
   s->d = d;
-  s->R = gsl_matrix_calloc(k + d, k + d);
+  s->R = bm_matrix_calloc(k + d, k + d);
   if (s->R == NULL) {
     free(s);
     return NULL;
@@ -112,12 +113,12 @@ bm_mniw *bm_mniw_alloc(size_t k, size_t d)
   if (m == NULL) return NULL;
   m->k = k;
   m->d = d;
-  m->prior_rows = gsl_matrix_calloc(k, k + d);
-  m->R_Psi0 = gsl_matrix_calloc(d, d);
+  m->prior_rows = bm_matrix_calloc(k, k + d);
+  m->R_Psi0 = bm_matrix_calloc(d, d);
   m->data = bm_mniw_stats_alloc(k, d);
-  m->R_n = gsl_matrix_calloc(k, k);
-  m->B_n = gsl_matrix_calloc(k, d);
-  m->L_Psi_n = gsl_matrix_calloc(d, d);
+  m->R_n = bm_matrix_calloc(k, k);
+  m->B_n = bm_matrix_calloc(k, d);
+  m->L_Psi_n = bm_matrix_calloc(d, d);
   if (!m->prior_rows || !m->R_Psi0 || !m->data || !m->R_n || !m->B_n || !m->L_Psi_n) {
     bm_mniw_free(m);
     return NULL;
@@ -141,7 +142,7 @@ void bm_mniw_free(bm_mniw *m)
 static int recompute(bm_mniw *m, const bm_mniw_stats *s)
 {
   const size_t k = m->k, d = m->d, c = k + d;
-  gsl_matrix *R = gsl_matrix_alloc(c, c), *Rpsi = gsl_matrix_alloc(d, d);
+  gsl_matrix *R = bm_matrix_alloc(c, c), *Rpsi = bm_matrix_alloc(d, d);
   int st = BM_SUCCESS;
   if (R == NULL || Rpsi == NULL) {
     st = BM_ENOMEM;
@@ -176,8 +177,8 @@ int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, do
   const size_t k = m->k, d = m->d;
   int st = bm_validate_matrix(B0, k, d);
   if (st != BM_SUCCESS) return st;
-  gsl_matrix *LV = gsl_matrix_alloc(k, k), *LP = gsl_matrix_alloc(d, d), *rows = gsl_matrix_alloc(k, k + d);
-  gsl_matrix *RP = gsl_matrix_alloc(d, d), *rows_old = gsl_matrix_alloc(k, k + d), *RP_old = gsl_matrix_alloc(d, d);
+  gsl_matrix *LV = bm_matrix_alloc(k, k), *LP = bm_matrix_alloc(d, d), *rows = bm_matrix_alloc(k, k + d);
+  gsl_matrix *RP = bm_matrix_alloc(d, d), *rows_old = bm_matrix_alloc(k, k + d), *RP_old = bm_matrix_alloc(d, d);
   bm_mniw_stats *empty = bm_mniw_stats_alloc(k, d);
   if (!LV || !LP || !rows || !RP || !rows_old || !RP_old || !empty) {
     st = BM_ENOMEM;
@@ -292,7 +293,7 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
   int st = bm_validate_matrix(B, k, d);
   if (st != BM_SUCCESS) return st;
   if (Sigma->size1 != d || Sigma->size2 != d) return BM_EBADLEN;
-  gsl_matrix *L = gsl_matrix_alloc(d, d), *W = gsl_matrix_alloc(d, d), *E = gsl_matrix_alloc(k, d);
+  gsl_matrix *L = bm_matrix_alloc(d, d), *W = bm_matrix_alloc(d, d), *E = bm_matrix_alloc(k, d);
   if (!L || !W || !E) {
     st = BM_ENOMEM;
     goto done;
@@ -335,7 +336,7 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
   }
   const size_t k = m->k, d = m->d;
   if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_EBADLEN;
-  gsl_matrix *A = gsl_matrix_alloc(d, d), *C = gsl_matrix_alloc(d, d), *Z = gsl_matrix_alloc(k, d);
+  gsl_matrix *A = bm_matrix_alloc(d, d), *C = bm_matrix_alloc(d, d), *Z = bm_matrix_alloc(k, d);
   int st = BM_SUCCESS;
   if (!A || !C || !Z) {
     st = BM_ENOMEM;
@@ -394,7 +395,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   if (st != BM_SUCCESS) return st;
   if (Sigma != NULL) {
     /* U = R_n^{-T} X_new^T (k x q); Sigma = I + U^T U */
-    gsl_matrix *U = gsl_matrix_alloc(k, q);
+    gsl_matrix *U = bm_matrix_alloc(k, q);
     if (U == NULL) return BM_ENOMEM;
     gsl_matrix_transpose_memcpy(U, X_new);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)k, (int)q, 1.0, m->R_n->data,

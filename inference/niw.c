@@ -14,6 +14,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/specfun.h"
@@ -46,8 +47,8 @@ bm_niw_stats *bm_niw_stats_alloc(size_t p)
   bm_niw_stats *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->p = p;
-  s->mean = gsl_vector_calloc(p);
-  s->R = gsl_matrix_calloc(p, p);
+  s->mean = bm_vector_calloc(p);
+  s->R = bm_matrix_calloc(p, p);
   if (s->mean == NULL || s->R == NULL) {
     bm_niw_stats_free(s);
     return NULL;
@@ -84,8 +85,8 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   int st = bm_validate_matrix(X, n, p);
   if (st != BM_SUCCESS) return st;
   double *A = malloc(n * p * sizeof(double));
-  gsl_vector *mean = gsl_vector_calloc(p);
-  gsl_matrix *R = gsl_matrix_alloc(p, p);
+  gsl_vector *mean = bm_vector_calloc(p);
+  gsl_matrix *R = bm_matrix_alloc(p, p);
   if (A == NULL || mean == NULL || R == NULL) {
     st = BM_ENOMEM;
     goto done;
@@ -124,7 +125,7 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
     return BM_SUCCESS;
   }
   const double n1 = (double)dst->n, n2 = (double)src->n, n = n1 + n2;
-  gsl_matrix *diff = gsl_matrix_alloc(1, p);
+  gsl_matrix *diff = bm_matrix_alloc(1, p);
   if (diff == NULL) return BM_ENOMEM;
   for (size_t j = 0; j < p; j++) gsl_matrix_set(diff, 0, j, gsl_vector_get(dst->mean, j) - gsl_vector_get(src->mean, j));
   const gsl_matrix *blocks[3] = {dst->R, src->R, diff};
@@ -160,11 +161,11 @@ bm_niw *bm_niw_alloc(size_t p)
   bm_niw *m = calloc(1, sizeof *m);
   if (m == NULL) return NULL;
   m->p = p;
-  m->mu0 = gsl_vector_calloc(p);
-  m->R0 = gsl_matrix_calloc(p, p);
+  m->mu0 = bm_vector_calloc(p);
+  m->R0 = bm_matrix_calloc(p, p);
   m->data = bm_niw_stats_alloc(p);
-  m->mu_n = gsl_vector_calloc(p);
-  m->L_n = gsl_matrix_calloc(p, p);
+  m->mu_n = bm_vector_calloc(p);
+  m->L_n = bm_matrix_calloc(p, p);
   if (!m->mu0 || !m->R0 || !m->data || !m->mu_n || !m->L_n) {
     bm_niw_free(m);
     return NULL;
@@ -188,8 +189,8 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
 {
   const size_t p = m->p;
   const double n = (double)d->n, kn = m->kappa0 + n;
-  gsl_matrix *diff = gsl_matrix_alloc(1, p);
-  gsl_matrix *R = gsl_matrix_alloc(p, p);
+  gsl_matrix *diff = bm_matrix_alloc(1, p);
+  gsl_matrix *R = bm_matrix_alloc(p, p);
   int st = BM_SUCCESS;
   if (diff == NULL || R == NULL) {
     st = BM_ENOMEM;
@@ -219,8 +220,8 @@ static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
   bm_niw_stats *empty = bm_niw_stats_alloc(m->p);
   if (empty == NULL) return BM_ENOMEM;
   bm_niw saved = *m;
-  gsl_vector *mu0_old = gsl_vector_alloc(m->p);
-  gsl_matrix *R0_old = gsl_matrix_alloc(m->p, m->p);
+  gsl_vector *mu0_old = bm_vector_alloc(m->p);
+  gsl_matrix *R0_old = bm_matrix_alloc(m->p, m->p);
   int st = BM_SUCCESS;
   if (mu0_old == NULL || R0_old == NULL) {
     st = BM_ENOMEM;
@@ -258,7 +259,7 @@ static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, doubl
   const size_t p = m->p;
   int st = bm_validate_vector(mu0, p);
   if (st != BM_SUCCESS) return st;
-  gsl_matrix *L = gsl_matrix_alloc(p, p), *R0 = gsl_matrix_alloc(p, p), *T = gsl_matrix_alloc(p, p);
+  gsl_matrix *L = bm_matrix_alloc(p, p), *R0 = bm_matrix_alloc(p, p), *T = bm_matrix_alloc(p, p);
   if (L == NULL || R0 == NULL || T == NULL) {
     st = BM_ENOMEM;
     goto done;
@@ -384,8 +385,8 @@ static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_m
   int st = bm_validate_vector(mu, p);
   if (st != BM_SUCCESS) return st;
   if (S->size1 != p || S->size2 != p) return BM_EBADLEN;
-  gsl_matrix *L = gsl_matrix_alloc(p, p), *W = gsl_matrix_alloc(p, p);
-  gsl_vector *d = gsl_vector_alloc(p);
+  gsl_matrix *L = bm_matrix_alloc(p, p), *W = bm_matrix_alloc(p, p);
+  gsl_vector *d = bm_vector_alloc(p);
   if (L == NULL || W == NULL || d == NULL) {
     st = BM_ENOMEM;
     goto done;
@@ -448,8 +449,8 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
   const size_t p = m->p;
   int st = out_shapes(p, mu, Sigma);
   if (st != BM_SUCCESS) return st;
-  gsl_matrix *A = gsl_matrix_alloc(p, p), *B = gsl_matrix_alloc(p, p);
-  gsl_vector *z = gsl_vector_alloc(p);
+  gsl_matrix *A = bm_matrix_alloc(p, p), *B = bm_matrix_alloc(p, p);
+  gsl_vector *z = bm_vector_alloc(p);
   if (A == NULL || B == NULL || z == NULL) {
     st = BM_ENOMEM;
     nan_out(mu, NULL, NULL, Sigma);

@@ -165,17 +165,17 @@ typedef struct {
 } bm_fisher_mc_result;
 
 /**
- * Compare a claimed Fisher information I (dim x dim) with the Monte Carlo means
+ * Compare a claimed Fisher information `fisher` (dim x dim) with the Monte Carlo means
  * of s s^T and -H over N draws, entry by entry as z = (mean - I) / se (se from
  * the sample variance of the entry). An entry with se == 0 passes only when the
  * difference is within 1e-10 (1 + |I|) (z = 0), else z = +inf.
  * @param mean_outer  out, may be NULL: dim x dim, the mean of s s^T
  * @param mean_neg_hess out, may be NULL: dim x dim, the mean of -H
  * @return BM_SUCCESS (read res->passed); BM_EINVAL (NULL, N < 2);
- *         BM_EBADLEN (I or outputs not dim x dim); BM_ENONFINITE (I non-finite,
+ *         BM_EBADLEN (fisher or outputs not dim x dim); BM_ENONFINITE (fisher non-finite,
  *         or a non-finite score); a callback's status; BM_ENOMEM.
  */
-int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *I, gsl_rng *r, size_t N,
+int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *fisher, gsl_rng *r, size_t N,
                        double z_tol, gsl_matrix *mean_outer, gsl_matrix *mean_neg_hess,
                        bm_fisher_mc_result *res);
 
