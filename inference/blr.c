@@ -240,10 +240,13 @@ static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const g
   }
   if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_validate_greater(lambda, 0.0);
   bm_blr_stats *empty = st == BM_SUCCESS ? bm_blr_stats_alloc(k) : NULL;
-  if (st == BM_SUCCESS && empty == NULL) st = BM_ENOMEM;
+  gsl_matrix *rows_old = st == BM_SUCCESS ? bm_matrix_alloc(k, k + 1) : NULL;
+  if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_ENOMEM;
   if (st == BM_SUCCESS) {
-    /* commit (the previous state is kept on any failure above) */
+    /* commit (the previous state is kept on any failure above, and restored if
+     * recompute runs out of memory) */
     bm_blr saved = *m;
+    gsl_matrix_memcpy(rows_old, m->prior_rows);
     gsl_matrix_memcpy(m->prior_rows, rows);
     m->prior = kind;
     m->a0 = a0;
@@ -253,11 +256,17 @@ static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const g
     st = recompute(m, empty);
     if (st == BM_SUCCESS) {
       stats_copy(m->data, empty);
-    } else { /* ENOMEM: restore the scalars; prior_rows was overwritten, so mark unset */
-      m->prior = saved.prior == PRIOR_IMPROPER ? PRIOR_IMPROPER : PRIOR_NONE;
+    } else {
+      gsl_matrix_memcpy(m->prior_rows, rows_old);
+      m->prior = saved.prior;
+      m->a0 = saved.a0;
+      m->b0 = saved.b0;
+      m->lambda = saved.lambda;
+      m->half_logdet_V0 = saved.half_logdet_V0;
     }
   }
   bm_blr_stats_free(empty);
+  if (rows_old != NULL) gsl_matrix_free(rows_old);
   gsl_matrix_free(rows);
   return st;
 }
