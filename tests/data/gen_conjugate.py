@@ -207,11 +207,28 @@ def niw_post(X, mu0, k0, nu0, Psi0):
     return mun, kn, nun, Psin
 
 
-def niw_case(tag, p, n, offset=0.0, nw=False):
+def ill_spd(p, cond):
+    """Q diag(cond^(i/(p-1))) Q^T / sqrt(cond) with Q a product of Givens rotations."""
+    Q = mp.eye(p)
+    for i in range(p - 1):
+        t = mp.mpf(0.3 + 0.4 * i)
+        G = mp.eye(p)
+        G[i, i] = mp.cos(t); G[i + 1, i + 1] = mp.cos(t); G[i, i + 1] = -mp.sin(t); G[i + 1, i] = mp.sin(t)
+        Q = Q * G
+    D = mp.diag([mp.mpf(cond) ** (mp.mpf(i) / (p - 1)) / mp.sqrt(cond) for i in range(p)])
+    A = Q * D * Q.T
+    M_ = [[dbl(A[i, j]) for j in range(p)] for i in range(p)]
+    for i in range(p):
+        for j in range(i):
+            M_[i][j] = M_[j][i]
+    return M_
+
+
+def niw_case(tag, p, n, offset=0.0, nw=False, cond=None):
     X = [[dbl(offset + v) for v in row] for row in mat_rand(n, p)]
     mu0 = [dbl(offset + 0.3 * rnorm()) for _ in range(p)]
     k0, nu0 = 0.7, p + 1.5
-    S0 = spd_rand(p, 1.5)
+    S0 = spd_rand(p, 1.5) if cond is None else ill_spd(p, cond)
     mus = [dbl(offset + 0.2 * rnorm()) for _ in range(p)]
     Sig = spd_rand(p, 1.0)
     emit(tag + "_dims", [p, n])
@@ -251,6 +268,8 @@ def niw_case(tag, p, n, offset=0.0, nw=False):
 niw_case("niw", 3, 6)
 niw_case("niwoff", 2, 8, offset=1e6)
 niw_case("nw", 3, 5, nw=True)
+niw_case("niwill", 3, 4, cond=1e10)    # Psi0 with condition number 1e10
+niw_case("nwill", 3, 4, nw=True, cond=1e10)
 
 
 # ---------------------------------------------------------------- MNIW
