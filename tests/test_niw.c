@@ -128,7 +128,8 @@ static void ill_conditioned_prior_matches_reference(void **state)
 {
   (void)state;
   run_reference("niwill", 0, 1e-8);
-  run_reference("nwill", 1, 1e-8);
+  /* W0 given: Psi0 = W0^-1 is itself conditioned by cond(W0) = 1e10 (measured 8e-8) */
+  run_reference("nwill", 1, 1e-6);
 }
 
 /* The precision view is the same model: log p_NW(mu, Lambda) = log p_NIW(mu, Lambda^-1) + (p+1) log|Lambda^-1|. */
