@@ -408,6 +408,109 @@ static void nig_passes_checkers_and_typo_is_caught(void **state)
   free_case(&c);
 }
 
+/* SBC of NIG posterior draws (sigma2 ~ IG(a_n, b_n), beta | sigma2 ~ N(m_n, sigma2 V_n)) with the
+ * parameters from bm_blr_posterior_nig: 400 replications, L = 19, 10 bins. The slip
+ * a_n = a0 + n (instead of a0 + n/2) must be caught. */
+typedef struct {
+  size_t k, n;
+  gsl_matrix *X, *V0, *Ln;
+  gsl_vector *m0, *y, *mn;
+  double a0, b0, an, bn;
+  bm_blr *m;
+  int wrong;
+} sbc_ctx;
+
+static int sbc_draw_nig(gsl_rng *r, size_t k, const gsl_vector *mean, const gsl_matrix *L, double a, double b,
+                        gsl_vector *th)
+{
+  double s2 = 1.0 / gsl_ran_gamma(r, a, 1.0 / b);
+  gsl_vector_view bv = gsl_vector_subvector(th, 0, k);
+  bm_rng_std_normal_vector(r, &bv.vector);
+  bm_chol_lower_multiply(L, &bv.vector);
+  gsl_vector_scale(&bv.vector, sqrt(s2));
+  gsl_vector_add(&bv.vector, mean);
+  gsl_vector_set(th, k, s2);
+  return BM_SUCCESS;
+}
+
+static int sbc_prior(gsl_rng *r, void *vp, gsl_vector *th)
+{
+  sbc_ctx *x = vp;
+  gsl_matrix *L = gsl_matrix_alloc(x->k, x->k);
+  bm_chol_factor(x->V0, L, NULL);
+  sbc_draw_nig(r, x->k, x->m0, L, x->a0, x->b0, th);
+  gsl_matrix_free(L);
+  return BM_SUCCESS;
+}
+
+static int sbc_condition(gsl_rng *r, const gsl_vector *th, void *vp)
+{
+  sbc_ctx *x = vp;
+  double s = sqrt(gsl_vector_get(th, x->k));
+  for (size_t i = 0; i < x->n; i++) {
+    double v = 0.0;
+    for (size_t j = 0; j < x->k; j++) v += gsl_matrix_get(x->X, i, j) * gsl_vector_get(th, j);
+    gsl_vector_set(x->y, i, v + s * gsl_ran_gaussian(r, 1.0));
+  }
+  int st = bm_blr_set_prior_nig(x->m, x->m0, x->V0, x->a0, x->b0);
+  if (st == BM_SUCCESS) st = bm_blr_update(x->m, x->X, x->y);
+  gsl_matrix *Vn = gsl_matrix_alloc(x->k, x->k);
+  if (st == BM_SUCCESS) st = bm_blr_posterior_nig(x->m, x->mn, Vn, &x->an, &x->bn);
+  if (st == BM_SUCCESS) st = bm_chol_factor(Vn, x->Ln, NULL);
+  gsl_matrix_free(Vn);
+  if (x->wrong) x->an += 0.5 * (double)x->n;
+  return st;
+}
+
+static int sbc_posterior(gsl_rng *r, void *vp, gsl_vector *th)
+{
+  sbc_ctx *x = vp;
+  return sbc_draw_nig(r, x->k, x->mn, x->Ln, x->an, x->bn, th);
+}
+
+static void nig_sbc_passes_right_and_catches_slip(void **state)
+{
+  (void)state;
+  const size_t k = 2, n = 8;
+  sbc_ctx x;
+  memset(&x, 0, sizeof x);
+  x.k = k;
+  x.n = n;
+  x.X = gsl_matrix_alloc(n, k);
+  x.V0 = gsl_matrix_alloc(k, k);
+  x.Ln = gsl_matrix_alloc(k, k);
+  x.m0 = gsl_vector_calloc(k);
+  x.y = gsl_vector_alloc(n);
+  x.mn = gsl_vector_alloc(k);
+  x.a0 = 3.0;
+  x.b0 = 2.0;
+  x.m = bm_blr_alloc(k);
+  gsl_rng *r = tu_rng(8);
+  for (size_t i = 0; i < n; i++) {
+    gsl_matrix_set(x.X, i, 0, 1.0);
+    gsl_matrix_set(x.X, i, 1, gsl_ran_gaussian(r, 1.0));
+  }
+  gsl_matrix_set_identity(x.V0);
+  gsl_matrix_set(x.V0, 0, 1, 0.3);
+  gsl_matrix_set(x.V0, 1, 0, 0.3);
+  bm_sbc_problem prob = {k + 1, k + 1, sbc_prior, sbc_condition, sbc_posterior, NULL, &x};
+  bm_sbc_result res;
+  assert_int_equal(bm_check_sbc(&prob, r, 400, 19, 10, NULL, NULL, &res), BM_SUCCESS);
+  assert_true(res.p_bonferroni > 0.001);
+  x.wrong = 1;
+  assert_int_equal(bm_check_sbc(&prob, r, 400, 19, 10, NULL, NULL, &res), BM_SUCCESS);
+  assert_true(res.p_bonferroni < 1e-6);
+  assert_int_equal(res.worst_stat, k); /* sigma2 is the miscalibrated one */
+  gsl_rng_free(r);
+  gsl_matrix_free(x.X);
+  gsl_matrix_free(x.V0);
+  gsl_matrix_free(x.Ln);
+  gsl_vector_free(x.m0);
+  gsl_vector_free(x.y);
+  gsl_vector_free(x.mn);
+  bm_blr_free(x.m);
+}
+
 /* Known noise: the Gaussian predictive equals Monte Carlo over posterior draws of beta:
  * mean of x^T beta and 1/lambda + var(x^T beta) (z-scores). */
 static void known_noise_predictive_matches_monte_carlo(void **state)
@@ -592,6 +695,7 @@ int main(void)
       cmocka_unit_test(chunked_equals_single),
       cmocka_unit_test(no_data_is_prior),
       cmocka_unit_test(nig_passes_checkers_and_typo_is_caught),
+      cmocka_unit_test(nig_sbc_passes_right_and_catches_slip),
       cmocka_unit_test(known_noise_predictive_matches_monte_carlo),
       cmocka_unit_test(bad_inputs_return_status),
   };
