@@ -115,8 +115,8 @@ bm_invwishart *bm_invwishart_alloc(size_t p)
 void bm_invwishart_free(bm_invwishart *d)
 {
   if (!d) return;
-  if (d->L_Psi) gsl_matrix_free(d->L_Psi);
-  if (d->stage) gsl_matrix_free(d->stage);
+  if (d->L_Psi) bm_matrix_free(d->L_Psi);
+  if (d->stage) bm_matrix_free(d->stage);
   free(d);
 }
 
@@ -286,7 +286,7 @@ int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector 
     bm_vech_from_sym_grad(G, &sP.vector);
     gsl_vector_set(s, q, d_nu);
   }
-  gsl_matrix_free(G);
+  bm_matrix_free(G);
   return status;
 }
 
@@ -330,7 +330,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
   if (status) fill_nan_matrix(H);
-  if (C) gsl_matrix_free(C);
+  if (C) bm_matrix_free(C);
   return status;
 }
 
@@ -363,9 +363,9 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
   if (status) fill_nan_matrix(H);
-  if (Y) gsl_matrix_free(Y);
-  if (Z) gsl_matrix_free(Z);
-  if (T) gsl_matrix_free(T);
+  if (Y) bm_matrix_free(Y);
+  if (Z) bm_matrix_free(Z);
+  if (T) bm_matrix_free(T);
   return status;
 }
 
@@ -388,7 +388,7 @@ int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I)
   }
   bm_chol_inverse(d->L_Psi, C);
   theta_blocks(C, 0.5 * d->nu, -0.5, 0.25, d->nu, I);
-  gsl_matrix_free(C);
+  bm_matrix_free(C);
   return BM_SUCCESS;
 }
 

@@ -134,7 +134,7 @@ void bm_matf_free(bm_matf *d)
   if (!d) return;
   gsl_matrix *m[6] = {d->Psi, d->L, d->C, d->Psi_new, d->L_new, d->C_new};
   for (int i = 0; i < 6; i++)
-    if (m[i]) gsl_matrix_free(m[i]);
+    if (m[i]) bm_matrix_free(m[i]);
   free(d);
 }
 
@@ -645,8 +645,8 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, T->data, (int)T->tda, J->data,
               (int)J->tda, 0.0, I_lit->data, (int)I_lit->tda);
 done:
-  if (J) gsl_matrix_free(J);
-  if (T) gsl_matrix_free(T);
+  if (J) bm_matrix_free(J);
+  if (T) bm_matrix_free(T);
   if (status) fill_nan_matrix(I_lit);
   return status;
 }

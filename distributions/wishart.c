@@ -110,8 +110,8 @@ bm_wishart *bm_wishart_alloc(size_t p)
 void bm_wishart_free(bm_wishart *d)
 {
   if (!d) return;
-  if (d->L_S) gsl_matrix_free(d->L_S);
-  if (d->stage) gsl_matrix_free(d->stage);
+  if (d->L_S) bm_matrix_free(d->L_S);
+  if (d->stage) bm_matrix_free(d->stage);
   free(d);
 }
 
@@ -283,7 +283,7 @@ int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s)
     bm_vech_from_sym_grad(G, &sS.vector);
     gsl_vector_set(s, q, d_nu);
   }
-  gsl_matrix_free(G);
+  bm_matrix_free(G);
   return status;
 }
 
@@ -342,9 +342,9 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
   if (status) fill_nan_matrix(H);
-  if (B) gsl_matrix_free(B);
-  if (C) gsl_matrix_free(C);
-  if (LX) gsl_matrix_free(LX);
+  if (B) bm_matrix_free(B);
+  if (C) bm_matrix_free(C);
+  if (LX) bm_matrix_free(LX);
   return status;
 }
 
@@ -367,7 +367,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
   if (status) fill_nan_matrix(H);
-  if (Xinv) gsl_matrix_free(Xinv);
+  if (Xinv) bm_matrix_free(Xinv);
   return status;
 }
 
@@ -390,7 +390,7 @@ int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I)
   }
   bm_chol_inverse(d->L_S, B);
   theta_blocks(B, 0.5 * d->nu, 0.5, 0.25, d->nu, I);
-  gsl_matrix_free(B);
+  bm_matrix_free(B);
   return BM_SUCCESS;
 }
 

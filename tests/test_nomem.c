@@ -159,10 +159,199 @@ static void core_functions_survive_allocation_failure(void **state)
   gsl_matrix_free(c.H); gsl_matrix_free(c.E);
 }
 
+/* ---------- laplace, transforms, jeffreys, model Fisher (issue #8) ---------- */
+
+static int negf_quad(const gsl_vector *x, void *p, double *f)
+{
+  int st = f_quad(x, p, f);
+  *f = -*f;
+  return st;
+}
+static int negg_quad(const gsl_vector *x, void *p, gsl_vector *g)
+{
+  int st = g_quad(x, p, g);
+  gsl_vector_scale(g, -1.0);
+  return st;
+}
+static int negh_quad(const gsl_vector *x, void *p, gsl_matrix *H)
+{
+  int st = h_quad(x, p, H);
+  gsl_matrix_scale(H, -1.0);
+  return st;
+}
+/* natural-coordinate target for a LOGCHOL(2) + LOG(1) map: -sum (i+1) x_i^2 + sum log x (defined on the domain) */
+static int nat_f(const gsl_vector *x, void *p, double *f) { return negf_quad(x, p, f); }
+static int nat_g(const gsl_vector *x, void *p, gsl_vector *g) { return negg_quad(x, p, g); }
+static int nat_h(const gsl_vector *x, void *p, gsl_matrix *H) { return negh_quad(x, p, H); }
+
+static int fisher_cb(const gsl_vector *th, void *p, gsl_matrix *F)
+{
+  (void)p;
+  gsl_matrix_set_identity(F);
+  gsl_matrix_scale(F, 1.0 + gsl_vector_get(th, 0) * gsl_vector_get(th, 0));
+  return 0;
+}
+static int m_theta(size_t i, const gsl_vector *eta, void *p, gsl_vector *th, gsl_matrix *J)
+{
+  (void)p;
+  gsl_vector_set(th, 0, gsl_vector_get(eta, 0) * (double)(i + 1));
+  gsl_vector_set(th, 1, exp(gsl_vector_get(eta, 1)));
+  gsl_matrix_set_zero(J);
+  gsl_matrix_set(J, 0, 0, (double)(i + 1));
+  gsl_matrix_set(J, 1, 1, exp(gsl_vector_get(eta, 1)));
+  return 0;
+}
+static int m_curv(size_t i, const gsl_vector *eta, const gsl_vector *w, void *p, gsl_matrix *C)
+{
+  (void)i;
+  (void)p;
+  *gsl_matrix_ptr(C, 1, 1) += gsl_vector_get(w, 1) * exp(gsl_vector_get(eta, 1));
+  return 0;
+}
+static int m_fisher(size_t i, const gsl_vector *th, void *p, gsl_matrix *F)
+{
+  (void)i;
+  (void)p;
+  double v = gsl_vector_get(th, 1);
+  gsl_matrix_set_zero(F);
+  gsl_matrix_set(F, 0, 0, 1 / v);
+  gsl_matrix_set(F, 1, 1, 0.5 / (v * v));
+  return 0;
+}
+static int m_score_hess(size_t i, const gsl_vector *th, void *p, gsl_vector *s, gsl_matrix *H)
+{
+  (void)p;
+  double v = gsl_vector_get(th, 1), r = 0.3 * (double)i - gsl_vector_get(th, 0);
+  gsl_vector_set(s, 0, r / v);
+  gsl_vector_set(s, 1, -0.5 / v + 0.5 * r * r / (v * v));
+  if (H) {
+    gsl_matrix_set(H, 0, 0, -1 / v);
+    gsl_matrix_set(H, 0, 1, -r / (v * v));
+    gsl_matrix_set(H, 1, 0, -r / (v * v));
+    gsl_matrix_set(H, 1, 1, 0.5 / (v * v) - r * r / (v * v * v));
+  }
+  return 0;
+}
+
+static const bm_transform_block LJ_BLOCKS[2] = {{BM_TRANSFORM_LOGCHOL, 2}, {BM_TRANSFORM_LOG, 1}};
+
+static int run_inference8(void *arg)
+{
+  int which = *(int *)arg, st = BM_SUCCESS;
+  gsl_vector *x = bm_vector_alloc(4), *u = bm_vector_alloc(4), *g = bm_vector_alloc(4), *gu = bm_vector_alloc(4);
+  gsl_matrix *H = bm_matrix_alloc(4, 4), *Hu = bm_matrix_alloc(4, 4), *S = bm_matrix_alloc(3, 3);
+  gsl_matrix *dS0 = bm_matrix_alloc(3, 3), *dmu = bm_matrix_alloc(3, 2);
+  bm_laplace_result *res = NULL;
+  if (!x || !u || !g || !gu || !H || !Hu || !S || !dS0 || !dmu) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  /* x = natural (vech Sigma = (1, 0.2, 1.5), s = 0.7) */
+  gsl_vector_set(x, 0, 1.0);
+  gsl_vector_set(x, 1, 0.2);
+  gsl_vector_set(x, 2, 1.5);
+  gsl_vector_set(x, 3, 0.7);
+  gsl_vector_set_all(g, 0.3);
+  gsl_matrix_set_identity(H);
+  gsl_matrix_set_identity(S);
+  gsl_matrix_set_identity(dS0);
+  gsl_matrix_set_all(dmu, 1.0);
+  switch (which) {
+  case 0: /* bm_laplace, analytic Hessian */
+  case 1: { /* bm_laplace, FD Hessian */
+    bm_laplace_problem prob = {3, negf_quad, negg_quad, which == 0 ? negh_quad : NULL, NULL};
+    res = bm_laplace_result_alloc(3);
+    if (!res) {
+      st = BM_ENOMEM;
+      break;
+    }
+    gsl_vector_view t0 = gsl_vector_subvector(x, 0, 3);
+    st = bm_laplace(&prob, &t0.vector, NULL, res);
+    break;
+  }
+  case 2: /* transformed target through bm_laplace (with a natural Hessian) */
+  {
+    bm_transformed_target t = {LJ_BLOCKS, 2, nat_f, nat_g, nat_h, NULL};
+    bm_laplace_problem prob;
+    st = bm_transform_laplace_problem(&t, &prob);
+    if (st) break;
+    res = bm_laplace_result_alloc(4);
+    if (!res) {
+      st = BM_ENOMEM;
+      break;
+    }
+    st = bm_transform_map_forward(LJ_BLOCKS, 2, x, u);
+    if (!st) st = bm_laplace(&prob, u, NULL, res);
+    break;
+  }
+  case 3: {
+    double lj;
+    st = bm_transform_map_forward(LJ_BLOCKS, 2, x, u);
+    if (!st) st = bm_transform_map_inverse(LJ_BLOCKS, 2, u, x, &lj);
+    if (!st) st = bm_transform_map_chain(LJ_BLOCKS, 2, u, g, H, gu, Hu);
+    break;
+  }
+  case 4: {
+    double lp;
+    gsl_vector_view th = gsl_vector_subvector(x, 0, 3);
+    st = bm_jeffreys_from_callback(fisher_cb, NULL, &th.vector, NULL, 0, &lp);
+    if (!st) st = bm_jeffreys_reparam(H, H, &lp);
+    break;
+  }
+  case 5: {
+    bm_model mod = {4, 2, 2, m_theta, m_curv, m_fisher, m_score_hess, NULL};
+    gsl_vector_view eta = gsl_vector_subvector(x, 2, 2);
+    gsl_matrix_view I2 = gsl_matrix_submatrix(Hu, 0, 0, 2, 2);
+    gsl_vector_view s2 = gsl_vector_subvector(gu, 0, 2);
+    double lp;
+    st = bm_model_fisher(&mod, &eta.vector, &I2.matrix);
+    if (!st) st = bm_model_observed_information(&mod, &eta.vector, &I2.matrix);
+    if (!st) st = bm_model_score(&mod, &eta.vector, &s2.vector);
+    if (!st) st = bm_model_jeffreys(&mod, &eta.vector, NULL, 0, &lp);
+    break;
+  }
+  case 6: {
+    const gsl_matrix *dS[2] = {dS0, NULL};
+    gsl_matrix_view I2 = gsl_matrix_submatrix(Hu, 0, 0, 2, 2);
+    gsl_vector_view s2 = gsl_vector_subvector(gu, 0, 2);
+    gsl_vector_view y = gsl_vector_subvector(x, 0, 3), mu = gsl_vector_subvector(g, 0, 3);
+    double lp;
+    st = bm_gaussian_model_fisher(S, dmu, dS, 2, &I2.matrix);
+    if (!st) st = bm_gaussian_model_score(S, &mu.vector, dmu, dS, 2, &y.vector, &s2.vector, &lp);
+    if (!st) st = bm_fisher_reparam(H, H, Hu);
+    break;
+  }
+  }
+done:
+  bm_laplace_result_free(res);
+  bm_vector_free(x);
+  bm_vector_free(u);
+  bm_vector_free(g);
+  bm_vector_free(gu);
+  bm_matrix_free(H);
+  bm_matrix_free(Hu);
+  bm_matrix_free(S);
+  bm_matrix_free(dS0);
+  bm_matrix_free(dmu);
+  return st;
+}
+
+static void inference8_survives_allocation_failure(void **state)
+{
+  (void)state;
+  const char *names[] = {"bm_laplace", "bm_laplace (FD Hessian)", "bm_laplace (transformed target)",
+                         "bm_transform_map_*", "bm_jeffreys_*", "bm_model_*", "bm_gaussian_model_*"};
+  for (int which = 0; which < 7; which++) {
+    long sites = nomem_drive(names[which], run_inference8, &which);
+    assert_true(sites >= 1);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(core_functions_survive_allocation_failure),
+    cmocka_unit_test(inference8_survives_allocation_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,145 @@
-/* bayesmat — the matnorm family (SPEC §2–3). Implemented under issue #5.
+/* bayesmat — the matrix normal family MN_{n,p}(M, U, V) (SPEC §2–3, issue #5).
+ *
+ *   log f(X) = -np/2 log 2pi - p/2 log|U| - n/2 log|V|
+ *              - 1/2 tr(V^-1 (X-M)^T U^-1 (X-M))
+ *   X, M n x p; U n x n SPD (row scale); V p x p SPD (column scale).
+ *   theta = (vec M, vech U, vech V), length np + n(n+1)/2 + p(p+1)/2.
+ *
+ * Identifiability: MN(M, cU, V/c) = MN(M, U, V) for every c > 0, so the
+ * Fisher information is singular along (0, vech U, -vech V); bm_matnorm_fisher
+ * returns that singular matrix as it is (see docs/matnorm.md).
+ *
+ * Common contract of every function below: statuses follow SPEC §1 (NULL ->
+ * BM_EINVAL, shape -> BM_EBADLEN, NaN/Inf -> BM_ENONFINITE, asymmetric ->
+ * BM_ENOTSYM, not SPD -> BM_ENOTSPD); an object never successfully set is
+ * BM_EINVAL. On failure, scalar outputs are NaN and every non-NULL matrix or vector
+ * output is filled with NaN. After bm_matnorm_set the object is
+ * read-only and may be shared between threads.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_MATNORM_H
 #define BAYESMAT_MATNORM_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_rng.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque matrix-normal object. */
+typedef struct bm_matnorm bm_matnorm;
+
+/**
+ * Allocate an (unset) MN_{n,p} object.
+ * @return the object, or NULL when n == 0, p == 0 or out of memory. Allocates.
+ */
+bm_matnorm *bm_matnorm_alloc(size_t n, size_t p);
+
+/** Free an object; NULL is fine. */
+void bm_matnorm_free(bm_matnorm *d);
+
+/**
+ * Set the parameters: validates, factorizes U = L_U L_U^T, V = L_V L_V^T and
+ * caches the log-normalizing constant. Inputs are copied.
+ * @param M  n x p, finite
+ * @param U  n x n SPD (symmetry tolerance BM_SYM_RTOL; lower triangle used)
+ * @param V  p x p SPD
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOTSYM;
+ *         BM_ENOTSPD. On failure the previous parameters are kept.
+ *         Allocates nothing.
+ */
+int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V);
+
+/** Length of theta, np + n(n+1)/2 + p(p+1)/2; 0 for NULL. */
+size_t bm_matnorm_nparams(const bm_matnorm *d);
+
+/**
+ * Log-density at X, through Z = L_U^-1 (X-M) L_V^-T: log f = c - |Z|_F^2/2.
+ * @param X   n x p
+ * @param lp  out: log f(X) (NaN on failure)
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
+ *         Allocates nothing when np <= 4096.
+ */
+int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp);
+
+/**
+ * Shaped gradient of log f (R = X - M, W = U^-1 R V^-1):
+ *   d/dX = -W;  d/dM = W;  G_U = (U^-1 R V^-1 R^T U^-1 - p U^-1)/2;
+ *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, SPEC §1).
+ * @param dX, dM  out n x p, or NULL;  dU out n x n or NULL;  dV out p x p or NULL
+ * @return as bm_matnorm_logpdf. Allocates O(n^2 + p^2 + np) scratch.
+ */
+int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dU,
+                    gsl_matrix *dV);
+
+/**
+ * Score d log f / d theta = (vec dM, D_n^T vec G_U, D_p^T vec G_V).
+ * @param s  out, length bm_matnorm_nparams(d)
+ * @return as bm_matnorm_grad.
+ */
+int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s);
+
+/**
+ * Hessian d^2 log f / d theta d theta^T at X (formulas in docs/matnorm.md).
+ * @param H  out, nparams x nparams (symmetric)
+ * @return as bm_matnorm_grad. Allocates.
+ */
+int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H);
+
+/**
+ * Hessian of log f w.r.t. vec X: -(V^-1 (x) U^-1), which does not depend on X
+ * (X is still validated).
+ * @param H  out, np x np
+ * @return as bm_matnorm_grad. Allocates O(n^2 + p^2).
+ */
+int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H);
+
+/**
+ * Fisher information of one observation (closed form, ../shared/FISHER.md):
+ *   I_MM = V^-1 (x) U^-1, I_UU = p/2 T(U^-1,U^-1), I_VV = n/2 T(V^-1,V^-1),
+ *   I_UV = 1/2 t(U^-1) t(V^-1)^T, I_M(U,V) = 0. Singular along
+ *   (0, vech U, -vech V); returned as it is.
+ * @param F  out, nparams x nparams
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. Allocates O(n^2 + p^2).
+ */
+int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F);
+
+/**
+ * One draw X = M + L_U Z L_V^T, Z n x p standard normal.
+ * @param r  the caller's generator;  X out n x p
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. Allocates nothing.
+ */
+int bm_matnorm_sample(const bm_matnorm *d, gsl_rng *r, gsl_matrix *X);
+
+/**
+ * Mean E[X] = M.
+ * @param mean  out n x p
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN.
+ */
+int bm_matnorm_mean(const bm_matnorm *d, gsl_matrix *mean);
+
+/**
+ * Batched log-likelihood sum_i log f(X_i) over m observations, with one
+ * dtrsm per side over the whole batch.
+ * @param X     array of m pointers to n x p matrices (m >= 1)
+ * @param ll    out: the sum
+ * @param each  out, may be NULL: length m, the individual log-densities
+ * @return BM_SUCCESS; BM_EINVAL (NULL, m == 0); BM_EBADLEN; BM_ENONFINITE;
+ *         BM_ENOMEM. Allocates O(m n p).
+ */
+int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each);
+
+/**
+ * Batched log-likelihood and the gradients of the SUM w.r.t. M, U, V (shaped,
+ * symmetric gradients for U, V). Any of dM, dU, dV may be NULL.
+ * @return as bm_matnorm_loglik.
+ */
+int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
+                           gsl_matrix *dU, gsl_matrix *dV);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,5 +1,200 @@
-/* bayesmat — the mvn family (SPEC §2–3). Implemented under issue #3.
+/* bayesmat — the multivariate normal family N_p(mu, Sigma) (SPEC §2–3).
+ *
+ *   log f(x) = -p/2 log 2pi - 1/2 log|Sigma| - 1/2 (x-mu)^T Sigma^{-1} (x-mu)
+ *   theta = (mu, vech Sigma), length p + p(p+1)/2.
+ * Symmetric-matrix gradients are the symmetric G of SPEC §1. Notation below:
+ * r = x - mu, Lambda = Sigma^{-1}, a = Lambda r, q = p(p+1)/2.
+ * Derivations: docs/mvn.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_MVN_H
 #define BAYESMAT_MVN_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque multivariate normal object of a fixed dimension p. */
+typedef struct bm_mvn bm_mvn;
+
+/**
+ * Allocate an (unset) N_p object. Allocates O(p^2) doubles.
+ * @return the object; NULL when p == 0 or out of memory.
+ */
+bm_mvn *bm_mvn_alloc(size_t p);
+
+/** Free an object; NULL is a no-op. */
+void bm_mvn_free(bm_mvn *d);
+
+/**
+ * Set (mu, Sigma): validates, factorizes Sigma = L L^T, caches L and
+ * log|Sigma| (Lambda = Sigma^{-1} is formed on first use, see bm_mvn_hess_x).
+ * The object keeps its previous state on failure.
+ * @param mu     length p, finite (copied)
+ * @param Sigma  p x p symmetric positive definite (copied; BM_SYM_RTOL)
+ * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_ENOTSYM;
+ *         BM_ENOTSPD. Allocates nothing.
+ */
+int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma);
+
+/**
+ * Set from the precision matrix: Sigma = Lambda^{-1} (computed from the
+ * Cholesky factor of Lambda, then refactorized). Same contract as bm_mvn_set.
+ * @param Lambda  p x p symmetric positive definite
+ */
+int bm_mvn_set_precision(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Lambda);
+
+/**
+ * Set from a lower Cholesky factor: Sigma = L L^T. Only the lower triangle of
+ * L is read (the strict upper triangle is ignored).
+ * @param L  p x p, finite lower triangle, strictly positive diagonal
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOTSPD
+ *         (a diagonal entry <= 0). Allocates nothing.
+ */
+int bm_mvn_set_chol(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *L);
+
+/** Length of theta: p + p(p+1)/2 (0 for NULL). */
+size_t bm_mvn_nparams(const bm_mvn *d);
+
+/** The dimension p (0 for NULL). */
+size_t bm_mvn_dim(const bm_mvn *d);
+
+/**
+ * Log-density at x.
+ * @param x   length p, finite
+ * @param lp  out: log f(x); NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
+ *         BM_ENONFINITE. Allocates nothing for p <= 4096.
+ */
+int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp);
+
+/**
+ * Shaped gradient of log f: dx = -a, dmu = a, dSigma = (a a^T - Lambda)/2.
+ * Any output may be NULL (its work is skipped).
+ * @param dx, dmu  out, length p;  dSigma  out, p x p symmetric gradient
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (x). On failure
+ *         the non-NULL outputs are filled with NaN. Allocates nothing for p <= 4096.
+ */
+int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma);
+
+/**
+ * Gradient of log f w.r.t. the precision Lambda = Sigma^{-1} (symmetric G):
+ *   G_Lambda = (Sigma - r r^T)/2.
+ * @param dLambda  out p x p.  @return as bm_mvn_grad.
+ */
+int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda);
+
+/**
+ * Gradient of log f w.r.t. the lower Cholesky factor L of Sigma = L L^T
+ * (entries L_ij, i >= j, independent): G_L = lower(2 G_Sigma L) with
+ * G_Sigma = (a a^T - Lambda)/2; the strict upper triangle of dL is set to 0.
+ * @param dL  out p x p.  @return as bm_mvn_grad. Allocates p^2 + p doubles.
+ */
+int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL);
+
+/**
+ * Convert a symmetric gradient w.r.t. Sigma into the gradient w.r.t.
+ * Lambda = Sigma^{-1} at the object's Sigma:  G_Lambda = -Sigma G_Sigma Sigma.
+ * (The inverse map is G_Sigma = -Lambda G_Lambda Lambda.)
+ * @param G_Sigma   p x p, finite (any matrix; symmetric in practice)
+ * @param G_Lambda  out p x p; must not alias G_Sigma
+ * @return BM_SUCCESS; BM_EINVAL (NULL, alias, unset d); BM_EBADLEN;
+ *         BM_ENONFINITE (G_Lambda filled with NaN on failure). Allocates O(p^2).
+ */
+int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, gsl_matrix *G_Lambda);
+
+/**
+ * Score d log f / d theta = (a, D_p^T vec((a a^T - Lambda)/2)).
+ * @param s  out, length p + q.  @return as bm_mvn_grad. Allocates p^2 + p doubles.
+ */
+int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s);
+
+/**
+ * Hessian of log f w.r.t. theta, (p+q) x (p+q):
+ *   H_mumu = -Lambda;  H_mu,Sigma[:, b] = -Lambda E_b a;
+ *   H_SigmaSigma = T(Lambda, Lambda)/2 - T(a a^T, Lambda)  (T of ../shared/FISHER.md).
+ * @return as bm_mvn_grad. Allocates O(p^2) doubles.
+ */
+int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
+
+/**
+ * Hessian of log f w.r.t. x: -Lambda (p x p; does not depend on x, which is
+ * still validated). @return as bm_mvn_grad.
+ *
+ * Note: Lambda = Sigma^{-1} is formed (dpotri, O(p^3)) by the first call after
+ * _set that needs it (dSigma of bm_mvn_grad, bm_mvn_grad_chol, _score, _hess,
+ * _hess_x, _fisher, bm_mvn_kl_grad with a Sigma gradient) and cached; this is
+ * thread-safe (C11 atomic once-flag). _logpdf and the batched functions never
+ * need it.
+ */
+int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
+
+/**
+ * Fisher information of one observation, closed form:
+ *   I = blockdiag(Lambda, T(Lambda, Lambda)/2), (p+q) x (p+q).
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (I filled with NaN on failure).
+ */
+int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *Info);
+
+/**
+ * One draw x = mu + L z, z ~ N(0, I_p).
+ * @param x  out, length p.  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN.
+ */
+int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x);
+
+/** Mean mu into `mean` (length p). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
+int bm_mvn_mean(const bm_mvn *d, gsl_vector *mean);
+
+/** Covariance Sigma into `cov` (p x p). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
+int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov);
+
+/**
+ * Batched log-likelihood over the rows of X (n x p, any tda):
+ *   ll = sum_i log f(x_i).  One dtrsm of the centered n x p block by L.
+ * @param ll    out: the sum (NaN on failure)
+ * @param each  out, may be NULL: length n, log f(x_i)
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (X not n x p with n >= 1, each
+ *         not length n); BM_ENONFINITE; BM_ENOMEM. Allocates n p doubles.
+ */
+int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each);
+
+/**
+ * Batched log-likelihood and the gradient of the sum w.r.t. (mu, Sigma):
+ *   dmu = Lambda sum_i r_i,  dSigma = L^{-T}(Z^T Z - n I)L^{-1}/2, Z = R L^{-T}
+ * (one dtrsm, one dsyrk, two p x p triangular solves). ll, dmu, dSigma may
+ * each be NULL. @return as bm_mvn_loglik (non-NULL outputs NaN on failure).
+ */
+int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma);
+
+/**
+ * Differential entropy H = p/2 (1 + log 2pi) + 1/2 log|Sigma|.
+ * @return BM_SUCCESS; BM_EINVAL (NULL or unset; *h = NaN).
+ */
+int bm_mvn_entropy(const bm_mvn *d, double *h);
+
+/**
+ * KL(N0 || N1) = 1/2 [tr(Lambda1 Sigma0) + m^T Lambda1 m - p + log|Sigma1| - log|Sigma0|],
+ * m = mu1 - mu0; tr(Lambda1 Sigma0) = ||L1^{-1} L0||_F^2.
+ * @param d0, d1  set objects of the same p
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (different p); BM_ENOMEM.
+ *         *kl = NaN on failure. Allocates O(p^2).
+ */
+int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl);
+
+/**
+ * KL(N0 || N1) and its gradients (symmetric G for the covariances):
+ *   dmu0 = -Lambda1 m,  dmu1 = Lambda1 m,  dSigma0 = (Lambda1 - Lambda0)/2,
+ *   dSigma1 = (Lambda1 - Lambda1 (Sigma0 + m m^T) Lambda1)/2.
+ * kl and every gradient output may be NULL. @return as bm_mvn_kl.
+ */
+int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *dmu0, gsl_matrix *dSigma0,
+                   gsl_vector *dmu1, gsl_matrix *dSigma1);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,5 +1,318 @@
-/* bayesmat verify: laplace (filled in when the module lands).
+/* bayesmat verify: laplace, transforms, Jeffreys priors, model Fisher information.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_permutation.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
+#include "bayesmat.h"
 #include "verify.h"
 
-void verify_laplace(verify_ctx *c) { (void)c; }
+static void random_spd(gsl_rng *r, gsl_matrix *S)
+{
+  size_t p = S->size1;
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  bm_rng_std_normal_matrix(r, A);
+  gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0 / (double)p, A, A, 0.0, S);
+  for (size_t i = 0; i < p; i++) *gsl_matrix_ptr(S, i, i) += 0.5;
+  gsl_matrix_free(A);
+}
+
+static int vech_sigma(const gsl_vector *th, void *params, gsl_vector *v)
+{
+  size_t p = *(size_t *)params;
+  gsl_matrix *S = gsl_matrix_alloc(p, p);
+  int st = bm_transform_logchol_inverse(th, S, NULL);
+  if (!st) bm_vech(S, v);
+  gsl_matrix_free(S);
+  return st;
+}
+
+/* f(Sigma) = -a log|Sigma| - tr(B Sigma^-1)/2 in vech coordinates, with derivatives */
+typedef struct {
+  size_t p;
+  double a;
+  gsl_matrix *B;
+} iwk;
+static int iwk_eval(const gsl_vector *x, const iwk *k, double *f, gsl_vector *g, gsl_matrix *H)
+{
+  size_t p = k->p;
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Si = gsl_matrix_alloc(p, p),
+             *T = gsl_matrix_alloc(p, p), *P = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
+  bm_vech_unpack(x, S);
+  int st = bm_chol_factor(S, L, NULL);
+  if (!st) {
+    bm_chol_inverse(L, Si);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Si, k->B, 0.0, T);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, Si, 0.0, P);
+    double tr = 0;
+    for (size_t i = 0; i < p; i++) tr += gsl_matrix_get(T, i, i);
+    if (f) *f = -k->a * bm_chol_logdet(L) - 0.5 * tr;
+    if (g) {
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < p; j++)
+          gsl_matrix_set(G, i, j, -k->a * gsl_matrix_get(Si, i, j) + 0.5 * gsl_matrix_get(P, i, j));
+      bm_vech_from_sym_grad(G, g);
+    }
+    if (H) {
+      bm_vech_kron(k->a, Si, Si, 0.0, H);
+      bm_vech_kron(-0.5, P, Si, 1.0, H);
+      bm_vech_kron(-0.5, Si, P, 1.0, H);
+    }
+  }
+  gsl_matrix_free(S);
+  gsl_matrix_free(L);
+  gsl_matrix_free(Si);
+  gsl_matrix_free(T);
+  gsl_matrix_free(P);
+  gsl_matrix_free(G);
+  return st;
+}
+static int iwk_f(const gsl_vector *x, void *p, double *f) { return iwk_eval(x, p, f, NULL, NULL); }
+static int iwk_g(const gsl_vector *x, void *p, gsl_vector *g) { return iwk_eval(x, p, NULL, g, NULL); }
+static int iwk_h(const gsl_vector *x, void *p, gsl_matrix *H) { return iwk_eval(x, p, NULL, NULL, H); }
+
+/* the same in log-Cholesky coordinates, through the library's chain rule */
+static int th_f(const gsl_vector *th, void *p, double *f)
+{
+  const iwk *k = p;
+  gsl_vector *x = gsl_vector_alloc(th->size);
+  int st = vech_sigma(th, (void *)&k->p, x);
+  if (!st) st = iwk_f(x, p, f);
+  gsl_vector_free(x);
+  return st;
+}
+static int th_gh(const gsl_vector *th, void *p, gsl_vector *g, gsl_matrix *H)
+{
+  const iwk *k = p;
+  size_t q = th->size;
+  gsl_vector *x = gsl_vector_alloc(q), *gx = gsl_vector_alloc(q);
+  gsl_matrix *Hx = gsl_matrix_alloc(q, q);
+  int st = vech_sigma(th, (void *)&k->p, x);
+  if (!st) st = iwk_eval(x, k, NULL, gx, Hx);
+  if (!st) st = bm_transform_logchol_chain(th, gx, H ? Hx : NULL, g, H);
+  gsl_vector_free(x);
+  gsl_vector_free(gx);
+  gsl_matrix_free(Hx);
+  return st;
+}
+static int th_g(const gsl_vector *th, void *p, gsl_vector *g) { return th_gh(th, p, g, NULL); }
+static int th_h(const gsl_vector *th, void *p, gsl_matrix *H) { return th_gh(th, p, NULL, H); }
+
+static void verify_transforms(verify_ctx *c)
+{
+  gsl_rng *r = c->rng;
+  double wj = 0, wd = 0, wg = 0, wh = 0;
+  for (size_t p = 1; p <= (c->quick ? 3u : 5u); p++) {
+    size_t q = bm_vech_len(p);
+    gsl_vector *th = gsl_vector_alloc(q);
+    gsl_matrix *J = gsl_matrix_alloc(q, q), *Jfd = gsl_matrix_alloc(q, q), *S = gsl_matrix_alloc(p, p);
+    gsl_permutation *perm = gsl_permutation_alloc(q);
+    random_spd(r, S);
+    bm_transform_logchol_forward(S, th);
+    bm_fd_jacobian(vech_sigma, &p, q, th, NULL, Jfd, NULL);
+    bm_transform_logchol_jacobian(th, J);
+    for (size_t a = 0; a < q; a++)
+      for (size_t b = 0; b < q; b++)
+        wj = fmax(wj, fabs(gsl_matrix_get(J, a, b) - gsl_matrix_get(Jfd, a, b)) / fmax(1.0, fabs(gsl_matrix_get(Jfd, a, b))));
+    double lj;
+    int sgn;
+    bm_transform_logchol_log_jacobian(th, &lj, NULL);
+    gsl_linalg_LU_decomp(Jfd, perm, &sgn);
+    double ref = gsl_linalg_LU_lndet(Jfd);
+    wd = fmax(wd, fabs(lj - ref) / fmax(1.0, fabs(ref)));
+    iwk k = {p, (double)p + 3.5, gsl_matrix_alloc(p, p)};
+    random_spd(r, k.B);
+    bm_check_result cr;
+    bm_check_gradient(th_f, th_g, &k, th, NULL, &cr);
+    wg = fmax(wg, cr.worst_rel_err);
+    bm_check_hessian(th_f, th_g, th_h, &k, th, NULL, &cr);
+    wh = fmax(wh, cr.worst_rel_err);
+    gsl_matrix_free(k.B);
+    gsl_vector_free(th);
+    gsl_matrix_free(J);
+    gsl_matrix_free(Jfd);
+    gsl_matrix_free(S);
+    gsl_permutation_free(perm);
+  }
+  verify_row(c, "laplace", "log-Cholesky Jacobian vs FD", wj, 1e-7);
+  verify_row(c, "laplace", "log-Cholesky log|J| vs LU of FD Jacobian", wd, 1e-7);
+  verify_row(c, "laplace", "log-Cholesky chain-rule gradient vs FD", wg, 1e-6);
+  verify_row(c, "laplace", "log-Cholesky chain-rule Hessian vs FD", wh, 1e-6);
+}
+
+/* Gaussian target: log f = log N(b; m, C) + c; Laplace must be exact: evidence = c */
+typedef struct {
+  gsl_matrix *P; /* precision */
+  gsl_vector *m;
+  double c, logdetP;
+} gtarget;
+static int gt_f(const gsl_vector *b, void *params, double *f)
+{
+  gtarget *t = params;
+  size_t k = b->size;
+  gsl_vector *d = gsl_vector_alloc(k), *u = gsl_vector_alloc(k);
+  gsl_vector_memcpy(d, b);
+  gsl_vector_sub(d, t->m);
+  gsl_blas_dgemv(CblasNoTrans, 1.0, t->P, d, 0.0, u);
+  double q;
+  gsl_blas_ddot(d, u, &q);
+  *f = t->c - 0.5 * (double)k * log(2 * M_PI) + 0.5 * t->logdetP - 0.5 * q;
+  gsl_vector_free(d);
+  gsl_vector_free(u);
+  return 0;
+}
+static int gt_g(const gsl_vector *b, void *params, gsl_vector *g)
+{
+  gtarget *t = params;
+  gsl_vector *d = gsl_vector_alloc(b->size);
+  gsl_vector_memcpy(d, b);
+  gsl_vector_sub(d, t->m);
+  gsl_blas_dgemv(CblasNoTrans, -1.0, t->P, d, 0.0, g);
+  gsl_vector_free(d);
+  return 0;
+}
+
+static void verify_laplace_exact(verify_ctx *c)
+{
+  gsl_rng *r = c->rng;
+  size_t k = 4;
+  gtarget t = {gsl_matrix_alloc(k, k), gsl_vector_alloc(k), gsl_ran_gaussian(r, 3.0), 0};
+  gsl_matrix *L = gsl_matrix_alloc(k, k), *C = gsl_matrix_alloc(k, k);
+  random_spd(r, t.P);
+  bm_rng_std_normal_vector(r, t.m);
+  bm_chol_factor(t.P, L, NULL);
+  t.logdetP = bm_chol_logdet(L);
+  bm_chol_inverse(L, C);
+  bm_laplace_problem prob = {k, gt_f, gt_g, NULL, &t};
+  bm_laplace_result *res = bm_laplace_result_alloc(k);
+  gsl_vector *th0 = gsl_vector_calloc(k);
+  int st = bm_laplace(&prob, th0, NULL, res);
+  double e1 = st ? NAN : fabs(res->log_evidence - t.c) / fmax(1.0, fabs(t.c)), e2 = 0;
+  for (size_t i = 0; i < k && !st; i++)
+    for (size_t j = 0; j < k; j++)
+      e2 = fmax(e2, fabs(gsl_matrix_get(res->cov, i, j) - gsl_matrix_get(C, i, j)) / fmax(1.0, fabs(gsl_matrix_get(C, i, j))));
+  verify_row(c, "laplace", "Gaussian target: evidence exact (FD Hessian)", e1, 1e-9);
+  verify_row(c, "laplace", "Gaussian target: covariance exact (FD Hessian)", st ? NAN : e2, 1e-8);
+
+  /* p = 1 inverse-gamma normalizer in log-Cholesky coordinates: error = Stirling's */
+  double worst = 0;
+  for (int rep = 0; rep < 3; rep++) {
+    double alpha = 2.0 + gsl_ran_exponential(r, 10.0), beta = 0.5 + gsl_ran_exponential(r, 2.0);
+    /* integrand in Sigma: Sigma^{-(alpha+1)} exp(-beta/Sigma): a = alpha + 1, B = 2 beta */
+    iwk kk = {1, alpha + 1.0, gsl_matrix_alloc(1, 1)};
+    gsl_matrix_set(kk.B, 0, 0, 2.0 * beta);
+    bm_transform_block blocks[1] = {{BM_TRANSFORM_LOGCHOL, 1}};
+    bm_transformed_target tt = {blocks, 1, iwk_f, iwk_g, iwk_h, &kk};
+    bm_laplace_problem pr;
+    bm_transform_laplace_problem(&tt, &pr);
+    bm_laplace_result *r1 = bm_laplace_result_alloc(1);
+    gsl_vector *u0 = gsl_vector_calloc(1);
+    st = bm_laplace(&pr, u0, NULL, r1);
+    double exact = gsl_sf_lngamma(alpha) - alpha * log(beta);
+    double stirling = 0.5 * log(2 * M_PI) + (alpha - 0.5) * log(alpha) - alpha - alpha * log(beta);
+    worst = fmax(worst, st ? NAN : fabs((r1->log_evidence - exact) - (stirling - exact)));
+    bm_laplace_result_free(r1);
+    gsl_vector_free(u0);
+    gsl_matrix_free(kk.B);
+  }
+  verify_row(c, "laplace", "IW_1 evidence error = Stirling's (log-Cholesky)", worst, 1e-9);
+  bm_laplace_result_free(res);
+  gsl_vector_free(th0);
+  gsl_matrix_free(t.P);
+  gsl_vector_free(t.m);
+  gsl_matrix_free(L);
+  gsl_matrix_free(C);
+}
+
+static void verify_jeffreys(verify_ctx *c)
+{
+  /* N_p: 1/2 log det I = -(p+2)/2 log|Sigma| - p/2 log 2 */
+  double worst = 0;
+  for (size_t p = 1; p <= 4; p++) {
+    size_t q = bm_vech_len(p), n = p + q;
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *A = gsl_matrix_alloc(p, p),
+               *I = gsl_matrix_calloc(n, n);
+    random_spd(c->rng, S);
+    bm_chol_factor(S, L, NULL);
+    bm_chol_inverse(L, A);
+    gsl_matrix_view Imu = gsl_matrix_submatrix(I, 0, 0, p, p), IS = gsl_matrix_submatrix(I, p, p, q, q);
+    gsl_matrix_memcpy(&Imu.matrix, A);
+    bm_vech_kron(0.5, A, A, 0.0, &IS.matrix);
+    double lp, ref = -0.5 * (double)(p + 2) * bm_chol_logdet(L) - 0.5 * (double)p * M_LN2;
+    int st = bm_jeffreys_from_fisher(I, NULL, 0, &lp);
+    worst = fmax(worst, st ? NAN : fabs(lp - ref) / fmax(1.0, fabs(ref)));
+    gsl_matrix_free(S);
+    gsl_matrix_free(L);
+    gsl_matrix_free(A);
+    gsl_matrix_free(I);
+  }
+  verify_row(c, "laplace", "Jeffreys N_p(mu,Sigma) = |Sigma|^-(p+2)/2 exactly", worst, 1e-11);
+}
+
+/* Matern-5/2 GP on 6 points, eta = (log ell, log sf2, log tau2) */
+static void gp_sigma(const double *t, size_t n, const double *eta, gsl_matrix *S, gsl_matrix **dS)
+{
+  double ell = exp(eta[0]), sf2 = exp(eta[1]), tau2 = exp(eta[2]);
+  for (size_t a = 0; a < n; a++)
+    for (size_t b = 0; b < n; b++) {
+      double u = sqrt(5.0) * fabs(t[a] - t[b]) / ell, e = exp(-u), kk = sf2 * (1 + u + u * u / 3) * e;
+      gsl_matrix_set(S, a, b, kk + (a == b ? tau2 : 0));
+      gsl_matrix_set(dS[0], a, b, sf2 * (u * u / 3) * (1 + u) * e);
+      gsl_matrix_set(dS[1], a, b, kk);
+      gsl_matrix_set(dS[2], a, b, a == b ? tau2 : 0);
+    }
+}
+
+static void verify_model_fisher(verify_ctx *c)
+{
+  gsl_rng *r = c->rng;
+  size_t n = 6;
+  double t[6], eta[3] = {log(0.5 + gsl_rng_uniform(r)), log(0.5 + gsl_rng_uniform(r)), log(0.1 + 0.2 * gsl_rng_uniform(r))};
+  for (size_t a = 0; a < n; a++) t[a] = 0.4 * (double)a + 0.1 * gsl_rng_uniform(r);
+  gsl_matrix *S = gsl_matrix_alloc(n, n), *L = gsl_matrix_alloc(n, n), *I = gsl_matrix_alloc(3, 3),
+             *M = gsl_matrix_calloc(3, 3);
+  gsl_matrix *dS[3] = {gsl_matrix_alloc(n, n), gsl_matrix_alloc(n, n), gsl_matrix_alloc(n, n)};
+  gsl_vector *mu = gsl_vector_calloc(n), *y = gsl_vector_alloc(n), *s = gsl_vector_alloc(3);
+  gp_sigma(t, n, eta, S, dS);
+  bm_gaussian_model_fisher(S, NULL, (const gsl_matrix *const *)dS, 3, I);
+  bm_chol_factor(S, L, NULL);
+  size_t draws = c->quick ? 4000 : 40000;
+  double sum[3][3] = {{0}}, sum2[3][3] = {{0}};
+  for (size_t d = 0; d < draws; d++) {
+    bm_rng_std_normal_vector(r, y);
+    bm_chol_lower_multiply(L, y);
+    bm_gaussian_model_score(S, mu, NULL, (const gsl_matrix *const *)dS, 3, y, s, NULL);
+    for (size_t i = 0; i < 3; i++)
+      for (size_t j = 0; j < 3; j++) {
+        double v = gsl_vector_get(s, i) * gsl_vector_get(s, j);
+        sum[i][j] += v;
+        sum2[i][j] += v * v;
+      }
+  }
+  double zmax = 0;
+  for (size_t i = 0; i < 3; i++)
+    for (size_t j = 0; j < 3; j++) {
+      double m = sum[i][j] / (double)draws, var = sum2[i][j] / (double)draws - m * m;
+      zmax = fmax(zmax, fabs(m - gsl_matrix_get(I, i, j)) / sqrt(var / (double)draws));
+    }
+  verify_row(c, "laplace", "GP Matern-5/2 Fisher vs MC score cov (|z|/5)", zmax / 5.0, 1.0);
+  gsl_matrix_free(S);
+  gsl_matrix_free(L);
+  gsl_matrix_free(I);
+  gsl_matrix_free(M);
+  for (int j = 0; j < 3; j++) gsl_matrix_free(dS[j]);
+  gsl_vector_free(mu);
+  gsl_vector_free(y);
+  gsl_vector_free(s);
+}
+
+void verify_laplace(verify_ctx *c)
+{
+  verify_transforms(c);
+  verify_laplace_exact(c);
+  verify_jeffreys(c);
+  verify_model_fisher(c);
+}

@@ -35,6 +35,44 @@ import sys
 g=[float(x) for x in '''$got'''.split()]; w=[float(x) for x in '''$want'''.split()]
 sys.exit(0 if len(g)==len(w)==2 and all(abs(a-b)<=1e-12*abs(b) for a,b in zip(g,w)) else 1)"; then ok; else bad "logpdf $got vs $want"; fi
 
+# 1b. wishart and invwishart against scipy.stats (SPEC §2 says they agree)
+for fam in wishart invwishart; do
+  got=$("$B" logpdf "$here/${fam}_params.txt" "$here/matf_data.txt" | grep -v '^#' | tr '\n' ' ')
+  /usr/bin/python3 -c "
+import sys, numpy as np
+from scipy.stats import wishart, invwishart
+S = np.array([[2, .5], [.5, 1]])
+d = wishart(df=5, scale=S) if '$fam' == 'wishart' else invwishart(df=6, scale=S)
+w = [d.logpdf(X) for X in (np.array([[1, .2], [.2, 1]]), np.diag([2., 3.]))]
+g = [float(x) for x in '$got'.split()]
+sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "$fam logpdf vs scipy: $got"
+done
+
+# 1c. mvt against scipy.stats.multivariate_t (rows of a data file, CSV allowed)
+got=$("$B" logpdf "$here/mvt_params.txt" "$here/mvt_data.txt" | grep -v '^#' | tr '\n' ' ')
+/usr/bin/python3 -c "
+import sys
+from scipy.stats import multivariate_t
+d = multivariate_t(loc=[0, 1], shape=[[2, .5], [.5, 1]], df=4)
+w = [d.logpdf([0.1, 0.2]), d.logpdf([3, -1])]
+g = [float(x) for x in '$got'.split()]
+sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "mvt logpdf vs scipy: $got"
+printf '1 2 3\n' > "$work/x3.txt"
+expect_rc 3 "x3.txt:1: rows have 3 numbers, the mvt has dimension 2" "$B" logpdf "$here/mvt_params.txt" "$work/x3.txt"
+
+# 1d. matnorm against scipy.stats.matrix_normal (blank-line-separated matrices)
+got=$("$B" logpdf "$here/matnorm_params.txt" "$here/matnorm_data.txt" | grep -v '^#' | tr '\n' ' ')
+/usr/bin/python3 -c "
+import sys, numpy as np
+from scipy.stats import matrix_normal
+d = matrix_normal(mean=[[0, 1, 0], [1, 0, 2]], rowcov=[[2, .3], [.3, 1]],
+                  colcov=[[1, .2, 0], [.2, 2, .1], [0, .1, 1.5]])
+w = [d.logpdf(np.array([[.1, .8, .3], [1.2, -.4, 2.2]])), d.logpdf(np.array([[1., 1, 1], [0, 0, 0]]))]
+g = [float(x) for x in '$got'.split()]
+sys.exit(0 if len(g) == 2 and all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(g, w)) else 1)" && ok || bad "matnorm logpdf vs scipy: $got"
+# its full theta is not identified: Jeffreys says so
+expect_rc 1 "BM_ESING" "$B" jeffreys "$here/matnorm_params.txt"
+
 # 2. fisher is symmetric and of size nparams; json parses
 "$B" fisher "$here/matf_params.txt" --json > "$work/f.json" && /usr/bin/python3 -c "
 import json,sys,numpy as np
@@ -47,6 +85,14 @@ sys.exit(0 if F.shape==(5,5) and np.allclose(F,F.T,rtol=0,atol=1e-15) and np.all
 import numpy as np,sys
 g=np.loadtxt('$work/g.txt'); z=g.mean(0)/(g.std(0)/np.sqrt(len(g)))
 sys.exit(0 if g.shape==(4000,5) and np.all(np.abs(z)<4.5) else 1)" && ok || bad "E[score] = 0 from sample+grad"
+
+# 3b. jeffreys of the Wishart nu alone: 1/2 log(psi'_2(nu/2)/4) (FISHER.md)
+got=$("$B" jeffreys "$here/wishart_params.txt" --idx 3)
+/usr/bin/python3 -c "
+import sys; from scipy.special import polygamma
+w = 0.5 * __import__('math').log((polygamma(1, 2.5) + polygamma(1, 2.0)) / 4)
+sys.exit(0 if abs(float('$got') - w) <= 1e-12 * abs(w) else 1)" && ok || bad "jeffreys nu: $got"
+expect_rc 2 "--idx takes" "$B" jeffreys "$here/wishart_params.txt" --idx 4
 
 # 4. errors: exit codes and file:line messages
 printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"

@@ -1,0 +1,907 @@
+/* bayesmat — the matrix-variate t family T_{n,p}(nu, M, Sigma, Omega)
+ * (Dickey 1967; Gupta & Nagar 2000, ch. 4).
+ *
+ *   log f(X) = log Gamma_p(k/2) - log Gamma_p(q_p/2) - np/2 log pi
+ *              - n/2 log|Omega| - p/2 log|Sigma| - k/2 log|I_n + Sigma^-1 R Omega^-1 R^T|,
+ *   R = X - M, k = nu+n+p-1, q_n = nu+n-1, q_p = nu+p-1;
+ *   theta = (vec M, vech Sigma, vech Omega, nu).
+ *
+ * Numerics. Sigma = L_S L_S^T, Omega = L_O L_O^T once in _set. An evaluation
+ * whitens Z = L_S^-1 R L_O^-T (two dtrsm) and factorizes the Gram matrix on
+ * the smaller side, I_n + Z Z^T or I_p + Z^T Z (equal determinants); never a
+ * Kronecker product or an np x np matrix. Gradients use
+ * (I_n + Z Z^T)^-1 = I_n - Z (I_p + Z^T Z)^-1 Z^T (and its mirror) and the
+ * factor sandwiches G_Sigma = L_S^-T (q_n I - k (I + Z Z^T)^-1) L_S^-1 / 2,
+ * G_Omega = L_O^-T (q_p I - k (I + Z^T Z)^-1) L_O^-1 / 2. The log Gamma_p
+ * ratio is a sum of lgamma(a + n/2) - lgamma(a) taken from Stirling's series
+ * for large a, so nu = 1e8 keeps full accuracy.
+ * Second derivatives: docs/matt.md. Fisher information (closed form incl. nu):
+ * ../shared/FISHER.md, derivation docs/matt-fisher.md. Identified up to
+ * (c Sigma, Omega/c): the Fisher matrix is singular along
+ * (0, vech Sigma, -vech Omega, 0). Sampler: S ~ IW_n(nu+n-1, Sigma) through
+ * the Bartlett decomposition (Smith & Hocking 1972), X | S ~ MN(M, S, Omega).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lapacke.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "bayesmat/matt.h"
+#include "../src/work.h"
+
+struct bm_matt {
+  size_t n, p;
+  int is_set;
+  double nu;
+  gsl_matrix *M;                 /* the mean (copy); the scales live in their factors */
+  gsl_matrix *L_S, *L_O;         /* lower Cholesky factors */
+  gsl_matrix *L_S_new, *L_O_new; /* _set scratch */
+  double log_norm; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) - np/2 log pi - n/2 log|Omega| - p/2 log|Sigma| */
+  double dnu_const; /* (psi_p(k/2) - psi_p(q_p/2)) / 2 */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void trsm_left(const gsl_matrix *L, int trans, double *B, size_t rows, size_t cols, size_t ld)
+{
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans ? CblasTrans : CblasNoTrans, CblasNonUnit, (int)rows,
+              (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
+}
+
+static void trsm_right(const gsl_matrix *L, int trans, double *B, size_t rows, size_t cols, size_t ld)
+{
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, trans ? CblasTrans : CblasNoTrans, CblasNonUnit, (int)rows,
+              (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
+}
+
+static void nan_fill(gsl_matrix *A)
+{
+  if (A) gsl_matrix_set_all(A, NAN);
+}
+
+static void symmetrize(double *S, size_t k, size_t ld)
+{
+  for (size_t i = 0; i < k; i++)
+    for (size_t j = 0; j < i; j++) {
+      double a = 0.5 * (S[i * ld + j] + S[j * ld + i]);
+      S[i * ld + j] = S[j * ld + i] = a;
+    }
+}
+
+/* B <- L^-T B L^-1 / 2 in place (B k x k, contiguous), symmetrized. */
+static void half_sandwich_inv(const gsl_matrix *L, double *B, size_t k)
+{
+  trsm_left(L, 1, B, k, k, k);
+  trsm_right(L, 0, B, k, k, k);
+  for (size_t i = 0; i < k * k; i++) B[i] *= 0.5;
+  symmetrize(B, k, k);
+}
+
+static void copy_out(const double *B, gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++) memcpy(A->data + i * A->tda, B + i * A->size2, A->size2 * sizeof(double));
+}
+
+/* s(x) in lgamma(x) = (x-1/2) log x - x + log(2 pi)/2 + s(x), x >= 20 (error < 1e-17). */
+static double stirling_tail(double x)
+{
+  double y = 1.0 / x, y2 = y * y;
+  return y * (1.0 / 12.0 - y2 * (1.0 / 360.0 - y2 * (1.0 / 1260.0 - y2 * (1.0 / 1680.0 - y2 / 1188.0))));
+}
+
+/* lgamma(a + h) - lgamma(a), a > 0, h >= 0, without cancellation for large a. */
+static double lgamma_diff(double a, double h)
+{
+  if (a < 20.0) return bm_lgamma(a + h) - bm_lgamma(a);
+  double b = a + h;
+  double v = (a - 0.5) * log1p(h / a) + h * log(b) - h + (stirling_tail(b) - stirling_tail(a));
+  return v;
+}
+
+/* psi'(x) - psi'(x + h), x > 0, h >= 0: for x >= 20 term by term from the
+ * asymptotic series psi'(x) = 1/x + 1/(2x^2) + sum_j B_2j x^-(2j+1), with
+ * x^-m - (x+h)^-m = -x^-m expm1(-m log1p(h/x)), so that nu = 1e8 keeps full
+ * relative accuracy (the difference is ~ h/x^2 while each term is ~ 1/x). */
+static double trigamma_diff(double x, double h)
+{
+  if (x < 20.0) return bm_trigamma(x) - bm_trigamma(x + h);
+  static const double c[] = {1.0, 0.5, 1.0 / 6.0, 0.0, -1.0 / 30.0, 0.0, 1.0 / 42.0, 0.0, -1.0 / 30.0, 0.0, 5.0 / 66.0};
+  double l = log1p(h / x), v = 0.0;
+  for (int m = 11; m >= 1; m--)
+    if (c[m - 1] != 0.0) v += c[m - 1] * (-pow(x, -(double)m) * expm1(-(double)m * l));
+  return v;
+}
+
+/* psi(x + h) - psi(x), x > 0, h >= 0, by the same device for x >= 20:
+ * psi(x) = log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) + 1/(240x^8) - 1/(132x^10). */
+static double digamma_diff(double x, double h)
+{
+  if (x < 20.0) return bm_digamma(x + h) - bm_digamma(x);
+  static const double c[] = {-0.5, -1.0 / 12.0, 0.0, 1.0 / 120.0, 0.0, -1.0 / 252.0, 0.0, 1.0 / 240.0, 0.0, -1.0 / 132.0};
+  double l = log1p(h / x), v = 0.0;
+  for (int m = 10; m >= 1; m--) /* (x+h)^-m - x^-m = x^-m expm1(-m log1p(h/x)) */
+    if (c[m - 1] != 0.0) v += c[m - 1] * pow(x, -(double)m) * expm1(-(double)m * l);
+  return l + v;
+}
+
+/* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
+static double info_nunu(size_t n, size_t p, double nu)
+{
+  double s = 0.0, qp = nu + (double)p - 1.0;
+  for (size_t j = 0; j < p; j++) s += trigamma_diff(0.5 * (qp - (double)j), 0.5 * (double)n);
+  return 0.25 * s;
+}
+
+/* Lower Cholesky factor in place of a k x k contiguous SPD buffer (upper = 0). */
+static int chol_in_place(double *G, size_t k)
+{
+  /* row-major lower == column-major upper (see src/linalg.c) */
+  lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)k, G, (lapack_int)k);
+  for (size_t i = 0; i < k; i++)
+    for (size_t j = i + 1; j < k; j++) G[i * k + j] = 0.0;
+  return info == 0 ? BM_SUCCESS : BM_EDOM;
+}
+
+static double logdet_factor(const double *L, size_t k)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < k; i++) s += log(L[i * k + i]);
+  return 2.0 * s;
+}
+
+/* Residual of X into a buffer with leading dimension ld. */
+static void residual(const bm_matt *d, const gsl_matrix *X, double *Z, size_t ld)
+{
+  for (size_t i = 0; i < d->n; i++)
+    for (size_t j = 0; j < d->p; j++) Z[i * ld + j] = X->data[i * X->tda + j] - d->M->data[i * d->M->tda + j];
+}
+
+static int check_eval(const bm_matt *d, const gsl_matrix *X)
+{
+  if (d == NULL || !d->is_set) return BM_EINVAL;
+  return bm_validate_matrix(X, d->n, d->p);
+}
+
+/* G <- the small Gram matrix (I_n + Z Z^T if n <= p, else I_p + Z^T Z), Z n x p
+ * contiguous; factorized in place. Returns BM_EDOM if it overflowed. */
+static int small_factor(size_t n, size_t p, const double *Z, double *G)
+{
+  size_t s = n <= p ? n : p;
+  if (n <= p)
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n, (int)p, 1.0, Z, (int)p, 0.0, G, (int)s);
+  else
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 1.0, Z, (int)p, 0.0, G, (int)s);
+  for (size_t i = 0; i < s; i++) G[i * s + i] += 1.0;
+  for (size_t i = 0; i < s; i++) /* only the lower triangle was written */
+    for (size_t j = 0; j <= i; j++)
+      if (!isfinite(G[i * s + j])) return BM_EDOM;
+  return chol_in_place(G, s);
+}
+
+/* Accumulated per-observation pieces of the gradient:
+ *   Y0 += (I + Z Z^T)^-1 Z,  Bn += (I_n + Z Z^T)^-1,  Bp += (I_p + Z^T Z)^-1,
+ *   *logdet += log|I + Z Z^T|.  Any accumulator may be NULL.
+ * Z is n x p contiguous and is left intact; work holds >= np + s^2 doubles. */
+static int accumulate(size_t n, size_t p, const double *Z, double *work, double *Y0, double *Bn, double *Bp,
+                      double *logdet)
+{
+  size_t s = n <= p ? n : p;
+  double *G = work, *Y = work + s * s;
+  int status = small_factor(n, p, Z, G);
+  if (status) return status;
+  *logdet += logdet_factor(G, s);
+  gsl_matrix_view Gv = gsl_matrix_view_array(G, s, s);
+  if (n <= p) {
+    if (Y0 || Bp) { /* Y = (I + Z Z^T)^-1 Z */
+      memcpy(Y, Z, n * p * sizeof(double));
+      trsm_left(&Gv.matrix, 0, Y, n, p, p);
+      trsm_left(&Gv.matrix, 1, Y, n, p, p);
+    }
+    if (Bp) { /* (I_p + Z^T Z)^-1 = I_p - Z^T (I + Z Z^T)^-1 Z */
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -1.0, Z, (int)p, Y, (int)p, 1.0,
+                  Bp, (int)p);
+      for (size_t i = 0; i < p; i++) Bp[i * p + i] += 1.0;
+    }
+    if (Bn) { /* (I_n + Z Z^T)^-1 from its factor */
+      bm_chol_inverse(&Gv.matrix, &Gv.matrix);
+      for (size_t i = 0; i < n * n; i++) Bn[i] += G[i];
+    }
+  } else {
+    if (Y0 || Bn) { /* Y = Z (I + Z^T Z)^-1 */
+      memcpy(Y, Z, n * p * sizeof(double));
+      trsm_right(&Gv.matrix, 1, Y, n, p, p);
+      trsm_right(&Gv.matrix, 0, Y, n, p, p);
+    }
+    if (Bn) { /* (I_n + Z Z^T)^-1 = I_n - Z (I_p + Z^T Z)^-1 Z^T */
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, -1.0, Y, (int)p, Z, (int)p, 1.0,
+                  Bn, (int)n);
+      for (size_t i = 0; i < n; i++) Bn[i * n + i] += 1.0;
+    }
+    if (Bp) {
+      bm_chol_inverse(&Gv.matrix, &Gv.matrix);
+      for (size_t i = 0; i < p * p; i++) Bp[i] += G[i];
+    }
+  }
+  if (Y0)
+    for (size_t i = 0; i < n * p; i++) Y0[i] += Y[i];
+  return BM_SUCCESS;
+}
+
+/* Gradients of sum over m observations from the accumulated pieces (which are
+ * overwritten). */
+static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, double *Bp, double logdet,
+                        gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dS, gsl_matrix *dO, double *dnu)
+{
+  size_t n = d->n, p = d->p;
+  double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0, qp = d->nu + (double)p - 1.0;
+  if (dX || dM) { /* k T R Q = k L_S^-T Y0 L_O^-1 */
+    trsm_left(d->L_S, 1, Y0, n, p, p);
+    trsm_right(d->L_O, 0, Y0, n, p, p);
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) {
+        if (dX) dX->data[i * dX->tda + j] = -k * Y0[i * p + j];
+        if (dM) dM->data[i * dM->tda + j] = k * Y0[i * p + j];
+      }
+  }
+  if (dS) {
+    for (size_t i = 0; i < n * n; i++) Bn[i] *= -k;
+    for (size_t i = 0; i < n; i++) Bn[i * n + i] += (double)m * qn;
+    half_sandwich_inv(d->L_S, Bn, n);
+    copy_out(Bn, dS);
+  }
+  if (dO) {
+    for (size_t i = 0; i < p * p; i++) Bp[i] *= -k;
+    for (size_t i = 0; i < p; i++) Bp[i * p + i] += (double)m * qp;
+    half_sandwich_inv(d->L_O, Bp, p);
+    copy_out(Bp, dO);
+  }
+  if (dnu) *dnu = (double)m * d->dnu_const - 0.5 * logdet;
+}
+
+/* Gradient of ONE observation from its whitened residual, on the smaller side.
+ * Orientation: n1 <= n2, Z1 (n1 x n2) = L1^-1 R1 L2^-T where (R1, L1, L2) is
+ * (R, L_S, L_O) when n <= p and (R^T, L_O, L_S) otherwise (X^T ~ T_{p,n}(nu,
+ * M^T, Omega, Sigma)). With L_G L_G^T = I + Z1 Z1^T, A = L_G^-1 Z1,
+ * Ahat = A L2^-1, L1inv = L1^-1 and E = L_G^-1 L1inv (lower triangular):
+ *   d/dM1 = k L1^-T (I + Z1 Z1^T)^-1 Z1 L2^-1 = k E^T Ahat          (one dtrmm)
+ *   G_1   = (q1 L1^-T L1^-1 - k E^T E) / 2                          (two dlauum)
+ *   G_2   = (k Ahat^T Ahat - n1 L2^-T L2^-1) / 2                   (dsyrk, dpotri)
+ * since (I_n2 + Z1^T Z1)^-1 = I - A^T A and q2 - k = -n1. Outputs (any NULL):
+ * dM1 n1 x n2, G1 n1 x n1, G2 n2 x n2, contiguous. work: 2 n1 n2 + 3 n1^2.
+ * Returns BM_EDOM if I + Z Z^T overflowed. */
+static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1, const gsl_matrix *L2, double k,
+                    double q1, double *work, double *dM1, double *G1, double *G2, double *logdet)
+{
+  double *G = work, *A = G + n1 * n1, *E = A + n1 * n2, *Li = E + n1 * n1;
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n1, (int)n2, 1.0, Z1, (int)n2, 0.0, G, (int)n1);
+  for (size_t i = 0; i < n1; i++) G[i * n1 + i] += 1.0;
+  for (size_t i = 0; i < n1; i++) /* only the lower triangle was written */
+    for (size_t j = 0; j <= i; j++)
+      if (!isfinite(G[i * n1 + j])) return BM_EDOM;
+  if (chol_in_place(G, n1)) return BM_EDOM;
+  *logdet = logdet_factor(G, n1);
+  gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
+  if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 */
+    memcpy(A, Z1, n1 * n2 * sizeof(double));
+    trsm_left(&Gv.matrix, 0, A, n1, n2, n2);
+    trsm_right(L2, 0, A, n1, n2, n2);
+  }
+  if (dM1 || G1) { /* L1inv (dtrtri; row-major lower = column-major upper) and E = L_G^-1 L1inv */
+    for (size_t i = 0; i < n1; i++)
+      for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
+    LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
+    memcpy(E, Li, n1 * n1 * sizeof(double));
+    trsm_left(&Gv.matrix, 0, E, n1, n1, n1);
+  }
+  if (G2) { /* (k Ahat^T Ahat - n1 Q2)/2 */
+    gsl_matrix_view Qv = gsl_matrix_view_array(G2, n2, n2);
+    bm_chol_inverse(L2, &Qv.matrix);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)n2, (int)n1, 0.5 * k, A, (int)n2, -0.5 * (double)n1, G2,
+                (int)n2);
+    bm_sym_from_lower(&Qv.matrix);
+  }
+  if (dM1) { /* k E^T Ahat */
+    memcpy(dM1, A, n1 * n2 * sizeof(double));
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n1, (int)n2, k, E, (int)n1, dM1,
+                (int)n2);
+  }
+  if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
+    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
+    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);
+    for (size_t i = 0; i < n1; i++)
+      for (size_t j = 0; j <= i; j++) {
+        double v = 0.5 * (q1 * Li[i * n1 + j] - k * E[i * n1 + j]);
+        G1[i * n1 + j] = G1[j * n1 + i] = v;
+      }
+  }
+  return BM_SUCCESS;
+}
+
+/* Single-observation gradient from the whitened residual Z (n x p contiguous). */
+static int grad_single(const bm_matt *d, const double *Z, double *work, gsl_matrix *dX, gsl_matrix *dM,
+                       gsl_matrix *dS, gsl_matrix *dO, double *dnu, double *logdet)
+{
+  size_t n = d->n, p = d->p;
+  double k = d->nu + (double)(n + p) - 1.0;
+  /* work: Zt (np), dM1 (np), G1 (n^2), G2 (p^2), grad_one's 2np + 3 min^2 */
+  double *Zt = work, *D = Zt + n * p, *GS = D + n * p, *GO = GS + n * n, *w = GO + p * p;
+  int want_m = dX || dM, status;
+  if (n <= p) {
+    status = grad_one(n, p, Z, d->L_S, d->L_O, k, d->nu + (double)n - 1.0, w, want_m ? D : NULL, dS ? GS : NULL,
+                      dO ? GO : NULL, logdet);
+  } else {
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) Zt[j * n + i] = Z[i * p + j];
+    status = grad_one(p, n, Zt, d->L_O, d->L_S, k, d->nu + (double)p - 1.0, w, want_m ? Zt : NULL, dO ? GO : NULL,
+                      dS ? GS : NULL, logdet);
+    if (!status && want_m) /* back from the transposed orientation */
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++) D[i * p + j] = Zt[j * n + i];
+  }
+  if (status) return status;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) {
+      if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
+      if (dM) dM->data[i * dM->tda + j] = D[i * p + j];
+    }
+  if (dS) copy_out(GS, dS);
+  if (dO) copy_out(GO, dO);
+  if (dnu) *dnu = d->dnu_const - 0.5 * *logdet;
+  return BM_SUCCESS;
+}
+
+static size_t grad_single_work(size_t n, size_t p)
+{
+  size_t s = n <= p ? n : p;
+  return 4 * n * p + n * n + p * p + 3 * s * s;
+}
+
+/* out(i + j n, a) += alpha (A E_a B)_ij over the vech basis of m x m symmetric E_a. */
+static void mixed_vec_vech(double alpha, const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *out)
+{
+  size_t n = A->size1, m = A->size2, p = B->size2;
+  for (size_t b = 0; b < m; b++)
+    for (size_t a = b; a < m; a++) {
+      size_t col = bm_vech_index(m, a, b);
+      for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i < n; i++) {
+          double v = gsl_matrix_get(A, i, a) * gsl_matrix_get(B, b, j);
+          if (a != b) v += gsl_matrix_get(A, i, b) * gsl_matrix_get(B, a, j);
+          out->data[(j * n + i) * out->tda + col] += alpha * v;
+        }
+    }
+}
+
+/* out(a, b) += alpha tr(E_a W E_b W^T), E_a over vech_n, E_b over vech_p. */
+static void cross_vech(double alpha, const gsl_matrix *W, gsl_matrix *out)
+{
+  size_t n = W->size1, p = W->size2;
+  for (size_t j = 0; j < n; j++)
+    for (size_t i = j; i < n; i++) {
+      size_t ra = bm_vech_index(n, i, j);
+      for (size_t l = 0; l < p; l++)
+        for (size_t k = l; k < p; k++) {
+          size_t cb = bm_vech_index(p, k, l);
+          size_t rs[2][2] = {{i, j}, {j, i}}, uv[2][2] = {{k, l}, {l, k}};
+          size_t na = i == j ? 1 : 2, nb = k == l ? 1 : 2;
+          double v = 0.0;
+          for (size_t x = 0; x < na; x++)
+            for (size_t y = 0; y < nb; y++)
+              v += gsl_matrix_get(W, rs[x][1], uv[y][0]) * gsl_matrix_get(W, rs[x][0], uv[y][1]);
+          out->data[ra * out->tda + cb] += alpha * v;
+        }
+    }
+}
+
+/* entry (i + j n, a + b n) = alpha P_ia Q_jb  (the matrix Q (x) P in vec coordinates). */
+static void kron_vec(double alpha, const gsl_matrix *P, const gsl_matrix *Q, gsl_matrix *H)
+{
+  size_t n = P->size1, p = Q->size1;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < n; i++)
+      for (size_t b = 0; b < p; b++)
+        for (size_t a = 0; a < n; a++)
+          H->data[(j * n + i) * H->tda + b * n + a] = alpha * gsl_matrix_get(P, i, a) * gsl_matrix_get(Q, j, b);
+}
+
+/* ---- alloc / free / set ------------------------------------------------- */
+
+bm_matt *bm_matt_alloc(size_t n, size_t p)
+{
+  if (n == 0 || p == 0) return NULL;
+  bm_matt *d = calloc(1, sizeof *d);
+  if (d == NULL) return NULL;
+  d->n = n;
+  d->p = p;
+  d->M = bm_matrix_calloc(n, p);
+  d->L_S = bm_matrix_calloc(n, n);
+  d->L_O = bm_matrix_calloc(p, p);
+  d->L_S_new = bm_matrix_calloc(n, n);
+  d->L_O_new = bm_matrix_calloc(p, p);
+  if (!d->M || !d->L_S || !d->L_O || !d->L_S_new || !d->L_O_new) {
+    bm_matt_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void bm_matt_free(bm_matt *d)
+{
+  if (d == NULL) return;
+  gsl_matrix *all[] = {d->M, d->L_S, d->L_O, d->L_S_new, d->L_O_new};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    if (all[i]) bm_matrix_free(all[i]);
+  free(d);
+}
+
+int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega)
+{
+  if (d == NULL) return BM_EINVAL;
+  int status = bm_validate_greater(nu, 0.0);
+  if (!status) status = bm_validate_matrix(M, d->n, d->p);
+  if (!status) status = bm_validate_spd(Sigma, d->n, d->L_S_new, NULL);
+  if (!status) status = bm_validate_spd(Omega, d->p, d->L_O_new, NULL);
+  if (status) return status;
+  gsl_matrix_memcpy(d->M, M);
+  gsl_matrix *t = d->L_S;
+  d->L_S = d->L_S_new;
+  d->L_S_new = t;
+  t = d->L_O;
+  d->L_O = d->L_O_new;
+  d->L_O_new = t;
+  double n = (double)d->n, p = (double)d->p, qp = nu + p - 1.0;
+  double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
+  for (size_t j = 0; j < d->p; j++) lg += lgamma_diff(0.5 * (qp - (double)j), 0.5 * n);
+  d->nu = nu;
+  d->log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->L_O) - 0.5 * p * bm_chol_logdet(d->L_S);
+  double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
+  for (size_t j = 0; j < d->p; j++) dg += digamma_diff(0.5 * (qp - (double)j), 0.5 * n);
+  d->dnu_const = 0.5 * dg;
+  d->is_set = 1;
+  return BM_SUCCESS;
+}
+
+size_t bm_matt_nparams(const bm_matt *d)
+{
+  if (d == NULL) return 0;
+  return d->n * d->p + bm_vech_len(d->n) + bm_vech_len(d->p) + 1;
+}
+
+/* ---- evaluation ----------------------------------------------------------- */
+
+int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
+{
+  if (lp == NULL) return BM_EINVAL;
+  *lp = NAN;
+  int status = check_eval(d, X);
+  if (status) return status;
+  size_t n = d->n, p = d->p, s = n <= p ? n : p;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + s * s);
+  if (Z == NULL) return BM_ENOMEM;
+  double *G = Z + n * p;
+  residual(d, X, Z, p);
+  trsm_left(d->L_S, 0, Z, n, p, p);
+  trsm_right(d->L_O, 1, Z, n, p, p);
+  double k = d->nu + (double)(n + p) - 1.0;
+  if (small_factor(n, p, Z, G))
+    *lp = -INFINITY; /* |I + Z Z^T| overflowed: the density underflows */
+  else
+    *lp = d->log_norm - 0.5 * k * logdet_factor(G, s);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dS,
+                 gsl_matrix *dO, double *dnu)
+{
+  int status = check_eval(d, X);
+  double *buf = NULL, stack[BM_STACK_DOUBLES];
+  bm_work w = {NULL, 0};
+  if (dnu) *dnu = NAN;
+  if (status) goto done;
+  size_t n = d->n, p = d->p;
+  if (dX && (status = bm_validate_shape(dX, n, p))) goto done;
+  if (dM && (status = bm_validate_shape(dM, n, p))) goto done;
+  if (dS && (status = bm_validate_shape(dS, n, n))) goto done;
+  if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
+  buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + grad_single_work(n, p)); /* stack when small */
+  if (buf == NULL) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  double *Z = buf, logdet = 0.0;
+  residual(d, X, Z, p);
+  trsm_left(d->L_S, 0, Z, n, p, p);
+  trsm_right(d->L_O, 1, Z, n, p, p);
+  status = grad_single(d, Z, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
+done:
+  bm_work_release(&w);
+  if (status) {
+    nan_fill(dX);
+    nan_fill(dM);
+    nan_fill(dS);
+    nan_fill(dO);
+    if (dnu) *dnu = NAN;
+  }
+  return status;
+}
+
+typedef struct {
+  double *mem;
+  gsl_matrix_view Y, QK, T, P, GS, Q, K, GO;
+  gsl_vector_view tP, tQ;
+} scratch;
+
+static int scratch_get(scratch *w, size_t n, size_t p)
+{
+  size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
+  w->mem = malloc(sizeof(double) * (2 * n * p + 3 * n * n + 4 * p * p + qn + qp));
+  if (w->mem == NULL) return BM_ENOMEM;
+  double *q = w->mem;
+  w->Y = gsl_matrix_view_array(q, n, p), q += n * p;
+  w->QK = gsl_matrix_view_array(q, p, p), q += p * p;
+  w->T = gsl_matrix_view_array(q, n, n), q += n * n;
+  w->P = gsl_matrix_view_array(q, n, n), q += n * n;
+  w->GS = gsl_matrix_view_array(q, n, n), q += n * n;
+  w->Q = gsl_matrix_view_array(q, p, p), q += p * p;
+  w->K = gsl_matrix_view_array(q, p, p), q += p * p;
+  w->GO = gsl_matrix_view_array(q, p, p), q += p * p;
+  w->tP = gsl_vector_view_array(q, qn), q += qn;
+  w->tQ = gsl_vector_view_array(q, qp);
+  (void)q;
+  return BM_SUCCESS;
+}
+
+int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
+{
+  int status = check_eval(d, X);
+  scratch w = {0};
+  if (!status) status = bm_validate_length(s, bm_matt_nparams(d));
+  if (!status) status = scratch_get(&w, d->n, d->p);
+  double dnu = NAN;
+  if (!status) status = bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu);
+  if (!status) {
+    size_t n = d->n, p = d->p, qn = bm_vech_len(n), qp = bm_vech_len(p);
+    gsl_vector_view sM = gsl_vector_subvector(s, 0, n * p);
+    gsl_vector_view sS = gsl_vector_subvector(s, n * p, qn);
+    gsl_vector_view sO = gsl_vector_subvector(s, n * p + qn, qp);
+    bm_vec(&w.Y.matrix, &sM.vector);
+    bm_vech_from_sym_grad(&w.GS.matrix, &sS.vector);
+    bm_vech_from_sym_grad(&w.GO.matrix, &sO.vector);
+    gsl_vector_set(s, n * p + qn + qp, dnu);
+  }
+  free(w.mem);
+  if (status && s) gsl_vector_set_all(s, NAN);
+  return status;
+}
+
+/* The matrices every second derivative is built from:
+ *   P = Sigma^-1, Q = Omega^-1, T = (Sigma + R Q R^T)^-1, K = Q R^T T R Q,
+ *   Y = T R Q, QK = Q - K;  recovered from the gradient:
+ *   T = (q_n P - 2 G_Sigma)/k, K = (2 G_Omega + n Q)/k, Y = dM/k. */
+static int second_order_pieces(const bm_matt *d, const gsl_matrix *X, scratch *w, double *dnu)
+{
+  size_t n = d->n, p = d->p;
+  double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0;
+  int status = bm_matt_grad(d, X, NULL, &w->Y.matrix, &w->GS.matrix, &w->GO.matrix, dnu);
+  if (status) return status;
+  bm_chol_inverse(d->L_S, &w->P.matrix);
+  bm_chol_inverse(d->L_O, &w->Q.matrix);
+  gsl_matrix_scale(&w->Y.matrix, 1.0 / k);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++)
+      gsl_matrix_set(&w->T.matrix, i, j,
+                     (qn * gsl_matrix_get(&w->P.matrix, i, j) - 2.0 * gsl_matrix_get(&w->GS.matrix, i, j)) / k);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      double K = (2.0 * gsl_matrix_get(&w->GO.matrix, i, j) + (double)n * gsl_matrix_get(&w->Q.matrix, i, j)) / k;
+      gsl_matrix_set(&w->K.matrix, i, j, K);
+      gsl_matrix_set(&w->QK.matrix, i, j, gsl_matrix_get(&w->Q.matrix, i, j) - K);
+    }
+  return BM_SUCCESS;
+}
+
+/* H_XX(i + j n, a + b n) = k [Y_aj Y_ib - T_ia (Q - K)_bj]. */
+static void hess_vec_block(double k, const scratch *w, gsl_matrix *H)
+{
+  const gsl_matrix *Y = &w->Y.matrix, *T = &w->T.matrix, *QK = &w->QK.matrix;
+  size_t n = Y->size1, p = Y->size2;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < n; i++)
+      for (size_t b = 0; b < p; b++)
+        for (size_t a = 0; a < n; a++)
+          H->data[(j * n + i) * H->tda + b * n + a] =
+              k * (gsl_matrix_get(Y, a, j) * gsl_matrix_get(Y, i, b) -
+                   gsl_matrix_get(T, i, a) * gsl_matrix_get(QK, b, j));
+}
+
+int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = check_eval(d, X);
+  scratch w = {0};
+  size_t dim = bm_matt_nparams(d);
+  double dnu;
+  if (!status) status = bm_validate_shape(H, dim, dim);
+  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (!status) status = second_order_pieces(d, X, &w, &dnu);
+  if (status) goto done;
+  size_t n = d->n, p = d->p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
+         inu = np + qn + qp;
+  double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0;
+  gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix, *T = &w.T.matrix, *K = &w.K.matrix, *Y = &w.Y.matrix;
+  gsl_matrix_set_zero(H);
+  gsl_matrix_view HMM = gsl_matrix_submatrix(H, 0, 0, np, np);
+  gsl_matrix_view HMS = gsl_matrix_submatrix(H, 0, iS, np, qn);
+  gsl_matrix_view HMO = gsl_matrix_submatrix(H, 0, iO, np, qp);
+  gsl_matrix_view HSS = gsl_matrix_submatrix(H, iS, iS, qn, qn);
+  gsl_matrix_view HSO = gsl_matrix_submatrix(H, iS, iO, qn, qp);
+  gsl_matrix_view HOO = gsl_matrix_submatrix(H, iO, iO, qp, qp);
+  hess_vec_block(k, &w, &HMM.matrix);            /* same as w.r.t. X (two sign flips) */
+  mixed_vec_vech(-k, T, Y, &HMS.matrix);         /* -k (T F Y)_ij */
+  mixed_vec_vech(-k, Y, &w.QK.matrix, &HMO.matrix); /* -k (Y H (Q - K))_ij */
+  for (size_t j = 0; j < p; j++)                 /* d^2/dM dnu = Y */
+    for (size_t i = 0; i < n; i++) gsl_matrix_set(H, j * n + i, inu, gsl_matrix_get(Y, i, j));
+  bm_vech_kron(0.5 * k, T, T, 0.0, &HSS.matrix); /* k/2 T(T,T) - q_n/2 T(P,P) */
+  bm_vech_kron(-0.5 * q_n, P, P, 1.0, &HSS.matrix);
+  cross_vech(-0.5 * k, Y, &HSO.matrix);          /* -k/2 tr(F Y H Y^T) */
+  bm_vech_kron(0.5 * k, K, K, 0.0, &HOO.matrix); /* k/2 T(K,K) - k/2 (T(K,Q) + T(Q,K)) + n/2 T(Q,Q) */
+  bm_vech_kron(-0.5 * k, K, Q, 1.0, &HOO.matrix);
+  bm_vech_kron(-0.5 * k, Q, K, 1.0, &HOO.matrix);
+  bm_vech_kron(0.5 * (double)n, Q, Q, 1.0, &HOO.matrix);
+  /* d^2/dSigma dnu = t((P - T)/2);  d^2/dOmega dnu = t(K/2) */
+  gsl_matrix_memcpy(&w.GS.matrix, P);
+  gsl_matrix_sub(&w.GS.matrix, T);
+  gsl_matrix_scale(&w.GS.matrix, 0.5);
+  bm_vech_from_sym_grad(&w.GS.matrix, &w.tP.vector);
+  gsl_matrix_memcpy(&w.GO.matrix, K);
+  gsl_matrix_scale(&w.GO.matrix, 0.5);
+  bm_vech_from_sym_grad(&w.GO.matrix, &w.tQ.vector);
+  for (size_t a = 0; a < qn; a++) gsl_matrix_set(H, iS + a, inu, gsl_vector_get(&w.tP.vector, a));
+  for (size_t a = 0; a < qp; a++) gsl_matrix_set(H, iO + a, inu, gsl_vector_get(&w.tQ.vector, a));
+  gsl_matrix_set(H, inu, inu, -info_nunu(n, p, d->nu));
+  /* lower off-diagonal blocks from the upper ones; diagonal blocks symmetrized */
+  size_t start[4] = {0, iS, iO, inu}, len[4] = {np, qn, qp, 1};
+  for (size_t bi = 0; bi < 4; bi++)
+    for (size_t bj = bi + 1; bj < 4; bj++)
+      for (size_t i = 0; i < len[bi]; i++)
+        for (size_t j = 0; j < len[bj]; j++)
+          gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
+  symmetrize(H->data, dim, H->tda);
+done:
+  free(w.mem);
+  if (status) nan_fill(H);
+  return status;
+}
+
+int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  int status = check_eval(d, X);
+  scratch w = {0};
+  double dnu;
+  if (!status) status = bm_validate_shape(H, d->n * d->p, d->n * d->p);
+  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (!status) status = second_order_pieces(d, X, &w, &dnu);
+  if (!status) {
+    hess_vec_block(d->nu + (double)(d->n + d->p) - 1.0, &w, H);
+    symmetrize(H->data, d->n * d->p, H->tda);
+  }
+  free(w.mem);
+  if (status) nan_fill(H);
+  return status;
+}
+
+int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
+{
+  int status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
+  scratch w = {0};
+  size_t dim = bm_matt_nparams(d);
+  if (!status) status = bm_validate_shape(F, dim, dim);
+  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (status) goto done;
+  size_t n = d->n, p = d->p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
+         inu = np + qn + qp;
+  double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0, q_p = d->nu + (double)p - 1.0;
+  double Delta = 2.0 * (k + 2.0) * (k - 1.0);
+  gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix;
+  gsl_vector *tP = &w.tP.vector, *tQ = &w.tQ.vector;
+  bm_chol_inverse(d->L_S, P);
+  bm_chol_inverse(d->L_O, Q);
+  bm_vech_from_sym_grad(P, tP); /* t(P) = D^T vec P */
+  bm_vech_from_sym_grad(Q, tQ);
+  gsl_matrix_set_zero(F);
+  gsl_matrix_view IMM = gsl_matrix_submatrix(F, 0, 0, np, np);
+  gsl_matrix_view ISS = gsl_matrix_submatrix(F, iS, iS, qn, qn);
+  gsl_matrix_view IOO = gsl_matrix_submatrix(F, iO, iO, qp, qp);
+  kron_vec(k * q_n * q_p / ((k + 2.0) * (k - 1.0)), P, Q, &IMM.matrix);
+  double cS = (double)p * q_n / Delta, cO = (double)n * q_p / Delta, cSO = q_n * q_p / Delta;
+  bm_vech_kron(cS * k, P, P, 0.0, &ISS.matrix);
+  bm_vech_kron(cO * k, Q, Q, 0.0, &IOO.matrix);
+  for (size_t a = 0; a < qn; a++)
+    for (size_t b = 0; b < qn; b++)
+      F->data[(iS + a) * F->tda + iS + b] -= cS * gsl_vector_get(tP, a) * gsl_vector_get(tP, b);
+  for (size_t a = 0; a < qp; a++)
+    for (size_t b = 0; b < qp; b++)
+      F->data[(iO + a) * F->tda + iO + b] -= cO * gsl_vector_get(tQ, a) * gsl_vector_get(tQ, b);
+  for (size_t a = 0; a < qn; a++)
+    for (size_t b = 0; b < qp; b++) {
+      double v = cSO * gsl_vector_get(tP, a) * gsl_vector_get(tQ, b);
+      gsl_matrix_set(F, iS + a, iO + b, v);
+      gsl_matrix_set(F, iO + b, iS + a, v);
+    }
+  for (size_t a = 0; a < qn; a++) {
+    double v = -(double)p / (2.0 * k) * gsl_vector_get(tP, a);
+    gsl_matrix_set(F, iS + a, inu, v);
+    gsl_matrix_set(F, inu, iS + a, v);
+  }
+  for (size_t a = 0; a < qp; a++) {
+    double v = -(double)n / (2.0 * k) * gsl_vector_get(tQ, a);
+    gsl_matrix_set(F, iO + a, inu, v);
+    gsl_matrix_set(F, inu, iO + a, v);
+  }
+  gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
+done:
+  free(w.mem);
+  if (status) nan_fill(F);
+  return status;
+}
+
+int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
+{
+  int status = (d == NULL || !d->is_set || r == NULL) ? BM_EINVAL : BM_SUCCESS;
+  if (!status) status = bm_validate_shape(X, d->n, d->p);
+  if (status) {
+    nan_fill(X);
+    return status;
+  }
+  size_t n = d->n, p = d->p;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * n);
+  if (A == NULL) {
+    nan_fill(X);
+    return BM_ENOMEM;
+  }
+  gsl_matrix_view Av = gsl_matrix_view_array(A, n, n);
+  bm_rng_bartlett(r, d->nu + (double)n - 1.0, &Av.matrix); /* nu + n - 1 > n - 1 */
+  bm_rng_std_normal_matrix(r, X);
+  /* X <- L_S A^-T Z L_O^T + M */
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, A, (int)n,
+              X->data, (int)X->tda);
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L_S->data,
+              (int)d->L_S->tda, X->data, (int)X->tda);
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L_O->data,
+              (int)d->L_O->tda, X->data, (int)X->tda);
+  gsl_matrix_add(X, d->M);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_matt_mean(const bm_matt *d, gsl_matrix *mean)
+{
+  int status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
+  if (!status) status = bm_validate_shape(mean, d->n, d->p);
+  if (!status && !(d->nu > 1.0)) status = BM_EDOM;
+  if (status) {
+    nan_fill(mean);
+    return status;
+  }
+  gsl_matrix_memcpy(mean, d->M);
+  return BM_SUCCESS;
+}
+
+/* Validate and whiten a batch: Z is n x (m p) (row r = [Z_1[r,:] ... Z_m[r,:]]),
+ * i.e. as (n m) x p with ld p the stack of rows; one dtrsm per side. */
+static int batch_whiten(const bm_matt *d, const gsl_matrix *const *X, size_t m, double **Zout)
+{
+  *Zout = NULL;
+  if (d == NULL || !d->is_set || X == NULL || m == 0) return BM_EINVAL;
+  for (size_t i = 0; i < m; i++) {
+    int status = bm_validate_matrix(X[i], d->n, d->p);
+    if (status) return status;
+  }
+  size_t n = d->n, p = d->p;
+  double *Z = malloc(sizeof(double) * n * m * p);
+  if (Z == NULL) return BM_ENOMEM;
+  for (size_t i = 0; i < m; i++) residual(d, X[i], Z + i * p, m * p);
+  trsm_left(d->L_S, 0, Z, n, m * p, m * p);
+  trsm_right(d->L_O, 1, Z, n * m, p, p);
+  *Zout = Z;
+  return BM_SUCCESS;
+}
+
+/* Copy observation i of a whitened batch into a contiguous n x p buffer. */
+static void batch_get(const double *Z, size_t n, size_t p, size_t m, size_t i, double *Zi)
+{
+  for (size_t r = 0; r < n; r++) memcpy(Zi + r * p, Z + r * m * p + i * p, p * sizeof(double));
+}
+
+int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
+{
+  double *Z = NULL, *buf = NULL;
+  int status = BM_SUCCESS;
+  if (ll == NULL) {
+    status = BM_EINVAL;
+    goto done;
+  }
+  *ll = NAN;
+  if (each && (status = bm_validate_length(each, m))) goto done;
+  status = batch_whiten(d, X, m, &Z);
+  if (status) goto done;
+  size_t n = d->n, p = d->p, s = n <= p ? n : p;
+  buf = malloc(sizeof(double) * (n * p + s * s));
+  if (buf == NULL) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  double k = d->nu + (double)(n + p) - 1.0, total = 0.0;
+  for (size_t i = 0; i < m; i++) {
+    batch_get(Z, n, p, m, i, buf);
+    double li = small_factor(n, p, buf, buf + n * p) ? -INFINITY : d->log_norm - 0.5 * k * logdet_factor(buf + n * p, s);
+    if (each) gsl_vector_set(each, i, li);
+    total += li;
+  }
+  *ll = total;
+done:
+  free(Z);
+  free(buf);
+  if (status && each) gsl_vector_set_all(each, NAN);
+  return status;
+}
+
+int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
+                        gsl_matrix *dS, gsl_matrix *dO, double *dnu)
+{
+  double *Z = NULL, *buf = NULL;
+  int status = ll == NULL ? BM_EINVAL : BM_SUCCESS;
+  if (dnu) *dnu = NAN;
+  if (status) goto done;
+  *ll = NAN;
+  status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
+  if (status) goto done;
+  size_t n = d->n, p = d->p, s = n <= p ? n : p;
+  if (dM && (status = bm_validate_shape(dM, n, p))) goto done;
+  if (dS && (status = bm_validate_shape(dS, n, n))) goto done;
+  if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
+  status = batch_whiten(d, X, m, &Z);
+  if (status) goto done;
+  double k = d->nu + (double)(n + p) - 1.0, logdet = 0.0;
+  if (m == 1) { /* one observation (Z is then n x p contiguous): the single-point path */
+    buf = malloc(sizeof(double) * grad_single_work(n, p));
+    status = buf ? grad_single(d, Z, buf, NULL, dM, dS, dO, dnu, &logdet) : BM_ENOMEM;
+    if (!status) *ll = d->log_norm - 0.5 * k * logdet;
+    goto done;
+  }
+  buf = calloc(3 * n * p + s * s + n * n + p * p, sizeof(double));
+  if (buf == NULL) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  double *Zi = buf, *Y0 = Zi + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p;
+  for (size_t i = 0; i < m; i++) {
+    batch_get(Z, n, p, m, i, Zi);
+    if ((status = accumulate(n, p, Zi, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet))) goto done;
+  }
+  *ll = (double)m * d->log_norm - 0.5 * k * logdet;
+  finish_grad(d, m, Y0, Bn, Bp, logdet, NULL, dM, dS, dO, dnu);
+done:
+  free(Z);
+  free(buf);
+  if (status) {
+    if (ll) *ll = NAN;
+    nan_fill(dM);
+    nan_fill(dS);
+    nan_fill(dO);
+    if (dnu) *dnu = NAN;
+  }
+  return status;
+}

@@ -1,0 +1,744 @@
+/* bayesmat — multivariate normal N_p(mu, Sigma) (include/bayesmat/mvn.h).
+ *
+ *   log f(x) = -p/2 log 2pi - 1/2 log|Sigma| - 1/2 (x-mu)^T Sigma^{-1} (x-mu)
+ *   theta = (mu, vech Sigma).
+ * Fisher information: ../shared/FISHER.md (mvn), derivations in docs/mvn.md.
+ * Numerics: Sigma = L L^T (LAPACK dpotrf); log|Sigma| = 2 sum log L_ii; the
+ * quadratic form is |L^{-1} r|^2 (one triangular solve, never an inverse);
+ * Lambda = Sigma^{-1} (dpotri) is computed on first use by a function that
+ * needs it as an output (gradient w.r.t. Sigma, Hessians, Fisher, KL
+ * gradient) and cached in the object behind a C11 atomic once-flag, so that
+ * _set + batched log-likelihood costs only the factorization (the dpotri
+ * would add ~25% at p = 400) and concurrent readers stay safe. Batches: one dtrsm
+ * of the centered n x p block, one dsyrk for the gradient.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdatomic.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/alloc.h"
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/random.h"
+#include "bayesmat/mvn.h"
+#include "work.h"
+
+#define LOG_2PI 1.83787706640934548356065947281123527
+/* below this p the triangular solves are plain loops (no BLAS call overhead) */
+#define SMALL_P 24
+
+struct bm_mvn {
+  size_t p, q;
+  int is_set;
+  gsl_vector *mu;
+  gsl_matrix *Sigma;  /* full symmetric */
+  gsl_matrix *L;      /* lower Cholesky factor of Sigma, strict upper = 0 */
+  gsl_matrix *Lambda; /* Sigma^{-1}, full symmetric, valid once lambda_state == 2 */
+  atomic_int lambda_state; /* 0: not computed, 1: being computed, 2: valid */
+  double logdet;      /* log|Sigma| */
+  double lognorm;     /* -p/2 log 2pi - 1/2 log|Sigma| */
+  /* scratch used by _set only (validate + factorize here, then commit) */
+  gsl_matrix *S1, *S2, *S3;
+};
+
+bm_mvn *bm_mvn_alloc(size_t p)
+{
+  if (p == 0) return NULL;
+  bm_mvn *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->p = p;
+  d->q = bm_vech_len(p);
+  atomic_init(&d->lambda_state, 0);
+  d->mu = bm_vector_calloc(p);
+  d->Sigma = bm_matrix_calloc(p, p);
+  d->L = bm_matrix_calloc(p, p);
+  d->Lambda = bm_matrix_calloc(p, p);
+  d->S1 = bm_matrix_calloc(p, p);
+  d->S2 = bm_matrix_calloc(p, p);
+  d->S3 = bm_matrix_calloc(p, p);
+  if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2 || !d->S3) {
+    bm_mvn_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void bm_mvn_free(bm_mvn *d)
+{
+  if (!d) return;
+  bm_vector_free(d->mu);
+  bm_matrix_free(d->Sigma);
+  bm_matrix_free(d->L);
+  bm_matrix_free(d->Lambda);
+  bm_matrix_free(d->S1);
+  bm_matrix_free(d->S2);
+  bm_matrix_free(d->S3);
+  free(d);
+}
+
+static void swap_matrix(gsl_matrix **a, gsl_matrix **b)
+{
+  gsl_matrix *t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Commit: mu, and Sigma / L (/ Lambda when known, else NULL) held in the
+ * scratch matrices named. */
+static void commit(bm_mvn *d, const gsl_vector *mu, gsl_matrix **Sigma, gsl_matrix **L, gsl_matrix **Lambda)
+{
+  gsl_vector_memcpy(d->mu, mu);
+  swap_matrix(&d->Sigma, Sigma);
+  swap_matrix(&d->L, L);
+  if (Lambda) swap_matrix(&d->Lambda, Lambda);
+  atomic_store_explicit(&d->lambda_state, Lambda ? 2 : 0, memory_order_release);
+  d->logdet = bm_chol_logdet(d->L);
+  d->lognorm = -0.5 * (double)d->p * LOG_2PI - 0.5 * d->logdet;
+  d->is_set = 1;
+}
+
+/* B <- the symmetric matrix with A's lower triangle (row copy, then mirror) */
+static void copy_sym_lower(const gsl_matrix *A, gsl_matrix *B)
+{
+  size_t p = A->size1;
+  for (size_t i = 0; i < p; i++) memcpy(B->data + i * B->tda, A->data + i * A->tda, (i + 1) * sizeof(double));
+  bm_sym_from_lower(B);
+}
+
+int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma)
+{
+  if (!d) return BM_EINVAL;
+  int status = bm_validate_vector(mu, d->p);
+  if (!status) status = bm_validate_spd(Sigma, d->p, d->S2, NULL);
+  if (status) return status;
+  copy_sym_lower(Sigma, d->S1);
+  commit(d, mu, &d->S1, &d->S2, NULL);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_set_precision(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Lambda)
+{
+  if (!d) return BM_EINVAL;
+  int status = bm_validate_vector(mu, d->p);
+  if (!status) status = bm_validate_spd(Lambda, d->p, d->S2, NULL);
+  if (status) return status;
+  /* Sigma = Lambda^{-1} from Lambda's factor, then Sigma's own factor */
+  if (bm_chol_inverse(d->S2, d->S1)) return BM_ENOTSPD;
+  if (bm_chol_factor(d->S1, d->S2, NULL)) return BM_ENOTSPD;
+  copy_sym_lower(Lambda, d->S3);
+  commit(d, mu, &d->S1, &d->S2, &d->S3);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_set_chol(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *L)
+{
+  if (!d) return BM_EINVAL;
+  int status = bm_validate_vector(mu, d->p);
+  if (!status) status = bm_validate_chol_factor(L, d->p);
+  if (status) return status;
+  size_t p = d->p;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(d->S2, i, j, j <= i ? gsl_matrix_get(L, i, j) : 0.0);
+  bm_chol_product(d->S2, d->S1);
+  commit(d, mu, &d->S1, &d->S2, NULL);
+  return BM_SUCCESS;
+}
+
+size_t bm_mvn_nparams(const bm_mvn *d) { return d ? d->p + d->q : 0; }
+
+size_t bm_mvn_dim(const bm_mvn *d) { return d ? d->p : 0; }
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int check_obj(const bm_mvn *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
+
+/* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
+ * it; concurrent callers wait for it. The object is logically read-only (the
+ * cache is not observable), and it was allocated non-const, so casting the
+ * const away is defined. */
+static const gsl_matrix *precision(const bm_mvn *dc)
+{
+  bm_mvn *d = (bm_mvn *)dc;
+  if (atomic_load_explicit(&d->lambda_state, memory_order_acquire) == 2) return d->Lambda;
+  int expected = 0;
+  if (atomic_compare_exchange_strong_explicit(&d->lambda_state, &expected, 1, memory_order_acq_rel,
+                                              memory_order_acquire)) {
+    bm_chol_inverse(d->L, d->Lambda); /* cannot fail: L has a positive diagonal */
+    atomic_store_explicit(&d->lambda_state, 2, memory_order_release);
+    return d->Lambda;
+  }
+  while (atomic_load_explicit(&d->lambda_state, memory_order_acquire) != 2) {
+  }
+  return d->Lambda;
+}
+
+static void nan_vector(gsl_vector *v)
+{
+  if (v) gsl_vector_set_all(v, NAN);
+}
+
+static void nan_matrix(gsl_matrix *A)
+{
+  if (A) gsl_matrix_set_all(A, NAN);
+}
+
+/* r <- x - mu (contiguous r of length p). */
+static void residual(const bm_mvn *d, const gsl_vector *x, double *r)
+{
+  for (size_t i = 0; i < d->p; i++) r[i] = x->data[i * x->stride] - d->mu->data[i * d->mu->stride];
+}
+
+/* z <- L^{-1} z in place (forward substitution). */
+static void forward_solve(const gsl_matrix *L, double *z)
+{
+  size_t p = L->size1, tda = L->tda;
+  const double *l = L->data;
+  if (p > SMALL_P) {
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
+    return;
+  }
+  for (size_t i = 0; i < p; i++) {
+    const double *row = l + i * tda;
+    double s = z[i];
+    for (size_t j = 0; j < i; j++) s -= row[j] * z[j];
+    z[i] = s / row[i];
+  }
+}
+
+/* z <- L^{-T} z in place (back substitution). */
+static void back_solve(const gsl_matrix *L, double *z)
+{
+  size_t p = L->size1, tda = L->tda;
+  const double *l = L->data;
+  if (p > SMALL_P) {
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
+    return;
+  }
+  for (size_t i = p; i-- > 0;) {
+    double s = z[i];
+    for (size_t j = i + 1; j < p; j++) s -= l[j * tda + i] * z[j];
+    z[i] = s / l[i * tda + i];
+  }
+}
+
+/* a <- Lambda r = L^{-T} L^{-1} r in place; returns delta = r^T Lambda r. */
+static double precision_times(const gsl_matrix *L, double *a)
+{
+  forward_solve(L, a);
+  double delta = 0.0;
+  for (size_t i = 0; i < L->size1; i++) delta += a[i] * a[i];
+  back_solve(L, a);
+  return delta;
+}
+
+/* ---- single-point evaluation --------------------------------------------- */
+
+int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
+{
+  if (!lp) return BM_EINVAL;
+  *lp = NAN;
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (status) return status;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
+  if (!z) return BM_ENOMEM;
+  residual(d, x, z);
+  forward_solve(d->L, z);
+  double delta = 0.0;
+  for (size_t i = 0; i < d->p; i++) delta += z[i] * z[i];
+  *lp = d->lognorm - 0.5 * delta;
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+/* G <- (a a^T - Lambda)/2 */
+static void sigma_grad(const bm_mvn *d, const double *a, gsl_matrix *G)
+{
+  size_t p = d->p;
+  const gsl_matrix *Lam = precision(d);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double g = 0.5 * (a[i] * a[j] - gsl_matrix_get(Lam, i, j));
+      gsl_matrix_set(G, i, j, g);
+      gsl_matrix_set(G, j, i, g);
+    }
+}
+
+int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (!status && dx) status = bm_validate_length(dx, d->p);
+  if (!status && dmu) status = bm_validate_length(dmu, d->p);
+  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
+  if (status) {
+    nan_vector(dx);
+    nan_vector(dmu);
+    nan_matrix(dSigma);
+    return status;
+  }
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *a = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
+  if (!a) return BM_ENOMEM;
+  residual(d, x, a);
+  precision_times(d->L, a);
+  for (size_t i = 0; i < d->p; i++) {
+    if (dx) gsl_vector_set(dx, i, -a[i]);
+    if (dmu) gsl_vector_set(dmu, i, a[i]);
+  }
+  if (dSigma) sigma_grad(d, a, dSigma);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (!status) status = bm_validate_shape(dLambda, d->p, d->p);
+  if (status) {
+    nan_matrix(dLambda);
+    return status;
+  }
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *r = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
+  if (!r) return BM_ENOMEM;
+  residual(d, x, r);
+  /* log f = ... + 1/2 log|Lambda| - 1/2 r^T Lambda r  =>  G = (Sigma - r r^T)/2 */
+  for (size_t i = 0; i < d->p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double g = 0.5 * (gsl_matrix_get(d->Sigma, i, j) - r[i] * r[j]);
+      gsl_matrix_set(dLambda, i, j, g);
+      gsl_matrix_set(dLambda, j, i, g);
+    }
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (!status) status = bm_validate_shape(dL, d->p, d->p);
+  if (status) {
+    nan_matrix(dL);
+    return status;
+  }
+  size_t p = d->p;
+  bm_work w;
+  double *a = bm_work_get(&w, NULL, 0, p * p + p);
+  if (!a) return BM_ENOMEM;
+  double *G = a + p;
+  residual(d, x, a);
+  precision_times(d->L, a);
+  gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
+  sigma_grad(d, a, &Gv.matrix);
+  /* d f = tr(G dSigma), dSigma = dL L^T + L dL^T  =>  d f = tr(2 L^T G dL): grad = 2 G L, lower part */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      double s = 0.0;
+      if (j <= i)
+        for (size_t k = j; k < p; k++) s += G[i * p + k] * gsl_matrix_get(d->L, k, j);
+      gsl_matrix_set(dL, i, j, 2.0 * s);
+    }
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, gsl_matrix *G_Lambda)
+{
+  int status = check_obj(d);
+  if (!status && G_Sigma == G_Lambda) status = BM_EINVAL;
+  if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
+  if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
+  if (status) {
+    if (G_Lambda != G_Sigma) nan_matrix(G_Lambda);
+    return status;
+  }
+  size_t p = d->p;
+  bm_work w;
+  double *T = bm_work_get(&w, NULL, 0, p * p);
+  if (!T) return BM_ENOMEM;
+  /* T = Sigma G_Sigma;  G_Lambda = -T Sigma */
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, d->Sigma->data,
+              (int)d->Sigma->tda, G_Sigma->data, (int)G_Sigma->tda, 0.0, T, (int)p);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, -1.0, T, (int)p, d->Sigma->data,
+              (int)d->Sigma->tda, 0.0, G_Lambda->data, (int)G_Lambda->tda);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (!status) status = bm_validate_length(s, d->p + d->q);
+  if (status) {
+    nan_vector(s);
+    return status;
+  }
+  size_t p = d->p;
+  bm_work w;
+  double *a = bm_work_get(&w, NULL, 0, p * p + p);
+  if (!a) return BM_ENOMEM;
+  residual(d, x, a);
+  precision_times(d->L, a);
+  for (size_t i = 0; i < p; i++) gsl_vector_set(s, i, a[i]);
+  gsl_matrix_view G = gsl_matrix_view_array(a + p, p, p);
+  sigma_grad(d, a, &G.matrix);
+  gsl_vector_view sS = gsl_vector_subvector(s, p, d->q);
+  bm_vech_from_sym_grad(&G.matrix, &sS.vector);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (!status) status = bm_validate_shape(H, d->p + d->q, d->p + d->q);
+  if (status) {
+    nan_matrix(H);
+    return status;
+  }
+  size_t p = d->p, q = d->q;
+  bm_work w;
+  double *a = bm_work_get(&w, NULL, 0, p * p + p);
+  if (!a) return BM_ENOMEM;
+  residual(d, x, a);
+  precision_times(d->L, a);
+  const gsl_matrix *Lam = precision(d);
+  /* mu-mu: -Lambda */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(H, i, j, -gsl_matrix_get(Lam, i, j));
+  /* mu-Sigma: d a / d theta_b = -Lambda E_b a */
+  for (size_t b = 0; b < q; b++) {
+    size_t k, l;
+    bm_vech_pair(p, b, &k, &l);
+    for (size_t i = 0; i < p; i++) {
+      double v = gsl_matrix_get(Lam, i, k) * a[l];
+      if (k != l) v += gsl_matrix_get(Lam, i, l) * a[k];
+      gsl_matrix_set(H, i, p + b, -v);
+      gsl_matrix_set(H, p + b, i, -v);
+    }
+  }
+  /* Sigma-Sigma: T(Lambda, Lambda)/2 - T(a a^T, Lambda) */
+  gsl_matrix_view A = gsl_matrix_view_array(a + p, p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(&A.matrix, i, j, a[i] * a[j]);
+  gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
+  bm_vech_kron(0.5, Lam, Lam, 0.0, &HS.matrix);
+  bm_vech_kron(-1.0, &A.matrix, Lam, 1.0, &HS.matrix);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_vector(x, d->p);
+  if (!status) status = bm_validate_shape(H, d->p, d->p);
+  if (status) {
+    nan_matrix(H);
+    return status;
+  }
+  gsl_matrix_memcpy(H, precision(d));
+  gsl_matrix_scale(H, -1.0);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_shape(I, d->p + d->q, d->p + d->q);
+  if (status) {
+    nan_matrix(I);
+    return status;
+  }
+  size_t p = d->p, q = d->q;
+  gsl_matrix_set_zero(I);
+  gsl_matrix_view Im = gsl_matrix_submatrix(I, 0, 0, p, p);
+  const gsl_matrix *Lam = precision(d);
+  gsl_matrix_memcpy(&Im.matrix, Lam);
+  gsl_matrix_view IS = gsl_matrix_submatrix(I, p, p, q, q);
+  bm_vech_kron(0.5, Lam, Lam, 0.0, &IS.matrix);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x)
+{
+  int status = check_obj(d);
+  if (!status && !r) status = BM_EINVAL;
+  if (!status) status = bm_validate_length(x, d->p);
+  if (status) {
+    nan_vector(x);
+    return status;
+  }
+  bm_rng_std_normal_vector(r, x);
+  bm_chol_lower_multiply(d->L, x);
+  gsl_vector_add(x, d->mu);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_mean(const bm_mvn *d, gsl_vector *mean)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_length(mean, d->p);
+  if (status) {
+    nan_vector(mean);
+    return status;
+  }
+  gsl_vector_memcpy(mean, d->mu);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
+{
+  int status = check_obj(d);
+  if (!status) status = bm_validate_shape(cov, d->p, d->p);
+  if (status) {
+    nan_matrix(cov);
+    return status;
+  }
+  gsl_matrix_memcpy(cov, d->Sigma);
+  return BM_SUCCESS;
+}
+
+/* ---- batches -------------------------------------------------------------- */
+
+/* Z (n x p, contiguous) <- (X - 1 mu^T) L^{-T}. The finiteness check of X is
+ * fused into the centering pass (acc stays 0 unless some x_ij is NaN/Inf);
+ * BM_ENONFINITE before any output is written. */
+static int whiten_block(const bm_mvn *d, const gsl_matrix *X, double *Z)
+{
+  size_t n = X->size1, p = d->p;
+  const double *mu = d->mu->data;
+  size_t ms = d->mu->stride;
+  double acc = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    const double *x = X->data + i * X->tda;
+    double *z = Z + i * p;
+    for (size_t j = 0; j < p; j++) {
+      acc += x[j] * 0.0;
+      z[j] = x[j] - mu[j * ms];
+    }
+  }
+  if (acc != 0.0) return BM_ENONFINITE;
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L->data,
+              (int)d->L->tda, Z, (int)p);
+  return BM_SUCCESS;
+}
+
+/* NULL and shape of X; finiteness is checked by whiten_block */
+static int check_batch(const bm_mvn *d, const gsl_matrix *X)
+{
+  int status = check_obj(d);
+  if (status) return status;
+  if (!X) return BM_EINVAL;
+  if (X->size1 == 0 || X->size2 != d->p) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each)
+{
+  if (!ll) return BM_EINVAL;
+  *ll = NAN;
+  int status = check_batch(d, X);
+  if (!status && each) status = bm_validate_length(each, X->size1);
+  if (status) {
+    nan_vector(each);
+    return status;
+  }
+  size_t n = X->size1, p = d->p;
+  bm_work w;
+  double *Z = bm_work_get(&w, NULL, 0, n * p);
+  if (!Z) {
+    nan_vector(each);
+    return BM_ENOMEM;
+  }
+  status = whiten_block(d, X, Z);
+  if (status) {
+    bm_work_release(&w);
+    nan_vector(each);
+    return status;
+  }
+  double total = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    const double *z = Z + i * p;
+    double delta = 0.0;
+    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+    double li = d->lognorm - 0.5 * delta;
+    if (each) gsl_vector_set(each, i, li);
+    total += li;
+  }
+  *ll = total;
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma)
+{
+  if (ll) *ll = NAN;
+  int status = check_batch(d, X);
+  if (!status && dmu) status = bm_validate_length(dmu, d->p);
+  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
+  if (status) {
+    nan_vector(dmu);
+    nan_matrix(dSigma);
+    return status;
+  }
+  size_t n = X->size1, p = d->p;
+  bm_work w;
+  double *Z = bm_work_get(&w, NULL, 0, n * p + p);
+  if (!Z) {
+    nan_vector(dmu);
+    nan_matrix(dSigma);
+    return BM_ENOMEM;
+  }
+  double *s = Z + n * p;
+  status = whiten_block(d, X, Z);
+  if (status) {
+    bm_work_release(&w);
+    nan_vector(dmu);
+    nan_matrix(dSigma);
+    return status;
+  }
+  double sumsq = 0.0;
+  for (size_t j = 0; j < p; j++) s[j] = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    const double *z = Z + i * p;
+    for (size_t j = 0; j < p; j++) {
+      sumsq += z[j] * z[j];
+      s[j] += z[j];
+    }
+  }
+  if (ll) *ll = (double)n * d->lognorm - 0.5 * sumsq;
+  if (dmu) {
+    /* sum_i Lambda r_i = L^{-T} sum_i z_i */
+    back_solve(d->L, s);
+    for (size_t j = 0; j < p; j++) gsl_vector_set(dmu, j, s[j]);
+  }
+  if (dSigma) {
+    /* sum_i (a_i a_i^T - Lambda)/2 = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
+    double *G = dSigma->data;
+    int tda = (int)dSigma->tda;
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, G, tda);
+    for (size_t i = 0; i < p; i++) G[i * (size_t)tda + i] -= 0.5 * (double)n;
+    bm_sym_from_lower(dSigma);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L->data,
+                (int)d->L->tda, G, tda);
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
+                d->L->data, (int)d->L->tda, G, tda);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < i; j++) {
+        double g = 0.5 * (G[i * (size_t)tda + j] + G[j * (size_t)tda + i]);
+        G[i * (size_t)tda + j] = g;
+        G[j * (size_t)tda + i] = g;
+      }
+  }
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+/* ---- information-theoretic quantities ------------------------------------ */
+
+int bm_mvn_entropy(const bm_mvn *d, double *h)
+{
+  if (!h) return BM_EINVAL;
+  *h = NAN;
+  int status = check_obj(d);
+  if (status) return status;
+  *h = 0.5 * (double)d->p * (1.0 + LOG_2PI) + 0.5 * d->logdet;
+  return BM_SUCCESS;
+}
+
+int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *dmu0, gsl_matrix *dSigma0,
+                   gsl_vector *dmu1, gsl_matrix *dSigma1)
+{
+  if (kl) *kl = NAN;
+  int status = check_obj(d0);
+  if (!status) status = check_obj(d1);
+  if (!status && d0->p != d1->p) status = BM_EBADLEN;
+  size_t p = status ? 0 : d0->p;
+  if (!status && dmu0) status = bm_validate_length(dmu0, p);
+  if (!status && dmu1) status = bm_validate_length(dmu1, p);
+  if (!status && dSigma0) status = bm_validate_shape(dSigma0, p, p);
+  if (!status && dSigma1) status = bm_validate_shape(dSigma1, p, p);
+  if (!status && dSigma0 && dSigma0 == dSigma1) status = BM_EINVAL;
+  bm_work w = {NULL, 0};
+  double *M = NULL;
+  if (!status) {
+    M = bm_work_get(&w, NULL, 0, 2 * p * p + p);
+    if (!M) status = BM_ENOMEM;
+  }
+  if (status) {
+    nan_vector(dmu0);
+    nan_vector(dmu1);
+    nan_matrix(dSigma0);
+    nan_matrix(dSigma1);
+    return status;
+  }
+  double *T = M + p * p, *m = T + p * p;
+  /* m = mu1 - mu0 */
+  for (size_t i = 0; i < p; i++) m[i] = gsl_vector_get(d1->mu, i) - gsl_vector_get(d0->mu, i);
+  if (kl) {
+    /* tr(Lambda1 Sigma0) = ||L1^{-1} L0||_F^2 */
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) M[i * p + j] = j <= i ? gsl_matrix_get(d0->L, i, j) : 0.0;
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
+                d1->L->data, (int)d1->L->tda, M, (int)p);
+    double tr = 0.0;
+    for (size_t k = 0; k < p * p; k++) tr += M[k] * M[k];
+    for (size_t i = 0; i < p; i++) T[i] = m[i];
+    forward_solve(d1->L, T);
+    double quad = 0.0;
+    for (size_t i = 0; i < p; i++) quad += T[i] * T[i];
+    *kl = 0.5 * (tr + quad - (double)p + d1->logdet - d0->logdet);
+  }
+  /* a = Lambda1 m */
+  double *a = T;
+  for (size_t i = 0; i < p; i++) a[i] = m[i];
+  precision_times(d1->L, a);
+  for (size_t i = 0; i < p; i++) {
+    if (dmu0) gsl_vector_set(dmu0, i, -a[i]);
+    if (dmu1) gsl_vector_set(dmu1, i, a[i]);
+  }
+  if (dSigma0)
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++)
+        gsl_matrix_set(dSigma0, i, j, 0.5 * (gsl_matrix_get(precision(d1), i, j) - gsl_matrix_get(precision(d0), i, j)));
+  if (dSigma1) {
+    /* (Lambda1 - Lambda1 Sigma0 Lambda1 - a a^T)/2 */
+    const gsl_matrix *L1 = precision(d1);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, L1->data, (int)L1->tda,
+                d0->Sigma->data, (int)d0->Sigma->tda, 0.0, M, (int)p);
+    double *out = dSigma1->data;
+    int tda = (int)dSigma1->tda;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, -0.5, M, (int)p, L1->data,
+                (int)L1->tda, 0.0, out, tda);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) out[i * (size_t)tda + j] += 0.5 * (gsl_matrix_get(L1, i, j) - a[i] * a[j]);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < i; j++) {
+        double g = 0.5 * (out[i * (size_t)tda + j] + out[j * (size_t)tda + i]);
+        out[i * (size_t)tda + j] = g;
+        out[j * (size_t)tda + i] = g;
+      }
+  }
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
+{
+  if (!kl) return BM_EINVAL;
+  return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
+}

@@ -1,0 +1,217 @@
+/* bayesmat — Jeffreys priors from Fisher information (SPEC §4).
+ *
+ * log pi = 1/2 log det B, B = I[idx, idx]. With D = diag(B) and the
+ * equilibrated R = D^-1/2 B D^-1/2 (unit diagonal), log det B = sum log D_jj
+ * + log det R, and log det R = sum_j log d_j over the pivots d_j of an
+ * unpivoted Cholesky (LDL^T) of R. The pivots are scale-free, which makes
+ * the singularity threshold BM_JEFFREYS_RTOL meaningful whatever units the
+ * parameters have. Reparameterization: docs/jeffreys.md.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <lapacke.h>
+#include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/jeffreys.h"
+#include "bayesmat/mvn.h"
+#include "bayesmat/mvt.h"
+#include "bayesmat/wishart.h"
+#include "bayesmat/matnorm.h"
+#include "bayesmat/matt.h"
+#include "bayesmat/invwishart.h"
+#include "bayesmat/matf.h"
+#include "work.h"
+
+#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
+
+int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, double *log_prior)
+{
+  if (!log_prior) return BM_EINVAL;
+  *log_prior = NAN;
+  if (!Fi) return BM_EINVAL;
+  size_t n = Fi->size1;
+  if (Fi->size2 != n || n == 0) return BM_EBADLEN;
+  if (idx) {
+    if (k == 0) return BM_EINVAL;
+    if (k > n) return BM_EBADLEN;
+    for (size_t a = 0; a < k; a++) {
+      if (idx[a] >= n) return BM_EINVAL;
+      for (size_t b = 0; b < a; b++)
+        if (idx[a] == idx[b]) return BM_EINVAL;
+    }
+  } else {
+    if (k != 0 && k != n) return BM_EBADLEN;
+    k = n;
+  }
+  int status = bm_validate_symmetric(Fi, n);
+  if (status) return status;
+
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *R = bm_work_get(&w, stack, BM_STACK_DOUBLES, k * k + k);
+  if (!R) return BM_ENOMEM;
+  double *dsq = R + k * k;
+  double logdet = 0.0;
+  /* equilibrate: R_ab = B_ab / sqrt(B_aa B_bb) (lower triangle) */
+  for (size_t a = 0; a < k && !status; a++) {
+    size_t ia = idx ? idx[a] : a;
+    double d = MGET(Fi, ia, ia);
+    if (d < 0) status = BM_ENOTSPD;
+    else if (d == 0) status = BM_ESING;
+    else {
+      dsq[a] = sqrt(d);
+      logdet += log(d);
+    }
+  }
+  for (size_t a = 0; a < k && !status; a++)
+    for (size_t b = 0; b <= a; b++) {
+      size_t ia = idx ? idx[a] : a, ib = idx ? idx[b] : b;
+      /* lower triangle of I (validated symmetric) */
+      double v = ia >= ib ? MGET(Fi, ia, ib) : MGET(Fi, ib, ia);
+      R[a * k + b] = v / (dsq[a] * dsq[b]);
+    }
+  /* unpivoted LDL^T of R (right-looking), pivots d_j */
+  for (size_t j = 0; j < k && !status; j++) {
+    double d = R[j * k + j];
+    if (!(d > BM_JEFFREYS_RTOL)) {
+      status = d < -BM_JEFFREYS_NEG_TOL ? BM_ENOTSPD : BM_ESING;
+      break;
+    }
+    logdet += log(d);
+    for (size_t a = j + 1; a < k; a++) {
+      double la = R[a * k + j] / d;
+      for (size_t b = j + 1; b <= a; b++) R[a * k + b] -= la * R[b * k + j];
+    }
+  }
+  bm_work_release(&w);
+  if (status) return status;
+  *log_prior = 0.5 * logdet;
+  return BM_SUCCESS;
+}
+
+int bm_jeffreys_from_callback(bm_fisher_fn fisher, void *params, const gsl_vector *theta, const size_t *idx,
+                              size_t k, double *log_prior)
+{
+  if (!log_prior) return BM_EINVAL;
+  *log_prior = NAN;
+  if (!fisher || !theta) return BM_EINVAL;
+  int status = bm_validate_vector(theta, theta->size);
+  if (status) return status;
+  size_t n = theta->size;
+  if (n == 0) return BM_EBADLEN;
+  gsl_matrix *Fi = bm_matrix_alloc(n, n);
+  if (!Fi) return BM_ENOMEM;
+  if (fisher(theta, params, Fi))
+    status = BM_EDOM;
+  else
+    status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
+  bm_matrix_free(Fi);
+  return status;
+}
+
+int bm_log_abs_det(const gsl_matrix *A, double *logdet)
+{
+  if (!logdet) return BM_EINVAL;
+  *logdet = NAN;
+  if (!A) return BM_EINVAL;
+  size_t n = A->size1;
+  if (A->size2 != n || n == 0) return BM_EBADLEN;
+  int status = bm_validate_matrix(A, n, n);
+  if (status) return status;
+  double *B = malloc(n * n * sizeof(double));
+  lapack_int *piv = malloc(n * sizeof(lapack_int));
+  if (!B || !piv) {
+    free(B);
+    free(piv);
+    return BM_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) B[i * n + j] = MGET(A, i, j);
+  lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)n, B, (lapack_int)n, piv);
+  if (info > 0) status = BM_ESING;
+  else if (info < 0) status = BM_EINVAL;
+  else {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += log(fabs(B[i * n + i]));
+    *logdet = s;
+  }
+  free(B);
+  free(piv);
+  return status;
+}
+
+int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *log_prior_eta)
+{
+  if (!log_prior_eta) return BM_EINVAL;
+  *log_prior_eta = NAN;
+  if (!I_theta || !J) return BM_EINVAL;
+  if (J->size1 != I_theta->size1 || J->size2 != J->size1) return BM_EBADLEN;
+  double lp, lj;
+  int status = bm_jeffreys_from_fisher(I_theta, NULL, 0, &lp);
+  if (status) return status;
+  status = bm_log_abs_det(J, &lj);
+  if (status) return status;
+  *log_prior_eta = lp + lj;
+  return BM_SUCCESS;
+}
+
+/* ---- per-family Jeffreys priors: Fisher matrix, then its block's 1/2 log det ---- */
+
+typedef int (*family_fisher_fn)(const void *d, gsl_matrix *F);
+
+static int family_jeffreys(const void *d, size_t n, family_fisher_fn fisher, const size_t *idx, size_t k,
+                           double *log_prior)
+{
+  if (log_prior == NULL) return BM_EINVAL;
+  *log_prior = NAN;
+  if (d == NULL || n == 0) return BM_EINVAL;
+  gsl_matrix *F = bm_matrix_alloc(n, n);
+  if (F == NULL) return BM_ENOMEM;
+  int status = fisher(d, F);
+  if (status == BM_SUCCESS) status = bm_jeffreys_from_fisher(F, idx, k, log_prior);
+  bm_matrix_free(F);
+  return status;
+}
+
+static int mvn_fisher(const void *d, gsl_matrix *F) { return bm_mvn_fisher(d, F); }
+int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_mvn_nparams(d) : 0, mvn_fisher, idx, k, log_prior);
+}
+
+static int mvt_fisher(const void *d, gsl_matrix *F) { return bm_mvt_fisher(d, F); }
+int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_mvt_nparams(d) : 0, mvt_fisher, idx, k, log_prior);
+}
+
+static int wishart_fisher(const void *d, gsl_matrix *F) { return bm_wishart_fisher(d, F); }
+int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_wishart_nparams(d) : 0, wishart_fisher, idx, k, log_prior);
+}
+
+static int invwishart_fisher(const void *d, gsl_matrix *F) { return bm_invwishart_fisher(d, F); }
+int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_invwishart_nparams(d) : 0, invwishart_fisher, idx, k, log_prior);
+}
+
+static int matnorm_fisher(const void *d, gsl_matrix *F) { return bm_matnorm_fisher(d, F); }
+int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_matnorm_nparams(d) : 0, matnorm_fisher, idx, k, log_prior);
+}
+
+static int matt_fisher(const void *d, gsl_matrix *F) { return bm_matt_fisher(d, F); }
+int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_matt_nparams(d) : 0, matt_fisher, idx, k, log_prior);
+}
+
+static int matf_fisher(const void *d, gsl_matrix *F) { return bm_matf_fisher(d, F); }
+int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior)
+{
+  return family_jeffreys(d, d ? bm_matf_nparams(d) : 0, matf_fisher, idx, k, log_prior);
+}
