@@ -62,7 +62,7 @@ bm_blr_stats *bm_blr_stats_alloc(size_t k)
 void bm_blr_stats_free(bm_blr_stats *s)
 {
   if (s == NULL) return;
-  gsl_matrix_free(s->R);
+  bm_matrix_free(s->R);
   free(s);
 }
 
@@ -159,10 +159,10 @@ bm_blr *bm_blr_alloc(size_t k)
 void bm_blr_free(bm_blr *m)
 {
   if (m == NULL) return;
-  if (m->prior_rows) gsl_matrix_free(m->prior_rows);
+  if (m->prior_rows) bm_matrix_free(m->prior_rows);
   bm_blr_stats_free(m->data);
-  if (m->Rpost) gsl_matrix_free(m->Rpost);
-  if (m->mean) gsl_vector_free(m->mean);
+  if (m->Rpost) bm_matrix_free(m->Rpost);
+  if (m->mean) bm_vector_free(m->mean);
   free(m);
 }
 
@@ -177,11 +177,11 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   if (R == NULL) return BM_ENOMEM;
   int st = cj_qr_stack(blocks, scale, 2, k + 1, R);
   if (st != BM_SUCCESS) {
-    gsl_matrix_free(R);
+    bm_matrix_free(R);
     return st;
   }
   gsl_matrix_memcpy(m->Rpost, R);
-  gsl_matrix_free(R);
+  bm_matrix_free(R);
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
   double rho = gsl_matrix_get(m->Rpost, k, k);
   m->proper = cj_upper_nonsingular(&Rn.matrix);
@@ -221,7 +221,7 @@ static int gaussian_prior_rows(size_t k, const gsl_vector *m0, const gsl_matrix 
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)k, 1.0, P.matrix.data, (int)P.matrix.tda, m0->data,
                 (int)m0->stride, 0.0, last.vector.data, (int)last.vector.stride);
   }
-  gsl_matrix_free(L);
+  bm_matrix_free(L);
   return st;
 }
 
@@ -266,8 +266,8 @@ static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const g
     }
   }
   bm_blr_stats_free(empty);
-  if (rows_old != NULL) gsl_matrix_free(rows_old);
-  gsl_matrix_free(rows);
+  if (rows_old != NULL) bm_matrix_free(rows_old);
+  bm_matrix_free(rows);
   return st;
 }
 

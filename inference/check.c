@@ -72,7 +72,7 @@ int bm_check_proportional(const bm_check_model *model, gsl_rng *r, size_t npairs
   res->n_pairs = npairs;
   res->passed = worst_rel <= tol;
 done:
-  gsl_vector_free(theta);
+  bm_vector_free(theta);
   return st;
 }
 
@@ -120,7 +120,7 @@ int bm_check_evidence_is(const bm_check_model *model, gsl_rng *r, size_t N, doub
   res->ess = s1 * s1 / s2;
   res->passed = fabs(res->z) <= z_tol;
 done:
-  gsl_vector_free(theta);
+  bm_vector_free(theta);
   free(lw);
   return st;
 }
@@ -145,7 +145,7 @@ int bm_check_evidence_identity(const bm_check_model *model, gsl_rng *r, size_t n
   }
   *worst = w;
 done:
-  gsl_vector_free(theta);
+  bm_vector_free(theta);
   return st;
 }
 
@@ -236,10 +236,10 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
 done:
   if (st != BM_SUCCESS && ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (st != BM_SUCCESS && pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
-  gsl_vector_free(theta_true);
-  gsl_vector_free(theta);
-  gsl_vector_free(f_true);
-  gsl_vector_free(f);
+  bm_vector_free(theta_true);
+  bm_vector_free(theta);
+  bm_vector_free(f_true);
+  bm_vector_free(f);
   free(counts);
   free(rank_now);
   return st;
@@ -345,8 +345,8 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
       if (mean_neg_hess != NULL) gsl_matrix_set(mean_neg_hess, i, j, H != NULL ? mh[i * d + j] : NAN);
     }
 done:
-  gsl_vector_free(s);
-  if (H != NULL) gsl_matrix_free(H);
+  bm_vector_free(s);
+  if (H != NULL) bm_matrix_free(H);
   free(acc);
   return st;
 }

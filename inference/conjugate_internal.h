@@ -117,7 +117,7 @@ static inline int cj_inverse_from_upper(const gsl_matrix *R, gsl_matrix *Out)
   if (L == NULL) return BM_ENOMEM;
   cj_lower_from_upper(R, L);
   int st = bm_chol_inverse(L, Out);
-  gsl_matrix_free(L);
+  bm_matrix_free(L);
   return st;
 }
 

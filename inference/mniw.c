@@ -60,7 +60,7 @@ bm_mniw_stats *bm_mniw_stats_alloc(size_t k, size_t d)
 void bm_mniw_stats_free(bm_mniw_stats *s)
 {
   if (s == NULL) return;
-  gsl_matrix_free(s->R);
+  bm_matrix_free(s->R);
   free(s);
 }
 
@@ -129,12 +129,12 @@ bm_mniw *bm_mniw_alloc(size_t k, size_t d)
 void bm_mniw_free(bm_mniw *m)
 {
   if (m == NULL) return;
-  if (m->prior_rows) gsl_matrix_free(m->prior_rows);
-  if (m->R_Psi0) gsl_matrix_free(m->R_Psi0);
+  if (m->prior_rows) bm_matrix_free(m->prior_rows);
+  if (m->R_Psi0) bm_matrix_free(m->R_Psi0);
   bm_mniw_stats_free(m->data);
-  if (m->R_n) gsl_matrix_free(m->R_n);
-  if (m->B_n) gsl_matrix_free(m->B_n);
-  if (m->L_Psi_n) gsl_matrix_free(m->L_Psi_n);
+  if (m->R_n) bm_matrix_free(m->R_n);
+  if (m->B_n) bm_matrix_free(m->B_n);
+  if (m->L_Psi_n) bm_matrix_free(m->L_Psi_n);
   free(m);
 }
 
@@ -166,8 +166,8 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   cj_lower_from_upper(Rpsi, m->L_Psi_n);
   m->nu_n = m->nu0 + (double)s->n;
 done:
-  if (R) gsl_matrix_free(R);
-  if (Rpsi) gsl_matrix_free(Rpsi);
+  if (R) bm_matrix_free(R);
+  if (Rpsi) bm_matrix_free(Rpsi);
   return st;
 }
 
@@ -214,12 +214,12 @@ int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, do
     m->nu0 = nu_old;
   }
 done:
-  if (LV) gsl_matrix_free(LV);
-  if (LP) gsl_matrix_free(LP);
-  if (rows) gsl_matrix_free(rows);
-  if (RP) gsl_matrix_free(RP);
-  if (rows_old) gsl_matrix_free(rows_old);
-  if (RP_old) gsl_matrix_free(RP_old);
+  if (LV) bm_matrix_free(LV);
+  if (LP) bm_matrix_free(LP);
+  if (rows) bm_matrix_free(rows);
+  if (RP) bm_matrix_free(RP);
+  if (rows_old) bm_matrix_free(rows_old);
+  if (RP_old) bm_matrix_free(RP_old);
   bm_mniw_stats_free(empty);
   return st;
 }
@@ -319,9 +319,9 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
   *lp = -0.5 * dk * dd * log(2.0 * M_PI) + dd * cj_half_logdet_upper(m->R_n) - 0.5 * dk * bm_chol_logdet(L) -
         0.5 * q + cj_iw_logpdf(m->L_Psi_n, m->nu_n, L, W);
 done:
-  if (L) gsl_matrix_free(L);
-  if (W) gsl_matrix_free(W);
-  if (E) gsl_matrix_free(E);
+  if (L) bm_matrix_free(L);
+  if (W) bm_matrix_free(W);
+  if (E) bm_matrix_free(E);
   return st;
 }
 
@@ -365,9 +365,9 @@ done:
     nan_matrix(B);
     nan_matrix(Sigma);
   }
-  if (A) gsl_matrix_free(A);
-  if (C) gsl_matrix_free(C);
-  if (Z) gsl_matrix_free(Z);
+  if (A) bm_matrix_free(A);
+  if (C) bm_matrix_free(C);
+  if (Z) bm_matrix_free(Z);
   return st;
 }
 
@@ -403,7 +403,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     gsl_matrix_set_identity(Sigma);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)q, (int)q, (int)k, 1.0, U->data, (int)U->tda, U->data,
                 (int)U->tda, 1.0, Sigma->data, (int)Sigma->tda);
-    gsl_matrix_free(U);
+    bm_matrix_free(U);
   }
   if (M != NULL)
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)q, (int)d, (int)k, 1.0, X_new->data,

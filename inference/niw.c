@@ -59,8 +59,8 @@ bm_niw_stats *bm_niw_stats_alloc(size_t p)
 void bm_niw_stats_free(bm_niw_stats *s)
 {
   if (s == NULL) return;
-  if (s->mean) gsl_vector_free(s->mean);
-  if (s->R) gsl_matrix_free(s->R);
+  if (s->mean) bm_vector_free(s->mean);
+  if (s->R) bm_matrix_free(s->R);
   free(s);
 }
 
@@ -109,8 +109,8 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   gsl_matrix_memcpy(s->R, R);
 done:
   free(A);
-  if (mean) gsl_vector_free(mean);
-  if (R) gsl_matrix_free(R);
+  if (mean) bm_vector_free(mean);
+  if (R) bm_matrix_free(R);
   return st;
 }
 
@@ -131,7 +131,7 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
   const gsl_matrix *blocks[3] = {dst->R, src->R, diff};
   const double scale[3] = {1.0, 1.0, sqrt(n1 * n2 / n)};
   int st = cj_qr_stack(blocks, scale, 3, p, dst->R);
-  gsl_matrix_free(diff);
+  bm_matrix_free(diff);
   if (st != BM_SUCCESS) return st;
   for (size_t j = 0; j < p; j++)
     gsl_vector_set(dst->mean, j, gsl_vector_get(dst->mean, j) + n2 / n * (gsl_vector_get(src->mean, j) - gsl_vector_get(dst->mean, j)));
@@ -176,11 +176,11 @@ bm_niw *bm_niw_alloc(size_t p)
 void bm_niw_free(bm_niw *m)
 {
   if (m == NULL) return;
-  if (m->mu0) gsl_vector_free(m->mu0);
-  if (m->R0) gsl_matrix_free(m->R0);
+  if (m->mu0) bm_vector_free(m->mu0);
+  if (m->R0) bm_matrix_free(m->R0);
   bm_niw_stats_free(m->data);
-  if (m->mu_n) gsl_vector_free(m->mu_n);
-  if (m->L_n) gsl_matrix_free(m->L_n);
+  if (m->mu_n) bm_vector_free(m->mu_n);
+  if (m->L_n) bm_matrix_free(m->L_n);
   free(m);
 }
 
@@ -209,8 +209,8 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
     gsl_vector_set(m->mu_n, j, d->n ? (m->kappa0 * gsl_vector_get(m->mu0, j) + n * gsl_vector_get(d->mean, j)) / kn
                                     : gsl_vector_get(m->mu0, j));
 done:
-  if (diff) gsl_matrix_free(diff);
-  if (R) gsl_matrix_free(R);
+  if (diff) bm_matrix_free(diff);
+  if (R) bm_matrix_free(R);
   return st;
 }
 
@@ -247,8 +247,8 @@ static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
   }
 done:
   bm_niw_stats_free(empty);
-  if (mu0_old) gsl_vector_free(mu0_old);
-  if (R0_old) gsl_matrix_free(R0_old);
+  if (mu0_old) bm_vector_free(mu0_old);
+  if (R0_old) bm_matrix_free(R0_old);
   return st;
 }
 
@@ -280,9 +280,9 @@ static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, doubl
   }
   if (st == BM_SUCCESS) st = commit_prior(m, mu0, kappa0, nu0, R0);
 done:
-  if (L) gsl_matrix_free(L);
-  if (R0) gsl_matrix_free(R0);
-  if (T) gsl_matrix_free(T);
+  if (L) bm_matrix_free(L);
+  if (R0) bm_matrix_free(R0);
+  if (T) bm_matrix_free(T);
   return st;
 }
 
@@ -424,9 +424,9 @@ static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_m
   }
   *lp = out;
 done:
-  if (L) gsl_matrix_free(L);
-  if (W) gsl_matrix_free(W);
-  if (d) gsl_vector_free(d);
+  if (L) bm_matrix_free(L);
+  if (W) bm_matrix_free(W);
+  if (d) bm_vector_free(d);
   return st;
 }
 
@@ -476,9 +476,9 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
                 (int)z->stride, 1.0, mu->data, (int)mu->stride);
   }
 done:
-  if (A) gsl_matrix_free(A);
-  if (B) gsl_matrix_free(B);
-  if (z) gsl_vector_free(z);
+  if (A) bm_matrix_free(A);
+  if (B) bm_matrix_free(B);
+  if (z) bm_vector_free(z);
   return st;
 }
 
