@@ -21,6 +21,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/random.h"
 #include "bayesmat/mniw.h"
+#include "bayesmat/matt.h"
 #include "conjugate_internal.h"
 
 struct bm_mniw_stats {
@@ -411,6 +412,21 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   if (Omega != NULL && (st = bm_chol_product(m->L_Psi_n, Omega)) != BM_SUCCESS) return st;
   *nu = m->nu_n - (double)d + 1.0;
   return BM_SUCCESS;
+}
+
+int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
+{
+  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
+  const size_t q = X_new->size1, d = m->d;
+  if (q == 0 || X_new->size2 != m->k) return BM_EBADLEN;
+  gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
+  double nu;
+  int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
+  if (st == BM_SUCCESS) st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+  bm_matrix_free(M);
+  bm_matrix_free(S);
+  bm_matrix_free(Om);
+  return st;
 }
 
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml)

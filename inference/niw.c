@@ -20,6 +20,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/random.h"
 #include "bayesmat/niw.h"
+#include "bayesmat/mvt.h"
 #include "conjugate_internal.h"
 
 struct bm_niw_stats {
@@ -504,6 +505,20 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
   if (loc != NULL) gsl_vector_memcpy(loc, m->mu_n);
   if (df != NULL) *df = nu;
   return BM_SUCCESS;
+}
+
+int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
+{
+  if (m == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
+  if (bm_mvt_dim(pred) != m->p) return BM_EBADLEN;
+  gsl_vector *loc = bm_vector_alloc(m->p);
+  gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
+  double df;
+  int st = loc != NULL && scale != NULL ? bm_niw_predictive_params(m, &df, loc, scale) : BM_ENOMEM;
+  if (st == BM_SUCCESS) st = bm_mvt_set(pred, df, loc, scale);
+  bm_vector_free(loc);
+  bm_matrix_free(scale);
+  return st;
 }
 
 int bm_niw_log_evidence(const bm_niw *m, double *lml)

@@ -128,6 +128,75 @@ static void evidence_is_chain_of_one_row_predictives(void **state)
   free_case(&c);
 }
 
+/* bm_mniw_predictive fills a matt. (1) n = 1 reduction: the 1 x d matt equals
+ * t_d(nu, m, s Omega / nu) as an mvt object; (2) the joint predictive of two new rows
+ * equals p(y1) p(y2 | y1) from one-row predictives with an update in between (this pins
+ * down the whole matt parameterization: nu, M, the row scale I + X V X^T and Omega). */
+static void predictive_object(void **state)
+{
+  (void)state;
+  mniw_case c;
+  load_case(&c);
+  const size_t k = c.k, d = c.d, q = c.q;
+  assert_true(q >= 2);
+  bm_mniw *m = bm_mniw_alloc(k, d), *seq = bm_mniw_alloc(k, d);
+  assert_int_equal(bm_mniw_set_prior(m, c.B0, c.V0, c.nu0, c.Psi0), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update(m, c.X, c.Y), BM_SUCCESS);
+  assert_int_equal(bm_mniw_set_prior(seq, c.B0, c.V0, c.nu0, c.Psi0), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update(seq, c.X, c.Y), BM_SUCCESS);
+  /* new responses: the reference B* rows as arbitrary points */
+  gsl_matrix *Ynew = gsl_matrix_alloc(q, d);
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = 0; j < d; j++) gsl_matrix_set(Ynew, i, j, gsl_matrix_get(c.Bs, i % k, j) + 0.3 * (double)i);
+  bm_matt *joint = bm_matt_alloc(q, d), *one = bm_matt_alloc(1, d);
+  double lj, l1, lchain = 0.0;
+  assert_int_equal(bm_mniw_predictive(m, c.Xnew, joint), BM_SUCCESS);
+  assert_int_equal(bm_matt_logpdf(joint, Ynew, &lj), BM_SUCCESS);
+  for (size_t i = 0; i < q; i++) {
+    gsl_matrix_const_view xi = gsl_matrix_const_submatrix(c.Xnew, i, 0, 1, k);
+    gsl_matrix_const_view yi = gsl_matrix_const_submatrix(Ynew, i, 0, 1, d);
+    assert_int_equal(bm_mniw_predictive(seq, &xi.matrix, one), BM_SUCCESS);
+    assert_int_equal(bm_matt_logpdf(one, &yi.matrix, &l1), BM_SUCCESS);
+    lchain += l1;
+    if (i == 0) {
+      /* n = 1 reduction to an mvt */
+      double nu;
+      gsl_matrix *M = gsl_matrix_alloc(1, d), *S = gsl_matrix_alloc(1, 1), *Om = gsl_matrix_alloc(d, d);
+      assert_int_equal(bm_mniw_predictive_params(seq, &xi.matrix, &nu, M, S, Om), BM_SUCCESS);
+      gsl_matrix_scale(Om, gsl_matrix_get(S, 0, 0) / nu);
+      bm_mvt *t = bm_mvt_alloc(d);
+      gsl_vector_const_view mrow = gsl_matrix_const_row(M, 0), yrow = gsl_matrix_const_row(&yi.matrix, 0);
+      assert_int_equal(bm_mvt_set(t, nu, &mrow.vector, Om), BM_SUCCESS);
+      double lt;
+      assert_int_equal(bm_mvt_logpdf(t, &yrow.vector, &lt), BM_SUCCESS);
+      tu_assert_rel(l1, lt, 1e-12);
+      bm_mvt_free(t);
+      gsl_matrix_free(M);
+      gsl_matrix_free(S);
+      gsl_matrix_free(Om);
+    }
+    assert_int_equal(bm_mniw_update(seq, &xi.matrix, &yi.matrix), BM_SUCCESS);
+  }
+  tu_assert_rel(lj, lchain, 1e-12);
+  /* bad inputs */
+  assert_int_equal(bm_mniw_predictive(m, c.Xnew, one), BM_EBADLEN); /* pred is 1 x d, X_new has q rows */
+  assert_int_equal(bm_mniw_predictive(m, c.X, joint), BM_EBADLEN);
+  assert_int_equal(bm_mniw_predictive(m, Ynew, joint), BM_EBADLEN);  /* q x d is not q x k (d != k) */
+  assert_int_equal(bm_mniw_predictive(NULL, c.Xnew, joint), BM_EINVAL);
+  assert_int_equal(bm_mniw_predictive(m, NULL, joint), BM_EINVAL);
+  assert_int_equal(bm_mniw_predictive(m, c.Xnew, NULL), BM_EINVAL);
+  gsl_matrix_set(c.Xnew, 0, 0, NAN);
+  assert_int_equal(bm_mniw_predictive(m, c.Xnew, joint), BM_ENONFINITE);
+  assert_int_equal(bm_matt_logpdf(joint, Ynew, &l1), BM_SUCCESS); /* unchanged */
+  tu_assert_rel(l1, lj, 0.0);
+  gsl_matrix_free(Ynew);
+  bm_matt_free(joint);
+  bm_matt_free(one);
+  bm_mniw_free(m);
+  bm_mniw_free(seq);
+  free_case(&c);
+}
+
 static void chunked_equals_single(void **state)
 {
   (void)state;
@@ -432,6 +501,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(posterior_matches_reference),
       cmocka_unit_test(evidence_is_chain_of_one_row_predictives),
+      cmocka_unit_test(predictive_object),
       cmocka_unit_test(chunked_equals_single),
       cmocka_unit_test(no_data_is_prior),
       cmocka_unit_test(sampler_and_proportionality),

@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
+#include "bayesmat/matt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -90,6 +91,16 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
  */
 int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double *nu, gsl_matrix *M,
                               gsl_matrix *Sigma, gsl_matrix *Omega);
+
+/**
+ * The posterior predictive of the rows X_new (m x k) as a matt object:
+ * bm_matt_set(pred, nu_n - d + 1, X_new B_n, I_m + X_new V_n X_new^T, Psi_n)
+ * (see bm_mniw_predictive_params).
+ * @param pred from bm_matt_alloc(m, d); set on success, unchanged on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN (X_new not m x k, pred not m x d);
+ *         BM_ENONFINITE (X_new); BM_ENOMEM. Allocates O(m^2 + m d + d^2) scratch.
+ */
+int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred);
 
 /**
  * log p(Y | X) of all data so far (formula above); 0 with no data.

@@ -21,6 +21,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
+#include "bayesmat/mvt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +121,15 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. NaN outputs on failure.
  */
 int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_matrix *scale);
+
+/**
+ * The posterior predictive as an mvt object: bm_mvt_set(pred, nu_n - p + 1, mu_n,
+ * Psi_n (kappa_n + 1)/(kappa_n (nu_n - p + 1))) (see bm_niw_predictive_params).
+ * @param pred from bm_mvt_alloc(p); set on success, unchanged on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN (pred not of dimension p); BM_ENOMEM.
+ *         Allocates O(p^2) scratch.
+ */
+int bm_niw_predictive(const bm_niw *m, bm_mvt *pred);
 
 /**
  * log p(all data so far) (formula above); 0 with no data.
