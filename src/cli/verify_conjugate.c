@@ -147,6 +147,23 @@ static void verify_niw(verify_ctx *c)
   bm_niw_log_evidence(seq, &lml_seq);
   verify_row(c, "niw", "evidence = chain of t predictives", rel(lml, chain), 1e-10);
   verify_row(c, "niw", "one-row updates = one update", rel(lml_seq, lml), 1e-11);
+  {
+    /* the same chain with the predictive as an mvt object */
+    bm_niw *s2 = bm_niw_alloc(p);
+    bm_mvt *pred = bm_mvt_alloc(p);
+    double ch = 0.0, lp = NAN;
+    bm_niw_set_prior(s2, mu0, k0, nu0, Psi0);
+    for (size_t i = 0; i < n; i++) {
+      gsl_matrix_const_view xi = gsl_matrix_const_submatrix(X, i, 0, 1, p);
+      gsl_vector_const_view xr = gsl_matrix_const_row(X, i);
+      if (bm_niw_predictive(s2, pred) != BM_SUCCESS || bm_mvt_logpdf(pred, &xr.vector, &lp) != BM_SUCCESS) lp = NAN;
+      ch += lp;
+      bm_niw_update(s2, &xi.matrix);
+    }
+    verify_row(c, "niw", "evidence = chain of mvt predictive objects", rel(ch, lml), 1e-10);
+    bm_mvt_free(pred);
+    bm_niw_free(s2);
+  }
 
   niw_cb cb = {p, X, prior, one, gsl_vector_alloc(p), gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p)};
   bm_check_model model = {p + p * (p + 1) / 2, niw_lprior, niw_llik, niw_lpost, niw_sample, NULL, NULL, &cb};
@@ -375,6 +392,29 @@ static void verify_mniw(verify_ctx *c)
   bm_mniw_log_evidence(seq, &lml_seq);
   verify_row(c, "mniw", "evidence = chain of one-row predictives", rel(lml, chain), 1e-10);
   verify_row(c, "mniw", "one-row updates = one update", rel(lml_seq, lml), 1e-11);
+  {
+    /* joint matt predictive of 3 new rows = product of one-row predictives with updates */
+    const size_t q = 3;
+    gsl_matrix *Xn = gsl_matrix_alloc(q, k), *Yn = gsl_matrix_alloc(q, d);
+    random_matrix(r, Xn, 1.0);
+    random_matrix(r, Yn, 1.5);
+    bm_matt *joint = bm_matt_alloc(q, d), *row = bm_matt_alloc(1, d);
+    double lj = NAN, ch = 0.0, l1 = NAN;
+    if (bm_mniw_predictive(one, Xn, joint) != BM_SUCCESS || bm_matt_logpdf(joint, Yn, &lj) != BM_SUCCESS) lj = NAN;
+    for (size_t i = 0; i < q; i++) {
+      gsl_matrix_const_view xi = gsl_matrix_const_submatrix(Xn, i, 0, 1, k);
+      gsl_matrix_const_view yi = gsl_matrix_const_submatrix(Yn, i, 0, 1, d);
+      if (bm_mniw_predictive(one, &xi.matrix, row) != BM_SUCCESS || bm_matt_logpdf(row, &yi.matrix, &l1) != BM_SUCCESS)
+        l1 = NAN;
+      ch += l1;
+      bm_mniw_update(one, &xi.matrix, &yi.matrix);
+    }
+    verify_row(c, "mniw", "joint matt predictive = chain of one-row", rel(lj, ch), 1e-10);
+    bm_matt_free(joint);
+    bm_matt_free(row);
+    gsl_matrix_free(Xn);
+    gsl_matrix_free(Yn);
+  }
   bm_mniw_free(one);
   bm_mniw_free(seq);
   gsl_matrix *all[] = {X, Y, B0, V0, Psi0, M, S, Om};
