@@ -110,7 +110,7 @@ int bm_niw_log_posterior_nw(const bm_niw *m, const gsl_vector *mu, const gsl_mat
 /**
  * One draw (mu, Sigma) from the posterior: Sigma = B B^T with B = L_n A^{-T} (A the Bartlett
  * factor of W_p(nu_n, I), L_n the factor of Psi_n), mu = mu_n + B z / sqrt(kappa_n).
- * @param mu out length p; @param Sigma out p x p (either may be NULL... but not both)
+ * @param mu out length p; @param Sigma out p x p (either may be NULL, not both)
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. NaN outputs on failure.
  */
 int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_matrix *Sigma);
