@@ -292,6 +292,62 @@ static void fisher_mc_passes_right_fails_wrong(void **state)
   gsl_rng_free(r);
 }
 
+/* "Any family": the mvt family's own sampler, score and Hessian against bm_mvt_fisher. */
+typedef struct {
+  bm_mvt *d;
+  gsl_vector *x;
+} mvt_ctx;
+
+static int mvt_draw(gsl_rng *r, void *p)
+{
+  mvt_ctx *c = p;
+  return bm_mvt_sample(c->d, r, c->x);
+}
+static int mvt_score(void *p, gsl_vector *s)
+{
+  mvt_ctx *c = p;
+  return bm_mvt_score(c->d, c->x, s);
+}
+static int mvt_hess(void *p, gsl_matrix *H)
+{
+  mvt_ctx *c = p;
+  return bm_mvt_hess(c->d, c->x, H);
+}
+
+static void fisher_mc_on_a_family(void **state)
+{
+  (void)state;
+  const size_t p = 2;
+  mvt_ctx c = {bm_mvt_alloc(p), gsl_vector_alloc(p)};
+  gsl_vector *mu = gsl_vector_alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p);
+  gsl_vector_set(mu, 0, 0.5);
+  gsl_vector_set(mu, 1, -1.0);
+  gsl_matrix_set(S, 0, 0, 2.0);
+  gsl_matrix_set(S, 1, 1, 0.7);
+  gsl_matrix_set(S, 0, 1, 0.4);
+  gsl_matrix_set(S, 1, 0, 0.4);
+  assert_int_equal(bm_mvt_set(c.d, 7.0, mu, S), BM_SUCCESS);
+  const size_t dim = bm_mvt_nparams(c.d);
+  gsl_matrix *F = gsl_matrix_alloc(dim, dim);
+  assert_int_equal(bm_mvt_fisher(c.d, F), BM_SUCCESS);
+  bm_fisher_mc_problem prob = {dim, mvt_draw, mvt_score, mvt_hess, &c};
+  gsl_rng *r = tu_rng(6);
+  bm_fisher_mc_result res;
+  assert_int_equal(bm_check_fisher_mc(&prob, F, r, 100000, 4.0, NULL, NULL, &res), BM_SUCCESS);
+  assert_true(res.passed);
+  /* a 5% error in the nu-nu entry is detected */
+  gsl_matrix_set(F, dim - 1, dim - 1, 1.05 * gsl_matrix_get(F, dim - 1, dim - 1));
+  assert_int_equal(bm_check_fisher_mc(&prob, F, r, 100000, 4.0, NULL, NULL, &res), BM_SUCCESS);
+  assert_false(res.passed);
+  gsl_rng_free(r);
+  gsl_matrix_free(F);
+  gsl_matrix_free(S);
+  gsl_vector_free(mu);
+  gsl_vector_free(c.x);
+  bm_mvt_free(c.d);
+}
+
 static int un_score_fail(void *p, gsl_vector *s)
 {
   (void)p;
@@ -385,6 +441,7 @@ int main(void)
       cmocka_unit_test(evidence_checks),
       cmocka_unit_test(sbc_uniform_when_right),
       cmocka_unit_test(fisher_mc_passes_right_fails_wrong),
+      cmocka_unit_test(fisher_mc_on_a_family),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
