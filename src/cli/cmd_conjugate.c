@@ -221,7 +221,7 @@ static int parse_args(const char *cmd, int argc, char **argv, const char **prior
 {
   *prior = *data = *x = NULL;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--x") && i + 1 < argc && x)
+    if (!strcmp(argv[i], "--x") && i + 1 < argc)
       *x = argv[++i];
     else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "bayesmat %s: unknown option '%s' (see bayesmat %s --help)\n", cmd, argv[i], cmd);
