@@ -320,6 +320,45 @@ static void eval_matt(const void *obj, size_t i, sink *o)
   gsl_rng_free(r);
 }
 
+/* ------------------------------------------- conjugate posterior: niw */
+static void *make_niw(void)
+{
+  bm_niw *m = bm_niw_alloc(P);
+  gsl_matrix *Psi = gsl_matrix_alloc(P, P), *X = gsl_matrix_alloc(20, P);
+  gsl_vector *mu0 = gsl_vector_alloc(P);
+  spd_input(0, 37, Psi);
+  vec_input(0, 37, mu0);
+  mat_input(0, 37, X);
+  assert_int_equal(bm_niw_set_prior(m, mu0, 2.0, P + 3.0, Psi), BM_SUCCESS);
+  assert_int_equal(bm_niw_update(m, X), BM_SUCCESS);
+  gsl_matrix_free(Psi); gsl_matrix_free(X); gsl_vector_free(mu0);
+  return m;
+}
+static void free_niw(void *m) { bm_niw_free(m); }
+static void eval_niw(const void *obj, size_t i, sink *o)
+{
+  const bm_niw *m = obj;
+  gsl_vector *mu = gsl_vector_alloc(P), *v = gsl_vector_alloc(P), *x = gsl_vector_alloc(P);
+  gsl_matrix *S = gsl_matrix_alloc(P, P), *G = gsl_matrix_alloc(P, P);
+  bm_mvt *pred = bm_mvt_alloc(P);
+  gsl_rng *r = tu_rng(9900 + i);
+  vec_input(i, 8, mu);
+  spd_input(i, 9, S);
+  vec_input(i, 10, x);
+  double lp, a, b;
+  put(o, bm_niw_log_posterior(m, mu, S, &lp)); put(o, lp);
+  put(o, bm_niw_log_posterior_nw(m, mu, S, &lp)); put(o, lp);
+  put(o, bm_niw_posterior(m, v, &a, &b, G)); put_v(o, v); put(o, a); put(o, b); put_m(o, G);
+  put(o, bm_niw_posterior_nw(m, v, &a, &b, G)); put_v(o, v); put(o, a); put(o, b); put_m(o, G);
+  put(o, bm_niw_sample_posterior(m, r, v, G)); put_v(o, v); put_m(o, G);
+  put(o, bm_niw_predictive_params(m, &a, v, G)); put(o, a); put_v(o, v); put_m(o, G);
+  put(o, bm_niw_predictive(m, pred));
+  put(o, bm_mvt_logpdf(pred, x, &lp)); put(o, lp);
+  put(o, bm_niw_log_evidence(m, &lp)); put(o, lp);
+  gsl_vector_free(mu); gsl_vector_free(v); gsl_vector_free(x); gsl_matrix_free(S); gsl_matrix_free(G);
+  bm_mvt_free(pred); gsl_rng_free(r);
+}
+
 static const family families[] = {
   {"matf", make_matf, free_matf, eval_matf},
   {"wishart", make_wishart, free_wishart, eval_wishart},
@@ -328,6 +367,7 @@ static const family families[] = {
   {"mvt", make_mvt, free_mvt, eval_mvt},
   {"matnorm", make_matnorm, free_matnorm, eval_matnorm},
   {"matt", make_matt, free_matt, eval_matt},
+  {"niw posterior", make_niw, free_niw, eval_niw},
 };
 #define NFAM (sizeof families / sizeof families[0])
 
