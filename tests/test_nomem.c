@@ -242,6 +242,279 @@ static void matf_survives_allocation_failure(void **state)
   gsl_matrix_free(c.Hx); gsl_vector_free(c.s); gsl_vector_free(c.each); gsl_rng_free(c.r);
 }
 
+
+/* ---------- the other six families ----------
+ * Same scheme as matf: every public function driven once, at sizes above the
+ * stack-scratch limit so heap paths run. nomem_drive itself fails the test on
+ * any leak or any status other than BM_ENOMEM/BM_SUCCESS under a failed
+ * allocation; the number of allocation sites exercised is printed. */
+#define FAM_NP 46 /* p for the p x p families */
+#define FAM_N 8   /* rows of matnorm/matt (n p = 368 > the stack scratch) */
+
+typedef struct {
+  int which;
+  void *d;
+  gsl_matrix *X, *S, *G1, *G2, *G3, *H, *Hx, *F, *Xb, *M;
+  gsl_vector *x, *v1, *v2, *s, *each;
+  gsl_rng *r;
+} fam_case;
+
+static fam_case fam_case_new(size_t rows, size_t cols, size_t np, size_t nhx)
+{
+  fam_case c = {0};
+  c.X = gsl_matrix_alloc(rows, cols); c.M = gsl_matrix_alloc(rows, cols);
+  c.S = gsl_matrix_alloc(cols, cols); c.G1 = gsl_matrix_alloc(rows, cols); c.G2 = gsl_matrix_alloc(cols, cols);
+  c.G3 = gsl_matrix_alloc(rows, rows);
+  c.H = gsl_matrix_alloc(np, np); c.F = gsl_matrix_alloc(np, np); c.Hx = gsl_matrix_alloc(nhx, nhx);
+  c.Xb = gsl_matrix_alloc(3, cols);
+  c.x = gsl_vector_alloc(cols); c.v1 = gsl_vector_alloc(cols); c.v2 = gsl_vector_alloc(cols);
+  c.s = gsl_vector_alloc(np); c.each = gsl_vector_alloc(3);
+  c.r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_matrix_set_zero(c.M);
+  for (size_t i = 0; i < rows; i++)
+    for (size_t j = 0; j < cols; j++) gsl_matrix_set(c.X, i, j, 0.25 * sin((double)(i + 3 * j)));
+  for (size_t i = 0; i < 3; i++)
+    for (size_t j = 0; j < cols; j++) gsl_matrix_set(c.Xb, i, j, 0.5 * cos((double)(i + j)));
+  for (size_t j = 0; j < cols; j++) gsl_vector_set(c.x, j, 0.1 * (double)j);
+  return c;
+}
+static void fam_case_free(fam_case *c)
+{
+  gsl_matrix *m[] = {c->X, c->M, c->S, c->G1, c->G2, c->G3, c->H, c->F, c->Hx, c->Xb};
+  for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) gsl_matrix_free(m[i]);
+  gsl_vector *v[] = {c->x, c->v1, c->v2, c->s, c->each};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) gsl_vector_free(v[i]);
+  gsl_rng_free(c->r);
+}
+static void drive_all(const char *fam, int nfun, int (*run)(void *), fam_case *c)
+{
+  long total = 0;
+  for (c->which = 0; c->which < nfun; c->which++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s function #%d", fam, c->which);
+    total += nomem_drive(name, run, c);
+  }
+  print_message("%s: %d functions, %ld allocation sites failed one at a time\n", fam, nfun, total);
+  assert_true(total >= nfun / 2); /* the heap paths really ran */
+}
+
+/* wishart and invwishart: the same API shape */
+#define NUSCALE_RUN(FAM)                                                                                             \
+  static int run_##FAM(void *arg)                                                                                    \
+  {                                                                                                                  \
+    fam_case *c = arg;                                                                                               \
+    bm_##FAM *d = c->d;                                                                                              \
+    double lp, a;                                                                                                    \
+    const gsl_matrix *batch[2] = {c->X, c->X};                                                                       \
+    switch (c->which) {                                                                                              \
+    case 0: {                                                                                                        \
+      bm_##FAM *e = bm_##FAM##_alloc(FAM_NP);                                                                        \
+      if (!e) return BM_ENOMEM;                                                                                      \
+      bm_##FAM##_free(e);                                                                                            \
+      return BM_SUCCESS;                                                                                             \
+    }                                                                                                                \
+    case 1: return bm_##FAM##_set(d, FAM_NP + 5.0, c->S);                                                            \
+    case 2: return bm_##FAM##_logpdf(d, c->X, &lp);                                                                  \
+    case 3: return bm_##FAM##_logpdf_grad(d, c->X, &lp, c->G1, c->G2, &a);                                           \
+    case 4: return bm_##FAM##_grad(d, c->X, c->G1, c->G2, &a);                                                       \
+    case 5: return bm_##FAM##_score(d, c->X, c->s);                                                                  \
+    case 6: return bm_##FAM##_hess(d, c->X, c->H);                                                                   \
+    case 7: return bm_##FAM##_hess_x(d, c->X, c->Hx);                                                                \
+    case 8: return bm_##FAM##_fisher(d, c->F);                                                                       \
+    case 9: return bm_##FAM##_sample(d, c->r, c->G1);                                                                \
+    case 10: return bm_##FAM##_mean(d, c->G1);                                                                       \
+    case 11: return bm_##FAM##_loglik(d, batch, 2, &lp, c->each->size == 2 ? c->each : NULL);                        \
+    case 12: return bm_##FAM##_loglik_grad(d, batch, 2, &lp, c->G2, &a);                                             \
+    default: return -1;                                                                                              \
+    }                                                                                                                \
+  }
+NUSCALE_RUN(wishart)
+NUSCALE_RUN(invwishart)
+
+static void wishart_invwishart_survive_allocation_failure(void **state)
+{
+  (void)state;
+  size_t p = FAM_NP, q = p * (p + 1) / 2;
+  fam_case c = fam_case_new(p, p, q + 1, q);
+  nomem_spd(c.X, 2.0);
+  nomem_spd(c.S, 3.0);
+  c.d = bm_wishart_alloc(p);
+  assert_int_equal(bm_wishart_set(c.d, p + 5.0, c.S), BM_SUCCESS);
+  drive_all("wishart", 13, run_wishart, &c);
+  bm_wishart_free(c.d);
+  c.d = bm_invwishart_alloc(p);
+  assert_int_equal(bm_invwishart_set(c.d, p + 5.0, c.S), BM_SUCCESS);
+  drive_all("invwishart", 13, run_invwishart, &c);
+  bm_invwishart_free(c.d);
+  fam_case_free(&c);
+}
+
+static int run_mvn(void *arg)
+{
+  fam_case *c = arg;
+  bm_mvn *d = c->d;
+  double lp;
+  switch (c->which) {
+  case 0: {
+    bm_mvn *e = bm_mvn_alloc(FAM_NP);
+    if (!e) return BM_ENOMEM;
+    bm_mvn_free(e);
+    return BM_SUCCESS;
+  }
+  case 1: return bm_mvn_set(d, c->x, c->S);
+  case 2: return bm_mvn_set_precision(d, c->x, c->S);
+  case 3: return bm_mvn_logpdf(d, c->x, &lp);
+  case 4: return bm_mvn_grad(d, c->x, c->v1, c->v2, c->G2);
+  case 5: return bm_mvn_grad_precision(d, c->x, c->G2);
+  case 6: return bm_mvn_grad_chol(d, c->x, c->G2);
+  case 7: return bm_mvn_grad_sigma_to_precision(d, c->S, c->G2);
+  case 8: return bm_mvn_score(d, c->x, c->s);
+  case 9: return bm_mvn_hess(d, c->x, c->H);
+  case 10: return bm_mvn_hess_x(d, c->x, c->G2);
+  case 11: return bm_mvn_fisher(d, c->F);
+  case 12: return bm_mvn_sample(d, c->r, c->v1);
+  case 13: return bm_mvn_cov(d, c->G2);
+  case 14: return bm_mvn_loglik(d, c->Xb, &lp, c->each);
+  case 15: return bm_mvn_loglik_grad(d, c->Xb, &lp, c->v1, c->G2);
+  case 16: return bm_mvn_entropy(d, &lp);
+  case 17: return bm_mvn_kl(d, d, &lp);
+  case 18: return bm_mvn_kl_grad(d, d, &lp, c->v1, c->G2, c->v2, c->G3);
+  default: return -1;
+  }
+}
+static int run_mvt(void *arg)
+{
+  fam_case *c = arg;
+  bm_mvt *d = c->d;
+  double lp, a;
+  switch (c->which) {
+  case 0: {
+    bm_mvt *e = bm_mvt_alloc(FAM_NP);
+    if (!e) return BM_ENOMEM;
+    bm_mvt_free(e);
+    return BM_SUCCESS;
+  }
+  case 1: return bm_mvt_set(d, 4.5, c->x, c->S);
+  case 2: return bm_mvt_logpdf(d, c->x, &lp);
+  case 3: return bm_mvt_grad(d, c->x, c->v1, c->v2, c->G2, &a);
+  case 4: return bm_mvt_score(d, c->x, c->s);
+  case 5: return bm_mvt_hess(d, c->x, c->H);
+  case 6: return bm_mvt_hess_x(d, c->x, c->G2);
+  case 7: return bm_mvt_fisher(d, c->F);
+  case 8: return bm_mvt_sample(d, c->r, c->v1);
+  case 9: return bm_mvt_cov(d, c->G2);
+  case 10: return bm_mvt_loglik(d, c->Xb, &lp, c->each);
+  case 11: return bm_mvt_loglik_grad(d, c->Xb, &lp, c->v1, c->G2, &a);
+  default: return -1;
+  }
+}
+
+static void mvn_mvt_survive_allocation_failure(void **state)
+{
+  (void)state;
+  size_t p = FAM_NP, q = p * (p + 1) / 2;
+  fam_case c = fam_case_new(p, p, p + q + 1, 1);
+  nomem_spd(c.S, 3.0);
+  c.d = bm_mvn_alloc(p);
+  assert_int_equal(bm_mvn_set(c.d, c.x, c.S), BM_SUCCESS);
+  gsl_matrix_free(c.H); gsl_matrix_free(c.F); gsl_vector_free(c.s);
+  c.H = gsl_matrix_alloc(p + q, p + q); c.F = gsl_matrix_alloc(p + q, p + q); c.s = gsl_vector_alloc(p + q);
+  drive_all("mvn", 19, run_mvn, &c);
+  bm_mvn_free(c.d);
+  gsl_matrix_free(c.H); gsl_matrix_free(c.F); gsl_vector_free(c.s);
+  c.H = gsl_matrix_alloc(p + q + 1, p + q + 1); c.F = gsl_matrix_alloc(p + q + 1, p + q + 1);
+  c.s = gsl_vector_alloc(p + q + 1);
+  c.d = bm_mvt_alloc(p);
+  assert_int_equal(bm_mvt_set(c.d, 4.5, c.x, c.S), BM_SUCCESS);
+  drive_all("mvt", 12, run_mvt, &c);
+  bm_mvt_free(c.d);
+  fam_case_free(&c);
+}
+
+/* matnorm and matt (n x p variates, U n x n, V p x p) */
+typedef struct {
+  fam_case c;
+  gsl_matrix *U, *dU;
+} mv_case;
+
+static int run_matnorm(void *arg)
+{
+  mv_case *m = arg;
+  fam_case *c = &m->c;
+  bm_matnorm *d = c->d;
+  double lp;
+  const gsl_matrix *batch[2] = {c->X, c->X};
+  switch (c->which) {
+  case 0: {
+    bm_matnorm *e = bm_matnorm_alloc(FAM_N, FAM_NP);
+    if (!e) return BM_ENOMEM;
+    bm_matnorm_free(e);
+    return BM_SUCCESS;
+  }
+  case 1: return bm_matnorm_set(d, c->M, m->U, c->S);
+  case 2: return bm_matnorm_logpdf(d, c->X, &lp);
+  case 3: return bm_matnorm_grad(d, c->X, c->G1, c->G1, m->dU, c->G2);
+  case 4: return bm_matnorm_score(d, c->X, c->s);
+  case 5: return bm_matnorm_hess(d, c->X, c->H);
+  case 6: return bm_matnorm_hess_x(d, c->X, c->Hx);
+  case 7: return bm_matnorm_fisher(d, c->F);
+  case 8: return bm_matnorm_sample(d, c->r, c->G1);
+  case 9: return bm_matnorm_mean(d, c->G1);
+  case 10: return bm_matnorm_loglik(d, batch, 2, &lp, NULL);
+  case 11: return bm_matnorm_loglik_grad(d, batch, 2, &lp, c->G1, m->dU, c->G2);
+  default: return -1;
+  }
+}
+static int run_matt(void *arg)
+{
+  mv_case *m = arg;
+  fam_case *c = &m->c;
+  bm_matt *d = c->d;
+  double lp, a;
+  const gsl_matrix *batch[2] = {c->X, c->X};
+  switch (c->which) {
+  case 0: {
+    bm_matt *e = bm_matt_alloc(FAM_N, FAM_NP);
+    if (!e) return BM_ENOMEM;
+    bm_matt_free(e);
+    return BM_SUCCESS;
+  }
+  case 1: return bm_matt_set(d, 3.5, c->M, m->U, c->S);
+  case 2: return bm_matt_logpdf(d, c->X, &lp);
+  case 3: return bm_matt_grad(d, c->X, c->G1, c->G1, m->dU, c->G2, &a);
+  case 4: return bm_matt_score(d, c->X, c->s);
+  case 5: return bm_matt_hess(d, c->X, c->H);
+  case 6: return bm_matt_hess_x(d, c->X, c->Hx);
+  case 7: return bm_matt_fisher(d, c->F);
+  case 8: return bm_matt_sample(d, c->r, c->G1);
+  case 9: return bm_matt_mean(d, c->G1);
+  case 10: return bm_matt_loglik(d, batch, 2, &lp, NULL);
+  case 11: return bm_matt_loglik_grad(d, batch, 2, &lp, c->G1, m->dU, c->G2, &a);
+  default: return -1;
+  }
+}
+
+static void matnorm_matt_survive_allocation_failure(void **state)
+{
+  (void)state;
+  size_t n = FAM_N, p = FAM_NP, np = n * p + n * (n + 1) / 2 + p * (p + 1) / 2;
+  mv_case m = {fam_case_new(n, p, np, n * p), gsl_matrix_alloc(n, n), gsl_matrix_alloc(n, n)};
+  nomem_spd(m.U, 2.0);
+  nomem_spd(m.c.S, 3.0);
+  m.c.d = bm_matnorm_alloc(n, p);
+  assert_int_equal(bm_matnorm_set(m.c.d, m.c.M, m.U, m.c.S), BM_SUCCESS);
+  drive_all("matnorm", 12, run_matnorm, (fam_case *)&m);
+  bm_matnorm_free(m.c.d);
+  gsl_matrix_free(m.c.H); gsl_matrix_free(m.c.F); gsl_vector_free(m.c.s);
+  m.c.H = gsl_matrix_alloc(np + 1, np + 1); m.c.F = gsl_matrix_alloc(np + 1, np + 1); m.c.s = gsl_vector_alloc(np + 1);
+  m.c.d = bm_matt_alloc(n, p);
+  assert_int_equal(bm_matt_set(m.c.d, 3.5, m.c.M, m.U, m.c.S), BM_SUCCESS);
+  drive_all("matt", 12, run_matt, (fam_case *)&m);
+  bm_matt_free(m.c.d);
+  gsl_matrix_free(m.U); gsl_matrix_free(m.dU);
+  fam_case_free(&m.c);
+}
+
 /* ---------- laplace, transforms, jeffreys, model Fisher (issue #8) ---------- */
 
 static int negf_quad(const gsl_vector *x, void *p, double *f)
@@ -643,6 +916,9 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(core_functions_survive_allocation_failure),
     cmocka_unit_test(matf_survives_allocation_failure),
+    cmocka_unit_test(wishart_invwishart_survive_allocation_failure),
+    cmocka_unit_test(mvn_mvt_survive_allocation_failure),
+    cmocka_unit_test(matnorm_matt_survive_allocation_failure),
     cmocka_unit_test(inference8_survives_allocation_failure),
     cmocka_unit_test(conjugate_survives_allocation_failure),
   };
