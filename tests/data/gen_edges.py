@@ -9,7 +9,9 @@ Every log-density is evaluated from its SPEC §2 definition in mpmath (40+
 significant digits) on EXACTLY the doubles the C test uses: matrices are
 either printed with 17 significant digits (and re-read from those strings
 here), or defined by an integer formula both sides evaluate exactly
-("band a m c s": A_ii = a + (i mod m), A_{i,i+s} = A_{i+s,i} = c, else 0).
+("band a m c s": A_ii = a + (i mod m), A_{i,i+s} = A_{i+s,i} = c, else 0;
+"vband m o": the p-vector x_i = (i mod m) - o; "mband r m o": the r x p matrix
+X_ij = ((i + 2 j) mod m) - o).
 
 Besides the value, each case carries `scale`, the size of the problem's
 conditioning in double precision:
@@ -20,8 +22,11 @@ G = d log f / dA: the first-order effect of a Cholesky backward error
     |log f - reference| <= 8 (p + 1) eps scale.
 
 Output: one case per line:
-  family name p nu delta A-spec X-spec logf scale
-where an A-/X-spec is "dense v11 v12 ... vpp" (row-major) or "band a m c s".
+  family name p nu delta SPEC... logf scale
+with two SPECs (scale matrix, variate) for most families and three (U or
+Sigma, V or Omega, X) for matnorm and matt; mvn and mvt have mu = 0 and
+matnorm and matt M = 0. A SPEC is "dense v11 ... vpp" (p x p row-major),
+"mat r c v..." (r x c), "vec v1 ... vp", or one of the integer formulas above.
 """
 import math
 import random
@@ -51,9 +56,13 @@ def band(p, a, m, c, s):
     return A
 
 
-def spec(A, kind=None):
+def spec(A, kind=None, p=None):
     if kind:
-        return "band " + " ".join(str(v) for v in kind)
+        return kind[0] + " " + " ".join(str(v) for v in kind[1:])
+    if not isinstance(A[0], list):  # a vector
+        return "vec " + " ".join(fmt(v) for v in A)
+    if len(A) != len(A[0]) or (p is not None and len(A) != p):
+        return "mat %d %d " % (len(A), len(A[0])) + " ".join(fmt(v) for row in A for v in row)
     return "dense " + " ".join(fmt(v) for row in A for v in row)
 
 
@@ -195,12 +204,106 @@ def invwishart(p, nu, _delta, Psi, X):
     return mp.fsum(terms), float(mp.fsum(abs(t) for t in terms)) + sens(GP, Pn) + sens(GX, Xn)
 
 
-FAMILIES = {"matf": matf, "wishart": wishart, "invwishart": invwishart}
+def mvn(p, _nu, _delta, S, x):
+    Sm, xm = mpm(S), mp.matrix([mp.mpf(v) for v in x])
+    LS = chol(Sm)
+    z = fsolve(LS, xm)
+    quad = mp.fsum(v * v for v in z)
+    terms = [-mp.mpf(p) / 2 * mp.log(2 * mp.pi), -logdet(LS) / 2, -quad / 2]
+    Sn, xn = np.array(S), np.array(x)
+    Si = np.linalg.inv(Sn)
+    a = Si @ xn
+    return mp.fsum(terms), float(mp.fsum(abs(t) for t in terms)) + sens((np.outer(a, a) - Si) / 2, Sn)
 
 
-def emit(family, name, p, nu, delta, A, X, akind=None, xkind=None):
-    v, sc = FAMILIES[family](p, nu, delta, A, X)
-    print(family, name, p, fmt(nu), fmt(delta), spec(A, akind), spec(X, xkind), mp.nstr(v, 20), "%.6g" % sc)
+def mvt(p, nu, _delta, S, x):
+    nuf = nu
+    nu = mp.mpf(nu)
+    Sm, xm = mpm(S), mp.matrix([mp.mpf(v) for v in x])
+    LS = chol(Sm)
+    z = fsolve(LS, xm)
+    quad = mp.fsum(v * v for v in z)
+    terms = [mp.loggamma((nu + p) / 2), -mp.loggamma(nu / 2), -mp.mpf(p) / 2 * mp.log(nu * mp.pi), -logdet(LS) / 2,
+             -(nu + p) / 2 * mp.log1p(quad / nu)]
+    Sn, xn = np.array(S), np.array(x)
+    Si = np.linalg.inv(Sn)
+    a = Si @ xn
+    G = -Si / 2 + (nuf + p) / 2 * np.outer(a, a) / (nuf + float(quad))
+    return mp.fsum(terms), float(mp.fsum(abs(t) for t in terms)) + sens(G, Sn)
+
+
+def fsolve(L, b):
+    """L^-1 b (L lower, b an mp column vector)."""
+    p = L.rows
+    z = []
+    for i in range(p):
+        t = b[i] - mp.fsum(L[i, k] * z[k] for k in range(i) if L[i, k] != 0)
+        z.append(t / L[i, i])
+    return z
+
+
+def whiten_cols(LV, R):
+    """R L_V^-T: each row r of R becomes (L_V^-1 r^T)^T."""
+    return [fsolve(LV, mp.matrix(list(R[i]))) for i in range(len(R))]
+
+
+def matnorm(p, _nu, _delta, U, V, X):
+    n = len(X)
+    LU, LV = chol(mpm(U)), chol(mpm(V))
+    W = whiten_cols(LV, [[mp.mpf(v) for v in row] for row in X])  # rows of X L_V^-T
+    tr = mp.mpf(0)
+    for j in range(p):  # columns of L_U^-1 W
+        col = fsolve(LU, mp.matrix([W[i][j] for i in range(n)]))
+        tr += mp.fsum(v * v for v in col)
+    terms = [-mp.mpf(n * p) / 2 * mp.log(2 * mp.pi), -mp.mpf(p) / 2 * logdet(LU), -mp.mpf(n) / 2 * logdet(LV), -tr / 2]
+    Un, Vn, Xn = np.array(U), np.array(V), np.array(X)
+    Ui, Vi = np.linalg.inv(Un), np.linalg.inv(Vn)
+    GU = (Ui @ Xn @ Vi @ Xn.T @ Ui - p * Ui) / 2
+    GV = (Vi @ Xn.T @ Ui @ Xn @ Vi - n * Vi) / 2
+    return mp.fsum(terms), float(mp.fsum(abs(t) for t in terms)) + sens(GU, Un) + sens(GV, Vn)
+
+
+def matt(p, nu, _delta, Sig, Om, X):
+    n = len(X)
+    nuf = nu
+    nu = mp.mpf(nu)
+    k = nu + n + p - 1
+    LS, LO = chol(mpm(Sig)), chol(mpm(Om))
+    W = whiten_cols(LO, [[mp.mpf(v) for v in row] for row in X])  # X L_O^-T: X Omega^-1 X^T = W W^T
+    A = mpm(Sig) + mp.matrix([[mp.fsum(W[i][c] * W[j][c] for c in range(p)) for j in range(n)] for i in range(n)])
+    LA = chol(A)
+    with mp.workdps(700):  # (nu + p-1-j)/2 exactly, for nu down to 1e-300
+        lg = mp.fsum(mp.loggamma((mp.mpf(nuf) + n + (p - 1 - j)) / 2) - mp.loggamma((mp.mpf(nuf) + (p - 1 - j)) / 2)
+                     for j in range(p))
+        lg = +lg
+    terms = [lg, -mp.mpf(n * p) / 2 * mp.log(mp.pi), -mp.mpf(n) / 2 * logdet(LO), -mp.mpf(p) / 2 * logdet(LS),
+             -k / 2 * (logdet(LA) - logdet(LS))]
+    Sn, On, Xn = np.array(Sig), np.array(Om), np.array(X)
+    Oi = np.linalg.inv(On)
+    An = Sn + Xn @ Oi @ Xn.T
+    Ai, Si = np.linalg.inv(An), np.linalg.inv(Sn)
+    kf = float(k)
+    GS = (kf - p) / 2 * Si - kf / 2 * Ai
+    GO = -n / 2 * Oi + kf / 2 * Oi @ Xn.T @ Ai @ Xn @ Oi
+    # matt factorizes I_n + Z Z^T (Z = L_S^-1 R L_O^-T), not Sigma + R Omega^-1 R^T:
+    # a backward error eps in its unit diagonal costs ~ k/2 n eps (the rounding of
+    # 1 + (Z Z^T)_ii), which dominates when Z is small and k large (nu = 1e8).
+    LSn = np.linalg.cholesky(Sn)
+    Z = np.linalg.solve(LSn, Xn) @ np.linalg.inv(np.linalg.cholesky(On)).T
+    B = np.eye(n) + Z @ Z.T
+    return mp.fsum(terms), (float(mp.fsum(abs(t) for t in terms)) + sens(GS, Sn) + sens(GO, On)
+                            + sens(kf / 2 * np.linalg.inv(B), B))
+
+
+FAMILIES = {"matf": matf, "wishart": wishart, "invwishart": invwishart, "mvn": mvn, "mvt": mvt, "matnorm": matnorm,
+            "matt": matt}
+
+
+def emit(family, name, p, nu, delta, *mats, kinds=None):
+    kinds = kinds or [None] * len(mats)
+    v, sc = FAMILIES[family](p, nu, delta, *mats)
+    print(family, name, p, fmt(nu), fmt(delta), " ".join(spec(m, kd, p) for m, kd in zip(mats, kinds)), mp.nstr(v, 20),
+          "%.6g" % sc)
     sys.stdout.flush()
 
 
@@ -222,7 +325,8 @@ def main():
         # p = 200 (integer band matrices)
         p = 200
         ak, xk = (4, 3, 1, 1), (3, 5, 1, 2)
-        emit(fam, "p200", p, 250.5, 30.25 if fam == "matf" else 0.0, band(p, *ak), band(p, *xk), ak, xk)
+        emit(fam, "p200", p, 250.5, 30.25 if fam == "matf" else 0.0, band(p, *ak), band(p, *xk),
+             kinds=[("band",) + ak, ("band",) + xk])
         # nu = 1e8 (and delta = 1e8 for matf)
         p = 3
         A, X = spd_cond(p, 100.0, 1.0, rng), spd_cond(p, 100.0, 1.0, rng)
@@ -263,6 +367,74 @@ def main():
         else:
             emit(fam, "lp_-1e6", p, 4e5, 3.5, A, exact([[v * 1e-5 for v in row] for row in A]))
             emit(fam, "lp_-1e6_tail", p, 4.5, 5e5, A, exact([[v * 1e3 for v in row] for row in A]))
+
+    vector_and_matrix_cases(rng)
+
+
+def rvec(p, rng, scale=1.0):
+    return [float(fmt(scale * rng.uniform(-1, 1))) for _ in range(p)]
+
+
+def rmat(r, c, rng, scale=1.0):
+    return [[float(fmt(scale * rng.uniform(-1, 1))) for _ in range(c)] for _ in range(r)]
+
+
+def vband(p, m, o):
+    return [float(i % m - o) for i in range(p)]
+
+
+def mband(r, p, m, o):
+    return [[float((i + 2 * j) % m - o) for j in range(p)] for i in range(r)]
+
+
+def vector_and_matrix_cases(rng):
+    for fam in ("mvn", "mvt"):
+        nu = 4.5
+        for p in (2, 4, 6):
+            emit(fam, "cond1e12", p, nu, 0.0, spd_cond(p, 1e12, 1.0, rng), rvec(p, rng, 3.0))
+            emit(fam, "cond1e12_scaled", p, nu, 0.0, spd_cond(p, 1e12, 1e-6, rng), rvec(p, rng, 1e-3))
+        p = 200
+        ak = (4, 3, 1, 1)
+        emit(fam, "p200", p, 250.5, 0.0, band(p, *ak), vband(p, 7, 3), kinds=[("band",) + ak, ("vband", 7, 3)])
+        p = 3
+        S = spd_cond(p, 100.0, 1.0, rng)
+        if fam == "mvt":
+            emit(fam, "nu1e8", p, 1e8, 0.0, S, rvec(p, rng, 2.0))
+            emit(fam, "nu_1e-300", p, 1e-300, 0.0, S, rvec(p, rng, 1e-100))
+            emit(fam, "nu_1e-10", p, 1e-10, 0.0, S, rvec(p, rng, 2.0))
+            emit(fam, "nu_1e-300_far", p, 1e-300, 0.0, S, rvec(p, rng, 2.0))
+        emit(fam, "x_1e150", p, nu, 0.0, S, rvec(p, rng, 1e150))
+        emit(fam, "Sigma_1e-150", p, nu, 0.0, spd_cond(p, 10.0, 1e-150, rng), rvec(p, rng, 1e-75))
+        emit(fam, "Sigma_1e150", p, nu, 0.0, spd_cond(p, 10.0, 1e150, rng), rvec(p, rng, 1e70))
+        if fam == "mvn":
+            emit(fam, "lp_-1e6", p, nu, 0.0, S, rvec(p, rng, 3e3))
+        else:
+            emit(fam, "lp_-1e6", p, 2e5, 0.0, S, rvec(p, rng, 5e3))
+    for fam in ("matnorm", "matt"):
+        nu = 3.5
+        n = 3
+        for p in (2, 4, 6):
+            emit(fam, "cond1e12", p, nu, 0.0, spd_cond(n, 1e12, 1.0, rng), spd_cond(p, 1e12, 1.0, rng), rmat(n, p, rng, 3.0))
+            emit(fam, "cond1e12_scaled", p, nu, 0.0, spd_cond(n, 1e12, 1e-6, rng), spd_cond(p, 1e6, 1e-3, rng),
+                 rmat(n, p, rng, 1e-3))
+        p = 200
+        ak = (4, 3, 1, 1)
+        U = spd_cond(n, 10.0, 1.0, rng)
+        emit(fam, "p200", p, 250.5 if fam == "matt" else nu, 0.0, U, band(p, *ak), mband(n, p, 5, 2),
+             kinds=[None, ("band",) + ak, ("mband", n, 5, 2)])
+        p = 3
+        U, V = spd_cond(n, 50.0, 1.0, rng), spd_cond(p, 50.0, 1.0, rng)
+        if fam == "matt":
+            emit(fam, "nu1e8", p, 1e8, 0.0, U, V, rmat(n, p, rng, 1e-4))
+            emit(fam, "nu_1e-300", p, 1e-300, 0.0, U, V, rmat(n, p, rng, 1.0))
+            emit(fam, "nu_1e-10", p, 1e-10, 0.0, U, V, rmat(n, p, rng, 1.0))
+        emit(fam, "X_1e150", p, nu, 0.0, U, V, rmat(n, p, rng, 1e150))
+        emit(fam, "scales_1e-150", p, nu, 0.0, spd_cond(n, 10.0, 1e-75, rng), spd_cond(p, 10.0, 1e-75, rng),
+             rmat(n, p, rng, 1e-75))
+        if fam == "matnorm":
+            emit(fam, "lp_-1e6", p, nu, 0.0, U, V, rmat(n, p, rng, 1e3))
+        else:
+            emit(fam, "lp_-1e6", p, 2e5, 0.0, U, V, rmat(n, p, rng, 5e3))
 
 
 if __name__ == "__main__":
