@@ -26,7 +26,7 @@
 /* R (c x c, upper triangular, non-negative diagonal, strict lower zero) with
  * R^T R = A^T A for the m x c row block A (row-major, leading dimension lda).
  * A is overwritten. m may be smaller than c (the missing rows are zero).
- * @return BM_SUCCESS; BM_ENOMEM. */
+ * @return BM_SUCCESS; BM_ENOMEM; BM_ENONFINITE (NaN in A, e.g. overflowed statistics). */
 static inline int cj_qr_upper(double *A, size_t m, size_t c, size_t lda, gsl_matrix *R)
 {
   if (m == 0) {
@@ -38,7 +38,8 @@ static inline int cj_qr_upper(double *A, size_t m, size_t c, size_t lda, gsl_mat
   if (tau == NULL) return BM_ENOMEM;
   lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)m, (lapack_int)c, A, (lapack_int)lda, tau);
   free(tau);
-  if (info != 0) return BM_ENOMEM; /* only a workspace failure can happen */
+  if (info == LAPACK_WORK_MEMORY_ERROR) return BM_ENOMEM;
+  if (info != 0) return BM_ENONFINITE; /* LAPACKE's NaN check: statistics that overflowed to inf/NaN */
   gsl_matrix_set_zero(R);
   for (size_t i = 0; i < kmin; i++) {
     double sgn = A[i * lda + i] < 0.0 ? -1.0 : 1.0;
@@ -134,6 +135,7 @@ static inline double cj_iw_logpdf(const gsl_matrix *L_Psi, double nu, const gsl_
   double tr = 0.0;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) tr += gsl_matrix_get(work, i, j) * gsl_matrix_get(work, i, j);
+  if (isnan(tr)) tr = INFINITY; /* finite factors: NaN only from overflow (inf - inf) in the solve */
   return 0.5 * nu * bm_chol_logdet(L_Psi) - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma(p, 0.5 * nu) -
          0.5 * (nu + (double)p + 1.0) * bm_chol_logdet(L_S) - 0.5 * tr;
 }

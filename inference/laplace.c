@@ -263,7 +263,18 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     goto done;
   }
   gsl_vector_memcpy(res->mode, theta);
-  bm_chol_inverse(L, res->cov);
+  if (bm_chol_inverse(L, res->cov) != BM_SUCCESS) {
+    status = BM_ENOTSPD;
+    goto done;
+  }
+  /* -H positive definite but so small (e.g. 1e-323) that its inverse overflows:
+   * the covariance is not representable; say so rather than return inf */
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < d; j++)
+      if (!isfinite(gsl_matrix_get(res->cov, i, j))) {
+        status = BM_ESING;
+        goto done;
+      }
   res->log_f_mode = f;
   res->log_evidence = f + 0.5 * (double)d * log(2.0 * M_PI) - 0.5 * bm_chol_logdet(L);
 

@@ -143,7 +143,7 @@ void bm_mniw_free(bm_mniw *m)
 static int recompute(bm_mniw *m, const bm_mniw_stats *s)
 {
   const size_t k = m->k, d = m->d, c = k + d;
-  gsl_matrix *R = bm_matrix_alloc(c, c), *Rpsi = bm_matrix_alloc(d, d);
+  gsl_matrix *R = bm_matrix_alloc(c, c), *Rpsi = bm_matrix_alloc(d, d), *Rinv = NULL;
   int st = BM_SUCCESS;
   if (R == NULL || Rpsi == NULL) {
     st = BM_ENOMEM;
@@ -157,18 +157,42 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   const gsl_matrix *pblocks[2] = {m->R_Psi0, &T.matrix};
   st = cj_qr_stack(pblocks, scale, 2, d, Rpsi);
   if (st != BM_SUCCESS) goto done;
+  /* Finite data whose cross products overflow (entries ~1e308) give inf/NaN
+   * factors: the posterior is not representable, BM_EDOM, nothing changes. */
+  for (size_t i = 0; i < c * c; i++)
+    if (!isfinite(R->data[(i / c) * R->tda + i % c])) st = BM_EDOM;
+  for (size_t i = 0; i < d * d; i++)
+    if (!isfinite(Rpsi->data[(i / d) * Rpsi->tda + i % d])) st = BM_EDOM;
+  if (st != BM_SUCCESS) goto done;
+  /* ... and a nearly singular R_n (diagonal ~1e-300) overflows B_n = R_n^-1 Z
+   * and V_n = R_n^-1 R_n^-T: check both, in scratch, before committing. */
+  Rinv = bm_matrix_alloc(k, k + d);
+  if (Rinv == NULL) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < k; i++)
+    for (size_t j = 0; j < k + d; j++) gsl_matrix_set(Rinv, i, j, j < k ? (double)(i == j) : gsl_matrix_get(R, i, j));
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, (int)(k + d), 1.0, R->data,
+              (int)R->tda, Rinv->data, (int)Rinv->tda); /* [R_n^-1, B_n] */
+  for (size_t i = 0; i < k; i++) {
+    double row = 0.0;
+    for (size_t j = 0; j < k; j++) row += gsl_matrix_get(Rinv, i, j) * gsl_matrix_get(Rinv, i, j);
+    for (size_t j = k; j < k + d; j++) row += fabs(gsl_matrix_get(Rinv, i, j));
+    if (!isfinite(row)) st = BM_EDOM;
+  }
+  if (st != BM_SUCCESS) goto done;
   /* commit */
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(R, 0, 0, k, k);
-  gsl_matrix_const_view Z = gsl_matrix_const_submatrix(R, 0, k, k, d);
+  gsl_matrix_const_view Bn = gsl_matrix_const_submatrix(Rinv, 0, k, k, d);
   gsl_matrix_memcpy(m->R_n, &Rn.matrix);
-  gsl_matrix_memcpy(m->B_n, &Z.matrix);
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, (int)d, 1.0, m->R_n->data,
-              (int)m->R_n->tda, m->B_n->data, (int)m->B_n->tda);
+  gsl_matrix_memcpy(m->B_n, &Bn.matrix);
   cj_lower_from_upper(Rpsi, m->L_Psi_n);
   m->nu_n = m->nu0 + (double)s->n;
 done:
   if (R) bm_matrix_free(R);
   if (Rpsi) bm_matrix_free(Rpsi);
+  bm_matrix_free(Rinv);
   return st;
 }
 
@@ -315,6 +339,7 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
   double q = 0.0;
   for (size_t i = 0; i < k; i++)
     for (size_t j = 0; j < d; j++) q += gsl_matrix_get(E, i, j) * gsl_matrix_get(E, i, j);
+  if (isnan(q)) q = INFINITY; /* finite operands: NaN only from overflow in the triangular products */
   const double dk = (double)k, dd = (double)d;
   /* -d/2 log|V_n| = d sum log R_n,ii */
   *lp = -0.5 * dk * dd * log(2.0 * M_PI) + dd * cj_half_logdet_upper(m->R_n) - 0.5 * dk * bm_chol_logdet(L) -

@@ -106,6 +106,8 @@ void bm_laplace_result_free(bm_laplace_result *r);
  *                     stalls far from a stationary point);
  *         BM_ENOTSPD (-H at the final point is not positive definite: a
  *                     saddle or minimum, never a negated covariance);
+ *         BM_ESING (-H positive definite but its inverse overflows, e.g. a
+ *                   curvature of 1e-320: the covariance is not representable);
  *         BM_ENOMEM (also when a callback returns BM_ENOMEM).
  *         On failure res->mode and res->cov are NaN-filled, log_f_mode and
  *         log_evidence are NaN, and iterations holds the steps taken.
