@@ -59,6 +59,10 @@ static int blank(const char *s)
 /* Append a row of k numbers to an entry's matrix; checks the column count. */
 static int append_row(cli_entry *e, const double *row, size_t k, const char *path, int line, char *err)
 {
+  if (k == 0) { /* a line of separators only (e.g. ",,"): memcpy from NULL and realloc(0) would follow */
+    snprintf(err, CLI_ERRLEN, "%s:%d: a row without numbers", path, line);
+    return -1;
+  }
   if (e->rows > 0 && k != e->cols) {
     snprintf(err, CLI_ERRLEN, "%s:%d: row has %zu numbers, earlier rows of '%s' have %zu", path, line, k, e->name,
              e->cols);
