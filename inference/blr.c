@@ -166,8 +166,9 @@ void bm_blr_free(bm_blr *m)
   free(m);
 }
 
-/* Posterior cache from the prior and data stats d. Fails only with BM_ENOMEM,
- * before anything in m is modified. */
+/* Posterior cache from the prior and data stats d. Fails (BM_ENOMEM; BM_EDOM
+ * for a posterior beyond double range; BM_ENONFINITE for non-finite
+ * statistics) before anything in m is modified. */
 static int recompute(bm_blr *m, const bm_blr_stats *d)
 {
   const size_t k = m->k;
@@ -176,6 +177,14 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   gsl_matrix *R = bm_matrix_alloc(k + 1, k + 1);
   if (R == NULL) return BM_ENOMEM;
   int st = cj_qr_stack(blocks, scale, 2, k + 1, R);
+  /* Finite data whose statistics overflow (entries ~1e308) give an inf/NaN
+   * factor or b_n = b0 + rho^2/2 = inf: the posterior is not representable. */
+  if (st == BM_SUCCESS) {
+    for (size_t i = 0; i < (k + 1) * (k + 1); i++)
+      if (!isfinite(R->data[(i / (k + 1)) * R->tda + i % (k + 1)])) st = BM_EDOM;
+    double rr = gsl_matrix_get(R, k, k);
+    if (m->prior != PRIOR_KNOWN && !isfinite((m->prior == PRIOR_NIG ? m->b0 : 0.0) + 0.5 * rr * rr)) st = BM_EDOM;
+  }
   if (st != BM_SUCCESS) {
     bm_matrix_free(R);
     return st;
@@ -427,6 +436,7 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
               1);
   double q = 0.0;
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
+  if (isnan(q)) q = INFINITY; /* finite operands: NaN only from overflow (beta - mean, or inf * 0 in the product) */
   if (u != stack) free(u);
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
   double hld = cj_half_logdet_upper(&Rn.matrix); /* = -log|cov|/2 (unit sigma2) */
