@@ -206,6 +206,10 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   if (!status) status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   size_t p = d->p;
+  /* nu = 5e-324: nu/2 rounds to 0 and the normalizing constant is not
+   * representable; BM_EDOM (nothing changes) rather than NaN log-densities */
+  if (!isfinite(lgamma_ratio(0.5 * nu, 0.5 * (double)p)) || !isfinite(digamma_ratio(0.5 * nu, 0.5 * (double)p)))
+    return BM_EDOM;
   for (size_t i = 0; i < p; i++)
     memcpy(d->S1->data + i * d->S1->tda, Sigma->data + i * Sigma->tda, (i + 1) * sizeof(double));
   bm_sym_from_lower(d->S1);

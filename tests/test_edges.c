@@ -315,6 +315,11 @@ static void fuzz_regressions(void **state)
   assert_true(lp == -INFINITY);
   assert_int_equal(bm_mvt_loglik(t, Xb, &lp, NULL), BM_SUCCESS);
   assert_true(lp == -INFINITY);
+  /* mvt nu = 5e-324: nu/2 underflows; BM_EDOM and the previous parameters stay */
+  assert_int_equal(bm_mvt_set(t, 4.9406564584124654e-324, mu, S), BM_EDOM);
+  gsl_vector_set_zero(x);
+  assert_int_equal(bm_mvt_logpdf(t, mu, &lp), BM_SUCCESS);
+  assert_true(isfinite(lp));
   bm_mvt_free(t);
   gsl_matrix *U = gsl_matrix_alloc(1, 1), *M = gsl_matrix_alloc(1, 2);
   gsl_matrix_set(U, 0, 0, 1.0);

@@ -35,7 +35,7 @@ void bm_mvt_free(bm_mvt *d);
  * @param nu     degrees of freedom, 0 < nu < inf
  * @param mu     length p, finite;  Sigma  p x p SPD scale matrix
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE (also an
- *         infinite or NaN nu); BM_ENOTSYM; BM_ENOTSPD; BM_EDOM (nu <= 0).
+ *         infinite or NaN nu); BM_ENOTSYM; BM_ENOTSPD; BM_EDOM (nu <= 0, or nu so small that nu/2 underflows, e.g. 5e-324).
  */
 int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sigma);
 
