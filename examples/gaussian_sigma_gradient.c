@@ -176,8 +176,12 @@ static void print_matrix(const char *name, const gsl_matrix *A)
   }
 }
 
-static int report(const char *what, const bm_check_result *res, int expect_pass)
+static int report(const char *what, int st, const bm_check_result *res, int expect_pass)
 {
+  if (st) {
+    printf("%-62s check could not run: %s\n", what, bm_strerror(st));
+    return 1;
+  }
   printf("%-62s worst rel err %.2e  %s\n", what, res->worst_rel_err,
          res->passed == expect_pass ? (expect_pass ? "ok" : "caught (as it should be)")
                                     : (expect_pass ? "MISMATCH" : "NOT CAUGHT"));
@@ -202,7 +206,7 @@ int main(void)
   }
   for (size_t i = 0; i < P; i++) gsl_matrix_set(Sigma, i, i, gsl_matrix_get(Sigma, i, i) * 1.3);
 
-  int failed = 0;
+  int failed = 0, st;
   gsl_vector *vq = gsl_vector_alloc(Q), *vf = gsl_vector_alloc(P * P), *g = gsl_vector_alloc(Q);
   bm_vech(Sigma, vq);
   bm_vec(Sigma, vf);
@@ -217,14 +221,14 @@ int main(void)
   for (size_t k = 0; k < Q; k++) printf(" %.4f", gsl_vector_get(g, k));
   printf("\n");
 
-  bm_check_gradient(ll_full_sigma, grad_full_sigma, &pr, vf, &opts, &res);
-  failed |= report("all p^2 entries free: gradient = G", &res, 1);
-  bm_check_gradient(ll_vech_sigma, grad_vech_sigma, &pr, vq, &opts, &res);
-  failed |= report("vech coordinates: gradient = D^T vec G = vech(2G - diag G)", &res, 1);
-  bm_check_gradient(ll_full_sigma, grad_full_sigma_wrong, &pr, vf, &opts, &res);
-  failed |= report("mix-up: 2G - diag(G) used as the p^2-entry gradient", &res, 0);
-  bm_check_gradient(ll_vech_sigma, grad_vech_sigma_wrong, &pr, vq, &opts, &res);
-  failed |= report("mix-up: vech(G) used as the vech-coordinate gradient", &res, 0);
+  st = bm_check_gradient(ll_full_sigma, grad_full_sigma, &pr, vf, &opts, &res);
+  failed |= report("all p^2 entries free: gradient = G", st, &res, 1);
+  st = bm_check_gradient(ll_vech_sigma, grad_vech_sigma, &pr, vq, &opts, &res);
+  failed |= report("vech coordinates: gradient = D^T vec G = vech(2G - diag G)", st, &res, 1);
+  st = bm_check_gradient(ll_full_sigma, grad_full_sigma_wrong, &pr, vf, &opts, &res);
+  failed |= report("mix-up: 2G - diag(G) used as the p^2-entry gradient", st, &res, 0);
+  st = bm_check_gradient(ll_vech_sigma, grad_vech_sigma_wrong, &pr, vq, &opts, &res);
+  failed |= report("mix-up: vech(G) used as the vech-coordinate gradient", st, &res, 0);
 
   /* precision */
   gsl_matrix_memcpy(Lam, Sigma);
@@ -239,8 +243,8 @@ int main(void)
   }
   print_matrix("G_Lambda = dl/dLambda = (n Sigma - S)/2", GL);
   bm_vech(Lam, vq);
-  bm_check_gradient(ll_vech_prec, grad_vech_prec, &pr, vq, &opts, &res);
-  failed |= report("precision, vech coordinates: D^T vec G_Lambda", &res, 1);
+  st = bm_check_gradient(ll_vech_prec, grad_vech_prec, &pr, vq, &opts, &res);
+  failed |= report("precision, vech coordinates: D^T vec G_Lambda", st, &res, 1);
   bm_mvn_set(pr.d, pr.mu, Sigma);
   bm_mvn_grad_sigma_to_precision(pr.d, G, GL2);
   gsl_matrix_sub(GL2, GL);

@@ -101,13 +101,15 @@ int main(void)
   for (size_t k = 0; k < DIM; k++) printf(" %.4f", gsl_vector_get(g, k));
   printf("\n");
 
-  bm_check_result res;
-  bm_check_gradient(kl_fn, kl_grad, &pr, phi, NULL, &res);
+  bm_check_result res = {0};
+  int st = bm_check_gradient(kl_fn, kl_grad, &pr, phi, NULL, &res);
+  failed |= st != BM_SUCCESS;
   printf("%-52s worst rel err %.2e  %s\n", "chain-rule gradient vs finite differences", res.worst_rel_err,
          res.passed ? "ok" : "MISMATCH");
   failed |= !res.passed;
-  bm_taylor_result tr;
-  bm_check_taylor(kl_fn, kl_grad, &pr, phi, NULL, NULL, &tr);
+  bm_taylor_result tr = {0};
+  st = bm_check_taylor(kl_fn, kl_grad, &pr, phi, NULL, NULL, &tr);
+  failed |= st != BM_SUCCESS;
   printf("%-52s slope %.2f  %s\n", "Taylor remainder (2 = right gradient)", tr.slope, tr.passed ? "ok" : "MISMATCH");
   failed |= !tr.passed;
 

@@ -135,15 +135,15 @@ int main(int argc, char **argv)
     problem P;
     simulate(rng, &P, sizes[c]);
     gsl_vector *b0 = gsl_vector_calloc(K);
-    bm_check_result res;
+    bm_check_result res = {0};
     if (c == 0) {
       gsl_vector *bt = gsl_vector_alloc(K);
       bm_rng_std_normal_vector(rng, bt);
-      bm_check_gradient(logf_fn, grad_fn, &P, bt, NULL, &res);
+      failed |= bm_check_gradient(logf_fn, grad_fn, &P, bt, NULL, &res) != BM_SUCCESS;
       printf("%-44s worst rel err %.2e  %s\n", "gradient vs finite differences", res.worst_rel_err,
              res.passed ? "ok" : "MISMATCH");
       failed |= !res.passed;
-      bm_check_hessian(logf_fn, grad_fn, hess_fn, &P, bt, NULL, &res);
+      failed |= bm_check_hessian(logf_fn, grad_fn, hess_fn, &P, bt, NULL, &res) != BM_SUCCESS;
       printf("%-44s worst rel err %.2e  %s\n", "Hessian vs finite differences", res.worst_rel_err,
              res.passed ? "ok" : "MISMATCH");
       failed |= !res.passed;
