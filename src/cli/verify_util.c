@@ -1,0 +1,296 @@
+/* bayesmat verify: the machinery the family components share — random SPD
+ * parameters, θ packing, derivative checks of a family's score and Hessians
+ * (in θ and in the variate) against the finite-difference engine of
+ * include/bayesmat/fd.h, and Monte Carlo checks of the Fisher information
+ * (E[s s^T] and E[-H] with standard errors, reported as a max |z|).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_blas.h>
+#include "bayesmat.h"
+#include "verify.h"
+
+void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S)
+{
+  size_t p = S->size1;
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  bm_rng_std_normal_matrix(r, A);
+  gsl_blas_dsyrk(CblasLower, CblasNoTrans, scale / (double)p, A, 0.0, S); /* scale A A^T / p */
+  for (size_t i = 0; i < p; i++) {
+    *gsl_matrix_ptr(S, i, i) += 0.5 * scale;
+    for (size_t j = 0; j < i; j++) gsl_matrix_set(S, j, i, gsl_matrix_get(S, i, j));
+  }
+  gsl_matrix_free(A);
+}
+
+void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech)
+{
+  size_t len = vech ? bm_vech_len(A->size1) : A->size1 * A->size2;
+  gsl_vector_const_view b = gsl_vector_const_subvector(theta, *at, len);
+  if (vech)
+    bm_vech_unpack(&b.vector, A);
+  else
+    bm_vec_unpack(&b.vector, A);
+  *at += len;
+}
+
+void verify_theta_put(gsl_vector *theta, size_t *at, const gsl_matrix *A, int vech)
+{
+  size_t len = vech ? bm_vech_len(A->size1) : A->size1 * A->size2;
+  gsl_vector_view b = gsl_vector_subvector(theta, *at, len);
+  if (vech)
+    bm_vech(A, &b.vector);
+  else
+    bm_vec(A, &b.vector);
+  *at += len;
+}
+
+double verify_grad_check(bm_fn_scalar f, bm_fn_vector g, void *params, const gsl_vector *x,
+                         const bm_check_options *opt)
+{
+  bm_check_result res;
+  return bm_check_gradient(f, g, params, x, opt, &res) ? NAN : res.worst_rel_err;
+}
+
+double verify_hess_check(bm_fn_scalar f, bm_fn_vector g, bm_fn_matrix h, void *params, const gsl_vector *x,
+                         const bm_check_options *opt)
+{
+  bm_check_result res;
+  return bm_check_hessian(f, g, h, params, x, opt, &res) ? NAN : res.worst_rel_err;
+}
+
+/* ---- derivatives in θ at a fixed variate ---- */
+
+typedef struct {
+  verify_family *f;
+  const void *x;
+} theta_point;
+
+static int theta_logpdf(const gsl_vector *t, void *vp, double *lp)
+{
+  theta_point *a = vp;
+  return a->f->set(a->f, t) ? 1 : a->f->ops->logpdf(a->f->d, a->x, lp);
+}
+static int theta_score(const gsl_vector *t, void *vp, gsl_vector *s)
+{
+  theta_point *a = vp;
+  return a->f->set(a->f, t) ? 1 : a->f->ops->score(a->f->d, a->x, s);
+}
+static int theta_hess(const gsl_vector *t, void *vp, gsl_matrix *H)
+{
+  theta_point *a = vp;
+  return a->f->set(a->f, t) ? 1 : a->f->ops->hess(a->f->d, a->x, H);
+}
+
+double verify_score_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
+{
+  theta_point a = {f, x};
+  double w = verify_grad_check(theta_logpdf, theta_score, &a, theta, opt);
+  return f->set(f, theta) ? NAN : w;
+}
+
+double verify_hess_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
+{
+  theta_point a = {f, x};
+  double w = verify_hess_check(theta_logpdf, theta_score, theta_hess, &a, theta, opt);
+  return f->set(f, theta) ? NAN : w;
+}
+
+/* ---- derivatives in the variate's coordinates (x, vec X or vech X) ---- */
+
+static void *variate_alloc(const verify_family *f)
+{
+  return f->cols ? (void *)gsl_matrix_alloc(f->rows, f->cols) : (void *)gsl_vector_alloc(f->rows);
+}
+static void variate_free(const verify_family *f, void *x)
+{
+  if (f->cols)
+    gsl_matrix_free(x);
+  else
+    gsl_vector_free(x);
+}
+static size_t variate_ncoords(const verify_family *f)
+{
+  return !f->cols ? f->rows : f->vech_x ? bm_vech_len(f->rows) : f->rows * f->cols;
+}
+/* coordinates -> variate */
+static void variate_unpack(const verify_family *f, const gsl_vector *xc, void *x)
+{
+  if (!f->cols)
+    gsl_vector_memcpy(x, xc);
+  else if (f->vech_x)
+    bm_vech_unpack(xc, x);
+  else
+    bm_vec_unpack(xc, x);
+}
+/* variate -> coordinates; for a gradient, vech_from_sym_grad (both X_ij and X_ji move) */
+static void variate_pack(const verify_family *f, const void *x, int gradient, gsl_vector *xc)
+{
+  if (!f->cols)
+    gsl_vector_memcpy(xc, x);
+  else if (!f->vech_x)
+    bm_vec(x, xc);
+  else if (gradient)
+    bm_vech_from_sym_grad(x, xc);
+  else
+    bm_vech(x, xc);
+}
+
+typedef struct {
+  const verify_family *f;
+  void *X, *G; /* scratch variates */
+} x_point;
+
+static int x_logpdf(const gsl_vector *xc, void *vp, double *lp)
+{
+  x_point *a = vp;
+  variate_unpack(a->f, xc, a->X);
+  return a->f->ops->logpdf(a->f->d, a->X, lp);
+}
+static int x_grad(const gsl_vector *xc, void *vp, gsl_vector *g)
+{
+  x_point *a = vp;
+  variate_unpack(a->f, xc, a->X);
+  int st = a->f->grad_x(a->f, a->X, a->G);
+  if (!st) variate_pack(a->f, a->G, 1, g);
+  return st;
+}
+static int x_hess(const gsl_vector *xc, void *vp, gsl_matrix *H)
+{
+  x_point *a = vp;
+  variate_unpack(a->f, xc, a->X);
+  return a->f->ops->hess_x(a->f->d, a->X, H);
+}
+
+static double x_check(const verify_family *f, const void *x, int hessian, const bm_check_options *opt)
+{
+  x_point a = {f, variate_alloc(f), variate_alloc(f)};
+  gsl_vector *xc = gsl_vector_alloc(variate_ncoords(f));
+  variate_pack(f, x, 0, xc);
+  double w = hessian ? verify_hess_check(x_logpdf, x_grad, x_hess, &a, xc, opt)
+                     : verify_grad_check(x_logpdf, x_grad, &a, xc, opt);
+  gsl_vector_free(xc);
+  variate_free(f, a.X);
+  variate_free(f, a.G);
+  return w;
+}
+
+double verify_grad_x_fd(const verify_family *f, const void *x, const bm_check_options *opt)
+{
+  return x_check(f, x, 0, opt);
+}
+
+double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_options *opt)
+{
+  return x_check(f, x, 1, opt);
+}
+
+/* ---- Monte Carlo ---- */
+
+int verify_moments_init(verify_moments *m, size_t rows, size_t cols)
+{
+  m->sum = gsl_matrix_calloc(rows, cols);
+  m->sum2 = gsl_matrix_calloc(rows, cols);
+  m->count = 0;
+  return !m->sum || !m->sum2;
+}
+
+void verify_moments_free(verify_moments *m)
+{
+  if (m->sum) gsl_matrix_free(m->sum);
+  if (m->sum2) gsl_matrix_free(m->sum2);
+  m->sum = m->sum2 = NULL;
+}
+
+void verify_moments_add(verify_moments *m, double a, const gsl_matrix *A)
+{
+  for (size_t i = 0; i < m->sum->size1; i++)
+    for (size_t j = 0; j < m->sum->size2; j++) {
+      double v = a * gsl_matrix_get(A, i, j);
+      *gsl_matrix_ptr(m->sum, i, j) += v;
+      *gsl_matrix_ptr(m->sum2, i, j) += v * v;
+    }
+  m->count++;
+}
+
+void verify_moments_add_outer(verify_moments *m, const gsl_vector *s)
+{
+  for (size_t i = 0; i < m->sum->size1; i++)
+    for (size_t j = 0; j < m->sum->size2; j++) {
+      double v = gsl_vector_get(s, i) * gsl_vector_get(s, j);
+      *gsl_matrix_ptr(m->sum, i, j) += v;
+      *gsl_matrix_ptr(m->sum2, i, j) += v * v;
+    }
+  m->count++;
+}
+
+double verify_moments_maxz(const verify_moments *m, const gsl_matrix *E)
+{
+  if (m->count == 0) return NAN;
+  double N = (double)m->count, zmax = 0;
+  for (size_t i = 0; i < E->size1; i++)
+    for (size_t j = 0; j < E->size2; j++) {
+      double e = gsl_matrix_get(E, i, j), mean = gsl_matrix_get(m->sum, i, j) / N;
+      double se = sqrt(fmax(gsl_matrix_get(m->sum2, i, j) / N - mean * mean, 0.0) / N), dev = fabs(mean - e);
+      if (!(dev <= 1e-10 * (1.0 + fabs(e)))) zmax = fmax(zmax, se > 0 ? dev / se : INFINITY);
+      if (isnan(dev)) return NAN;
+    }
+  return zmax;
+}
+
+double verify_moments_rel_frobenius(const verify_moments *m, const gsl_matrix *E)
+{
+  if (m->count == 0) return NAN;
+  double num = 0, den = 0;
+  for (size_t i = 0; i < E->size1; i++)
+    for (size_t j = 0; j < E->size2; j++) {
+      double e = gsl_matrix_get(E, i, j), diff = gsl_matrix_get(m->sum, i, j) / (double)m->count - e;
+      num += diff * diff;
+      den += e * e;
+    }
+  return sqrt(num / den);
+}
+
+double verify_fisher_mc(verify_ctx *c, const char *component, const verify_family *f, size_t draws,
+                        double *hess_frob)
+{
+  size_t n = f->ops->nparams(f->d);
+  gsl_matrix *I = gsl_matrix_alloc(n, n), *H = gsl_matrix_alloc(n, n);
+  gsl_vector *s = gsl_vector_alloc(n);
+  void *x = variate_alloc(f);
+  verify_moments ss, mh; /* E[s s^T], E[-H] */
+  verify_moments_init(&ss, n, n);
+  verify_moments_init(&mh, n, n);
+  int failed = f->ops->fisher(f->d, I) != 0;
+  for (size_t k = 0; k < draws && !failed; k++) {
+    if (k % 4096 == 0) verify_progress(c, component, k, draws);
+    /* a failure is a draw outside the (double precision) support, or a defect */
+    failed = f->ops->sample(f->d, c->rng, x) || f->ops->score(f->d, x, s) || f->ops->hess(f->d, x, H);
+    if (failed) break;
+    verify_moments_add_outer(&ss, s);
+    verify_moments_add(&mh, -1.0, H);
+  }
+  verify_progress(c, component, draws, draws);
+  double zs = verify_moments_maxz(&ss, I), zh = verify_moments_maxz(&mh, I);
+  double z = failed || isnan(zs) || isnan(zh) ? NAN : fmax(zs, zh);
+  if (hess_frob) *hess_frob = failed ? NAN : verify_moments_rel_frobenius(&mh, I);
+  verify_moments_free(&ss);
+  verify_moments_free(&mh);
+  variate_free(f, x);
+  gsl_vector_free(s);
+  gsl_matrix_free(I);
+  gsl_matrix_free(H);
+  return z;
+}
+
+double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll)
+{
+  double sum = 0;
+  for (size_t i = 0; i < X->size1; i++) {
+    gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
+    double lp = NAN;
+    f->ops->logpdf(f->d, &xi.vector, &lp);
+    sum += lp;
+  }
+  return fabs(ll - sum) / fabs(sum);
+}
