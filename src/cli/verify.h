@@ -114,6 +114,9 @@ double verify_moments_rel_frobenius(const verify_moments *m, const gsl_matrix *E
 double verify_fisher_mc(verify_ctx *c, const char *component, const verify_family *f, size_t draws,
                         double *hess_frob);
 
+/* A null vector v of the Fisher information I: |I v| / (|I|_F |v|). */
+double verify_null_vector(const gsl_matrix *I, const gsl_vector *v);
+
 /* Batched log-likelihood ll of the rows of X against the sum of single log-densities:
  * |ll - sum| / |sum| (vector families). */
 double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);

@@ -283,6 +283,18 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
   return z;
 }
 
+double verify_null_vector(const gsl_matrix *I, const gsl_vector *v)
+{
+  gsl_vector *Iv = gsl_vector_alloc(I->size1);
+  double frob = 0, nIv;
+  gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
+  nIv = gsl_blas_dnrm2(Iv);
+  for (size_t i = 0; i < I->size1; i++)
+    for (size_t j = 0; j < I->size2; j++) frob += gsl_matrix_get(I, i, j) * gsl_matrix_get(I, i, j);
+  gsl_vector_free(Iv);
+  return nIv / (sqrt(frob) * gsl_blas_dnrm2(v));
+}
+
 double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll)
 {
   double sum = 0;
