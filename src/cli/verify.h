@@ -121,6 +121,51 @@ double verify_null_vector(const gsl_matrix *I, const gsl_vector *v);
  * |ll - sum| / |sum| (vector families). */
 double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);
 
+/* The Wishart-type families (wishart, invwishart): θ = (vech S, nu), an SPD
+ * variate, and the same entry points beyond verify_ops, gathered by
+ * VERIFY_WISHART_TYPE_OPS(F) into F_wops. */
+typedef struct {
+  void *(*alloc)(size_t p);
+  void (*free)(void *d);
+  int (*set)(void *d, double nu, const gsl_matrix *S);
+  int (*set_chol)(void *d, double nu, const gsl_matrix *L);
+  int (*grad)(const void *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dS, double *dnu);
+  int (*loglik)(const void *d, const gsl_matrix *const *X, size_t m, double *ll);
+  int (*loglik_grad)(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dS, double *dnu);
+} verify_wishart_ops;
+
+#define VERIFY_WISHART_TYPE_OPS(F)                                                                            \
+  static void *F##_alloc_(size_t p) { return bm_##F##_alloc(p); }                                            \
+  static void F##_free_(void *d) { bm_##F##_free(d); }                                                        \
+  static int F##_set_(void *d, double nu, const gsl_matrix *S) { return bm_##F##_set(d, nu, S); }             \
+  static int F##_set_chol_(void *d, double nu, const gsl_matrix *L) { return bm_##F##_set_chol(d, nu, L); }   \
+  static int F##_grad_(const void *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dS, double *dnu)       \
+  {                                                                                                           \
+    return bm_##F##_grad(d, X, dX, dS, dnu);                                                                  \
+  }                                                                                                           \
+  static int F##_loglik_(const void *d, const gsl_matrix *const *X, size_t m, double *ll)                     \
+  {                                                                                                           \
+    return bm_##F##_loglik(d, X, m, ll, NULL);                                                                \
+  }                                                                                                           \
+  static int F##_loglik_grad_(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dS, \
+                              double *dnu)                                                                    \
+  {                                                                                                           \
+    return bm_##F##_loglik_grad(d, X, m, ll, dS, dnu);                                                        \
+  }                                                                                                           \
+  static const verify_wishart_ops F##_wops = {F##_alloc_,  F##_free_,   F##_set_,        F##_set_chol_,       \
+                                              F##_grad_,   F##_loglik_, F##_loglik_grad_}
+
+/* Rows "score = FD of logpdf", "hess = FD of score", "grad X = FD of logpdf
+ * (vech X)", "hess_x = FD of grad X" at random points, p = 1..3, with X of the
+ * order of nu S (Wishart) or S / nu (inverse != 0: S is then scaled by nu), and
+ * "Fisher vs Monte Carlo (max|z|/6)" at p = 2. */
+void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const verify_ops *ops,
+                                     const verify_wishart_ops *w, int inverse);
+/* Rows "set_chol = set", "loglik = sum of logpdf", "loglik_grad = sum of grads"
+ * at p = 4 with 5 draws from the family's sampler. */
+void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
+                                    const verify_wishart_ops *w);
+
 /* Components, one file each (src/cli/verify_<name>.c). */
 void verify_core(verify_ctx *c);
 void verify_mvn(verify_ctx *c);

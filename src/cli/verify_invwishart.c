@@ -3,7 +3,8 @@
  * Carlo (reported as max |z| / 6 against 1), and identities: p = 1 against
  * GSL's gamma density transformed to the inverse gamma, the duality
  * log IW(X; nu, Psi) = log W(X^-1; nu, Psi^-1) - (p+1) log|X|, set_chol =
- * set, batched log-likelihood = sum.
+ * set, batched log-likelihood = sum. The derivative, Fisher, set_chol and
+ * batched rows are shared with wishart (verify_wishart_type_* in verify_util.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <gsl/gsl_math.h>
@@ -12,63 +13,12 @@
 #include "verify.h"
 
 VERIFY_FAMILY_OPS(invwishart);
-
-/* θ = (vech Psi, nu) */
-static int set_theta(verify_family *f, const gsl_vector *theta)
-{
-  size_t at = 0;
-  gsl_matrix *S = gsl_matrix_alloc(f->rows, f->rows);
-  verify_theta_get(theta, &at, S, 1);
-  int st = bm_invwishart_set(f->d, gsl_vector_get(theta, at), S);
-  gsl_matrix_free(S);
-  return st;
-}
-static int grad_x(const verify_family *f, const void *X, void *G) { return bm_invwishart_grad(f->d, X, G, NULL, NULL); }
+VERIFY_WISHART_TYPE_OPS(invwishart);
 
 void verify_invwishart(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
-  double w_score = 0, w_hess = 0, w_gx = 0, w_hx = 0;
-  size_t npts = c->quick ? 2 : 5;
-  for (size_t p = 1; p <= 3; p++)
-    for (size_t k = 0; k < npts; k++) {
-      verify_family f = {&invwishart_ops, bm_invwishart_alloc(p), p, p, 1, set_theta, grad_x};
-      gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
-      gsl_vector *th = gsl_vector_alloc(bm_vech_len(p) + 1);
-      double nu = (double)p - 1.0 + 0.5 + gsl_ran_exponential(r, 3.0);
-      verify_random_spd(r, nu * (0.5 + gsl_rng_uniform(r)), S); /* so that X = O(1) is typical */
-      verify_random_spd(r, 1.0, X);
-      size_t at = 0;
-      verify_theta_put(th, &at, S, 1);
-      gsl_vector_set(th, at, nu);
-      w_score = fmax(w_score, verify_score_fd(&f, X, th, NULL));
-      w_hess = fmax(w_hess, verify_hess_fd(&f, X, th, NULL));
-      w_gx = fmax(w_gx, verify_grad_x_fd(&f, X, NULL));
-      w_hx = fmax(w_hx, verify_hess_x_fd(&f, X, NULL));
-      gsl_vector_free(th);
-      gsl_matrix_free(S);
-      gsl_matrix_free(X);
-      bm_invwishart_free(f.d);
-    }
-  verify_row(c, "invwishart", "score = FD of logpdf", w_score, 1e-6);
-  verify_row(c, "invwishart", "hess = FD of score", w_hess, 1e-6);
-  verify_row(c, "invwishart", "grad X = FD of logpdf (vech X)", w_gx, 1e-6);
-  verify_row(c, "invwishart", "hess_x = FD of grad X", w_hx, 1e-6);
-
-  /* Fisher vs Monte Carlo at p = 2: E[s s^T] and E[-H], max |z| / 6 */
-  {
-    size_t p = 2;
-    verify_family f = {&invwishart_ops, bm_invwishart_alloc(p), p, p, 1, set_theta, grad_x};
-    gsl_matrix *S = gsl_matrix_alloc(p, p);
-    verify_random_spd(r, 1.0, S);
-    bm_invwishart_set(f.d, 2.5 + 4.0 * gsl_rng_uniform(r), S);
-    double z = verify_fisher_mc(c, "invwishart", &f, c->quick ? 4000 : 40000, NULL);
-    verify_row(c, "invwishart", "Fisher vs Monte Carlo (max|z|/6)", z / 6.0, 1.0);
-    bm_invwishart_free(f.d);
-    gsl_matrix_free(S);
-  }
-
-  /* identities */
+  verify_wishart_type_derivatives(c, "invwishart", &invwishart_ops, &invwishart_wops, 1);
   {
     /* p = 1: 1/X ~ Gamma(nu/2, scale 2/psi), f(x) = g(1/x)/x^2 */
     bm_invwishart *d1 = bm_invwishart_alloc(1);
@@ -87,71 +37,41 @@ void verify_invwishart(verify_ctx *c)
     bm_invwishart_free(d1);
     gsl_matrix_free(s1);
     gsl_matrix_free(x1);
+  }
+  verify_wishart_type_identities(c, "invwishart", &invwishart_ops, &invwishart_wops);
 
-    /* set_chol = set; loglik = sum of logpdf; loglik_grad = sum of grads */
+  /* duality with the Wishart: log IW(X; nu, Psi) = log W(X^-1; nu, Psi^-1) - (p+1) log|X| */
+  {
     size_t p = 4, m = 5;
     bm_invwishart *d = bm_invwishart_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Xs[5];
-    gsl_matrix *G = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p);
+    bm_wishart *w = bm_wishart_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Si = gsl_matrix_alloc(p, p);
+    gsl_matrix *X = gsl_matrix_alloc(p, p), *Xi = gsl_matrix_alloc(p, p), *LX = gsl_matrix_alloc(p, p);
     verify_random_spd(r, 1.0, S);
-    double nu = 4.5 + gsl_ran_exponential(r, 3.0), sum = 0, sum_nu = 0, e1 = 0;
+    double nu = 4.5 + gsl_ran_exponential(r, 3.0), e2 = 0;
     bm_chol_factor(S, L, NULL);
-    bm_invwishart_set_chol(d, nu, L);
+    bm_chol_inverse(L, Si);
+    bm_invwishart_set(d, nu, S);
+    bm_wishart_set(w, nu, Si);
     for (size_t k = 0; k < m; k++) {
-      Xs[k] = gsl_matrix_alloc(p, p);
-      bm_invwishart_sample(d, r, Xs[k]);
-      double a, dn;
-      bm_invwishart_logpdf(d, Xs[k], &a);
-      sum += a;
-      bm_invwishart_grad(d, Xs[k], NULL, G, &dn);
-      gsl_matrix_add(Gs, G);
-      sum_nu += dn;
+      double a = NAN, b = NAN;
+      bm_invwishart_sample(d, r, X);
+      bm_chol_factor(X, LX, NULL);
+      bm_chol_inverse(LX, Xi);
+      bm_invwishart_logpdf(d, X, &a);
+      bm_wishart_logpdf(w, Xi, &b);
+      b -= (double)(p + 1) * bm_chol_logdet(LX);
+      e2 = fmax(e2, fabs(a - b) / fmax(1, fabs(a)));
+      if (isnan(a - b)) e2 = NAN;
     }
-    for (size_t k = 0; k < m; k++) {
-      double a, b;
-      bm_invwishart_set_chol(d, nu, L);
-      bm_invwishart_logpdf(d, Xs[k], &a);
-      bm_invwishart_set(d, nu, S);
-      bm_invwishart_logpdf(d, Xs[k], &b);
-      e1 = fmax(e1, fabs(a - b) / fmax(1, fabs(a)));
-    }
-    verify_row(c, "invwishart", "set_chol = set", e1, 1e-13);
-    /* duality with the Wishart: log IW(X; nu, Psi) = log W(X^-1; nu, Psi^-1) - (p+1) log|X| */
-    {
-      bm_wishart *w = bm_wishart_alloc(p);
-      gsl_matrix *Si = gsl_matrix_alloc(p, p), *Xi = gsl_matrix_alloc(p, p), *LX = gsl_matrix_alloc(p, p);
-      bm_chol_inverse(L, Si);
-      bm_wishart_set(w, nu, Si);
-      double e2 = 0;
-      for (size_t k = 0; k < m; k++) {
-        double a = NAN, b = NAN;
-        bm_chol_factor(Xs[k], LX, NULL);
-        bm_chol_inverse(LX, Xi);
-        bm_invwishart_logpdf(d, Xs[k], &a);
-        bm_wishart_logpdf(w, Xi, &b);
-        b -= (double)(p + 1) * bm_chol_logdet(LX);
-        e2 = fmax(e2, fabs(a - b) / fmax(1, fabs(a)));
-      }
-      verify_row(c, "invwishart", "log IW(X) = log W(X^-1) - (p+1) log|X|", e2, 1e-9);
-      bm_wishart_free(w);
-      gsl_matrix_free(Si);
-      gsl_matrix_free(Xi);
-      gsl_matrix_free(LX);
-    }
-    double ll = NAN, dnu = NAN;
-    bm_invwishart_loglik(d, (const gsl_matrix *const *)Xs, m, &ll, NULL);
-    verify_row(c, "invwishart", "loglik = sum of logpdf", fabs(ll - sum) / fmax(1, fabs(sum)), 1e-13);
-    bm_invwishart_loglik_grad(d, (const gsl_matrix *const *)Xs, m, &ll, G, &dnu);
-    double eg = fabs(dnu - sum_nu) / fmax(1, fabs(sum_nu));
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++)
-        eg = fmax(eg, fabs(gsl_matrix_get(G, i, j) - gsl_matrix_get(Gs, i, j)) / fmax(1, fabs(gsl_matrix_get(Gs, i, j))));
-    verify_row(c, "invwishart", "loglik_grad = sum of grads", eg, 1e-11);
-    for (size_t k = 0; k < m; k++) gsl_matrix_free(Xs[k]);
+    verify_row(c, "invwishart", "log IW(X) = log W(X^-1) - (p+1) log|X|", e2, 1e-9);
+    bm_invwishart_free(d);
+    bm_wishart_free(w);
     gsl_matrix_free(S);
     gsl_matrix_free(L);
-    gsl_matrix_free(G);
-    gsl_matrix_free(Gs);
-    bm_invwishart_free(d);
+    gsl_matrix_free(Si);
+    gsl_matrix_free(X);
+    gsl_matrix_free(Xi);
+    gsl_matrix_free(LX);
   }
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
 #include "bayesmat.h"
 #include "verify.h"
 
@@ -305,4 +306,119 @@ double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll
     sum += lp;
   }
   return fabs(ll - sum) / fabs(sum);
+}
+
+/* ---- the Wishart-type families ---- */
+
+typedef struct {
+  verify_family f; /* first member: the callbacks below get &wt->f back */
+  const verify_wishart_ops *w;
+} wishart_type;
+
+/* θ = (vech S, nu) */
+static int wishart_type_set(verify_family *f, const gsl_vector *theta)
+{
+  const wishart_type *wt = (const wishart_type *)f;
+  size_t at = 0;
+  gsl_matrix *S = gsl_matrix_alloc(f->rows, f->rows);
+  verify_theta_get(theta, &at, S, 1);
+  int st = wt->w->set(f->d, gsl_vector_get(theta, at), S);
+  gsl_matrix_free(S);
+  return st;
+}
+static int wishart_type_grad_x(const verify_family *f, const void *X, void *G)
+{
+  return ((const wishart_type *)f)->w->grad(f->d, X, G, NULL, NULL);
+}
+
+void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const verify_ops *ops,
+                                     const verify_wishart_ops *w, int inverse)
+{
+  gsl_rng *r = c->rng;
+  double w_score = 0, w_hess = 0, w_gx = 0, w_hx = 0;
+  size_t npts = c->quick ? 2 : 5;
+  for (size_t p = 1; p <= 3; p++)
+    for (size_t k = 0; k < npts; k++) {
+      wishart_type wt = {{ops, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
+      gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
+      gsl_vector *th = gsl_vector_alloc(bm_vech_len(p) + 1);
+      double nu = (double)p - 1.0 + 0.5 + gsl_ran_exponential(r, 3.0), u = 0.5 + gsl_rng_uniform(r);
+      verify_random_spd(r, inverse ? nu * u : u, S); /* so that X = O(1) is typical for both */
+      verify_random_spd(r, inverse ? 1.0 : nu, X);
+      size_t at = 0;
+      verify_theta_put(th, &at, S, 1);
+      gsl_vector_set(th, at, nu);
+      w_score = fmax(w_score, verify_score_fd(&wt.f, X, th, NULL));
+      w_hess = fmax(w_hess, verify_hess_fd(&wt.f, X, th, NULL));
+      w_gx = fmax(w_gx, verify_grad_x_fd(&wt.f, X, NULL));
+      w_hx = fmax(w_hx, verify_hess_x_fd(&wt.f, X, NULL));
+      gsl_vector_free(th);
+      gsl_matrix_free(S);
+      gsl_matrix_free(X);
+      w->free(wt.f.d);
+    }
+  verify_row(c, component, "score = FD of logpdf", w_score, 1e-6);
+  verify_row(c, component, "hess = FD of score", w_hess, 1e-6);
+  verify_row(c, component, "grad X = FD of logpdf (vech X)", w_gx, 1e-6);
+  verify_row(c, component, "hess_x = FD of grad X", w_hx, 1e-6);
+
+  /* Fisher vs Monte Carlo at p = 2: E[s s^T] and E[-H], max |z| / 6 */
+  size_t p = 2;
+  wishart_type wt = {{ops, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
+  gsl_matrix *S = gsl_matrix_alloc(p, p);
+  verify_random_spd(r, 1.0, S);
+  w->set(wt.f.d, 2.5 + 4.0 * gsl_rng_uniform(r), S);
+  double z = verify_fisher_mc(c, component, &wt.f, c->quick ? 4000 : 40000, NULL);
+  verify_row(c, component, "Fisher vs Monte Carlo (max|z|/6)", z / 6.0, 1.0);
+  w->free(wt.f.d);
+  gsl_matrix_free(S);
+}
+
+void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
+                                    const verify_wishart_ops *w)
+{
+  gsl_rng *r = c->rng;
+  enum { p = 4, m = 5 };
+  void *d = w->alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Xs[m];
+  gsl_matrix *G = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p);
+  verify_random_spd(r, 1.0, S);
+  double nu = 4.5 + gsl_ran_exponential(r, 3.0), sum = 0, sum_nu = 0, e1 = 0;
+  bm_chol_factor(S, L, NULL);
+  w->set_chol(d, nu, L);
+  for (size_t k = 0; k < m; k++) {
+    double a = NAN, dn = NAN;
+    Xs[k] = gsl_matrix_alloc(p, p);
+    ops->sample(d, r, Xs[k]);
+    ops->logpdf(d, Xs[k], &a);
+    sum += a;
+    w->grad(d, Xs[k], NULL, G, &dn);
+    gsl_matrix_add(Gs, G);
+    sum_nu += dn;
+  }
+  for (size_t k = 0; k < m; k++) {
+    double a = NAN, b = NAN;
+    w->set_chol(d, nu, L);
+    ops->logpdf(d, Xs[k], &a);
+    w->set(d, nu, S);
+    ops->logpdf(d, Xs[k], &b);
+    e1 = fmax(e1, fabs(a - b) / fmax(1, fabs(a)));
+    if (isnan(a - b)) e1 = NAN;
+  }
+  verify_row(c, component, "set_chol = set", e1, 1e-13);
+  double ll = NAN, dnu = NAN;
+  w->loglik(d, (const gsl_matrix *const *)Xs, m, &ll);
+  verify_row(c, component, "loglik = sum of logpdf", fabs(ll - sum) / fmax(1, fabs(sum)), 1e-13);
+  w->loglik_grad(d, (const gsl_matrix *const *)Xs, m, &ll, G, &dnu);
+  double eg = fabs(dnu - sum_nu) / fmax(1, fabs(sum_nu));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++)
+      eg = fmax(eg, fabs(gsl_matrix_get(G, i, j) - gsl_matrix_get(Gs, i, j)) / fmax(1, fabs(gsl_matrix_get(Gs, i, j))));
+  verify_row(c, component, "loglik_grad = sum of grads", eg, 1e-11);
+  for (size_t k = 0; k < m; k++) gsl_matrix_free(Xs[k]);
+  gsl_matrix_free(S);
+  gsl_matrix_free(L);
+  gsl_matrix_free(G);
+  gsl_matrix_free(Gs);
+  w->free(d);
 }
