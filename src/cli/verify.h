@@ -114,8 +114,11 @@ double verify_moments_rel_frobenius(const verify_moments *m, const gsl_matrix *E
 double verify_fisher_mc(verify_ctx *c, const char *component, const verify_family *f, size_t draws,
                         double *hess_frob);
 
-/* A null vector v of the Fisher information I: |I v| / (|I|_F |v|). */
-double verify_null_vector(const gsl_matrix *I, const gsl_vector *v);
+/* A density that depends on the scales (A, B) only through B (x) A (matnorm,
+ * matt) is unchanged along (A, B) -> (cA, B/c): its Fisher information
+ * I = fisher(f->d) has the null vector v = (0, vech A, -vech B, 0), vech A at θ
+ * position `at`. Returns |I v| / (|I|_F |v|). */
+double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B);
 
 /* Batched log-likelihood ll of the rows of X against the sum of single log-densities:
  * |ll - sum| / |sum| (vector families). */

@@ -284,16 +284,25 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
   return z;
 }
 
-double verify_null_vector(const gsl_matrix *I, const gsl_vector *v)
+double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B)
 {
-  gsl_vector *Iv = gsl_vector_alloc(I->size1);
-  double frob = 0, nIv;
+  size_t n = f->ops->nparams(f->d);
+  gsl_matrix *I = gsl_matrix_alloc(n, n);
+  gsl_vector *v = gsl_vector_calloc(n), *Iv = gsl_vector_alloc(n);
+  gsl_vector_view vB = gsl_vector_subvector(v, at + bm_vech_len(A->size1), bm_vech_len(B->size1));
+  verify_theta_put(v, &at, A, 1);
+  verify_theta_put(v, &at, B, 1);
+  gsl_vector_scale(&vB.vector, -1.0);
+  int st = f->ops->fisher(f->d, I);
   gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
-  nIv = gsl_blas_dnrm2(Iv);
-  for (size_t i = 0; i < I->size1; i++)
-    for (size_t j = 0; j < I->size2; j++) frob += gsl_matrix_get(I, i, j) * gsl_matrix_get(I, i, j);
+  double frob = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) frob += gsl_matrix_get(I, i, j) * gsl_matrix_get(I, i, j);
+  double e = st ? NAN : gsl_blas_dnrm2(Iv) / (sqrt(frob) * gsl_blas_dnrm2(v));
+  gsl_matrix_free(I);
+  gsl_vector_free(v);
   gsl_vector_free(Iv);
-  return nIv / (sqrt(frob) * gsl_blas_dnrm2(v));
+  return e;
 }
 
 double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll)
