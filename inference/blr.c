@@ -474,6 +474,8 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   double q = 0.0;
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
   if (u != stack) free(u);
+  if (isnan(q)) q = INFINITY; /* finite x: NaN only from overflow in the solve; the true form is > DBL_MAX */
+  if (isnan(mu)) return BM_EDOM; /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
   *loc = mu;
   if (m->prior == PRIOR_KNOWN) {
     *df = INFINITY;

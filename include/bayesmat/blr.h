@@ -140,7 +140,7 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
  * in mvt's terms: NIG: (2 a_n, x^T m_n, (b_n/a_n)(1 + x^T V_n x)); improper: (n-k, x^T beta_hat,
  * s^2 (1 + x^T G^-1 x)); known noise: Gaussian, df = INFINITY, scale2 = 1/lambda + x^T S_N x.
  * @param x_new length k, finite
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (improper posterior).
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (improper posterior, or x_new^T m_n overflowing: not representable).
  *         Outputs NaN on failure.
  */
 int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, double *loc, double *scale2);
