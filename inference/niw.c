@@ -185,7 +185,9 @@ void bm_niw_free(bm_niw *m)
   free(m);
 }
 
-/* Posterior cache from prior + statistics d; fails (ENOMEM) before touching m. */
+/* Posterior cache from prior + statistics d; fails (ENOMEM; EDOM when the
+ * posterior is not representable; ENONFINITE for non-finite statistics)
+ * before touching m. */
 static int recompute(bm_niw *m, const bm_niw_stats *d)
 {
   const size_t p = m->p;
@@ -203,12 +205,25 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
   const double scale[3] = {1.0, 1.0, sqrt(m->kappa0 * n / kn)};
   st = cj_qr_stack(blocks, scale, 3, p, R);
   if (st != BM_SUCCESS) goto done;
+  /* The posterior must be representable before it is committed: finite data
+   * whose scatter overflows, or nu0 = DBL_MAX (log Gamma_p overflows), would
+   * otherwise leave NaN in every posterior quantity. BM_EDOM, m unchanged. */
+  for (size_t j = 0; j < p; j++) {
+    double mj = d->n ? (m->kappa0 * gsl_vector_get(m->mu0, j) + n * gsl_vector_get(d->mean, j)) / kn
+                     : gsl_vector_get(m->mu0, j);
+    gsl_matrix_set(diff, 0, j, mj); /* diff is free again: it holds mu_n now */
+    if (!isfinite(mj) || !(gsl_matrix_get(R, j, j) != 0.0)) st = BM_EDOM;
+    for (size_t i = 0; i <= j; i++)
+      if (!isfinite(gsl_matrix_get(R, i, j))) st = BM_EDOM;
+  }
+  if (!isfinite(2.0 * cj_half_logdet_upper(R)) || !isfinite(bm_lmvgamma(p, 0.5 * (m->nu0 + n))) ||
+      !isfinite(bm_mvdigamma(p, 0.5 * (m->nu0 + n))))
+    st = BM_EDOM;
+  if (st != BM_SUCCESS) goto done;
   cj_lower_from_upper(R, m->L_n);
   m->kappa_n = kn;
   m->nu_n = m->nu0 + n;
-  for (size_t j = 0; j < p; j++)
-    gsl_vector_set(m->mu_n, j, d->n ? (m->kappa0 * gsl_vector_get(m->mu0, j) + n * gsl_vector_get(d->mean, j)) / kn
-                                    : gsl_vector_get(m->mu0, j));
+  for (size_t j = 0; j < p; j++) gsl_vector_set(m->mu_n, j, gsl_matrix_get(diff, 0, j));
 done:
   if (diff) bm_matrix_free(diff);
   if (R) bm_matrix_free(R);
@@ -405,6 +420,7 @@ static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_m
   if (!precision) {
     /* Sigma = L L^T: (mu - mu_n)^T Sigma^-1 (mu - mu_n) = |L^-1 d|^2 */
     q = bm_chol_quadform(L, d, NULL);
+    if (isnan(q)) q = INFINITY; /* finite operands: NaN only from overflow (inf - inf) in the solve */
     out = -0.5 * dp * log(2.0 * M_PI) + 0.5 * dp * log(m->kappa_n) - 0.5 * logdet - 0.5 * m->kappa_n * q;
     out += cj_iw_logpdf(m->L_n, nu, L, W);
   } else {
@@ -419,6 +435,8 @@ static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_m
     double tr = 0.0;
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++) tr += gsl_matrix_get(W, i, j) * gsl_matrix_get(W, i, j);
+    if (isnan(q)) q = INFINITY; /* overflow in the products (finite operands) */
+    if (isnan(tr)) tr = INFINITY;
     out = -0.5 * dp * log(2.0 * M_PI) + 0.5 * dp * log(m->kappa_n) + 0.5 * logdet - 0.5 * m->kappa_n * q;
     out += 0.5 * (nu - dp - 1.0) * logdet - 0.5 * tr - 0.5 * nu * dp * M_LN2 + 0.5 * nu * bm_chol_logdet(m->L_n) -
            bm_lmvgamma(p, 0.5 * nu);
