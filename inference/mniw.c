@@ -158,7 +158,9 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   st = cj_qr_stack(pblocks, scale, 2, d, Rpsi);
   if (st != BM_SUCCESS) goto done;
   /* Finite data whose cross products overflow (entries ~1e308) give inf/NaN
-   * factors: the posterior is not representable, BM_EDOM, nothing changes. */
+   * factors, and nu0 = 5e-324 or DBL_MAX makes log Gamma_d(nu_n/2) NaN/inf:
+   * the posterior is not representable, BM_EDOM, nothing changes. */
+  if (!isfinite(bm_lmvgamma(d, 0.5 * (m->nu0 + (double)s->n)))) st = BM_EDOM;
   for (size_t i = 0; i < c * c; i++)
     if (!isfinite(R->data[(i / c) * R->tda + i % c])) st = BM_EDOM;
   for (size_t i = 0; i < d * d; i++)
