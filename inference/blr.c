@@ -483,6 +483,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   } else {
     *df = 2.0 * m->a_n;
     *scale2 = m->b_n / m->a_n * (1.0 + q);
+    if (isnan(*scale2)) *scale2 = INFINITY; /* b_n/a_n underflowed to 0 times q = inf: the true scale is > 0 * inf */
   }
   return BM_SUCCESS;
 }
