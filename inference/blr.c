@@ -184,6 +184,11 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
       if (!isfinite(R->data[(i / (k + 1)) * R->tda + i % (k + 1)])) st = BM_EDOM;
     double rr = gsl_matrix_get(R, k, k);
     if (m->prior != PRIOR_KNOWN && !isfinite((m->prior == PRIOR_NIG ? m->b0 : 0.0) + 0.5 * rr * rr)) st = BM_EDOM;
+    /* a0 = DBL_MAX: log Gamma(a_n) and a_n log b_n overflow (inf - inf in every log density) */
+    double an = m->prior == PRIOR_NIG ? m->a0 + 0.5 * (double)d->n : 0.5 * ((double)d->n - (double)k);
+    double bn = (m->prior == PRIOR_NIG ? m->b0 : 0.0) + 0.5 * rr * rr;
+    if (m->prior == PRIOR_NIG && (!isfinite(bm_lgamma(an)) || !isfinite(an * log(bn)) || !isfinite(m->a0 * log(m->b0))))
+      st = BM_EDOM;
   }
   if (st != BM_SUCCESS) {
     bm_matrix_free(R);
