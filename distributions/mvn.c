@@ -742,3 +742,14 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
   if (!kl) return BM_EINVAL;
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
 }
+
+/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
+#include "stats_internal.h"
+int bm_mvn_internal_view(const bm_mvn *d, const gsl_vector **mu, const gsl_matrix **L, double *lognorm)
+{
+  if (!d || !d->is_set) return BM_EINVAL;
+  *mu = d->mu;
+  *L = d->L;
+  *lognorm = d->lognorm;
+  return BM_SUCCESS;
+}

@@ -166,6 +166,19 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
 int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
                         gsl_matrix *dSigma, gsl_matrix *dOmega, double *dnu);
 
+/* ======================================================================
+ * Sufficient statistics (issue #11): none of finite dimension. The matt
+ * log-likelihood couples every observation to the parameters through a
+ * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
+ * summary of fixed size determines it for all parameters. The mergeable
+ * object is instead the partial sum at FIXED parameters: (sum log f, its
+ * gradient) over a chunk of observations, from bm_matt_loglik_grad (dM, dSigma, dOmega, dnu).
+ * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
+ * bm_mpi_matt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
+ * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
+ * new pass over the data.
+ * ====================================================================== */
+
 #ifdef __cplusplus
 }
 #endif
