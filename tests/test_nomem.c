@@ -347,6 +347,214 @@ static void inference8_survives_allocation_failure(void **state)
   }
 }
 
+/* ---------- conjugate models and checkers (issue #7) ---------- */
+
+static int cj_lp(const gsl_vector *th, void *p, double *f)
+{
+  (void)p;
+  *f = -0.5 * gsl_vector_get(th, 0) * gsl_vector_get(th, 0);
+  return 0;
+}
+static int cj_draw(gsl_rng *r, void *p, gsl_vector *th)
+{
+  (void)p;
+  gsl_vector_set(th, 0, gsl_rng_uniform(r) - 0.5);
+  return 0;
+}
+static int cj_cond(gsl_rng *r, const gsl_vector *th, void *p)
+{
+  (void)r;
+  (void)th;
+  (void)p;
+  return 0;
+}
+static int cj_fdraw(gsl_rng *r, void *p)
+{
+  *(double *)p = gsl_rng_uniform(r);
+  return 0;
+}
+static int cj_fscore(void *p, gsl_vector *s)
+{
+  gsl_vector_set(s, 0, *(double *)p);
+  return 0;
+}
+
+#define CJ(call)                                                                                                     \
+  do {                                                                                                               \
+    if ((st = (call)) != BM_SUCCESS) goto done;                                                                      \
+  } while (0)
+
+typedef struct {
+  int which;
+  gsl_rng *r;
+} cj_arg;
+
+static int run_conjugate(void *arg)
+{
+  const int which = ((cj_arg *)arg)->which;
+  gsl_rng *r = ((cj_arg *)arg)->r;
+  int st = BM_SUCCESS;
+  double a, b, c3;
+  gsl_vector *v2 = bm_vector_alloc(2), *w4 = bm_vector_alloc(4), *y4 = bm_vector_alloc(4);
+  gsl_matrix *I2 = bm_matrix_alloc(2, 2), *X4 = bm_matrix_alloc(4, 2), *Y4 = bm_matrix_alloc(4, 2), *P = bm_matrix_alloc(2, 2);
+  bm_niw *niw = NULL;
+  bm_niw_stats *ns1 = NULL, *ns2 = NULL;
+  bm_blr *blr = NULL;
+  bm_blr_stats *bs1 = NULL, *bs2 = NULL;
+  bm_mniw *mn = NULL;
+  bm_mniw_stats *ms1 = NULL, *ms2 = NULL;
+  bm_mvt *t = NULL;
+  bm_matt *mt = NULL;
+  gsl_matrix *ranks = NULL;
+  if (!v2 || !w4 || !y4 || !I2 || !X4 || !Y4 || !P) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  gsl_vector_set_zero(v2);
+  gsl_matrix_set_identity(I2);
+  gsl_vector_set_all(w4, 1.5);
+  for (size_t i = 0; i < 4; i++) {
+    gsl_vector_set(y4, i, 0.3 * (double)i - 0.5);
+    for (size_t j = 0; j < 2; j++) {
+      gsl_matrix_set(X4, i, j, sin((double)(3 * i + j + 1)));
+      gsl_matrix_set(Y4, i, j, cos((double)(2 * i + j)));
+    }
+  }
+  switch (which) {
+  case 0:
+    niw = bm_niw_alloc(2);
+    ns1 = bm_niw_stats_alloc(2);
+    ns2 = bm_niw_stats_alloc(2);
+    t = bm_mvt_alloc(2);
+    if (!niw || !ns1 || !ns2 || !t) {
+      st = BM_ENOMEM;
+      goto done;
+    }
+    CJ(bm_niw_set_prior(niw, v2, 1.0, 3.0, I2));
+    CJ(bm_niw_update(niw, X4));
+    CJ(bm_niw_stats_compute(ns1, X4));
+    CJ(bm_niw_stats_compute(ns2, Y4));
+    CJ(bm_niw_stats_merge(ns1, ns2));
+    CJ(bm_niw_update_stats(niw, ns1));
+    CJ(bm_niw_posterior(niw, v2, &a, &b, P));
+    CJ(bm_niw_posterior_nw(niw, v2, &a, &b, P));
+    CJ(bm_niw_log_posterior(niw, v2, I2, &a));
+    CJ(bm_niw_log_posterior_nw(niw, v2, I2, &a));
+    CJ(bm_niw_sample_posterior(niw, r, v2, P));
+    CJ(bm_niw_predictive_params(niw, &a, v2, P));
+    CJ(bm_niw_predictive(niw, t));
+    CJ(bm_niw_log_evidence(niw, &a));
+    CJ(bm_niw_set_prior_nw(niw, v2, 1.0, 3.0, I2));
+    break;
+  case 1:
+    blr = bm_blr_alloc(2);
+    bs1 = bm_blr_stats_alloc(2);
+    bs2 = bm_blr_stats_alloc(2);
+    if (!blr || !bs1 || !bs2) {
+      st = BM_ENOMEM;
+      goto done;
+    }
+    CJ(bm_blr_set_prior_nig(blr, v2, I2, 2.0, 1.0));
+    CJ(bm_blr_update_weighted(blr, X4, y4, w4));
+    CJ(bm_blr_stats_compute(bs1, X4, y4, NULL));
+    CJ(bm_blr_stats_compute(bs2, X4, y4, w4));
+    CJ(bm_blr_stats_merge(bs1, bs2));
+    CJ(bm_blr_update_stats(blr, bs1));
+    CJ(bm_blr_posterior_nig(blr, v2, P, &a, &b));
+    CJ(bm_blr_posterior_beta_t(blr, &a, v2, P));
+    CJ(bm_blr_log_posterior(blr, v2, 1.0, &a));
+    CJ(bm_blr_predictive(blr, v2, &a, &b, &c3));
+    CJ(bm_blr_log_evidence(blr, &a));
+    CJ(bm_blr_set_prior_known_noise(blr, v2, I2, 2.0));
+    CJ(bm_blr_update(blr, X4, y4));
+    CJ(bm_blr_posterior_gaussian(blr, v2, P));
+    CJ(bm_blr_set_prior_improper(blr));
+    CJ(bm_blr_update(blr, X4, y4));
+    CJ(bm_blr_predictive(blr, v2, &a, &b, &c3));
+    break;
+  case 2:
+    mn = bm_mniw_alloc(2, 2);
+    ms1 = bm_mniw_stats_alloc(2, 2);
+    ms2 = bm_mniw_stats_alloc(2, 2);
+    mt = bm_matt_alloc(4, 2);
+    if (!mn || !ms1 || !ms2 || !mt) {
+      st = BM_ENOMEM;
+      goto done;
+    }
+    CJ(bm_mniw_set_prior(mn, I2, I2, 3.0, I2));
+    CJ(bm_mniw_update(mn, X4, Y4));
+    CJ(bm_mniw_stats_compute(ms1, X4, Y4));
+    CJ(bm_mniw_stats_compute(ms2, Y4, X4));
+    CJ(bm_mniw_stats_merge(ms1, ms2));
+    CJ(bm_mniw_update_stats(mn, ms1));
+    CJ(bm_mniw_posterior(mn, P, I2, &a, P));
+    gsl_matrix_set_identity(I2);
+    CJ(bm_mniw_log_posterior(mn, P, I2, &a));
+    CJ(bm_mniw_sample_posterior(mn, r, P, I2));
+    gsl_matrix_set_identity(I2);
+    CJ(bm_mniw_predictive(mn, X4, mt));
+    CJ(bm_mniw_log_evidence(mn, &a));
+    break;
+  default: {
+    bm_check_model model = {1, cj_lp, cj_lp, cj_lp, cj_draw, cj_draw, cj_lp, NULL};
+    bm_proportional_result pr;
+    bm_evidence_result ev;
+    bm_sbc_result sr;
+    bm_fisher_mc_result fr;
+    double x = 0.0;
+    bm_sbc_problem sp = {1, 1, cj_draw, cj_cond, cj_draw, NULL, NULL};
+    bm_fisher_mc_problem fp = {1, cj_fdraw, cj_fscore, NULL, &x};
+    gsl_matrix_view F = gsl_matrix_submatrix(I2, 0, 0, 1, 1);
+    ranks = bm_matrix_alloc(5, 1);
+    if (!ranks) {
+      st = BM_ENOMEM;
+      goto done;
+    }
+    CJ(bm_check_proportional(&model, r, 3, 1e-9, &pr));
+    CJ(bm_check_evidence_is(&model, r, 5, 0.0, 4.0, &ev));
+    CJ(bm_check_evidence_identity(&model, r, 3, 0.0, &a));
+    CJ(bm_check_sbc(&sp, r, 5, 3, 2, ranks, NULL, &sr));
+    CJ(bm_check_fisher_mc(&fp, &F.matrix, r, 5, 4.0, NULL, NULL, &fr));
+    break;
+  }
+  }
+done:
+  bm_niw_free(niw);
+  bm_niw_stats_free(ns1);
+  bm_niw_stats_free(ns2);
+  bm_blr_free(blr);
+  bm_blr_stats_free(bs1);
+  bm_blr_stats_free(bs2);
+  bm_mniw_free(mn);
+  bm_mniw_stats_free(ms1);
+  bm_mniw_stats_free(ms2);
+  bm_mvt_free(t);
+  bm_matt_free(mt);
+  bm_matrix_free(ranks);
+  bm_vector_free(v2);
+  bm_vector_free(w4);
+  bm_vector_free(y4);
+  bm_matrix_free(I2);
+  bm_matrix_free(X4);
+  bm_matrix_free(Y4);
+  bm_matrix_free(P);
+  return st;
+}
+
+static void conjugate_survives_allocation_failure(void **state)
+{
+  (void)state;
+  const char *names[] = {"bm_niw_*", "bm_blr_*", "bm_mniw_*", "bm_check_*"};
+  cj_arg arg = {0, gsl_rng_alloc(gsl_rng_mt19937)};
+  for (int which = 0; which < 4; which++) {
+    arg.which = which;
+    gsl_rng_set(arg.r, 1);
+    long sites = nomem_drive(names[which], run_conjugate, &arg);
+    assert_true(sites >= 5);
+  }
+  gsl_rng_free(arg.r);
+}
+
 /* ==== issue #11: sufficient statistics (mvn, wishart, invwishart, matnorm) ==== */
 static int run_stats11(void *arg)
 {
@@ -489,6 +697,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(core_functions_survive_allocation_failure),
     cmocka_unit_test(inference8_survives_allocation_failure),
+    cmocka_unit_test(conjugate_survives_allocation_failure),
     cmocka_unit_test(stats11_survive_allocation_failure), /* issue #11 */
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,534 @@
+/* Normal-Inverse-Wishart model and its Normal-Wishart view (formulas in
+ * include/bayesmat/niw.h; Murphy 2007 "Conjugate Bayesian analysis of the
+ * Gaussian distribution" §9, Gelman et al. BDA3 §3.6).
+ *
+ * Numerics: Psi0, the scatter S and Psi_n live as upper-triangular factors
+ * R (R^T R = matrix). Psi_n's factor is the QR of the stacked rows
+ *   [ R_Psi0 ; R_S ; sqrt(kappa0 n / kappa_n) (xbar - mu0)^T ],
+ * so Psi_n is never formed by adding matrices and its log-determinant comes
+ * from the factor. Chunk statistics merge as
+ *   R_S <- QR[R_S1 ; R_S2 ; sqrt(n1 n2 / n) (xbar1 - xbar2)^T].
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "bayesmat/niw.h"
+#include "bayesmat/mvt.h"
+#include "conjugate_internal.h"
+
+struct bm_niw_stats {
+  size_t p, n;
+  gsl_vector *mean; /* p */
+  gsl_matrix *R;    /* p x p upper, R^T R = scatter */
+};
+
+struct bm_niw {
+  size_t p;
+  int has_prior;
+  gsl_vector *mu0;
+  double kappa0, nu0, logdet_Psi0;
+  gsl_matrix *R0;   /* upper factor of Psi0 */
+  bm_niw_stats *data;
+  /* posterior cache */
+  gsl_vector *mu_n;
+  double kappa_n, nu_n;
+  gsl_matrix *L_n;  /* lower factor of Psi_n */
+};
+
+bm_niw_stats *bm_niw_stats_alloc(size_t p)
+{
+  if (p == 0) return NULL;
+  bm_niw_stats *s = calloc(1, sizeof *s);
+  if (s == NULL) return NULL;
+  s->p = p;
+  s->mean = bm_vector_calloc(p);
+  s->R = bm_matrix_calloc(p, p);
+  if (s->mean == NULL || s->R == NULL) {
+    bm_niw_stats_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void bm_niw_stats_free(bm_niw_stats *s)
+{
+  if (s == NULL) return;
+  if (s->mean) bm_vector_free(s->mean);
+  if (s->R) bm_matrix_free(s->R);
+  free(s);
+}
+
+static void stats_copy(bm_niw_stats *d, const bm_niw_stats *s)
+{
+  d->n = s->n;
+  gsl_vector_memcpy(d->mean, s->mean);
+  gsl_matrix_memcpy(d->R, s->R);
+}
+
+int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
+{
+  if (s == NULL || X == NULL) return BM_EINVAL;
+  const size_t p = s->p, n = X->size1;
+  if (X->size2 != p) return BM_EBADLEN;
+  if (n == 0) {
+    s->n = 0;
+    gsl_vector_set_zero(s->mean);
+    gsl_matrix_set_zero(s->R);
+    return BM_SUCCESS;
+  }
+  int st = bm_validate_matrix(X, n, p);
+  if (st != BM_SUCCESS) return st;
+  double *A = malloc(n * p * sizeof(double));
+  gsl_vector *mean = bm_vector_calloc(p);
+  gsl_matrix *R = bm_matrix_alloc(p, p);
+  if (A == NULL || mean == NULL || R == NULL) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  /* two-pass: mean, then centred rows (plus a correction pass for the mean) */
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) mean->data[j * mean->stride] += gsl_matrix_get(X, i, j);
+  gsl_vector_scale(mean, 1.0 / (double)n);
+  for (size_t j = 0; j < p; j++) {
+    double mj = gsl_vector_get(mean, j), corr = 0.0;
+    for (size_t i = 0; i < n; i++) corr += gsl_matrix_get(X, i, j) - mj;
+    mj += corr / (double)n;
+    gsl_vector_set(mean, j, mj);
+    for (size_t i = 0; i < n; i++) A[i * p + j] = gsl_matrix_get(X, i, j) - mj;
+  }
+  st = cj_qr_upper(A, n, p, p, R);
+  if (st != BM_SUCCESS) goto done;
+  s->n = n;
+  gsl_vector_memcpy(s->mean, mean);
+  gsl_matrix_memcpy(s->R, R);
+done:
+  free(A);
+  if (mean) bm_vector_free(mean);
+  if (R) bm_matrix_free(R);
+  return st;
+}
+
+int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
+{
+  if (dst == NULL || src == NULL) return BM_EINVAL;
+  if (dst->p != src->p) return BM_EBADLEN;
+  const size_t p = dst->p;
+  if (src->n == 0) return BM_SUCCESS;
+  if (dst->n == 0) {
+    stats_copy(dst, src);
+    return BM_SUCCESS;
+  }
+  const double n1 = (double)dst->n, n2 = (double)src->n, n = n1 + n2;
+  gsl_matrix *diff = bm_matrix_alloc(1, p);
+  if (diff == NULL) return BM_ENOMEM;
+  for (size_t j = 0; j < p; j++) gsl_matrix_set(diff, 0, j, gsl_vector_get(dst->mean, j) - gsl_vector_get(src->mean, j));
+  const gsl_matrix *blocks[3] = {dst->R, src->R, diff};
+  const double scale[3] = {1.0, 1.0, sqrt(n1 * n2 / n)};
+  int st = cj_qr_stack(blocks, scale, 3, p, dst->R);
+  bm_matrix_free(diff);
+  if (st != BM_SUCCESS) return st;
+  for (size_t j = 0; j < p; j++)
+    gsl_vector_set(dst->mean, j, gsl_vector_get(dst->mean, j) + n2 / n * (gsl_vector_get(src->mean, j) - gsl_vector_get(dst->mean, j)));
+  dst->n += src->n;
+  return BM_SUCCESS;
+}
+
+int bm_niw_stats_get(const bm_niw_stats *s, size_t *n, gsl_vector *mean, gsl_matrix *scatter)
+{
+  if (s == NULL) return BM_EINVAL;
+  if (mean != NULL && mean->size != s->p) return BM_EBADLEN;
+  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_EBADLEN;
+  if (n != NULL) *n = s->n;
+  if (mean != NULL) {
+    if (s->n == 0) gsl_vector_set_all(mean, NAN);
+    else gsl_vector_memcpy(mean, s->mean);
+  }
+  if (scatter != NULL) /* S = R^T R */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s->p, (int)s->p, (int)s->p, 1.0, s->R->data,
+                (int)s->R->tda, s->R->data, (int)s->R->tda, 0.0, scatter->data, (int)scatter->tda);
+  return BM_SUCCESS;
+}
+
+bm_niw *bm_niw_alloc(size_t p)
+{
+  if (p == 0) return NULL;
+  bm_niw *m = calloc(1, sizeof *m);
+  if (m == NULL) return NULL;
+  m->p = p;
+  m->mu0 = bm_vector_calloc(p);
+  m->R0 = bm_matrix_calloc(p, p);
+  m->data = bm_niw_stats_alloc(p);
+  m->mu_n = bm_vector_calloc(p);
+  m->L_n = bm_matrix_calloc(p, p);
+  if (!m->mu0 || !m->R0 || !m->data || !m->mu_n || !m->L_n) {
+    bm_niw_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+void bm_niw_free(bm_niw *m)
+{
+  if (m == NULL) return;
+  if (m->mu0) bm_vector_free(m->mu0);
+  if (m->R0) bm_matrix_free(m->R0);
+  bm_niw_stats_free(m->data);
+  if (m->mu_n) bm_vector_free(m->mu_n);
+  if (m->L_n) bm_matrix_free(m->L_n);
+  free(m);
+}
+
+/* Posterior cache from prior + statistics d; fails (ENOMEM) before touching m. */
+static int recompute(bm_niw *m, const bm_niw_stats *d)
+{
+  const size_t p = m->p;
+  const double n = (double)d->n, kn = m->kappa0 + n;
+  gsl_matrix *diff = bm_matrix_alloc(1, p);
+  gsl_matrix *R = bm_matrix_alloc(p, p);
+  int st = BM_SUCCESS;
+  if (diff == NULL || R == NULL) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  for (size_t j = 0; j < p; j++)
+    gsl_matrix_set(diff, 0, j, d->n ? gsl_vector_get(d->mean, j) - gsl_vector_get(m->mu0, j) : 0.0);
+  const gsl_matrix *blocks[3] = {m->R0, d->n ? d->R : NULL, d->n ? diff : NULL};
+  const double scale[3] = {1.0, 1.0, sqrt(m->kappa0 * n / kn)};
+  st = cj_qr_stack(blocks, scale, 3, p, R);
+  if (st != BM_SUCCESS) goto done;
+  cj_lower_from_upper(R, m->L_n);
+  m->kappa_n = kn;
+  m->nu_n = m->nu0 + n;
+  for (size_t j = 0; j < p; j++)
+    gsl_vector_set(m->mu_n, j, d->n ? (m->kappa0 * gsl_vector_get(m->mu0, j) + n * gsl_vector_get(d->mean, j)) / kn
+                                    : gsl_vector_get(m->mu0, j));
+done:
+  if (diff) bm_matrix_free(diff);
+  if (R) bm_matrix_free(R);
+  return st;
+}
+
+/* Commit a validated prior (R0 upper factor of Psi0). */
+static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *R0)
+{
+  bm_niw_stats *empty = bm_niw_stats_alloc(m->p);
+  if (empty == NULL) return BM_ENOMEM;
+  bm_niw saved = *m;
+  gsl_vector *mu0_old = bm_vector_alloc(m->p);
+  gsl_matrix *R0_old = bm_matrix_alloc(m->p, m->p);
+  int st = BM_SUCCESS;
+  if (mu0_old == NULL || R0_old == NULL) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  gsl_vector_memcpy(mu0_old, m->mu0);
+  gsl_matrix_memcpy(R0_old, m->R0);
+  gsl_vector_memcpy(m->mu0, mu0);
+  gsl_matrix_memcpy(m->R0, R0);
+  m->kappa0 = kappa0;
+  m->nu0 = nu0;
+  m->logdet_Psi0 = 2.0 * cj_half_logdet_upper(R0);
+  st = recompute(m, empty);
+  if (st == BM_SUCCESS) {
+    stats_copy(m->data, empty);
+    m->has_prior = 1;
+  } else {
+    gsl_vector_memcpy(m->mu0, mu0_old);
+    gsl_matrix_memcpy(m->R0, R0_old);
+    m->kappa0 = saved.kappa0;
+    m->nu0 = saved.nu0;
+    m->logdet_Psi0 = saved.logdet_Psi0;
+  }
+done:
+  bm_niw_stats_free(empty);
+  if (mu0_old) bm_vector_free(mu0_old);
+  if (R0_old) bm_matrix_free(R0_old);
+  return st;
+}
+
+static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *S,
+                          int precision)
+{
+  if (m == NULL || mu0 == NULL || S == NULL) return BM_EINVAL;
+  const size_t p = m->p;
+  int st = bm_validate_vector(mu0, p);
+  if (st != BM_SUCCESS) return st;
+  gsl_matrix *L = bm_matrix_alloc(p, p), *R0 = bm_matrix_alloc(p, p), *T = bm_matrix_alloc(p, p);
+  if (L == NULL || R0 == NULL || T == NULL) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  st = bm_validate_spd(S, p, L, NULL);
+  if (st == BM_SUCCESS) st = bm_validate_greater(kappa0, 0.0);
+  if (st == BM_SUCCESS) st = bm_validate_greater(nu0, (double)p - 1.0);
+  if (st != BM_SUCCESS) goto done;
+  if (precision) {
+    /* Psi0 = W0^-1 = L^-T L^-1 = (L^-1)^T (L^-1): QR of the rows of L^-1 */
+    cj_lower_inverse(L, T);
+    const gsl_matrix *blocks[1] = {T};
+    const double scale[1] = {1.0};
+    st = cj_qr_stack(blocks, scale, 1, p, R0);
+  } else {
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) gsl_matrix_set(R0, i, j, j >= i ? gsl_matrix_get(L, j, i) : 0.0);
+  }
+  if (st == BM_SUCCESS) st = commit_prior(m, mu0, kappa0, nu0, R0);
+done:
+  if (L) bm_matrix_free(L);
+  if (R0) bm_matrix_free(R0);
+  if (T) bm_matrix_free(T);
+  return st;
+}
+
+int bm_niw_set_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *Psi0)
+{
+  return set_prior_impl(m, mu0, kappa0, nu0, Psi0, 0);
+}
+
+int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *W0)
+{
+  return set_prior_impl(m, mu0, kappa0, nu0, W0, 1);
+}
+
+int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
+{
+  if (m == NULL || s == NULL || !m->has_prior) return BM_EINVAL;
+  if (s->p != m->p) return BM_EBADLEN;
+  if (s->n == 0) return BM_SUCCESS;
+  bm_niw_stats *merged = bm_niw_stats_alloc(m->p);
+  if (merged == NULL) return BM_ENOMEM;
+  stats_copy(merged, m->data);
+  int st = bm_niw_stats_merge(merged, s);
+  if (st == BM_SUCCESS) st = recompute(m, merged);
+  if (st == BM_SUCCESS) stats_copy(m->data, merged);
+  bm_niw_stats_free(merged);
+  return st;
+}
+
+int bm_niw_update(bm_niw *m, const gsl_matrix *X)
+{
+  if (m == NULL || X == NULL || !m->has_prior) return BM_EINVAL;
+  bm_niw_stats *s = bm_niw_stats_alloc(m->p);
+  if (s == NULL) return BM_ENOMEM;
+  int st = bm_niw_stats_compute(s, X);
+  if (st == BM_SUCCESS) st = bm_niw_update_stats(m, s);
+  bm_niw_stats_free(s);
+  return st;
+}
+
+/* --- posterior ------------------------------------------------------------- */
+
+static int out_shapes(size_t p, const gsl_vector *v, const gsl_matrix *A)
+{
+  if (v != NULL && v->size != p) return BM_EBADLEN;
+  if (A != NULL && (A->size1 != p || A->size2 != p)) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+static void nan_out(gsl_vector *v, double *a, double *b, gsl_matrix *A)
+{
+  if (v != NULL) gsl_vector_set_all(v, NAN);
+  if (a != NULL) *a = NAN;
+  if (b != NULL) *b = NAN;
+  if (A != NULL) gsl_matrix_set_all(A, NAN);
+}
+
+static int posterior_impl(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *S,
+                          int precision)
+{
+  if (m == NULL) {
+    nan_out(mu_n, kappa_n, nu_n, S);
+    return BM_EINVAL;
+  }
+  int st = out_shapes(m->p, mu_n, S);
+  if (st != BM_SUCCESS) {
+    if (kappa_n != NULL) *kappa_n = NAN;
+    if (nu_n != NULL) *nu_n = NAN;
+    return st;
+  }
+  nan_out(mu_n, kappa_n, nu_n, S);
+  if (!m->has_prior) return BM_EINVAL;
+  if (S != NULL) {
+    st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
+    if (st != BM_SUCCESS) {
+      gsl_matrix_set_all(S, NAN);
+      return st;
+    }
+  }
+  if (mu_n != NULL) gsl_vector_memcpy(mu_n, m->mu_n);
+  if (kappa_n != NULL) *kappa_n = m->kappa_n;
+  if (nu_n != NULL) *nu_n = m->nu_n;
+  return BM_SUCCESS;
+}
+
+int bm_niw_posterior(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *Psi_n)
+{
+  return posterior_impl(m, mu_n, kappa_n, nu_n, Psi_n, 0);
+}
+
+int bm_niw_posterior_nw(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *W_n)
+{
+  return posterior_impl(m, mu_n, kappa_n, nu_n, W_n, 1);
+}
+
+static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *S, double *lp, int precision)
+{
+  if (lp != NULL) *lp = NAN;
+  if (m == NULL || mu == NULL || S == NULL || lp == NULL || !m->has_prior) return BM_EINVAL;
+  const size_t p = m->p;
+  int st = bm_validate_vector(mu, p);
+  if (st != BM_SUCCESS) return st;
+  if (S->size1 != p || S->size2 != p) return BM_EBADLEN;
+  gsl_matrix *L = bm_matrix_alloc(p, p), *W = bm_matrix_alloc(p, p);
+  gsl_vector *d = bm_vector_alloc(p);
+  if (L == NULL || W == NULL || d == NULL) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  st = bm_validate_spd(S, p, L, NULL);
+  if (st == BM_ENOTSPD) {
+    *lp = -INFINITY;
+    st = BM_EDOM;
+  }
+  if (st != BM_SUCCESS) goto done;
+  for (size_t j = 0; j < p; j++) gsl_vector_set(d, j, gsl_vector_get(mu, j) - gsl_vector_get(m->mu_n, j));
+  const double dp = (double)p, nu = m->nu_n;
+  const double logdet = bm_chol_logdet(L);
+  double q, out;
+  if (!precision) {
+    /* Sigma = L L^T: (mu - mu_n)^T Sigma^-1 (mu - mu_n) = |L^-1 d|^2 */
+    q = bm_chol_quadform(L, d, NULL);
+    out = -0.5 * dp * log(2.0 * M_PI) + 0.5 * dp * log(m->kappa_n) - 0.5 * logdet - 0.5 * m->kappa_n * q;
+    out += cj_iw_logpdf(m->L_n, nu, L, W);
+  } else {
+    /* Lambda = L L^T: d^T Lambda d = |L^T d|^2; tr(Psi_n Lambda) = |L_n^T L|_F^2 */
+    cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, L->data, (int)L->tda, d->data,
+                (int)d->stride);
+    q = 0.0;
+    for (size_t j = 0; j < p; j++) q += gsl_vector_get(d, j) * gsl_vector_get(d, j);
+    gsl_matrix_memcpy(W, L);
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, m->L_n->data,
+                (int)m->L_n->tda, W->data, (int)W->tda);
+    double tr = 0.0;
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) tr += gsl_matrix_get(W, i, j) * gsl_matrix_get(W, i, j);
+    out = -0.5 * dp * log(2.0 * M_PI) + 0.5 * dp * log(m->kappa_n) + 0.5 * logdet - 0.5 * m->kappa_n * q;
+    out += 0.5 * (nu - dp - 1.0) * logdet - 0.5 * tr - 0.5 * nu * dp * M_LN2 + 0.5 * nu * bm_chol_logdet(m->L_n) -
+           bm_lmvgamma(p, 0.5 * nu);
+  }
+  *lp = out;
+done:
+  if (L) bm_matrix_free(L);
+  if (W) bm_matrix_free(W);
+  if (d) bm_vector_free(d);
+  return st;
+}
+
+int bm_niw_log_posterior(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *Sigma, double *lp)
+{
+  return log_posterior_impl(m, mu, Sigma, lp, 0);
+}
+
+int bm_niw_log_posterior_nw(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *Lambda, double *lp)
+{
+  return log_posterior_impl(m, mu, Lambda, lp, 1);
+}
+
+int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_matrix *Sigma)
+{
+  if (m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior) {
+    if (m != NULL && out_shapes(m->p, mu, Sigma) == BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
+    return BM_EINVAL;
+  }
+  const size_t p = m->p;
+  int st = out_shapes(p, mu, Sigma);
+  if (st != BM_SUCCESS) return st;
+  gsl_matrix *A = bm_matrix_alloc(p, p), *B = bm_matrix_alloc(p, p);
+  gsl_vector *z = bm_vector_alloc(p);
+  if (A == NULL || B == NULL || z == NULL) {
+    st = BM_ENOMEM;
+    nan_out(mu, NULL, NULL, Sigma);
+    goto done;
+  }
+  st = bm_rng_bartlett(r, m->nu_n, A);
+  if (st != BM_SUCCESS) {
+    nan_out(mu, NULL, NULL, Sigma);
+    goto done;
+  }
+  /* B = L_n A^{-T}: B A^T = L_n */
+  gsl_matrix_memcpy(B, m->L_n);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, A->data,
+              (int)A->tda, B->data, (int)B->tda);
+  if (Sigma != NULL)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p, (int)p, (int)p, 1.0, B->data, (int)B->tda, B->data,
+                (int)B->tda, 0.0, Sigma->data, (int)Sigma->tda);
+  if (Sigma != NULL) bm_sym_from_lower(Sigma);
+  bm_rng_std_normal_vector(r, z);
+  if (mu != NULL) {
+    gsl_vector_memcpy(mu, m->mu_n);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)p, (int)p, 1.0 / sqrt(m->kappa_n), B->data, (int)B->tda, z->data,
+                (int)z->stride, 1.0, mu->data, (int)mu->stride);
+  }
+done:
+  if (A) bm_matrix_free(A);
+  if (B) bm_matrix_free(B);
+  if (z) bm_vector_free(z);
+  return st;
+}
+
+int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_matrix *scale)
+{
+  if (m == NULL) {
+    nan_out(loc, df, NULL, scale);
+    return BM_EINVAL;
+  }
+  int st = out_shapes(m->p, loc, scale);
+  if (st != BM_SUCCESS) {
+    if (df != NULL) *df = NAN;
+    return st;
+  }
+  nan_out(loc, df, NULL, scale);
+  if (!m->has_prior) return BM_EINVAL;
+  const double nu = m->nu_n - (double)m->p + 1.0;
+  if (scale != NULL) {
+    st = bm_chol_product(m->L_n, scale);
+    if (st != BM_SUCCESS) return st;
+    gsl_matrix_scale(scale, (m->kappa_n + 1.0) / (m->kappa_n * nu));
+  }
+  if (loc != NULL) gsl_vector_memcpy(loc, m->mu_n);
+  if (df != NULL) *df = nu;
+  return BM_SUCCESS;
+}
+
+int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
+{
+  if (m == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
+  if (bm_mvt_dim(pred) != m->p) return BM_EBADLEN;
+  gsl_vector *loc = bm_vector_alloc(m->p);
+  gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
+  double df;
+  int st = loc != NULL && scale != NULL ? bm_niw_predictive_params(m, &df, loc, scale) : BM_ENOMEM;
+  if (st == BM_SUCCESS) st = bm_mvt_set(pred, df, loc, scale);
+  bm_vector_free(loc);
+  bm_matrix_free(scale);
+  return st;
+}
+
+int bm_niw_log_evidence(const bm_niw *m, double *lml)
+{
+  if (lml != NULL) *lml = NAN;
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_EINVAL;
+  const size_t p = m->p;
+  const double dp = (double)p, n = (double)m->data->n;
+  *lml = -0.5 * n * dp * log(M_PI) + bm_lmvgamma(p, 0.5 * m->nu_n) - bm_lmvgamma(p, 0.5 * m->nu0) +
+         0.5 * m->nu0 * m->logdet_Psi0 - 0.5 * m->nu_n * bm_chol_logdet(m->L_n) +
+         0.5 * dp * (log(m->kappa0) - log(m->kappa_n));
+  return BM_SUCCESS;
+}

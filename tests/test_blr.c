@@ -1,0 +1,703 @@
+/* Tests of bm_blr_* (Bayesian linear regression).
+ * Reference numbers: tests/data/conjugate_ref.txt from tests/data/gen_conjugate.py
+ * (mpmath, 50 digits, normal-equation formulas; evidences from the direct
+ * multivariate-t / Gaussian density of y). Cases: blr (unit weights), blrw
+ * (weights), blrill (two columns collinear to 1e-6, weak prior).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "conjugate_testutil.h"
+#include <gsl/gsl_randist.h>
+
+typedef struct {
+  size_t k, n;
+  gsl_matrix *X, *V0;
+  gsl_vector *y, *w, *m0, *xs, *bs;
+  double a0, b0, lam, s2s;
+} blr_case;
+
+static void load_case(const char *tag, blr_case *c)
+{
+  char nm[64];
+  snprintf(nm, sizeof nm, "%s_dims", tag);
+  double *d = cref(nm, 2);
+  c->k = (size_t)d[0];
+  c->n = (size_t)d[1];
+  free(d);
+  snprintf(nm, sizeof nm, "%s_X", tag);
+  c->X = cref_matrix(nm, c->n, c->k);
+  snprintf(nm, sizeof nm, "%s_V0", tag);
+  c->V0 = cref_matrix(nm, c->k, c->k);
+  snprintf(nm, sizeof nm, "%s_y", tag);
+  c->y = cref_vector(nm, c->n);
+  snprintf(nm, sizeof nm, "%s_w", tag);
+  c->w = cref_vector(nm, c->n);
+  snprintf(nm, sizeof nm, "%s_m0", tag);
+  c->m0 = cref_vector(nm, c->k);
+  snprintf(nm, sizeof nm, "%s_xstar", tag);
+  c->xs = cref_vector(nm, c->k);
+  snprintf(nm, sizeof nm, "%s_ab_lambda", tag);
+  double *ab = cref(nm, 3);
+  c->a0 = ab[0];
+  c->b0 = ab[1];
+  c->lam = ab[2];
+  free(ab);
+  snprintf(nm, sizeof nm, "%s_beta_star", tag);
+  double *bs = cref(nm, c->k + 1);
+  c->bs = gsl_vector_alloc(c->k);
+  for (size_t i = 0; i < c->k; i++) gsl_vector_set(c->bs, i, bs[i]);
+  c->s2s = bs[c->k];
+  free(bs);
+}
+
+static void free_case(blr_case *c)
+{
+  gsl_matrix_free(c->X);
+  gsl_matrix_free(c->V0);
+  gsl_vector_free(c->y);
+  gsl_vector_free(c->w);
+  gsl_vector_free(c->m0);
+  gsl_vector_free(c->xs);
+  gsl_vector_free(c->bs);
+}
+
+static void check_vec_ref(const gsl_vector *v, const char *name, double rtol)
+{
+  gsl_vector *r = cref_vector(name, v->size);
+  tu_assert_vector_close(v, r, rtol, rtol * 1e-3);
+  gsl_vector_free(r);
+}
+
+static void check_mat_ref(const gsl_matrix *A, const char *name, double rtol)
+{
+  gsl_matrix *R = cref_matrix(name, A->size1, A->size2);
+  double mx = 0.0;
+  for (size_t i = 0; i < R->size1 * R->size2; i++) mx = fmax(mx, fabs(R->data[i]));
+  tu_assert_matrix_close(A, R, rtol, rtol * mx);
+  gsl_matrix_free(R);
+}
+
+static void run_reference(const char *tag, double rtol)
+{
+  blr_case c;
+  load_case(tag, &c);
+  char nm[64];
+  const size_t k = c.k;
+  bm_blr *m = bm_blr_alloc(k);
+  gsl_vector *mn = gsl_vector_alloc(k);
+  gsl_matrix *Vn = gsl_matrix_alloc(k, k);
+  double a, b, lml, df, loc, s2, lp;
+
+  /* NIG */
+  assert_int_equal(bm_blr_set_prior_nig(m, c.m0, c.V0, c.a0, c.b0), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_weighted(m, c.X, c.y, c.w), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, &a, &b), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_nig_mn", tag);
+  check_vec_ref(mn, nm, rtol);
+  snprintf(nm, sizeof nm, "%s_nig_Vn", tag);
+  check_mat_ref(Vn, nm, rtol);
+  snprintf(nm, sizeof nm, "%s_nig_ab", tag);
+  double *abr = cref(nm, 2);
+  tu_assert_rel(a, abr[0], 1e-15);
+  tu_assert_rel(b, abr[1], rtol);
+  free(abr);
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_nig_lml", tag);
+  tu_assert_rel(lml, cref1(nm), rtol);
+  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_nig_pred", tag);
+  double *pr = cref(nm, 3);
+  tu_assert_rel(df, pr[0], 1e-15);
+  tu_assert_rel(loc, pr[1], rtol);
+  tu_assert_rel(s2, pr[2], rtol);
+  free(pr);
+  assert_int_equal(bm_blr_log_posterior(m, c.bs, c.s2s, &lp), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_nig_logpost", tag);
+  tu_assert_rel(lp, cref1(nm), rtol);
+  /* the beta marginal is t_k(2 a_n, m_n, b_n/a_n V_n) */
+  gsl_matrix *sc = gsl_matrix_alloc(k, k);
+  assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, sc), BM_SUCCESS);
+  tu_assert_rel(df, 2.0 * a, 1e-15);
+  gsl_matrix_scale(Vn, b / a);
+  tu_assert_matrix_close(sc, Vn, 1e-12, 0.0);
+
+  /* known noise, S0 = V0 */
+  assert_int_equal(bm_blr_set_prior_known_noise(m, c.m0, c.V0, c.lam), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_weighted(m, c.X, c.y, c.w), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_gaussian(m, mn, Vn), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_known_mN", tag);
+  check_vec_ref(mn, nm, rtol);
+  snprintf(nm, sizeof nm, "%s_known_SN", tag);
+  check_mat_ref(Vn, nm, rtol);
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_known_lml", tag);
+  tu_assert_rel(lml, cref1(nm), rtol);
+  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
+  assert_true(isinf(df));
+  snprintf(nm, sizeof nm, "%s_known_pred", tag);
+  pr = cref(nm, 2);
+  tu_assert_rel(loc, pr[0], rtol);
+  tu_assert_rel(s2, pr[1], rtol);
+  free(pr);
+  assert_int_equal(bm_blr_log_posterior(m, c.bs, NAN, &lp), BM_SUCCESS); /* sigma2 ignored */
+  snprintf(nm, sizeof nm, "%s_known_logpost", tag);
+  tu_assert_rel(lp, cref1(nm), rtol);
+
+  /* improper */
+  assert_int_equal(bm_blr_set_prior_improper(m), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_weighted(m, c.X, c.y, c.w), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, sc), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_imp_bhat", tag);
+  check_vec_ref(mn, nm, rtol);
+  snprintf(nm, sizeof nm, "%s_imp_scale", tag);
+  check_mat_ref(sc, nm, rtol);
+  tu_assert_rel(df, (double)(c.n - k), 1e-15);
+  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_imp_pred", tag);
+  pr = cref(nm, 3);
+  tu_assert_rel(df, pr[0], 1e-15);
+  tu_assert_rel(loc, pr[1], rtol);
+  tu_assert_rel(s2, pr[2], rtol);
+  free(pr);
+  assert_int_equal(bm_blr_log_posterior(m, c.bs, c.s2s, &lp), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_imp_logpost", tag);
+  tu_assert_rel(lp, cref1(nm), rtol);
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_EDOM);
+  assert_true(isnan(lml));
+
+  gsl_matrix_free(sc);
+  gsl_vector_free(mn);
+  gsl_matrix_free(Vn);
+  bm_blr_free(m);
+  free_case(&c);
+}
+
+static void posterior_matches_reference(void **state)
+{
+  (void)state;
+  run_reference("blr", 1e-12);
+  run_reference("blrw", 1e-12);
+}
+
+/* Columns 0 and 1 agree to 1e-6: G = X^T W X has condition ~1e13. The QR route
+ * keeps ~1e-16 * cond(X) ~ 1e-9 relative accuracy where normal equations would lose
+ * everything beyond ~1e-3. */
+static void ill_conditioned_design_matches_reference(void **state)
+{
+  (void)state;
+  run_reference("blrill", 1e-8);
+}
+
+/* Update in chunks (with an empty chunk), merge statistics in another order:
+ * equals one update up to rounding. */
+static void chunked_equals_single(void **state)
+{
+  (void)state;
+  blr_case c;
+  load_case("blrw", &c);
+  const size_t k = c.k;
+  bm_blr *one = bm_blr_alloc(k), *chunk = bm_blr_alloc(k), *merged = bm_blr_alloc(k);
+  for (int prior = 0; prior < 3; prior++) {
+    bm_blr *ms[3] = {one, chunk, merged};
+    for (int i = 0; i < 3; i++) {
+      if (prior == 0) assert_int_equal(bm_blr_set_prior_nig(ms[i], c.m0, c.V0, c.a0, c.b0), BM_SUCCESS);
+      if (prior == 1) assert_int_equal(bm_blr_set_prior_known_noise(ms[i], c.m0, c.V0, c.lam), BM_SUCCESS);
+      if (prior == 2) assert_int_equal(bm_blr_set_prior_improper(ms[i]), BM_SUCCESS);
+    }
+    assert_int_equal(bm_blr_update_weighted(one, c.X, c.y, c.w), BM_SUCCESS);
+    /* chunks of rows [0,2), [2,2) (empty), [2,n) */
+    size_t cuts[4] = {0, 2, 2, c.n};
+    bm_blr_stats *s[3];
+    for (int j = 0; j < 3; j++) {
+      size_t r0 = cuts[j], r1 = cuts[j + 1];
+      s[j] = bm_blr_stats_alloc(k);
+      if (r1 > r0) {
+        gsl_matrix_const_view Xv = gsl_matrix_const_submatrix(c.X, r0, 0, r1 - r0, k);
+        gsl_vector_const_view yv = gsl_vector_const_subvector(c.y, r0, r1 - r0);
+        gsl_vector_const_view wv = gsl_vector_const_subvector(c.w, r0, r1 - r0);
+        assert_int_equal(bm_blr_update_weighted(chunk, &Xv.matrix, &yv.vector, &wv.vector), BM_SUCCESS);
+        assert_int_equal(bm_blr_stats_compute(s[j], &Xv.matrix, &yv.vector, &wv.vector), BM_SUCCESS);
+      } else {
+        gsl_matrix E = empty_rows(k);
+        gsl_vector e = empty_vector();
+        assert_int_equal(bm_blr_update(chunk, &E, &e), BM_SUCCESS);
+        assert_int_equal(bm_blr_stats_compute(s[j], &E, &e, NULL), BM_SUCCESS);
+      }
+    }
+    assert_int_equal(bm_blr_stats_merge(s[2], s[0]), BM_SUCCESS);
+    assert_int_equal(bm_blr_stats_merge(s[2], s[1]), BM_SUCCESS);
+    size_t cnt;
+    assert_int_equal(bm_blr_stats_count(s[2], &cnt), BM_SUCCESS);
+    assert_int_equal(cnt, c.n);
+    assert_int_equal(bm_blr_update_stats(merged, s[2]), BM_SUCCESS);
+    for (int j = 0; j < 3; j++) bm_blr_stats_free(s[j]);
+    double df[3], loc[3], s2[3];
+    for (int i = 0; i < 3; i++) assert_int_equal(bm_blr_predictive(ms[i], c.xs, &df[i], &loc[i], &s2[i]), BM_SUCCESS);
+    for (int i = 1; i < 3; i++) {
+      assert_true(df[i] == df[0]);
+      tu_assert_rel(loc[i], loc[0], 1e-13);
+      tu_assert_rel(s2[i], s2[0], 1e-13);
+    }
+    if (prior < 2) {
+      double l[3];
+      for (int i = 0; i < 3; i++) assert_int_equal(bm_blr_log_evidence(ms[i], &l[i]), BM_SUCCESS);
+      tu_assert_rel(l[1], l[0], 1e-13);
+      tu_assert_rel(l[2], l[0], 1e-13);
+    }
+  }
+  bm_blr_free(one);
+  bm_blr_free(chunk);
+  bm_blr_free(merged);
+  free_case(&c);
+}
+
+/* n = 0: the posterior is the prior and the evidence is log 1 = 0. */
+static void no_data_is_prior(void **state)
+{
+  (void)state;
+  blr_case c;
+  load_case("blr", &c);
+  bm_blr *m = bm_blr_alloc(c.k);
+  gsl_vector *mn = gsl_vector_alloc(c.k);
+  gsl_matrix *Vn = gsl_matrix_alloc(c.k, c.k);
+  double a, b, lml;
+  assert_int_equal(bm_blr_set_prior_nig(m, c.m0, c.V0, c.a0, c.b0), BM_SUCCESS);
+  gsl_matrix E = empty_rows(c.k);
+  gsl_vector e = empty_vector();
+  assert_int_equal(bm_blr_update(m, &E, &e), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, &a, &b), BM_SUCCESS);
+  tu_assert_vector_close(mn, c.m0, 1e-13, 1e-15);
+  tu_assert_matrix_close(Vn, c.V0, 1e-13, 1e-15);
+  assert_true(a == c.a0 && fabs(b - c.b0) <= 1e-15);
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
+  assert_true(fabs(lml) < 1e-14);
+  assert_int_equal(bm_blr_set_prior_known_noise(m, c.m0, c.V0, c.lam), BM_SUCCESS);
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
+  assert_true(fabs(lml) < 1e-14);
+  /* improper: posterior undefined until n > k */
+  double df, loc, s2;
+  assert_int_equal(bm_blr_set_prior_improper(m), BM_SUCCESS);
+  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_EDOM);
+  assert_true(isnan(df) && isnan(loc) && isnan(s2));
+  gsl_matrix_const_view X3 = gsl_matrix_const_submatrix(c.X, 0, 0, c.k, c.k);
+  gsl_vector_const_view y3 = gsl_vector_const_subvector(c.y, 0, c.k);
+  assert_int_equal(bm_blr_update(m, &X3.matrix, &y3.vector), BM_SUCCESS); /* n = k: still improper */
+  assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, Vn), BM_EDOM);
+  assert_true(isnan(gsl_vector_get(mn, 0)) && isnan(gsl_matrix_get(Vn, 0, 0)));
+  gsl_vector_free(mn);
+  gsl_matrix_free(Vn);
+  bm_blr_free(m);
+  free_case(&c);
+}
+
+/* ---- against the checkers (include/bayesmat/check.h) ----------------------------- */
+
+typedef struct {
+  const blr_case *c;
+  bm_blr *prior, *post;
+  double an, bn;
+  gsl_vector *mn;
+  gsl_matrix *Ln; /* chol of V_n */
+  int wrong;      /* claimed posterior with a typo */
+} blr_ctx;
+
+/* theta = (beta, sigma2) */
+static int lprior(const gsl_vector *th, void *p, double *f)
+{
+  blr_ctx *x = p;
+  gsl_vector_const_view b = gsl_vector_const_subvector(th, 0, x->c->k);
+  return bm_blr_log_posterior(x->prior, &b.vector, gsl_vector_get(th, x->c->k), f);
+}
+
+static int llik(const gsl_vector *th, void *p, double *f)
+{
+  blr_ctx *x = p;
+  const blr_case *c = x->c;
+  double s2 = gsl_vector_get(th, c->k), s = 0.0;
+  for (size_t i = 0; i < c->n; i++) {
+    double r = gsl_vector_get(c->y, i), w = gsl_vector_get(c->w, i);
+    for (size_t j = 0; j < c->k; j++) r -= gsl_matrix_get(c->X, i, j) * gsl_vector_get(th, j);
+    s += -0.5 * log(2.0 * M_PI * s2 / w) - 0.5 * w * r * r / s2;
+  }
+  *f = s;
+  return BM_SUCCESS;
+}
+
+static int lpost(const gsl_vector *th, void *p, double *f)
+{
+  blr_ctx *x = p;
+  gsl_vector_const_view b = gsl_vector_const_subvector(th, 0, x->c->k);
+  int st = bm_blr_log_posterior(x->post, &b.vector, gsl_vector_get(th, x->c->k), f);
+  if (x->wrong) *f += 0.5 * log(gsl_vector_get(th, x->c->k)); /* exponent typo: (a+1) -> (a+1/2) */
+  return st;
+}
+
+/* Proposal: sigma2 ~ IG(a_n/2, b_n/2) (heavier tail), beta | sigma2 ~ N(m_n, 2 sigma2 V_n). */
+static int prop_sample(gsl_rng *r, void *p, gsl_vector *th)
+{
+  blr_ctx *x = p;
+  const size_t k = x->c->k;
+  double s2 = 1.0 / gsl_ran_gamma(r, 0.5 * x->an, 2.0 / x->bn);
+  for (size_t j = 0; j < k; j++) gsl_vector_set(th, j, gsl_ran_gaussian(r, 1.0));
+  gsl_vector_view b = gsl_vector_subvector(th, 0, k);
+  bm_chol_lower_multiply(x->Ln, &b.vector);
+  gsl_vector_scale(&b.vector, sqrt(2.0 * s2));
+  gsl_vector_add(&b.vector, x->mn);
+  gsl_vector_set(th, k, s2);
+  return BM_SUCCESS;
+}
+
+static int prop_logpdf(const gsl_vector *th, void *p, double *f)
+{
+  blr_ctx *x = p;
+  const size_t k = x->c->k;
+  double s2 = gsl_vector_get(th, k), a = 0.5 * x->an, b = 0.5 * x->bn;
+  gsl_vector *d = gsl_vector_alloc(k);
+  for (size_t j = 0; j < k; j++) gsl_vector_set(d, j, gsl_vector_get(th, j) - gsl_vector_get(x->mn, j));
+  double q = bm_chol_quadform(x->Ln, d, NULL);
+  gsl_vector_free(d);
+  *f = a * log(b) - lgamma(a) - (a + 1.0) * log(s2) - b / s2 - 0.5 * (double)k * log(2.0 * M_PI * 2.0 * s2) -
+       0.5 * bm_chol_logdet(x->Ln) - 0.5 * q / (2.0 * s2);
+  return BM_SUCCESS;
+}
+
+static void nig_passes_checkers_and_typo_is_caught(void **state)
+{
+  (void)state;
+  blr_case c;
+  load_case("blrw", &c);
+  const size_t k = c.k;
+  blr_ctx x = {&c, bm_blr_alloc(k), bm_blr_alloc(k), 0, 0, gsl_vector_alloc(k), gsl_matrix_alloc(k, k), 0};
+  assert_int_equal(bm_blr_set_prior_nig(x.prior, c.m0, c.V0, c.a0, c.b0), BM_SUCCESS);
+  assert_int_equal(bm_blr_set_prior_nig(x.post, c.m0, c.V0, c.a0, c.b0), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_weighted(x.post, c.X, c.y, c.w), BM_SUCCESS);
+  gsl_matrix *Vn = gsl_matrix_alloc(k, k);
+  assert_int_equal(bm_blr_posterior_nig(x.post, x.mn, Vn, &x.an, &x.bn), BM_SUCCESS);
+  assert_int_equal(bm_chol_factor(Vn, x.Ln, NULL), BM_SUCCESS);
+  double lml;
+  assert_int_equal(bm_blr_log_evidence(x.post, &lml), BM_SUCCESS);
+
+  bm_check_model model = {k + 1, lprior, llik, lpost, prop_sample, prop_sample, prop_logpdf, &x};
+  gsl_rng *r = tu_rng(11);
+  bm_proportional_result pr;
+  assert_int_equal(bm_check_proportional(&model, r, 200, 1e-9, &pr), BM_SUCCESS);
+  assert_true(pr.passed);
+  tu_assert_rel(pr.log_const, lml, 1e-10); /* the constant is the evidence */
+  double worst;
+  assert_int_equal(bm_check_evidence_identity(&model, r, 200, lml, &worst), BM_SUCCESS);
+  assert_true(worst < 1e-12);
+  bm_evidence_result ev;
+  assert_int_equal(bm_check_evidence_is(&model, r, 20000, lml, 4.0, &ev), BM_SUCCESS);
+  assert_true(ev.passed);
+  assert_true(ev.se < 0.05);
+  /* a wrong claimed evidence is rejected by IS */
+  assert_int_equal(bm_check_evidence_is(&model, r, 20000, lml + 0.5, 4.0, &ev), BM_SUCCESS);
+  assert_false(ev.passed);
+
+  x.wrong = 1;
+  assert_int_equal(bm_check_proportional(&model, r, 200, 1e-9, &pr), BM_SUCCESS);
+  assert_false(pr.passed);
+  assert_true(pr.worst_abs > 1e-3);
+  assert_int_equal(bm_check_evidence_identity(&model, r, 200, lml, &worst), BM_SUCCESS);
+  assert_true(worst > 1e-4);
+
+  gsl_rng_free(r);
+  gsl_matrix_free(Vn);
+  gsl_vector_free(x.mn);
+  gsl_matrix_free(x.Ln);
+  bm_blr_free(x.prior);
+  bm_blr_free(x.post);
+  free_case(&c);
+}
+
+/* SBC of NIG posterior draws (sigma2 ~ IG(a_n, b_n), beta | sigma2 ~ N(m_n, sigma2 V_n)) with the
+ * parameters from bm_blr_posterior_nig: 400 replications, L = 19, 10 bins. The slip
+ * a_n = a0 + n (instead of a0 + n/2) must be caught. */
+typedef struct {
+  size_t k, n;
+  gsl_matrix *X, *V0, *Ln;
+  gsl_vector *m0, *y, *mn;
+  double a0, b0, an, bn;
+  bm_blr *m;
+  int wrong;
+} sbc_ctx;
+
+static int sbc_draw_nig(gsl_rng *r, size_t k, const gsl_vector *mean, const gsl_matrix *L, double a, double b,
+                        gsl_vector *th)
+{
+  double s2 = 1.0 / gsl_ran_gamma(r, a, 1.0 / b);
+  gsl_vector_view bv = gsl_vector_subvector(th, 0, k);
+  bm_rng_std_normal_vector(r, &bv.vector);
+  bm_chol_lower_multiply(L, &bv.vector);
+  gsl_vector_scale(&bv.vector, sqrt(s2));
+  gsl_vector_add(&bv.vector, mean);
+  gsl_vector_set(th, k, s2);
+  return BM_SUCCESS;
+}
+
+static int sbc_prior(gsl_rng *r, void *vp, gsl_vector *th)
+{
+  sbc_ctx *x = vp;
+  gsl_matrix *L = gsl_matrix_alloc(x->k, x->k);
+  bm_chol_factor(x->V0, L, NULL);
+  sbc_draw_nig(r, x->k, x->m0, L, x->a0, x->b0, th);
+  gsl_matrix_free(L);
+  return BM_SUCCESS;
+}
+
+static int sbc_condition(gsl_rng *r, const gsl_vector *th, void *vp)
+{
+  sbc_ctx *x = vp;
+  double s = sqrt(gsl_vector_get(th, x->k));
+  for (size_t i = 0; i < x->n; i++) {
+    double v = 0.0;
+    for (size_t j = 0; j < x->k; j++) v += gsl_matrix_get(x->X, i, j) * gsl_vector_get(th, j);
+    gsl_vector_set(x->y, i, v + s * gsl_ran_gaussian(r, 1.0));
+  }
+  int st = bm_blr_set_prior_nig(x->m, x->m0, x->V0, x->a0, x->b0);
+  if (st == BM_SUCCESS) st = bm_blr_update(x->m, x->X, x->y);
+  gsl_matrix *Vn = gsl_matrix_alloc(x->k, x->k);
+  if (st == BM_SUCCESS) st = bm_blr_posterior_nig(x->m, x->mn, Vn, &x->an, &x->bn);
+  if (st == BM_SUCCESS) st = bm_chol_factor(Vn, x->Ln, NULL);
+  gsl_matrix_free(Vn);
+  if (x->wrong) x->an += 0.5 * (double)x->n;
+  return st;
+}
+
+static int sbc_posterior(gsl_rng *r, void *vp, gsl_vector *th)
+{
+  sbc_ctx *x = vp;
+  return sbc_draw_nig(r, x->k, x->mn, x->Ln, x->an, x->bn, th);
+}
+
+static void nig_sbc_passes_right_and_catches_slip(void **state)
+{
+  (void)state;
+  const size_t k = 2, n = 8;
+  sbc_ctx x;
+  memset(&x, 0, sizeof x);
+  x.k = k;
+  x.n = n;
+  x.X = gsl_matrix_alloc(n, k);
+  x.V0 = gsl_matrix_alloc(k, k);
+  x.Ln = gsl_matrix_alloc(k, k);
+  x.m0 = gsl_vector_calloc(k);
+  x.y = gsl_vector_alloc(n);
+  x.mn = gsl_vector_alloc(k);
+  x.a0 = 3.0;
+  x.b0 = 2.0;
+  x.m = bm_blr_alloc(k);
+  gsl_rng *r = tu_rng(8);
+  for (size_t i = 0; i < n; i++) {
+    gsl_matrix_set(x.X, i, 0, 1.0);
+    gsl_matrix_set(x.X, i, 1, gsl_ran_gaussian(r, 1.0));
+  }
+  gsl_matrix_set_identity(x.V0);
+  gsl_matrix_set(x.V0, 0, 1, 0.3);
+  gsl_matrix_set(x.V0, 1, 0, 0.3);
+  bm_sbc_problem prob = {k + 1, k + 1, sbc_prior, sbc_condition, sbc_posterior, NULL, &x};
+  bm_sbc_result res;
+  assert_int_equal(bm_check_sbc(&prob, r, 400, 19, 10, NULL, NULL, &res), BM_SUCCESS);
+  assert_true(res.p_bonferroni > 0.001);
+  x.wrong = 1;
+  assert_int_equal(bm_check_sbc(&prob, r, 400, 19, 10, NULL, NULL, &res), BM_SUCCESS);
+  assert_true(res.p_bonferroni < 1e-6);
+  assert_int_equal(res.worst_stat, k); /* sigma2 is the miscalibrated one */
+  gsl_rng_free(r);
+  gsl_matrix_free(x.X);
+  gsl_matrix_free(x.V0);
+  gsl_matrix_free(x.Ln);
+  gsl_vector_free(x.m0);
+  gsl_vector_free(x.y);
+  gsl_vector_free(x.mn);
+  bm_blr_free(x.m);
+}
+
+/* Known noise: the Gaussian predictive equals Monte Carlo over posterior draws of beta:
+ * mean of x^T beta and 1/lambda + var(x^T beta) (z-scores). */
+static void known_noise_predictive_matches_monte_carlo(void **state)
+{
+  (void)state;
+  blr_case c;
+  load_case("blr", &c);
+  const size_t k = c.k, N = 40000;
+  bm_blr *m = bm_blr_alloc(k);
+  assert_int_equal(bm_blr_set_prior_known_noise(m, c.m0, c.V0, c.lam), BM_SUCCESS);
+  assert_int_equal(bm_blr_update(m, c.X, c.y), BM_SUCCESS);
+  gsl_vector *mN = gsl_vector_alloc(k), *b = gsl_vector_alloc(k);
+  gsl_matrix *SN = gsl_matrix_alloc(k, k);
+  assert_int_equal(bm_blr_posterior_gaussian(m, mN, SN), BM_SUCCESS);
+  assert_int_equal(bm_chol_factor(SN, SN, NULL), BM_SUCCESS);
+  gsl_rng *r = tu_rng(5);
+  double s1 = 0.0, s2 = 0.0;
+  for (size_t i = 0; i < N; i++) {
+    bm_rng_std_normal_vector(r, b);
+    bm_chol_lower_multiply(SN, b);
+    gsl_vector_add(b, mN);
+    double v;
+    gsl_blas_ddot(c.xs, b, &v);
+    v += gsl_ran_gaussian(r, 1.0 / sqrt(c.lam)); /* y_new = x^T beta + eps */
+    s1 += v;
+    s2 += v * v;
+  }
+  double mean = s1 / N, var = s2 / N - mean * mean;
+  double df, loc, sc2;
+  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &sc2), BM_SUCCESS);
+  assert_true(fabs(mean - loc) / sqrt(sc2 / N) < 4.0);
+  assert_true(fabs(var - sc2) / (sc2 * sqrt(2.0 / N)) < 4.0);
+  gsl_rng_free(r);
+  gsl_vector_free(mN);
+  gsl_vector_free(b);
+  gsl_matrix_free(SN);
+  bm_blr_free(m);
+  free_case(&c);
+}
+
+static void bad_inputs_return_status(void **state)
+{
+  (void)state;
+  const size_t k = 2;
+  assert_null(bm_blr_alloc(0));
+  assert_null(bm_blr_stats_alloc(0));
+  bm_blr_free(NULL);
+  bm_blr_stats_free(NULL);
+  bm_blr *m = bm_blr_alloc(k);
+  gsl_vector *m0 = gsl_vector_calloc(k), *bad_len = gsl_vector_calloc(k + 1), *x = gsl_vector_calloc(k);
+  gsl_matrix *V0 = gsl_matrix_alloc(k, k), *X = gsl_matrix_calloc(4, k);
+  gsl_vector *y = gsl_vector_calloc(4), *w = gsl_vector_alloc(4);
+  gsl_matrix_set_identity(V0);
+  gsl_vector_set_all(w, 1.0);
+  double df, loc, s2, lml, lp;
+
+  /* no prior yet */
+  assert_int_equal(bm_blr_update(m, X, y), BM_EINVAL);
+  assert_int_equal(bm_blr_predictive(m, x, &df, &loc, &s2), BM_EINVAL);
+  assert_true(isnan(df) && isnan(loc) && isnan(s2));
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_EINVAL);
+  assert_true(isnan(lml));
+
+  /* set_prior_nig */
+  assert_int_equal(bm_blr_set_prior_nig(NULL, m0, V0, 1, 1), BM_EINVAL);
+  assert_int_equal(bm_blr_set_prior_nig(m, NULL, V0, 1, 1), BM_EINVAL);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, NULL, 1, 1), BM_EINVAL);
+  assert_int_equal(bm_blr_set_prior_nig(m, bad_len, V0, 1, 1), BM_EBADLEN);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, X, 1, 1), BM_EBADLEN);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 0.0, 1), BM_EDOM);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 1, -1), BM_EDOM);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, INFINITY, 1), BM_ENONFINITE);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 1, NAN), BM_ENONFINITE);
+  gsl_vector_set(m0, 0, NAN);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 1, 1), BM_ENONFINITE);
+  gsl_vector_set(m0, 0, 0.0);
+  gsl_matrix_set(V0, 0, 1, 0.5);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 1, 1), BM_ENOTSYM);
+  gsl_matrix_set(V0, 1, 0, 5.0);
+  gsl_matrix_set(V0, 0, 1, 5.0);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 1, 1), BM_ENOTSPD);
+  gsl_matrix_set(V0, 1, 0, INFINITY);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 1, 1), BM_ENONFINITE);
+  gsl_matrix_set_identity(V0);
+  assert_int_equal(bm_blr_set_prior_known_noise(m, m0, V0, 0.0), BM_EDOM);
+  assert_int_equal(bm_blr_set_prior_known_noise(m, m0, V0, INFINITY), BM_ENONFINITE);
+  assert_int_equal(bm_blr_set_prior_improper(NULL), BM_EINVAL);
+
+  /* a failed set keeps the previous prior */
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, 2.0, 3.0), BM_SUCCESS);
+  assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, -2.0, 3.0), BM_EDOM);
+  double a, b;
+  assert_int_equal(bm_blr_posterior_nig(m, NULL, NULL, &a, &b), BM_SUCCESS);
+  assert_true(a == 2.0 && b == 3.0);
+
+  /* update */
+  assert_int_equal(bm_blr_update(NULL, X, y), BM_EINVAL);
+  assert_int_equal(bm_blr_update(m, NULL, y), BM_EINVAL);
+  assert_int_equal(bm_blr_update(m, X, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_update(m, X, bad_len), BM_EBADLEN);
+  assert_int_equal(bm_blr_update(m, V0, y), BM_EBADLEN);
+  gsl_vector_set(y, 2, NAN);
+  assert_int_equal(bm_blr_update(m, X, y), BM_ENONFINITE);
+  gsl_vector_set(y, 2, 0.0);
+  gsl_matrix_set(X, 3, 1, -INFINITY);
+  assert_int_equal(bm_blr_update(m, X, y), BM_ENONFINITE);
+  gsl_matrix_set(X, 3, 1, 1.0);
+  gsl_vector_set(w, 1, 0.0);
+  assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_EDOM);
+  gsl_vector_set(w, 1, -1.0);
+  assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_EDOM);
+  gsl_vector_set(w, 1, NAN);
+  assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_ENONFINITE);
+  assert_int_equal(bm_blr_update_weighted(m, X, y, bad_len), BM_EBADLEN);
+  /* failed updates changed nothing: still the prior (evidence 0) */
+  assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
+  assert_true(fabs(lml) < 1e-14);
+
+  /* stats */
+  bm_blr_stats *s = bm_blr_stats_alloc(k), *s3 = bm_blr_stats_alloc(k + 1);
+  size_t cnt;
+  assert_int_equal(bm_blr_stats_compute(NULL, X, y, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_compute(s, X, bad_len, NULL), BM_EBADLEN);
+  assert_int_equal(bm_blr_stats_merge(s, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_merge(s, s3), BM_EBADLEN);
+  assert_int_equal(bm_blr_update_stats(m, s3), BM_EBADLEN);
+  assert_int_equal(bm_blr_update_stats(m, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_count(NULL, &cnt), BM_EINVAL);
+
+  /* queries */
+  gsl_vector *mn = gsl_vector_alloc(k);
+  gsl_matrix *Vn = gsl_matrix_alloc(k, k);
+  assert_int_equal(bm_blr_predictive(m, bad_len, &df, &loc, &s2), BM_EBADLEN);
+  assert_true(isnan(df));
+  gsl_vector_set(x, 0, INFINITY);
+  assert_int_equal(bm_blr_predictive(m, x, &df, &loc, &s2), BM_ENONFINITE);
+  gsl_vector_set(x, 0, 0.0);
+  assert_int_equal(bm_blr_predictive(m, x, NULL, &loc, &s2), BM_EINVAL);
+  assert_int_equal(bm_blr_posterior_nig(m, bad_len, NULL, NULL, NULL), BM_EBADLEN);
+  assert_int_equal(bm_blr_posterior_gaussian(m, mn, Vn), BM_EINVAL); /* wrong prior kind */
+  assert_true(isnan(gsl_vector_get(mn, 0)) && isnan(gsl_matrix_get(Vn, 1, 1)));
+  assert_int_equal(bm_blr_log_posterior(m, x, 0.0, &lp), BM_EDOM);
+  assert_true(isinf(lp) && lp < 0);
+  assert_int_equal(bm_blr_log_posterior(m, x, INFINITY, &lp), BM_ENONFINITE);
+  assert_true(isnan(lp));
+  assert_int_equal(bm_blr_log_posterior(m, bad_len, 1.0, &lp), BM_EBADLEN);
+  assert_int_equal(bm_blr_log_posterior(NULL, x, 1.0, &lp), BM_EINVAL);
+  assert_int_equal(bm_blr_log_evidence(NULL, &lml), BM_EINVAL);
+  assert_int_equal(bm_blr_log_evidence(m, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_set_prior_known_noise(m, m0, V0, 1.0), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_nig(m, mn, NULL, NULL, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, NULL), BM_EINVAL);
+  /* rank-deficient design under the improper prior: BM_EDOM */
+  assert_int_equal(bm_blr_set_prior_improper(m), BM_SUCCESS);
+  for (size_t i = 0; i < 4; i++) {
+    gsl_matrix_set(X, i, 0, (double)i);
+    gsl_matrix_set(X, i, 1, 2.0 * (double)i);
+    gsl_vector_set(y, i, (double)(i * i));
+  }
+  assert_int_equal(bm_blr_update(m, X, y), BM_SUCCESS);
+  assert_int_equal(bm_blr_predictive(m, x, &df, &loc, &s2), BM_EDOM);
+
+  bm_blr_stats_free(s);
+  bm_blr_stats_free(s3);
+  gsl_vector_free(mn);
+  gsl_matrix_free(Vn);
+  gsl_vector_free(m0);
+  gsl_vector_free(bad_len);
+  gsl_vector_free(x);
+  gsl_matrix_free(V0);
+  gsl_matrix_free(X);
+  gsl_vector_free(y);
+  gsl_vector_free(w);
+  bm_blr_free(m);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(posterior_matches_reference),
+      cmocka_unit_test(ill_conditioned_design_matches_reference),
+      cmocka_unit_test(chunked_equals_single),
+      cmocka_unit_test(no_data_is_prior),
+      cmocka_unit_test(nig_passes_checkers_and_typo_is_caught),
+      cmocka_unit_test(nig_sbc_passes_right_and_catches_slip),
+      cmocka_unit_test(known_noise_predictive_matches_monte_carlo),
+      cmocka_unit_test(bad_inputs_return_status),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
