@@ -59,6 +59,14 @@ void bm_matnorm_stats_free(bm_matnorm_stats *s)
   free(s);
 }
 
+int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p)
+{
+  if (!s || !n || !p) return BM_EINVAL;
+  *n = s->n;
+  *p = s->p;
+  return BM_SUCCESS;
+}
+
 int bm_matnorm_stats_reset(bm_matnorm_stats *s)
 {
   if (!s) return BM_EINVAL;

@@ -156,6 +156,8 @@ typedef struct bm_matnorm_stats bm_matnorm_stats;
 bm_matnorm_stats *bm_matnorm_stats_alloc(size_t n, size_t p);
 /** Free (NULL is fine). */
 void bm_matnorm_stats_free(bm_matnorm_stats *s);
+/** The observation shape n x p. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p);
 /** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_matnorm_stats_reset(bm_matnorm_stats *s);
 /**

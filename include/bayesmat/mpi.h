@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <mpi.h>
 #include <gsl/gsl_rng.h>
+#include "bayesmat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,70 @@ gsl_rng *bm_mpi_rng_alloc(MPI_Comm comm, unsigned long seed);
  * first n % size ranks holding one more. Sets both to 0 on MPI failure.
  */
 void bm_mpi_partition(MPI_Comm comm, size_t n, size_t *first, size_t *count);
+
+/* ======================================================================
+ * Distributed log-likelihood + gradient of the seven families (issue #11).
+ *
+ * Every rank holds the same parameters in d (set identically on all ranks)
+ * and its own observations; the call returns on every rank the sum over ALL
+ * ranks' observations, bit-identical on every rank. Local work is the
+ * family's batched bm_F_loglik_grad written straight into the caller's
+ * outputs; then ONE chunked MPI_Allreduce (64 KiB stack chunks: one for
+ * p <= 90) sums [failure flag, ll, gradients] in place. Cost per call:
+ * compute O(n_local p^2) + latency alpha log P + bandwidth beta (1 + p + p^2)
+ * (docs/scaling.md). The values equal the single-process bm_F_loglik_grad on
+ * the stacked rows up to rounding (the sum is re-associated).
+ *
+ * Collective contract: every rank calls; each gradient output is NULL on
+ * every rank or has the documented shape on every rank (shapes decide the
+ * message length). A rank with no observations passes X_local = NULL
+ * (vector families) or m = 0 (matrix families).
+ * @return on every rank: BM_SUCCESS; if any rank's local evaluation fails,
+ *         the largest failing status (BM_EINVAL for NULL d or ll, and the
+ *         family's own statuses), with ll and every gradient NaN; BM_EINVAL
+ *         when MPI fails. Allocates what the family's batched call allocates.
+ * ====================================================================== */
+
+/** mvn: sum of log N(x_i | mu, Sigma) over all ranks' rows; dmu length p, dSigma p x p (may be NULL). */
+int bm_mpi_mvn_loglik_grad(MPI_Comm comm, const bm_mvn *d, const gsl_matrix *X_local, double *ll, gsl_vector *dmu,
+                           gsl_matrix *dSigma);
+/** mvt: as bm_mvt_loglik_grad summed over ranks (partial sums; mvt has no finite sufficient statistic). */
+int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_local, double *ll, gsl_vector *dmu,
+                           gsl_matrix *dSigma, double *dnu);
+/** wishart: as bm_wishart_loglik_grad over m local observations, summed over ranks. */
+int bm_mpi_wishart_loglik_grad(MPI_Comm comm, const bm_wishart *d, const gsl_matrix *const *X_local, size_t m,
+                               double *ll, gsl_matrix *d_S, double *d_nu);
+/** invwishart: as bm_invwishart_loglik_grad, summed over ranks. */
+int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const gsl_matrix *const *X_local,
+                                  size_t m, double *ll, gsl_matrix *d_Psi, double *d_nu);
+/** matnorm: as bm_matnorm_loglik_grad, summed over ranks. */
+int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_matrix *const *X_local, size_t m,
+                               double *ll, gsl_matrix *dM, gsl_matrix *dU, gsl_matrix *dV);
+/** matt: as bm_matt_loglik_grad, summed over ranks (partial sums). */
+int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *const *X_local, size_t m, double *ll,
+                            gsl_matrix *dM, gsl_matrix *dSigma, gsl_matrix *dOmega, double *dnu);
+/** matf: as bm_matf_loglik_grad, summed over ranks (partial sums). */
+int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *const *X_local, size_t m, double *ll,
+                            gsl_matrix *d_Psi, double *d_nu, double *d_delta);
+
+/* ======================================================================
+ * Distributed sufficient statistics (issue #11).
+ *
+ * s <- the merge of every rank's s, on every rank: the packed summaries are
+ * gathered (MPI_Allgather, P x packed_len doubles) and merged in rank order
+ * 0, 1, ..., P-1 on every rank, so all ranks end with the same bits (no
+ * dependence on the reduction tree), equal to one pass over all the data up
+ * to rounding. One 3-int MPI_Allreduce first agrees that every rank can take
+ * part (memory, same dimensions).
+ * @return on every rank: BM_SUCCESS; BM_EINVAL (NULL s on some rank, MPI
+ *         failure); BM_EBADLEN (dimensions differ between ranks); BM_ENOMEM
+ *         (on some rank). s is unchanged unless BM_SUCCESS.
+ *         Allocates P x packed_len doubles and one summary.
+ * ====================================================================== */
+int bm_mpi_mvn_stats_allmerge(MPI_Comm comm, bm_mvn_stats *s);
+int bm_mpi_wishart_stats_allmerge(MPI_Comm comm, bm_wishart_stats *s);
+int bm_mpi_invwishart_stats_allmerge(MPI_Comm comm, bm_invwishart_stats *s);
+int bm_mpi_matnorm_stats_allmerge(MPI_Comm comm, bm_matnorm_stats *s);
 
 #ifdef __cplusplus
 }

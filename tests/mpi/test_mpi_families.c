@@ -1,0 +1,284 @@
+/* Tests of the distributed family functions of bayesmat_mpi (issue #11), run
+ * by ctest under mpirun -np 1, 2, 4. Every rank builds the same data from a
+ * fixed seed, passes its own share (bm_mpi_partition) to the distributed
+ * call, and compares with the single-process result it computes itself on
+ * all the data: <= 1e-12 relative (gradients: relative to their largest
+ * entry), and bit-identical on every rank. Prints "N passed, N failed".
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_randist.h>
+#include "bayesmat.h"
+#include "bayesmat/mpi.h"
+
+static int passed, failed, rank, size;
+
+#define CHECK(cond, ...)                                             \
+  do {                                                               \
+    if (cond)                                                        \
+      passed++;                                                      \
+    else {                                                           \
+      failed++;                                                      \
+      fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                                  \
+      fprintf(stderr, "\n");                                         \
+    }                                                                \
+  } while (0)
+
+static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
+
+/* max |A - B| / max |B| */
+static double mrel(const gsl_matrix *A, const gsl_matrix *B)
+{
+  double num = 0, den = 0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
+      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
+    }
+  return num / fmax(den, 1e-300);
+}
+static double vrel(const gsl_vector *a, const gsl_vector *b)
+{
+  gsl_matrix_const_view A = gsl_matrix_const_view_vector(a, a->size, 1), B = gsl_matrix_const_view_vector(b, b->size, 1);
+  return mrel(&A.matrix, &B.matrix);
+}
+
+/* 1 when x holds the same bits on every rank */
+static int same_on_all_ranks(const double *x, size_t n)
+{
+  double *mx = malloc(n * sizeof *mx), *mn = malloc(n * sizeof *mn);
+  MPI_Allreduce(x, mx, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Allreduce(x, mn, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= mx[i] == mn[i] || (isnan(mx[i]) && isnan(mn[i]));
+  free(mx);
+  free(mn);
+  return ok;
+}
+
+static void test_mvn_mvt(gsl_rng *r)
+{
+  size_t n = 1001, p = 4, first, count;
+  gsl_matrix *X = gsl_matrix_alloc(n, p), *Sigma = gsl_matrix_alloc(p, p);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, 1.0 + (double)j + gsl_ran_gaussian(r, 1.0 + (double)j));
+  gsl_vector *mu = gsl_vector_alloc(p);
+  for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, 0.9 + (double)j);
+  gsl_matrix_set_identity(Sigma);
+  for (size_t j = 0; j < p; j++) gsl_matrix_set(Sigma, j, j, 1.0 + (double)j);
+  gsl_matrix_set(Sigma, 0, 1, 0.3);
+  gsl_matrix_set(Sigma, 1, 0, 0.3);
+  bm_mpi_partition(MPI_COMM_WORLD, n, &first, &count);
+  gsl_matrix_view Xl = gsl_matrix_submatrix(X, first, 0, count, p);
+  bm_mvn *d = bm_mvn_alloc(p);
+  bm_mvn_set(d, mu, Sigma);
+  double ll, ll1;
+  gsl_vector *g = gsl_vector_alloc(p), *g1 = gsl_vector_alloc(p);
+  gsl_matrix *G = gsl_matrix_alloc(p, p), *G1 = gsl_matrix_alloc(p, p);
+  int st = bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, d, count ? &Xl.matrix : NULL, &ll, g, G);
+  bm_mvn_loglik_grad(d, X, &ll1, g1, G1);
+  CHECK(st == BM_SUCCESS, "mvn status %d", st);
+  CHECK(rel(ll, ll1) <= 1e-12 && vrel(g, g1) <= 1e-12 && mrel(G, G1) <= 1e-12, "mvn: ll rel %.3g, dmu %.3g, dSigma %.3g",
+        rel(ll, ll1), vrel(g, g1), mrel(G, G1));
+  CHECK(same_on_all_ranks(&ll, 1) && same_on_all_ranks(G->data, p * p), "mvn: ranks differ");
+  /* NULL gradients: value only */
+  double ll2;
+  st = bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, d, &Xl.matrix, &ll2, NULL, NULL);
+  CHECK(st == BM_SUCCESS && ll2 == ll, "mvn value only");
+  /* all rows on rank 0, none elsewhere */
+  st = bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, d, rank == 0 ? X : NULL, &ll2, g, G);
+  CHECK(st == BM_SUCCESS && rel(ll2, ll1) <= 1e-12 && mrel(G, G1) <= 1e-12, "mvn rows on rank 0 only");
+  /* a NaN row on the last rank: every rank fails with NaN outputs */
+  gsl_matrix *Xb = gsl_matrix_alloc(count ? count : 1, p);
+  gsl_matrix_view X0 = gsl_matrix_submatrix(X, 0, 0, 1, p);
+  gsl_matrix_memcpy(Xb, count ? &Xl.matrix : &X0.matrix);
+  if (rank == size - 1) gsl_matrix_set(Xb, 0, 0, NAN);
+  st = bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, d, Xb, &ll2, g, G);
+  CHECK(st == BM_ENONFINITE && isnan(ll2) && isnan(gsl_vector_get(g, 0)) && isnan(gsl_matrix_get(G, 1, 1)),
+        "mvn failure on one rank: status %d", st);
+  CHECK(bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, NULL, X, &ll2, NULL, NULL) == BM_EINVAL, "NULL d");
+
+  /* stats: local summary, allmerge, = one pass (and its loglik = data loglik) */
+  bm_mvn_stats *s = bm_mvn_stats_alloc(p), *s1 = bm_mvn_stats_alloc(p);
+  if (count) bm_mvn_stats_compute(s, &Xl.matrix);
+  bm_mvn_stats_compute(s1, X);
+  st = bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, s);
+  double nn, nn1;
+  gsl_vector *m = gsl_vector_alloc(p), *m1 = gsl_vector_alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *S1 = gsl_matrix_alloc(p, p);
+  bm_mvn_stats_get(s, &nn, m, S);
+  bm_mvn_stats_get(s1, &nn1, m1, S1);
+  CHECK(st == BM_SUCCESS && nn == nn1 && vrel(m, m1) <= 1e-12 && mrel(S, S1) <= 1e-12, "mvn stats allmerge: %d %.3g %.3g",
+        st, vrel(m, m1), mrel(S, S1));
+  CHECK(same_on_all_ranks(S->data, p * p) && same_on_all_ranks(m->data, p), "mvn stats differ between ranks");
+  bm_mvn_stats_loglik(d, s, &ll2);
+  CHECK(rel(ll2, ll1) <= 1e-12, "mvn loglik from merged stats %.3g", rel(ll2, ll1));
+  bm_mvn_stats *s5 = bm_mvn_stats_alloc(rank == 0 ? p + 1 : p);
+  CHECK(bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, s5) == (size > 1 ? BM_EBADLEN : BM_SUCCESS), "dimension mismatch");
+  bm_mvn_stats_free(s5);
+
+  /* mvt */
+  bm_mvt *t = bm_mvt_alloc(p);
+  bm_mvt_set(t, 4.5, mu, Sigma);
+  double dnu, dnu1;
+  st = bm_mpi_mvt_loglik_grad(MPI_COMM_WORLD, t, count ? &Xl.matrix : NULL, &ll, g, G, &dnu);
+  bm_mvt_loglik_grad(t, X, &ll1, g1, G1, &dnu1);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && vrel(g, g1) <= 1e-12 && mrel(G, G1) <= 1e-12 &&
+            rel(dnu, dnu1) <= 1e-12,
+        "mvt: %.3g %.3g %.3g %.3g", rel(ll, ll1), vrel(g, g1), mrel(G, G1), rel(dnu, dnu1));
+  CHECK(same_on_all_ranks(&dnu, 1) && same_on_all_ranks(g->data, p), "mvt: ranks differ");
+
+  bm_mvt_free(t);
+  bm_mvn_stats_free(s);
+  bm_mvn_stats_free(s1);
+  bm_mvn_free(d);
+  gsl_vector_free(m);
+  gsl_vector_free(m1);
+  gsl_matrix_free(S);
+  gsl_matrix_free(S1);
+  gsl_vector_free(mu);
+  gsl_vector_free(g);
+  gsl_vector_free(g1);
+  gsl_matrix_free(G);
+  gsl_matrix_free(G1);
+  gsl_matrix_free(X);
+  gsl_matrix_free(Xb);
+  gsl_matrix_free(Sigma);
+}
+
+static void test_spd(gsl_rng *r)
+{
+  size_t p = 3, m = 97, first, count;
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p), *G1 = gsl_matrix_alloc(p, p);
+  gsl_matrix_set_identity(S);
+  gsl_matrix_set(S, 0, 1, 0.4);
+  gsl_matrix_set(S, 1, 0, 0.4);
+  bm_wishart *w = bm_wishart_alloc(p);
+  bm_invwishart *iw = bm_invwishart_alloc(p);
+  bm_matf *f = bm_matf_alloc(p);
+  bm_wishart_set(w, 6.0, S);
+  bm_invwishart_set(iw, 6.5, S);
+  bm_matf_set(f, 5.0, 3.0, S);
+  gsl_matrix **X = malloc(m * sizeof *X);
+  for (size_t k = 0; k < m; k++) {
+    X[k] = gsl_matrix_alloc(p, p);
+    bm_wishart_sample(w, r, X[k]);
+  }
+  bm_wishart_set(w, 5.5, S);
+  bm_mpi_partition(MPI_COMM_WORLD, m, &first, &count);
+  const gsl_matrix *const *Xa = (const gsl_matrix *const *)X, *const *Xl = Xa + first;
+  double ll, ll1, dnu, dnu1, dde, dde1;
+  int st = bm_mpi_wishart_loglik_grad(MPI_COMM_WORLD, w, Xl, count, &ll, G, &dnu);
+  bm_wishart_loglik_grad(w, Xa, m, &ll1, G1, &dnu1);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(G, G1) <= 1e-12 && rel(dnu, dnu1) <= 1e-12, "wishart");
+  CHECK(same_on_all_ranks(G->data, p * p), "wishart ranks differ");
+  st = bm_mpi_invwishart_loglik_grad(MPI_COMM_WORLD, iw, Xl, count, &ll, G, &dnu);
+  bm_invwishart_loglik_grad(iw, Xa, m, &ll1, G1, &dnu1);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(G, G1) <= 1e-12 && rel(dnu, dnu1) <= 1e-12, "invwishart");
+  st = bm_mpi_matf_loglik_grad(MPI_COMM_WORLD, f, Xl, count, &ll, G, &dnu, &dde);
+  bm_matf_loglik_grad(f, Xa, m, &ll1, G1, &dnu1, &dde1);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(G, G1) <= 1e-12 && rel(dnu, dnu1) <= 1e-12 &&
+            rel(dde, dde1) <= 1e-12,
+        "matf");
+  /* stats allmerge */
+  bm_wishart_stats *ws = bm_wishart_stats_alloc(p);
+  bm_invwishart_stats *is = bm_invwishart_stats_alloc(p);
+  bm_wishart_stats_compute(ws, Xl, count);
+  bm_invwishart_stats_compute(is, Xl, count);
+  st = bm_mpi_wishart_stats_allmerge(MPI_COMM_WORLD, ws);
+  bm_wishart_loglik_grad(w, Xa, m, &ll1, G1, &dnu1);
+  bm_wishart_stats_loglik_grad(w, ws, &ll, G, &dnu);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(G, G1) <= 1e-11 && rel(dnu, dnu1) <= 1e-12,
+        "wishart stats allmerge");
+  CHECK(same_on_all_ranks(&ll, 1) && same_on_all_ranks(G->data, p * p), "wishart stats differ between ranks");
+  st = bm_mpi_invwishart_stats_allmerge(MPI_COMM_WORLD, is);
+  bm_invwishart_loglik_grad(iw, Xa, m, &ll1, G1, &dnu1);
+  bm_invwishart_stats_loglik_grad(iw, is, &ll, G, &dnu);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(G, G1) <= 1e-11 && rel(dnu, dnu1) <= 1e-12,
+        "invwishart stats allmerge");
+  bm_wishart_stats_free(ws);
+  bm_invwishart_stats_free(is);
+  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free(X);
+  bm_wishart_free(w);
+  bm_invwishart_free(iw);
+  bm_matf_free(f);
+  gsl_matrix_free(S);
+  gsl_matrix_free(G);
+  gsl_matrix_free(G1);
+}
+
+static void test_matrix_variate(gsl_rng *r)
+{
+  size_t n = 3, p = 2, m = 61, first, count;
+  gsl_matrix *M = gsl_matrix_calloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p);
+  gsl_matrix_set_identity(U);
+  gsl_matrix_set_identity(V);
+  gsl_matrix_set(U, 0, 1, 0.2);
+  gsl_matrix_set(U, 1, 0, 0.2);
+  gsl_matrix_set(V, 0, 0, 2.0);
+  bm_matnorm *d = bm_matnorm_alloc(n, p);
+  bm_matt *t = bm_matt_alloc(n, p);
+  bm_matnorm_set(d, M, U, V);
+  bm_matt_set(t, 4.0, M, U, V);
+  gsl_matrix **X = malloc(m * sizeof *X);
+  for (size_t k = 0; k < m; k++) {
+    X[k] = gsl_matrix_alloc(n, p);
+    bm_matnorm_sample(d, r, X[k]);
+  }
+  gsl_matrix_set(M, 0, 0, 0.5);
+  bm_matnorm_set(d, M, U, V);
+  bm_mpi_partition(MPI_COMM_WORLD, m, &first, &count);
+  const gsl_matrix *const *Xa = (const gsl_matrix *const *)X, *const *Xl = Xa + first;
+  gsl_matrix *dM = gsl_matrix_alloc(n, p), *dM1 = gsl_matrix_alloc(n, p), *dU = gsl_matrix_alloc(n, n),
+             *dU1 = gsl_matrix_alloc(n, n), *dV = gsl_matrix_alloc(p, p), *dV1 = gsl_matrix_alloc(p, p);
+  double ll, ll1, dnu, dnu1;
+  int st = bm_mpi_matnorm_loglik_grad(MPI_COMM_WORLD, d, Xl, count, &ll, dM, dU, dV);
+  bm_matnorm_loglik_grad(d, Xa, m, &ll1, dM1, dU1, dV1);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(dM, dM1) <= 1e-12 && mrel(dU, dU1) <= 1e-12 &&
+            mrel(dV, dV1) <= 1e-12,
+        "matnorm");
+  st = bm_mpi_matt_loglik_grad(MPI_COMM_WORLD, t, Xl, count, &ll, dM, dU, dV, &dnu);
+  bm_matt_loglik_grad(t, Xa, m, &ll1, dM1, dU1, dV1, &dnu1);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(dM, dM1) <= 1e-12 && mrel(dU, dU1) <= 1e-12 &&
+            mrel(dV, dV1) <= 1e-12 && rel(dnu, dnu1) <= 1e-12,
+        "matt");
+  CHECK(same_on_all_ranks(dU->data, n * n), "matt ranks differ");
+  bm_matnorm_stats *s = bm_matnorm_stats_alloc(n, p);
+  bm_matnorm_stats_compute(s, Xl, count);
+  st = bm_mpi_matnorm_stats_allmerge(MPI_COMM_WORLD, s);
+  bm_matnorm_loglik_grad(d, Xa, m, &ll1, dM1, dU1, dV1);
+  bm_matnorm_stats_loglik_grad(d, s, &ll, dM, dU, dV);
+  CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && mrel(dM, dM1) <= 1e-11 && mrel(dU, dU1) <= 1e-11 &&
+            mrel(dV, dV1) <= 1e-11,
+        "matnorm stats allmerge");
+  bm_matnorm_stats_free(s);
+  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free(X);
+  gsl_matrix *mats[] = {M, U, V, dM, dM1, dU, dU1, dV, dV1};
+  for (size_t k = 0; k < 9; k++) gsl_matrix_free(mats[k]);
+  bm_matnorm_free(d);
+  bm_matt_free(t);
+}
+
+int main(int argc, char **argv)
+{
+  MPI_Init(&argc, &argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 2026);
+  test_mvn_mvt(r);
+  test_spd(r);
+  test_matrix_variate(r);
+  gsl_rng_free(r);
+  int counts[2] = {passed, failed};
+  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  if (rank == 0) printf("mpi families (%d ranks): %d passed, %d failed\n", size, counts[0], counts[1]);
+  MPI_Finalize();
+  return counts[1] != 0;
+}
