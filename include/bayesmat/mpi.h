@@ -137,6 +137,23 @@ int bm_mpi_wishart_stats_allmerge(MPI_Comm comm, bm_wishart_stats *s);
 int bm_mpi_invwishart_stats_allmerge(MPI_Comm comm, bm_invwishart_stats *s);
 int bm_mpi_matnorm_stats_allmerge(MPI_Comm comm, bm_matnorm_stats *s);
 
+/* ======================================================================
+ * Distributed conjugate updates (issue #11).
+ *
+ * Each rank summarizes its own data with bm_F_stats_compute (or leaves s
+ * empty), then calls bm_mpi_F_update_stats: the summaries are gathered and
+ * merged in rank order on every rank (as bm_mpi_*_stats_allmerge; s is
+ * overwritten with the global summary), and the model is updated with it, so
+ * every rank holds the same posterior bits, equal to one bm_F_update on all
+ * the data up to rounding.
+ * @return on every rank: BM_SUCCESS; BM_EINVAL (NULL m or s on some rank,
+ *         MPI failure); BM_EBADLEN (dimensions differ between ranks); BM_ENOMEM;
+ *         then bm_F_update_stats's statuses (model unchanged on failure).
+ * ====================================================================== */
+int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s);
+int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s);
+int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s);
+
 #ifdef __cplusplus
 }
 #endif

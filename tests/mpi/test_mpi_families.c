@@ -265,6 +265,120 @@ static void test_matrix_variate(gsl_rng *r)
   bm_matt_free(t);
 }
 
+static void test_conjugate(gsl_rng *r)
+{
+  size_t n = 501, p = 3, k = 2, first, count;
+  bm_mpi_partition(MPI_COMM_WORLD, n, &first, &count);
+  gsl_matrix *X = gsl_matrix_alloc(n, p), *Y = gsl_matrix_alloc(n, 2), *Psi0 = gsl_matrix_alloc(p, p);
+  gsl_vector *y = gsl_vector_alloc(n), *mu0 = gsl_vector_calloc(p);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, 2.0 + gsl_ran_gaussian(r, 1.0 + 0.5 * (double)j));
+    gsl_vector_set(y, i, 0.5 * gsl_matrix_get(X, i, 0) - gsl_matrix_get(X, i, 1) + gsl_ran_gaussian(r, 0.3));
+    for (size_t j = 0; j < 2; j++)
+      gsl_matrix_set(Y, i, j, gsl_matrix_get(X, i, j) * (1.0 + (double)j) + gsl_ran_gaussian(r, 0.5));
+  }
+  gsl_matrix_set_identity(Psi0);
+  gsl_matrix_view Xl = gsl_matrix_submatrix(X, first, 0, count ? count : 1, p);
+  /* NIW */
+  {
+    bm_niw *m = bm_niw_alloc(p), *m1 = bm_niw_alloc(p);
+    bm_niw_set_prior(m, mu0, 0.5, (double)p + 2.0, Psi0);
+    bm_niw_set_prior(m1, mu0, 0.5, (double)p + 2.0, Psi0);
+    bm_niw_stats *s = bm_niw_stats_alloc(p);
+    if (count) bm_niw_stats_compute(s, &Xl.matrix);
+    int st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, m, s);
+    bm_niw_update(m1, X);
+    gsl_vector *mu = gsl_vector_alloc(p), *mu1 = gsl_vector_alloc(p);
+    gsl_matrix *Ps = gsl_matrix_alloc(p, p), *Ps1 = gsl_matrix_alloc(p, p);
+    double ka, ka1, nu, nu1, ev, ev1;
+    bm_niw_posterior(m, mu, &ka, &nu, Ps);
+    bm_niw_posterior(m1, mu1, &ka1, &nu1, Ps1);
+    bm_niw_log_evidence(m, &ev);
+    bm_niw_log_evidence(m1, &ev1);
+    CHECK(st == BM_SUCCESS && vrel(mu, mu1) <= 1e-12 && ka == ka1 && nu == nu1 && mrel(Ps, Ps1) <= 1e-12 &&
+              rel(ev, ev1) <= 1e-12,
+          "niw distributed update: st %d mu %.3g Psi %.3g ev %.3g", st, vrel(mu, mu1), mrel(Ps, Ps1), rel(ev, ev1));
+    CHECK(same_on_all_ranks(Ps->data, p * p) && same_on_all_ranks(&ev, 1), "niw posterior differs between ranks");
+    CHECK(bm_mpi_niw_update_stats(MPI_COMM_WORLD, rank == 0 ? NULL : m, s) == BM_EINVAL, "niw NULL model on rank 0");
+    bm_niw_stats_free(s);
+    bm_niw_free(m);
+    bm_niw_free(m1);
+    gsl_vector_free(mu);
+    gsl_vector_free(mu1);
+    gsl_matrix_free(Ps);
+    gsl_matrix_free(Ps1);
+  }
+  /* BLR (NIG prior) on the first k columns */
+  {
+    gsl_matrix_view Xk = gsl_matrix_submatrix(X, 0, 0, n, k), Xkl = gsl_matrix_submatrix(X, first, 0, count ? count : 1, k);
+    gsl_vector_view yl = gsl_vector_subvector(y, first, count ? count : 1);
+    gsl_vector *m0 = gsl_vector_calloc(k), *mn = gsl_vector_alloc(k), *mn1 = gsl_vector_alloc(k);
+    gsl_matrix *V0 = gsl_matrix_alloc(k, k), *Vn = gsl_matrix_alloc(k, k), *Vn1 = gsl_matrix_alloc(k, k);
+    gsl_matrix_set_identity(V0);
+    bm_blr *m = bm_blr_alloc(k), *m1 = bm_blr_alloc(k);
+    bm_blr_set_prior_nig(m, m0, V0, 2.0, 1.0);
+    bm_blr_set_prior_nig(m1, m0, V0, 2.0, 1.0);
+    bm_blr_stats *s = bm_blr_stats_alloc(k);
+    if (count) bm_blr_stats_compute(s, &Xkl.matrix, &yl.vector, NULL);
+    int st = bm_mpi_blr_update_stats(MPI_COMM_WORLD, m, s);
+    bm_blr_update(m1, &Xk.matrix, y);
+    double a, a1, b, b1, ev, ev1;
+    bm_blr_posterior_nig(m, mn, Vn, &a, &b);
+    bm_blr_posterior_nig(m1, mn1, Vn1, &a1, &b1);
+    bm_blr_log_evidence(m, &ev);
+    bm_blr_log_evidence(m1, &ev1);
+    CHECK(st == BM_SUCCESS && vrel(mn, mn1) <= 1e-12 && mrel(Vn, Vn1) <= 1e-12 && rel(a, a1) <= 1e-12 &&
+              rel(b, b1) <= 1e-12 && rel(ev, ev1) <= 1e-12,
+          "blr distributed update: st %d m %.3g V %.3g b %.3g ev %.3g", st, vrel(mn, mn1), mrel(Vn, Vn1), rel(b, b1),
+          rel(ev, ev1));
+    CHECK(same_on_all_ranks(mn->data, k) && same_on_all_ranks(&ev, 1), "blr posterior differs between ranks");
+    bm_blr_stats_free(s);
+    bm_blr_free(m);
+    bm_blr_free(m1);
+    gsl_vector_free(m0);
+    gsl_vector_free(mn);
+    gsl_vector_free(mn1);
+    gsl_matrix_free(V0);
+    gsl_matrix_free(Vn);
+    gsl_matrix_free(Vn1);
+  }
+  /* MNIW: Y (n x 2) on X (n x p) */
+  {
+    size_t d = 2;
+    gsl_matrix_view Yl = gsl_matrix_submatrix(Y, first, 0, count ? count : 1, d);
+    gsl_matrix *B0 = gsl_matrix_calloc(p, d), *V0 = gsl_matrix_alloc(p, p), *P0 = gsl_matrix_alloc(d, d);
+    gsl_matrix *Bn = gsl_matrix_alloc(p, d), *Bn1 = gsl_matrix_alloc(p, d), *Pn = gsl_matrix_alloc(d, d),
+               *Pn1 = gsl_matrix_alloc(d, d);
+    gsl_matrix_set_identity(V0);
+    gsl_matrix_set_identity(P0);
+    bm_mniw *m = bm_mniw_alloc(p, d), *m1 = bm_mniw_alloc(p, d);
+    bm_mniw_set_prior(m, B0, V0, 4.0, P0);
+    bm_mniw_set_prior(m1, B0, V0, 4.0, P0);
+    bm_mniw_stats *s = bm_mniw_stats_alloc(p, d);
+    if (count) bm_mniw_stats_compute(s, &Xl.matrix, &Yl.matrix);
+    int st = bm_mpi_mniw_update_stats(MPI_COMM_WORLD, m, s);
+    bm_mniw_update(m1, X, Y);
+    double nu, nu1, ev, ev1;
+    bm_mniw_posterior(m, Bn, NULL, &nu, Pn);
+    bm_mniw_posterior(m1, Bn1, NULL, &nu1, Pn1);
+    bm_mniw_log_evidence(m, &ev);
+    bm_mniw_log_evidence(m1, &ev1);
+    CHECK(st == BM_SUCCESS && mrel(Bn, Bn1) <= 1e-12 && mrel(Pn, Pn1) <= 1e-12 && nu == nu1 && rel(ev, ev1) <= 1e-12,
+          "mniw distributed update: st %d B %.3g Psi %.3g ev %.3g", st, mrel(Bn, Bn1), mrel(Pn, Pn1), rel(ev, ev1));
+    CHECK(same_on_all_ranks(Bn->data, p * d) && same_on_all_ranks(&ev, 1), "mniw posterior differs between ranks");
+    bm_mniw_stats_free(s);
+    bm_mniw_free(m);
+    bm_mniw_free(m1);
+    gsl_matrix *mats[] = {B0, V0, P0, Bn, Bn1, Pn, Pn1};
+    for (size_t i = 0; i < 7; i++) gsl_matrix_free(mats[i]);
+  }
+  gsl_matrix_free(X);
+  gsl_matrix_free(Y);
+  gsl_matrix_free(Psi0);
+  gsl_vector_free(y);
+  gsl_vector_free(mu0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
@@ -275,6 +389,7 @@ int main(int argc, char **argv)
   test_mvn_mvt(r);
   test_spd(r);
   test_matrix_variate(r);
+  test_conjugate(r);
   gsl_rng_free(r);
   int counts[2] = {passed, failed};
   MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
