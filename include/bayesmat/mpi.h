@@ -154,6 +154,44 @@ int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s);
 int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s);
 int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s);
 
+/* ======================================================================
+ * Distributed Monte Carlo checks (issue #11), reusing the problem structs of
+ * include/bayesmat/check.h. The N draws (nsim replications) are split by
+ * bm_mpi_partition; rank r draws from its own stream bm_mpi_rng_alloc(comm,
+ * seed). Results are identical on every rank, bit-reproducible for a fixed
+ * number of ranks and seed, and independent of the number of ranks up to
+ * Monte Carlo error (the streams differ).
+ * ====================================================================== */
+
+/**
+ * bm_check_fisher_mc over ranks: z = |mean - I| / se entry by entry for
+ * s s^T and -H (se from the pooled sample variance over all N draws; an
+ * entry with se == 0 passes only within 1e-10 (1 + |I|)). One MPI_Allreduce
+ * of 4 dim^2 sums (+ a failure flag).
+ * @param seed     base seed (each rank derives its own stream)
+ * @param N        total draws over all ranks (>= 2)
+ * @param mean_outer, mean_neg_hess  out, may be NULL: dim x dim means over all draws
+ * @return on every rank: BM_SUCCESS (read res->passed); BM_EINVAL (NULL, N < 2,
+ *         NULL draw/score, MPI failure); BM_EBADLEN; BM_ENONFINITE (fisher or a
+ *         score); a callback's status; BM_ENOMEM. Allocates O(dim^2).
+ */
+int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, const gsl_matrix *fisher,
+                           unsigned long seed, size_t N, double z_tol, gsl_matrix *mean_outer,
+                           gsl_matrix *mean_neg_hess, bm_fisher_mc_result *res);
+
+/**
+ * Simulation-based calibration over ranks: each rank runs its share of the
+ * nsim replications with bm_check_sbc (L posterior draws each), bins the
+ * ranks (bin floor(r nbins / (L+1))), one MPI_Allreduce sums the nstat x
+ * nbins counts, and every rank computes the same Pearson chi^2 p-values as
+ * bm_check_sbc would on all nsim replications.
+ * @param pvalues  out, may be NULL: length nstat
+ * @return on every rank: as bm_check_sbc (BM_EINVAL also on MPI failure).
+ *         Allocates O(nsim/P nstat).
+ */
+int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long seed, size_t nsim, size_t L,
+                     size_t nbins, gsl_vector *pvalues, bm_sbc_result *res);
+
 #ifdef __cplusplus
 }
 #endif

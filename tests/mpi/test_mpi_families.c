@@ -379,6 +379,120 @@ static void test_conjugate(gsl_rng *r)
   gsl_vector_free(mu0);
 }
 
+/* ---- distributed Monte Carlo checks ---- */
+typedef struct {
+  bm_mvn *d;
+  gsl_vector *x;
+} fisher_params;
+static int f_draw(gsl_rng *r, void *pp)
+{
+  fisher_params *fp = pp;
+  return bm_mvn_sample(fp->d, r, fp->x);
+}
+static int f_score(void *pp, gsl_vector *s)
+{
+  fisher_params *fp = pp;
+  return bm_mvn_score(fp->d, fp->x, s);
+}
+static int f_hess(void *pp, gsl_matrix *H)
+{
+  fisher_params *fp = pp;
+  return bm_mvn_hess(fp->d, fp->x, H);
+}
+
+typedef struct {
+  double mean, var, scale;
+  size_t m;
+} nn_params;
+static int nn_prior(gsl_rng *r, void *pp, gsl_vector *theta)
+{
+  (void)pp;
+  gsl_vector_set(theta, 0, gsl_ran_gaussian(r, 1.0));
+  return BM_SUCCESS;
+}
+static int nn_sim(gsl_rng *r, const gsl_vector *theta, void *pp)
+{
+  nn_params *q = pp;
+  double sum = 0;
+  for (size_t i = 0; i < q->m; i++) sum += gsl_vector_get(theta, 0) + gsl_ran_gaussian(r, 1.0);
+  q->var = 1.0 / (1.0 + (double)q->m);
+  q->mean = sum * q->var;
+  return BM_SUCCESS;
+}
+static int nn_post(gsl_rng *r, void *pp, gsl_vector *theta)
+{
+  nn_params *q = pp;
+  gsl_vector_set(theta, 0, q->mean + gsl_ran_gaussian(r, sqrt(q->var * q->scale)));
+  return BM_SUCCESS;
+}
+
+static void test_checks(void)
+{
+  size_t p = 2, dim = 5;
+  gsl_vector *mu = gsl_vector_calloc(p), *x = gsl_vector_alloc(p);
+  gsl_matrix *Sigma = gsl_matrix_alloc(p, p), *I = gsl_matrix_alloc(dim, dim), *Ibad = gsl_matrix_alloc(dim, dim);
+  gsl_matrix *MO = gsl_matrix_alloc(dim, dim), *MH = gsl_matrix_alloc(dim, dim), *MO1 = gsl_matrix_alloc(dim, dim),
+             *MH1 = gsl_matrix_alloc(dim, dim);
+  gsl_matrix_set_identity(Sigma);
+  gsl_matrix_set(Sigma, 0, 1, 0.5);
+  gsl_matrix_set(Sigma, 1, 0, 0.5);
+  gsl_matrix_set(Sigma, 1, 1, 2.0);
+  bm_mvn *d = bm_mvn_alloc(p);
+  bm_mvn_set(d, mu, Sigma);
+  bm_mvn_fisher(d, I);
+  gsl_matrix_memcpy(Ibad, I);
+  gsl_matrix_set(Ibad, 2, 2, 1.10 * gsl_matrix_get(I, 2, 2)); /* a 10% error in a Sigma entry */
+  fisher_params fp = {d, x};
+  bm_fisher_mc_problem prob = {dim, f_draw, f_score, f_hess, &fp};
+  bm_fisher_mc_result res, res2, res1, bad;
+  size_t N = 40000;
+  int st = bm_mpi_check_fisher_mc(MPI_COMM_WORLD, &prob, I, 99, N, 4.5, MO, MH, &res);
+  CHECK(st == BM_SUCCESS && res.passed && res.draws == N, "fisher mc: st %d z %.2f %.2f", st, res.max_z_outer,
+        res.max_z_hess);
+  CHECK(same_on_all_ranks(&res.max_z_outer, 1) && same_on_all_ranks(MO->data, dim * dim), "fisher mc differs between ranks");
+  st = bm_mpi_check_fisher_mc(MPI_COMM_WORLD, &prob, I, 99, N, 4.5, NULL, NULL, &res2);
+  CHECK(st == BM_SUCCESS && res2.max_z_outer == res.max_z_outer && res2.max_z_hess == res.max_z_hess,
+        "fisher mc not reproducible for a fixed seed");
+  st = bm_mpi_check_fisher_mc(MPI_COMM_WORLD, &prob, Ibad, 99, 2 * N, 4.5, NULL, NULL, &bad);
+  CHECK(st == BM_SUCCESS && !bad.passed && bad.worst_i == 2 && bad.worst_j == 2, "a 10%% Fisher error not caught (z %.2f)",
+        bad.max_z_outer);
+  /* the single-process checker on N draws agrees up to Monte Carlo error; -H is constant in the mu block */
+  gsl_rng *r1 = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r1, 5);
+  bm_check_fisher_mc(&prob, I, r1, N, 4.5, MO1, MH1, &res1);
+  gsl_rng_free(r1);
+  CHECK(res1.passed && fabs(gsl_matrix_get(MO, 2, 2) - gsl_matrix_get(MO1, 2, 2)) <= 0.05 * gsl_matrix_get(I, 2, 2) &&
+            gsl_matrix_get(MH, 0, 0) == gsl_matrix_get(MH1, 0, 0) && gsl_matrix_get(MH, 0, 0) == gsl_matrix_get(I, 0, 0),
+        "fisher mc vs single process: %.6g %.6g", gsl_matrix_get(MO, 2, 2), gsl_matrix_get(MO1, 2, 2));
+  CHECK(bm_mpi_check_fisher_mc(MPI_COMM_WORLD, &prob, I, 99, 1, 4.5, NULL, NULL, &res2) == BM_EINVAL, "N < 2");
+
+  /* SBC of the normal-normal model: calibrated, then a too-narrow posterior */
+  nn_params q = {0, 1, 1.0, 5};
+  bm_sbc_problem sp = {1, 1, nn_prior, nn_sim, nn_post, NULL, &q};
+  bm_sbc_result sr, sr2, sbad;
+  gsl_vector *pv = gsl_vector_alloc(1);
+  st = bm_mpi_check_sbc(MPI_COMM_WORLD, &sp, 7, 800, 15, 4, pv, &sr);
+  CHECK(st == BM_SUCCESS && sr.p_bonferroni > 1e-3, "sbc: st %d p %.3g", st, sr.p_bonferroni);
+  CHECK(same_on_all_ranks(&sr.p_min, 1), "sbc differs between ranks");
+  st = bm_mpi_check_sbc(MPI_COMM_WORLD, &sp, 7, 800, 15, 4, NULL, &sr2);
+  CHECK(st == BM_SUCCESS && sr2.p_min == sr.p_min, "sbc not reproducible");
+  q.scale = 0.25;
+  st = bm_mpi_check_sbc(MPI_COMM_WORLD, &sp, 7, 800, 15, 4, NULL, &sbad);
+  CHECK(st == BM_SUCCESS && sbad.p_bonferroni < 1e-6, "sbc: a miscalibrated posterior not caught (p %.3g)",
+        sbad.p_bonferroni);
+  CHECK(bm_mpi_check_sbc(MPI_COMM_WORLD, &sp, 7, 800, 15, 40, NULL, &sbad) == BM_EINVAL, "nbins > L + 1");
+  /* fewer replications than ranks: some ranks run none */
+  q.scale = 1.0;
+  st = bm_mpi_check_sbc(MPI_COMM_WORLD, &sp, 7, 3, 15, 4, NULL, &sr2);
+  CHECK(st == BM_SUCCESS && sr2.p_min >= 0.0 && sr2.p_min <= 1.0, "sbc with nsim < ranks: st %d", st);
+  gsl_vector_free(pv);
+  bm_mvn_free(d);
+  gsl_vector_free(mu);
+  gsl_vector_free(x);
+  gsl_matrix *mats[] = {Sigma, I, Ibad, MO, MH, MO1, MH1};
+  for (size_t i = 0; i < 7; i++) gsl_matrix_free(mats[i]);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
@@ -390,6 +504,7 @@ int main(int argc, char **argv)
   test_spd(r);
   test_matrix_variate(r);
   test_conjugate(r);
+  test_checks();
   gsl_rng_free(r);
   int counts[2] = {passed, failed};
   MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
