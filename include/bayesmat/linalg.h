@@ -29,28 +29,35 @@ extern "C" {
  */
 int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot);
 
-/** log|A| = 2 sum_i log L_ii of A = L L^T. L must be a valid factor. */
+/** log|A| = 2 sum_i log L_ii of A = L L^T. L must be a valid factor (not checked). */
 double bm_chol_logdet(const gsl_matrix *L);
 
-/** b <- A^{-1} b (two triangular solves). b has length p. */
+/** b <- A^{-1} b (two triangular solves). b has length p.
+ *  @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (L not square, b not length p). */
 int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b);
 
-/** B <- A^{-1} B, B p x m (two BLAS-3 triangular solves). */
+/** B <- A^{-1} B, B p x m (two BLAS-3 triangular solves).
+ *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (B not p rows). */
 int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B);
 
-/** x <- L^{-1} x ("whitening": |L^{-1}x|^2 = x^T A^{-1} x). */
+/** x <- L^{-1} x ("whitening": |L^{-1}x|^2 = x^T A^{-1} x).
+ *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x);
 
-/** Each row of X (n x p): x_i <- L^{-1} x_i, i.e. X <- X L^{-T} (one dtrsm). */
+/** Each row of X (n x p): x_i <- L^{-1} x_i, i.e. X <- X L^{-T} (one dtrsm).
+ *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (X not p columns). */
 int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X);
 
-/** B <- L^{-1} B L^{-T}, B p x p (two dtrsm). Keeps symmetry of B. */
+/** B <- L^{-1} B L^{-T}, B p x p (two dtrsm). Keeps symmetry of B.
+ *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B);
 
-/** x <- L x (dtrmv), e.g. to colour a standard normal draw. */
+/** x <- L x (dtrmv), e.g. to colour a standard normal draw.
+ *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x);
 
-/** B <- L B, B p x m (dtrmm). */
+/** B <- L B, B p x m (dtrmm).
+ *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B);
 
 /**
@@ -65,10 +72,13 @@ double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work);
  * A^{-1} from the factor (LAPACK dpotri), full symmetric result. Use only
  * where the inverse itself is the output (gradients, Fisher information).
  * @param Ainv out p x p; may alias L.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ESING (a diagonal entry of L
+ *         not positive and finite; Ainv is then NaN).
  */
 int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv);
 
-/** A = L L^T (full symmetric). A must not alias L. */
+/** A = L L^T (full symmetric).
+ *  @return BM_SUCCESS; BM_EINVAL (NULL, or A aliasing L); BM_EBADLEN. */
 int bm_chol_product(const gsl_matrix *L, gsl_matrix *A);
 
 /** Copy the lower triangle of A onto its upper triangle. */

@@ -26,7 +26,7 @@ double bm_digamma(double x);
 /** Trigamma psi'(x) for x > 0; NaN for x <= 0 or NaN. */
 double bm_trigamma(double x);
 
-/** log Gamma_p(a); NaN outside a > (p-1)/2 or for p = 0 ... see _e form. */
+/** log Gamma_p(a); NaN for p = 0, a not finite, or a <= (p-1)/2 (bm_lmvgamma_e says which). */
 double bm_lmvgamma(size_t p, double a);
 /** psi_p(a); NaN outside the domain. */
 double bm_mvdigamma(size_t p, double a);
@@ -34,12 +34,17 @@ double bm_mvdigamma(size_t p, double a);
 double bm_mvtrigamma(size_t p, double a);
 
 /**
- * Checked forms: *out <- the function value.
+ * Checked log Gamma_p(a): *out <- the value.
+ * @param p    dimension, >= 1
+ * @param a    argument, finite, > (p-1)/2
+ * @param out  out; NaN on failure
  * @return BM_SUCCESS; BM_EINVAL (out NULL or p = 0); BM_ENONFINITE (a NaN or
- *         +-Inf); BM_EDOM (a <= (p-1)/2). On failure *out = NaN.
+ *         +-Inf); BM_EDOM (a <= (p-1)/2).
  */
 int bm_lmvgamma_e(size_t p, double a, double *out);
+/** Checked psi_p(a); arguments and statuses as bm_lmvgamma_e. */
 int bm_mvdigamma_e(size_t p, double a, double *out);
+/** Checked psi'_p(a); arguments and statuses as bm_lmvgamma_e. */
 int bm_mvtrigamma_e(size_t p, double a, double *out);
 
 #ifdef __cplusplus

@@ -6,6 +6,10 @@
  * Nothing here materializes a p^2 x p^2 matrix; every operator is applied
  * through the index map bm_vech_index. Indices are 0-based.
  *
+ * Statuses: every int-returning function here returns BM_SUCCESS, BM_EINVAL
+ * (a NULL argument, or aliased arguments where noted) or BM_EBADLEN (sizes
+ * that do not match as documented); none allocates or checks finiteness.
+ *
  * Gradients (SPEC §1): for f of a symmetric S the "symmetric gradient" G
  * satisfies f(S + tE) = f(S) + t tr(G E) + O(t^2) for symmetric E. The gradient
  * in vech coordinates (a vech coordinate moves S_ij and S_ji together) is

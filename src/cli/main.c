@@ -66,6 +66,9 @@ static void usage(FILE *f)
           "  fisher      closed-form Fisher information of one observation\n"
           "  jeffreys    log Jeffreys prior (1/2 log det of the Fisher block)\n"
           "  sample      draws from the family\n"
+          "  posterior   conjugate posterior (niw, blr, mniw) of PRIOR given DATA\n"
+          "  predictive  its posterior predictive (a family file, or per new row)\n"
+          "  evidence    log marginal likelihood of DATA under PRIOR\n"
           "Run 'bayesmat <command> --help' for a command's options; formats: docs/cli.md.\n"
           "\n"
           "options:\n"
@@ -104,6 +107,19 @@ static void usage_family(FILE *f, const char *cmd)
           "DATA: rows of numbers (CSV or whitespace); for matrix-variate families one\n"
           "matrix per block, blocks separated by blank lines. Families: %s.\n",
           cli_family_names());
+}
+
+static void usage_conjugate(FILE *f, const char *cmd)
+{
+  fprintf(f, "usage: bayesmat %s PRIOR DATA%s\n", cmd, strcmp(cmd, "predictive") ? "" : " [--x XNEW]");
+  fprintf(f,
+          "PRIOR: 'model niw' with mu0, kappa0, nu0, Psi0; 'model blr' with 'prior nig' (m0, V0,\n"
+          "a0, b0), 'prior known' (m0, S0, noise_precision) or 'prior improper' (k); or\n"
+          "'model mniw' with B0 (k x d), V0, nu0, Psi0.\n"
+          "DATA: rows x (niw), rows [x, y] (blr), rows [x (k), y (d)] (mniw).\n"
+          "posterior prints the posterior as a PRIOR file (feed it back for the next batch);\n"
+          "predictive prints a family file (niw: mvt; mniw: matt for the rows of XNEW) or,\n"
+          "for blr, 'df loc scale2' for each row of XNEW; evidence prints log p(DATA).\n");
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -179,6 +195,16 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
+  const char *conj[] = {"posterior", "predictive", "evidence"};
+  for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++) {
+    if (strcmp(argv[1], conj[k])) continue;
+    for (int i = 2; i < argc; i++)
+      if (!strcmp(argv[i], "--help")) {
+        usage_conjugate(stdout, conj[k]);
+        return 0;
+      }
+    return cli_cmd_conjugate(conj[k], argc - 2, argv + 2);
+  }
   const char *fam[] = {"logpdf", "grad", "fisher", "jeffreys", "sample"};
   for (size_t k = 0; k < sizeof fam / sizeof fam[0]; k++) {
     if (strcmp(argv[1], fam[k])) continue;

@@ -94,6 +94,53 @@ w = 0.5 * __import__('math').log((polygamma(1, 2.5) + polygamma(1, 2.0)) / 4)
 sys.exit(0 if abs(float('$got') - w) <= 1e-12 * abs(w) else 1)" && ok || bad "jeffreys nu: $got"
 expect_rc 2 "--idx takes" "$B" jeffreys "$here/wishart_params.txt" --idx 4
 
+# 3c. conjugate models: chaining identities and an independent NIW evidence
+for m in niw blr; do
+  head -3 "$here/${m}_data.txt" > "$work/d1.txt"; tail -n +4 "$here/${m}_data.txt" > "$work/d2.txt"
+  "$B" posterior "$here/${m}_prior.txt" "$work/d1.txt" > "$work/post1.txt" || bad "$m posterior 1"
+  # two updates equal one update on the stacked data
+  "$B" posterior "$work/post1.txt" "$work/d2.txt" | grep -v '^#' > "$work/seq.txt"
+  "$B" posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" | grep -v '^#' > "$work/all.txt"
+  /usr/bin/python3 -c "
+import sys, re
+a = [float(x) for x in re.findall(r'-?[0-9.]+(?:e[-+]?[0-9]+)?', open('$work/seq.txt').read())]
+b = [float(x) for x in re.findall(r'-?[0-9.]+(?:e[-+]?[0-9]+)?', open('$work/all.txt').read())]
+sys.exit(0 if len(a) == len(b) > 0 and all(abs(x - y) <= 1e-12 * max(1, abs(y)) for x, y in zip(a, b)) else 1)" \
+    && ok || bad "$m: sequential posterior differs from one-shot"
+  # log p(D) = log p(D1) + log p(D2 | D1)
+  e_all=$("$B" evidence "$here/${m}_prior.txt" "$here/${m}_data.txt")
+  e1=$("$B" evidence "$here/${m}_prior.txt" "$work/d1.txt")
+  e2=$("$B" evidence "$work/post1.txt" "$work/d2.txt")
+  /usr/bin/python3 -c "import sys; sys.exit(0 if abs($e_all - ($e1 + $e2)) <= 1e-10 * abs($e_all) else 1)" \
+    && ok || bad "$m evidence chain: $e_all vs $e1 + $e2"
+done
+# NIW evidence against the textbook closed form (Murphy 2007 eq. 266), in numpy
+e=$("$B" evidence "$here/niw_prior.txt" "$here/niw_data.txt")
+/usr/bin/python3 -c "
+import sys, numpy as np
+from scipy.special import multigammaln
+X = np.loadtxt('$here/niw_data.txt'); n, p = X.shape
+m0, k0, v0, P0 = np.zeros(2), 1.0, 4.0, np.eye(2)
+xb = X.mean(0); S = (X - xb).T @ (X - xb)
+kn, vn = k0 + n, v0 + n
+Pn = P0 + S + k0 * n / kn * np.outer(xb - m0, xb - m0)
+lml = (-n * p / 2 * np.log(np.pi) + multigammaln(vn / 2, p) - multigammaln(v0 / 2, p)
+       + v0 / 2 * np.linalg.slogdet(P0)[1] - vn / 2 * np.linalg.slogdet(Pn)[1] + p / 2 * np.log(k0 / kn))
+sys.exit(0 if abs($e - lml) <= 1e-12 * abs(lml) else 1)" && ok || bad "niw evidence $e"
+# the predictive is a family file that logpdf reads
+"$B" predictive "$here/niw_prior.txt" "$here/niw_data.txt" > "$work/pred.txt" && \
+  "$B" logpdf "$work/pred.txt" "$here/niw_data.txt" > /dev/null && ok || bad "niw predictive -> logpdf"
+printf '1 0.3\n1 2\n' > "$work/xnew.txt"
+n=$("$B" predictive "$here/blr_prior.txt" "$here/blr_data.txt" --x "$work/xnew.txt" | grep -vc '^#')
+[ "$n" -eq 2 ] && ok || bad "blr predictive rows: $n"
+expect_rc 2 "needs --x" "$B" predictive "$here/blr_prior.txt" "$here/blr_data.txt"
+expect_rc 3 "rows have 2 numbers, the model needs 3" "$B" evidence "$here/blr_prior.txt" "$here/niw_data.txt"
+printf 'model niw\nmu0 0 0\nkappa0 -1\nnu0 4\nPsi0\n1 0\n0 1\n' > "$work/badprior.txt"
+expect_rc 1 "prior: BM_EDOM" "$B" evidence "$work/badprior.txt" "$here/niw_data.txt"
+printf 'model blr\nprior improper\nk 2\n' > "$work/imp.txt"
+expect_rc 1 "BM_EDOM" "$B" evidence "$work/imp.txt" "$here/blr_data.txt"
+expect_rc 0 "family mvt" "$B" posterior "$work/imp.txt" "$here/blr_data.txt"
+
 # 4. errors: exit codes and file:line messages
 printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"
 expect_rc 3 "ragged.txt:6: row has 3 numbers" "$B" fisher "$work/ragged.txt"

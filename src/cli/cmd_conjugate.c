@@ -1,0 +1,400 @@
+/* bayesmat posterior | predictive | evidence: the conjugate models on a
+ * prior file and a data file (formats: docs/cli.md). `posterior` prints the
+ * posterior in the prior file's own format, so it can be fed back as the prior
+ * of the next batch; `predictive` prints a family parameter file (mvt, matt)
+ * that `bayesmat logpdf` reads, or (blr) df, loc, scale2 per new row.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bayesmat.h"
+#include "commands.h"
+#include "input.h"
+
+typedef enum { MODEL_NIW, MODEL_BLR, MODEL_MNIW } model_kind;
+typedef enum { BLR_NIG, BLR_KNOWN, BLR_IMPROPER } blr_prior;
+
+typedef struct {
+  model_kind kind;
+  blr_prior prior;
+  double noise_precision; /* blr known noise */
+  size_t k, d;            /* blr: k; niw: d = p; mniw: k x d */
+  void *m;
+} model;
+
+static void print_named_matrix(const char *name, const gsl_matrix *A)
+{
+  printf("%s\n", name);
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) printf("%.17g%s", gsl_matrix_get(A, i, j), j + 1 < A->size2 ? " " : "\n");
+  printf("\n");
+}
+
+static void print_named_vector(const char *name, const gsl_vector *v)
+{
+  printf("%s", name);
+  for (size_t i = 0; i < v->size; i++) printf(" %.17g", gsl_vector_get(v, i));
+  printf("\n");
+}
+
+static void model_free(model *M)
+{
+  if (!M->m) return;
+  if (M->kind == MODEL_NIW) bm_niw_free(M->m);
+  if (M->kind == MODEL_BLR) bm_blr_free(M->m);
+  if (M->kind == MODEL_MNIW) bm_mniw_free(M->m);
+  M->m = NULL;
+}
+
+/* Build the model from a prior file. Returns 0, CLI_EXIT_INPUT or CLI_EXIT_FAILED. */
+static int load_model(const char *cmd, const char *path, model *M)
+{
+  char err[CLI_ERRLEN];
+  cli_params P;
+  memset(M, 0, sizeof *M);
+  if (cli_read_params(path, &P, err)) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    return CLI_EXIT_INPUT;
+  }
+  int rc = CLI_EXIT_INPUT, status = BM_SUCCESS;
+  gsl_vector *v = NULL;
+  gsl_matrix *A = NULL, *B = NULL;
+  double a = 0, b = 0, c = 0;
+  const cli_entry *e = cli_find(&P, "model");
+  if (!e || !e->word[0]) {
+    fprintf(stderr, "bayesmat %s: %s: missing 'model NAME' (niw, blr or mniw)\n", cmd, path);
+    goto done;
+  }
+#define GET(call)                                        \
+  do {                                                   \
+    if (call) {                                          \
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, err);    \
+      goto done;                                         \
+    }                                                    \
+  } while (0)
+  if (!strcmp(e->word, "niw")) {
+    M->kind = MODEL_NIW;
+    GET(cli_get_vector(&P, "mu0", 0, &v, err));
+    GET(cli_get_scalar(&P, "kappa0", &a, err));
+    GET(cli_get_scalar(&P, "nu0", &b, err));
+    GET(cli_get_matrix(&P, "Psi0", v->size, v->size, &A, err));
+    M->d = v->size;
+    M->m = bm_niw_alloc(M->d);
+    status = M->m ? bm_niw_set_prior(M->m, v, a, b, A) : BM_ENOMEM;
+  } else if (!strcmp(e->word, "blr")) {
+    M->kind = MODEL_BLR;
+    const cli_entry *pe = cli_find(&P, "prior");
+    if (!pe || !pe->word[0]) {
+      fprintf(stderr, "bayesmat %s: %s: missing 'prior nig|known|improper'\n", cmd, path);
+      goto done;
+    }
+    if (!strcmp(pe->word, "improper")) {
+      M->prior = BLR_IMPROPER;
+      GET(cli_get_scalar(&P, "k", &a, err));
+      if (!(a >= 1 && a == floor(a) && a < 1e6)) {
+        fprintf(stderr, "bayesmat %s: %s: k must be a positive integer\n", cmd, path);
+        goto done;
+      }
+      M->k = (size_t)a;
+      M->m = bm_blr_alloc(M->k);
+      status = M->m ? bm_blr_set_prior_improper(M->m) : BM_ENOMEM;
+    } else {
+      GET(cli_get_vector(&P, "m0", 0, &v, err));
+      M->k = v->size;
+      M->m = bm_blr_alloc(M->k);
+      if (!strcmp(pe->word, "nig")) {
+        M->prior = BLR_NIG;
+        GET(cli_get_matrix(&P, "V0", M->k, M->k, &A, err));
+        GET(cli_get_scalar(&P, "a0", &a, err));
+        GET(cli_get_scalar(&P, "b0", &b, err));
+        status = M->m ? bm_blr_set_prior_nig(M->m, v, A, a, b) : BM_ENOMEM;
+      } else if (!strcmp(pe->word, "known")) {
+        M->prior = BLR_KNOWN;
+        GET(cli_get_matrix(&P, "S0", M->k, M->k, &A, err));
+        GET(cli_get_scalar(&P, "noise_precision", &c, err));
+        M->noise_precision = c;
+        status = M->m ? bm_blr_set_prior_known_noise(M->m, v, A, c) : BM_ENOMEM;
+      } else {
+        fprintf(stderr, "bayesmat %s: %s:%d: unknown prior '%s' (nig, known, improper)\n", cmd, path, pe->line,
+                pe->word);
+        goto done;
+      }
+    }
+  } else if (!strcmp(e->word, "mniw")) {
+    M->kind = MODEL_MNIW;
+    GET(cli_get_matrix(&P, "B0", 0, 0, &B, err));
+    M->k = B->size1;
+    M->d = B->size2;
+    GET(cli_get_matrix(&P, "V0", M->k, M->k, &A, err));
+    GET(cli_get_scalar(&P, "nu0", &a, err));
+    gsl_matrix *Psi = NULL;
+    if (cli_get_matrix(&P, "Psi0", M->d, M->d, &Psi, err)) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+      goto done;
+    }
+    M->m = bm_mniw_alloc(M->k, M->d);
+    status = M->m ? bm_mniw_set_prior(M->m, B, A, a, Psi) : BM_ENOMEM;
+    bm_matrix_free(Psi);
+  } else {
+    fprintf(stderr, "bayesmat %s: %s:%d: unknown model '%s' (niw, blr, mniw)\n", cmd, path, e->line, e->word);
+    goto done;
+  }
+#undef GET
+  if (status) {
+    fprintf(stderr, "bayesmat %s: %s: prior: %s\n", cmd, path, bm_strerror(status));
+    rc = CLI_EXIT_FAILED;
+    goto done;
+  }
+  rc = 0;
+done:
+  if (rc) model_free(M);
+  bm_vector_free(v);
+  bm_matrix_free(A);
+  bm_matrix_free(B);
+  cli_params_free(&P);
+  return rc;
+}
+
+/* All rows of a data file, blocks concatenated, checked to have `cols` columns. */
+static int load_rows(const char *cmd, const char *path, size_t cols, gsl_matrix **X)
+{
+  char err[CLI_ERRLEN];
+  cli_data D;
+  *X = NULL;
+  if (cli_read_data(path, &D, err)) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    return CLI_EXIT_INPUT;
+  }
+  size_t n = 0;
+  for (size_t b = 0; b < D.n; b++) {
+    if (D.blocks[b]->size2 != cols) {
+      fprintf(stderr, "bayesmat %s: %s:%d: rows have %zu numbers, the model needs %zu\n", cmd, path, D.first_line[b],
+              D.blocks[b]->size2, cols);
+      cli_data_free(&D);
+      return CLI_EXIT_INPUT;
+    }
+    n += D.blocks[b]->size1;
+  }
+  *X = bm_matrix_alloc(n, cols);
+  if (!*X) {
+    cli_data_free(&D);
+    return CLI_EXIT_FAILED;
+  }
+  size_t r = 0;
+  for (size_t b = 0; b < D.n; b++)
+    for (size_t i = 0; i < D.blocks[b]->size1; i++, r++)
+      for (size_t j = 0; j < cols; j++) gsl_matrix_set(*X, r, j, gsl_matrix_get(D.blocks[b], i, j));
+  cli_data_free(&D);
+  return 0;
+}
+
+/* Condition the model on a data file: niw rows x (p columns); blr rows
+ * [x (k), y]; mniw rows [x (k), y (d)]. */
+static int update(const char *cmd, const char *path, model *M)
+{
+  size_t cols = M->kind == MODEL_NIW ? M->d : M->kind == MODEL_BLR ? M->k + 1 : M->k + M->d;
+  gsl_matrix *D = NULL;
+  int rc = load_rows(cmd, path, cols, &D);
+  if (rc) return rc;
+  int status;
+  if (M->kind == MODEL_NIW) {
+    status = bm_niw_update(M->m, D);
+  } else if (M->kind == MODEL_BLR) {
+    gsl_matrix_view X = gsl_matrix_submatrix(D, 0, 0, D->size1, M->k);
+    gsl_vector_view y = gsl_matrix_column(D, M->k);
+    status = bm_blr_update(M->m, &X.matrix, &y.vector);
+  } else {
+    gsl_matrix_view X = gsl_matrix_submatrix(D, 0, 0, D->size1, M->k);
+    gsl_matrix_view Y = gsl_matrix_submatrix(D, 0, M->k, D->size1, M->d);
+    status = bm_mniw_update(M->m, &X.matrix, &Y.matrix);
+  }
+  bm_matrix_free(D);
+  if (status) {
+    fprintf(stderr, "bayesmat %s: %s: update: %s\n", cmd, path, bm_strerror(status));
+    return CLI_EXIT_FAILED;
+  }
+  return 0;
+}
+
+static int parse_args(const char *cmd, int argc, char **argv, const char **prior, const char **data, const char **x)
+{
+  *prior = *data = *x = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--x") && i + 1 < argc)
+      *x = argv[++i];
+    else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "bayesmat %s: unknown option '%s' (see bayesmat %s --help)\n", cmd, argv[i], cmd);
+      return CLI_EXIT_USAGE;
+    } else if (!*prior)
+      *prior = argv[i];
+    else if (!*data)
+      *data = argv[i];
+    else {
+      fprintf(stderr, "bayesmat %s: unexpected argument '%s'\n", cmd, argv[i]);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (!*prior || !*data) {
+    fprintf(stderr, "bayesmat %s: needs PRIOR and DATA files (see bayesmat %s --help)\n", cmd, cmd);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
+static int print_posterior(const model *M)
+{
+  int status;
+  double a, b, c;
+  if (M->kind == MODEL_NIW) {
+    gsl_vector *mu = bm_vector_alloc(M->d);
+    gsl_matrix *Psi = bm_matrix_alloc(M->d, M->d);
+    status = mu && Psi ? bm_niw_posterior(M->m, mu, &a, &b, Psi) : BM_ENOMEM;
+    if (!status) {
+      printf("# posterior (usable as the prior of the next batch)\nmodel niw\n");
+      print_named_vector("mu0", mu);
+      printf("kappa0 %.17g\nnu0 %.17g\n", a, b);
+      print_named_matrix("Psi0", Psi);
+    }
+    bm_vector_free(mu);
+    bm_matrix_free(Psi);
+  } else if (M->kind == MODEL_BLR) {
+    gsl_vector *mn = bm_vector_alloc(M->k);
+    gsl_matrix *V = bm_matrix_alloc(M->k, M->k);
+    if (!mn || !V)
+      status = BM_ENOMEM;
+    else if (M->prior == BLR_NIG) {
+      status = bm_blr_posterior_nig(M->m, mn, V, &a, &b);
+      if (!status) {
+        printf("# posterior (usable as the prior of the next batch)\nmodel blr\nprior nig\n");
+        print_named_vector("m0", mn);
+        print_named_matrix("V0", V);
+        printf("a0 %.17g\nb0 %.17g\n", a, b);
+      }
+    } else if (M->prior == BLR_KNOWN) {
+      status = bm_blr_posterior_gaussian(M->m, mn, V);
+      if (!status) {
+        printf("# posterior (usable as the prior of the next batch)\nmodel blr\nprior known\n");
+        print_named_vector("m0", mn);
+        print_named_matrix("S0", V);
+        printf("noise_precision %.17g\n", M->noise_precision);
+      }
+    } else {
+      status = bm_blr_posterior_beta_t(M->m, &c, mn, V);
+      if (!status) {
+        printf("# marginal posterior of beta under p(beta, sigma^2) ~ 1/sigma^2 (a family file)\nfamily mvt\n");
+        printf("nu %.17g\n", c);
+        print_named_vector("mu", mn);
+        print_named_matrix("Sigma", V);
+      }
+    }
+    bm_vector_free(mn);
+    bm_matrix_free(V);
+  } else {
+    gsl_matrix *B = bm_matrix_alloc(M->k, M->d), *V = bm_matrix_alloc(M->k, M->k), *Psi = bm_matrix_alloc(M->d, M->d);
+    status = B && V && Psi ? bm_mniw_posterior(M->m, B, V, &a, Psi) : BM_ENOMEM;
+    if (!status) {
+      printf("# posterior (usable as the prior of the next batch)\nmodel mniw\n");
+      print_named_matrix("B0", B);
+      print_named_matrix("V0", V);
+      printf("nu0 %.17g\n\n", a);
+      print_named_matrix("Psi0", Psi);
+    }
+    bm_matrix_free(B);
+    bm_matrix_free(V);
+    bm_matrix_free(Psi);
+  }
+  return status;
+}
+
+static int print_predictive(const char *cmd, const model *M, const char *xpath)
+{
+  int status = BM_SUCCESS;
+  if (M->kind == MODEL_NIW) {
+    gsl_vector *loc = bm_vector_alloc(M->d);
+    gsl_matrix *S = bm_matrix_alloc(M->d, M->d);
+    double df;
+    status = loc && S ? bm_niw_predictive_params(M->m, &df, loc, S) : BM_ENOMEM;
+    if (!status) {
+      printf("# posterior predictive of a new observation (a family file)\nfamily mvt\nnu %.17g\n", df);
+      print_named_vector("mu", loc);
+      print_named_matrix("Sigma", S);
+    }
+    bm_vector_free(loc);
+    bm_matrix_free(S);
+    return status ? (fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status)), CLI_EXIT_FAILED) : 0;
+  }
+  if (!xpath) {
+    fprintf(stderr, "bayesmat %s: this model needs --x FILE with the new rows of covariates\n", cmd);
+    return CLI_EXIT_USAGE;
+  }
+  gsl_matrix *Xn = NULL;
+  int rc = load_rows(cmd, xpath, M->k, &Xn);
+  if (rc) return rc;
+  if (M->kind == MODEL_BLR) {
+    printf("# y_new ~ t_1(df, loc, scale2) per row of %s (df = inf: Gaussian, scale2 = variance)\n", xpath);
+    for (size_t i = 0; i < Xn->size1 && !status; i++) {
+      gsl_vector_view x = gsl_matrix_row(Xn, i);
+      double df, loc, s2;
+      status = bm_blr_predictive(M->m, &x.vector, &df, &loc, &s2);
+      if (!status) printf("%.17g %.17g %.17g\n", df, loc, s2);
+    }
+  } else {
+    size_t m = Xn->size1;
+    gsl_matrix *Mm = bm_matrix_alloc(m, M->d), *S = bm_matrix_alloc(m, m), *O = bm_matrix_alloc(M->d, M->d);
+    double nu;
+    status = Mm && S && O ? bm_mniw_predictive_params(M->m, Xn, &nu, Mm, S, O) : BM_ENOMEM;
+    if (!status) {
+      printf("# posterior predictive of the new rows (a family file)\nfamily matt\nnu %.17g\n\n", nu);
+      print_named_matrix("M", Mm);
+      print_named_matrix("Sigma", S);
+      print_named_matrix("Omega", O);
+    }
+    bm_matrix_free(Mm);
+    bm_matrix_free(S);
+    bm_matrix_free(O);
+  }
+  bm_matrix_free(Xn);
+  if (status) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+    return CLI_EXIT_FAILED;
+  }
+  return 0;
+}
+
+int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
+{
+  const char *prior, *data, *x;
+  int rc = parse_args(cmd, argc, argv, &prior, &data, &x);
+  if (rc) return rc;
+  if (x && strcmp(cmd, "predictive")) {
+    fprintf(stderr, "bayesmat %s: --x is for predictive\n", cmd);
+    return CLI_EXIT_USAGE;
+  }
+  model M;
+  if ((rc = load_model(cmd, prior, &M))) return rc;
+  if ((rc = update(cmd, data, &M))) goto done;
+  if (!strcmp(cmd, "posterior")) {
+    int status = print_posterior(&M);
+    if (status) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      rc = CLI_EXIT_FAILED;
+    }
+  } else if (!strcmp(cmd, "predictive")) {
+    rc = print_predictive(cmd, &M, x);
+  } else {
+    double lml;
+    int status = M.kind == MODEL_NIW   ? bm_niw_log_evidence(M.m, &lml)
+                 : M.kind == MODEL_BLR ? bm_blr_log_evidence(M.m, &lml)
+                                       : bm_mniw_log_evidence(M.m, &lml);
+    if (status) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      rc = CLI_EXIT_FAILED;
+    } else {
+      printf("%.17g\n", lml);
+    }
+  }
+done:
+  model_free(&M);
+  return rc;
+}
