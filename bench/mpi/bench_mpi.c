@@ -5,6 +5,8 @@
  * (OPENBLAS_NUM_THREADS=1). Prints TSV rows on rank 0:
  *   allreduce  ranks  doubles  seconds            (median over reps: alpha, beta fit)
  *   mvn_loglik_grad  ranks  p  n  total_s  compute_s  reduce_s
+ *   mvn_stats_compute_allmerge  ranks  p  n  seconds   (local summary + allmerge)
+ *   mvn_stats_loglik_grad  ranks  p  n  seconds        (per parameter value, from the summary)
  * where total_s is bm_mpi_mvn_loglik_grad over n rows split across ranks
  * (median of reps, each rep started by a barrier), compute_s the local
  * bm_mvn_loglik_grad alone and reduce_s = total_s - compute_s.
@@ -96,6 +98,26 @@ int main(int argc, char **argv)
   double total = median(t, reps), comp = median(t2, reps);
   if (rank == 0)
     printf("mvn_loglik_grad\t%d\t%zu\t%zu\t%.4e\t%.4e\t%.4e\n", size, p, n, total, comp, total - comp);
+  /* 3. the stats path: summarize once (local pass + one allmerge), then
+   * each parameter value costs O(p^3) on every rank, independent of n */
+  bm_mvn_stats *st = bm_mvn_stats_alloc(p);
+  for (int k = 0; k < reps; k++) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = MPI_Wtime();
+    bm_mvn_stats_compute(st, X);
+    bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, st);
+    t[k] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
+    for (int i = 0; i < 100; i++) bm_mvn_stats_loglik_grad(d, st, &ll, g, G);
+    t2[k] = (MPI_Wtime() - t0) / 100;
+  }
+  total = median(t, reps);
+  comp = median(t2, reps);
+  if (rank == 0) {
+    printf("mvn_stats_compute_allmerge\t%d\t%zu\t%zu\t%.4e\n", size, p, n, total);
+    printf("mvn_stats_loglik_grad\t%d\t%zu\t%zu\t%.4e\n", size, p, n, comp);
+  }
+  bm_mvn_stats_free(st);
   bm_mvn_free(d);
   gsl_matrix_free(X);
   gsl_matrix_free(Sigma);
