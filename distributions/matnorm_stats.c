@@ -34,7 +34,7 @@ struct bm_matnorm_stats {
 
 bm_matnorm_stats *bm_matnorm_stats_alloc(size_t n, size_t p)
 {
-  if (n == 0 || p == 0 || n > ((size_t)1 << 13) / p) return NULL;
+  if (n == 0 || p == 0 || n > ((size_t)1 << 11) / p) return NULL; /* np <= 2048: two (np)^2 blocks <= 64 MiB */
   bm_matnorm_stats *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->n = n;

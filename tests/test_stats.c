@@ -517,6 +517,10 @@ static void matnorm_stats_match(void **state)
     assert_int_equal(bm_matnorm_stats_loglik_grad(d, acc, &ll1, W, NULL, NULL), BM_EBADLEN);
     assert_null(bm_matnorm_stats_alloc(0, 2));
     assert_null(bm_matnorm_stats_alloc(2, 0));
+    assert_null(bm_matnorm_stats_alloc(64, 33)); /* n p = 2112 > 2048 */
+    bm_matnorm_stats *big = bm_matnorm_stats_alloc(64, 32); /* n p = 2048: the largest allowed */
+    assert_non_null(big);
+    bm_matnorm_stats_free(big);
     bm_matnorm_stats_free(other);
     gsl_matrix_free(W);
     /* empty */

@@ -148,11 +148,11 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
  * serves every (U, V). Summaries merge by Chan, Golub & LeVeque's parallel
  * formula (as bm_mvn_stats), in any order, equal to one pass up to rounding:
  *   sum_i log f(X_i) = m log_norm - 1/2 [m tr(V^-1 R^T U^-1 R) + tr((V^-1 (x) U^-1) S)],  R = Xbar - M.
- * Sizes: n p <= 8192. A stats object is mutable (not shared while written).
+ * Sizes: n p <= 2048 (the object holds two (np)^2 blocks, <= 64 MiB). A stats object is mutable (not shared while written).
  * ====================================================================== */
 typedef struct bm_matnorm_stats bm_matnorm_stats;
 
-/** Empty summary of n x p observations. NULL on n == 0, p == 0, n p > 8192 or no memory. Allocates O((np)^2). */
+/** Empty summary of n x p observations. NULL on n == 0, p == 0, n p > 2048 or no memory. Allocates O((np)^2). */
 bm_matnorm_stats *bm_matnorm_stats_alloc(size_t n, size_t p);
 /** Free (NULL is fine). */
 void bm_matnorm_stats_free(bm_matnorm_stats *s);
