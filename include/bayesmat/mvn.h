@@ -208,6 +208,11 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
  * The log-likelihood and its gradient follow from the summary alone:
  *   sum_i log f(x_i) = n lognorm - 1/2 [tr(Sigma^-1 S) + n r^T Sigma^-1 r],  r = xbar - mu.
  * A stats object is mutable (not for sharing between threads while written).
+ * Threads (issue #11): built with -DBAYESMAT_OPENMP=ON, bm_mvn_loglik and
+ * bm_mvn_loglik_grad split their rows into fixed row groups run on
+ * BAYESMAT_NUM_THREADS threads (default 1; 0 = OpenMP's own setting); the
+ * result is bit-identical for every thread count. Callers using > 1 thread
+ * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
  * ====================================================================== */
 typedef struct bm_mvn_stats bm_mvn_stats;
 

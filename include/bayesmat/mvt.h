@@ -141,6 +141,11 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  * bm_mpi_mvt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
  * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
  * new pass over the data.
+ * Threads (issue #11): built with -DBAYESMAT_OPENMP=ON, bm_mvt_loglik and
+ * bm_mvt_loglik_grad split their rows into fixed row groups run on
+ * BAYESMAT_NUM_THREADS threads (default 1; 0 = OpenMP's own setting); the
+ * result is bit-identical for every thread count. Callers using > 1 thread
+ * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
  * ====================================================================== */
 
 #ifdef __cplusplus
