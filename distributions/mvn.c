@@ -515,8 +515,8 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
 
 /* ---- batches -------------------------------------------------------------- */
 
-/* Rows [r0, r1) of Z (n x p, leading dim p) <- (X - 1 mu^T) L^{-T}, with the
- * finiteness check of X fused into the centering pass (BM_ENONFINITE). */
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
+ * with the finiteness check of X fused into the centering pass (BM_ENONFINITE). */
 static int whiten_rows(const bm_mvn *d, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
 {
   size_t p = d->p;
@@ -525,7 +525,7 @@ static int whiten_rows(const bm_mvn *d, const gsl_matrix *X, size_t r0, size_t r
   double acc = 0.0;
   for (size_t i = r0; i < r1; i++) {
     const double *x = X->data + i * X->tda;
-    double *z = Z + i * p;
+    double *z = Z + (i - r0) * p;
     for (size_t j = 0; j < p; j++) {
       acc += x[j] * 0.0;
       z[j] = x[j] - mu[j * ms];
@@ -533,7 +533,7 @@ static int whiten_rows(const bm_mvn *d, const gsl_matrix *X, size_t r0, size_t r
   }
   if (acc != 0.0) return BM_ENONFINITE;
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0,
-              d->L->data, (int)d->L->tda, Z + r0 * p, (int)p);
+              d->L->data, (int)d->L->tda, Z, (int)p);
   return BM_SUCCESS;
 }
 
@@ -560,9 +560,9 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
     nan_vector(each);
     return status;
   }
-  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0);
+  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
   bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, n * p);
+  double *Z = bm_work_get(&w, NULL, 0, G * bs * p); /* one bs x p block per group */
   if (!Z) {
     nan_vector(each);
     return BM_ENOMEM;
@@ -576,17 +576,19 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    part[g] = 0.0;
-    bad[g] = whiten_rows(d, X, r0, r1, Z);
-    if (bad[g]) continue;
-    double total = 0.0;
-    for (size_t i = r0; i < r1; i++) {
-      const double *z = Z + i * p;
-      double delta = 0.0;
-      for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-      double li = d->lognorm - 0.5 * delta;
-      if (each) gsl_vector_set(each, i, li);
-      total += li;
+    double total = 0.0, *Zg = Z + g * bs * p;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      for (size_t i = b0; i < b1 && !bad[g]; i++) {
+        const double *z = Zg + (i - b0) * p;
+        double delta = 0.0;
+        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+        double li = d->lognorm - 0.5 * delta;
+        if (each) gsl_vector_set(each, i, li);
+        total += li;
+      }
     }
     part[g] = total;
   }
@@ -618,14 +620,15 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   size_t n = X->size1, p = d->p;
   /* per group: p sums of z, then (G > 1 and dSigma) a p x p Z^T Z slot */
   size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), slot = G > 1 && dSigma ? p * p : 0;
+  size_t bs = bm_batch_block(n, G);
   bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, n * p + G * (p + slot));
+  double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {
     nan_vector(dmu);
     nan_matrix(dSigma);
     return BM_ENOMEM;
   }
-  double *s_all = Z + n * p, *C_all = s_all + G * p;
+  double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
   double part[BM_BATCH_GROUPS_MAX];
   int bad[BM_BATCH_GROUPS_MAX];
 #ifdef _OPENMP
@@ -635,22 +638,25 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    double *s = s_all + g * p, sumsq = 0.0;
-    part[g] = 0.0;
-    bad[g] = whiten_rows(d, X, r0, r1, Z);
-    if (bad[g]) continue;
+    double *s = s_all + g * p, *Zg = Z + g * bs * p, sumsq = 0.0;
     for (size_t j = 0; j < p; j++) s[j] = 0.0;
-    for (size_t i = r0; i < r1; i++) {
-      const double *z = Z + i * p;
-      for (size_t j = 0; j < p; j++) {
-        sumsq += z[j] * z[j];
-        s[j] += z[j];
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      if (bad[g]) break;
+      for (size_t i = 0; i < b1 - b0; i++) {
+        const double *z = Zg + i * p;
+        for (size_t j = 0; j < p; j++) {
+          sumsq += z[j] * z[j];
+          s[j] += z[j];
+        }
       }
+      if (slot) /* this group's Z^T Z / 2 (lower triangle), block by block */
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
+                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
     }
     part[g] = sumsq;
-    if (slot) /* this group's Z^T Z / 2 (lower triangle) */
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(r1 - r0), 0.5, Z + r0 * p, (int)p, 0.0,
-                  C_all + g * slot, (int)p);
   }
   double sumsq = 0.0;
   for (size_t g = 0; g < G; g++) {

@@ -587,9 +587,9 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 
 /* ---- batches ------------------------------------------------------------------ */
 
-/* Rows [r0, r1) of Z (leading dim p) <- (X - 1 mu^T) L^{-T}, with the
- * finiteness check of X fused into the centering pass (BM_ENONFINITE before
- * any output is written). */
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
+ * with the finiteness check of X fused into the centering pass (BM_ENONFINITE
+ * before any output is written). */
 static int whiten_rows(const bm_mvt *d, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
 {
   size_t p = d->p;
@@ -598,7 +598,7 @@ static int whiten_rows(const bm_mvt *d, const gsl_matrix *X, size_t r0, size_t r
   double acc = 0.0;
   for (size_t i = r0; i < r1; i++) {
     const double *x = X->data + i * X->tda;
-    double *z = Z + i * p;
+    double *z = Z + (i - r0) * p;
     for (size_t j = 0; j < p; j++) {
       acc += x[j] * 0.0;
       z[j] = x[j] - mu[j * ms];
@@ -606,7 +606,7 @@ static int whiten_rows(const bm_mvt *d, const gsl_matrix *X, size_t r0, size_t r
   }
   if (acc != 0.0) return BM_ENONFINITE;
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0,
-              d->L->data, (int)d->L->tda, Z + r0 * p, (int)p);
+              d->L->data, (int)d->L->tda, Z, (int)p);
   return BM_SUCCESS;
 }
 
@@ -632,9 +632,9 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
     nan_vector(each);
     return status;
   }
-  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0);
+  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
   bm_work wk;
-  double *Z = bm_work_get(&wk, NULL, 0, n * p);
+  double *Z = bm_work_get(&wk, NULL, 0, G * bs * p); /* one bs x p block per group */
   if (!Z) {
     nan_vector(each);
     return BM_ENOMEM;
@@ -649,17 +649,19 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    part[g] = 0.0;
-    bad[g] = whiten_rows(d, X, r0, r1, Z);
-    if (bad[g]) continue;
-    double total = 0.0;
-    for (size_t i = r0; i < r1; i++) {
-      const double *z = Z + i * p;
-      double delta = 0.0;
-      for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-      double li = -half_k * log1p_pos(delta * inv_nu);
-      if (each) gsl_vector_set(each, i, d->lognorm + li);
-      total += li;
+    double total = 0.0, *Zg = Z + g * bs * p;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      for (size_t i = b0; i < b1 && !bad[g]; i++) {
+        const double *z = Zg + (i - b0) * p;
+        double delta = 0.0;
+        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+        double li = -half_k * log1p_pos(delta * inv_nu);
+        if (each) gsl_vector_set(each, i, d->lognorm + li);
+        total += li;
+      }
     }
     part[g] = total;
   }
@@ -692,14 +694,15 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
   }
   size_t n = X->size1, p = d->p;
   size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), slot = G > 1 && dSigma ? p * p : 0;
+  size_t bs = bm_batch_block(n, G);
   bm_work wk;
-  double *Z = bm_work_get(&wk, NULL, 0, n * p + G * (p + slot));
+  double *Z = bm_work_get(&wk, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {
     nan_vector(dmu);
     nan_matrix(dSigma);
     return BM_ENOMEM;
   }
-  double *sw_all = Z + n * p, *C_all = sw_all + G * p;
+  double *sw_all = Z + G * bs * p, *C_all = sw_all + G * p;
   double k = d->nu + (double)p;
   double part[BM_BATCH_GROUPS_MAX], part_nu[BM_BATCH_GROUPS_MAX];
   int bad[BM_BATCH_GROUPS_MAX];
@@ -710,28 +713,31 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    double *sw = sw_all + g * p, total = 0.0, tnu = 0.0;
-    part[g] = part_nu[g] = 0.0;
-    bad[g] = whiten_rows(d, X, r0, r1, Z);
-    if (bad[g]) continue;
+    double *sw = sw_all + g * p, *Zg = Z + g * bs * p, total = 0.0, tnu = 0.0;
     for (size_t j = 0; j < p; j++) sw[j] = 0.0;
-    for (size_t i = r0; i < r1; i++) {
-      double *z = Z + i * p;
-      double delta = 0.0;
-      for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-      total += -0.5 * k * log1p_pos(delta / d->nu);
-      if (dnu) tnu += dnu_delta(d, delta);
-      double w = k / (d->nu + delta), rw = sqrt(w);
-      for (size_t j = 0; j < p; j++) {
-        sw[j] += w * z[j];
-        z[j] *= rw; /* rows of W^{1/2} Z for the rank-n update */
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      if (bad[g]) break;
+      for (size_t i = 0; i < b1 - b0; i++) {
+        double *z = Zg + i * p;
+        double delta = 0.0;
+        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+        total += -0.5 * k * log1p_pos(delta / d->nu);
+        if (dnu) tnu += dnu_delta(d, delta);
+        double w = k / (d->nu + delta), rw = sqrt(w);
+        for (size_t j = 0; j < p; j++) {
+          sw[j] += w * z[j];
+          z[j] *= rw; /* rows of W^{1/2} Z for the rank-n update */
+        }
       }
+      if (slot) /* this group's (W^{1/2} Z)^T (W^{1/2} Z) / 2, block by block */
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
+                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
     }
     part[g] = total;
     part_nu[g] = tnu;
-    if (slot)
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(r1 - r0), 0.5, Z + r0 * p, (int)p, 0.0,
-                  C_all + g * slot, (int)p);
   }
   double total = 0.0, tnu = 0.0;
   for (size_t g = 0; g < G; g++) {

@@ -3,7 +3,8 @@
  *
  * Groups. A batch of n rows is cut into G contiguous row groups, G a function
  * of (n, p) only (never of the thread count): each group is whitened, summed
- * and rank-k-updated on its own, and the G partial results are added in group
+ * and rank-k-updated on its own (in sub-blocks of BM_BATCH_BLOCK rows in a
+ * private buffer when G > 1), and the G partial results are added in group
  * order by one thread. The result is therefore bit-identical for every thread
  * count (1, 2, ... threads run the same G groups). Without OpenMP G = 1: the
  * plain one-block code. With OpenMP and n >= 2 BM_BATCH_MIN_ROWS, results
@@ -34,6 +35,9 @@
 #define BM_BATCH_GROUPS_MAX 16
 /* at least this many rows per group */
 #define BM_BATCH_MIN_ROWS 256
+/* with G > 1 groups, each group whitens its rows in sub-blocks of this many
+ * rows in a private buffer (no n x p buffer: no page faults, cache-sized) */
+#define BM_BATCH_BLOCK 256
 /* per-group scratch cap (doubles, all groups together): 32 MiB */
 #define BM_BATCH_SLOT_BUDGET ((size_t)1 << 22)
 
@@ -52,6 +56,10 @@ static inline size_t bm_batch_groups(size_t n, size_t slot_doubles)
   return 1;
 #endif
 }
+
+/* Rows per whitening block: all n rows for one group (the one-block path),
+ * else BM_BATCH_BLOCK. */
+static inline size_t bm_batch_block(size_t n, size_t G) { return G > 1 ? BM_BATCH_BLOCK : n; }
 
 /* Rows [first, end) of group g out of G over n rows. */
 static inline void bm_batch_range(size_t n, size_t G, size_t g, size_t *first, size_t *end)
