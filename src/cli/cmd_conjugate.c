@@ -23,19 +23,56 @@ typedef struct {
   void *m;
 } model;
 
-static void print_named_matrix(const char *name, const gsl_matrix *A)
-{
-  printf("%s\n", name);
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) printf("%.17g%s", gsl_matrix_get(A, i, j), j + 1 < A->size2 ? " " : "\n");
-  printf("\n");
-}
+/* Output: text (the prior/family file format) or JSON (one object). */
+typedef struct {
+  int json;
+  int fields; /* JSON fields written so far */
+} out;
 
-static void print_named_vector(const char *name, const gsl_vector *v)
+static void out_begin(out *o)
 {
-  printf("%s", name);
-  for (size_t i = 0; i < v->size; i++) printf(" %.17g", gsl_vector_get(v, i));
-  printf("\n");
+  if (o->json) printf("{");
+}
+static void out_end(out *o) { printf(o->json ? "}\n" : ""); }
+static void out_sep(out *o)
+{
+  if (o->json && o->fields++) printf(", ");
+}
+static void out_comment(out *o, const char *text)
+{
+  if (!o->json) printf("# %s\n", text);
+}
+static void out_word(out *o, const char *name, const char *word)
+{
+  out_sep(o);
+  printf(o->json ? "\"%s\": \"%s\"" : "%s %s\n", name, word);
+}
+static void out_scalar(out *o, const char *name, double x)
+{
+  out_sep(o);
+  if (o->json && !isfinite(x))
+    printf("\"%s\": %s", name, isnan(x) ? "null" : x > 0 ? "1e999" : "-1e999");
+  else
+    printf(o->json ? "\"%s\": %.17g" : "%s %.17g\n", name, x);
+}
+static void out_vector(out *o, const char *name, const gsl_vector *v)
+{
+  out_sep(o);
+  printf(o->json ? "\"%s\": [" : "%s", name);
+  for (size_t i = 0; i < v->size; i++) printf("%s%.17g", i ? (o->json ? ", " : " ") : (o->json ? "" : " "), gsl_vector_get(v, i));
+  printf(o->json ? "]" : "\n");
+}
+static void out_matrix(out *o, const char *name, const gsl_matrix *A)
+{
+  out_sep(o);
+  printf(o->json ? "\"%s\": [" : "%s\n", name);
+  for (size_t i = 0; i < A->size1; i++) {
+    if (o->json) printf("%s[", i ? ", " : "");
+    for (size_t j = 0; j < A->size2; j++)
+      printf(o->json ? "%s%.17g" : "%s%.17g", j ? (o->json ? ", " : " ") : "", gsl_matrix_get(A, i, j));
+    printf(o->json ? "]" : "\n");
+  }
+  printf(o->json ? "]" : "\n");
 }
 
 static void model_free(model *M)
@@ -217,12 +254,16 @@ static int update(const char *cmd, const char *path, model *M)
   return 0;
 }
 
-static int parse_args(const char *cmd, int argc, char **argv, const char **prior, const char **data, const char **x)
+static int parse_args(const char *cmd, int argc, char **argv, const char **prior, const char **data, const char **x,
+                      int *json)
 {
   *prior = *data = *x = NULL;
+  *json = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--x") && i + 1 < argc)
       *x = argv[++i];
+    else if (!strcmp(argv[i], "--json"))
+      *json = 1;
     else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "bayesmat %s: unknown option '%s' (see bayesmat %s --help)\n", cmd, argv[i], cmd);
       return CLI_EXIT_USAGE;
@@ -242,7 +283,7 @@ static int parse_args(const char *cmd, int argc, char **argv, const char **prior
   return 0;
 }
 
-static int print_posterior(const model *M)
+static int print_posterior(out *o, const model *M)
 {
   int status;
   double a, b, c;
@@ -251,10 +292,12 @@ static int print_posterior(const model *M)
     gsl_matrix *Psi = bm_matrix_alloc(M->d, M->d);
     status = mu && Psi ? bm_niw_posterior(M->m, mu, &a, &b, Psi) : BM_ENOMEM;
     if (!status) {
-      printf("# posterior (usable as the prior of the next batch)\nmodel niw\n");
-      print_named_vector("mu0", mu);
-      printf("kappa0 %.17g\nnu0 %.17g\n", a, b);
-      print_named_matrix("Psi0", Psi);
+      out_comment(o, "posterior (usable as the prior of the next batch)");
+      out_word(o, "model", "niw");
+      out_vector(o, "mu0", mu);
+      out_scalar(o, "kappa0", a);
+      out_scalar(o, "nu0", b);
+      out_matrix(o, "Psi0", Psi);
     }
     bm_vector_free(mu);
     bm_matrix_free(Psi);
@@ -266,26 +309,32 @@ static int print_posterior(const model *M)
     else if (M->prior == BLR_NIG) {
       status = bm_blr_posterior_nig(M->m, mn, V, &a, &b);
       if (!status) {
-        printf("# posterior (usable as the prior of the next batch)\nmodel blr\nprior nig\n");
-        print_named_vector("m0", mn);
-        print_named_matrix("V0", V);
-        printf("a0 %.17g\nb0 %.17g\n", a, b);
+        out_comment(o, "posterior (usable as the prior of the next batch)");
+        out_word(o, "model", "blr");
+        out_word(o, "prior", "nig");
+        out_vector(o, "m0", mn);
+        out_matrix(o, "V0", V);
+        out_scalar(o, "a0", a);
+        out_scalar(o, "b0", b);
       }
     } else if (M->prior == BLR_KNOWN) {
       status = bm_blr_posterior_gaussian(M->m, mn, V);
       if (!status) {
-        printf("# posterior (usable as the prior of the next batch)\nmodel blr\nprior known\n");
-        print_named_vector("m0", mn);
-        print_named_matrix("S0", V);
-        printf("noise_precision %.17g\n", M->noise_precision);
+        out_comment(o, "posterior (usable as the prior of the next batch)");
+        out_word(o, "model", "blr");
+        out_word(o, "prior", "known");
+        out_vector(o, "m0", mn);
+        out_matrix(o, "S0", V);
+        out_scalar(o, "noise_precision", M->noise_precision);
       }
     } else {
       status = bm_blr_posterior_beta_t(M->m, &c, mn, V);
       if (!status) {
-        printf("# marginal posterior of beta under p(beta, sigma^2) ~ 1/sigma^2 (a family file)\nfamily mvt\n");
-        printf("nu %.17g\n", c);
-        print_named_vector("mu", mn);
-        print_named_matrix("Sigma", V);
+        out_comment(o, "marginal posterior of beta under p(beta, sigma^2) ~ 1/sigma^2 (a family file)");
+        out_word(o, "family", "mvt");
+        out_scalar(o, "nu", c);
+        out_vector(o, "mu", mn);
+        out_matrix(o, "Sigma", V);
       }
     }
     bm_vector_free(mn);
@@ -294,11 +343,12 @@ static int print_posterior(const model *M)
     gsl_matrix *B = bm_matrix_alloc(M->k, M->d), *V = bm_matrix_alloc(M->k, M->k), *Psi = bm_matrix_alloc(M->d, M->d);
     status = B && V && Psi ? bm_mniw_posterior(M->m, B, V, &a, Psi) : BM_ENOMEM;
     if (!status) {
-      printf("# posterior (usable as the prior of the next batch)\nmodel mniw\n");
-      print_named_matrix("B0", B);
-      print_named_matrix("V0", V);
-      printf("nu0 %.17g\n\n", a);
-      print_named_matrix("Psi0", Psi);
+      out_comment(o, "posterior (usable as the prior of the next batch)");
+      out_word(o, "model", "mniw");
+      out_matrix(o, "B0", B);
+      out_matrix(o, "V0", V);
+      out_scalar(o, "nu0", a);
+      out_matrix(o, "Psi0", Psi);
     }
     bm_matrix_free(B);
     bm_matrix_free(V);
@@ -307,7 +357,7 @@ static int print_posterior(const model *M)
   return status;
 }
 
-static int print_predictive(const char *cmd, const model *M, const char *xpath)
+static int print_predictive(out *o, const char *cmd, const model *M, const char *xpath)
 {
   int status = BM_SUCCESS;
   if (M->kind == MODEL_NIW) {
@@ -316,9 +366,11 @@ static int print_predictive(const char *cmd, const model *M, const char *xpath)
     double df;
     status = loc && S ? bm_niw_predictive_params(M->m, &df, loc, S) : BM_ENOMEM;
     if (!status) {
-      printf("# posterior predictive of a new observation (a family file)\nfamily mvt\nnu %.17g\n", df);
-      print_named_vector("mu", loc);
-      print_named_matrix("Sigma", S);
+      out_comment(o, "posterior predictive of a new observation (a family file)");
+      out_word(o, "family", "mvt");
+      out_scalar(o, "nu", df);
+      out_vector(o, "mu", loc);
+      out_matrix(o, "Sigma", S);
     }
     bm_vector_free(loc);
     bm_matrix_free(S);
@@ -332,23 +384,41 @@ static int print_predictive(const char *cmd, const model *M, const char *xpath)
   int rc = load_rows(cmd, xpath, M->k, &Xn);
   if (rc) return rc;
   if (M->kind == MODEL_BLR) {
-    printf("# y_new ~ t_1(df, loc, scale2) per row of %s (df = inf: Gaussian, scale2 = variance)\n", xpath);
+    out_comment(o, "y_new ~ t_1(df, loc, scale2) per row of XNEW (df = inf: Gaussian, scale2 = variance)");
+    gsl_matrix *T = bm_matrix_alloc(Xn->size1, 3);
+    status = T ? BM_SUCCESS : BM_ENOMEM;
     for (size_t i = 0; i < Xn->size1 && !status; i++) {
       gsl_vector_view x = gsl_matrix_row(Xn, i);
       double df, loc, s2;
       status = bm_blr_predictive(M->m, &x.vector, &df, &loc, &s2);
-      if (!status) printf("%.17g %.17g %.17g\n", df, loc, s2);
+      gsl_matrix_set(T, i, 0, df);
+      gsl_matrix_set(T, i, 1, loc);
+      gsl_matrix_set(T, i, 2, s2);
     }
+    if (!status && o->json) {
+      gsl_vector_view c0 = gsl_matrix_column(T, 0), c1 = gsl_matrix_column(T, 1), c2 = gsl_matrix_column(T, 2);
+      for (size_t i = 0; i < Xn->size1; i++)
+        if (isinf(gsl_vector_get(&c0.vector, i))) gsl_vector_set(&c0.vector, i, 0.0); /* JSON: 0 = Gaussian */
+      out_vector(o, "df", &c0.vector);
+      out_vector(o, "loc", &c1.vector);
+      out_vector(o, "scale2", &c2.vector);
+    } else if (!status) {
+      for (size_t i = 0; i < Xn->size1; i++)
+        printf("%.17g %.17g %.17g\n", gsl_matrix_get(T, i, 0), gsl_matrix_get(T, i, 1), gsl_matrix_get(T, i, 2));
+    }
+    bm_matrix_free(T);
   } else {
     size_t m = Xn->size1;
     gsl_matrix *Mm = bm_matrix_alloc(m, M->d), *S = bm_matrix_alloc(m, m), *O = bm_matrix_alloc(M->d, M->d);
     double nu;
     status = Mm && S && O ? bm_mniw_predictive_params(M->m, Xn, &nu, Mm, S, O) : BM_ENOMEM;
     if (!status) {
-      printf("# posterior predictive of the new rows (a family file)\nfamily matt\nnu %.17g\n\n", nu);
-      print_named_matrix("M", Mm);
-      print_named_matrix("Sigma", S);
-      print_named_matrix("Omega", O);
+      out_comment(o, "posterior predictive of the new rows (a family file)");
+      out_word(o, "family", "matt");
+      out_scalar(o, "nu", nu);
+      out_matrix(o, "M", Mm);
+      out_matrix(o, "Sigma", S);
+      out_matrix(o, "Omega", O);
     }
     bm_matrix_free(Mm);
     bm_matrix_free(S);
@@ -365,7 +435,8 @@ static int print_predictive(const char *cmd, const model *M, const char *xpath)
 int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
 {
   const char *prior, *data, *x;
-  int rc = parse_args(cmd, argc, argv, &prior, &data, &x);
+  out o = {0, 0};
+  int rc = parse_args(cmd, argc, argv, &prior, &data, &x, &o.json);
   if (rc) return rc;
   if (x && strcmp(cmd, "predictive")) {
     fprintf(stderr, "bayesmat %s: --x is for predictive\n", cmd);
@@ -374,14 +445,15 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
   model M;
   if ((rc = load_model(cmd, prior, &M))) return rc;
   if ((rc = update(cmd, data, &M))) goto done;
+  out_begin(&o);
   if (!strcmp(cmd, "posterior")) {
-    int status = print_posterior(&M);
+    int status = print_posterior(&o, &M);
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
       rc = CLI_EXIT_FAILED;
     }
   } else if (!strcmp(cmd, "predictive")) {
-    rc = print_predictive(cmd, &M, x);
+    rc = print_predictive(&o, cmd, &M, x);
   } else {
     double lml;
     int status = M.kind == MODEL_NIW   ? bm_niw_log_evidence(M.m, &lml)
@@ -390,10 +462,13 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
       rc = CLI_EXIT_FAILED;
+    } else if (o.json) {
+      out_scalar(&o, "log_evidence", lml);
     } else {
       printf("%.17g\n", lml);
     }
   }
+  out_end(&o);
 done:
   model_free(&M);
   return rc;

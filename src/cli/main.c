@@ -112,7 +112,7 @@ static void usage_family(FILE *f, const char *cmd)
 
 static void usage_conjugate(FILE *f, const char *cmd)
 {
-  fprintf(f, "usage: bayesmat %s PRIOR DATA%s\n", cmd, strcmp(cmd, "predictive") ? "" : " [--x XNEW]");
+  fprintf(f, "usage: bayesmat %s PRIOR DATA%s [--json]\n", cmd, strcmp(cmd, "predictive") ? "" : " [--x XNEW]");
   fprintf(f,
           "PRIOR: 'model niw' with mu0, kappa0, nu0, Psi0; 'model blr' with 'prior nig' (m0, V0,\n"
           "a0, b0), 'prior known' (m0, S0, noise_precision) or 'prior improper' (k); or\n"

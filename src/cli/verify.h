@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+#include "bayesmat/fd.h"
 
 typedef struct {
   unsigned long seed;
@@ -23,6 +26,148 @@ void verify_row(verify_ctx *c, const char *component, const char *quantity, doub
 
 /* Progress message for long (Monte Carlo) parts; no-op unless c->progress. */
 void verify_progress(verify_ctx *c, const char *component, size_t done, size_t total);
+
+/* ---- Shared machinery of the family components (src/cli/verify_util.c) ----
+ *
+ * A family is seen through a verify_family: its object, its variate's shape
+ * and a table of operations with SPEC §3's signatures on an opaque object and
+ * variate (a gsl_vector * for vector families, a gsl_matrix * otherwise).
+ * VERIFY_FAMILY_OPS(F) defines the table F_ops for bm_F; the family file adds
+ * what is its own: `set` (θ -> object) and, for X-derivative rows, `grad_x`. */
+
+typedef struct {
+  size_t (*nparams)(const void *d);
+  int (*logpdf)(const void *d, const void *x, double *lp);
+  int (*score)(const void *d, const void *x, gsl_vector *s);
+  int (*hess)(const void *d, const void *x, gsl_matrix *H);
+  int (*hess_x)(const void *d, const void *x, gsl_matrix *H);
+  int (*sample)(const void *d, gsl_rng *r, void *x);
+  int (*fisher)(const void *d, gsl_matrix *I);
+} verify_ops;
+
+#define VERIFY_FAMILY_OPS(F)                                                                                  \
+  static size_t F##_nparams_(const void *d) { return bm_##F##_nparams(d); }                                   \
+  static int F##_logpdf_(const void *d, const void *x, double *lp) { return bm_##F##_logpdf(d, x, lp); }      \
+  static int F##_score_(const void *d, const void *x, gsl_vector *s) { return bm_##F##_score(d, x, s); }      \
+  static int F##_hess_(const void *d, const void *x, gsl_matrix *H) { return bm_##F##_hess(d, x, H); }        \
+  static int F##_hess_x_(const void *d, const void *x, gsl_matrix *H) { return bm_##F##_hess_x(d, x, H); }    \
+  static int F##_sample_(const void *d, gsl_rng *r, void *x) { return bm_##F##_sample(d, r, x); }             \
+  static int F##_fisher_(const void *d, gsl_matrix *I) { return bm_##F##_fisher(d, I); }                      \
+  static const verify_ops F##_ops = {F##_nparams_, F##_logpdf_, F##_score_,  F##_hess_,                       \
+                                     F##_hess_x_,  F##_sample_, F##_fisher_}
+
+typedef struct verify_family verify_family;
+struct verify_family {
+  const verify_ops *ops;
+  void *d;           /* the family object; `set` overwrites it */
+  size_t rows, cols; /* the variate: a vector of length rows (cols == 0), or a rows x cols matrix */
+  int vech_x;        /* SPD variate: X-derivatives in vech X coordinates (else vec X, or x) */
+  /* θ (SPEC §2 order, symmetric blocks as vech) -> f->d; non-zero where θ is invalid */
+  int (*set)(verify_family *f, const gsl_vector *theta);
+  /* shaped gradient d log f / d X into G (the variate's shape); NULL without X rows */
+  int (*grad_x)(const verify_family *f, const void *x, void *G);
+};
+
+/* S = scale (A A^T / p + I/2), A p x p standard normal from r: SPD, moderately conditioned. */
+void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S);
+
+/* Read (get) or write (put) the block of θ starting at *at as vech A (vech != 0,
+ * A square) or vec A; *at moves past the block. */
+void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech);
+void verify_theta_put(gsl_vector *theta, size_t *at, const gsl_matrix *A, int vech);
+
+/* bm_check_gradient / bm_check_hessian (with the gradient) reduced to the worst
+ * relative error; NaN when the check could not run. */
+double verify_grad_check(bm_fn_scalar f, bm_fn_vector g, void *params, const gsl_vector *x,
+                         const bm_check_options *opt);
+double verify_hess_check(bm_fn_scalar f, bm_fn_vector g, bm_fn_matrix h, void *params, const gsl_vector *x,
+                         const bm_check_options *opt);
+
+/* score (hess) against finite differences of log f (of the score) over θ at the
+ * fixed variate x; worst relative error or NaN. On return f->d is set at θ. */
+double verify_score_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt);
+double verify_hess_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt);
+
+/* grad_x (hess_x) against finite differences of log f (of grad_x) in the
+ * variate's coordinates around x, at f->d as set; worst relative error or NaN. */
+double verify_grad_x_fd(const verify_family *f, const void *x, const bm_check_options *opt);
+double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_options *opt);
+
+/* Entrywise Monte Carlo mean and standard error of a matrix-valued draw. */
+typedef struct {
+  gsl_matrix *sum, *sum2;
+  size_t count;
+} verify_moments;
+int verify_moments_init(verify_moments *m, size_t rows, size_t cols); /* 0, or 1 without memory */
+void verify_moments_free(verify_moments *m);
+void verify_moments_add(verify_moments *m, double a, const gsl_matrix *A); /* one draw of a A */
+void verify_moments_add_outer(verify_moments *m, const gsl_vector *s);    /* one draw of s s^T */
+/* max over entries of |mean - E| / standard error; entries that agree with E
+ * to 1e-10 (1 + |E|) count as z = 0 (deterministic ones differ by rounding). */
+double verify_moments_maxz(const verify_moments *m, const gsl_matrix *E);
+/* |mean - E|_F / |E|_F */
+double verify_moments_rel_frobenius(const verify_moments *m, const gsl_matrix *E);
+
+/* Fisher information of f->d (as set) against `draws` draws of its own sampler:
+ * max |z| of E[s s^T] and E[-H]. hess_frob (may be NULL): the relative Frobenius
+ * error of the mean of -H. NaN when any draw fails. Progress under `component`. */
+double verify_fisher_mc(verify_ctx *c, const char *component, const verify_family *f, size_t draws,
+                        double *hess_frob);
+
+/* A density that depends on the scales (A, B) only through B (x) A (matnorm,
+ * matt) is unchanged along (A, B) -> (cA, B/c): its Fisher information
+ * I = fisher(f->d) has the null vector v = (0, vech A, -vech B, 0), vech A at θ
+ * position `at`. Returns |I v| / (|I|_F |v|). */
+double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B);
+
+/* Batched log-likelihood ll of the rows of X against the sum of single log-densities:
+ * |ll - sum| / |sum| (vector families). */
+double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);
+
+/* The Wishart-type families (wishart, invwishart): θ = (vech S, nu), an SPD
+ * variate, and the same entry points beyond verify_ops, gathered by
+ * VERIFY_WISHART_TYPE_OPS(F) into F_wops. */
+typedef struct {
+  void *(*alloc)(size_t p);
+  void (*free)(void *d);
+  int (*set)(void *d, double nu, const gsl_matrix *S);
+  int (*set_chol)(void *d, double nu, const gsl_matrix *L);
+  int (*grad)(const void *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dS, double *dnu);
+  int (*loglik)(const void *d, const gsl_matrix *const *X, size_t m, double *ll);
+  int (*loglik_grad)(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dS, double *dnu);
+} verify_wishart_ops;
+
+#define VERIFY_WISHART_TYPE_OPS(F)                                                                            \
+  static void *F##_alloc_(size_t p) { return bm_##F##_alloc(p); }                                            \
+  static void F##_free_(void *d) { bm_##F##_free(d); }                                                        \
+  static int F##_set_(void *d, double nu, const gsl_matrix *S) { return bm_##F##_set(d, nu, S); }             \
+  static int F##_set_chol_(void *d, double nu, const gsl_matrix *L) { return bm_##F##_set_chol(d, nu, L); }   \
+  static int F##_grad_(const void *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dS, double *dnu)       \
+  {                                                                                                           \
+    return bm_##F##_grad(d, X, dX, dS, dnu);                                                                  \
+  }                                                                                                           \
+  static int F##_loglik_(const void *d, const gsl_matrix *const *X, size_t m, double *ll)                     \
+  {                                                                                                           \
+    return bm_##F##_loglik(d, X, m, ll, NULL);                                                                \
+  }                                                                                                           \
+  static int F##_loglik_grad_(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dS, \
+                              double *dnu)                                                                    \
+  {                                                                                                           \
+    return bm_##F##_loglik_grad(d, X, m, ll, dS, dnu);                                                        \
+  }                                                                                                           \
+  static const verify_wishart_ops F##_wops = {F##_alloc_,  F##_free_,   F##_set_,        F##_set_chol_,       \
+                                              F##_grad_,   F##_loglik_, F##_loglik_grad_}
+
+/* Rows "score = FD of logpdf", "hess = FD of score", "grad X = FD of logpdf
+ * (vech X)", "hess_x = FD of grad X" at random points, p = 1..3, with X of the
+ * order of nu S (Wishart) or S / nu (inverse != 0: S is then scaled by nu), and
+ * "Fisher vs Monte Carlo (max|z|/6)" at p = 2. */
+void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const verify_ops *ops,
+                                     const verify_wishart_ops *w, int inverse);
+/* Rows "set_chol = set", "loglik = sum of logpdf", "loglik_grad = sum of grads"
+ * at p = 4 with 5 draws from the family's sampler. */
+void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
+                                    const verify_wishart_ops *w);
 
 /* Components, one file each (src/cli/verify_<name>.c). */
 void verify_core(verify_ctx *c);

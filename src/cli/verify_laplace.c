@@ -10,16 +10,6 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-static void random_spd(gsl_rng *r, gsl_matrix *S)
-{
-  size_t p = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  bm_rng_std_normal_matrix(r, A);
-  gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0 / (double)p, A, A, 0.0, S);
-  for (size_t i = 0; i < p; i++) *gsl_matrix_ptr(S, i, i) += 0.5;
-  gsl_matrix_free(A);
-}
-
 static int vech_sigma(const gsl_vector *th, void *params, gsl_vector *v)
 {
   size_t p = *(size_t *)params;
@@ -110,7 +100,7 @@ static void verify_transforms(verify_ctx *c)
     gsl_vector *th = gsl_vector_alloc(q);
     gsl_matrix *J = gsl_matrix_alloc(q, q), *Jfd = gsl_matrix_alloc(q, q), *S = gsl_matrix_alloc(p, p);
     gsl_permutation *perm = gsl_permutation_alloc(q);
-    random_spd(r, S);
+    verify_random_spd(r, 1.0, S);
     bm_transform_logchol_forward(S, th);
     bm_fd_jacobian(vech_sigma, &p, q, th, NULL, Jfd, NULL);
     bm_transform_logchol_jacobian(th, J);
@@ -124,12 +114,9 @@ static void verify_transforms(verify_ctx *c)
     double ref = gsl_linalg_LU_lndet(Jfd);
     wd = fmax(wd, fabs(lj - ref) / fmax(1.0, fabs(ref)));
     iwk k = {p, (double)p + 3.5, gsl_matrix_alloc(p, p)};
-    random_spd(r, k.B);
-    bm_check_result cr;
-    bm_check_gradient(th_f, th_g, &k, th, NULL, &cr);
-    wg = fmax(wg, cr.worst_rel_err);
-    bm_check_hessian(th_f, th_g, th_h, &k, th, NULL, &cr);
-    wh = fmax(wh, cr.worst_rel_err);
+    verify_random_spd(r, 1.0, k.B);
+    wg = fmax(wg, verify_grad_check(th_f, th_g, &k, th, NULL));
+    wh = fmax(wh, verify_hess_check(th_f, th_g, th_h, &k, th, NULL));
     gsl_matrix_free(k.B);
     gsl_vector_free(th);
     gsl_matrix_free(J);
@@ -181,7 +168,7 @@ static void verify_laplace_exact(verify_ctx *c)
   size_t k = 4;
   gtarget t = {gsl_matrix_alloc(k, k), gsl_vector_alloc(k), gsl_ran_gaussian(r, 3.0), 0};
   gsl_matrix *L = gsl_matrix_alloc(k, k), *C = gsl_matrix_alloc(k, k);
-  random_spd(r, t.P);
+  verify_random_spd(r, 1.0, t.P);
   bm_rng_std_normal_vector(r, t.m);
   bm_chol_factor(t.P, L, NULL);
   t.logdetP = bm_chol_logdet(L);
@@ -235,7 +222,7 @@ static void verify_jeffreys(verify_ctx *c)
     size_t q = bm_vech_len(p), n = p + q;
     gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *A = gsl_matrix_alloc(p, p),
                *I = gsl_matrix_calloc(n, n);
-    random_spd(c->rng, S);
+    verify_random_spd(c->rng, 1.0, S);
     bm_chol_factor(S, L, NULL);
     bm_chol_inverse(L, A);
     gsl_matrix_view Imu = gsl_matrix_submatrix(I, 0, 0, p, p), IS = gsl_matrix_submatrix(I, p, p, q, q);
@@ -272,37 +259,27 @@ static void verify_model_fisher(verify_ctx *c)
   size_t n = 6;
   double t[6], eta[3] = {log(0.5 + gsl_rng_uniform(r)), log(0.5 + gsl_rng_uniform(r)), log(0.1 + 0.2 * gsl_rng_uniform(r))};
   for (size_t a = 0; a < n; a++) t[a] = 0.4 * (double)a + 0.1 * gsl_rng_uniform(r);
-  gsl_matrix *S = gsl_matrix_alloc(n, n), *L = gsl_matrix_alloc(n, n), *I = gsl_matrix_alloc(3, 3),
-             *M = gsl_matrix_calloc(3, 3);
+  gsl_matrix *S = gsl_matrix_alloc(n, n), *L = gsl_matrix_alloc(n, n), *I = gsl_matrix_alloc(3, 3);
   gsl_matrix *dS[3] = {gsl_matrix_alloc(n, n), gsl_matrix_alloc(n, n), gsl_matrix_alloc(n, n)};
   gsl_vector *mu = gsl_vector_calloc(n), *y = gsl_vector_alloc(n), *s = gsl_vector_alloc(3);
   gp_sigma(t, n, eta, S, dS);
   bm_gaussian_model_fisher(S, NULL, (const gsl_matrix *const *)dS, 3, I);
   bm_chol_factor(S, L, NULL);
   size_t draws = c->quick ? 4000 : 40000;
-  double sum[3][3] = {{0}}, sum2[3][3] = {{0}};
+  verify_moments ss;
+  verify_moments_init(&ss, 3, 3);
   for (size_t d = 0; d < draws; d++) {
     bm_rng_std_normal_vector(r, y);
     bm_chol_lower_multiply(L, y);
     bm_gaussian_model_score(S, mu, NULL, (const gsl_matrix *const *)dS, 3, y, s, NULL);
-    for (size_t i = 0; i < 3; i++)
-      for (size_t j = 0; j < 3; j++) {
-        double v = gsl_vector_get(s, i) * gsl_vector_get(s, j);
-        sum[i][j] += v;
-        sum2[i][j] += v * v;
-      }
+    verify_moments_add_outer(&ss, s);
   }
-  double zmax = 0;
-  for (size_t i = 0; i < 3; i++)
-    for (size_t j = 0; j < 3; j++) {
-      double m = sum[i][j] / (double)draws, var = sum2[i][j] / (double)draws - m * m;
-      zmax = fmax(zmax, fabs(m - gsl_matrix_get(I, i, j)) / sqrt(var / (double)draws));
-    }
+  double zmax = verify_moments_maxz(&ss, I);
+  verify_moments_free(&ss);
   verify_row(c, "laplace", "GP Matern-5/2 Fisher vs MC score cov (|z|/5)", zmax / 5.0, 1.0);
   gsl_matrix_free(S);
   gsl_matrix_free(L);
   gsl_matrix_free(I);
-  gsl_matrix_free(M);
   for (int j = 0; j < 3; j++) gsl_matrix_free(dS[j]);
   gsl_vector_free(mu);
   gsl_vector_free(y);

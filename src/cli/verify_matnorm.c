@@ -8,100 +8,28 @@
 #include <math.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_blas.h>
 #include "bayesmat.h"
 #include "verify.h"
 
-typedef struct {
-  size_t n, p;
-  const gsl_matrix *X; /* fixed X for the theta wrappers */
-  const bm_matnorm *d;    /* fixed object for the X wrappers */
-} ctx;
+VERIFY_FAMILY_OPS(matnorm);
 
-static void random_spd(gsl_rng *r, gsl_matrix *S)
+/* θ = (vec M, vech U, vech V) */
+static int set_theta(verify_family *f, const gsl_vector *theta)
 {
-  size_t k = S->size1;
-  gsl_matrix *B = gsl_matrix_alloc(k, k);
-  for (size_t i = 0; i < k; i++)
-    for (size_t j = 0; j < k; j++) gsl_matrix_set(B, i, j, gsl_ran_gaussian(r, 1.0));
-  gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0 / (double)k, B, B, 0.0, S);
-  for (size_t i = 0; i < k; i++) S->data[i * S->tda + i] += 0.5;
-  gsl_matrix_free(B);
-}
-
-/* theta = (vec M, vech Sigma, vech Omega, nu) -> object (NULL if invalid) */
-static bm_matnorm *from_theta(size_t n, size_t p, const gsl_vector *t)
-{
-  size_t np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
-  gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p);
-  gsl_vector_const_view a = gsl_vector_const_subvector(t, 0, np), b = gsl_vector_const_subvector(t, np, qn),
-                        e = gsl_vector_const_subvector(t, np + qn, qp);
-  bm_vec_unpack(&a.vector, M);
-  bm_vech_unpack(&b.vector, S);
-  bm_vech_unpack(&e.vector, O);
-  bm_matnorm *d = bm_matnorm_alloc(n, p);
-  if (bm_matnorm_set(d, M, S, O)) {
-    bm_matnorm_free(d);
-    d = NULL;
-  }
+  size_t n = f->rows, p = f->cols, at = 0;
+  gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p);
+  verify_theta_get(theta, &at, M, 0);
+  verify_theta_get(theta, &at, U, 1);
+  verify_theta_get(theta, &at, V, 1);
+  int st = bm_matnorm_set(f->d, M, U, V);
   gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(O);
-  return d;
+  gsl_matrix_free(U);
+  gsl_matrix_free(V);
+  return st;
 }
-
-static int f_th(const gsl_vector *t, void *par, double *f)
+static int grad_x(const verify_family *f, const void *X, void *G)
 {
-  const ctx *c = par;
-  bm_matnorm *d = from_theta(c->n, c->p, t);
-  int s = d ? bm_matnorm_logpdf(d, c->X, f) : 1;
-  bm_matnorm_free(d);
-  return s;
-}
-static int g_th(const gsl_vector *t, void *par, gsl_vector *g)
-{
-  const ctx *c = par;
-  bm_matnorm *d = from_theta(c->n, c->p, t);
-  int s = d ? bm_matnorm_score(d, c->X, g) : 1;
-  bm_matnorm_free(d);
-  return s;
-}
-static int h_th(const gsl_vector *t, void *par, gsl_matrix *H)
-{
-  const ctx *c = par;
-  bm_matnorm *d = from_theta(c->n, c->p, t);
-  int s = d ? bm_matnorm_hess(d, c->X, H) : 1;
-  bm_matnorm_free(d);
-  return s;
-}
-static int f_x(const gsl_vector *x, void *par, double *f)
-{
-  const ctx *c = par;
-  gsl_matrix *X = gsl_matrix_alloc(c->n, c->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matnorm_logpdf(c->d, X, f);
-  gsl_matrix_free(X);
-  return s;
-}
-static int g_x(const gsl_vector *x, void *par, gsl_vector *g)
-{
-  const ctx *c = par;
-  gsl_matrix *X = gsl_matrix_alloc(c->n, c->p), *G = gsl_matrix_alloc(c->n, c->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matnorm_grad(c->d, X, G, NULL, NULL, NULL);
-  if (!s) bm_vec(G, g);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
-  return s;
-}
-static int h_x(const gsl_vector *x, void *par, gsl_matrix *H)
-{
-  const ctx *c = par;
-  gsl_matrix *X = gsl_matrix_alloc(c->n, c->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matnorm_hess_x(c->d, X, H);
-  gsl_matrix_free(X);
-  return s;
+  return bm_matnorm_grad(f->d, X, G, NULL, NULL, NULL);
 }
 
 void verify_matnorm(verify_ctx *c)
@@ -112,57 +40,27 @@ void verify_matnorm(verify_ctx *c)
   double e_score = 0, e_hess = 0, e_hx = 0, e_fisher = 0, e_null = 0, e_vec = 0;
   for (size_t s = 0; s < npts; s++) {
     size_t n = shapes[s][0], p = shapes[s][1], np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
-    size_t k = np + qn + qp;
+    size_t k = np + qn + qp, at = 0;
+    verify_family f = {&matnorm_ops, bm_matnorm_alloc(n, p), n, p, 0, set_theta, grad_x};
     gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p),
                *X = gsl_matrix_alloc(n, p);
-    for (size_t i = 0; i < np; i++) M->data[i] = gsl_ran_gaussian(r, 1.0);
-    random_spd(r, S);
-    random_spd(r, O);
-    bm_matnorm *d = bm_matnorm_alloc(n, p);
-    bm_matnorm_set(d, M, S, O);
-    bm_matnorm_sample(d, r, X);
-    gsl_vector *t = gsl_vector_alloc(k), *x = gsl_vector_alloc(np);
-    gsl_vector_view a = gsl_vector_subvector(t, 0, np), b = gsl_vector_subvector(t, np, qn),
-                    e = gsl_vector_subvector(t, np + qn, qp);
-    bm_vec(M, &a.vector);
-    bm_vech(S, &b.vector);
-    bm_vech(O, &e.vector);
-    bm_vec(X, x);
-    ctx cx = {n, p, X, d};
-    bm_check_result cr;
-    cr.worst_rel_err = NAN;
-    bm_check_gradient(f_th, g_th, &cx, t, NULL, &cr);
-    e_score = fmax(e_score, cr.worst_rel_err);
-    cr.worst_rel_err = NAN;
-    bm_check_hessian(f_th, g_th, h_th, &cx, t, NULL, &cr);
-    e_hess = fmax(e_hess, cr.worst_rel_err);
-    cr.worst_rel_err = NAN;
-    bm_check_hessian(f_x, g_x, h_x, &cx, x, NULL, &cr);
-    e_hx = fmax(e_hx, cr.worst_rel_err);
+    bm_rng_std_normal_matrix(r, M);
+    verify_random_spd(r, 1.0, S);
+    verify_random_spd(r, 1.0, O);
+    bm_matnorm_set(f.d, M, S, O);
+    bm_matnorm_sample(f.d, r, X);
+    gsl_vector *t = gsl_vector_alloc(k);
+    verify_theta_put(t, &at, M, 0);
+    verify_theta_put(t, &at, S, 1);
+    verify_theta_put(t, &at, O, 1);
+    e_score = fmax(e_score, verify_score_fd(&f, X, t, NULL));
+    e_hess = fmax(e_hess, verify_hess_fd(&f, X, t, NULL));
+    e_hx = fmax(e_hx, verify_hess_x_fd(&f, X, NULL));
     /* Fisher: closed form vs Monte Carlo mean of -H (relative Frobenius error) and its null vector */
-    gsl_matrix *I = gsl_matrix_alloc(k, k), *H = gsl_matrix_alloc(k, k), *A = gsl_matrix_calloc(k, k);
-    bm_matnorm_fisher(d, I);
-    size_t draws = c->quick ? 3000 : 30000;
-    for (size_t i = 0; i < draws; i++) {
-      bm_matnorm_sample(d, r, X);
-      bm_matnorm_hess(d, X, H);
-      gsl_matrix_sub(A, H);
-    }
-    gsl_matrix_scale(A, 1.0 / (double)draws);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < k * k; i++) {
-      double diff = A->data[i] - I->data[i];
-      num += diff * diff;
-      den += I->data[i] * I->data[i];
-    }
-    e_fisher = fmax(e_fisher, sqrt(num / den));
-    gsl_vector *v = gsl_vector_calloc(k), *Iv = gsl_vector_alloc(k);
-    gsl_vector_view vs = gsl_vector_subvector(v, np, qn), vo = gsl_vector_subvector(v, np + qn, qp);
-    bm_vech(S, &vs.vector);
-    bm_vech(O, &vo.vector);
-    gsl_vector_scale(&vo.vector, -1.0);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
-    e_null = fmax(e_null, gsl_blas_dnrm2(Iv) / (sqrt(den) * gsl_blas_dnrm2(v)));
+    double frob = NAN;
+    verify_fisher_mc(c, "matnorm", &f, c->quick ? 3000 : 30000, &frob);
+    e_fisher = fmax(e_fisher, frob);
+    e_null = fmax(e_null, verify_kron_null_vector(&f, np, S, O));
     /* vec X ~ N_np(vec M, V (x) U): the multivariate normal formula with an explicit Kronecker scale */
     {
       gsl_matrix *K = gsl_matrix_alloc(np, np);
@@ -178,21 +76,15 @@ void verify_matnorm(verify_ctx *c)
       gsl_vector_sub(dv, mv);
       double ref = -0.5 * (double)np * log(2 * M_PI) - 0.5 * bm_chol_logdet(K) - 0.5 * bm_chol_quadform(K, dv, NULL);
       double lp = NAN;
-      bm_matnorm_logpdf(d, X, &lp);
+      bm_matnorm_logpdf(f.d, X, &lp);
       e_vec = fmax(e_vec, fabs(lp - ref) / fmax(1.0, fabs(ref)));
       if (isnan(lp)) e_vec = NAN;
       gsl_matrix_free(K);
       gsl_vector_free(dv);
       gsl_vector_free(mv);
     }
-    gsl_vector_free(v);
-    gsl_vector_free(Iv);
-    gsl_matrix_free(I);
-    gsl_matrix_free(H);
-    gsl_matrix_free(A);
     gsl_vector_free(t);
-    gsl_vector_free(x);
-    bm_matnorm_free(d);
+    bm_matnorm_free(f.d);
     gsl_matrix_free(M);
     gsl_matrix_free(S);
     gsl_matrix_free(O);

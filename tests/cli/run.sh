@@ -141,6 +141,15 @@ printf 'model blr\nprior improper\nk 2\n' > "$work/imp.txt"
 expect_rc 1 "BM_EDOM" "$B" evidence "$work/imp.txt" "$here/blr_data.txt"
 expect_rc 0 "family mvt" "$B" posterior "$work/imp.txt" "$here/blr_data.txt"
 
+# 3d. --json of the conjugate commands parses and carries the same numbers
+"$B" posterior "$here/niw_prior.txt" "$here/niw_data.txt" --json > "$work/p.json" && \
+  "$B" evidence "$here/niw_prior.txt" "$here/niw_data.txt" --json > "$work/e.json" && /usr/bin/python3 -c "
+import json, sys
+p = json.load(open('$work/p.json')); e = json.load(open('$work/e.json'))
+sys.exit(0 if p['model'] == 'niw' and p['kappa0'] == 7 and len(p['Psi0']) == 2
+         and abs(e['log_evidence'] - float('$("$B" evidence "$here/niw_prior.txt" "$here/niw_data.txt")')) == 0 else 1)" \
+  && ok || bad "conjugate --json"
+
 # 4. errors: exit codes and file:line messages
 printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"
 expect_rc 3 "ragged.txt:6: row has 3 numbers" "$B" fisher "$work/ragged.txt"

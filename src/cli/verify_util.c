@@ -1,0 +1,433 @@
+/* bayesmat verify: the machinery the family components share — random SPD
+ * parameters, θ packing, derivative checks of a family's score and Hessians
+ * (in θ and in the variate) against the finite-difference engine of
+ * include/bayesmat/fd.h, and Monte Carlo checks of the Fisher information
+ * (E[s s^T] and E[-H] with standard errors, reported as a max |z|).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
+#include "bayesmat.h"
+#include "verify.h"
+
+void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S)
+{
+  size_t p = S->size1;
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  bm_rng_std_normal_matrix(r, A);
+  gsl_blas_dsyrk(CblasLower, CblasNoTrans, scale / (double)p, A, 0.0, S); /* scale A A^T / p */
+  for (size_t i = 0; i < p; i++) {
+    *gsl_matrix_ptr(S, i, i) += 0.5 * scale;
+    for (size_t j = 0; j < i; j++) gsl_matrix_set(S, j, i, gsl_matrix_get(S, i, j));
+  }
+  gsl_matrix_free(A);
+}
+
+void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech)
+{
+  size_t len = vech ? bm_vech_len(A->size1) : A->size1 * A->size2;
+  gsl_vector_const_view b = gsl_vector_const_subvector(theta, *at, len);
+  if (vech)
+    bm_vech_unpack(&b.vector, A);
+  else
+    bm_vec_unpack(&b.vector, A);
+  *at += len;
+}
+
+void verify_theta_put(gsl_vector *theta, size_t *at, const gsl_matrix *A, int vech)
+{
+  size_t len = vech ? bm_vech_len(A->size1) : A->size1 * A->size2;
+  gsl_vector_view b = gsl_vector_subvector(theta, *at, len);
+  if (vech)
+    bm_vech(A, &b.vector);
+  else
+    bm_vec(A, &b.vector);
+  *at += len;
+}
+
+double verify_grad_check(bm_fn_scalar f, bm_fn_vector g, void *params, const gsl_vector *x,
+                         const bm_check_options *opt)
+{
+  bm_check_result res;
+  return bm_check_gradient(f, g, params, x, opt, &res) ? NAN : res.worst_rel_err;
+}
+
+double verify_hess_check(bm_fn_scalar f, bm_fn_vector g, bm_fn_matrix h, void *params, const gsl_vector *x,
+                         const bm_check_options *opt)
+{
+  bm_check_result res;
+  return bm_check_hessian(f, g, h, params, x, opt, &res) ? NAN : res.worst_rel_err;
+}
+
+/* ---- derivatives in θ at a fixed variate ---- */
+
+typedef struct {
+  verify_family *f;
+  const void *x;
+} theta_point;
+
+static int theta_logpdf(const gsl_vector *t, void *vp, double *lp)
+{
+  theta_point *a = vp;
+  return a->f->set(a->f, t) ? 1 : a->f->ops->logpdf(a->f->d, a->x, lp);
+}
+static int theta_score(const gsl_vector *t, void *vp, gsl_vector *s)
+{
+  theta_point *a = vp;
+  return a->f->set(a->f, t) ? 1 : a->f->ops->score(a->f->d, a->x, s);
+}
+static int theta_hess(const gsl_vector *t, void *vp, gsl_matrix *H)
+{
+  theta_point *a = vp;
+  return a->f->set(a->f, t) ? 1 : a->f->ops->hess(a->f->d, a->x, H);
+}
+
+double verify_score_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
+{
+  theta_point a = {f, x};
+  double w = verify_grad_check(theta_logpdf, theta_score, &a, theta, opt);
+  return f->set(f, theta) ? NAN : w;
+}
+
+double verify_hess_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
+{
+  theta_point a = {f, x};
+  double w = verify_hess_check(theta_logpdf, theta_score, theta_hess, &a, theta, opt);
+  return f->set(f, theta) ? NAN : w;
+}
+
+/* ---- derivatives in the variate's coordinates (x, vec X or vech X) ---- */
+
+static void *variate_alloc(const verify_family *f)
+{
+  return f->cols ? (void *)gsl_matrix_alloc(f->rows, f->cols) : (void *)gsl_vector_alloc(f->rows);
+}
+static void variate_free(const verify_family *f, void *x)
+{
+  if (f->cols)
+    gsl_matrix_free(x);
+  else
+    gsl_vector_free(x);
+}
+static size_t variate_ncoords(const verify_family *f)
+{
+  return !f->cols ? f->rows : f->vech_x ? bm_vech_len(f->rows) : f->rows * f->cols;
+}
+/* coordinates -> variate */
+static void variate_unpack(const verify_family *f, const gsl_vector *xc, void *x)
+{
+  if (!f->cols)
+    gsl_vector_memcpy(x, xc);
+  else if (f->vech_x)
+    bm_vech_unpack(xc, x);
+  else
+    bm_vec_unpack(xc, x);
+}
+/* variate -> coordinates; for a gradient, vech_from_sym_grad (both X_ij and X_ji move) */
+static void variate_pack(const verify_family *f, const void *x, int gradient, gsl_vector *xc)
+{
+  if (!f->cols)
+    gsl_vector_memcpy(xc, x);
+  else if (!f->vech_x)
+    bm_vec(x, xc);
+  else if (gradient)
+    bm_vech_from_sym_grad(x, xc);
+  else
+    bm_vech(x, xc);
+}
+
+typedef struct {
+  const verify_family *f;
+  void *X, *G; /* scratch variates */
+} x_point;
+
+static int x_logpdf(const gsl_vector *xc, void *vp, double *lp)
+{
+  x_point *a = vp;
+  variate_unpack(a->f, xc, a->X);
+  return a->f->ops->logpdf(a->f->d, a->X, lp);
+}
+static int x_grad(const gsl_vector *xc, void *vp, gsl_vector *g)
+{
+  x_point *a = vp;
+  variate_unpack(a->f, xc, a->X);
+  int st = a->f->grad_x(a->f, a->X, a->G);
+  if (!st) variate_pack(a->f, a->G, 1, g);
+  return st;
+}
+static int x_hess(const gsl_vector *xc, void *vp, gsl_matrix *H)
+{
+  x_point *a = vp;
+  variate_unpack(a->f, xc, a->X);
+  return a->f->ops->hess_x(a->f->d, a->X, H);
+}
+
+static double x_check(const verify_family *f, const void *x, int hessian, const bm_check_options *opt)
+{
+  x_point a = {f, variate_alloc(f), variate_alloc(f)};
+  gsl_vector *xc = gsl_vector_alloc(variate_ncoords(f));
+  variate_pack(f, x, 0, xc);
+  double w = hessian ? verify_hess_check(x_logpdf, x_grad, x_hess, &a, xc, opt)
+                     : verify_grad_check(x_logpdf, x_grad, &a, xc, opt);
+  gsl_vector_free(xc);
+  variate_free(f, a.X);
+  variate_free(f, a.G);
+  return w;
+}
+
+double verify_grad_x_fd(const verify_family *f, const void *x, const bm_check_options *opt)
+{
+  return x_check(f, x, 0, opt);
+}
+
+double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_options *opt)
+{
+  return x_check(f, x, 1, opt);
+}
+
+/* ---- Monte Carlo ---- */
+
+int verify_moments_init(verify_moments *m, size_t rows, size_t cols)
+{
+  m->sum = gsl_matrix_calloc(rows, cols);
+  m->sum2 = gsl_matrix_calloc(rows, cols);
+  m->count = 0;
+  return !m->sum || !m->sum2;
+}
+
+void verify_moments_free(verify_moments *m)
+{
+  if (m->sum) gsl_matrix_free(m->sum);
+  if (m->sum2) gsl_matrix_free(m->sum2);
+  m->sum = m->sum2 = NULL;
+}
+
+void verify_moments_add(verify_moments *m, double a, const gsl_matrix *A)
+{
+  for (size_t i = 0; i < m->sum->size1; i++)
+    for (size_t j = 0; j < m->sum->size2; j++) {
+      double v = a * gsl_matrix_get(A, i, j);
+      *gsl_matrix_ptr(m->sum, i, j) += v;
+      *gsl_matrix_ptr(m->sum2, i, j) += v * v;
+    }
+  m->count++;
+}
+
+void verify_moments_add_outer(verify_moments *m, const gsl_vector *s)
+{
+  for (size_t i = 0; i < m->sum->size1; i++)
+    for (size_t j = 0; j < m->sum->size2; j++) {
+      double v = gsl_vector_get(s, i) * gsl_vector_get(s, j);
+      *gsl_matrix_ptr(m->sum, i, j) += v;
+      *gsl_matrix_ptr(m->sum2, i, j) += v * v;
+    }
+  m->count++;
+}
+
+double verify_moments_maxz(const verify_moments *m, const gsl_matrix *E)
+{
+  if (m->count == 0) return NAN;
+  double N = (double)m->count, zmax = 0;
+  for (size_t i = 0; i < E->size1; i++)
+    for (size_t j = 0; j < E->size2; j++) {
+      double e = gsl_matrix_get(E, i, j), mean = gsl_matrix_get(m->sum, i, j) / N;
+      double se = sqrt(fmax(gsl_matrix_get(m->sum2, i, j) / N - mean * mean, 0.0) / N), dev = fabs(mean - e);
+      if (!(dev <= 1e-10 * (1.0 + fabs(e)))) zmax = fmax(zmax, se > 0 ? dev / se : INFINITY);
+      if (isnan(dev)) return NAN;
+    }
+  return zmax;
+}
+
+double verify_moments_rel_frobenius(const verify_moments *m, const gsl_matrix *E)
+{
+  if (m->count == 0) return NAN;
+  double num = 0, den = 0;
+  for (size_t i = 0; i < E->size1; i++)
+    for (size_t j = 0; j < E->size2; j++) {
+      double e = gsl_matrix_get(E, i, j), diff = gsl_matrix_get(m->sum, i, j) / (double)m->count - e;
+      num += diff * diff;
+      den += e * e;
+    }
+  return sqrt(num / den);
+}
+
+double verify_fisher_mc(verify_ctx *c, const char *component, const verify_family *f, size_t draws,
+                        double *hess_frob)
+{
+  size_t n = f->ops->nparams(f->d);
+  gsl_matrix *I = gsl_matrix_alloc(n, n), *H = gsl_matrix_alloc(n, n);
+  gsl_vector *s = gsl_vector_alloc(n);
+  void *x = variate_alloc(f);
+  verify_moments ss, mh; /* E[s s^T], E[-H] */
+  verify_moments_init(&ss, n, n);
+  verify_moments_init(&mh, n, n);
+  int failed = f->ops->fisher(f->d, I) != 0;
+  for (size_t k = 0; k < draws && !failed; k++) {
+    if (k % 4096 == 0) verify_progress(c, component, k, draws);
+    /* a failure is a draw outside the (double precision) support, or a defect */
+    failed = f->ops->sample(f->d, c->rng, x) || f->ops->score(f->d, x, s) || f->ops->hess(f->d, x, H);
+    if (failed) break;
+    verify_moments_add_outer(&ss, s);
+    verify_moments_add(&mh, -1.0, H);
+  }
+  verify_progress(c, component, draws, draws);
+  double zs = verify_moments_maxz(&ss, I), zh = verify_moments_maxz(&mh, I);
+  double z = failed || isnan(zs) || isnan(zh) ? NAN : fmax(zs, zh);
+  if (hess_frob) *hess_frob = failed ? NAN : verify_moments_rel_frobenius(&mh, I);
+  verify_moments_free(&ss);
+  verify_moments_free(&mh);
+  variate_free(f, x);
+  gsl_vector_free(s);
+  gsl_matrix_free(I);
+  gsl_matrix_free(H);
+  return z;
+}
+
+double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B)
+{
+  size_t n = f->ops->nparams(f->d);
+  gsl_matrix *I = gsl_matrix_alloc(n, n);
+  gsl_vector *v = gsl_vector_calloc(n), *Iv = gsl_vector_alloc(n);
+  gsl_vector_view vB = gsl_vector_subvector(v, at + bm_vech_len(A->size1), bm_vech_len(B->size1));
+  verify_theta_put(v, &at, A, 1);
+  verify_theta_put(v, &at, B, 1);
+  gsl_vector_scale(&vB.vector, -1.0);
+  int st = f->ops->fisher(f->d, I);
+  gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
+  double frob = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) frob += gsl_matrix_get(I, i, j) * gsl_matrix_get(I, i, j);
+  double e = st ? NAN : gsl_blas_dnrm2(Iv) / (sqrt(frob) * gsl_blas_dnrm2(v));
+  gsl_matrix_free(I);
+  gsl_vector_free(v);
+  gsl_vector_free(Iv);
+  return e;
+}
+
+double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll)
+{
+  double sum = 0;
+  for (size_t i = 0; i < X->size1; i++) {
+    gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
+    double lp = NAN;
+    f->ops->logpdf(f->d, &xi.vector, &lp);
+    sum += lp;
+  }
+  return fabs(ll - sum) / fabs(sum);
+}
+
+/* ---- the Wishart-type families ---- */
+
+typedef struct {
+  verify_family f; /* first member: the callbacks below get &wt->f back */
+  const verify_wishart_ops *w;
+} wishart_type;
+
+/* θ = (vech S, nu) */
+static int wishart_type_set(verify_family *f, const gsl_vector *theta)
+{
+  const wishart_type *wt = (const wishart_type *)f;
+  size_t at = 0;
+  gsl_matrix *S = gsl_matrix_alloc(f->rows, f->rows);
+  verify_theta_get(theta, &at, S, 1);
+  int st = wt->w->set(f->d, gsl_vector_get(theta, at), S);
+  gsl_matrix_free(S);
+  return st;
+}
+static int wishart_type_grad_x(const verify_family *f, const void *X, void *G)
+{
+  return ((const wishart_type *)f)->w->grad(f->d, X, G, NULL, NULL);
+}
+
+void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const verify_ops *ops,
+                                     const verify_wishart_ops *w, int inverse)
+{
+  gsl_rng *r = c->rng;
+  double w_score = 0, w_hess = 0, w_gx = 0, w_hx = 0;
+  size_t npts = c->quick ? 2 : 5;
+  for (size_t p = 1; p <= 3; p++)
+    for (size_t k = 0; k < npts; k++) {
+      wishart_type wt = {{ops, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
+      gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
+      gsl_vector *th = gsl_vector_alloc(bm_vech_len(p) + 1);
+      double nu = (double)p - 1.0 + 0.5 + gsl_ran_exponential(r, 3.0), u = 0.5 + gsl_rng_uniform(r);
+      verify_random_spd(r, inverse ? nu * u : u, S); /* so that X = O(1) is typical for both */
+      verify_random_spd(r, inverse ? 1.0 : nu, X);
+      size_t at = 0;
+      verify_theta_put(th, &at, S, 1);
+      gsl_vector_set(th, at, nu);
+      w_score = fmax(w_score, verify_score_fd(&wt.f, X, th, NULL));
+      w_hess = fmax(w_hess, verify_hess_fd(&wt.f, X, th, NULL));
+      w_gx = fmax(w_gx, verify_grad_x_fd(&wt.f, X, NULL));
+      w_hx = fmax(w_hx, verify_hess_x_fd(&wt.f, X, NULL));
+      gsl_vector_free(th);
+      gsl_matrix_free(S);
+      gsl_matrix_free(X);
+      w->free(wt.f.d);
+    }
+  verify_row(c, component, "score = FD of logpdf", w_score, 1e-6);
+  verify_row(c, component, "hess = FD of score", w_hess, 1e-6);
+  verify_row(c, component, "grad X = FD of logpdf (vech X)", w_gx, 1e-6);
+  verify_row(c, component, "hess_x = FD of grad X", w_hx, 1e-6);
+
+  /* Fisher vs Monte Carlo at p = 2: E[s s^T] and E[-H], max |z| / 6 */
+  size_t p = 2;
+  wishart_type wt = {{ops, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
+  gsl_matrix *S = gsl_matrix_alloc(p, p);
+  verify_random_spd(r, 1.0, S);
+  w->set(wt.f.d, 2.5 + 4.0 * gsl_rng_uniform(r), S);
+  double z = verify_fisher_mc(c, component, &wt.f, c->quick ? 4000 : 40000, NULL);
+  verify_row(c, component, "Fisher vs Monte Carlo (max|z|/6)", z / 6.0, 1.0);
+  w->free(wt.f.d);
+  gsl_matrix_free(S);
+}
+
+void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
+                                    const verify_wishart_ops *w)
+{
+  gsl_rng *r = c->rng;
+  enum { p = 4, m = 5 };
+  void *d = w->alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Xs[m];
+  gsl_matrix *G = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p);
+  verify_random_spd(r, 1.0, S);
+  double nu = 4.5 + gsl_ran_exponential(r, 3.0), sum = 0, sum_nu = 0, e1 = 0;
+  bm_chol_factor(S, L, NULL);
+  w->set_chol(d, nu, L);
+  for (size_t k = 0; k < m; k++) {
+    double a = NAN, dn = NAN;
+    Xs[k] = gsl_matrix_alloc(p, p);
+    ops->sample(d, r, Xs[k]);
+    ops->logpdf(d, Xs[k], &a);
+    sum += a;
+    w->grad(d, Xs[k], NULL, G, &dn);
+    gsl_matrix_add(Gs, G);
+    sum_nu += dn;
+  }
+  for (size_t k = 0; k < m; k++) {
+    double a = NAN, b = NAN;
+    w->set_chol(d, nu, L);
+    ops->logpdf(d, Xs[k], &a);
+    w->set(d, nu, S);
+    ops->logpdf(d, Xs[k], &b);
+    e1 = fmax(e1, fabs(a - b) / fmax(1, fabs(a)));
+    if (isnan(a - b)) e1 = NAN;
+  }
+  verify_row(c, component, "set_chol = set", e1, 1e-13);
+  double ll = NAN, dnu = NAN;
+  w->loglik(d, (const gsl_matrix *const *)Xs, m, &ll);
+  verify_row(c, component, "loglik = sum of logpdf", fabs(ll - sum) / fmax(1, fabs(sum)), 1e-13);
+  w->loglik_grad(d, (const gsl_matrix *const *)Xs, m, &ll, G, &dnu);
+  double eg = fabs(dnu - sum_nu) / fmax(1, fabs(sum_nu));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++)
+      eg = fmax(eg, fabs(gsl_matrix_get(G, i, j) - gsl_matrix_get(Gs, i, j)) / fmax(1, fabs(gsl_matrix_get(Gs, i, j))));
+  verify_row(c, component, "loglik_grad = sum of grads", eg, 1e-11);
+  for (size_t k = 0; k < m; k++) gsl_matrix_free(Xs[k]);
+  gsl_matrix_free(S);
+  gsl_matrix_free(L);
+  gsl_matrix_free(G);
+  gsl_matrix_free(Gs);
+  w->free(d);
+}
