@@ -693,8 +693,9 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
     return status;
   }
   size_t n = X->size1, p = d->p;
-  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), slot = G > 1 && dSigma ? p * p : 0;
-  size_t bs = bm_batch_block(n, G);
+  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
+  /* a per-group Z^T Z slot whenever rows arrive in more than one block */
+  size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
   bm_work wk;
   double *Z = bm_work_get(&wk, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {

@@ -57,9 +57,17 @@ static inline size_t bm_batch_groups(size_t n, size_t slot_doubles)
 #endif
 }
 
-/* Rows per whitening block: all n rows for one group (the one-block path),
- * else BM_BATCH_BLOCK. */
-static inline size_t bm_batch_block(size_t n, size_t G) { return G > 1 ? BM_BATCH_BLOCK : n; }
+/* Rows per whitening block: BM_BATCH_BLOCK with several groups; with one
+ * group, all rows up to BM_SERIAL_BLOCK (one dtrsm, the LAPACK floor's shape)
+ * and blocks of BM_SERIAL_BLOCK beyond, so that a large batch never
+ * allocates (and page-faults in) an n x p buffer: ~20% of a call's time at
+ * n = 4e5, p = 20 went to the kernel zero-filling it. */
+#define BM_SERIAL_BLOCK 2048
+static inline size_t bm_batch_block(size_t n, size_t G)
+{
+  if (G > 1) return BM_BATCH_BLOCK;
+  return n < BM_SERIAL_BLOCK ? n : BM_SERIAL_BLOCK;
+}
 
 /* Rows [first, end) of group g out of G over n rows. */
 static inline void bm_batch_range(size_t n, size_t G, size_t g, size_t *first, size_t *end)
