@@ -21,6 +21,7 @@
 #include "bayesmat/matnorm.h"
 #include "bayesmat/matt.h"
 #include "bayesmat/matf.h"
+#include "bayesmat/theta.h"
 
 #include "bayesmat/transform.h"
 #include "bayesmat/laplace.h"
