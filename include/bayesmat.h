@@ -27,6 +27,7 @@
 #include "bayesmat/laplace.h"
 #include "bayesmat/jeffreys.h"
 #include "bayesmat/model_fisher.h"
+#include "bayesmat/model_family.h"
 #include "bayesmat/check.h"
 #include "bayesmat/niw.h"
 #include "bayesmat/blr.h"
