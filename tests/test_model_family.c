@@ -339,6 +339,150 @@ static void observed_information_matches_fd(void **state)
   gsl_rng_free(r);
 }
 
+
+/* ---- every family through the adapters: identity model theta_i(eta) = eta ----------- */
+static int id_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
+{
+  (void)i;
+  (void)params;
+  gsl_vector_memcpy(th, eta);
+  gsl_matrix_set_identity(J);
+  return 0;
+}
+
+static int score_fn(const gsl_vector *eta, void *params, gsl_vector *g)
+{
+  bm_family_model *fm = params;
+  bm_model model;
+  int st = bm_family_model_init(&model, fm);
+  return st ? st : bm_model_score(&model, eta, g);
+}
+
+/* Random theta of `kind` in SPEC §2 order: vec M / mu entries in (-1, 1),
+ * vech blocks of well-conditioned SPD matrices, then nu (and delta). */
+static void random_theta(bm_family_kind kind, size_t n, size_t p, gsl_rng *r, gsl_vector *th)
+{
+  size_t off = 0;
+  size_t nmean = kind == BM_FAMILY_MVN || kind == BM_FAMILY_MVT ? p
+                 : (kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT) ? n * p : 0;
+  for (; off < nmean; off++) gsl_vector_set(th, off, gsl_rng_uniform(r) * 2 - 1);
+  size_t dims[2] = {kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT ? n : p, p};
+  size_t nblocks = kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT ? 2 : 1;
+  for (size_t b = 0; b < nblocks; b++) {
+    gsl_matrix *A = gsl_matrix_alloc(dims[b], dims[b]);
+    tu_random_spd(r, 5.0, 1.0, A);
+    gsl_vector_view v = gsl_vector_subvector(th, off, bm_vech_len(dims[b]));
+    bm_vech(A, &v.vector);
+    off += bm_vech_len(dims[b]);
+    gsl_matrix_free(A);
+  }
+  if (kind != BM_FAMILY_MVN && kind != BM_FAMILY_MATNORM) gsl_vector_set(th, off++, (double)p + 4.0);
+  if (kind == BM_FAMILY_MATF) gsl_vector_set(th, off++, 5.0);
+  assert_int_equal(off, th->size);
+}
+
+static void every_family_through_adapters(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(25);
+  for (int kind = BM_FAMILY_MVN; kind <= BM_FAMILY_MATF; kind++) {
+    const size_t n = 2, p = 2, nobs = 3;
+    void *dist = NULL;
+    switch (kind) {
+    case BM_FAMILY_MVN: dist = bm_mvn_alloc(p); break;
+    case BM_FAMILY_MVT: dist = bm_mvt_alloc(p); break;
+    case BM_FAMILY_WISHART: dist = bm_wishart_alloc(p); break;
+    case BM_FAMILY_INVWISHART: dist = bm_invwishart_alloc(p); break;
+    case BM_FAMILY_MATNORM: dist = bm_matnorm_alloc(n, p + 1); break;
+    case BM_FAMILY_MATT: dist = bm_matt_alloc(n, p + 1); break;
+    default: dist = bm_matf_alloc(p); break;
+    }
+    size_t pp = (kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT) ? p + 1 : p;
+    size_t m = bm_family_nparams((bm_family_kind)kind, dist);
+    gsl_vector *eta = gsl_vector_alloc(m);
+    random_theta((bm_family_kind)kind, n, pp, r, eta);
+    assert_int_equal(bm_family_set_theta((bm_family_kind)kind, dist, eta), BM_SUCCESS);
+    /* observations drawn from the family at eta */
+    gsl_matrix *Yrows = NULL, *Ymat[3] = {NULL, NULL, NULL};
+    if (kind == BM_FAMILY_MVN || kind == BM_FAMILY_MVT) {
+      Yrows = gsl_matrix_alloc(nobs, p);
+      for (size_t i = 0; i < nobs; i++) {
+        gsl_vector_view row = gsl_matrix_row(Yrows, i);
+        assert_int_equal(kind == BM_FAMILY_MVN ? bm_mvn_sample(dist, r, &row.vector)
+                                               : bm_mvt_sample(dist, r, &row.vector), BM_SUCCESS);
+      }
+    } else {
+      for (size_t i = 0; i < nobs; i++) {
+        int st;
+        if (kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT) Ymat[i] = gsl_matrix_alloc(n, pp);
+        else Ymat[i] = gsl_matrix_alloc(p, p);
+        switch (kind) {
+        case BM_FAMILY_WISHART: st = bm_wishart_sample(dist, r, Ymat[i]); break;
+        case BM_FAMILY_INVWISHART: st = bm_invwishart_sample(dist, r, Ymat[i]); break;
+        case BM_FAMILY_MATNORM: st = bm_matnorm_sample(dist, r, Ymat[i]); break;
+        case BM_FAMILY_MATT: st = bm_matt_sample(dist, r, Ymat[i]); break;
+        default: st = bm_matf_sample(dist, r, Ymat[i]); break;
+        }
+        assert_int_equal(st, BM_SUCCESS);
+      }
+    }
+    bm_family_model fm = {(bm_family_kind)kind, dist, nobs, Yrows,
+                          Yrows ? NULL : (const gsl_matrix *const *)Ymat, m, id_theta, NULL, NULL};
+    bm_model model;
+    assert_int_equal(bm_family_model_init(&model, &fm), BM_SUCCESS);
+    assert_int_equal(model.dim_theta, m);
+    /* I(eta) = nobs I_F(eta): the family's closed form, summed */
+    gsl_matrix *I = gsl_matrix_alloc(m, m), *IF = gsl_matrix_alloc(m, m);
+    assert_int_equal(bm_model_fisher(&model, eta, I), BM_SUCCESS);
+    assert_int_equal(bm_family_set_theta((bm_family_kind)kind, dist, eta), BM_SUCCESS);
+    int st;
+    switch (kind) {
+    case BM_FAMILY_MVN: st = bm_mvn_fisher(dist, IF); break;
+    case BM_FAMILY_MVT: st = bm_mvt_fisher(dist, IF); break;
+    case BM_FAMILY_WISHART: st = bm_wishart_fisher(dist, IF); break;
+    case BM_FAMILY_INVWISHART: st = bm_invwishart_fisher(dist, IF); break;
+    case BM_FAMILY_MATNORM: st = bm_matnorm_fisher(dist, IF); break;
+    case BM_FAMILY_MATT: st = bm_matt_fisher(dist, IF); break;
+    default: st = bm_matf_fisher(dist, IF); break;
+    }
+    assert_int_equal(st, BM_SUCCESS);
+    gsl_matrix_scale(IF, (double)nobs);
+    tu_assert_matrix_close(I, IF, 1e-14, 1e-14);
+    /* score and observed information against FD of the summed log-likelihood
+     * (the observed information as the FD Jacobian of the model score) */
+    bm_check_options o = {0};
+    o.seed = (unsigned long)kind;
+    o.fd.h0 = 1e-3;
+    bm_check_result res;
+    assert_int_equal(bm_check_gradient(ll_fn, score_fn, &fm, eta, &o, &res), BM_SUCCESS);
+    if (!res.passed) fail_msg("kind %d: score vs FD rel err %g", kind, res.worst_rel_err);
+    gsl_matrix *Jo = gsl_matrix_alloc(m, m), *Hfd = gsl_matrix_alloc(m, m);
+    assert_int_equal(bm_model_observed_information(&model, eta, Jo), BM_SUCCESS);
+    assert_int_equal(bm_fd_hessian_from_gradient(score_fn, &fm, eta, NULL, Hfd, NULL), BM_SUCCESS);
+    gsl_matrix_scale(Hfd, -1.0);
+    double scale = 0;
+    for (size_t i = 0; i < m * m; i++) scale = fmax(scale, fabs(Hfd->data[i]));
+    tu_assert_matrix_close(Jo, Hfd, 1e-6, 1e-7 * scale);
+    gsl_matrix_free(Jo);
+    gsl_matrix_free(Hfd);
+    gsl_matrix_free(I);
+    gsl_matrix_free(IF);
+    gsl_matrix_free(Yrows);
+    for (size_t i = 0; i < nobs; i++) gsl_matrix_free(Ymat[i]);
+    gsl_vector_free(eta);
+    switch (kind) {
+    case BM_FAMILY_MVN: bm_mvn_free(dist); break;
+    case BM_FAMILY_MVT: bm_mvt_free(dist); break;
+    case BM_FAMILY_WISHART: bm_wishart_free(dist); break;
+    case BM_FAMILY_INVWISHART: bm_invwishart_free(dist); break;
+    case BM_FAMILY_MATNORM: bm_matnorm_free(dist); break;
+    case BM_FAMILY_MATT: bm_matt_free(dist); break;
+    default: bm_matf_free(dist); break;
+    }
+  }
+  gsl_rng_free(r);
+}
+
 /* ---- (e) statuses ---------------------------------------------------------------- */
 static int bad_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
 {
@@ -441,6 +585,7 @@ int main(void)
       cmocka_unit_test(linear_regression_fisher_and_jeffreys),
       cmocka_unit_test(wishart_scale_model_fisher),
       cmocka_unit_test(observed_information_matches_fd),
+      cmocka_unit_test(every_family_through_adapters),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
