@@ -263,6 +263,18 @@ static int ll_fn(const gsl_vector *eta, void *params, double *f)
   return bm_family_model_loglik(params, eta, f);
 }
 
+/* max |A - B| / max |B| */
+static double rel_diff(const gsl_matrix *A, const gsl_matrix *B)
+{
+  double num = 0, den = 0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
+      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
+    }
+  return num / den;
+}
+
 static void check_observed_vs_fd(bm_family_model *fm, const gsl_vector *eta, double tol)
 {
   size_t d = eta->size;
@@ -276,6 +288,7 @@ static void check_observed_vs_fd(bm_family_model *fm, const gsl_vector *eta, dou
   double scale = 0;
   for (size_t i = 0; i < d * d; i++) scale = fmax(scale, fabs(H->data[i]));
   tu_assert_matrix_close(Jo, H, tol, tol * scale);
+  print_message("observed information vs bm_fd_hessian: %.2e\n", rel_diff(Jo, H));
   assert_int_equal(bm_model_score(&model, eta, s), BM_SUCCESS);
   assert_int_equal(bm_fd_gradient(ll_fn, fm, eta, NULL, g, NULL), BM_SUCCESS);
   scale = 0;
@@ -299,7 +312,7 @@ static void observed_information_matches_fd(void **state)
   gsl_vector_set(eta, 1, gsl_vector_get(eta, 1) + 0.3); /* off the data's truth: a non-zero score */
   bm_mvn *dist = bm_mvn_alloc(1);
   bm_family_model fm = {BM_FAMILY_MVN, dist, n, lm.Y, NULL, k + 1, lin_theta, lin_curv, &lm};
-  check_observed_vs_fd(&fm, eta, 1e-6);
+  check_observed_vs_fd(&fm, eta, 1e-8);
   /* without the curvature callback the observed information is wrong for the
    * non-linear log s2 (a check that the test can fail): */
   fm.theta_curvature = NULL;
@@ -331,7 +344,7 @@ static void observed_information_matches_fd(void **state)
   gsl_vector_set(ew, 0, 0.2);
   gsl_vector_set(ew, 1, 5.5);
   bm_family_model fw = {BM_FAMILY_WISHART, w, nw, NULL, (const gsl_matrix *const *)Yobs, 2, w_theta, w_curv, &wm};
-  check_observed_vs_fd(&fw, ew, 1e-6);
+  check_observed_vs_fd(&fw, ew, 1e-8);
   for (size_t i = 0; i < nw; i++) gsl_matrix_free(Yobs[i]);
   gsl_vector_free(ew);
   gsl_matrix_free(S0);
@@ -456,13 +469,15 @@ static void every_family_through_adapters(void **state)
     bm_check_result res;
     assert_int_equal(bm_check_gradient(ll_fn, score_fn, &fm, eta, &o, &res), BM_SUCCESS);
     if (!res.passed) fail_msg("kind %d: score vs FD rel err %g", kind, res.worst_rel_err);
+    print_message("kind %d: model score vs FD worst rel err %.2e\n", kind, res.worst_rel_err);
     gsl_matrix *Jo = gsl_matrix_alloc(m, m), *Hfd = gsl_matrix_alloc(m, m);
     assert_int_equal(bm_model_observed_information(&model, eta, Jo), BM_SUCCESS);
     assert_int_equal(bm_fd_hessian_from_gradient(score_fn, &fm, eta, NULL, Hfd, NULL), BM_SUCCESS);
     gsl_matrix_scale(Hfd, -1.0);
     double scale = 0;
     for (size_t i = 0; i < m * m; i++) scale = fmax(scale, fabs(Hfd->data[i]));
-    tu_assert_matrix_close(Jo, Hfd, 1e-6, 1e-7 * scale);
+    tu_assert_matrix_close(Jo, Hfd, 1e-9, 1e-10 * scale);
+    print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, rel_diff(Jo, Hfd));
     gsl_matrix_free(Jo);
     gsl_matrix_free(Hfd);
     gsl_matrix_free(I);
