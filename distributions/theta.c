@@ -172,12 +172,13 @@ static int matt_set_cb(void *d, double nu, const gsl_matrix *M, const gsl_matrix
  * B (p' x p') for each split n' + p' = s: the families validate every shape
  * before any value (SPEC §1 order), so a wrong split is BM_EBADLEN and the
  * right one the first non-BM_EBADLEN status (BM_ENONFINITE); nu_probe is a
- * valid nu so that nu's own check passes. A failed _set leaves d unchanged. */
+ * valid nu so that nu's own check passes. All-NaN inputs can never be
+ * accepted, and a failed _set leaves d unchanged. Cost: s^2 + O(s) work. */
 static int mm_find_n(void *d, mm_set_fn set, size_t s, double nu_probe, double *buf, size_t *n_out)
 {
+  for (size_t k = 0; k < s * s; k++) buf[k] = NAN; /* _set only reads its inputs */
   for (size_t n = 1; n < s; n++) {
     size_t p = s - n;
-    for (size_t k = 0; k < s * s; k++) buf[k] = NAN;
     gsl_matrix_view M = gsl_matrix_view_array(buf, n, p);
     gsl_matrix_view A = gsl_matrix_view_array(buf, n, n);
     gsl_matrix_view B = gsl_matrix_view_array(buf, p, p);
