@@ -377,6 +377,25 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
 }
 
+/* ---- scratch beyond the stack (p^2 or (n+p)^2 > 4096 doubles) ---------------- */
+static void large_dimensions_match_set(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(15);
+  const size_t big[][3] = {{MVN, 0, 70}, {MATNORM, 40, 30}, {MATT, 30, 40}};
+  for (size_t c = 0; c < 3; c++) {
+    fam f;
+    fam_make(&f, (int)big[c][0], big[c][1], big[c][2], r);
+    assert_int_equal(fam_set_theta(f.kind, f.obj, f.theta), BM_SUCCESS);
+    double a, b;
+    assert_int_equal(fam_logpdf(&f, f.obj, &a), BM_SUCCESS);
+    assert_int_equal(fam_logpdf(&f, f.ref, &b), BM_SUCCESS);
+    assert_true(a == b);
+    fam_free(&f);
+  }
+  gsl_rng_free(r);
+}
+
 /* ---- get_theta (mvn) ------------------------------------------------------------- */
 static void mvn_get_theta_round_trips(void **state)
 {
@@ -410,6 +429,7 @@ int main(void)
       cmocka_unit_test(set_theta_matches_set),
       cmocka_unit_test(score_matches_fd_of_theta),
       cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(large_dimensions_match_set),
       cmocka_unit_test(mvn_get_theta_round_trips),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
