@@ -591,3 +591,9 @@ int bm_matnorm_internal_view(const bm_matnorm *d, const gsl_matrix **M, const gs
   *log_norm = d->log_norm;
   return BM_SUCCESS;
 }
+
+void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p)
+{
+  if (n) *n = d ? d->n : 0;
+  if (p) *p = d ? d->p : 0;
+}

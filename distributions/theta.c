@@ -167,46 +167,16 @@ static int matt_set_cb(void *d, double nu, const gsl_matrix *M, const gsl_matrix
   return bm_matt_set(d, nu, M, A, B);
 }
 
-/* theta of length s(s+1)/2 + nscalars with s = n + p. The families have no
- * dimension accessor, so offer _set NaN-filled M (n' x p'), A (n' x n'),
- * B (p' x p') for each split n' + p' = s: the families validate every shape
- * before any value (SPEC §1 order), so a wrong split is BM_EBADLEN and the
- * right one the first non-BM_EBADLEN status (BM_ENONFINITE); nu_probe is a
- * valid nu so that nu's own check passes. All-NaN inputs can never be
- * accepted, and a failed _set leaves d unchanged. Cost: s^2 + O(s) work. */
-static int mm_find_n(void *d, mm_set_fn set, size_t s, double nu_probe, double *buf, size_t *n_out)
-{
-  for (size_t k = 0; k < s * s; k++) buf[k] = NAN; /* _set only reads its inputs */
-  for (size_t n = 1; n < s; n++) {
-    size_t p = s - n;
-    gsl_matrix_view M = gsl_matrix_view_array(buf, n, p);
-    gsl_matrix_view A = gsl_matrix_view_array(buf, n, n);
-    gsl_matrix_view B = gsl_matrix_view_array(buf, p, p);
-    int status = set(d, nu_probe, &M.matrix, &A.matrix, &B.matrix);
-    if (status != BM_EBADLEN) {
-      *n_out = n;
-      return BM_SUCCESS;
-    }
-  }
-  return BM_EBADLEN;
-}
-
-static int mm_set_theta(void *d, mm_set_fn set, size_t nparams, const gsl_vector *theta, size_t nscalars,
-                        double nu_probe)
+/* theta = (vec M, vech A, vech B[, nu]) for an n x p variate. */
+static int mm_set_theta(void *d, mm_set_fn set, size_t n, size_t p, size_t nparams, const gsl_vector *theta,
+                        size_t nscalars)
 {
   int status = check_theta(d, theta, nparams);
   if (status) return status;
-  size_t s = dim_from_vech_len(nparams - nscalars);
-  if (s < 2) return BM_EBADLEN; /* cannot happen for a valid object (n, p >= 1) */
   double stack[BM_STACK_DOUBLES];
   bm_work w;
-  /* s^2 >= np + n^2 + p^2: probe buffer, then M, A, B side by side */
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, s * s);
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + n * n + p * p); /* M, A, B side by side */
   if (buf == NULL) return BM_ENOMEM;
-  size_t n = 0;
-  status = mm_find_n(d, set, s, nu_probe, buf, &n);
-  if (status) goto done;
-  size_t p = s - n;
   double nu = nscalars ? gsl_vector_get(theta, theta->size - 1) : 0.0;
   gsl_matrix_view M = gsl_matrix_view_array(buf, n, p);
   gsl_vector_const_view vM = gsl_vector_const_subvector(theta, 0, n * p);
@@ -214,17 +184,20 @@ static int mm_set_theta(void *d, mm_set_fn set, size_t nparams, const gsl_vector
   gsl_matrix_view A = unpack_sym(theta, n * p, n, buf + n * p);
   gsl_matrix_view B = unpack_sym(theta, n * p + bm_vech_len(n), p, buf + n * p + n * n);
   status = set(d, nu, &M.matrix, &A.matrix, &B.matrix);
-done:
   bm_work_release(&w);
   return status;
 }
 
 int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta)
 {
-  return mm_set_theta(d, matnorm_set_cb, bm_matnorm_nparams(d), theta, 0, 0.0);
+  size_t n, p;
+  bm_matnorm_dims(d, &n, &p);
+  return mm_set_theta(d, matnorm_set_cb, n, p, bm_matnorm_nparams(d), theta, 0);
 }
 
 int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta)
 {
-  return mm_set_theta(d, matt_set_cb, bm_matt_nparams(d), theta, 1, 1.0);
+  size_t n, p;
+  bm_matt_dims(d, &n, &p);
+  return mm_set_theta(d, matt_set_cb, n, p, bm_matt_nparams(d), theta, 1);
 }

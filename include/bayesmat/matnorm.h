@@ -52,6 +52,13 @@ void bm_matnorm_free(bm_matnorm *d);
  */
 int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V);
 
+/**
+ * Dimensions of the variate: *n rows, *p columns (as given to _alloc).
+ * @param d  an allocated object (set or not); NULL gives 0 x 0
+ * @param n, p  out, either may be NULL
+ */
+void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p);
+
 /** Length of theta, np + n(n+1)/2 + p(p+1)/2; 0 for NULL. */
 size_t bm_matnorm_nparams(const bm_matnorm *d);
 

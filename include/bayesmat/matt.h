@@ -61,6 +61,13 @@ void bm_matt_free(bm_matt *d);
  */
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega);
 
+/**
+ * Dimensions of the variate: *n rows, *p columns (as given to _alloc).
+ * @param d  an allocated object (set or not); NULL gives 0 x 0
+ * @param n, p  out, either may be NULL
+ */
+void bm_matt_dims(const bm_matt *d, size_t *n, size_t *p);
+
 /** Length of theta, np + n(n+1)/2 + p(p+1)/2 + 1; 0 for NULL. */
 size_t bm_matt_nparams(const bm_matt *d);
 
