@@ -537,3 +537,16 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
 {
   return loglik_impl(d, X, m, ll, NULL, d_Psi, d_nu);
 }
+
+/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
+#include "stats_internal.h"
+int bm_invwishart_internal_view(const bm_invwishart *d, double *nu, const gsl_matrix **L_Psi,
+                                double *logdet_Psi, double *log_norm)
+{
+  if (!d || !d->is_set) return BM_EINVAL;
+  *nu = d->nu;
+  *L_Psi = d->L_Psi;
+  *logdet_Psi = d->logdet_Psi;
+  *log_norm = d->log_norm;
+  return BM_SUCCESS;
+}

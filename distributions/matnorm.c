@@ -581,3 +581,22 @@ done:
   }
   return status;
 }
+
+/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
+#include "stats_internal.h"
+int bm_matnorm_internal_view(const bm_matnorm *d, const gsl_matrix **M, const gsl_matrix **L_U,
+                             const gsl_matrix **L_V, double *log_norm)
+{
+  if (!d || !d->is_set) return BM_EINVAL;
+  *M = d->M;
+  *L_U = d->L_U;
+  *L_V = d->L_V;
+  *log_norm = d->log_norm;
+  return BM_SUCCESS;
+}
+
+void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p)
+{
+  if (n) *n = d ? d->n : 0;
+  if (p) *p = d ? d->p : 0;
+}

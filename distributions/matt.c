@@ -913,3 +913,9 @@ done:
   }
   return status;
 }
+
+void bm_matt_dims(const bm_matt *d, size_t *n, size_t *p)
+{
+  if (n) *n = d ? d->n : 0;
+  if (p) *p = d ? d->p : 0;
+}

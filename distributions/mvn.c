@@ -26,6 +26,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/mvn.h"
 #include "work.h"
+#include "omp_policy.h"
 
 #define LOG_2PI 1.83787706640934548356065947281123527
 /* below this p the triangular solves are plain loops (no BLAS call overhead) */
@@ -516,30 +517,29 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
 
 /* ---- batches -------------------------------------------------------------- */
 
-/* Z (n x p, contiguous) <- (X - 1 mu^T) L^{-T}. The finiteness check of X is
- * fused into the centering pass (acc stays 0 unless some x_ij is NaN/Inf);
- * BM_ENONFINITE before any output is written. */
-static int whiten_block(const bm_mvn *d, const gsl_matrix *X, double *Z)
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
+ * with the finiteness check of X fused into the centering pass (BM_ENONFINITE). */
+static int whiten_rows(const bm_mvn *d, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
 {
-  size_t n = X->size1, p = d->p;
+  size_t p = d->p;
   const double *mu = d->mu->data;
   size_t ms = d->mu->stride;
   double acc = 0.0;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = r0; i < r1; i++) {
     const double *x = X->data + i * X->tda;
-    double *z = Z + i * p;
+    double *z = Z + (i - r0) * p;
     for (size_t j = 0; j < p; j++) {
       acc += x[j] * 0.0;
       z[j] = x[j] - mu[j * ms];
     }
   }
   if (acc != 0.0) return BM_ENONFINITE;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L->data,
-              (int)d->L->tda, Z, (int)p);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0,
+              d->L->data, (int)d->L->tda, Z, (int)p);
   return BM_SUCCESS;
 }
 
-/* NULL and shape of X; finiteness is checked by whiten_block */
+/* NULL and shape of X; finiteness is checked by whiten_rows */
 static int check_batch(const bm_mvn *d, const gsl_matrix *X)
 {
   int status = check_obj(d);
@@ -549,6 +549,9 @@ static int check_batch(const bm_mvn *d, const gsl_matrix *X)
   return BM_SUCCESS;
 }
 
+/* Batches run in row groups (src/omp_policy.h): one group without OpenMP;
+ * with it, G(n, p) groups whose partial sums are added in group order, so the
+ * result does not depend on the number of threads. */
 int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   if (!ll) return BM_EINVAL;
@@ -559,31 +562,50 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
     nan_vector(each);
     return status;
   }
-  size_t n = X->size1, p = d->p;
+  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
   bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, n * p);
+  double *Z = bm_work_get(&w, NULL, 0, G * bs * p); /* one bs x p block per group */
   if (!Z) {
     nan_vector(each);
     return BM_ENOMEM;
   }
-  status = whiten_block(d, X, Z);
+  double part[BM_BATCH_GROUPS_MAX];
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double total = 0.0, *Zg = Z + g * bs * p;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      for (size_t i = b0; i < b1 && !bad[g]; i++) {
+        const double *z = Zg + (i - b0) * p;
+        double delta = 0.0;
+        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+        if (isnan(delta)) delta = INFINITY; /* overflow in the whitening (finite inputs) */
+        double li = d->lognorm - 0.5 * delta;
+        if (each) gsl_vector_set(each, i, li);
+        total += li;
+      }
+    }
+    part[g] = total;
+  }
+  double total = 0.0;
+  for (size_t g = 0; g < G; g++) {
+    if (bad[g]) status = bad[g];
+    total += part[g];
+  }
+  bm_work_release(&w);
   if (status) {
-    bm_work_release(&w);
     nan_vector(each);
     return status;
   }
-  double total = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    const double *z = Z + i * p;
-    double delta = 0.0;
-    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-    if (isnan(delta)) delta = INFINITY; /* overflow in the whitening (finite inputs) */
-    double li = d->lognorm - 0.5 * delta;
-    if (each) gsl_vector_set(each, i, li);
-    total += li;
-  }
   *ll = total;
-  bm_work_release(&w);
   return BM_SUCCESS;
 }
 
@@ -599,30 +621,61 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
     return status;
   }
   size_t n = X->size1, p = d->p;
+  /* per group: p sums of z, then (G > 1 and dSigma) a p x p Z^T Z slot */
+  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
+  /* a per-group Z^T Z slot whenever rows arrive in more than one block */
+  size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
   bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, n * p + p);
+  double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {
     nan_vector(dmu);
     nan_matrix(dSigma);
     return BM_ENOMEM;
   }
-  double *s = Z + n * p;
-  status = whiten_block(d, X, Z);
+  double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
+  double part[BM_BATCH_GROUPS_MAX];
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double *s = s_all + g * p, *Zg = Z + g * bs * p, sumsq = 0.0;
+    for (size_t j = 0; j < p; j++) s[j] = 0.0;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      if (bad[g]) break;
+      for (size_t i = 0; i < b1 - b0; i++) {
+        const double *z = Zg + i * p;
+        for (size_t j = 0; j < p; j++) {
+          sumsq += z[j] * z[j];
+          s[j] += z[j];
+        }
+      }
+      if (slot) /* this group's Z^T Z / 2 (lower triangle), block by block */
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
+                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
+    }
+    part[g] = sumsq;
+  }
+  double sumsq = 0.0;
+  for (size_t g = 0; g < G; g++) {
+    if (bad[g]) status = bad[g];
+    sumsq += part[g];
+  }
   if (status) {
     bm_work_release(&w);
     nan_vector(dmu);
     nan_matrix(dSigma);
     return status;
   }
-  double sumsq = 0.0;
-  for (size_t j = 0; j < p; j++) s[j] = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    const double *z = Z + i * p;
-    for (size_t j = 0; j < p; j++) {
-      sumsq += z[j] * z[j];
-      s[j] += z[j];
-    }
-  }
+  double *s = s_all; /* sum of the group sums, in group order */
+  for (size_t g = 1; g < G; g++)
+    for (size_t j = 0; j < p; j++) s[j] += s_all[g * p + j];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)n * d->lognorm - 0.5 * sumsq;
   if (dmu) {
@@ -632,20 +685,28 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   }
   if (dSigma) {
     /* sum_i (a_i a_i^T - Lambda)/2 = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
-    double *G = dSigma->data;
+    double *Gm = dSigma->data;
     int tda = (int)dSigma->tda;
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, G, tda);
-    for (size_t i = 0; i < p; i++) G[i * (size_t)tda + i] -= 0.5 * (double)n;
+    if (!slot)
+      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
+    else
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j <= i; j++) {
+          double c = 0.0;
+          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
+          Gm[i * (size_t)tda + j] = c;
+        }
+    for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
     bm_sym_from_lower(dSigma);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L->data,
-                (int)d->L->tda, G, tda);
+                (int)d->L->tda, Gm, tda);
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L->data, (int)d->L->tda, G, tda);
+                d->L->data, (int)d->L->tda, Gm, tda);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < i; j++) {
-        double g = 0.5 * (G[i * (size_t)tda + j] + G[j * (size_t)tda + i]);
-        G[i * (size_t)tda + j] = g;
-        G[j * (size_t)tda + i] = g;
+        double gv = 0.5 * (Gm[i * (size_t)tda + j] + Gm[j * (size_t)tda + i]);
+        Gm[i * (size_t)tda + j] = gv;
+        Gm[j * (size_t)tda + i] = gv;
       }
   }
   bm_work_release(&w);
@@ -745,4 +806,15 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
 {
   if (!kl) return BM_EINVAL;
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
+}
+
+/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
+#include "stats_internal.h"
+int bm_mvn_internal_view(const bm_mvn *d, const gsl_vector **mu, const gsl_matrix **L, double *lognorm)
+{
+  if (!d || !d->is_set) return BM_EINVAL;
+  *mu = d->mu;
+  *L = d->L;
+  *lognorm = d->lognorm;
+  return BM_SUCCESS;
 }

@@ -33,6 +33,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/mvt.h"
 #include "work.h"
+#include "omp_policy.h"
 
 #define LOG_2PI 1.83787706640934548356065947281123527
 #define LOG_PI 1.14472988584940017414342735135305871
@@ -591,25 +592,26 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 
 /* ---- batches ------------------------------------------------------------------ */
 
-/* Z <- (X - 1 mu^T) L^{-T} with the finiteness check of X fused into the
- * centering pass (BM_ENONFINITE before any output is written). */
-static int whiten_block(const bm_mvt *d, const gsl_matrix *X, double *Z)
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
+ * with the finiteness check of X fused into the centering pass (BM_ENONFINITE
+ * before any output is written). */
+static int whiten_rows(const bm_mvt *d, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
 {
-  size_t n = X->size1, p = d->p;
+  size_t p = d->p;
   const double *mu = d->mu->data;
   size_t ms = d->mu->stride;
   double acc = 0.0;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = r0; i < r1; i++) {
     const double *x = X->data + i * X->tda;
-    double *z = Z + i * p;
+    double *z = Z + (i - r0) * p;
     for (size_t j = 0; j < p; j++) {
       acc += x[j] * 0.0;
       z[j] = x[j] - mu[j * ms];
     }
   }
   if (acc != 0.0) return BM_ENONFINITE;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L->data,
-              (int)d->L->tda, Z, (int)p);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0,
+              d->L->data, (int)d->L->tda, Z, (int)p);
   return BM_SUCCESS;
 }
 
@@ -622,6 +624,9 @@ static int check_batch(const bm_mvt *d, const gsl_matrix *X)
   return BM_SUCCESS;
 }
 
+/* Batches run in row groups (src/omp_policy.h): one group without OpenMP;
+ * with it, G(n, p) groups whose partial sums are added in group order, so the
+ * result does not depend on the number of threads. */
 int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   if (!ll) return BM_EINVAL;
@@ -632,30 +637,50 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
     nan_vector(each);
     return status;
   }
-  size_t n = X->size1, p = d->p;
+  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
   bm_work wk;
-  double *Z = bm_work_get(&wk, NULL, 0, n * p);
+  double *Z = bm_work_get(&wk, NULL, 0, G * bs * p); /* one bs x p block per group */
   if (!Z) {
     nan_vector(each);
     return BM_ENOMEM;
   }
-  status = whiten_block(d, X, Z);
+  double half_k = 0.5 * (d->nu + (double)p), inv_nu = 1.0 / d->nu;
+  double part[BM_BATCH_GROUPS_MAX];
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double total = 0.0, *Zg = Z + g * bs * p;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      for (size_t i = b0; i < b1 && !bad[g]; i++) {
+        const double *z = Zg + (i - b0) * p;
+        double delta = 0.0;
+        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+        double li = -half_k * log1p_pos(delta * inv_nu);
+        if (each) gsl_vector_set(each, i, d->lognorm + li);
+        total += li;
+      }
+    }
+    part[g] = total;
+  }
+  double total = 0.0;
+  for (size_t g = 0; g < G; g++) {
+    if (bad[g]) status = bad[g];
+    total += part[g];
+  }
+  bm_work_release(&wk);
   if (status) {
-    bm_work_release(&wk);
     nan_vector(each);
     return status;
   }
-  double total = 0.0, half_k = 0.5 * (d->nu + (double)p), inv_nu = 1.0 / d->nu;
-  for (size_t i = 0; i < n; i++) {
-    const double *z = Z + i * p;
-    double delta = 0.0;
-    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-    double li = -half_k * log1p_pos(delta * inv_nu);
-    if (each) gsl_vector_set(each, i, d->lognorm + li);
-    total += li;
-  }
   *ll = total + (double)n * d->lognorm;
-  bm_work_release(&wk);
   return BM_SUCCESS;
 }
 
@@ -673,35 +698,68 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
     return status;
   }
   size_t n = X->size1, p = d->p;
+  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
+  /* a per-group Z^T Z slot whenever rows arrive in more than one block */
+  size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
   bm_work wk;
-  double *Z = bm_work_get(&wk, NULL, 0, n * p + p);
+  double *Z = bm_work_get(&wk, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {
     nan_vector(dmu);
     nan_matrix(dSigma);
     return BM_ENOMEM;
   }
-  double *sw = Z + n * p;
-  status = whiten_block(d, X, Z);
+  double *sw_all = Z + G * bs * p, *C_all = sw_all + G * p;
+  double k = d->nu + (double)p;
+  double part[BM_BATCH_GROUPS_MAX], part_nu[BM_BATCH_GROUPS_MAX];
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double *sw = sw_all + g * p, *Zg = Z + g * bs * p, total = 0.0, tnu = 0.0;
+    for (size_t j = 0; j < p; j++) sw[j] = 0.0;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(d, X, b0, b1, Zg);
+      if (bad[g]) break;
+      for (size_t i = 0; i < b1 - b0; i++) {
+        double *z = Zg + i * p;
+        double delta = 0.0;
+        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+        total += -0.5 * k * log1p_pos(delta / d->nu);
+        if (dnu) tnu += dnu_delta(d, delta);
+        double w = k / (d->nu + delta), rw = sqrt(w);
+        for (size_t j = 0; j < p; j++) {
+          sw[j] += w * z[j];
+          z[j] *= rw; /* rows of W^{1/2} Z for the rank-n update */
+        }
+      }
+      if (slot) /* this group's (W^{1/2} Z)^T (W^{1/2} Z) / 2, block by block */
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
+                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
+    }
+    part[g] = total;
+    part_nu[g] = tnu;
+  }
+  double total = 0.0, tnu = 0.0;
+  for (size_t g = 0; g < G; g++) {
+    if (bad[g]) status = bad[g];
+    total += part[g];
+    tnu += part_nu[g];
+  }
   if (status) {
     bm_work_release(&wk);
     nan_vector(dmu);
     nan_matrix(dSigma);
     return status;
   }
-  double k = d->nu + (double)p, total = 0.0, tnu = 0.0;
-  for (size_t j = 0; j < p; j++) sw[j] = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    double *z = Z + i * p;
-    double delta = 0.0;
-    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-    total += -0.5 * k * log1p_pos(delta / d->nu);
-    if (dnu) tnu += dnu_delta(d, delta);
-    double w = k / (d->nu + delta), rw = sqrt(w);
-    for (size_t j = 0; j < p; j++) {
-      sw[j] += w * z[j];
-      z[j] *= rw; /* rows of W^{1/2} Z for the rank-n update */
-    }
-  }
+  double *sw = sw_all;
+  for (size_t g = 1; g < G; g++)
+    for (size_t j = 0; j < p; j++) sw[j] += sw_all[g * p + j];
   if (ll) *ll = total + (double)n * d->lognorm;
   if (dnu) *dnu = tnu;
   if (dmu) {
@@ -709,20 +767,28 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
     for (size_t j = 0; j < p; j++) gsl_vector_set(dmu, j, sw[j]);
   }
   if (dSigma) {
-    double *G = dSigma->data;
+    double *Gm = dSigma->data;
     int tda = (int)dSigma->tda;
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, G, tda);
-    for (size_t i = 0; i < p; i++) G[i * (size_t)tda + i] -= 0.5 * (double)n;
+    if (!slot)
+      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
+    else
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j <= i; j++) {
+          double c = 0.0;
+          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
+          Gm[i * (size_t)tda + j] = c;
+        }
+    for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
     bm_sym_from_lower(dSigma);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L->data,
-                (int)d->L->tda, G, tda);
+                (int)d->L->tda, Gm, tda);
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L->data, (int)d->L->tda, G, tda);
+                d->L->data, (int)d->L->tda, Gm, tda);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < i; j++) {
-        double g = 0.5 * (G[i * (size_t)tda + j] + G[j * (size_t)tda + i]);
-        G[i * (size_t)tda + j] = g;
-        G[j * (size_t)tda + i] = g;
+        double gv = 0.5 * (Gm[i * (size_t)tda + j] + Gm[j * (size_t)tda + i]);
+        Gm[i * (size_t)tda + j] = gv;
+        Gm[j * (size_t)tda + i] = gv;
       }
   }
   bm_work_release(&wk);

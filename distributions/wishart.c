@@ -557,3 +557,16 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
 {
   return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
 }
+
+/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
+#include "stats_internal.h"
+int bm_wishart_internal_view(const bm_wishart *d, double *nu, const gsl_matrix **L_S, double *logdet_S,
+                             double *log_norm)
+{
+  if (!d || !d->is_set) return BM_EINVAL;
+  *nu = d->nu;
+  *L_S = d->L_S;
+  *logdet_S = d->logdet_S;
+  *log_norm = d->log_norm;
+  return BM_SUCCESS;
+}

@@ -21,11 +21,13 @@
 #include "bayesmat/matnorm.h"
 #include "bayesmat/matt.h"
 #include "bayesmat/matf.h"
+#include "bayesmat/theta.h"
 
 #include "bayesmat/transform.h"
 #include "bayesmat/laplace.h"
 #include "bayesmat/jeffreys.h"
 #include "bayesmat/model_fisher.h"
+#include "bayesmat/model_family.h"
 #include "bayesmat/check.h"
 #include "bayesmat/niw.h"
 #include "bayesmat/blr.h"

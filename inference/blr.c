@@ -511,3 +511,36 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
   }
   return BM_SUCCESS;
 }
+
+/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+size_t bm_blr_stats_dim(const bm_blr_stats *s) { return s ? s->k : 0; }
+
+size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1) * (s->k + 2) / 2 : 0; }
+
+int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
+{
+  if (s == NULL || buf == NULL) return BM_EINVAL;
+  size_t q = s->k + 1, k = 0;
+  buf[k++] = (double)s->n;
+  buf[k++] = s->sum_log_w;
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
+  return BM_SUCCESS;
+}
+
+int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf)
+{
+  if (s == NULL || buf == NULL) return BM_EINVAL;
+  size_t q = s->k + 1, len = bm_blr_stats_packed_len(s), k = 0;
+  for (size_t i = 0; i < len; i++)
+    if (!isfinite(buf[i])) return BM_ENONFINITE;
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
+  if (buf[0] == 0.0)
+    for (size_t i = 1; i < len; i++)
+      if (buf[i] != 0.0) return BM_EINVAL;
+  s->n = (size_t)buf[k++];
+  s->sum_log_w = buf[k++];
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+  return BM_SUCCESS;
+}

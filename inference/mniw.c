@@ -468,3 +468,40 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
          0.5 * dd * (logdet_Vn - m->logdet_V0);
   return BM_SUCCESS;
 }
+
+/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
+{
+  if (s == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  *k = s->k;
+  *d = s->d;
+  return BM_SUCCESS;
+}
+
+size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s) { return s ? 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0; }
+
+int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
+{
+  if (s == NULL || buf == NULL) return BM_EINVAL;
+  size_t q = s->k + s->d, k = 0;
+  buf[k++] = (double)s->n;
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
+  return BM_SUCCESS;
+}
+
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf)
+{
+  if (s == NULL || buf == NULL) return BM_EINVAL;
+  size_t q = s->k + s->d, len = bm_mniw_stats_packed_len(s), k = 0;
+  for (size_t i = 0; i < len; i++)
+    if (!isfinite(buf[i])) return BM_ENONFINITE;
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
+  if (buf[0] == 0.0)
+    for (size_t i = 1; i < len; i++)
+      if (buf[i] != 0.0) return BM_EINVAL;
+  s->n = (size_t)buf[k++];
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+  return BM_SUCCESS;
+}

@@ -550,3 +550,36 @@ int bm_niw_log_evidence(const bm_niw *m, double *lml)
          0.5 * dp * (log(m->kappa0) - log(m->kappa_n));
   return BM_SUCCESS;
 }
+
+/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+size_t bm_niw_stats_dim(const bm_niw_stats *s) { return s ? s->p : 0; }
+
+size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s->p * (s->p + 1) / 2 : 0; }
+
+int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
+{
+  if (s == NULL || buf == NULL) return BM_EINVAL;
+  size_t p = s->p, k = 0;
+  buf[k++] = (double)s->n;
+  for (size_t j = 0; j < p; j++) buf[k++] = s->n ? gsl_vector_get(s->mean, j) : 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i; j < p; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
+  return BM_SUCCESS;
+}
+
+int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf)
+{
+  if (s == NULL || buf == NULL) return BM_EINVAL;
+  size_t p = s->p, len = bm_niw_stats_packed_len(s), k = 0;
+  for (size_t i = 0; i < len; i++)
+    if (!isfinite(buf[i])) return BM_ENONFINITE;
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
+  if (buf[0] == 0.0)
+    for (size_t i = 1; i < len; i++)
+      if (buf[i] != 0.0) return BM_EINVAL;
+  s->n = (size_t)buf[k++];
+  for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, buf[k++]);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+  return BM_SUCCESS;
+}

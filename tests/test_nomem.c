@@ -911,6 +911,143 @@ static void conjugate_survives_allocation_failure(void **state)
   gsl_rng_free(arg.r);
 }
 
+/* ==== issue #11: sufficient statistics (mvn, wishart, invwishart, matnorm) ==== */
+static int run_stats11(void *arg)
+{
+  int which = *(int *)arg, st = BM_SUCCESS;
+  size_t p = which == 0 ? 70 : 3; /* p = 70: past the stack scratch of mvn stats */
+  gsl_matrix *X = bm_matrix_alloc(200, p), *I = bm_matrix_alloc(p, p), *G = bm_matrix_alloc(p, p);
+  gsl_vector *mu = bm_vector_alloc(p), *g = bm_vector_alloc(p);
+  bm_mvn *dn = NULL;
+  bm_mvn_stats *sn = NULL, *sn2 = NULL;
+  bm_wishart *dw = NULL;
+  bm_wishart_stats *sw = NULL;
+  bm_invwishart *di = NULL;
+  bm_invwishart_stats *si = NULL;
+  bm_matnorm *dm = NULL;
+  bm_matnorm_stats *sm = NULL;
+  gsl_matrix *Mm = NULL, *Um = NULL, *Vm = NULL;
+  gsl_matrix *Xs[2000];
+  for (size_t k = 0; k < 2000; k++) Xs[k] = NULL;
+  double ll;
+  if (!X || !I || !G || !mu || !g) {
+    st = BM_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < 200; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, (double)((i * 7 + j * 3) % 11) - 5.0);
+  gsl_matrix_set_identity(I);
+  gsl_vector_set_zero(mu);
+  switch (which) {
+  case 0:
+    dn = bm_mvn_alloc(p);
+    sn = bm_mvn_stats_alloc(p);
+    sn2 = bm_mvn_stats_alloc(p);
+    if (!dn || !sn || !sn2) {
+      st = BM_ENOMEM;
+      break;
+    }
+    st = bm_mvn_set(dn, mu, I);
+    if (!st) st = bm_mvn_stats_compute(sn, X);
+    if (!st) st = bm_mvn_stats_add(sn2, X);
+    if (!st) st = bm_mvn_stats_merge(sn, sn2);
+    if (!st) st = bm_mvn_stats_loglik_grad(dn, sn, &ll, g, G);
+    break;
+  case 1:
+  case 2:
+    for (size_t k = 0; k < 4; k++) {
+      Xs[k] = bm_matrix_alloc(p, p);
+      if (!Xs[k]) {
+        st = BM_ENOMEM;
+        goto done;
+      }
+      gsl_matrix_set_identity(Xs[k]);
+      gsl_matrix_set(Xs[k], 0, 0, 1.0 + (double)k);
+    }
+    if (which == 1) {
+      dw = bm_wishart_alloc(p);
+      sw = bm_wishart_stats_alloc(p);
+      if (!dw || !sw) {
+        st = BM_ENOMEM;
+        break;
+      }
+      st = bm_wishart_set(dw, 5.0, I);
+      if (!st) st = bm_wishart_stats_compute(sw, (const gsl_matrix *const *)Xs, 4);
+      if (!st) st = bm_wishart_stats_loglik_grad(dw, sw, &ll, G, &ll);
+    } else {
+      di = bm_invwishart_alloc(p);
+      si = bm_invwishart_stats_alloc(p);
+      if (!di || !si) {
+        st = BM_ENOMEM;
+        break;
+      }
+      st = bm_invwishart_set(di, 5.0, I);
+      if (!st) st = bm_invwishart_stats_compute(si, (const gsl_matrix *const *)Xs, 4);
+      if (!st) st = bm_invwishart_stats_loglik_grad(di, si, &ll, G, &ll);
+    }
+    break;
+  case 3: { /* matnorm 8 x 9 (N = 72): heap scratch in add and loglik */
+    size_t n = 8, q = 9, m = 60;
+    dm = bm_matnorm_alloc(n, q);
+    sm = bm_matnorm_stats_alloc(n, q);
+    Mm = bm_matrix_alloc(n, q);
+    Um = bm_matrix_alloc(n, n);
+    Vm = bm_matrix_alloc(q, q);
+    if (!dm || !sm || !Mm || !Um || !Vm) {
+      st = BM_ENOMEM;
+      break;
+    }
+    gsl_matrix_set_zero(Mm);
+    gsl_matrix_set_identity(Um);
+    gsl_matrix_set_identity(Vm);
+    for (size_t k = 0; k < m; k++) {
+      Xs[k] = bm_matrix_alloc(n, q);
+      if (!Xs[k]) {
+        st = BM_ENOMEM;
+        goto done;
+      }
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < q; j++) gsl_matrix_set(Xs[k], i, j, (double)((k * 5 + i * 3 + j) % 7) - 3.0);
+    }
+    st = bm_matnorm_set(dm, Mm, Um, Vm);
+    if (!st) st = bm_matnorm_stats_compute(sm, (const gsl_matrix *const *)Xs, m);
+    if (!st) st = bm_matnorm_stats_loglik_grad(dm, sm, &ll, Mm, Um, Vm);
+    break;
+  }
+  }
+done:
+  for (size_t k = 0; k < 2000; k++) bm_matrix_free(Xs[k]);
+  bm_mvn_free(dn);
+  bm_mvn_stats_free(sn);
+  bm_mvn_stats_free(sn2);
+  bm_wishart_free(dw);
+  bm_wishart_stats_free(sw);
+  bm_invwishart_free(di);
+  bm_invwishart_stats_free(si);
+  bm_matnorm_free(dm);
+  bm_matnorm_stats_free(sm);
+  bm_matrix_free(Mm);
+  bm_matrix_free(Um);
+  bm_matrix_free(Vm);
+  bm_matrix_free(X);
+  bm_matrix_free(I);
+  bm_matrix_free(G);
+  bm_vector_free(mu);
+  bm_vector_free(g);
+  return st;
+}
+
+static void stats11_survive_allocation_failure(void **state)
+{
+  (void)state;
+  const char *names[] = {"bm_mvn_stats_*", "bm_wishart_stats_*", "bm_invwishart_stats_*", "bm_matnorm_stats_*"};
+  for (int which = 0; which < 4; which++) {
+    long sites = nomem_drive(names[which], run_stats11, &which);
+    assert_true(sites >= 1);
+  }
+}
+/* ==== end issue #11 block ==== */
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -921,6 +1058,7 @@ int main(void)
     cmocka_unit_test(matnorm_matt_survive_allocation_failure),
     cmocka_unit_test(inference8_survives_allocation_failure),
     cmocka_unit_test(conjugate_survives_allocation_failure),
+    cmocka_unit_test(stats11_survive_allocation_failure), /* issue #11 */
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,11 @@ static void nparams_is_theta_length(void **state)
       bm_matnorm *f = bm_matnorm_alloc(n, p);
       bm_matt *g = bm_matt_alloc(n, p);
       assert_int_equal(bm_matnorm_nparams(f), n * p + qn + q);
+      size_t rn = 0, rp = 0;
+      bm_matnorm_dims(f, &rn, &rp);
+      assert_true(rn == n && rp == p);
+      bm_matt_dims(g, &rn, &rp);
+      assert_true(rn == n && rp == p);
       assert_int_equal(bm_matt_nparams(g), n * p + qn + q + 1);
       bm_matnorm_free(f);
       bm_matt_free(g);

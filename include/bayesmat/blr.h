@@ -153,6 +153,18 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
  */
 int bm_blr_log_evidence(const bm_blr *m, double *lml);
 
+/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_blr_update_stats) ----
+ * Layout: (n, sum log w, the upper triangle of R row by row). */
+/** Dimension k (0 for NULL). */
+size_t bm_blr_stats_dim(const bm_blr_stats *s);
+/** Doubles in the packed form: 2 + (k+1)(k+2)/2 (0 for NULL). */
+size_t bm_blr_stats_packed_len(const bm_blr_stats *s);
+/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_blr_stats_pack(const bm_blr_stats *s, double *buf);
+/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
+ *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
+int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf);
+
 #ifdef __cplusplus
 }
 #endif

@@ -159,6 +159,68 @@ int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, siz
 int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
                               gsl_matrix *d_Psi, double *d_nu);
 
+/* ======================================================================
+ * Sufficient statistics (issue #11; implemented in distributions/invwishart_stats.c)
+ *
+ * The mergeable summary of m observations X_1..X_m: (m, A = sum_i X_i^-1,
+ * l = sum_i log|X_i|). It is additive, so summaries of chunks (threads, MPI
+ * ranks, files) merge in any order, equal to one pass up to rounding.
+ *   sum_i log f(X_i) = m log_norm - (nu+p+1)/2 l - tr(Psi A)/2,
+ *     log_norm = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2).
+ * A stats object is mutable (not for sharing between threads while written).
+ * ====================================================================== */
+typedef struct bm_invwishart_stats bm_invwishart_stats;
+
+/** Empty summary (m = 0) of p x p observations. NULL on p == 0 or no memory. Allocates O(p^2). */
+bm_invwishart_stats *bm_invwishart_stats_alloc(size_t p);
+/** Free (NULL is fine). */
+void bm_invwishart_stats_free(bm_invwishart_stats *s);
+/** Dimension p (0 for NULL). */
+size_t bm_invwishart_stats_dim(const bm_invwishart_stats *s);
+/** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_invwishart_stats_reset(bm_invwishart_stats *s);
+/**
+ * s <- s merged with the summary of X[0..m) (m = 0 is a no-op).
+ * @param X  m pointers to p x p symmetric positive definite matrices
+ * @return BM_SUCCESS; BM_EINVAL (NULL s, X or X[k]); BM_EBADLEN; BM_ENONFINITE;
+ *         BM_ENOTSYM; BM_EDOM (some X[k] not positive definite). s unchanged on
+ *         failure. Allocates nothing.
+ */
+int bm_invwishart_stats_add(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m);
+/** s <- the summary of X[0..m) (reset, then add; unchanged on failure). Statuses as _add. */
+int bm_invwishart_stats_compute(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m);
+/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. Allocates nothing. */
+int bm_invwishart_stats_merge(bm_invwishart_stats *a, const bm_invwishart_stats *b);
+/**
+ * Read the summary; any output may be NULL.
+ * @param m           out: number of observations
+ * @param A           out, p x p: sum_i X_i^-1
+ * @param sum_logdet  out: sum_i log|X_i|
+ * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
+ */
+int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
+/** Doubles in the packed form: 2 + p(p+1)/2 (0 for NULL). */
+size_t bm_invwishart_stats_packed_len(const bm_invwishart_stats *s);
+/** Pack into buf as (m, sum log|X_i|, vech A), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf);
+/**
+ * s <- a packed summary.
+ * @return BM_SUCCESS; BM_ENONFINITE; BM_EINVAL (NULL; m negative or not an integer;
+ *         a non-positive diagonal of A when m > 0; nonzero entries when m = 0). s unchanged on failure.
+ */
+int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf);
+/**
+ * Log-likelihood of the summarized observations (= bm_invwishart_loglik up to rounding; 0 when m = 0).
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM (p > 64 only). *ll NaN on failure.
+ */
+int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll);
+/**
+ * Log-likelihood and gradients of the sum, as bm_invwishart_loglik_grad:
+ *   d_Psi = m nu/2 Psi^-1 - A/2;  d_nu = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - l/2.
+ * ll, d_Psi, d_nu may each be NULL. Statuses as bm_invwishart_stats_loglik; outputs NaN on failure.
+ */
+int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi, double *d_nu);
+
 #ifdef __cplusplus
 }
 #endif

@@ -211,6 +211,19 @@ int bm_matf_literature_jacobian(size_t p, gsl_matrix *J);
  */
 int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
 
+/* ======================================================================
+ * Sufficient statistics (issue #11): none of finite dimension. The matf
+ * log-likelihood couples every observation to the parameters through a
+ * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
+ * summary of fixed size determines it for all parameters. The mergeable
+ * object is instead the partial sum at FIXED parameters: (sum log f, its
+ * gradient) over a chunk of observations, from bm_matf_loglik_grad (dPsi, dnu, ddelta).
+ * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
+ * bm_mpi_matf_loglik_grad (include/bayesmat/mpi.h) reduces them in one
+ * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
+ * new pass over the data.
+ * ====================================================================== */
+
 #ifdef __cplusplus
 }
 #endif

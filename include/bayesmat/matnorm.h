@@ -52,6 +52,13 @@ void bm_matnorm_free(bm_matnorm *d);
  */
 int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V);
 
+/**
+ * Dimensions of the variate: *n rows, *p columns (as given to _alloc).
+ * @param d  an allocated object (set or not); NULL gives 0 x 0
+ * @param n, p  out, either may be NULL
+ */
+void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p);
+
 /** Length of theta, np + n(n+1)/2 + p(p+1)/2; 0 for NULL. */
 size_t bm_matnorm_nparams(const bm_matnorm *d);
 
@@ -138,6 +145,69 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
  */
 int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
                            gsl_matrix *dU, gsl_matrix *dV);
+
+/* ======================================================================
+ * Sufficient statistics (issue #11; implemented in distributions/matnorm_stats.c)
+ *
+ * With U and V both free, the log-likelihood of X_1..X_m needs
+ * (m, Xbar, S = sum_i vec(X_i - Xbar) vec(X_i - Xbar)^T), S an (np) x (np)
+ * scatter in vec order (index j n + i holds entry (i, j)): no smaller summary
+ * serves every (U, V). Summaries merge by Chan, Golub & LeVeque's parallel
+ * formula (as bm_mvn_stats), in any order, equal to one pass up to rounding:
+ *   sum_i log f(X_i) = m log_norm - 1/2 [m tr(V^-1 R^T U^-1 R) + tr((V^-1 (x) U^-1) S)],  R = Xbar - M.
+ * Sizes: n p <= 2048 (the object holds two (np)^2 blocks, <= 64 MiB). A stats object is mutable (not shared while written).
+ * ====================================================================== */
+typedef struct bm_matnorm_stats bm_matnorm_stats;
+
+/** Empty summary of n x p observations. NULL on n == 0, p == 0, n p > 2048 or no memory. Allocates O((np)^2). */
+bm_matnorm_stats *bm_matnorm_stats_alloc(size_t n, size_t p);
+/** Free (NULL is fine). */
+void bm_matnorm_stats_free(bm_matnorm_stats *s);
+/** The observation shape n x p. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p);
+/** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_matnorm_stats_reset(bm_matnorm_stats *s);
+/**
+ * s <- s merged with the summary of X[0..m) (two-pass block mean and scatter, one dsyrk; m = 0 is a no-op).
+ * @param X  m pointers to finite n x p matrices
+ * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
+ *         s unchanged on failure. Allocates O(m n p) beyond a 32 KiB stack buffer.
+ */
+int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m);
+/** s <- the summary of X[0..m) (unchanged on failure). Statuses as _add. */
+int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m);
+/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. Allocates nothing. */
+int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b);
+/**
+ * Read the summary; any output may be NULL.
+ * @param m        out: number of observations
+ * @param mean     out, n x p: Xbar
+ * @param scatter  out, (np) x (np), vec order
+ * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
+ */
+int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean, gsl_matrix *scatter);
+/** Doubles in the packed form (m, vec Xbar, vech S): 1 + N + N(N+1)/2 with N = n p (0 for NULL). */
+size_t bm_matnorm_stats_packed_len(const bm_matnorm_stats *s);
+/** Pack into buf, e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf);
+/**
+ * s <- a packed summary.
+ * @return BM_SUCCESS; BM_ENONFINITE; BM_EINVAL (NULL; m negative or not an integer; a negative
+ *         scatter diagonal; nonzero entries when m = 0). s unchanged on failure.
+ */
+int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf);
+/**
+ * Log-likelihood of the summarized observations (= bm_matnorm_loglik up to rounding; 0 when m = 0).
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM. *ll NaN on failure.
+ *         Cost O((np)^2 (n + p)), independent of m.
+ */
+int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll);
+/**
+ * Log-likelihood and gradients of the sum w.r.t. M, U, V (symmetric), as bm_matnorm_loglik_grad.
+ * Any of ll, dM, dU, dV may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
+ */
+int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
+                                 gsl_matrix *dU, gsl_matrix *dV);
 
 #ifdef __cplusplus
 }

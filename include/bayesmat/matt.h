@@ -61,6 +61,13 @@ void bm_matt_free(bm_matt *d);
  */
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega);
 
+/**
+ * Dimensions of the variate: *n rows, *p columns (as given to _alloc).
+ * @param d  an allocated object (set or not); NULL gives 0 x 0
+ * @param n, p  out, either may be NULL
+ */
+void bm_matt_dims(const bm_matt *d, size_t *n, size_t *p);
+
 /** Length of theta, np + n(n+1)/2 + p(p+1)/2 + 1; 0 for NULL. */
 size_t bm_matt_nparams(const bm_matt *d);
 
@@ -165,6 +172,19 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
  */
 int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
                         gsl_matrix *dSigma, gsl_matrix *dOmega, double *dnu);
+
+/* ======================================================================
+ * Sufficient statistics (issue #11): none of finite dimension. The matt
+ * log-likelihood couples every observation to the parameters through a
+ * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
+ * summary of fixed size determines it for all parameters. The mergeable
+ * object is instead the partial sum at FIXED parameters: (sum log f, its
+ * gradient) over a chunk of observations, from bm_matt_loglik_grad (dM, dSigma, dOmega, dnu).
+ * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
+ * bm_mpi_matt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
+ * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
+ * new pass over the data.
+ * ====================================================================== */
 
 #ifdef __cplusplus
 }

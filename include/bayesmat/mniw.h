@@ -108,6 +108,18 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
  */
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml);
 
+/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_mniw_update_stats) ----
+ * Layout: (n, the upper triangle of R row by row). */
+/** Dimensions (k, d). @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d);
+/** Doubles in the packed form: 1 + (k+d)(k+d+1)/2 (0 for NULL). */
+size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s);
+/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf);
+/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
+ *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf);
+
 #ifdef __cplusplus
 }
 #endif

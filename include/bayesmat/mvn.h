@@ -194,6 +194,86 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl);
 int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *dmu0, gsl_matrix *dSigma0,
                    gsl_vector *dmu1, gsl_matrix *dSigma1);
 
+/* ======================================================================
+ * Sufficient statistics (issue #11; implemented in distributions/mvn_stats.c)
+ *
+ * The mergeable summary of rows x_1..x_n: (n, mean xbar, scatter
+ * S = sum_i (x_i - xbar)(x_i - xbar)^T). Two summaries merge by Chan,
+ * Golub & LeVeque's parallel formula (never raw sums of x x^T, which lose
+ * digits to cancellation):
+ *   n = na + nb,  delta = xbar_b - xbar_a,  xbar = xbar_a + delta nb/n,
+ *   S = S_a + S_b + delta delta^T na nb / n.
+ * Merging is associative and commutative up to rounding, so chunks may be
+ * summarized anywhere (threads, MPI ranks, files) and merged in any order.
+ * The log-likelihood and its gradient follow from the summary alone:
+ *   sum_i log f(x_i) = n lognorm - 1/2 [tr(Sigma^-1 S) + n r^T Sigma^-1 r],  r = xbar - mu.
+ * A stats object is mutable (not for sharing between threads while written).
+ * Threads (issue #11): built with -DBAYESMAT_OPENMP=ON, bm_mvn_loglik and
+ * bm_mvn_loglik_grad split their rows into fixed row groups run on
+ * BAYESMAT_NUM_THREADS threads (default 1; 0 = OpenMP's own setting); the
+ * result is bit-identical for every thread count. Callers using > 1 thread
+ * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
+ * ====================================================================== */
+typedef struct bm_mvn_stats bm_mvn_stats;
+
+/** Empty summary (n = 0) of p-vectors. NULL on p == 0 or no memory. Allocates O(p^2). */
+bm_mvn_stats *bm_mvn_stats_alloc(size_t p);
+/** Free (NULL is fine). */
+void bm_mvn_stats_free(bm_mvn_stats *s);
+/** Dimension p (0 for NULL). */
+size_t bm_mvn_stats_dim(const bm_mvn_stats *s);
+/** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_mvn_stats_reset(bm_mvn_stats *s);
+/**
+ * s <- s merged with the summary of the rows of X (streaming update; two-pass
+ * mean and centred scatter of the block, then the merge formula).
+ * @param X n x p, rows are observations, finite
+ * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (X not n x p, n >= 1);
+ *         BM_ENONFINITE; BM_ENOMEM (s unchanged on any failure).
+ *         Allocates O(n p) beyond a 32 KiB stack buffer.
+ */
+int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X);
+/** s <- the summary of the rows of X (reset, then add). Statuses as bm_mvn_stats_add. */
+int bm_mvn_stats_compute(bm_mvn_stats *s, const gsl_matrix *X);
+/**
+ * a <- a merged with b (Chan et al.). b is unchanged; a == b is allowed (doubles the data).
+ * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (dimensions differ). Allocates nothing.
+ */
+int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b);
+/**
+ * Read the summary. Any output may be NULL. An empty summary has mean and scatter 0.
+ * @param n        out: number of rows
+ * @param mean     out, length p
+ * @param scatter  out, p x p symmetric: sum_i (x_i - xbar)(x_i - xbar)^T
+ * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
+ */
+int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_matrix *scatter);
+/** Doubles in the packed form: 1 + p + p(p+1)/2 (0 for NULL). */
+size_t bm_mvn_stats_packed_len(const bm_mvn_stats *s);
+/** Pack into buf (n, mean, vech scatter), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf);
+/**
+ * s <- a packed summary (bm_mvn_stats_pack's layout).
+ * @return BM_SUCCESS; BM_EINVAL (NULL; n negative or not an integer; a negative
+ *         scatter diagonal; mean/scatter not 0 when n = 0); BM_ENONFINITE (s unchanged on failure).
+ */
+int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf);
+/**
+ * Log-likelihood of the summarized rows under d: equals bm_mvn_loglik on the
+ * rows up to rounding. n = 0 gives 0.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN (dimensions);
+ *         BM_ENOMEM (*ll NaN on failure). Allocates O(p^2) beyond the stack for p > 63.
+ */
+int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll);
+/**
+ * Log-likelihood and the gradients of the sum w.r.t. mu and Sigma (symmetric), as
+ * bm_mvn_loglik_grad on the rows:
+ *   dmu = n Sigma^-1 r,   dSigma = 1/2 Sigma^-1 (S + n r r^T) Sigma^-1 - n/2 Sigma^-1.
+ * ll, dmu, dSigma may each be NULL. Statuses as bm_mvn_stats_loglik; outputs NaN on failure.
+ */
+int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
+                             gsl_matrix *dSigma);
+
 #ifdef __cplusplus
 }
 #endif

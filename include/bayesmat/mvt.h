@@ -130,6 +130,24 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
 int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
                        double *dnu);
 
+/* ======================================================================
+ * Sufficient statistics (issue #11): none of finite dimension. The mvt
+ * log-likelihood couples every observation to the parameters through a
+ * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
+ * summary of fixed size determines it for all parameters. The mergeable
+ * object is instead the partial sum at FIXED parameters: (sum log f, its
+ * gradient) over a chunk of observations, from bm_mvt_loglik_grad (dmu, dSigma, dnu).
+ * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
+ * bm_mpi_mvt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
+ * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
+ * new pass over the data.
+ * Threads (issue #11): built with -DBAYESMAT_OPENMP=ON, bm_mvt_loglik and
+ * bm_mvt_loglik_grad split their rows into fixed row groups run on
+ * BAYESMAT_NUM_THREADS threads (default 1; 0 = OpenMP's own setting); the
+ * result is bit-identical for every thread count. Callers using > 1 thread
+ * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
+ * ====================================================================== */
+
 #ifdef __cplusplus
 }
 #endif

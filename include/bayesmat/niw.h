@@ -137,6 +137,18 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred);
  */
 int bm_niw_log_evidence(const bm_niw *m, double *lml);
 
+/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_niw_update_stats) ----
+ * Layout: (n, mean (zeros when n = 0), the upper triangle of R row by row). */
+/** Dimension p (0 for NULL). */
+size_t bm_niw_stats_dim(const bm_niw_stats *s);
+/** Doubles in the packed form: 1 + p + p(p+1)/2 (0 for NULL). */
+size_t bm_niw_stats_packed_len(const bm_niw_stats *s);
+/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_niw_stats_pack(const bm_niw_stats *s, double *buf);
+/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
+ *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
+int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf);
+
 #ifdef __cplusplus
 }
 #endif

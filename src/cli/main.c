@@ -30,6 +30,7 @@ static const struct {
   {"wishart", verify_wishart},   {"invwishart", verify_invwishart},
   {"matnorm", verify_matnorm},   {"matt", verify_matt},       {"matf", verify_matf},
   {"laplace", verify_laplace},     {"conjugate", verify_conjugate},
+  {"stats", verify_stats},
 };
 #define NCOMPONENTS (sizeof components / sizeof components[0])
 

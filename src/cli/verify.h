@@ -180,5 +180,6 @@ void verify_matt(verify_ctx *c);
 void verify_matf(verify_ctx *c);
 void verify_laplace(verify_ctx *c);   /* laplace, transforms, jeffreys, model Fisher */
 void verify_conjugate(verify_ctx *c); /* niw, blr, mniw, checkers */
+void verify_stats(verify_ctx *c);     /* mergeable sufficient statistics (issue #11) */
 
 #endif

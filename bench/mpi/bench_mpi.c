@@ -1,0 +1,132 @@
+/* bayesmat-bench-mpi: strong scaling of the distributed log-likelihood and
+ * gradient (issue #11), built only with MPI. Run, e.g.
+ *   mpirun --allow-run-as-root --oversubscribe -np 1 build/bench/bayesmat-bench-mpi
+ *   mpirun --allow-run-as-root --oversubscribe -np 2 build/bench/bayesmat-bench-mpi
+ * (OPENBLAS_NUM_THREADS=1). Prints TSV rows on rank 0:
+ *   allreduce  ranks  doubles  seconds            (median over reps: alpha, beta fit)
+ *   mvn_loglik_grad  ranks  p  n  total_s  compute_s  reduce_s
+ *   mvn_stats_compute_allmerge  ranks  p  n  seconds   (local summary + allmerge)
+ *   mvn_stats_loglik_grad  ranks  p  n  seconds        (per parameter value, from the summary)
+ * where total_s is bm_mpi_mvn_loglik_grad over n rows split across ranks
+ * (median of reps, each rep started by a barrier), compute_s the local
+ * bm_mvn_loglik_grad alone and reduce_s = total_s - compute_s.
+ * Options: --n N (default 400000), --p P (default 20), --reps R (default 15), --quick.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include "bayesmat.h"
+#include "bayesmat/mpi.h"
+
+static int cmp(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *t, int k)
+{
+  qsort(t, (size_t)k, sizeof *t, cmp);
+  return k % 2 ? t[k / 2] : 0.5 * (t[k / 2 - 1] + t[k / 2]);
+}
+
+int main(int argc, char **argv)
+{
+  MPI_Init(&argc, &argv);
+  int rank, size, reps = 15;
+  size_t n = 400000, p = 20;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--n") && i + 1 < argc) n = strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--p") && i + 1 < argc) p = strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--quick")) {
+      n = 50000;
+      reps = 5;
+    }
+  }
+  if (reps < 1) reps = 1;
+  double *t = malloc((size_t)reps * sizeof *t), *t2 = malloc((size_t)reps * sizeof *t2);
+
+  /* 1. MPI_Allreduce latency and bandwidth */
+  size_t sizes[] = {1, 16, 128, 1024, 8192, 65536, 262144};
+  double *buf = calloc(262144, sizeof *buf);
+  for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+    int inner = sizes[s] < 1024 ? 200 : sizes[s] < 65536 ? 20 : 4;
+    for (int r = 0; r < reps; r++) {
+      MPI_Barrier(MPI_COMM_WORLD);
+      double t0 = MPI_Wtime();
+      for (int k = 0; k < inner; k++) MPI_Allreduce(MPI_IN_PLACE, buf, (int)sizes[s], MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      t[r] = (MPI_Wtime() - t0) / inner;
+    }
+    double m = median(t, reps);
+    if (rank == 0) printf("allreduce\t%d\t%zu\t%.3e\n", size, sizes[s], m);
+  }
+  free(buf);
+
+  /* 2. distributed mvn log-likelihood + gradient over n rows, strong scaling */
+  size_t first, count;
+  bm_mpi_partition(MPI_COMM_WORLD, n, &first, &count);
+  gsl_rng *r = bm_mpi_rng_alloc(MPI_COMM_WORLD, 1);
+  gsl_matrix *X = gsl_matrix_alloc(count, p), *Sigma = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
+  gsl_vector *mu = gsl_vector_calloc(p), *g = gsl_vector_alloc(p);
+  for (size_t i = 0; i < count; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, gsl_ran_gaussian(r, 1.0));
+  gsl_matrix_set_identity(Sigma);
+  for (size_t j = 0; j + 1 < p; j++) {
+    gsl_matrix_set(Sigma, j, j + 1, 0.3);
+    gsl_matrix_set(Sigma, j + 1, j, 0.3);
+  }
+  bm_mvn *d = bm_mvn_alloc(p);
+  bm_mvn_set(d, mu, Sigma);
+  double ll;
+  bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, d, X, &ll, g, G); /* warm-up */
+  for (int k = 0; k < reps; k++) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = MPI_Wtime();
+    bm_mpi_mvn_loglik_grad(MPI_COMM_WORLD, d, X, &ll, g, G);
+    t[k] = MPI_Wtime() - t0;
+    MPI_Barrier(MPI_COMM_WORLD);
+    t0 = MPI_Wtime();
+    bm_mvn_loglik_grad(d, X, &ll, g, G);
+    double c = MPI_Wtime() - t0;
+    MPI_Allreduce(MPI_IN_PLACE, &c, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD); /* slowest rank */
+    t2[k] = c;
+  }
+  double total = median(t, reps), comp = median(t2, reps);
+  if (rank == 0)
+    printf("mvn_loglik_grad\t%d\t%zu\t%zu\t%.4e\t%.4e\t%.4e\n", size, p, n, total, comp, total - comp);
+  /* 3. the stats path: summarize once (local pass + one allmerge), then
+   * each parameter value costs O(p^3) on every rank, independent of n */
+  bm_mvn_stats *st = bm_mvn_stats_alloc(p);
+  for (int k = 0; k < reps; k++) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = MPI_Wtime();
+    bm_mvn_stats_compute(st, X);
+    bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, st);
+    t[k] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
+    for (int i = 0; i < 100; i++) bm_mvn_stats_loglik_grad(d, st, &ll, g, G);
+    t2[k] = (MPI_Wtime() - t0) / 100;
+  }
+  total = median(t, reps);
+  comp = median(t2, reps);
+  if (rank == 0) {
+    printf("mvn_stats_compute_allmerge\t%d\t%zu\t%zu\t%.4e\n", size, p, n, total);
+    printf("mvn_stats_loglik_grad\t%d\t%zu\t%zu\t%.4e\n", size, p, n, comp);
+  }
+  bm_mvn_stats_free(st);
+  bm_mvn_free(d);
+  gsl_matrix_free(X);
+  gsl_matrix_free(Sigma);
+  gsl_matrix_free(G);
+  gsl_vector_free(mu);
+  gsl_vector_free(g);
+  gsl_rng_free(r);
+  free(t);
+  free(t2);
+  MPI_Finalize();
+  return 0;
+}

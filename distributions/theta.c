@@ -1,0 +1,203 @@
+/* bayesmat — theta-vector access for every family (include/bayesmat/theta.h).
+ *
+ * bm_F_set_theta(d, theta) unpacks SPEC §2's theta (vec / vech blocks with
+ * bm_vec_unpack / bm_vech_unpack, nu and delta last) into scratch and calls
+ * bm_F_set with the parameters in _set's order. Everything is validated by
+ * bm_F_set, so the statuses and the "unchanged on failure" guarantee are
+ * bm_F_set's own; here only NULL and the length of theta are checked.
+ * Scratch lives on the stack up to BM_STACK_DOUBLES doubles (src/work.h).
+ * Only public family API is used (this file must not know the structs).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stddef.h>
+#include <gsl/gsl_math.h>
+#include "bayesmat/status.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/theta.h"
+#include "work.h"
+
+/* The p with p(p+1)/2 = q, or 0 when q is not triangular. */
+static size_t dim_from_vech_len(size_t q)
+{
+  size_t p = (size_t)((sqrt(8.0 * (double)q + 1.0) - 1.0) / 2.0);
+  while (p * (p + 1) / 2 < q) p++;
+  while (p > 0 && p * (p + 1) / 2 > q) p--;
+  return p * (p + 1) / 2 == q ? p : 0;
+}
+
+/* Common entry checks: NULL d/theta -> BM_EINVAL, length -> BM_EBADLEN. */
+static int check_theta(const void *d, const gsl_vector *theta, size_t nparams)
+{
+  if (d == NULL || theta == NULL) return BM_EINVAL;
+  if (nparams == 0 || theta->size != nparams) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+/* S (p x p, on buf) <- the symmetric matrix whose vech is theta[off .. off+q). */
+static gsl_matrix_view unpack_sym(const gsl_vector *theta, size_t off, size_t p, double *buf)
+{
+  gsl_matrix_view S = gsl_matrix_view_array(buf, p, p);
+  gsl_vector_const_view v = gsl_vector_const_subvector(theta, off, bm_vech_len(p));
+  bm_vech_unpack(&v.vector, &S.matrix);
+  return S;
+}
+
+/* ---- vector families ------------------------------------------------------ */
+
+int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta)
+{
+  int status = check_theta(d, theta, bm_mvn_nparams(d));
+  if (status) return status;
+  size_t p = bm_mvn_dim(d);
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (buf == NULL) return BM_ENOMEM;
+  gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
+  gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
+  status = bm_mvn_set(d, &mu.vector, &Sigma.matrix);
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta)
+{
+  if (theta == NULL) return BM_EINVAL;
+  int status = BM_SUCCESS;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w = {NULL, 0};
+  if (d == NULL) {
+    status = BM_EINVAL;
+    goto done;
+  }
+  if (theta->size != bm_mvn_nparams(d)) {
+    status = BM_EBADLEN;
+    goto done;
+  }
+  size_t p = bm_mvn_dim(d);
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (buf == NULL) {
+    status = BM_ENOMEM;
+    goto done;
+  }
+  gsl_vector_view mu = gsl_vector_subvector(theta, 0, p);
+  gsl_matrix_view Sigma = gsl_matrix_view_array(buf, p, p);
+  gsl_vector_view vs = gsl_vector_subvector(theta, p, bm_vech_len(p));
+  status = bm_mvn_mean(d, &mu.vector); /* BM_EINVAL when d was never set */
+  if (!status) status = bm_mvn_cov(d, &Sigma.matrix);
+  if (!status) status = bm_vech(&Sigma.matrix, &vs.vector);
+done:
+  bm_work_release(&w);
+  if (status) gsl_vector_set_all(theta, NAN);
+  return status;
+}
+
+int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
+{
+  int status = check_theta(d, theta, bm_mvt_nparams(d));
+  if (status) return status;
+  size_t p = bm_mvt_dim(d);
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (buf == NULL) return BM_ENOMEM;
+  gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
+  gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
+  double nu = gsl_vector_get(theta, theta->size - 1);
+  status = bm_mvt_set(d, nu, &mu.vector, &Sigma.matrix);
+  bm_work_release(&w);
+  return status;
+}
+
+/* ---- SPD families: theta = (vech S, scalars...) ---------------------------- */
+
+/* p from a theta of q + nscalars entries, with theta's length already checked. */
+#define SPD_FAMILY_SET_THETA(FAMILY_SET, d, theta, nscalars, ...)                        \
+  do {                                                                                    \
+    size_t p = dim_from_vech_len(theta->size - (nscalars));                               \
+    double stack[BM_STACK_DOUBLES];                                                       \
+    bm_work w;                                                                            \
+    double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);                        \
+    if (buf == NULL) return BM_ENOMEM;                                                    \
+    gsl_matrix_view S = unpack_sym(theta, 0, p, buf);                                     \
+    status = FAMILY_SET(d, __VA_ARGS__, &S.matrix);                                       \
+    bm_work_release(&w);                                                                  \
+  } while (0)
+
+int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta)
+{
+  int status = check_theta(d, theta, bm_wishart_nparams(d));
+  if (status) return status;
+  double nu = gsl_vector_get(theta, theta->size - 1);
+  SPD_FAMILY_SET_THETA(bm_wishart_set, d, theta, 1, nu);
+  return status;
+}
+
+int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta)
+{
+  int status = check_theta(d, theta, bm_invwishart_nparams(d));
+  if (status) return status;
+  double nu = gsl_vector_get(theta, theta->size - 1);
+  SPD_FAMILY_SET_THETA(bm_invwishart_set, d, theta, 1, nu);
+  return status;
+}
+
+int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta)
+{
+  int status = check_theta(d, theta, bm_matf_nparams(d));
+  if (status) return status;
+  double nu = gsl_vector_get(theta, theta->size - 2), delta = gsl_vector_get(theta, theta->size - 1);
+  SPD_FAMILY_SET_THETA(bm_matf_set, d, theta, 2, nu, delta);
+  return status;
+}
+
+/* ---- matrix-mean families: theta = (vec M, vech A, vech B [, nu]) ---------- */
+
+/* Callback offering (M, A, B) to the family's _set (nu fixed inside). */
+typedef int (*mm_set_fn)(void *d, double nu, const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B);
+
+static int matnorm_set_cb(void *d, double nu, const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B)
+{
+  (void)nu;
+  return bm_matnorm_set(d, M, A, B);
+}
+
+static int matt_set_cb(void *d, double nu, const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B)
+{
+  return bm_matt_set(d, nu, M, A, B);
+}
+
+/* theta = (vec M, vech A, vech B[, nu]) for an n x p variate. */
+static int mm_set_theta(void *d, mm_set_fn set, size_t n, size_t p, size_t nparams, const gsl_vector *theta,
+                        size_t nscalars)
+{
+  int status = check_theta(d, theta, nparams);
+  if (status) return status;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + n * n + p * p); /* M, A, B side by side */
+  if (buf == NULL) return BM_ENOMEM;
+  double nu = nscalars ? gsl_vector_get(theta, theta->size - 1) : 0.0;
+  gsl_matrix_view M = gsl_matrix_view_array(buf, n, p);
+  gsl_vector_const_view vM = gsl_vector_const_subvector(theta, 0, n * p);
+  bm_vec_unpack(&vM.vector, &M.matrix);
+  gsl_matrix_view A = unpack_sym(theta, n * p, n, buf + n * p);
+  gsl_matrix_view B = unpack_sym(theta, n * p + bm_vech_len(n), p, buf + n * p + n * n);
+  status = set(d, nu, &M.matrix, &A.matrix, &B.matrix);
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta)
+{
+  size_t n, p;
+  bm_matnorm_dims(d, &n, &p);
+  return mm_set_theta(d, matnorm_set_cb, n, p, bm_matnorm_nparams(d), theta, 0);
+}
+
+int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta)
+{
+  size_t n, p;
+  bm_matt_dims(d, &n, &p);
+  return mm_set_theta(d, matt_set_cb, n, p, bm_matt_nparams(d), theta, 1);
+}

@@ -1,0 +1,175 @@
+/* Distributed Monte Carlo checks (include/bayesmat/mpi.h): Fisher
+ * information against E[s s^T] and E[-H], and simulation-based calibration,
+ * with the draws split over ranks and independent per-rank random streams
+ * (bm_mpi_rng_alloc). Each rank accumulates sums; one MPI_Allreduce of the
+ * sums (with a failure flag) makes the verdict identical on every rank.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include "bayesmat.h"
+#include "bayesmat/mpi.h"
+#include "reduce.h"
+
+int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, const gsl_matrix *fisher,
+                           unsigned long seed, size_t N, double z_tol, gsl_matrix *mean_outer,
+                           gsl_matrix *mean_neg_hess, bm_fisher_mc_result *res)
+{
+  if (res) memset(res, 0, sizeof *res);
+  if (res) res->max_z_outer = res->max_z_hess = NAN;
+  size_t dim = prob ? prob->dim : 0, q = dim * dim;
+  int st = BM_SUCCESS;
+  if (!prob || !fisher || !res || dim == 0 || N < 2 || !prob->draw || !prob->score) st = BM_EINVAL;
+  else if (fisher->size1 != dim || fisher->size2 != dim) st = BM_EBADLEN;
+  else if ((mean_outer && (mean_outer->size1 != dim || mean_outer->size2 != dim)) ||
+           (mean_neg_hess && (mean_neg_hess->size1 != dim || mean_neg_hess->size2 != dim)))
+    st = BM_EBADLEN;
+  else
+    for (size_t i = 0; i < q && !st; i++)
+      if (!isfinite(fisher->data[(i / dim) * fisher->tda + i % dim])) st = BM_ENONFINITE;
+  /* sums of d = (s s^T)_ij - I_ij and d^2, and of e = (-H)_ij - I_ij and e^2 (shifted for accuracy) */
+  double *acc = st ? NULL : calloc(4 * q + dim + dim * dim, sizeof(double));
+  gsl_rng *r = st ? NULL : bm_mpi_rng_alloc(comm, seed);
+  if (!st && (!acc || !r)) st = BM_ENOMEM;
+  size_t first = 0, count = 0;
+  bm_mpi_partition(comm, N, &first, &count);
+  if (!st) {
+    double *s_buf = acc + 4 * q, *H_buf = s_buf + dim;
+    gsl_vector_view s = gsl_vector_view_array(s_buf, dim);
+    gsl_matrix_view H = gsl_matrix_view_array(H_buf, dim, dim);
+    for (size_t k = 0; k < count && !st; k++) {
+      st = prob->draw(r, prob->params);
+      if (!st) st = prob->score(prob->params, &s.vector);
+      if (!st && prob->hess) st = prob->hess(prob->params, &H.matrix);
+      for (size_t i = 0; i < dim && !st; i++)
+        if (!isfinite(s_buf[i])) st = BM_ENONFINITE;
+      if (st) break;
+      for (size_t i = 0; i < dim; i++)
+        for (size_t j = 0; j < dim; j++) {
+          double I = fisher->data[i * fisher->tda + j];
+          double d = s_buf[i] * s_buf[j] - I;
+          acc[i * dim + j] += d;
+          acc[q + i * dim + j] += d * d;
+          if (prob->hess) {
+            double e = -H_buf[i * dim + j] - I;
+            acc[2 * q + i * dim + j] += e;
+            acc[3 * q + i * dim + j] += e * e;
+          }
+        }
+    }
+  }
+  bm_mpi_seg seg = {NULL, NULL, NULL, 4 * q, 1};
+  gsl_vector_view accv;
+  if (acc) {
+    accv = gsl_vector_view_array(acc, 4 * q);
+    seg.v = &accv.vector;
+  }
+  st = bm_mpi_reduce_segments(comm, st, &seg, 1);
+  if (st) {
+    if (mean_outer) gsl_matrix_set_all(mean_outer, NAN);
+    if (mean_neg_hess) gsl_matrix_set_all(mean_neg_hess, NAN);
+    free(acc);
+    gsl_rng_free(r);
+    return st;
+  }
+  /* the verdict, computed identically on every rank */
+  double Nd = (double)N, worst = -1.0;
+  res->max_z_outer = res->max_z_hess = 0.0;
+  for (int block = 0; block < (prob->hess ? 2 : 1); block++) {
+    const double *sum = acc + 2 * block * q, *sum2 = sum + q;
+    gsl_matrix *mean_out = block ? mean_neg_hess : mean_outer;
+    for (size_t i = 0; i < dim; i++)
+      for (size_t j = 0; j < dim; j++) {
+        double I = fisher->data[i * fisher->tda + j], m = sum[i * dim + j] / Nd;
+        double var = (sum2[i * dim + j] - sum[i * dim + j] * m) / (Nd - 1.0);
+        double se = sqrt(fmax(var, 0.0) / Nd), z;
+        if (se > 0.0) z = fabs(m) / se;
+        else z = fabs(m) <= 1e-10 * (1.0 + fabs(I)) ? 0.0 : INFINITY;
+        if (mean_out) gsl_matrix_set(mean_out, i, j, I + m);
+        double *mz = block ? &res->max_z_hess : &res->max_z_outer;
+        if (z > *mz) *mz = z;
+        if (z > worst) {
+          worst = z;
+          res->worst_i = i;
+          res->worst_j = j;
+        }
+      }
+  }
+  if (!prob->hess && mean_neg_hess) gsl_matrix_set_all(mean_neg_hess, NAN);
+  res->draws = N;
+  res->passed = res->max_z_outer <= z_tol && res->max_z_hess <= z_tol;
+  free(acc);
+  gsl_rng_free(r);
+  return BM_SUCCESS;
+}
+
+int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long seed, size_t nsim, size_t L,
+                     size_t nbins, gsl_vector *pvalues, bm_sbc_result *res)
+{
+  if (res) {
+    res->p_min = res->p_bonferroni = NAN;
+    res->worst_stat = 0;
+  }
+  int st = BM_SUCCESS;
+  if (!prob || !res || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 || nbins < 2 || nbins > L + 1 ||
+      !prob->sample_prior || !prob->simulate_and_condition || !prob->sample_posterior ||
+      (!prob->stat && prob->nstat != prob->dim))
+    st = BM_EINVAL;
+  size_t ns = st ? 0 : prob->nstat;
+  if (!st && pvalues && pvalues->size != ns) st = BM_EBADLEN;
+  size_t first = 0, count = 0;
+  bm_mpi_partition(comm, nsim, &first, &count);
+  double *counts = st ? NULL : calloc(ns * nbins, sizeof(double));
+  gsl_matrix *ranks = NULL;
+  gsl_rng *r = st ? NULL : bm_mpi_rng_alloc(comm, seed);
+  if (!st && (!counts || !r)) st = BM_ENOMEM;
+  if (!st && count > 0) {
+    /* this rank's replications through the single-process checker; bin its ranks */
+    ranks = bm_matrix_alloc(count, ns);
+    bm_sbc_result local;
+    st = ranks ? bm_check_sbc(prob, r, count, L, nbins, ranks, NULL, &local) : BM_ENOMEM;
+    for (size_t k = 0; k < count && !st; k++)
+      for (size_t j = 0; j < ns; j++) {
+        size_t rk = (size_t)gsl_matrix_get(ranks, k, j);
+        counts[j * nbins + rk * nbins / (L + 1)] += 1.0;
+      }
+  }
+  /* every rank must agree on the message length: ns and nbins come from the
+   * (identical) arguments, so a rank with invalid arguments sends ns = 0 only
+   * if every rank does */
+  bm_mpi_seg seg = {NULL, NULL, NULL, ns * nbins, 1};
+  gsl_vector_view cv;
+  if (counts && ns) {
+    cv = gsl_vector_view_array(counts, ns * nbins);
+    seg.v = &cv.vector;
+  }
+  st = bm_mpi_reduce_segments(comm, st, &seg, 1);
+  if (!st) {
+    double p_min = 1.0;
+    size_t worst = 0;
+    for (size_t j = 0; j < ns; j++) {
+      double chi2 = 0.0;
+      for (size_t b = 0; b < nbins; b++) {
+        /* rank values v with floor(v nbins / (L+1)) == b (as bm_check_sbc) */
+        size_t lo = (b * (L + 1) + nbins - 1) / nbins, hi = ((b + 1) * (L + 1) + nbins - 1) / nbins;
+        double expected = (double)nsim * (double)(hi - lo) / (double)(L + 1), d = counts[j * nbins + b] - expected;
+        chi2 += d * d / expected;
+      }
+      double p = gsl_cdf_chisq_Q(chi2, (double)(nbins - 1));
+      if (pvalues) gsl_vector_set(pvalues, j, p);
+      if (p < p_min) {
+        p_min = p;
+        worst = j;
+      }
+    }
+    res->p_min = p_min;
+    res->p_bonferroni = fmin(1.0, (double)ns * p_min);
+    res->worst_stat = worst;
+  } else if (pvalues && pvalues->size == ns)
+    gsl_vector_set_all(pvalues, NAN);
+  bm_matrix_free(ranks);
+  free(counts);
+  gsl_rng_free(r);
+  return st;
+}

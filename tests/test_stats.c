@@ -1,0 +1,553 @@
+/* Tests of the mergeable sufficient statistics (issue #11): bm_mvn_stats,
+ * bm_wishart_stats, bm_invwishart_stats, bm_matnorm_stats.
+ * Expected values come from: a one-pass summary of all the data (chunked
+ * summaries merged in several orders must agree to 1e-12 relative); a
+ * direct long-double two-pass computation of mean and scatter in this file;
+ * and the families' own batched bm_F_loglik / bm_F_loglik_grad on the raw
+ * data (the stats-based log-likelihood and gradients must agree to 1e-11
+ * relative to the largest entry).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include "testutil.h"
+
+/* max |A - B| / max |B| over entries */
+static double mat_rel(const gsl_matrix *A, const gsl_matrix *B)
+{
+  double num = 0.0, den = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
+      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
+    }
+  return num / fmax(den, 1e-300);
+}
+
+static double vec_rel(const gsl_vector *a, const gsl_vector *b)
+{
+  gsl_matrix_const_view A = gsl_matrix_const_view_vector(a, a->size, 1), B = gsl_matrix_const_view_vector(b, b->size, 1);
+  return mat_rel(&A.matrix, &B.matrix);
+}
+
+static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
+
+static int all_nan(const gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
+  return 1;
+}
+
+/* chunk boundaries: 0 = c[0] < c[1] < ... < c[k] = n, uneven sizes including 1 */
+static size_t make_chunks(size_t n, size_t *c)
+{
+  size_t k = 0, pos = 0, sizes[] = {1, 7, 2, 31, 1, 13, 64, 3};
+  c[k++] = 0;
+  for (size_t i = 0; pos < n; i++) {
+    size_t s = sizes[i % 8];
+    pos = pos + s < n ? pos + s : n;
+    c[k++] = pos;
+  }
+  return k - 1;
+}
+
+/* ---------- mvn ---------- */
+
+static void mvn_data(gsl_rng *r, size_t n, size_t p, double offset, gsl_matrix *X)
+{
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++)
+      gsl_matrix_set(X, i, j, offset + (double)j + (1.0 + 0.3 * (double)j) * gsl_ran_gaussian(r, 1.0));
+  (void)n;
+}
+
+static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
+{
+  gsl_rng *r = tu_rng(11 + p);
+  gsl_matrix *X = gsl_matrix_alloc(n, p);
+  mvn_data(r, n, p, offset, X);
+  bm_mvn_stats *all = bm_mvn_stats_alloc(p);
+  assert_int_equal(bm_mvn_stats_compute(all, X), BM_SUCCESS);
+  gsl_vector *m1 = gsl_vector_alloc(p), *m2 = gsl_vector_alloc(p);
+  gsl_matrix *S1 = gsl_matrix_alloc(p, p), *S2 = gsl_matrix_alloc(p, p);
+  double n1, n2;
+  bm_mvn_stats_get(all, &n1, m1, S1);
+  assert_true(n1 == (double)n);
+  /* independent: long-double two-pass mean and scatter */
+  {
+    gsl_vector *mr = gsl_vector_alloc(p);
+    gsl_matrix *Sr = gsl_matrix_alloc(p, p);
+    for (size_t j = 0; j < p; j++) {
+      long double s = 0;
+      for (size_t i = 0; i < n; i++) s += gsl_matrix_get(X, i, j);
+      gsl_vector_set(mr, j, (double)(s / (long double)n));
+    }
+    for (size_t a = 0; a < p; a++)
+      for (size_t b = 0; b < p; b++) {
+        long double s = 0;
+        for (size_t i = 0; i < n; i++)
+          s += ((long double)gsl_matrix_get(X, i, a) - gsl_vector_get(mr, a)) *
+               ((long double)gsl_matrix_get(X, i, b) - gsl_vector_get(mr, b));
+        gsl_matrix_set(Sr, a, b, (double)s);
+      }
+    assert_true(vec_rel(m1, mr) <= 1e-13);
+    assert_true(mat_rel(S1, Sr) <= 1e-12);
+    gsl_vector_free(mr);
+    gsl_matrix_free(Sr);
+  }
+  size_t c[512], k = make_chunks(n, c);
+  bm_mvn_stats **part = malloc(k * sizeof *part);
+  for (size_t t = 0; t < k; t++) {
+    part[t] = bm_mvn_stats_alloc(p);
+    gsl_matrix_view V = gsl_matrix_submatrix(X, c[t], 0, c[t + 1] - c[t], p);
+    assert_int_equal(bm_mvn_stats_compute(part[t], &V.matrix), BM_SUCCESS);
+  }
+  bm_mvn_stats *acc = bm_mvn_stats_alloc(p);
+  for (int order = 0; order < 4; order++) {
+    bm_mvn_stats_reset(acc);
+    if (order == 0) /* in order */
+      for (size_t t = 0; t < k; t++) bm_mvn_stats_merge(acc, part[t]);
+    else if (order == 1) /* reversed */
+      for (size_t t = k; t-- > 0;) bm_mvn_stats_merge(acc, part[t]);
+    else if (order == 2) { /* random permutation */
+      size_t *perm = malloc(k * sizeof *perm);
+      for (size_t t = 0; t < k; t++) perm[t] = t;
+      gsl_ran_shuffle(r, perm, k, sizeof *perm);
+      for (size_t t = 0; t < k; t++) bm_mvn_stats_merge(acc, part[perm[t]]);
+      free(perm);
+    } else { /* tree: merge pairs of partials into fresh objects, then fold */
+      bm_mvn_stats *l = bm_mvn_stats_alloc(p), *rr = bm_mvn_stats_alloc(p);
+      for (size_t t = 0; t < k; t++) bm_mvn_stats_merge(t % 2 ? rr : l, part[t]);
+      bm_mvn_stats_merge(rr, l);
+      bm_mvn_stats_merge(acc, rr);
+      bm_mvn_stats_free(l);
+      bm_mvn_stats_free(rr);
+    }
+    bm_mvn_stats_get(acc, &n2, m2, S2);
+    assert_true(n2 == n1);
+    assert_true(vec_rel(m2, m1) <= 1e-12);
+    assert_true(mat_rel(S2, S1) <= 1e-12);
+  }
+  /* streaming add = compute; self-merge doubles n and the scatter */
+  bm_mvn_stats_reset(acc);
+  for (size_t t = 0; t < k; t++) {
+    gsl_matrix_view V = gsl_matrix_submatrix(X, c[t], 0, c[t + 1] - c[t], p);
+    assert_int_equal(bm_mvn_stats_add(acc, &V.matrix), BM_SUCCESS);
+  }
+  bm_mvn_stats_get(acc, &n2, m2, S2);
+  assert_true(n2 == n1 && vec_rel(m2, m1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
+  assert_int_equal(bm_mvn_stats_merge(acc, acc), BM_SUCCESS);
+  bm_mvn_stats_get(acc, &n2, m2, S2);
+  gsl_matrix_scale(S2, 0.5);
+  assert_true(n2 == 2 * n1 && vec_rel(m2, m1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
+  /* pack / unpack round trip is exact */
+  size_t len = bm_mvn_stats_packed_len(all);
+  assert_int_equal(len, 1 + p + p * (p + 1) / 2);
+  double *buf = malloc(len * sizeof *buf);
+  bm_mvn_stats_pack(all, buf);
+  assert_int_equal(bm_mvn_stats_unpack(acc, buf), BM_SUCCESS);
+  bm_mvn_stats_get(acc, &n2, m2, S2);
+  assert_true(n2 == n1 && vec_rel(m2, m1) == 0.0 && mat_rel(S2, S1) == 0.0);
+  free(buf);
+  for (size_t t = 0; t < k; t++) bm_mvn_stats_free(part[t]);
+  free(part);
+  bm_mvn_stats_free(acc);
+  bm_mvn_stats_free(all);
+  gsl_vector_free(m1);
+  gsl_vector_free(m2);
+  gsl_matrix_free(S1);
+  gsl_matrix_free(S2);
+  gsl_matrix_free(X);
+  gsl_rng_free(r);
+}
+
+static void mvn_merge_any_order_equals_one_pass(void **state)
+{
+  (void)state;
+  mvn_chunked_merge_equals_one_pass(1, 50, 0.0);
+  mvn_chunked_merge_equals_one_pass(4, 301, 0.0);
+  mvn_chunked_merge_equals_one_pass(4, 301, 1e4); /* large offset: raw sums would lose digits */
+  mvn_chunked_merge_equals_one_pass(70, 200, 0.0); /* heap scratch path */
+}
+
+static void mvn_loglik_from_stats_matches_data(void **state)
+{
+  (void)state;
+  size_t ps[] = {1, 3, 8, 70};
+  for (size_t t = 0; t < 4; t++) {
+    size_t p = ps[t], n = 157;
+    gsl_rng *r = tu_rng(100 + p);
+    gsl_matrix *X = gsl_matrix_alloc(n, p), *Sigma = gsl_matrix_alloc(p, p);
+    mvn_data(r, n, p, 0.5, X);
+    tu_random_spd(r, 30.0, 2.0, Sigma);
+    gsl_vector *mu = gsl_vector_alloc(p);
+    for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, 0.3 * (double)j);
+    bm_mvn *d = bm_mvn_alloc(p);
+    assert_int_equal(bm_mvn_set(d, mu, Sigma), BM_SUCCESS);
+    bm_mvn_stats *s = bm_mvn_stats_alloc(p);
+    assert_int_equal(bm_mvn_stats_compute(s, X), BM_SUCCESS);
+    double ll_data, ll_stats, ll_data2, ll_stats2;
+    gsl_vector *g1 = gsl_vector_alloc(p), *g2 = gsl_vector_alloc(p);
+    gsl_matrix *G1 = gsl_matrix_alloc(p, p), *G2 = gsl_matrix_alloc(p, p);
+    assert_int_equal(bm_mvn_loglik(d, X, &ll_data, NULL), BM_SUCCESS);
+    assert_int_equal(bm_mvn_stats_loglik(d, s, &ll_stats), BM_SUCCESS);
+    assert_true(rel(ll_stats, ll_data) <= 1e-12);
+    assert_int_equal(bm_mvn_loglik_grad(d, X, &ll_data2, g1, G1), BM_SUCCESS);
+    assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll_stats2, g2, G2), BM_SUCCESS);
+    assert_true(rel(ll_stats2, ll_data2) <= 1e-12);
+    assert_true(vec_rel(g2, g1) <= 1e-11);
+    assert_true(mat_rel(G2, G1) <= 1e-11);
+    /* NULL outputs skip work; the rest is unchanged */
+    assert_int_equal(bm_mvn_stats_loglik_grad(d, s, NULL, NULL, G2), BM_SUCCESS);
+    assert_true(mat_rel(G2, G1) <= 1e-11);
+    /* empty summary: 0 and zero gradients */
+    bm_mvn_stats_reset(s);
+    assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll_stats, g2, G2), BM_SUCCESS);
+    assert_true(ll_stats == 0.0 && gsl_vector_isnull(g2) && gsl_matrix_isnull(G2));
+    bm_mvn_stats_free(s);
+    bm_mvn_free(d);
+    gsl_vector_free(mu);
+    gsl_vector_free(g1);
+    gsl_vector_free(g2);
+    gsl_matrix_free(G1);
+    gsl_matrix_free(G2);
+    gsl_matrix_free(X);
+    gsl_matrix_free(Sigma);
+    gsl_rng_free(r);
+  }
+}
+
+static void mvn_stats_bad_inputs_return_status(void **state)
+{
+  (void)state;
+  size_t p = 3;
+  assert_null(bm_mvn_stats_alloc(0));
+  bm_mvn_stats_free(NULL);
+  bm_mvn_stats *s = bm_mvn_stats_alloc(p), *s4 = bm_mvn_stats_alloc(4);
+  gsl_matrix *X = gsl_matrix_calloc(5, p), *X4 = gsl_matrix_calloc(5, 4), *Sig = gsl_matrix_alloc(p, p);
+  gsl_vector *mu = gsl_vector_calloc(p), *g = gsl_vector_alloc(p), *g4 = gsl_vector_alloc(4);
+  gsl_matrix *G = gsl_matrix_alloc(p, p), *G4 = gsl_matrix_alloc(4, 4);
+  gsl_matrix_set_identity(Sig);
+  for (size_t i = 0; i < 5; i++) gsl_matrix_set(X, i, 0, (double)i);
+  assert_int_equal(bm_mvn_stats_compute(NULL, X), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_compute(s, NULL), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_compute(s, X4), BM_EBADLEN);
+  assert_int_equal(bm_mvn_stats_compute(s, X), BM_SUCCESS);
+  gsl_matrix_set(X, 2, 1, NAN);
+  assert_int_equal(bm_mvn_stats_add(s, X), BM_ENONFINITE);
+  gsl_matrix_set(X, 2, 1, INFINITY);
+  assert_int_equal(bm_mvn_stats_compute(s, X), BM_ENONFINITE);
+  double n;
+  bm_mvn_stats_get(s, &n, NULL, NULL);
+  assert_true(n == 5.0); /* unchanged by the failures */
+  assert_int_equal(bm_mvn_stats_merge(s, s4), BM_EBADLEN);
+  assert_int_equal(bm_mvn_stats_merge(NULL, s), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_merge(s, NULL), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_get(NULL, &n, NULL, NULL), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_get(s, NULL, g4, NULL), BM_EBADLEN);
+  assert_int_equal(bm_mvn_stats_get(s, NULL, NULL, G4), BM_EBADLEN);
+  assert_int_equal(bm_mvn_stats_reset(NULL), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_packed_len(NULL), 0);
+  assert_int_equal(bm_mvn_stats_dim(s), p);
+  /* unpack validation */
+  double buf[1 + 3 + 6] = {5, 0, 0, 0, 1, 0, 0, 1, 0, 1};
+  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_SUCCESS);
+  buf[0] = 2.5;
+  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
+  buf[0] = -1;
+  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
+  buf[0] = 5;
+  buf[4] = -1; /* scatter (0,0) */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
+  buf[4] = NAN;
+  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_ENONFINITE);
+  buf[4] = 1;
+  buf[0] = 0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_unpack(s, NULL), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_pack(s, NULL), BM_EINVAL);
+  bm_mvn_stats_get(s, &n, NULL, NULL);
+  assert_true(n == 5.0);
+  /* loglik: unset object, NULL, dimension mismatch, wrong output shapes */
+  bm_mvn *d = bm_mvn_alloc(p), *d4 = bm_mvn_alloc(4);
+  double ll = 0;
+  assert_int_equal(bm_mvn_stats_loglik(d, s, &ll), BM_EINVAL);
+  assert_true(isnan(ll));
+  bm_mvn_set(d, mu, Sig);
+  gsl_vector *mu4 = gsl_vector_calloc(4);
+  gsl_matrix_set_identity(G4);
+  bm_mvn_set(d4, mu4, G4);
+  assert_int_equal(bm_mvn_stats_loglik(NULL, s, &ll), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_loglik(d, NULL, &ll), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_loglik(d, s, NULL), BM_EINVAL);
+  assert_int_equal(bm_mvn_stats_loglik(d4, s, &ll), BM_EBADLEN);
+  assert_true(isnan(ll));
+  assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll, g4, G), BM_EBADLEN);
+  assert_true(isnan(ll) && all_nan(G));
+  assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll, g, G4), BM_EBADLEN);
+  assert_true(isnan(gsl_vector_get(g, 0)) && all_nan(G4));
+  assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll, g, G), BM_SUCCESS);
+  assert_true(isfinite(ll));
+  bm_mvn_free(d);
+  bm_mvn_free(d4);
+  bm_mvn_stats_free(s);
+  bm_mvn_stats_free(s4);
+  gsl_matrix_free(X);
+  gsl_matrix_free(X4);
+  gsl_matrix_free(Sig);
+  gsl_matrix_free(G);
+  gsl_matrix_free(G4);
+  gsl_vector_free(mu);
+  gsl_vector_free(mu4);
+  gsl_vector_free(g);
+  gsl_vector_free(g4);
+}
+
+/* ---------- wishart and invwishart ---------- */
+
+#define SPD_FAMILY_TESTS(F, SAMPLE_PARAM)                                                                       \
+  static void F##_stats_match(void **state)                                                                    \
+  {                                                                                                            \
+    (void)state;                                                                                               \
+    size_t ps[] = {1, 3, 6};                                                                                   \
+    for (size_t t = 0; t < 3; t++) {                                                                           \
+      size_t p = ps[t], m = 83;                                                                                \
+      gsl_rng *r = tu_rng(200 + p);                                                                            \
+      gsl_matrix *S = gsl_matrix_alloc(p, p);                                                                  \
+      tu_random_spd(r, 20.0, 1.5, S);                                                                          \
+      bm_##F *d = bm_##F##_alloc(p);                                                                           \
+      assert_int_equal(bm_##F##_set(d, (double)p + 3.5, S), BM_SUCCESS);                                        \
+      gsl_matrix **X = malloc(m * sizeof *X);                                                                  \
+      for (size_t k = 0; k < m; k++) {                                                                         \
+        X[k] = gsl_matrix_alloc(p, p);                                                                         \
+        assert_int_equal(bm_##F##_sample(d, r, X[k]), BM_SUCCESS);                                              \
+      }                                                                                                        \
+      /* a second object at other parameters evaluates the data */                                            \
+      tu_random_spd(r, 10.0, 1.0, S);                                                                          \
+      assert_int_equal(bm_##F##_set(d, (double)p + 1.25, S), BM_SUCCESS);                                       \
+      bm_##F##_stats *all = bm_##F##_stats_alloc(p), *acc = bm_##F##_stats_alloc(p),                           \
+                      *part = bm_##F##_stats_alloc(p);                                                          \
+      assert_int_equal(bm_##F##_stats_compute(all, (const gsl_matrix *const *)X, m), BM_SUCCESS);             \
+      size_t c[512], k = make_chunks(m, c);                                                                    \
+      for (int rev = 0; rev < 2; rev++) {                                                                      \
+        bm_##F##_stats_reset(acc);                                                                             \
+        for (size_t u = 0; u < k; u++) {                                                                       \
+          size_t v = rev ? k - 1 - u : u;                                                                      \
+          assert_int_equal(                                                                                    \
+              bm_##F##_stats_compute(part, (const gsl_matrix *const *)X + c[v], c[v + 1] - c[v]), BM_SUCCESS); \
+          bm_##F##_stats_merge(acc, part);                                                                     \
+        }                                                                                                      \
+        double m1, m2, l1, l2;                                                                                 \
+        gsl_matrix *A1 = gsl_matrix_alloc(p, p), *A2 = gsl_matrix_alloc(p, p);                                 \
+        bm_##F##_stats_get(all, &m1, A1, &l1);                                                                 \
+        bm_##F##_stats_get(acc, &m2, A2, &l2);                                                                 \
+        assert_true(m1 == (double)m && m2 == m1);                                                              \
+        assert_true(rel(l2, l1) <= 1e-12 && mat_rel(A2, A1) <= 1e-12);                                         \
+        gsl_matrix_free(A1);                                                                                   \
+        gsl_matrix_free(A2);                                                                                   \
+      }                                                                                                        \
+      double ll1, ll2, dn1, dn2;                                                                               \
+      gsl_matrix *G1 = gsl_matrix_alloc(p, p), *G2 = gsl_matrix_alloc(p, p);                                   \
+      assert_int_equal(bm_##F##_loglik_grad(d, (const gsl_matrix *const *)X, m, &ll1, G1, &dn1), BM_SUCCESS);  \
+      assert_int_equal(bm_##F##_stats_loglik_grad(d, acc, &ll2, G2, &dn2), BM_SUCCESS);                        \
+      assert_true(rel(ll2, ll1) <= 1e-12);                                                                     \
+      assert_true(rel(dn2, dn1) <= 1e-11);                                                                     \
+      assert_true(mat_rel(G2, G1) <= 1e-11);                                                                   \
+      assert_int_equal(bm_##F##_stats_loglik(d, acc, &ll2), BM_SUCCESS);                                       \
+      assert_true(rel(ll2, ll1) <= 1e-12);                                                                     \
+      /* pack / unpack */                                                                                      \
+      double *buf = malloc(bm_##F##_stats_packed_len(acc) * sizeof *buf);                                      \
+      bm_##F##_stats_pack(acc, buf);                                                                           \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_SUCCESS);                                          \
+      assert_int_equal(bm_##F##_stats_loglik(d, part, &ll1), BM_SUCCESS);                                      \
+      assert_true(ll1 == ll2);                                                                                 \
+      buf[0] = 1.5;                                                                                            \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_EINVAL);                                           \
+      buf[0] = (double)m;                                                                                      \
+      buf[2] = 0.0; /* A(0,0) */                                                                               \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_EINVAL);                                           \
+      buf[2] = INFINITY;                                                                                       \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_ENONFINITE);                                       \
+      free(buf);                                                                                               \
+      /* empty summary */                                                                                      \
+      bm_##F##_stats_reset(part);                                                                              \
+      assert_int_equal(bm_##F##_stats_loglik_grad(d, part, &ll1, G1, &dn1), BM_SUCCESS);                       \
+      assert_true(ll1 == 0.0 && dn1 == 0.0 && gsl_matrix_isnull(G1));                                          \
+      /* bad inputs: the summary is left unchanged */                                                          \
+      double mm;                                                                                               \
+      gsl_matrix *Y = gsl_matrix_alloc(p, p), *Z = gsl_matrix_alloc(p + 1, p + 1);                             \
+      gsl_matrix_memcpy(Y, X[0]);                                                                              \
+      const gsl_matrix *bad[2] = {X[1], Y};                                                                    \
+      gsl_matrix_set(Y, 0, 0, -1.0); /* not PD (p = 1: negative) */                                            \
+      if (p > 1) gsl_matrix_set(Y, 0, 0, 0.0);                                                                 \
+      assert_int_equal(bm_##F##_stats_add(acc, bad, 2), BM_EDOM);                                              \
+      gsl_matrix_memcpy(Y, X[0]);                                                                              \
+      gsl_matrix_set(Y, p - 1, 0, NAN);                                                                        \
+      assert_int_equal(bm_##F##_stats_add(acc, bad, 2), BM_ENONFINITE);                                        \
+      if (p > 1) {                                                                                             \
+        gsl_matrix_memcpy(Y, X[0]);                                                                            \
+        gsl_matrix_set(Y, 1, 0, gsl_matrix_get(Y, 1, 0) + 1.0);                                                \
+        assert_int_equal(bm_##F##_stats_add(acc, bad, 2), BM_ENOTSYM);                                         \
+      }                                                                                                        \
+      const gsl_matrix *wrong[1] = {Z}, *nul[1] = {NULL};                                                      \
+      assert_int_equal(bm_##F##_stats_add(acc, wrong, 1), BM_EBADLEN);                                         \
+      assert_int_equal(bm_##F##_stats_add(acc, nul, 1), BM_EINVAL);                                            \
+      assert_int_equal(bm_##F##_stats_add(acc, NULL, 1), BM_EINVAL);                                           \
+      assert_int_equal(bm_##F##_stats_add(NULL, bad, 1), BM_EINVAL);                                           \
+      bm_##F##_stats_get(acc, &mm, NULL, NULL);                                                                \
+      assert_true(mm == (double)m);                                                                            \
+      bm_##F *d2 = bm_##F##_alloc(p + 1), *d3 = bm_##F##_alloc(p);                                             \
+      bm_##F##_stats *s2 = bm_##F##_stats_alloc(p + 1);                                                        \
+      assert_int_equal(bm_##F##_stats_merge(acc, s2), BM_EBADLEN);                                             \
+      assert_int_equal(bm_##F##_stats_loglik(d3, acc, &ll1), BM_EINVAL); /* never set */                      \
+      assert_true(isnan(ll1));                                                                                 \
+      gsl_matrix_set_identity(Z);                                                                              \
+      bm_##F##_set(d2, (double)p + 3.0, Z);                                                                     \
+      assert_int_equal(bm_##F##_stats_loglik_grad(d2, acc, &ll1, NULL, &dn1), BM_EBADLEN);                     \
+      assert_true(isnan(ll1) && isnan(dn1));                                                                   \
+      assert_int_equal(bm_##F##_stats_loglik_grad(d, acc, &ll1, Z, &dn1), BM_EBADLEN);                         \
+      assert_true(isnan(ll1) && all_nan(Z));                                                                   \
+      assert_int_equal(bm_##F##_stats_loglik(d, acc, NULL), BM_EINVAL);                                        \
+      bm_##F##_free(d2);                                                                                       \
+      bm_##F##_free(d3);                                                                                       \
+      bm_##F##_stats_free(s2);                                                                                 \
+      gsl_matrix_free(Y);                                                                                      \
+      gsl_matrix_free(Z);                                                                                      \
+      for (size_t u = 0; u < m; u++) gsl_matrix_free(X[u]);                                                    \
+      free(X);                                                                                                 \
+      gsl_matrix_free(G1);                                                                                     \
+      gsl_matrix_free(G2);                                                                                     \
+      gsl_matrix_free(S);                                                                                      \
+      bm_##F##_stats_free(all);                                                                                \
+      bm_##F##_stats_free(acc);                                                                                \
+      bm_##F##_stats_free(part);                                                                               \
+      bm_##F##_free(d);                                                                                        \
+      gsl_rng_free(r);                                                                                         \
+    }                                                                                                          \
+    assert_null(bm_##F##_stats_alloc(0));                                                                      \
+    bm_##F##_stats_free(NULL);                                                                                 \
+  }
+
+SPD_FAMILY_TESTS(wishart, S)
+SPD_FAMILY_TESTS(invwishart, Psi)
+
+/* ---------- matnorm ---------- */
+
+static void matnorm_stats_match(void **state)
+{
+  (void)state;
+  size_t dims[][2] = {{1, 1}, {3, 2}, {2, 4}};
+  for (size_t t = 0; t < 3; t++) {
+    size_t n = dims[t][0], p = dims[t][1], m = 97;
+    gsl_rng *r = tu_rng(300 + t);
+    gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p);
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) gsl_matrix_set(M, i, j, gsl_ran_gaussian(r, 2.0));
+    tu_random_spd(r, 10.0, 1.0, U);
+    tu_random_spd(r, 10.0, 2.0, V);
+    bm_matnorm *d = bm_matnorm_alloc(n, p);
+    assert_int_equal(bm_matnorm_set(d, M, U, V), BM_SUCCESS);
+    gsl_matrix **X = malloc(m * sizeof *X);
+    for (size_t k = 0; k < m; k++) {
+      X[k] = gsl_matrix_alloc(n, p);
+      bm_matnorm_sample(d, r, X[k]);
+    }
+    gsl_matrix_add_constant(M, 0.7);
+    tu_random_spd(r, 5.0, 1.0, U);
+    assert_int_equal(bm_matnorm_set(d, M, U, V), BM_SUCCESS);
+    const gsl_matrix *const *Xc = (const gsl_matrix *const *)X;
+    bm_matnorm_stats *all = bm_matnorm_stats_alloc(n, p), *acc = bm_matnorm_stats_alloc(n, p),
+                     *part = bm_matnorm_stats_alloc(n, p);
+    assert_int_equal(bm_matnorm_stats_compute(all, Xc, m), BM_SUCCESS);
+    size_t c[512], k = make_chunks(m, c), N = n * p;
+    gsl_matrix *mean1 = gsl_matrix_alloc(n, p), *mean2 = gsl_matrix_alloc(n, p);
+    gsl_matrix *S1 = gsl_matrix_alloc(N, N), *S2 = gsl_matrix_alloc(N, N);
+    double m1, m2;
+    bm_matnorm_stats_get(all, &m1, mean1, S1);
+    for (int rev = 0; rev < 2; rev++) {
+      bm_matnorm_stats_reset(acc);
+      for (size_t u = 0; u < k; u++) {
+        size_t v = rev ? k - 1 - u : u;
+        assert_int_equal(bm_matnorm_stats_compute(part, Xc + c[v], c[v + 1] - c[v]), BM_SUCCESS);
+        bm_matnorm_stats_merge(acc, part);
+      }
+      bm_matnorm_stats_get(acc, &m2, mean2, S2);
+      assert_true(m2 == m1 && m1 == (double)m);
+      assert_true(mat_rel(mean2, mean1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
+    }
+    double ll1, ll2;
+    gsl_matrix *dM1 = gsl_matrix_alloc(n, p), *dM2 = gsl_matrix_alloc(n, p);
+    gsl_matrix *dU1 = gsl_matrix_alloc(n, n), *dU2 = gsl_matrix_alloc(n, n);
+    gsl_matrix *dV1 = gsl_matrix_alloc(p, p), *dV2 = gsl_matrix_alloc(p, p);
+    assert_int_equal(bm_matnorm_loglik_grad(d, Xc, m, &ll1, dM1, dU1, dV1), BM_SUCCESS);
+    assert_int_equal(bm_matnorm_stats_loglik_grad(d, acc, &ll2, dM2, dU2, dV2), BM_SUCCESS);
+    assert_true(rel(ll2, ll1) <= 1e-12);
+    assert_true(mat_rel(dM2, dM1) <= 1e-11 && mat_rel(dU2, dU1) <= 1e-11 && mat_rel(dV2, dV1) <= 1e-11);
+    assert_int_equal(bm_matnorm_stats_loglik(d, all, &ll2), BM_SUCCESS);
+    assert_true(rel(ll2, ll1) <= 1e-12);
+    /* pack / unpack, validation */
+    double *buf = malloc(bm_matnorm_stats_packed_len(acc) * sizeof *buf);
+    bm_matnorm_stats_pack(acc, buf);
+    assert_int_equal(bm_matnorm_stats_unpack(part, buf), BM_SUCCESS);
+    assert_int_equal(bm_matnorm_stats_loglik(d, part, &ll1), BM_SUCCESS);
+    bm_matnorm_stats_loglik(d, acc, &ll2);
+    assert_true(ll1 == ll2);
+    buf[0] = -2;
+    assert_int_equal(bm_matnorm_stats_unpack(part, buf), BM_EINVAL);
+    buf[0] = NAN;
+    assert_int_equal(bm_matnorm_stats_unpack(part, buf), BM_ENONFINITE);
+    free(buf);
+    /* bad inputs */
+    gsl_matrix *W = gsl_matrix_alloc(n + 1, p);
+    const gsl_matrix *wrong[1] = {W}, *nul[1] = {NULL};
+    assert_int_equal(bm_matnorm_stats_add(acc, wrong, 1), BM_EBADLEN);
+    assert_int_equal(bm_matnorm_stats_add(acc, nul, 1), BM_EINVAL);
+    gsl_matrix_set(X[3], 0, 0, NAN);
+    assert_int_equal(bm_matnorm_stats_add(acc, Xc, m), BM_ENONFINITE);
+    bm_matnorm_stats_get(acc, &m2, NULL, NULL);
+    assert_true(m2 == (double)m);
+    assert_int_equal(bm_matnorm_stats_get(acc, NULL, W, NULL), BM_EBADLEN);
+    bm_matnorm_stats *other = bm_matnorm_stats_alloc(n + 1, p);
+    assert_int_equal(bm_matnorm_stats_merge(acc, other), BM_EBADLEN);
+    assert_int_equal(bm_matnorm_stats_loglik_grad(d, other, &ll1, dM1, NULL, NULL), BM_EBADLEN);
+    assert_true(isnan(ll1) && all_nan(dM1));
+    assert_int_equal(bm_matnorm_stats_loglik_grad(d, acc, &ll1, W, NULL, NULL), BM_EBADLEN);
+    assert_null(bm_matnorm_stats_alloc(0, 2));
+    assert_null(bm_matnorm_stats_alloc(2, 0));
+    assert_null(bm_matnorm_stats_alloc(64, 33)); /* n p = 2112 > 2048 */
+    bm_matnorm_stats *big = bm_matnorm_stats_alloc(64, 32); /* n p = 2048: the largest allowed */
+    assert_non_null(big);
+    bm_matnorm_stats_free(big);
+    bm_matnorm_stats_free(other);
+    gsl_matrix_free(W);
+    /* empty */
+    bm_matnorm_stats_reset(part);
+    assert_int_equal(bm_matnorm_stats_loglik_grad(d, part, &ll1, dM1, dU1, dV1), BM_SUCCESS);
+    assert_true(ll1 == 0.0 && gsl_matrix_isnull(dM1) && gsl_matrix_isnull(dU1) && gsl_matrix_isnull(dV1));
+    for (size_t u = 0; u < m; u++) gsl_matrix_free(X[u]);
+    free(X);
+    gsl_matrix *mats[] = {M, U, V, mean1, mean2, S1, S2, dM1, dM2, dU1, dU2, dV1, dV2};
+    for (size_t u = 0; u < sizeof mats / sizeof *mats; u++) gsl_matrix_free(mats[u]);
+    bm_matnorm_stats_free(all);
+    bm_matnorm_stats_free(acc);
+    bm_matnorm_stats_free(part);
+    bm_matnorm_free(d);
+    gsl_rng_free(r);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(mvn_merge_any_order_equals_one_pass),
+    cmocka_unit_test(mvn_loglik_from_stats_matches_data),
+    cmocka_unit_test(mvn_stats_bad_inputs_return_status),
+    cmocka_unit_test(wishart_stats_match),
+    cmocka_unit_test(invwishart_stats_match),
+    cmocka_unit_test(matnorm_stats_match),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
