@@ -386,6 +386,7 @@ static void sampler_moments(void **state)
   tu_mc_free(cov);
   gsl_vector_free(x);
   gsl_vector_free(mu);
+  gsl_vector_free(m);
   gsl_matrix_free(C);
   gsl_matrix_free(M);
   bm_mvt_free(d);
