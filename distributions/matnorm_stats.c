@@ -4,7 +4,9 @@
  * With U and V both free the minimal sufficient statistic of X_1..X_m is
  * (m, Xbar, S) with S = sum_i vec(X_i - Xbar) vec(X_i - Xbar)^T, an
  * (np) x (np) scatter in vec order (vec index j n + i holds entry (i, j)),
- * merged as for mvn by Chan, Golub & LeVeque's formula. With K = L_V (x) L_U
+ * merged as for mvn by Chan, Golub & LeVeque's formula (the summary code is
+ * shared with mvn: scatter_stats.c; this file keeps the vec layout and the
+ * log-likelihood). With K = L_V (x) L_U
  * (U = L_U L_U^T, V = L_V L_V^T), T = K^-1 S K^-T (the scatter of the
  * whitened residuals L_U^-1 (X_i - Xbar) L_V^-T) and R~ = L_U^-1 (Xbar - M) L_V^-T:
  *   ll = m log_norm - 1/2 (m |R~|_F^2 + tr T)
@@ -21,41 +23,35 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/matnorm.h"
 #include "stats_internal.h"
+#include "scatter_stats.h"
 #include "work.h"
 
 struct bm_matnorm_stats {
-  size_t n, p, N; /* N = n p */
-  double m;
-  double *mean;   /* N, vec order */
-  double *S;      /* N x N, full symmetric */
-  double *mean_b; /* the block being added */
-  double *S_b;
+  bm_scatter_stats base; /* N = n p, vec order */
+  size_t n, p;
 };
+
+#define BASE(s) ((s) ? &(s)->base : NULL)
 
 bm_matnorm_stats *bm_matnorm_stats_alloc(size_t n, size_t p)
 {
   if (n == 0 || p == 0 || n > ((size_t)1 << 11) / p) return NULL; /* np <= 2048: two (np)^2 blocks <= 64 MiB */
   bm_matnorm_stats *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
-  s->n = n;
-  s->p = p;
-  s->N = n * p;
-  size_t N = s->N;
-  s->mean = calloc(2 * N + 2 * N * N, sizeof(double));
-  if (!s->mean) {
+  if (s && bm_scatter_stats_init(&s->base, n * p)) {
     free(s);
     return NULL;
   }
-  s->S = s->mean + N;
-  s->mean_b = s->S + N * N;
-  s->S_b = s->mean_b + N;
+  if (s) {
+    s->n = n;
+    s->p = p;
+  }
   return s;
 }
 
 void bm_matnorm_stats_free(bm_matnorm_stats *s)
 {
   if (!s) return;
-  free(s->mean);
+  bm_scatter_stats_release(&s->base);
   free(s);
 }
 
@@ -67,41 +63,12 @@ int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p)
   return BM_SUCCESS;
 }
 
-int bm_matnorm_stats_reset(bm_matnorm_stats *s)
-{
-  if (!s) return BM_EINVAL;
-  s->m = 0.0;
-  memset(s->mean, 0, (s->N + s->N * s->N) * sizeof(double));
-  return BM_SUCCESS;
-}
-
-static void chan_merge(size_t N, double *n, double *mean, double *S, double nb, const double *mean_b,
-                       const double *S_b)
-{
-  if (nb == 0.0) return;
-  if (*n == 0.0) {
-    *n = nb;
-    memmove(mean, mean_b, N * sizeof(double));
-    memmove(S, S_b, N * N * sizeof(double));
-    return;
-  }
-  double na = *n, nt = na + nb, w = nb / nt, c = na * nb / nt;
-  for (size_t i = 0; i < N; i++) {
-    double di = mean_b[i] - mean[i];
-    for (size_t j = 0; j <= i; j++) {
-      double v = S[i * N + j] + S_b[i * N + j] + di * (mean_b[j] - mean[j]) * c;
-      S[i * N + j] = v;
-      S[j * N + i] = v;
-    }
-  }
-  for (size_t i = 0; i < N; i++) mean[i] += (mean_b[i] - mean[i]) * w;
-  *n = nt;
-}
+int bm_matnorm_stats_reset(bm_matnorm_stats *s) { return bm_scatter_stats_reset(BASE(s)); }
 
 static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, int replace)
 {
   if (!s || (m > 0 && !X)) return BM_EINVAL;
-  size_t n = s->n, p = s->p, N = s->N;
+  size_t n = s->n, p = s->p, N = s->base.N;
   for (size_t k = 0; k < m; k++) {
     int status = bm_validate_matrix(X[k], n, p);
     if (status) return status;
@@ -112,7 +79,7 @@ static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, i
   bm_work w;
   double *C = bm_work_get(&w, stack, BM_STACK_DOUBLES, m * N);
   if (!C) return BM_ENOMEM;
-  double *mb = s->mean_b;
+  double *mb = s->base.mean_b;
   for (size_t a = 0; a < N; a++) mb[a] = 0.0;
   for (size_t k = 0; k < m; k++)
     for (size_t i = 0; i < n; i++)
@@ -121,12 +88,8 @@ static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, i
   for (size_t k = 0; k < m; k++)
     for (size_t i = 0; i < n; i++)
       for (size_t j = 0; j < p; j++) C[k * N + j * n + i] = X[k]->data[i * X[k]->tda + j] - mb[j * n + i];
-  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)N, (int)m, 1.0, C, (int)N, 0.0, s->S_b, (int)N);
-  for (size_t a = 0; a < N; a++)
-    for (size_t b = 0; b < a; b++) s->S_b[b * N + a] = s->S_b[a * N + b];
+  bm_scatter_stats_commit(&s->base, C, m, replace);
   bm_work_release(&w);
-  if (replace) s->m = 0.0;
-  chan_merge(N, &s->m, s->mean, s->S, (double)m, mb, s->S_b);
   return BM_SUCCESS;
 }
 
@@ -141,69 +104,29 @@ int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b)
 {
   if (!a || !b) return BM_EINVAL;
   if (a->n != b->n || a->p != b->p) return BM_EBADLEN;
-  size_t N = a->N;
-  if (a == b) {
-    memcpy(a->mean_b, b->mean, N * sizeof(double));
-    memcpy(a->S_b, b->S, N * N * sizeof(double));
-    chan_merge(N, &a->m, a->mean, a->S, a->m, a->mean_b, a->S_b);
-    return BM_SUCCESS;
-  }
-  chan_merge(N, &a->m, a->mean, a->S, b->m, b->mean, b->S);
-  return BM_SUCCESS;
+  return bm_scatter_stats_merge(&a->base, &b->base);
 }
 
 int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean, gsl_matrix *scatter)
 {
   if (!s) return BM_EINVAL;
-  size_t n = s->n, p = s->p, N = s->N;
+  size_t n = s->n, p = s->p, N = s->base.N;
   if (mean && (mean->size1 != n || mean->size2 != p)) return BM_EBADLEN;
   if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_EBADLEN;
-  if (m) *m = s->m;
+  if (m) *m = s->base.count;
   if (mean)
     for (size_t i = 0; i < n; i++)
-      for (size_t j = 0; j < p; j++) mean->data[i * mean->tda + j] = s->mean[j * n + i];
+      for (size_t j = 0; j < p; j++) mean->data[i * mean->tda + j] = s->base.mean[j * n + i];
   if (scatter)
-    for (size_t a = 0; a < N; a++) memcpy(scatter->data + a * scatter->tda, s->S + a * N, N * sizeof(double));
+    for (size_t a = 0; a < N; a++) memcpy(scatter->data + a * scatter->tda, s->base.S + a * N, N * sizeof(double));
   return BM_SUCCESS;
 }
 
-size_t bm_matnorm_stats_packed_len(const bm_matnorm_stats *s) { return s ? 1 + s->N + s->N * (s->N + 1) / 2 : 0; }
+size_t bm_matnorm_stats_packed_len(const bm_matnorm_stats *s) { return bm_scatter_stats_packed_len(BASE(s)); }
 
-int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf)
-{
-  if (!s || !buf) return BM_EINVAL;
-  size_t N = s->N, k = 0;
-  buf[k++] = s->m;
-  for (size_t a = 0; a < N; a++) buf[k++] = s->mean[a];
-  for (size_t b = 0; b < N; b++)
-    for (size_t a = b; a < N; a++) buf[k++] = s->S[a * N + b];
-  return BM_SUCCESS;
-}
+int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf) { return bm_scatter_stats_pack(BASE(s), buf); }
 
-int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf)
-{
-  if (!s || !buf) return BM_EINVAL;
-  size_t N = s->N, len = bm_matnorm_stats_packed_len(s);
-  for (size_t k = 0; k < len; k++)
-    if (!isfinite(buf[k])) return BM_ENONFINITE;
-  double m = buf[0];
-  if (m < 0.0 || m != floor(m)) return BM_EINVAL;
-  for (size_t k = 1; k < len; k++)
-    if (m == 0.0 && buf[k] != 0.0) return BM_EINVAL;
-  for (size_t b = 0, k = 1 + N; b < N; b++) {
-    if (buf[k] < 0.0) return BM_EINVAL;
-    k += N - b;
-  }
-  size_t k = 0;
-  s->m = buf[k++];
-  for (size_t a = 0; a < N; a++) s->mean[a] = buf[k++];
-  for (size_t b = 0; b < N; b++)
-    for (size_t a = b; a < N; a++) {
-      s->S[a * N + b] = buf[k];
-      s->S[b * N + a] = buf[k++];
-    }
-  return BM_SUCCESS;
-}
+int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf) { return bm_scatter_stats_unpack(BASE(s), buf); }
 
 /* Each column c of T (N x N): vec Y <- vec(L_U^-1 Y L_V^-T), Y n x p (scratch). */
 static void whiten_columns(double *T, size_t n, size_t p, const gsl_matrix *L_U, const gsl_matrix *L_V, double *Y)
@@ -247,16 +170,16 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
     if (dV) gsl_matrix_set_all(dV, NAN);
     return status;
   }
-  double *Y = T + N * N, *R = Y + N, *CU = R + N, *CV = CU + n * n, m = s->m;
+  double *Y = T + N * N, *R = Y + N, *CU = R + N, *CV = CU + n * n, m = s->base.count;
   /* R~ = L_U^-1 (Xbar - M) L_V^-T, row-major n x p */
   for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < p; j++) R[i * p + j] = m > 0.0 ? s->mean[j * n + i] - M->data[i * M->tda + j] : 0.0;
+    for (size_t j = 0; j < p; j++) R[i * p + j] = m > 0.0 ? s->base.mean[j * n + i] - M->data[i * M->tda + j] : 0.0;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)p, 1.0, L_U->data,
               (int)L_U->tda, R, (int)p);
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, L_V->data,
               (int)L_V->tda, R, (int)p);
   /* T = K^-1 S K^-T: whiten the columns, transpose, whiten the columns again */
-  memcpy(T, s->S, N * N * sizeof(double));
+  memcpy(T, s->base.S, N * N * sizeof(double));
   whiten_columns(T, n, p, L_U, L_V, Y);
   for (size_t a = 0; a < N; a++)
     for (size_t b = 0; b < a; b++) {

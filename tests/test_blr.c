@@ -687,6 +687,84 @@ static void bad_inputs_return_status(void **state)
   bm_blr_free(m);
 }
 
+/* Packed statistics (issue #11): length 2 + (k+1)(k+2)/2, (n, sum log w, ...) at the front,
+ * an unpacked copy that packs to the identical bytes and gives the evidence and predictive of
+ * the original bit for bit and of bm_blr_update_weighted on the raw data to 1e-12; bad
+ * buffers rejected with the summary left unchanged. */
+static void packed_stats_round_trip(void **state)
+{
+  (void)state;
+  blr_case c;
+  load_case("blrw", &c);
+  const size_t k = c.k, len = 2 + (k + 1) * (k + 2) / 2;
+  bm_blr_stats *s = bm_blr_stats_alloc(k), *u = bm_blr_stats_alloc(k);
+  assert_int_equal(bm_blr_stats_dim(s), k);
+  assert_int_equal(bm_blr_stats_dim(NULL), 0);
+  assert_int_equal(bm_blr_stats_packed_len(s), len);
+  assert_int_equal(bm_blr_stats_packed_len(NULL), 0);
+  assert_int_equal(bm_blr_stats_compute(s, c.X, c.y, c.w), BM_SUCCESS);
+  double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
+  assert_int_equal(bm_blr_stats_pack(s, buf), BM_SUCCESS);
+  double slw = 0.0;
+  for (size_t i = 0; i < c.n; i++) slw += log(gsl_vector_get(c.w, i));
+  assert_true(buf[0] == (double)c.n);
+  tu_assert_rel(buf[1], slw, 1e-13);
+  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_SUCCESS);
+  assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
+  assert_memory_equal(buf, buf2, len * sizeof *buf);
+  size_t cnt;
+  assert_int_equal(bm_blr_stats_count(u, &cnt), BM_SUCCESS);
+  assert_int_equal(cnt, c.n);
+  bm_blr *one = bm_blr_alloc(k), *a = bm_blr_alloc(k), *b = bm_blr_alloc(k);
+  bm_blr *ms[3] = {one, a, b};
+  for (int i = 0; i < 3; i++) assert_int_equal(bm_blr_set_prior_nig(ms[i], c.m0, c.V0, c.a0, c.b0), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_weighted(one, c.X, c.y, c.w), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_stats(a, s), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_stats(b, u), BM_SUCCESS);
+  double l[3], df[3], loc[3], s2[3];
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(bm_blr_log_evidence(ms[i], &l[i]), BM_SUCCESS);
+    assert_int_equal(bm_blr_predictive(ms[i], c.xs, &df[i], &loc[i], &s2[i]), BM_SUCCESS);
+  }
+  assert_true(l[2] == l[1] && df[2] == df[1] && loc[2] == loc[1] && s2[2] == s2[1]);
+  tu_assert_rel(l[1], l[0], 1e-12);
+  tu_assert_rel(loc[1], loc[0], 1e-12);
+  tu_assert_rel(s2[1], s2[0], 1e-12);
+  /* bad buffers and arguments: statuses, u unchanged */
+  memcpy(keep, buf, len * sizeof *buf);
+  buf[0] = -3.0;
+  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
+  buf[0] = 0.5;
+  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
+  buf[0] = 0.0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
+  buf[0] = keep[0];
+  buf[len - 1] = INFINITY;
+  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_ENONFINITE);
+  assert_int_equal(bm_blr_stats_unpack(NULL, keep), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_unpack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_pack(NULL, buf), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_pack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
+  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  /* the empty summary packs to zeros and unpacks */
+  gsl_matrix E = empty_rows(k);
+  gsl_vector e = empty_vector();
+  assert_int_equal(bm_blr_stats_compute(u, &E, &e, NULL), BM_SUCCESS);
+  assert_int_equal(bm_blr_stats_pack(u, buf), BM_SUCCESS);
+  for (size_t i = 0; i < len; i++) assert_true(buf[i] == 0.0);
+  assert_int_equal(bm_blr_stats_unpack(s, buf), BM_SUCCESS);
+  assert_int_equal(bm_blr_stats_count(s, &cnt), BM_SUCCESS);
+  assert_int_equal(cnt, 0);
+  for (int i = 0; i < 3; i++) bm_blr_free(ms[i]);
+  free(buf);
+  free(buf2);
+  free(keep);
+  bm_blr_stats_free(s);
+  bm_blr_stats_free(u);
+  free_case(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -698,6 +776,7 @@ int main(void)
       cmocka_unit_test(nig_sbc_passes_right_and_catches_slip),
       cmocka_unit_test(known_noise_predictive_matches_monte_carlo),
       cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(packed_stats_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

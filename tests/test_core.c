@@ -638,6 +638,70 @@ static void checkers_pass_right_and_catch_wrong(void **state)
   assert_int_equal(bm_check_taylor(f_smooth, NULL, NULL, &x.vector, NULL, NULL, &tr), BM_EINVAL);
 }
 
+/* ---------- allocation and output-shape validation ---------- */
+
+/* bm_matrix_calloc: the shape asked for, every entry 0 (also in memory that a filled
+ * matrix of the same size just released), an ordinary owning gsl_matrix that
+ * gsl_matrix_free releases (the sanitizer build checks the release); zero sizes give a
+ * freeable empty matrix; an overflowing size is NULL, not an abort. */
+static void matrix_calloc_is_zeroed_and_gsl_freeable(void **state)
+{
+  (void)state;
+  size_t shapes[][2] = {{1, 1}, {3, 5}, {64, 33}};
+  for (size_t t = 0; t < 3; t++) {
+    size_t n1 = shapes[t][0], n2 = shapes[t][1];
+    gsl_matrix *F = bm_matrix_alloc(n1, n2);
+    assert_non_null(F);
+    gsl_matrix_set_all(F, 7.0);
+    gsl_matrix_free(F);
+    gsl_matrix *A = bm_matrix_calloc(n1, n2);
+    assert_non_null(A);
+    assert_true(A->size1 == n1 && A->size2 == n2 && A->tda >= n2 && A->owner == 1);
+    assert_true(A->block != NULL && A->block->size >= n1 * n2 && A->data == A->block->data);
+    for (size_t i = 0; i < n1; i++)
+      for (size_t j = 0; j < n2; j++) assert_true(gsl_matrix_get(A, i, j) == 0.0);
+    assert_true(gsl_matrix_isnull(A));
+    gsl_matrix_set(A, n1 - 1, n2 - 1, 2.5); /* writable to the last entry */
+    assert_true(gsl_matrix_max(A) == 2.5);
+    gsl_matrix_free(A);
+  }
+  gsl_matrix *E = bm_matrix_calloc(0, 4), *E2 = bm_matrix_calloc(4, 0);
+  assert_non_null(E);
+  assert_non_null(E2);
+  assert_true(E->size1 == 0 && E->size2 == 4 && E2->size1 == 4 && E2->size2 == 0);
+  gsl_matrix_free(E);
+  bm_matrix_free(E2);
+  assert_null(bm_matrix_calloc(SIZE_MAX / 2, 3));
+}
+
+/* bm_validate_length / bm_validate_shape check only NULL and size (they vet outputs):
+ * NaN, Inf and asymmetric contents pass. */
+static void validate_length_and_shape(void **state)
+{
+  (void)state;
+  gsl_vector *v = gsl_vector_alloc(3);
+  gsl_matrix *A = gsl_matrix_alloc(2, 3);
+  gsl_vector_set_all(v, NAN);
+  gsl_matrix_set_all(A, INFINITY);
+  gsl_matrix_set(A, 0, 1, NAN);
+  assert_int_equal(bm_validate_length(NULL, 3), BM_EINVAL);
+  assert_int_equal(bm_validate_length(NULL, 0), BM_EINVAL);
+  assert_int_equal(bm_validate_length(v, 3), BM_SUCCESS);
+  assert_int_equal(bm_validate_length(v, 2), BM_EBADLEN);
+  assert_int_equal(bm_validate_length(v, 4), BM_EBADLEN);
+  assert_int_equal(bm_validate_vector(v, 3), BM_ENONFINITE); /* the content check lives elsewhere */
+  assert_int_equal(bm_validate_shape(NULL, 2, 3), BM_EINVAL);
+  assert_int_equal(bm_validate_shape(A, 2, 3), BM_SUCCESS);
+  assert_int_equal(bm_validate_shape(A, 3, 2), BM_EBADLEN);
+  assert_int_equal(bm_validate_shape(A, 2, 2), BM_EBADLEN);
+  assert_int_equal(bm_validate_shape(A, 1, 3), BM_EBADLEN);
+  assert_int_equal(bm_validate_matrix(A, 2, 3), BM_ENONFINITE);
+  gsl_matrix_const_view sub = gsl_matrix_const_submatrix(A, 0, 1, 2, 2); /* tda != size2 */
+  assert_int_equal(bm_validate_shape(&sub.matrix, 2, 2), BM_SUCCESS);
+  gsl_vector_free(v);
+  gsl_matrix_free(A);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -656,6 +720,8 @@ int main(void)
     cmocka_unit_test(fd_engine_is_accurate),
     cmocka_unit_test(fd_engine_respects_domain),
     cmocka_unit_test(checkers_pass_right_and_catch_wrong),
+      cmocka_unit_test(matrix_calloc_is_zeroed_and_gsl_freeable),
+      cmocka_unit_test(validate_length_and_shape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

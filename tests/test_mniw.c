@@ -496,6 +496,88 @@ static void bad_inputs_return_status(void **state)
   bm_mniw_free(m);
 }
 
+/* Packed statistics (issue #11): dims as allocated, length 1 + (k+d)(k+d+1)/2 with n in
+ * front, an unpacked copy that packs to the identical bytes and gives the posterior and
+ * evidence of the original bit for bit and of bm_mniw_update on the raw data to 1e-12; bad
+ * buffers rejected with the summary left unchanged. */
+static void packed_stats_round_trip(void **state)
+{
+  (void)state;
+  mniw_case c;
+  load_case(&c);
+  const size_t k = c.k, d = c.d, len = 1 + (k + d) * (k + d + 1) / 2;
+  bm_mniw_stats *s = bm_mniw_stats_alloc(k, d), *u = bm_mniw_stats_alloc(k, d);
+  size_t kk = 0, dd = 0;
+  assert_int_equal(bm_mniw_stats_dims(s, &kk, &dd), BM_SUCCESS);
+  assert_true(kk == k && dd == d);
+  assert_int_equal(bm_mniw_stats_dims(NULL, &kk, &dd), BM_EINVAL);
+  assert_int_equal(bm_mniw_stats_packed_len(s), len);
+  assert_int_equal(bm_mniw_stats_packed_len(NULL), 0);
+  assert_int_equal(bm_mniw_stats_compute(s, c.X, c.Y), BM_SUCCESS);
+  double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
+  assert_int_equal(bm_mniw_stats_pack(s, buf), BM_SUCCESS);
+  assert_true(buf[0] == (double)c.n);
+  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_SUCCESS);
+  assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
+  assert_memory_equal(buf, buf2, len * sizeof *buf);
+  bm_mniw *one = bm_mniw_alloc(k, d), *a = bm_mniw_alloc(k, d), *b = bm_mniw_alloc(k, d);
+  bm_mniw *ms[3] = {one, a, b};
+  for (int i = 0; i < 3; i++) assert_int_equal(bm_mniw_set_prior(ms[i], c.B0, c.V0, c.nu0, c.Psi0), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update(one, c.X, c.Y), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update_stats(a, s), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update_stats(b, u), BM_SUCCESS);
+  double l[3];
+  gsl_matrix *B[3], *P[3];
+  for (int i = 0; i < 3; i++) {
+    B[i] = gsl_matrix_alloc(k, d);
+    P[i] = gsl_matrix_alloc(d, d);
+    assert_int_equal(bm_mniw_log_evidence(ms[i], &l[i]), BM_SUCCESS);
+    assert_int_equal(bm_mniw_posterior(ms[i], B[i], NULL, NULL, P[i]), BM_SUCCESS);
+  }
+  assert_true(l[2] == l[1]);
+  tu_assert_matrix_close(B[2], B[1], 0.0, 0.0);
+  tu_assert_matrix_close(P[2], P[1], 0.0, 0.0);
+  tu_assert_rel(l[1], l[0], 1e-12);
+  tu_assert_matrix_close(B[1], B[0], 1e-12, 1e-14);
+  tu_assert_matrix_close(P[1], P[0], 1e-12, 1e-14);
+  /* bad buffers and arguments: statuses, u unchanged */
+  memcpy(keep, buf, len * sizeof *buf);
+  buf[0] = -1.0;
+  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_EINVAL);
+  buf[0] = 1.25;
+  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_EINVAL);
+  buf[0] = 0.0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_EINVAL);
+  buf[0] = keep[0];
+  buf[1] = NAN;
+  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_ENONFINITE);
+  assert_int_equal(bm_mniw_stats_unpack(NULL, keep), BM_EINVAL);
+  assert_int_equal(bm_mniw_stats_unpack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_mniw_stats_pack(NULL, buf), BM_EINVAL);
+  assert_int_equal(bm_mniw_stats_pack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
+  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  /* the empty summary packs to zeros and unpacks */
+  gsl_matrix EX = empty_rows(k), EY = empty_rows(d);
+  assert_int_equal(bm_mniw_stats_compute(u, &EX, &EY), BM_SUCCESS);
+  assert_int_equal(bm_mniw_stats_pack(u, buf), BM_SUCCESS);
+  for (size_t i = 0; i < len; i++) assert_true(buf[i] == 0.0);
+  assert_int_equal(bm_mniw_stats_unpack(s, buf), BM_SUCCESS);
+  assert_int_equal(bm_mniw_stats_pack(s, buf2), BM_SUCCESS);
+  assert_memory_equal(buf, buf2, len * sizeof *buf);
+  for (int i = 0; i < 3; i++) {
+    gsl_matrix_free(B[i]);
+    gsl_matrix_free(P[i]);
+    bm_mniw_free(ms[i]);
+  }
+  free(buf);
+  free(buf2);
+  free(keep);
+  bm_mniw_stats_free(s);
+  bm_mniw_stats_free(u);
+  free_case(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -506,6 +588,7 @@ int main(void)
       cmocka_unit_test(no_data_is_prior),
       cmocka_unit_test(sampler_and_proportionality),
       cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(packed_stats_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -478,9 +478,9 @@ static void sampler_moments(void **state)
   gsl_matrix_scale(M, 1.02);
   assert_true(tu_mc_max_z(cov, M, 0, NULL, NULL) > 4.0);
   tu_mc_free(cov);
-  gsl_vector_free(m);
   gsl_vector_free(x);
   gsl_vector_free(mu);
+  gsl_vector_free(m);
   gsl_matrix_free(S);
   gsl_matrix_free(M);
   bm_mvn_free(d);
@@ -773,6 +773,37 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_free(X2);
 }
 
+/* bm_mvn_dim: the p given to bm_mvn_alloc, before and after _set and after a failed _set;
+ * a mean vector of that length is accepted and holds mu; 0 for NULL. */
+static void dim_is_allocated_dimension(void **state)
+{
+  (void)state;
+  size_t ps[] = {1, 2, 5};
+  for (size_t t = 0; t < 3; t++) {
+    size_t p = ps[t];
+    bm_mvn *d = bm_mvn_alloc(p);
+    assert_int_equal(bm_mvn_dim(d), p);
+    gsl_vector *mu = gsl_vector_alloc(p), *mu2 = gsl_vector_calloc(p + 1);
+    gsl_matrix *S = gsl_matrix_alloc(p, p);
+    for (size_t i = 0; i < p; i++) gsl_vector_set(mu, i, 0.5 * (double)i - 1.0);
+    gsl_matrix_set_identity(S);
+    assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+    assert_int_equal(bm_mvn_dim(d), p);
+    assert_int_equal(bm_mvn_nparams(d), p + p * (p + 1) / 2);
+    assert_int_equal(bm_mvn_set(d, mu2, S), BM_EBADLEN);
+    assert_int_equal(bm_mvn_dim(d), p);
+    gsl_vector *v = gsl_vector_alloc(bm_mvn_dim(d));
+    assert_int_equal(bm_mvn_mean(d, v), BM_SUCCESS);
+    tu_assert_vector_close(v, mu, 0.0, 0.0);
+    gsl_vector_free(v);
+    gsl_vector_free(mu);
+    gsl_vector_free(mu2);
+    gsl_matrix_free(S);
+    bm_mvn_free(d);
+  }
+  assert_int_equal(bm_mvn_dim(NULL), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -780,6 +811,7 @@ int main(void)
       cmocka_unit_test(grad_score_hess_match_fd),    cmocka_unit_test(kl_grad_matches_fd),
       cmocka_unit_test(fisher_matches_monte_carlo),  cmocka_unit_test(sampler_moments),
       cmocka_unit_test(loglik_matches_single_sums),  cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(dim_is_allocated_dimension),
       cmocka_unit_test(concurrent_readers_agree),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

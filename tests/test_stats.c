@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include "testutil.h"
 
@@ -539,6 +540,177 @@ static void matnorm_stats_match(void **state)
   }
 }
 
+/* ---------- wishart and invwishart: every stats entry point by name ---------- */
+
+/* The summary of p x p SPD observations, checked entry point by entry point against
+ * independent computations: A = sum_i X_i (wishart) or sum_i X_i^-1 (invwishart, inverses
+ * by GSL's own Cholesky, not bayesmat's) and l = sum_i log|X_i| (GSL Cholesky) to 1e-12;
+ * stats loglik vs the family's batched bm_F_loglik on the data to 1e-12; chunks added one
+ * by one, and chunk summaries merged, equal one pass (1e-12); reset then add is compute,
+ * bit for bit; pack -> unpack -> pack is bit-identical and the copy's loglik_grad equals
+ * the original's exactly; dim and packed_len as allocated. The test body is written once
+ * and given each family's functions by name (INV: the summary sums inverses). */
+#define SPD_STATS_BY_NAME(TEST, FAM, INV, fam_alloc, fam_set, fam_sample, fam_loglik, fam_free, alloc, free_, dim,   \
+                          reset, add, compute, merge, get, packed_len, pack, unpack, loglik, loglik_grad)            \
+  static void TEST(void **state)                                                                               \
+  {                                                                                                            \
+    (void)state;                                                                                               \
+    size_t ps[] = {1, 2, 5};                                                                                   \
+    for (size_t t = 0; t < 3; t++) {                                                                           \
+      size_t p = ps[t], m = 41, q = p * (p + 1) / 2;                                                           \
+      gsl_rng *r = tu_rng(700 + p + 10 * INV);                                                                 \
+      gsl_matrix *S = gsl_matrix_alloc(p, p), *W = gsl_matrix_alloc(p, p);                                     \
+      gsl_matrix *A0 = gsl_matrix_calloc(p, p), *A1 = gsl_matrix_alloc(p, p), *A2 = gsl_matrix_alloc(p, p);   \
+      tu_random_spd(r, 10.0, 1.0, S);                                                                          \
+      FAM *d = fam_alloc(p);                                                                                   \
+      assert_int_equal(fam_set(d, (double)p + 2.5, S), BM_SUCCESS);                                            \
+      gsl_matrix **X = malloc(m * sizeof *X);                                                                  \
+      double l0 = 0.0;                                                                                         \
+      for (size_t k = 0; k < m; k++) {                                                                         \
+        X[k] = gsl_matrix_alloc(p, p);                                                                         \
+        assert_int_equal(fam_sample(d, r, X[k]), BM_SUCCESS);                                                  \
+        gsl_matrix_memcpy(W, X[k]);                                                                            \
+        assert_int_equal(gsl_linalg_cholesky_decomp1(W), GSL_SUCCESS);                                         \
+        for (size_t i = 0; i < p; i++) l0 += 2.0 * log(gsl_matrix_get(W, i, i));                               \
+        if (INV) assert_int_equal(gsl_linalg_cholesky_invert(W), GSL_SUCCESS);                                 \
+        gsl_matrix_add(A0, INV ? W : X[k]);                                                                    \
+      }                                                                                                        \
+      const gsl_matrix *const *Xc = (const gsl_matrix *const *)X;                                              \
+      FAM##_stats *one = alloc(p), *acc = alloc(p), *part = alloc(p), *cp = alloc(p);                          \
+      assert_int_equal(dim(one), p);                                                                           \
+      assert_int_equal(dim(NULL), 0);                                                                          \
+      assert_int_equal(packed_len(one), 2 + q);                                                                \
+      assert_int_equal(packed_len(NULL), 0);                                                                   \
+      assert_int_equal(compute(one, Xc, m), BM_SUCCESS);                                                       \
+      double m1, l1, m2, l2;                                                                                   \
+      assert_int_equal(get(one, &m1, A1, &l1), BM_SUCCESS);                                                    \
+      assert_true(m1 == (double)m);                                                                            \
+      assert_true(rel(l1, l0) <= 1e-12 && mat_rel(A1, A0) <= 1e-12);                                           \
+      double ll_data, ll_stats;                                                                                \
+      assert_int_equal(fam_loglik(d, Xc, m, &ll_data, NULL), BM_SUCCESS);                                      \
+      assert_int_equal(loglik(d, one, &ll_stats), BM_SUCCESS);                                                 \
+      assert_true(rel(ll_stats, ll_data) <= 1e-12);                                                            \
+      /* chunks added one by one, and chunk summaries merged, equal one pass */                               \
+      size_t c[64], k = make_chunks(m, c);                                                                     \
+      assert_int_equal(reset(acc), BM_SUCCESS);                                                                \
+      for (size_t u = 0; u < k; u++) assert_int_equal(add(acc, Xc + c[u], c[u + 1] - c[u]), BM_SUCCESS);       \
+      assert_int_equal(get(acc, &m2, A2, &l2), BM_SUCCESS);                                                    \
+      assert_true(m2 == m1 && rel(l2, l1) <= 1e-12 && mat_rel(A2, A1) <= 1e-12);                               \
+      assert_int_equal(reset(acc), BM_SUCCESS);                                                                \
+      for (size_t u = k; u-- > 0;) {                                                                           \
+        assert_int_equal(compute(part, Xc + c[u], c[u + 1] - c[u]), BM_SUCCESS);                               \
+        assert_int_equal(merge(acc, part), BM_SUCCESS);                                                        \
+      }                                                                                                        \
+      assert_int_equal(get(acc, &m2, A2, &l2), BM_SUCCESS);                                                    \
+      assert_true(m2 == m1 && rel(l2, l1) <= 1e-12 && mat_rel(A2, A1) <= 1e-12);                               \
+      assert_int_equal(loglik(d, acc, &ll_stats), BM_SUCCESS);                                                 \
+      assert_true(rel(ll_stats, ll_data) <= 1e-12);                                                            \
+      /* reset then add is compute, bit for bit */                                                             \
+      double *b1 = malloc((2 + q) * sizeof *b1), *b2 = malloc((2 + q) * sizeof *b2);                           \
+      assert_int_equal(reset(acc), BM_SUCCESS);                                                                \
+      assert_int_equal(get(acc, &m2, A2, &l2), BM_SUCCESS);                                                    \
+      assert_true(m2 == 0.0 && l2 == 0.0 && gsl_matrix_isnull(A2));                                            \
+      assert_int_equal(add(acc, Xc, m), BM_SUCCESS);                                                           \
+      assert_int_equal(pack(one, b1), BM_SUCCESS);                                                             \
+      assert_int_equal(pack(acc, b2), BM_SUCCESS);                                                             \
+      assert_memory_equal(b1, b2, (2 + q) * sizeof *b1);                                                       \
+      assert_true(b1[0] == (double)m && b1[1] == l1 && b1[2] == gsl_matrix_get(A1, 0, 0));                     \
+      /* pack -> unpack -> pack round trip; the copy evaluates identically */                                  \
+      assert_int_equal(unpack(cp, b1), BM_SUCCESS);                                                            \
+      assert_int_equal(pack(cp, b2), BM_SUCCESS);                                                              \
+      assert_memory_equal(b1, b2, (2 + q) * sizeof *b1);                                                       \
+      double ll1, ll2, dn1, dn2;                                                                               \
+      assert_int_equal(loglik_grad(d, one, &ll1, A1, &dn1), BM_SUCCESS);                                       \
+      assert_int_equal(loglik_grad(d, cp, &ll2, A2, &dn2), BM_SUCCESS);                                        \
+      assert_true(ll1 == ll2 && dn1 == dn2);                                                                   \
+      tu_assert_matrix_close(A2, A1, 0.0, 0.0);                                                                \
+      /* failures leave the summary unchanged; statuses */                                                     \
+      b1[0] = -1.0;                                                                                            \
+      assert_int_equal(unpack(cp, b1), BM_EINVAL);                                                             \
+      b1[0] = (double)m;                                                                                       \
+      b1[1] = NAN;                                                                                             \
+      assert_int_equal(unpack(cp, b1), BM_ENONFINITE);                                                         \
+      assert_int_equal(unpack(NULL, b2), BM_EINVAL);                                                           \
+      assert_int_equal(unpack(cp, NULL), BM_EINVAL);                                                           \
+      assert_int_equal(pack(NULL, b1), BM_EINVAL);                                                             \
+      assert_int_equal(pack(cp, NULL), BM_EINVAL);                                                             \
+      assert_int_equal(pack(cp, b1), BM_SUCCESS);                                                              \
+      assert_memory_equal(b1, b2, (2 + q) * sizeof *b1);                                                       \
+      assert_int_equal(merge(NULL, cp), BM_EINVAL);                                                            \
+      assert_int_equal(merge(cp, NULL), BM_EINVAL);                                                            \
+      assert_int_equal(reset(NULL), BM_EINVAL);                                                                \
+      assert_int_equal(get(NULL, &m2, NULL, NULL), BM_EINVAL);                                                 \
+      assert_int_equal(get(cp, NULL, S, NULL), BM_SUCCESS);                                                    \
+      tu_assert_matrix_close(S, A0, 1e-12, 0.0);                                                               \
+      gsl_matrix *Z = gsl_matrix_alloc(p + 1, p);                                                              \
+      assert_int_equal(get(cp, NULL, Z, NULL), BM_EBADLEN);                                                    \
+      gsl_matrix_free(Z);                                                                                      \
+      assert_int_equal(merge(cp, cp), BM_SUCCESS); /* self-merge doubles */                                    \
+      assert_int_equal(get(cp, &m2, NULL, &l2), BM_SUCCESS);                                                   \
+      assert_true(m2 == 2.0 * m1 && l2 == 2.0 * l1);                                                           \
+      assert_int_equal(loglik(d, cp, NULL), BM_EINVAL);                                                        \
+      free(b1);                                                                                                \
+      free(b2);                                                                                                \
+      for (size_t u = 0; u < m; u++) gsl_matrix_free(X[u]);                                                    \
+      free(X);                                                                                                 \
+      free_(one);                                                                                              \
+      free_(acc);                                                                                              \
+      free_(part);                                                                                             \
+      free_(cp);                                                                                               \
+      fam_free(d);                                                                                             \
+      gsl_matrix_free(S);                                                                                      \
+      gsl_matrix_free(W);                                                                                      \
+      gsl_matrix_free(A0);                                                                                     \
+      gsl_matrix_free(A1);                                                                                     \
+      gsl_matrix_free(A2);                                                                                     \
+      gsl_rng_free(r);                                                                                         \
+    }                                                                                                          \
+  }
+
+SPD_STATS_BY_NAME(wishart_stats_by_name, bm_wishart, 0, bm_wishart_alloc, bm_wishart_set, bm_wishart_sample,
+                  bm_wishart_loglik, bm_wishart_free, bm_wishart_stats_alloc, bm_wishart_stats_free,
+                  bm_wishart_stats_dim, bm_wishart_stats_reset, bm_wishart_stats_add, bm_wishart_stats_compute,
+                  bm_wishart_stats_merge, bm_wishart_stats_get, bm_wishart_stats_packed_len, bm_wishart_stats_pack,
+                  bm_wishart_stats_unpack, bm_wishart_stats_loglik, bm_wishart_stats_loglik_grad)
+SPD_STATS_BY_NAME(invwishart_stats_by_name, bm_invwishart, 1, bm_invwishart_alloc, bm_invwishart_set,
+                  bm_invwishart_sample, bm_invwishart_loglik, bm_invwishart_free, bm_invwishart_stats_alloc,
+                  bm_invwishart_stats_free, bm_invwishart_stats_dim, bm_invwishart_stats_reset,
+                  bm_invwishart_stats_add, bm_invwishart_stats_compute, bm_invwishart_stats_merge,
+                  bm_invwishart_stats_get, bm_invwishart_stats_packed_len, bm_invwishart_stats_pack,
+                  bm_invwishart_stats_unpack, bm_invwishart_stats_loglik, bm_invwishart_stats_loglik_grad)
+
+/* bm_matnorm_stats_dims: the (n, p) given to bm_matnorm_stats_alloc, also after data;
+ * BM_EINVAL for NULL; a get into matrices of those shapes succeeds. */
+static void matnorm_stats_dims_are_allocated_shape(void **state)
+{
+  (void)state;
+  size_t shapes[][2] = {{1, 1}, {3, 2}, {2, 5}};
+  for (size_t t = 0; t < 3; t++) {
+    size_t n0 = shapes[t][0], p0 = shapes[t][1], n = 0, p = 0;
+    bm_matnorm_stats *s = bm_matnorm_stats_alloc(n0, p0);
+    assert_int_equal(bm_matnorm_stats_dims(s, &n, &p), BM_SUCCESS);
+    assert_true(n == n0 && p == p0);
+    gsl_matrix *X = gsl_matrix_alloc(n0, p0);
+    gsl_matrix_set_all(X, 1.5);
+    const gsl_matrix *Xs[1] = {X};
+    assert_int_equal(bm_matnorm_stats_add(s, Xs, 1), BM_SUCCESS);
+    n = p = 0;
+    assert_int_equal(bm_matnorm_stats_dims(s, &n, &p), BM_SUCCESS);
+    assert_true(n == n0 && p == p0);
+    gsl_matrix *mean = gsl_matrix_alloc(n, p), *scatter = gsl_matrix_alloc(n * p, n * p);
+    double m;
+    assert_int_equal(bm_matnorm_stats_get(s, &m, mean, scatter), BM_SUCCESS);
+    assert_true(m == 1.0);
+    tu_assert_matrix_close(mean, X, 0.0, 0.0);
+    gsl_matrix_free(mean);
+    gsl_matrix_free(scatter);
+    gsl_matrix_free(X);
+    bm_matnorm_stats_free(s);
+  }
+  size_t n = 7, p = 7;
+  assert_int_equal(bm_matnorm_stats_dims(NULL, &n, &p), BM_EINVAL);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -548,6 +720,9 @@ int main(void)
     cmocka_unit_test(wishart_stats_match),
     cmocka_unit_test(invwishart_stats_match),
     cmocka_unit_test(matnorm_stats_match),
+      cmocka_unit_test(wishart_stats_by_name),
+      cmocka_unit_test(invwishart_stats_by_name),
+      cmocka_unit_test(matnorm_stats_dims_are_allocated_shape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,4 +20,10 @@ cmake -S "$src" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/
 cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer"
 "$work/cmake-build/consumer_static"
-echo "consumers: pkg-config (shared, static) and find_package (shared, static) OK"
+# 4. the README's example, extracted verbatim, through pkg-config
+readme=$(dirname "$src")/../README.md
+awk '/^```c$/{f=1;next} /^```$/{f=0} f' "$readme" > "$work/readme_example.c"
+PKG_CONFIG_PATH="$libdir/pkgconfig" cc -std=c11 -Wall -Wextra -Werror -o "$work/readme_example" "$work/readme_example.c" \
+  $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs bayesmat)
+LD_LIBRARY_PATH="$libdir" "$work/readme_example" | grep -q "log f = "
+echo "consumers: pkg-config (shared, static), find_package (shared, static) and the README example OK"

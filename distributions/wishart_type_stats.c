@@ -1,0 +1,160 @@
+/* bayesmat — the summary shared by the Wishart and inverse-Wishart sufficient
+ * statistics (issue #11); see wishart_type_stats.h.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "wishart_type_stats.h"
+#include "work.h"
+
+int bm_spd_stats_init(bm_spd_stats *s, size_t p)
+{
+  memset(s, 0, sizeof *s);
+  if (p == 0 || p > ((size_t)1 << 26)) return BM_EINVAL;
+  s->p = p;
+  s->A = calloc(3 * p * p, sizeof(double));
+  if (!s->A) return BM_ENOMEM;
+  s->A_b = s->A + p * p;
+  s->work = s->A_b + p * p;
+  return BM_SUCCESS;
+}
+
+void bm_spd_stats_release(bm_spd_stats *s) { free(s->A); }
+
+int bm_spd_stats_reset(bm_spd_stats *s)
+{
+  if (!s) return BM_EINVAL;
+  s->m = 0.0;
+  s->sum_logdet = 0.0;
+  memset(s->A, 0, s->p * s->p * sizeof(double));
+  return BM_SUCCESS;
+}
+
+/* s written only once the whole block has been validated and summarized */
+int bm_spd_stats_add(bm_spd_stats *s, const gsl_matrix *const *X, size_t m, int replace, int invert)
+{
+  if (!s || (m > 0 && !X)) return BM_EINVAL;
+  size_t p = s->p;
+  for (size_t k = 0; k < m; k++) {
+    if (!X[k]) return BM_EINVAL;
+    int status = bm_validate_symmetric(X[k], p);
+    if (status) return status;
+  }
+  double logdet = 0.0;
+  memset(s->A_b, 0, p * p * sizeof(double));
+  gsl_matrix_view W = gsl_matrix_view_array(s->work, p, p);
+  for (size_t k = 0; k < m; k++) {
+    if (bm_chol_factor(X[k], &W.matrix, NULL)) return BM_EDOM;
+    logdet += bm_chol_logdet(&W.matrix);
+    if (invert) bm_chol_inverse(&W.matrix, &W.matrix); /* X_k^-1, full symmetric */
+    const gsl_matrix *T = invert ? &W.matrix : X[k];
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++) s->A_b[i * p + j] += gsl_matrix_get(T, i, j);
+  }
+  if (replace) bm_spd_stats_reset(s);
+  s->m += (double)m;
+  s->sum_logdet += logdet;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double v = s->A[i * p + j] + s->A_b[i * p + j];
+      s->A[i * p + j] = v;
+      s->A[j * p + i] = v;
+    }
+  return BM_SUCCESS;
+}
+
+int bm_spd_stats_merge(bm_spd_stats *a, const bm_spd_stats *b)
+{
+  if (!a || !b) return BM_EINVAL;
+  if (a->p != b->p) return BM_EBADLEN;
+  size_t p = a->p;
+  a->m += b->m; /* a == b works: each entry is read before it is written */
+  a->sum_logdet += b->sum_logdet;
+  for (size_t i = 0; i < p * p; i++) a->A[i] += b->A[i];
+  return BM_SUCCESS;
+}
+
+int bm_spd_stats_get(const bm_spd_stats *s, double *m, gsl_matrix *A, double *sum_logdet)
+{
+  if (!s) return BM_EINVAL;
+  size_t p = s->p;
+  if (A && (A->size1 != p || A->size2 != p)) return BM_EBADLEN;
+  if (m) *m = s->m;
+  if (sum_logdet) *sum_logdet = s->sum_logdet;
+  if (A)
+    for (size_t i = 0; i < p; i++) memcpy(A->data + i * A->tda, s->A + i * p, p * sizeof(double));
+  return BM_SUCCESS;
+}
+
+size_t bm_spd_stats_packed_len(const bm_spd_stats *s) { return s ? 2 + s->p * (s->p + 1) / 2 : 0; }
+
+int bm_spd_stats_pack(const bm_spd_stats *s, double *buf)
+{
+  if (!s || !buf) return BM_EINVAL;
+  size_t p = s->p, k = 0;
+  buf[k++] = s->m;
+  buf[k++] = s->sum_logdet;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++) buf[k++] = s->A[i * p + j];
+  return BM_SUCCESS;
+}
+
+int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf)
+{
+  if (!s || !buf) return BM_EINVAL;
+  size_t p = s->p, len = bm_spd_stats_packed_len(s);
+  for (size_t k = 0; k < len; k++)
+    if (!isfinite(buf[k])) return BM_ENONFINITE;
+  double m = buf[0];
+  if (m < 0.0 || m != floor(m)) return BM_EINVAL;
+  for (size_t k = 1; k < len; k++)
+    if (m == 0.0 && buf[k] != 0.0) return BM_EINVAL;
+  for (size_t j = 0, k = 2; j < p; j++) {
+    if (m > 0.0 && !(buf[k] > 0.0)) return BM_EINVAL; /* diagonal (j, j) of a sum of SPD matrices */
+    k += p - j;
+  }
+  size_t k = 0;
+  s->m = buf[k++];
+  s->sum_logdet = buf[k++];
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j; i < p; i++) {
+      s->A[i * p + j] = buf[k];
+      s->A[j * p + i] = buf[k++];
+    }
+  return BM_SUCCESS;
+}
+
+int bm_spd_stats_loglik_grad(const bm_spd_stats *s, const bm_spd_view *v, double *ll, gsl_matrix *G, double *d_nu,
+                             bm_spd_stats_eval_fn *eval)
+{
+  if (ll) *ll = NAN;
+  if (d_nu) *d_nu = NAN;
+  int status = BM_SUCCESS;
+  if (!s || !v) status = BM_EINVAL;
+  size_t p = status ? 0 : s->p;
+  if (!status && v->L->size1 != p) status = BM_EBADLEN;
+  if (!status && G) status = bm_validate_shape(G, p, p);
+  double stack[BM_STACK_DOUBLES];
+  bm_work w = {NULL, 0};
+  double *B = NULL;
+  if (!status) {
+    B = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+    if (!B) status = BM_ENOMEM;
+  }
+  if (status) {
+    if (G) gsl_matrix_set_all(G, NAN);
+    return status;
+  }
+  if (s->m == 0.0) {
+    if (ll) *ll = 0.0;
+    if (d_nu) *d_nu = 0.0;
+    if (G) gsl_matrix_set_zero(G);
+  } else {
+    eval(s, v, B, ll, G, d_nu);
+  }
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}

@@ -1,0 +1,56 @@
+/* Internal (not installed): the mergeable summary shared by the Wishart and
+ * inverse-Wishart sufficient statistics (issue #11), used by
+ * distributions/wishart_stats.c and distributions/invwishart_stats.c.
+ *
+ * Summary of m SPD observations X_1..X_m: (m, A = sum_i T(X_i), l = sum_i log|X_i|)
+ * with T(X) = X (Wishart) or X^-1 (inverse Wishart); each X_i is factorized
+ * once (Cholesky). Merging adds (m, A, l). Each function here has the
+ * documented behaviour and statuses of the bm_wishart_stats_* function of the
+ * same suffix (include/bayesmat/wishart.h); a NULL s is BM_EINVAL (0 for sizes).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_WISHART_TYPE_STATS_H
+#define BAYESMAT_WISHART_TYPE_STATS_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix.h>
+
+typedef struct {
+  size_t p;
+  double m;
+  double sum_logdet; /* sum_i log|X_i| */
+  double *A;         /* p x p, full symmetric: sum_i T(X_i) */
+  double *A_b;       /* the block being added */
+  double *work;      /* p x p factor scratch */
+} bm_spd_stats;
+
+/* A set family object as the loglik code needs it (from bm_F_internal_view). */
+typedef struct {
+  double nu;
+  const gsl_matrix *L; /* lower Cholesky factor of the scale */
+  double logdet;       /* log|scale| */
+  double log_norm;     /* log normalizing constant of one observation */
+} bm_spd_view;
+
+/* ll, G (full p x p), d_nu from a non-empty summary; B is p x p scratch.
+ * Any of ll, G, d_nu may be NULL. */
+typedef void bm_spd_stats_eval_fn(const bm_spd_stats *s, const bm_spd_view *v, double *B, double *ll, gsl_matrix *G,
+                                  double *d_nu);
+
+/* Empty summary of p x p observations; nonzero on p == 0, p too large or no memory. */
+int bm_spd_stats_init(bm_spd_stats *s, size_t p);
+void bm_spd_stats_release(bm_spd_stats *s);
+int bm_spd_stats_reset(bm_spd_stats *s);
+/* add (replace = 0) or compute (replace = 1) T(X_k) = X_k (invert = 0) or X_k^-1 (invert = 1) */
+int bm_spd_stats_add(bm_spd_stats *s, const gsl_matrix *const *X, size_t m, int replace, int invert);
+int bm_spd_stats_merge(bm_spd_stats *a, const bm_spd_stats *b);
+int bm_spd_stats_get(const bm_spd_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
+size_t bm_spd_stats_packed_len(const bm_spd_stats *s);
+int bm_spd_stats_pack(const bm_spd_stats *s, double *buf);
+int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf);
+/* Validation, NaN-on-failure outputs, the empty summary (all zeros) and scratch;
+ * eval does the rest. v is NULL when the family object is NULL or was never set
+ * (BM_EINVAL). */
+int bm_spd_stats_loglik_grad(const bm_spd_stats *s, const bm_spd_view *v, double *ll, gsl_matrix *G, double *d_nu,
+                             bm_spd_stats_eval_fn *eval);
+
+#endif
