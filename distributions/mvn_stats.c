@@ -146,7 +146,18 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
     tr += B[i * p + i];
     zz += z[i] * z[i];
   }
-  if (ll) *ll = n > 0.0 ? n * lognorm - 0.5 * (tr + n * zz) : 0.0;
+  /* finite statistics: a NaN trace or form can only come from overflow (inf - inf) */
+  if (isnan(tr)) tr = INFINITY;
+  if (isnan(zz)) zz = INFINITY;
+  double llv = n > 0.0 ? n * lognorm - 0.5 * (tr + n * zz) : 0.0;
+  if (isnan(llv)) { /* n log-normalizer and n zz both overflow: the sum is not representable */
+    bm_work_release(&w);
+    if (ll) *ll = NAN;
+    if (dmu) gsl_vector_set_all(dmu, NAN);
+    if (dSigma) gsl_matrix_set_all(dSigma, NAN);
+    return BM_EDOM;
+  }
+  if (ll) *ll = llv;
   if (dSigma) {
     for (size_t i = 0; i < p; i++) {
       for (size_t j = 0; j <= i; j++) B[i * p + j] = 0.5 * (B[i * p + j] + n * z[i] * z[j]);

@@ -96,6 +96,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   st = bm_mvn_kl_grad(d, d1, &h, g1, G, g2, G2);
   fz_out_d(st, &h); fz_out_v(st, g1); fz_out_m(st, G); fz_out_v(st, g2); fz_out_m(st, G2);
 
+  /* sufficient statistics: compute, add, merge, pack, unpack a hostile buffer, log-likelihood from them */
+  {
+    bm_mvn_stats *s1 = bm_mvn_stats_alloc(p), *s2 = bm_mvn_stats_alloc(p);
+    if (!s1 || !s2) abort();
+    fz_status(bm_mvn_stats_compute(s1, Xb));
+    fz_status(bm_mvn_stats_add(s2, Xb));
+    fz_status(bm_mvn_stats_merge(s1, s2));
+    size_t len = bm_mvn_stats_packed_len(s1);
+    double *buf = malloc((len ? len : 1) * sizeof(double));
+    if (!buf) abort();
+    fz_status(bm_mvn_stats_pack(s1, buf));
+    if (fz_byte(&in) & 1)
+      for (size_t i = 0; i < len; i++) buf[i] = fz_double(&in);
+    fz_status(bm_mvn_stats_unpack(s2, buf));
+    double cnt;
+    fz_status(bm_mvn_stats_get(s2, &cnt, g1, G));
+    st = bm_mvn_stats_loglik(d, s2, &lp);
+    fz_lp(st, lp);
+    st = bm_mvn_stats_loglik_grad(d, s2, &lp, g2, G);
+    fz_lp(st, lp);
+    fz_out_v(st, g2); fz_out_m(st, G);
+    fz_status(bm_mvn_stats_reset(s1));
+    free(buf);
+    bm_mvn_stats_free(s1); bm_mvn_stats_free(s2);
+  }
+
   bm_mvn_free(d); bm_mvn_free(d1);
   fz_mat_free(&mS); fz_mat_free(&mG); fz_mat_free(&mG2); fz_mat_free(&mH); fz_mat_free(&mHx); fz_mat_free(&mXb);
   bm_vector_free(mu); bm_vector_free(x); bm_vector_free(x2); bm_vector_free(g1); bm_vector_free(g2);
