@@ -191,7 +191,19 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
   double tr = 0.0, rr = 0.0;
   for (size_t a = 0; a < N; a++) tr += T[a * N + a];
   for (size_t a = 0; a < N; a++) rr += R[a] * R[a];
-  if (ll) *ll = m > 0.0 ? m * log_norm - 0.5 * (m * rr + tr) : 0.0;
+  /* finite statistics: a NaN trace or form can only come from overflow (inf - inf) */
+  if (isnan(tr)) tr = INFINITY;
+  if (isnan(rr)) rr = INFINITY;
+  double llv = m > 0.0 ? m * log_norm - 0.5 * (m * rr + tr) : 0.0;
+  if (isnan(llv)) { /* m log-normalizer and the form both overflow: not representable */
+    bm_work_release(&w);
+    if (ll) *ll = NAN;
+    if (dM) gsl_matrix_set_all(dM, NAN);
+    if (dU) gsl_matrix_set_all(dU, NAN);
+    if (dV) gsl_matrix_set_all(dV, NAN);
+    return BM_EDOM;
+  }
+  if (ll) *ll = llv;
   if (dU) {
     for (size_t i = 0; i < n; i++)
       for (size_t k = 0; k < n; k++) {

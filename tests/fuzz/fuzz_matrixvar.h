@@ -102,6 +102,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_lp(st, lp);
   fz_out_m(st, dM); fz_out_m(st, dU); fz_out_m(st, dV);
 
+#ifndef HAS_NU
+  /* matnorm's sufficient statistics: compute, add, merge, pack, unpack a hostile buffer, log-likelihood */
+  {
+    bm_matnorm_stats *s1 = bm_matnorm_stats_alloc(n, p), *s2 = bm_matnorm_stats_alloc(n, p);
+    if (!s1 || !s2) abort();
+    fz_status(bm_matnorm_stats_compute(s1, batch, m));
+    fz_status(bm_matnorm_stats_add(s2, batch, m));
+    fz_status(bm_matnorm_stats_merge(s1, s2));
+    size_t len = bm_matnorm_stats_packed_len(s1);
+    double *buf = malloc((len ? len : 1) * sizeof(double));
+    if (!buf) abort();
+    fz_status(bm_matnorm_stats_pack(s1, buf));
+    if (fz_byte(&in) & 1)
+      for (size_t i = 0; i < len; i++) buf[i] = fz_double(&in);
+    fz_status(bm_matnorm_stats_unpack(s2, buf));
+    double cnt;
+    fz_status(bm_matnorm_stats_get(s2, &cnt, dX, NULL));
+    st = bm_matnorm_stats_loglik(d, s2, &lp);
+    fz_lp(st, lp);
+    st = bm_matnorm_stats_loglik_grad(d, s2, &lp, dM, dU, dV);
+    fz_lp(st, lp);
+    fz_out_m(st, dM); fz_out_m(st, dU); fz_out_m(st, dV);
+    fz_status(bm_matnorm_stats_reset(s1));
+    free(buf);
+    bm_matnorm_stats_free(s1); bm_matnorm_stats_free(s2);
+  }
+#endif
+
   F(free)(d);
   fz_mat_free(&mM); fz_mat_free(&mU); fz_mat_free(&mV); fz_mat_free(&mX); fz_mat_free(&mX2); fz_mat_free(&mdX);
   fz_mat_free(&mdM); fz_mat_free(&mdU); fz_mat_free(&mdV); fz_mat_free(&mH);
