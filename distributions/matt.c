@@ -36,58 +36,20 @@
 #include "bayesmat/random.h"
 #include "bayesmat/matt.h"
 #include "../src/work.h"
+#include "matrix_common.h"
 
 struct bm_matt {
-  size_t n, p;
-  int is_set;
+  bm_mc_scales sc;  /* n, p, M and the factors L_S (sc.L_row), L_O (sc.L_col): matrix_common.h */
   double nu;
-  gsl_matrix *M;                 /* the mean (copy); the scales live in their factors */
-  gsl_matrix *L_S, *L_O;         /* lower Cholesky factors */
-  gsl_matrix *L_S_new, *L_O_new; /* _set scratch */
   double log_norm; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) - np/2 log pi - n/2 log|Omega| - p/2 log|Sigma| */
   double dnu_const; /* (psi_p(k/2) - psi_p(q_p/2)) / 2 */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void trsm_left(const gsl_matrix *L, int trans, double *B, size_t rows, size_t cols, size_t ld)
+static const bm_mc_scales *scales(const bm_matt *d)
 {
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans ? CblasTrans : CblasNoTrans, CblasNonUnit, (int)rows,
-              (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
-}
-
-static void trsm_right(const gsl_matrix *L, int trans, double *B, size_t rows, size_t cols, size_t ld)
-{
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, trans ? CblasTrans : CblasNoTrans, CblasNonUnit, (int)rows,
-              (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
-}
-
-static void nan_fill(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
-
-static void symmetrize(double *S, size_t k, size_t ld)
-{
-  for (size_t i = 0; i < k; i++)
-    for (size_t j = 0; j < i; j++) {
-      double a = 0.5 * (S[i * ld + j] + S[j * ld + i]);
-      S[i * ld + j] = S[j * ld + i] = a;
-    }
-}
-
-/* B <- L^-T B L^-1 / 2 in place (B k x k, contiguous), symmetrized. */
-static void half_sandwich_inv(const gsl_matrix *L, double *B, size_t k)
-{
-  trsm_left(L, 1, B, k, k, k);
-  trsm_right(L, 0, B, k, k, k);
-  for (size_t i = 0; i < k * k; i++) B[i] *= 0.5;
-  symmetrize(B, k, k);
-}
-
-static void copy_out(const double *B, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++) memcpy(A->data + i * A->tda, B + i * A->size2, A->size2 * sizeof(double));
+  return d ? &d->sc : NULL;
 }
 
 /* s(x) in lgamma(x) = (x-1/2) log x - x + log(2 pi)/2 + s(x), x >= 20 (error < 1e-17). */
@@ -157,19 +119,6 @@ static double logdet_factor(const double *L, size_t k)
   return 2.0 * s;
 }
 
-/* Residual of X into a buffer with leading dimension ld. */
-static void residual(const bm_matt *d, const gsl_matrix *X, double *Z, size_t ld)
-{
-  for (size_t i = 0; i < d->n; i++)
-    for (size_t j = 0; j < d->p; j++) Z[i * ld + j] = X->data[i * X->tda + j] - d->M->data[i * d->M->tda + j];
-}
-
-static int check_eval(const bm_matt *d, const gsl_matrix *X)
-{
-  if (d == NULL || !d->is_set) return BM_EINVAL;
-  return bm_validate_matrix(X, d->n, d->p);
-}
-
 /* G <- the small Gram matrix (I_n + Z Z^T if n <= p, else I_p + Z^T Z), Z n x p
  * contiguous; factorized in place. Returns BM_EDOM if it overflowed. */
 static int small_factor(size_t n, size_t p, const double *Z, double *G)
@@ -202,8 +151,8 @@ static int accumulate(size_t n, size_t p, const double *Z, double *work, double 
   if (n <= p) {
     if (Y0 || Bp) { /* Y = (I + Z Z^T)^-1 Z */
       memcpy(Y, Z, n * p * sizeof(double));
-      trsm_left(&Gv.matrix, 0, Y, n, p, p);
-      trsm_left(&Gv.matrix, 1, Y, n, p, p);
+      bm_mc_trsm_left(&Gv.matrix, 0, Y, n, p, p);
+      bm_mc_trsm_left(&Gv.matrix, 1, Y, n, p, p);
     }
     if (Bp) { /* (I_p + Z^T Z)^-1 = I_p - Z^T (I + Z Z^T)^-1 Z */
       cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -1.0, Z, (int)p, Y, (int)p, 1.0,
@@ -217,8 +166,8 @@ static int accumulate(size_t n, size_t p, const double *Z, double *work, double 
   } else {
     if (Y0 || Bn) { /* Y = Z (I + Z^T Z)^-1 */
       memcpy(Y, Z, n * p * sizeof(double));
-      trsm_right(&Gv.matrix, 1, Y, n, p, p);
-      trsm_right(&Gv.matrix, 0, Y, n, p, p);
+      bm_mc_trsm_right(&Gv.matrix, 1, Y, n, p, p);
+      bm_mc_trsm_right(&Gv.matrix, 0, Y, n, p, p);
     }
     if (Bn) { /* (I_n + Z Z^T)^-1 = I_n - Z (I_p + Z^T Z)^-1 Z^T */
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, -1.0, Y, (int)p, Z, (int)p, 1.0,
@@ -240,11 +189,11 @@ static int accumulate(size_t n, size_t p, const double *Z, double *work, double 
 static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, double *Bp, double logdet,
                         gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dS, gsl_matrix *dO, double *dnu)
 {
-  size_t n = d->n, p = d->p;
+  size_t n = d->sc.n, p = d->sc.p;
   double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0, qp = d->nu + (double)p - 1.0;
   if (dX || dM) { /* k T R Q = k L_S^-T Y0 L_O^-1 */
-    trsm_left(d->L_S, 1, Y0, n, p, p);
-    trsm_right(d->L_O, 0, Y0, n, p, p);
+    bm_mc_trsm_left(d->sc.L_row, 1, Y0, n, p, p);
+    bm_mc_trsm_right(d->sc.L_col, 0, Y0, n, p, p);
     for (size_t i = 0; i < n; i++)
       for (size_t j = 0; j < p; j++) {
         if (dX) dX->data[i * dX->tda + j] = -k * Y0[i * p + j];
@@ -254,14 +203,14 @@ static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, doub
   if (dS) {
     for (size_t i = 0; i < n * n; i++) Bn[i] *= -k;
     for (size_t i = 0; i < n; i++) Bn[i * n + i] += (double)m * qn;
-    half_sandwich_inv(d->L_S, Bn, n);
-    copy_out(Bn, dS);
+    bm_mc_half_sandwich_inv(d->sc.L_row, Bn, n);
+    bm_mc_copy_out(Bn, dS);
   }
   if (dO) {
     for (size_t i = 0; i < p * p; i++) Bp[i] *= -k;
     for (size_t i = 0; i < p; i++) Bp[i * p + i] += (double)m * qp;
-    half_sandwich_inv(d->L_O, Bp, p);
-    copy_out(Bp, dO);
+    bm_mc_half_sandwich_inv(d->sc.L_col, Bp, p);
+    bm_mc_copy_out(Bp, dO);
   }
   if (dnu) *dnu = (double)m * d->dnu_const - 0.5 * logdet;
 }
@@ -291,15 +240,15 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1
   gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
   if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 */
     memcpy(A, Z1, n1 * n2 * sizeof(double));
-    trsm_left(&Gv.matrix, 0, A, n1, n2, n2);
-    trsm_right(L2, 0, A, n1, n2, n2);
+    bm_mc_trsm_left(&Gv.matrix, 0, A, n1, n2, n2);
+    bm_mc_trsm_right(L2, 0, A, n1, n2, n2);
   }
   if (dM1 || G1) { /* L1inv (dtrtri; row-major lower = column-major upper) and E = L_G^-1 L1inv */
     for (size_t i = 0; i < n1; i++)
       for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
     LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
     memcpy(E, Li, n1 * n1 * sizeof(double));
-    trsm_left(&Gv.matrix, 0, E, n1, n1, n1);
+    bm_mc_trsm_left(&Gv.matrix, 0, E, n1, n1, n1);
   }
   if (G2) { /* (k Ahat^T Ahat - n1 Q2)/2 */
     gsl_matrix_view Qv = gsl_matrix_view_array(G2, n2, n2);
@@ -329,18 +278,18 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1
 static int grad_single(const bm_matt *d, const double *Z, double *work, gsl_matrix *dX, gsl_matrix *dM,
                        gsl_matrix *dS, gsl_matrix *dO, double *dnu, double *logdet)
 {
-  size_t n = d->n, p = d->p;
+  size_t n = d->sc.n, p = d->sc.p;
   double k = d->nu + (double)(n + p) - 1.0;
   /* work: Zt (np), dM1 (np), G1 (n^2), G2 (p^2), grad_one's 2np + 3 min^2 */
   double *Zt = work, *D = Zt + n * p, *GS = D + n * p, *GO = GS + n * n, *w = GO + p * p;
   int want_m = dX || dM, status;
   if (n <= p) {
-    status = grad_one(n, p, Z, d->L_S, d->L_O, k, d->nu + (double)n - 1.0, w, want_m ? D : NULL, dS ? GS : NULL,
+    status = grad_one(n, p, Z, d->sc.L_row, d->sc.L_col, k, d->nu + (double)n - 1.0, w, want_m ? D : NULL, dS ? GS : NULL,
                       dO ? GO : NULL, logdet);
   } else {
     for (size_t i = 0; i < n; i++)
       for (size_t j = 0; j < p; j++) Zt[j * n + i] = Z[i * p + j];
-    status = grad_one(p, n, Zt, d->L_O, d->L_S, k, d->nu + (double)p - 1.0, w, want_m ? Zt : NULL, dO ? GO : NULL,
+    status = grad_one(p, n, Zt, d->sc.L_col, d->sc.L_row, k, d->nu + (double)p - 1.0, w, want_m ? Zt : NULL, dO ? GO : NULL,
                       dS ? GS : NULL, logdet);
     if (!status && want_m) /* back from the transposed orientation */
       for (size_t i = 0; i < n; i++)
@@ -352,8 +301,8 @@ static int grad_single(const bm_matt *d, const double *Z, double *work, gsl_matr
       if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
       if (dM) dM->data[i * dM->tda + j] = D[i * p + j];
     }
-  if (dS) copy_out(GS, dS);
-  if (dO) copy_out(GO, dO);
+  if (dS) bm_mc_copy_out(GS, dS);
+  if (dO) bm_mc_copy_out(GO, dO);
   if (dnu) *dnu = d->dnu_const - 0.5 * *logdet;
   return BM_SUCCESS;
 }
@@ -364,54 +313,6 @@ static size_t grad_single_work(size_t n, size_t p)
   return 4 * n * p + n * n + p * p + 3 * s * s;
 }
 
-/* out(i + j n, a) += alpha (A E_a B)_ij over the vech basis of m x m symmetric E_a. */
-static void mixed_vec_vech(double alpha, const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *out)
-{
-  size_t n = A->size1, m = A->size2, p = B->size2;
-  for (size_t b = 0; b < m; b++)
-    for (size_t a = b; a < m; a++) {
-      size_t col = bm_vech_index(m, a, b);
-      for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i < n; i++) {
-          double v = gsl_matrix_get(A, i, a) * gsl_matrix_get(B, b, j);
-          if (a != b) v += gsl_matrix_get(A, i, b) * gsl_matrix_get(B, a, j);
-          out->data[(j * n + i) * out->tda + col] += alpha * v;
-        }
-    }
-}
-
-/* out(a, b) += alpha tr(E_a W E_b W^T), E_a over vech_n, E_b over vech_p. */
-static void cross_vech(double alpha, const gsl_matrix *W, gsl_matrix *out)
-{
-  size_t n = W->size1, p = W->size2;
-  for (size_t j = 0; j < n; j++)
-    for (size_t i = j; i < n; i++) {
-      size_t ra = bm_vech_index(n, i, j);
-      for (size_t l = 0; l < p; l++)
-        for (size_t k = l; k < p; k++) {
-          size_t cb = bm_vech_index(p, k, l);
-          size_t rs[2][2] = {{i, j}, {j, i}}, uv[2][2] = {{k, l}, {l, k}};
-          size_t na = i == j ? 1 : 2, nb = k == l ? 1 : 2;
-          double v = 0.0;
-          for (size_t x = 0; x < na; x++)
-            for (size_t y = 0; y < nb; y++)
-              v += gsl_matrix_get(W, rs[x][1], uv[y][0]) * gsl_matrix_get(W, rs[x][0], uv[y][1]);
-          out->data[ra * out->tda + cb] += alpha * v;
-        }
-    }
-}
-
-/* entry (i + j n, a + b n) = alpha P_ia Q_jb  (the matrix Q (x) P in vec coordinates). */
-static void kron_vec(double alpha, const gsl_matrix *P, const gsl_matrix *Q, gsl_matrix *H)
-{
-  size_t n = P->size1, p = Q->size1;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < n; i++)
-      for (size_t b = 0; b < p; b++)
-        for (size_t a = 0; a < n; a++)
-          H->data[(j * n + i) * H->tda + b * n + a] = alpha * gsl_matrix_get(P, i, a) * gsl_matrix_get(Q, j, b);
-}
-
 /* ---- alloc / free / set ------------------------------------------------- */
 
 bm_matt *bm_matt_alloc(size_t n, size_t p)
@@ -419,15 +320,8 @@ bm_matt *bm_matt_alloc(size_t n, size_t p)
   if (n == 0 || p == 0) return NULL;
   bm_matt *d = calloc(1, sizeof *d);
   if (d == NULL) return NULL;
-  d->n = n;
-  d->p = p;
-  d->M = bm_matrix_calloc(n, p);
-  d->L_S = bm_matrix_calloc(n, n);
-  d->L_O = bm_matrix_calloc(p, p);
-  d->L_S_new = bm_matrix_calloc(n, n);
-  d->L_O_new = bm_matrix_calloc(p, p);
-  if (!d->M || !d->L_S || !d->L_O || !d->L_S_new || !d->L_O_new) {
-    bm_matt_free(d);
+  if (bm_mc_alloc(&d->sc, n, p)) {
+    free(d);
     return NULL;
   }
   return d;
@@ -436,9 +330,7 @@ bm_matt *bm_matt_alloc(size_t n, size_t p)
 void bm_matt_free(bm_matt *d)
 {
   if (d == NULL) return;
-  gsl_matrix *all[] = {d->M, d->L_S, d->L_O, d->L_S_new, d->L_O_new};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (all[i]) bm_matrix_free(all[i]);
+  bm_mc_free(&d->sc);
   free(d);
 }
 
@@ -446,41 +338,31 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
 {
   if (d == NULL) return BM_EINVAL;
   int status = bm_validate_greater(nu, 0.0);
-  if (!status) status = bm_validate_matrix(M, d->n, d->p);
-  if (!status) status = bm_validate_spd(Sigma, d->n, d->L_S_new, NULL);
-  if (!status) status = bm_validate_spd(Omega, d->p, d->L_O_new, NULL);
+  if (!status) status = bm_mc_validate_factorize(&d->sc, M, Sigma, Omega); /* into scratch */
   if (status) return status;
   /* a_j = (q_p - j)/2, q_p = nu + p - 1, formed as (nu + (p-1-j))/2: forming q_p
    * first rounds a small nu away (a_{p-1} = 0: lgamma(0), NaN log-densities). */
-  double n = (double)d->n, p = (double)d->p;
+  double n = (double)d->sc.n, p = (double)d->sc.p;
   double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
   double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
-  for (size_t j = 0; j < d->p; j++) {
-    double a = 0.5 * (nu + (double)(d->p - 1 - j));
+  for (size_t j = 0; j < d->sc.p; j++) {
+    double a = 0.5 * (nu + (double)(d->sc.p - 1 - j));
     lg += lgamma_diff(a, 0.5 * n);
     dg += digamma_diff(a, 0.5 * n);
   }
-  double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->L_O_new) - 0.5 * p * bm_chol_logdet(d->L_S_new);
+  double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->sc.L_col_new) - 0.5 * p * bm_chol_logdet(d->sc.L_row_new);
   /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
   if (!isfinite(log_norm) || !isfinite(dg)) return BM_EDOM;
-  gsl_matrix_memcpy(d->M, M);
-  gsl_matrix *t = d->L_S;
-  d->L_S = d->L_S_new;
-  d->L_S_new = t;
-  t = d->L_O;
-  d->L_O = d->L_O_new;
-  d->L_O_new = t;
+  bm_mc_commit(&d->sc, M);
   d->nu = nu;
   d->log_norm = log_norm;
   d->dnu_const = 0.5 * dg;
-  d->is_set = 1;
   return BM_SUCCESS;
 }
 
 size_t bm_matt_nparams(const bm_matt *d)
 {
-  if (d == NULL) return 0;
-  return d->n * d->p + bm_vech_len(d->n) + bm_vech_len(d->p) + 1;
+  return d ? bm_mc_nparams(&d->sc) + 1 : 0; /* (vec M, vech Sigma, vech Omega, nu) */
 }
 
 /* ---- evaluation ----------------------------------------------------------- */
@@ -489,17 +371,15 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
 {
   if (lp == NULL) return BM_EINVAL;
   *lp = NAN;
-  int status = check_eval(d, X);
+  int status = bm_mc_check_eval(scales(d), X);
   if (status) return status;
-  size_t n = d->n, p = d->p, s = n <= p ? n : p;
+  size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + s * s);
   if (Z == NULL) return BM_ENOMEM;
   double *G = Z + n * p;
-  residual(d, X, Z, p);
-  trsm_left(d->L_S, 0, Z, n, p, p);
-  trsm_right(d->L_O, 1, Z, n, p, p);
+  bm_mc_whiten(&d->sc, X, Z);
   double k = d->nu + (double)(n + p) - 1.0;
   if (small_factor(n, p, Z, G))
     *lp = -INFINITY; /* |I + Z Z^T| overflowed: the density underflows */
@@ -512,33 +392,25 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
 int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dS,
                  gsl_matrix *dO, double *dnu)
 {
-  int status = check_eval(d, X);
+  int status = bm_mc_check_eval(scales(d), X);
   double *buf = NULL, stack[BM_STACK_DOUBLES];
   bm_work w = {NULL, 0};
   if (dnu) *dnu = NAN;
   if (status) goto done;
-  size_t n = d->n, p = d->p;
-  if (dX && (status = bm_validate_shape(dX, n, p))) goto done;
-  if (dM && (status = bm_validate_shape(dM, n, p))) goto done;
-  if (dS && (status = bm_validate_shape(dS, n, n))) goto done;
-  if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
+  size_t n = d->sc.n, p = d->sc.p;
+  if ((status = bm_mc_check_grad_shapes(&d->sc, dX, dM, dS, dO))) goto done;
   buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + grad_single_work(n, p)); /* stack when small */
   if (buf == NULL) {
     status = BM_ENOMEM;
     goto done;
   }
   double *Z = buf, logdet = 0.0;
-  residual(d, X, Z, p);
-  trsm_left(d->L_S, 0, Z, n, p, p);
-  trsm_right(d->L_O, 1, Z, n, p, p);
+  bm_mc_whiten(&d->sc, X, Z);
   status = grad_single(d, Z, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
 done:
   bm_work_release(&w);
   if (status) {
-    nan_fill(dX);
-    nan_fill(dM);
-    nan_fill(dS);
-    nan_fill(dO);
+    bm_mc_nan_fill_grad(dX, dM, dS, dO);
     if (dnu) *dnu = NAN;
   }
   return status;
@@ -572,24 +444,18 @@ static int scratch_get(scratch *w, size_t n, size_t p)
 
 int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
 {
-  int status = check_eval(d, X);
+  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   if (!status) status = bm_validate_length(s, bm_matt_nparams(d));
-  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   double dnu = NAN;
   if (!status) status = bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu);
   if (!status) {
-    size_t n = d->n, p = d->p, qn = bm_vech_len(n), qp = bm_vech_len(p);
-    gsl_vector_view sM = gsl_vector_subvector(s, 0, n * p);
-    gsl_vector_view sS = gsl_vector_subvector(s, n * p, qn);
-    gsl_vector_view sO = gsl_vector_subvector(s, n * p + qn, qp);
-    bm_vec(&w.Y.matrix, &sM.vector);
-    bm_vech_from_sym_grad(&w.GS.matrix, &sS.vector);
-    bm_vech_from_sym_grad(&w.GO.matrix, &sO.vector);
-    gsl_vector_set(s, n * p + qn + qp, dnu);
+    bm_mc_score_pack(&w.Y.matrix, &w.GS.matrix, &w.GO.matrix, s);
+    gsl_vector_set(s, s->size - 1, dnu);
   }
   free(w.mem);
-  if (status && s) gsl_vector_set_all(s, NAN);
+  if (status) bm_mc_nan_fill_vector(s);
   return status;
 }
 
@@ -599,12 +465,12 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
  *   T = (q_n P - 2 G_Sigma)/k, K = (2 G_Omega + n Q)/k, Y = dM/k. */
 static int second_order_pieces(const bm_matt *d, const gsl_matrix *X, scratch *w, double *dnu)
 {
-  size_t n = d->n, p = d->p;
+  size_t n = d->sc.n, p = d->sc.p;
   double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0;
   int status = bm_matt_grad(d, X, NULL, &w->Y.matrix, &w->GS.matrix, &w->GO.matrix, dnu);
   if (status) return status;
-  bm_chol_inverse(d->L_S, &w->P.matrix);
-  bm_chol_inverse(d->L_O, &w->Q.matrix);
+  bm_chol_inverse(d->sc.L_row, &w->P.matrix);
+  bm_chol_inverse(d->sc.L_col, &w->Q.matrix);
   gsl_matrix_scale(&w->Y.matrix, 1.0 / k);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++)
@@ -635,37 +501,32 @@ static void hess_vec_block(double k, const scratch *w, gsl_matrix *H)
 
 int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = check_eval(d, X);
+  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   size_t dim = bm_matt_nparams(d);
   double dnu;
   if (!status) status = bm_validate_shape(H, dim, dim);
-  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   if (!status) status = second_order_pieces(d, X, &w, &dnu);
   if (status) goto done;
-  size_t n = d->n, p = d->p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
+  size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
   double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0;
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix, *T = &w.T.matrix, *K = &w.K.matrix, *Y = &w.Y.matrix;
   gsl_matrix_set_zero(H);
-  gsl_matrix_view HMM = gsl_matrix_submatrix(H, 0, 0, np, np);
-  gsl_matrix_view HMS = gsl_matrix_submatrix(H, 0, iS, np, qn);
-  gsl_matrix_view HMO = gsl_matrix_submatrix(H, 0, iO, np, qp);
-  gsl_matrix_view HSS = gsl_matrix_submatrix(H, iS, iS, qn, qn);
-  gsl_matrix_view HSO = gsl_matrix_submatrix(H, iS, iO, qn, qp);
-  gsl_matrix_view HOO = gsl_matrix_submatrix(H, iO, iO, qp, qp);
-  hess_vec_block(k, &w, &HMM.matrix);            /* same as w.r.t. X (two sign flips) */
-  mixed_vec_vech(-k, T, Y, &HMS.matrix);         /* -k (T F Y)_ij */
-  mixed_vec_vech(-k, Y, &w.QK.matrix, &HMO.matrix); /* -k (Y H (Q - K))_ij */
+  bm_mc_blocks B = bm_mc_theta_blocks(H, n, p); /* A = Sigma, B = Omega */
+  hess_vec_block(k, &w, &B.MM.matrix);            /* same as w.r.t. X (two sign flips) */
+  bm_mc_mixed_vec_vech(-k, T, Y, &B.MA.matrix);         /* -k (T F Y)_ij */
+  bm_mc_mixed_vec_vech(-k, Y, &w.QK.matrix, &B.MB.matrix); /* -k (Y H (Q - K))_ij */
   for (size_t j = 0; j < p; j++)                 /* d^2/dM dnu = Y */
     for (size_t i = 0; i < n; i++) gsl_matrix_set(H, j * n + i, inu, gsl_matrix_get(Y, i, j));
-  bm_vech_kron(0.5 * k, T, T, 0.0, &HSS.matrix); /* k/2 T(T,T) - q_n/2 T(P,P) */
-  bm_vech_kron(-0.5 * q_n, P, P, 1.0, &HSS.matrix);
-  cross_vech(-0.5 * k, Y, &HSO.matrix);          /* -k/2 tr(F Y H Y^T) */
-  bm_vech_kron(0.5 * k, K, K, 0.0, &HOO.matrix); /* k/2 T(K,K) - k/2 (T(K,Q) + T(Q,K)) + n/2 T(Q,Q) */
-  bm_vech_kron(-0.5 * k, K, Q, 1.0, &HOO.matrix);
-  bm_vech_kron(-0.5 * k, Q, K, 1.0, &HOO.matrix);
-  bm_vech_kron(0.5 * (double)n, Q, Q, 1.0, &HOO.matrix);
+  bm_vech_kron(0.5 * k, T, T, 0.0, &B.AA.matrix); /* k/2 T(T,T) - q_n/2 T(P,P) */
+  bm_vech_kron(-0.5 * q_n, P, P, 1.0, &B.AA.matrix);
+  bm_mc_cross_vech(-0.5 * k, Y, &B.AB.matrix);          /* -k/2 tr(F Y H Y^T) */
+  bm_vech_kron(0.5 * k, K, K, 0.0, &B.BB.matrix); /* k/2 T(K,K) - k/2 (T(K,Q) + T(Q,K)) + n/2 T(Q,Q) */
+  bm_vech_kron(-0.5 * k, K, Q, 1.0, &B.BB.matrix);
+  bm_vech_kron(-0.5 * k, Q, K, 1.0, &B.BB.matrix);
+  bm_vech_kron(0.5 * (double)n, Q, Q, 1.0, &B.BB.matrix);
   /* d^2/dSigma dnu = t((P - T)/2);  d^2/dOmega dnu = t(K/2) */
   gsl_matrix_memcpy(&w.GS.matrix, P);
   gsl_matrix_sub(&w.GS.matrix, T);
@@ -684,56 +545,54 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
       for (size_t i = 0; i < len[bi]; i++)
         for (size_t j = 0; j < len[bj]; j++)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
-  symmetrize(H->data, dim, H->tda);
+  bm_mc_symmetrize(H->data, dim, H->tda);
 done:
   free(w.mem);
-  if (status) nan_fill(H);
+  if (status) bm_mc_nan_fill(H);
   return status;
 }
 
 int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = check_eval(d, X);
+  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   double dnu;
-  if (!status) status = bm_validate_shape(H, d->n * d->p, d->n * d->p);
-  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (!status) status = bm_validate_shape(H, d->sc.n * d->sc.p, d->sc.n * d->sc.p);
+  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   if (!status) status = second_order_pieces(d, X, &w, &dnu);
   if (!status) {
-    hess_vec_block(d->nu + (double)(d->n + d->p) - 1.0, &w, H);
-    symmetrize(H->data, d->n * d->p, H->tda);
+    hess_vec_block(d->nu + (double)(d->sc.n + d->sc.p) - 1.0, &w, H);
+    bm_mc_symmetrize(H->data, d->sc.n * d->sc.p, H->tda);
   }
   free(w.mem);
-  if (status) nan_fill(H);
+  if (status) bm_mc_nan_fill(H);
   return status;
 }
 
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
   scratch w = {0};
   size_t dim = bm_matt_nparams(d);
   if (!status) status = bm_validate_shape(F, dim, dim);
-  if (!status) status = scratch_get(&w, d->n, d->p);
+  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   if (status) goto done;
-  size_t n = d->n, p = d->p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
+  size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
   double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0, q_p = d->nu + (double)p - 1.0;
   double Delta = 2.0 * (k + 2.0) * (k - 1.0);
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix;
   gsl_vector *tP = &w.tP.vector, *tQ = &w.tQ.vector;
-  bm_chol_inverse(d->L_S, P);
-  bm_chol_inverse(d->L_O, Q);
+  bm_chol_inverse(d->sc.L_row, P);
+  bm_chol_inverse(d->sc.L_col, Q);
   bm_vech_from_sym_grad(P, tP); /* t(P) = D^T vec P */
   bm_vech_from_sym_grad(Q, tQ);
   gsl_matrix_set_zero(F);
-  gsl_matrix_view IMM = gsl_matrix_submatrix(F, 0, 0, np, np);
-  gsl_matrix_view ISS = gsl_matrix_submatrix(F, iS, iS, qn, qn);
-  gsl_matrix_view IOO = gsl_matrix_submatrix(F, iO, iO, qp, qp);
-  kron_vec(k * q_n * q_p / ((k + 2.0) * (k - 1.0)), P, Q, &IMM.matrix);
+  bm_mc_blocks B = bm_mc_theta_blocks(F, n, p);
+  bm_mc_kron_vec(k * q_n * q_p / ((k + 2.0) * (k - 1.0)), P, Q, &B.MM.matrix);
   double cS = (double)p * q_n / Delta, cO = (double)n * q_p / Delta, cSO = q_n * q_p / Delta;
-  bm_vech_kron(cS * k, P, P, 0.0, &ISS.matrix);
-  bm_vech_kron(cO * k, Q, Q, 0.0, &IOO.matrix);
+  bm_vech_kron(cS * k, P, P, 0.0, &B.AA.matrix);
+  bm_vech_kron(cO * k, Q, Q, 0.0, &B.BB.matrix);
   for (size_t a = 0; a < qn; a++)
     for (size_t b = 0; b < qn; b++)
       F->data[(iS + a) * F->tda + iS + b] -= cS * gsl_vector_get(tP, a) * gsl_vector_get(tP, b);
@@ -759,24 +618,20 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
   gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
 done:
   free(w.mem);
-  if (status) nan_fill(F);
+  if (status) bm_mc_nan_fill(F);
   return status;
 }
 
 int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
 {
-  int status = (d == NULL || !d->is_set || r == NULL) ? BM_EINVAL : BM_SUCCESS;
-  if (!status) status = bm_validate_shape(X, d->n, d->p);
-  if (status) {
-    nan_fill(X);
-    return status;
-  }
-  size_t n = d->n, p = d->p;
+  int status = bm_mc_check_sample(scales(d), r, X);
+  if (status) return status;
+  size_t n = d->sc.n, p = d->sc.p;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * n);
   if (A == NULL) {
-    nan_fill(X);
+    bm_mc_nan_fill(X);
     return BM_ENOMEM;
   }
   gsl_matrix_view Av = gsl_matrix_view_array(A, n, n);
@@ -785,46 +640,14 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
   /* X <- L_S A^-T Z L_O^T + M */
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, A, (int)n,
               X->data, (int)X->tda);
-  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L_S->data,
-              (int)d->L_S->tda, X->data, (int)X->tda);
-  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, d->L_O->data,
-              (int)d->L_O->tda, X->data, (int)X->tda);
-  gsl_matrix_add(X, d->M);
+  bm_mc_sample_finish(&d->sc, X);
   bm_work_release(&w);
   return BM_SUCCESS;
 }
 
 int bm_matt_mean(const bm_matt *d, gsl_matrix *mean)
 {
-  int status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
-  if (!status) status = bm_validate_shape(mean, d->n, d->p);
-  if (!status && !(d->nu > 1.0)) status = BM_EDOM;
-  if (status) {
-    nan_fill(mean);
-    return status;
-  }
-  gsl_matrix_memcpy(mean, d->M);
-  return BM_SUCCESS;
-}
-
-/* Validate and whiten a batch: Z is n x (m p) (row r = [Z_1[r,:] ... Z_m[r,:]]),
- * i.e. as (n m) x p with ld p the stack of rows; one dtrsm per side. */
-static int batch_whiten(const bm_matt *d, const gsl_matrix *const *X, size_t m, double **Zout)
-{
-  *Zout = NULL;
-  if (d == NULL || !d->is_set || X == NULL || m == 0) return BM_EINVAL;
-  for (size_t i = 0; i < m; i++) {
-    int status = bm_validate_matrix(X[i], d->n, d->p);
-    if (status) return status;
-  }
-  size_t n = d->n, p = d->p;
-  double *Z = malloc(sizeof(double) * n * m * p);
-  if (Z == NULL) return BM_ENOMEM;
-  for (size_t i = 0; i < m; i++) residual(d, X[i], Z + i * p, m * p);
-  trsm_left(d->L_S, 0, Z, n, m * p, m * p);
-  trsm_right(d->L_O, 1, Z, n * m, p, p);
-  *Zout = Z;
-  return BM_SUCCESS;
+  return bm_mc_mean(scales(d), d && d->nu > 1.0, mean); /* E X = M for nu > 1 */
 }
 
 /* Copy observation i of a whitened batch into a contiguous n x p buffer. */
@@ -843,9 +666,9 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   }
   *ll = NAN;
   if (each && (status = bm_validate_length(each, m))) goto done;
-  status = batch_whiten(d, X, m, &Z);
+  status = bm_mc_batch_whiten(scales(d), X, m, &Z);
   if (status) goto done;
-  size_t n = d->n, p = d->p, s = n <= p ? n : p;
+  size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   buf = malloc(sizeof(double) * (n * p + s * s));
   if (buf == NULL) {
     status = BM_ENOMEM;
@@ -862,7 +685,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
 done:
   free(Z);
   free(buf);
-  if (status && each) gsl_vector_set_all(each, NAN);
+  if (status) bm_mc_nan_fill_vector(each);
   return status;
 }
 
@@ -874,13 +697,11 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   if (dnu) *dnu = NAN;
   if (status) goto done;
   *ll = NAN;
-  status = (d == NULL || !d->is_set) ? BM_EINVAL : BM_SUCCESS;
+  status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
   if (status) goto done;
-  size_t n = d->n, p = d->p, s = n <= p ? n : p;
-  if (dM && (status = bm_validate_shape(dM, n, p))) goto done;
-  if (dS && (status = bm_validate_shape(dS, n, n))) goto done;
-  if (dO && (status = bm_validate_shape(dO, p, p))) goto done;
-  status = batch_whiten(d, X, m, &Z);
+  size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
+  if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dS, dO))) goto done;
+  status = bm_mc_batch_whiten(scales(d), X, m, &Z);
   if (status) goto done;
   double k = d->nu + (double)(n + p) - 1.0, logdet = 0.0;
   if (m == 1) { /* one observation (Z is then n x p contiguous): the single-point path */
@@ -906,9 +727,7 @@ done:
   free(buf);
   if (status) {
     if (ll) *ll = NAN;
-    nan_fill(dM);
-    nan_fill(dS);
-    nan_fill(dO);
+    bm_mc_nan_fill_grad(NULL, dM, dS, dO);
     if (dnu) *dnu = NAN;
   }
   return status;
@@ -916,6 +735,5 @@ done:
 
 void bm_matt_dims(const bm_matt *d, size_t *n, size_t *p)
 {
-  if (n) *n = d ? d->n : 0;
-  if (p) *p = d ? d->p : 0;
+  bm_mc_dims(scales(d), n, p);
 }
