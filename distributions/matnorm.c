@@ -11,6 +11,8 @@
  * Fisher). No Kronecker product except the vec-X Hessian, which IS one.
  * Second derivatives and Fisher information: docs/matnorm.md. Identified up
  * to (cU, V/c): the Fisher matrix is singular along (0, vech U, -vech V).
+ * Scaffolding shared with the other row/column-scale family (state, checks,
+ * whitening, theta layout, vec/vech Hessian kernels): matrix_common.h.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>

@@ -20,6 +20,8 @@
  * (c Sigma, Omega/c): the Fisher matrix is singular along
  * (0, vech Sigma, -vech Omega, 0). Sampler: S ~ IW_n(nu+n-1, Sigma) through
  * the Bartlett decomposition (Smith & Hocking 1972), X | S ~ MN(M, S, Omega).
+ * Scaffolding shared with the other row/column-scale family (state, checks,
+ * whitening, theta layout, vec/vech Hessian kernels): matrix_common.h.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>
