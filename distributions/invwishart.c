@@ -26,6 +26,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/invwishart.h"
 #include "work.h"
+#include "wishart_common.h"
 
 struct bm_invwishart {
   size_t p;
@@ -39,64 +40,13 @@ struct bm_invwishart {
 
 #define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
-static void fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
-}
-
-static void fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
-
-/* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
- * finite entries (the common case) passes after one sweep of the lower
- * triangle with no sqrt and no early exit; anything else goes through
- * bm_validate_symmetric for its tolerance and its status order. */
-static int check_symmetric(const gsl_matrix *A, size_t p)
-{
-  if (!A) return BM_EINVAL;
-  if (A->size1 != p || A->size2 != p) return BM_EBADLEN;
-  int differ = 0;
-  double z = 0.0;
-  for (size_t i = 0; i < p; i++) {
-    const double *row = A->data + i * A->tda;
-    for (size_t j = 0; j <= i; j++) {
-      double a = row[j];
-      differ |= a != A->data[j * A->tda + i];
-      z += a - a; /* NaN iff some entry is NaN or +-Inf */
-    }
-  }
-  if (!differ && z == 0.0) return BM_SUCCESS;
-  return bm_validate_symmetric(A, p);
-}
-
-/* Copy the lower triangle of X into the p x p buffer buf and factorize in
- * place: buf <- L_X (strict upper 0). BM_EDOM when X is not PD. */
-static int factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W)
-{
-  *W = gsl_matrix_view_array(buf, p, p);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
-  return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
-}
-
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
 {
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) buf[i * p + j] = j <= i ? MAT(L_Psi, i, j) : 0.0;
+  bm_wt_copy_lower(L_Psi, buf, p);
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L_X, (int)p,
               buf, (int)p);
-  double s = 0.0;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) s += buf[i * p + j] * buf[i * p + j];
-  /* From finite operands a NaN can only come from an overflowed triangular
-   * solve (inf - inf): tr(Psi X^-1) is then beyond DBL_MAX, log f = -inf. */
-  return isnan(s) ? INFINITY : s;
+  return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 
 bm_invwishart *bm_invwishart_alloc(size_t p)
@@ -143,32 +93,15 @@ static int commit(bm_invwishart *d, double nu)
 int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
 {
   if (!d || !Psi) return BM_EINVAL;
-  size_t p = d->p;
-  int status = bm_validate_shape(Psi, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_ENONFINITE;
-  status = check_symmetric(Psi, p);
-  if (status) return status;
-  if (bm_chol_factor(Psi, d->stage, NULL)) return BM_ENOTSPD;
-  status = bm_validate_greater(nu, (double)p - 1.0);
-  if (status) return status;
-  return commit(d, nu);
+  int status = bm_wt_stage_scale(d->p, nu, Psi, d->stage);
+  return status ? status : commit(d, nu);
 }
 
 int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
 {
   if (!d || !L_Psi) return BM_EINVAL;
-  size_t p = d->p;
-  int status = bm_validate_shape(L_Psi, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_ENONFINITE;
-  status = bm_validate_chol_factor(L_Psi, p);
-  if (status) return status;
-  status = bm_validate_greater(nu, (double)p - 1.0);
-  if (status) return status;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) MAT(d->stage, i, j) = j <= i ? MAT(L_Psi, i, j) : 0.0;
-  return commit(d, nu);
+  int status = bm_wt_stage_chol(d->p, nu, L_Psi, d->stage);
+  return status ? status : commit(d, nu);
 }
 
 size_t bm_invwishart_nparams(const bm_invwishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }
@@ -179,14 +112,14 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
   *lp = NAN;
   if (!d || !d->is_set || !X) return BM_EINVAL;
   size_t p = d->p;
-  int status = check_symmetric(X, p);
+  int status = bm_wt_check_symmetric(X, p);
   if (status) return status;
   double stack[2 * BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, 2 * BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) return BM_ENOMEM;
   gsl_matrix_view LX;
-  status = factor_variate(X, buf, p, &LX);
+  status = bm_wt_factor_variate(X, buf, p, &LX);
   if (status) {
     *lp = -INFINITY;
     goto done;
@@ -211,10 +144,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
     goto fail;
   }
   size_t p = d->p;
-  if ((status = bm_validate_shape(X, p, p))) goto fail;
-  if (d_X && (status = bm_validate_shape(d_X, p, p))) goto fail;
-  if (d_Psi && (status = bm_validate_shape(d_Psi, p, p))) goto fail;
-  if ((status = check_symmetric(X, p))) goto fail;
+  if ((status = bm_wt_check_grad_args(p, X, d_X, d_Psi))) goto fail;
 
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
@@ -224,7 +154,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   }
   double *N = buf + p * p;
   gsl_matrix_view LX, Xinv = gsl_matrix_view_array(buf + 2 * p * p, p, p);
-  if ((status = factor_variate(X, buf, p, &LX))) {
+  if ((status = bm_wt_factor_variate(X, buf, p, &LX))) {
     if (lp) *lp = -INFINITY;
     goto fail;
   }
@@ -256,8 +186,8 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
-  fill_nan_matrix(d_X);
-  fill_nan_matrix(d_Psi);
+  bm_wt_fill_nan_matrix(d_X);
+  bm_wt_fill_nan_matrix(d_Psi);
   return status;
 }
 
@@ -267,56 +197,21 @@ int bm_invwishart_grad(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   return bm_invwishart_logpdf_grad(d, X, NULL, d_X, d_Psi, d_nu);
 }
 
+/* (Psi, nu) part of the gradient, for bm_wt_score */
+static int param_grad(const void *d, const gsl_matrix *X, gsl_matrix *G, double *d_nu)
+{
+  return bm_invwishart_logpdf_grad(d, X, NULL, NULL, G, d_nu);
+}
+
 int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector *s)
 {
-  if (!d || !d->is_set || !X || !s) {
-    fill_nan_vector(s);
-    return BM_EINVAL;
-  }
-  size_t p = d->p, q = bm_vech_len(p);
-  int status = bm_validate_length(s, q + 1);
-  if (status) {
-    fill_nan_vector(s);
-    return status;
-  }
-  gsl_matrix *G = bm_matrix_alloc(p, p);
-  if (!G) {
-    fill_nan_vector(s);
-    return BM_ENOMEM;
-  }
-  double d_nu;
-  status = bm_invwishart_logpdf_grad(d, X, NULL, NULL, G, &d_nu);
-  if (status) {
-    fill_nan_vector(s);
-  } else {
-    gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
-    bm_vech_from_sym_grad(G, &sP.vector);
-    gsl_vector_set(s, q, d_nu);
-  }
-  bm_matrix_free(G);
-  return status;
+  return bm_wt_score(d, d && d->is_set, d ? d->p : 0, X, s, param_grad);
 }
 
-/* H_PsiPsi = a T(C,C), H_Psinu = b t(C), H_nunu = c psi'_p(nu/2): shared by _hess and _fisher */
-static void theta_blocks(const gsl_matrix *C, double a, double b, double c, double nu, gsl_matrix *H)
-{
-  size_t p = C->size1, q = bm_vech_len(p);
-  gsl_matrix_view HPP = gsl_matrix_submatrix(H, 0, 0, q, q);
-  bm_vech_kron(a, C, C, 0.0, &HPP.matrix);
-  gsl_vector_view col = gsl_matrix_subcolumn(H, q, 0, q);
-  bm_vech_from_sym_grad(C, &col.vector);
-  gsl_vector_scale(&col.vector, b);
-  for (size_t k = 0; k < q; k++) gsl_matrix_set(H, q, k, gsl_matrix_get(H, k, q));
-  gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
-}
-
+/* Checks shared by hess/hess_x: d set, X p x p symmetric, H n x n. */
 static int check_x_and_out(const bm_invwishart *d, const gsl_matrix *X, const gsl_matrix *H, size_t n)
 {
-  if (!d || !d->is_set || !X || !H) return BM_EINVAL;
-  int status = bm_validate_shape(X, d->p, d->p);
-  if (!status) status = bm_validate_shape(H, n, n);
-  if (!status) status = check_symmetric(X, d->p);
-  return status;
+  return bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, n);
 }
 
 int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H)
@@ -334,9 +229,9 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
     goto done;
   }
   bm_chol_inverse(d->L_Psi, C);
-  theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
+  bm_wt_theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
-  if (status) fill_nan_matrix(H);
+  if (status) bm_wt_fill_nan_matrix(H);
   if (C) bm_matrix_free(C);
   return status;
 }
@@ -369,7 +264,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Y, Z, 1.0, H);
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
-  if (status) fill_nan_matrix(H);
+  if (status) bm_wt_fill_nan_matrix(H);
   if (Y) bm_matrix_free(Y);
   if (Z) bm_matrix_free(Z);
   if (T) bm_matrix_free(T);
@@ -378,44 +273,20 @@ done:
 
 int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I)
 {
-  if (!d || !d->is_set || !I) {
-    fill_nan_matrix(I);
-    return BM_EINVAL;
-  }
-  size_t p = d->p, q = bm_vech_len(p);
-  int status = bm_validate_shape(I, q + 1, q + 1);
-  if (status) {
-    fill_nan_matrix(I);
-    return status;
-  }
-  gsl_matrix *C = bm_matrix_alloc(p, p);
-  if (!C) {
-    fill_nan_matrix(I);
-    return BM_ENOMEM;
-  }
-  bm_chol_inverse(d->L_Psi, C);
-  theta_blocks(C, 0.5 * d->nu, -0.5, 0.25, d->nu, I);
-  bm_matrix_free(C);
-  return BM_SUCCESS;
+  /* I_PsiPsi = nu/2 T(Psi^-1,Psi^-1), I_Psinu = -1/2 t(Psi^-1), I_nunu = psi'_p(nu/2)/4 */
+  return bm_wt_fisher(d && d->is_set, d ? d->p : 0, d ? d->L_Psi : NULL, d ? d->nu : 0.0, -0.5, I);
 }
 
 int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
 {
-  if (!d || !d->is_set || !r || !X) {
-    fill_nan_matrix(X);
-    return BM_EINVAL;
-  }
+  int status = bm_wt_check_out(d && d->is_set && r, d ? d->p : 0, X);
+  if (status) return status;
   size_t p = d->p;
-  int status = bm_validate_shape(X, p, p);
-  if (status) {
-    fill_nan_matrix(X);
-    return status;
-  }
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    fill_nan_matrix(X);
+    bm_wt_fill_nan_matrix(X);
     return BM_ENOMEM;
   }
   double *T = buf + p * p;
@@ -423,15 +294,14 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
   status = bm_rng_bartlett(r, d->nu, &A.matrix);
   if (!status) {
     /* T <- L_Psi A^-T (solve T A^T = L_Psi), X = T T^T */
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) T[i * p + j] = j <= i ? MAT(d->L_Psi, i, j) : 0.0;
+    bm_wt_copy_lower(d->L_Psi, T, p);
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p,
                 T, (int)p);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T, (int)p, 0.0, X->data,
                 (int)X->tda);
     bm_sym_from_lower(X);
   } else {
-    fill_nan_matrix(X);
+    bm_wt_fill_nan_matrix(X);
   }
   bm_work_release(&w);
   return status;
@@ -439,18 +309,11 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
 
 int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
 {
-  if (!d || !d->is_set || !M) {
-    fill_nan_matrix(M);
-    return BM_EINVAL;
-  }
-  int status = bm_validate_shape(M, d->p, d->p);
-  if (status) {
-    fill_nan_matrix(M);
-    return status;
-  }
+  int status = bm_wt_check_out(d && d->is_set, d ? d->p : 0, M);
+  if (status) return status;
   double den = d->nu - (double)d->p - 1.0;
   if (!(den > 0.0)) {
-    fill_nan_matrix(M);
+    bm_wt_fill_nan_matrix(M);
     return BM_EDOM;
   }
   bm_chol_product(d->L_Psi, M);
@@ -468,15 +331,10 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   if (d_nu) *d_nu = NAN;
   int status = BM_SUCCESS;
   double *buf = NULL;
-  if (!d || !d->is_set || (m > 0 && !X)) {
-    status = BM_EINVAL;
-    goto fail;
-  }
+  if ((status = bm_wt_check_batch_args(d && d->is_set, d ? d->p : 0, X, m, each, d_Psi))) goto fail;
   size_t p = d->p;
-  if (each && (status = bm_validate_length(each, m))) goto fail;
-  if (d_Psi && (status = bm_validate_shape(d_Psi, p, p))) goto fail;
   for (size_t k = 0; k < m; k++)
-    if ((status = X[k] ? check_symmetric(X[k], p) : BM_EINVAL)) goto fail;
+    if ((status = X[k] ? bm_wt_check_symmetric(X[k], p) : BM_EINVAL)) goto fail;
   double nu = d->nu, pd = (double)p, md = (double)m;
   buf = malloc(3 * p * p * sizeof(double));
   if (!buf) {
@@ -488,7 +346,7 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   if (d_Psi) gsl_matrix_set_zero(d_Psi);
   double sum = 0.0, sum_logdet = 0.0;
   for (size_t k = 0; k < m; k++) {
-    if (factor_variate(X[k], buf, p, &LX)) {
+    if (bm_wt_factor_variate(X[k], buf, p, &LX)) {
       status = BM_EDOM;
       if (ll) *ll = -INFINITY;
       goto fail;
@@ -518,15 +376,15 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   return BM_SUCCESS;
 fail:
   free(buf);
-  fill_nan_vector(each);
-  fill_nan_matrix(d_Psi);
+  bm_wt_fill_nan_vector(each);
+  bm_wt_fill_nan_matrix(d_Psi);
   return status;
 }
 
 int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (!ll) {
-    fill_nan_vector(each);
+    bm_wt_fill_nan_vector(each);
     return BM_EINVAL;
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);

@@ -25,6 +25,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/wishart.h"
 #include "work.h"
+#include "wishart_common.h"
 
 struct bm_wishart {
   size_t p;
@@ -37,62 +38,6 @@ struct bm_wishart {
 };
 
 #define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-
-static void fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
-}
-
-static void fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
-
-/* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
- * finite entries (the common case) passes after one sweep of the lower
- * triangle with no sqrt and no early exit; anything else goes through
- * bm_validate_symmetric for its tolerance and its status order. */
-static int check_symmetric(const gsl_matrix *A, size_t p)
-{
-  if (!A) return BM_EINVAL;
-  if (A->size1 != p || A->size2 != p) return BM_EBADLEN;
-  int differ = 0;
-  double z = 0.0;
-  for (size_t i = 0; i < p; i++) {
-    const double *row = A->data + i * A->tda;
-    for (size_t j = 0; j <= i; j++) {
-      double a = row[j];
-      differ |= a != A->data[j * A->tda + i];
-      z += a - a; /* NaN iff some entry is NaN or +-Inf */
-    }
-  }
-  if (!differ && z == 0.0) return BM_SUCCESS;
-  return bm_validate_symmetric(A, p);
-}
-
-/* Copy the lower triangle of X into the p x p buffer W (leading dim p) and
- * factorize in place: W <- L_X (strict upper 0). BM_EDOM when X is not PD. */
-static int factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W)
-{
-  *W = gsl_matrix_view_array(buf, p, p);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
-  return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
-}
-
-/* sum of squares of the lower triangle of a p x p buffer */
-static double lower_sumsq(const double *A, size_t p, size_t lda)
-{
-  double s = 0.0;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) s += A[i * lda + j] * A[i * lda + j];
-  /* From finite operands a NaN can only come from an overflowed triangular
-   * solve (inf - inf): the true sum of squares is then beyond DBL_MAX. */
-  return isnan(s) ? INFINITY : s;
-}
 
 bm_wishart *bm_wishart_alloc(size_t p)
 {
@@ -139,32 +84,15 @@ static int commit(bm_wishart *d, double nu)
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
 {
   if (!d || !S) return BM_EINVAL;
-  size_t p = d->p;
-  int status = bm_validate_shape(S, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_ENONFINITE;
-  status = check_symmetric(S, p);
-  if (status) return status;
-  if (bm_chol_factor(S, d->stage, NULL)) return BM_ENOTSPD;
-  status = bm_validate_greater(nu, (double)p - 1.0);
-  if (status) return status;
-  return commit(d, nu);
+  int status = bm_wt_stage_scale(d->p, nu, S, d->stage);
+  return status ? status : commit(d, nu);
 }
 
 int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
 {
   if (!d || !L_S) return BM_EINVAL;
-  size_t p = d->p;
-  int status = bm_validate_shape(L_S, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_ENONFINITE;
-  status = bm_validate_chol_factor(L_S, p);
-  if (status) return status;
-  status = bm_validate_greater(nu, (double)p - 1.0);
-  if (status) return status;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) MAT(d->stage, i, j) = j <= i ? MAT(L_S, i, j) : 0.0;
-  return commit(d, nu);
+  int status = bm_wt_stage_chol(d->p, nu, L_S, d->stage);
+  return status ? status : commit(d, nu);
 }
 
 size_t bm_wishart_nparams(const bm_wishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }
@@ -175,14 +103,14 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   *lp = NAN;
   if (!d || !d->is_set || !X) return BM_EINVAL;
   size_t p = d->p;
-  int status = check_symmetric(X, p);
+  int status = bm_wt_check_symmetric(X, p);
   if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) return BM_ENOMEM;
   gsl_matrix_view W;
-  status = factor_variate(X, buf, p, &W);
+  status = bm_wt_factor_variate(X, buf, p, &W);
   if (status) {
     *lp = -INFINITY;
     goto done;
@@ -191,7 +119,7 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
               (int)d->L_S->tda, buf, (int)p);
-  double tr = lower_sumsq(buf, p, p);
+  double tr = bm_wt_lower_sumsq(buf, p, p);
   *lp = 0.5 * (d->nu - (double)p - 1.0) * logdet_X - 0.5 * tr + d->log_norm;
 done:
   bm_work_release(&w);
@@ -210,10 +138,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     goto fail;
   }
   size_t p = d->p;
-  if ((status = bm_validate_shape(X, p, p))) goto fail;
-  if (d_X && (status = bm_validate_shape(d_X, p, p))) goto fail;
-  if (d_S && (status = bm_validate_shape(d_S, p, p))) goto fail;
-  if ((status = check_symmetric(X, p))) goto fail;
+  if ((status = bm_wt_check_grad_args(p, X, d_X, d_S))) goto fail;
 
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
@@ -222,7 +147,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     goto fail;
   }
   gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
-  if ((status = factor_variate(X, buf, p, &M))) {
+  if ((status = bm_wt_factor_variate(X, buf, p, &M))) {
     if (lp) *lp = -INFINITY;
     goto fail;
   }
@@ -233,7 +158,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (lp || d_S)                                                /* M <- L_S^-1 L_X */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
                 d->L_S->data, (int)d->L_S->tda, buf, (int)p);
-  if (lp) *lp = 0.5 * (nu - pd - 1.0) * logdet_X - 0.5 * lower_sumsq(buf, p, p) + d->log_norm;
+  if (lp) *lp = 0.5 * (nu - pd - 1.0) * logdet_X - 0.5 * bm_wt_lower_sumsq(buf, p, p) + d->log_norm;
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
@@ -253,8 +178,8 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
-  if (d_X && d_X->size1 && d_X->size2) fill_nan_matrix(d_X);
-  if (d_S && d_S->size1 && d_S->size2) fill_nan_matrix(d_S);
+  bm_wt_fill_nan_matrix(d_X);
+  bm_wt_fill_nan_matrix(d_S);
   return status;
 }
 
@@ -263,58 +188,21 @@ int bm_wishart_grad(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *d_X, g
   return bm_wishart_logpdf_grad(d, X, NULL, d_X, d_S, d_nu);
 }
 
-int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s)
+/* (S, nu) part of the gradient, for bm_wt_score */
+static int param_grad(const void *d, const gsl_matrix *X, gsl_matrix *G, double *d_nu)
 {
-  if (!d || !d->is_set || !X || !s) {
-    fill_nan_vector(s);
-    return BM_EINVAL;
-  }
-  size_t p = d->p, q = bm_vech_len(p);
-  int status = bm_validate_length(s, q + 1);
-  if (status) {
-    fill_nan_vector(s);
-    return status;
-  }
-  gsl_matrix *G = bm_matrix_alloc(p, p);
-  if (!G) {
-    fill_nan_vector(s);
-    return BM_ENOMEM;
-  }
-  double d_nu;
-  status = bm_wishart_logpdf_grad(d, X, NULL, NULL, G, &d_nu);
-  if (status) {
-    fill_nan_vector(s);
-  } else {
-    gsl_vector_view sS = gsl_vector_subvector(s, 0, q);
-    bm_vech_from_sym_grad(G, &sS.vector);
-    gsl_vector_set(s, q, d_nu);
-  }
-  bm_matrix_free(G);
-  return status;
+  return bm_wishart_logpdf_grad(d, X, NULL, NULL, G, d_nu);
 }
 
-/* The (vech S, nu) blocks shared by _hess and _fisher:
- *   H_SS = a T(B,B) (caller adds more), H_Snu = b t(B), H_nunu = c psi'_p(nu/2). */
-static void theta_blocks(const gsl_matrix *B, double a, double b, double c, double nu, gsl_matrix *H)
+int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s)
 {
-  size_t p = B->size1, q = bm_vech_len(p);
-  gsl_matrix_view HSS = gsl_matrix_submatrix(H, 0, 0, q, q);
-  bm_vech_kron(a, B, B, 0.0, &HSS.matrix);
-  gsl_vector_view col = gsl_matrix_subcolumn(H, q, 0, q);
-  bm_vech_from_sym_grad(B, &col.vector);
-  gsl_vector_scale(&col.vector, b);
-  for (size_t k = 0; k < q; k++) gsl_matrix_set(H, q, k, gsl_matrix_get(H, k, q));
-  gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
+  return bm_wt_score(d, d && d->is_set, d ? d->p : 0, X, s, param_grad);
 }
 
 /* Checks shared by hess/hess_x: d set, X p x p symmetric and PD, H n x n. */
 static int check_x_and_out(const bm_wishart *d, const gsl_matrix *X, const gsl_matrix *H, size_t n)
 {
-  if (!d || !d->is_set || !X || !H) return BM_EINVAL;
-  int status = bm_validate_shape(X, d->p, d->p);
-  if (!status) status = bm_validate_shape(H, n, n);
-  if (!status) status = check_symmetric(X, d->p);
-  return status;
+  return bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, n);
 }
 
 int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
@@ -342,12 +230,12 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
               (int)C->tda);
   bm_sym_from_lower(C);
   bm_chol_inverse(d->L_S, B);
-  theta_blocks(B, 0.5 * d->nu, -0.5, -0.25, d->nu, H);
+  bm_wt_theta_blocks(B, 0.5 * d->nu, -0.5, -0.25, d->nu, H);
   gsl_matrix_view HSS = gsl_matrix_submatrix(H, 0, 0, q, q);
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
-  if (status) fill_nan_matrix(H);
+  if (status) bm_wt_fill_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
   if (LX) bm_matrix_free(LX);
@@ -372,51 +260,27 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
-  if (status) fill_nan_matrix(H);
+  if (status) bm_wt_fill_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
 }
 
 int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I)
 {
-  if (!d || !d->is_set || !I) {
-    fill_nan_matrix(I);
-    return BM_EINVAL;
-  }
-  size_t p = d->p, q = bm_vech_len(p);
-  int status = bm_validate_shape(I, q + 1, q + 1);
-  if (status) {
-    fill_nan_matrix(I);
-    return status;
-  }
-  gsl_matrix *B = bm_matrix_alloc(p, p);
-  if (!B) {
-    fill_nan_matrix(I);
-    return BM_ENOMEM;
-  }
-  bm_chol_inverse(d->L_S, B);
-  theta_blocks(B, 0.5 * d->nu, 0.5, 0.25, d->nu, I);
-  bm_matrix_free(B);
-  return BM_SUCCESS;
+  /* I_SS = nu/2 T(S^-1,S^-1), I_Snu = 1/2 t(S^-1), I_nunu = psi'_p(nu/2)/4 */
+  return bm_wt_fisher(d && d->is_set, d ? d->p : 0, d ? d->L_S : NULL, d ? d->nu : 0.0, 0.5, I);
 }
 
 int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
 {
-  if (!d || !d->is_set || !r || !X) {
-    fill_nan_matrix(X);
-    return BM_EINVAL;
-  }
+  int status = bm_wt_check_out(d && d->is_set && r, d ? d->p : 0, X);
+  if (status) return status;
   size_t p = d->p;
-  int status = bm_validate_shape(X, p, p);
-  if (status) {
-    fill_nan_matrix(X);
-    return status;
-  }
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    fill_nan_matrix(X);
+    bm_wt_fill_nan_matrix(X);
     return BM_ENOMEM;
   }
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
@@ -429,7 +293,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
                 (int)X->tda);
     bm_sym_from_lower(X);
   } else {
-    fill_nan_matrix(X);
+    bm_wt_fill_nan_matrix(X);
   }
   bm_work_release(&w);
   return status;
@@ -437,15 +301,8 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
 
 int bm_wishart_mean(const bm_wishart *d, gsl_matrix *M)
 {
-  if (!d || !d->is_set || !M) {
-    fill_nan_matrix(M);
-    return BM_EINVAL;
-  }
-  int status = bm_validate_shape(M, d->p, d->p);
-  if (status) {
-    fill_nan_matrix(M);
-    return status;
-  }
+  int status = bm_wt_check_out(d && d->is_set, d ? d->p : 0, M);
+  if (status) return status;
   bm_chol_product(d->L_S, M);
   gsl_matrix_scale(M, d->nu);
   return BM_SUCCESS;
@@ -458,7 +315,7 @@ static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t 
 {
   size_t p = d->p, ld = m * p;
   for (size_t k = 0; k < m; k++) {
-    int status = X[k] ? check_symmetric(X[k], p) : BM_EINVAL;
+    int status = X[k] ? bm_wt_check_symmetric(X[k], p) : BM_EINVAL;
     if (status) return status;
   }
   for (size_t k = 0; k < m; k++) {
@@ -481,13 +338,8 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   if (d_nu) *d_nu = NAN;
   int status = BM_SUCCESS;
   double *F = NULL, *logdet = NULL;
-  if (!d || !d->is_set || (m > 0 && !X)) {
-    status = BM_EINVAL;
-    goto fail;
-  }
+  if ((status = bm_wt_check_batch_args(d && d->is_set, d ? d->p : 0, X, m, each, d_S))) goto fail;
   size_t p = d->p;
-  if (each && (status = bm_validate_length(each, m))) goto fail;
-  if (d_S && (status = bm_validate_shape(d_S, p, p))) goto fail;
   double nu = d->nu, pd = (double)p, md = (double)m;
   if (m == 0) {
     if (ll) *ll = 0.0;
@@ -513,7 +365,7 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   size_t ld = m * p;
   double sum = 0.0, sum_logdet = 0.0;
   for (size_t k = 0; k < m; k++) {
-    double tr = lower_sumsq(F + k * p, p, ld);
+    double tr = bm_wt_lower_sumsq(F + k * p, p, ld);
     double lk = 0.5 * (nu - pd - 1.0) * logdet[k] - 0.5 * tr + d->log_norm;
     if (each) gsl_vector_set(each, k, lk);
     sum += lk;
@@ -538,15 +390,15 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
 fail:
   free(F);
   free(logdet);
-  if (each && each->size) fill_nan_vector(each);
-  if (d_S && d_S->size1 && d_S->size2) fill_nan_matrix(d_S);
+  bm_wt_fill_nan_vector(each);
+  bm_wt_fill_nan_matrix(d_S);
   return status;
 }
 
 int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (!ll) {
-    fill_nan_vector(each);
+    bm_wt_fill_nan_vector(each);
     return BM_EINVAL;
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);

@@ -1,0 +1,195 @@
+/* Internal helpers shared by the Wishart and inverse-Wishart families
+ * (distributions/wishart_common.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include "bayesmat/alloc.h"
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/specfun.h"
+#include "wishart_common.h"
+
+#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
+
+void bm_wt_fill_nan_matrix(gsl_matrix *A)
+{
+  if (A)
+    for (size_t i = 0; i < A->size1; i++)
+      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
+}
+
+void bm_wt_fill_nan_vector(gsl_vector *v)
+{
+  if (v)
+    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
+}
+
+int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
+{
+  if (!A) return BM_EINVAL;
+  if (A->size1 != p || A->size2 != p) return BM_EBADLEN;
+  int differ = 0;
+  double z = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    const double *row = A->data + i * A->tda;
+    for (size_t j = 0; j <= i; j++) {
+      double a = row[j];
+      differ |= a != A->data[j * A->tda + i];
+      z += a - a; /* NaN iff some entry is NaN or +-Inf */
+    }
+  }
+  if (!differ && z == 0.0) return BM_SUCCESS;
+  return bm_validate_symmetric(A, p);
+}
+
+int bm_wt_factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W)
+{
+  *W = gsl_matrix_view_array(buf, p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
+  return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
+}
+
+void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)
+{
+  size_t p = L->size1;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MAT(L, i, j) : 0.0;
+}
+
+double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) s += A[i * lda + j] * A[i * lda + j];
+  return isnan(s) ? INFINITY : s;
+}
+
+int bm_wt_stage_scale(size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage)
+{
+  int status = bm_validate_shape(P, p, p);
+  if (status) return status;
+  if (!isfinite(nu)) return BM_ENONFINITE;
+  status = bm_wt_check_symmetric(P, p);
+  if (status) return status;
+  if (bm_chol_factor(P, stage, NULL)) return BM_ENOTSPD;
+  return bm_validate_greater(nu, (double)p - 1.0);
+}
+
+int bm_wt_stage_chol(size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage)
+{
+  int status = bm_validate_shape(L, p, p);
+  if (status) return status;
+  if (!isfinite(nu)) return BM_ENONFINITE;
+  status = bm_validate_chol_factor(L, p);
+  if (status) return status;
+  status = bm_validate_greater(nu, (double)p - 1.0);
+  if (status) return status;
+  bm_wt_copy_lower(L, stage->data, stage->tda);
+  return BM_SUCCESS;
+}
+
+int bm_wt_check_grad_args(size_t p, const gsl_matrix *X, const gsl_matrix *d_X, const gsl_matrix *d_P)
+{
+  int status;
+  if ((status = bm_validate_shape(X, p, p))) return status;
+  if (d_X && (status = bm_validate_shape(d_X, p, p))) return status;
+  if (d_P && (status = bm_validate_shape(d_P, p, p))) return status;
+  return bm_wt_check_symmetric(X, p);
+}
+
+int bm_wt_score(const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s, bm_wt_param_grad_fn grad)
+{
+  if (!is_set || !X || !s) {
+    bm_wt_fill_nan_vector(s);
+    return BM_EINVAL;
+  }
+  size_t q = bm_vech_len(p);
+  int status = bm_validate_length(s, q + 1);
+  if (status) {
+    bm_wt_fill_nan_vector(s);
+    return status;
+  }
+  gsl_matrix *G = bm_matrix_alloc(p, p);
+  if (!G) {
+    bm_wt_fill_nan_vector(s);
+    return BM_ENOMEM;
+  }
+  double d_nu;
+  status = grad(d, X, G, &d_nu);
+  if (status) {
+    bm_wt_fill_nan_vector(s);
+  } else {
+    gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
+    bm_vech_from_sym_grad(G, &sP.vector);
+    gsl_vector_set(s, q, d_nu);
+  }
+  bm_matrix_free(G);
+  return status;
+}
+
+void bm_wt_theta_blocks(const gsl_matrix *B, double a, double b, double c, double nu, gsl_matrix *H)
+{
+  size_t p = B->size1, q = bm_vech_len(p);
+  gsl_matrix_view HPP = gsl_matrix_submatrix(H, 0, 0, q, q);
+  bm_vech_kron(a, B, B, 0.0, &HPP.matrix);
+  gsl_vector_view col = gsl_matrix_subcolumn(H, q, 0, q);
+  bm_vech_from_sym_grad(B, &col.vector);
+  gsl_vector_scale(&col.vector, b);
+  for (size_t k = 0; k < q; k++) gsl_matrix_set(H, q, k, gsl_matrix_get(H, k, q));
+  gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
+}
+
+int bm_wt_check_x_and_out(int is_set, size_t p, const gsl_matrix *X, const gsl_matrix *H, size_t n)
+{
+  if (!is_set || !X || !H) return BM_EINVAL;
+  int status = bm_validate_shape(X, p, p);
+  if (!status) status = bm_validate_shape(H, n, n);
+  if (!status) status = bm_wt_check_symmetric(X, p);
+  return status;
+}
+
+int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I)
+{
+  if (!is_set || !I) {
+    bm_wt_fill_nan_matrix(I);
+    return BM_EINVAL;
+  }
+  size_t q = bm_vech_len(p);
+  int status = bm_validate_shape(I, q + 1, q + 1);
+  if (status) {
+    bm_wt_fill_nan_matrix(I);
+    return status;
+  }
+  gsl_matrix *B = bm_matrix_alloc(p, p);
+  if (!B) {
+    bm_wt_fill_nan_matrix(I);
+    return BM_ENOMEM;
+  }
+  bm_chol_inverse(L, B);
+  bm_wt_theta_blocks(B, 0.5 * nu, b, 0.25, nu, I);
+  bm_matrix_free(B);
+  return BM_SUCCESS;
+}
+
+int bm_wt_check_out(int ok, size_t p, gsl_matrix *M)
+{
+  if (!ok || !M) {
+    bm_wt_fill_nan_matrix(M);
+    return BM_EINVAL;
+  }
+  int status = bm_validate_shape(M, p, p);
+  if (status) bm_wt_fill_nan_matrix(M);
+  return status;
+}
+
+int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, size_t m, const gsl_vector *each,
+                           const gsl_matrix *d_P)
+{
+  if (!is_set || (m > 0 && !X)) return BM_EINVAL;
+  int status;
+  if (each && (status = bm_validate_length(each, m))) return status;
+  if (d_P && (status = bm_validate_shape(d_P, p, p))) return status;
+  return BM_SUCCESS;
+}

@@ -1,0 +1,83 @@
+/* Internal (not installed): the pieces distributions/wishart.c and
+ * distributions/invwishart.c share. Both families have theta = (vech P, nu)
+ * with P an SPD p x p parameter held by its lower Cholesky factor; the helpers
+ * below are what does not depend on which density is evaluated (argument
+ * checks with the SPEC §1 status order, NaN fillers, the variate Cholesky
+ * factor, score assembly, the theta-block builder of _hess/_fisher).
+ * Names carry the internal prefix bm_wt_.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_WISHART_COMMON_H
+#define BAYESMAT_WISHART_COMMON_H
+
+#include <stddef.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+
+/* Fill every entry with NaN; NULL is a no-op. */
+void bm_wt_fill_nan_matrix(gsl_matrix *A);
+void bm_wt_fill_nan_vector(gsl_vector *v);
+
+/* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
+ * finite entries (the common case) passes after one sweep of the lower
+ * triangle with no sqrt and no early exit; anything else goes through
+ * bm_validate_symmetric for its tolerance and its status order.
+ * BM_EINVAL (NULL), BM_EBADLEN (not p x p), BM_ENONFINITE, BM_ENOTSYM. */
+int bm_wt_check_symmetric(const gsl_matrix *A, size_t p);
+
+/* Copy the lower triangle of X into the p x p buffer buf (leading dim p) and
+ * factorize in place: *W views buf = L_X (strict upper 0). BM_EDOM when X is
+ * not PD. */
+int bm_wt_factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W);
+
+/* dst (p x p, leading dim ld) <- the lower triangle of L, strict upper 0. */
+void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
+
+/* Sum of squares of the lower triangle of a p x p block (leading dim lda);
+ * +INFINITY where the sum is NaN: from finite operands a NaN can only come
+ * from an overflowed triangular solve (inf - inf), the true sum of squares
+ * is then beyond DBL_MAX. */
+double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda);
+
+/* The checks of _set (P the scale matrix, p x p) in SPEC order, then P's
+ * factor into stage: BM_EBADLEN, BM_ENONFINITE (nu), BM_ENOTSYM / BM_ENONFINITE
+ * (P), BM_ENOTSPD, BM_EDOM (nu <= p - 1). P non-NULL. */
+int bm_wt_stage_scale(size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage);
+
+/* The same for _set_chol (L a lower Cholesky factor): on success stage holds
+ * L's lower triangle, strict upper 0. L non-NULL. */
+int bm_wt_stage_chol(size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage);
+
+/* The checks of _logpdf_grad after the NULL checks: X, d_X, d_P p x p
+ * (d_X, d_P may be NULL), then X symmetric. */
+int bm_wt_check_grad_args(size_t p, const gsl_matrix *X, const gsl_matrix *d_X, const gsl_matrix *d_P);
+
+/* Gradient of log f w.r.t. (P, nu) only, as the family's _logpdf_grad
+ * computes it (d is the family object). */
+typedef int (*bm_wt_param_grad_fn)(const void *d, const gsl_matrix *X, gsl_matrix *G, double *d_nu);
+
+/* _score: s (length q + 1) <- (vech-score D_p^T vec G, d_nu) from grad;
+ * is_set 0 for a NULL or never-set object. NaN-filled s on failure.
+ * Allocates one p x p matrix. */
+int bm_wt_score(const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s, bm_wt_param_grad_fn grad);
+
+/* The (vech P, nu) blocks shared by _hess and _fisher:
+ *   H_PP = a T(B,B) (caller adds more), H_Pnu = b t(B), H_nunu = c psi'_p(nu/2). */
+void bm_wt_theta_blocks(const gsl_matrix *B, double a, double b, double c, double nu, gsl_matrix *H);
+
+/* Checks shared by _hess/_hess_x: object set, X p x p symmetric, H n x n. */
+int bm_wt_check_x_and_out(int is_set, size_t p, const gsl_matrix *X, const gsl_matrix *H, size_t n);
+
+/* _fisher: I ((q+1) x (q+1)) <- theta_blocks(P^-1, nu/2, b, 1/4) from the
+ * factor L of P; NaN-filled on failure. Allocates one p x p matrix. */
+int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I);
+
+/* Checks of an output-only call (_mean, _sample): ok (object set and every
+ * other input non-NULL) and M p x p; NaN-fills M on failure. */
+int bm_wt_check_out(int ok, size_t p, gsl_matrix *M);
+
+/* Checks of the batched log-likelihood: object set, X non-NULL when m > 0,
+ * each (may be NULL) of length m, d_P (may be NULL) p x p. */
+int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, size_t m, const gsl_vector *each,
+                           const gsl_matrix *d_P);
+
+#endif
