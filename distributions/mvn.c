@@ -173,17 +173,8 @@ static void sigma_grad(const bm_mvn *d, const double *a, gsl_matrix *G) { bm_vc_
 
 int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma)
 {
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status && dx) status = bm_validate_length(dx, d->p);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    bm_vc_nan_vector(dx);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
-    return status;
-  }
+  int status = bm_vc_check_grad(check_obj(d), d ? d->p : 0, x, dx, dmu, dSigma);
+  if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *a = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
@@ -434,14 +425,9 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
 {
   if (!ll) return BM_EINVAL;
   *ll = NAN;
-  int status = bm_vc_check_batch(check_obj(d), d ? d->p : 0, X);
-  if (!status && each) status = bm_validate_length(each, X->size1);
   double total = 0.0;
-  if (!status) status = bm_vc_loglik_rows(d->mu, d->L, X, each, loglik_block, d, &total);
-  if (status) {
-    bm_vc_nan_vector(each);
-    return status;
-  }
+  int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
+  if (status) return status;
   *ll = total;
   return BM_SUCCESS;
 }
@@ -464,18 +450,10 @@ static void grad_block(const void *ctx, double *Z, size_t rows, double *s, doubl
 int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma)
 {
   if (ll) *ll = NAN;
-  int status = bm_vc_check_batch(check_obj(d), d ? d->p : 0, X);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
-    return status;
-  }
   /* dmu = sum_i Lambda r_i = L^{-T} sum_i z_i;
    * dSigma = sum_i (a_i a_i^T - Lambda)/2 = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
   double acc[2];
-  status = bm_vc_loglik_grad_rows(d->L, d->mu, X, dmu, dSigma, grad_block, d, acc);
+  int status = bm_vc_loglik_grad(check_obj(d), d ? d->L : NULL, d ? d->mu : NULL, X, dmu, dSigma, grad_block, d, acc);
   if (status) return status;
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */

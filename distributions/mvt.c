@@ -281,17 +281,8 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
                 double *dnu)
 {
   if (dnu) *dnu = NAN;
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status && dx) status = bm_validate_length(dx, d->p);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    bm_vc_nan_vector(dx);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
-    return status;
-  }
+  int status = bm_vc_check_grad(check_obj(d), d ? d->p : 0, x, dx, dmu, dSigma);
+  if (status) return status;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   bm_work wk;
@@ -524,14 +515,9 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
 {
   if (!ll) return BM_EINVAL;
   *ll = NAN;
-  int status = bm_vc_check_batch(check_obj(d), d ? d->p : 0, X);
-  if (!status && each) status = bm_validate_length(each, X->size1);
   double total = 0.0;
-  if (!status) status = bm_vc_loglik_rows(d->mu, d->L, X, each, loglik_block, d, &total);
-  if (status) {
-    bm_vc_nan_vector(each);
-    return status;
-  }
+  int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
+  if (status) return status;
   *ll = total + (double)X->size1 * d->lognorm;
   return BM_SUCCESS;
 }
@@ -570,18 +556,11 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
 {
   if (ll) *ll = NAN;
   if (dnu) *dnu = NAN;
-  int status = bm_vc_check_batch(check_obj(d), d ? d->p : 0, X);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
-    return status;
-  }
   /* dmu = L^{-T} sum_i w_i z_i; dSigma = L^{-T} ((W^{1/2} Z)^T (W^{1/2} Z) - n I) L^{-1} / 2 */
   struct grad_ctx c = {d, dnu != NULL};
   double acc[2];
-  status = bm_vc_loglik_grad_rows(d->L, d->mu, X, dmu, dSigma, grad_block, &c, acc);
+  int status =
+      bm_vc_loglik_grad(check_obj(d), d ? d->L : NULL, d ? d->mu : NULL, X, dmu, dSigma, grad_block, &c, acc);
   if (status) return status;
   if (ll) *ll = acc[0] + (double)X->size1 * d->lognorm;
   if (dnu) *dnu = acc[1];

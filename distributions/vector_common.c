@@ -5,11 +5,28 @@
 #include <stdatomic.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"
 #include "work.h"
 #include "omp_policy.h"
 #include "vector_common.h"
+
+int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
+                     gsl_matrix *dSigma)
+{
+  int status = obj_status;
+  if (!status) status = bm_validate_vector(x, p);
+  if (!status && dx) status = bm_validate_length(dx, p);
+  if (!status && dmu) status = bm_validate_length(dmu, p);
+  if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
+  if (status) {
+    bm_vc_nan_vector(dx);
+    bm_vc_nan_vector(dmu);
+    bm_vc_nan_matrix(dSigma);
+  }
+  return status;
+}
 
 void bm_vc_copy_sym_lower(const gsl_matrix *A, gsl_matrix *B)
 {
@@ -208,4 +225,29 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   }
   bm_work_release(&w);
   return BM_SUCCESS;
+}
+
+int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                 bm_vc_loglik_block block, const void *ctx, double *total)
+{
+  int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
+  if (!status && each) status = bm_validate_length(each, X->size1);
+  if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
+  if (status) bm_vc_nan_vector(each);
+  return status;
+}
+
+int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X,
+                      gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2])
+{
+  size_t p = obj_status ? 0 : L->size1;
+  int status = bm_vc_check_batch(obj_status, p, X);
+  if (!status && dmu) status = bm_validate_length(dmu, p);
+  if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
+  if (status) {
+    bm_vc_nan_vector(dmu);
+    bm_vc_nan_matrix(dSigma);
+    return status;
+  }
+  return bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
 }

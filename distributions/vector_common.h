@@ -104,6 +104,12 @@ static inline int bm_vc_check_batch(int obj_status, size_t p, const gsl_matrix *
   return BM_SUCCESS;
 }
 
+/* Arguments of a family's shaped gradient at x (obj_status: the object's own
+ * check): x (p, finite), then each non-NULL output's shape; on failure every
+ * output is NaN-filled. @return the first failing status, else BM_SUCCESS. */
+int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
+                     gsl_matrix *dSigma);
+
 /* B <- the symmetric matrix with A's lower triangle (row copy, then mirror). */
 void bm_vc_copy_sym_lower(const gsl_matrix *A, gsl_matrix *B);
 
@@ -137,6 +143,13 @@ typedef void (*bm_vc_loglik_block)(const void *ctx, const double *Z, size_t rows
 int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
                       bm_vc_loglik_block block, const void *ctx, double *total);
 
+/* The whole batched log-likelihood but for the family's final formula: checks
+ * (obj_status first, then bm_vc_check_batch, then each's length), the row
+ * groups, and each NaN-filled on any failure. mu, L may be NULL when
+ * obj_status is not BM_SUCCESS. */
+int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                 bm_vc_loglik_block block, const void *ctx, double *total);
+
 /* Per block of whitened rows Z (rows x p) of bm_vc_loglik_grad_rows: add the
  * block's rows (weighted as the family needs) into s (p) and acc[0..1], and
  * replace Z's rows by the rows whose Z^T Z / 2 enters the Sigma gradient. */
@@ -149,5 +162,11 @@ typedef void (*bm_vc_grad_block)(const void *ctx, double *Z, size_t rows, double
  * @return BM_SUCCESS; BM_ENONFINITE (X); BM_ENOMEM; on failure dmu, dSigma NaN. */
 int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X, gsl_vector *dmu,
                            gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2]);
+
+/* bm_vc_loglik_grad_rows after the checks (obj_status first, then
+ * bm_vc_check_batch, then dmu's and dSigma's shapes; dmu, dSigma NaN on any
+ * failure). mu, L may be NULL when obj_status is not BM_SUCCESS. */
+int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X,
+                      gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2]);
 
 #endif
