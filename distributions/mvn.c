@@ -10,7 +10,8 @@
  * gradient) and cached in the object behind a C11 atomic once-flag, so that
  * _set + batched log-likelihood costs only the factorization (the dpotri
  * would add ~25% at p = 400) and concurrent readers stay safe. Batches: one dtrsm
- * of the centered n x p block, one dsyrk for the gradient.
+ * of the centered n x p block, one dsyrk for the gradient. The cache, the
+ * solves and the batch row groups are shared with mvt.c in vector_common.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>

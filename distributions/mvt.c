@@ -8,7 +8,8 @@
  * large-nu forms in docs/mvt.md.
  * Numerics: Sigma = L L^T; log|Sigma| from L; delta = |L^{-1} r|^2;
  * Lambda = Sigma^{-1} computed on first use and cached behind a C11 atomic
- * once-flag (as in mvn.c: _set + batched log-likelihood pays no dpotri);
+ * once-flag (distributions/vector_common.c, shared with mvn.c: _set +
+ * batched log-likelihood pays no dpotri);
  * log1p(delta/nu) (far tails stay finite and accurate); the normalizing
  * constant and the nu-score (for nu/2 >= 10) and I_nunu (for nu/2 >= 8, and
  * by an upward recurrence into that range below) are evaluated from
