@@ -10,11 +10,11 @@
  * gradient) and cached in the object behind a C11 atomic once-flag, so that
  * _set + batched log-likelihood costs only the factorization (the dpotri
  * would add ~25% at p = 400) and concurrent readers stay safe. Batches: one dtrsm
- * of the centered n x p block, one dsyrk for the gradient.
+ * of the centered n x p block, one dsyrk for the gradient. The cache, the
+ * solves and the batch row groups are shared with mvt.c in vector_common.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
@@ -26,11 +26,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/mvn.h"
 #include "work.h"
-#include "omp_policy.h"
-
-#define LOG_2PI 1.83787706640934548356065947281123527
-/* below this p the triangular solves are plain loops (no BLAS call overhead) */
-#define SMALL_P 24
+#include "vector_common.h"
 
 struct bm_mvn {
   size_t p, q;
@@ -81,33 +77,18 @@ void bm_mvn_free(bm_mvn *d)
   free(d);
 }
 
-static void swap_matrix(gsl_matrix **a, gsl_matrix **b)
-{
-  gsl_matrix *t = *a;
-  *a = *b;
-  *b = t;
-}
-
 /* Commit: mu, and Sigma / L (/ Lambda when known, else NULL) held in the
  * scratch matrices named. */
 static void commit(bm_mvn *d, const gsl_vector *mu, gsl_matrix **Sigma, gsl_matrix **L, gsl_matrix **Lambda)
 {
   gsl_vector_memcpy(d->mu, mu);
-  swap_matrix(&d->Sigma, Sigma);
-  swap_matrix(&d->L, L);
-  if (Lambda) swap_matrix(&d->Lambda, Lambda);
+  bm_vc_swap_matrix(&d->Sigma, Sigma);
+  bm_vc_swap_matrix(&d->L, L);
+  if (Lambda) bm_vc_swap_matrix(&d->Lambda, Lambda);
   atomic_store_explicit(&d->lambda_state, Lambda ? 2 : 0, memory_order_release);
   d->logdet = bm_chol_logdet(d->L);
-  d->lognorm = -0.5 * (double)d->p * LOG_2PI - 0.5 * d->logdet;
+  d->lognorm = -0.5 * (double)d->p * BM_VC_LOG_2PI - 0.5 * d->logdet;
   d->is_set = 1;
-}
-
-/* B <- the symmetric matrix with A's lower triangle (row copy, then mirror) */
-static void copy_sym_lower(const gsl_matrix *A, gsl_matrix *B)
-{
-  size_t p = A->size1;
-  for (size_t i = 0; i < p; i++) memcpy(B->data + i * B->tda, A->data + i * A->tda, (i + 1) * sizeof(double));
-  bm_sym_from_lower(B);
 }
 
 int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma)
@@ -116,7 +97,7 @@ int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma)
   int status = bm_validate_vector(mu, d->p);
   if (!status) status = bm_validate_spd(Sigma, d->p, d->S2, NULL);
   if (status) return status;
-  copy_sym_lower(Sigma, d->S1);
+  bm_vc_copy_sym_lower(Sigma, d->S1);
   commit(d, mu, &d->S1, &d->S2, NULL);
   return BM_SUCCESS;
 }
@@ -130,7 +111,7 @@ int bm_mvn_set_precision(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Lamb
   /* Sigma = Lambda^{-1} from Lambda's factor, then Sigma's own factor */
   if (bm_chol_inverse(d->S2, d->S1)) return BM_ENOTSPD;
   if (bm_chol_factor(d->S1, d->S2, NULL)) return BM_ENOTSPD;
-  copy_sym_lower(Lambda, d->S3);
+  bm_vc_copy_sym_lower(Lambda, d->S3);
   commit(d, mu, &d->S1, &d->S2, &d->S3);
   return BM_SUCCESS;
 }
@@ -158,82 +139,12 @@ size_t bm_mvn_dim(const bm_mvn *d) { return d ? d->p : 0; }
 static int check_obj(const bm_mvn *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
 
 /* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
- * it; concurrent callers wait for it. The object is logically read-only (the
- * cache is not observable), and it was allocated non-const, so casting the
+ * it (vector_common.c). The object was allocated non-const, so casting the
  * const away is defined. */
 static const gsl_matrix *precision(const bm_mvn *dc)
 {
   bm_mvn *d = (bm_mvn *)dc;
-  if (atomic_load_explicit(&d->lambda_state, memory_order_acquire) == 2) return d->Lambda;
-  int expected = 0;
-  if (atomic_compare_exchange_strong_explicit(&d->lambda_state, &expected, 1, memory_order_acq_rel,
-                                              memory_order_acquire)) {
-    bm_chol_inverse(d->L, d->Lambda); /* cannot fail: L has a positive diagonal */
-    atomic_store_explicit(&d->lambda_state, 2, memory_order_release);
-    return d->Lambda;
-  }
-  while (atomic_load_explicit(&d->lambda_state, memory_order_acquire) != 2) {
-  }
-  return d->Lambda;
-}
-
-static void nan_vector(gsl_vector *v)
-{
-  if (v) gsl_vector_set_all(v, NAN);
-}
-
-static void nan_matrix(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
-
-/* r <- x - mu (contiguous r of length p). */
-static void residual(const bm_mvn *d, const gsl_vector *x, double *r)
-{
-  for (size_t i = 0; i < d->p; i++) r[i] = x->data[i * x->stride] - d->mu->data[i * d->mu->stride];
-}
-
-/* z <- L^{-1} z in place (forward substitution). */
-static void forward_solve(const gsl_matrix *L, double *z)
-{
-  size_t p = L->size1, tda = L->tda;
-  const double *l = L->data;
-  if (p > SMALL_P) {
-    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
-    return;
-  }
-  for (size_t i = 0; i < p; i++) {
-    const double *row = l + i * tda;
-    double s = z[i];
-    for (size_t j = 0; j < i; j++) s -= row[j] * z[j];
-    z[i] = s / row[i];
-  }
-}
-
-/* z <- L^{-T} z in place (back substitution). */
-static void back_solve(const gsl_matrix *L, double *z)
-{
-  size_t p = L->size1, tda = L->tda;
-  const double *l = L->data;
-  if (p > SMALL_P) {
-    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
-    return;
-  }
-  for (size_t i = p; i-- > 0;) {
-    double s = z[i];
-    for (size_t j = i + 1; j < p; j++) s -= l[j * tda + i] * z[j];
-    z[i] = s / l[i * tda + i];
-  }
-}
-
-/* a <- Lambda r = L^{-T} L^{-1} r in place; returns delta = r^T Lambda r. */
-static double precision_times(const gsl_matrix *L, double *a)
-{
-  forward_solve(L, a);
-  double delta = 0.0;
-  for (size_t i = 0; i < L->size1; i++) delta += a[i] * a[i];
-  back_solve(L, a);
-  return delta;
+  return bm_vc_precision(&d->lambda_state, d->L, d->Lambda);
 }
 
 /* ---- single-point evaluation --------------------------------------------- */
@@ -249,10 +160,8 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
   if (!z) return BM_ENOMEM;
-  residual(d, x, z);
-  forward_solve(d->L, z);
-  double delta = 0.0;
-  for (size_t i = 0; i < d->p; i++) delta += z[i] * z[i];
+  bm_vc_residual(d->mu, x, z);
+  double delta = bm_vc_whiten(d->L, z);
   /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
   if (isnan(delta)) delta = INFINITY;
   *lp = d->lognorm - 0.5 * delta;
@@ -261,37 +170,18 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
 }
 
 /* G <- (a a^T - Lambda)/2 */
-static void sigma_grad(const bm_mvn *d, const double *a, gsl_matrix *G)
-{
-  size_t p = d->p;
-  const gsl_matrix *Lam = precision(d);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) {
-      double g = 0.5 * (a[i] * a[j] - gsl_matrix_get(Lam, i, j));
-      gsl_matrix_set(G, i, j, g);
-      gsl_matrix_set(G, j, i, g);
-    }
-}
+static void sigma_grad(const bm_mvn *d, const double *a, gsl_matrix *G) { bm_vc_sigma_grad(1.0, a, precision(d), G); }
 
 int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma)
 {
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status && dx) status = bm_validate_length(dx, d->p);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    nan_vector(dx);
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return status;
-  }
+  int status = bm_vc_check_grad(check_obj(d), d ? d->p : 0, x, dx, dmu, dSigma);
+  if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *a = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
   if (!a) return BM_ENOMEM;
-  residual(d, x, a);
-  precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  bm_vc_precision_times(d->L, a);
   for (size_t i = 0; i < d->p; i++) {
     if (dx) gsl_vector_set(dx, i, -a[i]);
     if (dmu) gsl_vector_set(dmu, i, a[i]);
@@ -307,14 +197,14 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dLambda, d->p, d->p);
   if (status) {
-    nan_matrix(dLambda);
+    bm_vc_nan_matrix(dLambda);
     return status;
   }
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *r = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
   if (!r) return BM_ENOMEM;
-  residual(d, x, r);
+  bm_vc_residual(d->mu, x, r);
   /* log f = ... + 1/2 log|Lambda| - 1/2 r^T Lambda r  =>  G = (Sigma - r r^T)/2 */
   for (size_t i = 0; i < d->p; i++)
     for (size_t j = 0; j <= i; j++) {
@@ -332,7 +222,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dL, d->p, d->p);
   if (status) {
-    nan_matrix(dL);
+    bm_vc_nan_matrix(dL);
     return status;
   }
   size_t p = d->p;
@@ -340,8 +230,8 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
   if (!a) return BM_ENOMEM;
   double *G = a + p;
-  residual(d, x, a);
-  precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  bm_vc_precision_times(d->L, a);
   gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
   sigma_grad(d, a, &Gv.matrix);
   /* d f = tr(G dSigma), dSigma = dL L^T + L dL^T  =>  d f = tr(2 L^T G dL): grad = 2 G L, lower part */
@@ -363,7 +253,7 @@ int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, g
   if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
   if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
   if (status) {
-    if (G_Lambda != G_Sigma) nan_matrix(G_Lambda);
+    if (G_Lambda != G_Sigma) bm_vc_nan_matrix(G_Lambda);
     return status;
   }
   size_t p = d->p;
@@ -385,15 +275,15 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q);
   if (status) {
-    nan_vector(s);
+    bm_vc_nan_vector(s);
     return status;
   }
   size_t p = d->p;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
   if (!a) return BM_ENOMEM;
-  residual(d, x, a);
-  precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  bm_vc_precision_times(d->L, a);
   for (size_t i = 0; i < p; i++) gsl_vector_set(s, i, a[i]);
   gsl_matrix_view G = gsl_matrix_view_array(a + p, p, p);
   sigma_grad(d, a, &G.matrix);
@@ -409,15 +299,15 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p + d->q, d->p + d->q);
   if (status) {
-    nan_matrix(H);
+    bm_vc_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
   if (!a) return BM_ENOMEM;
-  residual(d, x, a);
-  precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  bm_vc_precision_times(d->L, a);
   const gsl_matrix *Lam = precision(d);
   /* mu-mu: -Lambda */
   for (size_t i = 0; i < p; i++)
@@ -434,12 +324,8 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
     }
   }
   /* Sigma-Sigma: T(Lambda, Lambda)/2 - T(a a^T, Lambda) */
-  gsl_matrix_view A = gsl_matrix_view_array(a + p, p, p);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(&A.matrix, i, j, a[i] * a[j]);
   gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
-  bm_vech_kron(0.5, Lam, Lam, 0.0, &HS.matrix);
-  bm_vech_kron(-1.0, &A.matrix, Lam, 1.0, &HS.matrix);
+  bm_vc_hess_sigma_block(1.0, a, a + p, Lam, &HS.matrix);
   bm_work_release(&w);
   return BM_SUCCESS;
 }
@@ -450,7 +336,7 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    nan_matrix(H);
+    bm_vc_nan_matrix(H);
     return status;
   }
   gsl_matrix_memcpy(H, precision(d));
@@ -463,7 +349,7 @@ int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q, d->p + d->q);
   if (status) {
-    nan_matrix(I);
+    bm_vc_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -482,7 +368,7 @@ int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_EINVAL;
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    nan_vector(x);
+    bm_vc_nan_vector(x);
     return status;
   }
   bm_rng_std_normal_vector(r, x);
@@ -496,7 +382,7 @@ int bm_mvn_mean(const bm_mvn *d, gsl_vector *mean)
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
   if (status) {
-    nan_vector(mean);
+    bm_vc_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -508,7 +394,7 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (status) {
-    nan_matrix(cov);
+    bm_vc_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);
@@ -517,199 +403,62 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
 
 /* ---- batches -------------------------------------------------------------- */
 
-/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
- * with the finiteness check of X fused into the centering pass (BM_ENONFINITE). */
-static int whiten_rows(const bm_mvn *d, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
+/* log f of whitened rows: lognorm - |z|^2/2 */
+static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t first, gsl_vector *each,
+                         double *total)
 {
+  const bm_mvn *d = ctx;
   size_t p = d->p;
-  const double *mu = d->mu->data;
-  size_t ms = d->mu->stride;
-  double acc = 0.0;
-  for (size_t i = r0; i < r1; i++) {
-    const double *x = X->data + i * X->tda;
-    double *z = Z + (i - r0) * p;
-    for (size_t j = 0; j < p; j++) {
-      acc += x[j] * 0.0;
-      z[j] = x[j] - mu[j * ms];
-    }
+  double t = *total;
+  for (size_t i = 0; i < rows; i++) {
+    const double *z = Z + i * p;
+    double delta = 0.0;
+    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+    if (isnan(delta)) delta = INFINITY; /* overflow in the whitening (finite inputs) */
+    double li = d->lognorm - 0.5 * delta;
+    if (each) gsl_vector_set(each, first + i, li);
+    t += li;
   }
-  if (acc != 0.0) return BM_ENONFINITE;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0,
-              d->L->data, (int)d->L->tda, Z, (int)p);
-  return BM_SUCCESS;
+  *total = t;
 }
 
-/* NULL and shape of X; finiteness is checked by whiten_rows */
-static int check_batch(const bm_mvn *d, const gsl_matrix *X)
-{
-  int status = check_obj(d);
-  if (status) return status;
-  if (!X) return BM_EINVAL;
-  if (X->size1 == 0 || X->size2 != d->p) return BM_EBADLEN;
-  return BM_SUCCESS;
-}
-
-/* Batches run in row groups (src/omp_policy.h): one group without OpenMP;
- * with it, G(n, p) groups whose partial sums are added in group order, so the
- * result does not depend on the number of threads. */
 int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   if (!ll) return BM_EINVAL;
   *ll = NAN;
-  int status = check_batch(d, X);
-  if (!status && each) status = bm_validate_length(each, X->size1);
-  if (status) {
-    nan_vector(each);
-    return status;
-  }
-  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
-  bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, G * bs * p); /* one bs x p block per group */
-  if (!Z) {
-    nan_vector(each);
-    return BM_ENOMEM;
-  }
-  double part[BM_BATCH_GROUPS_MAX];
-  int bad[BM_BATCH_GROUPS_MAX];
-#ifdef _OPENMP
-  int nt = bm_omp_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
-#endif
-  for (size_t g = 0; g < G; g++) {
-    size_t r0, r1;
-    bm_batch_range(n, G, g, &r0, &r1);
-    double total = 0.0, *Zg = Z + g * bs * p;
-    bad[g] = BM_SUCCESS;
-    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
-      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
-      bad[g] = whiten_rows(d, X, b0, b1, Zg);
-      for (size_t i = b0; i < b1 && !bad[g]; i++) {
-        const double *z = Zg + (i - b0) * p;
-        double delta = 0.0;
-        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-        if (isnan(delta)) delta = INFINITY; /* overflow in the whitening (finite inputs) */
-        double li = d->lognorm - 0.5 * delta;
-        if (each) gsl_vector_set(each, i, li);
-        total += li;
-      }
-    }
-    part[g] = total;
-  }
   double total = 0.0;
-  for (size_t g = 0; g < G; g++) {
-    if (bad[g]) status = bad[g];
-    total += part[g];
-  }
-  bm_work_release(&w);
-  if (status) {
-    nan_vector(each);
-    return status;
-  }
+  int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
+  if (status) return status;
   *ll = total;
   return BM_SUCCESS;
+}
+
+/* acc[0] += sum |z_i|^2, s += sum z_i; Z stays (Z^T Z enters the Sigma gradient) */
+static void grad_block(const void *ctx, double *Z, size_t rows, double *s, double acc[2])
+{
+  size_t p = ((const bm_mvn *)ctx)->p;
+  double sumsq = acc[0];
+  for (size_t i = 0; i < rows; i++) {
+    const double *z = Z + i * p;
+    for (size_t j = 0; j < p; j++) {
+      sumsq += z[j] * z[j];
+      s[j] += z[j];
+    }
+  }
+  acc[0] = sumsq;
 }
 
 int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma)
 {
   if (ll) *ll = NAN;
-  int status = check_batch(d, X);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return status;
-  }
-  size_t n = X->size1, p = d->p;
-  /* per group: p sums of z, then (G > 1 and dSigma) a p x p Z^T Z slot */
-  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
-  /* a per-group Z^T Z slot whenever rows arrive in more than one block */
-  size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
-  bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
-  if (!Z) {
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return BM_ENOMEM;
-  }
-  double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
-  double part[BM_BATCH_GROUPS_MAX];
-  int bad[BM_BATCH_GROUPS_MAX];
-#ifdef _OPENMP
-  int nt = bm_omp_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
-#endif
-  for (size_t g = 0; g < G; g++) {
-    size_t r0, r1;
-    bm_batch_range(n, G, g, &r0, &r1);
-    double *s = s_all + g * p, *Zg = Z + g * bs * p, sumsq = 0.0;
-    for (size_t j = 0; j < p; j++) s[j] = 0.0;
-    bad[g] = BM_SUCCESS;
-    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
-      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
-      bad[g] = whiten_rows(d, X, b0, b1, Zg);
-      if (bad[g]) break;
-      for (size_t i = 0; i < b1 - b0; i++) {
-        const double *z = Zg + i * p;
-        for (size_t j = 0; j < p; j++) {
-          sumsq += z[j] * z[j];
-          s[j] += z[j];
-        }
-      }
-      if (slot) /* this group's Z^T Z / 2 (lower triangle), block by block */
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
-                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
-    }
-    part[g] = sumsq;
-  }
-  double sumsq = 0.0;
-  for (size_t g = 0; g < G; g++) {
-    if (bad[g]) status = bad[g];
-    sumsq += part[g];
-  }
-  if (status) {
-    bm_work_release(&w);
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return status;
-  }
-  double *s = s_all; /* sum of the group sums, in group order */
-  for (size_t g = 1; g < G; g++)
-    for (size_t j = 0; j < p; j++) s[j] += s_all[g * p + j];
+  /* dmu = sum_i Lambda r_i = L^{-T} sum_i z_i;
+   * dSigma = sum_i (a_i a_i^T - Lambda)/2 = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
+  double acc[2];
+  int status = bm_vc_loglik_grad(check_obj(d), d ? d->L : NULL, d ? d->mu : NULL, X, dmu, dSigma, grad_block, d, acc);
+  if (status) return status;
+  double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
-  if (ll) *ll = (double)n * d->lognorm - 0.5 * sumsq;
-  if (dmu) {
-    /* sum_i Lambda r_i = L^{-T} sum_i z_i */
-    back_solve(d->L, s);
-    for (size_t j = 0; j < p; j++) gsl_vector_set(dmu, j, s[j]);
-  }
-  if (dSigma) {
-    /* sum_i (a_i a_i^T - Lambda)/2 = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
-    double *Gm = dSigma->data;
-    int tda = (int)dSigma->tda;
-    if (!slot)
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
-    else
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j <= i; j++) {
-          double c = 0.0;
-          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
-          Gm[i * (size_t)tda + j] = c;
-        }
-    for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
-    bm_sym_from_lower(dSigma);
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L->data,
-                (int)d->L->tda, Gm, tda);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L->data, (int)d->L->tda, Gm, tda);
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < i; j++) {
-        double gv = 0.5 * (Gm[i * (size_t)tda + j] + Gm[j * (size_t)tda + i]);
-        Gm[i * (size_t)tda + j] = gv;
-        Gm[j * (size_t)tda + i] = gv;
-      }
-  }
-  bm_work_release(&w);
+  if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
   return BM_SUCCESS;
 }
 
@@ -721,7 +470,7 @@ int bm_mvn_entropy(const bm_mvn *d, double *h)
   *h = NAN;
   int status = check_obj(d);
   if (status) return status;
-  *h = 0.5 * (double)d->p * (1.0 + LOG_2PI) + 0.5 * d->logdet;
+  *h = 0.5 * (double)d->p * (1.0 + BM_VC_LOG_2PI) + 0.5 * d->logdet;
   return BM_SUCCESS;
 }
 
@@ -745,10 +494,10 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
     if (!M) status = BM_ENOMEM;
   }
   if (status) {
-    nan_vector(dmu0);
-    nan_vector(dmu1);
-    nan_matrix(dSigma0);
-    nan_matrix(dSigma1);
+    bm_vc_nan_vector(dmu0);
+    bm_vc_nan_vector(dmu1);
+    bm_vc_nan_matrix(dSigma0);
+    bm_vc_nan_matrix(dSigma1);
     return status;
   }
   double *T = M + p * p, *m = T + p * p;
@@ -763,7 +512,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
     double tr = 0.0;
     for (size_t k = 0; k < p * p; k++) tr += M[k] * M[k];
     for (size_t i = 0; i < p; i++) T[i] = m[i];
-    forward_solve(d1->L, T);
+    bm_vc_forward_solve(d1->L, T);
     double quad = 0.0;
     for (size_t i = 0; i < p; i++) quad += T[i] * T[i];
     *kl = 0.5 * (tr + quad - (double)p + d1->logdet - d0->logdet);
@@ -771,7 +520,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
   /* a = Lambda1 m */
   double *a = T;
   for (size_t i = 0; i < p; i++) a[i] = m[i];
-  precision_times(d1->L, a);
+  bm_vc_precision_times(d1->L, a);
   for (size_t i = 0; i < p; i++) {
     if (dmu0) gsl_vector_set(dmu0, i, -a[i]);
     if (dmu1) gsl_vector_set(dmu1, i, a[i]);
@@ -791,12 +540,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
                 (int)L1->tda, 0.0, out, tda);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++) out[i * (size_t)tda + j] += 0.5 * (gsl_matrix_get(L1, i, j) - a[i] * a[j]);
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < i; j++) {
-        double g = 0.5 * (out[i * (size_t)tda + j] + out[j * (size_t)tda + i]);
-        out[i * (size_t)tda + j] = g;
-        out[j * (size_t)tda + i] = g;
-      }
+    bm_vc_symmetrize(out, p, (size_t)tda);
   }
   bm_work_release(&w);
   return BM_SUCCESS;

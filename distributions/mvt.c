@@ -8,7 +8,8 @@
  * large-nu forms in docs/mvt.md.
  * Numerics: Sigma = L L^T; log|Sigma| from L; delta = |L^{-1} r|^2;
  * Lambda = Sigma^{-1} computed on first use and cached behind a C11 atomic
- * once-flag (as in mvn.c: _set + batched log-likelihood pays no dpotri);
+ * once-flag (distributions/vector_common.c, shared with mvn.c: _set +
+ * batched log-likelihood pays no dpotri);
  * log1p(delta/nu) (far tails stay finite and accurate); the normalizing
  * constant and the nu-score (for nu/2 >= 10) and I_nunu (for nu/2 >= 8, and
  * by an upward recurrence into that range below) are evaluated from
@@ -19,7 +20,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
@@ -33,11 +33,8 @@
 #include "bayesmat/random.h"
 #include "bayesmat/mvt.h"
 #include "work.h"
-#include "omp_policy.h"
+#include "vector_common.h"
 
-#define LOG_2PI 1.83787706640934548356065947281123527
-#define LOG_PI 1.14472988584940017414342735135305871
-#define SMALL_P 24
 /* a = nu/2 from which the asymptotic difference formulas are used */
 #define ASYMPTOTIC_A 10.0
 #define ASYMPTOTIC_A_TRIGAMMA 8.0
@@ -192,13 +189,6 @@ void bm_mvt_free(bm_mvt *d)
   free(d);
 }
 
-static void swap_matrix(gsl_matrix **a, gsl_matrix **b)
-{
-  gsl_matrix *t = *a;
-  *a = *b;
-  *b = t;
-}
-
 int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sigma)
 {
   if (!d) return BM_EINVAL;
@@ -211,18 +201,16 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
    * representable; BM_EDOM (nothing changes) rather than NaN log-densities */
   if (!isfinite(lgamma_ratio(0.5 * nu, 0.5 * (double)p)) || !isfinite(digamma_ratio(0.5 * nu, 0.5 * (double)p)))
     return BM_EDOM;
-  for (size_t i = 0; i < p; i++)
-    memcpy(d->S1->data + i * d->S1->tda, Sigma->data + i * Sigma->tda, (i + 1) * sizeof(double));
-  bm_sym_from_lower(d->S1);
+  bm_vc_copy_sym_lower(Sigma, d->S1);
   gsl_vector_memcpy(d->mu, mu);
-  swap_matrix(&d->Sigma, &d->S1);
-  swap_matrix(&d->L, &d->S2);
+  bm_vc_swap_matrix(&d->Sigma, &d->S1);
+  bm_vc_swap_matrix(&d->L, &d->S2);
   atomic_store_explicit(&d->lambda_state, 0, memory_order_release);
   d->nu = nu;
   d->logdet = bm_chol_logdet(d->L);
   double a = 0.5 * nu, h = 0.5 * (double)p;
   /* lgamma(a+h) - lgamma(a) - h log(nu pi) = lgamma_ratio + h log a - h log(2a) - h log pi */
-  d->lognorm = lgamma_ratio(a, h) - h * (LOG_2PI) - 0.5 * d->logdet;
+  d->lognorm = lgamma_ratio(a, h) - h * (BM_VC_LOG_2PI) - 0.5 * d->logdet;
   d->dnu_const = 0.5 * digamma_ratio(a, h);
   d->is_set = 1;
   return BM_SUCCESS;
@@ -237,77 +225,11 @@ size_t bm_mvt_dim(const bm_mvt *d) { return d ? d->p : 0; }
 static int check_obj(const bm_mvt *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
 
 /* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
- * it; concurrent callers wait (see mvn.c). */
+ * it (vector_common.c; the object was allocated non-const). */
 static const gsl_matrix *precision(const bm_mvt *dc)
 {
   bm_mvt *d = (bm_mvt *)dc;
-  if (atomic_load_explicit(&d->lambda_state, memory_order_acquire) == 2) return d->Lambda;
-  int expected = 0;
-  if (atomic_compare_exchange_strong_explicit(&d->lambda_state, &expected, 1, memory_order_acq_rel,
-                                              memory_order_acquire)) {
-    bm_chol_inverse(d->L, d->Lambda); /* cannot fail: L has a positive diagonal */
-    atomic_store_explicit(&d->lambda_state, 2, memory_order_release);
-    return d->Lambda;
-  }
-  while (atomic_load_explicit(&d->lambda_state, memory_order_acquire) != 2) {
-  }
-  return d->Lambda;
-}
-
-static void nan_vector(gsl_vector *v)
-{
-  if (v) gsl_vector_set_all(v, NAN);
-}
-
-static void nan_matrix(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
-
-static void residual(const bm_mvt *d, const gsl_vector *x, double *r)
-{
-  for (size_t i = 0; i < d->p; i++) r[i] = x->data[i * x->stride] - d->mu->data[i * d->mu->stride];
-}
-
-static void forward_solve(const gsl_matrix *L, double *z)
-{
-  size_t p = L->size1, tda = L->tda;
-  const double *l = L->data;
-  if (p > SMALL_P) {
-    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
-    return;
-  }
-  for (size_t i = 0; i < p; i++) {
-    const double *row = l + i * tda;
-    double s = z[i];
-    for (size_t j = 0; j < i; j++) s -= row[j] * z[j];
-    z[i] = s / row[i];
-  }
-}
-
-static void back_solve(const gsl_matrix *L, double *z)
-{
-  size_t p = L->size1, tda = L->tda;
-  const double *l = L->data;
-  if (p > SMALL_P) {
-    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
-    return;
-  }
-  for (size_t i = p; i-- > 0;) {
-    double s = z[i];
-    for (size_t j = i + 1; j < p; j++) s -= l[j * tda + i] * z[j];
-    z[i] = s / l[i * tda + i];
-  }
-}
-
-/* a <- Lambda r in place; returns delta = r^T Lambda r */
-static double precision_times(const gsl_matrix *L, double *a)
-{
-  forward_solve(L, a);
-  double delta = 0.0;
-  for (size_t i = 0; i < L->size1; i++) delta += a[i] * a[i];
-  back_solve(L, a);
-  return delta;
+  return bm_vc_precision(&d->lambda_state, d->L, d->Lambda);
 }
 
 /* log(1 + u), u >= 0, to ~1 ulp: with hi = fl(1 + u) and its exact rounding
@@ -349,10 +271,8 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
   if (!z) return BM_ENOMEM;
-  residual(d, x, z);
-  forward_solve(d->L, z);
-  double delta = 0.0;
-  for (size_t i = 0; i < d->p; i++) delta += z[i] * z[i];
+  bm_vc_residual(d->mu, x, z);
+  double delta = bm_vc_whiten(d->L, z);
   *lp = logpdf_delta(d, delta);
   bm_work_release(&w);
   return BM_SUCCESS;
@@ -362,36 +282,21 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
                 double *dnu)
 {
   if (dnu) *dnu = NAN;
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status && dx) status = bm_validate_length(dx, d->p);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    nan_vector(dx);
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return status;
-  }
+  int status = bm_vc_check_grad(check_obj(d), d ? d->p : 0, x, dx, dmu, dSigma);
+  if (status) return status;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
   if (!a) return BM_ENOMEM;
-  residual(d, x, a);
-  double delta = precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  double delta = bm_vc_precision_times(d->L, a);
   double w = (d->nu + (double)p) / (d->nu + delta);
   for (size_t i = 0; i < p; i++) {
     if (dx) gsl_vector_set(dx, i, -w * a[i]);
     if (dmu) gsl_vector_set(dmu, i, w * a[i]);
   }
-  if (dSigma)
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++) {
-        double g = 0.5 * (w * a[i] * a[j] - gsl_matrix_get(precision(d), i, j));
-        gsl_matrix_set(dSigma, i, j, g);
-        gsl_matrix_set(dSigma, j, i, g);
-      }
+  if (dSigma) bm_vc_sigma_grad(w, a, precision(d), dSigma); /* (w a a^T - Lambda)/2 */
   if (dnu) *dnu = dnu_delta(d, delta);
   bm_work_release(&wk);
   return BM_SUCCESS;
@@ -403,7 +308,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q + 1);
   if (status) {
-    nan_vector(s);
+    bm_vc_nan_vector(s);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -427,7 +332,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, n, n);
   if (status) {
-    nan_matrix(H);
+    bm_vc_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -435,8 +340,8 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   double *a = bm_work_get(&wk, NULL, 0, p * p + p + q);
   if (!a) return BM_ENOMEM;
   double *A = a + p, *taa = A + p * p;
-  residual(d, x, a);
-  double delta = precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  double delta = bm_vc_precision_times(d->L, a);
   double nu = d->nu, k = nu + (double)p, s = nu + delta, w = k / s, ks2 = k / (s * s);
   const gsl_matrix *Lam = precision(d);
   /* t(a a^T): vech coordinate b = (i, j) holds a^T E_b a */
@@ -460,13 +365,9 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
       gsl_matrix_set(H, p + b, i, h);
     }
   }
-  /* Sigma-Sigma */
-  gsl_matrix_view Av = gsl_matrix_view_array(A, p, p);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) A[i * p + j] = a[i] * a[j];
+  /* Sigma-Sigma: T(Lambda, Lambda)/2 - w T(a a^T, Lambda) + (k/s^2) t(a a^T) t(a a^T)^T / 2 */
   gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
-  bm_vech_kron(0.5, Lam, Lam, 0.0, &HS.matrix);
-  bm_vech_kron(-w, &Av.matrix, Lam, 1.0, &HS.matrix);
+  bm_vc_hess_sigma_block(w, a, A, Lam, &HS.matrix);
   for (size_t b = 0; b < q; b++)
     for (size_t c = 0; c < q; c++) *gsl_matrix_ptr(&HS.matrix, b, c) += 0.5 * ks2 * taa[b] * taa[c];
   /* nu blocks */
@@ -492,7 +393,7 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    nan_matrix(H);
+    bm_vc_nan_matrix(H);
     return status;
   }
   size_t p = d->p;
@@ -500,8 +401,8 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
   if (!a) return BM_ENOMEM;
-  residual(d, x, a);
-  double delta = precision_times(d->L, a);
+  bm_vc_residual(d->mu, x, a);
+  double delta = bm_vc_precision_times(d->L, a);
   double k = d->nu + (double)p, s = d->nu + delta, w = k / s, ks2 = k / (s * s);
   const gsl_matrix *Lam = precision(d);
   for (size_t i = 0; i < p; i++)
@@ -516,7 +417,7 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q + 1, d->p + d->q + 1);
   if (status) {
-    nan_matrix(I);
+    bm_vc_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -550,7 +451,7 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_EINVAL;
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    nan_vector(x);
+    bm_vc_nan_vector(x);
     return status;
   }
   /* chi^2_nu = 2 Gamma(nu/2, 1) */
@@ -569,7 +470,7 @@ int bm_mvt_mean(const bm_mvt *d, gsl_vector *mean)
   if (!status) status = bm_validate_length(mean, d->p);
   if (!status && !(d->nu > 1.0)) status = BM_EDOM;
   if (status) {
-    nan_vector(mean);
+    bm_vc_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -582,7 +483,7 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (!status && !(d->nu > 2.0)) status = BM_EDOM;
   if (status) {
-    nan_matrix(cov);
+    bm_vc_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);
@@ -592,96 +493,63 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 
 /* ---- batches ------------------------------------------------------------------ */
 
-/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
- * with the finiteness check of X fused into the centering pass (BM_ENONFINITE
- * before any output is written). */
-static int whiten_rows(const bm_mvt *d, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
+/* the density's x-dependent part -k/2 log1p(delta/nu) of whitened rows;
+ * each row's log f adds lognorm */
+static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t first, gsl_vector *each,
+                         double *total)
 {
+  const bm_mvt *d = ctx;
   size_t p = d->p;
-  const double *mu = d->mu->data;
-  size_t ms = d->mu->stride;
-  double acc = 0.0;
-  for (size_t i = r0; i < r1; i++) {
-    const double *x = X->data + i * X->tda;
-    double *z = Z + (i - r0) * p;
-    for (size_t j = 0; j < p; j++) {
-      acc += x[j] * 0.0;
-      z[j] = x[j] - mu[j * ms];
-    }
+  double half_k = 0.5 * (d->nu + (double)p), inv_nu = 1.0 / d->nu, t = *total;
+  for (size_t i = 0; i < rows; i++) {
+    const double *z = Z + i * p;
+    double delta = 0.0;
+    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+    double li = -half_k * log1p_pos(delta * inv_nu);
+    if (each) gsl_vector_set(each, first + i, d->lognorm + li);
+    t += li;
   }
-  if (acc != 0.0) return BM_ENONFINITE;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0,
-              d->L->data, (int)d->L->tda, Z, (int)p);
-  return BM_SUCCESS;
+  *total = t;
 }
 
-static int check_batch(const bm_mvt *d, const gsl_matrix *X)
-{
-  int status = check_obj(d);
-  if (status) return status;
-  if (!X) return BM_EINVAL;
-  if (X->size1 == 0 || X->size2 != d->p) return BM_EBADLEN;
-  return BM_SUCCESS;
-}
-
-/* Batches run in row groups (src/omp_policy.h): one group without OpenMP;
- * with it, G(n, p) groups whose partial sums are added in group order, so the
- * result does not depend on the number of threads. */
 int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   if (!ll) return BM_EINVAL;
   *ll = NAN;
-  int status = check_batch(d, X);
-  if (!status && each) status = bm_validate_length(each, X->size1);
-  if (status) {
-    nan_vector(each);
-    return status;
-  }
-  size_t n = X->size1, p = d->p, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
-  bm_work wk;
-  double *Z = bm_work_get(&wk, NULL, 0, G * bs * p); /* one bs x p block per group */
-  if (!Z) {
-    nan_vector(each);
-    return BM_ENOMEM;
-  }
-  double half_k = 0.5 * (d->nu + (double)p), inv_nu = 1.0 / d->nu;
-  double part[BM_BATCH_GROUPS_MAX];
-  int bad[BM_BATCH_GROUPS_MAX];
-#ifdef _OPENMP
-  int nt = bm_omp_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
-#endif
-  for (size_t g = 0; g < G; g++) {
-    size_t r0, r1;
-    bm_batch_range(n, G, g, &r0, &r1);
-    double total = 0.0, *Zg = Z + g * bs * p;
-    bad[g] = BM_SUCCESS;
-    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
-      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
-      bad[g] = whiten_rows(d, X, b0, b1, Zg);
-      for (size_t i = b0; i < b1 && !bad[g]; i++) {
-        const double *z = Zg + (i - b0) * p;
-        double delta = 0.0;
-        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-        double li = -half_k * log1p_pos(delta * inv_nu);
-        if (each) gsl_vector_set(each, i, d->lognorm + li);
-        total += li;
-      }
-    }
-    part[g] = total;
-  }
   double total = 0.0;
-  for (size_t g = 0; g < G; g++) {
-    if (bad[g]) status = bad[g];
-    total += part[g];
-  }
-  bm_work_release(&wk);
-  if (status) {
-    nan_vector(each);
-    return status;
-  }
-  *ll = total + (double)n * d->lognorm;
+  int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
+  if (status) return status;
+  *ll = total + (double)X->size1 * d->lognorm;
   return BM_SUCCESS;
+}
+
+struct grad_ctx {
+  const bm_mvt *d;
+  int want_dnu;
+};
+
+/* acc[0] += -k/2 log1p(delta_i/nu), acc[1] += d log f_i / d nu, s += w_i z_i
+ * with w_i = k/(nu + delta_i); rows of Z <- sqrt(w_i) z_i for the rank-n update */
+static void grad_block(const void *ctx, double *Z, size_t rows, double *sw, double acc[2])
+{
+  const struct grad_ctx *c = ctx;
+  const bm_mvt *d = c->d;
+  size_t p = d->p;
+  double k = d->nu + (double)p, total = acc[0], tnu = acc[1];
+  for (size_t i = 0; i < rows; i++) {
+    double *z = Z + i * p;
+    double delta = 0.0;
+    for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
+    total += -0.5 * k * log1p_pos(delta / d->nu);
+    if (c->want_dnu) tnu += dnu_delta(d, delta);
+    double w = k / (d->nu + delta), rw = sqrt(w);
+    for (size_t j = 0; j < p; j++) {
+      sw[j] += w * z[j];
+      z[j] *= rw; /* rows of W^{1/2} Z for the rank-n update */
+    }
+  }
+  acc[0] = total;
+  acc[1] = tnu;
 }
 
 int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
@@ -689,108 +557,13 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
 {
   if (ll) *ll = NAN;
   if (dnu) *dnu = NAN;
-  int status = check_batch(d, X);
-  if (!status && dmu) status = bm_validate_length(dmu, d->p);
-  if (!status && dSigma) status = bm_validate_shape(dSigma, d->p, d->p);
-  if (status) {
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return status;
-  }
-  size_t n = X->size1, p = d->p;
-  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
-  /* a per-group Z^T Z slot whenever rows arrive in more than one block */
-  size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
-  bm_work wk;
-  double *Z = bm_work_get(&wk, NULL, 0, G * bs * p + G * (p + slot));
-  if (!Z) {
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return BM_ENOMEM;
-  }
-  double *sw_all = Z + G * bs * p, *C_all = sw_all + G * p;
-  double k = d->nu + (double)p;
-  double part[BM_BATCH_GROUPS_MAX], part_nu[BM_BATCH_GROUPS_MAX];
-  int bad[BM_BATCH_GROUPS_MAX];
-#ifdef _OPENMP
-  int nt = bm_omp_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
-#endif
-  for (size_t g = 0; g < G; g++) {
-    size_t r0, r1;
-    bm_batch_range(n, G, g, &r0, &r1);
-    double *sw = sw_all + g * p, *Zg = Z + g * bs * p, total = 0.0, tnu = 0.0;
-    for (size_t j = 0; j < p; j++) sw[j] = 0.0;
-    bad[g] = BM_SUCCESS;
-    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
-      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
-      bad[g] = whiten_rows(d, X, b0, b1, Zg);
-      if (bad[g]) break;
-      for (size_t i = 0; i < b1 - b0; i++) {
-        double *z = Zg + i * p;
-        double delta = 0.0;
-        for (size_t j = 0; j < p; j++) delta += z[j] * z[j];
-        total += -0.5 * k * log1p_pos(delta / d->nu);
-        if (dnu) tnu += dnu_delta(d, delta);
-        double w = k / (d->nu + delta), rw = sqrt(w);
-        for (size_t j = 0; j < p; j++) {
-          sw[j] += w * z[j];
-          z[j] *= rw; /* rows of W^{1/2} Z for the rank-n update */
-        }
-      }
-      if (slot) /* this group's (W^{1/2} Z)^T (W^{1/2} Z) / 2, block by block */
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
-                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
-    }
-    part[g] = total;
-    part_nu[g] = tnu;
-  }
-  double total = 0.0, tnu = 0.0;
-  for (size_t g = 0; g < G; g++) {
-    if (bad[g]) status = bad[g];
-    total += part[g];
-    tnu += part_nu[g];
-  }
-  if (status) {
-    bm_work_release(&wk);
-    nan_vector(dmu);
-    nan_matrix(dSigma);
-    return status;
-  }
-  double *sw = sw_all;
-  for (size_t g = 1; g < G; g++)
-    for (size_t j = 0; j < p; j++) sw[j] += sw_all[g * p + j];
-  if (ll) *ll = total + (double)n * d->lognorm;
-  if (dnu) *dnu = tnu;
-  if (dmu) {
-    back_solve(d->L, sw);
-    for (size_t j = 0; j < p; j++) gsl_vector_set(dmu, j, sw[j]);
-  }
-  if (dSigma) {
-    double *Gm = dSigma->data;
-    int tda = (int)dSigma->tda;
-    if (!slot)
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
-    else
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j <= i; j++) {
-          double c = 0.0;
-          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
-          Gm[i * (size_t)tda + j] = c;
-        }
-    for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
-    bm_sym_from_lower(dSigma);
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L->data,
-                (int)d->L->tda, Gm, tda);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L->data, (int)d->L->tda, Gm, tda);
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < i; j++) {
-        double gv = 0.5 * (Gm[i * (size_t)tda + j] + Gm[j * (size_t)tda + i]);
-        Gm[i * (size_t)tda + j] = gv;
-        Gm[j * (size_t)tda + i] = gv;
-      }
-  }
-  bm_work_release(&wk);
+  /* dmu = L^{-T} sum_i w_i z_i; dSigma = L^{-T} ((W^{1/2} Z)^T (W^{1/2} Z) - n I) L^{-1} / 2 */
+  struct grad_ctx c = {d, dnu != NULL};
+  double acc[2];
+  int status =
+      bm_vc_loglik_grad(check_obj(d), d ? d->L : NULL, d ? d->mu : NULL, X, dmu, dSigma, grad_block, &c, acc);
+  if (status) return status;
+  if (ll) *ll = acc[0] + (double)X->size1 * d->lognorm;
+  if (dnu) *dnu = acc[1];
   return BM_SUCCESS;
 }

@@ -1,0 +1,253 @@
+/* bayesmat — internals shared by mvn.c and mvt.c (see vector_common.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <string.h>
+#include <stdatomic.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/status.h"
+#include "bayesmat/validate.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "work.h"
+#include "omp_policy.h"
+#include "vector_common.h"
+
+int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
+                     gsl_matrix *dSigma)
+{
+  int status = obj_status;
+  if (!status) status = bm_validate_vector(x, p);
+  if (!status && dx) status = bm_validate_length(dx, p);
+  if (!status && dmu) status = bm_validate_length(dmu, p);
+  if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
+  if (status) {
+    bm_vc_nan_vector(dx);
+    bm_vc_nan_vector(dmu);
+    bm_vc_nan_matrix(dSigma);
+  }
+  return status;
+}
+
+void bm_vc_copy_sym_lower(const gsl_matrix *A, gsl_matrix *B)
+{
+  size_t p = A->size1;
+  for (size_t i = 0; i < p; i++) memcpy(B->data + i * B->tda, A->data + i * A->tda, (i + 1) * sizeof(double));
+  bm_sym_from_lower(B);
+}
+
+/* The object is logically read-only (the cache is not observable); the
+ * families allocate it non-const, so their casting the const away is defined. */
+const gsl_matrix *bm_vc_precision(atomic_int *state, const gsl_matrix *L, gsl_matrix *Lambda)
+{
+  if (atomic_load_explicit(state, memory_order_acquire) == 2) return Lambda;
+  int expected = 0;
+  if (atomic_compare_exchange_strong_explicit(state, &expected, 1, memory_order_acq_rel, memory_order_acquire)) {
+    bm_chol_inverse(L, Lambda); /* cannot fail: L has a positive diagonal */
+    atomic_store_explicit(state, 2, memory_order_release);
+    return Lambda;
+  }
+  while (atomic_load_explicit(state, memory_order_acquire) != 2) {
+  }
+  return Lambda;
+}
+
+void bm_vc_sigma_grad(double w, const double *a, const gsl_matrix *Lambda, gsl_matrix *G)
+{
+  size_t p = Lambda->size1;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double g = 0.5 * (w * a[i] * a[j] - gsl_matrix_get(Lambda, i, j));
+      gsl_matrix_set(G, i, j, g);
+      gsl_matrix_set(G, j, i, g);
+    }
+}
+
+void bm_vc_hess_sigma_block(double w, const double *a, double *A, const gsl_matrix *Lambda, gsl_matrix *H_SS)
+{
+  size_t p = Lambda->size1;
+  gsl_matrix_view Av = gsl_matrix_view_array(A, p, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) A[i * p + j] = a[i] * a[j];
+  bm_vech_kron(0.5, Lambda, Lambda, 0.0, H_SS);
+  bm_vech_kron(-w, &Av.matrix, Lambda, 1.0, H_SS);
+}
+
+void bm_vc_symmetrize(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) {
+      double g = 0.5 * (G[i * tda + j] + G[j * tda + i]);
+      G[i * tda + j] = g;
+      G[j * tda + i] = g;
+    }
+}
+
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
+ * with the finiteness check of X fused into the centering pass (BM_ENONFINITE
+ * before any output is written). */
+static int whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X, size_t r0, size_t r1,
+                       double *Z)
+{
+  size_t p = L->size1;
+  const double *mu = mu_v->data;
+  size_t ms = mu_v->stride;
+  double acc = 0.0;
+  for (size_t i = r0; i < r1; i++) {
+    const double *x = X->data + i * X->tda;
+    double *z = Z + (i - r0) * p;
+    for (size_t j = 0; j < p; j++) {
+      acc += x[j] * 0.0;
+      z[j] = x[j] - mu[j * ms];
+    }
+  }
+  if (acc != 0.0) return BM_ENONFINITE;
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0, L->data,
+              (int)L->tda, Z, (int)p);
+  return BM_SUCCESS;
+}
+
+int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                      bm_vc_loglik_block block, const void *ctx, double *total_out)
+{
+  size_t n = X->size1, p = L->size1, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
+  bm_work w;
+  double *Z = bm_work_get(&w, NULL, 0, G * bs * p); /* one bs x p block per group */
+  if (!Z) return BM_ENOMEM;
+  double part[BM_BATCH_GROUPS_MAX];
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double total = 0.0, *Zg = Z + g * bs * p;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(mu, L, X, b0, b1, Zg);
+      if (!bad[g]) block(ctx, Zg, b1 - b0, b0, each, &total);
+    }
+    part[g] = total;
+  }
+  int status = BM_SUCCESS;
+  double total = 0.0;
+  for (size_t g = 0; g < G; g++) {
+    if (bad[g]) status = bad[g];
+    total += part[g];
+  }
+  bm_work_release(&w);
+  if (!status) *total_out = total;
+  return status;
+}
+
+int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X, gsl_vector *dmu,
+                           gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2])
+{
+  size_t n = X->size1, p = L->size1;
+  /* per group: p sums of (weighted) z, then (G > 1 and dSigma) a p x p Z^T Z slot */
+  size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
+  /* a per-group Z^T Z slot whenever rows arrive in more than one block */
+  size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
+  bm_work w;
+  double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
+  if (!Z) {
+    bm_vc_nan_vector(dmu);
+    bm_vc_nan_matrix(dSigma);
+    return BM_ENOMEM;
+  }
+  double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
+  double part[BM_BATCH_GROUPS_MAX][2];
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double *s = s_all + g * p, *Zg = Z + g * bs * p, *a = part[g];
+    a[0] = a[1] = 0.0;
+    for (size_t j = 0; j < p; j++) s[j] = 0.0;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      bad[g] = whiten_rows(mu, L, X, b0, b1, Zg);
+      if (bad[g]) break;
+      block(ctx, Zg, b1 - b0, s, a);
+      if (slot) /* this group's Z^T Z / 2 (lower triangle), block by block */
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
+                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
+    }
+  }
+  int status = BM_SUCCESS;
+  acc[0] = acc[1] = 0.0;
+  for (size_t g = 0; g < G; g++) {
+    if (bad[g]) status = bad[g];
+    acc[0] += part[g][0];
+    acc[1] += part[g][1];
+  }
+  if (status) {
+    bm_work_release(&w);
+    bm_vc_nan_vector(dmu);
+    bm_vc_nan_matrix(dSigma);
+    return status;
+  }
+  double *s = s_all; /* sum of the group sums, in group order */
+  for (size_t g = 1; g < G; g++)
+    for (size_t j = 0; j < p; j++) s[j] += s_all[g * p + j];
+  if (dmu) {
+    /* sum_i Lambda r_i (weighted) = L^{-T} sum_i z_i */
+    bm_vc_back_solve(L, s);
+    for (size_t j = 0; j < p; j++) gsl_vector_set(dmu, j, s[j]);
+  }
+  if (dSigma) {
+    /* L^{-T} (Z^T Z - n I) L^{-1} / 2 */
+    double *Gm = dSigma->data;
+    int tda = (int)dSigma->tda;
+    if (!slot)
+      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
+    else
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j <= i; j++) {
+          double c = 0.0;
+          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
+          Gm[i * (size_t)tda + j] = c;
+        }
+    for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
+    bm_sym_from_lower(dSigma);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
+                (int)L->tda, Gm, tda);
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
+                (int)L->tda, Gm, tda);
+    bm_vc_symmetrize(Gm, p, (size_t)tda);
+  }
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                 bm_vc_loglik_block block, const void *ctx, double *total)
+{
+  int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
+  if (!status && each) status = bm_validate_length(each, X->size1);
+  if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
+  if (status) bm_vc_nan_vector(each);
+  return status;
+}
+
+int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X,
+                      gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2])
+{
+  size_t p = obj_status ? 0 : L->size1;
+  int status = bm_vc_check_batch(obj_status, p, X);
+  if (!status && dmu) status = bm_validate_length(dmu, p);
+  if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
+  if (status) {
+    bm_vc_nan_vector(dmu);
+    bm_vc_nan_matrix(dSigma);
+    return status;
+  }
+  return bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
+}

@@ -1,0 +1,172 @@
+/* bayesmat — internals shared by the location-scale vector families mvn.c and
+ * mvt.c (not public, not installed): the lazily cached precision, the
+ * residual and its triangular solves, the whitening of batch rows, and the
+ * row-group scaffolding of the batched log-likelihood and its gradient.
+ * Everything here works on the pieces both objects hold: mu (p), Sigma's
+ * lower Cholesky factor L (strict upper = 0) and Lambda = Sigma^{-1}.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_VECTOR_COMMON_H
+#define BAYESMAT_VECTOR_COMMON_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_cblas.h>
+#include "bayesmat/status.h"
+
+#define BM_VC_LOG_2PI 1.83787706640934548356065947281123527
+/* below this p the triangular solves are plain loops (no BLAS call overhead) */
+#define BM_VC_SMALL_P 24
+
+static inline void bm_vc_nan_vector(gsl_vector *v)
+{
+  if (v) gsl_vector_set_all(v, NAN);
+}
+
+static inline void bm_vc_nan_matrix(gsl_matrix *A)
+{
+  if (A) gsl_matrix_set_all(A, NAN);
+}
+
+static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
+{
+  gsl_matrix *t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* r <- x - mu (contiguous r of length p = mu->size). */
+static inline void bm_vc_residual(const gsl_vector *mu, const gsl_vector *x, double *r)
+{
+  for (size_t i = 0; i < mu->size; i++) r[i] = x->data[i * x->stride] - mu->data[i * mu->stride];
+}
+
+/* z <- L^{-1} z in place (forward substitution). */
+static inline void bm_vc_forward_solve(const gsl_matrix *L, double *z)
+{
+  size_t p = L->size1, tda = L->tda;
+  const double *l = L->data;
+  if (p > BM_VC_SMALL_P) {
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
+    return;
+  }
+  for (size_t i = 0; i < p; i++) {
+    const double *row = l + i * tda;
+    double s = z[i];
+    for (size_t j = 0; j < i; j++) s -= row[j] * z[j];
+    z[i] = s / row[i];
+  }
+}
+
+/* z <- L^{-T} z in place (back substitution). */
+static inline void bm_vc_back_solve(const gsl_matrix *L, double *z)
+{
+  size_t p = L->size1, tda = L->tda;
+  const double *l = L->data;
+  if (p > BM_VC_SMALL_P) {
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, l, (int)tda, z, 1);
+    return;
+  }
+  for (size_t i = p; i-- > 0;) {
+    double s = z[i];
+    for (size_t j = i + 1; j < p; j++) s -= l[j * tda + i] * z[j];
+    z[i] = s / l[i * tda + i];
+  }
+}
+
+/* delta = |z|^2 after z <- L^{-1} z in place (the Mahalanobis form of r = z). */
+static inline double bm_vc_whiten(const gsl_matrix *L, double *z)
+{
+  bm_vc_forward_solve(L, z);
+  double delta = 0.0;
+  for (size_t i = 0; i < L->size1; i++) delta += z[i] * z[i];
+  return delta;
+}
+
+/* a <- Lambda r = L^{-T} L^{-1} r in place; returns delta = r^T Lambda r. */
+static inline double bm_vc_precision_times(const gsl_matrix *L, double *a)
+{
+  double delta = bm_vc_whiten(L, a);
+  bm_vc_back_solve(L, a);
+  return delta;
+}
+
+/* Status of a batch X against a set object of dimension p (obj_status: the
+ * object's own check): NULL -> EINVAL, no rows or p columns -> EBADLEN.
+ * Finiteness is checked while whitening (bm_vc_whiten_rows). */
+static inline int bm_vc_check_batch(int obj_status, size_t p, const gsl_matrix *X)
+{
+  if (obj_status) return obj_status;
+  if (!X) return BM_EINVAL;
+  if (X->size1 == 0 || X->size2 != p) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+/* Arguments of a family's shaped gradient at x (obj_status: the object's own
+ * check): x (p, finite), then each non-NULL output's shape; on failure every
+ * output is NaN-filled. @return the first failing status, else BM_SUCCESS. */
+int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
+                     gsl_matrix *dSigma);
+
+/* B <- the symmetric matrix with A's lower triangle (row copy, then mirror). */
+void bm_vc_copy_sym_lower(const gsl_matrix *A, gsl_matrix *B);
+
+/* Lambda = (L L^T)^{-1}, computed once per _set by the first caller that
+ * needs it; concurrent callers wait. state: 0 not computed, 1 being computed,
+ * 2 valid (reset to 0, or 2 with Lambda filled, by the family's _set). */
+const gsl_matrix *bm_vc_precision(atomic_int *state, const gsl_matrix *L, gsl_matrix *Lambda);
+
+/* G <- (w a a^T - Lambda)/2, symmetric p x p. */
+void bm_vc_sigma_grad(double w, const double *a, const gsl_matrix *Lambda, gsl_matrix *G);
+
+/* H_SS <- T(Lambda, Lambda)/2 - w T(a a^T, Lambda) (q x q, vech coordinates),
+ * with A (p x p contiguous scratch) <- a a^T. */
+void bm_vc_hess_sigma_block(double w, const double *a, double *A, const gsl_matrix *Lambda, gsl_matrix *H_SS);
+
+/* Symmetrize the p x p row-major block G (leading dimension tda) as (G + G^T)/2. */
+void bm_vc_symmetrize(double *G, size_t p, size_t tda);
+
+/* Per block of whitened rows Z (rows x p, rows first .. first+rows-1 of X) of
+ * bm_vc_loglik_rows: add the block's terms to *total (row by row, in order)
+ * and write each row's log-density into each (when non-NULL). */
+typedef void (*bm_vc_loglik_block)(const void *ctx, const double *Z, size_t rows, size_t first, gsl_vector *each,
+                                   double *total);
+
+/* Row groups of a batched log-likelihood (src/omp_policy.h): one group
+ * without OpenMP; with it, G(n, p) groups whose partial totals are added in
+ * group order, so the result does not depend on the number of threads.
+ * *total <- the sum of the group totals. X already passed bm_vc_check_batch.
+ * @return BM_SUCCESS; BM_ENONFINITE (X); BM_ENOMEM. Outputs untouched on failure
+ * except each (caller NaN-fills it). */
+int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                      bm_vc_loglik_block block, const void *ctx, double *total);
+
+/* The whole batched log-likelihood but for the family's final formula: checks
+ * (obj_status first, then bm_vc_check_batch, then each's length), the row
+ * groups, and each NaN-filled on any failure. mu, L may be NULL when
+ * obj_status is not BM_SUCCESS. */
+int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                 bm_vc_loglik_block block, const void *ctx, double *total);
+
+/* Per block of whitened rows Z (rows x p) of bm_vc_loglik_grad_rows: add the
+ * block's rows (weighted as the family needs) into s (p) and acc[0..1], and
+ * replace Z's rows by the rows whose Z^T Z / 2 enters the Sigma gradient. */
+typedef void (*bm_vc_grad_block)(const void *ctx, double *Z, size_t rows, double *s, double acc[2]);
+
+/* Row groups of a batched log-likelihood gradient: acc <- the group sums of
+ * the block accumulators (group order); dmu <- L^{-T} sum s; dSigma <-
+ * L^{-T} (Z^T Z - n I) L^{-1} / 2 with Z the rows the block function left
+ * (each may be NULL). X already passed bm_vc_check_batch.
+ * @return BM_SUCCESS; BM_ENONFINITE (X); BM_ENOMEM; on failure dmu, dSigma NaN. */
+int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X, gsl_vector *dmu,
+                           gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2]);
+
+/* bm_vc_loglik_grad_rows after the checks (obj_status first, then
+ * bm_vc_check_batch, then dmu's and dSigma's shapes; dmu, dSigma NaN on any
+ * failure). mu, L may be NULL when obj_status is not BM_SUCCESS. */
+int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X,
+                      gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2]);
+
+#endif
