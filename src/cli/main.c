@@ -88,7 +88,7 @@ static void usage_verify(FILE *f)
           "  --quick       fewer points and Monte Carlo draws\n"
           "  --json        print the table as JSON\n"
           "  --only NAME   run one component (core, mvn, mvt, wishart, invwishart,\n"
-          "                matnorm, matt, matf, laplace, conjugate)\n");
+          "                matnorm, matt, matf, laplace, conjugate, stats)\n");
 }
 
 static void usage_family(FILE *f, const char *cmd)
