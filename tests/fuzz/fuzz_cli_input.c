@@ -1,4 +1,4 @@
-/* libFuzzer harness: the CLI's input-file readers (src/cli/input.c) on
+/* libFuzzer harness: the CLI's input-file readers (cli/input.c) on
  * arbitrary bytes: parameter files (named entries, rows of numbers, comments,
  * CSV) and data files (blank-line separated blocks). The bytes are written to
  * a private temporary file and read back as a parameter file and as a data

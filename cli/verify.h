@@ -27,7 +27,7 @@ void verify_row(verify_ctx *c, const char *component, const char *quantity, doub
 /* Progress message for long (Monte Carlo) parts; no-op unless c->progress. */
 void verify_progress(verify_ctx *c, const char *component, size_t done, size_t total);
 
-/* ---- Shared machinery of the family components (src/cli/verify_util.c) ----
+/* ---- Shared machinery of the family components (cli/verify_util.c) ----
  *
  * A family is seen through a verify_family: its object, its variate's shape
  * and a table of operations with SPEC §3's signatures on an opaque object and
@@ -169,7 +169,7 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
 void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
                                     const verify_wishart_ops *w);
 
-/* Components, one file each (src/cli/verify_<name>.c). */
+/* Components, one file each (cli/verify_<name>.c). */
 void verify_core(verify_ctx *c);
 void verify_mvn(verify_ctx *c);
 void verify_mvt(verify_ctx *c);

@@ -1,4 +1,4 @@
-/* Chunked reduction of caller outputs over ranks (src/mpi/reduce.h).
+/* Chunked reduction of caller outputs over ranks (mpi/reduce.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdint.h>
