@@ -672,3 +672,50 @@ done:
   if (status) fill_nan_matrix(I_lit);
   return status;
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_matf_shape(const bm_matf *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = bm_matf_dim(d);
+  if (cols) *cols = bm_matf_dim(d);
+}
+
+int bm_matf_get_theta(const bm_matf *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->is_set, bm_matf_nparams(d), theta);
+  if (status) return status;
+  bm_theta_put_sym(theta, 0, d->Psi);
+  gsl_vector_set(theta, theta->size - 2, d->nu);
+  gsl_vector_set(theta, theta->size - 1, d->delta);
+  return BM_SUCCESS;
+}
+
+int bm_matf_logpdf_grad(const bm_matf *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_Psi,
+                        double *d_nu, double *d_delta)
+{
+  double v = NAN;
+  int status = bm_matf_logpdf(d, X, &v);
+  int grad_status = bm_matf_grad(d, X, d_X, d_Psi, d_nu, d_delta);
+  if (lp) *lp = status || !grad_status ? v : NAN;
+  return status ? status : grad_status;
+}
+
+static void *matf_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_matf_alloc(rows) : NULL; }
+BM_FAMILY_MATRIX_OPS(matf)
+
+static const bm_theta_block matf_blocks[] = {
+  {"Psi", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
+  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
+  {"delta", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
+};
+
+const bm_family_type bm_family_matf = {
+  .name = "matf",
+  .description = "matrix F F_p(nu, delta, Psi)",
+  .variate = BM_VARIATE_SPD,
+  .blocks = matf_blocks,
+  .nblocks = 3,
+  BM_FAMILY_OPS_INIT(matf),
+};

@@ -562,3 +562,39 @@ int bm_mvn_internal_view(const bm_mvn *d, const gsl_vector **mu, const gsl_matri
   *lognorm = d->lognorm;
   return BM_SUCCESS;
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_mvn_shape(const bm_mvn *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = d ? 1 : 0;
+  if (cols) *cols = d ? d->p : 0;
+}
+
+int bm_mvn_logpdf_grad(const bm_mvn *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
+                       gsl_matrix *d_Sigma)
+{
+  double v = NAN;
+  int status = bm_mvn_logpdf(d, x, &v);
+  int grad_status = bm_mvn_grad(d, x, d_x, d_mu, d_Sigma);
+  if (lp) *lp = status || !grad_status ? v : NAN;
+  return status ? status : grad_status;
+}
+
+static void *mvn_op_alloc(size_t rows, size_t cols) { return rows == 1 ? bm_mvn_alloc(cols) : NULL; }
+BM_FAMILY_VECTOR_OPS(mvn)
+
+static const bm_theta_block mvn_blocks[] = {
+  {"mu", BM_BLOCK_VEC, BM_DIM_ONE, BM_DIM_COLS},
+  {"Sigma", BM_BLOCK_VECH, BM_DIM_COLS, BM_DIM_COLS},
+};
+
+const bm_family_type bm_family_mvn = {
+  .name = "mvn",
+  .description = "multivariate normal N_p(mu, Sigma)",
+  .variate = BM_VARIATE_VECTOR,
+  .blocks = mvn_blocks,
+  .nblocks = 2,
+  BM_FAMILY_OPS_INIT(mvn),
+};

@@ -422,3 +422,39 @@ int bm_wishart_internal_view(const bm_wishart *d, double *nu, const gsl_matrix *
   *log_norm = d->log_norm;
   return BM_SUCCESS;
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+size_t bm_wishart_dim(const bm_wishart *d) { return d ? d->p : 0; }
+
+void bm_wishart_shape(const bm_wishart *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = bm_wishart_dim(d);
+  if (cols) *cols = bm_wishart_dim(d);
+}
+
+int bm_wishart_get_theta(const bm_wishart *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->is_set, bm_wishart_nparams(d), theta);
+  if (!status) status = bm_theta_put_chol(theta, 0, d->L_S); /* S = L_S L_S^T */
+  if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
+  return status;
+}
+
+static void *wishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_wishart_alloc(rows) : NULL; }
+BM_FAMILY_MATRIX_OPS(wishart)
+
+static const bm_theta_block wishart_blocks[] = {
+  {"S", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
+  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
+};
+
+const bm_family_type bm_family_wishart = {
+  .name = "wishart",
+  .description = "Wishart W_p(nu, S)",
+  .variate = BM_VARIATE_SPD,
+  .blocks = wishart_blocks,
+  .nblocks = 2,
+  BM_FAMILY_OPS_INIT(wishart),
+};

@@ -209,6 +209,43 @@ int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, doub
 int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
                                  gsl_matrix *dU, gsl_matrix *dV);
 
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set MN_{n,p}(M, U, V) from theta = (vec M, vech U, vech V), length
+ * np + n(n+1)/2 + p(p+1)/2 for the object's n and p. Scratch: np + n^2 + p^2
+ * doubles, on the stack up to 4096.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOTSPD (U or V);
+ *         BM_ENOMEM. On failure d keeps its previous state.
+ */
+int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta);
+
+/**
+ * theta = (vec M, vech U, vech V) of a set object (the family's theta order, docs/theta.md);
+ * U and V are rebuilt from their Cholesky factors (round-off only).
+ * @param theta  out, length bm_matnorm_nparams(d); NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN; BM_ENOMEM (n or p > 64 only).
+ */
+int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta);
+
+/** Shape of the variate, n x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols);
+
+/**
+ * log f and its shaped gradient in one call: *lp as bm_matnorm_logpdf, the
+ * gradient outputs as bm_matnorm_grad (each of lp and the outputs may be NULL).
+ * @return the first failing status of bm_matnorm_logpdf and bm_matnorm_grad; *lp is
+ *         NaN when only the gradient fails (e.g. a wrong output shape).
+ */
+int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V);
+
+/** As bm_wishart_jeffreys, for matnorm (theta = (vec M, vech U, vech V)).
+ *  The full theta is not identified ((cU, V/c) give one law): BM_ESING for the
+ *  full vector; use a block (e.g. M and U, or M alone). */
+int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior);
+
 #ifdef __cplusplus
 }
 #endif

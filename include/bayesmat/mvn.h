@@ -274,6 +274,41 @@ int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll);
 int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
                              gsl_matrix *dSigma);
 
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set N_p(mu, Sigma) from theta = (mu, vech Sigma), length p + p(p+1)/2
+ * (any stride). Allocates nothing for p <= 64 (p^2 doubles of scratch).
+ * @return BM_SUCCESS; BM_EINVAL (d or theta NULL); BM_EBADLEN (length of theta
+ *         not bm_mvn_nparams(d)); BM_ENONFINITE; BM_ENOTSPD (Sigma);
+ *         BM_ENOMEM (p > 64 only). On failure d keeps its previous state.
+ */
+int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta);
+
+/**
+ * theta = (mu, vech Sigma) of a set N_p object (from bm_mvn_mean and bm_mvn_cov).
+ * @param theta  out, length bm_mvn_nparams(d)
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
+ *         BM_ENOMEM (p > 64 only). theta NaN on failure.
+ */
+int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta);
+
+/** Shape of the variate, 1 x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_mvn_shape(const bm_mvn *d, size_t *rows, size_t *cols);
+
+/**
+ * log f and its shaped gradient in one call: *lp as bm_mvn_logpdf, the
+ * gradient outputs as bm_mvn_grad (each of lp and the outputs may be NULL).
+ * @return the first failing status of bm_mvn_logpdf and bm_mvn_grad; *lp is
+ *         NaN when only the gradient fails (e.g. a wrong output shape).
+ */
+int bm_mvn_logpdf_grad(const bm_mvn *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
+                       gsl_matrix *d_Sigma);
+
+/** As bm_wishart_jeffreys, for mvn (theta = (mu, vech Sigma)). */
+int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior);
+
 #ifdef __cplusplus
 }
 #endif
