@@ -213,6 +213,7 @@ static void *matf_make(gsl_rng *r, size_t p, gsl_vector **theta)
 /* g[*off ..] <- a block of the gradient: vec G, or vech coordinates of a symmetric G */
 static void put_grad(gsl_vector *g, size_t *off, const gsl_matrix *G, int sym)
 {
+  if (g == NULL) return;
   size_t len = sym ? G->size1 * (G->size1 + 1) / 2 : G->size1 * G->size2;
   gsl_vector_view v = gsl_vector_subvector(g, *off, len);
   if (sym) bm_vech_from_sym_grad(G, &v.vector);
@@ -231,17 +232,23 @@ static gsl_matrix *as_rows(const gsl_matrix *const *X, size_t m)
   return R;
 }
 
+/* g NULL: every output NULL (the typed calls skip them) */
 static int mean_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int t)
 {
   size_t p = X[0]->size2, off = p;
-  gsl_matrix *R = as_rows(X, m), *dS = gsl_matrix_alloc(p, p);
-  gsl_vector_view dmu = gsl_vector_subvector(g, 0, p);
+  gsl_matrix *R = as_rows(X, m), *dS = g ? gsl_matrix_alloc(p, p) : NULL;
+  gsl_vector *dmu = g ? gsl_vector_alloc(p) : NULL;
   double dnu;
-  int st = t ? bm_mvt_loglik_grad(d, R, ll, &dmu.vector, dS, &dnu) : bm_mvn_loglik_grad(d, R, ll, &dmu.vector, dS);
-  put_grad(g, &off, dS, 1);
-  if (t) gsl_vector_set(g, off, dnu);
+  int st = t ? bm_mvt_loglik_grad(d, R, ll, dmu, dS, g ? &dnu : NULL) : bm_mvn_loglik_grad(d, R, ll, dmu, dS);
+  if (g) {
+    gsl_vector_view v = gsl_vector_subvector(g, 0, p);
+    gsl_vector_memcpy(&v.vector, dmu);
+    put_grad(g, &off, dS, 1);
+    if (t) gsl_vector_set(g, off, dnu);
+  }
   gsl_matrix_free(R);
-  gsl_matrix_free(dS);
+  if (dS) gsl_matrix_free(dS);
+  if (dmu) gsl_vector_free(dmu);
   return st;
 }
 static int mvn_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
@@ -255,12 +262,12 @@ static int mvt_lg(const void *d, const gsl_matrix *const *X, size_t m, double *l
 static int nu_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int inverse)
 {
   size_t p = X[0]->size1, off = 0;
-  gsl_matrix *dS = gsl_matrix_alloc(p, p);
-  double dnu;
-  int st = inverse ? bm_invwishart_loglik_grad(d, X, m, ll, dS, &dnu) : bm_wishart_loglik_grad(d, X, m, ll, dS, &dnu);
+  gsl_matrix *dS = g ? gsl_matrix_alloc(p, p) : NULL;
+  double dnu, *pnu = g ? &dnu : NULL;
+  int st = inverse ? bm_invwishart_loglik_grad(d, X, m, ll, dS, pnu) : bm_wishart_loglik_grad(d, X, m, ll, dS, pnu);
   put_grad(g, &off, dS, 1);
-  gsl_vector_set(g, off, dnu);
-  gsl_matrix_free(dS);
+  if (g) gsl_vector_set(g, off, dnu);
+  if (dS) gsl_matrix_free(dS);
   return st;
 }
 static int wishart_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
@@ -274,16 +281,23 @@ static int invwishart_lg(const void *d, const gsl_matrix *const *X, size_t m, do
 static int row_col_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int t)
 {
   size_t n = X[0]->size1, q = X[0]->size2, off = 0;
-  gsl_matrix *dM = gsl_matrix_alloc(n, q), *dA = gsl_matrix_alloc(n, n), *dB = gsl_matrix_alloc(q, q);
-  double dnu;
-  int st = t ? bm_matt_loglik_grad(d, X, m, ll, dM, dA, dB, &dnu) : bm_matnorm_loglik_grad(d, X, m, ll, dM, dA, dB);
-  put_grad(g, &off, dM, 0);
-  put_grad(g, &off, dA, 1);
-  put_grad(g, &off, dB, 1);
-  if (t) gsl_vector_set(g, off, dnu);
-  gsl_matrix_free(dM);
-  gsl_matrix_free(dA);
-  gsl_matrix_free(dB);
+  gsl_matrix *dM = NULL, *dA = NULL, *dB = NULL;
+  double dnu, *pnu = g ? &dnu : NULL;
+  if (g) {
+    dM = gsl_matrix_alloc(n, q);
+    dA = gsl_matrix_alloc(n, n);
+    dB = gsl_matrix_alloc(q, q);
+  }
+  int st = t ? bm_matt_loglik_grad(d, X, m, ll, dM, dA, dB, pnu) : bm_matnorm_loglik_grad(d, X, m, ll, dM, dA, dB);
+  if (g) {
+    put_grad(g, &off, dM, 0);
+    put_grad(g, &off, dA, 1);
+    put_grad(g, &off, dB, 1);
+    if (t) gsl_vector_set(g, off, dnu);
+    gsl_matrix_free(dM);
+    gsl_matrix_free(dA);
+    gsl_matrix_free(dB);
+  }
   return st;
 }
 static int matnorm_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
@@ -297,13 +311,15 @@ static int matt_lg(const void *d, const gsl_matrix *const *X, size_t m, double *
 static int matf_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
 {
   size_t p = X[0]->size1, off = 0;
-  gsl_matrix *dP = gsl_matrix_alloc(p, p);
+  gsl_matrix *dP = g ? gsl_matrix_alloc(p, p) : NULL;
   double dnu, ddelta;
-  int st = bm_matf_loglik_grad(d, X, m, ll, dP, &dnu, &ddelta);
-  put_grad(g, &off, dP, 1);
-  gsl_vector_set(g, off, dnu);
-  gsl_vector_set(g, off + 1, ddelta);
-  gsl_matrix_free(dP);
+  int st = bm_matf_loglik_grad(d, X, m, ll, dP, g ? &dnu : NULL, g ? &ddelta : NULL);
+  if (g) {
+    put_grad(g, &off, dP, 1);
+    gsl_vector_set(g, off, dnu);
+    gsl_vector_set(g, off + 1, ddelta);
+    gsl_matrix_free(dP);
+  }
   return st;
 }
 
@@ -330,20 +346,6 @@ static void assert_same_v(const gsl_vector *a, const gsl_vector *b, const char *
     if (!same(gsl_vector_get(a, i), gsl_vector_get(b, i)))
       fail_msg("%s %s[%zu]: %.17g vs %.17g", fam, what, i, gsl_vector_get(a, i), gsl_vector_get(b, i));
 }
-static int all_nan_m(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-static int all_nan_v(const gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
-  return 1;
-}
-
 /* Size of the variate Hessian of a family. */
 static size_t hess_x_dim(const typed_family *f)
 {
@@ -533,17 +535,17 @@ static void never_set_object_fails_with_nan(void **state)
     assert_int_equal(bm_dist_logpdf(d, x, &lp), BM_EINVAL);
     assert_true(isnan(lp));
     assert_int_equal(bm_dist_score(d, x, s), BM_EINVAL);
-    assert_true(all_nan_v(s));
+    assert_true(tu_all_nan_v(s));
     assert_int_equal(bm_dist_hess(d, x, H), BM_EINVAL);
     assert_int_equal(bm_dist_hess_x(d, x, Hx), BM_EINVAL);
     assert_int_equal(bm_dist_fisher(d, H), BM_EINVAL);
-    assert_true(all_nan_m(H));
+    assert_true(tu_all_nan_m(H));
     assert_int_equal(bm_dist_get_theta(d, s), BM_EINVAL);
-    assert_true(all_nan_v(s));
+    assert_true(tu_all_nan_v(s));
     assert_int_equal(bm_dist_jeffreys(d, NULL, 0, &lp), BM_EINVAL);
     assert_true(isnan(lp));
     assert_int_equal(bm_dist_sample(d, r, x), BM_EINVAL);
-    assert_true(all_nan_m(x));
+    assert_true(tu_all_nan_m(x));
     assert_int_equal(bm_dist_mean(d, x), BM_EINVAL);
     /* and through the NULL handle */
     assert_int_equal(bm_dist_logpdf(NULL, x, &lp), BM_EINVAL);
@@ -582,7 +584,7 @@ static void bad_arguments_and_shapes_return_status(void **state)
     assert_int_equal(bm_dist_fisher(P.d, NULL), BM_EINVAL);
     assert_int_equal(bm_dist_mean(P.d, NULL), BM_EINVAL);
     assert_int_equal(bm_dist_sample(P.d, NULL, x), BM_EINVAL);
-    assert_true(all_nan_m(x));
+    assert_true(tu_all_nan_m(x));
     assert_int_equal(bm_dist_loglik(P.d, x, NULL, NULL), BM_EINVAL);
     /* wrong shapes */
     assert_int_equal(bm_dist_logpdf(P.d, W, &lp), BM_EBADLEN);
@@ -608,9 +610,27 @@ static void bad_arguments_and_shapes_return_status(void **state)
     while (B[b].kind != BM_BLOCK_VECH) off += bm_theta_block_len(&B[b++], f->rows, f->cols);
     gsl_vector_set(s, off, -1.0); /* first diagonal entry of the first scale */
     assert_int_equal(bm_dist_set_theta(P.d, s), BM_ENOTSPD);
+    if (B[P.T->nblocks - 1].kind == BM_BLOCK_SCALAR) { /* nu (or delta) last: domain, infinity */
+      gsl_vector_memcpy(s, P.theta);
+      gsl_vector_set(s, m - 1, -1.0);
+      assert_int_equal(bm_dist_set_theta(P.d, s), BM_EDOM);
+      gsl_vector_set(s, m - 1, INFINITY);
+      assert_int_equal(bm_dist_set_theta(P.d, s), BM_ENONFINITE);
+    }
     assert_int_equal(bm_dist_mean(P.d, x), BM_SUCCESS);
     assert_int_equal(bm_dist_logpdf(P.d, x, &lp), BM_SUCCESS);
     assert_true(lp == lp0);
+    if (f->spd) { /* symmetric, not positive definite: outside the support */
+      gsl_matrix_set(x, 1, 1, -0.5);
+      assert_int_equal(bm_dist_logpdf(P.d, x, &lp), BM_EDOM);
+      assert_true(lp == -INFINITY);
+      assert_int_equal(bm_dist_score(P.d, x, s), BM_EDOM);
+      assert_true(tu_all_nan_v(s));
+      assert_int_equal(bm_dist_hess(P.d, x, H), BM_EDOM);
+      assert_true(tu_all_nan_m(H));
+      assert_int_equal(bm_dist_hess_x(P.d, x, Hx), BM_EDOM);
+      assert_true(tu_all_nan_m(Hx));
+    }
     gsl_matrix_free(x);
     gsl_matrix_free(W);
     gsl_matrix_free(H);
@@ -633,9 +653,9 @@ static void loglik_is_sum_of_singles(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(41);
-  const size_t N = 7, dims[] = {1, 4};
+  const size_t N = 7, dims[] = {1, 4, 30};
   for (size_t k = 0; k < NFAM; k++)
-    for (size_t t = 0; t < 2; t++) {
+    for (size_t t = 0; t < (typed[k].rows == 1 ? 3u : 2u); t++) { /* p = 30 for the vector families */
       pair P = pair_make_p(&typed[k], dims[t], 300 + 10 * k + t);
       const typed_family *f = P.f;
       size_t len = P.rows * P.cols;
@@ -663,6 +683,10 @@ static void loglik_is_sum_of_singles(void **state)
       assert_int_equal(f->loglik_grad(P.typed, batch, N, &ll2, g), BM_SUCCESS);
       tu_assert_rel(ll2, sum, 1e-12);
       tu_assert_vector_close(g, gsum, 1e-9, 1e-10 * (gsl_vector_max(gsum) - gsl_vector_min(gsum) + 1.0));
+      if (strcmp(f->name, "matnorm") && strcmp(f->name, "matt")) { /* ll may be NULL (matnorm, matt: required) */
+        assert_int_equal(f->loglik_grad(P.typed, batch, N, NULL, g), BM_SUCCESS);
+        tu_assert_vector_close(g, gsum, 1e-9, 1e-10 * (gsl_vector_max(gsum) - gsl_vector_min(gsum) + 1.0));
+      }
       if (f->rows > 1) { /* an empty array batch: 0 for wishart/invwishart, BM_EINVAL for the others */
         int empty_ok = !strcmp(f->name, "wishart") || !strcmp(f->name, "invwishart");
         int st0 = f->loglik(P.typed, NULL, 0, &ll, NULL);
@@ -677,7 +701,7 @@ static void loglik_is_sum_of_singles(void **state)
         assert_int_equal(bm_dist_logpdf(P.d, Xs[3], &ll), BM_EDOM);
         assert_true(ll == -INFINITY);
         assert_int_equal(f->loglik_grad(P.typed, batch, N, &ll, g), BM_EDOM);
-        assert_true(all_nan_v(g));
+        assert_true(tu_all_nan_v(g));
       }
       for (size_t i = 0; i < N; i++) gsl_matrix_free(Xs[i]);
       gsl_matrix_free(X);
@@ -692,31 +716,41 @@ static void loglik_is_sum_of_singles(void **state)
   gsl_rng_free(r);
 }
 
+/* gsl_matrix views (tda > cols) give the contiguous results exactly, and the
+ * typed batched gradient of a one-view batch is the score; for wishart and
+ * invwishart also at p = 40 and 70 (their heap-scratch paths) */
 static void views_give_contiguous_results(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(61);
+  const size_t dims[] = {3, 40, 70};
   for (size_t k = 0; k < NFAM; k++) {
-    pair P = pair_make(&typed[k], 400 + k);
-    const typed_family *f = P.f;
-    gsl_matrix *x = gsl_matrix_alloc(f->rows, f->cols), *big = gsl_matrix_alloc(f->rows + 2, f->cols + 5);
-    gsl_vector *s1 = gsl_vector_alloc(P.m), *s2 = gsl_vector_alloc(P.m);
-    gsl_matrix_set_all(big, NAN);
-    assert_int_equal(bm_dist_sample(P.d, r, x), BM_SUCCESS);
-    gsl_matrix_view v = gsl_matrix_submatrix(big, 1, 3, f->rows, f->cols);
-    gsl_matrix_memcpy(&v.matrix, x);
-    double lp1, lp2;
-    assert_int_equal(bm_dist_logpdf(P.d, x, &lp1), BM_SUCCESS);
-    assert_int_equal(bm_dist_logpdf(P.d, &v.matrix, &lp2), BM_SUCCESS);
-    assert_true(lp1 == lp2);
-    assert_int_equal(bm_dist_score(P.d, x, s1), BM_SUCCESS);
-    assert_int_equal(bm_dist_score(P.d, &v.matrix, s2), BM_SUCCESS);
-    assert_same_v(s1, s2, "score on a view", f->name);
-    gsl_matrix_free(x);
-    gsl_matrix_free(big);
-    gsl_vector_free(s1);
-    gsl_vector_free(s2);
-    pair_free(&P);
+    int large = !strcmp(typed[k].name, "wishart") || !strcmp(typed[k].name, "invwishart");
+    for (size_t t = 0; t < (large ? 3u : 1u); t++) {
+      pair P = pair_make_p(&typed[k], dims[t], 400 + 10 * k + t);
+      gsl_matrix *x = gsl_matrix_alloc(P.rows, P.cols), *big = gsl_matrix_alloc(P.rows + 2, P.cols + 5);
+      gsl_vector *s1 = gsl_vector_alloc(P.m), *s2 = gsl_vector_alloc(P.m);
+      gsl_matrix_set_all(big, NAN);
+      assert_int_equal(bm_dist_sample(P.d, r, x), BM_SUCCESS);
+      gsl_matrix_view v = gsl_matrix_submatrix(big, 1, 3, P.rows, P.cols);
+      gsl_matrix_memcpy(&v.matrix, x);
+      double lp1, lp2, ll;
+      assert_int_equal(bm_dist_logpdf(P.d, x, &lp1), BM_SUCCESS);
+      assert_int_equal(bm_dist_logpdf(P.d, &v.matrix, &lp2), BM_SUCCESS);
+      assert_true(lp1 == lp2);
+      assert_int_equal(bm_dist_score(P.d, x, s1), BM_SUCCESS);
+      assert_int_equal(bm_dist_score(P.d, &v.matrix, s2), BM_SUCCESS);
+      assert_same_v(s1, s2, "score on a view", P.f->name);
+      const gsl_matrix *batch[1] = {&v.matrix};
+      assert_int_equal(P.f->loglik_grad(P.typed, batch, 1, &ll, s2), BM_SUCCESS);
+      tu_assert_rel(ll, lp1, 1e-13);
+      tu_assert_vector_close(s2, s1, 1e-10, 1e-12 * (gsl_vector_max(s1) - gsl_vector_min(s1) + 1.0));
+      gsl_matrix_free(x);
+      gsl_matrix_free(big);
+      gsl_vector_free(s1);
+      gsl_vector_free(s2);
+      pair_free(&P);
+    }
   }
   gsl_rng_free(r);
 }
@@ -861,9 +895,9 @@ static void user_family_without_optional_ops(void **state)
   tu_assert_rel(lp, log(gsl_ran_gaussian_pdf(1.0, 2.0)), 1e-14);
   /* absent operations: BM_ENOTSUP, outputs NaN */
   assert_int_equal(bm_dist_score(d, x, s), BM_ENOTSUP);
-  assert_true(all_nan_v(s));
+  assert_true(tu_all_nan_v(s));
   assert_int_equal(bm_dist_hess(d, x, H), BM_ENOTSUP);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_dist_hess_x(d, x, H), BM_ENOTSUP);
   assert_int_equal(bm_dist_fisher(d, H), BM_ENOTSUP);
   assert_int_equal(bm_dist_jeffreys(d, NULL, 0, &lp), BM_ENOTSUP);
@@ -871,7 +905,7 @@ static void user_family_without_optional_ops(void **state)
   assert_int_equal(bm_dist_sample(d, r, x), BM_ENOTSUP);
   assert_int_equal(bm_dist_mean(d, x), BM_ENOTSUP);
   assert_int_equal(bm_dist_get_theta(d, s), BM_ENOTSUP);
-  assert_true(all_nan_v(s));
+  assert_true(tu_all_nan_v(s));
   /* loglik by rows of logpdf */
   double sum = 0;
   for (size_t i = 0; i < 3; i++) {

@@ -748,20 +748,6 @@ static void literature_form_and_fisher_mapping(void **state)
 
 /* --------------------------------------------------------- bad inputs */
 
-static int all_nan_matrix(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-static int all_nan_vector(const gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
-  return 1;
-}
-
 /* Drive every variate-taking function with X and expect status `want`. */
 static void expect_variate_status(const bm_matf *d, const gsl_matrix *X, int want)
 {
@@ -776,13 +762,13 @@ static void expect_variate_status(const bm_matf *d, const gsl_matrix *X, int wan
   else
     assert_true(isnan(lp));
   assert_int_equal(bm_matf_grad(d, X, GX, GP, &dn, &dd), want);
-  assert_true(all_nan_matrix(GX) && all_nan_matrix(GP) && isnan(dn) && isnan(dd));
+  assert_true(tu_all_nan_m(GX) && tu_all_nan_m(GP) && isnan(dn) && isnan(dd));
   assert_int_equal(bm_matf_score(d, X, s), want);
-  assert_true(all_nan_vector(s));
+  assert_true(tu_all_nan_v(s));
   assert_int_equal(bm_matf_hess(d, X, H), want);
-  assert_true(all_nan_matrix(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_matf_hess_x(d, X, Hx), want);
-  assert_true(all_nan_matrix(Hx));
+  assert_true(tu_all_nan_m(Hx));
   const gsl_matrix *Xs[1] = {X};
   assert_int_equal(bm_matf_loglik(d, Xs, 1, &ll, each), want);
   if (want == BM_EDOM)
@@ -790,7 +776,7 @@ static void expect_variate_status(const bm_matf *d, const gsl_matrix *X, int wan
   else
     assert_true(isnan(ll) && isnan(gsl_vector_get(each, 0)));
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, GP, &dn, &dd), want);
-  assert_true(all_nan_matrix(GP) && isnan(dn) && isnan(dd));
+  assert_true(tu_all_nan_m(GP) && isnan(dn) && isnan(dd));
   gsl_matrix_free(GX);
   gsl_matrix_free(GP);
   gsl_matrix_free(H);
@@ -818,9 +804,9 @@ static void bad_inputs_return_status(void **state)
   /* unset object: BM_EINVAL everywhere */
   expect_variate_status(d, X, BM_EINVAL);
   assert_int_equal(bm_matf_fisher(d, I), BM_EINVAL);
-  assert_true(all_nan_matrix(I));
+  assert_true(tu_all_nan_m(I));
   assert_int_equal(bm_matf_sample(d, r, M), BM_EINVAL);
-  assert_true(all_nan_matrix(M));
+  assert_true(tu_all_nan_m(M));
   assert_int_equal(bm_matf_mean(d, M), BM_EINVAL);
   assert_int_equal(bm_matf_fisher_literature(d, I), BM_EINVAL);
 
@@ -887,10 +873,10 @@ static void bad_inputs_return_status(void **state)
   assert_true(isnan(lp));
   assert_int_equal(bm_matf_score(d, X, NULL), BM_EINVAL);
   assert_int_equal(bm_matf_score(d, X, s_bad), BM_EBADLEN);
-  assert_true(all_nan_vector(s_bad));
+  assert_true(tu_all_nan_v(s_bad));
   assert_int_equal(bm_matf_hess(d, X, NULL), BM_EINVAL);
   assert_int_equal(bm_matf_hess(d, X, H_bad), BM_EBADLEN);
-  assert_true(all_nan_matrix(H_bad));
+  assert_true(tu_all_nan_m(H_bad));
   assert_int_equal(bm_matf_hess_x(d, X, Hx_bad), BM_EBADLEN);
   assert_int_equal(bm_matf_hess_x(d, X, NULL), BM_EINVAL);
   assert_int_equal(bm_matf_grad(d, X, X3, NULL, NULL, NULL), BM_EBADLEN);
@@ -900,12 +886,12 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matf_fisher(d, NULL), BM_EINVAL);
   assert_int_equal(bm_matf_fisher(NULL, H), BM_EINVAL);
   assert_int_equal(bm_matf_fisher(d, H_bad), BM_EBADLEN);
-  assert_true(all_nan_matrix(H_bad));
+  assert_true(tu_all_nan_m(H_bad));
   assert_int_equal(bm_matf_fisher_literature(d, H_bad), BM_EBADLEN);
   assert_int_equal(bm_matf_sample(d, NULL, M), BM_EINVAL);
   assert_int_equal(bm_matf_sample(d, r, NULL), BM_EINVAL);
   assert_int_equal(bm_matf_sample(d, r, X3), BM_EBADLEN);
-  assert_true(all_nan_matrix(X3));
+  assert_true(tu_all_nan_m(X3));
   assert_int_equal(bm_matf_mean(d, NULL), BM_EINVAL);
   assert_int_equal(bm_matf_mean(d, X3), BM_EBADLEN);
   assert_int_equal(bm_matf_literature_jacobian(p, NULL), BM_EINVAL);

@@ -613,20 +613,6 @@ static void concurrent_readers_agree(void **state)
 
 /* ---- bad inputs -------------------------------------------------------------- */
 
-static int all_nan_v(const gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
-  return 1;
-}
-static int all_nan_m(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -649,11 +635,11 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvn_logpdf(d, x, &lp), BM_EINVAL);
   assert_true(isnan(lp));
   assert_int_equal(bm_mvn_score(d, x, s), BM_EINVAL);
-  assert_true(all_nan_v(s));
+  assert_true(tu_all_nan_v(s));
   assert_int_equal(bm_mvn_fisher(d, H), BM_EINVAL);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_mvn_sample(d, r, x), BM_EINVAL);
-  assert_true(all_nan_v(x));
+  assert_true(tu_all_nan_v(x));
   gsl_vector_set_zero(x);
   assert_int_equal(bm_mvn_entropy(d, &lp), BM_EINVAL);
 
@@ -708,20 +694,20 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvn_logpdf(d, x, &lp), BM_ENONFINITE);
   assert_true(isnan(lp));
   assert_int_equal(bm_mvn_grad(d, x, v, NULL, NULL), BM_ENONFINITE);
-  assert_true(all_nan_v(v));
+  assert_true(tu_all_nan_v(v));
   assert_int_equal(bm_mvn_score(d, x, s), BM_ENONFINITE);
-  assert_true(all_nan_v(s));
+  assert_true(tu_all_nan_v(s));
   assert_int_equal(bm_mvn_hess(d, x, H), BM_ENONFINITE);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_mvn_hess_x(d, x, B), BM_ENONFINITE);
-  assert_true(all_nan_m(B));
+  assert_true(tu_all_nan_m(B));
   assert_int_equal(bm_mvn_grad_precision(d, x, B), BM_ENONFINITE);
   assert_int_equal(bm_mvn_grad_chol(d, x, B), BM_ENONFINITE);
   gsl_vector_set(x, 0, INFINITY);
   assert_int_equal(bm_mvn_logpdf(d, x, &lp), BM_ENONFINITE);
   gsl_vector_set(x, 0, 0.0);
   assert_int_equal(bm_mvn_score(d, x, v), BM_EBADLEN);
-  assert_true(all_nan_v(v));
+  assert_true(tu_all_nan_v(v));
   assert_int_equal(bm_mvn_score(d, x, NULL), BM_EINVAL);
   assert_int_equal(bm_mvn_hess(d, x, B), BM_EBADLEN);
   assert_int_equal(bm_mvn_hess_x(d, x, H), BM_EBADLEN);
@@ -744,7 +730,7 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(X, 4, 2, NAN);
   assert_int_equal(bm_mvn_loglik(d, X, &lp, NULL), BM_ENONFINITE);
   assert_int_equal(bm_mvn_loglik_grad(d, X, &lp, v, B), BM_ENONFINITE);
-  assert_true(isnan(lp) && all_nan_v(v) && all_nan_m(B));
+  assert_true(isnan(lp) && tu_all_nan_v(v) && tu_all_nan_m(B));
   gsl_matrix_set(X, 4, 2, 0.0);
   assert_int_equal(bm_mvn_loglik_grad(d, X, &lp, x2, NULL), BM_EBADLEN);
   /* KL */

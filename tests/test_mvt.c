@@ -451,20 +451,6 @@ static void loglik_matches_single_sums(void **state)
 
 /* ---- bad inputs -------------------------------------------------------------- */
 
-static int all_nan_v(const gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
-  return 1;
-}
-static int all_nan_m(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -487,7 +473,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvt_logpdf(d, x, &lp), BM_EINVAL); /* never set */
   assert_true(isnan(lp));
   assert_int_equal(bm_mvt_fisher(d, H), BM_EINVAL);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_mvt_hess(d, x, H), BM_EINVAL);
 
   assert_int_equal(bm_mvt_set(NULL, 3, mu, S), BM_EINVAL);
@@ -523,10 +509,10 @@ static void bad_inputs_return_status(void **state)
   /* moments that do not exist */
   assert_int_equal(bm_mvt_mean(d, v), BM_SUCCESS);
   assert_int_equal(bm_mvt_cov(d, B), BM_EDOM);
-  assert_true(all_nan_m(B));
+  assert_true(tu_all_nan_m(B));
   assert_int_equal(bm_mvt_set(d, 1.0, mu, S), BM_SUCCESS);
   assert_int_equal(bm_mvt_mean(d, v), BM_EDOM);
-  assert_true(all_nan_v(v));
+  assert_true(tu_all_nan_v(v));
 
   assert_int_equal(bm_mvt_logpdf(d, NULL, &lp), BM_EINVAL);
   assert_true(isnan(lp));
@@ -536,13 +522,13 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvt_logpdf(d, x, &lp), BM_ENONFINITE);
   assert_true(isnan(lp));
   assert_int_equal(bm_mvt_grad(d, x, v, NULL, NULL, &dnu), BM_ENONFINITE);
-  assert_true(all_nan_v(v) && isnan(dnu));
+  assert_true(tu_all_nan_v(v) && isnan(dnu));
   assert_int_equal(bm_mvt_score(d, x, s), BM_ENONFINITE);
-  assert_true(all_nan_v(s));
+  assert_true(tu_all_nan_v(s));
   assert_int_equal(bm_mvt_hess(d, x, H), BM_ENONFINITE);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_mvt_hess_x(d, x, B), BM_ENONFINITE);
-  assert_true(all_nan_m(B));
+  assert_true(tu_all_nan_m(B));
   gsl_vector_set(x, 1, 0.0);
   assert_int_equal(bm_mvt_score(d, x, v), BM_EBADLEN);
   assert_int_equal(bm_mvt_score(d, x, NULL), BM_EINVAL);
@@ -565,7 +551,7 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(X, 0, 0, INFINITY);
   gsl_vector_set_zero(v);
   assert_int_equal(bm_mvt_loglik_grad(d, X, &lp, v, NULL, &dnu), BM_ENONFINITE);
-  assert_true(isnan(lp) && isnan(dnu) && all_nan_v(v));
+  assert_true(isnan(lp) && isnan(dnu) && tu_all_nan_v(v));
 
   gsl_rng_free(r);
   bm_mvt_free(d);

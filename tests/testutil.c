@@ -140,3 +140,18 @@ double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size
     }
   return worst;
 }
+
+int tu_all_nan_v(const gsl_vector *v)
+{
+  for (size_t i = 0; i < v->size; i++)
+    if (!isnan(gsl_vector_get(v, i))) return 0;
+  return 1;
+}
+
+int tu_all_nan_m(const gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
+  return 1;
+}

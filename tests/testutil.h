@@ -32,6 +32,10 @@ void tu_assert_matrix_close(const gsl_matrix *A, const gsl_matrix *B, double rto
 void tu_assert_vector_close(const gsl_vector *a, const gsl_vector *b, double rtol, double atol);
 
 /* Path of a file in tests/data (BAYESMAT_TEST_DATA, set by ctest). */
+/* 1 when every entry is NaN (the failure contract of an output). */
+int tu_all_nan_v(const gsl_vector *v);
+int tu_all_nan_m(const gsl_matrix *A);
+
 const char *tu_data_path(const char *name, char *buf, size_t len);
 
 /* Monte Carlo estimate of E[M] for a random n x n matrix M with per-entry
