@@ -560,65 +560,6 @@ static void mean_value_and_domain(void **state)
 
 /* ------------------------------------------------------------ batched */
 
-static void loglik_matches_sum_of_single(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(7);
-  size_t p = 3, m = 9;
-  gsl_matrix *Psi = gsl_matrix_alloc(p, p);
-  double nu, delta;
-  random_params(r, p, &nu, &delta, Psi);
-  bm_matf *d = bm_matf_alloc(p);
-  bm_matf_set(d, nu, delta, Psi);
-  gsl_matrix *Xs[9];
-  double sum = 0, sn = 0, sd = 0;
-  gsl_matrix *GP = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p), *Gb = gsl_matrix_alloc(p, p);
-  gsl_vector *each = gsl_vector_alloc(m);
-  for (size_t i = 0; i < m; i++) {
-    Xs[i] = gsl_matrix_alloc(p, p);
-    bm_matf_sample(d, r, Xs[i]);
-    double lp, dn, dd;
-    bm_matf_logpdf(d, Xs[i], &lp);
-    bm_matf_grad(d, Xs[i], NULL, GP, &dn, &dd);
-    sum += lp;
-    sn += dn;
-    sd += dd;
-    gsl_matrix_add(Gs, GP);
-  }
-  double ll, ll2, dn, dd;
-  assert_int_equal(bm_matf_loglik(d, (const gsl_matrix *const *)Xs, m, &ll, each), BM_SUCCESS);
-  tu_assert_rel(ll, sum, 1e-13);
-  for (size_t i = 0; i < m; i++) {
-    double lp;
-    bm_matf_logpdf(d, Xs[i], &lp);
-    tu_assert_rel(gsl_vector_get(each, i), lp, 1e-15);
-  }
-  assert_int_equal(bm_matf_loglik_grad(d, (const gsl_matrix *const *)Xs, m, &ll2, Gb, &dn, &dd), BM_SUCCESS);
-  tu_assert_rel(ll2, sum, 1e-13);
-  tu_assert_rel(dn, sn, 1e-11);
-  tu_assert_rel(dd, sd, 1e-11);
-  tu_assert_matrix_close(Gb, Gs, 1e-11, 1e-12 * gsl_matrix_max(Gs));
-  /* NULL outputs are skipped */
-  assert_int_equal(bm_matf_loglik_grad(d, (const gsl_matrix *const *)Xs, m, NULL, NULL, &dn, NULL), BM_SUCCESS);
-  tu_assert_rel(dn, sn, 1e-11);
-  /* one observation outside the support: -inf, BM_EDOM */
-  gsl_matrix_set(Xs[4], 0, 0, -1.0);
-  assert_int_equal(bm_matf_loglik(d, (const gsl_matrix *const *)Xs, m, &ll, each), BM_EDOM);
-  assert_true(isinf(ll) && ll < 0);
-  assert_true(isinf(gsl_vector_get(each, 4)));
-  assert_true(isfinite(gsl_vector_get(each, 3)));
-  assert_int_equal(bm_matf_loglik_grad(d, (const gsl_matrix *const *)Xs, m, &ll, Gb, &dn, &dd), BM_EDOM);
-  assert_true(isinf(ll) && isnan(dn) && isnan(gsl_matrix_get(Gb, 0, 0)));
-  for (size_t i = 0; i < m; i++) gsl_matrix_free(Xs[i]);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(GP);
-  gsl_matrix_free(Gs);
-  gsl_matrix_free(Gb);
-  gsl_vector_free(each);
-  bm_matf_free(d);
-  gsl_rng_free(r);
-}
-
 /* ------------------------------------------------- the literature's form */
 
 /* log f_lit(X | Sigma, n, nu') written independently:
@@ -1014,7 +955,6 @@ int main(void)
       cmocka_unit_test(sampler_moments),
       cmocka_unit_test(sampler_p1_kolmogorov_smirnov),
       cmocka_unit_test(mean_value_and_domain),
-      cmocka_unit_test(loglik_matches_sum_of_single),
       cmocka_unit_test(literature_form_and_fisher_mapping),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(views_with_padding_work),

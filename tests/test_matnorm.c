@@ -482,51 +482,6 @@ static void sampler_moments(void **state)
   gsl_rng_free(r);
 }
 
-static void loglik_matches_sum_of_singles(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(51);
-  fixture *f = fixture_new(r, 3, 4, 50);
-  size_t m = 7, n = 3, p = 4;
-  gsl_matrix *Xs[7];
-  gsl_vector *each = gsl_vector_alloc(m);
-  gsl_matrix *gM = gsl_matrix_calloc(n, p), *gU = gsl_matrix_calloc(n, n), *gV = gsl_matrix_calloc(p, p);
-  gsl_matrix *tM = gsl_matrix_alloc(n, p), *tU = gsl_matrix_alloc(n, n), *tV = gsl_matrix_alloc(p, p);
-  gsl_matrix *bM = gsl_matrix_alloc(n, p), *bU = gsl_matrix_alloc(n, n), *bV = gsl_matrix_alloc(p, p);
-  double sum = 0.0;
-  for (size_t i = 0; i < m; i++) {
-    Xs[i] = gsl_matrix_alloc(n, p);
-    bm_matnorm_sample(f->d, r, Xs[i]);
-    double lp;
-    bm_matnorm_logpdf(f->d, Xs[i], &lp);
-    sum += lp;
-    bm_matnorm_grad(f->d, Xs[i], NULL, tM, tU, tV);
-    gsl_matrix_add(gM, tM);
-    gsl_matrix_add(gU, tU);
-    gsl_matrix_add(gV, tV);
-  }
-  double ll, ll2;
-  const gsl_matrix *const *cx = (const gsl_matrix *const *)Xs;
-  assert_int_equal(bm_matnorm_loglik(f->d, cx, m, &ll, each), BM_SUCCESS);
-  tu_assert_rel(ll, sum, 1e-13);
-  double lp3;
-  bm_matnorm_logpdf(f->d, Xs[3], &lp3);
-  tu_assert_rel(gsl_vector_get(each, 3), lp3, 1e-13);
-  assert_int_equal(bm_matnorm_loglik_grad(f->d, cx, m, &ll2, bM, bU, bV), BM_SUCCESS);
-  tu_assert_rel(ll2, sum, 1e-13);
-  tu_assert_matrix_close(bM, gM, 1e-11, 1e-12);
-  tu_assert_matrix_close(bU, gU, 1e-11, 1e-12);
-  tu_assert_matrix_close(bV, gV, 1e-11, 1e-12);
-  assert_int_equal(bm_matnorm_loglik_grad(f->d, cx, m, &ll2, NULL, NULL, bV), BM_SUCCESS);
-  tu_assert_matrix_close(bV, gV, 1e-11, 1e-12);
-  for (size_t i = 0; i < m; i++) gsl_matrix_free(Xs[i]);
-  gsl_matrix *all[] = {gM, gU, gV, tM, tU, tV, bM, bU, bV};
-  for (size_t i = 0; i < 9; i++) gsl_matrix_free(all[i]);
-  gsl_vector_free(each);
-  fixture_free(f);
-  gsl_rng_free(r);
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -657,7 +612,6 @@ int main(void)
       cmocka_unit_test(fisher_matches_monte_carlo),
       cmocka_unit_test(fisher_null_vector_is_scale_exchange),
       cmocka_unit_test(sampler_moments),
-      cmocka_unit_test(loglik_matches_sum_of_singles),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

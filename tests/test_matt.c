@@ -574,66 +574,6 @@ static void sampler_1x1_is_student_t(void **state)
   gsl_rng_free(r);
 }
 
-static void loglik_matches_sum_of_singles(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(51);
-  size_t shapes[][2] = {{3, 4}, {5, 2}};
-  for (size_t sh = 0; sh < 2; sh++) {
-    size_t n = shapes[sh][0], p = shapes[sh][1], m = 6;
-    fixture *f = fixture_new(r, n, p, 3.5, 50);
-    gsl_matrix *Xs[6];
-    gsl_vector *each = gsl_vector_alloc(m);
-    gsl_matrix *gM = gsl_matrix_calloc(n, p), *gS = gsl_matrix_calloc(n, n), *gO = gsl_matrix_calloc(p, p);
-    gsl_matrix *tM = gsl_matrix_alloc(n, p), *tS = gsl_matrix_alloc(n, n), *tO = gsl_matrix_alloc(p, p);
-    gsl_matrix *bM = gsl_matrix_alloc(n, p), *bS = gsl_matrix_alloc(n, n), *bO = gsl_matrix_alloc(p, p);
-    double sum = 0.0, gnu = 0.0;
-    for (size_t i = 0; i < m; i++) {
-      Xs[i] = gsl_matrix_alloc(n, p);
-      bm_matt_sample(f->d, r, Xs[i]);
-      double lp, tnu;
-      bm_matt_logpdf(f->d, Xs[i], &lp);
-      sum += lp;
-      bm_matt_grad(f->d, Xs[i], NULL, tM, tS, tO, &tnu);
-      gsl_matrix_add(gM, tM);
-      gsl_matrix_add(gS, tS);
-      gsl_matrix_add(gO, tO);
-      gnu += tnu;
-    }
-    double ll, ll2, bnu;
-    const gsl_matrix *const *cx = (const gsl_matrix *const *)Xs;
-    assert_int_equal(bm_matt_loglik(f->d, cx, m, &ll, each), BM_SUCCESS);
-    tu_assert_rel(ll, sum, 1e-12);
-    double lp2;
-    bm_matt_logpdf(f->d, Xs[2], &lp2);
-    tu_assert_rel(gsl_vector_get(each, 2), lp2, 1e-12);
-    assert_int_equal(bm_matt_loglik_grad(f->d, cx, m, &ll2, bM, bS, bO, &bnu), BM_SUCCESS);
-    tu_assert_rel(ll2, sum, 1e-12);
-    tu_assert_matrix_close(bM, gM, 1e-10, 1e-12);
-    tu_assert_matrix_close(bS, gS, 1e-10, 1e-12);
-    tu_assert_matrix_close(bO, gO, 1e-10, 1e-12);
-    tu_assert_rel(bnu, gnu, 1e-10);
-    assert_int_equal(bm_matt_loglik_grad(f->d, cx, m, &ll2, NULL, NULL, bO, NULL), BM_SUCCESS);
-    tu_assert_matrix_close(bO, gO, 1e-10, 1e-12);
-    /* m = 1 takes the single-point path: compare with logpdf and grad of X_5 */
-    double l1, lp5, nu5;
-    bm_matt_logpdf(f->d, Xs[5], &lp5);
-    bm_matt_grad(f->d, Xs[5], NULL, tM, tS, tO, &nu5);
-    assert_int_equal(bm_matt_loglik_grad(f->d, cx + 5, 1, &l1, bM, bS, bO, &bnu), BM_SUCCESS);
-    tu_assert_rel(l1, lp5, 1e-13);
-    tu_assert_matrix_close(bM, tM, 1e-12, 1e-14);
-    tu_assert_matrix_close(bS, tS, 1e-12, 1e-14);
-    tu_assert_matrix_close(bO, tO, 1e-12, 1e-14);
-    tu_assert_rel(bnu, nu5, 1e-12);
-    for (size_t i = 0; i < m; i++) gsl_matrix_free(Xs[i]);
-    gsl_matrix *all[] = {gM, gS, gO, tM, tS, tO, bM, bS, bO};
-    for (size_t i = 0; i < 9; i++) gsl_matrix_free(all[i]);
-    gsl_vector_free(each);
-    fixture_free(f);
-  }
-  gsl_rng_free(r);
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -784,7 +724,6 @@ int main(void)
       cmocka_unit_test(fisher_null_vector_is_scale_exchange),
       cmocka_unit_test(sampler_moments),
       cmocka_unit_test(sampler_1x1_is_student_t),
-      cmocka_unit_test(loglik_matches_sum_of_singles),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -489,61 +489,6 @@ static void sampler_moments(void **state)
 
 /* ---- batches ---------------------------------------------------------------- */
 
-static void loglik_matches_single_sums(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(15);
-  size_t ps[] = {1, 4, 30};
-  for (size_t k = 0; k < 3; k++) {
-    size_t p = ps[k], n = 37;
-    bm_mvn *d = random_mvn(r, p, 50.0);
-    /* X as a view with tda != p */
-    gsl_matrix *big = gsl_matrix_alloc(n, p + 3);
-    for (size_t i = 0; i < n; i++)
-      for (size_t j = 0; j < p + 3; j++) gsl_matrix_set(big, i, j, gsl_ran_gaussian(r, 2.0));
-    gsl_matrix_view X = gsl_matrix_submatrix(big, 0, 1, n, p);
-    gsl_vector *each = gsl_vector_alloc(n), *dmu = gsl_vector_alloc(p), *g = gsl_vector_alloc(p);
-    gsl_vector *gs = gsl_vector_calloc(p);
-    gsl_matrix *G = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p), *Gi = gsl_matrix_alloc(p, p);
-    double ll, ll2, sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
-      gsl_vector_view xi = gsl_matrix_row(&X.matrix, i);
-      double lp;
-      bm_mvn_logpdf(d, &xi.vector, &lp);
-      sum += lp;
-      bm_mvn_grad(d, &xi.vector, NULL, g, Gi);
-      gsl_vector_add(gs, g);
-      gsl_matrix_add(Gs, Gi);
-    }
-    assert_int_equal(bm_mvn_loglik(d, &X.matrix, &ll, each), BM_SUCCESS);
-    tu_assert_rel(ll, sum, 1e-12);
-    for (size_t i = 0; i < n; i++) {
-      gsl_vector_view xi = gsl_matrix_row(&X.matrix, i);
-      double lp;
-      bm_mvn_logpdf(d, &xi.vector, &lp);
-      tu_assert_rel(gsl_vector_get(each, i), lp, 1e-12);
-    }
-    assert_int_equal(bm_mvn_loglik_grad(d, &X.matrix, &ll2, dmu, G), BM_SUCCESS);
-    tu_assert_rel(ll2, sum, 1e-12);
-    double scale = gsl_vector_max(gs) - gsl_vector_min(gs) + 1.0;
-    tu_assert_vector_close(dmu, gs, 1e-9, 1e-10 * scale);
-    tu_assert_matrix_close(G, Gs, 1e-9, 1e-10 * (gsl_matrix_max(Gs) - gsl_matrix_min(Gs)));
-    /* NULL outputs are allowed */
-    assert_int_equal(bm_mvn_loglik_grad(d, &X.matrix, NULL, NULL, G), BM_SUCCESS);
-    assert_int_equal(bm_mvn_loglik(d, &X.matrix, &ll, NULL), BM_SUCCESS);
-    gsl_matrix_free(big);
-    gsl_vector_free(each);
-    gsl_vector_free(dmu);
-    gsl_vector_free(g);
-    gsl_vector_free(gs);
-    gsl_matrix_free(G);
-    gsl_matrix_free(Gs);
-    gsl_matrix_free(Gi);
-    bm_mvn_free(d);
-  }
-  gsl_rng_free(r);
-}
-
 /* ---- concurrent readers ------------------------------------------------------- */
 
 typedef struct {
@@ -795,8 +740,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(logpdf_matches_reference),    cmocka_unit_test(kl_and_entropy_match_reference),
       cmocka_unit_test(grad_score_hess_match_fd),    cmocka_unit_test(kl_grad_matches_fd),
-      cmocka_unit_test(fisher_matches_monte_carlo),  cmocka_unit_test(sampler_moments),
-      cmocka_unit_test(loglik_matches_single_sums),  cmocka_unit_test(bad_inputs_return_status),
+      cmocka_unit_test(fisher_matches_monte_carlo),  cmocka_unit_test(sampler_moments),  cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(dim_is_allocated_dimension),
       cmocka_unit_test(concurrent_readers_agree),
   };
