@@ -98,58 +98,8 @@ static void p1_matches_gsl_inverse_gamma(void **state)
 
 /* ---------- derivatives vs finite differences ---------- */
 
-typedef struct {
-  bm_invwishart *d;
-  size_t p;
-  gsl_matrix *S, *X, *G;
-  double nu;
-} fd_ctx;
-
-static int set_theta(const gsl_vector *th, fd_ctx *c)
-{
-  size_t q = bm_vech_len(c->p);
-  gsl_vector_const_view v = gsl_vector_const_subvector(th, 0, q);
-  bm_vech_unpack(&v.vector, c->S);
-  return bm_invwishart_set(c->d, gsl_vector_get(th, q), c->S);
-}
-static int f_theta(const gsl_vector *th, void *vp, double *f)
-{
-  fd_ctx *c = vp;
-  if (set_theta(th, c)) return 1;
-  return bm_invwishart_logpdf(c->d, c->X, f);
-}
-static int g_theta(const gsl_vector *th, void *vp, gsl_vector *g)
-{
-  fd_ctx *c = vp;
-  if (set_theta(th, c)) return 1;
-  return bm_invwishart_score(c->d, c->X, g);
-}
-static int h_theta(const gsl_vector *th, void *vp, gsl_matrix *H)
-{
-  fd_ctx *c = vp;
-  if (set_theta(th, c)) return 1;
-  return bm_invwishart_hess(c->d, c->X, H);
-}
-static int f_x(const gsl_vector *x, void *vp, double *f)
-{
-  fd_ctx *c = vp;
-  bm_vech_unpack(x, c->X);
-  return bm_invwishart_logpdf(c->d, c->X, f);
-}
-static int g_x(const gsl_vector *x, void *vp, gsl_vector *g)
-{
-  fd_ctx *c = vp;
-  bm_vech_unpack(x, c->X);
-  int st = bm_invwishart_grad(c->d, c->X, c->G, NULL, NULL);
-  if (!st) bm_vech_from_sym_grad(c->G, g);
-  return st;
-}
-static int h_x(const gsl_vector *x, void *vp, gsl_matrix *H)
-{
-  fd_ctx *c = vp;
-  bm_vech_unpack(x, c->X);
-  return bm_invwishart_hess_x(c->d, c->X, H);
-}
+/* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G) { return bm_invwishart_grad(d, X, G, NULL, NULL); }
 
 static void derivatives_match_fd(void **state)
 {
@@ -159,36 +109,22 @@ static void derivatives_match_fd(void **state)
   for (size_t p = 1; p <= 4; p++)
     for (int rep = 0; rep < 3; rep++) {
       size_t q = bm_vech_len(p);
-      fd_ctx c = {bm_invwishart_alloc(p), p, gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), 0};
+      gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
+      tu_fd c = {bm_dist_alloc(&bm_family_invwishart, p, p), X, G, grad_x};
       double nu = (double)p - 1.0 + 0.3 + gsl_ran_exponential(r, 4.0);
-      tu_random_spd(r, 30.0, nu * (1.0 + gsl_rng_uniform(r)), c.S);
-      assert_int_equal(bm_invwishart_set(c.d, nu, c.S), BM_SUCCESS);
-      tu_random_spd(r, 20.0, 1.0, c.X); /* well inside the support, so FD steps stay SPD */
-      gsl_vector *th = gsl_vector_alloc(q + 1), *xv = gsl_vector_alloc(q);
+      tu_random_spd(r, 30.0, nu * (1.0 + gsl_rng_uniform(r)), S);
+      assert_int_equal(bm_invwishart_set(c.d->state, nu, S), BM_SUCCESS);
+      tu_random_spd(r, 20.0, 1.0, X); /* well inside the support, so FD steps stay SPD */
+      gsl_vector *th = gsl_vector_alloc(q + 1);
       gsl_vector_view tS = gsl_vector_subvector(th, 0, q);
-      bm_vech(c.S, &tS.vector);
+      bm_vech(S, &tS.vector);
       gsl_vector_set(th, q, nu);
-      bm_vech(c.X, xv);
-      bm_check_result res;
-      assert_int_equal(bm_check_gradient(f_theta, g_theta, &c, th, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("score p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
-      assert_int_equal(bm_check_hessian(f_theta, g_theta, h_theta, &c, th, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("hess p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
-      set_theta(th, &c);
-      assert_int_equal(bm_check_gradient(f_x, g_x, &c, xv, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("grad X p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
-      assert_int_equal(bm_check_hessian(f_x, g_x, h_x, &c, xv, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("hess X p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
+      worst = fmax(worst, tu_fd_check_all(&c, th, NULL));
       gsl_vector_free(th);
-      gsl_vector_free(xv);
-      gsl_matrix_free(c.S);
-      gsl_matrix_free(c.X);
-      gsl_matrix_free(c.G);
-      bm_invwishart_free(c.d);
+      gsl_matrix_free(S);
+      gsl_matrix_free(X);
+      gsl_matrix_free(G);
+      bm_dist_free(c.d);
     }
   printf("  invwishart derivatives: worst relative error vs FD %.3g\n", worst);
   gsl_rng_free(r);

@@ -133,74 +133,10 @@ static int g_full(const gsl_vector *x, void *params, gsl_vector *g)
   return s;
 }
 
-static int f_theta(const gsl_vector *x, void *params, double *f)
+/* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G)
 {
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matt *d = unpack(dm, x, 0, X);
-  int s = d ? bm_matt_logpdf(d, X, f) : 1;
-  bm_matt_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int g_theta(const gsl_vector *x, void *params, gsl_vector *g)
-{
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matt *d = unpack(dm, x, 0, X);
-  int s = d ? bm_matt_score(d, X, g) : 1;
-  bm_matt_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int h_theta(const gsl_vector *x, void *params, gsl_matrix *H)
-{
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matt *d = unpack(dm, x, 0, X);
-  int s = d ? bm_matt_hess(d, X, H) : 1;
-  bm_matt_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-typedef struct {
-  const bm_matt *d;
-  size_t n, p;
-} xparams;
-
-static int fx(const gsl_vector *x, void *params, double *f)
-{
-  const xparams *xp = params;
-  gsl_matrix *X = gsl_matrix_alloc(xp->n, xp->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matt_logpdf(xp->d, X, f);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int gx(const gsl_vector *x, void *params, gsl_vector *g)
-{
-  const xparams *xp = params;
-  gsl_matrix *X = gsl_matrix_alloc(xp->n, xp->p), *G = gsl_matrix_alloc(xp->n, xp->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matt_grad(xp->d, X, G, NULL, NULL, NULL, NULL);
-  if (!s) bm_vec(G, g);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
-  return s;
-}
-
-static int hx(const gsl_vector *x, void *params, gsl_matrix *H)
-{
-  const xparams *xp = params;
-  gsl_matrix *X = gsl_matrix_alloc(xp->n, xp->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matt_hess_x(xp->d, X, H);
-  gsl_matrix_free(X);
-  return s;
+  return bm_matt_grad(d, X, G, NULL, NULL, NULL, NULL);
 }
 
 typedef struct {
@@ -399,26 +335,17 @@ static void score_and_hess_match_fd(void **state)
   for (size_t s = 0; s < 6; s++)
     for (size_t v = 0; v < 2; v++) {
       fixture *f = fixture_new(r, shapes[s][0], shapes[s][1], nus[v], 10);
-      dims dm = {f->n, f->p, f->X};
       size_t k = theta_len(f->n, f->p);
       assert_int_equal(bm_matt_nparams(f->d), k);
       gsl_vector *full = gsl_vector_alloc(f->n * f->p + k);
       pack_full(f->X, f->nu, f->M, f->S, f->O, full);
       gsl_vector_view th = gsl_vector_subvector(full, f->n * f->p, k);
       bm_check_options o = {.seed = 6, .tol = 1e-6};
-      bm_check_result cr;
-      assert_int_equal(bm_check_gradient(f_theta, g_theta, &dm, &th.vector, &o, &cr), BM_SUCCESS);
-      assert_true(cr.passed);
-      assert_int_equal(bm_check_hessian(f_theta, g_theta, h_theta, &dm, &th.vector, &o, &cr), BM_SUCCESS);
-      if (!cr.passed)
-        print_error("hess n=%zu p=%zu rel err %g at %zu (%g vs %g)\n", f->n, f->p, cr.worst_rel_err, cr.worst_index,
-                    cr.analytic, cr.numeric);
-      assert_true(cr.passed);
-      xparams xp = {f->d, f->n, f->p};
-      gsl_vector_view xv = gsl_vector_subvector(full, 0, f->n * f->p);
-      assert_int_equal(bm_check_hessian(fx, gx, hx, &xp, &xv.vector, &o, &cr), BM_SUCCESS);
-      if (!cr.passed) print_error("hess_x n=%zu p=%zu rel err %g\n", f->n, f->p, cr.worst_rel_err);
-      assert_true(cr.passed);
+      gsl_matrix *G = gsl_matrix_alloc(f->n, f->p);
+      bm_dist view = {&bm_family_matt, f->d};
+      tu_fd c = {&view, f->X, G, grad_x};
+      tu_fd_check_all(&c, &th.vector, &o);
+      gsl_matrix_free(G);
       gsl_vector_free(full);
       fixture_free(f);
     }

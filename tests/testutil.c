@@ -155,3 +155,102 @@ int tu_all_nan_m(const gsl_matrix *A)
       if (!isnan(gsl_matrix_get(A, i, j))) return 0;
   return 1;
 }
+
+/* ---- finite-difference targets over a family (testutil.h) ---- */
+
+int tu_fd_theta_logpdf(const gsl_vector *theta, void *params, double *f)
+{
+  tu_fd *c = params;
+  int st = bm_dist_set_theta(c->d, theta);
+  return st ? st : bm_dist_logpdf(c->d, c->x, f);
+}
+
+int tu_fd_theta_score(const gsl_vector *theta, void *params, gsl_vector *g)
+{
+  tu_fd *c = params;
+  int st = bm_dist_set_theta(c->d, theta);
+  return st ? st : bm_dist_score(c->d, c->x, g);
+}
+
+int tu_fd_theta_hess(const gsl_vector *theta, void *params, gsl_matrix *H)
+{
+  tu_fd *c = params;
+  int st = bm_dist_set_theta(c->d, theta);
+  return st ? st : bm_dist_hess(c->d, c->x, H);
+}
+
+/* c->x <- the variate with coordinates v: the row (vector variate), vec or vech. */
+static void fd_unpack_x(const tu_fd *c, const gsl_vector *v)
+{
+  switch (c->d->type->variate) {
+  case BM_VARIATE_VECTOR: gsl_matrix_set_row(c->x, 0, v); break;
+  case BM_VARIATE_MATRIX: bm_vec_unpack(v, c->x); break;
+  case BM_VARIATE_SPD: bm_vech_unpack(v, c->x); break;
+  }
+}
+
+int tu_fd_x_logpdf(const gsl_vector *v, void *params, double *f)
+{
+  tu_fd *c = params;
+  fd_unpack_x(c, v);
+  return bm_dist_logpdf(c->d, c->x, f);
+}
+
+int tu_fd_x_grad(const gsl_vector *v, void *params, gsl_vector *g)
+{
+  tu_fd *c = params;
+  fd_unpack_x(c, v);
+  int st = c->grad_x(c->d->state, c->x, c->G);
+  if (st) return st;
+  switch (c->d->type->variate) {
+  case BM_VARIATE_VECTOR: gsl_matrix_get_row(g, c->G, 0); break;
+  case BM_VARIATE_MATRIX: bm_vec(c->G, g); break;
+  case BM_VARIATE_SPD: bm_vech_from_sym_grad(c->G, g); break;
+  }
+  return BM_SUCCESS;
+}
+
+int tu_fd_x_hess(const gsl_vector *v, void *params, gsl_matrix *H)
+{
+  tu_fd *c = params;
+  fd_unpack_x(c, v);
+  return bm_dist_hess_x(c->d, c->x, H);
+}
+
+double tu_fd_check_all(tu_fd *c, const gsl_vector *theta, const bm_check_options *opts)
+{
+  const char *name = c->d->type->name;
+  size_t rows = c->x->size1, cols = c->x->size2, n;
+  switch (c->d->type->variate) {
+  case BM_VARIATE_SPD: n = bm_vech_len(rows); break;
+  default: n = rows * cols; break;
+  }
+  gsl_vector *xv = gsl_vector_alloc(n);
+  switch (c->d->type->variate) {
+  case BM_VARIATE_VECTOR: gsl_matrix_get_row(xv, c->x, 0); break;
+  case BM_VARIATE_MATRIX: bm_vec(c->x, xv); break;
+  case BM_VARIATE_SPD: bm_vech(c->x, xv); break;
+  }
+  bm_check_result res;
+  double worst = 0;
+  assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, c, theta, opts, &res), BM_SUCCESS);
+  if (!res.passed) fail_msg("%s score: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+  worst = fmax(worst, res.worst_rel_err);
+  assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, c, theta, opts, &res),
+                   BM_SUCCESS);
+  if (!res.passed) fail_msg("%s hess: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+  worst = fmax(worst, res.worst_rel_err);
+  assert_int_equal(bm_dist_set_theta(c->d, theta), BM_SUCCESS);
+  if (c->grad_x) {
+    assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, c, xv, opts, &res), BM_SUCCESS);
+    if (!res.passed) fail_msg("%s grad X: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+    worst = fmax(worst, res.worst_rel_err);
+  }
+  assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, c->grad_x ? tu_fd_x_grad : NULL, tu_fd_x_hess, c, xv, opts, &res),
+                   BM_SUCCESS);
+  if (!res.passed) fail_msg("%s hess X: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+  worst = fmax(worst, res.worst_rel_err);
+  fd_unpack_x(c, xv); /* x as it was */
+  gsl_vector_free(xv);
+  return worst;
+}
