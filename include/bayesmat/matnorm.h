@@ -75,14 +75,14 @@ int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp);
  * Shaped gradient of log f (R = X - M, W = U^-1 R V^-1):
  *   d/dX = -W;  d/dM = W;  G_U = (U^-1 R V^-1 R^T U^-1 - p U^-1)/2;
  *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, SPEC §1).
- * @param dX, dM  out n x p, or NULL;  dU out n x n or NULL;  dV out p x p or NULL
+ * @param d_X, d_M  out n x p, or NULL;  d_U out n x n or NULL;  d_V out p x p or NULL
  * @return as bm_matnorm_logpdf. Allocates O(n^2 + p^2 + np) scratch.
  */
-int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dU,
-                    gsl_matrix *dV);
+int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_M, gsl_matrix *d_U,
+                    gsl_matrix *d_V);
 
 /**
- * Score d log f / d theta = (vec dM, D_n^T vec G_U, D_p^T vec G_V).
+ * Score d log f / d theta = (vec d_M, D_n^T vec G_U, D_p^T vec G_V).
  * @param s  out, length bm_matnorm_nparams(d)
  * @return as bm_matnorm_grad.
  */
@@ -140,11 +140,11 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
 
 /**
  * Batched log-likelihood and the gradients of the SUM w.r.t. M, U, V (shaped,
- * symmetric gradients for U, V). Any of dM, dU, dV may be NULL.
+ * symmetric gradients for U, V). Any of d_M, d_U, d_V may be NULL.
  * @return as bm_matnorm_loglik.
  */
-int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
-                           gsl_matrix *dU, gsl_matrix *dV);
+int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V);
 
 /* ======================================================================
  * Sufficient statistics (issue #11; implemented in distributions/matnorm_stats.c)
@@ -204,10 +204,10 @@ int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf);
 int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll);
 /**
  * Log-likelihood and gradients of the sum w.r.t. M, U, V (symmetric), as bm_matnorm_loglik_grad.
- * Any of ll, dM, dU, dV may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
+ * Any of ll, d_M, d_U, d_V may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
  */
-int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
-                                 gsl_matrix *dU, gsl_matrix *dV);
+int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *d_M,
+                                 gsl_matrix *d_U, gsl_matrix *d_V);
 
 /* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
 

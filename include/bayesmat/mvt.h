@@ -55,17 +55,17 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp);
 
 /**
  * Shaped gradient of log f; any output may be NULL:
- *   dx = -w a, dmu = w a, dSigma = (w a a^T - Lambda)/2,
- *   dnu = [psi(k/2) - psi(nu/2) - p/nu]/2 - [log(1+delta/nu) - delta/nu]/2 + delta(p - delta)/(2 nu s)
+ *   d_x = -w a, d_mu = w a, d_Sigma = (w a a^T - Lambda)/2,
+ *   d_nu = [psi(k/2) - psi(nu/2) - p/nu]/2 - [log(1+delta/nu) - delta/nu]/2 + delta(p - delta)/(2 nu s)
  * (the bracketed differences are evaluated without cancellation at large nu).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE. Non-NULL outputs
  *         are NaN on failure. Allocates nothing for p <= 4096.
  */
-int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma,
-                double *dnu);
+int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *d_x, gsl_vector *d_mu, gsl_matrix *d_Sigma,
+                double *d_nu);
 
 /** Score d log f / d theta, length p + q + 1. @return as bm_mvt_grad. Allocates p^2 doubles.
- *  (Lambda = Sigma^{-1}, needed by dSigma, _score, _hess, _hess_x and _fisher,
+ *  (Lambda = Sigma^{-1}, needed by d_Sigma, _score, _hess, _hess_x and _fisher,
  *  is formed by the first such call after _set and cached, thread-safely.) */
 int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s);
 
@@ -123,12 +123,12 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
 
 /**
  * Batched log-likelihood and gradient of the sum w.r.t. (mu, Sigma, nu):
- *   dmu = L^{-T} sum_i w_i z_i,  dSigma = L^{-T}(Z^T W Z - n I)L^{-1}/2,
- *   dnu = sum_i dnu_i  (Z = R L^{-T}, W = diag(w_i); one dtrsm, one dsyrk).
+ *   d_mu = L^{-T} sum_i w_i z_i,  d_Sigma = L^{-T}(Z^T W Z - n I)L^{-1}/2,
+ *   d_nu = sum_i dnu_i  (Z = R L^{-T}, W = diag(w_i); one dtrsm, one dsyrk).
  * Any output may be NULL. @return as bm_mvt_loglik.
  */
-int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
-                       double *dnu);
+int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *d_mu, gsl_matrix *d_Sigma,
+                       double *d_nu);
 
 /* ======================================================================
  * Sufficient statistics (issue #11): none of finite dimension. The mvt
@@ -136,7 +136,7 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
  * object is instead the partial sum at FIXED parameters: (sum log f, its
- * gradient) over a chunk of observations, from bm_mvt_loglik_grad (dmu, dSigma, dnu).
+ * gradient) over a chunk of observations, from bm_mvt_loglik_grad (d_mu, d_Sigma, d_nu).
  * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
  * bm_mpi_mvt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
  * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
