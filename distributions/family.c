@@ -107,6 +107,21 @@ static void nan_matrix(gsl_matrix *A)
   if (A) gsl_matrix_set_all(A, NAN);
 }
 
+/* Return the status (the output `out` NaN-filled by `fill`) when d is unusable or has no `op`. */
+#define DISPATCH(op, fill, out)                                                                                 \
+  do {                                                                                                          \
+    int status_ = absent(d, ok(d) && d->type->op != NULL);                                                      \
+    if (status_) {                                                                                              \
+      fill(out);                                                                                                \
+      return status_;                                                                                           \
+    }                                                                                                           \
+  } while (0)
+
+static void nan_double(double *x)
+{
+  if (x) *x = NAN;
+}
+
 int bm_dist_set_theta(bm_dist *d, const gsl_vector *theta)
 {
   int status = absent(d, ok(d) && d->type->set_theta != NULL);
@@ -115,81 +130,49 @@ int bm_dist_set_theta(bm_dist *d, const gsl_vector *theta)
 
 int bm_dist_get_theta(const bm_dist *d, gsl_vector *theta)
 {
-  int status = absent(d, ok(d) && d->type->get_theta != NULL);
-  if (status) {
-    nan_vector(theta);
-    return status;
-  }
+  DISPATCH(get_theta, nan_vector, theta);
   return d->type->get_theta(d->state, theta);
 }
 
 int bm_dist_logpdf(const bm_dist *d, const gsl_matrix *x, double *lp)
 {
-  int status = absent(d, ok(d) && d->type->logpdf != NULL);
-  if (status) {
-    if (lp) *lp = NAN;
-    return status;
-  }
+  DISPATCH(logpdf, nan_double, lp);
   return d->type->logpdf(d->state, x, lp);
 }
 
 int bm_dist_score(const bm_dist *d, const gsl_matrix *x, gsl_vector *s)
 {
-  int status = absent(d, ok(d) && d->type->score != NULL);
-  if (status) {
-    nan_vector(s);
-    return status;
-  }
+  DISPATCH(score, nan_vector, s);
   return d->type->score(d->state, x, s);
 }
 
 int bm_dist_hess(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
 {
-  int status = absent(d, ok(d) && d->type->hess != NULL);
-  if (status) {
-    nan_matrix(H);
-    return status;
-  }
+  DISPATCH(hess, nan_matrix, H);
   return d->type->hess(d->state, x, H);
 }
 
 int bm_dist_hess_x(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
 {
-  int status = absent(d, ok(d) && d->type->hess_x != NULL);
-  if (status) {
-    nan_matrix(H);
-    return status;
-  }
+  DISPATCH(hess_x, nan_matrix, H);
   return d->type->hess_x(d->state, x, H);
 }
 
 int bm_dist_fisher(const bm_dist *d, gsl_matrix *F)
 {
-  int status = absent(d, ok(d) && d->type->fisher != NULL);
-  if (status) {
-    nan_matrix(F);
-    return status;
-  }
+  DISPATCH(fisher, nan_matrix, F);
   return d->type->fisher(d->state, F);
 }
 
 int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x)
 {
-  int status = absent(d, ok(d) && d->type->sample != NULL);
-  if (status) {
-    nan_matrix(x);
-    return status;
-  }
+  DISPATCH(sample, nan_matrix, x);
   return d->type->sample(d->state, r, x);
 }
 
 int bm_dist_mean(const bm_dist *d, gsl_matrix *mean)
 {
-  int status = absent(d, ok(d) && d->type->mean != NULL);
-  if (status) {
-    nan_matrix(mean);
-    return status;
-  }
+  DISPATCH(mean, nan_matrix, mean);
   return d->type->mean(d->state, mean);
 }
 

@@ -34,6 +34,18 @@ int bm_theta_get_begin(int is_set, size_t nparams, gsl_vector *theta);
 void bm_theta_put_vec(gsl_vector *theta, size_t off, const gsl_matrix *A);
 void bm_theta_put_sym(gsl_vector *theta, size_t off, const gsl_matrix *S);
 int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L);
+/* (vec M, vech(L_row L_row^T), vech(L_col L_col^T)) at the start of theta (matnorm, matt). */
+int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row, const gsl_matrix *L_col);
+
+/* Body of bm_F_logpdf_grad(d, x, lp, gradient outputs...): the log-density
+ * and bm_F_grad's outputs; *lp is NaN when only the gradient fails. */
+#define BM_FAMILY_LOGPDF_GRAD(F, x, lp, ...)                                                          \
+  do {                                                                                                \
+    double v_ = NAN;                                                                                  \
+    int status_ = bm_##F##_logpdf(d, x, &v_), grad_status_ = bm_##F##_grad(d, x, __VA_ARGS__);        \
+    if (lp) *lp = status_ || !grad_status_ ? v_ : NAN;                                                \
+    return status_ ? status_ : grad_status_;                                                          \
+  } while (0)
 
 /* Operations common to every built-in family F (typed bm_F_* exist for all). */
 #define BM_FAMILY_COMMON_OPS(F)                                                                       \

@@ -431,16 +431,7 @@ int bm_invwishart_get_theta(const bm_invwishart *d, gsl_vector *theta)
 static void *invwishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_invwishart_alloc(rows) : NULL; }
 BM_FAMILY_MATRIX_OPS(invwishart)
 
-static const bm_theta_block invwishart_blocks[] = {
-  {"Psi", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
-  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
-};
-
-const bm_family_type bm_family_invwishart = {
-  .name = "invwishart",
-  .description = "inverse Wishart IW_p(nu, Psi)",
-  .variate = BM_VARIATE_SPD,
-  .blocks = invwishart_blocks,
-  .nblocks = 2,
-  BM_FAMILY_OPS_INIT(invwishart),
-};
+static const bm_theta_block invwishart_blocks[] = {BM_THETA_VECH("Psi", BM_DIM_ROWS), BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_invwishart = {.name = "invwishart", .description = "inverse Wishart IW_p(nu, Psi)",
+                                             .variate = BM_VARIATE_SPD, .blocks = invwishart_blocks, .nblocks = 2,
+                                             BM_FAMILY_OPS_INIT(invwishart)};

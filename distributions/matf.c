@@ -695,27 +695,14 @@ int bm_matf_get_theta(const bm_matf *d, gsl_vector *theta)
 int bm_matf_logpdf_grad(const bm_matf *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_Psi,
                         double *d_nu, double *d_delta)
 {
-  double v = NAN;
-  int status = bm_matf_logpdf(d, X, &v);
-  int grad_status = bm_matf_grad(d, X, d_X, d_Psi, d_nu, d_delta);
-  if (lp) *lp = status || !grad_status ? v : NAN;
-  return status ? status : grad_status;
+  BM_FAMILY_LOGPDF_GRAD(matf, X, lp, d_X, d_Psi, d_nu, d_delta);
 }
 
 static void *matf_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_matf_alloc(rows) : NULL; }
 BM_FAMILY_MATRIX_OPS(matf)
 
-static const bm_theta_block matf_blocks[] = {
-  {"Psi", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
-  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
-  {"delta", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
-};
-
-const bm_family_type bm_family_matf = {
-  .name = "matf",
-  .description = "matrix F F_p(nu, delta, Psi)",
-  .variate = BM_VARIATE_SPD,
-  .blocks = matf_blocks,
-  .nblocks = 3,
-  BM_FAMILY_OPS_INIT(matf),
-};
+static const bm_theta_block matf_blocks[] = {BM_THETA_VECH("Psi", BM_DIM_ROWS), BM_THETA_SCALAR("nu"),
+                                             BM_THETA_SCALAR("delta")};
+const bm_family_type bm_family_matf = {.name = "matf", .description = "matrix F F_p(nu, delta, Psi)",
+                                       .variate = BM_VARIATE_SPD, .blocks = matf_blocks, .nblocks = 3,
+                                       BM_FAMILY_OPS_INIT(matf)};

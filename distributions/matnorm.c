@@ -404,38 +404,21 @@ void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols) { bm_mc_d
 int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta)
 {
   int status = bm_theta_get_begin(d && d->sc.is_set, bm_matnorm_nparams(d), theta);
-  if (status) return status;
-  size_t n = d->sc.n, p = d->sc.p;
-  bm_theta_put_vec(theta, 0, d->sc.M);
-  status = bm_theta_put_chol(theta, n * p, d->sc.L_row); /* U = L_U L_U^T */
-  if (!status) status = bm_theta_put_chol(theta, n * p + bm_vech_len(n), d->sc.L_col);
+  if (!status) status = bm_theta_put_mean_scales(theta, d->sc.M, d->sc.L_row, d->sc.L_col); /* scales = L L^T */
   return status;
 }
 
 int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
                            gsl_matrix *d_U, gsl_matrix *d_V)
 {
-  double v = NAN;
-  int status = bm_matnorm_logpdf(d, X, &v);
-  int grad_status = bm_matnorm_grad(d, X, d_X, d_M, d_U, d_V);
-  if (lp) *lp = status || !grad_status ? v : NAN;
-  return status ? status : grad_status;
+  BM_FAMILY_LOGPDF_GRAD(matnorm, X, lp, d_X, d_M, d_U, d_V);
 }
 
 static void *matnorm_op_alloc(size_t rows, size_t cols) { return bm_matnorm_alloc(rows, cols); }
 BM_FAMILY_MATRIX_OPS(matnorm)
 
-static const bm_theta_block matnorm_blocks[] = {
-  {"M", BM_BLOCK_VEC, BM_DIM_ROWS, BM_DIM_COLS},
-  {"U", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
-  {"V", BM_BLOCK_VECH, BM_DIM_COLS, BM_DIM_COLS},
-};
-
-const bm_family_type bm_family_matnorm = {
-  .name = "matnorm",
-  .description = "matrix normal MN_{n,p}(M, U, V)",
-  .variate = BM_VARIATE_MATRIX,
-  .blocks = matnorm_blocks,
-  .nblocks = 3,
-  BM_FAMILY_OPS_INIT(matnorm),
-};
+static const bm_theta_block matnorm_blocks[] = {BM_THETA_VEC("M", BM_DIM_ROWS, BM_DIM_COLS),
+                                                BM_THETA_VECH("U", BM_DIM_ROWS), BM_THETA_VECH("V", BM_DIM_COLS)};
+const bm_family_type bm_family_matnorm = {.name = "matnorm", .description = "matrix normal MN_{n,p}(M, U, V)",
+                                          .variate = BM_VARIATE_MATRIX, .blocks = matnorm_blocks, .nblocks = 3,
+                                          BM_FAMILY_OPS_INIT(matnorm)};

@@ -748,11 +748,7 @@ void bm_matt_shape(const bm_matt *d, size_t *rows, size_t *cols) { bm_mc_dims(sc
 int bm_matt_get_theta(const bm_matt *d, gsl_vector *theta)
 {
   int status = bm_theta_get_begin(d && d->sc.is_set, bm_matt_nparams(d), theta);
-  if (status) return status;
-  size_t n = d->sc.n, p = d->sc.p;
-  bm_theta_put_vec(theta, 0, d->sc.M);
-  status = bm_theta_put_chol(theta, n * p, d->sc.L_row); /* Sigma = L_S L_S^T */
-  if (!status) status = bm_theta_put_chol(theta, n * p + bm_vech_len(n), d->sc.L_col);
+  if (!status) status = bm_theta_put_mean_scales(theta, d->sc.M, d->sc.L_row, d->sc.L_col); /* scales = L L^T */
   if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
   return status;
 }
@@ -760,28 +756,15 @@ int bm_matt_get_theta(const bm_matt *d, gsl_vector *theta)
 int bm_matt_logpdf_grad(const bm_matt *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
                         gsl_matrix *d_Sigma, gsl_matrix *d_Omega, double *d_nu)
 {
-  double v = NAN;
-  int status = bm_matt_logpdf(d, X, &v);
-  int grad_status = bm_matt_grad(d, X, d_X, d_M, d_Sigma, d_Omega, d_nu);
-  if (lp) *lp = status || !grad_status ? v : NAN;
-  return status ? status : grad_status;
+  BM_FAMILY_LOGPDF_GRAD(matt, X, lp, d_X, d_M, d_Sigma, d_Omega, d_nu);
 }
 
 static void *matt_op_alloc(size_t rows, size_t cols) { return bm_matt_alloc(rows, cols); }
 BM_FAMILY_MATRIX_OPS(matt)
 
-static const bm_theta_block matt_blocks[] = {
-  {"M", BM_BLOCK_VEC, BM_DIM_ROWS, BM_DIM_COLS},
-  {"Sigma", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
-  {"Omega", BM_BLOCK_VECH, BM_DIM_COLS, BM_DIM_COLS},
-  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
-};
-
-const bm_family_type bm_family_matt = {
-  .name = "matt",
-  .description = "matrix t T_{n,p}(nu, M, Sigma, Omega)",
-  .variate = BM_VARIATE_MATRIX,
-  .blocks = matt_blocks,
-  .nblocks = 4,
-  BM_FAMILY_OPS_INIT(matt),
-};
+static const bm_theta_block matt_blocks[] = {BM_THETA_VEC("M", BM_DIM_ROWS, BM_DIM_COLS),
+                                             BM_THETA_VECH("Sigma", BM_DIM_ROWS), BM_THETA_VECH("Omega", BM_DIM_COLS),
+                                             BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_matt = {.name = "matt", .description = "matrix t T_{n,p}(nu, M, Sigma, Omega)",
+                                       .variate = BM_VARIATE_MATRIX, .blocks = matt_blocks, .nblocks = 4,
+                                       BM_FAMILY_OPS_INIT(matt)};

@@ -575,26 +575,14 @@ void bm_mvn_shape(const bm_mvn *d, size_t *rows, size_t *cols)
 int bm_mvn_logpdf_grad(const bm_mvn *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
                        gsl_matrix *d_Sigma)
 {
-  double v = NAN;
-  int status = bm_mvn_logpdf(d, x, &v);
-  int grad_status = bm_mvn_grad(d, x, d_x, d_mu, d_Sigma);
-  if (lp) *lp = status || !grad_status ? v : NAN;
-  return status ? status : grad_status;
+  BM_FAMILY_LOGPDF_GRAD(mvn, x, lp, d_x, d_mu, d_Sigma);
 }
 
 static void *mvn_op_alloc(size_t rows, size_t cols) { return rows == 1 ? bm_mvn_alloc(cols) : NULL; }
 BM_FAMILY_VECTOR_OPS(mvn)
 
-static const bm_theta_block mvn_blocks[] = {
-  {"mu", BM_BLOCK_VEC, BM_DIM_ONE, BM_DIM_COLS},
-  {"Sigma", BM_BLOCK_VECH, BM_DIM_COLS, BM_DIM_COLS},
-};
-
-const bm_family_type bm_family_mvn = {
-  .name = "mvn",
-  .description = "multivariate normal N_p(mu, Sigma)",
-  .variate = BM_VARIATE_VECTOR,
-  .blocks = mvn_blocks,
-  .nblocks = 2,
-  BM_FAMILY_OPS_INIT(mvn),
-};
+static const bm_theta_block mvn_blocks[] = {BM_THETA_VEC("mu", BM_DIM_ONE, BM_DIM_COLS),
+                                            BM_THETA_VECH("Sigma", BM_DIM_COLS)};
+const bm_family_type bm_family_mvn = {.name = "mvn", .description = "multivariate normal N_p(mu, Sigma)",
+                                      .variate = BM_VARIATE_VECTOR, .blocks = mvn_blocks, .nblocks = 2,
+                                      BM_FAMILY_OPS_INIT(mvn)};

@@ -591,27 +591,14 @@ int bm_mvt_get_theta(const bm_mvt *d, gsl_vector *theta)
 int bm_mvt_logpdf_grad(const bm_mvt *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
                        gsl_matrix *d_Sigma, double *d_nu)
 {
-  double v = NAN;
-  int status = bm_mvt_logpdf(d, x, &v);
-  int grad_status = bm_mvt_grad(d, x, d_x, d_mu, d_Sigma, d_nu);
-  if (lp) *lp = status || !grad_status ? v : NAN;
-  return status ? status : grad_status;
+  BM_FAMILY_LOGPDF_GRAD(mvt, x, lp, d_x, d_mu, d_Sigma, d_nu);
 }
 
 static void *mvt_op_alloc(size_t rows, size_t cols) { return rows == 1 ? bm_mvt_alloc(cols) : NULL; }
 BM_FAMILY_VECTOR_OPS(mvt)
 
-static const bm_theta_block mvt_blocks[] = {
-  {"mu", BM_BLOCK_VEC, BM_DIM_ONE, BM_DIM_COLS},
-  {"Sigma", BM_BLOCK_VECH, BM_DIM_COLS, BM_DIM_COLS},
-  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
-};
-
-const bm_family_type bm_family_mvt = {
-  .name = "mvt",
-  .description = "multivariate t t_p(nu, mu, Sigma)",
-  .variate = BM_VARIATE_VECTOR,
-  .blocks = mvt_blocks,
-  .nblocks = 3,
-  BM_FAMILY_OPS_INIT(mvt),
-};
+static const bm_theta_block mvt_blocks[] = {BM_THETA_VEC("mu", BM_DIM_ONE, BM_DIM_COLS),
+                                            BM_THETA_VECH("Sigma", BM_DIM_COLS), BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_mvt = {.name = "mvt", .description = "multivariate t t_p(nu, mu, Sigma)",
+                                      .variate = BM_VARIATE_VECTOR, .blocks = mvt_blocks, .nblocks = 3,
+                                      BM_FAMILY_OPS_INIT(mvt)};

@@ -233,3 +233,11 @@ int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L)
   bm_work_release(&w);
   return BM_SUCCESS;
 }
+
+int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row, const gsl_matrix *L_col)
+{
+  size_t np = M->size1 * M->size2;
+  bm_theta_put_vec(theta, 0, M);
+  int status = bm_theta_put_chol(theta, np, L_row);
+  return status ? status : bm_theta_put_chol(theta, np + bm_vech_len(L_row->size1), L_col);
+}

@@ -445,16 +445,7 @@ int bm_wishart_get_theta(const bm_wishart *d, gsl_vector *theta)
 static void *wishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_wishart_alloc(rows) : NULL; }
 BM_FAMILY_MATRIX_OPS(wishart)
 
-static const bm_theta_block wishart_blocks[] = {
-  {"S", BM_BLOCK_VECH, BM_DIM_ROWS, BM_DIM_ROWS},
-  {"nu", BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE},
-};
-
-const bm_family_type bm_family_wishart = {
-  .name = "wishart",
-  .description = "Wishart W_p(nu, S)",
-  .variate = BM_VARIATE_SPD,
-  .blocks = wishart_blocks,
-  .nblocks = 2,
-  BM_FAMILY_OPS_INIT(wishart),
-};
+static const bm_theta_block wishart_blocks[] = {BM_THETA_VECH("S", BM_DIM_ROWS), BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_wishart = {.name = "wishart", .description = "Wishart W_p(nu, S)",
+                                          .variate = BM_VARIATE_SPD, .blocks = wishart_blocks, .nblocks = 2,
+                                          BM_FAMILY_OPS_INIT(wishart)};

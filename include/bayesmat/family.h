@@ -70,6 +70,12 @@ typedef struct {
   bm_block_dim cols;  /**< the block's matrix columns (equal to rows for BM_BLOCK_VECH) */
 } bm_theta_block;
 
+/** Initializers of a bm_theta_block: a scalar; a general rows x cols block
+ *  (vec); a symmetric dim x dim block (vech). */
+#define BM_THETA_SCALAR(name) {(name), BM_BLOCK_SCALAR, BM_DIM_ONE, BM_DIM_ONE}
+#define BM_THETA_VEC(name, rows, cols) {(name), BM_BLOCK_VEC, (rows), (cols)}
+#define BM_THETA_VECH(name, dim) {(name), BM_BLOCK_VECH, (dim), (dim)}
+
 /**
  * A family. Every field is public; a user may define their own. "state" below
  * is whatever the family's alloc returns (for the built-in families, the typed

@@ -232,23 +232,14 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
  */
 int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta);
 
-/**
- * theta = (vech Psi, nu, delta) of a set object (the family's theta order, docs/theta.md).
- * @param theta  out, length bm_matf_nparams(d); NaN on failure
- * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN.
- */
+/** theta = (vech Psi, nu, delta) of a set object, as bm_mvn_get_theta. */
 int bm_matf_get_theta(const bm_matf *d, gsl_vector *theta);
 
 /** Shape of the variate, p x p (the generic handle's convention, bayesmat/family.h);
  *  rows and cols may be NULL; 0 x 0 for NULL d. */
 void bm_matf_shape(const bm_matf *d, size_t *rows, size_t *cols);
 
-/**
- * log f and its shaped gradient in one call: *lp as bm_matf_logpdf, the
- * gradient outputs as bm_matf_grad (each of lp and the outputs may be NULL).
- * @return the first failing status of bm_matf_logpdf and bm_matf_grad; *lp is
- *         NaN when only the gradient fails (e.g. a wrong output shape).
- */
+/** bm_matf_logpdf and bm_matf_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
 int bm_matf_logpdf_grad(const bm_matf *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_Psi,
                         double *d_nu, double *d_delta);
 

@@ -220,24 +220,15 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
  */
 int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta);
 
-/**
- * theta = (vec M, vech U, vech V) of a set object (the family's theta order, docs/theta.md);
- * U and V are rebuilt from their Cholesky factors (round-off only).
- * @param theta  out, length bm_matnorm_nparams(d); NaN on failure
- * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN; BM_ENOMEM (n or p > 64 only).
- */
+/** theta = (vec M, vech U, vech V) of a set object, as bm_mvn_get_theta; U and V are
+ *  rebuilt from their Cholesky factors (round-off only); BM_ENOMEM also for n or p > 64. */
 int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta);
 
 /** Shape of the variate, n x p (the generic handle's convention, bayesmat/family.h);
  *  rows and cols may be NULL; 0 x 0 for NULL d. */
 void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols);
 
-/**
- * log f and its shaped gradient in one call: *lp as bm_matnorm_logpdf, the
- * gradient outputs as bm_matnorm_grad (each of lp and the outputs may be NULL).
- * @return the first failing status of bm_matnorm_logpdf and bm_matnorm_grad; *lp is
- *         NaN when only the gradient fails (e.g. a wrong output shape).
- */
+/** bm_matnorm_logpdf and bm_matnorm_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
 int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
                            gsl_matrix *d_U, gsl_matrix *d_V);
 

@@ -157,23 +157,14 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  */
 int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta);
 
-/**
- * theta = (mu, vech Sigma, nu) of a set object (the family's theta order, docs/theta.md).
- * @param theta  out, length bm_mvt_nparams(d); NaN on failure
- * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN.
- */
+/** theta = (mu, vech Sigma, nu) of a set object, as bm_mvn_get_theta. */
 int bm_mvt_get_theta(const bm_mvt *d, gsl_vector *theta);
 
 /** Shape of the variate, 1 x p (the generic handle's convention, bayesmat/family.h);
  *  rows and cols may be NULL; 0 x 0 for NULL d. */
 void bm_mvt_shape(const bm_mvt *d, size_t *rows, size_t *cols);
 
-/**
- * log f and its shaped gradient in one call: *lp as bm_mvt_logpdf, the
- * gradient outputs as bm_mvt_grad (each of lp and the outputs may be NULL).
- * @return the first failing status of bm_mvt_logpdf and bm_mvt_grad; *lp is
- *         NaN when only the gradient fails (e.g. a wrong output shape).
- */
+/** bm_mvt_logpdf and bm_mvt_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
 int bm_mvt_logpdf_grad(const bm_mvt *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
                        gsl_matrix *d_Sigma, double *d_nu);
 
