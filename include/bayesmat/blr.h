@@ -21,9 +21,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_blr bm_blr;
 
@@ -165,7 +164,5 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf);
  *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

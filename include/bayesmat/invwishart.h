@@ -20,9 +20,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_invwishart bm_invwishart;
 
@@ -221,7 +220,5 @@ int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats
  */
 int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi, double *d_nu);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

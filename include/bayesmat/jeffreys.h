@@ -27,9 +27,8 @@
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Relative pivot threshold below which a Fisher block is singular (1/condition of the correlation form). */
 #define BM_JEFFREYS_RTOL 1e-12
@@ -112,7 +111,5 @@ int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_
 /** As bm_wishart_jeffreys, for matf (theta = (vech Psi, nu, delta)). */
 int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -21,9 +21,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-variate F distribution object of a fixed dimension p. */
 typedef struct bm_matf bm_matf;
@@ -224,7 +223,5 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
  * new pass over the data.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -24,9 +24,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-normal object. */
 typedef struct bm_matnorm bm_matnorm;
@@ -209,7 +208,5 @@ int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, doub
 int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
                                  gsl_matrix *dU, gsl_matrix *dV);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

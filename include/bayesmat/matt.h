@@ -33,9 +33,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-t object. */
 typedef struct bm_matt bm_matt;
@@ -186,7 +185,5 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
  * new pass over the data.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -22,9 +22,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/matt.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_mniw bm_mniw;
 
@@ -120,7 +119,5 @@ int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf);
  *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
 int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

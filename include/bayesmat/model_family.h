@@ -24,9 +24,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/model_fisher.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Which family a bm_family_model's `dist` is. */
 typedef enum {
@@ -102,7 +101,5 @@ size_t bm_family_nparams(bm_family_kind kind, const void *dist);
  */
 int bm_family_set_theta(bm_family_kind kind, void *dist, const gsl_vector *theta);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

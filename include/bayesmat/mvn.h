@@ -14,9 +14,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque multivariate normal object of a fixed dimension p. */
 typedef struct bm_mvn bm_mvn;
@@ -274,7 +273,5 @@ int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll);
 int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
                              gsl_matrix *dSigma);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -15,9 +15,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque multivariate t object of a fixed dimension p. */
 typedef struct bm_mvt bm_mvt;
@@ -148,7 +147,5 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

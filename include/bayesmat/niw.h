@@ -23,9 +23,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/mvt.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_niw bm_niw;
 
@@ -149,7 +148,5 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf);
  *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -3,9 +3,8 @@
 #ifndef BAYESMAT_STATUS_H
 #define BAYESMAT_STATUS_H
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Every bayesmat function that can fail returns one of these. */
 enum {
@@ -31,7 +30,5 @@ enum {
  */
 const char *bm_strerror(int status);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -32,9 +32,8 @@
 #include "bayesmat/matt.h"
 #include "bayesmat/matf.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Set N_p(mu, Sigma) from theta = (mu, vech Sigma), length p + p(p+1)/2
@@ -97,7 +96,5 @@ int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta);
  */
 int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -32,9 +32,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/laplace.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /* ---------------- positive scalar <-> log ---------------- */
 
@@ -235,7 +234,5 @@ typedef struct {
  */
 int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_problem *prob);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

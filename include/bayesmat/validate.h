@@ -13,9 +13,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Relative tolerance of the symmetry check: A passes when for all i > j
@@ -82,7 +81,5 @@ int bm_validate_chol_factor(const gsl_matrix *L, size_t p);
  */
 int bm_validate_greater(double x, double lower);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -22,9 +22,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** p(p+1)/2. */
 size_t bm_vech_len(size_t p);
@@ -85,7 +84,5 @@ int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G);
  */
 int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double beta, gsl_matrix *T);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

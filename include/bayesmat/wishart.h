@@ -20,9 +20,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_wishart bm_wishart;
 
@@ -219,7 +218,5 @@ int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, doub
  */
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif
