@@ -26,7 +26,7 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/random.h"
 #include "bayesmat/matnorm.h"
-#include "../src/work.h"
+#include "work.h"
 #include "matrix_common.h"
 
 struct bm_matnorm {
@@ -178,7 +178,7 @@ int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
   if (!status) status = bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix);
   if (!status) bm_mc_score_pack(&w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix, s);
   free(w.mem);
-  if (status) bm_mc_nan_fill_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -224,7 +224,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   bm_mc_symmetrize(H->data, k, H->tda);
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -240,7 +240,7 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
     bm_mc_kron_vec(-1.0, &w.Unn.matrix, &w.Vpp.matrix, H);
   }
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -271,7 +271,7 @@ int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
     }
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(F);
+  if (status) bm_nan_matrix(F);
   return status;
 }
 
@@ -292,7 +292,7 @@ int bm_matnorm_mean(const bm_matnorm *d, gsl_matrix *mean)
 int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (ll == NULL) {
-    bm_mc_nan_fill_vector(each);
+    bm_nan_vector(each);
     return BM_EINVAL;
   }
   *ll = NAN;
@@ -318,7 +318,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
   *ll = total;
 done:
   free(Z);
-  if (status) bm_mc_nan_fill_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 

@@ -197,7 +197,7 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dLambda, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(dLambda);
+    bm_nan_matrix(dLambda);
     return status;
   }
   double stack[BM_STACK_DOUBLES];
@@ -222,7 +222,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dL, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(dL);
+    bm_nan_matrix(dL);
     return status;
   }
   size_t p = d->p;
@@ -253,7 +253,7 @@ int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, g
   if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
   if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
   if (status) {
-    if (G_Lambda != G_Sigma) bm_vc_nan_matrix(G_Lambda);
+    if (G_Lambda != G_Sigma) bm_nan_matrix(G_Lambda);
     return status;
   }
   size_t p = d->p;
@@ -275,7 +275,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q);
   if (status) {
-    bm_vc_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   size_t p = d->p;
@@ -299,7 +299,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p + d->q, d->p + d->q);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -336,7 +336,7 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   gsl_matrix_memcpy(H, precision(d));
@@ -349,7 +349,7 @@ int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q, d->p + d->q);
   if (status) {
-    bm_vc_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -368,7 +368,7 @@ int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_EINVAL;
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    bm_vc_nan_vector(x);
+    bm_nan_vector(x);
     return status;
   }
   bm_rng_std_normal_vector(r, x);
@@ -382,7 +382,7 @@ int bm_mvn_mean(const bm_mvn *d, gsl_vector *mean)
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
   if (status) {
-    bm_vc_nan_vector(mean);
+    bm_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -394,7 +394,7 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(cov);
+    bm_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);
@@ -494,10 +494,10 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
     if (!M) status = BM_ENOMEM;
   }
   if (status) {
-    bm_vc_nan_vector(dmu0);
-    bm_vc_nan_vector(dmu1);
-    bm_vc_nan_matrix(dSigma0);
-    bm_vc_nan_matrix(dSigma1);
+    bm_nan_vector(dmu0);
+    bm_nan_vector(dmu1);
+    bm_nan_matrix(dSigma0);
+    bm_nan_matrix(dSigma1);
     return status;
   }
   double *T = M + p * p, *m = T + p * p;

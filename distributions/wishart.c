@@ -37,8 +37,6 @@ struct bm_wishart {
   double log_norm;     /* -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
 };
 
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-
 bm_wishart *bm_wishart_alloc(size_t p)
 {
   if (p == 0) return NULL;
@@ -162,13 +160,13 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MAT(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MAT(&Xinv.matrix, i, j) - 0.5 * MAT(&B.matrix, i, j);
+        MGET(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(&B.matrix, i, j);
   if (d_S) {
     /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
                 (int)d->L_S->tda, buf, (int)p);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) MAT(d_S, i, j) = -0.5 * nu * MAT(&B.matrix, i, j);
+      for (size_t j = 0; j < p; j++) MGET(d_S, i, j) = -0.5 * nu * MGET(&B.matrix, i, j);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, buf, (int)p, 1.0, d_S->data,
                 (int)d_S->tda);
     bm_sym_from_lower(d_S);
@@ -178,8 +176,8 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
-  bm_wt_fill_nan_matrix(d_X);
-  bm_wt_fill_nan_matrix(d_S);
+  bm_nan_matrix(d_X);
+  bm_nan_matrix(d_S);
   return status;
 }
 
@@ -235,7 +233,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
   if (LX) bm_matrix_free(LX);
@@ -260,7 +258,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
 }
@@ -280,7 +278,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
     return BM_ENOMEM;
   }
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
@@ -293,7 +291,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
                 (int)X->tda);
     bm_sym_from_lower(X);
   } else {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
   }
   bm_work_release(&w);
   return status;
@@ -321,7 +319,7 @@ static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t 
   for (size_t k = 0; k < m; k++) {
     gsl_matrix_view Fk = gsl_matrix_view_array_with_tda(F + k * p, p, p, ld);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++) MAT(&Fk.matrix, i, j) = MAT(X[k], i, j);
+      for (size_t j = 0; j <= i; j++) MGET(&Fk.matrix, i, j) = MGET(X[k], i, j);
     if (bm_chol_factor(&Fk.matrix, &Fk.matrix, NULL)) return BM_EDOM;
     logdet[k] = bm_chol_logdet(&Fk.matrix);
   }
@@ -390,15 +388,15 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
 fail:
   free(F);
   free(logdet);
-  bm_wt_fill_nan_vector(each);
-  bm_wt_fill_nan_matrix(d_S);
+  bm_nan_vector(each);
+  bm_nan_matrix(d_S);
   return status;
 }
 
 int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (!ll) {
-    bm_wt_fill_nan_vector(each);
+    bm_nan_vector(each);
     return BM_EINVAL;
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);

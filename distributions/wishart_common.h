@@ -12,10 +12,7 @@
 #include <stddef.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
-
-/* Fill every entry with NaN; NULL is a no-op. */
-void bm_wt_fill_nan_matrix(gsl_matrix *A);
-void bm_wt_fill_nan_vector(gsl_vector *v);
+#include "internal.h"
 
 /* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
  * finite entries (the common case) passes after one sweep of the lower

@@ -22,8 +22,8 @@
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 #include "work.h"
+#include "internal.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
 int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, double *log_prior)
 {

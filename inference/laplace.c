@@ -18,8 +18,7 @@
 #include "bayesmat/fd.h"
 #include "bayesmat/laplace.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-#define VGET(v, k) ((v)->data[(k) * (v)->stride])
+#include "internal.h"
 
 void bm_laplace_options_default(bm_laplace_options *opts)
 {

@@ -35,9 +35,8 @@ done
 check_file() {
   local f=$1 r=$2 line inc target tr
   while IFS= read -r line; do
-    inc=${line#*:}
-    inc=${inc#*include}
-    inc=$(echo "$inc" | sed -E 's/^[[:space:]]*["<]([^">]*)[">].*/\1/')
+    [[ $line =~ include[[:space:]]*[\"\<]([^\">]*) ]] || continue
+    inc=${BASH_REMATCH[1]}
     target=""
     case $inc in
       bayesmat.h) tr=3 ;;
@@ -46,8 +45,9 @@ check_file() {
         tr=${rank[$target]:-3} ;;
       */*.h)
         # a relative path into another folder of the tree
-        local d
-        d=$(echo "$inc" | sed -E 's#^(\.\./)*##; s#/.*##')
+        local d=$inc
+        while [[ $d == ../* ]]; do d=${d#../}; done
+        d=${d%%/*}
         case $d in src | distributions | inference | cli | mpi | tests | bench | examples) tr=$(dir_rank "$d") ;; *) continue ;; esac ;;
       *.h)
         # a private header: found in the file's own folder or a lower layer's
