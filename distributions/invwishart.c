@@ -27,16 +27,7 @@
 #include "bayesmat/invwishart.h"
 #include "work.h"
 #include "wishart_common.h"
-
-struct bm_invwishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_Psi;   /* lower Cholesky factor of Psi, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_Psi */
-  double logdet_Psi;   /* log|Psi| */
-  double log_norm;     /* nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) */
-};
+#include "invwishart_impl.h"
 
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
@@ -392,17 +383,4 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
                               gsl_matrix *d_Psi, double *d_nu)
 {
   return loglik_impl(d, X, m, ll, NULL, d_Psi, d_nu);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_invwishart_internal_view(const bm_invwishart *d, double *nu, const gsl_matrix **L_Psi,
-                                double *logdet_Psi, double *log_norm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *nu = d->nu;
-  *L_Psi = d->L_Psi;
-  *logdet_Psi = d->logdet_Psi;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }

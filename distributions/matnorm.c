@@ -28,11 +28,7 @@
 #include "bayesmat/matnorm.h"
 #include "work.h"
 #include "matrix_common.h"
-
-struct bm_matnorm {
-  bm_mc_scales sc;  /* n, p, M and the factors L_U (sc.L_row), L_V (sc.L_col): matrix_common.h */
-  double log_norm;  /* -np/2 log 2pi - p/2 log|U| - n/2 log|V| */
-};
+#include "matnorm_impl.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -376,19 +372,6 @@ done:
   free(buf);
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_matnorm_internal_view(const bm_matnorm *d, const gsl_matrix **M, const gsl_matrix **L_U,
-                             const gsl_matrix **L_V, double *log_norm)
-{
-  if (!d || !d->sc.is_set) return BM_EINVAL;
-  *M = d->sc.M;
-  *L_U = d->sc.L_row;
-  *L_V = d->sc.L_col;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }
 
 void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p)

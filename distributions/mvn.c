@@ -27,20 +27,7 @@
 #include "bayesmat/mvn.h"
 #include "work.h"
 #include "vector_common.h"
-
-struct bm_mvn {
-  size_t p, q;
-  int is_set;
-  gsl_vector *mu;
-  gsl_matrix *Sigma;  /* full symmetric */
-  gsl_matrix *L;      /* lower Cholesky factor of Sigma, strict upper = 0 */
-  gsl_matrix *Lambda; /* Sigma^{-1}, full symmetric, valid once lambda_state == 2 */
-  atomic_int lambda_state; /* 0: not computed, 1: being computed, 2: valid */
-  double logdet;      /* log|Sigma| */
-  double lognorm;     /* -p/2 log 2pi - 1/2 log|Sigma| */
-  /* scratch used by _set only (validate + factorize here, then commit) */
-  gsl_matrix *S1, *S2, *S3;
-};
+#include "mvn_impl.h"
 
 bm_mvn *bm_mvn_alloc(size_t p)
 {
@@ -550,15 +537,4 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
 {
   if (!kl) return BM_EINVAL;
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_mvn_internal_view(const bm_mvn *d, const gsl_vector **mu, const gsl_matrix **L, double *lognorm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *mu = d->mu;
-  *L = d->L;
-  *lognorm = d->lognorm;
-  return BM_SUCCESS;
 }

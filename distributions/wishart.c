@@ -26,16 +26,7 @@
 #include "bayesmat/wishart.h"
 #include "work.h"
 #include "wishart_common.h"
-
-struct bm_wishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_S;     /* lower Cholesky factor of S, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_S */
-  double logdet_S;     /* log|S| */
-  double log_norm;     /* -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
-};
+#include "wishart_impl.h"
 
 bm_wishart *bm_wishart_alloc(size_t p)
 {
@@ -406,17 +397,4 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
                            gsl_matrix *d_S, double *d_nu)
 {
   return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_wishart_internal_view(const bm_wishart *d, double *nu, const gsl_matrix **L_S, double *logdet_S,
-                             double *log_norm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *nu = d->nu;
-  *L_S = d->L_S;
-  *logdet_S = d->logdet_S;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }

@@ -18,6 +18,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/wishart.h"
 #include "stats_internal.h"
+#include "wishart_impl.h"
 #include "wishart_type_stats.h"
 
 struct bm_wishart_stats {
@@ -91,7 +92,8 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu)
 {
   bm_spd_view v;
-  int bad = !s || bm_wishart_internal_view(d, &v.nu, &v.L, &v.logdet, &v.log_norm);
+  int bad = !s || !d || !d->is_set;
+  if (!bad) v = (bm_spd_view){d->nu, d->L_S, d->logdet_S, d->log_norm};
   return bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_S, d_nu, eval);
 }
 
