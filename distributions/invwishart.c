@@ -1,10 +1,10 @@
-/* The inverse-Wishart family IW_p(nu, Psi) (SPEC §2–3, issue #4).
+/* The inverse-Wishart family IW_p(nu, Psi) (docs/contract.md).
  *
  *   log f(X) = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) - (nu+p+1)/2 log|X| - tr(Psi X^-1)/2
  *
  * theta = (vech Psi, nu). References: X ~ IW_p(nu, Psi) iff X^-1 ~ W_p(nu,
  * Psi^-1); Bartlett decomposition for real nu > p-1, Smith & Hocking (1972);
- * gradients, Hessians and the Fisher information (FISHER.md) derived in
+ * gradients, Hessians and the Fisher information (docs/fisher.md) derived in
  * docs/invwishart.md.
  * Numerics: log|X|, log|Psi| from Cholesky factors (never det()); the trace
  * tr(Psi X^-1) = ||L_X^-1 L_Psi||_F^2 by one triangular solve (never X^-1 for

@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of IW_p(nu, Psi) (issue #11;
- * declarations at the end of include/bayesmat/invwishart.h).
+/* bayesmat — mergeable sufficient statistics of IW_p(nu, Psi)
+ * (declarations at the end of include/bayesmat/invwishart.h).
  *
  * Summary of m SPD observations X_1..X_m: (m, A = sum_i X_i^-1, l = sum_i log|X_i|),
  * each X_i factorized once (Cholesky). The summary is additive: merging adds

@@ -1,4 +1,4 @@
-/* The matrix-variate F family F_p(nu, delta, Psi) (SPEC §2–3, issue #6).
+/* The matrix-variate F family F_p(nu, delta, Psi) (docs/contract.md).
  *
  *   log f(X) = log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2)
  *              - nu/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|I + X Psi^-1|,

@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of MN_{n,p}(M, U, V) (issue #11;
- * declarations at the end of include/bayesmat/matnorm.h).
+/* bayesmat — mergeable sufficient statistics of MN_{n,p}(M, U, V)
+ * (declarations at the end of include/bayesmat/matnorm.h).
  *
  * With U and V both free the minimal sufficient statistic of X_1..X_m is
  * (m, Xbar, S) with S = sum_i vec(X_i - Xbar) vec(X_i - Xbar)^T, an

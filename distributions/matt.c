@@ -16,7 +16,7 @@
  * ratio is a sum of lgamma(a + n/2) - lgamma(a) taken from Stirling's series
  * for large a, so nu = 1e8 keeps full accuracy.
  * Second derivatives: docs/matt.md. Fisher information (closed form incl. nu):
- * ../shared/FISHER.md, derivation docs/matt-fisher.md. Identified up to
+ * docs/fisher.md, derivation docs/matt-fisher.md. Identified up to
  * (c Sigma, Omega/c): the Fisher matrix is singular along
  * (0, vech Sigma, -vech Omega, 0). Sampler: S ~ IW_n(nu+n-1, Sigma) through
  * the Bartlett decomposition (Smith & Hocking 1972), X | S ~ MN(M, S, Omega).

@@ -2,7 +2,7 @@
  *
  *   log f(x) = -p/2 log 2pi - 1/2 log|Sigma| - 1/2 (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma).
- * Fisher information: ../shared/FISHER.md (mvn), derivations in docs/mvn.md.
+ * Fisher information: docs/fisher.md (mvn), derivations in docs/mvn.md.
  * Numerics: Sigma = L L^T (LAPACK dpotrf); log|Sigma| = 2 sum log L_ii; the
  * quadratic form is |L^{-1} r|^2 (one triangular solve, never an inverse);
  * Lambda = Sigma^{-1} (dpotri) is computed on first use by a function that

@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of N_p(mu, Sigma) (issue #11;
- * declarations at the end of include/bayesmat/mvn.h).
+/* bayesmat — mergeable sufficient statistics of N_p(mu, Sigma)
+ * (declarations at the end of include/bayesmat/mvn.h).
  *
  * Summary of rows x_1..x_n: (n, xbar, S = sum (x_i - xbar)(x_i - xbar)^T).
  * Blocks are summarized two-pass (mean, then one dsyrk of the centred block)

@@ -3,7 +3,7 @@
  *   log f(x) = log Gamma(k/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma|
  *              - k/2 log(1 + delta/nu),  k = nu + p,  delta = (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma, nu).
- * Fisher information: ../shared/FISHER.md (Lange, Little & Taylor 1989 plus
+ * Fisher information: docs/fisher.md (Lange, Little & Taylor 1989 plus
  * the nu blocks); derivations of the gradient, Hessian and of the stable
  * large-nu forms in docs/mvt.md.
  * Numerics: Sigma = L L^T; log|Sigma| from L; delta = |L^{-1} r|^2;

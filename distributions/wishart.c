@@ -1,10 +1,10 @@
-/* The Wishart family W_p(nu, S) (SPEC §2–3, issue #4).
+/* The Wishart family W_p(nu, S) (docs/contract.md).
  *
  *   log f(X) = (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
  *
  * theta = (vech S, nu). References: Bartlett decomposition for real nu > p-1,
  * Smith & Hocking (1972), Appl. Statist. 21, 341; gradients, Hessians and the
- * Fisher information (FISHER.md) derived in docs/wishart.md.
+ * Fisher information (docs/fisher.md) derived in docs/wishart.md.
  * Numerics: log|X|, log|S| from Cholesky factors (never det()); the trace
  * tr(S^-1 X) = ||L_S^-1 L_X||_F^2 by one triangular solve (never S^-1 for the
  * value); S^-1 and X^-1 (dpotri) only where they are the output (gradients,

@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of W_p(nu, S) (issue #11;
- * declarations at the end of include/bayesmat/wishart.h).
+/* bayesmat — mergeable sufficient statistics of W_p(nu, S)
+ * (declarations at the end of include/bayesmat/wishart.h).
  *
  * Summary of m SPD observations X_1..X_m: (m, A = sum_i X_i, l = sum_i log|X_i|),
  * each X_i factorized once (Cholesky). The summary is additive: merging adds

@@ -512,7 +512,7 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_blr_stats_dim(const bm_blr_stats *s) { return s ? s->k : 0; }
 
 size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1) * (s->k + 2) / 2 : 0; }

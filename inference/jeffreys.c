@@ -1,4 +1,4 @@
-/* bayesmat — Jeffreys priors from Fisher information (SPEC §4).
+/* bayesmat — Jeffreys priors from Fisher information (docs/contract.md).
  *
  * log pi = 1/2 log det B, B = I[idx, idx]. With D = diag(B) and the
  * equilibrated R = D^-1/2 B D^-1/2 (unit diagonal), log det B = sum log D_jj

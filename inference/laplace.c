@@ -1,4 +1,4 @@
-/* bayesmat — Laplace approximation (SPEC §4).
+/* bayesmat — Laplace approximation (docs/contract.md).
  *
  *   log Z ~ log f(m) + d/2 log 2 pi - 1/2 log|-H(m)|,   cov = (-H(m))^-1,
  * m the mode of log f, found by Newton's method with a modified-Cholesky

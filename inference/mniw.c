@@ -464,7 +464,7 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 {
   if (s == NULL || k == NULL || d == NULL) return BM_EINVAL;

@@ -551,7 +551,7 @@ int bm_niw_log_evidence(const bm_niw *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_niw_stats_dim(const bm_niw_stats *s) { return s ? s->p : 0; }
 
 size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s->p * (s->p + 1) / 2 : 0; }

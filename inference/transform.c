@@ -1,4 +1,4 @@
-/* bayesmat — unconstrained transforms: log, logit, log-Cholesky (SPEC §4).
+/* bayesmat — unconstrained transforms: log, logit, log-Cholesky (docs/transforms.md).
  *
  * log-Cholesky: Sigma = L L^T, theta = vech(Lt) with Lt_ii = log L_ii and
  * Lt_ij = L_ij (i > j). With dL_a = c_a e_i e_j^T (c_a = L_ii on the diagonal,

@@ -77,7 +77,7 @@ for f in include/bayesmat/*.h; do
 done
 
 if ((bad)); then
-  echo "layering: FAILED (core < distributions < inference; see docs/conventions.md)"
+  echo "layering: FAILED (core < distributions < inference; see docs/layers.md)"
   exit 1
 fi
 echo "layering: OK (src/ includes nothing from distributions/ or inference/; distributions/ nothing from inference/)"

@@ -1,4 +1,4 @@
-/* bayesmat — verification of Bayesian derivations (SPEC §4 "Verification").
+/* bayesmat — verification of Bayesian derivations (docs/contract.md "Verification").
  *
  * Family-free Monte Carlo tools driven by caller callbacks:
  *   bm_check_proportional     a claimed log posterior is log prior + log lik + const

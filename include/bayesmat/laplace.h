@@ -1,4 +1,4 @@
-/* bayesmat — Laplace approximation (SPEC §4).
+/* bayesmat — Laplace approximation (docs/contract.md).
  *
  * Given an unnormalized log-density log f(theta) on R^d, find the mode
  * theta_hat by a safeguarded Newton method and approximate

@@ -1,4 +1,4 @@
-/* bayesmat — Fisher information of whole models (issue #8).
+/* bayesmat — Fisher information of whole models.
  *
  * (a) Observation models: observation i follows a family with parameter
  *     theta_i = theta(eta, x_i) (length m), eta of length d. Then

@@ -1,4 +1,4 @@
-/* bayesmat — status codes (SPEC §1).
+/* bayesmat — status codes (docs/conventions.md).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_STATUS_H
 #define BAYESMAT_STATUS_H

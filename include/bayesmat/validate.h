@@ -76,7 +76,7 @@ int bm_validate_chol_factor(const gsl_matrix *L, size_t p);
 
 /**
  * Scalar parameter x > lower (strictly). An infinite or NaN x is
- * BM_ENONFINITE (SPEC §1: "an infinite nu is BM_ENONFINITE").
+ * BM_ENONFINITE (docs/contract.md: an infinite nu is BM_ENONFINITE).
  * @return BM_SUCCESS; BM_ENONFINITE; BM_EDOM (x <= lower).
  */
 int bm_validate_greater(double x, double lower);
