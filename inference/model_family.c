@@ -1,7 +1,7 @@
 /* bayesmat — family observation models for bm_model (include/bayesmat/model_family.h).
  *
  * y_i ~ F(theta_i(eta)): the adapters below give bm_model (inference/model_fisher.c)
- *   fisher(i, theta_i)        = bm_dist_fisher after bm_dist_set_theta(theta_i)   (closed form)
+ *   fisher(i, theta_i)        = bm_dist_fisher after bm_dist_set_theta(theta_i)   (closed form, docs/fisher.md)
  *   score_hess(i, theta_i)    = bm_dist_score / bm_dist_hess at y_i after bm_dist_set_theta(theta_i)
  * through the family's descriptor (bayesmat/family.h): a built-in kind's
  * typed object is viewed as a bm_dist of its descriptor, and BM_FAMILY_DIST

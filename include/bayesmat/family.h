@@ -37,9 +37,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** What the variate is; it decides the layout of hess_x and of a variate's vec. */
 typedef enum {
@@ -270,7 +269,5 @@ int bm_dist_mean(const bm_dist *d, gsl_matrix *mean);
  */
 int bm_dist_loglik(const bm_dist *d, const gsl_matrix *X, double *ll, gsl_vector *each);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,4 +1,4 @@
-/* bayesmat — Jeffreys priors (SPEC §4).
+/* bayesmat — Jeffreys priors (docs/contract.md).
  *
  * log pi(theta) = 1/2 log det I(theta), or of the sub-block of I on the
  * indices idx, with no other constant. The per-family wrappers
@@ -27,9 +27,8 @@
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Relative pivot threshold below which a Fisher block is singular (1/condition of the correlation form). */
 #define BM_JEFFREYS_RTOL 1e-12
@@ -82,7 +81,5 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet);
  */
 int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *log_prior_eta);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,7 +1,7 @@
-/* bayesmat — the parameter vector theta of every family (SPEC §1–2).
+/* bayesmat — the parameter vector theta of every family (docs/contract.md).
  *
  * theta is the vector _score, _hess and _fisher differentiate with respect
- * to, in SPEC §2's order (nu, delta LAST even though _set takes them first);
+ * to, in docs/contract.md's order (nu, delta LAST even though _set takes them first);
  * symmetric matrices enter as vech (column-stacked lower triangle; a vech
  * coordinate moves S_ij and S_ji together), general matrices as vec
  * (columns stacked):
@@ -36,5 +36,4 @@
 #include "bayesmat/matf.h"
 
 #include "bayesmat/family.h"
-
 #endif
