@@ -15,6 +15,7 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/vech.h"
 #include "bayesmat/family.h"
+#include "internal.h"
 #include "family_internal.h"
 
 /* The registry: adding a family is one line here (and its descriptor). */
@@ -97,16 +98,6 @@ static int absent(const bm_dist *d, int present)
   return present ? BM_SUCCESS : BM_ENOTSUP;
 }
 
-static void nan_vector(gsl_vector *v)
-{
-  if (v) gsl_vector_set_all(v, NAN);
-}
-
-static void nan_matrix(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
-
 /* Return the status (the output `out` NaN-filled by `fill`) when d is unusable or has no `op`. */
 #define DISPATCH(op, fill, out)                                                                                 \
   do {                                                                                                          \
@@ -130,7 +121,7 @@ int bm_dist_set_theta(bm_dist *d, const gsl_vector *theta)
 
 int bm_dist_get_theta(const bm_dist *d, gsl_vector *theta)
 {
-  DISPATCH(get_theta, nan_vector, theta);
+  DISPATCH(get_theta, bm_nan_vector, theta);
   return d->type->get_theta(d->state, theta);
 }
 
@@ -142,37 +133,37 @@ int bm_dist_logpdf(const bm_dist *d, const gsl_matrix *x, double *lp)
 
 int bm_dist_score(const bm_dist *d, const gsl_matrix *x, gsl_vector *s)
 {
-  DISPATCH(score, nan_vector, s);
+  DISPATCH(score, bm_nan_vector, s);
   return d->type->score(d->state, x, s);
 }
 
 int bm_dist_hess(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
 {
-  DISPATCH(hess, nan_matrix, H);
+  DISPATCH(hess, bm_nan_matrix, H);
   return d->type->hess(d->state, x, H);
 }
 
 int bm_dist_hess_x(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
 {
-  DISPATCH(hess_x, nan_matrix, H);
+  DISPATCH(hess_x, bm_nan_matrix, H);
   return d->type->hess_x(d->state, x, H);
 }
 
 int bm_dist_fisher(const bm_dist *d, gsl_matrix *F)
 {
-  DISPATCH(fisher, nan_matrix, F);
+  DISPATCH(fisher, bm_nan_matrix, F);
   return d->type->fisher(d->state, F);
 }
 
 int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x)
 {
-  DISPATCH(sample, nan_matrix, x);
+  DISPATCH(sample, bm_nan_matrix, x);
   return d->type->sample(d->state, r, x);
 }
 
 int bm_dist_mean(const bm_dist *d, gsl_matrix *mean)
 {
-  DISPATCH(mean, nan_matrix, mean);
+  DISPATCH(mean, bm_nan_matrix, mean);
   return d->type->mean(d->state, mean);
 }
 
@@ -210,18 +201,18 @@ int bm_dist_loglik(const bm_dist *d, const gsl_matrix *X, double *ll, gsl_vector
 {
   if (ll) *ll = NAN;
   if (!ok(d) || ll == NULL || X == NULL || d->type->logpdf == NULL || d->type->shape == NULL) {
-    nan_vector(each);
+    bm_nan_vector(each);
     return BM_EINVAL;
   }
   if (d->type->loglik) return d->type->loglik(d->state, X, ll, each);
   size_t rows, cols;
   d->type->shape(d->state, &rows, &cols);
   if (X->size2 != rows * cols || (each && each->size != X->size1)) {
-    nan_vector(each);
+    bm_nan_vector(each);
     return BM_EBADLEN;
   }
   int status = loglik_by_rows(d, rows, cols, X, ll, each);
-  if (status) nan_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 
@@ -232,11 +223,11 @@ int bm_family_loglik_mats(const void *state, size_t rows, size_t cols, const gsl
 {
   if (ll) *ll = NAN;
   if (X == NULL || ll == NULL) {
-    nan_vector(each);
+    bm_nan_vector(each);
     return BM_EINVAL;
   }
   if (X->size2 != rows * cols) {
-    nan_vector(each);
+    bm_nan_vector(each);
     return BM_EBADLEN;
   }
   size_t m = X->size1;
@@ -246,7 +237,7 @@ int bm_family_loglik_mats(const void *state, size_t rows, size_t cols, const gsl
   const gsl_matrix **ptrs = malloc(sizeof *ptrs * (m + 1));
   int status = BM_SUCCESS;
   if (mem == NULL || views == NULL || ptrs == NULL) {
-    nan_vector(each);
+    bm_nan_vector(each);
     status = BM_ENOMEM;
     goto done;
   }
