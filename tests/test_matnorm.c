@@ -14,22 +14,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void read_matrix(FILE *f, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      double x;
-      assert_int_equal(fscanf(f, "%lf", &x), 1);
-      gsl_matrix_set(A, i, j, x);
-    }
-}
-
-static void random_matrix(gsl_rng *r, double s, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) gsl_matrix_set(A, i, j, s * (2.0 * gsl_rng_uniform(r) - 1.0));
-}
-
 /* A point of the full space: (vec X, vec M, vech U, vech V). */
 typedef struct {
   size_t n, p;
@@ -133,7 +117,7 @@ static fixture *fixture_new(gsl_rng *r, size_t n, size_t p, double cond)
   f->X = gsl_matrix_alloc(n, p);
   f->U = gsl_matrix_alloc(n, n);
   f->V = gsl_matrix_alloc(p, p);
-  random_matrix(r, 1.0, f->M);
+  tu_random_matrix(r, 1.0, f->M);
   tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->U);
   tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->V);
   f->d = bm_matnorm_alloc(n, p);
@@ -150,22 +134,6 @@ static void fixture_free(fixture *f)
   gsl_matrix_free(f->V);
   bm_matnorm_free(f->d);
   free(f);
-}
-
-/* 2-norm condition number of an SPD matrix (eigenvalues by GSL). */
-static double cond_number(const gsl_matrix *S)
-{
-  size_t k = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(k, k);
-  gsl_vector *ev = gsl_vector_alloc(k);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(k);
-  gsl_matrix_memcpy(A, S);
-  gsl_eigen_symm(A, ev, w);
-  double c = gsl_vector_max(ev) / gsl_vector_min(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
-  return c;
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -197,10 +165,10 @@ static void logpdf_matches_reference(void **state)
     }
     gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p),
                *X = gsl_matrix_alloc(n, p);
-    read_matrix(f, M);
-    read_matrix(f, U);
-    read_matrix(f, V);
-    read_matrix(f, X);
+    tu_read_matrix(f, M);
+    tu_read_matrix(f, U);
+    tu_read_matrix(f, V);
+    tu_read_matrix(f, X);
     double ref, ref2 = NAN;
     assert_int_equal(fscanf(f, "%lf", &ref), 1);
     if (strcmp(tag, "matt") != 0) assert_int_equal(fscanf(f, "%lf", &ref2), 1);
@@ -211,7 +179,7 @@ static void logpdf_matches_reference(void **state)
       assert_int_equal(bm_matnorm_logpdf(d, X, &lp), BM_SUCCESS);
       /* mpmath: exact up to the conditioning of the problem; the Cholesky
        * backward error bounds the relative error by ~eps (cond U + cond V) */
-      double tol = 1e-12 + DBL_EPSILON * (cond_number(U) + cond_number(V));
+      double tol = 1e-12 + DBL_EPSILON * (tu_cond_number(U) + tu_cond_number(V));
       tu_assert_rel(lp, ref, tol);
       if (!isnan(ref2)) tu_assert_rel(lp, ref2, 1e-9); /* scipy itself is accurate to ~3e-11 here */
       /* the batched form on the same point, one and three copies */
@@ -288,7 +256,7 @@ static void score_and_hess_match_fd(void **state)
   size_t shapes[][2] = {{1, 1}, {2, 3}, {3, 2}, {2, 2}};
   for (size_t s = 0; s < 4; s++) {
     fixture *f = fixture_new(r, shapes[s][0], shapes[s][1], 10);
-    random_matrix(r, 2.0, f->X); /* away from the mean too */
+    tu_random_matrix(r, 2.0, f->X); /* away from the mean too */
     size_t k = bm_matnorm_nparams(f->d);
     gsl_vector *full = gsl_vector_alloc(full_len(f->n, f->p));
     pack_full(f->X, f->M, f->U, f->V, full);

@@ -18,37 +18,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void read_matrix(FILE *f, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      double x;
-      assert_int_equal(fscanf(f, "%lf", &x), 1);
-      gsl_matrix_set(A, i, j, x);
-    }
-}
-
-static void random_matrix(gsl_rng *r, double s, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) gsl_matrix_set(A, i, j, s * (2.0 * gsl_rng_uniform(r) - 1.0));
-}
-
-static double cond_number(const gsl_matrix *S)
-{
-  size_t k = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(k, k);
-  gsl_vector *ev = gsl_vector_alloc(k);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(k);
-  gsl_matrix_memcpy(A, S);
-  gsl_eigen_symm(A, ev, w);
-  double c = gsl_vector_max(ev) / gsl_vector_min(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
-  return c;
-}
-
 /* Full point: (vec X, vec M, vech Sigma, vech Omega, nu); theta drops vec X. */
 typedef struct {
   size_t n, p;
@@ -156,7 +125,7 @@ static fixture *fixture_new(gsl_rng *r, size_t n, size_t p, double nu, double co
   f->X = gsl_matrix_alloc(n, p);
   f->S = gsl_matrix_alloc(n, n);
   f->O = gsl_matrix_alloc(p, p);
-  random_matrix(r, 1.0, f->M);
+  tu_random_matrix(r, 1.0, f->M);
   tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->S);
   tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->O);
   f->d = bm_matt_alloc(n, p);
@@ -224,10 +193,10 @@ static void logpdf_matches_reference(void **state)
     if (!is_mn) assert_int_equal(fscanf(f, "%lf", &nu), 1);
     gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p),
                *X = gsl_matrix_alloc(n, p);
-    read_matrix(f, M);
-    read_matrix(f, S);
-    read_matrix(f, O);
-    read_matrix(f, X);
+    tu_read_matrix(f, M);
+    tu_read_matrix(f, S);
+    tu_read_matrix(f, O);
+    tu_read_matrix(f, X);
     double ref, ref2 = NAN;
     assert_int_equal(fscanf(f, "%lf", &ref), 1);
     if (is_mn || is_red) assert_int_equal(fscanf(f, "%lf", &ref2), 1);
@@ -237,7 +206,7 @@ static void logpdf_matches_reference(void **state)
       assert_int_equal(bm_matt_set(d, nu, M, S, O), BM_SUCCESS);
       assert_int_equal(bm_matt_logpdf(d, X, &lp), BM_SUCCESS);
       /* vs mpmath: exact up to the conditioning (Cholesky backward error) */
-      double tol = 1e-12 + DBL_EPSILON * (cond_number(S) + cond_number(O));
+      double tol = 1e-12 + DBL_EPSILON * (tu_cond_number(S) + tu_cond_number(O));
       tu_assert_rel(lp, ref, tol);
       if (is_red) { /* scipy.stats.multivariate_t of the reduced parameters */
         tu_assert_rel(lp, ref2, 1e-11);
@@ -274,7 +243,7 @@ static void large_nu_limit_is_matrix_normal(void **state)
     gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p),
                *nuU = gsl_matrix_alloc(n, n), *X = gsl_matrix_alloc(n, p), *G1 = gsl_matrix_alloc(n, p),
                *G2 = gsl_matrix_alloc(n, p);
-    random_matrix(r, 1.0, M);
+    tu_random_matrix(r, 1.0, M);
     tu_random_spd(r, 10, 1.0, U);
     tu_random_spd(r, 10, 1.0, V);
     gsl_matrix_memcpy(nuU, U);

@@ -32,30 +32,6 @@ static bm_mvt *random_mvt(gsl_rng *r, size_t p, double nu, double cond)
   return d;
 }
 
-static double cond_number(const gsl_matrix *S)
-{
-  size_t p = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  gsl_matrix_memcpy(A, S);
-  gsl_vector *ev = gsl_vector_alloc(p);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(p);
-  gsl_eigen_symm(A, ev, w);
-  double c = gsl_vector_max(ev) / gsl_vector_min(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
-  return c;
-}
-
-static void read_vec(FILE *f, gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++) assert_int_equal(fscanf(f, "%lf", gsl_vector_ptr(v, i)), 1);
-}
-static void read_mat(FILE *f, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) assert_int_equal(fscanf(f, "%lf", gsl_matrix_ptr(A, i, j)), 1);
-}
 static void skip_line(FILE *f)
 {
   int c;
@@ -83,13 +59,13 @@ static void logpdf_matches_reference(void **state)
     assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
     gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p);
     gsl_matrix *S = gsl_matrix_alloc(p, p);
-    read_vec(f, mu);
-    read_mat(f, S);
-    read_vec(f, x);
+    tu_read_vector(f, mu);
+    tu_read_matrix(f, S);
+    tu_read_vector(f, x);
     double ref, ref_scipy;
     assert_int_equal(fscanf(f, "%lf %lf", &ref, &ref_scipy), 2);
     if (strcmp(fam, "mvt") == 0) {
-      double cond = cond_number(S);
+      double cond = tu_cond_number(S);
       double tol = (4e-15 + 2e-16 * cond) * fmax(1.0, fabs(ref));
       bm_mvt *d = bm_mvt_alloc(p);
       double lp;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_eigen.h>
 #include "testutil.h"
 
 gsl_rng *tu_rng(unsigned long seed)
@@ -253,4 +254,36 @@ double tu_fd_check_all(tu_fd *c, const gsl_vector *theta, const bm_check_options
   fd_unpack_x(c, xv); /* x as it was */
   gsl_vector_free(xv);
   return worst;
+}
+
+void tu_read_vector(FILE *f, gsl_vector *v)
+{
+  for (size_t i = 0; i < v->size; i++) assert_int_equal(fscanf(f, "%lf", gsl_vector_ptr(v, i)), 1);
+}
+
+void tu_read_matrix(FILE *f, gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) assert_int_equal(fscanf(f, "%lf", gsl_matrix_ptr(A, i, j)), 1);
+}
+
+void tu_random_matrix(gsl_rng *r, double s, gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) gsl_matrix_set(A, i, j, s * (2.0 * gsl_rng_uniform(r) - 1.0));
+}
+
+double tu_cond_number(const gsl_matrix *S)
+{
+  size_t k = S->size1;
+  gsl_matrix *A = gsl_matrix_alloc(k, k);
+  gsl_vector *ev = gsl_vector_alloc(k);
+  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(k);
+  gsl_matrix_memcpy(A, S);
+  gsl_eigen_symm(A, ev, w);
+  double cond = gsl_vector_max(ev) / gsl_vector_min(ev);
+  gsl_eigen_symm_free(w);
+  gsl_vector_free(ev);
+  gsl_matrix_free(A);
+  return cond;
 }

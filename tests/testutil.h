@@ -32,6 +32,14 @@ void tu_assert_matrix_close(const gsl_matrix *A, const gsl_matrix *B, double rto
 void tu_assert_vector_close(const gsl_vector *a, const gsl_vector *b, double rtol, double atol);
 
 /* Path of a file in tests/data (BAYESMAT_TEST_DATA, set by ctest). */
+/* Read v / A (row-major) from a reference file, asserting every number is there. */
+void tu_read_vector(FILE *f, gsl_vector *v);
+void tu_read_matrix(FILE *f, gsl_matrix *A);
+/* A <- entries uniform in (-s, s). */
+void tu_random_matrix(gsl_rng *r, double s, gsl_matrix *A);
+/* 2-norm condition number of a symmetric positive definite S (GSL eigenvalues). */
+double tu_cond_number(const gsl_matrix *S);
+
 /* 1 when every entry is NaN (the failure contract of an output). */
 int tu_all_nan_v(const gsl_vector *v);
 int tu_all_nan_m(const gsl_matrix *A);
