@@ -49,6 +49,28 @@ static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double 
   return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 
+static int matrix_finite(const gsl_matrix *A)
+{
+  double z = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) z += MAT(A, i, j) * 0.0;
+  return z == 0.0;
+}
+
+/* log f from M = L_X^-1 L_Psi (lower triangular, p x p contiguous) and
+ * log|X|: the textbook sum below the large-nu threshold, else the form
+ * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
+ * formed so that it overflows only when log f is below -DBL_MAX. */
+static double logpdf_from_M(const bm_invwishart *d, const double *M, double logdet_X)
+{
+  size_t p = d->p;
+  double nu = d->nu, pd = (double)p;
+  if (bm_wt_large_nu(p, nu))
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, p, nu) - bm_wt_half_sumsq(M, p, p, 1) -
+           0.5 * (pd + 1.0) * logdet_X;
+  return d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - bm_wt_half_sumsq(M, p, p, 0);
+}
+
 bm_invwishart *bm_invwishart_alloc(size_t p)
 {
   if (p == 0) return NULL;
@@ -125,8 +147,8 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
     goto done;
   }
   double logdet_X = bm_chol_logdet(&LX.matrix);
-  double tr = whitened_scale(buf, d->L_Psi, buf + p * p, p);
-  *lp = d->log_norm - 0.5 * (d->nu + (double)p + 1.0) * logdet_X - 0.5 * tr;
+  whitened_scale(buf, d->L_Psi, buf + p * p, p);
+  *lp = logpdf_from_M(d, buf + p * p, logdet_X);
 done:
   bm_work_release(&w);
   return status;
@@ -161,8 +183,8 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   double logdet_X = bm_chol_logdet(&LX.matrix);
   double nu = d->nu, pd = (double)p;
   if (lp || d_X) {
-    double tr = whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
-    if (lp) *lp = d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - 0.5 * tr;
+    whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
+    if (lp) *lp = logpdf_from_M(d, N, logdet_X);
   }
   if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
   if (d_X) {
@@ -183,6 +205,12 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   }
   if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
   bm_work_release(&w);
+  /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
+  if ((d_X && !matrix_finite(d_X)) || (d_Psi && !matrix_finite(d_Psi))) {
+    bm_wt_fill_nan_matrix(d_X);
+    bm_wt_fill_nan_matrix(d_Psi);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
@@ -354,7 +382,8 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
     double logdet_X = bm_chol_logdet(&LX.matrix);
     sum_logdet += logdet_X;
     if (ll || each) {
-      double lk = d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - 0.5 * whitened_scale(buf, d->L_Psi, N, p);
+      whitened_scale(buf, d->L_Psi, N, p);
+      double lk = logpdf_from_M(d, N, logdet_X);
       if (each) gsl_vector_set(each, k, lk);
       sum += lk;
     }
