@@ -245,11 +245,6 @@ static inline double log1p_pos(double u)
   return log(hi) + lo / hi;
 }
 
-/* log f from delta */
-static double logpdf_delta(const bm_mvt *d, double delta)
-{
-  return d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_pos(delta / d->nu);
-}
 
 /* [psi(k/2) - psi(nu/2)]/2 */
 static double half_digamma_diff(const bm_mvt *d)
@@ -262,7 +257,7 @@ static double half_digamma_diff(const bm_mvt *d)
 /* log(1 + delta/nu) for delta = ds 4^e (e > 0: delta itself may overflow) */
 static double log1p_scaled(double nu, double ds, int e)
 {
-  if (e == 0) return log1p_pos(ds / nu);
+  if (e == 0 && ds / nu < 1e300) return log1p_pos(ds / nu);
   double l = log(ds) + (2.0 * (double)e) * M_LN2 - log(nu); /* log(delta/nu) */
   return l + log1p(exp(-l));
 }
@@ -345,7 +340,7 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
   if (!z) return BM_ENOMEM;
   int e;
   double delta = whiten_scaled(d, x, z, 0, &e);
-  *lp = e == 0 ? logpdf_delta(d, delta) : d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_scaled(d->nu, delta, e);
+  *lp = d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_scaled(d->nu, delta, e);
   bm_work_release(&w);
   return BM_SUCCESS;
 }

@@ -185,6 +185,24 @@ static gsl_matrix *read_spec(char **save, size_t p)
   return A;
 }
 
+/* ---------------------------------------- family regressions (key value refs) */
+/* tests/data/edges_families_ref.txt from tests/data/gen_edges_families.py */
+static double ref(const char *key)
+{
+  char path[1024], k[128];
+  FILE *f = fopen(tu_data_path("edges_families_ref.txt", path, sizeof path), "r");
+  assert_non_null(f);
+  char line[512];
+  double v = NAN;
+  while (fgets(line, sizeof line, f)) {
+    double x;
+    if (line[0] != '#' && sscanf(line, "%127s %lf", k, &x) == 2 && strcmp(k, key) == 0) v = x;
+  }
+  fclose(f);
+  if (isnan(v)) fail_msg("no reference %s", key);
+  return v;
+}
+
 static void edges_match_reference_within_conditioning_bound(void **state)
 {
   (void)state;
@@ -309,12 +327,14 @@ static void fuzz_regressions(void **state)
   assert_int_equal(bm_mvn_loglik(n, Xb, &lp, NULL), BM_SUCCESS);
   assert_true(lp == -INFINITY);
   bm_mvn_free(n);
+  /* mvt: there the value is finite, -(k/2) log(delta/nu) ~ -3549 (mpmath), and
+   * the tail evaluation is scaled so as to return it */
   bm_mvt *t = bm_mvt_alloc(2);
   assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
   assert_int_equal(bm_mvt_logpdf(t, x, &lp), BM_SUCCESS);
-  assert_true(lp == -INFINITY);
+  assert_true(fabs(lp - ref("mvt_logf_fuzz")) <= 1e-14 * fabs(ref("mvt_logf_fuzz")));
   assert_int_equal(bm_mvt_loglik(t, Xb, &lp, NULL), BM_SUCCESS);
-  assert_true(lp == -INFINITY);
+  assert_true(fabs(lp - ref("mvt_logf_fuzz")) <= 1e-14 * fabs(ref("mvt_logf_fuzz")));
   /* mvt nu = 5e-324: nu/2 underflows; BM_EDOM and the previous parameters stay */
   assert_int_equal(bm_mvt_set(t, 4.9406564584124654e-324, mu, S), BM_EDOM);
   gsl_vector_set_zero(x);
@@ -347,11 +367,237 @@ static void fuzz_regressions(void **state)
   gsl_matrix_free(M);
 }
 
+/* relative error against ref(key), printed (docs/reliability.md), asserted <= tol */
+static void check_rel(const char *key, double got, double tol)
+{
+  double r = ref(key), e = fabs(got - r) / fabs(r);
+  printf("%-28s got % .17g ref % .17g rel.err %.2e\n", key, got, r, e);
+  assert_true(isfinite(got));
+  assert_true(e <= tol);
+}
+
+static bm_mvt *mvt_scalar(double nu, double sigma)
+{
+  bm_mvt *d = bm_mvt_alloc(1);
+  gsl_vector *mu = gsl_vector_calloc(1);
+  gsl_matrix *S = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set(S, 0, 0, sigma);
+  assert_int_equal(bm_mvt_set(d, nu, mu, S), BM_SUCCESS);
+  gsl_vector_free(mu);
+  gsl_matrix_free(S);
+  return d;
+}
+
+/* The mvt nu-score in the tail (it cancelled like (delta/nu) eps: 8e-2 relative
+ * at x = 1e8, 0 at 1e10, -inf at 1e100, NaN at 1e154) and the far tail beyond
+ * delta = DBL_MAX (log f was -inf, H_nunu NaN). */
+static void mvt_score_and_far_tail(void **state)
+{
+  (void)state;
+  bm_mvt *d = mvt_scalar(0.5, 1.0);
+  gsl_vector *x = gsl_vector_alloc(1), *g = gsl_vector_alloc(1), *gm = gsl_vector_alloc(1);
+  gsl_matrix *G = gsl_matrix_alloc(1, 1), *H = gsl_matrix_alloc(3, 3), *Xb = gsl_matrix_alloc(1, 1);
+  const char *xs[] = {"1e4", "1e6", "1e8", "1e10", "1e100", "1e154", "1e200"};
+  for (int i = 0; i < 7; i++) {
+    char key[64];
+    double dnu, ll;
+    gsl_vector_set(x, 0, strtod(xs[i], NULL));
+    snprintf(key, sizeof key, "mvt_dnu_p1_x%s", xs[i]);
+    assert_int_equal(bm_mvt_grad(d, x, NULL, NULL, NULL, &dnu), BM_SUCCESS);
+    check_rel(key, dnu, 1e-14);
+    gsl_matrix_set(Xb, 0, 0, gsl_vector_get(x, 0)); /* the batch agrees */
+    assert_int_equal(bm_mvt_loglik_grad(d, Xb, &ll, NULL, NULL, &dnu), BM_SUCCESS);
+    check_rel(key, dnu, 1e-14);
+  }
+  const char *ts[] = {"1e100", "1e154", "1e200", "1e300"};
+  for (int i = 0; i < 4; i++) {
+    char key[64];
+    double lp;
+    gsl_vector_set(x, 0, strtod(ts[i], NULL));
+    snprintf(key, sizeof key, "mvt_logf_p1_x%s", ts[i]);
+    assert_int_equal(bm_mvt_logpdf(d, x, &lp), BM_SUCCESS);
+    check_rel(key, lp, 1e-15);
+    gsl_matrix_set(Xb, 0, 0, gsl_vector_get(x, 0));
+    assert_int_equal(bm_mvt_loglik(d, Xb, &lp, NULL), BM_SUCCESS);
+    check_rel(key, lp, 1e-15);
+  }
+  gsl_vector_set(x, 0, 1e100);
+  assert_int_equal(bm_mvt_hess(d, x, H), BM_SUCCESS);
+  check_rel("mvt_hnn_p1_x1e100", gsl_matrix_get(H, 2, 2), 1e-13);
+  gsl_vector_set(x, 0, 1e200);
+  assert_int_equal(bm_mvt_hess(d, x, H), BM_SUCCESS);
+  check_rel("mvt_hnn_p1_x1e200", gsl_matrix_get(H, 2, 2), 1e-13);
+  for (size_t i = 0; i < 3; i++)
+    for (size_t j = 0; j < 3; j++) assert_true(isfinite(gsl_matrix_get(H, i, j)));
+  double dnu;
+  assert_int_equal(bm_mvt_grad(d, x, g, gm, G, &dnu), BM_SUCCESS);
+  check_rel("mvt_dx_p1_x1e200", gsl_vector_get(g, 0), 1e-15);
+  check_rel("mvt_dx_p1_x1e200", -gsl_vector_get(gm, 0), 1e-15);
+  check_rel("mvt_dS_p1_x1e200", gsl_matrix_get(G, 0, 0), 1e-15);
+  bm_mvt_free(d);
+
+  /* p = 3, nu = 0.05 at a draw-sized point, and nu = 3 in the body */
+  bm_mvt *t = bm_mvt_alloc(3);
+  gsl_vector *mu = gsl_vector_calloc(3), *x3 = gsl_vector_alloc(3);
+  gsl_matrix *S = gsl_matrix_alloc(3, 3);
+  const double s3[9] = {2, 0.3, 0.1, 0.3, 1, 0.2, 0.1, 0.2, 3};
+  for (size_t i = 0; i < 9; i++) S->data[i] = s3[i];
+  gsl_vector_set(x3, 0, 1e15);
+  gsl_vector_set(x3, 1, -3e14);
+  gsl_vector_set(x3, 2, 2e15);
+  assert_int_equal(bm_mvt_set(t, 0.05, mu, S), BM_SUCCESS);
+  assert_int_equal(bm_mvt_grad(t, x3, NULL, NULL, NULL, &dnu), BM_SUCCESS);
+  check_rel("mvt_dnu_p3", dnu, 1e-14);
+  gsl_vector_set(x3, 0, 2.5);
+  gsl_vector_set(x3, 1, -1.0);
+  gsl_vector_set(x3, 2, 0.5);
+  assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
+  assert_int_equal(bm_mvt_grad(t, x3, NULL, NULL, NULL, &dnu), BM_SUCCESS);
+  check_rel("mvt_dnu_p3_nu3", dnu, 1e-14);
+  bm_mvt_free(t);
+  /* p = 2, nu = 1e6 at x = (1e100, -2e100) */
+  bm_mvt *t2 = bm_mvt_alloc(2);
+  gsl_vector *mu2 = gsl_vector_calloc(2), *x2 = gsl_vector_alloc(2);
+  gsl_matrix *S2 = gsl_matrix_alloc(2, 2);
+  gsl_matrix_set_identity(S2);
+  gsl_matrix_set(S2, 0, 1, 0.5);
+  gsl_matrix_set(S2, 1, 0, 0.5);
+  gsl_vector_set(x2, 0, 1e100);
+  gsl_vector_set(x2, 1, -2e100);
+  assert_int_equal(bm_mvt_set(t2, 1e6, mu2, S2), BM_SUCCESS);
+  assert_int_equal(bm_mvt_grad(t2, x2, NULL, NULL, NULL, &dnu), BM_SUCCESS);
+  check_rel("mvt_dnu_p2_nu1e6", dnu, 1e-14);
+  bm_mvt_free(t2);
+  /* Fisher at nu = 1e308: 2(k + 2) overflowed and the Sigma-Sigma block was 0 */
+  d = mvt_scalar(1e308, 2.0);
+  assert_int_equal(bm_mvt_fisher(d, H), BM_SUCCESS);
+  check_rel("mvt_fisher_SS_nu1e308", gsl_matrix_get(H, 1, 1), 1e-15);
+  bm_mvt_free(d);
+  gsl_vector_free(x); gsl_vector_free(g); gsl_vector_free(gm); gsl_matrix_free(G); gsl_matrix_free(H);
+  gsl_matrix_free(Xb); gsl_vector_free(mu); gsl_vector_free(x3); gsl_matrix_free(S); gsl_vector_free(mu2);
+  gsl_vector_free(x2); gsl_matrix_free(S2);
+}
+
+/* Inverse Wishart with an eigenvalue of X near DBL_MIN: log f finite (it was
+ * -inf: the trace overflowed though half of it does not), and the gradient,
+ * beyond double range, BM_EDOM with NaN (it was NaN with success). */
+static void invwishart_near_dbl_min(void **state)
+{
+  (void)state;
+  bm_invwishart *d = bm_invwishart_alloc(1);
+  gsl_matrix *P = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1), *G = gsl_matrix_alloc(1, 1),
+             *GP = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set(P, 0, 0, 1.0);
+  assert_int_equal(bm_invwishart_set(d, 3.0, P), BM_SUCCESS);
+  gsl_matrix_set(X, 0, 0, 4.65e-309);
+  double lp, dnu;
+  assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
+  check_rel("iw_logf_p1_x4.65e-309", lp, 1e-15);
+  assert_int_equal(bm_invwishart_logpdf_grad(d, X, &lp, G, GP, &dnu), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(G, 0, 0)) && isnan(gsl_matrix_get(GP, 0, 0)));
+  gsl_matrix_set(X, 0, 0, 1e-150); /* d_X ~ 5e299: representable, success */
+  assert_int_equal(bm_invwishart_logpdf_grad(d, X, &lp, G, NULL, &dnu), BM_SUCCESS);
+  check_rel("iw_dX_p1_x1e-150", gsl_matrix_get(G, 0, 0), 1e-15);
+  bm_invwishart_free(d);
+  d = bm_invwishart_alloc(2);
+  gsl_matrix *P2 = gsl_matrix_alloc(2, 2), *X2 = gsl_matrix_alloc(2, 2), *G2 = gsl_matrix_alloc(2, 2);
+  gsl_matrix_set_identity(P2);
+  gsl_matrix_set_identity(X2);
+  gsl_matrix_set(X2, 0, 0, 1e-308);
+  assert_int_equal(bm_invwishart_set(d, 4.0, P2), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_logpdf(d, X2, &lp), BM_SUCCESS);
+  check_rel("iw_logf_p2_x1e-308", lp, 1e-15);
+  assert_int_equal(bm_invwishart_grad(d, X2, G2, NULL, NULL), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(G2, 1, 1)));
+  bm_invwishart_free(d);
+  gsl_matrix_free(P); gsl_matrix_free(X); gsl_matrix_free(G); gsl_matrix_free(GP);
+  gsl_matrix_free(P2); gsl_matrix_free(X2); gsl_matrix_free(G2);
+}
+
+/* Large degrees of freedom: the log-densities cancelled like nu eps (W p = 1,
+ * nu = 1e4: 1.3e-12; matrix F nu = delta = 1e4: 7.3e-12), matrix-F I_nunu and
+ * I_deltadelta subtracted trigammas (5e-9 relative at 1e8). Asserted: absolute
+ * 2e-14 for the log-densities (sqrt(nu) eps is 2.2e-14 at 1e4), relative 1e-14. */
+static void large_degrees_of_freedom(void **state)
+{
+  (void)state;
+  gsl_matrix *one = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1), *I = gsl_matrix_alloc(3, 3);
+  gsl_matrix_set(one, 0, 0, 1.0);
+  const gsl_matrix *b[1] = {X};
+  double lp, ll;
+  bm_wishart *w = bm_wishart_alloc(1);
+  assert_int_equal(bm_wishart_set(w, 1e4, one), BM_SUCCESS);
+  const double wx[2] = {1e4, 9800};
+  const char *wk[2] = {"w_logf_p1_nu1e4", "w_logf_p1_nu1e4_x9800"};
+  for (int i = 0; i < 2; i++) {
+    gsl_matrix_set(X, 0, 0, wx[i]);
+    assert_int_equal(bm_wishart_logpdf(w, X, &lp), BM_SUCCESS);
+    assert_int_equal(bm_wishart_loglik(w, b, 1, &ll, NULL), BM_SUCCESS);
+    printf("%-28s abs.err %.2e (batch %.2e)\n", wk[i], fabs(lp - ref(wk[i])), fabs(ll - ref(wk[i])));
+    assert_true(fabs(lp - ref(wk[i])) <= 2e-14 && fabs(ll - ref(wk[i])) <= 2e-14);
+  }
+  bm_wishart_free(w);
+  bm_invwishart *iw = bm_invwishart_alloc(1);
+  assert_int_equal(bm_invwishart_set(iw, 1e4, one), BM_SUCCESS);
+  gsl_matrix_set(X, 0, 0, 1e-4);
+  assert_int_equal(bm_invwishart_logpdf(iw, X, &lp), BM_SUCCESS);
+  printf("%-28s abs.err %.2e\n", "iw_logf_p1_nu1e4", fabs(lp - ref("iw_logf_p1_nu1e4")));
+  assert_true(fabs(lp - ref("iw_logf_p1_nu1e4")) <= 2e-14);
+  bm_invwishart_free(iw);
+  /* p = 3 at nu = 1e12, X = nu S (the mode region): the textbook sum loses ~1e-4 */
+  gsl_matrix *S3 = gsl_matrix_alloc(3, 3), *X3 = gsl_matrix_alloc(3, 3);
+  const double s3[9] = {2, 0.3, 0.1, 0.3, 1, 0.2, 0.1, 0.2, 3};
+  for (size_t i = 0; i < 9; i++) {
+    S3->data[i] = s3[i];
+    X3->data[i] = s3[i] * 1e12;
+  }
+  w = bm_wishart_alloc(3);
+  assert_int_equal(bm_wishart_set(w, 1e12, S3), BM_SUCCESS);
+  assert_int_equal(bm_wishart_logpdf(w, X3, &lp), BM_SUCCESS);
+  printf("%-28s abs.err %.2e\n", "w_logf_p3_nu1e12", fabs(lp - ref("w_logf_p3_nu1e12")));
+  assert_true(fabs(lp - ref("w_logf_p3_nu1e12")) <= 1e-9); /* sqrt(nu) eps p^2 ~ 2e-9 bound; 1e-4 before */
+  bm_wishart_free(w);
+  bm_matf *f = bm_matf_alloc(1);
+  assert_int_equal(bm_matf_set(f, 1e4, 1e4, one), BM_SUCCESS);
+  const double fx[2] = {1.0, 1.02};
+  const char *fk[2] = {"matf_logf_p1_nu1e4", "matf_logf_p1_nu1e4_x1.02"};
+  for (int i = 0; i < 2; i++) {
+    gsl_matrix_set(X, 0, 0, fx[i]);
+    assert_int_equal(bm_matf_logpdf(f, X, &lp), BM_SUCCESS);
+    assert_int_equal(bm_matf_loglik(f, b, 1, &ll, NULL), BM_SUCCESS);
+    printf("%-28s abs.err %.2e (batch %.2e)\n", fk[i], fabs(lp - ref(fk[i])), fabs(ll - ref(fk[i])));
+    assert_true(fabs(lp - ref(fk[i])) <= 2e-14 && fabs(ll - ref(fk[i])) <= 2e-14);
+  }
+  bm_matf_free(f);
+  for (size_t p = 1; p <= 2; p++) {
+    gsl_matrix *Psi = gsl_matrix_alloc(p, p), *Ip = gsl_matrix_alloc(p * (p + 1) / 2 + 2, p * (p + 1) / 2 + 2);
+    gsl_matrix_set_identity(Psi);
+    size_t q = p * (p + 1) / 2;
+    char key[64];
+    f = bm_matf_alloc(p);
+    assert_int_equal(bm_matf_set(f, 1e8, 3.5, Psi), BM_SUCCESS);
+    assert_int_equal(bm_matf_fisher(f, Ip), BM_SUCCESS);
+    snprintf(key, sizeof key, "matf_Inn_p%zu_nu1e8", p);
+    check_rel(key, gsl_matrix_get(Ip, q, q), 1e-14);
+    assert_int_equal(bm_matf_set(f, 4.5, 1e8, Psi), BM_SUCCESS);
+    assert_int_equal(bm_matf_fisher(f, Ip), BM_SUCCESS);
+    snprintf(key, sizeof key, "matf_Idd_p%zu_delta1e8", p);
+    check_rel(key, gsl_matrix_get(Ip, q + 1, q + 1), 1e-14);
+    bm_matf_free(f);
+    gsl_matrix_free(Psi);
+    gsl_matrix_free(Ip);
+  }
+  gsl_matrix_free(one); gsl_matrix_free(X); gsl_matrix_free(I); gsl_matrix_free(S3); gsl_matrix_free(X3);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(edges_match_reference_within_conditioning_bound),
     cmocka_unit_test(fuzz_regressions),
+    cmocka_unit_test(mvt_score_and_far_tail),
+    cmocka_unit_test(invwishart_near_dbl_min),
+    cmocka_unit_test(large_degrees_of_freedom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
