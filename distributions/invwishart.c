@@ -49,14 +49,6 @@ static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double 
   return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 
-static int matrix_finite(const gsl_matrix *A)
-{
-  double z = 0.0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) z += MAT(A, i, j) * 0.0;
-  return z == 0.0;
-}
-
 /* log f from M = L_X^-1 L_Psi (lower triangular, p x p contiguous) and
  * log|X|: the textbook sum below the large-nu threshold, else the form
  * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
@@ -206,7 +198,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
-  if ((d_X && !matrix_finite(d_X)) || (d_Psi && !matrix_finite(d_Psi))) {
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
     bm_wt_fill_nan_matrix(d_X);
     bm_wt_fill_nan_matrix(d_Psi);
     return BM_EDOM;
@@ -259,6 +251,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   bm_chol_inverse(d->L_Psi, C);
   bm_wt_theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_wt_fill_nan_matrix(H);
   if (C) bm_matrix_free(C);
   return status;
@@ -292,6 +285,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Y, Z, 1.0, H);
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_wt_fill_nan_matrix(H);
   if (Y) bm_matrix_free(Y);
   if (Z) bm_matrix_free(Z);
@@ -328,6 +322,10 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T, (int)p, 0.0, X->data,
                 (int)X->tda);
     bm_sym_from_lower(X);
+    if (!bm_wt_finite(X)) { /* a draw beyond double range (nu near p - 1: A nearly singular) */
+      bm_wt_fill_nan_matrix(X);
+      status = BM_EDOM;
+    }
   } else {
     bm_wt_fill_nan_matrix(X);
   }
@@ -401,6 +399,11 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   }
   if (d_nu)
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
+  if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
+    status = BM_EDOM;
+    if (d_nu) *d_nu = NAN;
+    goto fail;
+  }
   free(buf);
   return BM_SUCCESS;
 fail:

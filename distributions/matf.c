@@ -421,6 +421,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix_set(H, q + 1, q + 1, hdd);
 done:
   bm_work_release(&w);
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) fill_nan_matrix(H);
   return status;
 }
@@ -449,6 +450,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
 done:
   bm_work_release(&w);
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) fill_nan_matrix(H);
   return status;
 }
@@ -544,6 +546,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, M.matrix.data, (int)M.matrix.tda, 0.0,
               X->data, (int)X->tda);
   bm_sym_from_lower(X);
+  if (!bm_wt_finite(X)) status = BM_EDOM; /* a draw beyond double range (delta tiny: Phi huge) */
 done:
   bm_work_release(&w);
   if (status) fill_nan_matrix(X);
@@ -664,6 +667,14 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
     *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
   if (d_delta)
     *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
+  if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: the sample's ll stays */
+    status = BM_EDOM;
+    fill_nan_matrix(d_Psi);
+    if (d_nu) *d_nu = NAN;
+    if (d_delta) *d_delta = NAN;
+    bm_work_release(&w);
+    return status;
+  }
 done:
   bm_work_release(&w);
   if (status) {

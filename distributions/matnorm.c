@@ -222,6 +222,9 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
       H->data[i * H->tda + j] = H->data[j * H->tda + i];
     }
   bm_mc_symmetrize(H->data, k, H->tda);
+  for (size_t i = 0; i < k && !status; i++) /* an entry beyond double range (U or V near DBL_MIN) */
+    for (size_t j = 0; j < k; j++)
+      if (!isfinite(H->data[i * H->tda + j])) status = BM_EDOM;
 done:
   free(w.mem);
   if (status) bm_mc_nan_fill(H);

@@ -188,7 +188,7 @@ int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   }
   if (dSigma) sigma_grad(d, a, dSigma);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(dx, dmu, dSigma);
 }
 
 int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda)
@@ -290,7 +290,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   gsl_vector_view sS = gsl_vector_subvector(s, p, d->q);
   bm_vech_from_sym_grad(&G.matrix, &sS.vector);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(s, NULL, NULL);
 }
 
 int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
@@ -327,7 +327,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
   bm_vc_hess_sigma_block(1.0, a, a + p, Lam, &HS.matrix);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(NULL, NULL, H);
 }
 
 int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
@@ -341,7 +341,7 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   }
   gsl_matrix_memcpy(H, precision(d));
   gsl_matrix_scale(H, -1.0);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(NULL, NULL, H);
 }
 
 int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
@@ -459,7 +459,7 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(dmu, NULL, dSigma);
 }
 
 /* ---- information-theoretic quantities ------------------------------------ */

@@ -81,14 +81,6 @@ static int commit(bm_wishart *d, double nu)
   return BM_SUCCESS;
 }
 
-static int matrix_finite(const gsl_matrix *A)
-{
-  double z = 0.0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) z += MAT(A, i, j) * 0.0;
-  return z == 0.0;
-}
-
 /* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
  * log|X|: the textbook sum below the large-nu threshold, else the form
  * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
@@ -197,7 +189,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
-  if ((d_X && !matrix_finite(d_X)) || (d_S && !matrix_finite(d_S))) {
+  if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
     bm_wt_fill_nan_matrix(d_X);
     bm_wt_fill_nan_matrix(d_S);
     return BM_EDOM;
@@ -262,6 +254,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_wt_fill_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
@@ -287,6 +280,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_wt_fill_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
@@ -319,6 +313,10 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, buf, (int)p, 0.0, X->data,
                 (int)X->tda);
     bm_sym_from_lower(X);
+    if (!bm_wt_finite(X)) { /* a draw beyond double range (S near DBL_MAX) */
+      bm_wt_fill_nan_matrix(X);
+      status = BM_EDOM;
+    }
   } else {
     bm_wt_fill_nan_matrix(X);
   }
@@ -410,6 +408,11 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   }
   if (d_nu)
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
+  if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
+    status = BM_EDOM;
+    if (d_nu) *d_nu = NAN;
+    goto fail;
+  }
   free(F);
   free(logdet);
   return BM_SUCCESS;

@@ -170,6 +170,10 @@ int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b,
   bm_chol_inverse(L, B);
   bm_wt_theta_blocks(B, 0.5 * nu, b, 0.25, nu, I);
   bm_matrix_free(B);
+  if (!bm_wt_finite(I)) { /* nu B (x) B beyond double range (scale near DBL_MIN) */
+    bm_wt_fill_nan_matrix(I);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
@@ -242,4 +246,12 @@ double bm_wt_lognorm_large(size_t p, double nu)
     s -= 0.5 * (nu - jd - 1.0) * log1p(-jd / nu) + bm_lgamma_stirling_tail(0.5 * (nu - jd));
   }
   return s;
+}
+
+int bm_wt_finite(const gsl_matrix *A)
+{
+  double z = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) z += MAT(A, i, j) * 0.0;
+  return z == 0.0;
 }

@@ -80,6 +80,10 @@ int bm_wt_check_out(int ok, size_t p, gsl_matrix *M);
 int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, size_t m, const gsl_vector *each,
                            const gsl_matrix *d_P);
 
+/* 1 if every entry of A is finite: outputs that are not are reported as
+ * BM_EDOM (a value beyond double range), never returned with success. */
+int bm_wt_finite(const gsl_matrix *A);
+
 /* ---- log-densities at large nu, without the cancellation of the textbook form ----
  * At nu >> 1 the terms (nu/2) log|X|, tr(S^-1 X)/2 and log Gamma_p(nu/2) are
  * each ~ nu log nu and cancel to O(p^2 log nu): the plain sum loses
