@@ -319,6 +319,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
     }
   if (d_nu) *d_nu = dnu_from_logdets(d, ld_X, ld_S);
   if (d_delta) *d_delta = ddelta_from_logdets(d, ld_S);
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_EDOM; /* beyond double range */
 done:
   bm_work_release(&w);
   if (status) {
@@ -501,6 +502,10 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   gsl_matrix_set(I, q, q + 1, -hnd);
   gsl_matrix_set(I, q + 1, q, -hnd);
   gsl_matrix_set(I, q + 1, q + 1, -hdd);
+  if (!bm_wt_finite(I)) { /* nu r C (x) C beyond double range (Psi near DBL_MIN) */
+    fill_nan_matrix(I);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 

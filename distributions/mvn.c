@@ -164,7 +164,8 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   double delta = bm_vc_whiten(d->L, z);
   /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
   if (isnan(delta)) delta = INFINITY;
-  *lp = d->lognorm - 0.5 * delta;
+  /* delta can overflow where delta/2 does not: then the scaled half sum */
+  *lp = isfinite(delta) ? d->lognorm - 0.5 * delta : d->lognorm - bm_vc_half_sumsq(z, d->p);
   bm_work_release(&w);
   return BM_SUCCESS;
 }
@@ -430,6 +431,17 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
   int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;
   *ll = total;
+  if (*ll == -INFINITY) { /* some row's delta overflowed: row by row through the scaled single point */
+    double t = 0.0;
+    for (size_t i = 0; i < X->size1; i++) {
+      gsl_vector_const_view row = gsl_matrix_const_row(X, i);
+      double li;
+      bm_mvn_logpdf(d, &row.vector, &li);
+      if (each) gsl_vector_set(each, i, li);
+      t += li;
+    }
+    *ll = t;
+  }
   return BM_SUCCESS;
 }
 

@@ -276,7 +276,7 @@ static double dnu_scaled(const bm_mvt *d, double ds, int e)
     return d->dnu_const - 0.5 * log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
   }
   double nus = ldexp(nu, -2 * e), ps = ldexp(pd, -2 * e); /* nu 4^-e, p 4^-e */
-  return half_digamma_diff(d) - 0.5 * log1p_scaled(nu, ds, e) + (ds - ps) / (2.0 * (nus + ds));
+  return half_digamma_diff(d) - 0.5 * log1p_scaled(nu, ds, e) + 0.5 * ((ds - ps) / (nus + ds)); /* 2 s can overflow */
 }
 
 /* d log f / d nu from delta */

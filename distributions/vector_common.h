@@ -54,6 +54,21 @@ static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix 
   return BM_EDOM;
 }
 
+/* |z|^2 / 2 (z contiguous, length p) with the squares scaled by the largest
+ * |z_i| when the plain sum overflows: +inf only when half of it is beyond
+ * DBL_MAX, or some z_i is not finite. */
+static inline double bm_vc_half_sumsq(const double *z, size_t p)
+{
+  double s = 0.0, m = 0.0;
+  for (size_t i = 0; i < p; i++) s += z[i] * z[i];
+  if (isfinite(s)) return 0.5 * s;
+  for (size_t i = 0; i < p; i++) m = fmax(m, fabs(z[i]));
+  if (!isfinite(m) || isnan(s)) return INFINITY;
+  s = 0.0;
+  for (size_t i = 0; i < p; i++) s += (z[i] / m) * (z[i] / m);
+  return 0.5 * s * m * m;
+}
+
 /* r <- x - mu (contiguous r of length p = mu->size). */
 static inline void bm_vc_residual(const gsl_vector *mu, const gsl_vector *x, double *r)
 {
