@@ -590,6 +590,123 @@ static void large_degrees_of_freedom(void **state)
   gsl_matrix_free(one); gsl_matrix_free(X); gsl_matrix_free(I); gsl_matrix_free(S3); gsl_matrix_free(X3);
 }
 
+/* Sweep findings (tests/test_sweep_families.c): values the library returned
+ * wrong, or infinite, with BM_SUCCESS. */
+static void sweep_regressions(void **state)
+{
+  (void)state;
+  double lp, dnu, ll;
+  /* mvt nu-score with delta/nu finite but 2(nu + delta) beyond DBL_MAX (the batch was off by 1/2) */
+  bm_mvt *t = mvt_scalar(1e6, 1.0);
+  gsl_vector *x = gsl_vector_alloc(1);
+  gsl_matrix *Xb = gsl_matrix_alloc(1, 1);
+  gsl_vector_set(x, 0, 1e154);
+  gsl_matrix_set(Xb, 0, 0, 1e154);
+  assert_int_equal(bm_mvt_grad(t, x, NULL, NULL, NULL, &dnu), BM_SUCCESS);
+  check_rel("mvt_dnu_p1_nu1e6_x1e154", dnu, 1e-14);
+  assert_int_equal(bm_mvt_loglik_grad(t, Xb, &ll, NULL, NULL, &dnu), BM_SUCCESS);
+  check_rel("mvt_dnu_p1_nu1e6_x1e154", dnu, 1e-14);
+  bm_mvt_free(t);
+  /* mvn: delta = 2.25e308 overflows, delta/2 does not (log f was -inf) */
+  bm_mvn *n = bm_mvn_alloc(1);
+  gsl_vector *mu = gsl_vector_calloc(1);
+  gsl_matrix *S = gsl_matrix_alloc(1, 1), *G = gsl_matrix_alloc(1, 1), *H = gsl_matrix_alloc(3, 3);
+  gsl_matrix_set(S, 0, 0, 1.0);
+  assert_int_equal(bm_mvn_set(n, mu, S), BM_SUCCESS);
+  gsl_vector_set(x, 0, 1.5e154);
+  gsl_matrix_set(Xb, 0, 0, 1.5e154);
+  assert_int_equal(bm_mvn_logpdf(n, x, &lp), BM_SUCCESS);
+  check_rel("mvn_logf_p1_x1.5e154", lp, 1e-15);
+  assert_int_equal(bm_mvn_loglik(n, Xb, &ll, NULL), BM_SUCCESS);
+  check_rel("mvn_logf_p1_x1.5e154", ll, 1e-15);
+  /* outputs beyond double range: BM_EDOM and NaN, where they were +-inf/NaN with success */
+  gsl_matrix_set(S, 0, 0, 1e-300);
+  assert_int_equal(bm_mvn_set(n, mu, S), BM_SUCCESS);
+  gsl_vector_set(x, 0, 1e10); /* a = x / Sigma = 1e310 */
+  assert_int_equal(bm_mvn_grad(n, x, NULL, NULL, G), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(G, 0, 0)));
+  gsl_matrix *Hm = gsl_matrix_alloc(2, 2);
+  assert_int_equal(bm_mvn_hess(n, x, Hm), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(Hm, 0, 0)));
+  bm_mvn_free(n);
+  bm_matnorm *mn = bm_matnorm_alloc(1, 1);
+  gsl_matrix *one = gsl_matrix_alloc(1, 1), *M0 = gsl_matrix_calloc(1, 1);
+  gsl_matrix_set(one, 0, 0, 1.0);
+  assert_int_equal(bm_matnorm_set(mn, M0, S, one), BM_SUCCESS);
+  gsl_matrix_set(Xb, 0, 0, 1e10);
+  assert_int_equal(bm_matnorm_grad(mn, Xb, NULL, NULL, G, NULL), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(G, 0, 0)));
+  bm_matnorm_free(mn);
+  bm_mvt *t2 = mvt_scalar(3.0, 1e-200); /* Lambda^2 = 1e400 in the Sigma-Sigma block */
+  assert_int_equal(bm_mvt_fisher(t2, H), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(H, 1, 1)));
+  bm_mvt_free(t2);
+  gsl_matrix *X1 = gsl_matrix_alloc(1, 1), *H1 = gsl_matrix_alloc(1, 1), *F2 = gsl_matrix_alloc(2, 2),
+             *F3 = gsl_matrix_alloc(3, 3);
+  gsl_matrix_set(X1, 0, 0, 1e-200); /* X^-2 = 1e400 */
+  bm_wishart *w = bm_wishart_alloc(1);
+  assert_int_equal(bm_wishart_set(w, 5.0, one), BM_SUCCESS);
+  assert_int_equal(bm_wishart_hess_x(w, X1, H1), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(H1, 0, 0)));
+  gsl_matrix_set(S, 0, 0, 1e-200);
+  assert_int_equal(bm_wishart_set(w, 5.0, S), BM_SUCCESS);
+  assert_int_equal(bm_wishart_fisher(w, F2), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(F2, 0, 0)));
+  bm_wishart_free(w);
+  bm_invwishart *iw = bm_invwishart_alloc(1);
+  assert_int_equal(bm_invwishart_set(iw, 5.0, one), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_hess_x(iw, X1, H1), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(H1, 0, 0)));
+  bm_invwishart_free(iw);
+  bm_matf *f = bm_matf_alloc(1);
+  assert_int_equal(bm_matf_set(f, 5.0, 3.0, one), BM_SUCCESS);
+  assert_int_equal(bm_matf_hess_x(f, X1, H1), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(H1, 0, 0)));
+  assert_int_equal(bm_matf_set(f, 5.0, 3.0, S), BM_SUCCESS);
+  assert_int_equal(bm_matf_fisher(f, F3), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(F3, 0, 0)));
+  bm_matf_free(f);
+  /* samplers whose draws can exceed DBL_MAX: each draw finite with success, or
+   * BM_EDOM with NaN; over 200 draws at these parameters both occur */
+  gsl_rng *r = tu_rng(7);
+  int edom[4] = {0}, ok[4] = {0};
+  bm_invwishart *iws = bm_invwishart_alloc(1);
+  bm_matf *fs = bm_matf_alloc(1);
+  bm_mvt *ts = mvt_scalar(0.01, 1.0);
+  bm_matt *mts = bm_matt_alloc(1, 1);
+  assert_int_equal(bm_invwishart_set(iws, 1e-3, one), BM_SUCCESS);
+  assert_int_equal(bm_matf_set(fs, 5.0, 1e-3, one), BM_SUCCESS);
+  assert_int_equal(bm_matt_set(mts, 0.01, M0, one, one), BM_SUCCESS);
+  for (int i = 0; i < 200; i++) {
+    int st[4];
+    double v[4];
+    st[0] = bm_invwishart_sample(iws, r, X1);
+    v[0] = gsl_matrix_get(X1, 0, 0);
+    st[1] = bm_matf_sample(fs, r, X1);
+    v[1] = gsl_matrix_get(X1, 0, 0);
+    st[2] = bm_mvt_sample(ts, r, x);
+    v[2] = gsl_vector_get(x, 0);
+    st[3] = bm_matt_sample(mts, r, X1);
+    v[3] = gsl_matrix_get(X1, 0, 0);
+    for (int k = 0; k < 4; k++) {
+      assert_true((st[k] == BM_SUCCESS && isfinite(v[k])) || (st[k] == BM_EDOM && isnan(v[k])));
+      edom[k] += st[k] == BM_EDOM;
+      ok[k] += st[k] == BM_SUCCESS;
+    }
+  }
+  printf("draws beyond DBL_MAX (BM_EDOM) of 200: invwishart %d, matf %d, mvt %d, matt %d\n", edom[0], edom[1], edom[2],
+         edom[3]);
+  for (int k = 0; k < 4; k++) assert_true(edom[k] > 0 && ok[k] > 0);
+  bm_invwishart_free(iws);
+  bm_matf_free(fs);
+  bm_mvt_free(ts);
+  bm_matt_free(mts);
+  gsl_rng_free(r);
+  gsl_vector_free(x); gsl_vector_free(mu); gsl_matrix_free(Xb); gsl_matrix_free(S); gsl_matrix_free(G);
+  gsl_matrix_free(H); gsl_matrix_free(Hm); gsl_matrix_free(one); gsl_matrix_free(M0); gsl_matrix_free(X1);
+  gsl_matrix_free(H1); gsl_matrix_free(F2); gsl_matrix_free(F3);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -598,6 +715,7 @@ int main(void)
     cmocka_unit_test(mvt_score_and_far_tail),
     cmocka_unit_test(invwishart_near_dbl_min),
     cmocka_unit_test(large_degrees_of_freedom),
+    cmocka_unit_test(sweep_regressions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

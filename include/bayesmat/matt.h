@@ -108,7 +108,7 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s);
 /**
  * Hessian d^2 log f / d theta d theta^T (formulas: docs/matt.md).
  * @param H  out, nparams x nparams (symmetric)
- * @return as bm_matt_grad. Allocates.
+ * @return as bm_matt_grad (BM_EDOM also for an entry beyond double range). Allocates.
  */
 int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
 
