@@ -1,4 +1,4 @@
-/* The matrix-variate F family F_p(nu, delta, Psi) (SPEC §2–3, issue #6).
+/* The matrix-variate F family F_p(nu, delta, Psi) (docs/contract.md).
  *
  *   log f(X) = log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2)
  *              - nu/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|I + X Psi^-1|,
@@ -35,6 +35,7 @@
 #include "bayesmat/matf.h"
 #include "work.h"
 #include "wishart_common.h"
+#include "internal.h"
 
 struct bm_matf {
   size_t p, q;          /* dimension, q = p(p+1)/2 */
@@ -50,19 +51,6 @@ struct bm_matf {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-static void fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) A->data[i * A->tda + j] = NAN;
-}
-
-static void fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
 
 /* A view of n doubles at buf as a p x p matrix. */
 static gsl_matrix_view square_view(double *buf, size_t p) { return gsl_matrix_view_array(buf, p, p); }
@@ -323,8 +311,8 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
 done:
   bm_work_release(&w);
   if (status) {
-    fill_nan_matrix(d_X);
-    fill_nan_matrix(d_Psi);
+    bm_nan_matrix(d_X);
+    bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
   }
@@ -356,7 +344,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
   gsl_vector_set(s, q + 1, ddelta);
 done:
   bm_work_release(&w);
-  if (status) fill_nan_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -423,7 +411,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 done:
   bm_work_release(&w);
   if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
-  if (status) fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -452,7 +440,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 done:
   bm_work_release(&w);
   if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
-  if (status) fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -465,7 +453,7 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(I, d->q + 2, d->q + 2);
   if (status) {
-    fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -503,7 +491,7 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   gsl_matrix_set(I, q + 1, q, -hnd);
   gsl_matrix_set(I, q + 1, q + 1, -hdd);
   if (!bm_wt_finite(I)) { /* nu r C (x) C beyond double range (Psi near DBL_MIN) */
-    fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_EDOM;
   }
   return BM_SUCCESS;
@@ -554,7 +542,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   if (!bm_wt_finite(X)) status = BM_EDOM; /* a draw beyond double range (delta tiny: Phi huge) */
 done:
   bm_work_release(&w);
-  if (status) fill_nan_matrix(X);
+  if (status) bm_nan_matrix(X);
   return status;
 }
 
@@ -568,7 +556,7 @@ int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
   if (!status) status = bm_validate_shape(M, d->p, d->p);
   if (!status && !(d->delta > 2.0)) status = BM_EDOM;
   if (status) {
-    fill_nan_matrix(M);
+    bm_nan_matrix(M);
     return status;
   }
   double c = d->nu / (d->delta - 2.0); /* E[X] = nu Psi / (delta - 2) */
@@ -622,7 +610,7 @@ done:
   bm_work_release(&w);
   if (status && status != BM_EDOM) {
     if (ll) *ll = NAN;
-    fill_nan_vector(each);
+    bm_nan_vector(each);
   }
   return status;
 }
@@ -674,7 +662,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
     *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: the sample's ll stays */
     status = BM_EDOM;
-    fill_nan_matrix(d_Psi);
+    bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
     bm_work_release(&w);
@@ -684,7 +672,7 @@ done:
   bm_work_release(&w);
   if (status) {
     if (ll) *ll = status == BM_EDOM ? -INFINITY : NAN;
-    fill_nan_matrix(d_Psi);
+    bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
   }
@@ -746,6 +734,6 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
 done:
   if (J) bm_matrix_free(J);
   if (T) bm_matrix_free(T);
-  if (status) fill_nan_matrix(I_lit);
+  if (status) bm_nan_matrix(I_lit);
   return status;
 }

@@ -3,7 +3,7 @@
  *   log f(x) = log Gamma(k/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma|
  *              - k/2 log(1 + delta/nu),  k = nu + p,  delta = (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma, nu).
- * Fisher information: ../shared/FISHER.md (Lange, Little & Taylor 1989 plus
+ * Fisher information: docs/fisher.md (Lange, Little & Taylor 1989 plus
  * the nu blocks); derivations of the gradient, Hessian and of the stable
  * large-nu forms in docs/mvt.md.
  * Numerics: Sigma = L L^T; log|Sigma| from L; delta = |L^{-1} r|^2;
@@ -378,9 +378,9 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   /* a value beyond double range (Sigma near DBL_MIN or DBL_MAX): say so */
   if ((dx && !all_finite(dx->data, p, dx->stride)) || (dmu && !all_finite(dmu->data, p, dmu->stride)) ||
       (dSigma && !matrix_finite(dSigma)) || (dnu && !isfinite(*dnu))) {
-    bm_vc_nan_vector(dx);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dx);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     if (dnu) *dnu = NAN;
     return BM_EDOM;
   }
@@ -393,7 +393,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q + 1);
   if (status) {
-    bm_vc_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -407,7 +407,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   bm_vech_from_sym_grad(&Gv.matrix, &sS.vector);
   gsl_vector_set(s, p + q, dnu);
   bm_work_release(&wk);
-  if (status) bm_vc_nan_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -416,7 +416,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
 static int finite_or_edom(gsl_matrix *H)
 {
   if (matrix_finite(H)) return BM_SUCCESS;
-  bm_vc_nan_matrix(H);
+  bm_nan_matrix(H);
   return BM_EDOM;
 }
 
@@ -486,7 +486,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, n, n);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -552,7 +552,7 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p;
@@ -580,7 +580,7 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q + 1, d->p + d->q + 1);
   if (status) {
-    bm_vc_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -617,7 +617,7 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_EINVAL;
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    bm_vc_nan_vector(x);
+    bm_nan_vector(x);
     return status;
   }
   /* chi^2_nu = 2 Gamma(nu/2, 1) */
@@ -629,7 +629,7 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   gsl_vector_add(x, d->mu);
   /* small nu: g can underflow (g ~ U^(2/nu)) and the draw exceed DBL_MAX */
   if (!all_finite(x->data, d->p, x->stride)) {
-    bm_vc_nan_vector(x);
+    bm_nan_vector(x);
     return BM_EDOM;
   }
   return BM_SUCCESS;
@@ -641,7 +641,7 @@ int bm_mvt_mean(const bm_mvt *d, gsl_vector *mean)
   if (!status) status = bm_validate_length(mean, d->p);
   if (!status && !(d->nu > 1.0)) status = BM_EDOM;
   if (status) {
-    bm_vc_nan_vector(mean);
+    bm_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -654,7 +654,7 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (!status && !(d->nu > 2.0)) status = BM_EDOM;
   if (status) {
-    bm_vc_nan_matrix(cov);
+    bm_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);
@@ -750,8 +750,8 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
   bm_work wk;
   double *buf = bm_work_get(&wk, NULL, 0, p + p * p);
   if (!buf) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     if (ll) *ll = NAN;
     if (dnu) *dnu = NAN;
     return BM_ENOMEM;
@@ -779,8 +779,8 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
   if (ll) *ll = tl;
   if (dnu) *dnu = status ? NAN : tn;
   if (status) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
   }
   return status;
 }

@@ -15,20 +15,11 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "internal.h"
 
 #define BM_VC_LOG_2PI 1.83787706640934548356065947281123527
 /* below this p the triangular solves are plain loops (no BLAS call overhead) */
 #define BM_VC_SMALL_P 24
-
-static inline void bm_vc_nan_vector(gsl_vector *v)
-{
-  if (v) gsl_vector_set_all(v, NAN);
-}
-
-static inline void bm_vc_nan_matrix(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
 
 static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
 {
@@ -48,9 +39,9 @@ static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix 
   for (size_t i = 0; M && i < M->size1; i++)
     for (size_t j = 0; j < M->size2; j++) z += M->data[i * M->tda + j] * 0.0;
   if (z == 0.0) return BM_SUCCESS;
-  bm_vc_nan_vector(a);
-  bm_vc_nan_vector(b);
-  bm_vc_nan_matrix(M);
+  bm_nan_vector(a);
+  bm_nan_vector(b);
+  bm_nan_matrix(M);
   return BM_EDOM;
 }
 
