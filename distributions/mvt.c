@@ -433,10 +433,30 @@ static void hess_mumu_scaled(const bm_mvt *d, const double *a, double delta, int
       gsl_matrix_set(H, i, j, ldexp(ws * (-gsl_matrix_get(Lam, i, j) + 2.0 * a[i] * a[j] / ss), -2 * e));
 }
 
+/* d^2 log f / d nu^2 at delta = ds 4^e. The textbook sum
+ *   [psi'(k/2) - psi'(nu/2)]/4 + p/(2 nu^2) + delta/(nu s) - k delta (s + nu)/(2 nu^2 s^2)
+ * cancels like nu eps at large nu (its terms are ~ p/nu^2, the value ~ p/nu^3).
+ * With psi'(nu/2) - psi'(k/2) = F + 2p(k+4)/(nu k (k+2)) (F = fisher_nunu_bracket,
+ * without cancellation) and u = delta - p, it is
+ *   -F/4 + N / (2 nu s^2 k (k+2)),  N = (u^2 - 2p) k^2 + u ((2 - p) u - 4p) k - 4 p u^2,
+ * evaluated with the ratios a = u/s and b = 1/s so that nothing overflows:
+ *   N / (s^2 k (k+2)) = a^2 k/(k+2) - 2p b^2 k/(k+2) + a ((2-p) a - 4p b)/(k+2) - 4p a^2/(k (k+2)). */
+static double hess_nunu(const bm_mvt *d, double ds, int e)
+{
+  double nu = d->nu, pd = (double)d->p, k = nu + pd;
+  double ss = ldexp(nu, -2 * e) + ds;            /* s 4^-e */
+  double a = (ds - ldexp(pd, -2 * e)) / ss;      /* (delta - p)/s */
+  double b = ldexp(1.0 / ss, -2 * e);            /* 1/s (may underflow: its terms are then negligible) */
+  double kk = k / (k + 2.0), k2 = 1.0 / (k + 2.0);
+  double t = a * a * kk - 2.0 * pd * (b * b) * kk + a * ((2.0 - pd) * a - 4.0 * pd * b) * k2 -
+             4.0 * pd * a * a * (k2 / k);
+  return -0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * pd) + t / (2.0 * nu);
+}
+
 /* The whole theta-Hessian in the far tail (e != 0, see hess_mumu_scaled):
  * every block written with the scale-free ratios w 4^e = k/s_s and
- * delta/s = delta_s/s_s, so that nothing overflows where H is representable;
- * H_nunu = -[psi'(nu/2) - psi'(k/2)]/4 + (delta^2 + p nu)/(2 nu s^2). */
+ * delta/s = delta_s/s_s, so that nothing overflows where H is representable
+ * (H_nunu: hess_nunu). */
 static void hess_scaled(const bm_mvt *d, const double *a, double *A, double *taa, double delta, int e,
                         const gsl_matrix *Lam, gsl_matrix *H)
 {
@@ -473,10 +493,7 @@ static void hess_scaled(const bm_mvt *d, const double *a, double *A, double *taa
     gsl_matrix_set(H, p + b, p + q, 0.5 * dws * taa[b]);
     gsl_matrix_set(H, p + q, p + b, 0.5 * dws * taa[b]);
   }
-  double a2 = 0.5 * nu, h2 = 0.5 * (double)p, rho = delta / ss;
-  double hnn = -0.25 * (fisher_nunu_bracket(a2, h2) + nunu_rational(a2, h2)) +
-               0.5 * (rho * rho + ldexp((double)p * nu, -4 * e) / (ss * ss)) / nu;
-  gsl_matrix_set(H, p + q, p + q, hnn);
+  gsl_matrix_set(H, p + q, p + q, hess_nunu(d, delta, e));
 }
 
 int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
@@ -539,9 +556,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
     gsl_matrix_set(H, p + b, p + q, 0.5 * dw * taa[b]);
     gsl_matrix_set(H, p + q, p + b, 0.5 * dw * taa[b]);
   }
-  double hnn = 0.25 * (bm_trigamma(0.5 * k) - bm_trigamma(0.5 * nu)) + (double)p / (2.0 * nu * nu) +
-               delta / (nu * s) - 0.5 * k * delta * (s + nu) / (nu * nu * s * s);
-  gsl_matrix_set(H, p + q, p + q, hnn);
+  gsl_matrix_set(H, p + q, p + q, hess_nunu(d, delta, 0));
   bm_work_release(&wk);
   return finite_or_edom(H);
 }

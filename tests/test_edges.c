@@ -468,6 +468,33 @@ static void mvt_score_and_far_tail(void **state)
   assert_int_equal(bm_mvt_grad(t2, x2, NULL, NULL, NULL, &dnu), BM_SUCCESS);
   check_rel("mvt_dnu_p2_nu1e6", dnu, 1e-14);
   bm_mvt_free(t2);
+  /* H_nunu in the body: the textbook sum cancelled like nu eps (relative 1e-4 at nu = 1e12) */
+  {
+    struct {
+      const char *key;
+      size_t p;
+      double nu, x[3];
+      int s3;
+    } hc[5] = {{"mvt_hnn_p1_nu0.5_x3", 1, 0.5, {3}, 0},
+               {"mvt_hnn_p3_nu1e8", 3, 1e8, {1, -2, 0.5}, 1},
+               {"mvt_hnn_p2_nu1e12", 2, 1e12, {1.5, -0.7}, 0},
+               {"mvt_hnn_p2_nu1e4_x2e3", 2, 1e4, {1e3, 2e3}, 0},
+               {"mvt_hnn_p1_nu1e-3", 1, 1e-3, {0.1}, 0}};
+    for (int c = 0; c < 5; c++) {
+      size_t pp = hc[c].p, nq = pp + pp * (pp + 1) / 2 + 1;
+      bm_mvt *th = bm_mvt_alloc(pp);
+      gsl_vector *m0 = gsl_vector_calloc(pp), *xv = gsl_vector_alloc(pp);
+      gsl_matrix *Sg = gsl_matrix_alloc(pp, pp), *Hh = gsl_matrix_alloc(nq, nq);
+      if (hc[c].s3) memcpy(Sg->data, s3, sizeof s3);
+      else gsl_matrix_set_identity(Sg);
+      for (size_t i = 0; i < pp; i++) gsl_vector_set(xv, i, hc[c].x[i]);
+      assert_int_equal(bm_mvt_set(th, hc[c].nu, m0, Sg), BM_SUCCESS);
+      assert_int_equal(bm_mvt_hess(th, xv, Hh), BM_SUCCESS);
+      check_rel(hc[c].key, gsl_matrix_get(Hh, nq - 1, nq - 1), 1e-13);
+      bm_mvt_free(th);
+      gsl_vector_free(m0); gsl_vector_free(xv); gsl_matrix_free(Sg); gsl_matrix_free(Hh);
+    }
+  }
   /* Fisher at nu = 1e308: 2(k + 2) overflowed and the Sigma-Sigma block was 0 */
   d = mvt_scalar(1e308, 2.0);
   assert_int_equal(bm_mvt_fisher(d, H), BM_SUCCESS);

@@ -84,10 +84,13 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s);
  *   H_SigmaSigma = T(Lambda, Lambda)/2 - w T(a a^T, Lambda) + (k/(2 s^2)) t(a a^T) t(a a^T)^T
  *   H_mu,nu = (delta - p)/s^2 a;  H_Sigma,nu = (delta - p)/(2 s^2) t(a a^T)
  *   H_nunu = [psi'(k/2) - psi'(nu/2)]/4 + p/(2 nu^2) + delta/(nu s) - k delta (s + nu)/(2 nu^2 s^2)
- *          = -[psi'(nu/2) - psi'(k/2)]/4 + (delta^2 + p nu)/(2 nu s^2)
- * (the second form, with every block in scaled ratios, once delta or
- * |Lambda (x - mu)| exceeds 2^400, so that nothing overflows where H is
- * representable).
+ *          = -F/4 + N/(2 nu s^2 k (k+2)),  u = delta - p,
+ *            N = (u^2 - 2p) k^2 + u((2 - p) u - 4p) k - 4 p u^2,
+ * F = 4 I_nunu as in bm_mvt_fisher: the first form cancels completely at
+ * large nu (terms ~ p/nu^2, value ~ p/nu^3), the second is what is
+ * evaluated (in the ratios u/s, 1/s). Once delta or |Lambda (x - mu)|
+ * exceeds 2^400 every block is formed in scaled ratios, so that nothing
+ * overflows where H is representable.
  * @return as bm_mvt_grad (BM_EDOM: an entry beyond double range). Allocates O(p^2).
  */
 int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
