@@ -376,6 +376,11 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, m->k, m->k);
   int st = cj_inverse_from_upper(&Rn.matrix, A);
   if (st == BM_SUCCESS) gsl_matrix_scale(A, scale);
+  /* R_n is finite and nonsingular, its inverse product need not be representable */
+  for (size_t i = 0; i < m->k && st == BM_SUCCESS; i++)
+    for (size_t j = 0; j < m->k; j++)
+      if (!isfinite(gsl_matrix_get(A, i, j))) st = BM_EDOM;
+  if (st != BM_SUCCESS) gsl_matrix_set_all(A, NAN);
   return st;
 }
 
@@ -462,18 +467,18 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
   for (size_t i = 0; i < k; i++) u[i] = gsl_vector_get(beta, i) - gsl_vector_get(m->mean, i);
   cblas_dtrmv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data, (int)m->Rpost->tda, u,
               1);
-  double q = 0.0;
-  for (size_t i = 0; i < k; i++) q += u[i] * u[i];
+  double q = 0.0; /* half the quadratic form: representable as long as the log density is */
+  for (size_t i = 0; i < k; i++) q += (M_SQRT1_2 * u[i]) * (M_SQRT1_2 * u[i]);
   if (isnan(q)) q = INFINITY; /* finite operands: NaN only from overflow (beta - mean, or inf * 0 in the product) */
   if (u != stack) free(u);
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
   double hld = cj_half_logdet_upper(&Rn.matrix); /* = -log|cov|/2 (unit sigma2) */
   if (known) {
-    *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - 0.5 * q;
+    *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - q;
   } else {
     double a = m->a_n, b = m->b_n;
     /* log(2 pi) + log(sigma2): 2 pi sigma2 overflows for sigma2 >= 2.9e307 */
-    *lp = -0.5 * (double)k * (log(2.0 * M_PI) + log(sigma2)) + hld - 0.5 * q / sigma2 + a * log(b) - bm_lgamma(a) -
+    *lp = -0.5 * (double)k * (log(2.0 * M_PI) + log(sigma2)) + hld - q / sigma2 + a * log(b) - bm_lgamma(a) -
           (a + 1.0) * log(sigma2) - b / sigma2;
   }
   return BM_SUCCESS;
@@ -503,17 +508,14 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   double q = 0.0;
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
   if (u != stack) free(u);
-  if (isnan(q)) q = INFINITY; /* finite x: NaN only from overflow in the solve; the true form is > DBL_MAX */
-  if (isnan(mu)) return BM_EDOM; /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
+  /* x^T m_n or x^T V_n x overflowing (a NaN from inf - inf included): the
+   * predictive is not representable; outputs stay NaN. */
+  if (!isfinite(mu) || !isfinite(q)) return BM_EDOM;
+  const double s2 = m->prior == PRIOR_KNOWN ? 1.0 / m->lambda + q : (m->b_n / m->a_n) * (1.0 + q);
+  if (!isfinite(s2)) return BM_EDOM;
   *loc = mu;
-  if (m->prior == PRIOR_KNOWN) {
-    *df = INFINITY;
-    *scale2 = 1.0 / m->lambda + q;
-  } else {
-    *df = 2.0 * m->a_n;
-    *scale2 = m->b_n / m->a_n * (1.0 + q);
-    if (isnan(*scale2)) *scale2 = INFINITY; /* b_n/a_n underflowed to 0 times q = inf: the true scale is > 0 * inf */
-  }
+  *df = m->prior == PRIOR_KNOWN ? INFINITY : 2.0 * m->a_n;
+  *scale2 = s2;
   return BM_SUCCESS;
 }
 
