@@ -19,7 +19,10 @@
  * The improper prior needs n > k, RSS > 0 and a design of full column rank, decided
  * scale-invariantly: the columns of the design's triangular factor are scaled to
  * unit norm and its 1-norm condition number must stay below 1/(1e3 k eps)
- * (~4.5e12/k); changing a covariate's units changes nothing.
+ * (~4.5e12/k); changing a covariate's units changes nothing. Observation weights
+ * do enter that condition number (sqrt(W) X is what is factorized): with weights
+ * spanning ~1e24 or more a full-rank X can count as numerically rank-deficient
+ * under the improper prior (BM_EDOM), never under a proper one.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_BLR_H
 #define BAYESMAT_BLR_H
