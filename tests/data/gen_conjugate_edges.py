@@ -135,12 +135,13 @@ blr_case("units", Xu, response(8), [1.0] * 8, V0BASE, 2.0, 3.0, 1.0, ("nig", "kn
 blr_case("s2big", design(8, K), response(8), [1.0] * 8, V0BASE, 2.0, 3.0, 1.0, ("nig",),
          beta_s=[0.25, -0.5, 0.75, 1.0], s2_s=(2.9e307, 1e308, 1.7e308))
 
-# NIW update with kappa0 mu0 beyond DBL_MAX (kappa0 = 1e300, mu0 ~ 1e10)
+# NIW update with kappa0 mu0 beyond DBL_MAX (kappa0 = 1e308, mu0 = (4, -8)) and
+# kappa0 n beyond it too; mu_n, Psi_n and the evidence are ordinary numbers
 p = 2
-mu0 = [1e10, -2e10]
-kappa0, nu0 = 1e300, 5.0
+mu0 = [4.0, -8.0]
+kappa0, nu0 = 1e308, 5.0
 Psi0 = [[2.0, 0.5], [0.5, 1.0]]
-Xn = [[1e10 + 1.0, -2e10 + 0.5], [1e10 - 2.0, -2e10 + 1.5], [1e10 + 0.5, -2e10 - 1.0]]
+Xn = [[5.0, -7.5], [2.0, -6.5], [4.5, -9.0]]
 emit("niwbig_X", [v for r in Xn for v in r])
 emit("niwbig_prior", mu0 + [kappa0, nu0] + [v for r in Psi0 for v in r])
 n = len(Xn)
