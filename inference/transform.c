@@ -70,8 +70,10 @@ int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double
   if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_ENONFINITE;
   double x = exp(u);
   if (!isfinite(x) || x == 0.0) return BM_EDOM;
-  *g_u = x * g_x;                               /* dx/du = x */
-  if (h_u) *h_u = x * x * h_x + x * g_x;        /* d2x/du2 = x */
+  double g = x * g_x, h = h_u ? x * x * h_x + x * g_x : 0.0; /* dx/du = d2x/du2 = x */
+  if (!isfinite(g) || !isfinite(h)) return BM_EDOM; /* x^2 h_x beyond DBL_MAX (u > ~354 with |h_x| ~ 1) */
+  *g_u = g;
+  if (h_u) *h_u = h;
   return BM_SUCCESS;
 }
 

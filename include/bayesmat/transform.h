@@ -57,7 +57,8 @@ int bm_transform_log_inverse(double u, double *x, double *logjac);
  * Also the derivatives of the log-Jacobian u: d/du = 1, d2/du2 = 0 (not added).
  * @param h_x, h_u  may be NULL together (gradient only)
  * @return BM_SUCCESS; BM_EINVAL (g_u NULL, or h_u NULL with h_x given);
- *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse). Outputs NaN on failure.
+ *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse, or g_u or h_u beyond
+ *         DBL_MAX, e.g. x^2 h_x for u > ~354). Outputs NaN on failure.
  */
 int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double *h_u);
 
