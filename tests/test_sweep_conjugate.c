@@ -182,6 +182,64 @@ static ld ld_logdet_chol(size_t p, ld L[8][8])
   return s;
 }
 
+/* sum_ij |A^-1|_ij (|L| |L|^T)_ji: the first-order change of log|A| under the
+ * Cholesky backward error of A (|dA| <= eps |L| |L|^T), per unit eps — about p cond(A)
+ * when A is ill-conditioned */
+static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
+{
+  ld L[8][8], Li[8][8];
+  if (!ld_chol(p, A, L)) return INFINITY;
+  ld_tri_inv(p, L, Li);
+  ld s = 0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      ld ai = 0, t = 0;
+      for (size_t l = 0; l < p; l++) {
+        ai += Li[l][i] * Li[l][j];
+        t += fabsl(L[i][l] * L[j][l]);
+      }
+      s += fabsl(ai) * t;
+    }
+  return s;
+}
+
+/* log t_p(x | df, loc, Scale) in long double; mag += the size of its terms and of the
+ * effect of the errors dloc (absolute, per component) and of x's rounding on the
+ * quadratic form, scaled for a 1e-11 relative check */
+static ld ld_logmvt(size_t p, double df, const gsl_vector *loc, const gsl_matrix *Sc, const double *x, size_t xs,
+                    const ld *dloc, ld *mag)
+{
+  ld L[8][8], u[8], w[8];
+  if (!ld_chol(p, Sc, L)) return NAN;
+  for (size_t i = 0; i < p; i++) {
+    ld v = (ld)x[i * xs] - gsl_vector_get(loc, i);
+    for (size_t j = 0; j < i; j++) v -= L[i][j] * u[j];
+    u[i] = v / L[i][i];
+  }
+  ld q = 0;
+  for (size_t i = 0; i < p; i++) q += u[i] * u[i];
+  for (size_t i = p; i-- > 0;) { /* w = L^-T u: dq = 2 w^T d(x - loc) */
+    ld v = u[i];
+    for (size_t j = i + 1; j < p; j++) v -= L[j][i] * w[j];
+    w[i] = v / L[i][i];
+  }
+  ld dq = 0;
+  for (size_t i = 0; i < p; i++) dq += 2 * fabsl(w[i]) * (fabsl((ld)x[i * xs]) * EPS + dloc[i]);
+  ld a = lgammal(0.5L * (df + p)), b = lgammal(0.5L * df), c = 0.5L * p * logl(df * M_PI), d = 0.5L * ld_logdet_chol(p, L),
+     e = 0.5L * (df + p) * log1pl(q / df);
+  /* the scale's rounding: log|Scale| and q = w^T Scale w */
+  ld qs = 0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      ld t = 0;
+      for (size_t l = 0; l < p; l++) t += fabsl(L[i][l] * L[j][l]);
+      qs += fabsl(w[i]) * t * fabsl(w[j]);
+    }
+  *mag += fabsl(a) + fabsl(b) + fabsl(c) + fabsl(d) + fabsl(e) + 1e11L * 0.5L * (df + p) / (df + q) * dq +
+          1e11L * 64 * (p + 2) * EPS * (0.5L * ld_logdet_sens(p, Sc) + 0.5L * (df + p) / (df + q) * qs);
+  return a - b - c - d - e;
+}
+
 /* ---- NIW ------------------------------------------------------------------ */
 
 enum { MAXN = 10 };
@@ -264,6 +322,19 @@ static void niw_point(void)
   /* evidence: chain rule through the predictive objects = sequential updates */
   double lml;
   if (!tally(c, bm_niw_log_evidence(m, &lml), "log_evidence", 0)) goto done;
+  if (getenv("SWEEP_NIW") && c->points == atol(getenv("SWEEP_NIW"))) {
+    printf("NIWDUMP p %zu n %zu kappa0 %.17g nu0 %.17g lml %.17g\n", p, n, kappa0, nu0, lml);
+    for (size_t i = 0; i < p; i++) {
+      printf("Psi0/mu0");
+      for (size_t j = 0; j < p; j++) printf(" %.17g", gsl_matrix_get(Psi0, i, j));
+      printf(" | %.17g\n", gsl_vector_get(mu0, i));
+    }
+    for (size_t t = 0; t < n; t++) {
+      printf("X");
+      for (size_t j = 0; j < p; j++) printf(" %.17g", gsl_matrix_get(X, t, j));
+      printf("\n");
+    }
+  }
   if (!isfinite(lml)) {
     wrong(c, "log_evidence %g with BM_SUCCESS", lml);
     goto done;
@@ -279,12 +350,21 @@ static void niw_point(void)
       }
       gsl_matrix_const_view row = gsl_matrix_const_submatrix(X, t, 0, 1, p);
       for (size_t j = 0; j < p; j++) gsl_vector_set(x, j, gsl_matrix_get(&row.matrix, 0, j));
-      double l;
+      double l, dfp;
       if (!tally(c, bm_mvt_logpdf(pred, x, &l), "predictive logpdf", 0) || !isfinite(l)) {
         if (!isfinite(l)) wrong(c, "predictive logpdf %g", l);
         ok = 0;
         break;
       }
+      /* the chain itself in long double from the predictive's parameters */
+      tally(c, bm_niw_predictive_params(m2, &dfp, mu2, S), "predictive_params", DOC_EDOM);
+      ld dloc[8];
+      for (size_t j = 0; j < p; j++) {
+        ld mx = fabs(gsl_vector_get(mu0, j));
+        for (size_t q = 0; q < t; q++) mx = fmaxl(mx, fabs(gsl_matrix_get(X, q, j)));
+        dloc[j] = 64 * (t + p) * EPS * mx;
+      }
+      l = (double)ld_logmvt(p, dfp, mu2, S, x->data, x->stride, dloc, &mag);
       chain += l;
       double dft, kt;
       bm_niw_posterior(m2, NULL, &kt, &dft, Psi2);
@@ -298,17 +378,23 @@ static void niw_point(void)
       if (ld_chol(p, Psi0, L0) && ld_chol(p, Psin, Ln))
         mag += fabs(lml) + 0.5 * nu0 * fabsl(ld_logdet_chol(p, L0)) + 0.5 * nun * fabsl(ld_logdet_chol(p, Ln)) +
                fabs(bm_lmvgamma(p, 0.5 * nun)) + fabs(bm_lmvgamma(p, 0.5 * nu0)) + n * p * 1.2;
+      /* nu/2 log|Psi| with Psi rounded: nu times its condition */
+      mag += 1e11L * 64 * (p + n + 2) * EPS * 0.5L * (nu0 * ld_logdet_sens(p, Psi0) + nun * ld_logdet_sens(p, Psin));
       check_err(c, fabs(lml - chain), 1e-11 * mag + 1e-300, "evidence chain rule");
       /* stacked = sequential */
       double lml2;
       bm_niw_log_evidence(m2, &lml2);
       check_err(c, fabs(lml - lml2), 1e-11 * mag + 1e-300, "stacked vs sequential evidence");
       bm_niw_posterior(m2, mu2, NULL, NULL, Psi2);
+      if (getenv("SWEEP_NIW") && c->points == atol(getenv("SWEEP_NIW")))
+        for (size_t i = 0; i < p; i++)
+          for (size_t j = 0; j < p; j++)
+            printf("PSI %zu %zu %.17g %.17g\n", i, j, gsl_matrix_get(Psin, i, j), gsl_matrix_get(Psi2, i, j));
       for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++)
           check_err(c, fabs(gsl_matrix_get(Psi2, i, j) - gsl_matrix_get(Psin, i, j)),
                     128 * (p + n + 2) * EPS *
-                            (sqrt(gsl_matrix_get(Psin, i, i) * gsl_matrix_get(Psin, j, j)) +
+                            (sqrt(gsl_matrix_get(Psin, i, i)) * sqrt(gsl_matrix_get(Psin, j, j)) +
                              kappa0 / kn * n * (fabs(gsl_vector_get(mun, i)) + fabs(gsl_vector_get(mu0, i))) *
                                  (fabs(gsl_vector_get(mun, j)) + fabs(gsl_vector_get(mu0, j)))) +
                         1e-300,
@@ -555,10 +641,23 @@ static void check_cov(klass *c, const ls_rows *A, const gsl_matrix *V, double sc
     }
 }
 
+/* first-order effect of the Cholesky backward error of V0 on (beta - m0)^T V0^-1 (beta - m0) */
+static ld prior_q(const ls_rows *R, const double *beta, size_t stride)
+{
+  if (!R->has_prior) return 0;
+  ld s = 0;
+  for (size_t i = 0; i < R->k; i++)
+    for (size_t j = 0; j < R->k; j++)
+      s += fabsl(beta[i * stride] - R->m0[i]) * R->pmag[i][j] * fabsl(beta[j * stride] - R->m0[j]);
+  return s;
+}
+
 /* log t_1(y | df, loc, s2) (df = inf: Gaussian), long double */
-static ld ld_logt(double df, double loc, double s2, ld y, ld *mag)
+static ld ld_logt(double df, double loc, double s2, ld y, ld locrel, ld *mag)
 {
   ld z2 = (y - loc) * (y - loc) / s2;
+  /* the data and loc carry relative errors (eps, locrel): y - loc may cancel */
+  *mag += 1e11L * fabsl(y - loc) * (fabsl(y) * EPS + fabsl((ld)loc) * locrel) / s2 * (isinf(df) ? 1 : (df + 1) / (df + z2));
   if (isinf(df)) {
     *mag += 0.5L * fabsl(logl(2 * M_PI * (ld)s2)) + 0.5L * z2;
     return -0.5L * logl(2 * M_PI * (ld)s2) - 0.5L * z2;
@@ -622,8 +721,10 @@ static void blr_point(void)
   else if (kind == K_KNOWN) bm_blr_set_prior_known_noise(m2, m0, V0, lambda);
   else bm_blr_set_prior_improper(m2);
   if (!tally(c, bm_blr_update_weighted(m, Xd, yd, wd), "update", DOC_EDOM)) goto done;
-  if (getenv("SWEEP_DUMP") && c->points == atol(getenv("SWEEP_DUMP"))) {
-    printf("DUMP kind %d k %zu n %zu lambda %.17g a0 %.17g b0 %.17g\n", kind, k, n, lambda, a0, b0);
+  if (getenv("SWEEP_DUMP") && c->points == atol(getenv("SWEEP_DUMP")) && kind == atoi(getenv("SWEEP_KIND"))) {
+    double bb_ = NAN;
+    bm_blr_posterior_nig(m, NULL, NULL, NULL, &bb_);
+    printf("DUMP kind %d k %zu n %zu lambda %.17g a0 %.17g b0 %.17g b_n %.17g\n", kind, k, n, lambda, a0, b0, bb_);
     for (size_t i = 0; i < k; i++) {
       printf("V0/m0");
       for (size_t j = 0; j < k; j++) printf(" %.17g", gsl_matrix_get(V0, i, j));
@@ -671,6 +772,7 @@ static void blr_point(void)
         mag += g * g;
       }
       ld bref = (kind == K_NIG ? b0 : 0) + S.rho2 / 2;
+      mag += prior_q(&R, mn->data, mn->stride); /* the prior quadratic form's sensitivity to V0 */
       if (S.ok)
         check_err(c, (double)fabsl(b - bref), (double)(64 * (R.nr + k) * EPS * ((kind == K_NIG ? b0 : 0) + mag)) + 1e-300,
                   "b_n");
@@ -720,6 +822,8 @@ static void blr_point(void)
           dq[t] = -0.5L * q / s - 0.5L * (n + k) * logl(s) - (a0 + 1) * logl(s) - b0 / s;
         }
         mag += fabsl(0.5L * q / (kind == K_KNOWN ? 1 : ss[t])) + (n + k + a0 + 1) * fabsl(logl(ss[t])) + b0 / ss[t];
+        /* V0's rounding, amplified by its condition (1e-12 / eps-relative of the quadratic forms) */
+        mag += 0.2L * prior_q(&R, bb[t]->data, bb[t]->stride) / (kind == K_KNOWN ? 1 : ss[t]);
       }
       check_err(c, (double)fabsl((ld)(lpb - lpa) - (dq[1] - dq[0])), (double)(1e-12L * mag), "log posterior ratio");
     }
@@ -739,6 +843,11 @@ static void blr_point(void)
       goto done;
     }
     ld chain = 0, mag = fabs(lml) + fabs(a0 * log(b0)) + fabs(bm_lgamma(a0));
+    {
+      ls_rows R0;
+      blr_rows(k, 0, kind, m0, V0, lambda, Xd, yd, wd, &R0);
+      mag += 0.02L * (n + k) * prior_q(&R0, mn->data, mn->stride) * (kind == K_NIG ? (a0 + 0.5 * n) / b : 1.0);
+    }
     int ok = 1;
     for (size_t t = 0; t < n && ok; t++) {
       double df, loc, s2, wt = gsl_vector_get(w, t), sw = sqrt(wt);
@@ -748,7 +857,7 @@ static void blr_point(void)
         ok = 0;
         break;
       }
-      chain += ld_logt(df, loc, s2, (ld)sw * gsl_vector_get(y, t), &mag) + 0.5L * logl(wt);
+      chain += ld_logt(df, loc, s2, (ld)sw * gsl_vector_get(y, t), fmax(sens, 64 * (n + k) * EPS), &mag) + 0.5L * logl(wt);
       mag += 0.5 * fabs(log(wt));
       gsl_matrix_const_view row = gsl_matrix_const_submatrix(X, t, 0, 1, k);
       gsl_vector_const_view yr = gsl_vector_const_subvector(y, t, 1), wr1 = gsl_vector_const_subvector(w, t, 1);
@@ -896,6 +1005,7 @@ static void mniw_point(void)
       if (ld_chol(d, Psi0, L0) && ld_chol(d, Psin, Ln))
         mag += 0.5 * nu0 * fabsl(ld_logdet_chol(d, L0)) + 0.5 * nun * fabsl(ld_logdet_chol(d, Ln)) +
                fabs(bm_lmvgamma(d, 0.5 * nun)) + fabs(bm_lmvgamma(d, 0.5 * nu0));
+      mag += 1e11L * 64 * (d + n + 2) * EPS * 0.5L * (nu0 * ld_logdet_sens(d, Psi0) + nun * ld_logdet_sens(d, Psin));
       check_err(c, fabs(lml - chain), 1e-11 * mag, "evidence chain rule");
       double lml2;
       bm_mniw_log_evidence(m2, &lml2);
@@ -1041,7 +1151,7 @@ static void logchol_point(void)
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
         check_err(c, fabs(gsl_matrix_get(S2, i, j) - gsl_matrix_get(S, i, j)),
-                  tolrt * sqrt(gsl_matrix_get(S, i, i) * gsl_matrix_get(S, j, j)), "Sigma round trip");
+                  tolrt * sqrt(gsl_matrix_get(S, i, i)) * sqrt(gsl_matrix_get(S, j, j)), "Sigma round trip");
   }
   if (tally(c, bm_transform_logchol_log_jacobian(th, &lj, gr), "log_jacobian", 0) &&
       tally(c, bm_transform_logchol_jacobian(th, J), "jacobian", DOC_EDOM)) {
