@@ -58,7 +58,7 @@ int bm_transform_log_inverse(double u, double *x, double *logjac);
  * @param h_x, h_u  may be NULL together (gradient only)
  * @return BM_SUCCESS; BM_EINVAL (g_u NULL, or h_u NULL with h_x given);
  *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse, or g_u or h_u beyond
- *         DBL_MAX, e.g. x^2 h_x for u > ~354). Outputs NaN on failure.
+ *         DBL_MAX, e.g. x^2 h_x for u > ~355 when |h_x| ~ 1). Outputs NaN on failure.
  */
 int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double *h_u);
 
