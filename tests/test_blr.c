@@ -775,6 +775,7 @@ static double edge_err(const double *a, size_t len, const char *name)
 {
   double *r = eref(name, len), d = 0.0, mx = 0.0;
   for (size_t i = 0; i < len; i++) {
+    if (!isfinite(a[i])) d = INFINITY; /* fmax would drop a NaN */
     d = fmax(d, fabs(a[i] - r[i]));
     mx = fmax(mx, fabs(r[i]));
   }
