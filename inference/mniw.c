@@ -23,6 +23,7 @@
 #include "bayesmat/mniw.h"
 #include "bayesmat/matt.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
 
 struct bm_mniw_stats {
   size_t k, d, n;
@@ -478,30 +479,46 @@ int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
   return BM_SUCCESS;
 }
 
-size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s) { return s ? 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0; }
+int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d)
+{
+  if (m == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  *k = m->k;
+  *d = m->d;
+  return BM_SUCCESS;
+}
+
+size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s)
+{
+  return s ? BM_PACK_HEADER + 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0;
+}
 
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + s->d, k = 0;
+  size_t q = s->k + s->d, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s));
   buf[k++] = (double)s->n;
   for (size_t i = 0; i < q; i++)
     for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
   return BM_SUCCESS;
 }
 
-int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf)
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + s->d, len = bm_mniw_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
+  size_t q = s->k + s->d, want = bm_mniw_stats_packed_len(s), ntri = q * (q + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_MNIW, s->k, s->d, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 1;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL;
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+  size_t k = 0;
+  s->n = (size_t)n;
   for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

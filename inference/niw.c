@@ -22,6 +22,7 @@
 #include "bayesmat/niw.h"
 #include "bayesmat/mvt.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
 
 struct bm_niw_stats {
   size_t p, n;
@@ -554,12 +555,18 @@ int bm_niw_log_evidence(const bm_niw *m, double *lml)
 /* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
 size_t bm_niw_stats_dim(const bm_niw_stats *s) { return s ? s->p : 0; }
 
-size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s->p * (s->p + 1) / 2 : 0; }
+size_t bm_niw_dim(const bm_niw *m) { return m ? m->p : 0; }
+
+size_t bm_niw_stats_packed_len(const bm_niw_stats *s)
+{
+  return s ? BM_PACK_HEADER + 1 + s->p + s->p * (s->p + 1) / 2 : 0;
+}
 
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t p = s->p, k = 0;
+  size_t p = s->p, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_NIW, p, 1, bm_niw_stats_packed_len(s));
   buf[k++] = (double)s->n;
   for (size_t j = 0; j < p; j++) buf[k++] = s->n ? gsl_vector_get(s->mean, j) : 0.0;
   for (size_t i = 0; i < p; i++)
@@ -567,19 +574,32 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
   return BM_SUCCESS;
 }
 
-int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf)
+/* The upper triangle (row by row) of a q x q factor: a non-negative diagonal,
+ * as every factor the library produces (cj_qr_upper). */
+static int tri_diag_ok(const double *tri, size_t q)
+{
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return 0;
+  return 1;
+}
+
+int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t p = s->p, len = bm_niw_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
-  for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, buf[k++]);
+  size_t p = s->p, want = bm_niw_stats_packed_len(s), ntri = p * (p + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_NIW, p, 1, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 1 + p;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_EINVAL;
+  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL; /* one row has no scatter */
+  if (!tri_diag_ok(tri, p)) return BM_EINVAL;
+  size_t k = 0;
+  s->n = (size_t)n;
+  for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, x[1 + j]);
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

@@ -696,7 +696,7 @@ static void packed_stats_round_trip(void **state)
   (void)state;
   blr_case c;
   load_case("blrw", &c);
-  const size_t k = c.k, len = 2 + (k + 1) * (k + 2) / 2;
+  const size_t k = c.k, len = 6 + 2 + (k + 1) * (k + 2) / 2;
   bm_blr_stats *s = bm_blr_stats_alloc(k), *u = bm_blr_stats_alloc(k);
   assert_int_equal(bm_blr_stats_dim(s), k);
   assert_int_equal(bm_blr_stats_dim(NULL), 0);
@@ -707,9 +707,9 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_blr_stats_pack(s, buf), BM_SUCCESS);
   double slw = 0.0;
   for (size_t i = 0; i < c.n; i++) slw += log(gsl_vector_get(c.w, i));
-  assert_true(buf[0] == (double)c.n);
-  tu_assert_rel(buf[1], slw, 1e-13);
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_SUCCESS);
+  assert_true(buf[6] == (double)c.n);
+  tu_assert_rel(buf[7], slw, 1e-13);
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_SUCCESS);
   assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   size_t cnt;
@@ -732,19 +732,56 @@ static void packed_stats_round_trip(void **state)
   tu_assert_rel(s2[1], s2[0], 1e-12);
   /* bad buffers and arguments: statuses, u unchanged */
   memcpy(keep, buf, len * sizeof *buf);
-  buf[0] = -3.0;
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 0.5;
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 0.0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = keep[0];
+  buf[6] = -3.0;
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 0.5;
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 0.0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = keep[6];
   buf[len - 1] = INFINITY;
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_ENONFINITE);
-  assert_int_equal(bm_blr_stats_unpack(NULL, keep), BM_EINVAL);
-  assert_int_equal(bm_blr_stats_unpack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_ENONFINITE);
+  buf[len - 1] = keep[len - 1];
+  assert_int_equal(bm_blr_stats_unpack(NULL, keep, len), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_unpack(u, NULL, len), BM_EINVAL);
   assert_int_equal(bm_blr_stats_pack(NULL, buf), BM_EINVAL);
   assert_int_equal(bm_blr_stats_pack(u, NULL), BM_EINVAL);
+  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
+  {
+    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
+    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
+    memcpy(longb, keep, len * sizeof *longb);
+    longb[len] = 0.0;
+    assert_int_equal(bm_blr_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
+    assert_int_equal(bm_blr_stats_unpack(u, shortb, 5), BM_EBADLEN);
+    assert_int_equal(bm_blr_stats_unpack(u, longb, len + 1), BM_EBADLEN);
+    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
+    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
+    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
+      keep[h] = was[h] + 1.0;
+      assert_int_equal(bm_blr_stats_unpack(u, keep, len), want[h]);
+      keep[h] = was[h];
+    }
+    free(shortb);
+    free(longb);
+  }
+  buf[7] = 1e308; /* sum log w no positive finite weights reach */
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[7] = -745.3 * (double)c.n;
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[7] = keep[7];
+  buf[8] = -fabs(buf[8]); /* a factor's diagonal is non-negative */
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), buf[8] == 0.0 ? BM_SUCCESS : BM_EINVAL);
+  buf[8] = keep[8];
+  {
+    bm_blr_stats *big = bm_blr_stats_alloc(k + 1);
+    size_t blen = bm_blr_stats_packed_len(big);
+    double *bb = calloc(blen, sizeof *bb);
+    assert_int_equal(bm_blr_stats_pack(big, bb), BM_SUCCESS);
+    assert_int_equal(bm_blr_stats_unpack(u, bb, blen), BM_EBADLEN); /* packed at k + 1, offered to k */
+    free(bb);
+    bm_blr_stats_free(big);
+  }
   assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(keep, buf2, len * sizeof *buf);
   /* the empty summary packs to zeros and unpacks */
@@ -752,8 +789,8 @@ static void packed_stats_round_trip(void **state)
   gsl_vector e = empty_vector();
   assert_int_equal(bm_blr_stats_compute(u, &E, &e, NULL), BM_SUCCESS);
   assert_int_equal(bm_blr_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t i = 0; i < len; i++) assert_true(buf[i] == 0.0);
-  assert_int_equal(bm_blr_stats_unpack(s, buf), BM_SUCCESS);
+  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
+  assert_int_equal(bm_blr_stats_unpack(s, buf, len), BM_SUCCESS);
   assert_int_equal(bm_blr_stats_count(s, &cnt), BM_SUCCESS);
   assert_int_equal(cnt, 0);
   for (int i = 0; i < 3; i++) bm_blr_free(ms[i]);

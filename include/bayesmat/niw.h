@@ -137,17 +137,29 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred);
  */
 int bm_niw_log_evidence(const bm_niw *m, double *lml);
 
-/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_niw_update_stats) ----
- * Layout: (n, mean (zeros when n = 0), the upper triangle of R row by row). */
+/* ---- packed statistics (e.g. to send over MPI; bm_mpi_niw_update_stats) ----
+ * Layout: a 6-double header [magic, format version, kind, p, 1, total length],
+ * then (n, mean (zeros when n = 0), the upper triangle of R row by row). */
+/** Dimension p of a model (0 for NULL). */
+size_t bm_niw_dim(const bm_niw *m);
 /** Dimension p (0 for NULL). */
 size_t bm_niw_stats_dim(const bm_niw_stats *s);
-/** Doubles in the packed form: 1 + p + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + p + p(p+1)/2 (0 for NULL). */
 size_t bm_niw_stats_packed_len(const bm_niw_stats *s);
-/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+/** Pack s into buf (bm_niw_stats_packed_len doubles). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf);
-/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
- *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
-int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf);
+/**
+ * s <- a packed summary from bm_niw_stats_pack of a p-dimensional summary;
+ * every field is validated, since the buffer may come from elsewhere.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53;
+ *         nonzero content when n = 0; a nonzero factor when n = 1; a negative
+ *         diagonal of R); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE.
+ *         s unchanged on failure. Allocates nothing.
+ */
+int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len);
 
 #ifdef __cplusplus
 }
