@@ -8,8 +8,10 @@
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include "bayesmat.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/mpi.h"
 #include "reduce.h"
 
@@ -146,12 +148,34 @@ int bm_mpi_matnorm_stats_allmerge(MPI_Comm comm, bm_matnorm_stats *s)
 /* ---- conjugate models: merge every rank's statistics, then update ----
  * Before anything moves, every rank checks its model: present, prior set,
  * of the summary's dimensions; and the ranks compare a fingerprint of their
- * models (the bits of the current log evidence, a function of the prior and
- * the data so far), so models that differ between ranks are refused rather
- * than updated into different posteriors. */
+ * models (a 64-bit FNV-1a hash of the bits of the current posterior's
+ * parameters and log evidence, functions of the prior and the data so far),
+ * so models that differ between ranks are refused rather than updated into
+ * different posteriors. */
 
-/* local status of a model for a summary of dims (k, d) against the model's (mk, md);
- * ev_status/ev: the model's log evidence (BM_EINVAL: no prior) */
+typedef struct {
+  uint64_t h;
+} fnv;
+
+static void fnv_bytes(fnv *f, const void *p, size_t n)
+{
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) f->h = (f->h ^ b[i]) * 0x100000001B3ULL;
+}
+static void fnv_int(fnv *f, int x) { fnv_bytes(f, &x, sizeof x); }
+static void fnv_double(fnv *f, double x) { fnv_bytes(f, &x, sizeof x); }
+static void fnv_matrix(fnv *f, const gsl_matrix *A)
+{
+  if (A)
+    for (size_t i = 0; i < A->size1; i++) fnv_bytes(f, A->data + i * A->tda, A->size2 * sizeof(double));
+}
+static void fnv_vector(fnv *f, const gsl_vector *v)
+{
+  if (v)
+    for (size_t i = 0; i < v->size; i++) fnv_double(f, v->data[i * v->stride]);
+}
+
+/* local status of a model for a summary of dims (k, d) against the model's (mk, md) */
 static int model_status(const void *m, const void *s, size_t mk, size_t md, size_t k, size_t d, int ev_status)
 {
   if (!m || !s) return BM_EINVAL;
@@ -160,24 +184,35 @@ static int model_status(const void *m, const void *s, size_t mk, size_t md, size
   return BM_SUCCESS;
 }
 
-static bm_mpi_sig fingerprint(double ev, int ev_status)
-{
-  long long bits = 0;
-  if (ev_status == BM_SUCCESS) memcpy(&bits, &ev, sizeof bits);
-  return (bm_mpi_sig){bits, BM_EINVAL};
-}
+static bm_mpi_sig fingerprint(const fnv *f) { return (bm_mpi_sig){(long long)(f->h >> 1), BM_EINVAL}; }
 
 static int niw_update(void *m, const void *s) { return bm_niw_update_stats(m, s); }
 static int blr_update(void *m, const void *s) { return bm_blr_update_stats(m, s); }
 static int mniw_update(void *m, const void *s) { return bm_mniw_update_stats(m, s); }
 
+#define FNV_INIT {0xCBF29CE484222325ULL}
+
 int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s)
 {
   size_t p = bm_niw_stats_dim(s);
-  double ev = NAN;
+  double ev = NAN, kappa = NAN, nu = NAN;
   int evs = bm_niw_log_evidence(m, &ev);
   int st = model_status(m, s, bm_niw_dim(m), 1, p, 1, evs);
-  bm_mpi_sig fp = fingerprint(ev, evs);
+  fnv f = FNV_INIT;
+  gsl_vector *mu = st ? NULL : bm_vector_alloc(p);
+  gsl_matrix *Psi = st ? NULL : bm_matrix_alloc(p, p);
+  if (!st && (!mu || !Psi)) st = BM_ENOMEM;
+  if (!st) {
+    fnv_int(&f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
+    fnv_double(&f, ev);
+    fnv_double(&f, kappa);
+    fnv_double(&f, nu);
+    fnv_vector(&f, mu);
+    fnv_matrix(&f, Psi);
+  }
+  bm_vector_free(mu);
+  bm_matrix_free(Psi);
+  bm_mpi_sig fp = fingerprint(&f);
   stats_job j = {&niw_ops, s, s ? bm_niw_stats_alloc(p) : NULL, s ? bm_niw_stats_alloc(p) : NULL, p, 1};
   st = allmerge(comm, &j, st, &fp, 1, niw_update, m);
   bm_niw_stats_free(j.acc);
@@ -188,10 +223,27 @@ int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s)
 int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s)
 {
   size_t k = bm_blr_stats_dim(s);
-  double ev = NAN;
+  double ev = NAN, a = NAN, b = NAN;
   int evs = bm_blr_log_evidence(m, &ev);
   int st = model_status(m, s, bm_blr_dim(m), 1, k, 1, evs);
-  bm_mpi_sig fp = fingerprint(ev, evs);
+  fnv f = FNV_INIT;
+  gsl_vector *mn = st ? NULL : bm_vector_alloc(k);
+  gsl_matrix *Vn = st ? NULL : bm_matrix_alloc(k, k);
+  if (!st && (!mn || !Vn)) st = BM_ENOMEM;
+  if (!st) { /* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
+    int ps = bm_blr_posterior_nig(m, mn, Vn, &a, &b);
+    if (ps) ps = 100 + bm_blr_posterior_gaussian(m, mn, Vn);
+    fnv_int(&f, ps);
+    fnv_int(&f, evs);
+    fnv_double(&f, ev);
+    fnv_double(&f, a);
+    fnv_double(&f, b);
+    fnv_vector(&f, mn);
+    fnv_matrix(&f, Vn);
+  }
+  bm_vector_free(mn);
+  bm_matrix_free(Vn);
+  bm_mpi_sig fp = fingerprint(&f);
   stats_job j = {&blr_ops, s, s ? bm_blr_stats_alloc(k) : NULL, s ? bm_blr_stats_alloc(k) : NULL, k, 1};
   st = allmerge(comm, &j, st, &fp, 1, blr_update, m);
   bm_blr_stats_free(j.acc);
@@ -204,10 +256,25 @@ int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s)
   size_t k = 0, d = 0, mk = 0, md = 0;
   bm_mniw_stats_dims(s, &k, &d);
   bm_mniw_dims(m, &mk, &md);
-  double ev = NAN;
+  double ev = NAN, nu = NAN;
   int evs = bm_mniw_log_evidence(m, &ev);
   int st = model_status(m, s, mk, md, k, d, evs);
-  bm_mpi_sig fp = fingerprint(ev, evs);
+  fnv f = FNV_INIT;
+  gsl_matrix *B = st ? NULL : bm_matrix_alloc(k, d), *V = st ? NULL : bm_matrix_alloc(k, k),
+             *Psi = st ? NULL : bm_matrix_alloc(d, d);
+  if (!st && (!B || !V || !Psi)) st = BM_ENOMEM;
+  if (!st) {
+    fnv_int(&f, bm_mniw_posterior(m, B, V, &nu, Psi));
+    fnv_double(&f, ev);
+    fnv_double(&f, nu);
+    fnv_matrix(&f, B);
+    fnv_matrix(&f, V);
+    fnv_matrix(&f, Psi);
+  }
+  bm_matrix_free(B);
+  bm_matrix_free(V);
+  bm_matrix_free(Psi);
+  bm_mpi_sig fp = fingerprint(&f);
   stats_job j = {&mniw_ops, s, s ? bm_mniw_stats_alloc(k, d) : NULL, s ? bm_mniw_stats_alloc(k, d) : NULL, k, d};
   st = allmerge(comm, &j, st, &fp, 1, mniw_update, m);
   bm_mniw_stats_free(j.acc);
