@@ -58,6 +58,9 @@ static void chan_merge(size_t N, double *n, double *mean, double *S, double nb, 
   *n = nt;
 }
 
+/* doubles of stack for the correction sums */
+#define BM_SCATTER_DSUM 512
+
 int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const void *ctx, size_t n, int replace)
 {
   size_t N = s->N, B = BM_SCATTER_BLOCK / N;
@@ -75,26 +78,46 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
     for (size_t j = 0; j < N; j++) m[j] += C[j];
   }
   for (size_t j = 0; j < N; j++) m[j] /= nd;
-  /* pass 2: the correction; x_i - m is exact or nearly so, so its mean
-   * restores what the first sum rounded away (large offsets) */
-  double *corr = s->S_b; /* scratch until pass 3 */
-  for (size_t j = 0; j < N; j++) corr[j] = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    row(ctx, i, C);
-    for (size_t j = 0; j < N; j++) corr[j] += C[j] - m[j];
+  /* pass 2: the centred rows c_i = x_i - m, a block at a time, into one
+   * dsyrk-accumulated scatter about m; their sum (x_i - m is exact or nearly
+   * so) is the correction delta = sum c_i / n that restores what the first
+   * sum rounded away on a large offset. Then mean = m + delta and the scatter
+   * about it is S_m - n delta delta^T (delta is at rounding level, so this
+   * subtracts nothing that matters, but it keeps the pair consistent). */
+  double dsum[BM_SCATTER_DSUM];
+  double *delta = N <= BM_SCATTER_DSUM ? dsum : NULL;
+  bm_work wd = {NULL, 0};
+  if (!delta) delta = bm_work_get(&wd, dsum, BM_SCATTER_DSUM, N);
+  if (!delta) {
+    bm_work_release(&w);
+    return BM_ENOMEM;
   }
-  for (size_t j = 0; j < N; j++) m[j] += corr[j] / nd;
-  /* pass 3: the centred rows, a block at a time, into one dsyrk-accumulated scatter */
+  for (size_t j = 0; j < N; j++) delta[j] = 0.0;
   for (size_t i0 = 0; i0 < n; i0 += B) {
     size_t nb = n - i0 < B ? n - i0 : B;
     for (size_t i = 0; i < nb; i++) {
       double *c = C + i * N;
       row(ctx, i0 + i, c);
-      for (size_t j = 0; j < N; j++) c[j] -= m[j];
+      for (size_t j = 0; j < N; j++) {
+        c[j] -= m[j];
+        delta[j] += c[j];
+      }
     }
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)N, (int)nb, 1.0, C, (int)N, i0 == 0 ? 0.0 : 1.0, s->S_b,
                 (int)N);
   }
+  for (size_t j = 0; j < N; j++) delta[j] /= nd;
+  for (size_t a = 0; a < N; a++)
+    for (size_t b = 0; b <= a; b++) s->S_b[a * N + b] -= nd * delta[a] * delta[b];
+  /* a coordinate whose deviations are all at the rounding level can come out
+   * with a (tiny) negative variance: it is constant, so its row and column are 0 */
+  for (size_t a = 0; a < N; a++)
+    if (!(s->S_b[a * N + a] > 0.0)) {
+      for (size_t b = 0; b <= a; b++) s->S_b[a * N + b] = 0.0;
+      for (size_t b = a + 1; b < N; b++) s->S_b[b * N + a] = 0.0;
+    }
+  for (size_t j = 0; j < N; j++) m[j] += delta[j];
+  bm_work_release(&wd);
   bm_work_release(&w);
   for (size_t i = 0; i < N; i++)
     for (size_t j = 0; j < i; j++) s->S_b[j * N + i] = s->S_b[i * N + j];
