@@ -22,6 +22,7 @@
 #include "bayesmat/blr.h"
 #include "conjugate_internal.h"
 #include "stats_pack.h"
+#include "qr_stream.h"
 
 enum { PRIOR_NONE = 0, PRIOR_NIG, PRIOR_KNOWN, PRIOR_IMPROPER };
 
@@ -91,6 +92,21 @@ static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, co
   return BM_SUCCESS;
 }
 
+typedef struct {
+  const gsl_matrix *X;
+  const gsl_vector *y, *w;
+} blr_rows;
+
+/* row i of sqrt(W) [X y] */
+static void blr_row(const void *ctx, size_t i, double *row)
+{
+  const blr_rows *c = ctx;
+  const size_t k = c->X->size2;
+  double sw = c->w != NULL ? sqrt(gsl_vector_get(c->w, i)) : 1.0;
+  for (size_t j = 0; j < k; j++) row[j] = sw * gsl_matrix_get(c->X, i, j);
+  row[k] = sw * gsl_vector_get(c->y, i);
+}
+
 int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
   if (s == NULL) return BM_EINVAL;
@@ -103,21 +119,21 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
     gsl_matrix_set_zero(s->R);
     return BM_SUCCESS;
   }
-  double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
   double slw = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    double wi = w != NULL ? gsl_vector_get(w, i) : 1.0, sw = sqrt(wi);
-    slw += log(wi);
-    for (size_t j = 0; j < k; j++) A[i * c + j] = sw * gsl_matrix_get(X, i, j);
-    A[i * c + k] = sw * gsl_vector_get(y, i);
+  if (w != NULL)
+    for (size_t i = 0; i < n; i++) slw += log(gsl_vector_get(w, i));
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
+  gsl_matrix *R = bm_matrix_alloc(c, c);
+  if (R == NULL) return BM_ENOMEM;
+  blr_rows ctx = {X, y, w};
+  st = cj_qr_rows(n, c, blr_row, &ctx, R);
+  if (st == BM_SUCCESS) {
+    gsl_matrix_memcpy(s->R, R);
+    s->n = n;
+    s->sum_log_w = slw;
   }
-  st = cj_qr_upper(A, n, c, c, s->R);
-  free(A);
-  if (st != BM_SUCCESS) return st;
-  s->n = n;
-  s->sum_log_w = slw;
-  return BM_SUCCESS;
+  bm_matrix_free(R);
+  return st;
 }
 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)

@@ -24,6 +24,7 @@
 #include "bayesmat/matt.h"
 #include "conjugate_internal.h"
 #include "stats_pack.h"
+#include "qr_stream.h"
 
 struct bm_mniw_stats {
   size_t k, d, n;
@@ -72,6 +73,19 @@ static void stats_copy(bm_mniw_stats *dst, const bm_mniw_stats *src)
   gsl_matrix_memcpy(dst->R, src->R);
 }
 
+typedef struct {
+  const gsl_matrix *X, *Y;
+} mniw_rows;
+
+/* row i of [X Y] */
+static void mniw_row(const void *ctx, size_t i, double *row)
+{
+  const mniw_rows *c = ctx;
+  const size_t k = c->X->size2, d = c->Y->size2;
+  for (size_t j = 0; j < k; j++) row[j] = gsl_matrix_get(c->X, i, j);
+  for (size_t j = 0; j < d; j++) row[k + j] = gsl_matrix_get(c->Y, i, j);
+}
+
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y)
 {
   if (s == NULL || X == NULL || Y == NULL) return BM_EINVAL;
@@ -85,15 +99,16 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
   int st = bm_validate_matrix(X, n, k);
   if (st == BM_SUCCESS) st = bm_validate_matrix(Y, n, d);
   if (st != BM_SUCCESS) return st;
-  double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    for (size_t j = 0; j < k; j++) A[i * c + j] = gsl_matrix_get(X, i, j);
-    for (size_t j = 0; j < d; j++) A[i * c + k + j] = gsl_matrix_get(Y, i, j);
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
+  gsl_matrix *R = bm_matrix_alloc(c, c);
+  if (R == NULL) return BM_ENOMEM;
+  mniw_rows ctx = {X, Y};
+  st = cj_qr_rows(n, c, mniw_row, &ctx, R);
+  if (st == BM_SUCCESS) {
+    gsl_matrix_memcpy(s->R, R);
+    s->n = n;
   }
-  st = cj_qr_upper(A, n, c, c, s->R);
-  free(A);
-  if (st == BM_SUCCESS) s->n = n;
+  bm_matrix_free(R);
   return st;
 }
 

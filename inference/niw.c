@@ -23,6 +23,7 @@
 #include "bayesmat/mvt.h"
 #include "conjugate_internal.h"
 #include "stats_pack.h"
+#include "qr_stream.h"
 
 struct bm_niw_stats {
   size_t p, n;
@@ -73,6 +74,18 @@ static void stats_copy(bm_niw_stats *d, const bm_niw_stats *s)
   gsl_matrix_memcpy(d->R, s->R);
 }
 
+typedef struct {
+  const gsl_matrix *X;
+  const gsl_vector *mean;
+} niw_rows;
+
+/* row i of the centred data */
+static void niw_row(const void *ctx, size_t i, double *row)
+{
+  const niw_rows *c = ctx;
+  for (size_t j = 0; j < c->X->size2; j++) row[j] = gsl_matrix_get(c->X, i, j) - gsl_vector_get(c->mean, j);
+}
+
 int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
 {
   if (s == NULL || X == NULL) return BM_EINVAL;
@@ -86,31 +99,29 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   }
   int st = bm_validate_matrix(X, n, p);
   if (st != BM_SUCCESS) return st;
-  double *A = malloc(n * p * sizeof(double));
   gsl_vector *mean = bm_vector_calloc(p);
   gsl_matrix *R = bm_matrix_alloc(p, p);
-  if (A == NULL || mean == NULL || R == NULL) {
+  if (mean == NULL || R == NULL) {
     st = BM_ENOMEM;
     goto done;
   }
-  /* two-pass: mean, then centred rows (plus a correction pass for the mean) */
+  /* two-pass: mean, plus a correction pass for the mean; the centred rows are
+   * then factorized in blocks (qr_stream.h), never all held at once */
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) mean->data[j * mean->stride] += gsl_matrix_get(X, i, j);
   gsl_vector_scale(mean, 1.0 / (double)n);
   for (size_t j = 0; j < p; j++) {
     double mj = gsl_vector_get(mean, j), corr = 0.0;
     for (size_t i = 0; i < n; i++) corr += gsl_matrix_get(X, i, j) - mj;
-    mj += corr / (double)n;
-    gsl_vector_set(mean, j, mj);
-    for (size_t i = 0; i < n; i++) A[i * p + j] = gsl_matrix_get(X, i, j) - mj;
+    gsl_vector_set(mean, j, mj + corr / (double)n);
   }
-  st = cj_qr_upper(A, n, p, p, R);
+  niw_rows ctx = {X, mean};
+  st = cj_qr_rows(n, p, niw_row, &ctx, R);
   if (st != BM_SUCCESS) goto done;
   s->n = n;
   gsl_vector_memcpy(s->mean, mean);
   gsl_matrix_memcpy(s->R, R);
 done:
-  free(A);
   if (mean) bm_vector_free(mean);
   if (R) bm_matrix_free(R);
   return st;

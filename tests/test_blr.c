@@ -802,6 +802,64 @@ static void packed_stats_round_trip(void **state)
   free_case(&c);
 }
 
+/* stats_compute streams its rows through blocked QR (fixed scratch): on 12000
+ * weighted rows (k = 3, many blocks) the posterior equals the one from 120
+ * updates of 100 rows (each one block, merged by stacking) to 1e-11, and the
+ * evidence too. */
+static void stats_compute_streams_many_rows(void **state)
+{
+  (void)state;
+  const size_t n = 12000, k = 3;
+  gsl_rng *r = tu_rng(777);
+  gsl_matrix *X = gsl_matrix_alloc(n, k), *V0 = gsl_matrix_alloc(k, k), *V1 = gsl_matrix_alloc(k, k),
+             *V2 = gsl_matrix_alloc(k, k);
+  gsl_vector *y = gsl_vector_alloc(n), *w = gsl_vector_alloc(n), *m0 = gsl_vector_calloc(k), *b1 = gsl_vector_alloc(k),
+             *b2 = gsl_vector_alloc(k);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < k; j++) gsl_matrix_set(X, i, j, gsl_ran_gaussian(r, 1.0) + (double)j);
+    gsl_vector_set(y, i, 0.5 * gsl_matrix_get(X, i, 0) - gsl_matrix_get(X, i, 2) + gsl_ran_gaussian(r, 0.7));
+    gsl_vector_set(w, i, 0.5 + gsl_rng_uniform(r));
+  }
+  gsl_matrix_set_identity(V0);
+  bm_blr *a = bm_blr_alloc(k), *b = bm_blr_alloc(k);
+  assert_int_equal(bm_blr_set_prior_nig(a, m0, V0, 2.0, 1.5), BM_SUCCESS);
+  assert_int_equal(bm_blr_set_prior_nig(b, m0, V0, 2.0, 1.5), BM_SUCCESS);
+  bm_blr_stats *s = bm_blr_stats_alloc(k);
+  assert_int_equal(bm_blr_stats_compute(s, X, y, w), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_stats(a, s), BM_SUCCESS);
+  for (size_t i0 = 0; i0 < n; i0 += 100) {
+    gsl_matrix_view Xi = gsl_matrix_submatrix(X, i0, 0, 100, k);
+    gsl_vector_view yi = gsl_vector_subvector(y, i0, 100), wi = gsl_vector_subvector(w, i0, 100);
+    assert_int_equal(bm_blr_update_weighted(b, &Xi.matrix, &yi.vector, &wi.vector), BM_SUCCESS);
+  }
+  double a1, bb1, a2, bb2, e1, e2;
+  assert_int_equal(bm_blr_posterior_nig(a, b1, V1, &a1, &bb1), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_nig(b, b2, V2, &a2, &bb2), BM_SUCCESS);
+  assert_int_equal(bm_blr_log_evidence(a, &e1), BM_SUCCESS);
+  assert_int_equal(bm_blr_log_evidence(b, &e2), BM_SUCCESS);
+  assert_true(a1 == a2);
+  tu_assert_rel(bb1, bb2, 1e-11);
+  tu_assert_rel(e1, e2, 1e-11);
+  tu_assert_matrix_close(V1, V2, 1e-11, 0.0);
+  /* coefficients relative to the largest (one is near zero) */
+  double bmax = 0.0;
+  for (size_t j = 0; j < k; j++) bmax = fmax(bmax, fabs(gsl_vector_get(b2, j)));
+  for (size_t j = 0; j < k; j++) assert_true(fabs(gsl_vector_get(b1, j) - gsl_vector_get(b2, j)) <= 1e-11 * bmax);
+  bm_blr_stats_free(s);
+  bm_blr_free(a);
+  bm_blr_free(b);
+  gsl_matrix_free(X);
+  gsl_matrix_free(V0);
+  gsl_matrix_free(V1);
+  gsl_matrix_free(V2);
+  gsl_vector_free(y);
+  gsl_vector_free(w);
+  gsl_vector_free(m0);
+  gsl_vector_free(b1);
+  gsl_vector_free(b2);
+  gsl_rng_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -814,6 +872,7 @@ int main(void)
       cmocka_unit_test(known_noise_predictive_matches_monte_carlo),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(stats_compute_streams_many_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * one-row Student-t predictives, asserted equal to the Gamma_d closed form).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "conjugate_testutil.h"
+#include <gsl/gsl_randist.h>
 
 typedef struct {
   size_t k, d, n, q;
@@ -610,6 +611,52 @@ static void packed_stats_round_trip(void **state)
   free_case(&c);
 }
 
+/* stats_compute streams its rows through blocked QR (fixed scratch): on 12000
+ * rows (k = 3, d = 2, many blocks) the posterior equals the one from 120
+ * updates of 100 rows (each one block, merged by stacking) to 1e-11. */
+static void stats_compute_streams_many_rows(void **state)
+{
+  (void)state;
+  const size_t n = 12000, k = 3, d = 2;
+  gsl_rng *r = tu_rng(778);
+  gsl_matrix *X = gsl_matrix_alloc(n, k), *Y = gsl_matrix_alloc(n, d), *B0 = gsl_matrix_calloc(k, d),
+             *V0 = gsl_matrix_alloc(k, k), *P0 = gsl_matrix_alloc(d, d);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < k; j++) gsl_matrix_set(X, i, j, gsl_ran_gaussian(r, 1.0) + (double)j);
+    for (size_t j = 0; j < d; j++)
+      gsl_matrix_set(Y, i, j, gsl_matrix_get(X, i, j) * (1.0 + (double)j) + gsl_ran_gaussian(r, 0.5));
+  }
+  gsl_matrix_set_identity(V0);
+  gsl_matrix_set_identity(P0);
+  bm_mniw *a = bm_mniw_alloc(k, d), *b = bm_mniw_alloc(k, d);
+  assert_int_equal(bm_mniw_set_prior(a, B0, V0, 4.0, P0), BM_SUCCESS);
+  assert_int_equal(bm_mniw_set_prior(b, B0, V0, 4.0, P0), BM_SUCCESS);
+  bm_mniw_stats *s = bm_mniw_stats_alloc(k, d);
+  assert_int_equal(bm_mniw_stats_compute(s, X, Y), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update_stats(a, s), BM_SUCCESS);
+  for (size_t i0 = 0; i0 < n; i0 += 100) {
+    gsl_matrix_view Xi = gsl_matrix_submatrix(X, i0, 0, 100, k), Yi = gsl_matrix_submatrix(Y, i0, 0, 100, d);
+    assert_int_equal(bm_mniw_update(b, &Xi.matrix, &Yi.matrix), BM_SUCCESS);
+  }
+  gsl_matrix *B1 = gsl_matrix_alloc(k, d), *B2 = gsl_matrix_alloc(k, d), *S1 = gsl_matrix_alloc(d, d),
+             *S2 = gsl_matrix_alloc(d, d);
+  double nu1, nu2, e1, e2;
+  assert_int_equal(bm_mniw_posterior(a, B1, NULL, &nu1, S1), BM_SUCCESS);
+  assert_int_equal(bm_mniw_posterior(b, B2, NULL, &nu2, S2), BM_SUCCESS);
+  assert_int_equal(bm_mniw_log_evidence(a, &e1), BM_SUCCESS);
+  assert_int_equal(bm_mniw_log_evidence(b, &e2), BM_SUCCESS);
+  assert_true(nu1 == nu2);
+  tu_assert_rel(e1, e2, 1e-11);
+  tu_assert_matrix_close(B1, B2, 1e-11, 0.0);
+  tu_assert_matrix_close(S1, S2, 1e-11, 0.0);
+  bm_mniw_stats_free(s);
+  bm_mniw_free(a);
+  bm_mniw_free(b);
+  gsl_matrix *mats[] = {X, Y, B0, V0, P0, B1, B2, S1, S2};
+  for (size_t i = 0; i < 9; i++) gsl_matrix_free(mats[i]);
+  gsl_rng_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -621,6 +668,7 @@ int main(void)
       cmocka_unit_test(sampler_and_proportionality),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(stats_compute_streams_many_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
