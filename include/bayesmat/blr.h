@@ -84,7 +84,8 @@ bm_blr_stats *bm_blr_stats_alloc(size_t k);
 /** Free (NULL is fine). */
 void bm_blr_stats_free(bm_blr_stats *s);
 /**
- * s <- statistics of one chunk (X, y, w); previous content discarded.
+ * s <- statistics of one chunk (X, y, w); previous content discarded. The rows
+ * are factorized in blocks (O(k^2 + 8192) scratch whatever n).
  * @param w may be NULL (unit weights)
  * @return as bm_blr_update_weighted; on failure s is unchanged.
  */

@@ -160,7 +160,7 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
                               gsl_matrix *d_Psi, double *d_nu);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/invwishart_stats.c)
+ * Sufficient statistics (implemented in distributions/invwishart_stats.c)
  *
  * The mergeable summary of m observations X_1..X_m: (m, A = sum_i X_i^-1,
  * l = sum_i log|X_i|). It is additive, so summaries of chunks (threads, MPI

@@ -147,7 +147,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
                            gsl_matrix *dU, gsl_matrix *dV);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/matnorm_stats.c)
+ * Sufficient statistics (implemented in distributions/matnorm_stats.c)
  *
  * With U and V both free, the log-likelihood of X_1..X_m needs
  * (m, Xbar, S = sum_i vec(X_i - Xbar) vec(X_i - Xbar)^T), S an (np) x (np)
@@ -169,10 +169,12 @@ int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p);
 /** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_matnorm_stats_reset(bm_matnorm_stats *s);
 /**
- * s <- s merged with the summary of X[0..m) (two-pass block mean and scatter, one dsyrk; m = 0 is a no-op).
+ * s <- s merged with the summary of X[0..m) (m = 0 is a no-op): the mean with a
+ * correction pass, then the centred observations streamed in blocks into a dsyrk.
  * @param X  m pointers to finite n x p matrices
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
- *         s unchanged on failure. Allocates O(m n p) beyond a 32 KiB stack buffer.
+ *         s unchanged on failure. Scratch of at most max(16384, np) doubles
+ *         (32 KiB on the stack when it fits), whatever m.
  */
 int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m);
 /** s <- the summary of X[0..m) (unchanged on failure). Statuses as _add. */

@@ -55,7 +55,8 @@ int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y);
 bm_mniw_stats *bm_mniw_stats_alloc(size_t k, size_t d);
 /** Free (NULL is fine). */
 void bm_mniw_stats_free(bm_mniw_stats *s);
-/** s <- statistics of (X, Y). @return as bm_mniw_update; s unchanged on failure. */
+/** s <- statistics of (X, Y), the rows factorized in blocks (O((k+d)^2 + 8192) scratch whatever n).
+ *  @return as bm_mniw_update; s unchanged on failure. */
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y);
 /** dst <- statistics of both data sets. @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. */
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src);

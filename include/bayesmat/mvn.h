@@ -195,7 +195,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
                    gsl_vector *dmu1, gsl_matrix *dSigma1);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/mvn_stats.c)
+ * Sufficient statistics (implemented in distributions/mvn_stats.c)
  *
  * The mergeable summary of rows x_1..x_n: (n, mean xbar, scatter
  * S = sum_i (x_i - xbar)(x_i - xbar)^T). Two summaries merge by Chan,

@@ -65,7 +65,8 @@ int bm_niw_update(bm_niw *m, const gsl_matrix *X);
 bm_niw_stats *bm_niw_stats_alloc(size_t p);
 /** Free (NULL is fine). */
 void bm_niw_stats_free(bm_niw_stats *s);
-/** s <- statistics of the rows of X (two-pass mean, QR of the centred rows). @return as bm_niw_update. */
+/** s <- statistics of the rows of X (two-pass mean, QR of the centred rows streamed in blocks:
+ *  O(p^2 + 8192) scratch whatever n). @return as bm_niw_update. */
 int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X);
 /** dst <- statistics of both data sets. @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. */
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src);

@@ -158,7 +158,7 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
                            gsl_matrix *d_S, double *d_nu);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/wishart_stats.c)
+ * Sufficient statistics (implemented in distributions/wishart_stats.c)
  *
  * The mergeable summary of m observations X_1..X_m: (m, A = sum_i X_i,
  * l = sum_i log|X_i|). It is additive, so summaries of chunks (threads, MPI
