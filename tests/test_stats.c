@@ -457,7 +457,24 @@ static void mvn_stats_bad_inputs_return_status(void **state)
       buf[8] = 0.0; /* A(0,0) */                                                                               \
       assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_ENOTSPD);                                           \
       buf[8] = INFINITY;                                                                                       \
-      assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_ENONFINITE);                                       \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_ENONFINITE);     \
+      {                                                                                                        \
+        /* impossible summaries: sum log|X_i| that no finite SPD matrices reach; a non-PSD A */               \
+        size_t L = bm_##F##_stats_packed_len(part);                                                            \
+        double *ok = malloc(L * sizeof *ok);                                                                   \
+        bm_##F##_stats_pack(acc, ok);                                                                          \
+        memcpy(buf, ok, L * sizeof *buf);                                                                      \
+        buf[7] = 1e308;                                                                                        \
+        assert_int_equal(bm_##F##_stats_unpack(part, buf, L), BM_EINVAL);                                      \
+        buf[7] = ok[7];                                                                                        \
+        if (p > 1) { /* A(1,0) beyond sqrt(A00 A11): a "correlation" of 2 */                                   \
+          buf[9] = 2.0 * sqrt(buf[8] * buf[8 + p]);                                                            \
+          assert_int_equal(bm_##F##_stats_unpack(part, buf, L), BM_ENOTSPD);                                   \
+          buf[9] = ok[9];                                                                                      \
+        }                                                                                                      \
+        assert_int_equal(bm_##F##_stats_unpack(part, buf, L), BM_SUCCESS);                                     \
+        free(ok);                                                                                              \
+      }                                                                                                        \
       free(buf);                                                                                               \
       /* empty summary */                                                                                      \
       bm_##F##_stats_reset(part);                                                                              \
