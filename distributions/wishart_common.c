@@ -10,21 +10,6 @@
 #include "bayesmat/specfun.h"
 #include "wishart_common.h"
 
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-
-void bm_wt_fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
-}
-
-void bm_wt_fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
-
 int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
 {
   if (!A) return BM_EINVAL;
@@ -47,7 +32,7 @@ int bm_wt_factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_
 {
   *W = gsl_matrix_view_array(buf, p, p);
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
+    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MGET(X, i, j);
   return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
 }
 
@@ -55,7 +40,7 @@ void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)
 {
   size_t p = L->size1;
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MAT(L, i, j) : 0.0;
+    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MGET(L, i, j) : 0.0;
 }
 
 double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
@@ -102,24 +87,24 @@ int bm_wt_check_grad_args(size_t p, const gsl_matrix *X, const gsl_matrix *d_X, 
 int bm_wt_score(const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s, bm_wt_param_grad_fn grad)
 {
   if (!is_set || !X || !s) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return BM_EINVAL;
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_length(s, q + 1);
   if (status) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   gsl_matrix *G = bm_matrix_alloc(p, p);
   if (!G) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return BM_ENOMEM;
   }
   double d_nu;
   status = grad(d, X, G, &d_nu);
   if (status) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
   } else {
     gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
     bm_vech_from_sym_grad(G, &sP.vector);
@@ -153,18 +138,18 @@ int bm_wt_check_x_and_out(int is_set, size_t p, const gsl_matrix *X, const gsl_m
 int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I)
 {
   if (!is_set || !I) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_EINVAL;
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_shape(I, q + 1, q + 1);
   if (status) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   gsl_matrix *B = bm_matrix_alloc(p, p);
   if (!B) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_ENOMEM;
   }
   bm_chol_inverse(L, B);
@@ -176,11 +161,11 @@ int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b,
 int bm_wt_check_out(int ok, size_t p, gsl_matrix *M)
 {
   if (!ok || !M) {
-    bm_wt_fill_nan_matrix(M);
+    bm_nan_matrix(M);
     return BM_EINVAL;
   }
   int status = bm_validate_shape(M, p, p);
-  if (status) bm_wt_fill_nan_matrix(M);
+  if (status) bm_nan_matrix(M);
   return status;
 }
 

@@ -23,7 +23,7 @@ typedef struct {
   double *work;      /* p x p factor scratch */
 } bm_spd_stats;
 
-/* A set family object as the loglik code needs it (from bm_F_internal_view). */
+/* A set family object as the loglik code needs it (read from <family>_impl.h). */
 typedef struct {
   double nu;
   const gsl_matrix *L; /* lower Cholesky factor of the scale */

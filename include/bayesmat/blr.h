@@ -1,4 +1,4 @@
-/* bayesmat — Bayesian linear regression (SPEC §4).
+/* bayesmat — Bayesian linear regression (docs/contract.md).
  *
  *   y_i = x_i^T beta + eps_i,  eps_i ~ N(0, sigma^2 / w_i)  (w_i = 1 unless weighted),  beta in R^k.
  * Priors:
@@ -21,9 +21,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_blr bm_blr;
 
@@ -178,7 +177,5 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf);
  */
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

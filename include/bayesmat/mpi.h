@@ -44,9 +44,8 @@
 #include <gsl/gsl_rng.h>
 #include "bayesmat.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Local part of a distributed log-likelihood: the log-likelihood of the rows
@@ -247,7 +246,5 @@ int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, cons
 int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long seed, size_t nsim, size_t L,
                      size_t nbins, gsl_vector *pvalues, bm_sbc_result *res);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

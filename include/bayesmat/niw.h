@@ -1,4 +1,4 @@
-/* bayesmat — Normal-Inverse-Wishart model (SPEC §4) and its Normal-Wishart view.
+/* bayesmat — Normal-Inverse-Wishart model (docs/contract.md) and its Normal-Wishart view.
  *
  *   x_i | mu, Sigma ~ N_p(mu, Sigma),  mu | Sigma ~ N_p(mu0, Sigma/kappa0),  Sigma ~ IW_p(nu0, Psi0).
  * Posterior after n observations with mean xbar and scatter S = sum (x_i - xbar)(x_i - xbar)^T:
@@ -23,9 +23,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/mvt.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_niw bm_niw;
 
@@ -162,7 +161,5 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf);
  */
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif
