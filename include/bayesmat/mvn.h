@@ -260,7 +260,8 @@ size_t bm_mvn_stats_packed_len(const bm_mvn_stats *s);
 int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf);
 /**
  * s <- a packed summary from bm_mvn_stats_pack of a p-dimensional summary.
- * Every field is validated, since the buffer may come from elsewhere.
+ * Every field is validated, since the buffer may come from elsewhere; the
+ * semidefiniteness check is a Cholesky factorization, O(p^3 / 3) flops.
  * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
  * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
  *         format version; n negative, not an integer or above 2^53; mean or
