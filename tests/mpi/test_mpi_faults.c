@@ -91,6 +91,8 @@ static void test_generic(void)
   q.fail = 0;
   st = bm_mpi_loglik_grad(MPI_COMM_WORLD, loc, &q, 2, &ll, g);
   CHECK(st == BM_SUCCESS && ll == (double)size && g[1] == (double)size, "loglik_grad after the faults");
+  int who = 7;
+  CHECK(bm_mpi_last_failure(&who) == BM_SUCCESS && who == -1, "last_failure after a success: rank %d", who);
 
   double buf[4] = {1, 2, 3, 4}, keep[4];
   memcpy(keep, buf, sizeof buf);
