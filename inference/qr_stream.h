@@ -13,10 +13,11 @@ typedef void cj_row_fn(const void *ctx, size_t i, double *row);
 
 /* R (c x c upper, non-negative diagonal) with R^T R = A^T A for the n x c
  * matrix A whose rows row(ctx, i, .) gives, streamed in blocks of B rows: each
- * block is stacked under the current factor and re-triangularized (Householder
- * QR, backward stable as one factorization of A). B = max(c, 8192 / c), so the
- * scratch is (c + B) c doubles whatever n, and the flops at most twice one QR
- * of A. A single block (n <= B) is one QR of A, as before streaming.
+ * block is stacked under the current factor and re-triangularized by
+ * cj_qr_upper. Its row-sequential rotations copy the stacked factor back
+ * exactly (its diagonal is non-negative) and then rotate the block's rows in,
+ * so the result is, bit for bit, the one factorization of all the rows gives, without
+ * holding them: B = max(c, 8192 / c), scratch (c + B) c doubles whatever n.
  * @return BM_SUCCESS; BM_ENOMEM; BM_ENONFINITE (as cj_qr_upper). R is written
  * only on success. */
 static inline int cj_qr_rows(size_t n, size_t c, cj_row_fn *row, const void *ctx, gsl_matrix *R)
