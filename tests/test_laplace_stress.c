@@ -235,8 +235,9 @@ static void iw_make(iwpost *m, size_t p, size_t n, uint64_t seed)
 /* ------------------------------------------------------------------ */
 typedef struct {
   size_t fits, failures;
-  size_t *calls;
-  size_t ncalls, cap;
+  double worst_mode, worst_lz; /* over the successful fits */
+  size_t *calls[2]; /* callback calls per fit: analytic Hessian, FD Hessian */
+  size_t ncalls[2], cap[2];
 } tally;
 
 static int cmp_size(const void *a, const void *b)
@@ -246,7 +247,7 @@ static int cmp_size(const void *a, const void *b)
 }
 
 /* one fit with default options; counts it and reports a mismatch */
-static void fit_one(tally *t, const bm_laplace_problem *prob, const gsl_vector *theta0, double ref_lz,
+static void fit_one(tally *t, int fd, const bm_laplace_problem *prob, const gsl_vector *theta0, double ref_lz,
                     const double *ref_m, const double *ref_sd, const char *what)
 {
   size_t q = prob->dim;
@@ -263,6 +264,10 @@ static void fit_one(tally *t, const bm_laplace_problem *prob, const gsl_vector *
            (r->reason == BM_LAPLACE_DECREMENT || r->reason == BM_LAPLACE_STEP || r->reason == BM_LAPLACE_GRADIENT) &&
            r->lambda2 >= 0 && r->n_logf > 0 && r->n_grad > 0;
   t->fits++;
+  if (st == BM_SUCCESS) {
+    t->worst_mode = fmax(t->worst_mode, worst);
+    t->worst_lz = fmax(t->worst_lz, lz_err);
+  }
   if (!ok) {
     t->failures++;
     print_message("FAIL %s: status %s, reason '%s', mode err %.2e, log evidence err %.2e, %zu iterations, "
@@ -270,12 +275,12 @@ static void fit_one(tally *t, const bm_laplace_problem *prob, const gsl_vector *
                   what, bm_strerror(st), bm_laplace_reason_name(r->reason), worst, lz_err, r->iterations,
                   r->lambda2, r->grad_norm);
   }
-  if (t->ncalls == t->cap) {
-    t->cap = t->cap ? 2 * t->cap : 256;
-    t->calls = realloc(t->calls, t->cap * sizeof *t->calls);
-    assert_non_null(t->calls);
+  if (t->ncalls[fd] == t->cap[fd]) {
+    t->cap[fd] = t->cap[fd] ? 2 * t->cap[fd] : 256;
+    t->calls[fd] = realloc(t->calls[fd], t->cap[fd] * sizeof *t->calls[fd]);
+    assert_non_null(t->calls[fd]);
   }
-  t->calls[t->ncalls++] = calls;
+  t->calls[fd][t->ncalls[fd]++] = calls;
   bm_laplace_result_free(r);
 }
 
@@ -286,7 +291,7 @@ static void laplace_stress_default_options(void **state)
   FILE *fp = fopen(tu_data_path("laplace_stress_ref.txt", path, sizeof path), "r");
   assert_non_null(fp);
   char line[1 << 16];
-  tally t = {0, 0, NULL, 0, 0};
+  tally t = {0, 0, 0, 0, {NULL, NULL}, {0, 0}, {0, 0}};
   size_t problems = 0;
   clock_t c0 = clock();
   while (fgets(line, sizeof line, fp)) {
@@ -338,10 +343,10 @@ static void laplace_stress_default_options(void **state)
       char what[160];
       snprintf(what, sizeof what, "%s n=%zu q=%zu seed=%llu scaled=%d sep=%d %s Hessian, start 0", fam, n, q, seed,
                scaled, sep, h ? "FD" : "analytic");
-      fit_one(&t, &prob, t0, lz, m, sd, what);
+      fit_one(&t, h, &prob, t0, lz, m, sd, what);
       snprintf(what, sizeof what, "%s n=%zu q=%zu seed=%llu scaled=%d sep=%d %s Hessian, start 10 sd off", fam, n,
                q, seed, scaled, sep, h ? "FD" : "analytic");
-      fit_one(&t, &prob, tf, lz, m, sd, what);
+      fit_one(&t, h, &prob, tf, lz, m, sd, what);
     }
     gsl_vector_free(t0);
     gsl_vector_free(tf);
@@ -350,14 +355,18 @@ static void laplace_stress_default_options(void **state)
     if (iw.B) gsl_matrix_free(iw.B);
   }
   fclose(fp);
-  qsort(t.calls, t.ncalls, sizeof *t.calls, cmp_size);
-  print_message("laplace stress: %zu problems, %zu fits, %zu failures; callback calls per fit median %zu, max %zu "
-                "(%.1f s CPU)\n",
-                problems, t.fits, t.failures, t.calls[t.ncalls / 2], t.calls[t.ncalls - 1],
-                (double)(clock() - c0) / CLOCKS_PER_SEC);
+  print_message("laplace stress: %zu problems, %zu fits, %zu failures (%.1f s CPU); worst mode error %.1e, worst "
+                "log evidence error %.1e\n",
+                problems, t.fits, t.failures, (double)(clock() - c0) / CLOCKS_PER_SEC, t.worst_mode, t.worst_lz);
+  for (int h = 0; h < 2; h++) {
+    qsort(t.calls[h], t.ncalls[h], sizeof *t.calls[h], cmp_size);
+    print_message("  %s Hessian: %zu fits, callback calls per fit median %zu, max %zu\n", h ? "FD" : "analytic",
+                  t.ncalls[h], t.calls[h][t.ncalls[h] / 2], t.calls[h][t.ncalls[h] - 1]);
+  }
   assert_true(problems >= 60);
   assert_int_equal(t.failures, 0);
-  free(t.calls);
+  free(t.calls[0]);
+  free(t.calls[1]);
 }
 
 int main(void)
@@ -368,3 +377,4 @@ int main(void)
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
+

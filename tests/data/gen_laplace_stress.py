@@ -126,7 +126,9 @@ def glm_fit(fam, X, y, v):
         cf = cho_factor(-H)
         step = cho_solve(cf, g.astype(np.float64))
         lam2 = float(np.dot(g.astype(np.float64), step))
-        if lam2 > 1e-20:
+        # damped far away; full steps once the quadratic model is good (log f
+        # is concave here), where f differences would be rounding
+        if lam2 > 1e-6:
             a = 1.0
             while a > 1e-12:
                 if f_of(b + a * step) >= f + 1e-4 * a * lam2:
@@ -144,6 +146,8 @@ def glm_fit(fam, X, y, v):
         last = min(last, nrm)
     f, g, H = fgH(b)
     cf = cho_factor(-H)
+    lam2 = float(np.dot(g.astype(np.float64), cho_solve(cf, g.astype(np.float64))))
+    assert lam2 < 1e-24, (fam, n, q, lam2)
     logdet = 2 * np.sum(np.log(np.diag(cf[0])))
     cov = cho_solve(cf, np.eye(q))
     return float(f) + 0.5 * q * math.log(2 * math.pi) - 0.5 * logdet, b.astype(np.float64), np.sqrt(np.diag(cov))
@@ -224,7 +228,7 @@ def iw_fit(p, n, B, nu0):
                 tau = max(1e-3, 10 * tau)
         step = cho_solve(cf, g)
         lam2 = float(np.dot(g, step))
-        if lam2 > 1e-20 or tau > 0:
+        if lam2 > 1e-6 or tau > 0:
             f = f_of(th)
             al = 1.0
             while al > 1e-12:
@@ -246,6 +250,9 @@ def iw_fit(p, n, B, nu0):
         last = min(last, nrm)
     H = hess(th)
     cf = cho_factor(-H)
+    g = grad(th)
+    lam2 = float(np.dot(g, cho_solve(cf, g)))
+    assert lam2 < 1e-24, (p, n, lam2)
     logdet = 2 * np.sum(np.log(np.diag(cf[0])))
     cov = cho_solve(cf, np.eye(q))
     return f_of(th) + 0.5 * q * math.log(2 * math.pi) - 0.5 * logdet, th, np.sqrt(np.diag(cov))
