@@ -311,7 +311,7 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
        * decrement (measured with this factor) nor lose f beyond rounding. */
       reason = 0.5 * slope <= noise ? BM_LAPLACE_DECREMENT : BM_LAPLACE_STEP;
       converged = 1;
-      if (!(slope > 0)) break;
+      if (!(slope > 0) || it >= o.max_iter) break;
       for (size_t i = 0; i < d; i++) VGET(trial, i) = VGET(theta, i) + VGET(step, i);
       double ft;
       int st = eval_f(&c, trial, &ft);
