@@ -318,6 +318,7 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
       if (!st) st = eval_g(&c, trial, gtrial);
       if (st == BM_ENOMEM) {
         status = st;
+        reason = BM_LAPLACE_CALLBACK;
         goto done;
       }
       if (!st && ft >= f0 && ft >= f - NOISE_BAND * noise && merit(L, gtrial, w) <= slope) {

@@ -358,6 +358,13 @@ static void laplace_stress_default_options(void **state)
   print_message("laplace stress: %zu problems, %zu fits, %zu failures (%.1f s CPU); worst mode error %.1e, worst "
                 "log evidence error %.1e\n",
                 problems, t.fits, t.failures, (double)(clock() - c0) / CLOCKS_PER_SEC, t.worst_mode, t.worst_lz);
+  size_t nall = t.ncalls[0] + t.ncalls[1], *all = malloc(nall * sizeof *all);
+  assert_non_null(all);
+  memcpy(all, t.calls[0], t.ncalls[0] * sizeof *all);
+  memcpy(all + t.ncalls[0], t.calls[1], t.ncalls[1] * sizeof *all);
+  qsort(all, nall, sizeof *all, cmp_size);
+  print_message("  all: callback calls per fit median %zu, max %zu\n", all[nall / 2], all[nall - 1]);
+  free(all);
   for (int h = 0; h < 2; h++) {
     qsort(t.calls[h], t.ncalls[h], sizeof *t.calls[h], cmp_size);
     print_message("  %s Hessian: %zu fits, callback calls per fit median %zu, max %zu\n", h ? "FD" : "analytic",

@@ -11,8 +11,8 @@
 #               test_threads, test_edges (p = 200), test_spec_contract,
 #               test_theta and `bayesmat verify --quick`, and test_matf itself
 #               runs under ASan + LSan.
-#   test_laplace_stress  268 fits up to n = 1e5 and FD Hessians of q = 50
-#               (18 s in Release, far beyond the budget under valgrind);
+#   test_laplace_stress  280 fits up to n = 1e5 and FD Hessians of q = 50
+#               (10 s CPU in Release, far beyond the budget under valgrind);
 #               bm_laplace's paths all run under valgrind in test_laplace, and
 #               the stress test itself under ASan + UBSan.
 # Everything else, including the cli_* tests' CLI binary on `verify --quick`, runs.

@@ -262,7 +262,7 @@ def cases():
     seed = 1
     # (n, q, fd): n from 20 to 1e5, q from 2 to 50; the FD-Hessian fits where
     # their O(q) gradient calls per Hessian stay cheap
-    grid = [(20, 2, 1), (20, 5, 1), (50, 20, 1), (200, 5, 1), (200, 20, 1), (1000, 50, 1), (2000, 10, 1),
+    grid = [(20, 2, 1), (20, 5, 1), (50, 20, 1), (100, 50, 1), (200, 5, 1), (200, 20, 1), (1000, 50, 0), (2000, 10, 1),
             (100000, 5, 0)]
     for fam in ["logit", "probit", "poisson"]:
         for (n, q, fd) in grid:
