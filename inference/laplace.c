@@ -398,7 +398,6 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
       reason = BM_LAPLACE_CALLBACK;
       goto done;
     }
-    h_state = 1;
   }
   status = cov_at(H, g, L, w, res);
   h_state = 2; /* cov (or its absence) settled */

@@ -300,7 +300,7 @@ static void laplace_stress_default_options(void **state)
     size_t n, q;
     unsigned long long seed;
     int scaled, sep, fd, off;
-    double lz, m[MAXQ], sd[MAXQ];
+    double lz, m[MAXQ] = {0}, sd[MAXQ] = {0};
     char *s = line;
     assert_int_equal(sscanf(s, "%15s %zu %zu %llu %d %d %d %lf%n", fam, &n, &q, &seed, &scaled, &sep, &fd, &lz, &off), 8);
     assert_true(q <= MAXQ);
