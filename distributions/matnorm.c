@@ -26,13 +26,9 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/random.h"
 #include "bayesmat/matnorm.h"
-#include "../src/work.h"
+#include "work.h"
 #include "matrix_common.h"
-
-struct bm_matnorm {
-  bm_mc_scales sc;  /* n, p, M and the factors L_U (sc.L_row), L_V (sc.L_col): matrix_common.h */
-  double log_norm;  /* -np/2 log 2pi - p/2 log|U| - n/2 log|V| */
-};
+#include "matnorm_impl.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -140,6 +136,8 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
   }
 done:
   free(buf);
+  if (!status && !(bm_mc_finite(dX) && bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV)))
+    status = BM_EDOM; /* beyond double range */
   if (status) bm_mc_nan_fill_grad(dX, dM, dU, dV);
   return status;
 }
@@ -178,7 +176,7 @@ int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
   if (!status) status = bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix);
   if (!status) bm_mc_score_pack(&w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix, s);
   free(w.mem);
-  if (status) bm_mc_nan_fill_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -222,9 +220,10 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
       H->data[i * H->tda + j] = H->data[j * H->tda + i];
     }
   bm_mc_symmetrize(H->data, k, H->tda);
+  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range (U or V near DBL_MIN) */
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -240,7 +239,7 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
     bm_mc_kron_vec(-1.0, &w.Unn.matrix, &w.Vpp.matrix, H);
   }
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -271,7 +270,7 @@ int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
     }
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(F);
+  if (status) bm_nan_matrix(F);
   return status;
 }
 
@@ -292,7 +291,7 @@ int bm_matnorm_mean(const bm_matnorm *d, gsl_matrix *mean)
 int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (ll == NULL) {
-    bm_mc_nan_fill_vector(each);
+    bm_nan_vector(each);
     return BM_EINVAL;
   }
   *ll = NAN;
@@ -318,7 +317,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
   *ll = total;
 done:
   free(Z);
-  if (status) bm_mc_nan_fill_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 
@@ -374,21 +373,9 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
 done:
   free(Z);
   free(buf);
+  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_EDOM; /* beyond double range */
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_matnorm_internal_view(const bm_matnorm *d, const gsl_matrix **M, const gsl_matrix **L_U,
-                             const gsl_matrix **L_V, double *log_norm)
-{
-  if (!d || !d->sc.is_set) return BM_EINVAL;
-  *M = d->sc.M;
-  *L_U = d->sc.L_row;
-  *L_V = d->sc.L_col;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }
 
 void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p)

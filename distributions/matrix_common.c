@@ -119,7 +119,7 @@ int bm_mc_mean(const bm_mc_scales *s, int exists, gsl_matrix *mean)
   if (!status) status = bm_validate_shape(mean, s->n, s->p);
   if (!status && !exists) status = BM_EDOM;
   if (status) {
-    bm_mc_nan_fill(mean);
+    bm_nan_matrix(mean);
     return status;
   }
   gsl_matrix_memcpy(mean, s->M);
@@ -130,7 +130,7 @@ int bm_mc_check_sample(const bm_mc_scales *s, const gsl_rng *r, gsl_matrix *X)
 {
   int status = (s == NULL || !s->is_set || r == NULL) ? BM_EINVAL : BM_SUCCESS;
   if (!status) status = bm_validate_shape(X, s->n, s->p);
-  if (status) bm_mc_nan_fill(X);
+  if (status) bm_nan_matrix(X);
   return status;
 }
 

@@ -2,7 +2,7 @@
  *
  *   log f(x) = -p/2 log 2pi - 1/2 log|Sigma| - 1/2 (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma).
- * Fisher information: ../shared/FISHER.md (mvn), derivations in docs/mvn.md.
+ * Fisher information: docs/fisher.md (mvn), derivations in docs/mvn.md.
  * Numerics: Sigma = L L^T (LAPACK dpotrf); log|Sigma| = 2 sum log L_ii; the
  * quadratic form is |L^{-1} r|^2 (one triangular solve, never an inverse);
  * Lambda = Sigma^{-1} (dpotri) is computed on first use by a function that
@@ -27,20 +27,7 @@
 #include "bayesmat/mvn.h"
 #include "work.h"
 #include "vector_common.h"
-
-struct bm_mvn {
-  size_t p, q;
-  int is_set;
-  gsl_vector *mu;
-  gsl_matrix *Sigma;  /* full symmetric */
-  gsl_matrix *L;      /* lower Cholesky factor of Sigma, strict upper = 0 */
-  gsl_matrix *Lambda; /* Sigma^{-1}, full symmetric, valid once lambda_state == 2 */
-  atomic_int lambda_state; /* 0: not computed, 1: being computed, 2: valid */
-  double logdet;      /* log|Sigma| */
-  double lognorm;     /* -p/2 log 2pi - 1/2 log|Sigma| */
-  /* scratch used by _set only (validate + factorize here, then commit) */
-  gsl_matrix *S1, *S2, *S3;
-};
+#include "mvn_impl.h"
 
 bm_mvn *bm_mvn_alloc(size_t p)
 {
@@ -164,7 +151,8 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   double delta = bm_vc_whiten(d->L, z);
   /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
   if (isnan(delta)) delta = INFINITY;
-  *lp = d->lognorm - 0.5 * delta;
+  /* delta can overflow where delta/2 does not: then the scaled half sum */
+  *lp = isfinite(delta) ? d->lognorm - 0.5 * delta : d->lognorm - bm_vc_half_sumsq(z, d->p);
   bm_work_release(&w);
   return BM_SUCCESS;
 }
@@ -188,7 +176,7 @@ int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   }
   if (dSigma) sigma_grad(d, a, dSigma);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(dx, dmu, dSigma);
 }
 
 int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda)
@@ -197,7 +185,7 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dLambda, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(dLambda);
+    bm_nan_matrix(dLambda);
     return status;
   }
   double stack[BM_STACK_DOUBLES];
@@ -222,7 +210,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dL, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(dL);
+    bm_nan_matrix(dL);
     return status;
   }
   size_t p = d->p;
@@ -253,7 +241,7 @@ int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, g
   if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
   if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
   if (status) {
-    if (G_Lambda != G_Sigma) bm_vc_nan_matrix(G_Lambda);
+    if (G_Lambda != G_Sigma) bm_nan_matrix(G_Lambda);
     return status;
   }
   size_t p = d->p;
@@ -275,7 +263,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q);
   if (status) {
-    bm_vc_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   size_t p = d->p;
@@ -290,7 +278,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   gsl_vector_view sS = gsl_vector_subvector(s, p, d->q);
   bm_vech_from_sym_grad(&G.matrix, &sS.vector);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(s, NULL, NULL);
 }
 
 int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
@@ -299,7 +287,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p + d->q, d->p + d->q);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -327,7 +315,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
   bm_vc_hess_sigma_block(1.0, a, a + p, Lam, &HS.matrix);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(NULL, NULL, H);
 }
 
 int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
@@ -336,12 +324,12 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   gsl_matrix_memcpy(H, precision(d));
   gsl_matrix_scale(H, -1.0);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(NULL, NULL, H);
 }
 
 int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
@@ -349,7 +337,7 @@ int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q, d->p + d->q);
   if (status) {
-    bm_vc_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -368,7 +356,7 @@ int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_EINVAL;
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    bm_vc_nan_vector(x);
+    bm_nan_vector(x);
     return status;
   }
   bm_rng_std_normal_vector(r, x);
@@ -382,7 +370,7 @@ int bm_mvn_mean(const bm_mvn *d, gsl_vector *mean)
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
   if (status) {
-    bm_vc_nan_vector(mean);
+    bm_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -394,7 +382,7 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(cov);
+    bm_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);
@@ -430,6 +418,17 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
   int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;
   *ll = total;
+  if (*ll == -INFINITY) { /* some row's delta overflowed: row by row through the scaled single point */
+    double t = 0.0;
+    for (size_t i = 0; i < X->size1; i++) {
+      gsl_vector_const_view row = gsl_matrix_const_row(X, i);
+      double li;
+      bm_mvn_logpdf(d, &row.vector, &li);
+      if (each) gsl_vector_set(each, i, li);
+      t += li;
+    }
+    *ll = t;
+  }
   return BM_SUCCESS;
 }
 
@@ -459,7 +458,7 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(dmu, NULL, dSigma);
 }
 
 /* ---- information-theoretic quantities ------------------------------------ */
@@ -494,10 +493,10 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
     if (!M) status = BM_ENOMEM;
   }
   if (status) {
-    bm_vc_nan_vector(dmu0);
-    bm_vc_nan_vector(dmu1);
-    bm_vc_nan_matrix(dSigma0);
-    bm_vc_nan_matrix(dSigma1);
+    bm_nan_vector(dmu0);
+    bm_nan_vector(dmu1);
+    bm_nan_matrix(dSigma0);
+    bm_nan_matrix(dSigma1);
     return status;
   }
   double *T = M + p * p, *m = T + p * p;
@@ -550,15 +549,4 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
 {
   if (!kl) return BM_EINVAL;
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_mvn_internal_view(const bm_mvn *d, const gsl_vector **mu, const gsl_matrix **L, double *lognorm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *mu = d->mu;
-  *L = d->L;
-  *lognorm = d->lognorm;
-  return BM_SUCCESS;
 }

@@ -21,9 +21,9 @@ int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   if (status) {
-    bm_vc_nan_vector(dx);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dx);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
   }
   return status;
 }
@@ -153,8 +153,8 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   bm_work w;
   double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     return BM_ENOMEM;
   }
   double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
@@ -190,8 +190,8 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   }
   if (status) {
     bm_work_release(&w);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     return status;
   }
   double *s = s_all; /* sum of the group sums, in group order */
@@ -233,7 +233,7 @@ int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, cons
   int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
   if (!status && each) status = bm_validate_length(each, X->size1);
   if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
-  if (status) bm_vc_nan_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 
@@ -245,8 +245,8 @@ int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu,
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   if (status) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     return status;
   }
   return bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);

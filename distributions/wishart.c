@@ -1,10 +1,10 @@
-/* The Wishart family W_p(nu, S) (SPEC §2–3, issue #4).
+/* The Wishart family W_p(nu, S) (docs/contract.md).
  *
  *   log f(X) = (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
  *
  * theta = (vech S, nu). References: Bartlett decomposition for real nu > p-1,
  * Smith & Hocking (1972), Appl. Statist. 21, 341; gradients, Hessians and the
- * Fisher information (FISHER.md) derived in docs/wishart.md.
+ * Fisher information (docs/fisher.md) derived in docs/wishart.md.
  * Numerics: log|X|, log|S| from Cholesky factors (never det()); the trace
  * tr(S^-1 X) = ||L_S^-1 L_X||_F^2 by one triangular solve (never S^-1 for the
  * value); S^-1 and X^-1 (dpotri) only where they are the output (gradients,
@@ -26,18 +26,7 @@
 #include "bayesmat/wishart.h"
 #include "work.h"
 #include "wishart_common.h"
-
-struct bm_wishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_S;     /* lower Cholesky factor of S, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_S */
-  double logdet_S;     /* log|S| */
-  double log_norm;     /* -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
-};
-
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
+#include "wishart_impl.h"
 
 bm_wishart *bm_wishart_alloc(size_t p)
 {
@@ -81,6 +70,20 @@ static int commit(bm_wishart *d, double nu)
   return BM_SUCCESS;
 }
 
+/* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
+ * log|X|: the textbook sum below the large-nu threshold, else the form
+ * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
+ * formed so that it overflows only when log f is below -DBL_MAX. */
+static double logpdf_from_M(const bm_wishart *d, const double *M, size_t lda, double logdet_X)
+{
+  size_t p = d->p;
+  double nu = d->nu, pd = (double)p;
+  if (bm_wt_large_nu(p, nu))
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, lda, nu) - bm_wt_half_sumsq(M, p, lda, 1) -
+           0.5 * (pd + 1.0) * logdet_X;
+  return 0.5 * (nu - pd - 1.0) * logdet_X - bm_wt_half_sumsq(M, p, lda, 0) + d->log_norm;
+}
+
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
 {
   if (!d || !S) return BM_EINVAL;
@@ -119,8 +122,7 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
               (int)d->L_S->tda, buf, (int)p);
-  double tr = bm_wt_lower_sumsq(buf, p, p);
-  *lp = 0.5 * (d->nu - (double)p - 1.0) * logdet_X - 0.5 * tr + d->log_norm;
+  *lp = logpdf_from_M(d, buf, p, logdet_X);
 done:
   bm_work_release(&w);
   return status;
@@ -158,28 +160,34 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (lp || d_S)                                                /* M <- L_S^-1 L_X */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
                 d->L_S->data, (int)d->L_S->tda, buf, (int)p);
-  if (lp) *lp = 0.5 * (nu - pd - 1.0) * logdet_X - 0.5 * bm_wt_lower_sumsq(buf, p, p) + d->log_norm;
+  if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X);
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MAT(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MAT(&Xinv.matrix, i, j) - 0.5 * MAT(&B.matrix, i, j);
+        MGET(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(&B.matrix, i, j);
   if (d_S) {
     /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
                 (int)d->L_S->tda, buf, (int)p);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) MAT(d_S, i, j) = -0.5 * nu * MAT(&B.matrix, i, j);
+      for (size_t j = 0; j < p; j++) MGET(d_S, i, j) = -0.5 * nu * MGET(&B.matrix, i, j);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, buf, (int)p, 1.0, d_S->data,
                 (int)d_S->tda);
     bm_sym_from_lower(d_S);
   }
   if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);
   bm_work_release(&w);
+  /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
+    bm_nan_matrix(d_X);
+    bm_nan_matrix(d_S);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
-  bm_wt_fill_nan_matrix(d_X);
-  bm_wt_fill_nan_matrix(d_S);
+  bm_nan_matrix(d_X);
+  bm_nan_matrix(d_S);
   return status;
 }
 
@@ -235,7 +243,8 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (status) bm_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
   if (LX) bm_matrix_free(LX);
@@ -260,7 +269,8 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (status) bm_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
 }
@@ -280,7 +290,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
     return BM_ENOMEM;
   }
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
@@ -292,8 +302,12 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, buf, (int)p, 0.0, X->data,
                 (int)X->tda);
     bm_sym_from_lower(X);
+    if (!bm_wt_finite(X)) { /* a draw beyond double range (S near DBL_MAX) */
+      bm_nan_matrix(X);
+      status = BM_EDOM;
+    }
   } else {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
   }
   bm_work_release(&w);
   return status;
@@ -321,7 +335,7 @@ static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t 
   for (size_t k = 0; k < m; k++) {
     gsl_matrix_view Fk = gsl_matrix_view_array_with_tda(F + k * p, p, p, ld);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++) MAT(&Fk.matrix, i, j) = MAT(X[k], i, j);
+      for (size_t j = 0; j <= i; j++) MGET(&Fk.matrix, i, j) = MGET(X[k], i, j);
     if (bm_chol_factor(&Fk.matrix, &Fk.matrix, NULL)) return BM_EDOM;
     logdet[k] = bm_chol_logdet(&Fk.matrix);
   }
@@ -365,8 +379,7 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   size_t ld = m * p;
   double sum = 0.0, sum_logdet = 0.0;
   for (size_t k = 0; k < m; k++) {
-    double tr = bm_wt_lower_sumsq(F + k * p, p, ld);
-    double lk = 0.5 * (nu - pd - 1.0) * logdet[k] - 0.5 * tr + d->log_norm;
+    double lk = logpdf_from_M(d, F + k * p, ld, logdet[k]);
     if (each) gsl_vector_set(each, k, lk);
     sum += lk;
     sum_logdet += logdet[k];
@@ -384,21 +397,26 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   }
   if (d_nu)
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
+  if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
+    status = BM_EDOM;
+    if (d_nu) *d_nu = NAN;
+    goto fail;
+  }
   free(F);
   free(logdet);
   return BM_SUCCESS;
 fail:
   free(F);
   free(logdet);
-  bm_wt_fill_nan_vector(each);
-  bm_wt_fill_nan_matrix(d_S);
+  bm_nan_vector(each);
+  bm_nan_matrix(d_S);
   return status;
 }
 
 int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (!ll) {
-    bm_wt_fill_nan_vector(each);
+    bm_nan_vector(each);
     return BM_EINVAL;
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
@@ -408,17 +426,4 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
                            gsl_matrix *d_S, double *d_nu)
 {
   return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_wishart_internal_view(const bm_wishart *d, double *nu, const gsl_matrix **L_S, double *logdet_S,
-                             double *log_norm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *nu = d->nu;
-  *L_S = d->L_S;
-  *logdet_S = d->logdet_S;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }

@@ -10,21 +10,6 @@
 #include "bayesmat/specfun.h"
 #include "wishart_common.h"
 
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-
-void bm_wt_fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
-}
-
-void bm_wt_fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
-
 int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
 {
   if (!A) return BM_EINVAL;
@@ -47,7 +32,7 @@ int bm_wt_factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_
 {
   *W = gsl_matrix_view_array(buf, p, p);
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
+    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MGET(X, i, j);
   return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
 }
 
@@ -55,7 +40,7 @@ void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)
 {
   size_t p = L->size1;
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MAT(L, i, j) : 0.0;
+    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MGET(L, i, j) : 0.0;
 }
 
 double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
@@ -102,24 +87,24 @@ int bm_wt_check_grad_args(size_t p, const gsl_matrix *X, const gsl_matrix *d_X, 
 int bm_wt_score(const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s, bm_wt_param_grad_fn grad)
 {
   if (!is_set || !X || !s) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return BM_EINVAL;
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_length(s, q + 1);
   if (status) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   gsl_matrix *G = bm_matrix_alloc(p, p);
   if (!G) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return BM_ENOMEM;
   }
   double d_nu;
   status = grad(d, X, G, &d_nu);
   if (status) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
   } else {
     gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
     bm_vech_from_sym_grad(G, &sP.vector);
@@ -153,34 +138,38 @@ int bm_wt_check_x_and_out(int is_set, size_t p, const gsl_matrix *X, const gsl_m
 int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I)
 {
   if (!is_set || !I) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_EINVAL;
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_shape(I, q + 1, q + 1);
   if (status) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   gsl_matrix *B = bm_matrix_alloc(p, p);
   if (!B) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_ENOMEM;
   }
   bm_chol_inverse(L, B);
   bm_wt_theta_blocks(B, 0.5 * nu, b, 0.25, nu, I);
   bm_matrix_free(B);
+  if (!bm_wt_finite(I)) { /* nu B (x) B beyond double range (scale near DBL_MIN) */
+    bm_nan_matrix(I);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
 int bm_wt_check_out(int ok, size_t p, gsl_matrix *M)
 {
   if (!ok || !M) {
-    bm_wt_fill_nan_matrix(M);
+    bm_nan_matrix(M);
     return BM_EINVAL;
   }
   int status = bm_validate_shape(M, p, p);
-  if (status) bm_wt_fill_nan_matrix(M);
+  if (status) bm_nan_matrix(M);
   return status;
 }
 
@@ -192,4 +181,62 @@ int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, siz
   if (each && (status = bm_validate_length(each, m))) return status;
   if (d_P && (status = bm_validate_shape(d_P, p, p))) return status;
   return BM_SUCCESS;
+}
+
+double bm_wt_half_sumsq(const double *A, size_t p, size_t lda, int strict)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j + (size_t)strict <= i; j++) s += A[i * lda + j] * A[i * lda + j];
+  if (isfinite(s)) return 0.5 * s;
+  if (isnan(s)) return INFINITY;
+  /* the sum of squares overflowed, half of it may not: scale by the largest entry */
+  double m = 0.0, t = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j + (size_t)strict <= i; j++) m = fmax(m, fabs(A[i * lda + j]));
+  if (!isfinite(m)) return INFINITY;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j + (size_t)strict <= i; j++) {
+      double v = A[i * lda + j] / m;
+      t += v * v;
+    }
+  return 0.5 * t * m * m;
+}
+
+double bm_wt_dev_diag(const double *M, size_t p, size_t lda, double c)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    double v = M[i * lda + i], m = v * v / c;
+    if (fabs(m - 1.0) <= 0.25)
+      s += bm_log1pmx(m - 1.0); /* the rounding of m costs |m - 1| eps, not eps */
+    else
+      s += 2.0 * log(fabs(v)) - log(c) - m + 1.0;
+  }
+  return s;
+}
+
+int bm_wt_large_nu(size_t p, double nu)
+{
+  return 0.5 * (nu - (double)p + 1.0) >= 10.0;
+}
+
+double bm_wt_lognorm_large(size_t p, double nu)
+{
+  double pd = (double)p;
+  double s = 0.25 * pd * (pd + 1.0) * log(0.5 * nu) - 0.25 * pd * (pd - 1.0) * (1.0 + BM_WT_LOG_PI) -
+             0.5 * pd * BM_WT_LOG_2PI;
+  for (size_t j = 0; j < p; j++) {
+    double jd = (double)j;
+    s -= 0.5 * (nu - jd - 1.0) * log1p(-jd / nu) + bm_lgamma_stirling_tail(0.5 * (nu - jd));
+  }
+  return s;
+}
+
+int bm_wt_finite(const gsl_matrix *A)
+{
+  double z = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) z += MGET(A, i, j) * 0.0;
+  return z == 0.0;
 }

@@ -2,7 +2,7 @@
  * distributions/invwishart.c share. Both families have theta = (vech P, nu)
  * with P an SPD p x p parameter held by its lower Cholesky factor; the helpers
  * below are what does not depend on which density is evaluated (argument
- * checks with the SPEC §1 status order, NaN fillers, the variate Cholesky
+ * checks with the docs/conventions.md status order, NaN fillers, the variate Cholesky
  * factor, score assembly, the theta-block builder of _hess/_fisher).
  * Names carry the internal prefix bm_wt_.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -12,10 +12,7 @@
 #include <stddef.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
-
-/* Fill every entry with NaN; NULL is a no-op. */
-void bm_wt_fill_nan_matrix(gsl_matrix *A);
-void bm_wt_fill_nan_vector(gsl_vector *v);
+#include "internal.h"
 
 /* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
  * finite entries (the common case) passes after one sweep of the lower
@@ -38,7 +35,7 @@ void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
  * is then beyond DBL_MAX. */
 double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda);
 
-/* The checks of _set (P the scale matrix, p x p) in SPEC order, then P's
+/* The checks of _set (P the scale matrix, p x p) in the status order of docs/conventions.md, then P's
  * factor into stage: BM_EBADLEN, BM_ENONFINITE (nu), BM_ENOTSYM / BM_ENONFINITE
  * (P), BM_ENOTSPD, BM_EDOM (nu <= p - 1). P non-NULL. */
 int bm_wt_stage_scale(size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage);
@@ -79,5 +76,38 @@ int bm_wt_check_out(int ok, size_t p, gsl_matrix *M);
  * each (may be NULL) of length m, d_P (may be NULL) p x p. */
 int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, size_t m, const gsl_vector *each,
                            const gsl_matrix *d_P);
+
+/* 1 if every entry of A is finite: outputs that are not are reported as
+ * BM_EDOM (a value beyond double range), never returned with success. */
+int bm_wt_finite(const gsl_matrix *A);
+
+/* ---- log-densities at large nu, without the cancellation of the textbook form ----
+ * At nu >> 1 the terms (nu/2) log|X|, tr(S^-1 X)/2 and log Gamma_p(nu/2) are
+ * each ~ nu log nu and cancel to O(p^2 log nu): the plain sum loses
+ * log10(nu) digits. Written with M = L_S^-1 L_X (lower triangular, M M^T ~
+ * S^-1 X) and Stirling's series for log Gamma_p, the Wishart log-density is
+ *   lognorm_large(p, nu) + nu/2 dev_diag(M, nu) - half_sumsq(M, strict) - (p+1)/2 log|X|
+ * (the inverse Wishart: the same with M = L_X^-1 L_Psi), where the nu-sized
+ * parts vanish to first order at the mode, so rounding enters only as
+ * sqrt(nu) eps. Derivation: docs/reliability.md. */
+#define BM_WT_LOG_PI 1.14472988584940017414342735135305871
+#define BM_WT_LOG_2PI 1.83787706640934548356065947281123527
+
+/* 1/2 the sum of squares of the lower triangle of A (p x p, leading dimension
+ * lda; strict: below the diagonal only), scaled when the plain sum overflows;
+ * +inf only when half of it is beyond DBL_MAX (or an entry is not finite). */
+double bm_wt_half_sumsq(const double *A, size_t p, size_t lda, int strict);
+
+/* sum_i [log m_i - m_i + 1], m_i = M_ii^2 / c (M lower triangular, c > 0),
+ * each term without cancellation near m_i = 1. */
+double bm_wt_dev_diag(const double *M, size_t p, size_t lda, double c);
+
+/* 1 if the large-nu forms apply, (nu - p + 1)/2 >= 10 (Stirling's series). */
+int bm_wt_large_nu(size_t p, double nu);
+
+/* p(p+1)/4 log(nu/2) - p(p-1)/4 (1 + log pi) - p/2 log(2 pi)
+ *   - sum_{j<p} [(nu-j-1)/2 log1p(-j/nu) + stirling_tail((nu-j)/2)]:
+ * the nu-dependent constant of the large-nu form (bm_wt_large_nu). */
+double bm_wt_lognorm_large(size_t p, double nu);
 
 #endif

@@ -284,29 +284,40 @@ static int shape_or_null(const gsl_matrix *A, size_t r, size_t c)
   return A == NULL || (A->size1 == r && A->size2 == c);
 }
 
-static void nan_matrix(gsl_matrix *A)
+/* 1 when A (may be NULL) is all finite: a matrix formed from finite factors
+ * (a product, an inverse, a draw) can still overflow. */
+static int all_finite(const gsl_matrix *A)
 {
-  if (A != NULL) gsl_matrix_set_all(A, NAN);
+  if (A == NULL) return 1;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      if (!isfinite(gsl_matrix_get(A, i, j))) return 0;
+  return 1;
 }
 
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n)
 {
   if (nu_n != NULL) *nu_n = NAN;
   if (m == NULL) {
-    nan_matrix(B_n);
-    nan_matrix(V_n);
-    nan_matrix(Psi_n);
+    bm_nan_matrix(B_n);
+    bm_nan_matrix(V_n);
+    bm_nan_matrix(Psi_n);
     return BM_EINVAL;
   }
   const size_t k = m->k, d = m->d;
   if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_EBADLEN;
-  nan_matrix(B_n);
-  nan_matrix(V_n);
-  nan_matrix(Psi_n);
+  bm_nan_matrix(B_n);
+  bm_nan_matrix(V_n);
+  bm_nan_matrix(Psi_n);
   if (!m->has_prior) return BM_EINVAL;
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
+  if (!all_finite(V_n) || !all_finite(Psi_n)) {
+    bm_nan_matrix(V_n);
+    bm_nan_matrix(Psi_n);
+    return BM_EDOM;
+  }
   if (B_n != NULL) gsl_matrix_memcpy(B_n, m->B_n);
   if (nu_n != NULL) *nu_n = m->nu_n;
   return BM_SUCCESS;
@@ -357,8 +368,8 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
 {
   if (m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior) {
     if (m != NULL && shape_or_null(B, m->k, m->d) && shape_or_null(Sigma, m->d, m->d)) {
-      nan_matrix(B);
-      nan_matrix(Sigma);
+      bm_nan_matrix(B);
+      bm_nan_matrix(Sigma);
     }
     return BM_EINVAL;
   }
@@ -388,10 +399,13 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)d, (int)d, 1.0, Z->data, (int)Z->tda, C->data,
                 (int)C->tda, 1.0, B->data, (int)B->tda);
   }
+  /* nu_n close to d - 1: the last Bartlett chi-square (nu_n - d + 1 degrees of
+   * freedom) can be below 1e-300 and the draw of Sigma beyond DBL_MAX. */
+  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_EDOM;
 done:
   if (st != BM_SUCCESS) {
-    nan_matrix(B);
-    nan_matrix(Sigma);
+    bm_nan_matrix(B);
+    bm_nan_matrix(Sigma);
   }
   if (A) bm_matrix_free(A);
   if (C) bm_matrix_free(C);
@@ -404,10 +418,10 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
 {
   if (nu != NULL) *nu = NAN;
   if (m == NULL || X_new == NULL || nu == NULL) {
-    nan_matrix(Omega);
+    bm_nan_matrix(Omega);
     if (X_new != NULL) {
-      nan_matrix(M);
-      nan_matrix(Sigma);
+      bm_nan_matrix(M);
+      bm_nan_matrix(Sigma);
     }
     return BM_EINVAL;
   }
@@ -415,9 +429,9 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   if (X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) ||
       !shape_or_null(Omega, d, d))
     return BM_EBADLEN;
-  nan_matrix(M);
-  nan_matrix(Sigma);
-  nan_matrix(Omega);
+  bm_nan_matrix(M);
+  bm_nan_matrix(Sigma);
+  bm_nan_matrix(Omega);
   if (!m->has_prior) return BM_EINVAL;
   int st = bm_validate_matrix(X_new, q, k);
   if (st != BM_SUCCESS) return st;
@@ -437,6 +451,12 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)q, (int)d, (int)k, 1.0, X_new->data,
                 (int)X_new->tda, m->B_n->data, (int)m->B_n->tda, 0.0, M->data, (int)M->tda);
   if (Omega != NULL && (st = bm_chol_product(m->L_Psi_n, Omega)) != BM_SUCCESS) return st;
+  if (!all_finite(M) || !all_finite(Sigma) || !all_finite(Omega)) {
+    bm_nan_matrix(M);
+    bm_nan_matrix(Sigma);
+    bm_nan_matrix(Omega);
+    return BM_EDOM;
+  }
   *nu = m->nu_n - (double)d + 1.0;
   return BM_SUCCESS;
 }
@@ -449,7 +469,12 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
-  if (st == BM_SUCCESS) st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+  if (st == BM_SUCCESS) {
+    st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+    /* finite parameters with nu > 0: matt refuses them only when a formed scale
+     * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+  }
   bm_matrix_free(M);
   bm_matrix_free(S);
   bm_matrix_free(Om);
@@ -469,7 +494,7 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 {
   if (s == NULL || k == NULL || d == NULL) return BM_EINVAL;

@@ -21,20 +21,8 @@
 #include "bayesmat/jeffreys.h"
 #include "bayesmat/model_fisher.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-#define VGET(v, k) ((v)->data[(k) * (v)->stride])
+#include "internal.h"
 
-static void nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MGET(A, i, j) = NAN;
-}
-static void nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) VGET(v, i) = NAN;
-}
 static int finite_matrix(const gsl_matrix *A)
 {
   for (size_t i = 0; i < A->size1; i++)
@@ -94,8 +82,8 @@ static int model_accumulate(const bm_model *model, const gsl_vector *eta, int mo
     status = BM_ENONFINITE;
   if (status) {
     if (status != BM_EBADLEN) {
-      nan_matrix(out);
-      nan_vector(sout);
+      bm_nan_matrix(out);
+      bm_nan_vector(sout);
     }
     return status;
   }
@@ -147,8 +135,8 @@ static int model_accumulate(const bm_model *model, const gsl_vector *eta, int mo
   if (!status && out) symmetrize(out);
 done:
   if (status) {
-    nan_matrix(out);
-    nan_vector(sout);
+    bm_nan_matrix(out);
+    bm_nan_vector(sout);
   }
   bm_vector_free(th);
   bm_vector_free(s);
@@ -225,7 +213,7 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (status) {
-    nan_matrix(Fi);
+    bm_nan_matrix(Fi);
     return status;
   }
   size_t n = Sigma->size1;
@@ -275,7 +263,7 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
   }
   bm_sym_from_lower(Fi);
 done:
-  if (status) nan_matrix(Fi);
+  if (status) bm_nan_matrix(Fi);
   if (A)
     for (size_t j = 0; j < d; j++) bm_matrix_free(A[j]);
   free(A);
@@ -299,7 +287,7 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
     bm_matrix_free(L);
   }
   if (status) {
-    nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   gsl_vector *z = bm_vector_alloc(n), *u = bm_vector_alloc(n);
@@ -336,7 +324,7 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
   }
 done:
   if (status) {
-    nan_vector(s);
+    bm_nan_vector(s);
     if (lp) *lp = NAN;
   }
   bm_vector_free(z);
@@ -353,12 +341,12 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
   if (I_eta->size2 != d || J->size1 != d || I_zeta->size1 != e || I_zeta->size2 != e || d == 0 || e == 0)
     return BM_EBADLEN;
   if (!finite_matrix(I_eta) || !finite_matrix(J)) {
-    nan_matrix(I_zeta);
+    bm_nan_matrix(I_zeta);
     return BM_ENONFINITE;
   }
   gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {
-    nan_matrix(I_zeta);
+    bm_nan_matrix(I_zeta);
     return BM_ENOMEM;
   }
   gsl_matrix_set_zero(I_zeta);

@@ -1,4 +1,4 @@
-/* Status codes and their names (SPEC §1).
+/* Status codes and their names (docs/conventions.md).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "bayesmat/status.h"
 

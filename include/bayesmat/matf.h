@@ -1,4 +1,4 @@
-/* bayesmat — the matrix-variate F family F_p(nu, delta, Psi) (SPEC §2–3, issue #6).
+/* bayesmat — the matrix-variate F family F_p(nu, delta, Psi) (docs/contract.md).
  *
  *   log f(X) = log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2)
  *              - nu/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|I_p + X Psi^-1|,
@@ -21,9 +21,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-variate F distribution object of a fixed dimension p. */
 typedef struct bm_matf bm_matf;
@@ -74,14 +73,15 @@ size_t bm_matf_nparams(const bm_matf *d);
 int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp);
 
 /**
- * Shaped gradient of log f at X (symmetric gradients in the sense of SPEC §1):
+ * Shaped gradient of log f at X (symmetric gradients in the sense of docs/conventions.md):
  *   d_X     = (nu-p-1)/2 X^-1 - k/2 (Psi+X)^-1          (p x p)
  *   d_Psi   = r/2 Psi^-1 - k/2 (Psi+X)^-1                (p x p)
  *   d_nu    = [psi_p(k/2) - psi_p(nu/2) + log|X| - log|Psi+X|] / 2
  *   d_delta = [psi_p(k/2) - psi_p(r/2) + log|Psi| - log|Psi+X|] / 2
  * Any output may be NULL (its work is skipped).
  * @return BM_SUCCESS; BM_EINVAL (d or X NULL, d unset); BM_EBADLEN (X or an
- *         output not p x p); BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not SPD).
+ *         output not p x p); BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not SPD, or
+ *         d_X/d_Psi beyond double range: outputs NaN).
  *         On failure every non-NULL output is NaN. Allocates nothing for p <= 45.
  */
 int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi, double *d_nu,
@@ -103,7 +103,8 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s);
  *   H_nu,nu = [psi'_p(k/2) - psi'_p(nu/2)]/4;  H_nu,delta = psi'_p(k/2)/4;
  *   H_delta,delta = [psi'_p(k/2) - psi'_p(r/2)]/4.
  * @param H  out, (q+2) x (q+2)
- * @return as bm_matf_score; H is NaN on failure. Allocates nothing for p <= 45.
+ * @return as bm_matf_score (BM_EDOM also for an entry beyond double range); H
+ *         is NaN on failure. Allocates nothing for p <= 45.
  */
 int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -111,7 +112,8 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  * Hessian of log f w.r.t. vech X (a vech coordinate moves X_ij and X_ji together):
  *   H = -(nu-p-1)/2 T(X^-1, X^-1) + k/2 T(S, S),  S = (Psi+X)^-1.
  * @param H  out, q x q, q = p(p+1)/2
- * @return as bm_matf_score; H is NaN on failure. Allocates nothing for p <= 45.
+ * @return as bm_matf_score (BM_EDOM also for an entry beyond double range); H
+ *         is NaN on failure. Allocates nothing for p <= 45.
  */
 int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -123,7 +125,8 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  *   I_nu,nu = [psi'_p(nu/2) - psi'_p(k/2)]/4;  I_nu,delta = -psi'_p(k/2)/4;
  *   I_delta,delta = [psi'_p(r/2) - psi'_p(k/2)]/4.
  * @param F  out, (q+2) x (q+2), symmetric (named F, not I: <complex.h> defines I)
- * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. F is NaN on
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN; BM_EDOM (an entry
+ *         beyond double range, Psi near DBL_MIN). F is NaN on
  *         failure. Allocates nothing.
  */
 int bm_matf_fisher(const bm_matf *d, gsl_matrix *F);
@@ -135,7 +138,8 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *F);
  * Phi = (L A^-T)(L A^-T)^T and X = (L A^-T B)(L A^-T B)^T.
  * @param r  a GSL generator (advanced)
  * @param X  out, p x p, symmetric (full matrix written)
- * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. X is NaN on
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN; BM_EDOM (the draw
+ *         is beyond double range, e.g. delta tiny). X is NaN on
  *         failure. Allocates nothing for p <= 45.
  * Note: for nu close to p - 1 a draw can be numerically singular (a chi^2
  * with < 1 degree of freedom underflows relative to the other eigenvalues);
@@ -169,7 +173,8 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
  * @param ll       out, may be NULL: the log-likelihood
  * @param d_Psi    out, may be NULL: p x p symmetric gradient
  * @param d_nu, d_delta  out, may be NULL
- * @return as bm_matf_loglik; every non-NULL output is NaN on failure
+ * @return as bm_matf_loglik, plus BM_EDOM when d_Psi is beyond double range
+ *         (then *ll is still the sum); every other non-NULL output is NaN on failure
  *         (*ll = -INFINITY on BM_EDOM). Allocates nothing for p <= 36.
  */
 int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_Psi,
@@ -178,7 +183,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
 /**
  * The literature's form f(X | Sigma, n, nu') proportional to
  *   |X|^{(n-p-1)/2} |I + Sigma^-1 X|^{-(n+nu')/2}
- * is F_p(nu = n, delta = nu' - p + 1, Psi = Sigma) (SPEC §2). This converts
+ * is F_p(nu = n, delta = nu' - p + 1, Psi = Sigma) (docs/contract.md). This converts
  * (n, nu') to (nu, delta); Sigma = Psi needs no conversion.
  * @param p        dimension (>= 1)
  * @param n        n > p - 1
@@ -212,7 +217,7 @@ int bm_matf_literature_jacobian(size_t p, gsl_matrix *J);
 int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
 
 /* ======================================================================
- * Sufficient statistics (issue #11): none of finite dimension. The matf
+ * Sufficient statistics: none of finite dimension. The matf
  * log-likelihood couples every observation to the parameters through a
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
@@ -224,7 +229,5 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
  * new pass over the data.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

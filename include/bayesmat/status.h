@@ -1,11 +1,10 @@
-/* bayesmat — status codes (SPEC §1).
+/* bayesmat — status codes (docs/conventions.md).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_STATUS_H
 #define BAYESMAT_STATUS_H
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Every bayesmat function that can fail returns one of these. */
 enum {
@@ -31,7 +30,5 @@ enum {
  */
 const char *bm_strerror(int status);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

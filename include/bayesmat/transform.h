@@ -1,4 +1,4 @@
-/* bayesmat — unconstrained transforms (SPEC §4) for Laplace approximations
+/* bayesmat — unconstrained transforms (docs/transforms.md) for Laplace approximations
  * and reparameterized Jeffreys priors.
  *
  * Each transform maps an unconstrained coordinate u to a constrained
@@ -12,10 +12,10 @@
  * Transforms:
  *   log      x = exp(u) > 0;          log|J| = u
  *   logit    x = 1/(1+exp(-u)) in (0,1); log|J| = log x + log(1-x)
- *   logchol  SPEC §4: Sigma = L L^T SPD p x p, theta = vech(Lt) with
- *            Lt_ii = log L_ii, Lt_ij = L_ij (i > j), in SPEC's vech order;
+ *   logchol  docs/transforms.md: Sigma = L L^T SPD p x p, theta = vech(Lt) with
+ *            Lt_ii = log L_ii, Lt_ij = L_ij (i > j), in the vech order of docs/conventions.md;
  *            natural coordinates are vech(Sigma) (a vech coordinate moves
- *            Sigma_ij and Sigma_ji together, SPEC §1), and
+ *            Sigma_ij and Sigma_ji together, docs/conventions.md), and
  *            log|det d vech(Sigma)/d theta| = p log 2 + sum_{i=1..p} (p-i+2) theta_ii.
  *
  * A "transform map" strings blocks of these together so that a caller can
@@ -32,9 +32,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/laplace.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /* ---------------- positive scalar <-> log ---------------- */
 
@@ -57,7 +56,8 @@ int bm_transform_log_inverse(double u, double *x, double *logjac);
  * Also the derivatives of the log-Jacobian u: d/du = 1, d2/du2 = 0 (not added).
  * @param h_x, h_u  may be NULL together (gradient only)
  * @return BM_SUCCESS; BM_EINVAL (g_u NULL, or h_u NULL with h_x given);
- *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse). Outputs NaN on failure.
+ *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse, or g_u or h_u beyond
+ *         DBL_MAX, e.g. x^2 h_x for u > ~355 when |h_x| ~ 1). Outputs NaN on failure.
  */
 int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double *h_u);
 
@@ -80,7 +80,12 @@ int bm_transform_logit_inverse(double u, double *x, double *logjac);
  * Chain rule through x = logistic(u), with s = x(1-x) = dx/du:
  *   g_u = s g_x,  h_u = s^2 h_x + s (1 - 2x) g_x.
  * Derivatives of the log-Jacobian: d/du = 1 - 2x, d2/du2 = -2 s (not added).
- * @return as bm_transform_log_chain.
+ * s = e^-|u| / (1 + e^-|u|)^2 and 1 - 2x = -tanh(u/2) are computed from u,
+ * not from the rounded x, so they keep full relative accuracy for every u
+ * (also where x itself rounds to 1, u > ~36.7).
+ * @return BM_SUCCESS; BM_EINVAL (g_u NULL); BM_ENONFINITE (u, g_x, or h_x
+ *         when h_u is requested); BM_EDOM (|u| > ~708: s below DBL_MIN).
+ *         Outputs NaN on failure.
  */
 int bm_transform_logit_chain(double u, double g_x, double h_x, double *g_u, double *h_u);
 
@@ -131,7 +136,7 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
 int bm_transform_logchol_jacobian(const gsl_vector *theta, gsl_matrix *J);
 
 /**
- * Chain rule from vech(Sigma) coordinates (SPEC §1: a vech coordinate moves
+ * Chain rule from vech(Sigma) coordinates (docs/conventions.md: a vech coordinate moves
  * Sigma_ij and Sigma_ji together, i.e. g_vech = D_p^T vec(G) for the
  * symmetric gradient G) to theta:
  *   g_theta = J^T g_vech,  computed as dF/dL = 2 G L (lower triangle),
@@ -200,7 +205,9 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
 
 /**
  * Gradient of the total log-Jacobian w.r.t. u (g += d logjac/du) and, when H
- * is not NULL, its Hessian (H += ...; nonzero only for logit blocks).
+ * is not NULL, its Hessian (H += ...; nonzero only for logit blocks). The logit
+ * terms 1 - 2x = -tanh(u/2) and -2x(1-x) are computed from u directly (full
+ * relative accuracy at every u).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM.
  */
 int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
@@ -212,7 +219,7 @@ int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t n
  * Callbacks return 0 on success, non-zero for "not defined here".
  * logf and grad are required; hess may be NULL (then the Laplace problem has
  * no Hessian and bm_laplace differentiates the gradient).
- * The gradient/Hessian w.r.t. an SPD block are in vech coordinates (SPEC §1).
+ * The gradient/Hessian w.r.t. an SPD block are in vech coordinates (docs/conventions.md).
  */
 typedef struct {
   const bm_transform_block *blocks; /**< not copied: must outlive the problem */
@@ -235,7 +242,5 @@ typedef struct {
  */
 int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_problem *prob);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif
