@@ -10,7 +10,8 @@
  * (where cheap) the finite-difference one. Every fit must succeed and match
  * the reference mode to 1e-8 (|diff| <= 1e-8 (|mode| + sd) per coordinate)
  * and the log evidence to 1e-8 relative. The data are regenerated here from
- * the splitmix64 stream the script uses (see there).
+ * the splitmix64 stream the script uses (see there). Also: the stop-reason
+ * names and the record of a fresh, a rejected and an FD-Hessian run.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdint.h>
 #include <string.h>
@@ -376,10 +377,45 @@ static void laplace_stress_default_options(void **state)
   free(t.calls[1]);
 }
 
+/* every reason has its own phrase; values outside the enum are named too */
+static void laplace_reason_names(void **state)
+{
+  (void)state;
+  for (int a = BM_LAPLACE_NOT_RUN; a <= BM_LAPLACE_NO_MEMORY; a++) {
+    const char *na = bm_laplace_reason_name((bm_laplace_reason)a);
+    assert_non_null(na);
+    assert_true(strlen(na) > 5 && strcmp(na, "unknown reason") != 0);
+    for (int b = BM_LAPLACE_NOT_RUN; b < a; b++) assert_string_not_equal(na, bm_laplace_reason_name((bm_laplace_reason)b));
+  }
+  assert_string_equal(bm_laplace_reason_name((bm_laplace_reason)99), "unknown reason");
+  /* a fresh result and a rejected call carry the empty record */
+  bm_laplace_result *r = bm_laplace_result_alloc(2);
+  assert_int_equal(r->reason, BM_LAPLACE_NOT_RUN);
+  assert_true(isnan(r->grad_norm) && isnan(r->lambda2));
+  assert_int_equal(r->n_logf + r->n_grad + r->n_hess, 0);
+  glm gm = {0};
+  assert_int_equal(glm_make(&gm, LOGIT, 30, 2, 7, 0, 0), 0);
+  bm_laplace_problem prob = {2, glm_f, glm_g, NULL, &gm};
+  gsl_vector *t0 = gsl_vector_calloc(2);
+  /* FD Hessian: no hess calls, the Hessian's gradient calls counted */
+  assert_int_equal(bm_laplace(&prob, t0, NULL, r), BM_SUCCESS);
+  assert_int_equal(r->n_hess, 0);
+  assert_true(r->n_grad > 10 * r->iterations && r->n_logf >= r->iterations + 1);
+  prob.dim = 0;
+  assert_int_equal(bm_laplace(&prob, t0, NULL, r), BM_EINVAL);
+  assert_int_equal(r->reason, BM_LAPLACE_NOT_RUN);
+  assert_int_equal(r->n_logf + r->n_grad + r->n_hess, 0);
+  gsl_vector_free(t0);
+  free(gm.X);
+  free(gm.y);
+  bm_laplace_result_free(r);
+}
+
 int main(void)
 {
   gsl_set_error_handler_off(); /* the probit terms' hazard function underflows harmlessly in the tails */
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(laplace_reason_names),
       cmocka_unit_test(laplace_stress_default_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
