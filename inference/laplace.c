@@ -200,12 +200,15 @@ static int shifted_cholesky(const gsl_matrix *H, gsl_matrix *L, double *tau)
   return BM_EDOM;
 }
 
-/* g^T (L L^T)^-1 g with w as scratch */
+/* g^T (L L^T)^-1 g = |L^-1 g|^2 with w as scratch: never negative, and +inf
+ * when it overflows (g and L are finite, so a NaN can only come from inf - inf
+ * inside the solve) */
 static double merit(const gsl_matrix *L, const gsl_vector *g, gsl_vector *w)
 {
   gsl_vector_memcpy(w, g);
-  bm_chol_solve_vector(L, w);
-  return dot(g, w);
+  bm_chol_whiten_vector(L, w);
+  double m = dot(w, w);
+  return isnan(m) ? INFINITY : m;
 }
 
 /* The covariance and decrement at the returned point from H there: cov =
@@ -302,7 +305,7 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     /* step = (-H + tau I)^-1 g: an ascent direction; slope = g^T step = lambda^2 when tau = 0 */
     gsl_vector_memcpy(step, g);
     bm_chol_solve_vector(L, step);
-    double slope = dot(g, step);
+    double slope = merit(L, g, w);
     double noise = o.f_tol * (1.0 + fabs(f));
     if (tau == 0.0 && (0.5 * slope <= noise || norm_inf(step) <= o.step_tol * (1.0 + norm_inf(theta)))) {
       /* At the rounding level: f can no longer judge a step, the gradient
