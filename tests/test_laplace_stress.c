@@ -11,12 +11,15 @@
  * the reference mode to 1e-8 (|diff| <= 1e-8 (|mode| + sd) per coordinate)
  * and the log evidence to 1e-8 relative. The data are regenerated here from
  * the splitmix64 stream the script uses (see there). Also: the stop-reason
- * names and the record of a fresh, a rejected and an FD-Hessian run.
+ * names and the record of a fresh, a rejected and an FD-Hessian run; and 160
+ * logistic regressions written as a new user would, each of which must
+ * converge (stationarity by the decrement) within 40 callback calls.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_erf.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_math.h>
@@ -377,6 +380,58 @@ static void laplace_stress_default_options(void **state)
   free(t.calls[1]);
 }
 
+/* Logistic regressions as a new user writes them: N(0, I) prior, q = 3..8,
+ * an intercept and N(0, 1) covariates, coefficients N(0, 1), 40 data sets for
+ * each n, start 0, default options. The former f-only stopping rule failed
+ * 22 of these 160 (BM_ENOCONV after 200 steps). Each fit must converge
+ * to a point where the decrement is at rounding, within 40 callback calls. */
+static void laplace_new_user_logistic(void **state)
+{
+  (void)state;
+  gsl_rng *rng = tu_rng(2024);
+  const size_t ns[4] = {20, 100, 400, 1000};
+  size_t worst_calls = 0, fails = 0;
+  for (int c = 0; c < 4; c++)
+    for (int d = 0; d < 40; d++) {
+      size_t q = 3 + (size_t)d % 6, n = ns[c];
+      glm gm = {LOGIT, n, q, malloc(n * q * sizeof(double)), malloc(n * sizeof(double)), {0}};
+      assert_true(gm.X && gm.y);
+      double bt[8];
+      for (size_t j = 0; j < q; j++) {
+        bt[j] = gsl_ran_gaussian(rng, 1.0);
+        gm.v[j] = 1.0;
+      }
+      for (size_t i = 0; i < n; i++) {
+        double eta = 0;
+        for (size_t j = 0; j < q; j++) {
+          double x = j == 0 ? 1.0 : gsl_ran_gaussian(rng, 1.0);
+          gm.X[i * q + j] = x;
+          eta += x * bt[j];
+        }
+        gm.y[i] = gsl_rng_uniform(rng) < 1 / (1 + exp(-eta)) ? 1.0 : 0.0;
+      }
+      bm_laplace_problem prob = {q, glm_f, glm_g, glm_h, &gm};
+      bm_laplace_result *r = bm_laplace_result_alloc(q);
+      gsl_vector *t0 = gsl_vector_calloc(q);
+      int st = bm_laplace(&prob, t0, NULL, r);
+      size_t calls = r->n_logf + r->n_grad + r->n_hess;
+      /* at the mode the decrement is far below the rounding of f (|f| < 1e3 here) */
+      if (st != BM_SUCCESS || !(r->lambda2 <= 1e-20) || calls > 40) {
+        fails++;
+        print_message("FAIL new-user logistic n=%zu q=%zu #%d: %s (%s), lambda2 %.2e, %zu calls\n", n, q, d,
+                      bm_strerror(st), bm_laplace_reason_name(r->reason), r->lambda2, calls);
+      }
+      worst_calls = calls > worst_calls ? calls : worst_calls;
+      gsl_vector_free(t0);
+      bm_laplace_result_free(r);
+      free(gm.X);
+      free(gm.y);
+    }
+  print_message("new-user logistic: 160 fits, %zu failures, at most %zu callback calls\n", fails, worst_calls);
+  assert_int_equal(fails, 0);
+  gsl_rng_free(rng);
+}
+
 /* every reason has its own phrase; values outside the enum are named too */
 static void laplace_reason_names(void **state)
 {
@@ -416,6 +471,7 @@ int main(void)
   gsl_set_error_handler_off(); /* the probit terms' hazard function underflows harmlessly in the tails */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(laplace_reason_names),
+      cmocka_unit_test(laplace_new_user_logistic),
       cmocka_unit_test(laplace_stress_default_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
