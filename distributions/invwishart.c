@@ -27,6 +27,7 @@
 #include "bayesmat/invwishart.h"
 #include "work.h"
 #include "wishart_common.h"
+#include "../src/error.h"
 
 struct bm_invwishart {
   size_t p;
@@ -92,14 +93,14 @@ static int commit(bm_invwishart *d, double nu)
 
 int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
 {
-  if (!d || !Psi) return BM_EINVAL;
+  if (!d || !Psi) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "Psi");
   int status = bm_wt_stage_scale(d->p, nu, Psi, d->stage);
   return status ? status : commit(d, nu);
 }
 
 int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
 {
-  if (!d || !L_Psi) return BM_EINVAL;
+  if (!d || !L_Psi) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_Psi");
   int status = bm_wt_stage_chol(d->p, nu, L_Psi, d->stage);
   return status ? status : commit(d, nu);
 }
@@ -108,16 +109,16 @@ size_t bm_invwishart_nparams(const bm_invwishart *d) { return d ? bm_vech_len(d-
 
 int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
-  if (!d || !d->is_set || !X) return BM_EINVAL;
+  if (!d || !d->is_set || !X) return BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
   size_t p = d->p;
   int status = bm_wt_check_symmetric(X, p);
   if (status) return status;
   double stack[2 * BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, 2 * BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) return BM_ENOMEM;
+  if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view LX;
   status = bm_wt_factor_variate(X, buf, p, &LX);
   if (status) {
@@ -149,7 +150,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto fail;
   }
   double *N = buf + p * p;
@@ -221,7 +222,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   if (status) goto done;
   C = bm_matrix_alloc(d->p, d->p);
   if (!C) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, d->p, C, NULL)) { /* X outside the support */
@@ -246,7 +247,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   Z = bm_matrix_alloc(p, p);
   T = bm_matrix_alloc(p, p);
   if (!Y || !Z || !T) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, p, Y, NULL)) {
@@ -287,7 +288,7 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
     bm_wt_fill_nan_matrix(X);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   double *T = buf + p * p;
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);

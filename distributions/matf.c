@@ -34,6 +34,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/matf.h"
 #include "work.h"
+#include "../src/error.h"
 
 struct bm_matf {
   size_t p, q;          /* dimension, q = p(p+1)/2 */
@@ -121,7 +122,11 @@ static double ddelta_from_logdets(const bm_matf *d, double logdet_S)
   return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - sum_at_r(d->p, d->delta, bm_digamma) + d->logdet_Psi - logdet_S);
 }
 
-static int check_object(const bm_matf *d) { return d == NULL || !d->is_set ? BM_EINVAL : BM_SUCCESS; }
+static int check_object_fn(const char *fn, const bm_matf *d)
+{
+  return d == NULL || !d->is_set ? bm_error_set(BM_EINVAL, fn, d ? "d has not been set" : "d is NULL") : BM_SUCCESS;
+}
+#define check_object(d) check_object_fn(__func__, d)
 
 /* ------------------------------------------------------------ alloc / set */
 
@@ -156,11 +161,11 @@ void bm_matf_free(bm_matf *d)
 
 int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
 {
-  if (d == NULL || Psi == NULL) return BM_EINVAL;
+  if (d == NULL || Psi == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "Psi");
   size_t p = d->p;
   int status = bm_validate_matrix(Psi, p, p);
   if (status) return status;
-  if (!isfinite(nu) || !isfinite(delta)) return BM_ENONFINITE;
+  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "!isfinite(nu) || !isfinite(delta)");
   status = bm_validate_spd(Psi, p, d->L_new, NULL);
   if (status) return status;
   status = bm_validate_greater(nu, (double)p - 1.0);
@@ -171,9 +176,9 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
    * Such parameters are BM_EDOM rather than a NaN log-density later. */
   double r_new = delta + ((double)p - 1.0), k_new = nu + r_new;
   double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - lmvgamma_r(p, delta);
-  if (!isfinite(log_norm)) return BM_EDOM;
+  if (!isfinite(log_norm)) return BM_FAIL(BM_EDOM, "!isfinite(log_norm)");
   status = bm_chol_inverse(d->L_new, d->C_new);
-  if (status) return BM_ENOTSPD; /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
+  if (status) return BM_FAIL(BM_ENOTSPD, "status"); /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) {
       double v = gsl_matrix_get(Psi, i, j);
@@ -204,14 +209,14 @@ size_t bm_matf_nparams(const bm_matf *d) { return d ? d->q + 2 : 0; }
 int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp)
 {
   if (lp) *lp = NAN;
-  if (lp == NULL || X == NULL) return BM_EINVAL;
+  if (lp == NULL || X == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", lp == NULL ? "lp" : "X");
   int status = check_object(d);
   if (status) return status;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) return BM_ENOMEM;
+  if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
   double ld_X, ld_S;
   status = factor_point(d, X, &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
@@ -245,7 +250,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (X == NULL) status = BM_EINVAL;
+  if (X == NULL) status = BM_FAIL(BM_EINVAL, "X is NULL");
   if (!status) status = check_object(d);
   if (!status && d_X) status = bm_validate_shape(d_X, d->p, d->p);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
@@ -254,7 +259,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
@@ -285,7 +290,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (s == NULL || X == NULL) status = BM_EINVAL;
+  if (s == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_length(s, d->q + 2);
   if (status) goto done;
@@ -293,7 +298,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view G = square_view(buf, p);
@@ -325,7 +330,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (H == NULL || X == NULL) status = BM_EINVAL;
+  if (H == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", H == NULL ? "H" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(H, d->q + 2, d->q + 2);
   if (status) goto done;
@@ -333,7 +338,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
@@ -371,7 +376,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (H == NULL || X == NULL) status = BM_EINVAL;
+  if (H == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", H == NULL ? "H" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(H, d->q, d->q);
   if (status) goto done;
@@ -379,7 +384,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
@@ -400,7 +405,7 @@ done:
 int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
 {
   int status = BM_SUCCESS;
-  if (I == NULL) status = BM_EINVAL;
+  if (I == NULL) status = BM_FAIL(BM_EINVAL, "I is NULL");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(I, d->q + 2, d->q + 2);
   if (status) {
@@ -467,7 +472,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (r == NULL || X == NULL) status = BM_EINVAL;
+  if (r == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(X, d->p, d->p);
   if (status) goto done;
@@ -475,7 +480,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view A = square_view(buf, p), M = square_view(buf + p * p, p);
@@ -497,10 +502,10 @@ done:
 int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
 {
   int status = BM_SUCCESS;
-  if (M == NULL) status = BM_EINVAL;
+  if (M == NULL) status = BM_FAIL(BM_EINVAL, "M is NULL");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(M, d->p, d->p);
-  if (!status && !(d->delta > 2.0)) status = BM_EDOM;
+  if (!status && !(d->delta > 2.0)) status = BM_FAIL(BM_EDOM, "!(d->delta > 2.0)");
   if (status) {
     fill_nan_matrix(M);
     return status;
@@ -518,17 +523,17 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (ll) *ll = NAN;
-  if (ll == NULL || X == NULL || m == 0) status = BM_EINVAL;
+  if (ll == NULL || X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "ll == NULL || X == NULL || m == 0");
   if (!status) status = check_object(d);
   if (!status && each) status = bm_validate_length(each, m);
   for (size_t i = 0; !status && i < m; i++)
-    if (X[i] == NULL) status = BM_EINVAL;
+    if (X[i] == NULL) status = BM_FAIL(BM_EINVAL, "X[i] is NULL");
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
@@ -566,17 +571,17 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (X == NULL || m == 0) status = BM_EINVAL;
+  if (X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "X == NULL || m == 0");
   if (!status) status = check_object(d);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
   for (size_t i = 0; !status && i < m; i++)
-    if (X[i] == NULL) status = BM_EINVAL;
+    if (X[i] == NULL) status = BM_FAIL(BM_EINVAL, "X[i] is NULL");
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p), Ssum = square_view(buf + 2 * p * p, p);
@@ -620,9 +625,9 @@ int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, dou
 {
   if (nu) *nu = NAN;
   if (delta) *delta = NAN;
-  if (p == 0 || nu == NULL || delta == NULL) return BM_EINVAL;
-  if (!isfinite(n) || !isfinite(nu_prime)) return BM_ENONFINITE;
-  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_EDOM;
+  if (p == 0 || nu == NULL || delta == NULL) return BM_FAIL(BM_EINVAL, "p == 0 || nu == NULL || delta == NULL");
+  if (!isfinite(n) || !isfinite(nu_prime)) return BM_FAIL(BM_ENONFINITE, "!isfinite(n) || !isfinite(nu_prime)");
+  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_FAIL(BM_EDOM, "!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)");
   *nu = n;
   *delta = nu_prime - (double)p + 1.0; /* (n + nu')/2 = (nu + delta + p - 1)/2 = k/2 */
   return BM_SUCCESS;
@@ -632,9 +637,9 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 {
   if (n) *n = NAN;
   if (nu_prime) *nu_prime = NAN;
-  if (p == 0 || n == NULL || nu_prime == NULL) return BM_EINVAL;
-  if (!isfinite(nu) || !isfinite(delta)) return BM_ENONFINITE;
-  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_EDOM;
+  if (p == 0 || n == NULL || nu_prime == NULL) return BM_FAIL(BM_EINVAL, "p == 0 || n == NULL || nu_prime == NULL");
+  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "!isfinite(nu) || !isfinite(delta)");
+  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_FAIL(BM_EDOM, "!(nu > (double)p - 1.0) || !(delta > 0.0)");
   *n = nu;
   *nu_prime = delta + (double)p - 1.0;
   return BM_SUCCESS;
@@ -642,9 +647,9 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 
 int bm_matf_literature_jacobian(size_t p, gsl_matrix *J)
 {
-  if (J == NULL || p == 0) return BM_EINVAL;
+  if (J == NULL || p == 0) return BM_FAIL(BM_EINVAL, "J == NULL || p == 0");
   size_t n = bm_vech_len(p) + 2;
-  if (J->size1 != n || J->size2 != n) return BM_EBADLEN;
+  if (J->size1 != n || J->size2 != n) return BM_FAIL(BM_EBADLEN, "J->size1 != n || J->size2 != n");
   /* theta = (vech Sigma, n, nu' - p + 1): d theta / d theta_lit = I */
   gsl_matrix_set_identity(J);
   return BM_SUCCESS;
@@ -657,7 +662,7 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
   size_t n = d->q + 2;
   gsl_matrix *J = bm_matrix_alloc(n, n), *T = bm_matrix_alloc(n, n);
   if (!J || !T) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   bm_matf_literature_jacobian(d->p, J);

@@ -28,6 +28,7 @@
 #include "bayesmat/matnorm.h"
 #include "../src/work.h"
 #include "matrix_common.h"
+#include "../src/error.h"
 
 struct bm_matnorm {
   bm_mc_scales sc;  /* n, p, M and the factors L_U (sc.L_row), L_V (sc.L_col): matrix_common.h */
@@ -64,7 +65,7 @@ void bm_matnorm_free(bm_matnorm *d)
 
 int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V)
 {
-  if (d == NULL) return BM_EINVAL;
+  if (d == NULL) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_mc_validate_factorize(&d->sc, M, U, V); /* into scratch: d unchanged on failure */
   if (status) return status;
   bm_mc_commit(&d->sc, M);
@@ -82,14 +83,14 @@ size_t bm_matnorm_nparams(const bm_matnorm *d)
 
 int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp)
 {
-  if (lp == NULL) return BM_EINVAL;
+  if (lp == NULL) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = bm_mc_check_eval(scales(d), X);
   if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->sc.n * d->sc.p);
-  if (Z == NULL) return BM_ENOMEM;
+  if (Z == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_mc_whiten(&d->sc, X, Z);
   double ss = 0.0;
   for (size_t i = 0; i < d->sc.n * d->sc.p; i++) ss += Z[i] * Z[i];
@@ -109,7 +110,7 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
   if ((status = bm_mc_check_grad_shapes(&d->sc, dX, dM, dU, dV))) goto done;
   buf = malloc(sizeof(double) * (2 * n * p + n * n + p * p));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Z = buf, *W = buf + n * p, *BU = W + n * p, *BV = BU + n * n;
@@ -337,7 +338,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
   if (status) goto done;
   buf = malloc(sizeof(double) * (n * p + n * n + p * p));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *S = buf, *BU = buf + n * p, *BV = BU + n * n, ss = 0.0;

@@ -24,6 +24,7 @@
 #include "stats_internal.h"
 #include "scatter_stats.h"
 #include "work.h"
+#include "../src/error.h"
 
 struct bm_mvn_stats {
   bm_scatter_stats base; /* N = p */
@@ -92,10 +93,10 @@ int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b) { return bm_scatt
 
 int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_matrix *scatter)
 {
-  if (!s) return BM_EINVAL;
+  if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t p = s->base.N;
-  if (mean && mean->size != p) return BM_EBADLEN;
-  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_EBADLEN;
+  if (mean && mean->size != p) return BM_FAIL(BM_EBADLEN, "mean && mean->size != p");
+  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_FAIL(BM_EBADLEN, "scatter && (scatter->size1 != p || scatter->size2 != p)");
   if (n) *n = s->base.count;
   if (mean)
     for (size_t i = 0; i < p; i++) mean->data[i * mean->stride] = s->base.mean[i];
@@ -118,9 +119,9 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   const gsl_matrix *L;
   double lognorm;
   int status = BM_SUCCESS;
-  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_EINVAL;
+  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_FAIL(BM_EINVAL, "!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)");
   size_t p = status ? 0 : s->base.N;
-  if (!status && bm_mvn_dim(d) != p) status = BM_EBADLEN;
+  if (!status && bm_mvn_dim(d) != p) status = BM_FAIL(BM_EBADLEN, "bm_mvn_dim(d) != p");
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   double stack[BM_STACK_DOUBLES];
@@ -128,7 +129,7 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   double *B = NULL;
   if (!status) {
     B = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p + p);
-    if (!B) status = BM_ENOMEM;
+    if (!B) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   if (status) {
     if (dmu) gsl_vector_set_all(dmu, NAN);
@@ -178,6 +179,6 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
 
 int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   return bm_mvn_stats_loglik_grad(d, s, ll, NULL, NULL);
 }

@@ -34,6 +34,7 @@
 #include "bayesmat/mvt.h"
 #include "work.h"
 #include "vector_common.h"
+#include "../src/error.h"
 
 /* a = nu/2 from which the asymptotic difference formulas are used */
 #define ASYMPTOTIC_A 10.0
@@ -145,9 +146,9 @@ static double fisher_nunu_bracket(double a, double h)
 
 int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 {
-  if (!out) return BM_EINVAL;
+  if (!out) return BM_FAIL(BM_EINVAL, "out is NULL");
   *out = NAN;
-  if (p == 0) return BM_EINVAL;
+  if (p == 0) return BM_FAIL(BM_EINVAL, "p == 0");
   int status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   *out = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
@@ -191,7 +192,7 @@ void bm_mvt_free(bm_mvt *d)
 
 int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sigma)
 {
-  if (!d) return BM_EINVAL;
+  if (!d) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_vector(mu, d->p);
   if (!status) status = bm_validate_spd(Sigma, d->p, d->S2, NULL);
   if (!status) status = bm_validate_greater(nu, 0.0);
@@ -222,7 +223,11 @@ size_t bm_mvt_dim(const bm_mvt *d) { return d ? d->p : 0; }
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int check_obj(const bm_mvt *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
+static int check_obj_fn(const char *fn, const bm_mvt *d)
+{
+  return d && d->is_set ? BM_SUCCESS : bm_error_set(BM_EINVAL, fn, d ? "d has not been set" : "d is NULL");
+}
+#define check_obj(d) check_obj_fn(__func__, d)
 
 /* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
  * it (vector_common.c; the object was allocated non-const). */
@@ -262,7 +267,7 @@ static double dnu_delta(const bm_mvt *d, double delta)
 
 int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = check_obj(d);
   if (!status) status = bm_validate_vector(x, d->p);
@@ -270,7 +275,7 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
-  if (!z) return BM_ENOMEM;
+  if (!z) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, z);
   double delta = bm_vc_whiten(d->L, z);
   *lp = logpdf_delta(d, delta);
@@ -288,7 +293,7 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   double stack[BM_STACK_DOUBLES];
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, a);
   double delta = bm_vc_precision_times(d->L, a);
   double w = (d->nu + (double)p) / (d->nu + delta);
@@ -314,7 +319,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   size_t p = d->p, q = d->q;
   bm_work wk;
   double *G = bm_work_get(&wk, NULL, 0, p * p);
-  if (!G) return BM_ENOMEM;
+  if (!G) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
   gsl_vector_view sm = gsl_vector_subvector(s, 0, p), sS = gsl_vector_subvector(s, p, q);
   double dnu;
@@ -338,7 +343,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   size_t p = d->p, q = d->q;
   bm_work wk;
   double *a = bm_work_get(&wk, NULL, 0, p * p + p + q);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *A = a + p, *taa = A + p * p;
   bm_vc_residual(d->mu, x, a);
   double delta = bm_vc_precision_times(d->L, a);
@@ -400,7 +405,7 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   double stack[BM_STACK_DOUBLES];
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, a);
   double delta = bm_vc_precision_times(d->L, a);
   double k = d->nu + (double)p, s = d->nu + delta, w = k / s, ks2 = k / (s * s);
@@ -448,7 +453,7 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
 int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
 {
   int status = check_obj(d);
-  if (!status && !r) status = BM_EINVAL;
+  if (!status && !r) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
     bm_vc_nan_vector(x);
@@ -468,7 +473,7 @@ int bm_mvt_mean(const bm_mvt *d, gsl_vector *mean)
 {
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
-  if (!status && !(d->nu > 1.0)) status = BM_EDOM;
+  if (!status && !(d->nu > 1.0)) status = BM_FAIL(BM_EDOM, "!(d->nu > 1.0)");
   if (status) {
     bm_vc_nan_vector(mean);
     return status;
@@ -481,7 +486,7 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 {
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
-  if (!status && !(d->nu > 2.0)) status = BM_EDOM;
+  if (!status && !(d->nu > 2.0)) status = BM_FAIL(BM_EDOM, "!(d->nu > 2.0)");
   if (status) {
     bm_vc_nan_matrix(cov);
     return status;
@@ -514,7 +519,7 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
 
 int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   double total = 0.0;
   int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);

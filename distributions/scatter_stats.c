@@ -7,6 +7,7 @@
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
 #include "scatter_stats.h"
+#include "../src/error.h"
 
 int bm_scatter_stats_init(bm_scatter_stats *s, size_t N)
 {

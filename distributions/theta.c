@@ -15,6 +15,7 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/theta.h"
 #include "work.h"
+#include "../src/error.h"
 
 /* The p with p(p+1)/2 = q, or 0 when q is not triangular. */
 static size_t dim_from_vech_len(size_t q)
@@ -52,7 +53,7 @@ int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (buf == NULL) return BM_ENOMEM;
+  if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
   gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
   status = bm_mvn_set(d, &mu.vector, &Sigma.matrix);
@@ -62,7 +63,7 @@ int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta)
 
 int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta)
 {
-  if (theta == NULL) return BM_EINVAL;
+  if (theta == NULL) return BM_FAIL(BM_EINVAL, "theta is NULL");
   int status = BM_SUCCESS;
   double stack[BM_STACK_DOUBLES];
   bm_work w = {NULL, 0};
@@ -77,7 +78,7 @@ int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta)
   size_t p = bm_mvn_dim(d);
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_vector_view mu = gsl_vector_subvector(theta, 0, p);
@@ -100,7 +101,7 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (buf == NULL) return BM_ENOMEM;
+  if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
   gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
   double nu = gsl_vector_get(theta, theta->size - 1);
@@ -118,7 +119,7 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
     double stack[BM_STACK_DOUBLES];                                                       \
     bm_work w;                                                                            \
     double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);                        \
-    if (buf == NULL) return BM_ENOMEM;                                                    \
+    if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");                                                    \
     gsl_matrix_view S = unpack_sym(theta, 0, p, buf);                                     \
     status = FAMILY_SET(d, __VA_ARGS__, &S.matrix);                                       \
     bm_work_release(&w);                                                                  \

@@ -26,6 +26,7 @@
 #include "bayesmat/wishart.h"
 #include "work.h"
 #include "wishart_common.h"
+#include "../src/error.h"
 
 struct bm_wishart {
   size_t p;
@@ -83,14 +84,14 @@ static int commit(bm_wishart *d, double nu)
 
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
 {
-  if (!d || !S) return BM_EINVAL;
+  if (!d || !S) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "S");
   int status = bm_wt_stage_scale(d->p, nu, S, d->stage);
   return status ? status : commit(d, nu);
 }
 
 int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
 {
-  if (!d || !L_S) return BM_EINVAL;
+  if (!d || !L_S) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_S");
   int status = bm_wt_stage_chol(d->p, nu, L_S, d->stage);
   return status ? status : commit(d, nu);
 }
@@ -99,16 +100,16 @@ size_t bm_wishart_nparams(const bm_wishart *d) { return d ? bm_vech_len(d->p) + 
 
 int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
-  if (!d || !d->is_set || !X) return BM_EINVAL;
+  if (!d || !d->is_set || !X) return BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
   size_t p = d->p;
   int status = bm_wt_check_symmetric(X, p);
   if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (!buf) return BM_ENOMEM;
+  if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view W;
   status = bm_wt_factor_variate(X, buf, p, &W);
   if (status) {
@@ -143,7 +144,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto fail;
   }
   gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
@@ -215,7 +216,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   C = bm_matrix_alloc(p, p);
   LX = bm_matrix_alloc(p, p);
   if (!B || !C || !LX) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, p, LX, NULL)) {
@@ -250,7 +251,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   size_t p = d->p;
   Xinv = bm_matrix_alloc(p, p);
   if (!Xinv) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, p, Xinv, NULL)) {
@@ -281,7 +282,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
     bm_wt_fill_nan_matrix(X);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
   status = bm_rng_bartlett(r, d->nu, &A.matrix);

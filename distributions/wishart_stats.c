@@ -19,6 +19,7 @@
 #include "bayesmat/wishart.h"
 #include "stats_internal.h"
 #include "wishart_type_stats.h"
+#include "../src/error.h"
 
 struct bm_wishart_stats {
   bm_spd_stats base;
@@ -97,6 +98,6 @@ int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s,
 
 int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, double *ll)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   return bm_wishart_stats_loglik_grad(d, s, ll, NULL, NULL);
 }

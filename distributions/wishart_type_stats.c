@@ -9,6 +9,7 @@
 #include "bayesmat/linalg.h"
 #include "wishart_type_stats.h"
 #include "work.h"
+#include "../src/error.h"
 
 int bm_spd_stats_init(bm_spd_stats *s, size_t p)
 {

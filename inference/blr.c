@@ -21,6 +21,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/blr.h"
 #include "conjugate_internal.h"
+#include "../src/error.h"
 
 enum { PRIOR_NONE = 0, PRIOR_NIG, PRIOR_KNOWN, PRIOR_IMPROPER };
 
@@ -92,7 +93,7 @@ static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, co
 
 int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (s == NULL) return BM_EINVAL;
+  if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
   int st = validate_chunk(s->k, X, y, w);
   if (st != BM_SUCCESS) return st;
   const size_t n = X->size1, k = s->k, c = k + 1;
@@ -103,7 +104,7 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
     return BM_SUCCESS;
   }
   double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
+  if (A == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double slw = 0.0;
   for (size_t i = 0; i < n; i++) {
     double wi = w != NULL ? gsl_vector_get(w, i) : 1.0, sw = sqrt(wi);
@@ -121,8 +122,8 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 {
-  if (dst == NULL || src == NULL) return BM_EINVAL;
-  if (dst->k != src->k) return BM_EBADLEN;
+  if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
+  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "dst->k != src->k");
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + 1, dst->R);
@@ -134,7 +135,7 @@ int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 
 int bm_blr_stats_count(const bm_blr_stats *s, size_t *n)
 {
-  if (s == NULL || n == NULL) return BM_EINVAL;
+  if (s == NULL || n == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "n");
   *n = s->n;
   return BM_SUCCESS;
 }
@@ -297,9 +298,9 @@ int bm_blr_set_prior_known_noise(bm_blr *m, const gsl_vector *m0, const gsl_matr
 
 int bm_blr_set_prior_improper(bm_blr *m)
 {
-  if (m == NULL) return BM_EINVAL;
+  if (m == NULL) return BM_FAIL(BM_EINVAL, "m is NULL");
   bm_blr_stats *empty = bm_blr_stats_alloc(m->k);
-  if (empty == NULL) return BM_ENOMEM;
+  if (empty == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int old = m->prior;
   m->prior = PRIOR_IMPROPER;
   int st = recompute(m, empty);
@@ -311,11 +312,11 @@ int bm_blr_set_prior_improper(bm_blr *m)
 
 int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 {
-  if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
-  if (s->k != m->k) return BM_EBADLEN;
+  if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || s == NULL || m->prior == PRIOR_NONE");
+  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "s->k != m->k");
   if (s->n == 0) return BM_SUCCESS;
   bm_blr_stats *merged = bm_blr_stats_alloc(m->k);
-  if (merged == NULL) return BM_ENOMEM;
+  if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   stats_copy(merged, m->data);
   int st = bm_blr_stats_merge(merged, s);
   if (st == BM_SUCCESS) st = recompute(m, merged);
@@ -326,9 +327,9 @@ int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 
 int bm_blr_update_weighted(bm_blr *m, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
+  if (m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE");
   bm_blr_stats *s = bm_blr_stats_alloc(m->k);
-  if (s == NULL) return BM_ENOMEM;
+  if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_blr_stats_compute(s, X, y, w);
   if (st == BM_SUCCESS) st = bm_blr_update_stats(m, s);
   bm_blr_stats_free(s);
@@ -375,8 +376,8 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
   int st = check_out_shapes(m->k, m_n, V_n);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_EINVAL;
-  if (!m->proper) return BM_EDOM;
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
   if (a_n != NULL) *a_n = m->a_n;
@@ -393,7 +394,7 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
   int st = check_out_shapes(m->k, m_N, S_N);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_N, S_N);
-  if (m->prior != PRIOR_KNOWN) return BM_EINVAL;
+  if (m->prior != PRIOR_KNOWN) return BM_FAIL(BM_EINVAL, "m->prior != PRIOR_KNOWN");
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -409,8 +410,8 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
   int st = check_out_shapes(m->k, loc, scale);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_EINVAL;
-  if (!m->proper) return BM_EDOM;
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
   if (df != NULL) *df = 2.0 * m->a_n;
@@ -420,14 +421,14 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
 int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2, double *lp)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
+  if (m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE");
   const size_t k = m->k;
   int st = bm_validate_vector(beta, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_EDOM;
+  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
   const int known = m->prior == PRIOR_KNOWN;
   if (!known) {
-    if (!isfinite(sigma2)) return BM_ENONFINITE;
+    if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "!isfinite(sigma2)");
     if (!(sigma2 > 0.0)) {
       *lp = -INFINITY;
       return BM_EDOM;
@@ -435,7 +436,7 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
   }
   double stack[64];
   double *u = k <= 64 ? stack : malloc(k * sizeof(double));
-  if (u == NULL) return BM_ENOMEM;
+  if (u == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   for (size_t i = 0; i < k; i++) u[i] = gsl_vector_get(beta, i) - gsl_vector_get(m->mean, i);
   cblas_dtrmv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data, (int)m->Rpost->tda, u,
               1);
@@ -465,10 +466,10 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   const size_t k = m->k;
   int st = bm_validate_vector(x_new, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_EDOM;
+  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
   double stack[64];
   double *u = k <= 64 ? stack : malloc(k * sizeof(double));
-  if (u == NULL) return BM_ENOMEM;
+  if (u == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double mu = 0.0;
   for (size_t i = 0; i < k; i++) {
     u[i] = gsl_vector_get(x_new, i);
@@ -480,7 +481,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
   if (u != stack) free(u);
   if (isnan(q)) q = INFINITY; /* finite x: NaN only from overflow in the solve; the true form is > DBL_MAX */
-  if (isnan(mu)) return BM_EDOM; /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
+  if (isnan(mu)) return BM_FAIL(BM_EDOM, "isnan(mu)"); /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
   *loc = mu;
   if (m->prior == PRIOR_KNOWN) {
     *df = INFINITY;
@@ -496,8 +497,8 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
 int bm_blr_log_evidence(const bm_blr *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
-  if (m->prior == PRIOR_IMPROPER) return BM_EDOM;
+  if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || lml == NULL || m->prior == PRIOR_NONE");
+  if (m->prior == PRIOR_IMPROPER) return BM_FAIL(BM_EDOM, "m->prior == PRIOR_IMPROPER");
   const size_t k = m->k;
   const double n = (double)m->data->n;
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
@@ -519,7 +520,7 @@ size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1
 
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, k = 0;
   buf[k++] = (double)s->n;
   buf[k++] = s->sum_log_w;
@@ -530,14 +531,14 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, len = bm_blr_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
+    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "!isfinite(buf[i])");
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
+      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "buf[i] != 0.0");
   s->n = (size_t)buf[k++];
   s->sum_log_w = buf[k++];
   for (size_t i = 0; i < q; i++)

@@ -10,6 +10,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/alloc.h"
 #include "bayesmat/check.h"
+#include "../src/error.h"
 
 static int call_scalar(bm_fn_scalar f, const gsl_vector *x, void *params, double *out)
 {
@@ -46,9 +47,9 @@ int bm_check_proportional(const bm_check_model *model, gsl_rng *r, size_t npairs
     res->n_pairs = 0;
     res->passed = 0;
   }
-  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_EINVAL;
+  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_FAIL(BM_EINVAL, "!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0");
   gsl_vector *theta = bm_vector_alloc(model->dim);
-  if (theta == NULL) return BM_ENOMEM;
+  if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
   double worst_abs = 0.0, worst_rel = 0.0, cmean = 0.0;
   size_t npts = 0;
@@ -83,13 +84,13 @@ int bm_check_evidence_is(const bm_check_model *model, gsl_rng *r, size_t N, doub
     res->log_evidence = res->se = res->z = res->ess = NAN;
     res->passed = 0;
   }
-  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_EINVAL;
-  if (!isfinite(claimed)) return BM_ENONFINITE;
+  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_FAIL(BM_EINVAL, "!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2");
+  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "!isfinite(claimed)");
   gsl_vector *theta = bm_vector_alloc(model->dim);
   double *lw = malloc(N * sizeof(double));
   int st = BM_SUCCESS;
   if (theta == NULL || lw == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double lmax = -INFINITY;
@@ -129,10 +130,10 @@ int bm_check_evidence_identity(const bm_check_model *model, gsl_rng *r, size_t n
                                double *worst)
 {
   if (worst != NULL) *worst = NAN;
-  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_EINVAL;
-  if (!isfinite(claimed)) return BM_ENONFINITE;
+  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_FAIL(BM_EINVAL, "!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0");
+  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "!isfinite(claimed)");
   gsl_vector *theta = bm_vector_alloc(model->dim);
-  if (theta == NULL) return BM_ENOMEM;
+  if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
   double w = 0.0;
   for (size_t k = 0; k < npts; k++) {
@@ -161,8 +162,8 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
       prob->sample_posterior == NULL || (prob->stat == NULL && prob->nstat != prob->dim))
     return BM_EINVAL;
   const size_t ns = prob->nstat;
-  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_EBADLEN;
-  if (pvalues != NULL && pvalues->size != ns) return BM_EBADLEN;
+  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
+  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "pvalues != NULL && pvalues->size != ns");
   if (ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
 
@@ -174,7 +175,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   size_t *counts = calloc(ns * nbins, sizeof(size_t));
   size_t *rank_now = calloc(ns, sizeof(size_t));
   if (theta_true == NULL || theta == NULL || f_true == NULL || f == NULL || counts == NULL || rank_now == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   for (size_t s = 0; s < nsim; s++) {
@@ -281,21 +282,21 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
       prob->score == NULL)
     return BM_EINVAL;
   const size_t d = prob->dim;
-  if (F->size1 != d || F->size2 != d) return BM_EBADLEN;
-  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_EBADLEN;
-  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_EBADLEN;
+  if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F->size1 != d || F->size2 != d");
+  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
+  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)");
   if (mean_outer != NULL) gsl_matrix_set_all(mean_outer, NAN);
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
-      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_ENONFINITE;
+      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_FAIL(BM_ENONFINITE, "!isfinite(gsl_matrix_get(F, i, j))");
 
   int st = BM_SUCCESS;
   gsl_vector *s = bm_vector_alloc(d);
   gsl_matrix *H = prob->hess ? bm_matrix_alloc(d, d) : NULL;
   double *acc = calloc(4 * d * d, sizeof(double)); /* mean_o, m2_o, mean_h, m2_h */
   if (s == NULL || acc == NULL || (prob->hess && H == NULL)) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *mo = acc, *vo = acc + d * d, *mh = acc + 2 * d * d, *vh = acc + 3 * d * d;

@@ -22,26 +22,27 @@
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 #include "work.h"
+#include "../src/error.h"
 
 #define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
 int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, double *log_prior)
 {
-  if (!log_prior) return BM_EINVAL;
+  if (!log_prior) return BM_FAIL(BM_EINVAL, "log_prior is NULL");
   *log_prior = NAN;
-  if (!Fi) return BM_EINVAL;
+  if (!Fi) return BM_FAIL(BM_EINVAL, "Fi is NULL");
   size_t n = Fi->size1;
-  if (Fi->size2 != n || n == 0) return BM_EBADLEN;
+  if (Fi->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "Fi->size2 != n || n == 0");
   if (idx) {
-    if (k == 0) return BM_EINVAL;
-    if (k > n) return BM_EBADLEN;
+    if (k == 0) return BM_FAIL(BM_EINVAL, "k == 0");
+    if (k > n) return BM_FAIL(BM_EBADLEN, "k > n");
     for (size_t a = 0; a < k; a++) {
-      if (idx[a] >= n) return BM_EINVAL;
+      if (idx[a] >= n) return BM_FAIL(BM_EINVAL, "idx[a] >= n");
       for (size_t b = 0; b < a; b++)
-        if (idx[a] == idx[b]) return BM_EINVAL;
+        if (idx[a] == idx[b]) return BM_FAIL(BM_EINVAL, "idx[a] == idx[b]");
     }
   } else {
-    if (k != 0 && k != n) return BM_EBADLEN;
+    if (k != 0 && k != n) return BM_FAIL(BM_EBADLEN, "k != 0 && k != n");
     k = n;
   }
   int status = bm_validate_symmetric(Fi, n);
@@ -50,15 +51,15 @@ int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, d
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *R = bm_work_get(&w, stack, BM_STACK_DOUBLES, k * k + k);
-  if (!R) return BM_ENOMEM;
+  if (!R) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *dsq = R + k * k;
   double logdet = 0.0;
   /* equilibrate: R_ab = B_ab / sqrt(B_aa B_bb) (lower triangle) */
   for (size_t a = 0; a < k && !status; a++) {
     size_t ia = idx ? idx[a] : a;
     double d = MGET(Fi, ia, ia);
-    if (d < 0) status = BM_ENOTSPD;
-    else if (d == 0) status = BM_ESING;
+    if (d < 0) status = BM_FAIL(BM_ENOTSPD, "d < 0");
+    else if (d == 0) status = BM_FAIL(BM_ESING, "d == 0");
     else {
       dsq[a] = sqrt(d);
       logdet += log(d);
@@ -93,15 +94,15 @@ int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, d
 int bm_jeffreys_from_callback(bm_fisher_fn fisher, void *params, const gsl_vector *theta, const size_t *idx,
                               size_t k, double *log_prior)
 {
-  if (!log_prior) return BM_EINVAL;
+  if (!log_prior) return BM_FAIL(BM_EINVAL, "log_prior is NULL");
   *log_prior = NAN;
-  if (!fisher || !theta) return BM_EINVAL;
+  if (!fisher || !theta) return BM_FAIL(BM_EINVAL, "%s is NULL", fisher == NULL ? "fisher" : "theta");
   int status = bm_validate_vector(theta, theta->size);
   if (status) return status;
   size_t n = theta->size;
-  if (n == 0) return BM_EBADLEN;
+  if (n == 0) return BM_FAIL(BM_EBADLEN, "n == 0");
   gsl_matrix *Fi = bm_matrix_alloc(n, n);
-  if (!Fi) return BM_ENOMEM;
+  if (!Fi) return BM_FAIL(BM_ENOMEM, "out of memory");
   if (fisher(theta, params, Fi))
     status = BM_EDOM;
   else
@@ -112,11 +113,11 @@ int bm_jeffreys_from_callback(bm_fisher_fn fisher, void *params, const gsl_vecto
 
 int bm_log_abs_det(const gsl_matrix *A, double *logdet)
 {
-  if (!logdet) return BM_EINVAL;
+  if (!logdet) return BM_FAIL(BM_EINVAL, "logdet is NULL");
   *logdet = NAN;
-  if (!A) return BM_EINVAL;
+  if (!A) return BM_FAIL(BM_EINVAL, "A is NULL");
   size_t n = A->size1;
-  if (A->size2 != n || n == 0) return BM_EBADLEN;
+  if (A->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "A->size2 != n || n == 0");
   int status = bm_validate_matrix(A, n, n);
   if (status) return status;
   double *B = malloc(n * n * sizeof(double));
@@ -124,13 +125,13 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet)
   if (!B || !piv) {
     free(B);
     free(piv);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) B[i * n + j] = MGET(A, i, j);
   lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)n, B, (lapack_int)n, piv);
-  if (info > 0) status = BM_ESING;
-  else if (info < 0) status = BM_EINVAL;
+  if (info > 0) status = BM_FAIL(BM_ESING, "info > 0");
+  else if (info < 0) status = BM_FAIL(BM_EINVAL, "info < 0");
   else {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += log(fabs(B[i * n + i]));
@@ -143,10 +144,10 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet)
 
 int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *log_prior_eta)
 {
-  if (!log_prior_eta) return BM_EINVAL;
+  if (!log_prior_eta) return BM_FAIL(BM_EINVAL, "log_prior_eta is NULL");
   *log_prior_eta = NAN;
-  if (!I_theta || !J) return BM_EINVAL;
-  if (J->size1 != I_theta->size1 || J->size2 != J->size1) return BM_EBADLEN;
+  if (!I_theta || !J) return BM_FAIL(BM_EINVAL, "%s is NULL", I_theta == NULL ? "I_theta" : "J");
+  if (J->size1 != I_theta->size1 || J->size2 != J->size1) return BM_FAIL(BM_EBADLEN, "J->size1 != I_theta->size1 || J->size2 != J->size1");
   double lp, lj;
   int status = bm_jeffreys_from_fisher(I_theta, NULL, 0, &lp);
   if (status) return status;

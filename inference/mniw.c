@@ -23,6 +23,7 @@
 #include "bayesmat/mniw.h"
 #include "bayesmat/matt.h"
 #include "conjugate_internal.h"
+#include "../src/error.h"
 
 struct bm_mniw_stats {
   size_t k, d, n;
@@ -73,9 +74,9 @@ static void stats_copy(bm_mniw_stats *dst, const bm_mniw_stats *src)
 
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y)
 {
-  if (s == NULL || X == NULL || Y == NULL) return BM_EINVAL;
+  if (s == NULL || X == NULL || Y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : X == NULL ? "X" : "Y");
   const size_t k = s->k, d = s->d, n = X->size1, c = k + d;
-  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_EBADLEN;
+  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_FAIL(BM_EBADLEN, "X->size2 != k || Y->size1 != n || Y->size2 != d");
   if (n == 0) {
     s->n = 0;
     gsl_matrix_set_zero(s->R);
@@ -85,7 +86,7 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
   if (st == BM_SUCCESS) st = bm_validate_matrix(Y, n, d);
   if (st != BM_SUCCESS) return st;
   double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
+  if (A == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) {
     for (size_t j = 0; j < k; j++) A[i * c + j] = gsl_matrix_get(X, i, j);
     for (size_t j = 0; j < d; j++) A[i * c + k + j] = gsl_matrix_get(Y, i, j);
@@ -98,8 +99,8 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
 
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src)
 {
-  if (dst == NULL || src == NULL) return BM_EINVAL;
-  if (dst->k != src->k || dst->d != src->d) return BM_EBADLEN;
+  if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
+  if (dst->k != src->k || dst->d != src->d) return BM_FAIL(BM_EBADLEN, "dst->k != src->k || dst->d != src->d");
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + dst->d, dst->R);
@@ -200,7 +201,7 @@ done:
 
 int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, double nu0, const gsl_matrix *Psi0)
 {
-  if (m == NULL || B0 == NULL || V0 == NULL || Psi0 == NULL) return BM_EINVAL;
+  if (m == NULL || B0 == NULL || V0 == NULL || Psi0 == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : B0 == NULL ? "B0" : V0 == NULL ? "V0" : "Psi0");
   const size_t k = m->k, d = m->d;
   int st = bm_validate_matrix(B0, k, d);
   if (st != BM_SUCCESS) return st;
@@ -208,7 +209,7 @@ int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, do
   gsl_matrix *RP = bm_matrix_alloc(d, d), *rows_old = bm_matrix_alloc(k, k + d), *RP_old = bm_matrix_alloc(d, d);
   bm_mniw_stats *empty = bm_mniw_stats_alloc(k, d);
   if (!LV || !LP || !rows || !RP || !rows_old || !RP_old || !empty) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   st = bm_validate_spd(V0, k, LV, NULL);
@@ -253,11 +254,11 @@ done:
 
 int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 {
-  if (m == NULL || s == NULL || !m->has_prior) return BM_EINVAL;
-  if (s->k != m->k || s->d != m->d) return BM_EBADLEN;
+  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : s == NULL ? "s" : "m->has_prior");
+  if (s->k != m->k || s->d != m->d) return BM_FAIL(BM_EBADLEN, "s->k != m->k || s->d != m->d");
   if (s->n == 0) return BM_SUCCESS;
   bm_mniw_stats *merged = bm_mniw_stats_alloc(m->k, m->d);
-  if (merged == NULL) return BM_ENOMEM;
+  if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   stats_copy(merged, m->data);
   int st = bm_mniw_stats_merge(merged, s);
   if (st == BM_SUCCESS) st = recompute(m, merged);
@@ -268,9 +269,9 @@ int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 
 int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y)
 {
-  if (m == NULL || X == NULL || Y == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || X == NULL || Y == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X == NULL ? "X" : Y == NULL ? "Y" : "m->has_prior");
   bm_mniw_stats *s = bm_mniw_stats_alloc(m->k, m->d);
-  if (s == NULL) return BM_ENOMEM;
+  if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_mniw_stats_compute(s, X, Y);
   if (st == BM_SUCCESS) st = bm_mniw_update_stats(m, s);
   bm_mniw_stats_free(s);
@@ -299,11 +300,11 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
     return BM_EINVAL;
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_EBADLEN;
+  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)");
   nan_matrix(B_n);
   nan_matrix(V_n);
   nan_matrix(Psi_n);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m->has_prior is NULL");
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
@@ -315,14 +316,14 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
 int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matrix *Sigma, double *lp)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || B == NULL || Sigma == NULL || lp == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || B == NULL || Sigma == NULL || lp == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : B == NULL ? "B" : Sigma == NULL ? "Sigma" : lp == NULL ? "lp" : "m->has_prior");
   const size_t k = m->k, d = m->d;
   int st = bm_validate_matrix(B, k, d);
   if (st != BM_SUCCESS) return st;
-  if (Sigma->size1 != d || Sigma->size2 != d) return BM_EBADLEN;
+  if (Sigma->size1 != d || Sigma->size2 != d) return BM_FAIL(BM_EBADLEN, "Sigma->size1 != d || Sigma->size2 != d");
   gsl_matrix *L = bm_matrix_alloc(d, d), *W = bm_matrix_alloc(d, d), *E = bm_matrix_alloc(k, d);
   if (!L || !W || !E) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   st = bm_validate_spd(Sigma, d, L, NULL);
@@ -363,11 +364,11 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
     return BM_EINVAL;
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_EBADLEN;
+  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)");
   gsl_matrix *A = bm_matrix_alloc(d, d), *C = bm_matrix_alloc(d, d), *Z = bm_matrix_alloc(k, d);
   int st = BM_SUCCESS;
   if (!A || !C || !Z) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   st = bm_rng_bartlett(r, m->nu_n, A);
@@ -418,13 +419,13 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   nan_matrix(M);
   nan_matrix(Sigma);
   nan_matrix(Omega);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m->has_prior is NULL");
   int st = bm_validate_matrix(X_new, q, k);
   if (st != BM_SUCCESS) return st;
   if (Sigma != NULL) {
     /* U = R_n^{-T} X_new^T (k x q); Sigma = I + U^T U */
     gsl_matrix *U = bm_matrix_alloc(k, q);
-    if (U == NULL) return BM_ENOMEM;
+    if (U == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
     gsl_matrix_transpose_memcpy(U, X_new);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)k, (int)q, 1.0, m->R_n->data,
                 (int)m->R_n->tda, U->data, (int)U->tda);
@@ -443,9 +444,9 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
 
 int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 {
-  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X_new == NULL ? "X_new" : pred == NULL ? "pred" : "m->has_prior");
   const size_t q = X_new->size1, d = m->d;
-  if (q == 0 || X_new->size2 != m->k) return BM_EBADLEN;
+  if (q == 0 || X_new->size2 != m->k) return BM_FAIL(BM_EBADLEN, "q == 0 || X_new->size2 != m->k");
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
@@ -459,7 +460,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : lml == NULL ? "lml" : "m->has_prior");
   const size_t d = m->d;
   const double n = (double)m->data->n, dd = (double)d;
   const double logdet_Vn = -2.0 * cj_half_logdet_upper(m->R_n);
@@ -472,7 +473,7 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
 /* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 {
-  if (s == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  if (s == NULL || k == NULL || d == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : k == NULL ? "k" : "d");
   *k = s->k;
   *d = s->d;
   return BM_SUCCESS;
@@ -482,7 +483,7 @@ size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s) { return s ? 1 + (s->k +
 
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, k = 0;
   buf[k++] = (double)s->n;
   for (size_t i = 0; i < q; i++)
@@ -492,14 +493,14 @@ int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 
 int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, len = bm_mniw_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
+    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "!isfinite(buf[i])");
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
+      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "buf[i] != 0.0");
   s->n = (size_t)buf[k++];
   for (size_t i = 0; i < q; i++)
     for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);

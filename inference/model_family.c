@@ -17,6 +17,7 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/theta.h"
 #include "bayesmat/model_family.h"
+#include "../src/error.h"
 
 /* ---- dispatch on the family kind ------------------------------------------- */
 
@@ -199,7 +200,7 @@ static int check_family_model(const bm_family_model *fm)
 
 int bm_family_model_init(bm_model *model, bm_family_model *fm)
 {
-  if (model == NULL) return BM_EINVAL;
+  if (model == NULL) return BM_FAIL(BM_EINVAL, "model is NULL");
   memset(model, 0, sizeof *model);
   int status = check_family_model(fm);
   if (status) return status;
@@ -216,18 +217,18 @@ int bm_family_model_init(bm_model *model, bm_family_model *fm)
 
 int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *ll)
 {
-  if (ll == NULL) return BM_EINVAL;
+  if (ll == NULL) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   int status = check_family_model(fm);
   if (status) return status;
-  if (is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_EINVAL;
+  if (is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_FAIL(BM_EINVAL, "is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL");
   status = bm_validate_vector(eta, fm->dim_eta);
   if (status) return status;
   size_t m = bm_family_nparams(fm->kind, fm->dist), d = fm->dim_eta;
   gsl_vector *theta_i = bm_vector_alloc(m);
   gsl_matrix *J_i = bm_matrix_alloc(m, d);
   if (theta_i == NULL || J_i == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double sum = 0.0;

@@ -20,6 +20,7 @@
 #include "bayesmat/linalg.h"
 #include "bayesmat/jeffreys.h"
 #include "bayesmat/model_fisher.h"
+#include "../src/error.h"
 
 #define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 #define VGET(v, k) ((v)->data[(k) * (v)->stride])
@@ -176,13 +177,13 @@ int bm_model_score(const bm_model *model, const gsl_vector *eta, gsl_vector *s)
 
 int bm_model_jeffreys(const bm_model *model, const gsl_vector *eta, const size_t *idx, size_t k, double *log_prior)
 {
-  if (!log_prior) return BM_EINVAL;
+  if (!log_prior) return BM_FAIL(BM_EINVAL, "log_prior is NULL");
   *log_prior = NAN;
-  if (!model || !eta) return BM_EINVAL;
+  if (!model || !eta) return BM_FAIL(BM_EINVAL, "%s is NULL", model == NULL ? "model" : "eta");
   size_t d = model->dim_eta;
-  if (d == 0) return BM_EINVAL;
+  if (d == 0) return BM_FAIL(BM_EINVAL, "d == 0");
   gsl_matrix *Fi = bm_matrix_alloc(d, d);
-  if (!Fi) return BM_ENOMEM;
+  if (!Fi) return BM_FAIL(BM_ENOMEM, "out of memory");
   int status = bm_model_fisher(model, eta, Fi);
   if (!status) status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
   bm_matrix_free(Fi);
@@ -220,8 +221,8 @@ static int gaussian_check(const gsl_matrix *Sigma, const gsl_matrix *dmu, const 
 int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma,
                              size_t d, gsl_matrix *Fi)
 {
-  if (!Fi || d == 0) return BM_EINVAL;
-  if (Fi->size1 != d || Fi->size2 != d) return BM_EBADLEN;
+  if (!Fi || d == 0) return BM_FAIL(BM_EINVAL, "!Fi || d == 0");
+  if (Fi->size1 != d || Fi->size2 != d) return BM_FAIL(BM_EBADLEN, "Fi->size1 != d || Fi->size2 != d");
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (status) {
@@ -236,7 +237,7 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
     /* W = L^-1 dmu; I += W^T W */
     W = bm_matrix_alloc(n, d);
     if (!W) {
-      status = BM_ENOMEM;
+      status = BM_FAIL(BM_ENOMEM, "out of memory");
       goto done;
     }
     gsl_matrix_memcpy(W, dmu);
@@ -248,14 +249,14 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
   if (dSigma) {
     A = calloc(d, sizeof *A);
     if (!A) {
-      status = BM_ENOMEM;
+      status = BM_FAIL(BM_ENOMEM, "out of memory");
       goto done;
     }
     for (size_t j = 0; j < d; j++) {
       if (!dSigma[j]) continue;
       A[j] = bm_matrix_alloc(n, n);
       if (!A[j]) {
-        status = BM_ENOMEM;
+        status = BM_FAIL(BM_ENOMEM, "out of memory");
         goto done;
       }
       gsl_matrix_memcpy(A[j], dSigma[j]);
@@ -288,10 +289,10 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
                             const gsl_matrix *const *dSigma, size_t d, const gsl_vector *y, gsl_vector *s, double *lp)
 {
   if (lp) *lp = NAN;
-  if (!s || !mu || !y) return BM_EINVAL;
-  if (s->size != d) return BM_EBADLEN;
+  if (!s || !mu || !y) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : mu == NULL ? "mu" : "y");
+  if (s->size != d) return BM_FAIL(BM_EBADLEN, "s->size != d");
   size_t n = Sigma ? Sigma->size1 : 0;
-  if (Sigma && (mu->size != n || y->size != n)) return BM_EBADLEN;
+  if (Sigma && (mu->size != n || y->size != n)) return BM_FAIL(BM_EBADLEN, "Sigma && (mu->size != n || y->size != n)");
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (!status && (!finite_vector(mu) || !finite_vector(y))) {
@@ -305,7 +306,7 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
   gsl_vector *z = bm_vector_alloc(n), *u = bm_vector_alloc(n);
   gsl_matrix *Si = bm_matrix_alloc(n, n);
   if (!z || !u || !Si) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   /* u = Sigma^-1 r, z = L^-1 r */
@@ -348,7 +349,7 @@ done:
 
 int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *I_zeta)
 {
-  if (!I_eta || !J || !I_zeta) return BM_EINVAL;
+  if (!I_eta || !J || !I_zeta) return BM_FAIL(BM_EINVAL, "%s is NULL", I_eta == NULL ? "I_eta" : J == NULL ? "J" : "I_zeta");
   size_t d = I_eta->size1, e = J->size2;
   if (I_eta->size2 != d || J->size1 != d || I_zeta->size1 != e || I_zeta->size2 != e || d == 0 || e == 0)
     return BM_EBADLEN;
@@ -359,7 +360,7 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
   gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {
     nan_matrix(I_zeta);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_set_zero(I_zeta);
   add_sandwich(1.0, J, I_eta, T, I_zeta);

@@ -22,6 +22,7 @@
 #include "bayesmat/niw.h"
 #include "bayesmat/mvt.h"
 #include "conjugate_internal.h"
+#include "../src/error.h"
 
 struct bm_niw_stats {
   size_t p, n;
@@ -74,9 +75,9 @@ static void stats_copy(bm_niw_stats *d, const bm_niw_stats *s)
 
 int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
 {
-  if (s == NULL || X == NULL) return BM_EINVAL;
+  if (s == NULL || X == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X");
   const size_t p = s->p, n = X->size1;
-  if (X->size2 != p) return BM_EBADLEN;
+  if (X->size2 != p) return BM_FAIL(BM_EBADLEN, "X->size2 != p");
   if (n == 0) {
     s->n = 0;
     gsl_vector_set_zero(s->mean);
@@ -89,7 +90,7 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   gsl_vector *mean = bm_vector_calloc(p);
   gsl_matrix *R = bm_matrix_alloc(p, p);
   if (A == NULL || mean == NULL || R == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   /* two-pass: mean, then centred rows (plus a correction pass for the mean) */
@@ -117,8 +118,8 @@ done:
 
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 {
-  if (dst == NULL || src == NULL) return BM_EINVAL;
-  if (dst->p != src->p) return BM_EBADLEN;
+  if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
+  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "dst->p != src->p");
   const size_t p = dst->p;
   if (src->n == 0) return BM_SUCCESS;
   if (dst->n == 0) {
@@ -127,7 +128,7 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
   }
   const double n1 = (double)dst->n, n2 = (double)src->n, n = n1 + n2;
   gsl_matrix *diff = bm_matrix_alloc(1, p);
-  if (diff == NULL) return BM_ENOMEM;
+  if (diff == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   for (size_t j = 0; j < p; j++) gsl_matrix_set(diff, 0, j, gsl_vector_get(dst->mean, j) - gsl_vector_get(src->mean, j));
   const gsl_matrix *blocks[3] = {dst->R, src->R, diff};
   const double scale[3] = {1.0, 1.0, sqrt(n1 * n2 / n)};
@@ -142,9 +143,9 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 
 int bm_niw_stats_get(const bm_niw_stats *s, size_t *n, gsl_vector *mean, gsl_matrix *scatter)
 {
-  if (s == NULL) return BM_EINVAL;
-  if (mean != NULL && mean->size != s->p) return BM_EBADLEN;
-  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_EBADLEN;
+  if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
+  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "mean != NULL && mean->size != s->p");
+  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)");
   if (n != NULL) *n = s->n;
   if (mean != NULL) {
     if (s->n == 0) gsl_vector_set_all(mean, NAN);
@@ -314,11 +315,11 @@ int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
 
 int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 {
-  if (m == NULL || s == NULL || !m->has_prior) return BM_EINVAL;
-  if (s->p != m->p) return BM_EBADLEN;
+  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : s == NULL ? "s" : "m->has_prior");
+  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "s->p != m->p");
   if (s->n == 0) return BM_SUCCESS;
   bm_niw_stats *merged = bm_niw_stats_alloc(m->p);
-  if (merged == NULL) return BM_ENOMEM;
+  if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   stats_copy(merged, m->data);
   int st = bm_niw_stats_merge(merged, s);
   if (st == BM_SUCCESS) st = recompute(m, merged);
@@ -329,9 +330,9 @@ int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 
 int bm_niw_update(bm_niw *m, const gsl_matrix *X)
 {
-  if (m == NULL || X == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || X == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X == NULL ? "X" : "m->has_prior");
   bm_niw_stats *s = bm_niw_stats_alloc(m->p);
-  if (s == NULL) return BM_ENOMEM;
+  if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_niw_stats_compute(s, X);
   if (st == BM_SUCCESS) st = bm_niw_update_stats(m, s);
   bm_niw_stats_free(s);
@@ -471,7 +472,7 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
   gsl_matrix *A = bm_matrix_alloc(p, p), *B = bm_matrix_alloc(p, p);
   gsl_vector *z = bm_vector_alloc(p);
   if (A == NULL || B == NULL || z == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     nan_out(mu, NULL, NULL, Sigma);
     goto done;
   }
@@ -513,7 +514,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     return st;
   }
   nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m->has_prior is NULL");
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
@@ -527,8 +528,8 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 
 int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 {
-  if (m == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
-  if (bm_mvt_dim(pred) != m->p) return BM_EBADLEN;
+  if (m == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : pred == NULL ? "pred" : "m->has_prior");
+  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "bm_mvt_dim(pred) != m->p");
   gsl_vector *loc = bm_vector_alloc(m->p);
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;
@@ -542,7 +543,7 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 int bm_niw_log_evidence(const bm_niw *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : lml == NULL ? "lml" : "m->has_prior");
   const size_t p = m->p;
   const double dp = (double)p, n = (double)m->data->n;
   *lml = -0.5 * n * dp * log(M_PI) + bm_lmvgamma(p, 0.5 * m->nu_n) - bm_lmvgamma(p, 0.5 * m->nu0) +
@@ -558,7 +559,7 @@ size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s-
 
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, k = 0;
   buf[k++] = (double)s->n;
   for (size_t j = 0; j < p; j++) buf[k++] = s->n ? gsl_vector_get(s->mean, j) : 0.0;
@@ -569,14 +570,14 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, len = bm_niw_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
+    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "!isfinite(buf[i])");
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
+      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "buf[i] != 0.0");
   s->n = (size_t)buf[k++];
   for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, buf[k++]);
   for (size_t i = 0; i < p; i++)

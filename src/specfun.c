@@ -4,6 +4,7 @@
 #include <math.h>
 #include "bayesmat/status.h"
 #include "bayesmat/specfun.h"
+#include "error.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -86,7 +87,7 @@ double bm_mvtrigamma(size_t p, double a)
 #define CHECKED(name, fn)                              \
   int name(size_t p, double a, double *out)            \
   {                                                    \
-    if (out == NULL) return BM_EINVAL;                 \
+    if (out == NULL) return BM_FAIL(BM_EINVAL, "out is NULL");                 \
     int status = check(p, a);                          \
     *out = status ? NAN : fn(p, a);                    \
     return status;                                     \

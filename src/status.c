@@ -1,6 +1,11 @@
-/* Status codes and their names (SPEC §1).
+/* Status codes and their names (SPEC §1), and the per-thread message behind
+ * bm_last_error().
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include "bayesmat/status.h"
+#include "error.h"
 
 const char *bm_strerror(int status)
 {
@@ -17,6 +22,29 @@ const char *bm_strerror(int status)
   case BM_ESING: return "BM_ESING: result is singular";
   default: return "unknown bayesmat status";
   }
+}
+
+/* Fixed size: recording a failure must not allocate (it may be reporting
+ * BM_ENOMEM). Long messages are truncated. */
+#define BM_ERROR_MSG_LEN 256
+static _Thread_local char last_error[BM_ERROR_MSG_LEN];
+
+const char *bm_last_error(void) { return last_error; }
+
+void bm_clear_error(void) { last_error[0] = '\0'; }
+
+int bm_error_set(int status, const char *fn, const char *fmt, ...)
+{
+  size_t used = 0;
+  if (fn) {
+    int k = snprintf(last_error, sizeof last_error, "%s: ", fn);
+    used = k < 0 ? 0 : (size_t)k < sizeof last_error ? (size_t)k : sizeof last_error - 1;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error + used, sizeof last_error - used, fmt, ap);
+  va_end(ap);
+  return status;
 }
 
 #include "bayesmat/version.h"
