@@ -76,11 +76,12 @@ void bm_invwishart_free(bm_invwishart *d)
 /* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
  * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
  * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
-static int commit(bm_invwishart *d, double nu)
+#define commit(d, nu) commit_fn(__func__, d, nu) /* fn: the _set reporting a failure */
+static int commit_fn(const char *fn, bm_invwishart *d, double nu)
 {
   double logdet = bm_chol_logdet(d->stage);
   double log_norm = 0.5 * nu * logdet - 0.5 * nu * (double)d->p * M_LN2 - bm_lmvgamma(d->p, 0.5 * nu);
-  if (!isfinite(log_norm)) return BM_EDOM;
+  if (!isfinite(log_norm)) return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu);
   gsl_matrix *t = d->L_Psi;
   d->L_Psi = d->stage;
   d->stage = t;
@@ -141,7 +142,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (!d || !d->is_set || !X) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
     goto fail;
   }
   size_t p = d->p;
@@ -251,7 +252,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
     goto done;
   }
   if (bm_validate_spd(X, p, Y, NULL)) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, Y, NULL)");
     goto done;
   }
   bm_chol_inverse(Y, Y); /* Y = X^-1 */
@@ -315,7 +316,7 @@ int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
   double den = d->nu - (double)d->p - 1.0;
   if (!(den > 0.0)) {
     bm_wt_fill_nan_matrix(M);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "the mean exists only for nu > p + 1: nu = %g, p = %zu", d->nu, d->p);
   }
   bm_chol_product(d->L_Psi, M);
   gsl_matrix_scale(M, 1.0 / den);
@@ -386,7 +387,7 @@ int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, siz
 {
   if (!ll) {
     bm_wt_fill_nan_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
 }

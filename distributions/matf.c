@@ -165,10 +165,10 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
   size_t p = d->p;
   int status = bm_validate_matrix(Psi, p, p);
   if (status) return status;
-  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "!isfinite(nu) || !isfinite(delta)");
+  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "%s = %g is not finite", !isfinite(nu) ? "nu" : "delta", !isfinite(nu) ? nu : delta);
   status = bm_validate_spd(Psi, p, d->L_new, NULL);
   if (status) return status;
-  status = bm_validate_greater(nu, (double)p - 1.0);
+  status = bm_check_greater(__func__, "nu", nu, (double)p - 1.0, "p - 1");
   if (!status) status = bm_validate_greater(delta, 0.0);
   if (status) return status;
   /* The normalizing constant must be representable: nu/2 can round onto the
@@ -176,9 +176,9 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
    * Such parameters are BM_EDOM rather than a NaN log-density later. */
   double r_new = delta + ((double)p - 1.0), k_new = nu + r_new;
   double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - lmvgamma_r(p, delta);
-  if (!isfinite(log_norm)) return BM_FAIL(BM_EDOM, "!isfinite(log_norm)");
+  if (!isfinite(log_norm)) return BM_FAIL(BM_EDOM, "nu = %g, delta = %g: the normalizing constant is beyond double range", nu, delta);
   status = bm_chol_inverse(d->L_new, d->C_new);
-  if (status) return BM_FAIL(BM_ENOTSPD, "status"); /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
+  if (status) return BM_FAIL(BM_ENOTSPD, "Psi's factor has a zero pivot"); /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) {
       double v = gsl_matrix_get(Psi, i, j);
@@ -505,7 +505,7 @@ int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
   if (M == NULL) status = BM_FAIL(BM_EINVAL, "M is NULL");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(M, d->p, d->p);
-  if (!status && !(d->delta > 2.0)) status = BM_FAIL(BM_EDOM, "!(d->delta > 2.0)");
+  if (!status && !(d->delta > 2.0)) status = BM_FAIL(BM_EDOM, "the mean exists only for delta > 2: delta = %g", d->delta);
   if (status) {
     fill_nan_matrix(M);
     return status;
@@ -523,7 +523,7 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (ll) *ll = NAN;
-  if (ll == NULL || X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "ll == NULL || X == NULL || m == 0");
+  if (ll == NULL || X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "argument check failed: ll == NULL || X == NULL || m == 0");
   if (!status) status = check_object(d);
   if (!status && each) status = bm_validate_length(each, m);
   for (size_t i = 0; !status && i < m; i++)
@@ -571,7 +571,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "X == NULL || m == 0");
+  if (X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "argument check failed: X == NULL || m == 0");
   if (!status) status = check_object(d);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
   for (size_t i = 0; !status && i < m; i++)
@@ -625,9 +625,9 @@ int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, dou
 {
   if (nu) *nu = NAN;
   if (delta) *delta = NAN;
-  if (p == 0 || nu == NULL || delta == NULL) return BM_FAIL(BM_EINVAL, "p == 0 || nu == NULL || delta == NULL");
-  if (!isfinite(n) || !isfinite(nu_prime)) return BM_FAIL(BM_ENONFINITE, "!isfinite(n) || !isfinite(nu_prime)");
-  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_FAIL(BM_EDOM, "!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)");
+  if (p == 0 || nu == NULL || delta == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0 || nu == NULL || delta == NULL");
+  if (!isfinite(n) || !isfinite(nu_prime)) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(n) || !isfinite(nu_prime)");
+  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_FAIL(BM_EDOM, "argument check failed: !(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)");
   *nu = n;
   *delta = nu_prime - (double)p + 1.0; /* (n + nu')/2 = (nu + delta + p - 1)/2 = k/2 */
   return BM_SUCCESS;
@@ -637,9 +637,9 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 {
   if (n) *n = NAN;
   if (nu_prime) *nu_prime = NAN;
-  if (p == 0 || n == NULL || nu_prime == NULL) return BM_FAIL(BM_EINVAL, "p == 0 || n == NULL || nu_prime == NULL");
-  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "!isfinite(nu) || !isfinite(delta)");
-  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_FAIL(BM_EDOM, "!(nu > (double)p - 1.0) || !(delta > 0.0)");
+  if (p == 0 || n == NULL || nu_prime == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0 || n == NULL || nu_prime == NULL");
+  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(nu) || !isfinite(delta)");
+  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_FAIL(BM_EDOM, "argument check failed: !(nu > (double)p - 1.0) || !(delta > 0.0)");
   *n = nu;
   *nu_prime = delta + (double)p - 1.0;
   return BM_SUCCESS;
@@ -647,9 +647,9 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 
 int bm_matf_literature_jacobian(size_t p, gsl_matrix *J)
 {
-  if (J == NULL || p == 0) return BM_FAIL(BM_EINVAL, "J == NULL || p == 0");
+  if (J == NULL || p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: J == NULL || p == 0");
   size_t n = bm_vech_len(p) + 2;
-  if (J->size1 != n || J->size2 != n) return BM_FAIL(BM_EBADLEN, "J->size1 != n || J->size2 != n");
+  if (J->size1 != n || J->size2 != n) return BM_FAIL(BM_EBADLEN, "J is %zu x %zu, expected %zu x %zu", J->size1, J->size2, (size_t)(n), (size_t)(n));
   /* theta = (vech Sigma, n, nu' - p + 1): d theta / d theta_lit = I */
   gsl_matrix_set_identity(J);
   return BM_SUCCESS;

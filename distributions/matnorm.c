@@ -294,7 +294,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
 {
   if (ll == NULL) {
     bm_mc_nan_fill_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   *ll = NAN;
   double *Z = NULL;

@@ -104,7 +104,7 @@ int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, si
 int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b)
 {
   if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a == NULL ? "a" : "b");
-  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "a->n != b->n || a->p != b->p");
+  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "argument check failed: a->n != b->n || a->p != b->p");
   return bm_scatter_stats_merge(&a->base, &b->base);
 }
 
@@ -112,8 +112,8 @@ int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean,
 {
   if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t n = s->n, p = s->p, N = s->base.N;
-  if (mean && (mean->size1 != n || mean->size2 != p)) return BM_FAIL(BM_EBADLEN, "mean && (mean->size1 != n || mean->size2 != p)");
-  if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_FAIL(BM_EBADLEN, "scatter && (scatter->size1 != N || scatter->size2 != N)");
+  if (mean && (mean->size1 != n || mean->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && (mean->size1 != n || mean->size2 != p)");
+  if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != N || scatter->size2 != N)");
   if (m) *m = s->base.count;
   if (mean)
     for (size_t i = 0; i < n; i++)
@@ -152,9 +152,9 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
   const gsl_matrix *M, *L_U, *L_V;
   double log_norm;
   int status = BM_SUCCESS;
-  if (!s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)) status = BM_FAIL(BM_EINVAL, "!s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)");
+  if (!s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)) status = BM_FAIL(BM_EINVAL, "argument check failed: !s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)");
   size_t n = status ? 0 : s->n, p = status ? 0 : s->p, N = n * p;
-  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "L_U->size1 != n || L_V->size1 != p");
+  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "argument check failed: L_U->size1 != n || L_V->size1 != p");
   if (!status && dM) status = bm_validate_shape(dM, n, p);
   if (!status && dU) status = bm_validate_shape(dU, n, n);
   if (!status && dV) status = bm_validate_shape(dV, p, p);

@@ -355,7 +355,7 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   }
   double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->sc.L_col_new) - 0.5 * p * bm_chol_logdet(d->sc.L_row_new);
   /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
-  if (!isfinite(log_norm) || !isfinite(dg)) return BM_FAIL(BM_EDOM, "!isfinite(log_norm) || !isfinite(dg)");
+  if (!isfinite(log_norm) || !isfinite(dg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_mc_commit(&d->sc, M);
   d->nu = nu;
   d->log_norm = log_norm;
@@ -664,7 +664,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   double *Z = NULL, *buf = NULL;
   int status = BM_SUCCESS;
   if (ll == NULL) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "ll is NULL");
     goto done;
   }
   *ll = NAN;

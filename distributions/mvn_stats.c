@@ -95,8 +95,8 @@ int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_mat
 {
   if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t p = s->base.N;
-  if (mean && mean->size != p) return BM_FAIL(BM_EBADLEN, "mean && mean->size != p");
-  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_FAIL(BM_EBADLEN, "scatter && (scatter->size1 != p || scatter->size2 != p)");
+  if (mean && mean->size != p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && mean->size != p");
+  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != p || scatter->size2 != p)");
   if (n) *n = s->base.count;
   if (mean)
     for (size_t i = 0; i < p; i++) mean->data[i * mean->stride] = s->base.mean[i];
@@ -119,9 +119,9 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   const gsl_matrix *L;
   double lognorm;
   int status = BM_SUCCESS;
-  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_FAIL(BM_EINVAL, "!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)");
+  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_FAIL(BM_EINVAL, "argument check failed: !s || bm_mvn_internal_view(d, &mu, &L, &lognorm)");
   size_t p = status ? 0 : s->base.N;
-  if (!status && bm_mvn_dim(d) != p) status = BM_FAIL(BM_EBADLEN, "bm_mvn_dim(d) != p");
+  if (!status && bm_mvn_dim(d) != p) status = BM_FAIL(BM_EBADLEN, "argument check failed: bm_mvn_dim(d) != p");
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   double stack[BM_STACK_DOUBLES];

@@ -148,7 +148,7 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 {
   if (!out) return BM_FAIL(BM_EINVAL, "out is NULL");
   *out = NAN;
-  if (p == 0) return BM_FAIL(BM_EINVAL, "p == 0");
+  if (p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0");
   int status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   *out = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
@@ -201,7 +201,7 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   /* nu = 5e-324: nu/2 rounds to 0 and the normalizing constant is not
    * representable; BM_EDOM (nothing changes) rather than NaN log-densities */
   if (!isfinite(lgamma_ratio(0.5 * nu, 0.5 * (double)p)) || !isfinite(digamma_ratio(0.5 * nu, 0.5 * (double)p)))
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_vc_copy_sym_lower(Sigma, d->S1);
   gsl_vector_memcpy(d->mu, mu);
   bm_vc_swap_matrix(&d->Sigma, &d->S1);
@@ -473,7 +473,7 @@ int bm_mvt_mean(const bm_mvt *d, gsl_vector *mean)
 {
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
-  if (!status && !(d->nu > 1.0)) status = BM_FAIL(BM_EDOM, "!(d->nu > 1.0)");
+  if (!status && !(d->nu > 1.0)) status = BM_FAIL(BM_EDOM, "the mean exists only for nu > 1: nu = %g", d->nu);
   if (status) {
     bm_vc_nan_vector(mean);
     return status;
@@ -486,7 +486,7 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 {
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
-  if (!status && !(d->nu > 2.0)) status = BM_FAIL(BM_EDOM, "!(d->nu > 2.0)");
+  if (!status && !(d->nu > 2.0)) status = BM_FAIL(BM_EDOM, "the covariance exists only for nu > 2: nu = %g", d->nu);
   if (status) {
     bm_vc_nan_matrix(cov);
     return status;

@@ -66,12 +66,13 @@ void bm_wishart_free(bm_wishart *d)
 /* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
  * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
  * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
-static int commit(bm_wishart *d, double nu)
+#define commit(d, nu) commit_fn(__func__, d, nu) /* fn: the _set reporting a failure */
+static int commit_fn(const char *fn, bm_wishart *d, double nu)
 {
   double p = (double)d->p;
   double logdet = bm_chol_logdet(d->stage);
   double log_norm = -0.5 * nu * p * M_LN2 - 0.5 * nu * logdet - bm_lmvgamma(d->p, 0.5 * nu);
-  if (!isfinite(log_norm)) return BM_EDOM;
+  if (!isfinite(log_norm)) return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu);
   gsl_matrix *t = d->L_S;
   d->L_S = d->stage;
   d->stage = t;
@@ -135,7 +136,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (!d || !d->is_set || !X) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
     goto fail;
   }
   size_t p = d->p;
@@ -220,7 +221,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
     goto done;
   }
   if (bm_validate_spd(X, p, LX, NULL)) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, LX, NULL)");
     goto done;
   }
   bm_chol_inverse(d->L_S, B);
@@ -255,7 +256,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
     goto done;
   }
   if (bm_validate_spd(X, p, Xinv, NULL)) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, Xinv, NULL)");
     goto done;
   }
   bm_chol_inverse(Xinv, Xinv);
@@ -400,7 +401,7 @@ int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m,
 {
   if (!ll) {
     bm_wt_fill_nan_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
 }

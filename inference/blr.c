@@ -75,11 +75,16 @@ static void stats_copy(bm_blr_stats *dst, const bm_blr_stats *src)
 }
 
 /* Validate a data chunk: X n x k, y length n, w length n positive (or NULL). */
-static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
+#define validate_chunk(k, X, y, w) validate_chunk_fn(__func__, k, X, y, w)
+#undef BM_FN
+#define BM_FN fn
+static int validate_chunk_fn(const char *fn, size_t k, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (X == NULL || y == NULL) return BM_EINVAL;
+  if (X == NULL || y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", X == NULL ? "X" : "y");
   const size_t n = X->size1;
-  if (X->size2 != k || y->size != n || (w != NULL && w->size != n)) return BM_EBADLEN;
+  if (X->size2 != k || y->size != n || (w != NULL && w->size != n))
+    return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, y has length %zu%s: expected n x %zu and n", n, X->size2, y->size,
+                   w != NULL ? " and so must w" : "", k);
   if (n == 0) return BM_SUCCESS;
   int st = bm_validate_matrix(X, n, k);
   if (st == BM_SUCCESS) st = bm_validate_vector(y, n);
@@ -87,9 +92,11 @@ static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, co
   if (st != BM_SUCCESS) return st;
   if (w != NULL)
     for (size_t i = 0; i < n; i++)
-      if (!(gsl_vector_get(w, i) > 0.0)) return BM_EDOM;
+      if (!(gsl_vector_get(w, i) > 0.0)) return BM_FAIL(BM_EDOM, "w[%zu] = %g must be positive", i, gsl_vector_get(w, i));
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
@@ -123,7 +130,7 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "dst->k != src->k");
+  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k");
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + 1, dst->R);
@@ -220,14 +227,16 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
 }
 
 /* Validate (m0, V0) and build the prior rows [L0^-1, L0^-1 m0] into rows. */
-static int gaussian_prior_rows(size_t k, const gsl_vector *m0, const gsl_matrix *V0, gsl_matrix *rows,
-                               double *half_logdet)
+#undef BM_FN
+#define BM_FN fn /* the public _set_prior reporting, through set_gaussian_prior */
+static int gaussian_prior_rows(const char *fn, const char *V0_name, size_t k, const gsl_vector *m0,
+                               const gsl_matrix *V0, gsl_matrix *rows, double *half_logdet)
 {
   int st = bm_validate_vector(m0, k);
   if (st != BM_SUCCESS) return st;
   gsl_matrix *L = bm_matrix_alloc(k, k);
-  if (L == NULL) return BM_ENOMEM;
-  st = bm_validate_spd(V0, k, L, NULL);
+  if (L == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
+  st = bm_check_spd(fn, V0_name, V0, k, L, NULL);
   if (st == BM_SUCCESS) {
     *half_logdet = 0.5 * bm_chol_logdet(L);
     gsl_matrix_view P = gsl_matrix_submatrix(rows, 0, 0, k, k);
@@ -240,20 +249,22 @@ static int gaussian_prior_rows(size_t k, const gsl_vector *m0, const gsl_matrix 
   return st;
 }
 
-static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const gsl_matrix *V0, double a0, double b0,
-                              double lambda)
+#define set_gaussian_prior(m, kind, m0, V0, a0, b0, lambda) \
+  set_gaussian_prior_fn(__func__, #V0, m, kind, m0, V0, a0, b0, lambda)
+static int set_gaussian_prior_fn(const char *fn, const char *V0_name, bm_blr *m, int kind, const gsl_vector *m0,
+                                 const gsl_matrix *V0, double a0, double b0, double lambda)
 {
-  if (m == NULL || m0 == NULL || V0 == NULL) return BM_EINVAL;
+  if (m == NULL || m0 == NULL || V0 == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : m0 == NULL ? "m0" : V0_name);
   const size_t k = m->k;
   gsl_matrix *rows = bm_matrix_alloc(k, k + 1);
-  if (rows == NULL) return BM_ENOMEM;
+  if (rows == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double hld = 0.0;
-  int st = gaussian_prior_rows(k, m0, V0, rows, &hld);
+  int st = gaussian_prior_rows(fn, V0_name, k, m0, V0, rows, &hld);
   if (st == BM_SUCCESS && kind == PRIOR_NIG) {
     st = bm_validate_greater(a0, 0.0);
     if (st == BM_SUCCESS) st = bm_validate_greater(b0, 0.0);
   }
-  if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_validate_greater(lambda, 0.0);
+  if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_check_greater(fn, "noise_precision", lambda, 0.0, NULL);
   bm_blr_stats *empty = st == BM_SUCCESS ? bm_blr_stats_alloc(k) : NULL;
   gsl_matrix *rows_old = st == BM_SUCCESS ? bm_matrix_alloc(k, k + 1) : NULL;
   if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_ENOMEM;
@@ -285,6 +296,8 @@ static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const g
   bm_matrix_free(rows);
   return st;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_blr_set_prior_nig(bm_blr *m, const gsl_vector *m0, const gsl_matrix *V0, double a0, double b0)
 {
@@ -312,8 +325,8 @@ int bm_blr_set_prior_improper(bm_blr *m)
 
 int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 {
-  if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || s == NULL || m->prior == PRIOR_NONE");
-  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "s->k != m->k");
+  if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
+  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k");
   if (s->n == 0) return BM_SUCCESS;
   bm_blr_stats *merged = bm_blr_stats_alloc(m->k);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -327,18 +340,18 @@ int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 
 int bm_blr_update_weighted(bm_blr *m, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE");
+  if (m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X == NULL ? "X is NULL" : y == NULL ? "y is NULL" : "m has no prior set");
   bm_blr_stats *s = bm_blr_stats_alloc(m->k);
   if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_blr_stats_compute(s, X, y, w);
   if (st == BM_SUCCESS) st = bm_blr_update_stats(m, s);
   bm_blr_stats_free(s);
-  return st;
+  return BM_WRAP(st);
 }
 
 int bm_blr_update(bm_blr *m, const gsl_matrix *X, const gsl_vector *y)
 {
-  return bm_blr_update_weighted(m, X, y, NULL);
+  return BM_WRAP(bm_blr_update_weighted(m, X, y, NULL));
 }
 
 /* --- posterior quantities ------------------------------------------------ */
@@ -371,13 +384,13 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
   if (b_n != NULL) *b_n = NAN;
   if (m == NULL) {
     fill_nan_vm(m_n, V_n);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = check_out_shapes(m->k, m_n, V_n);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
   if (a_n != NULL) *a_n = m->a_n;
@@ -389,12 +402,12 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
 {
   if (m == NULL) {
     fill_nan_vm(m_N, S_N);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = check_out_shapes(m->k, m_N, S_N);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_N, S_N);
-  if (m->prior != PRIOR_KNOWN) return BM_FAIL(BM_EINVAL, "m->prior != PRIOR_KNOWN");
+  if (m->prior != PRIOR_KNOWN) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_KNOWN");
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -405,13 +418,13 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
   if (df != NULL) *df = NAN;
   if (m == NULL) {
     fill_nan_vm(loc, scale);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = check_out_shapes(m->k, loc, scale);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
   if (df != NULL) *df = 2.0 * m->a_n;
@@ -421,17 +434,17 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
 int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2, double *lp)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE");
+  if (m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : beta == NULL ? "beta is NULL" : lp == NULL ? "lp is NULL" : "m has no prior set");
   const size_t k = m->k;
   int st = bm_validate_vector(beta, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
   const int known = m->prior == PRIOR_KNOWN;
   if (!known) {
-    if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "!isfinite(sigma2)");
+    if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "sigma2 = %g is not finite", sigma2);
     if (!(sigma2 > 0.0)) {
       *lp = -INFINITY;
-      return BM_EDOM;
+      return BM_FAIL(BM_EDOM, "argument check failed: !(sigma2 > 0.0)");
     }
   }
   double stack[64];
@@ -462,11 +475,11 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   if (loc != NULL) *loc = NAN;
   if (scale2 != NULL) *scale2 = NAN;
   if (m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE)
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE");
   const size_t k = m->k;
   int st = bm_validate_vector(x_new, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_FAIL(BM_EDOM, "!m->proper");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
   double stack[64];
   double *u = k <= 64 ? stack : malloc(k * sizeof(double));
   if (u == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -481,7 +494,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
   if (u != stack) free(u);
   if (isnan(q)) q = INFINITY; /* finite x: NaN only from overflow in the solve; the true form is > DBL_MAX */
-  if (isnan(mu)) return BM_FAIL(BM_EDOM, "isnan(mu)"); /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
+  if (isnan(mu)) return BM_FAIL(BM_EDOM, "argument check failed: isnan(mu)"); /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
   *loc = mu;
   if (m->prior == PRIOR_KNOWN) {
     *df = INFINITY;
@@ -497,8 +510,8 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
 int bm_blr_log_evidence(const bm_blr *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "m == NULL || lml == NULL || m->prior == PRIOR_NONE");
-  if (m->prior == PRIOR_IMPROPER) return BM_FAIL(BM_EDOM, "m->prior == PRIOR_IMPROPER");
+  if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
+  if (m->prior == PRIOR_IMPROPER) return BM_FAIL(BM_EDOM, "argument check failed: the evidence does not exist under the improper prior of m (set a proper prior)");
   const size_t k = m->k;
   const double n = (double)m->data->n;
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
@@ -534,11 +547,11 @@ int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf)
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, len = bm_blr_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "!isfinite(buf[i])");
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
+    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(buf[i])");
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "buf[i] != 0.0");
+      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[i] != 0.0");
   s->n = (size_t)buf[k++];
   s->sum_log_w = buf[k++];
   for (size_t i = 0; i < q; i++)

@@ -47,7 +47,7 @@ int bm_check_proportional(const bm_check_model *model, gsl_rng *r, size_t npairs
     res->n_pairs = 0;
     res->passed = 0;
   }
-  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_FAIL(BM_EINVAL, "!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0");
+  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0");
   gsl_vector *theta = bm_vector_alloc(model->dim);
   if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
@@ -84,8 +84,8 @@ int bm_check_evidence_is(const bm_check_model *model, gsl_rng *r, size_t N, doub
     res->log_evidence = res->se = res->z = res->ess = NAN;
     res->passed = 0;
   }
-  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_FAIL(BM_EINVAL, "!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2");
-  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "!isfinite(claimed)");
+  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_FAIL(BM_EINVAL, "argument check failed: !model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2");
+  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "claimed = %g is not finite", claimed);
   gsl_vector *theta = bm_vector_alloc(model->dim);
   double *lw = malloc(N * sizeof(double));
   int st = BM_SUCCESS;
@@ -130,8 +130,8 @@ int bm_check_evidence_identity(const bm_check_model *model, gsl_rng *r, size_t n
                                double *worst)
 {
   if (worst != NULL) *worst = NAN;
-  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_FAIL(BM_EINVAL, "!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0");
-  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "!isfinite(claimed)");
+  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0");
+  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "claimed = %g is not finite", claimed);
   gsl_vector *theta = bm_vector_alloc(model->dim);
   if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
@@ -160,10 +160,10 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   if (prob == NULL || r == NULL || res == NULL || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 ||
       nbins < 2 || nbins > L + 1 || prob->sample_prior == NULL || prob->simulate_and_condition == NULL ||
       prob->sample_posterior == NULL || (prob->stat == NULL && prob->nstat != prob->dim))
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: prob == NULL || r == NULL || res == NULL || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 || nbins < 2 || nbins > L + 1 || prob->sample_prior == NULL || prob->simulate_and_condition == NULL || prob->sample_posterior == NULL || (prob->stat == NULL && prob->nstat != prob->dim)");
   const size_t ns = prob->nstat;
-  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
-  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "pvalues != NULL && pvalues->size != ns");
+  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "argument check failed: ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
+  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "argument check failed: pvalues != NULL && pvalues->size != ns");
   if (ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
 
@@ -186,7 +186,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
     if (st != BM_SUCCESS) goto done;
     for (size_t j = 0; j < ns; j++) {
       if (!isfinite(gsl_vector_get(f_true, j))) {
-        st = BM_ENONFINITE;
+        st = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(f_true, j))");
         goto done;
       }
       rank_now[j] = 0;
@@ -199,7 +199,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
       for (size_t j = 0; j < ns; j++) {
         double v = gsl_vector_get(f, j);
         if (!isfinite(v)) {
-          st = BM_ENONFINITE;
+          st = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
           goto done;
         }
         if (v < gsl_vector_get(f_true, j)) rank_now[j]++;
@@ -280,16 +280,16 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
   }
   if (prob == NULL || F == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL ||
       prob->score == NULL)
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: prob == NULL || F == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL || prob->score == NULL");
   const size_t d = prob->dim;
-  if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F->size1 != d || F->size2 != d");
-  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
-  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)");
+  if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F is %zu x %zu, expected %zu x %zu", F->size1, F->size2, (size_t)(d), (size_t)(d));
+  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
+  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)");
   if (mean_outer != NULL) gsl_matrix_set_all(mean_outer, NAN);
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
-      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_FAIL(BM_ENONFINITE, "!isfinite(gsl_matrix_get(F, i, j))");
+      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_matrix_get(F, i, j))");
 
   int st = BM_SUCCESS;
   gsl_vector *s = bm_vector_alloc(d);
@@ -310,7 +310,7 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
       for (size_t j = 0; j < d; j++) {
         double x = gsl_vector_get(s, i) * gsl_vector_get(s, j);
         if (!isfinite(x)) {
-          st = BM_ENONFINITE;
+          st = BM_FAIL(BM_ENONFINITE, "x = %g is not finite", x);
           goto done;
         }
         double delta = x - mo[i * d + j];
@@ -319,7 +319,7 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
         if (H != NULL) {
           double y = -gsl_matrix_get(H, i, j);
           if (!isfinite(y)) {
-            st = BM_ENONFINITE;
+            st = BM_FAIL(BM_ENONFINITE, "y = %g is not finite", y);
             goto done;
           }
           delta = y - mh[i * d + j];

@@ -32,17 +32,17 @@ int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, d
   *log_prior = NAN;
   if (!Fi) return BM_FAIL(BM_EINVAL, "Fi is NULL");
   size_t n = Fi->size1;
-  if (Fi->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "Fi->size2 != n || n == 0");
+  if (Fi->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "Fi is %zu x %zu, expected square and non-empty", Fi->size1, Fi->size2);
   if (idx) {
-    if (k == 0) return BM_FAIL(BM_EINVAL, "k == 0");
-    if (k > n) return BM_FAIL(BM_EBADLEN, "k > n");
+    if (k == 0) return BM_FAIL(BM_EINVAL, "k = 0 with idx given: no parameter selected");
+    if (k > n) return BM_FAIL(BM_EBADLEN, "k = %zu exceeds the %zu parameters of Fi", k, n);
     for (size_t a = 0; a < k; a++) {
-      if (idx[a] >= n) return BM_FAIL(BM_EINVAL, "idx[a] >= n");
+      if (idx[a] >= n) return BM_FAIL(BM_EINVAL, "idx[%zu] = %zu is out of range (Fi has %zu parameters, counted from 0)", a, idx[a], n);
       for (size_t b = 0; b < a; b++)
-        if (idx[a] == idx[b]) return BM_FAIL(BM_EINVAL, "idx[a] == idx[b]");
+        if (idx[a] == idx[b]) return BM_FAIL(BM_EINVAL, "idx[%zu] = %zu repeats idx[%zu]: each parameter at most once", a, idx[a], b);
     }
   } else {
-    if (k != 0 && k != n) return BM_FAIL(BM_EBADLEN, "k != 0 && k != n");
+    if (k != 0 && k != n) return BM_FAIL(BM_EBADLEN, "k = %zu with idx NULL: expected 0 or %zu", k, n);
     k = n;
   }
   int status = bm_validate_symmetric(Fi, n);
@@ -58,8 +58,8 @@ int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, d
   for (size_t a = 0; a < k && !status; a++) {
     size_t ia = idx ? idx[a] : a;
     double d = MGET(Fi, ia, ia);
-    if (d < 0) status = BM_FAIL(BM_ENOTSPD, "d < 0");
-    else if (d == 0) status = BM_FAIL(BM_ESING, "d == 0");
+    if (d < 0) status = BM_FAIL(BM_ENOTSPD, "Fi(%zu,%zu) = %g is negative: Fi is not positive semi-definite", ia, ia, d);
+    else if (d == 0) status = BM_FAIL(BM_ESING, "Fi(%zu,%zu) = 0: Fi is singular (a non-identifiable parameter)", ia, ia);
     else {
       dsq[a] = sqrt(d);
       logdet += log(d);
@@ -76,7 +76,7 @@ int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, d
   for (size_t j = 0; j < k && !status; j++) {
     double d = R[j * k + j];
     if (!(d > BM_JEFFREYS_RTOL)) {
-      status = d < -BM_JEFFREYS_NEG_TOL ? BM_ENOTSPD : BM_ESING;
+      status = BM_FAIL(d < -BM_JEFFREYS_NEG_TOL ? BM_ENOTSPD : BM_ESING, "Fi%s is %s (pivot %zu of %zu)", idx ? "'s selected block" : "", d < -BM_JEFFREYS_NEG_TOL ? "indefinite" : "singular to working precision", j + 1, k);
       break;
     }
     logdet += log(d);
@@ -100,13 +100,13 @@ int bm_jeffreys_from_callback(bm_fisher_fn fisher, void *params, const gsl_vecto
   int status = bm_validate_vector(theta, theta->size);
   if (status) return status;
   size_t n = theta->size;
-  if (n == 0) return BM_FAIL(BM_EBADLEN, "n == 0");
+  if (n == 0) return BM_FAIL(BM_EBADLEN, "theta is empty");
   gsl_matrix *Fi = bm_matrix_alloc(n, n);
   if (!Fi) return BM_FAIL(BM_ENOMEM, "out of memory");
   if (fisher(theta, params, Fi))
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "the callback fisher failed at theta");
   else
-    status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
+    status = BM_WRAP(bm_jeffreys_from_fisher(Fi, idx, k, log_prior));
   bm_matrix_free(Fi);
   return status;
 }
@@ -117,7 +117,7 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet)
   *logdet = NAN;
   if (!A) return BM_FAIL(BM_EINVAL, "A is NULL");
   size_t n = A->size1;
-  if (A->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "A->size2 != n || n == 0");
+  if (A->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "A is %zu x %zu, expected square and non-empty", A->size1, A->size2);
   int status = bm_validate_matrix(A, n, n);
   if (status) return status;
   double *B = malloc(n * n * sizeof(double));
@@ -130,8 +130,8 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet)
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) B[i * n + j] = MGET(A, i, j);
   lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)n, B, (lapack_int)n, piv);
-  if (info > 0) status = BM_FAIL(BM_ESING, "info > 0");
-  else if (info < 0) status = BM_FAIL(BM_EINVAL, "info < 0");
+  if (info > 0) status = BM_FAIL(BM_ESING, "A is singular (zero pivot %d)", (int)info);
+  else if (info < 0) status = BM_FAIL(BM_EINVAL, "LAPACK rejected argument %d", (int)-info);
   else {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += log(fabs(B[i * n + i]));
@@ -147,7 +147,7 @@ int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *
   if (!log_prior_eta) return BM_FAIL(BM_EINVAL, "log_prior_eta is NULL");
   *log_prior_eta = NAN;
   if (!I_theta || !J) return BM_FAIL(BM_EINVAL, "%s is NULL", I_theta == NULL ? "I_theta" : "J");
-  if (J->size1 != I_theta->size1 || J->size2 != J->size1) return BM_FAIL(BM_EBADLEN, "J->size1 != I_theta->size1 || J->size2 != J->size1");
+  if (J->size1 != I_theta->size1 || J->size2 != J->size1) return BM_FAIL(BM_EBADLEN, "J is %zu x %zu, expected %zu x %zu", J->size1, J->size2, (size_t)(I_theta->size1), (size_t)(J->size1));
   double lp, lj;
   int status = bm_jeffreys_from_fisher(I_theta, NULL, 0, &lp);
   if (status) return status;
@@ -161,18 +161,19 @@ int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *
 
 typedef int (*family_fisher_fn)(const void *d, gsl_matrix *F);
 
-static int family_jeffreys(const void *d, size_t n, family_fisher_fn fisher, const size_t *idx, size_t k,
-                           double *log_prior)
+#define family_jeffreys(...) family_jeffreys_fn(__func__, __VA_ARGS__)
+static int family_jeffreys_fn(const char *fn, const void *d, size_t n, family_fisher_fn fisher, const size_t *idx,
+                              size_t k, double *log_prior)
 {
-  if (log_prior == NULL) return BM_EINVAL;
+  if (log_prior == NULL) return bm_error_set(BM_EINVAL, fn, "log_prior is NULL");
   *log_prior = NAN;
-  if (d == NULL || n == 0) return BM_EINVAL;
+  if (d == NULL || n == 0) return bm_error_set(BM_EINVAL, fn, "d is NULL or has not been set");
   gsl_matrix *F = bm_matrix_alloc(n, n);
-  if (F == NULL) return BM_ENOMEM;
+  if (F == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory for the %zu x %zu Fisher matrix", n, n);
   int status = fisher(d, F);
   if (status == BM_SUCCESS) status = bm_jeffreys_from_fisher(F, idx, k, log_prior);
   bm_matrix_free(F);
-  return status;
+  return bm_error_wrap(status, fn);
 }
 
 static int mvn_fisher(const void *d, gsl_matrix *F) { return bm_mvn_fisher(d, F); }

@@ -76,7 +76,7 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
 {
   if (s == NULL || X == NULL || Y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : X == NULL ? "X" : "Y");
   const size_t k = s->k, d = s->d, n = X->size1, c = k + d;
-  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_FAIL(BM_EBADLEN, "X->size2 != k || Y->size1 != n || Y->size2 != d");
+  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_FAIL(BM_EBADLEN, "argument check failed: X->size2 != k || Y->size1 != n || Y->size2 != d");
   if (n == 0) {
     s->n = 0;
     gsl_matrix_set_zero(s->R);
@@ -100,7 +100,7 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->k != src->k || dst->d != src->d) return BM_FAIL(BM_EBADLEN, "dst->k != src->k || dst->d != src->d");
+  if (dst->k != src->k || dst->d != src->d) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k || dst->d != src->d");
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + dst->d, dst->R);
@@ -254,8 +254,8 @@ done:
 
 int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 {
-  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : s == NULL ? "s" : "m->has_prior");
-  if (s->k != m->k || s->d != m->d) return BM_FAIL(BM_EBADLEN, "s->k != m->k || s->d != m->d");
+  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
+  if (s->k != m->k || s->d != m->d) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k || s->d != m->d");
   if (s->n == 0) return BM_SUCCESS;
   bm_mniw_stats *merged = bm_mniw_stats_alloc(m->k, m->d);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -269,13 +269,13 @@ int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 
 int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y)
 {
-  if (m == NULL || X == NULL || Y == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X == NULL ? "X" : Y == NULL ? "Y" : "m->has_prior");
+  if (m == NULL || X == NULL || Y == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X == NULL ? "X is NULL" : Y == NULL ? "Y is NULL" : "m has no prior set");
   bm_mniw_stats *s = bm_mniw_stats_alloc(m->k, m->d);
   if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_mniw_stats_compute(s, X, Y);
   if (st == BM_SUCCESS) st = bm_mniw_update_stats(m, s);
   bm_mniw_stats_free(s);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* --- posterior -------------------------------------------------------------- */
@@ -297,14 +297,14 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
     nan_matrix(B_n);
     nan_matrix(V_n);
     nan_matrix(Psi_n);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)");
+  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "argument check failed: !shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)");
   nan_matrix(B_n);
   nan_matrix(V_n);
   nan_matrix(Psi_n);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
@@ -316,11 +316,11 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
 int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matrix *Sigma, double *lp)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || B == NULL || Sigma == NULL || lp == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : B == NULL ? "B" : Sigma == NULL ? "Sigma" : lp == NULL ? "lp" : "m->has_prior");
+  if (m == NULL || B == NULL || Sigma == NULL || lp == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : B == NULL ? "B is NULL" : Sigma == NULL ? "Sigma is NULL" : lp == NULL ? "lp is NULL" : "m has no prior set");
   const size_t k = m->k, d = m->d;
   int st = bm_validate_matrix(B, k, d);
   if (st != BM_SUCCESS) return st;
-  if (Sigma->size1 != d || Sigma->size2 != d) return BM_FAIL(BM_EBADLEN, "Sigma->size1 != d || Sigma->size2 != d");
+  if (Sigma->size1 != d || Sigma->size2 != d) return BM_FAIL(BM_EBADLEN, "Sigma is %zu x %zu, expected %zu x %zu", Sigma->size1, Sigma->size2, (size_t)(d), (size_t)(d));
   gsl_matrix *L = bm_matrix_alloc(d, d), *W = bm_matrix_alloc(d, d), *E = bm_matrix_alloc(k, d);
   if (!L || !W || !E) {
     st = BM_FAIL(BM_ENOMEM, "out of memory");
@@ -329,7 +329,7 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
   st = bm_validate_spd(Sigma, d, L, NULL);
   if (st == BM_ENOTSPD) {
     *lp = -INFINITY;
-    st = BM_EDOM;
+    st = BM_FAIL(BM_EDOM, "argument check failed: st == BM_ENOTSPD");
   }
   if (st != BM_SUCCESS) goto done;
   /* E = R_n (B - B_n) L^{-T}: tr(Sigma^-1 (B-B_n)^T V_n^-1 (B-B_n)) = |E|_F^2 */
@@ -361,10 +361,10 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
       nan_matrix(B);
       nan_matrix(Sigma);
     }
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)");
+  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "argument check failed: !shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)");
   gsl_matrix *A = bm_matrix_alloc(d, d), *C = bm_matrix_alloc(d, d), *Z = bm_matrix_alloc(k, d);
   int st = BM_SUCCESS;
   if (!A || !C || !Z) {
@@ -410,16 +410,16 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
       nan_matrix(M);
       nan_matrix(Sigma);
     }
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X_new == NULL ? "X_new" : "nu");
   }
   const size_t k = m->k, d = m->d, q = X_new->size1;
   if (X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) ||
       !shape_or_null(Omega, d, d))
-    return BM_EBADLEN;
+    return BM_FAIL(BM_EBADLEN, "argument check failed: X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) || !shape_or_null(Omega, d, d)");
   nan_matrix(M);
   nan_matrix(Sigma);
   nan_matrix(Omega);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   int st = bm_validate_matrix(X_new, q, k);
   if (st != BM_SUCCESS) return st;
   if (Sigma != NULL) {
@@ -444,9 +444,9 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
 
 int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 {
-  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X_new == NULL ? "X_new" : pred == NULL ? "pred" : "m->has_prior");
+  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X_new == NULL ? "X_new is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
   const size_t q = X_new->size1, d = m->d;
-  if (q == 0 || X_new->size2 != m->k) return BM_FAIL(BM_EBADLEN, "q == 0 || X_new->size2 != m->k");
+  if (q == 0 || X_new->size2 != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: q == 0 || X_new->size2 != m->k");
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
@@ -460,7 +460,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : lml == NULL ? "lml" : "m->has_prior");
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
   const size_t d = m->d;
   const double n = (double)m->data->n, dd = (double)d;
   const double logdet_Vn = -2.0 * cj_half_logdet_upper(m->R_n);
@@ -496,11 +496,11 @@ int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf)
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, len = bm_mniw_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "!isfinite(buf[i])");
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
+    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(buf[i])");
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "buf[i] != 0.0");
+      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[i] != 0.0");
   s->n = (size_t)buf[k++];
   for (size_t i = 0; i < q; i++)
     for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);

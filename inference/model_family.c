@@ -221,7 +221,7 @@ int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *l
   *ll = NAN;
   int status = check_family_model(fm);
   if (status) return status;
-  if (is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_FAIL(BM_EINVAL, "is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL");
+  if (is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL");
   status = bm_validate_vector(eta, fm->dim_eta);
   if (status) return status;
   size_t m = bm_family_nparams(fm->kind, fm->dist), d = fm->dim_eta;
@@ -234,7 +234,7 @@ int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *l
   double sum = 0.0;
   for (size_t i = 0; i < fm->n_obs; i++) {
     if (fm->theta(i, eta, fm->params, theta_i, J_i)) {
-      status = BM_EDOM;
+      status = BM_FAIL(BM_EDOM, "argument check failed: fm->theta(i, eta, fm->params, theta_i, J_i)");
       goto done;
     }
     observation o = get_obs(fm, i);

@@ -77,7 +77,7 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
 {
   if (s == NULL || X == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X");
   const size_t p = s->p, n = X->size1;
-  if (X->size2 != p) return BM_FAIL(BM_EBADLEN, "X->size2 != p");
+  if (X->size2 != p) return BM_FAIL(BM_EBADLEN, "X has %zu columns, expected %zu", X->size2, (size_t)(p));
   if (n == 0) {
     s->n = 0;
     gsl_vector_set_zero(s->mean);
@@ -119,7 +119,7 @@ done:
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "dst->p != src->p");
+  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->p != src->p");
   const size_t p = dst->p;
   if (src->n == 0) return BM_SUCCESS;
   if (dst->n == 0) {
@@ -144,8 +144,8 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 int bm_niw_stats_get(const bm_niw_stats *s, size_t *n, gsl_vector *mean, gsl_matrix *scatter)
 {
   if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
-  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "mean != NULL && mean->size != s->p");
-  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)");
+  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean != NULL && mean->size != s->p");
+  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)");
   if (n != NULL) *n = s->n;
   if (mean != NULL) {
     if (s->n == 0) gsl_vector_set_all(mean, NAN);
@@ -269,10 +269,15 @@ done:
   return st;
 }
 
-static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *S,
-                          int precision)
+/* fn: the public _set_prior reporting; S is Psi0 or, with precision, W0 */
+#define set_prior_impl(m, mu0, kappa0, nu0, S, precision) \
+  set_prior_impl_fn(__func__, precision ? "W0" : "Psi0", m, mu0, kappa0, nu0, S, precision)
+#undef BM_FN
+#define BM_FN fn
+static int set_prior_impl_fn(const char *fn, const char *S_name, bm_niw *m, const gsl_vector *mu0, double kappa0,
+                             double nu0, const gsl_matrix *S, int precision)
 {
-  if (m == NULL || mu0 == NULL || S == NULL) return BM_EINVAL;
+  if (m == NULL || mu0 == NULL || S == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : mu0 == NULL ? "mu0" : S_name);
   const size_t p = m->p;
   int st = bm_validate_vector(mu0, p);
   if (st != BM_SUCCESS) return st;
@@ -281,9 +286,9 @@ static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, doubl
     st = BM_ENOMEM;
     goto done;
   }
-  st = bm_validate_spd(S, p, L, NULL);
+  st = bm_check_spd(fn, S_name, S, p, L, NULL);
   if (st == BM_SUCCESS) st = bm_validate_greater(kappa0, 0.0);
-  if (st == BM_SUCCESS) st = bm_validate_greater(nu0, (double)p - 1.0);
+  if (st == BM_SUCCESS) st = bm_check_greater(fn, "nu0", nu0, (double)p - 1.0, "p - 1");
   if (st != BM_SUCCESS) goto done;
   if (precision) {
     /* Psi0 = W0^-1 = L^-T L^-1 = (L^-1)^T (L^-1): QR of the rows of L^-1 */
@@ -302,6 +307,8 @@ done:
   if (T) bm_matrix_free(T);
   return st;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_niw_set_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *Psi0)
 {
@@ -315,8 +322,8 @@ int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
 
 int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 {
-  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : s == NULL ? "s" : "m->has_prior");
-  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "s->p != m->p");
+  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
+  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: s->p != m->p");
   if (s->n == 0) return BM_SUCCESS;
   bm_niw_stats *merged = bm_niw_stats_alloc(m->p);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -330,13 +337,13 @@ int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 
 int bm_niw_update(bm_niw *m, const gsl_matrix *X)
 {
-  if (m == NULL || X == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X == NULL ? "X" : "m->has_prior");
+  if (m == NULL || X == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X == NULL ? "X is NULL" : "m has no prior set");
   bm_niw_stats *s = bm_niw_stats_alloc(m->p);
   if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_niw_stats_compute(s, X);
   if (st == BM_SUCCESS) st = bm_niw_update_stats(m, s);
   bm_niw_stats_free(s);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* --- posterior ------------------------------------------------------------- */
@@ -464,7 +471,7 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
 {
   if (m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior) {
     if (m != NULL && out_shapes(m->p, mu, Sigma) == BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior");
   }
   const size_t p = m->p;
   int st = out_shapes(p, mu, Sigma);
@@ -506,7 +513,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 {
   if (m == NULL) {
     nan_out(loc, df, NULL, scale);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = out_shapes(m->p, loc, scale);
   if (st != BM_SUCCESS) {
@@ -514,7 +521,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     return st;
   }
   nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
@@ -528,8 +535,8 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 
 int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 {
-  if (m == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : pred == NULL ? "pred" : "m->has_prior");
-  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "bm_mvt_dim(pred) != m->p");
+  if (m == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
+  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: bm_mvt_dim(pred) != m->p");
   gsl_vector *loc = bm_vector_alloc(m->p);
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;
@@ -543,7 +550,7 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 int bm_niw_log_evidence(const bm_niw *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : lml == NULL ? "lml" : "m->has_prior");
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
   const size_t p = m->p;
   const double dp = (double)p, n = (double)m->data->n;
   *lml = -0.5 * n * dp * log(M_PI) + bm_lmvgamma(p, 0.5 * m->nu_n) - bm_lmvgamma(p, 0.5 * m->nu0) +
@@ -573,11 +580,11 @@ int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf)
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, len = bm_niw_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "!isfinite(buf[i])");
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
+    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(buf[i])");
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "buf[i] != 0.0");
+      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[i] != 0.0");
   s->n = (size_t)buf[k++];
   for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, buf[k++]);
   for (size_t i = 0; i < p; i++)

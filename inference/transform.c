@@ -44,8 +44,8 @@ int bm_transform_log_forward(double x, double *u)
 {
   if (!u) return BM_FAIL(BM_EINVAL, "u is NULL");
   *u = NAN;
-  if (!isfinite(x)) return BM_FAIL(BM_ENONFINITE, "!isfinite(x)");
-  if (x <= 0) return BM_FAIL(BM_EDOM, "x <= 0");
+  if (!isfinite(x)) return BM_FAIL(BM_ENONFINITE, "x = %g is not finite", x);
+  if (x <= 0) return BM_FAIL(BM_EDOM, "x = %g must be positive", (double)(x));
   *u = log(x);
   return BM_SUCCESS;
 }
@@ -55,9 +55,9 @@ int bm_transform_log_inverse(double u, double *x, double *logjac)
   if (!x) return BM_FAIL(BM_EINVAL, "x is NULL");
   *x = NAN;
   if (logjac) *logjac = NAN;
-  if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "!isfinite(u)");
+  if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "u = %g is not finite", u);
   double e = exp(u);
-  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "!isfinite(e) || e == 0.0");
+  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "argument check failed: !isfinite(e) || e == 0.0");
   *x = e;
   if (logjac) *logjac = u;
   return BM_SUCCESS;
@@ -68,9 +68,9 @@ int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double
   if (!g_u) return BM_FAIL(BM_EINVAL, "g_u is NULL");
   *g_u = NAN;
   if (h_u) *h_u = NAN;
-  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_FAIL(BM_ENONFINITE, "!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))");
+  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))");
   double x = exp(u);
-  if (!isfinite(x) || x == 0.0) return BM_FAIL(BM_EDOM, "!isfinite(x) || x == 0.0");
+  if (!isfinite(x) || x == 0.0) return BM_FAIL(BM_EDOM, "argument check failed: !isfinite(x) || x == 0.0");
   *g_u = x * g_x;                               /* dx/du = x */
   if (h_u) *h_u = x * x * h_x + x * g_x;        /* d2x/du2 = x */
   return BM_SUCCESS;
@@ -82,8 +82,8 @@ int bm_transform_logit_forward(double x, double *u)
 {
   if (!u) return BM_FAIL(BM_EINVAL, "u is NULL");
   *u = NAN;
-  if (!isfinite(x)) return BM_FAIL(BM_ENONFINITE, "!isfinite(x)");
-  if (x <= 0 || x >= 1) return BM_FAIL(BM_EDOM, "x <= 0 || x >= 1");
+  if (!isfinite(x)) return BM_FAIL(BM_ENONFINITE, "x = %g is not finite", x);
+  if (x <= 0 || x >= 1) return BM_FAIL(BM_EDOM, "x = %g must lie in (0, 1)", x);
   *u = log(x) - log1p(-x);
   return BM_SUCCESS;
 }
@@ -98,9 +98,9 @@ int bm_transform_logit_inverse(double u, double *x, double *logjac)
   if (!x) return BM_FAIL(BM_EINVAL, "x is NULL");
   *x = NAN;
   if (logjac) *logjac = NAN;
-  if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "!isfinite(u)");
+  if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "u = %g is not finite", u);
   double v = logistic(u);
-  if (v <= 0 || v >= 1) return BM_FAIL(BM_EDOM, "v <= 0 || v >= 1");
+  if (v <= 0 || v >= 1) return BM_FAIL(BM_EDOM, "v = %g must lie in (0, 1)", v);
   *x = v;
   if (logjac) *logjac = -softplus(-u) - softplus(u); /* log x + log(1-x) */
   return BM_SUCCESS;
@@ -111,9 +111,9 @@ int bm_transform_logit_chain(double u, double g_x, double h_x, double *g_u, doub
   if (!g_u) return BM_FAIL(BM_EINVAL, "g_u is NULL");
   *g_u = NAN;
   if (h_u) *h_u = NAN;
-  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_FAIL(BM_ENONFINITE, "!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))");
+  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))");
   double x = logistic(u);
-  if (x <= 0 || x >= 1) return BM_FAIL(BM_EDOM, "x <= 0 || x >= 1");
+  if (x <= 0 || x >= 1) return BM_FAIL(BM_EDOM, "x = %g must lie in (0, 1)", x);
   double s = x * (1 - x);                                   /* dx/du */
   *g_u = s * g_x;
   if (h_u) *h_u = s * s * h_x + s * (1 - 2 * x) * g_x;     /* d2x/du2 = s(1-2x) */
@@ -133,7 +133,7 @@ int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
 {
   if (!Sigma || !theta) return BM_FAIL(BM_EINVAL, "%s is NULL", Sigma == NULL ? "Sigma" : "theta");
   size_t p = Sigma->size1;
-  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "Sigma->size2 != p || theta->size != bm_vech_len(p)");
+  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: Sigma->size2 != p || theta->size != bm_vech_len(p)");
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
@@ -191,10 +191,10 @@ static int check_theta(const gsl_vector *theta, size_t *p)
 
 int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl_matrix *L)
 {
-  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "!theta || (!Sigma && !L)");
+  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "argument check failed: !theta || (!Sigma && !L)");
   size_t p = bm_transform_logchol_dim(theta->size);
   if (p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p)))
-    return BM_EBADLEN;
+    return BM_FAIL(BM_EBADLEN, "argument check failed: p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p))");
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   gsl_matrix *Lm = L;
@@ -228,7 +228,7 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
   *logjac = NAN;
   size_t p;
   int status = check_theta(theta, &p);
-  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "grad && grad->size != theta->size");
+  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "argument check failed: grad && grad->size != theta->size");
   if (status) {
     if (grad && theta && grad->size == theta->size) fill_nan_vector(grad);
     return status;
@@ -251,7 +251,7 @@ int bm_transform_logchol_jacobian(const gsl_vector *theta, gsl_matrix *J)
   size_t p;
   int status = check_theta(theta, &p);
   size_t q = theta ? theta->size : 0;
-  if (!status && (J->size1 != q || J->size2 != q)) status = BM_FAIL(BM_EBADLEN, "J->size1 != q || J->size2 != q");
+  if (!status && (J->size1 != q || J->size2 != q)) status = BM_FAIL(BM_EBADLEN, "J is %zu x %zu, expected %zu x %zu", J->size1, J->size2, (size_t)(q), (size_t)(q));
   double stack[BM_STACK_DOUBLES];
   bm_work w = {NULL, 0};
   double *buf = NULL;
@@ -293,19 +293,19 @@ int bm_transform_logchol_chain(const gsl_vector *theta, const gsl_vector *g_vech
 {
   size_t p = 0, q = theta ? theta->size : 0;
   int status = BM_SUCCESS;
-  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "!theta || !g_vech || (H_theta && !H_vech)");
+  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "argument check failed: !theta || !g_vech || (H_theta && !H_vech)");
   if (!status) status = check_theta(theta, &p);
-  if (!status && g_vech->size != q) status = BM_FAIL(BM_EBADLEN, "g_vech->size != q");
-  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "g_theta && g_theta->size != q");
-  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "H_theta && (H_theta->size1 != q || H_theta->size2 != q)");
-  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "H_vech && (H_vech->size1 != q || H_vech->size2 != q)");
+  if (!status && g_vech->size != q) status = BM_FAIL(BM_EBADLEN, "g_vech has %zu entries, expected %zu", g_vech->size, (size_t)(q));
+  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "argument check failed: g_theta && g_theta->size != q");
+  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_theta && (H_theta->size1 != q || H_theta->size2 != q)");
+  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_vech && (H_vech->size1 != q || H_vech->size2 != q)");
   if (!status)
     for (size_t k = 0; k < q; k++)
-      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "!isfinite(VGET(g_vech, k))");
+      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(g_vech, k))");
   if (!status && H_theta)
     for (size_t i = 0; i < q; i++)
       for (size_t j = 0; j < q; j++)
-        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "!isfinite(MGET(H_vech, i, j))");
+        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_vech, i, j))");
   /* scratch: L, G, GL (3 p^2) and J, JtH (2 q^2) when the Hessian is requested */
   size_t need = 3 * p * p + (H_theta ? 2 * q * q : 0);
   double stack[BM_STACK_DOUBLES];
@@ -412,9 +412,9 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
     fill_nan_vector(u);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
-  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "x->size != d || u->size != d");
+  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
   int status = BM_SUCCESS;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
@@ -423,7 +423,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
     case BM_TRANSFORM_IDENTITY:
       for (size_t k = 0; k < l && !status; k++) {
         double v = VGET(x, off + k);
-        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "!isfinite(v)");
+        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
         VGET(u, off + k) = v;
       }
       break;
@@ -443,7 +443,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
       }
       gsl_vector_const_view xv = gsl_vector_const_subvector(x, off, l);
       for (size_t k = 0; k < l && !status; k++)
-        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "!isfinite(gsl_vector_get(&xv.vector, k))");
+        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(&xv.vector, k))");
       if (!status) {
         bm_vech_unpack(&xv.vector, S);
         gsl_vector_view uv = gsl_vector_subvector(u, off, l);
@@ -467,9 +467,9 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
     fill_nan_vector(x);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
-  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "x->size != d || u->size != d");
+  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
   int status = BM_SUCCESS;
   double lj = 0.0;
   size_t off = 0;
@@ -480,7 +480,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
     case BM_TRANSFORM_IDENTITY:
       for (size_t k = 0; k < l && !status; k++) {
         double v = VGET(u, off + k);
-        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "!isfinite(v)");
+        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
         VGET(x, off + k) = v;
       }
       break;
@@ -528,21 +528,21 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
 int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                            const gsl_vector *g_x, const gsl_matrix *H_x, gsl_vector *g_u, gsl_matrix *H_u)
 {
-  if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_FAIL(BM_EINVAL, "!u || !g_x || !g_u || (H_u && !H_x)");
+  if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_FAIL(BM_EINVAL, "argument check failed: !u || !g_x || !g_u || (H_u && !H_x)");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
     fill_nan_vector(g_u);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
-  if (u->size != d || g_x->size != d || g_u->size != d) return BM_FAIL(BM_EBADLEN, "u->size != d || g_x->size != d || g_u->size != d");
-  if (H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)) return BM_FAIL(BM_EBADLEN, "H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)");
+  if (u->size != d || g_x->size != d || g_u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g_x->size != d || g_u->size != d");
+  if (H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)");
   int status = BM_SUCCESS;
   for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))) status = BM_FAIL(BM_ENONFINITE, "!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))");
+    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))");
   if (H_u && !status)
     for (size_t i = 0; i < d; i++)
       for (size_t j = 0; j < d; j++)
-        if (!isfinite(MGET(H_x, i, j))) status = BM_FAIL(BM_ENONFINITE, "!isfinite(MGET(H_x, i, j))");
+        if (!isfinite(MGET(H_x, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_x, i, j))");
   /* Block Jacobian Jfull (d x d, block diagonal) and curvature term */
   gsl_matrix *Jf = NULL, *T = NULL;
   if (!status && H_u) {
@@ -652,10 +652,10 @@ int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t n
 {
   if (!u || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", u == NULL ? "u" : "g");
   size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) return BM_FAIL(BM_EINVAL, "d == 0");
-  if (u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))) return BM_FAIL(BM_EBADLEN, "u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))");
+  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))");
   for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "!isfinite(VGET(u, k))");
+    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k))");
   size_t off = 0;
   for (size_t b = 0; b < nblocks; b++) {
     size_t l = block_len(&blocks[b]);
@@ -735,7 +735,7 @@ int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_prob
 {
   if (!t || !prob || !t->logf || !t->grad) return BM_FAIL(BM_EINVAL, "%s is NULL", t == NULL ? "t" : prob == NULL ? "prob" : t->logf == NULL ? "t->logf" : "t->grad");
   size_t d = bm_transform_map_dim(t->blocks, t->nblocks);
-  if (d == 0) return BM_FAIL(BM_EINVAL, "d == 0");
+  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   prob->dim = d;
   prob->logf = tt_logf;
   prob->grad = tt_grad;

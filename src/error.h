@@ -47,6 +47,12 @@ int bm_error_set(int status, const char *fn, const char *fmt, ...) BM_PRINTF_LIK
 /* status unchanged; records "<BM_FN>: <fmt...>". */
 #define BM_FAIL(status, ...) bm_error_set((status), BM_FN, __VA_ARGS__)
 
+/* A failure of a nested bayesmat call, passed on by fn: the message becomes
+ * "fn: <the nested message>" so that it starts with the function the user
+ * called. BM_SUCCESS passes through untouched. */
+int bm_error_wrap(int status, const char *fn);
+#define BM_WRAP(status) bm_error_wrap((status), BM_FN)
+
 /* The checks of validate.h, recording "fn: name <fact>" on failure. */
 int bm_check_length(const char *fn, const char *name, const gsl_vector *v, size_t n);
 int bm_check_vector(const char *fn, const char *name, const gsl_vector *v, size_t n);

@@ -153,7 +153,7 @@ int bm_fd_jacobian(bm_fn_vector g, void *params, size_t m, const gsl_vector *x, 
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
-  if (J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))");
+  if (J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "argument check failed: J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))");
   line L;
   double *u = calloc(n + 2 * m + 1, sizeof(double));
   if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -187,7 +187,7 @@ int bm_fd_gradient(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_f
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
-  if (grad->size != n || (err && err->size != n)) return BM_FAIL(BM_EBADLEN, "grad->size != n || (err && err->size != n)");
+  if (grad->size != n || (err && err->size != n)) return BM_FAIL(BM_EBADLEN, "argument check failed: grad->size != n || (err && err->size != n)");
   line L;
   double *u = calloc(n + 1, sizeof(double));
   if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -218,7 +218,7 @@ int bm_fd_hessian(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_fd
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
-  if (H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))");
+  if (H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "argument check failed: H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))");
   line L;
   double *u = calloc(3 * n + 1, sizeof(double));
   if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -358,7 +358,7 @@ int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl
     goto done;
   }
   if (grad(x, params, g) != 0) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: grad(x, params, g) != 0");
     goto done;
   }
   if ((status = bm_fd_gradient(f, params, x, &o->fd, d, e))) goto done;
@@ -395,7 +395,7 @@ done:
 int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void *params, const gsl_vector *x,
                      const bm_check_options *opts, bm_check_result *res)
 {
-  if ((!f && !grad) || !hess || !res) return BM_FAIL(BM_EINVAL, "(!f && !grad) || !hess || !res");
+  if ((!f && !grad) || !hess || !res) return BM_FAIL(BM_EINVAL, "argument check failed: (!f && !grad) || !hess || !res");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   bm_check_options ob;
@@ -411,7 +411,7 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
   }
   if (n == 0) goto done;
   if (hess(x, params, H) != 0) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: hess(x, params, H) != 0");
     goto done;
   }
   status = grad ? bm_fd_jacobian(grad, params, n, x, &o->fd, D, E) : bm_fd_hessian(f, params, x, &o->fd, D, E);
@@ -480,7 +480,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   }
   double f0;
   if (f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0");
     goto done;
   }
   unsigned long long seed = opts ? opts->seed : 0;
@@ -496,7 +496,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
     vmax = fmax(vmax, fabs(dir[i]));
   }
   if (vmax == 0.0) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "argument check failed: vmax == 0.0");
     goto done;
   }
   if ((status = line_init(&L, f, NULL, params, x, 1))) goto done;
@@ -505,7 +505,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   size_t tries = 0;
   while (line_eval(&L, h, &fh) && tries++ < MAX_SHRINK) h *= 0.5;
   if (tries > MAX_SHRINK) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: tries > MAX_SHRINK");
     goto done;
   }
   double lh[NSTEPS], lr[NSTEPS];

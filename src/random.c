@@ -25,7 +25,7 @@ int bm_rng_std_normal_matrix(gsl_rng *r, gsl_matrix *A)
 int bm_rng_bartlett(gsl_rng *r, double nu, gsl_matrix *A)
 {
   if (!r || !A) return BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "A");
-  if (A->size1 != A->size2) return BM_FAIL(BM_EBADLEN, "A->size1 != A->size2");
+  if (A->size1 != A->size2) return BM_FAIL(BM_EBADLEN, "A has %zu rows, expected %zu", A->size1, (size_t)(A->size2));
   size_t p = A->size1;
   int status = bm_validate_greater(nu, (double)p - 1.0);
   if (status) return status;
