@@ -49,7 +49,7 @@ int bm_family_set_theta(bm_family_kind kind, void *dist, const gsl_vector *theta
   case BM_FAMILY_MATT: return bm_matt_set_theta(dist, theta);
   case BM_FAMILY_MATF: return bm_matf_set_theta(dist, theta);
   }
-  return BM_EINVAL;
+  return BM_FAIL(BM_EINVAL, "kind = %d is not a family", (int)kind);
 }
 
 static int family_fisher(bm_family_kind kind, const void *dist, gsl_matrix *I)
@@ -171,20 +171,26 @@ static int adapter_score_hess(size_t i, const gsl_vector *theta_i, void *params,
 /* ---- public ------------------------------------------------------------------- */
 
 /* Validate fm (see bm_family_model_init). */
-static int check_family_model(const bm_family_model *fm)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro */
+#define check_family_model(fm) check_family_model_fn(__func__, fm)
+static int check_family_model_fn(const char *fn, const bm_family_model *fm)
 {
-  if (fm == NULL || fm->dist == NULL || fm->theta == NULL) return BM_EINVAL;
+  if (fm == NULL || fm->dist == NULL || fm->theta == NULL)
+    return BM_FAIL(BM_EINVAL, "%s is NULL", fm == NULL ? "fm" : fm->dist == NULL ? "fm->dist" : "fm->theta");
   size_t m = bm_family_nparams(fm->kind, fm->dist);
-  if (m == 0 || fm->n_obs == 0 || fm->dim_eta == 0) return BM_EINVAL;
+  if (m == 0 || fm->n_obs == 0 || fm->dim_eta == 0)
+    return BM_FAIL(BM_EINVAL, "%s", m == 0 ? "fm->kind or fm->dist is not a set family object" : fm->n_obs == 0 ? "fm->n_obs is 0" : "fm->dim_eta is 0");
   if (is_vector_family(fm->kind)) {
-    if (fm->y_mats != NULL) return BM_EINVAL;
+    if (fm->y_mats != NULL) return BM_FAIL(BM_EINVAL, "fm->y_mats is given for a vector family (use fm->y_rows)");
     if (fm->y_rows != NULL) {
       size_t p = fm->kind == BM_FAMILY_MVN ? bm_mvn_dim(fm->dist) : bm_mvt_dim(fm->dist);
-      if (fm->y_rows->size1 != fm->n_obs || fm->y_rows->size2 != p) return BM_EBADLEN;
+      if (fm->y_rows->size1 != fm->n_obs || fm->y_rows->size2 != p)
+        return BM_FAIL(BM_EBADLEN, "fm->y_rows is %zu x %zu, expected fm->n_obs x p = %zu x %zu", fm->y_rows->size1, fm->y_rows->size2, fm->n_obs, p);
     }
     return BM_SUCCESS;
   }
-  if (fm->y_rows != NULL) return BM_EINVAL;
+  if (fm->y_rows != NULL) return BM_FAIL(BM_EINVAL, "fm->y_rows is given for a matrix family (use fm->y_mats)");
   if (fm->y_mats == NULL) return BM_SUCCESS;
   size_t p = 0; /* the square variate's p where the family's dimension is public */
   if (fm->kind == BM_FAMILY_MATF) p = bm_matf_dim(fm->dist);
@@ -192,11 +198,14 @@ static int check_family_model(const bm_family_model *fm)
     for (p = 1; bm_vech_len(p) + 1 < m; p++) continue;
   for (size_t i = 0; i < fm->n_obs; i++) {
     const gsl_matrix *Y = fm->y_mats[i];
-    if (Y == NULL) return BM_EINVAL;
-    if (p && (Y->size1 != p || Y->size2 != p)) return BM_EBADLEN;
+    if (Y == NULL) return BM_FAIL(BM_EINVAL, "fm->y_mats[%zu] is NULL", i);
+    if (p && (Y->size1 != p || Y->size2 != p))
+      return BM_FAIL(BM_EBADLEN, "fm->y_mats[%zu] is %zu x %zu, expected %zu x %zu", i, Y->size1, Y->size2, p, p);
   }
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_family_model_init(bm_model *model, bm_family_model *fm)
 {

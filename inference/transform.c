@@ -179,15 +179,20 @@ static int logchol_factor(const gsl_vector *theta, size_t p, gsl_matrix *L)
   return BM_SUCCESS;
 }
 
-static int check_theta(const gsl_vector *theta, size_t *p)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro */
+#define check_theta(theta, p) check_theta_fn(__func__, theta, p)
+static int check_theta_fn(const char *fn, const gsl_vector *theta, size_t *p)
 {
-  if (!theta) return BM_EINVAL;
+  if (!theta) return BM_FAIL(BM_EINVAL, "theta is NULL");
   *p = bm_transform_logchol_dim(theta->size);
-  if (*p == 0) return BM_EBADLEN;
+  if (*p == 0) return BM_FAIL(BM_EBADLEN, "theta has length %zu, not p(p+1)/2 for any p > 0", theta->size);
   for (size_t k = 0; k < theta->size; k++)
-    if (!isfinite(VGET(theta, k))) return BM_ENONFINITE;
+    if (!isfinite(VGET(theta, k))) return BM_FAIL(BM_ENONFINITE, "theta[%zu] = %g is not finite", k, VGET(theta, k));
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl_matrix *L)
 {

@@ -52,13 +52,18 @@ double bm_trigamma(double x)
   return shift + (1.0 + 0.5 / x + series) / x;
 }
 
-static int check(size_t p, double a)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro */
+#define check(p, a) check_fn(__func__, p, a)
+static int check_fn(const char *fn, size_t p, double a)
 {
-  if (p == 0) return BM_EINVAL;
-  if (!isfinite(a)) return BM_ENONFINITE;
-  if (!(a > 0.5 * ((double)p - 1.0))) return BM_EDOM;
+  if (p == 0) return BM_FAIL(BM_EINVAL, "p = 0");
+  if (!isfinite(a)) return BM_FAIL(BM_ENONFINITE, "a = %g is not finite", a);
+  if (!(a > 0.5 * ((double)p - 1.0))) return BM_FAIL(BM_EDOM, "a = %.17g must exceed (p - 1)/2 = %.17g", a, 0.5 * ((double)p - 1.0));
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 double bm_lmvgamma(size_t p, double a)
 {
