@@ -119,9 +119,9 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   const gsl_matrix *L;
   double lognorm;
   int status = BM_SUCCESS;
-  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_FAIL(BM_EINVAL, "argument check failed: !s || bm_mvn_internal_view(d, &mu, &L, &lognorm)");
+  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_EINVAL;
   size_t p = status ? 0 : s->base.N;
-  if (!status && bm_mvn_dim(d) != p) status = BM_FAIL(BM_EBADLEN, "argument check failed: bm_mvn_dim(d) != p");
+  if (!status && bm_mvn_dim(d) != p) status = BM_EBADLEN;
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   double stack[BM_STACK_DOUBLES];
@@ -129,7 +129,7 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   double *B = NULL;
   if (!status) {
     B = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p + p);
-    if (!B) status = BM_FAIL(BM_ENOMEM, "out of memory");
+    if (!B) status = BM_ENOMEM;
   }
   if (status) {
     if (dmu) gsl_vector_set_all(dmu, NAN);

@@ -390,7 +390,7 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_n, V_n);
   if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
   if (a_n != NULL) *a_n = m->a_n;
@@ -424,7 +424,7 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(loc, scale);
   if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
   if (df != NULL) *df = 2.0 * m->a_n;
@@ -438,7 +438,7 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
   const size_t k = m->k;
   int st = bm_validate_vector(beta, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   const int known = m->prior == PRIOR_KNOWN;
   if (!known) {
     if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "sigma2 = %g is not finite", sigma2);
@@ -479,7 +479,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   const size_t k = m->k;
   int st = bm_validate_vector(x_new, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_FAIL(BM_EDOM, "argument check failed: the posterior of m is improper (too few observations for its prior)");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   double stack[64];
   double *u = k <= 64 ? stack : malloc(k * sizeof(double));
   if (u == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -511,7 +511,7 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
   if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
-  if (m->prior == PRIOR_IMPROPER) return BM_FAIL(BM_EDOM, "argument check failed: the evidence does not exist under the improper prior of m (set a proper prior)");
+  if (m->prior == PRIOR_IMPROPER) return BM_FAIL(BM_EDOM, "the evidence does not exist under the improper prior of m (set a proper prior)");
   const size_t k = m->k;
   const double n = (double)m->data->n;
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
@@ -533,7 +533,7 @@ size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1
 
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
+  if (s == NULL || buf == NULL) return BM_EINVAL;
   size_t q = s->k + 1, k = 0;
   buf[k++] = (double)s->n;
   buf[k++] = s->sum_log_w;
@@ -544,14 +544,14 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
+  if (s == NULL || buf == NULL) return BM_EINVAL;
   size_t q = s->k + 1, len = bm_blr_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(buf[i])");
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
+    if (!isfinite(buf[i])) return BM_ENONFINITE;
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[i] != 0.0");
+      if (buf[i] != 0.0) return BM_EINVAL;
   s->n = (size_t)buf[k++];
   s->sum_log_w = buf[k++];
   for (size_t i = 0; i < q; i++)

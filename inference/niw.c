@@ -566,7 +566,7 @@ size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s-
 
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
+  if (s == NULL || buf == NULL) return BM_EINVAL;
   size_t p = s->p, k = 0;
   buf[k++] = (double)s->n;
   for (size_t j = 0; j < p; j++) buf[k++] = s->n ? gsl_vector_get(s->mean, j) : 0.0;
@@ -577,14 +577,14 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
+  if (s == NULL || buf == NULL) return BM_EINVAL;
   size_t p = s->p, len = bm_niw_stats_packed_len(s), k = 0;
   for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(buf[i])");
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0");
+    if (!isfinite(buf[i])) return BM_ENONFINITE;
+  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
   if (buf[0] == 0.0)
     for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_FAIL(BM_EINVAL, "argument check failed: buf[i] != 0.0");
+      if (buf[i] != 0.0) return BM_EINVAL;
   s->n = (size_t)buf[k++];
   for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, buf[k++]);
   for (size_t i = 0; i < p; i++)
