@@ -66,6 +66,9 @@ static int family_fisher(bm_family_kind kind, const void *dist, gsl_matrix *I)
   return BM_EINVAL;
 }
 
+/* fm->y_mats as what it is (the header types it const void * for callers' sake) */
+#define Y_MATS(fm) ((const gsl_matrix *const *)(fm)->y_mats)
+
 /* y_i as the family's variate: a row of y_rows or y_mats[i] (NULL if absent). */
 typedef struct {
   gsl_vector row; /* a copy of a row view's struct (data still in y_rows) */
@@ -83,8 +86,8 @@ static observation get_obs(const bm_family_model *fm, size_t i)
     gsl_vector_const_view v = gsl_matrix_const_row(fm->y_rows, i);
     o.row = v.vector;
   } else {
-    if (fm->y_mats == NULL || fm->y_mats[i] == NULL) return o;
-    o.mat = fm->y_mats[i];
+    if (fm->y_mats == NULL || Y_MATS(fm)[i] == NULL) return o;
+    o.mat = Y_MATS(fm)[i];
   }
   o.ok = 1;
   return o;
@@ -197,7 +200,7 @@ static int check_family_model_fn(const char *fn, const bm_family_model *fm)
   else if (fm->kind == BM_FAMILY_WISHART || fm->kind == BM_FAMILY_INVWISHART)
     for (p = 1; bm_vech_len(p) + 1 < m; p++) continue;
   for (size_t i = 0; i < fm->n_obs; i++) {
-    const gsl_matrix *Y = fm->y_mats[i];
+    const gsl_matrix *Y = Y_MATS(fm)[i];
     if (Y == NULL) return BM_FAIL(BM_EINVAL, "fm->y_mats[%zu] is NULL", i);
     if (p && (Y->size1 != p || Y->size2 != p))
       return BM_FAIL(BM_EBADLEN, "fm->y_mats[%zu] is %zu x %zu, expected %zu x %zu", i, Y->size1, Y->size2, p, p);

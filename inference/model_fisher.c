@@ -232,7 +232,7 @@ static int gaussian_check_fn(const char *fn, const gsl_matrix *Sigma, const gsl_
 #undef BM_FN
 #define BM_FN __func__
 
-int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma,
+int (bm_gaussian_model_fisher)(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma,
                              size_t d, gsl_matrix *Fi)
 {
   if (!Fi || d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !Fi || d == 0");
@@ -299,7 +299,7 @@ done:
   return status;
 }
 
-int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const gsl_matrix *dmu,
+int (bm_gaussian_model_score)(const gsl_matrix *Sigma, const gsl_vector *mu, const gsl_matrix *dmu,
                             const gsl_matrix *const *dSigma, size_t d, const gsl_vector *y, gsl_vector *s, double *lp)
 {
   if (lp) *lp = NAN;
