@@ -74,10 +74,8 @@ int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta);
 
 /**
  * Set MN_{n,p}(M, U, V) from theta = (vec M, vech U, vech V).
- * The length, s(s+1)/2 with s = n + p, does not tell n from p and matnorm
- * has no dimension accessor: the split is found by offering bm_matnorm_set
- * NaN-filled candidates of every split (n', s - n'), which it rejects with
- * BM_EBADLEN unless the shapes are the object's (never changing it).
+ * The length, s(s+1)/2 with s = n + p, does not tell n from p: the split is
+ * the object's own (bm_matnorm_dims).
  * Scratch: np + n^2 + p^2 doubles, on the stack up to 4096.
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOTSPD (U or V);
  *         BM_ENOMEM. On failure d keeps its previous state.
@@ -86,7 +84,7 @@ int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta);
 
 /**
  * Set T_{n,p}(nu, M, Sigma, Omega) from theta = (vec M, vech Sigma, vech Omega, nu)
- * (dimensions found as in bm_matnorm_set_theta).
+ * (the split n, p from bm_matt_dims).
  * @return as bm_matnorm_set_theta; BM_EDOM (nu <= 0).
  */
 int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta);
