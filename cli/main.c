@@ -148,6 +148,12 @@ static int cmd_verify(int argc, char **argv)
       c.json = 1;
     } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
       only = argv[++i];
+    } else if (!strcmp(argv[i], "--inject") && i + 1 < argc) {
+      c.inject = argv[++i]; /* self-test of the table: see docs/cli.md */
+      if (strcmp(c.inject, "matt-fisher-sigma-omega")) {
+        fprintf(stderr, "bayesmat verify: --inject: no defect '%s' (matt-fisher-sigma-omega)\n", c.inject);
+        return CLI_EXIT_INPUT;
+      }
     } else if (!strcmp(argv[i], "--help")) {
       usage_verify(stdout);
       return 0;

@@ -217,6 +217,13 @@ for c in logpdf grad; do
   out=$("$B" $c --help); grep -q "usage: bayesmat $c PARAMS DATA" <<<"$out" && ok || bad "$c --help: $out"
 done
 
+# 6. verify's Fisher row is a max |z| test: it passes the closed form and
+#    fails it with matt's Sigma-Omega block deleted (a relative Frobenius error did not)
+expect_rc 0 "matt +Fisher vs Monte Carlo \\(max \\|z\\| / 5\\) .* pass" "$B" verify --only matt --quick --seed 3
+expect_rc 1 "matt +Fisher vs Monte Carlo \\(max \\|z\\| / 5\\) .* FAIL" "$B" verify --only matt --quick --seed 3 --inject matt-fisher-sigma-omega
+expect_rc 0 "matnorm +Fisher vs Monte Carlo \\(max \\|z\\| / 5\\) .* pass" "$B" verify --only matnorm --quick --seed 3
+expect_rc 3 "no defect 'x'" "$B" verify --inject x
+
 # binary garbage never crashes
 head -c 3000 /dev/urandom > "$work/garbage.txt"
 "$B" logpdf "$work/garbage.txt" "$work/garbage.txt" >/dev/null 2>&1; rc=$?
