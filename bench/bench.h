@@ -1,5 +1,5 @@
 /* bayesmat-bench: workloads time the library against baselines run in the
- * same process and print SPEC §5's TSV rows.
+ * same process and print the TSV rows of bench/README.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_BENCH_H
 #define BAYESMAT_BENCH_H

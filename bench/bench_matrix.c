@@ -1,4 +1,4 @@
-/* bayesmat-bench: matrix workloads (matnorm, matt), issue #5.
+/* bayesmat-bench: matrix workloads (matnorm, matt).
  *
  * Each workload times the library from the parameters (bm_*_set, i.e. the
  * two Cholesky factorizations plus validation, followed by the evaluation)

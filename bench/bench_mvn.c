@@ -1,4 +1,4 @@
-/* bayesmat-bench: mvn and mvt workloads (issue #3).
+/* bayesmat-bench: mvn and mvt workloads.
  *
  * n = 1000 observations, p = 5, 20, 100, 400. Baselines in the same process:
  *  - floor:    the LAPACK/BLAS floor of a batched Gaussian log-likelihood:

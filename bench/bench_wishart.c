@@ -1,4 +1,4 @@
-/* bayesmat-bench: wishart / invwishart workloads (issue #4).
+/* bayesmat-bench: wishart / invwishart workloads.
  *
  * wishart_logpdf       ours: bm_wishart_set(nu, S) + bm_wishart_logpdf(X), i.e.
  *                      both factorizations included (validation, copies, two
@@ -7,7 +7,7 @@
  *                      log-determinants, the trace and log Gamma_p.
  *   baseline "gsl_factors_given": GSL 2.7's gsl_ran_wishart_log_pdf with both
  *                      Cholesky factors precomputed outside the timing. Timing
- *                      only: its multivariate-gamma term is wrong (issue #4).
+ *                      only: its multivariate-gamma term is wrong.
  * wishart_logpdf_grad  ours: set + bm_wishart_logpdf_grad (value and the
  *                      gradients w.r.t. X, S and nu).
  *   baseline "lapack_floor": the value's floor plus one dpotri each for S^-1

@@ -65,7 +65,7 @@ static void usage(FILE *f)
           "  verify      check every derivative and identity of every component at\n"
           "              seeded random parameters; prints a table, exits 1 on failure\n"
           "  logpdf      log-density of each observation in DATA under PARAMS\n"
-          "  grad        score (gradient w.r.t. theta, SPEC order) of each observation\n"
+          "  grad        score (gradient w.r.t. theta, in docs/contract.md's order) of each observation\n"
           "  fisher      closed-form Fisher information of one observation\n"
           "  jeffreys    log Jeffreys prior (1/2 log det of the Fisher block)\n"
           "  sample      draws from the family\n"

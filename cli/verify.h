@@ -31,7 +31,7 @@ void verify_progress(verify_ctx *c, const char *component, size_t done, size_t t
 /* ---- Shared machinery of the family components (cli/verify_util.c) ----
  *
  * A family is seen through a verify_family: its object, its variate's shape
- * and a table of operations with SPEC §3's signatures on an opaque object and
+ * and a table of operations with docs/contract.md's signatures on an opaque object and
  * variate (a gsl_vector * for vector families, a gsl_matrix * otherwise).
  * VERIFY_FAMILY_OPS(F) defines the table F_ops for bm_F; the family file adds
  * what is its own: `set` (θ -> object) and, for X-derivative rows, `grad_x`. */
@@ -63,7 +63,7 @@ struct verify_family {
   void *d;           /* the family object; `set` overwrites it */
   size_t rows, cols; /* the variate: a vector of length rows (cols == 0), or a rows x cols matrix */
   int vech_x;        /* SPD variate: X-derivatives in vech X coordinates (else vec X, or x) */
-  /* θ (SPEC §2 order, symmetric blocks as vech) -> f->d; non-zero where θ is invalid */
+  /* θ (docs/contract.md order, symmetric blocks as vech) -> f->d; non-zero where θ is invalid */
   int (*set)(verify_family *f, const gsl_vector *theta);
   /* shaped gradient d log f / d X into G (the variate's shape); NULL without X rows */
   int (*grad_x)(const verify_family *f, const void *x, void *G);
@@ -181,6 +181,6 @@ void verify_matt(verify_ctx *c);
 void verify_matf(verify_ctx *c);
 void verify_laplace(verify_ctx *c);   /* laplace, transforms, jeffreys, model Fisher */
 void verify_conjugate(verify_ctx *c); /* niw, blr, mniw, checkers */
-void verify_stats(verify_ctx *c);     /* mergeable sufficient statistics (issue #11) */
+void verify_stats(verify_ctx *c);     /* mergeable sufficient statistics */
 
 #endif

@@ -1,4 +1,4 @@
-/* bayesmat verify: the matrix normal family (issue #5).
+/* bayesmat verify: the matrix normal family.
  * Rows: score, theta-Hessian and vec-X Hessian against extrapolated finite
  * differences at random points; the closed-form Fisher information against a
  * short Monte Carlo of -H from the family's own sampler; its null vector

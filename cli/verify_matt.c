@@ -1,4 +1,4 @@
-/* bayesmat verify: the matrix-variate t family (issue #5).
+/* bayesmat verify: the matrix-variate t family.
  * Rows: shaped gradient (X, M, Sigma, Omega, nu), score, theta-Hessian and
  * vec-X Hessian against extrapolated finite differences at random points;
  * the closed-form Fisher information against a short Monte Carlo of -H from
@@ -116,7 +116,7 @@ void verify_matt(verify_ctx *c)
     gsl_matrix_free(X);
     verify_progress(c, "matt", s + 1, npts);
   }
-  /* T_{1,p}(nu, m, s, Omega) = t_p(nu, m, s Omega / nu), t_p by SPEC's formula */
+  /* T_{1,p}(nu, m, s, Omega) = t_p(nu, m, s Omega / nu), t_p by its definition in docs/contract.md */
   for (size_t p = 1; p <= 4; p++) {
     gsl_matrix *m = gsl_matrix_alloc(1, p), *s1 = gsl_matrix_alloc(1, 1), *O = gsl_matrix_alloc(p, p),
                *X = gsl_matrix_alloc(1, p), *L = gsl_matrix_alloc(p, p);

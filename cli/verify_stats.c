@@ -1,4 +1,4 @@
-/* `bayesmat verify` rows for the mergeable sufficient statistics (issue #11):
+/* `bayesmat verify` rows for the mergeable sufficient statistics:
  * chunked summaries merged out of order equal one pass, and the
  * log-likelihood and gradients from a summary equal the batched ones on the
  * data, at parameters drawn from c->rng.

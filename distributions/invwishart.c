@@ -1,10 +1,10 @@
-/* The inverse-Wishart family IW_p(nu, Psi) (SPEC §2–3, issue #4).
+/* The inverse-Wishart family IW_p(nu, Psi) (docs/contract.md).
  *
  *   log f(X) = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) - (nu+p+1)/2 log|X| - tr(Psi X^-1)/2
  *
  * theta = (vech Psi, nu). References: X ~ IW_p(nu, Psi) iff X^-1 ~ W_p(nu,
  * Psi^-1); Bartlett decomposition for real nu > p-1, Smith & Hocking (1972);
- * gradients, Hessians and the Fisher information (FISHER.md) derived in
+ * gradients, Hessians and the Fisher information (docs/fisher.md) derived in
  * docs/invwishart.md.
  * Numerics: log|X|, log|Psi| from Cholesky factors (never det()); the trace
  * tr(Psi X^-1) = ||L_X^-1 L_Psi||_F^2 by one triangular solve (never X^-1 for
@@ -27,19 +27,8 @@
 #include "bayesmat/invwishart.h"
 #include "work.h"
 #include "wishart_common.h"
+#include "invwishart_impl.h"
 #include "../src/error.h"
-
-struct bm_invwishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_Psi;   /* lower Cholesky factor of Psi, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_Psi */
-  double logdet_Psi;   /* log|Psi| */
-  double log_norm;     /* nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) */
-};
-
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
@@ -172,7 +161,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p, N,
                 (int)p);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) MAT(d_X, i, j) = -0.5 * (nu + pd + 1.0) * MAT(&Xinv.matrix, i, j);
+      for (size_t j = 0; j < p; j++) MGET(d_X, i, j) = -0.5 * (nu + pd + 1.0) * MGET(&Xinv.matrix, i, j);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, N, (int)p, 1.0, d_X->data,
                 (int)d_X->tda);
     bm_sym_from_lower(d_X);
@@ -181,15 +170,15 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
     bm_chol_inverse(d->L_Psi, d_Psi);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MAT(d_Psi, i, j) = 0.5 * nu * MAT(d_Psi, i, j) - 0.5 * MAT(&Xinv.matrix, i, j);
+        MGET(d_Psi, i, j) = 0.5 * nu * MGET(d_Psi, i, j) - 0.5 * MGET(&Xinv.matrix, i, j);
   }
   if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
   bm_work_release(&w);
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
-  bm_wt_fill_nan_matrix(d_X);
-  bm_wt_fill_nan_matrix(d_Psi);
+  bm_nan_matrix(d_X);
+  bm_nan_matrix(d_Psi);
   return status;
 }
 
@@ -233,7 +222,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   bm_chol_inverse(d->L_Psi, C);
   bm_wt_theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   if (C) bm_matrix_free(C);
   return status;
 }
@@ -266,7 +255,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Y, Z, 1.0, H);
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   if (Y) bm_matrix_free(Y);
   if (Z) bm_matrix_free(Z);
   if (T) bm_matrix_free(T);
@@ -288,7 +277,7 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   double *T = buf + p * p;
@@ -303,7 +292,7 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
                 (int)X->tda);
     bm_sym_from_lower(X);
   } else {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
   }
   bm_work_release(&w);
   return status;
@@ -315,7 +304,7 @@ int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
   if (status) return status;
   double den = d->nu - (double)d->p - 1.0;
   if (!(den > 0.0)) {
-    bm_wt_fill_nan_matrix(M);
+    bm_nan_matrix(M);
     return BM_FAIL(BM_EDOM, "the mean exists only for nu > p + 1: nu = %g, p = %zu", d->nu, d->p);
   }
   bm_chol_product(d->L_Psi, M);
@@ -370,7 +359,7 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
     bm_chol_inverse(d->L_Psi, &Xinv.matrix);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MAT(d_Psi, i, j) = 0.5 * md * nu * MAT(&Xinv.matrix, i, j) - 0.5 * MAT(d_Psi, i, j);
+        MGET(d_Psi, i, j) = 0.5 * md * nu * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(d_Psi, i, j);
   }
   if (d_nu)
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
@@ -378,15 +367,15 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   return BM_SUCCESS;
 fail:
   free(buf);
-  bm_wt_fill_nan_vector(each);
-  bm_wt_fill_nan_matrix(d_Psi);
+  bm_nan_vector(each);
+  bm_nan_matrix(d_Psi);
   return status;
 }
 
 int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (!ll) {
-    bm_wt_fill_nan_vector(each);
+    bm_nan_vector(each);
     return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
@@ -396,17 +385,4 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
                               gsl_matrix *d_Psi, double *d_nu)
 {
   return loglik_impl(d, X, m, ll, NULL, d_Psi, d_nu);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_invwishart_internal_view(const bm_invwishart *d, double *nu, const gsl_matrix **L_Psi,
-                                double *logdet_Psi, double *log_norm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *nu = d->nu;
-  *L_Psi = d->L_Psi;
-  *logdet_Psi = d->logdet_Psi;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }

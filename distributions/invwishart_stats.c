@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of IW_p(nu, Psi) (issue #11;
- * declarations at the end of include/bayesmat/invwishart.h).
+/* bayesmat — mergeable sufficient statistics of IW_p(nu, Psi)
+ * (declarations at the end of include/bayesmat/invwishart.h).
  *
  * Summary of m SPD observations X_1..X_m: (m, A = sum_i X_i^-1, l = sum_i log|X_i|),
  * each X_i factorized once (Cholesky). The summary is additive: merging adds
@@ -20,6 +20,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/invwishart.h"
 #include "stats_internal.h"
+#include "invwishart_impl.h"
 #include "wishart_type_stats.h"
 #include "../src/error.h"
 
@@ -104,7 +105,8 @@ int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_
                                     gsl_matrix *d_Psi, double *d_nu)
 {
   bm_spd_view v;
-  int bad = !s || bm_invwishart_internal_view(d, &v.nu, &v.L, &v.logdet, &v.log_norm);
+  int bad = !s || !d || !d->is_set;
+  if (!bad) v = (bm_spd_view){d->nu, d->L_Psi, d->logdet_Psi, d->log_norm};
   return bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_Psi, d_nu, eval);
 }
 

@@ -1,4 +1,4 @@
-/* The matrix-variate F family F_p(nu, delta, Psi) (SPEC §2–3, issue #6).
+/* The matrix-variate F family F_p(nu, delta, Psi) (docs/contract.md).
  *
  *   log f(X) = log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2)
  *              - nu/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|I + X Psi^-1|,
@@ -34,6 +34,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/matf.h"
 #include "work.h"
+#include "internal.h"
 #include "../src/error.h"
 
 struct bm_matf {
@@ -50,19 +51,6 @@ struct bm_matf {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-static void fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) A->data[i * A->tda + j] = NAN;
-}
-
-static void fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
 
 /* A view of n doubles at buf as a p x p matrix. */
 static gsl_matrix_view square_view(double *buf, size_t p) { return gsl_matrix_view_array(buf, p, p); }
@@ -278,8 +266,8 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
 done:
   bm_work_release(&w);
   if (status) {
-    fill_nan_matrix(d_X);
-    fill_nan_matrix(d_Psi);
+    bm_nan_matrix(d_X);
+    bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
   }
@@ -311,7 +299,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
   gsl_vector_set(s, q + 1, ddelta);
 done:
   bm_work_release(&w);
-  if (status) fill_nan_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -368,7 +356,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix_set(H, q + 1, q + 1, hdd);
 done:
   bm_work_release(&w);
-  if (status) fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -396,7 +384,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
 done:
   bm_work_release(&w);
-  if (status) fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -409,7 +397,7 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(I, d->q + 2, d->q + 2);
   if (status) {
-    fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -493,7 +481,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   bm_sym_from_lower(X);
 done:
   bm_work_release(&w);
-  if (status) fill_nan_matrix(X);
+  if (status) bm_nan_matrix(X);
   return status;
 }
 
@@ -507,7 +495,7 @@ int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
   if (!status) status = bm_validate_shape(M, d->p, d->p);
   if (!status && !(d->delta > 2.0)) status = BM_FAIL(BM_EDOM, "the mean exists only for delta > 2: delta = %g", d->delta);
   if (status) {
-    fill_nan_matrix(M);
+    bm_nan_matrix(M);
     return status;
   }
   double c = d->nu / (d->delta - 2.0); /* E[X] = nu Psi / (delta - 2) */
@@ -561,7 +549,7 @@ done:
   bm_work_release(&w);
   if (status && status != BM_EDOM) {
     if (ll) *ll = NAN;
-    fill_nan_vector(each);
+    bm_nan_vector(each);
   }
   return status;
 }
@@ -612,7 +600,7 @@ done:
   bm_work_release(&w);
   if (status) {
     if (ll) *ll = status == BM_EDOM ? -INFINITY : NAN;
-    fill_nan_matrix(d_Psi);
+    bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
   }
@@ -674,6 +662,6 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
 done:
   if (J) bm_matrix_free(J);
   if (T) bm_matrix_free(T);
-  if (status) fill_nan_matrix(I_lit);
+  if (status) bm_nan_matrix(I_lit);
   return status;
 }

@@ -26,14 +26,10 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/random.h"
 #include "bayesmat/matnorm.h"
-#include "../src/work.h"
+#include "work.h"
 #include "matrix_common.h"
+#include "matnorm_impl.h"
 #include "../src/error.h"
-
-struct bm_matnorm {
-  bm_mc_scales sc;  /* n, p, M and the factors L_U (sc.L_row), L_V (sc.L_col): matrix_common.h */
-  double log_norm;  /* -np/2 log 2pi - p/2 log|U| - n/2 log|V| */
-};
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -179,7 +175,7 @@ int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
   if (!status) status = bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix);
   if (!status) bm_mc_score_pack(&w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix, s);
   free(w.mem);
-  if (status) bm_mc_nan_fill_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -225,7 +221,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   bm_mc_symmetrize(H->data, k, H->tda);
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -241,7 +237,7 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
     bm_mc_kron_vec(-1.0, &w.Unn.matrix, &w.Vpp.matrix, H);
   }
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -272,7 +268,7 @@ int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
     }
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(F);
+  if (status) bm_nan_matrix(F);
   return status;
 }
 
@@ -293,7 +289,7 @@ int bm_matnorm_mean(const bm_matnorm *d, gsl_matrix *mean)
 int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (ll == NULL) {
-    bm_mc_nan_fill_vector(each);
+    bm_nan_vector(each);
     return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   *ll = NAN;
@@ -319,7 +315,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
   *ll = total;
 done:
   free(Z);
-  if (status) bm_mc_nan_fill_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 
@@ -377,19 +373,6 @@ done:
   free(buf);
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_matnorm_internal_view(const bm_matnorm *d, const gsl_matrix **M, const gsl_matrix **L_U,
-                             const gsl_matrix **L_V, double *log_norm)
-{
-  if (!d || !d->sc.is_set) return BM_EINVAL;
-  *M = d->sc.M;
-  *L_U = d->sc.L_row;
-  *L_V = d->sc.L_col;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }
 
 void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p)

@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of MN_{n,p}(M, U, V) (issue #11;
- * declarations at the end of include/bayesmat/matnorm.h).
+/* bayesmat — mergeable sufficient statistics of MN_{n,p}(M, U, V)
+ * (declarations at the end of include/bayesmat/matnorm.h).
  *
  * With U and V both free the minimal sufficient statistic of X_1..X_m is
  * (m, Xbar, S) with S = sum_i vec(X_i - Xbar) vec(X_i - Xbar)^T, an
@@ -23,6 +23,7 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/matnorm.h"
 #include "stats_internal.h"
+#include "matnorm_impl.h"
 #include "scatter_stats.h"
 #include "work.h"
 #include "../src/error.h"
@@ -152,7 +153,14 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
   const gsl_matrix *M, *L_U, *L_V;
   double log_norm;
   int status = BM_SUCCESS;
-  if (!s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)) status = BM_FAIL(BM_EINVAL, "argument check failed: !s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)");
+  if (!s || !d || !d->sc.is_set) {
+    status = BM_FAIL(BM_EINVAL, "argument check failed: !s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)");
+  } else {
+    M = d->sc.M;
+    L_U = d->sc.L_row;
+    L_V = d->sc.L_col;
+    log_norm = d->log_norm;
+  }
   size_t n = status ? 0 : s->n, p = status ? 0 : s->p, N = n * p;
   if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "argument check failed: L_U->size1 != n || L_V->size1 != p");
   if (!status && dM) status = bm_validate_shape(dM, n, p);

@@ -126,7 +126,7 @@ int bm_mc_mean_fn(const char *fn, const bm_mc_scales *s, int exists, gsl_matrix 
   if (!status) status = bm_validate_shape(mean, s->n, s->p);
   if (!status && !exists) status = BM_FAIL(BM_EDOM, "the mean does not exist for these parameters");
   if (status) {
-    bm_mc_nan_fill(mean);
+    bm_nan_matrix(mean);
     return status;
   }
   gsl_matrix_memcpy(mean, s->M);
@@ -138,7 +138,7 @@ int bm_mc_check_sample_fn(const char *fn, const bm_mc_scales *s, const gsl_rng *
   int status = (s == NULL || !s->is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (!status && r == NULL) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_shape(X, s->n, s->p);
-  if (status) bm_mc_nan_fill(X);
+  if (status) bm_nan_matrix(X);
   return status;
 }
 

@@ -15,6 +15,7 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_cblas.h>
+#include "internal.h"
 
 /* Location and the two scale factors, embedded in each family's struct. */
 typedef struct {
@@ -39,24 +40,13 @@ static inline void bm_mc_trsm_right(const gsl_matrix *L, int trans, double *B, s
               (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
 }
 
-/* A <- NaN everywhere (A may be NULL): the failure contract of every output. */
-static inline void bm_mc_nan_fill(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
-
-static inline void bm_mc_nan_fill_vector(gsl_vector *v)
-{
-  if (v) gsl_vector_set_all(v, NAN);
-}
-
 /* NaN-fill the four shaped gradient outputs (dX, d location, d row scale, d column scale; any NULL). */
 static inline void bm_mc_nan_fill_grad(gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dA, gsl_matrix *dB)
 {
-  bm_mc_nan_fill(dX);
-  bm_mc_nan_fill(dM);
-  bm_mc_nan_fill(dA);
-  bm_mc_nan_fill(dB);
+  bm_nan_matrix(dX);
+  bm_nan_matrix(dM);
+  bm_nan_matrix(dA);
+  bm_nan_matrix(dB);
 }
 
 /* Allocate the matrices of s for dims n x p (n, p > 0); BM_ENOMEM after freeing what was allocated. */

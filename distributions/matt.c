@@ -16,7 +16,7 @@
  * ratio is a sum of lgamma(a + n/2) - lgamma(a) taken from Stirling's series
  * for large a, so nu = 1e8 keeps full accuracy.
  * Second derivatives: docs/matt.md. Fisher information (closed form incl. nu):
- * ../shared/FISHER.md, derivation docs/matt-fisher.md. Identified up to
+ * docs/fisher.md, derivation docs/matt-fisher.md. Identified up to
  * (c Sigma, Omega/c): the Fisher matrix is singular along
  * (0, vech Sigma, -vech Omega, 0). Sampler: S ~ IW_n(nu+n-1, Sigma) through
  * the Bartlett decomposition (Smith & Hocking 1972), X | S ~ MN(M, S, Omega).
@@ -37,7 +37,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/random.h"
 #include "bayesmat/matt.h"
-#include "../src/work.h"
+#include "work.h"
 #include "matrix_common.h"
 #include "../src/error.h"
 
@@ -458,7 +458,7 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
     gsl_vector_set(s, s->size - 1, dnu);
   }
   free(w.mem);
-  if (status) bm_mc_nan_fill_vector(s);
+  if (status) bm_nan_vector(s);
   return status;
 }
 
@@ -551,7 +551,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   bm_mc_symmetrize(H->data, dim, H->tda);
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -568,7 +568,7 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
     bm_mc_symmetrize(H->data, d->sc.n * d->sc.p, H->tda);
   }
   free(w.mem);
-  if (status) bm_mc_nan_fill(H);
+  if (status) bm_nan_matrix(H);
   return status;
 }
 
@@ -621,7 +621,7 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
   gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
 done:
   free(w.mem);
-  if (status) bm_mc_nan_fill(F);
+  if (status) bm_nan_matrix(F);
   return status;
 }
 
@@ -634,7 +634,7 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
   bm_work w;
   double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * n);
   if (A == NULL) {
-    bm_mc_nan_fill(X);
+    bm_nan_matrix(X);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Av = gsl_matrix_view_array(A, n, n);
@@ -688,7 +688,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
 done:
   free(Z);
   free(buf);
-  if (status) bm_mc_nan_fill_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 

@@ -2,7 +2,7 @@
  *
  *   log f(x) = -p/2 log 2pi - 1/2 log|Sigma| - 1/2 (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma).
- * Fisher information: ../shared/FISHER.md (mvn), derivations in docs/mvn.md.
+ * Fisher information: docs/fisher.md (mvn), derivations in docs/mvn.md.
  * Numerics: Sigma = L L^T (LAPACK dpotrf); log|Sigma| = 2 sum log L_ii; the
  * quadratic form is |L^{-1} r|^2 (one triangular solve, never an inverse);
  * Lambda = Sigma^{-1} (dpotri) is computed on first use by a function that
@@ -27,21 +27,8 @@
 #include "bayesmat/mvn.h"
 #include "work.h"
 #include "vector_common.h"
+#include "mvn_impl.h"
 #include "../src/error.h"
-
-struct bm_mvn {
-  size_t p, q;
-  int is_set;
-  gsl_vector *mu;
-  gsl_matrix *Sigma;  /* full symmetric */
-  gsl_matrix *L;      /* lower Cholesky factor of Sigma, strict upper = 0 */
-  gsl_matrix *Lambda; /* Sigma^{-1}, full symmetric, valid once lambda_state == 2 */
-  atomic_int lambda_state; /* 0: not computed, 1: being computed, 2: valid */
-  double logdet;      /* log|Sigma| */
-  double lognorm;     /* -p/2 log 2pi - 1/2 log|Sigma| */
-  /* scratch used by _set only (validate + factorize here, then commit) */
-  gsl_matrix *S1, *S2, *S3;
-};
 
 bm_mvn *bm_mvn_alloc(size_t p)
 {
@@ -202,7 +189,7 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dLambda, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(dLambda);
+    bm_nan_matrix(dLambda);
     return status;
   }
   double stack[BM_STACK_DOUBLES];
@@ -227,7 +214,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(dL, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(dL);
+    bm_nan_matrix(dL);
     return status;
   }
   size_t p = d->p;
@@ -258,7 +245,7 @@ int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, g
   if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
   if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
   if (status) {
-    if (G_Lambda != G_Sigma) bm_vc_nan_matrix(G_Lambda);
+    if (G_Lambda != G_Sigma) bm_nan_matrix(G_Lambda);
     return status;
   }
   size_t p = d->p;
@@ -280,7 +267,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q);
   if (status) {
-    bm_vc_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   size_t p = d->p;
@@ -304,7 +291,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p + d->q, d->p + d->q);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -341,7 +328,7 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   gsl_matrix_memcpy(H, precision(d));
@@ -354,7 +341,7 @@ int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q, d->p + d->q);
   if (status) {
-    bm_vc_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -373,7 +360,7 @@ int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    bm_vc_nan_vector(x);
+    bm_nan_vector(x);
     return status;
   }
   bm_rng_std_normal_vector(r, x);
@@ -387,7 +374,7 @@ int bm_mvn_mean(const bm_mvn *d, gsl_vector *mean)
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
   if (status) {
-    bm_vc_nan_vector(mean);
+    bm_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -399,7 +386,7 @@ int bm_mvn_cov(const bm_mvn *d, gsl_matrix *cov)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(cov);
+    bm_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);
@@ -499,10 +486,10 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
     if (!M) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   if (status) {
-    bm_vc_nan_vector(dmu0);
-    bm_vc_nan_vector(dmu1);
-    bm_vc_nan_matrix(dSigma0);
-    bm_vc_nan_matrix(dSigma1);
+    bm_nan_vector(dmu0);
+    bm_nan_vector(dmu1);
+    bm_nan_matrix(dSigma0);
+    bm_nan_matrix(dSigma1);
     return status;
   }
   double *T = M + p * p, *m = T + p * p;
@@ -555,15 +542,4 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
 {
   if (!kl) return BM_FAIL(BM_EINVAL, "kl is NULL");
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_mvn_internal_view(const bm_mvn *d, const gsl_vector **mu, const gsl_matrix **L, double *lognorm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *mu = d->mu;
-  *L = d->L;
-  *lognorm = d->lognorm;
-  return BM_SUCCESS;
 }

@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of N_p(mu, Sigma) (issue #11;
- * declarations at the end of include/bayesmat/mvn.h).
+/* bayesmat — mergeable sufficient statistics of N_p(mu, Sigma)
+ * (declarations at the end of include/bayesmat/mvn.h).
  *
  * Summary of rows x_1..x_n: (n, xbar, S = sum (x_i - xbar)(x_i - xbar)^T).
  * Blocks are summarized two-pass (mean, then one dsyrk of the centred block)
@@ -22,6 +22,7 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/mvn.h"
 #include "stats_internal.h"
+#include "mvn_impl.h"
 #include "scatter_stats.h"
 #include "work.h"
 #include "../src/error.h"
@@ -119,7 +120,13 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   const gsl_matrix *L;
   double lognorm;
   int status = BM_SUCCESS;
-  if (!s || bm_mvn_internal_view(d, &mu, &L, &lognorm)) status = BM_EINVAL;
+  if (!s || !d || !d->is_set) {
+    status = BM_EINVAL;
+  } else {
+    mu = d->mu;
+    L = d->L;
+    lognorm = d->lognorm;
+  }
   size_t p = status ? 0 : s->base.N;
   if (!status && bm_mvn_dim(d) != p) status = BM_EBADLEN;
   if (!status && dmu) status = bm_validate_length(dmu, p);

@@ -3,7 +3,7 @@
  *   log f(x) = log Gamma(k/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma|
  *              - k/2 log(1 + delta/nu),  k = nu + p,  delta = (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma, nu).
- * Fisher information: ../shared/FISHER.md (Lange, Little & Taylor 1989 plus
+ * Fisher information: docs/fisher.md (Lange, Little & Taylor 1989 plus
  * the nu blocks); derivations of the gradient, Hessian and of the stable
  * large-nu forms in docs/mvt.md.
  * Numerics: Sigma = L L^T; log|Sigma| from L; delta = |L^{-1} r|^2;
@@ -313,7 +313,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_length(s, d->p + d->q + 1);
   if (status) {
-    bm_vc_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -337,7 +337,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, n, n);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -398,7 +398,7 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   if (!status) status = bm_validate_vector(x, d->p);
   if (!status) status = bm_validate_shape(H, d->p, d->p);
   if (status) {
-    bm_vc_nan_matrix(H);
+    bm_nan_matrix(H);
     return status;
   }
   size_t p = d->p;
@@ -422,7 +422,7 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(I, d->p + d->q + 1, d->p + d->q + 1);
   if (status) {
-    bm_vc_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   size_t p = d->p, q = d->q;
@@ -456,7 +456,7 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   if (!status && !r) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
-    bm_vc_nan_vector(x);
+    bm_nan_vector(x);
     return status;
   }
   /* chi^2_nu = 2 Gamma(nu/2, 1) */
@@ -475,7 +475,7 @@ int bm_mvt_mean(const bm_mvt *d, gsl_vector *mean)
   if (!status) status = bm_validate_length(mean, d->p);
   if (!status && !(d->nu > 1.0)) status = BM_FAIL(BM_EDOM, "the mean exists only for nu > 1: nu = %g", d->nu);
   if (status) {
-    bm_vc_nan_vector(mean);
+    bm_nan_vector(mean);
     return status;
   }
   gsl_vector_memcpy(mean, d->mu);
@@ -488,7 +488,7 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
   if (!status && !(d->nu > 2.0)) status = BM_FAIL(BM_EDOM, "the covariance exists only for nu > 2: nu = %g", d->nu);
   if (status) {
-    bm_vc_nan_matrix(cov);
+    bm_nan_matrix(cov);
     return status;
   }
   gsl_matrix_memcpy(cov, d->Sigma);

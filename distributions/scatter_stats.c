@@ -1,5 +1,5 @@
 /* bayesmat — the (count, mean, scatter) summary shared by the mvn and matnorm
- * sufficient statistics (issue #11); see scatter_stats.h.
+ * sufficient statistics; see scatter_stats.h.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>

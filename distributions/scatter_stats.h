@@ -1,5 +1,5 @@
 /* Internal (not installed): the mergeable (count, mean, scatter) summary of
- * N-vectors shared by the mvn and matnorm sufficient statistics (issue #11),
+ * N-vectors shared by the mvn and matnorm sufficient statistics,
  * used by distributions/mvn_stats.c (rows x_i, N = p) and
  * distributions/matnorm_stats.c (vec X_i, N = n p).
  *

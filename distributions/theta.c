@@ -1,6 +1,6 @@
 /* bayesmat — theta-vector access for every family (include/bayesmat/theta.h).
  *
- * bm_F_set_theta(d, theta) unpacks SPEC §2's theta (vec / vech blocks with
+ * bm_F_set_theta(d, theta) unpacks docs/contract.md's theta (vec / vech blocks with
  * bm_vec_unpack / bm_vech_unpack, nu and delta last) into scratch and calls
  * bm_F_set with the parameters in _set's order. Everything is validated by
  * bm_F_set, so the statuses and the "unchanged on failure" guarantee are

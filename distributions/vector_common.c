@@ -32,9 +32,9 @@ int bm_vc_check_grad_fn(const char *fn, int obj_status, size_t p, const gsl_vect
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   if (status) {
-    bm_vc_nan_vector(dx);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dx);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
   }
   return status;
 }
@@ -164,8 +164,8 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   bm_work w;
   double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
   if (!Z) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     return BM_ENOMEM;
   }
   double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
@@ -201,8 +201,8 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   }
   if (status) {
     bm_work_release(&w);
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     return status;
   }
   double *s = s_all; /* sum of the group sums, in group order */
@@ -245,7 +245,7 @@ int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const 
   if (!status && each) status = bm_validate_length(each, X->size1);
   if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
   if (status) BM_FAIL(status, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
-  if (status) bm_vc_nan_vector(each);
+  if (status) bm_nan_vector(each);
   return status;
 }
 
@@ -258,8 +258,8 @@ int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, co
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   if (status) {
-    bm_vc_nan_vector(dmu);
-    bm_vc_nan_matrix(dSigma);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
     return status;
   }
   status = bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);

@@ -15,20 +15,11 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
+#include "internal.h"
 
 #define BM_VC_LOG_2PI 1.83787706640934548356065947281123527
 /* below this p the triangular solves are plain loops (no BLAS call overhead) */
 #define BM_VC_SMALL_P 24
-
-static inline void bm_vc_nan_vector(gsl_vector *v)
-{
-  if (v) gsl_vector_set_all(v, NAN);
-}
-
-static inline void bm_vc_nan_matrix(gsl_matrix *A)
-{
-  if (A) gsl_matrix_set_all(A, NAN);
-}
 
 static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
 {

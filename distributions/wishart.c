@@ -1,10 +1,10 @@
-/* The Wishart family W_p(nu, S) (SPEC §2–3, issue #4).
+/* The Wishart family W_p(nu, S) (docs/contract.md).
  *
  *   log f(X) = (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
  *
  * theta = (vech S, nu). References: Bartlett decomposition for real nu > p-1,
  * Smith & Hocking (1972), Appl. Statist. 21, 341; gradients, Hessians and the
- * Fisher information (FISHER.md) derived in docs/wishart.md.
+ * Fisher information (docs/fisher.md) derived in docs/wishart.md.
  * Numerics: log|X|, log|S| from Cholesky factors (never det()); the trace
  * tr(S^-1 X) = ||L_S^-1 L_X||_F^2 by one triangular solve (never S^-1 for the
  * value); S^-1 and X^-1 (dpotri) only where they are the output (gradients,
@@ -26,19 +26,8 @@
 #include "bayesmat/wishart.h"
 #include "work.h"
 #include "wishart_common.h"
+#include "wishart_impl.h"
 #include "../src/error.h"
-
-struct bm_wishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_S;     /* lower Cholesky factor of S, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_S */
-  double logdet_S;     /* log|S| */
-  double log_norm;     /* -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
-};
-
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
 bm_wishart *bm_wishart_alloc(size_t p)
 {
@@ -164,13 +153,13 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MAT(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MAT(&Xinv.matrix, i, j) - 0.5 * MAT(&B.matrix, i, j);
+        MGET(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(&B.matrix, i, j);
   if (d_S) {
     /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
                 (int)d->L_S->tda, buf, (int)p);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) MAT(d_S, i, j) = -0.5 * nu * MAT(&B.matrix, i, j);
+      for (size_t j = 0; j < p; j++) MGET(d_S, i, j) = -0.5 * nu * MGET(&B.matrix, i, j);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, buf, (int)p, 1.0, d_S->data,
                 (int)d_S->tda);
     bm_sym_from_lower(d_S);
@@ -180,8 +169,8 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
-  bm_wt_fill_nan_matrix(d_X);
-  bm_wt_fill_nan_matrix(d_S);
+  bm_nan_matrix(d_X);
+  bm_nan_matrix(d_S);
   return status;
 }
 
@@ -237,7 +226,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
   if (LX) bm_matrix_free(LX);
@@ -262,7 +251,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
-  if (status) bm_wt_fill_nan_matrix(H);
+  if (status) bm_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
 }
@@ -282,7 +271,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
@@ -295,7 +284,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
                 (int)X->tda);
     bm_sym_from_lower(X);
   } else {
-    bm_wt_fill_nan_matrix(X);
+    bm_nan_matrix(X);
   }
   bm_work_release(&w);
   return status;
@@ -323,7 +312,7 @@ static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t 
   for (size_t k = 0; k < m; k++) {
     gsl_matrix_view Fk = gsl_matrix_view_array_with_tda(F + k * p, p, p, ld);
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++) MAT(&Fk.matrix, i, j) = MAT(X[k], i, j);
+      for (size_t j = 0; j <= i; j++) MGET(&Fk.matrix, i, j) = MGET(X[k], i, j);
     if (bm_chol_factor(&Fk.matrix, &Fk.matrix, NULL)) return BM_EDOM;
     logdet[k] = bm_chol_logdet(&Fk.matrix);
   }
@@ -392,15 +381,15 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
 fail:
   free(F);
   free(logdet);
-  bm_wt_fill_nan_vector(each);
-  bm_wt_fill_nan_matrix(d_S);
+  bm_nan_vector(each);
+  bm_nan_matrix(d_S);
   return status;
 }
 
 int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   if (!ll) {
-    bm_wt_fill_nan_vector(each);
+    bm_nan_vector(each);
     return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
@@ -410,17 +399,4 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
                            gsl_matrix *d_S, double *d_nu)
 {
   return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
-}
-
-/* ---- issue #11 accessor (distributions/stats_internal.h) ----------------- */
-#include "stats_internal.h"
-int bm_wishart_internal_view(const bm_wishart *d, double *nu, const gsl_matrix **L_S, double *logdet_S,
-                             double *log_norm)
-{
-  if (!d || !d->is_set) return BM_EINVAL;
-  *nu = d->nu;
-  *L_S = d->L_S;
-  *logdet_S = d->logdet_S;
-  *log_norm = d->log_norm;
-  return BM_SUCCESS;
 }

@@ -12,22 +12,7 @@
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
 
-#define MAT(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-
-void bm_wt_fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MAT(A, i, j) = NAN;
-}
-
-void bm_wt_fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = NAN;
-}
-
-int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix *A, size_t p)
+int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
 {
   if (!A || A->size1 != p || A->size2 != p) return bm_check_shape(fn, name, A, p, p);
   int differ = 0;
@@ -49,7 +34,7 @@ int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *
 {
   *W = gsl_matrix_view_array(buf, p, p);
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MAT(X, i, j);
+    for (size_t j = 0; j <= i; j++) buf[i * p + j] = MGET(X, i, j);
   size_t k = 0;
   if (bm_chol_factor(&W->matrix, &W->matrix, &k))
     return BM_FAIL(BM_EDOM, "%s is not positive definite (leading minor %zu of %zu): outside the support", name, k, p);
@@ -60,7 +45,7 @@ void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)
 {
   size_t p = L->size1;
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MAT(L, i, j) : 0.0;
+    for (size_t j = 0; j < p; j++) dst[i * ld + j] = j <= i ? MGET(L, i, j) : 0.0;
 }
 
 double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
@@ -109,24 +94,24 @@ int bm_wt_score_fn(const char *fn, const void *d, int is_set, size_t p, const gs
                    bm_wt_param_grad_fn grad)
 {
   if (!is_set || !X || !s) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "s is NULL");
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_length(s, q + 1);
   if (status) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   gsl_matrix *G = bm_matrix_alloc(p, p);
   if (!G) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   double d_nu;
   status = grad(d, X, G, &d_nu);
   if (status) {
-    bm_wt_fill_nan_vector(s);
+    bm_nan_vector(s);
   } else {
     gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
     bm_vech_from_sym_grad(G, &sP.vector);
@@ -161,18 +146,18 @@ int bm_wt_check_x_and_out_fn(const char *fn, int is_set, size_t p, const gsl_mat
 int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I)
 {
   if (!is_set || !I) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "I is NULL");
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_shape(I, q + 1, q + 1);
   if (status) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return status;
   }
   gsl_matrix *B = bm_matrix_alloc(p, p);
   if (!B) {
-    bm_wt_fill_nan_matrix(I);
+    bm_nan_matrix(I);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   bm_chol_inverse(L, B);
@@ -184,11 +169,11 @@ int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, d
 int bm_wt_check_out_fn(const char *fn, const char *name, int ok, size_t p, gsl_matrix *M)
 {
   if (!ok || !M) {
-    bm_wt_fill_nan_matrix(M);
+    bm_nan_matrix(M);
     return BM_FAIL(BM_EINVAL, "%s%s", !ok ? "d is NULL or has not been set, or r is NULL" : name, !ok ? "" : " is NULL");
   }
-  int status = bm_check_shape(fn, name, M, p, p);
-  if (status) bm_wt_fill_nan_matrix(M);
+  int status = bm_validate_shape(M, p, p);
+  if (status) bm_nan_matrix(M);
   return status;
 }
 

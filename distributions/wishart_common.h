@@ -2,7 +2,7 @@
  * distributions/invwishart.c share. Both families have theta = (vech P, nu)
  * with P an SPD p x p parameter held by its lower Cholesky factor; the helpers
  * below are what does not depend on which density is evaluated (argument
- * checks with the SPEC §1 status order, NaN fillers, the variate Cholesky
+ * checks with the docs/conventions.md status order, NaN fillers, the variate Cholesky
  * factor, score assembly, the theta-block builder of _hess/_fisher).
  * Names carry the internal prefix bm_wt_.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -12,10 +12,7 @@
 #include <stddef.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
-
-/* Fill every entry with NaN; NULL is a no-op. */
-void bm_wt_fill_nan_matrix(gsl_matrix *A);
-void bm_wt_fill_nan_vector(gsl_vector *v);
+#include "internal.h"
 
 /* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
  * finite entries (the common case) passes after one sweep of the lower
@@ -43,7 +40,7 @@ void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
  * is then beyond DBL_MAX. */
 double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda);
 
-/* The checks of _set (P the scale matrix, p x p) in SPEC order, then P's
+/* The checks of _set (P the scale matrix, p x p) in the status order of docs/conventions.md, then P's
  * factor into stage: BM_EBADLEN, BM_ENONFINITE (nu), BM_ENOTSYM / BM_ENONFINITE
  * (P), BM_ENOTSPD, BM_EDOM (nu <= p - 1). P non-NULL. */
 int bm_wt_stage_scale_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage);

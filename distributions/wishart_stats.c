@@ -1,5 +1,5 @@
-/* bayesmat — mergeable sufficient statistics of W_p(nu, S) (issue #11;
- * declarations at the end of include/bayesmat/wishart.h).
+/* bayesmat — mergeable sufficient statistics of W_p(nu, S)
+ * (declarations at the end of include/bayesmat/wishart.h).
  *
  * Summary of m SPD observations X_1..X_m: (m, A = sum_i X_i, l = sum_i log|X_i|),
  * each X_i factorized once (Cholesky). The summary is additive: merging adds
@@ -18,6 +18,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/wishart.h"
 #include "stats_internal.h"
+#include "wishart_impl.h"
 #include "wishart_type_stats.h"
 #include "../src/error.h"
 
@@ -92,7 +93,8 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu)
 {
   bm_spd_view v;
-  int bad = !s || bm_wishart_internal_view(d, &v.nu, &v.L, &v.logdet, &v.log_norm);
+  int bad = !s || !d || !d->is_set;
+  if (!bad) v = (bm_spd_view){d->nu, d->L_S, d->logdet_S, d->log_norm};
   return bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_S, d_nu, eval);
 }
 

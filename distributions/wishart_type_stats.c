@@ -1,5 +1,5 @@
 /* bayesmat — the summary shared by the Wishart and inverse-Wishart sufficient
- * statistics (issue #11); see wishart_type_stats.h.
+ * statistics; see wishart_type_stats.h.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Internal (not installed): the mergeable summary shared by the Wishart and
- * inverse-Wishart sufficient statistics (issue #11), used by
+ * inverse-Wishart sufficient statistics, used by
  * distributions/wishart_stats.c and distributions/invwishart_stats.c.
  *
  * Summary of m SPD observations X_1..X_m: (m, A = sum_i T(X_i), l = sum_i log|X_i|)
@@ -23,7 +23,7 @@ typedef struct {
   double *work;      /* p x p factor scratch */
 } bm_spd_stats;
 
-/* A set family object as the loglik code needs it (from bm_F_internal_view). */
+/* A set family object as the loglik code needs it (read from <family>_impl.h). */
 typedef struct {
   double nu;
   const gsl_matrix *L; /* lower Cholesky factor of the scale */

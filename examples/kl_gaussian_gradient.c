@@ -2,7 +2,7 @@
  * covariances are functions of parameters, and what is its gradient w.r.t.
  * those parameters? Here (a variational-inference set-up)
  *   q = N(μ0, Σ0),  Σ0 = L Lᵀ with L from an unconstrained log-Cholesky vector θ
- *                   (L_ii = e^{θ_ii}, SPEC §4),
+ *                   (L_ii = e^{θ_ii}, docs/transforms.md),
  *   p = N(a·t, K(ℓ)),  a linear trend in t_i = i, K_ij = exp(−(t_i − t_j)²/(2ℓ²)) + 0.1 δ_ij,
  * and φ = (μ0, θ, a, log ℓ).
  *   KL(q‖p) = ½[tr(K⁻¹Σ0) + mᵀK⁻¹m − p + log|K| − log|Σ0|],  m = a t − μ0.

@@ -1,5 +1,5 @@
 /* bayesmat — Bayesian computation with matrix-variate distributions.
- * One include for everything. See README.md and ../shared/SPEC.md.
+ * One include for everything. See README.md and docs/contract.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_H
 #define BAYESMAT_H

@@ -358,8 +358,8 @@ int bm_blr_update(bm_blr *m, const gsl_matrix *X, const gsl_vector *y)
 
 static void fill_nan_vm(gsl_vector *v, gsl_matrix *A)
 {
-  if (v != NULL) gsl_vector_set_all(v, NAN);
-  if (A != NULL) gsl_matrix_set_all(A, NAN);
+  bm_nan_vector(v);
+  bm_nan_matrix(A);
 }
 
 /* (R_n^T R_n)^{-1} * scale into A (k x k). */
@@ -526,7 +526,7 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_blr_stats_dim(const bm_blr_stats *s) { return s ? s->k : 0; }
 
 size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1) * (s->k + 2) / 2 : 0; }

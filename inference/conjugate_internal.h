@@ -22,6 +22,7 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/specfun.h"
+#include "internal.h"
 
 /* R (c x c, upper triangular, non-negative diagonal, strict lower zero) with
  * R^T R = A^T A for the m x c row block A (row-major, leading dimension lda).

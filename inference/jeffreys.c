@@ -1,4 +1,4 @@
-/* bayesmat — Jeffreys priors from Fisher information (SPEC §4).
+/* bayesmat — Jeffreys priors from Fisher information (docs/contract.md).
  *
  * log pi = 1/2 log det B, B = I[idx, idx]. With D = diag(B) and the
  * equilibrated R = D^-1/2 B D^-1/2 (unit diagonal), log det B = sum log D_jj
@@ -22,9 +22,9 @@
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 #include "work.h"
+#include "internal.h"
 #include "../src/error.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
 int bm_jeffreys_from_fisher(const gsl_matrix *Fi, const size_t *idx, size_t k, double *log_prior)
 {

@@ -1,4 +1,4 @@
-/* bayesmat — Laplace approximation (SPEC §4).
+/* bayesmat — Laplace approximation (docs/contract.md).
  *
  *   log Z ~ log f(m) + d/2 log 2 pi - 1/2 log|-H(m)|,   cov = (-H(m))^-1,
  * m the mode of log f, found by Newton's method with a modified-Cholesky
@@ -19,8 +19,7 @@
 #include "bayesmat/laplace.h"
 #include "../src/error.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-#define VGET(v, k) ((v)->data[(k) * (v)->stride])
+#include "internal.h"
 
 void bm_laplace_options_default(bm_laplace_options *opts)
 {

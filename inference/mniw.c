@@ -285,25 +285,20 @@ static int shape_or_null(const gsl_matrix *A, size_t r, size_t c)
   return A == NULL || (A->size1 == r && A->size2 == c);
 }
 
-static void nan_matrix(gsl_matrix *A)
-{
-  if (A != NULL) gsl_matrix_set_all(A, NAN);
-}
-
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n)
 {
   if (nu_n != NULL) *nu_n = NAN;
   if (m == NULL) {
-    nan_matrix(B_n);
-    nan_matrix(V_n);
-    nan_matrix(Psi_n);
+    bm_nan_matrix(B_n);
+    bm_nan_matrix(V_n);
+    bm_nan_matrix(Psi_n);
     return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   const size_t k = m->k, d = m->d;
   if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "argument check failed: !shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)");
-  nan_matrix(B_n);
-  nan_matrix(V_n);
-  nan_matrix(Psi_n);
+  bm_nan_matrix(B_n);
+  bm_nan_matrix(V_n);
+  bm_nan_matrix(Psi_n);
   if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
@@ -358,8 +353,8 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
 {
   if (m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior) {
     if (m != NULL && shape_or_null(B, m->k, m->d) && shape_or_null(Sigma, m->d, m->d)) {
-      nan_matrix(B);
-      nan_matrix(Sigma);
+      bm_nan_matrix(B);
+      bm_nan_matrix(Sigma);
     }
     return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior");
   }
@@ -391,8 +386,8 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
   }
 done:
   if (st != BM_SUCCESS) {
-    nan_matrix(B);
-    nan_matrix(Sigma);
+    bm_nan_matrix(B);
+    bm_nan_matrix(Sigma);
   }
   if (A) bm_matrix_free(A);
   if (C) bm_matrix_free(C);
@@ -405,10 +400,10 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
 {
   if (nu != NULL) *nu = NAN;
   if (m == NULL || X_new == NULL || nu == NULL) {
-    nan_matrix(Omega);
+    bm_nan_matrix(Omega);
     if (X_new != NULL) {
-      nan_matrix(M);
-      nan_matrix(Sigma);
+      bm_nan_matrix(M);
+      bm_nan_matrix(Sigma);
     }
     return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X_new == NULL ? "X_new" : "nu");
   }
@@ -416,9 +411,9 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   if (X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) ||
       !shape_or_null(Omega, d, d))
     return BM_FAIL(BM_EBADLEN, "argument check failed: X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) || !shape_or_null(Omega, d, d)");
-  nan_matrix(M);
-  nan_matrix(Sigma);
-  nan_matrix(Omega);
+  bm_nan_matrix(M);
+  bm_nan_matrix(Sigma);
+  bm_nan_matrix(Omega);
   if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   int st = bm_validate_matrix(X_new, q, k);
   if (st != BM_SUCCESS) return st;
@@ -470,7 +465,7 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 {
   if (s == NULL || k == NULL || d == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : k == NULL ? "k" : "d");

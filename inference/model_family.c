@@ -1,7 +1,7 @@
 /* bayesmat — family observation models for bm_model (include/bayesmat/model_family.h).
  *
  * y_i ~ F(theta_i(eta)): the adapters below give bm_model (inference/model_fisher.c)
- *   fisher(i, theta_i)        = bm_F_fisher after bm_F_set_theta(theta_i)   (closed form, FISHER.md)
+ *   fisher(i, theta_i)        = bm_F_fisher after bm_F_set_theta(theta_i)   (closed form, docs/fisher.md)
  *   score_hess(i, theta_i)    = bm_F_score / bm_F_hess at y_i after bm_F_set_theta(theta_i)
  * and forward theta / theta_curvature to the user's callbacks with the user's
  * params. The family object fm->dist is scratch, re-set by every call: one

@@ -22,20 +22,8 @@
 #include "bayesmat/model_fisher.h"
 #include "../src/error.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-#define VGET(v, k) ((v)->data[(k) * (v)->stride])
+#include "internal.h"
 
-static void nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MGET(A, i, j) = NAN;
-}
-static void nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) VGET(v, i) = NAN;
-}
 static int finite_matrix(const gsl_matrix *A)
 {
   for (size_t i = 0; i < A->size1; i++)
@@ -100,8 +88,8 @@ static int model_accumulate_fn(const char *fn, const bm_model *model, const gsl_
     status = BM_FAIL(BM_ENONFINITE, "eta has a NaN or Inf entry");
   if (status) {
     if (status != BM_EBADLEN) {
-      nan_matrix(out);
-      nan_vector(sout);
+      bm_nan_matrix(out);
+      bm_nan_vector(sout);
     }
     return status;
   }
@@ -153,8 +141,8 @@ static int model_accumulate_fn(const char *fn, const bm_model *model, const gsl_
   if (!status && out) symmetrize(out);
 done:
   if (status) {
-    nan_matrix(out);
-    nan_vector(sout);
+    bm_nan_matrix(out);
+    bm_nan_vector(sout);
   }
   bm_vector_free(th);
   bm_vector_free(s);
@@ -240,7 +228,7 @@ int (bm_gaussian_model_fisher)(const gsl_matrix *Sigma, const gsl_matrix *dmu, c
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (status) {
-    nan_matrix(Fi);
+    bm_nan_matrix(Fi);
     return status;
   }
   size_t n = Sigma->size1;
@@ -290,7 +278,7 @@ int (bm_gaussian_model_fisher)(const gsl_matrix *Sigma, const gsl_matrix *dmu, c
   }
   bm_sym_from_lower(Fi);
 done:
-  if (status) nan_matrix(Fi);
+  if (status) bm_nan_matrix(Fi);
   if (A)
     for (size_t j = 0; j < d; j++) bm_matrix_free(A[j]);
   free(A);
@@ -314,7 +302,7 @@ int (bm_gaussian_model_score)(const gsl_matrix *Sigma, const gsl_vector *mu, con
     bm_matrix_free(L);
   }
   if (status) {
-    nan_vector(s);
+    bm_nan_vector(s);
     return status;
   }
   gsl_vector *z = bm_vector_alloc(n), *u = bm_vector_alloc(n);
@@ -351,7 +339,7 @@ int (bm_gaussian_model_score)(const gsl_matrix *Sigma, const gsl_vector *mu, con
   }
 done:
   if (status) {
-    nan_vector(s);
+    bm_nan_vector(s);
     if (lp) *lp = NAN;
   }
   bm_vector_free(z);
@@ -368,12 +356,12 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
   if (I_eta->size2 != d || J->size1 != d || I_zeta->size1 != e || I_zeta->size2 != e || d == 0 || e == 0)
     return BM_FAIL(BM_EBADLEN, "I_eta is %zu x %zu, J %zu x %zu, I_zeta %zu x %zu: expected d x d, d x e, e x e with d, e > 0", d, I_eta->size2, J->size1, e, I_zeta->size1, I_zeta->size2);
   if (!finite_matrix(I_eta) || !finite_matrix(J)) {
-    nan_matrix(I_zeta);
+    bm_nan_matrix(I_zeta);
     return BM_FAIL(BM_ENONFINITE, "argument check failed: !finite_matrix(I_eta) || !finite_matrix(J)");
   }
   gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {
-    nan_matrix(I_zeta);
+    bm_nan_matrix(I_zeta);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_set_zero(I_zeta);

@@ -357,10 +357,10 @@ static int out_shapes(size_t p, const gsl_vector *v, const gsl_matrix *A)
 
 static void nan_out(gsl_vector *v, double *a, double *b, gsl_matrix *A)
 {
-  if (v != NULL) gsl_vector_set_all(v, NAN);
+  bm_nan_vector(v);
   if (a != NULL) *a = NAN;
   if (b != NULL) *b = NAN;
-  if (A != NULL) gsl_matrix_set_all(A, NAN);
+  bm_nan_matrix(A);
 }
 
 static int posterior_impl(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *S,
@@ -559,7 +559,7 @@ int bm_niw_log_evidence(const bm_niw *m, double *lml)
   return BM_SUCCESS;
 }
 
-/* ---- issue #11: packed form of the statistics (for MPI) ------------------ */
+/* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_niw_stats_dim(const bm_niw_stats *s) { return s ? s->p : 0; }
 
 size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s->p * (s->p + 1) / 2 : 0; }

@@ -1,4 +1,4 @@
-/* bayesmat — unconstrained transforms: log, logit, log-Cholesky (SPEC §4).
+/* bayesmat — unconstrained transforms: log, logit, log-Cholesky (docs/transforms.md).
  *
  * log-Cholesky: Sigma = L L^T, theta = vech(Lt) with Lt_ii = log L_ii and
  * Lt_ij = L_ij (i > j). With dL_a = c_a e_i e_j^T (c_a = L_ii on the diagonal,
@@ -21,22 +21,9 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/transform.h"
 #include "work.h"
+#include "internal.h"
 #include "../src/error.h"
 
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
-#define VGET(v, k) ((v)->data[(k) * (v)->stride])
-
-static void fill_nan_vector(gsl_vector *v)
-{
-  if (v)
-    for (size_t i = 0; i < v->size; i++) VGET(v, i) = NAN;
-}
-static void fill_nan_matrix(gsl_matrix *A)
-{
-  if (A)
-    for (size_t i = 0; i < A->size1; i++)
-      for (size_t j = 0; j < A->size2; j++) MGET(A, i, j) = NAN;
-}
 
 /* ---------------- log ---------------- */
 
@@ -138,13 +125,13 @@ int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    fill_nan_vector(theta);
+    bm_nan_vector(theta);
     return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Lv = gsl_matrix_view_array(buf, p, p);
   int status = bm_validate_spd(Sigma, p, &Lv.matrix, NULL);
   if (status) {
-    fill_nan_vector(theta);
+    bm_nan_vector(theta);
     bm_work_release(&w);
     return status;
   }
@@ -209,7 +196,7 @@ int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl
   if (!Lm) {
     double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
     if (!buf) {
-      fill_nan_matrix(Sigma);
+      bm_nan_matrix(Sigma);
       return BM_FAIL(BM_ENOMEM, "out of memory");
     }
     Lv = gsl_matrix_view_array(buf, p, p);
@@ -217,8 +204,8 @@ int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl
   }
   int status = logchol_factor(theta, p, Lm);
   if (status) {
-    fill_nan_matrix(Sigma);
-    fill_nan_matrix(L);
+    bm_nan_matrix(Sigma);
+    bm_nan_matrix(L);
     bm_work_release(&w);
     return status;
   }
@@ -235,7 +222,7 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
   int status = check_theta(theta, &p);
   if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "argument check failed: grad && grad->size != theta->size");
   if (status) {
-    if (grad && theta && grad->size == theta->size) fill_nan_vector(grad);
+    if (grad && theta && grad->size == theta->size) bm_nan_vector(grad);
     return status;
   }
   double s = (double)p * M_LN2;
@@ -270,7 +257,7 @@ int bm_transform_logchol_jacobian(const gsl_vector *theta, gsl_matrix *J)
     status = logchol_factor(theta, p, &Lv.matrix);
   }
   if (status) {
-    if (J->size1 == q && J->size2 == q) fill_nan_matrix(J);
+    if (J->size1 == q && J->size2 == q) bm_nan_matrix(J);
     bm_work_release(&w);
     return status;
   }
@@ -328,8 +315,8 @@ int bm_transform_logchol_chain(const gsl_vector *theta, const gsl_vector *g_vech
     status = logchol_factor(theta, p, &Lv.matrix);
   }
   if (status) {
-    if (g_theta && g_theta->size == q) fill_nan_vector(g_theta);
-    if (H_theta && H_theta->size1 == q && H_theta->size2 == q) fill_nan_matrix(H_theta);
+    if (g_theta && g_theta->size == q) bm_nan_vector(g_theta);
+    if (H_theta && H_theta->size1 == q && H_theta->size2 == q) bm_nan_matrix(H_theta);
     bm_work_release(&w);
     return status;
   }
@@ -416,7 +403,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
   if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
-    fill_nan_vector(u);
+    bm_nan_vector(u);
     return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
   if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
@@ -460,7 +447,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
     }
     off += l;
   }
-  if (status) fill_nan_vector(u);
+  if (status) bm_nan_vector(u);
   return status;
 }
 
@@ -471,7 +458,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
   if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
-    fill_nan_vector(x);
+    bm_nan_vector(x);
     return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
   if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
@@ -523,7 +510,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
     off += l;
   }
   if (status) {
-    fill_nan_vector(x);
+    bm_nan_vector(x);
     return status;
   }
   if (logjac) *logjac = lj;
@@ -536,7 +523,7 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
   if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_FAIL(BM_EINVAL, "argument check failed: !u || !g_x || !g_u || (H_u && !H_x)");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
-    fill_nan_vector(g_u);
+    bm_nan_vector(g_u);
     return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
   if (u->size != d || g_x->size != d || g_u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g_x->size != d || g_u->size != d");
@@ -646,8 +633,8 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
   bm_matrix_free(Jf);
   bm_matrix_free(T);
   if (status) {
-    fill_nan_vector(g_u);
-    if (H_u && H_u->size1 == d && H_u->size2 == d) fill_nan_matrix(H_u);
+    bm_nan_vector(g_u);
+    if (H_u && H_u->size1 == d && H_u->size2 == d) bm_nan_matrix(H_u);
   }
   return status;
 }

@@ -1,5 +1,5 @@
-/* Internal: the OpenMP policy of the batched log-likelihoods (issue #11;
- * docs/scaling.md, "Threads inside a node").
+/* Internal: the OpenMP policy of the batched log-likelihoods
+ * (docs/scaling.md, "Threads inside a node").
  *
  * Groups. A batch of n rows is cut into G contiguous row groups, G a function
  * of (n, p) only (never of the thread count): each group is whitened, summed

@@ -1,5 +1,5 @@
-/* Status codes and their names (SPEC §1), and the per-thread message behind
- * bm_last_error().
+/* Status codes and their names (docs/conventions.md), and the per-thread
+ * message behind bm_last_error().
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "bayesmat/status.h"
 #include "bayesmat/vech.h"
-#include "error.h"
+#include "internal.h"
 
 size_t bm_vech_len(size_t p) { return p * (p + 1) / 2; }
 
@@ -23,9 +23,6 @@ void bm_vech_pair(size_t p, size_t k, size_t *row, size_t *col)
   *col = c;
   *row = c + k;
 }
-
-#define VGET(v, k) ((v)->data[(k) * (v)->stride])
-#define MGET(A, i, j) ((A)->data[(i) * (A)->tda + (j)])
 
 int bm_vech(const gsl_matrix *S, gsl_vector *v)
 {

@@ -687,7 +687,7 @@ static void bad_inputs_return_status(void **state)
   bm_blr_free(m);
 }
 
-/* Packed statistics (issue #11): length 2 + (k+1)(k+2)/2, (n, sum log w, ...) at the front,
+/* Packed statistics: length 2 + (k+1)(k+2)/2, (n, sum log w, ...) at the front,
  * an unpacked copy that packs to the identical bytes and gives the evidence and predictive of
  * the original bit for bit and of bm_blr_update_weighted on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */

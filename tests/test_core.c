@@ -325,7 +325,7 @@ static void vech_operators_match_dense(void **state)
                *v2 = gsl_vector_alloc(q);
     tu_random_spd(r, 10, 1, S);
     bm_vech(S, v);
-    /* SPEC's order: (S11, S21, ..., Sp1, S22, ...) */
+    /* vech order: (S11, S21, ..., Sp1, S22, ...) */
     assert_true(gsl_vector_get(v, 0) == gsl_matrix_get(S, 0, 0));
     if (p > 1) assert_true(gsl_vector_get(v, 1) == gsl_matrix_get(S, 1, 0));
     if (p > 1) assert_true(gsl_vector_get(v, p) == gsl_matrix_get(S, 1, 1));
@@ -390,7 +390,7 @@ static void vech_operators_match_dense(void **state)
 }
 
 /* f(S) = log|S| - tr(C S) on vech coordinates: symmetric gradient S^-1 - sym(C)
- * (SPEC §1); its vech gradient is D^T vec(G). */
+ * (docs/conventions.md); its vech gradient is D^T vec(G). */
 typedef struct {
   size_t p;
   gsl_matrix *C, *S, *L;

@@ -1,6 +1,6 @@
-/* Accuracy at the edges (issue #10), against references computed
+/* Accuracy at the edges, against references computed
  * independently: tests/data/edges_ref.txt from tests/data/gen_edges.py
- * (mpmath at 40 digits, straight from SPEC §2's definitions, on exactly the
+ * (mpmath at 40 digits, straight from docs/contract.md's definitions, on exactly the
  * doubles read here). Cases: scale matrices with condition number 1e12 (also
  * scaled by 1e-6), variates with condition 1e12, p = 200, nu (and matf's
  * delta) = 1e8, nu one ulp above its bound p - 1 and 1e-10 above it, matf's
@@ -27,7 +27,7 @@
 
 /* ------------------------------------------------------------- adapters */
 /* Evaluate log f and the batched log-likelihood of the one variate; A[] are
- * the case's matrices in SPEC order (scale(s), then the variate; vectors are
+ * the case's matrices in the order of _set (scale(s), then the variate; vectors are
  * p x 1). Returns the status of _set, then of _logpdf, then of _loglik. */
 typedef int (*adapter)(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll);
 
@@ -140,7 +140,7 @@ static char *next_tok(char **save)
   return t;
 }
 
-/* One SPEC (gen_edges.py): "dense" (p x p), "mat r c", "vec" (p x 1),
+/* One matrix spec (gen_edges.py): "dense" (p x p), "mat r c", "vec" (p x 1),
  * "band a m c s" (p x p), "vband m o" (p x 1), "mband r m o" (r x p). */
 static gsl_matrix *read_spec(char **save, size_t p)
 {

@@ -1,5 +1,5 @@
 /* Tests of inference/jeffreys.c.
- * Fisher blocks are built here from ../shared/FISHER.md's formulas with
+ * Fisher blocks are built here from docs/fisher.md's formulas with
  * bm_vech_kron (mvn: I_mumu = A, I_SS = 1/2 T(A, A); wishart: I_SS = nu/2 T(B, B),
  * I_Snu = 1/2 t(B), I_nunu = 1/4 psi'_p(nu/2)). Expected values are the known
  * closed forms, using det T(A, A) = 2^{p(p-1)/2} |A|^{p+1} (Magnus & Neudecker):
@@ -176,7 +176,7 @@ static void jeffreys_reparameterization_invariance(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(Iu, NULL, 0, &direct), BM_SUCCESS);
     assert_int_equal(bm_jeffreys_reparam(I, J, &via), BM_SUCCESS);
     assert_true(fabs(direct - via) < 1e-8 * fmax(1, fabs(direct)));
-    /* pi_theta = pi_Sigma + the SPEC log-Jacobian */
+    /* pi_theta = pi_Sigma + the log-Jacobian of docs/transforms.md */
     assert_int_equal(bm_jeffreys_from_fisher(I, NULL, 0, &pi_sigma), BM_SUCCESS);
     assert_int_equal(bm_transform_logchol_log_jacobian(&th.vector, &lj, NULL), BM_SUCCESS);
     assert_true(fabs(direct - (pi_sigma + lj)) < 1e-8 * fmax(1, fabs(direct)));
@@ -338,7 +338,7 @@ static void singular_and_scaled_fisher(void **state)
 /* The families' own closed-form Fisher matrices (wishart, invwishart, merged
  * into main) through bm_jeffreys_from_fisher: the scale alone is
  * proportional to |S|^{-(p+1)/2}, |Psi|^{-(p+1)/2}, with the exact constant
- * above; wishart's full matrix equals the one built here from FISHER.md. */
+ * above; wishart's full matrix equals the one built here from docs/fisher.md. */
 static void family_fisher_scale_jeffreys(void **state)
 {
   (void)state;

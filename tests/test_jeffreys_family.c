@@ -1,4 +1,4 @@
-/* Per-family Jeffreys priors (SPEC §4, bm_F_jeffreys). Checked against the
+/* Per-family Jeffreys priors (docs/contract.md, bm_F_jeffreys). Checked against the
  * invariance laws of the scale blocks — for W_p(nu, S), IW_p(nu, Psi) and
  * F_p(nu, delta, Psi) the scale-alone Jeffreys prior is proportional to
  * |scale|^{-(p+1)/2} (the Fisher block at scale A is the congruence of the
@@ -73,7 +73,7 @@ static void scale_block_scales_as_det_power(void **state)
   gsl_rng_free(r);
 }
 
-/* W and IW: I_nu,nu = psi'_p(nu/2)/4 (FISHER.md), a 1 x 1 block */
+/* W and IW: I_nu,nu = psi'_p(nu/2)/4 (docs/fisher.md), a 1 x 1 block */
 static void nu_alone_is_half_log_trigamma(void **state)
 {
   (void)state;
@@ -146,7 +146,7 @@ static void mvn_mvt_power_laws(void **state)
   gsl_rng_free(r);
 }
 
-/* matnorm / matt: full theta singular (BM_ESING, SPEC §2); the M block alone
+/* matnorm / matt: full theta singular (BM_ESING, docs/contract.md); the M block alone
  * is 1/2 log det(V^-1 (x) U^-1) = -(p log|U| + n log|V|)/2 (+ a nu-constant for
  * matt), so its difference between two (U, V) pairs follows that law. */
 static void matrix_families(void **state)

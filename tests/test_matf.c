@@ -2,7 +2,7 @@
  *
  * Where the expected numbers come from:
  *  - log-densities: tests/data/matf_ref.txt, written by tests/data/gen_matf.py
- *    (mpmath, 50 digits, straight from SPEC §2's formula with log|I + X Psi^-1|);
+ *    (mpmath, 50 digits, straight from docs/contract.md's formula with log|I + X Psi^-1|);
  *  - p = 1: GSL's F density gsl_ran_fdist_pdf after the change of variables
  *    X = psi nu/delta F, F ~ F(nu, delta), and GSL's F cdf (KS test);
  *    normalization by GSL quadrature (qags on [0,1], qagiu on [1,inf));
@@ -433,7 +433,7 @@ static void fisher_monte_carlo_detects_error(void **state)
 static void fisher_p1_closed_form(void **state)
 {
   (void)state;
-  /* FISHER.md, p = 1: I_psipsi = nu delta / (2 (nu+delta+2) psi^2); also k < 1 */
+  /* docs/fisher.md, p = 1: I_psipsi = nu delta / (2 (nu+delta+2) psi^2); also k < 1 */
   const double cases[][3] = {{3.0, 5.0, 2.0}, {0.2, 0.3, 0.7}, {100.0, 0.5, 3.0}};
   bm_matf *d = bm_matf_alloc(1);
   gsl_matrix *I = gsl_matrix_alloc(3, 3);
@@ -487,7 +487,7 @@ static void sampler_moments(void **state)
     gsl_matrix_set(sc, 1, 1, tr);
     tu_mc_add(ms, sc);
   }
-  /* expected: E[X] = nu Psi/(delta-2) (SPEC); E log|X| = log|Psi| + psi_p(nu/2) - psi_p(r/2);
+  /* expected: E[X] = nu Psi/(delta-2) (docs/contract.md); E log|X| = log|Psi| + psi_p(nu/2) - psi_p(r/2);
    * E tr(Psi^-1 X) = nu p/(delta-2) */
   gsl_matrix *ex = gsl_matrix_calloc(2, 2);
   gsl_matrix_set(ex, 0, 0, bm_chol_logdet(L) + bm_mvdigamma(p, nu / 2) - bm_mvdigamma(p, rr / 2));

@@ -80,7 +80,7 @@ static void posterior_matches_reference(void **state)
   free_case(&c);
 }
 
-/* The evidence of all rows = sum of the log one-row predictives, each evaluated with SPEC's
+/* The evidence of all rows = sum of the log one-row predictives, each evaluated with the contract's
  * T_{1,d}(nu, m, s, Omega) = t_d(nu, m, s Omega / nu) (the n = 1 reduction of the matt
  * predictive to an mvt), computed here from the predictive parameters. */
 static double log_mvt(const gsl_vector *x, double df, const gsl_vector *loc, const gsl_matrix *scale)
@@ -496,7 +496,7 @@ static void bad_inputs_return_status(void **state)
   bm_mniw_free(m);
 }
 
-/* Packed statistics (issue #11): dims as allocated, length 1 + (k+d)(k+d+1)/2 with n in
+/* Packed statistics: dims as allocated, length 1 + (k+d)(k+d+1)/2 with n in
  * front, an unpacked copy that packs to the identical bytes and gives the posterior and
  * evidence of the original bit for bit and of bm_mniw_update on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */

@@ -2,7 +2,7 @@
  * References: (a) linear regression y_i ~ N(x_i^T beta, s2) as an mvn (p = 1)
  * family model, eta = (beta, log s2): I(eta) = blockdiag(X^T X / s2, n/2)
  * (textbook); (b) Wishart observations X_i ~ W_p(nu, exp(a) S0), eta = (a, nu):
- * I(eta) = n J^T I_F J with I_F assembled here from FISHER.md's blocks
+ * I(eta) = n J^T I_F J with I_F assembled here from docs/fisher.md's blocks
  * (I_SS = nu/2 T(B,B), I_Snu = 1/2 t(B), I_nunu = 1/4 psi'_p(nu/2), B = S^-1,
  * T and t written out as loops), which must also equal the hand-derived
  * [[nu p/2, p/2], [p/2, psi'_p(nu/2)/4]] times n; (c) the adapters' observed
@@ -161,7 +161,7 @@ static int w_curv(size_t i, const gsl_vector *eta, const gsl_vector *wt, void *p
   return 0;
 }
 
-/* FISHER.md's Wishart I_F(theta) at (S, nu), blocks written out as loops. */
+/* docs/fisher.md's Wishart I_F(theta) at (S, nu), blocks written out as loops. */
 static void wishart_fisher_blocks(const gsl_matrix *S, double nu, gsl_matrix *IF)
 {
   size_t p = S->size1, q = bm_vech_len(p);
@@ -228,7 +228,7 @@ static void wishart_scale_model_fisher(void **state)
   assert_int_equal(model.dim_theta, q + 1);
   gsl_matrix *I = gsl_matrix_alloc(2, 2);
   assert_int_equal(bm_model_fisher(&model, eta, I), BM_SUCCESS);
-  /* chain rule n J^T I_F J with FISHER.md's blocks */
+  /* chain rule n J^T I_F J with docs/fisher.md's blocks */
   gsl_matrix *IF = gsl_matrix_alloc(q + 1, q + 1), *J = gsl_matrix_alloc(q + 1, 2), *T = gsl_matrix_alloc(q + 1, 2),
              *E = gsl_matrix_alloc(2, 2);
   gsl_vector *th = gsl_vector_alloc(q + 1);
@@ -371,7 +371,7 @@ static int score_fn(const gsl_vector *eta, void *params, gsl_vector *g)
   return st ? st : bm_model_score(&model, eta, g);
 }
 
-/* Random theta of `kind` in SPEC §2 order: vec M / mu entries in (-1, 1),
+/* Random theta of `kind` in docs/contract.md order: vec M / mu entries in (-1, 1),
  * vech blocks of well-conditioned SPD matrices, then nu (and delta). */
 static void random_theta(bm_family_kind kind, size_t n, size_t p, gsl_rng *r, gsl_vector *th)
 {

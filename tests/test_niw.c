@@ -258,7 +258,7 @@ static void no_data_is_prior(void **state)
   free_case(&c);
 }
 
-/* log t_p(x | df, loc, scale) in mvt's terms (SPEC §2), computed here from a Cholesky factor. */
+/* log t_p(x | df, loc, scale) in mvt's terms (docs/contract.md), computed here from a Cholesky factor. */
 static double log_mvt(const gsl_vector *x, double df, const gsl_vector *loc, const gsl_matrix *scale)
 {
   const size_t p = x->size;
@@ -768,7 +768,7 @@ static void bad_inputs_return_status(void **state)
   bm_niw_free(m);
 }
 
-/* Packed statistics (issue #11): the layout of niw.h (n, mean, upper triangle of R), an
+/* Packed statistics: the layout of niw.h (n, mean, upper triangle of R), an
  * unpacked copy that packs to the identical bytes and gives the posterior and evidence of
  * the original bit for bit, and of bm_niw_update on the raw data to 1e-12; bad buffers
  * rejected with the summary left unchanged. */

@@ -1,5 +1,5 @@
 /* Every function that allocates returns BM_ENOMEM and leaks nothing when any
- * one of its allocations fails (issue #10). Families and inference modules
+ * one of its allocations fails. Families and inference modules
  * add their drivers here as they land.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "testutil.h"
@@ -515,7 +515,7 @@ static void matnorm_matt_survive_allocation_failure(void **state)
   fam_case_free(&m.c);
 }
 
-/* ---------- laplace, transforms, jeffreys, model Fisher (issue #8) ---------- */
+/* ---------- laplace, transforms, jeffreys, model Fisher ---------- */
 
 static int negf_quad(const gsl_vector *x, void *p, double *f)
 {
@@ -703,7 +703,7 @@ static void inference8_survives_allocation_failure(void **state)
   }
 }
 
-/* ---------- conjugate models and checkers (issue #7) ---------- */
+/* ---------- conjugate models and checkers ---------- */
 
 static int cj_lp(const gsl_vector *th, void *p, double *f)
 {
@@ -911,7 +911,7 @@ static void conjugate_survives_allocation_failure(void **state)
   gsl_rng_free(arg.r);
 }
 
-/* ==== issue #11: sufficient statistics (mvn, wishart, invwishart, matnorm) ==== */
+/* ==== sufficient statistics (mvn, wishart, invwishart, matnorm) ==== */
 static int run_stats11(void *arg)
 {
   int which = *(int *)arg, st = BM_SUCCESS;
@@ -1046,7 +1046,7 @@ static void stats11_survive_allocation_failure(void **state)
     assert_true(sites >= 1);
   }
 }
-/* ==== end issue #11 block ==== */
+/* ==== end of the sufficient-statistics block ==== */
 
 int main(void)
 {
@@ -1058,7 +1058,7 @@ int main(void)
     cmocka_unit_test(matnorm_matt_survive_allocation_failure),
     cmocka_unit_test(inference8_survives_allocation_failure),
     cmocka_unit_test(conjugate_survives_allocation_failure),
-    cmocka_unit_test(stats11_survive_allocation_failure), /* issue #11 */
+    cmocka_unit_test(stats11_survive_allocation_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

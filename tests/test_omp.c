@@ -1,5 +1,5 @@
 /* Tests of the row-group (OpenMP) batched log-likelihoods of mvn and mvt
- * (issue #11; policy in src/omp_policy.h and docs/scaling.md).
+ * (policy in src/omp_policy.h and docs/scaling.md).
  * Expected values: the sum of the single-point bm_F_logpdf / bm_F_grad over
  * the rows (independent code path), to 1e-12 relative for the value and
  * 1e-10 relative to the largest entry for gradients; and bit-identity of the

@@ -1,6 +1,6 @@
-/* SPEC §1–3 as one table, across all seven families: the same contract must
+/* docs/contract.md as one table, across all seven families: the same contract must
  * hold everywhere (alloc(0) is NULL, free(NULL) is a no-op, nparams is the
- * length of SPEC's theta, a variate outside the support is BM_EDOM with
+ * length of the family's theta, a variate outside the support is BM_EDOM with
  * -inf, an infinite nu is BM_ENONFINITE, non-existent moments are BM_EDOM,
  * the non-identified families' full Jeffreys is BM_ESING, an unset object
  * is refused, and on failure outputs are NaN). Each family's own test file
@@ -181,7 +181,7 @@ static void infinite_nu_and_domains(void **state)
   assert_int_equal(bm_matf_mean(g, Mo), BM_EDOM);
   assert_int_equal(bm_matf_set(g, 3.0, 2.5, I2), BM_SUCCESS);
   assert_int_equal(bm_matf_mean(g, Mo), BM_SUCCESS);
-  /* E[X] = nu Psi / (delta - 2) (SPEC §2) */
+  /* E[X] = nu Psi / (delta - 2) (docs/contract.md) */
   tu_assert_rel(gsl_matrix_get(Mo, 0, 0), 3.0 / 0.5, 1e-15);
   bm_mvt_free(b);
   bm_wishart_free(c);
@@ -195,7 +195,7 @@ static void infinite_nu_and_domains(void **state)
   gsl_vector_free(m);
 }
 
-/* matnorm and matt: Fisher singular by exactly one direction (SPEC §2) */
+/* matnorm and matt: Fisher singular by exactly one direction (docs/contract.md) */
 static void non_identified_fisher_is_returned_as_is(void **state)
 {
   (void)state;

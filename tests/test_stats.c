@@ -1,4 +1,4 @@
-/* Tests of the mergeable sufficient statistics (issue #11): bm_mvn_stats,
+/* Tests of the mergeable sufficient statistics: bm_mvn_stats,
  * bm_wishart_stats, bm_invwishart_stats, bm_matnorm_stats.
  * Expected values come from: a one-pass summary of all the data (chunked
  * summaries merged in several orders must agree to 1e-12 relative); a

@@ -3,9 +3,9 @@
  * theta (vech / vec written out here by loops, not by bm_vech), which must give
  * bit-identical logpdf / score / fisher; (2) the finite-difference gradient
  * (bm_check_gradient) of theta -> logpdf(x | set_theta(theta)) against
- * bm_F_score, an independent check that SPEC §2's theta coordinates (a vech
+ * bm_F_score, an independent check that docs/contract.md's theta coordinates (a vech
  * coordinate moving S_ij and S_ji together, nu last) are the ones _score
- * differentiates; (3) SPEC §1 statuses with GSL's default handler installed.
+ * differentiates; (3) docs/conventions.md statuses with GSL's default handler installed.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <string.h>
 #include <gsl/gsl_math.h>
@@ -151,7 +151,7 @@ static void fam_free(fam *f)
 }
 
 /* Random parameters of family `kind` (n rows for matnorm / matt), theta packed
- * by hand in SPEC §2 order, ref set through bm_F_set, a variate drawn from ref. */
+ * by hand in docs/contract.md order, ref set through bm_F_set, a variate drawn from ref. */
 static void fam_make(fam *f, int kind, size_t n, size_t p, gsl_rng *r)
 {
   memset(f, 0, sizeof *f);
@@ -355,7 +355,7 @@ static void bad_inputs_return_status(void **state)
       gsl_vector_set(&same.vector, f.n * f.p + bm_vech_len(f.n), 0.0);
       expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
     }
-    /* nu (and delta) out of domain; +Inf nu is BM_ENONFINITE (SPEC §1) */
+    /* nu (and delta) out of domain; +Inf nu is BM_ENONFINITE (docs/contract.md) */
     int has_nu = f.kind != MVN && f.kind != MATNORM;
     if (has_nu) {
       size_t inu = f.kind == MATF ? m - 2 : m - 1;

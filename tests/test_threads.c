@@ -1,4 +1,4 @@
-/* Thread safety (issue #10, SPEC §1 "Threads"): 8 pthreads share ONE set
+/* Thread safety (docs/conventions.md "Threads"): 8 pthreads share ONE set
  * object per family (and one conjugate posterior once those land) and
  * evaluate every read-only entry point on many inputs, each thread in its own
  * order; every result must be bit-identical to a single-threaded run. CI runs

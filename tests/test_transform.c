@@ -87,7 +87,7 @@ static void logchol_jacobian_matches_fd(void **state)
       assert_int_equal(bm_transform_logchol_log_jacobian(th, &lj, NULL), BM_SUCCESS);
       double ref = lu_logabsdet(Jfd);
       assert_true(fabs(lj - ref) <= 1e-8 * fmax(1.0, fabs(ref)));
-      /* the SPEC formula written out with 1-based i */
+      /* the formula of docs/transforms.md written out with 1-based i */
       double s = (double)p * log(2.0);
       for (size_t i = 1; i <= p; i++) s += (double)(p - i + 2) * gsl_vector_get(th, bm_vech_index(p, i - 1, i - 1));
       tu_assert_rel(lj, s, 1e-14);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# valgrind memcheck over the test suite (issue #10): zero errors and zero
+# valgrind memcheck over the test suite: zero errors and zero
 # leaks (definite, indirect, possible) for every test executable of a build,
 # two at a time. Args: build-dir. Excluded, and why (docs/reliability.md):
 #   test_nomem  replaces malloc itself (-Wl,--wrap) and counts every

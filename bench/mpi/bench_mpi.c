@@ -1,5 +1,5 @@
 /* bayesmat-bench-mpi: strong scaling of the distributed log-likelihood and
- * gradient (issue #11), built only with MPI. Run, e.g.
+ * gradient, built only with MPI. Run, e.g.
  *   mpirun --allow-run-as-root --oversubscribe -np 1 build/bench/bayesmat-bench-mpi
  *   mpirun --allow-run-as-root --oversubscribe -np 2 build/bench/bayesmat-bench-mpi
  * (OPENBLAS_NUM_THREADS=1). Prints TSV rows on rank 0:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Strong scaling 1 -> 2 ranks, alternating rank counts K times so that a
-# shared machine's load drift hits both alike (issue #11; docs/scaling.md).
+# shared machine's load drift hits both alike (docs/scaling.md).
 # Usage: bench/mpi/run_scaling.sh BUILD_DIR [K] [bench options...]
 set -euo pipefail
 build=${1:?build dir}; k=${2:-5}; shift $(( $# >= 2 ? 2 : 1 ))

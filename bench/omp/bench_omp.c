@@ -1,5 +1,5 @@
 /* bayesmat-bench-omp: thread scaling of the batched mvn/mvt log-likelihood
- * and gradient (issue #11), built only with -DBAYESMAT_OPENMP=ON. Run
+ * and gradient, built only with -DBAYESMAT_OPENMP=ON. Run
  *   OPENBLAS_NUM_THREADS=1 build-omp/bench/bayesmat-bench-omp [--n N] [--p P] [--reps R]
  * Prints TSV rows: workload  threads  p  n  seconds (median), for
  * BAYESMAT_NUM_THREADS = 1 and 2 (set here with setenv before each series).

@@ -14,9 +14,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** An n1 x n2 matrix (uninitialized); NULL when out of memory. Sizes may be 0. */
 gsl_matrix *bm_matrix_alloc(size_t n1, size_t n2);
@@ -31,7 +30,5 @@ void bm_matrix_free(gsl_matrix *A);
 /** Free (NULL is fine); same as gsl_vector_free. */
 void bm_vector_free(gsl_vector *v);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

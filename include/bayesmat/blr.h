@@ -1,4 +1,4 @@
-/* bayesmat — Bayesian linear regression (SPEC §4).
+/* bayesmat — Bayesian linear regression (docs/contract.md).
  *
  *   y_i = x_i^T beta + eps_i,  eps_i ~ N(0, sigma^2 / w_i)  (w_i = 1 unless weighted),  beta in R^k.
  * Priors:
@@ -21,9 +21,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_blr bm_blr;
 
@@ -153,7 +152,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
  */
 int bm_blr_log_evidence(const bm_blr *m, double *lml);
 
-/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_blr_update_stats) ----
+/* ---- packed statistics (e.g. to send over MPI; bm_mpi_blr_update_stats) ----
  * Layout: (n, sum log w, the upper triangle of R row by row). */
 /** Dimension k (0 for NULL). */
 size_t bm_blr_stats_dim(const bm_blr_stats *s);
@@ -165,7 +164,5 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf);
  *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

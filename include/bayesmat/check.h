@@ -1,4 +1,4 @@
-/* bayesmat — verification of Bayesian derivations (SPEC §4 "Verification").
+/* bayesmat — verification of Bayesian derivations (docs/contract.md "Verification").
  *
  * Family-free Monte Carlo tools driven by caller callbacks:
  *   bm_check_proportional     a claimed log posterior is log prior + log lik + const
@@ -18,9 +18,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/fd.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Draw a parameter vector theta (length dim) into `theta`; return a BM_* status. */
 typedef int (*bm_sampler_fn)(gsl_rng *r, void *params, gsl_vector *theta);
@@ -179,7 +178,5 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *fishe
                        double z_tol, gsl_matrix *mean_outer, gsl_matrix *mean_neg_hess,
                        bm_fisher_mc_result *res);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

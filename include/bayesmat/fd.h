@@ -23,9 +23,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Scalar function f(x). */
 typedef int (*bm_fn_scalar)(const gsl_vector *x, void *params, double *f);
@@ -148,7 +147,5 @@ typedef struct {
 int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_vector *x, const gsl_vector *v,
                     const bm_check_options *opts, bm_taylor_result *res);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,11 +1,11 @@
-/* bayesmat — the inverse-Wishart family IW_p(nu, Psi) (SPEC §2–3, issue #4).
+/* bayesmat — the inverse-Wishart family IW_p(nu, Psi) (docs/contract.md).
  *
  *   log f(X) = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) - (nu+p+1)/2 log|X| - tr(Psi X^-1)/2
  *
  * X and Psi are p x p symmetric positive definite, nu > p - 1 (real);
  * X ~ IW_p(nu, Psi) iff X^-1 ~ W_p(nu, Psi^-1) (agrees with scipy.stats.invwishart).
- * theta = (vech Psi, nu): length p(p+1)/2 + 1, nu LAST (SPEC §1).
- * Symmetric-matrix gradients are the symmetric gradients G of SPEC §1.
+ * theta = (vech Psi, nu): length p(p+1)/2 + 1, nu LAST (docs/conventions.md).
+ * Symmetric-matrix gradients are the symmetric gradients G of docs/conventions.md.
  * Symmetric inputs are checked with BM_SYM_RTOL and then only their lower
  * triangle is read. Outputs on failure: *lp = NAN (-INFINITY for a non-SPD X,
  * status BM_EDOM), matrices/vectors filled with NaN, scalars NAN.
@@ -20,9 +20,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_invwishart bm_invwishart;
 
@@ -115,7 +114,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
 int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H);
 
 /**
- * Fisher information of one observation, closed form (FISHER.md):
+ * Fisher information of one observation, closed form (docs/fisher.md):
  *   I_PsiPsi = nu/2 T(C,C),  I_Psinu = -t(C)/2,  I_nunu = psi'_p(nu/2)/4.
  * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
@@ -160,7 +159,7 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
                               gsl_matrix *d_Psi, double *d_nu);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/invwishart_stats.c)
+ * Sufficient statistics (implemented in distributions/invwishart_stats.c)
  *
  * The mergeable summary of m observations X_1..X_m: (m, A = sum_i X_i^-1,
  * l = sum_i log|X_i|). It is additive, so summaries of chunks (threads, MPI
@@ -221,7 +220,5 @@ int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats
  */
 int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi, double *d_nu);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

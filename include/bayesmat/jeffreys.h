@@ -1,4 +1,4 @@
-/* bayesmat — Jeffreys priors (SPEC §4).
+/* bayesmat — Jeffreys priors (docs/contract.md).
  *
  * log pi(theta) = 1/2 log det I(theta), or of the sub-block of I on the
  * indices idx, with no other constant. The per-family wrappers
@@ -27,9 +27,8 @@
 #include "bayesmat/invwishart.h"
 #include "bayesmat/matf.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Relative pivot threshold below which a Fisher block is singular (1/condition of the correlation form). */
 #define BM_JEFFREYS_RTOL 1e-12
@@ -83,9 +82,9 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet);
 int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *log_prior_eta);
 
 /**
- * Jeffreys prior of a family at its current parameters (SPEC §4):
+ * Jeffreys prior of a family at its current parameters (docs/contract.md):
  *   log pi = 1/2 log det of bm_F_fisher's matrix, or of its sub-block on the
- *   k indices idx (0-based positions in SPEC's theta; all of theta when idx
+ *   k indices idx (0-based positions in the family's theta, docs/contract.md; all of theta when idx
  *   is NULL and k is 0), with no other constant. Which parameterization each
  *   value refers to (vech coordinates, nu last): docs/jeffreys.md.
  * @param d          a set object of the family
@@ -112,7 +111,5 @@ int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_
 /** As bm_wishart_jeffreys, for matf (theta = (vech Psi, nu, delta)). */
 int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

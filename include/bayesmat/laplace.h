@@ -1,4 +1,4 @@
-/* bayesmat — Laplace approximation (SPEC §4).
+/* bayesmat — Laplace approximation (docs/contract.md).
  *
  * Given an unnormalized log-density log f(theta) on R^d, find the mode
  * theta_hat by a safeguarded Newton method and approximate
@@ -16,9 +16,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/fd.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * The target. Callbacks return 0 on success and non-zero for "not defined
@@ -116,7 +115,5 @@ void bm_laplace_result_free(bm_laplace_result *r);
 int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const bm_laplace_options *opts,
                bm_laplace_result *res);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

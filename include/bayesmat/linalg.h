@@ -14,9 +14,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Lower Cholesky factor L of the p x p SPD matrix A (lower triangle read).
@@ -84,7 +83,5 @@ int bm_chol_product(const gsl_matrix *L, gsl_matrix *A);
 /** Copy the lower triangle of A onto its upper triangle. */
 void bm_sym_from_lower(gsl_matrix *A);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

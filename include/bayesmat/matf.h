@@ -1,4 +1,4 @@
-/* bayesmat — the matrix-variate F family F_p(nu, delta, Psi) (SPEC §2–3, issue #6).
+/* bayesmat — the matrix-variate F family F_p(nu, delta, Psi) (docs/contract.md).
  *
  *   log f(X) = log Gamma_p(k/2) - log Gamma_p(nu/2) - log Gamma_p(r/2)
  *              - nu/2 log|Psi| + (nu-p-1)/2 log|X| - k/2 log|I_p + X Psi^-1|,
@@ -21,9 +21,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-variate F distribution object of a fixed dimension p. */
 typedef struct bm_matf bm_matf;
@@ -74,7 +73,7 @@ size_t bm_matf_nparams(const bm_matf *d);
 int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp);
 
 /**
- * Shaped gradient of log f at X (symmetric gradients in the sense of SPEC §1):
+ * Shaped gradient of log f at X (symmetric gradients in the sense of docs/conventions.md):
  *   d_X     = (nu-p-1)/2 X^-1 - k/2 (Psi+X)^-1          (p x p)
  *   d_Psi   = r/2 Psi^-1 - k/2 (Psi+X)^-1                (p x p)
  *   d_nu    = [psi_p(k/2) - psi_p(nu/2) + log|X| - log|Psi+X|] / 2
@@ -178,7 +177,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
 /**
  * The literature's form f(X | Sigma, n, nu') proportional to
  *   |X|^{(n-p-1)/2} |I + Sigma^-1 X|^{-(n+nu')/2}
- * is F_p(nu = n, delta = nu' - p + 1, Psi = Sigma) (SPEC §2). This converts
+ * is F_p(nu = n, delta = nu' - p + 1, Psi = Sigma) (docs/contract.md). This converts
  * (n, nu') to (nu, delta); Sigma = Psi needs no conversion.
  * @param p        dimension (>= 1)
  * @param n        n > p - 1
@@ -212,7 +211,7 @@ int bm_matf_literature_jacobian(size_t p, gsl_matrix *J);
 int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
 
 /* ======================================================================
- * Sufficient statistics (issue #11): none of finite dimension. The matf
+ * Sufficient statistics: none of finite dimension. The matf
  * log-likelihood couples every observation to the parameters through a
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
@@ -224,7 +223,5 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
  * new pass over the data.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,4 +1,4 @@
-/* bayesmat — the matrix normal family MN_{n,p}(M, U, V) (SPEC §2–3, issue #5).
+/* bayesmat — the matrix normal family MN_{n,p}(M, U, V) (docs/contract.md).
  *
  *   log f(X) = -np/2 log 2pi - p/2 log|U| - n/2 log|V|
  *              - 1/2 tr(V^-1 (X-M)^T U^-1 (X-M))
@@ -9,7 +9,7 @@
  * Fisher information is singular along (0, vech U, -vech V); bm_matnorm_fisher
  * returns that singular matrix as it is (see docs/matnorm.md).
  *
- * Common contract of every function below: statuses follow SPEC §1 (NULL ->
+ * Common contract of every function below: statuses follow docs/conventions.md (NULL ->
  * BM_EINVAL, shape -> BM_EBADLEN, NaN/Inf -> BM_ENONFINITE, asymmetric ->
  * BM_ENOTSYM, not SPD -> BM_ENOTSPD); an object never successfully set is
  * BM_EINVAL. On failure, scalar outputs are NaN and every non-NULL matrix or vector
@@ -24,9 +24,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-normal object. */
 typedef struct bm_matnorm bm_matnorm;
@@ -74,7 +73,7 @@ int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp);
 /**
  * Shaped gradient of log f (R = X - M, W = U^-1 R V^-1):
  *   d/dX = -W;  d/dM = W;  G_U = (U^-1 R V^-1 R^T U^-1 - p U^-1)/2;
- *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, SPEC §1).
+ *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, docs/conventions.md).
  * @param dX, dM  out n x p, or NULL;  dU out n x n or NULL;  dV out p x p or NULL
  * @return as bm_matnorm_logpdf. Allocates O(n^2 + p^2 + np) scratch.
  */
@@ -104,7 +103,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H);
 int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H);
 
 /**
- * Fisher information of one observation (closed form, ../shared/FISHER.md):
+ * Fisher information of one observation (closed form, docs/fisher.md):
  *   I_MM = V^-1 (x) U^-1, I_UU = p/2 T(U^-1,U^-1), I_VV = n/2 T(V^-1,V^-1),
  *   I_UV = 1/2 t(U^-1) t(V^-1)^T, I_M(U,V) = 0. Singular along
  *   (0, vech U, -vech V); returned as it is.
@@ -147,7 +146,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
                            gsl_matrix *dU, gsl_matrix *dV);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/matnorm_stats.c)
+ * Sufficient statistics (implemented in distributions/matnorm_stats.c)
  *
  * With U and V both free, the log-likelihood of X_1..X_m needs
  * (m, Xbar, S = sum_i vec(X_i - Xbar) vec(X_i - Xbar)^T), S an (np) x (np)
@@ -209,7 +208,5 @@ int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, doub
 int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
                                  gsl_matrix *dU, gsl_matrix *dV);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,5 +1,5 @@
 /* bayesmat — the matrix-variate t family T_{n,p}(nu, M, Sigma, Omega)
- * (Dickey 1967; Gupta & Nagar 2000 ch. 4; SPEC §2–3, issue #5). It is the
+ * (Dickey 1967; Gupta & Nagar 2000 ch. 4; docs/contract.md). It is the
  * posterior predictive of matrix-normal–inverse-Wishart regression, NOT a
  * multivariate t on vec X with a Kronecker scale.
  *
@@ -18,7 +18,7 @@
  * Fisher information is singular along (0, vech Sigma, -vech Omega, 0);
  * bm_matt_fisher returns it as it is (derivation: docs/matt-fisher.md).
  *
- * Common contract: statuses per SPEC §1 (NULL -> BM_EINVAL, shape ->
+ * Common contract: statuses per docs/conventions.md (NULL -> BM_EINVAL, shape ->
  * BM_EBADLEN, NaN/Inf (also an infinite nu) -> BM_ENONFINITE, asymmetric ->
  * BM_ENOTSYM, not SPD -> BM_ENOTSPD, nu <= 0 -> BM_EDOM); an object never
  * successfully set is BM_EINVAL. On failure scalar outputs are NaN and every
@@ -33,9 +33,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque matrix-t object. */
 typedef struct bm_matt bm_matt;
@@ -50,7 +49,7 @@ bm_matt *bm_matt_alloc(size_t n, size_t p);
 void bm_matt_free(bm_matt *d);
 
 /**
- * Set the parameters (SPEC order nu, M, Sigma, Omega): validates, factorizes
+ * Set the parameters (in the order nu, M, Sigma, Omega): validates, factorizes
  * Sigma = L_S L_S^T, Omega = L_O L_O^T and caches the log-normalizing
  * constant (the Gamma_p ratio evaluated stably for large nu). Inputs copied.
  * @param nu     degrees of freedom, finite, > 0
@@ -123,7 +122,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
 int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
 
 /**
- * Fisher information of one observation in closed form (../shared/FISHER.md,
+ * Fisher information of one observation in closed form (docs/fisher.md,
  * derivation docs/matt-fisher.md), P = Sigma^-1, Q = Omega^-1,
  * Delta = 2(k+2)(k-1):
  *   I_MM = k q_n q_p/((k+2)(k-1)) Q (x) P;
@@ -174,7 +173,7 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
                         gsl_matrix *dSigma, gsl_matrix *dOmega, double *dnu);
 
 /* ======================================================================
- * Sufficient statistics (issue #11): none of finite dimension. The matt
+ * Sufficient statistics: none of finite dimension. The matt
  * log-likelihood couples every observation to the parameters through a
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
@@ -186,7 +185,5 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
  * new pass over the data.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,4 +1,4 @@
-/* bayesmat — Matrix-Normal-Inverse-Wishart multivariate regression (SPEC §4).
+/* bayesmat — Matrix-Normal-Inverse-Wishart multivariate regression (docs/contract.md).
  *
  *   Y (n x d) = X (n x k) B + E, rows of E ~ N_d(0, Sigma),
  *   B | Sigma ~ MN_{k,d}(B0, V0, Sigma), Sigma ~ IW_d(nu0, Psi0).
@@ -6,7 +6,7 @@
  *             Psi_n = Psi0 + Y^T Y + B0^T V0^-1 B0 - B_n^T V_n^-1 B_n.
  * Evidence:   log p(Y|X) = -nd/2 log pi + log Gamma_d(nu_n/2) - log Gamma_d(nu0/2)
  *             + nu0/2 log|Psi0| - nu_n/2 log|Psi_n| + d/2 (log|V_n| - log|V0|).
- * Predictive for new rows X* (m x k), in SPEC's matt parameterization:
+ * Predictive for new rows X* (m x k), in matt's parameterization (docs/contract.md):
  *             Y* ~ T_{m,d}(nu_n - d + 1, X* B_n, I_m + X* V_n X*^T, Psi_n)
  *   (Y* | Sigma ~ MN(X* B_n, I + X* V_n X*^T, Sigma) mixed over Sigma ~ IW_d(nu_n, Psi_n);
  *    for m = 1 this is t_d(nu_n - d + 1, x* B_n, (1 + x* V_n x*^T) Psi_n / (nu_n - d + 1))).
@@ -22,9 +22,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/matt.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_mniw bm_mniw;
 
@@ -108,7 +107,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
  */
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml);
 
-/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_mniw_update_stats) ----
+/* ---- packed statistics (e.g. to send over MPI; bm_mpi_mniw_update_stats) ----
  * Layout: (n, the upper triangle of R row by row). */
 /** Dimensions (k, d). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d);
@@ -120,7 +119,5 @@ int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf);
  *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
 int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

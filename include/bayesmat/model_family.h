@@ -1,7 +1,7 @@
 /* bayesmat — plug a bayesmat family into bm_model (include/bayesmat/model_fisher.h).
  *
  * An observation model y_i ~ F(theta_i(eta)), i = 0..n_obs-1, for a family F
- * of SPEC §2 with theta in SPEC's order (include/bayesmat/theta.h). The user
+ * of docs/contract.md with theta in its order there (include/bayesmat/theta.h). The user
  * writes only theta_i(eta) and its Jacobian (and, for the observed information
  * of a non-linear theta, its curvature); bm_family_model_init fills a bm_model
  * whose fisher and score_hess callbacks call bm_F_set_theta on a scratch
@@ -24,9 +24,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/model_fisher.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Which family a bm_family_model's `dist` is. */
 typedef enum {
@@ -60,7 +59,7 @@ typedef struct {
    *  plain array must be taken without a cast. */
   const void *y_mats;
   size_t dim_eta;                 /**< d, length of eta (>= 1) */
-  /** theta_i (length bm_F_nparams(dist), SPEC §2 order) and J_i = d theta_i / d eta
+  /** theta_i (length bm_F_nparams(dist), docs/contract.md order) and J_i = d theta_i / d eta
    *  (m x d) at eta; 0 on success. Required. Called with the user's `params`. */
   int (*theta)(size_t i, const gsl_vector *eta, void *params, gsl_vector *theta_i, gsl_matrix *J_i);
   /** Optional, as bm_model.theta_curvature: C += sum_a w_a d2 theta_ia / d eta d eta^T.
@@ -106,7 +105,5 @@ size_t bm_family_nparams(bm_family_kind kind, const void *dist);
  */
 int bm_family_set_theta(bm_family_kind kind, void *dist, const gsl_vector *theta);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

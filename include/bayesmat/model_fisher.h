@@ -1,4 +1,4 @@
-/* bayesmat — Fisher information of whole models (issue #8).
+/* bayesmat — Fisher information of whole models.
  *
  * (a) Observation models: observation i follows a family with parameter
  *     theta_i = theta(eta, x_i) (length m), eta of length d. Then
@@ -22,9 +22,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * An observation model. Callbacks return 0 on success, non-zero on failure.
@@ -131,7 +130,5 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
  */
 int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *I_zeta);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

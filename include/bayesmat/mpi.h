@@ -25,9 +25,8 @@
 #include <gsl/gsl_rng.h>
 #include "bayesmat.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Local part of a distributed log-likelihood: the log-likelihood of the rows
@@ -74,7 +73,7 @@ gsl_rng *bm_mpi_rng_alloc(MPI_Comm comm, unsigned long seed);
 void bm_mpi_partition(MPI_Comm comm, size_t n, size_t *first, size_t *count);
 
 /* ======================================================================
- * Distributed log-likelihood + gradient of the seven families (issue #11).
+ * Distributed log-likelihood + gradient of the seven families.
  *
  * Every rank holds the same parameters in d (set identically on all ranks)
  * and its own observations; the call returns on every rank the sum over ALL
@@ -119,7 +118,7 @@ int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *c
                             gsl_matrix *d_Psi, double *d_nu, double *d_delta);
 
 /* ======================================================================
- * Distributed sufficient statistics (issue #11).
+ * Distributed sufficient statistics.
  *
  * s <- the merge of every rank's s, on every rank: the packed summaries are
  * gathered (MPI_Allgather, P x packed_len doubles) and merged in rank order
@@ -138,7 +137,7 @@ int bm_mpi_invwishart_stats_allmerge(MPI_Comm comm, bm_invwishart_stats *s);
 int bm_mpi_matnorm_stats_allmerge(MPI_Comm comm, bm_matnorm_stats *s);
 
 /* ======================================================================
- * Distributed conjugate updates (issue #11).
+ * Distributed conjugate updates.
  *
  * Each rank summarizes its own data with bm_F_stats_compute (or leaves s
  * empty), then calls bm_mpi_F_update_stats: the summaries are gathered and
@@ -155,7 +154,7 @@ int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s);
 int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s);
 
 /* ======================================================================
- * Distributed Monte Carlo checks (issue #11), reusing the problem structs of
+ * Distributed Monte Carlo checks, reusing the problem structs of
  * include/bayesmat/check.h. The N draws (nsim replications) are split by
  * bm_mpi_partition; rank r draws from its own stream bm_mpi_rng_alloc(comm,
  * seed). Results are identical on every rank, bit-reproducible for a fixed
@@ -192,7 +191,5 @@ int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, cons
 int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long seed, size_t nsim, size_t L,
                      size_t nbins, gsl_vector *pvalues, bm_sbc_result *res);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,8 +1,8 @@
-/* bayesmat — the multivariate normal family N_p(mu, Sigma) (SPEC §2–3).
+/* bayesmat — the multivariate normal family N_p(mu, Sigma) (docs/contract.md).
  *
  *   log f(x) = -p/2 log 2pi - 1/2 log|Sigma| - 1/2 (x-mu)^T Sigma^{-1} (x-mu)
  *   theta = (mu, vech Sigma), length p + p(p+1)/2.
- * Symmetric-matrix gradients are the symmetric G of SPEC §1. Notation below:
+ * Symmetric-matrix gradients are the symmetric G of docs/conventions.md. Notation below:
  * r = x - mu, Lambda = Sigma^{-1}, a = Lambda r, q = p(p+1)/2.
  * Derivations: docs/mvn.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -14,9 +14,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque multivariate normal object of a fixed dimension p. */
 typedef struct bm_mvn bm_mvn;
@@ -116,7 +115,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s);
 /**
  * Hessian of log f w.r.t. theta, (p+q) x (p+q):
  *   H_mumu = -Lambda;  H_mu,Sigma[:, b] = -Lambda E_b a;
- *   H_SigmaSigma = T(Lambda, Lambda)/2 - T(a a^T, Lambda)  (T of ../shared/FISHER.md).
+ *   H_SigmaSigma = T(Lambda, Lambda)/2 - T(a a^T, Lambda)  (T of docs/fisher.md).
  * @return as bm_mvn_grad. Allocates O(p^2) doubles.
  */
 int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
@@ -195,7 +194,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
                    gsl_vector *dmu1, gsl_matrix *dSigma1);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/mvn_stats.c)
+ * Sufficient statistics (implemented in distributions/mvn_stats.c)
  *
  * The mergeable summary of rows x_1..x_n: (n, mean xbar, scatter
  * S = sum_i (x_i - xbar)(x_i - xbar)^T). Two summaries merge by Chan,
@@ -208,7 +207,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
  * The log-likelihood and its gradient follow from the summary alone:
  *   sum_i log f(x_i) = n lognorm - 1/2 [tr(Sigma^-1 S) + n r^T Sigma^-1 r],  r = xbar - mu.
  * A stats object is mutable (not for sharing between threads while written).
- * Threads (issue #11): built with -DBAYESMAT_OPENMP=ON, bm_mvn_loglik and
+ * Threads: built with -DBAYESMAT_OPENMP=ON, bm_mvn_loglik and
  * bm_mvn_loglik_grad split their rows into fixed row groups run on
  * BAYESMAT_NUM_THREADS threads (default 1; 0 = OpenMP's own setting); the
  * result is bit-identical for every thread count. Callers using > 1 thread
@@ -274,7 +273,5 @@ int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll);
 int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
                              gsl_matrix *dSigma);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,4 +1,4 @@
-/* bayesmat — the multivariate t family t_p(nu, mu, Sigma) (SPEC §2–3).
+/* bayesmat — the multivariate t family t_p(nu, mu, Sigma) (docs/contract.md).
  *
  *   log f(x) = log Gamma((nu+p)/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma|
  *              - (nu+p)/2 log(1 + delta/nu),   delta = (x-mu)^T Sigma^{-1} (x-mu)
@@ -15,9 +15,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Opaque multivariate t object of a fixed dimension p. */
 typedef struct bm_mvt bm_mvt;
@@ -84,7 +83,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
 int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
 
 /**
- * Fisher information of one observation in closed form (../shared/FISHER.md):
+ * Fisher information of one observation in closed form (docs/fisher.md):
  *   I_mumu = k/(k+2) Lambda;  I_SigmaSigma = k/(2(k+2)) T(Lambda,Lambda) - t(Lambda)t(Lambda)^T/(2(k+2));
  *   I_Sigma,nu = -t(Lambda)/(k(k+2));
  *   I_nunu = [psi'(nu/2) - psi'(k/2)]/4 - p(nu+p+4)/(2 nu k (k+2)), evaluated
@@ -131,7 +130,7 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
                        double *dnu);
 
 /* ======================================================================
- * Sufficient statistics (issue #11): none of finite dimension. The mvt
+ * Sufficient statistics: none of finite dimension. The mvt
  * log-likelihood couples every observation to the parameters through a
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
@@ -141,14 +140,12 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  * bm_mpi_mvt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
  * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
  * new pass over the data.
- * Threads (issue #11): built with -DBAYESMAT_OPENMP=ON, bm_mvt_loglik and
+ * Threads: built with -DBAYESMAT_OPENMP=ON, bm_mvt_loglik and
  * bm_mvt_loglik_grad split their rows into fixed row groups run on
  * BAYESMAT_NUM_THREADS threads (default 1; 0 = OpenMP's own setting); the
  * result is bit-identical for every thread count. Callers using > 1 thread
  * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
  * ====================================================================== */
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

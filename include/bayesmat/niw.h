@@ -1,4 +1,4 @@
-/* bayesmat — Normal-Inverse-Wishart model (SPEC §4) and its Normal-Wishart view.
+/* bayesmat — Normal-Inverse-Wishart model (docs/contract.md) and its Normal-Wishart view.
  *
  *   x_i | mu, Sigma ~ N_p(mu, Sigma),  mu | Sigma ~ N_p(mu0, Sigma/kappa0),  Sigma ~ IW_p(nu0, Psi0).
  * Posterior after n observations with mean xbar and scatter S = sum (x_i - xbar)(x_i - xbar)^T:
@@ -23,9 +23,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/mvt.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_niw bm_niw;
 
@@ -137,7 +136,7 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred);
  */
 int bm_niw_log_evidence(const bm_niw *m, double *lml);
 
-/* ---- issue #11: packed statistics (e.g. to send over MPI; bm_mpi_niw_update_stats) ----
+/* ---- packed statistics (e.g. to send over MPI; bm_mpi_niw_update_stats) ----
  * Layout: (n, mean (zeros when n = 0), the upper triangle of R row by row). */
 /** Dimension p (0 for NULL). */
 size_t bm_niw_stats_dim(const bm_niw_stats *s);
@@ -149,7 +148,5 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf);
  *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

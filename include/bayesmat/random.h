@@ -7,9 +7,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Fill v with independent N(0, 1) draws. @return BM_SUCCESS; BM_EINVAL. */
 int bm_rng_std_normal_vector(gsl_rng *r, gsl_vector *v);
@@ -28,7 +27,5 @@ int bm_rng_std_normal_matrix(gsl_rng *r, gsl_matrix *A);
  */
 int bm_rng_bartlett(gsl_rng *r, double nu, gsl_matrix *A);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -15,9 +15,8 @@
 
 #include <stddef.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** log Gamma(x) for x > 0; NaN for x <= 0 or NaN. Thread-safe. */
 double bm_lgamma(double x);
@@ -47,7 +46,5 @@ int bm_mvdigamma_e(size_t p, double a, double *out);
 /** Checked psi'_p(a); arguments and statuses as bm_lmvgamma_e. */
 int bm_mvtrigamma_e(size_t p, double a, double *out);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

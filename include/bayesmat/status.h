@@ -1,11 +1,10 @@
-/* bayesmat — status codes (SPEC §1).
+/* bayesmat — status codes (docs/conventions.md).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_STATUS_H
 #define BAYESMAT_STATUS_H
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** Every bayesmat function that can fail returns one of these. */
 enum {
@@ -52,7 +51,5 @@ const char *bm_last_error(void);
 /** Empty the calling thread's message (bm_last_error() then returns ""). */
 void bm_clear_error(void);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

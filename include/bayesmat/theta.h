@@ -1,7 +1,7 @@
-/* bayesmat — the parameter vector theta of every family (SPEC §1–2).
+/* bayesmat — the parameter vector theta of every family (docs/contract.md).
  *
  * theta is the vector _score, _hess and _fisher differentiate with respect
- * to, in SPEC §2's order (nu, delta LAST even though _set takes them first);
+ * to, in docs/contract.md's order (nu, delta LAST even though _set takes them first);
  * symmetric matrices enter as vech (column-stacked lower triangle; a vech
  * coordinate moves S_ij and S_ji together), general matrices as vec
  * (columns stacked):
@@ -32,9 +32,8 @@
 #include "bayesmat/matt.h"
 #include "bayesmat/matf.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Set N_p(mu, Sigma) from theta = (mu, vech Sigma), length p + p(p+1)/2
@@ -95,7 +94,5 @@ int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta);
  */
 int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

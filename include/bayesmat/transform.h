@@ -1,4 +1,4 @@
-/* bayesmat — unconstrained transforms (SPEC §4) for Laplace approximations
+/* bayesmat — unconstrained transforms (docs/transforms.md) for Laplace approximations
  * and reparameterized Jeffreys priors.
  *
  * Each transform maps an unconstrained coordinate u to a constrained
@@ -12,10 +12,10 @@
  * Transforms:
  *   log      x = exp(u) > 0;          log|J| = u
  *   logit    x = 1/(1+exp(-u)) in (0,1); log|J| = log x + log(1-x)
- *   logchol  SPEC §4: Sigma = L L^T SPD p x p, theta = vech(Lt) with
- *            Lt_ii = log L_ii, Lt_ij = L_ij (i > j), in SPEC's vech order;
+ *   logchol  docs/transforms.md: Sigma = L L^T SPD p x p, theta = vech(Lt) with
+ *            Lt_ii = log L_ii, Lt_ij = L_ij (i > j), in the vech order of docs/conventions.md;
  *            natural coordinates are vech(Sigma) (a vech coordinate moves
- *            Sigma_ij and Sigma_ji together, SPEC §1), and
+ *            Sigma_ij and Sigma_ji together, docs/conventions.md), and
  *            log|det d vech(Sigma)/d theta| = p log 2 + sum_{i=1..p} (p-i+2) theta_ii.
  *
  * A "transform map" strings blocks of these together so that a caller can
@@ -32,9 +32,8 @@
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/laplace.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /* ---------------- positive scalar <-> log ---------------- */
 
@@ -131,7 +130,7 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
 int bm_transform_logchol_jacobian(const gsl_vector *theta, gsl_matrix *J);
 
 /**
- * Chain rule from vech(Sigma) coordinates (SPEC §1: a vech coordinate moves
+ * Chain rule from vech(Sigma) coordinates (docs/conventions.md: a vech coordinate moves
  * Sigma_ij and Sigma_ji together, i.e. g_vech = D_p^T vec(G) for the
  * symmetric gradient G) to theta:
  *   g_theta = J^T g_vech,  computed as dF/dL = 2 G L (lower triangle),
@@ -212,7 +211,7 @@ int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t n
  * Callbacks return 0 on success, non-zero for "not defined here".
  * logf and grad are required; hess may be NULL (then the Laplace problem has
  * no Hessian and bm_laplace differentiates the gradient).
- * The gradient/Hessian w.r.t. an SPD block are in vech coordinates (SPEC §1).
+ * The gradient/Hessian w.r.t. an SPD block are in vech coordinates (docs/conventions.md).
  */
 typedef struct {
   const bm_transform_block *blocks; /**< not copied: must outlive the problem */
@@ -235,7 +234,5 @@ typedef struct {
  */
 int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_problem *prob);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -13,9 +13,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /**
  * Relative tolerance of the symmetry check: A passes when for all i > j
@@ -77,12 +76,10 @@ int bm_validate_chol_factor(const gsl_matrix *L, size_t p);
 
 /**
  * Scalar parameter x > lower (strictly). An infinite or NaN x is
- * BM_ENONFINITE (SPEC §1: "an infinite nu is BM_ENONFINITE").
+ * BM_ENONFINITE (docs/contract.md: an infinite nu is BM_ENONFINITE).
  * @return BM_SUCCESS; BM_ENONFINITE; BM_EDOM (x <= lower).
  */
 int bm_validate_greater(double x, double lower);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

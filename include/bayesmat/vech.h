@@ -1,6 +1,6 @@
 /* bayesmat — vec, vech, duplication/elimination/commutation through index maps.
  *
- * SPEC §1: vec(A) stacks the columns of A; vech(S) stacks the columns of the
+ * docs/conventions.md: vec(A) stacks the columns of A; vech(S) stacks the columns of the
  * lower triangle of a symmetric p x p S: (S11, S21, ..., Sp1, S22, ..., Spp),
  * length p(p+1)/2; D_p is the duplication matrix, vec(S) = D_p vech(S).
  * Nothing here materializes a p^2 x p^2 matrix; every operator is applied
@@ -10,7 +10,7 @@
  * (a NULL argument, or aliased arguments where noted) or BM_EBADLEN (sizes
  * that do not match as documented); none allocates or checks finiteness.
  *
- * Gradients (SPEC §1): for f of a symmetric S the "symmetric gradient" G
+ * Gradients (docs/conventions.md): for f of a symmetric S the "symmetric gradient" G
  * satisfies f(S + tE) = f(S) + t tr(G E) + O(t^2) for symmetric E. The gradient
  * in vech coordinates (a vech coordinate moves S_ij and S_ji together) is
  * D_p^T vec(G): diagonal entries G_ii, off-diagonal entries G_ij + G_ji.
@@ -22,9 +22,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 /** p(p+1)/2. */
 size_t bm_vech_len(size_t p);
@@ -80,12 +79,10 @@ int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G);
  * E_a the symmetric basis matrix of vech coordinate a (for symmetric P, as the
  * families pass, tr(P E_a Q E_b)). P, Q p x p, T q x q with q = p(p+1)/2.
  * If P = Q is symmetric the result is symmetric. This is the block "T(P, Q)"
- * of ../shared/FISHER.md.
+ * of docs/fisher.md.
  * @param alpha  T <- alpha D^T (P (x) Q) D + beta T
  */
 int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double beta, gsl_matrix *T);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

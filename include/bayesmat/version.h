@@ -8,12 +8,9 @@
 #define BAYESMAT_VERSION_PATCH 0
 #define BAYESMAT_VERSION "0.1.0"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 /** The version of the library actually linked (may differ from the header's). */
 const char *bm_version(void);
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

@@ -1,10 +1,10 @@
-/* bayesmat — the Wishart family W_p(nu, S) (SPEC §2–3, issue #4).
+/* bayesmat — the Wishart family W_p(nu, S) (docs/contract.md).
  *
  *   log f(X) = (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
  *
  * X and S are p x p symmetric positive definite, nu > p - 1 (real).
- * theta = (vech S, nu): length p(p+1)/2 + 1, nu LAST (SPEC §1).
- * Symmetric-matrix gradients are the symmetric gradients G of SPEC §1
+ * theta = (vech S, nu): length p(p+1)/2 + 1, nu LAST (docs/conventions.md).
+ * Symmetric-matrix gradients are the symmetric gradients G of docs/conventions.md
  * (f(S + tE) = f(S) + t tr(G E) + O(t^2) for symmetric E).
  * Symmetric inputs are checked with BM_SYM_RTOL and then only their lower
  * triangle is read. Outputs on failure: *lp = NAN (-INFINITY for a non-SPD X,
@@ -20,9 +20,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "bayesmat/export.h"
+BM_BEGIN_DECLS
 
 typedef struct bm_wishart bm_wishart;
 
@@ -114,7 +113,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
 int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
 
 /**
- * Fisher information of one observation, closed form (FISHER.md):
+ * Fisher information of one observation, closed form (docs/fisher.md):
  *   I_SS = nu/2 T(B,B),  I_Snu = t(B)/2,  I_nunu = psi'_p(nu/2)/4.
  * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
@@ -158,7 +157,7 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
                            gsl_matrix *d_S, double *d_nu);
 
 /* ======================================================================
- * Sufficient statistics (issue #11; implemented in distributions/wishart_stats.c)
+ * Sufficient statistics (implemented in distributions/wishart_stats.c)
  *
  * The mergeable summary of m observations X_1..X_m: (m, A = sum_i X_i,
  * l = sum_i log|X_i|). It is additive, so summaries of chunks (threads, MPI
@@ -219,7 +218,5 @@ int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, doub
  */
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu);
 
-#ifdef __cplusplus
-}
-#endif
+BM_END_DECLS
 #endif

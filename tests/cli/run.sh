@@ -15,7 +15,7 @@ expect_rc() { # expected-rc pattern command...
   if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc (want $want), output: $out"; fi
 }
 
-# 1. logpdf of matf against the SPEC formula evaluated in numpy/scipy
+# 1. logpdf of matf against its definition (docs/contract.md) evaluated in numpy/scipy
 got=$("$B" logpdf "$here/matf_params.txt" "$here/matf_data.txt" | grep -v '^#')
 want=$(/usr/bin/python3 - <<'PY'
 import numpy as np
@@ -35,7 +35,7 @@ import sys
 g=[float(x) for x in '''$got'''.split()]; w=[float(x) for x in '''$want'''.split()]
 sys.exit(0 if len(g)==len(w)==2 and all(abs(a-b)<=1e-12*abs(b) for a,b in zip(g,w)) else 1)"; then ok; else bad "logpdf $got vs $want"; fi
 
-# 1b. wishart and invwishart against scipy.stats (SPEC §2 says they agree)
+# 1b. wishart and invwishart against scipy.stats (docs/contract.md says they agree)
 for fam in wishart invwishart; do
   got=$("$B" logpdf "$here/${fam}_params.txt" "$here/matf_data.txt" | grep -v '^#' | tr '\n' ' ')
   /usr/bin/python3 -c "
@@ -86,7 +86,7 @@ import numpy as np,sys
 g=np.loadtxt('$work/g.txt'); z=g.mean(0)/(g.std(0)/np.sqrt(len(g)))
 sys.exit(0 if g.shape==(4000,5) and np.all(np.abs(z)<4.5) else 1)" && ok || bad "E[score] = 0 from sample+grad"
 
-# 3b. jeffreys of the Wishart nu alone: 1/2 log(psi'_2(nu/2)/4) (FISHER.md)
+# 3b. jeffreys of the Wishart nu alone: 1/2 log(psi'_2(nu/2)/4) (docs/fisher.md)
 got=$("$B" jeffreys "$here/wishart_params.txt" --idx 3)
 /usr/bin/python3 -c "
 import sys; from scipy.special import polygamma

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Reference log-densities at the edges of the parameter and variate spaces
-(issue #10), for tests/test_edges.c.
+"""Reference log-densities at the edges of the parameter and variate spaces,
+for tests/test_edges.c.
 
 Run with /usr/bin/python3 (mpmath only):
     /usr/bin/python3 tests/data/gen_edges.py > tests/data/edges_ref.txt
 
-Every log-density is evaluated from its SPEC §2 definition in mpmath (40+
+Every log-density is evaluated from its docs/contract.md definition in mpmath (40+
 significant digits) on EXACTLY the doubles the C test uses: matrices are
 either printed with 17 significant digits (and re-read from those strings
 here), or defined by an integer formula both sides evaluate exactly
@@ -22,10 +22,10 @@ G = d log f / dA: the first-order effect of a Cholesky backward error
     |log f - reference| <= 8 (p + 1) eps scale.
 
 Output: one case per line:
-  family name p nu delta SPEC... logf scale
-with two SPECs (scale matrix, variate) for most families and three (U or
+  family name p nu delta spec... logf scale
+with two specs (scale matrix, variate) for most families and three (U or
 Sigma, V or Omega, X) for matnorm and matt; mvn and mvt have mu = 0 and
-matnorm and matt M = 0. A SPEC is "dense v11 ... vpp" (p x p row-major),
+matnorm and matt M = 0. A spec is "dense v11 ... vpp" (p x p row-major),
 "mat r c v..." (r x c), "vec v1 ... vp", or one of the integer formulas above.
 """
 import math

@@ -5,11 +5,11 @@ Run:  /usr/bin/python3 tests/data/gen_matrix.py > tests/data/matrix_ref.txt
 
 Every input is a double printed with repr() (17 significant digits), read back
 exactly by the C tests. Values:
-  * "matnorm" lines: log MN_{n,p}(X | M, U, V) by mpmath at 50 digits (SPEC §2
+  * "matnorm" lines: log MN_{n,p}(X | M, U, V) by mpmath at 50 digits (docs/contract.md
     formula, determinants and inverses in 50-digit arithmetic), and
     scipy.stats.matrix_normal(mean=M, rowcov=U, colcov=V).logpdf(X).
   * "matt" lines: log T_{n,p}(X | nu, M, Sigma, Omega) by mpmath at 50 digits
-    (SPEC §2 formula, mpmath's loggamma).
+    (docs/contract.md formula, mpmath's loggamma).
   * "mvt1p"/"mvtn1" lines: scipy.stats.multivariate_t values of the reductions
     T_{1,p}(nu, m, s, Omega) = t_p(nu, m, s Omega/nu) and
     T_{n,1}(nu, m, Sigma, w) = t_n(nu, m, w Sigma/nu) (plus the mpmath value of

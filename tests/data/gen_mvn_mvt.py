@@ -116,7 +116,7 @@ for p in (1, 3, 7):
     emit_logpdf("mvn", 0, mu, S, x)
 
 
-# --- mvt Fisher I_nu,nu (FISHER.md) at many nu, including 1e4 and 1e8 ---
+# --- mvt Fisher I_nu,nu (docs/fisher.md) at many nu, including 1e4 and 1e8 ---
 def inunu(p, nu):
     nu = mp.mpf(float(nu))
     k = nu + p

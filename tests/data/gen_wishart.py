@@ -7,11 +7,11 @@ Writes tests/data/wishart_ref.txt and tests/data/invwishart_ref.txt.
 Every matrix is written with 17 significant digits, so the C test reads the
 same doubles that were used here. The reference `ref` is computed with mpmath
 at 50 digits from those exact doubles (determinants and solves in 50-digit
-arithmetic, log Gamma from mpmath), i.e. SPEC §2's formula:
+arithmetic, log Gamma from mpmath), i.e. docs/contract.md's formula:
   W_p(nu,S):   (nu-p-1)/2 log|X| - tr(S^-1 X)/2 - nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2)
   IW_p(nu,Psi): nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) - (nu+p+1)/2 log|X| - tr(Psi X^-1)/2
 `scipy` is scipy.stats.wishart / invwishart .logpdf of the same doubles
-(SPEC §2 says they agree). The script asserts |scipy - ref| <= 1e3 tol.
+(docs/contract.md says they agree). The script asserts |scipy - ref| <= 1e3 tol.
 
 `tol` is an absolute tolerance for a double-precision evaluation through
 Cholesky factors: 1e-12 T (T = sum of |terms|; rounding in the sum) plus

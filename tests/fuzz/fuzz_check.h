@@ -1,4 +1,4 @@
-/* Invariants every family harness asserts (SPEC §1), beyond "no crash, no
+/* Invariants every family harness asserts (docs/conventions.md), beyond "no crash, no
  * sanitizer report, no GSL error-handler call":
  *  - every status is a known code (0 .. BM_NSTATUS-1);
  *  - success never comes with a NaN log-density;

@@ -1,4 +1,4 @@
-/* Tests of the distributed family functions of bayesmat_mpi (issue #11), run
+/* Tests of the distributed family functions of bayesmat_mpi, run
  * by ctest under mpirun -np 1, 2, 4. Every rank builds the same data from a
  * fixed seed, passes its own share (bm_mpi_partition) to the distributed
  * call, and compares with the single-process result it computes itself on
