@@ -154,7 +154,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
   double log_norm;
   int status = BM_SUCCESS;
   if (!s || !d || !d->sc.is_set) {
-    status = BM_FAIL(BM_EINVAL, "argument check failed: !s || bm_matnorm_internal_view(d, &M, &L_U, &L_V, &log_norm)");
+    status = BM_FAIL(BM_EINVAL, "%s", !s ? "s is NULL" : "d is NULL or has not been set");
   } else {
     M = d->sc.M;
     L_U = d->sc.L_row;

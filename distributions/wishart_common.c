@@ -12,7 +12,7 @@
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
 
-int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
+int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix *A, size_t p)
 {
   if (!A || A->size1 != p || A->size2 != p) return bm_check_shape(fn, name, A, p, p);
   int differ = 0;

@@ -4,6 +4,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/vech.h"
 #include "internal.h"
+#include "error.h"
 
 size_t bm_vech_len(size_t p) { return p * (p + 1) / 2; }
 

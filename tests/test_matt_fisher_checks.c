@@ -63,7 +63,7 @@ static void n1_equals_mvt(void **state)
 static void perturbation_detected(void **state)
 {
   (void)state;
-  const size_t n = 2, p = 2, draws = 100000;
+  const size_t n = 2, p = 2, draws = 40000;
   gsl_rng *r = tu_rng(31);
   gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p),
              *X = gsl_matrix_alloc(n, p);
