@@ -244,7 +244,7 @@ int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const 
   int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
   if (!status && each) status = bm_validate_length(each, X->size1);
   if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
-  if (status) BM_FAIL(status, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
   if (status) bm_nan_vector(each);
   return status;
 }
@@ -263,6 +263,6 @@ int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, co
     return status;
   }
   status = bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
-  if (status) BM_FAIL(status, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
   return status;
 }

@@ -44,8 +44,10 @@ int bm_error_set(int status, const char *fn, const char *fmt, ...) BM_PRINTF_LIK
 #define BM_FN __func__
 #endif
 
-/* status unchanged; records "<BM_FN>: <fmt...>". */
-#define BM_FAIL(status, ...) bm_error_set((status), BM_FN, __VA_ARGS__)
+/* status unchanged; records "<BM_FN>: <fmt...>". The value is `status` itself
+ * (not bm_error_set's result), so the compiler still sees a constant status
+ * on a failure path; status must have no side effects. */
+#define BM_FAIL(status, ...) (bm_error_set((status), BM_FN, __VA_ARGS__), (status))
 
 /* A failure of a nested bayesmat call, passed on by fn: the message becomes
  * "fn: <the nested message>" so that it starts with the function the user
