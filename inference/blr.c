@@ -371,10 +371,14 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   return st;
 }
 
-static int check_out_shapes(size_t k, const gsl_vector *v, const gsl_matrix *A)
+/* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
+#define check_out_shapes(k, v, A) check_out_shapes_fn(__func__, #v, #A, k, v, A)
+static int check_out_shapes_fn(const char *fn, const char *vname, const char *Aname, size_t k, const gsl_vector *v,
+                               const gsl_matrix *A)
 {
-  if (v != NULL && v->size != k) return BM_EBADLEN;
-  if (A != NULL && (A->size1 != k || A->size2 != k)) return BM_EBADLEN;
+  if (v != NULL && v->size != k) return bm_error_set(BM_EBADLEN, fn, "%s has length %zu, expected k = %zu", vname, v->size, k);
+  if (A != NULL && (A->size1 != k || A->size2 != k))
+    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected k x k = %zu x %zu", Aname, A->size1, A->size2, k, k);
   return BM_SUCCESS;
 }
 

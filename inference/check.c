@@ -47,7 +47,7 @@ int bm_check_proportional(const bm_check_model *model, gsl_rng *r, size_t npairs
     res->n_pairs = 0;
     res->passed = 0;
   }
-  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0");
+  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_FAIL(BM_EINVAL, "%s", !model_ok(model, 1, 1, 0) ? (!model ? "model is NULL" : "model is incomplete (dim 0, or a callback this check needs is NULL)") : r == NULL ? "r is NULL" : res == NULL ? "res is NULL" : "npairs = 0");
   gsl_vector *theta = bm_vector_alloc(model->dim);
   if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
@@ -84,7 +84,7 @@ int bm_check_evidence_is(const bm_check_model *model, gsl_rng *r, size_t N, doub
     res->log_evidence = res->se = res->z = res->ess = NAN;
     res->passed = 0;
   }
-  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_FAIL(BM_EINVAL, "argument check failed: !model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2");
+  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_FAIL(BM_EINVAL, "%s", !model_ok(model, 0, 0, 1) ? (!model ? "model is NULL" : "model is incomplete (dim 0, or a callback this check needs is NULL)") : r == NULL ? "r is NULL" : res == NULL ? "res is NULL" : "N < 2");
   if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "claimed = %g is not finite", claimed);
   gsl_vector *theta = bm_vector_alloc(model->dim);
   double *lw = malloc(N * sizeof(double));
@@ -130,7 +130,7 @@ int bm_check_evidence_identity(const bm_check_model *model, gsl_rng *r, size_t n
                                double *worst)
 {
   if (worst != NULL) *worst = NAN;
-  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0");
+  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_FAIL(BM_EINVAL, "%s", !model_ok(model, 1, 1, 0) ? (!model ? "model is NULL" : "model is incomplete (dim 0, or a callback this check needs is NULL)") : r == NULL ? "r is NULL" : worst == NULL ? "worst is NULL" : "npts = 0");
   if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "claimed = %g is not finite", claimed);
   gsl_vector *theta = bm_vector_alloc(model->dim);
   if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -160,7 +160,10 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   if (prob == NULL || r == NULL || res == NULL || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 ||
       nbins < 2 || nbins > L + 1 || prob->sample_prior == NULL || prob->simulate_and_condition == NULL ||
       prob->sample_posterior == NULL || (prob->stat == NULL && prob->nstat != prob->dim))
-    return BM_FAIL(BM_EINVAL, "argument check failed: prob == NULL || r == NULL || res == NULL || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 || nbins < 2 || nbins > L + 1 || prob->sample_prior == NULL || prob->simulate_and_condition == NULL || prob->sample_posterior == NULL || (prob->stat == NULL && prob->nstat != prob->dim)");
+    return BM_FAIL(BM_EINVAL, "%s", prob == NULL ? "prob is NULL" : r == NULL ? "r is NULL" : res == NULL ? "res is NULL"
+                               : nsim == 0 || L == 0 ? "nsim and L must be positive"
+                               : nbins < 2 || nbins > L + 1 ? "nbins must lie in 2 .. L + 1"
+                                                            : "prob is incomplete (dim or nstat 0, a callback NULL, or stat NULL with nstat != dim)");
   const size_t ns = prob->nstat;
   if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "argument check failed: ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
   if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "argument check failed: pvalues != NULL && pvalues->size != ns");
@@ -280,7 +283,9 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
   }
   if (prob == NULL || F == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL ||
       prob->score == NULL)
-    return BM_FAIL(BM_EINVAL, "argument check failed: prob == NULL || F == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL || prob->score == NULL");
+    return BM_FAIL(BM_EINVAL, "%s", prob == NULL ? "prob is NULL" : F == NULL ? "fisher is NULL" : r == NULL ? "r is NULL"
+                               : res == NULL ? "res is NULL" : N < 2 ? "N < 2"
+                                             : "prob is incomplete (dim 0, or draw or score NULL)");
   const size_t d = prob->dim;
   if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F is %zu x %zu, expected %zu x %zu", F->size1, F->size2, (size_t)(d), (size_t)(d));
   if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
@@ -289,7 +294,7 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
-      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_matrix_get(F, i, j))");
+      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_FAIL(BM_ENONFINITE, "fisher(%zu,%zu) = %g is not finite", i, j, gsl_matrix_get(F, i, j));
 
   int st = BM_SUCCESS;
   gsl_vector *s = bm_vector_alloc(d);

@@ -295,7 +295,7 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
     return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "argument check failed: !shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)");
+  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B_n k x d, V_n k x k, Psi_n d x d with k = %zu, d = %zu)", !shape_or_null(B_n, k, d) ? "B_n" : !shape_or_null(V_n, k, k) ? "V_n" : "Psi_n", k, d);
   bm_nan_matrix(B_n);
   bm_nan_matrix(V_n);
   bm_nan_matrix(Psi_n);
@@ -324,7 +324,7 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
   st = bm_validate_spd(Sigma, d, L, NULL);
   if (st == BM_ENOTSPD) {
     *lp = -INFINITY;
-    st = BM_FAIL(BM_EDOM, "argument check failed: st == BM_ENOTSPD");
+    st = BM_FAIL(BM_EDOM, "Sigma is not positive definite: outside the support (log posterior -inf)");
   }
   if (st != BM_SUCCESS) goto done;
   /* E = R_n (B - B_n) L^{-T}: tr(Sigma^-1 (B-B_n)^T V_n^-1 (B-B_n)) = |E|_F^2 */
@@ -359,7 +359,7 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
     return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "argument check failed: !shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)");
+  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B k x d, Sigma d x d with k = %zu, d = %zu)", !shape_or_null(B, k, d) ? "B" : "Sigma", k, d);
   gsl_matrix *A = bm_matrix_alloc(d, d), *C = bm_matrix_alloc(d, d), *Z = bm_matrix_alloc(k, d);
   int st = BM_SUCCESS;
   if (!A || !C || !Z) {
@@ -410,7 +410,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   const size_t k = m->k, d = m->d, q = X_new->size1;
   if (X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) ||
       !shape_or_null(Omega, d, d))
-    return BM_FAIL(BM_EBADLEN, "argument check failed: X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) || !shape_or_null(Omega, d, d)");
+    return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (X_new q x k with q > 0, M q x d, Sigma q x q, Omega d x d with k = %zu, d = %zu)", X_new->size2 != k || q == 0 ? "X_new" : !shape_or_null(M, q, d) ? "M" : !shape_or_null(Sigma, q, q) ? "Sigma" : "Omega", k, d);
   bm_nan_matrix(M);
   bm_nan_matrix(Sigma);
   bm_nan_matrix(Omega);

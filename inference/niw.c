@@ -348,10 +348,14 @@ int bm_niw_update(bm_niw *m, const gsl_matrix *X)
 
 /* --- posterior ------------------------------------------------------------- */
 
-static int out_shapes(size_t p, const gsl_vector *v, const gsl_matrix *A)
+/* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
+#define out_shapes(p, v, A) out_shapes_fn(BM_FN, #v, #A, p, v, A)
+static int out_shapes_fn(const char *fn, const char *vname, const char *Aname, size_t p, const gsl_vector *v,
+                         const gsl_matrix *A)
 {
-  if (v != NULL && v->size != p) return BM_EBADLEN;
-  if (A != NULL && (A->size1 != p || A->size2 != p)) return BM_EBADLEN;
+  if (v != NULL && v->size != p) return bm_error_set(BM_EBADLEN, fn, "%s has length %zu, expected p = %zu", vname, v->size, p);
+  if (A != NULL && (A->size1 != p || A->size2 != p))
+    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected p x p = %zu x %zu", Aname, A->size1, A->size2, p, p);
   return BM_SUCCESS;
 }
 
@@ -363,21 +367,23 @@ static void nan_out(gsl_vector *v, double *a, double *b, gsl_matrix *A)
   bm_nan_matrix(A);
 }
 
-static int posterior_impl(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *S,
-                          int precision)
+#define posterior_impl(m, mu_n, kappa_n, nu_n, S, precision) \
+  posterior_impl_fn(__func__, #S, m, mu_n, kappa_n, nu_n, S, precision)
+static int posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m, gsl_vector *mu_n, double *kappa_n,
+                             double *nu_n, gsl_matrix *S, int precision)
 {
   if (m == NULL) {
     nan_out(mu_n, kappa_n, nu_n, S);
-    return BM_EINVAL;
+    return bm_error_set(BM_EINVAL, fn, "m is NULL");
   }
-  int st = out_shapes(m->p, mu_n, S);
+  int st = out_shapes_fn(fn, "mu_n", S_name, m->p, mu_n, S);
   if (st != BM_SUCCESS) {
     if (kappa_n != NULL) *kappa_n = NAN;
     if (nu_n != NULL) *nu_n = NAN;
     return st;
   }
   nan_out(mu_n, kappa_n, nu_n, S);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return bm_error_set(BM_EINVAL, fn, "m has no prior set");
   if (S != NULL) {
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
     if (st != BM_SUCCESS) {
@@ -401,24 +407,29 @@ int bm_niw_posterior_nw(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, doub
   return posterior_impl(m, mu_n, kappa_n, nu_n, W_n, 1);
 }
 
-static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *S, double *lp, int precision)
+#define log_posterior_impl(m, mu, S, lp, precision) log_posterior_impl_fn(__func__, #S, m, mu, S, lp, precision)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro above */
+static int log_posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m, const gsl_vector *mu,
+                                 const gsl_matrix *S, double *lp, int precision)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || mu == NULL || S == NULL || lp == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || mu == NULL || S == NULL || lp == NULL || !m->has_prior)
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !mu ? "mu is NULL" : !S ? "the matrix argument is NULL" : !lp ? "lp is NULL" : "m has no prior set");
   const size_t p = m->p;
   int st = bm_validate_vector(mu, p);
   if (st != BM_SUCCESS) return st;
-  if (S->size1 != p || S->size2 != p) return BM_EBADLEN;
+  if (S->size1 != p || S->size2 != p) return BM_FAIL(BM_EBADLEN, "%s is %zu x %zu, expected %zu x %zu", S_name, S->size1, S->size2, p, p);
   gsl_matrix *L = bm_matrix_alloc(p, p), *W = bm_matrix_alloc(p, p);
   gsl_vector *d = bm_vector_alloc(p);
   if (L == NULL || W == NULL || d == NULL) {
     st = BM_ENOMEM;
     goto done;
   }
-  st = bm_validate_spd(S, p, L, NULL);
+  st = bm_check_spd(fn, S_name, S, p, L, NULL);
   if (st == BM_ENOTSPD) {
     *lp = -INFINITY;
-    st = BM_EDOM;
+    st = BM_FAIL(BM_EDOM, "%s is not positive definite: outside the support (log posterior -inf)", S_name);
   }
   if (st != BM_SUCCESS) goto done;
   for (size_t j = 0; j < p; j++) gsl_vector_set(d, j, gsl_vector_get(mu, j) - gsl_vector_get(m->mu_n, j));
@@ -456,6 +467,8 @@ done:
   if (d) bm_vector_free(d);
   return st;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_niw_log_posterior(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *Sigma, double *lp)
 {

@@ -186,7 +186,7 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
   for (size_t i = 0; i < p; i++)
     if (!(L->data[i * L->tda + i] > 0.0) || !isfinite(L->data[i * L->tda + i])) {
       gsl_matrix_set_all(Ainv, NAN);
-      return BM_FAIL(BM_ESING, "argument check failed: !(L->data[i * L->tda + i] > 0.0) || !isfinite(L->data[i * L->tda + i])");
+      return BM_FAIL(BM_ESING, "L(%zu,%zu) = %g: L is not a Cholesky factor (its diagonal must be positive)", i, i, L->data[i * L->tda + i]);
     }
   if (Ainv != L)
     for (size_t i = 0; i < p; i++)
@@ -195,7 +195,7 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
   lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, Ainv->data, (lapack_int)Ainv->tda);
   if (info != 0) {
     gsl_matrix_set_all(Ainv, NAN);
-    return BM_FAIL(BM_ESING, "argument check failed: info != 0");
+    return BM_FAIL(BM_ESING, "L is singular (LAPACK dpotri info %d)", (int)info);
   }
   bm_sym_from_lower(Ainv);
   return BM_SUCCESS;

@@ -344,6 +344,33 @@ static void conjugate_models(void **state)
   EXPECT(bm_mniw_set_prior(mn, B0, V0, 5.0, Pp), BM_ENOTSPD, "bm_mniw_set_prior", "Psi0");
   EXPECT(bm_mniw_log_evidence(mn, &lml), BM_EINVAL, "bm_mniw_log_evidence", "m");
 
+  /* posteriors, predictives, samplers: each names what is wrong */
+  /* (outputs are scratch: a failure NaN-fills them) */
+  double kn, nn;
+  gsl_vector *mu3 = gsl_vector_alloc(p + 1), *ov = gsl_vector_alloc(p);
+  gsl_matrix *om = gsl_matrix_alloc(p, p);
+  EXPECT(bm_niw_posterior(m, mu3, &kn, &nn, om), BM_EBADLEN, "bm_niw_posterior", "mu_n");
+  EXPECT(bm_niw_log_posterior(m, mu0, Pp, &lml), BM_EDOM, "bm_niw_log_posterior", "Sigma");
+  EXPECT(bm_niw_sample_posterior(m, NULL, ov, om), BM_EINVAL, "bm_niw_sample_posterior", "r");
+  EXPECT(bm_niw_predictive_params(m, &kn, mu3, om), BM_EBADLEN, "bm_niw_predictive_params", "loc");
+  assert_int_equal(bm_blr_set_prior_nig(b, mu0, V0, 2.0, 2.0), BM_SUCCESS);
+  EXPECT(bm_blr_posterior_gaussian(b, mu3, om), BM_EBADLEN, "bm_blr_posterior_gaussian", "m_N");
+  EXPECT(bm_blr_log_posterior(b, mu0, -1.0, &lml), BM_EDOM, "bm_blr_log_posterior", "sigma2");
+  EXPECT(bm_blr_predictive(b, mu3, &kn, &nn, &lml), BM_EBADLEN, "bm_blr_predictive", "x_new");
+  assert_int_equal(bm_mniw_set_prior(mn, B0, V0, 5.0, Psi), BM_SUCCESS);
+  gsl_matrix *Xm = gsl_matrix_calloc(3, p), *Ym = gsl_matrix_calloc(4, 2);
+  EXPECT(bm_mniw_update(mn, Xm, Ym), BM_EBADLEN, "bm_mniw_update", "Y");
+  gsl_matrix *oB = gsl_matrix_alloc(p, 2), *oV = gsl_matrix_alloc(p, p);
+  EXPECT(bm_mniw_posterior(mn, oB, oV, &nn, Xm), BM_EBADLEN, "bm_mniw_posterior", "Psi_n");
+  gsl_matrix_free(oB);
+  gsl_matrix_free(oV);
+  EXPECT(bm_mniw_log_posterior(mn, B0, Pp, &lml), BM_EDOM, "bm_mniw_log_posterior", "Sigma");
+  gsl_matrix_free(Xm);
+  gsl_matrix_free(Ym);
+  gsl_vector_free(mu3);
+  gsl_vector_free(ov);
+  gsl_matrix_free(om);
+
   bm_niw_free(m);
   bm_blr_free(b);
   bm_mniw_free(mn);
@@ -410,12 +437,35 @@ static void inference_entry_points(void **state)
   gsl_vector *th3 = gsl_vector_calloc(3);
   EXPECT(bm_transform_logchol_forward(F, th3), BM_ENOTSPD, "bm_transform_logchol_forward", "Sigma");
 
+  /* model score / observed information, Jeffreys through a callback */
+  gsl_vector *s2v = gsl_vector_alloc(2);
+  EXPECT(bm_model_score(NULL, t0, s2v), BM_EINVAL, "bm_model_score", "model");
+  EXPECT(bm_model_observed_information(NULL, t0, out), BM_EINVAL, "bm_model_observed_information", "model");
+  EXPECT(bm_jeffreys_from_callback(NULL, NULL, t0, NULL, 0, &lp), BM_EINVAL, "bm_jeffreys_from_callback", "fisher");
+  gsl_vector_free(s2v);
+
+  /* the transform maps and the transformed Laplace problem */
+  bm_transform_block blk[1] = {{BM_TRANSFORM_LOG, 2}};
+  gsl_vector *x2 = gsl_vector_alloc(2), *u2 = gsl_vector_alloc(3);
+  EXPECT(bm_transform_map_forward(blk, 1, x2, u2), BM_EBADLEN, "bm_transform_map_forward", "u");
+  EXPECT(bm_transform_map_forward(blk, 1, NULL, u2), BM_EINVAL, "bm_transform_map_forward", "x");
+  EXPECT(bm_transform_laplace_problem(NULL, &prob), BM_EINVAL, "bm_transform_laplace_problem", "t");
+  EXPECT(bm_transform_logchol_inverse(th3, NULL, NULL), BM_EINVAL, "bm_transform_logchol_inverse", "Sigma");
+  gsl_vector_free(x2);
+  gsl_vector_free(u2);
+
   /* checkers */
   bm_proportional_result pr;
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   EXPECT(bm_check_proportional(NULL, r, 10, 1e-8, &pr), BM_EINVAL, "bm_check_proportional", "model");
   bm_fisher_mc_result fr;
   EXPECT(bm_check_fisher_mc(NULL, F, r, 10, 4.0, NULL, NULL, &fr), BM_EINVAL, "bm_check_fisher_mc", "prob");
+  bm_evidence_result er;
+  double worst;
+  EXPECT(bm_check_evidence_is(NULL, r, 10, 0.0, 4.0, &er), BM_EINVAL, "bm_check_evidence_is", "model");
+  EXPECT(bm_check_evidence_identity(NULL, r, 10, 0.0, &worst), BM_EINVAL, "bm_check_evidence_identity", "model");
+  bm_sbc_result sr;
+  EXPECT(bm_check_sbc(NULL, r, 10, 10, 5, NULL, NULL, &sr), BM_EINVAL, "bm_check_sbc", "prob");
 
   gsl_rng_free(r);
   bm_wishart_free(w);
