@@ -226,6 +226,18 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   return BM_SUCCESS;
 }
 
+/* recompute, with what failed for bm_last_error (fn: the public caller) */
+static int recompute_named(const char *fn, bm_blr *m, const bm_blr_stats *d)
+{
+  int st = recompute(m, d);
+  if (st == BM_EDOM)
+    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
+                                "or hyperparameters beyond the range of the normalizing constants)");
+  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
+  return st ? bm_error_wrap(st, fn) : st;
+}
+#define recompute(m, d) recompute_named(BM_FN, m, d)
+
 /* Validate (m0, V0) and build the prior rows [L0^-1, L0^-1 m0] into rows. */
 #undef BM_FN
 #define BM_FN fn /* the public _set_prior reporting, through set_gaussian_prior */

@@ -199,6 +199,18 @@ done:
   return st;
 }
 
+/* recompute, with what failed for bm_last_error (fn: the public caller) */
+static int recompute_named(const char *fn, bm_mniw *m, const bm_mniw_stats *d)
+{
+  int st = recompute(m, d);
+  if (st == BM_EDOM)
+    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
+                                "or hyperparameters beyond the range of the normalizing constants)");
+  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
+  return st ? bm_error_wrap(st, fn) : st;
+}
+#define recompute(m, d) recompute_named(BM_FN, m, d)
+
 int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, double nu0, const gsl_matrix *Psi0)
 {
   if (m == NULL || B0 == NULL || V0 == NULL || Psi0 == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : B0 == NULL ? "B0" : V0 == NULL ? "V0" : "Psi0");

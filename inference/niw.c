@@ -231,11 +231,25 @@ done:
   return st;
 }
 
+/* recompute, with what failed for bm_last_error (fn: the public caller) */
+static int recompute_named(const char *fn, bm_niw *m, const bm_niw_stats *d)
+{
+  int st = recompute(m, d);
+  if (st == BM_EDOM)
+    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
+                                "or hyperparameters beyond the range of the normalizing constants)");
+  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
+  return st ? bm_error_wrap(st, fn) : st;
+}
+#define recompute(m, d) recompute_named(BM_FN, m, d)
+
 /* Commit a validated prior (R0 upper factor of Psi0). */
-static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *R0)
+#define commit_prior(...) commit_prior_fn(BM_FN, __VA_ARGS__) /* fn: the public _set_prior */
+static int commit_prior_fn(const char *fn, bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0,
+                           const gsl_matrix *R0)
 {
   bm_niw_stats *empty = bm_niw_stats_alloc(m->p);
-  if (empty == NULL) return BM_ENOMEM;
+  if (empty == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   bm_niw saved = *m;
   gsl_vector *mu0_old = bm_vector_alloc(m->p);
   gsl_matrix *R0_old = bm_matrix_alloc(m->p, m->p);
@@ -251,7 +265,7 @@ static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
   m->kappa0 = kappa0;
   m->nu0 = nu0;
   m->logdet_Psi0 = 2.0 * cj_half_logdet_upper(R0);
-  st = recompute(m, empty);
+  st = recompute_named(fn, m, empty);
   if (st == BM_SUCCESS) {
     stats_copy(m->data, empty);
     m->has_prior = 1;
