@@ -138,7 +138,7 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
 done:
   free(buf);
   if (!status && !(bm_mc_finite(dX) && bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV)))
-    status = BM_EDOM; /* beyond double range */
+    status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
   if (status) bm_mc_nan_fill_grad(dX, dM, dU, dV);
   return status;
 }
@@ -246,7 +246,7 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
   size_t k = bm_matnorm_nparams(d);
   if (!status) status = bm_validate_shape(F, k, k);
@@ -326,10 +326,10 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
                            gsl_matrix *dU, gsl_matrix *dV)
 {
   double *Z = NULL, *buf = NULL;
-  int status = ll == NULL ? BM_EINVAL : BM_SUCCESS;
+  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : BM_SUCCESS;
   if (status) goto done;
   *ll = NAN;
-  status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p;
   if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dU, dV))) goto done;
@@ -374,7 +374,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
 done:
   free(Z);
   free(buf);
-  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_EDOM; /* beyond double range */
+  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
 }

@@ -549,7 +549,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
         for (size_t j = 0; j < len[bj]; j++)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
   bm_mc_symmetrize(H->data, dim, H->tda);
-  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range */
+  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* an entry beyond double range */
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
@@ -575,7 +575,7 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
   size_t dim = bm_matt_nparams(d);
   if (!status) status = bm_validate_shape(F, dim, dim);
@@ -701,11 +701,11 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
                         gsl_matrix *dS, gsl_matrix *dO, double *dnu)
 {
   double *Z = NULL, *buf = NULL;
-  int status = ll == NULL ? BM_EINVAL : BM_SUCCESS;
+  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : BM_SUCCESS;
   if (dnu) *dnu = NAN;
   if (status) goto done;
   *ll = NAN;
-  status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dS, dO))) goto done;
