@@ -312,7 +312,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
     }
   if (d_nu) *d_nu = dnu_from_logdets(d, ld_X, ld_S);
   if (d_delta) *d_delta = ddelta_from_logdets(d, ld_S);
-  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   bm_work_release(&w);
   if (status) {
@@ -415,7 +415,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix_set(H, q + 1, q + 1, hdd);
 done:
   bm_work_release(&w);
-  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   return status;
 }
@@ -444,7 +444,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
 done:
   bm_work_release(&w);
-  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   return status;
 }

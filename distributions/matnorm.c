@@ -138,7 +138,7 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
 done:
   free(buf);
   if (!status && !(bm_mc_finite(dX) && bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV)))
-    status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
+    status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_mc_nan_fill_grad(dX, dM, dU, dV);
   return status;
 }
@@ -374,7 +374,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
 done:
   free(Z);
   free(buf);
-  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* beyond double range */
+  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
 }

@@ -549,7 +549,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
         for (size_t j = 0; j < len[bj]; j++)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
   bm_mc_symmetrize(H->data, dim, H->tda);
-  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* an entry beyond double range */
+  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
