@@ -230,5 +230,31 @@ int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats
  */
 int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi, double *d_nu);
 
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set IW_p(nu, Psi) from theta = (vech Psi, nu).
+ * @return as bm_mvn_set_theta; BM_ENOTSPD (Psi); BM_EDOM (nu <= p - 1).
+ */
+int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta);
+
+/**
+ * theta = (vech Psi, nu) of a set object (the family's theta order, docs/theta.md);
+ * Psi is rebuilt from its Cholesky factor (round-off only).
+ * @param theta  out, length bm_invwishart_nparams(d); NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN; BM_ENOMEM (p > 64 only).
+ */
+int bm_invwishart_get_theta(const bm_invwishart *d, gsl_vector *theta);
+
+/** Shape of the variate, p x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_invwishart_shape(const bm_invwishart *d, size_t *rows, size_t *cols);
+
+/** The dimension p (0 for NULL d). */
+size_t bm_invwishart_dim(const bm_invwishart *d);
+
+/** As bm_wishart_jeffreys, for invwishart (theta = (vech Psi, nu)). */
+int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior);
+
 BM_END_DECLS
 #endif

@@ -74,16 +74,16 @@ int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp);
  * Shaped gradient of log f (R = X - M, W = U^-1 R V^-1):
  *   d/dX = -W;  d/dM = W;  G_U = (U^-1 R V^-1 R^T U^-1 - p U^-1)/2;
  *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, docs/conventions.md).
- * @param dX, dM  out n x p, or NULL;  dU out n x n or NULL;  dV out p x p or NULL
+ * @param d_X, d_M  out n x p, or NULL;  d_U out n x n or NULL;  d_V out p x p or NULL
  * @return as bm_matnorm_logpdf, plus BM_EDOM (an output beyond double range,
  *         e.g. X far in the tail; outputs NaN; _score and _hess likewise).
  *         Allocates O(n^2 + p^2 + np) scratch.
  */
-int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dU,
-                    gsl_matrix *dV);
+int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_M, gsl_matrix *d_U,
+                    gsl_matrix *d_V);
 
 /**
- * Score d log f / d theta = (vec dM, D_n^T vec G_U, D_p^T vec G_V).
+ * Score d log f / d theta = (vec d_M, D_n^T vec G_U, D_p^T vec G_V).
  * @param s  out, length bm_matnorm_nparams(d)
  * @return as bm_matnorm_grad.
  */
@@ -141,11 +141,11 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
 
 /**
  * Batched log-likelihood and the gradients of the SUM w.r.t. M, U, V (shaped,
- * symmetric gradients for U, V). Any of dM, dU, dV may be NULL.
+ * symmetric gradients for U, V). Any of d_M, d_U, d_V may be NULL.
  * @return as bm_matnorm_loglik, plus BM_EDOM (a gradient beyond double range; NaN).
  */
-int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
-                           gsl_matrix *dU, gsl_matrix *dV);
+int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V);
 
 /* ======================================================================
  * Sufficient statistics (implemented in distributions/matnorm_stats.c)
@@ -205,10 +205,38 @@ int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf);
 int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll);
 /**
  * Log-likelihood and gradients of the sum w.r.t. M, U, V (symmetric), as bm_matnorm_loglik_grad.
- * Any of ll, dM, dU, dV may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
+ * Any of ll, d_M, d_U, d_V may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
  */
-int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
-                                 gsl_matrix *dU, gsl_matrix *dV);
+int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *d_M,
+                                 gsl_matrix *d_U, gsl_matrix *d_V);
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set MN_{n,p}(M, U, V) from theta = (vec M, vech U, vech V), length
+ * np + n(n+1)/2 + p(p+1)/2 for the object's n and p. Scratch: np + n^2 + p^2
+ * doubles, on the stack up to 4096.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOTSPD (U or V);
+ *         BM_ENOMEM. On failure d keeps its previous state.
+ */
+int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta);
+
+/** theta = (vec M, vech U, vech V) of a set object, as bm_mvn_get_theta; U and V are
+ *  rebuilt from their Cholesky factors (round-off only); BM_ENOMEM also for n or p > 64. */
+int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta);
+
+/** Shape of the variate, n x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols);
+
+/** bm_matnorm_logpdf and bm_matnorm_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
+int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V);
+
+/** As bm_wishart_jeffreys, for matnorm (theta = (vec M, vech U, vech V)).
+ *  The full theta is not identified ((cU, V/c) give one law): BM_ESING for the
+ *  full vector; use a block (e.g. M and U, or M alone). */
+int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

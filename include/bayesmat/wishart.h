@@ -228,5 +228,46 @@ int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, doub
  */
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu);
 
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set W_p(nu, S) from theta = (vech S, nu).
+ * @return as bm_mvn_set_theta; BM_ENOTSPD (S); BM_EDOM (nu <= p - 1).
+ */
+int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta);
+
+/**
+ * theta = (vech S, nu) of a set object (the family's theta order, docs/theta.md);
+ * S is rebuilt from its Cholesky factor, S = L_S L_S^T (round-off only).
+ * @param theta  out, length bm_wishart_nparams(d); NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN; BM_ENOMEM (p > 64 only).
+ */
+int bm_wishart_get_theta(const bm_wishart *d, gsl_vector *theta);
+
+/** Shape of the variate, p x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_wishart_shape(const bm_wishart *d, size_t *rows, size_t *cols);
+
+/** The dimension p (0 for NULL d). */
+size_t bm_wishart_dim(const bm_wishart *d);
+
+/**
+ * Jeffreys prior of a family at its current parameters (docs/contract.md):
+ *   log pi = 1/2 log det of bm_F_fisher's matrix, or of its sub-block on the
+ *   k indices idx (0-based positions in the family's theta, docs/contract.md; all of theta when idx
+ *   is NULL and k is 0), with no other constant. Which parameterization each
+ *   value refers to (vech coordinates, nu last): docs/jeffreys.md.
+ * @param d          a set object of the family
+ * @param idx, k     the block; idx may be NULL (then k must be 0 or nparams)
+ * @param log_prior  out; NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL d or log_prior, d unset, bad idx);
+ *         BM_ESING (the block is singular, e.g. matnorm/matt's full theta);
+ *         BM_ENOTSPD (numerically indefinite, see bm_jeffreys_from_fisher:
+ *         e.g. nu near its bound or nu ~ 1e12, where the determinant of the
+ *         Fisher matrix cancels); BM_EDOM (the Fisher matrix is beyond double
+ *         range); BM_ENOMEM. Allocates the Fisher matrix.
+ */
+int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior);
+
 BM_END_DECLS
 #endif
