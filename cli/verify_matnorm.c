@@ -56,7 +56,7 @@ void verify_matnorm(verify_ctx *c)
     e_score = fmax(e_score, verify_score_fd(&f, X, t, NULL));
     e_hess = fmax(e_hess, verify_hess_fd(&f, X, t, NULL));
     e_hx = fmax(e_hx, verify_hess_x_fd(&f, X, NULL));
-    /* Fisher: closed form vs Monte Carlo mean of -H (relative Frobenius error) and its null vector */
+    /* Fisher: closed form vs Monte Carlo means of s s^T and -H (z-scores) and its null vector */
     /* every entry of E[s s^T] and E[-H] against the closed form, as z-scores */
     double z = verify_fisher_mc(c, "matnorm", &f, c->quick ? 3000 : 30000, NULL);
     e_fisher = isnan(z) || isnan(e_fisher) ? NAN : fmax(e_fisher, z);
