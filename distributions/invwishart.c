@@ -192,7 +192,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_Psi);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   return BM_SUCCESS;
 fail:

@@ -544,7 +544,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, M.matrix.data, (int)M.matrix.tda, 0.0,
               X->data, (int)X->tda);
   bm_sym_from_lower(X);
-  if (!bm_wt_finite(X)) status = BM_EDOM; /* a draw beyond double range (delta tiny: Phi huge) */
+  if (!bm_wt_finite(X)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* a draw beyond double range (delta tiny: Phi huge) */
 done:
   bm_work_release(&w);
   if (status) bm_nan_matrix(X);

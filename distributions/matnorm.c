@@ -221,7 +221,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
       H->data[i * H->tda + j] = H->data[j * H->tda + i];
     }
   bm_mc_symmetrize(H->data, k, H->tda);
-  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range (U or V near DBL_MIN) */
+  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* an entry beyond double range (U or V near DBL_MIN) */
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);

@@ -116,14 +116,14 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   double lognorm;
   int status = BM_SUCCESS;
   if (!s || !d || !d->is_set) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", s == NULL ? "s is NULL" : d == NULL ? "d is NULL" : "d has not been set");
   } else {
     mu = d->mu;
     L = d->L;
     lognorm = d->lognorm;
   }
   size_t p = status ? 0 : s->base.N;
-  if (!status && bm_mvn_dim(d) != p) status = BM_EBADLEN;
+  if (!status && bm_mvn_dim(d) != p) status = BM_FAIL(BM_EBADLEN, "s and d have different dimensions");
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   double stack[BM_STACK_DOUBLES];
@@ -131,7 +131,7 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   double *B = NULL;
   if (!status) {
     B = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p + p);
-    if (!B) status = BM_ENOMEM;
+    if (!B) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   if (status) {
     if (dmu) gsl_vector_set_all(dmu, NAN);

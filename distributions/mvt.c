@@ -650,7 +650,7 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   /* small nu: g can underflow (g ~ U^(2/nu)) and the draw exceed DBL_MAX */
   if (!all_finite(x->data, d->p, x->stride)) {
     bm_nan_vector(x);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   return BM_SUCCESS;
 }

@@ -183,7 +183,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_S);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   return BM_SUCCESS;
 fail:

@@ -132,7 +132,7 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
     for (size_t i = 0; i < n; i++) slw += log(gsl_vector_get(w, i));
   /* the rows are factorized in blocks (qr_stream.h), never all held at once */
   gsl_matrix *R = bm_matrix_alloc(c, c);
-  if (R == NULL) return BM_ENOMEM;
+  if (R == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   blr_rows ctx = {X, y, w};
   st = cj_qr_rows(n, c, blr_row, &ctx, R);
   if (st == BM_SUCCESS) {
@@ -597,7 +597,7 @@ size_t bm_blr_stats_packed_len(const bm_blr_stats *s)
 
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_BLR, s->k, 1, bm_blr_stats_packed_len(s));
   buf[k++] = (double)s->n;
@@ -609,19 +609,19 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, want = bm_blr_stats_packed_len(s), ntri = q * (q + 1) / 2;
   int st = bm_pack_check_header(buf, len, BM_PACK_BLR, s->k, 1, want);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 2;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
   double n = x[0], slw = x[1];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_EINVAL;
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
   /* each weight is a positive finite double: |log w| < 745 */
-  if (fabs(slw) > 745.2 * n) return BM_EINVAL;
+  if (fabs(slw) > 745.2 * n) return BM_FAIL(BM_EINVAL, "buf: the sum of log weights is out of range for n");
   for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+    if (tri[k] < 0.0) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative"); /* factors carry a non-negative diagonal */
   size_t k = 0;
   s->n = (size_t)n;
   s->sum_log_w = slw;

@@ -345,7 +345,7 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
   if (!all_finite(V_n) || !all_finite(Psi_n)) {
     bm_nan_matrix(V_n);
     bm_nan_matrix(Psi_n);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   if (B_n != NULL) gsl_matrix_memcpy(B_n, m->B_n);
   if (nu_n != NULL) *nu_n = m->nu_n;
@@ -430,7 +430,7 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
   }
   /* nu_n close to d - 1: the last Bartlett chi-square (nu_n - d + 1 degrees of
    * freedom) can be below 1e-300 and the draw of Sigma beyond DBL_MAX. */
-  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_EDOM;
+  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   if (st != BM_SUCCESS) {
     bm_nan_matrix(B);
@@ -484,7 +484,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     bm_nan_matrix(M);
     bm_nan_matrix(Sigma);
     bm_nan_matrix(Omega);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   *nu = m->nu_n - (double)d + 1.0;
   return BM_SUCCESS;
@@ -502,7 +502,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
     st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
     /* finite parameters with nu > 0: matt refuses them only when a formed scale
      * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
   }
   bm_matrix_free(M);
   bm_matrix_free(S);
@@ -534,7 +534,7 @@ int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 
 int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d)
 {
-  if (m == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  if (m == NULL || k == NULL || d == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : k == NULL ? "k" : "d");
   *k = m->k;
   *d = m->d;
   return BM_SUCCESS;
@@ -547,7 +547,7 @@ size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s)
 
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s));
   buf[k++] = (double)s->n;
@@ -558,17 +558,17 @@ int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 
 int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, want = bm_mniw_stats_packed_len(s), ntri = q * (q + 1) / 2;
   int st = bm_pack_check_header(buf, len, BM_PACK_MNIW, s->k, s->d, want);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 1;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
   double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL;
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
+  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
   for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+    if (tri[k] < 0.0) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative"); /* factors carry a non-negative diagonal */
   size_t k = 0;
   s->n = (size_t)n;
   for (size_t i = 0; i < q; i++)

@@ -554,11 +554,11 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
    * degrees of freedom and is often below 1e-300: the draw of Sigma is
    * genuinely beyond DBL_MAX. Say so rather than return inf with success. */
   for (size_t i = 0; i < p && st == BM_SUCCESS; i++) {
-    if (mu != NULL && !isfinite(gsl_vector_get(mu, i))) st = BM_EDOM;
+    if (mu != NULL && !isfinite(gsl_vector_get(mu, i))) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
     for (size_t j = 0; j < p && Sigma != NULL; j++)
-      if (!isfinite(gsl_matrix_get(Sigma, i, j))) st = BM_EDOM;
+      if (!isfinite(gsl_matrix_get(Sigma, i, j))) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
     for (size_t j = 0; j <= i; j++)
-      if (!isfinite(gsl_matrix_get(B, i, j))) st = BM_EDOM;
+      if (!isfinite(gsl_matrix_get(B, i, j))) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   if (st != BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
 done:
@@ -589,7 +589,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     for (size_t i = 0; i < m->p * m->p; i++)
       if (!isfinite(scale->data[(i / m->p) * scale->tda + i % m->p])) {
         nan_out(NULL, NULL, NULL, scale);
-        return BM_EDOM;
+        return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
       }
   }
   if (loc != NULL) gsl_vector_memcpy(loc, m->mu_n);
@@ -610,7 +610,7 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
    * nu_n - p + 1 is subnormal: a predictive not representable as an mvt object. */
   if (st == BM_SUCCESS) {
     st = bm_mvt_set(pred, df, loc, scale);
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
   }
   bm_vector_free(loc);
   bm_matrix_free(scale);
@@ -641,7 +641,7 @@ size_t bm_niw_stats_packed_len(const bm_niw_stats *s)
 
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_NIW, p, 1, bm_niw_stats_packed_len(s));
   buf[k++] = (double)s->n;
@@ -662,17 +662,17 @@ static int tri_diag_ok(const double *tri, size_t q)
 
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, want = bm_niw_stats_packed_len(s), ntri = p * (p + 1) / 2;
   int st = bm_pack_check_header(buf, len, BM_PACK_NIW, p, 1, want);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 1 + p;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
   double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_EINVAL;
-  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL; /* one row has no scatter */
-  if (!tri_diag_ok(tri, p)) return BM_EINVAL;
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
+  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 1 with a non-zero scatter"); /* one row has no scatter */
+  if (!tri_diag_ok(tri, p)) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative");
   size_t k = 0;
   s->n = (size_t)n;
   for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, x[1 + j]);

@@ -371,6 +371,14 @@ static void conjugate_models(void **state)
   gsl_vector_free(ov);
   gsl_matrix_free(om);
 
+  /* packed statistics from an untrusted buffer */
+  bm_niw_stats *ns = bm_niw_stats_alloc(p);
+  double junk[64] = {0};
+  EXPECT(bm_niw_stats_unpack(ns, NULL, 10), BM_EINVAL, "bm_niw_stats_unpack", "buf");
+  EXPECT(bm_niw_stats_unpack(ns, junk, 3), BM_EBADLEN, "bm_niw_stats_unpack", "len");
+  EXPECT(bm_niw_stats_unpack(ns, junk, 64), BM_EINVAL, "bm_niw_stats_unpack", "buf");
+  bm_niw_stats_free(ns);
+
   bm_niw_free(m);
   bm_blr_free(b);
   bm_mniw_free(mn);
