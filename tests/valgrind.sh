@@ -20,6 +20,9 @@
 #               ~1e5 points (~7 s in Release); the code paths it drives run
 #               under valgrind in test_blr/niw/mniw/transform, and it runs
 #               under ASan + LSan.
+#   test_check_dist  ~4e5 Monte Carlo draws with a Hessian each (seven
+#               families x three points, and a 2e5-draw Fisher block test);
+#               minutes under valgrind; it runs under ASan + UBSan.
 # Everything else, including the cli_* tests' CLI binary on `verify --quick`, runs.
 set -uo pipefail
 build=$1
@@ -30,7 +33,7 @@ vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
 list=()
 for t in "$build"/tests/test_*; do
   [ -x "$t" ] && [ -f "$t" ] || continue
-  case $(basename "$t") in test_nomem|test_mpi*|test_matf|test_sweep_families|test_sweep_conjugate) continue ;; esac
+  case $(basename "$t") in test_nomem|test_mpi*|test_matf|test_sweep_families|test_sweep_conjugate|test_check_dist) continue ;; esac
   list+=("$t")
 done
 run_one() {
