@@ -949,9 +949,10 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
           }
         }
       }
-    } else if (!T->fisher) {
-      skip_row(rep, "E[s s^T] vs fisher", "|z|", z_tol, "the family has no fisher");
-      skip_row(rep, "E[-H] vs fisher", "|z|", z_tol, "the family has no fisher");
+    } else if (!T->fisher || !do_score) {
+      const char *w2 = !T->fisher ? "the family has no fisher" : "the family has no score";
+      skip_row(rep, "E[s s^T] vs fisher", "|z|", z_tol, w2);
+      skip_row(rep, "E[-H] vs fisher", "|z|", z_tol, w2);
     }
     if (do_mean) {
       bm_check_row *row = add_row(rep, "sample mean vs mean", "|z|", z_tol);
