@@ -392,6 +392,50 @@ static void skipped_rows_and_printing(void **state)
   gsl_rng_free(r);
 }
 
+/* no get_theta, no sampler: theta and the points come from the options */
+static void theta_and_points_from_options(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(12);
+  bm_family_type T = bm_family_wishart;
+  T.name = "wishart-bare";
+  T.get_theta = NULL;
+  T.sample = NULL;
+  bm_dist *good = make(&bm_family_wishart, 2, 2, r);
+  gsl_vector *t = gsl_vector_alloc(4);
+  bm_dist_get_theta(good, t);
+  bm_dist *d = bm_dist_alloc(&T, 2, 2);
+  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_check_report *rep = bm_check_report_alloc();
+  /* without them the derivative rows are skipped */
+  assert_int_equal(bm_check_dist(d, r, NULL, rep), BM_SUCCESS);
+  assert_int_equal(row_named(rep, "score vs FD of log f")->status, BM_ROW_SKIP);
+  assert_int_equal(row_named(rep, "E[-H] vs fisher")->status, BM_ROW_SKIP);
+  gsl_matrix *X[2] = {gsl_matrix_alloc(2, 2), gsl_matrix_alloc(2, 2)};
+  for (int k = 0; k < 2; k++) bm_dist_sample(good, r, X[k]);
+  bm_check_dist_options o = {.theta = t, .at = (const gsl_matrix *const *)X, .nat = 2};
+  assert_int_equal(bm_check_dist(d, r, &o, rep), BM_SUCCESS);
+  assert_true(rep->passed);
+  assert_int_equal(row_named(rep, "score vs FD of log f")->status, BM_ROW_PASS);
+  assert_int_equal(row_named(rep, "hess vs FD of score")->status, BM_ROW_PASS);
+  assert_int_equal(row_named(rep, "hess_x vs FD of log f")->status, BM_ROW_PASS);
+  assert_int_equal(row_named(rep, "E[score] = 0")->status, BM_ROW_SKIP);
+  /* a point of the wrong shape */
+  gsl_matrix *Y = gsl_matrix_alloc(3, 3);
+  const gsl_matrix *bad_at[1] = {Y};
+  o.at = bad_at;
+  o.nat = 1;
+  assert_int_equal(bm_check_dist(d, r, &o, rep), BM_EBADLEN);
+  gsl_matrix_free(Y);
+  gsl_matrix_free(X[0]);
+  gsl_matrix_free(X[1]);
+  bm_check_report_free(rep);
+  gsl_vector_free(t);
+  bm_dist_free(d);
+  bm_dist_free(good);
+  gsl_rng_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -400,6 +444,7 @@ int main(void)
       cmocka_unit_test(fisher_block_named),
       cmocka_unit_test(matrix_gradient_diagnosis),
       cmocka_unit_test(skipped_rows_and_printing),
+      cmocka_unit_test(theta_and_points_from_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
