@@ -322,7 +322,8 @@ int bm_check_report_print(const bm_check_report *report, FILE *out, bm_report_fo
  *     a failure names the theta block pair off the most and its factor),
  *   the sample mean against the mean op, as z-scores.
  * The theta-derivative rows need get_theta (or opts->theta); the points come
- * from the sampler (or opts->at).
+ * from the sampler (or opts->at). A draw the sampler refuses as numerically
+ * singular (BM_EDOM) is drawn again, up to 16 times.
  * @param d       a set distribution (not modified)
  * @param rng     the caller's generator (the only source of randomness)
  * @param opts    NULL for defaults
