@@ -4,6 +4,7 @@
  *   bayesmat logpdf|grad PARAMS DATA [--json]
  *   bayesmat fisher|jeffreys PARAMS [--idx I,J,...] [--json]
  *   bayesmat sample PARAMS [--n N] [--seed S] [--json]
+ *   bayesmat check PARAMS [--draws N] [--seed S] [--json] [--plot DIR]
  * Exit codes: 0 success; 1 a verification failed or the library returned an
  * error status; 2 usage error; 3 malformed or unreadable input (a file, or
  * the value of an option such as --seed, --n, --idx).
@@ -69,6 +70,7 @@ static void usage(FILE *f)
           "  fisher      closed-form Fisher information of one observation\n"
           "  jeffreys    log Jeffreys prior (1/2 log det of the Fisher block)\n"
           "  sample      draws from the family\n"
+          "  check       one-call check of the family in PARAMS (derivatives, Fisher, mean)\n"
           "  posterior   conjugate posterior (niw, blr, mniw) of PRIOR given DATA\n"
           "  predictive  its posterior predictive (a family file, or per new row)\n"
           "  evidence    log marginal likelihood of DATA under PRIOR\n"
@@ -209,6 +211,7 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "check")) return cli_cmd_check(argc - 2, argv + 2);
   const char *conj[] = {"posterior", "predictive", "evidence"};
   for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++) {
     if (strcmp(argv[1], conj[k])) continue;
