@@ -4,6 +4,7 @@
  *   bayesmat logpdf|grad PARAMS DATA [--json]
  *   bayesmat fisher|jeffreys PARAMS [--idx I,J,...] [--json]
  *   bayesmat sample PARAMS [--n N] [--seed S] [--json]
+ *   bayesmat check-posterior PRIOR DATA [--claimed FILE] [--draws N] [--seed S] [--json] [--plot DIR]
  * Exit codes: 0 success; 1 a verification failed or the library returned an
  * error status; 2 usage error; 3 malformed or unreadable input file.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -70,6 +71,7 @@ static void usage(FILE *f)
           "  posterior   conjugate posterior (niw, blr, mniw) of PRIOR given DATA\n"
           "  predictive  its posterior predictive (a family file, or per new row)\n"
           "  evidence    log marginal likelihood of DATA under PRIOR\n"
+          "  check-posterior  check a conjugate posterior (or a claimed one) and its evidence\n"
           "Run 'bayesmat <command> --help' for a command's options; formats: docs/cli.md.\n"
           "\n"
           "options:\n"
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "check-posterior")) return cli_cmd_check_posterior(argc - 2, argv + 2);
   const char *conj[] = {"posterior", "predictive", "evidence"};
   for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++) {
     if (strcmp(argv[1], conj[k])) continue;

@@ -122,7 +122,10 @@ static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_chec
 
   if (P->claimed) {
     bm_check_row *w = add_row(rep, "parameters", P->param_worst, o->tol, P->param_worst <= o->tol);
-    snprintf(w->note, sizeof w->note, "claimed vs the model's posterior, worst relative difference: %s", P->param_note);
+    if (P->param_worst == 0.0)
+      snprintf(w->note, sizeof w->note, "claimed and the model's posterior parameters agree exactly");
+    else
+      snprintf(w->note, sizeof w->note, "claimed vs the model's posterior, worst relative difference: %s", P->param_note);
   }
 
   progress(o, "proportional", &done, total);
@@ -931,7 +934,15 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
   return st;
 }
 
-/* ---------- printing ---------- */
+/* ---------- reading and printing ---------- */
+
+const bm_check_row *bm_check_conjugate_row(const bm_check_conjugate_report *rep, const char *name)
+{
+  if (rep == NULL || name == NULL) return NULL;
+  for (size_t i = 0; i < rep->nrows && i < BM_CHECK_MAXROWS; i++)
+    if (!strcmp(rep->rows[i].name, name)) return &rep->rows[i];
+  return NULL;
+}
 
 static void json_string(FILE *f, const char *s)
 {

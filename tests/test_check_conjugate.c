@@ -17,10 +17,9 @@
 
 static const bm_check_row *row(const bm_check_conjugate_report *rep, const char *name)
 {
-  for (size_t i = 0; i < rep->nrows; i++)
-    if (!strcmp(rep->rows[i].name, name)) return &rep->rows[i];
-  fail_msg("no row %s", name);
-  return NULL;
+  const bm_check_row *w = bm_check_conjugate_row(rep, name);
+  if (w == NULL) fail_msg("no row %s", name);
+  return w;
 }
 
 static void print_report(const bm_check_conjugate_report *rep)
@@ -411,6 +410,8 @@ static void bad_inputs_and_printing(void **state)
   assert_non_null(strstr(buf, "\"passed\": true"));
   free(buf);
   assert_int_equal(bm_check_conjugate_print(NULL, &rep, 0), BM_EINVAL);
+  assert_null(bm_check_conjugate_row(&rep, "parameters")); /* only with a claim */
+  assert_null(bm_check_conjugate_row(NULL, "sbc"));
   niw_free_setup(&s);
   gsl_rng_free(r);
 }

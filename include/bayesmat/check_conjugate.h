@@ -125,6 +125,9 @@ int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, 
 int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y, const bm_mniw *claimed,
                   gsl_rng *r, const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep);
 
+/** The row called `name` ("proportional", ...), or NULL (no such row, NULL arguments). */
+const bm_check_row *bm_check_conjugate_row(const bm_check_conjugate_report *rep, const char *name);
+
 /**
  * Print a report: a table (json == 0) or one JSON object with the rows as an array.
  * @return BM_SUCCESS; BM_EINVAL (NULL f or rep). Write errors on f are not reported.
