@@ -608,7 +608,7 @@ static int blr_param_diff(const blr_ctx *c, cc_problem *P)
   gsl_vector *m1 = bm_vector_alloc(k), *m2 = bm_vector_alloc(k);
   gsl_matrix *V1 = bm_matrix_alloc(k, k), *V2 = bm_matrix_alloc(k, k);
   double a1 = NAN, b1 = NAN, l1 = NAN, a2 = NAN, b2 = NAN, l2 = NAN;
-  int kind1, kind2;
+  int kind1 = -1, kind2 = -1;
   int st = m1 && m2 && V1 && V2 ? BM_SUCCESS : BM_ENOMEM;
   if (!st) st = blr_state(c->claim, m1, V1, &a1, &b1, &l1, &kind1);
   if (!st) st = blr_state(c->post, m2, V2, &a2, &b2, &l2, &kind2);
