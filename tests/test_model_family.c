@@ -476,6 +476,53 @@ static void every_family_through_adapters(void **state)
   gsl_rng_free(r);
 }
 
+/* A user's family through BM_FAMILY_DIST: mvn's descriptor without its Fisher
+ * information. The observed information and the score (from score and hess)
+ * are the built-in kind's exactly; the expected information reports the
+ * missing operation as a failed callback. */
+static void user_family_without_fisher(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(27);
+  const size_t p = 2, nobs = 4;
+  bm_family_type no_fisher = bm_family_mvn;
+  no_fisher.name = "mvn-no-fisher";
+  no_fisher.fisher = NULL;
+  bm_dist *d = bm_dist_alloc(&no_fisher, 1, p);
+  size_t m = bm_dist_nparams(d);
+  gsl_vector *eta = gsl_vector_alloc(m), *s1 = gsl_vector_alloc(m), *s2 = gsl_vector_alloc(m);
+  random_theta(&no_fisher, 1, p, r, eta);
+  assert_int_equal(bm_dist_set_theta(d, eta), BM_SUCCESS);
+  gsl_matrix *Y = gsl_matrix_alloc(nobs, p), *J1 = gsl_matrix_alloc(m, m), *J2 = gsl_matrix_alloc(m, m);
+  for (size_t i = 0; i < nobs; i++) {
+    gsl_matrix_view row = gsl_matrix_submatrix(Y, i, 0, 1, p);
+    assert_int_equal(bm_dist_sample(d, r, &row.matrix), BM_SUCCESS);
+  }
+  bm_family_model fm_user = {BM_FAMILY_DIST, d, nobs, Y, NULL, m, id_theta, NULL, NULL};
+  bm_family_model fm_mvn = {BM_FAMILY_MVN, d->state, nobs, Y, NULL, m, id_theta, NULL, NULL};
+  bm_model user, mvn;
+  assert_int_equal(bm_family_model_init(&user, &fm_user), BM_SUCCESS);
+  assert_int_equal(bm_family_model_init(&mvn, &fm_mvn), BM_SUCCESS);
+  assert_int_equal(bm_model_observed_information(&user, eta, J1), BM_SUCCESS);
+  assert_int_equal(bm_model_observed_information(&mvn, eta, J2), BM_SUCCESS);
+  for (size_t i = 0; i < m * m; i++) assert_true(J1->data[i] == J2->data[i]);
+  assert_int_equal(bm_model_score(&user, eta, s1), BM_SUCCESS);
+  assert_int_equal(bm_model_score(&mvn, eta, s2), BM_SUCCESS);
+  for (size_t i = 0; i < m; i++) assert_true(s1->data[i] == s2->data[i]);
+  assert_int_not_equal(bm_model_fisher(&user, eta, J1), BM_SUCCESS);
+  assert_int_equal(bm_model_fisher(&mvn, eta, J2), BM_SUCCESS);
+  double lp;
+  assert_int_not_equal(bm_model_jeffreys(&user, eta, NULL, 0, &lp), BM_SUCCESS);
+  gsl_vector_free(eta);
+  gsl_vector_free(s1);
+  gsl_vector_free(s2);
+  gsl_matrix_free(Y);
+  gsl_matrix_free(J1);
+  gsl_matrix_free(J2);
+  bm_dist_free(d);
+  gsl_rng_free(r);
+}
+
 static int bad_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
 {
   int rc = lin_theta(i, eta, params, th, J);
@@ -578,6 +625,7 @@ int main(void)
       cmocka_unit_test(wishart_scale_model_fisher),
       cmocka_unit_test(observed_information_matches_fd),
       cmocka_unit_test(every_family_through_adapters),
+      cmocka_unit_test(user_family_without_fisher),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,7 +243,10 @@ int bm_dist_fisher(const bm_dist *d, gsl_matrix *F);
  * inference layer (it needs bm_jeffreys_from_fisher).
  * @param lp  out; NaN on failure
  * @return BM_SUCCESS; BM_EINVAL (NULL d or lp, never set, bad idx);
- *         BM_ENOTSUP (no fisher op); BM_ESING (singular block); BM_ENOMEM.
+ *         BM_ENOTSUP (no fisher op); BM_ESING (singular block); the statuses
+ *         of bm_dist_fisher and bm_jeffreys_from_fisher (BM_ENOTSPD for a
+ *         numerically indefinite block, BM_EDOM for a Fisher matrix beyond
+ *         double range); BM_ENOMEM.
  */
 int bm_dist_jeffreys(const bm_dist *d, const size_t *idx, size_t k, double *lp);
 
