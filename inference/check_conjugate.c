@@ -79,9 +79,9 @@ static int resolve_opts(const bm_check_conjugate_options *o, cc_opts *r)
   return BM_SUCCESS;
 }
 
-static bm_check_row *add_row(bm_check_conjugate_report *rep, const char *name, double value, double thr, int pass)
+static bm_check_conjugate_row *add_row(bm_check_conjugate_report *rep, const char *name, double value, double thr, int pass)
 {
-  bm_check_row *w = &rep->rows[rep->nrows++];
+  bm_check_conjugate_row *w = &rep->rows[rep->nrows++];
   snprintf(w->name, sizeof w->name, "%s", name);
   w->value = value;
   w->threshold = thr;
@@ -121,7 +121,7 @@ static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_chec
   rep->log_evidence = !P->has_evidence ? NAN : o->has_claim ? o->claim : P->lml;
 
   if (P->claimed) {
-    bm_check_row *w = add_row(rep, "parameters", P->param_worst, o->tol, P->param_worst <= o->tol);
+    bm_check_conjugate_row *w = add_row(rep, "parameters", P->param_worst, o->tol, P->param_worst <= o->tol);
     if (P->param_worst == 0.0)
       snprintf(w->note, sizeof w->note, "claimed and the model's posterior parameters agree exactly");
     else
@@ -132,7 +132,7 @@ static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_chec
   bm_proportional_result pr;
   st = bm_check_proportional(&P->cm, r, o->npairs, o->tol, &pr);
   if (st) return st;
-  bm_check_row *w = add_row(rep, "proportional", pr.worst_rel, o->tol, pr.passed);
+  bm_check_conjugate_row *w = add_row(rep, "proportional", pr.worst_rel, o->tol, pr.passed);
   snprintf(w->note, sizeof w->note,
            "log post(a) - log post(b) vs log prior + log lik differences, %zu pairs (worst abs %.3g)", pr.n_pairs,
            pr.worst_abs);
@@ -936,10 +936,10 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
 
 /* ---------- reading and printing ---------- */
 
-const bm_check_row *bm_check_conjugate_row(const bm_check_conjugate_report *rep, const char *name)
+const bm_check_conjugate_row *bm_check_conjugate_find(const bm_check_conjugate_report *rep, const char *name)
 {
   if (rep == NULL || name == NULL) return NULL;
-  for (size_t i = 0; i < rep->nrows && i < BM_CHECK_MAXROWS; i++)
+  for (size_t i = 0; i < rep->nrows && i < BM_CHECK_CONJUGATE_MAXROWS; i++)
     if (!strcmp(rep->rows[i].name, name)) return &rep->rows[i];
   return NULL;
 }
@@ -970,7 +970,7 @@ static void json_number(FILE *f, double x)
 
 int bm_check_conjugate_print(FILE *f, const bm_check_conjugate_report *rep, int json)
 {
-  if (f == NULL || rep == NULL || rep->nrows > BM_CHECK_MAXROWS) return BM_EINVAL;
+  if (f == NULL || rep == NULL || rep->nrows > BM_CHECK_CONJUGATE_MAXROWS) return BM_EINVAL;
   if (json) {
     fprintf(f, "{\"model\": ");
     json_string(f, rep->model);
@@ -978,7 +978,7 @@ int bm_check_conjugate_print(FILE *f, const bm_check_conjugate_report *rep, int 
     json_number(f, rep->log_evidence);
     fprintf(f, ", \"passed\": %s, \"failed\": %zu, \"rows\": [", rep->passed ? "true" : "false", rep->nfailed);
     for (size_t i = 0; i < rep->nrows; i++) {
-      const bm_check_row *w = &rep->rows[i];
+      const bm_check_conjugate_row *w = &rep->rows[i];
       fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
       json_string(f, w->name);
       fprintf(f, ", \"value\": ");
@@ -1000,7 +1000,7 @@ int bm_check_conjugate_print(FILE *f, const bm_check_conjugate_report *rep, int 
           rep->dim);
   fprintf(f, "%-18s %11s %11s  %-6s %s\n", "check", "value", "threshold", "result", "note");
   for (size_t i = 0; i < rep->nrows; i++) {
-    const bm_check_row *w = &rep->rows[i];
+    const bm_check_conjugate_row *w = &rep->rows[i];
     fprintf(f, "%-18s %11.3e %11.3e  %-6s %s\n", w->name, w->value, w->threshold,
             w->pass < 0 ? "-" : w->pass ? "pass" : "FAIL", w->note);
   }

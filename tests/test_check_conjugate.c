@@ -15,9 +15,9 @@
 #include <gsl/gsl_randist.h>
 #include "bayesmat/check_conjugate.h"
 
-static const bm_check_row *row(const bm_check_conjugate_report *rep, const char *name)
+static const bm_check_conjugate_row *row(const bm_check_conjugate_report *rep, const char *name)
 {
-  const bm_check_row *w = bm_check_conjugate_row(rep, name);
+  const bm_check_conjugate_row *w = bm_check_conjugate_find(rep, name);
   if (w == NULL) fail_msg("no row %s", name);
   return w;
 }
@@ -410,8 +410,8 @@ static void bad_inputs_and_printing(void **state)
   assert_non_null(strstr(buf, "\"passed\": true"));
   free(buf);
   assert_int_equal(bm_check_conjugate_print(NULL, &rep, 0), BM_EINVAL);
-  assert_null(bm_check_conjugate_row(&rep, "parameters")); /* only with a claim */
-  assert_null(bm_check_conjugate_row(NULL, "sbc"));
+  assert_null(bm_check_conjugate_find(&rep, "parameters")); /* only with a claim */
+  assert_null(bm_check_conjugate_find(NULL, "sbc"));
   niw_free_setup(&s);
   gsl_rng_free(r);
 }

@@ -31,7 +31,7 @@ BM_BEGIN_DECLS
 /** Largest number of SBC bins (bm_check_conjugate_options.sbc_bins). */
 #define BM_CHECK_SBC_MAXBINS 64
 /** Most rows a report holds. */
-#define BM_CHECK_MAXROWS 8
+#define BM_CHECK_CONJUGATE_MAXROWS 8
 
 /**
  * Options. A zero-initialised struct (or NULL) means the defaults given with
@@ -62,14 +62,14 @@ typedef struct {
   double threshold;   /**< errors and |z| pass when <= threshold; the SBC p-value when >= threshold */
   int pass;
   char note[224];     /**< what was compared, and for a failure where it was worst */
-} bm_check_row;
+} bm_check_conjugate_row;
 
 /** What a conjugate check found. */
 typedef struct {
   char model[48];     /**< e.g. "niw", "blr (NIG prior)" */
   int claimed;        /**< 1 when a claimed posterior was checked, 0 for the model's own */
   size_t nrows;
-  bm_check_row rows[BM_CHECK_MAXROWS];
+  bm_check_conjugate_row rows[BM_CHECK_CONJUGATE_MAXROWS];
   size_t nfailed;     /**< rows with pass == 0 */
   int passed;         /**< 1 when no row failed */
   double log_evidence;          /**< the value tested (the model's closed form, or the claim); NaN if none */
@@ -126,7 +126,7 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
                   gsl_rng *r, const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep);
 
 /** The row called `name` ("proportional", ...), or NULL (no such row, NULL arguments). */
-const bm_check_row *bm_check_conjugate_row(const bm_check_conjugate_report *rep, const char *name);
+const bm_check_conjugate_row *bm_check_conjugate_find(const bm_check_conjugate_report *rep, const char *name);
 
 /**
  * Print a report: a table (json == 0) or one JSON object with the rows as an array.
