@@ -370,6 +370,20 @@ static void mniw_checks(void **state)
   gsl_rng_free(r);
 }
 
+typedef struct {
+  char stages[128];
+  size_t last_total;
+} progress_log;
+
+static void log_progress(const char *stage, size_t done, size_t total, void *ctx)
+{
+  progress_log *l = ctx;
+  (void)done;
+  strncat(l->stages, stage, sizeof l->stages - strlen(l->stages) - 2);
+  strcat(l->stages, " ");
+  l->last_total = total;
+}
+
 static void bad_inputs_and_printing(void **state)
 {
   (void)state;
@@ -395,8 +409,13 @@ static void bad_inputs_and_printing(void **state)
   gsl_vector_free(m3);
   gsl_matrix_free(I3);
 
-  /* JSON: every row, with null for a row not run */
+  /* JSON: every row, with null for a row not run; progress once per check that runs */
+  progress_log lg = {"", 0};
+  o.progress = log_progress;
+  o.progress_ctx = &lg;
   assert_int_equal(bm_check_niw(s.prior, s.X, NULL, r, &o, &rep), BM_SUCCESS);
+  assert_string_equal(lg.stages, "proportional evidence_is evidence_identity done ");
+  assert_int_equal(lg.last_total, 3);
   FILE *f = tmpfile();
   assert_non_null(f);
   assert_int_equal(bm_check_conjugate_print(f, &rep, 1), BM_SUCCESS);
