@@ -60,7 +60,7 @@ typedef struct {
   char name[32];      /**< "parameters", "proportional", "evidence_is", "evidence_identity", "sbc" */
   double value;       /**< the statistic: worst relative error, |z| or a p-value */
   double threshold;   /**< errors and |z| pass when <= threshold; the SBC p-value when >= threshold */
-  int pass;
+  int pass;           /**< 1 passed, 0 failed, -1 not run */
   char note[224];     /**< what was compared, and for a failure where it was worst */
 } bm_check_conjugate_row;
 
@@ -68,7 +68,7 @@ typedef struct {
 typedef struct {
   char model[48];     /**< e.g. "niw", "blr (NIG prior)" */
   int claimed;        /**< 1 when a claimed posterior was checked, 0 for the model's own */
-  size_t nrows;
+  size_t nrows;       /**< rows filled */
   bm_check_conjugate_row rows[BM_CHECK_CONJUGATE_MAXROWS];
   size_t nfailed;     /**< rows with pass == 0 */
   int passed;         /**< 1 when no row failed */
