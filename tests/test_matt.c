@@ -762,10 +762,11 @@ static void bad_inputs_return_status(void **state)
   assert_true(all_nan(G));
   assert_int_equal(bm_matt_set(f->d, 1.0001, f->M, f->S, f->O), BM_SUCCESS);
   assert_int_equal(bm_matt_mean(f->d, G), BM_SUCCESS);
-  /* an X so large that Z Z^T overflows: the density underflows to 0 */
+  /* an X so large that Z Z^T overflows: log f is still finite (the residual
+   * is scaled by a power of two; accuracy: test_edges, matt_far_tail) */
   gsl_matrix_set_all(Xn, 1e200);
   assert_int_equal(bm_matt_logpdf(f->d, Xn, &lp), BM_SUCCESS);
-  assert_true(lp == -INFINITY);
+  assert_true(isfinite(lp) && lp < -1000.0);
   gsl_matrix_free(Sb);
   gsl_matrix_free(Ob);
   gsl_matrix_free(Xn);
