@@ -7,8 +7,10 @@
  *   theta = (vec M, vech Sigma, vech Omega, nu).
  *
  * Numerics. Sigma = L_S L_S^T, Omega = L_O L_O^T once in _set. An evaluation
- * whitens Z = L_S^-1 R L_O^-T (two dtrsm) and factorizes the Gram matrix on
- * the smaller side, I_n + Z Z^T or I_p + Z^T Z (equal determinants); never a
+ * whitens Z = L_S^-1 R L_O^-T (two dtrsm) and factorizes I_n + Z Z^T or
+ * I_p + Z^T Z (equal determinants) on the smaller side: from the Gram matrix
+ * where it is well conditioned, else by Householder QR of [I; Z^T] (or
+ * [I; Z]), with powers of two far out (small_factor, whiten_scaled); never a
  * Kronecker product or an np x np matrix. Gradients use
  * (I_n + Z Z^T)^-1 = I_n - Z (I_p + Z^T Z)^-1 Z^T (and its mirror) and the
  * factor sandwiches G_Sigma = L_S^-T (q_n I - k (I + Z Z^T)^-1) L_S^-1 / 2,
