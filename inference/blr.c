@@ -21,6 +21,8 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/blr.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
+#include "qr_stream.h"
 
 enum { PRIOR_NONE = 0, PRIOR_NIG, PRIOR_KNOWN, PRIOR_IMPROPER };
 
@@ -90,6 +92,21 @@ static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, co
   return BM_SUCCESS;
 }
 
+typedef struct {
+  const gsl_matrix *X;
+  const gsl_vector *y, *w;
+} blr_rows;
+
+/* row i of sqrt(W) [X y] */
+static void blr_row(const void *ctx, size_t i, double *row)
+{
+  const blr_rows *c = ctx;
+  const size_t k = c->X->size2;
+  double sw = c->w != NULL ? sqrt(gsl_vector_get(c->w, i)) : 1.0;
+  for (size_t j = 0; j < k; j++) row[j] = sw * gsl_matrix_get(c->X, i, j);
+  row[k] = sw * gsl_vector_get(c->y, i);
+}
+
 int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
   if (s == NULL) return BM_EINVAL;
@@ -102,21 +119,21 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
     gsl_matrix_set_zero(s->R);
     return BM_SUCCESS;
   }
-  double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
   double slw = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    double wi = w != NULL ? gsl_vector_get(w, i) : 1.0, sw = sqrt(wi);
-    slw += log(wi);
-    for (size_t j = 0; j < k; j++) A[i * c + j] = sw * gsl_matrix_get(X, i, j);
-    A[i * c + k] = sw * gsl_vector_get(y, i);
+  if (w != NULL)
+    for (size_t i = 0; i < n; i++) slw += log(gsl_vector_get(w, i));
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
+  gsl_matrix *R = bm_matrix_alloc(c, c);
+  if (R == NULL) return BM_ENOMEM;
+  blr_rows ctx = {X, y, w};
+  st = cj_qr_rows(n, c, blr_row, &ctx, R);
+  if (st == BM_SUCCESS) {
+    gsl_matrix_memcpy(s->R, R);
+    s->n = n;
+    s->sum_log_w = slw;
   }
-  st = cj_qr_upper(A, n, c, c, s->R);
-  free(A);
-  if (st != BM_SUCCESS) return st;
-  s->n = n;
-  s->sum_log_w = slw;
-  return BM_SUCCESS;
+  bm_matrix_free(R);
+  return st;
 }
 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
@@ -190,22 +207,44 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
     if (m->prior == PRIOR_NIG && (!isfinite(bm_lgamma(an)) || !isfinite(an * log(bn)) || !isfinite(m->a0 * log(m->b0))))
       st = BM_EDOM;
   }
+  /* The posterior mean R_n^{-1} z, in scratch. A proper (Gaussian) prior
+   * makes R_n nonsingular whatever the data, so no rank decision is taken
+   * there: only a mean that is not representable (a zero pivot from
+   * underflow, or an overflowing solve) refuses the update. The improper
+   * prior needs full column rank of the design, decided scale-invariantly. */
+  gsl_matrix *work = st == BM_SUCCESS ? bm_matrix_alloc(k, k) : NULL;
+  double *mv = st == BM_SUCCESS ? malloc(2 * k * sizeof(double)) : NULL; /* mean, then rank-test scratch */
+  if (st == BM_SUCCESS && (work == NULL || mv == NULL)) st = BM_ENOMEM;
+  int proper = 0;
+  if (st == BM_SUCCESS) {
+    gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(R, 0, 0, k, k);
+    if (m->prior == PRIOR_IMPROPER)
+      proper = d->n > k && gsl_matrix_get(R, k, k) > 0.0 && cj_upper_full_rank(&Rn.matrix, work, mv + k);
+    else
+      proper = 1;
+    for (size_t i = 0; i < k; i++) {
+      mv[i] = gsl_matrix_get(R, i, k);
+      if (!(gsl_matrix_get(R, i, i) != 0.0)) proper = 0;
+    }
+    if (proper) {
+      cblas_dtrsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, R->data, (int)R->tda, mv, 1);
+      for (size_t i = 0; i < k; i++)
+        if (!isfinite(mv[i])) proper = 0;
+    }
+    if (!proper && m->prior != PRIOR_IMPROPER) st = BM_EDOM;
+  }
+  if (work != NULL) bm_matrix_free(work);
   if (st != BM_SUCCESS) {
+    free(mv);
     bm_matrix_free(R);
     return st;
   }
   gsl_matrix_memcpy(m->Rpost, R);
   bm_matrix_free(R);
-  gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
+  for (size_t i = 0; i < k; i++) gsl_vector_set(m->mean, i, proper ? mv[i] : NAN);
+  free(mv);
   double rho = gsl_matrix_get(m->Rpost, k, k);
-  m->proper = cj_upper_nonsingular(&Rn.matrix);
-  if (m->prior == PRIOR_IMPROPER) m->proper = m->proper && d->n > k && rho > 0.0;
-  for (size_t i = 0; i < k; i++) gsl_vector_set(m->mean, i, gsl_matrix_get(m->Rpost, i, k));
-  if (m->proper)
-    cblas_dtrsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data,
-                (int)m->Rpost->tda, m->mean->data, (int)m->mean->stride);
-  else
-    gsl_vector_set_all(m->mean, NAN);
+  m->proper = proper;
   if (m->prior == PRIOR_NIG) {
     m->a_n = m->a0 + 0.5 * (double)d->n;
     m->b_n = m->b0 + 0.5 * rho * rho;
@@ -354,6 +393,11 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, m->k, m->k);
   int st = cj_inverse_from_upper(&Rn.matrix, A);
   if (st == BM_SUCCESS) gsl_matrix_scale(A, scale);
+  /* R_n is finite and nonsingular, its inverse product need not be representable */
+  for (size_t i = 0; i < m->k && st == BM_SUCCESS; i++)
+    for (size_t j = 0; j < m->k; j++)
+      if (!isfinite(gsl_matrix_get(A, i, j))) st = BM_EDOM;
+  if (st != BM_SUCCESS) gsl_matrix_set_all(A, NAN);
   return st;
 }
 
@@ -394,6 +438,7 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_N, S_N);
   if (m->prior != PRIOR_KNOWN) return BM_EINVAL;
+  if (!m->proper) return BM_EDOM; /* not reached: recompute refuses a non-representable Gaussian posterior */
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -439,17 +484,18 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
   for (size_t i = 0; i < k; i++) u[i] = gsl_vector_get(beta, i) - gsl_vector_get(m->mean, i);
   cblas_dtrmv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data, (int)m->Rpost->tda, u,
               1);
-  double q = 0.0;
-  for (size_t i = 0; i < k; i++) q += u[i] * u[i];
+  double q = 0.0; /* half the quadratic form: representable as long as the log density is */
+  for (size_t i = 0; i < k; i++) q += (M_SQRT1_2 * u[i]) * (M_SQRT1_2 * u[i]);
   if (isnan(q)) q = INFINITY; /* finite operands: NaN only from overflow (beta - mean, or inf * 0 in the product) */
   if (u != stack) free(u);
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
   double hld = cj_half_logdet_upper(&Rn.matrix); /* = -log|cov|/2 (unit sigma2) */
   if (known) {
-    *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - 0.5 * q;
+    *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - q;
   } else {
     double a = m->a_n, b = m->b_n;
-    *lp = -0.5 * (double)k * log(2.0 * M_PI * sigma2) + hld - 0.5 * q / sigma2 + a * log(b) - bm_lgamma(a) -
+    /* log(2 pi) + log(sigma2): 2 pi sigma2 overflows for sigma2 >= 2.9e307 */
+    *lp = -0.5 * (double)k * (log(2.0 * M_PI) + log(sigma2)) + hld - q / sigma2 + a * log(b) - bm_lgamma(a) -
           (a + 1.0) * log(sigma2) - b / sigma2;
   }
   return BM_SUCCESS;
@@ -479,17 +525,14 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   double q = 0.0;
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
   if (u != stack) free(u);
-  if (isnan(q)) q = INFINITY; /* finite x: NaN only from overflow in the solve; the true form is > DBL_MAX */
-  if (isnan(mu)) return BM_EDOM; /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
+  /* x^T m_n or x^T V_n x overflowing (a NaN from inf - inf included): the
+   * predictive is not representable; outputs stay NaN. */
+  if (!isfinite(mu) || !isfinite(q)) return BM_EDOM;
+  const double s2 = m->prior == PRIOR_KNOWN ? 1.0 / m->lambda + q : (m->b_n / m->a_n) * (1.0 + q);
+  if (!isfinite(s2)) return BM_EDOM;
   *loc = mu;
-  if (m->prior == PRIOR_KNOWN) {
-    *df = INFINITY;
-    *scale2 = 1.0 / m->lambda + q;
-  } else {
-    *df = 2.0 * m->a_n;
-    *scale2 = m->b_n / m->a_n * (1.0 + q);
-    if (isnan(*scale2)) *scale2 = INFINITY; /* b_n/a_n underflowed to 0 times q = inf: the true scale is > 0 * inf */
-  }
+  *df = m->prior == PRIOR_KNOWN ? INFINITY : 2.0 * m->a_n;
+  *scale2 = s2;
   return BM_SUCCESS;
 }
 
@@ -515,12 +558,18 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
 /* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_blr_stats_dim(const bm_blr_stats *s) { return s ? s->k : 0; }
 
-size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1) * (s->k + 2) / 2 : 0; }
+size_t bm_blr_dim(const bm_blr *m) { return m ? m->k : 0; }
+
+size_t bm_blr_stats_packed_len(const bm_blr_stats *s)
+{
+  return s ? BM_PACK_HEADER + 2 + (s->k + 1) * (s->k + 2) / 2 : 0;
+}
 
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + 1, k = 0;
+  size_t q = s->k + 1, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_BLR, s->k, 1, bm_blr_stats_packed_len(s));
   buf[k++] = (double)s->n;
   buf[k++] = s->sum_log_w;
   for (size_t i = 0; i < q; i++)
@@ -528,19 +577,25 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
   return BM_SUCCESS;
 }
 
-int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf)
+int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + 1, len = bm_blr_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
-  s->sum_log_w = buf[k++];
+  size_t q = s->k + 1, want = bm_blr_stats_packed_len(s), ntri = q * (q + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_BLR, s->k, 1, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 2;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0], slw = x[1];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_EINVAL;
+  /* each weight is a positive finite double: |log w| < 745 */
+  if (fabs(slw) > 745.2 * n) return BM_EINVAL;
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+  size_t k = 0;
+  s->n = (size_t)n;
+  s->sum_log_w = slw;
   for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

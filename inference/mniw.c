@@ -23,6 +23,8 @@
 #include "bayesmat/mniw.h"
 #include "bayesmat/matt.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
+#include "qr_stream.h"
 
 struct bm_mniw_stats {
   size_t k, d, n;
@@ -71,6 +73,19 @@ static void stats_copy(bm_mniw_stats *dst, const bm_mniw_stats *src)
   gsl_matrix_memcpy(dst->R, src->R);
 }
 
+typedef struct {
+  const gsl_matrix *X, *Y;
+} mniw_rows;
+
+/* row i of [X Y] */
+static void mniw_row(const void *ctx, size_t i, double *row)
+{
+  const mniw_rows *c = ctx;
+  const size_t k = c->X->size2, d = c->Y->size2;
+  for (size_t j = 0; j < k; j++) row[j] = gsl_matrix_get(c->X, i, j);
+  for (size_t j = 0; j < d; j++) row[k + j] = gsl_matrix_get(c->Y, i, j);
+}
+
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y)
 {
   if (s == NULL || X == NULL || Y == NULL) return BM_EINVAL;
@@ -84,15 +99,16 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
   int st = bm_validate_matrix(X, n, k);
   if (st == BM_SUCCESS) st = bm_validate_matrix(Y, n, d);
   if (st != BM_SUCCESS) return st;
-  double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    for (size_t j = 0; j < k; j++) A[i * c + j] = gsl_matrix_get(X, i, j);
-    for (size_t j = 0; j < d; j++) A[i * c + k + j] = gsl_matrix_get(Y, i, j);
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
+  gsl_matrix *R = bm_matrix_alloc(c, c);
+  if (R == NULL) return BM_ENOMEM;
+  mniw_rows ctx = {X, Y};
+  st = cj_qr_rows(n, c, mniw_row, &ctx, R);
+  if (st == BM_SUCCESS) {
+    gsl_matrix_memcpy(s->R, R);
+    s->n = n;
   }
-  st = cj_qr_upper(A, n, c, c, s->R);
-  free(A);
-  if (st == BM_SUCCESS) s->n = n;
+  bm_matrix_free(R);
   return st;
 }
 
@@ -284,6 +300,17 @@ static int shape_or_null(const gsl_matrix *A, size_t r, size_t c)
   return A == NULL || (A->size1 == r && A->size2 == c);
 }
 
+/* 1 when A (may be NULL) is all finite: a matrix formed from finite factors
+ * (a product, an inverse, a draw) can still overflow. */
+static int all_finite(const gsl_matrix *A)
+{
+  if (A == NULL) return 1;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      if (!isfinite(gsl_matrix_get(A, i, j))) return 0;
+  return 1;
+}
+
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n)
 {
   if (nu_n != NULL) *nu_n = NAN;
@@ -302,6 +329,11 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
+  if (!all_finite(V_n) || !all_finite(Psi_n)) {
+    bm_nan_matrix(V_n);
+    bm_nan_matrix(Psi_n);
+    return BM_EDOM;
+  }
   if (B_n != NULL) gsl_matrix_memcpy(B_n, m->B_n);
   if (nu_n != NULL) *nu_n = m->nu_n;
   return BM_SUCCESS;
@@ -383,6 +415,9 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)d, (int)d, 1.0, Z->data, (int)Z->tda, C->data,
                 (int)C->tda, 1.0, B->data, (int)B->tda);
   }
+  /* nu_n close to d - 1: the last Bartlett chi-square (nu_n - d + 1 degrees of
+   * freedom) can be below 1e-300 and the draw of Sigma beyond DBL_MAX. */
+  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_EDOM;
 done:
   if (st != BM_SUCCESS) {
     bm_nan_matrix(B);
@@ -432,6 +467,12 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)q, (int)d, (int)k, 1.0, X_new->data,
                 (int)X_new->tda, m->B_n->data, (int)m->B_n->tda, 0.0, M->data, (int)M->tda);
   if (Omega != NULL && (st = bm_chol_product(m->L_Psi_n, Omega)) != BM_SUCCESS) return st;
+  if (!all_finite(M) || !all_finite(Sigma) || !all_finite(Omega)) {
+    bm_nan_matrix(M);
+    bm_nan_matrix(Sigma);
+    bm_nan_matrix(Omega);
+    return BM_EDOM;
+  }
   *nu = m->nu_n - (double)d + 1.0;
   return BM_SUCCESS;
 }
@@ -444,7 +485,12 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
-  if (st == BM_SUCCESS) st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+  if (st == BM_SUCCESS) {
+    st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+    /* finite parameters with nu > 0: matt refuses them only when a formed scale
+     * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+  }
   bm_matrix_free(M);
   bm_matrix_free(S);
   bm_matrix_free(Om);
@@ -473,30 +519,46 @@ int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
   return BM_SUCCESS;
 }
 
-size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s) { return s ? 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0; }
+int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d)
+{
+  if (m == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  *k = m->k;
+  *d = m->d;
+  return BM_SUCCESS;
+}
+
+size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s)
+{
+  return s ? BM_PACK_HEADER + 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0;
+}
 
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + s->d, k = 0;
+  size_t q = s->k + s->d, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s));
   buf[k++] = (double)s->n;
   for (size_t i = 0; i < q; i++)
     for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
   return BM_SUCCESS;
 }
 
-int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf)
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + s->d, len = bm_mniw_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
+  size_t q = s->k + s->d, want = bm_mniw_stats_packed_len(s), ntri = q * (q + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_MNIW, s->k, s->d, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 1;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL;
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+  size_t k = 0;
+  s->n = (size_t)n;
   for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

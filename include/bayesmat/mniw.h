@@ -54,7 +54,8 @@ int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y);
 bm_mniw_stats *bm_mniw_stats_alloc(size_t k, size_t d);
 /** Free (NULL is fine). */
 void bm_mniw_stats_free(bm_mniw_stats *s);
-/** s <- statistics of (X, Y). @return as bm_mniw_update; s unchanged on failure. */
+/** s <- statistics of (X, Y), the rows factorized in blocks (O((k+d)^2 + 8192) scratch whatever n).
+ *  @return as bm_mniw_update; s unchanged on failure. */
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y);
 /** dst <- statistics of both data sets. @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. */
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src);
@@ -64,7 +65,8 @@ int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s);
 /**
  * Posterior parameters (any output may be NULL). V_n and Psi_n are formed from factors.
  * @param B_n k x d; @param V_n k x k; @param Psi_n d x d
- * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN. NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN; BM_EDOM (the formed V_n or Psi_n
+ *         has an entry beyond DBL_MAX though its factor is finite). NaN outputs on failure.
  */
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n);
 
@@ -78,7 +80,10 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
 /**
  * One posterior draw: Sigma ~ IW_d(nu_n, Psi_n), B = B_n + R_n^{-1} Z C^T (Z k x d standard normal,
  * C C^T = Sigma, R_n^T R_n = V_n^-1). Either output may be NULL (not both).
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. NaN outputs on failure.
+ * With nu_n close to d - 1 the last Bartlett chi-square (nu_n - d + 1 degrees of freedom)
+ * is often below 1e-300 and the draw beyond DBL_MAX: BM_EDOM for that draw.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (the draw overflows double).
+ *         NaN outputs on failure.
  */
 int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_matrix *Sigma);
 
@@ -86,7 +91,8 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
  * Parameters of the predictive T_{m,d}(nu, M, Sigma, Omega) for the rows X_new (m x k):
  * nu = nu_n - d + 1, M = X_new B_n (m x d), Sigma = I_m + X_new V_n X_new^T (m x m), Omega = Psi_n (d x d).
  * Outputs other than nu may be NULL.
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (X_new). NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (X_new); BM_EDOM (M, Sigma or Omega
+ *         has an entry beyond DBL_MAX). NaN outputs on failure.
  */
 int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double *nu, gsl_matrix *M,
                               gsl_matrix *Sigma, gsl_matrix *Omega);
@@ -97,7 +103,10 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
  * (see bm_mniw_predictive_params).
  * @param pred from bm_matt_alloc(m, d); set on success, unchanged on failure
  * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN (X_new not m x k, pred not m x d);
- *         BM_ENONFINITE (X_new); BM_ENOMEM. Allocates O(m^2 + m d + d^2) scratch.
+ *         BM_ENONFINITE (X_new); BM_ENOMEM; BM_EDOM (not representable as a matt object: a
+ *         parameter entry beyond DBL_MAX, a formed scale that is numerically not positive
+ *         definite (condition beyond ~1/eps), or nu so small that matt refuses it).
+ *         Allocates O(m^2 + m d + d^2) scratch.
  */
 int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred);
 
@@ -108,16 +117,27 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml);
 
 /* ---- packed statistics (e.g. to send over MPI; bm_mpi_mniw_update_stats) ----
- * Layout: (n, the upper triangle of R row by row). */
+ * Layout: a 6-double header [magic, format version, kind, k, d, total length],
+ * then (n, the upper triangle of R row by row). */
+/** Dimensions (k, d) of a model. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d);
 /** Dimensions (k, d). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d);
-/** Doubles in the packed form: 1 + (k+d)(k+d+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + (k+d)(k+d+1)/2 (0 for NULL). */
 size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s);
-/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+/** Pack s into buf (bm_mniw_stats_packed_len doubles). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf);
-/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
- *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
-int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf);
+/**
+ * s <- a packed summary from bm_mniw_stats_pack of a (k, d) summary (a (d, k)
+ * one is refused: BM_EBADLEN); every field is validated.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53;
+ *         nonzero content when n = 0; a negative diagonal of R); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE.
+ *         s unchanged on failure. Allocates nothing.
+ */
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len);
 
 BM_END_DECLS
 #endif
