@@ -14,7 +14,8 @@
  *   of the magnitudes of the formula's terms plus, for every factorized
  *   matrix A, kappa(A) = sum_ij |(A^-1)_ij| sqrt(A_ii A_jj) times the weight
  *   of A in log f (the first-order effect of a Cholesky backward error: the
- *   problem's own conditioning in double precision); the nu-scores of mvt,
+ *   problem's own conditioning in double precision; for the matrix t also its
+ *   conditioning w.r.t. the residual X - M, see sweep_matrix); the nu-scores of mvt,
  *   Wishart, inverse Wishart and matrix F (and matrix F's delta-score) the
  *   same against a long-double evaluation; the score equals the vech of the
  *   shaped gradient; the batched gradient of one row equals the single-point
