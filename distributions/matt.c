@@ -41,6 +41,7 @@
 #include "bayesmat/matt.h"
 #include "work.h"
 #include "matrix_common.h"
+#include "../src/error.h"
 
 struct bm_matt {
   bm_mc_scales sc;  /* n, p, M and the factors L_S (sc.L_row), L_O (sc.L_col): matrix_common.h */
@@ -169,7 +170,7 @@ static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) Z[i * p + j] = ldexp(gsl_matrix_get(X, i, j), -a) - ldexp(gsl_matrix_get(M, i, j), -a);
   bm_mc_trsm_left(d->sc.L_row, 0, Z, n, p, p);
-  if (!buf_finite(Z, n * p)) return BM_EDOM;
+  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
   double w = 0.0;
   for (size_t i = 0; i < n * p; i++) w = fmax(w, fabs(Z[i]));
   if (w > 1.0) {
@@ -177,7 +178,7 @@ static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *
     copy_scaled(Z, Z, n * p, -b);
   }
   bm_mc_trsm_right(d->sc.L_col, 1, Z, n, p, p);
-  if (!buf_finite(Z, n * p)) return BM_EDOM;
+  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
   *e = a + b;
   return BM_SUCCESS;
 }
@@ -436,7 +437,7 @@ static int grad_single(const bm_matt *d, const double *Z, int ez, double *work, 
   }
   if (status) return status;
   if ((want_m && !buf_finite(D, n * p)) || (dS && !buf_finite(GS, n * n)) || (dO && !buf_finite(GO, p * p)))
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the gradient is beyond double range");
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) {
       if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
@@ -477,7 +478,7 @@ void bm_matt_free(bm_matt *d)
 
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega)
 {
-  if (d == NULL) return BM_EINVAL;
+  if (d == NULL) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_greater(nu, 0.0);
   if (!status) status = bm_mc_validate_factorize(&d->sc, M, Sigma, Omega); /* into scratch */
   if (status) return status;
@@ -493,7 +494,7 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   }
   double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->sc.L_col_new) - 0.5 * p * bm_chol_logdet(d->sc.L_row_new);
   /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
-  if (!isfinite(log_norm) || !isfinite(dg)) return BM_EDOM;
+  if (!isfinite(log_norm) || !isfinite(dg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_mc_commit(&d->sc, M);
   d->nu = nu;
   d->log_norm = log_norm;
@@ -510,7 +511,7 @@ size_t bm_matt_nparams(const bm_matt *d)
 
 int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
 {
-  if (lp == NULL) return BM_EINVAL;
+  if (lp == NULL) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = bm_mc_check_eval(scales(d), X);
   if (status) return status;
@@ -518,7 +519,7 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + s * s + small_factor_work(n, p));
-  if (Z == NULL) return BM_ENOMEM;
+  if (Z == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *G = Z + n * p, k = d->nu + (double)(n + p) - 1.0, logdet;
   int ez, e;
   if (whiten_scaled(d, X, Z, &ez) || small_factor(n, p, Z, ez, G, G + s * s, &e, &logdet))
@@ -541,7 +542,7 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   if ((status = bm_mc_check_grad_shapes(&d->sc, dX, dM, dS, dO))) goto done;
   buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + grad_single_work(n, p)); /* stack when small */
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Z = buf, logdet = 0.0;
@@ -687,7 +688,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
         for (size_t j = 0; j < len[bj]; j++)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
   bm_mc_symmetrize(H->data, dim, H->tda);
-  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range */
+  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
@@ -713,7 +714,7 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
   size_t dim = bm_matt_nparams(d);
   if (!status) status = bm_validate_shape(F, dim, dim);
@@ -774,7 +775,7 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
   double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * n);
   if (A == NULL) {
     bm_nan_matrix(X);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Av = gsl_matrix_view_array(A, n, n);
   bm_rng_bartlett(r, d->nu + (double)n - 1.0, &Av.matrix); /* nu + n - 1 > n - 1 */
@@ -807,7 +808,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   double *Z = NULL, *buf = NULL;
   int status = BM_SUCCESS;
   if (ll == NULL) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "ll is NULL");
     goto done;
   }
   *ll = NAN;
@@ -817,7 +818,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   buf = malloc(sizeof(double) * (n * p + s * s + small_factor_work(n, p)));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double k = d->nu + (double)(n + p) - 1.0, total = 0.0, *G = buf + n * p, logdet;
@@ -842,11 +843,11 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
                         gsl_matrix *dS, gsl_matrix *dO, double *dnu)
 {
   double *Z = NULL, *buf = NULL;
-  int status = ll == NULL ? BM_EINVAL : BM_SUCCESS;
+  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : BM_SUCCESS;
   if (dnu) *dnu = NAN;
   if (status) goto done;
   *ll = NAN;
-  status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p;
   if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dS, dO))) goto done;
@@ -864,7 +865,7 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   }
   buf = calloc(2 * n * p + n * n + p * p + accumulate_work(n, p), sizeof(double));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Zi = buf, *Y0 = Zi + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p;
@@ -876,7 +877,8 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   }
   *ll = (double)m * d->log_norm - 0.5 * k * logdet;
   finish_grad(d, m, Y0, Bn, Bp, logdet, NULL, dM, dS, dO, dnu);
-  if (!bm_mc_finite(dM) || !bm_mc_finite(dS) || !bm_mc_finite(dO)) status = BM_EDOM; /* beyond double range */
+  if (!bm_mc_finite(dM) || !bm_mc_finite(dS) || !bm_mc_finite(dO))
+    status = BM_FAIL(BM_EDOM, "an entry of the gradient is beyond double range");
 done:
   free(Z);
   free(buf);
