@@ -20,6 +20,10 @@
 #define WT_FAMILY bm_family_invwishart
 #define WT_NAME "invwishart"
 
+/* p = 1: X ~ IW_1(nu, psi) iff 1/X ~ Gamma(shape nu/2, scale 2/psi) */
+static double wt_p1_x(double nu, double s, double u) { return u * s / nu; }
+static double wt_p1_ref(double nu, double s, double x) { return log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2.0 / s)) - 2.0 * log(x); }
+
 static double wt_fd_scale_S(double nu, double u) { return nu * u; }
 static double wt_fd_scale_X(double nu)
 {
@@ -75,65 +79,9 @@ static void wt_trace_free(wt_trace *w)
   free(w);
 }
 
-/* E[X] = Psi/(nu-p-1) (z-scores, where the variance exists); no mean for
- * nu <= p + 1 */
-static double wt_check_mean(const bm_invwishart *d, const gsl_matrix *S, double nu, const tu_mc *mc)
-{
-  size_t p = S->size1;
-  gsl_matrix *E = gsl_matrix_alloc(p, p), *E2 = gsl_matrix_alloc(p, p);
-  double z = NAN;
-  if (nu > (double)p + 4) {
-    assert_int_equal(bm_invwishart_mean(d, E), BM_SUCCESS);
-    gsl_matrix_memcpy(E2, S);
-    gsl_matrix_scale(E2, 1.0 / (nu - (double)p - 1.0));
-    tu_assert_matrix_close(E, E2, 1e-13, 0);
-    z = tu_mc_max_z(mc, E, 0, NULL, NULL);
-    if (!(z < 4)) fail_msg("p=%zu nu=%g: E[X] max |z| = %g", p, nu, z);
-  } else {
-    assert_int_equal(bm_invwishart_mean(d, E), BM_EDOM); /* nu <= p + 1 here */
-    assert_true(isnan(gsl_matrix_get(E, 0, 0)));
-  }
-  gsl_matrix_free(E);
-  gsl_matrix_free(E2);
-  return z;
-}
+/* E[X] = Psi/(nu-p-1), checked where the variance exists; no mean for
+ * nu <= p + 1 (the sampler cases have no nu in (p + 1, p + 4]) */
+static int wt_mean_checked(double nu, size_t p) { return nu > (double)p + 4; }
+static double wt_mean_scale(double nu, size_t p) { return 1.0 / (nu - (double)p - 1.0); }
 
 #include "wishart_type_tests.h"
-
-/* p = 1: X ~ IW_1(nu, psi) iff 1/X ~ Gamma(shape nu/2, scale 2/psi) */
-static void p1_matches_gsl_inverse_gamma(void **state)
-{
-  (void)state;
-  bm_invwishart *d = bm_invwishart_alloc(1);
-  gsl_matrix *S = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1);
-  const double nus[] = {0.3, 1.0, 2.5, 17.0, 300.0};
-  const double ss[] = {0.01, 1.0, 7.5};
-  const double xs[] = {1e-3, 0.4, 2.0, 30.0};
-  for (size_t a = 0; a < 5; a++)
-    for (size_t b = 0; b < 3; b++)
-      for (size_t c = 0; c < 4; c++) {
-        gsl_matrix_set(S, 0, 0, ss[b]);
-        double x = xs[c] * ss[b] / nus[a];
-        gsl_matrix_set(X, 0, 0, x);
-        assert_int_equal(bm_invwishart_set(d, nus[a], S), BM_SUCCESS);
-        double lp, ref = log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nus[a], 2.0 / ss[b])) - 2.0 * log(x);
-        assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
-        assert_true(fabs(lp - ref) <= 1e-12 * fmax(1.0, fabs(ref)));
-      }
-  bm_invwishart_free(d);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-}
-
-int main(void)
-{
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(logpdf_matches_reference),
-      cmocka_unit_test(p1_matches_gsl_inverse_gamma),
-      cmocka_unit_test(derivatives_match_fd),
-      cmocka_unit_test(fisher_matches_monte_carlo),
-      cmocka_unit_test(sampler_mean_and_trace_law),
-      cmocka_unit_test(bad_inputs_return_status),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}

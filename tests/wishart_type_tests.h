@@ -2,18 +2,21 @@
  * contract (parameters (nu, S), an SPD variate, the same statuses) checked
  * the same way against each family's own reference file, finite
  * differences, Monte Carlo and its own distributional law. Included once by
- * test_wishart.c and once by test_invwishart.c, which first define
+ * test_wishart.c and once by test_invwishart.c (it holds their main), which
+ * first define
  *   WT(name)      the family's function bm_<family>_name
  *   WT_T          its distribution type;  WT_FAMILY its bm_family_type
  *   WT_NAME       its name as a string (reference file <name>_ref.txt)
  * and the family-specific pieces:
+ *   wt_p1_x(nu, s, u), wt_p1_ref(nu, s, x)   a p = 1 point (u a multiple of
+ *       the scale) and GSL's log-density there
  *   wt_fd_scale_S(nu, u), wt_fd_scale_X(nu)  scales of the random S and X
  *       of the derivative checks (u is uniform in [1, 2))
  *   wt_sampler_ps[], wt_sampler_nus[]        the sampler cases
  *   wt_trace (type), wt_trace_alloc(S), wt_trace_stat(w, X), wt_trace_free(w)
  *       a statistic of a draw X that is chi^2_{nu p} under the family
- *   wt_check_mean(d, S, nu, mc)  checks the mean against the draws in mc and
- *       returns the worst |z| (NaN where it is not checked)
+ *   wt_mean_checked(nu, p), wt_mean_scale(nu, p)  whether the sampler's
+ *       mean is checked at (nu, p) (else it must be refused), and E[X] / S
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_WISHART_TYPE_TESTS_H
 #define BAYESMAT_WISHART_TYPE_TESTS_H
@@ -76,6 +79,32 @@ static void logpdf_matches_reference(void **state)
          worst_scipy);
 }
 
+
+/* p = 1 against GSL's gamma density, through the family's wt_p1_x (a
+ * point scaled to the distribution) and wt_p1_ref (the reference log-density) */
+static void p1_matches_gsl(void **state)
+{
+  (void)state;
+  WT_T *d = WT(alloc)(1);
+  gsl_matrix *S = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1);
+  const double nus[] = {0.3, 1.0, 2.5, 17.0, 300.0};
+  const double ss[] = {0.01, 1.0, 7.5};
+  const double xs[] = {1e-3, 0.4, 2.0, 30.0};
+  for (size_t a = 0; a < 5; a++)
+    for (size_t b = 0; b < 3; b++)
+      for (size_t c = 0; c < 4; c++) {
+        gsl_matrix_set(S, 0, 0, ss[b]);
+        double x = wt_p1_x(nus[a], ss[b], xs[c]);
+        gsl_matrix_set(X, 0, 0, x);
+        assert_int_equal(WT(set)(d, nus[a], S), BM_SUCCESS);
+        double lp, ref = wt_p1_ref(nus[a], ss[b], x);
+        assert_int_equal(WT(logpdf)(d, X, &lp), BM_SUCCESS);
+        assert_true(fabs(lp - ref) <= 1e-12 * fmax(1.0, fabs(ref)));
+      }
+  WT(free)(d);
+  gsl_matrix_free(S);
+  gsl_matrix_free(X);
+}
 
 /* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
 static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G) { return WT(grad)(d, X, G, NULL, NULL); }
@@ -156,6 +185,30 @@ static void fisher_matches_monte_carlo(void **state)
 
 /* ---------- sampler ---------- */
 
+
+/* The mean against its formula wt_mean_scale(nu, p) S and the draws in mc
+ * (z-scores), where wt_mean_checked(nu, p); elsewhere the mean must be
+ * refused (BM_EDOM, NaN). Returns the worst |z| (NaN where not checked). */
+static double wt_check_mean(const WT_T *d, const gsl_matrix *S, double nu, const tu_mc *mc)
+{
+  size_t p = S->size1;
+  gsl_matrix *E = gsl_matrix_alloc(p, p), *E2 = gsl_matrix_alloc(p, p);
+  double z = NAN;
+  if (wt_mean_checked(nu, p)) {
+    assert_int_equal(WT(mean)(d, E), BM_SUCCESS);
+    gsl_matrix_memcpy(E2, S);
+    gsl_matrix_scale(E2, wt_mean_scale(nu, p));
+    tu_assert_matrix_close(E, E2, 1e-13, 0);
+    z = tu_mc_max_z(mc, E, 0, NULL, NULL);
+    if (!(z < 4)) fail_msg("p=%zu nu=%g: E[X] max |z| = %g", p, nu, z);
+  } else {
+    assert_int_equal(WT(mean)(d, E), BM_EDOM);
+    assert_true(isnan(gsl_matrix_get(E, 0, 0)));
+  }
+  gsl_matrix_free(E);
+  gsl_matrix_free(E2);
+  return z;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -316,6 +369,19 @@ static void bad_inputs_return_status(void **state)
   gsl_vector_free(s_bad);
   gsl_rng_free(r);
   WT(free)(d);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(logpdf_matches_reference),
+      cmocka_unit_test(p1_matches_gsl),
+      cmocka_unit_test(derivatives_match_fd),
+      cmocka_unit_test(fisher_matches_monte_carlo),
+      cmocka_unit_test(sampler_mean_and_trace_law),
+      cmocka_unit_test(bad_inputs_return_status),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }
 
 #endif
