@@ -66,6 +66,26 @@ static void check_vec_ref(const gsl_vector *v, const char *name, double rtol)
   gsl_vector_free(r);
 }
 
+/* The Student-t predictive at c->xs (records <tag>_<prior>_pred: df, loc,
+ * s2) and the log posterior at (c->bs, c->s2s) (<tag>_<prior>_logpost) of
+ * an updated model with an unknown noise variance. */
+static void check_t_predictive_and_logpost(const bm_blr *m, const blr_case *c, const char *tag, const char *prior,
+                                           double rtol)
+{
+  char nm[64];
+  double df, loc, s2, lp;
+  assert_int_equal(bm_blr_predictive(m, c->xs, &df, &loc, &s2), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_%s_pred", tag, prior);
+  double *pr = cref(nm, 3);
+  tu_assert_rel(df, pr[0], 1e-15);
+  tu_assert_rel(loc, pr[1], rtol);
+  tu_assert_rel(s2, pr[2], rtol);
+  free(pr);
+  assert_int_equal(bm_blr_log_posterior(m, c->bs, c->s2s, &lp), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_%s_logpost", tag, prior);
+  tu_assert_rel(lp, cref1(nm), rtol);
+}
+
 static void run_reference(const char *tag, double rtol)
 {
   blr_case c;
@@ -93,16 +113,7 @@ static void run_reference(const char *tag, double rtol)
   assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
   snprintf(nm, sizeof nm, "%s_nig_lml", tag);
   tu_assert_rel(lml, cref1(nm), rtol);
-  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_nig_pred", tag);
-  double *pr = cref(nm, 3);
-  tu_assert_rel(df, pr[0], 1e-15);
-  tu_assert_rel(loc, pr[1], rtol);
-  tu_assert_rel(s2, pr[2], rtol);
-  free(pr);
-  assert_int_equal(bm_blr_log_posterior(m, c.bs, c.s2s, &lp), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_nig_logpost", tag);
-  tu_assert_rel(lp, cref1(nm), rtol);
+  check_t_predictive_and_logpost(m, &c, tag, "nig", rtol);
   /* the beta marginal is t_k(2 a_n, m_n, b_n/a_n V_n) */
   gsl_matrix *sc = gsl_matrix_alloc(k, k);
   assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, sc), BM_SUCCESS);
@@ -124,7 +135,7 @@ static void run_reference(const char *tag, double rtol)
   assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
   assert_true(isinf(df));
   snprintf(nm, sizeof nm, "%s_known_pred", tag);
-  pr = cref(nm, 2);
+  double *pr = cref(nm, 2);
   tu_assert_rel(loc, pr[0], rtol);
   tu_assert_rel(s2, pr[1], rtol);
   free(pr);
@@ -141,16 +152,7 @@ static void run_reference(const char *tag, double rtol)
   snprintf(nm, sizeof nm, "%s_imp_scale", tag);
   cref_assert_matrix(sc, nm, rtol);
   tu_assert_rel(df, (double)(c.n - k), 1e-15);
-  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_imp_pred", tag);
-  pr = cref(nm, 3);
-  tu_assert_rel(df, pr[0], 1e-15);
-  tu_assert_rel(loc, pr[1], rtol);
-  tu_assert_rel(s2, pr[2], rtol);
-  free(pr);
-  assert_int_equal(bm_blr_log_posterior(m, c.bs, c.s2s, &lp), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_imp_logpost", tag);
-  tu_assert_rel(lp, cref1(nm), rtol);
+  check_t_predictive_and_logpost(m, &c, tag, "imp", rtol);
   assert_int_equal(bm_blr_log_evidence(m, &lml), BM_EDOM);
   assert_true(isnan(lml));
 
