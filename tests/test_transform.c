@@ -147,70 +147,36 @@ static int f_nat(const gsl_matrix *S, const ftest *t, double *f, gsl_vector *g, 
   return st;
 }
 
-static int F_theta(const gsl_vector *th, void *params, double *f)
+/* the natural function through theta = logchol(S): f, and the chain rule
+ * for the gradient g and Hessian H in theta (each output may be NULL) */
+static int at_theta(const gsl_vector *th, const ftest *t, double *f, gsl_vector *g, gsl_matrix *H)
 {
-  ftest *t = params;
-  gsl_matrix *S = gsl_matrix_alloc(t->p, t->p);
-  int st = bm_transform_logchol_inverse(th, S, NULL);
-  if (!st) st = f_nat(S, t, f, NULL, NULL);
-  gsl_matrix_free(S);
-  return st;
-}
-static int G_theta(const gsl_vector *th, void *params, gsl_vector *g)
-{
-  ftest *t = params;
   size_t q = th->size;
-  gsl_matrix *S = gsl_matrix_alloc(t->p, t->p);
-  gsl_vector *gv = gsl_vector_alloc(q);
+  gsl_matrix *S = gsl_matrix_alloc(t->p, t->p), *Hv = H ? gsl_matrix_alloc(q, q) : NULL;
+  gsl_vector *gv = g || H ? gsl_vector_alloc(q) : NULL;
   int st = bm_transform_logchol_inverse(th, S, NULL);
-  if (!st) st = f_nat(S, t, NULL, gv, NULL);
-  if (!st) st = bm_transform_logchol_chain(th, gv, NULL, g, NULL);
+  if (!st) st = f_nat(S, t, f, gv, Hv);
+  if (!st && gv) st = bm_transform_logchol_chain(th, gv, Hv, g, H);
   gsl_matrix_free(S);
-  gsl_vector_free(gv);
+  if (Hv) gsl_matrix_free(Hv);
+  if (gv) gsl_vector_free(gv);
   return st;
 }
-static int H_theta(const gsl_vector *th, void *params, gsl_matrix *H)
-{
-  ftest *t = params;
-  size_t q = th->size;
-  gsl_matrix *S = gsl_matrix_alloc(t->p, t->p), *Hv = gsl_matrix_alloc(q, q);
-  gsl_vector *gv = gsl_vector_alloc(q);
-  int st = bm_transform_logchol_inverse(th, S, NULL);
-  if (!st) st = f_nat(S, t, NULL, gv, Hv);
-  if (!st) st = bm_transform_logchol_chain(th, gv, Hv, NULL, H);
-  gsl_matrix_free(S);
-  gsl_matrix_free(Hv);
-  gsl_vector_free(gv);
-  return st;
-}
+static int F_theta(const gsl_vector *th, void *params, double *f) { return at_theta(th, params, f, NULL, NULL); }
+static int G_theta(const gsl_vector *th, void *params, gsl_vector *g) { return at_theta(th, params, NULL, g, NULL); }
+static int H_theta(const gsl_vector *th, void *params, gsl_matrix *H) { return at_theta(th, params, NULL, NULL, H); }
 /* the natural function in vech coordinates (to validate the test's own H) */
-static int F_vech(const gsl_vector *v, void *params, double *f)
+static int at_vech(const gsl_vector *v, const ftest *t, double *f, gsl_vector *g, gsl_matrix *H)
 {
-  ftest *t = params;
   gsl_matrix *S = gsl_matrix_alloc(t->p, t->p);
   bm_vech_unpack(v, S);
-  int st = f_nat(S, t, f, NULL, NULL);
+  int st = f_nat(S, t, f, g, H);
   gsl_matrix_free(S);
   return st;
 }
-static int G_vech(const gsl_vector *v, void *params, gsl_vector *g)
-{
-  ftest *t = params;
-  gsl_matrix *S = gsl_matrix_alloc(t->p, t->p);
-  bm_vech_unpack(v, S);
-  int st = f_nat(S, t, NULL, g, NULL);
-  gsl_matrix_free(S);
-  return st;
-}
-static int H_vech(const gsl_vector *v, void *params, gsl_matrix *H)
-{
-  ftest *t = params;
-  gsl_matrix *S = gsl_matrix_alloc(t->p, t->p);
-  bm_vech_unpack(v, S);
-  int st = f_nat(S, t, NULL, NULL, H);
-  gsl_matrix_free(S);
-  return st;
-}
+static int F_vech(const gsl_vector *v, void *params, double *f) { return at_vech(v, params, f, NULL, NULL); }
+static int G_vech(const gsl_vector *v, void *params, gsl_vector *g) { return at_vech(v, params, NULL, g, NULL); }
+static int H_vech(const gsl_vector *v, void *params, gsl_matrix *H) { return at_vech(v, params, NULL, NULL, H); }
 
 static void logchol_chain_rule_matches_fd(void **state)
 {
