@@ -15,9 +15,7 @@
 /* Values of record `name` in tests/data/<file> (malloc'ed, caller frees); fails the test if absent. */
 static inline double *cref_in(const char *file, const char *name, size_t expect)
 {
-  char path[1024];
-  FILE *f = fopen(tu_data_path(file, path, sizeof path), "r");
-  assert_non_null(f);
+  FILE *f = tu_open_data(file);
   char key[128];
   double *out = NULL;
   while (fscanf(f, "%127s", key) == 1) {

@@ -39,9 +39,8 @@ static void strerror_names_every_status(void **state)
 static void specfun_matches_mpmath(void **state)
 {
   (void)state;
-  char path[4096], name[32], astr[64];
-  FILE *f = fopen(tu_data_path("core_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
+  char name[32], astr[64];
+  FILE *f = tu_open_data("core_ref.txt");
   char line[512];
   size_t n = 0;
   while (fgets(line, sizeof line, f)) {

@@ -42,9 +42,7 @@ static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G) { return bm
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *fp = fopen(tu_data_path("matf_ref.txt", path, sizeof path), "r");
-  assert_non_null(fp);
+  FILE *fp = tu_open_data("matf_ref.txt");
   char line[8192];
   size_t n_cases = 0;
   double worst_scaled = 0, worst_rel = 0;

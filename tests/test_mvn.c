@@ -40,17 +40,10 @@ static bm_mvn *random_mvn(gsl_rng *r, size_t p, double cond)
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32], fam[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
+  char fam[32];
   size_t ncase = 0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "logpdf") != 0) {
-      int c;
-      while ((c = fgetc(f)) != '\n' && c != EOF) {}
-      continue;
-    }
+  while (tu_next_record(f, "logpdf")) {
     size_t p;
     double nu;
     assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
@@ -101,17 +94,9 @@ static void logpdf_matches_reference(void **state)
 static void kl_and_entropy_match_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
   size_t ncase = 0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "kl") != 0) {
-      int c;
-      while ((c = fgetc(f)) != '\n' && c != EOF) {}
-      continue;
-    }
+  while (tu_next_record(f, "kl")) {
     size_t p;
     assert_int_equal(fscanf(f, "%zu", &p), 1);
     gsl_vector *mu0 = gsl_vector_alloc(p), *mu1 = gsl_vector_alloc(p);

@@ -32,28 +32,16 @@ static bm_mvt *random_mvt(gsl_rng *r, size_t p, double nu, double cond)
   return d;
 }
 
-static void skip_line(FILE *f)
-{
-  int c;
-  while ((c = fgetc(f)) != '\n' && c != EOF) {}
-}
-
 /* ---- log-density ------------------------------------------------------------- */
 
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32], fam[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
+  char fam[32];
   size_t ncase = 0, nlimit = 0, ntail = 0;
   double worst = 0.0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "logpdf") != 0) {
-      skip_line(f);
-      continue;
-    }
+  while (tu_next_record(f, "logpdf")) {
     size_t p;
     double nu;
     assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
@@ -111,18 +99,11 @@ static void logpdf_matches_reference(void **state)
 static void fisher_nunu_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
   size_t ncase = 0;
   int saw_1e4 = 0, saw_1e8 = 0;
   double worst = 0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "inunu") != 0) {
-      skip_line(f);
-      continue;
-    }
+  while (tu_next_record(f, "inunu")) {
     size_t p;
     double nu, ref, v;
     assert_int_equal(fscanf(f, "%zu %lf %lf", &p, &nu, &ref), 3);

@@ -3,6 +3,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_eigen.h>
+#include <string.h>
 #include "testutil.h"
 
 gsl_rng *tu_rng(unsigned long seed)
@@ -330,5 +331,24 @@ int tu_linreg_curv(size_t i, const gsl_vector *eta, const gsl_vector *w, void *p
   (void)i;
   tu_linreg *m = params;
   if (m->log_s2) *gsl_matrix_ptr(C, m->k, m->k) += gsl_vector_get(w, 1) * exp(gsl_vector_get(eta, m->k));
+  return 0;
+}
+
+FILE *tu_open_data(const char *name)
+{
+  char path[4096];
+  FILE *f = fopen(tu_data_path(name, path, sizeof path), "r");
+  if (f == NULL) fail_msg("cannot open %s", path);
+  return f;
+}
+
+int tu_next_record(FILE *f, const char *tag)
+{
+  char word[64];
+  while (fscanf(f, "%63s", word) == 1) {
+    if (strcmp(word, tag) == 0) return 1;
+    int ch;
+    while ((ch = fgetc(f)) != '\n' && ch != EOF) {}
+  }
   return 0;
 }

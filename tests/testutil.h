@@ -69,6 +69,11 @@ int tu_fd_x_hess(const gsl_vector *v, void *params, gsl_matrix *H);
 double tu_fd_check_all(tu_fd *c, const gsl_vector *theta, const bm_check_options *opts);
 
 const char *tu_data_path(const char *name, char *buf, size_t len);
+/* tests/data/<name> opened for reading; fails the test if it cannot be. */
+FILE *tu_open_data(const char *name);
+/* Reads f up to and past the next record whose first word is `tag` (other
+ * records are skipped to their line's end); 0 at the end of the file. */
+int tu_next_record(FILE *f, const char *tag);
 
 /* Monte Carlo estimate of E[M] for a random n x n matrix M with per-entry
  * standard errors, accumulated one draw at a time (Welford). */

@@ -28,9 +28,7 @@
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[4096];
-  FILE *f = fopen(tu_data_path(WT_NAME "_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
+  FILE *f = tu_open_data(WT_NAME "_ref.txt");
   char line[65536];
   size_t n_cases = 0;
   double worst = 0, worst_scipy = 0;
