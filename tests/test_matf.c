@@ -46,8 +46,7 @@ static void logpdf_matches_reference(void **state)
   char line[8192];
   size_t n_cases = 0;
   double worst_scaled = 0, worst_rel = 0;
-  while (fgets(line, sizeof line, fp)) {
-    if (line[0] == '#') continue;
+  while (tu_next_data_line(fp, line, sizeof line)) {
     char *s = line, *e;
     size_t p = strtoul(s, &e, 10);
     s = e;

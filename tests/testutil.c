@@ -352,3 +352,10 @@ int tu_next_record(FILE *f, const char *tag)
   }
   return 0;
 }
+
+int tu_next_data_line(FILE *f, char *line, size_t len)
+{
+  while (fgets(line, (int)len, f))
+    if (line[0] != '#') return 1;
+  return 0;
+}

@@ -74,6 +74,9 @@ FILE *tu_open_data(const char *name);
 /* Reads f up to and past the next record whose first word is `tag` (other
  * records are skipped to their line's end); 0 at the end of the file. */
 int tu_next_record(FILE *f, const char *tag);
+/* Reads the next line of f that is not a comment ('#' first) into line
+ * (len bytes); 0 at the end of the file. */
+int tu_next_data_line(FILE *f, char *line, size_t len);
 
 /* Monte Carlo estimate of E[M] for a random n x n matrix M with per-entry
  * standard errors, accumulated one draw at a time (Welford). */

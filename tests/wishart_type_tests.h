@@ -32,8 +32,7 @@ static void logpdf_matches_reference(void **state)
   char line[65536];
   size_t n_cases = 0;
   double worst = 0, worst_scipy = 0;
-  while (fgets(line, sizeof line, f)) {
-    if (line[0] == '#') continue;
+  while (tu_next_data_line(f, line, sizeof line)) {
     char *s = line, *e;
     size_t p = (size_t)strtoul(s, &e, 10);
     s = e;
