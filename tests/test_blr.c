@@ -785,6 +785,23 @@ static void edge_check(const double *a, size_t len, const char *tag, const char 
   if (!(e <= tol)) fail_msg("%s: relative error %.3e > %.1e", nm, e, tol);
 }
 
+/* The normal-inverse-gamma posterior (m_n, V_n, a_n, b_n) of m against the
+ * records <tag>_<prior>_mn, _Vn, _ab; a_n, b_n are returned. */
+static void edge_check_nig_posterior(const bm_blr *m, gsl_vector *mn, gsl_matrix *Vn, double *a, double *b,
+                                     const char *tag, const char *prior)
+{
+  char what[32];
+  size_t k = mn->size;
+  assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, a, b), BM_SUCCESS);
+  snprintf(what, sizeof what, "%s_mn", prior);
+  edge_check(mn->data, k, tag, what, 1e-12);
+  snprintf(what, sizeof what, "%s_Vn", prior);
+  edge_check(Vn->data, k * k, tag, what, 1e-12);
+  double abn[2] = {*a, *b};
+  snprintf(what, sizeof what, "%s_ab", prior);
+  edge_check(abn, 2, tag, what, 1e-12);
+}
+
 static void edge_case(const char *tag, int nig, int known, int improper)
 {
   char nm[64];
@@ -817,11 +834,7 @@ static void edge_case(const char *tag, int nig, int known, int improper)
   if (nig) {
     assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, ab[0], ab[1]), BM_SUCCESS);
     assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_SUCCESS);
-    assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, &a, &b), BM_SUCCESS);
-    edge_check(mn->data, k, tag, "nig_mn", 1e-12);
-    edge_check(Vn->data, k * k, tag, "nig_Vn", 1e-12);
-    double abn[2] = {a, b};
-    edge_check(abn, 2, tag, "nig_ab", 1e-12);
+    edge_check_nig_posterior(m, mn, Vn, &a, &b, tag, "nig");
     assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
     edge_check(&lml, 1, tag, "nig_lml", 1e-12);
     assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, Vn), BM_SUCCESS);
@@ -854,11 +867,7 @@ static void edge_case(const char *tag, int nig, int known, int improper)
   } else if (improper) {
     assert_int_equal(bm_blr_set_prior_improper(m), BM_SUCCESS);
     assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_SUCCESS);
-    assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, &a, &b), BM_SUCCESS);
-    edge_check(mn->data, k, tag, "imp_mn", 1e-12);
-    edge_check(Vn->data, k * k, tag, "imp_Vn", 1e-12);
-    double abn[2] = {a, b};
-    edge_check(abn, 2, tag, "imp_ab", 1e-12);
+    edge_check_nig_posterior(m, mn, Vn, &a, &b, tag, "imp");
   }
   bm_blr_free(m);
   gsl_matrix_free(X);
