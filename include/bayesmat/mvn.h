@@ -233,7 +233,9 @@ int bm_mvn_stats_reset(bm_mvn_stats *s);
  * @param X n x p, rows are observations, finite
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (X not n x p, n >= 1);
  *         BM_ENONFINITE; BM_ENOMEM (s unchanged on any failure).
- *         Allocates O(n p) beyond a 32 KiB stack buffer.
+ *         The rows are streamed in blocks: scratch of at most max(16384, p)
+ *         doubles (32 KiB on the stack when it fits), whatever n. The mean
+ *         takes a correction pass, so data on a large offset keep their digits.
  */
 int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X);
 /** s <- the summary of the rows of X (reset, then add). Statuses as bm_mvn_stats_add. */
@@ -251,16 +253,28 @@ int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b);
  * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
  */
 int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_matrix *scatter);
-/** Doubles in the packed form: 1 + p + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + p + p(p+1)/2 (0 for NULL). */
 size_t bm_mvn_stats_packed_len(const bm_mvn_stats *s);
-/** Pack into buf (n, mean, vech scatter), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+/**
+ * Pack into buf (bm_mvn_stats_packed_len doubles), e.g. to send over MPI: a
+ * 6-double header [magic, format version, kind, p, 1, total length], then
+ * (n, mean, lower triangle of the scatter column by column).
+ * @return BM_SUCCESS; BM_EINVAL (NULL).
+ */
 int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf);
 /**
- * s <- a packed summary (bm_mvn_stats_pack's layout).
- * @return BM_SUCCESS; BM_EINVAL (NULL; n negative or not an integer; a negative
- *         scatter diagonal; mean/scatter not 0 when n = 0); BM_ENONFINITE (s unchanged on failure).
+ * s <- a packed summary from bm_mvn_stats_pack of a p-dimensional summary.
+ * Every field is validated, since the buffer may come from elsewhere; the
+ * semidefiniteness check is a Cholesky factorization, O(p^3 / 3) flops.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53; mean or
+ *         scatter not 0 when n = 0; scatter not 0 when n = 1); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (the scatter is not positive
+ *         semidefinite up to rounding).
+ *         s unchanged on failure. Allocates nothing.
  */
-int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf);
+int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf, size_t len);
 /**
  * Log-likelihood of the summarized rows under d: equals bm_mvn_loglik on the
  * rows up to rounding. n = 0 gives 0.

@@ -206,16 +206,28 @@ int bm_wishart_stats_merge(bm_wishart_stats *a, const bm_wishart_stats *b);
  * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
  */
 int bm_wishart_stats_get(const bm_wishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
-/** Doubles in the packed form: 2 + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 2 + p(p+1)/2 (0 for NULL). */
 size_t bm_wishart_stats_packed_len(const bm_wishart_stats *s);
-/** Pack into buf as (m, sum log|X_i|, vech A), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+/**
+ * Pack into buf (bm_wishart_stats_packed_len doubles), e.g. to send over MPI: a
+ * 6-double header [magic, format version, kind, p, 1, total length], then
+ * (m, sum log|X_i|, lower triangle of A column by column).
+ * @return BM_SUCCESS; BM_EINVAL (NULL).
+ */
 int bm_wishart_stats_pack(const bm_wishart_stats *s, double *buf);
 /**
- * s <- a packed summary.
- * @return BM_SUCCESS; BM_ENONFINITE; BM_EINVAL (NULL; m negative or not an integer;
- *         a non-positive diagonal of A when m > 0; nonzero entries when m = 0). s unchanged on failure.
+ * s <- a packed summary from bm_wishart_stats_pack of a p x p summary; every
+ * field is validated, since the buffer may come from elsewhere.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; m negative, not an integer or above 2^53; nonzero
+ *         entries when m = 0; |sum log|X_i|| beyond m p (1490 + log p), which no
+ *         finite SPD observations reach); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (A not positive definite up to
+ *         rounding when m > 0).
+ *         s unchanged on failure. Allocates nothing.
  */
-int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf);
+int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf, size_t len);
 /**
  * Log-likelihood of the summarized observations (= bm_wishart_loglik up to rounding; 0 when m = 0).
  * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM (p > 64 only). *ll NaN on failure.
