@@ -11,3 +11,4 @@ from ._lib import lib_source
 from ._family import Dist, invwishart, matf, matnorm, matt, mvn, mvt, vech, unvech, wishart
 
 __version__ = "0.1.0"
+from ._conjugate import BLR, BLRStats, MNIW, MNIWStats, NIW, NIWStats

@@ -94,7 +94,7 @@ class Dist:
                     raise _errors.BadLength(f"{py}: expected a scalar, got shape {a.shape}")
                 theta[off] = a.reshape(())
             elif kind == VEC:
-                want = (c,) if r == 1 else (r, c)
+                want = (c,) if self._kind == VECTOR else (r, c)
                 if a.shape != want:
                     raise _errors.BadLength(f"{py}: expected shape {want}, got {a.shape}")
                 theta[off:off + n] = a.T.reshape(-1) if a.ndim == 2 else a
@@ -155,7 +155,7 @@ class Dist:
             if kind == SCALAR:
                 out[py] = float(s[0])
             elif kind == VEC:
-                out[py] = s.copy() if r == 1 else s.reshape(c, r).T.copy()
+                out[py] = s.copy() if self._kind == VECTOR else s.reshape(c, r).T.copy()
             else:
                 G = unvech(s, r) * 0.5
                 G[np.diag_indices(r)] *= 2.0
@@ -169,7 +169,7 @@ class Dist:
         for name, kind, r, c, off, n in self._blocks:
             s = t[off:off + n]
             py = self._pyname(name)
-            out[py] = (float(s[0]) if kind == SCALAR else s.copy() if kind == VEC and r == 1
+            out[py] = (float(s[0]) if kind == SCALAR else s.copy() if kind == VEC and self._kind == VECTOR
                        else s.reshape(c, r).T.copy() if kind == VEC else unvech(s, r))
         return out
 
