@@ -11,13 +11,17 @@ G_ij = G_ji is half of it); see docs/python.md.
 """
 import ctypes
 import math
+import threading
 
 import numpy as np
 
 from . import _errors
 from ._lib import (Rng, as_array, check, dist_alloc, dist_fisher, dist_free, dist_get_theta, dist_hess,
                    dist_hess_x, dist_jeffreys, dist_logpdf, dist_loglik, dist_mean, dist_nparams, dist_sample,
-                   dist_score, dist_set_theta, family_find, mat, vec)
+                   dist_score, dist_set_theta, family_find, lib, mat, vec)
+
+_raw_logpdf = lib["bm_dist_logpdf"]  # a separate function object without argtypes: the fast path passes prepared refs
+_raw_logpdf.restype = ctypes.c_int
 
 VECTOR, MATRIX, SPD = 1, 2, 3
 SCALAR, VEC, VECH = 1, 2, 3
@@ -63,7 +67,10 @@ class Dist:
             n = 1 if b.kind == SCALAR else r * c if b.kind == VEC else r * (r + 1) // 2
             self._blocks.append((b.name.decode(), b.kind, r, c, off, n))
             off += n
+        self._xshape = (cols,) if self._kind == VECTOR else (rows, cols)
+        self._tls = threading.local()
         self._ptr = dist_alloc(T, rows, cols)
+        self._vp = ctypes.c_void_p(self._ptr)
         if not self._ptr:
             raise _errors.InvalidArgument(f"{self._family}: cannot allocate a {rows} x {cols} variate")
         m = dist_nparams(self._ptr)
@@ -185,9 +192,28 @@ class Dist:
             raise _errors.BadLength(f"{name}: expected shape {(rows, cols)}, got {a.shape}")
         return a
 
+    def _scratch(self):
+        # per-thread copy buffer for one variate, so that concurrent Python threads
+        # (ctypes releases the GIL) never share it
+        rows, cols = self.shape
+        buf = np.empty((rows, cols))
+        lp = ctypes.c_double()
+        s = (buf.reshape(self._xshape), ctypes.byref(mat(buf)), ctypes.byref(lp), lp, buf)
+        self._tls.s = s
+        return s
+
     def logpdf(self, x):
         """log f(x), vectorized over leading axes: x of shape (..., p) for mvn/mvt,
         (..., rows, cols) otherwise.  -inf outside the support."""
+        if type(x) is np.ndarray and x.shape == self._xshape and x.dtype == np.float64:
+            # one variate: the fast path (a copy into a fixed buffer, one C call)
+            try:
+                s = self._tls.s
+            except AttributeError:
+                s = self._scratch()
+            s[0][...] = x
+            if _raw_logpdf(self._vp, s[1], s[2]) == 0:
+                return s[3].value
         a = as_array(x, "x")
         rows, cols = self.shape
         k = 1 if self._kind == VECTOR else 2
