@@ -202,3 +202,17 @@ def test_errors():
     with pytest.raises(bm.InvalidArgument, match="nope"):
         d.jeffreys("nope")
     assert issubclass(bm.NotPositiveDefinite, bm.Error) and issubclass(bm.BadLength, ValueError)
+
+
+def test_fast_path_equals_batched_and_threads():
+    from concurrent.futures import ThreadPoolExecutor
+    r = np.random.default_rng(12)
+    for d in make_all(r):
+        X = d.rvs(64, random_state=r)
+        batched = d.logpdf(X)
+        one = np.array([d.logpdf(x) for x in X])
+        # the batched C path may order its sums differently from one logpdf
+        assert np.allclose(one, batched, rtol=1e-13, atol=0)
+        with ThreadPoolExecutor(4) as ex:
+            got = np.array(list(ex.map(d.logpdf, X)))
+        assert np.array_equal(got, one)
