@@ -277,29 +277,39 @@ def _numeric_gradient(t, x):
 
 
 def _diagnose(P, claimed, N):
-    """Name the usual mistake when the claimed gradient is a simple transform of the numeric one."""
+    """Name the usual mistake when the claimed gradient is a simple transform of the numeric one.
+    Over symmetric matrices only a claim's symmetric part matters, so candidates are
+    compared by their symmetric parts."""
     C = np.asarray(claimed, dtype=float)
     scale = max(np.max(np.abs(N)), 1e-300)
+    sym = P.kind == "vech"
 
     def close(A):
-        return A.shape == N.shape and np.max(np.abs(A - N)) <= 1e-5 * scale
+        if A.shape != N.shape:
+            return False
+        if sym:
+            A = (A + A.T) / 2
+        return np.max(np.abs(A - N)) <= 1e-5 * scale
 
-    cands = [("the sign is flipped", -C), ("off by a factor of 2", C / 2), ("off by a factor of 1/2", 2 * C)]
+    cands = []
     if C.ndim == 2:
         n, p = C.shape
-        cands.insert(0, ("transposed: the claim is the gradient's transpose", C.T))
-        cands.append(("layout: the claim was filled row by row where columns were meant (or vice versa)",
-                      C.reshape(-1).reshape((p, n)).T if n * p else C))
-        cands.append(("layout: the claim was filled column by column where rows were meant",
-                      C.T.reshape(-1).reshape(n, p)))
-        if P.kind == "vech":
+        if sym:
             off = ~np.eye(n, dtype=bool)
-            half = C.copy()
+            half, dbl = C.copy(), C.copy()
             half[off] /= 2
-            cands.insert(0, ("doubled off-diagonals: the claim is the vech derivative unpacked; "
-                             "the gradient on symmetric matrices has half those off-diagonal entries", half))
-            cands.append(("missing symmetrization: the claim is the gradient with X_ij and X_ji taken as "
-                          "independent but not made symmetric", (C + C.T) / 2))
+            dbl[off] *= 2
+            cands.append(("doubled off-diagonals: the claim is the vech derivative unpacked; "
+                          "the gradient on symmetric matrices has half those off-diagonal entries", half))
+            cands.append(("halved off-diagonals: a one-triangle claim (only X_ij or X_ji moved); "
+                          "a symmetric perturbation moves both", dbl))
+        else:
+            cands.append(("transposed: the claim is the gradient's transpose", C.T))
+            cands.append(("layout: the claim was filled row by row where columns were meant (or vice versa)",
+                          C.reshape(-1).reshape((p, n)).T))
+            cands.append(("layout: the claim was filled column by column where rows were meant",
+                          C.T.reshape(-1).reshape(n, p)))
+    cands += [("the sign is flipped", -C), ("off by a factor of 2", C / 2), ("off by a factor of 1/2", 2 * C)]
     for msg, A in cands:
         if close(A):
             return msg
