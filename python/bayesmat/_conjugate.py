@@ -184,7 +184,7 @@ class BLRStats(_Handle):
     def __init__(self, k, X, y, w=None):
         self.k = k
         self._ptr = _alloc(_blr.stats_alloc, k)
-        X, y, wv = _regression_args(k, X, y, w)
+        X, y, w, wv = _regression_args(k, X, y, w)
         check(_blr.stats_compute(self._ptr, byref(mat(X)), byref(vec(y)), wv), "BLRStats")
 
     def merge(self, other):
@@ -204,9 +204,9 @@ def _regression_args(k, X, y, w):
         raise _errors.BadLength(f"X: expected {k} columns, got {X.shape[1]}")
     y = _vec_arg(y, "y", X.shape[0])
     if w is None:
-        return X, y, None
+        return X, y, None, None
     w = _vec_arg(w, "w", X.shape[0])
-    return X, y, byref(vec(w))
+    return X, y, w, byref(vec(w))  # w returned too: the view must not outlive it
 
 
 class BLR(_Handle):
@@ -256,7 +256,7 @@ class BLR(_Handle):
             return self
         if y is None:
             raise _errors.InvalidArgument("y: required with a design matrix X")
-        X, y, wv = _regression_args(self.k, X, y, w)
+        X, y, w, wv = _regression_args(self.k, X, y, w)
         if wv is None:
             check(_blr.update(self._ptr, byref(mat(X)), byref(vec(y))), "BLR.update")
         else:

@@ -98,3 +98,16 @@ def test_mniw_chain_rule_and_predictive():
     with pytest.raises(bm.BadLength, match="Y"):
         m.update(X, Y[:, :1])
     del m_stats
+
+
+def test_blr_weights_equal_repeated_rows():
+    # weight 2 on a row is the same likelihood as the row twice (evidence differs by the
+    # weights' normalizing term only through sum log w; the posterior is identical)
+    r = np.random.default_rng(5)
+    X, y = r.standard_normal((8, 2)), r.standard_normal(8)
+    w = [2, 1, 1, 1, 1, 1, 1, 1]  # a list of ints: converted, and must stay alive during the call
+    a = bm.BLR.nig(np.zeros(2), np.eye(2), 2.0, 1.0).update(X, y, w)
+    b = bm.BLR.nig(np.zeros(2), np.eye(2), 2.0, 1.0).update(np.vstack([X, X[:1]]), np.append(y, y[0]))
+    pa, pb = a.posterior, b.posterior
+    assert np.allclose(pa["m"], pb["m"], rtol=1e-12) and np.allclose(pa["V"], pb["V"], rtol=1e-12)
+    assert abs(pa["b"] - pb["b"]) < 1e-12 * pb["b"]
