@@ -188,6 +188,8 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
+    if (lp) *lp = NAN; /* a failed call leaves every output NaN */
+    if (d_nu) *d_nu = NAN;
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_Psi);
     return BM_EDOM;
@@ -390,6 +392,7 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
     status = BM_EDOM;
+    if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;
   }

@@ -660,8 +660,9 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
     *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
   if (d_delta)
     *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
-  if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: the sample's ll stays */
+  if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: a failed call leaves every output NaN */
     status = BM_EDOM;
+    if (ll) *ll = NAN;
     bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;

@@ -373,7 +373,10 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
 done:
   free(Z);
   free(buf);
-  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_EDOM; /* beyond double range */
+  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) {
+    status = BM_EDOM; /* beyond double range */
+    *ll = NAN;        /* a failed call leaves every output NaN */
+  }
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
 }

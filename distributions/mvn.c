@@ -458,7 +458,9 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
-  return bm_vc_finite_or_edom(dmu, NULL, dSigma);
+  status = bm_vc_finite_or_edom(dmu, NULL, dSigma);
+  if (status && ll) *ll = NAN; /* a failed call leaves every output NaN */
+  return status;
 }
 
 /* ---- information-theoretic quantities ------------------------------------ */

@@ -179,6 +179,8 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
+    if (lp) *lp = NAN; /* a failed call leaves every output NaN */
+    if (d_nu) *d_nu = NAN;
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_S);
     return BM_EDOM;
@@ -399,6 +401,7 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
   if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
     status = BM_EDOM;
+    if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;
   }
