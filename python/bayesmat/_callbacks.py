@@ -86,10 +86,15 @@ class _laplace_problem(ctypes.Structure):
 
 
 class _laplace_result(ctypes.Structure):
-    # the leading fields of bm_laplace_result; the library allocates the struct,
-    # so fields appended to it later are simply not read here
+    # bm_laplace_result; the library allocates it, so fields appended later are
+    # simply not read.  The run record after iterations exists in libraries that
+    # have bm_laplace_reason_name; older ones stop at iterations.
     _fields_ = [("mode", gsl_vector_p), ("cov", gsl_matrix_p), ("log_f_mode", _D), ("log_evidence", _D),
-                ("iterations", _Z)]
+                ("iterations", _Z), ("reason", _I), ("grad_norm", _D), ("lambda2", _D), ("n_logf", _Z),
+                ("n_grad", _Z), ("n_hess", _Z)]
+
+
+_reason_name = _fn("bm_laplace_reason_name", ctypes.c_char_p, _I)
 
 
 class _laplace_options(ctypes.Structure):
@@ -106,12 +111,32 @@ _laplace = _fn("bm_laplace", _I, ctypes.POINTER(_laplace_problem), gsl_vector_p,
 @dataclass
 class LaplaceResult:
     """mode (shaped like x0), cov ((-H)^-1 over the flattened x), log f at the mode,
-    the Laplace log evidence, and the stopping record (Newton steps taken)."""
+    the Laplace log evidence, and the stopping record: Newton steps taken, why it
+    stopped (reason, bm_laplace_reason_name's text), the sup-norm gradient and
+    the Newton decrement g^T (-H)^-1 g at the returned point, and the callback counts.
+    The record after ``iterations`` is None with a library that does not keep it."""
     mode: np.ndarray
     cov: np.ndarray
     log_f_mode: float
     log_evidence: float
     iterations: int
+    reason: str = None
+    grad_norm: float = None
+    lambda2: float = None
+    n_logf: int = None
+    n_grad: int = None
+    n_hess: int = None
+
+
+def _record(r):
+    out = LaplaceResult(view_vector(r.mode).copy(), view_matrix(r.cov).copy(), r.log_f_mode, r.log_evidence,
+                        int(r.iterations))
+    if _reason_name is not None:
+        name = _reason_name(r.reason)
+        out.reason = name.decode() if name else str(r.reason)
+        out.grad_norm, out.lambda2 = r.grad_norm, r.lambda2
+        out.n_logf, out.n_grad, out.n_hess = int(r.n_logf), int(r.n_grad), int(r.n_hess)
+    return out
 
 
 def laplace(logf, grad, x0, hess=None, **options):
@@ -146,14 +171,14 @@ def laplace(logf, grad, x0, hess=None, **options):
         x = np.ascontiguousarray(x0.reshape(-1))
         st = _laplace(ctypes.byref(prob), ctypes.byref(vec(x)), buf, res)
         t.reraise()
-        r = res.contents
+        out = _record(res.contents)
+        out.mode = out.mode.reshape(shape)
         if st != 0:
-            e = _errors.from_status(st, "laplace: " + message(st)
-                                    + f" (after {r.iterations} Newton steps)")
-            e.iterations = r.iterations
+            why = f", stopped: {out.reason}" if out.reason else ""
+            e = _errors.from_status(st, f"laplace: {message(st)} (after {out.iterations} Newton steps{why})")
+            e.result = out  # what the failed run kept (docs/laplace.md)
             raise e
-        return LaplaceResult(view_vector(r.mode).copy().reshape(shape), view_matrix(r.cov).copy(),
-                             r.log_f_mode, r.log_evidence, int(r.iterations))
+        return out
     finally:
         _res_free(res)
 

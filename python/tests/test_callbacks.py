@@ -119,3 +119,24 @@ def test_check_dist_when_absent():
         pytest.skip("bm_check_dist present")
     with pytest.raises(bm.NotSupported):
         bm.check(bm.mvn([0.0], [[1.0]]))
+
+
+def test_laplace_stopping_record():
+    calls = {"f": 0, "h": 0}
+
+    def logf(x):
+        calls["f"] += 1
+        return -0.5 * x @ x
+
+    def hess(x):
+        calls["h"] += 1
+        return -np.eye(2)
+
+    res = bm.laplace(logf, lambda x: -x, np.array([3.0, -1.0]), hess=hess)
+    if res.reason is None:
+        pytest.skip("the loaded library keeps no run record")
+    assert res.n_logf == calls["f"] and res.n_hess == calls["h"]
+    assert res.grad_norm < 1e-12 and isinstance(res.reason, str) and res.reason
+    with pytest.raises(bm.NoConvergence) as e:
+        bm.laplace(lambda x: -np.cosh(x[0]) * 1e3, lambda x: np.array([-np.sinh(x[0]) * 1e3]), [30.0], max_iter=1)
+    assert e.value.result.iterations == 1 and e.value.result.reason in str(e.value)
