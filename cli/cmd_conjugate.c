@@ -84,6 +84,12 @@ static void model_free(model *M)
   M->m = NULL;
 }
 
+/* Beneath a library status: which argument failed and why. */
+static void print_last_error(void)
+{
+  if (bm_last_error()[0]) fprintf(stderr, "  %s\n", bm_last_error());
+}
+
 /* Build the model from a prior file. Returns 0, CLI_EXIT_INPUT or CLI_EXIT_FAILED. */
 static int load_model(const char *cmd, const char *path, model *M)
 {
@@ -178,8 +184,17 @@ static int load_model(const char *cmd, const char *path, model *M)
     goto done;
   }
 #undef GET
+  if (cli_check_unused(&P, M->kind == MODEL_NIW ? "model, mu0, kappa0, nu0, Psi0"
+                           : M->kind == MODEL_MNIW ? "model, B0, V0, nu0, Psi0"
+                           : M->prior == BLR_IMPROPER ? "model, prior, k"
+                           : M->prior == BLR_NIG ? "model, prior, m0, V0, a0, b0"
+                                                 : "model, prior, m0, S0, noise_precision", err)) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    goto done;
+  }
   if (status) {
     fprintf(stderr, "bayesmat %s: %s: prior: %s\n", cmd, path, bm_strerror(status));
+    print_last_error();
     rc = CLI_EXIT_FAILED;
     goto done;
   }
@@ -249,6 +264,7 @@ static int update(const char *cmd, const char *path, model *M)
   bm_matrix_free(D);
   if (status) {
     fprintf(stderr, "bayesmat %s: %s: update: %s\n", cmd, path, bm_strerror(status));
+    print_last_error();
     return CLI_EXIT_FAILED;
   }
   return 0;
@@ -374,7 +390,11 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
     }
     bm_vector_free(loc);
     bm_matrix_free(S);
-    return status ? (fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status)), CLI_EXIT_FAILED) : 0;
+    if (status) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      print_last_error();
+    }
+    return status ? CLI_EXIT_FAILED : 0;
   }
   if (!xpath) {
     fprintf(stderr, "bayesmat %s: this model needs --x FILE with the new rows of covariates\n", cmd);
@@ -427,6 +447,7 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
   bm_matrix_free(Xn);
   if (status) {
     fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+    print_last_error();
     return CLI_EXIT_FAILED;
   }
   return 0;
@@ -450,6 +471,7 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
     int status = print_posterior(&o, &M);
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      print_last_error();
       rc = CLI_EXIT_FAILED;
     }
   } else if (!strcmp(cmd, "predictive")) {
@@ -461,6 +483,7 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
                                        : bm_mniw_log_evidence(M.m, &lml);
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      print_last_error();
       rc = CLI_EXIT_FAILED;
     } else if (o.json) {
       out_scalar(&o, "log_evidence", lml);

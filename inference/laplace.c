@@ -20,6 +20,7 @@
 #include "bayesmat/linalg.h"
 #include "bayesmat/fd.h"
 #include "bayesmat/laplace.h"
+#include "../src/error.h"
 
 #include "internal.h"
 
@@ -239,7 +240,7 @@ static int cov_at(const gsl_matrix *H, const gsl_vector *g, gsl_matrix *L, gsl_v
 int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const bm_laplace_options *opts,
                bm_laplace_result *res)
 {
-  if (!prob || !theta0 || !res || !res->mode || !res->cov) return BM_EINVAL;
+  if (!prob || !theta0 || !res || !res->mode || !res->cov) return BM_FAIL(BM_EINVAL, "%s is NULL", prob == NULL ? "prob" : theta0 == NULL ? "theta0" : res == NULL ? "res" : res->mode == NULL ? "res->mode" : "res->cov");
   clear_record(res);
   size_t d = prob->dim;
   int status = BM_SUCCESS;
@@ -250,11 +251,11 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     bm_laplace_options_default(&o);
   if (!prob->logf || !prob->grad || d == 0 || o.max_iter == 0 || !(o.grad_tol >= 0) || !(o.step_tol >= 0) ||
       !(o.f_tol >= 0) || !(o.fd.h0 >= 0))
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", !prob->logf || !prob->grad ? "prob->logf or prob->grad is NULL" : d == 0 ? "prob->dim is 0" : "opts: max_iter is 0 or a tolerance or fd.h0 is negative or NaN");
   else if (theta0->size != d || res->mode->size != d || res->cov->size1 != d || res->cov->size2 != d)
-    status = BM_EBADLEN;
+    status = BM_FAIL(BM_EBADLEN, "theta0 (length %zu), res->mode (%zu) or res->cov (%zu x %zu) does not match prob->dim = %zu", theta0->size, res->mode->size, res->cov->size1, res->cov->size2, d);
   else if (!vector_finite(theta0))
-    status = BM_ENONFINITE;
+    status = BM_FAIL(BM_ENONFINITE, "theta0 has a NaN or Inf entry");
   if (status) {
     if (res->mode->size == res->cov->size1 && res->cov->size1 == res->cov->size2) {
       gsl_vector_set_all(res->mode, NAN);
