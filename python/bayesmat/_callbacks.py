@@ -404,8 +404,84 @@ def check_hessian(f, X, claimed, grad=None, symmetric=None, tol=None, n_directio
                        int(res.n_compared), P.layout.replace("; gradient G with df = tr(G dX)", ""))
 
 
-def check(dist):
-    """The library's one-call check of a distribution (bm_check_dist), when the loaded library has it."""
-    if getattr(lib, "bm_check_dist", None) is None:
+class _check_row(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char * 40), ("measure", ctypes.c_char * 8), ("value", _D), ("threshold", _D),
+                ("status", _I), ("mistake", _I), ("detail", ctypes.c_char * 256)]
+
+
+class _check_report(ctypes.Structure):
+    _fields_ = [("family", ctypes.c_char * 32), ("nrows", _Z), ("rows", _check_row * 16), ("nfailed", _Z),
+                ("passed", _I), ("ntrace", _Z), ("trace_draws", _Z * 40), ("trace_outer", _D * 40),
+                ("trace_hess", _D * 40), ("fisher_block", ctypes.c_char * 64), ("fisher_factor", _D)]
+
+
+class _check_dist_options(ctypes.Structure):
+    _fields_ = [("draws", _Z), ("points", _Z), ("tol", _D), ("tol_hess_x", _D), ("z_tol", _D), ("slope_tol", _D),
+                ("at", _P), ("nat", _Z), ("theta", _P), ("progress", _P), ("progress_ctx", _P)]
+
+
+_report_alloc = _fn("bm_check_report_alloc", ctypes.POINTER(_check_report))
+_report_free = _fn("bm_check_report_free", None, ctypes.POINTER(_check_report))
+_check_dist = _fn("bm_check_dist", _I, _P, _P, ctypes.POINTER(_check_dist_options), ctypes.POINTER(_check_report))
+
+
+@dataclass
+class CheckRow:
+    name: str
+    measure: str
+    value: float
+    threshold: float
+    status: str
+    detail: str
+
+
+@dataclass
+class CheckReport:
+    """The report of ``check(dist)``: one row per property checked; prints as a table."""
+    family: str
+    passed: bool
+    rows: list
+    nfailed: int
+    fisher_block: str
+    fisher_factor: float
+    trace: list  # (draws, rel. error of mean(s s^T), rel. error of mean(-H)) against fisher
+
+    def __bool__(self):
+        return self.passed
+
+    def __str__(self):
+        w = max([len(r.name) for r in self.rows] + [4])
+        lines = [f"{self.family}: {'PASS' if self.passed else 'FAIL'}"]
+        lines.append(f"{'check':<{w}}  {'measure':<7}  {'value':>10}  {'threshold':>9}  result  detail")
+        for r in self.rows:
+            lines.append(f"{r.name:<{w}}  {r.measure:<7}  {r.value:>10.3g}  {r.threshold:>9.3g}  {r.status:<6}  "
+                         f"{r.detail}")
+        if not self.passed and self.fisher_block:
+            lines.append(f"Fisher: block {self.fisher_block} off by a factor {self.fisher_factor:.4g}")
+        return "\n".join(lines)
+
+
+def check(dist, draws=0, points=0, tol=0.0, z_tol=0.0, random_state=None):
+    """The library's one-call check of a distribution (bm_check_dist): score, hess and
+    hess_x against finite differences, a Taylor-remainder slope, E[score] = 0 and the
+    Fisher information against Monte Carlo, the mean against draws.  0 means the
+    library's defaults (20000 draws, 3 points, tol 1e-6, |z| <= 5).  Returns a CheckReport."""
+    if _check_dist is None:
         raise _errors.NotSupported("check: the loaded libbayesmat has no bm_check_dist")
-    raise _errors.NotSupported("check: bm_check_dist is present but this binding does not wrap it yet")
+    from ._lib import Rng
+    rng = Rng(random_state)
+    opts = _check_dist_options(draws, points, tol, 0.0, z_tol, 0.0, None, 0, None, None, None)
+    rep = _report_alloc()
+    if not rep:
+        raise MemoryError("bm_check_report_alloc")
+    try:
+        _status(_check_dist(dist._ptr, rng.ptr, ctypes.byref(opts), rep), "check")
+        r = rep.contents
+        names = {0: "pass", 1: "FAIL", 2: "skip"}
+        rows = [CheckRow(x.name.decode(), x.measure.decode(), x.value, x.threshold, names.get(x.status, "?"),
+                         x.detail.decode("utf-8", "replace")) for x in r.rows[:r.nrows]]
+        trace = [(int(r.trace_draws[k]), r.trace_outer[k], r.trace_hess[k]) for k in range(r.ntrace)]
+        return CheckReport(r.family.decode(), bool(r.passed), rows, int(r.nfailed), r.fisher_block.decode(),
+                           r.fisher_factor, trace)
+    finally:
+        _report_free(rep)

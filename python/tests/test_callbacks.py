@@ -114,11 +114,22 @@ def test_check_hessian_against_family_hess_x():
     assert bm.check_hessian(w.logpdf, X, w.hess_x(X)).passed
 
 
-def test_check_dist_when_absent():
-    if getattr(bm._lib.lib, "bm_check_dist", None) is not None:
-        pytest.skip("bm_check_dist present")
-    with pytest.raises(bm.NotSupported):
-        bm.check(bm.mvn([0.0], [[1.0]]))
+def test_check_dist():
+    if getattr(bm._lib.lib, "bm_check_dist", None) is None:
+        with pytest.raises(bm.NotSupported):
+            bm.check(bm.mvn([0.0], [[1.0]]))
+        return
+    r = np.random.default_rng(4)
+    S = np.array([[2.0, 0.5], [0.5, 1.0]])
+    for d in (bm.mvn(r.standard_normal(2), S), bm.mvt(6.0, np.zeros(2), S), bm.wishart(4.0, S),
+              bm.invwishart(5.0, S), bm.matnorm(np.zeros((2, 2)), S, np.eye(2)),
+              bm.matt(6.0, np.zeros((2, 2)), S, np.eye(2)), bm.matf(5.0, 6.0, S)):
+        rep = bm.check(d, draws=4000, random_state=1)
+        assert rep.passed, str(rep)
+        assert rep.family == d._family and len(rep.rows) >= 5 and "PASS" in str(rep)
+    # a threshold nothing meets: the Monte Carlo rows fail and the report says so
+    rep = bm.check(bm.mvn([0.0, 0.0], S), draws=2000, z_tol=1e-9, random_state=2)
+    assert not rep.passed and rep.nfailed >= 1 and "FAIL" in str(rep)
 
 
 def test_laplace_stopping_record():
