@@ -183,6 +183,8 @@ def test_errors():
     with pytest.raises(bm.NotPositiveDefinite) as e:
         bm.mvn([0, 0], [[1, 2], [2, 1]])
     assert "positive definite" in str(e.value) and e.value.status == 4
+    if getattr(bm._lib.lib, "bm_last_error", None) is not None:  # the C library's own message
+        assert "Sigma" in str(e.value), str(e.value)
     with pytest.raises(bm.NotSymmetric, match="cov"):
         bm.mvn([0, 0], [[1, 0.5], [0, 1]])
     with pytest.raises(bm.BadLength, match="cov"):
