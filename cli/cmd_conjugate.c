@@ -12,16 +12,9 @@
 #include "commands.h"
 #include "input.h"
 
-typedef enum { MODEL_NIW, MODEL_BLR, MODEL_MNIW } model_kind;
-typedef enum { BLR_NIG, BLR_KNOWN, BLR_IMPROPER } blr_prior;
+#include "conjugate_model.h"
 
-typedef struct {
-  model_kind kind;
-  blr_prior prior;
-  double noise_precision; /* blr known noise */
-  size_t k, d;            /* blr: k; niw: d = p; mniw: k x d */
-  void *m;
-} model;
+typedef cli_conj_model model;
 
 /* Output: text (the prior/family file format) or JSON (one object). */
 typedef struct {
@@ -495,4 +488,12 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
 done:
   model_free(&M);
   return rc;
+}
+
+/* The readers above, for check-posterior (cli/cmd_check_posterior.c). */
+int cli_conj_load_model(const char *cmd, const char *path, cli_conj_model *M) { return load_model(cmd, path, M); }
+void cli_conj_model_free(cli_conj_model *M) { model_free(M); }
+int cli_conj_load_rows(const char *cmd, const char *path, size_t cols, gsl_matrix **X)
+{
+  return load_rows(cmd, path, cols, X);
 }

@@ -5,6 +5,7 @@
  *   bayesmat fisher|jeffreys PARAMS [--idx I,J,...] [--json]
  *   bayesmat sample PARAMS [--n N] [--seed S] [--json]
  *   bayesmat check PARAMS [--draws N] [--seed S] [--json] [--plot DIR]
+ *   bayesmat check-posterior PRIOR DATA [--claimed FILE] [--draws N] [--seed S] [--json] [--plot DIR]
  * Exit codes: 0 success; 1 a verification failed or the library returned an
  * error status; 2 usage error; 3 malformed or unreadable input (a file, or
  * the value of an option such as --seed, --n, --idx).
@@ -74,6 +75,7 @@ static void usage(FILE *f)
           "  posterior   conjugate posterior (niw, blr, mniw) of PRIOR given DATA\n"
           "  predictive  its posterior predictive (a family file, or per new row)\n"
           "  evidence    log marginal likelihood of DATA under PRIOR\n"
+          "  check-posterior  check a conjugate posterior (or a claimed one) and its evidence\n"
           "Run 'bayesmat <command> --help' for a command's options; formats: docs/cli.md.\n"
           "\n"
           "options:\n"
@@ -212,6 +214,7 @@ int main(int argc, char **argv)
   }
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
   if (!strcmp(argv[1], "check")) return cli_cmd_check(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "check-posterior")) return cli_cmd_check_posterior(argc - 2, argv + 2);
   const char *conj[] = {"posterior", "predictive", "evidence"};
   for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++) {
     if (strcmp(argv[1], conj[k])) continue;

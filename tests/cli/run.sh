@@ -150,6 +150,37 @@ sys.exit(0 if p['model'] == 'niw' and p['kappa0'] == 7 and len(p['Psi0']) == 2
          and abs(e['log_evidence'] - float('$("$B" evidence "$here/niw_prior.txt" "$here/niw_data.txt")')) == 0 else 1)" \
   && ok || bad "conjugate --json"
 
+# 3e. check-posterior: each model's own posterior passes; a claimed posterior
+#     from `posterior` passes; one with a wrong kappa_n fails, naming it; JSON parses
+for m in niw blr; do
+  expect_rc 0 "all checks passed" "$B" check-posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" --draws 4000 --seed 2
+  "$B" posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" > "$work/claim_$m.txt"
+  expect_rc 0 "parameters +[0-9.e+-]+ +[0-9.e+-]+  pass" "$B" check-posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" \
+    --claimed "$work/claim_$m.txt" --draws 4000
+done
+sed 's/^kappa0 .*/kappa0 6/' "$work/claim_niw.txt" > "$work/claim_bad.txt"
+expect_rc 1 "kappa_n: claimed 6, model 7" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --claimed "$work/claim_bad.txt"
+expect_rc 1 "failed: parameters proportional evidence_identity" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --claimed "$work/claim_bad.txt"
+printf 'model blr\nprior improper\nk 2\n' > "$work/imp_cp.txt"
+expect_rc 0 "evidence_is .* not run: an improper prior" "$B" check-posterior "$work/imp_cp.txt" "$here/blr_data.txt" --draws 4000
+printf 'model mniw\nB0\n0 0\n0 0\nV0\n2 0\n0 2\nnu0 4\nPsi0\n1 0\n0 1\n' > "$work/mniw_prior.txt"
+printf '1 0.1 0.5 -0.2\n1 -1 -0.3 0.8\n1 0.7 1.2 -0.1\n1 2 1.9 -1.1\n1 -0.4 0.2 0.1\n1 0.3 0.1 0.4\n' > "$work/mniw_data.txt"
+expect_rc 0 "mniw, the model's own posterior, theta of length 7" "$B" check-posterior "$work/mniw_prior.txt" "$work/mniw_data.txt" --draws 4000
+"$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --json --draws 4000 --plot "$work/plot" > "$work/cp.json" 2> "$work/cp.err"
+/usr/bin/python3 -c "
+import json, sys
+r = json.load(open('$work/cp.json'))
+names = [w['name'] for w in r['rows']]
+counts = [int(x.split()[1]) for x in open('$work/plot/sbc_ranks.dat') if not x.startswith('#')]
+sys.exit(0 if r['passed'] and names == ['proportional', 'evidence_is', 'evidence_identity', 'sbc']
+         and sum(r['sbc_counts']) == 400 * 5 and counts == r['sbc_counts'] else 1)" && ok || bad "check-posterior --json/--plot"
+if command -v gnuplot >/dev/null; then [ -s "$work/plot/sbc_ranks.png" ] && ok || bad "no sbc_ranks.png"
+else grep -q "gnuplot is not installed" "$work/cp.err" && ok || bad "no note about gnuplot"; fi
+expect_rc 3 "not of PRIOR's model" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --claimed "$here/blr_prior.txt"
+expect_rc 2 "--draws takes" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --draws -5
+expect_rc 2 "needs PRIOR and DATA" "$B" check-posterior "$here/niw_prior.txt"
+expect_rc 0 "usage: bayesmat check-posterior" "$B" check-posterior --help
+
 # 4. errors: exit codes and file:line messages
 printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"
 expect_rc 3 "ragged.txt:6: row has 3 numbers" "$B" fisher "$work/ragged.txt"
