@@ -635,6 +635,21 @@ static void laplace_failures(void **state)
   gsl_matrix_free(res.cov);
 }
 
+/* bm_set_error: verbatim, truncated to the buffer, NULL empties */
+static void set_error_verbatim(void **state)
+{
+  (void)state;
+  assert_int_equal(bm_set_error(BM_EDOM, "rank 2: bm_mpi_x: 100% done"), BM_EDOM);
+  assert_string_equal(bm_last_error(), "rank 2: bm_mpi_x: 100% done"); /* no printf formatting */
+  char big[600];
+  memset(big, 'a', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  bm_set_error(BM_EINVAL, big);
+  assert_int_equal(strlen(bm_last_error()), 255);
+  assert_int_equal(bm_set_error(BM_SUCCESS, NULL), BM_SUCCESS);
+  assert_string_equal(bm_last_error(), "");
+}
+
 int main(int argc, char **argv)
 {
   verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
@@ -644,7 +659,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(scale_families),   cmocka_unit_test(matrix_families),
       cmocka_unit_test(theta_setters),    cmocka_unit_test(conjugate_models),
       cmocka_unit_test(inference_entry_points), cmocka_unit_test(stats_paths),
-      cmocka_unit_test(laplace_failures),
+      cmocka_unit_test(laplace_failures), cmocka_unit_test(set_error_verbatim),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
