@@ -796,7 +796,7 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
   if (!status && (!isfinite(tn) || (dmu && !all_finite(dmu->data, p, dmu->stride)) ||
                   (dSigma && !matrix_finite(dSigma))))
     status = BM_EDOM;
-  if (ll) *ll = tl;
+  if (ll) *ll = status ? NAN : tl; /* a failed call leaves every output NaN */
   if (dnu) *dnu = status ? NAN : tn;
   if (status) {
     bm_nan_vector(dmu);
