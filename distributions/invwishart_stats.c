@@ -50,35 +50,35 @@ void bm_invwishart_stats_free(bm_invwishart_stats *s)
 
 size_t bm_invwishart_stats_dim(const bm_invwishart_stats *s) { return s ? s->base.p : 0; }
 
-int bm_invwishart_stats_reset(bm_invwishart_stats *s) { return bm_spd_stats_reset(BASE(s)); }
+int bm_invwishart_stats_reset(bm_invwishart_stats *s) { return BM_WRAP(bm_spd_stats_reset(BASE(s))); }
 
 int bm_invwishart_stats_add(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m)
 {
-  return bm_spd_stats_add(BASE(s), X, m, 0, 1);
+  return BM_WRAP(bm_spd_stats_add(BASE(s), X, m, 0, 1));
 }
 
 int bm_invwishart_stats_compute(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m)
 {
-  return bm_spd_stats_add(BASE(s), X, m, 1, 1);
+  return BM_WRAP(bm_spd_stats_add(BASE(s), X, m, 1, 1));
 }
 
 int bm_invwishart_stats_merge(bm_invwishart_stats *a, const bm_invwishart_stats *b)
 {
-  return bm_spd_stats_merge(BASE(a), BASE(b));
+  return BM_WRAP(bm_spd_stats_merge(BASE(a), BASE(b)));
 }
 
 int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet)
 {
-  return bm_spd_stats_get(BASE(s), m, A, sum_logdet);
+  return BM_WRAP(bm_spd_stats_get(BASE(s), m, A, sum_logdet));
 }
 
 size_t bm_invwishart_stats_packed_len(const bm_invwishart_stats *s) { return bm_spd_stats_packed_len(BASE(s)); }
 
-int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf) { return bm_spd_stats_pack(BASE(s), buf, BM_PACK_INVWISHART); }
+int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf) { return BM_WRAP(bm_spd_stats_pack(BASE(s), buf, BM_PACK_INVWISHART)); }
 
 int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf, size_t len)
 {
-  return bm_spd_stats_unpack(BASE(s), buf, len, BM_PACK_INVWISHART);
+  return BM_WRAP(bm_spd_stats_unpack(BASE(s), buf, len, BM_PACK_INVWISHART));
 }
 
 static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double *ll, gsl_matrix *d_Psi, double *d_nu)
@@ -111,7 +111,7 @@ int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_
   bm_spd_view v;
   int bad = !s || !d || !d->is_set;
   if (!bad) v = (bm_spd_view){d->nu, d->L_Psi, d->logdet_Psi, d->log_norm};
-  return bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_Psi, d_nu, eval);
+  return BM_WRAP(bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_Psi, d_nu, eval));
 }
 
 int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll)

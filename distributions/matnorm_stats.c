@@ -66,7 +66,7 @@ int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p)
   return BM_SUCCESS;
 }
 
-int bm_matnorm_stats_reset(bm_matnorm_stats *s) { return bm_scatter_stats_reset(BASE(s)); }
+int bm_matnorm_stats_reset(bm_matnorm_stats *s) { return BM_WRAP(bm_scatter_stats_reset(BASE(s))); }
 
 /* row k of the stream: vec(X_k) (index j n + i holds entry (i, j)) */
 static void matnorm_row(const void *ctx, size_t k, double *row)
@@ -77,30 +77,36 @@ static void matnorm_row(const void *ctx, size_t k, double *row)
     for (size_t j = 0; j < p; j++) row[j * n + i] = X->data[i * X->tda + j];
 }
 
+/* messages without a prefix: the public caller names itself (BM_WRAP) */
+#undef BM_FN
+#define BM_FN NULL
 static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, int replace)
 {
-  if (!s || (m > 0 && !X)) return BM_EINVAL;
+  if (!s || (m > 0 && !X)) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "X" : "s");
   size_t n = s->n, p = s->p;
   for (size_t k = 0; k < m; k++) {
     int status = bm_validate_matrix(X[k], n, p);
     if (status) return status;
   }
   if (m == 0) return replace ? bm_matnorm_stats_reset(s) : BM_SUCCESS;
-  return bm_scatter_stats_add_rows(&s->base, matnorm_row, X, m, replace);
+  return BM_WRAP(bm_scatter_stats_add_rows(&s->base, matnorm_row, X, m, replace));
 }
 
-int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m) { return add_impl(s, X, m, 0); }
+#undef BM_FN
+#define BM_FN __func__
+
+int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m) { return BM_WRAP(add_impl(s, X, m, 0)); }
 
 int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m)
 {
-  return add_impl(s, X, m, 1);
+  return BM_WRAP(add_impl(s, X, m, 1));
 }
 
 int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b)
 {
   if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a == NULL ? "a" : "b");
   if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "argument check failed: a->n != b->n || a->p != b->p");
-  return bm_scatter_stats_merge(&a->base, &b->base);
+  return BM_WRAP(bm_scatter_stats_merge(&a->base, &b->base));
 }
 
 int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean, gsl_matrix *scatter)
@@ -122,12 +128,12 @@ size_t bm_matnorm_stats_packed_len(const bm_matnorm_stats *s) { return bm_scatte
 
 int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf)
 {
-  return bm_scatter_stats_pack(BASE(s), buf, BM_PACK_MATNORM, s ? s->n : 0, s ? s->p : 0);
+  return BM_WRAP(bm_scatter_stats_pack(BASE(s), buf, BM_PACK_MATNORM, s ? s->n : 0, s ? s->p : 0));
 }
 
 int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf, size_t len)
 {
-  return bm_scatter_stats_unpack(BASE(s), buf, len, BM_PACK_MATNORM, s ? s->n : 0, s ? s->p : 0);
+  return BM_WRAP(bm_scatter_stats_unpack(BASE(s), buf, len, BM_PACK_MATNORM, s ? s->n : 0, s ? s->p : 0));
 }
 
 /* Each column c of T (N x N): vec Y <- vec(L_U^-1 Y L_V^-T), Y n x p (scratch). */
@@ -210,7 +216,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
     if (dM) gsl_matrix_set_all(dM, NAN);
     if (dU) gsl_matrix_set_all(dU, NAN);
     if (dV) gsl_matrix_set_all(dV, NAN);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "the log-likelihood of s under d overflows (m = %g)", m);
   }
   if (ll) *ll = llv;
   if (dU) {

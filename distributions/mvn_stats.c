@@ -54,7 +54,7 @@ void bm_mvn_stats_free(bm_mvn_stats *s)
 
 size_t bm_mvn_stats_dim(const bm_mvn_stats *s) { return s ? s->base.N : 0; }
 
-int bm_mvn_stats_reset(bm_mvn_stats *s) { return bm_scatter_stats_reset(BASE(s)); }
+int bm_mvn_stats_reset(bm_mvn_stats *s) { return BM_WRAP(bm_scatter_stats_reset(BASE(s))); }
 
 static void mvn_row(const void *ctx, size_t i, double *row)
 {
@@ -65,21 +65,28 @@ static void mvn_row(const void *ctx, size_t i, double *row)
 /* add (replace = 0) or compute (replace = 1): streamed in fixed-size row
  * blocks (scatter_stats.c); s is written only after the rows' summary exists,
  * so a failure leaves s unchanged */
+/* messages without a prefix: the public caller names itself (BM_WRAP) */
+#undef BM_FN
+#define BM_FN NULL
 static int add_impl(bm_mvn_stats *s, const gsl_matrix *X, int replace)
 {
-  if (!s || !X) return BM_EINVAL;
+  if (!s || !X) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "X" : "s");
   size_t p = s->base.N;
-  if (X->size1 == 0 || X->size2 != p) return BM_EBADLEN;
+  if (X->size1 == 0 || X->size2 != p)
+    return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, expected n x %zu with n >= 1", X->size1, X->size2, p);
   int status = bm_validate_matrix(X, X->size1, p);
   if (status) return status;
-  return bm_scatter_stats_add_rows(&s->base, mvn_row, X, X->size1, replace);
+  return BM_WRAP(bm_scatter_stats_add_rows(&s->base, mvn_row, X, X->size1, replace));
 }
 
-int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X) { return add_impl(s, X, 0); }
+#undef BM_FN
+#define BM_FN __func__
 
-int bm_mvn_stats_compute(bm_mvn_stats *s, const gsl_matrix *X) { return add_impl(s, X, 1); }
+int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X) { return BM_WRAP(add_impl(s, X, 0)); }
 
-int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b) { return bm_scatter_stats_merge(BASE(a), BASE(b)); }
+int bm_mvn_stats_compute(bm_mvn_stats *s, const gsl_matrix *X) { return BM_WRAP(add_impl(s, X, 1)); }
+
+int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b) { return BM_WRAP(bm_scatter_stats_merge(BASE(a), BASE(b))); }
 
 int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_matrix *scatter)
 {
@@ -99,12 +106,12 @@ size_t bm_mvn_stats_packed_len(const bm_mvn_stats *s) { return bm_scatter_stats_
 
 int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf)
 {
-  return bm_scatter_stats_pack(BASE(s), buf, BM_PACK_MVN, s ? s->base.N : 0, 1);
+  return BM_WRAP(bm_scatter_stats_pack(BASE(s), buf, BM_PACK_MVN, s ? s->base.N : 0, 1));
 }
 
 int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf, size_t len)
 {
-  return bm_scatter_stats_unpack(BASE(s), buf, len, BM_PACK_MVN, s ? s->base.N : 0, 1);
+  return BM_WRAP(bm_scatter_stats_unpack(BASE(s), buf, len, BM_PACK_MVN, s ? s->base.N : 0, 1));
 }
 
 int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
@@ -158,7 +165,7 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
     if (ll) *ll = NAN;
     if (dmu) gsl_vector_set_all(dmu, NAN);
     if (dSigma) gsl_matrix_set_all(dSigma, NAN);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "the log-likelihood of s under d overflows (n = %g)", n);
   }
   if (ll) *ll = llv;
   if (dSigma) {

@@ -1,6 +1,8 @@
 /* bayesmat — the (count, mean, scatter) summary shared by the mvn and matnorm
  * sufficient statistics; see scatter_stats.h.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+/* The public wrappers name themselves (BM_WRAP): the messages here carry no prefix. */
+#define BM_FN NULL
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@ int bm_scatter_stats_init(bm_scatter_stats *s, size_t N)
   memset(s, 0, sizeof *s);
   s->N = N;
   s->mean = calloc(2 * N + 2 * N * N, sizeof(double));
-  if (!s->mean) return BM_ENOMEM;
+  if (!s->mean) return BM_FAIL(BM_ENOMEM, "out of memory for dimension %zu", N);
   s->S = s->mean + N;
   s->mean_b = s->S + N * N;
   s->S_b = s->mean_b + N;
@@ -27,7 +29,7 @@ void bm_scatter_stats_release(bm_scatter_stats *s) { free(s->mean); }
 
 int bm_scatter_stats_reset(bm_scatter_stats *s)
 {
-  if (!s) return BM_EINVAL;
+  if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   s->count = 0.0;
   memset(s->mean, 0, (s->N + s->N * s->N) * sizeof(double));
   return BM_SUCCESS;
@@ -70,7 +72,7 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *C = bm_work_get(&w, stack, BM_STACK_DOUBLES, B * N);
-  if (!C) return BM_ENOMEM;
+  if (!C) return BM_FAIL(BM_ENOMEM, "out of memory for a block of %zu rows", B);
   double *m = s->mean_b, nd = (double)n;
   /* pass 1: the mean */
   for (size_t j = 0; j < N; j++) m[j] = 0.0;
@@ -91,7 +93,7 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
   if (!delta) delta = bm_work_get(&wd, dsum, BM_SCATTER_DSUM, N);
   if (!delta) {
     bm_work_release(&w);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory for dimension %zu", N);
   }
   for (size_t j = 0; j < N; j++) delta[j] = 0.0;
   for (size_t i0 = 0; i0 < n; i0 += B) {
@@ -129,8 +131,8 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
 
 int bm_scatter_stats_merge(bm_scatter_stats *a, const bm_scatter_stats *b)
 {
-  if (!a || !b) return BM_EINVAL;
-  if (a->N != b->N) return BM_EBADLEN;
+  if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a ? "b" : "a");
+  if (a->N != b->N) return BM_FAIL(BM_EBADLEN, "a has dimension %zu, b has %zu", a->N, b->N);
   size_t N = a->N;
   if (a == b) { /* merging with itself: copy first (the formula reads b while writing a) */
     memcpy(a->mean_b, b->mean, N * sizeof(double));
@@ -149,7 +151,7 @@ size_t bm_scatter_stats_packed_len(const bm_scatter_stats *s)
 
 int bm_scatter_stats_pack(const bm_scatter_stats *s, double *buf, int kind, size_t d1, size_t d2)
 {
-  if (!s || !buf) return BM_EINVAL;
+  if (!s || !buf) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "buf" : "s");
   size_t N = s->N, k = BM_PACK_HEADER;
   bm_pack_header(buf, kind, d1, d2, bm_scatter_stats_packed_len(s));
   buf[k++] = s->count;
@@ -161,7 +163,7 @@ int bm_scatter_stats_pack(const bm_scatter_stats *s, double *buf, int kind, size
 
 int bm_scatter_stats_unpack(bm_scatter_stats *s, const double *buf, size_t len, int kind, size_t d1, size_t d2)
 {
-  if (!s || !buf) return BM_EINVAL;
+  if (!s || !buf) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "buf" : "s");
   size_t N = s->N, want = bm_scatter_stats_packed_len(s);
   int st = bm_pack_check_header(buf, len, kind, d1, d2, want);
   if (st) return st;
@@ -169,9 +171,10 @@ int bm_scatter_stats_unpack(bm_scatter_stats *s, const double *buf, size_t len, 
   size_t ntri = N * (N + 1) / 2;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER))) return st;
   double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, N + ntri)) return BM_EINVAL;
-  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL; /* one row has no scatter */
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf's count %g is not an integer in [0, 2^53]", n);
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, N + ntri)) return BM_FAIL(BM_EINVAL, "buf's count is 0 but its mean or scatter is not");
+  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) /* one row has no scatter */
+    return BM_FAIL(BM_EINVAL, "buf's count is 1 but its scatter is not 0");
   /* positive semidefinite: the full matrix in the object's mean_b/S_b block scratch */
   double *W = s->S_b;
   for (size_t j = 0, k = 0; j < N; j++)

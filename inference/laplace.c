@@ -122,7 +122,18 @@ static double dot(const gsl_vector *a, const gsl_vector *b)
 typedef struct {
   const bm_laplace_problem *prob;
   size_t n_logf, n_grad, n_hess;
+  /* the last callback failure, for the message: which, its return, where */
+  const char *cb;
+  int cb_ret;
+  const gsl_vector *cb_at;
 } counted;
+
+static void note_cb(counted *c, const char *cb, int ret, const gsl_vector *at)
+{
+  c->cb = cb;
+  c->cb_ret = ret;
+  c->cb_at = at;
+}
 
 static int counted_grad(const gsl_vector *theta, void *c, gsl_vector *g)
 {
@@ -138,6 +149,7 @@ static int eval_f(counted *c, const gsl_vector *theta, double *f)
 {
   c->n_logf++;
   int st = c->prob->logf(theta, c->prob->params, f);
+  if (st || !isfinite(*f)) note_cb(c, "prob->logf", st, theta);
   if (st) return callback_status(st);
   return isfinite(*f) ? BM_SUCCESS : BM_EDOM;
 }
@@ -145,6 +157,7 @@ static int eval_f(counted *c, const gsl_vector *theta, double *f)
 static int eval_g(counted *c, const gsl_vector *theta, gsl_vector *g)
 {
   int st = counted_grad(theta, c, g);
+  if (st || !vector_finite(g)) note_cb(c, "prob->grad", st, theta);
   if (st) return callback_status(st);
   return vector_finite(g) ? BM_SUCCESS : BM_EDOM;
 }
@@ -157,22 +170,31 @@ static int eval_hess(counted *c, const gsl_vector *theta, const bm_fd_options *f
   if (prob->hess) {
     c->n_hess++;
     int st = prob->hess(theta, prob->params, H);
+    if (st) note_cb(c, "prob->hess", st, theta);
     if (st) return callback_status(st);
   } else {
     int st = bm_fd_hessian_from_gradient(counted_grad, c, theta, fd, H, NULL);
+    if (st) note_cb(c, "the finite-difference Hessian of prob->grad", st, theta);
     if (st == BM_ENOMEM) return st;
     if (st) return BM_EDOM;
   }
+  const char *hname = prob->hess ? "prob->hess" : "the finite-difference Hessian of prob->grad";
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < i; j++) {
       double a = MGET(H, i, j), b = MGET(H, j, i);
-      if (!isfinite(a) || !isfinite(b)) return BM_EDOM;
+      if (!isfinite(a) || !isfinite(b)) {
+        note_cb(c, hname, 0, theta);
+        return BM_EDOM;
+      }
       double s = 0.5 * (a + b);
       MGET(H, i, j) = s;
       MGET(H, j, i) = s;
     }
   for (size_t i = 0; i < d; i++)
-    if (!isfinite(MGET(H, i, i))) return BM_EDOM;
+    if (!isfinite(MGET(H, i, i))) {
+      note_cb(c, hname, 0, theta);
+      return BM_EDOM;
+    }
   return BM_SUCCESS;
 }
 
@@ -237,6 +259,66 @@ static int cov_at(const gsl_matrix *H, const gsl_vector *g, gsl_matrix *L, gsl_v
   return BM_SUCCESS;
 }
 
+/* "theta = (a, b, c, ...)": the first entries of the point a message names */
+static void point_text(char *buf, size_t n, const gsl_vector *x)
+{
+  size_t used = 0, k = x ? x->size : 0;
+  if (!x) {
+    snprintf(buf, n, "an unknown point");
+    return;
+  }
+  used += (size_t)snprintf(buf, n, "theta = (");
+  for (size_t i = 0; i < k && i < 4 && used < n; i++)
+    used += (size_t)snprintf(buf + used, n - used, "%s%.6g", i ? ", " : "", VGET(x, i));
+  if (used < n) snprintf(buf + used, n - used, "%s)", k > 4 ? ", ..." : "");
+}
+
+/* the message of a failed bm_laplace: the fact, the callback and the point */
+static void laplace_message(int status, bm_laplace_reason reason, const counted *c, size_t it, double gnorm,
+                            double dec, const bm_laplace_options *o)
+{
+  char at[96];
+  point_text(at, sizeof at, c->cb_at);
+  if (c->cb && (reason == BM_LAPLACE_CALLBACK || reason == BM_LAPLACE_NO_MEMORY || status == BM_ENOMEM)) {
+    if (c->cb_ret)
+      bm_error_set(status, "bm_laplace", "%s returned %d at %s (after %zu Newton steps)", c->cb, c->cb_ret, at, it);
+    else
+      bm_error_set(status, "bm_laplace", "%s gave a non-finite value at %s (after %zu Newton steps)", c->cb, at, it);
+    return;
+  }
+  switch (reason) {
+  case BM_LAPLACE_MAX_ITER:
+    bm_error_set(status, "bm_laplace",
+                 "no convergence in opts->max_iter = %zu Newton steps: gradient norm %g > grad_tol = %g, "
+                 "Newton decrement squared %g",
+                 o->max_iter, gnorm, o->grad_tol, dec);
+    break;
+  case BM_LAPLACE_LINE_SEARCH:
+    if (status == BM_EDOM)
+      bm_error_set(status, "bm_laplace", "prob->logf failed at every trial point of the line search after %zu steps",
+                   it);
+    else
+      bm_error_set(status, "bm_laplace",
+                   "the line search found no acceptable point after %zu Newton steps (gradient norm %g)", it, gnorm);
+    break;
+  case BM_LAPLACE_HESSIAN:
+    bm_error_set(status, "bm_laplace",
+                 "-H + tau I (H from %s) could not be factorized for any finite shift tau after %zu Newton steps",
+                 c->prob->hess ? "prob->hess" : "finite differences of prob->grad", it);
+    break;
+  case BM_LAPLACE_NOT_MAXIMUM:
+    bm_error_set(status, "bm_laplace",
+                 "-H (H from %s) is not positive definite at the final point: not a maximum (gradient norm %g)",
+                 c->prob->hess ? "prob->hess" : "finite differences of prob->grad", gnorm);
+    break;
+  case BM_LAPLACE_COV_OVERFLOW:
+    bm_error_set(status, "bm_laplace", "the covariance (-H)^-1 at the final point overflows");
+    break;
+  default:
+    bm_error_set(status, "bm_laplace", "out of memory for prob->dim = %zu", c->prob->dim);
+  }
+}
+
 int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const bm_laplace_options *opts,
                bm_laplace_result *res)
 {
@@ -264,7 +346,8 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     return status;
   }
 
-  counted c = {prob, 0, 0, 0};
+  counted c = {prob, 0, 0, 0, NULL, 0, NULL};
+  double last_dec = NAN; /* the last Newton decrement squared, for the message */
   bm_laplace_reason reason = BM_LAPLACE_NO_MEMORY;
   /* have: theta holds a point with finite f and g (the best so far);
    * h_state: 1 = H holds the Hessian at theta, -1 = it failed there, 0 = not evaluated */
@@ -307,6 +390,7 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
     gsl_vector_memcpy(step, g);
     bm_chol_solve_vector(L, step);
     double slope = merit(L, g, w);
+    last_dec = slope;
     double noise = o.f_tol * (1.0 + fabs(f));
     if (tau == 0.0 && (0.5 * slope <= noise || norm_inf(step) <= o.step_tol * (1.0 + norm_inf(theta)))) {
       /* At the rounding level: f can no longer judge a step, the gradient
@@ -411,6 +495,7 @@ int bm_laplace(const bm_laplace_problem *prob, const gsl_vector *theta0, const b
   res->log_evidence = f + 0.5 * (double)d * log(2.0 * M_PI) - 0.5 * bm_chol_logdet(L);
 
 done:
+  if (status) laplace_message(status, reason, &c, it, have ? norm_inf(g) : NAN, last_dec, &o);
   /* Failure keeps the work: the last accepted iterate (f never below f(theta0))
    * with its covariance where -H is positive definite there. */
   if (have) {

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "bayesmat/status.h"
 #include "bayesmat/mpi.h"
@@ -14,11 +15,13 @@
 int bm_mpi_allreduce_sum(MPI_Comm comm, double *buf, size_t n)
 {
   bm_mpi_sig sig = {(long long)n, BM_EBADLEN};
-  int st = bm_mpi_agree(comm, buf == NULL && n > 0 ? BM_EINVAL : BM_SUCCESS, &sig, 1);
+  int st = BM_SUCCESS;
+  if (buf == NULL && n > 0) st = bm_set_error(BM_EINVAL, "bm_mpi_allreduce_sum: buf is NULL with n > 0");
+  st = bm_mpi_agree(comm, st, &sig, 1);
   for (size_t done = 0; st == BM_SUCCESS && done < n;) {
     size_t k = n - done < BM_MPI_CHUNK ? n - done : BM_MPI_CHUNK;
     if (MPI_Allreduce(MPI_IN_PLACE, buf + done, (int)k, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS) {
-      st = BM_EINVAL;
+      st = bm_set_error(BM_EINVAL, "bm_mpi_allreduce_sum: MPI_Allreduce failed");
       bm_mpi_note(st, -1);
     }
     done += k;
@@ -31,9 +34,20 @@ int bm_mpi_loglik_grad(MPI_Comm comm, bm_mpi_local_fn local, void *params, size_
 {
   double l = NAN;
   int st = BM_SUCCESS;
-  if (local == NULL || ll == NULL || (grad == NULL && grad_len > 0)) st = BM_EINVAL;
-  else
+  if (local == NULL || ll == NULL || (grad == NULL && grad_len > 0)) {
+    st = bm_set_error(BM_EINVAL, local == NULL ? "bm_mpi_loglik_grad: local is NULL"
+                                 : ll == NULL  ? "bm_mpi_loglik_grad: ll is NULL"
+                                               : "bm_mpi_loglik_grad: grad is NULL with grad_len > 0");
+  } else {
+    /* a failing callback that records no message must not pass on an older one */
+    bm_clear_error();
     st = local(params, &l, grad_len ? grad : NULL);
+    if (st && bm_last_error()[0] == '\0') {
+      char msg[96];
+      snprintf(msg, sizeof msg, "bm_mpi_loglik_grad: local returned %d (%s)", st, bm_strerror(st));
+      bm_set_error(st, msg);
+    }
+  }
   bm_mpi_sig sig = {(long long)grad_len, BM_EBADLEN};
   bm_mpi_seg seg[2] = {{&l, NULL, NULL, 1, 1}, {grad, NULL, NULL, grad ? grad_len : 0, grad ? 1 : 0}};
   st = bm_mpi_reduce_segments(comm, st, &sig, 1, seg, 2);

@@ -46,7 +46,15 @@ typedef struct {
  * BM_EINVAL when an MPI call fails. One MPI_Allreduce of 1 + 2 nsig 64-bit
  * integers; on a signature mismatch only, one MPI_Bcast and one more
  * MPI_Allreduce to name the differing rank. Allocates nothing. */
-int bm_mpi_agree(MPI_Comm comm, int local_status, const bm_mpi_sig *sig, size_t nsig);
+/* On failure every rank also gets the same bm_last_error() message: the
+ * failing rank's own message (one MPI_Bcast of BM_MPI_MSG_LEN chars from it,
+ * on the failure path only), prefixed "rank R: " and, unless it already
+ * starts with it, the entry point's name fn (the macro passes __func__). A
+ * failing rank without a message of its own contributes bm_strerror(status).
+ * A signature mismatch gets a message composed identically on every rank. */
+#define BM_MPI_MSG_LEN 256
+#define bm_mpi_agree(...) bm_mpi_agree_fn(__func__, __VA_ARGS__)
+int bm_mpi_agree_fn(const char *fn, MPI_Comm comm, int local_status, const bm_mpi_sig *sig, size_t nsig);
 
 /* Record a verdict reached otherwise (an MPI failure after agreement). */
 void bm_mpi_note(int status, int rank);
@@ -62,6 +70,7 @@ typedef struct {
  * shapes), then, only on agreement, sum the segments over ranks in place, in
  * 64 KiB stack chunks. On failure every present output is NaN. Returns the
  * agreed status (BM_EINVAL when MPI fails). */
-int bm_mpi_reduce_segments(MPI_Comm comm, int local_status, const bm_mpi_sig *sig, size_t nsig, bm_mpi_seg *seg,
-                           size_t nseg);
+#define bm_mpi_reduce_segments(...) bm_mpi_reduce_segments_fn(__func__, __VA_ARGS__)
+int bm_mpi_reduce_segments_fn(const char *fn, MPI_Comm comm, int local_status, const bm_mpi_sig *sig, size_t nsig,
+                              bm_mpi_seg *seg, size_t nseg);
 #endif

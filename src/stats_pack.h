@@ -44,7 +44,7 @@ static inline void bm_pack_header(double *buf, int kind, size_t d1, size_t d2, s
  * BM_EBADLEN: buffer shorter or longer than the header says or than the
  * receiver's shape needs, or the shape differs. Reads only buf[0..len). */
 /* (fn: the unpacking function named in bm_last_error; the macros pass it) */
-#define bm_pack_check_header(...) bm_pack_check_header_fn(__func__, __VA_ARGS__)
+#define bm_pack_check_header(...) bm_pack_check_header_fn(BM_FN, __VA_ARGS__)
 static inline int bm_pack_check_header_fn(const char *fn, const double *buf, size_t len, int kind, size_t d1,
                                           size_t d2, size_t expected)
 {
@@ -60,7 +60,7 @@ static inline int bm_pack_check_header_fn(const char *fn, const double *buf, siz
 }
 
 /* BM_ENONFINITE when any payload entry is NaN or infinite. */
-#define bm_pack_check_finite(x, n) bm_pack_check_finite_fn(__func__, x, n)
+#define bm_pack_check_finite(x, n) bm_pack_check_finite_fn(BM_FN, x, n)
 static inline int bm_pack_check_finite_fn(const char *fn, const double *x, size_t n)
 {
   for (size_t i = 0; i < n; i++)
@@ -87,24 +87,28 @@ static inline int bm_pack_all_zero(const double *x, size_t n)
  * "correlation" outside [-1, 1]) fails by O(1). A zero diagonal entry needs a
  * zero row. A is overwritten; d is p doubles of scratch.
  * BM_SUCCESS or BM_ENOTSPD. */
-static inline int bm_pack_check_psd_inplace(double *A, size_t p, double *d)
+#define bm_pack_check_psd_inplace(A, p, d) bm_pack_check_psd_inplace_fn(BM_FN, A, p, d)
+static inline int bm_pack_check_psd_inplace_fn(const char *fn, double *A, size_t p, double *d)
 {
   for (size_t i = 0; i < p; i++) {
     d[i] = A[i * p + i];
-    if (d[i] < 0.0) return BM_ENOTSPD;
+    if (d[i] < 0.0)
+      return bm_error_set(BM_ENOTSPD, fn, "buf's scatter is not positive semidefinite: diagonal entry %zu = %g", i, d[i]);
   }
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) {
       double *a = &A[i * p + j];
       if (d[i] == 0.0 || d[j] == 0.0) {
-        if (*a != 0.0) return BM_ENOTSPD;
+        if (*a != 0.0)
+          return bm_error_set(BM_ENOTSPD, fn, "buf's scatter is not positive semidefinite: entry (%zu,%zu) = %g beside a zero diagonal", i, j, *a);
         *a = i == j ? 1.0 : 0.0;
       } else
         *a = i == j ? 1.0 + 1e-8 * (1.0 + (double)p) : *a / (sqrt(d[i]) * sqrt(d[j]));
     }
   /* symmetric, so the column-major call (no layout copy inside LAPACKE) sees the same matrix */
   lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)p, A, (lapack_int)p);
-  return info == 0 ? BM_SUCCESS : BM_ENOTSPD;
+  if (info == 0) return BM_SUCCESS;
+  return bm_error_set(BM_ENOTSPD, fn, "buf's scatter is not positive semidefinite (leading minor %d of %zu)", (int)info, p);
 }
 
 #endif

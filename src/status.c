@@ -56,6 +56,8 @@ int bm_error_set(int status, const char *fn, const char *fmt, ...)
   return status;
 }
 
+int bm_set_error(int status, const char *msg) { return bm_error_set(status, NULL, "%s", msg ? msg : ""); }
+
 int bm_error_wrap(int status, const char *fn)
 {
   if (status == BM_SUCCESS || fn == NULL) return status;

@@ -486,6 +486,170 @@ static void inference_entry_points(void **state)
   for (size_t i = 0; i < 7; i++) gsl_matrix_free(all[i]);
 }
 
+/* the message also states the fact: a phrase it must contain */
+#define EXPECT_SAYS(call, want, fn, arg, phrase)                                                                     \
+  do {                                                                                                               \
+    EXPECT(call, want, fn, arg);                                                                                     \
+    if (!strstr(bm_last_error(), phrase))                                                                            \
+      fail_msg("line %d: message \"%s\" does not say \"%s\"", __LINE__, bm_last_error(), phrase);                    \
+  } while (0)
+
+/* ------------------------------------------------- sufficient statistics */
+
+static void stats_paths(void **state)
+{
+  (void)state;
+  size_t p = 2;
+  gsl_matrix *X = gsl_matrix_alloc(3, p), *X3 = gsl_matrix_alloc(3, 3);
+  for (size_t i = 0; i < 3; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, (double)(i * i) + 0.5 * (double)j);
+  bm_mvn_stats *a = bm_mvn_stats_alloc(p), *b = bm_mvn_stats_alloc(3);
+  assert_int_equal(bm_mvn_stats_compute(a, X), BM_SUCCESS);
+  EXPECT_SAYS(bm_mvn_stats_compute(a, X3), BM_EBADLEN, "bm_mvn_stats_compute", "X", "3 x 3");
+  EXPECT_SAYS(bm_mvn_stats_merge(a, b), BM_EBADLEN, "bm_mvn_stats_merge", "b", "dimension");
+  EXPECT(bm_mvn_stats_merge(a, NULL), BM_EINVAL, "bm_mvn_stats_merge", "b");
+  EXPECT(bm_mvn_stats_reset(NULL), BM_EINVAL, "bm_mvn_stats_reset", "s");
+  EXPECT(bm_mvn_stats_pack(a, NULL), BM_EINVAL, "bm_mvn_stats_pack", "buf");
+  size_t len = bm_mvn_stats_packed_len(a);
+  double buf[64], bad[64];
+  assert_true(len <= 64);
+  assert_int_equal(bm_mvn_stats_pack(a, buf), BM_SUCCESS);
+  /* payload after the 6-double header: count, mean (p), lower triangle of the scatter */
+  memcpy(bad, buf, len * sizeof(double));
+  bad[6] = 2.5;
+  EXPECT_SAYS(bm_mvn_stats_unpack(a, bad, len), BM_EINVAL, "bm_mvn_stats_unpack", "buf", "count 2.5");
+  memcpy(bad, buf, len * sizeof(double));
+  bad[6 + 1 + p + 1] = 1e3 * (fabs(bad[6 + 1 + p]) + 1.0); /* |S_21| far beyond sqrt(S_11 S_22) */
+  EXPECT_SAYS(bm_mvn_stats_unpack(a, bad, len), BM_ENOTSPD, "bm_mvn_stats_unpack", "buf", "positive semidefinite");
+  memcpy(bad, buf, len * sizeof(double));
+  bad[7] = NAN;
+  EXPECT_SAYS(bm_mvn_stats_unpack(a, bad, len), BM_ENONFINITE, "bm_mvn_stats_unpack", "buf", "not finite");
+  bm_mvn_stats_free(a);
+  bm_mvn_stats_free(b);
+
+  /* matnorm: a transposed summary */
+  bm_matnorm_stats *m23 = bm_matnorm_stats_alloc(2, 3), *m32 = bm_matnorm_stats_alloc(3, 2);
+  double mbuf[256];
+  assert_true(bm_matnorm_stats_packed_len(m32) <= 256);
+  assert_int_equal(bm_matnorm_stats_pack(m32, mbuf), BM_SUCCESS);
+  EXPECT_SAYS(bm_matnorm_stats_unpack(m23, mbuf, bm_matnorm_stats_packed_len(m32)), BM_EBADLEN,
+              "bm_matnorm_stats_unpack", "buf", "3 x 2");
+  const gsl_matrix *Xs[1] = {X3};
+  EXPECT(bm_matnorm_stats_add(m23, Xs, 1), BM_EBADLEN, "bm_matnorm_stats_add", NULL);
+  bm_matnorm_stats_free(m23);
+  bm_matnorm_stats_free(m32);
+
+  /* wishart / inverse Wishart: the shared SPD summary */
+  gsl_matrix *I = eye(p, 1.0), *N = not_pd(p, 2);
+  const gsl_matrix *W[2] = {I, N};
+  bm_wishart_stats *ws = bm_wishart_stats_alloc(p), *ws3 = bm_wishart_stats_alloc(3);
+  EXPECT_SAYS(bm_wishart_stats_compute(ws, W, 2), BM_EDOM, "bm_wishart_stats_compute", "X", "X[1]");
+  EXPECT(bm_wishart_stats_merge(ws, ws3), BM_EBADLEN, "bm_wishart_stats_merge", "b");
+  assert_int_equal(bm_wishart_stats_compute(ws, W, 1), BM_SUCCESS);
+  double wbuf[64];
+  size_t wlen = bm_wishart_stats_packed_len(ws);
+  assert_int_equal(bm_wishart_stats_pack(ws, wbuf), BM_SUCCESS);
+  wbuf[7] = 1e300; /* sum of log-determinants of one 2 x 2 SPD matrix */
+  EXPECT_SAYS(bm_wishart_stats_unpack(ws, wbuf, wlen), BM_EINVAL, "bm_wishart_stats_unpack", "buf",
+              "log-determinants");
+  assert_int_equal(bm_wishart_stats_pack(ws, wbuf), BM_SUCCESS);
+  wbuf[8] = -1.0; /* diagonal entry 0 of the sum */
+  EXPECT_SAYS(bm_wishart_stats_unpack(ws, wbuf, wlen), BM_ENOTSPD, "bm_wishart_stats_unpack", "buf", "diagonal");
+  bm_wishart *wd = bm_wishart_alloc(3), *wu = bm_wishart_alloc(p);
+  gsl_matrix *I3 = eye(3, 1.0);
+  assert_int_equal(bm_wishart_set(wd, 5.0, I3), BM_SUCCESS);
+  double ll;
+  EXPECT(bm_wishart_stats_loglik_grad(wd, ws, &ll, NULL, NULL), BM_EBADLEN, "bm_wishart_stats_loglik_grad", "d");
+  assert_true(isnan(ll));
+  EXPECT_SAYS(bm_wishart_stats_loglik_grad(wu, ws, &ll, NULL, NULL), BM_EINVAL, "bm_wishart_stats_loglik_grad", "d",
+              "not been set");
+  bm_invwishart_stats *is = bm_invwishart_stats_alloc(p);
+  EXPECT(bm_invwishart_stats_compute(is, W, 2), BM_EDOM, "bm_invwishart_stats_compute", "X");
+  EXPECT(bm_invwishart_stats_get(is, NULL, I3, NULL), BM_EBADLEN, "bm_invwishart_stats_get", "A");
+  bm_invwishart_stats_free(is);
+  bm_wishart_free(wd);
+  bm_wishart_free(wu);
+  bm_wishart_stats_free(ws);
+  bm_wishart_stats_free(ws3);
+  gsl_matrix_free(I);
+  gsl_matrix_free(N);
+  gsl_matrix_free(I3);
+  gsl_matrix_free(X);
+  gsl_matrix_free(X3);
+}
+
+/* ---------------------------------------------------- Laplace's iteration */
+
+static int quart_f(const gsl_vector *x, void *params, double *f)
+{
+  (void)params;
+  double t = gsl_vector_get(x, 0);
+  *f = -t * t * t * t;
+  return 0;
+}
+
+static int quart_g(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  (void)params;
+  double t = gsl_vector_get(x, 0);
+  gsl_vector_set(g, 0, -4.0 * t * t * t);
+  return 0;
+}
+
+static int fail_f(const gsl_vector *x, void *params, double *f)
+{
+  (void)params;
+  *f = gsl_vector_get(x, 0) > 2.0 ? NAN : 0.0;
+  return gsl_vector_get(x, 0) > 2.0 ? 0 : 99;
+}
+
+static int fail_h(const gsl_vector *x, void *params, gsl_matrix *H)
+{
+  (void)x;
+  (void)params;
+  gsl_matrix_set_all(H, 0.0);
+  return 5;
+}
+
+static void laplace_failures(void **state)
+{
+  (void)state;
+  gsl_vector *t0 = gsl_vector_alloc(1);
+  gsl_vector_set(t0, 0, 3.0);
+  bm_laplace_result res = {.mode = gsl_vector_alloc(1), .cov = gsl_matrix_alloc(1, 1)};
+  bm_laplace_options o;
+  bm_laplace_options_default(&o);
+  o.max_iter = 1;
+  bm_laplace_problem quart = {1, quart_f, quart_g, NULL, NULL};
+  /* one Newton step on -t^4 from 3 lands on 2: gradient 32, far from converged */
+  EXPECT_SAYS(bm_laplace(&quart, t0, &o, &res), BM_ENOCONV, "bm_laplace", "max_iter", "gradient norm 32");
+  bm_laplace_problem bad_f = {1, fail_f, quart_g, NULL, NULL};
+  EXPECT_SAYS(bm_laplace(&bad_f, t0, NULL, &res), BM_EDOM, "bm_laplace", "prob->logf", "non-finite value at theta = (3)");
+  gsl_vector_set(t0, 0, 1.0);
+  EXPECT_SAYS(bm_laplace(&bad_f, t0, NULL, &res), BM_EDOM, "bm_laplace", "prob->logf", "returned 99 at theta = (1)");
+  gsl_vector_set(t0, 0, 3.0);
+  bm_laplace_problem bad_h = {1, quart_f, quart_g, fail_h, NULL};
+  EXPECT_SAYS(bm_laplace(&bad_h, t0, NULL, &res), BM_EDOM, "bm_laplace", "prob->hess", "returned 5");
+  gsl_vector_free(t0);
+  gsl_vector_free(res.mode);
+  gsl_matrix_free(res.cov);
+}
+
+/* bm_set_error: verbatim, truncated to the buffer, NULL empties */
+static void set_error_verbatim(void **state)
+{
+  (void)state;
+  assert_int_equal(bm_set_error(BM_EDOM, "rank 2: bm_mpi_x: 100% done"), BM_EDOM);
+  assert_string_equal(bm_last_error(), "rank 2: bm_mpi_x: 100% done"); /* no printf formatting */
+  char big[600];
+  memset(big, 'a', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  bm_set_error(BM_EINVAL, big);
+  assert_int_equal(strlen(bm_last_error()), 255);
+  assert_int_equal(bm_set_error(BM_SUCCESS, NULL), BM_SUCCESS);
+  assert_string_equal(bm_last_error(), "");
+}
+
 int main(int argc, char **argv)
 {
   verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
@@ -494,7 +658,8 @@ int main(int argc, char **argv)
       cmocka_unit_test(core_checks),      cmocka_unit_test(vector_families),
       cmocka_unit_test(scale_families),   cmocka_unit_test(matrix_families),
       cmocka_unit_test(theta_setters),    cmocka_unit_test(conjugate_models),
-      cmocka_unit_test(inference_entry_points),
+      cmocka_unit_test(inference_entry_points), cmocka_unit_test(stats_paths),
+      cmocka_unit_test(laplace_failures), cmocka_unit_test(set_error_verbatim),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

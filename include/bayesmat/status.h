@@ -52,5 +52,16 @@ const char *bm_last_error(void);
 /** Empty the calling thread's message (bm_last_error() then returns ""). */
 void bm_clear_error(void);
 
+/**
+ * Record msg verbatim as the calling thread's message, for a layer built on
+ * the library that reports a failure of its own (the MPI layer gives every
+ * rank the failing rank's message this way).
+ * @param status the status the message goes with (returned unchanged)
+ * @param msg    the text, copied and truncated to the message buffer (255
+ *               characters); NULL records "".
+ * @return status. Never fails, never allocates.
+ */
+int bm_set_error(int status, const char *msg);
+
 BM_END_DECLS
 #endif

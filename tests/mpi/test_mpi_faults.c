@@ -46,10 +46,28 @@ static void expect(const char *name, int st, int want, int want_rank)
   CHECK(st == want, "%s: status %d, expected %d", name, st, want);
   CHECK(last == st, "%s: bm_mpi_last_failure %d, call returned %d", name, last, st);
   if (want_rank != ANY_RANK) CHECK(who == want_rank, "%s: failing rank %d, expected %d", name, who, want_rank);
+  /* the same message on every rank: rank 0's text broadcast and compared */
+  char msg0[256], prefix[32];
+  snprintf(msg0, sizeof msg0, "%s", bm_last_error());
+  MPI_Bcast(msg0, (int)sizeof msg0, MPI_CHAR, 0, MPI_COMM_WORLD);
+  int differs = strcmp(msg0, bm_last_error()) != 0;
+  MPI_Allreduce(MPI_IN_PLACE, &differs, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  CHECK(!differs, "%s: ranks have different messages (\"%s\" here, \"%s\" on rank 0)", name, bm_last_error(), msg0);
+  snprintf(prefix, sizeof prefix, "rank %d: ", who);
+  CHECK(who < 0 || strncmp(bm_last_error(), prefix, strlen(prefix)) == 0, "%s: message \"%s\" does not start with \"%s\"",
+        name, bm_last_error(), prefix);
+  CHECK(strlen(bm_last_error()) > strlen(prefix) + 4, "%s: message \"%s\" says nothing", name, bm_last_error());
   const char *msg = bm_strerror(st), *colon = strchr(msg, ':');
   if (rank == 0)
-    printf("  %-52s -> %.*s on every rank, failing rank %d\n", name, colon ? (int)(colon - msg) : (int)strlen(msg), msg,
-           who);
+    printf("  %-52s -> %.*s on every rank, failing rank %d\n      \"%s\"\n", name,
+           colon ? (int)(colon - msg) : (int)strlen(msg), msg, who, bm_last_error());
+}
+
+/* the shared message of the last case says what failed */
+static void expect_says(const char *name, const char *phrase)
+{
+  CHECK(strstr(bm_last_error(), phrase) != NULL, "%s: message \"%s\" does not say \"%s\"", name, bm_last_error(),
+        phrase);
 }
 
 static int all_nan(const double *x, size_t n)
@@ -80,14 +98,17 @@ static void test_generic(void)
   loc_params q = {1.0, 0};
   int st = bm_mpi_loglik_grad(MPI_COMM_WORLD, me ? NULL : loc, &q, 2, &ll, g);
   expect("loglik_grad: local = NULL", st, BM_EINVAL, bad);
+  expect_says("loglik_grad: local = NULL", "bm_mpi_loglik_grad: local is NULL");
   CHECK(isnan(ll) && all_nan(g, 2), "loglik_grad outputs not NaN");
   st = bm_mpi_loglik_grad(MPI_COMM_WORLD, loc, &q, 2, &ll, me ? NULL : g);
   expect("loglik_grad: grad = NULL with grad_len 2", st, BM_EINVAL, bad);
   st = bm_mpi_loglik_grad(MPI_COMM_WORLD, loc, &q, me ? 3 : 2, &ll, me ? h : g);
   expect("loglik_grad: grad_len 3 vs 2", st, BM_EBADLEN, bad);
+  expect_says("loglik_grad: grad_len 3 vs 2", "dimension or shape differs from rank 0's (2 on rank 0)");
   q.fail = me;
   st = bm_mpi_loglik_grad(MPI_COMM_WORLD, loc, &q, 2, &ll, g);
   expect("loglik_grad: local evaluation fails (NaN data)", st, BM_ENONFINITE, bad);
+  expect_says("loglik_grad: local evaluation fails", "local returned");
   q.fail = 0;
   st = bm_mpi_loglik_grad(MPI_COMM_WORLD, loc, &q, 2, &ll, g);
   CHECK(st == BM_SUCCESS && ll == (double)size && g[1] == (double)size, "loglik_grad after the faults");
@@ -98,6 +119,7 @@ static void test_generic(void)
   memcpy(keep, buf, sizeof buf);
   st = bm_mpi_allreduce_sum(MPI_COMM_WORLD, me ? NULL : buf, 4);
   expect("allreduce_sum: buf = NULL", st, BM_EINVAL, bad);
+  expect_says("allreduce_sum: buf = NULL", "buf is NULL");
   CHECK(me || memcmp(buf, keep, sizeof buf) == 0, "allreduce_sum changed buf on failure");
   st = bm_mpi_allreduce_sum(MPI_COMM_WORLD, buf, me ? 3 : 4);
   expect("allreduce_sum: n 3 vs 4", st, BM_EBADLEN, bad);
@@ -340,6 +362,7 @@ static void test_matrix_families(gsl_rng *r)
   expect("matnorm_loglik_grad: 3 x 2 vs 2 x 3", st, BM_EBADLEN, bad);
   st = bm_mpi_matnorm_loglik_grad(MPI_COMM_WORLD, d, me ? XTc : Xc, m, &ll, dM, dU, dV);
   expect("matnorm_loglik_grad: X transposed", st, BM_EBADLEN, bad);
+  expect_says("matnorm_loglik_grad: X transposed", "rank ");
   st = bm_mpi_matnorm_loglik_grad(MPI_COMM_WORLD, d, Xc, m, &ll, me ? dMT : dM, dU, dV);
   expect("matnorm_loglik_grad: dM transposed", st, BM_EBADLEN, bad);
   st = bm_mpi_matnorm_loglik_grad(MPI_COMM_WORLD, d, Xnc, m, &ll, dM, dU, dV);
