@@ -13,3 +13,4 @@ from ._family import Dist, invwishart, matf, matnorm, matt, mvn, mvt, vech, unve
 __version__ = "0.1.0"
 from ._conjugate import BLR, BLRStats, MNIW, MNIWStats, NIW, NIWStats
 from ._callbacks import CheckReport, CheckResult, LaplaceResult, check, check_gradient, check_hessian, laplace
+from ._check_conjugate import ConjugateReport, ConjugateRow, check_posterior

@@ -13,7 +13,7 @@ from . import _errors
 from ._family import unvech, vech
 from ._lib import _fn, as_array, message
 from ._lib import check as _status
-from ._lib import gsl_matrix_p, gsl_vector_p, lib, vec, view_matrix, view_vector
+from ._lib import gsl_matrix_p, gsl_vector_p, lib, mat, vec, view_matrix, view_vector
 
 _I, _Z, _D, _P = ctypes.c_int, ctypes.c_size_t, ctypes.c_double, ctypes.c_void_p
 _ABORT = 7  # BM_ENOMEM: passed through by the C routines, which stop
@@ -214,6 +214,7 @@ class CheckResult:
     layout: str
     diagnosis: str = ""
     numeric_gradient: np.ndarray = field(default=None, repr=False)
+    mistake: str = ""  # matrix X: bm_grad_mistake_name of the library's diagnosis ("transposed", ...)
 
     def __bool__(self):
         return self.passed
@@ -301,42 +302,80 @@ def _numeric_gradient(t, x):
     return g
 
 
-def _diagnose(P, claimed, N):
-    """Name the usual mistake when the claimed gradient is a simple transform of the numeric one.
-    Over symmetric matrices only a claim's symmetric part matters, so candidates are
-    compared by their symmetric parts."""
-    C = np.asarray(claimed, dtype=float)
+class _grad_diagnosis(ctypes.Structure):
+    _fields_ = [("mistake", _I), ("rel_err", _D), ("rel_err_matched", _D), ("message", ctypes.c_char * 256)]
+
+
+FN_MATRIX_SCALAR = ctypes.CFUNCTYPE(_I, gsl_matrix_p, _P, ctypes.POINTER(_D))
+_check_matrix_gradient = _fn("bm_check_matrix_gradient", _I, FN_MATRIX_SCALAR, _P, gsl_matrix_p, _I, gsl_matrix_p,
+                             ctypes.POINTER(_check_options), ctypes.POINTER(_grad_diagnosis))
+_mistake_name = _fn("bm_grad_mistake_name", ctypes.c_char_p, _I)
+_GRAD_OK, _GRAD_UNKNOWN = 0, 8
+
+
+def _layout_mistake(C, N):
+    """The two layout slips of numpy's row-major reshape, which the library's
+    diagnosis (same-shape hypotheses only) cannot see."""
+    n, p = C.shape
     scale = max(np.max(np.abs(N)), 1e-300)
-    sym = P.kind == "vech"
+    for msg, A in (("layout: the claim was filled row by row where columns were meant (or vice versa)",
+                    C.reshape(-1).reshape((p, n)).T),
+                   ("layout: the claim was filled column by column where rows were meant",
+                    C.T.reshape(-1).reshape(n, p))):
+        if np.max(np.abs(A - N)) <= 1e-5 * scale:
+            return msg
+    return ""
 
-    def close(A):
-        if A.shape != N.shape:
-            return False
-        if sym:
-            A = (A + A.T) / 2
-        return np.max(np.abs(A - N)) <= 1e-5 * scale
 
-    cands = []
-    if C.ndim == 2:
-        n, p = C.shape
-        if sym:
-            off = ~np.eye(n, dtype=bool)
-            half, dbl = C.copy(), C.copy()
-            half[off] /= 2
-            dbl[off] *= 2
-            cands.append(("doubled off-diagonals: the claim is the vech derivative unpacked; "
-                          "the gradient on symmetric matrices has half those off-diagonal entries", half))
-            cands.append(("halved off-diagonals: a one-triangle claim (only X_ij or X_ji moved); "
-                          "a symmetric perturbation moves both", dbl))
-        else:
-            cands.append(("transposed: the claim is the gradient's transpose", C.T))
-            cands.append(("layout: the claim was filled row by row where columns were meant (or vice versa)",
-                          C.reshape(-1).reshape((p, n)).T))
-            cands.append(("layout: the claim was filled column by column where rows were meant",
-                          C.T.reshape(-1).reshape(n, p)))
-    cands += [("the sign is flipped", -C), ("off by a factor of 2", C / 2), ("off by a factor of 1/2", 2 * C)]
-    for msg, A in cands:
-        if close(A):
+def _diagnose_matrix(f, X, claimed, sym, tol, N):
+    """The library's diagnosis of a matrix gradient (bm_check_matrix_gradient), so
+    that Python and C name a mistake the same way.  Over symmetric matrices only
+    a claim's symmetric part matters, so that part is what the library sees.
+    Returns (mistake name, sentence); ("", "") with a library that lacks it."""
+    if _check_matrix_gradient is None:
+        return "", ""
+    C = np.asarray(claimed, dtype=float)
+    if sym:
+        C = (C + C.T) / 2
+    C = np.ascontiguousarray(C)
+    Xc = np.ascontiguousarray(X, dtype=float)
+    exc = []
+
+    def cb(m, params, out):
+        if exc:
+            return _ABORT
+        try:
+            v = float(f(view_matrix(m).copy()))
+        except BaseException as e:  # noqa: B036 — re-raised after the C call
+            exc.append(e)
+            return _ABORT
+        out[0] = v
+        return 0 if np.isfinite(v) else 5
+
+    c_cb = FN_MATRIX_SCALAR(cb)
+    diag = _grad_diagnosis()
+    opts = _check_options(0.0, 0, 0, 0, None, tol or 0.0)
+    st = _check_matrix_gradient(c_cb, None, ctypes.byref(mat(Xc)), 1 if sym else 0, ctypes.byref(mat(C)),
+                                ctypes.byref(opts), ctypes.byref(diag))
+    if exc:
+        raise exc[0]
+    _status(st, "check_gradient (diagnosis)")
+    name = _mistake_name(diag.mistake).decode()
+    msg = diag.message.decode("utf-8", "replace")
+    if diag.mistake == _GRAD_UNKNOWN and not sym and C.ndim == 2:
+        lay = _layout_mistake(C, N)
+        if lay:
+            return "layout", lay
+    if diag.mistake == _GRAD_OK:
+        return name, ""
+    return name, f"{name}: the claim {msg}" if diag.mistake != _GRAD_UNKNOWN else f"{name}: {msg}"
+
+
+def _diagnose_vector(C, N):
+    scale = max(np.max(np.abs(N)), 1e-300)
+    for msg, A in (("sign: the sign is flipped", -C), ("double: off by a factor of 2", C / 2),
+                   ("half: off by a factor of 1/2", 2 * C)):
+        if A.shape == N.shape and np.max(np.abs(A - N)) <= 1e-5 * scale:
             return msg
     return ""
 
@@ -350,8 +389,11 @@ def check_gradient(f, X, claimed, symmetric=None, tol=None, n_directions=0, seed
     matrix X (auto-detected; ``symmetric`` overrides) f is differentiated over
     symmetric matrices and the claim G is read as df = tr(G dX) (so any G whose
     symmetric part is right passes).  Returns a CheckResult; when the check
-    fails the diagnosis names a usual mistake (transposition, layout, doubled
-    off-diagonals, missing symmetrization, sign, factor 2) when one explains it."""
+    fails the diagnosis names a usual mistake when one explains it: for a
+    matrix X the library's own (bm_check_matrix_gradient: transposed,
+    off-diagonals doubled or halved, sign, factor 1/2 or 2; ``mistake`` holds
+    its short name), plus numpy's row/column layout slips; for a vector, sign
+    or a factor 2."""
     X = as_array(X, "X")
     P = _Param(X, symmetric)
     gfun = claimed if callable(claimed) else (lambda _x, c=claimed: c)
@@ -373,7 +415,11 @@ def check_gradient(f, X, claimed, symmetric=None, tol=None, n_directions=0, seed
     if not out.passed:
         N = P.grad_shaped(_numeric_gradient(t, x))
         out.numeric_gradient = N
-        out.diagnosis = _diagnose(P, C0, N) or "no usual mistake explains it (see numeric_gradient)"
+        if P.kind == "vector":
+            out.diagnosis = _diagnose_vector(C0, N)
+        else:
+            out.mistake, out.diagnosis = _diagnose_matrix(f, P.unflat(P.x.copy()), C0, P.kind == "vech", tol, N)
+        out.diagnosis = out.diagnosis or "no usual mistake explains it (see numeric_gradient)"
     return out
 
 

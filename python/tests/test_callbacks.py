@@ -93,9 +93,26 @@ def test_check_gradient_symmetric_and_mistakes():
     assert bm.check_gradient(f, S, Gs).passed
     doubled = 2 * Gs - np.diag(np.diag(Gs))
     res = bm.check_gradient(f, S, doubled)
-    assert not res.passed and "doubled off-diagonals" in res.diagnosis, str(res)
-    res = bm.check_gradient(f, S, -G)
-    assert not res.passed and res.diagnosis
+    assert not res.passed and res.mistake == "offdiag-doubled" and "twice" in res.diagnosis, str(res)
+    res = bm.check_gradient(f, S, -G)  # only the symmetric part counts, so this is a sign slip
+    assert not res.passed and res.mistake == "sign", str(res)
+    res = bm.check_gradient(f, S, Gs / 2)
+    assert not res.passed and res.mistake == "half", str(res)
+
+
+def test_check_gradient_matrix_mistakes_named_by_the_library():
+    r = np.random.default_rng(3)
+    A, W = r.standard_normal((3, 3)), r.standard_normal((3, 3))
+    f = lambda W: np.sum(np.sin(A @ W))  # noqa: E731  d/dW = A^T cos(A W)
+    good = A.T @ np.cos(A @ W)
+    res = bm.check_gradient(f, W, good)
+    assert res.passed and res.mistake == "" and res.diagnosis == ""
+    res = bm.check_gradient(f, W, good.T)
+    assert not res.passed and res.mistake == "transposed" and "transpose" in res.diagnosis, str(res)
+    res = bm.check_gradient(f, W, 2 * good)
+    assert not res.passed and res.mistake == "double"
+    res = bm.check_gradient(f, W, good + 0.3)
+    assert not res.passed and res.mistake == "unknown" and "none of" in res.diagnosis
 
 
 def test_check_hessian_against_family_hess_x():
