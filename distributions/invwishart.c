@@ -47,10 +47,16 @@ static double logpdf_from_M(const bm_invwishart *d, const double *M, double logd
 {
   size_t p = d->p;
   double nu = d->nu, pd = (double)p;
-  if (bm_wt_large_nu(p, nu))
-    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, p, nu) - bm_wt_half_sumsq(M, p, p, 1) -
-           0.5 * (pd + 1.0) * logdet_X;
-  return d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - bm_wt_half_sumsq(M, p, p, 0);
+  int large = bm_wt_large_nu(p, nu);
+  /* finite X and Psi: a NaN in M comes only from an entry of L_X^-1 L_Psi
+   * beyond DBL_MAX (inf - inf later in the substitution), so the trace is too */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++)
+      if (isnan(M[i * p + j])) return -INFINITY;
+  double half_tr = bm_wt_half_sumsq(M, p, p, large);
+  if (large)
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, p, nu) - half_tr - 0.5 * (pd + 1.0) * logdet_X;
+  return d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - half_tr;
 }
 
 bm_invwishart *bm_invwishart_alloc(size_t p)
