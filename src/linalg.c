@@ -12,6 +12,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/linalg.h"
 #include "work.h"
+#include "small_linalg.h"
 
 static int square(const gsl_matrix *A)
 {
@@ -47,7 +48,9 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
       for (size_t j = 0; j <= i; j++)
         L->data[i * L->tda + j] = A->data[i * A->tda + j];
   zero_strict_upper(L);
-  lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
+  /* small p: own loops (no call overhead, never OpenBLAS threads) */
+  lapack_int info = p <= BM_SL_MAX ? (lapack_int)bm_sl_chol(L->data, L->tda, p)
+                                   : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
   /* OpenBLAS's potrf lets a NaN through (NaN <= 0 is false): check the
    * diagonal of the result too. */
   for (size_t i = 0; info == 0 && i < p; i++) {
@@ -187,6 +190,10 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
       gsl_matrix_set_all(Ainv, NAN);
       return BM_ESING;
     }
+  if (p <= BM_SL_MAX) {
+    bm_sl_chol_inverse(L->data, L->tda, Ainv->data, Ainv->tda, p);
+    return BM_SUCCESS;
+  }
   if (Ainv != L)
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j <= i; j++)

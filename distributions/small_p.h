@@ -1,0 +1,67 @@
+/* Internal (not installed): the small-dimension paths of the location-scale
+ * vector families (mvn.c, mvt.c through vector_common.c).
+ *
+ * At p <= BM_SP_MAX a batch is whitened in blocks of BM_SP_ROWS rows held on
+ * the stack, transposed so that the forward substitution runs its innermost
+ * loop over observations (a vectorizable loop with no call overhead), then
+ * handed row-major to the family's block function exactly as the general
+ * path does; nothing is allocated. Results equal the general path's up to
+ * rounding (the reciprocal of each pivot is multiplied instead of divided).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_SMALL_P_H
+#define BAYESMAT_SMALL_P_H
+
+#include <stddef.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+#include "vector_common.h"
+
+/* dimensions up to this use the small-p paths */
+#define BM_SP_MAX 16
+/* rows per whitening block (on the stack: BM_SP_ROWS x BM_SP_MAX doubles, twice) */
+#define BM_SP_ROWS 64
+
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T};
+ * BM_ENONFINITE (X) before anything of Z's block is used. p <= BM_SP_MAX. */
+int bm_sp_whiten_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, size_t r0, size_t r1, double *Z);
+
+/* bm_vc_loglik_rows for p <= BM_SP_MAX, same contract, no allocation. */
+int bm_sp_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                      bm_vc_loglik_block block, const void *ctx, double *total);
+
+/* Per block of Mahalanobis forms delta (rows of them, rows first ..
+ * first+rows-1 of X; +inf where the form overflowed): add the block's
+ * log-densities to *total and write each row's into each (when non-NULL). */
+typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
+                                  double *total);
+
+/* bm_vc_loglik for p <= BM_SP_MAX when the family's log-density depends on
+ * the whitened row only through delta = |z|^2: the checks (same order), the
+ * row groups of src/omp_policy.h, blocks of BM_SP_ROWS deltas formed with
+ * every loop over observations; each NaN-filled on failure. */
+int bm_sp_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
+                 bm_sp_delta_block block, const void *ctx, double *total);
+
+/* (x - mu)^T (L L^T)^{-1} (x - mu) for p <= BM_SP_MAX: the pivots' reciprocals
+ * are computed first (independent divisions that pipeline), so the forward
+ * substitution's dependency chain holds only multiply-adds. */
+static inline double bm_sp_mahalanobis(const gsl_vector *mu, const gsl_vector *x, const gsl_matrix *L)
+{
+  size_t p = L->size1, tda = L->tda;
+  const double *l = L->data;
+  double z[BM_SP_MAX], inv[BM_SP_MAX];
+  for (size_t i = 0; i < p; i++) inv[i] = 1.0 / l[i * tda + i];
+  bm_vc_residual(mu, x, z);
+  double delta = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    const double *row = l + i * tda;
+    double s = z[i];
+    for (size_t j = 0; j < i; j++) s -= row[j] * z[j];
+    s *= inv[i];
+    z[i] = s;
+    delta += s * s;
+  }
+  return delta;
+}
+
+#endif
