@@ -5,19 +5,23 @@
 
 size_t bm_sl_chol(double *A, size_t lda, size_t p)
 {
+  /* the pivots' reciprocals, formed once: a division per pivot instead of
+   * one per entry on the substitution's dependency chain */
+  double inv[BM_SL_MAX];
   for (size_t i = 0; i < p; i++) {
     double *ri = A + i * lda;
     for (size_t j = 0; j < i; j++) {
       const double *rj = A + j * lda;
       double s = ri[j];
       for (size_t k = 0; k < j; k++) s -= ri[k] * rj[k];
-      ri[j] = s / rj[j];
+      ri[j] = s * inv[j];
     }
     double s = ri[i];
     for (size_t k = 0; k < i; k++) s -= ri[k] * ri[k];
     /* NaN fails here too (NaN > 0 is false) */
     if (!(s > 0.0) || !isfinite(s)) return i + 1;
     ri[i] = sqrt(s);
+    inv[i] = 1.0 / ri[i];
   }
   return 0;
 }
@@ -27,13 +31,13 @@ void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, s
   /* T = L^{-1} (lower) column by column into a local buffer, then
    * Ainv = T^T T: (i, j) = sum_{k >= max(i, j)} T_ki T_kj. */
   double T[BM_SL_MAX * BM_SL_MAX];
+  for (size_t j = 0; j < p; j++) T[j * p + j] = 1.0 / L[j * ldl + j];
   for (size_t j = 0; j < p; j++) {
-    T[j * p + j] = 1.0 / L[j * ldl + j];
     for (size_t i = j + 1; i < p; i++) {
       const double *ri = L + i * ldl;
       double s = 0.0;
       for (size_t k = j; k < i; k++) s -= ri[k] * T[k * p + j];
-      T[i * p + j] = s / ri[i];
+      T[i * p + j] = s * T[i * p + i];
     }
   }
   for (size_t i = 0; i < p; i++)
@@ -55,8 +59,8 @@ void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t 
       const double *bk = B + k * ldb;
       for (size_t c = 0; c < m; c++) bi[c] -= l * bk[c];
     }
-    double d = ri[i];
-    for (size_t c = 0; c < m; c++) bi[c] /= d;
+    double d = 1.0 / ri[i];
+    for (size_t c = 0; c < m; c++) bi[c] *= d;
   }
 }
 
@@ -69,8 +73,8 @@ void bm_sl_solve_lower_trans(const double *L, size_t ldl, size_t p, double *B, s
       const double *bk = B + k * ldb;
       for (size_t c = 0; c < m; c++) bi[c] -= l * bk[c];
     }
-    double d = L[i * ldl + i];
-    for (size_t c = 0; c < m; c++) bi[c] /= d;
+    double d = 1.0 / L[i * ldl + i];
+    for (size_t c = 0; c < m; c++) bi[c] *= d;
   }
 }
 
