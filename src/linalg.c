@@ -190,7 +190,7 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
       gsl_matrix_set_all(Ainv, NAN);
       return BM_ESING;
     }
-  if (p <= BM_SL_MAX) {
+  if (p <= BM_SL_INV_MAX) {
     bm_sl_chol_inverse(L->data, L->tda, Ainv->data, Ainv->tda, p);
     return BM_SUCCESS;
   }

@@ -1,5 +1,10 @@
 /* Plain-loop Cholesky kernels for small p (src/small_linalg.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+/* the loops are written to be vectorized; GCC vectorizes them fully only at
+ * -O3 (its -O2 cost model keeps them scalar) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("O3")
+#endif
 #include <math.h>
 #include "small_linalg.h"
 
@@ -26,27 +31,37 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p)
   return 0;
 }
 
-void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p)
+void bm_sl_chol_inverse(const double *L, size_t ldl, double *A, size_t lda, size_t p)
 {
-  /* T = L^{-1} (lower) column by column into a local buffer, then
-   * Ainv = T^T T: (i, j) = sum_{k >= max(i, j)} T_ki T_kj. */
-  double T[BM_SL_MAX * BM_SL_MAX];
-  for (size_t j = 0; j < p; j++) T[j * p + j] = 1.0 / L[j * ldl + j];
-  for (size_t j = 0; j < p; j++) {
-    for (size_t i = j + 1; i < p; i++) {
-      const double *ri = L + i * ldl;
-      double s = 0.0;
-      for (size_t k = j; k < i; k++) s -= ri[k] * T[k * p + j];
-      T[i * p + j] = s * T[i * p + i];
+  /* In A, in place: U = L^{-1} row by row (row i from the rows above it),
+   * then A = U^T U row by row in ascending order (row i of the product
+   * needs only rows >= i of U, so it may overwrite row i). Every inner loop
+   * is an axpy over contiguous entries. */
+  double t[BM_SL_INV_MAX];
+  for (size_t i = 0; i < p; i++) {
+    const double *li = L + i * ldl;
+    double inv = 1.0 / li[i];
+    for (size_t j = 0; j < i; j++) t[j] = 0.0;
+    for (size_t k = 0; k < i; k++) {
+      double lik = li[k];
+      const double *uk = A + k * lda;
+      for (size_t j = 0; j <= k; j++) t[j] += lik * uk[j];
     }
+    double *ui = A + i * lda;
+    for (size_t j = 0; j < i; j++) ui[j] = -t[j] * inv;
+    ui[i] = inv;
+  }
+  for (size_t i = 0; i < p; i++) {
+    for (size_t j = 0; j <= i; j++) t[j] = 0.0;
+    for (size_t k = i; k < p; k++) {
+      const double *uk = A + k * lda;
+      double uki = uk[i];
+      for (size_t j = 0; j <= i; j++) t[j] += uki * uk[j];
+    }
+    for (size_t j = 0; j <= i; j++) A[i * lda + j] = t[j];
   }
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) {
-      double s = 0.0;
-      for (size_t k = i; k < p; k++) s += T[k * p + i] * T[k * p + j];
-      Ainv[i * lda + j] = s;
-      Ainv[j * lda + i] = s;
-    }
+    for (size_t j = 0; j < i; j++) A[j * lda + i] = A[i * lda + j];
 }
 
 void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m)

@@ -14,8 +14,13 @@
 
 #include <stddef.h>
 
-/* Factorizations and inverses of at most this order use the loops below. */
+/* Factorizations, solves and products of at most this order use the loops
+ * below (call overhead dominates LAPACK/BLAS there). */
 #define BM_SL_MAX 16
+/* Inverses from a factor use the loops up to this order: OpenBLAS's dpotri
+ * starts threads at every size, and on two cores that costs 3-10x at
+ * p = 20-70 (bench/README.md). */
+#define BM_SL_INV_MAX 96
 
 /* In place: the lower triangle of A (p x p, leading dim lda) <- its Cholesky
  * factor L (A = L L^T); the strict upper triangle is not touched.
@@ -24,7 +29,8 @@
 size_t bm_sl_chol(double *A, size_t lda, size_t p);
 
 /* Ainv (p x p, full symmetric, leading dim lda) <- (L L^T)^{-1} from the
- * factor L (ldl). L's diagonal must be positive. Ainv may be L (in place). */
+ * factor L (ldl), p <= BM_SL_INV_MAX. L's diagonal must be positive. Ainv
+ * may be L (in place): row i of L is read before row i of Ainv is written. */
 void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p);
 
 /* B (p x m, leading dim ldb) <- L^{-1} B (forward substitution by rows). */
