@@ -38,6 +38,20 @@ static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double 
   return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 
+/* log f from M = L_X^-1 L_Psi (lower triangular, p x p contiguous) and
+ * log|X|: the textbook sum below the large-nu threshold, else the form
+ * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
+ * formed so that it overflows only when log f is below -DBL_MAX. */
+static double logpdf_from_M(const bm_invwishart *d, const double *M, double logdet_X)
+{
+  size_t p = d->p;
+  double nu = d->nu, pd = (double)p;
+  if (bm_wt_large_nu(p, nu))
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, p, nu) - bm_wt_half_sumsq(M, p, p, 1) -
+           0.5 * (pd + 1.0) * logdet_X;
+  return d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - bm_wt_half_sumsq(M, p, p, 0);
+}
+
 bm_invwishart *bm_invwishart_alloc(size_t p)
 {
   if (p == 0) return NULL;
@@ -114,8 +128,8 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
     goto done;
   }
   double logdet_X = bm_chol_logdet(&LX.matrix);
-  double tr = whitened_scale(buf, d->L_Psi, buf + p * p, p);
-  *lp = d->log_norm - 0.5 * (d->nu + (double)p + 1.0) * logdet_X - 0.5 * tr;
+  whitened_scale(buf, d->L_Psi, buf + p * p, p);
+  *lp = logpdf_from_M(d, buf + p * p, logdet_X);
 done:
   bm_work_release(&w);
   return status;
@@ -150,8 +164,8 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   double logdet_X = bm_chol_logdet(&LX.matrix);
   double nu = d->nu, pd = (double)p;
   if (lp || d_X) {
-    double tr = whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
-    if (lp) *lp = d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - 0.5 * tr;
+    whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
+    if (lp) *lp = logpdf_from_M(d, N, logdet_X);
   }
   if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
   if (d_X) {
@@ -170,6 +184,12 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   }
   if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
   bm_work_release(&w);
+  /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
+    bm_nan_matrix(d_X);
+    bm_nan_matrix(d_Psi);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
@@ -218,6 +238,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   bm_chol_inverse(d->L_Psi, C);
   bm_wt_theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_nan_matrix(H);
   if (C) bm_matrix_free(C);
   return status;
@@ -251,6 +272,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Y, Z, 1.0, H);
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_nan_matrix(H);
   if (Y) bm_matrix_free(Y);
   if (Z) bm_matrix_free(Z);
@@ -287,6 +309,10 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T, (int)p, 0.0, X->data,
                 (int)X->tda);
     bm_sym_from_lower(X);
+    if (!bm_wt_finite(X)) { /* a draw beyond double range (nu near p - 1: A nearly singular) */
+      bm_nan_matrix(X);
+      status = BM_EDOM;
+    }
   } else {
     bm_nan_matrix(X);
   }
@@ -341,7 +367,8 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
     double logdet_X = bm_chol_logdet(&LX.matrix);
     sum_logdet += logdet_X;
     if (ll || each) {
-      double lk = d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - 0.5 * whitened_scale(buf, d->L_Psi, N, p);
+      whitened_scale(buf, d->L_Psi, N, p);
+      double lk = logpdf_from_M(d, N, logdet_X);
       if (each) gsl_vector_set(each, k, lk);
       sum += lk;
     }
@@ -359,6 +386,11 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   }
   if (d_nu)
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
+  if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
+    status = BM_EDOM;
+    if (d_nu) *d_nu = NAN;
+    goto fail;
+  }
   free(buf);
   return BM_SUCCESS;
 fail:

@@ -34,6 +34,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/matf.h"
 #include "work.h"
+#include "wishart_common.h"
 #include "internal.h"
 
 struct bm_matf {
@@ -97,6 +98,54 @@ static double logpdf_from_logdets(const bm_matf *d, double logdet_X, double logd
 {
   double p = (double)d->p;
   return d->log_norm + 0.5 * d->r * d->logdet_Psi + 0.5 * (d->nu - p - 1.0) * logdet_X - 0.5 * d->k * logdet_S;
+}
+
+/* The large-(nu, delta) form of log f (both (nu-p+1)/2 and delta/2 >= 10),
+ * where the textbook sum cancels like (nu + delta) eps. With T = L_S^-1 X
+ * L_S^-T = M1 M1^T (M1 = L_S^-1 L_X) and I - T = M2 M2^T (M2 = L_S^-1 L_Psi),
+ * t = nu/k, and Stirling's series for the three log Gamma_p:
+ *   log f = A + nu/2 dev(M1, t) + r/2 dev(M2, 1 - t) - k/2 (off(M1) + off(M2)) - (p+1)/2 log|X|,
+ * dev(M, c) = sum_i [log m_i - m_i + 1], m_i = M_ii^2/c, off(M) = sum_{i>j} M_ij^2,
+ *   A = -p(p+1)/4 log(2k/(nu r)) - p(p-1)/4 (1 + log pi) - p/2 log(2 pi)
+ *       + sum_j [(K_j - 1/2) log1p(-j/k) - (N_j - 1/2) log1p(-j/nu) - (R_j - 1/2) log1p(-j/r)
+ *                + st(K_j) - st(N_j) - st(R_j)],  K_j, N_j, R_j = (k - j)/2, (nu - j)/2, (r - j)/2
+ * (the linear terms of nu/2 log|T| and r/2 log|I - T| cancel exactly because
+ * nu/t = r/(1 - t) = k); the dev terms vanish to first order at the mode, so
+ * rounding enters as sqrt(nu + delta) eps instead. */
+static int large_form(const bm_matf *d)
+{
+  return bm_wt_large_nu(d->p, d->nu) && 0.5 * d->delta >= 10.0;
+}
+
+static double logpdf_large(const bm_matf *d, const gsl_matrix *L_X, const gsl_matrix *L_S, double logdet_X,
+                           double *M)
+{
+  size_t p = d->p;
+  double pd = (double)p, nu = d->nu, r = d->r, k = d->k;
+  double A = -0.25 * pd * (pd + 1.0) * (log1p(r / nu) + log(2.0 / r)) - 0.25 * pd * (pd - 1.0) * (1.0 + BM_WT_LOG_PI) -
+             0.5 * pd * BM_WT_LOG_2PI;
+  for (size_t j = 0; j < p; j++) {
+    double jd = (double)j, K = 0.5 * (k - jd), N = 0.5 * (nu - jd), R = 0.5 * (d->delta + (double)(p - 1 - j));
+    A += (K - 0.5) * log1p(-jd / k) - (N - 0.5) * log1p(-jd / nu) - (R - 0.5) * log1p(-jd / r) +
+         bm_lgamma_stirling_tail(K) - bm_lgamma_stirling_tail(N) - bm_lgamma_stirling_tail(R);
+  }
+  double v = A - 0.5 * (pd + 1.0) * logdet_X;
+  const gsl_matrix *F[2] = {L_X, d->L};
+  double c[2] = {nu / k, r / k}, w[2] = {0.5 * nu, 0.5 * r};
+  for (int f = 0; f < 2; f++) { /* M <- L_S^-1 F */
+    bm_wt_copy_lower(F[f], M, p);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L_S->data,
+                (int)L_S->tda, M, (int)p);
+    v += w[f] * bm_wt_dev_diag(M, p, p, c[f]) - k * bm_wt_half_sumsq(M, p, p, 1);
+  }
+  return v;
+}
+
+/* log f at a point from its factors (factor_point); M: p x p scratch */
+static double logpdf_point(const bm_matf *d, const gsl_matrix *L_X, const gsl_matrix *L_S, double logdet_X,
+                           double logdet_S, double *M)
+{
+  return large_form(d) ? logpdf_large(d, L_X, L_S, logdet_X, M) : logpdf_from_logdets(d, logdet_X, logdet_S);
 }
 
 /* d log f / d nu and d log f / d delta given the log-determinants. */
@@ -198,13 +247,13 @@ int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp)
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) return BM_ENOMEM;
   gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
   double ld_X, ld_S;
   status = factor_point(d, X, &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
   if (status == BM_SUCCESS)
-    *lp = logpdf_from_logdets(d, ld_X, ld_S);
+    *lp = logpdf_point(d, &L_X.matrix, &L_S.matrix, ld_X, ld_S, buf + 2 * p * p);
   else if (status == BM_EDOM)
     *lp = -INFINITY;
   bm_work_release(&w);
@@ -258,6 +307,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
     }
   if (d_nu) *d_nu = dnu_from_logdets(d, ld_X, ld_S);
   if (d_delta) *d_delta = ddelta_from_logdets(d, ld_S);
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_EDOM; /* beyond double range */
 done:
   bm_work_release(&w);
   if (status) {
@@ -303,10 +353,19 @@ done:
 /* The (nu, delta) block of the theta-Hessian, which does not depend on X. */
 static void scalar_hessian(const bm_matf *d, double *h_nn, double *h_nd, double *h_dd)
 {
-  double tk = bm_mvtrigamma(d->p, 0.5 * d->k);
-  *h_nn = 0.25 * (tk - bm_mvtrigamma(d->p, 0.5 * d->nu));
+  /* psi'_p(k/2) - psi'_p(nu/2) and psi'_p(k/2) - psi'_p(r/2) term by term,
+   * (k - j)/2 = (nu - j)/2 + r/2 = (r - j)/2 + nu/2, each difference without
+   * cancellation (bm_trigamma_diff): the plain differences lose log10(nu)
+   * digits (5e-9 relative at nu = 1e8) */
+  size_t p = d->p;
+  double tk = bm_mvtrigamma(p, 0.5 * d->k), snn = 0.0, sdd = 0.0;
+  for (size_t j = 0; j < p; j++) {
+    snn += bm_trigamma_diff(0.5 * (d->nu - (double)j), 0.5 * d->r);
+    sdd += bm_trigamma_diff(0.5 * (d->delta + (double)(p - 1 - j)), 0.5 * d->nu);
+  }
+  *h_nn = -0.25 * snn;
   *h_nd = 0.25 * tk;
-  *h_dd = 0.25 * (tk - sum_at_r(d->p, d->delta, bm_trigamma));
+  *h_dd = -0.25 * sdd;
 }
 
 int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
@@ -351,6 +410,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix_set(H, q + 1, q + 1, hdd);
 done:
   bm_work_release(&w);
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_nan_matrix(H);
   return status;
 }
@@ -379,6 +439,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
 done:
   bm_work_release(&w);
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_nan_matrix(H);
   return status;
 }
@@ -429,6 +490,10 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   gsl_matrix_set(I, q, q + 1, -hnd);
   gsl_matrix_set(I, q + 1, q, -hnd);
   gsl_matrix_set(I, q + 1, q + 1, -hdd);
+  if (!bm_wt_finite(I)) { /* nu r C (x) C beyond double range (Psi near DBL_MIN) */
+    bm_nan_matrix(I);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
@@ -474,6 +539,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, M.matrix.data, (int)M.matrix.tda, 0.0,
               X->data, (int)X->tda);
   bm_sym_from_lower(X);
+  if (!bm_wt_finite(X)) status = BM_EDOM; /* a draw beyond double range (delta tiny: Phi huge) */
 done:
   bm_work_release(&w);
   if (status) bm_nan_matrix(X);
@@ -514,7 +580,7 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
     status = BM_ENOMEM;
     goto done;
@@ -533,7 +599,7 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
       status = st;
       goto done;
     } else {
-      lp = logpdf_from_logdets(d, ld_X, ld_S);
+      lp = logpdf_point(d, &L_X.matrix, &L_S.matrix, ld_X, ld_S, buf + 2 * p * p);
     }
     sum += lp;
     if (each) gsl_vector_set(each, i, lp);
@@ -562,7 +628,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 4 * p * p);
   if (!buf) {
     status = BM_ENOMEM;
     goto done;
@@ -572,10 +638,13 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   double sum_lp = 0.0, sum_ldX = 0.0, sum_ldS = 0.0;
   for (size_t i = 0; i < m; i++) {
     double ld_X, ld_S;
-    status = d_Psi ? point_inverses(d, X[i], 0, &Xi.matrix, &S.matrix, &ld_X, &ld_S)
-                   : factor_point(d, X[i], &Xi.matrix, &S.matrix, &ld_X, &ld_S);
+    status = factor_point(d, X[i], &Xi.matrix, &S.matrix, &ld_X, &ld_S);
     if (status) goto done;
-    sum_lp += logpdf_from_logdets(d, ld_X, ld_S);
+    sum_lp += logpdf_point(d, &Xi.matrix, &S.matrix, ld_X, ld_S, buf + 3 * p * p);
+    if (d_Psi && bm_chol_inverse(&S.matrix, &S.matrix) != BM_SUCCESS) { /* as point_inverses */
+      status = BM_EDOM;
+      goto done;
+    }
     sum_ldX += ld_X;
     sum_ldS += ld_S;
     if (d_Psi) gsl_matrix_add(&Ssum.matrix, &S.matrix);
@@ -591,6 +660,14 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
     *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
   if (d_delta)
     *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
+  if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: the sample's ll stays */
+    status = BM_EDOM;
+    bm_nan_matrix(d_Psi);
+    if (d_nu) *d_nu = NAN;
+    if (d_delta) *d_delta = NAN;
+    bm_work_release(&w);
+    return status;
+  }
 done:
   bm_work_release(&w);
   if (status) {

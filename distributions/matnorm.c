@@ -136,6 +136,8 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
   }
 done:
   free(buf);
+  if (!status && !(bm_mc_finite(dX) && bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV)))
+    status = BM_EDOM; /* beyond double range */
   if (status) bm_mc_nan_fill_grad(dX, dM, dU, dV);
   return status;
 }
@@ -218,6 +220,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
       H->data[i * H->tda + j] = H->data[j * H->tda + i];
     }
   bm_mc_symmetrize(H->data, k, H->tda);
+  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range (U or V near DBL_MIN) */
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
@@ -370,6 +373,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
 done:
   free(Z);
   free(buf);
+  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_EDOM; /* beyond double range */
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
 }

@@ -49,6 +49,16 @@ static inline void bm_mc_nan_fill_grad(gsl_matrix *dX, gsl_matrix *dM, gsl_matri
   bm_nan_matrix(dB);
 }
 
+/* 1 if every entry of A (may be NULL) is finite: an output beyond double
+ * range is reported as BM_EDOM, never returned with success. */
+static inline int bm_mc_finite(const gsl_matrix *A)
+{
+  double z = 0.0;
+  for (size_t i = 0; A && i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) z += A->data[i * A->tda + j] * 0.0;
+  return z == 0.0;
+}
+
 /* Allocate the matrices of s for dims n x p (n, p > 0); BM_ENOMEM after freeing what was allocated. */
 int bm_mc_alloc(bm_mc_scales *s, size_t n, size_t p);
 /* Free the matrices of s (any may be NULL). */

@@ -548,6 +548,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
         for (size_t j = 0; j < len[bj]; j++)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
   bm_mc_symmetrize(H->data, dim, H->tda);
+  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range */
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
@@ -644,6 +645,10 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
               X->data, (int)X->tda);
   bm_mc_sample_finish(&d->sc, X);
   bm_work_release(&w);
+  if (!bm_mc_finite(X)) { /* small nu: the draw can exceed DBL_MAX */
+    bm_nan_matrix(X);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 

@@ -157,7 +157,8 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   double delta = bm_vc_whiten(d->L, z);
   /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
   if (isnan(delta)) delta = INFINITY;
-  *lp = d->lognorm - 0.5 * delta;
+  /* delta can overflow where delta/2 does not: then the scaled half sum */
+  *lp = isfinite(delta) ? d->lognorm - 0.5 * delta : d->lognorm - bm_vc_half_sumsq(z, d->p);
   bm_work_release(&w);
   return BM_SUCCESS;
 }
@@ -181,7 +182,7 @@ int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   }
   if (dSigma) sigma_grad(d, a, dSigma);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(dx, dmu, dSigma);
 }
 
 int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda)
@@ -283,7 +284,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   gsl_vector_view sS = gsl_vector_subvector(s, p, d->q);
   bm_vech_from_sym_grad(&G.matrix, &sS.vector);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(s, NULL, NULL);
 }
 
 int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
@@ -320,7 +321,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
   bm_vc_hess_sigma_block(1.0, a, a + p, Lam, &HS.matrix);
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(NULL, NULL, H);
 }
 
 int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
@@ -334,7 +335,7 @@ int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   }
   gsl_matrix_memcpy(H, precision(d));
   gsl_matrix_scale(H, -1.0);
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(NULL, NULL, H);
 }
 
 int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
@@ -441,6 +442,17 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
                    : bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;
   *ll = total;
+  if (*ll == -INFINITY) { /* some row's delta overflowed: row by row through the scaled single point */
+    double t = 0.0;
+    for (size_t i = 0; i < X->size1; i++) {
+      gsl_vector_const_view row = gsl_matrix_const_row(X, i);
+      double li;
+      bm_mvn_logpdf(d, &row.vector, &li);
+      if (each) gsl_vector_set(each, i, li);
+      t += li;
+    }
+    *ll = t;
+  }
   return BM_SUCCESS;
 }
 
@@ -470,7 +482,7 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
-  return BM_SUCCESS;
+  return bm_vc_finite_or_edom(dmu, NULL, dSigma);
 }
 
 /* ---- information-theoretic quantities ------------------------------------ */

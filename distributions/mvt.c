@@ -246,17 +246,84 @@ static inline double log1p_pos(double u)
   return log(hi) + lo / hi;
 }
 
-/* log f from delta */
-static double logpdf_delta(const bm_mvt *d, double delta)
+
+/* [psi(k/2) - psi(nu/2)]/2 */
+static double half_digamma_diff(const bm_mvt *d)
 {
-  return d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_pos(delta / d->nu);
+  double a = 0.5 * d->nu, h = 0.5 * (double)d->p;
+  if (a >= ASYMPTOTIC_A) return d->dnu_const + 0.5 * (h / a);
+  return 0.5 * (bm_digamma(a + h) - bm_digamma(a));
+}
+
+/* log(1 + delta/nu) for delta = ds 4^e (e > 0: delta itself may overflow) */
+static double log1p_scaled(double nu, double ds, int e)
+{
+  if (e == 0 && ds / nu < 1e300) return log1p_pos(ds / nu);
+  double l = log(ds) + (2.0 * (double)e) * M_LN2 - log(nu); /* log(delta/nu) */
+  return l + log1p(exp(-l));
+}
+
+/* d log f / d nu at delta = ds 4^e. Two equal forms:
+ *   [psi(k/2) - psi(nu/2) - p/nu]/2 - [log1p(t) - t]/2 + delta(p - delta)/(2 nu s),  t = delta/nu,
+ *   [psi(k/2) - psi(nu/2)]/2 - log1p(t)/2 + (delta - p)/(2 s),                       s = nu + delta.
+ * The first cancels like t eps once t >> 1 (its last two terms are each
+ * ~ t/2), the second like eps/t for t << 1 (and for large nu); each is used
+ * where it does not cancel. */
+static double dnu_scaled(const bm_mvt *d, double ds, int e)
+{
+  double nu = d->nu, pd = (double)d->p;
+  if (e == 0 && ds <= nu) {
+    double s = nu + ds;
+    return d->dnu_const - 0.5 * log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
+  }
+  double nus = ldexp(nu, -2 * e), ps = ldexp(pd, -2 * e); /* nu 4^-e, p 4^-e */
+  return half_digamma_diff(d) - 0.5 * log1p_scaled(nu, ds, e) + 0.5 * ((ds - ps) / (nus + ds)); /* 2 s can overflow */
 }
 
 /* d log f / d nu from delta */
 static double dnu_delta(const bm_mvt *d, double delta)
 {
-  double nu = d->nu, s = nu + delta;
-  return d->dnu_const - 0.5 * log1pmx(delta / nu) + delta * ((double)d->p - delta) / (2.0 * nu * s);
+  return dnu_scaled(d, delta, 0);
+}
+
+/* a <- Lambda r 2^-e (want_a) or L^{-1} r 2^-e, r = x - mu; returns delta 4^-e.
+ * e = 0 (the plain evaluation) unless it overflowed, or, with want_a, delta
+ * or some |a_i| exceeds 2^400 (products of up to four such factors in the
+ * Hessian must neither overflow nor underflow); then r is scaled by a power
+ * of two (exact) so that L^{-1} r 2^-e is of order one. */
+static double whiten_scaled(const bm_mvt *d, const gsl_vector *x, double *a, int want_a, int *e)
+{
+  size_t p = d->p;
+  bm_vc_residual(d->mu, x, a);
+  double delta = want_a ? bm_vc_precision_times(d->L, a) : bm_vc_whiten(d->L, a);
+  *e = 0;
+  int ok = want_a ? delta <= 0x1p400 : isfinite(delta);
+  for (size_t i = 0; ok && want_a && i < p; i++) ok = fabs(a[i]) <= 0x1p400;
+  if (ok) return delta;
+  double m = 0.0, lmin = INFINITY;
+  for (size_t i = 0; i < p; i++) {
+    m = fmax(m, fmax(fabs(gsl_vector_get(x, i)), fabs(gsl_vector_get(d->mu, i))));
+    lmin = fmin(lmin, gsl_matrix_get(d->L, i, i));
+  }
+  int ex = ilogb(m) + 1 - ilogb(lmin);
+  for (size_t i = 0; i < p; i++)
+    a[i] = ldexp(gsl_vector_get(x, i), -ex) - ldexp(gsl_vector_get(d->mu, i), -ex);
+  *e = ex;
+  return want_a ? bm_vc_precision_times(d->L, a) : bm_vc_whiten(d->L, a);
+}
+
+static int all_finite(const double *v, size_t n, size_t stride)
+{
+  double z = 0.0;
+  for (size_t i = 0; i < n; i++) z += v[i * stride] * 0.0;
+  return z == 0.0;
+}
+
+static int matrix_finite(const gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    if (!all_finite(A->data + i * A->tda, A->size2, 1)) return 0;
+  return 1;
 }
 
 /* ---- single point ------------------------------------------------------------ */
@@ -272,9 +339,9 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
   if (!z) return BM_ENOMEM;
-  bm_vc_residual(d->mu, x, z);
-  double delta = bm_vc_whiten(d->L, z);
-  *lp = logpdf_delta(d, delta);
+  int e;
+  double delta = whiten_scaled(d, x, z, 0, &e);
+  *lp = d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_scaled(d->nu, delta, e);
   bm_work_release(&w);
   return BM_SUCCESS;
 }
@@ -290,16 +357,34 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
   if (!a) return BM_ENOMEM;
-  bm_vc_residual(d->mu, x, a);
-  double delta = bm_vc_precision_times(d->L, a);
-  double w = (d->nu + (double)p) / (d->nu + delta);
-  for (size_t i = 0; i < p; i++) {
-    if (dx) gsl_vector_set(dx, i, -w * a[i]);
-    if (dmu) gsl_vector_set(dmu, i, w * a[i]);
+  int e;
+  double delta = whiten_scaled(d, x, a, 1, &e);
+  double k = d->nu + (double)p, w;
+  if (e == 0) {
+    w = k / (d->nu + delta);
+    for (size_t i = 0; i < p; i++) {
+      if (dx) gsl_vector_set(dx, i, -w * a[i]);
+      if (dmu) gsl_vector_set(dmu, i, w * a[i]);
+    }
+  } else { /* a = Lambda r 2^-e, delta = r^T Lambda r 4^-e: w a = ldexp(k a / (nu 4^-e + delta), -e) */
+    w = k / (ldexp(d->nu, -2 * e) + delta); /* w 4^e: w a a^T = w a_s a_s^T */
+    for (size_t i = 0; i < p; i++) {
+      if (dx) gsl_vector_set(dx, i, -ldexp(w * a[i], -e));
+      if (dmu) gsl_vector_set(dmu, i, ldexp(w * a[i], -e));
+    }
   }
   if (dSigma) bm_vc_sigma_grad(w, a, precision(d), dSigma); /* (w a a^T - Lambda)/2 */
-  if (dnu) *dnu = dnu_delta(d, delta);
+  if (dnu) *dnu = dnu_scaled(d, delta, e);
   bm_work_release(&wk);
+  /* a value beyond double range (Sigma near DBL_MIN or DBL_MAX): say so */
+  if ((dx && !all_finite(dx->data, p, dx->stride)) || (dmu && !all_finite(dmu->data, p, dmu->stride)) ||
+      (dSigma && !matrix_finite(dSigma)) || (dnu && !isfinite(*dnu))) {
+    bm_nan_vector(dx);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+    if (dnu) *dnu = NAN;
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
@@ -319,11 +404,97 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
   gsl_vector_view sm = gsl_vector_subvector(s, 0, p), sS = gsl_vector_subvector(s, p, q);
   double dnu;
-  bm_mvt_grad(d, x, NULL, &sm.vector, &Gv.matrix, &dnu);
+  status = bm_mvt_grad(d, x, NULL, &sm.vector, &Gv.matrix, &dnu);
   bm_vech_from_sym_grad(&Gv.matrix, &sS.vector);
   gsl_vector_set(s, p + q, dnu);
   bm_work_release(&wk);
-  return BM_SUCCESS;
+  if (status) bm_nan_vector(s);
+  return status;
+}
+
+/* BM_SUCCESS if every entry of H is finite, else H NaN-filled and BM_EDOM
+ * (a value beyond double range, e.g. Sigma with eigenvalues near DBL_MIN) */
+static int finite_or_edom(gsl_matrix *H)
+{
+  if (matrix_finite(H)) return BM_SUCCESS;
+  bm_nan_matrix(H);
+  return BM_EDOM;
+}
+
+/* The mu-mu block -w Lambda + (2k/s^2) a a^T from a = Lambda r 2^-e and
+ * delta = r^T Lambda r 4^-e (whiten_scaled, e != 0): with s_s = nu 4^-e + delta,
+ * it is 4^-e (k/s_s) (-Lambda + 2 a a^T / s_s). */
+static void hess_mumu_scaled(const bm_mvt *d, const double *a, double delta, int e, const gsl_matrix *Lam,
+                             gsl_matrix *H)
+{
+  size_t p = d->p;
+  double ss = ldexp(d->nu, -2 * e) + delta, ws = (d->nu + (double)p) / ss;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++)
+      gsl_matrix_set(H, i, j, ldexp(ws * (-gsl_matrix_get(Lam, i, j) + 2.0 * a[i] * a[j] / ss), -2 * e));
+}
+
+/* d^2 log f / d nu^2 at delta = ds 4^e. The textbook sum
+ *   [psi'(k/2) - psi'(nu/2)]/4 + p/(2 nu^2) + delta/(nu s) - k delta (s + nu)/(2 nu^2 s^2)
+ * cancels like nu eps at large nu (its terms are ~ p/nu^2, the value ~ p/nu^3).
+ * With psi'(nu/2) - psi'(k/2) = F + 2p(k+4)/(nu k (k+2)) (F = fisher_nunu_bracket,
+ * without cancellation) and u = delta - p, it is
+ *   -F/4 + N / (2 nu s^2 k (k+2)),  N = (u^2 - 2p) k^2 + u ((2 - p) u - 4p) k - 4 p u^2,
+ * evaluated with the ratios a = u/s and b = 1/s so that nothing overflows:
+ *   N / (s^2 k (k+2)) = a^2 k/(k+2) - 2p b^2 k/(k+2) + a ((2-p) a - 4p b)/(k+2) - 4p a^2/(k (k+2)). */
+static double hess_nunu(const bm_mvt *d, double ds, int e)
+{
+  double nu = d->nu, pd = (double)d->p, k = nu + pd;
+  double ss = ldexp(nu, -2 * e) + ds;            /* s 4^-e */
+  double a = (ds - ldexp(pd, -2 * e)) / ss;      /* (delta - p)/s */
+  double b = ldexp(1.0 / ss, -2 * e);            /* 1/s (may underflow: its terms are then negligible) */
+  double kk = k / (k + 2.0), k2 = 1.0 / (k + 2.0);
+  double t = a * a * kk - 2.0 * pd * (b * b) * kk + a * ((2.0 - pd) * a - 4.0 * pd * b) * k2 -
+             4.0 * pd * a * a * (k2 / k);
+  return -0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * pd) + t / (2.0 * nu);
+}
+
+/* The whole theta-Hessian in the far tail (e != 0, see hess_mumu_scaled):
+ * every block written with the scale-free ratios w 4^e = k/s_s and
+ * delta/s = delta_s/s_s, so that nothing overflows where H is representable
+ * (H_nunu: hess_nunu). */
+static void hess_scaled(const bm_mvt *d, const double *a, double *A, double *taa, double delta, int e,
+                        const gsl_matrix *Lam, gsl_matrix *H)
+{
+  size_t p = d->p, q = d->q;
+  double nu = d->nu, ss = ldexp(nu, -2 * e) + delta, ws = (nu + (double)p) / ss, wss = ws / ss;
+  for (size_t b = 0; b < q; b++) {
+    size_t i, j;
+    bm_vech_pair(p, b, &i, &j);
+    taa[b] = (i == j ? 1.0 : 2.0) * a[i] * a[j];
+  }
+  gsl_matrix_view Hmm = gsl_matrix_submatrix(H, 0, 0, p, p);
+  hess_mumu_scaled(d, a, delta, e, Lam, &Hmm.matrix);
+  for (size_t b = 0; b < q; b++) {
+    size_t kk, l;
+    bm_vech_pair(p, b, &kk, &l);
+    for (size_t i = 0; i < p; i++) {
+      double v = gsl_matrix_get(Lam, i, kk) * a[l];
+      if (kk != l) v += gsl_matrix_get(Lam, i, l) * a[kk];
+      double h = ldexp(-ws * v + wss * a[i] * taa[b], -e);
+      gsl_matrix_set(H, i, p + b, h);
+      gsl_matrix_set(H, p + b, i, h);
+    }
+  }
+  gsl_matrix_view HS = gsl_matrix_submatrix(H, p, p, q, q);
+  bm_vc_hess_sigma_block(ws, a, A, Lam, &HS.matrix);
+  for (size_t b = 0; b < q; b++)
+    for (size_t c = 0; c < q; c++) *gsl_matrix_ptr(&HS.matrix, b, c) += 0.5 * wss * taa[b] * taa[c];
+  double dws = (delta - ldexp((double)p, -2 * e)) / (ss * ss); /* (delta - p)/s^2 4^e */
+  for (size_t i = 0; i < p; i++) {
+    gsl_matrix_set(H, i, p + q, ldexp(dws * a[i], -e));
+    gsl_matrix_set(H, p + q, i, ldexp(dws * a[i], -e));
+  }
+  for (size_t b = 0; b < q; b++) {
+    gsl_matrix_set(H, p + b, p + q, 0.5 * dws * taa[b]);
+    gsl_matrix_set(H, p + q, p + b, 0.5 * dws * taa[b]);
+  }
+  gsl_matrix_set(H, p + q, p + q, hess_nunu(d, delta, e));
 }
 
 int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
@@ -341,10 +512,15 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   double *a = bm_work_get(&wk, NULL, 0, p * p + p + q);
   if (!a) return BM_ENOMEM;
   double *A = a + p, *taa = A + p * p;
-  bm_vc_residual(d->mu, x, a);
-  double delta = bm_vc_precision_times(d->L, a);
-  double nu = d->nu, k = nu + (double)p, s = nu + delta, w = k / s, ks2 = k / (s * s);
+  int e;
+  double delta = whiten_scaled(d, x, a, 1, &e);
   const gsl_matrix *Lam = precision(d);
+  if (e != 0) {
+    hess_scaled(d, a, A, taa, delta, e, Lam, H);
+    bm_work_release(&wk);
+    return finite_or_edom(H);
+  }
+  double nu = d->nu, k = nu + (double)p, s = nu + delta, w = k / s, ks2 = k / (s * s);
   /* t(a a^T): vech coordinate b = (i, j) holds a^T E_b a */
   for (size_t b = 0; b < q; b++) {
     size_t i, j;
@@ -381,11 +557,9 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
     gsl_matrix_set(H, p + b, p + q, 0.5 * dw * taa[b]);
     gsl_matrix_set(H, p + q, p + b, 0.5 * dw * taa[b]);
   }
-  double hnn = 0.25 * (bm_trigamma(0.5 * k) - bm_trigamma(0.5 * nu)) + (double)p / (2.0 * nu * nu) +
-               delta / (nu * s) - 0.5 * k * delta * (s + nu) / (nu * nu * s * s);
-  gsl_matrix_set(H, p + q, p + q, hnn);
+  gsl_matrix_set(H, p + q, p + q, hess_nunu(d, delta, 0));
   bm_work_release(&wk);
-  return BM_SUCCESS;
+  return finite_or_edom(H);
 }
 
 int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
@@ -402,15 +576,19 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
   if (!a) return BM_ENOMEM;
-  bm_vc_residual(d->mu, x, a);
-  double delta = bm_vc_precision_times(d->L, a);
-  double k = d->nu + (double)p, s = d->nu + delta, w = k / s, ks2 = k / (s * s);
+  int e;
+  double delta = whiten_scaled(d, x, a, 1, &e);
   const gsl_matrix *Lam = precision(d);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++)
-      gsl_matrix_set(H, i, j, -w * gsl_matrix_get(Lam, i, j) + 2.0 * ks2 * a[i] * a[j]);
+  if (e != 0) {
+    hess_mumu_scaled(d, a, delta, e, Lam, H);
+  } else {
+    double k = d->nu + (double)p, s = d->nu + delta, w = k / s, ks2 = k / (s * s);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++)
+        gsl_matrix_set(H, i, j, -w * gsl_matrix_get(Lam, i, j) + 2.0 * ks2 * a[i] * a[j]);
+  }
   bm_work_release(&wk);
-  return BM_SUCCESS;
+  return finite_or_edom(H);
 }
 
 int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
@@ -428,7 +606,9 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) gsl_matrix_set(I, i, j, k / (k + 2.0) * gsl_matrix_get(Lam, i, j));
   gsl_matrix_view IS = gsl_matrix_submatrix(I, p, p, q, q);
-  bm_vech_kron(k / (2.0 * (k + 2.0)), Lam, Lam, 0.0, &IS.matrix);
+  /* 2(k + 2) overflows for nu > ~9e307; k/(k + 2) does not */
+  double two_k2 = 2.0 * (k + 2.0);
+  bm_vech_kron(isfinite(two_k2) ? k / two_k2 : 0.5 * (k / (k + 2.0)), Lam, Lam, 0.0, &IS.matrix);
   for (size_t b = 0; b < q; b++) {
     size_t i, j;
     bm_vech_pair(p, b, &i, &j);
@@ -437,13 +617,14 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
       size_t u, v;
       bm_vech_pair(p, c, &u, &v);
       double tc = (u == v ? 1.0 : 2.0) * gsl_matrix_get(Lam, u, v);
-      *gsl_matrix_ptr(&IS.matrix, b, c) -= tb * tc / (2.0 * (k + 2.0));
+      *gsl_matrix_ptr(&IS.matrix, b, c) -= isfinite(two_k2) ? tb * tc / two_k2 : 0.5 * (tb / (k + 2.0)) * tc;
     }
-    gsl_matrix_set(I, p + b, p + q, -tb / (k * (k + 2.0)));
-    gsl_matrix_set(I, p + q, p + b, -tb / (k * (k + 2.0)));
+    double kk2 = k * (k + 2.0), isn = isfinite(kk2) ? -tb / kk2 : -(tb / k) / (k + 2.0);
+    gsl_matrix_set(I, p + b, p + q, isn);
+    gsl_matrix_set(I, p + q, p + b, isn);
   }
   gsl_matrix_set(I, p + q, p + q, 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p));
-  return BM_SUCCESS;
+  return finite_or_edom(I);
 }
 
 int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
@@ -462,6 +643,11 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   bm_chol_lower_multiply(d->L, x);
   gsl_vector_scale(x, scale);
   gsl_vector_add(x, d->mu);
+  /* small nu: g can underflow (g ~ U^(2/nu)) and the draw exceed DBL_MAX */
+  if (!all_finite(x->data, d->p, x->stride)) {
+    bm_nan_vector(x);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
@@ -527,6 +713,22 @@ static void loglik_delta(const void *ctx, const double *delta, size_t rows, size
   *total = t;
 }
 
+/* Row by row through bm_mvt_logpdf (whose tail evaluation is scaled): the
+ * fallback of the batch when a row's delta overflowed. -inf only when the
+ * sum is below -DBL_MAX. */
+static double loglik_rows(const bm_mvt *d, const gsl_matrix *X, gsl_vector *each)
+{
+  double t = 0.0;
+  for (size_t i = 0; i < X->size1; i++) {
+    gsl_vector_const_view row = gsl_matrix_const_row(X, i);
+    double li;
+    bm_mvt_logpdf(d, &row.vector, &li);
+    if (each) gsl_vector_set(each, i, li);
+    t += li;
+  }
+  return t;
+}
+
 int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   if (!ll) return BM_EINVAL;
@@ -537,6 +739,7 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
                    : bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;
   *ll = total + (double)X->size1 * d->lognorm;
+  if (!isfinite(*ll)) *ll = loglik_rows(d, X, each); /* some delta overflowed: the scaled single-point path */
   return BM_SUCCESS;
 }
 
@@ -569,6 +772,51 @@ static void grad_block(const void *ctx, double *Z, size_t rows, double *sw, doub
   acc[1] = tnu;
 }
 
+/* The batch as the sum of the single-point gradients (whose tail evaluation
+ * is scaled). BM_EDOM (outputs NaN) if a sum is still not finite; ll may be
+ * -inf (below -DBL_MAX). */
+static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
+                            double *dnu)
+{
+  size_t p = d->p;
+  bm_work wk;
+  double *buf = bm_work_get(&wk, NULL, 0, p + p * p);
+  if (!buf) {
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+    if (ll) *ll = NAN;
+    if (dnu) *dnu = NAN;
+    return BM_ENOMEM;
+  }
+  gsl_vector_view gm = gsl_vector_view_array(buf, p);
+  gsl_matrix_view gS = gsl_matrix_view_array(buf + p, p, p);
+  if (dmu) gsl_vector_set_zero(dmu);
+  if (dSigma) gsl_matrix_set_zero(dSigma);
+  double tl = 0.0, tn = 0.0;
+  int status = BM_SUCCESS;
+  for (size_t i = 0; i < X->size1 && !status; i++) {
+    gsl_vector_const_view row = gsl_matrix_const_row(X, i);
+    double li, gn;
+    bm_mvt_logpdf(d, &row.vector, &li);
+    status = bm_mvt_grad(d, &row.vector, NULL, dmu ? &gm.vector : NULL, dSigma ? &gS.matrix : NULL, dnu ? &gn : NULL);
+    tl += li;
+    if (dnu) tn += gn;
+    if (dmu) gsl_vector_add(dmu, &gm.vector);
+    if (dSigma) gsl_matrix_add(dSigma, &gS.matrix);
+  }
+  bm_work_release(&wk);
+  if (!status && (!isfinite(tn) || (dmu && !all_finite(dmu->data, p, dmu->stride)) ||
+                  (dSigma && !matrix_finite(dSigma))))
+    status = BM_EDOM;
+  if (ll) *ll = tl;
+  if (dnu) *dnu = status ? NAN : tn;
+  if (status) {
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+  }
+  return status;
+}
+
 int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
                        double *dnu)
 {
@@ -582,5 +830,8 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
   if (status) return status;
   if (ll) *ll = acc[0] + (double)X->size1 * d->lognorm;
   if (dnu) *dnu = acc[1];
+  if (!isfinite(acc[0]) || !isfinite(acc[1]) || (dmu && !all_finite(dmu->data, d->p, dmu->stride)) ||
+      (dSigma && !matrix_finite(dSigma)))
+    return loglik_grad_rows(d, X, ll, dmu, dSigma, dnu); /* some delta overflowed */
   return BM_SUCCESS;
 }

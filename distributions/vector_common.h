@@ -28,6 +28,38 @@ static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
   *b = t;
 }
 
+/* BM_SUCCESS if every entry of the non-NULL outputs is finite; else all of
+ * them NaN-filled and BM_EDOM: a value beyond double range (a variate or
+ * scale near DBL_MAX/DBL_MIN) is reported, never returned with success. */
+static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix *M)
+{
+  double z = 0.0;
+  for (size_t i = 0; a && i < a->size; i++) z += a->data[i * a->stride] * 0.0;
+  for (size_t i = 0; b && i < b->size; i++) z += b->data[i * b->stride] * 0.0;
+  for (size_t i = 0; M && i < M->size1; i++)
+    for (size_t j = 0; j < M->size2; j++) z += M->data[i * M->tda + j] * 0.0;
+  if (z == 0.0) return BM_SUCCESS;
+  bm_nan_vector(a);
+  bm_nan_vector(b);
+  bm_nan_matrix(M);
+  return BM_EDOM;
+}
+
+/* |z|^2 / 2 (z contiguous, length p) with the squares scaled by the largest
+ * |z_i| when the plain sum overflows: +inf only when half of it is beyond
+ * DBL_MAX, or some z_i is not finite. */
+static inline double bm_vc_half_sumsq(const double *z, size_t p)
+{
+  double s = 0.0, m = 0.0;
+  for (size_t i = 0; i < p; i++) s += z[i] * z[i];
+  if (isfinite(s)) return 0.5 * s;
+  for (size_t i = 0; i < p; i++) m = fmax(m, fabs(z[i]));
+  if (!isfinite(m) || isnan(s)) return INFINITY;
+  s = 0.0;
+  for (size_t i = 0; i < p; i++) s += (z[i] / m) * (z[i] / m);
+  return 0.5 * s * m * m;
+}
+
 /* r <- x - mu (contiguous r of length p = mu->size). */
 static inline void bm_vc_residual(const gsl_vector *mu, const gsl_vector *x, double *r)
 {

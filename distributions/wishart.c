@@ -71,6 +71,20 @@ static int commit(bm_wishart *d, double nu)
   return BM_SUCCESS;
 }
 
+/* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
+ * log|X|: the textbook sum below the large-nu threshold, else the form
+ * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
+ * formed so that it overflows only when log f is below -DBL_MAX. */
+static double logpdf_from_M(const bm_wishart *d, const double *M, size_t lda, double logdet_X)
+{
+  size_t p = d->p;
+  double nu = d->nu, pd = (double)p;
+  if (bm_wt_large_nu(p, nu))
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, lda, nu) - bm_wt_half_sumsq(M, p, lda, 1) -
+           0.5 * (pd + 1.0) * logdet_X;
+  return 0.5 * (nu - pd - 1.0) * logdet_X - bm_wt_half_sumsq(M, p, lda, 0) + d->log_norm;
+}
+
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
 {
   if (!d || !S) return BM_EINVAL;
@@ -108,8 +122,7 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   double logdet_X = bm_chol_logdet(&W.matrix);
   /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
   bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
-  double tr = bm_wt_lower_sumsq(buf, p, p);
-  *lp = 0.5 * (d->nu - (double)p - 1.0) * logdet_X - 0.5 * tr + d->log_norm;
+  *lp = logpdf_from_M(d, buf, p, logdet_X);
 done:
   bm_work_release(&w);
   return status;
@@ -146,7 +159,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
   if (lp || d_S)                                                /* M <- L_S^-1 L_X */
     bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
-  if (lp) *lp = 0.5 * (nu - pd - 1.0) * logdet_X - 0.5 * bm_wt_lower_sumsq(buf, p, p) + d->log_norm;
+  if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X);
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
@@ -161,6 +174,12 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   }
   if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);
   bm_work_release(&w);
+  /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
+    bm_nan_matrix(d_X);
+    bm_nan_matrix(d_S);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 fail:
   bm_work_release(&w);
@@ -221,6 +240,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
@@ -246,6 +266,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
+  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
   if (status) bm_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
@@ -278,6 +299,10 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, buf, (int)p, 0.0, X->data,
                 (int)X->tda);
     bm_sym_from_lower(X);
+    if (!bm_wt_finite(X)) { /* a draw beyond double range (S near DBL_MAX) */
+      bm_nan_matrix(X);
+      status = BM_EDOM;
+    }
   } else {
     bm_nan_matrix(X);
   }
@@ -351,8 +376,7 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   size_t ld = m * p;
   double sum = 0.0, sum_logdet = 0.0;
   for (size_t k = 0; k < m; k++) {
-    double tr = bm_wt_lower_sumsq(F + k * p, p, ld);
-    double lk = 0.5 * (nu - pd - 1.0) * logdet[k] - 0.5 * tr + d->log_norm;
+    double lk = logpdf_from_M(d, F + k * p, ld, logdet[k]);
     if (each) gsl_vector_set(each, k, lk);
     sum += lk;
     sum_logdet += logdet[k];
@@ -370,6 +394,11 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   }
   if (d_nu)
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
+  if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
+    status = BM_EDOM;
+    if (d_nu) *d_nu = NAN;
+    goto fail;
+  }
   free(F);
   free(logdet);
   return BM_SUCCESS;

@@ -155,6 +155,10 @@ int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b,
   bm_chol_inverse(L, B);
   bm_wt_theta_blocks(B, 0.5 * nu, b, 0.25, nu, I);
   bm_matrix_free(B);
+  if (!bm_wt_finite(I)) { /* nu B (x) B beyond double range (scale near DBL_MIN) */
+    bm_nan_matrix(I);
+    return BM_EDOM;
+  }
   return BM_SUCCESS;
 }
 
@@ -177,4 +181,62 @@ int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, siz
   if (each && (status = bm_validate_length(each, m))) return status;
   if (d_P && (status = bm_validate_shape(d_P, p, p))) return status;
   return BM_SUCCESS;
+}
+
+double bm_wt_half_sumsq(const double *A, size_t p, size_t lda, int strict)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j + (size_t)strict <= i; j++) s += A[i * lda + j] * A[i * lda + j];
+  if (isfinite(s)) return 0.5 * s;
+  if (isnan(s)) return INFINITY;
+  /* the sum of squares overflowed, half of it may not: scale by the largest entry */
+  double m = 0.0, t = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j + (size_t)strict <= i; j++) m = fmax(m, fabs(A[i * lda + j]));
+  if (!isfinite(m)) return INFINITY;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j + (size_t)strict <= i; j++) {
+      double v = A[i * lda + j] / m;
+      t += v * v;
+    }
+  return 0.5 * t * m * m;
+}
+
+double bm_wt_dev_diag(const double *M, size_t p, size_t lda, double c)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    double v = M[i * lda + i], m = v * v / c;
+    if (fabs(m - 1.0) <= 0.25)
+      s += bm_log1pmx(m - 1.0); /* the rounding of m costs |m - 1| eps, not eps */
+    else
+      s += 2.0 * log(fabs(v)) - log(c) - m + 1.0;
+  }
+  return s;
+}
+
+int bm_wt_large_nu(size_t p, double nu)
+{
+  return 0.5 * (nu - (double)p + 1.0) >= 10.0;
+}
+
+double bm_wt_lognorm_large(size_t p, double nu)
+{
+  double pd = (double)p;
+  double s = 0.25 * pd * (pd + 1.0) * log(0.5 * nu) - 0.25 * pd * (pd - 1.0) * (1.0 + BM_WT_LOG_PI) -
+             0.5 * pd * BM_WT_LOG_2PI;
+  for (size_t j = 0; j < p; j++) {
+    double jd = (double)j;
+    s -= 0.5 * (nu - jd - 1.0) * log1p(-jd / nu) + bm_lgamma_stirling_tail(0.5 * (nu - jd));
+  }
+  return s;
+}
+
+int bm_wt_finite(const gsl_matrix *A)
+{
+  double z = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) z += MGET(A, i, j) * 0.0;
+  return z == 0.0;
 }

@@ -77,4 +77,37 @@ int bm_wt_check_out(int ok, size_t p, gsl_matrix *M);
 int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, size_t m, const gsl_vector *each,
                            const gsl_matrix *d_P);
 
+/* 1 if every entry of A is finite: outputs that are not are reported as
+ * BM_EDOM (a value beyond double range), never returned with success. */
+int bm_wt_finite(const gsl_matrix *A);
+
+/* ---- log-densities at large nu, without the cancellation of the textbook form ----
+ * At nu >> 1 the terms (nu/2) log|X|, tr(S^-1 X)/2 and log Gamma_p(nu/2) are
+ * each ~ nu log nu and cancel to O(p^2 log nu): the plain sum loses
+ * log10(nu) digits. Written with M = L_S^-1 L_X (lower triangular, M M^T ~
+ * S^-1 X) and Stirling's series for log Gamma_p, the Wishart log-density is
+ *   lognorm_large(p, nu) + nu/2 dev_diag(M, nu) - half_sumsq(M, strict) - (p+1)/2 log|X|
+ * (the inverse Wishart: the same with M = L_X^-1 L_Psi), where the nu-sized
+ * parts vanish to first order at the mode, so rounding enters only as
+ * sqrt(nu) eps. Derivation: docs/reliability.md. */
+#define BM_WT_LOG_PI 1.14472988584940017414342735135305871
+#define BM_WT_LOG_2PI 1.83787706640934548356065947281123527
+
+/* 1/2 the sum of squares of the lower triangle of A (p x p, leading dimension
+ * lda; strict: below the diagonal only), scaled when the plain sum overflows;
+ * +inf only when half of it is beyond DBL_MAX (or an entry is not finite). */
+double bm_wt_half_sumsq(const double *A, size_t p, size_t lda, int strict);
+
+/* sum_i [log m_i - m_i + 1], m_i = M_ii^2 / c (M lower triangular, c > 0),
+ * each term without cancellation near m_i = 1. */
+double bm_wt_dev_diag(const double *M, size_t p, size_t lda, double c);
+
+/* 1 if the large-nu forms apply, (nu - p + 1)/2 >= 10 (Stirling's series). */
+int bm_wt_large_nu(size_t p, double nu);
+
+/* p(p+1)/4 log(nu/2) - p(p-1)/4 (1 + log pi) - p/2 log(2 pi)
+ *   - sum_{j<p} [(nu-j-1)/2 log1p(-j/nu) + stirling_tail((nu-j)/2)]:
+ * the nu-dependent constant of the large-nu form (bm_wt_large_nu). */
+double bm_wt_lognorm_large(size_t p, double nu);
+
 #endif

@@ -190,22 +190,44 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
     if (m->prior == PRIOR_NIG && (!isfinite(bm_lgamma(an)) || !isfinite(an * log(bn)) || !isfinite(m->a0 * log(m->b0))))
       st = BM_EDOM;
   }
+  /* The posterior mean R_n^{-1} z, in scratch. A proper (Gaussian) prior
+   * makes R_n nonsingular whatever the data, so no rank decision is taken
+   * there: only a mean that is not representable (a zero pivot from
+   * underflow, or an overflowing solve) refuses the update. The improper
+   * prior needs full column rank of the design, decided scale-invariantly. */
+  gsl_matrix *work = st == BM_SUCCESS ? bm_matrix_alloc(k, k) : NULL;
+  double *mv = st == BM_SUCCESS ? malloc(2 * k * sizeof(double)) : NULL; /* mean, then rank-test scratch */
+  if (st == BM_SUCCESS && (work == NULL || mv == NULL)) st = BM_ENOMEM;
+  int proper = 0;
+  if (st == BM_SUCCESS) {
+    gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(R, 0, 0, k, k);
+    if (m->prior == PRIOR_IMPROPER)
+      proper = d->n > k && gsl_matrix_get(R, k, k) > 0.0 && cj_upper_full_rank(&Rn.matrix, work, mv + k);
+    else
+      proper = 1;
+    for (size_t i = 0; i < k; i++) {
+      mv[i] = gsl_matrix_get(R, i, k);
+      if (!(gsl_matrix_get(R, i, i) != 0.0)) proper = 0;
+    }
+    if (proper) {
+      cblas_dtrsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, R->data, (int)R->tda, mv, 1);
+      for (size_t i = 0; i < k; i++)
+        if (!isfinite(mv[i])) proper = 0;
+    }
+    if (!proper && m->prior != PRIOR_IMPROPER) st = BM_EDOM;
+  }
+  if (work != NULL) bm_matrix_free(work);
   if (st != BM_SUCCESS) {
+    free(mv);
     bm_matrix_free(R);
     return st;
   }
   gsl_matrix_memcpy(m->Rpost, R);
   bm_matrix_free(R);
-  gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
+  for (size_t i = 0; i < k; i++) gsl_vector_set(m->mean, i, proper ? mv[i] : NAN);
+  free(mv);
   double rho = gsl_matrix_get(m->Rpost, k, k);
-  m->proper = cj_upper_nonsingular(&Rn.matrix);
-  if (m->prior == PRIOR_IMPROPER) m->proper = m->proper && d->n > k && rho > 0.0;
-  for (size_t i = 0; i < k; i++) gsl_vector_set(m->mean, i, gsl_matrix_get(m->Rpost, i, k));
-  if (m->proper)
-    cblas_dtrsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data,
-                (int)m->Rpost->tda, m->mean->data, (int)m->mean->stride);
-  else
-    gsl_vector_set_all(m->mean, NAN);
+  m->proper = proper;
   if (m->prior == PRIOR_NIG) {
     m->a_n = m->a0 + 0.5 * (double)d->n;
     m->b_n = m->b0 + 0.5 * rho * rho;
@@ -354,6 +376,11 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, m->k, m->k);
   int st = cj_inverse_from_upper(&Rn.matrix, A);
   if (st == BM_SUCCESS) gsl_matrix_scale(A, scale);
+  /* R_n is finite and nonsingular, its inverse product need not be representable */
+  for (size_t i = 0; i < m->k && st == BM_SUCCESS; i++)
+    for (size_t j = 0; j < m->k; j++)
+      if (!isfinite(gsl_matrix_get(A, i, j))) st = BM_EDOM;
+  if (st != BM_SUCCESS) gsl_matrix_set_all(A, NAN);
   return st;
 }
 
@@ -394,6 +421,7 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_N, S_N);
   if (m->prior != PRIOR_KNOWN) return BM_EINVAL;
+  if (!m->proper) return BM_EDOM; /* not reached: recompute refuses a non-representable Gaussian posterior */
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -439,17 +467,18 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
   for (size_t i = 0; i < k; i++) u[i] = gsl_vector_get(beta, i) - gsl_vector_get(m->mean, i);
   cblas_dtrmv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data, (int)m->Rpost->tda, u,
               1);
-  double q = 0.0;
-  for (size_t i = 0; i < k; i++) q += u[i] * u[i];
+  double q = 0.0; /* half the quadratic form: representable as long as the log density is */
+  for (size_t i = 0; i < k; i++) q += (M_SQRT1_2 * u[i]) * (M_SQRT1_2 * u[i]);
   if (isnan(q)) q = INFINITY; /* finite operands: NaN only from overflow (beta - mean, or inf * 0 in the product) */
   if (u != stack) free(u);
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
   double hld = cj_half_logdet_upper(&Rn.matrix); /* = -log|cov|/2 (unit sigma2) */
   if (known) {
-    *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - 0.5 * q;
+    *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - q;
   } else {
     double a = m->a_n, b = m->b_n;
-    *lp = -0.5 * (double)k * log(2.0 * M_PI * sigma2) + hld - 0.5 * q / sigma2 + a * log(b) - bm_lgamma(a) -
+    /* log(2 pi) + log(sigma2): 2 pi sigma2 overflows for sigma2 >= 2.9e307 */
+    *lp = -0.5 * (double)k * (log(2.0 * M_PI) + log(sigma2)) + hld - q / sigma2 + a * log(b) - bm_lgamma(a) -
           (a + 1.0) * log(sigma2) - b / sigma2;
   }
   return BM_SUCCESS;
@@ -479,17 +508,14 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   double q = 0.0;
   for (size_t i = 0; i < k; i++) q += u[i] * u[i];
   if (u != stack) free(u);
-  if (isnan(q)) q = INFINITY; /* finite x: NaN only from overflow in the solve; the true form is > DBL_MAX */
-  if (isnan(mu)) return BM_EDOM; /* x^T m_n overflowed with both signs: not representable (outputs stay NaN) */
+  /* x^T m_n or x^T V_n x overflowing (a NaN from inf - inf included): the
+   * predictive is not representable; outputs stay NaN. */
+  if (!isfinite(mu) || !isfinite(q)) return BM_EDOM;
+  const double s2 = m->prior == PRIOR_KNOWN ? 1.0 / m->lambda + q : (m->b_n / m->a_n) * (1.0 + q);
+  if (!isfinite(s2)) return BM_EDOM;
   *loc = mu;
-  if (m->prior == PRIOR_KNOWN) {
-    *df = INFINITY;
-    *scale2 = 1.0 / m->lambda + q;
-  } else {
-    *df = 2.0 * m->a_n;
-    *scale2 = m->b_n / m->a_n * (1.0 + q);
-    if (isnan(*scale2)) *scale2 = INFINITY; /* b_n/a_n underflowed to 0 times q = inf: the true scale is > 0 * inf */
-  }
+  *df = m->prior == PRIOR_KNOWN ? INFINITY : 2.0 * m->a_n;
+  *scale2 = s2;
   return BM_SUCCESS;
 }
 

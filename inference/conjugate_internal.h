@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <float.h>
 #include <lapacke.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
@@ -27,24 +28,43 @@
 /* R (c x c, upper triangular, non-negative diagonal, strict lower zero) with
  * R^T R = A^T A for the m x c row block A (row-major, leading dimension lda).
  * A is overwritten. m may be smaller than c (the missing rows are zero).
- * @return BM_SUCCESS; BM_ENOMEM; BM_ENONFINITE (NaN in A, e.g. overflowed statistics). */
+ *
+ * Each row is rotated into the triangle by Givens rotations (Gentleman's
+ * row-sequential QR). Householder QR (LAPACK dgeqrf) is backward stable only
+ * relative to the column norms: one row 1e10 times larger than the rest (a
+ * weight of 1e20, a noise precision of 1e20 with n < k, a prior covariance of
+ * 1e24 I) contaminates the small rows with errors eps * 1e10 — posterior
+ * means 1e-7 .. 1e-1 off, or rank gates firing — and sorting the rows does
+ * not cure it without column pivoting, which would break the column order
+ * the models rely on (the response column last). A rotation only mixes a
+ * row with the triangle where the row is nonzero, each rotated pair keeps
+ * its own scale, and the factor comes out row-wise accurate: a few eps in
+ * every direction the small rows determine, whatever the ratio of row sizes.
+ * @return BM_SUCCESS; BM_ENONFINITE (NaN or inf in A, e.g. overflowed
+ *         statistics; R unchanged). Allocates nothing. */
 static inline int cj_qr_upper(double *A, size_t m, size_t c, size_t lda, gsl_matrix *R)
 {
-  if (m == 0) {
-    gsl_matrix_set_zero(R);
-    return BM_SUCCESS;
-  }
-  size_t kmin = m < c ? m : c;
-  double *tau = malloc(kmin * sizeof(double));
-  if (tau == NULL) return BM_ENOMEM;
-  lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)m, (lapack_int)c, A, (lapack_int)lda, tau);
-  free(tau);
-  if (info == LAPACK_WORK_MEMORY_ERROR) return BM_ENOMEM;
-  if (info != 0) return BM_ENONFINITE; /* LAPACKE's NaN check: statistics that overflowed to inf/NaN */
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = 0; j < c; j++)
+      if (!isfinite(A[i * lda + j])) return BM_ENONFINITE;
   gsl_matrix_set_zero(R);
-  for (size_t i = 0; i < kmin; i++) {
-    double sgn = A[i * lda + i] < 0.0 ? -1.0 : 1.0;
-    for (size_t j = i; j < c; j++) gsl_matrix_set(R, i, j, sgn * A[i * lda + j]);
+  double *Rd = R->data;
+  const size_t t = R->tda;
+  for (size_t i = 0; i < m; i++) {
+    double *r = A + i * lda;
+    for (size_t j = 0; j < c; j++) {
+      const double b = r[j];
+      if (b == 0.0) continue;
+      double *Rj = Rd + j * t;
+      const double a = Rj[j], h = hypot(a, b), cs = a / h, sn = b / h;
+      Rj[j] = h;
+      r[j] = 0.0;
+      for (size_t l = j + 1; l < c; l++) {
+        const double x = Rj[l], z = r[l];
+        Rj[l] = cs * x + sn * z;
+        r[l] = cs * z - sn * x;
+      }
+    }
   }
   return BM_SUCCESS;
 }
@@ -83,16 +103,41 @@ static inline void cj_lower_from_upper(const gsl_matrix *R, gsl_matrix *L)
     for (size_t j = 0; j < p; j++) gsl_matrix_set(L, i, j, j <= i ? gsl_matrix_get(R, j, i) : 0.0);
 }
 
-/* 1 when the upper factor R is numerically nonsingular: min R_ii > c eps max R_ii. */
-static inline int cj_upper_nonsingular(const gsl_matrix *R)
+/* Numerical full column rank of the upper factor R (p x p) of a design,
+ * decided scale-invariantly: the columns of R (whose norms are those of the
+ * design's columns) are scaled to unit length, and the 1-norm condition
+ * number of the scaled triangle must stay below 1 / (1e3 p eps) (about
+ * 4.5e12 / p). Changing the units of a covariate changes nothing. work: p x p
+ * scratch, col: p doubles. @return 1 full rank; 0 numerically rank-deficient. */
+static inline int cj_upper_full_rank(const gsl_matrix *R, gsl_matrix *work, double *col)
 {
-  double mx = 0.0, mn = INFINITY;
-  for (size_t i = 0; i < R->size1; i++) {
-    double d = fabs(gsl_matrix_get(R, i, i));
-    if (d > mx) mx = d;
-    if (d < mn) mn = d;
+  const size_t p = R->size1;
+  double nrm = 0.0;
+  gsl_matrix_set_zero(work);
+  for (size_t j = 0; j < p; j++) {
+    double mx = 0.0, ss = 0.0;
+    for (size_t i = 0; i <= j; i++) mx = fmax(mx, fabs(gsl_matrix_get(R, i, j)));
+    if (!(mx > 0.0) || !isfinite(mx)) return 0;
+    for (size_t i = 0; i <= j; i++) ss += (gsl_matrix_get(R, i, j) / mx) * (gsl_matrix_get(R, i, j) / mx);
+    const double cn = mx * sqrt(ss);
+    double c1 = 0.0;
+    for (size_t i = 0; i <= j; i++) {
+      gsl_matrix_set(work, i, j, gsl_matrix_get(R, i, j) / cn);
+      c1 += fabs(gsl_matrix_get(work, i, j));
+    }
+    nrm = fmax(nrm, c1);
   }
-  return mx > 0.0 && isfinite(mx) && mn > 1e3 * 2.220446049250313e-16 * (double)R->size1 * mx;
+  /* || work^-1 ||_1 from the columns of work^-1 (back substitution on e_j) */
+  double inrm = 0.0;
+  for (size_t j = 0; j < p && isfinite(inrm); j++) {
+    for (size_t i = 0; i < p; i++) col[i] = i == j ? 1.0 : 0.0;
+    cblas_dtrsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)p, work->data, (int)work->tda, col, 1);
+    double c1 = 0.0;
+    for (size_t i = 0; i <= j; i++) c1 += fabs(col[i]);
+    if (!(c1 <= DBL_MAX)) c1 = INFINITY;
+    inrm = fmax(inrm, c1);
+  }
+  return isfinite(inrm) && nrm * inrm * 1e3 * 2.220446049250313e-16 * (double)p < 1.0;
 }
 
 /* sum_i log |R_ii| (half the log-determinant of R^T R). */

@@ -284,6 +284,17 @@ static int shape_or_null(const gsl_matrix *A, size_t r, size_t c)
   return A == NULL || (A->size1 == r && A->size2 == c);
 }
 
+/* 1 when A (may be NULL) is all finite: a matrix formed from finite factors
+ * (a product, an inverse, a draw) can still overflow. */
+static int all_finite(const gsl_matrix *A)
+{
+  if (A == NULL) return 1;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      if (!isfinite(gsl_matrix_get(A, i, j))) return 0;
+  return 1;
+}
+
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n)
 {
   if (nu_n != NULL) *nu_n = NAN;
@@ -302,6 +313,11 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
+  if (!all_finite(V_n) || !all_finite(Psi_n)) {
+    bm_nan_matrix(V_n);
+    bm_nan_matrix(Psi_n);
+    return BM_EDOM;
+  }
   if (B_n != NULL) gsl_matrix_memcpy(B_n, m->B_n);
   if (nu_n != NULL) *nu_n = m->nu_n;
   return BM_SUCCESS;
@@ -383,6 +399,9 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)d, (int)d, 1.0, Z->data, (int)Z->tda, C->data,
                 (int)C->tda, 1.0, B->data, (int)B->tda);
   }
+  /* nu_n close to d - 1: the last Bartlett chi-square (nu_n - d + 1 degrees of
+   * freedom) can be below 1e-300 and the draw of Sigma beyond DBL_MAX. */
+  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_EDOM;
 done:
   if (st != BM_SUCCESS) {
     bm_nan_matrix(B);
@@ -432,6 +451,12 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)q, (int)d, (int)k, 1.0, X_new->data,
                 (int)X_new->tda, m->B_n->data, (int)m->B_n->tda, 0.0, M->data, (int)M->tda);
   if (Omega != NULL && (st = bm_chol_product(m->L_Psi_n, Omega)) != BM_SUCCESS) return st;
+  if (!all_finite(M) || !all_finite(Sigma) || !all_finite(Omega)) {
+    bm_nan_matrix(M);
+    bm_nan_matrix(Sigma);
+    bm_nan_matrix(Omega);
+    return BM_EDOM;
+  }
   *nu = m->nu_n - (double)d + 1.0;
   return BM_SUCCESS;
 }
@@ -444,7 +469,12 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
-  if (st == BM_SUCCESS) st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+  if (st == BM_SUCCESS) {
+    st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
+    /* finite parameters with nu > 0: matt refuses them only when a formed scale
+     * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+  }
   bm_matrix_free(M);
   bm_matrix_free(S);
   bm_matrix_free(Om);

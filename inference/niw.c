@@ -202,15 +202,21 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
   for (size_t j = 0; j < p; j++)
     gsl_matrix_set(diff, 0, j, d->n ? gsl_vector_get(d->mean, j) - gsl_vector_get(m->mu0, j) : 0.0);
   const gsl_matrix *blocks[3] = {m->R0, d->n ? d->R : NULL, d->n ? diff : NULL};
-  const double scale[3] = {1.0, 1.0, sqrt(m->kappa0 * n / kn)};
+  const double scale[3] = {1.0, 1.0, sqrt(n * (m->kappa0 / kn))}; /* kappa0 n overflows for kappa0 ~ DBL_MAX */
   st = cj_qr_stack(blocks, scale, 3, p, R);
   if (st != BM_SUCCESS) goto done;
   /* The posterior must be representable before it is committed: finite data
    * whose scatter overflows, or nu0 = DBL_MAX (log Gamma_p overflows), would
    * otherwise leave NaN in every posterior quantity. BM_EDOM, m unchanged. */
   for (size_t j = 0; j < p; j++) {
-    double mj = d->n ? (m->kappa0 * gsl_vector_get(m->mu0, j) + n * gsl_vector_get(d->mean, j)) / kn
-                     : gsl_vector_get(m->mu0, j);
+    /* mu_n = mu0 + (n / kappa_n)(xbar - mu0): no kappa0 mu0 product to overflow
+     * (kappa0 = 1e300, mu0 = 1e10), and exact when xbar = mu0; when xbar - mu0
+     * itself overflows, the convex combination with weights <= 1. */
+    double mj = gsl_vector_get(m->mu0, j);
+    if (d->n) {
+      const double xb = gsl_vector_get(d->mean, j), dj = xb - mj;
+      mj = isfinite(dj) ? mj + (n / kn) * dj : (m->kappa0 / kn) * mj + (n / kn) * xb;
+    }
     gsl_matrix_set(diff, 0, j, mj); /* diff is free again: it holds mu_n now */
     if (!isfinite(mj) || !(gsl_matrix_get(R, j, j) != 0.0)) st = BM_EDOM;
     for (size_t i = 0; i <= j; i++)
@@ -372,6 +378,9 @@ static int posterior_impl(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, do
   if (!m->has_prior) return BM_EINVAL;
   if (S != NULL) {
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
+    /* the factor is finite, the formed matrix need not be (entries of L_n ~1e160) */
+    for (size_t i = 0; i < m->p * m->p && st == BM_SUCCESS; i++)
+      if (!isfinite(S->data[(i / m->p) * S->tda + i % m->p])) st = BM_EDOM;
     if (st != BM_SUCCESS) {
       gsl_matrix_set_all(S, NAN);
       return st;
@@ -494,6 +503,17 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)p, (int)p, 1.0 / sqrt(m->kappa_n), B->data, (int)B->tda, z->data,
                 (int)z->stride, 1.0, mu->data, (int)mu->stride);
   }
+  /* With nu_n close to p - 1 the last Bartlett chi-square has nu_n - p + 1
+   * degrees of freedom and is often below 1e-300: the draw of Sigma is
+   * genuinely beyond DBL_MAX. Say so rather than return inf with success. */
+  for (size_t i = 0; i < p && st == BM_SUCCESS; i++) {
+    if (mu != NULL && !isfinite(gsl_vector_get(mu, i))) st = BM_EDOM;
+    for (size_t j = 0; j < p && Sigma != NULL; j++)
+      if (!isfinite(gsl_matrix_get(Sigma, i, j))) st = BM_EDOM;
+    for (size_t j = 0; j <= i; j++)
+      if (!isfinite(gsl_matrix_get(B, i, j))) st = BM_EDOM;
+  }
+  if (st != BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
 done:
   if (A) bm_matrix_free(A);
   if (B) bm_matrix_free(B);
@@ -518,7 +538,12 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
     if (st != BM_SUCCESS) return st;
-    gsl_matrix_scale(scale, (m->kappa_n + 1.0) / (m->kappa_n * nu));
+    gsl_matrix_scale(scale, ((m->kappa_n + 1.0) / m->kappa_n) / nu); /* kappa_n nu may overflow */
+    for (size_t i = 0; i < m->p * m->p; i++)
+      if (!isfinite(scale->data[(i / m->p) * scale->tda + i % m->p])) {
+        nan_out(NULL, NULL, NULL, scale);
+        return BM_EDOM;
+      }
   }
   if (loc != NULL) gsl_vector_memcpy(loc, m->mu_n);
   if (df != NULL) *df = nu;
@@ -533,7 +558,13 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;
   int st = loc != NULL && scale != NULL ? bm_niw_predictive_params(m, &df, loc, scale) : BM_ENOMEM;
-  if (st == BM_SUCCESS) st = bm_mvt_set(pred, df, loc, scale);
+  /* The parameters are finite and nu_n > p - 1, so mvt can refuse them only
+   * when the formed scale is numerically not SPD (condition beyond 1/eps) or
+   * nu_n - p + 1 is subnormal: a predictive not representable as an mvt object. */
+  if (st == BM_SUCCESS) {
+    st = bm_mvt_set(pred, df, loc, scale);
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+  }
   bm_vector_free(loc);
   bm_matrix_free(scale);
   return st;

@@ -11,11 +11,11 @@
 #include <gsl/gsl_blas.h>
 #include "testutil.h"
 
-/* Values of record `name` (malloc'ed, caller frees); fails the test if absent. */
-static inline double *cref(const char *name, size_t expect)
+/* Values of record `name` in tests/data/<file> (malloc'ed, caller frees); fails the test if absent. */
+static inline double *cref_in(const char *file, const char *name, size_t expect)
 {
   char path[1024];
-  FILE *f = fopen(tu_data_path("conjugate_ref.txt", path, sizeof path), "r");
+  FILE *f = fopen(tu_data_path(file, path, sizeof path), "r");
   assert_non_null(f);
   char key[128];
   double *out = NULL;
@@ -42,6 +42,22 @@ static inline double *cref(const char *name, size_t expect)
   fclose(f);
   if (out == NULL) fail_msg("reference record %s missing", name);
   return out;
+}
+
+/* Values of record `name` in conjugate_ref.txt. */
+static inline double *cref(const char *name, size_t expect) { return cref_in("conjugate_ref.txt", name, expect); }
+
+/* ... in conjugate_edges_ref.txt (tests/data/gen_conjugate_edges.py). */
+static inline double *eref(const char *name, size_t expect)
+{
+  return cref_in("conjugate_edges_ref.txt", name, expect);
+}
+
+static inline double eref1(const char *name)
+{
+  double *v = eref(name, 1), x = v[0];
+  free(v);
+  return x;
 }
 
 static inline double cref1(const char *name)

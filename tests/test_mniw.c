@@ -578,6 +578,66 @@ static void packed_stats_round_trip(void **state)
   free_case(&c);
 }
 
+/* ---- numerical edges ---- */
+
+/* nu_n = d - 1 + 1e-3: draws beyond DBL_MAX are BM_EDOM with NaN, never
+ * +-inf with BM_SUCCESS; a predictive whose location overflows is BM_EDOM
+ * from both predictive functions (matt's BM_ENONFINITE used to pass through). */
+static void overflow_is_reported(void **state)
+{
+  (void)state;
+  const size_t k = 2, d = 3;
+  gsl_matrix *B0 = gsl_matrix_alloc(k, d), *V0 = gsl_matrix_alloc(k, k), *Psi0 = gsl_matrix_alloc(d, d);
+  gsl_matrix *B = gsl_matrix_alloc(k, d), *S = gsl_matrix_alloc(d, d);
+  gsl_matrix_set_all(B0, 1.0);
+  gsl_matrix_set_identity(V0);
+  gsl_matrix_set_identity(Psi0);
+  bm_mniw *m = bm_mniw_alloc(k, d);
+  assert_int_equal(bm_mniw_set_prior(m, B0, V0, (double)d - 1.0 + 1e-3, Psi0), BM_SUCCESS);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 23);
+  int over = 0;
+  for (int t = 0; t < 1000; t++) {
+    int st = bm_mniw_sample_posterior(m, r, B, S);
+    int fin = 1;
+    for (size_t i = 0; i < k * d; i++) fin = fin && isfinite(B->data[i]);
+    for (size_t i = 0; i < d * d; i++) fin = fin && isfinite(S->data[i]);
+    if (st == BM_SUCCESS) {
+      assert_true(fin);
+    } else {
+      assert_int_equal(st, BM_EDOM);
+      assert_true(isnan(B->data[0]) && isnan(S->data[0]));
+      over++;
+    }
+  }
+  printf("  nu_n - d + 1 = 1e-3: %d of 1000 draws overflow (BM_EDOM)\n", over);
+  assert_true(over > 300);
+  /* X_new B_n overflows: 1e308 + 1e308 */
+  gsl_matrix *Xn = gsl_matrix_alloc(1, k), *M = gsl_matrix_alloc(1, d), *Sg = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set_all(Xn, 1e308);
+  double nu;
+  assert_int_equal(bm_mniw_predictive_params(m, Xn, &nu, M, Sg, NULL), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(M, 0, 0)) && isnan(nu));
+  bm_matt *pred = bm_matt_alloc(1, d);
+  assert_int_equal(bm_mniw_predictive(m, Xn, pred), BM_EDOM);
+  gsl_matrix_set_all(Xn, 0.5); /* representable: M = X_new B_n = 1 */
+  assert_int_equal(bm_mniw_predictive_params(m, Xn, &nu, M, Sg, NULL), BM_SUCCESS);
+  tu_assert_rel(gsl_matrix_get(M, 0, 2), 1.0, 1e-15);
+  tu_assert_rel(gsl_matrix_get(Sg, 0, 0), 1.5, 1e-15); /* 1 + x V0 x^T = 1 + 0.5 */
+  assert_int_equal(bm_mniw_predictive(m, Xn, pred), BM_SUCCESS);
+  bm_matt_free(pred);
+  gsl_rng_free(r);
+  bm_mniw_free(m);
+  gsl_matrix_free(B0);
+  gsl_matrix_free(V0);
+  gsl_matrix_free(Psi0);
+  gsl_matrix_free(B);
+  gsl_matrix_free(S);
+  gsl_matrix_free(Xn);
+  gsl_matrix_free(M);
+  gsl_matrix_free(Sg);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -589,6 +649,7 @@ int main(void)
       cmocka_unit_test(sampler_and_proportionality),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(overflow_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -849,6 +849,113 @@ static void packed_stats_round_trip(void **state)
   free_case(&c);
 }
 
+/* ---- numerical edges (tests/data/gen_conjugate_edges.py) ---- */
+
+/* kappa0 = 1e308, mu0 = (4, -8): kappa0 mu0 and kappa0 n overflow though mu_n, Psi_n and the
+ * evidence are representable (the update used to return BM_EDOM). */
+static void huge_kappa0_update_matches_mpmath(void **state)
+{
+  (void)state;
+  const size_t p = 2, n = 3;
+  double *pr = eref("niwbig_prior", 8), *xv = eref("niwbig_X", n * p);
+  gsl_vector_view mu0 = gsl_vector_view_array(pr, p);
+  gsl_matrix_view Psi0 = gsl_matrix_view_array(pr + 4, p, p), X = gsl_matrix_view_array(xv, n, p);
+  bm_niw *m = bm_niw_alloc(p);
+  assert_int_equal(bm_niw_set_prior(m, &mu0.vector, pr[2], pr[3], &Psi0.matrix), BM_SUCCESS);
+  assert_int_equal(bm_niw_update(m, &X.matrix), BM_SUCCESS);
+  gsl_vector *mun = gsl_vector_alloc(p);
+  gsl_matrix *Psin = gsl_matrix_alloc(p, p);
+  double kn, nun, lml;
+  assert_int_equal(bm_niw_posterior(m, mun, &kn, &nun, Psin), BM_SUCCESS);
+  double *ref = eref("niwbig_mun", p);
+  for (size_t j = 0; j < p; j++) tu_assert_rel(gsl_vector_get(mun, j), ref[j], 1e-15);
+  free(ref);
+  ref = eref("niwbig_Psin", p * p);
+  for (size_t i = 0; i < p * p; i++) tu_assert_rel(Psin->data[i], ref[i], 1e-13);
+  free(ref);
+  assert_int_equal(bm_niw_log_evidence(m, &lml), BM_SUCCESS);
+  tu_assert_rel(lml, eref1("niwbig_lml"), 1e-13);
+  free(pr);
+  free(xv);
+  gsl_vector_free(mun);
+  gsl_matrix_free(Psin);
+  bm_niw_free(m);
+}
+
+/* nu_n = p - 1 + 1e-3: most draws of Sigma are beyond DBL_MAX (the last
+ * Bartlett chi-square has 1e-3 degrees of freedom). Each draw is either all
+ * finite with BM_SUCCESS or NaN with BM_EDOM — it used to be +-inf with
+ * BM_SUCCESS for 725 of 1000. Far from the boundary nothing overflows. */
+static void sampler_near_boundary_reports_overflow(void **state)
+{
+  (void)state;
+  const size_t p = 3;
+  gsl_vector *mu0 = gsl_vector_calloc(p), *mu = gsl_vector_alloc(p);
+  gsl_matrix *Psi0 = gsl_matrix_alloc(p, p), *S = gsl_matrix_alloc(p, p);
+  gsl_matrix_set_identity(Psi0);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 19);
+  const double dnu[2] = {1e-3, 2.0};
+  for (int c = 0; c < 2; c++) {
+    bm_niw *m = bm_niw_alloc(p);
+    assert_int_equal(bm_niw_set_prior(m, mu0, 1.0, (double)p - 1.0 + dnu[c], Psi0), BM_SUCCESS);
+    int over = 0;
+    for (int t = 0; t < 1000; t++) {
+      int st = bm_niw_sample_posterior(m, r, mu, S);
+      int fin = 1;
+      for (size_t i = 0; i < p; i++) {
+        fin = fin && isfinite(gsl_vector_get(mu, i));
+        for (size_t j = 0; j < p; j++) fin = fin && isfinite(gsl_matrix_get(S, i, j));
+      }
+      if (st == BM_SUCCESS) {
+        assert_true(fin);
+      } else {
+        assert_int_equal(st, BM_EDOM);
+        assert_true(isnan(gsl_vector_get(mu, 0)) && isnan(gsl_matrix_get(S, 0, 0)));
+        over++;
+      }
+    }
+    printf("  nu_n - p + 1 = %g: %d of 1000 draws overflow (BM_EDOM)\n", dnu[c], over);
+    if (c == 0) assert_true(over > 300);
+    else assert_int_equal(over, 0);
+    bm_niw_free(m);
+  }
+  gsl_rng_free(r);
+  gsl_vector_free(mu0);
+  gsl_vector_free(mu);
+  gsl_matrix_free(Psi0);
+  gsl_matrix_free(S);
+}
+
+/* A predictive whose scale overflows (p = 1, nu0 = 1e-300: df = 1e-300)
+ * is BM_EDOM from both predictive functions (the object call used to pass
+ * mvt's undocumented BM_ENONFINITE through; the params call gave +inf). */
+static void predictive_beyond_range_is_edom(void **state)
+{
+  (void)state;
+  gsl_vector *mu0 = gsl_vector_calloc(1), *loc = gsl_vector_alloc(1);
+  gsl_matrix *Psi0 = gsl_matrix_alloc(1, 1), *sc = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set(Psi0, 0, 0, 1e10);
+  bm_niw *m = bm_niw_alloc(1);
+  assert_int_equal(bm_niw_set_prior(m, mu0, 1.0, 1e-300, Psi0), BM_SUCCESS);
+  double df;
+  assert_int_equal(bm_niw_predictive_params(m, &df, loc, sc), BM_EDOM);
+  assert_true(isnan(gsl_matrix_get(sc, 0, 0)));
+  bm_mvt *pred = bm_mvt_alloc(1);
+  assert_int_equal(bm_niw_predictive(m, pred), BM_EDOM);
+  /* a representable one still works: nu0 = 0.5 gives df = 0.5, scale = 2 Psi0 / 0.5 */
+  assert_int_equal(bm_niw_set_prior(m, mu0, 1.0, 0.5, Psi0), BM_SUCCESS);
+  assert_int_equal(bm_niw_predictive_params(m, &df, loc, sc), BM_SUCCESS);
+  tu_assert_rel(gsl_matrix_get(sc, 0, 0), 4e10, 1e-15);
+  assert_int_equal(bm_niw_predictive(m, pred), BM_SUCCESS);
+  bm_mvt_free(pred);
+  bm_niw_free(m);
+  gsl_vector_free(mu0);
+  gsl_vector_free(loc);
+  gsl_matrix_free(Psi0);
+  gsl_matrix_free(sc);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -864,6 +971,9 @@ int main(void)
       cmocka_unit_test(sbc_passes_right_and_catches_typo),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(huge_kappa0_update_matches_mpmath),
+      cmocka_unit_test(sampler_near_boundary_reports_overflow),
+      cmocka_unit_test(predictive_beyond_range_is_edom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

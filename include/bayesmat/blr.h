@@ -11,8 +11,18 @@
  *   known:    S_N^-1 = S0^-1 + lambda G, m_N = S_N (S0^-1 m0 + lambda c)
  *   improper: beta | y ~ t_k(n-k, beta_hat, s^2 G^-1), s^2 = RSS/(n-k), sigma^2 | y ~ InvGamma((n-k)/2, RSS/2)
  * Everything is computed from triangular factors of the stacked least-squares
- * problem [prior pseudo-rows; sqrt(W)[X y]] (QR), never from normal equations;
- * see docs/conjugate.md.
+ * problem [prior pseudo-rows; sqrt(W)[X y]] (QR, rows ordered by decreasing size
+ * so that huge weights, noise precisions or diffuse priors cost no accuracy),
+ * never from normal equations; see docs/conjugate.md.
+ * Rank: a proper prior (NIG, known noise) makes the posterior proper for any data
+ * (n < k, collinear or badly scaled columns included): no rank decision is taken.
+ * The improper prior needs n > k, RSS > 0 and a design of full column rank, decided
+ * scale-invariantly: the columns of the design's triangular factor are scaled to
+ * unit norm and its 1-norm condition number must stay below 1/(1e3 k eps)
+ * (~4.5e12/k); changing a covariate's units changes nothing. Observation weights
+ * do enter that condition number (sqrt(W) X is what is factorized): with weights
+ * spanning ~1e24 or more a full-rank X can count as numerically rank-deficient
+ * under the improper prior (BM_EDOM), never under a proper one.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_BLR_H
 #define BAYESMAT_BLR_H
@@ -67,7 +77,9 @@ int bm_blr_set_prior_improper(bm_blr *m);
  * (X->size1 == 0, y->size == 0) is a no-op.
  * @param X n x k finite; @param y length n finite
  * @return BM_SUCCESS; BM_EINVAL (NULL, or no prior set); BM_EBADLEN; BM_ENONFINITE;
- *         BM_ENOMEM. On failure the model is unchanged. Allocates O(n k).
+ *         BM_ENOMEM; BM_EDOM (the posterior is not representable in double: statistics
+ *         overflowing (entries ~1e308), a posterior mean beyond DBL_MAX, or log Gamma(a_n)
+ *         overflowing). On failure the model is unchanged. Allocates O(n k).
  */
 int bm_blr_update(bm_blr *m, const gsl_matrix *X, const gsl_vector *y);
 
@@ -97,7 +109,7 @@ int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src);
 int bm_blr_stats_count(const bm_blr_stats *s, size_t *n);
 /**
  * Condition the model on the data summarised by s (same as updating with the data).
- * @return BM_SUCCESS; BM_EINVAL (NULL or no prior); BM_EBADLEN; BM_ENOMEM.
+ * @return BM_SUCCESS; BM_EINVAL (NULL or no prior); BM_EBADLEN; BM_ENOMEM; BM_EDOM (as bm_blr_update).
  */
 int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s);
 
@@ -107,13 +119,16 @@ int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s);
  * Any output may be NULL.
  * @param m_n length k; @param V_n k x k
  * @return BM_SUCCESS; BM_EINVAL (NULL m, no prior, or the known-noise prior);
- *         BM_EBADLEN; BM_EDOM (improper prior with n <= k or rank-deficient X). Outputs NaN on failure.
+ *         BM_EBADLEN; BM_EDOM (improper prior with n <= k, RSS = 0 or numerically rank-deficient X
+ *         (see the top of this file); or V_n requested and an entry of it beyond DBL_MAX).
+ *         Outputs NaN on failure.
  */
 int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, double *a_n, double *b_n);
 
 /**
  * Gaussian posterior N(m_N, S_N) of beta under the known-noise prior. Any output may be NULL.
- * @return BM_SUCCESS; BM_EINVAL (NULL, no prior, or another prior); BM_EBADLEN. NaN on failure.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior, or another prior); BM_EBADLEN;
+ *         BM_EDOM (S_N requested and an entry of it beyond DBL_MAX). NaN on failure.
  */
 int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N);
 
@@ -121,16 +136,19 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
  * Marginal posterior of beta as t_k(df, loc, scale) in mvt's terms: NIG: (2 a_n, m_n, (b_n/a_n) V_n);
  * improper: (n - k, beta_hat, s^2 G^-1). Any output may be NULL.
  * @return BM_SUCCESS; BM_EINVAL (NULL, no prior, known-noise prior); BM_EBADLEN;
- *         BM_EDOM (improper, n <= k or rank-deficient). NaN on failure.
+ *         BM_EDOM (improper, n <= k, RSS = 0 or rank-deficient; or an entry of scale beyond DBL_MAX).
+ *         NaN on failure.
  */
 int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_matrix *scale);
 
 /**
  * Log posterior density: NIG / improper: log N(beta | m_n, sigma2 V_n) + log InvGamma(sigma2 | a_n, b_n);
  * known noise: log N(beta | m_N, S_N) (sigma2 is ignored and may be anything).
- * @param beta length k finite; @param sigma2 > 0 finite (NIG / improper)
+ * @param beta length k finite; @param sigma2 > 0 finite (NIG / improper; any positive double)
+ * On success *lp is finite, or -INFINITY when the true value is below -DBL_MAX (beta or sigma2
+ * so far out that the quadratic form overflows).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (sigma2 <= 0: *lp = -INFINITY;
- *         improper posterior: *lp = NAN).
+ *         improper posterior (see bm_blr_posterior_nig): *lp = NAN).
  */
 int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2, double *lp);
 
@@ -139,8 +157,8 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
  * in mvt's terms: NIG: (2 a_n, x^T m_n, (b_n/a_n)(1 + x^T V_n x)); improper: (n-k, x^T beta_hat,
  * s^2 (1 + x^T G^-1 x)); known noise: Gaussian, df = INFINITY, scale2 = 1/lambda + x^T S_N x.
  * @param x_new length k, finite
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (improper posterior, or x_new^T m_n overflowing: not representable).
- *         Outputs NaN on failure.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (improper posterior, or
+ *         x_new^T m_n or the scale overflowing: not representable). Outputs NaN on failure.
  */
 int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, double *loc, double *scale2);
 

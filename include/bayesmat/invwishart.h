@@ -61,7 +61,11 @@ size_t bm_invwishart_nparams(const bm_invwishart *d);
  * Log-density at X from the Cholesky factors of X and Psi:
  * log|X| = 2 sum log (L_X)_ii, tr(Psi X^-1) = ||L_X^-1 L_Psi||_F^2 (one dtrsm).
  * @param X   p x p symmetric
+ * At (nu - p + 1)/2 >= 10 the terms of size nu log nu are combined without
+ * cancellation (Stirling's series; error ~ sqrt(nu) eps instead of nu eps).
  * @param lp  out: the log-density; -INFINITY when X is not positive definite
+ *            or log f < -DBL_MAX (half the trace is formed so that it does
+ *            not overflow where log f is representable)
  * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
  *         BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not positive definite).
  *         Allocates nothing for p <= 64.
@@ -74,7 +78,9 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
  *   d_X   = -(nu+p+1)/2 X^-1 + X^-1 Psi X^-1 / 2        (p x p, symmetric)
  *   d_Psi = nu/2 Psi^-1 - X^-1 / 2                      (p x p, symmetric)
  *   d_nu  = log|Psi|/2 - p/2 log 2 - psi_p(nu/2)/2 - log|X|/2
- * @return as bm_invwishart_logpdf, plus BM_EBADLEN for a d_X/d_Psi not p x p
+ * @return as bm_invwishart_logpdf, plus BM_EDOM when d_X or d_Psi is beyond double
+ *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; both NaN,
+ *         lp and d_nu still set), BM_EBADLEN for a d_X/d_Psi not p x p
  *         and BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
  */
 int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
@@ -91,7 +97,8 @@ int bm_invwishart_grad(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
 /**
  * Score: d log f / d theta = (D_p^T vec(d_Psi), d_nu).
  * @param s  out, length p(p+1)/2 + 1
- * @return as bm_invwishart_logpdf (BM_EBADLEN for a wrong length), BM_ENOMEM.
+ * @return as bm_invwishart_logpdf (BM_EBADLEN for a wrong length; BM_EDOM also for a score
+ *         beyond double range), BM_ENOMEM.
  */
 int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector *s);
 
@@ -100,7 +107,7 @@ int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector 
  * X is still validated):
  *   H_PsiPsi = -nu/2 T(C,C),  H_Psinu = t(C)/2,  H_nunu = -psi'_p(nu/2)/4.
  * @param H  out, (q+1) x (q+1), q = p(p+1)/2
- * @return as bm_invwishart_score. Allocates O(p^2).
+ * @return as bm_invwishart_score; BM_EDOM also for an entry beyond double range. Allocates O(p^2).
  */
 int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -109,7 +116,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
  * with Y = X^-1 and Z = X^-1 Psi X^-1:
  *   H = (nu+p+1)/2 T(Y, Y) - [T(Y, Z) + T(Z, Y)]/2.
  * @param H  out, q x q
- * @return as bm_invwishart_score.
+ * @return as bm_invwishart_score; BM_EDOM also for an entry beyond double range.
  */
 int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -117,7 +124,8 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
  * Fisher information of one observation, closed form (docs/fisher.md):
  *   I_PsiPsi = nu/2 T(C,C),  I_Psinu = -t(C)/2,  I_nunu = psi'_p(nu/2)/4.
  * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (an entry beyond
+ *         double range, the scale near DBL_MIN).
  */
 int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *F);
 
@@ -127,7 +135,8 @@ int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *F);
  * = (L^-T A)(L^-T A)^T, hence X = T T^T with T = L A^-T, one triangular solve
  * (dtrsm) of the well-conditioned random A against L = L_Psi.
  * @param X  out, p x p (full symmetric)
- * @return BM_SUCCESS; BM_EINVAL (NULL, d never set); BM_EBADLEN; BM_ENOMEM.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d never set); BM_EBADLEN; BM_ENOMEM;
+ *         BM_EDOM (the draw is beyond double range; X NaN).
  *         Allocates nothing for p <= 45.
  */
 int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X);
@@ -153,7 +162,8 @@ int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, siz
  * Log-likelihood of m matrices and the gradient of the sum (outputs may be NULL):
  *   d_Psi = m nu/2 Psi^-1 - (sum_i X_i^-1)/2
  *   d_nu  = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - sum log|X_i|/2
- * @return as bm_invwishart_loglik; d_Psi not p x p is BM_EBADLEN.
+ * @return as bm_invwishart_loglik; d_Psi not p x p is BM_EBADLEN; BM_EDOM also
+ *         when d_Psi is beyond double range (d_Psi, d_nu NaN).
  */
 int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
                               gsl_matrix *d_Psi, double *d_nu);

@@ -92,7 +92,10 @@ int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *
  * @param log_prior  out; NaN on failure
  * @return BM_SUCCESS; BM_EINVAL (NULL d or log_prior, d unset, bad idx);
  *         BM_ESING (the block is singular, e.g. matnorm/matt's full theta);
- *         BM_ENOMEM. Allocates the Fisher matrix.
+ *         BM_ENOTSPD (numerically indefinite, see bm_jeffreys_from_fisher:
+ *         e.g. nu near its bound or nu ~ 1e12, where the determinant of the
+ *         Fisher matrix cancels); BM_EDOM (the Fisher matrix is beyond double
+ *         range); BM_ENOMEM. Allocates the Fisher matrix.
  */
 int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior);
 /** As bm_wishart_jeffreys, for mvn (theta = (mu, vech Sigma)). */

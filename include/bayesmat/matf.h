@@ -80,7 +80,8 @@ int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp);
  *   d_delta = [psi_p(k/2) - psi_p(r/2) + log|Psi| - log|Psi+X|] / 2
  * Any output may be NULL (its work is skipped).
  * @return BM_SUCCESS; BM_EINVAL (d or X NULL, d unset); BM_EBADLEN (X or an
- *         output not p x p); BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not SPD).
+ *         output not p x p); BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not SPD, or
+ *         d_X/d_Psi beyond double range: outputs NaN).
  *         On failure every non-NULL output is NaN. Allocates nothing for p <= 45.
  */
 int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi, double *d_nu,
@@ -102,7 +103,8 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s);
  *   H_nu,nu = [psi'_p(k/2) - psi'_p(nu/2)]/4;  H_nu,delta = psi'_p(k/2)/4;
  *   H_delta,delta = [psi'_p(k/2) - psi'_p(r/2)]/4.
  * @param H  out, (q+2) x (q+2)
- * @return as bm_matf_score; H is NaN on failure. Allocates nothing for p <= 45.
+ * @return as bm_matf_score (BM_EDOM also for an entry beyond double range); H
+ *         is NaN on failure. Allocates nothing for p <= 45.
  */
 int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -110,7 +112,8 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  * Hessian of log f w.r.t. vech X (a vech coordinate moves X_ij and X_ji together):
  *   H = -(nu-p-1)/2 T(X^-1, X^-1) + k/2 T(S, S),  S = (Psi+X)^-1.
  * @param H  out, q x q, q = p(p+1)/2
- * @return as bm_matf_score; H is NaN on failure. Allocates nothing for p <= 45.
+ * @return as bm_matf_score (BM_EDOM also for an entry beyond double range); H
+ *         is NaN on failure. Allocates nothing for p <= 45.
  */
 int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -122,7 +125,8 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H);
  *   I_nu,nu = [psi'_p(nu/2) - psi'_p(k/2)]/4;  I_nu,delta = -psi'_p(k/2)/4;
  *   I_delta,delta = [psi'_p(r/2) - psi'_p(k/2)]/4.
  * @param F  out, (q+2) x (q+2), symmetric (named F, not I: <complex.h> defines I)
- * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. F is NaN on
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN; BM_EDOM (an entry
+ *         beyond double range, Psi near DBL_MIN). F is NaN on
  *         failure. Allocates nothing.
  */
 int bm_matf_fisher(const bm_matf *d, gsl_matrix *F);
@@ -134,7 +138,8 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *F);
  * Phi = (L A^-T)(L A^-T)^T and X = (L A^-T B)(L A^-T B)^T.
  * @param r  a GSL generator (advanced)
  * @param X  out, p x p, symmetric (full matrix written)
- * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN. X is NaN on
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d unset); BM_EBADLEN; BM_EDOM (the draw
+ *         is beyond double range, e.g. delta tiny). X is NaN on
  *         failure. Allocates nothing for p <= 45.
  * Note: for nu close to p - 1 a draw can be numerically singular (a chi^2
  * with < 1 degree of freedom underflows relative to the other eigenvalues);
@@ -168,7 +173,8 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
  * @param ll       out, may be NULL: the log-likelihood
  * @param d_Psi    out, may be NULL: p x p symmetric gradient
  * @param d_nu, d_delta  out, may be NULL
- * @return as bm_matf_loglik; every non-NULL output is NaN on failure
+ * @return as bm_matf_loglik, plus BM_EDOM when d_Psi is beyond double range
+ *         (then *ll is still the sum); every other non-NULL output is NaN on failure
  *         (*ll = -INFINITY on BM_EDOM). Allocates nothing for p <= 36.
  */
 int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_Psi,

@@ -75,7 +75,9 @@ int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp);
  *   d/dX = -W;  d/dM = W;  G_U = (U^-1 R V^-1 R^T U^-1 - p U^-1)/2;
  *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, docs/conventions.md).
  * @param dX, dM  out n x p, or NULL;  dU out n x n or NULL;  dV out p x p or NULL
- * @return as bm_matnorm_logpdf. Allocates O(n^2 + p^2 + np) scratch.
+ * @return as bm_matnorm_logpdf, plus BM_EDOM (an output beyond double range,
+ *         e.g. X far in the tail; outputs NaN; _score and _hess likewise).
+ *         Allocates O(n^2 + p^2 + np) scratch.
  */
 int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dU,
                     gsl_matrix *dV);
@@ -140,7 +142,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
 /**
  * Batched log-likelihood and the gradients of the SUM w.r.t. M, U, V (shaped,
  * symmetric gradients for U, V). Any of dM, dU, dV may be NULL.
- * @return as bm_matnorm_loglik.
+ * @return as bm_matnorm_loglik, plus BM_EDOM (a gradient beyond double range; NaN).
  */
 int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
                            gsl_matrix *dU, gsl_matrix *dV);

@@ -107,7 +107,7 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s);
 /**
  * Hessian d^2 log f / d theta d theta^T (formulas: docs/matt.md).
  * @param H  out, nparams x nparams (symmetric)
- * @return as bm_matt_grad. Allocates.
+ * @return as bm_matt_grad (BM_EDOM also for an entry beyond double range). Allocates.
  */
 int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -117,7 +117,8 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
  * Y = T R Q, Q = Omega^-1, K = Q R^T T R Q. Not negative definite in general
  * (the density is not log-concave).
  * @param H  out, np x np
- * @return as bm_matt_grad. Allocates O(n^2 + p^2 + np).
+ * @return as bm_matt_grad (BM_EDOM also for an entry beyond double range).
+ *         Allocates O(n^2 + p^2 + np).
  */
 int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -142,7 +143,8 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F);
  * standard normal, X = M + L_S A^-T Z L_O^T, i.e. X | S ~ MN(M, S, Omega)
  * with S = L_S A^-T A^-1 L_S^T ~ IW_n(nu+n-1, Sigma).
  * @param r  the caller's generator;  X out n x p
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. Allocates nothing
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (the draw is
+ *         beyond double range, possible at small nu; X NaN). Allocates nothing
  *         when n^2 <= 4096.
  */
 int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X);

@@ -64,7 +64,8 @@ int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s);
 /**
  * Posterior parameters (any output may be NULL). V_n and Psi_n are formed from factors.
  * @param B_n k x d; @param V_n k x k; @param Psi_n d x d
- * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN. NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN; BM_EDOM (the formed V_n or Psi_n
+ *         has an entry beyond DBL_MAX though its factor is finite). NaN outputs on failure.
  */
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n);
 
@@ -78,7 +79,10 @@ int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matri
 /**
  * One posterior draw: Sigma ~ IW_d(nu_n, Psi_n), B = B_n + R_n^{-1} Z C^T (Z k x d standard normal,
  * C C^T = Sigma, R_n^T R_n = V_n^-1). Either output may be NULL (not both).
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. NaN outputs on failure.
+ * With nu_n close to d - 1 the last Bartlett chi-square (nu_n - d + 1 degrees of freedom)
+ * is often below 1e-300 and the draw beyond DBL_MAX: BM_EDOM for that draw.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (the draw overflows double).
+ *         NaN outputs on failure.
  */
 int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_matrix *Sigma);
 
@@ -86,7 +90,8 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
  * Parameters of the predictive T_{m,d}(nu, M, Sigma, Omega) for the rows X_new (m x k):
  * nu = nu_n - d + 1, M = X_new B_n (m x d), Sigma = I_m + X_new V_n X_new^T (m x m), Omega = Psi_n (d x d).
  * Outputs other than nu may be NULL.
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (X_new). NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (X_new); BM_EDOM (M, Sigma or Omega
+ *         has an entry beyond DBL_MAX). NaN outputs on failure.
  */
 int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double *nu, gsl_matrix *M,
                               gsl_matrix *Sigma, gsl_matrix *Omega);
@@ -97,7 +102,10 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
  * (see bm_mniw_predictive_params).
  * @param pred from bm_matt_alloc(m, d); set on success, unchanged on failure
  * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN (X_new not m x k, pred not m x d);
- *         BM_ENONFINITE (X_new); BM_ENOMEM. Allocates O(m^2 + m d + d^2) scratch.
+ *         BM_ENONFINITE (X_new); BM_ENOMEM; BM_EDOM (not representable as a matt object: a
+ *         parameter entry beyond DBL_MAX, a formed scale that is numerically not positive
+ *         definite (condition beyond ~1/eps), or nu so small that matt refuses it).
+ *         Allocates O(m^2 + m d + d^2) scratch.
  */
 int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred);
 

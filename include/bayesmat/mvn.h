@@ -65,7 +65,8 @@ size_t bm_mvn_dim(const bm_mvn *d);
 /**
  * Log-density at x.
  * @param x   length p, finite
- * @param lp  out: log f(x); NaN on failure
+ * @param lp  out: log f(x); NaN on failure; -INFINITY only when log f < -DBL_MAX
+ *            (delta/2 is formed scaled where delta itself overflows)
  * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
  *         BM_ENONFINITE. Allocates nothing for p <= 4096.
  */
@@ -75,8 +76,10 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp);
  * Shaped gradient of log f: dx = -a, dmu = a, dSigma = (a a^T - Lambda)/2.
  * Any output may be NULL (its work is skipped).
  * @param dx, dmu  out, length p;  dSigma  out, p x p symmetric gradient
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (x). On failure
- *         the non-NULL outputs are filled with NaN. Allocates nothing for p <= 4096.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (x); BM_EDOM (an
+ *         output beyond double range: x far in the tail, Sigma near DBL_MIN).
+ *         On failure the non-NULL outputs are filled with NaN. Allocates
+ *         nothing for p <= 4096. (_score, _hess, _hess_x: BM_EDOM likewise.)
  */
 int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma);
 
@@ -165,7 +168,8 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
  * Batched log-likelihood and the gradient of the sum w.r.t. (mu, Sigma):
  *   dmu = Lambda sum_i r_i,  dSigma = L^{-T}(Z^T Z - n I)L^{-1}/2, Z = R L^{-T}
  * (one dtrsm, one dsyrk, two p x p triangular solves). ll, dmu, dSigma may
- * each be NULL. @return as bm_mvn_loglik (non-NULL outputs NaN on failure).
+ * each be NULL. @return as bm_mvn_loglik, plus BM_EDOM (dmu or dSigma beyond
+ * double range) (non-NULL outputs NaN on failure).
  */
 int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma);
 

@@ -45,8 +45,11 @@ size_t bm_mvt_nparams(const bm_mvt *d);
 size_t bm_mvt_dim(const bm_mvt *d);
 
 /**
- * Log-density at x (accurate in the far tails: log1p of delta/nu).
- * @param lp out; NaN on failure.
+ * Log-density at x (accurate in the far tails: log1p of delta/nu; where
+ * delta = |L^{-1}(x - mu)|^2 or delta/nu would overflow, x - mu is scaled by a
+ * power of two and log(delta/nu) formed from the scaled delta, so the value
+ * is finite wherever it is representable).
+ * @param lp out; NaN on failure; -INFINITY only when log f < -DBL_MAX.
  * @return BM_SUCCESS; BM_EINVAL (NULL / unset); BM_EBADLEN; BM_ENONFINITE.
  *         Allocates nothing for p <= 4096.
  */
@@ -56,14 +59,20 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp);
  * Shaped gradient of log f; any output may be NULL:
  *   dx = -w a, dmu = w a, dSigma = (w a a^T - Lambda)/2,
  *   dnu = [psi(k/2) - psi(nu/2) - p/nu]/2 - [log(1+delta/nu) - delta/nu]/2 + delta(p - delta)/(2 nu s)
- * (the bracketed differences are evaluated without cancellation at large nu).
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE. Non-NULL outputs
- *         are NaN on failure. Allocates nothing for p <= 4096.
+ *       = [psi(k/2) - psi(nu/2)]/2 - log(1+delta/nu)/2 + (delta - p)/(2 s),
+ * the first form for delta <= nu (its bracketed differences without
+ * cancellation at large nu), the second beyond (the first cancels like
+ * (delta/nu) eps in the tail). In the far tail (delta near DBL_MAX or beyond)
+ * every output is formed from x - mu scaled by a power of two.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (an
+ *         output beyond double range, e.g. Sigma with eigenvalues near
+ *         DBL_MIN). Non-NULL outputs are NaN on failure. Allocates nothing
+ *         for p <= 4096.
  */
 int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma,
                 double *dnu);
 
-/** Score d log f / d theta, length p + q + 1. @return as bm_mvt_grad. Allocates p^2 doubles.
+/** Score d log f / d theta, length p + q + 1 (NaN on failure). @return as bm_mvt_grad. Allocates p^2 doubles.
  *  (Lambda = Sigma^{-1}, needed by dSigma, _score, _hess, _hess_x and _fisher,
  *  is formed by the first such call after _set and cached, thread-safely.) */
 int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s);
@@ -75,11 +84,19 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s);
  *   H_SigmaSigma = T(Lambda, Lambda)/2 - w T(a a^T, Lambda) + (k/(2 s^2)) t(a a^T) t(a a^T)^T
  *   H_mu,nu = (delta - p)/s^2 a;  H_Sigma,nu = (delta - p)/(2 s^2) t(a a^T)
  *   H_nunu = [psi'(k/2) - psi'(nu/2)]/4 + p/(2 nu^2) + delta/(nu s) - k delta (s + nu)/(2 nu^2 s^2)
- * @return as bm_mvt_grad. Allocates O(p^2).
+ *          = -F/4 + N/(2 nu s^2 k (k+2)),  u = delta - p,
+ *            N = (u^2 - 2p) k^2 + u((2 - p) u - 4p) k - 4 p u^2,
+ * F = 4 I_nunu as in bm_mvt_fisher: the first form cancels completely at
+ * large nu (terms ~ p/nu^2, value ~ p/nu^3), the second is what is
+ * evaluated (in the ratios u/s, 1/s). Once delta or |Lambda (x - mu)|
+ * exceeds 2^400 every block is formed in scaled ratios, so that nothing
+ * overflows where H is representable.
+ * @return as bm_mvt_grad (BM_EDOM: an entry beyond double range). Allocates O(p^2).
  */
 int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
 
-/** Hessian w.r.t. x: -w Lambda + (2k/s^2) a a^T (p x p). @return as bm_mvt_grad. */
+/** Hessian w.r.t. x: -w Lambda + (2k/s^2) a a^T (p x p), scaled in the far tail as bm_mvt_hess.
+ *  @return as bm_mvt_grad. */
 int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
 
 /**
@@ -90,7 +107,9 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H);
  *   as one cancellation-free asymptotic expression for nu >= 16 and by an
  *   upward recurrence into it below (relative accuracy <= 6e-15 at every nu,
  *   including 1e4 and 1e8 where the plain difference cancels).
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN (I NaN on failure).
+ *   For nu > ~9e307, where 2(k+2) overflows, k/(2(k+2)) is formed as (k/(k+2))/2.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (an entry beyond double
+ *         range: Lambda near DBL_MAX). I NaN on failure.
  */
 int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *Info);
 
@@ -102,7 +121,9 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out);
 
 /**
  * One draw x = mu + L z / sqrt(g/nu), z ~ N(0, I_p), g ~ chi^2_nu.
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (the draw is beyond
+ *         double range: at small nu, g underflows with positive probability;
+ *         x NaN).
  */
 int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x);
 
@@ -115,6 +136,8 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov);
 /**
  * Batched log-likelihood over the rows of X (n x p): one dtrsm of the block.
  * @param each  may be NULL; length n
+ * Rows whose delta overflows are evaluated as bm_mvt_logpdf does (scaled);
+ * *ll = -INFINITY only when the sum is below -DBL_MAX.
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
  *         Allocates n p doubles.
  */
@@ -124,7 +147,10 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
  * Batched log-likelihood and gradient of the sum w.r.t. (mu, Sigma, nu):
  *   dmu = L^{-T} sum_i w_i z_i,  dSigma = L^{-T}(Z^T W Z - n I)L^{-1}/2,
  *   dnu = sum_i dnu_i  (Z = R L^{-T}, W = diag(w_i); one dtrsm, one dsyrk).
- * Any output may be NULL. @return as bm_mvt_loglik.
+ * Any output may be NULL. When a row's delta overflows, the sum is taken over
+ * bm_mvt_grad of each row (scaled in the far tail).
+ * @return as bm_mvt_loglik, plus BM_EDOM (a sum beyond double range; dmu,
+ *         dSigma, dnu NaN).
  */
 int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
                        double *dnu);

@@ -54,8 +54,11 @@ int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
 
 /**
  * Condition on the rows of X (n x p). Accumulates: two updates equal one update on the
- * stacked rows up to rounding. n = 0 (X->size1 == 0) is a no-op.
- * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
+ * stacked rows up to rounding. n = 0 (X->size1 == 0) is a no-op. mu_n is formed as
+ * mu0 + (n/kappa_n)(xbar - mu0), so a huge kappa0 (kappa0 mu0 beyond DBL_MAX) is fine.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM;
+ *         BM_EDOM (the posterior is not representable: the scatter or Psi_n's factor
+ *         overflows, e.g. |xbar - mu0| ~ 1e308, or log Gamma_p(nu_n/2) does).
  *         On failure the model is unchanged. Allocates O(n p).
  */
 int bm_niw_update(bm_niw *m, const gsl_matrix *X);
@@ -79,7 +82,9 @@ int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s);
 /**
  * Posterior NIW parameters. Any output may be NULL.
  * @param mu_n length p; @param Psi_n p x p (formed from its factor)
- * @return BM_SUCCESS; BM_EINVAL (NULL m, no prior); BM_EBADLEN. NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL (NULL m, no prior); BM_EBADLEN; BM_EDOM (the formed Psi_n,
+ *         or W_n in the _nw view, has an entry beyond DBL_MAX though its factor is finite).
+ *         NaN outputs on failure.
  */
 int bm_niw_posterior(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *Psi_n);
 
@@ -109,15 +114,21 @@ int bm_niw_log_posterior_nw(const bm_niw *m, const gsl_vector *mu, const gsl_mat
 /**
  * One draw (mu, Sigma) from the posterior: Sigma = B B^T with B = L_n A^{-T} (A the Bartlett
  * factor of W_p(nu_n, I), L_n the factor of Psi_n), mu = mu_n + B z / sqrt(kappa_n).
+ * When nu_n is close to p - 1 the inverse-Wishart has very heavy tails: the last Bartlett
+ * chi-square has nu_n - p + 1 degrees of freedom and falls below 1e-300 with high
+ * probability (at nu_n - p + 1 = 1e-3 most draws), and such a draw of Sigma is beyond
+ * DBL_MAX. That draw is reported as BM_EDOM (the random numbers are consumed all the same).
  * @param mu out length p; @param Sigma out p x p (either may be NULL, not both)
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (the draw overflows double).
+ *         NaN outputs on failure.
  */
 int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_matrix *Sigma);
 
 /**
  * Parameters of the posterior predictive t_p(df, loc, scale) (mvt's terms):
  * df = nu_n - p + 1, loc = mu_n, scale = Psi_n (kappa_n + 1)/(kappa_n df). Any output may be NULL.
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. NaN outputs on failure.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (scale has an entry beyond DBL_MAX,
+ *         e.g. df tiny). NaN outputs on failure.
  */
 int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_matrix *scale);
 
@@ -125,8 +136,10 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
  * The posterior predictive as an mvt object: bm_mvt_set(pred, nu_n - p + 1, mu_n,
  * Psi_n (kappa_n + 1)/(kappa_n (nu_n - p + 1))) (see bm_niw_predictive_params).
  * @param pred from bm_mvt_alloc(p); set on success, unchanged on failure
- * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN (pred not of dimension p); BM_ENOMEM.
- *         Allocates O(p^2) scratch.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, no prior); BM_EBADLEN (pred not of dimension p); BM_ENOMEM;
+ *         BM_EDOM (not representable as an mvt object: a scale entry beyond DBL_MAX, a formed
+ *         scale that is numerically not positive definite (Psi_n's condition beyond ~1/eps),
+ *         or df so small that mvt refuses it). Allocates O(p^2) scratch.
  */
 int bm_niw_predictive(const bm_niw *m, bm_mvt *pred);
 

@@ -32,6 +32,21 @@ double bm_mvdigamma(size_t p, double a);
 /** psi'_p(a); NaN outside the domain. */
 double bm_mvtrigamma(size_t p, double a);
 
+/** log(1 + u) - u for u > -1, to full relative accuracy also for small |u|
+ *  (a series for |u| <= 1/4); -INFINITY at u = -1, NaN below or for NaN. */
+double bm_log1pmx(double u);
+
+/** The Stirling remainder lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2]
+ *  for x >= 10 (absolute error < 1e-17); NaN for x < 10 or NaN. With it,
+ *  differences of log Gamma at large arguments are formed without cancellation. */
+double bm_lgamma_stirling_tail(double x);
+
+/** psi'(x) - psi'(x + h) for x > 0, h >= 0 (h = +inf: psi'(x)), to ~1e-15
+ *  relative accuracy at every x (asymptotic series term by term from x >= 20;
+ *  the plain difference, which loses ~ log10(x / h) digits at large x, is
+ *  never formed there); NaN outside the domain. */
+double bm_trigamma_diff(double x, double h);
+
 /**
  * Checked log Gamma_p(a): *out <- the value.
  * @param p    dimension, >= 1

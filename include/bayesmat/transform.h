@@ -56,7 +56,8 @@ int bm_transform_log_inverse(double u, double *x, double *logjac);
  * Also the derivatives of the log-Jacobian u: d/du = 1, d2/du2 = 0 (not added).
  * @param h_x, h_u  may be NULL together (gradient only)
  * @return BM_SUCCESS; BM_EINVAL (g_u NULL, or h_u NULL with h_x given);
- *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse). Outputs NaN on failure.
+ *         BM_ENONFINITE; BM_EDOM (as bm_transform_log_inverse, or g_u or h_u beyond
+ *         DBL_MAX, e.g. x^2 h_x for u > ~355 when |h_x| ~ 1). Outputs NaN on failure.
  */
 int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double *h_u);
 
@@ -79,7 +80,12 @@ int bm_transform_logit_inverse(double u, double *x, double *logjac);
  * Chain rule through x = logistic(u), with s = x(1-x) = dx/du:
  *   g_u = s g_x,  h_u = s^2 h_x + s (1 - 2x) g_x.
  * Derivatives of the log-Jacobian: d/du = 1 - 2x, d2/du2 = -2 s (not added).
- * @return as bm_transform_log_chain.
+ * s = e^-|u| / (1 + e^-|u|)^2 and 1 - 2x = -tanh(u/2) are computed from u,
+ * not from the rounded x, so they keep full relative accuracy for every u
+ * (also where x itself rounds to 1, u > ~36.7).
+ * @return BM_SUCCESS; BM_EINVAL (g_u NULL); BM_ENONFINITE (u, g_x, or h_x
+ *         when h_u is requested); BM_EDOM (|u| > ~708: s below DBL_MIN).
+ *         Outputs NaN on failure.
  */
 int bm_transform_logit_chain(double u, double g_x, double h_x, double *g_u, double *h_u);
 
@@ -199,7 +205,9 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
 
 /**
  * Gradient of the total log-Jacobian w.r.t. u (g += d logjac/du) and, when H
- * is not NULL, its Hessian (H += ...; nonzero only for logit blocks).
+ * is not NULL, its Hessian (H += ...; nonzero only for logit blocks). The logit
+ * terms 1 - 2x = -tanh(u/2) and -2x(1-x) are computed from u directly (full
+ * relative accuracy at every u).
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM.
  */
 int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,

@@ -61,7 +61,11 @@ size_t bm_wishart_nparams(const bm_wishart *d);
  * Log-density at X, from the Cholesky factors of X and S:
  * log|X| = 2 sum log (L_X)_ii, tr(S^-1 X) = ||L_S^-1 L_X||_F^2 (one dtrsm).
  * @param X   p x p symmetric
+ * At (nu - p + 1)/2 >= 10 the terms of size nu log nu are combined without
+ * cancellation (Stirling's series; error ~ sqrt(nu) eps instead of nu eps).
  * @param lp  out: the log-density; -INFINITY when X is not positive definite
+ *            or log f < -DBL_MAX (half the trace is formed so that it does
+ *            not overflow where log f is representable)
  * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
  *         BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not positive definite).
  *         Allocates nothing for p <= 64.
@@ -74,7 +78,9 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp);
  *   d_X  = (nu-p-1)/2 X^-1 - S^-1/2                    (p x p, symmetric)
  *   d_S  = -nu/2 S^-1 + S^-1 X S^-1 / 2                 (p x p, symmetric)
  *   d_nu = log|X|/2 - p/2 log 2 - log|S|/2 - psi_p(nu/2)/2
- * @return as bm_wishart_logpdf, plus BM_EBADLEN for a d_X/d_S not p x p and
+ * @return as bm_wishart_logpdf, plus BM_EDOM when d_X or d_S is beyond double
+ *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; both NaN,
+ *         lp and d_nu still set), BM_EBADLEN for a d_X/d_S not p x p and
  *         BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
  */
 int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
@@ -90,7 +96,8 @@ int bm_wishart_grad(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *d_X, g
 /**
  * Score: d log f / d theta = (D_p^T vec(d_S), d_nu).
  * @param s  out, length p(p+1)/2 + 1
- * @return as bm_wishart_logpdf (BM_EBADLEN for a wrong length), BM_ENOMEM.
+ * @return as bm_wishart_logpdf (BM_EBADLEN for a wrong length; BM_EDOM also for a score
+ *         beyond double range), BM_ENOMEM.
  */
 int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s);
 
@@ -100,7 +107,7 @@ int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s);
  *   H_Snu = -t(B)/2,   H_nunu = -psi'_p(nu/2)/4
  * with T(P,Q) = D_p^T (P (x) Q) D_p and t(B) = D_p^T vec(B).
  * @param H  out, (q+1) x (q+1), q = p(p+1)/2
- * @return as bm_wishart_score. Allocates O(p^2).
+ * @return as bm_wishart_score; BM_EDOM also for an entry beyond double range. Allocates O(p^2).
  */
 int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -108,7 +115,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
  * Hessian of log f w.r.t. vech X (a coordinate moves X_ij and X_ji together):
  *   H = -(nu-p-1)/2 T(X^-1, X^-1).
  * @param H  out, q x q
- * @return as bm_wishart_score.
+ * @return as bm_wishart_score; BM_EDOM also for an entry beyond double range.
  */
 int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
 
@@ -116,7 +123,8 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H);
  * Fisher information of one observation, closed form (docs/fisher.md):
  *   I_SS = nu/2 T(B,B),  I_Snu = t(B)/2,  I_nunu = psi'_p(nu/2)/4.
  * @param F  out, (q+1) x (q+1): the Fisher matrix (named F, not I, so that <complex.h>'s I macro cannot clash)
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (an entry beyond
+ *         double range, the scale near DBL_MIN).
  */
 int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *F);
 
@@ -124,7 +132,8 @@ int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *F);
  * One draw X ~ W_p(nu, S) by the Bartlett decomposition (Smith & Hocking
  * 1972) for every real nu > p - 1: X = (L_S A)(L_S A)^T, A = bm_rng_bartlett.
  * @param X  out, p x p (full symmetric)
- * @return BM_SUCCESS; BM_EINVAL (NULL, d never set); BM_EBADLEN; BM_ENOMEM.
+ * @return BM_SUCCESS; BM_EINVAL (NULL, d never set); BM_EBADLEN; BM_ENOMEM;
+ *         BM_EDOM (the draw is beyond double range; X NaN).
  *         Allocates nothing for p <= 64.
  */
 int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X);
@@ -151,7 +160,8 @@ int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m,
  *   d_S  = -m nu/2 S^-1 + S^-1 (sum X_i) S^-1 / 2
  *   d_nu = sum log|X_i|/2 - m p/2 log 2 - m/2 log|S| - m/2 psi_p(nu/2)
  * (two block dtrsm and one dsyrk of rank m p).
- * @return as bm_wishart_loglik; d_S not p x p is BM_EBADLEN.
+ * @return as bm_wishart_loglik; d_S not p x p is BM_EBADLEN; BM_EDOM also when
+ *         d_S is beyond double range (d_S, d_nu NaN).
  */
 int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll,
                            gsl_matrix *d_S, double *d_nu);

@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""Reference values at the numerical edges of the conjugate models and the
+logit transform, for the regression tests in tests/test_blr.c, test_niw.c,
+test_mniw.c and test_transform.c.
+
+Run:  /usr/bin/python3 tests/data/gen_conjugate_edges.py > tests/data/conjugate_edges_ref.txt
+
+mpmath at 80 digits from the textbook (normal-equation) formulas, on exactly
+the doubles the C tests read from the output. The BLR cases are near-degenerate
+but well-posed problems: a noise precision of 1e20..1e30 with fewer
+observations than coefficients, one observation weight of 1e20 or 1e26, a
+prior covariance 1e24 I with n < k, and a covariate in units 1e13 times
+another. In each the exact posterior is well determined by its inputs.
+The known-noise evidence is the direct Gaussian density of y; the NIG one is
+also checked against the direct multivariate-t density of y here.
+
+Format: one record per line: `name count v1 ... v_count` (matrices row-major).
+"""
+import mpmath as mp
+
+mp.mp.dps = 80
+OUT = []
+
+
+def emit(name, vals):
+    vals = list(vals)
+    txt = []
+    for v in vals:
+        txt.append(repr(v) if isinstance(v, float) else mp.nstr(mp.mpf(v), 25, min_fixed=-1, max_fixed=-1))
+    OUT.append(name + " " + str(len(vals)) + " " + " ".join(txt))
+
+
+def M(rows):
+    return mp.matrix([[mp.mpf(v) for v in r] for r in rows])
+
+
+def design(n, k):
+    """Dyadic (exactly representable) entries of a generic full-rank design."""
+    return [[((3 * i + 5 * j + 1) % 7 - 3) / 2.0 + (0.5 if i == j else 0.0) + 0.25 * ((i * j) % 3) for j in range(k)]
+            for i in range(n)]
+
+
+def response(n):
+    return [((2 * i + 1) % 5 - 2) / 4.0 + 0.125 * i for i in range(n)]
+
+
+K = 4
+M0 = [0.5, -0.25, 1.0, 0.75]
+V0BASE = [[1.0, 0.25, 0.0, 0.0], [0.25, 2.0, 0.0, 0.0], [0.0, 0.0, 0.5, 0.0], [0.0, 0.0, 0.0, 1.0]]
+
+
+def blr_case(tag, X, y, w, V0, a0, b0, lam, kinds, beta_s=None, s2_s=()):
+    n, k = len(X), len(X[0])
+    emit(tag + "_dims", [float(k), float(n)])
+    emit(tag + "_X", [v for r in X for v in r])
+    emit(tag + "_y", y)
+    emit(tag + "_w", w)
+    emit(tag + "_m0", M0[:k])
+    emit(tag + "_V0", [v for r in V0 for v in r])
+    emit(tag + "_ab_lambda", [a0, b0, lam])
+    Xm, ym, Wm = M(X), mp.matrix([mp.mpf(v) for v in y]), mp.diag([mp.mpf(v) for v in w])
+    m0, V0m = mp.matrix([mp.mpf(v) for v in M0[:k]]), M(V0)
+    V0i = V0m ** -1
+    G, c = Xm.T * Wm * Xm, Xm.T * Wm * ym
+    yWy = (ym.T * Wm * ym)[0]
+    if "nig" in kinds:
+        Vn = (V0i + G) ** -1
+        mn = Vn * (V0i * m0 + c)
+        an = mp.mpf(a0) + mp.mpf(n) / 2
+        bn = mp.mpf(b0) + (yWy + (m0.T * V0i * m0)[0] - (mn.T * (V0i + G) * mn)[0]) / 2
+        lml = (-mp.mpf(n) / 2 * mp.log(2 * mp.pi) + sum(mp.log(mp.mpf(v)) for v in w) / 2 +
+               (mp.log(mp.det(Vn)) - mp.log(mp.det(V0m))) / 2 + a0 * mp.log(b0) - an * mp.log(bn) +
+               mp.loggamma(an) - mp.loggamma(a0))
+        # the same evidence as the multivariate-t density of y
+        S = (mp.mpf(b0) / a0) * (Wm ** -1 + Xm * V0m * Xm.T)
+        r = ym - Xm * m0
+        nu = 2 * mp.mpf(a0)
+        lt = (mp.loggamma((nu + n) / 2) - mp.loggamma(nu / 2) - mp.mpf(n) / 2 * mp.log(nu * mp.pi) -
+              mp.log(mp.det(S)) / 2 - (nu + n) / 2 * mp.log(1 + (r.T * S ** -1 * r)[0] / nu))
+        assert abs(lt - lml) < mp.mpf(10) ** -30 * (1 + abs(lml)), (tag, lt, lml)
+        emit(tag + "_nig_mn", list(mn))
+        emit(tag + "_nig_Vn", [Vn[i, j] for i in range(k) for j in range(k)])
+        emit(tag + "_nig_ab", [an, bn])
+        emit(tag + "_nig_lml", [lml])
+        if beta_s is not None:
+            bs = mp.matrix([mp.mpf(v) for v in beta_s])
+            emit(tag + "_beta_s", beta_s)
+            emit(tag + "_s2_s", list(s2_s))
+            lps = []
+            for s2 in s2_s:
+                s2 = mp.mpf(s2)
+                d = bs - mn
+                q = (d.T * (V0i + G) * d)[0]
+                lps.append(-mp.mpf(k) / 2 * mp.log(2 * mp.pi * s2) - mp.log(mp.det(Vn)) / 2 - q / (2 * s2) +
+                           an * mp.log(bn) - mp.loggamma(an) - (an + 1) * mp.log(s2) - bn / s2)
+            emit(tag + "_nig_logpost", lps)
+    if "known" in kinds:
+        lm = mp.mpf(lam)
+        SN = (V0i + lm * G) ** -1
+        mN = SN * (V0i * m0 + lm * c)
+        C = Wm ** -1 / lm + Xm * V0m * Xm.T
+        r = ym - Xm * m0
+        lml = -mp.mpf(n) / 2 * mp.log(2 * mp.pi) - mp.log(mp.det(C)) / 2 - (r.T * C ** -1 * r)[0] / 2
+        emit(tag + "_kn_mN", list(mN))
+        emit(tag + "_kn_SN", [SN[i, j] for i in range(k) for j in range(k)])
+        emit(tag + "_kn_lml", [lml])
+    if "improper" in kinds:
+        Gi = G ** -1
+        bh = Gi * c
+        rss = yWy - (bh.T * G * bh)[0]
+        emit(tag + "_imp_mn", list(bh))
+        emit(tag + "_imp_Vn", [Gi[i, j] for i in range(k) for j in range(k)])
+        emit(tag + "_imp_ab", [mp.mpf(n - k) / 2, rss / 2])
+
+
+OUT.append("# generated by tests/data/gen_conjugate_edges.py (mpmath %s, 80 digits); do not edit" % mp.__version__)
+
+# n < k, known noise with huge precision (the prior fixes the null space of X)
+for tag, lam in (("kn20", 1e20), ("kn26", 1e26), ("kn30", 1e30)):
+    blr_case(tag, design(2, K), response(2), [1.0, 1.0], V0BASE, 2.0, 3.0, lam, ("known", "nig"))
+# one dominant observation weight
+for tag, wbig in (("w20", 1e20), ("w26", 1e26)):
+    w = [1.0] * 8
+    w[3] = wbig
+    blr_case(tag, design(8, K), response(8), w, V0BASE, 2.0, 3.0, 1.0, ("nig", "known", "improper"))
+# diffuse prior with n < k
+blr_case("v24", design(2, K), response(2), [1.0, 1.0], [[1e24 * v for v in r] for r in V0BASE], 2.0, 3.0, 1.0,
+         ("nig", "known"))
+# a covariate in units 1e13 times another (condition ~1 after column scaling)
+Xu = design(8, K)
+for r in Xu:
+    r[1] *= 1e13
+blr_case("units", Xu, response(8), [1.0] * 8, V0BASE, 2.0, 3.0, 1.0, ("nig", "known", "improper"))
+# log posterior density at sigma2 where 2 pi sigma2 overflows
+blr_case("s2big", design(8, K), response(8), [1.0] * 8, V0BASE, 2.0, 3.0, 1.0, ("nig",),
+         beta_s=[0.25, -0.5, 0.75, 1.0], s2_s=(2.9e307, 1e308, 1.7e308))
+
+# NIW update with kappa0 mu0 beyond DBL_MAX (kappa0 = 1e308, mu0 = (4, -8)) and
+# kappa0 n beyond it too; mu_n, Psi_n and the evidence are ordinary numbers
+p = 2
+mu0 = [4.0, -8.0]
+kappa0, nu0 = 1e308, 5.0
+Psi0 = [[2.0, 0.5], [0.5, 1.0]]
+Xn = [[5.0, -7.5], [2.0, -6.5], [4.5, -9.0]]
+emit("niwbig_X", [v for r in Xn for v in r])
+emit("niwbig_prior", mu0 + [kappa0, nu0] + [v for r in Psi0 for v in r])
+n = len(Xn)
+xb = [mp.fsum(mp.mpf(r[j]) for r in Xn) / n for j in range(p)]
+kn = mp.mpf(kappa0) + n
+mun = [(mp.mpf(kappa0) * mu0[j] + n * xb[j]) / kn for j in range(p)]
+S = mp.matrix(p, p)
+for r in Xn:
+    d = mp.matrix([mp.mpf(r[j]) - xb[j] for j in range(p)])
+    S += d * d.T
+dm = mp.matrix([xb[j] - mu0[j] for j in range(p)])
+Psin = M(Psi0) + S + mp.mpf(kappa0) * n / kn * dm * dm.T
+emit("niwbig_mun", mun)
+emit("niwbig_Psin", [Psin[i, j] for i in range(p) for j in range(p)])
+lml = (-mp.mpf(n * p) / 2 * mp.log(mp.pi) + sum(mp.loggamma((nu0 + n - j) / 2) - mp.loggamma((mp.mpf(nu0) - j) / 2)
+                                                 for j in range(p)) +
+       nu0 / 2 * mp.log(mp.det(M(Psi0))) - (nu0 + n) / 2 * mp.log(mp.det(Psin)) +
+       mp.mpf(p) / 2 * (mp.log(kappa0) - mp.log(kn)))
+emit("niwbig_lml", [lml])
+
+# logit chain: s = x(1-x) and 1 - 2x from u (x = logistic(u))
+us = [-700.0, -100.0, -36.5, -25.0, -1.5, 0.0, 1e-3, 2.0, 25.0, 36.5, 40.0, 100.0, 700.0]
+emit("logit_u", us)
+ss, cs = [], []
+for u in us:
+    e = mp.exp(mp.mpf(u))  # mpmath: no overflow; e/(1+e)^2 = x(1-x) without 1 - x cancelling
+    ss.append(e / (1 + e) ** 2)
+    cs.append((1 - e) / (1 + e))
+emit("logit_s", ss)
+emit("logit_c", cs)
+
+print("\n".join(OUT))
