@@ -144,10 +144,12 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   int status = check_obj(d);
   if (!status) status = bm_validate_vector(x, d->p);
   if (status) return status;
-  if (d->p <= BM_SP_MAX) {
+  if (d->p <= BM_SP_MAX) { /* an overflowed form goes on to the scaled path below */
     double delta = bm_sp_mahalanobis(d->mu, x, d->L);
-    *lp = d->lognorm - 0.5 * (isnan(delta) ? INFINITY : delta);
-    return BM_SUCCESS;
+    if (isfinite(delta)) {
+      *lp = d->lognorm - 0.5 * delta;
+      return BM_SUCCESS;
+    }
   }
   double stack[BM_STACK_DOUBLES];
   bm_work w;
