@@ -43,25 +43,44 @@ int bm_sp_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, cons
                  bm_sp_delta_block block, const void *ctx, double *total);
 
 /* (x - mu)^T (L L^T)^{-1} (x - mu) for p <= BM_SP_MAX: the pivots' reciprocals
- * are computed first (independent divisions that pipeline), so the forward
- * substitution's dependency chain holds only multiply-adds. */
-static inline double bm_sp_mahalanobis(const gsl_vector *mu, const gsl_vector *x, const gsl_matrix *L)
+ * are computed first (independent divisions that pipeline), and
+ * z_i = r_i / l_ii - sum_j (l_ij / l_ii) z_j: the scaled coefficients do not
+ * depend on z, so each step adds one multiply-subtract to the dependency
+ * chain. Inlined once per p up to 8 so that the loops unroll. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline double bm_sp_mahalanobis_p(size_t p, const gsl_vector *mu, const gsl_vector *x, const gsl_matrix *L)
 {
-  size_t p = L->size1, tda = L->tda;
+  size_t tda = L->tda;
   const double *l = L->data;
   double z[BM_SP_MAX], inv[BM_SP_MAX];
   for (size_t i = 0; i < p; i++) inv[i] = 1.0 / l[i * tda + i];
-  bm_vc_residual(mu, x, z);
+  for (size_t i = 0; i < p; i++) z[i] = x->data[i * x->stride] - mu->data[i * mu->stride];
   double delta = 0.0;
   for (size_t i = 0; i < p; i++) {
     const double *row = l + i * tda;
-    double s = z[i];
-    for (size_t j = 0; j < i; j++) s -= row[j] * z[j];
-    s *= inv[i];
+    double s = z[i] * inv[i];
+    for (size_t j = 0; j < i; j++) s -= (row[j] * inv[i]) * z[j];
     z[i] = s;
     delta += s * s;
   }
   return delta;
+}
+
+static inline double bm_sp_mahalanobis(const gsl_vector *mu, const gsl_vector *x, const gsl_matrix *L)
+{
+  switch (L->size1) {
+  case 1: return bm_sp_mahalanobis_p(1, mu, x, L);
+  case 2: return bm_sp_mahalanobis_p(2, mu, x, L);
+  case 3: return bm_sp_mahalanobis_p(3, mu, x, L);
+  case 4: return bm_sp_mahalanobis_p(4, mu, x, L);
+  case 5: return bm_sp_mahalanobis_p(5, mu, x, L);
+  case 6: return bm_sp_mahalanobis_p(6, mu, x, L);
+  case 7: return bm_sp_mahalanobis_p(7, mu, x, L);
+  case 8: return bm_sp_mahalanobis_p(8, mu, x, L);
+  default: return bm_sp_mahalanobis_p(L->size1, mu, x, L);
+  }
 }
 
 #endif
