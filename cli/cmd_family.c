@@ -62,8 +62,8 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, int need_data)
 }
 
 /* Load the family and its object from the parameter file. */
-static int load(const char *cmd, const opts *o, cli_params *P, const cli_family **F, void **d, size_t *rows,
-                size_t *cols)
+static int load(const char *cmd, const opts *o, cli_params *P, const bm_family_type **F, bm_dist **d,
+                size_t *rows, size_t *cols)
 {
   char err[CLI_ERRLEN];
   if (cli_read_params(o->params, P, err)) {
@@ -82,18 +82,23 @@ static int load(const char *cmd, const opts *o, cli_params *P, const cli_family 
     return CLI_EXIT_INPUT;
   }
   int status = 0;
-  *d = (*F)->make(P, rows, cols, &status, err);
+  *d = cli_family_make(*F, P, &status, err);
   if (!*d) {
     fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
-    if (status < 0) fprintf(stderr, "  %s needs: %s\n", (*F)->name, (*F)->params_doc);
+    if (status < 0) {
+      char doc[256];
+      cli_family_params_doc(*F, doc, sizeof doc);
+      fprintf(stderr, "  %s needs: %s\n", (*F)->name, doc);
+    }
     return status < 0 ? CLI_EXIT_INPUT : CLI_EXIT_FAILED;
   }
+  bm_dist_shape(*d, rows, cols);
   return 0;
 }
 
 /* The observations of a data file as rows x cols matrices (a vector family's
  * rows become 1 x p matrices). */
-static int observations(const char *cmd, const opts *o, const cli_family *F, size_t rows, size_t cols,
+static int observations(const char *cmd, const opts *o, const bm_family_type *F, size_t rows, size_t cols,
                         gsl_matrix ***obs, size_t *nobs, cli_data *D)
 {
   char err[CLI_ERRLEN];
@@ -102,13 +107,13 @@ static int observations(const char *cmd, const opts *o, const cli_family *F, siz
     return CLI_EXIT_INPUT;
   }
   size_t n = 0;
-  for (size_t b = 0; b < D->n; b++) n += F->kind == VARIATE_VECTOR ? D->blocks[b]->size1 : 1;
+  for (size_t b = 0; b < D->n; b++) n += F->variate == BM_VARIATE_VECTOR ? D->blocks[b]->size1 : 1;
   *obs = calloc(n, sizeof **obs);
   if (!*obs) return CLI_EXIT_FAILED;
   size_t k = 0;
   for (size_t b = 0; b < D->n; b++) {
     gsl_matrix *B = D->blocks[b];
-    if (F->kind == VARIATE_VECTOR) {
+    if (F->variate == BM_VARIATE_VECTOR) {
       if (B->size2 != cols) {
         fprintf(stderr, "bayesmat %s: %s:%d: rows have %zu numbers, the %s has dimension %zu\n", cmd, o->data,
                 D->first_line[b], B->size2, F->name, cols);
@@ -171,14 +176,14 @@ int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv)
   if (rc) return rc;
   cli_params P = {0};
   cli_data D = {0};
-  const cli_family *F = NULL;
-  void *d = NULL;
+  const bm_family_type *F = NULL;
+  bm_dist *d = NULL;
   size_t rows, cols, nobs = 0;
   gsl_matrix **obs = NULL;
   gsl_vector *s = NULL;
   if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
   if ((rc = observations(cmd, &o, F, rows, cols, &obs, &nobs, &D))) goto done;
-  s = bm_vector_alloc(F->nparams(d));
+  s = bm_vector_alloc(bm_dist_nparams(d));
   if (!s) {
     rc = CLI_EXIT_FAILED;
     goto done;
@@ -188,7 +193,7 @@ int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv)
   for (size_t i = 0; i < nobs && !rc; i++) {
     int status;
     if (grad) {
-      status = F->score(d, obs[i], s);
+      status = bm_dist_score(d, obs[i], s);
       if (!status) {
         if (o.json) printf("%s[", i ? ", " : "");
         print_vector(stdout, s, o.json);
@@ -196,7 +201,7 @@ int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv)
       }
     } else {
       double lp;
-      status = F->logpdf(d, obs[i], &lp);
+      status = bm_dist_logpdf(d, obs[i], &lp);
       if (!status || status == BM_EDOM) {
         sum += lp;
         printf(o.json ? "%s%.17g" : "%s%.17g\n", o.json && i ? ", " : "", lp);
@@ -219,7 +224,7 @@ done:
   bm_vector_free(s);
   free_obs(obs, nobs);
   cli_data_free(&D);
-  if (F && d) F->destroy(d);
+  bm_dist_free(d);
   cli_params_free(&P);
   return rc;
 }
@@ -252,12 +257,12 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
   int rc = parse(cmd, argc, argv, &o, 0);
   if (rc) return rc;
   cli_params P = {0};
-  const cli_family *F = NULL;
-  void *d = NULL;
+  const bm_family_type *F = NULL;
+  bm_dist *d = NULL;
   size_t rows, cols, *idx = NULL, k = 0;
   gsl_matrix *I = NULL;
   if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
-  size_t n = F->nparams(d);
+  size_t n = bm_dist_nparams(d);
   if (jeff) {
     if (parse_idx(o.idx, &idx, &k, n)) {
       fprintf(stderr, "bayesmat %s: --idx takes comma-separated indices in 0..%zu\n", cmd, n - 1);
@@ -265,7 +270,7 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
       goto done;
     }
     double lp;
-    int status = F->jeffreys ? F->jeffreys(d, idx, k, &lp) : BM_EINVAL;
+    int status = bm_dist_jeffreys(d, idx, k, &lp);
     if (status) {
       rc = fail_status(cmd, F->name, status);
       goto done;
@@ -274,7 +279,7 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
     goto done;
   }
   I = bm_matrix_alloc(n, n);
-  int status = I ? F->fisher(d, I) : BM_ENOMEM;
+  int status = I ? bm_dist_fisher(d, I) : BM_ENOMEM;
   if (status) {
     rc = fail_status(cmd, F->name, status);
     goto done;
@@ -285,7 +290,7 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
 done:
   free(idx);
   bm_matrix_free(I);
-  if (F && d) F->destroy(d);
+  bm_dist_free(d);
   cli_params_free(&P);
   return rc;
 }
@@ -296,8 +301,8 @@ int cli_cmd_sample(const char *cmd, int argc, char **argv)
   int rc = parse(cmd, argc, argv, &o, 0);
   if (rc) return rc;
   cli_params P = {0};
-  const cli_family *F = NULL;
-  void *d = NULL;
+  const bm_family_type *F = NULL;
+  bm_dist *d = NULL;
   size_t rows, cols;
   gsl_matrix *x = NULL;
   gsl_rng *r = NULL;
@@ -311,7 +316,7 @@ int cli_cmd_sample(const char *cmd, int argc, char **argv)
   gsl_rng_set(r, o.seed);
   if (o.json) printf("{\"family\": \"%s\", \"samples\": [", F->name);
   for (size_t i = 0; i < o.n; i++) {
-    int status = F->sample(d, r, x);
+    int status = bm_dist_sample(d, r, x);
     if (status) {
       rc = fail_status(cmd, F->name, status);
       goto done;
@@ -322,14 +327,14 @@ int cli_cmd_sample(const char *cmd, int argc, char **argv)
       printf("]");
     } else {
       print_matrix(stdout, x, 0);
-      if (F->kind != VARIATE_VECTOR && i + 1 < o.n) printf("\n");
+      if (F->variate != BM_VARIATE_VECTOR && i + 1 < o.n) printf("\n");
     }
   }
   if (o.json) printf("]}\n");
 done:
   if (r) gsl_rng_free(r);
   bm_matrix_free(x);
-  if (F && d) F->destroy(d);
+  bm_dist_free(d);
   cli_params_free(&P);
   return rc;
 }

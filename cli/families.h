@@ -1,33 +1,26 @@
-/* The CLI's view of a family: one table entry per family (families.c).
+/* The CLI's view of a family: its descriptor (bayesmat/family.h) and a
+ * reader of its parameter file (families.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_CLI_FAMILIES_H
 #define BAYESMAT_CLI_FAMILIES_H
 
-#include <gsl/gsl_matrix.h>
-#include <gsl/gsl_rng.h>
-#include <gsl/gsl_vector.h>
+#include <stddef.h>
+#include "bayesmat/family.h"
 #include "input.h"
 
-typedef enum { VARIATE_VECTOR, VARIATE_MATRIX, VARIATE_SPD } variate_kind;
+/* The family named `name` (bm_family_find), NULL if unknown. */
+const bm_family_type *cli_family_find(const char *name);
 
-typedef struct {
-  const char *name;
-  const char *params_doc; /* the entries its parameter file needs */
-  variate_kind kind;
-  /* allocate and _set from a parameter file; rows x cols of the variate */
-  void *(*make)(const cli_params *p, size_t *rows, size_t *cols, int *status, char *err);
-  void (*destroy)(void *d);
-  size_t (*nparams)(const void *d);
-  /* x is a rows x cols matrix (a 1 x p row for vector families) */
-  int (*logpdf)(const void *d, const gsl_matrix *x, double *lp);
-  int (*score)(const void *d, const gsl_matrix *x, gsl_vector *s);
-  int (*fisher)(const void *d, gsl_matrix *I);
-  int (*sample)(const void *d, gsl_rng *r, gsl_matrix *x);
-  int (*jeffreys)(const void *d, const size_t *idx, size_t k, double *lp);
-} cli_family;
-
-const cli_family *cli_family_find(const char *name);
-/* comma-separated list of family names */
+/* Comma-separated list of the family names. */
 const char *cli_family_names(void);
+
+/* The entries T's parameter file needs, e.g. "nu (scalar), mu (vector of
+ * length p), Sigma (p x p SPD)", into buf. */
+void cli_family_params_doc(const bm_family_type *T, char *buf, size_t len);
+
+/* A set distribution of family T from the parameter file's entries, named as
+ * T's theta blocks. NULL on failure with a message in err and *status: -1
+ * for a missing or malformed entry, else the library's status. */
+bm_dist *cli_family_make(const bm_family_type *T, const cli_params *p, int *status, char *err);
 
 #endif

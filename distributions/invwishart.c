@@ -414,3 +414,30 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
 {
   return loglik_impl(d, X, m, ll, NULL, d_Psi, d_nu);
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+size_t bm_invwishart_dim(const bm_invwishart *d) { return d ? d->p : 0; }
+
+void bm_invwishart_shape(const bm_invwishart *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = bm_invwishart_dim(d);
+  if (cols) *cols = bm_invwishart_dim(d);
+}
+
+int bm_invwishart_get_theta(const bm_invwishart *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->is_set, bm_invwishart_nparams(d), theta);
+  if (!status) status = bm_theta_put_chol(theta, 0, d->L_Psi); /* Psi = L_Psi L_Psi^T */
+  if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
+  return status;
+}
+
+static void *invwishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_invwishart_alloc(rows) : NULL; }
+BM_FAMILY_MATRIX_OPS(invwishart)
+
+static const bm_theta_block invwishart_blocks[] = {BM_THETA_VECH("Psi", BM_DIM_ROWS), BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_invwishart = {.name = "invwishart", .description = "inverse Wishart IW_p(nu, Psi)",
+                                             .variate = BM_VARIATE_SPD, .blocks = invwishart_blocks, .nblocks = 2,
+                                             BM_FAMILY_OPS_INIT(invwishart)};

@@ -22,6 +22,7 @@
 #include "stats_internal.h"
 #include "invwishart_impl.h"
 #include "wishart_type_stats.h"
+#include "stats_pack.h"
 
 struct bm_invwishart_stats {
   bm_spd_stats base;
@@ -72,9 +73,12 @@ int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix 
 
 size_t bm_invwishart_stats_packed_len(const bm_invwishart_stats *s) { return bm_spd_stats_packed_len(BASE(s)); }
 
-int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf) { return bm_spd_stats_pack(BASE(s), buf); }
+int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf) { return bm_spd_stats_pack(BASE(s), buf, BM_PACK_INVWISHART); }
 
-int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf) { return bm_spd_stats_unpack(BASE(s), buf); }
+int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf, size_t len)
+{
+  return bm_spd_stats_unpack(BASE(s), buf, len, BM_PACK_INVWISHART);
+}
 
 static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double *ll, gsl_matrix *d_Psi, double *d_nu)
 {

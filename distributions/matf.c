@@ -737,3 +737,37 @@ done:
   if (status) bm_nan_matrix(I_lit);
   return status;
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_matf_shape(const bm_matf *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = bm_matf_dim(d);
+  if (cols) *cols = bm_matf_dim(d);
+}
+
+int bm_matf_get_theta(const bm_matf *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->is_set, bm_matf_nparams(d), theta);
+  if (status) return status;
+  bm_theta_put_sym(theta, 0, d->Psi);
+  gsl_vector_set(theta, theta->size - 2, d->nu);
+  gsl_vector_set(theta, theta->size - 1, d->delta);
+  return BM_SUCCESS;
+}
+
+int bm_matf_logpdf_grad(const bm_matf *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_Psi,
+                        double *d_nu, double *d_delta)
+{
+  BM_FAMILY_LOGPDF_GRAD(matf, X, lp, d_X, d_Psi, d_nu, d_delta);
+}
+
+static void *matf_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_matf_alloc(rows) : NULL; }
+BM_FAMILY_MATRIX_OPS(matf)
+
+static const bm_theta_block matf_blocks[] = {BM_THETA_VECH("Psi", BM_DIM_ROWS), BM_THETA_SCALAR("nu"),
+                                             BM_THETA_SCALAR("delta")};
+const bm_family_type bm_family_matf = {.name = "matf", .description = "matrix F F_p(nu, delta, Psi)",
+                                       .variate = BM_VARIATE_SPD, .blocks = matf_blocks, .nblocks = 3,
+                                       BM_FAMILY_OPS_INIT(matf)};

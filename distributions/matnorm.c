@@ -382,3 +382,30 @@ void bm_matnorm_dims(const bm_matnorm *d, size_t *n, size_t *p)
 {
   bm_mc_dims(scales(d), n, p);
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols) { bm_mc_dims(scales(d), rows, cols); }
+
+int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->sc.is_set, bm_matnorm_nparams(d), theta);
+  if (!status) status = bm_theta_put_mean_scales(theta, d->sc.M, d->sc.L_row, d->sc.L_col); /* scales = L L^T */
+  return status;
+}
+
+int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V)
+{
+  BM_FAMILY_LOGPDF_GRAD(matnorm, X, lp, d_X, d_M, d_U, d_V);
+}
+
+static void *matnorm_op_alloc(size_t rows, size_t cols) { return bm_matnorm_alloc(rows, cols); }
+BM_FAMILY_MATRIX_OPS(matnorm)
+
+static const bm_theta_block matnorm_blocks[] = {BM_THETA_VEC("M", BM_DIM_ROWS, BM_DIM_COLS),
+                                                BM_THETA_VECH("U", BM_DIM_ROWS), BM_THETA_VECH("V", BM_DIM_COLS)};
+const bm_family_type bm_family_matnorm = {.name = "matnorm", .description = "matrix normal MN_{n,p}(M, U, V)",
+                                          .variate = BM_VARIATE_MATRIX, .blocks = matnorm_blocks, .nblocks = 3,
+                                          BM_FAMILY_OPS_INIT(matnorm)};

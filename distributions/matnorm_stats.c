@@ -25,6 +25,7 @@
 #include "stats_internal.h"
 #include "matnorm_impl.h"
 #include "scatter_stats.h"
+#include "stats_pack.h"
 #include "work.h"
 
 struct bm_matnorm_stats {
@@ -66,32 +67,25 @@ int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p)
 
 int bm_matnorm_stats_reset(bm_matnorm_stats *s) { return bm_scatter_stats_reset(BASE(s)); }
 
+/* row k of the stream: vec(X_k) (index j n + i holds entry (i, j)) */
+static void matnorm_row(const void *ctx, size_t k, double *row)
+{
+  const gsl_matrix *X = ((const gsl_matrix *const *)ctx)[k];
+  size_t n = X->size1, p = X->size2;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) row[j * n + i] = X->data[i * X->tda + j];
+}
+
 static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, int replace)
 {
   if (!s || (m > 0 && !X)) return BM_EINVAL;
-  size_t n = s->n, p = s->p, N = s->base.N;
+  size_t n = s->n, p = s->p;
   for (size_t k = 0; k < m; k++) {
     int status = bm_validate_matrix(X[k], n, p);
     if (status) return status;
   }
   if (m == 0) return replace ? bm_matnorm_stats_reset(s) : BM_SUCCESS;
-  if (N > ((size_t)-1) / sizeof(double) / m) return BM_ENOMEM;
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *C = bm_work_get(&w, stack, BM_STACK_DOUBLES, m * N);
-  if (!C) return BM_ENOMEM;
-  double *mb = s->base.mean_b;
-  for (size_t a = 0; a < N; a++) mb[a] = 0.0;
-  for (size_t k = 0; k < m; k++)
-    for (size_t i = 0; i < n; i++)
-      for (size_t j = 0; j < p; j++) mb[j * n + i] += X[k]->data[i * X[k]->tda + j];
-  for (size_t a = 0; a < N; a++) mb[a] /= (double)m;
-  for (size_t k = 0; k < m; k++)
-    for (size_t i = 0; i < n; i++)
-      for (size_t j = 0; j < p; j++) C[k * N + j * n + i] = X[k]->data[i * X[k]->tda + j] - mb[j * n + i];
-  bm_scatter_stats_commit(&s->base, C, m, replace);
-  bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_scatter_stats_add_rows(&s->base, matnorm_row, X, m, replace);
 }
 
 int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m) { return add_impl(s, X, m, 0); }
@@ -125,9 +119,15 @@ int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean,
 
 size_t bm_matnorm_stats_packed_len(const bm_matnorm_stats *s) { return bm_scatter_stats_packed_len(BASE(s)); }
 
-int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf) { return bm_scatter_stats_pack(BASE(s), buf); }
+int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf)
+{
+  return bm_scatter_stats_pack(BASE(s), buf, BM_PACK_MATNORM, s ? s->n : 0, s ? s->p : 0);
+}
 
-int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf) { return bm_scatter_stats_unpack(BASE(s), buf); }
+int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf, size_t len)
+{
+  return bm_scatter_stats_unpack(BASE(s), buf, len, BM_PACK_MATNORM, s ? s->n : 0, s ? s->p : 0);
+}
 
 /* Each column c of T (N x N): vec Y <- vec(L_U^-1 Y L_V^-T), Y n x p (scratch). */
 static void whiten_columns(double *T, size_t n, size_t p, const gsl_matrix *L_U, const gsl_matrix *L_V, double *Y)

@@ -744,3 +744,32 @@ void bm_matt_dims(const bm_matt *d, size_t *n, size_t *p)
 {
   bm_mc_dims(scales(d), n, p);
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_matt_shape(const bm_matt *d, size_t *rows, size_t *cols) { bm_mc_dims(scales(d), rows, cols); }
+
+int bm_matt_get_theta(const bm_matt *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->sc.is_set, bm_matt_nparams(d), theta);
+  if (!status) status = bm_theta_put_mean_scales(theta, d->sc.M, d->sc.L_row, d->sc.L_col); /* scales = L L^T */
+  if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
+  return status;
+}
+
+int bm_matt_logpdf_grad(const bm_matt *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
+                        gsl_matrix *d_Sigma, gsl_matrix *d_Omega, double *d_nu)
+{
+  BM_FAMILY_LOGPDF_GRAD(matt, X, lp, d_X, d_M, d_Sigma, d_Omega, d_nu);
+}
+
+static void *matt_op_alloc(size_t rows, size_t cols) { return bm_matt_alloc(rows, cols); }
+BM_FAMILY_MATRIX_OPS(matt)
+
+static const bm_theta_block matt_blocks[] = {BM_THETA_VEC("M", BM_DIM_ROWS, BM_DIM_COLS),
+                                             BM_THETA_VECH("Sigma", BM_DIM_ROWS), BM_THETA_VECH("Omega", BM_DIM_COLS),
+                                             BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_matt = {.name = "matt", .description = "matrix t T_{n,p}(nu, M, Sigma, Omega)",
+                                       .variate = BM_VARIATE_MATRIX, .blocks = matt_blocks, .nblocks = 4,
+                                       BM_FAMILY_OPS_INIT(matt)};

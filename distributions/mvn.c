@@ -576,3 +576,27 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
   if (!kl) return BM_EINVAL;
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_mvn_shape(const bm_mvn *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = d ? 1 : 0;
+  if (cols) *cols = d ? d->p : 0;
+}
+
+int bm_mvn_logpdf_grad(const bm_mvn *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
+                       gsl_matrix *d_Sigma)
+{
+  BM_FAMILY_LOGPDF_GRAD(mvn, x, lp, d_x, d_mu, d_Sigma);
+}
+
+static void *mvn_op_alloc(size_t rows, size_t cols) { return rows == 1 ? bm_mvn_alloc(cols) : NULL; }
+BM_FAMILY_VECTOR_OPS(mvn)
+
+static const bm_theta_block mvn_blocks[] = {BM_THETA_VEC("mu", BM_DIM_ONE, BM_DIM_COLS),
+                                            BM_THETA_VECH("Sigma", BM_DIM_COLS)};
+const bm_family_type bm_family_mvn = {.name = "mvn", .description = "multivariate normal N_p(mu, Sigma)",
+                                      .variate = BM_VARIATE_VECTOR, .blocks = mvn_blocks, .nblocks = 2,
+                                      BM_FAMILY_OPS_INIT(mvn)};

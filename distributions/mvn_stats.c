@@ -24,6 +24,7 @@
 #include "stats_internal.h"
 #include "mvn_impl.h"
 #include "scatter_stats.h"
+#include "stats_pack.h"
 #include "work.h"
 
 struct bm_mvn_stats {
@@ -54,8 +55,15 @@ size_t bm_mvn_stats_dim(const bm_mvn_stats *s) { return s ? s->base.N : 0; }
 
 int bm_mvn_stats_reset(bm_mvn_stats *s) { return bm_scatter_stats_reset(BASE(s)); }
 
-/* add (replace = 0) or compute (replace = 1): s is written only after the
- * block's summary exists, so a failure leaves s unchanged */
+static void mvn_row(const void *ctx, size_t i, double *row)
+{
+  const gsl_matrix *X = ctx;
+  memcpy(row, X->data + i * X->tda, X->size2 * sizeof(double));
+}
+
+/* add (replace = 0) or compute (replace = 1): streamed in fixed-size row
+ * blocks (scatter_stats.c); s is written only after the rows' summary exists,
+ * so a failure leaves s unchanged */
 static int add_impl(bm_mvn_stats *s, const gsl_matrix *X, int replace)
 {
   if (!s || !X) return BM_EINVAL;
@@ -63,26 +71,7 @@ static int add_impl(bm_mvn_stats *s, const gsl_matrix *X, int replace)
   if (X->size1 == 0 || X->size2 != p) return BM_EBADLEN;
   int status = bm_validate_matrix(X, X->size1, p);
   if (status) return status;
-  size_t n = X->size1;
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *C = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p);
-  if (!C) return BM_ENOMEM;
-  /* two-pass: block mean, then the centred block (its scatter: one dsyrk in the commit) */
-  double *m = s->base.mean_b;
-  for (size_t j = 0; j < p; j++) m[j] = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    const double *x = X->data + i * X->tda;
-    for (size_t j = 0; j < p; j++) m[j] += x[j];
-  }
-  for (size_t j = 0; j < p; j++) m[j] /= (double)n;
-  for (size_t i = 0; i < n; i++) {
-    const double *x = X->data + i * X->tda;
-    for (size_t j = 0; j < p; j++) C[i * p + j] = x[j] - m[j];
-  }
-  bm_scatter_stats_commit(&s->base, C, n, replace);
-  bm_work_release(&w);
-  return BM_SUCCESS;
+  return bm_scatter_stats_add_rows(&s->base, mvn_row, X, X->size1, replace);
 }
 
 int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X) { return add_impl(s, X, 0); }
@@ -107,9 +96,15 @@ int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_mat
 
 size_t bm_mvn_stats_packed_len(const bm_mvn_stats *s) { return bm_scatter_stats_packed_len(BASE(s)); }
 
-int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf) { return bm_scatter_stats_pack(BASE(s), buf); }
+int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf)
+{
+  return bm_scatter_stats_pack(BASE(s), buf, BM_PACK_MVN, s ? s->base.N : 0, 1);
+}
 
-int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf) { return bm_scatter_stats_unpack(BASE(s), buf); }
+int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf, size_t len)
+{
+  return bm_scatter_stats_unpack(BASE(s), buf, len, BM_PACK_MVN, s ? s->base.N : 0, 1);
+}
 
 int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
                              gsl_matrix *dSigma)

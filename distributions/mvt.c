@@ -835,3 +835,38 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
     return loglik_grad_rows(d, X, ll, dmu, dSigma, dnu); /* some delta overflowed */
   return BM_SUCCESS;
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+void bm_mvt_shape(const bm_mvt *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = d ? 1 : 0;
+  if (cols) *cols = d ? d->p : 0;
+}
+
+int bm_mvt_get_theta(const bm_mvt *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->is_set, bm_mvt_nparams(d), theta);
+  if (status) return status;
+  gsl_vector_view mu = gsl_vector_subvector(theta, 0, d->p);
+  gsl_vector_memcpy(&mu.vector, d->mu);
+  bm_theta_put_sym(theta, d->p, d->Sigma);
+  gsl_vector_set(theta, theta->size - 1, d->nu);
+  return BM_SUCCESS;
+}
+
+int bm_mvt_logpdf_grad(const bm_mvt *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
+                       gsl_matrix *d_Sigma, double *d_nu)
+{
+  BM_FAMILY_LOGPDF_GRAD(mvt, x, lp, d_x, d_mu, d_Sigma, d_nu);
+}
+
+static void *mvt_op_alloc(size_t rows, size_t cols) { return rows == 1 ? bm_mvt_alloc(cols) : NULL; }
+BM_FAMILY_VECTOR_OPS(mvt)
+
+static const bm_theta_block mvt_blocks[] = {BM_THETA_VEC("mu", BM_DIM_ONE, BM_DIM_COLS),
+                                            BM_THETA_VECH("Sigma", BM_DIM_COLS), BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_mvt = {.name = "mvt", .description = "multivariate t t_p(nu, mu, Sigma)",
+                                      .variate = BM_VARIATE_VECTOR, .blocks = mvt_blocks, .nblocks = 3,
+                                      BM_FAMILY_OPS_INIT(mvt)};

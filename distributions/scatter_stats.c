@@ -7,6 +7,8 @@
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/status.h"
 #include "scatter_stats.h"
+#include "stats_pack.h"
+#include "work.h"
 
 int bm_scatter_stats_init(bm_scatter_stats *s, size_t N)
 {
@@ -56,14 +58,72 @@ static void chan_merge(size_t N, double *n, double *mean, double *S, double nb, 
   *n = nt;
 }
 
-void bm_scatter_stats_commit(bm_scatter_stats *s, const double *C, size_t nb, int replace)
+/* doubles of stack for the correction sums */
+#define BM_SCATTER_DSUM 512
+
+int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const void *ctx, size_t n, int replace)
 {
-  size_t N = s->N;
-  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)N, (int)nb, 1.0, C, (int)N, 0.0, s->S_b, (int)N);
+  size_t N = s->N, B = BM_SCATTER_BLOCK / N;
+  if (B == 0) B = 1;
+  if (B > n) B = n;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *C = bm_work_get(&w, stack, BM_STACK_DOUBLES, B * N);
+  if (!C) return BM_ENOMEM;
+  double *m = s->mean_b, nd = (double)n;
+  /* pass 1: the mean */
+  for (size_t j = 0; j < N; j++) m[j] = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    row(ctx, i, C);
+    for (size_t j = 0; j < N; j++) m[j] += C[j];
+  }
+  for (size_t j = 0; j < N; j++) m[j] /= nd;
+  /* pass 2: the centred rows c_i = x_i - m, a block at a time, into one
+   * dsyrk-accumulated scatter about m; their sum (x_i - m is exact or nearly
+   * so) is the correction delta = sum c_i / n that restores what the first
+   * sum rounded away on a large offset. Then mean = m + delta and the scatter
+   * about it is S_m - n delta delta^T (delta is at rounding level, so this
+   * subtracts nothing that matters, but it keeps the pair consistent). */
+  double dsum[BM_SCATTER_DSUM];
+  double *delta = N <= BM_SCATTER_DSUM ? dsum : NULL;
+  bm_work wd = {NULL, 0};
+  if (!delta) delta = bm_work_get(&wd, dsum, BM_SCATTER_DSUM, N);
+  if (!delta) {
+    bm_work_release(&w);
+    return BM_ENOMEM;
+  }
+  for (size_t j = 0; j < N; j++) delta[j] = 0.0;
+  for (size_t i0 = 0; i0 < n; i0 += B) {
+    size_t nb = n - i0 < B ? n - i0 : B;
+    for (size_t i = 0; i < nb; i++) {
+      double *c = C + i * N;
+      row(ctx, i0 + i, c);
+      for (size_t j = 0; j < N; j++) {
+        c[j] -= m[j];
+        delta[j] += c[j];
+      }
+    }
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)N, (int)nb, 1.0, C, (int)N, i0 == 0 ? 0.0 : 1.0, s->S_b,
+                (int)N);
+  }
+  for (size_t j = 0; j < N; j++) delta[j] /= nd;
+  for (size_t a = 0; a < N; a++)
+    for (size_t b = 0; b <= a; b++) s->S_b[a * N + b] -= nd * delta[a] * delta[b];
+  /* a coordinate whose deviations are all at the rounding level can come out
+   * with a (tiny) negative variance: it is constant, so its row and column are 0 */
+  for (size_t a = 0; a < N; a++)
+    if (!(s->S_b[a * N + a] > 0.0)) {
+      for (size_t b = 0; b <= a; b++) s->S_b[a * N + b] = 0.0;
+      for (size_t b = a + 1; b < N; b++) s->S_b[b * N + a] = 0.0;
+    }
+  for (size_t j = 0; j < N; j++) m[j] += delta[j];
+  bm_work_release(&wd);
+  bm_work_release(&w);
   for (size_t i = 0; i < N; i++)
     for (size_t j = 0; j < i; j++) s->S_b[j * N + i] = s->S_b[i * N + j];
   if (replace) s->count = 0.0;
-  chan_merge(N, &s->count, s->mean, s->S, (double)nb, s->mean_b, s->S_b);
+  chan_merge(N, &s->count, s->mean, s->S, nd, s->mean_b, s->S_b);
+  return BM_SUCCESS;
 }
 
 int bm_scatter_stats_merge(bm_scatter_stats *a, const bm_scatter_stats *b)
@@ -81,12 +141,16 @@ int bm_scatter_stats_merge(bm_scatter_stats *a, const bm_scatter_stats *b)
   return BM_SUCCESS;
 }
 
-size_t bm_scatter_stats_packed_len(const bm_scatter_stats *s) { return s ? 1 + s->N + s->N * (s->N + 1) / 2 : 0; }
+size_t bm_scatter_stats_packed_len(const bm_scatter_stats *s)
+{
+  return s ? BM_PACK_HEADER + 1 + s->N + s->N * (s->N + 1) / 2 : 0;
+}
 
-int bm_scatter_stats_pack(const bm_scatter_stats *s, double *buf)
+int bm_scatter_stats_pack(const bm_scatter_stats *s, double *buf, int kind, size_t d1, size_t d2)
 {
   if (!s || !buf) return BM_EINVAL;
-  size_t N = s->N, k = 0;
+  size_t N = s->N, k = BM_PACK_HEADER;
+  bm_pack_header(buf, kind, d1, d2, bm_scatter_stats_packed_len(s));
   buf[k++] = s->count;
   for (size_t i = 0; i < N; i++) buf[k++] = s->mean[i];
   for (size_t j = 0; j < N; j++)
@@ -94,27 +158,27 @@ int bm_scatter_stats_pack(const bm_scatter_stats *s, double *buf)
   return BM_SUCCESS;
 }
 
-int bm_scatter_stats_unpack(bm_scatter_stats *s, const double *buf)
+int bm_scatter_stats_unpack(bm_scatter_stats *s, const double *buf, size_t len, int kind, size_t d1, size_t d2)
 {
   if (!s || !buf) return BM_EINVAL;
-  size_t N = s->N, len = bm_scatter_stats_packed_len(s);
-  for (size_t k = 0; k < len; k++)
-    if (!isfinite(buf[k])) return BM_ENONFINITE;
-  double n = buf[0];
-  if (n < 0.0 || n != floor(n)) return BM_EINVAL;
-  for (size_t k = 1; k < len; k++)
-    if (n == 0.0 && buf[k] != 0.0) return BM_EINVAL;
-  for (size_t j = 0, k = 1 + N; j < N; j++) {
-    if (buf[k] < 0.0) return BM_EINVAL; /* diagonal entry (j, j) */
-    k += N - j;
-  }
-  size_t k = 0;
-  s->count = buf[k++];
-  for (size_t i = 0; i < N; i++) s->mean[i] = buf[k++];
-  for (size_t j = 0; j < N; j++)
-    for (size_t i = j; i < N; i++) {
-      s->S[i * N + j] = buf[k];
-      s->S[j * N + i] = buf[k++];
-    }
+  size_t N = s->N, want = bm_scatter_stats_packed_len(s);
+  int st = bm_pack_check_header(buf, len, kind, d1, d2, want);
+  if (st) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 1 + N;
+  size_t ntri = N * (N + 1) / 2;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER))) return st;
+  double n = x[0];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, N + ntri)) return BM_EINVAL;
+  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL; /* one row has no scatter */
+  /* positive semidefinite: the full matrix in the object's mean_b/S_b block scratch */
+  double *W = s->S_b;
+  for (size_t j = 0, k = 0; j < N; j++)
+    for (size_t i = j; i < N; i++, k++) W[i * N + j] = W[j * N + i] = tri[k];
+  if ((st = bm_pack_check_psd_inplace(W, N, s->mean_b))) return st;
+  s->count = n;
+  memcpy(s->mean, x + 1, N * sizeof(double));
+  for (size_t j = 0, k = 0; j < N; j++)
+    for (size_t i = j; i < N; i++, k++) s->S[i * N + j] = s->S[j * N + i] = tri[k];
   return BM_SUCCESS;
 }

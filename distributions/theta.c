@@ -13,17 +13,10 @@
 #include <gsl/gsl_math.h>
 #include "bayesmat/status.h"
 #include "bayesmat/vech.h"
+#include "bayesmat/linalg.h"
 #include "bayesmat/theta.h"
 #include "work.h"
-
-/* The p with p(p+1)/2 = q, or 0 when q is not triangular. */
-static size_t dim_from_vech_len(size_t q)
-{
-  size_t p = (size_t)((sqrt(8.0 * (double)q + 1.0) - 1.0) / 2.0);
-  while (p * (p + 1) / 2 < q) p++;
-  while (p > 0 && p * (p + 1) / 2 > q) p--;
-  return p * (p + 1) / 2 == q ? p : 0;
-}
+#include "family_internal.h"
 
 /* Common entry checks: NULL d/theta -> BM_EINVAL, length -> BM_EBADLEN. */
 static int check_theta(const void *d, const gsl_vector *theta, size_t nparams)
@@ -111,17 +104,17 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
 
 /* ---- SPD families: theta = (vech S, scalars...) ---------------------------- */
 
-/* p from a theta of q + nscalars entries, with theta's length already checked. */
-#define SPD_FAMILY_SET_THETA(FAMILY_SET, d, theta, nscalars, ...)                        \
-  do {                                                                                    \
-    size_t p = dim_from_vech_len(theta->size - (nscalars));                               \
-    double stack[BM_STACK_DOUBLES];                                                       \
-    bm_work w;                                                                            \
-    double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);                        \
-    if (buf == NULL) return BM_ENOMEM;                                                    \
-    gsl_matrix_view S = unpack_sym(theta, 0, p, buf);                                     \
-    status = FAMILY_SET(d, __VA_ARGS__, &S.matrix);                                       \
-    bm_work_release(&w);                                                                  \
+/* theta = (vech S, scalars...) of a p x p SPD-variate family: S unpacked into
+ * scratch and handed to _set with the scalars first, as _set takes them. */
+#define SPD_FAMILY_SET_THETA(FAMILY_SET, d, p, theta, ...)                                    \
+  do {                                                                                        \
+    double stack[BM_STACK_DOUBLES];                                                           \
+    bm_work w;                                                                                \
+    double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, (p) * (p));                        \
+    if (buf == NULL) return BM_ENOMEM;                                                        \
+    gsl_matrix_view S = unpack_sym(theta, 0, (p), buf);                                       \
+    status = FAMILY_SET(d, __VA_ARGS__, &S.matrix);                                           \
+    bm_work_release(&w);                                                                      \
   } while (0)
 
 int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta)
@@ -129,7 +122,7 @@ int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta)
   int status = check_theta(d, theta, bm_wishart_nparams(d));
   if (status) return status;
   double nu = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_wishart_set, d, theta, 1, nu);
+  SPD_FAMILY_SET_THETA(bm_wishart_set, d, bm_wishart_dim(d), theta, nu);
   return status;
 }
 
@@ -138,7 +131,7 @@ int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta)
   int status = check_theta(d, theta, bm_invwishart_nparams(d));
   if (status) return status;
   double nu = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_invwishart_set, d, theta, 1, nu);
+  SPD_FAMILY_SET_THETA(bm_invwishart_set, d, bm_invwishart_dim(d), theta, nu);
   return status;
 }
 
@@ -147,7 +140,7 @@ int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta)
   int status = check_theta(d, theta, bm_matf_nparams(d));
   if (status) return status;
   double nu = gsl_vector_get(theta, theta->size - 2), delta = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_matf_set, d, theta, 2, nu, delta);
+  SPD_FAMILY_SET_THETA(bm_matf_set, d, bm_matf_dim(d), theta, nu, delta);
   return status;
 }
 
@@ -200,4 +193,51 @@ int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta)
   size_t n, p;
   bm_matt_dims(d, &n, &p);
   return mm_set_theta(d, matt_set_cb, n, p, bm_matt_nparams(d), theta, 1);
+}
+
+/* ---- writing theta (the families' _get_theta, family_internal.h) ---------- */
+
+int bm_theta_get_begin(int is_set, size_t nparams, gsl_vector *theta)
+{
+  if (theta == NULL) return BM_EINVAL;
+  int status = !is_set ? BM_EINVAL : theta->size != nparams ? BM_EBADLEN : BM_SUCCESS;
+  if (status) gsl_vector_set_all(theta, NAN);
+  return status;
+}
+
+void bm_theta_put_vec(gsl_vector *theta, size_t off, const gsl_matrix *A)
+{
+  gsl_vector_view v = gsl_vector_subvector(theta, off, A->size1 * A->size2);
+  bm_vec(A, &v.vector);
+}
+
+void bm_theta_put_sym(gsl_vector *theta, size_t off, const gsl_matrix *S)
+{
+  gsl_vector_view v = gsl_vector_subvector(theta, off, bm_vech_len(S->size1));
+  bm_vech(S, &v.vector);
+}
+
+int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L)
+{
+  size_t p = L->size1;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
+  if (buf == NULL) {
+    gsl_vector_set_all(theta, NAN);
+    return BM_ENOMEM;
+  }
+  gsl_matrix_view S = gsl_matrix_view_array(buf, p, p);
+  bm_chol_product(L, &S.matrix); /* S = L L^T, the scale as _set was given it up to rounding */
+  bm_theta_put_sym(theta, off, &S.matrix);
+  bm_work_release(&w);
+  return BM_SUCCESS;
+}
+
+int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row, const gsl_matrix *L_col)
+{
+  size_t np = M->size1 * M->size2;
+  bm_theta_put_vec(theta, 0, M);
+  int status = bm_theta_put_chol(theta, np, L_row);
+  return status ? status : bm_theta_put_chol(theta, np + bm_vech_len(L_row->size1), L_col);
 }

@@ -424,3 +424,30 @@ int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size
 {
   return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
 }
+
+/* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
+#include "family_internal.h"
+
+size_t bm_wishart_dim(const bm_wishart *d) { return d ? d->p : 0; }
+
+void bm_wishart_shape(const bm_wishart *d, size_t *rows, size_t *cols)
+{
+  if (rows) *rows = bm_wishart_dim(d);
+  if (cols) *cols = bm_wishart_dim(d);
+}
+
+int bm_wishart_get_theta(const bm_wishart *d, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin(d && d->is_set, bm_wishart_nparams(d), theta);
+  if (!status) status = bm_theta_put_chol(theta, 0, d->L_S); /* S = L_S L_S^T */
+  if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
+  return status;
+}
+
+static void *wishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_wishart_alloc(rows) : NULL; }
+BM_FAMILY_MATRIX_OPS(wishart)
+
+static const bm_theta_block wishart_blocks[] = {BM_THETA_VECH("S", BM_DIM_ROWS), BM_THETA_SCALAR("nu")};
+const bm_family_type bm_family_wishart = {.name = "wishart", .description = "Wishart W_p(nu, S)",
+                                          .variate = BM_VARIATE_SPD, .blocks = wishart_blocks, .nblocks = 2,
+                                          BM_FAMILY_OPS_INIT(wishart)};

@@ -20,6 +20,7 @@
 #include "stats_internal.h"
 #include "wishart_impl.h"
 #include "wishart_type_stats.h"
+#include "stats_pack.h"
 
 struct bm_wishart_stats {
   bm_spd_stats base;
@@ -67,9 +68,12 @@ int bm_wishart_stats_get(const bm_wishart_stats *s, double *m, gsl_matrix *A, do
 
 size_t bm_wishart_stats_packed_len(const bm_wishart_stats *s) { return bm_spd_stats_packed_len(BASE(s)); }
 
-int bm_wishart_stats_pack(const bm_wishart_stats *s, double *buf) { return bm_spd_stats_pack(BASE(s), buf); }
+int bm_wishart_stats_pack(const bm_wishart_stats *s, double *buf) { return bm_spd_stats_pack(BASE(s), buf, BM_PACK_WISHART); }
 
-int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf) { return bm_spd_stats_unpack(BASE(s), buf); }
+int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf, size_t len)
+{
+  return bm_spd_stats_unpack(BASE(s), buf, len, BM_PACK_WISHART);
+}
 
 static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double *ll, gsl_matrix *d_S, double *d_nu)
 {

@@ -8,6 +8,7 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "wishart_type_stats.h"
+#include "stats_pack.h"
 #include "work.h"
 
 int bm_spd_stats_init(bm_spd_stats *s, size_t p)
@@ -89,12 +90,13 @@ int bm_spd_stats_get(const bm_spd_stats *s, double *m, gsl_matrix *A, double *su
   return BM_SUCCESS;
 }
 
-size_t bm_spd_stats_packed_len(const bm_spd_stats *s) { return s ? 2 + s->p * (s->p + 1) / 2 : 0; }
+size_t bm_spd_stats_packed_len(const bm_spd_stats *s) { return s ? BM_PACK_HEADER + 2 + s->p * (s->p + 1) / 2 : 0; }
 
-int bm_spd_stats_pack(const bm_spd_stats *s, double *buf)
+int bm_spd_stats_pack(const bm_spd_stats *s, double *buf, int kind)
 {
   if (!s || !buf) return BM_EINVAL;
-  size_t p = s->p, k = 0;
+  size_t p = s->p, k = BM_PACK_HEADER;
+  bm_pack_header(buf, kind, p, 1, bm_spd_stats_packed_len(s));
   buf[k++] = s->m;
   buf[k++] = s->sum_logdet;
   for (size_t j = 0; j < p; j++)
@@ -102,28 +104,32 @@ int bm_spd_stats_pack(const bm_spd_stats *s, double *buf)
   return BM_SUCCESS;
 }
 
-int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf)
+int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf, size_t len, int kind)
 {
   if (!s || !buf) return BM_EINVAL;
-  size_t p = s->p, len = bm_spd_stats_packed_len(s);
-  for (size_t k = 0; k < len; k++)
-    if (!isfinite(buf[k])) return BM_ENONFINITE;
-  double m = buf[0];
-  if (m < 0.0 || m != floor(m)) return BM_EINVAL;
-  for (size_t k = 1; k < len; k++)
-    if (m == 0.0 && buf[k] != 0.0) return BM_EINVAL;
-  for (size_t j = 0, k = 2; j < p; j++) {
-    if (m > 0.0 && !(buf[k] > 0.0)) return BM_EINVAL; /* diagonal (j, j) of a sum of SPD matrices */
-    k += p - j;
+  size_t p = s->p, want = bm_spd_stats_packed_len(s), ntri = p * (p + 1) / 2;
+  int st = bm_pack_check_header(buf, len, kind, p, 1, want);
+  if (st) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 2;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER))) return st;
+  double m = x[0], l = x[1];
+  if (!bm_pack_count_ok(m)) return BM_EINVAL;
+  if (m == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_EINVAL;
+  /* log|X| of an SPD matrix with finite entries: each Cholesky pivot is a
+   * positive double (log >= -745) and each eigenvalue at most p DBL_MAX */
+  if (fabs(l) > m * (double)p * (1490.0 + log((double)p))) return BM_EINVAL;
+  if (m > 0.0) { /* a sum of m SPD matrices: positive (semi)definite */
+    double *W = s->A_b;
+    for (size_t j = 0, k = 0; j < p; j++)
+      for (size_t i = j; i < p; i++, k++) W[i * p + j] = W[j * p + i] = tri[k];
+    for (size_t j = 0; j < p; j++)
+      if (!(W[j * p + j] > 0.0)) return BM_ENOTSPD;
+    if ((st = bm_pack_check_psd_inplace(W, p, s->work))) return st;
   }
-  size_t k = 0;
-  s->m = buf[k++];
-  s->sum_logdet = buf[k++];
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) {
-      s->A[i * p + j] = buf[k];
-      s->A[j * p + i] = buf[k++];
-    }
+  s->m = m;
+  s->sum_logdet = l;
+  for (size_t j = 0, k = 0; j < p; j++)
+    for (size_t i = j; i < p; i++, k++) s->A[i * p + j] = s->A[j * p + i] = tri[k];
   return BM_SUCCESS;
 }
 

@@ -45,8 +45,9 @@ int bm_spd_stats_add(bm_spd_stats *s, const gsl_matrix *const *X, size_t m, int 
 int bm_spd_stats_merge(bm_spd_stats *a, const bm_spd_stats *b);
 int bm_spd_stats_get(const bm_spd_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
 size_t bm_spd_stats_packed_len(const bm_spd_stats *s);
-int bm_spd_stats_pack(const bm_spd_stats *s, double *buf);
-int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf);
+/* kind: BM_PACK_WISHART or BM_PACK_INVWISHART (src/stats_pack.h) */
+int bm_spd_stats_pack(const bm_spd_stats *s, double *buf, int kind);
+int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf, size_t len, int kind);
 /* Validation, NaN-on-failure outputs, the empty summary (all zeros) and scratch;
  * eval does the rest. v is NULL when the family object is NULL or was never set
  * (BM_EINVAL). */

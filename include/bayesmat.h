@@ -22,6 +22,7 @@
 #include "bayesmat/matt.h"
 #include "bayesmat/matf.h"
 #include "bayesmat/theta.h"
+#include "bayesmat/family.h"
 
 #include "bayesmat/transform.h"
 #include "bayesmat/laplace.h"

@@ -21,6 +21,8 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/blr.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
+#include "qr_stream.h"
 
 enum { PRIOR_NONE = 0, PRIOR_NIG, PRIOR_KNOWN, PRIOR_IMPROPER };
 
@@ -90,6 +92,21 @@ static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, co
   return BM_SUCCESS;
 }
 
+typedef struct {
+  const gsl_matrix *X;
+  const gsl_vector *y, *w;
+} blr_rows;
+
+/* row i of sqrt(W) [X y] */
+static void blr_row(const void *ctx, size_t i, double *row)
+{
+  const blr_rows *c = ctx;
+  const size_t k = c->X->size2;
+  double sw = c->w != NULL ? sqrt(gsl_vector_get(c->w, i)) : 1.0;
+  for (size_t j = 0; j < k; j++) row[j] = sw * gsl_matrix_get(c->X, i, j);
+  row[k] = sw * gsl_vector_get(c->y, i);
+}
+
 int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
   if (s == NULL) return BM_EINVAL;
@@ -102,21 +119,21 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
     gsl_matrix_set_zero(s->R);
     return BM_SUCCESS;
   }
-  double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
   double slw = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    double wi = w != NULL ? gsl_vector_get(w, i) : 1.0, sw = sqrt(wi);
-    slw += log(wi);
-    for (size_t j = 0; j < k; j++) A[i * c + j] = sw * gsl_matrix_get(X, i, j);
-    A[i * c + k] = sw * gsl_vector_get(y, i);
+  if (w != NULL)
+    for (size_t i = 0; i < n; i++) slw += log(gsl_vector_get(w, i));
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
+  gsl_matrix *R = bm_matrix_alloc(c, c);
+  if (R == NULL) return BM_ENOMEM;
+  blr_rows ctx = {X, y, w};
+  st = cj_qr_rows(n, c, blr_row, &ctx, R);
+  if (st == BM_SUCCESS) {
+    gsl_matrix_memcpy(s->R, R);
+    s->n = n;
+    s->sum_log_w = slw;
   }
-  st = cj_qr_upper(A, n, c, c, s->R);
-  free(A);
-  if (st != BM_SUCCESS) return st;
-  s->n = n;
-  s->sum_log_w = slw;
-  return BM_SUCCESS;
+  bm_matrix_free(R);
+  return st;
 }
 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
@@ -541,12 +558,18 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
 /* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_blr_stats_dim(const bm_blr_stats *s) { return s ? s->k : 0; }
 
-size_t bm_blr_stats_packed_len(const bm_blr_stats *s) { return s ? 2 + (s->k + 1) * (s->k + 2) / 2 : 0; }
+size_t bm_blr_dim(const bm_blr *m) { return m ? m->k : 0; }
+
+size_t bm_blr_stats_packed_len(const bm_blr_stats *s)
+{
+  return s ? BM_PACK_HEADER + 2 + (s->k + 1) * (s->k + 2) / 2 : 0;
+}
 
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + 1, k = 0;
+  size_t q = s->k + 1, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_BLR, s->k, 1, bm_blr_stats_packed_len(s));
   buf[k++] = (double)s->n;
   buf[k++] = s->sum_log_w;
   for (size_t i = 0; i < q; i++)
@@ -554,19 +577,25 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
   return BM_SUCCESS;
 }
 
-int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf)
+int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + 1, len = bm_blr_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
-  s->sum_log_w = buf[k++];
+  size_t q = s->k + 1, want = bm_blr_stats_packed_len(s), ntri = q * (q + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_BLR, s->k, 1, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 2;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0], slw = x[1];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_EINVAL;
+  /* each weight is a positive finite double: |log w| < 745 */
+  if (fabs(slw) > 745.2 * n) return BM_EINVAL;
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+  size_t k = 0;
+  s->n = (size_t)n;
+  s->sum_log_w = slw;
   for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

@@ -14,6 +14,7 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/jeffreys.h"
+#include "bayesmat/family.h"
 #include "bayesmat/mvn.h"
 #include "bayesmat/mvt.h"
 #include "bayesmat/wishart.h"
@@ -156,62 +157,69 @@ int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *
   return BM_SUCCESS;
 }
 
-/* ---- per-family Jeffreys priors: Fisher matrix, then its block's 1/2 log det ---- */
+/* ---- Jeffreys priors of a family: Fisher matrix, then its block's 1/2 log det ----
+ * bm_dist_jeffreys (bayesmat/family.h) lives here rather than beside the other
+ * bm_dist_* in distributions/family.c because it needs bm_jeffreys_from_fisher
+ * above, and distributions/ must not depend on inference/. Each typed
+ * bm_F_jeffreys views its object as a bm_dist of its family's descriptor. */
 
-typedef int (*family_fisher_fn)(const void *d, gsl_matrix *F);
-
-static int family_jeffreys(const void *d, size_t n, family_fisher_fn fisher, const size_t *idx, size_t k,
-                           double *log_prior)
+int bm_dist_jeffreys(const bm_dist *d, const size_t *idx, size_t k, double *lp)
 {
-  if (log_prior == NULL) return BM_EINVAL;
-  *log_prior = NAN;
-  if (d == NULL || n == 0) return BM_EINVAL;
+  if (lp == NULL) return BM_EINVAL;
+  *lp = NAN;
+  size_t n = bm_dist_nparams(d);
+  if (n == 0) return BM_EINVAL;
+  if (d->type->fisher == NULL) return BM_ENOTSUP;
   gsl_matrix *F = bm_matrix_alloc(n, n);
   if (F == NULL) return BM_ENOMEM;
-  int status = fisher(d, F);
-  if (status == BM_SUCCESS) status = bm_jeffreys_from_fisher(F, idx, k, log_prior);
+  int status = bm_dist_fisher(d, F);
+  if (status == BM_SUCCESS) status = bm_jeffreys_from_fisher(F, idx, k, lp);
   bm_matrix_free(F);
   return status;
 }
 
-static int mvn_fisher(const void *d, gsl_matrix *F) { return bm_mvn_fisher(d, F); }
+/* bm_F_jeffreys for the typed object d of the family with descriptor T. */
+static int typed_jeffreys(const bm_family_type *T, const void *d, const size_t *idx, size_t k, double *lp)
+{
+  bm_dist view = {T, (void *)d}; /* read-only use: Fisher only */
+  if (d == NULL) {
+    if (lp) *lp = NAN;
+    return BM_EINVAL;
+  }
+  return bm_dist_jeffreys(&view, idx, k, lp);
+}
+
 int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_mvn_nparams(d) : 0, mvn_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_mvn, d, idx, k, log_prior);
 }
 
-static int mvt_fisher(const void *d, gsl_matrix *F) { return bm_mvt_fisher(d, F); }
 int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_mvt_nparams(d) : 0, mvt_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_mvt, d, idx, k, log_prior);
 }
 
-static int wishart_fisher(const void *d, gsl_matrix *F) { return bm_wishart_fisher(d, F); }
 int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_wishart_nparams(d) : 0, wishart_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_wishart, d, idx, k, log_prior);
 }
 
-static int invwishart_fisher(const void *d, gsl_matrix *F) { return bm_invwishart_fisher(d, F); }
 int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_invwishart_nparams(d) : 0, invwishart_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_invwishart, d, idx, k, log_prior);
 }
 
-static int matnorm_fisher(const void *d, gsl_matrix *F) { return bm_matnorm_fisher(d, F); }
 int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_matnorm_nparams(d) : 0, matnorm_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_matnorm, d, idx, k, log_prior);
 }
 
-static int matt_fisher(const void *d, gsl_matrix *F) { return bm_matt_fisher(d, F); }
 int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_matt_nparams(d) : 0, matt_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_matt, d, idx, k, log_prior);
 }
 
-static int matf_fisher(const void *d, gsl_matrix *F) { return bm_matf_fisher(d, F); }
 int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior)
 {
-  return family_jeffreys(d, d ? bm_matf_nparams(d) : 0, matf_fisher, idx, k, log_prior);
+  return typed_jeffreys(&bm_family_matf, d, idx, k, log_prior);
 }

@@ -23,6 +23,8 @@
 #include "bayesmat/mniw.h"
 #include "bayesmat/matt.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
+#include "qr_stream.h"
 
 struct bm_mniw_stats {
   size_t k, d, n;
@@ -71,6 +73,19 @@ static void stats_copy(bm_mniw_stats *dst, const bm_mniw_stats *src)
   gsl_matrix_memcpy(dst->R, src->R);
 }
 
+typedef struct {
+  const gsl_matrix *X, *Y;
+} mniw_rows;
+
+/* row i of [X Y] */
+static void mniw_row(const void *ctx, size_t i, double *row)
+{
+  const mniw_rows *c = ctx;
+  const size_t k = c->X->size2, d = c->Y->size2;
+  for (size_t j = 0; j < k; j++) row[j] = gsl_matrix_get(c->X, i, j);
+  for (size_t j = 0; j < d; j++) row[k + j] = gsl_matrix_get(c->Y, i, j);
+}
+
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y)
 {
   if (s == NULL || X == NULL || Y == NULL) return BM_EINVAL;
@@ -84,15 +99,16 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
   int st = bm_validate_matrix(X, n, k);
   if (st == BM_SUCCESS) st = bm_validate_matrix(Y, n, d);
   if (st != BM_SUCCESS) return st;
-  double *A = malloc(n * c * sizeof(double));
-  if (A == NULL) return BM_ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    for (size_t j = 0; j < k; j++) A[i * c + j] = gsl_matrix_get(X, i, j);
-    for (size_t j = 0; j < d; j++) A[i * c + k + j] = gsl_matrix_get(Y, i, j);
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
+  gsl_matrix *R = bm_matrix_alloc(c, c);
+  if (R == NULL) return BM_ENOMEM;
+  mniw_rows ctx = {X, Y};
+  st = cj_qr_rows(n, c, mniw_row, &ctx, R);
+  if (st == BM_SUCCESS) {
+    gsl_matrix_memcpy(s->R, R);
+    s->n = n;
   }
-  st = cj_qr_upper(A, n, c, c, s->R);
-  free(A);
-  if (st == BM_SUCCESS) s->n = n;
+  bm_matrix_free(R);
   return st;
 }
 
@@ -503,30 +519,46 @@ int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
   return BM_SUCCESS;
 }
 
-size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s) { return s ? 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0; }
+int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d)
+{
+  if (m == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  *k = m->k;
+  *d = m->d;
+  return BM_SUCCESS;
+}
+
+size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s)
+{
+  return s ? BM_PACK_HEADER + 1 + (s->k + s->d) * (s->k + s->d + 1) / 2 : 0;
+}
 
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + s->d, k = 0;
+  size_t q = s->k + s->d, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s));
   buf[k++] = (double)s->n;
   for (size_t i = 0; i < q; i++)
     for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
   return BM_SUCCESS;
 }
 
-int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf)
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t q = s->k + s->d, len = bm_mniw_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
+  size_t q = s->k + s->d, want = bm_mniw_stats_packed_len(s), ntri = q * (q + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_MNIW, s->k, s->d, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 1;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL;
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+  size_t k = 0;
+  s->n = (size_t)n;
   for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

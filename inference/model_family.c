@@ -1,8 +1,11 @@
 /* bayesmat — family observation models for bm_model (include/bayesmat/model_family.h).
  *
  * y_i ~ F(theta_i(eta)): the adapters below give bm_model (inference/model_fisher.c)
- *   fisher(i, theta_i)        = bm_F_fisher after bm_F_set_theta(theta_i)   (closed form, docs/fisher.md)
- *   score_hess(i, theta_i)    = bm_F_score / bm_F_hess at y_i after bm_F_set_theta(theta_i)
+ *   fisher(i, theta_i)        = bm_dist_fisher after bm_dist_set_theta(theta_i)   (closed form, docs/fisher.md)
+ *   score_hess(i, theta_i)    = bm_dist_score / bm_dist_hess at y_i after bm_dist_set_theta(theta_i)
+ * through the family's descriptor (bayesmat/family.h): a built-in kind's
+ * typed object is viewed as a bm_dist of its descriptor, and BM_FAMILY_DIST
+ * takes any bm_dist, a user's family included.
  * and forward theta / theta_curvature to the user's callbacks with the user's
  * params. The family object fm->dist is scratch, re-set by every call: one
  * bm_family_model per thread.
@@ -15,123 +18,63 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/vech.h"
-#include "bayesmat/theta.h"
+#include "bayesmat/family.h"
 #include "bayesmat/model_family.h"
 
-/* ---- dispatch on the family kind ------------------------------------------- */
+/* ---- the family through its descriptor ------------------------------------------ */
 
-static int is_vector_family(bm_family_kind kind) { return kind == BM_FAMILY_MVN || kind == BM_FAMILY_MVT; }
+/* The descriptor of a built-in kind (bm_family_list's order is the enum's),
+ * NULL for BM_FAMILY_DIST or an unknown kind. */
+static const bm_family_type *kind_type(bm_family_kind kind)
+{
+  if (kind < BM_FAMILY_MVN || kind > BM_FAMILY_MATF) return NULL;
+  return bm_family_list()[kind - BM_FAMILY_MVN];
+}
+
+/* fm->dist as a bm_dist: the caller's own for BM_FAMILY_DIST, else a view of
+ * the typed object (type NULL for an unknown kind or a NULL dist). */
+static bm_dist as_dist(bm_family_kind kind, const void *dist)
+{
+  bm_dist d = {NULL, NULL};
+  if (dist == NULL) return d;
+  if (kind == BM_FAMILY_DIST) return *(const bm_dist *)dist;
+  d.type = kind_type(kind);
+  d.state = d.type ? (void *)dist : NULL;
+  return d;
+}
 
 size_t bm_family_nparams(bm_family_kind kind, const void *dist)
 {
-  if (dist == NULL) return 0;
-  switch (kind) {
-  case BM_FAMILY_MVN: return bm_mvn_nparams(dist);
-  case BM_FAMILY_MVT: return bm_mvt_nparams(dist);
-  case BM_FAMILY_WISHART: return bm_wishart_nparams(dist);
-  case BM_FAMILY_INVWISHART: return bm_invwishart_nparams(dist);
-  case BM_FAMILY_MATNORM: return bm_matnorm_nparams(dist);
-  case BM_FAMILY_MATT: return bm_matt_nparams(dist);
-  case BM_FAMILY_MATF: return bm_matf_nparams(dist);
-  }
-  return 0;
+  bm_dist d = as_dist(kind, dist);
+  return d.type ? bm_dist_nparams(&d) : 0;
 }
 
 int bm_family_set_theta(bm_family_kind kind, void *dist, const gsl_vector *theta)
 {
-  switch (kind) {
-  case BM_FAMILY_MVN: return bm_mvn_set_theta(dist, theta);
-  case BM_FAMILY_MVT: return bm_mvt_set_theta(dist, theta);
-  case BM_FAMILY_WISHART: return bm_wishart_set_theta(dist, theta);
-  case BM_FAMILY_INVWISHART: return bm_invwishart_set_theta(dist, theta);
-  case BM_FAMILY_MATNORM: return bm_matnorm_set_theta(dist, theta);
-  case BM_FAMILY_MATT: return bm_matt_set_theta(dist, theta);
-  case BM_FAMILY_MATF: return bm_matf_set_theta(dist, theta);
-  }
-  return BM_EINVAL;
+  bm_dist d = as_dist(kind, dist);
+  return d.type ? bm_dist_set_theta(&d, theta) : BM_EINVAL;
 }
 
-static int family_fisher(bm_family_kind kind, const void *dist, gsl_matrix *I)
-{
-  switch (kind) {
-  case BM_FAMILY_MVN: return bm_mvn_fisher(dist, I);
-  case BM_FAMILY_MVT: return bm_mvt_fisher(dist, I);
-  case BM_FAMILY_WISHART: return bm_wishart_fisher(dist, I);
-  case BM_FAMILY_INVWISHART: return bm_invwishart_fisher(dist, I);
-  case BM_FAMILY_MATNORM: return bm_matnorm_fisher(dist, I);
-  case BM_FAMILY_MATT: return bm_matt_fisher(dist, I);
-  case BM_FAMILY_MATF: return bm_matf_fisher(dist, I);
-  }
-  return BM_EINVAL;
-}
+static int is_vector_family(const bm_dist *d) { return d->type->variate == BM_VARIATE_VECTOR; }
 
-/* y_i as the family's variate: a row of y_rows or y_mats[i] (NULL if absent). */
+/* y_i as the family's variate: row i of y_rows as a 1 x p matrix, or y_mats[i]. */
 typedef struct {
-  gsl_vector row; /* a copy of a row view's struct (data still in y_rows) */
-  const gsl_matrix *mat;
-  int ok;
+  gsl_matrix row; /* a copy of a 1 x p view's struct (data still in y_rows) */
+  const gsl_matrix *x;
 } observation;
 
-static observation get_obs(const bm_family_model *fm, size_t i)
+static void get_obs(const bm_family_model *fm, const bm_dist *d, size_t i, observation *o)
 {
-  observation o;
-  memset(&o, 0, sizeof o);
-  if (i >= fm->n_obs) return o;
-  if (is_vector_family(fm->kind)) {
-    if (fm->y_rows == NULL) return o;
-    gsl_vector_const_view v = gsl_matrix_const_row(fm->y_rows, i);
-    o.row = v.vector;
-  } else {
-    if (fm->y_mats == NULL || fm->y_mats[i] == NULL) return o;
-    o.mat = fm->y_mats[i];
+  memset(o, 0, sizeof *o);
+  if (i >= fm->n_obs) return;
+  if (is_vector_family(d)) {
+    if (fm->y_rows == NULL) return;
+    gsl_matrix_const_view v = gsl_matrix_const_submatrix(fm->y_rows, i, 0, 1, fm->y_rows->size2);
+    o->row = v.matrix;
+    o->x = &o->row;
+  } else if (fm->y_mats != NULL) {
+    o->x = fm->y_mats[i];
   }
-  o.ok = 1;
-  return o;
-}
-
-static int family_logpdf(const bm_family_model *fm, const observation *o, double *lp)
-{
-  const void *d = fm->dist;
-  switch (fm->kind) {
-  case BM_FAMILY_MVN: return bm_mvn_logpdf(d, &o->row, lp);
-  case BM_FAMILY_MVT: return bm_mvt_logpdf(d, &o->row, lp);
-  case BM_FAMILY_WISHART: return bm_wishart_logpdf(d, o->mat, lp);
-  case BM_FAMILY_INVWISHART: return bm_invwishart_logpdf(d, o->mat, lp);
-  case BM_FAMILY_MATNORM: return bm_matnorm_logpdf(d, o->mat, lp);
-  case BM_FAMILY_MATT: return bm_matt_logpdf(d, o->mat, lp);
-  case BM_FAMILY_MATF: return bm_matf_logpdf(d, o->mat, lp);
-  }
-  return BM_EINVAL;
-}
-
-static int family_score(const bm_family_model *fm, const observation *o, gsl_vector *s)
-{
-  const void *d = fm->dist;
-  switch (fm->kind) {
-  case BM_FAMILY_MVN: return bm_mvn_score(d, &o->row, s);
-  case BM_FAMILY_MVT: return bm_mvt_score(d, &o->row, s);
-  case BM_FAMILY_WISHART: return bm_wishart_score(d, o->mat, s);
-  case BM_FAMILY_INVWISHART: return bm_invwishart_score(d, o->mat, s);
-  case BM_FAMILY_MATNORM: return bm_matnorm_score(d, o->mat, s);
-  case BM_FAMILY_MATT: return bm_matt_score(d, o->mat, s);
-  case BM_FAMILY_MATF: return bm_matf_score(d, o->mat, s);
-  }
-  return BM_EINVAL;
-}
-
-static int family_hess(const bm_family_model *fm, const observation *o, gsl_matrix *H)
-{
-  const void *d = fm->dist;
-  switch (fm->kind) {
-  case BM_FAMILY_MVN: return bm_mvn_hess(d, &o->row, H);
-  case BM_FAMILY_MVT: return bm_mvt_hess(d, &o->row, H);
-  case BM_FAMILY_WISHART: return bm_wishart_hess(d, o->mat, H);
-  case BM_FAMILY_INVWISHART: return bm_invwishart_hess(d, o->mat, H);
-  case BM_FAMILY_MATNORM: return bm_matnorm_hess(d, o->mat, H);
-  case BM_FAMILY_MATT: return bm_matt_hess(d, o->mat, H);
-  case BM_FAMILY_MATF: return bm_matf_hess(d, o->mat, H);
-  }
-  return BM_EINVAL;
 }
 
 /* ---- the bm_model callbacks (params = the bm_family_model) ------------------- */
@@ -152,18 +95,21 @@ static int adapter_fisher(size_t i, const gsl_vector *theta_i, void *params, gsl
 {
   (void)i; /* I_F depends on observation i only through theta_i */
   bm_family_model *fm = params;
-  int status = bm_family_set_theta(fm->kind, fm->dist, theta_i);
-  return status ? status : family_fisher(fm->kind, fm->dist, I_F);
+  bm_dist d = as_dist(fm->kind, fm->dist);
+  int status = bm_dist_set_theta(&d, theta_i);
+  return status ? status : bm_dist_fisher(&d, I_F);
 }
 
 static int adapter_score_hess(size_t i, const gsl_vector *theta_i, void *params, gsl_vector *s, gsl_matrix *H)
 {
   bm_family_model *fm = params;
-  observation o = get_obs(fm, i);
-  if (!o.ok) return BM_EINVAL; /* no observations given */
-  int status = bm_family_set_theta(fm->kind, fm->dist, theta_i);
-  if (!status && s) status = family_score(fm, &o, s);
-  if (!status && H) status = family_hess(fm, &o, H);
+  bm_dist d = as_dist(fm->kind, fm->dist);
+  observation o;
+  get_obs(fm, &d, i, &o);
+  if (o.x == NULL) return BM_EINVAL; /* no observations given */
+  int status = bm_dist_set_theta(&d, theta_i);
+  if (!status && s) status = bm_dist_score(&d, o.x, s);
+  if (!status && H) status = bm_dist_hess(&d, o.x, H);
   return status;
 }
 
@@ -173,26 +119,22 @@ static int adapter_score_hess(size_t i, const gsl_vector *theta_i, void *params,
 static int check_family_model(const bm_family_model *fm)
 {
   if (fm == NULL || fm->dist == NULL || fm->theta == NULL) return BM_EINVAL;
-  size_t m = bm_family_nparams(fm->kind, fm->dist);
+  bm_dist d = as_dist(fm->kind, fm->dist);
+  size_t m = d.type ? bm_dist_nparams(&d) : 0;
   if (m == 0 || fm->n_obs == 0 || fm->dim_eta == 0) return BM_EINVAL;
-  if (is_vector_family(fm->kind)) {
+  size_t rows, cols;
+  bm_dist_shape(&d, &rows, &cols);
+  if (is_vector_family(&d)) {
     if (fm->y_mats != NULL) return BM_EINVAL;
-    if (fm->y_rows != NULL) {
-      size_t p = fm->kind == BM_FAMILY_MVN ? bm_mvn_dim(fm->dist) : bm_mvt_dim(fm->dist);
-      if (fm->y_rows->size1 != fm->n_obs || fm->y_rows->size2 != p) return BM_EBADLEN;
-    }
+    if (fm->y_rows != NULL && (fm->y_rows->size1 != fm->n_obs || fm->y_rows->size2 != cols)) return BM_EBADLEN;
     return BM_SUCCESS;
   }
   if (fm->y_rows != NULL) return BM_EINVAL;
   if (fm->y_mats == NULL) return BM_SUCCESS;
-  size_t p = 0; /* the square variate's p where the family's dimension is public */
-  if (fm->kind == BM_FAMILY_MATF) p = bm_matf_dim(fm->dist);
-  else if (fm->kind == BM_FAMILY_WISHART || fm->kind == BM_FAMILY_INVWISHART)
-    for (p = 1; bm_vech_len(p) + 1 < m; p++) continue;
   for (size_t i = 0; i < fm->n_obs; i++) {
     const gsl_matrix *Y = fm->y_mats[i];
     if (Y == NULL) return BM_EINVAL;
-    if (p && (Y->size1 != p || Y->size2 != p)) return BM_EBADLEN;
+    if (Y->size1 != rows || Y->size2 != cols) return BM_EBADLEN;
   }
   return BM_SUCCESS;
 }
@@ -220,7 +162,8 @@ int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *l
   *ll = NAN;
   int status = check_family_model(fm);
   if (status) return status;
-  if (is_vector_family(fm->kind) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_EINVAL;
+  bm_dist dist = as_dist(fm->kind, fm->dist);
+  if (is_vector_family(&dist) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_EINVAL;
   status = bm_validate_vector(eta, fm->dim_eta);
   if (status) return status;
   size_t m = bm_family_nparams(fm->kind, fm->dist), d = fm->dim_eta;
@@ -236,10 +179,11 @@ int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *l
       status = BM_EDOM;
       goto done;
     }
-    observation o = get_obs(fm, i);
+    observation o;
+    get_obs(fm, &dist, i, &o);
     double lp;
-    status = bm_family_set_theta(fm->kind, fm->dist, theta_i);
-    if (!status) status = family_logpdf(fm, &o, &lp);
+    status = bm_dist_set_theta(&dist, theta_i);
+    if (!status) status = bm_dist_logpdf(&dist, o.x, &lp);
     if (status) {
       status = status == BM_ENOMEM ? BM_ENOMEM : BM_EDOM;
       goto done;

@@ -22,6 +22,8 @@
 #include "bayesmat/niw.h"
 #include "bayesmat/mvt.h"
 #include "conjugate_internal.h"
+#include "stats_pack.h"
+#include "qr_stream.h"
 
 struct bm_niw_stats {
   size_t p, n;
@@ -72,6 +74,18 @@ static void stats_copy(bm_niw_stats *d, const bm_niw_stats *s)
   gsl_matrix_memcpy(d->R, s->R);
 }
 
+typedef struct {
+  const gsl_matrix *X;
+  const gsl_vector *mean;
+} niw_rows;
+
+/* row i of the centred data */
+static void niw_row(const void *ctx, size_t i, double *row)
+{
+  const niw_rows *c = ctx;
+  for (size_t j = 0; j < c->X->size2; j++) row[j] = gsl_matrix_get(c->X, i, j) - gsl_vector_get(c->mean, j);
+}
+
 int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
 {
   if (s == NULL || X == NULL) return BM_EINVAL;
@@ -85,31 +99,29 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   }
   int st = bm_validate_matrix(X, n, p);
   if (st != BM_SUCCESS) return st;
-  double *A = malloc(n * p * sizeof(double));
   gsl_vector *mean = bm_vector_calloc(p);
   gsl_matrix *R = bm_matrix_alloc(p, p);
-  if (A == NULL || mean == NULL || R == NULL) {
+  if (mean == NULL || R == NULL) {
     st = BM_ENOMEM;
     goto done;
   }
-  /* two-pass: mean, then centred rows (plus a correction pass for the mean) */
+  /* two-pass: mean, plus a correction pass for the mean; the centred rows are
+   * then factorized in blocks (qr_stream.h), never all held at once */
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) mean->data[j * mean->stride] += gsl_matrix_get(X, i, j);
   gsl_vector_scale(mean, 1.0 / (double)n);
   for (size_t j = 0; j < p; j++) {
     double mj = gsl_vector_get(mean, j), corr = 0.0;
     for (size_t i = 0; i < n; i++) corr += gsl_matrix_get(X, i, j) - mj;
-    mj += corr / (double)n;
-    gsl_vector_set(mean, j, mj);
-    for (size_t i = 0; i < n; i++) A[i * p + j] = gsl_matrix_get(X, i, j) - mj;
+    gsl_vector_set(mean, j, mj + corr / (double)n);
   }
-  st = cj_qr_upper(A, n, p, p, R);
+  niw_rows ctx = {X, mean};
+  st = cj_qr_rows(n, p, niw_row, &ctx, R);
   if (st != BM_SUCCESS) goto done;
   s->n = n;
   gsl_vector_memcpy(s->mean, mean);
   gsl_matrix_memcpy(s->R, R);
 done:
-  free(A);
   if (mean) bm_vector_free(mean);
   if (R) bm_matrix_free(R);
   return st;
@@ -585,12 +597,18 @@ int bm_niw_log_evidence(const bm_niw *m, double *lml)
 /* ---- packed form of the statistics (for MPI) ------------------ */
 size_t bm_niw_stats_dim(const bm_niw_stats *s) { return s ? s->p : 0; }
 
-size_t bm_niw_stats_packed_len(const bm_niw_stats *s) { return s ? 1 + s->p + s->p * (s->p + 1) / 2 : 0; }
+size_t bm_niw_dim(const bm_niw *m) { return m ? m->p : 0; }
+
+size_t bm_niw_stats_packed_len(const bm_niw_stats *s)
+{
+  return s ? BM_PACK_HEADER + 1 + s->p + s->p * (s->p + 1) / 2 : 0;
+}
 
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t p = s->p, k = 0;
+  size_t p = s->p, k = BM_PACK_HEADER;
+  bm_pack_header(buf, BM_PACK_NIW, p, 1, bm_niw_stats_packed_len(s));
   buf[k++] = (double)s->n;
   for (size_t j = 0; j < p; j++) buf[k++] = s->n ? gsl_vector_get(s->mean, j) : 0.0;
   for (size_t i = 0; i < p; i++)
@@ -598,19 +616,32 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
   return BM_SUCCESS;
 }
 
-int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf)
+/* The upper triangle (row by row) of a q x q factor: a non-negative diagonal,
+ * as every factor the library produces (cj_qr_upper). */
+static int tri_diag_ok(const double *tri, size_t q)
+{
+  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
+    if (tri[k] < 0.0) return 0;
+  return 1;
+}
+
+int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_EINVAL;
-  size_t p = s->p, len = bm_niw_stats_packed_len(s), k = 0;
-  for (size_t i = 0; i < len; i++)
-    if (!isfinite(buf[i])) return BM_ENONFINITE;
-  if (buf[0] < 0.0 || buf[0] != floor(buf[0]) || buf[0] > 9007199254740992.0) return BM_EINVAL;
-  if (buf[0] == 0.0)
-    for (size_t i = 1; i < len; i++)
-      if (buf[i] != 0.0) return BM_EINVAL;
-  s->n = (size_t)buf[k++];
-  for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, buf[k++]);
+  size_t p = s->p, want = bm_niw_stats_packed_len(s), ntri = p * (p + 1) / 2;
+  int st = bm_pack_check_header(buf, len, BM_PACK_NIW, p, 1, want);
+  if (st != BM_SUCCESS) return st;
+  const double *x = buf + BM_PACK_HEADER, *tri = x + 1 + p;
+  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
+  double n = x[0];
+  if (!bm_pack_count_ok(n)) return BM_EINVAL;
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_EINVAL;
+  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL; /* one row has no scatter */
+  if (!tri_diag_ok(tri, p)) return BM_EINVAL;
+  size_t k = 0;
+  s->n = (size_t)n;
+  for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, x[1 + j]);
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(s->R, i, j, j >= i ? buf[k++] : 0.0);
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

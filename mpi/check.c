@@ -1,8 +1,9 @@
 /* Distributed Monte Carlo checks (include/bayesmat/mpi.h): Fisher
  * information against E[s s^T] and E[-H], and simulation-based calibration,
  * with the draws split over ranks and independent per-rank random streams
- * (bm_mpi_rng_alloc). Each rank accumulates sums; one MPI_Allreduce of the
- * sums (with a failure flag) makes the verdict identical on every rank.
+ * (bm_mpi_rng_alloc). Each rank accumulates sums; one small agreement (status
+ * of the lowest failing rank, identical problem shape and arguments) and then
+ * one MPI_Allreduce of the sums make the verdict identical on every rank.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>
@@ -59,13 +60,14 @@ int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, cons
         }
     }
   }
-  bm_mpi_seg seg = {NULL, NULL, NULL, 4 * q, 1};
-  gsl_vector_view accv;
-  if (acc) {
-    accv = gsl_vector_view_array(acc, 4 * q);
-    seg.v = &accv.vector;
-  }
-  st = bm_mpi_reduce_segments(comm, st, &seg, 1);
+  /* the message is 4 dim^2 sums: dim, N, the seed and whether -H is checked
+   * must be the same on every rank, which the agreement verifies first */
+  bm_mpi_sig sig[4] = {{(long long)dim, BM_EBADLEN},
+                       {(long long)N, BM_EINVAL},
+                       {(long long)seed, BM_EINVAL},
+                       {prob && prob->hess ? 1 : 0, BM_EINVAL}};
+  bm_mpi_seg seg = {acc, NULL, NULL, acc ? 4 * q : 0, acc ? 1 : 0};
+  st = bm_mpi_reduce_segments(comm, st, sig, 4, &seg, 1);
   if (st) {
     if (mean_outer) gsl_matrix_set_all(mean_outer, NAN);
     if (mean_neg_hess) gsl_matrix_set_all(mean_neg_hess, NAN);
@@ -135,16 +137,16 @@ int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long se
         counts[j * nbins + rk * nbins / (L + 1)] += 1.0;
       }
   }
-  /* every rank must agree on the message length: ns and nbins come from the
-   * (identical) arguments, so a rank with invalid arguments sends ns = 0 only
-   * if every rank does */
-  bm_mpi_seg seg = {NULL, NULL, NULL, ns * nbins, 1};
-  gsl_vector_view cv;
-  if (counts && ns) {
-    cv = gsl_vector_view_array(counts, ns * nbins);
-    seg.v = &cv.vector;
-  }
-  st = bm_mpi_reduce_segments(comm, st, &seg, 1);
+  /* the message is nstat x nbins counts: the agreement first verifies that
+   * every rank passed the same problem shape, nsim, L, nbins and seed */
+  bm_mpi_sig sig[6] = {{(long long)(prob ? prob->dim : 0), BM_EBADLEN},
+                       {(long long)ns, BM_EBADLEN},
+                       {(long long)nbins, BM_EINVAL},
+                       {(long long)L, BM_EINVAL},
+                       {(long long)nsim, BM_EINVAL},
+                       {(long long)seed, BM_EINVAL}};
+  bm_mpi_seg seg = {counts, NULL, NULL, counts ? ns * nbins : 0, counts ? 1 : 0};
+  st = bm_mpi_reduce_segments(comm, st, sig, 6, &seg, 1);
   if (!st) {
     double p_min = 1.0;
     size_t worst = 0;

@@ -1,7 +1,10 @@
 /* Distributed log-likelihood + gradient for the seven families
- * (include/bayesmat/mpi.h): each rank evaluates the family's batched
- * bm_F_loglik_grad on its own rows straight into the caller's outputs, then
- * one chunked MPI_Allreduce sums (ll, gradients, failure flag) in place.
+ * (include/bayesmat/mpi.h): each rank validates its arguments against the
+ * family object's dimensions and evaluates the family's batched
+ * bm_F_loglik_grad on its own rows straight into the caller's outputs; then
+ * one small agreement (status of the lowest failing rank; identical
+ * dimensions and choice of outputs on every rank) and, only when every rank
+ * succeeded, one chunked MPI_Allreduce of (ll, gradients) in place.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include "bayesmat.h"
@@ -25,21 +28,40 @@ static void zero_x(double *x)
   if (x) *x = 0.0;
 }
 
+/* an optional output: absent, or of the documented shape */
+static int bad_v(const gsl_vector *v, size_t n) { return v && v->size != n; }
+static int bad_m(const gsl_matrix *A, size_t r, size_t c) { return A && (A->size1 != r || A->size2 != c); }
+
+/* signature entries: a dimension (differs: BM_EBADLEN), an output's presence (differs: BM_EINVAL) */
+static bm_mpi_sig dim(size_t n) { return (bm_mpi_sig){(long long)n, BM_EBADLEN}; }
+static bm_mpi_sig has(const void *p) { return (bm_mpi_sig){p != NULL, BM_EINVAL}; }
+
+/* p from the parameter count p (p + 1) / 2 + 1 of the SPD-valued families */
+static size_t spd_dim(size_t nparams)
+{
+  size_t p = 0;
+  while ((p + 1) * (p + 2) / 2 + 1 <= nparams) p++;
+  return p;
+}
+
 int bm_mpi_mvn_loglik_grad(MPI_Comm comm, const bm_mvn *d, const gsl_matrix *X_local, double *ll, gsl_vector *dmu,
                            gsl_matrix *dSigma)
 {
   double l = NAN;
+  size_t p = d ? bm_mvn_dim(d) : 0;
   int st = BM_SUCCESS;
   if (!d || !ll) st = BM_EINVAL;
+  else if (bad_v(dmu, p) || bad_m(dSigma, p, p) || (X_local && X_local->size2 != p)) st = BM_EBADLEN;
   else if (!X_local) {
     l = 0.0;
     zero_v(dmu);
     zero_m(dSigma);
   } else
     st = bm_mvn_loglik_grad(d, X_local, &l, dmu, dSigma);
+  bm_mpi_sig sig[3] = {dim(p), has(dmu), has(dSigma)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma)};
-  st = bm_mpi_reduce_segments(comm, st, s, 3);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 3, s, 3);
+  if (ll) *ll = st ? NAN : l;
   return st;
 }
 
@@ -47,8 +69,10 @@ int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_l
                            gsl_matrix *dSigma, double *dnu)
 {
   double l = NAN;
+  size_t p = d ? bm_mvt_dim(d) : 0;
   int st = BM_SUCCESS;
   if (!d || !ll) st = BM_EINVAL;
+  else if (bad_v(dmu, p) || bad_m(dSigma, p, p) || (X_local && X_local->size2 != p)) st = BM_EBADLEN;
   else if (!X_local) {
     l = 0.0;
     zero_v(dmu);
@@ -56,27 +80,38 @@ int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_l
     zero_x(dnu);
   } else
     st = bm_mvt_loglik_grad(d, X_local, &l, dmu, dSigma, dnu);
+  bm_mpi_sig sig[4] = {dim(p), has(dmu), has(dSigma), has(dnu)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma), seg_scalar(dnu)};
-  st = bm_mpi_reduce_segments(comm, st, s, 4);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 4, s, 4);
+  if (ll) *ll = st ? NAN : l;
   return st;
+}
+
+/* Wishart-type: X_local[k] p x p; checked here for the ranks holding none too */
+static int spd_local(size_t p, const gsl_matrix *const *X_local, size_t m, const gsl_matrix *G)
+{
+  if (m > 0 && !X_local) return BM_EINVAL;
+  if (bad_m(G, p, p)) return BM_EBADLEN;
+  return BM_SUCCESS;
 }
 
 int bm_mpi_wishart_loglik_grad(MPI_Comm comm, const bm_wishart *d, const gsl_matrix *const *X_local, size_t m,
                                double *ll, gsl_matrix *d_S, double *d_nu)
 {
   double l = NAN;
-  int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
-  else if (m == 0) {
+  size_t p = d ? spd_dim(bm_wishart_nparams(d)) : 0;
+  int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_S);
+  if (st) {
+  } else if (m == 0) {
     l = 0.0;
     zero_m(d_S);
     zero_x(d_nu);
   } else
     st = bm_wishart_loglik_grad(d, X_local, m, &l, d_S, d_nu);
+  bm_mpi_sig sig[3] = {dim(p), has(d_S), has(d_nu)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_S), seg_scalar(d_nu)};
-  st = bm_mpi_reduce_segments(comm, st, s, 3);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 3, s, 3);
+  if (ll) *ll = st ? NAN : l;
   return st;
 }
 
@@ -84,17 +119,19 @@ int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const g
                                   size_t m, double *ll, gsl_matrix *d_Psi, double *d_nu)
 {
   double l = NAN;
-  int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
-  else if (m == 0) {
+  size_t p = d ? spd_dim(bm_invwishart_nparams(d)) : 0;
+  int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_Psi);
+  if (st) {
+  } else if (m == 0) {
     l = 0.0;
     zero_m(d_Psi);
     zero_x(d_nu);
   } else
     st = bm_invwishart_loglik_grad(d, X_local, m, &l, d_Psi, d_nu);
+  bm_mpi_sig sig[3] = {dim(p), has(d_Psi), has(d_nu)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu)};
-  st = bm_mpi_reduce_segments(comm, st, s, 3);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 3, s, 3);
+  if (ll) *ll = st ? NAN : l;
   return st;
 }
 
@@ -102,8 +139,11 @@ int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_mat
                                double *ll, gsl_matrix *dM, gsl_matrix *dU, gsl_matrix *dV)
 {
   double l = NAN;
+  size_t n = 0, p = 0;
+  if (d) bm_matnorm_dims(d, &n, &p);
   int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
+  if (!d || !ll || (m > 0 && !X_local)) st = BM_EINVAL;
+  else if (bad_m(dM, n, p) || bad_m(dU, n, n) || bad_m(dV, p, p)) st = BM_EBADLEN;
   else if (m == 0) {
     l = 0.0;
     zero_m(dM);
@@ -111,9 +151,10 @@ int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_mat
     zero_m(dV);
   } else
     st = bm_matnorm_loglik_grad(d, X_local, m, &l, dM, dU, dV);
+  bm_mpi_sig sig[5] = {dim(n), dim(p), has(dM), has(dU), has(dV)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dU), seg_matrix(dV)};
-  st = bm_mpi_reduce_segments(comm, st, s, 4);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 5, s, 4);
+  if (ll) *ll = st ? NAN : l;
   return st;
 }
 
@@ -121,8 +162,11 @@ int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *c
                             gsl_matrix *dM, gsl_matrix *dSigma, gsl_matrix *dOmega, double *dnu)
 {
   double l = NAN;
+  size_t n = 0, p = 0;
+  if (d) bm_matt_dims(d, &n, &p);
   int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
+  if (!d || !ll || (m > 0 && !X_local)) st = BM_EINVAL;
+  else if (bad_m(dM, n, p) || bad_m(dSigma, n, n) || bad_m(dOmega, p, p)) st = BM_EBADLEN;
   else if (m == 0) {
     l = 0.0;
     zero_m(dM);
@@ -131,9 +175,10 @@ int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *c
     zero_x(dnu);
   } else
     st = bm_matt_loglik_grad(d, X_local, m, &l, dM, dSigma, dOmega, dnu);
+  bm_mpi_sig sig[6] = {dim(n), dim(p), has(dM), has(dSigma), has(dOmega), has(dnu)};
   bm_mpi_seg s[5] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dSigma), seg_matrix(dOmega), seg_scalar(dnu)};
-  st = bm_mpi_reduce_segments(comm, st, s, 5);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 6, s, 5);
+  if (ll) *ll = st ? NAN : l;
   return st;
 }
 
@@ -141,17 +186,19 @@ int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *c
                             gsl_matrix *d_Psi, double *d_nu, double *d_delta)
 {
   double l = NAN;
-  int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
-  else if (m == 0) {
+  size_t p = d ? bm_matf_dim(d) : 0;
+  int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_Psi);
+  if (st) {
+  } else if (m == 0) {
     l = 0.0;
     zero_m(d_Psi);
     zero_x(d_nu);
     zero_x(d_delta);
   } else
     st = bm_matf_loglik_grad(d, X_local, m, &l, d_Psi, d_nu, d_delta);
+  bm_mpi_sig sig[4] = {dim(p), has(d_Psi), has(d_nu), has(d_delta)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu), seg_scalar(d_delta)};
-  st = bm_mpi_reduce_segments(comm, st, s, 4);
-  if (ll) *ll = l;
+  st = bm_mpi_reduce_segments(comm, st, sig, 4, s, 4);
+  if (ll) *ll = st ? NAN : l;
   return st;
 }

@@ -5,61 +5,40 @@
 #include <stdlib.h>
 #include "bayesmat/status.h"
 #include "bayesmat/mpi.h"
+#include "reduce.h"
+
+/* Doubles reduced per MPI_Allreduce (64 KiB, on the stack): no allocation,
+ * so no rank can drop out of the collective for lack of memory. */
+#define BM_MPI_CHUNK 8192
 
 int bm_mpi_allreduce_sum(MPI_Comm comm, double *buf, size_t n)
 {
-  if (n == 0) return BM_SUCCESS;
-  if (buf == NULL || n > (size_t)INT32_MAX) return BM_EINVAL;
-  return MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, comm) == MPI_SUCCESS ? BM_SUCCESS : BM_EINVAL;
+  bm_mpi_sig sig = {(long long)n, BM_EBADLEN};
+  int st = bm_mpi_agree(comm, buf == NULL && n > 0 ? BM_EINVAL : BM_SUCCESS, &sig, 1);
+  for (size_t done = 0; st == BM_SUCCESS && done < n;) {
+    size_t k = n - done < BM_MPI_CHUNK ? n - done : BM_MPI_CHUNK;
+    if (MPI_Allreduce(MPI_IN_PLACE, buf + done, (int)k, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS) {
+      st = BM_EINVAL;
+      bm_mpi_note(st, -1);
+    }
+    done += k;
+  }
+  return st;
 }
-
-/* Doubles reduced per MPI_Allreduce (64 KiB, on the stack): a gradient of
- * up to BM_MPI_CHUNK - 2 entries (a p x p symmetric block up to p ~ 127) goes in
- * one reduction; larger ones in ceil(n / BM_MPI_CHUNK) reductions of 64 KiB,
- * where bandwidth dominates anyway. No allocation, so no rank can drop out of
- * the collective for lack of memory. */
-#define BM_MPI_CHUNK 8192
 
 int bm_mpi_loglik_grad(MPI_Comm comm, bm_mpi_local_fn local, void *params, size_t grad_len, double *ll,
                        double *grad)
 {
-  if (ll) *ll = NAN;
-  if (local == NULL || ll == NULL || (grad == NULL && grad_len > 0)) return BM_EINVAL;
-  int status = local(params, ll, grad_len ? grad : NULL);
-  double buf[BM_MPI_CHUNK];
-  /* first chunk: [ll, number of failed ranks, grad[0..)] then grad in chunks */
-  size_t done = 0, total = grad_len + 2;
-  int mpi_ok = 1;
-  while (done < total && mpi_ok) {
-    size_t k = total - done < BM_MPI_CHUNK ? total - done : BM_MPI_CHUNK;
-    for (size_t i = 0; i < k; i++) {
-      size_t j = done + i;
-      buf[i] = j == 0 ? *ll : j == 1 ? (double)(status != BM_SUCCESS) : grad[j - 2];
-    }
-    mpi_ok = bm_mpi_allreduce_sum(comm, buf, k) == BM_SUCCESS;
-    for (size_t i = 0; i < k && mpi_ok; i++) {
-      size_t j = done + i;
-      if (j == 0)
-        *ll = buf[i];
-      else if (j == 1)
-        status = buf[i] > 0 ? (status ? status : -1) : BM_SUCCESS;
-      else
-        grad[j - 2] = buf[i];
-    }
-    done += k;
-  }
-  if (!mpi_ok) status = BM_EINVAL;
-  if (mpi_ok && status != BM_SUCCESS) {
-    /* some rank failed: agree on the code (a second reduction only then) */
-    int worst = status > 0 ? status : 0;
-    if (MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS) worst = BM_EINVAL;
-    status = worst > 0 ? worst : BM_EINVAL;
-  }
-  if (status != BM_SUCCESS) {
-    *ll = NAN;
-    for (size_t i = 0; i < grad_len; i++) grad[i] = NAN;
-  }
-  return status;
+  double l = NAN;
+  int st = BM_SUCCESS;
+  if (local == NULL || ll == NULL || (grad == NULL && grad_len > 0)) st = BM_EINVAL;
+  else
+    st = local(params, &l, grad_len ? grad : NULL);
+  bm_mpi_sig sig = {(long long)grad_len, BM_EBADLEN};
+  bm_mpi_seg seg[2] = {{&l, NULL, NULL, 1, 1}, {grad, NULL, NULL, grad ? grad_len : 0, grad ? 1 : 0}};
+  st = bm_mpi_reduce_segments(comm, st, &sig, 1, seg, 2);
+  if (ll) *ll = st ? NAN : l;
+  return st;
 }
 
 static uint64_t mix64(uint64_t z)
@@ -71,8 +50,8 @@ static uint64_t mix64(uint64_t z)
 
 gsl_rng *bm_mpi_rng_alloc(MPI_Comm comm, unsigned long seed)
 {
-  int rank;
-  if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS) return NULL;
+  int rank, size;
+  if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS) return NULL;
   /* Built by hand rather than by gsl_rng_alloc, whose allocation failure goes
    * to GSL's (aborting) error handler; gsl_rng_free releases it as usual. */
   const gsl_rng_type *T = gsl_rng_mt19937;
@@ -84,8 +63,11 @@ gsl_rng *bm_mpi_rng_alloc(MPI_Comm comm, unsigned long seed)
     free(r);
     return NULL;
   }
-  /* mt19937 uses 32 bits of its seed: mix (seed, rank) into them */
-  uint64_t s = mix64((uint64_t)seed * 0x9E3779B97F4A7C15ULL + mix64((uint64_t)rank + 1));
+  /* mt19937 uses 32 bits of its seed: mix (seed, rank, size) into them. The
+   * communicator size is part of the mix so that runs at different rank
+   * counts draw independent streams (rank 0 of 2 and rank 0 of 4 differ). */
+  uint64_t s = mix64((uint64_t)seed * 0x9E3779B97F4A7C15ULL + mix64((uint64_t)rank + 1) +
+                     mix64(((uint64_t)size << 32) ^ 0xD1B54A32D192ED03ULL));
   unsigned long s32 = (unsigned long)(s & 0xFFFFFFFFUL);
   gsl_rng_set(r, s32 ? s32 : 1UL);
   return r;
@@ -94,9 +76,12 @@ gsl_rng *bm_mpi_rng_alloc(MPI_Comm comm, unsigned long seed)
 void bm_mpi_partition(MPI_Comm comm, size_t n, size_t *first, size_t *count)
 {
   int rank, size;
-  *first = *count = 0;
-  if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS) return;
-  size_t r = (size_t)rank, s = (size_t)size, base = n / s, extra = n % s;
-  *count = base + (r < extra);
-  *first = r * base + (r < extra ? r : extra);
+  size_t f = 0, c = 0;
+  if (MPI_Comm_rank(comm, &rank) == MPI_SUCCESS && MPI_Comm_size(comm, &size) == MPI_SUCCESS) {
+    size_t r = (size_t)rank, sz = (size_t)size, base = n / sz, extra = n % sz;
+    c = base + (r < extra);
+    f = r * base + (r < extra ? r : extra);
+  }
+  if (first) *first = f;
+  if (count) *count = c;
 }

@@ -1,63 +1,98 @@
-/* Distributed sufficient statistics (include/bayesmat/mpi.h): every rank's
- * packed summary is gathered on every rank (MPI_Allgather) and merged in
- * rank order, so every rank holds the same bits.
+/* Distributed sufficient statistics (include/bayesmat/mpi.h): after one small
+ * agreement (every rank valid, same kind and shape), every rank's packed
+ * summary is gathered on every rank (MPI_Allgather) and merged in rank order,
+ * so every rank holds the same bits. Each gathered buffer is unpacked with
+ * its length and validated field by field, so a summary of another shape
+ * is refused, never merged.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
 #include "bayesmat.h"
+#include "bayesmat/alloc.h"
 #include "bayesmat/mpi.h"
+#include "reduce.h"
 
 typedef struct {
   size_t (*len)(const void *s);
   int (*pack)(const void *s, double *buf);
-  int (*unpack)(void *s, const double *buf);
+  int (*unpack)(void *s, const double *buf, size_t len);
   int (*merge)(void *a, const void *b);
 } stats_ops;
 
-/* s <- merge over ranks (rank order) of every rank's s; tmp a scratch object
- * of the same shape (NULL when its allocation failed). Two collectives: a
- * 3-int MPI_Allreduce agreeing that every rank can take part with the same
- * packed length, then the MPI_Allgather of the packed summaries. */
-static int allmerge(MPI_Comm comm, const stats_ops *ops, void *s, void *tmp, int local_status)
+/* A stats object's shape and the scratch allmerge needs: acc and tmp are
+ * objects of the same shape (NULL when their allocation failed). */
+typedef struct {
+  const stats_ops *ops;
+  void *s, *acc, *tmp;
+  size_t d1, d2;
+} stats_job;
+
+/* Fold the gathered summaries (rank order) into j->acc, on every rank the
+ * same operations on the same bits. */
+static int merge_all(const stats_job *j, const double *all, size_t len, int size)
+{
+  int st = j->ops->unpack(j->acc, all, len);
+  for (int r = 1; r < size && !st; r++) {
+    st = j->ops->unpack(j->tmp, all + (size_t)r * len, len);
+    if (!st) st = j->ops->merge(j->acc, j->tmp);
+  }
+  return st;
+}
+
+/* j->s <- merge over ranks of every rank's j->s, then (update != NULL) the
+ * model update with the merged summary. Collectives: the agreement, the
+ * MPI_Allgather, and a final agreement on the local merge/update status. */
+static int allmerge(MPI_Comm comm, const stats_job *j, int local_status, const bm_mpi_sig *extra, size_t nextra,
+                    int (*update)(void *model, const void *s), void *model)
 {
   int size, rank, st = local_status;
   if (MPI_Comm_size(comm, &size) != MPI_SUCCESS || MPI_Comm_rank(comm, &rank) != MPI_SUCCESS) return BM_EINVAL;
-  size_t len = s ? ops->len(s) : 0;
+  size_t len = j->s ? j->ops->len(j->s) : 0;
   double *all = NULL;
   if (st) {
-  } else if (!s)
+  } else if (!j->s)
     st = BM_EINVAL;
-  else if (len > (size_t)INT_MAX / 2) st = BM_EINVAL;
-  else if (!tmp) st = BM_ENOMEM;
+  else if (len > (size_t)INT_MAX) st = BM_EBADLEN;
+  else if (!j->acc || !j->tmp) st = BM_ENOMEM;
   else if (!(all = malloc((size_t)size * len * sizeof(double)))) st = BM_ENOMEM;
-  int agree[3] = {st, st ? 0 : (int)len, st ? 0 : -(int)len};
-  if (MPI_Allreduce(MPI_IN_PLACE, agree, 3, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS) agree[0] = BM_EINVAL;
-  if (agree[0] == BM_SUCCESS && agree[1] != -agree[2]) agree[0] = BM_EBADLEN; /* lengths differ */
-  if (agree[0] != BM_SUCCESS) {
+  bm_mpi_sig sig[BM_MPI_MAXSIG];
+  size_t ns = 0;
+  sig[ns++] = (bm_mpi_sig){(long long)j->d1, BM_EBADLEN};
+  sig[ns++] = (bm_mpi_sig){(long long)j->d2, BM_EBADLEN};
+  sig[ns++] = (bm_mpi_sig){(long long)len, BM_EBADLEN};
+  for (size_t i = 0; i < nextra && ns < BM_MPI_MAXSIG; i++) sig[ns++] = extra[i];
+  st = bm_mpi_agree(comm, st, sig, ns);
+  if (st) {
     free(all);
-    return agree[0];
+    return st;
   }
-  ops->pack(s, all + (size_t)rank * len);
+  j->ops->pack(j->s, all + (size_t)rank * len);
   if (MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, all, (int)len, MPI_DOUBLE, comm) != MPI_SUCCESS) {
     free(all);
+    bm_mpi_note(BM_EINVAL, -1);
     return BM_EINVAL;
   }
-  /* rank 0's summary, then ranks 1, 2, ... merged in order: the same
-   * operations on the same bits on every rank */
-  st = ops->unpack(s, all);
-  for (int r = 1; r < size && !st; r++) {
-    st = ops->unpack(tmp, all + (size_t)r * len);
-    if (!st) st = ops->merge(s, tmp);
+  st = merge_all(j, all, len, size);
+  if (!st && update) st = update(model, j->acc);
+  /* the same bits on every rank make the same verdict, except where memory
+   * ran out: agree before anyone returns or keeps the result */
+  st = bm_mpi_agree(comm, st, NULL, 0);
+  if (!st) { /* s <- acc, through the gathered buffer (it has room for len doubles) */
+    j->ops->pack(j->acc, all);
+    st = j->ops->unpack(j->s, all, len);
   }
   free(all);
   return st;
 }
 
-#define OPS(F)                                                                                 \
-  static size_t F##_len(const void *s) { return bm_##F##_stats_packed_len(s); }              \
-  static int F##_pack(const void *s, double *b) { return bm_##F##_stats_pack(s, b); }         \
-  static int F##_unpack(void *s, const double *b) { return bm_##F##_stats_unpack(s, b); }     \
-  static int F##_merge(void *a, const void *b) { return bm_##F##_stats_merge(a, b); }         \
+#define OPS(F)                                                                                   \
+  static size_t F##_len(const void *s) { return bm_##F##_stats_packed_len(s); }                \
+  static int F##_pack(const void *s, double *b) { return bm_##F##_stats_pack(s, b); }           \
+  static int F##_unpack(void *s, const double *b, size_t n) { return bm_##F##_stats_unpack(s, b, n); } \
+  static int F##_merge(void *a, const void *b) { return bm_##F##_stats_merge(a, b); }           \
   static const stats_ops F##_ops = {F##_len, F##_pack, F##_unpack, F##_merge};
 
 OPS(mvn)
@@ -70,25 +105,32 @@ OPS(mniw)
 
 int bm_mpi_mvn_stats_allmerge(MPI_Comm comm, bm_mvn_stats *s)
 {
-  bm_mvn_stats *tmp = s ? bm_mvn_stats_alloc(bm_mvn_stats_dim(s)) : NULL;
-  int st = allmerge(comm, &mvn_ops, s, tmp, BM_SUCCESS);
-  bm_mvn_stats_free(tmp);
+  size_t p = bm_mvn_stats_dim(s);
+  stats_job j = {&mvn_ops, s, s ? bm_mvn_stats_alloc(p) : NULL, s ? bm_mvn_stats_alloc(p) : NULL, p, 1};
+  int st = allmerge(comm, &j, BM_SUCCESS, NULL, 0, NULL, NULL);
+  bm_mvn_stats_free(j.acc);
+  bm_mvn_stats_free(j.tmp);
   return st;
 }
 
 int bm_mpi_wishart_stats_allmerge(MPI_Comm comm, bm_wishart_stats *s)
 {
-  bm_wishart_stats *tmp = s ? bm_wishart_stats_alloc(bm_wishart_stats_dim(s)) : NULL;
-  int st = allmerge(comm, &wishart_ops, s, tmp, BM_SUCCESS);
-  bm_wishart_stats_free(tmp);
+  size_t p = bm_wishart_stats_dim(s);
+  stats_job j = {&wishart_ops, s, s ? bm_wishart_stats_alloc(p) : NULL, s ? bm_wishart_stats_alloc(p) : NULL, p, 1};
+  int st = allmerge(comm, &j, BM_SUCCESS, NULL, 0, NULL, NULL);
+  bm_wishart_stats_free(j.acc);
+  bm_wishart_stats_free(j.tmp);
   return st;
 }
 
 int bm_mpi_invwishart_stats_allmerge(MPI_Comm comm, bm_invwishart_stats *s)
 {
-  bm_invwishart_stats *tmp = s ? bm_invwishart_stats_alloc(bm_invwishart_stats_dim(s)) : NULL;
-  int st = allmerge(comm, &invwishart_ops, s, tmp, BM_SUCCESS);
-  bm_invwishart_stats_free(tmp);
+  size_t p = bm_invwishart_stats_dim(s);
+  stats_job j = {&invwishart_ops, s, s ? bm_invwishart_stats_alloc(p) : NULL, s ? bm_invwishart_stats_alloc(p) : NULL,
+                 p, 1};
+  int st = allmerge(comm, &j, BM_SUCCESS, NULL, 0, NULL, NULL);
+  bm_invwishart_stats_free(j.acc);
+  bm_invwishart_stats_free(j.tmp);
   return st;
 }
 
@@ -96,36 +138,146 @@ int bm_mpi_matnorm_stats_allmerge(MPI_Comm comm, bm_matnorm_stats *s)
 {
   size_t n = 0, p = 0;
   bm_matnorm_stats_dims(s, &n, &p);
-  bm_matnorm_stats *tmp = s ? bm_matnorm_stats_alloc(n, p) : NULL;
-  int st = allmerge(comm, &matnorm_ops, s, tmp, BM_SUCCESS);
-  bm_matnorm_stats_free(tmp);
+  stats_job j = {&matnorm_ops, s, s ? bm_matnorm_stats_alloc(n, p) : NULL, s ? bm_matnorm_stats_alloc(n, p) : NULL, n, p};
+  int st = allmerge(comm, &j, BM_SUCCESS, NULL, 0, NULL, NULL);
+  bm_matnorm_stats_free(j.acc);
+  bm_matnorm_stats_free(j.tmp);
   return st;
 }
 
-/* ---- conjugate models: merge every rank's statistics, then update ---- */
+/* ---- conjugate models: merge every rank's statistics, then update ----
+ * Before anything moves, every rank checks its model: present, prior set,
+ * of the summary's dimensions; and the ranks compare a fingerprint of their
+ * models (a 64-bit FNV-1a hash of the bits of the current posterior's
+ * parameters and log evidence, functions of the prior and the data so far),
+ * so models that differ between ranks are refused rather than updated into
+ * different posteriors. */
+
+typedef struct {
+  uint64_t h;
+} fnv;
+
+static void fnv_bytes(fnv *f, const void *p, size_t n)
+{
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) f->h = (f->h ^ b[i]) * 0x100000001B3ULL;
+}
+static void fnv_int(fnv *f, int x) { fnv_bytes(f, &x, sizeof x); }
+static void fnv_double(fnv *f, double x) { fnv_bytes(f, &x, sizeof x); }
+static void fnv_matrix(fnv *f, const gsl_matrix *A)
+{
+  if (A)
+    for (size_t i = 0; i < A->size1; i++) fnv_bytes(f, A->data + i * A->tda, A->size2 * sizeof(double));
+}
+static void fnv_vector(fnv *f, const gsl_vector *v)
+{
+  if (v)
+    for (size_t i = 0; i < v->size; i++) fnv_double(f, v->data[i * v->stride]);
+}
+
+/* local status of a model for a summary of dims (k, d) against the model's (mk, md) */
+static int model_status(const void *m, const void *s, size_t mk, size_t md, size_t k, size_t d, int ev_status)
+{
+  if (!m || !s) return BM_EINVAL;
+  if (ev_status == BM_EINVAL) return BM_EINVAL; /* prior not set */
+  if (mk != k || md != d) return BM_EBADLEN;
+  return BM_SUCCESS;
+}
+
+static bm_mpi_sig fingerprint(const fnv *f) { return (bm_mpi_sig){(long long)(f->h >> 1), BM_EINVAL}; }
+
+static int niw_update(void *m, const void *s) { return bm_niw_update_stats(m, s); }
+static int blr_update(void *m, const void *s) { return bm_blr_update_stats(m, s); }
+static int mniw_update(void *m, const void *s) { return bm_mniw_update_stats(m, s); }
+
+#define FNV_INIT {0xCBF29CE484222325ULL}
 
 int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s)
 {
-  bm_niw_stats *tmp = s ? bm_niw_stats_alloc(bm_niw_stats_dim(s)) : NULL;
-  int st = allmerge(comm, &niw_ops, s, tmp, m ? BM_SUCCESS : BM_EINVAL);
-  bm_niw_stats_free(tmp);
-  return st ? st : bm_niw_update_stats(m, s);
+  size_t p = bm_niw_stats_dim(s);
+  double ev = NAN, kappa = NAN, nu = NAN;
+  int evs = bm_niw_log_evidence(m, &ev);
+  int st = model_status(m, s, bm_niw_dim(m), 1, p, 1, evs);
+  fnv f = FNV_INIT;
+  gsl_vector *mu = st ? NULL : bm_vector_alloc(p);
+  gsl_matrix *Psi = st ? NULL : bm_matrix_alloc(p, p);
+  if (!st && (!mu || !Psi)) st = BM_ENOMEM;
+  if (!st) {
+    fnv_int(&f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
+    fnv_double(&f, ev);
+    fnv_double(&f, kappa);
+    fnv_double(&f, nu);
+    fnv_vector(&f, mu);
+    fnv_matrix(&f, Psi);
+  }
+  bm_vector_free(mu);
+  bm_matrix_free(Psi);
+  bm_mpi_sig fp = fingerprint(&f);
+  stats_job j = {&niw_ops, s, s ? bm_niw_stats_alloc(p) : NULL, s ? bm_niw_stats_alloc(p) : NULL, p, 1};
+  st = allmerge(comm, &j, st, &fp, 1, niw_update, m);
+  bm_niw_stats_free(j.acc);
+  bm_niw_stats_free(j.tmp);
+  return st;
 }
 
 int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s)
 {
-  bm_blr_stats *tmp = s ? bm_blr_stats_alloc(bm_blr_stats_dim(s)) : NULL;
-  int st = allmerge(comm, &blr_ops, s, tmp, m ? BM_SUCCESS : BM_EINVAL);
-  bm_blr_stats_free(tmp);
-  return st ? st : bm_blr_update_stats(m, s);
+  size_t k = bm_blr_stats_dim(s);
+  double ev = NAN, a = NAN, b = NAN;
+  int evs = bm_blr_log_evidence(m, &ev);
+  int st = model_status(m, s, bm_blr_dim(m), 1, k, 1, evs);
+  fnv f = FNV_INIT;
+  gsl_vector *mn = st ? NULL : bm_vector_alloc(k);
+  gsl_matrix *Vn = st ? NULL : bm_matrix_alloc(k, k);
+  if (!st && (!mn || !Vn)) st = BM_ENOMEM;
+  if (!st) { /* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
+    int ps = bm_blr_posterior_nig(m, mn, Vn, &a, &b);
+    if (ps) ps = 100 + bm_blr_posterior_gaussian(m, mn, Vn);
+    fnv_int(&f, ps);
+    fnv_int(&f, evs);
+    fnv_double(&f, ev);
+    fnv_double(&f, a);
+    fnv_double(&f, b);
+    fnv_vector(&f, mn);
+    fnv_matrix(&f, Vn);
+  }
+  bm_vector_free(mn);
+  bm_matrix_free(Vn);
+  bm_mpi_sig fp = fingerprint(&f);
+  stats_job j = {&blr_ops, s, s ? bm_blr_stats_alloc(k) : NULL, s ? bm_blr_stats_alloc(k) : NULL, k, 1};
+  st = allmerge(comm, &j, st, &fp, 1, blr_update, m);
+  bm_blr_stats_free(j.acc);
+  bm_blr_stats_free(j.tmp);
+  return st;
 }
 
 int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s)
 {
-  size_t k = 0, d = 0;
+  size_t k = 0, d = 0, mk = 0, md = 0;
   bm_mniw_stats_dims(s, &k, &d);
-  bm_mniw_stats *tmp = s ? bm_mniw_stats_alloc(k, d) : NULL;
-  int st = allmerge(comm, &mniw_ops, s, tmp, m ? BM_SUCCESS : BM_EINVAL);
-  bm_mniw_stats_free(tmp);
-  return st ? st : bm_mniw_update_stats(m, s);
+  bm_mniw_dims(m, &mk, &md);
+  double ev = NAN, nu = NAN;
+  int evs = bm_mniw_log_evidence(m, &ev);
+  int st = model_status(m, s, mk, md, k, d, evs);
+  fnv f = FNV_INIT;
+  gsl_matrix *B = st ? NULL : bm_matrix_alloc(k, d), *V = st ? NULL : bm_matrix_alloc(k, k),
+             *Psi = st ? NULL : bm_matrix_alloc(d, d);
+  if (!st && (!B || !V || !Psi)) st = BM_ENOMEM;
+  if (!st) {
+    fnv_int(&f, bm_mniw_posterior(m, B, V, &nu, Psi));
+    fnv_double(&f, ev);
+    fnv_double(&f, nu);
+    fnv_matrix(&f, B);
+    fnv_matrix(&f, V);
+    fnv_matrix(&f, Psi);
+  }
+  bm_matrix_free(B);
+  bm_matrix_free(V);
+  bm_matrix_free(Psi);
+  bm_mpi_sig fp = fingerprint(&f);
+  stats_job j = {&mniw_ops, s, s ? bm_mniw_stats_alloc(k, d) : NULL, s ? bm_mniw_stats_alloc(k, d) : NULL, k, d};
+  st = allmerge(comm, &j, st, &fp, 1, mniw_update, m);
+  bm_mniw_stats_free(j.acc);
+  bm_mniw_stats_free(j.tmp);
+  return st;
 }

@@ -15,6 +15,7 @@ const char *bm_strerror(int status)
   case BM_ENOMEM: return "BM_ENOMEM: out of memory";
   case BM_ENOCONV: return "BM_ENOCONV: iteration did not converge";
   case BM_ESING: return "BM_ESING: result is singular";
+  case BM_ENOTSUP: return "BM_ENOTSUP: operation not provided by the family";
   default: return "unknown bayesmat status";
   }
 }

@@ -696,7 +696,7 @@ static void packed_stats_round_trip(void **state)
   (void)state;
   blr_case c;
   load_case("blrw", &c);
-  const size_t k = c.k, len = 2 + (k + 1) * (k + 2) / 2;
+  const size_t k = c.k, len = 6 + 2 + (k + 1) * (k + 2) / 2;
   bm_blr_stats *s = bm_blr_stats_alloc(k), *u = bm_blr_stats_alloc(k);
   assert_int_equal(bm_blr_stats_dim(s), k);
   assert_int_equal(bm_blr_stats_dim(NULL), 0);
@@ -707,9 +707,9 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_blr_stats_pack(s, buf), BM_SUCCESS);
   double slw = 0.0;
   for (size_t i = 0; i < c.n; i++) slw += log(gsl_vector_get(c.w, i));
-  assert_true(buf[0] == (double)c.n);
-  tu_assert_rel(buf[1], slw, 1e-13);
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_SUCCESS);
+  assert_true(buf[6] == (double)c.n);
+  tu_assert_rel(buf[7], slw, 1e-13);
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_SUCCESS);
   assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   size_t cnt;
@@ -732,19 +732,56 @@ static void packed_stats_round_trip(void **state)
   tu_assert_rel(s2[1], s2[0], 1e-12);
   /* bad buffers and arguments: statuses, u unchanged */
   memcpy(keep, buf, len * sizeof *buf);
-  buf[0] = -3.0;
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 0.5;
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 0.0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = keep[0];
+  buf[6] = -3.0;
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 0.5;
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 0.0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = keep[6];
   buf[len - 1] = INFINITY;
-  assert_int_equal(bm_blr_stats_unpack(u, buf), BM_ENONFINITE);
-  assert_int_equal(bm_blr_stats_unpack(NULL, keep), BM_EINVAL);
-  assert_int_equal(bm_blr_stats_unpack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_ENONFINITE);
+  buf[len - 1] = keep[len - 1];
+  assert_int_equal(bm_blr_stats_unpack(NULL, keep, len), BM_EINVAL);
+  assert_int_equal(bm_blr_stats_unpack(u, NULL, len), BM_EINVAL);
   assert_int_equal(bm_blr_stats_pack(NULL, buf), BM_EINVAL);
   assert_int_equal(bm_blr_stats_pack(u, NULL), BM_EINVAL);
+  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
+  {
+    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
+    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
+    memcpy(longb, keep, len * sizeof *longb);
+    longb[len] = 0.0;
+    assert_int_equal(bm_blr_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
+    assert_int_equal(bm_blr_stats_unpack(u, shortb, 5), BM_EBADLEN);
+    assert_int_equal(bm_blr_stats_unpack(u, longb, len + 1), BM_EBADLEN);
+    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
+    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
+    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
+      keep[h] = was[h] + 1.0;
+      assert_int_equal(bm_blr_stats_unpack(u, keep, len), want[h]);
+      keep[h] = was[h];
+    }
+    free(shortb);
+    free(longb);
+  }
+  buf[7] = 1e308; /* sum log w no positive finite weights reach */
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[7] = -745.3 * (double)c.n;
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[7] = keep[7];
+  buf[8] = -fabs(buf[8]); /* a factor's diagonal is non-negative */
+  assert_int_equal(bm_blr_stats_unpack(u, buf, len), buf[8] == 0.0 ? BM_SUCCESS : BM_EINVAL);
+  buf[8] = keep[8];
+  {
+    bm_blr_stats *big = bm_blr_stats_alloc(k + 1);
+    size_t blen = bm_blr_stats_packed_len(big);
+    double *bb = calloc(blen, sizeof *bb);
+    assert_int_equal(bm_blr_stats_pack(big, bb), BM_SUCCESS);
+    assert_int_equal(bm_blr_stats_unpack(u, bb, blen), BM_EBADLEN); /* packed at k + 1, offered to k */
+    free(bb);
+    bm_blr_stats_free(big);
+  }
   assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(keep, buf2, len * sizeof *buf);
   /* the empty summary packs to zeros and unpacks */
@@ -752,8 +789,8 @@ static void packed_stats_round_trip(void **state)
   gsl_vector e = empty_vector();
   assert_int_equal(bm_blr_stats_compute(u, &E, &e, NULL), BM_SUCCESS);
   assert_int_equal(bm_blr_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t i = 0; i < len; i++) assert_true(buf[i] == 0.0);
-  assert_int_equal(bm_blr_stats_unpack(s, buf), BM_SUCCESS);
+  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
+  assert_int_equal(bm_blr_stats_unpack(s, buf, len), BM_SUCCESS);
   assert_int_equal(bm_blr_stats_count(s, &cnt), BM_SUCCESS);
   assert_int_equal(cnt, 0);
   for (int i = 0; i < 3; i++) bm_blr_free(ms[i]);
@@ -763,6 +800,64 @@ static void packed_stats_round_trip(void **state)
   bm_blr_stats_free(s);
   bm_blr_stats_free(u);
   free_case(&c);
+}
+
+/* stats_compute streams its rows through blocked QR (fixed scratch): on 12000
+ * weighted rows (k = 3, many blocks) the posterior equals the one from 120
+ * updates of 100 rows (each one block, merged by stacking) to 1e-11, and the
+ * evidence too. */
+static void stats_compute_streams_many_rows(void **state)
+{
+  (void)state;
+  const size_t n = 12000, k = 3;
+  gsl_rng *r = tu_rng(777);
+  gsl_matrix *X = gsl_matrix_alloc(n, k), *V0 = gsl_matrix_alloc(k, k), *V1 = gsl_matrix_alloc(k, k),
+             *V2 = gsl_matrix_alloc(k, k);
+  gsl_vector *y = gsl_vector_alloc(n), *w = gsl_vector_alloc(n), *m0 = gsl_vector_calloc(k), *b1 = gsl_vector_alloc(k),
+             *b2 = gsl_vector_alloc(k);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < k; j++) gsl_matrix_set(X, i, j, gsl_ran_gaussian(r, 1.0) + (double)j);
+    gsl_vector_set(y, i, 0.5 * gsl_matrix_get(X, i, 0) - gsl_matrix_get(X, i, 2) + gsl_ran_gaussian(r, 0.7));
+    gsl_vector_set(w, i, 0.5 + gsl_rng_uniform(r));
+  }
+  gsl_matrix_set_identity(V0);
+  bm_blr *a = bm_blr_alloc(k), *b = bm_blr_alloc(k);
+  assert_int_equal(bm_blr_set_prior_nig(a, m0, V0, 2.0, 1.5), BM_SUCCESS);
+  assert_int_equal(bm_blr_set_prior_nig(b, m0, V0, 2.0, 1.5), BM_SUCCESS);
+  bm_blr_stats *s = bm_blr_stats_alloc(k);
+  assert_int_equal(bm_blr_stats_compute(s, X, y, w), BM_SUCCESS);
+  assert_int_equal(bm_blr_update_stats(a, s), BM_SUCCESS);
+  for (size_t i0 = 0; i0 < n; i0 += 100) {
+    gsl_matrix_view Xi = gsl_matrix_submatrix(X, i0, 0, 100, k);
+    gsl_vector_view yi = gsl_vector_subvector(y, i0, 100), wi = gsl_vector_subvector(w, i0, 100);
+    assert_int_equal(bm_blr_update_weighted(b, &Xi.matrix, &yi.vector, &wi.vector), BM_SUCCESS);
+  }
+  double a1, bb1, a2, bb2, e1, e2;
+  assert_int_equal(bm_blr_posterior_nig(a, b1, V1, &a1, &bb1), BM_SUCCESS);
+  assert_int_equal(bm_blr_posterior_nig(b, b2, V2, &a2, &bb2), BM_SUCCESS);
+  assert_int_equal(bm_blr_log_evidence(a, &e1), BM_SUCCESS);
+  assert_int_equal(bm_blr_log_evidence(b, &e2), BM_SUCCESS);
+  assert_true(a1 == a2);
+  tu_assert_rel(bb1, bb2, 1e-11);
+  tu_assert_rel(e1, e2, 1e-11);
+  tu_assert_matrix_close(V1, V2, 1e-11, 0.0);
+  /* coefficients relative to the largest (one is near zero) */
+  double bmax = 0.0;
+  for (size_t j = 0; j < k; j++) bmax = fmax(bmax, fabs(gsl_vector_get(b2, j)));
+  for (size_t j = 0; j < k; j++) assert_true(fabs(gsl_vector_get(b1, j) - gsl_vector_get(b2, j)) <= 1e-11 * bmax);
+  bm_blr_stats_free(s);
+  bm_blr_free(a);
+  bm_blr_free(b);
+  gsl_matrix_free(X);
+  gsl_matrix_free(V0);
+  gsl_matrix_free(V1);
+  gsl_matrix_free(V2);
+  gsl_vector_free(y);
+  gsl_vector_free(w);
+  gsl_vector_free(m0);
+  gsl_vector_free(b1);
+  gsl_vector_free(b2);
+  gsl_rng_free(r);
 }
 
 /* ---- near-degenerate but well-posed problems (tests/data/gen_conjugate_edges.py) ----
@@ -978,6 +1073,7 @@ int main(void)
       cmocka_unit_test(known_noise_predictive_matches_monte_carlo),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(stats_compute_streams_many_rows),
       cmocka_unit_test(near_degenerate_problems_match_mpmath),
       cmocka_unit_test(improper_rank_decision_is_scale_invariant),
       cmocka_unit_test(log_posterior_at_huge_sigma2),

@@ -19,9 +19,9 @@ static void strerror_names_every_status(void **state)
 {
   (void)state;
   const char *names[] = {"BM_SUCCESS", "BM_EINVAL", "BM_EBADLEN", "BM_ENOTSYM", "BM_ENOTSPD",
-                         "BM_EDOM",    "BM_ENONFINITE", "BM_ENOMEM", "BM_ENOCONV", "BM_ESING"};
+                         "BM_EDOM",    "BM_ENONFINITE", "BM_ENOMEM", "BM_ENOCONV", "BM_ESING", "BM_ENOTSUP"};
   int codes[] = {BM_SUCCESS, BM_EINVAL, BM_EBADLEN, BM_ENOTSYM, BM_ENOTSPD,
-                 BM_EDOM,    BM_ENONFINITE, BM_ENOMEM, BM_ENOCONV, BM_ESING};
+                 BM_EDOM,    BM_ENONFINITE, BM_ENOMEM, BM_ENOCONV, BM_ESING, BM_ENOTSUP};
   assert_int_equal(BM_SUCCESS, 0);
   for (int i = 0; i < BM_NSTATUS; i++) {
     const char *s = bm_strerror(codes[i]);

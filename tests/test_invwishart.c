@@ -98,58 +98,8 @@ static void p1_matches_gsl_inverse_gamma(void **state)
 
 /* ---------- derivatives vs finite differences ---------- */
 
-typedef struct {
-  bm_invwishart *d;
-  size_t p;
-  gsl_matrix *S, *X, *G;
-  double nu;
-} fd_ctx;
-
-static int set_theta(const gsl_vector *th, fd_ctx *c)
-{
-  size_t q = bm_vech_len(c->p);
-  gsl_vector_const_view v = gsl_vector_const_subvector(th, 0, q);
-  bm_vech_unpack(&v.vector, c->S);
-  return bm_invwishart_set(c->d, gsl_vector_get(th, q), c->S);
-}
-static int f_theta(const gsl_vector *th, void *vp, double *f)
-{
-  fd_ctx *c = vp;
-  if (set_theta(th, c)) return 1;
-  return bm_invwishart_logpdf(c->d, c->X, f);
-}
-static int g_theta(const gsl_vector *th, void *vp, gsl_vector *g)
-{
-  fd_ctx *c = vp;
-  if (set_theta(th, c)) return 1;
-  return bm_invwishart_score(c->d, c->X, g);
-}
-static int h_theta(const gsl_vector *th, void *vp, gsl_matrix *H)
-{
-  fd_ctx *c = vp;
-  if (set_theta(th, c)) return 1;
-  return bm_invwishart_hess(c->d, c->X, H);
-}
-static int f_x(const gsl_vector *x, void *vp, double *f)
-{
-  fd_ctx *c = vp;
-  bm_vech_unpack(x, c->X);
-  return bm_invwishart_logpdf(c->d, c->X, f);
-}
-static int g_x(const gsl_vector *x, void *vp, gsl_vector *g)
-{
-  fd_ctx *c = vp;
-  bm_vech_unpack(x, c->X);
-  int st = bm_invwishart_grad(c->d, c->X, c->G, NULL, NULL);
-  if (!st) bm_vech_from_sym_grad(c->G, g);
-  return st;
-}
-static int h_x(const gsl_vector *x, void *vp, gsl_matrix *H)
-{
-  fd_ctx *c = vp;
-  bm_vech_unpack(x, c->X);
-  return bm_invwishart_hess_x(c->d, c->X, H);
-}
+/* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G) { return bm_invwishart_grad(d, X, G, NULL, NULL); }
 
 static void derivatives_match_fd(void **state)
 {
@@ -159,36 +109,22 @@ static void derivatives_match_fd(void **state)
   for (size_t p = 1; p <= 4; p++)
     for (int rep = 0; rep < 3; rep++) {
       size_t q = bm_vech_len(p);
-      fd_ctx c = {bm_invwishart_alloc(p), p, gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), 0};
+      gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
+      tu_fd c = {bm_dist_alloc(&bm_family_invwishart, p, p), X, G, grad_x};
       double nu = (double)p - 1.0 + 0.3 + gsl_ran_exponential(r, 4.0);
-      tu_random_spd(r, 30.0, nu * (1.0 + gsl_rng_uniform(r)), c.S);
-      assert_int_equal(bm_invwishart_set(c.d, nu, c.S), BM_SUCCESS);
-      tu_random_spd(r, 20.0, 1.0, c.X); /* well inside the support, so FD steps stay SPD */
-      gsl_vector *th = gsl_vector_alloc(q + 1), *xv = gsl_vector_alloc(q);
+      tu_random_spd(r, 30.0, nu * (1.0 + gsl_rng_uniform(r)), S);
+      assert_int_equal(bm_invwishart_set(c.d->state, nu, S), BM_SUCCESS);
+      tu_random_spd(r, 20.0, 1.0, X); /* well inside the support, so FD steps stay SPD */
+      gsl_vector *th = gsl_vector_alloc(q + 1);
       gsl_vector_view tS = gsl_vector_subvector(th, 0, q);
-      bm_vech(c.S, &tS.vector);
+      bm_vech(S, &tS.vector);
       gsl_vector_set(th, q, nu);
-      bm_vech(c.X, xv);
-      bm_check_result res;
-      assert_int_equal(bm_check_gradient(f_theta, g_theta, &c, th, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("score p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
-      assert_int_equal(bm_check_hessian(f_theta, g_theta, h_theta, &c, th, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("hess p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
-      set_theta(th, &c);
-      assert_int_equal(bm_check_gradient(f_x, g_x, &c, xv, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("grad X p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
-      assert_int_equal(bm_check_hessian(f_x, g_x, h_x, &c, xv, NULL, &res), BM_SUCCESS);
-      if (!res.passed) fail_msg("hess X p=%zu: rel err %.3g at %zu", p, res.worst_rel_err, res.worst_index);
-      worst = fmax(worst, res.worst_rel_err);
+      worst = fmax(worst, tu_fd_check_all(&c, th, NULL));
       gsl_vector_free(th);
-      gsl_vector_free(xv);
-      gsl_matrix_free(c.S);
-      gsl_matrix_free(c.X);
-      gsl_matrix_free(c.G);
-      bm_invwishart_free(c.d);
+      gsl_matrix_free(S);
+      gsl_matrix_free(X);
+      gsl_matrix_free(G);
+      bm_dist_free(c.d);
     }
   printf("  invwishart derivatives: worst relative error vs FD %.3g\n", worst);
   gsl_rng_free(r);
@@ -325,57 +261,6 @@ static void sampler_mean_and_trace_law(void **state)
 
 /* ---------- batched log-likelihood ---------- */
 
-static void loglik_matches_sum_of_singles(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(41);
-  const size_t p = 4, m = 7;
-  bm_invwishart *d = bm_invwishart_alloc(p);
-  gsl_matrix *S = gsl_matrix_alloc(p, p), *Xs[7], *G = gsl_matrix_alloc(p, p), *Gsum = gsl_matrix_calloc(p, p);
-  tu_random_spd(r, 50.0, 1.0, S);
-  assert_int_equal(bm_invwishart_set(d, 6.3, S), BM_SUCCESS);
-  double sum = 0, sum_nu = 0;
-  gsl_vector *each = gsl_vector_alloc(m), *each_ref = gsl_vector_alloc(m);
-  for (size_t k = 0; k < m; k++) {
-    Xs[k] = gsl_matrix_alloc(p, p);
-    bm_invwishart_sample(d, r, Xs[k]);
-    double lp, dnu;
-    bm_invwishart_logpdf(d, Xs[k], &lp);
-    gsl_vector_set(each_ref, k, lp);
-    sum += lp;
-    bm_invwishart_grad(d, Xs[k], NULL, G, &dnu);
-    gsl_matrix_add(Gsum, G);
-    sum_nu += dnu;
-  }
-  double ll, ll2, dnu;
-  const gsl_matrix *const *X = (const gsl_matrix *const *)Xs;
-  assert_int_equal(bm_invwishart_loglik(d, X, m, &ll, each), BM_SUCCESS);
-  tu_assert_rel(ll, sum, 1e-13);
-  tu_assert_vector_close(each, each_ref, 1e-13, 0);
-  assert_int_equal(bm_invwishart_loglik_grad(d, X, m, &ll2, G, &dnu), BM_SUCCESS);
-  tu_assert_rel(ll2, sum, 1e-13);
-  tu_assert_rel(dnu, sum_nu, 1e-12);
-  tu_assert_matrix_close(G, Gsum, 1e-11, 1e-12 * gsl_matrix_max(Gsum));
-  /* outputs optional; m = 0 */
-  assert_int_equal(bm_invwishart_loglik_grad(d, X, m, NULL, NULL, &dnu), BM_SUCCESS);
-  assert_int_equal(bm_invwishart_loglik(d, NULL, 0, &ll, NULL), BM_SUCCESS);
-  assert_true(ll == 0.0);
-  /* one non-SPD matrix in the batch */
-  gsl_matrix_set(Xs[3], 0, 0, -1.0);
-  assert_int_equal(bm_invwishart_loglik(d, X, m, &ll, each), BM_EDOM);
-  assert_true(ll == -INFINITY && isnan(gsl_vector_get(each, 0)));
-  assert_int_equal(bm_invwishart_loglik_grad(d, X, m, &ll, G, &dnu), BM_EDOM);
-  assert_true(isnan(dnu) && isnan(gsl_matrix_get(G, 0, 0)));
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(Xs[k]);
-  gsl_vector_free(each);
-  gsl_vector_free(each_ref);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  gsl_matrix_free(Gsum);
-  bm_invwishart_free(d);
-  gsl_rng_free(r);
-}
-
 /* ---------- bad inputs ---------- */
 
 static void bad_inputs_return_status(void **state)
@@ -491,71 +376,6 @@ static void bad_inputs_return_status(void **state)
   bm_invwishart_free(d);
 }
 
-/* the Fisher matrix is the closed form of docs/fisher.md, symmetric and PD */
-static void fisher_is_symmetric_positive_definite(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(51);
-  for (size_t p = 1; p <= 6; p++) {
-    size_t n = bm_vech_len(p) + 1;
-    bm_invwishart *d = bm_invwishart_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *I = gsl_matrix_alloc(n, n), *L = gsl_matrix_alloc(n, n);
-    tu_random_spd(r, 1e3, 2.0, S);
-    assert_int_equal(bm_invwishart_set(d, (double)p + 0.7, S), BM_SUCCESS);
-    assert_int_equal(bm_invwishart_fisher(d, I), BM_SUCCESS);
-    for (size_t i = 0; i < n; i++)
-      for (size_t j = 0; j < i; j++) assert_true(gsl_matrix_get(I, i, j) == gsl_matrix_get(I, j, i));
-    assert_int_equal(bm_chol_factor(I, L, NULL), BM_SUCCESS);
-    bm_invwishart_free(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(I);
-    gsl_matrix_free(L);
-  }
-  gsl_rng_free(r);
-}
-
-/* gsl_matrix views (tda > p) and the heap-scratch paths (p > 36, p > 64)
- * agree with the contiguous / stack / batched paths */
-static void views_and_large_p_agree(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(61);
-  const size_t sizes[] = {3, 40, 70};
-  for (size_t t = 0; t < 3; t++) {
-    size_t p = sizes[t];
-    bm_invwishart *d = bm_invwishart_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
-    gsl_matrix *bigS = gsl_matrix_alloc(p + 3, p + 5), *bigX = gsl_matrix_alloc(p + 2, p + 7);
-    gsl_matrix *G1 = gsl_matrix_alloc(p, p), *G2 = gsl_matrix_alloc(p, p);
-    tu_random_spd(r, 100.0, 1.0, S);
-    assert_int_equal(bm_invwishart_set(d, (double)p + 2.5, S), BM_SUCCESS);
-    assert_int_equal(bm_invwishart_sample(d, r, X), BM_SUCCESS);
-    gsl_matrix_view vS = gsl_matrix_submatrix(bigS, 2, 1, p, p), vX = gsl_matrix_submatrix(bigX, 1, 3, p, p);
-    gsl_matrix_memcpy(&vS.matrix, S);
-    gsl_matrix_memcpy(&vX.matrix, X);
-    double lp, lp_view, lp_grad, ll, dnu1, dnu2;
-    assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
-    assert_int_equal(bm_invwishart_set(d, (double)p + 2.5, &vS.matrix), BM_SUCCESS);
-    assert_int_equal(bm_invwishart_logpdf(d, &vX.matrix, &lp_view), BM_SUCCESS);
-    assert_true(lp_view == lp);
-    assert_int_equal(bm_invwishart_logpdf_grad(d, &vX.matrix, &lp_grad, NULL, G1, &dnu1), BM_SUCCESS);
-    tu_assert_rel(lp_grad, lp, 1e-13);
-    const gsl_matrix *batch[1] = {&vX.matrix};
-    assert_int_equal(bm_invwishart_loglik_grad(d, batch, 1, &ll, G2, &dnu2), BM_SUCCESS);
-    tu_assert_rel(ll, lp, 1e-13);
-    tu_assert_rel(dnu2, dnu1, 1e-12);
-    tu_assert_matrix_close(G2, G1, 1e-10, 1e-12 * fmax(fabs(gsl_matrix_max(G1)), fabs(gsl_matrix_min(G1))));
-    bm_invwishart_free(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(X);
-    gsl_matrix_free(bigS);
-    gsl_matrix_free(bigX);
-    gsl_matrix_free(G1);
-    gsl_matrix_free(G2);
-  }
-  gsl_rng_free(r);
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -563,10 +383,7 @@ int main(void)
       cmocka_unit_test(p1_matches_gsl_inverse_gamma),
       cmocka_unit_test(derivatives_match_fd),
       cmocka_unit_test(fisher_matches_monte_carlo),
-      cmocka_unit_test(fisher_is_symmetric_positive_definite),
       cmocka_unit_test(sampler_mean_and_trace_law),
-      cmocka_unit_test(loglik_matches_sum_of_singles),
-      cmocka_unit_test(views_and_large_p_agree),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,37 +18,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void read_matrix(FILE *f, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      double x;
-      assert_int_equal(fscanf(f, "%lf", &x), 1);
-      gsl_matrix_set(A, i, j, x);
-    }
-}
-
-static void random_matrix(gsl_rng *r, double s, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) gsl_matrix_set(A, i, j, s * (2.0 * gsl_rng_uniform(r) - 1.0));
-}
-
-static double cond_number(const gsl_matrix *S)
-{
-  size_t k = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(k, k);
-  gsl_vector *ev = gsl_vector_alloc(k);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(k);
-  gsl_matrix_memcpy(A, S);
-  gsl_eigen_symm(A, ev, w);
-  double c = gsl_vector_max(ev) / gsl_vector_min(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
-  return c;
-}
-
 /* Full point: (vec X, vec M, vech Sigma, vech Omega, nu); theta drops vec X. */
 typedef struct {
   size_t n, p;
@@ -133,74 +102,10 @@ static int g_full(const gsl_vector *x, void *params, gsl_vector *g)
   return s;
 }
 
-static int f_theta(const gsl_vector *x, void *params, double *f)
+/* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G)
 {
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matt *d = unpack(dm, x, 0, X);
-  int s = d ? bm_matt_logpdf(d, X, f) : 1;
-  bm_matt_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int g_theta(const gsl_vector *x, void *params, gsl_vector *g)
-{
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matt *d = unpack(dm, x, 0, X);
-  int s = d ? bm_matt_score(d, X, g) : 1;
-  bm_matt_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int h_theta(const gsl_vector *x, void *params, gsl_matrix *H)
-{
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matt *d = unpack(dm, x, 0, X);
-  int s = d ? bm_matt_hess(d, X, H) : 1;
-  bm_matt_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-typedef struct {
-  const bm_matt *d;
-  size_t n, p;
-} xparams;
-
-static int fx(const gsl_vector *x, void *params, double *f)
-{
-  const xparams *xp = params;
-  gsl_matrix *X = gsl_matrix_alloc(xp->n, xp->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matt_logpdf(xp->d, X, f);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int gx(const gsl_vector *x, void *params, gsl_vector *g)
-{
-  const xparams *xp = params;
-  gsl_matrix *X = gsl_matrix_alloc(xp->n, xp->p), *G = gsl_matrix_alloc(xp->n, xp->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matt_grad(xp->d, X, G, NULL, NULL, NULL, NULL);
-  if (!s) bm_vec(G, g);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
-  return s;
-}
-
-static int hx(const gsl_vector *x, void *params, gsl_matrix *H)
-{
-  const xparams *xp = params;
-  gsl_matrix *X = gsl_matrix_alloc(xp->n, xp->p);
-  bm_vec_unpack(x, X);
-  int s = bm_matt_hess_x(xp->d, X, H);
-  gsl_matrix_free(X);
-  return s;
+  return bm_matt_grad(d, X, G, NULL, NULL, NULL, NULL);
 }
 
 typedef struct {
@@ -220,7 +125,7 @@ static fixture *fixture_new(gsl_rng *r, size_t n, size_t p, double nu, double co
   f->X = gsl_matrix_alloc(n, p);
   f->S = gsl_matrix_alloc(n, n);
   f->O = gsl_matrix_alloc(p, p);
-  random_matrix(r, 1.0, f->M);
+  tu_random_matrix(r, 1.0, f->M);
   tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->S);
   tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->O);
   f->d = bm_matt_alloc(n, p);
@@ -288,10 +193,10 @@ static void logpdf_matches_reference(void **state)
     if (!is_mn) assert_int_equal(fscanf(f, "%lf", &nu), 1);
     gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p),
                *X = gsl_matrix_alloc(n, p);
-    read_matrix(f, M);
-    read_matrix(f, S);
-    read_matrix(f, O);
-    read_matrix(f, X);
+    tu_read_matrix(f, M);
+    tu_read_matrix(f, S);
+    tu_read_matrix(f, O);
+    tu_read_matrix(f, X);
     double ref, ref2 = NAN;
     assert_int_equal(fscanf(f, "%lf", &ref), 1);
     if (is_mn || is_red) assert_int_equal(fscanf(f, "%lf", &ref2), 1);
@@ -301,7 +206,7 @@ static void logpdf_matches_reference(void **state)
       assert_int_equal(bm_matt_set(d, nu, M, S, O), BM_SUCCESS);
       assert_int_equal(bm_matt_logpdf(d, X, &lp), BM_SUCCESS);
       /* vs mpmath: exact up to the conditioning (Cholesky backward error) */
-      double tol = 1e-12 + DBL_EPSILON * (cond_number(S) + cond_number(O));
+      double tol = 1e-12 + DBL_EPSILON * (tu_cond_number(S) + tu_cond_number(O));
       tu_assert_rel(lp, ref, tol);
       if (is_red) { /* scipy.stats.multivariate_t of the reduced parameters */
         tu_assert_rel(lp, ref2, 1e-11);
@@ -338,7 +243,7 @@ static void large_nu_limit_is_matrix_normal(void **state)
     gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p),
                *nuU = gsl_matrix_alloc(n, n), *X = gsl_matrix_alloc(n, p), *G1 = gsl_matrix_alloc(n, p),
                *G2 = gsl_matrix_alloc(n, p);
-    random_matrix(r, 1.0, M);
+    tu_random_matrix(r, 1.0, M);
     tu_random_spd(r, 10, 1.0, U);
     tu_random_spd(r, 10, 1.0, V);
     gsl_matrix_memcpy(nuU, U);
@@ -399,26 +304,17 @@ static void score_and_hess_match_fd(void **state)
   for (size_t s = 0; s < 6; s++)
     for (size_t v = 0; v < 2; v++) {
       fixture *f = fixture_new(r, shapes[s][0], shapes[s][1], nus[v], 10);
-      dims dm = {f->n, f->p, f->X};
       size_t k = theta_len(f->n, f->p);
       assert_int_equal(bm_matt_nparams(f->d), k);
       gsl_vector *full = gsl_vector_alloc(f->n * f->p + k);
       pack_full(f->X, f->nu, f->M, f->S, f->O, full);
       gsl_vector_view th = gsl_vector_subvector(full, f->n * f->p, k);
       bm_check_options o = {.seed = 6, .tol = 1e-6};
-      bm_check_result cr;
-      assert_int_equal(bm_check_gradient(f_theta, g_theta, &dm, &th.vector, &o, &cr), BM_SUCCESS);
-      assert_true(cr.passed);
-      assert_int_equal(bm_check_hessian(f_theta, g_theta, h_theta, &dm, &th.vector, &o, &cr), BM_SUCCESS);
-      if (!cr.passed)
-        print_error("hess n=%zu p=%zu rel err %g at %zu (%g vs %g)\n", f->n, f->p, cr.worst_rel_err, cr.worst_index,
-                    cr.analytic, cr.numeric);
-      assert_true(cr.passed);
-      xparams xp = {f->d, f->n, f->p};
-      gsl_vector_view xv = gsl_vector_subvector(full, 0, f->n * f->p);
-      assert_int_equal(bm_check_hessian(fx, gx, hx, &xp, &xv.vector, &o, &cr), BM_SUCCESS);
-      if (!cr.passed) print_error("hess_x n=%zu p=%zu rel err %g\n", f->n, f->p, cr.worst_rel_err);
-      assert_true(cr.passed);
+      gsl_matrix *G = gsl_matrix_alloc(f->n, f->p);
+      bm_dist view = {&bm_family_matt, f->d};
+      tu_fd c = {&view, f->X, G, grad_x};
+      tu_fd_check_all(&c, &th.vector, &o);
+      gsl_matrix_free(G);
       gsl_vector_free(full);
       fixture_free(f);
     }
@@ -574,74 +470,6 @@ static void sampler_1x1_is_student_t(void **state)
   gsl_rng_free(r);
 }
 
-static void loglik_matches_sum_of_singles(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(51);
-  size_t shapes[][2] = {{3, 4}, {5, 2}};
-  for (size_t sh = 0; sh < 2; sh++) {
-    size_t n = shapes[sh][0], p = shapes[sh][1], m = 6;
-    fixture *f = fixture_new(r, n, p, 3.5, 50);
-    gsl_matrix *Xs[6];
-    gsl_vector *each = gsl_vector_alloc(m);
-    gsl_matrix *gM = gsl_matrix_calloc(n, p), *gS = gsl_matrix_calloc(n, n), *gO = gsl_matrix_calloc(p, p);
-    gsl_matrix *tM = gsl_matrix_alloc(n, p), *tS = gsl_matrix_alloc(n, n), *tO = gsl_matrix_alloc(p, p);
-    gsl_matrix *bM = gsl_matrix_alloc(n, p), *bS = gsl_matrix_alloc(n, n), *bO = gsl_matrix_alloc(p, p);
-    double sum = 0.0, gnu = 0.0;
-    for (size_t i = 0; i < m; i++) {
-      Xs[i] = gsl_matrix_alloc(n, p);
-      bm_matt_sample(f->d, r, Xs[i]);
-      double lp, tnu;
-      bm_matt_logpdf(f->d, Xs[i], &lp);
-      sum += lp;
-      bm_matt_grad(f->d, Xs[i], NULL, tM, tS, tO, &tnu);
-      gsl_matrix_add(gM, tM);
-      gsl_matrix_add(gS, tS);
-      gsl_matrix_add(gO, tO);
-      gnu += tnu;
-    }
-    double ll, ll2, bnu;
-    const gsl_matrix *const *cx = (const gsl_matrix *const *)Xs;
-    assert_int_equal(bm_matt_loglik(f->d, cx, m, &ll, each), BM_SUCCESS);
-    tu_assert_rel(ll, sum, 1e-12);
-    double lp2;
-    bm_matt_logpdf(f->d, Xs[2], &lp2);
-    tu_assert_rel(gsl_vector_get(each, 2), lp2, 1e-12);
-    assert_int_equal(bm_matt_loglik_grad(f->d, cx, m, &ll2, bM, bS, bO, &bnu), BM_SUCCESS);
-    tu_assert_rel(ll2, sum, 1e-12);
-    tu_assert_matrix_close(bM, gM, 1e-10, 1e-12);
-    tu_assert_matrix_close(bS, gS, 1e-10, 1e-12);
-    tu_assert_matrix_close(bO, gO, 1e-10, 1e-12);
-    tu_assert_rel(bnu, gnu, 1e-10);
-    assert_int_equal(bm_matt_loglik_grad(f->d, cx, m, &ll2, NULL, NULL, bO, NULL), BM_SUCCESS);
-    tu_assert_matrix_close(bO, gO, 1e-10, 1e-12);
-    /* m = 1 takes the single-point path: compare with logpdf and grad of X_5 */
-    double l1, lp5, nu5;
-    bm_matt_logpdf(f->d, Xs[5], &lp5);
-    bm_matt_grad(f->d, Xs[5], NULL, tM, tS, tO, &nu5);
-    assert_int_equal(bm_matt_loglik_grad(f->d, cx + 5, 1, &l1, bM, bS, bO, &bnu), BM_SUCCESS);
-    tu_assert_rel(l1, lp5, 1e-13);
-    tu_assert_matrix_close(bM, tM, 1e-12, 1e-14);
-    tu_assert_matrix_close(bS, tS, 1e-12, 1e-14);
-    tu_assert_matrix_close(bO, tO, 1e-12, 1e-14);
-    tu_assert_rel(bnu, nu5, 1e-12);
-    for (size_t i = 0; i < m; i++) gsl_matrix_free(Xs[i]);
-    gsl_matrix *all[] = {gM, gS, gO, tM, tS, tO, bM, bS, bO};
-    for (size_t i = 0; i < 9; i++) gsl_matrix_free(all[i]);
-    gsl_vector_free(each);
-    fixture_free(f);
-  }
-  gsl_rng_free(r);
-}
-
-static int all_nan(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -662,9 +490,9 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matt_logpdf(fresh, f->X, &lp), BM_EINVAL);
   assert_true(isnan(lp));
   assert_int_equal(bm_matt_grad(fresh, f->X, G, NULL, NULL, NULL, &dnu), BM_EINVAL);
-  assert_true(all_nan(G) && isnan(dnu));
+  assert_true(tu_all_nan_m(G) && isnan(dnu));
   assert_int_equal(bm_matt_fisher(fresh, H), BM_EINVAL);
-  assert_true(all_nan(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_matt_sample(fresh, r, G), BM_EINVAL);
   assert_int_equal(bm_matt_mean(fresh, G), BM_EINVAL);
   /* NULLs */
@@ -685,7 +513,7 @@ static void bad_inputs_return_status(void **state)
   assert_true(isnan(lp));
   assert_int_equal(bm_matt_loglik(f->d, xs, 0, &lp, NULL), BM_EINVAL);
   assert_int_equal(bm_matt_loglik_grad(f->d, xs, 2, &lp, G, NULL, NULL, &dnu), BM_EINVAL);
-  assert_true(all_nan(G) && isnan(dnu) && isnan(lp));
+  assert_true(tu_all_nan_m(G) && isnan(dnu) && isnan(lp));
   /* shapes */
   assert_int_equal(bm_matt_logpdf(f->d, bad, &lp), BM_EBADLEN);
   assert_true(isnan(lp));
@@ -693,7 +521,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matt_set(f->d, 3.0, f->M, f->O, f->O), BM_EBADLEN);
   assert_int_equal(bm_matt_grad(f->d, f->X, bad, NULL, NULL, NULL, NULL), BM_EBADLEN);
   assert_int_equal(bm_matt_grad(f->d, f->X, G, NULL, G, NULL, &dnu), BM_EBADLEN);
-  assert_true(all_nan(G) && isnan(dnu));
+  assert_true(tu_all_nan_m(G) && isnan(dnu));
   assert_int_equal(bm_matt_hess(f->d, f->X, Gn), BM_EBADLEN);
   assert_int_equal(bm_matt_hess_x(f->d, f->X, H), BM_EBADLEN);
   assert_int_equal(bm_matt_fisher(f->d, Gn), BM_EBADLEN);
@@ -715,23 +543,23 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matt_score(f->d, Xn, s), BM_ENONFINITE);
   assert_true(isnan(gsl_vector_get(s, 0)) && isnan(gsl_vector_get(s, k - 1)));
   assert_int_equal(bm_matt_hess(f->d, Xn, H), BM_ENONFINITE);
-  assert_true(all_nan(H));
+  assert_true(tu_all_nan_m(H));
   gsl_matrix_set(Xn, 2, 1, -INFINITY);
   assert_int_equal(bm_matt_grad(f->d, Xn, G, NULL, NULL, NULL, NULL), BM_ENONFINITE);
-  assert_true(all_nan(G));
+  assert_true(tu_all_nan_m(G));
   assert_int_equal(bm_matt_set(f->d, 3.0, Xn, f->S, f->O), BM_ENONFINITE);
   { /* every evaluation entry point rejects a non-finite X the same way */
     gsl_matrix *Hx = gsl_matrix_alloc(n * p, n * p), *Gs = gsl_matrix_alloc(n, n);
     double ll = 0, dn = 0;
     const gsl_matrix *xsn[2] = {f->X, Xn};
     assert_int_equal(bm_matt_hess_x(f->d, Xn, Hx), BM_ENONFINITE);
-    assert_true(all_nan(Hx));
+    assert_true(tu_all_nan_m(Hx));
     assert_int_equal(bm_matt_grad(f->d, Xn, NULL, NULL, Gs, NULL, &dn), BM_ENONFINITE);
-    assert_true(all_nan(Gs) && isnan(dn));
+    assert_true(tu_all_nan_m(Gs) && isnan(dn));
     assert_int_equal(bm_matt_loglik(f->d, xsn, 2, &ll, NULL), BM_ENONFINITE);
     assert_true(isnan(ll));
     assert_int_equal(bm_matt_loglik_grad(f->d, xsn, 2, &ll, G, Gs, NULL, &dn), BM_ENONFINITE);
-    assert_true(isnan(ll) && all_nan(G) && all_nan(Gs) && isnan(dn));
+    assert_true(isnan(ll) && tu_all_nan_m(G) && tu_all_nan_m(Gs) && isnan(dn));
     gsl_matrix_free(Hx);
     gsl_matrix_free(Gs);
   }
@@ -759,7 +587,7 @@ static void bad_inputs_return_status(void **state)
   /* the mean needs nu > 1 */
   assert_int_equal(bm_matt_set(f->d, 1.0, f->M, f->S, f->O), BM_SUCCESS);
   assert_int_equal(bm_matt_mean(f->d, G), BM_EDOM);
-  assert_true(all_nan(G));
+  assert_true(tu_all_nan_m(G));
   assert_int_equal(bm_matt_set(f->d, 1.0001, f->M, f->S, f->O), BM_SUCCESS);
   assert_int_equal(bm_matt_mean(f->d, G), BM_SUCCESS);
   /* an X so large that Z Z^T overflows: the density underflows to 0 */
@@ -792,7 +620,6 @@ int main(void)
       cmocka_unit_test(fisher_null_vector_is_scale_exchange),
       cmocka_unit_test(sampler_moments),
       cmocka_unit_test(sampler_1x1_is_student_t),
-      cmocka_unit_test(loglik_matches_sum_of_singles),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

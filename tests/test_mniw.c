@@ -4,6 +4,7 @@
  * one-row Student-t predictives, asserted equal to the Gamma_d closed form).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "conjugate_testutil.h"
+#include <gsl/gsl_randist.h>
 
 typedef struct {
   size_t k, d, n, q;
@@ -505,7 +506,7 @@ static void packed_stats_round_trip(void **state)
   (void)state;
   mniw_case c;
   load_case(&c);
-  const size_t k = c.k, d = c.d, len = 1 + (k + d) * (k + d + 1) / 2;
+  const size_t k = c.k, d = c.d, len = 6 + 1 + (k + d) * (k + d + 1) / 2;
   bm_mniw_stats *s = bm_mniw_stats_alloc(k, d), *u = bm_mniw_stats_alloc(k, d);
   size_t kk = 0, dd = 0;
   assert_int_equal(bm_mniw_stats_dims(s, &kk, &dd), BM_SUCCESS);
@@ -516,8 +517,8 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_mniw_stats_compute(s, c.X, c.Y), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
   assert_int_equal(bm_mniw_stats_pack(s, buf), BM_SUCCESS);
-  assert_true(buf[0] == (double)c.n);
-  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_SUCCESS);
+  assert_true(buf[6] == (double)c.n);
+  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_SUCCESS);
   assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   bm_mniw *one = bm_mniw_alloc(k, d), *a = bm_mniw_alloc(k, d), *b = bm_mniw_alloc(k, d);
@@ -542,27 +543,59 @@ static void packed_stats_round_trip(void **state)
   tu_assert_matrix_close(P[1], P[0], 1e-12, 1e-14);
   /* bad buffers and arguments: statuses, u unchanged */
   memcpy(keep, buf, len * sizeof *buf);
-  buf[0] = -1.0;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 1.25;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 0.0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = keep[0];
-  buf[1] = NAN;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf), BM_ENONFINITE);
-  assert_int_equal(bm_mniw_stats_unpack(NULL, keep), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_unpack(u, NULL), BM_EINVAL);
+  buf[6] = -1.0;
+  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 1.25;
+  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 0.0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = keep[6];
+  buf[7] = NAN;
+  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_ENONFINITE);
+  buf[7] = keep[7];
+  assert_int_equal(bm_mniw_stats_unpack(NULL, keep, len), BM_EINVAL);
+  assert_int_equal(bm_mniw_stats_unpack(u, NULL, len), BM_EINVAL);
   assert_int_equal(bm_mniw_stats_pack(NULL, buf), BM_EINVAL);
   assert_int_equal(bm_mniw_stats_pack(u, NULL), BM_EINVAL);
+  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
+  {
+    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
+    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
+    memcpy(longb, keep, len * sizeof *longb);
+    longb[len] = 0.0;
+    assert_int_equal(bm_mniw_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
+    assert_int_equal(bm_mniw_stats_unpack(u, shortb, 5), BM_EBADLEN);
+    assert_int_equal(bm_mniw_stats_unpack(u, longb, len + 1), BM_EBADLEN);
+    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
+    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
+    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
+      keep[h] = was[h] + 1.0;
+      assert_int_equal(bm_mniw_stats_unpack(u, keep, len), want[h]);
+      keep[h] = was[h];
+    }
+    free(shortb);
+    free(longb);
+  }
+  buf[7] = -fabs(buf[7]) - 1.0; /* a factor's diagonal is non-negative */
+  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[7] = keep[7];
+  if (k != d) {
+    bm_mniw_stats *tr = bm_mniw_stats_alloc(d, k); /* the transposed shape */
+    size_t tlen = bm_mniw_stats_packed_len(tr);
+    double *tb = calloc(tlen, sizeof *tb);
+    assert_int_equal(bm_mniw_stats_pack(tr, tb), BM_SUCCESS);
+    assert_int_equal(bm_mniw_stats_unpack(u, tb, tlen), BM_EBADLEN);
+    free(tb);
+    bm_mniw_stats_free(tr);
+  }
   assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(keep, buf2, len * sizeof *buf);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix EX = empty_rows(k), EY = empty_rows(d);
   assert_int_equal(bm_mniw_stats_compute(u, &EX, &EY), BM_SUCCESS);
   assert_int_equal(bm_mniw_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t i = 0; i < len; i++) assert_true(buf[i] == 0.0);
-  assert_int_equal(bm_mniw_stats_unpack(s, buf), BM_SUCCESS);
+  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
+  assert_int_equal(bm_mniw_stats_unpack(s, buf, len), BM_SUCCESS);
   assert_int_equal(bm_mniw_stats_pack(s, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   for (int i = 0; i < 3; i++) {
@@ -576,6 +609,52 @@ static void packed_stats_round_trip(void **state)
   bm_mniw_stats_free(s);
   bm_mniw_stats_free(u);
   free_case(&c);
+}
+
+/* stats_compute streams its rows through blocked QR (fixed scratch): on 12000
+ * rows (k = 3, d = 2, many blocks) the posterior equals the one from 120
+ * updates of 100 rows (each one block, merged by stacking) to 1e-11. */
+static void stats_compute_streams_many_rows(void **state)
+{
+  (void)state;
+  const size_t n = 12000, k = 3, d = 2;
+  gsl_rng *r = tu_rng(778);
+  gsl_matrix *X = gsl_matrix_alloc(n, k), *Y = gsl_matrix_alloc(n, d), *B0 = gsl_matrix_calloc(k, d),
+             *V0 = gsl_matrix_alloc(k, k), *P0 = gsl_matrix_alloc(d, d);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < k; j++) gsl_matrix_set(X, i, j, gsl_ran_gaussian(r, 1.0) + (double)j);
+    for (size_t j = 0; j < d; j++)
+      gsl_matrix_set(Y, i, j, gsl_matrix_get(X, i, j) * (1.0 + (double)j) + gsl_ran_gaussian(r, 0.5));
+  }
+  gsl_matrix_set_identity(V0);
+  gsl_matrix_set_identity(P0);
+  bm_mniw *a = bm_mniw_alloc(k, d), *b = bm_mniw_alloc(k, d);
+  assert_int_equal(bm_mniw_set_prior(a, B0, V0, 4.0, P0), BM_SUCCESS);
+  assert_int_equal(bm_mniw_set_prior(b, B0, V0, 4.0, P0), BM_SUCCESS);
+  bm_mniw_stats *s = bm_mniw_stats_alloc(k, d);
+  assert_int_equal(bm_mniw_stats_compute(s, X, Y), BM_SUCCESS);
+  assert_int_equal(bm_mniw_update_stats(a, s), BM_SUCCESS);
+  for (size_t i0 = 0; i0 < n; i0 += 100) {
+    gsl_matrix_view Xi = gsl_matrix_submatrix(X, i0, 0, 100, k), Yi = gsl_matrix_submatrix(Y, i0, 0, 100, d);
+    assert_int_equal(bm_mniw_update(b, &Xi.matrix, &Yi.matrix), BM_SUCCESS);
+  }
+  gsl_matrix *B1 = gsl_matrix_alloc(k, d), *B2 = gsl_matrix_alloc(k, d), *S1 = gsl_matrix_alloc(d, d),
+             *S2 = gsl_matrix_alloc(d, d);
+  double nu1, nu2, e1, e2;
+  assert_int_equal(bm_mniw_posterior(a, B1, NULL, &nu1, S1), BM_SUCCESS);
+  assert_int_equal(bm_mniw_posterior(b, B2, NULL, &nu2, S2), BM_SUCCESS);
+  assert_int_equal(bm_mniw_log_evidence(a, &e1), BM_SUCCESS);
+  assert_int_equal(bm_mniw_log_evidence(b, &e2), BM_SUCCESS);
+  assert_true(nu1 == nu2);
+  tu_assert_rel(e1, e2, 1e-11);
+  tu_assert_matrix_close(B1, B2, 1e-11, 0.0);
+  tu_assert_matrix_close(S1, S2, 1e-11, 0.0);
+  bm_mniw_stats_free(s);
+  bm_mniw_free(a);
+  bm_mniw_free(b);
+  gsl_matrix *mats[] = {X, Y, B0, V0, P0, B1, B2, S1, S2};
+  for (size_t i = 0; i < 9; i++) gsl_matrix_free(mats[i]);
+  gsl_rng_free(r);
 }
 
 /* ---- numerical edges ---- */
@@ -649,6 +728,7 @@ int main(void)
       cmocka_unit_test(sampler_and_proportionality),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(stats_compute_streams_many_rows),
       cmocka_unit_test(overflow_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -371,94 +371,77 @@ static int score_fn(const gsl_vector *eta, void *params, gsl_vector *g)
   return st ? st : bm_model_score(&model, eta, g);
 }
 
-/* Random theta of `kind` in docs/contract.md order: vec M / mu entries in (-1, 1),
- * vech blocks of well-conditioned SPD matrices, then nu (and delta). */
-static void random_theta(bm_family_kind kind, size_t n, size_t p, gsl_rng *r, gsl_vector *th)
+/* Random theta of family T (rows x cols variate) in theta's order, block by
+ * block of the descriptor: vec entries in (-1, 1), vech blocks of
+ * well-conditioned SPD matrices, then the scalars (nu = cols + 4, delta = 5). */
+static void random_theta(const bm_family_type *T, size_t rows, size_t cols, gsl_rng *r, gsl_vector *th)
 {
   size_t off = 0;
-  size_t nmean = kind == BM_FAMILY_MVN || kind == BM_FAMILY_MVT ? p
-                 : (kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT) ? n * p : 0;
-  for (; off < nmean; off++) gsl_vector_set(th, off, gsl_rng_uniform(r) * 2 - 1);
-  size_t dims[2] = {kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT ? n : p, p};
-  size_t nblocks = kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT ? 2 : 1;
-  for (size_t b = 0; b < nblocks; b++) {
-    gsl_matrix *A = gsl_matrix_alloc(dims[b], dims[b]);
-    tu_random_spd(r, 5.0, 1.0, A);
-    gsl_vector_view v = gsl_vector_subvector(th, off, bm_vech_len(dims[b]));
-    bm_vech(A, &v.vector);
-    off += bm_vech_len(dims[b]);
-    gsl_matrix_free(A);
+  for (size_t b = 0; b < T->nblocks; b++) {
+    const bm_theta_block *B = &T->blocks[b];
+    size_t len = bm_theta_block_len(B, rows, cols);
+    if (B->kind == BM_BLOCK_VEC) {
+      for (size_t i = 0; i < len; i++) gsl_vector_set(th, off + i, gsl_rng_uniform(r) * 2 - 1);
+    } else if (B->kind == BM_BLOCK_VECH) {
+      size_t q = B->rows == BM_DIM_ROWS ? rows : cols;
+      gsl_matrix *A = gsl_matrix_alloc(q, q);
+      tu_random_spd(r, 5.0, 1.0, A);
+      gsl_vector_view v = gsl_vector_subvector(th, off, len);
+      bm_vech(A, &v.vector);
+      gsl_matrix_free(A);
+    } else {
+      gsl_vector_set(th, off, strcmp(B->name, "delta") ? (double)cols + 4.0 : 5.0);
+    }
+    off += len;
   }
-  if (kind != BM_FAMILY_MVN && kind != BM_FAMILY_MATNORM) gsl_vector_set(th, off++, (double)p + 4.0);
-  if (kind == BM_FAMILY_MATF) gsl_vector_set(th, off++, 5.0);
   assert_int_equal(off, th->size);
 }
 
+/* Every built-in family, by its kind and as a BM_FAMILY_DIST (bit-identical). */
 static void every_family_through_adapters(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(25);
+  const bm_family_type *const *L = bm_family_list();
   for (int kind = BM_FAMILY_MVN; kind <= BM_FAMILY_MATF; kind++) {
+    const bm_family_type *T = L[kind - BM_FAMILY_MVN];
     const size_t n = 2, p = 2, nobs = 3;
-    void *dist = NULL;
-    switch (kind) {
-    case BM_FAMILY_MVN: dist = bm_mvn_alloc(p); break;
-    case BM_FAMILY_MVT: dist = bm_mvt_alloc(p); break;
-    case BM_FAMILY_WISHART: dist = bm_wishart_alloc(p); break;
-    case BM_FAMILY_INVWISHART: dist = bm_invwishart_alloc(p); break;
-    case BM_FAMILY_MATNORM: dist = bm_matnorm_alloc(n, p + 1); break;
-    case BM_FAMILY_MATT: dist = bm_matt_alloc(n, p + 1); break;
-    default: dist = bm_matf_alloc(p); break;
-    }
-    size_t pp = (kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT) ? p + 1 : p;
+    size_t rows = T->variate == BM_VARIATE_VECTOR ? 1 : n, cols = T->variate == BM_VARIATE_MATRIX ? p + 1 : p;
+    bm_dist *d = bm_dist_alloc(T, rows, cols);
+    void *dist = d->state; /* the typed object */
     size_t m = bm_family_nparams((bm_family_kind)kind, dist);
+    assert_int_equal(bm_family_nparams(BM_FAMILY_DIST, d), m);
     gsl_vector *eta = gsl_vector_alloc(m);
-    random_theta((bm_family_kind)kind, n, pp, r, eta);
+    random_theta(T, rows, cols, r, eta);
     assert_int_equal(bm_family_set_theta((bm_family_kind)kind, dist, eta), BM_SUCCESS);
     /* observations drawn from the family at eta */
     gsl_matrix *Yrows = NULL, *Ymat[3] = {NULL, NULL, NULL};
-    if (kind == BM_FAMILY_MVN || kind == BM_FAMILY_MVT) {
+    if (T->variate == BM_VARIATE_VECTOR) {
       Yrows = gsl_matrix_alloc(nobs, p);
       for (size_t i = 0; i < nobs; i++) {
-        gsl_vector_view row = gsl_matrix_row(Yrows, i);
-        assert_int_equal(kind == BM_FAMILY_MVN ? bm_mvn_sample(dist, r, &row.vector)
-                                               : bm_mvt_sample(dist, r, &row.vector), BM_SUCCESS);
+        gsl_matrix_view row = gsl_matrix_submatrix(Yrows, i, 0, 1, p);
+        assert_int_equal(bm_dist_sample(d, r, &row.matrix), BM_SUCCESS);
       }
     } else {
       for (size_t i = 0; i < nobs; i++) {
-        int st;
-        if (kind == BM_FAMILY_MATNORM || kind == BM_FAMILY_MATT) Ymat[i] = gsl_matrix_alloc(n, pp);
-        else Ymat[i] = gsl_matrix_alloc(p, p);
-        switch (kind) {
-        case BM_FAMILY_WISHART: st = bm_wishart_sample(dist, r, Ymat[i]); break;
-        case BM_FAMILY_INVWISHART: st = bm_invwishart_sample(dist, r, Ymat[i]); break;
-        case BM_FAMILY_MATNORM: st = bm_matnorm_sample(dist, r, Ymat[i]); break;
-        case BM_FAMILY_MATT: st = bm_matt_sample(dist, r, Ymat[i]); break;
-        default: st = bm_matf_sample(dist, r, Ymat[i]); break;
-        }
-        assert_int_equal(st, BM_SUCCESS);
+        Ymat[i] = gsl_matrix_alloc(rows, cols);
+        assert_int_equal(bm_dist_sample(d, r, Ymat[i]), BM_SUCCESS);
       }
     }
-    bm_family_model fm = {(bm_family_kind)kind, dist, nobs, Yrows,
-                          Yrows ? NULL : (const gsl_matrix *const *)Ymat, m, id_theta, NULL, NULL};
-    bm_model model;
+    const gsl_matrix *const *Y = Yrows ? NULL : (const gsl_matrix *const *)Ymat;
+    bm_family_model fm = {(bm_family_kind)kind, dist, nobs, Yrows, Y, m, id_theta, NULL, NULL};
+    bm_family_model fm_dist = {BM_FAMILY_DIST, d, nobs, Yrows, Y, m, id_theta, NULL, NULL};
+    bm_model model, model_dist;
     assert_int_equal(bm_family_model_init(&model, &fm), BM_SUCCESS);
+    assert_int_equal(bm_family_model_init(&model_dist, &fm_dist), BM_SUCCESS);
     assert_int_equal(model.dim_theta, m);
     /* I(eta) = nobs I_F(eta): the family's closed form, summed */
-    gsl_matrix *I = gsl_matrix_alloc(m, m), *IF = gsl_matrix_alloc(m, m);
+    gsl_matrix *I = gsl_matrix_alloc(m, m), *IF = gsl_matrix_alloc(m, m), *I_dist = gsl_matrix_alloc(m, m);
     assert_int_equal(bm_model_fisher(&model, eta, I), BM_SUCCESS);
+    assert_int_equal(bm_model_fisher(&model_dist, eta, I_dist), BM_SUCCESS);
+    for (size_t i = 0; i < m * m; i++) assert_true(I->data[i] == I_dist->data[i]);
     assert_int_equal(bm_family_set_theta((bm_family_kind)kind, dist, eta), BM_SUCCESS);
-    int st;
-    switch (kind) {
-    case BM_FAMILY_MVN: st = bm_mvn_fisher(dist, IF); break;
-    case BM_FAMILY_MVT: st = bm_mvt_fisher(dist, IF); break;
-    case BM_FAMILY_WISHART: st = bm_wishart_fisher(dist, IF); break;
-    case BM_FAMILY_INVWISHART: st = bm_invwishart_fisher(dist, IF); break;
-    case BM_FAMILY_MATNORM: st = bm_matnorm_fisher(dist, IF); break;
-    case BM_FAMILY_MATT: st = bm_matt_fisher(dist, IF); break;
-    default: st = bm_matf_fisher(dist, IF); break;
-    }
-    assert_int_equal(st, BM_SUCCESS);
+    assert_int_equal(bm_dist_fisher(d, IF), BM_SUCCESS);
     gsl_matrix_scale(IF, (double)nobs);
     tu_assert_matrix_close(I, IF, 1e-14, 1e-14);
     /* score and observed information against FD of the summed log-likelihood
@@ -472,6 +455,8 @@ static void every_family_through_adapters(void **state)
     print_message("kind %d: model score vs FD worst rel err %.2e\n", kind, res.worst_rel_err);
     gsl_matrix *Jo = gsl_matrix_alloc(m, m), *Hfd = gsl_matrix_alloc(m, m);
     assert_int_equal(bm_model_observed_information(&model, eta, Jo), BM_SUCCESS);
+    assert_int_equal(bm_model_observed_information(&model_dist, eta, I_dist), BM_SUCCESS);
+    for (size_t i = 0; i < m * m; i++) assert_true(Jo->data[i] == I_dist->data[i]);
     assert_int_equal(bm_fd_hessian_from_gradient(score_fn, &fm, eta, NULL, Hfd, NULL), BM_SUCCESS);
     gsl_matrix_scale(Hfd, -1.0);
     double scale = 0;
@@ -482,23 +467,62 @@ static void every_family_through_adapters(void **state)
     gsl_matrix_free(Hfd);
     gsl_matrix_free(I);
     gsl_matrix_free(IF);
+    gsl_matrix_free(I_dist);
     gsl_matrix_free(Yrows);
     for (size_t i = 0; i < nobs; i++) gsl_matrix_free(Ymat[i]);
     gsl_vector_free(eta);
-    switch (kind) {
-    case BM_FAMILY_MVN: bm_mvn_free(dist); break;
-    case BM_FAMILY_MVT: bm_mvt_free(dist); break;
-    case BM_FAMILY_WISHART: bm_wishart_free(dist); break;
-    case BM_FAMILY_INVWISHART: bm_invwishart_free(dist); break;
-    case BM_FAMILY_MATNORM: bm_matnorm_free(dist); break;
-    case BM_FAMILY_MATT: bm_matt_free(dist); break;
-    default: bm_matf_free(dist); break;
-    }
+    bm_dist_free(d);
   }
   gsl_rng_free(r);
 }
 
-/* ---- (e) statuses ---------------------------------------------------------------- */
+/* A user's family through BM_FAMILY_DIST: mvn's descriptor without its Fisher
+ * information. The observed information and the score (from score and hess)
+ * are the built-in kind's exactly; the expected information reports the
+ * missing operation as a failed callback. */
+static void user_family_without_fisher(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(27);
+  const size_t p = 2, nobs = 4;
+  bm_family_type no_fisher = bm_family_mvn;
+  no_fisher.name = "mvn-no-fisher";
+  no_fisher.fisher = NULL;
+  bm_dist *d = bm_dist_alloc(&no_fisher, 1, p);
+  size_t m = bm_dist_nparams(d);
+  gsl_vector *eta = gsl_vector_alloc(m), *s1 = gsl_vector_alloc(m), *s2 = gsl_vector_alloc(m);
+  random_theta(&no_fisher, 1, p, r, eta);
+  assert_int_equal(bm_dist_set_theta(d, eta), BM_SUCCESS);
+  gsl_matrix *Y = gsl_matrix_alloc(nobs, p), *J1 = gsl_matrix_alloc(m, m), *J2 = gsl_matrix_alloc(m, m);
+  for (size_t i = 0; i < nobs; i++) {
+    gsl_matrix_view row = gsl_matrix_submatrix(Y, i, 0, 1, p);
+    assert_int_equal(bm_dist_sample(d, r, &row.matrix), BM_SUCCESS);
+  }
+  bm_family_model fm_user = {BM_FAMILY_DIST, d, nobs, Y, NULL, m, id_theta, NULL, NULL};
+  bm_family_model fm_mvn = {BM_FAMILY_MVN, d->state, nobs, Y, NULL, m, id_theta, NULL, NULL};
+  bm_model user, mvn;
+  assert_int_equal(bm_family_model_init(&user, &fm_user), BM_SUCCESS);
+  assert_int_equal(bm_family_model_init(&mvn, &fm_mvn), BM_SUCCESS);
+  assert_int_equal(bm_model_observed_information(&user, eta, J1), BM_SUCCESS);
+  assert_int_equal(bm_model_observed_information(&mvn, eta, J2), BM_SUCCESS);
+  for (size_t i = 0; i < m * m; i++) assert_true(J1->data[i] == J2->data[i]);
+  assert_int_equal(bm_model_score(&user, eta, s1), BM_SUCCESS);
+  assert_int_equal(bm_model_score(&mvn, eta, s2), BM_SUCCESS);
+  for (size_t i = 0; i < m; i++) assert_true(s1->data[i] == s2->data[i]);
+  assert_int_not_equal(bm_model_fisher(&user, eta, J1), BM_SUCCESS);
+  assert_int_equal(bm_model_fisher(&mvn, eta, J2), BM_SUCCESS);
+  double lp;
+  assert_int_not_equal(bm_model_jeffreys(&user, eta, NULL, 0, &lp), BM_SUCCESS);
+  gsl_vector_free(eta);
+  gsl_vector_free(s1);
+  gsl_vector_free(s2);
+  gsl_matrix_free(Y);
+  gsl_matrix_free(J1);
+  gsl_matrix_free(J2);
+  bm_dist_free(d);
+  gsl_rng_free(r);
+}
+
 static int bad_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
 {
   int rc = lin_theta(i, eta, params, th, J);
@@ -601,6 +625,7 @@ int main(void)
       cmocka_unit_test(wishart_scale_model_fisher),
       cmocka_unit_test(observed_information_matches_fd),
       cmocka_unit_test(every_family_through_adapters),
+      cmocka_unit_test(user_family_without_fisher),
       cmocka_unit_test(bad_inputs_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

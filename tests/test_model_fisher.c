@@ -466,14 +466,6 @@ static int nan_fisher(size_t i, const gsl_vector *th, void *params, gsl_matrix *
   return 0;
 }
 
-static int all_nan(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -492,7 +484,7 @@ static void bad_inputs_return_status(void **state)
   bm_model b = mod;
   b.fisher = NULL;
   assert_int_equal(bm_model_fisher(&b, eta, I), BM_EINVAL);
-  assert_true(all_nan(I));
+  assert_true(tu_all_nan_m(I));
   b = mod;
   b.n_obs = 0;
   assert_int_equal(bm_model_fisher(&b, eta, I), BM_EINVAL);
@@ -503,7 +495,7 @@ static void bad_inputs_return_status(void **state)
   b = mod;
   b.theta = fail_theta;
   assert_int_equal(bm_model_fisher(&b, eta, I), BM_EDOM);
-  assert_true(all_nan(I));
+  assert_true(tu_all_nan_m(I));
   b = mod;
   b.fisher = nan_fisher;
   assert_int_equal(bm_model_fisher(&b, eta, I), BM_EDOM);
@@ -536,7 +528,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_gaussian_model_fisher(S, bad, dS, 2, I2), BM_EBADLEN);
   gsl_matrix_set(dS0, 0, 1, 0.5);
   assert_int_equal(bm_gaussian_model_fisher(S, dmu, dS, 2, I2), BM_ENOTSYM);
-  assert_true(all_nan(I2));
+  assert_true(tu_all_nan_m(I2));
   gsl_matrix_set(dS0, 0, 1, 0.0);
   gsl_matrix_set(dmu, 2, 1, INFINITY);
   assert_int_equal(bm_gaussian_model_fisher(S, dmu, dS, 2, I2), BM_ENONFINITE);
@@ -560,7 +552,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_fisher_reparam(I2, S, I2), BM_EBADLEN);
   gsl_matrix_set(bad, 0, 0, NAN);
   assert_int_equal(bm_fisher_reparam(I2, bad, I2), BM_ENONFINITE);
-  assert_true(all_nan(I2));
+  assert_true(tu_all_nan_m(I2));
   gsl_matrix_free(S);
   gsl_matrix_free(dS0);
   gsl_matrix_free(dmu);

@@ -32,30 +32,6 @@ static bm_mvt *random_mvt(gsl_rng *r, size_t p, double nu, double cond)
   return d;
 }
 
-static double cond_number(const gsl_matrix *S)
-{
-  size_t p = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  gsl_matrix_memcpy(A, S);
-  gsl_vector *ev = gsl_vector_alloc(p);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(p);
-  gsl_eigen_symm(A, ev, w);
-  double c = gsl_vector_max(ev) / gsl_vector_min(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
-  return c;
-}
-
-static void read_vec(FILE *f, gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++) assert_int_equal(fscanf(f, "%lf", gsl_vector_ptr(v, i)), 1);
-}
-static void read_mat(FILE *f, gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) assert_int_equal(fscanf(f, "%lf", gsl_matrix_ptr(A, i, j)), 1);
-}
 static void skip_line(FILE *f)
 {
   int c;
@@ -83,13 +59,13 @@ static void logpdf_matches_reference(void **state)
     assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
     gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p);
     gsl_matrix *S = gsl_matrix_alloc(p, p);
-    read_vec(f, mu);
-    read_mat(f, S);
-    read_vec(f, x);
+    tu_read_vector(f, mu);
+    tu_read_matrix(f, S);
+    tu_read_vector(f, x);
     double ref, ref_scipy;
     assert_int_equal(fscanf(f, "%lf %lf", &ref, &ref_scipy), 2);
     if (strcmp(fam, "mvt") == 0) {
-      double cond = cond_number(S);
+      double cond = tu_cond_number(S);
       double tol = (4e-15 + 2e-16 * cond) * fmax(1.0, fabs(ref));
       bm_mvt *d = bm_mvt_alloc(p);
       double lp;
@@ -451,20 +427,6 @@ static void loglik_matches_single_sums(void **state)
 
 /* ---- bad inputs -------------------------------------------------------------- */
 
-static int all_nan_v(const gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
-  return 1;
-}
-static int all_nan_m(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
@@ -487,7 +449,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvt_logpdf(d, x, &lp), BM_EINVAL); /* never set */
   assert_true(isnan(lp));
   assert_int_equal(bm_mvt_fisher(d, H), BM_EINVAL);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_mvt_hess(d, x, H), BM_EINVAL);
 
   assert_int_equal(bm_mvt_set(NULL, 3, mu, S), BM_EINVAL);
@@ -523,10 +485,10 @@ static void bad_inputs_return_status(void **state)
   /* moments that do not exist */
   assert_int_equal(bm_mvt_mean(d, v), BM_SUCCESS);
   assert_int_equal(bm_mvt_cov(d, B), BM_EDOM);
-  assert_true(all_nan_m(B));
+  assert_true(tu_all_nan_m(B));
   assert_int_equal(bm_mvt_set(d, 1.0, mu, S), BM_SUCCESS);
   assert_int_equal(bm_mvt_mean(d, v), BM_EDOM);
-  assert_true(all_nan_v(v));
+  assert_true(tu_all_nan_v(v));
 
   assert_int_equal(bm_mvt_logpdf(d, NULL, &lp), BM_EINVAL);
   assert_true(isnan(lp));
@@ -536,13 +498,13 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvt_logpdf(d, x, &lp), BM_ENONFINITE);
   assert_true(isnan(lp));
   assert_int_equal(bm_mvt_grad(d, x, v, NULL, NULL, &dnu), BM_ENONFINITE);
-  assert_true(all_nan_v(v) && isnan(dnu));
+  assert_true(tu_all_nan_v(v) && isnan(dnu));
   assert_int_equal(bm_mvt_score(d, x, s), BM_ENONFINITE);
-  assert_true(all_nan_v(s));
+  assert_true(tu_all_nan_v(s));
   assert_int_equal(bm_mvt_hess(d, x, H), BM_ENONFINITE);
-  assert_true(all_nan_m(H));
+  assert_true(tu_all_nan_m(H));
   assert_int_equal(bm_mvt_hess_x(d, x, B), BM_ENONFINITE);
-  assert_true(all_nan_m(B));
+  assert_true(tu_all_nan_m(B));
   gsl_vector_set(x, 1, 0.0);
   assert_int_equal(bm_mvt_score(d, x, v), BM_EBADLEN);
   assert_int_equal(bm_mvt_score(d, x, NULL), BM_EINVAL);
@@ -565,7 +527,7 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(X, 0, 0, INFINITY);
   gsl_vector_set_zero(v);
   assert_int_equal(bm_mvt_loglik_grad(d, X, &lp, v, NULL, &dnu), BM_ENONFINITE);
-  assert_true(isnan(lp) && isnan(dnu) && all_nan_v(v));
+  assert_true(isnan(lp) && isnan(dnu) && tu_all_nan_v(v));
 
   gsl_rng_free(r);
   bm_mvt_free(d);

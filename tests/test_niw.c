@@ -777,7 +777,7 @@ static void packed_stats_round_trip(void **state)
   (void)state;
   niw_case c;
   load_case("niw", &c);
-  const size_t p = c.p, len = 1 + p + p * (p + 1) / 2;
+  const size_t p = c.p, len = 6 + 1 + p + p * (p + 1) / 2;
   bm_niw_stats *s = bm_niw_stats_alloc(p), *u = bm_niw_stats_alloc(p);
   assert_int_equal(bm_niw_stats_dim(s), p);
   assert_int_equal(bm_niw_stats_dim(NULL), 0);
@@ -786,11 +786,11 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_niw_stats_compute(s, c.X), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
   assert_int_equal(bm_niw_stats_pack(s, buf), BM_SUCCESS);
-  assert_true(buf[0] == (double)c.n);
+  assert_true(buf[6] == (double)c.n);
   gsl_vector *mean = gsl_vector_alloc(p);
   assert_int_equal(bm_niw_stats_get(s, NULL, mean, NULL), BM_SUCCESS);
-  for (size_t j = 0; j < p; j++) assert_true(buf[1 + j] == gsl_vector_get(mean, j));
-  assert_int_equal(bm_niw_stats_unpack(u, buf), BM_SUCCESS);
+  for (size_t j = 0; j < p; j++) assert_true(buf[7 + j] == gsl_vector_get(mean, j));
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_SUCCESS);
   assert_int_equal(bm_niw_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   bm_niw *one = bm_niw_alloc(p), *a = bm_niw_alloc(p), *b = bm_niw_alloc(p);
@@ -812,27 +812,62 @@ static void packed_stats_round_trip(void **state)
   tu_assert_matrix_close(P[1], P[0], 1e-12, 0.0);
   /* bad buffers and arguments: statuses, u unchanged */
   memcpy(keep, buf, len * sizeof *buf);
-  buf[0] = -1.0;
-  assert_int_equal(bm_niw_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 2.5;
-  assert_int_equal(bm_niw_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = 0.0; /* n = 0 with a nonzero mean */
-  assert_int_equal(bm_niw_stats_unpack(u, buf), BM_EINVAL);
-  buf[0] = keep[0];
+  buf[6] = -1.0;
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 2.5;
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = 0.0; /* n = 0 with a nonzero mean */
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = keep[6];
   buf[len - 1] = NAN;
-  assert_int_equal(bm_niw_stats_unpack(u, buf), BM_ENONFINITE);
-  assert_int_equal(bm_niw_stats_unpack(NULL, keep), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_unpack(u, NULL), BM_EINVAL);
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_ENONFINITE);
+  buf[len - 1] = keep[len - 1];
+  assert_int_equal(bm_niw_stats_unpack(NULL, keep, len), BM_EINVAL);
+  assert_int_equal(bm_niw_stats_unpack(u, NULL, len), BM_EINVAL);
   assert_int_equal(bm_niw_stats_pack(NULL, buf), BM_EINVAL);
   assert_int_equal(bm_niw_stats_pack(u, NULL), BM_EINVAL);
+  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
+  {
+    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
+    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
+    memcpy(longb, keep, len * sizeof *longb);
+    longb[len] = 0.0;
+    assert_int_equal(bm_niw_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
+    assert_int_equal(bm_niw_stats_unpack(u, shortb, 5), BM_EBADLEN);
+    assert_int_equal(bm_niw_stats_unpack(u, longb, len + 1), BM_EBADLEN);
+    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
+    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
+    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
+      keep[h] = was[h] + 1.0;
+      assert_int_equal(bm_niw_stats_unpack(u, keep, len), want[h]);
+      keep[h] = was[h];
+    }
+    free(shortb);
+    free(longb);
+  }
+  buf[6] = 1.0; /* one row with a nonzero scatter factor */
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[6] = keep[6];
+  buf[7 + p] = -fabs(buf[7 + p]) - 1.0; /* a factor's diagonal is non-negative */
+  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
+  buf[7 + p] = keep[7 + p];
+  {
+    bm_niw_stats *big = bm_niw_stats_alloc(p + 1);
+    size_t blen = bm_niw_stats_packed_len(big);
+    double *bb = calloc(blen, sizeof *bb);
+    assert_int_equal(bm_niw_stats_pack(big, bb), BM_SUCCESS);
+    assert_int_equal(bm_niw_stats_unpack(u, bb, blen), BM_EBADLEN); /* packed at p + 1, offered to p */
+    free(bb);
+    bm_niw_stats_free(big);
+  }
   assert_int_equal(bm_niw_stats_pack(u, buf2), BM_SUCCESS);
   assert_memory_equal(keep, buf2, len * sizeof *buf);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix E = empty_rows(p);
   assert_int_equal(bm_niw_stats_compute(u, &E), BM_SUCCESS);
   assert_int_equal(bm_niw_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t k = 0; k < len; k++) assert_true(buf[k] == 0.0);
-  assert_int_equal(bm_niw_stats_unpack(s, buf), BM_SUCCESS);
+  for (size_t k = 6; k < len; k++) assert_true(buf[k] == 0.0);
+  assert_int_equal(bm_niw_stats_unpack(s, buf, len), BM_SUCCESS);
   size_t cnt = 1;
   assert_int_equal(bm_niw_stats_get(s, &cnt, NULL, NULL), BM_SUCCESS);
   assert_int_equal(cnt, 0);
@@ -847,6 +882,51 @@ static void packed_stats_round_trip(void **state)
   bm_niw_stats_free(s);
   bm_niw_stats_free(u);
   free_case(&c);
+}
+
+/* stats_compute streams its centred rows through blocked QR (fixed scratch):
+ * on 20000 rows of p = 4 at offset 1e6 (many blocks) the scatter R^T R equals a
+ * long double two-pass scatter to 1e-12 relative, and the mean is within 1 ulp
+ * of the long double mean. */
+static void stats_compute_streams_many_rows(void **state)
+{
+  (void)state;
+  const size_t n = 20000, p = 4;
+  gsl_rng *r = tu_rng(4242);
+  gsl_matrix *X = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(p, p);
+  gsl_vector *m = gsl_vector_alloc(p);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, 1e6 + (double)j + gsl_ran_gaussian(r, 1.0 + (double)j));
+  bm_niw_stats *s = bm_niw_stats_alloc(p);
+  assert_int_equal(bm_niw_stats_compute(s, X), BM_SUCCESS);
+  size_t cnt = 0;
+  assert_int_equal(bm_niw_stats_get(s, &cnt, m, S), BM_SUCCESS);
+  assert_int_equal(cnt, n);
+  long double mr[4], Sr[4][4];
+  for (size_t j = 0; j < p; j++) {
+    long double a = 0.0L, c = 0.0L;
+    for (size_t i = 0; i < n; i++) a += gsl_matrix_get(X, i, j);
+    a /= (long double)n;
+    for (size_t i = 0; i < n; i++) c += (long double)gsl_matrix_get(X, i, j) - a;
+    mr[j] = a + c / (long double)n;
+  }
+  for (size_t a = 0; a < p; a++)
+    for (size_t b = 0; b < p; b++) {
+      long double acc = 0.0L;
+      for (size_t i = 0; i < n; i++) acc += ((long double)gsl_matrix_get(X, i, a) - mr[a]) * ((long double)gsl_matrix_get(X, i, b) - mr[b]);
+      Sr[a][b] = acc;
+    }
+  for (size_t a = 0; a < p; a++) {
+    double ref = (double)mr[a];
+    assert_true(fabs(gsl_vector_get(m, a) - ref) <= nextafter(ref, INFINITY) - ref);
+    for (size_t b = 0; b < p; b++)
+      assert_true(fabsl((long double)gsl_matrix_get(S, a, b) - Sr[a][b]) <= 1e-12L * sqrtl(Sr[a][a] * Sr[b][b]));
+  }
+  bm_niw_stats_free(s);
+  gsl_matrix_free(X);
+  gsl_matrix_free(S);
+  gsl_vector_free(m);
+  gsl_rng_free(r);
 }
 
 /* ---- numerical edges (tests/data/gen_conjugate_edges.py) ---- */
@@ -971,6 +1051,7 @@ int main(void)
       cmocka_unit_test(sbc_passes_right_and_catches_typo),
       cmocka_unit_test(bad_inputs_return_status),
       cmocka_unit_test(packed_stats_round_trip),
+      cmocka_unit_test(stats_compute_streams_many_rows),
       cmocka_unit_test(huge_kappa0_update_matches_mpmath),
       cmocka_unit_test(sampler_near_boundary_reports_overflow),
       cmocka_unit_test(predictive_beyond_range_is_edom),

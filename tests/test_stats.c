@@ -34,14 +34,6 @@ static double vec_rel(const gsl_vector *a, const gsl_vector *b)
 
 static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
 
-static int all_nan(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 /* chunk boundaries: 0 = c[0] < c[1] < ... < c[k] = n, uneven sizes including 1 */
 static size_t make_chunks(size_t n, size_t *c)
 {
@@ -146,10 +138,10 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
   assert_true(n2 == 2 * n1 && vec_rel(m2, m1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
   /* pack / unpack round trip is exact */
   size_t len = bm_mvn_stats_packed_len(all);
-  assert_int_equal(len, 1 + p + p * (p + 1) / 2);
+  assert_int_equal(len, 6 + 1 + p + p * (p + 1) / 2);
   double *buf = malloc(len * sizeof *buf);
   bm_mvn_stats_pack(all, buf);
-  assert_int_equal(bm_mvn_stats_unpack(acc, buf), BM_SUCCESS);
+  assert_int_equal(bm_mvn_stats_unpack(acc, buf, len), BM_SUCCESS);
   bm_mvn_stats_get(acc, &n2, m2, S2);
   assert_true(n2 == n1 && vec_rel(m2, m1) == 0.0 && mat_rel(S2, S1) == 0.0);
   free(buf);
@@ -172,6 +164,53 @@ static void mvn_merge_any_order_equals_one_pass(void **state)
   mvn_chunked_merge_equals_one_pass(4, 301, 0.0);
   mvn_chunked_merge_equals_one_pass(4, 301, 1e4); /* large offset: raw sums would lose digits */
   mvn_chunked_merge_equals_one_pass(70, 200, 0.0); /* heap scratch path */
+}
+
+/* Data on a large offset (1e8, unit spread): the mean of one compute call must
+ * be the correctly rounded mean up to 1 ulp, and the scatter match to 1e-12,
+ * against a long double reference (64-bit significand: the mean with its own
+ * correction pass, the scatter two-pass about it). n = 20000 rows of p = 3 run
+ * over several row blocks of the streamed computation. Without the
+ * correction pass the mean was off by 13-29 ulps here (more at larger n). */
+static void mvn_mean_at_large_offset_is_correctly_rounded(void **state)
+{
+  (void)state;
+  const size_t n = 20000, p = 3;
+  gsl_rng *r = tu_rng(808);
+  gsl_matrix *X = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(p, p);
+  gsl_vector *m = gsl_vector_alloc(p);
+  mvn_data(r, n, p, 1e8, X);
+  bm_mvn_stats *s = bm_mvn_stats_alloc(p);
+  assert_int_equal(bm_mvn_stats_compute(s, X), BM_SUCCESS);
+  double cnt;
+  assert_int_equal(bm_mvn_stats_get(s, &cnt, m, S), BM_SUCCESS);
+  assert_true(cnt == (double)n);
+  long double mref[3], Sref[3][3];
+  for (size_t j = 0; j < p; j++) {
+    long double sum = 0.0L, corr = 0.0L;
+    for (size_t i = 0; i < n; i++) sum += gsl_matrix_get(X, i, j);
+    long double m0 = sum / (long double)n;
+    for (size_t i = 0; i < n; i++) corr += (long double)gsl_matrix_get(X, i, j) - m0;
+    mref[j] = m0 + corr / (long double)n;
+  }
+  for (size_t a = 0; a < p; a++)
+    for (size_t b = 0; b < p; b++) {
+      long double acc = 0.0L;
+      for (size_t i = 0; i < n; i++)
+        acc += ((long double)gsl_matrix_get(X, i, a) - mref[a]) * ((long double)gsl_matrix_get(X, i, b) - mref[b]);
+      Sref[a][b] = acc;
+    }
+  for (size_t j = 0; j < p; j++) {
+    double ref = (double)mref[j], ulp = nextafter(ref, INFINITY) - ref;
+    assert_true(fabs(gsl_vector_get(m, j) - ref) <= ulp);
+    for (size_t b = 0; b < p; b++)
+      assert_true(fabsl((long double)gsl_matrix_get(S, j, b) - Sref[j][b]) <= 1e-12L * sqrtl(Sref[j][j] * Sref[b][b]));
+  }
+  bm_mvn_stats_free(s);
+  gsl_matrix_free(X);
+  gsl_matrix_free(S);
+  gsl_vector_free(m);
+  gsl_rng_free(r);
 }
 
 static void mvn_loglik_from_stats_matches_data(void **state)
@@ -253,22 +292,61 @@ static void mvn_stats_bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvn_stats_reset(NULL), BM_EINVAL);
   assert_int_equal(bm_mvn_stats_packed_len(NULL), 0);
   assert_int_equal(bm_mvn_stats_dim(s), p);
-  /* unpack validation */
-  double buf[1 + 3 + 6] = {5, 0, 0, 0, 1, 0, 0, 1, 0, 1};
-  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_SUCCESS);
-  buf[0] = 2.5;
-  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
-  buf[0] = -1;
-  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
-  buf[0] = 5;
-  buf[4] = -1; /* scatter (0,0) */
-  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
-  buf[4] = NAN;
-  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_ENONFINITE);
-  buf[4] = 1;
-  buf[0] = 0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_mvn_stats_unpack(s, buf), BM_EINVAL);
-  assert_int_equal(bm_mvn_stats_unpack(s, NULL), BM_EINVAL);
+  /* unpack validation: header [magic, version, kind, p, 1, length], then (n, mean, vech scatter) */
+  enum { PL = 6 + 1 + 3 + 6 };
+  assert_int_equal(bm_mvn_stats_packed_len(s), PL);
+  double buf[PL], keep[PL];
+  assert_int_equal(bm_mvn_stats_pack(s, buf), BM_SUCCESS);
+  const double body[10] = {5, 0, 0, 0, 1, 0, 0, 1, 0, 1};
+  memcpy(buf + 6, body, sizeof body);
+  memcpy(keep, buf, sizeof buf);
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_SUCCESS);
+  buf[6] = 2.5;
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_EINVAL);
+  buf[6] = -1;
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_EINVAL);
+  buf[6] = 5;
+  buf[10] = -1; /* scatter (0,0) */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_ENOTSPD);
+  buf[10] = NAN;
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_ENONFINITE);
+  buf[10] = 1;
+  buf[11] = 2; /* scatter (1,0) = 2 with unit diagonal: not positive semidefinite */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_ENOTSPD);
+  buf[11] = 0.999999; /* |correlation| < 1: a valid (nearly singular) scatter */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_SUCCESS);
+  buf[11] = 0;
+  buf[6] = 1; /* one row with a nonzero scatter */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_EINVAL);
+  buf[6] = 0; /* n = 0 with nonzero content */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_EINVAL);
+  buf[6] = 9007199254740994.0; /* beyond 2^53: not an exact count */
+  assert_int_equal(bm_mvn_stats_unpack(s, buf, PL), BM_EINVAL);
+  buf[6] = 5;
+  /* truncated or over-long: refused without reading past len (ASan checks the
+   * short copy); another kind, version or dimension: refused */
+  double *shortb = malloc((PL - 1) * sizeof *shortb);
+  memcpy(shortb, keep, (PL - 1) * sizeof *shortb);
+  assert_int_equal(bm_mvn_stats_unpack(s, shortb, PL - 1), BM_EBADLEN);
+  assert_int_equal(bm_mvn_stats_unpack(s, shortb, 3), BM_EBADLEN);
+  free(shortb);
+  assert_int_equal(bm_mvn_stats_unpack(s, keep, PL + 0), BM_SUCCESS);
+  keep[2] = 2.0; /* the Wishart kind */
+  assert_int_equal(bm_mvn_stats_unpack(s, keep, PL), BM_EINVAL);
+  keep[2] = buf[2];
+  keep[1] = 99.0; /* a future format version */
+  assert_int_equal(bm_mvn_stats_unpack(s, keep, PL), BM_EINVAL);
+  keep[1] = buf[1];
+  {
+    bm_mvn_stats *s4p = bm_mvn_stats_alloc(4);
+    size_t l4 = bm_mvn_stats_packed_len(s4p);
+    double *b4 = malloc(l4 * sizeof *b4);
+    assert_int_equal(bm_mvn_stats_pack(s4p, b4), BM_SUCCESS);
+    assert_int_equal(bm_mvn_stats_unpack(s, b4, l4), BM_EBADLEN); /* packed at p = 4, offered to p = 3 */
+    free(b4);
+    bm_mvn_stats_free(s4p);
+  }
+  assert_int_equal(bm_mvn_stats_unpack(s, NULL, PL), BM_EINVAL);
   assert_int_equal(bm_mvn_stats_pack(s, NULL), BM_EINVAL);
   bm_mvn_stats_get(s, &n, NULL, NULL);
   assert_true(n == 5.0);
@@ -287,9 +365,9 @@ static void mvn_stats_bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvn_stats_loglik(d4, s, &ll), BM_EBADLEN);
   assert_true(isnan(ll));
   assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll, g4, G), BM_EBADLEN);
-  assert_true(isnan(ll) && all_nan(G));
+  assert_true(isnan(ll) && tu_all_nan_m(G));
   assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll, g, G4), BM_EBADLEN);
-  assert_true(isnan(gsl_vector_get(g, 0)) && all_nan(G4));
+  assert_true(isnan(gsl_vector_get(g, 0)) && tu_all_nan_m(G4));
   assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll, g, G), BM_SUCCESS);
   assert_true(isfinite(ll));
   bm_mvn_free(d);
@@ -362,16 +440,33 @@ static void mvn_stats_bad_inputs_return_status(void **state)
       /* pack / unpack */                                                                                      \
       double *buf = malloc(bm_##F##_stats_packed_len(acc) * sizeof *buf);                                      \
       bm_##F##_stats_pack(acc, buf);                                                                           \
-      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_SUCCESS);                                          \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_SUCCESS);                                          \
       assert_int_equal(bm_##F##_stats_loglik(d, part, &ll1), BM_SUCCESS);                                      \
       assert_true(ll1 == ll2);                                                                                 \
-      buf[0] = 1.5;                                                                                            \
-      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_EINVAL);                                           \
-      buf[0] = (double)m;                                                                                      \
-      buf[2] = 0.0; /* A(0,0) */                                                                               \
-      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_EINVAL);                                           \
-      buf[2] = INFINITY;                                                                                       \
-      assert_int_equal(bm_##F##_stats_unpack(part, buf), BM_ENONFINITE);                                       \
+      buf[6] = 1.5;                                                                                            \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_EINVAL);                                           \
+      buf[6] = (double)m;                                                                                      \
+      buf[8] = 0.0; /* A(0,0) */                                                                               \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_ENOTSPD);                                           \
+      buf[8] = INFINITY;                                                                                       \
+      assert_int_equal(bm_##F##_stats_unpack(part, buf, bm_##F##_stats_packed_len(part)), BM_ENONFINITE);     \
+      {                                                                                                        \
+        /* impossible summaries: sum log|X_i| that no finite SPD matrices reach; a non-PSD A */               \
+        size_t L = bm_##F##_stats_packed_len(part);                                                            \
+        double *ok = malloc(L * sizeof *ok);                                                                   \
+        bm_##F##_stats_pack(acc, ok);                                                                          \
+        memcpy(buf, ok, L * sizeof *buf);                                                                      \
+        buf[7] = 1e308;                                                                                        \
+        assert_int_equal(bm_##F##_stats_unpack(part, buf, L), BM_EINVAL);                                      \
+        buf[7] = ok[7];                                                                                        \
+        if (p > 1) { /* A(1,0) beyond sqrt(A00 A11): a "correlation" of 2 */                                   \
+          buf[9] = 2.0 * sqrt(buf[8] * buf[8 + p]);                                                            \
+          assert_int_equal(bm_##F##_stats_unpack(part, buf, L), BM_ENOTSPD);                                   \
+          buf[9] = ok[9];                                                                                      \
+        }                                                                                                      \
+        assert_int_equal(bm_##F##_stats_unpack(part, buf, L), BM_SUCCESS);                                     \
+        free(ok);                                                                                              \
+      }                                                                                                        \
       free(buf);                                                                                               \
       /* empty summary */                                                                                      \
       bm_##F##_stats_reset(part);                                                                              \
@@ -410,7 +505,7 @@ static void mvn_stats_bad_inputs_return_status(void **state)
       assert_int_equal(bm_##F##_stats_loglik_grad(d2, acc, &ll1, NULL, &dn1), BM_EBADLEN);                     \
       assert_true(isnan(ll1) && isnan(dn1));                                                                   \
       assert_int_equal(bm_##F##_stats_loglik_grad(d, acc, &ll1, Z, &dn1), BM_EBADLEN);                         \
-      assert_true(isnan(ll1) && all_nan(Z));                                                                   \
+      assert_true(isnan(ll1) && tu_all_nan_m(Z));                                                                   \
       assert_int_equal(bm_##F##_stats_loglik(d, acc, NULL), BM_EINVAL);                                        \
       bm_##F##_free(d2);                                                                                       \
       bm_##F##_free(d3);                                                                                       \
@@ -492,14 +587,23 @@ static void matnorm_stats_match(void **state)
     /* pack / unpack, validation */
     double *buf = malloc(bm_matnorm_stats_packed_len(acc) * sizeof *buf);
     bm_matnorm_stats_pack(acc, buf);
-    assert_int_equal(bm_matnorm_stats_unpack(part, buf), BM_SUCCESS);
+    size_t blen = bm_matnorm_stats_packed_len(acc);
+    assert_int_equal(bm_matnorm_stats_unpack(part, buf, blen), BM_SUCCESS);
     assert_int_equal(bm_matnorm_stats_loglik(d, part, &ll1), BM_SUCCESS);
     bm_matnorm_stats_loglik(d, acc, &ll2);
     assert_true(ll1 == ll2);
-    buf[0] = -2;
-    assert_int_equal(bm_matnorm_stats_unpack(part, buf), BM_EINVAL);
-    buf[0] = NAN;
-    assert_int_equal(bm_matnorm_stats_unpack(part, buf), BM_ENONFINITE);
+    buf[6] = -2;
+    assert_int_equal(bm_matnorm_stats_unpack(part, buf, blen), BM_EINVAL);
+    buf[6] = NAN;
+    assert_int_equal(bm_matnorm_stats_unpack(part, buf, blen), BM_ENONFINITE);
+    {
+      /* the transposed shape (p x n) packs to the same length and is refused */
+      bm_matnorm_stats *tr = bm_matnorm_stats_alloc(p, n);
+      assert_int_equal(bm_matnorm_stats_packed_len(tr), blen);
+      bm_matnorm_stats_pack(tr, buf);
+      assert_int_equal(bm_matnorm_stats_unpack(part, buf, blen), n == p ? BM_SUCCESS : BM_EBADLEN);
+      bm_matnorm_stats_free(tr);
+    }
     free(buf);
     /* bad inputs */
     gsl_matrix *W = gsl_matrix_alloc(n + 1, p);
@@ -514,7 +618,7 @@ static void matnorm_stats_match(void **state)
     bm_matnorm_stats *other = bm_matnorm_stats_alloc(n + 1, p);
     assert_int_equal(bm_matnorm_stats_merge(acc, other), BM_EBADLEN);
     assert_int_equal(bm_matnorm_stats_loglik_grad(d, other, &ll1, dM1, NULL, NULL), BM_EBADLEN);
-    assert_true(isnan(ll1) && all_nan(dM1));
+    assert_true(isnan(ll1) && tu_all_nan_m(dM1));
     assert_int_equal(bm_matnorm_stats_loglik_grad(d, acc, &ll1, W, NULL, NULL), BM_EBADLEN);
     assert_null(bm_matnorm_stats_alloc(0, 2));
     assert_null(bm_matnorm_stats_alloc(2, 0));
@@ -579,7 +683,7 @@ static void matnorm_stats_match(void **state)
       FAM##_stats *one = alloc(p), *acc = alloc(p), *part = alloc(p), *cp = alloc(p);                          \
       assert_int_equal(dim(one), p);                                                                           \
       assert_int_equal(dim(NULL), 0);                                                                          \
-      assert_int_equal(packed_len(one), 2 + q);                                                                \
+      assert_int_equal(packed_len(one), 8 + q);                                                                \
       assert_int_equal(packed_len(NULL), 0);                                                                   \
       assert_int_equal(compute(one, Xc, m), BM_SUCCESS);                                                       \
       double m1, l1, m2, l2;                                                                                   \
@@ -606,36 +710,36 @@ static void matnorm_stats_match(void **state)
       assert_int_equal(loglik(d, acc, &ll_stats), BM_SUCCESS);                                                 \
       assert_true(rel(ll_stats, ll_data) <= 1e-12);                                                            \
       /* reset then add is compute, bit for bit */                                                             \
-      double *b1 = malloc((2 + q) * sizeof *b1), *b2 = malloc((2 + q) * sizeof *b2);                           \
+      double *b1 = malloc((8 + q) * sizeof *b1), *b2 = malloc((8 + q) * sizeof *b2);                           \
       assert_int_equal(reset(acc), BM_SUCCESS);                                                                \
       assert_int_equal(get(acc, &m2, A2, &l2), BM_SUCCESS);                                                    \
       assert_true(m2 == 0.0 && l2 == 0.0 && gsl_matrix_isnull(A2));                                            \
       assert_int_equal(add(acc, Xc, m), BM_SUCCESS);                                                           \
       assert_int_equal(pack(one, b1), BM_SUCCESS);                                                             \
       assert_int_equal(pack(acc, b2), BM_SUCCESS);                                                             \
-      assert_memory_equal(b1, b2, (2 + q) * sizeof *b1);                                                       \
-      assert_true(b1[0] == (double)m && b1[1] == l1 && b1[2] == gsl_matrix_get(A1, 0, 0));                     \
+      assert_memory_equal(b1, b2, (8 + q) * sizeof *b1);                                                       \
+      assert_true(b1[6] == (double)m && b1[7] == l1 && b1[8] == gsl_matrix_get(A1, 0, 0));                     \
       /* pack -> unpack -> pack round trip; the copy evaluates identically */                                  \
-      assert_int_equal(unpack(cp, b1), BM_SUCCESS);                                                            \
+      assert_int_equal(unpack(cp, b1, 8 + q), BM_SUCCESS);                                                            \
       assert_int_equal(pack(cp, b2), BM_SUCCESS);                                                              \
-      assert_memory_equal(b1, b2, (2 + q) * sizeof *b1);                                                       \
+      assert_memory_equal(b1, b2, (8 + q) * sizeof *b1);                                                       \
       double ll1, ll2, dn1, dn2;                                                                               \
       assert_int_equal(loglik_grad(d, one, &ll1, A1, &dn1), BM_SUCCESS);                                       \
       assert_int_equal(loglik_grad(d, cp, &ll2, A2, &dn2), BM_SUCCESS);                                        \
       assert_true(ll1 == ll2 && dn1 == dn2);                                                                   \
       tu_assert_matrix_close(A2, A1, 0.0, 0.0);                                                                \
       /* failures leave the summary unchanged; statuses */                                                     \
-      b1[0] = -1.0;                                                                                            \
-      assert_int_equal(unpack(cp, b1), BM_EINVAL);                                                             \
-      b1[0] = (double)m;                                                                                       \
-      b1[1] = NAN;                                                                                             \
-      assert_int_equal(unpack(cp, b1), BM_ENONFINITE);                                                         \
-      assert_int_equal(unpack(NULL, b2), BM_EINVAL);                                                           \
-      assert_int_equal(unpack(cp, NULL), BM_EINVAL);                                                           \
+      b1[6] = -1.0;                                                                                            \
+      assert_int_equal(unpack(cp, b1, 8 + q), BM_EINVAL);                                                             \
+      b1[6] = (double)m;                                                                                       \
+      b1[7] = NAN;                                                                                             \
+      assert_int_equal(unpack(cp, b1, 8 + q), BM_ENONFINITE);                                                         \
+      assert_int_equal(unpack(NULL, b2, 8 + q), BM_EINVAL);                                                           \
+      assert_int_equal(unpack(cp, NULL, 8 + q), BM_EINVAL);                                                           \
       assert_int_equal(pack(NULL, b1), BM_EINVAL);                                                             \
       assert_int_equal(pack(cp, NULL), BM_EINVAL);                                                             \
       assert_int_equal(pack(cp, b1), BM_SUCCESS);                                                              \
-      assert_memory_equal(b1, b2, (2 + q) * sizeof *b1);                                                       \
+      assert_memory_equal(b1, b2, (8 + q) * sizeof *b1);                                                       \
       assert_int_equal(merge(NULL, cp), BM_EINVAL);                                                            \
       assert_int_equal(merge(cp, NULL), BM_EINVAL);                                                            \
       assert_int_equal(reset(NULL), BM_EINVAL);                                                                \
@@ -716,6 +820,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(mvn_merge_any_order_equals_one_pass),
     cmocka_unit_test(mvn_loglik_from_stats_matches_data),
+    cmocka_unit_test(mvn_mean_at_large_offset_is_correctly_rounded),
     cmocka_unit_test(mvn_stats_bad_inputs_return_status),
     cmocka_unit_test(wishart_stats_match),
     cmocka_unit_test(invwishart_stats_match),

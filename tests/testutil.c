@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_eigen.h>
 #include "testutil.h"
 
 gsl_rng *tu_rng(unsigned long seed)
@@ -139,4 +140,150 @@ double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size
       }
     }
   return worst;
+}
+
+int tu_all_nan_v(const gsl_vector *v)
+{
+  for (size_t i = 0; i < v->size; i++)
+    if (!isnan(gsl_vector_get(v, i))) return 0;
+  return 1;
+}
+
+int tu_all_nan_m(const gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
+  return 1;
+}
+
+/* ---- finite-difference targets over a family (testutil.h) ---- */
+
+int tu_fd_theta_logpdf(const gsl_vector *theta, void *params, double *f)
+{
+  tu_fd *c = params;
+  int st = bm_dist_set_theta(c->d, theta);
+  return st ? st : bm_dist_logpdf(c->d, c->x, f);
+}
+
+int tu_fd_theta_score(const gsl_vector *theta, void *params, gsl_vector *g)
+{
+  tu_fd *c = params;
+  int st = bm_dist_set_theta(c->d, theta);
+  return st ? st : bm_dist_score(c->d, c->x, g);
+}
+
+int tu_fd_theta_hess(const gsl_vector *theta, void *params, gsl_matrix *H)
+{
+  tu_fd *c = params;
+  int st = bm_dist_set_theta(c->d, theta);
+  return st ? st : bm_dist_hess(c->d, c->x, H);
+}
+
+/* c->x <- the variate with coordinates v: the row (vector variate), vec or vech. */
+static void fd_unpack_x(const tu_fd *c, const gsl_vector *v)
+{
+  switch (c->d->type->variate) {
+  case BM_VARIATE_VECTOR: gsl_matrix_set_row(c->x, 0, v); break;
+  case BM_VARIATE_MATRIX: bm_vec_unpack(v, c->x); break;
+  case BM_VARIATE_SPD: bm_vech_unpack(v, c->x); break;
+  }
+}
+
+int tu_fd_x_logpdf(const gsl_vector *v, void *params, double *f)
+{
+  tu_fd *c = params;
+  fd_unpack_x(c, v);
+  return bm_dist_logpdf(c->d, c->x, f);
+}
+
+int tu_fd_x_grad(const gsl_vector *v, void *params, gsl_vector *g)
+{
+  tu_fd *c = params;
+  fd_unpack_x(c, v);
+  int st = c->grad_x(c->d->state, c->x, c->G);
+  if (st) return st;
+  switch (c->d->type->variate) {
+  case BM_VARIATE_VECTOR: gsl_matrix_get_row(g, c->G, 0); break;
+  case BM_VARIATE_MATRIX: bm_vec(c->G, g); break;
+  case BM_VARIATE_SPD: bm_vech_from_sym_grad(c->G, g); break;
+  }
+  return BM_SUCCESS;
+}
+
+int tu_fd_x_hess(const gsl_vector *v, void *params, gsl_matrix *H)
+{
+  tu_fd *c = params;
+  fd_unpack_x(c, v);
+  return bm_dist_hess_x(c->d, c->x, H);
+}
+
+double tu_fd_check_all(tu_fd *c, const gsl_vector *theta, const bm_check_options *opts)
+{
+  const char *name = c->d->type->name;
+  size_t rows = c->x->size1, cols = c->x->size2, n;
+  switch (c->d->type->variate) {
+  case BM_VARIATE_SPD: n = bm_vech_len(rows); break;
+  default: n = rows * cols; break;
+  }
+  gsl_vector *xv = gsl_vector_alloc(n);
+  switch (c->d->type->variate) {
+  case BM_VARIATE_VECTOR: gsl_matrix_get_row(xv, c->x, 0); break;
+  case BM_VARIATE_MATRIX: bm_vec(c->x, xv); break;
+  case BM_VARIATE_SPD: bm_vech(c->x, xv); break;
+  }
+  bm_check_result res;
+  double worst = 0;
+  assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, c, theta, opts, &res), BM_SUCCESS);
+  if (!res.passed) fail_msg("%s score: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+  worst = fmax(worst, res.worst_rel_err);
+  assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, c, theta, opts, &res),
+                   BM_SUCCESS);
+  if (!res.passed) fail_msg("%s hess: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+  worst = fmax(worst, res.worst_rel_err);
+  assert_int_equal(bm_dist_set_theta(c->d, theta), BM_SUCCESS);
+  if (c->grad_x) {
+    assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, c, xv, opts, &res), BM_SUCCESS);
+    if (!res.passed) fail_msg("%s grad X: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+    worst = fmax(worst, res.worst_rel_err);
+  }
+  assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, c->grad_x ? tu_fd_x_grad : NULL, tu_fd_x_hess, c, xv, opts, &res),
+                   BM_SUCCESS);
+  if (!res.passed) fail_msg("%s hess X: rel err %.3g at %zu", name, res.worst_rel_err, res.worst_index);
+  worst = fmax(worst, res.worst_rel_err);
+  fd_unpack_x(c, xv); /* x as it was */
+  gsl_vector_free(xv);
+  return worst;
+}
+
+void tu_read_vector(FILE *f, gsl_vector *v)
+{
+  for (size_t i = 0; i < v->size; i++) assert_int_equal(fscanf(f, "%lf", gsl_vector_ptr(v, i)), 1);
+}
+
+void tu_read_matrix(FILE *f, gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) assert_int_equal(fscanf(f, "%lf", gsl_matrix_ptr(A, i, j)), 1);
+}
+
+void tu_random_matrix(gsl_rng *r, double s, gsl_matrix *A)
+{
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) gsl_matrix_set(A, i, j, s * (2.0 * gsl_rng_uniform(r) - 1.0));
+}
+
+double tu_cond_number(const gsl_matrix *S)
+{
+  size_t k = S->size1;
+  gsl_matrix *A = gsl_matrix_alloc(k, k);
+  gsl_vector *ev = gsl_vector_alloc(k);
+  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(k);
+  gsl_matrix_memcpy(A, S);
+  gsl_eigen_symm(A, ev, w);
+  double cond = gsl_vector_max(ev) / gsl_vector_min(ev);
+  gsl_eigen_symm_free(w);
+  gsl_vector_free(ev);
+  gsl_matrix_free(A);
+  return cond;
 }

@@ -32,6 +32,42 @@ void tu_assert_matrix_close(const gsl_matrix *A, const gsl_matrix *B, double rto
 void tu_assert_vector_close(const gsl_vector *a, const gsl_vector *b, double rtol, double atol);
 
 /* Path of a file in tests/data (BAYESMAT_TEST_DATA, set by ctest). */
+/* Read v / A (row-major) from a reference file, asserting every number is there. */
+void tu_read_vector(FILE *f, gsl_vector *v);
+void tu_read_matrix(FILE *f, gsl_matrix *A);
+/* A <- entries uniform in (-s, s). */
+void tu_random_matrix(gsl_rng *r, double s, gsl_matrix *A);
+/* 2-norm condition number of a symmetric positive definite S (GSL eigenvalues). */
+double tu_cond_number(const gsl_matrix *S);
+
+/* 1 when every entry is NaN (the failure contract of an output). */
+int tu_all_nan_v(const gsl_vector *v);
+int tu_all_nan_m(const gsl_matrix *A);
+
+/* Finite-difference targets (bm_fn_scalar / _vector / _matrix of fd.h) over a
+ * family, through bayesmat/family.h. The theta targets set d from theta and
+ * evaluate at x; the x targets write x from its coordinates (the row of a
+ * vector variate, vec X, or vech X for an SPD variate) and evaluate d there.
+ * grad_x (the family's shaped gradient in the variate, on d->state, into G of
+ * x's shape) is only needed by tu_fd_x_grad. */
+typedef struct {
+  bm_dist *d;
+  gsl_matrix *x;
+  gsl_matrix *G;
+  int (*grad_x)(const void *state, const gsl_matrix *x, gsl_matrix *G);
+} tu_fd;
+int tu_fd_theta_logpdf(const gsl_vector *theta, void *params, double *f);
+int tu_fd_theta_score(const gsl_vector *theta, void *params, gsl_vector *g);
+int tu_fd_theta_hess(const gsl_vector *theta, void *params, gsl_matrix *H);
+int tu_fd_x_logpdf(const gsl_vector *v, void *params, double *f);
+int tu_fd_x_grad(const gsl_vector *v, void *params, gsl_vector *g);
+int tu_fd_x_hess(const gsl_vector *v, void *params, gsl_matrix *H);
+/* bm_check_gradient / bm_check_hessian of the score and Hessian in theta at
+ * theta, then (d set to theta) of the gradient (when grad_x is given) and
+ * Hessian in the variate at c->x; fails the test on a failed check, else
+ * returns the worst relative error. opts may be NULL. */
+double tu_fd_check_all(tu_fd *c, const gsl_vector *theta, const bm_check_options *opts);
+
 const char *tu_data_path(const char *name, char *buf, size_t len);
 
 /* Monte Carlo estimate of E[M] for a random n x n matrix M with per-entry

@@ -95,7 +95,8 @@ bm_blr_stats *bm_blr_stats_alloc(size_t k);
 /** Free (NULL is fine). */
 void bm_blr_stats_free(bm_blr_stats *s);
 /**
- * s <- statistics of one chunk (X, y, w); previous content discarded.
+ * s <- statistics of one chunk (X, y, w); previous content discarded. The rows
+ * are factorized in blocks (O(k^2 + 8192) scratch whatever n).
  * @param w may be NULL (unit weights)
  * @return as bm_blr_update_weighted; on failure s is unchanged.
  */
@@ -171,16 +172,28 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
 int bm_blr_log_evidence(const bm_blr *m, double *lml);
 
 /* ---- packed statistics (e.g. to send over MPI; bm_mpi_blr_update_stats) ----
- * Layout: (n, sum log w, the upper triangle of R row by row). */
+ * Layout: a 6-double header [magic, format version, kind, k, 1, total length],
+ * then (n, sum log w, the upper triangle of R row by row). */
+/** Number of coefficients k of a model (0 for NULL). */
+size_t bm_blr_dim(const bm_blr *m);
 /** Dimension k (0 for NULL). */
 size_t bm_blr_stats_dim(const bm_blr_stats *s);
-/** Doubles in the packed form: 2 + (k+1)(k+2)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 2 + (k+1)(k+2)/2 (0 for NULL). */
 size_t bm_blr_stats_packed_len(const bm_blr_stats *s);
-/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+/** Pack s into buf (bm_blr_stats_packed_len doubles). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf);
-/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
- *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
-int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf);
+/**
+ * s <- a packed summary from bm_blr_stats_pack of a k-coefficient summary;
+ * every field is validated, since the buffer may come from elsewhere.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53;
+ *         nonzero content when n = 0; |sum log w| > 745.2 n, which no positive
+ *         finite weights reach; a negative diagonal of R); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE.
+ *         s unchanged on failure. Allocates nothing.
+ */
+int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len);
 
 BM_END_DECLS
 #endif

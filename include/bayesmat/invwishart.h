@@ -208,16 +208,28 @@ int bm_invwishart_stats_merge(bm_invwishart_stats *a, const bm_invwishart_stats 
  * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
  */
 int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
-/** Doubles in the packed form: 2 + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 2 + p(p+1)/2 (0 for NULL). */
 size_t bm_invwishart_stats_packed_len(const bm_invwishart_stats *s);
-/** Pack into buf as (m, sum log|X_i|, vech A), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+/**
+ * Pack into buf (bm_invwishart_stats_packed_len doubles), e.g. to send over MPI: a
+ * 6-double header [magic, format version, kind, p, 1, total length], then
+ * (m, sum log|X_i|, lower triangle of A column by column).
+ * @return BM_SUCCESS; BM_EINVAL (NULL).
+ */
 int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf);
 /**
- * s <- a packed summary.
- * @return BM_SUCCESS; BM_ENONFINITE; BM_EINVAL (NULL; m negative or not an integer;
- *         a non-positive diagonal of A when m > 0; nonzero entries when m = 0). s unchanged on failure.
+ * s <- a packed summary from bm_invwishart_stats_pack of a p x p summary; every
+ * field is validated, since the buffer may come from elsewhere.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; m negative, not an integer or above 2^53; nonzero
+ *         entries when m = 0; |sum log|X_i|| beyond m p (1490 + log p), which no
+ *         finite SPD observations reach); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (A not positive definite up to
+ *         rounding when m > 0).
+ *         s unchanged on failure. Allocates nothing.
  */
-int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf);
+int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf, size_t len);
 /**
  * Log-likelihood of the summarized observations (= bm_invwishart_loglik up to rounding; 0 when m = 0).
  * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM (p > 64 only). *ll NaN on failure.
@@ -229,6 +241,32 @@ int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats
  * ll, d_Psi, d_nu may each be NULL. Statuses as bm_invwishart_stats_loglik; outputs NaN on failure.
  */
 int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi, double *d_nu);
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set IW_p(nu, Psi) from theta = (vech Psi, nu).
+ * @return as bm_mvn_set_theta; BM_ENOTSPD (Psi); BM_EDOM (nu <= p - 1).
+ */
+int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta);
+
+/**
+ * theta = (vech Psi, nu) of a set object (the family's theta order, docs/theta.md);
+ * Psi is rebuilt from its Cholesky factor (round-off only).
+ * @param theta  out, length bm_invwishart_nparams(d); NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN; BM_ENOMEM (p > 64 only).
+ */
+int bm_invwishart_get_theta(const bm_invwishart *d, gsl_vector *theta);
+
+/** Shape of the variate, p x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_invwishart_shape(const bm_invwishart *d, size_t *rows, size_t *cols);
+
+/** The dimension p (0 for NULL d). */
+size_t bm_invwishart_dim(const bm_invwishart *d);
+
+/** As bm_wishart_jeffreys, for invwishart (theta = (vech Psi, nu)). */
+int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

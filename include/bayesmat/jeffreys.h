@@ -81,38 +81,5 @@ int bm_log_abs_det(const gsl_matrix *A, double *logdet);
  */
 int bm_jeffreys_reparam(const gsl_matrix *I_theta, const gsl_matrix *J, double *log_prior_eta);
 
-/**
- * Jeffreys prior of a family at its current parameters (docs/contract.md):
- *   log pi = 1/2 log det of bm_F_fisher's matrix, or of its sub-block on the
- *   k indices idx (0-based positions in the family's theta, docs/contract.md; all of theta when idx
- *   is NULL and k is 0), with no other constant. Which parameterization each
- *   value refers to (vech coordinates, nu last): docs/jeffreys.md.
- * @param d          a set object of the family
- * @param idx, k     the block; idx may be NULL (then k must be 0 or nparams)
- * @param log_prior  out; NaN on failure
- * @return BM_SUCCESS; BM_EINVAL (NULL d or log_prior, d unset, bad idx);
- *         BM_ESING (the block is singular, e.g. matnorm/matt's full theta);
- *         BM_ENOTSPD (numerically indefinite, see bm_jeffreys_from_fisher:
- *         e.g. nu near its bound or nu ~ 1e12, where the determinant of the
- *         Fisher matrix cancels); BM_EDOM (the Fisher matrix is beyond double
- *         range); BM_ENOMEM. Allocates the Fisher matrix.
- */
-int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior);
-/** As bm_wishart_jeffreys, for mvn (theta = (mu, vech Sigma)). */
-int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior);
-/** As bm_wishart_jeffreys, for mvt (theta = (mu, vech Sigma, nu)). */
-int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior);
-/** As bm_wishart_jeffreys, for invwishart (theta = (vech Psi, nu)). */
-int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior);
-/** As bm_wishart_jeffreys, for matnorm (theta = (vec M, vech U, vech V)).
- *  The full theta is not identified ((cU, V/c) give one law): BM_ESING for the
- *  full vector; use a block (e.g. M and U, or M alone). */
-int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior);
-/** As bm_wishart_jeffreys, for matt (theta = (vec M, vech Sigma, vech Omega, nu));
- *  BM_ESING for the full theta, as for matnorm. */
-int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior);
-/** As bm_wishart_jeffreys, for matf (theta = (vech Psi, nu, delta)). */
-int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior);
-
 BM_END_DECLS
 #endif

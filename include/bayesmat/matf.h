@@ -229,5 +229,27 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit);
  * new pass over the data.
  * ====================================================================== */
 
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set F_p(nu, delta, Psi) from theta = (vech Psi, nu, delta).
+ * @return as bm_mvn_set_theta; BM_ENOTSPD (Psi); BM_EDOM (nu <= p - 1 or delta <= 0).
+ */
+int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta);
+
+/** theta = (vech Psi, nu, delta) of a set object, as bm_mvn_get_theta. */
+int bm_matf_get_theta(const bm_matf *d, gsl_vector *theta);
+
+/** Shape of the variate, p x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_matf_shape(const bm_matf *d, size_t *rows, size_t *cols);
+
+/** bm_matf_logpdf and bm_matf_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
+int bm_matf_logpdf_grad(const bm_matf *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_Psi,
+                        double *d_nu, double *d_delta);
+
+/** As bm_wishart_jeffreys, for matf (theta = (vech Psi, nu, delta)). */
+int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior);
+
 BM_END_DECLS
 #endif

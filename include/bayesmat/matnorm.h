@@ -74,16 +74,16 @@ int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp);
  * Shaped gradient of log f (R = X - M, W = U^-1 R V^-1):
  *   d/dX = -W;  d/dM = W;  G_U = (U^-1 R V^-1 R^T U^-1 - p U^-1)/2;
  *   G_V = (V^-1 R^T U^-1 R V^-1 - n V^-1)/2  (symmetric gradients, docs/conventions.md).
- * @param dX, dM  out n x p, or NULL;  dU out n x n or NULL;  dV out p x p or NULL
+ * @param d_X, d_M  out n x p, or NULL;  d_U out n x n or NULL;  d_V out p x p or NULL
  * @return as bm_matnorm_logpdf, plus BM_EDOM (an output beyond double range,
  *         e.g. X far in the tail; outputs NaN; _score and _hess likewise).
  *         Allocates O(n^2 + p^2 + np) scratch.
  */
-int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dU,
-                    gsl_matrix *dV);
+int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_M, gsl_matrix *d_U,
+                    gsl_matrix *d_V);
 
 /**
- * Score d log f / d theta = (vec dM, D_n^T vec G_U, D_p^T vec G_V).
+ * Score d log f / d theta = (vec d_M, D_n^T vec G_U, D_p^T vec G_V).
  * @param s  out, length bm_matnorm_nparams(d)
  * @return as bm_matnorm_grad.
  */
@@ -141,11 +141,11 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
 
 /**
  * Batched log-likelihood and the gradients of the SUM w.r.t. M, U, V (shaped,
- * symmetric gradients for U, V). Any of dM, dU, dV may be NULL.
+ * symmetric gradients for U, V). Any of d_M, d_U, d_V may be NULL.
  * @return as bm_matnorm_loglik, plus BM_EDOM (a gradient beyond double range; NaN).
  */
-int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
-                           gsl_matrix *dU, gsl_matrix *dV);
+int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V);
 
 /* ======================================================================
  * Sufficient statistics (implemented in distributions/matnorm_stats.c)
@@ -156,7 +156,8 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
  * serves every (U, V). Summaries merge by Chan, Golub & LeVeque's parallel
  * formula (as bm_mvn_stats), in any order, equal to one pass up to rounding:
  *   sum_i log f(X_i) = m log_norm - 1/2 [m tr(V^-1 R^T U^-1 R) + tr((V^-1 (x) U^-1) S)],  R = Xbar - M.
- * Sizes: n p <= 2048 (the object holds two (np)^2 blocks, <= 64 MiB). A stats object is mutable (not shared while written).
+ * Sizes: n p <= 2048 (the object holds two (np)^2 blocks, <= 64 MiB). add/compute stream the observations in blocks:
+ * scratch of at most max(16384, np) doubles whatever m. A stats object is mutable (not shared while written).
  * ====================================================================== */
 typedef struct bm_matnorm_stats bm_matnorm_stats;
 
@@ -169,10 +170,12 @@ int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p);
 /** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_matnorm_stats_reset(bm_matnorm_stats *s);
 /**
- * s <- s merged with the summary of X[0..m) (two-pass block mean and scatter, one dsyrk; m = 0 is a no-op).
+ * s <- s merged with the summary of X[0..m) (m = 0 is a no-op): the mean with a
+ * correction pass, then the centred observations streamed in blocks into a dsyrk.
  * @param X  m pointers to finite n x p matrices
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
- *         s unchanged on failure. Allocates O(m n p) beyond a 32 KiB stack buffer.
+ *         s unchanged on failure. Scratch of at most max(16384, np) doubles
+ *         (32 KiB on the stack when it fits), whatever m.
  */
 int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m);
 /** s <- the summary of X[0..m) (unchanged on failure). Statuses as _add. */
@@ -187,16 +190,29 @@ int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b);
  * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
  */
 int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean, gsl_matrix *scatter);
-/** Doubles in the packed form (m, vec Xbar, vech S): 1 + N + N(N+1)/2 with N = n p (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + N + N(N+1)/2 with N = n p (0 for NULL). */
 size_t bm_matnorm_stats_packed_len(const bm_matnorm_stats *s);
-/** Pack into buf, e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+/**
+ * Pack into buf (bm_matnorm_stats_packed_len doubles), e.g. to send over MPI:
+ * a 6-double header [magic, format version, kind, n, p, total length], then
+ * (m, vec Xbar, lower triangle of S column by column).
+ * @return BM_SUCCESS; BM_EINVAL (NULL).
+ */
 int bm_matnorm_stats_pack(const bm_matnorm_stats *s, double *buf);
 /**
- * s <- a packed summary.
- * @return BM_SUCCESS; BM_ENONFINITE; BM_EINVAL (NULL; m negative or not an integer; a negative
- *         scatter diagonal; nonzero entries when m = 0). s unchanged on failure.
+ * s <- a packed summary from bm_matnorm_stats_pack of an n x p summary (a
+ * p x n one is refused: BM_EBADLEN); every field is validated. The
+ * semidefiniteness check is a Cholesky factorization of the (np) x (np)
+ * scatter, O((np)^3 / 3) flops (1.5 s at np = 2048 on a loaded 2-core machine).
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; m negative, not an integer or above 2^53; nonzero
+ *         entries when m = 0; a nonzero scatter when m = 1); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (the scatter is not positive
+ *         semidefinite up to rounding).
+ *         s unchanged on failure. Allocates nothing.
  */
-int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf);
+int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf, size_t len);
 /**
  * Log-likelihood of the summarized observations (= bm_matnorm_loglik up to rounding; 0 when m = 0).
  * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM. *ll NaN on failure.
@@ -205,10 +221,38 @@ int bm_matnorm_stats_unpack(bm_matnorm_stats *s, const double *buf);
 int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll);
 /**
  * Log-likelihood and gradients of the sum w.r.t. M, U, V (symmetric), as bm_matnorm_loglik_grad.
- * Any of ll, dM, dU, dV may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
+ * Any of ll, d_M, d_U, d_V may be NULL. Statuses as bm_matnorm_stats_loglik; outputs NaN on failure.
  */
-int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
-                                 gsl_matrix *dU, gsl_matrix *dV);
+int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *d_M,
+                                 gsl_matrix *d_U, gsl_matrix *d_V);
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set MN_{n,p}(M, U, V) from theta = (vec M, vech U, vech V), length
+ * np + n(n+1)/2 + p(p+1)/2 for the object's n and p. Scratch: np + n^2 + p^2
+ * doubles, on the stack up to 4096.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOTSPD (U or V);
+ *         BM_ENOMEM. On failure d keeps its previous state.
+ */
+int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta);
+
+/** theta = (vec M, vech U, vech V) of a set object, as bm_mvn_get_theta; U and V are
+ *  rebuilt from their Cholesky factors (round-off only); BM_ENOMEM also for n or p > 64. */
+int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta);
+
+/** Shape of the variate, n x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols);
+
+/** bm_matnorm_logpdf and bm_matnorm_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
+int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
+                           gsl_matrix *d_U, gsl_matrix *d_V);
+
+/** As bm_wishart_jeffreys, for matnorm (theta = (vec M, vech U, vech V)).
+ *  The full theta is not identified ((cU, V/c) give one law): BM_ESING for the
+ *  full vector; use a block (e.g. M and U, or M alone). */
+int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

@@ -89,16 +89,16 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp);
  *   G_Omega = q_p/2 Omega^-1 - k/2 (Omega + R^T Sigma^-1 R)^-1;
  *   d/dnu = psi_p(k/2)/2 - psi_p(q_p/2)/2 - log|I_n + Sigma^-1 R Omega^-1 R^T|/2.
  * Computed as factor sandwiches, e.g. G_Sigma = L_S^-T (q_n I - k (I+ZZ^T)^-1) L_S^-1 / 2.
- * @param dX, dM  out n x p or NULL; dSigma out n x n or NULL; dOmega out p x p
- *                or NULL; dnu out or NULL
+ * @param d_X, d_M  out n x p or NULL; d_Sigma out n x n or NULL; d_Omega out p x p
+ *                or NULL; d_nu out or NULL
  * @return as bm_matt_logpdf, plus BM_EDOM when |I + Z Z^T| overflows (X so far
  *         out that the log-density is -INFINITY). Allocates O(n^2 + p^2 + np).
  */
-int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dSigma,
-                 gsl_matrix *dOmega, double *dnu);
+int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_M, gsl_matrix *d_Sigma,
+                 gsl_matrix *d_Omega, double *d_nu);
 
 /**
- * Score (vec dM, D_n^T vec G_Sigma, D_p^T vec G_Omega, d/dnu).
+ * Score (vec d_M, D_n^T vec G_Sigma, D_p^T vec G_Omega, d/dnu).
  * @param s  out, length bm_matt_nparams(d)
  * @return as bm_matt_grad.
  */
@@ -171,8 +171,8 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
  * (symmetric gradients) and nu; any gradient output may be NULL.
  * @return as bm_matt_loglik.
  */
-int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *dM,
-                        gsl_matrix *dSigma, gsl_matrix *dOmega, double *dnu);
+int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_M,
+                        gsl_matrix *d_Sigma, gsl_matrix *d_Omega, double *d_nu);
 
 /* ======================================================================
  * Sufficient statistics: none of finite dimension. The matt
@@ -180,12 +180,36 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
  * object is instead the partial sum at FIXED parameters: (sum log f, its
- * gradient) over a chunk of observations, from bm_matt_loglik_grad (dM, dSigma, dOmega, dnu).
+ * gradient) over a chunk of observations, from bm_matt_loglik_grad (d_M, d_Sigma, d_Omega, d_nu).
  * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
  * bm_mpi_matt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
  * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
  * new pass over the data.
  * ====================================================================== */
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set T_{n,p}(nu, M, Sigma, Omega) from theta = (vec M, vech Sigma, vech Omega, nu).
+ * @return as bm_matnorm_set_theta; BM_EDOM (nu <= 0).
+ */
+int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta);
+
+/** theta = (vec M, vech Sigma, vech Omega, nu) of a set object, as bm_mvn_get_theta; Sigma and Omega are
+ *  rebuilt from their Cholesky factors (round-off only); BM_ENOMEM also for n or p > 64. */
+int bm_matt_get_theta(const bm_matt *d, gsl_vector *theta);
+
+/** Shape of the variate, n x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_matt_shape(const bm_matt *d, size_t *rows, size_t *cols);
+
+/** bm_matt_logpdf and bm_matt_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
+int bm_matt_logpdf_grad(const bm_matt *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,
+                        gsl_matrix *d_Sigma, gsl_matrix *d_Omega, double *d_nu);
+
+/** As bm_wishart_jeffreys, for matt (theta = (vec M, vech Sigma, vech Omega, nu));
+ *  BM_ESING for the full theta, as for matnorm. */
+int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

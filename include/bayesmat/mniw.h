@@ -54,7 +54,8 @@ int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y);
 bm_mniw_stats *bm_mniw_stats_alloc(size_t k, size_t d);
 /** Free (NULL is fine). */
 void bm_mniw_stats_free(bm_mniw_stats *s);
-/** s <- statistics of (X, Y). @return as bm_mniw_update; s unchanged on failure. */
+/** s <- statistics of (X, Y), the rows factorized in blocks (O((k+d)^2 + 8192) scratch whatever n).
+ *  @return as bm_mniw_update; s unchanged on failure. */
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y);
 /** dst <- statistics of both data sets. @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. */
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src);
@@ -116,16 +117,27 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml);
 
 /* ---- packed statistics (e.g. to send over MPI; bm_mpi_mniw_update_stats) ----
- * Layout: (n, the upper triangle of R row by row). */
+ * Layout: a 6-double header [magic, format version, kind, k, d, total length],
+ * then (n, the upper triangle of R row by row). */
+/** Dimensions (k, d) of a model. @return BM_SUCCESS; BM_EINVAL (NULL). */
+int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d);
 /** Dimensions (k, d). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d);
-/** Doubles in the packed form: 1 + (k+d)(k+d+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + (k+d)(k+d+1)/2 (0 for NULL). */
 size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s);
-/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+/** Pack s into buf (bm_mniw_stats_packed_len doubles). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf);
-/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
- *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
-int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf);
+/**
+ * s <- a packed summary from bm_mniw_stats_pack of a (k, d) summary (a (d, k)
+ * one is refused: BM_EBADLEN); every field is validated.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53;
+ *         nonzero content when n = 0; a negative diagonal of R); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE.
+ *         s unchanged on failure. Allocates nothing.
+ */
+int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len);
 
 BM_END_DECLS
 #endif

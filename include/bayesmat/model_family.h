@@ -23,6 +23,7 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/model_fisher.h"
+#include "bayesmat/family.h"
 
 #include "bayesmat/export.h"
 BM_BEGIN_DECLS
@@ -35,7 +36,14 @@ typedef enum {
   BM_FAMILY_INVWISHART,/**< dist is a bm_invwishart *; observations: y_mats[i] (p x p SPD) */
   BM_FAMILY_MATNORM,   /**< dist is a bm_matnorm *;    observations: y_mats[i] (n x p) */
   BM_FAMILY_MATT,      /**< dist is a bm_matt *;       observations: y_mats[i] (n x p) */
-  BM_FAMILY_MATF       /**< dist is a bm_matf *;       observations: y_mats[i] (p x p SPD) */
+  BM_FAMILY_MATF,      /**< dist is a bm_matf *;       observations: y_mats[i] (p x p SPD) */
+  /** dist is a bm_dist * (bayesmat/family.h) of any family, a user's own
+   *  included: observations are rows of y_rows when its variate is
+   *  BM_VARIATE_VECTOR, else y_mats[i] of the variate's shape. The family
+   *  needs set_theta, logpdf, and fisher (for bm_model_fisher / jeffreys) or
+   *  score and hess (for the observed information and the score); an absent
+   *  one makes the callback fail. */
+  BM_FAMILY_DIST = 100
 } bm_family_kind;
 
 /**
@@ -74,8 +82,8 @@ typedef struct {
  * @return BM_SUCCESS; BM_EINVAL (NULL model / fm / fm->dist / fm->theta, an
  *         unknown kind, n_obs or dim_eta 0, y_rows given for a matrix family or
  *         y_mats for a vector family, a NULL y_mats[i]); BM_EBADLEN (y_rows not
- *         n_obs x p; a y_mats[i] of the wrong shape where the family's
- *         dimensions are public: wishart, invwishart, matf). model is zeroed on failure.
+ *         n_obs x p; a y_mats[i] not of the variate's shape). model is
+ *         zeroed on failure.
  */
 int bm_family_model_init(bm_model *model, bm_family_model *fm);
 
@@ -92,11 +100,12 @@ int bm_family_model_init(bm_model *model, bm_family_model *fm);
  */
 int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *ll);
 
-/** Length of theta of a family object of `kind` (0 for NULL or an unknown kind). */
+/** Length of theta of a family object of `kind` (0 for NULL or an unknown
+ *  kind); for BM_FAMILY_DIST, bm_dist_nparams of the bm_dist *. */
 size_t bm_family_nparams(bm_family_kind kind, const void *dist);
 
 /**
- * bm_F_set_theta on a family object of `kind`.
+ * bm_F_set_theta on a family object of `kind` (bm_dist_set_theta for BM_FAMILY_DIST).
  * @return as bm_F_set_theta; BM_EINVAL for an unknown kind.
  */
 int bm_family_set_theta(bm_family_kind kind, void *dist, const gsl_vector *theta);

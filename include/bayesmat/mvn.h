@@ -73,30 +73,30 @@ size_t bm_mvn_dim(const bm_mvn *d);
 int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp);
 
 /**
- * Shaped gradient of log f: dx = -a, dmu = a, dSigma = (a a^T - Lambda)/2.
+ * Shaped gradient of log f: d_x = -a, d_mu = a, d_Sigma = (a a^T - Lambda)/2.
  * Any output may be NULL (its work is skipped).
- * @param dx, dmu  out, length p;  dSigma  out, p x p symmetric gradient
+ * @param d_x, d_mu  out, length p;  d_Sigma  out, p x p symmetric gradient
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE (x); BM_EDOM (an
  *         output beyond double range: x far in the tail, Sigma near DBL_MIN).
  *         On failure the non-NULL outputs are filled with NaN. Allocates
  *         nothing for p <= 4096. (_score, _hess, _hess_x: BM_EDOM likewise.)
  */
-int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma);
+int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *d_x, gsl_vector *d_mu, gsl_matrix *d_Sigma);
 
 /**
  * Gradient of log f w.r.t. the precision Lambda = Sigma^{-1} (symmetric G):
  *   G_Lambda = (Sigma - r r^T)/2.
- * @param dLambda  out p x p.  @return as bm_mvn_grad.
+ * @param d_Lambda  out p x p.  @return as bm_mvn_grad.
  */
-int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda);
+int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *d_Lambda);
 
 /**
  * Gradient of log f w.r.t. the lower Cholesky factor L of Sigma = L L^T
  * (entries L_ij, i >= j, independent): G_L = lower(2 G_Sigma L) with
- * G_Sigma = (a a^T - Lambda)/2; the strict upper triangle of dL is set to 0.
- * @param dL  out p x p.  @return as bm_mvn_grad. Allocates p^2 + p doubles.
+ * G_Sigma = (a a^T - Lambda)/2; the strict upper triangle of d_L is set to 0.
+ * @param d_L  out p x p.  @return as bm_mvn_grad. Allocates p^2 + p doubles.
  */
-int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL);
+int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *d_L);
 
 /**
  * Convert a symmetric gradient w.r.t. Sigma into the gradient w.r.t.
@@ -128,7 +128,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H);
  * still validated). @return as bm_mvn_grad.
  *
  * Note: Lambda = Sigma^{-1} is formed (dpotri, O(p^3)) by the first call after
- * _set that needs it (dSigma of bm_mvn_grad, bm_mvn_grad_chol, _score, _hess,
+ * _set that needs it (d_Sigma of bm_mvn_grad, bm_mvn_grad_chol, _score, _hess,
  * _hess_x, _fisher, bm_mvn_kl_grad with a Sigma gradient) and cached; this is
  * thread-safe (C11 atomic once-flag). _logpdf and the batched functions never
  * need it.
@@ -166,12 +166,12 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
 
 /**
  * Batched log-likelihood and the gradient of the sum w.r.t. (mu, Sigma):
- *   dmu = Lambda sum_i r_i,  dSigma = L^{-T}(Z^T Z - n I)L^{-1}/2, Z = R L^{-T}
- * (one dtrsm, one dsyrk, two p x p triangular solves). ll, dmu, dSigma may
- * each be NULL. @return as bm_mvn_loglik, plus BM_EDOM (dmu or dSigma beyond
+ *   d_mu = Lambda sum_i r_i,  d_Sigma = L^{-T}(Z^T Z - n I)L^{-1}/2, Z = R L^{-T}
+ * (one dtrsm, one dsyrk, two p x p triangular solves). ll, d_mu, d_Sigma may
+ * each be NULL. @return as bm_mvn_loglik, plus BM_EDOM (d_mu or d_Sigma beyond
  * double range) (non-NULL outputs NaN on failure).
  */
-int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma);
+int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *d_mu, gsl_matrix *d_Sigma);
 
 /**
  * Differential entropy H = p/2 (1 + log 2pi) + 1/2 log|Sigma|.
@@ -190,12 +190,12 @@ int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl);
 
 /**
  * KL(N0 || N1) and its gradients (symmetric G for the covariances):
- *   dmu0 = -Lambda1 m,  dmu1 = Lambda1 m,  dSigma0 = (Lambda1 - Lambda0)/2,
- *   dSigma1 = (Lambda1 - Lambda1 (Sigma0 + m m^T) Lambda1)/2.
+ *   d_mu0 = -Lambda1 m,  d_mu1 = Lambda1 m,  d_Sigma0 = (Lambda1 - Lambda0)/2,
+ *   d_Sigma1 = (Lambda1 - Lambda1 (Sigma0 + m m^T) Lambda1)/2.
  * kl and every gradient output may be NULL. @return as bm_mvn_kl.
  */
-int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *dmu0, gsl_matrix *dSigma0,
-                   gsl_vector *dmu1, gsl_matrix *dSigma1);
+int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d_mu0, gsl_matrix *d_Sigma0,
+                   gsl_vector *d_mu1, gsl_matrix *d_Sigma1);
 
 /* ======================================================================
  * Sufficient statistics (implemented in distributions/mvn_stats.c)
@@ -233,7 +233,9 @@ int bm_mvn_stats_reset(bm_mvn_stats *s);
  * @param X n x p, rows are observations, finite
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (X not n x p, n >= 1);
  *         BM_ENONFINITE; BM_ENOMEM (s unchanged on any failure).
- *         Allocates O(n p) beyond a 32 KiB stack buffer.
+ *         The rows are streamed in blocks: scratch of at most max(16384, p)
+ *         doubles (32 KiB on the stack when it fits), whatever n. The mean
+ *         takes a correction pass, so data on a large offset keep their digits.
  */
 int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X);
 /** s <- the summary of the rows of X (reset, then add). Statuses as bm_mvn_stats_add. */
@@ -251,16 +253,28 @@ int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b);
  * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
  */
 int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_matrix *scatter);
-/** Doubles in the packed form: 1 + p + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + p + p(p+1)/2 (0 for NULL). */
 size_t bm_mvn_stats_packed_len(const bm_mvn_stats *s);
-/** Pack into buf (n, mean, vech scatter), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+/**
+ * Pack into buf (bm_mvn_stats_packed_len doubles), e.g. to send over MPI: a
+ * 6-double header [magic, format version, kind, p, 1, total length], then
+ * (n, mean, lower triangle of the scatter column by column).
+ * @return BM_SUCCESS; BM_EINVAL (NULL).
+ */
 int bm_mvn_stats_pack(const bm_mvn_stats *s, double *buf);
 /**
- * s <- a packed summary (bm_mvn_stats_pack's layout).
- * @return BM_SUCCESS; BM_EINVAL (NULL; n negative or not an integer; a negative
- *         scatter diagonal; mean/scatter not 0 when n = 0); BM_ENONFINITE (s unchanged on failure).
+ * s <- a packed summary from bm_mvn_stats_pack of a p-dimensional summary.
+ * Every field is validated, since the buffer may come from elsewhere; the
+ * semidefiniteness check is a Cholesky factorization, O(p^3 / 3) flops.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53; mean or
+ *         scatter not 0 when n = 0; scatter not 0 when n = 1); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (the scatter is not positive
+ *         semidefinite up to rounding).
+ *         s unchanged on failure. Allocates nothing.
  */
-int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf);
+int bm_mvn_stats_unpack(bm_mvn_stats *s, const double *buf, size_t len);
 /**
  * Log-likelihood of the summarized rows under d: equals bm_mvn_loglik on the
  * rows up to rounding. n = 0 gives 0.
@@ -271,11 +285,46 @@ int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll);
 /**
  * Log-likelihood and the gradients of the sum w.r.t. mu and Sigma (symmetric), as
  * bm_mvn_loglik_grad on the rows:
- *   dmu = n Sigma^-1 r,   dSigma = 1/2 Sigma^-1 (S + n r r^T) Sigma^-1 - n/2 Sigma^-1.
- * ll, dmu, dSigma may each be NULL. Statuses as bm_mvn_stats_loglik; outputs NaN on failure.
+ *   d_mu = n Sigma^-1 r,   d_Sigma = 1/2 Sigma^-1 (S + n r r^T) Sigma^-1 - n/2 Sigma^-1.
+ * ll, d_mu, d_Sigma may each be NULL. Statuses as bm_mvn_stats_loglik; outputs NaN on failure.
  */
-int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *dmu,
-                             gsl_matrix *dSigma);
+int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *d_mu,
+                             gsl_matrix *d_Sigma);
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set N_p(mu, Sigma) from theta = (mu, vech Sigma), length p + p(p+1)/2
+ * (any stride). Allocates nothing for p <= 64 (p^2 doubles of scratch).
+ * @return BM_SUCCESS; BM_EINVAL (d or theta NULL); BM_EBADLEN (length of theta
+ *         not bm_mvn_nparams(d)); BM_ENONFINITE; BM_ENOTSPD (Sigma);
+ *         BM_ENOMEM (p > 64 only). On failure d keeps its previous state.
+ */
+int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta);
+
+/**
+ * theta = (mu, vech Sigma) of a set N_p object (from bm_mvn_mean and bm_mvn_cov).
+ * @param theta  out, length bm_mvn_nparams(d)
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN;
+ *         BM_ENOMEM (p > 64 only). theta NaN on failure.
+ */
+int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta);
+
+/** Shape of the variate, 1 x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_mvn_shape(const bm_mvn *d, size_t *rows, size_t *cols);
+
+/**
+ * log f and its shaped gradient in one call: *lp as bm_mvn_logpdf, the
+ * gradient outputs as bm_mvn_grad (each of lp and the outputs may be NULL).
+ * @return the first failing status of bm_mvn_logpdf and bm_mvn_grad; *lp is
+ *         NaN when only the gradient fails (e.g. a wrong output shape).
+ */
+int bm_mvn_logpdf_grad(const bm_mvn *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
+                       gsl_matrix *d_Sigma);
+
+/** As bm_wishart_jeffreys, for mvn (theta = (mu, vech Sigma)). */
+int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

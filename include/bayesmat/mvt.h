@@ -57,8 +57,8 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp);
 
 /**
  * Shaped gradient of log f; any output may be NULL:
- *   dx = -w a, dmu = w a, dSigma = (w a a^T - Lambda)/2,
- *   dnu = [psi(k/2) - psi(nu/2) - p/nu]/2 - [log(1+delta/nu) - delta/nu]/2 + delta(p - delta)/(2 nu s)
+ *   d_x = -w a, d_mu = w a, d_Sigma = (w a a^T - Lambda)/2,
+ *   d_nu = [psi(k/2) - psi(nu/2) - p/nu]/2 - [log(1+delta/nu) - delta/nu]/2 + delta(p - delta)/(2 nu s)
  *       = [psi(k/2) - psi(nu/2)]/2 - log(1+delta/nu)/2 + (delta - p)/(2 s),
  * the first form for delta <= nu (its bracketed differences without
  * cancellation at large nu), the second beyond (the first cancels like
@@ -69,11 +69,11 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp);
  *         DBL_MIN). Non-NULL outputs are NaN on failure. Allocates nothing
  *         for p <= 4096.
  */
-int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma,
-                double *dnu);
+int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *d_x, gsl_vector *d_mu, gsl_matrix *d_Sigma,
+                double *d_nu);
 
 /** Score d log f / d theta, length p + q + 1 (NaN on failure). @return as bm_mvt_grad. Allocates p^2 doubles.
- *  (Lambda = Sigma^{-1}, needed by dSigma, _score, _hess, _hess_x and _fisher,
+ *  (Lambda = Sigma^{-1}, needed by d_Sigma, _score, _hess, _hess_x and _fisher,
  *  is formed by the first such call after _set and cached, thread-safely.) */
 int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s);
 
@@ -145,15 +145,15 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
 
 /**
  * Batched log-likelihood and gradient of the sum w.r.t. (mu, Sigma, nu):
- *   dmu = L^{-T} sum_i w_i z_i,  dSigma = L^{-T}(Z^T W Z - n I)L^{-1}/2,
- *   dnu = sum_i dnu_i  (Z = R L^{-T}, W = diag(w_i); one dtrsm, one dsyrk).
+ *   d_mu = L^{-T} sum_i w_i z_i,  d_Sigma = L^{-T}(Z^T W Z - n I)L^{-1}/2,
+ *   d_nu = sum_i dnu_i  (Z = R L^{-T}, W = diag(w_i); one dtrsm, one dsyrk).
  * Any output may be NULL. When a row's delta overflows, the sum is taken over
  * bm_mvt_grad of each row (scaled in the far tail).
- * @return as bm_mvt_loglik, plus BM_EDOM (a sum beyond double range; dmu,
- *         dSigma, dnu NaN).
+ * @return as bm_mvt_loglik, plus BM_EDOM (a sum beyond double range; d_mu,
+ *         d_Sigma, d_nu NaN).
  */
-int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *dmu, gsl_matrix *dSigma,
-                       double *dnu);
+int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *d_mu, gsl_matrix *d_Sigma,
+                       double *d_nu);
 
 /* ======================================================================
  * Sufficient statistics: none of finite dimension. The mvt
@@ -161,7 +161,7 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  * non-linear function of its own (log(1 + delta/nu), log|I + ...|), so no
  * summary of fixed size determines it for all parameters. The mergeable
  * object is instead the partial sum at FIXED parameters: (sum log f, its
- * gradient) over a chunk of observations, from bm_mvt_loglik_grad (dmu, dSigma, dnu).
+ * gradient) over a chunk of observations, from bm_mvt_loglik_grad (d_mu, d_Sigma, d_nu).
  * Partial sums of chunks add (in any order, equal up to rounding); over MPI,
  * bm_mpi_mvt_loglik_grad (include/bayesmat/mpi.h) reduces them in one
  * MPI_Allreduce through bm_mpi_loglik_grad. Each new parameter value needs a
@@ -172,6 +172,29 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
  * result is bit-identical for every thread count. Callers using > 1 thread
  * run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1). docs/scaling.md.
  * ====================================================================== */
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set t_p(nu, mu, Sigma) from theta = (mu, vech Sigma, nu).
+ * @return as bm_mvn_set_theta; BM_ENONFINITE also for nu = +-Inf;
+ *         BM_EDOM (nu <= 0). On failure d keeps its previous state.
+ */
+int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta);
+
+/** theta = (mu, vech Sigma, nu) of a set object, as bm_mvn_get_theta. */
+int bm_mvt_get_theta(const bm_mvt *d, gsl_vector *theta);
+
+/** Shape of the variate, 1 x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_mvt_shape(const bm_mvt *d, size_t *rows, size_t *cols);
+
+/** bm_mvt_logpdf and bm_mvt_grad in one call, as bm_mvn_logpdf_grad (lp and each output may be NULL). */
+int bm_mvt_logpdf_grad(const bm_mvt *d, const gsl_vector *x, double *lp, gsl_vector *d_x, gsl_vector *d_mu,
+                       gsl_matrix *d_Sigma, double *d_nu);
+
+/** As bm_wishart_jeffreys, for mvt (theta = (mu, vech Sigma, nu)). */
+int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

@@ -67,7 +67,8 @@ int bm_niw_update(bm_niw *m, const gsl_matrix *X);
 bm_niw_stats *bm_niw_stats_alloc(size_t p);
 /** Free (NULL is fine). */
 void bm_niw_stats_free(bm_niw_stats *s);
-/** s <- statistics of the rows of X (two-pass mean, QR of the centred rows). @return as bm_niw_update. */
+/** s <- statistics of the rows of X (two-pass mean, QR of the centred rows streamed in blocks:
+ *  O(p^2 + 8192) scratch whatever n). @return as bm_niw_update. */
 int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X);
 /** dst <- statistics of both data sets. @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. */
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src);
@@ -150,16 +151,28 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred);
 int bm_niw_log_evidence(const bm_niw *m, double *lml);
 
 /* ---- packed statistics (e.g. to send over MPI; bm_mpi_niw_update_stats) ----
- * Layout: (n, mean (zeros when n = 0), the upper triangle of R row by row). */
+ * Layout: a 6-double header [magic, format version, kind, p, 1, total length],
+ * then (n, mean (zeros when n = 0), the upper triangle of R row by row). */
+/** Dimension p of a model (0 for NULL). */
+size_t bm_niw_dim(const bm_niw *m);
 /** Dimension p (0 for NULL). */
 size_t bm_niw_stats_dim(const bm_niw_stats *s);
-/** Doubles in the packed form: 1 + p + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 1 + p + p(p+1)/2 (0 for NULL). */
 size_t bm_niw_stats_packed_len(const bm_niw_stats *s);
-/** Pack s into buf. @return BM_SUCCESS; BM_EINVAL (NULL). */
+/** Pack s into buf (bm_niw_stats_packed_len doubles). @return BM_SUCCESS; BM_EINVAL (NULL). */
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf);
-/** s <- a packed summary. @return BM_SUCCESS; BM_EINVAL (NULL; n negative, not an integer, or 0 with
- *  nonzero content); BM_ENONFINITE. s unchanged on failure. Allocates nothing. */
-int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf);
+/**
+ * s <- a packed summary from bm_niw_stats_pack of a p-dimensional summary;
+ * every field is validated, since the buffer may come from elsewhere.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; n negative, not an integer or above 2^53;
+ *         nonzero content when n = 0; a nonzero factor when n = 1; a negative
+ *         diagonal of R); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE.
+ *         s unchanged on failure. Allocates nothing.
+ */
+int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len);
 
 BM_END_DECLS
 #endif

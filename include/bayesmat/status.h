@@ -17,11 +17,12 @@ enum {
   BM_ENONFINITE = 6, /**< NaN or Inf in an input */
   BM_ENOMEM = 7,     /**< out of memory */
   BM_ENOCONV = 8,    /**< an iteration did not converge */
-  BM_ESING = 9       /**< a result is singular (e.g. non-identifiable Fisher) */
+  BM_ESING = 9,      /**< a result is singular (e.g. non-identifiable Fisher) */
+  BM_ENOTSUP = 10    /**< the family has no such operation (a NULL op of bayesmat/family.h) */
 };
 
 /** Number of status codes (one past the largest). */
-#define BM_NSTATUS 10
+#define BM_NSTATUS 11
 
 /**
  * Name and short description of a status code, e.g. "BM_EDOM: argument outside

@@ -206,16 +206,28 @@ int bm_wishart_stats_merge(bm_wishart_stats *a, const bm_wishart_stats *b);
  * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
  */
 int bm_wishart_stats_get(const bm_wishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
-/** Doubles in the packed form: 2 + p(p+1)/2 (0 for NULL). */
+/** Doubles in the packed form: 6 + 2 + p(p+1)/2 (0 for NULL). */
 size_t bm_wishart_stats_packed_len(const bm_wishart_stats *s);
-/** Pack into buf as (m, sum log|X_i|, vech A), e.g. to send over MPI. @return BM_SUCCESS; BM_EINVAL. */
+/**
+ * Pack into buf (bm_wishart_stats_packed_len doubles), e.g. to send over MPI: a
+ * 6-double header [magic, format version, kind, p, 1, total length], then
+ * (m, sum log|X_i|, lower triangle of A column by column).
+ * @return BM_SUCCESS; BM_EINVAL (NULL).
+ */
 int bm_wishart_stats_pack(const bm_wishart_stats *s, double *buf);
 /**
- * s <- a packed summary.
- * @return BM_SUCCESS; BM_ENONFINITE; BM_EINVAL (NULL; m negative or not an integer;
- *         a non-positive diagonal of A when m > 0; nonzero entries when m = 0). s unchanged on failure.
+ * s <- a packed summary from bm_wishart_stats_pack of a p x p summary; every
+ * field is validated, since the buffer may come from elsewhere.
+ * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
+ * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
+ *         format version; m negative, not an integer or above 2^53; nonzero
+ *         entries when m = 0; |sum log|X_i|| beyond m p (1490 + log p), which no
+ *         finite SPD observations reach); BM_EBADLEN (len shorter or longer than the
+ *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (A not positive definite up to
+ *         rounding when m > 0).
+ *         s unchanged on failure. Allocates nothing.
  */
-int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf);
+int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf, size_t len);
 /**
  * Log-likelihood of the summarized observations (= bm_wishart_loglik up to rounding; 0 when m = 0).
  * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM (p > 64 only). *ll NaN on failure.
@@ -227,6 +239,47 @@ int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, doub
  * ll, d_S, d_nu may each be NULL. Statuses as bm_wishart_stats_loglik; outputs NaN on failure.
  */
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu);
+
+/* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
+
+/**
+ * Set W_p(nu, S) from theta = (vech S, nu).
+ * @return as bm_mvn_set_theta; BM_ENOTSPD (S); BM_EDOM (nu <= p - 1).
+ */
+int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta);
+
+/**
+ * theta = (vech S, nu) of a set object (the family's theta order, docs/theta.md);
+ * S is rebuilt from its Cholesky factor, S = L_S L_S^T (round-off only).
+ * @param theta  out, length bm_wishart_nparams(d); NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL, or d never set); BM_EBADLEN; BM_ENOMEM (p > 64 only).
+ */
+int bm_wishart_get_theta(const bm_wishart *d, gsl_vector *theta);
+
+/** Shape of the variate, p x p (the generic handle's convention, bayesmat/family.h);
+ *  rows and cols may be NULL; 0 x 0 for NULL d. */
+void bm_wishart_shape(const bm_wishart *d, size_t *rows, size_t *cols);
+
+/** The dimension p (0 for NULL d). */
+size_t bm_wishart_dim(const bm_wishart *d);
+
+/**
+ * Jeffreys prior of a family at its current parameters (docs/contract.md):
+ *   log pi = 1/2 log det of bm_F_fisher's matrix, or of its sub-block on the
+ *   k indices idx (0-based positions in the family's theta, docs/contract.md; all of theta when idx
+ *   is NULL and k is 0), with no other constant. Which parameterization each
+ *   value refers to (vech coordinates, nu last): docs/jeffreys.md.
+ * @param d          a set object of the family
+ * @param idx, k     the block; idx may be NULL (then k must be 0 or nparams)
+ * @param log_prior  out; NaN on failure
+ * @return BM_SUCCESS; BM_EINVAL (NULL d or log_prior, d unset, bad idx);
+ *         BM_ESING (the block is singular, e.g. matnorm/matt's full theta);
+ *         BM_ENOTSPD (numerically indefinite, see bm_jeffreys_from_fisher:
+ *         e.g. nu near its bound or nu ~ 1e12, where the determinant of the
+ *         Fisher matrix cancels); BM_EDOM (the Fisher matrix is beyond double
+ *         range); BM_ENOMEM. Allocates the Fisher matrix.
+ */
+int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior);
 
 BM_END_DECLS
 #endif

@@ -1,7 +1,9 @@
 /* libFuzzer harness: the conjugate models (niw, blr, mniw) on hostile priors
  * and data: every setter, update (plain, weighted, through mergeable
  * statistics), posterior, log posterior, posterior sampling, predictive and
- * evidence. Beyond crashes/sanitizers/GSL's aborting handler, statuses must
+ * evidence; packed statistics made hostile (payload, header, a length one
+ * short) before they are unpacked and used for the update. Beyond
+ * crashes/sanitizers/GSL's aborting handler, statuses must
  * be known codes and successful log posteriors / evidences / predictive
  * log-densities must not be NaN.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -12,6 +14,22 @@ static void check_lp(int s, double lp)
   fz_status(s);
   if (s == BM_SUCCESS) FZ_REQUIRE(!isnan(lp));
 }
+
+/* dst <- src through the packed form, optionally made hostile: payload (bit 0),
+ * header too (bit 1), a length one short (bit 2). An unpack must refuse or
+ * accept without reading past the length it is given; dst is unchanged on refusal. */
+#define FZ_REPACK(F, src, dst, in)                                                    \
+  do {                                                                                \
+    size_t len_ = bm_##F##_stats_packed_len(src);                                     \
+    double *buf_ = malloc(len_ * sizeof(double));                                     \
+    if (!buf_) abort();                                                               \
+    fz_status(bm_##F##_stats_pack(src, buf_));                                        \
+    unsigned mode_ = fz_byte(in);                                                     \
+    if (mode_ & 3)                                                                    \
+      for (size_t i_ = (mode_ & 2) ? 0 : 6; i_ < len_; i_++) buf_[i_] = fz_double(in); \
+    fz_status(bm_##F##_stats_unpack(dst, buf_, len_ - ((mode_ >> 2) & 1)));          \
+    free(buf_);                                                                       \
+  } while (0)
 
 static void fuzz_niw(fz_in *in)
 {
@@ -30,6 +48,7 @@ static void fuzz_niw(fz_in *in)
   fz_status(bm_niw_stats_compute(s1, X2));
   fz_status(bm_niw_stats_compute(s2, X));
   fz_status(bm_niw_stats_merge(s1, s2));
+  FZ_REPACK(niw, s1, s1, in);
   size_t cnt;
   fz_status(bm_niw_stats_get(s1, &cnt, v, P));
   fz_status(bm_niw_update_stats(m, s1));
@@ -68,6 +87,7 @@ static void fuzz_blr(fz_in *in)
   fz_status(bm_blr_stats_compute(s1, X, y, fz_byte(in) & 1 ? w : NULL));
   fz_status(bm_blr_stats_compute(s2, X, y, NULL));
   fz_status(bm_blr_stats_merge(s1, s2));
+  FZ_REPACK(blr, s1, s1, in);
   size_t cnt;
   fz_status(bm_blr_stats_count(s1, &cnt));
   fz_status(bm_blr_update_stats(m, s1));
@@ -102,6 +122,7 @@ static void fuzz_mniw(fz_in *in)
   fz_status(bm_mniw_stats_compute(s1, X, Y));
   fz_status(bm_mniw_stats_compute(s2, X, Y));
   fz_status(bm_mniw_stats_merge(s1, s2));
+  FZ_REPACK(mniw, s1, s1, in);
   fz_status(bm_mniw_update_stats(m, s1));
   fz_status(bm_mniw_posterior(m, Bn, Vn, &a, Pn));
   check_lp(bm_mniw_log_posterior(m, B0, Psi, &lp), lp);

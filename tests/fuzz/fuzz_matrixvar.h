@@ -114,9 +114,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double *buf = malloc((len ? len : 1) * sizeof(double));
     if (!buf) abort();
     fz_status(bm_matnorm_stats_pack(s1, buf));
-    if (fz_byte(&in) & 1)
-      for (size_t i = 0; i < len; i++) buf[i] = fz_double(&in);
-    fz_status(bm_matnorm_stats_unpack(s2, buf));
+    /* hostile payload (bit 0), hostile header too (bit 1), a length one short (bit 2):
+     * unpack must refuse or accept without reading past the length it is given */
+    unsigned mode = fz_byte(&in);
+    if (mode & 3)
+      for (size_t i = (mode & 2) ? 0 : 6; i < len; i++) buf[i] = fz_double(&in);
+    fz_status(bm_matnorm_stats_unpack(s2, buf, len - ((mode >> 2) & 1)));
     double cnt;
     fz_status(bm_matnorm_stats_get(s2, &cnt, dX, NULL));
     st = bm_matnorm_stats_loglik(d, s2, &lp);

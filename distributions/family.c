@@ -1,0 +1,255 @@
+/* bayesmat — the family registry and the generic handle (include/bayesmat/family.h).
+ *
+ * bm_dist_* check what the handle itself knows (NULL arguments, an absent
+ * operation, the columns of a loglik batch) and otherwise call the family's
+ * operation, which validates exactly as the typed API does: for the built-in
+ * families the results are the typed calls' results, bit for bit.
+ * bm_dist_jeffreys is not here but in inference/jeffreys.c: it needs
+ * bm_jeffreys_from_fisher, an inference function, and distributions/ must not
+ * depend on inference/.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/family.h"
+#include "internal.h"
+#include "family_internal.h"
+
+/* The registry: adding a family is one line here (and its descriptor). */
+static const bm_family_type *const families[] = {
+  &bm_family_mvn,  &bm_family_mvt,  &bm_family_wishart, &bm_family_invwishart,
+  &bm_family_matnorm, &bm_family_matt, &bm_family_matf, NULL,
+};
+
+const bm_family_type *const *bm_family_list(void) { return families; }
+
+const bm_family_type *bm_family_find(const char *name)
+{
+  if (name == NULL) return NULL;
+  for (const bm_family_type *const *T = families; *T; T++)
+    if (strcmp((*T)->name, name) == 0) return *T;
+  return NULL;
+}
+
+const char *bm_family_name(const bm_family_type *T) { return T ? T->name : NULL; }
+
+static size_t block_dim(bm_block_dim dim, size_t rows, size_t cols)
+{
+  return dim == BM_DIM_ROWS ? rows : dim == BM_DIM_COLS ? cols : 1;
+}
+
+size_t bm_theta_block_len(const bm_theta_block *b, size_t rows, size_t cols)
+{
+  if (b == NULL) return 0;
+  size_t r = block_dim(b->rows, rows, cols), c = block_dim(b->cols, rows, cols);
+  switch (b->kind) {
+  case BM_BLOCK_SCALAR: return 1;
+  case BM_BLOCK_VEC: return r * c;
+  case BM_BLOCK_VECH: return bm_vech_len(r);
+  }
+  return 0;
+}
+
+/* ---- the handle ------------------------------------------------------------ */
+
+bm_dist *bm_dist_alloc(const bm_family_type *T, size_t rows, size_t cols)
+{
+  if (T == NULL || T->alloc == NULL || T->free == NULL) return NULL;
+  bm_dist *d = malloc(sizeof *d);
+  if (d == NULL) return NULL;
+  d->type = T;
+  d->state = T->alloc(rows, cols);
+  if (d->state == NULL) {
+    free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void bm_dist_free(bm_dist *d)
+{
+  if (d == NULL) return;
+  if (d->type && d->type->free) d->type->free(d->state);
+  free(d);
+}
+
+const bm_family_type *bm_dist_type(const bm_dist *d) { return d ? d->type : NULL; }
+
+/* d usable: a type and a state. */
+static int ok(const bm_dist *d) { return d != NULL && d->type != NULL && d->state != NULL; }
+
+size_t bm_dist_nparams(const bm_dist *d) { return ok(d) && d->type->nparams ? d->type->nparams(d->state) : 0; }
+
+void bm_dist_shape(const bm_dist *d, size_t *rows, size_t *cols)
+{
+  size_t r = 0, c = 0;
+  if (ok(d) && d->type->shape) d->type->shape(d->state, &r, &c);
+  if (rows) *rows = r;
+  if (cols) *cols = c;
+}
+
+/* The status of a call to an operation that may be absent, NaN-filling its output. */
+static int absent(const bm_dist *d, int present)
+{
+  if (!ok(d)) return BM_EINVAL;
+  return present ? BM_SUCCESS : BM_ENOTSUP;
+}
+
+/* Return the status (the output `out` NaN-filled by `fill`) when d is unusable or has no `op`. */
+#define DISPATCH(op, fill, out)                                                                                 \
+  do {                                                                                                          \
+    int status_ = absent(d, ok(d) && d->type->op != NULL);                                                      \
+    if (status_) {                                                                                              \
+      fill(out);                                                                                                \
+      return status_;                                                                                           \
+    }                                                                                                           \
+  } while (0)
+
+static void nan_double(double *x)
+{
+  if (x) *x = NAN;
+}
+
+int bm_dist_set_theta(bm_dist *d, const gsl_vector *theta)
+{
+  int status = absent(d, ok(d) && d->type->set_theta != NULL);
+  return status ? status : d->type->set_theta(d->state, theta);
+}
+
+int bm_dist_get_theta(const bm_dist *d, gsl_vector *theta)
+{
+  DISPATCH(get_theta, bm_nan_vector, theta);
+  return d->type->get_theta(d->state, theta);
+}
+
+int bm_dist_logpdf(const bm_dist *d, const gsl_matrix *x, double *lp)
+{
+  DISPATCH(logpdf, nan_double, lp);
+  return d->type->logpdf(d->state, x, lp);
+}
+
+int bm_dist_score(const bm_dist *d, const gsl_matrix *x, gsl_vector *s)
+{
+  DISPATCH(score, bm_nan_vector, s);
+  return d->type->score(d->state, x, s);
+}
+
+int bm_dist_hess(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
+{
+  DISPATCH(hess, bm_nan_matrix, H);
+  return d->type->hess(d->state, x, H);
+}
+
+int bm_dist_hess_x(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
+{
+  DISPATCH(hess_x, bm_nan_matrix, H);
+  return d->type->hess_x(d->state, x, H);
+}
+
+int bm_dist_fisher(const bm_dist *d, gsl_matrix *F)
+{
+  DISPATCH(fisher, bm_nan_matrix, F);
+  return d->type->fisher(d->state, F);
+}
+
+int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x)
+{
+  DISPATCH(sample, bm_nan_matrix, x);
+  return d->type->sample(d->state, r, x);
+}
+
+int bm_dist_mean(const bm_dist *d, gsl_matrix *mean)
+{
+  DISPATCH(mean, bm_nan_matrix, mean);
+  return d->type->mean(d->state, mean);
+}
+
+/* Copy row i of X (a variate's vec, columns stacked) into A (rows x cols). */
+static void unvec_row(const gsl_matrix *X, size_t i, gsl_matrix *A)
+{
+  for (size_t c = 0; c < A->size2; c++)
+    for (size_t r = 0; r < A->size1; r++) gsl_matrix_set(A, r, c, gsl_matrix_get(X, i, c * A->size1 + r));
+}
+
+/* The loglik of a family without a loglik op: logpdf row by row. */
+static int loglik_by_rows(const bm_dist *d, size_t rows, size_t cols, const gsl_matrix *X, double *ll,
+                          gsl_vector *each)
+{
+  gsl_matrix *A = bm_matrix_alloc(rows, cols);
+  if (A == NULL) return BM_ENOMEM;
+  int status = BM_SUCCESS;
+  double sum = 0.0;
+  for (size_t i = 0; i < X->size1 && !status; i++) {
+    double lp;
+    unvec_row(X, i, A);
+    status = d->type->logpdf(d->state, A, &lp);
+    if (status == BM_EDOM) *ll = -INFINITY;
+    if (!status) {
+      sum += lp;
+      if (each) gsl_vector_set(each, i, lp);
+    }
+  }
+  bm_matrix_free(A);
+  if (!status) *ll = sum;
+  return status;
+}
+
+int bm_dist_loglik(const bm_dist *d, const gsl_matrix *X, double *ll, gsl_vector *each)
+{
+  if (ll) *ll = NAN;
+  if (!ok(d) || ll == NULL || X == NULL || d->type->logpdf == NULL || d->type->shape == NULL) {
+    bm_nan_vector(each);
+    return BM_EINVAL;
+  }
+  if (d->type->loglik) return d->type->loglik(d->state, X, ll, each);
+  size_t rows, cols;
+  d->type->shape(d->state, &rows, &cols);
+  if (X->size2 != rows * cols || (each && each->size != X->size1)) {
+    bm_nan_vector(each);
+    return BM_EBADLEN;
+  }
+  int status = loglik_by_rows(d, rows, cols, X, ll, each);
+  if (status) bm_nan_vector(each);
+  return status;
+}
+
+/* ---- for the built-in matrix-variate families (family_internal.h) ----------- */
+
+int bm_family_loglik_mats(const void *state, size_t rows, size_t cols, const gsl_matrix *X, double *ll,
+                          gsl_vector *each, bm_family_loglik_mats_fn loglik)
+{
+  if (ll) *ll = NAN;
+  if (X == NULL || ll == NULL) {
+    bm_nan_vector(each);
+    return BM_EINVAL;
+  }
+  if (X->size2 != rows * cols) {
+    bm_nan_vector(each);
+    return BM_EBADLEN;
+  }
+  size_t m = X->size1;
+  /* the m variates side by side in one block, and m views into it */
+  double *mem = malloc(sizeof(double) * (m * rows * cols + 1));
+  gsl_matrix_view *views = malloc(sizeof *views * (m + 1));
+  const gsl_matrix **ptrs = malloc(sizeof *ptrs * (m + 1));
+  int status = BM_SUCCESS;
+  if (mem == NULL || views == NULL || ptrs == NULL) {
+    bm_nan_vector(each);
+    status = BM_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < m; i++) {
+    views[i] = gsl_matrix_view_array(mem + i * rows * cols, rows, cols);
+    unvec_row(X, i, &views[i].matrix);
+    ptrs[i] = &views[i].matrix;
+  }
+  status = loglik(state, ptrs, m, ll, each);
+done:
+  free(mem);
+  free(views);
+  free(ptrs);
+  return status;
+}
