@@ -25,8 +25,11 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p)
     for (size_t k = 0; k < i; k++) s -= ri[k] * ri[k];
     /* NaN fails here too (NaN > 0 is false) */
     if (!(s > 0.0) || !isfinite(s)) return i + 1;
-    ri[i] = sqrt(s);
-    inv[i] = 1.0 / ri[i];
+    /* sqrt(s) and 1/s side by side, then one product: the division is off
+     * the pivot-to-pivot dependency chain */
+    double d = sqrt(s), r = 1.0 / s;
+    ri[i] = d;
+    inv[i] = d * r;
   }
   return 0;
 }
