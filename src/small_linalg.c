@@ -34,8 +34,35 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p)
   return 0;
 }
 
+/* p <= BM_SL_MAX: T = L^{-1} column by column into a local buffer, then
+ * Ainv = T^T T entry by entry, (i, j) = sum_{k >= max(i, j)} T_ki T_kj;
+ * short dot products, no loop set-up per row */
+static void chol_inverse_small(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p)
+{
+  double T[BM_SL_MAX * BM_SL_MAX];
+  for (size_t j = 0; j < p; j++) T[j * p + j] = 1.0 / L[j * ldl + j];
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j + 1; i < p; i++) {
+      const double *ri = L + i * ldl;
+      double s = 0.0;
+      for (size_t k = j; k < i; k++) s -= ri[k] * T[k * p + j];
+      T[i * p + j] = s * T[i * p + i];
+    }
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0.0;
+      for (size_t k = i; k < p; k++) s += T[k * p + i] * T[k * p + j];
+      Ainv[i * lda + j] = s;
+      Ainv[j * lda + i] = s;
+    }
+}
+
 void bm_sl_chol_inverse(const double *L, size_t ldl, double *A, size_t lda, size_t p)
 {
+  if (p <= BM_SL_MAX) {
+    chol_inverse_small(L, ldl, A, lda, p);
+    return;
+  }
   /* In A, in place: U = L^{-1} row by row (row i from the rows above it),
    * then A = U^T U row by row in ascending order (row i of the product
    * needs only rows >= i of U, so it may overwrite row i). Every inner loop
