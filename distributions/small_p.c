@@ -11,16 +11,17 @@
 #include "omp_policy.h"
 #include "small_p.h"
 
-/* One block of rows <= BM_SP_ROWS into the column-major T (p x R,
- * T[j R + k] = x_kj - mu_j), forward-substituted with the loop over the
- * observations k innermost. Returns BM_ENONFINITE (before any solve) when
- * a row holds a non-finite value. Lanes beyond rows are zero. Inlined once
- * per p (solve_block below) so that the loops over j unroll. */
 #if defined(__GNUC__)
 #define BM_SP_INLINE static inline __attribute__((always_inline))
 #else
 #define BM_SP_INLINE static inline
 #endif
+#if !defined(__GNUC__)
+/* One block of rows <= BM_SP_ROWS into the column-major T (p x R,
+ * T[j R + k] = x_kj - mu_j), forward-substituted with the loop over the
+ * observations k innermost. Returns BM_ENONFINITE (before any solve) when
+ * a row holds a non-finite value. Lanes beyond rows are zero. Used by the
+ * delta_block of compilers without vector extensions. */
 BM_SP_INLINE int solve_block_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
                                size_t r0, size_t rows, double *T)
 {
@@ -64,19 +65,7 @@ static int solve_block(const double *mu, const double *inv, const gsl_matrix *L,
   default: return solve_block_p(L->size1, mu, inv, L, X, r0, rows, T);
   }
 }
-
-/* solve_block, then Z (rows x p, row-major) <- the whitened rows */
-static int whiten_block(const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
-                        size_t rows, double *Z)
-{
-  size_t p = L->size1;
-  double T[BM_SP_MAX * BM_SP_ROWS];
-  int status = solve_block(mu, inv, L, X, r0, rows, T);
-  if (status) return status;
-  for (size_t k = 0; k < rows; k++)
-    for (size_t j = 0; j < p; j++) Z[k * p + j] = T[j * BM_SP_ROWS + k];
-  return BM_SUCCESS;
-}
+#endif
 
 /* delta[k] <- |L^{-1}(x_k - mu)|^2 for the rows r0 .. r0+rows-1 of X, two
  * rows at a time in the two lanes of a vector register, the whole
@@ -236,57 +225,6 @@ static void prepare(const gsl_vector *mu_v, const gsl_matrix *L, double *mu, dou
     mu[j] = mu_v->data[j * mu_v->stride];
     inv[j] = 1.0 / L->data[j * L->tda + j];
   }
-}
-
-int bm_sp_whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X, size_t r0, size_t r1, double *Z)
-{
-  double mu[BM_SP_MAX], inv[BM_SP_MAX];
-  size_t p = L->size1;
-  prepare(mu_v, L, mu, inv);
-  /* all rows checked before any is whitened: the caller's contract */
-  int bad = 0;
-  for (size_t i = r0; i < r1; i++)
-    for (size_t j = 0; j < p; j++) bad |= X->data[i * X->tda + j] * 0.0 != 0.0;
-  if (bad) return BM_ENONFINITE;
-  for (size_t b0 = r0; b0 < r1; b0 += BM_SP_ROWS) {
-    size_t rows = r1 - b0 < BM_SP_ROWS ? r1 - b0 : BM_SP_ROWS;
-    whiten_block(mu, inv, L, X, b0, rows, Z + (b0 - r0) * p);
-  }
-  return BM_SUCCESS;
-}
-
-int bm_sp_loglik_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
-                      bm_vc_loglik_block block, const void *ctx, double *total_out)
-{
-  size_t n = X->size1, G = bm_batch_groups(n, 0);
-  double mu[BM_SP_MAX], inv[BM_SP_MAX];
-  prepare(mu_v, L, mu, inv);
-  double part[BM_BATCH_GROUPS_MAX];
-  int bad[BM_BATCH_GROUPS_MAX];
-#ifdef _OPENMP
-  int nt = bm_omp_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
-#endif
-  for (size_t g = 0; g < G; g++) {
-    size_t r0, r1;
-    bm_batch_range(n, G, g, &r0, &r1);
-    double total = 0.0, Z[BM_SP_MAX * BM_SP_ROWS];
-    bad[g] = BM_SUCCESS;
-    for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += BM_SP_ROWS) {
-      size_t rows = r1 - b0 < BM_SP_ROWS ? r1 - b0 : BM_SP_ROWS;
-      bad[g] = whiten_block(mu, inv, L, X, b0, rows, Z);
-      if (!bad[g]) block(ctx, Z, rows, b0, each, &total);
-    }
-    part[g] = total;
-  }
-  int status = BM_SUCCESS;
-  double total = 0.0;
-  for (size_t g = 0; g < G; g++) {
-    if (bad[g]) status = bad[g];
-    total += part[g];
-  }
-  if (!status) *total_out = total;
-  return status;
 }
 
 int bm_sp_loglik(int obj_status, const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,

@@ -1,11 +1,11 @@
 /* Internal (not installed): the small-dimension paths of the location-scale
- * vector families (mvn.c, mvt.c through vector_common.c).
+ * vector families (mvn.c, mvt.c).
  *
- * At p <= BM_SP_MAX a batch is whitened in blocks of BM_SP_ROWS rows held on
- * the stack, transposed so that the forward substitution runs its innermost
- * loop over observations (a vectorizable loop with no call overhead), then
- * handed row-major to the family's block function exactly as the general
- * path does; nothing is allocated. Results equal the general path's up to
+ * At p <= BM_SP_MAX a batched log-likelihood forms each row's Mahalanobis
+ * form delta = |L^{-1}(x - mu)|^2 in blocks of BM_SP_ROWS rows, several rows
+ * at a time in the lanes of a vector register (the substitution held in
+ * registers, no call overhead, nothing allocated), and hands the deltas to
+ * the family's block function. Results equal the general path's up to
  * rounding (the reciprocal of each pivot is multiplied instead of divided).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_SMALL_P_H
@@ -20,14 +20,6 @@
 #define BM_SP_MAX 16
 /* rows per whitening block (on the stack: BM_SP_ROWS x BM_SP_MAX doubles, twice) */
 #define BM_SP_ROWS 64
-
-/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T};
- * BM_ENONFINITE (X) before anything of Z's block is used. p <= BM_SP_MAX. */
-int bm_sp_whiten_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, size_t r0, size_t r1, double *Z);
-
-/* bm_vc_loglik_rows for p <= BM_SP_MAX, same contract, no allocation. */
-int bm_sp_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
-                      bm_vc_loglik_block block, const void *ctx, double *total);
 
 /* Per block of Mahalanobis forms delta (rows of them, rows first ..
  * first+rows-1 of X; +inf where the form overflowed): add the block's

@@ -11,7 +11,6 @@
 #include "work.h"
 #include "omp_policy.h"
 #include "vector_common.h"
-#include "small_p.h"
 
 int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
                      gsl_matrix *dSigma)
@@ -90,7 +89,6 @@ static int whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_ma
                        double *Z)
 {
   size_t p = L->size1;
-  if (p <= BM_SP_MAX) return bm_sp_whiten_rows(mu_v, L, X, r0, r1, Z);
   const double *mu = mu_v->data;
   size_t ms = mu_v->stride;
   double acc = 0.0;
@@ -111,7 +109,6 @@ static int whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_ma
 int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
                       bm_vc_loglik_block block, const void *ctx, double *total_out)
 {
-  if (L->size1 <= BM_SP_MAX) return bm_sp_loglik_rows(mu, L, X, each, block, ctx, total_out);
   size_t n = X->size1, p = L->size1, G = bm_batch_groups(n, 0), bs = bm_batch_block(n, G);
   bm_work w;
   double *Z = bm_work_get(&w, NULL, 0, G * bs * p); /* one bs x p block per group */

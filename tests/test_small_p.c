@@ -99,7 +99,7 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   }
   assert_close_scaled(ll, total, scale, "mvn loglik", p);
 
-  /* mvt batch (whitened rows of the small path) against its single-point path */
+  /* mvt batch (the small path's Mahalanobis forms) against its single-point path */
   double llt, sum_t = 0.0, scale_t = 0.0;
   assert_int_equal(bm_mvt_loglik(t, X, &llt, each), BM_SUCCESS);
   for (size_t k = 0; k < n; k++) {
