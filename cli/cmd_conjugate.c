@@ -12,16 +12,9 @@
 #include "commands.h"
 #include "input.h"
 
-typedef enum { MODEL_NIW, MODEL_BLR, MODEL_MNIW } model_kind;
-typedef enum { BLR_NIG, BLR_KNOWN, BLR_IMPROPER } blr_prior;
+#include "conjugate_model.h"
 
-typedef struct {
-  model_kind kind;
-  blr_prior prior;
-  double noise_precision; /* blr known noise */
-  size_t k, d;            /* blr: k; niw: d = p; mniw: k x d */
-  void *m;
-} model;
+typedef cli_conj_model model;
 
 /* Output: text (the prior/family file format) or JSON (one object). */
 typedef struct {
@@ -82,6 +75,12 @@ static void model_free(model *M)
   if (M->kind == MODEL_BLR) bm_blr_free(M->m);
   if (M->kind == MODEL_MNIW) bm_mniw_free(M->m);
   M->m = NULL;
+}
+
+/* Beneath a library status: which argument failed and why. */
+static void print_last_error(void)
+{
+  if (bm_last_error()[0]) fprintf(stderr, "  %s\n", bm_last_error());
 }
 
 /* Build the model from a prior file. Returns 0, CLI_EXIT_INPUT or CLI_EXIT_FAILED. */
@@ -178,8 +177,17 @@ static int load_model(const char *cmd, const char *path, model *M)
     goto done;
   }
 #undef GET
+  if (cli_check_unused(&P, M->kind == MODEL_NIW ? "model, mu0, kappa0, nu0, Psi0"
+                           : M->kind == MODEL_MNIW ? "model, B0, V0, nu0, Psi0"
+                           : M->prior == BLR_IMPROPER ? "model, prior, k"
+                           : M->prior == BLR_NIG ? "model, prior, m0, V0, a0, b0"
+                                                 : "model, prior, m0, S0, noise_precision", err)) {
+    fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    goto done;
+  }
   if (status) {
     fprintf(stderr, "bayesmat %s: %s: prior: %s\n", cmd, path, bm_strerror(status));
+    print_last_error();
     rc = CLI_EXIT_FAILED;
     goto done;
   }
@@ -249,6 +257,7 @@ static int update(const char *cmd, const char *path, model *M)
   bm_matrix_free(D);
   if (status) {
     fprintf(stderr, "bayesmat %s: %s: update: %s\n", cmd, path, bm_strerror(status));
+    print_last_error();
     return CLI_EXIT_FAILED;
   }
   return 0;
@@ -374,7 +383,11 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
     }
     bm_vector_free(loc);
     bm_matrix_free(S);
-    return status ? (fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status)), CLI_EXIT_FAILED) : 0;
+    if (status) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      print_last_error();
+    }
+    return status ? CLI_EXIT_FAILED : 0;
   }
   if (!xpath) {
     fprintf(stderr, "bayesmat %s: this model needs --x FILE with the new rows of covariates\n", cmd);
@@ -427,6 +440,7 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
   bm_matrix_free(Xn);
   if (status) {
     fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+    print_last_error();
     return CLI_EXIT_FAILED;
   }
   return 0;
@@ -450,6 +464,7 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
     int status = print_posterior(&o, &M);
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      print_last_error();
       rc = CLI_EXIT_FAILED;
     }
   } else if (!strcmp(cmd, "predictive")) {
@@ -461,6 +476,7 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
                                        : bm_mniw_log_evidence(M.m, &lml);
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
+      print_last_error();
       rc = CLI_EXIT_FAILED;
     } else if (o.json) {
       out_scalar(&o, "log_evidence", lml);
@@ -472,4 +488,12 @@ int cli_cmd_conjugate(const char *cmd, int argc, char **argv)
 done:
   model_free(&M);
   return rc;
+}
+
+/* The readers above, for check-posterior (cli/cmd_check_posterior.c). */
+int cli_conj_load_model(const char *cmd, const char *path, cli_conj_model *M) { return load_model(cmd, path, M); }
+void cli_conj_model_free(cli_conj_model *M) { model_free(M); }
+int cli_conj_load_rows(const char *cmd, const char *path, size_t cols, gsl_matrix **X)
+{
+  return load_rows(cmd, path, cols, X);
 }

@@ -24,19 +24,14 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, int need_data)
   o->seed = 1;
   o->n = 1;
   int pos = 0;
+  char err[CLI_ERRLEN];
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--json"))
       o->json = 1;
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-      o->seed = strtoul(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--n") && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end || v < 1) {
-        fprintf(stderr, "bayesmat %s: --n takes a positive integer\n", cmd);
-        return CLI_EXIT_USAGE;
-      }
-      o->n = (size_t)v;
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      if (cli_parse_seed("--seed", argv[++i], &o->seed, err)) return fprintf(stderr, "bayesmat %s: %s\n", cmd, err), CLI_EXIT_INPUT;
+    } else if (!strcmp(argv[i], "--n") && i + 1 < argc) {
+      if (cli_parse_count("--n", argv[++i], 1, 1000000000, &o->n, err)) return fprintf(stderr, "bayesmat %s: %s\n", cmd, err), CLI_EXIT_INPUT;
     } else if (!strcmp(argv[i], "--idx") && i + 1 < argc)
       o->idx = argv[++i];
     else if (argv[i][0] == '-' && argv[i][1]) {
@@ -85,12 +80,21 @@ static int load(const char *cmd, const opts *o, cli_params *P, const bm_family_t
   *d = cli_family_make(*F, P, &status, err);
   if (!*d) {
     fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+    if (status > 0 && bm_last_error()[0]) fprintf(stderr, "  %s\n", bm_last_error());
     if (status < 0) {
       char doc[256];
       cli_family_params_doc(*F, doc, sizeof doc);
       fprintf(stderr, "  %s needs: %s\n", (*F)->name, doc);
     }
     return status < 0 ? CLI_EXIT_INPUT : CLI_EXIT_FAILED;
+  }
+  {
+    char doc[256];
+    cli_family_params_doc(*F, doc, sizeof doc);
+    if (cli_check_unused(P, doc, err)) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+      return CLI_EXIT_INPUT;
+    }
   }
   bm_dist_shape(*d, rows, cols);
   return 0;
@@ -165,6 +169,7 @@ static void print_matrix(FILE *f, const gsl_matrix *A, int json)
 static int fail_status(const char *cmd, const char *what, int status)
 {
   fprintf(stderr, "bayesmat %s: %s: %s\n", cmd, what, bm_strerror(status));
+  if (bm_last_error()[0]) fprintf(stderr, "  %s\n", bm_last_error()); /* which argument, and why */
   return CLI_EXIT_FAILED;
 }
 
@@ -229,27 +234,6 @@ done:
   return rc;
 }
 
-/* "--idx 0,2,5" -> indices */
-static int parse_idx(const char *s, size_t **idx, size_t *k, size_t n)
-{
-  *k = 0;
-  *idx = NULL;
-  if (!s) return 0;
-  size_t cap = strlen(s) / 2 + 2;
-  *idx = malloc(cap * sizeof(size_t));
-  if (!*idx) return -1;
-  const char *c = s;
-  while (*c) {
-    char *end;
-    long v = strtol(c, &end, 10);
-    if (end == c || v < 0 || (size_t)v >= n || *k >= cap) return -1;
-    (*idx)[(*k)++] = (size_t)v;
-    c = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return -1;
-  }
-  return *k ? 0 : -1;
-}
-
 int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
 {
   int jeff = !strcmp(cmd, "jeffreys");
@@ -263,10 +247,16 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
   gsl_matrix *I = NULL;
   if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
   size_t n = bm_dist_nparams(d);
+  char err[CLI_ERRLEN];
+  if (cli_check_size("Fisher matrix", n, n, err)) { /* say so before trying */
+    fprintf(stderr, "bayesmat %s: %s: %s has %zu parameters: %s\n", cmd, o.params, F->name, n, err);
+    rc = CLI_EXIT_FAILED;
+    goto done;
+  }
   if (jeff) {
-    if (parse_idx(o.idx, &idx, &k, n)) {
-      fprintf(stderr, "bayesmat %s: --idx takes comma-separated indices in 0..%zu\n", cmd, n - 1);
-      rc = CLI_EXIT_USAGE;
+    if (o.idx && cli_parse_indices("--idx", o.idx, n, &idx, &k, err)) {
+      fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
+      rc = CLI_EXIT_INPUT;
       goto done;
     }
     double lp;

@@ -10,6 +10,8 @@
 int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv); /* logpdf, grad */
 int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv); /* fisher, jeffreys */
 int cli_cmd_sample(const char *cmd, int argc, char **argv);
+int cli_cmd_check(int argc, char **argv); /* check: bm_check_dist on a parameter file */
 int cli_cmd_conjugate(const char *cmd, int argc, char **argv); /* posterior, predictive, evidence */
+int cli_cmd_check_posterior(int argc, char **argv); /* check-posterior (handles --help itself) */
 
 #endif

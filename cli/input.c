@@ -4,6 +4,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <math.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,9 @@
 #include "input.h"
 
 /* Split a line into numbers; returns count, or -1 with *bad set to the
- * offending token if something is not a number. Commas count as spaces. */
+ * offending token if something is not a number, -2 if it is not finite
+ * (NaN, Inf, or beyond the range of a double such as 1e999: refused here with
+ * file and line rather than passed on as Inf). Commas count as spaces. */
 static long parse_numbers(char *line, double **vals, size_t *cap, char **bad)
 {
   long n = 0;
@@ -28,6 +34,10 @@ static long parse_numbers(char *line, double **vals, size_t *cap, char **bad)
       *bad = tok;
       return -1;
     }
+    if (!isfinite(x)) {
+      *bad = tok;
+      return -2;
+    }
     if ((size_t)n == *cap) {
       size_t nc = *cap ? 2 * *cap : 16;
       double *nv = realloc(*vals, nc * sizeof(double));
@@ -41,6 +51,15 @@ static long parse_numbers(char *line, double **vals, size_t *cap, char **bad)
     (*vals)[n++] = x;
   }
   return n;
+}
+
+static void number_error(char *err, const char *path, int line, const char *bad, long why)
+{
+  if (why == -2)
+    snprintf(err, CLI_ERRLEN, "%s:%d: '%.40s' is not a finite number (NaN, Inf and values beyond +-1.8e308 are refused)",
+             path, line, bad);
+  else
+    snprintf(err, CLI_ERRLEN, "%s:%d: '%.40s' is not a number", path, line, bad);
 }
 
 static void strip_comment(char *s)
@@ -140,7 +159,7 @@ int cli_read_params(const char *path, cli_params *out, char *err)
       } else if (*rest) {
         long n = parse_numbers(rest, &vals, &cap, &bad);
         if (n < 0) {
-          snprintf(err, CLI_ERRLEN, "%s:%d: '%s' is not a number", path, lineno, bad);
+          number_error(err, path, lineno, bad, n);
           rc = -1;
           break;
         }
@@ -158,7 +177,7 @@ int cli_read_params(const char *path, cli_params *out, char *err)
     }
     long n = parse_numbers(line, &vals, &cap, &bad);
     if (n < 0) {
-      snprintf(err, CLI_ERRLEN, "%s:%d: '%s' is not a number", path, lineno, bad);
+      number_error(err, path, lineno, bad, n);
       rc = -1;
       break;
     }
@@ -185,8 +204,123 @@ void cli_params_free(cli_params *p)
 const cli_entry *cli_find(const cli_params *p, const char *name)
 {
   for (size_t i = 0; i < p->n; i++)
-    if (!strcmp(p->entries[i].name, name)) return &p->entries[i];
+    if (!strcmp(p->entries[i].name, name)) {
+      p->entries[i].used = 1; /* entries is the reader's own malloc'ed array */
+      return &p->entries[i];
+    }
   return NULL;
+}
+
+int cli_check_unused(const cli_params *p, const char *expected, char *err)
+{
+  for (size_t i = 0; i < p->n; i++)
+    if (!p->entries[i].used) {
+      snprintf(err, CLI_ERRLEN, "%s:%d: unknown key '%s' (expected: %s)", p->path, p->entries[i].line,
+               p->entries[i].name, expected);
+      return -1;
+    }
+  return 0;
+}
+
+/* Digits only, then strtoull: a sign, a space, a suffix or an overflow is refused. */
+static int parse_ull(const char *opt, const char *s, unsigned long long max, unsigned long long *out, char *err)
+{
+  if (s == NULL || !*s) {
+    snprintf(err, CLI_ERRLEN, "%s: missing value", opt);
+    return -1;
+  }
+  for (const char *c = s; *c; c++)
+    if (!isdigit((unsigned char)*c)) {
+      snprintf(err, CLI_ERRLEN, "%s: '%.40s' is not a non-negative decimal integer", opt, s);
+      return -1;
+    }
+  errno = 0;
+  unsigned long long v = strtoull(s, NULL, 10);
+  if (errno == ERANGE || v > max) {
+    snprintf(err, CLI_ERRLEN, "%s: '%.40s' is too large (at most %llu)", opt, s, max);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_parse_count(const char *opt, const char *s, size_t min, size_t max, size_t *out, char *err)
+{
+  unsigned long long v;
+  if (parse_ull(opt, s, max, &v, err)) return -1;
+  if (v < min) {
+    snprintf(err, CLI_ERRLEN, "%s: %llu is below the minimum %zu", opt, v, min);
+    return -1;
+  }
+  *out = (size_t)v;
+  return 0;
+}
+
+int cli_parse_seed(const char *opt, const char *s, unsigned long *out, char *err)
+{
+  unsigned long long v;
+  if (parse_ull(opt, s, ULONG_MAX, &v, err)) return -1;
+  *out = (unsigned long)v;
+  return 0;
+}
+
+int cli_parse_indices(const char *opt, const char *s, size_t n, size_t **idx, size_t *k, char *err)
+{
+  *idx = NULL;
+  *k = 0;
+  size_t cap = 1;
+  for (const char *c = s; *c; c++) cap += *c == ',';
+  *idx = malloc(cap * sizeof **idx);
+  if (!*idx) {
+    snprintf(err, CLI_ERRLEN, "%s: out of memory", opt);
+    return -1;
+  }
+  const char *c = s;
+  for (size_t a = 0; a < cap; a++) {
+    size_t len = strcspn(c, ",");
+    char tok[32];
+    unsigned long long v = 0;
+    if (len == 0 || len >= sizeof tok) {
+      snprintf(err, CLI_ERRLEN, "%s: index %zu of '%.60s' is %s", opt, a + 1, s, len ? "too long" : "empty");
+      goto fail;
+    }
+    memcpy(tok, c, len);
+    tok[len] = '\0';
+    if (parse_ull(opt, tok, ULLONG_MAX, &v, err)) goto fail;
+    if (v >= n) {
+      snprintf(err, CLI_ERRLEN, "%s: index %llu is out of range: theta has %zu entries, 0..%zu", opt, v, n,
+               n ? n - 1 : 0);
+      goto fail;
+    }
+    for (size_t b = 0; b < a; b++)
+      if ((*idx)[b] == v) {
+        snprintf(err, CLI_ERRLEN, "%s: index %llu is given twice (each parameter at most once)", opt, v);
+        goto fail;
+      }
+    (*idx)[a] = (size_t)v;
+    c += len + (c[len] == ',');
+  }
+  *k = cap;
+  return 0;
+fail:
+  free(*idx);
+  *idx = NULL;
+  return -1;
+}
+
+int cli_check_size(const char *what, size_t rows, size_t cols, char *err)
+{
+  /* bytes as a double: rows * cols * 8 overflows size_t long before it
+   * stops being representable */
+  double need = (double)rows * (double)cols * (double)sizeof(double);
+  long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+  double have = pages > 0 && psize > 0 ? (double)pages * (double)psize : 0.0;
+  if ((have > 0.0 && need > have) || need > (double)PTRDIFF_MAX) {
+    snprintf(err, CLI_ERRLEN, "the %s would be %zu x %zu doubles = %.3g GB, more than the %.3g GB of memory here",
+             what, rows, cols, need / 1e9, have / 1e9);
+    return -1;
+  }
+  return 0;
 }
 
 int cli_get_scalar(const cli_params *p, const char *name, double *x, char *err)
@@ -297,7 +431,7 @@ int cli_read_data(const char *path, cli_data *out, char *err)
     }
     long n = parse_numbers(line, &vals, &cap, &bad);
     if (n < 0) {
-      snprintf(err, CLI_ERRLEN, "%s:%d: '%s' is not a number", path, lineno, bad);
+      number_error(err, path, lineno, bad, n);
       rc = -1;
       break;
     }

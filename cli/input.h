@@ -28,6 +28,7 @@ typedef struct {
   size_t rows, cols;
   double *data;    /* rows x cols, row-major */
   int line;        /* line of the name */
+  int used;        /* set by cli_find: read by the command (see cli_check_unused) */
 } cli_entry;
 
 typedef struct {
@@ -47,7 +48,12 @@ typedef struct {
 /* 0 on success; else a message "file:line: what" in err. */
 int cli_read_params(const char *path, cli_params *out, char *err);
 void cli_params_free(cli_params *p);
+/* The entry named name, or NULL; marks it as read by the command. */
 const cli_entry *cli_find(const cli_params *p, const char *name);
+/* After a command has read every entry it takes: 0, or -1 with
+ * "file:line: unknown key 'foo' (... takes: expected)" for the first entry it
+ * did not read (a misspelt or foreign key is an error, never ignored). */
+int cli_check_unused(const cli_params *p, const char *expected, char *err);
 /* Scalar entry (1 x 1, or the value on the name line). 0 or message. */
 int cli_get_scalar(const cli_params *p, const char *name, double *x, char *err);
 /* Matrix entry of exactly rows x cols (0 = any); allocated *A. */
@@ -56,6 +62,16 @@ int cli_get_matrix(const cli_params *p, const char *name, size_t rows, size_t co
 int cli_get_vector(const cli_params *p, const char *name, size_t n, gsl_vector **v, char *err);
 
 int cli_read_data(const char *path, cli_data *out, char *err);
+
+/* Option values, strictly: decimal digits only (no sign, no spaces, no
+ * suffix), no overflow. 0, or -1 with "--opt: why" in err. */
+int cli_parse_count(const char *opt, const char *s, size_t min, size_t max, size_t *out, char *err);
+int cli_parse_seed(const char *opt, const char *s, unsigned long *out, char *err);
+/* "0,2,5": k >= 1 distinct indices, each < n. *idx malloc'ed (caller frees). */
+int cli_parse_indices(const char *opt, const char *s, size_t n, size_t **idx, size_t *k, char *err);
+/* Whether a rows x cols matrix of doubles can be held: 0, or -1 with the
+ * memory it would need (and what this machine has) in err. */
+int cli_check_size(const char *what, size_t rows, size_t cols, char *err);
 void cli_data_free(cli_data *d);
 
 #endif

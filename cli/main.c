@@ -4,8 +4,11 @@
  *   bayesmat logpdf|grad PARAMS DATA [--json]
  *   bayesmat fisher|jeffreys PARAMS [--idx I,J,...] [--json]
  *   bayesmat sample PARAMS [--n N] [--seed S] [--json]
+ *   bayesmat check PARAMS [--draws N] [--seed S] [--json] [--plot DIR]
+ *   bayesmat check-posterior PRIOR DATA [--claimed FILE] [--draws N] [--seed S] [--json] [--plot DIR]
  * Exit codes: 0 success; 1 a verification failed or the library returned an
- * error status; 2 usage error; 3 malformed or unreadable input file.
+ * error status; 2 usage error; 3 malformed or unreadable input (a file, or
+ * the value of an option such as --seed, --n, --idx).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -18,6 +21,7 @@
 #include "verify.h"
 #include "commands.h"
 #include "families.h"
+#include "input.h"
 
 #define EXIT_FAILED CLI_EXIT_FAILED
 #define EXIT_USAGE CLI_EXIT_USAGE
@@ -67,9 +71,11 @@ static void usage(FILE *f)
           "  fisher      closed-form Fisher information of one observation\n"
           "  jeffreys    log Jeffreys prior (1/2 log det of the Fisher block)\n"
           "  sample      draws from the family\n"
+          "  check       one-call check of the family in PARAMS (derivatives, Fisher, mean)\n"
           "  posterior   conjugate posterior (niw, blr, mniw) of PRIOR given DATA\n"
           "  predictive  its posterior predictive (a family file, or per new row)\n"
           "  evidence    log marginal likelihood of DATA under PRIOR\n"
+          "  check-posterior  check a conjugate posterior (or a claimed one) and its evidence\n"
           "Run 'bayesmat <command> --help' for a command's options; formats: docs/cli.md.\n"
           "\n"
           "options:\n"
@@ -77,14 +83,15 @@ static void usage(FILE *f)
           "  --version   print the version\n"
           "\n"
           "exit codes: 0 success, 1 a check failed or the library returned an error,\n"
-          "            2 usage error, 3 malformed or unreadable input file\n");
+          "            2 usage error, 3 malformed or unreadable input (a file or an\n"
+          "            option's value)\n");
 }
 
 static void usage_verify(FILE *f)
 {
   fprintf(f,
           "usage: bayesmat verify [--seed N] [--quick] [--json] [--only NAME]\n"
-          "  --seed N      seed of the random parameters (default 1)\n"
+          "  --seed N      seed of the random parameters, a non-negative integer (default 1)\n"
           "  --quick       fewer points and Monte Carlo draws\n"
           "  --json        print the table as JSON\n"
           "  --only NAME   run one component (core, mvn, mvt, wishart, invwishart,\n"
@@ -99,15 +106,20 @@ static void usage_family(FILE *f, const char *cmd)
     fprintf(f, "usage: bayesmat fisher PARAMS [--json]\n");
   else if (!strcmp(cmd, "jeffreys"))
     fprintf(f, "usage: bayesmat jeffreys PARAMS [--idx I,J,...] [--json]\n"
-               "  --idx   0-based indices of the theta block (default: all of theta)\n");
+               "  --idx   distinct 0-based indices of the theta block (default: all of theta)\n");
   else
-    fprintf(f, "usage: bayesmat sample PARAMS [--n N] [--seed S] [--json]\n");
+    fprintf(f, "usage: bayesmat sample PARAMS [--n N] [--seed S] [--json]\n"
+               "  --n N      number of draws (default 1, at most 1e9)\n"
+               "  --seed S   seed of the generator, a non-negative integer (default 1)\n");
   fprintf(f,
           "PARAMS: a parameter file, 'family NAME' then the named parameters, e.g.\n"
           "    family matf\n    nu 5\n    delta 4\n    Psi\n    2 0.5\n    0.5 1\n"
-          "DATA: rows of numbers (CSV or whitespace); for matrix-variate families one\n"
-          "matrix per block, blocks separated by blank lines. Families: %s.\n",
+          "  every key must be one the family takes (an unknown or repeated key is an\n"
+          "  error); numbers must be finite. Families: %s.\n",
           cli_family_names());
+  if (!strcmp(cmd, "logpdf") || !strcmp(cmd, "grad"))
+    fprintf(f, "DATA: rows of numbers (CSV or whitespace); for matrix-variate families one\n"
+               "matrix per block, blocks separated by blank lines.\n");
 }
 
 static void usage_conjugate(FILE *f, const char *cmd)
@@ -129,11 +141,10 @@ static int cmd_verify(int argc, char **argv)
   const char *only = NULL;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-      char *end;
-      c.seed = strtoul(argv[++i], &end, 10);
-      if (*end) {
-        fprintf(stderr, "bayesmat verify: --seed takes a non-negative integer, not '%s'\n", argv[i]);
-        return EXIT_USAGE;
+      char err[CLI_ERRLEN];
+      if (cli_parse_seed("--seed", argv[++i], &c.seed, err)) {
+        fprintf(stderr, "bayesmat verify: %s\n", err);
+        return CLI_EXIT_INPUT;
       }
     } else if (!strcmp(argv[i], "--quick")) {
       c.quick = 1;
@@ -141,6 +152,12 @@ static int cmd_verify(int argc, char **argv)
       c.json = 1;
     } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
       only = argv[++i];
+    } else if (!strcmp(argv[i], "--inject") && i + 1 < argc) {
+      c.inject = argv[++i]; /* self-test of the table: see docs/cli.md */
+      if (strcmp(c.inject, "matt-fisher-sigma-omega")) {
+        fprintf(stderr, "bayesmat verify: --inject: no defect '%s' (matt-fisher-sigma-omega)\n", c.inject);
+        return CLI_EXIT_INPUT;
+      }
     } else if (!strcmp(argv[i], "--help")) {
       usage_verify(stdout);
       return 0;
@@ -196,6 +213,8 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "check")) return cli_cmd_check(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "check-posterior")) return cli_cmd_check_posterior(argc - 2, argv + 2);
   const char *conj[] = {"posterior", "predictive", "evidence"};
   for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++) {
     if (strcmp(argv[1], conj[k])) continue;

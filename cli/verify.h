@@ -18,6 +18,7 @@ typedef struct {
   size_t rows;
   size_t failures;
   gsl_rng *rng;    /* seeded from seed; components draw their points from it */
+  const char *inject; /* --inject NAME: a deliberate defect the table must catch (self-test), or NULL */
 } verify_ctx;
 
 /* One row: the worst relative error `err` of `quantity` against `tol`.

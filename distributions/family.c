@@ -17,6 +17,7 @@
 #include "bayesmat/family.h"
 #include "internal.h"
 #include "family_internal.h"
+#include "../src/error.h"
 
 /* The registry: adding a family is one line here (and its descriptor). */
 static const bm_family_type *const families[] = {
@@ -92,10 +93,11 @@ void bm_dist_shape(const bm_dist *d, size_t *rows, size_t *cols)
 }
 
 /* The status of a call to an operation that may be absent, NaN-filling its output. */
-static int absent(const bm_dist *d, int present)
+#define absent(d, present) absent_fn(__func__, d, present) /* fn: the public bm_dist_* */
+static int absent_fn(const char *fn, const bm_dist *d, int present)
 {
-  if (!ok(d)) return BM_EINVAL;
-  return present ? BM_SUCCESS : BM_ENOTSUP;
+  if (!ok(d)) return bm_error_set(BM_EINVAL, fn, "d is NULL or not a distribution (no type or state)");
+  return present ? BM_SUCCESS : bm_error_set(BM_ENOTSUP, fn, "the family of d does not provide this operation");
 }
 
 /* Return the status (the output `out` NaN-filled by `fill`) when d is unusable or has no `op`. */
@@ -202,14 +204,14 @@ int bm_dist_loglik(const bm_dist *d, const gsl_matrix *X, double *ll, gsl_vector
   if (ll) *ll = NAN;
   if (!ok(d) || ll == NULL || X == NULL || d->type->logpdf == NULL || d->type->shape == NULL) {
     bm_nan_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s", !ok(d) ? "d is NULL or not a distribution" : ll == NULL ? "ll is NULL" : X == NULL ? "X is NULL" : "the family of d has no logpdf or shape");
   }
   if (d->type->loglik) return d->type->loglik(d->state, X, ll, each);
   size_t rows, cols;
   d->type->shape(d->state, &rows, &cols);
   if (X->size2 != rows * cols || (each && each->size != X->size1)) {
     bm_nan_vector(each);
-    return BM_EBADLEN;
+    return BM_FAIL(BM_EBADLEN, "X has %zu columns (expected rows x cols = %zu) or each the wrong length", X->size2, rows * cols);
   }
   int status = loglik_by_rows(d, rows, cols, X, ll, each);
   if (status) bm_nan_vector(each);

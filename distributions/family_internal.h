@@ -30,7 +30,9 @@ int bm_family_loglik_mats(const void *state, size_t rows, size_t cols, const gsl
  * a length other than nparams; theta NaN-filled on failure); put_vec writes
  * vec A, put_sym vech S, put_chol vech(L L^T) at offset off (BM_ENOMEM only
  * for p > 64, theta then NaN-filled). */
-int bm_theta_get_begin(int is_set, size_t nparams, gsl_vector *theta);
+int bm_theta_get_begin_fn(const char *fn, int is_set, size_t nparams, gsl_vector *theta);
+/* (fn: the public _get_theta, named in bm_last_error; the macro passes it) */
+#define bm_theta_get_begin(is_set, nparams, theta) bm_theta_get_begin_fn(__func__, is_set, nparams, theta)
 void bm_theta_put_vec(gsl_vector *theta, size_t off, const gsl_matrix *A);
 void bm_theta_put_sym(gsl_vector *theta, size_t off, const gsl_matrix *S);
 int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L);

@@ -29,6 +29,7 @@
 #include "small_linalg.h"
 #include "wishart_common.h"
 #include "invwishart_impl.h"
+#include "../src/error.h"
 
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
@@ -78,11 +79,12 @@ void bm_invwishart_free(bm_invwishart *d)
 /* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
  * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
  * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
-static int commit(bm_invwishart *d, double nu)
+#define commit(d, nu) commit_fn(__func__, d, nu) /* fn: the _set reporting a failure */
+static int commit_fn(const char *fn, bm_invwishart *d, double nu)
 {
   double logdet = bm_chol_logdet(d->stage);
   double log_norm = 0.5 * nu * logdet - 0.5 * nu * (double)d->p * M_LN2 - bm_lmvgamma(d->p, 0.5 * nu);
-  if (!isfinite(log_norm)) return BM_EDOM;
+  if (!isfinite(log_norm)) return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu);
   gsl_matrix *t = d->L_Psi;
   d->L_Psi = d->stage;
   d->stage = t;
@@ -95,14 +97,14 @@ static int commit(bm_invwishart *d, double nu)
 
 int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
 {
-  if (!d || !Psi) return BM_EINVAL;
+  if (!d || !Psi) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "Psi");
   int status = bm_wt_stage_scale(d->p, nu, Psi, d->stage);
   return status ? status : commit(d, nu);
 }
 
 int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
 {
-  if (!d || !L_Psi) return BM_EINVAL;
+  if (!d || !L_Psi) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_Psi");
   int status = bm_wt_stage_chol(d->p, nu, L_Psi, d->stage);
   return status ? status : commit(d, nu);
 }
@@ -111,16 +113,16 @@ size_t bm_invwishart_nparams(const bm_invwishart *d) { return d ? bm_vech_len(d-
 
 int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
-  if (!d || !d->is_set || !X) return BM_EINVAL;
+  if (!d || !d->is_set || !X) return BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
   size_t p = d->p;
   int status = bm_wt_check_symmetric(X, p);
   if (status) return status;
   double stack[2 * BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, 2 * BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) return BM_ENOMEM;
+  if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view LX;
   status = bm_wt_factor_variate(X, buf, p, &LX);
   if (status) {
@@ -143,7 +145,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (!d || !d->is_set || !X) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
     goto fail;
   }
   size_t p = d->p;
@@ -152,7 +154,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto fail;
   }
   double *N = buf + p * p;
@@ -186,9 +188,11 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
+    if (lp) *lp = NAN; /* a failed call leaves every output NaN */
+    if (d_nu) *d_nu = NAN;
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_Psi);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   return BM_SUCCESS;
 fail:
@@ -228,7 +232,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   if (status) goto done;
   C = bm_matrix_alloc(d->p, d->p);
   if (!C) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, d->p, C, NULL)) { /* X outside the support */
@@ -238,7 +242,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
   bm_chol_inverse(d->L_Psi, C);
   bm_wt_theta_blocks(C, -0.5 * d->nu, 0.5, -0.25, d->nu, H);
 done:
-  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   if (C) bm_matrix_free(C);
   return status;
@@ -254,11 +258,11 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   Z = bm_matrix_alloc(p, p);
   T = bm_matrix_alloc(p, p);
   if (!Y || !Z || !T) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, p, Y, NULL)) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, Y, NULL)");
     goto done;
   }
   bm_chol_inverse(Y, Y); /* Y = X^-1 */
@@ -272,7 +276,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
   bm_vech_kron(-0.5, Y, Z, 1.0, H);
   bm_vech_kron(-0.5, Z, Y, 1.0, H);
 done:
-  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   if (Y) bm_matrix_free(Y);
   if (Z) bm_matrix_free(Z);
@@ -296,7 +300,7 @@ int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
     bm_nan_matrix(X);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   double *T = buf + p * p;
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
@@ -327,7 +331,7 @@ int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
   double den = d->nu - (double)d->p - 1.0;
   if (!(den > 0.0)) {
     bm_nan_matrix(M);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "the mean exists only for nu > p + 1: nu = %g, p = %zu", d->nu, d->p);
   }
   bm_chol_product(d->L_Psi, M);
   gsl_matrix_scale(M, 1.0 / den);
@@ -388,6 +392,7 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
     status = BM_EDOM;
+    if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;
   }
@@ -404,7 +409,7 @@ int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, siz
 {
   if (!ll) {
     bm_nan_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
 }

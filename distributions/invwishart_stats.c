@@ -23,6 +23,7 @@
 #include "invwishart_impl.h"
 #include "wishart_type_stats.h"
 #include "stats_pack.h"
+#include "../src/error.h"
 
 struct bm_invwishart_stats {
   bm_spd_stats base;
@@ -115,6 +116,6 @@ int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_
 
 int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   return bm_invwishart_stats_loglik_grad(d, s, ll, NULL, NULL);
 }

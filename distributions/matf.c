@@ -36,6 +36,7 @@
 #include "work.h"
 #include "wishart_common.h"
 #include "internal.h"
+#include "../src/error.h"
 
 struct bm_matf {
   size_t p, q;          /* dimension, q = p(p+1)/2 */
@@ -158,7 +159,11 @@ static double ddelta_from_logdets(const bm_matf *d, double logdet_S)
   return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - sum_at_r(d->p, d->delta, bm_digamma) + d->logdet_Psi - logdet_S);
 }
 
-static int check_object(const bm_matf *d) { return d == NULL || !d->is_set ? BM_EINVAL : BM_SUCCESS; }
+static int check_object_fn(const char *fn, const bm_matf *d)
+{
+  return d == NULL || !d->is_set ? bm_error_set(BM_EINVAL, fn, d ? "d has not been set" : "d is NULL") : BM_SUCCESS;
+}
+#define check_object(d) check_object_fn(__func__, d)
 
 /* ------------------------------------------------------------ alloc / set */
 
@@ -193,14 +198,14 @@ void bm_matf_free(bm_matf *d)
 
 int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
 {
-  if (d == NULL || Psi == NULL) return BM_EINVAL;
+  if (d == NULL || Psi == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "Psi");
   size_t p = d->p;
   int status = bm_validate_matrix(Psi, p, p);
   if (status) return status;
-  if (!isfinite(nu) || !isfinite(delta)) return BM_ENONFINITE;
+  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "%s = %g is not finite", !isfinite(nu) ? "nu" : "delta", !isfinite(nu) ? nu : delta);
   status = bm_validate_spd(Psi, p, d->L_new, NULL);
   if (status) return status;
-  status = bm_validate_greater(nu, (double)p - 1.0);
+  status = bm_check_greater(__func__, "nu", nu, (double)p - 1.0, "p - 1");
   if (!status) status = bm_validate_greater(delta, 0.0);
   if (status) return status;
   /* The normalizing constant must be representable: nu/2 can round onto the
@@ -208,9 +213,9 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
    * Such parameters are BM_EDOM rather than a NaN log-density later. */
   double r_new = delta + ((double)p - 1.0), k_new = nu + r_new;
   double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - lmvgamma_r(p, delta);
-  if (!isfinite(log_norm)) return BM_EDOM;
+  if (!isfinite(log_norm)) return BM_FAIL(BM_EDOM, "nu = %g, delta = %g: the normalizing constant is beyond double range", nu, delta);
   status = bm_chol_inverse(d->L_new, d->C_new);
-  if (status) return BM_ENOTSPD; /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
+  if (status) return BM_FAIL(BM_ENOTSPD, "Psi's factor has a zero pivot"); /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) {
       double v = gsl_matrix_get(Psi, i, j);
@@ -241,14 +246,14 @@ size_t bm_matf_nparams(const bm_matf *d) { return d ? d->q + 2 : 0; }
 int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp)
 {
   if (lp) *lp = NAN;
-  if (lp == NULL || X == NULL) return BM_EINVAL;
+  if (lp == NULL || X == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", lp == NULL ? "lp" : "X");
   int status = check_object(d);
   if (status) return status;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
-  if (!buf) return BM_ENOMEM;
+  if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
   double ld_X, ld_S;
   status = factor_point(d, X, &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
@@ -282,7 +287,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (X == NULL) status = BM_EINVAL;
+  if (X == NULL) status = BM_FAIL(BM_EINVAL, "X is NULL");
   if (!status) status = check_object(d);
   if (!status && d_X) status = bm_validate_shape(d_X, d->p, d->p);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
@@ -291,7 +296,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
@@ -307,7 +312,7 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
     }
   if (d_nu) *d_nu = dnu_from_logdets(d, ld_X, ld_S);
   if (d_delta) *d_delta = ddelta_from_logdets(d, ld_S);
-  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_EDOM; /* beyond double range */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   bm_work_release(&w);
   if (status) {
@@ -323,7 +328,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (s == NULL || X == NULL) status = BM_EINVAL;
+  if (s == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_length(s, d->q + 2);
   if (status) goto done;
@@ -331,7 +336,7 @@ int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view G = square_view(buf, p);
@@ -372,7 +377,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (H == NULL || X == NULL) status = BM_EINVAL;
+  if (H == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", H == NULL ? "H" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(H, d->q + 2, d->q + 2);
   if (status) goto done;
@@ -380,7 +385,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
@@ -410,7 +415,7 @@ int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix_set(H, q + 1, q + 1, hdd);
 done:
   bm_work_release(&w);
-  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   return status;
 }
@@ -419,7 +424,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (H == NULL || X == NULL) status = BM_EINVAL;
+  if (H == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", H == NULL ? "H" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(H, d->q, d->q);
   if (status) goto done;
@@ -427,7 +432,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
@@ -439,7 +444,7 @@ int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
 done:
   bm_work_release(&w);
-  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   return status;
 }
@@ -449,7 +454,7 @@ done:
 int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
 {
   int status = BM_SUCCESS;
-  if (I == NULL) status = BM_EINVAL;
+  if (I == NULL) status = BM_FAIL(BM_EINVAL, "I is NULL");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(I, d->q + 2, d->q + 2);
   if (status) {
@@ -520,7 +525,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (r == NULL || X == NULL) status = BM_EINVAL;
+  if (r == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "X");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(X, d->p, d->p);
   if (status) goto done;
@@ -528,7 +533,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view A = square_view(buf, p), M = square_view(buf + p * p, p);
@@ -539,7 +544,7 @@ int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, M.matrix.data, (int)M.matrix.tda, 0.0,
               X->data, (int)X->tda);
   bm_sym_from_lower(X);
-  if (!bm_wt_finite(X)) status = BM_EDOM; /* a draw beyond double range (delta tiny: Phi huge) */
+  if (!bm_wt_finite(X)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* a draw beyond double range (delta tiny: Phi huge) */
 done:
   bm_work_release(&w);
   if (status) bm_nan_matrix(X);
@@ -551,10 +556,10 @@ done:
 int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
 {
   int status = BM_SUCCESS;
-  if (M == NULL) status = BM_EINVAL;
+  if (M == NULL) status = BM_FAIL(BM_EINVAL, "M is NULL");
   if (!status) status = check_object(d);
   if (!status) status = bm_validate_shape(M, d->p, d->p);
-  if (!status && !(d->delta > 2.0)) status = BM_EDOM;
+  if (!status && !(d->delta > 2.0)) status = BM_FAIL(BM_EDOM, "the mean exists only for delta > 2: delta = %g", d->delta);
   if (status) {
     bm_nan_matrix(M);
     return status;
@@ -572,17 +577,17 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (ll) *ll = NAN;
-  if (ll == NULL || X == NULL || m == 0) status = BM_EINVAL;
+  if (ll == NULL || X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "argument check failed: ll == NULL || X == NULL || m == 0");
   if (!status) status = check_object(d);
   if (!status && each) status = bm_validate_length(each, m);
   for (size_t i = 0; !status && i < m; i++)
-    if (X[i] == NULL) status = BM_EINVAL;
+    if (X[i] == NULL) status = BM_FAIL(BM_EINVAL, "X[i] is NULL");
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
@@ -620,17 +625,17 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (X == NULL || m == 0) status = BM_EINVAL;
+  if (X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "argument check failed: X == NULL || m == 0");
   if (!status) status = check_object(d);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
   for (size_t i = 0; !status && i < m; i++)
-    if (X[i] == NULL) status = BM_EINVAL;
+    if (X[i] == NULL) status = BM_FAIL(BM_EINVAL, "X[i] is NULL");
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 4 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p), Ssum = square_view(buf + 2 * p * p, p);
@@ -660,8 +665,9 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
     *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
   if (d_delta)
     *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
-  if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: the sample's ll stays */
+  if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: a failed call leaves every output NaN */
     status = BM_EDOM;
+    if (ll) *ll = NAN;
     bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
@@ -685,9 +691,9 @@ int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, dou
 {
   if (nu) *nu = NAN;
   if (delta) *delta = NAN;
-  if (p == 0 || nu == NULL || delta == NULL) return BM_EINVAL;
-  if (!isfinite(n) || !isfinite(nu_prime)) return BM_ENONFINITE;
-  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_EDOM;
+  if (p == 0 || nu == NULL || delta == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0 || nu == NULL || delta == NULL");
+  if (!isfinite(n) || !isfinite(nu_prime)) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(n) || !isfinite(nu_prime)");
+  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_FAIL(BM_EDOM, "argument check failed: !(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)");
   *nu = n;
   *delta = nu_prime - (double)p + 1.0; /* (n + nu')/2 = (nu + delta + p - 1)/2 = k/2 */
   return BM_SUCCESS;
@@ -697,9 +703,9 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 {
   if (n) *n = NAN;
   if (nu_prime) *nu_prime = NAN;
-  if (p == 0 || n == NULL || nu_prime == NULL) return BM_EINVAL;
-  if (!isfinite(nu) || !isfinite(delta)) return BM_ENONFINITE;
-  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_EDOM;
+  if (p == 0 || n == NULL || nu_prime == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0 || n == NULL || nu_prime == NULL");
+  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(nu) || !isfinite(delta)");
+  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_FAIL(BM_EDOM, "argument check failed: !(nu > (double)p - 1.0) || !(delta > 0.0)");
   *n = nu;
   *nu_prime = delta + (double)p - 1.0;
   return BM_SUCCESS;
@@ -707,9 +713,9 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 
 int bm_matf_literature_jacobian(size_t p, gsl_matrix *J)
 {
-  if (J == NULL || p == 0) return BM_EINVAL;
+  if (J == NULL || p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: J == NULL || p == 0");
   size_t n = bm_vech_len(p) + 2;
-  if (J->size1 != n || J->size2 != n) return BM_EBADLEN;
+  if (J->size1 != n || J->size2 != n) return BM_FAIL(BM_EBADLEN, "J is %zu x %zu, expected %zu x %zu", J->size1, J->size2, (size_t)(n), (size_t)(n));
   /* theta = (vech Sigma, n, nu' - p + 1): d theta / d theta_lit = I */
   gsl_matrix_set_identity(J);
   return BM_SUCCESS;
@@ -722,7 +728,7 @@ int bm_matf_fisher_literature(const bm_matf *d, gsl_matrix *I_lit)
   size_t n = d->q + 2;
   gsl_matrix *J = bm_matrix_alloc(n, n), *T = bm_matrix_alloc(n, n);
   if (!J || !T) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   bm_matf_literature_jacobian(d->p, J);

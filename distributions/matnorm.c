@@ -29,6 +29,7 @@
 #include "work.h"
 #include "matrix_common.h"
 #include "matnorm_impl.h"
+#include "../src/error.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -60,7 +61,7 @@ void bm_matnorm_free(bm_matnorm *d)
 
 int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V)
 {
-  if (d == NULL) return BM_EINVAL;
+  if (d == NULL) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_mc_validate_factorize(&d->sc, M, U, V); /* into scratch: d unchanged on failure */
   if (status) return status;
   bm_mc_commit(&d->sc, M);
@@ -78,14 +79,14 @@ size_t bm_matnorm_nparams(const bm_matnorm *d)
 
 int bm_matnorm_logpdf(const bm_matnorm *d, const gsl_matrix *X, double *lp)
 {
-  if (lp == NULL) return BM_EINVAL;
+  if (lp == NULL) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = bm_mc_check_eval(scales(d), X);
   if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->sc.n * d->sc.p);
-  if (Z == NULL) return BM_ENOMEM;
+  if (Z == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_mc_whiten(&d->sc, X, Z);
   double ss = 0.0;
   for (size_t i = 0; i < d->sc.n * d->sc.p; i++) ss += Z[i] * Z[i];
@@ -105,7 +106,7 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
   if ((status = bm_mc_check_grad_shapes(&d->sc, dX, dM, dU, dV))) goto done;
   buf = malloc(sizeof(double) * (2 * n * p + n * n + p * p));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Z = buf, *W = buf + n * p, *BU = W + n * p, *BV = BU + n * n;
@@ -137,7 +138,7 @@ int bm_matnorm_grad(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *dX, gs
 done:
   free(buf);
   if (!status && !(bm_mc_finite(dX) && bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV)))
-    status = BM_EDOM; /* beyond double range */
+    status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_mc_nan_fill_grad(dX, dM, dU, dV);
   return status;
 }
@@ -220,7 +221,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
       H->data[i * H->tda + j] = H->data[j * H->tda + i];
     }
   bm_mc_symmetrize(H->data, k, H->tda);
-  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range (U or V near DBL_MIN) */
+  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* an entry beyond double range (U or V near DBL_MIN) */
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
@@ -245,7 +246,7 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
   size_t k = bm_matnorm_nparams(d);
   if (!status) status = bm_validate_shape(F, k, k);
@@ -292,7 +293,7 @@ int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m,
 {
   if (ll == NULL) {
     bm_nan_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   *ll = NAN;
   double *Z = NULL;
@@ -325,10 +326,10 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
                            gsl_matrix *dU, gsl_matrix *dV)
 {
   double *Z = NULL, *buf = NULL;
-  int status = ll == NULL ? BM_EINVAL : BM_SUCCESS;
+  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : BM_SUCCESS;
   if (status) goto done;
   *ll = NAN;
-  status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p;
   if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dU, dV))) goto done;
@@ -336,7 +337,7 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
   if (status) goto done;
   buf = malloc(sizeof(double) * (n * p + n * n + p * p));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *S = buf, *BU = buf + n * p, *BV = BU + n * n, ss = 0.0;
@@ -373,7 +374,10 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
 done:
   free(Z);
   free(buf);
-  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) status = BM_EDOM; /* beyond double range */
+  if (!status && !(bm_mc_finite(dM) && bm_mc_finite(dU) && bm_mc_finite(dV))) {
+    status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
+    *ll = NAN; /* a failed call leaves every output NaN */
+  }
   if (status) bm_mc_nan_fill_grad(NULL, dM, dU, dV);
   return status;
 }

@@ -27,6 +27,7 @@
 #include "scatter_stats.h"
 #include "stats_pack.h"
 #include "work.h"
+#include "../src/error.h"
 
 struct bm_matnorm_stats {
   bm_scatter_stats base; /* N = n p, vec order */
@@ -59,7 +60,7 @@ void bm_matnorm_stats_free(bm_matnorm_stats *s)
 
 int bm_matnorm_stats_dims(const bm_matnorm_stats *s, size_t *n, size_t *p)
 {
-  if (!s || !n || !p) return BM_EINVAL;
+  if (!s || !n || !p) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : n == NULL ? "n" : "p");
   *n = s->n;
   *p = s->p;
   return BM_SUCCESS;
@@ -97,17 +98,17 @@ int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, si
 
 int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b)
 {
-  if (!a || !b) return BM_EINVAL;
-  if (a->n != b->n || a->p != b->p) return BM_EBADLEN;
+  if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a == NULL ? "a" : "b");
+  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "argument check failed: a->n != b->n || a->p != b->p");
   return bm_scatter_stats_merge(&a->base, &b->base);
 }
 
 int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean, gsl_matrix *scatter)
 {
-  if (!s) return BM_EINVAL;
+  if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t n = s->n, p = s->p, N = s->base.N;
-  if (mean && (mean->size1 != n || mean->size2 != p)) return BM_EBADLEN;
-  if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_EBADLEN;
+  if (mean && (mean->size1 != n || mean->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && (mean->size1 != n || mean->size2 != p)");
+  if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != N || scatter->size2 != N)");
   if (m) *m = s->base.count;
   if (mean)
     for (size_t i = 0; i < n; i++)
@@ -153,7 +154,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
   double log_norm;
   int status = BM_SUCCESS;
   if (!s || !d || !d->sc.is_set) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", !s ? "s is NULL" : "d is NULL or has not been set");
   } else {
     M = d->sc.M;
     L_U = d->sc.L_row;
@@ -161,7 +162,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
     log_norm = d->log_norm;
   }
   size_t n = status ? 0 : s->n, p = status ? 0 : s->p, N = n * p;
-  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_EBADLEN;
+  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "argument check failed: L_U->size1 != n || L_V->size1 != p");
   if (!status && dM) status = bm_validate_shape(dM, n, p);
   if (!status && dU) status = bm_validate_shape(dU, n, n);
   if (!status && dV) status = bm_validate_shape(dV, p, p);
@@ -170,7 +171,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
   double *T = NULL;
   if (!status) {
     T = bm_work_get(&w, stack, BM_STACK_DOUBLES, N * N + 2 * N + n * n + p * p);
-    if (!T) status = BM_ENOMEM;
+    if (!T) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   if (status) {
     if (dM) gsl_matrix_set_all(dM, NAN);
@@ -252,6 +253,6 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
 
 int bm_matnorm_stats_loglik(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   return bm_matnorm_stats_loglik_grad(d, s, ll, NULL, NULL, NULL);
 }

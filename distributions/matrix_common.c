@@ -8,8 +8,11 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/vech.h"
 #include "matrix_common.h"
+#include <stdio.h>
+#define BM_FN fn /* the checks below report as the public caller */
+#include "../src/error.h"
 
-int bm_mc_alloc(bm_mc_scales *s, size_t n, size_t p)
+int bm_mc_alloc_fn(const char *fn, bm_mc_scales *s, size_t n, size_t p)
 {
   s->n = n;
   s->p = p;
@@ -20,7 +23,7 @@ int bm_mc_alloc(bm_mc_scales *s, size_t n, size_t p)
   s->L_col_new = bm_matrix_calloc(p, p);
   if (!s->M || !s->L_row || !s->L_col || !s->L_row_new || !s->L_col_new) {
     bm_mc_free(s);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory for n = %zu, p = %zu", n, p);
   }
   return BM_SUCCESS;
 }
@@ -33,11 +36,12 @@ void bm_mc_free(bm_mc_scales *s)
   s->M = s->L_row = s->L_col = s->L_row_new = s->L_col_new = NULL;
 }
 
-int bm_mc_validate_factorize(bm_mc_scales *s, const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B)
+int bm_mc_validate_factorize_fn(const char *fn, const char *A_name, const char *B_name, bm_mc_scales *s,
+                                const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B)
 {
   int status = bm_validate_matrix(M, s->n, s->p);
-  if (!status) status = bm_validate_spd(A, s->n, s->L_row_new, NULL);
-  if (!status) status = bm_validate_spd(B, s->p, s->L_col_new, NULL);
+  if (!status) status = bm_check_spd(fn, A_name, A, s->n, s->L_row_new, NULL);
+  if (!status) status = bm_check_spd(fn, B_name, B, s->p, s->L_col_new, NULL);
   return status;
 }
 
@@ -64,13 +68,13 @@ void bm_mc_dims(const bm_mc_scales *s, size_t *n, size_t *p)
   if (p) *p = s ? s->p : 0;
 }
 
-int bm_mc_check_eval(const bm_mc_scales *s, const gsl_matrix *X)
+int bm_mc_check_eval_fn(const char *fn, const bm_mc_scales *s, const gsl_matrix *X)
 {
-  if (s == NULL || !s->is_set) return BM_EINVAL;
+  if (s == NULL || !s->is_set) return BM_FAIL(BM_EINVAL, "d is NULL or has not been set");
   return bm_validate_matrix(X, s->n, s->p);
 }
 
-int bm_mc_check_grad_shapes(const bm_mc_scales *s, const gsl_matrix *dX, const gsl_matrix *dM, const gsl_matrix *dA,
+int bm_mc_check_grad_shapes_fn(const char *fn, const bm_mc_scales *s, const gsl_matrix *dX, const gsl_matrix *dM, const gsl_matrix *dA,
                             const gsl_matrix *dB)
 {
   int status = BM_SUCCESS;
@@ -95,17 +99,20 @@ void bm_mc_whiten(const bm_mc_scales *s, const gsl_matrix *X, double *Z)
   bm_mc_trsm_right(s->L_col, 1, Z, s->n, s->p, s->p);
 }
 
-int bm_mc_batch_whiten(const bm_mc_scales *s, const gsl_matrix *const *X, size_t m, double **Zout)
+int bm_mc_batch_whiten_fn(const char *fn, const bm_mc_scales *s, const gsl_matrix *const *X, size_t m, double **Zout)
 {
   *Zout = NULL;
-  if (s == NULL || !s->is_set || X == NULL || m == 0) return BM_EINVAL;
+  if (s == NULL || !s->is_set) return BM_FAIL(BM_EINVAL, "d is NULL or has not been set");
+  if (X == NULL || m == 0) return BM_FAIL(BM_EINVAL, X ? "m = 0: no observations" : "X is NULL");
   for (size_t i = 0; i < m; i++) {
-    int status = bm_validate_matrix(X[i], s->n, s->p);
+    char name[32];
+    snprintf(name, sizeof name, "X[%zu]", i);
+    int status = bm_check_matrix(fn, name, X[i], s->n, s->p);
     if (status) return status;
   }
   size_t n = s->n, p = s->p;
   double *Z = malloc(sizeof(double) * n * m * p);
-  if (Z == NULL) return BM_ENOMEM;
+  if (Z == NULL) return BM_FAIL(BM_ENOMEM, "out of memory for %zu observations", m);
   for (size_t i = 0; i < m; i++) bm_mc_residual(s, X[i], Z + i * p, m * p);
   bm_mc_trsm_left(s->L_row, 0, Z, n, m * p, m * p); /* one dtrsm over the whole batch */
   bm_mc_trsm_right(s->L_col, 1, Z, n * m, p, p);    /* and one on the other side */
@@ -113,11 +120,11 @@ int bm_mc_batch_whiten(const bm_mc_scales *s, const gsl_matrix *const *X, size_t
   return BM_SUCCESS;
 }
 
-int bm_mc_mean(const bm_mc_scales *s, int exists, gsl_matrix *mean)
+int bm_mc_mean_fn(const char *fn, const bm_mc_scales *s, int exists, gsl_matrix *mean)
 {
-  int status = (s == NULL || !s->is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (s == NULL || !s->is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (!status) status = bm_validate_shape(mean, s->n, s->p);
-  if (!status && !exists) status = BM_EDOM;
+  if (!status && !exists) status = BM_FAIL(BM_EDOM, "the mean does not exist for these parameters");
   if (status) {
     bm_nan_matrix(mean);
     return status;
@@ -126,9 +133,10 @@ int bm_mc_mean(const bm_mc_scales *s, int exists, gsl_matrix *mean)
   return BM_SUCCESS;
 }
 
-int bm_mc_check_sample(const bm_mc_scales *s, const gsl_rng *r, gsl_matrix *X)
+int bm_mc_check_sample_fn(const char *fn, const bm_mc_scales *s, const gsl_rng *r, gsl_matrix *X)
 {
-  int status = (s == NULL || !s->is_set || r == NULL) ? BM_EINVAL : BM_SUCCESS;
+  int status = (s == NULL || !s->is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
+  if (!status && r == NULL) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_shape(X, s->n, s->p);
   if (status) bm_nan_matrix(X);
   return status;

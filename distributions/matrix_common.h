@@ -60,12 +60,16 @@ static inline int bm_mc_finite(const gsl_matrix *A)
 }
 
 /* Allocate the matrices of s for dims n x p (n, p > 0); BM_ENOMEM after freeing what was allocated. */
-int bm_mc_alloc(bm_mc_scales *s, size_t n, size_t p);
+int bm_mc_alloc_fn(const char *fn, bm_mc_scales *s, size_t n, size_t p);
+#define bm_mc_alloc(s, n, p) bm_mc_alloc_fn(__func__, s, n, p)
 /* Free the matrices of s (any may be NULL). */
 void bm_mc_free(bm_mc_scales *s);
 /* Validate M (n x p) then the row scale A (n x n) and the column scale B (p x p), factorizing
  * them into L_row_new / L_col_new; the current state is untouched. Statuses of validate.h. */
-int bm_mc_validate_factorize(bm_mc_scales *s, const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B);
+int bm_mc_validate_factorize_fn(const char *fn, const char *A_name, const char *B_name, bm_mc_scales *s,
+                                const gsl_matrix *M, const gsl_matrix *A, const gsl_matrix *B);
+/* (each _fn helper here takes its public caller's name for bm_last_error; the macro passes it) */
+#define bm_mc_validate_factorize(s, M, A, B) bm_mc_validate_factorize_fn(__func__, #A, #B, s, M, A, B)
 /* Commit a successful bm_mc_validate_factorize: copy M, swap the new factors in, mark set. */
 void bm_mc_commit(bm_mc_scales *s, const gsl_matrix *M);
 /* n p + q_n + q_p, the length of (vec M, vech A, vech B). */
@@ -73,10 +77,12 @@ size_t bm_mc_nparams(const bm_mc_scales *s);
 /* *n, *p (either may be NULL) of s, 0 when s is NULL. */
 void bm_mc_dims(const bm_mc_scales *s, size_t *n, size_t *p);
 /* Checks of an evaluation at X: BM_EINVAL (s NULL or never set), then bm_validate_matrix(X, n, p). */
-int bm_mc_check_eval(const bm_mc_scales *s, const gsl_matrix *X);
+int bm_mc_check_eval_fn(const char *fn, const bm_mc_scales *s, const gsl_matrix *X);
+#define bm_mc_check_eval(s, X) bm_mc_check_eval_fn(__func__, s, X)
 /* Shapes of the optional gradient outputs dX, dM (n x p), dA (n x n), dB (p x p), in that order. */
-int bm_mc_check_grad_shapes(const bm_mc_scales *s, const gsl_matrix *dX, const gsl_matrix *dM, const gsl_matrix *dA,
-                            const gsl_matrix *dB);
+int bm_mc_check_grad_shapes_fn(const char *fn, const bm_mc_scales *s, const gsl_matrix *dX, const gsl_matrix *dM,
+                               const gsl_matrix *dA, const gsl_matrix *dB);
+#define bm_mc_check_grad_shapes(...) bm_mc_check_grad_shapes_fn(__func__, __VA_ARGS__)
 /* Z <- X - M into a buffer with leading dimension ld. */
 void bm_mc_residual(const bm_mc_scales *s, const gsl_matrix *X, double *Z, size_t ld);
 /* Z <- L_row^-1 (X - M) L_col^-T, n x p contiguous: the standardized residual. */
@@ -84,11 +90,14 @@ void bm_mc_whiten(const bm_mc_scales *s, const gsl_matrix *X, double *Z);
 /* Validate a batch of m observations and whiten it into a malloc'ed Z (caller frees), n x (m p)
  * with row r = [Z_1[r,:] ... Z_m[r,:]] (read as (n m) x p with ld p: the stack of rows); one
  * dtrsm per side. BM_EINVAL (s unset, X NULL, m = 0), the statuses of bm_validate_matrix, BM_ENOMEM. */
-int bm_mc_batch_whiten(const bm_mc_scales *s, const gsl_matrix *const *X, size_t m, double **Zout);
+int bm_mc_batch_whiten_fn(const char *fn, const bm_mc_scales *s, const gsl_matrix *const *X, size_t m, double **Zout);
+#define bm_mc_batch_whiten(...) bm_mc_batch_whiten_fn(__func__, __VA_ARGS__)
 /* Mean: BM_EINVAL (s NULL/unset), BM_EBADLEN, BM_EDOM unless exists; copies M; NaN on failure. */
-int bm_mc_mean(const bm_mc_scales *s, int exists, gsl_matrix *mean);
+int bm_mc_mean_fn(const char *fn, const bm_mc_scales *s, int exists, gsl_matrix *mean);
+#define bm_mc_mean(...) bm_mc_mean_fn(__func__, __VA_ARGS__)
 /* Checks of a sampler call (BM_EINVAL for s unset or r NULL; shape of X); NaN-fills X on failure. */
-int bm_mc_check_sample(const bm_mc_scales *s, const gsl_rng *r, gsl_matrix *X);
+int bm_mc_check_sample_fn(const char *fn, const bm_mc_scales *s, const gsl_rng *r, gsl_matrix *X);
+#define bm_mc_check_sample(...) bm_mc_check_sample_fn(__func__, __VA_ARGS__)
 /* X <- L_row X L_col^T + M (X n x p). */
 void bm_mc_sample_finish(const bm_mc_scales *s, gsl_matrix *X);
 

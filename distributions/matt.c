@@ -39,6 +39,7 @@
 #include "bayesmat/matt.h"
 #include "work.h"
 #include "matrix_common.h"
+#include "../src/error.h"
 
 struct bm_matt {
   bm_mc_scales sc;  /* n, p, M and the factors L_S (sc.L_row), L_O (sc.L_col): matrix_common.h */
@@ -338,7 +339,7 @@ void bm_matt_free(bm_matt *d)
 
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega)
 {
-  if (d == NULL) return BM_EINVAL;
+  if (d == NULL) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_greater(nu, 0.0);
   if (!status) status = bm_mc_validate_factorize(&d->sc, M, Sigma, Omega); /* into scratch */
   if (status) return status;
@@ -354,7 +355,7 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
   }
   double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->sc.L_col_new) - 0.5 * p * bm_chol_logdet(d->sc.L_row_new);
   /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
-  if (!isfinite(log_norm) || !isfinite(dg)) return BM_EDOM;
+  if (!isfinite(log_norm) || !isfinite(dg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_mc_commit(&d->sc, M);
   d->nu = nu;
   d->log_norm = log_norm;
@@ -371,7 +372,7 @@ size_t bm_matt_nparams(const bm_matt *d)
 
 int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
 {
-  if (lp == NULL) return BM_EINVAL;
+  if (lp == NULL) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = bm_mc_check_eval(scales(d), X);
   if (status) return status;
@@ -379,7 +380,7 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + s * s);
-  if (Z == NULL) return BM_ENOMEM;
+  if (Z == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *G = Z + n * p;
   bm_mc_whiten(&d->sc, X, Z);
   double k = d->nu + (double)(n + p) - 1.0;
@@ -403,7 +404,7 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   if ((status = bm_mc_check_grad_shapes(&d->sc, dX, dM, dS, dO))) goto done;
   buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + grad_single_work(n, p)); /* stack when small */
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Z = buf, logdet = 0.0;
@@ -548,7 +549,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
         for (size_t j = 0; j < len[bj]; j++)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
   bm_mc_symmetrize(H->data, dim, H->tda);
-  if (!bm_mc_finite(H)) status = BM_EDOM; /* an entry beyond double range */
+  if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   free(w.mem);
   if (status) bm_nan_matrix(H);
@@ -574,7 +575,7 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
   size_t dim = bm_matt_nparams(d);
   if (!status) status = bm_validate_shape(F, dim, dim);
@@ -635,7 +636,7 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
   double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * n);
   if (A == NULL) {
     bm_nan_matrix(X);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Av = gsl_matrix_view_array(A, n, n);
   bm_rng_bartlett(r, d->nu + (double)n - 1.0, &Av.matrix); /* nu + n - 1 > n - 1 */
@@ -668,7 +669,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   double *Z = NULL, *buf = NULL;
   int status = BM_SUCCESS;
   if (ll == NULL) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "ll is NULL");
     goto done;
   }
   *ll = NAN;
@@ -678,7 +679,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   buf = malloc(sizeof(double) * (n * p + s * s));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double k = d->nu + (double)(n + p) - 1.0, total = 0.0;
@@ -700,11 +701,11 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
                         gsl_matrix *dS, gsl_matrix *dO, double *dnu)
 {
   double *Z = NULL, *buf = NULL;
-  int status = ll == NULL ? BM_EINVAL : BM_SUCCESS;
+  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : BM_SUCCESS;
   if (dnu) *dnu = NAN;
   if (status) goto done;
   *ll = NAN;
-  status = (d == NULL || !d->sc.is_set) ? BM_EINVAL : BM_SUCCESS;
+  status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dS, dO))) goto done;
@@ -719,7 +720,7 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   }
   buf = calloc(3 * n * p + s * s + n * n + p * p, sizeof(double));
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Zi = buf, *Y0 = Zi + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p;

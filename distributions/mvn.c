@@ -29,6 +29,7 @@
 #include "vector_common.h"
 #include "small_p.h"
 #include "mvn_impl.h"
+#include "../src/error.h"
 
 bm_mvn *bm_mvn_alloc(size_t p)
 {
@@ -81,7 +82,7 @@ static void commit(bm_mvn *d, const gsl_vector *mu, gsl_matrix **Sigma, gsl_matr
 
 int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma)
 {
-  if (!d) return BM_EINVAL;
+  if (!d) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_vector(mu, d->p);
   if (!status) status = bm_validate_spd(Sigma, d->p, d->S2, NULL);
   if (status) return status;
@@ -92,13 +93,13 @@ int bm_mvn_set(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Sigma)
 
 int bm_mvn_set_precision(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Lambda)
 {
-  if (!d) return BM_EINVAL;
+  if (!d) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_vector(mu, d->p);
   if (!status) status = bm_validate_spd(Lambda, d->p, d->S2, NULL);
   if (status) return status;
   /* Sigma = Lambda^{-1} from Lambda's factor, then Sigma's own factor */
-  if (bm_chol_inverse(d->S2, d->S1)) return BM_ENOTSPD;
-  if (bm_chol_factor(d->S1, d->S2, NULL)) return BM_ENOTSPD;
+  if (bm_chol_inverse(d->S2, d->S1)) return BM_FAIL(BM_ENOTSPD, "argument check failed: bm_chol_inverse(d->S2, d->S1)");
+  if (bm_chol_factor(d->S1, d->S2, NULL)) return BM_FAIL(BM_ENOTSPD, "argument check failed: bm_chol_factor(d->S1, d->S2, NULL)");
   bm_vc_copy_sym_lower(Lambda, d->S3);
   commit(d, mu, &d->S1, &d->S2, &d->S3);
   return BM_SUCCESS;
@@ -106,7 +107,7 @@ int bm_mvn_set_precision(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Lamb
 
 int bm_mvn_set_chol(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *L)
 {
-  if (!d) return BM_EINVAL;
+  if (!d) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_vector(mu, d->p);
   if (!status) status = bm_validate_chol_factor(L, d->p);
   if (status) return status;
@@ -124,7 +125,11 @@ size_t bm_mvn_dim(const bm_mvn *d) { return d ? d->p : 0; }
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int check_obj(const bm_mvn *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
+static int check_obj_fn(const char *fn, const bm_mvn *d)
+{
+  return d && d->is_set ? BM_SUCCESS : bm_error_set(BM_EINVAL, fn, d ? "d has not been set" : "d is NULL");
+}
+#define check_obj(d) check_obj_fn(__func__, d)
 
 /* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
  * it (vector_common.c). The object was allocated non-const, so casting the
@@ -139,7 +144,7 @@ static const gsl_matrix *precision(const bm_mvn *dc)
 
 int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = check_obj(d);
   if (!status) status = bm_validate_vector(x, d->p);
@@ -154,7 +159,7 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
-  if (!z) return BM_ENOMEM;
+  if (!z) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, z);
   double delta = bm_vc_whiten(d->L, z);
   /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
@@ -175,7 +180,7 @@ int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *a = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, a);
   bm_vc_precision_times(d->L, a);
   for (size_t i = 0; i < d->p; i++) {
@@ -199,7 +204,7 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *r = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
-  if (!r) return BM_ENOMEM;
+  if (!r) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, r);
   /* log f = ... + 1/2 log|Lambda| - 1/2 r^T Lambda r  =>  G = (Sigma - r r^T)/2 */
   for (size_t i = 0; i < d->p; i++)
@@ -224,7 +229,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
   size_t p = d->p;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *G = a + p;
   bm_vc_residual(d->mu, x, a);
   bm_vc_precision_times(d->L, a);
@@ -245,7 +250,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
 int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, gsl_matrix *G_Lambda)
 {
   int status = check_obj(d);
-  if (!status && G_Sigma == G_Lambda) status = BM_EINVAL;
+  if (!status && G_Sigma == G_Lambda) status = BM_FAIL(BM_EINVAL, "argument check failed: G_Sigma == G_Lambda");
   if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
   if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
   if (status) {
@@ -255,7 +260,7 @@ int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, g
   size_t p = d->p;
   bm_work w;
   double *T = bm_work_get(&w, NULL, 0, p * p);
-  if (!T) return BM_ENOMEM;
+  if (!T) return BM_FAIL(BM_ENOMEM, "out of memory");
   /* T = Sigma G_Sigma;  G_Lambda = -T Sigma */
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, d->Sigma->data,
               (int)d->Sigma->tda, G_Sigma->data, (int)G_Sigma->tda, 0.0, T, (int)p);
@@ -277,7 +282,7 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
   size_t p = d->p;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, a);
   bm_vc_precision_times(d->L, a);
   for (size_t i = 0; i < p; i++) gsl_vector_set(s, i, a[i]);
@@ -301,7 +306,7 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
   size_t p = d->p, q = d->q;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, a);
   bm_vc_precision_times(d->L, a);
   const gsl_matrix *Lam = precision(d);
@@ -361,7 +366,7 @@ int bm_mvn_fisher(const bm_mvn *d, gsl_matrix *I)
 int bm_mvn_sample(const bm_mvn *d, gsl_rng *r, gsl_vector *x)
 {
   int status = check_obj(d);
-  if (!status && !r) status = BM_EINVAL;
+  if (!status && !r) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
     bm_nan_vector(x);
@@ -436,7 +441,7 @@ static void loglik_delta(const void *ctx, const double *delta, size_t rows, size
 
 int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   double total = 0.0;
   int status = d && d->p <= BM_SP_MAX
@@ -484,14 +489,16 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
-  return bm_vc_finite_or_edom(dmu, NULL, dSigma);
+  status = bm_vc_finite_or_edom(dmu, NULL, dSigma);
+  if (status && ll) *ll = NAN; /* a failed call leaves every output NaN */
+  return status;
 }
 
 /* ---- information-theoretic quantities ------------------------------------ */
 
 int bm_mvn_entropy(const bm_mvn *d, double *h)
 {
-  if (!h) return BM_EINVAL;
+  if (!h) return BM_FAIL(BM_EINVAL, "h is NULL");
   *h = NAN;
   int status = check_obj(d);
   if (status) return status;
@@ -505,18 +512,18 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
   if (kl) *kl = NAN;
   int status = check_obj(d0);
   if (!status) status = check_obj(d1);
-  if (!status && d0->p != d1->p) status = BM_EBADLEN;
+  if (!status && d0->p != d1->p) status = BM_FAIL(BM_EBADLEN, "argument check failed: d0->p != d1->p");
   size_t p = status ? 0 : d0->p;
   if (!status && dmu0) status = bm_validate_length(dmu0, p);
   if (!status && dmu1) status = bm_validate_length(dmu1, p);
   if (!status && dSigma0) status = bm_validate_shape(dSigma0, p, p);
   if (!status && dSigma1) status = bm_validate_shape(dSigma1, p, p);
-  if (!status && dSigma0 && dSigma0 == dSigma1) status = BM_EINVAL;
+  if (!status && dSigma0 && dSigma0 == dSigma1) status = BM_FAIL(BM_EINVAL, "argument check failed: dSigma0 && dSigma0 == dSigma1");
   bm_work w = {NULL, 0};
   double *M = NULL;
   if (!status) {
     M = bm_work_get(&w, NULL, 0, 2 * p * p + p);
-    if (!M) status = BM_ENOMEM;
+    if (!M) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   if (status) {
     bm_nan_vector(dmu0);
@@ -573,7 +580,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
 
 int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
 {
-  if (!kl) return BM_EINVAL;
+  if (!kl) return BM_FAIL(BM_EINVAL, "kl is NULL");
   return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
 }
 

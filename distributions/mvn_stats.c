@@ -26,6 +26,7 @@
 #include "scatter_stats.h"
 #include "stats_pack.h"
 #include "work.h"
+#include "../src/error.h"
 
 struct bm_mvn_stats {
   bm_scatter_stats base; /* N = p */
@@ -82,10 +83,10 @@ int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b) { return bm_scatt
 
 int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_matrix *scatter)
 {
-  if (!s) return BM_EINVAL;
+  if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t p = s->base.N;
-  if (mean && mean->size != p) return BM_EBADLEN;
-  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_EBADLEN;
+  if (mean && mean->size != p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && mean->size != p");
+  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != p || scatter->size2 != p)");
   if (n) *n = s->base.count;
   if (mean)
     for (size_t i = 0; i < p; i++) mean->data[i * mean->stride] = s->base.mean[i];
@@ -115,14 +116,14 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   double lognorm;
   int status = BM_SUCCESS;
   if (!s || !d || !d->is_set) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", s == NULL ? "s is NULL" : d == NULL ? "d is NULL" : "d has not been set");
   } else {
     mu = d->mu;
     L = d->L;
     lognorm = d->lognorm;
   }
   size_t p = status ? 0 : s->base.N;
-  if (!status && bm_mvn_dim(d) != p) status = BM_EBADLEN;
+  if (!status && bm_mvn_dim(d) != p) status = BM_FAIL(BM_EBADLEN, "s and d have different dimensions");
   if (!status && dmu) status = bm_validate_length(dmu, p);
   if (!status && dSigma) status = bm_validate_shape(dSigma, p, p);
   double stack[BM_STACK_DOUBLES];
@@ -130,7 +131,7 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   double *B = NULL;
   if (!status) {
     B = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p + p);
-    if (!B) status = BM_ENOMEM;
+    if (!B) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   if (status) {
     if (dmu) gsl_vector_set_all(dmu, NAN);
@@ -180,6 +181,6 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
 
 int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   return bm_mvn_stats_loglik_grad(d, s, ll, NULL, NULL);
 }

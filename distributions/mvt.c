@@ -34,7 +34,11 @@
 #include "bayesmat/mvt.h"
 #include "work.h"
 #include "vector_common.h"
+<<<<<<< HEAD
 #include "small_p.h"
+=======
+#include "../src/error.h"
+>>>>>>> main
 
 /* a = nu/2 from which the asymptotic difference formulas are used */
 #define ASYMPTOTIC_A 10.0
@@ -146,9 +150,9 @@ static double fisher_nunu_bracket(double a, double h)
 
 int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 {
-  if (!out) return BM_EINVAL;
+  if (!out) return BM_FAIL(BM_EINVAL, "out is NULL");
   *out = NAN;
-  if (p == 0) return BM_EINVAL;
+  if (p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0");
   int status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   *out = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
@@ -192,7 +196,7 @@ void bm_mvt_free(bm_mvt *d)
 
 int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sigma)
 {
-  if (!d) return BM_EINVAL;
+  if (!d) return BM_FAIL(BM_EINVAL, "d is NULL");
   int status = bm_validate_vector(mu, d->p);
   if (!status) status = bm_validate_spd(Sigma, d->p, d->S2, NULL);
   if (!status) status = bm_validate_greater(nu, 0.0);
@@ -201,7 +205,7 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   /* nu = 5e-324: nu/2 rounds to 0 and the normalizing constant is not
    * representable; BM_EDOM (nothing changes) rather than NaN log-densities */
   if (!isfinite(lgamma_ratio(0.5 * nu, 0.5 * (double)p)) || !isfinite(digamma_ratio(0.5 * nu, 0.5 * (double)p)))
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_vc_copy_sym_lower(Sigma, d->S1);
   gsl_vector_memcpy(d->mu, mu);
   bm_vc_swap_matrix(&d->Sigma, &d->S1);
@@ -223,7 +227,11 @@ size_t bm_mvt_dim(const bm_mvt *d) { return d ? d->p : 0; }
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int check_obj(const bm_mvt *d) { return d && d->is_set ? BM_SUCCESS : BM_EINVAL; }
+static int check_obj_fn(const char *fn, const bm_mvt *d)
+{
+  return d && d->is_set ? BM_SUCCESS : bm_error_set(BM_EINVAL, fn, d ? "d has not been set" : "d is NULL");
+}
+#define check_obj(d) check_obj_fn(__func__, d)
 
 /* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
  * it (vector_common.c; the object was allocated non-const). */
@@ -330,7 +338,7 @@ static int matrix_finite(const gsl_matrix *A)
 
 int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
   int status = check_obj(d);
   if (!status) status = bm_validate_vector(x, d->p);
@@ -338,7 +346,7 @@ int bm_mvt_logpdf(const bm_mvt *d, const gsl_vector *x, double *lp)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
-  if (!z) return BM_ENOMEM;
+  if (!z) return BM_FAIL(BM_ENOMEM, "out of memory");
   int e;
   double delta = whiten_scaled(d, x, z, 0, &e);
   *lp = d->lognorm - 0.5 * (d->nu + (double)d->p) * log1p_scaled(d->nu, delta, e);
@@ -356,7 +364,7 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   double stack[BM_STACK_DOUBLES];
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   int e;
   double delta = whiten_scaled(d, x, a, 1, &e);
   double k = d->nu + (double)p, w;
@@ -400,7 +408,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   size_t p = d->p, q = d->q;
   bm_work wk;
   double *G = bm_work_get(&wk, NULL, 0, p * p);
-  if (!G) return BM_ENOMEM;
+  if (!G) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
   gsl_vector_view sm = gsl_vector_subvector(s, 0, p), sS = gsl_vector_subvector(s, p, q);
   double dnu;
@@ -510,7 +518,7 @@ int bm_mvt_hess(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   size_t p = d->p, q = d->q;
   bm_work wk;
   double *a = bm_work_get(&wk, NULL, 0, p * p + p + q);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *A = a + p, *taa = A + p * p;
   int e;
   double delta = whiten_scaled(d, x, a, 1, &e);
@@ -575,7 +583,7 @@ int bm_mvt_hess_x(const bm_mvt *d, const gsl_vector *x, gsl_matrix *H)
   double stack[BM_STACK_DOUBLES];
   bm_work wk;
   double *a = bm_work_get(&wk, stack, BM_STACK_DOUBLES, p);
-  if (!a) return BM_ENOMEM;
+  if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   int e;
   double delta = whiten_scaled(d, x, a, 1, &e);
   const gsl_matrix *Lam = precision(d);
@@ -630,7 +638,7 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *I)
 int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
 {
   int status = check_obj(d);
-  if (!status && !r) status = BM_EINVAL;
+  if (!status && !r) status = BM_FAIL(BM_EINVAL, "r is NULL");
   if (!status) status = bm_validate_length(x, d->p);
   if (status) {
     bm_nan_vector(x);
@@ -646,7 +654,7 @@ int bm_mvt_sample(const bm_mvt *d, gsl_rng *r, gsl_vector *x)
   /* small nu: g can underflow (g ~ U^(2/nu)) and the draw exceed DBL_MAX */
   if (!all_finite(x->data, d->p, x->stride)) {
     bm_nan_vector(x);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   return BM_SUCCESS;
 }
@@ -655,7 +663,7 @@ int bm_mvt_mean(const bm_mvt *d, gsl_vector *mean)
 {
   int status = check_obj(d);
   if (!status) status = bm_validate_length(mean, d->p);
-  if (!status && !(d->nu > 1.0)) status = BM_EDOM;
+  if (!status && !(d->nu > 1.0)) status = BM_FAIL(BM_EDOM, "the mean exists only for nu > 1: nu = %g", d->nu);
   if (status) {
     bm_nan_vector(mean);
     return status;
@@ -668,7 +676,7 @@ int bm_mvt_cov(const bm_mvt *d, gsl_matrix *cov)
 {
   int status = check_obj(d);
   if (!status) status = bm_validate_shape(cov, d->p, d->p);
-  if (!status && !(d->nu > 2.0)) status = BM_EDOM;
+  if (!status && !(d->nu > 2.0)) status = BM_FAIL(BM_EDOM, "the covariance exists only for nu > 2: nu = %g", d->nu);
   if (status) {
     bm_nan_matrix(cov);
     return status;
@@ -731,7 +739,7 @@ static double loglik_rows(const bm_mvt *d, const gsl_matrix *X, gsl_vector *each
 
 int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   double total = 0.0;
   int status = d && d->p <= BM_SP_MAX

@@ -9,6 +9,7 @@
 #include "scatter_stats.h"
 #include "stats_pack.h"
 #include "work.h"
+#include "../src/error.h"
 
 int bm_scatter_stats_init(bm_scatter_stats *s, size_t N)
 {

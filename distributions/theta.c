@@ -17,12 +17,15 @@
 #include "bayesmat/theta.h"
 #include "work.h"
 #include "family_internal.h"
+#include "../src/error.h"
 
 /* Common entry checks: NULL d/theta -> BM_EINVAL, length -> BM_EBADLEN. */
-static int check_theta(const void *d, const gsl_vector *theta, size_t nparams)
+#define check_theta(d, theta, nparams) check_theta_fn(__func__, d, theta, nparams)
+static int check_theta_fn(const char *fn, const void *d, const gsl_vector *theta, size_t nparams)
 {
-  if (d == NULL || theta == NULL) return BM_EINVAL;
-  if (nparams == 0 || theta->size != nparams) return BM_EBADLEN;
+  if (d == NULL || theta == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", d == NULL ? "d" : "theta");
+  if (nparams == 0 || theta->size != nparams)
+    return bm_error_set(BM_EBADLEN, fn, "theta has length %zu, expected %zu", theta->size, nparams);
   return BM_SUCCESS;
 }
 
@@ -45,32 +48,32 @@ int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (buf == NULL) return BM_ENOMEM;
+  if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
   gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
   status = bm_mvn_set(d, &mu.vector, &Sigma.matrix);
   bm_work_release(&w);
-  return status;
+  return BM_WRAP(status);
 }
 
 int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta)
 {
-  if (theta == NULL) return BM_EINVAL;
+  if (theta == NULL) return BM_FAIL(BM_EINVAL, "theta is NULL");
   int status = BM_SUCCESS;
   double stack[BM_STACK_DOUBLES];
   bm_work w = {NULL, 0};
   if (d == NULL) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "d is NULL");
     goto done;
   }
   if (theta->size != bm_mvn_nparams(d)) {
-    status = BM_EBADLEN;
+    status = BM_FAIL(BM_EBADLEN, "theta has length %zu, expected %zu", theta->size, bm_mvn_nparams(d));
     goto done;
   }
   size_t p = bm_mvn_dim(d);
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (buf == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   gsl_vector_view mu = gsl_vector_subvector(theta, 0, p);
@@ -93,13 +96,13 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (buf == NULL) return BM_ENOMEM;
+  if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
   gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
   double nu = gsl_vector_get(theta, theta->size - 1);
   status = bm_mvt_set(d, nu, &mu.vector, &Sigma.matrix);
   bm_work_release(&w);
-  return status;
+  return BM_WRAP(status);
 }
 
 /* ---- SPD families: theta = (vech S, scalars...) ---------------------------- */
@@ -111,7 +114,7 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
     double stack[BM_STACK_DOUBLES];                                                           \
     bm_work w;                                                                                \
     double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, (p) * (p));                        \
-    if (buf == NULL) return BM_ENOMEM;                                                        \
+    if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");                              \
     gsl_matrix_view S = unpack_sym(theta, 0, (p), buf);                                       \
     status = FAMILY_SET(d, __VA_ARGS__, &S.matrix);                                           \
     bm_work_release(&w);                                                                      \
@@ -123,7 +126,7 @@ int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta)
   if (status) return status;
   double nu = gsl_vector_get(theta, theta->size - 1);
   SPD_FAMILY_SET_THETA(bm_wishart_set, d, bm_wishart_dim(d), theta, nu);
-  return status;
+  return BM_WRAP(status);
 }
 
 int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta)
@@ -132,7 +135,7 @@ int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta)
   if (status) return status;
   double nu = gsl_vector_get(theta, theta->size - 1);
   SPD_FAMILY_SET_THETA(bm_invwishart_set, d, bm_invwishart_dim(d), theta, nu);
-  return status;
+  return BM_WRAP(status);
 }
 
 int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta)
@@ -141,7 +144,7 @@ int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta)
   if (status) return status;
   double nu = gsl_vector_get(theta, theta->size - 2), delta = gsl_vector_get(theta, theta->size - 1);
   SPD_FAMILY_SET_THETA(bm_matf_set, d, bm_matf_dim(d), theta, nu, delta);
-  return status;
+  return BM_WRAP(status);
 }
 
 /* ---- matrix-mean families: theta = (vec M, vech A, vech B [, nu]) ---------- */
@@ -161,15 +164,16 @@ static int matt_set_cb(void *d, double nu, const gsl_matrix *M, const gsl_matrix
 }
 
 /* theta = (vec M, vech A, vech B[, nu]) for an n x p variate. */
-static int mm_set_theta(void *d, mm_set_fn set, size_t n, size_t p, size_t nparams, const gsl_vector *theta,
-                        size_t nscalars)
+#define mm_set_theta(...) mm_set_theta_fn(__func__, __VA_ARGS__)
+static int mm_set_theta_fn(const char *fn, void *d, mm_set_fn set, size_t n, size_t p, size_t nparams,
+                           const gsl_vector *theta, size_t nscalars)
 {
-  int status = check_theta(d, theta, nparams);
+  int status = check_theta_fn(fn, d, theta, nparams);
   if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + n * n + p * p); /* M, A, B side by side */
-  if (buf == NULL) return BM_ENOMEM;
+  if (buf == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   double nu = nscalars ? gsl_vector_get(theta, theta->size - 1) : 0.0;
   gsl_matrix_view M = gsl_matrix_view_array(buf, n, p);
   gsl_vector_const_view vM = gsl_vector_const_subvector(theta, 0, n * p);
@@ -178,7 +182,7 @@ static int mm_set_theta(void *d, mm_set_fn set, size_t n, size_t p, size_t npara
   gsl_matrix_view B = unpack_sym(theta, n * p + bm_vech_len(n), p, buf + n * p + n * n);
   status = set(d, nu, &M.matrix, &A.matrix, &B.matrix);
   bm_work_release(&w);
-  return status;
+  return bm_error_wrap(status, fn);
 }
 
 int bm_matnorm_set_theta(bm_matnorm *d, const gsl_vector *theta)
@@ -197,10 +201,13 @@ int bm_matt_set_theta(bm_matt *d, const gsl_vector *theta)
 
 /* ---- writing theta (the families' _get_theta, family_internal.h) ---------- */
 
-int bm_theta_get_begin(int is_set, size_t nparams, gsl_vector *theta)
+int bm_theta_get_begin_fn(const char *fn, int is_set, size_t nparams, gsl_vector *theta)
 {
-  if (theta == NULL) return BM_EINVAL;
-  int status = !is_set ? BM_EINVAL : theta->size != nparams ? BM_EBADLEN : BM_SUCCESS;
+  if (theta == NULL) return bm_error_set(BM_EINVAL, fn, "theta is NULL");
+  int status = !is_set ? bm_error_set(BM_EINVAL, fn, "d is NULL or has not been set")
+               : theta->size != nparams
+                   ? bm_error_set(BM_EBADLEN, fn, "theta has length %zu, expected %zu", theta->size, nparams)
+                   : BM_SUCCESS;
   if (status) gsl_vector_set_all(theta, NAN);
   return status;
 }

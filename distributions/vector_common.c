@@ -11,9 +11,20 @@
 #include "work.h"
 #include "omp_policy.h"
 #include "vector_common.h"
+#define BM_FN fn /* the checks below report as the public caller */
+#include "../src/error.h"
 
-int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
-                     gsl_matrix *dSigma)
+int bm_vc_check_batch_fn(const char *fn, int obj_status, size_t p, const gsl_matrix *X)
+{
+  if (obj_status) return obj_status;
+  if (!X) return BM_FAIL(BM_EINVAL, "X is NULL");
+  if (X->size1 == 0 || X->size2 != p)
+    return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, expected n x %zu with n > 0", X->size1, X->size2, p);
+  return BM_SUCCESS;
+}
+
+int bm_vc_check_grad_fn(const char *fn, int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx,
+                        gsl_vector *dmu, gsl_matrix *dSigma)
 {
   int status = obj_status;
   if (!status) status = bm_validate_vector(x, p);
@@ -227,18 +238,20 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   return BM_SUCCESS;
 }
 
-int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
-                 bm_vc_loglik_block block, const void *ctx, double *total)
+int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,
+                    gsl_vector *each, bm_vc_loglik_block block, const void *ctx, double *total)
 {
   int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
   if (!status && each) status = bm_validate_length(each, X->size1);
   if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
+  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
   if (status) bm_nan_vector(each);
   return status;
 }
 
-int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X,
-                      gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2])
+int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
+                         const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block,
+                         const void *ctx, double acc[2])
 {
   size_t p = obj_status ? 0 : L->size1;
   int status = bm_vc_check_batch(obj_status, p, X);
@@ -249,5 +262,7 @@ int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu,
     bm_nan_matrix(dSigma);
     return status;
   }
-  return bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
+  status = bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
+  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+  return status;
 }

@@ -119,19 +119,16 @@ static inline double bm_vc_precision_times(const gsl_matrix *L, double *a)
 /* Status of a batch X against a set object of dimension p (obj_status: the
  * object's own check): NULL -> EINVAL, no rows or p columns -> EBADLEN.
  * Finiteness is checked while whitening (bm_vc_whiten_rows). */
-static inline int bm_vc_check_batch(int obj_status, size_t p, const gsl_matrix *X)
-{
-  if (obj_status) return obj_status;
-  if (!X) return BM_EINVAL;
-  if (X->size1 == 0 || X->size2 != p) return BM_EBADLEN;
-  return BM_SUCCESS;
-}
+int bm_vc_check_batch_fn(const char *fn, int obj_status, size_t p, const gsl_matrix *X);
+/* (the _fn helpers take their public caller's name for bm_last_error; the macros pass it) */
+#define bm_vc_check_batch(...) bm_vc_check_batch_fn(__func__, __VA_ARGS__)
 
 /* Arguments of a family's shaped gradient at x (obj_status: the object's own
  * check): x (p, finite), then each non-NULL output's shape; on failure every
  * output is NaN-filled. @return the first failing status, else BM_SUCCESS. */
-int bm_vc_check_grad(int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu,
-                     gsl_matrix *dSigma);
+int bm_vc_check_grad_fn(const char *fn, int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx,
+                        gsl_vector *dmu, gsl_matrix *dSigma);
+#define bm_vc_check_grad(...) bm_vc_check_grad_fn(__func__, __VA_ARGS__)
 
 /* B <- the symmetric matrix with A's lower triangle (row copy, then mirror). */
 void bm_vc_copy_sym_lower(const gsl_matrix *A, gsl_matrix *B);
@@ -170,8 +167,9 @@ int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matri
  * (obj_status first, then bm_vc_check_batch, then each's length), the row
  * groups, and each NaN-filled on any failure. mu, L may be NULL when
  * obj_status is not BM_SUCCESS. */
-int bm_vc_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
-                 bm_vc_loglik_block block, const void *ctx, double *total);
+int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,
+                    gsl_vector *each, bm_vc_loglik_block block, const void *ctx, double *total);
+#define bm_vc_loglik(...) bm_vc_loglik_fn(__func__, __VA_ARGS__)
 
 /* Per block of whitened rows Z (rows x p) of bm_vc_loglik_grad_rows: add the
  * block's rows (weighted as the family needs) into s (p) and acc[0..1], and
@@ -189,7 +187,9 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
 /* bm_vc_loglik_grad_rows after the checks (obj_status first, then
  * bm_vc_check_batch, then dmu's and dSigma's shapes; dmu, dSigma NaN on any
  * failure). mu, L may be NULL when obj_status is not BM_SUCCESS. */
-int bm_vc_loglik_grad(int obj_status, const gsl_matrix *L, const gsl_vector *mu, const gsl_matrix *X,
-                      gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block, const void *ctx, double acc[2]);
+int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
+                         const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block,
+                         const void *ctx, double acc[2]);
+#define bm_vc_loglik_grad(...) bm_vc_loglik_grad_fn(__func__, __VA_ARGS__)
 
 #endif

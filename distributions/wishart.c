@@ -28,6 +28,7 @@
 #include "small_linalg.h"
 #include "wishart_common.h"
 #include "wishart_impl.h"
+#include "../src/error.h"
 
 bm_wishart *bm_wishart_alloc(size_t p)
 {
@@ -55,12 +56,13 @@ void bm_wishart_free(bm_wishart *d)
 /* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
  * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
  * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
-static int commit(bm_wishart *d, double nu)
+#define commit(d, nu) commit_fn(__func__, d, nu) /* fn: the _set reporting a failure */
+static int commit_fn(const char *fn, bm_wishart *d, double nu)
 {
   double p = (double)d->p;
   double logdet = bm_chol_logdet(d->stage);
   double log_norm = -0.5 * nu * p * M_LN2 - 0.5 * nu * logdet - bm_lmvgamma(d->p, 0.5 * nu);
-  if (!isfinite(log_norm)) return BM_EDOM;
+  if (!isfinite(log_norm)) return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu);
   gsl_matrix *t = d->L_S;
   d->L_S = d->stage;
   d->stage = t;
@@ -87,14 +89,14 @@ static double logpdf_from_M(const bm_wishart *d, const double *M, size_t lda, do
 
 int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
 {
-  if (!d || !S) return BM_EINVAL;
+  if (!d || !S) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "S");
   int status = bm_wt_stage_scale(d->p, nu, S, d->stage);
   return status ? status : commit(d, nu);
 }
 
 int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
 {
-  if (!d || !L_S) return BM_EINVAL;
+  if (!d || !L_S) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_S");
   int status = bm_wt_stage_chol(d->p, nu, L_S, d->stage);
   return status ? status : commit(d, nu);
 }
@@ -103,16 +105,16 @@ size_t bm_wishart_nparams(const bm_wishart *d) { return d ? bm_vech_len(d->p) + 
 
 int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
 {
-  if (!lp) return BM_EINVAL;
+  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
   *lp = NAN;
-  if (!d || !d->is_set || !X) return BM_EINVAL;
+  if (!d || !d->is_set || !X) return BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
   size_t p = d->p;
   int status = bm_wt_check_symmetric(X, p);
   if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (!buf) return BM_ENOMEM;
+  if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
   gsl_matrix_view W;
   status = bm_wt_factor_variate(X, buf, p, &W);
   if (status) {
@@ -136,7 +138,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (!d || !d->is_set || !X) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "%s", d == NULL ? "d is NULL" : !d->is_set ? "d has not been set" : "X is NULL");
     goto fail;
   }
   size_t p = d->p;
@@ -145,7 +147,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   double stack[BM_STACK_DOUBLES];
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto fail;
   }
   gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
@@ -176,9 +178,11 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
+    if (lp) *lp = NAN; /* a failed call leaves every output NaN */
+    if (d_nu) *d_nu = NAN;
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_S);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   return BM_SUCCESS;
 fail:
@@ -220,11 +224,11 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   C = bm_matrix_alloc(p, p);
   LX = bm_matrix_alloc(p, p);
   if (!B || !C || !LX) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, p, LX, NULL)) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, LX, NULL)");
     goto done;
   }
   bm_chol_inverse(d->L_S, B);
@@ -240,7 +244,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   bm_vech_kron(-0.5, C, B, 1.0, &HSS.matrix);
   bm_vech_kron(-0.5, B, C, 1.0, &HSS.matrix);
 done:
-  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   if (B) bm_matrix_free(B);
   if (C) bm_matrix_free(C);
@@ -256,17 +260,17 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
   size_t p = d->p;
   Xinv = bm_matrix_alloc(p, p);
   if (!Xinv) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (bm_validate_spd(X, p, Xinv, NULL)) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, Xinv, NULL)");
     goto done;
   }
   bm_chol_inverse(Xinv, Xinv);
   bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), Xinv, Xinv, 0.0, H);
 done:
-  if (!status && !bm_wt_finite(H)) status = BM_EDOM; /* beyond double range */
+  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   if (Xinv) bm_matrix_free(Xinv);
   return status;
@@ -288,7 +292,7 @@ int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
     bm_nan_matrix(X);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
   status = bm_rng_bartlett(r, d->nu, &A.matrix);
@@ -396,6 +400,7 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
   if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
     status = BM_EDOM;
+    if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;
   }
@@ -414,7 +419,7 @@ int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m,
 {
   if (!ll) {
     bm_nan_vector(each);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "ll is NULL");
   }
   return loglik_impl(d, X, m, ll, each, NULL, NULL);
 }

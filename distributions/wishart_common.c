@@ -9,11 +9,12 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/specfun.h"
 #include "wishart_common.h"
+#define BM_FN fn /* the checks below report as the public caller */
+#include "../src/error.h"
 
-int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
+int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix *A, size_t p)
 {
-  if (!A) return BM_EINVAL;
-  if (A->size1 != p || A->size2 != p) return BM_EBADLEN;
+  if (!A || A->size1 != p || A->size2 != p) return bm_check_shape(fn, name, A, p, p);
   int differ = 0;
   double z = 0.0;
   for (size_t i = 0; i < p; i++) {
@@ -25,15 +26,19 @@ int bm_wt_check_symmetric(const gsl_matrix *A, size_t p)
     }
   }
   if (!differ && z == 0.0) return BM_SUCCESS;
-  return bm_validate_symmetric(A, p);
+  return bm_check_symmetric(fn, name, A, p);
 }
 
-int bm_wt_factor_variate(const gsl_matrix *X, double *buf, size_t p, gsl_matrix_view *W)
+int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *X, double *buf, size_t p,
+                            gsl_matrix_view *W)
 {
   *W = gsl_matrix_view_array(buf, p, p);
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) buf[i * p + j] = MGET(X, i, j);
-  return bm_chol_factor(&W->matrix, &W->matrix, NULL) ? BM_EDOM : BM_SUCCESS;
+  size_t k = 0;
+  if (bm_chol_factor(&W->matrix, &W->matrix, &k))
+    return BM_FAIL(BM_EDOM, "%s is not positive definite (leading minor %zu of %zu): outside the support", name, k, p);
+  return BM_SUCCESS;
 }
 
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)
@@ -51,44 +56,46 @@ double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
   return isnan(s) ? INFINITY : s;
 }
 
-int bm_wt_stage_scale(size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage)
+int bm_wt_stage_scale_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage)
 {
-  int status = bm_validate_shape(P, p, p);
+  int status = bm_check_shape(fn, name, P, p, p);
   if (status) return status;
-  if (!isfinite(nu)) return BM_ENONFINITE;
-  status = bm_wt_check_symmetric(P, p);
+  if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
+  status = bm_wt_check_symmetric_fn(fn, name, P, p);
   if (status) return status;
-  if (bm_chol_factor(P, stage, NULL)) return BM_ENOTSPD;
-  return bm_validate_greater(nu, (double)p - 1.0);
+  if (bm_check_chol(fn, name, P, stage)) return BM_ENOTSPD;
+  return bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
 }
 
-int bm_wt_stage_chol(size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage)
+int bm_wt_stage_chol_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage)
 {
-  int status = bm_validate_shape(L, p, p);
+  int status = bm_check_shape(fn, name, L, p, p);
   if (status) return status;
-  if (!isfinite(nu)) return BM_ENONFINITE;
-  status = bm_validate_chol_factor(L, p);
+  if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
+  status = bm_check_chol_factor(fn, name, L, p);
   if (status) return status;
-  status = bm_validate_greater(nu, (double)p - 1.0);
+  status = bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
   if (status) return status;
   bm_wt_copy_lower(L, stage->data, stage->tda);
   return BM_SUCCESS;
 }
 
-int bm_wt_check_grad_args(size_t p, const gsl_matrix *X, const gsl_matrix *d_X, const gsl_matrix *d_P)
+int bm_wt_check_grad_args_fn(const char *fn, const char *dP_name, size_t p, const gsl_matrix *X, const gsl_matrix *d_X,
+                             const gsl_matrix *d_P)
 {
   int status;
   if ((status = bm_validate_shape(X, p, p))) return status;
   if (d_X && (status = bm_validate_shape(d_X, p, p))) return status;
-  if (d_P && (status = bm_validate_shape(d_P, p, p))) return status;
-  return bm_wt_check_symmetric(X, p);
+  if (d_P && (status = bm_check_shape(fn, dP_name, d_P, p, p))) return status;
+  return bm_wt_check_symmetric_fn(fn, "X", X, p);
 }
 
-int bm_wt_score(const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s, bm_wt_param_grad_fn grad)
+int bm_wt_score_fn(const char *fn, const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s,
+                   bm_wt_param_grad_fn grad)
 {
   if (!is_set || !X || !s) {
     bm_nan_vector(s);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "s is NULL");
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_length(s, q + 1);
@@ -99,7 +106,7 @@ int bm_wt_score(const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_ve
   gsl_matrix *G = bm_matrix_alloc(p, p);
   if (!G) {
     bm_nan_vector(s);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   double d_nu;
   status = grad(d, X, G, &d_nu);
@@ -126,20 +133,21 @@ void bm_wt_theta_blocks(const gsl_matrix *B, double a, double b, double c, doubl
   gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
 }
 
-int bm_wt_check_x_and_out(int is_set, size_t p, const gsl_matrix *X, const gsl_matrix *H, size_t n)
+int bm_wt_check_x_and_out_fn(const char *fn, int is_set, size_t p, const gsl_matrix *X, const gsl_matrix *H, size_t n)
 {
-  if (!is_set || !X || !H) return BM_EINVAL;
+  if (!is_set || !X || !H)
+    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "H is NULL");
   int status = bm_validate_shape(X, p, p);
   if (!status) status = bm_validate_shape(H, n, n);
-  if (!status) status = bm_wt_check_symmetric(X, p);
+  if (!status) status = bm_wt_check_symmetric_fn(fn, "X", X, p);
   return status;
 }
 
-int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I)
+int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I)
 {
   if (!is_set || !I) {
     bm_nan_matrix(I);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "I is NULL");
   }
   size_t q = bm_vech_len(p);
   int status = bm_validate_shape(I, q + 1, q + 1);
@@ -150,7 +158,7 @@ int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b,
   gsl_matrix *B = bm_matrix_alloc(p, p);
   if (!B) {
     bm_nan_matrix(I);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   bm_chol_inverse(L, B);
   bm_wt_theta_blocks(B, 0.5 * nu, b, 0.25, nu, I);
@@ -162,24 +170,24 @@ int bm_wt_fisher(int is_set, size_t p, const gsl_matrix *L, double nu, double b,
   return BM_SUCCESS;
 }
 
-int bm_wt_check_out(int ok, size_t p, gsl_matrix *M)
+int bm_wt_check_out_fn(const char *fn, const char *name, int ok, size_t p, gsl_matrix *M)
 {
   if (!ok || !M) {
     bm_nan_matrix(M);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s%s", !ok ? "d is NULL or has not been set, or r is NULL" : name, !ok ? "" : " is NULL");
   }
   int status = bm_validate_shape(M, p, p);
   if (status) bm_nan_matrix(M);
   return status;
 }
 
-int bm_wt_check_batch_args(int is_set, size_t p, const gsl_matrix *const *X, size_t m, const gsl_vector *each,
-                           const gsl_matrix *d_P)
+int bm_wt_check_batch_args_fn(const char *fn, const char *dP_name, int is_set, size_t p, const gsl_matrix *const *X,
+                              size_t m, const gsl_vector *each, const gsl_matrix *d_P)
 {
-  if (!is_set || (m > 0 && !X)) return BM_EINVAL;
+  if (!is_set || (m > 0 && !X)) return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "X is NULL");
   int status;
   if (each && (status = bm_validate_length(each, m))) return status;
-  if (d_P && (status = bm_validate_shape(d_P, p, p))) return status;
+  if (d_P && (status = bm_check_shape(fn, dP_name, d_P, p, p))) return status;
   return BM_SUCCESS;
 }
 

@@ -21,6 +21,7 @@
 #include "wishart_impl.h"
 #include "wishart_type_stats.h"
 #include "stats_pack.h"
+#include "../src/error.h"
 
 struct bm_wishart_stats {
   bm_spd_stats base;
@@ -103,6 +104,6 @@ int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s,
 
 int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, double *ll)
 {
-  if (!ll) return BM_EINVAL;
+  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   return bm_wishart_stats_loglik_grad(d, s, ll, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "wishart_type_stats.h"
 #include "stats_pack.h"
 #include "work.h"
+#include "../src/error.h"
 
 int bm_spd_stats_init(bm_spd_stats *s, size_t p)
 {

@@ -15,8 +15,9 @@
  * on the diagonal". Both are right in their own coordinates (bayesmat converts
  * with bm_vech_from_sym_grad); mixing them — using 2G − diag(G) as a matrix
  * gradient in tr(G E), or G as a vech gradient — is wrong by a factor 2 off the
- * diagonal. Each claim is checked against finite differences below; the two
- * mix-ups are shown to be caught. Finally the gradient vanishes at the MLE Σ̂ = S/n.
+ * diagonal. Each claim is checked against finite differences in one call,
+ * bm_check_matrix_gradient, which also names the two mix-ups when handed them
+ * (off-diagonals doubled / halved). Finally the gradient vanishes at the MLE Σ̂ = S/n.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdio.h>
@@ -33,56 +34,32 @@ typedef struct {
   bm_mvn *d;
 } problem;
 
-/* l as a function of vech Σ (a symmetric Σ) */
-static int ll_vech_sigma(const gsl_vector *v, void *pp, double *f)
+/* l as a function of a symmetric Σ */
+static int ll_sigma(const gsl_matrix *S, void *pp, double *f)
 {
   problem *P_ = pp;
-  gsl_matrix *S = gsl_matrix_alloc(P, P);
-  bm_vech_unpack(v, S);
   int st = bm_mvn_set(P_->d, P_->mu, S);
-  if (!st) st = bm_mvn_loglik(P_->d, P_->X, f, NULL);
-  gsl_matrix_free(S);
-  return st;
+  return st ? st : bm_mvn_loglik(P_->d, P_->X, f, NULL);
 }
 
-/* bayesmat's symmetric gradient G, converted to vech coordinates: D_pᵀ vec G */
-static int grad_vech_sigma(const gsl_vector *v, void *pp, gsl_vector *g)
+/* l as a function of a symmetric precision Λ */
+static int ll_prec(const gsl_matrix *L, void *pp, double *f)
 {
   problem *P_ = pp;
-  gsl_matrix *S = gsl_matrix_alloc(P, P), *G = gsl_matrix_alloc(P, P);
-  bm_vech_unpack(v, S);
-  int st = bm_mvn_set(P_->d, P_->mu, S);
-  if (!st) st = bm_mvn_loglik_grad(P_->d, P_->X, NULL, NULL, G);
-  if (!st) st = bm_vech_from_sym_grad(G, g);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  return st;
-}
-
-/* the mix-up: G's lower triangle read as if it were the vech gradient */
-static int grad_vech_sigma_wrong(const gsl_vector *v, void *pp, gsl_vector *g)
-{
-  problem *P_ = pp;
-  gsl_matrix *S = gsl_matrix_alloc(P, P), *G = gsl_matrix_alloc(P, P);
-  bm_vech_unpack(v, S);
-  int st = bm_mvn_set(P_->d, P_->mu, S);
-  if (!st) st = bm_mvn_loglik_grad(P_->d, P_->X, NULL, NULL, G);
-  if (!st) st = bm_vech(G, g);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  return st;
+  int st = bm_mvn_set_precision(P_->d, P_->mu, L);
+  return st ? st : bm_mvn_loglik(P_->d, P_->X, f, NULL);
 }
 
 /* l as a function of all p² entries of a (not necessarily symmetric) Σ, by the
  * textbook formula −n/2 log|det Σ| − ½ Σ_i r_iᵀ Σ⁻¹ r_i − np/2 log 2π (LU). */
-static int ll_full_sigma(const gsl_vector *v, void *pp, double *f)
+static int ll_full_sigma(const gsl_matrix *S0, void *pp, double *f)
 {
   problem *P_ = pp;
   gsl_matrix *S = gsl_matrix_alloc(P, P);
   gsl_permutation *perm = gsl_permutation_alloc(P);
   gsl_vector *r = gsl_vector_alloc(P), *s = gsl_vector_alloc(P);
   int sign, st = 0;
-  bm_vec_unpack(v, S);
+  gsl_matrix_memcpy(S, S0);
   gsl_linalg_LU_decomp(S, perm, &sign);
   double logdet = gsl_linalg_LU_lndet(S);
   for (size_t k = 0; k < P; k++)
@@ -106,67 +83,6 @@ static int ll_full_sigma(const gsl_vector *v, void *pp, double *f)
   return st;
 }
 
-/* claim: the p²-coordinate gradient is bayesmat's G itself (vec'd) ... */
-static int grad_full_sigma(const gsl_vector *v, void *pp, gsl_vector *g)
-{
-  problem *P_ = pp;
-  gsl_matrix *S = gsl_matrix_alloc(P, P), *G = gsl_matrix_alloc(P, P);
-  bm_vec_unpack(v, S);
-  int st = bm_mvn_set(P_->d, P_->mu, S);
-  if (!st) st = bm_mvn_loglik_grad(P_->d, P_->X, NULL, NULL, G);
-  if (!st) st = bm_vec(G, g);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  return st;
-}
-
-/* ... and the mix-up: the "symmetric" 2G − diag(G) used as a matrix gradient */
-static int grad_full_sigma_wrong(const gsl_vector *v, void *pp, gsl_vector *g)
-{
-  problem *P_ = pp;
-  gsl_matrix *S = gsl_matrix_alloc(P, P), *G = gsl_matrix_alloc(P, P);
-  bm_vec_unpack(v, S);
-  int st = bm_mvn_set(P_->d, P_->mu, S);
-  if (!st) st = bm_mvn_loglik_grad(P_->d, P_->X, NULL, NULL, G);
-  for (size_t i = 0; i < P; i++)
-    for (size_t j = 0; j < P; j++)
-      if (i != j) gsl_matrix_set(G, i, j, 2 * gsl_matrix_get(G, i, j));
-  if (!st) st = bm_vec(G, g);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  return st;
-}
-
-/* l as a function of vech Λ, and its gradient Σ_i bm_mvn_grad_precision */
-static int ll_vech_prec(const gsl_vector *v, void *pp, double *f)
-{
-  problem *P_ = pp;
-  gsl_matrix *L = gsl_matrix_alloc(P, P);
-  bm_vech_unpack(v, L);
-  int st = bm_mvn_set_precision(P_->d, P_->mu, L);
-  if (!st) st = bm_mvn_loglik(P_->d, P_->X, f, NULL);
-  gsl_matrix_free(L);
-  return st;
-}
-
-static int grad_vech_prec(const gsl_vector *v, void *pp, gsl_vector *g)
-{
-  problem *P_ = pp;
-  gsl_matrix *L = gsl_matrix_alloc(P, P), *G = gsl_matrix_calloc(P, P), *Gi = gsl_matrix_alloc(P, P);
-  bm_vech_unpack(v, L);
-  int st = bm_mvn_set_precision(P_->d, P_->mu, L);
-  for (size_t i = 0; i < N && !st; i++) {
-    gsl_vector_const_view xi = gsl_matrix_const_row(P_->X, i);
-    st = bm_mvn_grad_precision(P_->d, &xi.vector, Gi);
-    gsl_matrix_add(G, Gi);
-  }
-  if (!st) st = bm_vech_from_sym_grad(G, g);
-  gsl_matrix_free(L);
-  gsl_matrix_free(G);
-  gsl_matrix_free(Gi);
-  return st;
-}
-
 static void print_matrix(const char *name, const gsl_matrix *A)
 {
   printf("%s =\n", name);
@@ -176,16 +92,19 @@ static void print_matrix(const char *name, const gsl_matrix *A)
   }
 }
 
-static int report(const char *what, int st, const bm_check_result *res, int expect_pass)
+/* one claim through bm_check_matrix_gradient; expect: the mistake it must be named as */
+static int check(const char *what, bm_fn_matrix_scalar f, problem *pr, const gsl_matrix *at, int sym,
+                 const gsl_matrix *claim, bm_grad_mistake expect)
 {
+  bm_grad_diagnosis dg;
+  int st = bm_check_matrix_gradient(f, pr, at, sym, claim, NULL, &dg);
   if (st) {
-    printf("%-62s check could not run: %s\n", what, bm_strerror(st));
+    printf("%-58s check could not run: %s\n", what, bm_strerror(st));
     return 1;
   }
-  printf("%-62s worst rel err %.2e  %s\n", what, res->worst_rel_err,
-         res->passed == expect_pass ? (expect_pass ? "ok" : "caught (as it should be)")
-                                    : (expect_pass ? "MISMATCH" : "NOT CAUGHT"));
-  return res->passed != expect_pass;
+  printf("%-58s %-16s %s\n    %s\n", what, bm_grad_mistake_name(dg.mistake), dg.mistake == expect ? "ok" : "UNEXPECTED",
+         dg.message);
+  return dg.mistake != expect;
 }
 
 int main(void)
@@ -194,7 +113,8 @@ int main(void)
   problem pr = {gsl_matrix_alloc(N, P), gsl_vector_alloc(P), bm_mvn_alloc(P)};
   /* data from N(0, A Aᵀ + I); evaluate at a Σ that is not the MLE */
   gsl_matrix *A = gsl_matrix_alloc(P, P), *Sigma = gsl_matrix_alloc(P, P), *G = gsl_matrix_alloc(P, P),
-             *GL = gsl_matrix_alloc(P, P), *GL2 = gsl_matrix_alloc(P, P), *Lam = gsl_matrix_alloc(P, P);
+             *GL = gsl_matrix_alloc(P, P), *GL2 = gsl_matrix_alloc(P, P), *Lam = gsl_matrix_alloc(P, P),
+             *W = gsl_matrix_alloc(P, P);
   bm_rng_std_normal_matrix(rng, A);
   gsl_matrix_set_identity(Sigma);
   gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, A, A, 1.0, Sigma);
@@ -206,35 +126,32 @@ int main(void)
   }
   for (size_t i = 0; i < P; i++) gsl_matrix_set(Sigma, i, i, gsl_matrix_get(Sigma, i, i) * 1.3);
 
-  int failed = 0, st;
-  gsl_vector *vq = gsl_vector_alloc(Q), *vf = gsl_vector_alloc(P * P), *g = gsl_vector_alloc(Q);
-  bm_vech(Sigma, vq);
-  bm_vec(Sigma, vf);
-  bm_check_result res;
-  bm_check_options opts = {{0, 0}, 4, 1, NULL, 1e-6};
-
+  int failed = 0;
   bm_mvn_set(pr.d, pr.mu, Sigma);
   bm_mvn_loglik_grad(pr.d, pr.X, NULL, NULL, G);
   print_matrix("G = dl/dSigma (bayesmat's symmetric gradient, = the unconstrained one)", G);
-  bm_vech_from_sym_grad(G, g);
-  printf("vech-coordinate gradient D^T vec G (off-diagonals doubled):");
-  for (size_t k = 0; k < Q; k++) printf(" %.4f", gsl_vector_get(g, k));
-  printf("\n");
 
-  st = bm_check_gradient(ll_full_sigma, grad_full_sigma, &pr, vf, &opts, &res);
-  failed |= report("all p^2 entries free: gradient = G", st, &res, 1);
-  st = bm_check_gradient(ll_vech_sigma, grad_vech_sigma, &pr, vq, &opts, &res);
-  failed |= report("vech coordinates: gradient = D^T vec G = vech(2G - diag G)", st, &res, 1);
-  st = bm_check_gradient(ll_full_sigma, grad_full_sigma_wrong, &pr, vf, &opts, &res);
-  failed |= report("mix-up: 2G - diag(G) used as the p^2-entry gradient", st, &res, 0);
-  st = bm_check_gradient(ll_vech_sigma, grad_vech_sigma_wrong, &pr, vq, &opts, &res);
-  failed |= report("mix-up: vech(G) used as the vech-coordinate gradient", st, &res, 0);
+  failed |= check("symmetric Sigma: gradient = G", ll_sigma, &pr, Sigma, 1, G, BM_GRAD_OK);
+  failed |= check("all p^2 entries free (LU formula): gradient = G", ll_full_sigma, &pr, Sigma, 0, G, BM_GRAD_OK);
+  /* the mix-ups: 2G - diag(G) used as a matrix gradient; vech(G) used as the
+   * vech-coordinate gradient, which read back as a matrix is G with the
+   * off-diagonals halved relative to what vech coordinates need */
+  gsl_matrix_memcpy(W, G);
+  gsl_matrix_scale(W, 2.0);
+  for (size_t i = 0; i < P; i++) gsl_matrix_set(W, i, i, gsl_matrix_get(G, i, i));
+  failed |= check("mix-up: 2G - diag(G) as the matrix gradient", ll_sigma, &pr, Sigma, 1, W,
+                  BM_GRAD_OFFDIAG_DOUBLED);
+  gsl_matrix_memcpy(W, G);
+  for (size_t i = 0; i < P; i++)
+    for (size_t j = 0; j < P; j++)
+      if (i != j) gsl_matrix_set(W, i, j, 0.5 * gsl_matrix_get(G, i, j));
+  failed |= check("mix-up: off-diagonals of G halved", ll_sigma, &pr, Sigma, 1, W, BM_GRAD_OFFDIAG_HALVED);
 
   /* precision */
   gsl_matrix_memcpy(Lam, Sigma);
   gsl_linalg_cholesky_decomp1(Lam);
   gsl_linalg_cholesky_invert(Lam);
-  bm_mvn_set(pr.d, pr.mu, Sigma); /* the checks above moved the object's Sigma */
+  bm_mvn_set(pr.d, pr.mu, Sigma);
   gsl_matrix_set_zero(GL);
   for (size_t i = 0; i < N; i++) {
     gsl_vector_const_view xi = gsl_matrix_const_row(pr.X, i);
@@ -242,14 +159,12 @@ int main(void)
     gsl_matrix_add(GL, GL2);
   }
   print_matrix("G_Lambda = dl/dLambda = (n Sigma - S)/2", GL);
-  bm_vech(Lam, vq);
-  st = bm_check_gradient(ll_vech_prec, grad_vech_prec, &pr, vq, &opts, &res);
-  failed |= report("precision, vech coordinates: D^T vec G_Lambda", st, &res, 1);
+  failed |= check("precision: gradient = G_Lambda", ll_prec, &pr, Lam, 1, GL, BM_GRAD_OK);
   bm_mvn_set(pr.d, pr.mu, Sigma);
   bm_mvn_grad_sigma_to_precision(pr.d, G, GL2);
   gsl_matrix_sub(GL2, GL);
   double diff = fmax(fabs(gsl_matrix_max(GL2)), fabs(gsl_matrix_min(GL2)));
-  printf("%-62s max |diff| %.2e  %s\n", "G_Lambda = -Sigma G Sigma (bm_mvn_grad_sigma_to_precision)", diff,
+  printf("%-58s max |diff| %.2e  %s\n", "G_Lambda = -Sigma G Sigma (bm_mvn_grad_sigma_to_precision)", diff,
          diff < 1e-9 * N ? "ok" : "MISMATCH");
   failed |= !(diff < 1e-9 * N);
 
@@ -269,13 +184,13 @@ int main(void)
   bm_mvn_set(pr.d, pr.mu, Sigma);
   bm_mvn_loglik_grad(pr.d, pr.X, NULL, NULL, G);
   double gmax = fmax(fabs(gsl_matrix_max(G)), fabs(gsl_matrix_min(G)));
-  printf("%-62s max |G| %.2e  %s\n", "at the MLE Sigma = S/n the gradient vanishes", gmax,
+  printf("%-58s max |G| %.2e  %s\n", "at the MLE Sigma = S/n the gradient vanishes", gmax,
          gmax < 1e-10 ? "ok" : "MISMATCH");
   failed |= !(gmax < 1e-10);
 
   gsl_matrix_free(A); gsl_matrix_free(Sigma); gsl_matrix_free(G); gsl_matrix_free(GL);
-  gsl_matrix_free(GL2); gsl_matrix_free(Lam); gsl_matrix_free(pr.X);
-  gsl_vector_free(pr.mu); gsl_vector_free(vq); gsl_vector_free(vf); gsl_vector_free(g);
+  gsl_matrix_free(GL2); gsl_matrix_free(Lam); gsl_matrix_free(W); gsl_matrix_free(pr.X);
+  gsl_vector_free(pr.mu);
   bm_mvn_free(pr.d);
   gsl_rng_free(rng);
   return failed;

@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     bm_laplace_result *lr = bm_laplace_result_alloc(K);
     int st = bm_laplace(&lp, b0, NULL, lr);
     if (st) {
-      printf("bm_laplace: %s\n", bm_strerror(st));
+      printf("bm_laplace: %s (%s)\n", bm_strerror(st), bm_laplace_reason_name(lr->reason));
       return 1;
     }
     printf("n = %zu: mode beta = (%.4f, %.4f, %.4f), sd = (%.4f, %.4f, %.4f), %zu Newton steps\n", P.n,

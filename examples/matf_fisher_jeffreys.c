@@ -6,7 +6,8 @@
  * gives log π(θ) = ½ log det I(θ) (or of a block). Here both are checked by Monte
  * Carlo with the family's own sampler: I = E[s sᵀ] = E[−H] (s the score, H the
  * Hessian of log f), each entry estimated with its standard error from 2^17 draws
- * (bm_check_fisher_mc), and every entry must lie within 4 standard errors of the closed form; the
+ * by one bm_check_dist call (which also checks the score, Hessian and mean),
+ * and every entry must lie within 4 standard errors of the closed form; the
  * Jeffreys log-prior is compared with ½ log det of the Monte Carlo −H estimate
  * (standard error from 16 batches). Finally the Jeffreys prior of the Ψ block is
  * shown to be the invariant scale-matrix prior |Ψ|^{−(p+1)/2} (up to a constant).
@@ -30,36 +31,6 @@ static double logdet_spd(const gsl_matrix *A)
   if (bm_chol_factor(A, C, NULL) == BM_SUCCESS) ld = bm_chol_logdet(C);
   gsl_matrix_free(C);
   return ld;
-}
-
-/* bm_check_fisher_mc callbacks: draw X ~ F_p, then score / Hessian at it */
-typedef struct {
-  const bm_matf *d;
-  gsl_matrix *X;
-} fisher_draw;
-
-static int draw_cb(gsl_rng *r, void *pp)
-{
-  fisher_draw *f = pp;
-  int st;
-  double lp;
-  do { /* redraw the rare numerically singular draw (see bm_matf_sample) */
-    st = bm_matf_sample(f->d, r, f->X);
-    if (!st) st = bm_matf_logpdf(f->d, f->X, &lp);
-  } while (st == BM_EDOM);
-  return st;
-}
-
-static int score_cb(void *pp, gsl_vector *s)
-{
-  fisher_draw *f = pp;
-  return bm_matf_score(f->d, f->X, s);
-}
-
-static int hess_cb(void *pp, gsl_matrix *H)
-{
-  fisher_draw *f = pp;
-  return bm_matf_hess(f->d, f->X, H);
 }
 
 int main(int argc, char **argv)
@@ -128,17 +99,18 @@ int main(int argc, char **argv)
   }
   if (csv) fclose(csv);
 
-  /* the verdict from bayesmat's own Monte Carlo Fisher checker, on fresh draws */
-  fisher_draw fd = {d, X};
-  bm_fisher_mc_problem fp = {K, draw_cb, score_cb, hess_cb, &fd};
-  bm_fisher_mc_result fr;
+  /* the verdict in one call, on fresh draws: bm_check_dist on the matf
+   * object viewed as a bm_dist (score, Hessian and hess_x against finite
+   * differences, E[score] = 0, E[s s^T] and E[-H] against the closed form,
+   * the mean) */
+  bm_dist view = {&bm_family_matf, d};
+  bm_check_report *rep = bm_check_report_alloc();
+  bm_check_dist_options o = {.draws = ntot, .z_tol = 4.0};
   int failed = 0;
-  int st = bm_check_fisher_mc(&fp, I, rng, ntot, 4.0, NULL, NULL, &fr);
-  printf("%-58s max |z| = %.2f  %s\n", "bm_check_fisher_mc, E[s s^T] vs closed form (2^17 draws)", fr.max_z_outer,
-         !st && fr.max_z_outer < 4 ? "ok" : "MISMATCH");
-  printf("%-58s max |z| = %.2f  %s\n", "bm_check_fisher_mc, E[-H]    vs closed form (2^17 draws)", fr.max_z_hess,
-         !st && fr.max_z_hess < 4 ? "ok" : "MISMATCH");
-  failed |= st || !fr.passed;
+  int st = bm_check_dist(&view, rng, &o, rep);
+  if (!st) bm_check_report_print(rep, stdout, BM_REPORT_TABLE);
+  failed |= st || !rep->passed;
+  bm_check_report_free(rep);
 
   /* Jeffreys log-prior vs 1/2 log det of the Monte Carlo information */
   double lj;

@@ -30,6 +30,7 @@
 #include "bayesmat/model_fisher.h"
 #include "bayesmat/model_family.h"
 #include "bayesmat/check.h"
+#include "bayesmat/check_conjugate.h"
 #include "bayesmat/niw.h"
 #include "bayesmat/blr.h"
 #include "bayesmat/mniw.h"

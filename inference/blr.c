@@ -23,6 +23,7 @@
 #include "conjugate_internal.h"
 #include "stats_pack.h"
 #include "qr_stream.h"
+#include "../src/error.h"
 
 enum { PRIOR_NONE = 0, PRIOR_NIG, PRIOR_KNOWN, PRIOR_IMPROPER };
 
@@ -76,11 +77,16 @@ static void stats_copy(bm_blr_stats *dst, const bm_blr_stats *src)
 }
 
 /* Validate a data chunk: X n x k, y length n, w length n positive (or NULL). */
-static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
+#define validate_chunk(k, X, y, w) validate_chunk_fn(__func__, k, X, y, w)
+#undef BM_FN
+#define BM_FN fn
+static int validate_chunk_fn(const char *fn, size_t k, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (X == NULL || y == NULL) return BM_EINVAL;
+  if (X == NULL || y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", X == NULL ? "X" : "y");
   const size_t n = X->size1;
-  if (X->size2 != k || y->size != n || (w != NULL && w->size != n)) return BM_EBADLEN;
+  if (X->size2 != k || y->size != n || (w != NULL && w->size != n))
+    return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, y has length %zu%s: expected n x %zu and n", n, X->size2, y->size,
+                   w != NULL ? " and so must w" : "", k);
   if (n == 0) return BM_SUCCESS;
   int st = bm_validate_matrix(X, n, k);
   if (st == BM_SUCCESS) st = bm_validate_vector(y, n);
@@ -88,9 +94,11 @@ static int validate_chunk(size_t k, const gsl_matrix *X, const gsl_vector *y, co
   if (st != BM_SUCCESS) return st;
   if (w != NULL)
     for (size_t i = 0; i < n; i++)
-      if (!(gsl_vector_get(w, i) > 0.0)) return BM_EDOM;
+      if (!(gsl_vector_get(w, i) > 0.0)) return BM_FAIL(BM_EDOM, "w[%zu] = %g must be positive", i, gsl_vector_get(w, i));
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 typedef struct {
   const gsl_matrix *X;
@@ -109,7 +117,7 @@ static void blr_row(const void *ctx, size_t i, double *row)
 
 int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (s == NULL) return BM_EINVAL;
+  if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
   int st = validate_chunk(s->k, X, y, w);
   if (st != BM_SUCCESS) return st;
   const size_t n = X->size1, k = s->k, c = k + 1;
@@ -124,7 +132,7 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
     for (size_t i = 0; i < n; i++) slw += log(gsl_vector_get(w, i));
   /* the rows are factorized in blocks (qr_stream.h), never all held at once */
   gsl_matrix *R = bm_matrix_alloc(c, c);
-  if (R == NULL) return BM_ENOMEM;
+  if (R == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   blr_rows ctx = {X, y, w};
   st = cj_qr_rows(n, c, blr_row, &ctx, R);
   if (st == BM_SUCCESS) {
@@ -138,8 +146,8 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 {
-  if (dst == NULL || src == NULL) return BM_EINVAL;
-  if (dst->k != src->k) return BM_EBADLEN;
+  if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
+  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k");
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + 1, dst->R);
@@ -151,7 +159,7 @@ int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 
 int bm_blr_stats_count(const bm_blr_stats *s, size_t *n)
 {
-  if (s == NULL || n == NULL) return BM_EINVAL;
+  if (s == NULL || n == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "n");
   *n = s->n;
   return BM_SUCCESS;
 }
@@ -257,15 +265,29 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   return BM_SUCCESS;
 }
 
+/* recompute, with what failed for bm_last_error (fn: the public caller) */
+static int recompute_named(const char *fn, bm_blr *m, const bm_blr_stats *d)
+{
+  int st = recompute(m, d);
+  if (st == BM_EDOM)
+    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
+                                "or hyperparameters beyond the range of the normalizing constants)");
+  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
+  return st ? bm_error_wrap(st, fn) : st;
+}
+#define recompute(m, d) recompute_named(BM_FN, m, d)
+
 /* Validate (m0, V0) and build the prior rows [L0^-1, L0^-1 m0] into rows. */
-static int gaussian_prior_rows(size_t k, const gsl_vector *m0, const gsl_matrix *V0, gsl_matrix *rows,
-                               double *half_logdet)
+#undef BM_FN
+#define BM_FN fn /* the public _set_prior reporting, through set_gaussian_prior */
+static int gaussian_prior_rows(const char *fn, const char *V0_name, size_t k, const gsl_vector *m0,
+                               const gsl_matrix *V0, gsl_matrix *rows, double *half_logdet)
 {
   int st = bm_validate_vector(m0, k);
   if (st != BM_SUCCESS) return st;
   gsl_matrix *L = bm_matrix_alloc(k, k);
-  if (L == NULL) return BM_ENOMEM;
-  st = bm_validate_spd(V0, k, L, NULL);
+  if (L == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
+  st = bm_check_spd(fn, V0_name, V0, k, L, NULL);
   if (st == BM_SUCCESS) {
     *half_logdet = 0.5 * bm_chol_logdet(L);
     gsl_matrix_view P = gsl_matrix_submatrix(rows, 0, 0, k, k);
@@ -278,20 +300,22 @@ static int gaussian_prior_rows(size_t k, const gsl_vector *m0, const gsl_matrix 
   return st;
 }
 
-static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const gsl_matrix *V0, double a0, double b0,
-                              double lambda)
+#define set_gaussian_prior(m, kind, m0, V0, a0, b0, lambda) \
+  set_gaussian_prior_fn(__func__, #V0, m, kind, m0, V0, a0, b0, lambda)
+static int set_gaussian_prior_fn(const char *fn, const char *V0_name, bm_blr *m, int kind, const gsl_vector *m0,
+                                 const gsl_matrix *V0, double a0, double b0, double lambda)
 {
-  if (m == NULL || m0 == NULL || V0 == NULL) return BM_EINVAL;
+  if (m == NULL || m0 == NULL || V0 == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : m0 == NULL ? "m0" : V0_name);
   const size_t k = m->k;
   gsl_matrix *rows = bm_matrix_alloc(k, k + 1);
-  if (rows == NULL) return BM_ENOMEM;
+  if (rows == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double hld = 0.0;
-  int st = gaussian_prior_rows(k, m0, V0, rows, &hld);
+  int st = gaussian_prior_rows(fn, V0_name, k, m0, V0, rows, &hld);
   if (st == BM_SUCCESS && kind == PRIOR_NIG) {
     st = bm_validate_greater(a0, 0.0);
     if (st == BM_SUCCESS) st = bm_validate_greater(b0, 0.0);
   }
-  if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_validate_greater(lambda, 0.0);
+  if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_check_greater(fn, "noise_precision", lambda, 0.0, NULL);
   bm_blr_stats *empty = st == BM_SUCCESS ? bm_blr_stats_alloc(k) : NULL;
   gsl_matrix *rows_old = st == BM_SUCCESS ? bm_matrix_alloc(k, k + 1) : NULL;
   if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_ENOMEM;
@@ -323,6 +347,8 @@ static int set_gaussian_prior(bm_blr *m, int kind, const gsl_vector *m0, const g
   bm_matrix_free(rows);
   return st;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_blr_set_prior_nig(bm_blr *m, const gsl_vector *m0, const gsl_matrix *V0, double a0, double b0)
 {
@@ -336,9 +362,9 @@ int bm_blr_set_prior_known_noise(bm_blr *m, const gsl_vector *m0, const gsl_matr
 
 int bm_blr_set_prior_improper(bm_blr *m)
 {
-  if (m == NULL) return BM_EINVAL;
+  if (m == NULL) return BM_FAIL(BM_EINVAL, "m is NULL");
   bm_blr_stats *empty = bm_blr_stats_alloc(m->k);
-  if (empty == NULL) return BM_ENOMEM;
+  if (empty == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int old = m->prior;
   m->prior = PRIOR_IMPROPER;
   int st = recompute(m, empty);
@@ -350,11 +376,11 @@ int bm_blr_set_prior_improper(bm_blr *m)
 
 int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 {
-  if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
-  if (s->k != m->k) return BM_EBADLEN;
+  if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
+  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k");
   if (s->n == 0) return BM_SUCCESS;
   bm_blr_stats *merged = bm_blr_stats_alloc(m->k);
-  if (merged == NULL) return BM_ENOMEM;
+  if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   stats_copy(merged, m->data);
   int st = bm_blr_stats_merge(merged, s);
   if (st == BM_SUCCESS) st = recompute(m, merged);
@@ -365,18 +391,18 @@ int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 
 int bm_blr_update_weighted(bm_blr *m, const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w)
 {
-  if (m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
+  if (m == NULL || X == NULL || y == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X == NULL ? "X is NULL" : y == NULL ? "y is NULL" : "m has no prior set");
   bm_blr_stats *s = bm_blr_stats_alloc(m->k);
-  if (s == NULL) return BM_ENOMEM;
+  if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_blr_stats_compute(s, X, y, w);
   if (st == BM_SUCCESS) st = bm_blr_update_stats(m, s);
   bm_blr_stats_free(s);
-  return st;
+  return BM_WRAP(st);
 }
 
 int bm_blr_update(bm_blr *m, const gsl_matrix *X, const gsl_vector *y)
 {
-  return bm_blr_update_weighted(m, X, y, NULL);
+  return BM_WRAP(bm_blr_update_weighted(m, X, y, NULL));
 }
 
 /* --- posterior quantities ------------------------------------------------ */
@@ -401,10 +427,14 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   return st;
 }
 
-static int check_out_shapes(size_t k, const gsl_vector *v, const gsl_matrix *A)
+/* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
+#define check_out_shapes(k, v, A) check_out_shapes_fn(__func__, #v, #A, k, v, A)
+static int check_out_shapes_fn(const char *fn, const char *vname, const char *Aname, size_t k, const gsl_vector *v,
+                               const gsl_matrix *A)
 {
-  if (v != NULL && v->size != k) return BM_EBADLEN;
-  if (A != NULL && (A->size1 != k || A->size2 != k)) return BM_EBADLEN;
+  if (v != NULL && v->size != k) return bm_error_set(BM_EBADLEN, fn, "%s has length %zu, expected k = %zu", vname, v->size, k);
+  if (A != NULL && (A->size1 != k || A->size2 != k))
+    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected k x k = %zu x %zu", Aname, A->size1, A->size2, k, k);
   return BM_SUCCESS;
 }
 
@@ -414,13 +444,13 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
   if (b_n != NULL) *b_n = NAN;
   if (m == NULL) {
     fill_nan_vm(m_n, V_n);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = check_out_shapes(m->k, m_n, V_n);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_EINVAL;
-  if (!m->proper) return BM_EDOM;
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
   if (a_n != NULL) *a_n = m->a_n;
@@ -432,13 +462,13 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
 {
   if (m == NULL) {
     fill_nan_vm(m_N, S_N);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = check_out_shapes(m->k, m_N, S_N);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_N, S_N);
-  if (m->prior != PRIOR_KNOWN) return BM_EINVAL;
-  if (!m->proper) return BM_EDOM; /* not reached: recompute refuses a non-representable Gaussian posterior */
+  if (m->prior != PRIOR_KNOWN) return BM_FAIL(BM_EINVAL, "the prior of m is not known-noise: its posterior is not Gaussian (use bm_blr_posterior_nig)");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper"); /* not reached: recompute refuses a non-representable Gaussian posterior */
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -449,13 +479,13 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
   if (df != NULL) *df = NAN;
   if (m == NULL) {
     fill_nan_vm(loc, scale);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = check_out_shapes(m->k, loc, scale);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_EINVAL;
-  if (!m->proper) return BM_EDOM;
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
   if (df != NULL) *df = 2.0 * m->a_n;
@@ -465,22 +495,22 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
 int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2, double *lp)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
+  if (m == NULL || beta == NULL || lp == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : beta == NULL ? "beta is NULL" : lp == NULL ? "lp is NULL" : "m has no prior set");
   const size_t k = m->k;
   int st = bm_validate_vector(beta, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_EDOM;
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   const int known = m->prior == PRIOR_KNOWN;
   if (!known) {
-    if (!isfinite(sigma2)) return BM_ENONFINITE;
+    if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "sigma2 = %g is not finite", sigma2);
     if (!(sigma2 > 0.0)) {
       *lp = -INFINITY;
-      return BM_EDOM;
+      return BM_FAIL(BM_EDOM, "argument check failed: !(sigma2 > 0.0)");
     }
   }
   double stack[64];
   double *u = k <= 64 ? stack : malloc(k * sizeof(double));
-  if (u == NULL) return BM_ENOMEM;
+  if (u == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   for (size_t i = 0; i < k; i++) u[i] = gsl_vector_get(beta, i) - gsl_vector_get(m->mean, i);
   cblas_dtrmv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k, m->Rpost->data, (int)m->Rpost->tda, u,
               1);
@@ -507,14 +537,14 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   if (loc != NULL) *loc = NAN;
   if (scale2 != NULL) *scale2 = NAN;
   if (m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE)
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE");
   const size_t k = m->k;
   int st = bm_validate_vector(x_new, k);
   if (st != BM_SUCCESS) return st;
-  if (!m->proper) return BM_EDOM;
+  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   double stack[64];
   double *u = k <= 64 ? stack : malloc(k * sizeof(double));
-  if (u == NULL) return BM_ENOMEM;
+  if (u == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   double mu = 0.0;
   for (size_t i = 0; i < k; i++) {
     u[i] = gsl_vector_get(x_new, i);
@@ -527,9 +557,9 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   if (u != stack) free(u);
   /* x^T m_n or x^T V_n x overflowing (a NaN from inf - inf included): the
    * predictive is not representable; outputs stay NaN. */
-  if (!isfinite(mu) || !isfinite(q)) return BM_EDOM;
+  if (!isfinite(mu) || !isfinite(q)) return BM_FAIL(BM_EDOM, "x_new is too large: x_new's predictive mean or variance overflows");
   const double s2 = m->prior == PRIOR_KNOWN ? 1.0 / m->lambda + q : (m->b_n / m->a_n) * (1.0 + q);
-  if (!isfinite(s2)) return BM_EDOM;
+  if (!isfinite(s2)) return BM_FAIL(BM_EDOM, "x_new is too large: the predictive variance overflows");
   *loc = mu;
   *df = m->prior == PRIOR_KNOWN ? INFINITY : 2.0 * m->a_n;
   *scale2 = s2;
@@ -539,8 +569,8 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
 int bm_blr_log_evidence(const bm_blr *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_EINVAL;
-  if (m->prior == PRIOR_IMPROPER) return BM_EDOM;
+  if (m == NULL || lml == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
+  if (m->prior == PRIOR_IMPROPER) return BM_FAIL(BM_EDOM, "the evidence does not exist under the improper prior of m (set a proper prior)");
   const size_t k = m->k;
   const double n = (double)m->data->n;
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, k, k);
@@ -567,7 +597,7 @@ size_t bm_blr_stats_packed_len(const bm_blr_stats *s)
 
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_BLR, s->k, 1, bm_blr_stats_packed_len(s));
   buf[k++] = (double)s->n;
@@ -579,19 +609,19 @@ int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + 1, want = bm_blr_stats_packed_len(s), ntri = q * (q + 1) / 2;
   int st = bm_pack_check_header(buf, len, BM_PACK_BLR, s->k, 1, want);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 2;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
   double n = x[0], slw = x[1];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_EINVAL;
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
   /* each weight is a positive finite double: |log w| < 745 */
-  if (fabs(slw) > 745.2 * n) return BM_EINVAL;
+  if (fabs(slw) > 745.2 * n) return BM_FAIL(BM_EINVAL, "buf: the sum of log weights is out of range for n");
   for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+    if (tri[k] < 0.0) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative"); /* factors carry a non-negative diagonal */
   size_t k = 0;
   s->n = (size_t)n;
   s->sum_log_w = slw;

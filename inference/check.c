@@ -10,6 +10,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/alloc.h"
 #include "bayesmat/check.h"
+#include "../src/error.h"
 
 static int call_scalar(bm_fn_scalar f, const gsl_vector *x, void *params, double *out)
 {
@@ -46,9 +47,9 @@ int bm_check_proportional(const bm_check_model *model, gsl_rng *r, size_t npairs
     res->n_pairs = 0;
     res->passed = 0;
   }
-  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_EINVAL;
+  if (!model_ok(model, 1, 1, 0) || r == NULL || res == NULL || npairs == 0) return BM_FAIL(BM_EINVAL, "%s", !model_ok(model, 1, 1, 0) ? (!model ? "model is NULL" : "model is incomplete (dim 0, or a callback this check needs is NULL)") : r == NULL ? "r is NULL" : res == NULL ? "res is NULL" : "npairs = 0");
   gsl_vector *theta = bm_vector_alloc(model->dim);
-  if (theta == NULL) return BM_ENOMEM;
+  if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
   double worst_abs = 0.0, worst_rel = 0.0, cmean = 0.0;
   size_t npts = 0;
@@ -83,13 +84,13 @@ int bm_check_evidence_is(const bm_check_model *model, gsl_rng *r, size_t N, doub
     res->log_evidence = res->se = res->z = res->ess = NAN;
     res->passed = 0;
   }
-  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_EINVAL;
-  if (!isfinite(claimed)) return BM_ENONFINITE;
+  if (!model_ok(model, 0, 0, 1) || r == NULL || res == NULL || N < 2) return BM_FAIL(BM_EINVAL, "%s", !model_ok(model, 0, 0, 1) ? (!model ? "model is NULL" : "model is incomplete (dim 0, or a callback this check needs is NULL)") : r == NULL ? "r is NULL" : res == NULL ? "res is NULL" : "N < 2");
+  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "claimed = %g is not finite", claimed);
   gsl_vector *theta = bm_vector_alloc(model->dim);
   double *lw = malloc(N * sizeof(double));
   int st = BM_SUCCESS;
   if (theta == NULL || lw == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double lmax = -INFINITY;
@@ -129,10 +130,10 @@ int bm_check_evidence_identity(const bm_check_model *model, gsl_rng *r, size_t n
                                double *worst)
 {
   if (worst != NULL) *worst = NAN;
-  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_EINVAL;
-  if (!isfinite(claimed)) return BM_ENONFINITE;
+  if (!model_ok(model, 1, 1, 0) || r == NULL || worst == NULL || npts == 0) return BM_FAIL(BM_EINVAL, "%s", !model_ok(model, 1, 1, 0) ? (!model ? "model is NULL" : "model is incomplete (dim 0, or a callback this check needs is NULL)") : r == NULL ? "r is NULL" : worst == NULL ? "worst is NULL" : "npts = 0");
+  if (!isfinite(claimed)) return BM_FAIL(BM_ENONFINITE, "claimed = %g is not finite", claimed);
   gsl_vector *theta = bm_vector_alloc(model->dim);
-  if (theta == NULL) return BM_ENOMEM;
+  if (theta == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = BM_SUCCESS;
   double w = 0.0;
   for (size_t k = 0; k < npts; k++) {
@@ -159,10 +160,13 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   if (prob == NULL || r == NULL || res == NULL || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 ||
       nbins < 2 || nbins > L + 1 || prob->sample_prior == NULL || prob->simulate_and_condition == NULL ||
       prob->sample_posterior == NULL || (prob->stat == NULL && prob->nstat != prob->dim))
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s", prob == NULL ? "prob is NULL" : r == NULL ? "r is NULL" : res == NULL ? "res is NULL"
+                               : nsim == 0 || L == 0 ? "nsim and L must be positive"
+                               : nbins < 2 || nbins > L + 1 ? "nbins must lie in 2 .. L + 1"
+                                                            : "prob is incomplete (dim or nstat 0, a callback NULL, or stat NULL with nstat != dim)");
   const size_t ns = prob->nstat;
-  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_EBADLEN;
-  if (pvalues != NULL && pvalues->size != ns) return BM_EBADLEN;
+  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "argument check failed: ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
+  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "argument check failed: pvalues != NULL && pvalues->size != ns");
   if (ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
 
@@ -174,7 +178,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   size_t *counts = calloc(ns * nbins, sizeof(size_t));
   size_t *rank_now = calloc(ns, sizeof(size_t));
   if (theta_true == NULL || theta == NULL || f_true == NULL || f == NULL || counts == NULL || rank_now == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   for (size_t s = 0; s < nsim; s++) {
@@ -185,7 +189,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
     if (st != BM_SUCCESS) goto done;
     for (size_t j = 0; j < ns; j++) {
       if (!isfinite(gsl_vector_get(f_true, j))) {
-        st = BM_ENONFINITE;
+        st = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(f_true, j))");
         goto done;
       }
       rank_now[j] = 0;
@@ -198,7 +202,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
       for (size_t j = 0; j < ns; j++) {
         double v = gsl_vector_get(f, j);
         if (!isfinite(v)) {
-          st = BM_ENONFINITE;
+          st = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
           goto done;
         }
         if (v < gsl_vector_get(f_true, j)) rank_now[j]++;
@@ -279,23 +283,25 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
   }
   if (prob == NULL || F == NULL || r == NULL || res == NULL || N < 2 || prob->dim == 0 || prob->draw == NULL ||
       prob->score == NULL)
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s", prob == NULL ? "prob is NULL" : F == NULL ? "fisher is NULL" : r == NULL ? "r is NULL"
+                               : res == NULL ? "res is NULL" : N < 2 ? "N < 2"
+                                             : "prob is incomplete (dim 0, or draw or score NULL)");
   const size_t d = prob->dim;
-  if (F->size1 != d || F->size2 != d) return BM_EBADLEN;
-  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_EBADLEN;
-  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_EBADLEN;
+  if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F is %zu x %zu, expected %zu x %zu", F->size1, F->size2, (size_t)(d), (size_t)(d));
+  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
+  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)");
   if (mean_outer != NULL) gsl_matrix_set_all(mean_outer, NAN);
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
-      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_ENONFINITE;
+      if (!isfinite(gsl_matrix_get(F, i, j))) return BM_FAIL(BM_ENONFINITE, "fisher(%zu,%zu) = %g is not finite", i, j, gsl_matrix_get(F, i, j));
 
   int st = BM_SUCCESS;
   gsl_vector *s = bm_vector_alloc(d);
   gsl_matrix *H = prob->hess ? bm_matrix_alloc(d, d) : NULL;
   double *acc = calloc(4 * d * d, sizeof(double)); /* mean_o, m2_o, mean_h, m2_h */
   if (s == NULL || acc == NULL || (prob->hess && H == NULL)) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *mo = acc, *vo = acc + d * d, *mh = acc + 2 * d * d, *vh = acc + 3 * d * d;
@@ -309,7 +315,7 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
       for (size_t j = 0; j < d; j++) {
         double x = gsl_vector_get(s, i) * gsl_vector_get(s, j);
         if (!isfinite(x)) {
-          st = BM_ENONFINITE;
+          st = BM_FAIL(BM_ENONFINITE, "x = %g is not finite", x);
           goto done;
         }
         double delta = x - mo[i * d + j];
@@ -318,7 +324,7 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
         if (H != NULL) {
           double y = -gsl_matrix_get(H, i, j);
           if (!isfinite(y)) {
-            st = BM_ENONFINITE;
+            st = BM_FAIL(BM_ENONFINITE, "y = %g is not finite", y);
             goto done;
           }
           delta = y - mh[i * d + j];

@@ -25,6 +25,7 @@
 #include "conjugate_internal.h"
 #include "stats_pack.h"
 #include "qr_stream.h"
+#include "../src/error.h"
 
 struct bm_mniw_stats {
   size_t k, d, n;
@@ -88,9 +89,9 @@ static void mniw_row(const void *ctx, size_t i, double *row)
 
 int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matrix *Y)
 {
-  if (s == NULL || X == NULL || Y == NULL) return BM_EINVAL;
+  if (s == NULL || X == NULL || Y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : X == NULL ? "X" : "Y");
   const size_t k = s->k, d = s->d, n = X->size1, c = k + d;
-  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_EBADLEN;
+  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_FAIL(BM_EBADLEN, "argument check failed: X->size2 != k || Y->size1 != n || Y->size2 != d");
   if (n == 0) {
     s->n = 0;
     gsl_matrix_set_zero(s->R);
@@ -101,7 +102,7 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
   if (st != BM_SUCCESS) return st;
   /* the rows are factorized in blocks (qr_stream.h), never all held at once */
   gsl_matrix *R = bm_matrix_alloc(c, c);
-  if (R == NULL) return BM_ENOMEM;
+  if (R == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   mniw_rows ctx = {X, Y};
   st = cj_qr_rows(n, c, mniw_row, &ctx, R);
   if (st == BM_SUCCESS) {
@@ -114,8 +115,8 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
 
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src)
 {
-  if (dst == NULL || src == NULL) return BM_EINVAL;
-  if (dst->k != src->k || dst->d != src->d) return BM_EBADLEN;
+  if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
+  if (dst->k != src->k || dst->d != src->d) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k || dst->d != src->d");
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + dst->d, dst->R);
@@ -214,9 +215,21 @@ done:
   return st;
 }
 
+/* recompute, with what failed for bm_last_error (fn: the public caller) */
+static int recompute_named(const char *fn, bm_mniw *m, const bm_mniw_stats *d)
+{
+  int st = recompute(m, d);
+  if (st == BM_EDOM)
+    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
+                                "or hyperparameters beyond the range of the normalizing constants)");
+  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
+  return st ? bm_error_wrap(st, fn) : st;
+}
+#define recompute(m, d) recompute_named(BM_FN, m, d)
+
 int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, double nu0, const gsl_matrix *Psi0)
 {
-  if (m == NULL || B0 == NULL || V0 == NULL || Psi0 == NULL) return BM_EINVAL;
+  if (m == NULL || B0 == NULL || V0 == NULL || Psi0 == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : B0 == NULL ? "B0" : V0 == NULL ? "V0" : "Psi0");
   const size_t k = m->k, d = m->d;
   int st = bm_validate_matrix(B0, k, d);
   if (st != BM_SUCCESS) return st;
@@ -224,7 +237,7 @@ int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, do
   gsl_matrix *RP = bm_matrix_alloc(d, d), *rows_old = bm_matrix_alloc(k, k + d), *RP_old = bm_matrix_alloc(d, d);
   bm_mniw_stats *empty = bm_mniw_stats_alloc(k, d);
   if (!LV || !LP || !rows || !RP || !rows_old || !RP_old || !empty) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   st = bm_validate_spd(V0, k, LV, NULL);
@@ -269,11 +282,11 @@ done:
 
 int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 {
-  if (m == NULL || s == NULL || !m->has_prior) return BM_EINVAL;
-  if (s->k != m->k || s->d != m->d) return BM_EBADLEN;
+  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
+  if (s->k != m->k || s->d != m->d) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k || s->d != m->d");
   if (s->n == 0) return BM_SUCCESS;
   bm_mniw_stats *merged = bm_mniw_stats_alloc(m->k, m->d);
-  if (merged == NULL) return BM_ENOMEM;
+  if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   stats_copy(merged, m->data);
   int st = bm_mniw_stats_merge(merged, s);
   if (st == BM_SUCCESS) st = recompute(m, merged);
@@ -284,13 +297,13 @@ int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 
 int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y)
 {
-  if (m == NULL || X == NULL || Y == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || X == NULL || Y == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X == NULL ? "X is NULL" : Y == NULL ? "Y is NULL" : "m has no prior set");
   bm_mniw_stats *s = bm_mniw_stats_alloc(m->k, m->d);
-  if (s == NULL) return BM_ENOMEM;
+  if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_mniw_stats_compute(s, X, Y);
   if (st == BM_SUCCESS) st = bm_mniw_update_stats(m, s);
   bm_mniw_stats_free(s);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* --- posterior -------------------------------------------------------------- */
@@ -318,21 +331,21 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
     bm_nan_matrix(B_n);
     bm_nan_matrix(V_n);
     bm_nan_matrix(Psi_n);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_EBADLEN;
+  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B_n k x d, V_n k x k, Psi_n d x d with k = %zu, d = %zu)", !shape_or_null(B_n, k, d) ? "B_n" : !shape_or_null(V_n, k, k) ? "V_n" : "Psi_n", k, d);
   bm_nan_matrix(B_n);
   bm_nan_matrix(V_n);
   bm_nan_matrix(Psi_n);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
   if (!all_finite(V_n) || !all_finite(Psi_n)) {
     bm_nan_matrix(V_n);
     bm_nan_matrix(Psi_n);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   if (B_n != NULL) gsl_matrix_memcpy(B_n, m->B_n);
   if (nu_n != NULL) *nu_n = m->nu_n;
@@ -342,20 +355,20 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
 int bm_mniw_log_posterior(const bm_mniw *m, const gsl_matrix *B, const gsl_matrix *Sigma, double *lp)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || B == NULL || Sigma == NULL || lp == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || B == NULL || Sigma == NULL || lp == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : B == NULL ? "B is NULL" : Sigma == NULL ? "Sigma is NULL" : lp == NULL ? "lp is NULL" : "m has no prior set");
   const size_t k = m->k, d = m->d;
   int st = bm_validate_matrix(B, k, d);
   if (st != BM_SUCCESS) return st;
-  if (Sigma->size1 != d || Sigma->size2 != d) return BM_EBADLEN;
+  if (Sigma->size1 != d || Sigma->size2 != d) return BM_FAIL(BM_EBADLEN, "Sigma is %zu x %zu, expected %zu x %zu", Sigma->size1, Sigma->size2, (size_t)(d), (size_t)(d));
   gsl_matrix *L = bm_matrix_alloc(d, d), *W = bm_matrix_alloc(d, d), *E = bm_matrix_alloc(k, d);
   if (!L || !W || !E) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   st = bm_validate_spd(Sigma, d, L, NULL);
   if (st == BM_ENOTSPD) {
     *lp = -INFINITY;
-    st = BM_EDOM;
+    st = BM_FAIL(BM_EDOM, "Sigma is not positive definite: outside the support (log posterior -inf)");
   }
   if (st != BM_SUCCESS) goto done;
   /* E = R_n (B - B_n) L^{-T}: tr(Sigma^-1 (B-B_n)^T V_n^-1 (B-B_n)) = |E|_F^2 */
@@ -387,14 +400,14 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
       bm_nan_matrix(B);
       bm_nan_matrix(Sigma);
     }
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_EBADLEN;
+  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B k x d, Sigma d x d with k = %zu, d = %zu)", !shape_or_null(B, k, d) ? "B" : "Sigma", k, d);
   gsl_matrix *A = bm_matrix_alloc(d, d), *C = bm_matrix_alloc(d, d), *Z = bm_matrix_alloc(k, d);
   int st = BM_SUCCESS;
   if (!A || !C || !Z) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   st = bm_rng_bartlett(r, m->nu_n, A);
@@ -417,7 +430,7 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
   }
   /* nu_n close to d - 1: the last Bartlett chi-square (nu_n - d + 1 degrees of
    * freedom) can be below 1e-300 and the draw of Sigma beyond DBL_MAX. */
-  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_EDOM;
+  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   if (st != BM_SUCCESS) {
     bm_nan_matrix(B);
@@ -439,22 +452,22 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
       bm_nan_matrix(M);
       bm_nan_matrix(Sigma);
     }
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X_new == NULL ? "X_new" : "nu");
   }
   const size_t k = m->k, d = m->d, q = X_new->size1;
   if (X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) ||
       !shape_or_null(Omega, d, d))
-    return BM_EBADLEN;
+    return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (X_new q x k with q > 0, M q x d, Sigma q x q, Omega d x d with k = %zu, d = %zu)", X_new->size2 != k || q == 0 ? "X_new" : !shape_or_null(M, q, d) ? "M" : !shape_or_null(Sigma, q, q) ? "Sigma" : "Omega", k, d);
   bm_nan_matrix(M);
   bm_nan_matrix(Sigma);
   bm_nan_matrix(Omega);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   int st = bm_validate_matrix(X_new, q, k);
   if (st != BM_SUCCESS) return st;
   if (Sigma != NULL) {
     /* U = R_n^{-T} X_new^T (k x q); Sigma = I + U^T U */
     gsl_matrix *U = bm_matrix_alloc(k, q);
-    if (U == NULL) return BM_ENOMEM;
+    if (U == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
     gsl_matrix_transpose_memcpy(U, X_new);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)k, (int)q, 1.0, m->R_n->data,
                 (int)m->R_n->tda, U->data, (int)U->tda);
@@ -471,7 +484,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     bm_nan_matrix(M);
     bm_nan_matrix(Sigma);
     bm_nan_matrix(Omega);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   *nu = m->nu_n - (double)d + 1.0;
   return BM_SUCCESS;
@@ -479,9 +492,9 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
 
 int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 {
-  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X_new == NULL ? "X_new is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
   const size_t q = X_new->size1, d = m->d;
-  if (q == 0 || X_new->size2 != m->k) return BM_EBADLEN;
+  if (q == 0 || X_new->size2 != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: q == 0 || X_new->size2 != m->k");
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
@@ -489,7 +502,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
     st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
     /* finite parameters with nu > 0: matt refuses them only when a formed scale
      * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
   }
   bm_matrix_free(M);
   bm_matrix_free(S);
@@ -500,7 +513,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
   const size_t d = m->d;
   const double n = (double)m->data->n, dd = (double)d;
   const double logdet_Vn = -2.0 * cj_half_logdet_upper(m->R_n);
@@ -513,7 +526,7 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
 /* ---- packed form of the statistics (for MPI) ------------------ */
 int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 {
-  if (s == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  if (s == NULL || k == NULL || d == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : k == NULL ? "k" : "d");
   *k = s->k;
   *d = s->d;
   return BM_SUCCESS;
@@ -521,7 +534,7 @@ int bm_mniw_stats_dims(const bm_mniw_stats *s, size_t *k, size_t *d)
 
 int bm_mniw_dims(const bm_mniw *m, size_t *k, size_t *d)
 {
-  if (m == NULL || k == NULL || d == NULL) return BM_EINVAL;
+  if (m == NULL || k == NULL || d == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : k == NULL ? "k" : "d");
   *k = m->k;
   *d = m->d;
   return BM_SUCCESS;
@@ -534,7 +547,7 @@ size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s)
 
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s));
   buf[k++] = (double)s->n;
@@ -545,17 +558,17 @@ int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 
 int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t q = s->k + s->d, want = bm_mniw_stats_packed_len(s), ntri = q * (q + 1) / 2;
   int st = bm_pack_check_header(buf, len, BM_PACK_MNIW, s->k, s->d, want);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 1;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
   double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL;
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
+  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
   for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return BM_EINVAL; /* factors carry a non-negative diagonal */
+    if (tri[k] < 0.0) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative"); /* factors carry a non-negative diagonal */
   size_t k = 0;
   s->n = (size_t)n;
   for (size_t i = 0; i < q; i++)

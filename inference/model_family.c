@@ -20,6 +20,7 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/family.h"
 #include "bayesmat/model_family.h"
+#include "../src/error.h"
 
 /* ---- the family through its descriptor ------------------------------------------ */
 
@@ -52,10 +53,13 @@ size_t bm_family_nparams(bm_family_kind kind, const void *dist)
 int bm_family_set_theta(bm_family_kind kind, void *dist, const gsl_vector *theta)
 {
   bm_dist d = as_dist(kind, dist);
-  return d.type ? bm_dist_set_theta(&d, theta) : BM_EINVAL;
+  return d.type ? BM_WRAP(bm_dist_set_theta(&d, theta)) : BM_FAIL(BM_EINVAL, "kind = %d is not a family, or dist is NULL", (int)kind);
 }
 
 static int is_vector_family(const bm_dist *d) { return d->type->variate == BM_VARIATE_VECTOR; }
+
+/* fm->y_mats as what it is (the header types it const void * for callers' sake) */
+#define Y_MATS(fm) ((const gsl_matrix *const *)(fm)->y_mats)
 
 /* y_i as the family's variate: row i of y_rows as a 1 x p matrix, or y_mats[i]. */
 typedef struct {
@@ -73,7 +77,7 @@ static void get_obs(const bm_family_model *fm, const bm_dist *d, size_t i, obser
     o->row = v.matrix;
     o->x = &o->row;
   } else if (fm->y_mats != NULL) {
-    o->x = fm->y_mats[i];
+    o->x = Y_MATS(fm)[i];
   }
 }
 
@@ -116,32 +120,41 @@ static int adapter_score_hess(size_t i, const gsl_vector *theta_i, void *params,
 /* ---- public ------------------------------------------------------------------- */
 
 /* Validate fm (see bm_family_model_init). */
-static int check_family_model(const bm_family_model *fm)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro */
+#define check_family_model(fm) check_family_model_fn(__func__, fm)
+static int check_family_model_fn(const char *fn, const bm_family_model *fm)
 {
-  if (fm == NULL || fm->dist == NULL || fm->theta == NULL) return BM_EINVAL;
+  if (fm == NULL || fm->dist == NULL || fm->theta == NULL)
+    return BM_FAIL(BM_EINVAL, "%s is NULL", fm == NULL ? "fm" : fm->dist == NULL ? "fm->dist" : "fm->theta");
   bm_dist d = as_dist(fm->kind, fm->dist);
   size_t m = d.type ? bm_dist_nparams(&d) : 0;
-  if (m == 0 || fm->n_obs == 0 || fm->dim_eta == 0) return BM_EINVAL;
+  if (m == 0 || fm->n_obs == 0 || fm->dim_eta == 0)
+    return BM_FAIL(BM_EINVAL, "%s", m == 0 ? "fm->kind or fm->dist is not a set family object" : fm->n_obs == 0 ? "fm->n_obs is 0" : "fm->dim_eta is 0");
   size_t rows, cols;
   bm_dist_shape(&d, &rows, &cols);
   if (is_vector_family(&d)) {
-    if (fm->y_mats != NULL) return BM_EINVAL;
-    if (fm->y_rows != NULL && (fm->y_rows->size1 != fm->n_obs || fm->y_rows->size2 != cols)) return BM_EBADLEN;
+    if (fm->y_mats != NULL) return BM_FAIL(BM_EINVAL, "fm->y_mats is given for a vector family (use fm->y_rows)");
+    if (fm->y_rows != NULL && (fm->y_rows->size1 != fm->n_obs || fm->y_rows->size2 != cols))
+      return BM_FAIL(BM_EBADLEN, "fm->y_rows is %zu x %zu, expected fm->n_obs x p = %zu x %zu", fm->y_rows->size1, fm->y_rows->size2, fm->n_obs, cols);
     return BM_SUCCESS;
   }
-  if (fm->y_rows != NULL) return BM_EINVAL;
+  if (fm->y_rows != NULL) return BM_FAIL(BM_EINVAL, "fm->y_rows is given for a matrix family (use fm->y_mats)");
   if (fm->y_mats == NULL) return BM_SUCCESS;
   for (size_t i = 0; i < fm->n_obs; i++) {
-    const gsl_matrix *Y = fm->y_mats[i];
-    if (Y == NULL) return BM_EINVAL;
-    if (Y->size1 != rows || Y->size2 != cols) return BM_EBADLEN;
+    const gsl_matrix *Y = Y_MATS(fm)[i];
+    if (Y == NULL) return BM_FAIL(BM_EINVAL, "fm->y_mats[%zu] is NULL", i);
+    if (Y->size1 != rows || Y->size2 != cols)
+      return BM_FAIL(BM_EBADLEN, "fm->y_mats[%zu] is %zu x %zu, expected %zu x %zu", i, Y->size1, Y->size2, rows, cols);
   }
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_family_model_init(bm_model *model, bm_family_model *fm)
 {
-  if (model == NULL) return BM_EINVAL;
+  if (model == NULL) return BM_FAIL(BM_EINVAL, "model is NULL");
   memset(model, 0, sizeof *model);
   int status = check_family_model(fm);
   if (status) return status;
@@ -158,25 +171,26 @@ int bm_family_model_init(bm_model *model, bm_family_model *fm)
 
 int bm_family_model_loglik(bm_family_model *fm, const gsl_vector *eta, double *ll)
 {
-  if (ll == NULL) return BM_EINVAL;
+  if (ll == NULL) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   int status = check_family_model(fm);
   if (status) return status;
   bm_dist dist = as_dist(fm->kind, fm->dist);
-  if (is_vector_family(&dist) ? fm->y_rows == NULL : fm->y_mats == NULL) return BM_EINVAL;
+  if (is_vector_family(&dist) ? fm->y_rows == NULL : fm->y_mats == NULL)
+    return BM_FAIL(BM_EINVAL, "no observations: %s is NULL", is_vector_family(&dist) ? "fm->y_rows" : "fm->y_mats");
   status = bm_validate_vector(eta, fm->dim_eta);
   if (status) return status;
   size_t m = bm_family_nparams(fm->kind, fm->dist), d = fm->dim_eta;
   gsl_vector *theta_i = bm_vector_alloc(m);
   gsl_matrix *J_i = bm_matrix_alloc(m, d);
   if (theta_i == NULL || J_i == NULL) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double sum = 0.0;
   for (size_t i = 0; i < fm->n_obs; i++) {
     if (fm->theta(i, eta, fm->params, theta_i, J_i)) {
-      status = BM_EDOM;
+      status = BM_FAIL(BM_EDOM, "fm->theta failed at observation %zu", i);
       goto done;
     }
     observation o;

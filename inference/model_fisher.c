@@ -20,6 +20,7 @@
 #include "bayesmat/linalg.h"
 #include "bayesmat/jeffreys.h"
 #include "bayesmat/model_fisher.h"
+#include "../src/error.h"
 
 #include "internal.h"
 
@@ -68,18 +69,23 @@ static void symmetrize(gsl_matrix *A)
 
 enum { MODE_FISHER, MODE_OBSERVED, MODE_SCORE };
 
-static int model_accumulate(const bm_model *model, const gsl_vector *eta, int mode, gsl_matrix *out, gsl_vector *sout)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro below */
+#define model_accumulate(...) model_accumulate_fn(__func__, __VA_ARGS__)
+static int model_accumulate_fn(const char *fn, const bm_model *model, const gsl_vector *eta, int mode, gsl_matrix *out,
+                               gsl_vector *sout)
 {
-  if (!model || !eta || (mode != MODE_SCORE && !out) || (mode == MODE_SCORE && !sout)) return BM_EINVAL;
+  if (!model || !eta || (mode != MODE_SCORE && !out) || (mode == MODE_SCORE && !sout))
+    return BM_FAIL(BM_EINVAL, "%s is NULL", !model ? "model" : !eta ? "eta" : mode == MODE_SCORE ? "s" : "the output matrix");
   size_t n = model->n_obs, d = model->dim_eta, m = model->dim_theta;
   int status = BM_SUCCESS;
   if (!model->theta || n == 0 || d == 0 || m == 0 || (mode == MODE_FISHER && !model->fisher) ||
       (mode != MODE_FISHER && !model->score_hess))
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "model is incomplete: %s", !model->theta ? "model->theta is NULL" : n == 0 ? "model->n_obs is 0" : d == 0 ? "model->dim_eta is 0" : m == 0 ? "model->dim_theta is 0" : mode == MODE_FISHER ? "model->fisher is NULL" : "model->score_hess is NULL");
   else if (eta->size != d || (out && (out->size1 != d || out->size2 != d)) || (sout && sout->size != d))
-    status = BM_EBADLEN;
+    status = BM_FAIL(BM_EBADLEN, "eta has length %zu, the output is %zu x %zu: expected model->dim_eta = %zu", eta->size, out ? out->size1 : sout->size, out ? out->size2 : 1, d);
   else if (!finite_vector(eta))
-    status = BM_ENONFINITE;
+    status = BM_FAIL(BM_ENONFINITE, "eta has a NaN or Inf entry");
   if (status) {
     if (status != BM_EBADLEN) {
       bm_nan_matrix(out);
@@ -91,26 +97,26 @@ static int model_accumulate(const bm_model *model, const gsl_vector *eta, int mo
   gsl_matrix *J = bm_matrix_alloc(m, d), *M = bm_matrix_alloc(m, m), *T = bm_matrix_alloc(m, d);
   gsl_matrix *C = (mode == MODE_OBSERVED && model->theta_curvature) ? bm_matrix_alloc(d, d) : NULL;
   if (!th || !s || !J || !M || !T || (mode == MODE_OBSERVED && model->theta_curvature && !C)) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (out) gsl_matrix_set_zero(out);
   if (sout) gsl_vector_set_zero(sout);
   for (size_t i = 0; i < n && !status; i++) {
     if (model->theta(i, eta, model->params, th, J) || !finite_vector(th) || !finite_matrix(J)) {
-      status = BM_EDOM;
+      status = BM_FAIL(BM_EDOM, "model->theta failed or gave a non-finite value at observation %zu", i);
       break;
     }
     if (mode == MODE_FISHER) {
       if (model->fisher(i, th, model->params, M) || !finite_matrix(M)) {
-        status = BM_EDOM;
+        status = BM_FAIL(BM_EDOM, "model->fisher failed or gave a non-finite value at observation %zu", i);
         break;
       }
       add_sandwich(1.0, J, M, T, out);
     } else {
       if (model->score_hess(i, th, model->params, s, mode == MODE_OBSERVED ? M : NULL) || !finite_vector(s) ||
           (mode == MODE_OBSERVED && !finite_matrix(M))) {
-        status = BM_EDOM;
+        status = BM_FAIL(BM_EDOM, "model->score_hess failed or gave a non-finite value at observation %zu", i);
         break;
       }
       if (mode == MODE_SCORE) {
@@ -124,7 +130,7 @@ static int model_accumulate(const bm_model *model, const gsl_vector *eta, int mo
         if (C) {
           gsl_matrix_set_zero(C);
           if (model->theta_curvature(i, eta, s, model->params, C) || !finite_matrix(C)) {
-            status = BM_EDOM;
+            status = BM_FAIL(BM_EDOM, "model->theta_curvature failed or gave a non-finite value at observation %zu", i);
             break;
           }
           gsl_matrix_sub(out, C); /* - sum_a s_a d2 theta_a */
@@ -146,6 +152,8 @@ done:
   bm_matrix_free(C);
   return status;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_model_fisher(const bm_model *model, const gsl_vector *eta, gsl_matrix *Fi)
 {
@@ -164,13 +172,13 @@ int bm_model_score(const bm_model *model, const gsl_vector *eta, gsl_vector *s)
 
 int bm_model_jeffreys(const bm_model *model, const gsl_vector *eta, const size_t *idx, size_t k, double *log_prior)
 {
-  if (!log_prior) return BM_EINVAL;
+  if (!log_prior) return BM_FAIL(BM_EINVAL, "log_prior is NULL");
   *log_prior = NAN;
-  if (!model || !eta) return BM_EINVAL;
+  if (!model || !eta) return BM_FAIL(BM_EINVAL, "%s is NULL", model == NULL ? "model" : "eta");
   size_t d = model->dim_eta;
-  if (d == 0) return BM_EINVAL;
+  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   gsl_matrix *Fi = bm_matrix_alloc(d, d);
-  if (!Fi) return BM_ENOMEM;
+  if (!Fi) return BM_FAIL(BM_ENOMEM, "out of memory");
   int status = bm_model_fisher(model, eta, Fi);
   if (!status) status = bm_jeffreys_from_fisher(Fi, idx, k, log_prior);
   bm_matrix_free(Fi);
@@ -178,25 +186,30 @@ int bm_model_jeffreys(const bm_model *model, const gsl_vector *eta, const size_t
 }
 
 /* shared validation of the Gaussian-model arguments; L <- chol(Sigma) */
-static int gaussian_check(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma, size_t d,
-                          gsl_matrix **L)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro below */
+#define gaussian_check(...) gaussian_check_fn(__func__, __VA_ARGS__)
+static int gaussian_check_fn(const char *fn, const gsl_matrix *Sigma, const gsl_matrix *dmu,
+                             const gsl_matrix *const *dSigma, size_t d, gsl_matrix **L)
 {
   *L = NULL;
-  if (!Sigma || d == 0) return BM_EINVAL;
+  if (!Sigma || d == 0) return BM_FAIL(BM_EINVAL, "%s", !Sigma ? "Sigma is NULL" : "d = 0: no parameters");
   size_t n = Sigma->size1;
-  if (Sigma->size2 != n || n == 0) return BM_EBADLEN;
-  if (dmu && (dmu->size1 != n || dmu->size2 != d)) return BM_EBADLEN;
+  if (Sigma->size2 != n || n == 0) return BM_FAIL(BM_EBADLEN, "Sigma is %zu x %zu, expected square and non-empty", n, Sigma->size2);
+  if (dmu && (dmu->size1 != n || dmu->size2 != d))
+    return BM_FAIL(BM_EBADLEN, "dmu is %zu x %zu, expected %zu x %zu", dmu->size1, dmu->size2, n, d);
   if (dSigma)
     for (size_t j = 0; j < d; j++)
-      if (dSigma[j] && (dSigma[j]->size1 != n || dSigma[j]->size2 != n)) return BM_EBADLEN;
+      if (dSigma[j] && (dSigma[j]->size1 != n || dSigma[j]->size2 != n))
+        return BM_FAIL(BM_EBADLEN, "dSigma[%zu] is %zu x %zu, expected %zu x %zu", j, dSigma[j]->size1, dSigma[j]->size2, n, n);
   int status = bm_validate_symmetric(Sigma, n);
   if (status) return status;
-  if (dmu && !finite_matrix(dmu)) return BM_ENONFINITE;
+  if (dmu && !finite_matrix(dmu)) return BM_FAIL(BM_ENONFINITE, "dmu has a NaN or Inf entry");
   if (dSigma)
     for (size_t j = 0; j < d; j++)
       if (dSigma[j] && (status = bm_validate_symmetric(dSigma[j], n))) return status;
   *L = bm_matrix_alloc(n, n);
-  if (!*L) return BM_ENOMEM;
+  if (!*L) return BM_FAIL(BM_ENOMEM, "out of memory");
   status = bm_validate_spd(Sigma, n, *L, NULL);
   if (status) {
     bm_matrix_free(*L);
@@ -204,12 +217,14 @@ static int gaussian_check(const gsl_matrix *Sigma, const gsl_matrix *dmu, const 
   }
   return status;
 }
+#undef BM_FN
+#define BM_FN __func__
 
-int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma,
+int (bm_gaussian_model_fisher)(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma,
                              size_t d, gsl_matrix *Fi)
 {
-  if (!Fi || d == 0) return BM_EINVAL;
-  if (Fi->size1 != d || Fi->size2 != d) return BM_EBADLEN;
+  if (!Fi || d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !Fi || d == 0");
+  if (Fi->size1 != d || Fi->size2 != d) return BM_FAIL(BM_EBADLEN, "Fi is %zu x %zu, expected %zu x %zu", Fi->size1, Fi->size2, (size_t)(d), (size_t)(d));
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (status) {
@@ -224,7 +239,7 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
     /* W = L^-1 dmu; I += W^T W */
     W = bm_matrix_alloc(n, d);
     if (!W) {
-      status = BM_ENOMEM;
+      status = BM_FAIL(BM_ENOMEM, "out of memory");
       goto done;
     }
     gsl_matrix_memcpy(W, dmu);
@@ -236,14 +251,14 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
   if (dSigma) {
     A = calloc(d, sizeof *A);
     if (!A) {
-      status = BM_ENOMEM;
+      status = BM_FAIL(BM_ENOMEM, "out of memory");
       goto done;
     }
     for (size_t j = 0; j < d; j++) {
       if (!dSigma[j]) continue;
       A[j] = bm_matrix_alloc(n, n);
       if (!A[j]) {
-        status = BM_ENOMEM;
+        status = BM_FAIL(BM_ENOMEM, "out of memory");
         goto done;
       }
       gsl_matrix_memcpy(A[j], dSigma[j]);
@@ -272,18 +287,18 @@ done:
   return status;
 }
 
-int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const gsl_matrix *dmu,
+int (bm_gaussian_model_score)(const gsl_matrix *Sigma, const gsl_vector *mu, const gsl_matrix *dmu,
                             const gsl_matrix *const *dSigma, size_t d, const gsl_vector *y, gsl_vector *s, double *lp)
 {
   if (lp) *lp = NAN;
-  if (!s || !mu || !y) return BM_EINVAL;
-  if (s->size != d) return BM_EBADLEN;
+  if (!s || !mu || !y) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : mu == NULL ? "mu" : "y");
+  if (s->size != d) return BM_FAIL(BM_EBADLEN, "s has %zu entries, expected %zu", s->size, (size_t)(d));
   size_t n = Sigma ? Sigma->size1 : 0;
-  if (Sigma && (mu->size != n || y->size != n)) return BM_EBADLEN;
+  if (Sigma && (mu->size != n || y->size != n)) return BM_FAIL(BM_EBADLEN, "argument check failed: Sigma && (mu->size != n || y->size != n)");
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (!status && (!finite_vector(mu) || !finite_vector(y))) {
-    status = BM_ENONFINITE;
+    status = BM_FAIL(BM_ENONFINITE, "argument check failed: (!finite_vector(mu) || !finite_vector(y))");
     bm_matrix_free(L);
   }
   if (status) {
@@ -293,7 +308,7 @@ int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const
   gsl_vector *z = bm_vector_alloc(n), *u = bm_vector_alloc(n);
   gsl_matrix *Si = bm_matrix_alloc(n, n);
   if (!z || !u || !Si) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   /* u = Sigma^-1 r, z = L^-1 r */
@@ -336,18 +351,18 @@ done:
 
 int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *I_zeta)
 {
-  if (!I_eta || !J || !I_zeta) return BM_EINVAL;
+  if (!I_eta || !J || !I_zeta) return BM_FAIL(BM_EINVAL, "%s is NULL", I_eta == NULL ? "I_eta" : J == NULL ? "J" : "I_zeta");
   size_t d = I_eta->size1, e = J->size2;
   if (I_eta->size2 != d || J->size1 != d || I_zeta->size1 != e || I_zeta->size2 != e || d == 0 || e == 0)
-    return BM_EBADLEN;
+    return BM_FAIL(BM_EBADLEN, "I_eta is %zu x %zu, J %zu x %zu, I_zeta %zu x %zu: expected d x d, d x e, e x e with d, e > 0", d, I_eta->size2, J->size1, e, I_zeta->size1, I_zeta->size2);
   if (!finite_matrix(I_eta) || !finite_matrix(J)) {
     bm_nan_matrix(I_zeta);
-    return BM_ENONFINITE;
+    return BM_FAIL(BM_ENONFINITE, "argument check failed: !finite_matrix(I_eta) || !finite_matrix(J)");
   }
   gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {
     bm_nan_matrix(I_zeta);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_set_zero(I_zeta);
   add_sandwich(1.0, J, I_eta, T, I_zeta);

@@ -24,6 +24,7 @@
 #include "conjugate_internal.h"
 #include "stats_pack.h"
 #include "qr_stream.h"
+#include "../src/error.h"
 
 struct bm_niw_stats {
   size_t p, n;
@@ -88,9 +89,9 @@ static void niw_row(const void *ctx, size_t i, double *row)
 
 int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
 {
-  if (s == NULL || X == NULL) return BM_EINVAL;
+  if (s == NULL || X == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X");
   const size_t p = s->p, n = X->size1;
-  if (X->size2 != p) return BM_EBADLEN;
+  if (X->size2 != p) return BM_FAIL(BM_EBADLEN, "X has %zu columns, expected %zu", X->size2, (size_t)(p));
   if (n == 0) {
     s->n = 0;
     gsl_vector_set_zero(s->mean);
@@ -102,7 +103,7 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   gsl_vector *mean = bm_vector_calloc(p);
   gsl_matrix *R = bm_matrix_alloc(p, p);
   if (mean == NULL || R == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   /* two-pass: mean, plus a correction pass for the mean; the centred rows are
@@ -129,8 +130,8 @@ done:
 
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 {
-  if (dst == NULL || src == NULL) return BM_EINVAL;
-  if (dst->p != src->p) return BM_EBADLEN;
+  if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
+  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->p != src->p");
   const size_t p = dst->p;
   if (src->n == 0) return BM_SUCCESS;
   if (dst->n == 0) {
@@ -139,7 +140,7 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
   }
   const double n1 = (double)dst->n, n2 = (double)src->n, n = n1 + n2;
   gsl_matrix *diff = bm_matrix_alloc(1, p);
-  if (diff == NULL) return BM_ENOMEM;
+  if (diff == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   for (size_t j = 0; j < p; j++) gsl_matrix_set(diff, 0, j, gsl_vector_get(dst->mean, j) - gsl_vector_get(src->mean, j));
   const gsl_matrix *blocks[3] = {dst->R, src->R, diff};
   const double scale[3] = {1.0, 1.0, sqrt(n1 * n2 / n)};
@@ -154,9 +155,9 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 
 int bm_niw_stats_get(const bm_niw_stats *s, size_t *n, gsl_vector *mean, gsl_matrix *scatter)
 {
-  if (s == NULL) return BM_EINVAL;
-  if (mean != NULL && mean->size != s->p) return BM_EBADLEN;
-  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_EBADLEN;
+  if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
+  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean != NULL && mean->size != s->p");
+  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)");
   if (n != NULL) *n = s->n;
   if (mean != NULL) {
     if (s->n == 0) gsl_vector_set_all(mean, NAN);
@@ -248,11 +249,25 @@ done:
   return st;
 }
 
+/* recompute, with what failed for bm_last_error (fn: the public caller) */
+static int recompute_named(const char *fn, bm_niw *m, const bm_niw_stats *d)
+{
+  int st = recompute(m, d);
+  if (st == BM_EDOM)
+    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
+                                "or hyperparameters beyond the range of the normalizing constants)");
+  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
+  return st ? bm_error_wrap(st, fn) : st;
+}
+#define recompute(m, d) recompute_named(BM_FN, m, d)
+
 /* Commit a validated prior (R0 upper factor of Psi0). */
-static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *R0)
+#define commit_prior(...) commit_prior_fn(BM_FN, __VA_ARGS__) /* fn: the public _set_prior */
+static int commit_prior_fn(const char *fn, bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0,
+                           const gsl_matrix *R0)
 {
   bm_niw_stats *empty = bm_niw_stats_alloc(m->p);
-  if (empty == NULL) return BM_ENOMEM;
+  if (empty == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   bm_niw saved = *m;
   gsl_vector *mu0_old = bm_vector_alloc(m->p);
   gsl_matrix *R0_old = bm_matrix_alloc(m->p, m->p);
@@ -268,7 +283,7 @@ static int commit_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
   m->kappa0 = kappa0;
   m->nu0 = nu0;
   m->logdet_Psi0 = 2.0 * cj_half_logdet_upper(R0);
-  st = recompute(m, empty);
+  st = recompute_named(fn, m, empty);
   if (st == BM_SUCCESS) {
     stats_copy(m->data, empty);
     m->has_prior = 1;
@@ -286,10 +301,15 @@ done:
   return st;
 }
 
-static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *S,
-                          int precision)
+/* fn: the public _set_prior reporting; S is Psi0 or, with precision, W0 */
+#define set_prior_impl(m, mu0, kappa0, nu0, S, precision) \
+  set_prior_impl_fn(__func__, precision ? "W0" : "Psi0", m, mu0, kappa0, nu0, S, precision)
+#undef BM_FN
+#define BM_FN fn
+static int set_prior_impl_fn(const char *fn, const char *S_name, bm_niw *m, const gsl_vector *mu0, double kappa0,
+                             double nu0, const gsl_matrix *S, int precision)
 {
-  if (m == NULL || mu0 == NULL || S == NULL) return BM_EINVAL;
+  if (m == NULL || mu0 == NULL || S == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : mu0 == NULL ? "mu0" : S_name);
   const size_t p = m->p;
   int st = bm_validate_vector(mu0, p);
   if (st != BM_SUCCESS) return st;
@@ -298,9 +318,9 @@ static int set_prior_impl(bm_niw *m, const gsl_vector *mu0, double kappa0, doubl
     st = BM_ENOMEM;
     goto done;
   }
-  st = bm_validate_spd(S, p, L, NULL);
+  st = bm_check_spd(fn, S_name, S, p, L, NULL);
   if (st == BM_SUCCESS) st = bm_validate_greater(kappa0, 0.0);
-  if (st == BM_SUCCESS) st = bm_validate_greater(nu0, (double)p - 1.0);
+  if (st == BM_SUCCESS) st = bm_check_greater(fn, "nu0", nu0, (double)p - 1.0, "p - 1");
   if (st != BM_SUCCESS) goto done;
   if (precision) {
     /* Psi0 = W0^-1 = L^-T L^-1 = (L^-1)^T (L^-1): QR of the rows of L^-1 */
@@ -319,6 +339,8 @@ done:
   if (T) bm_matrix_free(T);
   return st;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_niw_set_prior(bm_niw *m, const gsl_vector *mu0, double kappa0, double nu0, const gsl_matrix *Psi0)
 {
@@ -332,11 +354,11 @@ int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
 
 int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 {
-  if (m == NULL || s == NULL || !m->has_prior) return BM_EINVAL;
-  if (s->p != m->p) return BM_EBADLEN;
+  if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
+  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: s->p != m->p");
   if (s->n == 0) return BM_SUCCESS;
   bm_niw_stats *merged = bm_niw_stats_alloc(m->p);
-  if (merged == NULL) return BM_ENOMEM;
+  if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   stats_copy(merged, m->data);
   int st = bm_niw_stats_merge(merged, s);
   if (st == BM_SUCCESS) st = recompute(m, merged);
@@ -347,21 +369,25 @@ int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 
 int bm_niw_update(bm_niw *m, const gsl_matrix *X)
 {
-  if (m == NULL || X == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || X == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X == NULL ? "X is NULL" : "m has no prior set");
   bm_niw_stats *s = bm_niw_stats_alloc(m->p);
-  if (s == NULL) return BM_ENOMEM;
+  if (s == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   int st = bm_niw_stats_compute(s, X);
   if (st == BM_SUCCESS) st = bm_niw_update_stats(m, s);
   bm_niw_stats_free(s);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* --- posterior ------------------------------------------------------------- */
 
-static int out_shapes(size_t p, const gsl_vector *v, const gsl_matrix *A)
+/* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
+#define out_shapes(p, v, A) out_shapes_fn(BM_FN, #v, #A, p, v, A)
+static int out_shapes_fn(const char *fn, const char *vname, const char *Aname, size_t p, const gsl_vector *v,
+                         const gsl_matrix *A)
 {
-  if (v != NULL && v->size != p) return BM_EBADLEN;
-  if (A != NULL && (A->size1 != p || A->size2 != p)) return BM_EBADLEN;
+  if (v != NULL && v->size != p) return bm_error_set(BM_EBADLEN, fn, "%s has length %zu, expected p = %zu", vname, v->size, p);
+  if (A != NULL && (A->size1 != p || A->size2 != p))
+    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected p x p = %zu x %zu", Aname, A->size1, A->size2, p, p);
   return BM_SUCCESS;
 }
 
@@ -373,21 +399,23 @@ static void nan_out(gsl_vector *v, double *a, double *b, gsl_matrix *A)
   bm_nan_matrix(A);
 }
 
-static int posterior_impl(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, double *nu_n, gsl_matrix *S,
-                          int precision)
+#define posterior_impl(m, mu_n, kappa_n, nu_n, S, precision) \
+  posterior_impl_fn(__func__, #S, m, mu_n, kappa_n, nu_n, S, precision)
+static int posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m, gsl_vector *mu_n, double *kappa_n,
+                             double *nu_n, gsl_matrix *S, int precision)
 {
   if (m == NULL) {
     nan_out(mu_n, kappa_n, nu_n, S);
-    return BM_EINVAL;
+    return bm_error_set(BM_EINVAL, fn, "m is NULL");
   }
-  int st = out_shapes(m->p, mu_n, S);
+  int st = out_shapes_fn(fn, "mu_n", S_name, m->p, mu_n, S);
   if (st != BM_SUCCESS) {
     if (kappa_n != NULL) *kappa_n = NAN;
     if (nu_n != NULL) *nu_n = NAN;
     return st;
   }
   nan_out(mu_n, kappa_n, nu_n, S);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return bm_error_set(BM_EINVAL, fn, "m has no prior set");
   if (S != NULL) {
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
     /* the factor is finite, the formed matrix need not be (entries of L_n ~1e160) */
@@ -414,24 +442,29 @@ int bm_niw_posterior_nw(const bm_niw *m, gsl_vector *mu_n, double *kappa_n, doub
   return posterior_impl(m, mu_n, kappa_n, nu_n, W_n, 1);
 }
 
-static int log_posterior_impl(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *S, double *lp, int precision)
+#define log_posterior_impl(m, mu, S, lp, precision) log_posterior_impl_fn(__func__, #S, m, mu, S, lp, precision)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro above */
+static int log_posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m, const gsl_vector *mu,
+                                 const gsl_matrix *S, double *lp, int precision)
 {
   if (lp != NULL) *lp = NAN;
-  if (m == NULL || mu == NULL || S == NULL || lp == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || mu == NULL || S == NULL || lp == NULL || !m->has_prior)
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !mu ? "mu is NULL" : !S ? "the matrix argument is NULL" : !lp ? "lp is NULL" : "m has no prior set");
   const size_t p = m->p;
   int st = bm_validate_vector(mu, p);
   if (st != BM_SUCCESS) return st;
-  if (S->size1 != p || S->size2 != p) return BM_EBADLEN;
+  if (S->size1 != p || S->size2 != p) return BM_FAIL(BM_EBADLEN, "%s is %zu x %zu, expected %zu x %zu", S_name, S->size1, S->size2, p, p);
   gsl_matrix *L = bm_matrix_alloc(p, p), *W = bm_matrix_alloc(p, p);
   gsl_vector *d = bm_vector_alloc(p);
   if (L == NULL || W == NULL || d == NULL) {
     st = BM_ENOMEM;
     goto done;
   }
-  st = bm_validate_spd(S, p, L, NULL);
+  st = bm_check_spd(fn, S_name, S, p, L, NULL);
   if (st == BM_ENOTSPD) {
     *lp = -INFINITY;
-    st = BM_EDOM;
+    st = BM_FAIL(BM_EDOM, "%s is not positive definite: outside the support (log posterior -inf)", S_name);
   }
   if (st != BM_SUCCESS) goto done;
   for (size_t j = 0; j < p; j++) gsl_vector_set(d, j, gsl_vector_get(mu, j) - gsl_vector_get(m->mu_n, j));
@@ -469,6 +502,8 @@ done:
   if (d) bm_vector_free(d);
   return st;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_niw_log_posterior(const bm_niw *m, const gsl_vector *mu, const gsl_matrix *Sigma, double *lp)
 {
@@ -484,7 +519,7 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
 {
   if (m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior) {
     if (m != NULL && out_shapes(m->p, mu, Sigma) == BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior");
   }
   const size_t p = m->p;
   int st = out_shapes(p, mu, Sigma);
@@ -492,7 +527,7 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
   gsl_matrix *A = bm_matrix_alloc(p, p), *B = bm_matrix_alloc(p, p);
   gsl_vector *z = bm_vector_alloc(p);
   if (A == NULL || B == NULL || z == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory");
     nan_out(mu, NULL, NULL, Sigma);
     goto done;
   }
@@ -519,11 +554,11 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
    * degrees of freedom and is often below 1e-300: the draw of Sigma is
    * genuinely beyond DBL_MAX. Say so rather than return inf with success. */
   for (size_t i = 0; i < p && st == BM_SUCCESS; i++) {
-    if (mu != NULL && !isfinite(gsl_vector_get(mu, i))) st = BM_EDOM;
+    if (mu != NULL && !isfinite(gsl_vector_get(mu, i))) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
     for (size_t j = 0; j < p && Sigma != NULL; j++)
-      if (!isfinite(gsl_matrix_get(Sigma, i, j))) st = BM_EDOM;
+      if (!isfinite(gsl_matrix_get(Sigma, i, j))) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
     for (size_t j = 0; j <= i; j++)
-      if (!isfinite(gsl_matrix_get(B, i, j))) st = BM_EDOM;
+      if (!isfinite(gsl_matrix_get(B, i, j))) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
   }
   if (st != BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
 done:
@@ -537,7 +572,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 {
   if (m == NULL) {
     nan_out(loc, df, NULL, scale);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   int st = out_shapes(m->p, loc, scale);
   if (st != BM_SUCCESS) {
@@ -545,7 +580,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     return st;
   }
   nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_EINVAL;
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
@@ -554,7 +589,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     for (size_t i = 0; i < m->p * m->p; i++)
       if (!isfinite(scale->data[(i / m->p) * scale->tda + i % m->p])) {
         nan_out(NULL, NULL, NULL, scale);
-        return BM_EDOM;
+        return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
       }
   }
   if (loc != NULL) gsl_vector_memcpy(loc, m->mu_n);
@@ -564,8 +599,8 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 
 int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 {
-  if (m == NULL || pred == NULL || !m->has_prior) return BM_EINVAL;
-  if (bm_mvt_dim(pred) != m->p) return BM_EBADLEN;
+  if (m == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
+  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: bm_mvt_dim(pred) != m->p");
   gsl_vector *loc = bm_vector_alloc(m->p);
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;
@@ -575,7 +610,7 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
    * nu_n - p + 1 is subnormal: a predictive not representable as an mvt object. */
   if (st == BM_SUCCESS) {
     st = bm_mvt_set(pred, df, loc, scale);
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_EDOM;
+    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
   }
   bm_vector_free(loc);
   bm_matrix_free(scale);
@@ -585,7 +620,7 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 int bm_niw_log_evidence(const bm_niw *m, double *lml)
 {
   if (lml != NULL) *lml = NAN;
-  if (m == NULL || lml == NULL || !m->has_prior) return BM_EINVAL;
+  if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
   const size_t p = m->p;
   const double dp = (double)p, n = (double)m->data->n;
   *lml = -0.5 * n * dp * log(M_PI) + bm_lmvgamma(p, 0.5 * m->nu_n) - bm_lmvgamma(p, 0.5 * m->nu0) +
@@ -606,7 +641,7 @@ size_t bm_niw_stats_packed_len(const bm_niw_stats *s)
 
 int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_NIW, p, 1, bm_niw_stats_packed_len(s));
   buf[k++] = (double)s->n;
@@ -627,17 +662,17 @@ static int tri_diag_ok(const double *tri, size_t q)
 
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len)
 {
-  if (s == NULL || buf == NULL) return BM_EINVAL;
+  if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, want = bm_niw_stats_packed_len(s), ntri = p * (p + 1) / 2;
   int st = bm_pack_check_header(buf, len, BM_PACK_NIW, p, 1, want);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 1 + p;
   if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
   double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_EINVAL;
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_EINVAL;
-  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_EINVAL; /* one row has no scatter */
-  if (!tri_diag_ok(tri, p)) return BM_EINVAL;
+  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
+  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
+  if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 1 with a non-zero scatter"); /* one row has no scatter */
+  if (!tri_diag_ok(tri, p)) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative");
   size_t k = 0;
   s->n = (size_t)n;
   for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, x[1 + j]);

@@ -22,28 +22,29 @@
 #include "bayesmat/transform.h"
 #include "work.h"
 #include "internal.h"
+#include "../src/error.h"
 
 
 /* ---------------- log ---------------- */
 
 int bm_transform_log_forward(double x, double *u)
 {
-  if (!u) return BM_EINVAL;
+  if (!u) return BM_FAIL(BM_EINVAL, "u is NULL");
   *u = NAN;
-  if (!isfinite(x)) return BM_ENONFINITE;
-  if (x <= 0) return BM_EDOM;
+  if (!isfinite(x)) return BM_FAIL(BM_ENONFINITE, "x = %g is not finite", x);
+  if (x <= 0) return BM_FAIL(BM_EDOM, "x = %g must be positive", (double)(x));
   *u = log(x);
   return BM_SUCCESS;
 }
 
 int bm_transform_log_inverse(double u, double *x, double *logjac)
 {
-  if (!x) return BM_EINVAL;
+  if (!x) return BM_FAIL(BM_EINVAL, "x is NULL");
   *x = NAN;
   if (logjac) *logjac = NAN;
-  if (!isfinite(u)) return BM_ENONFINITE;
+  if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "u = %g is not finite", u);
   double e = exp(u);
-  if (!isfinite(e) || e == 0.0) return BM_EDOM;
+  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "argument check failed: !isfinite(e) || e == 0.0");
   *x = e;
   if (logjac) *logjac = u;
   return BM_SUCCESS;
@@ -51,15 +52,15 @@ int bm_transform_log_inverse(double u, double *x, double *logjac)
 
 int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double *h_u)
 {
-  if (!g_u) return BM_EINVAL;
+  if (!g_u) return BM_FAIL(BM_EINVAL, "g_u is NULL");
   *g_u = NAN;
   if (h_u) *h_u = NAN;
-  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_ENONFINITE;
+  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_FAIL(BM_ENONFINITE, "%s is not finite", !isfinite(u) ? "u" : !isfinite(g_x) ? "g_x" : "h_x");
   double x = exp(u);
-  if (!isfinite(x) || x == 0.0) return BM_EDOM;
+  if (!isfinite(x) || x == 0.0) return BM_FAIL(BM_EDOM, "u = %g: x = exp(u) is %s", u, x == 0.0 ? "0" : "not finite");
   /* dx/du = d2x/du2 = x; x (x h_x + g_x): x^2 alone overflows for u > ~354 */
   double g = x * g_x, h = h_u ? x * (x * h_x + g_x) : 0.0;
-  if (!isfinite(g) || !isfinite(h)) return BM_EDOM; /* the derivative itself is beyond DBL_MAX */
+  if (!isfinite(g) || !isfinite(h)) return BM_FAIL(BM_EDOM, "u = %g: the derivative in u is beyond double range", u); /* the derivative itself is beyond DBL_MAX */
   *g_u = g;
   if (h_u) *h_u = h;
   return BM_SUCCESS;
@@ -69,10 +70,10 @@ int bm_transform_log_chain(double u, double g_x, double h_x, double *g_u, double
 
 int bm_transform_logit_forward(double x, double *u)
 {
-  if (!u) return BM_EINVAL;
+  if (!u) return BM_FAIL(BM_EINVAL, "u is NULL");
   *u = NAN;
-  if (!isfinite(x)) return BM_ENONFINITE;
-  if (x <= 0 || x >= 1) return BM_EDOM;
+  if (!isfinite(x)) return BM_FAIL(BM_ENONFINITE, "x = %g is not finite", x);
+  if (x <= 0 || x >= 1) return BM_FAIL(BM_EDOM, "x = %g must lie in (0, 1)", x);
   *u = log(x) - log1p(-x);
   return BM_SUCCESS;
 }
@@ -84,12 +85,12 @@ static double logistic(double u) { return u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u
 
 int bm_transform_logit_inverse(double u, double *x, double *logjac)
 {
-  if (!x) return BM_EINVAL;
+  if (!x) return BM_FAIL(BM_EINVAL, "x is NULL");
   *x = NAN;
   if (logjac) *logjac = NAN;
-  if (!isfinite(u)) return BM_ENONFINITE;
+  if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "u = %g is not finite", u);
   double v = logistic(u);
-  if (v <= 0 || v >= 1) return BM_EDOM;
+  if (v <= 0 || v >= 1) return BM_FAIL(BM_EDOM, "v = %g must lie in (0, 1)", v);
   *x = v;
   if (logjac) *logjac = -softplus(-u) - softplus(u); /* log x + log(1-x) */
   return BM_SUCCESS;
@@ -107,12 +108,12 @@ static double logistic_slope(double u)
 
 int bm_transform_logit_chain(double u, double g_x, double h_x, double *g_u, double *h_u)
 {
-  if (!g_u) return BM_EINVAL;
+  if (!g_u) return BM_FAIL(BM_EINVAL, "g_u is NULL");
   *g_u = NAN;
   if (h_u) *h_u = NAN;
-  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_ENONFINITE;
+  if (!isfinite(u) || !isfinite(g_x) || (h_u && !isfinite(h_x))) return BM_FAIL(BM_ENONFINITE, "%s is not finite", !isfinite(u) ? "u" : !isfinite(g_x) ? "g_x" : "h_x");
   double s = logistic_slope(u);                             /* dx/du */
-  if (s < DBL_MIN) return BM_EDOM;                          /* |u| > ~708: dx/du below the normal range */
+  if (s < DBL_MIN) return BM_FAIL(BM_EDOM, "u = %g: dx/du underflows", u);                          /* |u| > ~708: dx/du below the normal range */
   double c = -tanh(0.5 * u);                                /* 1 - 2x */
   *g_u = s * g_x;
   if (h_u) *h_u = s * s * h_x + s * c * g_x;                /* d2x/du2 = s(1-2x) */
@@ -130,15 +131,15 @@ size_t bm_transform_logchol_dim(size_t q)
 
 int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
 {
-  if (!Sigma || !theta) return BM_EINVAL;
+  if (!Sigma || !theta) return BM_FAIL(BM_EINVAL, "%s is NULL", Sigma == NULL ? "Sigma" : "theta");
   size_t p = Sigma->size1;
-  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: Sigma->size2 != p || theta->size != bm_vech_len(p)");
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) {
     bm_nan_vector(theta);
-    return BM_ENOMEM;
+    return BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Lv = gsl_matrix_view_array(buf, p, p);
   int status = bm_validate_spd(Sigma, p, &Lv.matrix, NULL);
@@ -178,22 +179,27 @@ static int logchol_factor(const gsl_vector *theta, size_t p, gsl_matrix *L)
   return BM_SUCCESS;
 }
 
-static int check_theta(const gsl_vector *theta, size_t *p)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro */
+#define check_theta(theta, p) check_theta_fn(__func__, theta, p)
+static int check_theta_fn(const char *fn, const gsl_vector *theta, size_t *p)
 {
-  if (!theta) return BM_EINVAL;
+  if (!theta) return BM_FAIL(BM_EINVAL, "theta is NULL");
   *p = bm_transform_logchol_dim(theta->size);
-  if (*p == 0) return BM_EBADLEN;
+  if (*p == 0) return BM_FAIL(BM_EBADLEN, "theta has length %zu, not p(p+1)/2 for any p > 0", theta->size);
   for (size_t k = 0; k < theta->size; k++)
-    if (!isfinite(VGET(theta, k))) return BM_ENONFINITE;
+    if (!isfinite(VGET(theta, k))) return BM_FAIL(BM_ENONFINITE, "theta[%zu] = %g is not finite", k, VGET(theta, k));
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl_matrix *L)
 {
-  if (!theta || (!Sigma && !L)) return BM_EINVAL;
+  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "argument check failed: !theta || (!Sigma && !L)");
   size_t p = bm_transform_logchol_dim(theta->size);
   if (p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p)))
-    return BM_EBADLEN;
+    return BM_FAIL(BM_EBADLEN, "argument check failed: p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p))");
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   gsl_matrix *Lm = L;
@@ -204,7 +210,7 @@ int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl
     double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
     if (!buf) {
       bm_nan_matrix(Sigma);
-      return BM_ENOMEM;
+      return BM_FAIL(BM_ENOMEM, "out of memory");
     }
     Lv = gsl_matrix_view_array(buf, p, p);
     Lm = &Lv.matrix;
@@ -223,11 +229,11 @@ int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl
 
 int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, gsl_vector *grad)
 {
-  if (!logjac) return BM_EINVAL;
+  if (!logjac) return BM_FAIL(BM_EINVAL, "logjac is NULL");
   *logjac = NAN;
   size_t p;
   int status = check_theta(theta, &p);
-  if (!status && grad && grad->size != theta->size) status = BM_EBADLEN;
+  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "argument check failed: grad && grad->size != theta->size");
   if (status) {
     if (grad && theta && grad->size == theta->size) bm_nan_vector(grad);
     return status;
@@ -246,17 +252,17 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
 
 int bm_transform_logchol_jacobian(const gsl_vector *theta, gsl_matrix *J)
 {
-  if (!J) return BM_EINVAL;
+  if (!J) return BM_FAIL(BM_EINVAL, "J is NULL");
   size_t p;
   int status = check_theta(theta, &p);
   size_t q = theta ? theta->size : 0;
-  if (!status && (J->size1 != q || J->size2 != q)) status = BM_EBADLEN;
+  if (!status && (J->size1 != q || J->size2 != q)) status = BM_FAIL(BM_EBADLEN, "J is %zu x %zu, expected %zu x %zu", J->size1, J->size2, (size_t)(q), (size_t)(q));
   double stack[BM_STACK_DOUBLES];
   bm_work w = {NULL, 0};
   double *buf = NULL;
   if (!status) {
     buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-    if (!buf) status = BM_ENOMEM;
+    if (!buf) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Lv;
   if (!status) {
@@ -292,19 +298,19 @@ int bm_transform_logchol_chain(const gsl_vector *theta, const gsl_vector *g_vech
 {
   size_t p = 0, q = theta ? theta->size : 0;
   int status = BM_SUCCESS;
-  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_EINVAL;
+  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "argument check failed: !theta || !g_vech || (H_theta && !H_vech)");
   if (!status) status = check_theta(theta, &p);
-  if (!status && g_vech->size != q) status = BM_EBADLEN;
-  if (!status && g_theta && g_theta->size != q) status = BM_EBADLEN;
-  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_EBADLEN;
-  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_EBADLEN;
+  if (!status && g_vech->size != q) status = BM_FAIL(BM_EBADLEN, "g_vech has %zu entries, expected %zu", g_vech->size, (size_t)(q));
+  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "argument check failed: g_theta && g_theta->size != q");
+  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_theta && (H_theta->size1 != q || H_theta->size2 != q)");
+  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_vech && (H_vech->size1 != q || H_vech->size2 != q)");
   if (!status)
     for (size_t k = 0; k < q; k++)
-      if (!isfinite(VGET(g_vech, k))) status = BM_ENONFINITE;
+      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(g_vech, k))");
   if (!status && H_theta)
     for (size_t i = 0; i < q; i++)
       for (size_t j = 0; j < q; j++)
-        if (!isfinite(MGET(H_vech, i, j))) status = BM_ENONFINITE;
+        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_vech, i, j))");
   /* scratch: L, G, GL (3 p^2) and J, JtH (2 q^2) when the Hessian is requested */
   size_t need = 3 * p * p + (H_theta ? 2 * q * q : 0);
   double stack[BM_STACK_DOUBLES];
@@ -312,7 +318,7 @@ int bm_transform_logchol_chain(const gsl_vector *theta, const gsl_vector *g_vech
   double *buf = NULL;
   if (!status) {
     buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, need);
-    if (!buf) status = BM_ENOMEM;
+    if (!buf) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   gsl_matrix_view Lv, Gv, GLv;
   if (!status) {
@@ -407,13 +413,13 @@ size_t bm_transform_map_dim(const bm_transform_block *blocks, size_t nblocks)
 
 int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
 {
-  if (!x || !u) return BM_EINVAL;
+  if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
     bm_nan_vector(u);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
-  if (x->size != d || u->size != d) return BM_EBADLEN;
+  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
   int status = BM_SUCCESS;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
@@ -422,7 +428,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
     case BM_TRANSFORM_IDENTITY:
       for (size_t k = 0; k < l && !status; k++) {
         double v = VGET(x, off + k);
-        if (!isfinite(v)) status = BM_ENONFINITE;
+        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
         VGET(u, off + k) = v;
       }
       break;
@@ -437,12 +443,12 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
       size_t p = blocks[b].n;
       gsl_matrix *S = bm_matrix_alloc(p, p);
       if (!S) {
-        status = BM_ENOMEM;
+        status = BM_FAIL(BM_ENOMEM, "out of memory");
         break;
       }
       gsl_vector_const_view xv = gsl_vector_const_subvector(x, off, l);
       for (size_t k = 0; k < l && !status; k++)
-        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_ENONFINITE;
+        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(&xv.vector, k))");
       if (!status) {
         bm_vech_unpack(&xv.vector, S);
         gsl_vector_view uv = gsl_vector_subvector(u, off, l);
@@ -462,13 +468,13 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
                              double *logjac)
 {
   if (logjac) *logjac = NAN;
-  if (!x || !u) return BM_EINVAL;
+  if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
     bm_nan_vector(x);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
-  if (x->size != d || u->size != d) return BM_EBADLEN;
+  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
   int status = BM_SUCCESS;
   double lj = 0.0;
   size_t off = 0;
@@ -479,7 +485,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
     case BM_TRANSFORM_IDENTITY:
       for (size_t k = 0; k < l && !status; k++) {
         double v = VGET(u, off + k);
-        if (!isfinite(v)) status = BM_ENONFINITE;
+        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
         VGET(x, off + k) = v;
       }
       break;
@@ -499,7 +505,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
       size_t p = blocks[b].n;
       gsl_matrix *S = bm_matrix_alloc(p, p);
       if (!S) {
-        status = BM_ENOMEM;
+        status = BM_FAIL(BM_ENOMEM, "out of memory");
         break;
       }
       gsl_vector_const_view uv = gsl_vector_const_subvector(u, off, l);
@@ -527,27 +533,27 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
 int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                            const gsl_vector *g_x, const gsl_matrix *H_x, gsl_vector *g_u, gsl_matrix *H_u)
 {
-  if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_EINVAL;
+  if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_FAIL(BM_EINVAL, "argument check failed: !u || !g_x || !g_u || (H_u && !H_x)");
   size_t d = bm_transform_map_dim(blocks, nblocks);
   if (d == 0) {
     bm_nan_vector(g_u);
-    return BM_EINVAL;
+    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   }
-  if (u->size != d || g_x->size != d || g_u->size != d) return BM_EBADLEN;
-  if (H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)) return BM_EBADLEN;
+  if (u->size != d || g_x->size != d || g_u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g_x->size != d || g_u->size != d");
+  if (H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)");
   int status = BM_SUCCESS;
   for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))) status = BM_ENONFINITE;
+    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))");
   if (H_u && !status)
     for (size_t i = 0; i < d; i++)
       for (size_t j = 0; j < d; j++)
-        if (!isfinite(MGET(H_x, i, j))) status = BM_ENONFINITE;
+        if (!isfinite(MGET(H_x, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_x, i, j))");
   /* Block Jacobian Jfull (d x d, block diagonal) and curvature term */
   gsl_matrix *Jf = NULL, *T = NULL;
   if (!status && H_u) {
     Jf = bm_matrix_calloc(d, d);
     T = bm_matrix_alloc(d, d);
-    if (!Jf || !T) status = BM_ENOMEM;
+    if (!Jf || !T) status = BM_FAIL(BM_ENOMEM, "out of memory");
   }
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
@@ -624,7 +630,7 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
         gsl_vector_const_view uv = gsl_vector_const_subvector(u, off, l);
         gsl_vector_const_view gv = gsl_vector_const_subvector(g_x, off, l);
         gsl_matrix *Z = bm_matrix_calloc(l, l), *C = bm_matrix_alloc(l, l);
-        if (!Z || !C) status = BM_ENOMEM;
+        if (!Z || !C) status = BM_FAIL(BM_ENOMEM, "out of memory");
         if (!status) status = bm_transform_logchol_chain(&uv.vector, &gv.vector, Z, NULL, C);
         if (!status)
           for (size_t i = 0; i < l; i++)
@@ -649,12 +655,12 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
 int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                                       gsl_vector *g, gsl_matrix *H)
 {
-  if (!u || !g) return BM_EINVAL;
+  if (!u || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", u == NULL ? "u" : "g");
   size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) return BM_EINVAL;
-  if (u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))) return BM_EBADLEN;
+  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))");
   for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k))) return BM_ENONFINITE;
+    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k))");
   size_t off = 0;
   for (size_t b = 0; b < nblocks; b++) {
     size_t l = block_len(&blocks[b]);
@@ -732,9 +738,9 @@ static int tt_hess(const gsl_vector *u, void *params, gsl_matrix *H) { return tt
 
 int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_problem *prob)
 {
-  if (!t || !prob || !t->logf || !t->grad) return BM_EINVAL;
+  if (!t || !prob || !t->logf || !t->grad) return BM_FAIL(BM_EINVAL, "%s is NULL", t == NULL ? "t" : prob == NULL ? "prob" : t->logf == NULL ? "t->logf" : "t->grad");
   size_t d = bm_transform_map_dim(t->blocks, t->nblocks);
-  if (d == 0) return BM_EINVAL;
+  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
   prob->dim = d;
   prob->logf = tt_logf;
   prob->grad = tt_grad;

@@ -17,6 +17,7 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/fd.h"
 #include "bayesmat/alloc.h"
+#include "error.h"
 
 #define DEFAULT_H0 1e-2
 #define DEFAULT_LEVELS 10
@@ -148,14 +149,14 @@ static void line_free(line *L)
 int bm_fd_jacobian(bm_fn_vector g, void *params, size_t m, const gsl_vector *x, const bm_fd_options *opts,
                    gsl_matrix *J, gsl_matrix *err)
 {
-  if (!g || !J) return BM_EINVAL;
+  if (!g || !J) return BM_FAIL(BM_EINVAL, "%s is NULL", g == NULL ? "g" : "J");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
-  if (J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))) return BM_EBADLEN;
+  if (J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "argument check failed: J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))");
   line L;
   double *u = calloc(n + 2 * m + 1, sizeof(double));
-  if (!u) return BM_ENOMEM;
+  if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *d = u + n, *e = d + m;
   if ((status = line_init(&L, NULL, g, params, x, m))) goto done;
   L.u = u;
@@ -182,14 +183,14 @@ done:
 int bm_fd_gradient(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_fd_options *opts, gsl_vector *grad,
                    gsl_vector *err)
 {
-  if (!f || !grad) return BM_EINVAL;
+  if (!f || !grad) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : "grad");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
-  if (grad->size != n || (err && err->size != n)) return BM_EBADLEN;
+  if (grad->size != n || (err && err->size != n)) return BM_FAIL(BM_EBADLEN, "argument check failed: grad->size != n || (err && err->size != n)");
   line L;
   double *u = calloc(n + 1, sizeof(double));
-  if (!u) return BM_ENOMEM;
+  if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
   if ((status = line_init(&L, f, NULL, params, x, 1))) goto done;
   L.u = u;
   for (size_t j = 0; j < n && !status; j++) {
@@ -213,14 +214,14 @@ done:
 int bm_fd_hessian(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_fd_options *opts, gsl_matrix *H,
                   gsl_matrix *err)
 {
-  if (!f || !H) return BM_EINVAL;
+  if (!f || !H) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : "H");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
-  if (H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))) return BM_EBADLEN;
+  if (H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "argument check failed: H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))");
   line L;
   double *u = calloc(3 * n + 1, sizeof(double));
-  if (!u) return BM_ENOMEM;
+  if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
   double *diag = u + n, *diag_err = diag + n;
   if ((status = line_init(&L, f, NULL, params, x, 1))) goto done;
   L.u = u;
@@ -264,7 +265,7 @@ done:
 int bm_fd_hessian_from_gradient(bm_fn_vector grad, void *params, const gsl_vector *x, const bm_fd_options *opts,
                                 gsl_matrix *H, gsl_matrix *err)
 {
-  if (!grad || !H || !x) return BM_EINVAL;
+  if (!grad || !H || !x) return BM_FAIL(BM_EINVAL, "%s is NULL", grad == NULL ? "grad" : H == NULL ? "H" : "x");
   int status = bm_fd_jacobian(grad, params, x->size, x, opts, H, err);
   if (status) return status;
   size_t n = x->size;
@@ -342,7 +343,7 @@ static void project_direction(const bm_check_options *o, double *v, size_t n, vo
 int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_vector *x,
                       const bm_check_options *opts, bm_check_result *res)
 {
-  if (!f || !grad || !res) return BM_EINVAL;
+  if (!f || !grad || !res) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : grad == NULL ? "grad" : "res");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   bm_check_options ob;
@@ -353,11 +354,11 @@ int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl
   double *v = malloc(sizeof(double) * (n + 1));
   line L = {0};
   if (!g || !d || !e || !v) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (grad(x, params, g) != 0) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: grad(x, params, g) != 0");
     goto done;
   }
   if ((status = bm_fd_gradient(f, params, x, &o->fd, d, e))) goto done;
@@ -394,7 +395,7 @@ done:
 int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void *params, const gsl_vector *x,
                      const bm_check_options *opts, bm_check_result *res)
 {
-  if ((!f && !grad) || !hess || !res) return BM_EINVAL;
+  if ((!f && !grad) || !hess || !res) return BM_FAIL(BM_EINVAL, "argument check failed: (!f && !grad) || !hess || !res");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   bm_check_options ob;
@@ -405,12 +406,12 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
   double *v = malloc(sizeof(double) * (3 * n + 1));
   line L = {0};
   if (!H || !D || !E || !v) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   if (n == 0) goto done;
   if (hess(x, params, H) != 0) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: hess(x, params, H) != 0");
     goto done;
   }
   status = grad ? bm_fd_jacobian(grad, params, n, x, &o->fd, D, E) : bm_fd_hessian(f, params, x, &o->fd, D, E);
@@ -427,7 +428,7 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
     if ((status = line_init(&L, NULL, grad, params, x, n))) goto done;
     ee = malloc(sizeof(double) * n);
     if (!ee) {
-      status = BM_ENOMEM;
+      status = BM_FAIL(BM_ENOMEM, "out of memory");
       goto done;
     }
     L.u = v;
@@ -462,7 +463,7 @@ done:
 int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_vector *x, const gsl_vector *v,
                     const bm_check_options *opts, bm_taylor_result *res)
 {
-  if (!f || !grad || !res) return BM_EINVAL;
+  if (!f || !grad || !res) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : grad == NULL ? "grad" : "res");
   int status = bm_validate_vector(x, x ? x->size : 0);
   if (status) return status;
   size_t n = x->size;
@@ -474,12 +475,12 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   double *dir = malloc(sizeof(double) * (n + 1));
   line L = {0};
   if (!g || !dir) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double f0;
   if (f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0");
     goto done;
   }
   unsigned long long seed = opts ? opts->seed : 0;
@@ -495,7 +496,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
     vmax = fmax(vmax, fabs(dir[i]));
   }
   if (vmax == 0.0) {
-    status = BM_EINVAL;
+    status = BM_FAIL(BM_EINVAL, "argument check failed: vmax == 0.0");
     goto done;
   }
   if ((status = line_init(&L, f, NULL, params, x, 1))) goto done;
@@ -504,7 +505,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   size_t tries = 0;
   while (line_eval(&L, h, &fh) && tries++ < MAX_SHRINK) h *= 0.5;
   if (tries > MAX_SHRINK) {
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "argument check failed: tries > MAX_SHRINK");
     goto done;
   }
   double lh[NSTEPS], lr[NSTEPS];

@@ -13,7 +13,11 @@
 #include "bayesmat/status.h"
 #include "bayesmat/linalg.h"
 #include "work.h"
+<<<<<<< HEAD
 #include "small_linalg.h"
+=======
+#include "error.h"
+>>>>>>> main
 
 static int square(const gsl_matrix *A)
 {
@@ -42,7 +46,7 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
   if (!status) status = square(L);
   if (status) return status;
   size_t p = A->size1;
-  if (L->size1 != p) return BM_EBADLEN;
+  if (L->size1 != p) return BM_FAIL(BM_EBADLEN, "L has %zu rows, expected %zu", L->size1, (size_t)(p));
   if (p == 0) return BM_SUCCESS;
   if (L != A)
     for (size_t i = 0; i < p; i++)
@@ -61,7 +65,7 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
   if (info != 0) {
     if (pivot) *pivot = info > 0 ? (size_t)info : 0;
     gsl_matrix_set_all(L, NAN);
-    return BM_ENOTSPD;
+    return BM_FAIL(BM_ENOTSPD, "A is not positive definite (leading minor %zu of %zu)", (size_t)(info > 0 ? info : 0), p);
   }
   return BM_SUCCESS;
 }
@@ -82,8 +86,8 @@ int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x)
 {
   int status = square(L);
   if (status) return status;
-  if (x == NULL) return BM_EINVAL;
-  if (x->size != L->size1) return BM_EBADLEN;
+  if (x == NULL) return BM_FAIL(BM_EINVAL, "x is NULL");
+  if (x->size != L->size1) return BM_FAIL(BM_EBADLEN, "x has %zu entries, expected %zu", x->size, (size_t)(L->size1));
   if (x->size == 0) return BM_SUCCESS;
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
               x->data, (int)x->stride);
@@ -103,8 +107,8 @@ int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B)
 {
   int status = square(L);
   if (status) return status;
-  if (B == NULL) return BM_EINVAL;
-  if (B->size1 != L->size1) return BM_EBADLEN;
+  if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
+  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
   int p = (int)L->size1, m = (int)B->size2;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, m, 1.0, L->data, (int)L->tda,
@@ -118,8 +122,8 @@ int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X)
 {
   int status = square(L);
   if (status) return status;
-  if (X == NULL) return BM_EINVAL;
-  if (X->size2 != L->size1) return BM_EBADLEN;
+  if (X == NULL) return BM_FAIL(BM_EINVAL, "X is NULL");
+  if (X->size2 != L->size1) return BM_FAIL(BM_EBADLEN, "X has %zu columns, expected %zu", X->size2, (size_t)(L->size1));
   if (X->size1 == 0 || X->size2 == 0) return BM_SUCCESS;
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)X->size1, (int)X->size2, 1.0,
               L->data, (int)L->tda, X->data, (int)X->tda);
@@ -131,7 +135,7 @@ int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
   int status = square(L);
   if (!status) status = square(B);
   if (status) return status;
-  if (B->size1 != L->size1) return BM_EBADLEN;
+  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   int p = (int)L->size1;
   if (p == 0) return BM_SUCCESS;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, p, 1.0, L->data, (int)L->tda,
@@ -145,8 +149,8 @@ int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x)
 {
   int status = square(L);
   if (status) return status;
-  if (x == NULL) return BM_EINVAL;
-  if (x->size != L->size1) return BM_EBADLEN;
+  if (x == NULL) return BM_FAIL(BM_EINVAL, "x is NULL");
+  if (x->size != L->size1) return BM_FAIL(BM_EBADLEN, "x has %zu entries, expected %zu", x->size, (size_t)(L->size1));
   if (x->size == 0) return BM_SUCCESS;
   cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda, x->data,
               (int)x->stride);
@@ -157,8 +161,8 @@ int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B)
 {
   int status = square(L);
   if (status) return status;
-  if (B == NULL) return BM_EINVAL;
-  if (B->size1 != L->size1) return BM_EBADLEN;
+  if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
+  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
   cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)B->size1, (int)B->size2, 1.0,
               L->data, (int)L->tda, B->data, (int)B->tda);
@@ -188,13 +192,13 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
   if (!status) status = square(Ainv);
   if (status) return status;
   size_t p = L->size1;
-  if (Ainv->size1 != p) return BM_EBADLEN;
+  if (Ainv->size1 != p) return BM_FAIL(BM_EBADLEN, "Ainv has %zu rows, expected %zu", Ainv->size1, (size_t)(p));
   if (p == 0) return BM_SUCCESS;
   /* OpenBLAS's dtrtri does not report a zero pivot: check the factor here. */
   for (size_t i = 0; i < p; i++)
     if (!(L->data[i * L->tda + i] > 0.0) || !isfinite(L->data[i * L->tda + i])) {
       gsl_matrix_set_all(Ainv, NAN);
-      return BM_ESING;
+      return BM_FAIL(BM_ESING, "L(%zu,%zu) = %g: L is not a Cholesky factor (its diagonal must be positive)", i, i, L->data[i * L->tda + i]);
     }
   if (p <= BM_SL_INV_MAX) {
     bm_sl_chol_inverse(L->data, L->tda, Ainv->data, Ainv->tda, p);
@@ -207,7 +211,7 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
   lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, Ainv->data, (lapack_int)Ainv->tda);
   if (info != 0) {
     gsl_matrix_set_all(Ainv, NAN);
-    return BM_ESING;
+    return BM_FAIL(BM_ESING, "L is singular (LAPACK dpotri info %d)", (int)info);
   }
   bm_sym_from_lower(Ainv);
   return BM_SUCCESS;
@@ -218,9 +222,9 @@ int bm_chol_product(const gsl_matrix *L, gsl_matrix *A)
   int status = square(L);
   if (!status) status = square(A);
   if (status) return status;
-  if (A == L) return BM_EINVAL;
+  if (A == L) return BM_FAIL(BM_EINVAL, "argument check failed: A == L");
   size_t p = L->size1;
-  if (A->size1 != p) return BM_EBADLEN;
+  if (A->size1 != p) return BM_FAIL(BM_EBADLEN, "A has %zu rows, expected %zu", A->size1, (size_t)(p));
   if (p == 0) return BM_SUCCESS;
   /* A <- lower(L), then A <- A L^T (dtrmm): the product of two triangles. */
   for (size_t i = 0; i < p; i++)

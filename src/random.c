@@ -5,17 +5,18 @@
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/random.h"
+#include "error.h"
 
 int bm_rng_std_normal_vector(gsl_rng *r, gsl_vector *v)
 {
-  if (!r || !v) return BM_EINVAL;
+  if (!r || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "v");
   for (size_t i = 0; i < v->size; i++) v->data[i * v->stride] = gsl_ran_gaussian_ziggurat(r, 1.0);
   return BM_SUCCESS;
 }
 
 int bm_rng_std_normal_matrix(gsl_rng *r, gsl_matrix *A)
 {
-  if (!r || !A) return BM_EINVAL;
+  if (!r || !A) return BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "A");
   for (size_t i = 0; i < A->size1; i++)
     for (size_t j = 0; j < A->size2; j++) A->data[i * A->tda + j] = gsl_ran_gaussian_ziggurat(r, 1.0);
   return BM_SUCCESS;
@@ -23,8 +24,8 @@ int bm_rng_std_normal_matrix(gsl_rng *r, gsl_matrix *A)
 
 int bm_rng_bartlett(gsl_rng *r, double nu, gsl_matrix *A)
 {
-  if (!r || !A) return BM_EINVAL;
-  if (A->size1 != A->size2) return BM_EBADLEN;
+  if (!r || !A) return BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "A");
+  if (A->size1 != A->size2) return BM_FAIL(BM_EBADLEN, "A has %zu rows, expected %zu", A->size1, (size_t)(A->size2));
   size_t p = A->size1;
   int status = bm_validate_greater(nu, (double)p - 1.0);
   if (status) return status;

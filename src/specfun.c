@@ -4,6 +4,7 @@
 #include <math.h>
 #include "bayesmat/status.h"
 #include "bayesmat/specfun.h"
+#include "error.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -51,13 +52,18 @@ double bm_trigamma(double x)
   return shift + (1.0 + 0.5 / x + series) / x;
 }
 
-static int check(size_t p, double a)
+#undef BM_FN
+#define BM_FN fn /* the public caller, through the macro */
+#define check(p, a) check_fn(__func__, p, a)
+static int check_fn(const char *fn, size_t p, double a)
 {
-  if (p == 0) return BM_EINVAL;
-  if (!isfinite(a)) return BM_ENONFINITE;
-  if (!(a > 0.5 * ((double)p - 1.0))) return BM_EDOM;
+  if (p == 0) return BM_FAIL(BM_EINVAL, "p = 0");
+  if (!isfinite(a)) return BM_FAIL(BM_ENONFINITE, "a = %g is not finite", a);
+  if (!(a > 0.5 * ((double)p - 1.0))) return BM_FAIL(BM_EDOM, "a = %.17g must exceed (p - 1)/2 = %.17g", a, 0.5 * ((double)p - 1.0));
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 double bm_lmvgamma(size_t p, double a)
 {
@@ -86,7 +92,7 @@ double bm_mvtrigamma(size_t p, double a)
 #define CHECKED(name, fn)                              \
   int name(size_t p, double a, double *out)            \
   {                                                    \
-    if (out == NULL) return BM_EINVAL;                 \
+    if (out == NULL) return BM_FAIL(BM_EINVAL, "out is NULL");                 \
     int status = check(p, a);                          \
     *out = status ? NAN : fn(p, a);                    \
     return status;                                     \

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <lapacke.h>
 #include "bayesmat/status.h"
+#include "error.h"
 
 #define BM_PACK_MAGIC 1651340148.0 /* the bytes "bmst" read as a 32-bit integer */
 #define BM_PACK_VERSION 1.0
@@ -42,21 +43,28 @@ static inline void bm_pack_header(double *buf, int kind, size_t d1, size_t d2, s
  * BM_EINVAL: NULL buf, not a packed summary, another format version or kind.
  * BM_EBADLEN: buffer shorter or longer than the header says or than the
  * receiver's shape needs, or the shape differs. Reads only buf[0..len). */
-static inline int bm_pack_check_header(const double *buf, size_t len, int kind, size_t d1, size_t d2, size_t expected)
+/* (fn: the unpacking function named in bm_last_error; the macros pass it) */
+#define bm_pack_check_header(...) bm_pack_check_header_fn(__func__, __VA_ARGS__)
+static inline int bm_pack_check_header_fn(const char *fn, const double *buf, size_t len, int kind, size_t d1,
+                                          size_t d2, size_t expected)
 {
-  if (buf == NULL) return BM_EINVAL;
-  if (len < BM_PACK_HEADER) return BM_EBADLEN;
-  if (buf[0] != BM_PACK_MAGIC || buf[1] != BM_PACK_VERSION || buf[2] != (double)kind) return BM_EINVAL;
-  if (buf[3] != (double)d1 || buf[4] != (double)d2) return BM_EBADLEN;
-  if (buf[5] != (double)expected || len != expected) return BM_EBADLEN;
+  if (buf == NULL) return bm_error_set(BM_EINVAL, fn, "buf is NULL");
+  if (len < BM_PACK_HEADER) return bm_error_set(BM_EBADLEN, fn, "len = %zu is shorter than the header", len);
+  if (buf[0] != BM_PACK_MAGIC || buf[1] != BM_PACK_VERSION || buf[2] != (double)kind)
+    return bm_error_set(BM_EINVAL, fn, "buf is not a packed summary of this kind and format version");
+  if (buf[3] != (double)d1 || buf[4] != (double)d2)
+    return bm_error_set(BM_EBADLEN, fn, "buf holds a %g x %g summary, the object is %zu x %zu", buf[3], buf[4], d1, d2);
+  if (buf[5] != (double)expected || len != expected)
+    return bm_error_set(BM_EBADLEN, fn, "len = %zu and the header's length %g, expected %zu", len, buf[5], expected);
   return BM_SUCCESS;
 }
 
 /* BM_ENONFINITE when any payload entry is NaN or infinite. */
-static inline int bm_pack_check_finite(const double *x, size_t n)
+#define bm_pack_check_finite(x, n) bm_pack_check_finite_fn(__func__, x, n)
+static inline int bm_pack_check_finite_fn(const char *fn, const double *x, size_t n)
 {
   for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i])) return BM_ENONFINITE;
+    if (!isfinite(x[i])) return bm_error_set(BM_ENONFINITE, fn, "buf's payload entry %zu = %g is not finite", i, x[i]);
   return BM_SUCCESS;
 }
 

@@ -4,6 +4,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/vech.h"
 #include "internal.h"
+#include "error.h"
 
 size_t bm_vech_len(size_t p) { return p * (p + 1) / 2; }
 
@@ -26,9 +27,9 @@ void bm_vech_pair(size_t p, size_t k, size_t *row, size_t *col)
 
 int bm_vech(const gsl_matrix *S, gsl_vector *v)
 {
-  if (!S || !v) return BM_EINVAL;
+  if (!S || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", S == NULL ? "S" : "v");
   size_t p = S->size1;
-  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: S->size2 != p || v->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++) VGET(v, k++) = MGET(S, i, j);
@@ -37,9 +38,9 @@ int bm_vech(const gsl_matrix *S, gsl_vector *v)
 
 int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
 {
-  if (!S || !v) return BM_EINVAL;
+  if (!S || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", S == NULL ? "S" : "v");
   size_t p = S->size1;
-  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: S->size2 != p || v->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++) {
@@ -52,9 +53,9 @@ int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
 
 int bm_vec(const gsl_matrix *A, gsl_vector *v)
 {
-  if (!A || !v) return BM_EINVAL;
+  if (!A || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", A == NULL ? "A" : "v");
   size_t n = A->size1, m = A->size2;
-  if (v->size != n * m) return BM_EBADLEN;
+  if (v->size != n * m) return BM_FAIL(BM_EBADLEN, "v has %zu entries, expected %zu", v->size, (size_t)(n * m));
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) VGET(v, j * n + i) = MGET(A, i, j);
   return BM_SUCCESS;
@@ -62,9 +63,9 @@ int bm_vec(const gsl_matrix *A, gsl_vector *v)
 
 int bm_vec_unpack(const gsl_vector *v, gsl_matrix *A)
 {
-  if (!A || !v) return BM_EINVAL;
+  if (!A || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", A == NULL ? "A" : "v");
   size_t n = A->size1, m = A->size2;
-  if (v->size != n * m) return BM_EBADLEN;
+  if (v->size != n * m) return BM_FAIL(BM_EBADLEN, "v has %zu entries, expected %zu", v->size, (size_t)(n * m));
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) MGET(A, i, j) = VGET(v, j * n + i);
   return BM_SUCCESS;
@@ -81,9 +82,9 @@ static int square_root_size(size_t n2, size_t *p)
 
 int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
 {
-  if (!v || !w) return BM_EINVAL;
+  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
   size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
   for (size_t j = 0; j < p; j++)
     for (size_t i = 0; i < p; i++) VGET(w, j * p + i) = VGET(v, bm_vech_index(p, i, j));
   return BM_SUCCESS;
@@ -91,9 +92,9 @@ int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
 
 int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
 {
-  if (!v || !w) return BM_EINVAL;
+  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
   size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++, k++)
@@ -103,9 +104,9 @@ int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
 
 int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
 {
-  if (!v || !w) return BM_EINVAL;
+  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
   size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++) VGET(v, k++) = VGET(w, j * p + i);
@@ -114,8 +115,8 @@ int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
 
 int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
 {
-  if (!v || !w || v == w) return BM_EINVAL;
-  if (v->size != n * m || w->size != n * m) return BM_EBADLEN;
+  if (!v || !w || v == w) return BM_FAIL(BM_EINVAL, "argument check failed: !v || !w || v == w");
+  if (v->size != n * m || w->size != n * m) return BM_FAIL(BM_EBADLEN, "argument check failed: v->size != n * m || w->size != n * m");
   /* v = vec(A), A n x m: A_ij at j n + i; vec(A^T), A^T m x n: A_ij at i m + j. */
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) VGET(w, i * m + j) = VGET(v, j * n + i);
@@ -124,9 +125,9 @@ int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
 
 int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
 {
-  if (!G || !g) return BM_EINVAL;
+  if (!G || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", G == NULL ? "G" : "g");
   size_t p = G->size1;
-  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: G->size2 != p || g->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++, k++) VGET(g, k) = i == j ? MGET(G, i, i) : MGET(G, i, j) + MGET(G, j, i);
@@ -135,9 +136,9 @@ int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
 
 int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
 {
-  if (!G || !g) return BM_EINVAL;
+  if (!G || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", G == NULL ? "G" : "g");
   size_t p = G->size1;
-  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_EBADLEN;
+  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: G->size2 != p || g->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++, k++) {
@@ -150,9 +151,9 @@ int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
 
 int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double beta, gsl_matrix *T)
 {
-  if (!P || !Q || !T) return BM_EINVAL;
+  if (!P || !Q || !T) return BM_FAIL(BM_EINVAL, "%s is NULL", P == NULL ? "P" : Q == NULL ? "Q" : "T");
   size_t p = P->size1, q = bm_vech_len(p);
-  if (P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q) return BM_EBADLEN;
+  if (P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q) return BM_FAIL(BM_EBADLEN, "argument check failed: P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q");
   /* E_a = sum over the orbit {(i,j),(j,i)} of e_i e_j^T (one term when i = j);
    * vec(E_a)^T (P (x) Q) vec(E_b) = tr(E_a Q E_b P^T), and
    * tr(e_i e_j^T Q e_k e_l^T P^T) = Q_jk P_il. Pairs are walked in vech order

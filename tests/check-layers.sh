@@ -16,7 +16,7 @@ cd "$root" || exit 2
 declare -A rank
 for h in export status alloc validate linalg vech specfun random fd version; do rank[$h]=0; done
 for h in mvn mvt wishart invwishart matnorm matt matf theta family; do rank[$h]=1; done
-for h in transform laplace jeffreys model_fisher model_family check niw blr mniw; do rank[$h]=2; done
+for h in transform laplace jeffreys model_fisher model_family check check_conjugate niw blr mniw; do rank[$h]=2; done
 for h in mpi; do rank[$h]=3; done
 # private-header folders of each layer
 dir_rank() { case $1 in src) echo 0 ;; distributions) echo 1 ;; inference) echo 2 ;; *) echo 3 ;; esac; }

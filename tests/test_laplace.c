@@ -571,6 +571,17 @@ static int result_is_nan(const bm_laplace_result *r)
   return isnan(r->log_f_mode) && isnan(r->log_evidence);
 }
 
+/* a failed run that kept its work: the point theta (f finite there), no covariance, no evidence */
+static int result_kept_without_cov(const bm_laplace_result *r, const gsl_vector *theta)
+{
+  for (size_t i = 0; i < r->mode->size; i++) {
+    if (gsl_vector_get(r->mode, i) != gsl_vector_get(theta, i)) return 0;
+    for (size_t j = 0; j < r->mode->size; j++)
+      if (!isnan(gsl_matrix_get(r->cov, i, j))) return 0;
+  }
+  return isfinite(r->log_f_mode) && isnan(r->log_evidence) && isnan(r->lambda2) && isfinite(r->grad_norm);
+}
+
 static void laplace_failing_and_indefinite_callbacks(void **state)
 {
   (void)state;
@@ -592,7 +603,8 @@ static void laplace_failing_and_indefinite_callbacks(void **state)
   dw.hess = dw_h;
   gsl_vector_set_all(t2, 0.0);
   assert_int_equal(bm_laplace(&dw, t2, NULL, r2), BM_ENOTSPD);
-  assert_true(result_is_nan(r2));
+  assert_true(result_kept_without_cov(r2, t2)); /* the saddle itself: f = 0 there, no covariance */
+  assert_int_equal(r2->reason, BM_LAPLACE_NOT_MAXIMUM);
   /* restricted domain: Newton from 0.01 overshoots into t <= 0; trial points rejected */
   bm_laplace_problem gk = {1, gk_f, gk_g, gk_h, NULL};
   gsl_vector_set(t1, 0, 0.01);
@@ -618,7 +630,9 @@ static void laplace_failing_and_indefinite_callbacks(void **state)
   bad.grad = gk_g;
   bad.hess = fail_h;
   assert_int_equal(bm_laplace(&bad, t1, NULL, r1), BM_EDOM);
-  assert_true(result_is_nan(r1));
+  assert_true(result_kept_without_cov(r1, t1)); /* theta0 was evaluated: it is kept */
+  assert_int_equal(r1->reason, BM_LAPLACE_CALLBACK);
+  assert_int_equal(r1->n_hess, 1); /* the failing Hessian is not asked again */
   /* unbounded target: budget exhausted */
   bm_laplace_problem lin = {2, lin_f, lin_g, lin_h, NULL};
   bm_laplace_options o;
@@ -627,11 +641,29 @@ static void laplace_failing_and_indefinite_callbacks(void **state)
   gsl_vector_set_all(t2, 0.0);
   assert_int_equal(bm_laplace(&lin, t2, &o, r2), BM_ENOCONV);
   assert_int_equal(r2->iterations, 20);
-  assert_true(result_is_nan(r2));
+  /* the work is kept: the last iterate (f grew every step), -H = 0 has no covariance */
+  assert_true(gsl_vector_get(r2->mode, 0) > 1.0 && r2->log_f_mode > 2.0);
+  assert_true(isnan(gsl_matrix_get(r2->cov, 0, 0)) && isnan(r2->log_evidence));
+  assert_int_equal(r2->reason, BM_LAPLACE_MAX_ITER);
   /* a budget of one step on a non-quadratic target */
   o.max_iter = 1;
   gsl_vector_set(t1, 0, 0.01);
   assert_int_equal(bm_laplace(&gk, t1, &o, r1), BM_ENOCONV);
+  /* cut short, it keeps the best iterate: one Newton step from 0.01 gives
+   * 0.01 + 0.01^2 (1/0.01 - 1) = 0.0199 (a full step, f grew), -H = 1/x^2 there */
+  assert_int_equal(r1->reason, BM_LAPLACE_MAX_ITER);
+  assert_string_equal(bm_laplace_reason_name(r1->reason), "max_iter Newton steps taken");
+  assert_int_equal(r1->iterations, 1);
+  tu_assert_rel(gsl_vector_get(r1->mode, 0), 0.0199, 1e-14);
+  tu_assert_rel(r1->log_f_mode, log(0.0199) - 0.0199, 1e-14);
+  tu_assert_rel(gsl_matrix_get(r1->cov, 0, 0), 0.0199 * 0.0199, 1e-12);
+  tu_assert_rel(r1->grad_norm, 1 / 0.0199 - 1, 1e-12);
+  tu_assert_rel(r1->lambda2, (1 / 0.0199 - 1) * (1 / 0.0199 - 1) * 0.0199 * 0.0199, 1e-12);
+  assert_true(isnan(r1->log_evidence));
+  /* two Hessians (theta0 and the kept iterate), f and g at theta0 and the accepted trial */
+  assert_int_equal(r1->n_hess, 2);
+  assert_int_equal(r1->n_logf, 2);
+  assert_int_equal(r1->n_grad, 2);
   gsl_vector_free(t1);
   gsl_vector_free(t2);
   bm_laplace_result_free(r1);

@@ -20,6 +20,13 @@
 #               ~1e5 points (~7 s in Release); the code paths it drives run
 #               under valgrind in test_blr/niw/mniw/transform, and it runs
 #               under ASan + LSan.
+#   test_laplace_stress  280 fits up to n = 1e5 and FD Hessians of q = 50
+#               (10 s CPU in Release, far beyond the budget under valgrind);
+#               bm_laplace's paths all run under valgrind in test_laplace, and
+#               the stress test itself under ASan + UBSan.
+#   test_check_dist  ~4e5 Monte Carlo draws with a Hessian each (seven
+#               families x three points, and a 2e5-draw Fisher block test);
+#               minutes under valgrind; it runs under ASan + UBSan.
 # Everything else, including the cli_* tests' CLI binary on `verify --quick`, runs.
 set -uo pipefail
 build=$1
@@ -30,7 +37,7 @@ vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
 list=()
 for t in "$build"/tests/test_*; do
   [ -x "$t" ] && [ -f "$t" ] || continue
-  case $(basename "$t") in test_nomem|test_mpi*|test_matf|test_sweep_families|test_sweep_conjugate) continue ;; esac
+  case $(basename "$t") in test_nomem|test_mpi*|test_matf|test_sweep_families|test_sweep_conjugate|test_laplace_stress|test_check_dist) continue ;; esac
   list+=("$t")
 done
 run_one() {

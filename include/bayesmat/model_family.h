@@ -60,8 +60,12 @@ typedef struct {
    *  only the expected information (bm_model_fisher / jeffreys) is wanted. */
   const gsl_matrix *y_rows;
   /** matrix families: n_obs matrices, y_mats[i] = y_i. NULL for mvn / mvt, or
-   *  when only the expected information is wanted. */
-  const gsl_matrix *const *y_mats;
+   *  when only the expected information is wanted. Never written through.
+   *  An array of `gsl_matrix *` or of `const gsl_matrix *` (read as
+   *  const gsl_matrix *const *): typed const void * because C converts
+   *  neither gsl_matrix ** nor const gsl_matrix ** to the other, and a user's
+   *  plain array must be taken without a cast. */
+  const void *y_mats;
   size_t dim_eta;                 /**< d, length of eta (>= 1) */
   /** theta_i (length bm_F_nparams(dist), docs/contract.md order) and J_i = d theta_i / d eta
    *  (m x d) at eta; 0 on success. Required. Called with the user's `params`. */

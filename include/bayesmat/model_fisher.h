@@ -108,6 +108,20 @@ int bm_gaussian_model_fisher(const gsl_matrix *Sigma, const gsl_matrix *dmu, con
 int bm_gaussian_model_score(const gsl_matrix *Sigma, const gsl_vector *mu, const gsl_matrix *dmu,
                             const gsl_matrix *const *dSigma, size_t d, const gsl_vector *y, gsl_vector *s, double *lp);
 
+/* C does not convert gsl_matrix ** to const gsl_matrix *const * implicitly
+ * (C++ does): these macros let an ordinary array of matrices through as
+ * dSigma without a cast. The functions themselves are unchanged, (f)(...) and
+ * &f still name them. */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define BM_CONST_MATRIX_ARRAY(a)                                                                                    \
+  _Generic((a), gsl_matrix **: (const gsl_matrix *const *)(a), gsl_matrix *const *: (const gsl_matrix *const *)(a), \
+           const gsl_matrix **: (const gsl_matrix *const *)(a), default: (a))
+#define bm_gaussian_model_fisher(Sigma, dmu, dSigma, d, Fi) \
+  bm_gaussian_model_fisher(Sigma, dmu, BM_CONST_MATRIX_ARRAY(dSigma), d, Fi)
+#define bm_gaussian_model_score(Sigma, mu, dmu, dSigma, d, y, s, lp) \
+  bm_gaussian_model_score(Sigma, mu, dmu, BM_CONST_MATRIX_ARRAY(dSigma), d, y, s, lp)
+#endif
+
 /**
  * Fisher information under a reparameterization eta = eta(zeta):
  *   I_zeta = J^T I_eta J,  J = d eta / d zeta (d x e).

@@ -31,5 +31,26 @@ enum {
  */
 const char *bm_strerror(int status);
 
+/**
+ * What the calling thread's last failing bayesmat call found wrong: the
+ * function, the argument by its documented name, and the fact that failed,
+ * e.g. "bm_wishart_set: nu = 0.5 must exceed p - 1 = 2" or
+ * "bm_matt_set: Omega is not positive definite (leading minor 3 of 4)".
+ *
+ * Read it right after a call returned a status other than BM_SUCCESS: like
+ * errno, a later successful call does NOT clear it (the message then
+ * describes an older failure), and a failure inside a library function that
+ * the function recovers from may replace it while the call still succeeds.
+ * "" before any failure on this thread, or after bm_clear_error().
+ *
+ * Never NULL. The string lives in thread-local storage owned by the library:
+ * valid until this thread's next bayesmat call; copy it to keep it. Recording
+ * it never allocates and never changes a status or an output.
+ */
+const char *bm_last_error(void);
+
+/** Empty the calling thread's message (bm_last_error() then returns ""). */
+void bm_clear_error(void);
+
 BM_END_DECLS
 #endif

@@ -92,7 +92,7 @@ got=$("$B" jeffreys "$here/wishart_params.txt" --idx 3)
 import sys; from scipy.special import polygamma
 w = 0.5 * __import__('math').log((polygamma(1, 2.5) + polygamma(1, 2.0)) / 4)
 sys.exit(0 if abs(float('$got') - w) <= 1e-12 * abs(w) else 1)" && ok || bad "jeffreys nu: $got"
-expect_rc 2 "--idx takes" "$B" jeffreys "$here/wishart_params.txt" --idx 4
+expect_rc 3 "--idx: index 4 is out of range" "$B" jeffreys "$here/wishart_params.txt" --idx 4
 
 # 3c. conjugate models: chaining identities and an independent NIW evidence
 for m in niw blr; do
@@ -150,6 +150,37 @@ sys.exit(0 if p['model'] == 'niw' and p['kappa0'] == 7 and len(p['Psi0']) == 2
          and abs(e['log_evidence'] - float('$("$B" evidence "$here/niw_prior.txt" "$here/niw_data.txt")')) == 0 else 1)" \
   && ok || bad "conjugate --json"
 
+# 3e. check-posterior: each model's own posterior passes; a claimed posterior
+#     from `posterior` passes; one with a wrong kappa_n fails, naming it; JSON parses
+for m in niw blr; do
+  expect_rc 0 "all checks passed" "$B" check-posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" --draws 4000 --seed 2
+  "$B" posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" > "$work/claim_$m.txt"
+  expect_rc 0 "parameters +[0-9.e+-]+ +[0-9.e+-]+  pass" "$B" check-posterior "$here/${m}_prior.txt" "$here/${m}_data.txt" \
+    --claimed "$work/claim_$m.txt" --draws 4000
+done
+sed 's/^kappa0 .*/kappa0 6/' "$work/claim_niw.txt" > "$work/claim_bad.txt"
+expect_rc 1 "kappa_n: claimed 6, model 7" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --claimed "$work/claim_bad.txt"
+expect_rc 1 "failed: parameters proportional evidence_identity" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --claimed "$work/claim_bad.txt"
+printf 'model blr\nprior improper\nk 2\n' > "$work/imp_cp.txt"
+expect_rc 0 "evidence_is .* not run: an improper prior" "$B" check-posterior "$work/imp_cp.txt" "$here/blr_data.txt" --draws 4000
+printf 'model mniw\nB0\n0 0\n0 0\nV0\n2 0\n0 2\nnu0 4\nPsi0\n1 0\n0 1\n' > "$work/mniw_prior.txt"
+printf '1 0.1 0.5 -0.2\n1 -1 -0.3 0.8\n1 0.7 1.2 -0.1\n1 2 1.9 -1.1\n1 -0.4 0.2 0.1\n1 0.3 0.1 0.4\n' > "$work/mniw_data.txt"
+expect_rc 0 "mniw, the model's own posterior, theta of length 7" "$B" check-posterior "$work/mniw_prior.txt" "$work/mniw_data.txt" --draws 4000
+"$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --json --draws 4000 --plot "$work/plot" > "$work/cp.json" 2> "$work/cp.err"
+/usr/bin/python3 -c "
+import json, sys
+r = json.load(open('$work/cp.json'))
+names = [w['name'] for w in r['rows']]
+counts = [int(x.split()[1]) for x in open('$work/plot/sbc_ranks.dat') if not x.startswith('#')]
+sys.exit(0 if r['passed'] and names == ['proportional', 'evidence_is', 'evidence_identity', 'sbc']
+         and sum(r['sbc_counts']) == 400 * 5 and counts == r['sbc_counts'] else 1)" && ok || bad "check-posterior --json/--plot"
+if command -v gnuplot >/dev/null; then [ -s "$work/plot/sbc_ranks.png" ] && ok || bad "no sbc_ranks.png"
+else grep -q "gnuplot is not installed" "$work/cp.err" && ok || bad "no note about gnuplot"; fi
+expect_rc 3 "not of PRIOR's model" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --claimed "$here/blr_prior.txt"
+expect_rc 2 "--draws takes" "$B" check-posterior "$here/niw_prior.txt" "$here/niw_data.txt" --draws -5
+expect_rc 2 "needs PRIOR and DATA" "$B" check-posterior "$here/niw_prior.txt"
+expect_rc 0 "usage: bayesmat check-posterior" "$B" check-posterior --help
+
 # 4. errors: exit codes and file:line messages
 printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.5 1 7\n' > "$work/ragged.txt"
 expect_rc 3 "ragged.txt:6: row has 3 numbers" "$B" fisher "$work/ragged.txt"
@@ -170,11 +201,60 @@ printf 'family matf\nnu 5\ndelta 4\nPsi\n2 0.5\n0.4 1\n' > "$work/asym.txt"
 expect_rc 1 "BM_ENOTSYM" "$B" fisher "$work/asym.txt"
 expect_rc 2 "unknown option" "$B" fisher "$here/matf_params.txt" --frobnicate
 expect_rc 2 "missing DATA" "$B" logpdf "$here/matf_params.txt"
-expect_rc 2 "positive integer" "$B" sample "$here/matf_params.txt" --n -3
+expect_rc 3 "--n: .-3. is not a non-negative" "$B" sample "$here/matf_params.txt" --n -3
 expect_rc 0 "usage: bayesmat sample" "$B" sample --help
 # a non-SPD observation is an answer (-inf), not an error
 printf '1 2\n2 1\n' > "$work/nonspd.txt"
 expect_rc 0 "^-inf" "$B" logpdf "$here/matf_params.txt" "$work/nonspd.txt"
+# 5. strict input: what the reader does not understand is an error (exit 3)
+printf 'family wishart\nnu 5\nfoo 3\nS\n2 0.5\n0.5 1\n' > "$work/unknown.txt"
+expect_rc 3 "unknown.txt:3: unknown key 'foo'" "$B" fisher "$work/unknown.txt"
+printf 'family wishart\nnu 5\nS\n2 0.5\n0.5 1\n\nnu 6\n' > "$work/twice.txt"
+expect_rc 3 "twice.txt:7: 'nu' given twice \\(first on line 2\\)" "$B" fisher "$work/twice.txt"
+printf 'family wishart\nnu 1e999\nS\n2 0.5\n0.5 1\n' > "$work/huge.txt"
+expect_rc 3 "huge.txt:2: '1e999' is not a finite number" "$B" fisher "$work/huge.txt"
+printf 'family wishart\nnu 5\nS\n2 inf\n0.5 1\n' > "$work/inf.txt"
+expect_rc 3 "inf.txt:4: 'inf' is not a finite number" "$B" fisher "$work/inf.txt"
+printf '1 0\n0 nan\n' > "$work/nandata.txt"
+expect_rc 3 "nandata.txt:2: 'nan' is not a finite number" "$B" logpdf "$here/wishart_params.txt" "$work/nandata.txt"
+expect_rc 3 "--seed: '-5' is not a non-negative decimal integer" "$B" sample "$here/wishart_params.txt" --seed -5
+expect_rc 3 "--seed: '99999999999999999999999' is too large" "$B" sample "$here/wishart_params.txt" --seed 99999999999999999999999
+expect_rc 3 "--n: '99999999999999999999999' is too large" "$B" sample "$here/wishart_params.txt" --n 99999999999999999999999
+expect_rc 3 "--n: '2x' is not" "$B" sample "$here/wishart_params.txt" --n 2x
+expect_rc 3 "--seed: '-5'" "$B" verify --seed -5 --only core
+expect_rc 3 "--idx: index 1 is given twice" "$B" jeffreys "$here/wishart_params.txt" --idx 1,1
+expect_rc 3 "--idx: index 2 of '0,,1' is empty" "$B" jeffreys "$here/wishart_params.txt" --idx 0,,1
+expect_rc 3 "--idx: '-1' is not" "$B" jeffreys "$here/wishart_params.txt" --idx -1
+printf 'model niw\nmu0 0 0\nkappa0 1\nnu0 4\nkappa 2\nPsi0\n1 0\n0 1\n' > "$work/niwkey.txt"
+expect_rc 3 "niwkey.txt:5: unknown key 'kappa'" "$B" evidence "$work/niwkey.txt" "$here/niw_data.txt"
+# the library's message names the argument and the bound
+printf 'family wishart\nnu 0.5\nS\n2 0.5\n0.5 1\n' > "$work/nu.txt"
+expect_rc 1 "bm_wishart_set: nu = 0.5 must exceed p - 1 = 1" "$B" fisher "$work/nu.txt"
+printf 'model blr\nprior improper\nk 1\n' > "$work/improper.txt"
+printf '1 2\n2 3\n3 5\n' > "$work/blrdata.txt"
+expect_rc 1 "bm_blr_log_evidence: the evidence does not exist under the improper prior" "$B" evidence "$work/improper.txt" "$work/blrdata.txt"
+# the memory an answer needs, said before trying: Fisher of W_1000 is 500501^2 doubles
+/usr/bin/python3 -c "
+import numpy as np
+print('family wishart'); print('nu 1500'); print('S')
+np.savetxt(__import__('sys').stdout, np.eye(1000), fmt='%g')" > "$work/p1000.txt"
+expect_rc 1 "Fisher matrix would be 500501 x 500501 doubles = 2e\\+03 GB" "$B" fisher "$work/p1000.txt"
+expect_rc 1 "Fisher matrix would be 500501 x 500501" "$B" jeffreys "$work/p1000.txt"
+# help texts: only logpdf and grad take DATA
+for c in fisher jeffreys sample; do
+  out=$("$B" $c --help); grep -q "DATA" <<<"$out" && bad "$c --help mentions DATA" || ok
+done
+for c in logpdf grad; do
+  out=$("$B" $c --help); grep -q "usage: bayesmat $c PARAMS DATA" <<<"$out" && ok || bad "$c --help: $out"
+done
+
+# 6. verify's Fisher row is a max |z| test: it passes the closed form and
+#    fails it with matt's Sigma-Omega block deleted (a relative Frobenius error did not)
+expect_rc 0 "matt +Fisher vs Monte Carlo \\(max \\|z\\| / 5\\) .* pass" "$B" verify --only matt --quick --seed 3
+expect_rc 1 "matt +Fisher vs Monte Carlo \\(max \\|z\\| / 5\\) .* FAIL" "$B" verify --only matt --quick --seed 3 --inject matt-fisher-sigma-omega
+expect_rc 0 "matnorm +Fisher vs Monte Carlo \\(max \\|z\\| / 5\\) .* pass" "$B" verify --only matnorm --quick --seed 3
+expect_rc 3 "no defect 'x'" "$B" verify --inject x
+
 # binary garbage never crashes
 head -c 3000 /dev/urandom > "$work/garbage.txt"
 "$B" logpdf "$work/garbage.txt" "$work/garbage.txt" >/dev/null 2>&1; rc=$?

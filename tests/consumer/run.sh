@@ -10,11 +10,14 @@ libdir=$(ls -d "$work"/prefix/lib*/pkgconfig | head -1); libdir=${libdir%/pkgcon
 PKG_CONFIG_PATH="$libdir/pkgconfig" cc -std=c11 -o "$work/pc_consumer" "$src/main.c" \
   $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs bayesmat)
 LD_LIBRARY_PATH="$libdir" "$work/pc_consumer"
-# 2. pkg-config --static
-PKG_CONFIG_PATH="$libdir/pkgconfig" cc -std=c11 -o "$work/pc_consumer_static" "$src/main.c" \
-  $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags bayesmat) "$libdir/libbayesmat.a" \
-  $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --libs bayesmat | sed 's/-lbayesmat//')
+# 2. a fully static executable from pkg-config --static alone (no paths or
+#    libraries added by hand: Requires.private and Libs.private must be complete)
+PKG_CONFIG_PATH="$libdir/pkgconfig" cc -std=c11 -static -o "$work/pc_consumer_static" "$src/main.c" \
+  $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --static --cflags --libs bayesmat)
 "$work/pc_consumer_static"
+if PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs bayesmat | grep -qE -- '-[IL]/usr/(include|lib)( |/|$)'; then
+  echo "bayesmat.pc names a system directory"; exit 1
+fi
 # 3. find_package(bayesmat)
 cmake -S "$src" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
@@ -26,4 +29,12 @@ awk '/^```c$/{f=1;next} /^```$/{f=0} f' "$readme" > "$work/readme_example.c"
 PKG_CONFIG_PATH="$libdir/pkgconfig" cc -std=c11 -Wall -Wextra -Werror -o "$work/readme_example" "$work/readme_example.c" \
   $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs bayesmat)
 LD_LIBRARY_PATH="$libdir" "$work/readme_example" | grep -q "log f = "
-echo "consumers: pkg-config (shared, static), find_package (shared, static) and the README example OK"
+# 5. an ordinary C11 user calling every family of functions, warnings as
+#    errors: plain arrays of matrices must be taken without casts
+for c in cc clang; do
+  command -v "$c" >/dev/null || continue
+  PKG_CONFIG_PATH="$libdir/pkgconfig" "$c" -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$work/every_family_$c" \
+    "$src/every_family.c" $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs bayesmat)
+  LD_LIBRARY_PATH="$libdir" "$work/every_family_$c" | grep -q "every family: OK"
+done
+echo "consumers: pkg-config (shared, fully static), find_package (shared, static), the README example and every family (-Werror) OK"

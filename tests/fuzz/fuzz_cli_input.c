@@ -66,7 +66,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       bm_matrix_free(A);
       bm_vector_free(v);
     }
+    memset(err, 'x', sizeof err);
+    check_err(cli_check_unused(&prm, "family, nu", err), err); /* every entry was read above: 0 */
     cli_params_free(&prm);
+  }
+  /* each line of the bytes as an option value (--n, --seed, --idx) */
+  char opt[64];
+  for (size_t i = 0, j = 0; i <= size; i++) {
+    if (i == size || data[i] == '\n' || j + 1 == sizeof opt) {
+      opt[j] = '\0';
+      size_t cnt, *idx = NULL, k;
+      unsigned long seed;
+      memset(err, 'x', sizeof err);
+      check_err(cli_parse_count("--n", opt, 1, 1000000000, &cnt, err), err);
+      memset(err, 'x', sizeof err);
+      check_err(cli_parse_seed("--seed", opt, &seed, err), err);
+      memset(err, 'x', sizeof err);
+      int rc2 = cli_parse_indices("--idx", opt, 7, &idx, &k, err);
+      check_err(rc2, err);
+      if (rc2 == 0)
+        for (size_t a = 0; a < k; a++) {
+          FZ_REQUIRE(idx[a] < 7);
+          for (size_t b = 0; b < a; b++) FZ_REQUIRE(idx[a] != idx[b]);
+        }
+      free(idx);
+      j = 0;
+    } else {
+      opt[j++] = (char)data[i];
+    }
   }
   cli_data dat;
   memset(err, 'x', sizeof err);

@@ -4,7 +4,9 @@
  * return NaN, +-Inf, garbage of the wrong sign, a failure status, or an
  * asymmetric/indefinite Hessian (or no Hessian: finite differences). The
  * result must be a known status; on success the mode and covariance are
- * finite and the covariance symmetric.
+ * finite and the covariance symmetric; on failure the result holds the kept
+ * iterate (finite) or nothing (NaN), never an evidence, and the stop reason
+ * matches the status.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "fuzz_check.h"
 
@@ -97,7 +99,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       }
     }
     FZ_REQUIRE(!isnan(res->log_f_mode) && !isnan(res->log_evidence));
+    FZ_REQUIRE(res->reason == BM_LAPLACE_DECREMENT || res->reason == BM_LAPLACE_STEP ||
+               res->reason == BM_LAPLACE_GRADIENT);
+    FZ_REQUIRE(res->lambda2 >= 0);
+  } else {
+    /* a failed run keeps its work or nothing: the mode is all finite (then
+     * with its log f and gradient norm) or all NaN; the covariance all finite
+     * and symmetric or all NaN; never an evidence */
+    FZ_REQUIRE(isnan(res->log_evidence));
+    int mode_finite = 1, mode_nan = 1, cov_finite = 1, cov_nan = 1;
+    for (size_t i = 0; i < dim; i++) {
+      double m = gsl_vector_get(res->mode, i);
+      mode_finite &= isfinite(m) != 0;
+      mode_nan &= isnan(m) != 0;
+      for (size_t j = 0; j < dim; j++) {
+        double cij = gsl_matrix_get(res->cov, i, j);
+        cov_finite &= isfinite(cij) && cij == gsl_matrix_get(res->cov, j, i);
+        cov_nan &= isnan(cij) != 0;
+      }
+    }
+    FZ_REQUIRE(mode_finite || mode_nan);
+    FZ_REQUIRE(cov_finite || cov_nan);
+    if (mode_finite) FZ_REQUIRE(!isnan(res->log_f_mode) && !isnan(res->grad_norm));
+    if (mode_nan) FZ_REQUIRE(cov_nan);
+    if (st == BM_ENOCONV)
+      FZ_REQUIRE(res->reason == BM_LAPLACE_MAX_ITER || res->reason == BM_LAPLACE_LINE_SEARCH);
   }
+  FZ_REQUIRE(res->iterations <= opts.max_iter);
   bm_laplace_result_free(res);
   bm_vector_free(x0);
   return 0;

@@ -1,0 +1,1016 @@
+/* The conjugate models verified in one call (bayesmat/check_conjugate.h).
+ *
+ * Each model gets a context that packs its parameters into theta and supplies
+ * the callbacks of bm_check_model / bm_sbc_problem; one driver then runs the
+ * checkers of check.c and fills the report. Every density used is the library's
+ * own (bm_*_log_posterior of a model object holding the prior, the posterior,
+ * the claim or the proposal as its prior), so nothing is re-derived here except
+ * the likelihood, which is the point of the check.
+ *
+ * The importance proposal and the points of the proportionality and identity
+ * checks come from the model's own posterior, widened: the inverse-Wishart
+ * (or inverse-gamma) degrees of freedom halved towards their lower limit with
+ * the scale matched, the conditional Gaussian's covariance doubled. Then
+ * prior x likelihood / proposal has finite variance (the proposal's tails are
+ * heavier in every direction), and a claimed posterior is compared where the
+ * true one has its mass.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
+#include "bayesmat/status.h"
+#include "bayesmat/alloc.h"
+#include "bayesmat/linalg.h"
+#include "bayesmat/vech.h"
+#include "bayesmat/random.h"
+#include "bayesmat/mvn.h"
+#include "bayesmat/check.h"
+#include "bayesmat/check_conjugate.h"
+
+/* ---------- the driver ---------- */
+
+typedef struct {
+  bm_check_model cm;
+  bm_sbc_problem sbc;
+  int has_evidence;           /* 0: improper prior */
+  double lml;                 /* the model's closed form */
+  const char *sbc_skip;       /* non-NULL: SBC not run, and why */
+  const char *sbc_how;        /* what SBC drew theta* from */
+  void (*stat_name)(const void *ctx, size_t i, char *buf, size_t len);
+  const void *ctx;
+  int claimed;
+  double param_worst;         /* claimed vs model parameters */
+  char param_note[160];
+} cc_problem;
+
+typedef struct {
+  size_t npairs, is_draws, idpts, nsim, L, nbins;
+  double tol, z_tol, p_min;
+  int skip_sbc, has_claim;
+  double claim;
+  void (*progress)(const char *, size_t, size_t, void *);
+  void *pctx;
+} cc_opts;
+
+static int resolve_opts(const bm_check_conjugate_options *o, cc_opts *r)
+{
+  static const bm_check_conjugate_options zero = {0};
+  if (o == NULL) o = &zero;
+  r->npairs = o->npairs ? o->npairs : 200;
+  r->is_draws = o->is_draws ? o->is_draws : 20000;
+  r->idpts = o->identity_points ? o->identity_points : 100;
+  r->nsim = o->sbc_sims ? o->sbc_sims : 400;
+  r->L = o->sbc_draws ? o->sbc_draws : 49;
+  r->nbins = o->sbc_bins ? o->sbc_bins : 10;
+  r->tol = o->tol > 0 ? o->tol : 1e-8;
+  r->z_tol = o->z_tol > 0 ? o->z_tol : 4.0;
+  r->p_min = o->p_min > 0 ? o->p_min : 1e-3;
+  r->skip_sbc = o->skip_sbc;
+  r->has_claim = o->has_claimed_log_evidence;
+  r->claim = o->claimed_log_evidence;
+  r->progress = o->progress;
+  r->pctx = o->progress_ctx;
+  if (r->is_draws < 2 || r->nbins < 2 || r->nbins > BM_CHECK_SBC_MAXBINS || r->nbins > r->L + 1) return BM_EINVAL;
+  if (!(r->tol < 1.0) || !isfinite(r->z_tol) || !(r->p_min < 1.0)) return BM_EINVAL;
+  if (r->has_claim && !isfinite(r->claim)) return BM_ENONFINITE;
+  return BM_SUCCESS;
+}
+
+static bm_check_conjugate_row *add_row(bm_check_conjugate_report *rep, const char *name, double value, double thr, int pass)
+{
+  bm_check_conjugate_row *w = &rep->rows[rep->nrows++];
+  snprintf(w->name, sizeof w->name, "%s", name);
+  w->value = value;
+  w->threshold = thr;
+  w->pass = pass;
+  w->note[0] = '\0';
+  if (pass == 0) rep->nfailed++;
+  return w;
+}
+
+static void progress(const cc_opts *o, const char *stage, size_t *done, size_t total)
+{
+  if (o->progress) o->progress(stage, *done, total, o->pctx);
+  (*done)++;
+}
+
+/* Pool the SBC ranks of every statistic into the report's histogram. */
+static void sbc_histogram(const gsl_matrix *ranks, size_t L, size_t nbins, bm_check_conjugate_report *rep)
+{
+  rep->sbc_bins = nbins;
+  for (size_t b = 0; b < nbins; b++) rep->sbc_counts[b] = rep->sbc_expected[b] = 0.0;
+  for (size_t v = 0; v <= L; v++)
+    rep->sbc_expected[v * nbins / (L + 1)] += (double)(ranks->size1 * ranks->size2) / (double)(L + 1);
+  for (size_t i = 0; i < ranks->size1; i++)
+    for (size_t j = 0; j < ranks->size2; j++) {
+      double rk = gsl_matrix_get(ranks, i, j);
+      rep->sbc_counts[(size_t)rk * nbins / (L + 1)] += 1.0;
+    }
+}
+
+static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_check_conjugate_report *rep)
+{
+  int st = BM_SUCCESS;
+  const int sbc_runs = !o->skip_sbc && P->sbc_skip == NULL;
+  size_t done = 0, total = 1 + (P->has_evidence ? 2 : 0) + (sbc_runs ? 1 : 0);
+  rep->dim = P->cm.dim;
+  rep->claimed = P->claimed;
+  rep->log_evidence = !P->has_evidence ? NAN : o->has_claim ? o->claim : P->lml;
+
+  if (P->claimed) {
+    bm_check_conjugate_row *w = add_row(rep, "parameters", P->param_worst, o->tol, P->param_worst <= o->tol);
+    if (P->param_worst == 0.0)
+      snprintf(w->note, sizeof w->note, "claimed and the model's posterior parameters agree exactly");
+    else
+      snprintf(w->note, sizeof w->note, "claimed vs the model's posterior, worst relative difference: %s", P->param_note);
+  }
+
+  progress(o, "proportional", &done, total);
+  bm_proportional_result pr;
+  st = bm_check_proportional(&P->cm, r, o->npairs, o->tol, &pr);
+  if (st) return st;
+  bm_check_conjugate_row *w = add_row(rep, "proportional", pr.worst_rel, o->tol, pr.passed);
+  snprintf(w->note, sizeof w->note,
+           "log post(a) - log post(b) vs log prior + log lik differences, %zu pairs (worst abs %.3g)", pr.n_pairs,
+           pr.worst_abs);
+
+  if (P->has_evidence) {
+    const char *what = o->has_claim ? "claimed" : "closed form";
+    progress(o, "evidence_is", &done, total);
+    bm_evidence_result er;
+    st = bm_check_evidence_is(&P->cm, r, o->is_draws, rep->log_evidence, o->z_tol, &er);
+    if (st) return st;
+    w = add_row(rep, "evidence_is", fabs(er.z), o->z_tol, er.passed);
+    snprintf(w->note, sizeof w->note, "log p(data): importance sampling %.6f +- %.2g (%zu draws, ESS %.0f) vs %s %.6f",
+             er.log_evidence, er.se, o->is_draws, er.ess, what, rep->log_evidence);
+
+    progress(o, "evidence_identity", &done, total);
+    double worst;
+    st = bm_check_evidence_identity(&P->cm, r, o->idpts, rep->log_evidence, &worst);
+    if (st) return st;
+    w = add_row(rep, "evidence_identity", worst, o->tol, worst <= o->tol);
+    snprintf(w->note, sizeof w->note, "log prior + log lik - log post = log p(data) (%s) at %zu points", what,
+             o->idpts);
+  } else {
+    w = add_row(rep, "evidence_is", NAN, o->z_tol, -1);
+    snprintf(w->note, sizeof w->note, "not run: an improper prior has no evidence");
+    w = add_row(rep, "evidence_identity", NAN, o->tol, -1);
+    snprintf(w->note, sizeof w->note, "not run: an improper prior has no evidence");
+  }
+
+  if (!sbc_runs) {
+    w = add_row(rep, "sbc", NAN, o->p_min, -1);
+    snprintf(w->note, sizeof w->note, "not run: %s", o->skip_sbc ? "skipped by the options" : P->sbc_skip);
+  } else {
+    progress(o, "sbc", &done, total);
+    gsl_matrix *ranks = bm_matrix_alloc(o->nsim, P->sbc.nstat);
+    if (ranks == NULL) return BM_ENOMEM;
+    bm_sbc_result sr;
+    st = bm_check_sbc(&P->sbc, r, o->nsim, o->L, o->nbins, ranks, NULL, &sr);
+    if (st == BM_SUCCESS) {
+      char nm[48];
+      P->stat_name(P->ctx, sr.worst_stat, nm, sizeof nm);
+      w = add_row(rep, "sbc", sr.p_bonferroni, o->p_min, sr.p_bonferroni >= o->p_min);
+      snprintf(w->note, sizeof w->note,
+               "rank uniformity (chi^2, %zu bins, Bonferroni over %zu statistics), %zu replications x %zu draws, "
+               "theta* %s; worst statistic %s",
+               o->nbins, P->sbc.nstat, o->nsim, o->L, P->sbc_how, nm);
+      sbc_histogram(ranks, o->L, o->nbins, rep);
+    }
+    bm_matrix_free(ranks);
+    if (st) return st;
+  }
+  if (o->progress) o->progress("done", total, total, o->pctx);
+  rep->passed = rep->nfailed == 0;
+  return BM_SUCCESS;
+}
+
+static void report_init(bm_check_conjugate_report *rep, const char *model)
+{
+  memset(rep, 0, sizeof *rep);
+  snprintf(rep->model, sizeof rep->model, "%s", model);
+  rep->log_evidence = NAN;
+}
+
+/* ---------- claimed vs model parameters ---------- */
+
+typedef struct {
+  double worst;
+  char *note;
+  size_t len;
+} pdiff;
+
+static void pdiff_one(pdiff *d, const char *name, size_t i, size_t j, int kind, double c, double m, double scale)
+{
+  double rel = fabs(c - m) / (scale > 0 ? scale : 1.0);
+  if (isnan(rel)) rel = INFINITY;
+  if (!(rel > d->worst) && d->note[0]) return;
+  d->worst = fmax(d->worst, rel);
+  if (kind == 0)
+    snprintf(d->note, d->len, "%s: claimed %.10g, model %.10g", name, c, m);
+  else if (kind == 1)
+    snprintf(d->note, d->len, "%s[%zu]: claimed %.10g, model %.10g", name, i, c, m);
+  else
+    snprintf(d->note, d->len, "%s[%zu][%zu]: claimed %.10g, model %.10g", name, i, j, c, m);
+}
+
+static void pdiff_scalar(pdiff *d, const char *name, double c, double m) { pdiff_one(d, name, 0, 0, 0, c, m, fabs(m)); }
+
+static void pdiff_vector(pdiff *d, const char *name, const gsl_vector *c, const gsl_vector *m)
+{
+  double s = 0;
+  for (size_t i = 0; i < m->size; i++) s = fmax(s, fabs(gsl_vector_get(m, i)));
+  for (size_t i = 0; i < m->size; i++) pdiff_one(d, name, i, 0, 1, gsl_vector_get(c, i), gsl_vector_get(m, i), s);
+}
+
+static void pdiff_matrix(pdiff *d, const char *name, const gsl_matrix *c, const gsl_matrix *m)
+{
+  double s = 0;
+  for (size_t i = 0; i < m->size1; i++)
+    for (size_t j = 0; j < m->size2; j++) s = fmax(s, fabs(gsl_matrix_get(m, i, j)));
+  for (size_t i = 0; i < m->size1; i++)
+    for (size_t j = 0; j < m->size2; j++)
+      pdiff_one(d, name, i, j, 2, gsl_matrix_get(c, i, j), gsl_matrix_get(m, i, j), s);
+}
+
+static void vech_name(const char *sym, size_t p, size_t i, char *buf, size_t len)
+{
+  size_t a, b;
+  bm_vech_pair(p, i, &a, &b);
+  snprintf(buf, len, "%s[%zu][%zu]", sym, a, b);
+}
+
+/* ---------- NIW: theta = (mu, vech Sigma) ---------- */
+
+typedef struct {
+  size_t p, q;
+  const gsl_matrix *X;
+  bm_niw *prior, *post, *prop, *work;
+  const bm_niw *claim;
+  gsl_vector *mu0;
+  double kappa0, nu0;
+  gsl_matrix *Psi0, *Xsim, *Sigma;
+  gsl_vector *mu;
+  bm_mvn *mvn;
+} niw_ctx;
+
+static void niw_split(niw_ctx *c, const gsl_vector *th)
+{
+  gsl_vector_const_view m = gsl_vector_const_subvector(th, 0, c->p), v = gsl_vector_const_subvector(th, c->p, c->q);
+  gsl_vector_memcpy(c->mu, &m.vector);
+  bm_vech_unpack(&v.vector, c->Sigma);
+}
+
+static int niw_pack(niw_ctx *c, gsl_vector *th)
+{
+  gsl_vector_view m = gsl_vector_subvector(th, 0, c->p), v = gsl_vector_subvector(th, c->p, c->q);
+  gsl_vector_memcpy(&m.vector, c->mu);
+  return bm_vech(c->Sigma, &v.vector);
+}
+
+static int niw_lp(const bm_niw *m, const gsl_vector *th, void *pp, double *f)
+{
+  niw_ctx *c = pp;
+  niw_split(c, th);
+  return bm_niw_log_posterior(m, c->mu, c->Sigma, f);
+}
+static int niw_log_prior(const gsl_vector *th, void *pp, double *f) { return niw_lp(((niw_ctx *)pp)->prior, th, pp, f); }
+static int niw_log_post(const gsl_vector *th, void *pp, double *f) { return niw_lp(((niw_ctx *)pp)->claim, th, pp, f); }
+static int niw_prop_logpdf(const gsl_vector *th, void *pp, double *f) { return niw_lp(((niw_ctx *)pp)->prop, th, pp, f); }
+
+static int niw_log_lik(const gsl_vector *th, void *pp, double *f)
+{
+  niw_ctx *c = pp;
+  niw_split(c, th);
+  int st = bm_mvn_set(c->mvn, c->mu, c->Sigma);
+  return st ? st : bm_mvn_loglik(c->mvn, c->X, f, NULL);
+}
+
+static int niw_draw(const bm_niw *m, gsl_rng *r, niw_ctx *c, gsl_vector *th)
+{
+  int st = bm_niw_sample_posterior(m, r, c->mu, c->Sigma);
+  return st ? st : niw_pack(c, th);
+}
+static int niw_prop_sample(gsl_rng *r, void *pp, gsl_vector *th) { return niw_draw(((niw_ctx *)pp)->prop, r, pp, th); }
+static int niw_prior_sample(gsl_rng *r, void *pp, gsl_vector *th) { return niw_draw(((niw_ctx *)pp)->prior, r, pp, th); }
+static int niw_work_sample(gsl_rng *r, void *pp, gsl_vector *th) { return niw_draw(((niw_ctx *)pp)->work, r, pp, th); }
+
+static int niw_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
+{
+  niw_ctx *c = pp;
+  niw_split(c, th);
+  int st = bm_mvn_set(c->mvn, c->mu, c->Sigma);
+  for (size_t i = 0; i < c->Xsim->size1 && !st; i++) {
+    gsl_vector_view x = gsl_matrix_row(c->Xsim, i);
+    st = bm_mvn_sample(c->mvn, r, &x.vector);
+  }
+  if (!st) st = bm_niw_set_prior(c->work, c->mu0, c->kappa0, c->nu0, c->Psi0);
+  return st ? st : bm_niw_update(c->work, c->Xsim);
+}
+
+static void niw_stat_name(const void *pp, size_t i, char *buf, size_t len)
+{
+  const niw_ctx *c = pp;
+  if (i < c->p)
+    snprintf(buf, len, "mu[%zu]", i);
+  else
+    vech_name("Sigma", c->p, i - c->p, buf, len);
+}
+
+static void niw_free(niw_ctx *c)
+{
+  bm_niw_free(c->prior);
+  bm_niw_free(c->post);
+  bm_niw_free(c->prop);
+  bm_niw_free(c->work);
+  bm_vector_free(c->mu0);
+  bm_vector_free(c->mu);
+  bm_matrix_free(c->Psi0);
+  bm_matrix_free(c->Xsim);
+  bm_matrix_free(c->Sigma);
+  bm_mvn_free(c->mvn);
+}
+
+/* The claimed and the model's posterior parameters side by side. */
+static int niw_param_diff(const niw_ctx *c, cc_problem *P)
+{
+  const size_t p = c->p;
+  gsl_vector *m1 = bm_vector_alloc(p), *m2 = bm_vector_alloc(p);
+  gsl_matrix *S1 = bm_matrix_alloc(p, p), *S2 = bm_matrix_alloc(p, p);
+  double k1, k2, n1, n2;
+  int st = m1 && m2 && S1 && S2 ? BM_SUCCESS : BM_ENOMEM;
+  if (!st) st = bm_niw_posterior(c->claim, m1, &k1, &n1, S1);
+  if (!st) st = bm_niw_posterior(c->post, m2, &k2, &n2, S2);
+  if (!st) {
+    pdiff d = {0, P->param_note, sizeof P->param_note};
+    pdiff_vector(&d, "mu_n", m1, m2);
+    pdiff_scalar(&d, "kappa_n", k1, k2);
+    pdiff_scalar(&d, "nu_n", n1, n2);
+    pdiff_matrix(&d, "Psi_n", S1, S2);
+    P->param_worst = d.worst;
+  }
+  bm_vector_free(m1);
+  bm_vector_free(m2);
+  bm_matrix_free(S1);
+  bm_matrix_free(S2);
+  return st;
+}
+
+int bm_check_niw(const bm_niw *prior, const gsl_matrix *X, const bm_niw *claimed, gsl_rng *r,
+                 const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep)
+{
+  if (rep) report_init(rep, "niw");
+  if (prior == NULL || X == NULL || r == NULL || rep == NULL) return BM_EINVAL;
+  cc_opts o;
+  int st = resolve_opts(opts, &o);
+  if (st) return st;
+  niw_ctx c = {0};
+  double kn, nun, lml;
+  gsl_vector *mun = NULL;
+  gsl_matrix *Psin = NULL;
+  /* p from the prior: posterior() reports BM_EBADLEN for a wrong guess, so try X's width */
+  c.p = X->size2;
+  c.q = bm_vech_len(c.p);
+  if (c.p == 0 || X->size1 == 0) return BM_EBADLEN;
+  c.mu0 = bm_vector_alloc(c.p);
+  c.mu = bm_vector_alloc(c.p);
+  mun = bm_vector_alloc(c.p);
+  c.Psi0 = bm_matrix_alloc(c.p, c.p);
+  Psin = bm_matrix_alloc(c.p, c.p);
+  c.Sigma = bm_matrix_alloc(c.p, c.p);
+  c.Xsim = bm_matrix_alloc(X->size1, c.p);
+  c.mvn = bm_mvn_alloc(c.p);
+  c.prior = bm_niw_alloc(c.p);
+  c.post = bm_niw_alloc(c.p);
+  c.prop = bm_niw_alloc(c.p);
+  c.work = bm_niw_alloc(c.p);
+  if (!c.mu0 || !c.mu || !mun || !c.Psi0 || !Psin || !c.Sigma || !c.Xsim || !c.mvn || !c.prior || !c.post || !c.prop ||
+      !c.work)
+    st = BM_ENOMEM;
+  c.X = X;
+  if (!st) st = bm_niw_posterior(prior, c.mu0, &c.kappa0, &c.nu0, c.Psi0);
+  if (!st) st = bm_niw_set_prior(c.prior, c.mu0, c.kappa0, c.nu0, c.Psi0);
+  if (!st) st = bm_niw_set_prior(c.post, c.mu0, c.kappa0, c.nu0, c.Psi0);
+  if (!st) st = bm_niw_update(c.post, X);
+  if (!st) st = bm_niw_log_evidence(c.post, &lml);
+  if (!st) st = bm_niw_posterior(c.post, mun, &kn, &nun, Psin);
+  if (!st) {
+    double nuq = 0.5 * (nun + (double)c.p - 1.0);
+    gsl_matrix_scale(Psin, nuq / nun);
+    st = bm_niw_set_prior(c.prop, mun, 0.5 * kn, nuq, Psin);
+  }
+  c.claim = claimed ? claimed : c.post;
+  cc_problem P = {0};
+  if (!st && claimed) st = niw_param_diff(&c, &P);
+  if (!st) {
+    size_t dim = c.p + c.q;
+    P.cm = (bm_check_model){dim, niw_log_prior, niw_log_lik, niw_log_post, niw_prop_sample,
+                            niw_prop_sample, niw_prop_logpdf, &c};
+    P.sbc = (bm_sbc_problem){dim, dim, niw_prior_sample, niw_simulate, niw_work_sample, NULL, &c};
+    P.has_evidence = 1;
+    P.lml = lml;
+    P.claimed = claimed != NULL;
+    P.sbc_skip = claimed ? "a claimed posterior belongs to this data only; SBC checks the model's own update" : NULL;
+    P.sbc_how = "from the prior";
+    P.stat_name = niw_stat_name;
+    P.ctx = &c;
+    st = run_checks(&P, r, &o, rep);
+  }
+  bm_vector_free(mun);
+  bm_matrix_free(Psin);
+  niw_free(&c);
+  return st;
+}
+
+/* ---------- BLR: theta = (beta, sigma^2), or beta under known noise ---------- */
+
+enum { BLR_NIG, BLR_KNOWN, BLR_IMPROPER };
+
+/* A normal-inverse-gamma (or, a == 0, Gaussian) distribution to draw from. */
+typedef struct {
+  gsl_vector *m;
+  gsl_matrix *L; /* factor of V (NIG: beta | sigma2 ~ N(m, sigma2 V)) or of S (Gaussian) */
+  double a, b;
+} nig_draw;
+
+typedef struct {
+  int kind;
+  size_t k, dim;
+  const gsl_matrix *X;
+  const gsl_vector *y;
+  bm_blr *prior, *post, *prop, *work;
+  const bm_blr *claim;
+  gsl_vector *m0;
+  gsl_matrix *V0;
+  double a0, b0, lambda;
+  nig_draw dprior, dprop, dwork;
+  gsl_vector *beta, *ysim, *fixed; /* fixed: theta* of the improper prior's SBC */
+  double sigma2;
+} blr_ctx;
+
+/* Kind and parameters of a model's current posterior (its prior if it has seen no data). */
+static int blr_state(const bm_blr *m, gsl_vector *mv, gsl_matrix *V, double *a, double *b, double *lambda, int *kind)
+{
+  int st = bm_blr_posterior_gaussian(m, mv, V);
+  if (st == BM_SUCCESS) {
+    gsl_vector *z = bm_vector_calloc(mv->size);
+    double df, loc, s2;
+    if (z == NULL) return BM_ENOMEM;
+    st = bm_blr_predictive(m, z, &df, &loc, &s2); /* at x = 0: scale2 = 1/lambda */
+    bm_vector_free(z);
+    *lambda = 1.0 / s2;
+    *kind = BLR_KNOWN;
+    *a = *b = NAN;
+    return st;
+  }
+  if (st == BM_EBADLEN) return st;
+  st = bm_blr_posterior_nig(m, mv, V, a, b);
+  *kind = BLR_NIG;
+  if (st == BM_EDOM) {
+    double lml;
+    if (bm_blr_log_evidence(m, &lml) == BM_EDOM) { /* no evidence: the improper prior */
+      *kind = BLR_IMPROPER;
+      st = BM_SUCCESS;
+    }
+  }
+  return st;
+}
+
+static int nig_draw_alloc(nig_draw *d, size_t k)
+{
+  d->m = bm_vector_alloc(k);
+  d->L = bm_matrix_alloc(k, k);
+  return d->m && d->L ? BM_SUCCESS : BM_ENOMEM;
+}
+static void nig_draw_free(nig_draw *d)
+{
+  bm_vector_free(d->m);
+  bm_matrix_free(d->L);
+}
+
+/* d <- the current posterior of m (a == 0 for a Gaussian). */
+static int nig_draw_set(nig_draw *d, const bm_blr *m, int kind)
+{
+  int st;
+  if (kind == BLR_KNOWN) {
+    st = bm_blr_posterior_gaussian(m, d->m, d->L);
+    d->a = d->b = 0.0;
+  } else {
+    st = bm_blr_posterior_nig(m, d->m, d->L, &d->a, &d->b);
+  }
+  return st ? st : bm_chol_factor(d->L, d->L, NULL);
+}
+
+static void blr_pack(const blr_ctx *c, gsl_vector *th)
+{
+  for (size_t i = 0; i < c->k; i++) gsl_vector_set(th, i, gsl_vector_get(c->beta, i));
+  if (c->kind != BLR_KNOWN) gsl_vector_set(th, c->k, c->sigma2);
+}
+
+static void blr_split(blr_ctx *c, const gsl_vector *th)
+{
+  for (size_t i = 0; i < c->k; i++) gsl_vector_set(c->beta, i, gsl_vector_get(th, i));
+  c->sigma2 = c->kind == BLR_KNOWN ? 1.0 / c->lambda : gsl_vector_get(th, c->k);
+}
+
+static int nig_sample(const nig_draw *d, blr_ctx *c, gsl_rng *r, gsl_vector *th)
+{
+  double s = 1.0;
+  if (d->a > 0) {
+    c->sigma2 = d->b / gsl_ran_gamma(r, d->a, 1.0);
+    s = sqrt(c->sigma2);
+  }
+  int st = bm_rng_std_normal_vector(r, c->beta);
+  if (!st) st = bm_chol_lower_multiply(d->L, c->beta);
+  if (st) return st;
+  for (size_t i = 0; i < c->k; i++) gsl_vector_set(c->beta, i, gsl_vector_get(d->m, i) + s * gsl_vector_get(c->beta, i));
+  blr_pack(c, th);
+  return BM_SUCCESS;
+}
+
+static int blr_lp(const bm_blr *m, const gsl_vector *th, void *pp, double *f)
+{
+  blr_ctx *c = pp;
+  blr_split(c, th);
+  return bm_blr_log_posterior(m, c->beta, c->kind == BLR_KNOWN ? 1.0 : c->sigma2, f);
+}
+
+static int blr_log_prior(const gsl_vector *th, void *pp, double *f)
+{
+  blr_ctx *c = pp;
+  if (c->kind != BLR_IMPROPER) return blr_lp(c->prior, th, pp, f);
+  blr_split(c, th);
+  if (!(c->sigma2 > 0)) return BM_EDOM;
+  *f = -log(c->sigma2); /* p(beta, sigma^2) prop. 1/sigma^2 */
+  return BM_SUCCESS;
+}
+static int blr_log_post(const gsl_vector *th, void *pp, double *f) { return blr_lp(((blr_ctx *)pp)->claim, th, pp, f); }
+static int blr_prop_logpdf(const gsl_vector *th, void *pp, double *f) { return blr_lp(((blr_ctx *)pp)->prop, th, pp, f); }
+
+static int blr_log_lik(const gsl_vector *th, void *pp, double *f)
+{
+  blr_ctx *c = pp;
+  blr_split(c, th);
+  if (!(c->sigma2 > 0)) return BM_EDOM;
+  double rss = 0.0;
+  for (size_t i = 0; i < c->X->size1; i++) {
+    gsl_vector_const_view x = gsl_matrix_const_row(c->X, i);
+    double e = gsl_vector_get(c->y, i) - cblas_ddot((int)c->k, x.vector.data, (int)x.vector.stride, c->beta->data,
+                                                    (int)c->beta->stride);
+    rss += e * e;
+  }
+  *f = -0.5 * (double)c->X->size1 * log(2.0 * M_PI * c->sigma2) - 0.5 * rss / c->sigma2;
+  return BM_SUCCESS;
+}
+
+static int blr_prop_sample(gsl_rng *r, void *pp, gsl_vector *th) { return nig_sample(&((blr_ctx *)pp)->dprop, pp, r, th); }
+static int blr_work_sample(gsl_rng *r, void *pp, gsl_vector *th) { return nig_sample(&((blr_ctx *)pp)->dwork, pp, r, th); }
+static int blr_prior_sample(gsl_rng *r, void *pp, gsl_vector *th)
+{
+  blr_ctx *c = pp;
+  (void)r;
+  if (c->kind == BLR_IMPROPER) return gsl_vector_memcpy(th, c->fixed) ? BM_EBADLEN : BM_SUCCESS;
+  return nig_sample(&c->dprior, c, r, th);
+}
+
+static int blr_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
+{
+  blr_ctx *c = pp;
+  blr_split(c, th);
+  double s = sqrt(c->sigma2);
+  for (size_t i = 0; i < c->X->size1; i++) {
+    gsl_vector_const_view x = gsl_matrix_const_row(c->X, i);
+    double mean = cblas_ddot((int)c->k, x.vector.data, (int)x.vector.stride, c->beta->data, (int)c->beta->stride);
+    gsl_vector_set(c->ysim, i, mean + s * gsl_ran_gaussian_ziggurat(r, 1.0));
+  }
+  int st = c->kind == BLR_NIG     ? bm_blr_set_prior_nig(c->work, c->m0, c->V0, c->a0, c->b0)
+           : c->kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c->work, c->m0, c->V0, c->lambda)
+                                  : bm_blr_set_prior_improper(c->work);
+  if (!st) st = bm_blr_update(c->work, c->X, c->ysim);
+  return st ? st : nig_draw_set(&c->dwork, c->work, c->kind);
+}
+
+static void blr_stat_name(const void *pp, size_t i, char *buf, size_t len)
+{
+  const blr_ctx *c = pp;
+  if (i < c->k)
+    snprintf(buf, len, "beta[%zu]", i);
+  else
+    snprintf(buf, len, "sigma2");
+}
+
+static int blr_param_diff(const blr_ctx *c, cc_problem *P)
+{
+  const size_t k = c->k;
+  gsl_vector *m1 = bm_vector_alloc(k), *m2 = bm_vector_alloc(k);
+  gsl_matrix *V1 = bm_matrix_alloc(k, k), *V2 = bm_matrix_alloc(k, k);
+  double a1 = NAN, b1 = NAN, l1 = NAN, a2 = NAN, b2 = NAN, l2 = NAN;
+  int kind1 = -1, kind2 = -1;
+  int st = m1 && m2 && V1 && V2 ? BM_SUCCESS : BM_ENOMEM;
+  if (!st) st = blr_state(c->claim, m1, V1, &a1, &b1, &l1, &kind1);
+  if (!st) st = blr_state(c->post, m2, V2, &a2, &b2, &l2, &kind2);
+  if (!st && (kind1 == BLR_KNOWN) != (kind2 == BLR_KNOWN)) st = BM_EINVAL;
+  if (!st && kind1 == BLR_IMPROPER) st = BM_EINVAL;
+  if (!st) {
+    pdiff d = {0, P->param_note, sizeof P->param_note};
+    pdiff_vector(&d, "m_n", m1, m2);
+    pdiff_matrix(&d, kind2 == BLR_KNOWN ? "S_N" : "V_n", V1, V2);
+    if (kind2 != BLR_KNOWN) {
+      pdiff_scalar(&d, "a_n", a1, a2);
+      pdiff_scalar(&d, "b_n", b1, b2);
+    }
+    P->param_worst = d.worst;
+  }
+  bm_vector_free(m1);
+  bm_vector_free(m2);
+  bm_matrix_free(V1);
+  bm_matrix_free(V2);
+  return st;
+}
+
+static void blr_free(blr_ctx *c)
+{
+  bm_blr_free(c->prior);
+  bm_blr_free(c->post);
+  bm_blr_free(c->prop);
+  bm_blr_free(c->work);
+  bm_vector_free(c->m0);
+  bm_matrix_free(c->V0);
+  nig_draw_free(&c->dprior);
+  nig_draw_free(&c->dprop);
+  nig_draw_free(&c->dwork);
+  bm_vector_free(c->beta);
+  bm_vector_free(c->ysim);
+  bm_vector_free(c->fixed);
+}
+
+int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, const bm_blr *claimed,
+                 gsl_rng *r, const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep)
+{
+  if (rep) report_init(rep, "blr");
+  if (prior == NULL || X == NULL || y == NULL || r == NULL || rep == NULL) return BM_EINVAL;
+  cc_opts o;
+  int st = resolve_opts(opts, &o);
+  if (st) return st;
+  if (X->size2 == 0 || X->size1 == 0 || y->size != X->size1) return BM_EBADLEN;
+  blr_ctx c = {0};
+  const size_t k = X->size2;
+  c.k = k;
+  c.X = X;
+  c.y = y;
+  c.m0 = bm_vector_alloc(k);
+  c.V0 = bm_matrix_alloc(k, k);
+  c.beta = bm_vector_alloc(k);
+  c.ysim = bm_vector_alloc(X->size1);
+  c.fixed = bm_vector_alloc(k + 1);
+  c.post = bm_blr_alloc(k);
+  c.prop = bm_blr_alloc(k);
+  c.work = bm_blr_alloc(k);
+  c.prior = bm_blr_alloc(k);
+  if (!c.m0 || !c.V0 || !c.beta || !c.ysim || !c.fixed || !c.post || !c.prop || !c.work || !c.prior ||
+      nig_draw_alloc(&c.dprior, k) || nig_draw_alloc(&c.dprop, k) || nig_draw_alloc(&c.dwork, k))
+    st = BM_ENOMEM;
+  if (!st) st = blr_state(prior, c.m0, c.V0, &c.a0, &c.b0, &c.lambda, &c.kind);
+  if (!st) {
+    st = c.kind == BLR_NIG     ? bm_blr_set_prior_nig(c.prior, c.m0, c.V0, c.a0, c.b0)
+         : c.kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c.prior, c.m0, c.V0, c.lambda)
+                               : bm_blr_set_prior_improper(c.prior);
+  }
+  if (!st) st = c.kind == BLR_NIG     ? bm_blr_set_prior_nig(c.post, c.m0, c.V0, c.a0, c.b0)
+                : c.kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c.post, c.m0, c.V0, c.lambda)
+                                      : bm_blr_set_prior_improper(c.post);
+  if (!st) st = bm_blr_update(c.post, X, y);
+  gsl_vector *mn = bm_vector_alloc(k);
+  gsl_matrix *Vn = bm_matrix_alloc(k, k);
+  double an = 0, bn = 0, lml = NAN;
+  if (!st && (!mn || !Vn)) st = BM_ENOMEM;
+  if (!st && c.kind == BLR_KNOWN) {
+    /* the proposal N(m_N, 2 S_N) */
+    st = bm_blr_posterior_gaussian(c.post, mn, Vn);
+    gsl_matrix_scale(Vn, 2.0);
+    if (!st) st = bm_blr_set_prior_known_noise(c.prop, mn, Vn, c.lambda);
+  } else if (!st) {
+    /* the proposal: a_q = a_n / 2 with b_q / a_q = b_n / a_n, V doubled */
+    st = bm_blr_posterior_nig(c.post, mn, Vn, &an, &bn);
+    gsl_matrix_scale(Vn, 2.0);
+    if (!st) st = bm_blr_set_prior_nig(c.prop, mn, Vn, 0.5 * an, 0.5 * bn);
+    /* the improper prior's SBC point: (beta_hat, s^2 = RSS / (n - k)) */
+    for (size_t i = 0; i < k; i++) gsl_vector_set(c.fixed, i, gsl_vector_get(mn, i));
+    gsl_vector_set(c.fixed, k, bn / an);
+  }
+  if (!st) st = nig_draw_set(&c.dprop, c.prop, c.kind);
+  if (!st && c.kind != BLR_IMPROPER) st = nig_draw_set(&c.dprior, c.prior, c.kind);
+  if (!st && c.kind != BLR_IMPROPER) st = bm_blr_log_evidence(c.post, &lml);
+  c.claim = claimed ? claimed : c.post;
+  cc_problem P = {0};
+  if (!st && claimed) st = blr_param_diff(&c, &P);
+  if (!st) {
+    c.dim = c.kind == BLR_KNOWN ? k : k + 1;
+    snprintf(rep->model, sizeof rep->model, "blr (%s prior)",
+             c.kind == BLR_NIG ? "NIG" : c.kind == BLR_KNOWN ? "known-noise" : "improper");
+    P.cm = (bm_check_model){c.dim, blr_log_prior, blr_log_lik, blr_log_post, blr_prop_sample,
+                            blr_prop_sample, blr_prop_logpdf, &c};
+    P.sbc = (bm_sbc_problem){c.dim, c.dim, blr_prior_sample, blr_simulate, blr_work_sample, NULL, &c};
+    P.has_evidence = c.kind != BLR_IMPROPER;
+    P.lml = lml;
+    P.claimed = claimed != NULL;
+    P.sbc_skip = claimed ? "a claimed posterior belongs to this data only; SBC checks the model's own update" : NULL;
+    P.sbc_how = c.kind == BLR_IMPROPER ? "fixed at (beta_hat, s^2) (flat prior: exact coverage)" : "from the prior";
+    P.stat_name = blr_stat_name;
+    P.ctx = &c;
+    st = run_checks(&P, r, &o, rep);
+  }
+  bm_vector_free(mn);
+  bm_matrix_free(Vn);
+  blr_free(&c);
+  return st;
+}
+
+/* ---------- MNIW: theta = (vec B, vech Sigma) ---------- */
+
+typedef struct {
+  size_t k, d, kd, q;
+  const gsl_matrix *X, *Y;
+  bm_mniw *prior, *post, *prop, *work;
+  const bm_mniw *claim;
+  gsl_matrix *B0, *V0, *Psi0;
+  double nu0;
+  gsl_matrix *B, *Sigma, *E, *Ysim;
+  gsl_vector *zero;
+  bm_mvn *mvn;
+} mniw_ctx;
+
+static void mniw_split(mniw_ctx *c, const gsl_vector *th)
+{
+  gsl_vector_const_view b = gsl_vector_const_subvector(th, 0, c->kd), v = gsl_vector_const_subvector(th, c->kd, c->q);
+  bm_vec_unpack(&b.vector, c->B);
+  bm_vech_unpack(&v.vector, c->Sigma);
+}
+
+static int mniw_pack(mniw_ctx *c, gsl_vector *th)
+{
+  gsl_vector_view b = gsl_vector_subvector(th, 0, c->kd), v = gsl_vector_subvector(th, c->kd, c->q);
+  int st = bm_vec(c->B, &b.vector);
+  return st ? st : bm_vech(c->Sigma, &v.vector);
+}
+
+static int mniw_lp(const bm_mniw *m, const gsl_vector *th, void *pp, double *f)
+{
+  mniw_ctx *c = pp;
+  mniw_split(c, th);
+  return bm_mniw_log_posterior(m, c->B, c->Sigma, f);
+}
+static int mniw_log_prior(const gsl_vector *th, void *pp, double *f) { return mniw_lp(((mniw_ctx *)pp)->prior, th, pp, f); }
+static int mniw_log_post(const gsl_vector *th, void *pp, double *f) { return mniw_lp(((mniw_ctx *)pp)->claim, th, pp, f); }
+static int mniw_prop_logpdf(const gsl_vector *th, void *pp, double *f) { return mniw_lp(((mniw_ctx *)pp)->prop, th, pp, f); }
+
+/* E <- Y - X B */
+static void mniw_resid(mniw_ctx *c, const gsl_matrix *Y)
+{
+  gsl_matrix_memcpy(c->E, Y);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c->X->size1, (int)c->d, (int)c->k, -1.0, c->X->data,
+              (int)c->X->tda, c->B->data, (int)c->B->tda, 1.0, c->E->data, (int)c->E->tda);
+}
+
+static int mniw_log_lik(const gsl_vector *th, void *pp, double *f)
+{
+  mniw_ctx *c = pp;
+  mniw_split(c, th);
+  mniw_resid(c, c->Y);
+  int st = bm_mvn_set(c->mvn, c->zero, c->Sigma);
+  return st ? st : bm_mvn_loglik(c->mvn, c->E, f, NULL);
+}
+
+static int mniw_draw(const bm_mniw *m, gsl_rng *r, mniw_ctx *c, gsl_vector *th)
+{
+  int st = bm_mniw_sample_posterior(m, r, c->B, c->Sigma);
+  return st ? st : mniw_pack(c, th);
+}
+static int mniw_prop_sample(gsl_rng *r, void *pp, gsl_vector *th) { return mniw_draw(((mniw_ctx *)pp)->prop, r, pp, th); }
+static int mniw_prior_sample(gsl_rng *r, void *pp, gsl_vector *th) { return mniw_draw(((mniw_ctx *)pp)->prior, r, pp, th); }
+static int mniw_work_sample(gsl_rng *r, void *pp, gsl_vector *th) { return mniw_draw(((mniw_ctx *)pp)->work, r, pp, th); }
+
+static int mniw_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
+{
+  mniw_ctx *c = pp;
+  mniw_split(c, th);
+  int st = bm_mvn_set(c->mvn, c->zero, c->Sigma);
+  for (size_t i = 0; i < c->E->size1 && !st; i++) {
+    gsl_vector_view e = gsl_matrix_row(c->E, i);
+    st = bm_mvn_sample(c->mvn, r, &e.vector);
+  }
+  if (st) return st;
+  /* Y = X B + E */
+  gsl_matrix_memcpy(c->Ysim, c->E);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c->X->size1, (int)c->d, (int)c->k, 1.0, c->X->data,
+              (int)c->X->tda, c->B->data, (int)c->B->tda, 1.0, c->Ysim->data, (int)c->Ysim->tda);
+  st = bm_mniw_set_prior(c->work, c->B0, c->V0, c->nu0, c->Psi0);
+  return st ? st : bm_mniw_update(c->work, c->X, c->Ysim);
+}
+
+static void mniw_stat_name(const void *pp, size_t i, char *buf, size_t len)
+{
+  const mniw_ctx *c = pp;
+  if (i < c->kd)
+    snprintf(buf, len, "B[%zu][%zu]", i % c->k, i / c->k);
+  else
+    vech_name("Sigma", c->d, i - c->kd, buf, len);
+}
+
+static int mniw_param_diff(const mniw_ctx *c, cc_problem *P)
+{
+  const size_t k = c->k, d = c->d;
+  gsl_matrix *B1 = bm_matrix_alloc(k, d), *B2 = bm_matrix_alloc(k, d), *V1 = bm_matrix_alloc(k, k),
+             *V2 = bm_matrix_alloc(k, k), *S1 = bm_matrix_alloc(d, d), *S2 = bm_matrix_alloc(d, d);
+  double n1, n2;
+  int st = B1 && B2 && V1 && V2 && S1 && S2 ? BM_SUCCESS : BM_ENOMEM;
+  if (!st) st = bm_mniw_posterior(c->claim, B1, V1, &n1, S1);
+  if (!st) st = bm_mniw_posterior(c->post, B2, V2, &n2, S2);
+  if (!st) {
+    pdiff df = {0, P->param_note, sizeof P->param_note};
+    pdiff_matrix(&df, "B_n", B1, B2);
+    pdiff_matrix(&df, "V_n", V1, V2);
+    pdiff_scalar(&df, "nu_n", n1, n2);
+    pdiff_matrix(&df, "Psi_n", S1, S2);
+    P->param_worst = df.worst;
+  }
+  bm_matrix_free(B1);
+  bm_matrix_free(B2);
+  bm_matrix_free(V1);
+  bm_matrix_free(V2);
+  bm_matrix_free(S1);
+  bm_matrix_free(S2);
+  return st;
+}
+
+static void mniw_free(mniw_ctx *c)
+{
+  bm_mniw_free(c->prior);
+  bm_mniw_free(c->post);
+  bm_mniw_free(c->prop);
+  bm_mniw_free(c->work);
+  bm_matrix_free(c->B0);
+  bm_matrix_free(c->V0);
+  bm_matrix_free(c->Psi0);
+  bm_matrix_free(c->B);
+  bm_matrix_free(c->Sigma);
+  bm_matrix_free(c->E);
+  bm_matrix_free(c->Ysim);
+  bm_vector_free(c->zero);
+  bm_mvn_free(c->mvn);
+}
+
+int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y, const bm_mniw *claimed,
+                  gsl_rng *r, const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep)
+{
+  if (rep) report_init(rep, "mniw");
+  if (prior == NULL || X == NULL || Y == NULL || r == NULL || rep == NULL) return BM_EINVAL;
+  cc_opts o;
+  int st = resolve_opts(opts, &o);
+  if (st) return st;
+  if (X->size1 == 0 || X->size2 == 0 || Y->size2 == 0 || Y->size1 != X->size1) return BM_EBADLEN;
+  mniw_ctx c = {0};
+  const size_t k = X->size2, d = Y->size2, n = X->size1;
+  c.k = k;
+  c.d = d;
+  c.kd = k * d;
+  c.q = bm_vech_len(d);
+  c.X = X;
+  c.Y = Y;
+  c.B0 = bm_matrix_alloc(k, d);
+  c.V0 = bm_matrix_alloc(k, k);
+  c.Psi0 = bm_matrix_alloc(d, d);
+  c.B = bm_matrix_alloc(k, d);
+  c.Sigma = bm_matrix_alloc(d, d);
+  c.E = bm_matrix_alloc(n, d);
+  c.Ysim = bm_matrix_alloc(n, d);
+  c.zero = bm_vector_calloc(d);
+  c.mvn = bm_mvn_alloc(d);
+  c.prior = bm_mniw_alloc(k, d);
+  c.post = bm_mniw_alloc(k, d);
+  c.prop = bm_mniw_alloc(k, d);
+  c.work = bm_mniw_alloc(k, d);
+  gsl_matrix *Bn = bm_matrix_alloc(k, d), *Vn = bm_matrix_alloc(k, k), *Psin = bm_matrix_alloc(d, d);
+  if (!c.B0 || !c.V0 || !c.Psi0 || !c.B || !c.Sigma || !c.E || !c.Ysim || !c.zero || !c.mvn || !c.prior || !c.post ||
+      !c.prop || !c.work || !Bn || !Vn || !Psin)
+    st = BM_ENOMEM;
+  double nun, lml = NAN;
+  if (!st) st = bm_mniw_posterior(prior, c.B0, c.V0, &c.nu0, c.Psi0);
+  if (!st) st = bm_mniw_set_prior(c.prior, c.B0, c.V0, c.nu0, c.Psi0);
+  if (!st) st = bm_mniw_set_prior(c.post, c.B0, c.V0, c.nu0, c.Psi0);
+  if (!st) st = bm_mniw_update(c.post, X, Y);
+  if (!st) st = bm_mniw_log_evidence(c.post, &lml);
+  if (!st) st = bm_mniw_posterior(c.post, Bn, Vn, &nun, Psin);
+  if (!st) {
+    double nuq = 0.5 * (nun + (double)d - 1.0);
+    gsl_matrix_scale(Psin, nuq / nun);
+    gsl_matrix_scale(Vn, 2.0);
+    st = bm_mniw_set_prior(c.prop, Bn, Vn, nuq, Psin);
+  }
+  c.claim = claimed ? claimed : c.post;
+  cc_problem P = {0};
+  if (!st && claimed) st = mniw_param_diff(&c, &P);
+  if (!st) {
+    size_t dim = c.kd + c.q;
+    P.cm = (bm_check_model){dim, mniw_log_prior, mniw_log_lik, mniw_log_post, mniw_prop_sample,
+                            mniw_prop_sample, mniw_prop_logpdf, &c};
+    P.sbc = (bm_sbc_problem){dim, dim, mniw_prior_sample, mniw_simulate, mniw_work_sample, NULL, &c};
+    P.has_evidence = 1;
+    P.lml = lml;
+    P.claimed = claimed != NULL;
+    P.sbc_skip = claimed ? "a claimed posterior belongs to this data only; SBC checks the model's own update" : NULL;
+    P.sbc_how = "from the prior";
+    P.stat_name = mniw_stat_name;
+    P.ctx = &c;
+    st = run_checks(&P, r, &o, rep);
+  }
+  bm_matrix_free(Bn);
+  bm_matrix_free(Vn);
+  bm_matrix_free(Psin);
+  mniw_free(&c);
+  return st;
+}
+
+/* ---------- reading and printing ---------- */
+
+const bm_check_conjugate_row *bm_check_conjugate_find(const bm_check_conjugate_report *rep, const char *name)
+{
+  if (rep == NULL || name == NULL) return NULL;
+  for (size_t i = 0; i < rep->nrows && i < BM_CHECK_CONJUGATE_MAXROWS; i++)
+    if (!strcmp(rep->rows[i].name, name)) return &rep->rows[i];
+  return NULL;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\')
+      fprintf(f, "\\%c", *s);
+    else if ((unsigned char)*s < 0x20)
+      fprintf(f, "\\u%04x", (unsigned)(unsigned char)*s);
+    else
+      fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void json_number(FILE *f, double x)
+{
+  if (isnan(x))
+    fprintf(f, "null");
+  else if (isinf(x))
+    fprintf(f, x > 0 ? "1e999" : "-1e999");
+  else
+    fprintf(f, "%.17g", x);
+}
+
+int bm_check_conjugate_print(FILE *f, const bm_check_conjugate_report *rep, int json)
+{
+  if (f == NULL || rep == NULL || rep->nrows > BM_CHECK_CONJUGATE_MAXROWS) return BM_EINVAL;
+  if (json) {
+    fprintf(f, "{\"model\": ");
+    json_string(f, rep->model);
+    fprintf(f, ", \"claimed\": %s, \"dim\": %zu, \"log_evidence\": ", rep->claimed ? "true" : "false", rep->dim);
+    json_number(f, rep->log_evidence);
+    fprintf(f, ", \"passed\": %s, \"failed\": %zu, \"rows\": [", rep->passed ? "true" : "false", rep->nfailed);
+    for (size_t i = 0; i < rep->nrows; i++) {
+      const bm_check_conjugate_row *w = &rep->rows[i];
+      fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+      json_string(f, w->name);
+      fprintf(f, ", \"value\": ");
+      json_number(f, w->value);
+      fprintf(f, ", \"threshold\": ");
+      json_number(f, w->threshold);
+      fprintf(f, ", \"pass\": %s, \"note\": ", w->pass < 0 ? "null" : w->pass ? "true" : "false");
+      json_string(f, w->note);
+      fprintf(f, "}");
+    }
+    fprintf(f, "\n], \"sbc_counts\": [");
+    for (size_t b = 0; b < rep->sbc_bins; b++) fprintf(f, "%s%.0f", b ? ", " : "", rep->sbc_counts[b]);
+    fprintf(f, "], \"sbc_expected\": [");
+    for (size_t b = 0; b < rep->sbc_bins; b++) fprintf(f, "%s%.17g", b ? ", " : "", rep->sbc_expected[b]);
+    fprintf(f, "]}\n");
+    return BM_SUCCESS;
+  }
+  fprintf(f, "%s, %s posterior, theta of length %zu\n", rep->model, rep->claimed ? "claimed" : "the model's own",
+          rep->dim);
+  fprintf(f, "%-18s %11s %11s  %-6s %s\n", "check", "value", "threshold", "result", "note");
+  for (size_t i = 0; i < rep->nrows; i++) {
+    const bm_check_conjugate_row *w = &rep->rows[i];
+    fprintf(f, "%-18s %11.3e %11.3e  %-6s %s\n", w->name, w->value, w->threshold,
+            w->pass < 0 ? "-" : w->pass ? "pass" : "FAIL", w->note);
+  }
+  if (rep->nfailed) {
+    fprintf(f, "%zu check%s failed:", rep->nfailed, rep->nfailed > 1 ? "s" : "");
+    for (size_t i = 0; i < rep->nrows; i++)
+      if (rep->rows[i].pass == 0) fprintf(f, " %s", rep->rows[i].name);
+    fprintf(f, "\n");
+  } else {
+    fprintf(f, "all checks passed\n");
+  }
+  return BM_SUCCESS;
+}
