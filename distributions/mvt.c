@@ -34,11 +34,8 @@
 #include "bayesmat/mvt.h"
 #include "work.h"
 #include "vector_common.h"
-<<<<<<< HEAD
 #include "small_p.h"
-=======
 #include "../src/error.h"
->>>>>>> main
 
 /* a = nu/2 from which the asymptotic difference formulas are used */
 #define ASYMPTOTIC_A 10.0

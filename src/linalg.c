@@ -13,11 +13,8 @@
 #include "bayesmat/status.h"
 #include "bayesmat/linalg.h"
 #include "work.h"
-<<<<<<< HEAD
 #include "small_linalg.h"
-=======
 #include "error.h"
->>>>>>> main
 
 static int square(const gsl_matrix *A)
 {
