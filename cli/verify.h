@@ -30,36 +30,17 @@ void verify_progress(verify_ctx *c, const char *component, size_t done, size_t t
 
 /* ---- Shared machinery of the family components (cli/verify_util.c) ----
  *
- * A family is seen through a verify_family: its object, its variate's shape
- * and a table of operations with docs/contract.md's signatures on an opaque object and
- * variate (a gsl_vector * for vector families, a gsl_matrix * otherwise).
- * VERIFY_FAMILY_OPS(F) defines the table F_ops for bm_F; the family file adds
- * what is its own: `set` (θ -> object) and, for X-derivative rows, `grad_x`. */
-
-typedef struct {
-  size_t (*nparams)(const void *d);
-  int (*logpdf)(const void *d, const void *x, double *lp);
-  int (*score)(const void *d, const void *x, gsl_vector *s);
-  int (*hess)(const void *d, const void *x, gsl_matrix *H);
-  int (*hess_x)(const void *d, const void *x, gsl_matrix *H);
-  int (*sample)(const void *d, gsl_rng *r, void *x);
-  int (*fisher)(const void *d, gsl_matrix *I);
-} verify_ops;
-
-#define VERIFY_FAMILY_OPS(F)                                                                                  \
-  static size_t F##_nparams_(const void *d) { return bm_##F##_nparams(d); }                                   \
-  static int F##_logpdf_(const void *d, const void *x, double *lp) { return bm_##F##_logpdf(d, x, lp); }      \
-  static int F##_score_(const void *d, const void *x, gsl_vector *s) { return bm_##F##_score(d, x, s); }      \
-  static int F##_hess_(const void *d, const void *x, gsl_matrix *H) { return bm_##F##_hess(d, x, H); }        \
-  static int F##_hess_x_(const void *d, const void *x, gsl_matrix *H) { return bm_##F##_hess_x(d, x, H); }    \
-  static int F##_sample_(const void *d, gsl_rng *r, void *x) { return bm_##F##_sample(d, r, x); }             \
-  static int F##_fisher_(const void *d, gsl_matrix *I) { return bm_##F##_fisher(d, I); }                      \
-  static const verify_ops F##_ops = {F##_nparams_, F##_logpdf_, F##_score_,  F##_hess_,                       \
-                                     F##_hess_x_,  F##_sample_, F##_fisher_}
+ * A family is seen through a verify_family: its descriptor (bayesmat/family.h;
+ * every operation goes through bm_dist_* on {type, d}), its object, its
+ * variate's shape (a gsl_vector * for vector families, contiguous, viewed as
+ * the descriptor's 1 x p matrix; a gsl_matrix * otherwise). The family file
+ * adds what is its own: `set` (θ -> object, packed by hand) and, for
+ * X-derivative rows, `grad_x`. A fault injection replaces an operation in a
+ * copy of the descriptor. */
 
 typedef struct verify_family verify_family;
 struct verify_family {
-  const verify_ops *ops;
+  const bm_family_type *type;
   void *d;           /* the family object; `set` overwrites it */
   size_t rows, cols; /* the variate: a vector of length rows (cols == 0), or a rows x cols matrix */
   int vech_x;        /* SPD variate: X-derivatives in vech X coordinates (else vec X, or x) */
@@ -126,7 +107,7 @@ double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matr
 double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);
 
 /* The Wishart-type families (wishart, invwishart): θ = (vech S, nu), an SPD
- * variate, and the same entry points beyond verify_ops, gathered by
+ * variate, and the same entry points beyond the descriptor's, gathered by
  * VERIFY_WISHART_TYPE_OPS(F) into F_wops. */
 typedef struct {
   void *(*alloc)(size_t p);
@@ -163,11 +144,11 @@ typedef struct {
  * (vech X)", "hess_x = FD of grad X" at random points, p = 1..3, with X of the
  * order of nu S (Wishart) or S / nu (inverse != 0: S is then scaled by nu), and
  * "Fisher vs Monte Carlo (max|z|/6)" at p = 2. */
-void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const verify_ops *ops,
+void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const bm_family_type *T,
                                      const verify_wishart_ops *w, int inverse);
 /* Rows "set_chol = set", "loglik = sum of logpdf", "loglik_grad = sum of grads"
  * at p = 4 with 5 draws from the family's sampler. */
-void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
+void verify_wishart_type_identities(verify_ctx *c, const char *component, const bm_family_type *T,
                                     const verify_wishart_ops *w);
 
 /* Components, one file each (cli/verify_<name>.c). */

@@ -12,13 +12,12 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-VERIFY_FAMILY_OPS(invwishart);
 VERIFY_WISHART_TYPE_OPS(invwishart);
 
 void verify_invwishart(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
-  verify_wishart_type_derivatives(c, "invwishart", &invwishart_ops, &invwishart_wops, 1);
+  verify_wishart_type_derivatives(c, "invwishart", &bm_family_invwishart, &invwishart_wops, 1);
   {
     /* p = 1: 1/X ~ Gamma(nu/2, scale 2/psi), f(x) = g(1/x)/x^2 */
     bm_invwishart *d1 = bm_invwishart_alloc(1);
@@ -38,7 +37,7 @@ void verify_invwishart(verify_ctx *c)
     gsl_matrix_free(s1);
     gsl_matrix_free(x1);
   }
-  verify_wishart_type_identities(c, "invwishart", &invwishart_ops, &invwishart_wops);
+  verify_wishart_type_identities(c, "invwishart", &bm_family_invwishart, &invwishart_wops);
 
   /* duality with the Wishart: log IW(X; nu, Psi) = log W(X^-1; nu, Psi^-1) - (p+1) log|X| */
   {

@@ -10,7 +10,6 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-VERIFY_FAMILY_OPS(matf);
 
 /* θ = (vech Psi, nu, delta) */
 static int set_theta(verify_family *f, const gsl_vector *theta)
@@ -32,7 +31,7 @@ void verify_matf(verify_ctx *c)
   for (size_t p = 1; p <= 3; p++)
     for (size_t rep = 0; rep < npoints; rep++) {
       double nu = (double)p - 1.0 + 0.5 + 6.0 * gsl_rng_uniform(r), delta = 0.5 + 6.0 * gsl_rng_uniform(r);
-      verify_family f = {&matf_ops, bm_matf_alloc(p), p, p, 1, set_theta, grad_x};
+      verify_family f = {&bm_family_matf, bm_matf_alloc(p), p, p, 1, set_theta, grad_x};
       gsl_matrix *Psi = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
       gsl_vector *th = gsl_vector_alloc(bm_vech_len(p) + 2);
       verify_random_spd(r, 0.5 + 2.0 * gsl_rng_uniform(r), Psi);
@@ -59,7 +58,7 @@ void verify_matf(verify_ctx *c)
   {
     size_t p = c->quick ? 2 : 3, N = c->quick ? 20000 : 200000;
     double nu = (double)p + 1.0 + 4.0 * gsl_rng_uniform(r), delta = 3.0 + 5.0 * gsl_rng_uniform(r);
-    verify_family f = {&matf_ops, bm_matf_alloc(p), p, p, 1, set_theta, grad_x};
+    verify_family f = {&bm_family_matf, bm_matf_alloc(p), p, p, 1, set_theta, grad_x};
     gsl_matrix *Psi = gsl_matrix_alloc(p, p);
     verify_random_spd(r, 1.0, Psi);
     bm_matf_set(f.d, nu, delta, Psi);

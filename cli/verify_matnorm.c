@@ -11,7 +11,6 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-VERIFY_FAMILY_OPS(matnorm);
 
 /* θ = (vec M, vech U, vech V) */
 static int set_theta(verify_family *f, const gsl_vector *theta)
@@ -41,7 +40,7 @@ void verify_matnorm(verify_ctx *c)
   for (size_t s = 0; s < npts; s++) {
     size_t n = shapes[s][0], p = shapes[s][1], np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
     size_t k = np + qn + qp, at = 0;
-    verify_family f = {&matnorm_ops, bm_matnorm_alloc(n, p), n, p, 0, set_theta, grad_x};
+    verify_family f = {&bm_family_matnorm, bm_matnorm_alloc(n, p), n, p, 0, set_theta, grad_x};
     gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p),
                *X = gsl_matrix_alloc(n, p);
     bm_rng_std_normal_matrix(r, M);

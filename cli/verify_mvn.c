@@ -9,7 +9,6 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-VERIFY_FAMILY_OPS(mvn);
 
 /* θ = (mu, vech Sigma) */
 static int set_theta(verify_family *f, const gsl_vector *theta)
@@ -39,7 +38,7 @@ static int set_from(ctx *c, const gsl_vector *t)
   gsl_matrix *M = gsl_matrix_alloc(p, p);
   int st;
   if (c->mode == KL) {
-    verify_family f = {&mvn_ops, c->d, p, 0, 0, set_theta, NULL}, f1 = {&mvn_ops, c->d1, p, 0, 0, set_theta, NULL};
+    verify_family f = {&bm_family_mvn, c->d, p, 0, 0, set_theta, NULL}, f1 = {&bm_family_mvn, c->d1, p, 0, 0, set_theta, NULL};
     gsl_vector_const_view t0 = gsl_vector_const_subvector(t, 0, p + q), t1 = gsl_vector_const_subvector(t, p + q, p + q);
     st = set_theta(&f, &t0.vector) || set_theta(&f1, &t1.vector);
   } else if (c->mode == PRECISION) {
@@ -103,7 +102,7 @@ void verify_mvn(verify_ctx *c)
   for (size_t k = 0; k < npoints; k++) {
     size_t p = 1 + k % 4, q = bm_vech_len(p);
     ctx cx = {.p = p, .d = bm_mvn_alloc(p), .d1 = bm_mvn_alloc(p), .x = gsl_vector_alloc(p), .mu = gsl_vector_alloc(p)};
-    verify_family fam = {&mvn_ops, cx.d, p, 0, 0, set_theta, NULL};
+    verify_family fam = {&bm_family_mvn, cx.d, p, 0, 0, set_theta, NULL};
     gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Lam = gsl_matrix_alloc(p, p);
     gsl_vector *t = gsl_vector_alloc(2 * (p + q)), *u = gsl_vector_alloc(q);
     gsl_vector_view th = gsl_vector_subvector(t, 0, p + q);
@@ -180,7 +179,7 @@ void verify_mvn(verify_ctx *c)
   /* Fisher vs Monte Carlo of E[s s^T] and E[-H] */
   {
     size_t p = 2;
-    verify_family f = {&mvn_ops, bm_mvn_alloc(p), p, 0, 0, set_theta, NULL};
+    verify_family f = {&bm_family_mvn, bm_mvn_alloc(p), p, 0, 0, set_theta, NULL};
     gsl_vector *mu = gsl_vector_alloc(p);
     gsl_matrix *S = gsl_matrix_alloc(p, p);
     bm_rng_std_normal_vector(r, mu);

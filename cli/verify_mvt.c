@@ -10,7 +10,6 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-VERIFY_FAMILY_OPS(mvt);
 
 /* θ = (mu, vech Sigma, nu) */
 static int set_theta(verify_family *f, const gsl_vector *theta)
@@ -33,7 +32,7 @@ void verify_mvt(verify_ctx *c)
   for (size_t k = 0; k < npoints; k++) {
     size_t p = 1 + k % 4, at = p;
     double nu = 0.3 + gsl_ran_exponential(r, 10.0);
-    verify_family f = {&mvt_ops, bm_mvt_alloc(p), p, 0, 0, set_theta, NULL};
+    verify_family f = {&bm_family_mvt, bm_mvt_alloc(p), p, 0, 0, set_theta, NULL};
     gsl_matrix *S = gsl_matrix_alloc(p, p);
     gsl_vector *t = gsl_vector_alloc(p + bm_vech_len(p) + 1), *x = gsl_vector_alloc(p);
     gsl_vector_view m = gsl_vector_subvector(t, 0, p);
@@ -102,7 +101,7 @@ void verify_mvt(verify_ctx *c)
   {
     size_t p = 2;
     double nu = 2.0 + gsl_ran_exponential(r, 5.0);
-    verify_family f = {&mvt_ops, bm_mvt_alloc(p), p, 0, 0, set_theta, NULL};
+    verify_family f = {&bm_family_mvt, bm_mvt_alloc(p), p, 0, 0, set_theta, NULL};
     gsl_vector *mu = gsl_vector_alloc(p);
     gsl_matrix *S = gsl_matrix_alloc(p, p);
     bm_rng_std_normal_vector(r, mu);

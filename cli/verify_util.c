@@ -60,6 +60,47 @@ double verify_hess_check(bm_fn_scalar f, bm_fn_vector g, bm_fn_matrix h, void *p
   return bm_check_hessian(f, g, h, params, x, opt, &res) ? NAN : res.worst_rel_err;
 }
 
+/* ---- the family's operations, through its descriptor ---- */
+
+/* The variate as the descriptor takes it: a vector family's gsl_vector as a
+ * 1 x p matrix over the same memory (NULL for a strided vector, which no
+ * caller passes). */
+static gsl_matrix *as_variate(const verify_family *f, const void *x, gsl_matrix *buf)
+{
+  if (f->cols) return (gsl_matrix *)x;
+  const gsl_vector *v = x;
+  if (v->stride != 1) return NULL;
+  *buf = (gsl_matrix){1, v->size, v->size, v->data, NULL, 0};
+  return buf;
+}
+static size_t fam_nparams(const verify_family *f) { return bm_dist_nparams(&(bm_dist){f->type, f->d}); }
+static int fam_logpdf(const verify_family *f, const void *x, double *lp)
+{
+  gsl_matrix b, *X = as_variate(f, x, &b);
+  return X ? bm_dist_logpdf(&(bm_dist){f->type, f->d}, X, lp) : BM_EINVAL;
+}
+static int fam_score(const verify_family *f, const void *x, gsl_vector *s)
+{
+  gsl_matrix b, *X = as_variate(f, x, &b);
+  return X ? bm_dist_score(&(bm_dist){f->type, f->d}, X, s) : BM_EINVAL;
+}
+static int fam_hess(const verify_family *f, const void *x, gsl_matrix *H)
+{
+  gsl_matrix b, *X = as_variate(f, x, &b);
+  return X ? bm_dist_hess(&(bm_dist){f->type, f->d}, X, H) : BM_EINVAL;
+}
+static int fam_hess_x(const verify_family *f, const void *x, gsl_matrix *H)
+{
+  gsl_matrix b, *X = as_variate(f, x, &b);
+  return X ? bm_dist_hess_x(&(bm_dist){f->type, f->d}, X, H) : BM_EINVAL;
+}
+static int fam_sample(const verify_family *f, gsl_rng *r, void *x)
+{
+  gsl_matrix b, *X = as_variate(f, x, &b);
+  return X ? bm_dist_sample(&(bm_dist){f->type, f->d}, r, X) : BM_EINVAL;
+}
+static int fam_fisher(const verify_family *f, gsl_matrix *I) { return bm_dist_fisher(&(bm_dist){f->type, f->d}, I); }
+
 /* ---- derivatives in θ at a fixed variate ---- */
 
 typedef struct {
@@ -70,17 +111,17 @@ typedef struct {
 static int theta_logpdf(const gsl_vector *t, void *vp, double *lp)
 {
   theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : a->f->ops->logpdf(a->f->d, a->x, lp);
+  return a->f->set(a->f, t) ? 1 : fam_logpdf(a->f, a->x, lp);
 }
 static int theta_score(const gsl_vector *t, void *vp, gsl_vector *s)
 {
   theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : a->f->ops->score(a->f->d, a->x, s);
+  return a->f->set(a->f, t) ? 1 : fam_score(a->f, a->x, s);
 }
 static int theta_hess(const gsl_vector *t, void *vp, gsl_matrix *H)
 {
   theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : a->f->ops->hess(a->f->d, a->x, H);
+  return a->f->set(a->f, t) ? 1 : fam_hess(a->f, a->x, H);
 }
 
 double verify_score_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
@@ -146,7 +187,7 @@ static int x_logpdf(const gsl_vector *xc, void *vp, double *lp)
 {
   x_point *a = vp;
   variate_unpack(a->f, xc, a->X);
-  return a->f->ops->logpdf(a->f->d, a->X, lp);
+  return fam_logpdf(a->f, a->X, lp);
 }
 static int x_grad(const gsl_vector *xc, void *vp, gsl_vector *g)
 {
@@ -160,7 +201,7 @@ static int x_hess(const gsl_vector *xc, void *vp, gsl_matrix *H)
 {
   x_point *a = vp;
   variate_unpack(a->f, xc, a->X);
-  return a->f->ops->hess_x(a->f->d, a->X, H);
+  return fam_hess_x(a->f, a->X, H);
 }
 
 static double x_check(const verify_family *f, const void *x, int hessian, const bm_check_options *opt)
@@ -255,18 +296,18 @@ double verify_moments_rel_frobenius(const verify_moments *m, const gsl_matrix *E
 double verify_fisher_mc(verify_ctx *c, const char *component, const verify_family *f, size_t draws,
                         double *hess_frob)
 {
-  size_t n = f->ops->nparams(f->d);
+  size_t n = fam_nparams(f);
   gsl_matrix *I = gsl_matrix_alloc(n, n), *H = gsl_matrix_alloc(n, n);
   gsl_vector *s = gsl_vector_alloc(n);
   void *x = variate_alloc(f);
   verify_moments ss, mh; /* E[s s^T], E[-H] */
   verify_moments_init(&ss, n, n);
   verify_moments_init(&mh, n, n);
-  int failed = f->ops->fisher(f->d, I) != 0;
+  int failed = fam_fisher(f, I) != 0;
   for (size_t k = 0; k < draws && !failed; k++) {
     if (k % 4096 == 0) verify_progress(c, component, k, draws);
     /* a failure is a draw outside the (double precision) support, or a defect */
-    failed = f->ops->sample(f->d, c->rng, x) || f->ops->score(f->d, x, s) || f->ops->hess(f->d, x, H);
+    failed = fam_sample(f, c->rng, x) || fam_score(f, x, s) || fam_hess(f, x, H);
     if (failed) break;
     verify_moments_add_outer(&ss, s);
     verify_moments_add(&mh, -1.0, H);
@@ -286,14 +327,14 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
 
 double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B)
 {
-  size_t n = f->ops->nparams(f->d);
+  size_t n = fam_nparams(f);
   gsl_matrix *I = gsl_matrix_alloc(n, n);
   gsl_vector *v = gsl_vector_calloc(n), *Iv = gsl_vector_alloc(n);
   gsl_vector_view vB = gsl_vector_subvector(v, at + bm_vech_len(A->size1), bm_vech_len(B->size1));
   verify_theta_put(v, &at, A, 1);
   verify_theta_put(v, &at, B, 1);
   gsl_vector_scale(&vB.vector, -1.0);
-  int st = f->ops->fisher(f->d, I);
+  int st = fam_fisher(f, I);
   gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
   double frob = 0;
   for (size_t i = 0; i < n; i++)
@@ -311,7 +352,7 @@ double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll
   for (size_t i = 0; i < X->size1; i++) {
     gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
     double lp = NAN;
-    f->ops->logpdf(f->d, &xi.vector, &lp);
+    fam_logpdf(f, &xi.vector, &lp);
     sum += lp;
   }
   return fabs(ll - sum) / fabs(sum);
@@ -340,7 +381,7 @@ static int wishart_type_grad_x(const verify_family *f, const void *X, void *G)
   return ((const wishart_type *)f)->w->grad(f->d, X, G, NULL, NULL);
 }
 
-void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const verify_ops *ops,
+void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const bm_family_type *T,
                                      const verify_wishart_ops *w, int inverse)
 {
   gsl_rng *r = c->rng;
@@ -348,7 +389,7 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
   size_t npts = c->quick ? 2 : 5;
   for (size_t p = 1; p <= 3; p++)
     for (size_t k = 0; k < npts; k++) {
-      wishart_type wt = {{ops, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
+      wishart_type wt = {{T, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
       gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
       gsl_vector *th = gsl_vector_alloc(bm_vech_len(p) + 1);
       double nu = (double)p - 1.0 + 0.5 + gsl_ran_exponential(r, 3.0), u = 0.5 + gsl_rng_uniform(r);
@@ -376,7 +417,7 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
 
   /* Fisher vs Monte Carlo at p = 2: E[s s^T] and E[-H], max |z| / 6 */
   size_t p = 2;
-  wishart_type wt = {{ops, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
+  wishart_type wt = {{T, w->alloc(p), p, p, 1, wishart_type_set, wishart_type_grad_x}, w};
   gsl_matrix *S = gsl_matrix_alloc(p, p);
   verify_random_spd(r, 1.0, S);
   w->set(wt.f.d, 2.5 + 4.0 * gsl_rng_uniform(r), S);
@@ -386,12 +427,13 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
   gsl_matrix_free(S);
 }
 
-void verify_wishart_type_identities(verify_ctx *c, const char *component, const verify_ops *ops,
+void verify_wishart_type_identities(verify_ctx *c, const char *component, const bm_family_type *T,
                                     const verify_wishart_ops *w)
 {
   gsl_rng *r = c->rng;
   enum { p = 4, m = 5 };
   void *d = w->alloc(p);
+  bm_dist D = {T, d};
   gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Xs[m];
   gsl_matrix *G = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p);
   verify_random_spd(r, 1.0, S);
@@ -401,8 +443,8 @@ void verify_wishart_type_identities(verify_ctx *c, const char *component, const 
   for (size_t k = 0; k < m; k++) {
     double a = NAN, dn = NAN;
     Xs[k] = gsl_matrix_alloc(p, p);
-    ops->sample(d, r, Xs[k]);
-    ops->logpdf(d, Xs[k], &a);
+    bm_dist_sample(&D, r, Xs[k]);
+    bm_dist_logpdf(&D, Xs[k], &a);
     sum += a;
     w->grad(d, Xs[k], NULL, G, &dn);
     gsl_matrix_add(Gs, G);
@@ -411,9 +453,9 @@ void verify_wishart_type_identities(verify_ctx *c, const char *component, const 
   for (size_t k = 0; k < m; k++) {
     double a = NAN, b = NAN;
     w->set_chol(d, nu, L);
-    ops->logpdf(d, Xs[k], &a);
+    bm_dist_logpdf(&D, Xs[k], &a);
     w->set(d, nu, S);
-    ops->logpdf(d, Xs[k], &b);
+    bm_dist_logpdf(&D, Xs[k], &b);
     e1 = fmax(e1, fabs(a - b) / fmax(1, fabs(a)));
     if (isnan(a - b)) e1 = NAN;
   }

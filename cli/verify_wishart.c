@@ -10,13 +10,12 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-VERIFY_FAMILY_OPS(wishart);
 VERIFY_WISHART_TYPE_OPS(wishart);
 
 void verify_wishart(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
-  verify_wishart_type_derivatives(c, "wishart", &wishart_ops, &wishart_wops, 0);
+  verify_wishart_type_derivatives(c, "wishart", &bm_family_wishart, &wishart_wops, 0);
   {
     /* p = 1: W_1(nu, s) = Gamma(nu/2, scale 2s) */
     bm_wishart *d1 = bm_wishart_alloc(1);
@@ -36,5 +35,5 @@ void verify_wishart(verify_ctx *c)
     gsl_matrix_free(s1);
     gsl_matrix_free(x1);
   }
-  verify_wishart_type_identities(c, "wishart", &wishart_ops, &wishart_wops);
+  verify_wishart_type_identities(c, "wishart", &bm_family_wishart, &wishart_wops);
 }

@@ -7,8 +7,10 @@
  *   theta = (vec M, vech Sigma, vech Omega, nu).
  *
  * Numerics. Sigma = L_S L_S^T, Omega = L_O L_O^T once in _set. An evaluation
- * whitens Z = L_S^-1 R L_O^-T (two dtrsm) and factorizes the Gram matrix on
- * the smaller side, I_n + Z Z^T or I_p + Z^T Z (equal determinants); never a
+ * whitens Z = L_S^-1 R L_O^-T (two dtrsm) and factorizes I_n + Z Z^T or
+ * I_p + Z^T Z (equal determinants) on the smaller side: from the Gram matrix
+ * where it is well conditioned, else by Householder QR of [I; Z^T] (or
+ * [I; Z]), with powers of two far out (small_factor, whiten_scaled); never a
  * Kronecker product or an np x np matrix. Gradients use
  * (I_n + Z Z^T)^-1 = I_n - Z (I_p + Z^T Z)^-1 Z^T (and its mirror) and the
  * factor sandwiches G_Sigma = L_S^-T (q_n I - k (I + Z Z^T)^-1) L_S^-1 / 2,
@@ -122,65 +124,204 @@ static double logdet_factor(const double *L, size_t k)
   return 2.0 * s;
 }
 
-/* G <- the small Gram matrix (I_n + Z Z^T if n <= p, else I_p + Z^T Z), Z n x p
- * contiguous; factorized in place. Returns BM_EDOM if it overflowed. */
-static int small_factor(size_t n, size_t p, const double *Z, double *G)
+/* Every diagonal entry of the Gram matrix I + W W^T at most GRAM_MAX: as
+ * I + W W^T >= I, its scaled condition number is then at most GRAM_MAX s, so
+ * forming it (which squares cond(W)) costs at most log2(GRAM_MAX s) bits and
+ * the cheap path is taken; beyond, the orthogonal one. Draws from the law
+ * (|w_j|^2 ~ m/(nu - 2)) are on the cheap side unless nu is small. */
+#define GRAM_MAX 1024.0
+#define QR_NB 8 /* Householder block size of the orthogonal path (dtpqrt) */
+
+/* dst <- src 2^e (exact unless it underflows), len doubles */
+static void copy_scaled(double *dst, const double *src, size_t len, int e)
+{
+  if (e == 0)
+    memcpy(dst, src, len * sizeof(double));
+  else
+    for (size_t i = 0; i < len; i++) dst[i] = ldexp(src[i], e);
+}
+
+/* 1 if every one of len doubles is finite */
+static int buf_finite(const double *v, size_t len)
+{
+  double z = 0.0;
+  for (size_t i = 0; i < len; i++) z += v[i] * 0.0;
+  return z == 0.0;
+}
+
+/* Z <- 2^-e L_S^-1 (X - M) L_O^-T, n x p contiguous and finite. e = 0 (the
+ * plain whitening) unless that overflowed (X - M or a triangular solve beyond
+ * double range: X far out, or tiny scales); then X and M are scaled by a power
+ * of two before the subtraction, and the partial result once more between the
+ * two solves, e collecting the exponents (exact but for entries so small they
+ * underflow, which are negligible beside the largest). BM_EDOM if even so an
+ * entry is beyond double range. */
+static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *e)
+{
+  size_t n = d->sc.n, p = d->sc.p;
+  const gsl_matrix *M = d->sc.M;
+  bm_mc_whiten(&d->sc, X, Z);
+  *e = 0;
+  if (buf_finite(Z, n * p)) return BM_SUCCESS;
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) m = fmax(m, fmax(fabs(gsl_matrix_get(X, i, j)), fabs(gsl_matrix_get(M, i, j))));
+  int a = ilogb(m) + 1, b = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) Z[i * p + j] = ldexp(gsl_matrix_get(X, i, j), -a) - ldexp(gsl_matrix_get(M, i, j), -a);
+  bm_mc_trsm_left(d->sc.L_row, 0, Z, n, p, p);
+  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
+  double w = 0.0;
+  for (size_t i = 0; i < n * p; i++) w = fmax(w, fabs(Z[i]));
+  if (w > 1.0) {
+    b = ilogb(w) + 1;
+    copy_scaled(Z, Z, n * p, -b);
+  }
+  bm_mc_trsm_right(d->sc.L_col, 1, Z, n, p, p);
+  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
+  *e = a + b;
+  return BM_SUCCESS;
+}
+
+static size_t small_factor_work(size_t n, size_t p)
 {
   size_t s = n <= p ? n : p;
-  if (n <= p)
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n, (int)p, 1.0, Z, (int)p, 0.0, G, (int)s);
+  return n * p + 2 * (s < QR_NB ? s : QR_NB) * s;
+}
+
+/* The factor of the small side without the Gram matrix where that matters.
+ * W = Z (s = n <= p) or Z^T (s = p < n), Z n x p contiguous (left intact) the
+ * whitened residual times 2^-ez. Returns a lower L (s x s contiguous) and an
+ * exponent e with
+ *   L L^T = 4^-e (I_s + W_t W_t^T),   W_t = 2^ez W the true residual,
+ * and *logdet = log|I_s + W_t W_t^T|.
+ * Cheap path (ez = 0, s = 1 or the Gram diagonal <= GRAM_MAX): e = 0, one dsyrk
+ * and one dpotrf. Otherwise L^T is the R factor of the stacked (m + s) x s
+ * matrix [2^-e I_s; 2^-c W^T], c = e - ez (Householder, dtpqrt, which exploits
+ * the triangular top): nothing is squared, so cond(W) enters once, not twice;
+ * and c normalizes W when it is huge (or ez != 0) so that nothing overflows,
+ * log|I + W_t W_t^T| = sum_j 2 log(2^e L_jj) with 2^e L_jj >= 1.
+ * work: small_factor_work(n, p) doubles. BM_EDOM if the factor is unusable
+ * (not finite: not expected from a finite Z). */
+static int small_factor(size_t n, size_t p, const double *Z, int ez, double *L, double *work, int *e,
+                        double *logdet)
+{
+  size_t s = n <= p ? n : p, m = n <= p ? p : n;
+  *e = 0;
+  if (ez == 0) {
+    if (n <= p)
+      cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n, (int)p, 1.0, Z, (int)p, 0.0, L, (int)s);
+    else
+      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 1.0, Z, (int)p, 0.0, L, (int)s);
+    int gram = 1;
+    for (size_t i = 0; i < s; i++) {
+      L[i * s + i] += 1.0;
+      gram &= s == 1 ? isfinite(L[0]) : L[i * s + i] <= GRAM_MAX; /* 1 x 1: nothing to lose but range */
+    }
+    if (gram) {
+      if (chol_in_place(L, s)) return BM_EDOM;
+      *logdet = logdet_factor(L, s);
+      return BM_SUCCESS;
+    }
+  }
+  double amax = 0.0;
+  for (size_t i = 0; i < n * p; i++) amax = fmax(amax, fabs(Z[i]));
+  int c = (ez != 0 || amax > 0x1p500) && amax > 0.0 ? ilogb(amax) + 1 : 0;
+  *e = ez + c;
+  size_t nb = s < QR_NB ? s : QR_NB;
+  double *B = work, *T = B + n * p, *w = T + nb * s;
+  if (n <= p) /* B (column-major m x s) = W^T 2^-c: Z as it lies */
+    copy_scaled(B, Z, n * p, -c);
   else
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 1.0, Z, (int)p, 0.0, G, (int)s);
-  for (size_t i = 0; i < s; i++) G[i * s + i] += 1.0;
-  for (size_t i = 0; i < s; i++) /* only the lower triangle was written */
-    for (size_t j = 0; j <= i; j++)
-      if (!isfinite(G[i * s + j])) return BM_EDOM;
-  return chol_in_place(G, s);
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) B[j * n + i] = ldexp(Z[i * p + j], -c);
+  memset(L, 0, s * s * sizeof(double));
+  for (size_t i = 0; i < s; i++) L[i * s + i] = ldexp(1.0, -*e);
+  lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)s, 0, (lapack_int)nb, L,
+                                        (lapack_int)s, B, (lapack_int)m, T, (lapack_int)nb, w);
+  if (info != 0 || !buf_finite(L, s * s)) return BM_EDOM;
+  /* column-major upper R read row-major is R^T (lower; the rest stayed 0); the
+   * sign of each column is Householder's choice: make the diagonal positive */
+  double ld = 0.0;
+  for (size_t j = 0; j < s; j++) {
+    if (L[j * s + j] < 0.0)
+      for (size_t i = j; i < s; i++) L[i * s + j] = -L[i * s + j];
+    int x;
+    double f = frexp(L[j * s + j], &x); /* log(2^e L_jj) = log f + (x + e) log 2, no overflow */
+    ld += 2.0 * fmax(log(f) + (double)(x + *e) * M_LN2, 0.0);
+  }
+  *logdet = ld;
+  return BM_SUCCESS;
+}
+
+/* B += (I + W_t W_t^T)^-1 = (2^e L)^-T (2^e L)^-1 from small_factor's L
+ * (s x s); work s^2. L^-1 2^-e by a triangular solve (L^-1 alone may overflow). */
+static void add_small_inverse(const double *L, size_t s, int e, double *work, double *B)
+{
+  gsl_matrix_const_view Lv = gsl_matrix_const_view_array(L, s, s);
+  memset(work, 0, s * s * sizeof(double));
+  for (size_t i = 0; i < s; i++) work[i * s + i] = ldexp(1.0, -e);
+  bm_mc_trsm_left(&Lv.matrix, 0, work, s, s, s);
+  LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)s, work, (lapack_int)s); /* row-major lower: W^T W */
+  for (size_t i = 0; i < s; i++)
+    for (size_t j = 0; j <= i; j++) {
+      B[i * s + j] += work[i * s + j];
+      if (j < i) B[j * s + i] += work[i * s + j];
+    }
+}
+
+static size_t accumulate_work(size_t n, size_t p)
+{
+  size_t s = n <= p ? n : p;
+  return 2 * s * s + small_factor_work(n, p);
 }
 
 /* Accumulated per-observation pieces of the gradient:
  *   Y0 += (I + Z Z^T)^-1 Z,  Bn += (I_n + Z Z^T)^-1,  Bp += (I_p + Z^T Z)^-1,
- *   *logdet += log|I + Z Z^T|.  Any accumulator may be NULL.
- * Z is n x p contiguous and is left intact; work holds >= np + s^2 doubles. */
-static int accumulate(size_t n, size_t p, const double *Z, double *work, double *Y0, double *Bn, double *Bp,
+ *   *logdet += log|I + Z Z^T|,  Z = 2^ez Zs.  Any accumulator may be NULL.
+ * Zs is n x p contiguous and is left intact; work holds accumulate_work(n, p)
+ * doubles. With L_G = 2^e L (small_factor), A = L_G^-1 W_t = L^-1 2^-e W_t has
+ * norm <= 1 and every piece is formed from it without overflow:
+ * (I + W W^T)^-1 W = L^-T (2^-e A), (I + W^T W)^-1 = I - A^T A. */
+static int accumulate(size_t n, size_t p, const double *Z, int ez, double *work, double *Y0, double *Bn, double *Bp,
                       double *logdet)
 {
   size_t s = n <= p ? n : p;
-  double *G = work, *Y = work + s * s;
-  int status = small_factor(n, p, Z, G);
+  double *G = work, *W = G + s * s, *Y = W + s * s, ld;
+  int e, status = small_factor(n, p, Z, ez, G, Y, &e, &ld);
   if (status) return status;
-  *logdet += logdet_factor(G, s);
+  *logdet += ld;
   gsl_matrix_view Gv = gsl_matrix_view_array(G, s, s);
   if (n <= p) {
-    if (Y0 || Bp) { /* Y = (I + Z Z^T)^-1 Z */
-      memcpy(Y, Z, n * p * sizeof(double));
+    if (Y0 || Bp) { /* Y = A = L_G^-1 Z */
+      copy_scaled(Y, Z, n * p, ez - e);
       bm_mc_trsm_left(&Gv.matrix, 0, Y, n, p, p);
-      bm_mc_trsm_left(&Gv.matrix, 1, Y, n, p, p);
     }
-    if (Bp) { /* (I_p + Z^T Z)^-1 = I_p - Z^T (I + Z Z^T)^-1 Z */
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -1.0, Z, (int)p, Y, (int)p, 1.0,
+    if (Bp) { /* (I_p + Z^T Z)^-1 = I_p - A^T A */
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -1.0, Y, (int)p, Y, (int)p, 1.0,
                   Bp, (int)p);
       for (size_t i = 0; i < p; i++) Bp[i * p + i] += 1.0;
     }
-    if (Bn) { /* (I_n + Z Z^T)^-1 from its factor */
-      bm_chol_inverse(&Gv.matrix, &Gv.matrix);
-      for (size_t i = 0; i < n * n; i++) Bn[i] += G[i];
+    if (Y0) { /* Y = (I + Z Z^T)^-1 Z = L_G^-T A */
+      if (e) copy_scaled(Y, Y, n * p, -e);
+      bm_mc_trsm_left(&Gv.matrix, 1, Y, n, p, p);
     }
+    if (Bn) add_small_inverse(G, s, e, W, Bn);
   } else {
-    if (Y0 || Bn) { /* Y = Z (I + Z^T Z)^-1 */
-      memcpy(Y, Z, n * p * sizeof(double));
+    if (Y0 || Bn) { /* Y = A^T = Z L_G^-T */
+      copy_scaled(Y, Z, n * p, ez - e);
       bm_mc_trsm_right(&Gv.matrix, 1, Y, n, p, p);
-      bm_mc_trsm_right(&Gv.matrix, 0, Y, n, p, p);
     }
-    if (Bn) { /* (I_n + Z Z^T)^-1 = I_n - Z (I_p + Z^T Z)^-1 Z^T */
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, -1.0, Y, (int)p, Z, (int)p, 1.0,
+    if (Bn) { /* (I_n + Z Z^T)^-1 = I_n - A^T A */
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, -1.0, Y, (int)p, Y, (int)p, 1.0,
                   Bn, (int)n);
       for (size_t i = 0; i < n; i++) Bn[i * n + i] += 1.0;
     }
-    if (Bp) {
-      bm_chol_inverse(&Gv.matrix, &Gv.matrix);
-      for (size_t i = 0; i < p * p; i++) Bp[i] += G[i];
+    if (Y0) { /* Y = Z (I + Z^T Z)^-1 = A^T L_G^-1 */
+      if (e) copy_scaled(Y, Y, n * p, -e);
+      bm_mc_trsm_right(&Gv.matrix, 0, Y, n, p, p);
     }
+    if (Bp) add_small_inverse(G, s, e, W, Bp);
   }
   if (Y0)
     for (size_t i = 0; i < n * p; i++) Y0[i] += Y[i];
@@ -227,22 +368,17 @@ static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, doub
  *   G_1   = (q1 L1^-T L1^-1 - k E^T E) / 2                          (two dlauum)
  *   G_2   = (k Ahat^T Ahat - n1 L2^-T L2^-1) / 2                   (dsyrk, dpotri)
  * since (I_n2 + Z1^T Z1)^-1 = I - A^T A and q2 - k = -n1. Outputs (any NULL):
- * dM1 n1 x n2, G1 n1 x n1, G2 n2 x n2, contiguous. work: 2 n1 n2 + 3 n1^2.
- * Returns BM_EDOM if I + Z Z^T overflowed. */
-static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1, const gsl_matrix *L2, double k,
-                    double q1, double *work, double *dM1, double *G1, double *G2, double *logdet)
+ * dM1 n1 x n2, G1 n1 x n1, G2 n2 x n2, contiguous. Z1 is given as Z1s with
+ * Z1 = 2^ez Z1s. work: 2 n1 n2 + 3 n1^2. BM_EDOM if the small factor failed. */
+static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_matrix *L1, const gsl_matrix *L2,
+                    double k, double q1, double *work, double *dM1, double *G1, double *G2, double *logdet)
 {
   double *G = work, *A = G + n1 * n1, *E = A + n1 * n2, *Li = E + n1 * n1;
-  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n1, (int)n2, 1.0, Z1, (int)n2, 0.0, G, (int)n1);
-  for (size_t i = 0; i < n1; i++) G[i * n1 + i] += 1.0;
-  for (size_t i = 0; i < n1; i++) /* only the lower triangle was written */
-    for (size_t j = 0; j <= i; j++)
-      if (!isfinite(G[i * n1 + j])) return BM_EDOM;
-  if (chol_in_place(G, n1)) return BM_EDOM;
-  *logdet = logdet_factor(G, n1);
+  int e; /* L_G = 2^e G: G from small_factor (its work: A, E, Li, contiguous, not yet in use) */
+  if (small_factor(n1, n2, Z1, ez, G, A, &e, logdet)) return BM_EDOM;
   gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
-  if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 */
-    memcpy(A, Z1, n1 * n2 * sizeof(double));
+  if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 = G^-1 (2^(ez-e) Z1s) L2^-1 */
+    copy_scaled(A, Z1, n1 * n2, ez - e);
     bm_mc_trsm_left(&Gv.matrix, 0, A, n1, n2, n2);
     bm_mc_trsm_right(L2, 0, A, n1, n2, n2);
   }
@@ -250,7 +386,7 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1
     for (size_t i = 0; i < n1; i++)
       for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
     LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
-    memcpy(E, Li, n1 * n1 * sizeof(double));
+    copy_scaled(E, Li, n1 * n1, -e); /* L_G^-1 = G^-1 2^-e */
     bm_mc_trsm_left(&Gv.matrix, 0, E, n1, n1, n1);
   }
   if (G2) { /* (k Ahat^T Ahat - n1 Q2)/2 */
@@ -277,8 +413,9 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, const gsl_matrix *L1
   return BM_SUCCESS;
 }
 
-/* Single-observation gradient from the whitened residual Z (n x p contiguous). */
-static int grad_single(const bm_matt *d, const double *Z, double *work, gsl_matrix *dX, gsl_matrix *dM,
+/* Single-observation gradient from the whitened residual 2^ez Z (Z n x p
+ * contiguous). BM_EDOM if an output is beyond double range. */
+static int grad_single(const bm_matt *d, const double *Z, int ez, double *work, gsl_matrix *dX, gsl_matrix *dM,
                        gsl_matrix *dS, gsl_matrix *dO, double *dnu, double *logdet)
 {
   size_t n = d->sc.n, p = d->sc.p;
@@ -287,18 +424,20 @@ static int grad_single(const bm_matt *d, const double *Z, double *work, gsl_matr
   double *Zt = work, *D = Zt + n * p, *GS = D + n * p, *GO = GS + n * n, *w = GO + p * p;
   int want_m = dX || dM, status;
   if (n <= p) {
-    status = grad_one(n, p, Z, d->sc.L_row, d->sc.L_col, k, d->nu + (double)n - 1.0, w, want_m ? D : NULL, dS ? GS : NULL,
+    status = grad_one(n, p, Z, ez, d->sc.L_row, d->sc.L_col, k, d->nu + (double)n - 1.0, w, want_m ? D : NULL, dS ? GS : NULL,
                       dO ? GO : NULL, logdet);
   } else {
     for (size_t i = 0; i < n; i++)
       for (size_t j = 0; j < p; j++) Zt[j * n + i] = Z[i * p + j];
-    status = grad_one(p, n, Zt, d->sc.L_col, d->sc.L_row, k, d->nu + (double)p - 1.0, w, want_m ? Zt : NULL, dO ? GO : NULL,
+    status = grad_one(p, n, Zt, ez, d->sc.L_col, d->sc.L_row, k, d->nu + (double)p - 1.0, w, want_m ? Zt : NULL, dO ? GO : NULL,
                       dS ? GS : NULL, logdet);
     if (!status && want_m) /* back from the transposed orientation */
       for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p; j++) D[i * p + j] = Zt[j * n + i];
   }
   if (status) return status;
+  if ((want_m && !buf_finite(D, n * p)) || (dS && !buf_finite(GS, n * n)) || (dO && !buf_finite(GO, p * p)))
+    return BM_FAIL(BM_EDOM, "an entry of the gradient is beyond double range");
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) {
       if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
@@ -379,15 +518,14 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp)
   size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
-  double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + s * s);
+  double *Z = bm_work_get(&w, stack, BM_STACK_DOUBLES, n * p + s * s + small_factor_work(n, p));
   if (Z == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
-  double *G = Z + n * p;
-  bm_mc_whiten(&d->sc, X, Z);
-  double k = d->nu + (double)(n + p) - 1.0;
-  if (small_factor(n, p, Z, G))
-    *lp = -INFINITY; /* |I + Z Z^T| overflowed: the density underflows */
+  double *G = Z + n * p, k = d->nu + (double)(n + p) - 1.0, logdet;
+  int ez, e;
+  if (whiten_scaled(d, X, Z, &ez) || small_factor(n, p, Z, ez, G, G + s * s, &e, &logdet))
+    *lp = -INFINITY; /* even the scaled residual beyond double range (matt.h) */
   else
-    *lp = d->log_norm - 0.5 * k * logdet_factor(G, s);
+    *lp = d->log_norm - 0.5 * k * logdet; /* -INFINITY only below -DBL_MAX */
   bm_work_release(&w);
   return BM_SUCCESS;
 }
@@ -408,8 +546,9 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
     goto done;
   }
   double *Z = buf, logdet = 0.0;
-  bm_mc_whiten(&d->sc, X, Z);
-  status = grad_single(d, Z, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
+  int ez;
+  status = whiten_scaled(d, X, Z, &ez);
+  if (!status) status = grad_single(d, Z, ez, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
 done:
   bm_work_release(&w);
   if (status) {
@@ -677,15 +816,18 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
   status = bm_mc_batch_whiten(scales(d), X, m, &Z);
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
-  buf = malloc(sizeof(double) * (n * p + s * s));
+  buf = malloc(sizeof(double) * (n * p + s * s + small_factor_work(n, p)));
   if (buf == NULL) {
     status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
-  double k = d->nu + (double)(n + p) - 1.0, total = 0.0;
+  double k = d->nu + (double)(n + p) - 1.0, total = 0.0, *G = buf + n * p, logdet;
   for (size_t i = 0; i < m; i++) {
+    int ez = 0, e;
     batch_get(Z, n, p, m, i, buf);
-    double li = small_factor(n, p, buf, buf + n * p) ? -INFINITY : d->log_norm - 0.5 * k * logdet_factor(buf + n * p, s);
+    int far = !buf_finite(buf, n * p) && whiten_scaled(d, X[i], buf, &ez); /* overflowed: once more, scaled */
+    double li = far || small_factor(n, p, buf, ez, G, G + s * s, &e, &logdet) ? -INFINITY
+                                                                            : d->log_norm - 0.5 * k * logdet;
     if (each) gsl_vector_set(each, i, li);
     total += li;
   }
@@ -707,29 +849,36 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   *ll = NAN;
   status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   if (status) goto done;
-  size_t n = d->sc.n, p = d->sc.p, s = n <= p ? n : p;
+  size_t n = d->sc.n, p = d->sc.p;
   if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dS, dO))) goto done;
   status = bm_mc_batch_whiten(scales(d), X, m, &Z);
   if (status) goto done;
   double k = d->nu + (double)(n + p) - 1.0, logdet = 0.0;
   if (m == 1) { /* one observation (Z is then n x p contiguous): the single-point path */
+    int ez = 0;
     buf = malloc(sizeof(double) * grad_single_work(n, p));
-    status = buf ? grad_single(d, Z, buf, NULL, dM, dS, dO, dnu, &logdet) : BM_ENOMEM;
+    status = buf ? BM_SUCCESS : BM_ENOMEM;
+    if (!status && !buf_finite(Z, n * p)) status = whiten_scaled(d, X[0], Z, &ez);
+    if (!status) status = grad_single(d, Z, ez, buf, NULL, dM, dS, dO, dnu, &logdet);
     if (!status) *ll = d->log_norm - 0.5 * k * logdet;
     goto done;
   }
-  buf = calloc(3 * n * p + s * s + n * n + p * p, sizeof(double));
+  buf = calloc(2 * n * p + n * n + p * p + accumulate_work(n, p), sizeof(double));
   if (buf == NULL) {
     status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
   double *Zi = buf, *Y0 = Zi + n * p, *Bn = Y0 + n * p, *Bp = Bn + n * n, *work = Bp + p * p;
   for (size_t i = 0; i < m; i++) {
+    int ez = 0;
     batch_get(Z, n, p, m, i, Zi);
-    if ((status = accumulate(n, p, Zi, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet))) goto done;
+    if (!buf_finite(Zi, n * p) && (status = whiten_scaled(d, X[i], Zi, &ez))) goto done;
+    if ((status = accumulate(n, p, Zi, ez, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet))) goto done;
   }
   *ll = (double)m * d->log_norm - 0.5 * k * logdet;
   finish_grad(d, m, Y0, Bn, Bp, logdet, NULL, dM, dS, dO, dnu);
+  if (!bm_mc_finite(dM) || !bm_mc_finite(dS) || !bm_mc_finite(dO))
+    status = BM_FAIL(BM_EDOM, "an entry of the gradient is beyond double range");
 done:
   free(Z);
   free(buf);

@@ -71,32 +71,34 @@ static int loss_grad(const gsl_vector *beta, void *pp, gsl_vector *g)
   return 0;
 }
 
+/* r = A x - y with A from its vec */
+static void residual_A(const problem *P, const gsl_vector *vecA, gsl_vector *r)
+{
+  gsl_matrix *A = gsl_matrix_alloc(M, K);
+  bm_vec_unpack(vecA, A);
+  gsl_vector_memcpy(r, P->ym);
+  gsl_blas_dgemv(CblasNoTrans, 1.0, A, P->x, -1.0, r);
+  gsl_matrix_free(A);
+}
+
 /* ‖Ax − y‖² as a function of vec(A) (bayesmat's vec: columns stacked) */
 static int loss_A(const gsl_vector *vecA, void *pp, double *f)
 {
-  problem *P = pp;
-  gsl_matrix *A = gsl_matrix_alloc(M, K);
   gsl_vector *r = gsl_vector_alloc(M);
-  bm_vec_unpack(vecA, A);
-  gsl_vector_memcpy(r, P->ym);
-  gsl_blas_dgemv(CblasNoTrans, 1.0, A, P->x, -1.0, r); /* r = A x - y */
+  residual_A(pp, vecA, r);
   gsl_blas_ddot(r, r, f);
-  gsl_matrix_free(A);
   gsl_vector_free(r);
   return 0;
 }
 
 static int loss_A_grad(const gsl_vector *vecA, void *pp, gsl_vector *g)
 {
-  problem *P = pp;
-  gsl_matrix *A = gsl_matrix_alloc(M, K), *G = gsl_matrix_calloc(M, K);
+  const problem *P = pp;
+  gsl_matrix *G = gsl_matrix_calloc(M, K);
   gsl_vector *r = gsl_vector_alloc(M);
-  bm_vec_unpack(vecA, A);
-  gsl_vector_memcpy(r, P->ym);
-  gsl_blas_dgemv(CblasNoTrans, 1.0, A, P->x, -1.0, r);
+  residual_A(P, vecA, r);
   gsl_blas_dger(2.0, r, P->x, G); /* G = 2 (Ax - y) x^T, shaped like A */
   bm_vec(G, g);
-  gsl_matrix_free(A);
   gsl_matrix_free(G);
   gsl_vector_free(r);
   return 0;
@@ -106,15 +108,12 @@ static int loss_A_grad(const gsl_vector *vecA, void *pp, gsl_vector *g)
  * into a vector of A's length gives a "gradient" that is wrong. */
 static int loss_A_grad_wrong(const gsl_vector *vecA, void *pp, gsl_vector *g)
 {
-  problem *P = pp;
-  gsl_matrix *A = gsl_matrix_alloc(M, K), *Gt = gsl_matrix_calloc(K, M);
+  const problem *P = pp;
+  gsl_matrix *Gt = gsl_matrix_calloc(K, M);
   gsl_vector *r = gsl_vector_alloc(M);
-  bm_vec_unpack(vecA, A);
-  gsl_vector_memcpy(r, P->ym);
-  gsl_blas_dgemv(CblasNoTrans, 1.0, A, P->x, -1.0, r);
+  residual_A(P, vecA, r);
   gsl_blas_dger(2.0, P->x, r, Gt);
   bm_vec(Gt, g);
-  gsl_matrix_free(A);
   gsl_matrix_free(Gt);
   gsl_vector_free(r);
   return 0;

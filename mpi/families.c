@@ -1,10 +1,18 @@
-/* Distributed log-likelihood + gradient for the seven families
- * (include/bayesmat/mpi.h): each rank validates its arguments against the
- * family object's dimensions and evaluates the family's batched
- * bm_F_loglik_grad on its own rows straight into the caller's outputs; then
- * one small agreement (status of the lowest failing rank; identical
- * dimensions and choice of outputs on every rank) and, only when every rank
- * succeeded, one chunked MPI_Allreduce of (ll, gradients) in place.
+/* Distributed log-likelihood + gradient (include/bayesmat/mpi.h).
+ *
+ * bm_mpi_dist_loglik_grad works on any family through its descriptor
+ * (bayesmat/family.h): the local value is the descriptor's batched loglik,
+ * the local gradient the sum of its score over the rows, in theta order.
+ * The seven typed entry points keep their own gradient layouts (full
+ * matrices such as dSigma, not theta's vech) and the families' batched
+ * bm_F_loglik_grad, which is faster than a score per row; they only validate
+ * and evaluate, and share the rest with the generic path (finish()).
+ *
+ * Every path: each rank validates its arguments and evaluates its own rows
+ * straight into the caller's outputs; then one small agreement (status of
+ * the lowest failing rank; identical dimensions and choice of outputs on
+ * every rank) and, only when every rank succeeded, one chunked
+ * MPI_Allreduce of (ll, gradients) in place.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include "bayesmat.h"
@@ -15,17 +23,24 @@ static bm_mpi_seg seg_scalar(double *x) { return (bm_mpi_seg){x, NULL, NULL, x ?
 static bm_mpi_seg seg_vector(gsl_vector *v) { return (bm_mpi_seg){NULL, v, NULL, v ? v->size : 0, v ? 1 : 0}; }
 static bm_mpi_seg seg_matrix(gsl_matrix *A) { return (bm_mpi_seg){NULL, NULL, A, A ? A->size1 : 0, A ? A->size2 : 0}; }
 
-static void zero_v(gsl_vector *v)
+/* A rank holding no rows contributes zeros. */
+static void zero_seg(const bm_mpi_seg *s)
 {
-  if (v) gsl_vector_set_zero(v);
+  if (s->x) *s->x = 0.0;
+  if (s->v) gsl_vector_set_zero(s->v);
+  if (s->A) gsl_matrix_set_zero(s->A);
 }
-static void zero_m(gsl_matrix *A)
+
+/* The common tail: zeros from a rank without rows, the agreement, the sum.
+ * seg[0] is the local log-likelihood; *ll is NaN on failure. */
+static int finish(MPI_Comm comm, int st, int empty, const bm_mpi_sig *sig, size_t nsig, bm_mpi_seg *seg, size_t nseg,
+                  double *ll)
 {
-  if (A) gsl_matrix_set_zero(A);
-}
-static void zero_x(double *x)
-{
-  if (x) *x = 0.0;
+  if (!st && empty)
+    for (size_t i = 0; i < nseg; i++) zero_seg(&seg[i]);
+  st = bm_mpi_reduce_segments(comm, st, sig, nsig, seg, nseg);
+  if (ll) *ll = st ? NAN : *seg[0].x;
+  return st;
 }
 
 /* an optional output: absent, or of the documented shape */
@@ -52,17 +67,10 @@ int bm_mpi_mvn_loglik_grad(MPI_Comm comm, const bm_mvn *d, const gsl_matrix *X_l
   int st = BM_SUCCESS;
   if (!d || !ll) st = BM_EINVAL;
   else if (bad_v(dmu, p) || bad_m(dSigma, p, p) || (X_local && X_local->size2 != p)) st = BM_EBADLEN;
-  else if (!X_local) {
-    l = 0.0;
-    zero_v(dmu);
-    zero_m(dSigma);
-  } else
-    st = bm_mvn_loglik_grad(d, X_local, &l, dmu, dSigma);
+  else if (X_local) st = bm_mvn_loglik_grad(d, X_local, &l, dmu, dSigma);
   bm_mpi_sig sig[3] = {dim(p), has(dmu), has(dSigma)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 3, s, 3);
-  if (ll) *ll = st ? NAN : l;
-  return st;
+  return finish(comm, st, !X_local, sig, 3, s, 3, ll);
 }
 
 int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_local, double *ll, gsl_vector *dmu,
@@ -73,18 +81,10 @@ int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_l
   int st = BM_SUCCESS;
   if (!d || !ll) st = BM_EINVAL;
   else if (bad_v(dmu, p) || bad_m(dSigma, p, p) || (X_local && X_local->size2 != p)) st = BM_EBADLEN;
-  else if (!X_local) {
-    l = 0.0;
-    zero_v(dmu);
-    zero_m(dSigma);
-    zero_x(dnu);
-  } else
-    st = bm_mvt_loglik_grad(d, X_local, &l, dmu, dSigma, dnu);
+  else if (X_local) st = bm_mvt_loglik_grad(d, X_local, &l, dmu, dSigma, dnu);
   bm_mpi_sig sig[4] = {dim(p), has(dmu), has(dSigma), has(dnu)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma), seg_scalar(dnu)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 4, s, 4);
-  if (ll) *ll = st ? NAN : l;
-  return st;
+  return finish(comm, st, !X_local, sig, 4, s, 4, ll);
 }
 
 /* Wishart-type: X_local[k] p x p; checked here for the ranks holding none too */
@@ -101,18 +101,10 @@ int bm_mpi_wishart_loglik_grad(MPI_Comm comm, const bm_wishart *d, const gsl_mat
   double l = NAN;
   size_t p = d ? spd_dim(bm_wishart_nparams(d)) : 0;
   int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_S);
-  if (st) {
-  } else if (m == 0) {
-    l = 0.0;
-    zero_m(d_S);
-    zero_x(d_nu);
-  } else
-    st = bm_wishart_loglik_grad(d, X_local, m, &l, d_S, d_nu);
+  if (!st && m > 0) st = bm_wishart_loglik_grad(d, X_local, m, &l, d_S, d_nu);
   bm_mpi_sig sig[3] = {dim(p), has(d_S), has(d_nu)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_S), seg_scalar(d_nu)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 3, s, 3);
-  if (ll) *ll = st ? NAN : l;
-  return st;
+  return finish(comm, st, m == 0, sig, 3, s, 3, ll);
 }
 
 int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const gsl_matrix *const *X_local,
@@ -121,18 +113,10 @@ int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const g
   double l = NAN;
   size_t p = d ? spd_dim(bm_invwishart_nparams(d)) : 0;
   int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_Psi);
-  if (st) {
-  } else if (m == 0) {
-    l = 0.0;
-    zero_m(d_Psi);
-    zero_x(d_nu);
-  } else
-    st = bm_invwishart_loglik_grad(d, X_local, m, &l, d_Psi, d_nu);
+  if (!st && m > 0) st = bm_invwishart_loglik_grad(d, X_local, m, &l, d_Psi, d_nu);
   bm_mpi_sig sig[3] = {dim(p), has(d_Psi), has(d_nu)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 3, s, 3);
-  if (ll) *ll = st ? NAN : l;
-  return st;
+  return finish(comm, st, m == 0, sig, 3, s, 3, ll);
 }
 
 int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_matrix *const *X_local, size_t m,
@@ -144,18 +128,10 @@ int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_mat
   int st = BM_SUCCESS;
   if (!d || !ll || (m > 0 && !X_local)) st = BM_EINVAL;
   else if (bad_m(dM, n, p) || bad_m(dU, n, n) || bad_m(dV, p, p)) st = BM_EBADLEN;
-  else if (m == 0) {
-    l = 0.0;
-    zero_m(dM);
-    zero_m(dU);
-    zero_m(dV);
-  } else
-    st = bm_matnorm_loglik_grad(d, X_local, m, &l, dM, dU, dV);
+  else if (m > 0) st = bm_matnorm_loglik_grad(d, X_local, m, &l, dM, dU, dV);
   bm_mpi_sig sig[5] = {dim(n), dim(p), has(dM), has(dU), has(dV)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dU), seg_matrix(dV)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 5, s, 4);
-  if (ll) *ll = st ? NAN : l;
-  return st;
+  return finish(comm, st, m == 0, sig, 5, s, 4, ll);
 }
 
 int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *const *X_local, size_t m, double *ll,
@@ -167,19 +143,10 @@ int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *c
   int st = BM_SUCCESS;
   if (!d || !ll || (m > 0 && !X_local)) st = BM_EINVAL;
   else if (bad_m(dM, n, p) || bad_m(dSigma, n, n) || bad_m(dOmega, p, p)) st = BM_EBADLEN;
-  else if (m == 0) {
-    l = 0.0;
-    zero_m(dM);
-    zero_m(dSigma);
-    zero_m(dOmega);
-    zero_x(dnu);
-  } else
-    st = bm_matt_loglik_grad(d, X_local, m, &l, dM, dSigma, dOmega, dnu);
+  else if (m > 0) st = bm_matt_loglik_grad(d, X_local, m, &l, dM, dSigma, dOmega, dnu);
   bm_mpi_sig sig[6] = {dim(n), dim(p), has(dM), has(dSigma), has(dOmega), has(dnu)};
   bm_mpi_seg s[5] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dSigma), seg_matrix(dOmega), seg_scalar(dnu)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 6, s, 5);
-  if (ll) *ll = st ? NAN : l;
-  return st;
+  return finish(comm, st, m == 0, sig, 6, s, 5, ll);
 }
 
 int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *const *X_local, size_t m, double *ll,
@@ -188,17 +155,56 @@ int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *c
   double l = NAN;
   size_t p = d ? bm_matf_dim(d) : 0;
   int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_Psi);
-  if (st) {
-  } else if (m == 0) {
-    l = 0.0;
-    zero_m(d_Psi);
-    zero_x(d_nu);
-    zero_x(d_delta);
-  } else
-    st = bm_matf_loglik_grad(d, X_local, m, &l, d_Psi, d_nu, d_delta);
+  if (!st && m > 0) st = bm_matf_loglik_grad(d, X_local, m, &l, d_Psi, d_nu, d_delta);
   bm_mpi_sig sig[4] = {dim(p), has(d_Psi), has(d_nu), has(d_delta)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu), seg_scalar(d_delta)};
-  st = bm_mpi_reduce_segments(comm, st, sig, 4, s, 4);
-  if (ll) *ll = st ? NAN : l;
+  return finish(comm, st, m == 0, sig, 4, s, 4, ll);
+}
+
+/* The family's identity as a 64-bit value every rank computes alike (its
+ * name: descriptor addresses need not agree between processes). */
+static long long family_key(const bm_family_type *T)
+{
+  unsigned long long h = 1469598103934665603ULL;
+  for (const char *c = T && T->name ? T->name : ""; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+  return (long long)(h >> 1);
+}
+
+/* Sum of the scores of the rows of X (row i = vec of the i-th variate). */
+static int score_sum(const bm_dist *d, size_t rows, size_t cols, const gsl_matrix *X, gsl_vector *grad)
+{
+  gsl_matrix *x = bm_matrix_alloc(rows, cols);
+  gsl_vector *s = bm_vector_alloc(grad->size);
+  int st = x && s ? BM_SUCCESS : BM_ENOMEM;
+  if (!st) gsl_vector_set_zero(grad);
+  for (size_t i = 0; !st && i < X->size1; i++) {
+    for (size_t c = 0; c < cols; c++)
+      for (size_t r = 0; r < rows; r++) gsl_matrix_set(x, r, c, gsl_matrix_get(X, i, c * rows + r));
+    st = bm_dist_score(d, x, s);
+    if (!st) gsl_vector_add(grad, s);
+  }
+  bm_matrix_free(x);
+  bm_vector_free(s);
   return st;
+}
+
+int bm_mpi_dist_loglik_grad(MPI_Comm comm, const bm_dist *d, const gsl_matrix *X_local, double *ll, gsl_vector *grad)
+{
+  double l = NAN;
+  size_t rows = 0, cols = 0, k = 0;
+  int ok = d && d->type && d->state && d->type->shape && d->type->nparams;
+  if (ok) {
+    bm_dist_shape(d, &rows, &cols);
+    k = bm_dist_nparams(d);
+  }
+  int st = BM_SUCCESS;
+  if (!ok || !ll) st = BM_EINVAL;
+  else if (bad_v(grad, k) || (X_local && X_local->size2 != rows * cols)) st = BM_EBADLEN;
+  else if (X_local) {
+    st = bm_dist_loglik(d, X_local, &l, NULL);
+    if (!st && grad) st = score_sum(d, rows, cols, X_local, grad);
+  }
+  bm_mpi_sig sig[5] = {{family_key(ok ? d->type : NULL), BM_EINVAL}, dim(rows), dim(cols), dim(k), has(grad)};
+  bm_mpi_seg s[2] = {seg_scalar(&l), seg_vector(grad)};
+  return finish(comm, st, !X_local, sig, 5, s, 2, ll);
 }

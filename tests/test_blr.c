@@ -66,13 +66,24 @@ static void check_vec_ref(const gsl_vector *v, const char *name, double rtol)
   gsl_vector_free(r);
 }
 
-static void check_mat_ref(const gsl_matrix *A, const char *name, double rtol)
+/* The Student-t predictive at c->xs (records <tag>_<prior>_pred: df, loc,
+ * s2) and the log posterior at (c->bs, c->s2s) (<tag>_<prior>_logpost) of
+ * an updated model with an unknown noise variance. */
+static void check_t_predictive_and_logpost(const bm_blr *m, const blr_case *c, const char *tag, const char *prior,
+                                           double rtol)
 {
-  gsl_matrix *R = cref_matrix(name, A->size1, A->size2);
-  double mx = 0.0;
-  for (size_t i = 0; i < R->size1 * R->size2; i++) mx = fmax(mx, fabs(R->data[i]));
-  tu_assert_matrix_close(A, R, rtol, rtol * mx);
-  gsl_matrix_free(R);
+  char nm[64];
+  double df, loc, s2, lp;
+  assert_int_equal(bm_blr_predictive(m, c->xs, &df, &loc, &s2), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_%s_pred", tag, prior);
+  double *pr = cref(nm, 3);
+  tu_assert_rel(df, pr[0], 1e-15);
+  tu_assert_rel(loc, pr[1], rtol);
+  tu_assert_rel(s2, pr[2], rtol);
+  free(pr);
+  assert_int_equal(bm_blr_log_posterior(m, c->bs, c->s2s, &lp), BM_SUCCESS);
+  snprintf(nm, sizeof nm, "%s_%s_logpost", tag, prior);
+  tu_assert_rel(lp, cref1(nm), rtol);
 }
 
 static void run_reference(const char *tag, double rtol)
@@ -93,7 +104,7 @@ static void run_reference(const char *tag, double rtol)
   snprintf(nm, sizeof nm, "%s_nig_mn", tag);
   check_vec_ref(mn, nm, rtol);
   snprintf(nm, sizeof nm, "%s_nig_Vn", tag);
-  check_mat_ref(Vn, nm, rtol);
+  cref_assert_matrix(Vn, nm, rtol);
   snprintf(nm, sizeof nm, "%s_nig_ab", tag);
   double *abr = cref(nm, 2);
   tu_assert_rel(a, abr[0], 1e-15);
@@ -102,16 +113,7 @@ static void run_reference(const char *tag, double rtol)
   assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
   snprintf(nm, sizeof nm, "%s_nig_lml", tag);
   tu_assert_rel(lml, cref1(nm), rtol);
-  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_nig_pred", tag);
-  double *pr = cref(nm, 3);
-  tu_assert_rel(df, pr[0], 1e-15);
-  tu_assert_rel(loc, pr[1], rtol);
-  tu_assert_rel(s2, pr[2], rtol);
-  free(pr);
-  assert_int_equal(bm_blr_log_posterior(m, c.bs, c.s2s, &lp), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_nig_logpost", tag);
-  tu_assert_rel(lp, cref1(nm), rtol);
+  check_t_predictive_and_logpost(m, &c, tag, "nig", rtol);
   /* the beta marginal is t_k(2 a_n, m_n, b_n/a_n V_n) */
   gsl_matrix *sc = gsl_matrix_alloc(k, k);
   assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, sc), BM_SUCCESS);
@@ -126,14 +128,14 @@ static void run_reference(const char *tag, double rtol)
   snprintf(nm, sizeof nm, "%s_known_mN", tag);
   check_vec_ref(mn, nm, rtol);
   snprintf(nm, sizeof nm, "%s_known_SN", tag);
-  check_mat_ref(Vn, nm, rtol);
+  cref_assert_matrix(Vn, nm, rtol);
   assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
   snprintf(nm, sizeof nm, "%s_known_lml", tag);
   tu_assert_rel(lml, cref1(nm), rtol);
   assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
   assert_true(isinf(df));
   snprintf(nm, sizeof nm, "%s_known_pred", tag);
-  pr = cref(nm, 2);
+  double *pr = cref(nm, 2);
   tu_assert_rel(loc, pr[0], rtol);
   tu_assert_rel(s2, pr[1], rtol);
   free(pr);
@@ -148,18 +150,9 @@ static void run_reference(const char *tag, double rtol)
   snprintf(nm, sizeof nm, "%s_imp_bhat", tag);
   check_vec_ref(mn, nm, rtol);
   snprintf(nm, sizeof nm, "%s_imp_scale", tag);
-  check_mat_ref(sc, nm, rtol);
+  cref_assert_matrix(sc, nm, rtol);
   tu_assert_rel(df, (double)(c.n - k), 1e-15);
-  assert_int_equal(bm_blr_predictive(m, c.xs, &df, &loc, &s2), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_imp_pred", tag);
-  pr = cref(nm, 3);
-  tu_assert_rel(df, pr[0], 1e-15);
-  tu_assert_rel(loc, pr[1], rtol);
-  tu_assert_rel(s2, pr[2], rtol);
-  free(pr);
-  assert_int_equal(bm_blr_log_posterior(m, c.bs, c.s2s, &lp), BM_SUCCESS);
-  snprintf(nm, sizeof nm, "%s_imp_logpost", tag);
-  tu_assert_rel(lp, cref1(nm), rtol);
+  check_t_predictive_and_logpost(m, &c, tag, "imp", rtol);
   assert_int_equal(bm_blr_log_evidence(m, &lml), BM_EDOM);
   assert_true(isnan(lml));
 
@@ -887,6 +880,23 @@ static void edge_check(const double *a, size_t len, const char *tag, const char 
   if (!(e <= tol)) fail_msg("%s: relative error %.3e > %.1e", nm, e, tol);
 }
 
+/* The normal-inverse-gamma posterior (m_n, V_n, a_n, b_n) of m against the
+ * records <tag>_<prior>_mn, _Vn, _ab; a_n, b_n are returned. */
+static void edge_check_nig_posterior(const bm_blr *m, gsl_vector *mn, gsl_matrix *Vn, double *a, double *b,
+                                     const char *tag, const char *prior)
+{
+  char what[32];
+  size_t k = mn->size;
+  assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, a, b), BM_SUCCESS);
+  snprintf(what, sizeof what, "%s_mn", prior);
+  edge_check(mn->data, k, tag, what, 1e-12);
+  snprintf(what, sizeof what, "%s_Vn", prior);
+  edge_check(Vn->data, k * k, tag, what, 1e-12);
+  double abn[2] = {*a, *b};
+  snprintf(what, sizeof what, "%s_ab", prior);
+  edge_check(abn, 2, tag, what, 1e-12);
+}
+
 static void edge_case(const char *tag, int nig, int known, int improper)
 {
   char nm[64];
@@ -919,11 +929,7 @@ static void edge_case(const char *tag, int nig, int known, int improper)
   if (nig) {
     assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, ab[0], ab[1]), BM_SUCCESS);
     assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_SUCCESS);
-    assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, &a, &b), BM_SUCCESS);
-    edge_check(mn->data, k, tag, "nig_mn", 1e-12);
-    edge_check(Vn->data, k * k, tag, "nig_Vn", 1e-12);
-    double abn[2] = {a, b};
-    edge_check(abn, 2, tag, "nig_ab", 1e-12);
+    edge_check_nig_posterior(m, mn, Vn, &a, &b, tag, "nig");
     assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
     edge_check(&lml, 1, tag, "nig_lml", 1e-12);
     assert_int_equal(bm_blr_posterior_beta_t(m, &df, mn, Vn), BM_SUCCESS);
@@ -956,11 +962,7 @@ static void edge_case(const char *tag, int nig, int known, int improper)
   } else if (improper) {
     assert_int_equal(bm_blr_set_prior_improper(m), BM_SUCCESS);
     assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_SUCCESS);
-    assert_int_equal(bm_blr_posterior_nig(m, mn, Vn, &a, &b), BM_SUCCESS);
-    edge_check(mn->data, k, tag, "imp_mn", 1e-12);
-    edge_check(Vn->data, k * k, tag, "imp_Vn", 1e-12);
-    double abn[2] = {a, b};
-    edge_check(abn, 2, tag, "imp_ab", 1e-12);
+    edge_check_nig_posterior(m, mn, Vn, &a, &b, tag, "imp");
   }
   bm_blr_free(m);
   gsl_matrix_free(X);

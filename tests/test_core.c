@@ -39,13 +39,11 @@ static void strerror_names_every_status(void **state)
 static void specfun_matches_mpmath(void **state)
 {
   (void)state;
-  char path[4096], name[32], astr[64];
-  FILE *f = fopen(tu_data_path("core_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
+  char name[32], astr[64];
+  FILE *f = tu_open_data("core_ref.txt");
   char line[512];
   size_t n = 0;
-  while (fgets(line, sizeof line, f)) {
-    if (line[0] == '#') continue;
+  while (tu_next_data_line(f, line, sizeof line)) {
     unsigned p;
     double ref;
     assert_int_equal(sscanf(line, "%31s %u %63s %lf", name, &p, astr, &ref), 4);
@@ -492,13 +490,20 @@ static void bartlett_moments(void **state)
 
 /* f(x) = exp(a.x) / (1 + |x|^2) + x0^3 x1: derivatives in closed form */
 static const double fa[4] = {0.3, -0.7, 0.2, 1.1};
+/* a.x and |x|^2 */
+static void smooth_sums(const double *x, size_t n, double *ax, double *s)
+{
+  *ax = 0;
+  *s = 0;
+  for (size_t i = 0; i < n; i++) {
+    *ax += fa[i] * x[i];
+    *s += x[i] * x[i];
+  }
+}
 static double smooth_val(const double *x, size_t n)
 {
-  double ax = 0, s = 0;
-  for (size_t i = 0; i < n; i++) {
-    ax += fa[i] * x[i];
-    s += x[i] * x[i];
-  }
+  double ax, s;
+  smooth_sums(x, n, &ax, &s);
   return exp(ax) / (1 + s) + x[0] * x[0] * x[0] * x[1];
 }
 static int f_smooth(const gsl_vector *x, void *pp, double *f)
@@ -510,11 +515,8 @@ static int f_smooth(const gsl_vector *x, void *pp, double *f)
 static int g_smooth(const gsl_vector *x, void *pp, gsl_vector *g)
 {
   size_t n = x->size;
-  double ax = 0, s = 0;
-  for (size_t i = 0; i < n; i++) {
-    ax += fa[i] * x->data[i];
-    s += x->data[i] * x->data[i];
-  }
+  double ax, s;
+  smooth_sums(x->data, n, &ax, &s);
   double e = exp(ax);
   for (size_t i = 0; i < n; i++) g->data[i] = e * fa[i] / (1 + s) - e * 2 * x->data[i] / ((1 + s) * (1 + s));
   g->data[0] += 3 * x->data[0] * x->data[0] * x->data[1];
@@ -525,11 +527,8 @@ static int g_smooth(const gsl_vector *x, void *pp, gsl_vector *g)
 static int h_smooth(const gsl_vector *x, void *pp, gsl_matrix *H)
 {
   size_t n = x->size;
-  double ax = 0, s = 0;
-  for (size_t i = 0; i < n; i++) {
-    ax += fa[i] * x->data[i];
-    s += x->data[i] * x->data[i];
-  }
+  double ax, s;
+  smooth_sums(x->data, n, &ax, &s);
   double e = exp(ax), u = 1 + s;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) {

@@ -15,376 +15,73 @@
 #include <gsl/gsl_eigen.h>
 #include "testutil.h"
 
-/* ---------- reference data ---------- */
-
-static void logpdf_matches_reference(void **state)
-{
-  (void)state;
-  char path[4096];
-  FILE *f = fopen(tu_data_path("invwishart_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char line[65536];
-  size_t n_cases = 0;
-  double worst = 0, worst_scipy = 0;
-  while (fgets(line, sizeof line, f)) {
-    if (line[0] == '#') continue;
-    char *s = line, *e;
-    size_t p = (size_t)strtoul(s, &e, 10);
-    s = e;
-    double nu = strtod(s, &e), tol, ref, sp;
-    s = e;
-    tol = strtod(s, &e);
-    s = e;
-    ref = strtod(s, &e);
-    s = e;
-    sp = strtod(s, &e);
-    s = e;
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p);
-    for (size_t k = 0; k < p * p; k++, s = e) S->data[k] = strtod(s, &e);
-    for (size_t k = 0; k < p * p; k++, s = e) X->data[k] = strtod(s, &e);
-    bm_invwishart *d = bm_invwishart_alloc(p);
-    assert_int_equal(bm_invwishart_set(d, nu, S), BM_SUCCESS);
-    double lp;
-    assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
-    if (!(fabs(lp - ref) <= tol))
-      fail_msg("p=%zu nu=%g: logpdf %.17g ref %.17g tol %.3g", p, nu, lp, ref, tol);
-    if (!(fabs(lp - sp) <= 2 * tol)) fail_msg("p=%zu nu=%g: logpdf %.17g scipy %.17g", p, nu, lp, sp);
-    worst = fmax(worst, fabs(lp - ref) / tol);
-    worst_scipy = fmax(worst_scipy, fabs(lp - sp) / tol);
-    /* the same value through set_chol and through logpdf_grad */
-    bm_chol_factor(S, L, NULL);
-    assert_int_equal(bm_invwishart_set_chol(d, nu, L), BM_SUCCESS);
-    double lp2, lp3;
-    assert_int_equal(bm_invwishart_logpdf(d, X, &lp2), BM_SUCCESS);
-    assert_int_equal(bm_invwishart_logpdf_grad(d, X, &lp3, NULL, NULL, NULL), BM_SUCCESS);
-    tu_assert_rel(lp2, lp, 1e-14);
-    tu_assert_rel(lp3, lp, 1e-14);
-    bm_invwishart_free(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(X);
-    gsl_matrix_free(L);
-    n_cases++;
-  }
-  fclose(f);
-  assert_true(n_cases >= 70);
-  printf("  invwishart reference: %zu cases, worst |err|/tol = %.3g (mpmath), %.3g (scipy)\n", n_cases, worst,
-         worst_scipy);
-}
+#define WT(name) bm_invwishart_##name
+#define WT_T bm_invwishart
+#define WT_FAMILY bm_family_invwishart
+#define WT_NAME "invwishart"
 
 /* p = 1: X ~ IW_1(nu, psi) iff 1/X ~ Gamma(shape nu/2, scale 2/psi) */
-static void p1_matches_gsl_inverse_gamma(void **state)
+static double wt_p1_x(double nu, double s, double u) { return u * s / nu; }
+static double wt_p1_ref(double nu, double s, double x) { return log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2.0 / s)) - 2.0 * log(x); }
+
+static double wt_fd_scale_S(double nu, double u) { return nu * u; }
+static double wt_fd_scale_X(double nu)
 {
-  (void)state;
-  bm_invwishart *d = bm_invwishart_alloc(1);
-  gsl_matrix *S = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1);
-  const double nus[] = {0.3, 1.0, 2.5, 17.0, 300.0};
-  const double ss[] = {0.01, 1.0, 7.5};
-  const double xs[] = {1e-3, 0.4, 2.0, 30.0};
-  for (size_t a = 0; a < 5; a++)
-    for (size_t b = 0; b < 3; b++)
-      for (size_t c = 0; c < 4; c++) {
-        gsl_matrix_set(S, 0, 0, ss[b]);
-        double x = xs[c] * ss[b] / nus[a];
-        gsl_matrix_set(X, 0, 0, x);
-        assert_int_equal(bm_invwishart_set(d, nus[a], S), BM_SUCCESS);
-        double lp, ref = log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nus[a], 2.0 / ss[b])) - 2.0 * log(x);
-        assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
-        assert_true(fabs(lp - ref) <= 1e-12 * fmax(1.0, fabs(ref)));
-      }
-  bm_invwishart_free(d);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
+  (void)nu;
+  return 1.0;
 }
 
-/* ---------- derivatives vs finite differences ---------- */
+static const size_t wt_sampler_ps[] = {1, 1, 3, 3, 5, 4};
+static const double wt_sampler_nus[] = {0.4, 12.0, 2.5, 14.0, 4.3, 3.5}; /* non-integer nu in (p-1, p) included */
 
-/* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
-static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G) { return bm_invwishart_grad(d, X, G, NULL, NULL); }
-
-static void derivatives_match_fd(void **state)
+/* tr(Psi X^-1) = sum_k v_k^T Psi v_k / lambda_k ~ chi^2_{nu p}, from GSL's
+ * symmetric eigensolver (independent of the library; never aborts). A draw
+ * whose smallest eigenvalue is lost to roundoff (cond(X) ~ 1e16, possible
+ * for nu - p + 1 small; probability ~1e-4) counts as +inf. */
+typedef struct {
+  const gsl_matrix *S;
+  gsl_matrix *B, *V;
+  gsl_vector *lam;
+  gsl_eigen_symmv_workspace *ws;
+} wt_trace;
+static wt_trace *wt_trace_alloc(const gsl_matrix *S)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(11);
-  double worst = 0;
-  for (size_t p = 1; p <= 4; p++)
-    for (int rep = 0; rep < 3; rep++) {
-      size_t q = bm_vech_len(p);
-      gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
-      tu_fd c = {bm_dist_alloc(&bm_family_invwishart, p, p), X, G, grad_x};
-      double nu = (double)p - 1.0 + 0.3 + gsl_ran_exponential(r, 4.0);
-      tu_random_spd(r, 30.0, nu * (1.0 + gsl_rng_uniform(r)), S);
-      assert_int_equal(bm_invwishart_set(c.d->state, nu, S), BM_SUCCESS);
-      tu_random_spd(r, 20.0, 1.0, X); /* well inside the support, so FD steps stay SPD */
-      gsl_vector *th = gsl_vector_alloc(q + 1);
-      gsl_vector_view tS = gsl_vector_subvector(th, 0, q);
-      bm_vech(S, &tS.vector);
-      gsl_vector_set(th, q, nu);
-      worst = fmax(worst, tu_fd_check_all(&c, th, NULL));
-      gsl_vector_free(th);
-      gsl_matrix_free(S);
-      gsl_matrix_free(X);
-      gsl_matrix_free(G);
-      bm_dist_free(c.d);
-    }
-  printf("  invwishart derivatives: worst relative error vs FD %.3g\n", worst);
-  gsl_rng_free(r);
+  size_t p = S->size1;
+  wt_trace *w = malloc(sizeof *w);
+  w->S = S;
+  w->B = gsl_matrix_alloc(p, p);
+  w->V = gsl_matrix_alloc(p, p);
+  w->lam = gsl_vector_alloc(p);
+  w->ws = gsl_eigen_symmv_alloc(p);
+  return w;
 }
-
-/* ---------- Fisher information vs Monte Carlo ---------- */
-
-static void fisher_matches_monte_carlo(void **state)
+static double wt_trace_stat(wt_trace *w, const gsl_matrix *X)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(21);
-  const size_t draws = 100000;
-  double worst = 0;
-  for (size_t p = 1; p <= 3; p++) {
-    size_t q = bm_vech_len(p), n = q + 1;
-    bm_invwishart *d = bm_invwishart_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p);
-    gsl_matrix *I = gsl_matrix_alloc(n, n), *H = gsl_matrix_alloc(n, n);
-    gsl_vector *s = gsl_vector_alloc(n);
-    tu_random_spd(r, 10.0, 1.5, S);
-    double nu = (double)p - 1.0 + 0.6 + (double)p;
-    assert_int_equal(bm_invwishart_set(d, nu, S), BM_SUCCESS);
-    assert_int_equal(bm_invwishart_fisher(d, I), BM_SUCCESS);
-    tu_mc *outer = tu_mc_alloc(n), *negh = tu_mc_alloc(n);
-    for (size_t k = 0; k < draws; k++) {
-      bm_invwishart_sample(d, r, X);
-      assert_int_equal(bm_invwishart_score(d, X, s), BM_SUCCESS);
-      assert_int_equal(bm_invwishart_hess(d, X, H), BM_SUCCESS);
-      gsl_matrix_scale(H, -1.0);
-      tu_mc_add_outer(outer, s);
-      tu_mc_add(negh, H);
-    }
-    size_t wi = 0, wj = 0;
-    double z1 = tu_mc_max_z(outer, I, 1e-12, &wi, &wj);
-    double z2 = tu_mc_max_z(negh, I, 1e-10 * gsl_matrix_max(I), &wi, &wj);
-    if (!(z1 < 4 && z2 < 4)) fail_msg("p=%zu: max |z| %g (score outer) %g (-H) at %zu,%zu", p, z1, z2, wi, wj);
-    worst = fmax(worst, fmax(z1, z2));
-    tu_mc_free(outer);
-    tu_mc_free(negh);
-    bm_invwishart_free(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(X);
-    gsl_matrix_free(I);
-    gsl_matrix_free(H);
-    gsl_vector_free(s);
+  size_t p = X->size1;
+  gsl_matrix_memcpy(w->B, X);
+  gsl_eigen_symmv(w->B, w->lam, w->V, w->ws);
+  double tr = 0;
+  for (size_t k2 = 0; k2 < p; k2++) {
+    gsl_vector_view v = gsl_matrix_column(w->V, k2);
+    double qf = 0;
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) qf += v.vector.data[i * v.vector.stride] * gsl_matrix_get(w->S, i, j) * v.vector.data[j * v.vector.stride];
+    tr += gsl_vector_get(w->lam, k2) > 0 ? qf / gsl_vector_get(w->lam, k2) : INFINITY;
   }
-  printf("  invwishart Fisher vs Monte Carlo (1e5 draws, p = 1..3): max |z| = %.3g\n", worst);
-  gsl_rng_free(r);
+  return tr;
 }
-
-/* ---------- sampler ---------- */
-
-static int cmp_double(const void *a, const void *b)
+static void wt_trace_free(wt_trace *w)
 {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+  gsl_matrix_free(w->B);
+  gsl_matrix_free(w->V);
+  gsl_vector_free(w->lam);
+  gsl_eigen_symmv_free(w->ws);
+  free(w);
 }
 
-/* E[X] = Psi/(nu-p-1) (z-scores, where the variance exists) and
- * tr(Psi X^-1) ~ chi^2_{nu p} (KS, alpha = 1e-3) */
-static void sampler_mean_and_trace_law(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(31);
-  const size_t ps[] = {1, 1, 3, 3, 5, 4};
-  const double nus[] = {0.4, 12.0, 2.5, 14.0, 4.3, 3.5}; /* non-integer nu in (p-1, p) included */
-  const size_t n = 20000;
-  double *t = malloc(n * sizeof(double));
-  for (size_t c = 0; c < 6; c++) {
-    size_t p = ps[c];
-    bm_invwishart *d = bm_invwishart_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *B = gsl_matrix_alloc(p, p);
-    gsl_matrix *E = gsl_matrix_alloc(p, p);
-    tu_random_spd(r, c == 3 ? 1e8 : 100.0, 0.8, S); /* one ill-conditioned scale */
-    assert_int_equal(bm_invwishart_set(d, nus[c], S), BM_SUCCESS);
-    gsl_matrix *V = gsl_matrix_alloc(p, p);
-    gsl_vector *lam = gsl_vector_alloc(p);
-    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(p);
-    tu_mc *mc = tu_mc_alloc(p);
-    for (size_t k = 0; k < n; k++) {
-      assert_int_equal(bm_invwishart_sample(d, r, X), BM_SUCCESS);
-      tu_mc_add(mc, X);
-      /* tr(Psi X^-1) = sum_k v_k^T Psi v_k / lambda_k from GSL's symmetric
-       * eigensolver (independent of the library; never aborts). A draw whose
-       * smallest eigenvalue is lost to roundoff (cond(X) ~ 1e16, possible for
-       * nu - p + 1 small; probability ~1e-4) counts as +inf. */
-      gsl_matrix_memcpy(B, X);
-      gsl_eigen_symmv(B, lam, V, ws);
-      double tr = 0;
-      for (size_t k2 = 0; k2 < p; k2++) {
-        gsl_vector_view v = gsl_matrix_column(V, k2);
-        double qf = 0;
-        for (size_t i = 0; i < p; i++)
-          for (size_t j = 0; j < p; j++) qf += v.vector.data[i * v.vector.stride] * gsl_matrix_get(S, i, j) * v.vector.data[j * v.vector.stride];
-        tr += gsl_vector_get(lam, k2) > 0 ? qf / gsl_vector_get(lam, k2) : INFINITY;
-      }
-      t[k] = tr;
-    }
-    gsl_matrix *E2 = gsl_matrix_alloc(p, p);
-    double z = NAN;
-    if (nus[c] > (double)p + 4) {
-      assert_int_equal(bm_invwishart_mean(d, E), BM_SUCCESS);
-      gsl_matrix_memcpy(E2, S);
-      gsl_matrix_scale(E2, 1.0 / (nus[c] - (double)p - 1.0));
-      tu_assert_matrix_close(E, E2, 1e-13, 0);
-      z = tu_mc_max_z(mc, E, 0, NULL, NULL);
-      if (!(z < 4)) fail_msg("p=%zu nu=%g: E[X] max |z| = %g", p, nus[c], z);
-    } else {
-      assert_int_equal(bm_invwishart_mean(d, E), BM_EDOM); /* nu <= p + 1 here */
-      assert_true(isnan(gsl_matrix_get(E, 0, 0)));
-    }
-    qsort(t, n, sizeof(double), cmp_double);
-    double D = 0;
-    for (size_t k = 0; k < n; k++) {
-      double F = gsl_cdf_chisq_P(t[k], nus[c] * (double)p);
-      D = fmax(D, fmax(fabs(F - (double)k / (double)n), fabs(F - (double)(k + 1) / (double)n)));
-    }
-    if (!(sqrt((double)n) * D < 1.95)) fail_msg("p=%zu nu=%g: KS sqrt(n) D = %g", p, nus[c], sqrt((double)n) * D);
-    printf("  invwishart sampler p=%zu nu=%g: E[X] max|z| %.2f, KS sqrt(n)D %.3f\n", p, nus[c], z, sqrt((double)n) * D);
-    tu_mc_free(mc);
-    bm_invwishart_free(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(X);
-    gsl_matrix_free(B);
-    gsl_matrix_free(E);
-    gsl_matrix_free(E2);
-    gsl_matrix_free(V);
-    gsl_vector_free(lam);
-    gsl_eigen_symmv_free(ws);
-  }
-  free(t);
-  gsl_rng_free(r);
-}
+/* E[X] = Psi/(nu-p-1), checked where the variance exists; no mean for
+ * nu <= p + 1 (the sampler cases have no nu in (p + 1, p + 4]) */
+static int wt_mean_checked(double nu, size_t p) { return nu > (double)p + 4; }
+static double wt_mean_scale(double nu, size_t p) { return 1.0 / (nu - (double)p - 1.0); }
 
-/* ---------- batched log-likelihood ---------- */
-
-/* ---------- bad inputs ---------- */
-
-static void bad_inputs_return_status(void **state)
-{
-  (void)state;
-  const size_t p = 3, q = 6;
-  assert_null(bm_invwishart_alloc(0));
-  bm_invwishart_free(NULL);
-  bm_invwishart *d = bm_invwishart_alloc(p);
-  gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *W = gsl_matrix_alloc(p + 1, p + 1);
-  gsl_matrix *H = gsl_matrix_alloc(q + 1, q + 1), *Hx = gsl_matrix_alloc(q, q), *G = gsl_matrix_alloc(p, p);
-  gsl_vector *s = gsl_vector_alloc(q + 1), *s_bad = gsl_vector_alloc(q);
-  gsl_rng *r = tu_rng(1);
-  double lp, dnu;
-  gsl_matrix_set_identity(S);
-  gsl_matrix_set_identity(X);
-  /* never set */
-  assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_EINVAL);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_invwishart_sample(d, r, X), BM_EINVAL);
-  assert_true(isnan(gsl_matrix_get(X, 0, 0)));
-  gsl_matrix_set_identity(X);
-  assert_int_equal(bm_invwishart_fisher(d, H), BM_EINVAL);
-  assert_int_equal(bm_invwishart_score(d, X, s), BM_EINVAL);
-  assert_true(isnan(gsl_vector_get(s, 0)));
-  /* set: NULL, shape, NaN/Inf, asymmetric, not SPD, nu domain */
-  assert_int_equal(bm_invwishart_set(NULL, 5, S), BM_EINVAL);
-  assert_int_equal(bm_invwishart_set(d, 5, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_set(d, 5, W), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_set(d, INFINITY, S), BM_ENONFINITE);
-  assert_int_equal(bm_invwishart_set(d, NAN, S), BM_ENONFINITE);
-  assert_int_equal(bm_invwishart_set(d, 2.0, S), BM_EDOM);
-  assert_int_equal(bm_invwishart_set(d, -1.0, S), BM_EDOM);
-  assert_int_equal(bm_invwishart_set(d, 5.0, S), BM_SUCCESS);
-  double lp0;
-  bm_invwishart_logpdf(d, X, &lp0);
-  gsl_matrix_set(S, 1, 0, NAN);
-  assert_int_equal(bm_invwishart_set(d, 5, S), BM_ENONFINITE);
-  gsl_matrix_set(S, 1, 0, 0.5);
-  assert_int_equal(bm_invwishart_set(d, 5, S), BM_ENOTSYM);
-  gsl_matrix_set(S, 0, 1, 0.5);
-  gsl_matrix_set(S, 2, 2, -1);
-  assert_int_equal(bm_invwishart_set(d, 5, S), BM_ENOTSPD);
-  assert_int_equal(bm_invwishart_set_chol(d, 5, S), BM_ENOTSPD);
-  assert_int_equal(bm_invwishart_set_chol(d, 5, W), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_set_chol(d, 5, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_set_chol(d, 1.5, X), BM_EDOM);
-  /* the failed sets kept the previous parameters */
-  assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
-  assert_true(lp == lp0);
-  /* logpdf */
-  assert_int_equal(bm_invwishart_logpdf(d, X, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_logpdf(NULL, X, &lp), BM_EINVAL);
-  assert_int_equal(bm_invwishart_logpdf(d, NULL, &lp), BM_EINVAL);
-  assert_int_equal(bm_invwishart_logpdf(d, W, &lp), BM_EBADLEN);
-  assert_true(isnan(lp));
-  gsl_matrix_set(X, 2, 1, INFINITY);
-  assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_ENONFINITE);
-  gsl_matrix_set(X, 2, 1, 0.3);
-  assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_ENOTSYM);
-  assert_true(isnan(lp));
-  gsl_matrix_set(X, 1, 2, 0.3);
-  gsl_matrix_set(X, 1, 1, -0.5); /* symmetric, not PD: outside the support */
-  assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_EDOM);
-  assert_true(lp == -INFINITY);
-  assert_int_equal(bm_invwishart_logpdf_grad(d, X, &lp, G, NULL, &dnu), BM_EDOM);
-  assert_true(lp == -INFINITY && isnan(dnu) && isnan(gsl_matrix_get(G, 0, 0)));
-  assert_int_equal(bm_invwishart_score(d, X, s), BM_EDOM);
-  assert_true(isnan(gsl_vector_get(s, 0)));
-  assert_int_equal(bm_invwishart_hess(d, X, H), BM_EDOM);
-  assert_true(isnan(gsl_matrix_get(H, 0, 0)));
-  assert_int_equal(bm_invwishart_hess_x(d, X, Hx), BM_EDOM);
-  assert_true(isnan(gsl_matrix_get(Hx, 0, 0)));
-  gsl_matrix_set_identity(X);
-  /* wrong output shapes */
-  assert_int_equal(bm_invwishart_score(d, X, s_bad), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_hess(d, X, Hx), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_hess_x(d, X, H), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_fisher(d, Hx), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_grad(d, X, W, NULL, NULL), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_grad(d, X, NULL, W, NULL), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_sample(d, r, W), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_sample(d, NULL, X), BM_EINVAL);
-  assert_true(isnan(gsl_matrix_get(X, 1, 1)));
-  gsl_matrix_set_identity(X);
-  assert_int_equal(bm_invwishart_mean(d, W), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_mean(d, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_fisher(d, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_hess(d, NULL, H), BM_EINVAL);
-  assert_int_equal(bm_invwishart_hess_x(NULL, X, Hx), BM_EINVAL);
-  /* batched */
-  const gsl_matrix *batch[2] = {X, W};
-  double ll;
-  assert_int_equal(bm_invwishart_loglik(d, batch, 2, &ll, NULL), BM_EBADLEN);
-  assert_true(isnan(ll));
-  assert_int_equal(bm_invwishart_loglik(d, NULL, 2, &ll, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_loglik(d, batch, 1, NULL, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_loglik(d, batch, 1, &ll, s), BM_EBADLEN);
-  assert_int_equal(bm_invwishart_loglik_grad(d, batch, 1, &ll, W, NULL), BM_EBADLEN);
-  batch[1] = NULL;
-  assert_int_equal(bm_invwishart_loglik(d, batch, 2, &ll, NULL), BM_EINVAL);
-  assert_int_equal(bm_invwishart_nparams(d), q + 1);
-  assert_int_equal(bm_invwishart_nparams(NULL), 0);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(W);
-  gsl_matrix_free(H);
-  gsl_matrix_free(Hx);
-  gsl_matrix_free(G);
-  gsl_vector_free(s);
-  gsl_vector_free(s_bad);
-  gsl_rng_free(r);
-  bm_invwishart_free(d);
-}
-
-int main(void)
-{
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(logpdf_matches_reference),
-      cmocka_unit_test(p1_matches_gsl_inverse_gamma),
-      cmocka_unit_test(derivatives_match_fd),
-      cmocka_unit_test(fisher_matches_monte_carlo),
-      cmocka_unit_test(sampler_mean_and_trace_law),
-      cmocka_unit_test(bad_inputs_return_status),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "wishart_type_tests.h"

@@ -34,75 +34,19 @@ static void random_params(gsl_rng *r, size_t p, double *nu, double *delta, gsl_m
   tu_random_spd(r, 10.0, 0.5 + 2.0 * gsl_rng_uniform(r), Psi);
 }
 
-/* FD wrappers. theta = (vech Psi, nu, delta): set a scratch object each call. */
-typedef struct {
-  bm_matf *d;         /* scratch object reset from theta (theta wrappers) or fixed (X wrappers) */
-  size_t p;
-  gsl_matrix *X;      /* fixed variate (theta wrappers) */
-  gsl_matrix *W;      /* p x p scratch */
-} fd_ctx;
-
-static int set_from_theta(const gsl_vector *th, fd_ctx *c)
-{
-  size_t q = bm_vech_len(c->p);
-  gsl_vector_const_view v = gsl_vector_const_subvector(th, 0, q);
-  bm_vech_unpack(&v.vector, c->W);
-  return bm_matf_set(c->d, gsl_vector_get(th, q), gsl_vector_get(th, q + 1), c->W);
-}
-static int f_theta(const gsl_vector *th, void *pp, double *f)
-{
-  fd_ctx *c = pp;
-  if (set_from_theta(th, c)) return 1;
-  return bm_matf_logpdf(c->d, c->X, f);
-}
-static int g_theta(const gsl_vector *th, void *pp, gsl_vector *g)
-{
-  fd_ctx *c = pp;
-  if (set_from_theta(th, c)) return 1;
-  return bm_matf_score(c->d, c->X, g);
-}
-static int h_theta(const gsl_vector *th, void *pp, gsl_matrix *H)
-{
-  fd_ctx *c = pp;
-  if (set_from_theta(th, c)) return 1;
-  return bm_matf_hess(c->d, c->X, H);
-}
-static int f_x(const gsl_vector *vx, void *pp, double *f)
-{
-  fd_ctx *c = pp;
-  bm_vech_unpack(vx, c->W);
-  return bm_matf_logpdf(c->d, c->W, f);
-}
-static int g_x(const gsl_vector *vx, void *pp, gsl_vector *g)
-{
-  fd_ctx *c = pp;
-  bm_vech_unpack(vx, c->W);
-  gsl_matrix *G = gsl_matrix_alloc(c->p, c->p);
-  int st = bm_matf_grad(c->d, c->W, G, NULL, NULL, NULL);
-  if (!st) bm_vech_from_sym_grad(G, g);
-  gsl_matrix_free(G);
-  return st;
-}
-static int h_x(const gsl_vector *vx, void *pp, gsl_matrix *H)
-{
-  fd_ctx *c = pp;
-  bm_vech_unpack(vx, c->W);
-  return bm_matf_hess_x(c->d, c->W, H);
-}
+/* the shaped gradient in X, for the X-derivative checks through tu_fd */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G) { return bm_matf_grad(d, X, G, NULL, NULL, NULL); }
 
 /* ------------------------------------------------ log-density references */
 
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *fp = fopen(tu_data_path("matf_ref.txt", path, sizeof path), "r");
-  assert_non_null(fp);
+  FILE *fp = tu_open_data("matf_ref.txt");
   char line[8192];
   size_t n_cases = 0;
   double worst_scaled = 0, worst_rel = 0;
-  while (fgets(line, sizeof line, fp)) {
-    if (line[0] == '#') continue;
+  while (tu_next_data_line(fp, line, sizeof line)) {
     char *s = line, *e;
     size_t p = strtoul(s, &e, 10);
     s = e;
@@ -269,7 +213,7 @@ static void derivatives_match_fd(void **state)
         nu = 500.0;
         delta = 800.0;
       }
-      bm_matf *d = bm_matf_alloc(p), *scratch = bm_matf_alloc(p);
+      bm_matf *d = bm_matf_alloc(p);
       assert_int_equal(bm_matf_set(d, nu, delta, Psi), BM_SUCCESS);
       /* a well-conditioned point of the support (FD steps stay inside it) */
       tu_random_spd(r, 20.0, 0.3 + 2.0 * gsl_rng_uniform(r), X);
@@ -279,26 +223,28 @@ static void derivatives_match_fd(void **state)
       gsl_vector_set(th, q, nu);
       gsl_vector_set(th, q + 1, delta);
       bm_vech(X, vx);
-      fd_ctx c = {scratch, p, X, W};
+      /* theta = (vech Psi, nu, delta) sets c.d at each step; then X moves */
+      tu_fd c = {bm_dist_alloc(&bm_family_matf, p, p), X, W, grad_x};
       bm_check_options o = {{0, 0}, 4, 17 + (unsigned long)rep, NULL, 1e-6};
       bm_check_result res;
-      assert_int_equal(bm_check_gradient(f_theta, g_theta, &c, th, &o, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &c, th, &o, &res), BM_SUCCESS);
       worst_g = fmax(worst_g, res.worst_rel_err);
       report("worst_g", p, &res);
       assert_true(res.passed);
-      assert_int_equal(bm_check_hessian(f_theta, g_theta, h_theta, &c, th, &o, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &c, th, &o, &res), BM_SUCCESS);
       worst_h = fmax(worst_h, res.worst_rel_err);
       report("worst_h", p, &res);
       assert_true(res.passed);
-      fd_ctx cx = {d, p, NULL, W};
-      assert_int_equal(bm_check_gradient(f_x, g_x, &cx, vx, &o, &res), BM_SUCCESS);
+      assert_int_equal(bm_dist_set_theta(c.d, th), BM_SUCCESS);
+      assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &c, vx, &o, &res), BM_SUCCESS);
       worst_gx = fmax(worst_gx, res.worst_rel_err);
       report("worst_gx", p, &res);
       assert_true(res.passed);
-      assert_int_equal(bm_check_hessian(f_x, g_x, h_x, &cx, vx, &o, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &c, vx, &o, &res), BM_SUCCESS);
       worst_hx = fmax(worst_hx, res.worst_rel_err);
       report("worst_hx", p, &res);
       assert_true(res.passed);
+      bm_vech_unpack(vx, X); /* X as it was before the X-derivative checks */
       /* the shaped gradient agrees with the score (D_p^T vec G_Psi, nu, delta) */
       gsl_matrix *GP = gsl_matrix_alloc(p, p), *GX = gsl_matrix_alloc(p, p);
       gsl_vector *s = gsl_vector_alloc(q + 2), *s2 = gsl_vector_alloc(q + 2);
@@ -322,7 +268,7 @@ static void derivatives_match_fd(void **state)
       gsl_matrix_free(X);
       gsl_matrix_free(W);
       bm_matf_free(d);
-      bm_matf_free(scratch);
+      bm_dist_free(c.d);
     }
   }
   print_message("matf vs FD (p=1..4): score %.1e, theta-Hessian %.1e, grad_X %.1e, Hessian vech X %.1e\n", worst_g,

@@ -12,58 +12,19 @@
 #include "testutil.h"
 
 /* ---------------- linear regression, eta = (beta, s2) ---------------- */
-typedef struct {
-  size_t n, k;
-  gsl_matrix *X;
-  gsl_vector *y;
-  int log_s2; /* eta's last entry is log s2 instead of s2 */
-} linreg;
+typedef tu_linreg linreg;
 
-static int lin_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
-{
-  linreg *m = params;
-  double mu = 0;
-  gsl_matrix_set_zero(J);
-  for (size_t j = 0; j < m->k; j++) {
-    mu += gsl_matrix_get(m->X, i, j) * gsl_vector_get(eta, j);
-    gsl_matrix_set(J, 0, j, gsl_matrix_get(m->X, i, j));
-  }
-  double e = gsl_vector_get(eta, m->k), s2 = m->log_s2 ? exp(e) : e;
-  if (s2 <= 0) return 1;
-  gsl_vector_set(th, 0, mu);
-  gsl_vector_set(th, 1, s2);
-  gsl_matrix_set(J, 1, m->k, m->log_s2 ? s2 : 1.0);
-  return 0;
-}
-static int lin_curv(size_t i, const gsl_vector *eta, const gsl_vector *w, void *params, gsl_matrix *C)
-{
-  (void)i;
-  linreg *m = params;
-  if (m->log_s2) *gsl_matrix_ptr(C, m->k, m->k) += gsl_vector_get(w, 1) * exp(gsl_vector_get(eta, m->k));
-  return 0;
-}
 static int normal_fisher(size_t i, const gsl_vector *th, void *params, gsl_matrix *F)
 {
   (void)i;
   (void)params;
-  double v = gsl_vector_get(th, 1);
-  gsl_matrix_set_zero(F);
-  gsl_matrix_set(F, 0, 0, 1 / v);
-  gsl_matrix_set(F, 1, 1, 1 / (2 * v * v));
+  tu_normal_fisher(gsl_vector_get(th, 1), F);
   return 0;
 }
 static int normal_score_hess(size_t i, const gsl_vector *th, void *params, gsl_vector *s, gsl_matrix *H)
 {
   linreg *m = params;
-  double mu = gsl_vector_get(th, 0), v = gsl_vector_get(th, 1), r = gsl_vector_get(m->y, i) - mu;
-  gsl_vector_set(s, 0, r / v);
-  gsl_vector_set(s, 1, -0.5 / v + 0.5 * r * r / (v * v));
-  if (H) {
-    gsl_matrix_set(H, 0, 0, -1 / v);
-    gsl_matrix_set(H, 0, 1, -r / (v * v));
-    gsl_matrix_set(H, 1, 0, -r / (v * v));
-    gsl_matrix_set(H, 1, 1, 0.5 / (v * v) - r * r / (v * v * v));
-  }
+  tu_normal_score_hess(gsl_vector_get(m->y, i) - gsl_vector_get(th, 0), gsl_vector_get(th, 1), s, H);
   return 0;
 }
 /* log-likelihood for the FD checks */
@@ -83,7 +44,7 @@ static int lin_loglik(const gsl_vector *eta, void *params, double *f)
 }
 static bm_model lin_model(linreg *m)
 {
-  bm_model mod = {m->n, m->k + 1, 2, lin_theta, lin_curv, normal_fisher, normal_score_hess, m};
+  bm_model mod = {m->n, m->k + 1, 2, tu_linreg_theta, tu_linreg_curv, normal_fisher, normal_score_hess, m};
   return mod;
 }
 static int lin_score(const gsl_vector *eta, void *params, gsl_vector *g)

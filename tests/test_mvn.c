@@ -40,17 +40,10 @@ static bm_mvn *random_mvn(gsl_rng *r, size_t p, double cond)
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32], fam[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
+  char fam[32];
   size_t ncase = 0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "logpdf") != 0) {
-      int c;
-      while ((c = fgetc(f)) != '\n' && c != EOF) {}
-      continue;
-    }
+  while (tu_next_record(f, "logpdf")) {
     size_t p;
     double nu;
     assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
@@ -101,17 +94,9 @@ static void logpdf_matches_reference(void **state)
 static void kl_and_entropy_match_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
   size_t ncase = 0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "kl") != 0) {
-      int c;
-      while ((c = fgetc(f)) != '\n' && c != EOF) {}
-      continue;
-    }
+  while (tu_next_record(f, "kl")) {
     size_t p;
     assert_int_equal(fscanf(f, "%zu", &p), 1);
     gsl_vector *mu0 = gsl_vector_alloc(p), *mu1 = gsl_vector_alloc(p);
@@ -145,28 +130,25 @@ static void kl_and_entropy_match_reference(void **state)
 
 /* ---- derivatives against finite differences ------------------------------- */
 
+/* The precision and Cholesky parameterizations, which the family's theta
+ * (mu, vech Sigma) does not cover; theta and x go through tu_fd. */
 typedef struct {
   size_t p;
   bm_mvn *d;        /* scratch object the wrappers set */
   gsl_vector *x, *mu;
-  gsl_matrix *S;
-  int mode;         /* 0: theta = (mu, vech Sigma); 1: vech Lambda; 2: lower L (vech order); 3: x */
+  int mode;         /* 1: vech Lambda; 2: lower L (vech order) */
 } fd_ctx;
 
-/* unpack theta by mode and set ctx->d; nonzero if not admissible */
+/* unpack the parameter by mode and set ctx->d; nonzero if not admissible */
 static int set_from(fd_ctx *c, const gsl_vector *t)
 {
   size_t p = c->p, q = bm_vech_len(p);
   gsl_matrix *M = gsl_matrix_alloc(p, p);
   int st;
-  if (c->mode == 0) {
-    gsl_vector_const_view m = gsl_vector_const_subvector(t, 0, p), v = gsl_vector_const_subvector(t, p, q);
-    bm_vech_unpack(&v.vector, M);
-    st = bm_mvn_set(c->d, &m.vector, M);
-  } else if (c->mode == 1) {
+  if (c->mode == 1) {
     bm_vech_unpack(t, M);
     st = bm_mvn_set_precision(c->d, c->mu, M);
-  } else if (c->mode == 2) {
+  } else {
     gsl_matrix_set_zero(M);
     for (size_t k = 0; k < q; k++) {
       size_t i, j;
@@ -174,8 +156,6 @@ static int set_from(fd_ctx *c, const gsl_vector *t)
       gsl_matrix_set(M, i, j, gsl_vector_get(t, k));
     }
     st = bm_mvn_set_chol(c->d, c->mu, M);
-  } else {
-    st = bm_mvn_set(c->d, c->mu, c->S);
   }
   gsl_matrix_free(M);
   return st;
@@ -185,7 +165,7 @@ static int f_logpdf(const gsl_vector *t, void *params, double *f)
 {
   fd_ctx *c = params;
   if (set_from(c, t)) return 1;
-  return bm_mvn_logpdf(c->d, c->mode == 3 ? t : c->x, f);
+  return bm_mvn_logpdf(c->d, c->x, f);
 }
 
 static int g_logpdf(const gsl_vector *t, void *params, gsl_vector *g)
@@ -195,30 +175,27 @@ static int g_logpdf(const gsl_vector *t, void *params, gsl_vector *g)
   if (set_from(c, t)) return 1;
   gsl_matrix *G = gsl_matrix_alloc(p, p);
   int st = 0;
-  if (c->mode == 0) {
-    st = bm_mvn_score(c->d, c->x, g);
-  } else if (c->mode == 1) {
+  if (c->mode == 1) {
     st = bm_mvn_grad_precision(c->d, c->x, G);
     bm_vech_from_sym_grad(G, g);
-  } else if (c->mode == 2) {
+  } else {
     st = bm_mvn_grad_chol(c->d, c->x, G);
     for (size_t k = 0; k < q; k++) {
       size_t i, j;
       bm_vech_pair(p, k, &i, &j);
       gsl_vector_set(g, k, gsl_matrix_get(G, i, j));
     }
-  } else {
-    st = bm_mvn_grad(c->d, t, g, NULL, NULL);
   }
   gsl_matrix_free(G);
   return st;
 }
 
-static int h_logpdf(const gsl_vector *t, void *params, gsl_matrix *H)
+/* the gradient in x (the row of X), for the x-derivative checks through tu_fd */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G)
 {
-  fd_ctx *c = params;
-  if (set_from(c, t)) return 1;
-  return c->mode == 0 ? bm_mvn_hess(c->d, c->x, H) : bm_mvn_hess_x(c->d, t, H);
+  gsl_vector_const_view x = gsl_matrix_const_row(X, 0);
+  gsl_vector_view g = gsl_matrix_row(G, 0);
+  return bm_mvn_grad(d, &x.vector, &g.vector, NULL, NULL);
 }
 
 static void check_ok(const bm_check_result *res, const char *what, size_t p)
@@ -238,23 +215,25 @@ static void grad_score_hess_match_fd(void **state)
   for (size_t p = 1; p <= 4; p++)
     for (int rep = 0; rep < 3; rep++) {
       size_t q = bm_vech_len(p);
-      fd_ctx c = {.p = p, .d = bm_mvn_alloc(p), .x = gsl_vector_alloc(p), .mu = gsl_vector_alloc(p),
-                  .S = gsl_matrix_alloc(p, p)};
-      random_params(r, 30.0, c.mu, c.S);
+      gsl_matrix *X = gsl_matrix_alloc(1, p), *GX = gsl_matrix_alloc(1, p), *S = gsl_matrix_alloc(p, p);
+      gsl_vector_view xrow = gsl_matrix_row(X, 0);
+      fd_ctx c = {.p = p, .d = bm_mvn_alloc(p), .x = &xrow.vector, .mu = gsl_vector_alloc(p)};
+      tu_fd cf = {bm_dist_alloc(&bm_family_mvn, 1, p), X, GX, grad_x};
+      random_params(r, 30.0, c.mu, S);
       for (size_t i = 0; i < p; i++) gsl_vector_set(c.x, i, gsl_vector_get(c.mu, i) + gsl_ran_gaussian(r, 1.5));
       bm_check_result res;
       /* theta = (mu, vech Sigma): score and Hessian */
       gsl_vector *t = gsl_vector_alloc(p + q);
       gsl_vector_view tm = gsl_vector_subvector(t, 0, p), ts = gsl_vector_subvector(t, p, q);
       gsl_vector_memcpy(&tm.vector, c.mu);
-      bm_vech(c.S, &ts.vector);
-      c.mode = 0;
-      assert_int_equal(bm_check_gradient(f_logpdf, g_logpdf, &c, t, &opt, &res), BM_SUCCESS);
+      bm_vech(S, &ts.vector);
+      assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &cf, t, &opt, &res), BM_SUCCESS);
       check_ok(&res, "score", p);
-      assert_int_equal(bm_check_hessian(f_logpdf, g_logpdf, h_logpdf, &c, t, &opt, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &cf, t, &opt, &res),
+                       BM_SUCCESS);
       check_ok(&res, "hess", p);
       /* shaped gradient agrees with the score */
-      set_from(&c, t);
+      assert_int_equal(bm_mvn_set(c.d, c.mu, S), BM_SUCCESS);
       gsl_vector *s = gsl_vector_alloc(p + q), *dmu = gsl_vector_alloc(p), *dx = gsl_vector_alloc(p),
                  *gv = gsl_vector_alloc(q);
       gsl_matrix *G = gsl_matrix_alloc(p, p), *GL = gsl_matrix_alloc(p, p), *GL2 = gsl_matrix_alloc(p, p);
@@ -270,16 +249,20 @@ static void grad_score_hess_match_fd(void **state)
       assert_int_equal(bm_mvn_grad_sigma_to_precision(c.d, G, GL), BM_SUCCESS);
       assert_int_equal(bm_mvn_grad_precision(c.d, c.x, GL2), BM_SUCCESS);
       tu_assert_matrix_close(GL, GL2, 1e-9, 1e-11);
-      /* x: gradient and Hessian */
-      c.mode = 3;
-      assert_int_equal(bm_check_gradient(f_logpdf, g_logpdf, &c, c.x, &opt, &res), BM_SUCCESS);
+      /* x: gradient and Hessian (X as it was afterwards) */
+      assert_int_equal(bm_dist_set_theta(cf.d, t), BM_SUCCESS);
+      gsl_vector *x0 = gsl_vector_alloc(p);
+      gsl_vector_memcpy(x0, c.x);
+      assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &cf, x0, &opt, &res), BM_SUCCESS);
       check_ok(&res, "grad x", p);
-      assert_int_equal(bm_check_hessian(f_logpdf, g_logpdf, h_logpdf, &c, c.x, &opt, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &cf, x0, &opt, &res), BM_SUCCESS);
       check_ok(&res, "hess x", p);
+      gsl_vector_memcpy(c.x, x0);
+      gsl_vector_free(x0);
       /* precision parameterization */
       gsl_matrix *Lam = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p);
       gsl_vector *u = gsl_vector_alloc(q);
-      bm_chol_factor(c.S, L, NULL);
+      bm_chol_factor(S, L, NULL);
       bm_chol_inverse(L, Lam);
       bm_vech(Lam, u);
       c.mode = 1;
@@ -306,9 +289,11 @@ static void grad_score_hess_match_fd(void **state)
       gsl_matrix_free(GL2);
       gsl_vector_free(t);
       bm_mvn_free(c.d);
-      gsl_vector_free(c.x);
+      bm_dist_free(cf.d);
       gsl_vector_free(c.mu);
-      gsl_matrix_free(c.S);
+      gsl_matrix_free(S);
+      gsl_matrix_free(X);
+      gsl_matrix_free(GX);
     }
   gsl_rng_free(r);
 }

@@ -32,28 +32,16 @@ static bm_mvt *random_mvt(gsl_rng *r, size_t p, double nu, double cond)
   return d;
 }
 
-static void skip_line(FILE *f)
-{
-  int c;
-  while ((c = fgetc(f)) != '\n' && c != EOF) {}
-}
-
 /* ---- log-density ------------------------------------------------------------- */
 
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32], fam[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
+  char fam[32];
   size_t ncase = 0, nlimit = 0, ntail = 0;
   double worst = 0.0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "logpdf") != 0) {
-      skip_line(f);
-      continue;
-    }
+  while (tu_next_record(f, "logpdf")) {
     size_t p;
     double nu;
     assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
@@ -111,18 +99,11 @@ static void logpdf_matches_reference(void **state)
 static void fisher_nunu_matches_reference(void **state)
 {
   (void)state;
-  char path[1024];
-  FILE *f = fopen(tu_data_path("mvn_mvt_ref.txt", path, sizeof path), "r");
-  assert_non_null(f);
-  char tag[32];
+  FILE *f = tu_open_data("mvn_mvt_ref.txt");
   size_t ncase = 0;
   int saw_1e4 = 0, saw_1e8 = 0;
   double worst = 0;
-  while (fscanf(f, "%31s", tag) == 1) {
-    if (strcmp(tag, "inunu") != 0) {
-      skip_line(f);
-      continue;
-    }
+  while (tu_next_record(f, "inunu")) {
     size_t p;
     double nu, ref, v;
     assert_int_equal(fscanf(f, "%zu %lf %lf", &p, &nu, &ref), 3);
@@ -154,44 +135,12 @@ static void fisher_nunu_matches_reference(void **state)
 
 /* ---- derivatives against finite differences ------------------------------- */
 
-typedef struct {
-  size_t p;
-  bm_mvt *d;
-  gsl_vector *x;
-  int mode; /* 0: theta = (mu, vech Sigma, nu); 1: x (parameters fixed in d) */
-} fd_ctx;
-
-static int set_theta(fd_ctx *c, const gsl_vector *t)
+/* the gradient in x (the row of X), for the x-derivative checks through tu_fd */
+static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G)
 {
-  size_t p = c->p, q = bm_vech_len(p);
-  gsl_matrix *M = gsl_matrix_alloc(p, p);
-  gsl_vector_const_view m = gsl_vector_const_subvector(t, 0, p), v = gsl_vector_const_subvector(t, p, q);
-  bm_vech_unpack(&v.vector, M);
-  int st = bm_mvt_set(c->d, gsl_vector_get(t, p + q), &m.vector, M);
-  gsl_matrix_free(M);
-  return st;
-}
-
-static int f_logpdf(const gsl_vector *t, void *params, double *f)
-{
-  fd_ctx *c = params;
-  if (c->mode == 1) return bm_mvt_logpdf(c->d, t, f);
-  if (set_theta(c, t)) return 1;
-  return bm_mvt_logpdf(c->d, c->x, f);
-}
-static int g_logpdf(const gsl_vector *t, void *params, gsl_vector *g)
-{
-  fd_ctx *c = params;
-  if (c->mode == 1) return bm_mvt_grad(c->d, t, g, NULL, NULL, NULL);
-  if (set_theta(c, t)) return 1;
-  return bm_mvt_score(c->d, c->x, g);
-}
-static int h_logpdf(const gsl_vector *t, void *params, gsl_matrix *H)
-{
-  fd_ctx *c = params;
-  if (c->mode == 1) return bm_mvt_hess_x(c->d, t, H);
-  if (set_theta(c, t)) return 1;
-  return bm_mvt_hess(c->d, c->x, H);
+  gsl_vector_const_view x = gsl_matrix_const_row(X, 0);
+  gsl_vector_view g = gsl_matrix_row(G, 0);
+  return bm_mvt_grad(d, &x.vector, &g.vector, NULL, NULL, NULL);
 }
 
 static void check_ok(const bm_check_result *res, const char *what, size_t p, double nu)
@@ -213,39 +162,46 @@ static void grad_score_hess_match_fd(void **state)
     for (size_t kn = 0; kn < 4; kn++) {
       double nu = nus[kn];
       size_t q = bm_vech_len(p);
-      fd_ctx c = {.p = p, .d = bm_mvt_alloc(p), .x = gsl_vector_alloc(p)};
+      /* theta = (mu, vech Sigma, nu) sets c.d at each step; then x moves */
+      gsl_matrix *X = gsl_matrix_alloc(1, p), *GX = gsl_matrix_alloc(1, p);
+      tu_fd c = {bm_dist_alloc(&bm_family_mvt, 1, p), X, GX, grad_x};
+      gsl_vector_view xrow = gsl_matrix_row(X, 0);
+      gsl_vector *x = &xrow.vector;
       gsl_vector *t = gsl_vector_alloc(p + q + 1);
       gsl_vector_view tm = gsl_vector_subvector(t, 0, p), ts = gsl_vector_subvector(t, p, q);
       gsl_matrix *S = gsl_matrix_alloc(p, p);
       random_params(r, 20.0, &tm.vector, S);
       bm_vech(S, &ts.vector);
       gsl_vector_set(t, p + q, nu);
-      for (size_t i = 0; i < p; i++) gsl_vector_set(c.x, i, gsl_vector_get(t, i) + gsl_ran_gaussian(r, 2.0));
+      for (size_t i = 0; i < p; i++) gsl_vector_set(x, i, gsl_vector_get(t, i) + gsl_ran_gaussian(r, 2.0));
       bm_check_result res;
-      c.mode = 0;
-      assert_int_equal(bm_check_gradient(f_logpdf, g_logpdf, &c, t, &opt, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &c, t, &opt, &res), BM_SUCCESS);
       check_ok(&res, "score", p, nu);
-      assert_int_equal(bm_check_hessian(f_logpdf, g_logpdf, h_logpdf, &c, t, &opt, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &c, t, &opt, &res),
+                       BM_SUCCESS);
       check_ok(&res, "hess", p, nu);
       /* the shaped gradient agrees with the score */
-      set_theta(&c, t);
+      assert_int_equal(bm_dist_set_theta(c.d, t), BM_SUCCESS);
+      bm_mvt *d = c.d->state;
       gsl_vector *s = gsl_vector_alloc(p + q + 1), *dmu = gsl_vector_alloc(p), *dx = gsl_vector_alloc(p),
                  *gv = gsl_vector_alloc(q);
       gsl_matrix *G = gsl_matrix_alloc(p, p);
       double dnu;
-      bm_mvt_score(c.d, c.x, s);
-      assert_int_equal(bm_mvt_grad(c.d, c.x, dx, dmu, G, &dnu), BM_SUCCESS);
+      bm_mvt_score(d, x, s);
+      assert_int_equal(bm_mvt_grad(d, x, dx, dmu, G, &dnu), BM_SUCCESS);
       bm_vech_from_sym_grad(G, gv);
       gsl_vector_view s1 = gsl_vector_subvector(s, 0, p), s2 = gsl_vector_subvector(s, p, q);
       tu_assert_vector_close(dmu, &s1.vector, 1e-14, 1e-14);
       tu_assert_vector_close(gv, &s2.vector, 1e-14, 1e-14);
       assert_true(dnu == gsl_vector_get(s, p + q));
       /* x */
-      c.mode = 1;
-      assert_int_equal(bm_check_gradient(f_logpdf, g_logpdf, &c, c.x, &opt, &res), BM_SUCCESS);
+      gsl_vector *x0 = gsl_vector_alloc(p);
+      gsl_vector_memcpy(x0, x);
+      assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &c, x0, &opt, &res), BM_SUCCESS);
       check_ok(&res, "grad x", p, nu);
-      assert_int_equal(bm_check_hessian(f_logpdf, g_logpdf, h_logpdf, &c, c.x, &opt, &res), BM_SUCCESS);
+      assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &c, x0, &opt, &res), BM_SUCCESS);
       check_ok(&res, "hess x", p, nu);
+      gsl_vector_free(x0);
       gsl_vector_free(s);
       gsl_vector_free(dmu);
       gsl_vector_free(dx);
@@ -253,8 +209,9 @@ static void grad_score_hess_match_fd(void **state)
       gsl_matrix_free(G);
       gsl_matrix_free(S);
       gsl_vector_free(t);
-      gsl_vector_free(c.x);
-      bm_mvt_free(c.d);
+      gsl_matrix_free(X);
+      gsl_matrix_free(GX);
+      bm_dist_free(c.d);
     }
   gsl_rng_free(r);
 }

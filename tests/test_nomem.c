@@ -568,24 +568,13 @@ static int m_fisher(size_t i, const gsl_vector *th, void *p, gsl_matrix *F)
 {
   (void)i;
   (void)p;
-  double v = gsl_vector_get(th, 1);
-  gsl_matrix_set_zero(F);
-  gsl_matrix_set(F, 0, 0, 1 / v);
-  gsl_matrix_set(F, 1, 1, 0.5 / (v * v));
+  tu_normal_fisher(gsl_vector_get(th, 1), F);
   return 0;
 }
 static int m_score_hess(size_t i, const gsl_vector *th, void *p, gsl_vector *s, gsl_matrix *H)
 {
   (void)p;
-  double v = gsl_vector_get(th, 1), r = 0.3 * (double)i - gsl_vector_get(th, 0);
-  gsl_vector_set(s, 0, r / v);
-  gsl_vector_set(s, 1, -0.5 / v + 0.5 * r * r / (v * v));
-  if (H) {
-    gsl_matrix_set(H, 0, 0, -1 / v);
-    gsl_matrix_set(H, 0, 1, -r / (v * v));
-    gsl_matrix_set(H, 1, 0, -r / (v * v));
-    gsl_matrix_set(H, 1, 1, 0.5 / (v * v) - r * r / (v * v * v));
-  }
+  tu_normal_score_hess(0.3 * (double)i - gsl_vector_get(th, 0), gsl_vector_get(th, 1), s, H);
   return 0;
 }
 

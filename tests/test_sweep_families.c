@@ -14,7 +14,8 @@
  *   of the magnitudes of the formula's terms plus, for every factorized
  *   matrix A, kappa(A) = sum_ij |(A^-1)_ij| sqrt(A_ii A_jj) times the weight
  *   of A in log f (the first-order effect of a Cholesky backward error: the
- *   problem's own conditioning in double precision); the nu-scores of mvt,
+ *   problem's own conditioning in double precision; for the matrix t also its
+ *   conditioning w.r.t. the residual X - M, see sweep_matrix); the nu-scores of mvt,
  *   Wishart, inverse Wishart and matrix F (and matrix F's delta-score) the
  *   same against a long-double evaluation; the score equals the vech of the
  *   shaped gradient; the batched gradient of one row equals the single-point
@@ -134,7 +135,7 @@ static void check_sym(const char *fn, const gsl_matrix *H)
   if (d > 1e-12 * m) failure(fn, "not symmetric: %g of %g", d, m);
 }
 
-static long skipped_refs, documented_inf, known_matt_gram;
+static long skipped_refs;
 static double cur_nu, cur_delta; /* of the point under test, for the failure message */
 
 static void check_close(const char *fn, double got, ld ref, ld scale, double p)
@@ -667,7 +668,7 @@ static void sweep_matrix(gsl_rng *r, int student)
       for (size_t k = 0; k < p; k++) sij += W[i][k] * W[j][k];
       RVR[i * n + j] = sij;
     }
-  ld nd = n, pd = p, ref, scale, gram_cond = 0;
+  ld nd = n, pd = p, ref, scale;
   if (!student) {
     gsl_matrix *B = gsl_matrix_alloc(n, n);
     for (size_t i = 0; i < n * n; i++) B->data[i] = (double)RVR[i]; /* only for the trace: rounding is below tol */
@@ -704,40 +705,91 @@ static void sweep_matrix(gsl_rng *r, int student)
         for (size_t k2 = 0; k2 < i; k2++) sv -= cU.L[i * n + k2] * Z[k2][j];
         Z[i][j] = sv / cU.L[i * n + i];
       }
-    size_t m2 = n <= p ? n : p;
-    ld G[MAXP * MAXP], Lg[MAXP * MAXP];
-    for (size_t a = 0; a < m2; a++)
-      for (size_t c2 = 0; c2 < m2; c2++) {
-        ld sv = a == c2 ? 1 : 0;
-        if (n <= p)
-          for (size_t k2 = 0; k2 < p; k2++) sv += Z[a][k2] * Z[c2][k2];
-        else
-          for (size_t k2 = 0; k2 < n; k2++) sv += Z[k2][a] * Z[k2][c2];
-        G[a * m2 + c2] = sv;
-      }
-    ld ldetG = 0;
+    /* log|I + Z Z^T| = sum_j log1p(sigma_j^2) from a one-sided Jacobi SVD of
+     * Z in long double (no Gram matrix: cond(Z) reaches 1e40 here). Two terms
+     * of the problem's own conditioning in double precision join the scale:
+     * the first-order effect of componentwise relative perturbations of
+     * R = X - M, k sum_ij |(T R Omega^-1)_ij R_ij| (the triangular solves of
+     * the whitening perturb it so, each column and row on its own); and,
+     * beyond first order, what a perturbation of Z of norm eta = 8 (n + p)
+     * eps |Z|_F (rounding Z to double alone) can do to the singular values
+     * (Weyl): where some sigma_j is below eta while sigma_max >> 1 (e.g. a
+     * rank-one X - M far out) log1p(sigma_j^2) is not determined in double. */
+    size_t m2 = n <= p ? n : p, r2 = n <= p ? p : n;
+    ld Y[MAXP][MAXP], Vr[MAXP][MAXP]; /* Y (r2 x m2) = Z or Z^T; Y Vr -> orthogonal columns */
+    for (size_t i = 0; i < r2; i++)
+      for (size_t j = 0; j < m2; j++) Y[i][j] = n <= p ? Z[j][i] : Z[i][j];
     for (size_t i = 0; i < m2; i++)
-      for (size_t j = 0; j <= i; j++) {
-        ld sv = G[i * m2 + j];
-        for (size_t k2 = 0; k2 < j; k2++) sv -= Lg[i * m2 + k2] * Lg[j * m2 + k2];
-        if (i == j) {
-          Lg[i * m2 + i] = sqrtl(sv);
-          ldetG += 2 * logl(Lg[i * m2 + i]);
-        } else {
-          Lg[i * m2 + j] = sv / Lg[j * m2 + j];
+      for (size_t j = 0; j < m2; j++) Vr[i][j] = i == j;
+    for (int sweep = 0; sweep < 60; sweep++) {
+      int rotated = 0;
+      for (size_t a2 = 0; a2 < m2; a2++)
+        for (size_t b2 = a2 + 1; b2 < m2; b2++) {
+          ld al = 0, be = 0, ga = 0;
+          for (size_t i = 0; i < r2; i++) {
+            al += Y[i][a2] * Y[i][a2];
+            be += Y[i][b2] * Y[i][b2];
+            ga += Y[i][a2] * Y[i][b2];
+          }
+          if (!(fabsl(ga) > 1e-22L * sqrtl(al) * sqrtl(be))) continue;
+          rotated = 1;
+          ld zeta = (be - al) / (2 * ga), t = (zeta >= 0 ? 1 : -1) / (fabsl(zeta) + sqrtl(1 + zeta * zeta));
+          ld cs = 1 / sqrtl(1 + t * t), sn = cs * t;
+          for (size_t i = 0; i < r2; i++) {
+            ld ya = Y[i][a2], yb = Y[i][b2];
+            Y[i][a2] = cs * ya - sn * yb;
+            Y[i][b2] = sn * ya + cs * yb;
+          }
+          for (size_t i = 0; i < m2; i++) {
+            ld va = Vr[i][a2], vb = Vr[i][b2];
+            Vr[i][a2] = cs * va - sn * vb;
+            Vr[i][b2] = sn * va + cs * vb;
+          }
         }
+      if (!rotated) break;
+    }
+    ld sig[MAXP], ldetG = 0, zf = 0, weyl = 0;
+    for (size_t j = 0; j < m2; j++) {
+      ld s2 = 0;
+      for (size_t i = 0; i < r2; i++) s2 += Y[i][j] * Y[i][j];
+      sig[j] = sqrtl(s2);
+      ldetG += log1pl(s2);
+      zf += s2;
+    }
+    ld eta = 8 * (nd + pd) * EPS * sqrtl(zf);
+    /* the long-double whitening itself moves the singular values by up to ~ eta_ld: where that
+     * matters at the tolerance, the reference is not trusted (counted as skipped) */
+    ld eta_ld = 8 * (nd + pd) * LDBL_EPSILON * (1 + cU.kappa + cV.kappa) * sqrtl(zf), weyl_ld = 0;
+    for (size_t j = 0; j < m2; j++) {
+      weyl += log1pl((sig[j] + eta) * (sig[j] + eta)) - log1pl(sig[j] * sig[j]);
+      weyl_ld += log1pl((sig[j] + eta_ld) * (sig[j] + eta_ld)) - log1pl(sig[j] * sig[j]);
+    }
+    /* C = (I + Z Z^T)^-1 Z = Y diag(1/(1 + sigma^2)) Vr^T (transposed back when n <= p), then
+     * B = L_U^-T C L_V^-1 = T R Omega^-1 by back substitution on both sides */
+    ld Bm[MAXP][MAXP];
+    for (size_t i = 0; i < r2; i++)
+      for (size_t j = 0; j < m2; j++) {
+        ld sv = 0;
+        for (size_t c3 = 0; c3 < m2; c3++) sv += Y[i][c3] / (1 + sig[c3] * sig[c3]) * Vr[j][c3];
+        if (n <= p) Bm[j][i] = sv; else Bm[i][j] = sv;
       }
+    for (size_t j = 0; j < p; j++) /* L_U^-T, column by column */
+      for (size_t i = n; i-- > 0;) {
+        ld sv = Bm[i][j];
+        for (size_t k2 = i + 1; k2 < n; k2++) sv -= cU.L[k2 * n + i] * Bm[k2][j];
+        Bm[i][j] = sv / cU.L[i * n + i];
+      }
+    for (size_t i = 0; i < n; i++) /* rows times L_V^-1: solve L_V^T x = row */
+      for (size_t j = p; j-- > 0;) {
+        ld sv = Bm[i][j];
+        for (size_t k2 = j + 1; k2 < p; k2++) sv -= cV.L[k2 * p + j] * Bm[i][k2];
+        Bm[i][j] = sv / cV.L[j * p + j];
+      }
+    ld datacond = 0;
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) datacond += fabsl(Bm[i][j] * RR[i][j]);
     ldchol cA;
     cA.logdet = ldetG + cU.logdet;
-    /* condition of the Gram matrix I + Z^T Z (from its factor's diagonal):
-     * matt forms and factorizes it, so log|I + Z^T Z| carries eps cond(Gram)
-     * (= eps cond(Z)^2 for large Z), beyond the conditioning in U and V */
-    ld gmax = 0, gmin = INFINITY;
-    for (size_t i = 0; i < m2; i++) {
-      gmax = fmaxl(gmax, Lg[i * m2 + i]);
-      gmin = fminl(gmin, Lg[i * m2 + i]);
-    }
-    gram_cond = (gmax / gmin) * (gmax / gmin);
     ld k = (ld)nu + nd + pd - 1, qp2 = ((ld)nu + pd - 1) / 2;
     ld t1 = ld_lmvgamma(p, k / 2), t2 = 0;
     for (size_t j = 0; j < p; j++) t2 += lgammal(((ld)nu + (ld)(p - 1 - j)) / 2);
@@ -747,21 +799,20 @@ static void sweep_matrix(gsl_rng *r, int student)
     ref = t1 - t2 - t3 - t4 - t5 - t6;
     ld mnp = n < p ? nd : pd;
     scale = fabsl(t1) + fabsl(t2) + fabsl(t3) + fabsl(t4) + fabsl(t5) + fabsl(k / 2 * cA.logdet) + fabsl(k / 2 * cU.logdet) +
-            cU.kappa * (pd / 2 + k / 2 * mnp) + cV.kappa * (nd / 2 + k / 2 * mnp) + k / 2 * mnp * gram_cond;
+            cU.kappa * (pd / 2 + k / 2 * mnp) + cV.kappa * (nd / 2 + k / 2 * mnp) + k * datacond +
+            k / 2 * weyl / (16 * (nd + pd + 1) * EPS);
+    if (k / 2 * weyl_ld > 4 * (nd + pd + 1) * EPS * scale) ref = NAN; /* check_close counts it as skipped */
   }
   double lp, ll;
   const gsl_matrix *b[1] = {X};
   st = student ? call("logpdf", bm_matt_logpdf(t, X, &lp), 0) : call("logpdf", bm_matnorm_logpdf(m, X, &lp), 0);
   if (!st) {
-    if (lp == -INFINITY && student) documented_inf++; /* matt.h: -INFINITY if Z Z^T overflows */
-    else if (!isfinite(lp) && !(lp == -INFINITY && ref < -DBL_MAX)) failure("logpdf", "lp %g ref %Lg", lp, ref);
-    else if (isfinite(lp) && student && gram_cond > 1e4 && !(fabsl(lp - ref) <= 16.0 * (n + p + 1) * EPS * scale))
-      known_matt_gram++; /* open (docs/reliability.md): matt forms I + Z^T Z, which squares cond(Z) */
+    if (!isfinite(lp) && !(lp == -INFINITY && ref < -DBL_MAX)) failure("logpdf", "lp %g ref %Lg", lp, ref);
     else if (isfinite(lp)) check_close("logpdf", lp, ref, scale, n + p);
   }
   st = student ? call("loglik", bm_matt_loglik(t, b, 1, &ll, NULL), S(BM_EDOM)) : call("loglik", bm_matnorm_loglik(m, b, 1, &ll, NULL), 0);
-  if (!st && isfinite(ll) && !(student && gram_cond > 1e4)) check_close("loglik", ll, ref, scale, n + p);
-  if (!st && !isfinite(ll) && !(ll == -INFINITY && (ref < -DBL_MAX || student))) failure("loglik", "ll %g ref %Lg", ll, ref);
+  if (!st && isfinite(ll)) check_close("loglik", ll, ref, scale, n + p);
+  if (!st && !isfinite(ll) && !(ll == -INFINITY && ref < -DBL_MAX)) failure("loglik", "ll %g ref %Lg", ll, ref);
   double dnu = NAN, dnu1 = NAN;
   st = student ? call("grad", bm_matt_grad(t, X, dX, dM, dU, dV, &dnu), S(BM_EDOM))
                : call("grad", bm_matnorm_grad(m, X, dX, dM, dU, dV), S(BM_EDOM));
@@ -778,7 +829,10 @@ static void sweep_matrix(gsl_rng *r, int student)
   check_mat("loglik_grad", st2, bM);
   check_mat("loglik_grad", st2, bU);
   check_mat("loglik_grad", st2, bV);
-  if (!st && !st2 && student && !(fabs(dnu1 - dnu) <= 1e-10 * (fabs(dnu) + 1))) failure("loglik_grad", "dnu %g vs %g", dnu1, dnu);
+  /* two evaluations of d/dnu = c - log|I + Z Z^T|/2 agree to the accuracy of log f (times 2/k): where
+   * that is the problem's conditioning, BLAS kernels chosen by alignment round differently */
+  double dnu_tol = 1e-10 * (fabs(dnu) + 1) + (student ? 2.0 * 16.0 * (n + p + 1) * EPS * (double)scale / (nu + n + p - 1) : 0);
+  if (!st && !st2 && student && !(fabs(dnu1 - dnu) <= dnu_tol)) failure("loglik_grad", "dnu %g vs %g", dnu1, dnu);
   st = student ? call("hess", bm_matt_hess(t, X, H), S(BM_EDOM)) : call("hess", bm_matnorm_hess(m, X, H), S(BM_EDOM));
   check_mat("hess", st, H);
   if (!st) check_sym("hess", H);
@@ -846,9 +900,8 @@ static void sweep_all_families(void **state)
     total_fail += tally.failures;
   }
   printf("sweep: %ld points, %ld calls, %ld failures (seed %ld); %ld reference checks skipped (long double "
-         "itself failed), %ld documented -inf log-densities (matt, Z Z^T beyond DBL_MAX), %ld matt log-densities "
-         "beyond the stated accuracy with cond(I + Z^T Z) > 1e4 (open, docs/reliability.md)\n",
-         total_points, total_calls, total_fail, seed, skipped_refs, documented_inf, known_matt_gram);
+         "itself failed)\n",
+         total_points, total_calls, total_fail, seed, skipped_refs);
   assert_int_equal(total_fail, 0);
 }
 

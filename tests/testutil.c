@@ -3,6 +3,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_eigen.h>
+#include <string.h>
 #include "testutil.h"
 
 gsl_rng *tu_rng(unsigned long seed)
@@ -286,4 +287,75 @@ double tu_cond_number(const gsl_matrix *S)
   gsl_vector_free(ev);
   gsl_matrix_free(A);
   return cond;
+}
+
+void tu_normal_score_hess(double r, double v, gsl_vector *s, gsl_matrix *H)
+{
+  gsl_vector_set(s, 0, r / v);
+  gsl_vector_set(s, 1, -0.5 / v + 0.5 * r * r / (v * v));
+  if (H) {
+    gsl_matrix_set(H, 0, 0, -1 / v);
+    gsl_matrix_set(H, 0, 1, -r / (v * v));
+    gsl_matrix_set(H, 1, 0, -r / (v * v));
+    gsl_matrix_set(H, 1, 1, 0.5 / (v * v) - r * r / (v * v * v));
+  }
+}
+
+void tu_normal_fisher(double v, gsl_matrix *F)
+{
+  gsl_matrix_set_zero(F);
+  gsl_matrix_set(F, 0, 0, 1 / v);
+  gsl_matrix_set(F, 1, 1, 0.5 / (v * v));
+}
+
+int tu_linreg_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
+{
+  tu_linreg *m = params;
+  double mu = 0;
+  gsl_matrix_set_zero(J);
+  for (size_t j = 0; j < m->k; j++) {
+    mu += gsl_matrix_get(m->X, i, j) * gsl_vector_get(eta, j);
+    gsl_matrix_set(J, 0, j, gsl_matrix_get(m->X, i, j));
+  }
+  double e = gsl_vector_get(eta, m->k), s2 = m->log_s2 ? exp(e) : e;
+  if (s2 <= 0) return 1;
+  gsl_vector_set(th, 0, mu);
+  gsl_vector_set(th, 1, s2);
+  gsl_matrix_set(J, 1, m->k, m->log_s2 ? s2 : 1.0);
+  return 0;
+}
+
+/* the curvature of s2 = exp(eta_k) (none when eta_k is s2 itself) */
+int tu_linreg_curv(size_t i, const gsl_vector *eta, const gsl_vector *w, void *params, gsl_matrix *C)
+{
+  (void)i;
+  tu_linreg *m = params;
+  if (m->log_s2) *gsl_matrix_ptr(C, m->k, m->k) += gsl_vector_get(w, 1) * exp(gsl_vector_get(eta, m->k));
+  return 0;
+}
+
+FILE *tu_open_data(const char *name)
+{
+  char path[4096];
+  FILE *f = fopen(tu_data_path(name, path, sizeof path), "r");
+  if (f == NULL) fail_msg("cannot open %s", path);
+  return f;
+}
+
+int tu_next_record(FILE *f, const char *tag)
+{
+  char word[64];
+  while (fscanf(f, "%63s", word) == 1) {
+    if (strcmp(word, tag) == 0) return 1;
+    int ch;
+    while ((ch = fgetc(f)) != '\n' && ch != EOF) {}
+  }
+  return 0;
+}
+
+int tu_next_data_line(FILE *f, char *line, size_t len)
+{
+  while (fgets(line, (int)len, f))
+    if (line[0] != '#') return 1;
+  return 0;
 }

@@ -69,6 +69,14 @@ int tu_fd_x_hess(const gsl_vector *v, void *params, gsl_matrix *H);
 double tu_fd_check_all(tu_fd *c, const gsl_vector *theta, const bm_check_options *opts);
 
 const char *tu_data_path(const char *name, char *buf, size_t len);
+/* tests/data/<name> opened for reading; fails the test if it cannot be. */
+FILE *tu_open_data(const char *name);
+/* Reads f up to and past the next record whose first word is `tag` (other
+ * records are skipped to their line's end); 0 at the end of the file. */
+int tu_next_record(FILE *f, const char *tag);
+/* Reads the next line of f that is not a comment ('#' first) into line
+ * (len bytes); 0 at the end of the file. */
+int tu_next_data_line(FILE *f, char *line, size_t len);
 
 /* Monte Carlo estimate of E[M] for a random n x n matrix M with per-entry
  * standard errors, accumulated one draw at a time (Welford). */
@@ -86,5 +94,27 @@ void tu_mc_add(tu_mc *m, const gsl_matrix *M);
  * must match exactly (else +inf). Entries with |mean - expected| <= atol are
  * z = 0 (for exactly-known zeros). Writes the worst entry to *wi, *wj. */
 double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size_t *wi, size_t *wj);
+
+/* The univariate normal N(mu, v) in theta = (mu, v) at the residual
+ * r = y - mu: the score s (length 2) and, when H is not NULL, the Hessian H
+ * (2 x 2); tu_normal_fisher: its Fisher information F = diag(1/v, 1/(2v^2)). */
+void tu_normal_score_hess(double r, double v, gsl_vector *s, gsl_matrix *H);
+void tu_normal_fisher(double v, gsl_matrix *F);
+
+/* Linear regression y_i ~ N(x_i^T beta, s2) as a model's per-observation
+ * parameter map (bm_model / bm_family_model theta and curvature callbacks;
+ * params is a tu_linreg): eta = (beta, s2), or (beta, log s2) when log_s2;
+ * theta_i = (x_i^T beta, s2) with its Jacobian J (2 x (k+1)); a
+ * non-positive s2 returns 1. The response is y or the n x 1 Y, whichever the
+ * test's density takes; the map itself uses neither. */
+typedef struct {
+  size_t n, k;
+  gsl_matrix *X; /* n x k */
+  gsl_vector *y;
+  gsl_matrix *Y;
+  int log_s2;
+} tu_linreg;
+int tu_linreg_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J);
+int tu_linreg_curv(size_t i, const gsl_vector *eta, const gsl_vector *w, void *params, gsl_matrix *C);
 
 #endif

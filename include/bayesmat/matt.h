@@ -72,12 +72,20 @@ size_t bm_matt_nparams(const bm_matt *d);
 
 /**
  * Log-density at X. With Z = L_S^-1 (X-M) L_O^-T, the determinant is
- * |I_n + Z Z^T| = |I_p + Z^T Z|, factorized on the smaller side (one
- * min(n,p)^3/3 Cholesky); no Kronecker product, no np x np matrix.
+ * |I_n + Z Z^T| = |I_p + Z^T Z|, factorized on the smaller side W (s =
+ * min(n,p) rows): from the Gram matrix I + W W^T (one dsyrk + dpotrf) when
+ * every row of W has squared norm <= 1023, where that matrix is well
+ * conditioned; otherwise from a Householder QR of the stacked [I; W^T]
+ * (dtpqrt), so that cond(W) is not squared. Far out (Z Z^T, Z or X - M
+ * beyond double range) the residual is scaled by powers of two, so log f is
+ * finite wherever it is representable. No Kronecker product, no np x np matrix.
  * @param X   n x p
- * @param lp  out: log f(X) (NaN on failure; -INFINITY if Z Z^T overflows)
+ * @param lp  out: log f(X) (NaN on failure; -INFINITY only below -DBL_MAX, or
+ *            if even the scaled residual L_S^-1 (X-M) 2^-e is beyond double
+ *            range: scales with eigenvalues near the underflow threshold
+ *            and X - M near DBL_MAX)
  * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
- *         Allocates nothing when np + min(n,p)^2 <= 4096.
+ *         Allocates nothing when 2np + min(n,p)^2 + 16 min(n,p) <= 4096.
  */
 int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp);
 
@@ -91,8 +99,10 @@ int bm_matt_logpdf(const bm_matt *d, const gsl_matrix *X, double *lp);
  * Computed as factor sandwiches, e.g. G_Sigma = L_S^-T (q_n I - k (I+ZZ^T)^-1) L_S^-1 / 2.
  * @param d_X, d_M  out n x p or NULL; d_Sigma out n x n or NULL; d_Omega out p x p
  *                or NULL; d_nu out or NULL
- * @return as bm_matt_logpdf, plus BM_EDOM when |I + Z Z^T| overflows (X so far
- *         out that the log-density is -INFINITY). Allocates O(n^2 + p^2 + np).
+ * @return as bm_matt_logpdf, plus BM_EDOM when an output is beyond double
+ *         range (or the scaled residual is, as for bm_matt_logpdf's -INFINITY).
+ *         Far out every piece is formed from the scaled residual: finite
+ *         wherever the gradient is representable. Allocates O(n^2 + p^2 + np).
  */
 int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_M, gsl_matrix *d_Sigma,
                  gsl_matrix *d_Omega, double *d_nu);
@@ -158,7 +168,9 @@ int bm_matt_mean(const bm_matt *d, gsl_matrix *mean);
 
 /**
  * Batched log-likelihood sum_i log f(X_i) over m observations: the whole
- * batch is whitened with one dtrsm per side, then one small Cholesky each.
+ * batch is whitened with one dtrsm per side, then one small factor each (as
+ * bm_matt_logpdf; an observation whose whitening overflowed is whitened again,
+ * scaled).
  * @param X     array of m pointers to n x p matrices (m >= 1)
  * @param ll    out: the sum;  each: out, may be NULL, length m
  * @return BM_SUCCESS; BM_EINVAL (NULL, m == 0); BM_EBADLEN; BM_ENONFINITE;
@@ -169,7 +181,7 @@ int bm_matt_loglik(const bm_matt *d, const gsl_matrix *const *X, size_t m, doubl
 /**
  * Batched log-likelihood and the gradients of the SUM w.r.t. M, Sigma, Omega
  * (symmetric gradients) and nu; any gradient output may be NULL.
- * @return as bm_matt_loglik.
+ * @return as bm_matt_loglik, plus BM_EDOM as bm_matt_grad.
  */
 int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_M,
                         gsl_matrix *d_Sigma, gsl_matrix *d_Omega, double *d_nu);

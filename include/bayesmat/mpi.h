@@ -155,6 +155,44 @@ int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *c
 int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *const *X_local, size_t m, double *ll,
                             gsl_matrix *d_Psi, double *d_nu, double *d_delta);
 
+/**
+ * Distributed log-likelihood and theta-gradient of any family, through its
+ * descriptor (bayesmat/family.h): a built-in family viewed as a bm_dist
+ * ({&bm_family_wishart, w}) or a user's own. The local value is
+ * bm_dist_loglik of this rank's rows (the descriptor's batched loglik op);
+ * the local gradient the sum of bm_dist_score over the rows, in theta order
+ * (docs/theta.md: vech for symmetric blocks, so it is NOT the layout of the
+ * typed entry points above, whose dSigma etc. are full matrices). Then the
+ * agreement and one chunked MPI_Allreduce of [ll, grad], as above. The
+ * values equal the single-process bm_dist_loglik on the stacked rows (and
+ * the summed scores) up to rounding.
+ *
+ * Collective contract: every rank passes a distribution of the same family
+ * (compared by name) and variate shape, set to the same parameters; grad
+ * NULL on every rank or on none. A rank with no observations passes
+ * X_local = NULL and does not evaluate d.
+ * @param comm     the communicator (every rank calls)
+ * @param d        the distribution, set; its family needs shape and nparams,
+ *                 and score when grad is wanted
+ * @param X_local  N_local x (rows * cols): row i the vec (columns stacked)
+ *                 of this rank's i-th observation (for a vector family the
+ *                 observation itself), as bm_dist_loglik takes; or NULL
+ * @param ll       out: the total log-likelihood (all ranks); NaN on failure
+ * @param grad     out, optional (NULL), length bm_dist_nparams(d): the total
+ *                 score d ll / d theta; NaN on failure
+ * @return on every rank: BM_SUCCESS; or, with ll and grad NaN, the status of
+ *         the lowest failing rank: BM_EINVAL (NULL d, a descriptor without
+ *         shape/nparams, NULL ll), BM_EBADLEN (grad's length, X_local's
+ *         columns), the statuses of bm_dist_loglik and bm_dist_score
+ *         (BM_EINVAL for an unset d, BM_ENONFINITE, BM_EDOM outside the
+ *         support, BM_ENOTSUP without a score op, BM_ENOMEM); BM_EBADLEN when
+ *         the shape or nparams differ between ranks; BM_EINVAL when the
+ *         family differs, grad is NULL on some ranks only, or MPI fails.
+ *         Allocates one variate and one theta vector (with grad), and what
+ *         the family's loglik allocates.
+ */
+int bm_mpi_dist_loglik_grad(MPI_Comm comm, const bm_dist *d, const gsl_matrix *X_local, double *ll, gsl_vector *grad);
+
 /* ======================================================================
  * Distributed sufficient statistics.
  *

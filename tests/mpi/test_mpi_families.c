@@ -511,6 +511,116 @@ static void test_checks(void)
   for (size_t i = 0; i < 7; i++) gsl_matrix_free(mats[i]);
 }
 
+/* theta for a family built from its blocks alone: scalars 7 (every nu and
+ * delta valid at these dimensions), general blocks small distinct values,
+ * symmetric blocks diagonally dominant */
+static void dist_theta(const bm_dist *d, gsl_vector *t)
+{
+  size_t rows, cols, off = 0;
+  bm_dist_shape(d, &rows, &cols);
+  const bm_family_type *T = d->type;
+  for (size_t b = 0; b < T->nblocks; b++) {
+    const bm_theta_block *B = &T->blocks[b];
+    size_t len = bm_theta_block_len(B, rows, cols);
+    size_t q = B->rows == BM_DIM_ROWS ? rows : B->rows == BM_DIM_COLS ? cols : 1;
+    if (B->kind == BM_BLOCK_SCALAR) gsl_vector_set(t, off++, 7.0);
+    else if (B->kind == BM_BLOCK_VEC)
+      for (size_t i = 0; i < len; i++) gsl_vector_set(t, off++, 0.3 * (double)i - 0.4);
+    else
+      for (size_t c = 0; c < q; c++)
+        for (size_t r = c; r < q; r++) gsl_vector_set(t, off++, r == c ? 1.5 + 0.5 * (double)c : 0.2);
+  }
+}
+
+/* the generic entry point on every built-in family, against the
+ * single-process bm_dist_loglik of all the rows, the summed scores and a
+ * central difference of that loglik in theta */
+static void test_dist(gsl_rng *r)
+{
+  const bm_family_type *const *L = bm_family_list();
+  for (size_t f = 0; L[f]; f++) {
+    const bm_family_type *T = L[f];
+    size_t rows = T->variate == BM_VARIATE_VECTOR ? 1 : 2, cols = T->variate == BM_VARIATE_MATRIX ? 3 : 2;
+    bm_dist *d = bm_dist_alloc(T, rows, cols);
+    size_t k = bm_dist_nparams(d), n = 23, q = rows * cols, first, count;
+    gsl_vector *th = gsl_vector_alloc(k);
+    dist_theta(d, th);
+    int st = bm_dist_set_theta(d, th);
+    CHECK(st == BM_SUCCESS, "%s: set_theta %d", T->name, st);
+    gsl_matrix *X = gsl_matrix_alloc(n, q), *x = gsl_matrix_alloc(rows, cols);
+    for (size_t i = 0; i < n; i++) {
+      bm_dist_sample(d, r, x);
+      for (size_t c = 0; c < cols; c++)
+        for (size_t rr = 0; rr < rows; rr++) gsl_matrix_set(X, i, c * rows + rr, gsl_matrix_get(x, rr, c));
+    }
+    bm_mpi_partition(MPI_COMM_WORLD, n, &first, &count);
+    gsl_matrix_view Xl = gsl_matrix_submatrix(X, first, 0, count ? count : 1, q);
+    double ll = NAN, ll1 = NAN;
+    gsl_vector *g = gsl_vector_alloc(k), *g1 = gsl_vector_calloc(k), *s = gsl_vector_alloc(k);
+    st = bm_mpi_dist_loglik_grad(MPI_COMM_WORLD, d, count ? &Xl.matrix : NULL, &ll, g);
+    bm_dist_loglik(d, X, &ll1, NULL);
+    for (size_t i = 0; i < n; i++) {
+      for (size_t c = 0; c < cols; c++)
+        for (size_t rr = 0; rr < rows; rr++) gsl_matrix_set(x, rr, c, gsl_matrix_get(X, i, c * rows + rr));
+      bm_dist_score(d, x, s);
+      gsl_vector_add(g1, s);
+    }
+    CHECK(st == BM_SUCCESS && rel(ll, ll1) <= 1e-12 && vrel(g, g1) <= 1e-12, "%s: status %d, ll rel %.3g, grad %.3g",
+          T->name, st, rel(ll, ll1), vrel(g, g1));
+    CHECK(same_on_all_ranks(&ll, 1) && same_on_all_ranks(g->data, k), "%s: ranks differ", T->name);
+    /* the score sum is the derivative of the loglik: central differences */
+    double worst = 0;
+    bm_dist *e = bm_dist_alloc(T, rows, cols);
+    for (size_t j = 0; j < k; j++) {
+      double h = 1e-5 * fmax(1.0, fabs(gsl_vector_get(th, j))), lp, lm;
+      gsl_vector *t2 = gsl_vector_alloc(k);
+      gsl_vector_memcpy(t2, th);
+      gsl_vector_set(t2, j, gsl_vector_get(th, j) + h);
+      bm_dist_set_theta(e, t2);
+      bm_dist_loglik(e, X, &lp, NULL);
+      gsl_vector_set(t2, j, gsl_vector_get(th, j) - h);
+      bm_dist_set_theta(e, t2);
+      bm_dist_loglik(e, X, &lm, NULL);
+      worst = fmax(worst, fabs((lp - lm) / (2 * h) - gsl_vector_get(g, j)) / fmax(1.0, fabs(gsl_vector_get(g, j))));
+      gsl_vector_free(t2);
+    }
+    CHECK(worst <= 1e-5, "%s: gradient vs central difference %.3g", T->name, worst);
+    /* value only; all rows on rank 0 */
+    double ll2;
+    st = bm_mpi_dist_loglik_grad(MPI_COMM_WORLD, d, count ? &Xl.matrix : NULL, &ll2, NULL);
+    CHECK(st == BM_SUCCESS && ll2 == ll, "%s: value only %d", T->name, st);
+    st = bm_mpi_dist_loglik_grad(MPI_COMM_WORLD, d, rank == 0 ? X : NULL, &ll2, g);
+    CHECK(st == BM_SUCCESS && rel(ll2, ll1) <= 1e-12 && vrel(g, g1) <= 1e-12, "%s: rows on rank 0 only", T->name);
+    /* the typed view gives the same bits as the handle */
+    bm_dist view = {T, d->state};
+    st = bm_mpi_dist_loglik_grad(MPI_COMM_WORLD, &view, rank == 0 ? X : NULL, &ll, s);
+    CHECK(st == BM_SUCCESS && ll == ll2 && gsl_vector_equal(s, g), "%s: typed view", T->name);
+    /* another family on the last rank (same shape for mvn/mvt): every rank fails, NaN */
+    const bm_family_type *other = T == &bm_family_mvn ? &bm_family_mvt : &bm_family_mvn;
+    bm_dist *o = bm_dist_alloc(other, 1, 2);
+    gsl_vector *to = gsl_vector_alloc(bm_dist_nparams(o)), *go = gsl_vector_alloc(bm_dist_nparams(o));
+    dist_theta(o, to);
+    bm_dist_set_theta(o, to);
+    int last = rank == size - 1 && size > 1;
+    st = bm_mpi_dist_loglik_grad(MPI_COMM_WORLD, last ? o : d, NULL, &ll2, last ? go : g);
+    if (size > 1)
+      CHECK(st == BM_EINVAL && isnan(ll2) && (last || isnan(gsl_vector_get(g, 0))), "%s: mixed families %d", T->name, st);
+    CHECK(bm_mpi_dist_loglik_grad(MPI_COMM_WORLD, NULL, X, &ll2, NULL) == BM_EINVAL && isnan(ll2), "%s: NULL d",
+          T->name);
+    bm_dist_free(o);
+    bm_dist_free(e);
+    bm_dist_free(d);
+    gsl_vector_free(to);
+    gsl_vector_free(go);
+    gsl_vector_free(th);
+    gsl_vector_free(g);
+    gsl_vector_free(g1);
+    gsl_vector_free(s);
+    gsl_matrix_free(X);
+    gsl_matrix_free(x);
+  }
+}
+
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
@@ -523,6 +633,7 @@ int main(int argc, char **argv)
   test_matrix_variate(r);
   test_conjugate(r);
   test_checks();
+  test_dist(r);
   gsl_rng_free(r);
   int counts[2] = {passed, failed};
   MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
