@@ -11,6 +11,8 @@ typedef struct {
   int quick;        /* --quick: the whole run under a minute */
   const char *only; /* run only workloads whose name starts with this (NULL: all) */
   FILE *out;
+  int pinned;          /* --threads given: no "ours_1thr" rows */
+  int default_threads; /* OpenBLAS's thread count as installed */
 } bench_ctx;
 
 /* Median wall time (seconds) of one call of fn(arg), over `reps` timed
@@ -27,6 +29,14 @@ int bench_selected(const bench_ctx *c, const char *name);
 /* One TSV row: workload p n ours_s baseline baseline_s ratio. */
 void bench_row(bench_ctx *c, const char *workload, size_t p, size_t n, double ours_s, const char *baseline,
                double baseline_s);
+
+/* Median time of fn with OpenBLAS pinned to one thread (restored after). */
+double bench_time_1thr(const bench_ctx *c, void (*fn)(void *), void *arg, int reps);
+
+/* Unless --threads was given: the row "workload ... ours_s ours_1thr t1 ratio"
+ * with t1 = bench_time_1thr(fn, arg). */
+void bench_row_threads(bench_ctx *c, const char *workload, size_t p, size_t n, double ours_s, void (*fn)(void *),
+                       void *arg);
 
 /* Keep the optimizer from discarding a result. */
 extern volatile double bench_sink;

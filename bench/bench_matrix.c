@@ -170,6 +170,7 @@ void bench_matrix(bench_ctx *c)
     if (bench_selected(c, "matnorm_logpdf")) {
       double t1 = bench_time(run_mn, w, reps), t0 = bench_time(run_floor_mn, w, reps);
       bench_row(c, "matnorm_logpdf", p, n, t1, "lapack_floor", t0);
+      bench_row_threads(c, "matnorm_logpdf", p, n, t1, run_mn, w);
     }
     if (bench_selected(c, "matnorm_logpdf_cached")) {
       double t1 = bench_time(run_mn_cached, w, reps), t0 = bench_time(run_floor_mn_cached, w, reps);
@@ -178,6 +179,7 @@ void bench_matrix(bench_ctx *c)
     if (bench_selected(c, "matt_logpdf_grad")) {
       double t1 = bench_time(run_mt, w, reps), t0 = bench_time(run_floor_mt, w, reps);
       bench_row(c, "matt_logpdf_grad", p, n, t1, "lapack_floor", t0);
+      bench_row_threads(c, "matt_logpdf_grad", p, n, t1, run_mt, w);
     }
     if (bench_selected(c, "matt_logpdf_cached")) {
       double t1 = bench_time(run_mt_cached, w, reps), t0 = bench_time(run_floor_mt_cached, w, reps);

@@ -168,21 +168,25 @@ void bench_mvn(bench_ctx *c)
       t_gsl = bench_time(run_gsl_loop, b, reps);
       bench_row(c, "mvn_loglik", p, n, t_ll, "floor", t_floor);
       bench_row(c, "mvn_loglik", p, n, t_ll, "gsl_loop", t_gsl);
+      bench_row_threads(c, "mvn_loglik", p, n, t_ll, run_mvn_loglik, b);
     }
     if (bench_selected(c, "mvn_loglik_grad")) {
       double t = bench_time(run_mvn_loglik_grad, b, reps);
       bench_row(c, "mvn_loglik_grad", p, n, t, "mvn_loglik", t_ll);
       bench_row(c, "mvn_loglik_grad", p, n, t, "floor", t_floor);
+      bench_row_threads(c, "mvn_loglik_grad", p, n, t, run_mvn_loglik_grad, b);
     }
     if (bench_selected(c, "mvn_logpdf_single")) {
       double t = bench_time(run_single_ours, b, reps);
       double tg = bench_time(run_single_gsl, b, reps);
       bench_row(c, "mvn_logpdf_single", p, 1, t, "gsl", tg);
+      bench_row_threads(c, "mvn_logpdf_single", p, 1, t, run_single_ours, b);
     }
     if (bench_selected(c, "mvt_loglik")) {
       double t = bench_time(run_mvt_loglik, b, reps);
       bench_row(c, "mvt_loglik", p, n, t, "mvn_loglik", t_ll);
       bench_row(c, "mvt_loglik", p, n, t, "floor", t_floor);
+      bench_row_threads(c, "mvt_loglik", p, n, t, run_mvt_loglik, b);
     }
     problem_free(b);
   }

@@ -179,33 +179,44 @@ static void teardown(wk *k)
 
 void bench_wishart(bench_ctx *c)
 {
-  const size_t ps[] = {20, 100, 400};
+  const size_t ps[] = {5, 20, 50, 100, 400};
   int reps = bench_reps(c);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, 4);
-  for (size_t t = 0; t < 3; t++) {
+  for (size_t t = 0; t < sizeof ps / sizeof ps[0]; t++) {
     size_t p = ps[t];
     wk k;
     if (bench_selected(c, "wishart_logpdf") || bench_selected(c, "wishart_logpdf_grad")) {
       setup(&k, p, r, 0);
+      double ours = -1;
       if (bench_selected(c, "wishart_logpdf")) {
-        double ours = bench_time(ours_logpdf, &k, reps);
+        ours = bench_time(ours_logpdf, &k, reps);
         bench_row(c, "wishart_logpdf", p, 1, ours, "lapack_floor", bench_time(floor_logpdf, &k, reps));
         bench_row(c, "wishart_logpdf", p, 1, ours, "gsl_factors_given", bench_time(gsl_logpdf, &k, reps));
+        bench_row_threads(c, "wishart_logpdf", p, 1, ours, ours_logpdf, &k);
       }
-      if (bench_selected(c, "wishart_logpdf_grad"))
-        bench_row(c, "wishart_logpdf_grad", p, 1, bench_time(ours_grad, &k, reps), "lapack_floor",
-                  bench_time(floor_grad, &k, reps));
+      if (bench_selected(c, "wishart_logpdf_grad")) {
+        double t = bench_time(ours_grad, &k, reps);
+        bench_row(c, "wishart_logpdf_grad", p, 1, t, "lapack_floor", bench_time(floor_grad, &k, reps));
+        if (ours > 0) bench_row(c, "wishart_logpdf_grad", p, 1, t, "wishart_logpdf", ours);
+        bench_row_threads(c, "wishart_logpdf_grad", p, 1, t, ours_grad, &k);
+      }
       teardown(&k);
     }
     if (bench_selected(c, "invwishart_logpdf") || bench_selected(c, "invwishart_logpdf_grad")) {
       setup(&k, p, r, 1);
-      if (bench_selected(c, "invwishart_logpdf"))
-        bench_row(c, "invwishart_logpdf", p, 1, bench_time(ours_logpdf_iw, &k, reps), "lapack_floor",
-                  bench_time(floor_logpdf_iw, &k, reps));
-      if (bench_selected(c, "invwishart_logpdf_grad"))
-        bench_row(c, "invwishart_logpdf_grad", p, 1, bench_time(ours_grad_iw, &k, reps), "lapack_floor",
-                  bench_time(floor_grad_iw, &k, reps));
+      double ours = -1;
+      if (bench_selected(c, "invwishart_logpdf")) {
+        ours = bench_time(ours_logpdf_iw, &k, reps);
+        bench_row(c, "invwishart_logpdf", p, 1, ours, "lapack_floor", bench_time(floor_logpdf_iw, &k, reps));
+        bench_row_threads(c, "invwishart_logpdf", p, 1, ours, ours_logpdf_iw, &k);
+      }
+      if (bench_selected(c, "invwishart_logpdf_grad")) {
+        double t = bench_time(ours_grad_iw, &k, reps);
+        bench_row(c, "invwishart_logpdf_grad", p, 1, t, "lapack_floor", bench_time(floor_grad_iw, &k, reps));
+        if (ours > 0) bench_row(c, "invwishart_logpdf_grad", p, 1, t, "invwishart_logpdf", ours);
+        bench_row_threads(c, "invwishart_logpdf_grad", p, 1, t, ours_grad_iw, &k);
+      }
       teardown(&k);
     }
   }

@@ -1,8 +1,10 @@
-/* bayesmat-bench [--quick] [--only PREFIX]
- * Threading: OpenBLAS is pinned to one thread here. At the sizes measured
- * (p <= 400) a second OpenBLAS thread costs more than it gains on this
- * 2-core machine and makes timings unstable; the library itself never
- * changes the caller's BLAS threading (no global state).
+/* bayesmat-bench [--quick] [--only PREFIX] [--threads N] [--cpu-time]
+ * Threading: by default OpenBLAS runs as installed (its own thread count),
+ * as users run the library, and each bayesmat workload gets a second row
+ * "ours_1thr": the same call timed in the same process with OpenBLAS pinned
+ * to one thread, so the ratio is the price (or gain) of the default
+ * threading. --threads N pins OpenBLAS to N threads for the whole run (the
+ * bench program may change the global BLAS setting; the library never does).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -11,13 +13,19 @@
 #include "bench.h"
 
 void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 
 volatile double bench_sink;
+
+/* --cpu-time: process CPU time instead of wall time (less disturbed by other
+ * processes on a loaded machine; meaningful only with --threads 1, since
+ * it adds up the CPU time of every thread). */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
 
 static double now(void)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(bench_clock, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -51,6 +59,21 @@ double bench_time(void (*fn)(void *), void *arg, int reps)
   return med;
 }
 
+double bench_time_1thr(const bench_ctx *c, void (*fn)(void *), void *arg, int reps)
+{
+  openblas_set_num_threads(1);
+  double t = bench_time(fn, arg, reps);
+  openblas_set_num_threads(c->default_threads);
+  return t;
+}
+
+void bench_row_threads(bench_ctx *c, const char *workload, size_t p, size_t n, double ours_s, void (*fn)(void *),
+                       void *arg)
+{
+  if (c->pinned) return;
+  bench_row(c, workload, p, n, ours_s, "ours_1thr", bench_time_1thr(c, fn, arg, bench_reps(c)));
+}
+
 int bench_reps(const bench_ctx *c) { return c->quick ? 5 : 21; }
 
 int bench_selected(const bench_ctx *c, const char *name)
@@ -69,17 +92,24 @@ void bench_row(bench_ctx *c, const char *workload, size_t p, size_t n, double ou
 int main(int argc, char **argv)
 {
   bench_ctx c = {.out = stdout};
+  int threads = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--quick"))
       c.quick = 1;
+    else if (!strcmp(argv[i], "--cpu-time"))
+      bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc && atoi(argv[i + 1]) > 0)
+      threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc)
       c.only = argv[++i];
     else {
-      fprintf(stderr, "usage: bayesmat-bench [--quick] [--only PREFIX]\n");
+      fprintf(stderr, "usage: bayesmat-bench [--quick] [--only PREFIX] [--threads N] [--cpu-time]\n");
       return 2;
     }
   }
-  openblas_set_num_threads(1);
+  c.default_threads = openblas_get_num_threads();
+  if (threads > 0) openblas_set_num_threads(threads);
+  c.pinned = threads > 0;
   fprintf(c.out, "workload\tp\tn\tours_s\tbaseline\tbaseline_s\tratio\n");
   bench_mvn(&c);
   bench_wishart(&c);

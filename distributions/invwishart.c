@@ -26,6 +26,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/invwishart.h"
 #include "work.h"
+#include "small_linalg.h"
 #include "wishart_common.h"
 #include "invwishart_impl.h"
 #include "../src/error.h"
@@ -34,8 +35,7 @@
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
 {
   bm_wt_copy_lower(L_Psi, buf, p);
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L_X, (int)p,
-              buf, (int)p);
+  bm_sl_trsm_left(CblasNoTrans, p, p, L_X, p, buf, p);
   return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 
@@ -178,12 +178,10 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
   if (d_X) {
     /* N <- L_X^-T N = X^-1 L_Psi; X^-1 Psi X^-1 = N N^T */
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p, N,
-                (int)p);
+    bm_sl_trsm_left(CblasTrans, p, p, buf, p, N, p);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++) MGET(d_X, i, j) = -0.5 * (nu + pd + 1.0) * MGET(&Xinv.matrix, i, j);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, N, (int)p, 1.0, d_X->data,
-                (int)d_X->tda);
+    bm_sl_syrk(p, p, 0.5, N, p, 1.0, d_X->data, d_X->tda);
     bm_sym_from_lower(d_X);
   }
   if (d_Psi) { /* nu/2 Psi^-1 - X^-1/2 */

@@ -27,6 +27,7 @@
 #include "bayesmat/mvn.h"
 #include "work.h"
 #include "vector_common.h"
+#include "small_p.h"
 #include "mvn_impl.h"
 #include "../src/error.h"
 
@@ -148,6 +149,13 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   int status = check_obj(d);
   if (!status) status = bm_validate_vector(x, d->p);
   if (status) return status;
+  if (d->p <= BM_SP_MAX) { /* an overflowed form goes on to the scaled path below */
+    double delta = bm_sp_mahalanobis(d->mu, x, d->L);
+    if (isfinite(delta)) {
+      *lp = d->lognorm - 0.5 * delta;
+      return BM_SUCCESS;
+    }
+  }
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
@@ -415,12 +423,30 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
   *total = t;
 }
 
+/* small p: the same from the rows' Mahalanobis forms (distributions/small_p.c);
+ * four partial sums, no chain of n dependent additions */
+static void loglik_delta(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
+                         double *total)
+{
+  const bm_mvn *d = ctx;
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  size_t i = 0;
+  for (; i + 4 <= rows; i += 4)
+    for (size_t u = 0; u < 4; u++) s[u] += delta[i + u];
+  for (; i < rows; i++) s[0] += delta[i];
+  if (each)
+    for (i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - 0.5 * delta[i]);
+  *total += (double)rows * d->lognorm - 0.5 * ((s[0] + s[1]) + (s[2] + s[3]));
+}
+
 int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   double total = 0.0;
-  int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
+  int status = d && d->p <= BM_SP_MAX
+                   ? bm_sp_loglik(check_obj(d), d->mu, d->L, X, each, loglik_delta, d, &total)
+                   : bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;
   *ll = total;
   if (*ll == -INFINITY) { /* some row's delta overflowed: row by row through the scaled single point */

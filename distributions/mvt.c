@@ -34,6 +34,7 @@
 #include "bayesmat/mvt.h"
 #include "work.h"
 #include "vector_common.h"
+#include "small_p.h"
 #include "../src/error.h"
 
 /* a = nu/2 from which the asymptotic difference formulas are used */
@@ -703,6 +704,20 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
   *total = t;
 }
 
+/* small p: the same from the rows' Mahalanobis forms (distributions/small_p.c) */
+static void loglik_delta(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
+                         double *total)
+{
+  const bm_mvt *d = ctx;
+  double half_k = 0.5 * (d->nu + (double)d->p), inv_nu = 1.0 / d->nu, t = *total;
+  for (size_t i = 0; i < rows; i++) {
+    double li = -half_k * log1p_pos(delta[i] * inv_nu);
+    if (each) gsl_vector_set(each, first + i, d->lognorm + li);
+    t += li;
+  }
+  *total = t;
+}
+
 /* Row by row through bm_mvt_logpdf (whose tail evaluation is scaled): the
  * fallback of the batch when a row's delta overflowed. -inf only when the
  * sum is below -DBL_MAX. */
@@ -724,7 +739,9 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
   if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   double total = 0.0;
-  int status = bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
+  int status = d && d->p <= BM_SP_MAX
+                   ? bm_sp_loglik(check_obj(d), d->mu, d->L, X, each, loglik_delta, d, &total)
+                   : bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;
   *ll = total + (double)X->size1 * d->lognorm;
   if (!isfinite(*ll)) *ll = loglik_rows(d, X, each); /* some delta overflowed: the scaled single-point path */

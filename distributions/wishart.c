@@ -25,6 +25,7 @@
 #include "bayesmat/random.h"
 #include "bayesmat/wishart.h"
 #include "work.h"
+#include "small_linalg.h"
 #include "wishart_common.h"
 #include "wishart_impl.h"
 #include "../src/error.h"
@@ -122,8 +123,7 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   }
   double logdet_X = bm_chol_logdet(&W.matrix);
   /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
-              (int)d->L_S->tda, buf, (int)p);
+  bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
   *lp = logpdf_from_M(d, buf, p, logdet_X);
 done:
   bm_work_release(&w);
@@ -160,8 +160,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
   if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
   if (lp || d_S)                                                /* M <- L_S^-1 L_X */
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L_S->data, (int)d->L_S->tda, buf, (int)p);
+    bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
   if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X);
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
@@ -169,12 +168,10 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
         MGET(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(&B.matrix, i, j);
   if (d_S) {
     /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, d->L_S->data,
-                (int)d->L_S->tda, buf, (int)p);
+    bm_sl_trsm_left(CblasTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++) MGET(d_S, i, j) = -0.5 * nu * MGET(&B.matrix, i, j);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 0.5, buf, (int)p, 1.0, d_S->data,
-                (int)d_S->tda);
+    bm_sl_syrk(p, p, 0.5, buf, p, 1.0, d_S->data, d_S->tda);
     bm_sym_from_lower(d_S);
   }
   if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);

@@ -7,11 +7,13 @@
  * (LAPACKE's own row-major path transposes into a malloc'ed buffer).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <float.h>
 #include <lapacke.h>
 #include <gsl/gsl_cblas.h> /* declarations only: the symbols come from OpenBLAS */
 #include "bayesmat/status.h"
 #include "bayesmat/linalg.h"
 #include "work.h"
+#include "small_linalg.h"
 #include "error.h"
 
 static int square(const gsl_matrix *A)
@@ -48,7 +50,9 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
       for (size_t j = 0; j <= i; j++)
         L->data[i * L->tda + j] = A->data[i * A->tda + j];
   zero_strict_upper(L);
-  lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
+  /* small p: own loops (no call overhead, never OpenBLAS threads) */
+  lapack_int info = p <= BM_SL_MAX ? (lapack_int)bm_sl_chol(L->data, L->tda, p)
+                                   : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
   /* OpenBLAS's potrf lets a NaN through (NaN <= 0 is false): check the
    * diagonal of the result too. */
   for (size_t i = 0; info == 0 && i < p; i++) {
@@ -65,6 +69,11 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
 
 double bm_chol_logdet(const gsl_matrix *L)
 {
+  if (L->size1 <= BM_SL_MAX) { /* one log of the product when it is a normal number (p logs cost more than the rest at p = 5) */
+    double prod = 1.0;
+    for (size_t i = 0; i < L->size1; i++) prod *= L->data[i * L->tda + i];
+    if (prod >= DBL_MIN && prod <= DBL_MAX) return 2.0 * log(prod);
+  }
   double s = 0.0;
   for (size_t i = 0; i < L->size1; i++) s += log(L->data[i * L->tda + i]);
   return 2.0 * s;
@@ -188,6 +197,10 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
       gsl_matrix_set_all(Ainv, NAN);
       return BM_FAIL(BM_ESING, "L(%zu,%zu) = %g: L is not a Cholesky factor (its diagonal must be positive)", i, i, L->data[i * L->tda + i]);
     }
+  if (p <= BM_SL_INV_MAX) {
+    bm_sl_chol_inverse(L->data, L->tda, Ainv->data, Ainv->tda, p);
+    return BM_SUCCESS;
+  }
   if (Ainv != L)
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j <= i; j++)

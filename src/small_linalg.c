@@ -1,0 +1,138 @@
+/* Plain-loop Cholesky kernels for small p (src/small_linalg.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+/* the loops are written to be vectorized; GCC vectorizes them fully only at
+ * -O3 (its -O2 cost model keeps them scalar) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("O3")
+#endif
+#include <math.h>
+#include "small_linalg.h"
+
+size_t bm_sl_chol(double *A, size_t lda, size_t p)
+{
+  /* the pivots' reciprocals, formed once: a division per pivot instead of
+   * one per entry on the substitution's dependency chain */
+  double inv[BM_SL_MAX];
+  for (size_t i = 0; i < p; i++) {
+    double *ri = A + i * lda;
+    for (size_t j = 0; j < i; j++) {
+      const double *rj = A + j * lda;
+      double s = ri[j];
+      for (size_t k = 0; k < j; k++) s -= ri[k] * rj[k];
+      ri[j] = s * inv[j];
+    }
+    double s = ri[i];
+    for (size_t k = 0; k < i; k++) s -= ri[k] * ri[k];
+    /* NaN fails here too (NaN > 0 is false) */
+    if (!(s > 0.0) || !isfinite(s)) return i + 1;
+    /* sqrt(s) and 1/s side by side, then one product: the division is off
+     * the pivot-to-pivot dependency chain */
+    double d = sqrt(s), r = 1.0 / s;
+    ri[i] = d;
+    inv[i] = d * r;
+  }
+  return 0;
+}
+
+/* p <= BM_SL_MAX: T = L^{-1} column by column into a local buffer, then
+ * Ainv = T^T T entry by entry, (i, j) = sum_{k >= max(i, j)} T_ki T_kj;
+ * short dot products, no loop set-up per row */
+static void chol_inverse_small(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p)
+{
+  double T[BM_SL_MAX * BM_SL_MAX];
+  for (size_t j = 0; j < p; j++) T[j * p + j] = 1.0 / L[j * ldl + j];
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = j + 1; i < p; i++) {
+      const double *ri = L + i * ldl;
+      double s = 0.0;
+      for (size_t k = j; k < i; k++) s -= ri[k] * T[k * p + j];
+      T[i * p + j] = s * T[i * p + i];
+    }
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0.0;
+      for (size_t k = i; k < p; k++) s += T[k * p + i] * T[k * p + j];
+      Ainv[i * lda + j] = s;
+      Ainv[j * lda + i] = s;
+    }
+}
+
+void bm_sl_chol_inverse(const double *L, size_t ldl, double *A, size_t lda, size_t p)
+{
+  if (p <= BM_SL_MAX) {
+    chol_inverse_small(L, ldl, A, lda, p);
+    return;
+  }
+  /* In A, in place: U = L^{-1} row by row (row i from the rows above it),
+   * then A = U^T U row by row in ascending order (row i of the product
+   * needs only rows >= i of U, so it may overwrite row i). Every inner loop
+   * is an axpy over contiguous entries. */
+  double t[BM_SL_INV_MAX];
+  for (size_t i = 0; i < p; i++) {
+    const double *li = L + i * ldl;
+    double inv = 1.0 / li[i];
+    for (size_t j = 0; j < i; j++) t[j] = 0.0;
+    for (size_t k = 0; k < i; k++) {
+      double lik = li[k];
+      const double *uk = A + k * lda;
+      for (size_t j = 0; j <= k; j++) t[j] += lik * uk[j];
+    }
+    double *ui = A + i * lda;
+    for (size_t j = 0; j < i; j++) ui[j] = -t[j] * inv;
+    ui[i] = inv;
+  }
+  for (size_t i = 0; i < p; i++) {
+    for (size_t j = 0; j <= i; j++) t[j] = 0.0;
+    for (size_t k = i; k < p; k++) {
+      const double *uk = A + k * lda;
+      double uki = uk[i];
+      for (size_t j = 0; j <= i; j++) t[j] += uki * uk[j];
+    }
+    for (size_t j = 0; j <= i; j++) A[i * lda + j] = t[j];
+  }
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) A[j * lda + i] = A[i * lda + j];
+}
+
+void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m)
+{
+  for (size_t i = 0; i < p; i++) {
+    const double *ri = L + i * ldl;
+    double *bi = B + i * ldb;
+    for (size_t k = 0; k < i; k++) {
+      double l = ri[k];
+      const double *bk = B + k * ldb;
+      for (size_t c = 0; c < m; c++) bi[c] -= l * bk[c];
+    }
+    double d = 1.0 / ri[i];
+    for (size_t c = 0; c < m; c++) bi[c] *= d;
+  }
+}
+
+void bm_sl_solve_lower_trans(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m)
+{
+  for (size_t i = p; i-- > 0;) {
+    double *bi = B + i * ldb;
+    for (size_t k = i + 1; k < p; k++) {
+      double l = L[k * ldl + i];
+      const double *bk = B + k * ldb;
+      for (size_t c = 0; c < m; c++) bi[c] -= l * bk[c];
+    }
+    double d = 1.0 / L[i * ldl + i];
+    for (size_t c = 0; c < m; c++) bi[c] *= d;
+  }
+}
+
+void bm_sl_syrk_lower(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                      size_t ldc)
+{
+  for (size_t i = 0; i < p; i++) {
+    const double *ai = A + i * lda;
+    for (size_t j = 0; j <= i; j++) {
+      const double *aj = A + j * lda;
+      double s = 0.0;
+      for (size_t c = 0; c < k; c++) s += ai[c] * aj[c];
+      C[i * ldc + j] = beta == 0.0 ? alpha * s : alpha * s + beta * C[i * ldc + j];
+    }
+  }
+}

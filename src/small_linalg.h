@@ -1,0 +1,75 @@
+/* Internal (not installed): plain-loop Cholesky kernels for small and
+ * moderate p, used by src/linalg.c below BM_SL_MAX and by the families'
+ * small-dimension paths (distributions/small_p.h).
+ *
+ * Why: at p <= BM_SL_MAX the cost of a LAPACK/BLAS call is its overhead
+ * (argument checks, dispatch, and with OpenBLAS's default threads a wake-up
+ * of the second thread), not its arithmetic. These loops allocate nothing,
+ * touch no global state and never start threads.
+ * Storage: row-major, lower triangle, explicit leading dimensions; L's
+ * strict upper triangle is never read.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_SMALL_LINALG_H
+#define BAYESMAT_SMALL_LINALG_H
+
+#include <stddef.h>
+
+/* Factorizations, solves and products of at most this order use the loops
+ * below (call overhead dominates LAPACK/BLAS there). */
+#define BM_SL_MAX 16
+/* Inverses from a factor use the loops up to this order: OpenBLAS's dpotri
+ * starts threads at every size, and on two cores that costs 3-10x at
+ * p = 20-70 (bench/README.md). */
+#define BM_SL_INV_MAX 96
+
+/* In place: the lower triangle of A (p x p, leading dim lda) <- its Cholesky
+ * factor L (A = L L^T); the strict upper triangle is not touched.
+ * @return 0, or k + 1 when the k-th pivot is not positive and finite (A's
+ * lower triangle is then partly overwritten). */
+size_t bm_sl_chol(double *A, size_t lda, size_t p);
+
+/* Ainv (p x p, full symmetric, leading dim lda) <- (L L^T)^{-1} from the
+ * factor L (ldl), p <= BM_SL_INV_MAX. L's diagonal must be positive. Ainv
+ * may be L (in place): row i of L is read before row i of Ainv is written. */
+void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p);
+
+/* B (p x m, leading dim ldb) <- L^{-1} B (forward substitution by rows). */
+void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m);
+
+/* B (p x m, leading dim ldb) <- L^{-T} B (back substitution by rows). */
+void bm_sl_solve_lower_trans(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m);
+
+/* C (p x p, lower triangle, leading dim ldc) <- alpha A A^T + beta C, with A
+ * p x k (lda). Only C's lower triangle is written. */
+void bm_sl_syrk_lower(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                      size_t ldc);
+
+
+/* Dispatchers with cblas's meaning for one shape each: own loops up to
+ * BM_SL_MAX, CBLAS beyond. */
+#include <gsl/gsl_cblas.h>
+
+/* B (p x m, ldb) <- L^{-1} B (trans == CblasNoTrans) or L^{-T} B (CblasTrans). */
+static inline void bm_sl_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const double *L, size_t ldl, double *B,
+                                   size_t ldb)
+{
+  if (p <= BM_SL_MAX && trans == CblasNoTrans)
+    bm_sl_solve_lower(L, ldl, p, B, ldb, m);
+  else if (p <= BM_SL_MAX)
+    bm_sl_solve_lower_trans(L, ldl, p, B, ldb, m);
+  else
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans, CblasNonUnit, (int)p, (int)m, 1.0, L, (int)ldl, B,
+                (int)ldb);
+}
+
+/* Lower triangle of C (p x p, ldc) <- alpha A A^T + beta C, A p x k (lda). */
+static inline void bm_sl_syrk(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                              size_t ldc)
+{
+  if (p <= BM_SL_MAX)
+    bm_sl_syrk_lower(p, k, alpha, A, lda, beta, C, ldc);
+  else
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)k, alpha, A, (int)lda, beta, C, (int)ldc);
+}
+
+#endif

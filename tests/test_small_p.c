@@ -1,0 +1,354 @@
+/* Tests of the small-dimension paths (p <= 16: src/small_linalg.c,
+ * distributions/small_p.c) against the general path recomputed here with
+ * LAPACK/CBLAS (dpotrf, dtrsm, dpotri): the same formulas evaluated by the
+ * library's large-p code, so the two must agree to rounding. Tolerance: 1e-14
+ * relative to the scale of the terms that are added (a log-density is a sum
+ * of terms of both signs; relative to the sum alone the bound would be
+ * meaningless where they cancel). Dimensions 1..16 and 17, 24 (the general
+ * path itself, as a check of the reference); the inverse from a factor up
+ * to 96 and 97.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdlib.h>
+#include <string.h>
+#include <lapacke.h>
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
+#include "testutil.h"
+
+#define RTOL 1e-14
+#define LN2 0.693147180559945309417232121458176568
+#define LOG_2PI 1.83787706640934548356065947281123527
+
+static const size_t dims[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 24};
+#define NDIMS (sizeof dims / sizeof dims[0])
+
+static void assert_close_scaled(double a, double b, double scale, const char *what, size_t p)
+{
+  if (!(fabs(a - b) <= RTOL * scale)) {
+    print_error("p = %zu, %s: %.17g vs reference %.17g (diff %.3e, scale %.3e)\n", p, what, a, b, fabs(a - b), scale);
+    fail();
+  }
+}
+
+/* lower Cholesky factor (row-major, strict upper 0) by LAPACK */
+static void ref_chol(const gsl_matrix *A, double *L, size_t p)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) L[i * p + j] = j <= i ? gsl_matrix_get(A, i, j) : 0.0;
+  assert_int_equal(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (int)p, L, (int)p), 0);
+}
+
+/* full symmetric inverse from the factor by LAPACK dpotri */
+static void ref_inverse(const double *L, double *Ainv, size_t p)
+{
+  memcpy(Ainv, L, p * p * sizeof(double));
+  assert_int_equal(LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (int)p, Ainv, (int)p), 0);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) Ainv[j * p + i] = Ainv[i * p + j];
+}
+
+static double ref_logdet(const double *L, size_t p)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < p; i++) s += log(L[i * p + i]);
+  return 2.0 * s;
+}
+
+static double max_abs(const double *A, size_t n)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++) m = fmax(m, fabs(A[i]));
+  return m;
+}
+
+static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
+{
+  gsl_vector *mu = gsl_vector_alloc(p), *each = gsl_vector_alloc(n), *dmu = gsl_vector_alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(p, p);
+  double *L = malloc(p * p * sizeof(double)), *Z = malloc(n * p * sizeof(double)), *G = malloc(p * p * sizeof(double));
+  for (size_t i = 0; i < p; i++) gsl_vector_set(mu, i, gsl_ran_gaussian(r, 2.0));
+  tu_random_spd(r, 100.0, 2.0, S); /* rounding differences grow with the condition number */
+  for (size_t k = 0; k < n; k++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, k, j, gsl_vector_get(mu, j) + gsl_ran_gaussian(r, 3.0));
+  /* reference: Z = (X - 1 mu^T) L^{-T} by dtrsm */
+  ref_chol(S, L, p);
+  for (size_t k = 0; k < n; k++)
+    for (size_t j = 0; j < p; j++) Z[k * p + j] = gsl_matrix_get(X, k, j) - gsl_vector_get(mu, j);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, L, (int)p, Z,
+              (int)p);
+  double lognorm = -0.5 * (double)p * LOG_2PI - 0.5 * ref_logdet(L, p);
+  double total = 0.0, scale = 0.0;
+
+  bm_mvn *d = bm_mvn_alloc(p);
+  bm_mvt *t = bm_mvt_alloc(p);
+  assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+  assert_int_equal(bm_mvt_set(t, 4.5, mu, S), BM_SUCCESS);
+  double ll;
+  assert_int_equal(bm_mvn_loglik(d, X, &ll, each), BM_SUCCESS);
+  for (size_t k = 0; k < n; k++) {
+    double delta = 0.0;
+    for (size_t j = 0; j < p; j++) delta += Z[k * p + j] * Z[k * p + j];
+    double lk = lognorm - 0.5 * delta, sk = fabs(lognorm) + 0.5 * delta;
+    total += lk;
+    scale += sk;
+    assert_close_scaled(gsl_vector_get(each, k), lk, sk, "mvn loglik each", p);
+    gsl_vector_const_view xk = gsl_matrix_const_row(X, k);
+    double lp;
+    assert_int_equal(bm_mvn_logpdf(d, &xk.vector, &lp), BM_SUCCESS);
+    assert_close_scaled(lp, lk, sk, "mvn logpdf", p);
+  }
+  assert_close_scaled(ll, total, scale, "mvn loglik", p);
+
+  /* mvt batch (the small path's Mahalanobis forms) against its single-point path */
+  double llt, sum_t = 0.0, scale_t = 0.0;
+  assert_int_equal(bm_mvt_loglik(t, X, &llt, each), BM_SUCCESS);
+  for (size_t k = 0; k < n; k++) {
+    gsl_vector_const_view xk = gsl_matrix_const_row(X, k);
+    double lp;
+    assert_int_equal(bm_mvt_logpdf(t, &xk.vector, &lp), BM_SUCCESS);
+    assert_close_scaled(gsl_vector_get(each, k), lp, fabs(lp) + fabs(lognorm) + 1.0, "mvt loglik each", p);
+    sum_t += lp;
+    scale_t += fabs(lp) + fabs(lognorm) + 1.0;
+  }
+  assert_close_scaled(llt, sum_t, scale_t, "mvt loglik", p);
+
+  /* gradient: dmu = L^{-T} sum z, dSigma = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
+  double llg;
+  assert_int_equal(bm_mvn_loglik_grad(d, X, &llg, dmu, dS), BM_SUCCESS);
+  assert_close_scaled(llg, total, scale, "mvn loglik_grad value", p);
+  double *s = calloc(p, sizeof(double));
+  for (size_t k = 0; k < n; k++)
+    for (size_t j = 0; j < p; j++) s[j] += Z[k * p + j];
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, L, (int)p, s, 1);
+  /* scales, norm-wise: dmu = Lambda sum r_k, so |Lambda| sum |r_k|; the
+   * Sigma gradient |Lambda|^2 sum |r_k|^2 + n |Lambda| */
+  double *Lam = malloc(p * p * sizeof(double)), rabs = 0.0, rsq = 0.0;
+  ref_inverse(L, Lam, p);
+  for (size_t k = 0; k < n; k++)
+    for (size_t j = 0; j < p; j++) {
+      double rk = gsl_matrix_get(X, k, j) - gsl_vector_get(mu, j);
+      rabs += fabs(rk);
+      rsq += rk * rk;
+    }
+  double lam = max_abs(Lam, p * p) * (double)p;
+  for (size_t j = 0; j < p; j++) assert_close_scaled(gsl_vector_get(dmu, j), s[j], lam * rabs, "mvn dmu", p);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, G, (int)p);
+  for (size_t i = 0; i < p; i++) G[i * p + i] -= 0.5 * (double)n;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) G[j * p + i] = G[i * p + j];
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, G,
+              (int)p);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, G,
+              (int)p);
+  /* the entries are sums of n terms that largely cancel: the scale of the terms */
+  double gs = 0.5 * (lam * rsq + (double)n) * lam;
+  free(Lam);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++)
+      assert_close_scaled(gsl_matrix_get(dS, i, j), 0.5 * (G[i * p + j] + G[j * p + i]), gs, "mvn dSigma", p);
+
+  free(s);
+  bm_mvn_free(d);
+  bm_mvt_free(t);
+  free(L);
+  free(Z);
+  free(G);
+  gsl_vector_free(mu);
+  gsl_vector_free(each);
+  gsl_vector_free(dmu);
+  gsl_matrix_free(S);
+  gsl_matrix_free(X);
+  gsl_matrix_free(dS);
+}
+
+static void test_mvn_mvt_batches(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(1701);
+  for (size_t k = 0; k < NDIMS; k++) {
+    mvn_batch_one(r, dims[k], 1);
+    mvn_batch_one(r, dims[k], 3);
+    mvn_batch_one(r, dims[k], 200); /* several blocks, a partial last one */
+  }
+  gsl_rng_free(r);
+}
+
+/* Failures on the small path: a non-finite row in a late block (status, each
+ * NaN), and a non-PD Sigma rejected by the own Cholesky. */
+static void test_small_failures(void **state)
+{
+  (void)state;
+  size_t p = 5, n = 150;
+  gsl_rng *r = tu_rng(7);
+  gsl_vector *mu = gsl_vector_calloc(p), *each = gsl_vector_alloc(n);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p);
+  tu_random_spd(r, 10.0, 1.0, S);
+  for (size_t k = 0; k < n; k++)
+    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, k, j, gsl_ran_gaussian(r, 1.0));
+  bm_mvn *d = bm_mvn_alloc(p);
+  bm_mvt *t = bm_mvt_alloc(p);
+  assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+  assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
+  gsl_matrix_set(X, 140, 3, NAN);
+  double ll = 0.0;
+  assert_int_equal(bm_mvn_loglik(d, X, &ll, each), BM_ENONFINITE);
+  assert_true(isnan(ll));
+  for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
+  assert_int_equal(bm_mvt_loglik(t, X, &ll, each), BM_ENONFINITE);
+  for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
+  gsl_matrix_set(X, 140, 3, INFINITY);
+  assert_int_equal(bm_mvn_loglik(d, X, &ll, NULL), BM_ENONFINITE);
+  /* a semidefinite Sigma: the own Cholesky's pivot test */
+  gsl_matrix_set_all(S, 1.0);
+  assert_int_equal(bm_mvn_set(d, mu, S), BM_ENOTSPD);
+  bm_mvn_free(d);
+  bm_mvt_free(t);
+  gsl_vector_free(mu);
+  gsl_vector_free(each);
+  gsl_matrix_free(S);
+  gsl_matrix_free(X);
+  gsl_rng_free(r);
+}
+
+/* Wishart and inverse Wishart: value and gradients at p <= 16 against the
+ * formulas of include/bayesmat/wishart.h and invwishart.h through LAPACK. */
+static void wishart_one(gsl_rng *r, size_t p)
+{
+  size_t pp = p * p;
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *GX = gsl_matrix_alloc(p, p),
+             *GS = gsl_matrix_alloc(p, p);
+  double *LS = malloc(pp * sizeof(double)), *LX = malloc(pp * sizeof(double)), *Si = malloc(pp * sizeof(double)),
+         *Xi = malloc(pp * sizeof(double)), *M = malloc(pp * sizeof(double)), *C = malloc(pp * sizeof(double));
+  tu_random_spd(r, 50.0, 1.5, S);
+  tu_random_spd(r, 50.0, 3.0, X);
+  double nu = (double)p + 2.5;
+  ref_chol(S, LS, p);
+  ref_chol(X, LX, p);
+  ref_inverse(LS, Si, p);
+  ref_inverse(LX, Xi, p);
+  double ldS = ref_logdet(LS, p), ldX = ref_logdet(LX, p), pd = (double)p, lmg = bm_lmvgamma(p, 0.5 * nu);
+
+  /* Wishart: tr(S^-1 X) = ||L_S^-1 L_X||^2; G_S = -nu/2 S^-1 + S^-1 X S^-1 / 2 */
+  memcpy(M, LX, pp * sizeof(double));
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, LS, (int)p, M,
+              (int)p);
+  double tr = 0.0;
+  for (size_t i = 0; i < pp; i++) tr += M[i] * M[i];
+  double a1 = 0.5 * (nu - pd - 1.0) * ldX, a2 = 0.5 * nu * pd * LN2, a3 = 0.5 * nu * ldS;
+  double ref = a1 - 0.5 * tr - a2 - a3 - lmg, scale = fabs(a1) + 0.5 * tr + fabs(a2) + fabs(a3) + fabs(lmg);
+  bm_wishart *w = bm_wishart_alloc(p);
+  assert_int_equal(bm_wishart_set(w, nu, S), BM_SUCCESS);
+  double lp, lp2, dnu;
+  assert_int_equal(bm_wishart_logpdf(w, X, &lp), BM_SUCCESS);
+  assert_close_scaled(lp, ref, scale, "wishart logpdf", p);
+  assert_int_equal(bm_wishart_logpdf_grad(w, X, &lp2, GX, GS, &dnu), BM_SUCCESS);
+  assert_close_scaled(lp2, ref, scale, "wishart logpdf_grad value", p);
+  /* C = S^-1 X S^-1 */
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, Si, (int)p, X->data,
+              (int)X->tda, 0.0, M, (int)p);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, M, (int)p, Si, (int)p, 0.0, C,
+              (int)p);
+  double sx = (nu + pd) * (max_abs(Xi, pp) + max_abs(Si, pp)), ss = nu * max_abs(Si, pp) + max_abs(C, pp) * pd;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      assert_close_scaled(gsl_matrix_get(GX, i, j), 0.5 * (nu - pd - 1.0) * Xi[i * p + j] - 0.5 * Si[i * p + j], sx,
+                          "wishart d_X", p);
+      assert_close_scaled(gsl_matrix_get(GS, i, j), -0.5 * nu * Si[i * p + j] + 0.5 * C[i * p + j], ss,
+                          "wishart d_S", p);
+    }
+
+  /* inverse Wishart with Psi = S: tr(Psi X^-1) = ||L_X^-1 L_Psi||^2;
+   * G_X = -(nu+p+1)/2 X^-1 + X^-1 Psi X^-1 / 2, G_Psi = nu/2 Psi^-1 - X^-1/2 */
+  memcpy(M, LS, pp * sizeof(double));
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, LX, (int)p, M,
+              (int)p);
+  tr = 0.0;
+  for (size_t i = 0; i < pp; i++) tr += M[i] * M[i];
+  double b1 = 0.5 * nu * ldS, b3 = 0.5 * (nu + pd + 1.0) * ldX;
+  ref = b1 - a2 - lmg - b3 - 0.5 * tr;
+  scale = fabs(b1) + fabs(a2) + fabs(lmg) + fabs(b3) + 0.5 * tr;
+  bm_invwishart *iw = bm_invwishart_alloc(p);
+  assert_int_equal(bm_invwishart_set(iw, nu, S), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_logpdf(iw, X, &lp), BM_SUCCESS);
+  assert_close_scaled(lp, ref, scale, "invwishart logpdf", p);
+  assert_int_equal(bm_invwishart_logpdf_grad(iw, X, &lp2, GX, GS, &dnu), BM_SUCCESS);
+  assert_close_scaled(lp2, ref, scale, "invwishart logpdf_grad value", p);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, Xi, (int)p, S->data,
+              (int)S->tda, 0.0, M, (int)p);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, M, (int)p, Xi, (int)p, 0.0, C,
+              (int)p);
+  sx = (nu + pd) * max_abs(Xi, pp) + max_abs(C, pp) * pd;
+  ss = nu * max_abs(Si, pp) + max_abs(Xi, pp);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      assert_close_scaled(gsl_matrix_get(GX, i, j), -0.5 * (nu + pd + 1.0) * Xi[i * p + j] + 0.5 * C[i * p + j], sx,
+                          "invwishart d_X", p);
+      assert_close_scaled(gsl_matrix_get(GS, i, j), 0.5 * nu * Si[i * p + j] - 0.5 * Xi[i * p + j], ss,
+                          "invwishart d_Psi", p);
+    }
+  bm_wishart_free(w);
+  bm_invwishart_free(iw);
+  free(LS);
+  free(LX);
+  free(Si);
+  free(Xi);
+  free(M);
+  free(C);
+  gsl_matrix_free(S);
+  gsl_matrix_free(X);
+  gsl_matrix_free(GX);
+  gsl_matrix_free(GS);
+}
+
+static void test_wishart_family(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(4242);
+  for (size_t k = 0; k < NDIMS; k++)
+    for (int rep = 0; rep < 3; rep++) wishart_one(r, dims[k]);
+  gsl_rng_free(r);
+}
+
+/* The core's own Cholesky and inverse (bm_chol_factor / bm_chol_inverse at
+ * p <= 16) against dpotrf / dpotri, entry by entry. */
+static void test_core_factor_inverse(void **state)
+{
+  (void)state;
+  /* the own inverse reaches p = 96 (src/small_linalg.h) */
+  static const size_t inv_dims[] = {1, 2, 3, 5, 8, 16, 17, 24, 33, 64, 96, 97};
+  gsl_rng *r = tu_rng(99);
+  for (size_t k = 0; k < sizeof inv_dims / sizeof inv_dims[0]; k++) {
+    size_t p = inv_dims[k];
+    gsl_matrix *A = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Ai = gsl_matrix_alloc(p, p);
+    double *Lr = malloc(p * p * sizeof(double)), *Air = malloc(p * p * sizeof(double));
+    tu_random_spd(r, 1e4, 1.0, A);
+    ref_chol(A, Lr, p);
+    ref_inverse(Lr, Air, p);
+    assert_int_equal(bm_chol_factor(A, L, NULL), BM_SUCCESS);
+    assert_int_equal(bm_chol_inverse(L, Ai), BM_SUCCESS);
+    double sl = max_abs(Lr, p * p), si = max_abs(Air, p * p);
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) {
+        assert_close_scaled(gsl_matrix_get(L, i, j), Lr[i * p + j], 4 * sl, "chol", p);
+        /* an inverse carries the condition number (1e4 here) */
+        assert_close_scaled(gsl_matrix_get(Ai, i, j), Air[i * p + j], 1e4 * si, "inverse", p);
+      }
+    free(Lr);
+    free(Air);
+    gsl_matrix_free(A);
+    gsl_matrix_free(L);
+    gsl_matrix_free(Ai);
+  }
+  gsl_rng_free(r);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mvn_mvt_batches),
+      cmocka_unit_test(test_small_failures),
+      cmocka_unit_test(test_wishart_family),
+      cmocka_unit_test(test_core_factor_inverse),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
