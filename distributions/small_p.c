@@ -217,6 +217,13 @@ static int delta_block(const double *mu, const double *inv, const gsl_matrix *L,
 }
 #endif
 
+int bm_sp_pivots_ok(const gsl_matrix *L)
+{
+  for (size_t j = 0; j < L->size1; j++)
+    if (!isfinite(1.0 / L->data[j * L->tda + j])) return 0;
+  return 1;
+}
+
 /* mu contiguous and the pivots' reciprocals */
 static void prepare(const gsl_vector *mu_v, const gsl_matrix *L, double *mu, double *inv)
 {

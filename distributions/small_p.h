@@ -31,6 +31,10 @@ typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, size_t r
  * the whitened row only through delta = |z|^2: the checks (same order), the
  * row groups of src/omp_policy.h, blocks of BM_SP_ROWS deltas formed with
  * every loop over observations; each NaN-filled on failure. */
+/* 1 when every pivot of L has a finite reciprocal (the kernels multiply by
+ * them); a subnormal pivot sends the caller to the general path. */
+int bm_sp_pivots_ok(const gsl_matrix *L);
+
 int bm_sp_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
                  bm_sp_delta_block block, const void *ctx, double *total);
 

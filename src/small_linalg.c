@@ -29,7 +29,7 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p)
      * the pivot-to-pivot dependency chain */
     double d = sqrt(s), r = 1.0 / s;
     ri[i] = d;
-    inv[i] = d * r;
+    inv[i] = isfinite(r) ? d * r : 1.0 / d; /* a subnormal pivot: 1/s overflows where 1/sqrt(s) does not */
   }
   return 0;
 }
@@ -105,7 +105,10 @@ void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t 
       for (size_t c = 0; c < m; c++) bi[c] -= l * bk[c];
     }
     double d = 1.0 / ri[i];
-    for (size_t c = 0; c < m; c++) bi[c] *= d;
+    if (isfinite(d))
+      for (size_t c = 0; c < m; c++) bi[c] *= d;
+    else /* a subnormal pivot: its reciprocal overflows, the quotients may not */
+      for (size_t c = 0; c < m; c++) bi[c] /= ri[i];
   }
 }
 
@@ -119,7 +122,10 @@ void bm_sl_solve_lower_trans(const double *L, size_t ldl, size_t p, double *B, s
       for (size_t c = 0; c < m; c++) bi[c] -= l * bk[c];
     }
     double d = 1.0 / L[i * ldl + i];
-    for (size_t c = 0; c < m; c++) bi[c] *= d;
+    if (isfinite(d))
+      for (size_t c = 0; c < m; c++) bi[c] *= d;
+    else /* a subnormal pivot: its reciprocal overflows, the quotients may not */
+      for (size_t c = 0; c < m; c++) bi[c] /= L[i * ldl + i];
   }
 }
 
