@@ -296,6 +296,38 @@ static double dnu_delta(const bm_mvt *d, double delta)
  * or some |a_i| exceeds 2^400 (products of up to four such factors in the
  * Hessian must neither overflow nor underflow); then r is scaled by a power
  * of two (exact) so that L^{-1} r 2^-e is of order one. */
+/* The far-tail fallback in long double (exponent range 2^+-16382 on x86-64
+ * and aarch64): x - mu and the factor may together span more than double's
+ * 2^2098, where no power-of-two scaling of the residual keeps both the large
+ * and the small whitened entries representable. Returns 0 when it cannot
+ * help (p above its stack buffer, or delta still 0 or not finite). */
+#define MVT_WIDE_MAX 64
+static int whiten_wide(const bm_mvt *d, const gsl_vector *x, double *a, int want_a, double *ds, int *e)
+{
+  size_t p = d->p;
+  if (p > MVT_WIDE_MAX) return 0;
+  long double z[MVT_WIDE_MAX], delta = 0.0L;
+  const gsl_matrix *L = d->L;
+  for (size_t i = 0; i < p; i++) {
+    long double t = (long double)gsl_vector_get(x, i) - (long double)gsl_vector_get(d->mu, i);
+    for (size_t j = 0; j < i; j++) t -= (long double)gsl_matrix_get(L, i, j) * z[j];
+    z[i] = t / (long double)gsl_matrix_get(L, i, i);
+    delta += z[i] * z[i];
+  }
+  if (!(delta > 0.0L) || !isfinite(delta)) return 0;
+  int ex = ilogbl(delta) / 2; /* delta = ds 4^ex with ds in [1, 4) */
+  if (want_a) /* a = L^-T z = Lambda r, returned as Lambda r 2^-ex */
+    for (size_t i = p; i-- > 0;) {
+      long double t = z[i];
+      for (size_t j = i + 1; j < p; j++) t -= (long double)gsl_matrix_get(L, j, i) * z[j];
+      z[i] = t / (long double)gsl_matrix_get(L, i, i);
+      a[i] = (double)ldexpl(z[i], -ex);
+    }
+  *ds = (double)ldexpl(delta, -2 * ex);
+  *e = ex;
+  return 1;
+}
+
 static double whiten_scaled(const bm_mvt *d, const gsl_vector *x, double *a, int want_a, int *e)
 {
   size_t p = d->p;
@@ -305,6 +337,8 @@ static double whiten_scaled(const bm_mvt *d, const gsl_vector *x, double *a, int
   int ok = want_a ? delta <= 0x1p400 : isfinite(delta);
   for (size_t i = 0; ok && want_a && i < p; i++) ok = fabs(a[i]) <= 0x1p400;
   if (ok) return delta;
+  double wide;
+  if (whiten_wide(d, x, a, want_a, &wide, e)) return wide;
   double m = 0.0, lmin = INFINITY;
   for (size_t i = 0; i < p; i++) {
     m = fmax(m, fmax(fabs(gsl_vector_get(x, i)), fabs(gsl_vector_get(d->mu, i))));
@@ -314,7 +348,11 @@ static double whiten_scaled(const bm_mvt *d, const gsl_vector *x, double *a, int
   for (size_t i = 0; i < p; i++)
     a[i] = ldexp(gsl_vector_get(x, i), -ex) - ldexp(gsl_vector_get(d->mu, i), -ex);
   *e = ex;
-  return want_a ? bm_vc_precision_times(d->L, a) : bm_vc_whiten(d->L, a);
+  double ds = want_a ? bm_vc_precision_times(d->L, a) : bm_vc_whiten(d->L, a);
+  /* still inf - inf inside the substitution (a factor spanning ~2^2000 in
+   * scale): the form is beyond double range even scaled, log f = -inf as for
+   * the mvn; the gradient paths see the non-finite a and answer BM_EDOM */
+  return isnan(ds) ? INFINITY : ds;
 }
 
 static int all_finite(const double *v, size_t n, size_t stride)

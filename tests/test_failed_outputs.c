@@ -95,12 +95,45 @@ static void subnormal_pivot_is_divided(void **state)
   gsl_matrix_free(X);
 }
 
+/* mvt p = 2, nu = 3, Sigma = diag(2^1000, 2^-1000), x = (2^1000, 1): whitened
+ * z = (2^500, 2^500), delta = 2^1001 overflows, and no power-of-two scaling
+ * of x - mu keeps both entries (the far-tail path works in long double).
+ * References (mpmath, 50 digits): log f = -1733.6921656960022081,
+ * d log f / d nu = -345.53752439258523918; d mu = w Lambda r with
+ * w = 5 / (3 + 2^1001): (5 2^-1001, 5/2). */
+static void mvt_far_tail_both_scales(void **state)
+{
+  (void)state;
+  bm_mvt *t = bm_mvt_alloc(2);
+  gsl_vector *mu = gsl_vector_calloc(2), *x = gsl_vector_alloc(2), *dmu = gsl_vector_alloc(2);
+  gsl_matrix *S = gsl_matrix_calloc(2, 2), *dS = gsl_matrix_alloc(2, 2);
+  gsl_matrix_set(S, 0, 0, ldexp(1.0, 1000));
+  gsl_matrix_set(S, 1, 1, ldexp(1.0, -1000));
+  assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
+  gsl_vector_set(x, 0, ldexp(1.0, 1000));
+  gsl_vector_set(x, 1, 1.0);
+  double lp = 0.0, dnu = 0.0;
+  assert_int_equal(bm_mvt_logpdf(t, x, &lp), BM_SUCCESS);
+  assert_true(fabs(lp - -1733.6921656960022081) <= 1e-14 * 1733.7);
+  assert_int_equal(bm_mvt_grad(t, x, NULL, dmu, dS, &dnu), BM_SUCCESS);
+  assert_true(fabs(dnu - -345.53752439258523918) <= 1e-14 * 345.6);
+  assert_true(fabs(gsl_vector_get(dmu, 0) - 5.0 * ldexp(1.0, -1001)) <= 1e-14 * 5.0 * ldexp(1.0, -1001));
+  assert_true(fabs(gsl_vector_get(dmu, 1) - 2.5) <= 1e-14 * 2.5);
+  bm_mvt_free(t);
+  gsl_vector_free(mu);
+  gsl_vector_free(x);
+  gsl_vector_free(dmu);
+  gsl_matrix_free(S);
+  gsl_matrix_free(dS);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(loglik_grad_overflow_leaves_ll_nan),
       cmocka_unit_test(log_density_below_dbl_max_is_minus_inf),
       cmocka_unit_test(subnormal_pivot_is_divided),
+      cmocka_unit_test(mvt_far_tail_both_scales),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
