@@ -37,7 +37,8 @@ double bm_mvtrigamma(size_t p, double a);
 double bm_log1pmx(double u);
 
 /** The Stirling remainder lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2]
- *  for x >= 10 (absolute error < 1e-17); NaN for x < 10 or NaN. With it,
+ *  for x >= 10 (relative error < 4e-15, absolute < 3e-17: measured against
+ *  mpmath over x in [10, 200], tests/test_surface.c); NaN for x < 10 or NaN. With it,
  *  differences of log Gamma at large arguments are formed without cancellation. */
 double bm_lgamma_stirling_tail(double x);
 
