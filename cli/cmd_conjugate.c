@@ -117,7 +117,7 @@ static int load_model(const char *cmd, const char *path, model *M)
     GET(cli_get_matrix(&P, "Psi0", v->size, v->size, &A, err));
     M->d = v->size;
     M->m = bm_niw_alloc(M->d);
-    status = M->m ? bm_niw_set_prior(M->m, v, a, b, A) : BM_ENOMEM;
+    status = M->m ? bm_niw_set_prior(M->m, v, a, b, A) : CLI_NOMEM();
   } else if (!strcmp(e->word, "blr")) {
     M->kind = MODEL_BLR;
     const cli_entry *pe = cli_find(&P, "prior");
@@ -134,7 +134,7 @@ static int load_model(const char *cmd, const char *path, model *M)
       }
       M->k = (size_t)a;
       M->m = bm_blr_alloc(M->k);
-      status = M->m ? bm_blr_set_prior_improper(M->m) : BM_ENOMEM;
+      status = M->m ? bm_blr_set_prior_improper(M->m) : CLI_NOMEM();
     } else {
       GET(cli_get_vector(&P, "m0", 0, &v, err));
       M->k = v->size;
@@ -144,13 +144,13 @@ static int load_model(const char *cmd, const char *path, model *M)
         GET(cli_get_matrix(&P, "V0", M->k, M->k, &A, err));
         GET(cli_get_scalar(&P, "a0", &a, err));
         GET(cli_get_scalar(&P, "b0", &b, err));
-        status = M->m ? bm_blr_set_prior_nig(M->m, v, A, a, b) : BM_ENOMEM;
+        status = M->m ? bm_blr_set_prior_nig(M->m, v, A, a, b) : CLI_NOMEM();
       } else if (!strcmp(pe->word, "known")) {
         M->prior = BLR_KNOWN;
         GET(cli_get_matrix(&P, "S0", M->k, M->k, &A, err));
         GET(cli_get_scalar(&P, "noise_precision", &c, err));
         M->noise_precision = c;
-        status = M->m ? bm_blr_set_prior_known_noise(M->m, v, A, c) : BM_ENOMEM;
+        status = M->m ? bm_blr_set_prior_known_noise(M->m, v, A, c) : CLI_NOMEM();
       } else {
         fprintf(stderr, "bayesmat %s: %s:%d: unknown prior '%s' (nig, known, improper)\n", cmd, path, pe->line,
                 pe->word);
@@ -170,7 +170,7 @@ static int load_model(const char *cmd, const char *path, model *M)
       goto done;
     }
     M->m = bm_mniw_alloc(M->k, M->d);
-    status = M->m ? bm_mniw_set_prior(M->m, B, A, a, Psi) : BM_ENOMEM;
+    status = M->m ? bm_mniw_set_prior(M->m, B, A, a, Psi) : CLI_NOMEM();
     bm_matrix_free(Psi);
   } else {
     fprintf(stderr, "bayesmat %s: %s:%d: unknown model '%s' (niw, blr, mniw)\n", cmd, path, e->line, e->word);
@@ -299,7 +299,7 @@ static int print_posterior(out *o, const model *M)
   if (M->kind == MODEL_NIW) {
     gsl_vector *mu = bm_vector_alloc(M->d);
     gsl_matrix *Psi = bm_matrix_alloc(M->d, M->d);
-    status = mu && Psi ? bm_niw_posterior(M->m, mu, &a, &b, Psi) : BM_ENOMEM;
+    status = mu && Psi ? bm_niw_posterior(M->m, mu, &a, &b, Psi) : CLI_NOMEM();
     if (!status) {
       out_comment(o, "posterior (usable as the prior of the next batch)");
       out_word(o, "model", "niw");
@@ -314,7 +314,7 @@ static int print_posterior(out *o, const model *M)
     gsl_vector *mn = bm_vector_alloc(M->k);
     gsl_matrix *V = bm_matrix_alloc(M->k, M->k);
     if (!mn || !V)
-      status = BM_ENOMEM;
+      status = CLI_NOMEM();
     else if (M->prior == BLR_NIG) {
       status = bm_blr_posterior_nig(M->m, mn, V, &a, &b);
       if (!status) {
@@ -350,7 +350,7 @@ static int print_posterior(out *o, const model *M)
     bm_matrix_free(V);
   } else {
     gsl_matrix *B = bm_matrix_alloc(M->k, M->d), *V = bm_matrix_alloc(M->k, M->k), *Psi = bm_matrix_alloc(M->d, M->d);
-    status = B && V && Psi ? bm_mniw_posterior(M->m, B, V, &a, Psi) : BM_ENOMEM;
+    status = B && V && Psi ? bm_mniw_posterior(M->m, B, V, &a, Psi) : CLI_NOMEM();
     if (!status) {
       out_comment(o, "posterior (usable as the prior of the next batch)");
       out_word(o, "model", "mniw");
@@ -373,7 +373,7 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
     gsl_vector *loc = bm_vector_alloc(M->d);
     gsl_matrix *S = bm_matrix_alloc(M->d, M->d);
     double df;
-    status = loc && S ? bm_niw_predictive_params(M->m, &df, loc, S) : BM_ENOMEM;
+    status = loc && S ? bm_niw_predictive_params(M->m, &df, loc, S) : CLI_NOMEM();
     if (!status) {
       out_comment(o, "posterior predictive of a new observation (a family file)");
       out_word(o, "family", "mvt");
@@ -399,7 +399,7 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
   if (M->kind == MODEL_BLR) {
     out_comment(o, "y_new ~ t_1(df, loc, scale2) per row of XNEW (df = inf: Gaussian, scale2 = variance)");
     gsl_matrix *T = bm_matrix_alloc(Xn->size1, 3);
-    status = T ? BM_SUCCESS : BM_ENOMEM;
+    status = T ? BM_SUCCESS : CLI_NOMEM();
     for (size_t i = 0; i < Xn->size1 && !status; i++) {
       gsl_vector_view x = gsl_matrix_row(Xn, i);
       double df, loc, s2;
@@ -424,7 +424,7 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
     size_t m = Xn->size1;
     gsl_matrix *Mm = bm_matrix_alloc(m, M->d), *S = bm_matrix_alloc(m, m), *O = bm_matrix_alloc(M->d, M->d);
     double nu;
-    status = Mm && S && O ? bm_mniw_predictive_params(M->m, Xn, &nu, Mm, S, O) : BM_ENOMEM;
+    status = Mm && S && O ? bm_mniw_predictive_params(M->m, Xn, &nu, Mm, S, O) : CLI_NOMEM();
     if (!status) {
       out_comment(o, "posterior predictive of the new rows (a family file)");
       out_word(o, "family", "matt");

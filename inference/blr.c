@@ -318,7 +318,7 @@ static int set_gaussian_prior_fn(const char *fn, const char *V0_name, bm_blr *m,
   if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_check_greater(fn, "noise_precision", lambda, 0.0, NULL);
   bm_blr_stats *empty = st == BM_SUCCESS ? bm_blr_stats_alloc(k) : NULL;
   gsl_matrix *rows_old = st == BM_SUCCESS ? bm_matrix_alloc(k, k + 1) : NULL;
-  if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_ENOMEM;
+  if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu)", k);
   if (st == BM_SUCCESS) {
     /* commit (the previous state is kept on any failure above, and restored if
      * recompute runs out of memory) */
@@ -413,8 +413,10 @@ static void fill_nan_vm(gsl_vector *v, gsl_matrix *A)
   bm_nan_matrix(A);
 }
 
-/* (R_n^T R_n)^{-1} * scale into A (k x k). */
-static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
+/* (R_n^T R_n)^{-1} * scale into A (k x k); fn, Aname: the public caller and
+ * its output's name, for bm_last_error. */
+#define posterior_cov(m, scale, A) posterior_cov_fn(__func__, #A, m, scale, A)
+static int posterior_cov_fn(const char *fn, const char *Aname, const bm_blr *m, double scale, gsl_matrix *A)
 {
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, m->k, m->k);
   int st = cj_inverse_from_upper(&Rn.matrix, A);
@@ -422,9 +424,10 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   /* R_n is finite and nonsingular, its inverse product need not be representable */
   for (size_t i = 0; i < m->k && st == BM_SUCCESS; i++)
     for (size_t j = 0; j < m->k; j++)
-      if (!isfinite(gsl_matrix_get(A, i, j))) st = BM_EDOM;
+      if (!isfinite(gsl_matrix_get(A, i, j)))
+        st = bm_error_set(BM_EDOM, fn, "%s(%zu,%zu) overflows double range (a nearly singular posterior)", Aname, i, j);
   if (st != BM_SUCCESS) gsl_matrix_set_all(A, NAN);
-  return st;
+  return st == BM_ENOMEM ? bm_error_set(st, fn, "out of memory (k = %zu)", m->k) : st;
 }
 
 /* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
@@ -449,7 +452,9 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
   int st = check_out_shapes(m->k, m_n, V_n);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
+    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
+                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
   if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
@@ -484,7 +489,9 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
   int st = check_out_shapes(m->k, loc, scale);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
+    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
+                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
   if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);

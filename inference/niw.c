@@ -273,7 +273,7 @@ static int commit_prior_fn(const char *fn, bm_niw *m, const gsl_vector *mu0, dou
   gsl_matrix *R0_old = bm_matrix_alloc(m->p, m->p);
   int st = BM_SUCCESS;
   if (mu0_old == NULL || R0_old == NULL) {
-    st = BM_ENOMEM;
+    st = bm_error_set(BM_ENOMEM, fn, "out of memory (p = %zu)", m->p);
     goto done;
   }
   gsl_vector_memcpy(mu0_old, m->mu0);
@@ -315,7 +315,7 @@ static int set_prior_impl_fn(const char *fn, const char *S_name, bm_niw *m, cons
   if (st != BM_SUCCESS) return st;
   gsl_matrix *L = bm_matrix_alloc(p, p), *R0 = bm_matrix_alloc(p, p), *T = bm_matrix_alloc(p, p);
   if (L == NULL || R0 == NULL || T == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
     goto done;
   }
   st = bm_check_spd(fn, S_name, S, p, L, NULL);
@@ -420,10 +420,11 @@ static int posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
     /* the factor is finite, the formed matrix need not be (entries of L_n ~1e160) */
     for (size_t i = 0; i < m->p * m->p && st == BM_SUCCESS; i++)
-      if (!isfinite(S->data[(i / m->p) * S->tda + i % m->p])) st = BM_EDOM;
+      if (!isfinite(S->data[(i / m->p) * S->tda + i % m->p]))
+        st = bm_error_set(BM_EDOM, fn, "%s(%zu,%zu) overflows double range", S_name, i / m->p, i % m->p);
     if (st != BM_SUCCESS) {
       gsl_matrix_set_all(S, NAN);
-      return st;
+      return bm_error_wrap(st, fn);
     }
   }
   if (mu_n != NULL) gsl_vector_memcpy(mu_n, m->mu_n);
@@ -458,7 +459,7 @@ static int log_posterior_impl_fn(const char *fn, const char *S_name, const bm_ni
   gsl_matrix *L = bm_matrix_alloc(p, p), *W = bm_matrix_alloc(p, p);
   gsl_vector *d = bm_vector_alloc(p);
   if (L == NULL || W == NULL || d == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
     goto done;
   }
   st = bm_check_spd(fn, S_name, S, p, L, NULL);

@@ -158,18 +158,24 @@ int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
   return BM_SUCCESS;
 }
 
-/* L from theta (lower, strict upper zeroed); checks finiteness/overflow */
-static int logchol_factor(const gsl_vector *theta, size_t p, gsl_matrix *L)
+/* L from theta (lower, strict upper zeroed); checks finiteness/overflow.
+ * fn: the public caller, through the macro. */
+#undef BM_FN
+#define BM_FN fn
+#define logchol_factor(theta, p, L) logchol_factor_fn(__func__, theta, p, L)
+static int logchol_factor_fn(const char *fn, const gsl_vector *theta, size_t p, gsl_matrix *L)
 {
   size_t k = 0;
   for (size_t j = 0; j < p; j++) {
     for (size_t i = 0; i < j; i++) MGET(L, i, j) = 0.0;
     for (size_t i = j; i < p; i++, k++) {
       double t = VGET(theta, k);
-      if (!isfinite(t)) return BM_ENONFINITE;
+      if (!isfinite(t)) return BM_FAIL(BM_ENONFINITE, "theta[%zu] = %g is not finite", k, t);
       if (i == j) {
         double e = exp(t);
-        if (!isfinite(e) || e == 0.0) return BM_EDOM;
+        if (!isfinite(e) || e == 0.0)
+          return BM_FAIL(BM_EDOM, "theta[%zu] = %g: L(%zu,%zu) = exp(theta[%zu]) is not a positive double", k, t, i,
+                         i, k);
         MGET(L, i, j) = e;
       } else {
         MGET(L, i, j) = t;
@@ -179,8 +185,6 @@ static int logchol_factor(const gsl_vector *theta, size_t p, gsl_matrix *L)
   return BM_SUCCESS;
 }
 
-#undef BM_FN
-#define BM_FN fn /* the public caller, through the macro */
 #define check_theta(theta, p) check_theta_fn(__func__, theta, p)
 static int check_theta_fn(const char *fn, const gsl_vector *theta, size_t *p)
 {
