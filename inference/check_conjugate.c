@@ -324,6 +324,24 @@ static void pdiff_matrix(pdiff *d, const char *name, const gsl_matrix *c, const 
       pdiff_one(d, name, i, j, 2, gsl_matrix_get(c, i, j), gsl_matrix_get(m, i, j), s);
 }
 
+/* The Gaussian likelihood of NIW and MNIW: the rows of X (or of residuals)
+ * i.i.d. N(mu, Sigma); log density, and fresh rows. */
+static int rows_loglik(bm_mvn *mvn, const gsl_vector *mu, const gsl_matrix *Sigma, const gsl_matrix *X, double *f)
+{
+  int st = bm_mvn_set(mvn, mu, Sigma);
+  return st ? st : bm_mvn_loglik(mvn, X, f, NULL);
+}
+
+static int rows_sample(bm_mvn *mvn, const gsl_vector *mu, const gsl_matrix *Sigma, gsl_rng *r, gsl_matrix *X)
+{
+  int st = bm_mvn_set(mvn, mu, Sigma);
+  for (size_t i = 0; i < X->size1 && !st; i++) {
+    gsl_vector_view x = gsl_matrix_row(X, i);
+    st = bm_mvn_sample(mvn, r, &x.vector);
+  }
+  return st;
+}
+
 static void vech_name(const char *sym, size_t p, size_t i, char *buf, size_t len)
 {
   size_t a, b;
@@ -370,8 +388,7 @@ static int niw_log_lik(const gsl_vector *th, void *pp, double *f)
 {
   niw_ctx *c = pp;
   niw_split(c, th);
-  int st = bm_mvn_set(c->mvn, c->mu, c->Sigma);
-  return st ? st : bm_mvn_loglik(c->mvn, c->X, f, NULL);
+  return rows_loglik(c->mvn, c->mu, c->Sigma, c->X, f);
 }
 
 static int niw_draw(const void *m, gsl_rng *r, void *pp, gsl_vector *th)
@@ -385,11 +402,7 @@ static int niw_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
 {
   niw_ctx *c = pp;
   niw_split(c, th);
-  int st = bm_mvn_set(c->mvn, c->mu, c->Sigma);
-  for (size_t i = 0; i < c->Xsim->size1 && !st; i++) {
-    gsl_vector_view x = gsl_matrix_row(c->Xsim, i);
-    st = bm_mvn_sample(c->mvn, r, &x.vector);
-  }
+  int st = rows_sample(c->mvn, c->mu, c->Sigma, r, c->Xsim);
   if (!st) st = bm_niw_set_prior(c->work, c->mu0, c->kappa0, c->nu0, c->Psi0);
   return st ? st : bm_niw_update(c->work, c->Xsim);
 }
@@ -836,8 +849,7 @@ static int mniw_log_lik(const gsl_vector *th, void *pp, double *f)
   mniw_ctx *c = pp;
   mniw_split(c, th);
   mniw_resid(c, c->Y);
-  int st = bm_mvn_set(c->mvn, c->zero, c->Sigma);
-  return st ? st : bm_mvn_loglik(c->mvn, c->E, f, NULL);
+  return rows_loglik(c->mvn, c->zero, c->Sigma, c->E, f);
 }
 
 static int mniw_draw(const void *m, gsl_rng *r, void *pp, gsl_vector *th)
@@ -851,11 +863,7 @@ static int mniw_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
 {
   mniw_ctx *c = pp;
   mniw_split(c, th);
-  int st = bm_mvn_set(c->mvn, c->zero, c->Sigma);
-  for (size_t i = 0; i < c->E->size1 && !st; i++) {
-    gsl_vector_view e = gsl_matrix_row(c->E, i);
-    st = bm_mvn_sample(c->mvn, r, &e.vector);
-  }
+  int st = rows_sample(c->mvn, c->zero, c->Sigma, r, c->E);
   if (st) return st;
   /* Y = X B + E */
   gsl_matrix_memcpy(c->Ysim, c->E);

@@ -13,13 +13,15 @@
 #include <string.h>
 #include "testutil.h"
 
-static int has_word(const char *msg, const char *word)
+/* word is one of msg's identifiers (a maximal run of letters, digits and '_') */
+static int names(const char *msg, const char *word)
 {
-  size_t n = strlen(word);
-  for (const char *p = msg; (p = strstr(p, word)) != NULL; p++) {
-    int left = p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-    int right = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-    if (left && right) return 1;
+  const size_t n = strlen(word);
+  while (*msg) {
+    size_t len = 0;
+    while (isalnum((unsigned char)msg[len]) || msg[len] == '_') len++;
+    if (len == n && strncmp(msg, word, n) == 0) return 1;
+    msg += len ? len : 1;
   }
   return 0;
 }
@@ -33,7 +35,7 @@ static void expect_impl(int got, int want, const char *fn, const char *arg, cons
              msg);
   if (strncmp(msg, fn, k) != 0 || msg[k] != ':')
     fail_msg("line %d: %s: message \"%s\" does not start with \"%s:\"", line, call, msg, fn);
-  if (arg && !has_word(msg + k + 1, arg))
+  if (arg && !names(msg + k + 1, arg))
     fail_msg("line %d: %s: message \"%s\" does not name %s", line, call, msg, arg);
 }
 
@@ -62,26 +64,26 @@ static void test_check_niw(void **state)
   assert_int_equal(bm_niw_set_prior(m, mu0, 1.0, 4.0, Psi0), BM_SUCCESS);
   gsl_rng *r = tu_rng(1);
   bm_check_conjugate_report rep;
-  bm_check_conjugate_options o = {0};
   EXPECT(bm_check_niw(NULL, X, NULL, r, NULL, &rep), BM_EINVAL, "bm_check_niw", "prior");
   EXPECT(bm_check_niw(m, NULL, NULL, r, NULL, &rep), BM_EINVAL, "bm_check_niw", "X");
   EXPECT(bm_check_niw(m, X, NULL, NULL, NULL, &rep), BM_EINVAL, "bm_check_niw", "r");
   EXPECT(bm_check_niw(m, X, NULL, r, NULL, NULL), BM_EINVAL, "bm_check_niw", "rep");
-  o.sbc_bins = 1;
-  EXPECT(bm_check_niw(m, X, NULL, r, &o, &rep), BM_EINVAL, "bm_check_niw", "sbc_bins");
-  o.sbc_bins = 0;
-  o.is_draws = 1;
-  EXPECT(bm_check_niw(m, X, NULL, r, &o, &rep), BM_EINVAL, "bm_check_niw", "is_draws");
-  o.is_draws = 0;
-  o.tol = 2.0;
-  EXPECT(bm_check_niw(m, X, NULL, r, &o, &rep), BM_EINVAL, "bm_check_niw", "tol");
-  o.tol = 0;
-  o.p_min = 1.5;
-  EXPECT(bm_check_niw(m, X, NULL, r, &o, &rep), BM_EINVAL, "bm_check_niw", "p_min");
-  o.p_min = 0;
-  o.has_claimed_log_evidence = 1;
-  o.claimed_log_evidence = NAN;
-  EXPECT(bm_check_niw(m, X, NULL, r, &o, &rep), BM_ENONFINITE, "bm_check_niw", "claimed_log_evidence");
+  /* each refused option, named in the message */
+  const struct {
+    bm_check_conjugate_options o;
+    int status;
+    const char *name;
+  } bad[] = {
+      {{.sbc_bins = 1}, BM_EINVAL, "sbc_bins"},
+      {{.sbc_bins = 60, .sbc_draws = 20}, BM_EINVAL, "sbc_bins"},
+      {{.is_draws = 1}, BM_EINVAL, "is_draws"},
+      {{.tol = 2.0}, BM_EINVAL, "tol"},
+      {{.z_tol = INFINITY}, BM_EINVAL, "z_tol"},
+      {{.p_min = 1.5}, BM_EINVAL, "p_min"},
+      {{.has_claimed_log_evidence = 1, .claimed_log_evidence = NAN}, BM_ENONFINITE, "claimed_log_evidence"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    EXPECT(bm_check_niw(m, X, NULL, r, &bad[i].o, &rep), bad[i].status, "bm_check_niw", bad[i].name);
   /* a model of another dimension: the nested call's message, under the check's name */
   gsl_matrix *X3 = gsl_matrix_calloc(5, 3);
   EXPECT(bm_check_niw(m, X3, NULL, r, NULL, &rep), BM_EBADLEN, "bm_check_niw", "mu_n");

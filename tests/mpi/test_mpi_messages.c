@@ -7,6 +7,7 @@
  * "N passed, N failed".
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
@@ -15,17 +16,22 @@
 
 static int passed, failed, rank, size, bad;
 
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (cond)                                                        \
-      passed++;                                                      \
-    else {                                                           \
-      failed++;                                                      \
-      fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fprintf(stderr, "\n");                                         \
-    }                                                                \
-  } while (0)
+/* count a check; report a failed one with this rank's number */
+static void check_at(int line, int ok, const char *fmt, ...)
+{
+  if (ok) {
+    passed++;
+    return;
+  }
+  failed++;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "rank %d: line %d: ", rank, line);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+#define CHECK(cond, ...) check_at(__LINE__, (cond) != 0, __VA_ARGS__)
 
 /* the bad rank's stale message, recorded before each bad call */
 static void stale(void)
