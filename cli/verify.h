@@ -146,6 +146,11 @@ typedef struct {
  * "Fisher vs Monte Carlo (max|z|/6)" at p = 2. */
 void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const bm_family_type *T,
                                      const verify_wishart_ops *w, int inverse);
+/* Row "p=1 logpdf = GSL gamma" (inverse: "... inverse gamma") at 10 random
+ * (nu, s, x): W_1(nu, s) = Gamma(nu/2, scale 2s); for the inverse Wishart 1/X
+ * has that law with s -> 1/s, so f(x) = g(1/x) / x^2. */
+void verify_wishart_type_p1(verify_ctx *c, const char *component, const bm_family_type *T,
+                            const verify_wishart_ops *w, int inverse);
 /* Rows "set_chol = set", "loglik = sum of logpdf", "loglik_grad = sum of grads"
  * at p = 4 with 5 draws from the family's sampler. */
 void verify_wishart_type_identities(verify_ctx *c, const char *component, const bm_family_type *T,

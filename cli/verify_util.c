@@ -427,6 +427,30 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
   gsl_matrix_free(S);
 }
 
+void verify_wishart_type_p1(verify_ctx *c, const char *component, const bm_family_type *T,
+                            const verify_wishart_ops *w, int inverse)
+{
+  gsl_rng *r = c->rng;
+  void *d1 = w->alloc(1);
+  bm_dist D = {T, d1};
+  gsl_matrix *s1 = gsl_matrix_alloc(1, 1), *x1 = gsl_matrix_alloc(1, 1);
+  double worst = 0;
+  for (int k = 0; k < 10; k++) {
+    double nu = 0.1 + gsl_ran_exponential(r, 5.0), sc = 0.1 + gsl_ran_exponential(r, 2.0);
+    double g = gsl_ran_gamma(r, 0.5 * nu + 1.0, inverse ? 2 / sc : 2 * sc), x = inverse ? 1.0 / g : g, lp;
+    gsl_matrix_set(s1, 0, 0, sc);
+    gsl_matrix_set(x1, 0, 0, x);
+    if (w->set(d1, nu, s1) || bm_dist_logpdf(&D, x1, &lp)) lp = NAN;
+    double ref = inverse ? log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2 / sc)) - 2 * log(x)
+                         : log(gsl_ran_gamma_pdf(x, 0.5 * nu, 2 * sc));
+    worst = fmax(worst, fabs(lp - ref) / fmax(1.0, fabs(ref)));
+  }
+  verify_row(c, component, inverse ? "p=1 logpdf = GSL inverse gamma" : "p=1 logpdf = GSL gamma", worst, 1e-12);
+  w->free(d1);
+  gsl_matrix_free(s1);
+  gsl_matrix_free(x1);
+}
+
 void verify_wishart_type_identities(verify_ctx *c, const char *component, const bm_family_type *T,
                                     const verify_wishart_ops *w)
 {
