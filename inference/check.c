@@ -10,6 +10,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/alloc.h"
 #include "bayesmat/check.h"
+#include "sbc_verdict.h"
 #include "../src/error.h"
 
 static int call_scalar(bm_fn_scalar f, const gsl_vector *x, void *params, double *out)
@@ -175,7 +176,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   gsl_vector *theta = bm_vector_alloc(prob->dim);
   gsl_vector *f_true = bm_vector_alloc(ns);
   gsl_vector *f = bm_vector_alloc(ns);
-  size_t *counts = calloc(ns * nbins, sizeof(size_t));
+  double *counts = calloc(ns * nbins, sizeof(double)); /* whole numbers, exact in a double */
   size_t *rank_now = calloc(ns, sizeof(size_t));
   if (theta_true == NULL || theta == NULL || f_true == NULL || f == NULL || counts == NULL || rank_now == NULL) {
     st = BM_FAIL(BM_ENOMEM, "out of memory");
@@ -210,33 +211,11 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
     }
     for (size_t j = 0; j < ns; j++) {
       size_t bin = rank_now[j] * nbins / (L + 1);
-      counts[j * nbins + bin]++;
+      counts[j * nbins + bin] += 1.0;
       if (ranks != NULL) gsl_matrix_set(ranks, s, j, (double)rank_now[j]);
     }
   }
-  /* Pearson chi^2 per statistic; expected count of bin b = nsim * (#ranks in b) / (L+1). */
-  double p_min = 1.0;
-  size_t worst = 0;
-  for (size_t j = 0; j < ns; j++) {
-    double chi2 = 0.0;
-    for (size_t b = 0; b < nbins; b++) {
-      /* rank values v with floor(v nbins / (L+1)) == b: v in [ceil(b(L+1)/nbins), ceil((b+1)(L+1)/nbins)) */
-      size_t lo = (b * (L + 1) + nbins - 1) / nbins;
-      size_t hi = ((b + 1) * (L + 1) + nbins - 1) / nbins;
-      double expected = (double)nsim * (double)(hi - lo) / (double)(L + 1);
-      double d = (double)counts[j * nbins + b] - expected;
-      chi2 += d * d / expected;
-    }
-    double p = gsl_cdf_chisq_Q(chi2, (double)(nbins - 1));
-    if (pvalues != NULL) gsl_vector_set(pvalues, j, p);
-    if (p < p_min) {
-      p_min = p;
-      worst = j;
-    }
-  }
-  res->p_min = p_min;
-  res->p_bonferroni = fmin(1.0, (double)ns * p_min);
-  res->worst_stat = worst;
+  sbc_verdict(counts, ns, nbins, nsim, L, pvalues, res);
 done:
   if (st != BM_SUCCESS && ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (st != BM_SUCCESS && pvalues != NULL) gsl_vector_set_all(pvalues, NAN);

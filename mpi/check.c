@@ -12,6 +12,7 @@
 #include "bayesmat.h"
 #include "bayesmat/mpi.h"
 #include "reduce.h"
+#include "../inference/sbc_verdict.h"
 
 int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, const gsl_matrix *fisher,
                            unsigned long seed, size_t N, double z_tol, gsl_matrix *mean_outer,
@@ -171,26 +172,7 @@ int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long se
   bm_mpi_seg seg = {counts, NULL, NULL, counts ? ns * nbins : 0, counts ? 1 : 0};
   st = bm_mpi_reduce_segments_fn(fn, comm, st, sig, 6, &seg, 1);
   if (!st) {
-    double p_min = 1.0;
-    size_t worst = 0;
-    for (size_t j = 0; j < ns; j++) {
-      double chi2 = 0.0;
-      for (size_t b = 0; b < nbins; b++) {
-        /* rank values v with floor(v nbins / (L+1)) == b (as bm_check_sbc) */
-        size_t lo = (b * (L + 1) + nbins - 1) / nbins, hi = ((b + 1) * (L + 1) + nbins - 1) / nbins;
-        double expected = (double)nsim * (double)(hi - lo) / (double)(L + 1), d = counts[j * nbins + b] - expected;
-        chi2 += d * d / expected;
-      }
-      double p = gsl_cdf_chisq_Q(chi2, (double)(nbins - 1));
-      if (pvalues) gsl_vector_set(pvalues, j, p);
-      if (p < p_min) {
-        p_min = p;
-        worst = j;
-      }
-    }
-    res->p_min = p_min;
-    res->p_bonferroni = fmin(1.0, (double)ns * p_min);
-    res->worst_stat = worst;
+    sbc_verdict(counts, ns, nbins, nsim, L, pvalues, res);
   } else if (pvalues && pvalues->size == ns)
     gsl_vector_set_all(pvalues, NAN);
   bm_matrix_free(ranks);
