@@ -11,6 +11,7 @@
  * Derivations: docs/jeffreys.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <gsl/gsl_blas.h>
 #include <stdlib.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
@@ -41,19 +42,8 @@ static int finite_vector(const gsl_vector *v)
 /* out += sign * J^T M J  (J m x d, M m x m, T scratch m x d) */
 static void add_sandwich(double sign, const gsl_matrix *J, const gsl_matrix *M, gsl_matrix *T, gsl_matrix *out)
 {
-  size_t m = J->size1, d = J->size2;
-  for (size_t a = 0; a < m; a++)
-    for (size_t k = 0; k < d; k++) {
-      double s = 0;
-      for (size_t b = 0; b < m; b++) s += MGET(M, a, b) * MGET(J, b, k);
-      MGET(T, a, k) = s;
-    }
-  for (size_t j = 0; j < d; j++)
-    for (size_t k = 0; k < d; k++) {
-      double s = 0;
-      for (size_t a = 0; a < m; a++) s += MGET(J, a, j) * MGET(T, a, k);
-      MGET(out, j, k) += sign * s;
-    }
+  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, M, J, 0.0, T);
+  gsl_blas_dgemm(CblasTrans, CblasNoTrans, sign, J, T, 1.0, out);
 }
 
 static void symmetrize(gsl_matrix *A)

@@ -11,9 +11,11 @@
  * vech order with diagonal 2 L_jj^2 (diagonal coordinates) and L_jj (below).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <float.h>
 #include <gsl/gsl_math.h>
+#include <gsl/gsl_blas.h>
 #include "bayesmat/status.h"
 #include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
@@ -415,16 +417,41 @@ size_t bm_transform_map_dim(const bm_transform_block *blocks, size_t nblocks)
   return d;
 }
 
+/* The checks every map function starts with: each (name, vector) pair of the
+ * NULL-terminated list given, the blocks describing d > 0 coordinates, and
+ * every vector of length d. fn: the public caller, named by the message. */
+#define map_vectors(blocks, nblocks, d, ...) map_vectors_fn(__func__, blocks, nblocks, d, __VA_ARGS__, (const char *)NULL)
+static int map_vectors_fn(const char *fn, const bm_transform_block *blocks, size_t nblocks, size_t *d, ...)
+{
+  va_list ap;
+  const char *name;
+  *d = bm_transform_map_dim(blocks, nblocks);
+  int st = BM_SUCCESS;
+  va_start(ap, d);
+  while (!st && (name = va_arg(ap, const char *)) != NULL) {
+    const gsl_vector *v = va_arg(ap, const gsl_vector *);
+    if (v == NULL) st = bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  }
+  va_end(ap);
+  if (!st && *d == 0)
+    st = bm_error_set(BM_EINVAL, fn, "blocks describe no coordinates (nblocks = %zu, or a block of size 0)", nblocks);
+  va_start(ap, d);
+  while (!st && (name = va_arg(ap, const char *)) != NULL) {
+    const gsl_vector *v = va_arg(ap, const gsl_vector *);
+    if (v->size != *d) st = bm_error_set(BM_EBADLEN, fn, "%s has length %zu, the blocks describe %zu", name, v->size, *d);
+  }
+  va_end(ap);
+  return st;
+}
+
 int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
 {
-  if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) {
-    bm_nan_vector(u);
-    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  size_t d;
+  int status = map_vectors(blocks, nblocks, &d, "x", x, "u", u);
+  if (status) {
+    if (status == BM_EINVAL) bm_nan_vector(u);
+    return status;
   }
-  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
-  int status = BM_SUCCESS;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
     size_t l = block_len(&blocks[b]);
@@ -472,14 +499,12 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
                              double *logjac)
 {
   if (logjac) *logjac = NAN;
-  if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) {
-    bm_nan_vector(x);
-    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  size_t d;
+  int status = map_vectors(blocks, nblocks, &d, "u", u, "x", x);
+  if (status) {
+    if (status == BM_EINVAL) bm_nan_vector(x);
+    return status;
   }
-  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
-  int status = BM_SUCCESS;
   double lj = 0.0;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
@@ -537,21 +562,19 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
 int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                            const gsl_vector *g_x, const gsl_matrix *H_x, gsl_vector *g_u, gsl_matrix *H_u)
 {
-  if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_FAIL(BM_EINVAL, "argument check failed: !u || !g_x || !g_u || (H_u && !H_x)");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) {
-    bm_nan_vector(g_u);
-    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (H_u && !H_x) return BM_FAIL(BM_EINVAL, "H_x is NULL where H_u is wanted");
+  size_t d;
+  int status = map_vectors(blocks, nblocks, &d, "u", u, "g_x", g_x, "g_u", g_u);
+  if (status) {
+    if (status == BM_EINVAL && g_u) bm_nan_vector(g_u);
+    return status;
   }
-  if (u->size != d || g_x->size != d || g_u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g_x->size != d || g_u->size != d");
-  if (H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)");
-  int status = BM_SUCCESS;
-  for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))");
-  if (H_u && !status)
-    for (size_t i = 0; i < d; i++)
-      for (size_t j = 0; j < d; j++)
-        if (!isfinite(MGET(H_x, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_x, i, j))");
+  if (H_u && ((status = bm_validate_shape(H_u, d, d)) || (status = bm_validate_shape(H_x, d, d)))) return status;
+  for (size_t k = 0; k < d && !status; k++)
+    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k)))
+      status = BM_FAIL(BM_ENONFINITE, "%s[%zu] = %g is not finite", isfinite(VGET(u, k)) ? "g_x" : "u", k,
+                       isfinite(VGET(u, k)) ? VGET(g_x, k) : VGET(u, k));
+  if (H_u && !status) status = bm_validate_matrix(H_x, d, d); /* its entries finite */
   /* Block Jacobian Jfull (d x d, block diagonal) and curvature term */
   gsl_matrix *Jf = NULL, *T = NULL;
   if (!status && H_u) {
@@ -600,18 +623,8 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
   }
   if (!status && H_u) {
     /* H_u = Jf^T H_x Jf + curvature (block diagonal) */
-    for (size_t a = 0; a < d; a++)
-      for (size_t b2 = 0; b2 < d; b2++) {
-        double s = 0;
-        for (size_t m = 0; m < d; m++) s += MGET(Jf, m, a) * MGET(H_x, m, b2);
-        MGET(T, a, b2) = s;
-      }
-    for (size_t a = 0; a < d; a++)
-      for (size_t b2 = 0; b2 < d; b2++) {
-        double s = 0;
-        for (size_t m = 0; m < d; m++) s += MGET(T, a, m) * MGET(Jf, m, b2);
-        MGET(H_u, a, b2) = s;
-      }
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, Jf, H_x, 0.0, T);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, Jf, 0.0, H_u);
     off = 0;
     for (size_t b = 0; b < nblocks && !status; b++) {
       size_t l = block_len(&blocks[b]);
@@ -659,12 +672,12 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
 int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                                       gsl_vector *g, gsl_matrix *H)
 {
-  if (!u || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", u == NULL ? "u" : "g");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
-  if (u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))");
+  size_t d;
+  int st = map_vectors(blocks, nblocks, &d, "u", u, "g", g);
+  if (!st && H) st = bm_validate_shape(H, d, d);
+  if (st) return st;
   for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k))");
+    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "u[%zu] = %g is not finite", k, VGET(u, k));
   size_t off = 0;
   for (size_t b = 0; b < nblocks; b++) {
     size_t l = block_len(&blocks[b]);
