@@ -283,6 +283,36 @@ static int cc_run(const char *fn, cc_problem *P, cc_models *M, size_t dim, int c
   return run_checks(fn, P, r, o, rep);
 }
 
+/* A check's work vectors and matrices, allocated and freed from one table:
+ * each entry a vector (A NULL) of length rows or a rows x cols matrix. */
+typedef struct {
+  gsl_vector **v;
+  gsl_matrix **A;
+  size_t rows, cols;
+} cc_buf;
+#define CC_VEC(p, n) {.v = &(p), .rows = (n)}
+#define CC_MAT(p, r, c) {.A = &(p), .rows = (r), .cols = (c)}
+#define CC_N(t) (sizeof(t) / sizeof(t[0]))
+
+/* 1 when every buffer was allocated (vectors zeroed) */
+static int cc_bufs_alloc(const cc_buf *b, size_t n)
+{
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (b[i].A == NULL) ok &= (*b[i].v = bm_vector_calloc(b[i].rows)) != NULL;
+    else ok &= (*b[i].A = bm_matrix_alloc(b[i].rows, b[i].cols)) != NULL;
+  }
+  return ok;
+}
+
+static void cc_bufs_free(const cc_buf *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (b[i].A == NULL) bm_vector_free(*b[i].v);
+    else bm_matrix_free(*b[i].A);
+  }
+}
+
 /* ---------- claimed vs model parameters ---------- */
 
 typedef struct {
@@ -416,17 +446,19 @@ static void niw_stat_name(const void *pp, size_t i, char *buf, size_t len)
     vech_name("Sigma", c->p, i - c->p, buf, len);
 }
 
+/* The four models and the Gaussian of a context (the buffers are the table's). */
+static int niw_models_alloc(niw_ctx *c)
+{
+  bm_niw **m[] = {&c->prior, &c->post, &c->prop, &c->work};
+  int ok = (c->mvn = bm_mvn_alloc(c->p)) != NULL;
+  for (size_t i = 0; i < CC_N(m); i++) ok &= (*m[i] = bm_niw_alloc(c->p)) != NULL;
+  return ok;
+}
+
 static void niw_free(niw_ctx *c)
 {
-  bm_niw_free(c->prior);
-  bm_niw_free(c->post);
-  bm_niw_free(c->prop);
-  bm_niw_free(c->work);
-  bm_vector_free(c->mu0);
-  bm_vector_free(c->mu);
-  bm_matrix_free(c->Psi0);
-  bm_matrix_free(c->Xsim);
-  bm_matrix_free(c->Sigma);
+  bm_niw *m[] = {c->prior, c->post, c->prop, c->work};
+  for (size_t i = 0; i < CC_N(m); i++) bm_niw_free(m[i]);
   bm_mvn_free(c->mvn);
 }
 
@@ -469,21 +501,12 @@ int bm_check_niw(const bm_niw *prior, const gsl_matrix *X, const bm_niw *claimed
   c.p = X->size2;
   c.q = bm_vech_len(c.p);
   if (c.p == 0 || X->size1 == 0) return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, needs a row and a column", X->size1, X->size2);
-  c.mu0 = bm_vector_alloc(c.p);
-  c.mu = bm_vector_alloc(c.p);
-  mun = bm_vector_alloc(c.p);
-  c.Psi0 = bm_matrix_alloc(c.p, c.p);
-  Psin = bm_matrix_alloc(c.p, c.p);
-  c.Sigma = bm_matrix_alloc(c.p, c.p);
-  c.Xsim = bm_matrix_alloc(X->size1, c.p);
-  c.mvn = bm_mvn_alloc(c.p);
-  c.prior = bm_niw_alloc(c.p);
-  c.post = bm_niw_alloc(c.p);
-  c.prop = bm_niw_alloc(c.p);
-  c.work = bm_niw_alloc(c.p);
-  if (!c.mu0 || !c.mu || !mun || !c.Psi0 || !Psin || !c.Sigma || !c.Xsim || !c.mvn || !c.prior || !c.post || !c.prop ||
-      !c.work)
-    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", c.p);
+  const size_t p = c.p;
+  const cc_buf bufs[] = {CC_VEC(c.mu0, p),        CC_VEC(c.mu, p),        CC_VEC(mun, p),
+                         CC_MAT(c.Psi0, p, p),    CC_MAT(Psin, p, p),     CC_MAT(c.Sigma, p, p),
+                         CC_MAT(c.Xsim, X->size1, p)};
+  if (!cc_bufs_alloc(bufs, CC_N(bufs)) || !niw_models_alloc(&c))
+    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
   c.X = X;
   if (!st) st = bm_niw_posterior(prior, c.mu0, &c.kappa0, &c.nu0, c.Psi0);
   if (!st) st = bm_niw_set_prior(c.prior, c.mu0, c.kappa0, c.nu0, c.Psi0);
@@ -501,8 +524,7 @@ int bm_check_niw(const bm_niw *prior, const gsl_matrix *X, const bm_niw *claimed
   cc_problem P = {.has_evidence = 1, .lml = lml};
   if (!st && claimed) st = niw_param_diff(&c, &P);
   if (!st) st = cc_run(__func__, &P, &c.m, c.p + c.q, claimed != NULL, r, &o, rep);
-  bm_vector_free(mun);
-  bm_matrix_free(Psin);
+  cc_bufs_free(bufs, CC_N(bufs));
   niw_free(&c);
   return BM_WRAP(st);
 }
@@ -586,6 +608,14 @@ static int nig_draw_set(nig_draw *d, const bm_blr *m, int kind)
   return st ? st : bm_chol_factor(d->L, d->L, NULL);
 }
 
+/* m <- the prior of the model under check (its kind and parameters) */
+static int blr_set_prior(const blr_ctx *c, bm_blr *m)
+{
+  if (c->kind == BLR_NIG) return bm_blr_set_prior_nig(m, c->m0, c->V0, c->a0, c->b0);
+  if (c->kind == BLR_KNOWN) return bm_blr_set_prior_known_noise(m, c->m0, c->V0, c->lambda);
+  return bm_blr_set_prior_improper(m);
+}
+
 static void blr_pack(const blr_ctx *c, gsl_vector *th)
 {
   for (size_t i = 0; i < c->k; i++) gsl_vector_set(th, i, gsl_vector_get(c->beta, i));
@@ -661,9 +691,7 @@ static int blr_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
     double mean = cblas_ddot((int)c->k, x.vector.data, (int)x.vector.stride, c->beta->data, (int)c->beta->stride);
     gsl_vector_set(c->ysim, i, mean + s * gsl_ran_gaussian_ziggurat(r, 1.0));
   }
-  int st = c->kind == BLR_NIG     ? bm_blr_set_prior_nig(c->work, c->m0, c->V0, c->a0, c->b0)
-           : c->kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c->work, c->m0, c->V0, c->lambda)
-                                  : bm_blr_set_prior_improper(c->work);
+  int st = blr_set_prior(c, c->work);
   if (!st) st = bm_blr_update(c->work, c->X, c->ysim);
   return st ? st : nig_draw_set(&c->dwork, c->work, c->kind);
 }
@@ -709,20 +737,22 @@ static int blr_param_diff(const blr_ctx *c, cc_problem *P)
   return st;
 }
 
+static int blr_models_alloc(blr_ctx *c)
+{
+  bm_blr **m[] = {&c->prior, &c->post, &c->prop, &c->work};
+  nig_draw *dr[] = {&c->dprior, &c->dprop, &c->dwork};
+  int ok = 1;
+  for (size_t i = 0; i < CC_N(m); i++) ok &= (*m[i] = bm_blr_alloc(c->k)) != NULL;
+  for (size_t i = 0; i < CC_N(dr); i++) ok &= nig_draw_alloc(dr[i], c->k) == BM_SUCCESS;
+  return ok;
+}
+
 static void blr_free(blr_ctx *c)
 {
-  bm_blr_free(c->prior);
-  bm_blr_free(c->post);
-  bm_blr_free(c->prop);
-  bm_blr_free(c->work);
-  bm_vector_free(c->m0);
-  bm_matrix_free(c->V0);
-  nig_draw_free(&c->dprior);
-  nig_draw_free(&c->dprop);
-  nig_draw_free(&c->dwork);
-  bm_vector_free(c->beta);
-  bm_vector_free(c->ysim);
-  bm_vector_free(c->fixed);
+  bm_blr *m[] = {c->prior, c->post, c->prop, c->work};
+  nig_draw *dr[] = {&c->dprior, &c->dprop, &c->dwork};
+  for (size_t i = 0; i < CC_N(m); i++) bm_blr_free(m[i]);
+  for (size_t i = 0; i < CC_N(dr); i++) nig_draw_free(dr[i]);
 }
 
 int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, const bm_blr *claimed,
@@ -739,32 +769,17 @@ int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, 
   c.k = k;
   c.X = X;
   c.y = y;
-  c.m0 = bm_vector_alloc(k);
-  c.V0 = bm_matrix_alloc(k, k);
-  c.beta = bm_vector_alloc(k);
-  c.ysim = bm_vector_alloc(X->size1);
-  c.fixed = bm_vector_alloc(k + 1);
-  c.post = bm_blr_alloc(k);
-  c.prop = bm_blr_alloc(k);
-  c.work = bm_blr_alloc(k);
-  c.prior = bm_blr_alloc(k);
-  if (!c.m0 || !c.V0 || !c.beta || !c.ysim || !c.fixed || !c.post || !c.prop || !c.work || !c.prior ||
-      nig_draw_alloc(&c.dprior, k) || nig_draw_alloc(&c.dprop, k) || nig_draw_alloc(&c.dwork, k))
+  gsl_vector *mn = NULL;
+  gsl_matrix *Vn = NULL;
+  const cc_buf bufs[] = {CC_VEC(c.m0, k),   CC_MAT(c.V0, k, k), CC_VEC(c.beta, k), CC_VEC(c.ysim, X->size1),
+                         CC_VEC(c.fixed, k + 1), CC_VEC(mn, k), CC_MAT(Vn, k, k)};
+  if (!cc_bufs_alloc(bufs, CC_N(bufs)) || !blr_models_alloc(&c))
     st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu, n = %zu)", k, X->size1);
   if (!st) st = blr_state(prior, c.m0, c.V0, &c.a0, &c.b0, &c.lambda, &c.kind);
-  if (!st) {
-    st = c.kind == BLR_NIG     ? bm_blr_set_prior_nig(c.prior, c.m0, c.V0, c.a0, c.b0)
-         : c.kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c.prior, c.m0, c.V0, c.lambda)
-                               : bm_blr_set_prior_improper(c.prior);
-  }
-  if (!st) st = c.kind == BLR_NIG     ? bm_blr_set_prior_nig(c.post, c.m0, c.V0, c.a0, c.b0)
-                : c.kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c.post, c.m0, c.V0, c.lambda)
-                                      : bm_blr_set_prior_improper(c.post);
+  if (!st) st = blr_set_prior(&c, c.prior);
+  if (!st) st = blr_set_prior(&c, c.post);
   if (!st) st = bm_blr_update(c.post, X, y);
-  gsl_vector *mn = bm_vector_alloc(k);
-  gsl_matrix *Vn = bm_matrix_alloc(k, k);
   double an = 0, bn = 0, lml = NAN;
-  if (!st && (!mn || !Vn)) st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu)", k);
   if (!st && c.kind == BLR_KNOWN) {
     /* the proposal N(m_N, 2 S_N) */
     st = bm_blr_posterior_gaussian(c.post, mn, Vn);
@@ -795,8 +810,7 @@ int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, 
              c.kind == BLR_NIG ? "NIG" : c.kind == BLR_KNOWN ? "known-noise" : "improper");
     st = cc_run(__func__, &P, &c.m, c.dim, claimed != NULL, r, &o, rep);
   }
-  bm_vector_free(mn);
-  bm_matrix_free(Vn);
+  cc_bufs_free(bufs, CC_N(bufs));
   blr_free(&c);
   return BM_WRAP(st);
 }
@@ -908,20 +922,18 @@ static int mniw_param_diff(const mniw_ctx *c, cc_problem *P)
   return st;
 }
 
+static int mniw_models_alloc(mniw_ctx *c)
+{
+  bm_mniw **m[] = {&c->prior, &c->post, &c->prop, &c->work};
+  int ok = (c->mvn = bm_mvn_alloc(c->d)) != NULL;
+  for (size_t i = 0; i < CC_N(m); i++) ok &= (*m[i] = bm_mniw_alloc(c->k, c->d)) != NULL;
+  return ok;
+}
+
 static void mniw_free(mniw_ctx *c)
 {
-  bm_mniw_free(c->prior);
-  bm_mniw_free(c->post);
-  bm_mniw_free(c->prop);
-  bm_mniw_free(c->work);
-  bm_matrix_free(c->B0);
-  bm_matrix_free(c->V0);
-  bm_matrix_free(c->Psi0);
-  bm_matrix_free(c->B);
-  bm_matrix_free(c->Sigma);
-  bm_matrix_free(c->E);
-  bm_matrix_free(c->Ysim);
-  bm_vector_free(c->zero);
+  bm_mniw *m[] = {c->prior, c->post, c->prop, c->work};
+  for (size_t i = 0; i < CC_N(m); i++) bm_mniw_free(m[i]);
   bm_mvn_free(c->mvn);
 }
 
@@ -942,22 +954,11 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
   c.q = bm_vech_len(d);
   c.X = X;
   c.Y = Y;
-  c.B0 = bm_matrix_alloc(k, d);
-  c.V0 = bm_matrix_alloc(k, k);
-  c.Psi0 = bm_matrix_alloc(d, d);
-  c.B = bm_matrix_alloc(k, d);
-  c.Sigma = bm_matrix_alloc(d, d);
-  c.E = bm_matrix_alloc(n, d);
-  c.Ysim = bm_matrix_alloc(n, d);
-  c.zero = bm_vector_calloc(d);
-  c.mvn = bm_mvn_alloc(d);
-  c.prior = bm_mniw_alloc(k, d);
-  c.post = bm_mniw_alloc(k, d);
-  c.prop = bm_mniw_alloc(k, d);
-  c.work = bm_mniw_alloc(k, d);
-  gsl_matrix *Bn = bm_matrix_alloc(k, d), *Vn = bm_matrix_alloc(k, k), *Psin = bm_matrix_alloc(d, d);
-  if (!c.B0 || !c.V0 || !c.Psi0 || !c.B || !c.Sigma || !c.E || !c.Ysim || !c.zero || !c.mvn || !c.prior || !c.post ||
-      !c.prop || !c.work || !Bn || !Vn || !Psin)
+  gsl_matrix *Bn = NULL, *Vn = NULL, *Psin = NULL;
+  const cc_buf bufs[] = {CC_MAT(c.B0, k, d), CC_MAT(c.V0, k, k), CC_MAT(c.Psi0, d, d), CC_MAT(c.B, k, d),
+                         CC_MAT(c.Sigma, d, d), CC_MAT(c.E, n, d), CC_MAT(c.Ysim, n, d), CC_VEC(c.zero, d),
+                         CC_MAT(Bn, k, d), CC_MAT(Vn, k, k), CC_MAT(Psin, d, d)};
+  if (!cc_bufs_alloc(bufs, CC_N(bufs)) || !mniw_models_alloc(&c))
     st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu, d = %zu, n = %zu)", k, d, n);
   double nun, lml = NAN;
   if (!st) st = bm_mniw_posterior(prior, c.B0, c.V0, &c.nu0, c.Psi0);
@@ -977,9 +978,7 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
   cc_problem P = {.has_evidence = 1, .lml = lml};
   if (!st && claimed) st = mniw_param_diff(&c, &P);
   if (!st) st = cc_run(__func__, &P, &c.m, c.kd + c.q, claimed != NULL, r, &o, rep);
-  bm_matrix_free(Bn);
-  bm_matrix_free(Vn);
-  bm_matrix_free(Psin);
+  cc_bufs_free(bufs, CC_N(bufs));
   mniw_free(&c);
   return BM_WRAP(st);
 }
