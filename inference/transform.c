@@ -444,6 +444,20 @@ static int map_vectors_fn(const char *fn, const bm_transform_block *blocks, size
   return st;
 }
 
+/* An identity block: to[off, off + l) <- from's entries, each finite (the
+ * message names the public caller and the vector as spelled at the call). */
+#define copy_finite(from, to, off, l) copy_finite_fn(__func__, #from, from, to, off, l)
+static int copy_finite_fn(const char *fn, const char *name, const gsl_vector *from, gsl_vector *to, size_t off,
+                          size_t l)
+{
+  for (size_t k = off; k < off + l; k++) {
+    double v = VGET(from, k);
+    if (!isfinite(v)) return bm_error_set(BM_ENONFINITE, fn, "%s[%zu] = %g is not finite", name, k, v);
+    VGET(to, k) = v;
+  }
+  return BM_SUCCESS;
+}
+
 int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
 {
   size_t d;
@@ -457,11 +471,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
     size_t l = block_len(&blocks[b]);
     switch (blocks[b].kind) {
     case BM_TRANSFORM_IDENTITY:
-      for (size_t k = 0; k < l && !status; k++) {
-        double v = VGET(x, off + k);
-        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
-        VGET(u, off + k) = v;
-      }
+      status = copy_finite(x, u, off, l);
       break;
     case BM_TRANSFORM_LOG:
       for (size_t k = 0; k < l && !status; k++) status = bm_transform_log_forward(VGET(x, off + k), &VGET(u, off + k));
@@ -512,11 +522,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
     double t;
     switch (blocks[b].kind) {
     case BM_TRANSFORM_IDENTITY:
-      for (size_t k = 0; k < l && !status; k++) {
-        double v = VGET(u, off + k);
-        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
-        VGET(x, off + k) = v;
-      }
+      status = copy_finite(u, x, off, l);
       break;
     case BM_TRANSFORM_LOG:
       for (size_t k = 0; k < l && !status; k++) {
