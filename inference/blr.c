@@ -147,7 +147,7 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k");
+  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "dst has k = %zu, src k = %zu", dst->k, src->k);
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + 1, dst->R);
@@ -377,7 +377,7 @@ int bm_blr_set_prior_improper(bm_blr *m)
 int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 {
   if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
-  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k");
+  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "s has k = %zu, m k = %zu", s->k, m->k);
   if (s->n == 0) return BM_SUCCESS;
   bm_blr_stats *merged = bm_blr_stats_alloc(m->k);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -512,7 +512,7 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
     if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "sigma2 = %g is not finite", sigma2);
     if (!(sigma2 > 0.0)) {
       *lp = -INFINITY;
-      return BM_FAIL(BM_EDOM, "argument check failed: !(sigma2 > 0.0)");
+      return BM_FAIL(BM_EDOM, "sigma2 = %g must be positive (log posterior -inf)", sigma2);
     }
   }
   double stack[64];
@@ -544,7 +544,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   if (loc != NULL) *loc = NAN;
   if (scale2 != NULL) *scale2 = NAN;
   if (m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE)
-    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE");
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !x_new ? "x_new is NULL" : !df ? "df is NULL" : !loc ? "loc is NULL" : !scale2 ? "scale2 is NULL" : "m has no prior set");
   const size_t k = m->k;
   int st = bm_validate_vector(x_new, k);
   if (st != BM_SUCCESS) return st;

@@ -166,8 +166,8 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
                                : nbins < 2 || nbins > L + 1 ? "nbins must lie in 2 .. L + 1"
                                                             : "prob is incomplete (dim or nstat 0, a callback NULL, or stat NULL with nstat != dim)");
   const size_t ns = prob->nstat;
-  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "argument check failed: ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
-  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "argument check failed: pvalues != NULL && pvalues->size != ns");
+  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "ranks is %zu x %zu, expected nsim x nstat = %zu x %zu", ranks->size1, ranks->size2, nsim, ns);
+  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "pvalues has length %zu, expected nstat = %zu", pvalues->size, ns);
   if (ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
 
@@ -190,7 +190,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
     if (st != BM_SUCCESS) goto done;
     for (size_t j = 0; j < ns; j++) {
       if (!isfinite(gsl_vector_get(f_true, j))) {
-        st = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(f_true, j))");
+        st = BM_FAIL(BM_ENONFINITE, "prob->stat gave a non-finite statistic %zu at theta*", j);
         goto done;
       }
       rank_now[j] = 0;
@@ -267,8 +267,8 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
                                              : "prob is incomplete (dim 0, or draw or score NULL)");
   const size_t d = prob->dim;
   if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F is %zu x %zu, expected %zu x %zu", F->size1, F->size2, (size_t)(d), (size_t)(d));
-  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
-  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)");
+  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_outer is %zu x %zu, expected %zu x %zu", mean_outer->size1, mean_outer->size2, d, d);
+  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_neg_hess is %zu x %zu, expected %zu x %zu", mean_neg_hess->size1, mean_neg_hess->size2, d, d);
   if (mean_outer != NULL) gsl_matrix_set_all(mean_outer, NAN);
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)

@@ -131,7 +131,7 @@ done:
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->p != src->p");
+  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "dst has p = %zu, src p = %zu", dst->p, src->p);
   const size_t p = dst->p;
   if (src->n == 0) return BM_SUCCESS;
   if (dst->n == 0) {
@@ -156,8 +156,8 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 int bm_niw_stats_get(const bm_niw_stats *s, size_t *n, gsl_vector *mean, gsl_matrix *scatter)
 {
   if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
-  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean != NULL && mean->size != s->p");
-  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)");
+  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "mean has length %zu, expected p = %zu", mean->size, s->p);
+  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "scatter is %zu x %zu, expected p x p = %zu x %zu", scatter->size1, scatter->size2, s->p, s->p);
   if (n != NULL) *n = s->n;
   if (mean != NULL) {
     if (s->n == 0) gsl_vector_set_all(mean, NAN);
@@ -355,7 +355,7 @@ int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
 int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 {
   if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
-  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: s->p != m->p");
+  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "s has p = %zu, m p = %zu", s->p, m->p);
   if (s->n == 0) return BM_SUCCESS;
   bm_niw_stats *merged = bm_niw_stats_alloc(m->p);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -520,7 +520,7 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
 {
   if (m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior) {
     if (m != NULL && out_shapes(m->p, mu, Sigma) == BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
-    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior");
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !r ? "r is NULL" : (!mu && !Sigma) ? "mu and Sigma are both NULL" : "m has no prior set");
   }
   const size_t p = m->p;
   int st = out_shapes(p, mu, Sigma);
@@ -581,7 +581,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     return st;
   }
   nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m has no prior set");
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
@@ -601,7 +601,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 {
   if (m == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
-  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: bm_mvt_dim(pred) != m->p");
+  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "pred has dimension %zu, m p = %zu", bm_mvt_dim(pred), m->p);
   gsl_vector *loc = bm_vector_alloc(m->p);
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;

@@ -46,7 +46,7 @@ int bm_transform_log_inverse(double u, double *x, double *logjac)
   if (logjac) *logjac = NAN;
   if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "u = %g is not finite", u);
   double e = exp(u);
-  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "argument check failed: !isfinite(e) || e == 0.0");
+  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "u = %g: exp(u) is not a positive double", u);
   *x = e;
   if (logjac) *logjac = u;
   return BM_SUCCESS;
@@ -135,7 +135,7 @@ int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
 {
   if (!Sigma || !theta) return BM_FAIL(BM_EINVAL, "%s is NULL", Sigma == NULL ? "Sigma" : "theta");
   size_t p = Sigma->size1;
-  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: Sigma->size2 != p || theta->size != bm_vech_len(p)");
+  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "Sigma is %zu x %zu and theta of length %zu, expected p x p and p(p+1)/2", Sigma->size1, Sigma->size2, theta->size);
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
@@ -202,10 +202,10 @@ static int check_theta_fn(const char *fn, const gsl_vector *theta, size_t *p)
 
 int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl_matrix *L)
 {
-  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "argument check failed: !theta || (!Sigma && !L)");
+  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "%s", !theta ? "theta is NULL" : "Sigma and L are both NULL");
   size_t p = bm_transform_logchol_dim(theta->size);
   if (p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p)))
-    return BM_FAIL(BM_EBADLEN, "argument check failed: p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p))");
+    return BM_FAIL(BM_EBADLEN, "%s", p == 0 ? "theta's length is not p(p+1)/2 for any p > 0" : (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) ? "Sigma is not p x p for the p of theta" : "L is not p x p for the p of theta");
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   gsl_matrix *Lm = L;
@@ -239,7 +239,7 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
   *logjac = NAN;
   size_t p;
   int status = check_theta(theta, &p);
-  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "argument check failed: grad && grad->size != theta->size");
+  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "grad has length %zu, theta %zu", grad->size, theta->size);
   if (status) {
     if (grad && theta && grad->size == theta->size) bm_nan_vector(grad);
     return status;
@@ -304,19 +304,19 @@ int bm_transform_logchol_chain(const gsl_vector *theta, const gsl_vector *g_vech
 {
   size_t p = 0, q = theta ? theta->size : 0;
   int status = BM_SUCCESS;
-  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "argument check failed: !theta || !g_vech || (H_theta && !H_vech)");
+  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "%s", !theta ? "theta is NULL" : !g_vech ? "g_vech is NULL" : "H_vech is NULL where H_theta is wanted");
   if (!status) status = check_theta(theta, &p);
   if (!status && g_vech->size != q) status = BM_FAIL(BM_EBADLEN, "g_vech has %zu entries, expected %zu", g_vech->size, (size_t)(q));
-  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "argument check failed: g_theta && g_theta->size != q");
-  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_theta && (H_theta->size1 != q || H_theta->size2 != q)");
-  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_vech && (H_vech->size1 != q || H_vech->size2 != q)");
+  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "g_theta has length %zu, expected %zu", g_theta->size, q);
+  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "H_theta is %zu x %zu, expected %zu x %zu", H_theta->size1, H_theta->size2, q, q);
+  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "H_vech is %zu x %zu, expected %zu x %zu", H_vech->size1, H_vech->size2, q, q);
   if (!status)
     for (size_t k = 0; k < q; k++)
-      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(g_vech, k))");
+      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "g_vech[%zu] = %g is not finite", k, VGET(g_vech, k));
   if (!status && H_theta)
     for (size_t i = 0; i < q; i++)
       for (size_t j = 0; j < q; j++)
-        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_vech, i, j))");
+        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "H_vech(%zu,%zu) = %g is not finite", i, j, MGET(H_vech, i, j));
   /* scratch: L, G, GL (3 p^2) and J, JtH (2 q^2) when the Hessian is requested */
   size_t need = 3 * p * p + (H_theta ? 2 * q * q : 0);
   double stack[BM_STACK_DOUBLES];
@@ -489,7 +489,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
       }
       gsl_vector_const_view xv = gsl_vector_const_subvector(x, off, l);
       for (size_t k = 0; k < l && !status; k++)
-        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(&xv.vector, k))");
+        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "x[%zu] = %g is not finite", off + k, gsl_vector_get(&xv.vector, k));
       if (!status) {
         bm_vech_unpack(&xv.vector, S);
         gsl_vector_view uv = gsl_vector_subvector(u, off, l);
@@ -763,7 +763,7 @@ int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_prob
 {
   if (!t || !prob || !t->logf || !t->grad) return BM_FAIL(BM_EINVAL, "%s is NULL", t == NULL ? "t" : prob == NULL ? "prob" : t->logf == NULL ? "t->logf" : "t->grad");
   size_t d = bm_transform_map_dim(t->blocks, t->nblocks);
-  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (d == 0) return BM_FAIL(BM_EINVAL, "t->blocks describe no coordinates (t->nblocks = %zu, or a block of size 0)", t->nblocks);
   prob->dim = d;
   prob->logf = tt_logf;
   prob->grad = tt_grad;
