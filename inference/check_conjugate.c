@@ -466,10 +466,11 @@ static void niw_free(niw_ctx *c)
 static int niw_param_diff(const niw_ctx *c, cc_problem *P)
 {
   const size_t p = c->p;
-  gsl_vector *m1 = bm_vector_alloc(p), *m2 = bm_vector_alloc(p);
-  gsl_matrix *S1 = bm_matrix_alloc(p, p), *S2 = bm_matrix_alloc(p, p);
+  gsl_vector *m1, *m2;
+  gsl_matrix *S1, *S2;
+  const cc_buf b[] = {CC_VEC(m1, p), CC_VEC(m2, p), CC_MAT(S1, p, p), CC_MAT(S2, p, p)};
   double k1, k2, n1, n2;
-  int st = m1 && m2 && S1 && S2 ? BM_SUCCESS : BM_ENOMEM;
+  int st = cc_bufs_alloc(b, CC_N(b)) ? BM_SUCCESS : bm_error_set(BM_ENOMEM, "bm_check_niw", "out of memory");
   if (!st) st = bm_niw_posterior(c->m.dens[CC_CLAIM], m1, &k1, &n1, S1);
   if (!st) st = bm_niw_posterior(c->post, m2, &k2, &n2, S2);
   if (!st) {
@@ -480,10 +481,7 @@ static int niw_param_diff(const niw_ctx *c, cc_problem *P)
     pdiff_matrix(&d, "Psi_n", S1, S2);
     P->param_worst = d.worst;
   }
-  bm_vector_free(m1);
-  bm_vector_free(m2);
-  bm_matrix_free(S1);
-  bm_matrix_free(S2);
+  cc_bufs_free(b, CC_N(b));
   return st;
 }
 
@@ -708,11 +706,12 @@ static void blr_stat_name(const void *pp, size_t i, char *buf, size_t len)
 static int blr_param_diff(const blr_ctx *c, cc_problem *P)
 {
   const size_t k = c->k;
-  gsl_vector *m1 = bm_vector_alloc(k), *m2 = bm_vector_alloc(k);
-  gsl_matrix *V1 = bm_matrix_alloc(k, k), *V2 = bm_matrix_alloc(k, k);
+  gsl_vector *m1, *m2;
+  gsl_matrix *V1, *V2;
+  const cc_buf b[] = {CC_VEC(m1, k), CC_VEC(m2, k), CC_MAT(V1, k, k), CC_MAT(V2, k, k)};
   double a1 = NAN, b1 = NAN, l1 = NAN, a2 = NAN, b2 = NAN, l2 = NAN;
   int kind1 = -1, kind2 = -1;
-  int st = m1 && m2 && V1 && V2 ? BM_SUCCESS : BM_ENOMEM;
+  int st = cc_bufs_alloc(b, CC_N(b)) ? BM_SUCCESS : bm_error_set(BM_ENOMEM, "bm_check_blr", "out of memory");
   if (!st) st = blr_state(c->m.dens[CC_CLAIM], m1, V1, &a1, &b1, &l1, &kind1);
   if (!st) st = blr_state(c->post, m2, V2, &a2, &b2, &l2, &kind2);
   if (!st && (kind1 == BLR_KNOWN) != (kind2 == BLR_KNOWN))
@@ -730,10 +729,7 @@ static int blr_param_diff(const blr_ctx *c, cc_problem *P)
     }
     P->param_worst = d.worst;
   }
-  bm_vector_free(m1);
-  bm_vector_free(m2);
-  bm_matrix_free(V1);
-  bm_matrix_free(V2);
+  cc_bufs_free(b, CC_N(b));
   return st;
 }
 
@@ -899,10 +895,11 @@ static void mniw_stat_name(const void *pp, size_t i, char *buf, size_t len)
 static int mniw_param_diff(const mniw_ctx *c, cc_problem *P)
 {
   const size_t k = c->k, d = c->d;
-  gsl_matrix *B1 = bm_matrix_alloc(k, d), *B2 = bm_matrix_alloc(k, d), *V1 = bm_matrix_alloc(k, k),
-             *V2 = bm_matrix_alloc(k, k), *S1 = bm_matrix_alloc(d, d), *S2 = bm_matrix_alloc(d, d);
+  gsl_matrix *B1, *B2, *V1, *V2, *S1, *S2;
+  const cc_buf b[] = {CC_MAT(B1, k, d), CC_MAT(B2, k, d), CC_MAT(V1, k, k),
+                      CC_MAT(V2, k, k), CC_MAT(S1, d, d), CC_MAT(S2, d, d)};
   double n1, n2;
-  int st = B1 && B2 && V1 && V2 && S1 && S2 ? BM_SUCCESS : BM_ENOMEM;
+  int st = cc_bufs_alloc(b, CC_N(b)) ? BM_SUCCESS : bm_error_set(BM_ENOMEM, "bm_check_mniw", "out of memory");
   if (!st) st = bm_mniw_posterior(c->m.dens[CC_CLAIM], B1, V1, &n1, S1);
   if (!st) st = bm_mniw_posterior(c->post, B2, V2, &n2, S2);
   if (!st) {
@@ -913,12 +910,7 @@ static int mniw_param_diff(const mniw_ctx *c, cc_problem *P)
     pdiff_matrix(&df, "Psi_n", S1, S2);
     P->param_worst = df.worst;
   }
-  bm_matrix_free(B1);
-  bm_matrix_free(B2);
-  bm_matrix_free(V1);
-  bm_matrix_free(V2);
-  bm_matrix_free(S1);
-  bm_matrix_free(S2);
+  cc_bufs_free(b, CC_N(b));
   return st;
 }
 
