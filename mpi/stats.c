@@ -205,86 +205,134 @@ static int model_status(const char *fn, const void *m, const void *s, size_t mk,
 
 static bm_mpi_sig fingerprint(const fnv *f) { return (bm_mpi_sig){(long long)(f->h >> 1), BM_EINVAL}; }
 
-static int niw_update(void *m, const void *s) { return bm_niw_update_stats(m, s); }
-static int blr_update(void *m, const void *s) { return bm_blr_update_stats(m, s); }
-static int mniw_update(void *m, const void *s) { return bm_mniw_update_stats(m, s); }
-
 #define FNV_INIT {0xCBF29CE484222325ULL}
 
-int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s)
+/* A conjugate model as the update sees it: the model's and the summary's
+ * dimensions, its log evidence (the probe that also says whether a prior is
+ * set), its fingerprint (the bits of its current posterior into f; BM_ENOMEM
+ * or success) and its update with a merged summary. */
+typedef struct {
+  const stats_ops *ops;
+  void (*dims)(const void *m, const void *s, size_t *mk, size_t *md, size_t *k, size_t *d);
+  int (*evidence)(const void *m, double *ev);
+  int (*fingerprint)(const void *m, size_t k, size_t d, int evs, double ev, fnv *f);
+  int (*update)(void *m, const void *s);
+} model_ops;
+
+static int update_stats(const char *fn, MPI_Comm comm, const model_ops *M, void *m, void *s)
 {
-  size_t p = bm_niw_stats_dim(s);
-  double ev = NAN, kappa = NAN, nu = NAN;
-  int evs = bm_niw_log_evidence(m, &ev);
-  int st = model_status(__func__, m, s, bm_niw_dim(m), 1, p, 1, evs);
+  size_t k = 0, d = 0, mk = 0, md = 0;
+  M->dims(m, s, &mk, &md, &k, &d);
+  double ev = NAN;
+  int evs = M->evidence(m, &ev);
+  int st = model_status(fn, m, s, mk, md, k, d, evs);
   fnv f = FNV_INIT;
-  gsl_vector *mu = st ? NULL : bm_vector_alloc(p);
-  gsl_matrix *Psi = st ? NULL : bm_matrix_alloc(p, p);
-  if (!st && (!mu || !Psi)) st = NOMEM(__func__);
+  if (!st && M->fingerprint(m, k, d, evs, ev, &f)) st = NOMEM(fn);
+  bm_mpi_sig fp = fingerprint(&f);
+  return run_job(fn, comm, M->ops, s, k, d, st, &fp, 1, M->update, m);
+}
+
+static void niw_dims(const void *m, const void *s, size_t *mk, size_t *md, size_t *k, size_t *d)
+{
+  *mk = bm_niw_dim(m);
+  *k = bm_niw_stats_dim(s);
+  *md = *d = 1;
+}
+static int niw_evidence(const void *m, double *ev) { return bm_niw_log_evidence(m, ev); }
+static int niw_fingerprint(const void *m, size_t p, size_t d, int evs, double ev, fnv *f)
+{
+  (void)d;
+  (void)evs;
+  double kappa = NAN, nu = NAN;
+  gsl_vector *mu = bm_vector_alloc(p);
+  gsl_matrix *Psi = bm_matrix_alloc(p, p);
+  int st = mu && Psi ? BM_SUCCESS : BM_ENOMEM;
   if (!st) {
-    fnv_int(&f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
-    fnv_double(&f, ev);
-    fnv_double(&f, kappa);
-    fnv_double(&f, nu);
-    fnv_vector(&f, mu);
-    fnv_matrix(&f, Psi);
+    fnv_int(f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
+    fnv_double(f, ev);
+    fnv_double(f, kappa);
+    fnv_double(f, nu);
+    fnv_vector(f, mu);
+    fnv_matrix(f, Psi);
   }
   bm_vector_free(mu);
   bm_matrix_free(Psi);
-  bm_mpi_sig fp = fingerprint(&f);
-  return run_job(__func__, comm, &niw_ops, s, p, 1, st, &fp, 1, niw_update, m);
+  return st;
 }
+static int niw_update(void *m, const void *s) { return bm_niw_update_stats(m, s); }
+static const model_ops niw_model = {&niw_ops, niw_dims, niw_evidence, niw_fingerprint, niw_update};
 
-int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s)
+static void blr_dims(const void *m, const void *s, size_t *mk, size_t *md, size_t *k, size_t *d)
 {
-  size_t k = bm_blr_stats_dim(s);
-  double ev = NAN, a = NAN, b = NAN;
-  int evs = bm_blr_log_evidence(m, &ev);
-  int st = model_status(__func__, m, s, bm_blr_dim(m), 1, k, 1, evs);
-  fnv f = FNV_INIT;
-  gsl_vector *mn = st ? NULL : bm_vector_alloc(k);
-  gsl_matrix *Vn = st ? NULL : bm_matrix_alloc(k, k);
-  if (!st && (!mn || !Vn)) st = NOMEM(__func__);
+  *mk = bm_blr_dim(m);
+  *k = bm_blr_stats_dim(s);
+  *md = *d = 1;
+}
+static int blr_evidence(const void *m, double *ev) { return bm_blr_log_evidence(m, ev); }
+static int blr_fingerprint(const void *m, size_t k, size_t d, int evs, double ev, fnv *f)
+{
+  (void)d;
+  double a = NAN, b = NAN;
+  gsl_vector *mn = bm_vector_alloc(k);
+  gsl_matrix *Vn = bm_matrix_alloc(k, k);
+  int st = mn && Vn ? BM_SUCCESS : BM_ENOMEM;
   if (!st) { /* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
     int ps = bm_blr_posterior_nig(m, mn, Vn, &a, &b);
     if (ps) ps = 100 + bm_blr_posterior_gaussian(m, mn, Vn);
-    fnv_int(&f, ps);
-    fnv_int(&f, evs);
-    fnv_double(&f, ev);
-    fnv_double(&f, a);
-    fnv_double(&f, b);
-    fnv_vector(&f, mn);
-    fnv_matrix(&f, Vn);
+    fnv_int(f, ps);
+    fnv_int(f, evs);
+    fnv_double(f, ev);
+    fnv_double(f, a);
+    fnv_double(f, b);
+    fnv_vector(f, mn);
+    fnv_matrix(f, Vn);
   }
   bm_vector_free(mn);
   bm_matrix_free(Vn);
-  bm_mpi_sig fp = fingerprint(&f);
-  return run_job(__func__, comm, &blr_ops, s, k, 1, st, &fp, 1, blr_update, m);
+  return st;
 }
+static int blr_update(void *m, const void *s) { return bm_blr_update_stats(m, s); }
+static const model_ops blr_model = {&blr_ops, blr_dims, blr_evidence, blr_fingerprint, blr_update};
 
-int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s)
+static void mniw_dims(const void *m, const void *s, size_t *mk, size_t *md, size_t *k, size_t *d)
 {
-  size_t k = 0, d = 0, mk = 0, md = 0;
-  bm_mniw_stats_dims(s, &k, &d);
-  bm_mniw_dims(m, &mk, &md);
-  double ev = NAN, nu = NAN;
-  int evs = bm_mniw_log_evidence(m, &ev);
-  int st = model_status(__func__, m, s, mk, md, k, d, evs);
-  fnv f = FNV_INIT;
-  gsl_matrix *B = st ? NULL : bm_matrix_alloc(k, d), *V = st ? NULL : bm_matrix_alloc(k, k),
-             *Psi = st ? NULL : bm_matrix_alloc(d, d);
-  if (!st && (!B || !V || !Psi)) st = NOMEM(__func__);
+  bm_mniw_dims(m, mk, md);
+  bm_mniw_stats_dims(s, k, d);
+}
+static int mniw_evidence(const void *m, double *ev) { return bm_mniw_log_evidence(m, ev); }
+static int mniw_fingerprint(const void *m, size_t k, size_t d, int evs, double ev, fnv *f)
+{
+  (void)evs;
+  double nu = NAN;
+  gsl_matrix *B = bm_matrix_alloc(k, d), *V = bm_matrix_alloc(k, k), *Psi = bm_matrix_alloc(d, d);
+  int st = B && V && Psi ? BM_SUCCESS : BM_ENOMEM;
   if (!st) {
-    fnv_int(&f, bm_mniw_posterior(m, B, V, &nu, Psi));
-    fnv_double(&f, ev);
-    fnv_double(&f, nu);
-    fnv_matrix(&f, B);
-    fnv_matrix(&f, V);
-    fnv_matrix(&f, Psi);
+    fnv_int(f, bm_mniw_posterior(m, B, V, &nu, Psi));
+    fnv_double(f, ev);
+    fnv_double(f, nu);
+    fnv_matrix(f, B);
+    fnv_matrix(f, V);
+    fnv_matrix(f, Psi);
   }
   bm_matrix_free(B);
   bm_matrix_free(V);
   bm_matrix_free(Psi);
-  bm_mpi_sig fp = fingerprint(&f);
-  return run_job(__func__, comm, &mniw_ops, s, k, d, st, &fp, 1, mniw_update, m);
+  return st;
+}
+static int mniw_update(void *m, const void *s) { return bm_mniw_update_stats(m, s); }
+static const model_ops mniw_model = {&mniw_ops, mniw_dims, mniw_evidence, mniw_fingerprint, mniw_update};
+
+int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s)
+{
+  return update_stats(__func__, comm, &niw_model, m, s);
+}
+
+int bm_mpi_blr_update_stats(MPI_Comm comm, bm_blr *m, bm_blr_stats *s)
+{
+  return update_stats(__func__, comm, &blr_model, m, s);
+}
+
+int bm_mpi_mniw_update_stats(MPI_Comm comm, bm_mniw *m, bm_mniw_stats *s)
+{
+  return update_stats(__func__, comm, &mniw_model, m, s);
 }
