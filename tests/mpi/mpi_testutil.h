@@ -8,7 +8,6 @@
 #define BAYESMAT_MPI_TESTUTIL_H
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 #include "bayesmat.h"
 #include "bayesmat/mpi.h"
+#include "../cleanup_util.h"
 #include "../fisher_mc_callbacks.h"
 
 static int passed, failed, rank, size;
@@ -98,15 +98,6 @@ static inline gsl_matrix *spd(size_t p, double diag)
     gsl_matrix_set(S, 1, 0, 0.3);
   }
   return S;
-}
-
-/* gsl_matrix_free of each argument up to a NULL */
-static inline void free_matrices(gsl_matrix *A, ...)
-{
-  va_list ap;
-  va_start(ap, A);
-  for (; A != NULL; A = va_arg(ap, gsl_matrix *)) gsl_matrix_free(A);
-  va_end(ap);
 }
 
 /* theta ~ N(0, 1): the prior of the normal-normal SBC problems */
