@@ -1,27 +1,27 @@
-/* Freeing a test's workspace in one call: each argument up to the first
- * NULL, which ends the list. Shared by the cmocka tests and the MPI tests.
+/* Freeing a test's workspace in one call: free_matrices(A, B, ...) and
+ * free_vectors(a, b, ...) free each argument (NULL ones included: GSL's free
+ * functions accept NULL). Shared by the cmocka tests and the MPI tests.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BAYESMAT_CLEANUP_UTIL_H
 #define BAYESMAT_CLEANUP_UTIL_H
 
-#include <stdarg.h>
+#include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
-static inline void free_matrices(gsl_matrix *A, ...)
+static inline void free_matrix_list(gsl_matrix *const *A, size_t n)
 {
-  va_list ap;
-  va_start(ap, A);
-  for (; A != NULL; A = va_arg(ap, gsl_matrix *)) gsl_matrix_free(A);
-  va_end(ap);
+  for (size_t i = 0; i < n; i++) gsl_matrix_free(A[i]);
 }
 
-static inline void free_vectors(gsl_vector *v, ...)
+static inline void free_vector_list(gsl_vector *const *v, size_t n)
 {
-  va_list ap;
-  va_start(ap, v);
-  for (; v != NULL; v = va_arg(ap, gsl_vector *)) gsl_vector_free(v);
-  va_end(ap);
+  for (size_t i = 0; i < n; i++) gsl_vector_free(v[i]);
 }
+
+#define free_matrices(...) \
+  free_matrix_list((gsl_matrix *[]){__VA_ARGS__}, sizeof((gsl_matrix *[]){__VA_ARGS__}) / sizeof(gsl_matrix *))
+#define free_vectors(...) \
+  free_vector_list((gsl_vector *[]){__VA_ARGS__}, sizeof((gsl_vector *[]){__VA_ARGS__}) / sizeof(gsl_vector *))
 
 #endif

@@ -11,6 +11,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_blas.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 /* Values of record `name` in tests/data/<file> (malloc'ed, caller frees); fails the test if absent. */
 static inline double *cref_in(const char *file, const char *name, size_t expect)

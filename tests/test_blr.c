@@ -52,11 +52,7 @@ static void free_case(blr_case *c)
 {
   gsl_matrix_free(c->X);
   gsl_matrix_free(c->V0);
-  gsl_vector_free(c->y);
-  gsl_vector_free(c->w);
-  gsl_vector_free(c->m0);
-  gsl_vector_free(c->xs);
-  gsl_vector_free(c->bs);
+  free_vectors(c->y, c->w, c->m0, c->xs, c->bs);
 }
 
 static void check_vec_ref(const gsl_vector *v, const char *name, double rtol)
@@ -495,12 +491,8 @@ static void nig_sbc_passes_right_and_catches_slip(void **state)
   assert_true(res.p_bonferroni < 1e-6);
   assert_int_equal(res.worst_stat, k); /* sigma2 is the miscalibrated one */
   gsl_rng_free(r);
-  gsl_matrix_free(x.X);
-  gsl_matrix_free(x.V0);
-  gsl_matrix_free(x.Ln);
-  gsl_vector_free(x.m0);
-  gsl_vector_free(x.y);
-  gsl_vector_free(x.mn);
+  free_matrices(x.X, x.V0, x.Ln);
+  free_vectors(x.m0, x.y, x.mn);
   bm_blr_free(x.m);
 }
 
@@ -670,9 +662,7 @@ static void bad_inputs_return_status(void **state)
   bm_blr_stats_free(s3);
   gsl_vector_free(mn);
   gsl_matrix_free(Vn);
-  gsl_vector_free(m0);
-  gsl_vector_free(bad_len);
-  gsl_vector_free(x);
+  free_vectors(m0, bad_len, x);
   gsl_matrix_free(V0);
   gsl_matrix_free(X);
   gsl_vector_free(y);
@@ -841,15 +831,8 @@ static void stats_compute_streams_many_rows(void **state)
   bm_blr_stats_free(s);
   bm_blr_free(a);
   bm_blr_free(b);
-  gsl_matrix_free(X);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(V1);
-  gsl_matrix_free(V2);
-  gsl_vector_free(y);
-  gsl_vector_free(w);
-  gsl_vector_free(m0);
-  gsl_vector_free(b1);
-  gsl_vector_free(b2);
+  free_matrices(X, V0, V1, V2);
+  free_vectors(y, w, m0, b1, b2);
   gsl_rng_free(r);
 }
 
@@ -965,14 +948,8 @@ static void edge_case(const char *tag, int nig, int known, int improper)
     edge_check_nig_posterior(m, mn, Vn, &a, &b, tag, "imp");
   }
   bm_blr_free(m);
-  gsl_matrix_free(X);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Vn);
-  gsl_vector_free(y);
-  gsl_vector_free(w);
-  gsl_vector_free(m0);
-  gsl_vector_free(mn);
-  gsl_vector_free(x1);
+  free_matrices(X, V0, Vn);
+  free_vectors(y, w, m0, mn, x1);
 }
 
 static void near_degenerate_problems_match_mpmath(void **state)
@@ -1058,9 +1035,7 @@ static void log_posterior_at_huge_sigma2(void **state)
   bm_blr_free(m);
   gsl_matrix_free(X);
   gsl_matrix_free(V0);
-  gsl_vector_free(y);
-  gsl_vector_free(m0);
-  gsl_vector_free(bs);
+  free_vectors(y, m0, bs);
 }
 
 int main(void)

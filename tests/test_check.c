@@ -287,9 +287,7 @@ static void fisher_mc_passes_right_fails_wrong(void **state)
   prob.hess = NULL;
   assert_int_equal(bm_check_fisher_mc(&prob, I, r, 20000, 4.0, NULL, mh, &res), BM_SUCCESS);
   assert_true(res.passed && res.max_z_hess == 0.0 && isnan(gsl_matrix_get(mh, 0, 0)));
-  gsl_matrix_free(I);
-  gsl_matrix_free(mo);
-  gsl_matrix_free(mh);
+  free_matrices(I, mo, mh);
   gsl_rng_free(r);
 }
 
@@ -409,9 +407,7 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(I, 0, 1, 0.0);
   fp.score = un_score_fail;
   assert_int_equal(bm_check_fisher_mc(&fp, I, r, 10, 4.0, NULL, NULL, &fr), BM_EDOM);
-  gsl_matrix_free(I);
-  gsl_matrix_free(I3);
-  gsl_matrix_free(ranks);
+  free_matrices(I, I3, ranks);
   gsl_vector_free(pv);
   gsl_rng_free(r);
 }

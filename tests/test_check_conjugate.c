@@ -334,8 +334,8 @@ static void blr_wrong_claims_caught(void **state)
   bm_blr_free(m);
   bm_blr_free(post);
   bm_blr_free(claim);
-  free_vectors(m0, mn, NULL);
-  free_matrices(V0, Vn, NULL);
+  free_vectors(m0, mn);
+  free_matrices(V0, Vn);
 }
 
 /* ---- MNIW ---- */
@@ -392,7 +392,7 @@ static void mniw_checks(void **state)
   bm_mniw_free(m);
   bm_mniw_free(post);
   bm_mniw_free(claim);
-  free_matrices(X, Y, B0, V0, Psi0, Bn, Vn, Psin, NULL);
+  free_matrices(X, Y, B0, V0, Psi0, Bn, Vn, Psin);
   gsl_rng_free(r);
 }
 

@@ -18,6 +18,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_blas.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 /* theta at random for a family: vec blocks N(0, 1), vech blocks SPD with
  * condition number 5, nu and delta well inside the region where every
@@ -315,14 +316,7 @@ static void matrix_gradient_diagnosis(void **state)
   assert_int_equal(bm_check_matrix_gradient(f_trAS, &c, X, 1, W, NULL, &dg), BM_ENOTSYM);
   assert_string_equal(bm_grad_mistake_name(BM_GRAD_OFFDIAG_HALVED), "offdiag-halved");
 
-  gsl_matrix_free(R23);
-  gsl_matrix_free(W);
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
-  gsl_matrix_free(c.A);
-  gsl_matrix_free(c.B);
+  free_matrices(R23, W, S, L, X, G, c.A, c.B);
   gsl_rng_free(r);
 }
 
@@ -426,9 +420,7 @@ static void theta_and_points_from_options(void **state)
   o.at = bad_at;
   o.nat = 1;
   assert_int_equal(bm_check_dist(d, r, &o, rep), BM_EBADLEN);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(X[0]);
-  gsl_matrix_free(X[1]);
+  free_matrices(Y, X[0], X[1]);
   bm_check_report_free(rep);
   gsl_vector_free(t);
   bm_dist_free(d);

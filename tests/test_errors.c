@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 static int has_word(const char *msg, const char *word)
 {
@@ -97,9 +98,7 @@ static void message_contract(void **state)
   assert_string_equal(bm_last_error(), "bm_wishart_set: nu = 0.5 must exceed p - 1 = 2");
   bm_wishart_free(w);
   bm_matt_free(d);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(O);
+  free_matrices(M, S, O);
 }
 
 static void *other_thread(void *arg)
@@ -148,10 +147,7 @@ static void core_checks(void **state)
   EXPECT(bm_validate_greater(1.0, 2.0), BM_EDOM, "bm_validate_greater", "x");
   EXPECT(bm_chol_factor(A, L, NULL), BM_ENOTSPD, "bm_chol_factor", "A");
   EXPECT(bm_vech(NULL, v), BM_EINVAL, "bm_vech", "S");
-  gsl_matrix_free(A);
-  gsl_matrix_free(L);
-  gsl_matrix_free(B);
-  gsl_matrix_free(N);
+  free_matrices(A, L, B, N);
   gsl_vector_free(v);
 }
 
@@ -192,9 +188,7 @@ static void vector_families(void **state)
 
   bm_mvn_free(d);
   bm_mvt_free(t);
-  gsl_vector_free(mu);
-  gsl_vector_free(mu2);
-  gsl_vector_free(mun);
+  free_vectors(mu, mu2, mun);
   gsl_matrix *all[] = {S, Sb, Sn, Sa, Sp};
   for (size_t i = 0; i < 5; i++) gsl_matrix_free(all[i]);
 }
@@ -477,10 +471,7 @@ static void inference_entry_points(void **state)
 
   gsl_rng_free(r);
   bm_wishart_free(w);
-  gsl_vector_free(t0);
-  gsl_vector_free(t2);
-  gsl_vector_free(th3);
-  gsl_vector_free(res.mode);
+  free_vectors(t0, t2, th3, res.mode);
   gsl_matrix_free(res.cov);
   gsl_matrix *all[] = {F, Z, Fb, I3, J, out, dmu};
   for (size_t i = 0; i < 7; i++) gsl_matrix_free(all[i]);
@@ -571,11 +562,7 @@ static void stats_paths(void **state)
   bm_wishart_free(wu);
   bm_wishart_stats_free(ws);
   bm_wishart_stats_free(ws3);
-  gsl_matrix_free(I);
-  gsl_matrix_free(N);
-  gsl_matrix_free(I3);
-  gsl_matrix_free(X);
-  gsl_matrix_free(X3);
+  free_matrices(I, N, I3, X, X3);
 }
 
 /* ---------------------------------------------------- Laplace's iteration */

@@ -19,6 +19,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_sf_gamma.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 /* ------------------------------------------------------------------ */
 /* Gaussian target: known-noise Bayesian linear regression             */
@@ -141,15 +142,9 @@ static void laplace_exact_on_gaussian_blr(void **state)
   gsl_matrix_free(m.S0inv);
   gsl_vector_free(m.y);
   gsl_vector_free(m.m0);
-  gsl_matrix_free(S0);
-  gsl_matrix_free(L);
-  gsl_matrix_free(C);
-  gsl_matrix_free(XS);
-  gsl_matrix_free(Lc);
+  free_matrices(S0, L, C, XS, Lc);
   gsl_vector_free(res);
-  gsl_matrix_free(P);
-  gsl_matrix_free(Lp);
-  gsl_matrix_free(cov);
+  free_matrices(P, Lp, cov);
   gsl_vector_free(mean);
   gsl_rng_free(r);
 }
@@ -311,12 +306,8 @@ static void laplace_logistic_regression(void **state)
   assert_true(fabs(lap - is) < 0.05);
   free(lw);
   free(m.y);
-  gsl_matrix_free(m.X);
-  gsl_matrix_free(Lq);
-  gsl_matrix_free(Sq);
-  gsl_vector_free(z);
-  gsl_vector_free(th);
-  gsl_vector_free(th0);
+  free_matrices(m.X, Lq, Sq);
+  free_vectors(z, th, th0);
   bm_laplace_result_free(lr);
   bm_laplace_result_free(lr2);
   gsl_rng_free(r);
@@ -363,11 +354,7 @@ static int iw_eval(const gsl_vector *x, const iwpost *m, double *f, gsl_vector *
       bm_vech_kron(-0.5, Si, P, 1.0, H);
     }
   }
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(T);
-  gsl_matrix_free(P);
+  free_matrices(S, L, Si, T, P);
   return st;
 }
 static int iw_f(const gsl_vector *x, void *p, double *f) { return iw_eval(x, p, f, NULL, NULL); }
@@ -418,11 +405,7 @@ static double iw_case(gsl_rng *r, size_t p, size_t n, int with_hess, double *err
   }
   bm_laplace_result_free(lr);
   gsl_vector_free(u0);
-  gsl_matrix_free(m.Psi0);
-  gsl_matrix_free(m.Bn);
-  gsl_matrix_free(Strue);
-  gsl_matrix_free(Ls);
-  gsl_matrix_free(L);
+  free_matrices(m.Psi0, m.Bn, Strue, Ls, L);
   gsl_vector_free(x);
   return err;
 }

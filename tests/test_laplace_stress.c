@@ -24,6 +24,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_math.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 #define MAXQ 64
 
@@ -201,11 +202,7 @@ static int iw_eval(const gsl_vector *x, const iwpost *m, double *f, gsl_vector *
       bm_vech_kron(-0.5, Si, P, 1.0, H);
     }
   }
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(T);
-  gsl_matrix_free(P);
+  free_matrices(S, L, Si, T, P);
   return st;
 }
 static int iw_f(const gsl_vector *x, void *p, double *f) { return iw_eval(x, p, f, NULL, NULL); }

@@ -63,11 +63,7 @@ static void posterior_matches_reference(void **state)
   cref_assert_matrix(S, "mniw_pred_Sigma", 1e-12);
   cref_assert_matrix(P, "mniw_Psin", 1e-12);
   tu_assert_rel(nu, cref1("mniw_pred_nu"), 1e-15);
-  gsl_matrix_free(B);
-  gsl_matrix_free(V);
-  gsl_matrix_free(P);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
+  free_matrices(B, V, P, M, S);
   bm_mniw_free(m);
   free_case(&c);
 }
@@ -97,9 +93,7 @@ static void evidence_is_chain_of_one_row_predictives(void **state)
   }
   assert_int_equal(bm_mniw_log_evidence(m, &lml), BM_SUCCESS);
   tu_assert_rel(lml, chain, 1e-12);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(Om);
+  free_matrices(M, S, Om);
   bm_mniw_free(m);
   free_case(&c);
 }
@@ -147,9 +141,7 @@ static void predictive_object(void **state)
       assert_int_equal(bm_mvt_logpdf(t, &yrow.vector, &lt), BM_SUCCESS);
       tu_assert_rel(l1, lt, 1e-12);
       bm_mvt_free(t);
-      gsl_matrix_free(M);
-      gsl_matrix_free(S);
-      gsl_matrix_free(Om);
+      free_matrices(M, S, Om);
     }
     assert_int_equal(bm_mniw_update(seq, &xi.matrix, &yi.matrix), BM_SUCCESS);
   }
@@ -252,9 +244,7 @@ static void no_data_is_prior(void **state)
   assert_true(nu == c.nu0);
   assert_int_equal(bm_mniw_log_evidence(m, &lml), BM_SUCCESS);
   assert_true(fabs(lml) < 1e-13);
-  gsl_matrix_free(B);
-  gsl_matrix_free(V);
-  gsl_matrix_free(P);
+  free_matrices(B, V, P);
   bm_mniw_free(m);
   free_case(&c);
 }
@@ -367,16 +357,11 @@ static void sampler_and_proportionality(void **state)
 
   tu_mc_free(mS);
   tu_mc_free(mB);
-  gsl_matrix_free(Bpad);
-  gsl_matrix_free(Bn);
-  gsl_matrix_free(Pn);
+  free_matrices(Bpad, Bn, Pn);
   gsl_rng_free(r);
   bm_mniw_free(x.prior);
   bm_mniw_free(x.post);
-  gsl_matrix_free(x.B);
-  gsl_matrix_free(x.S);
-  gsl_matrix_free(x.L);
-  gsl_matrix_free(x.R);
+  free_matrices(x.B, x.S, x.L, x.R);
   free_case(&c);
 }
 
@@ -682,14 +667,7 @@ static void overflow_is_reported(void **state)
   bm_matt_free(pred);
   gsl_rng_free(r);
   bm_mniw_free(m);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(B);
-  gsl_matrix_free(S);
-  gsl_matrix_free(Xn);
-  gsl_matrix_free(M);
-  gsl_matrix_free(Sg);
+  free_matrices(B0, V0, Psi0, B, S, Xn, M, Sg);
 }
 
 int main(void)

@@ -42,9 +42,7 @@ static void load_case(const char *tag, niw_case *c)
 
 static void free_case(niw_case *c)
 {
-  gsl_matrix_free(c->X);
-  gsl_matrix_free(c->S0);
-  gsl_matrix_free(c->Sig);
+  free_matrices(c->X, c->S0, c->Sig);
   gsl_vector_free(c->mu0);
   gsl_vector_free(c->mus);
 }
@@ -315,15 +313,11 @@ static void predictive_and_sampler_match_monte_carlo(void **state)
   tu_mc_free(mc_mu);
   tu_mc_free(mc_S);
   for (int t = 0; t < 3; t++) gsl_vector_free(xs[t]);
-  gsl_matrix_free(mu_diag);
-  gsl_matrix_free(mu_n_diag);
-  gsl_matrix_free(Psi);
+  free_matrices(mu_diag, mu_n_diag, Psi);
   gsl_rng_free(r);
   gsl_vector_free(loc);
   gsl_vector_free(mu);
-  gsl_matrix_free(scale);
-  gsl_matrix_free(Sigma);
-  gsl_matrix_free(L);
+  free_matrices(scale, Sigma, L);
   bm_niw_free(m);
   free_case(&c);
 }
@@ -734,12 +728,8 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
   bm_niw_stats_free(s);
   bm_niw_stats_free(s3);
-  gsl_vector_free(mu0);
-  gsl_vector_free(bad);
-  gsl_vector_free(mu);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(B3);
+  free_vectors(mu0, bad, mu);
+  free_matrices(Psi, X, B3);
   bm_niw_free(m);
 }
 

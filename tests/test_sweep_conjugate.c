@@ -439,16 +439,8 @@ done:
   bm_niw_free(m2);
   bm_mvt_free(pred);
   gsl_rng_free(r);
-  gsl_vector_free(mu0);
-  gsl_vector_free(mun);
-  gsl_vector_free(mu2);
-  gsl_vector_free(x);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(Psin);
-  gsl_matrix_free(Psi2);
-  gsl_matrix_free(C);
-  gsl_matrix_free(X);
-  gsl_matrix_free(S);
+  free_vectors(mu0, mun, mu2, x);
+  free_matrices(Psi0, Psin, Psi2, C, X, S);
 }
 
 /* ---- BLR ------------------------------------------------------------------ */
@@ -900,16 +892,8 @@ static void blr_point(void)
 done:
   bm_blr_free(m);
   bm_blr_free(m2);
-  gsl_matrix_free(X);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Vn);
-  gsl_vector_free(y);
-  gsl_vector_free(w);
-  gsl_vector_free(m0);
-  gsl_vector_free(mn);
-  gsl_vector_free(mn2);
-  gsl_vector_free(xs);
-  gsl_vector_free(b2);
+  free_matrices(X, V0, Vn);
+  free_vectors(y, w, m0, mn, mn2, xs, b2);
 }
 
 /* ---- MNIW ----------------------------------------------------------------- */
@@ -1085,20 +1069,7 @@ done:
   bm_mniw_stats_free(s);
   bm_matt_free(pred);
   gsl_rng_free(r);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(X);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(Bn);
-  gsl_matrix_free(Vn);
-  gsl_matrix_free(Psin);
-  gsl_matrix_free(B2);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(Xs);
-  gsl_matrix_free(Ms);
-  gsl_matrix_free(Ss);
-  gsl_matrix_free(Ys);
+  free_matrices(B0, V0, Psi0, X, Y, Bn, Vn, Psin, B2, S2, Xs, Ms, Ss, Ys);
 }
 
 /* ---- transforms ----------------------------------------------------------- */
@@ -1217,13 +1188,8 @@ static void logchol_point(void)
     }
   }
 done:
-  gsl_matrix_free(S);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(J);
-  gsl_vector_free(th);
-  gsl_vector_free(gr);
-  gsl_vector_free(gv);
-  gsl_vector_free(gt);
+  free_matrices(S, S2, J);
+  free_vectors(th, gr, gv, gt);
 }
 
 /* ---- driver --------------------------------------------------------------- */

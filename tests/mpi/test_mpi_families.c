@@ -87,14 +87,8 @@ static void test_mvn_mvt(gsl_rng *r)
   gsl_vector_free(m1);
   gsl_matrix_free(S);
   gsl_matrix_free(S1);
-  gsl_vector_free(mu);
-  gsl_vector_free(g);
-  gsl_vector_free(g1);
-  gsl_matrix_free(G);
-  gsl_matrix_free(G1);
-  gsl_matrix_free(X);
-  gsl_matrix_free(Xb);
-  gsl_matrix_free(Sigma);
+  free_vectors(mu, g, g1);
+  free_matrices(G, G1, X, Xb, Sigma);
 }
 
 static void test_spd(gsl_rng *r)
@@ -154,9 +148,7 @@ static void test_spd(gsl_rng *r)
   bm_wishart_free(w);
   bm_invwishart_free(iw);
   bm_matf_free(f);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  gsl_matrix_free(G1);
+  free_matrices(S, G, G1);
 }
 
 static void test_matrix_variate(gsl_rng *r)
@@ -206,7 +198,7 @@ static void test_matrix_variate(gsl_rng *r)
   bm_matnorm_stats_free(s);
   for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
   free(X);
-  free_matrices(M, U, V, dM, dM1, dU, dU1, dV, dV1, NULL);
+  free_matrices(M, U, V, dM, dM1, dU, dU1, dV, dV1);
   bm_matnorm_free(d);
   bm_matt_free(t);
 }
@@ -281,12 +273,8 @@ static void test_conjugate(gsl_rng *r)
     bm_blr_stats_free(s);
     bm_blr_free(m);
     bm_blr_free(m1);
-    gsl_vector_free(m0);
-    gsl_vector_free(mn);
-    gsl_vector_free(mn1);
-    gsl_matrix_free(V0);
-    gsl_matrix_free(Vn);
-    gsl_matrix_free(Vn1);
+    free_vectors(m0, mn, mn1);
+    free_matrices(V0, Vn, Vn1);
   }
   /* MNIW: Y (n x 2) on X (n x p) */
   {
@@ -315,11 +303,9 @@ static void test_conjugate(gsl_rng *r)
     bm_mniw_stats_free(s);
     bm_mniw_free(m);
     bm_mniw_free(m1);
-    free_matrices(B0, V0, P0, Bn, Bn1, Pn, Pn1, NULL);
+    free_matrices(B0, V0, P0, Bn, Bn1, Pn, Pn1);
   }
-  gsl_matrix_free(X);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(Psi0);
+  free_matrices(X, Y, Psi0);
   gsl_vector_free(y);
   gsl_vector_free(mu0);
 }
@@ -426,7 +412,7 @@ static void test_checks(void)
   bm_mvn_free(d);
   gsl_vector_free(mu);
   gsl_vector_free(x);
-  free_matrices(Sigma, I, Ibad, MO, MH, MO1, MH1, NULL);
+  free_matrices(Sigma, I, Ibad, MO, MH, MO1, MH1);
 }
 
 /* theta for a family built from its blocks alone: scalars 7 (every nu and
@@ -528,12 +514,7 @@ static void test_dist(gsl_rng *r)
     bm_dist_free(o);
     bm_dist_free(e);
     bm_dist_free(d);
-    gsl_vector_free(to);
-    gsl_vector_free(go);
-    gsl_vector_free(th);
-    gsl_vector_free(g);
-    gsl_vector_free(g1);
-    gsl_vector_free(s);
+    free_vectors(to, go, th, g, g1, s);
     gsl_matrix_free(X);
     gsl_matrix_free(x);
   }

@@ -260,10 +260,8 @@ static void test_vector_families(gsl_rng *r)
   bm_mvn_free(d);
   bm_mvn_free(unset);
   bm_mvn_free(d4);
-  free_matrices(X, XT, S, S4, dS, dS4, Xn, NULL);
-  gsl_vector_free(mu);
-  gsl_vector_free(mu4);
-  gsl_vector_free(dmu);
+  free_matrices(X, XT, S, S4, dS, dS4, Xn);
+  free_vectors(mu, mu4, dmu);
 }
 
 static void test_spd_families(gsl_rng *r)
@@ -343,7 +341,7 @@ static void test_spd_families(gsl_rng *r)
     bm_invwishart_free(iwd[i]);
     bm_matf_free(fd[i]);
   }
-  free_matrices(S, S4, G, NULL);
+  free_matrices(S, S4, G);
 }
 
 static void test_matrix_families(gsl_rng *r)
@@ -407,9 +405,7 @@ static void test_matrix_families(gsl_rng *r)
   bm_matnorm_stats_free(s);
   bm_matnorm_stats_free(sT);
   for (size_t k = 0; k < m; k++) {
-    gsl_matrix_free(X[k]);
-    gsl_matrix_free(XT[k]);
-    gsl_matrix_free(Xn[k]);
+    free_matrices(X[k], XT[k], Xn[k]);
   }
   bm_matnorm *dd[] = {d, du, dT};
   bm_matt *td[] = {t, tu, tT};
@@ -417,7 +413,7 @@ static void test_matrix_families(gsl_rng *r)
     bm_matnorm_free(dd[i]);
     bm_matt_free(td[i]);
   }
-  free_matrices(M, MT, U, V, dM, dMT, dU, dV, NULL);
+  free_matrices(M, MT, U, V, dM, dMT, dU, dV);
 }
 
 /* ---- conjugate models ---- */
@@ -464,7 +460,7 @@ static void test_conjugate(gsl_rng *r)
     bm_blr_stats_free(s);
     bm_blr *ms[] = {m, mu, m3m, mo};
     for (int i = 0; i < 4; i++) bm_blr_free(ms[i]);
-    free_matrices(V2, V3, NULL);
+    free_matrices(V2, V3);
     gsl_vector_free(m2);
     gsl_vector_free(m3);
   }
@@ -487,12 +483,10 @@ static void test_conjugate(gsl_rng *r)
     bm_mniw_stats_free(sT);
     bm_mniw *ms[] = {m, mu, mT};
     for (int i = 0; i < 3; i++) bm_mniw_free(ms[i]);
-    free_matrices(B0, B0T, P2, NULL);
+    free_matrices(B0, B0T, P2);
   }
-  free_matrices(X, Y, I3, I4, NULL);
-  gsl_vector_free(y);
-  gsl_vector_free(z3);
-  gsl_vector_free(z4);
+  free_matrices(X, Y, I3, I4);
+  free_vectors(y, z3, z4);
 }
 
 /* ---- Monte Carlo checks ---- */
@@ -559,7 +553,7 @@ static void test_checks(void)
   bm_mvn_free(d);
   gsl_vector_free(mu);
   gsl_vector_free(x);
-  free_matrices(S, I, In, I6, MO, NULL);
+  free_matrices(S, I, In, I6, MO);
 }
 
 int main(int argc, char **argv)
