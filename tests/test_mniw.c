@@ -461,6 +461,8 @@ static void bad_inputs_return_status(void **state)
  * front, an unpacked copy that packs to the identical bytes and gives the posterior and
  * evidence of the original bit for bit and of bm_mniw_update on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */
+CJ_PACKER(mniw)
+
 static void packed_stats_round_trip(void **state)
 {
   (void)state;
@@ -476,11 +478,7 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_mniw_stats_packed_len(NULL), 0);
   assert_int_equal(bm_mniw_stats_compute(s, c.X, c.Y), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
-  assert_int_equal(bm_mniw_stats_pack(s, buf), BM_SUCCESS);
-  assert_true(buf[6] == (double)c.n);
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_SUCCESS);
-  assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(buf, buf2, len * sizeof *buf);
+  cj_pack_round_trip(&mniw_packer, s, u, buf, buf2, len, c.n);
   bm_mniw *one = bm_mniw_alloc(k, d), *a = bm_mniw_alloc(k, d), *b = bm_mniw_alloc(k, d);
   bm_mniw *ms[3] = {one, a, b};
   for (int i = 0; i < 3; i++) assert_int_equal(bm_mniw_set_prior(ms[i], c.B0, c.V0, c.nu0, c.Psi0), BM_SUCCESS);
@@ -502,60 +500,20 @@ static void packed_stats_round_trip(void **state)
   tu_assert_matrix_close(B[1], B[0], 1e-12, 1e-14);
   tu_assert_matrix_close(P[1], P[0], 1e-12, 1e-14);
   /* bad buffers and arguments: statuses, u unchanged */
-  memcpy(keep, buf, len * sizeof *buf);
-  buf[6] = -1.0;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 1.25;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 0.0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = keep[6];
-  buf[7] = NAN;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_ENONFINITE);
-  buf[7] = keep[7];
-  assert_int_equal(bm_mniw_stats_unpack(NULL, keep, len), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_unpack(u, NULL, len), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_pack(NULL, buf), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_pack(u, NULL), BM_EINVAL);
-  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
-  {
-    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
-    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
-    memcpy(longb, keep, len * sizeof *longb);
-    longb[len] = 0.0;
-    assert_int_equal(bm_mniw_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
-    assert_int_equal(bm_mniw_stats_unpack(u, shortb, 5), BM_EBADLEN);
-    assert_int_equal(bm_mniw_stats_unpack(u, longb, len + 1), BM_EBADLEN);
-    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
-    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
-    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
-      keep[h] = was[h] + 1.0;
-      assert_int_equal(bm_mniw_stats_unpack(u, keep, len), want[h]);
-      keep[h] = was[h];
-    }
-    free(shortb);
-    free(longb);
-  }
+  cj_pack_refusals(&mniw_packer, u, buf, keep, len, (const double[]){-1.0, 1.25, 0.0 /* with nonzero content */}, 7, NAN);
   buf[7] = -fabs(buf[7]) - 1.0; /* a factor's diagonal is non-negative */
   assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
   buf[7] = keep[7];
   if (k != d) {
     bm_mniw_stats *tr = bm_mniw_stats_alloc(d, k); /* the transposed shape */
-    size_t tlen = bm_mniw_stats_packed_len(tr);
-    double *tb = calloc(tlen, sizeof *tb);
-    assert_int_equal(bm_mniw_stats_pack(tr, tb), BM_SUCCESS);
-    assert_int_equal(bm_mniw_stats_unpack(u, tb, tlen), BM_EBADLEN);
-    free(tb);
+    cj_pack_refuses_shape(&mniw_packer, u, tr, bm_mniw_stats_packed_len(tr));
     bm_mniw_stats_free(tr);
   }
-  assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  cj_pack_unchanged(&mniw_packer, u, keep, buf2, len);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix EX = empty_rows(k), EY = empty_rows(d);
   assert_int_equal(bm_mniw_stats_compute(u, &EX, &EY), BM_SUCCESS);
-  assert_int_equal(bm_mniw_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
-  assert_int_equal(bm_mniw_stats_unpack(s, buf, len), BM_SUCCESS);
+  cj_pack_empty(&mniw_packer, u, s, buf, len);
   assert_int_equal(bm_mniw_stats_pack(s, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   for (int i = 0; i < 3; i++) {

@@ -737,6 +737,8 @@ static void bad_inputs_return_status(void **state)
  * unpacked copy that packs to the identical bytes and gives the posterior and evidence of
  * the original bit for bit, and of bm_niw_update on the raw data to 1e-12; bad buffers
  * rejected with the summary left unchanged. */
+CJ_PACKER(niw)
+
 static void packed_stats_round_trip(void **state)
 {
   (void)state;
@@ -750,14 +752,10 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_niw_stats_packed_len(NULL), 0);
   assert_int_equal(bm_niw_stats_compute(s, c.X), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
-  assert_int_equal(bm_niw_stats_pack(s, buf), BM_SUCCESS);
-  assert_true(buf[6] == (double)c.n);
+  cj_pack_round_trip(&niw_packer, s, u, buf, buf2, len, c.n);
   gsl_vector *mean = gsl_vector_alloc(p);
   assert_int_equal(bm_niw_stats_get(s, NULL, mean, NULL), BM_SUCCESS);
   for (size_t j = 0; j < p; j++) assert_true(buf[7 + j] == gsl_vector_get(mean, j));
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_SUCCESS);
-  assert_int_equal(bm_niw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(buf, buf2, len * sizeof *buf);
   bm_niw *one = bm_niw_alloc(p), *a = bm_niw_alloc(p), *b = bm_niw_alloc(p);
   bm_niw *ms[3] = {one, a, b};
   for (int i = 0; i < 3; i++) assert_int_equal(bm_niw_set_prior(ms[i], c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
@@ -776,63 +774,22 @@ static void packed_stats_round_trip(void **state)
   tu_assert_rel(l[1], l[0], 1e-12);
   tu_assert_matrix_close(P[1], P[0], 1e-12, 0.0);
   /* bad buffers and arguments: statuses, u unchanged */
-  memcpy(keep, buf, len * sizeof *buf);
-  buf[6] = -1.0;
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 2.5;
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 0.0; /* n = 0 with a nonzero mean */
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = keep[6];
-  buf[len - 1] = NAN;
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_ENONFINITE);
-  buf[len - 1] = keep[len - 1];
-  assert_int_equal(bm_niw_stats_unpack(NULL, keep, len), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_unpack(u, NULL, len), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_pack(NULL, buf), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_pack(u, NULL), BM_EINVAL);
-  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
-  {
-    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
-    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
-    memcpy(longb, keep, len * sizeof *longb);
-    longb[len] = 0.0;
-    assert_int_equal(bm_niw_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
-    assert_int_equal(bm_niw_stats_unpack(u, shortb, 5), BM_EBADLEN);
-    assert_int_equal(bm_niw_stats_unpack(u, longb, len + 1), BM_EBADLEN);
-    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
-    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
-    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
-      keep[h] = was[h] + 1.0;
-      assert_int_equal(bm_niw_stats_unpack(u, keep, len), want[h]);
-      keep[h] = was[h];
-    }
-    free(shortb);
-    free(longb);
-  }
+  cj_pack_refusals(&niw_packer, u, buf, keep, len, (const double[]){-1.0, 2.5, 0.0 /* with a nonzero mean */}, len - 1,
+                   NAN);
   buf[6] = 1.0; /* one row with a nonzero scatter factor */
   assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
   buf[6] = keep[6];
   buf[7 + p] = -fabs(buf[7 + p]) - 1.0; /* a factor's diagonal is non-negative */
   assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
   buf[7 + p] = keep[7 + p];
-  {
-    bm_niw_stats *big = bm_niw_stats_alloc(p + 1);
-    size_t blen = bm_niw_stats_packed_len(big);
-    double *bb = calloc(blen, sizeof *bb);
-    assert_int_equal(bm_niw_stats_pack(big, bb), BM_SUCCESS);
-    assert_int_equal(bm_niw_stats_unpack(u, bb, blen), BM_EBADLEN); /* packed at p + 1, offered to p */
-    free(bb);
-    bm_niw_stats_free(big);
-  }
-  assert_int_equal(bm_niw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  bm_niw_stats *big = bm_niw_stats_alloc(p + 1); /* packed at p + 1, offered to p */
+  cj_pack_refuses_shape(&niw_packer, u, big, bm_niw_stats_packed_len(big));
+  bm_niw_stats_free(big);
+  cj_pack_unchanged(&niw_packer, u, keep, buf2, len);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix E = empty_rows(p);
   assert_int_equal(bm_niw_stats_compute(u, &E), BM_SUCCESS);
-  assert_int_equal(bm_niw_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t k = 6; k < len; k++) assert_true(buf[k] == 0.0);
-  assert_int_equal(bm_niw_stats_unpack(s, buf, len), BM_SUCCESS);
+  cj_pack_empty(&niw_packer, u, s, buf, len);
   size_t cnt = 1;
   assert_int_equal(bm_niw_stats_get(s, &cnt, NULL, NULL), BM_SUCCESS);
   assert_int_equal(cnt, 0);
