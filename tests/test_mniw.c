@@ -570,8 +570,7 @@ static void stats_compute_streams_many_rows(void **state)
   bm_mniw_stats_free(s);
   bm_mniw_free(a);
   bm_mniw_free(b);
-  gsl_matrix *mats[] = {X, Y, B0, V0, P0, B1, B2, S1, S2};
-  for (size_t i = 0; i < 9; i++) gsl_matrix_free(mats[i]);
+  free_matrices(X, Y, B0, V0, P0, B1, B2, S1, S2);
   gsl_rng_free(r);
 }
 
