@@ -189,15 +189,10 @@ static ld ld_logdet_chol(size_t p, ld L[8][8])
   return s;
 }
 
-/* sum_ij |A^-1|_ij (|L| |L|^T)_ji: the first-order change of log|A| under the
- * Cholesky backward error of A (|dA| <= eps |L| |L|^T), per unit eps — about p cond(A)
- * when A is ill-conditioned */
-static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
+/* From A = L L^T and Li = L^-1: |A^-1| (entrywise; A^-1 = Li^T Li) and |L| |L|^T,
+ * the bound of a Cholesky backward error of A per unit eps */
+static void ld_inv_abs_and_bound(size_t p, ld L[8][8], ld Li[8][8], ld Ainv[8][8], ld B[8][8])
 {
-  ld L[8][8], Li[8][8];
-  if (!ld_chol(p, A, L)) return INFINITY;
-  ld_tri_inv(p, L, Li);
-  ld s = 0;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) {
       ld ai = 0, t = 0;
@@ -205,8 +200,23 @@ static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
         ai += Li[l][i] * Li[l][j];
         t += fabsl(L[i][l] * L[j][l]);
       }
-      s += fabsl(ai) * t;
+      Ainv[i][j] = fabsl(ai);
+      B[i][j] = t;
     }
+}
+
+/* sum_ij |A^-1|_ij (|L| |L|^T)_ji: the first-order change of log|A| under the
+ * Cholesky backward error of A (|dA| <= eps |L| |L|^T), per unit eps — about p cond(A)
+ * when A is ill-conditioned */
+static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
+{
+  ld L[8][8], Li[8][8], Ai[8][8], B[8][8];
+  if (!ld_chol(p, A, L)) return INFINITY;
+  ld_tri_inv(p, L, Li);
+  ld_inv_abs_and_bound(p, L, Li, Ai, B);
+  ld s = 0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) s += Ai[i][j] * B[i][j];
   return s;
 }
 
@@ -470,16 +480,7 @@ static void prior_rows(size_t k, const gsl_matrix *V0, const double *m0, size_t 
       R->b[R->nr] += Li[i][j] * m0[j * stride];
     }
   }
-  for (size_t i = 0; i < k; i++)
-    for (size_t j = 0; j < k; j++) {
-      ld s = 0, t = 0;
-      for (size_t l = 0; l < k; l++) {
-        s += Li[l][i] * Li[l][j];
-        t += fabsl(L[i][l] * L[j][l]);
-      }
-      Lam[i][j] = fabsl(s);
-      T[i][j] = t;
-    }
+  ld_inv_abs_and_bound(k, L, Li, Lam, T);
   for (size_t i = 0; i < k; i++)
     for (size_t j = 0; j < k; j++) {
       ld s = 0;
