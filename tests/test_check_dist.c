@@ -166,29 +166,28 @@ static void run_bad(int kind, const bm_family_type *base, size_t rows, size_t co
 static void injected_score_mistakes_named(void **state)
 {
   (void)state;
+  /* injected mistake, family and shape, the mistake named, the block named */
+  static const struct {
+    int which;
+    const bm_family_type *T;
+    size_t rows, cols;
+    int mistake;
+    const char *block;
+  } cases[] = {{1, &bm_family_mvn, 1, 3, BM_GRAD_OFFDIAG_DOUBLED, "block Sigma"},
+               {2, &bm_family_mvn, 1, 3, BM_GRAD_SIGN, "block Sigma"},
+               {3, &bm_family_mvn, 1, 3, BM_GRAD_HALF, "block mu"},
+               {10, &bm_family_matnorm, 3, 2, BM_GRAD_TRANSPOSED, "block M"}};
   bm_check_report *rep = bm_check_report_alloc();
-  run_bad(1, &bm_family_mvn, 1, 3, rep, 0);
-  const bm_check_row *row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->status, BM_ROW_FAIL);
-  assert_int_equal(row->mistake, BM_GRAD_OFFDIAG_DOUBLED);
-  assert_non_null(strstr(row->detail, "block Sigma"));
-
-  run_bad(2, &bm_family_mvn, 1, 3, rep, 0);
-  row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->mistake, BM_GRAD_SIGN);
-  assert_non_null(strstr(row->detail, "block Sigma"));
-  /* a wrong score also breaks E[score] = 0 is not guaranteed; the Taylor slope must drop to ~1 */
-  assert_int_equal(row_named(rep, "Taylor remainder slope")->status, BM_ROW_FAIL);
-
-  run_bad(3, &bm_family_mvn, 1, 3, rep, 0);
-  row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->mistake, BM_GRAD_HALF);
-  assert_non_null(strstr(row->detail, "block mu"));
-
-  run_bad(10, &bm_family_matnorm, 3, 2, rep, 0);
-  row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->mistake, BM_GRAD_TRANSPOSED);
-  assert_non_null(strstr(row->detail, "block M"));
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    run_bad(cases[i].which, cases[i].T, cases[i].rows, cases[i].cols, rep, 0);
+    const bm_check_row *row = row_named(rep, "score vs FD of log f");
+    assert_int_equal(row->status, BM_ROW_FAIL);
+    assert_int_equal(row->mistake, cases[i].mistake);
+    assert_non_null(strstr(row->detail, cases[i].block));
+    /* a wrong sign: E[score] = 0 is not guaranteed to break, but the Taylor slope must drop to ~1 */
+    if (cases[i].mistake == BM_GRAD_SIGN)
+      assert_int_equal(row_named(rep, "Taylor remainder slope")->status, BM_ROW_FAIL);
+  }
   bm_check_report_free(rep);
 }
 
