@@ -33,8 +33,7 @@ static void load_case(mniw_case *c)
 
 static void free_case(mniw_case *c)
 {
-  gsl_matrix *all[] = {c->X, c->Y, c->B0, c->V0, c->Psi0, c->Xnew, c->Bs, c->Ss};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
+  free_matrices(c->X, c->Y, c->B0, c->V0, c->Psi0, c->Xnew, c->Bs, c->Ss);
 }
 
 static void posterior_matches_reference(void **state)
@@ -214,10 +213,8 @@ static void chunked_equals_single(void **state)
     tu_assert_matrix_close(B[i], B[0], 1e-12, 1e-14);
     tu_assert_matrix_close(P[i], P[0], 1e-12, 1e-14);
   }
-  for (int i = 0; i < 3; i++) {
-    gsl_matrix_free(B[i]);
-    gsl_matrix_free(P[i]);
-  }
+  free_matrix_list(B, 3);
+  free_matrix_list(P, 3);
   bm_mniw_stats_free(acc);
   bm_mniw_stats_free(s);
   bm_mniw_free(one);
@@ -452,8 +449,7 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
   bm_mniw_stats_free(s);
   bm_mniw_stats_free(s2);
-  gsl_matrix *all[] = {B0, V0, P0, X, Y, B3, Bo, S, M, Sg};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
+  free_matrices(B0, V0, P0, X, Y, B3, Bo, S, M, Sg);
   bm_mniw_free(m);
 }
 

@@ -199,7 +199,7 @@ static void run_chunked(const char *tag, double rtol)
     assert_true(df[i] == df[0]);
     tu_assert_matrix_close(P[i], P[0], rtol, 0.0);
   }
-  for (int i = 0; i < 3; i++) gsl_matrix_free(P[i]);
+  free_matrix_list(P, 3);
   gsl_vector_free(mean);
   gsl_vector_free(ref_mean);
   gsl_matrix_free(S);

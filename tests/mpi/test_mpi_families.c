@@ -143,7 +143,7 @@ static void test_spd(gsl_rng *r)
         "invwishart stats allmerge");
   bm_wishart_stats_free(ws);
   bm_invwishart_stats_free(is);
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free_matrix_list(X, m);
   free(X);
   bm_wishart_free(w);
   bm_invwishart_free(iw);
@@ -196,7 +196,7 @@ static void test_matrix_variate(gsl_rng *r)
             mrel(dV, dV1) <= 1e-11,
         "matnorm stats allmerge");
   bm_matnorm_stats_free(s);
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free_matrix_list(X, m);
   free(X);
   free_matrices(M, U, V, dM, dM1, dU, dU1, dV, dV1);
   bm_matnorm_free(d);

@@ -329,10 +329,8 @@ static void test_spd_families(gsl_rng *r)
   bm_wishart_stats_free(ws4);
   bm_invwishart_stats_free(is);
   bm_invwishart_stats_free(is4);
-  for (size_t k = 0; k < m; k++) {
-    gsl_matrix_free(X[k]);
-    gsl_matrix_free(Xn[k]);
-  }
+  free_matrix_list(X, m);
+  free_matrix_list(Xn, m);
   bm_wishart *wd[] = {w, wu, w4};
   bm_invwishart *iwd[] = {iw, iwu, iw4};
   bm_matf *fd[] = {f, fu, f4};
