@@ -63,6 +63,20 @@ static bm_dist *make(const bm_family_type *T, size_t rows, size_t cols, gsl_rng 
   return d;
 }
 
+/* A distribution of type T (a variant of base) at the theta of a random base
+ * distribution: *good (that base distribution, for its sampler) and *theta
+ * are the caller's to free. */
+static bm_dist *at_base_theta(const bm_family_type *T, const bm_family_type *base, size_t rows, size_t cols, gsl_rng *r,
+                              bm_dist **good, gsl_vector **theta)
+{
+  *good = make(base, rows, cols, r);
+  *theta = gsl_vector_alloc(bm_dist_nparams(*good));
+  bm_dist_get_theta(*good, *theta);
+  bm_dist *d = bm_dist_alloc(T, rows, cols);
+  assert_int_equal(bm_dist_set_theta(d, *theta), BM_SUCCESS);
+  return d;
+}
+
 static void shape_of(const bm_family_type *T, size_t *rows, size_t *cols)
 {
   *cols = 2;
@@ -148,11 +162,9 @@ static void run_bad(int kind, const bm_family_type *base, size_t rows, size_t co
   bad_kind = kind;
   if (fisher) bad.fisher = bad_fisher;
   else bad.score = bad_score;
-  bm_dist *good = make(base, rows, cols, r);
-  gsl_vector *t = gsl_vector_alloc(bm_dist_nparams(good));
-  bm_dist_get_theta(good, t);
-  bm_dist *d = bm_dist_alloc(&bad, rows, cols);
-  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_dist *good;
+  gsl_vector *t;
+  bm_dist *d = at_base_theta(&bad, base, rows, cols, r, &good, &t);
   bm_check_dist_options o = {.draws = fisher ? 200000 : 2000};
   assert_int_equal(bm_check_dist(d, r, &o, rep), BM_SUCCESS);
   bm_check_report_print(rep, stdout, BM_REPORT_TABLE);
@@ -334,11 +346,10 @@ static void skipped_rows_and_printing(void **state)
   lonely.nparams = bm_family_mvn.nparams;
   lonely.set_theta = bm_family_mvn.set_theta;
   lonely.logpdf = bm_family_mvn.logpdf;
-  bm_dist *good = make(&bm_family_mvn, 1, 2, r);
-  gsl_vector *t = gsl_vector_alloc(5);
-  bm_dist_get_theta(good, t);
-  bm_dist *d = bm_dist_alloc(&lonely, 1, 2);
-  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_dist *good;
+  gsl_vector *t;
+  bm_dist *d = at_base_theta(&lonely, &bm_family_mvn, 1, 2, r, &good, &t);
+  assert_int_equal(t->size, 5);
   bm_check_report *rep = bm_check_report_alloc();
   assert_int_equal(bm_check_dist(d, r, NULL, rep), BM_SUCCESS);
   assert_true(rep->passed);
@@ -394,11 +405,10 @@ static void theta_and_points_from_options(void **state)
   T.name = "wishart-bare";
   T.get_theta = NULL;
   T.sample = NULL;
-  bm_dist *good = make(&bm_family_wishart, 2, 2, r);
-  gsl_vector *t = gsl_vector_alloc(4);
-  bm_dist_get_theta(good, t);
-  bm_dist *d = bm_dist_alloc(&T, 2, 2);
-  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_dist *good;
+  gsl_vector *t;
+  bm_dist *d = at_base_theta(&T, &bm_family_wishart, 2, 2, r, &good, &t);
+  assert_int_equal(t->size, 4);
   bm_check_report *rep = bm_check_report_alloc();
   /* without them the derivative rows are skipped */
   assert_int_equal(bm_check_dist(d, r, NULL, rep), BM_SUCCESS);
