@@ -47,6 +47,14 @@ static void free_case(niw_case *c)
   gsl_vector_free(c->mus);
 }
 
+/* A model with the case's NIW prior (mu0, kappa0, nu0, Psi0). */
+static bm_niw *case_prior(const niw_case *c)
+{
+  bm_niw *m = bm_niw_alloc(c->p);
+  assert_int_equal(bm_niw_set_prior(m, c->mu0, c->k0, c->nu0, c->S0), BM_SUCCESS);
+  return m;
+}
+
 static void run_reference(const char *tag, int nw, double rtol)
 {
   niw_case c;
@@ -96,29 +104,26 @@ static void run_reference(const char *tag, int nw, double rtol)
   free_case(&c);
 }
 
-static void posterior_matches_reference(void **state)
-{
-  (void)state;
-  run_reference("niw", 0, 1e-12);
-  run_reference("nw", 1, 1e-12);
-}
+/* The reference records a test runs (each cmocka test's initial state, up to
+ * a NULL tag): record tag, Normal-Wishart form (W0 given), relative tolerance. */
+typedef struct {
+  const char *tag;
+  int nw;
+  double rtol;
+} ref_case;
 
+static ref_case plain_refs[] = {{"niw", 0, 1e-12}, {"nw", 1, 1e-12}, {NULL, 0, 0}};
 /* Data at 1e6 + N(0,1): a one-pass sum of squares would lose ~12 digits of the scatter. */
-static void offset_data_matches_reference(void **state)
-{
-  (void)state;
-  run_reference("niwoff", 0, 1e-9);
-}
-
+static ref_case offset_refs[] = {{"niwoff", 0, 1e-9}, {NULL, 0, 0}};
 /* Psi0 (or W0) with condition number 1e10. log|Psi0| itself has condition number
  * ~cond(Psi0): any backward-stable factorization moves it by ~eps cond ~ 1e-6, which
- * bounds the evidence's accuracy (measured: 3e-9 relative); the rest is at ~1e-12. */
-static void ill_conditioned_prior_matches_reference(void **state)
+ * bounds the evidence's accuracy (measured: 3e-9 relative); the rest is at ~1e-12.
+ * W0 given: Psi0 = W0^-1 is itself conditioned by cond(W0) = 1e10 (measured 8e-8). */
+static ref_case ill_refs[] = {{"niwill", 0, 1e-8}, {"nwill", 1, 1e-6}, {NULL, 0, 0}};
+
+static void matches_reference(void **state)
 {
-  (void)state;
-  run_reference("niwill", 0, 1e-8);
-  /* W0 given: Psi0 = W0^-1 is itself conditioned by cond(W0) = 1e10 (measured 8e-8) */
-  run_reference("nwill", 1, 1e-6);
+  for (const ref_case *c = *state; c->tag; c++) run_reference(c->tag, c->nw, c->rtol);
 }
 
 /* The precision view is the same model: log p_NW(mu, Lambda) = log p_NIW(mu, Lambda^-1) + (p+1) log|Lambda^-1|. */
@@ -128,8 +133,7 @@ static void precision_view_is_a_change_of_variables(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p;
-  bm_niw *m = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c);
   assert_int_equal(bm_niw_update(m, c.X), BM_SUCCESS);
   gsl_matrix *L = gsl_matrix_alloc(p, p), *Sinv = gsl_matrix_alloc(p, p);
   assert_int_equal(bm_chol_factor(c.Sig, L, NULL), BM_SUCCESS);
@@ -215,11 +219,11 @@ static void run_chunked(const char *tag, double rtol)
 /* Chunks [0,1), [1,1) (empty), [1,4), [4,n), statistics merged in reverse order. At offset
  * 1e6 the chunk means themselves carry rounding of 1e6 * eps ~ 1e-10 absolute, which is the
  * floor of agreement there (relative to data of size 1e6 it is rounding). */
+static ref_case chunked_refs[] = {{"niw", 0, 1e-12}, {"niwoff", 0, 1e-9}, {NULL, 0, 0}};
+
 static void chunked_equals_single(void **state)
 {
-  (void)state;
-  run_chunked("niw", 1e-12);
-  run_chunked("niwoff", 1e-9);
+  for (const ref_case *c = *state; c->tag; c++) run_chunked(c->tag, c->rtol);
 }
 
 static void no_data_is_prior(void **state)
@@ -228,8 +232,7 @@ static void no_data_is_prior(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p;
-  bm_niw *m = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c);
   gsl_matrix E = empty_rows(p);
   assert_int_equal(bm_niw_update(m, &E), BM_SUCCESS);
   gsl_vector *mu = gsl_vector_alloc(p);
@@ -267,8 +270,7 @@ static void predictive_and_sampler_match_monte_carlo(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p, N = 20000;
-  bm_niw *m = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c);
   assert_int_equal(bm_niw_update(m, c.X), BM_SUCCESS);
   double df;
   gsl_vector *loc = gsl_vector_alloc(p), *mu = gsl_vector_alloc(p), *xs[3];
@@ -331,9 +333,7 @@ static void predictive_object(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p;
-  bm_niw *m = bm_niw_alloc(p), *seq = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
-  assert_int_equal(bm_niw_set_prior(seq, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c), *seq = case_prior(&c);
   assert_int_equal(bm_niw_update(m, c.X), BM_SUCCESS);
   bm_mvt *pred = bm_mvt_alloc(p), *wrong = bm_mvt_alloc(p + 1);
   double df, lp, lml, chain = 0.0;
@@ -961,11 +961,11 @@ static void predictive_beyond_range_is_edom(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(posterior_matches_reference),
-      cmocka_unit_test(offset_data_matches_reference),
-      cmocka_unit_test(ill_conditioned_prior_matches_reference),
+      {"posterior_matches_reference", matches_reference, NULL, NULL, plain_refs},
+      {"offset_data_matches_reference", matches_reference, NULL, NULL, offset_refs},
+      {"ill_conditioned_prior_matches_reference", matches_reference, NULL, NULL, ill_refs},
       cmocka_unit_test(precision_view_is_a_change_of_variables),
-      cmocka_unit_test(chunked_equals_single),
+      cmocka_unit_test_prestate(chunked_equals_single, chunked_refs),
       cmocka_unit_test(no_data_is_prior),
       cmocka_unit_test(predictive_and_sampler_match_monte_carlo),
       cmocka_unit_test(predictive_object),
