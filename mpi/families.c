@@ -45,9 +45,9 @@ static int finish_fn(const char *fn, MPI_Comm comm, int st, int empty, const bm_
   return st;
 }
 
-/* The local argument checks, each recording "fn: what failed" (the macros
- * pass the entry point and the argument's name): a required pointer; an
- * optional output, absent or of the documented shape; the data's width. */
+/* The local argument checks, each recording "fn: what failed" (fn: the entry
+ * point; name: the argument as its header documents it): a required pointer;
+ * an optional output, absent or of the documented shape; the data's width. */
 static int missing(const char *fn, const char *name, const void *p)
 {
   return p ? BM_SUCCESS : bm_mpi_fail(BM_EINVAL, fn, "%s is NULL", name);
@@ -67,11 +67,6 @@ static int bad_cols(const char *fn, const gsl_matrix *X_local, size_t c)
   if (!X_local || X_local->size2 == c) return BM_SUCCESS;
   return bm_mpi_fail(BM_EBADLEN, fn, "X_local has %zu columns, expected %zu", X_local->size2, c);
 }
-#define MISSING(x) missing(__func__, #x, x)
-#define BAD_V(v, n) bad_v(__func__, #v, v, n)
-#define BAD_M(A, r, c) bad_m(__func__, #A, A, r, c)
-/* X_local given whenever this rank holds m > 0 variates */
-#define NO_ROWS(X_local, m) ((m) > 0 ? missing(__func__, "X_local", X_local) : BM_SUCCESS)
 
 /* signature entries: a dimension (differs: BM_EBADLEN), an output's presence (differs: BM_EINVAL) */
 static bm_mpi_sig dim(size_t n) { return (bm_mpi_sig){(long long)n, BM_EBADLEN}; }
@@ -85,17 +80,24 @@ static size_t spd_dim(size_t nparams)
   return p;
 }
 
+/* Vector (length p): d, ll, the gradients dmu (p) and dSigma (p x p), X_local's width */
+static int vector_local(const char *fn, const void *d, const double *ll, size_t p, const gsl_vector *dmu,
+                        const gsl_matrix *dSigma, const gsl_matrix *X_local)
+{
+  bm_clear_error(); /* a failure later without a message must not pass on an older one */
+  int st = missing(fn, "d", d);
+  if (!st) st = missing(fn, "ll", ll);
+  if (!st) st = bad_v(fn, "dmu", dmu, p);
+  if (!st) st = bad_m(fn, "dSigma", dSigma, p, p);
+  return st ? st : bad_cols(fn, X_local, p);
+}
+
 int bm_mpi_mvn_loglik_grad(MPI_Comm comm, const bm_mvn *d, const gsl_matrix *X_local, double *ll, gsl_vector *dmu,
                            gsl_matrix *dSigma)
 {
   double l = NAN;
   size_t p = d ? bm_mvn_dim(d) : 0;
-  bm_clear_error(); /* a failure below without a message must not pass on an older one */
-  int st = MISSING(d);
-  if (!st) st = MISSING(ll);
-  if (!st) st = BAD_V(dmu, p);
-  if (!st) st = BAD_M(dSigma, p, p);
-  if (!st) st = bad_cols(__func__, X_local, p);
+  int st = vector_local(__func__, d, ll, p, dmu, dSigma, X_local);
   if (!st && X_local) st = bm_mvn_loglik_grad(d, X_local, &l, dmu, dSigma);
   bm_mpi_sig sig[3] = {dim(p), has(dmu), has(dSigma)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma)};
@@ -107,12 +109,7 @@ int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_l
 {
   double l = NAN;
   size_t p = d ? bm_mvt_dim(d) : 0;
-  bm_clear_error();
-  int st = MISSING(d);
-  if (!st) st = MISSING(ll);
-  if (!st) st = BAD_V(dmu, p);
-  if (!st) st = BAD_M(dSigma, p, p);
-  if (!st) st = bad_cols(__func__, X_local, p);
+  int st = vector_local(__func__, d, ll, p, dmu, dSigma, X_local);
   if (!st && X_local) st = bm_mvt_loglik_grad(d, X_local, &l, dmu, dSigma, dnu);
   bm_mpi_sig sig[4] = {dim(p), has(dmu), has(dSigma), has(dnu)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma), seg_scalar(dnu)};
@@ -156,19 +153,30 @@ int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const g
   return finish(comm, st, m == 0, sig, 3, s, 3, ll);
 }
 
+/* Matrix-variate (n x p): d, ll, X_local, the n x p gradient dM and the
+ * n x n and p x p gradients dA and dB (named as at the call) */
+#define matrix_local(d, ll, X_local, m, n, p, dM, dA, dB) \
+  matrix_local_fn(__func__, d, ll, X_local, m, n, p, dM, dA, #dA, dB, #dB)
+static int matrix_local_fn(const char *fn, const void *d, const double *ll, const gsl_matrix *const *X_local, size_t m,
+                           size_t n, size_t p, const gsl_matrix *dM, const gsl_matrix *dA, const char *nA,
+                           const gsl_matrix *dB, const char *nB)
+{
+  bm_clear_error(); /* a failure later without a message must not pass on an older one */
+  int st = missing(fn, "d", d);
+  if (!st) st = missing(fn, "ll", ll);
+  if (!st && m > 0) st = missing(fn, "X_local", X_local);
+  if (!st) st = bad_m(fn, "dM", dM, n, p);
+  if (!st) st = bad_m(fn, nA, dA, n, n);
+  return st ? st : bad_m(fn, nB, dB, p, p);
+}
+
 int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_matrix *const *X_local, size_t m,
                                double *ll, gsl_matrix *dM, gsl_matrix *dU, gsl_matrix *dV)
 {
   double l = NAN;
   size_t n = 0, p = 0;
   if (d) bm_matnorm_dims(d, &n, &p);
-  bm_clear_error();
-  int st = MISSING(d);
-  if (!st) st = MISSING(ll);
-  if (!st) st = NO_ROWS(X_local, m);
-  if (!st) st = BAD_M(dM, n, p);
-  if (!st) st = BAD_M(dU, n, n);
-  if (!st) st = BAD_M(dV, p, p);
+  int st = matrix_local(d, ll, X_local, m, n, p, dM, dU, dV);
   if (!st && m > 0) st = bm_matnorm_loglik_grad(d, X_local, m, &l, dM, dU, dV);
   bm_mpi_sig sig[5] = {dim(n), dim(p), has(dM), has(dU), has(dV)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dU), seg_matrix(dV)};
@@ -181,13 +189,7 @@ int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *c
   double l = NAN;
   size_t n = 0, p = 0;
   if (d) bm_matt_dims(d, &n, &p);
-  bm_clear_error();
-  int st = MISSING(d);
-  if (!st) st = MISSING(ll);
-  if (!st) st = NO_ROWS(X_local, m);
-  if (!st) st = BAD_M(dM, n, p);
-  if (!st) st = BAD_M(dSigma, n, n);
-  if (!st) st = BAD_M(dOmega, p, p);
+  int st = matrix_local(d, ll, X_local, m, n, p, dM, dSigma, dOmega);
   if (!st && m > 0) st = bm_matt_loglik_grad(d, X_local, m, &l, dM, dSigma, dOmega, dnu);
   bm_mpi_sig sig[6] = {dim(n), dim(p), has(dM), has(dSigma), has(dOmega), has(dnu)};
   bm_mpi_seg s[5] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dSigma), seg_matrix(dOmega), seg_scalar(dnu)};
@@ -243,8 +245,9 @@ int bm_mpi_dist_loglik_grad(MPI_Comm comm, const bm_dist *d, const gsl_matrix *X
     k = bm_dist_nparams(d);
   }
   bm_clear_error();
-  int st = ok ? MISSING(ll) : bm_mpi_fail(BM_EINVAL, __func__, "d is %s", d ? "not an allocated distribution" : "NULL");
-  if (!st) st = BAD_V(grad, k);
+  int st = ok ? missing(__func__, "ll", ll)
+              : bm_mpi_fail(BM_EINVAL, __func__, "d is %s", d ? "not an allocated distribution" : "NULL");
+  if (!st) st = bad_v(__func__, "grad", grad, k);
   if (!st) st = bad_cols(__func__, X_local, rows * cols);
   if (!st && X_local) {
     st = bm_dist_loglik(d, X_local, &l, NULL);
