@@ -358,6 +358,29 @@ double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll
   return fabs(ll - sum) / fabs(sum);
 }
 
+void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f, const gsl_vector *t,
+                         const gsl_matrix *X, const gsl_matrix *S, const gsl_matrix *O, double e[VERIFY_MATRIX_NE])
+{
+  e[0] = fmax(e[0], verify_score_fd(f, X, t, NULL));
+  e[1] = fmax(e[1], verify_hess_fd(f, X, t, NULL));
+  e[2] = fmax(e[2], verify_hess_x_fd(f, X, NULL));
+  /* every entry of E[s s^T] and E[-H] against the closed form as a z-score (a
+   * relative Frobenius error let a whole missing block through) */
+  double z = verify_fisher_mc(c, component, f, c->quick ? 3000 : 30000, NULL);
+  e[3] = isnan(z) || isnan(e[3]) ? NAN : fmax(e[3], z);
+  e[4] = fmax(e[4], verify_kron_null_vector(f, X->size1 * X->size2, S, O));
+}
+
+void verify_matrix_rows(verify_ctx *c, const char *component, const double e[VERIFY_MATRIX_NE],
+                        const char *null_vector)
+{
+  verify_row(c, component, "score vs finite differences", e[0], 1e-6);
+  verify_row(c, component, "theta-Hessian vs finite differences", e[1], 1e-6);
+  verify_row(c, component, "vec-X Hessian vs finite differences", e[2], 1e-6);
+  verify_row(c, component, "Fisher vs Monte Carlo (max |z| / 5)", e[3] / 5.0, 1.0);
+  verify_row(c, component, null_vector, e[4], 1e-12);
+}
+
 /* ---- the Wishart-type families ---- */
 
 typedef struct {
