@@ -116,10 +116,19 @@ static inline peer_data peer_load(const peer_args *a)
 static inline double peer_w_vec(size_t i) { return 1.0 / (double)(i + 1); }
 static inline double peer_w_mat(size_t i, size_t j) { return 1.0 / (double)(i + j + 1); }
 
+/* Wall time, or with PEER_CLOCK=cpu in the environment the process's CPU
+ * time: on a loaded machine the latter is far less disturbed by the other
+ * processes, but it adds up the CPU time of all threads, so it means
+ * "time per call" only with OpenBLAS pinned to one thread. */
 static inline double peer_now(void)
 {
+  static int cpu = -1;
+  if (cpu < 0) {
+    const char *c = getenv("PEER_CLOCK");
+    cpu = c && strcmp(c, "cpu") == 0;
+  }
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 

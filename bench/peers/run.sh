@@ -14,6 +14,9 @@
 #                 installed, as users run it
 #   --reps N      timing batches per measurement (median; default 31)
 #   --quick       --reps 5: a smoke run, not for quoting
+#   --cpu-time    time with each process's CPU clock instead of wall time
+#                 (less disturbed by other load; meaningful only with
+#                 --threads 1, since it adds up the time of all threads)
 #
 # Installs nothing: it checks what each peer needs and skips (and names) a
 # peer whose prerequisites are missing; scripts/install-peers installs them.
@@ -27,7 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "run.sh: no build directory '$1'" >&2; exit 2; }
 shift
@@ -38,10 +41,14 @@ while [ $# -gt 0 ]; do
     --threads) threads="${2:?--threads needs a number}"; shift 2 ;;
     --reps) reps="${2:?--reps needs a number}"; shift 2 ;;
     --quick) reps=5; shift ;;
+    --cpu-time) export PEER_CLOCK=cpu; shift ;;
     *) usage ;;
   esac
 done
 if [ -n "$threads" ]; then export OPENBLAS_NUM_THREADS="$threads"; fi
+if [ "${PEER_CLOCK:-}" = cpu ] && [ "${OPENBLAS_NUM_THREADS:-}" != 1 ]; then
+  echo "run.sh: warning: --cpu-time without --threads 1 adds up the CPU time of OpenBLAS's threads" >&2
+fi
 
 # The workloads of the speed comparison in bench/README.md: every row
 # includes the parameter set-up (the factorization).
@@ -159,11 +166,12 @@ agree() {
     exit 0 }'
 }
 
-fmt_time() { # seconds -> a readable unit
+fmt_time() { # seconds -> 3 significant digits in a readable unit
+  # (the thresholds sit where %.3g would round up to 1000 of the unit)
   awk -v t="$1" 'BEGIN {
-    if (t < 1e-6) printf "%.3g ns", t * 1e9;
-    else if (t < 1e-3) printf "%.3g µs", t * 1e6;
-    else if (t < 1) printf "%.3g ms", t * 1e3;
+    if (t < 0.9995e-6) printf "%.3g ns", t * 1e9;
+    else if (t < 0.9995e-3) printf "%.3g µs", t * 1e6;
+    else if (t < 0.9995) printf "%.3g ms", t * 1e3;
     else printf "%.3g s", t }'
 }
 
@@ -204,7 +212,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 
 # ---- the table ----
 echo "bayesmat vs peers: n = $N observations for the MVN; medians of $reps batches; every row includes the factorization"
-echo "OpenBLAS threads: ${OPENBLAS_NUM_THREADS:-as installed (OPENBLAS_NUM_THREADS unset)}; $(nproc 2>/dev/null || echo ?) cores; load average before: $load_before, after: $load_after"
+echo "clock: $([ "${PEER_CLOCK:-}" = cpu ] && echo "process CPU time" || echo "wall time"); OpenBLAS threads: ${OPENBLAS_NUM_THREADS:-as installed (OPENBLAS_NUM_THREADS unset)}; $(nproc 2>/dev/null || echo ?) cores; load average before: $load_before, after: $load_after"
 echo "ratio = peer time / bayesmat time (> 1: bayesmat is faster); '—' = the peer has no such computation"
 echo
 echo "| workload | p | bayesmat | Stan | ratio | Stan (Cholesky) | ratio | GSL | ratio | scipy | ratio |"
