@@ -53,8 +53,8 @@ fi
 # The workloads of the speed comparison in bench/README.md: every row
 # includes the parameter set-up (the factorization).
 N=1000
-MVN_PS="5 400"
-WISHART_PS="5 20 100"
+MVN_PS=(5 400)
+WISHART_PS=(5 20 100)
 ROWS=(
   "mvn_loglik 5" "mvn_loglik 400"
   "mvn_loglik_grad 5" "mvn_loglik_grad 400"
@@ -68,8 +68,9 @@ CXX=${CXX:-c++}
 # The flags of the library's Release build; no -march=native for anyone,
 # since Debian's packages (OpenBLAS aside, which dispatches at run time)
 # are built for the generic x86-64 either way.
-CFLAGS=${CFLAGS:--O3 -DNDEBUG}
-CXXFLAGS=${CXXFLAGS:--O3 -DNDEBUG}
+# CFLAGS / CXXFLAGS from the environment are split into words on purpose.
+read -ra cflags <<<"${CFLAGS:--O3 -DNDEBUG}"
+read -ra cxxflags <<<"${CXXFLAGS:--O3 -DNDEBUG}"
 STAN_MATH_INCLUDE=${STAN_MATH_INCLUDE:-/usr/lib/R/site-library/StanHeaders/include}
 EIGEN_INCLUDE=${EIGEN_INCLUDE:-/usr/include/eigen3}
 PY=${PY:-/usr/bin/python3}
@@ -90,13 +91,13 @@ have_header "$CC" gsl/gsl_randist.h || { echo "run.sh: GSL headers missing (libg
 bm_libs=(-llapacke -lopenblas -lgsl -lm)
 # an OpenMP build of the library needs the OpenMP runtime at link time
 if grep -q '^BAYESMAT_OPENMP:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then bm_libs+=(-fopenmp); fi
-"$CC" $CFLAGS -std=c11 -I"$repo/include" "$here/peer_bayesmat.c" -o "$out/peer_bayesmat" "$lib" "${bm_libs[@]}" ||
+"$CC" "${cflags[@]}" -std=c11 -I"$repo/include" "$here/peer_bayesmat.c" -o "$out/peer_bayesmat" "$lib" "${bm_libs[@]}" ||
   { echo "run.sh: could not build the bayesmat program against $build" >&2; exit 1; }
 
 # ---- the peers: each is built only if what it needs is there ----
 declare -A cmd
 cmd[gsl]=""
-if "$CC" $CFLAGS -std=c11 "$here/peer_gsl.c" -o "$out/peer_gsl" -lgsl -lopenblas -lm 2>"$out/peer_gsl.log"; then
+if "$CC" "${cflags[@]}" -std=c11 "$here/peer_gsl.c" -o "$out/peer_gsl" -lgsl -lopenblas -lm 2>"$out/peer_gsl.log"; then
   cmd[gsl]="$out/peer_gsl"
 else
   missing+=("gsl: could not build (see $out/peer_gsl.log; needs libgsl-dev >= 2.6, libopenblas-dev)")
@@ -119,7 +120,7 @@ if [ $stan_ok = 1 ]; then
     echo "run.sh: compiling the Stan Math program (about a minute)..." >&2
     # BOOST_DISABLE_ASSERTS as Stan's own build sets it; the warning is
     # Eigen 3.4 meeting Stan Math 3.0's attributes, harmless.
-    if ! "$CXX" $CXXFLAGS -std=c++14 -DBOOST_DISABLE_ASSERTS -Wno-ignored-attributes \
+    if ! "$CXX" "${cxxflags[@]}" -std=c++14 -DBOOST_DISABLE_ASSERTS -Wno-ignored-attributes \
          -I"$STAN_MATH_INCLUDE" -I"$EIGEN_INCLUDE" "$here/peer_stan.cpp" -o "$out/peer_stan" \
          2>"$out/peer_stan.log"; then
       stan_ok=0
@@ -141,7 +142,7 @@ fi
 
 # ---- data: gen_data.py needs numpy ----
 "$PY" -c 'import numpy' 2>/dev/null || { echo "run.sh: $PY has no numpy (python3-numpy): cannot write the data" >&2; exit 1; }
-"$PY" "$here/gen_data.py" "$out/data" "$N" $MVN_PS -- $WISHART_PS
+"$PY" "$here/gen_data.py" "$out/data" "$N" "${MVN_PS[@]}" -- "${WISHART_PS[@]}"
 
 for m in "${missing[@]+"${missing[@]}"}"; do echo "run.sh: skipped $m" >&2; done
 if [ ${#missing[@]} -gt 0 ]; then echo "run.sh: scripts/install-peers installs the peers' Debian packages" >&2; fi
