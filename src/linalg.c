@@ -16,10 +16,38 @@
 #include "small_linalg.h"
 #include "error.h"
 
-static int square(const gsl_matrix *A)
+/* A non-NULL square matrix argument, named in fn's message. */
+#define square(A) square_fn(__func__, #A, A)
+static int square_fn(const char *fn, const char *name, const gsl_matrix *A)
 {
-  if (A == NULL) return BM_EINVAL;
-  return A->size1 == A->size2 ? BM_SUCCESS : BM_EBADLEN;
+  if (A == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  if (A->size1 != A->size2) return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected square", name, A->size1, A->size2);
+  return BM_SUCCESS;
+}
+
+/* The factor L (p x p) and a vector operand x of length p. */
+#define check_vector_operand(L, x) check_vector_operand_fn(__func__, L, #x, x)
+static int check_vector_operand_fn(const char *fn, const gsl_matrix *L, const char *name, const gsl_vector *x)
+{
+  int status = square_fn(fn, "L", L);
+  if (status) return status;
+  if (x == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  if (x->size != L->size1) return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, expected p = %zu", name, x->size, L->size1);
+  return BM_SUCCESS;
+}
+
+/* The factor L (p x p) and a matrix operand B with p rows (by_rows) or p
+ * columns. */
+#define check_matrix_operand(L, B, by_rows) check_matrix_operand_fn(__func__, L, #B, B, by_rows)
+static int check_matrix_operand_fn(const char *fn, const gsl_matrix *L, const char *name, const gsl_matrix *B, int by_rows)
+{
+  int status = square_fn(fn, "L", L);
+  if (status) return status;
+  if (B == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  size_t dim = by_rows ? B->size1 : B->size2;
+  if (dim != L->size1)
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu %s, expected p = %zu", name, dim, by_rows ? "rows" : "columns", L->size1);
+  return BM_SUCCESS;
 }
 
 void bm_sym_from_lower(gsl_matrix *A)
@@ -81,10 +109,8 @@ double bm_chol_logdet(const gsl_matrix *L)
 
 int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x)
 {
-  int status = square(L);
+  int status = check_vector_operand(L, x);
   if (status) return status;
-  if (x == NULL) return BM_FAIL(BM_EINVAL, "x is NULL");
-  if (x->size != L->size1) return BM_FAIL(BM_EBADLEN, "x has %zu entries, expected %zu", x->size, (size_t)(L->size1));
   if (x->size == 0) return BM_SUCCESS;
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
               x->data, (int)x->stride);
@@ -93,8 +119,10 @@ int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x)
 
 int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b)
 {
-  int status = bm_chol_whiten_vector(L, b);
-  if (status || b->size == 0) return status;
+  int status = check_vector_operand(L, b);
+  if (status) return status;
+  bm_chol_whiten_vector(L, b);
+  if (b->size == 0) return BM_SUCCESS;
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
               b->data, (int)b->stride);
   return BM_SUCCESS;
@@ -102,10 +130,8 @@ int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b)
 
 int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B)
 {
-  int status = square(L);
+  int status = check_matrix_operand(L, B, 1);
   if (status) return status;
-  if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
-  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
   int p = (int)L->size1, m = (int)B->size2;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, m, 1.0, L->data, (int)L->tda,
@@ -117,10 +143,8 @@ int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B)
 
 int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X)
 {
-  int status = square(L);
+  int status = check_matrix_operand(L, X, 0);
   if (status) return status;
-  if (X == NULL) return BM_FAIL(BM_EINVAL, "X is NULL");
-  if (X->size2 != L->size1) return BM_FAIL(BM_EBADLEN, "X has %zu columns, expected %zu", X->size2, (size_t)(L->size1));
   if (X->size1 == 0 || X->size2 == 0) return BM_SUCCESS;
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)X->size1, (int)X->size2, 1.0,
               L->data, (int)L->tda, X->data, (int)X->tda);
@@ -129,10 +153,9 @@ int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X)
 
 int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
 {
-  int status = square(L);
+  int status = check_matrix_operand(L, B, 1);
   if (!status) status = square(B);
   if (status) return status;
-  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   int p = (int)L->size1;
   if (p == 0) return BM_SUCCESS;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, p, 1.0, L->data, (int)L->tda,
@@ -144,10 +167,8 @@ int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
 
 int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x)
 {
-  int status = square(L);
+  int status = check_vector_operand(L, x);
   if (status) return status;
-  if (x == NULL) return BM_FAIL(BM_EINVAL, "x is NULL");
-  if (x->size != L->size1) return BM_FAIL(BM_EBADLEN, "x has %zu entries, expected %zu", x->size, (size_t)(L->size1));
   if (x->size == 0) return BM_SUCCESS;
   cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda, x->data,
               (int)x->stride);
@@ -156,10 +177,8 @@ int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x)
 
 int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B)
 {
-  int status = square(L);
+  int status = check_matrix_operand(L, B, 1);
   if (status) return status;
-  if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
-  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
   cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)B->size1, (int)B->size2, 1.0,
               L->data, (int)L->tda, B->data, (int)B->tda);
@@ -219,9 +238,9 @@ int bm_chol_product(const gsl_matrix *L, gsl_matrix *A)
   int status = square(L);
   if (!status) status = square(A);
   if (status) return status;
-  if (A == L) return BM_FAIL(BM_EINVAL, "argument check failed: A == L");
+  if (A == L) return BM_FAIL(BM_EINVAL, "A aliases L (the product needs L intact)");
   size_t p = L->size1;
-  if (A->size1 != p) return BM_FAIL(BM_EBADLEN, "A has %zu rows, expected %zu", A->size1, (size_t)(p));
+  if (A->size1 != p) return BM_FAIL(BM_EBADLEN, "A is %zu x %zu, expected %zu x %zu as L", A->size1, A->size1, p, p);
   if (p == 0) return BM_SUCCESS;
   /* A <- lower(L), then A <- A L^T (dtrmm): the product of two triangles. */
   for (size_t i = 0; i < p; i++)

@@ -25,11 +25,37 @@ void bm_vech_pair(size_t p, size_t k, size_t *row, size_t *col)
   *row = c + k;
 }
 
+/* The checks of a function pairing a p x p matrix M with a vech-length
+ * vector v (either may be the output), naming both as the header does. */
+/* A (n x m) and v (length n m) of bm_vec / bm_vec_unpack. */
+#define check_vec(A, v) check_vec_fn(__func__, A, v)
+static int check_vec_fn(const char *fn, const gsl_matrix *A, const gsl_vector *v)
+{
+  if (!A || !v) return bm_error_set(BM_EINVAL, fn, "%s is NULL", A == NULL ? "A" : "v");
+  if (v->size != A->size1 * A->size2)
+    return bm_error_set(BM_EBADLEN, fn, "v has %zu entries, expected n m = %zu for %zu x %zu A", v->size,
+                        A->size1 * A->size2, A->size1, A->size2);
+  return BM_SUCCESS;
+}
+
+#define check_sym_vech(M, v) check_sym_vech_fn(__func__, #M, M, #v, v)
+static int check_sym_vech_fn(const char *fn, const char *mname, const gsl_matrix *M, const char *vname,
+                             const gsl_vector *v)
+{
+  if (!M || !v) return bm_error_set(BM_EINVAL, fn, "%s is NULL", M == NULL ? mname : vname);
+  if (M->size2 != M->size1)
+    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected square", mname, M->size1, M->size2);
+  if (v->size != bm_vech_len(M->size1))
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, expected p(p+1)/2 = %zu for p = %zu", vname, v->size,
+                        bm_vech_len(M->size1), M->size1);
+  return BM_SUCCESS;
+}
+
 int bm_vech(const gsl_matrix *S, gsl_vector *v)
 {
-  if (!S || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", S == NULL ? "S" : "v");
+  int status = check_sym_vech(S, v);
+  if (status) return status;
   size_t p = S->size1;
-  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: S->size2 != p || v->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++) VGET(v, k++) = MGET(S, i, j);
@@ -38,9 +64,9 @@ int bm_vech(const gsl_matrix *S, gsl_vector *v)
 
 int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
 {
-  if (!S || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", S == NULL ? "S" : "v");
+  int status = check_sym_vech(S, v);
+  if (status) return status;
   size_t p = S->size1;
-  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: S->size2 != p || v->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++) {
@@ -53,9 +79,9 @@ int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
 
 int bm_vec(const gsl_matrix *A, gsl_vector *v)
 {
-  if (!A || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", A == NULL ? "A" : "v");
+  int status = check_vec(A, v);
+  if (status) return status;
   size_t n = A->size1, m = A->size2;
-  if (v->size != n * m) return BM_FAIL(BM_EBADLEN, "v has %zu entries, expected %zu", v->size, (size_t)(n * m));
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) VGET(v, j * n + i) = MGET(A, i, j);
   return BM_SUCCESS;
@@ -63,9 +89,9 @@ int bm_vec(const gsl_matrix *A, gsl_vector *v)
 
 int bm_vec_unpack(const gsl_vector *v, gsl_matrix *A)
 {
-  if (!A || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", A == NULL ? "A" : "v");
+  int status = check_vec(A, v);
+  if (status) return status;
   size_t n = A->size1, m = A->size2;
-  if (v->size != n * m) return BM_FAIL(BM_EBADLEN, "v has %zu entries, expected %zu", v->size, (size_t)(n * m));
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) MGET(A, i, j) = VGET(v, j * n + i);
   return BM_SUCCESS;
@@ -80,11 +106,25 @@ static int square_root_size(size_t n2, size_t *p)
   return r * r == n2;
 }
 
+/* The checks of the D_p / L_p operators: v the vech-length side, w the
+ * p^2-length side; *p from w's length. */
+#define check_vec_vech(v, w, p) check_vec_vech_fn(__func__, v, w, p)
+static int check_vec_vech_fn(const char *fn, const gsl_vector *v, const gsl_vector *w, size_t *p)
+{
+  if (!v || !w) return bm_error_set(BM_EINVAL, fn, "%s is NULL", v == NULL ? "v" : "w");
+  if (!square_root_size(w->size, p))
+    return bm_error_set(BM_EBADLEN, fn, "w has %zu entries, not a square p^2", w->size);
+  if (v->size != bm_vech_len(*p))
+    return bm_error_set(BM_EBADLEN, fn, "v has %zu entries, expected p(p+1)/2 = %zu for p = %zu", v->size,
+                        bm_vech_len(*p), *p);
+  return BM_SUCCESS;
+}
+
 int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
 {
-  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
   size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
+  int status = check_vec_vech(v, w, &p);
+  if (status) return status;
   for (size_t j = 0; j < p; j++)
     for (size_t i = 0; i < p; i++) VGET(w, j * p + i) = VGET(v, bm_vech_index(p, i, j));
   return BM_SUCCESS;
@@ -92,9 +132,9 @@ int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
 
 int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
 {
-  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
   size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
+  int status = check_vec_vech(v, w, &p);
+  if (status) return status;
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++, k++)
@@ -104,9 +144,9 @@ int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
 
 int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
 {
-  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
   size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
+  int status = check_vec_vech(v, w, &p);
+  if (status) return status;
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++) VGET(v, k++) = VGET(w, j * p + i);
@@ -115,8 +155,11 @@ int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
 
 int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
 {
-  if (!v || !w || v == w) return BM_FAIL(BM_EINVAL, "argument check failed: !v || !w || v == w");
-  if (v->size != n * m || w->size != n * m) return BM_FAIL(BM_EBADLEN, "argument check failed: v->size != n * m || w->size != n * m");
+  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
+  if (v == w) return BM_FAIL(BM_EINVAL, "v and w alias");
+  if (v->size != n * m || w->size != n * m)
+    return BM_FAIL(BM_EBADLEN, "%s has %zu entries, expected n m = %zu", v->size != n * m ? "v" : "w",
+                   v->size != n * m ? v->size : w->size, n * m);
   /* v = vec(A), A n x m: A_ij at j n + i; vec(A^T), A^T m x n: A_ij at i m + j. */
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) VGET(w, i * m + j) = VGET(v, j * n + i);
@@ -125,9 +168,9 @@ int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
 
 int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
 {
-  if (!G || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", G == NULL ? "G" : "g");
+  int status = check_sym_vech(G, g);
+  if (status) return status;
   size_t p = G->size1;
-  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: G->size2 != p || g->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++, k++) VGET(g, k) = i == j ? MGET(G, i, i) : MGET(G, i, j) + MGET(G, j, i);
@@ -136,9 +179,9 @@ int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
 
 int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
 {
-  if (!G || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", G == NULL ? "G" : "g");
+  int status = check_sym_vech(G, g);
+  if (status) return status;
   size_t p = G->size1;
-  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: G->size2 != p || g->size != bm_vech_len(p)");
   size_t k = 0;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j; i < p; i++, k++) {
@@ -153,7 +196,11 @@ int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double 
 {
   if (!P || !Q || !T) return BM_FAIL(BM_EINVAL, "%s is NULL", P == NULL ? "P" : Q == NULL ? "Q" : "T");
   size_t p = P->size1, q = bm_vech_len(p);
-  if (P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q) return BM_FAIL(BM_EBADLEN, "argument check failed: P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q");
+  if (P->size2 != p) return BM_FAIL(BM_EBADLEN, "P is %zu x %zu, expected square", p, P->size2);
+  if (Q->size1 != p || Q->size2 != p)
+    return BM_FAIL(BM_EBADLEN, "Q is %zu x %zu, expected %zu x %zu as P", Q->size1, Q->size2, p, p);
+  if (T->size1 != q || T->size2 != q)
+    return BM_FAIL(BM_EBADLEN, "T is %zu x %zu, expected p(p+1)/2 = %zu square", T->size1, T->size2, q);
   /* E_a = sum over the orbit {(i,j),(j,i)} of e_i e_j^T (one term when i = j);
    * vec(E_a)^T (P (x) Q) vec(E_b) = tr(E_a Q E_b P^T), and
    * tr(e_i e_j^T Q e_k e_l^T P^T) = Q_jk P_il. Pairs are walked in vech order
