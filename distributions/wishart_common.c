@@ -2,6 +2,7 @@
  * (distributions/wishart_common.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdio.h>
 #include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
@@ -27,6 +28,17 @@ int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix 
   }
   if (!differ && z == 0.0) return BM_SUCCESS;
   return bm_check_symmetric(fn, name, A, p);
+}
+
+int bm_wt_check_batch_fn(const char *fn, const gsl_matrix *const *X, size_t m, size_t p)
+{
+  for (size_t k = 0; k < m; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "X[%zu]", k);
+    int status = X[k] ? bm_wt_check_symmetric_fn(fn, name, X[k], p) : BM_FAIL(BM_EINVAL, "%s is NULL", name);
+    if (status) return status;
+  }
+  return BM_SUCCESS;
 }
 
 int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *X, double *buf, size_t p,
@@ -63,7 +75,7 @@ int bm_wt_stage_scale_fn(const char *fn, const char *name, size_t p, double nu, 
   if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
   status = bm_wt_check_symmetric_fn(fn, name, P, p);
   if (status) return status;
-  if (bm_check_chol(fn, name, P, stage)) return BM_ENOTSPD;
+  if ((status = bm_check_chol(fn, name, P, stage))) return status; /* the message names P and the minor */
   return bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
 }
 
@@ -147,10 +159,10 @@ int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, d
 {
   if (!is_set || !I) {
     bm_nan_matrix(I);
-    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "I is NULL");
+    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "F is NULL");
   }
   size_t q = bm_vech_len(p);
-  int status = bm_validate_shape(I, q + 1, q + 1);
+  int status = bm_check_shape(fn, "F", I, q + 1, q + 1); /* the header names the output F */
   if (status) {
     bm_nan_matrix(I);
     return status;
@@ -165,7 +177,7 @@ int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, d
   bm_matrix_free(B);
   if (!bm_wt_finite(I)) { /* nu B (x) B beyond double range (scale near DBL_MIN) */
     bm_nan_matrix(I);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the Fisher matrix is beyond double range (the scale is near DBL_MIN)");
   }
   return BM_SUCCESS;
 }
