@@ -35,9 +35,12 @@ int bm_theta_get_begin_fn(const char *fn, int is_set, size_t nparams, gsl_vector
 #define bm_theta_get_begin(is_set, nparams, theta) bm_theta_get_begin_fn(__func__, is_set, nparams, theta)
 void bm_theta_put_vec(gsl_vector *theta, size_t off, const gsl_matrix *A);
 void bm_theta_put_sym(gsl_vector *theta, size_t off, const gsl_matrix *S);
-int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L);
+int bm_theta_put_chol_fn(const char *fn, gsl_vector *theta, size_t off, const gsl_matrix *L);
+#define bm_theta_put_chol(theta, off, L) bm_theta_put_chol_fn(__func__, theta, off, L)
 /* (vec M, vech(L_row L_row^T), vech(L_col L_col^T)) at the start of theta (matnorm, matt). */
-int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row, const gsl_matrix *L_col);
+int bm_theta_put_mean_scales_fn(const char *fn, gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row,
+                                const gsl_matrix *L_col);
+#define bm_theta_put_mean_scales(theta, M, L_row, L_col) bm_theta_put_mean_scales_fn(__func__, theta, M, L_row, L_col)
 
 /* Body of bm_F_logpdf_grad(d, x, lp, gradient outputs...): the log-density
  * and bm_F_grad's outputs; *lp is NaN when only the gradient fails. */
