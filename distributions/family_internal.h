@@ -82,11 +82,13 @@ int bm_theta_put_mean_scales_fn(const char *fn, gsl_vector *theta, const gsl_mat
   }
 
 /* A 1 x p variate x as the typed API's gsl_vector v (row 0); on a NULL x or
- * more than one row run `onfail` (NaN-fill the output) and return the status. */
+ * more than one row run `onfail` (NaN-fill the output) and return the status
+ * with a message that the calling bm_dist_* prefixes with its name. */
 #define BM_FAMILY_ROW_VIEW(view_t, row_fn, x, v, onfail)                                              \
   if ((x) == NULL || (x)->size1 != 1) {                                                               \
     onfail;                                                                                           \
-    return (x) == NULL ? BM_EINVAL : BM_EBADLEN;                                                      \
+    return (x) == NULL ? bm_error_set(BM_EINVAL, NULL, "the variate is NULL")                         \
+                       : bm_error_set(BM_EBADLEN, NULL, "the variate is %zu x %zu, expected 1 x p", (x)->size1, (x)->size2); \
   }                                                                                                   \
   view_t v = row_fn((x), 0)
 
