@@ -150,7 +150,7 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 {
   if (!out) return BM_FAIL(BM_EINVAL, "out is NULL");
   *out = NAN;
-  if (p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0");
+  if (p == 0) return BM_FAIL(BM_EINVAL, "p = 0");
   int status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   *out = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
@@ -435,7 +435,7 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
     bm_nan_vector(dmu);
     bm_nan_matrix(dSigma);
     if (dnu) *dnu = NAN;
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "a gradient entry is beyond double range (Sigma near DBL_MIN or DBL_MAX)");
   }
   return BM_SUCCESS;
 }
@@ -456,7 +456,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
   gsl_vector_view sm = gsl_vector_subvector(s, 0, p), sS = gsl_vector_subvector(s, p, q);
   double dnu;
-  status = bm_mvt_grad(d, x, NULL, &sm.vector, &Gv.matrix, &dnu);
+  status = BM_WRAP(bm_mvt_grad(d, x, NULL, &sm.vector, &Gv.matrix, &dnu));
   bm_vech_from_sym_grad(&Gv.matrix, &sS.vector);
   gsl_vector_set(s, p + q, dnu);
   bm_work_release(&wk);
@@ -466,11 +466,12 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
 
 /* BM_SUCCESS if every entry of H is finite, else H NaN-filled and BM_EDOM
  * (a value beyond double range, e.g. Sigma with eigenvalues near DBL_MIN) */
-static int finite_or_edom(gsl_matrix *H)
+#define finite_or_edom(H) finite_or_edom_fn(__func__, H) /* fn: the public caller */
+static int finite_or_edom_fn(const char *fn, gsl_matrix *H)
 {
   if (matrix_finite(H)) return BM_SUCCESS;
   bm_nan_matrix(H);
-  return BM_EDOM;
+  return bm_error_set(BM_EDOM, fn, "an entry of the result is beyond double range (Sigma near DBL_MIN or DBL_MAX)");
 }
 
 /* The mu-mu block -w Lambda + (2k/s^2) a a^T from a = Lambda r 2^-e and
@@ -838,7 +839,7 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
     bm_nan_matrix(dSigma);
     if (ll) *ll = NAN;
     if (dnu) *dnu = NAN;
-    return BM_ENOMEM;
+    return bm_error_set(BM_ENOMEM, NULL, "out of memory"); /* the caller prefixes its name */
   }
   gsl_vector_view gm = gsl_vector_view_array(buf, p);
   gsl_matrix_view gS = gsl_matrix_view_array(buf + p, p, p);
@@ -859,7 +860,7 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
   bm_work_release(&wk);
   if (!status && (!isfinite(tn) || (dmu && !all_finite(dmu->data, p, dmu->stride)) ||
                   (dSigma && !matrix_finite(dSigma))))
-    status = BM_EDOM;
+    status = bm_error_set(BM_EDOM, NULL, "a sum of the gradients is beyond double range");
   if (ll) *ll = status ? NAN : tl; /* a failed call leaves every output NaN */
   if (dnu) *dnu = status ? NAN : tn;
   if (status) {
@@ -884,7 +885,7 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
   if (dnu) *dnu = acc[1];
   if (!isfinite(acc[0]) || !isfinite(acc[1]) || (dmu && !all_finite(dmu->data, d->p, dmu->stride)) ||
       (dSigma && !matrix_finite(dSigma)))
-    return loglik_grad_rows(d, X, ll, dmu, dSigma, dnu); /* some delta overflowed */
+    return BM_WRAP(loglik_grad_rows(d, X, ll, dmu, dSigma, dnu)); /* some delta overflowed */
   return BM_SUCCESS;
 }
 
