@@ -156,7 +156,8 @@ static int buf_finite(const double *v, size_t len)
  * two solves, e collecting the exponents (exact but for entries so small they
  * underflow, which are negligible beside the largest). BM_EDOM if even so an
  * entry is beyond double range. */
-static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *e)
+#define whiten_scaled(...) whiten_scaled_fn(__func__, __VA_ARGS__) /* fn: the public caller */
+static int whiten_scaled_fn(const char *fn, const bm_matt *d, const gsl_matrix *X, double *Z, int *e)
 {
   size_t n = d->sc.n, p = d->sc.p;
   const gsl_matrix *M = d->sc.M;
@@ -170,7 +171,7 @@ static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) Z[i * p + j] = ldexp(gsl_matrix_get(X, i, j), -a) - ldexp(gsl_matrix_get(M, i, j), -a);
   bm_mc_trsm_left(d->sc.L_row, 0, Z, n, p, p);
-  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
+  if (!buf_finite(Z, n * p)) return bm_error_set(BM_EDOM, fn, "X - M whitened is beyond double range even scaled");
   double w = 0.0;
   for (size_t i = 0; i < n * p; i++) w = fmax(w, fabs(Z[i]));
   if (w > 1.0) {
@@ -178,9 +179,16 @@ static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *
     copy_scaled(Z, Z, n * p, -b);
   }
   bm_mc_trsm_right(d->sc.L_col, 1, Z, n, p, p);
-  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
+  if (!buf_finite(Z, n * p)) return bm_error_set(BM_EDOM, fn, "X - M whitened is beyond double range even scaled");
   *e = a + b;
   return BM_SUCCESS;
+}
+
+/* The factor kernels (small_factor, grad_one, accumulate) record no message;
+ * their public caller fn says what failed. */
+static int kernel_failed(const char *fn, int status)
+{
+  return status ? bm_error_set(status, fn, "the factor of I + Z Z^T (Z the whitened X - M) is not finite") : status;
 }
 
 static size_t small_factor_work(size_t n, size_t p)
@@ -548,7 +556,7 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   double *Z = buf, logdet = 0.0;
   int ez;
   status = whiten_scaled(d, X, Z, &ez);
-  if (!status) status = grad_single(d, Z, ez, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
+  if (!status) status = kernel_failed(__func__, grad_single(d, Z, ez, buf + n * p, dX, dM, dS, dO, dnu, &logdet));
 done:
   bm_work_release(&w);
   if (status) {
@@ -564,11 +572,12 @@ typedef struct {
   gsl_vector_view tP, tQ;
 } scratch;
 
-static int scratch_get(scratch *w, size_t n, size_t p)
+#define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
+static int scratch_get_fn(const char *fn, scratch *w, size_t n, size_t p)
 {
   size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
   w->mem = malloc(sizeof(double) * (2 * n * p + 3 * n * n + 4 * p * p + qn + qp));
-  if (w->mem == NULL) return BM_ENOMEM;
+  if (w->mem == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   double *q = w->mem;
   w->Y = gsl_matrix_view_array(q, n, p), q += n * p;
   w->QK = gsl_matrix_view_array(q, p, p), q += p * p;
@@ -591,7 +600,7 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
   if (!status) status = bm_validate_length(s, bm_matt_nparams(d));
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   double dnu = NAN;
-  if (!status) status = bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu);
+  if (!status) status = BM_WRAP(bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu));
   if (!status) {
     bm_mc_score_pack(&w.Y.matrix, &w.GS.matrix, &w.GO.matrix, s);
     gsl_vector_set(s, s->size - 1, dnu);
@@ -649,7 +658,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   double dnu;
   if (!status) status = bm_validate_shape(H, dim, dim);
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = second_order_pieces(d, X, &w, &dnu);
+  if (!status) status = BM_WRAP(second_order_pieces(d, X, &w, &dnu));
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
@@ -702,7 +711,7 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   double dnu;
   if (!status) status = bm_validate_shape(H, d->sc.n * d->sc.p, d->sc.n * d->sc.p);
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = second_order_pieces(d, X, &w, &dnu);
+  if (!status) status = BM_WRAP(second_order_pieces(d, X, &w, &dnu));
   if (!status) {
     hess_vec_block(d->nu + (double)(d->sc.n + d->sc.p) - 1.0, &w, H);
     bm_mc_symmetrize(H->data, d->sc.n * d->sc.p, H->tda);
@@ -787,7 +796,7 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
   bm_work_release(&w);
   if (!bm_mc_finite(X)) { /* small nu: the draw can exceed DBL_MAX */
     bm_nan_matrix(X);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "the draw is beyond double range (nu = %g is small)", d->nu);
   }
   return BM_SUCCESS;
 }
@@ -857,9 +866,9 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   if (m == 1) { /* one observation (Z is then n x p contiguous): the single-point path */
     int ez = 0;
     buf = malloc(sizeof(double) * grad_single_work(n, p));
-    status = buf ? BM_SUCCESS : BM_ENOMEM;
+    status = buf ? BM_SUCCESS : BM_FAIL(BM_ENOMEM, "out of memory");
     if (!status && !buf_finite(Z, n * p)) status = whiten_scaled(d, X[0], Z, &ez);
-    if (!status) status = grad_single(d, Z, ez, buf, NULL, dM, dS, dO, dnu, &logdet);
+    if (!status) status = kernel_failed(__func__, grad_single(d, Z, ez, buf, NULL, dM, dS, dO, dnu, &logdet));
     if (!status) *ll = d->log_norm - 0.5 * k * logdet;
     goto done;
   }
@@ -873,7 +882,7 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
     int ez = 0;
     batch_get(Z, n, p, m, i, Zi);
     if (!buf_finite(Zi, n * p) && (status = whiten_scaled(d, X[i], Zi, &ez))) goto done;
-    if ((status = accumulate(n, p, Zi, ez, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet))) goto done;
+    if ((status = kernel_failed(__func__, accumulate(n, p, Zi, ez, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet)))) goto done;
   }
   *ll = (double)m * d->log_norm - 0.5 * k * logdet;
   finish_grad(d, m, Y0, Bn, Bp, logdet, NULL, dM, dS, dO, dnu);
