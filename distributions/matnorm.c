@@ -151,11 +151,12 @@ typedef struct {
   gsl_vector_view tU, tV;
 } scratch;
 
-static int scratch_get(scratch *s, size_t n, size_t p)
+#define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
+static int scratch_get_fn(const char *fn, scratch *s, size_t n, size_t p)
 {
   size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
   s->mem = malloc(sizeof(double) * (2 * n * p + 2 * n * n + 2 * p * p + qn + qp));
-  if (s->mem == NULL) return BM_ENOMEM;
+  if (s->mem == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   double *q = s->mem;
   s->Mnp = gsl_matrix_view_array(q, n, p), q += n * p;
   s->Mnp2 = gsl_matrix_view_array(q, n, p), q += n * p;

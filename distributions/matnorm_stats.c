@@ -105,7 +105,7 @@ int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, si
 int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b)
 {
   if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a == NULL ? "a" : "b");
-  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "argument check failed: a->n != b->n || a->p != b->p");
+  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "a summarizes %zu x %zu observations, b %zu x %zu", a->n, a->p, b->n, b->p);
   return BM_WRAP(bm_scatter_stats_merge(&a->base, &b->base));
 }
 
@@ -113,8 +113,9 @@ int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean,
 {
   if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t n = s->n, p = s->p, N = s->base.N;
-  if (mean && (mean->size1 != n || mean->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && (mean->size1 != n || mean->size2 != p)");
-  if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != N || scatter->size2 != N)");
+  int status = mean ? bm_validate_shape(mean, n, p) : BM_SUCCESS;
+  if (!status && scatter) status = bm_validate_shape(scatter, N, N);
+  if (status) return status;
   if (m) *m = s->base.count;
   if (mean)
     for (size_t i = 0; i < n; i++)
@@ -168,7 +169,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
     log_norm = d->log_norm;
   }
   size_t n = status ? 0 : s->n, p = status ? 0 : s->p, N = n * p;
-  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "argument check failed: L_U->size1 != n || L_V->size1 != p");
+  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "d is %zu x %zu, the summary s %zu x %zu", L_U->size1, L_V->size1, n, p);
   if (!status && dM) status = bm_validate_shape(dM, n, p);
   if (!status && dU) status = bm_validate_shape(dU, n, n);
   if (!status && dV) status = bm_validate_shape(dV, p, p);

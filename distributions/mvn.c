@@ -98,8 +98,8 @@ int bm_mvn_set_precision(bm_mvn *d, const gsl_vector *mu, const gsl_matrix *Lamb
   if (!status) status = bm_validate_spd(Lambda, d->p, d->S2, NULL);
   if (status) return status;
   /* Sigma = Lambda^{-1} from Lambda's factor, then Sigma's own factor */
-  if (bm_chol_inverse(d->S2, d->S1)) return BM_FAIL(BM_ENOTSPD, "argument check failed: bm_chol_inverse(d->S2, d->S1)");
-  if (bm_chol_factor(d->S1, d->S2, NULL)) return BM_FAIL(BM_ENOTSPD, "argument check failed: bm_chol_factor(d->S1, d->S2, NULL)");
+  if (bm_chol_inverse(d->S2, d->S1) || bm_chol_factor(d->S1, d->S2, NULL))
+    return BM_FAIL(BM_ENOTSPD, "Lambda^-1 is not positive definite in double precision (Lambda near singular)");
   bm_vc_copy_sym_lower(Lambda, d->S3);
   commit(d, mu, &d->S1, &d->S2, &d->S3);
   return BM_SUCCESS;
@@ -250,7 +250,7 @@ int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
 int bm_mvn_grad_sigma_to_precision(const bm_mvn *d, const gsl_matrix *G_Sigma, gsl_matrix *G_Lambda)
 {
   int status = check_obj(d);
-  if (!status && G_Sigma == G_Lambda) status = BM_FAIL(BM_EINVAL, "argument check failed: G_Sigma == G_Lambda");
+  if (!status && G_Sigma == G_Lambda) status = BM_FAIL(BM_EINVAL, "G_Sigma and G_Lambda alias");
   if (!status) status = bm_validate_matrix(G_Sigma, d->p, d->p);
   if (!status) status = bm_validate_shape(G_Lambda, d->p, d->p);
   if (status) {
@@ -512,13 +512,13 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
   if (kl) *kl = NAN;
   int status = check_obj(d0);
   if (!status) status = check_obj(d1);
-  if (!status && d0->p != d1->p) status = BM_FAIL(BM_EBADLEN, "argument check failed: d0->p != d1->p");
+  if (!status && d0->p != d1->p) status = BM_FAIL(BM_EBADLEN, "d0 has dimension %zu, d1 %zu", d0->p, d1->p);
   size_t p = status ? 0 : d0->p;
   if (!status && dmu0) status = bm_validate_length(dmu0, p);
   if (!status && dmu1) status = bm_validate_length(dmu1, p);
   if (!status && dSigma0) status = bm_validate_shape(dSigma0, p, p);
   if (!status && dSigma1) status = bm_validate_shape(dSigma1, p, p);
-  if (!status && dSigma0 && dSigma0 == dSigma1) status = BM_FAIL(BM_EINVAL, "argument check failed: dSigma0 && dSigma0 == dSigma1");
+  if (!status && dSigma0 && dSigma0 == dSigma1) status = BM_FAIL(BM_EINVAL, "dSigma0 and dSigma1 alias");
   bm_work w = {NULL, 0};
   double *M = NULL;
   if (!status) {
