@@ -16,6 +16,7 @@
  * Cost O((np)^2 (n + p)) per evaluation, independent of m.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>
@@ -85,7 +86,9 @@ static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, i
   if (!s || (m > 0 && !X)) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "X" : "s");
   size_t n = s->n, p = s->p;
   for (size_t k = 0; k < m; k++) {
-    int status = bm_validate_matrix(X[k], n, p);
+    char name[32]; /* X[k] by its index */
+    snprintf(name, sizeof name, "X[%zu]", k);
+    int status = bm_check_matrix(BM_FN, name, X[k], n, p);
     if (status) return status;
   }
   if (m == 0) return replace ? bm_matnorm_stats_reset(s) : BM_SUCCESS;

@@ -184,12 +184,10 @@ static int whiten_scaled_fn(const char *fn, const bm_matt *d, const gsl_matrix *
   return BM_SUCCESS;
 }
 
-/* The factor kernels (small_factor, grad_one, accumulate) record no message;
- * their public caller fn says what failed. */
-static int kernel_failed(const char *fn, int status)
-{
-  return status ? bm_error_set(status, fn, "the factor of I + Z Z^T (Z the whitened X - M) is not finite") : status;
-}
+/* The gradient kernels (grad_single, accumulate) record their message with no
+ * function name; the public caller fn puts its own in front. */
+static int kernel_failed(const char *fn, int status) { return bm_error_wrap(status, fn); }
+#define FACTOR_FAILED "the factor of I + Z Z^T (Z the whitened X - M) is not finite"
 
 static size_t small_factor_work(size_t n, size_t p)
 {
@@ -297,7 +295,7 @@ static int accumulate(size_t n, size_t p, const double *Z, int ez, double *work,
   size_t s = n <= p ? n : p;
   double *G = work, *W = G + s * s, *Y = W + s * s, ld;
   int e, status = small_factor(n, p, Z, ez, G, Y, &e, &ld);
-  if (status) return status;
+  if (status) return bm_error_set(status, NULL, FACTOR_FAILED);
   *logdet += ld;
   gsl_matrix_view Gv = gsl_matrix_view_array(G, s, s);
   if (n <= p) {
@@ -383,7 +381,7 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
 {
   double *G = work, *A = G + n1 * n1, *E = A + n1 * n2, *Li = E + n1 * n1;
   int e; /* L_G = 2^e G: G from small_factor (its work: A, E, Li, contiguous, not yet in use) */
-  if (small_factor(n1, n2, Z1, ez, G, A, &e, logdet)) return BM_EDOM;
+  if (small_factor(n1, n2, Z1, ez, G, A, &e, logdet)) return bm_error_set(BM_EDOM, NULL, FACTOR_FAILED);
   gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
   if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 = G^-1 (2^(ez-e) Z1s) L2^-1 */
     copy_scaled(A, Z1, n1 * n2, ez - e);
@@ -445,7 +443,7 @@ static int grad_single(const bm_matt *d, const double *Z, int ez, double *work, 
   }
   if (status) return status;
   if ((want_m && !buf_finite(D, n * p)) || (dS && !buf_finite(GS, n * n)) || (dO && !buf_finite(GO, p * p)))
-    return BM_FAIL(BM_EDOM, "an entry of the gradient is beyond double range");
+    return bm_error_set(BM_EDOM, NULL, "an entry of the gradient is beyond double range");
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) {
       if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
