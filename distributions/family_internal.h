@@ -87,8 +87,8 @@ int bm_theta_put_mean_scales_fn(const char *fn, gsl_vector *theta, const gsl_mat
 #define BM_FAMILY_ROW_VIEW(view_t, row_fn, x, v, onfail)                                              \
   if ((x) == NULL || (x)->size1 != 1) {                                                               \
     onfail;                                                                                           \
-    return (x) == NULL ? bm_error_set(BM_EINVAL, NULL, "the variate is NULL")                         \
-                       : bm_error_set(BM_EBADLEN, NULL, "the variate is %zu x %zu, expected 1 x p", (x)->size1, (x)->size2); \
+    return (x) == NULL ? bm_error_set(BM_EINVAL, NULL, "%s is NULL", #x)                              \
+                       : bm_error_set(BM_EBADLEN, NULL, "%s is %zu x %zu, expected 1 x p", #x, (x)->size1, (x)->size2); \
   }                                                                                                   \
   view_t v = row_fn((x), 0)
 
@@ -117,9 +117,9 @@ int bm_theta_put_mean_scales_fn(const char *fn, gsl_vector *theta, const gsl_mat
     BM_FAMILY_ROW_VIEW(gsl_vector_view, gsl_matrix_row, x, v, if (x) gsl_matrix_set_all(x, NAN));          \
     return bm_##F##_sample(s, r, &v.vector);                                                          \
   }                                                                                                   \
-  static int F##_op_mean(const void *s, gsl_matrix *m)                                              \
+  static int F##_op_mean(const void *s, gsl_matrix *mean)                                           \
   {                                                                                                   \
-    BM_FAMILY_ROW_VIEW(gsl_vector_view, gsl_matrix_row, m, v, if (m) gsl_matrix_set_all(m, NAN));          \
+    BM_FAMILY_ROW_VIEW(gsl_vector_view, gsl_matrix_row, mean, v, if (mean) gsl_matrix_set_all(mean, NAN)); \
     return bm_##F##_mean(s, &v.vector);                                                               \
   }                                                                                                   \
   static int F##_op_loglik(const void *s, const gsl_matrix *X, double *ll, gsl_vector *e)           \

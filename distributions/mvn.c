@@ -581,7 +581,7 @@ int bm_mvn_kl_grad(const bm_mvn *d0, const bm_mvn *d1, double *kl, gsl_vector *d
 int bm_mvn_kl(const bm_mvn *d0, const bm_mvn *d1, double *kl)
 {
   if (!kl) return BM_FAIL(BM_EINVAL, "kl is NULL");
-  return bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL);
+  return BM_WRAP(bm_mvn_kl_grad(d0, d1, kl, NULL, NULL, NULL, NULL));
 }
 
 /* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
