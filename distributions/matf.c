@@ -172,6 +172,9 @@ static int check_object_fn(const char *fn, const bm_matf *d)
 
 /* ------------------------------------------------------------ alloc / set */
 
+/* the object's p x p matrices, as bm_square_matrices_calloc / bm_matrices_free take them */
+#define MATF_MATRICES(d) 6, (gsl_matrix **const[]){&(d)->Psi, &(d)->L, &(d)->C, &(d)->Psi_new, &(d)->L_new, &(d)->C_new}
+
 bm_matf *bm_matf_alloc(size_t p)
 {
   if (p == 0) return NULL;
@@ -179,14 +182,8 @@ bm_matf *bm_matf_alloc(size_t p)
   if (!d) return NULL;
   d->p = p;
   d->q = bm_vech_len(p);
-  d->Psi = bm_matrix_alloc(p, p);
-  d->L = bm_matrix_alloc(p, p);
-  d->C = bm_matrix_alloc(p, p);
-  d->Psi_new = bm_matrix_alloc(p, p);
-  d->L_new = bm_matrix_alloc(p, p);
-  d->C_new = bm_matrix_alloc(p, p);
-  if (!d->Psi || !d->L || !d->C || !d->Psi_new || !d->L_new || !d->C_new) {
-    bm_matf_free(d);
+  if (bm_square_matrices_calloc(MATF_MATRICES(d), p)) {
+    free(d);
     return NULL;
   }
   return d;
@@ -195,9 +192,7 @@ bm_matf *bm_matf_alloc(size_t p)
 void bm_matf_free(bm_matf *d)
 {
   if (!d) return;
-  gsl_matrix *m[6] = {d->Psi, d->L, d->C, d->Psi_new, d->L_new, d->C_new};
-  for (int i = 0; i < 6; i++)
-    if (m[i]) bm_matrix_free(m[i]);
+  bm_matrices_free(MATF_MATRICES(d));
   free(d);
 }
 

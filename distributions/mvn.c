@@ -31,6 +31,9 @@
 #include "mvn_impl.h"
 #include "../src/error.h"
 
+/* the object's p x p matrices, as bm_square_matrices_calloc / bm_matrices_free take them */
+#define MVN_MATRICES(d) 6, (gsl_matrix **const[]){&(d)->Sigma, &(d)->L, &(d)->Lambda, &(d)->S1, &(d)->S2, &(d)->S3}
+
 bm_mvn *bm_mvn_alloc(size_t p)
 {
   if (p == 0) return NULL;
@@ -40,13 +43,7 @@ bm_mvn *bm_mvn_alloc(size_t p)
   d->q = bm_vech_len(p);
   atomic_init(&d->lambda_state, 0);
   d->mu = bm_vector_calloc(p);
-  d->Sigma = bm_matrix_calloc(p, p);
-  d->L = bm_matrix_calloc(p, p);
-  d->Lambda = bm_matrix_calloc(p, p);
-  d->S1 = bm_matrix_calloc(p, p);
-  d->S2 = bm_matrix_calloc(p, p);
-  d->S3 = bm_matrix_calloc(p, p);
-  if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2 || !d->S3) {
+  if (!d->mu || bm_square_matrices_calloc(MVN_MATRICES(d), p)) {
     bm_mvn_free(d);
     return NULL;
   }
@@ -57,12 +54,7 @@ void bm_mvn_free(bm_mvn *d)
 {
   if (!d) return;
   bm_vector_free(d->mu);
-  bm_matrix_free(d->Sigma);
-  bm_matrix_free(d->L);
-  bm_matrix_free(d->Lambda);
-  bm_matrix_free(d->S1);
-  bm_matrix_free(d->S2);
-  bm_matrix_free(d->S3);
+  bm_matrices_free(MVN_MATRICES(d));
   free(d);
 }
 

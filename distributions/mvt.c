@@ -159,6 +159,9 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 
 /* ---- object ------------------------------------------------------------- */
 
+/* the object's p x p matrices, as bm_square_matrices_calloc / bm_matrices_free take them */
+#define MVT_MATRICES(d) 5, (gsl_matrix **const[]){&(d)->Sigma, &(d)->L, &(d)->Lambda, &(d)->S1, &(d)->S2}
+
 bm_mvt *bm_mvt_alloc(size_t p)
 {
   if (p == 0) return NULL;
@@ -168,12 +171,7 @@ bm_mvt *bm_mvt_alloc(size_t p)
   d->q = bm_vech_len(p);
   atomic_init(&d->lambda_state, 0);
   d->mu = bm_vector_calloc(p);
-  d->Sigma = bm_matrix_calloc(p, p);
-  d->L = bm_matrix_calloc(p, p);
-  d->Lambda = bm_matrix_calloc(p, p);
-  d->S1 = bm_matrix_calloc(p, p);
-  d->S2 = bm_matrix_calloc(p, p);
-  if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2) {
+  if (!d->mu || bm_square_matrices_calloc(MVT_MATRICES(d), p)) {
     bm_mvt_free(d);
     return NULL;
   }
@@ -184,11 +182,7 @@ void bm_mvt_free(bm_mvt *d)
 {
   if (!d) return;
   bm_vector_free(d->mu);
-  bm_matrix_free(d->Sigma);
-  bm_matrix_free(d->L);
-  bm_matrix_free(d->Lambda);
-  bm_matrix_free(d->S1);
-  bm_matrix_free(d->S2);
+  bm_matrices_free(MVT_MATRICES(d));
   free(d);
 }
 

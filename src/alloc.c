@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bayesmat/alloc.h"
+#include "internal.h"
 
 static gsl_block *block_alloc(size_t n, int zero)
 {
@@ -83,4 +84,28 @@ void bm_vector_free(gsl_vector *v)
     free(v->block);
   }
   free(v);
+}
+
+int bm_matrices_calloc(size_t k, gsl_matrix **const m[], const size_t dims[][2])
+{
+  int failed = 0;
+  for (size_t i = 0; i < k; i++) failed |= (*m[i] = bm_matrix_calloc(dims[i][0], dims[i][1])) == NULL;
+  if (failed) bm_matrices_free(k, m);
+  return failed;
+}
+
+int bm_square_matrices_calloc(size_t k, gsl_matrix **const m[], size_t p)
+{
+  int failed = 0;
+  for (size_t i = 0; i < k; i++) failed |= (*m[i] = bm_matrix_calloc(p, p)) == NULL;
+  if (failed) bm_matrices_free(k, m);
+  return failed;
+}
+
+void bm_matrices_free(size_t k, gsl_matrix **const m[])
+{
+  for (size_t i = 0; i < k; i++) {
+    bm_matrix_free(*m[i]);
+    *m[i] = NULL;
+  }
 }
