@@ -59,13 +59,13 @@ size_t bm_theta_block_len(const bm_theta_block *b, size_t rows, size_t cols)
 bm_dist *bm_dist_alloc(const bm_family_type *T, size_t rows, size_t cols)
 {
   if (T == NULL || T->alloc == NULL || T->free == NULL) return NULL;
-  bm_dist *d = malloc(sizeof *d);
-  if (d == NULL) return NULL;
-  d->type = T;
-  d->state = T->alloc(rows, cols);
-  if (d->state == NULL) {
-    free(d);
-    return NULL;
+  void *state = T->alloc(rows, cols); /* NULL for a shape the family cannot have */
+  bm_dist *d = state ? malloc(sizeof *d) : NULL;
+  if (d) {
+    d->type = T;
+    d->state = state;
+  } else if (state) {
+    T->free(state);
   }
   return d;
 }

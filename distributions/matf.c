@@ -177,14 +177,14 @@ static int check_object_fn(const char *fn, const bm_matf *d)
 
 bm_matf *bm_matf_alloc(size_t p)
 {
-  if (p == 0) return NULL;
-  bm_matf *d = calloc(1, sizeof *d);
-  if (!d) return NULL;
-  d->p = p;
-  d->q = bm_vech_len(p);
-  if (bm_square_matrices_calloc(MATF_MATRICES(d), p)) {
+  bm_matf *d = p ? calloc(1, sizeof *d) : NULL;
+  if (d && bm_square_matrices_calloc(MATF_MATRICES(d), p)) {
     free(d);
     return NULL;
+  }
+  if (d) {
+    d->p = p;
+    d->q = bm_vech_len(p);
   }
   return d;
 }

@@ -127,23 +127,18 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
     bm_work_release(&w);                                                                      \
   } while (0)
 
-int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta)
-{
-  int status = check_theta(d, theta, bm_wishart_nparams(d));
-  if (status) return status;
-  double nu = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_wishart_set, d, bm_wishart_dim(d), theta, nu);
-  return BM_WRAP(status);
-}
-
-int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta)
-{
-  int status = check_theta(d, theta, bm_invwishart_nparams(d));
-  if (status) return status;
-  double nu = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_invwishart_set, d, bm_invwishart_dim(d), theta, nu);
-  return BM_WRAP(status);
-}
+/* theta = (vech P, nu) of the Wishart-type family F */
+#define WISHART_TYPE_SET_THETA(F)                                                             \
+  int bm_##F##_set_theta(bm_##F *d, const gsl_vector *theta)                                  \
+  {                                                                                           \
+    int status = check_theta(d, theta, bm_##F##_nparams(d));                                  \
+    if (status) return status;                                                                \
+    double nu = gsl_vector_get(theta, theta->size - 1);                                       \
+    SPD_FAMILY_SET_THETA(bm_##F##_set, d, bm_##F##_dim(d), theta, nu);                        \
+    return BM_WRAP(status);                                                                   \
+  }
+WISHART_TYPE_SET_THETA(wishart)
+WISHART_TYPE_SET_THETA(invwishart)
 
 int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta)
 {

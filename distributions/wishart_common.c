@@ -105,29 +105,20 @@ int bm_wt_check_grad_args_fn(const char *fn, const char *dP_name, size_t p, cons
 int bm_wt_score_fn(const char *fn, const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s,
                    bm_wt_param_grad_fn grad)
 {
-  if (!is_set || !X || !s) {
-    bm_nan_vector(s);
-    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "s is NULL");
-  }
   size_t q = bm_vech_len(p);
-  int status = bm_validate_length(s, q + 1);
-  if (status) {
-    bm_nan_vector(s);
-    return status;
-  }
-  gsl_matrix *G = bm_matrix_alloc(p, p);
-  if (!G) {
-    bm_nan_vector(s);
-    return BM_FAIL(BM_ENOMEM, "out of memory");
-  }
+  int status = !is_set || !X || !s
+                   ? BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "s is NULL")
+                   : bm_validate_length(s, q + 1);
+  gsl_matrix *G = status ? NULL : bm_matrix_alloc(p, p);
+  if (!status && !G) status = BM_FAIL(BM_ENOMEM, "out of memory");
   double d_nu;
-  status = grad(d, X, G, &d_nu);
-  if (status) {
-    bm_nan_vector(s);
-  } else {
+  if (!status) status = grad(d, X, G, &d_nu);
+  if (!status) {
     gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
     bm_vech_from_sym_grad(G, &sP.vector);
     gsl_vector_set(s, q, d_nu);
+  } else {
+    bm_nan_vector(s);
   }
   bm_matrix_free(G);
   return status;

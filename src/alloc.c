@@ -66,24 +66,24 @@ gsl_matrix *bm_matrix_calloc(size_t n1, size_t n2) { return matrix_alloc(n1, n2,
 gsl_vector *bm_vector_alloc(size_t n) { return vector_alloc(n, 0); }
 gsl_vector *bm_vector_calloc(size_t n) { return vector_alloc(n, 1); }
 
+/* Free a matrix or vector header and, when it owns it, its block. */
+static void release(void *header, int owner, gsl_block *block)
+{
+  if (owner && block) {
+    free(block->data);
+    free(block);
+  }
+  free(header);
+}
+
 void bm_matrix_free(gsl_matrix *A)
 {
-  if (!A) return;
-  if (A->owner && A->block) {
-    free(A->block->data);
-    free(A->block);
-  }
-  free(A);
+  if (A) release(A, A->owner, A->block);
 }
 
 void bm_vector_free(gsl_vector *v)
 {
-  if (!v) return;
-  if (v->owner && v->block) {
-    free(v->block->data);
-    free(v->block);
-  }
-  free(v);
+  if (v) release(v, v->owner, v->block);
 }
 
 int bm_matrices_calloc(size_t k, gsl_matrix **const m[], const size_t dims[][2])

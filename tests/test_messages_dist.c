@@ -14,29 +14,33 @@
 #include <string.h>
 #include "testutil.h"
 
-static int has_word(const char *msg, const char *word)
+/* 1 when arg is one of the message's tokens: the maximal runs of identifier
+ * characters and brackets ("X[1]" is one token; "d" does not match "d_S") */
+static int names(const char *msg, const char *arg)
 {
-  size_t n = strlen(word);
-  for (const char *p = msg; (p = strstr(p, word)) != NULL; p++) {
-    int left = p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-    int right = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-    if (left && right) return 1;
+  size_t len = strlen(arg);
+  const char *t = msg;
+  while (*t) {
+    size_t n = 0;
+    while (t[n] && (isalnum((unsigned char)t[n]) || t[n] == '_' || t[n] == '[' || t[n] == ']')) n++;
+    if (n == len && strncmp(t, arg, len) == 0) return 1;
+    t += n ? n : 1;
   }
   return 0;
 }
 
-static void expect_impl(int got, int want, const char *fn, const char *arg, const char *call, int line)
+/* The message must be "<fn>: ..." (the public function first) and name arg after it. */
+static void check_message(int got, int want, const char *fn, const char *arg, const char *call, int line)
 {
-  const char *msg = bm_last_error();
-  size_t k = strlen(fn);
+  const char *msg = bm_last_error(), *colon = strchr(msg, ':');
   if (getenv("BM_TEST_VERBOSE")) printf("  %-4d %s\n", line, msg);
   if (got != want)
-    fail_msg("line %d: %s returned %d (%s), expected %d; message \"%s\"", line, call, got, bm_strerror(got), want,
-             msg);
-  if (strncmp(msg, fn, k) != 0 || msg[k] != ':')
-    fail_msg("line %d: %s: message \"%s\" does not start with \"%s:\"", line, call, msg, fn);
-  if (arg && !has_word(msg + k + 1, arg))
-    fail_msg("line %d: %s: message \"%s\" does not name %s", line, call, msg, arg);
+    fail_msg("line %d: %s gave status %d (%s) instead of %d; message \"%s\"", line, call, got, bm_strerror(got),
+             want, msg);
+  if (colon == NULL || (size_t)(colon - msg) != strlen(fn) || strncmp(msg, fn, strlen(fn)) != 0)
+    fail_msg("line %d: %s: the message \"%s\" does not begin with %s", line, call, msg, fn);
+  if (arg != NULL && !names(colon + 1, arg))
+    fail_msg("line %d: %s: the message \"%s\" does not name %s", line, call, msg, arg);
 }
 
 /* status, the public function the message must start with, the argument it must name */
@@ -44,7 +48,7 @@ static void expect_impl(int got, int want, const char *fn, const char *arg, cons
   do {                                                                                                               \
     bm_clear_error();                                                                                                \
     int s_ = (call);                                                                                                 \
-    expect_impl(s_, want, fn, arg, #call, __LINE__);                                                                 \
+    check_message(s_, want, fn, arg, #call, __LINE__);                                                                 \
   } while (0)
 
 static gsl_matrix *eye(size_t p, double s)
@@ -302,7 +306,7 @@ static void matrix_and_generic(void **state)
   EXPECT(bm_dist_mean(d, x2), BM_EBADLEN, "bm_dist_mean", "mean");
   EXPECT(bm_dist_loglik(d, XX, &ll, NULL), BM_EBADLEN, "bm_dist_loglik", "X");
   gsl_matrix_set(x1, 0, 1, NAN);
-  EXPECT(bm_dist_logpdf(d, x1, &lp), BM_ENONFINITE, "bm_dist_logpdf", "x");
+  EXPECT(bm_dist_logpdf(d, x1, &lp), BM_ENONFINITE, "bm_dist_logpdf", "x[1]");
   bm_dist_free(d);
   bm_dist *w = bm_dist_alloc(bm_family_find("wishart"), 2, 2);
   assert_non_null(w);
