@@ -73,20 +73,6 @@ static double lgamma_diff(double a, double h)
   return v;
 }
 
-/* psi'(x) - psi'(x + h), x > 0, h >= 0: for x >= 20 term by term from the
- * asymptotic series psi'(x) = 1/x + 1/(2x^2) + sum_j B_2j x^-(2j+1), with
- * x^-m - (x+h)^-m = -x^-m expm1(-m log1p(h/x)), so that nu = 1e8 keeps full
- * relative accuracy (the difference is ~ h/x^2 while each term is ~ 1/x). */
-static double trigamma_diff(double x, double h)
-{
-  if (x < 20.0) return bm_trigamma(x) - bm_trigamma(x + h);
-  static const double c[] = {1.0, 0.5, 1.0 / 6.0, 0.0, -1.0 / 30.0, 0.0, 1.0 / 42.0, 0.0, -1.0 / 30.0, 0.0, 5.0 / 66.0};
-  double l = log1p(h / x), v = 0.0;
-  for (int m = 11; m >= 1; m--)
-    if (c[m - 1] != 0.0) v += c[m - 1] * (-pow(x, -(double)m) * expm1(-(double)m * l));
-  return v;
-}
-
 /* psi(x + h) - psi(x), x > 0, h >= 0, by the same device for x >= 20:
  * psi(x) = log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) + 1/(240x^8) - 1/(132x^10). */
 static double digamma_diff(double x, double h)
@@ -103,7 +89,7 @@ static double digamma_diff(double x, double h)
 static double info_nunu(size_t n, size_t p, double nu)
 {
   double s = 0.0;
-  for (size_t j = 0; j < p; j++) s += trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
+  for (size_t j = 0; j < p; j++) s += bm_trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
   return 0.25 * s;
 }
 

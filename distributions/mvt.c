@@ -57,21 +57,6 @@ struct bm_mvt {
 
 /* ---- scalar special-function differences (see header comment) ------------ */
 
-/* log(1+u) - u without cancellation for small |u| (u > -1). */
-static double log1pmx(double u)
-{
-  if (fabs(u) > 0.25) return log1p(u) - u;
-  /* -u^2/2 + u^3/3 - u^4/4 + ... */
-  double term = u * u, sum = 0.0;
-  for (int k = 2; k < 200; k++) {
-    double t = (k % 2 ? 1.0 : -1.0) * term / (double)k;
-    sum += t;
-    if (fabs(t) <= 1e-17 * fabs(sum)) break;
-    term *= u;
-  }
-  return sum;
-}
-
 /* Stirling correction lgamma(x) - [(x-1/2) log x - x + log(2 pi)/2], x >= 10. */
 static double stirling_tail(double x)
 {
@@ -97,7 +82,7 @@ static double digamma_tail(double x)
 static double digamma_ratio(double a, double h)
 {
   if (a >= ASYMPTOTIC_A)
-    return log1pmx(h / a) + h / (2.0 * a * (a + h)) + digamma_tail(a + h) - digamma_tail(a);
+    return bm_log1pmx(h / a) + h / (2.0 * a * (a + h)) + digamma_tail(a + h) - digamma_tail(a);
   return bm_digamma(a + h) - bm_digamma(a) - h / a;
 }
 
@@ -274,7 +259,7 @@ static double dnu_scaled(const bm_mvt *d, double ds, int e)
   double nu = d->nu, pd = (double)d->p;
   if (e == 0 && ds <= nu) {
     double s = nu + ds;
-    return d->dnu_const - 0.5 * log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
+    return d->dnu_const - 0.5 * bm_log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
   }
   double nus = ldexp(nu, -2 * e), ps = ldexp(pd, -2 * e); /* nu 4^-e, p 4^-e */
   return half_digamma_diff(d) - 0.5 * log1p_scaled(nu, ds, e) + 0.5 * ((ds - ps) / (nus + ds)); /* 2 s can overflow */
