@@ -25,8 +25,6 @@ void bm_vech_pair(size_t p, size_t k, size_t *row, size_t *col)
   *row = c + k;
 }
 
-/* The checks of a function pairing a p x p matrix M with a vech-length
- * vector v (either may be the output), naming both as the header does. */
 /* A (n x m) and v (length n m) of bm_vec / bm_vec_unpack. */
 #define check_vec(A, v) check_vec_fn(__func__, A, v)
 static int check_vec_fn(const char *fn, const gsl_matrix *A, const gsl_vector *v)
@@ -35,45 +33,6 @@ static int check_vec_fn(const char *fn, const gsl_matrix *A, const gsl_vector *v
   if (v->size != A->size1 * A->size2)
     return bm_error_set(BM_EBADLEN, fn, "v has %zu entries, expected n m = %zu for %zu x %zu A", v->size,
                         A->size1 * A->size2, A->size1, A->size2);
-  return BM_SUCCESS;
-}
-
-#define check_sym_vech(M, v) check_sym_vech_fn(__func__, #M, M, #v, v)
-static int check_sym_vech_fn(const char *fn, const char *mname, const gsl_matrix *M, const char *vname,
-                             const gsl_vector *v)
-{
-  if (!M || !v) return bm_error_set(BM_EINVAL, fn, "%s is NULL", M == NULL ? mname : vname);
-  if (M->size2 != M->size1)
-    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected square", mname, M->size1, M->size2);
-  if (v->size != bm_vech_len(M->size1))
-    return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, expected p(p+1)/2 = %zu for p = %zu", vname, v->size,
-                        bm_vech_len(M->size1), M->size1);
-  return BM_SUCCESS;
-}
-
-int bm_vech(const gsl_matrix *S, gsl_vector *v)
-{
-  int status = check_sym_vech(S, v);
-  if (status) return status;
-  size_t p = S->size1;
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) VGET(v, k++) = MGET(S, i, j);
-  return BM_SUCCESS;
-}
-
-int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
-{
-  int status = check_sym_vech(S, v);
-  if (status) return status;
-  size_t p = S->size1;
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) {
-      double x = VGET(v, k++);
-      MGET(S, i, j) = x;
-      MGET(S, j, i) = x;
-    }
   return BM_SUCCESS;
 }
 
@@ -91,11 +50,22 @@ int bm_vec_unpack(const gsl_vector *v, gsl_matrix *A)
 {
   int status = check_vec(A, v);
   if (status) return status;
-  size_t n = A->size1, m = A->size2;
-  for (size_t j = 0; j < m; j++)
-    for (size_t i = 0; i < n; i++) MGET(A, i, j) = VGET(v, j * n + i);
+  for (size_t j = 0; j < A->size2; j++)
+    for (size_t i = 0; i < A->size1; i++) MGET(A, i, j) = VGET(v, j * A->size1 + i);
   return BM_SUCCESS;
 }
+
+/* ---- the vech family: every operator below walks the lower triangle of a
+ * p x p array in vech order, the array being a gsl_matrix (S, G) or the vec
+ * of one in a gsl_vector (w); element (i, j) is at a[i rs + j cs]. ---- */
+typedef struct {
+  double *a;
+  size_t p, rs, cs;
+} square;
+
+/* (const dropped for a read-only use: gather never writes) */
+static square of_matrix(const gsl_matrix *A) { return (square){A->data, A->size1, A->tda, 1}; }
+static square of_vec(const gsl_vector *w, size_t p) { return (square){w->data, p, w->stride, p * w->stride}; }
 
 /* p with p*p == n2, or 0 when n2 is not a square (n2 = 0 gives p = 0 too). */
 static int square_root_size(size_t n2, size_t *p)
@@ -106,51 +76,72 @@ static int square_root_size(size_t n2, size_t *p)
   return r * r == n2;
 }
 
-/* The checks of the D_p / L_p operators: v the vech-length side, w the
- * p^2-length side; *p from w's length. */
-#define check_vec_vech(v, w, p) check_vec_vech_fn(__func__, v, w, p)
-static int check_vec_vech_fn(const char *fn, const gsl_vector *v, const gsl_vector *w, size_t *p)
+/* The checks: the array (named aname; a matrix M, or else the vec w whose
+ * length must be a square) and the vech-length vector v (named vname);
+ * *A <- the array's view. */
+static int check_pair(const char *fn, const char *aname, const gsl_matrix *M, const gsl_vector *w, const char *vname,
+                      const gsl_vector *v, square *A)
 {
-  if (!v || !w) return bm_error_set(BM_EINVAL, fn, "%s is NULL", v == NULL ? "v" : "w");
-  if (!square_root_size(w->size, p))
-    return bm_error_set(BM_EBADLEN, fn, "w has %zu entries, not a square p^2", w->size);
-  if (v->size != bm_vech_len(*p))
-    return bm_error_set(BM_EBADLEN, fn, "v has %zu entries, expected p(p+1)/2 = %zu for p = %zu", v->size,
-                        bm_vech_len(*p), *p);
+  if ((!M && !w) || !v) return bm_error_set(BM_EINVAL, fn, "%s is NULL", v ? aname : vname);
+  size_t p = M ? M->size1 : 0;
+  if (M && M->size2 != p) return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected square", aname, p, M->size2);
+  if (w && !square_root_size(w->size, &p))
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, not a square p^2", aname, w->size);
+  if (v->size != bm_vech_len(p))
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, expected p(p+1)/2 = %zu for p = %zu", vname, v->size,
+                        bm_vech_len(p), p);
+  *A = M ? of_matrix(M) : of_vec(w, p);
   return BM_SUCCESS;
 }
 
-int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
+/* The walk of every operator over the lower triangle in vech order. to_vech:
+ * v <- the array's entry, fold adding the mirrored one off the diagonal
+ * (D_p^T); else both triangles <- v, fold halving it off the diagonal. The
+ * array is only read when to_vech (the public callers drop const for it). */
+static int walk(const char *fn, const char *aname, gsl_matrix *M, gsl_vector *w, const char *vname, gsl_vector *v,
+                int to_vech, int fold)
 {
-  size_t p;
-  int status = check_vec_vech(v, w, &p);
+  square A;
+  int status = check_pair(fn, aname, M, w, vname, v, &A);
   if (status) return status;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) VGET(w, j * p + i) = VGET(v, bm_vech_index(p, i, j));
+  size_t k = 0;
+  for (size_t j = 0; j < A.p; j++)
+    for (size_t i = j; i < A.p; i++, k++) {
+      double *lower = &A.a[i * A.rs + j * A.cs], *upper = &A.a[j * A.rs + i * A.cs];
+      int off = fold && i != j;
+      if (to_vech)
+        VGET(v, k) = off ? *lower + *upper : *lower;
+      else
+        *lower = *upper = off ? 0.5 * VGET(v, k) : VGET(v, k);
+    }
   return BM_SUCCESS;
 }
+
+/* (the casts drop const only where walk reads: to_vech's array, from-vech's v) */
+int bm_vech(const gsl_matrix *S, gsl_vector *v) { return walk(__func__, "S", (gsl_matrix *)S, NULL, "v", v, 1, 0); }
+
+int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
+{
+  return walk(__func__, "S", S, NULL, "v", (gsl_vector *)v, 0, 0);
+}
+
+int bm_dup_apply(const gsl_vector *v, gsl_vector *w) { return walk(__func__, "w", NULL, w, "v", (gsl_vector *)v, 0, 0); }
 
 int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
 {
-  size_t p;
-  int status = check_vec_vech(v, w, &p);
-  if (status) return status;
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++, k++)
-      VGET(v, k) = i == j ? VGET(w, j * p + i) : VGET(w, j * p + i) + VGET(w, i * p + j);
-  return BM_SUCCESS;
+  return walk(__func__, "w", NULL, (gsl_vector *)w, "v", v, 1, 1);
 }
 
-int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
+int bm_elim_apply(const gsl_vector *w, gsl_vector *v) { return walk(__func__, "w", NULL, (gsl_vector *)w, "v", v, 1, 0); }
+
+int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
 {
-  size_t p;
-  int status = check_vec_vech(v, w, &p);
-  if (status) return status;
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) VGET(v, k++) = VGET(w, j * p + i);
-  return BM_SUCCESS;
+  return walk(__func__, "G", (gsl_matrix *)G, NULL, "g", g, 1, 1);
+}
+
+int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
+{
+  return walk(__func__, "G", G, NULL, "g", (gsl_vector *)g, 0, 1);
 }
 
 int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
@@ -163,32 +154,6 @@ int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
   /* v = vec(A), A n x m: A_ij at j n + i; vec(A^T), A^T m x n: A_ij at i m + j. */
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) VGET(w, i * m + j) = VGET(v, j * n + i);
-  return BM_SUCCESS;
-}
-
-int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
-{
-  int status = check_sym_vech(G, g);
-  if (status) return status;
-  size_t p = G->size1;
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++, k++) VGET(g, k) = i == j ? MGET(G, i, i) : MGET(G, i, j) + MGET(G, j, i);
-  return BM_SUCCESS;
-}
-
-int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
-{
-  int status = check_sym_vech(G, g);
-  if (status) return status;
-  size_t p = G->size1;
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++, k++) {
-      double x = i == j ? VGET(g, k) : 0.5 * VGET(g, k);
-      MGET(G, i, j) = x;
-      MGET(G, j, i) = x;
-    }
   return BM_SUCCESS;
 }
 
