@@ -221,39 +221,21 @@ int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I)
   return bm_wt_fisher(d && d->is_set, d ? d->p : 0, d ? d->L_Psi : NULL, d ? d->nu : 0.0, -0.5, I);
 }
 
+/* X = T T^T with T = L_Psi A^-T (solve T A^T = L_Psi): no inverse of Psi or of a draw */
+static void draw(const void *dv, double *A, double *T, gsl_matrix *X)
+{
+  const bm_invwishart *d = dv;
+  int p = (int)d->p;
+  bm_wt_copy_lower(d->L_Psi, T, d->p);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, p, p, 1.0, A, p, T, p);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, p, p, 1.0, T, p, 0.0, X->data, (int)X->tda);
+  bm_sym_from_lower(X);
+}
+
 int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
 {
-  int status = bm_wt_check_out(d && d->is_set && r, d ? d->p : 0, X);
-  if (status) return status;
-  size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) {
-    bm_nan_matrix(X);
-    return BM_FAIL(BM_ENOMEM, "out of memory");
-  }
-  double *T = buf + p * p;
-  gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
-  status = bm_rng_bartlett(r, d->nu, &A.matrix);
-  if (!status) {
-    /* T <- L_Psi A^-T (solve T A^T = L_Psi), X = T T^T */
-    bm_wt_copy_lower(d->L_Psi, T, p);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p,
-                T, (int)p);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T, (int)p, 0.0, X->data,
-                (int)X->tda);
-    bm_sym_from_lower(X);
-    if (!bm_wt_finite(X)) { /* a draw beyond double range (nu near p - 1: A nearly singular) */
-      bm_nan_matrix(X);
-      status = BM_FAIL(BM_EDOM, "the draw is beyond double range (nu = %g near p - 1)", d->nu);
-    }
-  } else {
-    bm_nan_matrix(X);
-    status = BM_WRAP(status);
-  }
-  bm_work_release(&w);
-  return status;
+  return bm_wt_sample(d, d && d->is_set && r, d ? d->p : 0, d ? d->nu : 0.0, r, X, draw,
+                      "nu near p - 1: the Bartlett factor nearly singular");
 }
 
 int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)

@@ -207,37 +207,21 @@ int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I)
   return bm_wt_fisher(d && d->is_set, d ? d->p : 0, d ? d->L_S : NULL, d ? d->nu : 0.0, 0.5, I);
 }
 
+/* X = (L_S A)(L_S A)^T (T unused: A is overwritten by L_S A) */
+static void draw(const void *dv, double *A, double *T, gsl_matrix *X)
+{
+  const bm_wishart *d = dv;
+  int p = (int)d->p;
+  (void)T;
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, p, 1.0, d->L_S->data,
+              (int)d->L_S->tda, A, p);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, p, p, 1.0, A, p, 0.0, X->data, (int)X->tda);
+  bm_sym_from_lower(X);
+}
+
 int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
 {
-  int status = bm_wt_check_out(d && d->is_set && r, d ? d->p : 0, X);
-  if (status) return status;
-  size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (!buf) {
-    bm_nan_matrix(X);
-    return BM_FAIL(BM_ENOMEM, "out of memory");
-  }
-  gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
-  status = bm_rng_bartlett(r, d->nu, &A.matrix);
-  if (!status) {
-    /* A <- L_S A (lower), X = A A^T */
-    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L_S->data, (int)d->L_S->tda, buf, (int)p);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, buf, (int)p, 0.0, X->data,
-                (int)X->tda);
-    bm_sym_from_lower(X);
-    if (!bm_wt_finite(X)) { /* a draw beyond double range (S near DBL_MAX) */
-      bm_nan_matrix(X);
-      status = BM_FAIL(BM_EDOM, "the draw is beyond double range (S near DBL_MAX)");
-    }
-  } else {
-    bm_nan_matrix(X);
-    status = BM_WRAP(status);
-  }
-  bm_work_release(&w);
-  return status;
+  return bm_wt_sample(d, d && d->is_set && r, d ? d->p : 0, d ? d->nu : 0.0, r, X, draw, "S near DBL_MAX");
 }
 
 int bm_wishart_mean(const bm_wishart *d, gsl_matrix *M)

@@ -9,6 +9,8 @@
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"
 #include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "work.h"
 #include "wishart_common.h"
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
@@ -28,6 +30,29 @@ int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix 
   }
   if (!differ && z == 0.0) return BM_SUCCESS;
   return bm_check_symmetric(fn, name, A, p);
+}
+
+int bm_wt_sample_fn(const char *fn, const void *d, int ok, size_t p, double nu, gsl_rng *r, gsl_matrix *X,
+                    bm_wt_draw_fn draw, const char *what)
+{
+  int status = bm_wt_check_out_fn(fn, "X", ok, p, X);
+  if (status) return status;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (A) {
+    gsl_matrix_view Av = gsl_matrix_view_array(A, p, p);
+    status = bm_error_wrap(bm_rng_bartlett(r, nu, &Av.matrix), fn);
+  } else {
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
+  }
+  if (!status) {
+    draw(d, A, A + p * p, X);
+    if (!bm_wt_finite(X)) status = BM_FAIL(BM_EDOM, "the draw is beyond double range (%s)", what);
+  }
+  if (status) bm_nan_matrix(X);
+  bm_work_release(&w);
+  return status;
 }
 
 int bm_wt_check_batch_fn(const char *fn, const gsl_matrix *const *X, size_t m, size_t p)
@@ -68,28 +93,29 @@ double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
   return isnan(s) ? INFINITY : s;
 }
 
+/* The first checks of both _set forms: the matrix (named name) p x p, nu finite. */
+static int check_shape_nu(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *A)
+{
+  int status = bm_check_shape(fn, name, A, p, p);
+  if (!status && !isfinite(nu)) status = BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
+  return status;
+}
+
 int bm_wt_stage_scale_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage)
 {
-  int status = bm_check_shape(fn, name, P, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
-  status = bm_wt_check_symmetric_fn(fn, name, P, p);
-  if (status) return status;
-  if ((status = bm_check_chol(fn, name, P, stage))) return status; /* the message names P and the minor */
-  return bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
+  int status = check_shape_nu(fn, name, p, nu, P);
+  if (!status) status = bm_wt_check_symmetric_fn(fn, name, P, p);
+  if (!status) status = bm_check_chol(fn, name, P, stage); /* the message names P and the minor */
+  return status ? status : bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
 }
 
 int bm_wt_stage_chol_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage)
 {
-  int status = bm_check_shape(fn, name, L, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
-  status = bm_check_chol_factor(fn, name, L, p);
-  if (status) return status;
-  status = bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
-  if (status) return status;
-  bm_wt_copy_lower(L, stage->data, stage->tda);
-  return BM_SUCCESS;
+  int status = check_shape_nu(fn, name, p, nu, L);
+  if (!status) status = bm_check_chol_factor(fn, name, L, p);
+  if (!status) status = bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
+  if (!status) bm_wt_copy_lower(L, stage->data, stage->tda);
+  return status;
 }
 
 int bm_wt_check_grad_args_fn(const char *fn, const char *dP_name, size_t p, const gsl_matrix *X, const gsl_matrix *d_X,

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 #include "internal.h"
 
 /* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
@@ -92,6 +93,15 @@ int bm_wt_check_batch_args_fn(const char *fn, const char *dP_name, int is_set, s
                               size_t m, const gsl_vector *each, const gsl_matrix *d_P);
 #define bm_wt_check_batch_args(is_set, p, X, m, each, d_P) \
   bm_wt_check_batch_args_fn(BM_FN, #d_P, is_set, p, X, m, each, d_P)
+
+/* _sample of a Wishart-type family: checks (ok: object set and r non-NULL;
+ * X p x p), A <- a Bartlett factor for nu (p x p lower, contiguous), then
+ * draw(d, A, T, X) forms the full symmetric X (T: p x p contiguous scratch).
+ * X NaN on failure; BM_EDOM (what names the cause) when X is not finite. */
+typedef void (*bm_wt_draw_fn)(const void *d, double *A, double *T, gsl_matrix *X);
+int bm_wt_sample_fn(const char *fn, const void *d, int ok, size_t p, double nu, gsl_rng *r, gsl_matrix *X,
+                    bm_wt_draw_fn draw, const char *what);
+#define bm_wt_sample(...) bm_wt_sample_fn(BM_FN, __VA_ARGS__)
 
 /* The matrices of a batched call: X[0..m) each non-NULL, p x p and
  * symmetric, a failure naming X[k] with its index k. */
