@@ -175,7 +175,7 @@ int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
   scratch w = {0};
   if (!status) status = bm_validate_length(s, bm_matnorm_nparams(d));
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix);
+  if (!status) status = BM_WRAP(bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix));
   if (!status) bm_mc_score_pack(&w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix, s);
   free(w.mem);
   if (status) bm_nan_vector(s);
@@ -192,7 +192,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n);
   gsl_matrix *W = &w.Mnp.matrix, *GU = &w.Unn.matrix, *P = &w.Unn2.matrix, *GV = &w.Vpp.matrix, *Q = &w.Vpp2.matrix;
-  status = bm_matnorm_grad(d, X, NULL, W, GU, GV); /* W = P R Q */
+  status = BM_WRAP(bm_matnorm_grad(d, X, NULL, W, GU, GV)); /* W = P R Q */
   if (status) goto done;
   bm_chol_inverse(d->sc.L_row, P);
   bm_chol_inverse(d->sc.L_col, Q);

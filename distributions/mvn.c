@@ -123,6 +123,20 @@ static int check_obj_fn(const char *fn, const bm_mvn *d)
 }
 #define check_obj(d) check_obj_fn(__func__, d)
 
+/* The checks of a point evaluation with an n x n matrix output: d set, x a
+ * finite p-vector, out (named as the header names it) n x n, NaN-filled on
+ * failure; n is read only once d passed. */
+#define check_point_out(d, x, out, n) check_point_out_fn(__func__, d, x, #out, out, n)
+static int check_point_out_fn(const char *fn, const bm_mvn *d, const gsl_vector *x, const char *oname, gsl_matrix *out,
+                              size_t n_if_set)
+{
+  int status = check_obj_fn(fn, d);
+  if (!status) status = bm_check_vector(fn, "x", x, d->p);
+  if (!status) status = bm_check_shape(fn, oname, out, n_if_set, n_if_set);
+  if (status) bm_nan_matrix(out);
+  return status;
+}
+
 /* Lambda = Sigma^{-1}, computed once per _set by the first caller that needs
  * it (vector_common.c). The object was allocated non-const, so casting the
  * const away is defined. */
@@ -186,13 +200,8 @@ int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
 
 int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLambda)
 {
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status) status = bm_validate_shape(dLambda, d->p, d->p);
-  if (status) {
-    bm_nan_matrix(dLambda);
-    return status;
-  }
+  int status = check_point_out(d, x, dLambda, d ? d->p : 0);
+  if (status) return status;
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *r = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
@@ -211,13 +220,8 @@ int bm_mvn_grad_precision(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dLam
 
 int bm_mvn_grad_chol(const bm_mvn *d, const gsl_vector *x, gsl_matrix *dL)
 {
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status) status = bm_validate_shape(dL, d->p, d->p);
-  if (status) {
-    bm_nan_matrix(dL);
-    return status;
-  }
+  int status = check_point_out(d, x, dL, d ? d->p : 0);
+  if (status) return status;
   size_t p = d->p;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
@@ -288,13 +292,8 @@ int bm_mvn_score(const bm_mvn *d, const gsl_vector *x, gsl_vector *s)
 
 int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
 {
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status) status = bm_validate_shape(H, d->p + d->q, d->p + d->q);
-  if (status) {
-    bm_nan_matrix(H);
-    return status;
-  }
+  int status = check_point_out(d, x, H, d ? d->p + d->q : 0);
+  if (status) return status;
   size_t p = d->p, q = d->q;
   bm_work w;
   double *a = bm_work_get(&w, NULL, 0, p * p + p);
@@ -325,13 +324,8 @@ int bm_mvn_hess(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
 
 int bm_mvn_hess_x(const bm_mvn *d, const gsl_vector *x, gsl_matrix *H)
 {
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
-  if (!status) status = bm_validate_shape(H, d->p, d->p);
-  if (status) {
-    bm_nan_matrix(H);
-    return status;
-  }
+  int status = check_point_out(d, x, H, d ? d->p : 0);
+  if (status) return status;
   gsl_matrix_memcpy(H, precision(d));
   gsl_matrix_scale(H, -1.0);
   return bm_vc_finite_or_edom(NULL, NULL, H);

@@ -31,7 +31,9 @@ static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
 /* BM_SUCCESS if every entry of the non-NULL outputs is finite; else all of
  * them NaN-filled and BM_EDOM: a value beyond double range (a variate or
  * scale near DBL_MAX/DBL_MIN) is reported, never returned with success. */
-static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix *M)
+int bm_error_set(int status, const char *fn, const char *fmt, ...); /* src/error.h */
+#define bm_vc_finite_or_edom(a, b, M) bm_vc_finite_or_edom_fn(BM_FN, a, b, M) /* fn: the public caller */
+static inline int bm_vc_finite_or_edom_fn(const char *fn, gsl_vector *a, gsl_vector *b, gsl_matrix *M)
 {
   double z = 0.0;
   for (size_t i = 0; a && i < a->size; i++) z += a->data[i * a->stride] * 0.0;
@@ -42,7 +44,7 @@ static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix 
   bm_nan_vector(a);
   bm_nan_vector(b);
   bm_nan_matrix(M);
-  return BM_EDOM;
+  return bm_error_set(BM_EDOM, fn, "an entry of the result is beyond double range (Sigma near DBL_MIN or DBL_MAX)");
 }
 
 /* |z|^2 / 2 (z contiguous, length p) with the squares scaled by the largest
