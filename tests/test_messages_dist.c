@@ -202,6 +202,8 @@ static void wishart_type(void **state)
 
   bm_wishart_stats *ws = bm_wishart_stats_alloc(p);
   EXPECT(bm_wishart_stats_add(ws, X_bad, 3), BM_EDOM, "bm_wishart_stats_add", "X[1]");
+  EXPECT(bm_wishart_stats_compute(ws, X_asym, 3), BM_ENOTSYM, "bm_wishart_stats_compute", "X[1]");
+  EXPECT(bm_wishart_stats_add(ws, X_null, 3), BM_EINVAL, "bm_wishart_stats_add", "X[2]");
   EXPECT(bm_wishart_stats_loglik(w, ws, NULL), BM_EINVAL, "bm_wishart_stats_loglik", "ll");
   bm_wishart_stats_free(ws);
   bm_invwishart_stats *is = bm_invwishart_stats_alloc(p);
