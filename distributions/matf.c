@@ -154,15 +154,34 @@ static double logpdf_point(const bm_matf *d, const gsl_matrix *L_X, const gsl_ma
   return large_form(d) ? logpdf_large(d, L_X, L_S, logdet_X, M) : logpdf_from_logdets(d, logdet_X, logdet_S);
 }
 
-/* d log f / d nu and d log f / d delta given the log-determinants. */
-static double dnu_from_logdets(const bm_matf *d, double logdet_X, double logdet_S)
+/* The sums over m observations of d log f / d nu and d log f / d delta, given
+ * the sums of their log-determinants (m = 1: one point; the multiplication by
+ * 1.0 is exact, so a point and a batch of one agree to the bit). */
+static double dnu_from_logdets(const bm_matf *d, double m, double sum_ldX, double sum_ldS)
 {
-  return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - bm_mvdigamma(d->p, 0.5 * d->nu) + logdet_X - logdet_S);
+  return 0.5 * (m * (bm_mvdigamma(d->p, 0.5 * d->k) - bm_mvdigamma(d->p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
 }
-static double ddelta_from_logdets(const bm_matf *d, double logdet_S)
+static double ddelta_from_logdets(const bm_matf *d, double m, double sum_ldS)
 {
-  return 0.5 * (bm_mvdigamma(d->p, 0.5 * d->k) - sum_at_r(d->p, d->delta, bm_digamma) + d->logdet_Psi - logdet_S);
+  return 0.5 * (m * (bm_mvdigamma(d->p, 0.5 * d->k) - sum_at_r(d->p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
 }
+
+/* d_Psi <- sum over m observations of r/2 C - k/2 S_i, given Ssum = sum_i S_i. */
+static void dpsi_from_sum(const bm_matf *d, double m, const gsl_matrix *Ssum, gsl_matrix *d_Psi)
+{
+  for (size_t i = 0; i < d->p; i++)
+    for (size_t j = 0; j < d->p; j++)
+      gsl_matrix_set(d_Psi, i, j, 0.5 * m * d->r * gsl_matrix_get(d->C, i, j) - 0.5 * d->k * gsl_matrix_get(Ssum, i, j));
+}
+
+/* Scratch of n doubles for one call: the caller's stack array (BM_STACK_DOUBLES)
+ * when it fits, else the heap; BM_ENOMEM, reported for fn, when neither. */
+static int scratch_fn(const char *fn, bm_work *w, double *stack, size_t n, double **buf)
+{
+  *buf = bm_work_get(w, stack, BM_STACK_DOUBLES, n);
+  return *buf ? BM_SUCCESS : bm_error_set(BM_ENOMEM, fn, "out of memory");
+}
+#define scratch(...) scratch_fn(__func__, __VA_ARGS__)
 
 static int check_object_fn(const char *fn, const bm_matf *d)
 {
@@ -284,39 +303,48 @@ static int point_inverses_fn(const char *fn, const bm_matf *d, const gsl_matrix 
   return BM_SUCCESS;
 }
 
+/* A point's derivative ingredients (point_inverses) in scratch taken for the call. */
+typedef struct {
+  bm_work w;
+  gsl_matrix_view Xi, S;
+  double ld_X, ld_S;
+} point_state;
+
+/* Two p x p blocks of scratch for X^-1 and S (stack first), then point_inverses at X into them. */
+static int point_begin_fn(const char *fn, const bm_matf *d, const gsl_matrix *X, int want_Xinv, double *stack,
+                          point_state *pt)
+{
+  size_t p = d->p;
+  double *buf;
+  int status = scratch_fn(fn, &pt->w, stack, 2 * p * p, &buf);
+  if (status) return status;
+  pt->Xi = square_view(buf, p);
+  pt->S = square_view(buf + p * p, p);
+  return point_inverses_fn(fn, d, X, want_Xinv, &pt->Xi.matrix, &pt->S.matrix, &pt->ld_X, &pt->ld_S);
+}
+#define point_begin(...) point_begin_fn(__func__, __VA_ARGS__)
+
 int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi, double *d_nu,
                  double *d_delta)
 {
-  int status = BM_SUCCESS;
-  bm_work w = {NULL, 0};
-  if (X == NULL) status = BM_FAIL(BM_EINVAL, "X is NULL");
-  if (!status) status = check_object(d);
+  double stack[BM_STACK_DOUBLES];
+  point_state pt = {.w = {NULL, 0}};
+  int status = X == NULL ? BM_FAIL(BM_EINVAL, "X is NULL") : check_object(d);
   if (!status && d_X) status = bm_validate_shape(d_X, d->p, d->p);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
+  if (!status) status = point_begin(d, X, d_X != NULL, stack, &pt);
   if (status) goto done;
-  size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
-  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
-  double ld_X, ld_S;
-  status = point_inverses(d, X, d_X != NULL, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
-  if (status) goto done;
-  double a = 0.5 * (d->nu - (double)p - 1.0), hk = 0.5 * d->k, hr = 0.5 * d->r;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) {
-      double s = gsl_matrix_get(&S.matrix, i, j);
-      if (d_X) gsl_matrix_set(d_X, i, j, a * gsl_matrix_get(&Xi.matrix, i, j) - hk * s);       /* (nu-p-1)/2 X^-1 - k/2 S */
-      if (d_Psi) gsl_matrix_set(d_Psi, i, j, hr * gsl_matrix_get(d->C, i, j) - hk * s);        /* r/2 C - k/2 S */
-    }
-  if (d_nu) *d_nu = dnu_from_logdets(d, ld_X, ld_S);
-  if (d_delta) *d_delta = ddelta_from_logdets(d, ld_S);
+  double a = 0.5 * (d->nu - (double)d->p - 1.0), hk = 0.5 * d->k;
+  if (d_X) /* (nu-p-1)/2 X^-1 - k/2 S */
+    for (size_t i = 0; i < d->p; i++)
+      for (size_t j = 0; j < d->p; j++)
+        gsl_matrix_set(d_X, i, j, a * gsl_matrix_get(&pt.Xi.matrix, i, j) - hk * gsl_matrix_get(&pt.S.matrix, i, j));
+  if (d_Psi) dpsi_from_sum(d, 1.0, &pt.S.matrix, d_Psi); /* r/2 C - k/2 S */
+  if (d_nu) *d_nu = dnu_from_logdets(d, 1.0, pt.ld_X, pt.ld_S);
+  if (d_delta) *d_delta = ddelta_from_logdets(d, 1.0, pt.ld_S);
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
-  bm_work_release(&w);
+  bm_work_release(&pt.w);
   if (status) {
     bm_nan_matrix(d_X);
     bm_nan_matrix(d_Psi);
@@ -328,27 +356,19 @@ done:
 
 int bm_matf_score(const bm_matf *d, const gsl_matrix *X, gsl_vector *s)
 {
-  int status = BM_SUCCESS;
+  double stack[BM_STACK_DOUBLES], *buf, dnu, ddelta;
   bm_work w = {NULL, 0};
-  if (s == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X");
-  if (!status) status = check_object(d);
+  int status = s == NULL || X == NULL ? BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "X") : check_object(d);
   if (!status) status = bm_validate_length(s, d->q + 2);
+  if (!status) status = scratch(&w, stack, d->p * d->p, &buf);
   if (status) goto done;
-  size_t p = d->p, q = d->q;
-  double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
-  gsl_matrix_view G = square_view(buf, p);
-  double dnu, ddelta;
+  gsl_matrix_view G = square_view(buf, d->p);
   status = bm_matf_grad(d, X, NULL, &G.matrix, &dnu, &ddelta);
   if (status) goto done;
-  gsl_vector_view sv = gsl_vector_subvector(s, 0, q);
+  gsl_vector_view sv = gsl_vector_subvector(s, 0, d->q);
   bm_vech_from_sym_grad(&G.matrix, &sv.vector); /* D_p^T vec(G) */
-  gsl_vector_set(s, q, dnu);
-  gsl_vector_set(s, q + 1, ddelta);
+  gsl_vector_set(s, d->q, dnu);
+  gsl_vector_set(s, d->q + 1, ddelta);
 done:
   bm_work_release(&w);
   if (status) bm_nan_vector(s);
@@ -375,80 +395,79 @@ static void scalar_hessian(const bm_matf *d, double *h_nn, double *h_nd, double 
   *h_dd = -0.25 * sdd;
 }
 
-int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
+/* The (nu, delta) block of a theta-matrix H (q = dim vech Psi): sign times the Hessian's. */
+static void put_scalar_block(const bm_matf *d, double sign, gsl_matrix *H, size_t q)
 {
-  int status = BM_SUCCESS;
-  bm_work w = {NULL, 0};
-  if (H == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", H == NULL ? "H" : "X");
-  if (!status) status = check_object(d);
-  if (!status) status = bm_validate_shape(H, d->q + 2, d->q + 2);
-  if (status) goto done;
-  size_t p = d->p, q = d->q;
-  double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
-  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
-  double ld_X, ld_S;
-  status = point_inverses(d, X, 0, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
-  if (status) goto done;
-  /* H_PsiPsi = -r/2 T(C,C) + k/2 T(S,S) */
-  gsl_matrix_view HPP = gsl_matrix_submatrix(H, 0, 0, q, q);
-  bm_vech_kron(-0.5 * d->r, d->C, d->C, 0.0, &HPP.matrix);
-  bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, &HPP.matrix);
-  /* H_Psi,nu = -t(S)/2; H_Psi,delta = (t(C) - t(S))/2, t(P) = D_p^T vec P */
-  gsl_vector_view cnu = gsl_matrix_subcolumn(H, q, 0, q), cde = gsl_matrix_subcolumn(H, q + 1, 0, q);
-  bm_vech_from_sym_grad(&S.matrix, &cnu.vector);
-  bm_vech_from_sym_grad(d->C, &cde.vector);
-  for (size_t a = 0; a < q; a++) {
-    double ts = gsl_vector_get(&cnu.vector, a), tc = gsl_vector_get(&cde.vector, a);
-    gsl_matrix_set(H, a, q, -0.5 * ts);
-    gsl_matrix_set(H, a, q + 1, 0.5 * (tc - ts));
-    gsl_matrix_set(H, q, a, -0.5 * ts);
-    gsl_matrix_set(H, q + 1, a, 0.5 * (tc - ts));
-  }
   double hnn, hnd, hdd;
   scalar_hessian(d, &hnn, &hnd, &hdd);
-  gsl_matrix_set(H, q, q, hnn);
-  gsl_matrix_set(H, q, q + 1, hnd);
-  gsl_matrix_set(H, q + 1, q, hnd);
-  gsl_matrix_set(H, q + 1, q + 1, hdd);
-done:
-  bm_work_release(&w);
-  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
+  gsl_matrix_set(H, q, q, sign * hnn);
+  gsl_matrix_set(H, q, q + 1, sign * hnd);
+  gsl_matrix_set(H, q + 1, q, sign * hnd);
+  gsl_matrix_set(H, q + 1, q + 1, sign * hdd);
+}
+
+/* Entry a of the (vech Psi, nu) and (vech Psi, delta) columns of a theta-matrix, and their mirror rows. */
+static void put_cross(gsl_matrix *H, size_t a, size_t q, double h_nu, double h_delta)
+{
+  gsl_matrix_set(H, a, q, h_nu);
+  gsl_matrix_set(H, q, a, h_nu);
+  gsl_matrix_set(H, a, q + 1, h_delta);
+  gsl_matrix_set(H, q + 1, a, h_delta);
+}
+
+/* The start shared by hess (H (q+2)-square) and hess_x (H q-square, extra = 0):
+ * the checks, then point_begin. */
+static int hess_begin(const char *fn, const bm_matf *d, const gsl_matrix *X, gsl_matrix *H, size_t extra,
+                      int want_Xinv, double *stack, point_state *pt)
+{
+  if (H == NULL || X == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", H == NULL ? "H" : "X");
+  int status = check_object_fn(fn, d);
+  if (!status) status = bm_check_shape(fn, "H", H, d->q + extra, d->q + extra);
+  return status ? status : point_begin_fn(fn, d, X, want_Xinv, stack, pt);
+}
+
+/* The end shared by hess and hess_x: a result beyond double range is BM_EDOM; NaN on failure. */
+static int hess_end(const char *fn, point_state *pt, int status, gsl_matrix *H)
+{
+  bm_work_release(&pt->w);
+  if (!status && !bm_wt_finite(H)) status = bm_error_set(BM_EDOM, fn, "an entry of the result is beyond double range");
   if (status) bm_nan_matrix(H);
   return status;
 }
 
+int bm_matf_hess(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
+{
+  double stack[BM_STACK_DOUBLES];
+  point_state pt = {.w = {NULL, 0}};
+  int status = hess_begin(__func__, d, X, H, 2, 0, stack, &pt);
+  if (status) return hess_end(__func__, &pt, status, H);
+  size_t q = d->q;
+  /* H_PsiPsi = -r/2 T(C,C) + k/2 T(S,S) */
+  gsl_matrix_view HPP = gsl_matrix_submatrix(H, 0, 0, q, q);
+  bm_vech_kron(-0.5 * d->r, d->C, d->C, 0.0, &HPP.matrix);
+  bm_vech_kron(0.5 * d->k, &pt.S.matrix, &pt.S.matrix, 1.0, &HPP.matrix);
+  /* H_Psi,nu = -t(S)/2; H_Psi,delta = (t(C) - t(S))/2, t(P) = D_p^T vec P */
+  gsl_vector_view cnu = gsl_matrix_subcolumn(H, q, 0, q), cde = gsl_matrix_subcolumn(H, q + 1, 0, q);
+  bm_vech_from_sym_grad(&pt.S.matrix, &cnu.vector);
+  bm_vech_from_sym_grad(d->C, &cde.vector);
+  for (size_t a = 0; a < q; a++) {
+    double ts = gsl_vector_get(&cnu.vector, a), tc = gsl_vector_get(&cde.vector, a);
+    put_cross(H, a, q, -0.5 * ts, 0.5 * (tc - ts));
+  }
+  put_scalar_block(d, 1.0, H, q);
+  return hess_end(__func__, &pt, status, H);
+}
+
 int bm_matf_hess_x(const bm_matf *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = BM_SUCCESS;
-  bm_work w = {NULL, 0};
-  if (H == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", H == NULL ? "H" : "X");
-  if (!status) status = check_object(d);
-  if (!status) status = bm_validate_shape(H, d->q, d->q);
-  if (status) goto done;
-  size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
+  point_state pt = {.w = {NULL, 0}};
+  int status = hess_begin(__func__, d, X, H, 0, 1, stack, &pt);
+  if (!status) { /* H = -(nu-p-1)/2 T(X^-1, X^-1) + k/2 T(S, S) */
+    bm_vech_kron(-0.5 * (d->nu - (double)d->p - 1.0), &pt.Xi.matrix, &pt.Xi.matrix, 0.0, H);
+    bm_vech_kron(0.5 * d->k, &pt.S.matrix, &pt.S.matrix, 1.0, H);
   }
-  gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p);
-  double ld_X, ld_S;
-  status = point_inverses(d, X, 1, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
-  if (status) goto done;
-  /* H = -(nu-p-1)/2 T(X^-1, X^-1) + k/2 T(S, S) */
-  bm_vech_kron(-0.5 * (d->nu - (double)p - 1.0), &Xi.matrix, &Xi.matrix, 0.0, H);
-  bm_vech_kron(0.5 * d->k, &S.matrix, &S.matrix, 1.0, H);
-done:
-  bm_work_release(&w);
-  if (!status && !bm_wt_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
-  if (status) bm_nan_matrix(H);
-  return status;
+  return hess_end(__func__, &pt, status, H);
 }
 
 /* ------------------------------------------------------------------ Fisher */
@@ -485,18 +504,10 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   /* I_Psi,nu = r/(2k) t(C); I_Psi,delta = -nu/(2k) t(C) */
   for (size_t a = 0; a < q; a++) {
     double t = gsl_vector_get(&cnu.vector, a);
-    gsl_matrix_set(I, a, q, r / (2.0 * k) * t);
-    gsl_matrix_set(I, q, a, r / (2.0 * k) * t);
-    gsl_matrix_set(I, a, q + 1, -nu / (2.0 * k) * t);
-    gsl_matrix_set(I, q + 1, a, -nu / (2.0 * k) * t);
+    put_cross(I, a, q, r / (2.0 * k) * t, -nu / (2.0 * k) * t);
   }
   /* the (nu, delta) block is minus that of the Hessian, which is constant in X */
-  double hnn, hnd, hdd;
-  scalar_hessian(d, &hnn, &hnd, &hdd);
-  gsl_matrix_set(I, q, q, -hnn);
-  gsl_matrix_set(I, q, q + 1, -hnd);
-  gsl_matrix_set(I, q + 1, q, -hnd);
-  gsl_matrix_set(I, q + 1, q + 1, -hdd);
+  put_scalar_block(d, -1.0, I, q);
   if (!bm_wt_finite(I)) { /* nu r C (x) C beyond double range (Psi near DBL_MIN) */
     bm_nan_matrix(I);
     return BM_FAIL(BM_EDOM, "an entry of the Fisher matrix is beyond double range (Psi near DBL_MIN)");
@@ -525,19 +536,13 @@ static int draw_whitened_root(const bm_matf *d, gsl_rng *r, gsl_matrix *A, gsl_m
 
 int bm_matf_sample(const bm_matf *d, gsl_rng *r, gsl_matrix *X)
 {
-  int status = BM_SUCCESS;
+  double stack[BM_STACK_DOUBLES], *buf;
   bm_work w = {NULL, 0};
-  if (r == NULL || X == NULL) status = BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "X");
-  if (!status) status = check_object(d);
+  int status = r == NULL || X == NULL ? BM_FAIL(BM_EINVAL, "%s is NULL", r == NULL ? "r" : "X") : check_object(d);
   if (!status) status = bm_validate_shape(X, d->p, d->p);
+  if (!status) status = scratch(&w, stack, 2 * d->p * d->p, &buf);
   if (status) goto done;
   size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
   gsl_matrix_view A = square_view(buf, p), M = square_view(buf + p * p, p);
   status = draw_whitened_root(d, r, &A.matrix, &M.matrix);
   if (status) goto done;
@@ -595,19 +600,14 @@ static int factor_obs(const char *fn, const bm_matf *d, const gsl_matrix *const 
 
 int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
-  int status = BM_SUCCESS;
+  double stack[BM_STACK_DOUBLES], *buf;
   bm_work w = {NULL, 0};
   if (ll) *ll = NAN;
-  status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : check_batch(__func__, d, X, m);
+  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : check_batch(__func__, d, X, m);
   if (!status && each) status = bm_validate_length(each, m);
+  if (!status) status = scratch(&w, stack, 3 * d->p * d->p, &buf);
   if (status) goto done;
   size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 3 * p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
   gsl_matrix_view L_X = square_view(buf, p), L_S = square_view(buf + p * p, p);
   /* validate every observation before answering (BM_EDOM only if nothing worse) */
   double sum = 0.0;
@@ -641,18 +641,14 @@ done:
 int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_Psi,
                         double *d_nu, double *d_delta)
 {
-  int status = BM_SUCCESS;
+  double stack[BM_STACK_DOUBLES], *buf;
   bm_work w = {NULL, 0};
-  status = check_batch(__func__, d, X, m);
+  int beyond = 0; /* d_Psi beyond double range: BM_EDOM with ll NaN (not -inf: no X is outside the support) */
+  int status = check_batch(__func__, d, X, m);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
+  if (!status) status = scratch(&w, stack, 4 * d->p * d->p, &buf);
   if (status) goto done;
   size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 4 * p * p);
-  if (!buf) {
-    status = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
   gsl_matrix_view Xi = square_view(buf, p), S = square_view(buf + p * p, p), Ssum = square_view(buf + 2 * p * p, p);
   gsl_matrix_set_zero(&Ssum.matrix);
   double sum_lp = 0.0, sum_ldX = 0.0, sum_ldS = 0.0;
@@ -671,28 +667,17 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   }
   double dm = (double)m;
   if (ll) *ll = sum_lp;
-  if (d_Psi) /* sum_i [r/2 C - k/2 S_i] */
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++)
-        gsl_matrix_set(d_Psi, i, j,
-                       0.5 * dm * d->r * gsl_matrix_get(d->C, i, j) - 0.5 * d->k * gsl_matrix_get(&Ssum.matrix, i, j));
-  if (d_nu)
-    *d_nu = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - bm_mvdigamma(p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
-  if (d_delta)
-    *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
+  if (d_Psi) dpsi_from_sum(d, dm, &Ssum.matrix, d_Psi); /* sum_i [r/2 C - k/2 S_i] */
+  if (d_nu) *d_nu = dnu_from_logdets(d, dm, sum_ldX, sum_ldS);
+  if (d_delta) *d_delta = ddelta_from_logdets(d, dm, sum_ldS);
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: a failed call leaves every output NaN */
     status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range");
-    if (ll) *ll = NAN;
-    bm_nan_matrix(d_Psi);
-    if (d_nu) *d_nu = NAN;
-    if (d_delta) *d_delta = NAN;
-    bm_work_release(&w);
-    return status;
+    beyond = 1;
   }
 done:
   bm_work_release(&w);
   if (status) {
-    if (ll) *ll = status == BM_EDOM ? -INFINITY : NAN;
+    if (ll) *ll = status == BM_EDOM && !beyond ? -INFINITY : NAN;
     bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
     if (d_delta) *d_delta = NAN;
@@ -702,16 +687,25 @@ done:
 
 /* ------------------------------------------------ the literature's form */
 
+/* The checks shared by the two converters, in their documented order: p, the
+ * outputs (NaN first), both inputs finite, then a > p - 1 and b > b_lower. */
+static int convert_check(const char *fn, size_t p, double *o1, const char *o1_name, double *o2, const char *o2_name,
+                         double a, const char *a_name, double b, const char *b_name, double b_lower,
+                         const char *b_lower_name)
+{
+  if (o1) *o1 = NAN;
+  if (o2) *o2 = NAN;
+  if (p == 0) return bm_error_set(BM_EINVAL, fn, "p = 0");
+  if (o1 == NULL || o2 == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", o1 == NULL ? o1_name : o2_name);
+  if (!isfinite(a) || !isfinite(b)) /* both finite before either bound */
+    return bm_error_set(BM_ENONFINITE, fn, "%s = %g is not finite", isfinite(a) ? b_name : a_name, isfinite(a) ? b : a);
+  int status = bm_check_greater(fn, a_name, a, (double)p - 1.0, "p - 1");
+  return status ? status : bm_check_greater(fn, b_name, b, b_lower, b_lower_name);
+}
+
 int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, double *delta)
 {
-  if (nu) *nu = NAN;
-  if (delta) *delta = NAN;
-  if (p == 0 || nu == NULL || delta == NULL)
-    return BM_FAIL(BM_EINVAL, "%s", p == 0 ? "p = 0" : nu == NULL ? "nu is NULL" : "delta is NULL");
-  if (!isfinite(n) || !isfinite(nu_prime)) /* both finite before either bound, the documented order */
-    return BM_FAIL(BM_ENONFINITE, "%s = %g is not finite", isfinite(n) ? "nu_prime" : "n", isfinite(n) ? nu_prime : n);
-  int status = bm_check_greater(__func__, "n", n, (double)p - 1.0, "p - 1");
-  if (!status) status = bm_check_greater(__func__, "nu_prime", nu_prime, (double)p - 1.0, "p - 1");
+  int status = convert_check(__func__, p, nu, "nu", delta, "delta", n, "n", nu_prime, "nu_prime", (double)p - 1.0, "p - 1");
   if (status) return status;
   *nu = n;
   *delta = nu_prime - (double)p + 1.0; /* (n + nu')/2 = (nu + delta + p - 1)/2 = k/2 */
@@ -720,14 +714,7 @@ int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, dou
 
 int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *nu_prime)
 {
-  if (n) *n = NAN;
-  if (nu_prime) *nu_prime = NAN;
-  if (p == 0 || n == NULL || nu_prime == NULL)
-    return BM_FAIL(BM_EINVAL, "%s", p == 0 ? "p = 0" : n == NULL ? "n is NULL" : "nu_prime is NULL");
-  if (!isfinite(nu) || !isfinite(delta))
-    return BM_FAIL(BM_ENONFINITE, "%s = %g is not finite", isfinite(nu) ? "delta" : "nu", isfinite(nu) ? delta : nu);
-  int status = bm_check_greater(__func__, "nu", nu, (double)p - 1.0, "p - 1");
-  if (!status) status = bm_check_greater(__func__, "delta", delta, 0.0, NULL);
+  int status = convert_check(__func__, p, n, "n", nu_prime, "nu_prime", nu, "nu", delta, "delta", 0.0, NULL);
   if (status) return status;
   *n = nu;
   *nu_prime = delta + (double)p - 1.0;
