@@ -29,6 +29,7 @@
 #include "work.h"
 #include "matrix_common.h"
 #include "matnorm_impl.h"
+#include "matrix_family.h"
 #include "../src/error.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -42,21 +43,12 @@ static const bm_mc_scales *scales(const bm_matnorm *d)
 
 bm_matnorm *bm_matnorm_alloc(size_t n, size_t p)
 {
-  if (n == 0 || p == 0) return NULL;
-  bm_matnorm *d = calloc(1, sizeof *d);
-  if (d == NULL) return NULL;
-  if (bm_mc_alloc(&d->sc, n, p)) {
-    free(d);
-    return NULL;
-  }
-  return d;
+  return bm_mc_object_alloc(__func__, sizeof(bm_matnorm), n, p);
 }
 
 void bm_matnorm_free(bm_matnorm *d)
 {
-  if (d == NULL) return;
-  bm_mc_free(&d->sc);
-  free(d);
+  bm_mc_object_free(d);
 }
 
 int bm_matnorm_set(bm_matnorm *d, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V)
@@ -154,19 +146,9 @@ typedef struct {
 #define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
 static int scratch_get_fn(const char *fn, scratch *s, size_t n, size_t p)
 {
-  size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
-  s->mem = malloc(sizeof(double) * (2 * n * p + 2 * n * n + 2 * p * p + qn + qp));
-  if (s->mem == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
-  double *q = s->mem;
-  s->Mnp = gsl_matrix_view_array(q, n, p), q += n * p;
-  s->Mnp2 = gsl_matrix_view_array(q, n, p), q += n * p;
-  s->Unn = gsl_matrix_view_array(q, n, n), q += n * n;
-  s->Unn2 = gsl_matrix_view_array(q, n, n), q += n * n;
-  s->Vpp = gsl_matrix_view_array(q, p, p), q += p * p;
-  s->Vpp2 = gsl_matrix_view_array(q, p, p), q += p * p;
-  s->tU = gsl_vector_view_array(q, qn), q += qn;
-  s->tV = gsl_vector_view_array(q, qp);
-  return BM_SUCCESS;
+  gsl_matrix_view *const v[] = {&s->Mnp, &s->Mnp2, &s->Unn, &s->Unn2, &s->Vpp, &s->Vpp2};
+  const size_t dims[][2] = {{n, p}, {n, p}, {n, n}, {n, n}, {p, p}, {p, p}};
+  return bm_mc_scratch_carve(fn, &s->mem, 6, v, dims, &s->tU, &s->tV, n, p);
 }
 
 int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
@@ -194,8 +176,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   gsl_matrix *W = &w.Mnp.matrix, *GU = &w.Unn.matrix, *P = &w.Unn2.matrix, *GV = &w.Vpp.matrix, *Q = &w.Vpp2.matrix;
   status = BM_WRAP(bm_matnorm_grad(d, X, NULL, W, GU, GV)); /* W = P R Q */
   if (status) goto done;
-  bm_chol_inverse(d->sc.L_row, P);
-  bm_chol_inverse(d->sc.L_col, Q);
+  bm_mc_scale_inverses(&d->sc, P, Q);
   /* K_U = P R Q R^T P = 2 G_U + p P;  K_V = Q R^T P R Q = 2 G_V + n Q (in place) */
   gsl_matrix_scale(GU, 2.0);
   gsl_matrix_scale(GV, 2.0);
@@ -236,8 +217,7 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   if (!status) status = bm_validate_shape(H, d->sc.n * d->sc.p, d->sc.n * d->sc.p);
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   if (!status) {
-    bm_chol_inverse(d->sc.L_row, &w.Unn.matrix);
-    bm_chol_inverse(d->sc.L_col, &w.Vpp.matrix);
+    bm_mc_scale_inverses(&d->sc, &w.Unn.matrix, &w.Vpp.matrix);
     bm_mc_kron_vec(-1.0, &w.Unn.matrix, &w.Vpp.matrix, H);
   }
   free(w.mem);
@@ -247,16 +227,13 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
-  size_t k = bm_matnorm_nparams(d);
-  if (!status) status = bm_validate_shape(F, k, k);
+  int status = bm_mc_check_square_out(__func__, scales(d), "F", F, bm_matnorm_nparams(d));
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
   gsl_matrix *P = &w.Unn.matrix, *Q = &w.Vpp.matrix;
-  bm_chol_inverse(d->sc.L_row, P);
-  bm_chol_inverse(d->sc.L_col, Q);
+  bm_mc_scale_inverses(&d->sc, P, Q);
   gsl_matrix_set_zero(F);
   bm_mc_blocks B = bm_mc_theta_blocks(F, n, p);
   bm_mc_kron_vec(1.0, P, Q, &B.MM.matrix);                 /* V^-1 (x) U^-1 */
@@ -292,15 +269,8 @@ int bm_matnorm_mean(const bm_matnorm *d, gsl_matrix *mean)
 
 int bm_matnorm_loglik(const bm_matnorm *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
-  if (ll == NULL) {
-    bm_nan_vector(each);
-    return BM_FAIL(BM_EINVAL, "ll is NULL");
-  }
-  *ll = NAN;
   double *Z = NULL;
-  int status = BM_SUCCESS;
-  if (each && (status = bm_validate_length(each, m))) goto done;
-  status = bm_mc_batch_whiten(scales(d), X, m, &Z);
+  int status = bm_mc_loglik_begin(__func__, scales(d), X, m, ll, each, &Z);
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p;
   double total = 0.0;
@@ -327,15 +297,9 @@ int bm_matnorm_loglik_grad(const bm_matnorm *d, const gsl_matrix *const *X, size
                            gsl_matrix *dU, gsl_matrix *dV)
 {
   double *Z = NULL, *buf = NULL;
-  int status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : BM_SUCCESS;
-  if (status) goto done;
-  *ll = NAN;
-  status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
+  int status = bm_mc_loglik_grad_begin(__func__, scales(d), X, m, ll, dM, dU, dV, &Z);
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p;
-  if ((status = bm_mc_check_grad_shapes(&d->sc, NULL, dM, dU, dV))) goto done;
-  status = bm_mc_batch_whiten(scales(d), X, m, &Z);
-  if (status) goto done;
   buf = malloc(sizeof(double) * (n * p + n * n + p * p));
   if (buf == NULL) {
     status = BM_FAIL(BM_ENOMEM, "out of memory");

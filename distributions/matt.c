@@ -41,6 +41,7 @@
 #include "bayesmat/matt.h"
 #include "work.h"
 #include "matrix_common.h"
+#include "matrix_family.h"
 #include "../src/error.h"
 
 struct bm_matt {
@@ -451,21 +452,12 @@ static size_t grad_single_work(size_t n, size_t p)
 
 bm_matt *bm_matt_alloc(size_t n, size_t p)
 {
-  if (n == 0 || p == 0) return NULL;
-  bm_matt *d = calloc(1, sizeof *d);
-  if (d == NULL) return NULL;
-  if (bm_mc_alloc(&d->sc, n, p)) {
-    free(d);
-    return NULL;
-  }
-  return d;
+  return bm_mc_object_alloc(__func__, sizeof(bm_matt), n, p);
 }
 
 void bm_matt_free(bm_matt *d)
 {
-  if (d == NULL) return;
-  bm_mc_free(&d->sc);
-  free(d);
+  bm_mc_object_free(d);
 }
 
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega)
@@ -559,22 +551,9 @@ typedef struct {
 #define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
 static int scratch_get_fn(const char *fn, scratch *w, size_t n, size_t p)
 {
-  size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
-  w->mem = malloc(sizeof(double) * (2 * n * p + 3 * n * n + 4 * p * p + qn + qp));
-  if (w->mem == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
-  double *q = w->mem;
-  w->Y = gsl_matrix_view_array(q, n, p), q += n * p;
-  w->QK = gsl_matrix_view_array(q, p, p), q += p * p;
-  w->T = gsl_matrix_view_array(q, n, n), q += n * n;
-  w->P = gsl_matrix_view_array(q, n, n), q += n * n;
-  w->GS = gsl_matrix_view_array(q, n, n), q += n * n;
-  w->Q = gsl_matrix_view_array(q, p, p), q += p * p;
-  w->K = gsl_matrix_view_array(q, p, p), q += p * p;
-  w->GO = gsl_matrix_view_array(q, p, p), q += p * p;
-  w->tP = gsl_vector_view_array(q, qn), q += qn;
-  w->tQ = gsl_vector_view_array(q, qp);
-  (void)q;
-  return BM_SUCCESS;
+  gsl_matrix_view *const v[] = {&w->Y, &w->QK, &w->T, &w->P, &w->GS, &w->Q, &w->K, &w->GO};
+  const size_t dims[][2] = {{n, p}, {p, p}, {n, n}, {n, n}, {n, n}, {p, p}, {p, p}, {p, p}};
+  return bm_mc_scratch_carve(fn, &w->mem, 8, v, dims, &w->tP, &w->tQ, n, p);
 }
 
 int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
@@ -604,8 +583,7 @@ static int second_order_pieces(const bm_matt *d, const gsl_matrix *X, scratch *w
   double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0;
   int status = bm_matt_grad(d, X, NULL, &w->Y.matrix, &w->GS.matrix, &w->GO.matrix, dnu);
   if (status) return status;
-  bm_chol_inverse(d->sc.L_row, &w->P.matrix);
-  bm_chol_inverse(d->sc.L_col, &w->Q.matrix);
+  bm_mc_scale_inverses(&d->sc, &w->P.matrix, &w->Q.matrix);
   gsl_matrix_scale(&w->Y.matrix, 1.0 / k);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++)
@@ -707,10 +685,8 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
 {
-  int status = (d == NULL || !d->sc.is_set) ? BM_FAIL(BM_EINVAL, "d is NULL or has not been set") : BM_SUCCESS;
   scratch w = {0};
-  size_t dim = bm_matt_nparams(d);
-  if (!status) status = bm_validate_shape(F, dim, dim);
+  int status = bm_mc_check_square_out(__func__, scales(d), "F", F, bm_matt_nparams(d));
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
@@ -719,8 +695,7 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
   double Delta = 2.0 * (k + 2.0) * (k - 1.0);
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix;
   gsl_vector *tP = &w.tP.vector, *tQ = &w.tQ.vector;
-  bm_chol_inverse(d->sc.L_row, P);
-  bm_chol_inverse(d->sc.L_col, Q);
+  bm_mc_scale_inverses(&d->sc, P, Q);
   bm_vech_from_sym_grad(P, tP); /* t(P) = D^T vec P */
   bm_vech_from_sym_grad(Q, tQ);
   gsl_matrix_set_zero(F);
