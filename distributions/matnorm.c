@@ -135,8 +135,8 @@ done:
   return status;
 }
 
-/* Scratch of n x p, n x n, p x p matrices carved out of one malloc (views
- * never call GSL's error handler for non-zero sizes). */
+/* Scratch of n x p, n x n, p x p matrices carved out of one malloc; with
+ * `inverses`, Unn2 = U^-1 and Vpp2 = V^-1. */
 typedef struct {
   double *mem;
   gsl_matrix_view Mnp, Mnp2, Unn, Unn2, Vpp, Vpp2;
@@ -144,19 +144,20 @@ typedef struct {
 } scratch;
 
 #define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
-static int scratch_get_fn(const char *fn, scratch *s, size_t n, size_t p)
+static int scratch_get_fn(const char *fn, scratch *w, const bm_mc_scales *s, int inverses)
 {
-  gsl_matrix_view *const v[] = {&s->Mnp, &s->Mnp2, &s->Unn, &s->Unn2, &s->Vpp, &s->Vpp2};
+  size_t n = s->n, p = s->p;
+  gsl_matrix_view *const v[] = {&w->Mnp, &w->Mnp2, &w->Unn, &w->Unn2, &w->Vpp, &w->Vpp2};
   const size_t dims[][2] = {{n, p}, {n, p}, {n, n}, {n, n}, {p, p}, {p, p}};
-  return bm_mc_scratch_carve(fn, &s->mem, 6, v, dims, &s->tU, &s->tV, n, p);
+  return bm_mc_scratch_carve(fn, &w->mem, 6, v, dims, &w->tU, &w->tV, s, inverses ? &w->Unn2 : NULL, &w->Vpp2);
 }
 
 int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
 {
-  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
+  int status = bm_mc_check_eval(scales(d), X);
   if (!status) status = bm_validate_length(s, bm_matnorm_nparams(d));
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
+  if (!status) status = scratch_get(&w, &d->sc, 0);
   if (!status) status = BM_WRAP(bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix));
   if (!status) bm_mc_score_pack(&w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix, s);
   free(w.mem);
@@ -166,17 +167,15 @@ int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
 
 int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   size_t k = bm_matnorm_nparams(d);
-  if (!status) status = bm_validate_shape(H, k, k);
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (status) goto done;
+  int status = bm_mc_check_hess(__func__, scales(d), X, H, k);
+  if (!status) status = scratch_get(&w, &d->sc, 1);
+  if (status) return bm_mc_scratch_end(w.mem, status, H);
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n);
   gsl_matrix *W = &w.Mnp.matrix, *GU = &w.Unn.matrix, *P = &w.Unn2.matrix, *GV = &w.Vpp.matrix, *Q = &w.Vpp2.matrix;
   status = BM_WRAP(bm_matnorm_grad(d, X, NULL, W, GU, GV)); /* W = P R Q */
-  if (status) goto done;
-  bm_mc_scale_inverses(&d->sc, P, Q);
+  if (status) return bm_mc_scratch_end(w.mem, status, H);
   /* K_U = P R Q R^T P = 2 G_U + p P;  K_V = Q R^T P R Q = 2 G_V + n Q (in place) */
   gsl_matrix_scale(GU, 2.0);
   gsl_matrix_scale(GV, 2.0);
@@ -204,36 +203,26 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
     }
   bm_mc_symmetrize(H->data, k, H->tda);
   if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range"); /* an entry beyond double range (U or V near DBL_MIN) */
-done:
-  free(w.mem);
-  if (status) bm_nan_matrix(H);
-  return status;
+  return bm_mc_scratch_end(w.mem, status, H);
 }
 
 int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = bm_mc_check_eval(scales(d), X);
-  scratch w = {0};
-  if (!status) status = bm_validate_shape(H, d->sc.n * d->sc.p, d->sc.n * d->sc.p);
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) {
-    bm_mc_scale_inverses(&d->sc, &w.Unn.matrix, &w.Vpp.matrix);
-    bm_mc_kron_vec(-1.0, &w.Unn.matrix, &w.Vpp.matrix, H);
-  }
-  free(w.mem);
-  if (status) bm_nan_matrix(H);
-  return status;
+  scratch w = {0}; /* H = -V^-1 (x) U^-1, constant in X */
+  int status = bm_mc_check_hess(__func__, scales(d), X, H, d ? d->sc.n * d->sc.p : 0);
+  if (!status) status = scratch_get(&w, &d->sc, 1);
+  if (!status) bm_mc_kron_vec(-1.0, &w.Unn2.matrix, &w.Vpp2.matrix, H);
+  return bm_mc_scratch_end(w.mem, status, H);
 }
 
 int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
 {
   scratch w = {0};
   int status = bm_mc_check_square_out(__func__, scales(d), "F", F, bm_matnorm_nparams(d));
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (status) goto done;
+  if (!status) status = scratch_get(&w, &d->sc, 1);
+  if (status) return bm_mc_scratch_end(w.mem, status, F);
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
-  gsl_matrix *P = &w.Unn.matrix, *Q = &w.Vpp.matrix;
-  bm_mc_scale_inverses(&d->sc, P, Q);
+  gsl_matrix *P = &w.Unn2.matrix, *Q = &w.Vpp2.matrix;
   gsl_matrix_set_zero(F);
   bm_mc_blocks B = bm_mc_theta_blocks(F, n, p);
   bm_mc_kron_vec(1.0, P, Q, &B.MM.matrix);                 /* V^-1 (x) U^-1 */
@@ -247,10 +236,7 @@ int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
       gsl_matrix_set(F, np + a, np + qn + b, v);
       gsl_matrix_set(F, np + qn + b, np + a, v);
     }
-done:
-  free(w.mem);
-  if (status) bm_nan_matrix(F);
-  return status;
+  return bm_mc_scratch_end(w.mem, status, F);
 }
 
 int bm_matnorm_sample(const bm_matnorm *d, gsl_rng *r, gsl_matrix *X)
@@ -359,9 +345,7 @@ void bm_matnorm_shape(const bm_matnorm *d, size_t *rows, size_t *cols) { bm_mc_d
 
 int bm_matnorm_get_theta(const bm_matnorm *d, gsl_vector *theta)
 {
-  int status = bm_theta_get_begin(d && d->sc.is_set, bm_matnorm_nparams(d), theta);
-  if (!status) status = bm_theta_put_mean_scales(theta, d->sc.M, d->sc.L_row, d->sc.L_col); /* scales = L L^T */
-  return status;
+  return bm_mc_get_theta(__func__, scales(d), bm_matnorm_nparams(d), theta);
 }
 
 int bm_matnorm_logpdf_grad(const bm_matnorm *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X, gsl_matrix *d_M,

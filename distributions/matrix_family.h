@@ -14,6 +14,7 @@
 #include "bayesmat/vech.h"
 #include "bayesmat/linalg.h"
 #include "matrix_common.h"
+#include "family_internal.h"
 #include "../src/error.h"
 
 /* calloc an object of `size` bytes that starts with a bm_mc_scales and allocate
@@ -76,15 +77,16 @@ static inline int bm_mc_loglik_grad_begin(const char *fn, const bm_mc_scales *s,
   return status ? status : bm_mc_batch_whiten_fn(fn, s, X, m, Z);
 }
 
-/* One malloc (*mem, the caller frees) carved into the k matrix views mv[i] of
- * dims[i][0] x dims[i][1], then the vector views tn and tp of lengths
- * n(n+1)/2 and p(p+1)/2 (views of non-zero size never call GSL's error
- * handler). BM_ENOMEM reported for fn when memory is short. */
+/* One malloc (*mem, freed by bm_mc_scratch_end) carved into the k matrix
+ * views mv[i] of dims[i][0] x dims[i][1], then the vector views tn and tp of
+ * lengths n(n+1)/2 and p(p+1)/2 for s's n x p (views of non-zero size never
+ * call GSL's error handler). With P and Q (two of the n x n and p x p views)
+ * not NULL, they receive the scale inverses. BM_ENOMEM reported for fn. */
 static inline int bm_mc_scratch_carve(const char *fn, double **mem, size_t k, gsl_matrix_view *const *mv,
-                                      const size_t (*dims)[2], gsl_vector_view *tn, gsl_vector_view *tp, size_t n,
-                                      size_t p)
+                                      const size_t (*dims)[2], gsl_vector_view *tn, gsl_vector_view *tp,
+                                      const bm_mc_scales *s, gsl_matrix_view *P, gsl_matrix_view *Q)
 {
-  size_t qn = bm_vech_len(n), qp = bm_vech_len(p), len = qn + qp;
+  size_t qn = bm_vech_len(s->n), qp = bm_vech_len(s->p), len = qn + qp;
   for (size_t i = 0; i < k; i++) len += dims[i][0] * dims[i][1];
   double *q = *mem = malloc(sizeof(double) * len);
   if (q == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
@@ -94,7 +96,32 @@ static inline int bm_mc_scratch_carve(const char *fn, double **mem, size_t k, gs
   }
   *tn = gsl_vector_view_array(q, qn);
   *tp = gsl_vector_view_array(q + qn, qp);
+  if (P && Q) bm_mc_scale_inverses(s, &P->matrix, &Q->matrix);
   return BM_SUCCESS;
+}
+
+/* The end of a call with carved scratch: free it, NaN-fill the output A on failure. */
+static inline int bm_mc_scratch_end(double *mem, int status, gsl_matrix *A)
+{
+  free(mem);
+  if (status) bm_nan_matrix(A);
+  return status;
+}
+
+/* The checks of a Hessian at X: s set, X n x p, then H k x k. */
+static inline int bm_mc_check_hess(const char *fn, const bm_mc_scales *s, const gsl_matrix *X, const gsl_matrix *H,
+                                   size_t k)
+{
+  int status = bm_mc_check_eval_fn(fn, s, X);
+  return status ? status : bm_check_shape(fn, "H", H, k, k);
+}
+
+/* theta = (vec M, vech row scale, vech column scale, ...) of a set object: the
+ * checks of a k-vector theta and its first n p + q_n + q_p entries. */
+static inline int bm_mc_get_theta(const char *fn, const bm_mc_scales *s, size_t k, gsl_vector *theta)
+{
+  int status = bm_theta_get_begin_fn(fn, s && s->is_set, k, theta);
+  return status ? status : bm_theta_put_mean_scales_fn(fn, theta, s->M, s->L_row, s->L_col); /* scales = L L^T */
 }
 
 #endif

@@ -549,11 +549,12 @@ typedef struct {
 } scratch;
 
 #define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
-static int scratch_get_fn(const char *fn, scratch *w, size_t n, size_t p)
+static int scratch_get_fn(const char *fn, scratch *w, const bm_mc_scales *s, int inverses) /* P, Q with inverses */
 {
+  size_t n = s->n, p = s->p;
   gsl_matrix_view *const v[] = {&w->Y, &w->QK, &w->T, &w->P, &w->GS, &w->Q, &w->K, &w->GO};
   const size_t dims[][2] = {{n, p}, {p, p}, {n, n}, {n, n}, {n, n}, {p, p}, {p, p}, {p, p}};
-  return bm_mc_scratch_carve(fn, &w->mem, 8, v, dims, &w->tP, &w->tQ, n, p);
+  return bm_mc_scratch_carve(fn, &w->mem, 8, v, dims, &w->tP, &w->tQ, s, inverses ? &w->P : NULL, &w->Q);
 }
 
 int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
@@ -561,7 +562,7 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
   int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   if (!status) status = bm_validate_length(s, bm_matt_nparams(d));
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
+  if (!status) status = scratch_get(&w, &d->sc, 0);
   double dnu = NAN;
   if (!status) status = BM_WRAP(bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu));
   if (!status) {
@@ -573,17 +574,20 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
   return status;
 }
 
-/* The matrices every second derivative is built from:
+/* The checks of hess (H k x k) and hess_x (k = n p), scratch with P and Q,
+ * then the matrices every second derivative is built from:
  *   P = Sigma^-1, Q = Omega^-1, T = (Sigma + R Q R^T)^-1, K = Q R^T T R Q,
  *   Y = T R Q, QK = Q - K;  recovered from the gradient:
  *   T = (q_n P - 2 G_Sigma)/k, K = (2 G_Omega + n Q)/k, Y = dM/k. */
-static int second_order_pieces(const bm_matt *d, const gsl_matrix *X, scratch *w, double *dnu)
+static int second_order_pieces(const char *fn, const bm_matt *d, const gsl_matrix *X, const gsl_matrix *H,
+                               size_t dim, scratch *w, double *dnu)
 {
+  int status = bm_mc_check_hess(fn, scales(d), X, H, dim);
+  if (!status) status = scratch_get_fn(fn, w, &d->sc, 1);
+  if (!status) status = bm_error_wrap(bm_matt_grad(d, X, NULL, &w->Y.matrix, &w->GS.matrix, &w->GO.matrix, dnu), fn);
+  if (status) return status;
   size_t n = d->sc.n, p = d->sc.p;
   double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0;
-  int status = bm_matt_grad(d, X, NULL, &w->Y.matrix, &w->GS.matrix, &w->GO.matrix, dnu);
-  if (status) return status;
-  bm_mc_scale_inverses(&d->sc, &w->P.matrix, &w->Q.matrix);
   gsl_matrix_scale(&w->Y.matrix, 1.0 / k);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++)
@@ -614,14 +618,11 @@ static void hess_vec_block(double k, const scratch *w, gsl_matrix *H)
 
 int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   size_t dim = bm_matt_nparams(d);
   double dnu;
-  if (!status) status = bm_validate_shape(H, dim, dim);
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = BM_WRAP(second_order_pieces(d, X, &w, &dnu));
-  if (status) goto done;
+  int status = second_order_pieces(__func__, d, X, H, dim, &w, &dnu);
+  if (status) return bm_mc_scratch_end(w.mem, status, H);
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
   double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0;
@@ -660,42 +661,33 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
           gsl_matrix_set(H, start[bj] + j, start[bi] + i, gsl_matrix_get(H, start[bi] + i, start[bj] + j));
   bm_mc_symmetrize(H->data, dim, H->tda);
   if (!bm_mc_finite(H)) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
-done:
-  free(w.mem);
-  if (status) bm_nan_matrix(H);
-  return status;
+  return bm_mc_scratch_end(w.mem, status, H);
 }
 
 int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = bm_mc_check_eval(scales(d), X);
   scratch w = {0};
   double dnu;
-  if (!status) status = bm_validate_shape(H, d->sc.n * d->sc.p, d->sc.n * d->sc.p);
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = BM_WRAP(second_order_pieces(d, X, &w, &dnu));
+  int status = second_order_pieces(__func__, d, X, H, d ? d->sc.n * d->sc.p : 0, &w, &dnu);
   if (!status) {
     hess_vec_block(d->nu + (double)(d->sc.n + d->sc.p) - 1.0, &w, H);
     bm_mc_symmetrize(H->data, d->sc.n * d->sc.p, H->tda);
   }
-  free(w.mem);
-  if (status) bm_nan_matrix(H);
-  return status;
+  return bm_mc_scratch_end(w.mem, status, H);
 }
 
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
 {
   scratch w = {0};
   int status = bm_mc_check_square_out(__func__, scales(d), "F", F, bm_matt_nparams(d));
-  if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (status) goto done;
+  if (!status) status = scratch_get(&w, &d->sc, 1);
+  if (status) return bm_mc_scratch_end(w.mem, status, F);
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
   double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0, q_p = d->nu + (double)p - 1.0;
   double Delta = 2.0 * (k + 2.0) * (k - 1.0);
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix;
   gsl_vector *tP = &w.tP.vector, *tQ = &w.tQ.vector;
-  bm_mc_scale_inverses(&d->sc, P, Q);
   bm_vech_from_sym_grad(P, tP); /* t(P) = D^T vec P */
   bm_vech_from_sym_grad(Q, tQ);
   gsl_matrix_set_zero(F);
@@ -727,10 +719,7 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
     gsl_matrix_set(F, inu, iO + a, v);
   }
   gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
-done:
-  free(w.mem);
-  if (status) bm_nan_matrix(F);
-  return status;
+  return bm_mc_scratch_end(w.mem, status, F);
 }
 
 int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
@@ -870,8 +859,7 @@ void bm_matt_shape(const bm_matt *d, size_t *rows, size_t *cols) { bm_mc_dims(sc
 
 int bm_matt_get_theta(const bm_matt *d, gsl_vector *theta)
 {
-  int status = bm_theta_get_begin(d && d->sc.is_set, bm_matt_nparams(d), theta);
-  if (!status) status = bm_theta_put_mean_scales(theta, d->sc.M, d->sc.L_row, d->sc.L_col); /* scales = L L^T */
+  int status = bm_mc_get_theta(__func__, scales(d), bm_matt_nparams(d), theta);
   if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
   return status;
 }
