@@ -215,27 +215,35 @@ int bm_matnorm_hess_x(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   return bm_mc_scratch_end(w.mem, status, H);
 }
 
+/* The blocks of the Fisher information (zero-filled F): V^-1 (x) U^-1, p/2 T(P,P),
+ * n/2 T(Q,Q), and t(P) t(Q)^T / 2 mirrored, from the scale inverses in w. */
+static void fisher_blocks(size_t n, size_t p, scratch *w, gsl_matrix *F)
+{
+  size_t np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
+  gsl_matrix *P = &w->Unn2.matrix, *Q = &w->Vpp2.matrix;
+  bm_mc_blocks B = bm_mc_theta_blocks(F, n, p);
+  bm_mc_kron_vec(1.0, P, Q, &B.MM.matrix);                 /* V^-1 (x) U^-1 */
+  bm_vech_kron(0.5 * (double)p, P, P, 0.0, &B.AA.matrix); /* p/2 T(P,P) */
+  bm_vech_kron(0.5 * (double)n, Q, Q, 0.0, &B.BB.matrix); /* n/2 T(Q,Q) */
+  bm_vech_from_sym_grad(P, &w->tU.vector);                /* t(P) */
+  bm_vech_from_sym_grad(Q, &w->tV.vector);
+  for (size_t a = 0; a < qn; a++)
+    for (size_t b = 0; b < qp; b++) {
+      double v = 0.5 * gsl_vector_get(&w->tU.vector, a) * gsl_vector_get(&w->tV.vector, b);
+      gsl_matrix_set(F, np + a, np + qn + b, v);
+      gsl_matrix_set(F, np + qn + b, np + a, v);
+    }
+}
+
 int bm_matnorm_fisher(const bm_matnorm *d, gsl_matrix *F)
 {
   scratch w = {0};
   int status = bm_mc_check_square_out(__func__, scales(d), "F", F, bm_matnorm_nparams(d));
   if (!status) status = scratch_get(&w, &d->sc, 1);
-  if (status) return bm_mc_scratch_end(w.mem, status, F);
-  size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
-  gsl_matrix *P = &w.Unn2.matrix, *Q = &w.Vpp2.matrix;
-  gsl_matrix_set_zero(F);
-  bm_mc_blocks B = bm_mc_theta_blocks(F, n, p);
-  bm_mc_kron_vec(1.0, P, Q, &B.MM.matrix);                 /* V^-1 (x) U^-1 */
-  bm_vech_kron(0.5 * (double)p, P, P, 0.0, &B.AA.matrix); /* p/2 T(P,P) */
-  bm_vech_kron(0.5 * (double)n, Q, Q, 0.0, &B.BB.matrix); /* n/2 T(Q,Q) */
-  bm_vech_from_sym_grad(P, &w.tU.vector);                 /* t(P) */
-  bm_vech_from_sym_grad(Q, &w.tV.vector);
-  for (size_t a = 0; a < qn; a++)
-    for (size_t b = 0; b < qp; b++) {
-      double v = 0.5 * gsl_vector_get(&w.tU.vector, a) * gsl_vector_get(&w.tV.vector, b);
-      gsl_matrix_set(F, np + a, np + qn + b, v);
-      gsl_matrix_set(F, np + qn + b, np + a, v);
-    }
+  if (!status) {
+    gsl_matrix_set_zero(F);
+    fisher_blocks(d->sc.n, d->sc.p, &w, F);
+  }
   return bm_mc_scratch_end(w.mem, status, F);
 }
 
