@@ -281,11 +281,8 @@ static void singular_and_scaled_fisher(void **state)
     bm_chol_inverse(L, Ui);
     bm_chol_factor(V, L, NULL);
     bm_chol_inverse(L, Vi);
-    for (size_t a = 0; a < nn; a++)
-      for (size_t b = 0; b < pp; b++)
-        for (size_t c = 0; c < nn; c++)
-          for (size_t d = 0; d < pp; d++)
-            gsl_matrix_set(F, b * nn + a, d * nn + c, gsl_matrix_get(Vi, b, d) * gsl_matrix_get(Ui, a, c));
+    gsl_matrix_view FM = gsl_matrix_submatrix(F, 0, 0, nn * pp, nn * pp);
+    tu_kron(Vi, Ui, &FM.matrix); /* the M block V^-1 (x) U^-1 */
     gsl_matrix_view FU = gsl_matrix_submatrix(F, 4, 4, qu, qu), FV = gsl_matrix_submatrix(F, 7, 7, qv, qv);
     bm_vech_kron(pp / 2.0, Ui, Ui, 0.0, &FU.matrix);
     bm_vech_kron(nn / 2.0, Vi, Vi, 0.0, &FV.matrix);

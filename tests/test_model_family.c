@@ -239,18 +239,6 @@ static int ll_fn(const gsl_vector *eta, void *params, double *f)
   return bm_family_model_loglik(params, eta, f);
 }
 
-/* max |A - B| / max |B| */
-static double rel_diff(const gsl_matrix *A, const gsl_matrix *B)
-{
-  double num = 0, den = 0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
-      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
-    }
-  return num / den;
-}
-
 static void check_observed_vs_fd(bm_family_model *fm, const gsl_vector *eta, double tol)
 {
   size_t d = eta->size;
@@ -264,7 +252,7 @@ static void check_observed_vs_fd(bm_family_model *fm, const gsl_vector *eta, dou
   double scale = 0;
   for (size_t i = 0; i < d * d; i++) scale = fmax(scale, fabs(H->data[i]));
   tu_assert_matrix_close(Jo, H, tol, tol * scale);
-  print_message("observed information vs bm_fd_hessian: %.2e\n", rel_diff(Jo, H));
+  print_message("observed information vs bm_fd_hessian: %.2e\n", tu_mat_rel(Jo, H));
   assert_int_equal(bm_model_score(&model, eta, s), BM_SUCCESS);
   assert_int_equal(bm_fd_gradient(ll_fn, fm, eta, NULL, g, NULL), BM_SUCCESS);
   scale = 0;
@@ -438,7 +426,7 @@ static void every_family_through_adapters(void **state)
     double scale = 0;
     for (size_t i = 0; i < m * m; i++) scale = fmax(scale, fabs(Hfd->data[i]));
     tu_assert_matrix_close(Jo, Hfd, 1e-9, 1e-10 * scale);
-    print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, rel_diff(Jo, Hfd));
+    print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, tu_mat_rel(Jo, Hfd));
     gsl_matrix_free(Jo);
     gsl_matrix_free(Hfd);
     gsl_matrix_free(I);

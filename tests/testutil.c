@@ -143,6 +143,33 @@ double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size
   return worst;
 }
 
+double tu_mat_rel(const gsl_matrix *A, const gsl_matrix *B)
+{
+  double num = 0.0, den = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
+      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
+    }
+  return num / fmax(den, 1e-300);
+}
+
+double tu_vec_rel(const gsl_vector *a, const gsl_vector *b)
+{
+  gsl_matrix_const_view A = gsl_matrix_const_view_vector(a, a->size, 1), B = gsl_matrix_const_view_vector(b, b->size, 1);
+  return tu_mat_rel(&A.matrix, &B.matrix);
+}
+
+void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K)
+{
+  size_t mb = B->size1, nb = B->size2;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++)
+      for (size_t k = 0; k < mb; k++)
+        for (size_t l = 0; l < nb; l++)
+          gsl_matrix_set(K, i * mb + k, j * nb + l, gsl_matrix_get(A, i, j) * gsl_matrix_get(B, k, l));
+}
+
 int tu_all_nan_v(const gsl_vector *v)
 {
   for (size_t i = 0; i < v->size; i++)

@@ -40,6 +40,14 @@ void tu_random_matrix(gsl_rng *r, double s, gsl_matrix *A);
 /* 2-norm condition number of a symmetric positive definite S (GSL eigenvalues). */
 double tu_cond_number(const gsl_matrix *S);
 
+/* max |A - B| / max |B| over the entries (B the reference; a zero B counts
+ * as 1e-300); tu_vec_rel the same for vectors. */
+double tu_mat_rel(const gsl_matrix *A, const gsl_matrix *B);
+double tu_vec_rel(const gsl_vector *a, const gsl_vector *b);
+/* K <- A (x) B (Kronecker product): K[i mb + k, j nb + l] = A[i, j] B[k, l],
+ * K of size (ma mb) x (na nb); e.g. Cov(vec X) = V (x) U of a matrix normal. */
+void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K);
+
 /* 1 when every entry is NaN (the failure contract of an output). */
 int tu_all_nan_v(const gsl_vector *v);
 int tu_all_nan_m(const gsl_matrix *A);
