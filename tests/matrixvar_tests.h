@@ -68,9 +68,7 @@ static MV_T *unpack(const dims *dm, const gsl_vector *x, gsl_matrix *X)
     MV(free)(d);
     d = NULL;
   }
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(O);
+  TU_FREE_M(M, S, O);
   return d;
 }
 
@@ -372,9 +370,7 @@ static void mv_sampler_moments(double nu, double cov_div)
   gsl_matrix *mean = gsl_matrix_alloc(n, p);
   assert_int_equal(MV(mean)(f->d, mean), BM_SUCCESS);
   tu_assert_matrix_close(mean, f->M, 0, 0);
-  gsl_matrix_free(mean);
-  gsl_matrix_free(R);
-  gsl_matrix_free(C);
+  TU_FREE_M(mean, R, C);
   gsl_vector_free(v);
   gsl_vector_free(sum);
   tu_mc_free(mc);

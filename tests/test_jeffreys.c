@@ -88,10 +88,7 @@ static void mvn_jeffreys_closed_forms(void **state)
     /* mu alone: -1/2 log|Sigma|, constant in mu */
     assert_int_equal(bm_jeffreys_from_fisher(I1, idx_mu, p, &j1), BM_SUCCESS);
     tu_assert_rel(j1, -0.5 * l1, 1e-11);
-    gsl_matrix_free(S1);
-    gsl_matrix_free(S2);
-    gsl_matrix_free(I1);
-    gsl_matrix_free(I2);
+    TU_FREE_M(S1, S2, I1, I2);
   }
   gsl_rng_free(r);
 }
@@ -122,10 +119,7 @@ static void wishart_scale_jeffreys(void **state)
     size_t inu = q;
     assert_int_equal(bm_jeffreys_from_fisher(I1, &inu, 1, &j1), BM_SUCCESS);
     tu_assert_rel(j1, 0.5 * log(0.25 * bm_mvtrigamma(p, 0.5 * nu)), 1e-13);
-    gsl_matrix_free(S1);
-    gsl_matrix_free(S2);
-    gsl_matrix_free(I1);
-    gsl_matrix_free(I2);
+    TU_FREE_M(S1, S2, I1, I2);
   }
   gsl_rng_free(r);
 }
@@ -199,16 +193,9 @@ static void jeffreys_reparameterization_invariance(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(IW, NULL, 0, &jw), BM_SUCCESS);
     assert_int_equal(bm_jeffreys_from_fisher(IWu, NULL, 0, &jwu), BM_SUCCESS);
     assert_true(fabs(jwu - (jw + log(nu))) < 1e-8 * fmax(1, fabs(jwu)));
-    gsl_matrix_free(IW);
-    gsl_matrix_free(JW);
-    gsl_matrix_free(T);
-    gsl_matrix_free(IWu);
+    TU_FREE_M(IW, JW, T, IWu);
     gsl_vector_free(uw);
-    gsl_matrix_free(S);
-    gsl_matrix_free(I);
-    gsl_matrix_free(J);
-    gsl_matrix_free(IJ);
-    gsl_matrix_free(Iu);
+    TU_FREE_M(S, I, J, IJ, Iu);
     gsl_vector_free(u);
   }
   gsl_rng_free(r);
@@ -297,12 +284,7 @@ static void singular_and_scaled_fisher(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(F, NULL, 0, &lp), BM_ESING);
     size_t iu[7] = {0, 1, 2, 3, 4, 5, 6};
     assert_int_equal(bm_jeffreys_from_fisher(F, iu, 7, &lp), BM_SUCCESS);
-    gsl_matrix_free(U);
-    gsl_matrix_free(V);
-    gsl_matrix_free(Ui);
-    gsl_matrix_free(Vi);
-    gsl_matrix_free(F);
-    gsl_matrix_free(L);
+    TU_FREE_M(U, V, Ui, Vi, F, L);
     gsl_vector_free(tu);
     gsl_vector_free(tv);
   }
@@ -366,9 +348,7 @@ static void family_fisher_scale_jeffreys(void **state)
     }
     bm_wishart_free(w);
     bm_invwishart_free(iw);
-    gsl_matrix_free(S);
-    gsl_matrix_free(F);
-    gsl_matrix_free(E);
+    TU_FREE_M(S, F, E);
   }
   gsl_rng_free(r);
 }
@@ -414,9 +394,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_jeffreys_reparam(F, NULL, &lp), BM_EINVAL);
   assert_int_equal(bm_jeffreys_reparam(F, I, &lp), BM_SUCCESS);
   tu_assert_rel(lp, log(6.0), 1e-15);
-  gsl_matrix_free(F);
-  gsl_matrix_free(I);
-  gsl_matrix_free(R);
+  TU_FREE_M(F, I, R);
 }
 
 int main(void)

@@ -177,10 +177,7 @@ static void p2_integrates_to_one_monte_carlo(void **state)
     assert_true(se < 0.01);
     assert_true(fabs(mean - 1.0) < 4.0 * se);
     bm_matf_free(d);
-    gsl_matrix_free(Psi);
-    gsl_matrix_free(L);
-    gsl_matrix_free(Y);
-    gsl_matrix_free(X);
+    TU_FREE_M(Psi, L, Y, X);
   }
   gsl_rng_free(r);
 }
@@ -260,13 +257,8 @@ static void derivatives_match_fd(void **state)
       tu_assert_vector_close(s, s2, 1e-14, 1e-14);
       gsl_matrix_free(GP);
       gsl_matrix_free(GX);
-      gsl_vector_free(s);
-      gsl_vector_free(s2);
-      gsl_vector_free(th);
-      gsl_vector_free(vx);
-      gsl_matrix_free(Psi);
-      gsl_matrix_free(X);
-      gsl_matrix_free(W);
+      TU_FREE_V(s, s2, th, vx);
+      TU_FREE_M(Psi, X, W);
       bm_matf_free(d);
       bm_dist_free(c.d);
     }
@@ -368,9 +360,7 @@ static void fisher_monte_carlo_detects_error(void **state)
   }
   assert_true(tu_mc_max_z(ms, I, 0.0, NULL, NULL) > 4.0);
   tu_mc_free(ms);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(I);
+  TU_FREE_M(Psi, X, I);
   gsl_vector_free(s);
   bm_matf_free(d);
   gsl_rng_free(r);
@@ -444,13 +434,7 @@ static void sampler_moments(void **state)
   assert_true(zs < 4.0);
   tu_mc_free(mx);
   tu_mc_free(ms);
-  gsl_matrix_free(ex);
-  gsl_matrix_free(sc);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(M);
-  gsl_matrix_free(L);
-  gsl_matrix_free(W);
+  TU_FREE_M(ex, sc, Psi, X, M, L, W);
   bm_matf_free(d);
   gsl_rng_free(r);
 }
@@ -545,9 +529,7 @@ static int f_lit(const gsl_vector *th, void *pp, double *f)
     *f = bm_lmvgamma(p, (n + nup) / 2) - bm_lmvgamma(p, n / 2) - bm_lmvgamma(p, nup / 2) -
          n / 2 * lu_logdet(Sg) + (n - (double)p - 1) / 2 * lu_logdet(c->X) - (n + nup) / 2 * lu_logdet(A);
   }
-  gsl_matrix_free(Sg);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(A);
+  TU_FREE_M(Sg, Si, A);
   return st ? 1 : 0;
 }
 
@@ -618,15 +600,8 @@ static void literature_form_and_fisher_mapping(void **state)
   print_message("literature-form Fisher MC max|z| %.2f\n", z);
   assert_true(z < 4.0);
   tu_mc_free(ms);
-  gsl_matrix_free(J);
-  gsl_matrix_free(I);
-  gsl_matrix_free(Il);
-  gsl_matrix_free(T);
-  gsl_matrix_free(E);
-  gsl_vector_free(th);
-  gsl_vector_free(gl);
-  gsl_vector_free(s);
-  gsl_vector_free(Js);
+  TU_FREE_M(J, I, Il, T, E);
+  TU_FREE_V(th, gl, s, Js);
   gsl_matrix_free(Psi);
   gsl_matrix_free(X);
   bm_matf_free(d);
@@ -664,10 +639,7 @@ static void expect_variate_status(const bm_matf *d, const gsl_matrix *X, int wan
     assert_true(isnan(ll) && isnan(gsl_vector_get(each, 0)));
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, GP, &dn, &dd), want);
   assert_true(tu_all_nan_m(GP) && isnan(dn) && isnan(dd));
-  gsl_matrix_free(GX);
-  gsl_matrix_free(GP);
-  gsl_matrix_free(H);
-  gsl_matrix_free(Hx);
+  TU_FREE_M(GX, GP, H, Hx);
   gsl_vector_free(s);
   gsl_vector_free(each);
 }
@@ -796,16 +768,8 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, X3, NULL, NULL), BM_EBADLEN);
   assert_int_equal(bm_matf_loglik_grad(NULL, Xs, 1, &ll, NULL, NULL, NULL), BM_EINVAL);
 
-  gsl_vector_free(each3);
-  gsl_vector_free(s);
-  gsl_vector_free(s_bad);
-  gsl_matrix_free(H);
-  gsl_matrix_free(H_bad);
-  gsl_matrix_free(Hx_bad);
-  gsl_matrix_free(X3);
-  gsl_matrix_free(X);
-  gsl_matrix_free(M);
-  gsl_matrix_free(I);
+  TU_FREE_V(each3, s, s_bad);
+  TU_FREE_M(H, H_bad, Hx_bad, X3, X, M, I);
   gsl_rng_free(r);
   bm_matf_free(d);
 }
@@ -836,10 +800,7 @@ static void views_with_padding_work(void **state)
   gsl_matrix_view Sv = gsl_matrix_submatrix(S, 2, 3, p, p);
   assert_int_equal(bm_matf_sample(d2, r, &Sv.matrix), BM_SUCCESS);
   assert_int_equal(bm_matf_logpdf(d2, &Sv.matrix, &b), BM_SUCCESS);
-  gsl_matrix_free(S);
-  gsl_matrix_free(big);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
+  TU_FREE_M(S, big, Psi, X);
   bm_matf_free(d);
   bm_matf_free(d2);
   gsl_rng_free(r);
@@ -882,9 +843,7 @@ static void large_p_heap_scratch(void **state)
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 2, &ll, G, &dn, &dd), BM_SUCCESS);
   assert_true(isfinite(ll));
   gsl_rng_free(r);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
+  TU_FREE_M(Psi, X, G);
   bm_matf_free(d);
 }
 

@@ -185,10 +185,7 @@ static void sampler_1x1_is_student_t(void **state)
   print_message("matt 1x1 sampler vs Student t CDF: max|z| %.2f\n", zmax);
   assert_true(zmax < 4.0);
   bm_matt_free(d);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(O);
-  gsl_matrix_free(X);
+  TU_FREE_M(M, S, O, X);
   gsl_rng_free(r);
 }
 
@@ -310,9 +307,7 @@ static void matt_edges(void **state)
     assert_true(fabs(ll - 2.0 * lf) <= 2.0 * rel * fabs(lf));
     assert_true(fabs(dnu2 - 2.0 * dnu) <= 1e-12 * fabs(dnu) + 1e-12);
     assert_true(mat_finite(dM) && mat_finite(dS) && mat_finite(dO));
-    gsl_matrix_free(dM);
-    gsl_matrix_free(dS);
-    gsl_matrix_free(dO);
+    TU_FREE_M(dM, dS, dO);
     bm_matt_free(d);
     for (int a = 0; a < 4; a++) gsl_matrix_free(A[a]);
     ncases++;

@@ -94,9 +94,7 @@ static void linear_regression_fisher_and_jeffreys(void **state)
   }
   assert_int_equal(bm_family_model_loglik(&fm, eta, &ll), BM_SUCCESS);
   tu_assert_rel(ll, ref, 1e-13);
-  gsl_matrix_free(XtX);
-  gsl_matrix_free(I);
-  gsl_matrix_free(E);
+  TU_FREE_M(XtX, I, E);
   gsl_vector_free(eta);
   bm_mvn_free(dist);
   linreg_free(&lm);
@@ -220,11 +218,7 @@ static void wishart_scale_model_fisher(void **state)
   gsl_matrix_set(E, 1, 1, n * 0.25 * bm_mvtrigamma(p, 3.25));
   tu_assert_matrix_close(I, E, 1e-12, 1e-12);
   for (size_t i = 0; i < n; i++) gsl_matrix_free(Yobs[i]);
-  gsl_matrix_free(IF);
-  gsl_matrix_free(J);
-  gsl_matrix_free(T);
-  gsl_matrix_free(E);
-  gsl_matrix_free(I);
+  TU_FREE_M(IF, J, T, E, I);
   gsl_vector_free(th);
   gsl_matrix_free(S);
   gsl_matrix_free(S0);
@@ -427,12 +421,7 @@ static void every_family_through_adapters(void **state)
     for (size_t i = 0; i < m * m; i++) scale = fmax(scale, fabs(Hfd->data[i]));
     tu_assert_matrix_close(Jo, Hfd, 1e-9, 1e-10 * scale);
     print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, tu_mat_rel(Jo, Hfd));
-    gsl_matrix_free(Jo);
-    gsl_matrix_free(Hfd);
-    gsl_matrix_free(I);
-    gsl_matrix_free(IF);
-    gsl_matrix_free(I_dist);
-    gsl_matrix_free(Yrows);
+    TU_FREE_M(Jo, Hfd, I, IF, I_dist, Yrows);
     for (size_t i = 0; i < nobs; i++) gsl_matrix_free(Ymat[i]);
     gsl_vector_free(eta);
     bm_dist_free(d);
@@ -477,12 +466,8 @@ static void user_family_without_fisher(void **state)
   assert_int_equal(bm_model_fisher(&mvn, eta, J2), BM_SUCCESS);
   double lp;
   assert_int_not_equal(bm_model_jeffreys(&user, eta, NULL, 0, &lp), BM_SUCCESS);
-  gsl_vector_free(eta);
-  gsl_vector_free(s1);
-  gsl_vector_free(s2);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(J1);
-  gsl_matrix_free(J2);
+  TU_FREE_V(eta, s1, s2);
+  TU_FREE_M(Y, J1, J2);
   bm_dist_free(d);
   gsl_rng_free(r);
 }

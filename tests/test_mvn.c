@@ -218,9 +218,7 @@ static void grad_score_hess_match_fd(void **state)
       bm_mvn_free(c.d);
       bm_dist_free(cf.d);
       gsl_vector_free(c.mu);
-      gsl_matrix_free(S);
-      gsl_matrix_free(X);
-      gsl_matrix_free(GX);
+      TU_FREE_M(S, X, GX);
     }
   gsl_rng_free(r);
 }
@@ -354,9 +352,7 @@ static void concurrent_readers_agree(void **state)
   }
   bm_mvn_free(d);
   bm_mvn_free(ref);
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(sref);
+  TU_FREE_V(mu, x, sref);
   gsl_matrix_free(S);
   gsl_matrix_free(Iref);
   gsl_rng_free(r);
@@ -471,16 +467,8 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
   bm_mvn_free(d);
   bm_mvn_free(d2);
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(x2);
-  gsl_vector_free(s);
-  gsl_vector_free(v);
-  gsl_matrix_free(S);
-  gsl_matrix_free(B);
-  gsl_matrix_free(H);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(X);
+  TU_FREE_V(mu, x, x2, s, v);
+  TU_FREE_M(S, B, H, S2, X);
 }
 
 int main(void)

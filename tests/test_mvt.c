@@ -212,13 +212,8 @@ static void loglik_matches_single_sums(void **state)
     assert_true(fabs(dnu - dnus) <= 1e-10 * fabs(dnus) + 1e-300);
     assert_int_equal(bm_mvt_loglik_grad(d, &X.matrix, NULL, NULL, NULL, &dnu), BM_SUCCESS);
     gsl_matrix_free(big);
-    gsl_vector_free(each);
-    gsl_vector_free(dmu);
-    gsl_vector_free(g);
-    gsl_vector_free(gs);
-    gsl_matrix_free(G);
-    gsl_matrix_free(Gs);
-    gsl_matrix_free(Gi);
+    TU_FREE_V(each, dmu, g, gs);
+    TU_FREE_M(G, Gs, Gi);
     bm_mvt_free(d);
   }
   gsl_rng_free(r);
@@ -300,15 +295,8 @@ static void bad_inputs_return_status(void **state)
   assert_true(isnan(lp) && isnan(dnu) && tu_all_nan_v(v));
 
   bm_mvt_free(d);
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(x2);
-  gsl_vector_free(v);
-  gsl_matrix_free(S);
-  gsl_matrix_free(B);
-  gsl_matrix_free(H);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(X);
+  TU_FREE_V(mu, x, x2, v);
+  TU_FREE_M(S, B, H, S2, X);
 }
 
 int main(void)

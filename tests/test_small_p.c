@@ -153,12 +153,8 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   free(L);
   free(Z);
   free(G);
-  gsl_vector_free(mu);
-  gsl_vector_free(each);
-  gsl_vector_free(dmu);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(dS);
+  TU_FREE_V(mu, each, dmu);
+  TU_FREE_M(S, X, dS);
 }
 
 static void test_mvn_mvt_batches(void **state)
@@ -294,10 +290,7 @@ static void wishart_one(gsl_rng *r, size_t p)
   free(Xi);
   free(M);
   free(C);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(GX);
-  gsl_matrix_free(GS);
+  TU_FREE_M(S, X, GX, GS);
 }
 
 static void test_wishart_family(void **state)
@@ -335,9 +328,7 @@ static void test_core_factor_inverse(void **state)
       }
     free(Lr);
     free(Air);
-    gsl_matrix_free(A);
-    gsl_matrix_free(L);
-    gsl_matrix_free(Ai);
+    TU_FREE_M(A, L, Ai);
   }
   gsl_rng_free(r);
 }

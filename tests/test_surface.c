@@ -127,15 +127,8 @@ static void vector_families(void **state)
   gsl_vector_free(t1);
   gsl_vector_free(t2);
 
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(g1);
-  gsl_vector_free(g2);
-  gsl_vector_free(m1);
-  gsl_vector_free(m2);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G1);
-  gsl_matrix_free(G2);
+  TU_FREE_V(mu, x, g1, g2, m1, m2);
+  TU_FREE_M(S, G1, G2);
 }
 
 static void square_families(void **state)
@@ -201,12 +194,7 @@ static void square_families(void **state)
   gsl_vector_free(t1);
   gsl_vector_free(t2);
 
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(A1);
-  gsl_matrix_free(A2);
-  gsl_matrix_free(B1);
-  gsl_matrix_free(B2);
+  TU_FREE_M(S, X, A1, A2, B1, B2);
 }
 
 static void rectangular_families(void **state)
@@ -293,9 +281,7 @@ static void conjugate_dimensions(void **state)
   bm_blr_free(blr);
   bm_mniw_free(mniw);
   gsl_vector_free(m0);
-  gsl_matrix_free(S);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(Psi);
+  TU_FREE_M(S, B0, Psi);
 }
 
 static void special_functions(void **state)

@@ -63,10 +63,7 @@ static void fam_free(fam *f)
   f->T->free(f->obj);
   f->T->free(f->ref);
   gsl_vector_free(f->mu);
-  gsl_matrix_free(f->M);
-  gsl_matrix_free(f->A);
-  gsl_matrix_free(f->B);
-  gsl_matrix_free(f->xm);
+  TU_FREE_M(f->M, f->A, f->B, f->xm);
   gsl_vector_free(f->theta);
 }
 
@@ -125,45 +122,60 @@ static const size_t cases[][3] = {{MVN, 0, 1}, {MVN, 0, 3},     {MVT, 0, 3},    
 #define NCASES (sizeof cases / sizeof cases[0])
 
 /* ---- (1) set_theta == set ---------------------------------------------------- */
+/* check(f, c, ctx) on reps draws of every case (c its index), the draws from tu_rng(seed) */
+static void each_case(unsigned long seed, int reps, void (*check)(fam *f, size_t c, void *ctx), void *ctx)
+{
+  gsl_rng *r = tu_rng(seed);
+  for (size_t c = 0; c < NCASES; c++)
+    for (int rep = 0; rep < reps; rep++) {
+      fam f;
+      fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
+      check(&f, c, ctx);
+      fam_free(&f);
+    }
+  gsl_rng_free(r);
+}
+
+static void check_set_theta(fam *fp, size_t c, void *ctx)
+{
+  (void)c;
+  (void)ctx;
+  fam f = *fp;
+  size_t m = f.theta->size;
+  assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
+  double a, b;
+  assert_int_equal(fam_logpdf(&f, f.obj, &a), BM_SUCCESS);
+  assert_int_equal(fam_logpdf(&f, f.ref, &b), BM_SUCCESS);
+  assert_true(a == b);
+  gsl_vector *sa = gsl_vector_alloc(m), *sb = gsl_vector_alloc(m);
+  gsl_matrix *Ia = gsl_matrix_alloc(m, m), *Ib = gsl_matrix_alloc(m, m);
+  assert_int_equal(f.T->score(f.obj, f.xm, sa), BM_SUCCESS);
+  assert_int_equal(f.T->score(f.ref, f.xm, sb), BM_SUCCESS);
+  assert_memory_equal(sa->data, sb->data, m * sizeof(double));
+  assert_int_equal(f.T->fisher(f.obj, Ia), BM_SUCCESS);
+  assert_int_equal(f.T->fisher(f.ref, Ib), BM_SUCCESS);
+  assert_memory_equal(Ia->data, Ib->data, m * m * sizeof(double));
+  /* theta through a strided view (a column of a matrix) works the same */
+  gsl_matrix *T = gsl_matrix_alloc(m, 2);
+  gsl_matrix_set_col(T, 1, f.theta);
+  gsl_vector_view col = gsl_matrix_column(T, 1);
+  fam g = f;
+  g.obj = f.T->alloc(f.xm->size1, f.xm->size2); /* a fresh, never-set object */
+  assert_int_equal(f.T->set_theta(g.obj, &col.vector), BM_SUCCESS);
+  assert_int_equal(fam_logpdf(&f, g.obj, &a), BM_SUCCESS);
+  assert_true(a == b);
+  f.T->free(g.obj);
+  gsl_matrix_free(T);
+  gsl_vector_free(sa);
+  gsl_vector_free(sb);
+  gsl_matrix_free(Ia);
+  gsl_matrix_free(Ib);
+}
+
 static void set_theta_matches_set(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(11);
-  for (size_t c = 0; c < NCASES; c++) {
-    fam f;
-    fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
-    size_t m = f.theta->size;
-    assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
-    double a, b;
-    assert_int_equal(fam_logpdf(&f, f.obj, &a), BM_SUCCESS);
-    assert_int_equal(fam_logpdf(&f, f.ref, &b), BM_SUCCESS);
-    assert_true(a == b);
-    gsl_vector *sa = gsl_vector_alloc(m), *sb = gsl_vector_alloc(m);
-    gsl_matrix *Ia = gsl_matrix_alloc(m, m), *Ib = gsl_matrix_alloc(m, m);
-    assert_int_equal(f.T->score(f.obj, f.xm, sa), BM_SUCCESS);
-    assert_int_equal(f.T->score(f.ref, f.xm, sb), BM_SUCCESS);
-    assert_memory_equal(sa->data, sb->data, m * sizeof(double));
-    assert_int_equal(f.T->fisher(f.obj, Ia), BM_SUCCESS);
-    assert_int_equal(f.T->fisher(f.ref, Ib), BM_SUCCESS);
-    assert_memory_equal(Ia->data, Ib->data, m * m * sizeof(double));
-    /* theta through a strided view (a column of a matrix) works the same */
-    gsl_matrix *T = gsl_matrix_alloc(m, 2);
-    gsl_matrix_set_col(T, 1, f.theta);
-    gsl_vector_view col = gsl_matrix_column(T, 1);
-    fam g = f;
-    g.obj = f.T->alloc(f.xm->size1, f.xm->size2); /* a fresh, never-set object */
-    assert_int_equal(f.T->set_theta(g.obj, &col.vector), BM_SUCCESS);
-    assert_int_equal(fam_logpdf(&f, g.obj, &a), BM_SUCCESS);
-    assert_true(a == b);
-    f.T->free(g.obj);
-    gsl_matrix_free(T);
-    gsl_vector_free(sa);
-    gsl_vector_free(sb);
-    gsl_matrix_free(Ia);
-    gsl_matrix_free(Ib);
-    fam_free(&f);
-  }
-  gsl_rng_free(r);
+  each_case(11, 1, check_set_theta, NULL);
 }
 
 /* ---- (2) score == FD gradient of theta -> logpdf(x | set_theta(theta)) --------- */
@@ -183,30 +195,28 @@ static int fd_score(const gsl_vector *th, void *params, gsl_vector *g)
   return s ? s : f->T->score(f->obj, f->xm, g);
 }
 
+static void check_score_fd(fam *f, size_t c, void *ctx)
+{
+  double *worst = ctx;
+  fd_ctx fc = {f};
+  bm_check_options o = {0};
+  o.seed = 100 + c;
+  o.tol = 1e-6;
+  o.fd.h0 = 1e-3; /* keep the vech steps inside the SPD cone */
+  bm_check_result res;
+  assert_int_equal(bm_check_gradient(fd_logpdf, fd_score, &fc, f->theta, &o, &res), BM_SUCCESS);
+  if (!res.passed)
+    fail_msg("%s n=%zu p=%zu: worst rel err %g at %zu (analytic %g, numeric %g)", f->T->name, f->n, f->p,
+             res.worst_rel_err, res.worst_index, res.analytic, res.numeric);
+  *worst = fmax(*worst, res.worst_rel_err);
+}
+
 static void score_matches_fd_of_theta(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(12);
   double worst = 0;
-  for (size_t c = 0; c < NCASES; c++)
-    for (int rep = 0; rep < 3; rep++) {
-      fam f;
-      fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
-      fd_ctx ctx = {&f};
-      bm_check_options o = {0};
-      o.seed = 100 + c;
-      o.tol = 1e-6;
-      o.fd.h0 = 1e-3; /* keep the vech steps inside the SPD cone */
-      bm_check_result res;
-      assert_int_equal(bm_check_gradient(fd_logpdf, fd_score, &ctx, f.theta, &o, &res), BM_SUCCESS);
-      if (!res.passed)
-        fail_msg("%s n=%zu p=%zu: worst rel err %g at %zu (analytic %g, numeric %g)", f.T->name, f.n, f.p,
-                 res.worst_rel_err, res.worst_index, res.analytic, res.numeric);
-      worst = fmax(worst, res.worst_rel_err);
-      fam_free(&f);
-    }
+  each_case(12, 3, check_score_fd, &worst);
   print_message("score vs FD of theta: worst relative error %.2e over %zu cases x 3 points\n", worst, NCASES);
-  gsl_rng_free(r);
 }
 
 /* ---- (3) bad inputs ------------------------------------------------------------ */
@@ -218,67 +228,68 @@ static void expect_fail_unchanged(fam *f, const gsl_vector *th, int want, double
   assert_true(lp == lp_before); /* the previous parameters are intact */
 }
 
+static void check_bad_theta(fam *fp, size_t c, void *ctx)
+{
+  (void)c;
+  (void)ctx;
+  fam f = *fp;
+  size_t m = f.theta->size;
+  /* NULL */
+  assert_int_equal(f.T->set_theta(NULL, f.theta), BM_EINVAL);
+  assert_int_equal(f.T->set_theta(f.obj, NULL), BM_EINVAL);
+  /* a never-set object stays unusable after a failed set_theta */
+  gsl_vector *th = gsl_vector_alloc(m + 1);
+  gsl_vector_const_view shorter = gsl_vector_const_subvector(f.theta, 0, m - 1);
+  assert_int_equal(f.T->set_theta(f.obj, &shorter.vector), BM_EBADLEN);
+  double lp;
+  assert_int_equal(fam_logpdf(&f, f.obj, &lp), BM_EINVAL);
+  assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
+  double lp0;
+  assert_int_equal(fam_logpdf(&f, f.obj, &lp0), BM_SUCCESS);
+  /* wrong lengths */
+  gsl_vector_set_all(th, 1.0);
+  expect_fail_unchanged(&f, th, BM_EBADLEN, lp0);
+  expect_fail_unchanged(&f, &shorter.vector, BM_EBADLEN, lp0);
+  gsl_vector_view same = gsl_vector_subvector(th, 0, m);
+  /* NaN / Inf anywhere */
+  for (size_t k = 0; k < m; k++) {
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, k, k % 2 ? NAN : -INFINITY);
+    expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
+  }
+  /* non-SPD scale: negate the first diagonal entry of the first vech block */
+  size_t first_sym = f.mu ? f.p : (f.M ? f.n * f.p : 0);
+  gsl_vector_memcpy(&same.vector, f.theta);
+  gsl_vector_set(&same.vector, first_sym, -1.0);
+  expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
+  if (f.B) { /* second block (V / Omega) */
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, f.n * f.p + bm_vech_len(f.n), 0.0);
+    expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
+  }
+  /* nu (and delta) out of domain; +Inf nu is BM_ENONFINITE (docs/contract.md) */
+  int has_nu = f.kind != MVN && f.kind != MATNORM;
+  if (has_nu) {
+    size_t inu = f.kind == MATF ? m - 2 : m - 1;
+    double bad = (f.kind == MVT || f.kind == MATT) ? 0.0 : (double)f.p - 1.0;
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, inu, bad);
+    expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
+    gsl_vector_set(&same.vector, inu, INFINITY);
+    expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
+  }
+  if (f.kind == MATF) {
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, m - 1, -0.5);
+    expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
+  }
+  gsl_vector_free(th);
+}
+
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(13);
-  for (size_t c = 0; c < NCASES; c++) {
-    fam f;
-    fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
-    size_t m = f.theta->size;
-    /* NULL */
-    assert_int_equal(f.T->set_theta(NULL, f.theta), BM_EINVAL);
-    assert_int_equal(f.T->set_theta(f.obj, NULL), BM_EINVAL);
-    /* a never-set object stays unusable after a failed set_theta */
-    gsl_vector *th = gsl_vector_alloc(m + 1);
-    gsl_vector_const_view shorter = gsl_vector_const_subvector(f.theta, 0, m - 1);
-    assert_int_equal(f.T->set_theta(f.obj, &shorter.vector), BM_EBADLEN);
-    double lp;
-    assert_int_equal(fam_logpdf(&f, f.obj, &lp), BM_EINVAL);
-    assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
-    double lp0;
-    assert_int_equal(fam_logpdf(&f, f.obj, &lp0), BM_SUCCESS);
-    /* wrong lengths */
-    gsl_vector_set_all(th, 1.0);
-    expect_fail_unchanged(&f, th, BM_EBADLEN, lp0);
-    expect_fail_unchanged(&f, &shorter.vector, BM_EBADLEN, lp0);
-    gsl_vector_view same = gsl_vector_subvector(th, 0, m);
-    /* NaN / Inf anywhere */
-    for (size_t k = 0; k < m; k++) {
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, k, k % 2 ? NAN : -INFINITY);
-      expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
-    }
-    /* non-SPD scale: negate the first diagonal entry of the first vech block */
-    size_t first_sym = f.mu ? f.p : (f.M ? f.n * f.p : 0);
-    gsl_vector_memcpy(&same.vector, f.theta);
-    gsl_vector_set(&same.vector, first_sym, -1.0);
-    expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
-    if (f.B) { /* second block (V / Omega) */
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, f.n * f.p + bm_vech_len(f.n), 0.0);
-      expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
-    }
-    /* nu (and delta) out of domain; +Inf nu is BM_ENONFINITE (docs/contract.md) */
-    int has_nu = f.kind != MVN && f.kind != MATNORM;
-    if (has_nu) {
-      size_t inu = f.kind == MATF ? m - 2 : m - 1;
-      double bad = (f.kind == MVT || f.kind == MATT) ? 0.0 : (double)f.p - 1.0;
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, inu, bad);
-      expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
-      gsl_vector_set(&same.vector, inu, INFINITY);
-      expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
-    }
-    if (f.kind == MATF) {
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, m - 1, -0.5);
-      expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
-    }
-    gsl_vector_free(th);
-    fam_free(&f);
-  }
-  gsl_rng_free(r);
+  each_case(13, 1, check_bad_theta, NULL);
 }
 
 /* ---- scratch beyond the stack (p^2 or (n+p)^2 > 4096 doubles) ---------------- */

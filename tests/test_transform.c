@@ -62,9 +62,7 @@ static void logchol_round_trip(void **state)
     bm_transform_logchol_inverse(th, S, NULL);
     assert_int_equal(bm_transform_logchol_forward(S, th2), BM_SUCCESS);
     tu_assert_vector_close(th2, th, 1e-10, 1e-12);
-    gsl_matrix_free(S);
-    gsl_matrix_free(S2);
-    gsl_matrix_free(L);
+    TU_FREE_M(S, S2, L);
     gsl_vector_free(th);
     gsl_vector_free(th2);
   }
@@ -139,11 +137,7 @@ static int f_nat(const gsl_matrix *S, const ftest *t, double *f, gsl_vector *g, 
       bm_vech_kron(-0.5, Si, P, 1.0, H);
     }
   }
-  gsl_matrix_free(L);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(P);
-  gsl_matrix_free(T);
-  gsl_matrix_free(G);
+  TU_FREE_M(L, Si, P, T, G);
   return st;
 }
 
@@ -396,9 +390,7 @@ static int map_H(const gsl_vector *u, void *params, gsl_matrix *H)
   int st = bm_transform_map_inverse(BLOCKS, NBLOCKS, u, x, NULL);
   if (!st) nat_f(x, NULL, gx, Hx);
   if (!st) st = bm_transform_map_chain(BLOCKS, NBLOCKS, u, gx, Hx, gu, H);
-  gsl_vector_free(x);
-  gsl_vector_free(gx);
-  gsl_vector_free(gu);
+  TU_FREE_V(x, gx, gu);
   gsl_matrix_free(Hx);
   return st;
 }
@@ -426,9 +418,7 @@ static void map_round_trip_jacobian_chain(void **state)
     assert_int_equal(bm_check_hessian(map_F, map_G, map_H, NULL, u, NULL, &res), BM_SUCCESS);
     assert_true(res.passed);
   }
-  gsl_vector_free(u);
-  gsl_vector_free(x);
-  gsl_vector_free(u2);
+  TU_FREE_V(u, x, u2);
   gsl_matrix_free(J);
   gsl_rng_free(r);
 }
@@ -528,14 +518,8 @@ static void bad_inputs_return_status(void **state)
   bm_transformed_target t = {BLOCKS, NBLOCKS, NULL, NULL, NULL, NULL};
   assert_int_equal(bm_transform_laplace_problem(&t, &prob), BM_EINVAL);
   assert_int_equal(bm_transform_laplace_problem(NULL, &prob), BM_EINVAL);
-  gsl_matrix_free(S);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(J);
-  gsl_vector_free(th);
-  gsl_vector_free(th5);
-  gsl_vector_free(g);
-  gsl_vector_free(x11);
-  gsl_vector_free(u11);
+  TU_FREE_M(S, S2, J);
+  TU_FREE_V(th, th5, g, x11, u11);
 }
 
 /* ---- logit derivatives from u (tests/data/gen_conjugate_edges.py) ----
