@@ -50,8 +50,9 @@ static const struct {
   int (*set)(void *d, const edge_params *c);
   int nspec; /* matrices on the line */
 } adapters[] = {
-  {&bm_family_matf, set_matf, 2},       {&bm_family_wishart, set_wishart, 2}, {&bm_family_invwishart, set_invwishart, 2},
-  {&bm_family_mvn, set_mvn, 2},         {&bm_family_mvt, set_mvt, 2},         {&bm_family_matnorm, set_matnorm, 3},
+  {&bm_family_matf, set_matf, 2},       {&bm_family_wishart, set_wishart, 2},
+  {&bm_family_invwishart, set_invwishart, 2}, {&bm_family_mvn, set_mvn, 2},
+  {&bm_family_mvt, set_mvt, 2},         {&bm_family_matnorm, set_matnorm, 3},
   {&bm_family_matt, set_matt, 3},
 };
 #define NADAPT (sizeof adapters / sizeof adapters[0])
