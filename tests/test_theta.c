@@ -30,8 +30,9 @@ static size_t pack_vec(const gsl_matrix *M, gsl_vector *th, size_t off)
 
 /* ---- one family: its descriptor's operations, and its own _set -------------- */
 enum { MVN, MVT, WISHART, INVWISHART, MATNORM, MATT, MATF };
-static const bm_family_type *const types[] = {&bm_family_mvn,     &bm_family_mvt,  &bm_family_wishart, &bm_family_invwishart,
-                                              &bm_family_matnorm, &bm_family_matt, &bm_family_matf};
+static const bm_family_type *const types[] = {&bm_family_mvn,        &bm_family_mvt,     &bm_family_wishart,
+                                              &bm_family_invwishart, &bm_family_matnorm, &bm_family_matt,
+                                              &bm_family_matf};
 typedef struct {
   int kind;
   const bm_family_type *T; /* set_theta, logpdf, score, ... of the family (bm_F_set_theta, ...) */

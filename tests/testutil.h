@@ -52,9 +52,10 @@ void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K);
  * entries are skipped as gsl_matrix_free / gsl_vector_free skip them. */
 void tu_free_matrices(gsl_matrix *const *A, size_t n);
 void tu_free_vectors(gsl_vector *const *v, size_t n);
-#define TU_FREE_M(...) \
-  tu_free_matrices((gsl_matrix *const[]){__VA_ARGS__}, sizeof((gsl_matrix *const[]){__VA_ARGS__}) / sizeof(gsl_matrix *))
-#define TU_FREE_V(...) \
+#define TU_FREE_M(...)                                                                                              \
+  tu_free_matrices((gsl_matrix *const[]){__VA_ARGS__},                                                              \
+                   sizeof((gsl_matrix *const[]){__VA_ARGS__}) / sizeof(gsl_matrix *))
+#define TU_FREE_V(...)                                                                                              \
   tu_free_vectors((gsl_vector *const[]){__VA_ARGS__}, sizeof((gsl_vector *const[]){__VA_ARGS__}) / sizeof(gsl_vector *))
 
 /* 1 when every entry is NaN (the failure contract of an output). */
