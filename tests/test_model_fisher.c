@@ -14,13 +14,6 @@
 /* ---------------- linear regression, eta = (beta, s2) ---------------- */
 typedef tu_linreg linreg;
 
-static int normal_fisher(size_t i, const gsl_vector *th, void *params, gsl_matrix *F)
-{
-  (void)i;
-  (void)params;
-  tu_normal_fisher(gsl_vector_get(th, 1), F);
-  return 0;
-}
 static int normal_score_hess(size_t i, const gsl_vector *th, void *params, gsl_vector *s, gsl_matrix *H)
 {
   linreg *m = params;
@@ -44,7 +37,7 @@ static int lin_loglik(const gsl_vector *eta, void *params, double *f)
 }
 static bm_model lin_model(linreg *m)
 {
-  bm_model mod = {m->n, m->k + 1, 2, tu_linreg_theta, tu_linreg_curv, normal_fisher, normal_score_hess, m};
+  bm_model mod = {m->n, m->k + 1, 2, tu_linreg_theta, tu_linreg_curv, tu_normal_model_fisher, normal_score_hess, m};
   return mod;
 }
 static int lin_score(const gsl_vector *eta, void *params, gsl_vector *g)

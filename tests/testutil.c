@@ -343,6 +343,14 @@ void tu_normal_fisher(double v, gsl_matrix *F)
   gsl_matrix_set(F, 1, 1, 0.5 / (v * v));
 }
 
+int tu_normal_model_fisher(size_t i, const gsl_vector *theta, void *params, gsl_matrix *F)
+{
+  (void)i;
+  (void)params;
+  tu_normal_fisher(gsl_vector_get(theta, 1), F);
+  return 0;
+}
+
 int tu_linreg_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)
 {
   tu_linreg *m = params;

@@ -118,6 +118,9 @@ double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size
  * (2 x 2); tu_normal_fisher: its Fisher information F = diag(1/v, 1/(2v^2)). */
 void tu_normal_score_hess(double r, double v, gsl_vector *s, gsl_matrix *H);
 void tu_normal_fisher(double v, gsl_matrix *F);
+/* tu_normal_fisher at theta_i = (mu, v) as a bm_model Fisher callback (every
+ * observation the same normal; i and params unused). */
+int tu_normal_model_fisher(size_t i, const gsl_vector *theta, void *params, gsl_matrix *F);
 
 /* Linear regression y_i ~ N(x_i^T beta, s2) as a model's per-observation
  * parameter map (bm_model / bm_family_model theta and curvature callbacks;
