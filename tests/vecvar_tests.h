@@ -321,6 +321,20 @@ static void sampler_moments(void **state)
   vv_sampler_moments(c.seed, c.p, c.nu, c.cond, c.draws, c.wrong_scale);
 }
 
+/* the family's own bad-input checks (defined after the include; they run
+ * vv_bad_evaluations on a set object) */
+static void vv_family_bad_inputs(void);
+
+static void bad_inputs_return_status(void **state)
+{
+  (void)state;
+  /* GSL's default (aborting) error handler stays installed throughout */
+  assert_null(VV(alloc)(0));
+  VV(free)(NULL);
+  assert_int_equal(VV(nparams)(NULL), 0);
+  vv_family_bad_inputs();
+}
+
 /* ---- dimension ---------------------------------------------------------------- */
 
 /* _dim: the p given to _alloc, before and after _set and after a failed _set;
@@ -354,6 +368,6 @@ static void dim_is_allocated_dimension(void **state)
 
 #define VV_SHARED_TESTS                                                                                       \
   cmocka_unit_test(fisher_matches_monte_carlo), cmocka_unit_test(sampler_moments),                           \
-      cmocka_unit_test(dim_is_allocated_dimension)
+      cmocka_unit_test(bad_inputs_return_status), cmocka_unit_test(dim_is_allocated_dimension)
 
 #endif
