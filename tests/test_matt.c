@@ -236,13 +236,6 @@ static void bad_inputs_return_status(void **state)
  *           0.066, 27.4 and 0.091 before the orthogonal small factor.
  * Bound per case: relative to |log f| (the cases are well conditioned; the
  * gram_ bounds leave ~10x the achieved error and are far below the old one). */
-static int mat_finite(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1 * A->size2; i++)
-    if (!isfinite(A->data[i])) return 0;
-  return 1;
-}
-
 static double matt_edges_ref(const char *key)
 {
   char path[1024], k[128], line[512];
@@ -297,7 +290,7 @@ static void matt_edges(void **state)
     assert_true(fabs(lp - lf) <= rel * fabs(lf));
     gsl_matrix *dM = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(n, n), *dO = gsl_matrix_alloc(p, p);
     assert_int_equal(bm_matt_grad(d, A[3], NULL, dM, dS, dO, &dnu), BM_SUCCESS);
-    assert_true(mat_finite(dM) && mat_finite(dS) && mat_finite(dO));
+    assert_true(tu_all_finite_m(dM) && tu_all_finite_m(dS) && tu_all_finite_m(dO));
     assert_true(fabs(dnu - dn) <= 1e-7 * fabs(dn) + rel * fabs(lf)); /* d/dnu = c(nu) - log|I + ZZ^T|/2 */
     /* the batched paths: two copies (accumulated pieces) */
     const gsl_matrix *b2[2] = {A[3], A[3]};
@@ -306,7 +299,7 @@ static void matt_edges(void **state)
     assert_int_equal(bm_matt_loglik_grad(d, b2, 2, &ll, dM, dS, dO, &dnu2), BM_SUCCESS);
     assert_true(fabs(ll - 2.0 * lf) <= 2.0 * rel * fabs(lf));
     assert_true(fabs(dnu2 - 2.0 * dnu) <= 1e-12 * fabs(dnu) + 1e-12);
-    assert_true(mat_finite(dM) && mat_finite(dS) && mat_finite(dO));
+    assert_true(tu_all_finite_m(dM) && tu_all_finite_m(dS) && tu_all_finite_m(dO));
     TU_FREE_M(dM, dS, dO);
     bm_matt_free(d);
     for (int a = 0; a < 4; a++) gsl_matrix_free(A[a]);

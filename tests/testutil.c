@@ -178,20 +178,26 @@ void tu_free_vectors(gsl_vector *const *v, size_t n)
   for (size_t i = 0; i < n; i++) gsl_vector_free(v[i]);
 }
 
-int tu_all_nan_v(const gsl_vector *v)
+static int is_nan(double x) { return isnan(x); }
+static int is_finite(double x) { return isfinite(x); }
+static int every_v(const gsl_vector *v, int (*ok)(double))
 {
   for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
+    if (!ok(gsl_vector_get(v, i))) return 0;
   return 1;
 }
-
-int tu_all_nan_m(const gsl_matrix *A)
+static int every_m(const gsl_matrix *A, int (*ok)(double))
 {
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
+  for (size_t i = 0; i < A->size1; i++) {
+    gsl_vector_const_view row = gsl_matrix_const_row(A, i);
+    if (!every_v(&row.vector, ok)) return 0;
+  }
   return 1;
 }
+int tu_all_nan_v(const gsl_vector *v) { return every_v(v, is_nan); }
+int tu_all_nan_m(const gsl_matrix *A) { return every_m(A, is_nan); }
+int tu_all_finite_v(const gsl_vector *v) { return every_v(v, is_finite); }
+int tu_all_finite_m(const gsl_matrix *A) { return every_m(A, is_finite); }
 
 /* ---- finite-difference targets over a family (testutil.h) ---- */
 

@@ -61,6 +61,9 @@ void tu_free_vectors(gsl_vector *const *v, size_t n);
 /* 1 when every entry is NaN (the failure contract of an output). */
 int tu_all_nan_v(const gsl_vector *v);
 int tu_all_nan_m(const gsl_matrix *A);
+/* 1 when every entry is finite (the success contract of an output). */
+int tu_all_finite_v(const gsl_vector *v);
+int tu_all_finite_m(const gsl_matrix *A);
 
 /* Finite-difference targets (bm_fn_scalar / _vector / _matrix of fd.h) over a
  * family, through bayesmat/family.h. The theta targets set d from theta and
