@@ -140,6 +140,39 @@ typedef struct {
   int ok;
 } ldchol;
 
+/* e <- L^-1 e and e <- L^-T e, L the p x p lower factor (row-major), the
+ * entries of e stride apart */
+static void ld_forward(const ld *L, size_t p, ld *e, size_t stride)
+{
+  for (size_t i = 0; i < p; i++) {
+    ld s = e[i * stride];
+    for (size_t k = 0; k < i; k++) s -= L[i * p + k] * e[k * stride];
+    e[i * stride] = s / L[i * p + i];
+  }
+}
+static void ld_back(const ld *L, size_t p, ld *e)
+{
+  for (size_t i = p; i-- > 0;) {
+    ld s = e[i];
+    for (size_t k = i + 1; k < p; k++) s -= L[k * p + i] * e[k];
+    e[i] = s / L[i * p + i];
+  }
+}
+
+/* tr(A^-1 B) (B p x p, entry (i, j) at B[i * p + j]) */
+static ld ld_trace_inv_ld(const ld *L, size_t p, const ld *B)
+{
+  ld t = 0;
+  for (size_t j = 0; j < p; j++) {
+    ld e[MAXP];
+    for (size_t i = 0; i < p; i++) e[i] = B[i * p + j];
+    ld_forward(L, p, e, 1);
+    ld_back(L, p, e);
+    t += e[j];
+  }
+  return t;
+}
+
 static void ld_factor(const gsl_matrix *A, ldchol *c)
 {
   size_t p = A->size1;
@@ -168,16 +201,8 @@ static void ld_factor(const gsl_matrix *A, ldchol *c)
   for (size_t j = 0; j < p; j++) {
     ld e[MAXP] = {0};
     e[j] = 1;
-    for (size_t i = 0; i < p; i++) { /* forward */
-      ld s = e[i];
-      for (size_t k = 0; k < i; k++) s -= L[i * p + k] * e[k];
-      e[i] = s / L[i * p + i];
-    }
-    for (size_t i = p; i-- > 0;) { /* back */
-      ld s = e[i];
-      for (size_t k = i + 1; k < p; k++) s -= L[k * p + i] * e[k];
-      e[i] = s / L[i * p + i];
-    }
+    ld_forward(L, p, e, 1);
+    ld_back(L, p, e);
     for (size_t i = 0; i < p; i++)
       c->kappa += fabsl(e[i]) * sqrtl((ld)gsl_matrix_get(A, i, i) * (ld)gsl_matrix_get(A, j, j));
   }
@@ -188,12 +213,9 @@ static ld ld_quad(const ldchol *c, const ld *b)
 {
   size_t p = c->p;
   ld z[MAXP], s2 = 0;
-  for (size_t i = 0; i < p; i++) {
-    ld s = b[i];
-    for (size_t k = 0; k < i; k++) s -= c->L[i * p + k] * z[k];
-    z[i] = s / c->L[i * p + i];
-    s2 += z[i] * z[i];
-  }
+  for (size_t i = 0; i < p; i++) z[i] = b[i];
+  ld_forward(c->L, p, z, 1);
+  for (size_t i = 0; i < p; i++) s2 += z[i] * z[i];
   return s2;
 }
 
@@ -201,23 +223,10 @@ static ld ld_quad(const ldchol *c, const ld *b)
 static ld ld_trace_inv(const ldchol *c, const gsl_matrix *B)
 {
   size_t p = c->p;
-  ld t = 0;
-  for (size_t j = 0; j < p; j++) {
-    ld e[MAXP];
-    for (size_t i = 0; i < p; i++) e[i] = gsl_matrix_get(B, i, j);
-    for (size_t i = 0; i < p; i++) {
-      ld s = e[i];
-      for (size_t k = 0; k < i; k++) s -= c->L[i * p + k] * e[k];
-      e[i] = s / c->L[i * p + i];
-    }
-    for (size_t i = p; i-- > 0;) {
-      ld s = e[i];
-      for (size_t k = i + 1; k < p; k++) s -= c->L[k * p + i] * e[k];
-      e[i] = s / c->L[i * p + i];
-    }
-    t += e[j];
-  }
-  return t;
+  ld Bl[MAXP * MAXP];
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) Bl[i * p + j] = gsl_matrix_get(B, i, j);
+  return ld_trace_inv_ld(c->L, p, Bl);
 }
 
 static ld ld_lmvgamma(size_t p, ld a)
@@ -625,12 +634,10 @@ static void sweep_matrix(gsl_rng *r, int student)
     for (size_t j = 0; j < p; j++) RR[i][j] = (ld)gsl_matrix_get(X, i, j) - (ld)gsl_matrix_get(Mn, i, j);
   /* rows of R L_V^-T */
   ld W[MAXP][MAXP];
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < p; j++) {
-      ld sj = RR[i][j];
-      for (size_t k = 0; k < j; k++) sj -= cV.L[j * p + k] * W[i][k];
-      W[i][j] = sj / cV.L[j * p + j];
-    }
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < p; j++) W[i][j] = RR[i][j];
+    ld_forward(cV.L, p, W[i], 1);
+  }
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) {
       ld sij = 0;
@@ -639,28 +646,7 @@ static void sweep_matrix(gsl_rng *r, int student)
     }
   ld nd = n, pd = p, ref, scale;
   if (!student) {
-    gsl_matrix *B = gsl_matrix_alloc(n, n);
-    for (size_t i = 0; i < n * n; i++) B->data[i] = (double)RVR[i]; /* only for the trace: rounding is below tol */
-    ld tr = 0;
-    {
-      /* tr(U^-1 RVR) in long double */
-      for (size_t j = 0; j < n; j++) {
-        ld e[MAXP];
-        for (size_t i = 0; i < n; i++) e[i] = RVR[i * n + j];
-        for (size_t i = 0; i < n; i++) {
-          ld sv = e[i];
-          for (size_t k = 0; k < i; k++) sv -= cU.L[i * n + k] * e[k];
-          e[i] = sv / cU.L[i * n + i];
-        }
-        for (size_t i = n; i-- > 0;) {
-          ld sv = e[i];
-          for (size_t k = i + 1; k < n; k++) sv -= cU.L[k * n + i] * e[k];
-          e[i] = sv / cU.L[i * n + i];
-        }
-        tr += e[j];
-      }
-    }
-    gsl_matrix_free(B);
+    ld tr = ld_trace_inv_ld(cU.L, n, RVR); /* tr(U^-1 RVR) in long double */
     ld t1 = nd * pd / 2 * LOG2PI, t2 = pd / 2 * cU.logdet, t3 = nd / 2 * cV.logdet;
     ref = -t1 - t2 - t3 - tr / 2;
     scale = fabsl(t1) + fabsl(t2) + fabsl(t3) + tr / 2 + cU.kappa * (pd / 2 + tr / 2) + cV.kappa * (nd / 2 + tr / 2);
@@ -668,12 +654,9 @@ static void sweep_matrix(gsl_rng *r, int student)
     /* log|I_n + U^-1 R V^-1 R^T| = log|I + Z Z^T| = log|I + Z^T Z|, Z = L_U^-1 R L_V^-T,
      * on the side of full rank (forming U + R V^-1 R^T would lose U to rounding) */
     ld Z[MAXP][MAXP];
-    for (size_t j = 0; j < p; j++)
-      for (size_t i = 0; i < n; i++) {
-        ld sv = W[i][j];
-        for (size_t k2 = 0; k2 < i; k2++) sv -= cU.L[i * n + k2] * Z[k2][j];
-        Z[i][j] = sv / cU.L[i * n + i];
-      }
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < p; j++) Z[i][j] = W[i][j];
+    for (size_t j = 0; j < p; j++) ld_forward(cU.L, n, &Z[0][j], MAXP);
     /* log|I + Z Z^T| = sum_j log1p(sigma_j^2) from a one-sided Jacobi SVD of
      * Z in long double (no Gram matrix: cond(Z) reaches 1e40 here). Two terms
      * of the problem's own conditioning in double precision join the scale:
