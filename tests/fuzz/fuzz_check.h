@@ -100,6 +100,19 @@ static inline void fz_require_kept(int s0, double l0, int s1, double l1)
   FZ_REQUIRE(s1 == s0 && (memcmp(&l0, &l1, sizeof l0) == 0 || (isnan(l0) && isnan(l1))));
 }
 
+/* One draw into y (SAMPLE(d, r, y), the generator from the bytes) under the
+ * output contract CHECK (fz_out_m / fz_out_v); a draw is in the support, so
+ * LOGPDF there (into lp) keeps the log-density contract. */
+#define FZ_DRAW(SAMPLE, LOGPDF, d, in, y, CHECK, lp)                                  \
+  do {                                                                                \
+    int st_ = SAMPLE(d, fz_rng(in), y);                                               \
+    CHECK(st_, y);                                                                    \
+    if (st_ == BM_SUCCESS) {                                                          \
+      st_ = LOGPDF(d, y, &(lp));                                                      \
+      fz_lp(st_, lp);                                                                 \
+    }                                                                                 \
+  } while (0)
+
 /* dst <- src through the packed form, optionally made hostile: payload (bit 0),
  * header too (bit 1), a length one short (bit 2). An unpack must refuse or
  * accept without reading past the length it is given; dst is unchanged on refusal. */

@@ -77,12 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_out_m(st, I);
   st = bm_matf_mean(d, M);
   fz_out_m(st, M);
-  st = bm_matf_sample(d, fz_rng(&in), M);
-  fz_out_m(st, M);
-  if (st == BM_SUCCESS) {
-    st = bm_matf_logpdf(d, M, &lp); /* a draw is in the support or numerically singular (EDOM) */
-    fz_lp(st, lp);
-  }
+  FZ_DRAW(bm_matf_sample, bm_matf_logpdf, d, &in, M, fz_out_m, lp); /* or numerically singular (EDOM) */
 
   /* batches: up to 3 observations mixing X, X2 and a draw */
   const gsl_matrix *batch[3] = {X2, X, M};

@@ -88,12 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_out_m(st, H);
   st = F(mean)(d, dX);
   fz_out_m(st, dX);
-  st = F(sample)(d, fz_rng(&in), dX);
-  fz_out_m(st, dX);
-  if (st == BM_SUCCESS) {
-    st = F(logpdf)(d, dX, &lp);
-    fz_lp(st, lp);
-  }
+  FZ_DRAW(F(sample), F(logpdf), d, &in, dX, fz_out_m, lp);
   const gsl_matrix *batch[3] = {X2, X, dX};
   size_t m = 1 + fz_byte(&in) % 3;
   st = F(loglik)(d, batch, m, &lp, fz_byte(&in) & 1 ? NULL : each);

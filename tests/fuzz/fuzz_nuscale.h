@@ -79,12 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_out_m(st, I);
   st = F(mean)(d, M);
   fz_out_m(st, M);
-  st = F(sample)(d, fz_rng(&in), M);
-  fz_out_m(st, M);
-  if (st == BM_SUCCESS) {
-    st = F(logpdf)(d, M, &lp);
-    fz_lp(st, lp);
-  }
+  FZ_DRAW(F(sample), F(logpdf), d, &in, M, fz_out_m, lp);
 
   const gsl_matrix *batch[3] = {X2, X, M};
   size_t m = fz_byte(&in) % 4; /* m = 0 is allowed by some families: any status, no crash */

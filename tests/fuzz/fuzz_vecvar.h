@@ -116,12 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_out_v(st, g1);
   st = F(cov)(d, G);
   fz_out_m(st, G);
-  st = F(sample)(d, fz_rng(&in), g1);
-  fz_out_v(st, g1);
-  if (st == BM_SUCCESS) {
-    st = F(logpdf)(d, g1, &lp);
-    fz_lp(st, lp);
-  }
+  FZ_DRAW(F(sample), F(logpdf), d, &in, g1, fz_out_v, lp);
   gsl_vector *ea = fz_byte(&in) & 1 ? NULL : each;
   if (ea && ea->size != n) ea = NULL;
   st = F(loglik)(d, Xb, &lp, ea);
