@@ -4,14 +4,7 @@
  * hostile inputs, including the Cholesky setter, and fuzz_check.h's output
  * contract is asserted; a failed _set must keep the previous parameters.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "fuzz_check.h"
-
-#define FZ_CAT_(a, b, c) a##b##_##c
-#define FZ_CAT(a, b, c) FZ_CAT_(a, b, c)
-#define F(name) FZ_CAT(bm_, FAM, name)
-#define FZ_T_(a, b) a##b
-#define FZ_T(a, b) FZ_T_(a, b)
-typedef struct FZ_T(bm_, FAM) fz_obj;
+#include "fuzz_family.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

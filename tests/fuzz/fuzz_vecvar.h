@@ -5,14 +5,7 @@
  * Every public function is called on hostile inputs; fuzz_check.h's output
  * contract is asserted; a failed _set must keep the previous parameters.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "fuzz_check.h"
-
-#define FZ_CAT_(a, b, c) a##b##_##c
-#define FZ_CAT(a, b, c) FZ_CAT_(a, b, c)
-#define F(name) FZ_CAT(bm_, FAM, name)
-#define FZ_T_(a, b) a##b
-#define FZ_T(a, b) FZ_T_(a, b)
-typedef struct FZ_T(bm_, FAM) fz_obj;
+#include "fuzz_family.h"
 
 #ifdef HAS_NU
 #define NU_N 1
