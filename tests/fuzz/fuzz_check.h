@@ -100,6 +100,27 @@ static inline void fz_require_kept(int s0, double l0, int s1, double l1)
   FZ_REQUIRE(s1 == s0 && (memcmp(&l0, &l1, sizeof l0) == 0 || (isnan(l0) && isnan(l1))));
 }
 
+/* The first _set of a harness (SET1, its status into `set`) and, when it
+ * succeeded, a second, hostile one: PREPARE makes its inputs from the bytes,
+ * SET2 runs it, CLEANUP frees them. After a failed SET2 the log-density
+ * LOGPDF(d, x, .) is the one from before it (fz_require_kept). */
+#define FZ_SET_TWICE(set, SET1, LOGPDF, d, x, PREPARE, SET2, CLEANUP)                 \
+  int set = (SET1);                                                                   \
+  fz_status(set);                                                                     \
+  if (set == BM_SUCCESS) {                                                            \
+    double l0_, l1_;                                                                  \
+    int s0_ = LOGPDF(d, x, &l0_);                                                     \
+    fz_lp(s0_, l0_);                                                                  \
+    PREPARE;                                                                          \
+    int set2_ = (SET2);                                                               \
+    fz_status(set2_);                                                                 \
+    if (set2_ != BM_SUCCESS) {                                                        \
+      int s1_ = LOGPDF(d, x, &l1_);                                                   \
+      fz_require_kept(s0_, l0_, s1_, l1_);                                            \
+    }                                                                                 \
+    CLEANUP;                                                                          \
+  }
+
 /* One draw into y (SAMPLE(d, r, y), the generator from the bytes) under the
  * output contract CHECK (fz_out_m / fz_out_v); a draw is in the support, so
  * LOGPDF there (into lp) keeps the log-density contract. */
