@@ -121,12 +121,15 @@ static inline void fz_require_kept(int s0, double l0, int s1, double l1)
     CLEANUP;                                                                          \
   }
 
-/* One draw into y (SAMPLE(d, r, y), the generator from the bytes) under the
- * output contract CHECK (fz_out_m / fz_out_v); a draw is in the support, so
- * LOGPDF there (into lp) keeps the log-density contract. */
-#define FZ_DRAW(SAMPLE, LOGPDF, d, in, y, CHECK, lp)                                  \
+/* The mean into y (MEAN(d, y)), then one draw into y (SAMPLE(d, r, y), the
+ * generator from the bytes), each under the output contract CHECK (fz_out_m
+ * / fz_out_v); a draw is in the support, so LOGPDF there (into lp) keeps the
+ * log-density contract. */
+#define FZ_MEAN_AND_DRAW(MEAN, SAMPLE, LOGPDF, d, in, y, CHECK, lp)                   \
   do {                                                                                \
-    int st_ = SAMPLE(d, fz_rng(in), y);                                               \
+    int st_ = MEAN(d, y);                                                             \
+    CHECK(st_, y);                                                                    \
+    st_ = SAMPLE(d, fz_rng(in), y);                                                   \
     CHECK(st_, y);                                                                    \
     if (st_ == BM_SUCCESS) {                                                          \
       st_ = LOGPDF(d, y, &(lp));                                                      \

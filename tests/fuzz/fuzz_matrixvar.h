@@ -66,9 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   st = F(fisher)(d, H);
   fz_out_m(st, H);
-  st = F(mean)(d, dX);
-  fz_out_m(st, dX);
-  FZ_DRAW(F(sample), F(logpdf), d, &in, dX, fz_out_m, lp);
+  FZ_MEAN_AND_DRAW(F(mean), F(sample), F(logpdf), d, &in, dX, fz_out_m, lp);
   const gsl_matrix *batch[3] = {X2, X, dX};
   size_t m = 1 + fz_byte(&in) % 3;
   st = F(loglik)(d, batch, m, &lp, fz_byte(&in) & 1 ? NULL : each);

@@ -57,9 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   st = F(fisher)(d, I);
   fz_out_m(st, I);
-  st = F(mean)(d, M);
-  fz_out_m(st, M);
-  FZ_DRAW(F(sample), F(logpdf), d, &in, M, fz_out_m, lp);
+  FZ_MEAN_AND_DRAW(F(mean), F(sample), F(logpdf), d, &in, M, fz_out_m, lp);
 
   const gsl_matrix *batch[3] = {X2, X, M};
   size_t m = fz_byte(&in) % 4; /* m = 0 is allowed by some families: any status, no crash */

@@ -92,11 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef HAS_NU
   fz_status(bm_mvt_fisher_nunu(p, fz_double(&in), &a));
 #endif
-  st = F(mean)(d, g1);
-  fz_out_v(st, g1);
   st = F(cov)(d, G);
   fz_out_m(st, G);
-  FZ_DRAW(F(sample), F(logpdf), d, &in, g1, fz_out_v, lp);
+  FZ_MEAN_AND_DRAW(F(mean), F(sample), F(logpdf), d, &in, g1, fz_out_v, lp);
   gsl_vector *ea = fz_byte(&in) & 1 ? NULL : each;
   if (ea && ea->size != n) ea = NULL;
   st = F(loglik)(d, Xb, &lp, ea);
