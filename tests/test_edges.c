@@ -493,6 +493,22 @@ static void invwishart_near_dbl_min(void **state)
   gsl_matrix_free(P2); gsl_matrix_free(X2); gsl_matrix_free(G2);
 }
 
+/* log f of the 1 x 1 family d (descriptor T) at the two x[i] and the batched
+ * log-likelihood of each alone, both within 2e-14 absolute of the reference key[i] */
+static void check_p1_pair(const bm_family_type *T, const void *d, const double x[2], const char *const key[2])
+{
+  gsl_matrix *X = gsl_matrix_alloc(1, 1);
+  double lp, ll;
+  for (int i = 0; i < 2; i++) {
+    gsl_matrix_set(X, 0, 0, x[i]);
+    assert_int_equal(T->logpdf(d, X, &lp), BM_SUCCESS);
+    assert_int_equal(T->loglik(d, X, &ll, NULL), BM_SUCCESS);
+    printf("%-28s abs.err %.2e (batch %.2e)\n", key[i], fabs(lp - ref(key[i])), fabs(ll - ref(key[i])));
+    assert_true(fabs(lp - ref(key[i])) <= 2e-14 && fabs(ll - ref(key[i])) <= 2e-14);
+  }
+  gsl_matrix_free(X);
+}
+
 /* Large degrees of freedom: the log-densities cancelled like nu eps (W p = 1,
  * nu = 1e4: 1.3e-12; matrix F nu = delta = 1e4: 7.3e-12), matrix-F I_nunu and
  * I_deltadelta subtracted trigammas (5e-9 relative at 1e8). Asserted: absolute
@@ -502,19 +518,12 @@ static void large_degrees_of_freedom(void **state)
   (void)state;
   gsl_matrix *one = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1), *I = gsl_matrix_alloc(3, 3);
   gsl_matrix_set(one, 0, 0, 1.0);
-  const gsl_matrix *b[1] = {X};
-  double lp, ll;
+  double lp;
   bm_wishart *w = bm_wishart_alloc(1);
   assert_int_equal(bm_wishart_set(w, 1e4, one), BM_SUCCESS);
   const double wx[2] = {1e4, 9800};
-  const char *wk[2] = {"w_logf_p1_nu1e4", "w_logf_p1_nu1e4_x9800"};
-  for (int i = 0; i < 2; i++) {
-    gsl_matrix_set(X, 0, 0, wx[i]);
-    assert_int_equal(bm_wishart_logpdf(w, X, &lp), BM_SUCCESS);
-    assert_int_equal(bm_wishart_loglik(w, b, 1, &ll, NULL), BM_SUCCESS);
-    printf("%-28s abs.err %.2e (batch %.2e)\n", wk[i], fabs(lp - ref(wk[i])), fabs(ll - ref(wk[i])));
-    assert_true(fabs(lp - ref(wk[i])) <= 2e-14 && fabs(ll - ref(wk[i])) <= 2e-14);
-  }
+  const char *const wk[2] = {"w_logf_p1_nu1e4", "w_logf_p1_nu1e4_x9800"};
+  check_p1_pair(&bm_family_wishart, w, wx, wk);
   bm_wishart_free(w);
   bm_invwishart *iw = bm_invwishart_alloc(1);
   assert_int_equal(bm_invwishart_set(iw, 1e4, one), BM_SUCCESS);
@@ -539,14 +548,8 @@ static void large_degrees_of_freedom(void **state)
   bm_matf *f = bm_matf_alloc(1);
   assert_int_equal(bm_matf_set(f, 1e4, 1e4, one), BM_SUCCESS);
   const double fx[2] = {1.0, 1.02};
-  const char *fk[2] = {"matf_logf_p1_nu1e4", "matf_logf_p1_nu1e4_x1.02"};
-  for (int i = 0; i < 2; i++) {
-    gsl_matrix_set(X, 0, 0, fx[i]);
-    assert_int_equal(bm_matf_logpdf(f, X, &lp), BM_SUCCESS);
-    assert_int_equal(bm_matf_loglik(f, b, 1, &ll, NULL), BM_SUCCESS);
-    printf("%-28s abs.err %.2e (batch %.2e)\n", fk[i], fabs(lp - ref(fk[i])), fabs(ll - ref(fk[i])));
-    assert_true(fabs(lp - ref(fk[i])) <= 2e-14 && fabs(ll - ref(fk[i])) <= 2e-14);
-  }
+  const char *const fk[2] = {"matf_logf_p1_nu1e4", "matf_logf_p1_nu1e4_x1.02"};
+  check_p1_pair(&bm_family_matf, f, fx, fk);
   bm_matf_free(f);
   for (size_t p = 1; p <= 2; p++) {
     gsl_matrix *Psi = gsl_matrix_alloc(p, p), *Ip = gsl_matrix_alloc(p * (p + 1) / 2 + 2, p * (p + 1) / 2 + 2);

@@ -184,12 +184,17 @@ static void p2_integrates_to_one_monte_carlo(void **state)
 
 /* ----------------------------------------------------------- derivatives */
 
-static void report(const char *what, size_t p, const bm_check_result *res)
+/* One finite-difference check (its status st, result res): it ran and passed;
+ * *worst keeps the largest relative error (what names it in a report). */
+static void fd_passed(int st, const char *what, size_t p, const bm_check_result *res, double *worst)
 {
+  assert_int_equal(st, BM_SUCCESS);
+  *worst = fmax(*worst, res->worst_rel_err);
   if (!res->passed)
     print_error("%s p=%zu: worst rel err %.3e at %zu (dir %d): analytic %.17g numeric %.17g (+- %.1e)\n", what, p,
                 res->worst_rel_err, res->worst_index, res->worst_is_direction, res->analytic, res->numeric,
                 res->numeric_err);
+  assert_true(res->passed);
 }
 
 static void derivatives_match_fd(void **state)
@@ -224,23 +229,14 @@ static void derivatives_match_fd(void **state)
       tu_fd c = {bm_dist_alloc(&bm_family_matf, p, p), X, W, grad_x};
       bm_check_options o = {{0, 0}, 4, 17 + (unsigned long)rep, NULL, 1e-6};
       bm_check_result res;
-      assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &c, th, &o, &res), BM_SUCCESS);
-      worst_g = fmax(worst_g, res.worst_rel_err);
-      report("worst_g", p, &res);
-      assert_true(res.passed);
-      assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &c, th, &o, &res), BM_SUCCESS);
-      worst_h = fmax(worst_h, res.worst_rel_err);
-      report("worst_h", p, &res);
-      assert_true(res.passed);
+      fd_passed(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &c, th, &o, &res), "worst_g", p, &res,
+                &worst_g);
+      fd_passed(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &c, th, &o, &res), "worst_h",
+                p, &res, &worst_h);
       assert_int_equal(bm_dist_set_theta(c.d, th), BM_SUCCESS);
-      assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &c, vx, &o, &res), BM_SUCCESS);
-      worst_gx = fmax(worst_gx, res.worst_rel_err);
-      report("worst_gx", p, &res);
-      assert_true(res.passed);
-      assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &c, vx, &o, &res), BM_SUCCESS);
-      worst_hx = fmax(worst_hx, res.worst_rel_err);
-      report("worst_hx", p, &res);
-      assert_true(res.passed);
+      fd_passed(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &c, vx, &o, &res), "worst_gx", p, &res, &worst_gx);
+      fd_passed(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &c, vx, &o, &res), "worst_hx", p, &res,
+                &worst_hx);
       bm_vech_unpack(vx, X); /* X as it was before the X-derivative checks */
       /* the shaped gradient agrees with the score (D_p^T vec G_Psi, nu, delta) */
       gsl_matrix *GP = gsl_matrix_alloc(p, p), *GX = gsl_matrix_alloc(p, p);
