@@ -254,14 +254,6 @@ static int mean_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, do
   if (dmu) gsl_vector_free(dmu);
   return st;
 }
-static int mvn_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return mean_scale_lg(d, X, m, ll, g, 0);
-}
-static int mvt_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return mean_scale_lg(d, X, m, ll, g, 1);
-}
 static int nu_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int inverse)
 {
   size_t p = X[0]->size1, off = 0;
@@ -272,14 +264,6 @@ static int nu_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, doub
   if (g) gsl_vector_set(g, off, dnu);
   if (dS) gsl_matrix_free(dS);
   return st;
-}
-static int wishart_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return nu_scale_lg(d, X, m, ll, g, 0);
-}
-static int invwishart_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return nu_scale_lg(d, X, m, ll, g, 1);
 }
 static int row_col_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int t)
 {
@@ -301,14 +285,18 @@ static int row_col_lg(const void *d, const gsl_matrix *const *X, size_t m, doubl
   }
   return st;
 }
-static int matnorm_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return row_col_lg(d, X, m, ll, g, 0);
-}
-static int matt_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return row_col_lg(d, X, m, ll, g, 1);
-}
+/* each family's batched gradient: its kind's, with the flag (t / inverse) of the family */
+#define KIND_LG(F, KIND, FLAG)                                                                                       \
+  static int F##_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)                  \
+  {                                                                                                                  \
+    return KIND##_lg(d, X, m, ll, g, FLAG);                                                                          \
+  }
+KIND_LG(mvn, mean_scale, 0)
+KIND_LG(mvt, mean_scale, 1)
+KIND_LG(wishart, nu_scale, 0)
+KIND_LG(invwishart, nu_scale, 1)
+KIND_LG(matnorm, row_col, 0)
+KIND_LG(matt, row_col, 1)
 static int matf_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
 {
   size_t p = X[0]->size1, off = 0;

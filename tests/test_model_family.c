@@ -341,12 +341,8 @@ static void random_theta(const bm_family_type *T, size_t rows, size_t cols, gsl_
     if (B->kind == BM_BLOCK_VEC) {
       for (size_t i = 0; i < len; i++) gsl_vector_set(th, off + i, gsl_rng_uniform(r) * 2 - 1);
     } else if (B->kind == BM_BLOCK_VECH) {
-      size_t q = B->rows == BM_DIM_ROWS ? rows : cols;
-      gsl_matrix *A = gsl_matrix_alloc(q, q);
-      tu_random_spd(r, 5.0, 1.0, A);
       gsl_vector_view v = gsl_vector_subvector(th, off, len);
-      bm_vech(A, &v.vector);
-      gsl_matrix_free(A);
+      tu_random_spd_vech(r, 5.0, 1.0, B->rows == BM_DIM_ROWS ? rows : cols, &v.vector);
     } else {
       gsl_vector_set(th, off, strcmp(B->name, "delta") ? (double)cols + 4.0 : 5.0);
     }

@@ -39,6 +39,14 @@ void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S)
   gsl_vector_free(tau);
 }
 
+void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v)
+{
+  gsl_matrix *A = gsl_matrix_alloc(q, q);
+  tu_random_spd(r, cond, scale, A);
+  bm_vech(A, v);
+  gsl_matrix_free(A);
+}
+
 void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line)
 {
   double d = fabs(a - b), s = fmax(fabs(b), 1e-300);

@@ -23,6 +23,9 @@ gsl_rng *tu_rng(unsigned long seed);
  * scaled by `scale`. */
 void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S);
 
+/* v <- vech of a tu_random_spd(r, cond, scale, .) q x q matrix (v of length q (q + 1) / 2). */
+void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v);
+
 /* Fail unless |a - b| <= rtol * max(|b|, 1e-300) (b is the reference). */
 #define tu_assert_rel(a, b, rtol) tu_assert_rel_impl((a), (b), (rtol), #a, __FILE__, __LINE__)
 void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line);
