@@ -68,7 +68,7 @@ static MV_T *unpack(const dims *dm, const gsl_vector *x, gsl_matrix *X)
     MV(free)(d);
     d = NULL;
   }
-  TU_FREE_M(M, S, O);
+  free_matrices(M, S, O);
   return d;
 }
 
@@ -370,7 +370,7 @@ static void mv_sampler_moments(double nu, double cov_div)
   gsl_matrix *mean = gsl_matrix_alloc(n, p);
   assert_int_equal(MV(mean)(f->d, mean), BM_SUCCESS);
   tu_assert_matrix_close(mean, f->M, 0, 0);
-  TU_FREE_M(mean, R, C);
+  free_matrices(mean, R, C);
   gsl_vector_free(v);
   gsl_vector_free(sum);
   tu_mc_free(mc);

@@ -191,7 +191,7 @@ static void *row_col_make(gsl_rng *r, size_t p, gsl_vector **theta, int t)
   put_vech(*theta, &off, A);
   put_vech(*theta, &off, B);
   if (t) gsl_vector_set(*theta, off, 4.5);
-  TU_FREE_M(M, A, B);
+  free_matrices(M, A, B);
   return d;
 }
 static void *matnorm_make(gsl_rng *r, size_t p, gsl_vector **theta) { return row_col_make(r, p, theta, 0); }
@@ -281,7 +281,7 @@ static int row_col_lg(const void *d, const gsl_matrix *const *X, size_t m, doubl
     put_grad(g, &off, dA, 1);
     put_grad(g, &off, dB, 1);
     if (t) gsl_vector_set(g, off, dnu);
-    TU_FREE_M(dM, dA, dB);
+    free_matrices(dM, dA, dB);
   }
   return st;
 }
@@ -493,7 +493,7 @@ static void handle_is_bit_identical_to_typed_calls(void **state)
     gsl_matrix_free(R);
     gsl_vector_free(e1);
     gsl_vector_free(e2);
-    TU_FREE_M(x1, x2, H1, H2, Hx1, Hx2);
+    free_matrices(x1, x2, H1, H2, Hx1, Hx2);
     gsl_vector_free(s1);
     gsl_vector_free(s2);
     gsl_rng_free(r1);
@@ -536,7 +536,7 @@ static void never_set_object_fails_with_nan(void **state)
     assert_int_equal(bm_dist_set_theta(NULL, s), BM_EINVAL);
     assert_int_equal(bm_dist_loglik(NULL, x, &lp, NULL), BM_EINVAL);
     assert_int_equal(bm_dist_jeffreys(NULL, NULL, 0, &lp), BM_EINVAL);
-    TU_FREE_M(x, H, Hx);
+    free_matrices(x, H, Hx);
     gsl_vector_free(s);
     bm_dist_free(d);
   }
@@ -613,7 +613,7 @@ static void bad_arguments_and_shapes_return_status(void **state)
       assert_int_equal(bm_dist_hess_x(P.d, x, Hx), BM_EDOM);
       assert_true(tu_all_nan_m(Hx));
     }
-    TU_FREE_M(x, W, H, Hx, Hbad);
+    free_matrices(x, W, H, Hx, Hbad);
     gsl_vector_free(s);
     gsl_vector_free(s_bad);
     pair_free(&P);
@@ -687,7 +687,7 @@ static void loglik_is_sum_of_singles(void **state)
       }
       for (size_t i = 0; i < N; i++) gsl_matrix_free(Xs[i]);
       gsl_matrix_free(X);
-      TU_FREE_V(each, each_ref, short_each, g, gsum, s);
+      free_vectors(each, each_ref, short_each, g, gsum, s);
       pair_free(&P);
     }
   gsl_rng_free(r);
@@ -896,8 +896,8 @@ static void user_family_without_optional_ops(void **state)
   assert_true(isnan(ll));
   assert_int_equal(strcmp(bm_strerror(BM_ENOTSUP), "") != 0, 1);
   gsl_rng_free(r);
-  TU_FREE_V(theta, s, each);
-  TU_FREE_M(x, H, X);
+  free_vectors(theta, s, each);
+  free_matrices(x, H, X);
   bm_dist_free(d);
 }
 

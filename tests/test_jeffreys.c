@@ -88,7 +88,7 @@ static void mvn_jeffreys_closed_forms(void **state)
     /* mu alone: -1/2 log|Sigma|, constant in mu */
     assert_int_equal(bm_jeffreys_from_fisher(I1, idx_mu, p, &j1), BM_SUCCESS);
     tu_assert_rel(j1, -0.5 * l1, 1e-11);
-    TU_FREE_M(S1, S2, I1, I2);
+    free_matrices(S1, S2, I1, I2);
   }
   gsl_rng_free(r);
 }
@@ -128,7 +128,7 @@ static void check_wishart_scale(gsl_rng *r, size_t p, size_t q, double nu)
   size_t inu = q;
   assert_int_equal(bm_jeffreys_from_fisher(I1, &inu, 1, &j1), BM_SUCCESS);
   tu_assert_rel(j1, 0.5 * log(0.25 * bm_mvtrigamma(p, 0.5 * nu)), 1e-13);
-  TU_FREE_M(S1, S2, I1, I2);
+  free_matrices(S1, S2, I1, I2);
 }
 
 static void wishart_scale_jeffreys(void **state)
@@ -206,9 +206,9 @@ static void jeffreys_reparameterization_invariance(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(IW, NULL, 0, &jw), BM_SUCCESS);
     assert_int_equal(bm_jeffreys_from_fisher(IWu, NULL, 0, &jwu), BM_SUCCESS);
     assert_true(fabs(jwu - (jw + log(nu))) < 1e-8 * fmax(1, fabs(jwu)));
-    TU_FREE_M(IW, JW, T, IWu);
+    free_matrices(IW, JW, T, IWu);
     gsl_vector_free(uw);
-    TU_FREE_M(S, I, J, IJ, Iu);
+    free_matrices(S, I, J, IJ, Iu);
     gsl_vector_free(u);
   }
   gsl_rng_free(r);
@@ -297,7 +297,7 @@ static void singular_and_scaled_fisher(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(F, NULL, 0, &lp), BM_ESING);
     size_t iu[7] = {0, 1, 2, 3, 4, 5, 6};
     assert_int_equal(bm_jeffreys_from_fisher(F, iu, 7, &lp), BM_SUCCESS);
-    TU_FREE_M(U, V, Ui, Vi, F, L);
+    free_matrices(U, V, Ui, Vi, F, L);
     gsl_vector_free(tu);
     gsl_vector_free(tv);
   }
@@ -356,7 +356,7 @@ static void check_family_fisher_scale(gsl_rng *r, size_t p, size_t q, double nu)
   }
   bm_wishart_free(w);
   bm_invwishart_free(iw);
-  TU_FREE_M(S, F, E);
+  free_matrices(S, F, E);
 }
 
 static void family_fisher_scale_jeffreys(void **state)
@@ -406,7 +406,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_jeffreys_reparam(F, NULL, &lp), BM_EINVAL);
   assert_int_equal(bm_jeffreys_reparam(F, I, &lp), BM_SUCCESS);
   tu_assert_rel(lp, log(6.0), 1e-15);
-  TU_FREE_M(F, I, R);
+  free_matrices(F, I, R);
 }
 
 int main(void)

@@ -66,7 +66,7 @@ static void scale_block_scales_as_det_power(void **state)
         fail();
       }
       fams[f].destroy(d);
-      TU_FREE_M(S1, S2, L);
+      free_matrices(S1, S2, L);
     }
   gsl_rng_free(r);
 }

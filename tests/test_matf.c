@@ -177,7 +177,7 @@ static void p2_integrates_to_one_monte_carlo(void **state)
     assert_true(se < 0.01);
     assert_true(fabs(mean - 1.0) < 4.0 * se);
     bm_matf_free(d);
-    TU_FREE_M(Psi, L, Y, X);
+    free_matrices(Psi, L, Y, X);
   }
   gsl_rng_free(r);
 }
@@ -253,8 +253,8 @@ static void derivatives_match_fd(void **state)
       tu_assert_vector_close(s, s2, 1e-14, 1e-14);
       gsl_matrix_free(GP);
       gsl_matrix_free(GX);
-      TU_FREE_V(s, s2, th, vx);
-      TU_FREE_M(Psi, X, W);
+      free_vectors(s, s2, th, vx);
+      free_matrices(Psi, X, W);
       bm_matf_free(d);
       bm_dist_free(c.d);
     }
@@ -356,7 +356,7 @@ static void fisher_monte_carlo_detects_error(void **state)
   }
   assert_true(tu_mc_max_z(ms, I, 0.0, NULL, NULL) > 4.0);
   tu_mc_free(ms);
-  TU_FREE_M(Psi, X, I);
+  free_matrices(Psi, X, I);
   gsl_vector_free(s);
   bm_matf_free(d);
   gsl_rng_free(r);
@@ -430,7 +430,7 @@ static void sampler_moments(void **state)
   assert_true(zs < 4.0);
   tu_mc_free(mx);
   tu_mc_free(ms);
-  TU_FREE_M(ex, sc, Psi, X, M, L, W);
+  free_matrices(ex, sc, Psi, X, M, L, W);
   bm_matf_free(d);
   gsl_rng_free(r);
 }
@@ -525,7 +525,7 @@ static int f_lit(const gsl_vector *th, void *pp, double *f)
     *f = bm_lmvgamma(p, (n + nup) / 2) - bm_lmvgamma(p, n / 2) - bm_lmvgamma(p, nup / 2) -
          n / 2 * lu_logdet(Sg) + (n - (double)p - 1) / 2 * lu_logdet(c->X) - (n + nup) / 2 * lu_logdet(A);
   }
-  TU_FREE_M(Sg, Si, A);
+  free_matrices(Sg, Si, A);
   return st ? 1 : 0;
 }
 
@@ -596,8 +596,8 @@ static void literature_form_and_fisher_mapping(void **state)
   print_message("literature-form Fisher MC max|z| %.2f\n", z);
   assert_true(z < 4.0);
   tu_mc_free(ms);
-  TU_FREE_M(J, I, Il, T, E);
-  TU_FREE_V(th, gl, s, Js);
+  free_matrices(J, I, Il, T, E);
+  free_vectors(th, gl, s, Js);
   gsl_matrix_free(Psi);
   gsl_matrix_free(X);
   bm_matf_free(d);
@@ -635,7 +635,7 @@ static void expect_variate_status(const bm_matf *d, const gsl_matrix *X, int wan
     assert_true(isnan(ll) && isnan(gsl_vector_get(each, 0)));
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, GP, &dn, &dd), want);
   assert_true(tu_all_nan_m(GP) && isnan(dn) && isnan(dd));
-  TU_FREE_M(GX, GP, H, Hx);
+  free_matrices(GX, GP, H, Hx);
   gsl_vector_free(s);
   gsl_vector_free(each);
 }
@@ -764,8 +764,8 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, X3, NULL, NULL), BM_EBADLEN);
   assert_int_equal(bm_matf_loglik_grad(NULL, Xs, 1, &ll, NULL, NULL, NULL), BM_EINVAL);
 
-  TU_FREE_V(each3, s, s_bad);
-  TU_FREE_M(H, H_bad, Hx_bad, X3, X, M, I);
+  free_vectors(each3, s, s_bad);
+  free_matrices(H, H_bad, Hx_bad, X3, X, M, I);
   gsl_rng_free(r);
   bm_matf_free(d);
 }
@@ -796,7 +796,7 @@ static void views_with_padding_work(void **state)
   gsl_matrix_view Sv = gsl_matrix_submatrix(S, 2, 3, p, p);
   assert_int_equal(bm_matf_sample(d2, r, &Sv.matrix), BM_SUCCESS);
   assert_int_equal(bm_matf_logpdf(d2, &Sv.matrix, &b), BM_SUCCESS);
-  TU_FREE_M(S, big, Psi, X);
+  free_matrices(S, big, Psi, X);
   bm_matf_free(d);
   bm_matf_free(d2);
   gsl_rng_free(r);
@@ -839,7 +839,7 @@ static void large_p_heap_scratch(void **state)
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 2, &ll, G, &dn, &dd), BM_SUCCESS);
   assert_true(isfinite(ll));
   gsl_rng_free(r);
-  TU_FREE_M(Psi, X, G);
+  free_matrices(Psi, X, G);
   bm_matf_free(d);
 }
 

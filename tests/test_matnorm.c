@@ -61,7 +61,7 @@ static void views_with_tda_work(void **state)
   bm_matnorm_grad(fx0->d, &Xv.matrix, &Gv.matrix, NULL, NULL, NULL);
   tu_assert_matrix_close(&Gv.matrix, G1, 1e-15, 0);
   assert_true(gsl_matrix_get(bigG, 0, 0) == 0.0 && gsl_matrix_get(bigG, 1, 2) == 0.0);
-  TU_FREE_M(G1, bigG, big);
+  free_matrices(G1, bigG, big);
   fixture_free(fx0);
   gsl_rng_free(r);
 }

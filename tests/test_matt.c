@@ -185,7 +185,7 @@ static void sampler_1x1_is_student_t(void **state)
   print_message("matt 1x1 sampler vs Student t CDF: max|z| %.2f\n", zmax);
   assert_true(zmax < 4.0);
   bm_matt_free(d);
-  TU_FREE_M(M, S, O, X);
+  free_matrices(M, S, O, X);
   gsl_rng_free(r);
 }
 
@@ -300,7 +300,7 @@ static void matt_edges(void **state)
     assert_true(fabs(ll - 2.0 * lf) <= 2.0 * rel * fabs(lf));
     assert_true(fabs(dnu2 - 2.0 * dnu) <= 1e-12 * fabs(dnu) + 1e-12);
     assert_true(tu_all_finite_m(dM) && tu_all_finite_m(dS) && tu_all_finite_m(dO));
-    TU_FREE_M(dM, dS, dO);
+    free_matrices(dM, dS, dO);
     bm_matt_free(d);
     for (int a = 0; a < 4; a++) gsl_matrix_free(A[a]);
     ncases++;

@@ -94,7 +94,7 @@ static void linear_regression_fisher_and_jeffreys(void **state)
   }
   assert_int_equal(bm_family_model_loglik(&fm, eta, &ll), BM_SUCCESS);
   tu_assert_rel(ll, ref, 1e-13);
-  TU_FREE_M(XtX, I, E);
+  free_matrices(XtX, I, E);
   gsl_vector_free(eta);
   bm_mvn_free(dist);
   linreg_free(&lm);
@@ -218,7 +218,7 @@ static void wishart_scale_model_fisher(void **state)
   gsl_matrix_set(E, 1, 1, n * 0.25 * bm_mvtrigamma(p, 3.25));
   tu_assert_matrix_close(I, E, 1e-12, 1e-12);
   for (size_t i = 0; i < n; i++) gsl_matrix_free(Yobs[i]);
-  TU_FREE_M(IF, J, T, E, I);
+  free_matrices(IF, J, T, E, I);
   gsl_vector_free(th);
   gsl_matrix_free(S);
   gsl_matrix_free(S0);
@@ -417,7 +417,7 @@ static void every_family_through_adapters(void **state)
     for (size_t i = 0; i < m * m; i++) scale = fmax(scale, fabs(Hfd->data[i]));
     tu_assert_matrix_close(Jo, Hfd, 1e-9, 1e-10 * scale);
     print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, tu_mat_rel(Jo, Hfd));
-    TU_FREE_M(Jo, Hfd, I, IF, I_dist, Yrows);
+    free_matrices(Jo, Hfd, I, IF, I_dist, Yrows);
     for (size_t i = 0; i < nobs; i++) gsl_matrix_free(Ymat[i]);
     gsl_vector_free(eta);
     bm_dist_free(d);
@@ -462,8 +462,8 @@ static void user_family_without_fisher(void **state)
   assert_int_equal(bm_model_fisher(&mvn, eta, J2), BM_SUCCESS);
   double lp;
   assert_int_not_equal(bm_model_jeffreys(&user, eta, NULL, 0, &lp), BM_SUCCESS);
-  TU_FREE_V(eta, s1, s2);
-  TU_FREE_M(Y, J1, J2);
+  free_vectors(eta, s1, s2);
+  free_matrices(Y, J1, J2);
   bm_dist_free(d);
   gsl_rng_free(r);
 }

@@ -123,7 +123,7 @@ static void linear_regression_fisher(void **state)
   assert_int_equal(bm_fisher_reparam(E, J, Iz2), BM_SUCCESS);
   tu_assert_matrix_close(Iz, Iz2, 1e-13, 1e-13);
   tu_assert_rel(gsl_matrix_get(Iz, k, k), 0.5 * (double)n, 1e-14);
-  TU_FREE_M(J, Iz, Iz2, XtX, L, Sigma, dmu, Id, I, I2, E);
+  free_matrices(J, Iz, Iz2, XtX, L, Sigma, dmu, Id, I, I2, E);
   gsl_vector_free(eta);
   gsl_matrix_free(m.X);
   gsl_vector_free(m.y);
@@ -226,7 +226,7 @@ static void logistic_regression_fisher(void **state)
   gsl_matrix_sub(O, E);
   assert_true(gsl_matrix_max(O) - gsl_matrix_min(O) > 1e-3); /* the term matters */
   free(m.y);
-  TU_FREE_M(m.X, E, I, O);
+  free_matrices(m.X, E, I, O);
   gsl_vector_free(b);
   gsl_rng_free(r);
 }
@@ -374,9 +374,9 @@ static void gp_matern_fisher_matches_monte_carlo(void **state)
   assert_true(fabs(jz - (je - log(gsl_vector_get(zeta, 0) * gsl_vector_get(zeta, 1) * gsl_vector_get(zeta, 2)))) <
               1e-10);
   gsl_vector_free(zeta);
-  TU_FREE_M(Iz, Iz2, J);
-  TU_FREE_V(eta, mu, y, s);
-  TU_FREE_M(S, L, dmu, I);
+  free_matrices(Iz, Iz2, J);
+  free_vectors(eta, mu, y, s);
+  free_matrices(S, L, dmu, I);
   for (int j = 0; j < 3; j++) gsl_matrix_free(dS[j]);
   gsl_rng_free(r);
 }
@@ -486,9 +486,9 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(bad, 0, 0, NAN);
   assert_int_equal(bm_fisher_reparam(I2, bad, I2), BM_ENONFINITE);
   assert_true(tu_all_nan_m(I2));
-  TU_FREE_M(S, dS0, dmu, bad);
-  TU_FREE_V(mu, y, s2v, eta, e2, s);
-  TU_FREE_M(I, I2, m.X);
+  free_matrices(S, dS0, dmu, bad);
+  free_vectors(mu, y, s2v, eta, e2, s);
+  free_matrices(I, I2, m.X);
   gsl_vector_free(m.y);
   gsl_rng_free(r);
 }

@@ -218,7 +218,7 @@ static void grad_score_hess_match_fd(void **state)
       bm_mvn_free(c.d);
       bm_dist_free(cf.d);
       gsl_vector_free(c.mu);
-      TU_FREE_M(S, X, GX);
+      free_matrices(S, X, GX);
     }
   gsl_rng_free(r);
 }
@@ -352,7 +352,7 @@ static void concurrent_readers_agree(void **state)
   }
   bm_mvn_free(d);
   bm_mvn_free(ref);
-  TU_FREE_V(mu, x, sref);
+  free_vectors(mu, x, sref);
   gsl_matrix_free(S);
   gsl_matrix_free(Iref);
   gsl_rng_free(r);
@@ -462,8 +462,8 @@ static void vv_family_bad_inputs(void)
   gsl_rng_free(r);
   bm_mvn_free(d);
   bm_mvn_free(d2);
-  TU_FREE_V(mu, x, x2, s, v);
-  TU_FREE_M(S, B, H, S2, X);
+  free_vectors(mu, x, x2, s, v);
+  free_matrices(S, B, H, S2, X);
 }
 
 int main(void)

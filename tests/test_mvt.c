@@ -212,8 +212,8 @@ static void loglik_matches_single_sums(void **state)
     assert_true(fabs(dnu - dnus) <= 1e-10 * fabs(dnus) + 1e-300);
     assert_int_equal(bm_mvt_loglik_grad(d, &X.matrix, NULL, NULL, NULL, &dnu), BM_SUCCESS);
     gsl_matrix_free(big);
-    TU_FREE_V(each, dmu, g, gs);
-    TU_FREE_M(G, Gs, Gi);
+    free_vectors(each, dmu, g, gs);
+    free_matrices(G, Gs, Gi);
     bm_mvt_free(d);
   }
   gsl_rng_free(r);
@@ -290,8 +290,8 @@ static void vv_family_bad_inputs(void)
   assert_true(isnan(lp) && isnan(dnu) && tu_all_nan_v(v));
 
   bm_mvt_free(d);
-  TU_FREE_V(mu, x, x2, v);
-  TU_FREE_M(S, B, H, S2, X);
+  free_vectors(mu, x, x2, v);
+  free_matrices(S, B, H, S2, X);
 }
 
 int main(void)

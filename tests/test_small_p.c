@@ -153,8 +153,8 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   free(L);
   free(Z);
   free(G);
-  TU_FREE_V(mu, each, dmu);
-  TU_FREE_M(S, X, dS);
+  free_vectors(mu, each, dmu);
+  free_matrices(S, X, dS);
 }
 
 static void test_mvn_mvt_batches(void **state)
@@ -296,7 +296,7 @@ static void wishart_one(gsl_rng *r, size_t p)
   free(Xi);
   free(M);
   free(C);
-  TU_FREE_M(S, X, GX, GS);
+  free_matrices(S, X, GX, GS);
 }
 
 static void test_wishart_family(void **state)
@@ -334,7 +334,7 @@ static void test_core_factor_inverse(void **state)
       }
     free(Lr);
     free(Air);
-    TU_FREE_M(A, L, Ai);
+    free_matrices(A, L, Ai);
   }
   gsl_rng_free(r);
 }

@@ -138,7 +138,7 @@ static void outside_support_is_edom_with_minus_infinity(void **state)
   bm_wishart_free(c);
   bm_invwishart_free(d);
   bm_matf_free(g);
-  TU_FREE_M(I2, bad, G);
+  free_matrices(I2, bad, G);
   gsl_vector_free(s3);
   gsl_vector_free(s4);
 }
@@ -186,7 +186,7 @@ static void infinite_nu_and_domains(void **state)
   bm_invwishart_free(d);
   bm_matt_free(f);
   bm_matf_free(g);
-  TU_FREE_M(I2, M, Mo);
+  free_matrices(I2, M, Mo);
   gsl_vector_free(mu);
   gsl_vector_free(m);
 }
@@ -229,7 +229,7 @@ static void non_identified_fisher_is_returned_as_is(void **state)
   assert_int_equal(bm_matt_jeffreys(f, NULL, 0, &lp), BM_ESING);
   bm_matnorm_free(e);
   bm_matt_free(f);
-  TU_FREE_M(U, V, M, F);
+  free_matrices(U, V, M, F);
 }
 
 int main(void)

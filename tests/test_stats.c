@@ -133,7 +133,7 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
   bm_mvn_stats_free(all);
   gsl_vector_free(m1);
   gsl_vector_free(m2);
-  TU_FREE_M(S1, S2, X);
+  free_matrices(S1, S2, X);
   gsl_rng_free(r);
 }
 
@@ -229,8 +229,8 @@ static void mvn_loglik_from_stats_matches_data(void **state)
     assert_true(ll_stats == 0.0 && gsl_vector_isnull(g2) && gsl_matrix_isnull(G2));
     bm_mvn_stats_free(s);
     bm_mvn_free(d);
-    TU_FREE_V(mu, g1, g2);
-    TU_FREE_M(G1, G2, X, Sigma);
+    free_vectors(mu, g1, g2);
+    free_matrices(G1, G2, X, Sigma);
     gsl_rng_free(r);
   }
 }
@@ -349,8 +349,8 @@ static void mvn_stats_bad_inputs_return_status(void **state)
   bm_mvn_free(d4);
   bm_mvn_stats_free(s);
   bm_mvn_stats_free(s4);
-  TU_FREE_M(X, X4, Sig, G, G4);
-  TU_FREE_V(mu, mu4, g, g4);
+  free_matrices(X, X4, Sig, G, G4);
+  free_vectors(mu, mu4, g, g4);
 }
 
 /* ---------- wishart and invwishart ---------- */
@@ -774,7 +774,7 @@ static void matnorm_stats_dims_are_allocated_shape(void **state)
     assert_int_equal(bm_matnorm_stats_get(s, &m, mean, scatter), BM_SUCCESS);
     assert_true(m == 1.0);
     tu_assert_matrix_close(mean, X, 0.0, 0.0);
-    TU_FREE_M(mean, scatter, X);
+    free_matrices(mean, scatter, X);
     bm_matnorm_stats_free(s);
   }
   size_t n = 7, p = 7;

@@ -85,7 +85,7 @@ static void assert_same_matrix(const gsl_matrix *a, const gsl_matrix *b)
     assert_close_lp(lp1_, lp2_);                                                                                     \
     bm_##F##_free(d);                                                                                                \
     bm_##F##_free(e);                                                                                                \
-    TU_FREE_V(t1_, t2_);                                                                                             \
+    free_vectors(t1_, t2_);                                                                                             \
   } while (0)
 
 static void vector_families(void **state)
@@ -107,8 +107,8 @@ static void vector_families(void **state)
   CHECK_SURFACE(mvt, s1, s2, (P), (4.5, mu, S), q + 1, 1, P, x, (g1, m1, G1, &a), (g2, m2, G2, &b),
                 SAME_VEC; assert_true(a == b));
 #undef SAME_VEC
-  TU_FREE_V(mu, x, g1, g2, m1, m2);
-  TU_FREE_M(S, G1, G2);
+  free_vectors(mu, x, g1, g2, m1, m2);
+  free_matrices(S, G1, G2);
 }
 
 static void square_families(void **state)
@@ -129,7 +129,7 @@ static void square_families(void **state)
   CHECK_SURFACE(matf, f1, f2, (P), (4.5, 3.5, S), q + 1, P, P, X, (A1, B1, &a, &c), (A2, B2, &b, &e),
                 SAME_SQ; assert_true(c == e));
 #undef SAME_SQ
-  TU_FREE_M(S, X, A1, A2, B1, B2);
+  free_matrices(S, X, A1, A2, B1, B2);
 }
 
 static void rectangular_families(void **state)
@@ -155,7 +155,7 @@ static void rectangular_families(void **state)
   CHECK_SURFACE(matt, s1, s2, (N, P), (3.5, M, U, V), q + 1, N, P, X, (dX1, dM1, dU1, dV1, &a),
                 (dX2, dM2, dU2, dV2, &b), SAME_MV; assert_true(a == b));
 #undef SAME_MV
-  TU_FREE_M(M, X, U, V, dX1, dX2, dM1, dM2, dU1, dU2, dV1, dV2);
+  free_matrices(M, X, U, V, dX1, dX2, dM1, dM2, dU1, dU2, dV1, dV2);
 }
 
 static void conjugate_dimensions(void **state)
@@ -180,7 +180,7 @@ static void conjugate_dimensions(void **state)
   bm_blr_free(blr);
   bm_mniw_free(mniw);
   gsl_vector_free(m0);
-  TU_FREE_M(S, B0, Psi);
+  free_matrices(S, B0, Psi);
 }
 
 static void special_functions(void **state)

@@ -64,7 +64,7 @@ static void fam_free(fam *f)
   f->T->free(f->obj);
   f->T->free(f->ref);
   gsl_vector_free(f->mu);
-  TU_FREE_M(f->M, f->A, f->B, f->xm);
+  free_matrices(f->M, f->A, f->B, f->xm);
   gsl_vector_free(f->theta);
 }
 

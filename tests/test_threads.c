@@ -93,8 +93,8 @@ static void eval_common(const bm_family_type *T, const void *d, const gsl_matrix
   put(o, T->mean(d, Y)); put_m(o, Y);
   put(o, T->sample(d, r, Y)); put_m(o, Y);
   put(o, T->loglik(d, B, &lp, each)); put(o, lp); put_v(o, each);
-  TU_FREE_M(H, Hx, Y);
-  TU_FREE_V(s, each);
+  free_matrices(H, Hx, Y);
+  free_vectors(s, each);
 }
 
 /* eval_common for a matrix variate X and the batch {X, X2} */
@@ -136,7 +136,7 @@ static void eval_matf(const void *obj, size_t i, sink *o)
   put(o, bm_matf_loglik_grad(d, batch, 2, &lp, G2, &a, &b)); put(o, lp); put_m(o, G2); put(o, a); put(o, b);
   gsl_matrix_set(X2, 0, 0, -1.0); /* outside the support: status and -inf must be reproducible too */
   put(o, bm_matf_logpdf(d, X2, &lp)); put(o, lp);
-  TU_FREE_M(X, X2, G1, G2, H);
+  free_matrices(X, X2, G1, G2, H);
   gsl_rng_free(r);
 }
 
@@ -167,7 +167,7 @@ static void eval_matf(const void *obj, size_t i, sink *o)
     put(o, bm_##FAM##_loglik_grad(d, batch, 2, &lp, G2, &a)); put(o, lp); put_m(o, G2); put(o, a);                   \
     gsl_matrix_set(X2, 0, 0, -1.0);                                                                                  \
     put(o, bm_##FAM##_logpdf(d, X2, &lp)); put(o, lp);                                                               \
-    TU_FREE_M(X, X2, G1, G2);                                                                                        \
+    free_matrices(X, X2, G1, G2);                                                                                        \
     gsl_rng_free(r);                                                                                                 \
   }
 NUSCALE(wishart, P + 2.5)
@@ -214,8 +214,8 @@ static void eval_mvn(const void *obj, size_t i, sink *o)
   put(o, bm_mvn_loglik_grad(d, Xb, &lp, g2, G)); put(o, lp); put_v(o, g2); put_m(o, G);
   put(o, bm_mvn_entropy(d, &h)); put(o, h);
   put(o, bm_mvn_kl(d, d, &h)); put(o, h);
-  TU_FREE_M(X, G, G2, Xb);
-  TU_FREE_V(g1, g2);
+  free_matrices(X, G, G2, Xb);
+  free_vectors(g1, g2);
   gsl_rng_free(r);
 }
 
@@ -233,8 +233,8 @@ static void eval_mvt(const void *obj, size_t i, sink *o)
   put(o, bm_mvt_grad(d, &xv.vector, g, dmu, G, &a)); put_v(o, g); put_v(o, dmu); put_m(o, G); put(o, a);
   put(o, bm_mvt_cov(d, G)); put_m(o, G);
   put(o, bm_mvt_loglik_grad(d, Xb, &lp, dmu, G, &a)); put(o, lp); put_v(o, dmu); put_m(o, G); put(o, a);
-  TU_FREE_M(X, G, Xb);
-  TU_FREE_V(g, dmu);
+  free_matrices(X, G, Xb);
+  free_vectors(g, dmu);
   gsl_rng_free(r);
 }
 
@@ -252,7 +252,7 @@ static void eval_mvt(const void *obj, size_t i, sink *o)
     spd_input(0, SALT, U);                                                                                           \
     spd_input(0, SALT_V, V);                                                                                         \
     assert_int_equal(bm_##FAM##_set(d, ARGS_ NU M, U, V), BM_SUCCESS);                                               \
-    TU_FREE_M(M, U, V);                                                                                              \
+    free_matrices(M, U, V);                                                                                              \
     return d;                                                                                                        \
   }                                                                                                                  \
   static void eval_##FAM(const void *obj, size_t i, sink *o)                                                         \
@@ -270,7 +270,7 @@ static void eval_mvt(const void *obj, size_t i, sink *o)
     const gsl_matrix *batch[2] = {X, X2};                                                                            \
     put(o, bm_##FAM##_loglik_grad(d, batch, 2, &lp, dM, dU, dV ARGS_ DNU)); put(o, lp); put_m(o, dM); put_m(o, dU);  \
     put_m(o, dV); put(o, a);                                                                                         \
-    TU_FREE_M(X, X2, dX, dM, dU, dV);                                                                                \
+    free_matrices(X, X2, dX, dM, dU, dV);                                                                                \
     gsl_rng_free(r);                                                                                                 \
   }
 MATVAR(matnorm, (), (), 19, 23, 9000, 4)

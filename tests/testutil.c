@@ -35,7 +35,7 @@ void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S)
       gsl_matrix_set(S, j, i, s);
     }
   if (ev != lam) free(ev);
-  TU_FREE_M(A, Q, R);
+  free_matrices(A, Q, R);
   gsl_vector_free(tau);
 }
 
@@ -174,16 +174,6 @@ void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K)
       for (size_t k = 0; k < mb; k++)
         for (size_t l = 0; l < nb; l++)
           gsl_matrix_set(K, i * mb + k, j * nb + l, gsl_matrix_get(A, i, j) * gsl_matrix_get(B, k, l));
-}
-
-void tu_free_matrices(gsl_matrix *const *A, size_t n)
-{
-  for (size_t i = 0; i < n; i++) gsl_matrix_free(A[i]);
-}
-
-void tu_free_vectors(gsl_vector *const *v, size_t n)
-{
-  for (size_t i = 0; i < n; i++) gsl_vector_free(v[i]);
 }
 
 static int is_nan(double x) { return isnan(x); }

@@ -15,6 +15,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 #include "bayesmat.h"
+#include "cleanup_util.h" /* free_matrices(A, B, ...), free_vectors(a, b, ...) */
 
 /* A seeded mt19937. */
 gsl_rng *tu_rng(unsigned long seed);
@@ -50,16 +51,6 @@ double tu_vec_rel(const gsl_vector *a, const gsl_vector *b);
 /* K <- A (x) B (Kronecker product): K[i mb + k, j nb + l] = A[i, j] B[k, l],
  * K of size (ma mb) x (na nb); e.g. Cov(vec X) = V (x) U of a matrix normal. */
 void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K);
-
-/* Free every matrix (vector) of a list, e.g. TU_FREE_M(A, B, f->C); NULL
- * entries are skipped as gsl_matrix_free / gsl_vector_free skip them. */
-void tu_free_matrices(gsl_matrix *const *A, size_t n);
-void tu_free_vectors(gsl_vector *const *v, size_t n);
-#define TU_FREE_M(...)                                                                                              \
-  tu_free_matrices((gsl_matrix *const[]){__VA_ARGS__},                                                              \
-                   sizeof((gsl_matrix *const[]){__VA_ARGS__}) / sizeof(gsl_matrix *))
-#define TU_FREE_V(...)                                                                                              \
-  tu_free_vectors((gsl_vector *const[]){__VA_ARGS__}, sizeof((gsl_vector *const[]){__VA_ARGS__}) / sizeof(gsl_vector *))
 
 /* 1 when every entry is NaN (the failure contract of an output). */
 int tu_all_nan_v(const gsl_vector *v);

@@ -153,7 +153,7 @@ static void vv_fd_checks(tu_fd *c, const gsl_vector *t, const bm_check_options *
   assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, c, x0, opt, &res), BM_SUCCESS);
   check_ok(&res, "hess x", p, nu);
   gsl_vector_memcpy(x, x0);
-  TU_FREE_V(x0, s, gv);
+  free_vectors(x0, s, gv);
 }
 
 static vv_grad vv_grad_alloc(size_t p)
@@ -234,7 +234,7 @@ static void vv_sampler_moments(unsigned long seed, size_t p, double nu, double c
   gsl_matrix_scale(M, wrong_scale);
   assert_true(tu_mc_max_z(cov, M, 0, NULL, NULL) > 4.0);
   tu_mc_free(cov);
-  TU_FREE_V(x, mu, m);
+  free_vectors(x, mu, m);
   gsl_matrix_free(C);
   gsl_matrix_free(M);
   VV(free)(d);
@@ -359,7 +359,7 @@ static void dim_is_allocated_dimension(void **state)
     gsl_vector *v = gsl_vector_alloc(VV(dim)(d));
     assert_int_equal(VV(mean)(d, v), BM_SUCCESS);
     tu_assert_vector_close(v, mu, 0.0, 0.0);
-    TU_FREE_V(v, mu, mu2);
+    free_vectors(v, mu, mu2);
     gsl_matrix_free(S);
     VV(free)(d);
   }
