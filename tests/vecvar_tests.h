@@ -235,8 +235,7 @@ static void vv_sampler_moments(unsigned long seed, size_t p, double nu, double c
   assert_true(tu_mc_max_z(cov, M, 0, NULL, NULL) > 4.0);
   tu_mc_free(cov);
   free_vectors(x, mu, m);
-  gsl_matrix_free(C);
-  gsl_matrix_free(M);
+  free_matrices(C, M);
   VV(free)(d);
   gsl_rng_free(r);
 }
