@@ -238,13 +238,21 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   return BM_SUCCESS;
 }
 
+/* The row kernels record no message (they may run on OpenMP threads, and
+ * the message is per thread): their public caller fn says what failed. */
+static int rows_failed(const char *fn, int status)
+{
+  if (status == BM_ENONFINITE) return BM_FAIL(status, "X has a NaN or Inf entry");
+  if (status == BM_ENOMEM) return BM_FAIL(status, "out of memory");
+  return status;
+}
+
 int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,
                     gsl_vector *each, bm_vc_loglik_block block, const void *ctx, double *total)
 {
   int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
   if (!status && each) status = bm_validate_length(each, X->size1);
-  if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
-  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+  if (!status) status = rows_failed(fn, bm_vc_loglik_rows(mu, L, X, each, block, ctx, total));
   if (status) bm_nan_vector(each);
   return status;
 }
@@ -262,7 +270,5 @@ int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, co
     bm_nan_matrix(dSigma);
     return status;
   }
-  status = bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
-  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
-  return status;
+  return rows_failed(fn, bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc));
 }
