@@ -39,6 +39,13 @@ void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S)
   gsl_vector_free(tau);
 }
 
+gsl_matrix *tu_identity(size_t p)
+{
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  gsl_matrix_set_identity(A);
+  return A;
+}
+
 void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v)
 {
   gsl_matrix *A = gsl_matrix_alloc(q, q);

@@ -24,6 +24,9 @@ gsl_rng *tu_rng(unsigned long seed);
  * scaled by `scale`. */
 void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S);
 
+/* A new p x p identity matrix. */
+gsl_matrix *tu_identity(size_t p);
+
 /* v <- vech of a tu_random_spd(r, cond, scale, .) q x q matrix (v of length q (q + 1) / 2). */
 void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v);
 
