@@ -53,6 +53,10 @@ struct verify_family {
 /* S = scale (A A^T / p + I/2), A p x p standard normal from r: SPD, moderately conditioned. */
 void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S);
 
+/* max |A - B| / max |B| over entries (the denominator floored at 1e-300);
+ * NaN when any entry of A - B is NaN. */
+double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B);
+
 /* Read (get) or write (put) the block of θ starting at *at as vech A (vech != 0,
  * A square) or vec A; *at moves past the block. */
 void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech);

@@ -141,13 +141,7 @@ void verify_mvn(verify_ctx *c)
     bm_mvn_grad(cx.d, cx.x, NULL, NULL, G);
     bm_mvn_grad_sigma_to_precision(cx.d, G, G1);
     bm_mvn_grad_precision(cx.d, cx.x, G2);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) {
-        num = fmax(num, fabs(gsl_matrix_get(G1, i, j) - gsl_matrix_get(G2, i, j)));
-        den = fmax(den, fabs(gsl_matrix_get(G2, i, j)));
-      }
-    w_conv = fmax(w_conv, num / den);
+    w_conv = fmax(w_conv, verify_max_rel(G1, G2));
     /* batched = sum of singles */
     gsl_matrix *X = gsl_matrix_alloc(50, p);
     bm_rng_std_normal_matrix(r, X);

@@ -24,6 +24,19 @@ void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S)
   gsl_matrix_free(A);
 }
 
+double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B)
+{
+  double num = 0, den = 0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      double b = gsl_matrix_get(B, i, j), dev = fabs(gsl_matrix_get(A, i, j) - b);
+      if (isnan(dev)) return NAN; /* fmax would drop it */
+      num = fmax(num, dev);
+      den = fmax(den, fabs(b));
+    }
+  return num / fmax(den, 1e-300);
+}
+
 void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech)
 {
   size_t len = vech ? bm_vech_len(A->size1) : A->size1 * A->size2;
