@@ -10,14 +10,10 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-static int vech_sigma(const gsl_vector *th, void *params, gsl_vector *v)
+/* theta -> vech Sigma through the transform map of one log-Cholesky block */
+static int vech_sigma(const gsl_vector *th, void *block, gsl_vector *v)
 {
-  size_t p = *(size_t *)params;
-  gsl_matrix *S = gsl_matrix_alloc(p, p);
-  int st = bm_transform_logchol_inverse(th, S, NULL);
-  if (!st) bm_vech(S, v);
-  gsl_matrix_free(S);
-  return st;
+  return bm_transform_map_inverse(block, 1, th, v, NULL);
 }
 
 /* The target in Sigma, in vech coordinates: the inverse Wishart log-density
@@ -43,33 +39,6 @@ static int iwk_f(const gsl_vector *x, void *p, double *f) { return iwk_eval(x, p
 static int iwk_g(const gsl_vector *x, void *p, gsl_vector *g) { return iwk_eval(x, p, NULL, g, NULL); }
 static int iwk_h(const gsl_vector *x, void *p, gsl_matrix *H) { return iwk_eval(x, p, NULL, NULL, H); }
 
-/* the same in log-Cholesky coordinates, through the library's chain rule */
-static int th_f(const gsl_vector *th, void *p, double *f)
-{
-  const iwk *k = p;
-  gsl_vector *x = gsl_vector_alloc(th->size);
-  int st = vech_sigma(th, (void *)&k->p, x);
-  if (!st) st = iwk_f(x, p, f);
-  gsl_vector_free(x);
-  return st;
-}
-static int th_gh(const gsl_vector *th, void *p, gsl_vector *g, gsl_matrix *H)
-{
-  const iwk *k = p;
-  size_t q = th->size;
-  gsl_vector *x = gsl_vector_alloc(q), *gx = gsl_vector_alloc(q);
-  gsl_matrix *Hx = gsl_matrix_alloc(q, q);
-  int st = vech_sigma(th, (void *)&k->p, x);
-  if (!st) st = iwk_eval(x, k, NULL, gx, Hx);
-  if (!st) st = bm_transform_logchol_chain(th, gx, H ? Hx : NULL, g, H);
-  gsl_vector_free(x);
-  gsl_vector_free(gx);
-  gsl_matrix_free(Hx);
-  return st;
-}
-static int th_g(const gsl_vector *th, void *p, gsl_vector *g) { return th_gh(th, p, g, NULL); }
-static int th_h(const gsl_vector *th, void *p, gsl_matrix *H) { return th_gh(th, p, NULL, H); }
-
 static void verify_transforms(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
@@ -81,7 +50,8 @@ static void verify_transforms(verify_ctx *c)
     gsl_permutation *perm = gsl_permutation_alloc(q);
     verify_random_spd(r, 1.0, S);
     bm_transform_logchol_forward(S, th);
-    bm_fd_jacobian(vech_sigma, &p, q, th, NULL, Jfd, NULL);
+    bm_transform_block block = {BM_TRANSFORM_LOGCHOL, p};
+    bm_fd_jacobian(vech_sigma, &block, q, th, NULL, Jfd, NULL);
     bm_transform_logchol_jacobian(th, J);
     for (size_t a = 0; a < q; a++)
       for (size_t b = 0; b < q; b++)
@@ -95,8 +65,13 @@ static void verify_transforms(verify_ctx *c)
     iwk k = {p, bm_invwishart_alloc(p)};
     verify_random_spd(r, 1.0, S);
     bm_invwishart_set(k.d, (double)p + 6.0, S);
-    wg = fmax(wg, verify_grad_check(th_f, th_g, &k, th, NULL));
-    wh = fmax(wh, verify_hess_check(th_f, th_g, th_h, &k, th, NULL));
+    /* the target in log-Cholesky coordinates (plus log|J|): its gradient and
+     * Hessian come through the library's chain rule */
+    bm_transformed_target tt = {&block, 1, iwk_f, iwk_g, iwk_h, &k};
+    bm_laplace_problem pr;
+    bm_transform_laplace_problem(&tt, &pr);
+    wg = fmax(wg, verify_grad_check(pr.logf, pr.grad, pr.params, th, NULL));
+    wh = fmax(wh, verify_hess_check(pr.logf, pr.grad, pr.hess, pr.params, th, NULL));
     bm_invwishart_free(k.d);
     gsl_vector_free(th);
     gsl_matrix_free(J);
