@@ -117,9 +117,18 @@ void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f,
 void verify_matrix_rows(verify_ctx *c, const char *component, const double e[VERIFY_MATRIX_NE],
                         const char *null_vector);
 
-/* Batched log-likelihood ll of the rows of X against the sum of single log-densities:
- * |ll - sum| / |sum| (vector families). */
-double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);
+/* The vector families (mvn, mvt): t[0 .. p + p(p+1)/2) <- (mu, vech Sigma), mu
+ * standard normal, Sigma random SPD at a scale between 1/e and e (from r). */
+void verify_location_scale_theta(gsl_rng *r, size_t p, gsl_vector *t);
+/* Row "Fisher vs Monte Carlo (max |z| / 5)" of a vector family of dimension
+ * f->rows at θ = (mu, vech Sigma, extra[0 .. nextra)) as above, with `draws` draws. */
+void verify_location_scale_fisher(verify_ctx *c, const char *component, verify_family *f, const double *extra,
+                                  size_t nextra, size_t draws);
+
+/* The descriptor's batched log-likelihood of n standard normal rows (drawn from
+ * c->rng) against the sum of their single log-densities: |ll - sum| / |sum|
+ * (vector families). */
+double verify_loglik_batch(verify_ctx *c, const verify_family *f, size_t n);
 
 /* The Wishart-type families (wishart, invwishart): θ = (vech S, nu), an SPD
  * variate, and the same entry points beyond the descriptor's, gathered by

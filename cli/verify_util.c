@@ -359,15 +359,42 @@ double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matr
   return e;
 }
 
-double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll)
+void verify_location_scale_theta(gsl_rng *r, size_t p, gsl_vector *t)
 {
-  double sum = 0;
-  for (size_t i = 0; i < X->size1; i++) {
+  gsl_matrix *S = gsl_matrix_alloc(p, p);
+  gsl_vector_view mu = gsl_vector_subvector(t, 0, p);
+  size_t at = p;
+  bm_rng_std_normal_vector(r, &mu.vector);
+  verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
+  verify_theta_put(t, &at, S, 1);
+  gsl_matrix_free(S);
+}
+
+void verify_location_scale_fisher(verify_ctx *c, const char *component, verify_family *f, const double *extra,
+                                  size_t nextra, size_t draws)
+{
+  size_t q = f->rows + bm_vech_len(f->rows);
+  gsl_vector *t = gsl_vector_alloc(q + nextra);
+  verify_location_scale_theta(c->rng, f->rows, t);
+  for (size_t i = 0; i < nextra; i++) gsl_vector_set(t, q + i, extra[i]);
+  double z = f->set(f, t) ? NAN : verify_fisher_mc(c, component, f, draws, NULL);
+  verify_row(c, component, "Fisher vs Monte Carlo (max |z| / 5)", z / 5.0, 1.0);
+  gsl_vector_free(t);
+}
+
+double verify_loglik_batch(verify_ctx *c, const verify_family *f, size_t n)
+{
+  gsl_matrix *X = gsl_matrix_alloc(n, f->rows);
+  bm_rng_std_normal_matrix(c->rng, X);
+  double ll = NAN, sum = 0;
+  bm_dist_loglik(&(bm_dist){f->type, f->d}, X, &ll, NULL);
+  for (size_t i = 0; i < n; i++) {
     gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
     double lp = NAN;
     fam_logpdf(f, &xi.vector, &lp);
     sum += lp;
   }
+  gsl_matrix_free(X);
   return fabs(ll - sum) / fabs(sum);
 }
 
