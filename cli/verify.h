@@ -79,6 +79,13 @@ double verify_hess_fd(verify_family *f, const void *x, const gsl_vector *theta, 
 double verify_grad_x_fd(const verify_family *f, const void *x, const bm_check_options *opt);
 double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_options *opt);
 
+/* One point of the derivative rows: e[0..3] <- the max of e and the errors of
+ * the score, θ-Hessian (verify_score_fd, verify_hess_fd at θ, x) and, when
+ * f->grad_x is set, of grad_x and hess_x (verify_grad_x_fd, verify_hess_x_fd). */
+enum { VERIFY_FD_NE = 4 };
+void verify_fd_point(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt,
+                     double e[VERIFY_FD_NE]);
+
 /* Entrywise Monte Carlo mean and standard error of a matrix-valued draw. */
 typedef struct {
   gsl_matrix *sum, *sum2;

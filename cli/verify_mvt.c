@@ -27,7 +27,7 @@ void verify_mvt(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
   size_t npoints = c->quick ? 3 : 8;
-  double w_score = 0, w_hess = 0, w_batch = 0;
+  double e[VERIFY_FD_NE] = {0}, w_batch = 0;
   bm_check_options opt = {.tol = 1e-6, .seed = gsl_rng_get(r)};
   for (size_t k = 0; k < npoints; k++) {
     size_t p = 1 + k % 4, at = p + bm_vech_len(p);
@@ -40,15 +40,14 @@ void verify_mvt(verify_ctx *c)
     bm_rng_std_normal_vector(r, x);
     gsl_vector_scale(x, 2.0);
     gsl_vector_add(x, &m.vector);
-    w_score = fmax(w_score, verify_score_fd(&f, x, t, &opt));
-    w_hess = fmax(w_hess, verify_hess_fd(&f, x, t, &opt));
+    verify_fd_point(&f, x, t, &opt, e);
     w_batch = fmax(w_batch, verify_loglik_batch(c, &f, 50));
     gsl_vector_free(t);
     gsl_vector_free(x);
     bm_mvt_free(f.d);
   }
-  verify_row(c, "mvt", "score = FD of logpdf", w_score, 1e-6);
-  verify_row(c, "mvt", "hess = FD of score", w_hess, 1e-6);
+  verify_row(c, "mvt", "score = FD of logpdf", e[0], 1e-6);
+  verify_row(c, "mvt", "hess = FD of score", e[1], 1e-6);
   verify_row(c, "mvt", "loglik = sum of logpdf", w_batch, 1e-12);
 
   /* I_nunu at large nu: p(p+6)/(2 nu^4) to relative O(1/nu) */

@@ -240,6 +240,16 @@ double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_op
   return x_check(f, x, 1, opt);
 }
 
+void verify_fd_point(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt,
+                     double e[VERIFY_FD_NE])
+{
+  e[0] = fmax(e[0], verify_score_fd(f, x, theta, opt));
+  e[1] = fmax(e[1], verify_hess_fd(f, x, theta, opt));
+  if (!f->grad_x) return;
+  e[2] = fmax(e[2], verify_grad_x_fd(f, x, opt));
+  e[3] = fmax(e[3], verify_hess_x_fd(f, x, opt));
+}
+
 /* ---- Monte Carlo ---- */
 
 int verify_moments_init(verify_moments *m, size_t rows, size_t cols)
@@ -448,7 +458,7 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
                                      const verify_wishart_ops *w, int inverse)
 {
   gsl_rng *r = c->rng;
-  double w_score = 0, w_hess = 0, w_gx = 0, w_hx = 0;
+  double e[VERIFY_FD_NE] = {0};
   size_t npts = c->quick ? 2 : 5;
   for (size_t p = 1; p <= 3; p++)
     for (size_t k = 0; k < npts; k++) {
@@ -464,19 +474,16 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
       size_t at = 0;
       verify_theta_put(th, &at, S, 1);
       gsl_vector_set(th, at, nu);
-      w_score = fmax(w_score, verify_score_fd(&wt.f, X, th, NULL));
-      w_hess = fmax(w_hess, verify_hess_fd(&wt.f, X, th, NULL));
-      w_gx = fmax(w_gx, verify_grad_x_fd(&wt.f, X, NULL));
-      w_hx = fmax(w_hx, verify_hess_x_fd(&wt.f, X, NULL));
+      verify_fd_point(&wt.f, X, th, NULL, e);
       gsl_vector_free(th);
       gsl_matrix_free(S);
       gsl_matrix_free(X);
       w->free(wt.f.d);
     }
-  verify_row(c, component, "score = FD of logpdf", w_score, 1e-6);
-  verify_row(c, component, "hess = FD of score", w_hess, 1e-6);
-  verify_row(c, component, "grad X = FD of logpdf (vech X)", w_gx, 1e-6);
-  verify_row(c, component, "hess_x = FD of grad X", w_hx, 1e-6);
+  verify_row(c, component, "score = FD of logpdf", e[0], 1e-6);
+  verify_row(c, component, "hess = FD of score", e[1], 1e-6);
+  verify_row(c, component, "grad X = FD of logpdf (vech X)", e[2], 1e-6);
+  verify_row(c, component, "hess_x = FD of grad X", e[3], 1e-6);
 
   /* Fisher vs Monte Carlo at p = 2: E[s s^T] and E[-H], max |z| / 6 */
   size_t p = 2;
