@@ -113,6 +113,12 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
  * position `at`. Returns |I v| / (|I|_F |v|). */
 double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B);
 
+/* θ = (vec M, vech S, vech O[, nu]) of a Kronecker-scaled family (matnorm, matt;
+ * M f->rows x f->cols, S and O square) -> f->d through set(f->d, M, S, O, nu),
+ * nu NaN where θ ends after O. For verify_family.set. */
+typedef int (*verify_kron_setter)(void *d, const gsl_matrix *M, const gsl_matrix *S, const gsl_matrix *O, double nu);
+int verify_kron_set(verify_family *f, const gsl_vector *theta, verify_kron_setter set);
+
 /* The rows of a Kronecker-scaled matrix-variate family (matnorm, matt),
  * accumulated over points: verify_matrix_point adds the point (f set at θ t,
  * variate X, scales S n x n and O p x p) to e[] (score, θ-Hessian and vec-X

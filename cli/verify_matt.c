@@ -31,19 +31,11 @@ static int fisher_without_sigma_omega(const void *d, gsl_matrix *I)
 }
 
 /* θ = (vec M, vech Sigma, vech Omega, nu) */
-static int set_theta(verify_family *f, const gsl_vector *theta)
+static int set_params(void *d, const gsl_matrix *M, const gsl_matrix *S, const gsl_matrix *O, double nu)
 {
-  size_t n = f->rows, p = f->cols, at = 0;
-  gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p);
-  verify_theta_get(theta, &at, M, 0);
-  verify_theta_get(theta, &at, S, 1);
-  verify_theta_get(theta, &at, O, 1);
-  int st = bm_matt_set(f->d, gsl_vector_get(theta, at), M, S, O);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(O);
-  return st;
+  return bm_matt_set(d, nu, M, S, O);
 }
+static int set_theta(verify_family *f, const gsl_vector *theta) { return verify_kron_set(f, theta, set_params); }
 static int grad_x(const verify_family *f, const void *X, void *G)
 {
   return bm_matt_grad(f->d, X, G, NULL, NULL, NULL, NULL);

@@ -408,6 +408,20 @@ double verify_loglik_batch(verify_ctx *c, const verify_family *f, size_t n)
   return fabs(ll - sum) / fabs(sum);
 }
 
+int verify_kron_set(verify_family *f, const gsl_vector *theta, verify_kron_setter set)
+{
+  size_t n = f->rows, p = f->cols, at = 0;
+  gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p);
+  verify_theta_get(theta, &at, M, 0);
+  verify_theta_get(theta, &at, S, 1);
+  verify_theta_get(theta, &at, O, 1);
+  int st = set(f->d, M, S, O, at < theta->size ? gsl_vector_get(theta, at) : NAN);
+  gsl_matrix_free(M);
+  gsl_matrix_free(S);
+  gsl_matrix_free(O);
+  return st;
+}
+
 void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f, const gsl_vector *t,
                          const gsl_matrix *X, const gsl_matrix *S, const gsl_matrix *O, double e[VERIFY_MATRIX_NE])
 {
