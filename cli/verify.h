@@ -57,6 +57,10 @@ void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S);
  * NaN when any entry of A - B is NaN. */
 double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B);
 
+/* max(w, |a - ref| / max(1, |ref|)); NaN once w, a or ref is NaN (fmax would
+ * drop it): the running worst error over points. */
+double verify_worst(double w, double a, double ref);
+
 /* Read (get) or write (put) the block of θ starting at *at as vech A (vech != 0,
  * A square) or vec A; *at moves past the block. */
 void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech);

@@ -61,7 +61,7 @@ static void verify_transforms(verify_ctx *c)
     bm_transform_logchol_log_jacobian(th, &lj, NULL);
     gsl_linalg_LU_decomp(Jfd, perm, &sgn);
     double ref = gsl_linalg_LU_lndet(Jfd);
-    wd = fmax(wd, fabs(lj - ref) / fmax(1.0, fabs(ref)));
+    wd = verify_worst(wd, lj, ref);
     iwk k = {p, bm_invwishart_alloc(p)};
     verify_random_spd(r, 1.0, S);
     bm_invwishart_set(k.d, (double)p + 6.0, S);

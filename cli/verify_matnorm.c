@@ -62,8 +62,7 @@ void verify_matnorm(verify_ctx *c)
       double ref = -0.5 * (double)np * log(2 * M_PI) - 0.5 * bm_chol_logdet(K) - 0.5 * bm_chol_quadform(K, dv, NULL);
       double lp = NAN;
       bm_matnorm_logpdf(f.d, X, &lp);
-      e_vec = fmax(e_vec, fabs(lp - ref) / fmax(1.0, fabs(ref)));
-      if (isnan(lp)) e_vec = NAN;
+      e_vec = verify_worst(e_vec, lp, ref);
       gsl_matrix_free(K);
       gsl_vector_free(dv);
       gsl_vector_free(mv);

@@ -85,8 +85,7 @@ void verify_matt(verify_ctx *c)
       double l1 = NAN, l2 = NAN;
       bm_matt_logpdf(tl, X, &l1);
       bm_matnorm_logpdf(mn, X, &l2);
-      e_lim = fmax(e_lim, fabs(l1 - l2) / fmax(1.0, fabs(l2)));
-      if (isnan(l1) || isnan(l2)) e_lim = NAN;
+      e_lim = verify_worst(e_lim, l1, l2);
       bm_matt_free(tl);
       bm_matnorm_free(mn);
       gsl_matrix_free(nuS);
@@ -122,8 +121,7 @@ void verify_matt(verify_ctx *c)
     double delta = bm_chol_quadform(L, dv, NULL), dp = (double)p;
     double ref = bm_lgamma(0.5 * (nu + dp)) - bm_lgamma(0.5 * nu) - 0.5 * dp * log(nu * M_PI) -
                  0.5 * bm_chol_logdet(L) - 0.5 * (nu + dp) * log1p(delta / nu);
-    e_red = fmax(e_red, fabs(lp - ref) / fmax(1.0, fabs(ref)));
-    if (isnan(lp)) e_red = NAN;
+    e_red = verify_worst(e_red, lp, ref);
     bm_matt_free(d);
     gsl_vector_free(dv);
     gsl_matrix_free(m);

@@ -24,6 +24,12 @@ void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S)
   gsl_matrix_free(A);
 }
 
+double verify_worst(double w, double a, double ref)
+{
+  double e = fabs(a - ref) / fmax(1.0, fabs(ref));
+  return isnan(w) || isnan(e) ? NAN : fmax(w, e);
+}
+
 double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B)
 {
   double num = 0, den = 0;
@@ -527,7 +533,7 @@ void verify_wishart_type_p1(verify_ctx *c, const char *component, const bm_famil
     if (w->set(d1, nu, s1) || bm_dist_logpdf(&D, x1, &lp)) lp = NAN;
     double ref = inverse ? log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2 / sc)) - 2 * log(x)
                          : log(gsl_ran_gamma_pdf(x, 0.5 * nu, 2 * sc));
-    worst = fmax(worst, fabs(lp - ref) / fmax(1.0, fabs(ref)));
+    worst = verify_worst(worst, lp, ref);
   }
   verify_row(c, component, inverse ? "p=1 logpdf = GSL inverse gamma" : "p=1 logpdf = GSL gamma", worst, 1e-12);
   w->free(d1);
@@ -564,8 +570,7 @@ void verify_wishart_type_identities(verify_ctx *c, const char *component, const 
     bm_dist_logpdf(&D, Xs[k], &a);
     w->set(d, nu, S);
     bm_dist_logpdf(&D, Xs[k], &b);
-    e1 = fmax(e1, fabs(a - b) / fmax(1, fabs(a)));
-    if (isnan(a - b)) e1 = NAN;
+    e1 = verify_worst(e1, b, a);
   }
   verify_row(c, component, "set_chol = set", e1, 1e-13);
   double ll = NAN, dnu = NAN;
