@@ -93,25 +93,21 @@ static gsl_matrix *as_variate(const verify_family *f, const void *x, gsl_matrix 
   return buf;
 }
 static size_t fam_nparams(const verify_family *f) { return bm_dist_nparams(&(bm_dist){f->type, f->d}); }
-static int fam_logpdf(const verify_family *f, const void *x, double *lp)
+/* One of the descriptor's operations at the variate x; out is the operation's
+ * output (double * for the log-density, gsl_vector * for the score, gsl_matrix *
+ * for a Hessian). */
+typedef enum { FAM_LOGPDF, FAM_SCORE, FAM_HESS, FAM_HESS_X } fam_op;
+static int fam_eval(const verify_family *f, const void *x, fam_op op, void *out)
 {
   gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_logpdf(&(bm_dist){f->type, f->d}, X, lp) : BM_EINVAL;
-}
-static int fam_score(const verify_family *f, const void *x, gsl_vector *s)
-{
-  gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_score(&(bm_dist){f->type, f->d}, X, s) : BM_EINVAL;
-}
-static int fam_hess(const verify_family *f, const void *x, gsl_matrix *H)
-{
-  gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_hess(&(bm_dist){f->type, f->d}, X, H) : BM_EINVAL;
-}
-static int fam_hess_x(const verify_family *f, const void *x, gsl_matrix *H)
-{
-  gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_hess_x(&(bm_dist){f->type, f->d}, X, H) : BM_EINVAL;
+  const bm_dist D = {f->type, f->d};
+  if (!X) return BM_EINVAL;
+  switch (op) {
+  case FAM_LOGPDF: return bm_dist_logpdf(&D, X, out);
+  case FAM_SCORE: return bm_dist_score(&D, X, out);
+  case FAM_HESS: return bm_dist_hess(&D, X, out);
+  default: return bm_dist_hess_x(&D, X, out);
+  }
 }
 static int fam_sample(const verify_family *f, gsl_rng *r, void *x)
 {
@@ -127,21 +123,14 @@ typedef struct {
   const void *x;
 } theta_point;
 
-static int theta_logpdf(const gsl_vector *t, void *vp, double *lp)
+/* θ -> f->d by the family's own packing, then the operation at the fixed variate */
+static int theta_eval(const gsl_vector *t, theta_point *a, fam_op op, void *out)
 {
-  theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : fam_logpdf(a->f, a->x, lp);
+  return a->f->set(a->f, t) ? 1 : fam_eval(a->f, a->x, op, out);
 }
-static int theta_score(const gsl_vector *t, void *vp, gsl_vector *s)
-{
-  theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : fam_score(a->f, a->x, s);
-}
-static int theta_hess(const gsl_vector *t, void *vp, gsl_matrix *H)
-{
-  theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : fam_hess(a->f, a->x, H);
-}
+static int theta_logpdf(const gsl_vector *t, void *a, double *lp) { return theta_eval(t, a, FAM_LOGPDF, lp); }
+static int theta_score(const gsl_vector *t, void *a, gsl_vector *s) { return theta_eval(t, a, FAM_SCORE, s); }
+static int theta_hess(const gsl_vector *t, void *a, gsl_matrix *H) { return theta_eval(t, a, FAM_HESS, H); }
 
 double verify_score_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
 {
@@ -206,7 +195,7 @@ static int x_logpdf(const gsl_vector *xc, void *vp, double *lp)
 {
   x_point *a = vp;
   variate_unpack(a->f, xc, a->X);
-  return fam_logpdf(a->f, a->X, lp);
+  return fam_eval(a->f, a->X, FAM_LOGPDF, lp);
 }
 static int x_grad(const gsl_vector *xc, void *vp, gsl_vector *g)
 {
@@ -220,7 +209,7 @@ static int x_hess(const gsl_vector *xc, void *vp, gsl_matrix *H)
 {
   x_point *a = vp;
   variate_unpack(a->f, xc, a->X);
-  return fam_hess_x(a->f, a->X, H);
+  return fam_eval(a->f, a->X, FAM_HESS_X, H);
 }
 
 static double x_check(const verify_family *f, const void *x, int hessian, const bm_check_options *opt)
@@ -336,7 +325,7 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
   for (size_t k = 0; k < draws && !failed; k++) {
     if (k % 4096 == 0) verify_progress(c, component, k, draws);
     /* a failure is a draw outside the (double precision) support, or a defect */
-    failed = fam_sample(f, c->rng, x) || fam_score(f, x, s) || fam_hess(f, x, H);
+    failed = fam_sample(f, c->rng, x) || fam_eval(f, x, FAM_SCORE, s) || fam_eval(f, x, FAM_HESS, H);
     if (failed) break;
     verify_moments_add_outer(&ss, s);
     verify_moments_add(&mh, -1.0, H);
@@ -407,7 +396,7 @@ double verify_loglik_batch(verify_ctx *c, const verify_family *f, size_t n)
   for (size_t i = 0; i < n; i++) {
     gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
     double lp = NAN;
-    fam_logpdf(f, &xi.vector, &lp);
+    fam_eval(f, &xi.vector, FAM_LOGPDF, &lp);
     sum += lp;
   }
   gsl_matrix_free(X);
