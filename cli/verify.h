@@ -61,6 +61,10 @@ double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B);
  * drop it): the running worst error over points. */
 double verify_worst(double w, double a, double ref);
 
+/* A limit or reduction of the density a to the density b (the same variate
+ * shape): verify_worst(w, log a(x), log b(x)) accumulated over n draws x of b. */
+double verify_same_density(gsl_rng *r, const bm_dist *a, const bm_dist *b, size_t n, double w);
+
 /* Read (get) or write (put) the block of θ starting at *at as vech A (vech != 0,
  * A square) or vec A; *at moves past the block. */
 void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech);

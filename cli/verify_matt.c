@@ -81,11 +81,7 @@ void verify_matt(verify_ctx *c)
       bm_matnorm *mn = bm_matnorm_alloc(n, p);
       bm_matt_set(tl, 1e8, M, nuS, O);
       bm_matnorm_set(mn, M, S, O);
-      bm_matnorm_sample(mn, r, X);
-      double l1 = NAN, l2 = NAN;
-      bm_matt_logpdf(tl, X, &l1);
-      bm_matnorm_logpdf(mn, X, &l2);
-      e_lim = verify_worst(e_lim, l1, l2);
+      e_lim = verify_same_density(r, &(bm_dist){&bm_family_matt, tl}, &(bm_dist){&bm_family_matnorm, mn}, 1, e_lim);
       bm_matt_free(tl);
       bm_matnorm_free(mn);
       gsl_matrix_free(nuS);

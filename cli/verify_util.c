@@ -30,6 +30,23 @@ double verify_worst(double w, double a, double ref)
   return isnan(w) || isnan(e) ? NAN : fmax(w, e);
 }
 
+double verify_same_density(gsl_rng *r, const bm_dist *a, const bm_dist *b, size_t n, double w)
+{
+  size_t rows, cols;
+  bm_dist_shape(b, &rows, &cols);
+  gsl_matrix *x = gsl_matrix_alloc(rows, cols);
+  for (size_t k = 0; k < n; k++) {
+    double la = NAN, lb = NAN;
+    if (bm_dist_sample(b, r, x) == BM_SUCCESS) {
+      bm_dist_logpdf(a, x, &la);
+      bm_dist_logpdf(b, x, &lb);
+    }
+    w = verify_worst(w, la, lb);
+  }
+  gsl_matrix_free(x);
+  return w;
+}
+
 double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B)
 {
   double num = 0, den = 0;
