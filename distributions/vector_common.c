@@ -4,12 +4,14 @@
 #include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_cblas.h>
+#include <lapacke.h>
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"
 #include "work.h"
 #include "omp_policy.h"
+#include "small_linalg.h"
 #include "vector_common.h"
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
@@ -93,6 +95,62 @@ void bm_vc_symmetrize(double *G, size_t p, size_t tda)
     }
 }
 
+static void transpose_in_place(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) {
+      double t = G[i * tda + j];
+      G[i * tda + j] = G[j * tda + i];
+      G[j * tda + i] = t;
+    }
+}
+
+/* G (symmetric, lower triangle stored; LAPACK's col-major 'U' on this row-major
+ * buffer) <- its reversal J G J, J the exchange matrix (an involution) */
+static void reverse_lower(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      size_t i2 = p - 1 - j, j2 = p - 1 - i; /* (i, j) <-> (p-1-j, p-1-i), also in the lower triangle */
+      if (i2 * p + j2 <= i * p + j) continue; /* each pair once (and the fixed points) */
+      double t = G[i * tda + j];
+      G[i * tda + j] = G[i2 * tda + j2];
+      G[i2 * tda + j2] = t;
+    }
+}
+
+int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
+{
+  size_t p = L->size1;
+  if (p <= BM_KN_MAX) { /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
+    enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
+    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+    transpose_in_place(G, p, tda);
+    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+    bm_vc_symmetrize(G, p, tda);
+    return BM_SUCCESS;
+  }
+  /* LAPACK's dsygst (itype 1, 'U' on the row-major lower triangle) forms
+   * L^{-1} G L^{-T} in p^3 flops using the symmetry, half of two dtrsm. For
+   * L^{-T} G L^{-1}: with J the exchange matrix, M = J L^T J is lower
+   * triangular and L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J. */
+  const double *F = L->data;
+  size_t ldf = L->tda;
+  if (trans) {
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++) work[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
+    F = work;
+    ldf = p;
+    reverse_lower(G, p, tda);
+  }
+  lapack_int info = LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F, (lapack_int)ldf);
+  if (info) return BM_ESING;
+  if (trans) reverse_lower(G, p, tda);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+  return BM_SUCCESS;
+}
+
 /* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
  * with the finiteness check of X fused into the centering pass (BM_ENONFINITE
  * before any output is written). */
@@ -112,8 +170,7 @@ static int whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_ma
     }
   }
   if (acc != 0.0) return BM_ENONFINITE;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0, L->data,
-              (int)L->tda, Z, (int)p);
+  bm_sl_whiten_rows(r1 - r0, p, L->data, L->tda, Z, p);
   return BM_SUCCESS;
 }
 
@@ -161,14 +218,15 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
   /* a per-group Z^T Z slot whenever rows arrive in more than one block */
   size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
+  size_t zlen = G * bs * p > p * p ? G * bs * p : p * p; /* Z doubles as the sandwich's scratch */
   bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
+  double *Z = bm_work_get(&w, NULL, 0, zlen + G * (p + slot));
   if (!Z) {
     bm_nan_vector(dmu);
     bm_nan_matrix(dSigma);
     return BM_ENOMEM;
   }
-  double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
+  double *s_all = Z + zlen, *C_all = s_all + G * p;
   double part[BM_BATCH_GROUPS_MAX][2];
   int bad[BM_BATCH_GROUPS_MAX];
 #ifdef _OPENMP
@@ -188,8 +246,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
       if (bad[g]) break;
       block(ctx, Zg, b1 - b0, s, a);
       if (slot) /* this group's Z^T Z / 2 (lower triangle), block by block */
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
-                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
+        bm_sl_syrk_t(p, b1 - b0, 0.5, Zg, p, b0 == r0 ? 0.0 : 1.0, C_all + g * slot, p);
     }
   }
   int status = BM_SUCCESS;
@@ -218,7 +275,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
     double *Gm = dSigma->data;
     int tda = (int)dSigma->tda;
     if (!slot)
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
+      bm_sl_syrk_t(p, n, 0.5, Z, p, 0.0, Gm, (size_t)tda);
     else
       for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j <= i; j++) {
@@ -228,11 +285,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
         }
     for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
     bm_sym_from_lower(dSigma);
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
-                (int)L->tda, Gm, tda);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
-                (int)L->tda, Gm, tda);
-    bm_vc_symmetrize(Gm, p, (size_t)tda);
+    bm_vc_sandwich(L, Gm, (size_t)tda, 1, Z);
   }
   bm_work_release(&w);
   return BM_SUCCESS;

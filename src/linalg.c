@@ -14,6 +14,7 @@
 #include "bayesmat/linalg.h"
 #include "work.h"
 #include "small_linalg.h"
+#include "kernels.h"
 #include "error.h"
 
 static int square(const gsl_matrix *A)
@@ -50,9 +51,11 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
       for (size_t j = 0; j <= i; j++)
         L->data[i * L->tda + j] = A->data[i * A->tda + j];
   zero_strict_upper(L);
-  /* small p: own loops (no call overhead, never OpenBLAS threads) */
-  lapack_int info = p <= BM_SL_MAX ? (lapack_int)bm_sl_chol(L->data, L->tda, p)
-                                   : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
+  /* small p: own loops (no call overhead); moderate p: blocked kernels on
+   * the calling thread (OpenBLAS's threaded dpotrf is slower there) */
+  lapack_int info = p <= BM_SL_MAX   ? (lapack_int)bm_sl_chol(L->data, L->tda, p)
+                    : p <= BM_KN_MAX ? (lapack_int)bm_kn_chol(L->data, L->tda, p)
+                                     : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
   /* OpenBLAS's potrf lets a NaN through (NaN <= 0 is false): check the
    * diagonal of the result too. */
   for (size_t i = 0; info == 0 && i < p; i++) {
@@ -107,11 +110,8 @@ int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B)
   if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
   if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
   if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
-  int p = (int)L->size1, m = (int)B->size2;
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, m, 1.0, L->data, (int)L->tda,
-              B->data, (int)B->tda);
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, p, m, 1.0, L->data, (int)L->tda,
-              B->data, (int)B->tda);
+  bm_sl_trsm_left(CblasNoTrans, L->size1, B->size2, L->data, L->tda, B->data, B->tda);
+  bm_sl_trsm_left(CblasTrans, L->size1, B->size2, L->data, L->tda, B->data, B->tda);
   return BM_SUCCESS;
 }
 
@@ -122,8 +122,7 @@ int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X)
   if (X == NULL) return BM_FAIL(BM_EINVAL, "X is NULL");
   if (X->size2 != L->size1) return BM_FAIL(BM_EBADLEN, "X has %zu columns, expected %zu", X->size2, (size_t)(L->size1));
   if (X->size1 == 0 || X->size2 == 0) return BM_SUCCESS;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)X->size1, (int)X->size2, 1.0,
-              L->data, (int)L->tda, X->data, (int)X->tda);
+  bm_sl_whiten_rows(X->size1, X->size2, L->data, L->tda, X->data, X->tda);
   return BM_SUCCESS;
 }
 
@@ -133,12 +132,10 @@ int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
   if (!status) status = square(B);
   if (status) return status;
   if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
-  int p = (int)L->size1;
+  size_t p = L->size1;
   if (p == 0) return BM_SUCCESS;
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, p, 1.0, L->data, (int)L->tda,
-              B->data, (int)B->tda);
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, p, p, 1.0, L->data, (int)L->tda,
-              B->data, (int)B->tda);
+  bm_sl_trsm_left(CblasNoTrans, p, p, L->data, L->tda, B->data, B->tda);
+  bm_sl_whiten_rows(p, p, L->data, L->tda, B->data, B->tda);
   return BM_SUCCESS;
 }
 
