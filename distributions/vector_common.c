@@ -1,6 +1,7 @@
 /* bayesmat — internals shared by mvn.c and mvt.c (see vector_common.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <float.h>
 #include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_cblas.h>
@@ -289,6 +290,133 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   }
   bm_work_release(&w);
   return BM_SUCCESS;
+}
+
+/* S (lower, tds) <- sum_i r_i r_i^T and sum (p) <- sum_i r_i, r_i = x_i - mu,
+ * in the row groups of src/omp_policy.h (per-group slots added in group
+ * order), blocks of BM_BATCH_BLOCK centred rows (a private buffer: memory
+ * O(p^2 + block)). */
+static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, size_t tds, double *sum)
+{
+  size_t n = X->size1, p = X->size2, G = bm_batch_groups(n, p * p + p), bs = n < BM_BATCH_BLOCK ? n : BM_BATCH_BLOCK;
+  size_t slot = G > 1 ? p * p : 0;
+  bm_work w;
+  double *D = bm_work_get(&w, NULL, 0, G * (bs * p + p + slot));
+  if (!D) return BM_ENOMEM;
+  double *s_all = D + G * bs * p, *C_all = s_all + G * p;
+  const double *mu = mu_v->data;
+  size_t ms = mu_v->stride;
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double *Dg = D + g * bs * p, *sg = s_all + g * p, *Cg = slot ? C_all + g * slot : S;
+    size_t ldc = slot ? p : tds;
+    for (size_t j = 0; j < p; j++) sg[j] = 0.0;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      double acc = 0.0;
+      for (size_t i = b0; i < b1; i++) {
+        const double *x = X->data + i * X->tda;
+        double *r = Dg + (i - b0) * p;
+        for (size_t j = 0; j < p; j++) {
+          acc += x[j] * 0.0; /* NaN unless every entry is finite */
+          r[j] = x[j] - mu[j * ms];
+          sg[j] += r[j];
+        }
+      }
+      if (acc != 0.0) {
+        bad[g] = BM_ENONFINITE;
+        break;
+      }
+      bm_sl_syrk_t(p, b1 - b0, 1.0, Dg, p, b0 == r0 ? 0.0 : 1.0, Cg, ldc);
+    }
+  }
+  int status = BM_SUCCESS;
+  for (size_t g = 0; g < G; g++)
+    if (bad[g]) status = bad[g];
+  if (!status) {
+    for (size_t j = 0; j < p; j++) {
+      double t = 0.0;
+      for (size_t g = 0; g < G; g++) t += s_all[g * p + j];
+      sum[j] = t;
+    }
+    if (slot)
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j <= i; j++) {
+          double c = 0.0;
+          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
+          S[i * tds + j] = c;
+        }
+  }
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
+                          const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, double *sumsq)
+{
+  size_t p = obj_status ? 0 : L->size1;
+  int status = bm_vc_check_batch(obj_status, p, X);
+  if (!status && dmu) status = bm_validate_length(dmu, p);
+  if (!status) status = bm_validate_shape(dSigma, p, p);
+  if (status) {
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+    return status;
+  }
+  size_t n = X->size1, tda = dSigma->tda;
+  double *G = dSigma->data;
+  bm_work w;
+  double *s = bm_work_get(&w, NULL, 0, p + p * p), *scratch = s + p;
+  status = s ? scatter_rows(mu, X, G, tda, s) : BM_ENOMEM;
+  if (status) {
+    bm_work_release(&w);
+    bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+    return status;
+  }
+  /* S's diagonal among the subnormals (or just above): S has lost relative
+   * precision that the whitened rows keep */
+  for (size_t i = 0; i < p; i++)
+    if (G[i * tda + i] > 0.0 && G[i * tda + i] < DBL_MIN / DBL_EPSILON) {
+      bm_work_release(&w);
+      return BM_VC_RETRY;
+    }
+  /* W = L^{-1} S L^{-T}: tr W = sum_i |z_i|^2; dSigma = L^{-T} (W - n I) L^{-1} / 2 */
+  bm_sym_from_lower(dSigma);
+  int bad = bm_vc_sandwich(L, G, tda, 0, scratch);
+  double tr = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    tr += G[i * tda + i];
+    G[i * tda + i] -= (double)n;
+  }
+  if (!bad) bad = bm_vc_sandwich(L, G, tda, 1, scratch);
+  double fin = tr * 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      G[i * tda + j] *= 0.5;
+      fin += G[i * tda + j] * 0.0;
+    }
+  if (dmu) {
+    bm_vc_forward_solve(L, s);
+    bm_vc_back_solve(L, s);
+    for (size_t j = 0; j < p; j++) {
+      fin += s[j] * 0.0;
+      gsl_vector_set(dmu, j, s[j]);
+    }
+  }
+  bm_work_release(&w);
+  *sumsq = tr;
+  /* a range limit (S or the sandwich beyond double's range): the caller
+   * redoes the call through the whitened rows, which scale first */
+  return bad || fin != 0.0 ? BM_VC_RETRY : BM_SUCCESS;
 }
 
 int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,

@@ -200,4 +200,22 @@ int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, co
                          const void *ctx, double acc[2]);
 #define bm_vc_loglik_grad(...) bm_vc_loglik_grad_fn(__func__, __VA_ARGS__)
 
+/* bm_vc_scatter_grad's answer when its result left double's range: the
+ * caller recomputes through bm_vc_loglik_grad (outputs then rewritten). */
+#define BM_VC_RETRY (-1000)
+
+/* The Gaussian batched gradient from the scatter S = sum_i r_i r_i^T
+ * (r_i = x_i - mu; one rank-n update, n p^2 flops, instead of whitening the
+ * rows and a second rank-n update): *sumsq <- tr(L^{-1} S L^{-T}) =
+ * sum_i |L^{-1} r_i|^2, dSigma <- (Sigma^{-1} S Sigma^{-1} - n Sigma^{-1})/2
+ * as L^{-T} (L^{-1} S L^{-T} - n I) L^{-1} / 2 (two symmetric sandwiches,
+ * 2 p^3), dmu <- Sigma^{-1} sum_i r_i (may be NULL). dSigma is required.
+ * Rounding: S is formed before whitening, so its errors are amplified by
+ * up to cond(Sigma) instead of cond(L): callers use it for well-conditioned
+ * factors only. Checks and statuses as bm_vc_loglik_grad, plus BM_VC_RETRY
+ * (not an error: nothing reported) when a result is not finite. */
+int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
+                          const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, double *sumsq);
+#define bm_vc_scatter_grad(...) bm_vc_scatter_grad_fn(__func__, __VA_ARGS__)
+
 #endif
