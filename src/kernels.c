@@ -6,6 +6,7 @@
 #pragma GCC optimize("O3")
 #endif
 #include <math.h>
+#include <lapacke.h>
 #include "kernels.h"
 #include "small_linalg.h"
 
@@ -38,29 +39,6 @@ void bm_kn_gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, size_t m, size
       }
     }
   }
-}
-
-/* Unblocked Cholesky of a diagonal block (b <= NB), as bm_sl_chol; inv gets
- * the pivots' reciprocals (always finite: a positive pivot is at least the
- * square root of the smallest subnormal). */
-static size_t chol_unblocked(double *A, size_t lda, size_t b, double *inv)
-{
-  for (size_t i = 0; i < b; i++) {
-    double *ri = A + i * lda;
-    for (size_t j = 0; j < i; j++) {
-      const double *rj = A + j * lda;
-      double s = ri[j];
-      for (size_t k = 0; k < j; k++) s -= ri[k] * rj[k];
-      ri[j] = s * inv[j];
-    }
-    double s = ri[i];
-    for (size_t k = 0; k < i; k++) s -= ri[k] * ri[k];
-    if (!(s > 0.0) || !isfinite(s)) return i + 1; /* NaN fails here too */
-    double d = sqrt(s), r = 1.0 / s;
-    ri[i] = d;
-    inv[i] = isfinite(r) ? d * r : 1.0 / d;
-  }
-  return 0;
 }
 
 /* X (rows x b, ldx) <- X D^{-T}, D (b x b, b <= NB) lower triangular: each
@@ -97,40 +75,87 @@ static void solve_rlt_diag(size_t rows, size_t b, const double *D, size_t ldd, d
   }
 }
 
-/* Left-looking by block columns: each block column is updated by one
- * (split) dgemm with the factor's columns to its left, then its diagonal
- * block factored and the rows below it solved. */
+/* 1 when every diagonal entry of the b x b triangle D has a finite
+ * reciprocal (OpenBLAS's dtrsm multiplies by them: a subnormal pivot would
+ * give inf where the quotients are finite) */
+static int pivots_ok(const double *D, size_t ldd, size_t b)
+{
+  for (size_t j = 0; j < b; j++)
+    if (!isfinite(1.0 / D[j * ldd + j])) return 0;
+  return 1;
+}
+
+/* X (rows x b, ldx) <- X D^{-T} by dtrsm in calls of fewer than
+ * BM_KN_TRSM_MN entries (single-threaded), or the own loops above when a
+ * pivot's reciprocal overflows. */
+static void right_lt_block(size_t rows, size_t b, const double *D, size_t ldd, double *X, size_t ldx)
+{
+  if (!pivots_ok(D, ldd, b)) {
+    solve_rlt_diag(rows, b, D, ldd, X, ldx);
+    return;
+  }
+  size_t rc = (BM_KN_TRSM_MN - 1) / b;
+  for (size_t r0 = 0; r0 < rows; r0 += rc)
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)min_sz(rc, rows - r0), (int)b,
+                1.0, D, (int)ldd, X + r0 * ldx, (int)ldx);
+}
+
+/* Below BM_KN_POTRF_MAX, LAPACK's dpotrf (single-threaded there). Above,
+ * recursively in two: A11 (p1 < BM_KN_POTRF_MAX rows) by dpotrf, the rows
+ * below it by split dtrsm, A22 - L21 L21^T by dsyrk (single-threaded below
+ * BM_KN_SYRK_MAX, else split), then A22's factor. */
 size_t bm_kn_chol(double *A, size_t lda, size_t p)
 {
-  double T[NB * NB], inv[NB];
-  for (size_t k0 = 0; k0 < p; k0 += NB) {
-    size_t b = min_sz(NB, p - k0), below = p - k0 - b;
-    double *Akk = A + k0 * lda + k0;
-    if (k0 > 0) {
-      /* the diagonal block through scratch: its strict upper triangle is A's */
-      bm_kn_gemm(CblasNoTrans, CblasTrans, b, b, k0, 1.0, A + k0 * lda, lda, A + k0 * lda, lda, 0.0, T, b);
-      for (size_t i = 0; i < b; i++)
-        for (size_t j = 0; j <= i; j++) Akk[i * lda + j] -= T[i * b + j];
-      if (below)
-        bm_kn_gemm(CblasNoTrans, CblasTrans, below, b, k0, -1.0, A + (k0 + b) * lda, lda, A + k0 * lda, lda, 1.0,
-                   Akk + b * lda, lda);
-    }
-    size_t info = chol_unblocked(Akk, lda, b, inv);
-    if (info) return k0 + info;
-    if (below) solve_rlt_diag(below, b, Akk, lda, Akk + b * lda, lda);
+  if (p < BM_KN_POTRF_MAX) {
+    int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (int)p, A, (int)lda);
+    if (info > 0) return (size_t)info;
+    /* OpenBLAS's potrf lets a NaN through (NaN <= 0 is false) */
+    for (size_t i = 0; i < p; i++)
+      if (!(A[i * lda + i] > 0.0) || !isfinite(A[i * lda + i])) return i + 1;
+    return 0;
   }
-  return 0;
+  size_t p1 = min_sz(p / 2, BM_KN_POTRF_MAX - 1), p2 = p - p1;
+  size_t info = bm_kn_chol(A, lda, p1);
+  if (info) return info;
+  double *A21 = A + p1 * lda, *A22 = A21 + p1;
+  right_lt_block(p2, p1, A, lda, A21, lda);
+  bm_kn_syrk(CblasNoTrans, p2, p1, -1.0, A21, lda, 1.0, A22, lda);
+  info = bm_kn_chol(A22, lda, p2);
+  return info ? p1 + info : 0;
+}
+
+/* B (b x m, ldb) <- D^{-1} B or D^{-T} B by dtrsm in calls of fewer than
+ * BM_KN_TRSM_MN entries, or the own division loops when a pivot's
+ * reciprocal overflows */
+static void left_block(enum CBLAS_TRANSPOSE trans, size_t b, size_t m, const double *D, size_t ldd, double *B,
+                       size_t ldb)
+{
+  if (!pivots_ok(D, ldd, b)) {
+    if (trans == CblasNoTrans)
+      bm_sl_solve_lower(D, ldd, b, B, ldb, m);
+    else
+      bm_sl_solve_lower_trans(D, ldd, b, B, ldb, m);
+    return;
+  }
+  size_t mc = (BM_KN_TRSM_MN - 1) / b;
+  for (size_t c0 = 0; c0 < m; c0 += mc)
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans, CblasNonUnit, (int)b, (int)min_sz(mc, m - c0), 1.0, D,
+                (int)ldd, B + c0, (int)ldb);
 }
 
 void bm_kn_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const double *L, size_t ldl, double *B,
                      size_t ldb)
 {
   if (p == 0 || m == 0) return;
+  if (p <= NB) {
+    left_block(trans, p, m, L, ldl, B, ldb);
+    return;
+  }
   if (trans == CblasNoTrans) {
     for (size_t i0 = 0; i0 < p; i0 += NB) {
       size_t b = min_sz(NB, p - i0);
       if (i0) bm_kn_gemm(CblasNoTrans, CblasNoTrans, b, m, i0, -1.0, L + i0 * ldl, ldl, B, ldb, 1.0, B + i0 * ldb, ldb);
-      bm_sl_solve_lower(L + i0 * ldl + i0, ldl, b, B + i0 * ldb, ldb, m);
+      left_block(CblasNoTrans, b, m, L + i0 * ldl + i0, ldl, B + i0 * ldb, ldb);
     }
     return;
   }
@@ -139,7 +164,7 @@ void bm_kn_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const doubl
     if (i1 < p)
       bm_kn_gemm(CblasTrans, CblasNoTrans, b, m, p - i1, -1.0, L + i1 * ldl + i0, ldl, B + i1 * ldb, ldb, 1.0,
                  B + i0 * ldb, ldb);
-    bm_sl_solve_lower_trans(L + i0 * ldl + i0, ldl, b, B + i0 * ldb, ldb, m);
+    left_block(CblasTrans, b, m, L + i0 * ldl + i0, ldl, B + i0 * ldb, ldb);
     if (i0 == 0) break;
   }
 }
@@ -150,25 +175,21 @@ void bm_kn_trsm_right_lt(size_t n, size_t p, const double *L, size_t ldl, double
   for (size_t j0 = 0; j0 < p; j0 += NB) {
     size_t b = min_sz(NB, p - j0);
     if (j0) bm_kn_gemm(CblasNoTrans, CblasTrans, n, b, j0, -1.0, X, ldx, L + j0 * ldl, ldl, 1.0, X + j0, ldx);
-    solve_rlt_diag(n, b, L + j0 * ldl + j0, ldl, X + j0, ldx);
+    right_lt_block(n, b, L + j0 * ldl + j0, ldl, X + j0, ldx);
   }
 }
 
 void bm_kn_syrk(enum CBLAS_TRANSPOSE trans, size_t p, size_t k, double alpha, const double *A, size_t lda,
                 double beta, double *C, size_t ldc)
 {
-  double T[NB * NB];
   int nt = trans == CblasNoTrans;
   enum CBLAS_TRANSPOSE tb = nt ? CblasTrans : CblasNoTrans;
-  for (size_t i0 = 0; i0 < p; i0 += NB) {
-    size_t b = min_sz(NB, p - i0);
+  size_t kc = k < 1 ? 1 : k; /* dsyrk's lda must be >= 1 even with k = 0 */
+  for (size_t i0 = 0; i0 < p; i0 += BM_KN_SYRK_MAX - 1) {
+    size_t b = min_sz(BM_KN_SYRK_MAX - 1, p - i0);
     const double *Ai = nt ? A + i0 * lda : A + i0;
     if (i0) bm_kn_gemm(trans, tb, b, i0, k, alpha, Ai, lda, A, lda, beta, C + i0 * ldc, ldc);
-    /* the diagonal block through scratch: only its lower triangle is C's */
-    bm_kn_gemm(trans, tb, b, b, k, 1.0, Ai, lda, Ai, lda, 0.0, T, b);
-    for (size_t i = 0; i < b; i++) {
-      double *c = C + (i0 + i) * ldc + i0;
-      for (size_t j = 0; j <= i; j++) c[j] = beta == 0.0 ? alpha * T[i * b + j] : alpha * T[i * b + j] + beta * c[j];
-    }
+    cblas_dsyrk(CblasRowMajor, CblasLower, trans, (int)b, (int)k, alpha, Ai, (int)(nt && lda < kc ? kc : lda), beta,
+                C + i0 * ldc + i0, (int)ldc);
   }
 }

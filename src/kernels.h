@@ -1,16 +1,17 @@
 /* Internal (not installed): blocked Cholesky-factor kernels for moderate p
  * that never start OpenBLAS threads (docs/conventions.md, "Threading").
  *
- * Why: OpenBLAS, as installed, runs dpotrf, dpotri, dtrsm (both sizes >= 8),
- * dtrmm and dsyrk on all its threads. For a p x p factorization or solve at
- * p <= ~128 the work is too small to split: on two cores the threaded call
- * took 1.3-3x (up to 10x) its single-thread time. These kernels do the same
- * work on the calling thread: the bulk as dgemm calls of at most
- * BM_KN_GEMM_MNK multiply-adds each (OpenBLAS runs such a dgemm on the
- * calling thread: its rule is m n k <= 65536 * GEMM_MULTITHREAD_THRESHOLD,
- * 4 by default), the triangular diagonal blocks in own loops that vectorize
- * across rows. They allocate nothing (scratch on the stack, a few KiB) and
- * touch no global state.
+ * Why: OpenBLAS, as installed, runs dpotrf, dpotri, dtrsm, dtrmm and dsyrk
+ * on all its threads from small sizes on. For a p x p factorization or solve
+ * at p <= ~128 the work is too small to split: on two cores the threaded
+ * call took 1.3-3x (up to 10x) its single-thread time. These kernels do the
+ * same work on the calling thread at OpenBLAS's single-thread speed, from
+ * OpenBLAS calls each below the size at which it starts threads. The bounds
+ * (OpenBLAS 0.3.21, measured by the CPU time of its helper threads, and
+ * matching its interface code): dgemm threads when m n k > 2^18; dtrsm
+ * when m n >= 1024; dsyrk when n >= 100; dpotrf when n >= 64; dpotri at
+ * every size. Another BLAS gets the same calls, merely split. They allocate
+ * nothing (scratch on the stack, 8 KiB) and touch no global state.
  * Storage: row-major; a factor L is lower triangular, its strict upper
  * triangle never read. Pivots: a pivot whose reciprocal overflows (subnormal)
  * divides instead of multiplying by the reciprocal, as in small_linalg.c.
@@ -27,8 +28,12 @@
 #define BM_KN_MAX 128
 /* block size of the blocked kernels */
 #define BM_KN_NB 32
-/* largest m n k of one dgemm call (OpenBLAS's single-thread bound) */
+/* OpenBLAS's single-thread bounds (see above): largest m n k of one dgemm,
+ * bound on m n of one dtrsm, on n of one dsyrk, on n of one dpotrf */
 #define BM_KN_GEMM_MNK ((size_t)1 << 18)
+#define BM_KN_TRSM_MN ((size_t)1024)
+#define BM_KN_SYRK_MAX ((size_t)100)
+#define BM_KN_POTRF_MAX ((size_t)64)
 
 /* In place: the lower triangle of A (p x p, lda) <- its Cholesky factor.
  * The strict upper triangle is not touched.
