@@ -179,6 +179,40 @@ void bm_kn_trsm_right_lt(size_t n, size_t p, const double *L, size_t ldl, double
   }
 }
 
+/* X (rows x b, ldx) <- X D^{-1} (each row x^T <- x^T D^{-1}) by split dtrsm,
+ * or plain division loops when a pivot's reciprocal overflows */
+static void right_ln_block(size_t rows, size_t b, const double *D, size_t ldd, double *X, size_t ldx)
+{
+  if (!pivots_ok(D, ldd, b)) { /* z D = x: z_j = (x_j - sum_{i > j} z_i d_ij) / d_jj, j descending */
+    for (size_t r = 0; r < rows; r++) {
+      double *x = X + r * ldx;
+      for (size_t j = b; j-- > 0;) {
+        double s = x[j];
+        for (size_t i = j + 1; i < b; i++) s -= x[i] * D[i * ldd + j];
+        x[j] = s / D[j * ldd + j];
+      }
+    }
+    return;
+  }
+  size_t rc = (BM_KN_TRSM_MN - 1) / b;
+  for (size_t r0 = 0; r0 < rows; r0 += rc)
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)min_sz(rc, rows - r0),
+                (int)b, 1.0, D, (int)ldd, X + r0 * ldx, (int)ldx);
+}
+
+void bm_kn_trsm_right_ln(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx)
+{
+  if (n == 0 || p == 0) return;
+  for (size_t j0 = (p - 1) / NB * NB;; j0 -= NB) {
+    size_t b = min_sz(NB, p - j0), j1 = j0 + b;
+    if (j1 < p)
+      bm_kn_gemm(CblasNoTrans, CblasNoTrans, n, b, p - j1, -1.0, X + j1, ldx, L + j1 * ldl + j0, ldl, 1.0, X + j0,
+                 ldx);
+    right_ln_block(n, b, L + j0 * ldl + j0, ldl, X + j0, ldx);
+    if (j0 == 0) break;
+  }
+}
+
 void bm_kn_syrk(enum CBLAS_TRANSPOSE trans, size_t p, size_t k, double alpha, const double *A, size_t lda,
                 double beta, double *C, size_t ldc)
 {

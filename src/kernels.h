@@ -47,6 +47,9 @@ void bm_kn_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const doubl
 /* X (n x p, ldx) <- X L^{-T}: each row x becomes L^{-1} x (whitening). */
 void bm_kn_trsm_right_lt(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx);
 
+/* X (n x p, ldx) <- X L^{-1}. */
+void bm_kn_trsm_right_ln(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx);
+
 /* Lower triangle of C (p x p, ldc) <- alpha op(A) op(A)^T + beta C, where
  * op(A) = A (p x k, lda) for CblasNoTrans, A^T (A k x p) for CblasTrans.
  * Only C's lower triangle is written; beta == 0 ignores C's old values. */

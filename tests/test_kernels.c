@@ -204,6 +204,23 @@ static void trsm_one(gsl_rng *r, size_t p, size_t m, const double *L, double bsc
                 (int)p);
   bm_kn_trsm_right_lt(m, p, L, p, X, p);
   assert_close(X, Y, m, p, p, 0, max_abs(Y, m, p, p), "trsm_right_lt", p);
+  /* rows: X L^{-1} */
+  double *X2 = random_block(r, m, p, bscale), *Y2 = malloc((p * m + 1) * sizeof(double));
+  memcpy(Y2, X2, p * m * sizeof(double));
+  if (own_ref) /* z L = x: z_j = (x_j - sum_{i > j} z_i l_ij) / l_jj */
+    for (size_t u = 0; u < m; u++)
+      for (size_t j = p; j-- > 0;) {
+        double s = Y2[u * p + j];
+        for (size_t i = j + 1; i < p; i++) s -= Y2[u * p + i] * L[i * p + j];
+        Y2[u * p + j] = s / L[j * p + j];
+      }
+  else
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)m, (int)p, 1.0, L, (int)p,
+                Y2, (int)p);
+  bm_kn_trsm_right_ln(m, p, L, p, X2, p);
+  assert_close(X2, Y2, m, p, p, 0, max_abs(Y2, m, p, p), "trsm_right_ln", p);
+  free(X2);
+  free(Y2);
   free(B);
   free(R);
   free(X);
