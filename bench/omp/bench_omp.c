@@ -7,6 +7,7 @@
  * ratio = t2 / t1 (the speed-up is its
  * inverse). Wall-clock medians (bench/timing.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
