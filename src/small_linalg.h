@@ -91,10 +91,14 @@ static inline void bm_sl_syrk_t(size_t p, size_t k, double alpha, const double *
 }
 
 /* X (n x p, ldx) <- X L^{-T} (each row x <- L^{-1} x): the blocked kernel up
- * to BM_KN_MAX, CBLAS's threaded dtrsm beyond. */
+ * to BM_KN_MAX while the solve is small (n p^2 < BM_KN_WHITEN_WORK
+ * multiply-adds, e.g. n = 1000 rows at p = 64), CBLAS's dtrsm beyond: a
+ * large block of rows splits well over OpenBLAS's threads (mvn at p = 400,
+ * n = 1000: 1.4x faster with two), a p x p solve does not. */
+#define BM_KN_WHITEN_WORK ((size_t)1 << 22)
 static inline void bm_sl_whiten_rows(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx)
 {
-  if (p <= BM_KN_MAX)
+  if (p <= BM_KN_MAX && n * p * p < BM_KN_WHITEN_WORK)
     bm_kn_trsm_right_lt(n, p, L, ldl, X, ldx);
   else
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, L, (int)ldl, X,
