@@ -11,6 +11,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_blas.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 /* Values of record `name` in tests/data/<file> (malloc'ed, caller frees); fails the test if absent. */
 static inline double *cref_in(const char *file, const char *name, size_t expect)
@@ -132,6 +133,103 @@ static inline gsl_vector empty_vector(void)
   memset(&e, 0, sizeof e);
   e.stride = 1;
   return e;
+}
+
+/* ---- packed summaries (the same six-double header for NIW, BLR, MNIW) ---- */
+
+/* A model's bm_*_stats_pack / _unpack behind void *. CJ_PACKER(niw) defines
+ * niw_packer. */
+typedef struct {
+  int (*pack)(const void *s, double *buf);
+  int (*unpack)(void *s, const double *buf, size_t len);
+} cj_packer;
+
+#define CJ_PACKER(model)                                                    \
+  static int model##_pack_v(const void *s, double *b)                       \
+  {                                                                         \
+    return bm_##model##_stats_pack(s, b);                                   \
+  }                                                                         \
+  static int model##_unpack_v(void *s, const double *b, size_t n)           \
+  {                                                                         \
+    return bm_##model##_stats_unpack(s, b, n);                              \
+  }                                                                         \
+  static const cj_packer model##_packer = {model##_pack_v, model##_unpack_v};
+
+/* s packs into buf (len doubles) with n observations at buf[6]; unpacked into
+ * u, it packs to the identical bytes (buf2) */
+static inline void cj_pack_round_trip(const cj_packer *k, const void *s, void *u, double *buf, double *buf2, size_t len,
+                                      size_t n)
+{
+  assert_int_equal(k->pack(s, buf), BM_SUCCESS);
+  assert_true(buf[6] == (double)n);
+  assert_int_equal(k->unpack(u, buf, len), BM_SUCCESS);
+  assert_int_equal(k->pack(u, buf2), BM_SUCCESS);
+  assert_memory_equal(buf, buf2, len * sizeof *buf);
+}
+
+/* The refusals every packed summary shares, with buf (len doubles, a good
+ * packing, copied to keep first) and u: a count n of bad_n[0], [1], [2]
+ * (negative, fractional, zero with content) is BM_EINVAL; `nonfinite` at
+ * buf[at] BM_ENONFINITE; NULL arguments BM_EINVAL; a truncated or over-long
+ * buffer BM_EBADLEN, and each of the six header entries off by one (magic,
+ * version, kind: BM_EINVAL; dims, length: BM_EBADLEN), never reading past
+ * len. buf is left as it was. */
+static inline void cj_pack_refusals(const cj_packer *k, void *u, double *buf, double *keep, size_t len,
+                                    const double bad_n[3], size_t at, double nonfinite)
+{
+  memcpy(keep, buf, len * sizeof *buf);
+  for (int i = 0; i < 3; i++) {
+    buf[6] = bad_n[i];
+    assert_int_equal(k->unpack(u, buf, len), BM_EINVAL);
+  }
+  buf[6] = keep[6];
+  buf[at] = nonfinite;
+  assert_int_equal(k->unpack(u, buf, len), BM_ENONFINITE);
+  buf[at] = keep[at];
+  assert_int_equal(k->unpack(NULL, keep, len), BM_EINVAL);
+  assert_int_equal(k->unpack(u, NULL, len), BM_EINVAL);
+  assert_int_equal(k->pack(NULL, buf), BM_EINVAL);
+  assert_int_equal(k->pack(u, NULL), BM_EINVAL);
+  double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
+  memcpy(shortb, keep, (len - 1) * sizeof *shortb);
+  memcpy(longb, keep, len * sizeof *longb);
+  longb[len] = 0.0;
+  assert_int_equal(k->unpack(u, shortb, len - 1), BM_EBADLEN);
+  assert_int_equal(k->unpack(u, shortb, 5), BM_EBADLEN);
+  assert_int_equal(k->unpack(u, longb, len + 1), BM_EBADLEN);
+  const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
+  const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
+  for (int h = 0; h < 6; h++) {
+    keep[h] = was[h] + 1.0;
+    assert_int_equal(k->unpack(u, keep, len), want[h]);
+    keep[h] = was[h];
+  }
+  free(shortb);
+  free(longb);
+}
+
+/* A packing of `other` (another shape; olen doubles) offered to u: BM_EBADLEN. */
+static inline void cj_pack_refuses_shape(const cj_packer *k, void *u, const void *other, size_t olen)
+{
+  double *bb = calloc(olen, sizeof *bb);
+  assert_int_equal(k->pack(other, bb), BM_SUCCESS);
+  assert_int_equal(k->unpack(u, bb, olen), BM_EBADLEN);
+  free(bb);
+}
+
+/* After the refusals u still packs to keep (compared in buf2). */
+static inline void cj_pack_unchanged(const cj_packer *k, const void *u, const double *keep, double *buf2, size_t len)
+{
+  assert_int_equal(k->pack(u, buf2), BM_SUCCESS);
+  assert_memory_equal(keep, buf2, len * sizeof *buf2);
+}
+
+/* An empty summary packs to zeros past the header and unpacks into s. */
+static inline void cj_pack_empty(const cj_packer *k, const void *empty, void *s, double *buf, size_t len)
+{
+  assert_int_equal(k->pack(empty, buf), BM_SUCCESS);
+  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
+  assert_int_equal(k->unpack(s, buf, len), BM_SUCCESS);
 }
 
 #endif

@@ -52,11 +52,7 @@ static void free_case(blr_case *c)
 {
   gsl_matrix_free(c->X);
   gsl_matrix_free(c->V0);
-  gsl_vector_free(c->y);
-  gsl_vector_free(c->w);
-  gsl_vector_free(c->m0);
-  gsl_vector_free(c->xs);
-  gsl_vector_free(c->bs);
+  free_vectors(c->y, c->w, c->m0, c->xs, c->bs);
 }
 
 static void check_vec_ref(const gsl_vector *v, const char *name, double rtol)
@@ -495,12 +491,8 @@ static void nig_sbc_passes_right_and_catches_slip(void **state)
   assert_true(res.p_bonferroni < 1e-6);
   assert_int_equal(res.worst_stat, k); /* sigma2 is the miscalibrated one */
   gsl_rng_free(r);
-  gsl_matrix_free(x.X);
-  gsl_matrix_free(x.V0);
-  gsl_matrix_free(x.Ln);
-  gsl_vector_free(x.m0);
-  gsl_vector_free(x.y);
-  gsl_vector_free(x.mn);
+  free_matrices(x.X, x.V0, x.Ln);
+  free_vectors(x.m0, x.y, x.mn);
   bm_blr_free(x.m);
 }
 
@@ -670,9 +662,7 @@ static void bad_inputs_return_status(void **state)
   bm_blr_stats_free(s3);
   gsl_vector_free(mn);
   gsl_matrix_free(Vn);
-  gsl_vector_free(m0);
-  gsl_vector_free(bad_len);
-  gsl_vector_free(x);
+  free_vectors(m0, bad_len, x);
   gsl_matrix_free(V0);
   gsl_matrix_free(X);
   gsl_vector_free(y);
@@ -684,6 +674,8 @@ static void bad_inputs_return_status(void **state)
  * an unpacked copy that packs to the identical bytes and gives the evidence and predictive of
  * the original bit for bit and of bm_blr_update_weighted on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */
+CJ_PACKER(blr)
+
 static void packed_stats_round_trip(void **state)
 {
   (void)state;
@@ -697,14 +689,10 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_blr_stats_packed_len(NULL), 0);
   assert_int_equal(bm_blr_stats_compute(s, c.X, c.y, c.w), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
-  assert_int_equal(bm_blr_stats_pack(s, buf), BM_SUCCESS);
+  cj_pack_round_trip(&blr_packer, s, u, buf, buf2, len, c.n);
   double slw = 0.0;
   for (size_t i = 0; i < c.n; i++) slw += log(gsl_vector_get(c.w, i));
-  assert_true(buf[6] == (double)c.n);
   tu_assert_rel(buf[7], slw, 1e-13);
-  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_SUCCESS);
-  assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(buf, buf2, len * sizeof *buf);
   size_t cnt;
   assert_int_equal(bm_blr_stats_count(u, &cnt), BM_SUCCESS);
   assert_int_equal(cnt, c.n);
@@ -724,40 +712,8 @@ static void packed_stats_round_trip(void **state)
   tu_assert_rel(loc[1], loc[0], 1e-12);
   tu_assert_rel(s2[1], s2[0], 1e-12);
   /* bad buffers and arguments: statuses, u unchanged */
-  memcpy(keep, buf, len * sizeof *buf);
-  buf[6] = -3.0;
-  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 0.5;
-  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 0.0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = keep[6];
-  buf[len - 1] = INFINITY;
-  assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_ENONFINITE);
-  buf[len - 1] = keep[len - 1];
-  assert_int_equal(bm_blr_stats_unpack(NULL, keep, len), BM_EINVAL);
-  assert_int_equal(bm_blr_stats_unpack(u, NULL, len), BM_EINVAL);
-  assert_int_equal(bm_blr_stats_pack(NULL, buf), BM_EINVAL);
-  assert_int_equal(bm_blr_stats_pack(u, NULL), BM_EINVAL);
-  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
-  {
-    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
-    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
-    memcpy(longb, keep, len * sizeof *longb);
-    longb[len] = 0.0;
-    assert_int_equal(bm_blr_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
-    assert_int_equal(bm_blr_stats_unpack(u, shortb, 5), BM_EBADLEN);
-    assert_int_equal(bm_blr_stats_unpack(u, longb, len + 1), BM_EBADLEN);
-    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
-    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
-    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
-      keep[h] = was[h] + 1.0;
-      assert_int_equal(bm_blr_stats_unpack(u, keep, len), want[h]);
-      keep[h] = was[h];
-    }
-    free(shortb);
-    free(longb);
-  }
+  cj_pack_refusals(&blr_packer, u, buf, keep, len, (const double[]){-3.0, 0.5, 0.0 /* with nonzero content */}, len - 1,
+                   INFINITY);
   buf[7] = 1e308; /* sum log w no positive finite weights reach */
   assert_int_equal(bm_blr_stats_unpack(u, buf, len), BM_EINVAL);
   buf[7] = -745.3 * (double)c.n;
@@ -766,24 +722,15 @@ static void packed_stats_round_trip(void **state)
   buf[8] = -fabs(buf[8]); /* a factor's diagonal is non-negative */
   assert_int_equal(bm_blr_stats_unpack(u, buf, len), buf[8] == 0.0 ? BM_SUCCESS : BM_EINVAL);
   buf[8] = keep[8];
-  {
-    bm_blr_stats *big = bm_blr_stats_alloc(k + 1);
-    size_t blen = bm_blr_stats_packed_len(big);
-    double *bb = calloc(blen, sizeof *bb);
-    assert_int_equal(bm_blr_stats_pack(big, bb), BM_SUCCESS);
-    assert_int_equal(bm_blr_stats_unpack(u, bb, blen), BM_EBADLEN); /* packed at k + 1, offered to k */
-    free(bb);
-    bm_blr_stats_free(big);
-  }
-  assert_int_equal(bm_blr_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  bm_blr_stats *big = bm_blr_stats_alloc(k + 1); /* packed at k + 1, offered to k */
+  cj_pack_refuses_shape(&blr_packer, u, big, bm_blr_stats_packed_len(big));
+  bm_blr_stats_free(big);
+  cj_pack_unchanged(&blr_packer, u, keep, buf2, len);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix E = empty_rows(k);
   gsl_vector e = empty_vector();
   assert_int_equal(bm_blr_stats_compute(u, &E, &e, NULL), BM_SUCCESS);
-  assert_int_equal(bm_blr_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
-  assert_int_equal(bm_blr_stats_unpack(s, buf, len), BM_SUCCESS);
+  cj_pack_empty(&blr_packer, u, s, buf, len);
   assert_int_equal(bm_blr_stats_count(s, &cnt), BM_SUCCESS);
   assert_int_equal(cnt, 0);
   for (int i = 0; i < 3; i++) bm_blr_free(ms[i]);
@@ -841,15 +788,8 @@ static void stats_compute_streams_many_rows(void **state)
   bm_blr_stats_free(s);
   bm_blr_free(a);
   bm_blr_free(b);
-  gsl_matrix_free(X);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(V1);
-  gsl_matrix_free(V2);
-  gsl_vector_free(y);
-  gsl_vector_free(w);
-  gsl_vector_free(m0);
-  gsl_vector_free(b1);
-  gsl_vector_free(b2);
+  free_matrices(X, V0, V1, V2);
+  free_vectors(y, w, m0, b1, b2);
   gsl_rng_free(r);
 }
 
@@ -965,14 +905,8 @@ static void edge_case(const char *tag, int nig, int known, int improper)
     edge_check_nig_posterior(m, mn, Vn, &a, &b, tag, "imp");
   }
   bm_blr_free(m);
-  gsl_matrix_free(X);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Vn);
-  gsl_vector_free(y);
-  gsl_vector_free(w);
-  gsl_vector_free(m0);
-  gsl_vector_free(mn);
-  gsl_vector_free(x1);
+  free_matrices(X, V0, Vn);
+  free_vectors(y, w, m0, mn, x1);
 }
 
 static void near_degenerate_problems_match_mpmath(void **state)
@@ -1058,9 +992,7 @@ static void log_posterior_at_huge_sigma2(void **state)
   bm_blr_free(m);
   gsl_matrix_free(X);
   gsl_matrix_free(V0);
-  gsl_vector_free(y);
-  gsl_vector_free(m0);
-  gsl_vector_free(bs);
+  free_vectors(y, m0, bs);
 }
 
 int main(void)

@@ -8,6 +8,7 @@
  * Each check must pass on the right answer and fail on a wrong one.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "conjugate_testutil.h"
+#include "fisher_mc_callbacks.h"
 #include <gsl/gsl_randist.h>
 
 #define NOBS 5
@@ -286,39 +287,18 @@ static void fisher_mc_passes_right_fails_wrong(void **state)
   prob.hess = NULL;
   assert_int_equal(bm_check_fisher_mc(&prob, I, r, 20000, 4.0, NULL, mh, &res), BM_SUCCESS);
   assert_true(res.passed && res.max_z_hess == 0.0 && isnan(gsl_matrix_get(mh, 0, 0)));
-  gsl_matrix_free(I);
-  gsl_matrix_free(mo);
-  gsl_matrix_free(mh);
+  free_matrices(I, mo, mh);
   gsl_rng_free(r);
 }
 
 /* "Any family": the mvt family's own sampler, score and Hessian against bm_mvt_fisher. */
-typedef struct {
-  bm_mvt *d;
-  gsl_vector *x;
-} mvt_ctx;
-
-static int mvt_draw(gsl_rng *r, void *p)
-{
-  mvt_ctx *c = p;
-  return bm_mvt_sample(c->d, r, c->x);
-}
-static int mvt_score(void *p, gsl_vector *s)
-{
-  mvt_ctx *c = p;
-  return bm_mvt_score(c->d, c->x, s);
-}
-static int mvt_hess(void *p, gsl_matrix *H)
-{
-  mvt_ctx *c = p;
-  return bm_mvt_hess(c->d, c->x, H);
-}
+FISHER_MC_CALLBACKS(mvt)
 
 static void fisher_mc_on_a_family(void **state)
 {
   (void)state;
   const size_t p = 2;
-  mvt_ctx c = {bm_mvt_alloc(p), gsl_vector_alloc(p)};
+  mvt_mc c = {bm_mvt_alloc(p), gsl_vector_alloc(p)};
   gsl_vector *mu = gsl_vector_alloc(p);
   gsl_matrix *S = gsl_matrix_alloc(p, p);
   gsl_vector_set(mu, 0, 0.5);
@@ -331,7 +311,7 @@ static void fisher_mc_on_a_family(void **state)
   const size_t dim = bm_mvt_nparams(c.d);
   gsl_matrix *F = gsl_matrix_alloc(dim, dim);
   assert_int_equal(bm_mvt_fisher(c.d, F), BM_SUCCESS);
-  bm_fisher_mc_problem prob = {dim, mvt_draw, mvt_score, mvt_hess, &c};
+  bm_fisher_mc_problem prob = {dim, mvt_mc_draw, mvt_mc_score, mvt_mc_hess, &c};
   gsl_rng *r = tu_rng(6);
   bm_fisher_mc_result res;
   assert_int_equal(bm_check_fisher_mc(&prob, F, r, 100000, 4.0, NULL, NULL, &res), BM_SUCCESS);
@@ -427,9 +407,7 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(I, 0, 1, 0.0);
   fp.score = un_score_fail;
   assert_int_equal(bm_check_fisher_mc(&fp, I, r, 10, 4.0, NULL, NULL, &fr), BM_EDOM);
-  gsl_matrix_free(I);
-  gsl_matrix_free(I3);
-  gsl_matrix_free(ranks);
+  free_matrices(I, I3, ranks);
   gsl_vector_free(pv);
   gsl_rng_free(r);
 }

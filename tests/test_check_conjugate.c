@@ -11,6 +11,7 @@
  * library against itself. All seeded.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "conjugate_testutil.h"
+#include "cleanup_util.h"
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include "bayesmat/check_conjugate.h"
@@ -72,6 +73,31 @@ static void niw_free_setup(niw_setup *s)
   gsl_matrix_free(s->X);
 }
 
+/* The fixture of the NIW tests: a generator seeded with `seed` and an NIW
+ * setup of n observations drawn from it (cmocka's prestate gives seed, n). */
+typedef struct {
+  unsigned long seed;
+  size_t n;
+  gsl_rng *r;
+  niw_setup s;
+} niw_fixture;
+
+static int niw_fixture_up(void **state)
+{
+  niw_fixture *f = *state;
+  f->r = tu_rng(f->seed);
+  niw_make(&f->s, f->r, f->n);
+  return 0;
+}
+
+static int niw_fixture_down(void **state)
+{
+  niw_fixture *f = *state;
+  niw_free_setup(&f->s);
+  gsl_rng_free(f->r);
+  return 0;
+}
+
 /* A claimed model: the posterior parameters, Psi_n times psi_scale, set as a prior. */
 static bm_niw *niw_claim(const bm_niw *post, double psi_scale)
 {
@@ -89,10 +115,9 @@ static bm_niw *niw_claim(const bm_niw *post, double psi_scale)
 
 static void niw_own_posterior_passes(void **state)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(11);
-  niw_setup s;
-  niw_make(&s, r, 15);
+  niw_fixture *fx = *state;
+  gsl_rng *r = fx->r;
+  niw_setup s = fx->s;
   bm_check_conjugate_report rep;
   assert_int_equal(bm_check_niw(s.prior, s.X, NULL, r, NULL, &rep), BM_SUCCESS);
   assert_all_pass(&rep, 1);
@@ -117,16 +142,13 @@ static void niw_own_posterior_passes(void **state)
   bm_niw_free(nw);
   gsl_vector_free(mu0);
   gsl_matrix_free(W0);
-  niw_free_setup(&s);
-  gsl_rng_free(r);
 }
 
 static void niw_claimed_right_passes_wrong_scale_caught(void **state)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(12);
-  niw_setup s;
-  niw_make(&s, r, 15);
+  niw_fixture *fx = *state;
+  gsl_rng *r = fx->r;
+  niw_setup s = fx->s;
   bm_check_conjugate_report rep;
   bm_niw *right = niw_claim(s.post, 1.0), *wrong = niw_claim(s.post, 1.05);
   assert_int_equal(bm_check_niw(s.prior, s.X, right, r, NULL, &rep), BM_SUCCESS);
@@ -151,16 +173,13 @@ static void niw_claimed_right_passes_wrong_scale_caught(void **state)
   assert_int_equal(rep.nfailed, 3);
   bm_niw_free(right);
   bm_niw_free(wrong);
-  niw_free_setup(&s);
-  gsl_rng_free(r);
 }
 
 static void niw_wrong_evidence_caught(void **state)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(13);
-  niw_setup s;
-  niw_make(&s, r, 12);
+  niw_fixture *fx = *state;
+  gsl_rng *r = fx->r;
+  niw_setup s = fx->s;
   double lml;
   bm_niw_log_evidence(s.post, &lml);
   bm_check_conjugate_report rep;
@@ -176,8 +195,6 @@ static void niw_wrong_evidence_caught(void **state)
   o.claimed_log_evidence = lml;
   assert_int_equal(bm_check_niw(s.prior, s.X, NULL, r, &o, &rep), BM_SUCCESS);
   assert_true(rep.passed);
-  niw_free_setup(&s);
-  gsl_rng_free(r);
 }
 
 /* ---- BLR ---- */
@@ -194,13 +211,38 @@ static void blr_data(gsl_rng *r, size_t n, gsl_matrix **X, gsl_vector **y)
   }
 }
 
-static void blr_own_posteriors_pass(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(21);
+/* The fixture of the BLR tests: a generator seeded with `seed`, n = 14 rows
+ * of blr_data drawn from it. */
+typedef struct {
+  unsigned long seed;
+  gsl_rng *r;
   gsl_matrix *X;
   gsl_vector *y;
-  blr_data(r, 14, &X, &y);
+} blr_fixture;
+
+static int blr_fixture_up(void **state)
+{
+  blr_fixture *f = *state;
+  f->r = tu_rng(f->seed);
+  blr_data(f->r, 14, &f->X, &f->y);
+  return 0;
+}
+
+static int blr_fixture_down(void **state)
+{
+  blr_fixture *f = *state;
+  gsl_matrix_free(f->X);
+  gsl_vector_free(f->y);
+  gsl_rng_free(f->r);
+  return 0;
+}
+
+static void blr_own_posteriors_pass(void **state)
+{
+  blr_fixture *f = *state;
+  gsl_rng *r = f->r;
+  gsl_matrix *X = f->X;
+  gsl_vector *y = f->y;
   gsl_vector *m0 = gsl_vector_calloc(2);
   gsl_matrix *V0 = gsl_matrix_alloc(2, 2);
   gsl_matrix_set_identity(V0);
@@ -228,18 +270,14 @@ static void blr_own_posteriors_pass(void **state)
   bm_blr_free(m);
   gsl_vector_free(m0);
   gsl_matrix_free(V0);
-  gsl_matrix_free(X);
-  gsl_vector_free(y);
-  gsl_rng_free(r);
 }
 
 static void blr_wrong_claims_caught(void **state)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(22);
-  gsl_matrix *X;
-  gsl_vector *y;
-  blr_data(r, 14, &X, &y);
+  blr_fixture *f = *state;
+  gsl_rng *r = f->r;
+  gsl_matrix *X = f->X;
+  gsl_vector *y = f->y;
   gsl_vector *m0 = gsl_vector_calloc(2), *mn = gsl_vector_alloc(2);
   gsl_matrix *V0 = gsl_matrix_alloc(2, 2), *Vn = gsl_matrix_alloc(2, 2);
   gsl_matrix_set_identity(V0);
@@ -296,13 +334,8 @@ static void blr_wrong_claims_caught(void **state)
   bm_blr_free(m);
   bm_blr_free(post);
   bm_blr_free(claim);
-  gsl_vector_free(m0);
-  gsl_vector_free(mn);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Vn);
-  gsl_matrix_free(X);
-  gsl_vector_free(y);
-  gsl_rng_free(r);
+  free_vectors(m0, mn);
+  free_matrices(V0, Vn);
 }
 
 /* ---- MNIW ---- */
@@ -359,14 +392,7 @@ static void mniw_checks(void **state)
   bm_mniw_free(m);
   bm_mniw_free(post);
   bm_mniw_free(claim);
-  gsl_matrix_free(X);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(Bn);
-  gsl_matrix_free(Vn);
-  gsl_matrix_free(Psin);
+  free_matrices(X, Y, B0, V0, Psi0, Bn, Vn, Psin);
   gsl_rng_free(r);
 }
 
@@ -386,10 +412,9 @@ static void log_progress(const char *stage, size_t done, size_t total, void *ctx
 
 static void bad_inputs_and_printing(void **state)
 {
-  (void)state;
-  gsl_rng *r = tu_rng(41);
-  niw_setup s;
-  niw_make(&s, r, 8);
+  niw_fixture *fx = *state;
+  gsl_rng *r = fx->r;
+  niw_setup s = fx->s;
   bm_check_conjugate_report rep;
   bm_check_conjugate_options o = {.sbc_bins = 100};
   assert_int_equal(bm_check_niw(s.prior, s.X, NULL, r, &o, &rep), BM_EINVAL);
@@ -431,20 +456,24 @@ static void bad_inputs_and_printing(void **state)
   assert_int_equal(bm_check_conjugate_print(NULL, &rep, 0), BM_EINVAL);
   assert_null(bm_check_conjugate_find(&rep, "parameters")); /* only with a claim */
   assert_null(bm_check_conjugate_find(NULL, "sbc"));
-  niw_free_setup(&s);
-  gsl_rng_free(r);
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(niw_own_posterior_passes),
-      cmocka_unit_test(niw_claimed_right_passes_wrong_scale_caught),
-      cmocka_unit_test(niw_wrong_evidence_caught),
-      cmocka_unit_test(blr_own_posteriors_pass),
-      cmocka_unit_test(blr_wrong_claims_caught),
+      cmocka_unit_test_prestate_setup_teardown(niw_own_posterior_passes, niw_fixture_up, niw_fixture_down,
+                                               (&(niw_fixture){.seed = 11, .n = 15})),
+      cmocka_unit_test_prestate_setup_teardown(niw_claimed_right_passes_wrong_scale_caught, niw_fixture_up,
+                                               niw_fixture_down, (&(niw_fixture){.seed = 12, .n = 15})),
+      cmocka_unit_test_prestate_setup_teardown(niw_wrong_evidence_caught, niw_fixture_up, niw_fixture_down,
+                                               (&(niw_fixture){.seed = 13, .n = 12})),
+      cmocka_unit_test_prestate_setup_teardown(blr_own_posteriors_pass, blr_fixture_up, blr_fixture_down,
+                                               (&(blr_fixture){.seed = 21})),
+      cmocka_unit_test_prestate_setup_teardown(blr_wrong_claims_caught, blr_fixture_up, blr_fixture_down,
+                                               (&(blr_fixture){.seed = 22})),
       cmocka_unit_test(mniw_checks),
-      cmocka_unit_test(bad_inputs_and_printing),
+      cmocka_unit_test_prestate_setup_teardown(bad_inputs_and_printing, niw_fixture_up, niw_fixture_down,
+                                               (&(niw_fixture){.seed = 41, .n = 8})),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

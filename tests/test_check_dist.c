@@ -18,6 +18,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_blas.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 /* theta at random for a family: vec blocks N(0, 1), vech blocks SPD with
  * condition number 5, nu and delta well inside the region where every
@@ -59,6 +60,20 @@ static bm_dist *make(const bm_family_type *T, size_t rows, size_t cols, gsl_rng 
   gsl_vector *t = random_theta(T, rows, cols, r);
   assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
   gsl_vector_free(t);
+  return d;
+}
+
+/* A distribution of type T (a variant of base) at the theta of a random base
+ * distribution: *good (that base distribution, for its sampler) and *theta
+ * are the caller's to free. */
+static bm_dist *at_base_theta(const bm_family_type *T, const bm_family_type *base, size_t rows, size_t cols, gsl_rng *r,
+                              bm_dist **good, gsl_vector **theta)
+{
+  *good = make(base, rows, cols, r);
+  *theta = gsl_vector_alloc(bm_dist_nparams(*good));
+  bm_dist_get_theta(*good, *theta);
+  bm_dist *d = bm_dist_alloc(T, rows, cols);
+  assert_int_equal(bm_dist_set_theta(d, *theta), BM_SUCCESS);
   return d;
 }
 
@@ -147,11 +162,9 @@ static void run_bad(int kind, const bm_family_type *base, size_t rows, size_t co
   bad_kind = kind;
   if (fisher) bad.fisher = bad_fisher;
   else bad.score = bad_score;
-  bm_dist *good = make(base, rows, cols, r);
-  gsl_vector *t = gsl_vector_alloc(bm_dist_nparams(good));
-  bm_dist_get_theta(good, t);
-  bm_dist *d = bm_dist_alloc(&bad, rows, cols);
-  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_dist *good;
+  gsl_vector *t;
+  bm_dist *d = at_base_theta(&bad, base, rows, cols, r, &good, &t);
   bm_check_dist_options o = {.draws = fisher ? 200000 : 2000};
   assert_int_equal(bm_check_dist(d, r, &o, rep), BM_SUCCESS);
   bm_check_report_print(rep, stdout, BM_REPORT_TABLE);
@@ -165,29 +178,28 @@ static void run_bad(int kind, const bm_family_type *base, size_t rows, size_t co
 static void injected_score_mistakes_named(void **state)
 {
   (void)state;
+  /* injected mistake, family and shape, the mistake named, the block named */
+  static const struct {
+    int which;
+    const bm_family_type *T;
+    size_t rows, cols;
+    int mistake;
+    const char *block;
+  } cases[] = {{1, &bm_family_mvn, 1, 3, BM_GRAD_OFFDIAG_DOUBLED, "block Sigma"},
+               {2, &bm_family_mvn, 1, 3, BM_GRAD_SIGN, "block Sigma"},
+               {3, &bm_family_mvn, 1, 3, BM_GRAD_HALF, "block mu"},
+               {10, &bm_family_matnorm, 3, 2, BM_GRAD_TRANSPOSED, "block M"}};
   bm_check_report *rep = bm_check_report_alloc();
-  run_bad(1, &bm_family_mvn, 1, 3, rep, 0);
-  const bm_check_row *row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->status, BM_ROW_FAIL);
-  assert_int_equal(row->mistake, BM_GRAD_OFFDIAG_DOUBLED);
-  assert_non_null(strstr(row->detail, "block Sigma"));
-
-  run_bad(2, &bm_family_mvn, 1, 3, rep, 0);
-  row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->mistake, BM_GRAD_SIGN);
-  assert_non_null(strstr(row->detail, "block Sigma"));
-  /* a wrong score also breaks E[score] = 0 is not guaranteed; the Taylor slope must drop to ~1 */
-  assert_int_equal(row_named(rep, "Taylor remainder slope")->status, BM_ROW_FAIL);
-
-  run_bad(3, &bm_family_mvn, 1, 3, rep, 0);
-  row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->mistake, BM_GRAD_HALF);
-  assert_non_null(strstr(row->detail, "block mu"));
-
-  run_bad(10, &bm_family_matnorm, 3, 2, rep, 0);
-  row = row_named(rep, "score vs FD of log f");
-  assert_int_equal(row->mistake, BM_GRAD_TRANSPOSED);
-  assert_non_null(strstr(row->detail, "block M"));
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    run_bad(cases[i].which, cases[i].T, cases[i].rows, cases[i].cols, rep, 0);
+    const bm_check_row *row = row_named(rep, "score vs FD of log f");
+    assert_int_equal(row->status, BM_ROW_FAIL);
+    assert_int_equal(row->mistake, cases[i].mistake);
+    assert_non_null(strstr(row->detail, cases[i].block));
+    /* a wrong sign: E[score] = 0 is not guaranteed to break, but the Taylor slope must drop to ~1 */
+    if (cases[i].mistake == BM_GRAD_SIGN)
+      assert_int_equal(row_named(rep, "Taylor remainder slope")->status, BM_ROW_FAIL);
+  }
   bm_check_report_free(rep);
 }
 
@@ -315,14 +327,7 @@ static void matrix_gradient_diagnosis(void **state)
   assert_int_equal(bm_check_matrix_gradient(f_trAS, &c, X, 1, W, NULL, &dg), BM_ENOTSYM);
   assert_string_equal(bm_grad_mistake_name(BM_GRAD_OFFDIAG_HALVED), "offdiag-halved");
 
-  gsl_matrix_free(R23);
-  gsl_matrix_free(W);
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
-  gsl_matrix_free(c.A);
-  gsl_matrix_free(c.B);
+  free_matrices(R23, W, S, L, X, G, c.A, c.B);
   gsl_rng_free(r);
 }
 
@@ -341,11 +346,10 @@ static void skipped_rows_and_printing(void **state)
   lonely.nparams = bm_family_mvn.nparams;
   lonely.set_theta = bm_family_mvn.set_theta;
   lonely.logpdf = bm_family_mvn.logpdf;
-  bm_dist *good = make(&bm_family_mvn, 1, 2, r);
-  gsl_vector *t = gsl_vector_alloc(5);
-  bm_dist_get_theta(good, t);
-  bm_dist *d = bm_dist_alloc(&lonely, 1, 2);
-  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_dist *good;
+  gsl_vector *t;
+  bm_dist *d = at_base_theta(&lonely, &bm_family_mvn, 1, 2, r, &good, &t);
+  assert_int_equal(t->size, 5);
   bm_check_report *rep = bm_check_report_alloc();
   assert_int_equal(bm_check_dist(d, r, NULL, rep), BM_SUCCESS);
   assert_true(rep->passed);
@@ -401,11 +405,10 @@ static void theta_and_points_from_options(void **state)
   T.name = "wishart-bare";
   T.get_theta = NULL;
   T.sample = NULL;
-  bm_dist *good = make(&bm_family_wishart, 2, 2, r);
-  gsl_vector *t = gsl_vector_alloc(4);
-  bm_dist_get_theta(good, t);
-  bm_dist *d = bm_dist_alloc(&T, 2, 2);
-  assert_int_equal(bm_dist_set_theta(d, t), BM_SUCCESS);
+  bm_dist *good;
+  gsl_vector *t;
+  bm_dist *d = at_base_theta(&T, &bm_family_wishart, 2, 2, r, &good, &t);
+  assert_int_equal(t->size, 4);
   bm_check_report *rep = bm_check_report_alloc();
   /* without them the derivative rows are skipped */
   assert_int_equal(bm_check_dist(d, r, NULL, rep), BM_SUCCESS);
@@ -426,9 +429,7 @@ static void theta_and_points_from_options(void **state)
   o.at = bad_at;
   o.nat = 1;
   assert_int_equal(bm_check_dist(d, r, &o, rep), BM_EBADLEN);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(X[0]);
-  gsl_matrix_free(X[1]);
+  free_matrices(Y, X[0], X[1]);
   bm_check_report_free(rep);
   gsl_vector_free(t);
   bm_dist_free(d);

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 static int has_word(const char *msg, const char *word)
 {
@@ -97,9 +98,7 @@ static void message_contract(void **state)
   assert_string_equal(bm_last_error(), "bm_wishart_set: nu = 0.5 must exceed p - 1 = 2");
   bm_wishart_free(w);
   bm_matt_free(d);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(O);
+  free_matrices(M, S, O);
 }
 
 static void *other_thread(void *arg)
@@ -148,10 +147,7 @@ static void core_checks(void **state)
   EXPECT(bm_validate_greater(1.0, 2.0), BM_EDOM, "bm_validate_greater", "x");
   EXPECT(bm_chol_factor(A, L, NULL), BM_ENOTSPD, "bm_chol_factor", "A");
   EXPECT(bm_vech(NULL, v), BM_EINVAL, "bm_vech", "S");
-  gsl_matrix_free(A);
-  gsl_matrix_free(L);
-  gsl_matrix_free(B);
-  gsl_matrix_free(N);
+  free_matrices(A, L, B, N);
   gsl_vector_free(v);
 }
 
@@ -192,11 +188,45 @@ static void vector_families(void **state)
 
   bm_mvn_free(d);
   bm_mvt_free(t);
-  gsl_vector_free(mu);
-  gsl_vector_free(mu2);
-  gsl_vector_free(mun);
-  gsl_matrix *all[] = {S, Sb, Sn, Sa, Sp};
-  for (size_t i = 0; i < 5; i++) gsl_matrix_free(all[i]);
+  free_vectors(mu, mu2, mun);
+  free_matrices(S, Sb, Sn, Sa, Sp);
+}
+
+/* The _set and _set_chol of a family with parameters (nu, scale matrix),
+ * behind void *, with the names its messages use. */
+typedef struct {
+  int (*set)(void *d, double nu, const gsl_matrix *S);
+  int (*set_chol)(void *d, double nu, const gsl_matrix *L);
+  const char *set_name, *set_chol_name, *scale, *chol;
+} nu_scale_setters;
+
+static int wishart_set_v(void *d, double nu, const gsl_matrix *S) { return bm_wishart_set(d, nu, S); }
+static int wishart_set_chol_v(void *d, double nu, const gsl_matrix *L) { return bm_wishart_set_chol(d, nu, L); }
+static int invwishart_set_v(void *d, double nu, const gsl_matrix *S) { return bm_invwishart_set(d, nu, S); }
+static int invwishart_set_chol_v(void *d, double nu, const gsl_matrix *L) { return bm_invwishart_set_chol(d, nu, L); }
+static const nu_scale_setters wishart_setters = {wishart_set_v, wishart_set_chol_v, "bm_wishart_set",
+                                                 "bm_wishart_set_chol", "S", "L_S"};
+static const nu_scale_setters invwishart_setters = {invwishart_set_v, invwishart_set_chol_v, "bm_invwishart_set",
+                                                    "bm_invwishart_set_chol", "Psi", "L_Psi"};
+
+/* Each documented failure of f's _set on d: NULL d, NULL / 4 x 4 / NaN /
+ * asymmetric / not-PD scale (bad[0..4] = good 3 x 3, 4 x 4, NaN, asymmetric,
+ * not PD), non-finite nu, nu at the bound (nu_low) and DBL_MAX; _set_chol
+ * with a factor that is not one. */
+static void expect_nu_scale_set(const nu_scale_setters *f, void *d, const gsl_matrix *const bad[5], double nu_nonfinite,
+                                double nu_low)
+{
+  const gsl_matrix *S = bad[0];
+  EXPECT(f->set(NULL, 5.0, S), BM_EINVAL, f->set_name, "d");
+  EXPECT(f->set(d, 5.0, NULL), BM_EINVAL, f->set_name, f->scale);
+  EXPECT(f->set(d, 5.0, bad[1]), BM_EBADLEN, f->set_name, f->scale);
+  EXPECT(f->set(d, nu_nonfinite, S), BM_ENONFINITE, f->set_name, "nu");
+  EXPECT(f->set(d, 5.0, bad[2]), BM_ENONFINITE, f->set_name, f->scale);
+  EXPECT(f->set(d, 5.0, bad[3]), BM_ENOTSYM, f->set_name, f->scale);
+  EXPECT(f->set(d, 5.0, bad[4]), BM_ENOTSPD, f->set_name, f->scale);
+  EXPECT(f->set(d, nu_low, S), BM_EDOM, f->set_name, "nu");
+  EXPECT(f->set(d, DBL_MAX, S), BM_EDOM, f->set_name, "nu");
+  EXPECT(f->set_chol(d, 5.0, bad[4]), BM_ENOTSPD, f->set_chol_name, f->chol);
 }
 
 static void scale_families(void **state)
@@ -207,27 +237,9 @@ static void scale_families(void **state)
   bm_invwishart *iw = bm_invwishart_alloc(p);
   bm_matf *f = bm_matf_alloc(p);
   gsl_matrix *S = eye(p, 1.0), *Sb = eye(p + 1, 1.0), *Sn = with_nan(p, p), *Sa = asym(p), *Sp = not_pd(p, 2);
-  EXPECT(bm_wishart_set(NULL, 5.0, S), BM_EINVAL, "bm_wishart_set", "d");
-  EXPECT(bm_wishart_set(w, 5.0, NULL), BM_EINVAL, "bm_wishart_set", "S");
-  EXPECT(bm_wishart_set(w, 5.0, Sb), BM_EBADLEN, "bm_wishart_set", "S");
-  EXPECT(bm_wishart_set(w, INFINITY, S), BM_ENONFINITE, "bm_wishart_set", "nu");
-  EXPECT(bm_wishart_set(w, 5.0, Sn), BM_ENONFINITE, "bm_wishart_set", "S");
-  EXPECT(bm_wishart_set(w, 5.0, Sa), BM_ENOTSYM, "bm_wishart_set", "S");
-  EXPECT(bm_wishart_set(w, 5.0, Sp), BM_ENOTSPD, "bm_wishart_set", "S");
-  EXPECT(bm_wishart_set(w, 2.0, S), BM_EDOM, "bm_wishart_set", "nu");
-  EXPECT(bm_wishart_set(w, DBL_MAX, S), BM_EDOM, "bm_wishart_set", "nu");
-  EXPECT(bm_wishart_set_chol(w, 5.0, Sp), BM_ENOTSPD, "bm_wishart_set_chol", "L_S");
-
-  EXPECT(bm_invwishart_set(NULL, 5.0, S), BM_EINVAL, "bm_invwishart_set", "d");
-  EXPECT(bm_invwishart_set(iw, 5.0, NULL), BM_EINVAL, "bm_invwishart_set", "Psi");
-  EXPECT(bm_invwishart_set(iw, 5.0, Sb), BM_EBADLEN, "bm_invwishart_set", "Psi");
-  EXPECT(bm_invwishart_set(iw, NAN, S), BM_ENONFINITE, "bm_invwishart_set", "nu");
-  EXPECT(bm_invwishart_set(iw, 5.0, Sn), BM_ENONFINITE, "bm_invwishart_set", "Psi");
-  EXPECT(bm_invwishart_set(iw, 5.0, Sa), BM_ENOTSYM, "bm_invwishart_set", "Psi");
-  EXPECT(bm_invwishart_set(iw, 5.0, Sp), BM_ENOTSPD, "bm_invwishart_set", "Psi");
-  EXPECT(bm_invwishart_set(iw, 1.0, S), BM_EDOM, "bm_invwishart_set", "nu");
-  EXPECT(bm_invwishart_set(iw, DBL_MAX, S), BM_EDOM, "bm_invwishart_set", "nu");
-  EXPECT(bm_invwishart_set_chol(iw, 5.0, Sp), BM_ENOTSPD, "bm_invwishart_set_chol", "L_Psi");
+  const gsl_matrix *bad[] = {S, Sb, Sn, Sa, Sp};
+  expect_nu_scale_set(&wishart_setters, w, bad, INFINITY, 2.0);
+  expect_nu_scale_set(&invwishart_setters, iw, bad, NAN, 1.0);
   assert_int_equal(bm_invwishart_set(iw, 3.5, S), BM_SUCCESS);
   EXPECT(bm_invwishart_mean(iw, Sb), BM_EBADLEN, "bm_invwishart_mean", "M");
   gsl_matrix *Mo = gsl_matrix_alloc(p, p);
@@ -249,8 +261,7 @@ static void scale_families(void **state)
   bm_wishart_free(w);
   bm_invwishart_free(iw);
   bm_matf_free(f);
-  gsl_matrix *all[] = {S, Sb, Sn, Sa, Sp};
-  for (size_t i = 0; i < 5; i++) gsl_matrix_free(all[i]);
+  free_matrices(S, Sb, Sn, Sa, Sp);
 }
 
 static void matrix_families(void **state)
@@ -286,8 +297,7 @@ static void matrix_families(void **state)
 
   bm_matnorm_free(d);
   bm_matt_free(t);
-  gsl_matrix *all[] = {M, Mb, Mn, U, V, Ua, Vp, Un};
-  for (size_t i = 0; i < 8; i++) gsl_matrix_free(all[i]);
+  free_matrices(M, Mb, Mn, U, V, Ua, Vp, Un);
 }
 
 /* theta setters: length, then the family's own checks on the unpacked values */
@@ -384,23 +394,25 @@ static void conjugate_models(void **state)
   bm_mniw_free(mn);
   gsl_vector_free(mu0);
   gsl_vector_free(y);
-  gsl_matrix *all[] = {Psi, Pp, X, Xn, V0, B0};
-  for (size_t i = 0; i < 6; i++) gsl_matrix_free(all[i]);
+  free_matrices(Psi, Pp, X, Xn, V0, B0);
 }
 
 /* ---------------------------------------------------- inference entry points */
 
-static int quad_f(const gsl_vector *x, void *params, double *f)
+/* log f = -t^4: the Laplace target of the argument checks below and of the iteration failures */
+static int quart_f(const gsl_vector *x, void *params, double *f)
 {
   (void)params;
-  *f = -0.5 * gsl_vector_get(x, 0) * gsl_vector_get(x, 0);
+  double t = gsl_vector_get(x, 0);
+  *f = -t * t * t * t;
   return 0;
 }
 
-static int quad_g(const gsl_vector *x, void *params, gsl_vector *g)
+static int quart_g(const gsl_vector *x, void *params, gsl_vector *g)
 {
   (void)params;
-  gsl_vector_set(g, 0, -gsl_vector_get(x, 0));
+  double t = gsl_vector_get(x, 0);
+  gsl_vector_set(g, 0, -4.0 * t * t * t);
   return 0;
 }
 
@@ -408,7 +420,7 @@ static void inference_entry_points(void **state)
 {
   (void)state;
   /* Laplace */
-  bm_laplace_problem prob = {1, quad_f, quad_g, NULL, NULL};
+  bm_laplace_problem prob = {1, quart_f, quart_g, NULL, NULL};
   gsl_vector *t0 = gsl_vector_calloc(1), *t2 = gsl_vector_calloc(2);
   bm_laplace_result res = {.mode = gsl_vector_alloc(1), .cov = gsl_matrix_alloc(1, 1)};
   EXPECT(bm_laplace(NULL, t0, NULL, &res), BM_EINVAL, "bm_laplace", "prob");
@@ -477,13 +489,9 @@ static void inference_entry_points(void **state)
 
   gsl_rng_free(r);
   bm_wishart_free(w);
-  gsl_vector_free(t0);
-  gsl_vector_free(t2);
-  gsl_vector_free(th3);
-  gsl_vector_free(res.mode);
+  free_vectors(t0, t2, th3, res.mode);
   gsl_matrix_free(res.cov);
-  gsl_matrix *all[] = {F, Z, Fb, I3, J, out, dmu};
-  for (size_t i = 0; i < 7; i++) gsl_matrix_free(all[i]);
+  free_matrices(F, Z, Fb, I3, J, out, dmu);
 }
 
 /* the message also states the fact: a phrase it must contain */
@@ -571,30 +579,10 @@ static void stats_paths(void **state)
   bm_wishart_free(wu);
   bm_wishart_stats_free(ws);
   bm_wishart_stats_free(ws3);
-  gsl_matrix_free(I);
-  gsl_matrix_free(N);
-  gsl_matrix_free(I3);
-  gsl_matrix_free(X);
-  gsl_matrix_free(X3);
+  free_matrices(I, N, I3, X, X3);
 }
 
 /* ---------------------------------------------------- Laplace's iteration */
-
-static int quart_f(const gsl_vector *x, void *params, double *f)
-{
-  (void)params;
-  double t = gsl_vector_get(x, 0);
-  *f = -t * t * t * t;
-  return 0;
-}
-
-static int quart_g(const gsl_vector *x, void *params, gsl_vector *g)
-{
-  (void)params;
-  double t = gsl_vector_get(x, 0);
-  gsl_vector_set(g, 0, -4.0 * t * t * t);
-  return 0;
-}
 
 static int fail_f(const gsl_vector *x, void *params, double *f)
 {

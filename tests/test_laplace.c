@@ -19,6 +19,8 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_sf_gamma.h>
 #include "testutil.h"
+#include "cleanup_util.h"
+#include "iw_target.h"
 
 /* ------------------------------------------------------------------ */
 /* Gaussian target: known-noise Bayesian linear regression             */
@@ -141,15 +143,9 @@ static void laplace_exact_on_gaussian_blr(void **state)
   gsl_matrix_free(m.S0inv);
   gsl_vector_free(m.y);
   gsl_vector_free(m.m0);
-  gsl_matrix_free(S0);
-  gsl_matrix_free(L);
-  gsl_matrix_free(C);
-  gsl_matrix_free(XS);
-  gsl_matrix_free(Lc);
+  free_matrices(S0, L, C, XS, Lc);
   gsl_vector_free(res);
-  gsl_matrix_free(P);
-  gsl_matrix_free(Lp);
-  gsl_matrix_free(cov);
+  free_matrices(P, Lp, cov);
   gsl_vector_free(mean);
   gsl_rng_free(r);
 }
@@ -311,12 +307,8 @@ static void laplace_logistic_regression(void **state)
   assert_true(fabs(lap - is) < 0.05);
   free(lw);
   free(m.y);
-  gsl_matrix_free(m.X);
-  gsl_matrix_free(Lq);
-  gsl_matrix_free(Sq);
-  gsl_vector_free(z);
-  gsl_vector_free(th);
-  gsl_vector_free(th0);
+  free_matrices(m.X, Lq, Sq);
+  free_vectors(z, th, th0);
   bm_laplace_result_free(lr);
   bm_laplace_result_free(lr2);
   gsl_rng_free(r);
@@ -324,60 +316,16 @@ static void laplace_logistic_regression(void **state)
 
 /* ------------------------------------------------------------------ */
 /* Covariance posterior: IW prior x N(0, Sigma) data, log-Cholesky      */
-typedef struct {
-  size_t p;
-  double nu0;
-  gsl_matrix *Psi0, *Bn; /* Bn = Psi0 + sum x x^T */
-  size_t n;
-  double cst;            /* terms of the log target not depending on Sigma */
-} iwpost;
-
-/* log target in vech(Sigma): cst - a log|Sigma| - tr(Bn Sigma^-1)/2, a = (nu0 + p + 1 + n)/2 */
-static int iw_eval(const gsl_vector *x, const iwpost *m, double *f, gsl_vector *g, gsl_matrix *H)
-{
-  size_t p = m->p;
-  double a = 0.5 * (m->nu0 + (double)p + 1 + (double)m->n);
-  gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Si = gsl_matrix_alloc(p, p),
-             *T = gsl_matrix_alloc(p, p), *P = gsl_matrix_alloc(p, p);
-  bm_vech_unpack(x, S);
-  int st = bm_chol_factor(S, L, NULL);
-  if (!st) {
-    bm_chol_inverse(L, Si);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Si, m->Bn, 0.0, T);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, Si, 0.0, P);
-    double tr = 0;
-    for (size_t i = 0; i < p; i++) tr += gsl_matrix_get(T, i, i);
-    if (f) *f = m->cst - a * bm_chol_logdet(L) - 0.5 * tr;
-    if (g) {
-      gsl_matrix_scale(Si, -a);
-      gsl_matrix_scale(P, 0.5);
-      gsl_matrix_add(Si, P);
-      bm_vech_from_sym_grad(Si, g);
-      /* restore */
-      bm_chol_inverse(L, Si);
-      gsl_matrix_scale(P, 2.0);
-    }
-    if (H) {
-      bm_vech_kron(a, Si, Si, 0.0, H);
-      bm_vech_kron(-0.5, P, Si, 1.0, H);
-      bm_vech_kron(-0.5, Si, P, 1.0, H);
-    }
-  }
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(T);
-  gsl_matrix_free(P);
-  return st;
-}
-static int iw_f(const gsl_vector *x, void *p, double *f) { return iw_eval(x, p, f, NULL, NULL); }
-static int iw_g(const gsl_vector *x, void *p, gsl_vector *g) { return iw_eval(x, p, NULL, g, NULL); }
-static int iw_h(const gsl_vector *x, void *p, gsl_matrix *H) { return iw_eval(x, p, NULL, NULL, H); }
 
 static double iw_case(gsl_rng *r, size_t p, size_t n, int with_hess, double *err_fd)
 {
   size_t q = bm_vech_len(p);
-  iwpost m = {p, (double)p + 3.0, gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), n, 0};
+  /* IW(nu0, Psi0) prior: a = (nu0 + p + 1 + n) / 2, B = Bn = Psi0 + sum x x^T (iw_target.h) */
+  struct {
+    double nu0;
+    gsl_matrix *Psi0, *Bn;
+    double cst;
+  } m = {(double)p + 3.0, gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p), 0};
   gsl_matrix *Strue = gsl_matrix_alloc(p, p), *Ls = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p);
   gsl_vector *x = gsl_vector_alloc(p);
   tu_random_spd(r, 5.0, 1.0, Strue);
@@ -399,7 +347,8 @@ static double iw_case(gsl_rng *r, size_t p, size_t n, int with_hess, double *err
   double exact = -0.5 * dn * dp * log(M_PI) + bm_lmvgamma(p, 0.5 * nun) - bm_lmvgamma(p, 0.5 * m.nu0) +
                  0.5 * m.nu0 * ld0 - 0.5 * nun * ldn;
   bm_transform_block blocks[1] = {{BM_TRANSFORM_LOGCHOL, p}};
-  bm_transformed_target t = {blocks, 1, iw_f, iw_g, with_hess ? iw_h : NULL, &m};
+  iw_target target = {p, 0.5 * (m.nu0 + (double)p + 1 + (double)n), m.cst, m.Bn};
+  bm_transformed_target t = {blocks, 1, iw_f, iw_g, with_hess ? iw_h : NULL, &target};
   bm_laplace_problem prob;
   assert_int_equal(bm_transform_laplace_problem(&t, &prob), BM_SUCCESS);
   assert_int_equal(prob.dim, q);
@@ -418,11 +367,7 @@ static double iw_case(gsl_rng *r, size_t p, size_t n, int with_hess, double *err
   }
   bm_laplace_result_free(lr);
   gsl_vector_free(u0);
-  gsl_matrix_free(m.Psi0);
-  gsl_matrix_free(m.Bn);
-  gsl_matrix_free(Strue);
-  gsl_matrix_free(Ls);
-  gsl_matrix_free(L);
+  free_matrices(m.Psi0, m.Bn, Strue, Ls, L);
   gsl_vector_free(x);
   return err;
 }

@@ -24,6 +24,8 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_math.h>
 #include "testutil.h"
+#include "cleanup_util.h"
+#include "iw_target.h"
 
 #define MAXQ 64
 
@@ -167,52 +169,8 @@ static int glm_g(const gsl_vector *b, void *p, gsl_vector *g) { return glm_eval(
 static int glm_h(const gsl_vector *b, void *p, gsl_matrix *H) { return glm_eval(b, p, NULL, NULL, H); }
 
 /* ------------------------------------------------------------------ */
-/* covariance: log target in vech(Sigma) = -a log|Sigma| - tr(B Sigma^-1)/2 */
-typedef struct {
-  size_t p;
-  double a;
-  gsl_matrix *B;
-} iwpost;
-
-static int iw_eval(const gsl_vector *x, const iwpost *m, double *f, gsl_vector *g, gsl_matrix *H)
-{
-  size_t p = m->p;
-  gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Si = gsl_matrix_alloc(p, p),
-             *T = gsl_matrix_alloc(p, p), *P = gsl_matrix_alloc(p, p);
-  bm_vech_unpack(x, S);
-  int st = bm_chol_factor(S, L, NULL);
-  if (!st) {
-    bm_chol_inverse(L, Si);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Si, m->B, 0.0, T);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, Si, 0.0, P); /* Si B Si */
-    double tr = 0;
-    for (size_t i = 0; i < p; i++) tr += gsl_matrix_get(T, i, i);
-    if (f) *f = -m->a * bm_chol_logdet(L) - 0.5 * tr;
-    if (g) { /* d/dSigma = -a Si + Si B Si / 2 */
-      gsl_matrix_memcpy(T, Si);
-      gsl_matrix_scale(T, -m->a);
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j < p; j++) gsl_matrix_set(T, i, j, gsl_matrix_get(T, i, j) + 0.5 * gsl_matrix_get(P, i, j));
-      bm_vech_from_sym_grad(T, g);
-    }
-    if (H) {
-      bm_vech_kron(m->a, Si, Si, 0.0, H);
-      bm_vech_kron(-0.5, P, Si, 1.0, H);
-      bm_vech_kron(-0.5, Si, P, 1.0, H);
-    }
-  }
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(T);
-  gsl_matrix_free(P);
-  return st;
-}
-static int iw_f(const gsl_vector *x, void *p, double *f) { return iw_eval(x, p, f, NULL, NULL); }
-static int iw_g(const gsl_vector *x, void *p, gsl_vector *g) { return iw_eval(x, p, NULL, g, NULL); }
-static int iw_h(const gsl_vector *x, void *p, gsl_matrix *H) { return iw_eval(x, p, NULL, NULL, H); }
-
-static void iw_make(iwpost *m, size_t p, size_t n, uint64_t seed)
+/* covariance: the IW(p + 3, I) posterior of n rows drawn from the stream */
+static void iw_make(iw_target *m, size_t p, size_t n, uint64_t seed)
 {
   size_t q = p * (p + 1) / 2, k = 0;
   double Lt[10][10] = {{0}}, z[10], x[10];
@@ -317,7 +275,7 @@ static void laplace_stress_default_options(void **state)
     problems++;
     int kind = !strcmp(fam, "logit") ? LOGIT : !strcmp(fam, "probit") ? PROBIT : !strcmp(fam, "poisson") ? POISSON : IW;
     glm gm = {0};
-    iwpost iw = {0};
+    iw_target iw = {0};
     bm_transform_block blocks[1];
     bm_transformed_target tt;
     bm_laplace_problem prob;

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <string.h>
 #include "testutil.h"
+#include "cleanup_util.h"
 
 static void n1_equals_mvt(void **state)
 {
@@ -52,8 +53,7 @@ static void n1_equals_mvt(void **state)
       bm_matt_free(t);
       bm_mvt_free(v);
       gsl_vector_free(vO);
-      gsl_matrix *all[] = {m, S1, O, Sig, It, Iv, J, IJ};
-      for (size_t i = 0; i < 8; i++) gsl_matrix_free(all[i]);
+      free_matrices(m, S1, O, Sig, It, Iv, J, IJ);
     }
   gsl_rng_free(r);
 }
@@ -102,8 +102,7 @@ static void perturbation_detected(void **state)
   tu_mc_free(hh);
   bm_matt_free(d);
   gsl_vector_free(s);
-  gsl_matrix *all[] = {M, S, O, X, I, Ip, H};
-  for (size_t i = 0; i < 7; i++) gsl_matrix_free(all[i]);
+  free_matrices(M, S, O, X, I, Ip, H);
   gsl_rng_free(r);
 }
 

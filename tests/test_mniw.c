@@ -33,8 +33,7 @@ static void load_case(mniw_case *c)
 
 static void free_case(mniw_case *c)
 {
-  gsl_matrix *all[] = {c->X, c->Y, c->B0, c->V0, c->Psi0, c->Xnew, c->Bs, c->Ss};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
+  free_matrices(c->X, c->Y, c->B0, c->V0, c->Psi0, c->Xnew, c->Bs, c->Ss);
 }
 
 static void posterior_matches_reference(void **state)
@@ -63,11 +62,7 @@ static void posterior_matches_reference(void **state)
   cref_assert_matrix(S, "mniw_pred_Sigma", 1e-12);
   cref_assert_matrix(P, "mniw_Psin", 1e-12);
   tu_assert_rel(nu, cref1("mniw_pred_nu"), 1e-15);
-  gsl_matrix_free(B);
-  gsl_matrix_free(V);
-  gsl_matrix_free(P);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
+  free_matrices(B, V, P, M, S);
   bm_mniw_free(m);
   free_case(&c);
 }
@@ -97,9 +92,7 @@ static void evidence_is_chain_of_one_row_predictives(void **state)
   }
   assert_int_equal(bm_mniw_log_evidence(m, &lml), BM_SUCCESS);
   tu_assert_rel(lml, chain, 1e-12);
-  gsl_matrix_free(M);
-  gsl_matrix_free(S);
-  gsl_matrix_free(Om);
+  free_matrices(M, S, Om);
   bm_mniw_free(m);
   free_case(&c);
 }
@@ -147,9 +140,7 @@ static void predictive_object(void **state)
       assert_int_equal(bm_mvt_logpdf(t, &yrow.vector, &lt), BM_SUCCESS);
       tu_assert_rel(l1, lt, 1e-12);
       bm_mvt_free(t);
-      gsl_matrix_free(M);
-      gsl_matrix_free(S);
-      gsl_matrix_free(Om);
+      free_matrices(M, S, Om);
     }
     assert_int_equal(bm_mniw_update(seq, &xi.matrix, &yi.matrix), BM_SUCCESS);
   }
@@ -222,10 +213,8 @@ static void chunked_equals_single(void **state)
     tu_assert_matrix_close(B[i], B[0], 1e-12, 1e-14);
     tu_assert_matrix_close(P[i], P[0], 1e-12, 1e-14);
   }
-  for (int i = 0; i < 3; i++) {
-    gsl_matrix_free(B[i]);
-    gsl_matrix_free(P[i]);
-  }
+  free_matrix_list(B, 3);
+  free_matrix_list(P, 3);
   bm_mniw_stats_free(acc);
   bm_mniw_stats_free(s);
   bm_mniw_free(one);
@@ -252,9 +241,7 @@ static void no_data_is_prior(void **state)
   assert_true(nu == c.nu0);
   assert_int_equal(bm_mniw_log_evidence(m, &lml), BM_SUCCESS);
   assert_true(fabs(lml) < 1e-13);
-  gsl_matrix_free(B);
-  gsl_matrix_free(V);
-  gsl_matrix_free(P);
+  free_matrices(B, V, P);
   bm_mniw_free(m);
   free_case(&c);
 }
@@ -367,16 +354,11 @@ static void sampler_and_proportionality(void **state)
 
   tu_mc_free(mS);
   tu_mc_free(mB);
-  gsl_matrix_free(Bpad);
-  gsl_matrix_free(Bn);
-  gsl_matrix_free(Pn);
+  free_matrices(Bpad, Bn, Pn);
   gsl_rng_free(r);
   bm_mniw_free(x.prior);
   bm_mniw_free(x.post);
-  gsl_matrix_free(x.B);
-  gsl_matrix_free(x.S);
-  gsl_matrix_free(x.L);
-  gsl_matrix_free(x.R);
+  free_matrices(x.B, x.S, x.L, x.R);
   free_case(&c);
 }
 
@@ -467,8 +449,7 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
   bm_mniw_stats_free(s);
   bm_mniw_stats_free(s2);
-  gsl_matrix *all[] = {B0, V0, P0, X, Y, B3, Bo, S, M, Sg};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
+  free_matrices(B0, V0, P0, X, Y, B3, Bo, S, M, Sg);
   bm_mniw_free(m);
 }
 
@@ -476,6 +457,8 @@ static void bad_inputs_return_status(void **state)
  * front, an unpacked copy that packs to the identical bytes and gives the posterior and
  * evidence of the original bit for bit and of bm_mniw_update on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */
+CJ_PACKER(mniw)
+
 static void packed_stats_round_trip(void **state)
 {
   (void)state;
@@ -491,11 +474,7 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_mniw_stats_packed_len(NULL), 0);
   assert_int_equal(bm_mniw_stats_compute(s, c.X, c.Y), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
-  assert_int_equal(bm_mniw_stats_pack(s, buf), BM_SUCCESS);
-  assert_true(buf[6] == (double)c.n);
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_SUCCESS);
-  assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(buf, buf2, len * sizeof *buf);
+  cj_pack_round_trip(&mniw_packer, s, u, buf, buf2, len, c.n);
   bm_mniw *one = bm_mniw_alloc(k, d), *a = bm_mniw_alloc(k, d), *b = bm_mniw_alloc(k, d);
   bm_mniw *ms[3] = {one, a, b};
   for (int i = 0; i < 3; i++) assert_int_equal(bm_mniw_set_prior(ms[i], c.B0, c.V0, c.nu0, c.Psi0), BM_SUCCESS);
@@ -517,60 +496,20 @@ static void packed_stats_round_trip(void **state)
   tu_assert_matrix_close(B[1], B[0], 1e-12, 1e-14);
   tu_assert_matrix_close(P[1], P[0], 1e-12, 1e-14);
   /* bad buffers and arguments: statuses, u unchanged */
-  memcpy(keep, buf, len * sizeof *buf);
-  buf[6] = -1.0;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 1.25;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 0.0; /* n = 0 with nonzero content */
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = keep[6];
-  buf[7] = NAN;
-  assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_ENONFINITE);
-  buf[7] = keep[7];
-  assert_int_equal(bm_mniw_stats_unpack(NULL, keep, len), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_unpack(u, NULL, len), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_pack(NULL, buf), BM_EINVAL);
-  assert_int_equal(bm_mniw_stats_pack(u, NULL), BM_EINVAL);
-  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
-  {
-    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
-    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
-    memcpy(longb, keep, len * sizeof *longb);
-    longb[len] = 0.0;
-    assert_int_equal(bm_mniw_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
-    assert_int_equal(bm_mniw_stats_unpack(u, shortb, 5), BM_EBADLEN);
-    assert_int_equal(bm_mniw_stats_unpack(u, longb, len + 1), BM_EBADLEN);
-    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
-    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
-    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
-      keep[h] = was[h] + 1.0;
-      assert_int_equal(bm_mniw_stats_unpack(u, keep, len), want[h]);
-      keep[h] = was[h];
-    }
-    free(shortb);
-    free(longb);
-  }
+  cj_pack_refusals(&mniw_packer, u, buf, keep, len, (const double[]){-1.0, 1.25, 0.0 /* with nonzero content */}, 7, NAN);
   buf[7] = -fabs(buf[7]) - 1.0; /* a factor's diagonal is non-negative */
   assert_int_equal(bm_mniw_stats_unpack(u, buf, len), BM_EINVAL);
   buf[7] = keep[7];
   if (k != d) {
     bm_mniw_stats *tr = bm_mniw_stats_alloc(d, k); /* the transposed shape */
-    size_t tlen = bm_mniw_stats_packed_len(tr);
-    double *tb = calloc(tlen, sizeof *tb);
-    assert_int_equal(bm_mniw_stats_pack(tr, tb), BM_SUCCESS);
-    assert_int_equal(bm_mniw_stats_unpack(u, tb, tlen), BM_EBADLEN);
-    free(tb);
+    cj_pack_refuses_shape(&mniw_packer, u, tr, bm_mniw_stats_packed_len(tr));
     bm_mniw_stats_free(tr);
   }
-  assert_int_equal(bm_mniw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  cj_pack_unchanged(&mniw_packer, u, keep, buf2, len);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix EX = empty_rows(k), EY = empty_rows(d);
   assert_int_equal(bm_mniw_stats_compute(u, &EX, &EY), BM_SUCCESS);
-  assert_int_equal(bm_mniw_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t i = 6; i < len; i++) assert_true(buf[i] == 0.0);
-  assert_int_equal(bm_mniw_stats_unpack(s, buf, len), BM_SUCCESS);
+  cj_pack_empty(&mniw_packer, u, s, buf, len);
   assert_int_equal(bm_mniw_stats_pack(s, buf2), BM_SUCCESS);
   assert_memory_equal(buf, buf2, len * sizeof *buf);
   for (int i = 0; i < 3; i++) {
@@ -627,8 +566,7 @@ static void stats_compute_streams_many_rows(void **state)
   bm_mniw_stats_free(s);
   bm_mniw_free(a);
   bm_mniw_free(b);
-  gsl_matrix *mats[] = {X, Y, B0, V0, P0, B1, B2, S1, S2};
-  for (size_t i = 0; i < 9; i++) gsl_matrix_free(mats[i]);
+  free_matrices(X, Y, B0, V0, P0, B1, B2, S1, S2);
   gsl_rng_free(r);
 }
 
@@ -682,14 +620,7 @@ static void overflow_is_reported(void **state)
   bm_matt_free(pred);
   gsl_rng_free(r);
   bm_mniw_free(m);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(B);
-  gsl_matrix_free(S);
-  gsl_matrix_free(Xn);
-  gsl_matrix_free(M);
-  gsl_matrix_free(Sg);
+  free_matrices(B0, V0, Psi0, B, S, Xn, M, Sg);
 }
 
 int main(void)

@@ -42,11 +42,17 @@ static void load_case(const char *tag, niw_case *c)
 
 static void free_case(niw_case *c)
 {
-  gsl_matrix_free(c->X);
-  gsl_matrix_free(c->S0);
-  gsl_matrix_free(c->Sig);
+  free_matrices(c->X, c->S0, c->Sig);
   gsl_vector_free(c->mu0);
   gsl_vector_free(c->mus);
+}
+
+/* A model with the case's NIW prior (mu0, kappa0, nu0, Psi0). */
+static bm_niw *case_prior(const niw_case *c)
+{
+  bm_niw *m = bm_niw_alloc(c->p);
+  assert_int_equal(bm_niw_set_prior(m, c->mu0, c->k0, c->nu0, c->S0), BM_SUCCESS);
+  return m;
 }
 
 static void run_reference(const char *tag, int nw, double rtol)
@@ -98,29 +104,26 @@ static void run_reference(const char *tag, int nw, double rtol)
   free_case(&c);
 }
 
-static void posterior_matches_reference(void **state)
-{
-  (void)state;
-  run_reference("niw", 0, 1e-12);
-  run_reference("nw", 1, 1e-12);
-}
+/* The reference records a test runs (each cmocka test's initial state, up to
+ * a NULL tag): record tag, Normal-Wishart form (W0 given), relative tolerance. */
+typedef struct {
+  const char *tag;
+  int nw;
+  double rtol;
+} ref_case;
 
+static ref_case plain_refs[] = {{"niw", 0, 1e-12}, {"nw", 1, 1e-12}, {NULL, 0, 0}};
 /* Data at 1e6 + N(0,1): a one-pass sum of squares would lose ~12 digits of the scatter. */
-static void offset_data_matches_reference(void **state)
-{
-  (void)state;
-  run_reference("niwoff", 0, 1e-9);
-}
-
+static ref_case offset_refs[] = {{"niwoff", 0, 1e-9}, {NULL, 0, 0}};
 /* Psi0 (or W0) with condition number 1e10. log|Psi0| itself has condition number
  * ~cond(Psi0): any backward-stable factorization moves it by ~eps cond ~ 1e-6, which
- * bounds the evidence's accuracy (measured: 3e-9 relative); the rest is at ~1e-12. */
-static void ill_conditioned_prior_matches_reference(void **state)
+ * bounds the evidence's accuracy (measured: 3e-9 relative); the rest is at ~1e-12.
+ * W0 given: Psi0 = W0^-1 is itself conditioned by cond(W0) = 1e10 (measured 8e-8). */
+static ref_case ill_refs[] = {{"niwill", 0, 1e-8}, {"nwill", 1, 1e-6}, {NULL, 0, 0}};
+
+static void matches_reference(void **state)
 {
-  (void)state;
-  run_reference("niwill", 0, 1e-8);
-  /* W0 given: Psi0 = W0^-1 is itself conditioned by cond(W0) = 1e10 (measured 8e-8) */
-  run_reference("nwill", 1, 1e-6);
+  for (const ref_case *c = *state; c->tag; c++) run_reference(c->tag, c->nw, c->rtol);
 }
 
 /* The precision view is the same model: log p_NW(mu, Lambda) = log p_NIW(mu, Lambda^-1) + (p+1) log|Lambda^-1|. */
@@ -130,8 +133,7 @@ static void precision_view_is_a_change_of_variables(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p;
-  bm_niw *m = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c);
   assert_int_equal(bm_niw_update(m, c.X), BM_SUCCESS);
   gsl_matrix *L = gsl_matrix_alloc(p, p), *Sinv = gsl_matrix_alloc(p, p);
   assert_int_equal(bm_chol_factor(c.Sig, L, NULL), BM_SUCCESS);
@@ -201,7 +203,7 @@ static void run_chunked(const char *tag, double rtol)
     assert_true(df[i] == df[0]);
     tu_assert_matrix_close(P[i], P[0], rtol, 0.0);
   }
-  for (int i = 0; i < 3; i++) gsl_matrix_free(P[i]);
+  free_matrix_list(P, 3);
   gsl_vector_free(mean);
   gsl_vector_free(ref_mean);
   gsl_matrix_free(S);
@@ -217,11 +219,11 @@ static void run_chunked(const char *tag, double rtol)
 /* Chunks [0,1), [1,1) (empty), [1,4), [4,n), statistics merged in reverse order. At offset
  * 1e6 the chunk means themselves carry rounding of 1e6 * eps ~ 1e-10 absolute, which is the
  * floor of agreement there (relative to data of size 1e6 it is rounding). */
+static ref_case chunked_refs[] = {{"niw", 0, 1e-12}, {"niwoff", 0, 1e-9}, {NULL, 0, 0}};
+
 static void chunked_equals_single(void **state)
 {
-  (void)state;
-  run_chunked("niw", 1e-12);
-  run_chunked("niwoff", 1e-9);
+  for (const ref_case *c = *state; c->tag; c++) run_chunked(c->tag, c->rtol);
 }
 
 static void no_data_is_prior(void **state)
@@ -230,8 +232,7 @@ static void no_data_is_prior(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p;
-  bm_niw *m = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c);
   gsl_matrix E = empty_rows(p);
   assert_int_equal(bm_niw_update(m, &E), BM_SUCCESS);
   gsl_vector *mu = gsl_vector_alloc(p);
@@ -269,8 +270,7 @@ static void predictive_and_sampler_match_monte_carlo(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p, N = 20000;
-  bm_niw *m = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c);
   assert_int_equal(bm_niw_update(m, c.X), BM_SUCCESS);
   double df;
   gsl_vector *loc = gsl_vector_alloc(p), *mu = gsl_vector_alloc(p), *xs[3];
@@ -315,15 +315,11 @@ static void predictive_and_sampler_match_monte_carlo(void **state)
   tu_mc_free(mc_mu);
   tu_mc_free(mc_S);
   for (int t = 0; t < 3; t++) gsl_vector_free(xs[t]);
-  gsl_matrix_free(mu_diag);
-  gsl_matrix_free(mu_n_diag);
-  gsl_matrix_free(Psi);
+  free_matrices(mu_diag, mu_n_diag, Psi);
   gsl_rng_free(r);
   gsl_vector_free(loc);
   gsl_vector_free(mu);
-  gsl_matrix_free(scale);
-  gsl_matrix_free(Sigma);
-  gsl_matrix_free(L);
+  free_matrices(scale, Sigma, L);
   bm_niw_free(m);
   free_case(&c);
 }
@@ -337,9 +333,7 @@ static void predictive_object(void **state)
   niw_case c;
   load_case("niw", &c);
   const size_t p = c.p;
-  bm_niw *m = bm_niw_alloc(p), *seq = bm_niw_alloc(p);
-  assert_int_equal(bm_niw_set_prior(m, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
-  assert_int_equal(bm_niw_set_prior(seq, c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
+  bm_niw *m = case_prior(&c), *seq = case_prior(&c);
   assert_int_equal(bm_niw_update(m, c.X), BM_SUCCESS);
   bm_mvt *pred = bm_mvt_alloc(p), *wrong = bm_mvt_alloc(p + 1);
   double df, lp, lml, chain = 0.0;
@@ -734,12 +728,8 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
   bm_niw_stats_free(s);
   bm_niw_stats_free(s3);
-  gsl_vector_free(mu0);
-  gsl_vector_free(bad);
-  gsl_vector_free(mu);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(B3);
+  free_vectors(mu0, bad, mu);
+  free_matrices(Psi, X, B3);
   bm_niw_free(m);
 }
 
@@ -747,6 +737,8 @@ static void bad_inputs_return_status(void **state)
  * unpacked copy that packs to the identical bytes and gives the posterior and evidence of
  * the original bit for bit, and of bm_niw_update on the raw data to 1e-12; bad buffers
  * rejected with the summary left unchanged. */
+CJ_PACKER(niw)
+
 static void packed_stats_round_trip(void **state)
 {
   (void)state;
@@ -760,14 +752,10 @@ static void packed_stats_round_trip(void **state)
   assert_int_equal(bm_niw_stats_packed_len(NULL), 0);
   assert_int_equal(bm_niw_stats_compute(s, c.X), BM_SUCCESS);
   double *buf = malloc(len * sizeof *buf), *buf2 = malloc(len * sizeof *buf2), *keep = malloc(len * sizeof *keep);
-  assert_int_equal(bm_niw_stats_pack(s, buf), BM_SUCCESS);
-  assert_true(buf[6] == (double)c.n);
+  cj_pack_round_trip(&niw_packer, s, u, buf, buf2, len, c.n);
   gsl_vector *mean = gsl_vector_alloc(p);
   assert_int_equal(bm_niw_stats_get(s, NULL, mean, NULL), BM_SUCCESS);
   for (size_t j = 0; j < p; j++) assert_true(buf[7 + j] == gsl_vector_get(mean, j));
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_SUCCESS);
-  assert_int_equal(bm_niw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(buf, buf2, len * sizeof *buf);
   bm_niw *one = bm_niw_alloc(p), *a = bm_niw_alloc(p), *b = bm_niw_alloc(p);
   bm_niw *ms[3] = {one, a, b};
   for (int i = 0; i < 3; i++) assert_int_equal(bm_niw_set_prior(ms[i], c.mu0, c.k0, c.nu0, c.S0), BM_SUCCESS);
@@ -786,63 +774,22 @@ static void packed_stats_round_trip(void **state)
   tu_assert_rel(l[1], l[0], 1e-12);
   tu_assert_matrix_close(P[1], P[0], 1e-12, 0.0);
   /* bad buffers and arguments: statuses, u unchanged */
-  memcpy(keep, buf, len * sizeof *buf);
-  buf[6] = -1.0;
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 2.5;
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = 0.0; /* n = 0 with a nonzero mean */
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
-  buf[6] = keep[6];
-  buf[len - 1] = NAN;
-  assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_ENONFINITE);
-  buf[len - 1] = keep[len - 1];
-  assert_int_equal(bm_niw_stats_unpack(NULL, keep, len), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_unpack(u, NULL, len), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_pack(NULL, buf), BM_EINVAL);
-  assert_int_equal(bm_niw_stats_pack(u, NULL), BM_EINVAL);
-  /* self-describing: a truncated, over-long or foreign buffer is refused without reading past len */
-  {
-    double *shortb = malloc((len - 1) * sizeof *shortb), *longb = malloc((len + 1) * sizeof *longb);
-    memcpy(shortb, keep, (len - 1) * sizeof *shortb);
-    memcpy(longb, keep, len * sizeof *longb);
-    longb[len] = 0.0;
-    assert_int_equal(bm_niw_stats_unpack(u, shortb, len - 1), BM_EBADLEN);
-    assert_int_equal(bm_niw_stats_unpack(u, shortb, 5), BM_EBADLEN);
-    assert_int_equal(bm_niw_stats_unpack(u, longb, len + 1), BM_EBADLEN);
-    const double was[6] = {keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]};
-    const int want[6] = {BM_EINVAL, BM_EINVAL, BM_EINVAL, BM_EBADLEN, BM_EBADLEN, BM_EBADLEN};
-    for (int h = 0; h < 6; h++) { /* magic, version, kind, dims, length */
-      keep[h] = was[h] + 1.0;
-      assert_int_equal(bm_niw_stats_unpack(u, keep, len), want[h]);
-      keep[h] = was[h];
-    }
-    free(shortb);
-    free(longb);
-  }
+  cj_pack_refusals(&niw_packer, u, buf, keep, len, (const double[]){-1.0, 2.5, 0.0 /* with a nonzero mean */}, len - 1,
+                   NAN);
   buf[6] = 1.0; /* one row with a nonzero scatter factor */
   assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
   buf[6] = keep[6];
   buf[7 + p] = -fabs(buf[7 + p]) - 1.0; /* a factor's diagonal is non-negative */
   assert_int_equal(bm_niw_stats_unpack(u, buf, len), BM_EINVAL);
   buf[7 + p] = keep[7 + p];
-  {
-    bm_niw_stats *big = bm_niw_stats_alloc(p + 1);
-    size_t blen = bm_niw_stats_packed_len(big);
-    double *bb = calloc(blen, sizeof *bb);
-    assert_int_equal(bm_niw_stats_pack(big, bb), BM_SUCCESS);
-    assert_int_equal(bm_niw_stats_unpack(u, bb, blen), BM_EBADLEN); /* packed at p + 1, offered to p */
-    free(bb);
-    bm_niw_stats_free(big);
-  }
-  assert_int_equal(bm_niw_stats_pack(u, buf2), BM_SUCCESS);
-  assert_memory_equal(keep, buf2, len * sizeof *buf);
+  bm_niw_stats *big = bm_niw_stats_alloc(p + 1); /* packed at p + 1, offered to p */
+  cj_pack_refuses_shape(&niw_packer, u, big, bm_niw_stats_packed_len(big));
+  bm_niw_stats_free(big);
+  cj_pack_unchanged(&niw_packer, u, keep, buf2, len);
   /* the empty summary packs to zeros and unpacks */
   gsl_matrix E = empty_rows(p);
   assert_int_equal(bm_niw_stats_compute(u, &E), BM_SUCCESS);
-  assert_int_equal(bm_niw_stats_pack(u, buf), BM_SUCCESS);
-  for (size_t k = 6; k < len; k++) assert_true(buf[k] == 0.0);
-  assert_int_equal(bm_niw_stats_unpack(s, buf, len), BM_SUCCESS);
+  cj_pack_empty(&niw_packer, u, s, buf, len);
   size_t cnt = 1;
   assert_int_equal(bm_niw_stats_get(s, &cnt, NULL, NULL), BM_SUCCESS);
   assert_int_equal(cnt, 0);
@@ -1014,11 +961,11 @@ static void predictive_beyond_range_is_edom(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(posterior_matches_reference),
-      cmocka_unit_test(offset_data_matches_reference),
-      cmocka_unit_test(ill_conditioned_prior_matches_reference),
+      {"posterior_matches_reference", matches_reference, NULL, NULL, plain_refs},
+      {"offset_data_matches_reference", matches_reference, NULL, NULL, offset_refs},
+      {"ill_conditioned_prior_matches_reference", matches_reference, NULL, NULL, ill_refs},
       cmocka_unit_test(precision_view_is_a_change_of_variables),
-      cmocka_unit_test(chunked_equals_single),
+      cmocka_unit_test_prestate(chunked_equals_single, chunked_refs),
       cmocka_unit_test(no_data_is_prior),
       cmocka_unit_test(predictive_and_sampler_match_monte_carlo),
       cmocka_unit_test(predictive_object),

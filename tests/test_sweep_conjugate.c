@@ -189,15 +189,10 @@ static ld ld_logdet_chol(size_t p, ld L[8][8])
   return s;
 }
 
-/* sum_ij |A^-1|_ij (|L| |L|^T)_ji: the first-order change of log|A| under the
- * Cholesky backward error of A (|dA| <= eps |L| |L|^T), per unit eps — about p cond(A)
- * when A is ill-conditioned */
-static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
+/* From A = L L^T and Li = L^-1: |A^-1| (entrywise; A^-1 = Li^T Li) and |L| |L|^T,
+ * the bound of a Cholesky backward error of A per unit eps */
+static void ld_inv_abs_and_bound(size_t p, ld L[8][8], ld Li[8][8], ld Ainv[8][8], ld B[8][8])
 {
-  ld L[8][8], Li[8][8];
-  if (!ld_chol(p, A, L)) return INFINITY;
-  ld_tri_inv(p, L, Li);
-  ld s = 0;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) {
       ld ai = 0, t = 0;
@@ -205,8 +200,23 @@ static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
         ai += Li[l][i] * Li[l][j];
         t += fabsl(L[i][l] * L[j][l]);
       }
-      s += fabsl(ai) * t;
+      Ainv[i][j] = fabsl(ai);
+      B[i][j] = t;
     }
+}
+
+/* sum_ij |A^-1|_ij (|L| |L|^T)_ji: the first-order change of log|A| under the
+ * Cholesky backward error of A (|dA| <= eps |L| |L|^T), per unit eps — about p cond(A)
+ * when A is ill-conditioned */
+static ld ld_logdet_sens(size_t p, const gsl_matrix *A)
+{
+  ld L[8][8], Li[8][8], Ai[8][8], B[8][8];
+  if (!ld_chol(p, A, L)) return INFINITY;
+  ld_tri_inv(p, L, Li);
+  ld_inv_abs_and_bound(p, L, Li, Ai, B);
+  ld s = 0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) s += Ai[i][j] * B[i][j];
   return s;
 }
 
@@ -439,16 +449,8 @@ done:
   bm_niw_free(m2);
   bm_mvt_free(pred);
   gsl_rng_free(r);
-  gsl_vector_free(mu0);
-  gsl_vector_free(mun);
-  gsl_vector_free(mu2);
-  gsl_vector_free(x);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(Psin);
-  gsl_matrix_free(Psi2);
-  gsl_matrix_free(C);
-  gsl_matrix_free(X);
-  gsl_matrix_free(S);
+  free_vectors(mu0, mun, mu2, x);
+  free_matrices(Psi0, Psin, Psi2, C, X, S);
 }
 
 /* ---- BLR ------------------------------------------------------------------ */
@@ -478,16 +480,7 @@ static void prior_rows(size_t k, const gsl_matrix *V0, const double *m0, size_t 
       R->b[R->nr] += Li[i][j] * m0[j * stride];
     }
   }
-  for (size_t i = 0; i < k; i++)
-    for (size_t j = 0; j < k; j++) {
-      ld s = 0, t = 0;
-      for (size_t l = 0; l < k; l++) {
-        s += Li[l][i] * Li[l][j];
-        t += fabsl(L[i][l] * L[j][l]);
-      }
-      Lam[i][j] = fabsl(s);
-      T[i][j] = t;
-    }
+  ld_inv_abs_and_bound(k, L, Li, Lam, T);
   for (size_t i = 0; i < k; i++)
     for (size_t j = 0; j < k; j++) {
       ld s = 0;
@@ -900,16 +893,8 @@ static void blr_point(void)
 done:
   bm_blr_free(m);
   bm_blr_free(m2);
-  gsl_matrix_free(X);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Vn);
-  gsl_vector_free(y);
-  gsl_vector_free(w);
-  gsl_vector_free(m0);
-  gsl_vector_free(mn);
-  gsl_vector_free(mn2);
-  gsl_vector_free(xs);
-  gsl_vector_free(b2);
+  free_matrices(X, V0, Vn);
+  free_vectors(y, w, m0, mn, mn2, xs, b2);
 }
 
 /* ---- MNIW ----------------------------------------------------------------- */
@@ -1085,20 +1070,7 @@ done:
   bm_mniw_stats_free(s);
   bm_matt_free(pred);
   gsl_rng_free(r);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(V0);
-  gsl_matrix_free(Psi0);
-  gsl_matrix_free(X);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(Bn);
-  gsl_matrix_free(Vn);
-  gsl_matrix_free(Psin);
-  gsl_matrix_free(B2);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(Xs);
-  gsl_matrix_free(Ms);
-  gsl_matrix_free(Ss);
-  gsl_matrix_free(Ys);
+  free_matrices(B0, V0, Psi0, X, Y, Bn, Vn, Psin, B2, S2, Xs, Ms, Ss, Ys);
 }
 
 /* ---- transforms ----------------------------------------------------------- */
@@ -1217,13 +1189,8 @@ static void logchol_point(void)
     }
   }
 done:
-  gsl_matrix_free(S);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(J);
-  gsl_vector_free(th);
-  gsl_vector_free(gr);
-  gsl_vector_free(gv);
-  gsl_vector_free(gt);
+  free_matrices(S, S2, J);
+  free_vectors(th, gr, gv, gt);
 }
 
 /* ---- driver --------------------------------------------------------------- */

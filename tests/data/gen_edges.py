@@ -33,6 +33,7 @@ import random
 import sys
 import mpmath as mp
 import numpy as np
+from refgen import rot
 
 mp.mp.dps = 40
 EPS = 2.0 ** -52
@@ -69,18 +70,6 @@ def spec(A, kind=None, p=None):
 def exact(A):
     """Round-trip through the printed strings: the doubles the C test reads."""
     return [[float(fmt(v)) for v in row] for row in A]
-
-
-def rot(p, rng):
-    cols = []
-    for _ in range(p):
-        v = [rng.gauss(0, 1) for _ in range(p)]
-        for c in cols:
-            d = sum(a * b for a, b in zip(v, c))
-            v = [a - d * b for a, b in zip(v, c)]
-        n = math.sqrt(sum(a * a for a in v))
-        cols.append([a / n for a in v])
-    return cols
 
 
 def spd_cond(p, cond, scale, rng):

@@ -24,6 +24,7 @@ import os
 import numpy as np
 from scipy.special import log_ndtr, gammaln
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from refgen import newton_ascent
 
 M64 = (1 << 64) - 1
 GOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -118,32 +119,12 @@ def glm_fit(fam, X, y, v):
         H = -(X.T @ (X * (-d2)[:, None])) - np.diag(1.0 / v)
         return f, g, H
 
-    b = np.zeros(q, dtype=np.longdouble)
-    last = math.inf
-    stalls = 0
-    for it in range(500):
-        f, g, H = fgH(b)
-        cf = cho_factor(-H)
-        step = cho_solve(cf, g.astype(np.float64))
-        lam2 = float(np.dot(g.astype(np.float64), step))
-        # damped far away; full steps once the quadratic model is good (log f
-        # is concave here), where f differences would be rounding
-        if lam2 > 1e-6:
-            a = 1.0
-            while a > 1e-12:
-                if f_of(b + a * step) >= f + 1e-4 * a * lam2:
-                    break
-                a *= 0.5
-            b = b + a * step
-            continue
-        # at rounding: full Newton steps until the step stops shrinking
-        nrm = float(np.max(np.abs(step)))
-        b = b + step
-        if nrm >= last:
-            stalls += 1
-            if stalls >= 3:
-                break
-        last = min(last, nrm)
+    def direction(b):  # log f is concave here: -H needs no shift
+        _, g, H = fgH(b)
+        step = cho_solve(cho_factor(-H), g.astype(np.float64))
+        return step, float(np.dot(g.astype(np.float64), step)), False
+
+    b = newton_ascent(np.zeros(q, dtype=np.longdouble), direction, f_of)
     f, g, H = fgH(b)
     cf = cho_factor(-H)
     lam2 = float(np.dot(g.astype(np.float64), cho_solve(cf, g.astype(np.float64))))
@@ -213,10 +194,7 @@ def iw_fit(p, n, B, nu0):
             H[:, k] = np.imag(grad(e)) / h
         return 0.5 * (H + H.T)
 
-    th = np.zeros(q)
-    last = math.inf
-    stalls = 0
-    for it in range(500):
+    def direction(th):
         g = grad(th)
         H = hess(th)
         tau = 0.0
@@ -227,27 +205,9 @@ def iw_fit(p, n, B, nu0):
             except np.linalg.LinAlgError:
                 tau = max(1e-3, 10 * tau)
         step = cho_solve(cf, g)
-        lam2 = float(np.dot(g, step))
-        if lam2 > 1e-6 or tau > 0:
-            f = f_of(th)
-            al = 1.0
-            while al > 1e-12:
-                try:
-                    ok = f_of(th + al * step) >= f + 1e-4 * al * lam2
-                except np.linalg.LinAlgError:
-                    ok = False
-                if ok:
-                    break
-                al *= 0.5
-            th = th + al * step
-            continue
-        nrm = float(np.max(np.abs(step)))
-        th = th + step
-        if nrm >= last:
-            stalls += 1
-            if stalls >= 3:
-                break
-        last = min(last, nrm)
+        return step, float(np.dot(g, step)), tau > 0
+
+    th = newton_ascent(np.zeros(q), direction, f_of)
     H = hess(th)
     cf = cho_factor(-H)
     g = grad(th)

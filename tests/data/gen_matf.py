@@ -20,6 +20,7 @@ problem in double precision); the test's tolerance is relative to it.
 """
 import random
 import mpmath as mp
+from refgen import rot
 
 mp.mp.dps = 50
 
@@ -48,19 +49,6 @@ def logf(p, nu, delta, Psi, X):
 
 def fmt(x):
     return "%.17g" % x
-
-
-def rot(p, rng):
-    # random orthogonal matrix (Gram-Schmidt on Gaussian columns), floats
-    cols = []
-    for _ in range(p):
-        v = [rng.gauss(0, 1) for _ in range(p)]
-        for c in cols:
-            d = sum(a * b for a, b in zip(v, c))
-            v = [a - d * b for a, b in zip(v, c)]
-        n = sum(a * a for a in v) ** 0.5
-        cols.append([a / n for a in v])
-    return cols
 
 
 def spd(p, rng, cond, scale):

@@ -57,21 +57,21 @@ def mp_trace(A):
     return mp.fsum(A[i, i] for i in range(A.rows))
 
 
-def ref_wishart(nu, S, X):
-    p = S.shape[0]
+def mp_inputs(nu, S, X):
+    """p, nu, S and X at 50 digits, log|S|, log|X|"""
     Sm, Xm = mpmat(S), mpmat(X)
-    nu_m = mp.mpf(nu)
-    ldX, ldS = mp.log(mp.det(Xm)), mp.log(mp.det(Sm))
+    return S.shape[0], mp.mpf(nu), Sm, Xm, mp.log(mp.det(Sm)), mp.log(mp.det(Xm))
+
+
+def ref_wishart(nu, S, X):
+    p, nu_m, Sm, Xm, ldS, ldX = mp_inputs(nu, S, X)
     tr = mp_trace(mp.inverse(Sm) * Xm)
     terms = [(nu_m - p - 1) / 2 * ldX, -tr / 2, -nu_m * p / 2 * mp.log(2), -nu_m / 2 * ldS, -lmvgamma(p, nu_m / 2)]
     return mp.fsum(terms), terms, float(tr)
 
 
 def ref_invwishart(nu, Psi, X):
-    p = Psi.shape[0]
-    Pm, Xm = mpmat(Psi), mpmat(X)
-    nu_m = mp.mpf(nu)
-    ldX, ldP = mp.log(mp.det(Xm)), mp.log(mp.det(Pm))
+    p, nu_m, Pm, Xm, ldP, ldX = mp_inputs(nu, Psi, X)
     tr = mp_trace(mp.inverse(Xm) * Pm)
     terms = [nu_m / 2 * ldP, -nu_m * p / 2 * mp.log(2), -lmvgamma(p, nu_m / 2), -(nu_m + p + 1) / 2 * ldX, -tr / 2]
     return mp.fsum(terms), terms, float(tr)

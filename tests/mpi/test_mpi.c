@@ -4,27 +4,7 @@
  * computes itself over all rows (<= 1e-12 relative). Prints "N passed,
  * N failed" on rank 0 and exits non-zero on any failure on any rank.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-#include <gsl/gsl_math.h>
-#include <gsl/gsl_randist.h>
-#include "bayesmat.h"
-#include "bayesmat/mpi.h"
-
-static int passed, failed, rank, size;
-
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (cond)                                                    \
-      passed++;                                                  \
-    else {                                                       \
-      failed++;                                                  \
-      fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fprintf(stderr, "\n");                                     \
-    }                                                            \
-  } while (0)
+#include "mpi_testutil.h"
 
 enum { N = 1001 };
 static double data[N];
@@ -67,13 +47,9 @@ static int local_big(void *p, double *l, double *gr)
   return BM_SUCCESS;
 }
 
-static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
-
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  mpi_test_init(&argc, &argv);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, 42);
   for (size_t i = 0; i < N; i++) data[i] = 1.5 + 2.0 * gsl_ran_gaussian(r, 1.0);
@@ -137,10 +113,6 @@ int main(int argc, char **argv)
   gsl_rng_free(ra);
   gsl_rng_free(rb);
 
-  int counts[2] = {passed, failed};
-  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0) printf("mpi (%d ranks): %d passed, %d failed\n", size, counts[0], counts[1]);
-  MPI_Finalize();
-  return counts[1] != 0;
+  return mpi_test_finish("mpi");
 }
 

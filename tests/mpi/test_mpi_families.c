@@ -5,60 +5,7 @@
  * all the data: <= 1e-12 relative (gradients: relative to their largest
  * entry), and bit-identical on every rank. Prints "N passed, N failed".
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <gsl/gsl_math.h>
-#include <gsl/gsl_randist.h>
-#include "bayesmat.h"
-#include "bayesmat/mpi.h"
-
-static int passed, failed, rank, size;
-
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (cond)                                                        \
-      passed++;                                                      \
-    else {                                                           \
-      failed++;                                                      \
-      fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fprintf(stderr, "\n");                                         \
-    }                                                                \
-  } while (0)
-
-static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
-
-/* max |A - B| / max |B| */
-static double mrel(const gsl_matrix *A, const gsl_matrix *B)
-{
-  double num = 0, den = 0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
-      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
-    }
-  return num / fmax(den, 1e-300);
-}
-static double vrel(const gsl_vector *a, const gsl_vector *b)
-{
-  gsl_matrix_const_view A = gsl_matrix_const_view_vector(a, a->size, 1), B = gsl_matrix_const_view_vector(b, b->size, 1);
-  return mrel(&A.matrix, &B.matrix);
-}
-
-/* 1 when x holds the same bits on every rank */
-static int same_on_all_ranks(const double *x, size_t n)
-{
-  double *mx = malloc(n * sizeof *mx), *mn = malloc(n * sizeof *mn);
-  MPI_Allreduce(x, mx, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Allreduce(x, mn, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-  int ok = 1;
-  for (size_t i = 0; i < n; i++) ok &= mx[i] == mn[i] || (isnan(mx[i]) && isnan(mn[i]));
-  free(mx);
-  free(mn);
-  return ok;
-}
+#include "mpi_testutil.h"
 
 static void test_mvn_mvt(gsl_rng *r)
 {
@@ -140,14 +87,8 @@ static void test_mvn_mvt(gsl_rng *r)
   gsl_vector_free(m1);
   gsl_matrix_free(S);
   gsl_matrix_free(S1);
-  gsl_vector_free(mu);
-  gsl_vector_free(g);
-  gsl_vector_free(g1);
-  gsl_matrix_free(G);
-  gsl_matrix_free(G1);
-  gsl_matrix_free(X);
-  gsl_matrix_free(Xb);
-  gsl_matrix_free(Sigma);
+  free_vectors(mu, g, g1);
+  free_matrices(G, G1, X, Xb, Sigma);
 }
 
 static void test_spd(gsl_rng *r)
@@ -202,14 +143,12 @@ static void test_spd(gsl_rng *r)
         "invwishart stats allmerge");
   bm_wishart_stats_free(ws);
   bm_invwishart_stats_free(is);
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free_matrix_list(X, m);
   free(X);
   bm_wishart_free(w);
   bm_invwishart_free(iw);
   bm_matf_free(f);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G);
-  gsl_matrix_free(G1);
+  free_matrices(S, G, G1);
 }
 
 static void test_matrix_variate(gsl_rng *r)
@@ -257,10 +196,9 @@ static void test_matrix_variate(gsl_rng *r)
             mrel(dV, dV1) <= 1e-11,
         "matnorm stats allmerge");
   bm_matnorm_stats_free(s);
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free_matrix_list(X, m);
   free(X);
-  gsl_matrix *mats[] = {M, U, V, dM, dM1, dU, dU1, dV, dV1};
-  for (size_t k = 0; k < 9; k++) gsl_matrix_free(mats[k]);
+  free_matrices(M, U, V, dM, dM1, dU, dU1, dV, dV1);
   bm_matnorm_free(d);
   bm_matt_free(t);
 }
@@ -335,12 +273,8 @@ static void test_conjugate(gsl_rng *r)
     bm_blr_stats_free(s);
     bm_blr_free(m);
     bm_blr_free(m1);
-    gsl_vector_free(m0);
-    gsl_vector_free(mn);
-    gsl_vector_free(mn1);
-    gsl_matrix_free(V0);
-    gsl_matrix_free(Vn);
-    gsl_matrix_free(Vn1);
+    free_vectors(m0, mn, mn1);
+    free_matrices(V0, Vn, Vn1);
   }
   /* MNIW: Y (n x 2) on X (n x p) */
   {
@@ -369,47 +303,18 @@ static void test_conjugate(gsl_rng *r)
     bm_mniw_stats_free(s);
     bm_mniw_free(m);
     bm_mniw_free(m1);
-    gsl_matrix *mats[] = {B0, V0, P0, Bn, Bn1, Pn, Pn1};
-    for (size_t i = 0; i < 7; i++) gsl_matrix_free(mats[i]);
+    free_matrices(B0, V0, P0, Bn, Bn1, Pn, Pn1);
   }
-  gsl_matrix_free(X);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(Psi0);
+  free_matrices(X, Y, Psi0);
   gsl_vector_free(y);
   gsl_vector_free(mu0);
 }
 
 /* ---- distributed Monte Carlo checks ---- */
 typedef struct {
-  bm_mvn *d;
-  gsl_vector *x;
-} fisher_params;
-static int f_draw(gsl_rng *r, void *pp)
-{
-  fisher_params *fp = pp;
-  return bm_mvn_sample(fp->d, r, fp->x);
-}
-static int f_score(void *pp, gsl_vector *s)
-{
-  fisher_params *fp = pp;
-  return bm_mvn_score(fp->d, fp->x, s);
-}
-static int f_hess(void *pp, gsl_matrix *H)
-{
-  fisher_params *fp = pp;
-  return bm_mvn_hess(fp->d, fp->x, H);
-}
-
-typedef struct {
   double mean, var, scale;
   size_t m;
 } nn_params;
-static int nn_prior(gsl_rng *r, void *pp, gsl_vector *theta)
-{
-  (void)pp;
-  gsl_vector_set(theta, 0, gsl_ran_gaussian(r, 1.0));
-  return BM_SUCCESS;
-}
 static int nn_sim(gsl_rng *r, const gsl_vector *theta, void *pp)
 {
   nn_params *q = pp;
@@ -442,8 +347,8 @@ static void test_checks(void)
   bm_mvn_fisher(d, I);
   gsl_matrix_memcpy(Ibad, I);
   gsl_matrix_set(Ibad, 2, 2, 1.10 * gsl_matrix_get(I, 2, 2)); /* a 10% error in a Sigma entry */
-  fisher_params fp = {d, x};
-  bm_fisher_mc_problem prob = {dim, f_draw, f_score, f_hess, &fp};
+  mvn_mc fp = {d, x};
+  bm_fisher_mc_problem prob = {dim, mvn_mc_draw, mvn_mc_score, mvn_mc_hess, &fp};
   bm_fisher_mc_result res, res2, res1, bad;
   size_t N = 40000;
   int st = bm_mpi_check_fisher_mc(MPI_COMM_WORLD, &prob, I, 99, N, 4.5, MO, MH, &res);
@@ -469,8 +374,8 @@ static void test_checks(void)
     gsl_vector *sc = gsl_vector_alloc(dim);
     gsl_rng_set(r2, 6);
     for (size_t k = 0; k < N; k++) {
-      f_draw(r2, &fp);
-      f_score(&fp, sc);
+      mvn_mc_draw(r2, &fp);
+      mvn_mc_score(&fp, sc);
       double v = gsl_vector_get(sc, 2) * gsl_vector_get(sc, 2);
       s1 += v;
       s2 += v * v;
@@ -507,8 +412,7 @@ static void test_checks(void)
   bm_mvn_free(d);
   gsl_vector_free(mu);
   gsl_vector_free(x);
-  gsl_matrix *mats[] = {Sigma, I, Ibad, MO, MH, MO1, MH1};
-  for (size_t i = 0; i < 7; i++) gsl_matrix_free(mats[i]);
+  free_matrices(Sigma, I, Ibad, MO, MH, MO1, MH1);
 }
 
 /* theta for a family built from its blocks alone: scalars 7 (every nu and
@@ -610,12 +514,7 @@ static void test_dist(gsl_rng *r)
     bm_dist_free(o);
     bm_dist_free(e);
     bm_dist_free(d);
-    gsl_vector_free(to);
-    gsl_vector_free(go);
-    gsl_vector_free(th);
-    gsl_vector_free(g);
-    gsl_vector_free(g1);
-    gsl_vector_free(s);
+    free_vectors(to, go, th, g, g1, s);
     gsl_matrix_free(X);
     gsl_matrix_free(x);
   }
@@ -623,9 +522,7 @@ static void test_dist(gsl_rng *r)
 
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  mpi_test_init(&argc, &argv);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, 2026);
   test_mvn_mvt(r);
@@ -635,9 +532,5 @@ int main(int argc, char **argv)
   test_checks();
   test_dist(r);
   gsl_rng_free(r);
-  int counts[2] = {passed, failed};
-  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0) printf("mpi families (%d ranks): %d passed, %d failed\n", size, counts[0], counts[1]);
-  MPI_Finalize();
-  return counts[1] != 0;
+  return mpi_test_finish("mpi families");
 }

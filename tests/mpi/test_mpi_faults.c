@@ -9,28 +9,9 @@
  * call after each fault checks that the ranks are still in step. Rank 0
  * prints the table of (case, status, failing rank) and "N passed, N failed".
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <gsl/gsl_math.h>
-#include <gsl/gsl_randist.h>
-#include "bayesmat.h"
-#include "bayesmat/mpi.h"
+#include "mpi_testutil.h"
 
-static int passed, failed, rank, size, bad; /* bad: the faulty rank (the last) */
-
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (cond)                                                        \
-      passed++;                                                      \
-    else {                                                           \
-      failed++;                                                      \
-      fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fprintf(stderr, "\n");                                         \
-    }                                                                \
-  } while (0)
+static int bad; /* the faulty rank (the last) */
 
 #define ANY_RANK (-2)
 
@@ -148,19 +129,76 @@ static void test_generic(void)
   MPI_Comm_free(&self);
 }
 
-/* ---- the seven families ---- */
-static gsl_matrix *spd(size_t p, double diag)
-{
-  gsl_matrix *S = gsl_matrix_alloc(p, p);
-  gsl_matrix_set_identity(S);
-  gsl_matrix_scale(S, diag);
-  if (p > 1) {
-    gsl_matrix_set(S, 0, 1, 0.3);
-    gsl_matrix_set(S, 1, 0, 0.3);
+/* ---- summaries and conjugate updates: tables of faults ---- */
+
+/* what the bad rank passes in place of the good summary (or model) */
+typedef struct {
+  const char *what;
+  void *obj, *stats;
+  int want, want_rank;
+} fault_case;
+
+/* bm_mpi_<fam>_stats_allmerge and the count of a <fam> summary, behind void * */
+#define MERGE_OPS(fam)                                                                                      \
+  static int fam##_merge(void *s) { return bm_mpi_##fam##_stats_allmerge(MPI_COMM_WORLD, s); }              \
+  static double fam##_count(const void *s)                                                                  \
+  {                                                                                                         \
+    double n;                                                                                               \
+    bm_##fam##_stats_get(s, &n, NULL, NULL);                                                                \
+    return n;                                                                                               \
   }
-  return S;
+MERGE_OPS(mvn)
+MERGE_OPS(wishart)
+MERGE_OPS(invwishart)
+MERGE_OPS(matnorm)
+
+/* each case's summary on the bad rank, s on the others: the expected status;
+ * then s (holding n observations) is unchanged and a good merge counts n * size */
+static void merge_faults(const char *fam, int (*merge)(void *), double (*count)(const void *), void *s, double n,
+                         const fault_case *cases, size_t ncases)
+{
+  char name[96];
+  for (size_t i = 0; i < ncases; i++) {
+    snprintf(name, sizeof name, "%s_stats_allmerge: %s", fam, cases[i].what);
+    expect(name, merge(rank == bad ? cases[i].stats : s), cases[i].want, cases[i].want_rank);
+  }
+  CHECK(count(s) == n, "%s stats changed by a failed merge", fam);
+  int st = merge(s);
+  CHECK(st == BM_SUCCESS && count(s) == n * size, "%s stats after the faults", fam);
 }
 
+/* bm_mpi_<model>_update_stats and bm_<model>_log_evidence behind void * */
+#define UPDATE_OPS(model)                                                                                   \
+  static int model##_upd(void *m, void *s) { return bm_mpi_##model##_update_stats(MPI_COMM_WORLD, m, s); } \
+  static int model##_ev(const void *m, double *ev) { return bm_##model##_log_evidence(m, ev); }
+UPDATE_OPS(niw)
+UPDATE_OPS(blr)
+UPDATE_OPS(mniw)
+
+/* a NULL model, then the model `unset` (allocated, no prior), then each
+ * case's (model, summary) on the bad rank, (m, s) on the others: the expected
+ * status; then m is unchanged (same evidence) and a good update changes it */
+static void update_faults(const char *model, int (*upd)(void *, void *), int (*ev)(const void *, double *), void *m,
+                          void *s, void *unset, const fault_case *cases, size_t ncases)
+{
+  char name[96];
+  double ev0, ev1;
+  ev(m, &ev0);
+  const fault_case first[] = {{"m = NULL", NULL, s, BM_EINVAL, bad}, {"model unset", unset, s, BM_EINVAL, bad}};
+  for (size_t i = 0; i < 2 + ncases; i++) {
+    const fault_case *c = i < 2 ? &first[i] : &cases[i - 2];
+    snprintf(name, sizeof name, "%s_update_stats: %s", model, c->what);
+    int me = rank == bad;
+    expect(name, upd(me ? c->obj : m, me ? c->stats : s), c->want, c->want_rank);
+  }
+  ev(m, &ev1);
+  CHECK(ev1 == ev0, "%s model changed by a failed update", model);
+  int st = upd(m, s);
+  ev(m, &ev1);
+  CHECK(st == BM_SUCCESS && ev1 != ev0, "%s update after the faults", model);
+}
+
+/* ---- the seven families ---- */
 static void test_vector_families(gsl_rng *r)
 {
   int me = rank == bad;
@@ -212,16 +250,8 @@ static void test_vector_families(gsl_rng *r)
   /* statistics: NULL, another dimension; s unchanged on failure */
   bm_mvn_stats *s = bm_mvn_stats_alloc(p), *s4 = bm_mvn_stats_alloc(p + 1);
   bm_mvn_stats_compute(s, X);
-  double cnt;
-  st = bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, me ? NULL : s);
-  expect("mvn_stats_allmerge: s = NULL", st, BM_EINVAL, bad);
-  st = bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, me ? s4 : s);
-  expect("mvn_stats_allmerge: dimension 4 vs 3", st, BM_EBADLEN, bad);
-  bm_mvn_stats_get(s, &cnt, NULL, NULL);
-  CHECK(cnt == (double)n, "mvn stats changed by a failed merge");
-  st = bm_mpi_mvn_stats_allmerge(MPI_COMM_WORLD, s);
-  bm_mvn_stats_get(s, &cnt, NULL, NULL);
-  CHECK(st == BM_SUCCESS && cnt == (double)(n * size), "mvn stats after the faults");
+  const fault_case merges[] = {{"s = NULL", NULL, NULL, BM_EINVAL, bad}, {"dimension 4 vs 3", NULL, s4, BM_EBADLEN, bad}};
+  merge_faults("mvn", mvn_merge, mvn_count, s, (double)n, merges, 2);
 
   bm_mvn_stats_free(s);
   bm_mvn_stats_free(s4);
@@ -230,11 +260,8 @@ static void test_vector_families(gsl_rng *r)
   bm_mvn_free(d);
   bm_mvn_free(unset);
   bm_mvn_free(d4);
-  gsl_matrix *mats[] = {X, XT, S, S4, dS, dS4, Xn};
-  for (size_t i = 0; i < 7; i++) gsl_matrix_free(mats[i]);
-  gsl_vector_free(mu);
-  gsl_vector_free(mu4);
-  gsl_vector_free(dmu);
+  free_matrices(X, XT, S, S4, dS, dS4, Xn);
+  free_vectors(mu, mu4, dmu);
 }
 
 static void test_spd_families(gsl_rng *r)
@@ -291,41 +318,28 @@ static void test_spd_families(gsl_rng *r)
   bm_invwishart_stats *is = bm_invwishart_stats_alloc(p), *is4 = bm_invwishart_stats_alloc(p + 1);
   bm_wishart_stats_compute(ws, Xc, m);
   bm_invwishart_stats_compute(is, Xc, m);
-  st = bm_mpi_wishart_stats_allmerge(MPI_COMM_WORLD, me ? NULL : ws);
-  expect("wishart_stats_allmerge: s = NULL", st, BM_EINVAL, bad);
-  st = bm_mpi_wishart_stats_allmerge(MPI_COMM_WORLD, me ? ws4 : ws);
-  expect("wishart_stats_allmerge: dimension 4 vs 3", st, BM_EBADLEN, bad);
-  st = bm_mpi_invwishart_stats_allmerge(MPI_COMM_WORLD, me ? NULL : is);
-  expect("invwishart_stats_allmerge: s = NULL", st, BM_EINVAL, bad);
-  st = bm_mpi_invwishart_stats_allmerge(MPI_COMM_WORLD, me ? is4 : is);
-  expect("invwishart_stats_allmerge: dimension 4 vs 3", st, BM_EBADLEN, bad);
-  double cnt;
-  bm_wishart_stats_get(ws, &cnt, NULL, NULL);
-  CHECK(cnt == (double)m, "wishart stats changed by a failed merge");
-  st = bm_mpi_invwishart_stats_allmerge(MPI_COMM_WORLD, is);
-  bm_invwishart_stats_get(is, &cnt, NULL, NULL);
-  CHECK(st == BM_SUCCESS && cnt == (double)(m * size), "invwishart stats after the faults");
+  const fault_case wmerges[] = {{"s = NULL", NULL, NULL, BM_EINVAL, bad},
+                                {"dimension 4 vs 3", NULL, ws4, BM_EBADLEN, bad}},
+                   imerges[] = {{"s = NULL", NULL, NULL, BM_EINVAL, bad},
+                                {"dimension 4 vs 3", NULL, is4, BM_EBADLEN, bad}};
+  merge_faults("wishart", wishart_merge, wishart_count, ws, (double)m, wmerges, 2);
+  merge_faults("invwishart", invwishart_merge, invwishart_count, is, (double)m, imerges, 2);
 
   bm_wishart_stats_free(ws);
   bm_wishart_stats_free(ws4);
   bm_invwishart_stats_free(is);
   bm_invwishart_stats_free(is4);
-  for (size_t k = 0; k < m; k++) {
-    gsl_matrix_free(X[k]);
-    gsl_matrix_free(Xn[k]);
+  free_matrix_list(X, m);
+  free_matrix_list(Xn, m);
+  bm_wishart *wd[] = {w, wu, w4};
+  bm_invwishart *iwd[] = {iw, iwu, iw4};
+  bm_matf *fd[] = {f, fu, f4};
+  for (int i = 0; i < 3; i++) {
+    bm_wishart_free(wd[i]);
+    bm_invwishart_free(iwd[i]);
+    bm_matf_free(fd[i]);
   }
-  bm_wishart_free(w);
-  bm_wishart_free(wu);
-  bm_wishart_free(w4);
-  bm_invwishart_free(iw);
-  bm_invwishart_free(iwu);
-  bm_invwishart_free(iw4);
-  bm_matf_free(f);
-  bm_matf_free(fu);
-  bm_matf_free(f4);
-  gsl_matrix_free(S);
-  gsl_matrix_free(S4);
-  gsl_matrix_free(G);
+  free_matrices(S, S4, G);
 }
 
 static void test_matrix_families(gsl_rng *r)
@@ -383,38 +397,26 @@ static void test_matrix_families(gsl_rng *r)
   bm_matnorm_stats_compute(s, Xc, m);
   bm_matnorm_stats_compute(sT, XTc, m);
   CHECK(bm_matnorm_stats_packed_len(s) == bm_matnorm_stats_packed_len(sT), "transposed summary has another length");
-  st = bm_mpi_matnorm_stats_allmerge(MPI_COMM_WORLD, me ? sT : s);
-  expect("matnorm_stats_allmerge: 3 x 2 vs 2 x 3", st, BM_EBADLEN, bad);
-  st = bm_mpi_matnorm_stats_allmerge(MPI_COMM_WORLD, me ? NULL : s);
-  expect("matnorm_stats_allmerge: s = NULL", st, BM_EINVAL, bad);
-  double cnt;
-  bm_matnorm_stats_get(s, &cnt, NULL, NULL);
-  CHECK(cnt == (double)m, "matnorm stats changed by a failed merge");
-  st = bm_mpi_matnorm_stats_allmerge(MPI_COMM_WORLD, s);
-  bm_matnorm_stats_get(s, &cnt, NULL, NULL);
-  CHECK(st == BM_SUCCESS && cnt == (double)(m * size), "matnorm stats after the faults");
+  const fault_case merges[] = {{"3 x 2 vs 2 x 3", NULL, sT, BM_EBADLEN, bad}, {"s = NULL", NULL, NULL, BM_EINVAL, bad}};
+  merge_faults("matnorm", matnorm_merge, matnorm_count, s, (double)m, merges, 2);
 
   bm_matnorm_stats_free(s);
   bm_matnorm_stats_free(sT);
   for (size_t k = 0; k < m; k++) {
-    gsl_matrix_free(X[k]);
-    gsl_matrix_free(XT[k]);
-    gsl_matrix_free(Xn[k]);
+    free_matrices(X[k], XT[k], Xn[k]);
   }
-  bm_matnorm_free(d);
-  bm_matnorm_free(du);
-  bm_matnorm_free(dT);
-  bm_matt_free(t);
-  bm_matt_free(tu);
-  bm_matt_free(tT);
-  gsl_matrix *mats[] = {M, MT, U, V, dM, dMT, dU, dV};
-  for (size_t i = 0; i < 8; i++) gsl_matrix_free(mats[i]);
+  bm_matnorm *dd[] = {d, du, dT};
+  bm_matt *td[] = {t, tu, tT};
+  for (int i = 0; i < 3; i++) {
+    bm_matnorm_free(dd[i]);
+    bm_matt_free(td[i]);
+  }
+  free_matrices(M, MT, U, V, dM, dMT, dU, dV);
 }
 
 /* ---- conjugate models ---- */
 static void test_conjugate(gsl_rng *r)
 {
-  int me = rank == bad;
   size_t n = 20, p = 3, k = 2, dd = 2;
   gsl_matrix *X = gsl_matrix_alloc(n, p), *Y = gsl_matrix_alloc(n, dd), *I3 = spd(p, 1.0), *I4 = spd(p + 1, 1.0);
   gsl_vector *y = gsl_vector_alloc(n), *z3 = gsl_vector_calloc(p), *z4 = gsl_vector_calloc(p + 1);
@@ -423,7 +425,6 @@ static void test_conjugate(gsl_rng *r)
     for (size_t j = 0; j < dd; j++) gsl_matrix_set(Y, i, j, gsl_ran_gaussian(r, 1.0));
     gsl_vector_set(y, i, gsl_ran_gaussian(r, 1.0));
   }
-  double ev0, ev1;
   /* NIW: NULL model, unset model, model of another dimension, another prior, NULL summary */
   {
     bm_niw *m = bm_niw_alloc(p), *mu = bm_niw_alloc(p), *m4 = bm_niw_alloc(p + 1), *mo = bm_niw_alloc(p);
@@ -432,22 +433,10 @@ static void test_conjugate(gsl_rng *r)
     bm_niw_set_prior(mo, z3, 2.0, p + 2.0, I3);
     bm_niw_stats *s = bm_niw_stats_alloc(p);
     bm_niw_stats_compute(s, X);
-    bm_niw_log_evidence(m, &ev0);
-    int st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, me ? NULL : m, s);
-    expect("niw_update_stats: m = NULL", st, BM_EINVAL, bad);
-    st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, me ? mu : m, s);
-    expect("niw_update_stats: model unset", st, BM_EINVAL, bad);
-    st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, me ? m4 : m, s);
-    expect("niw_update_stats: model of dimension 4, summary 3", st, BM_EBADLEN, bad);
-    st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, me ? mo : m, s);
-    expect("niw_update_stats: another prior on one rank", st, BM_EINVAL, ANY_RANK);
-    st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, m, me ? NULL : s);
-    expect("niw_update_stats: s = NULL", st, BM_EINVAL, bad);
-    bm_niw_log_evidence(m, &ev1);
-    CHECK(ev1 == ev0, "niw model changed by a failed update");
-    st = bm_mpi_niw_update_stats(MPI_COMM_WORLD, m, s);
-    bm_niw_log_evidence(m, &ev1);
-    CHECK(st == BM_SUCCESS && ev1 != ev0, "niw update after the faults");
+    const fault_case cases[] = {{"model of dimension 4, summary 3", m4, s, BM_EBADLEN, bad},
+                                {"another prior on one rank", mo, s, BM_EINVAL, ANY_RANK},
+                                {"s = NULL", m, NULL, BM_EINVAL, bad}};
+    update_faults("niw", niw_upd, niw_ev, m, s, mu, cases, 3);
     bm_niw_stats_free(s);
     bm_niw *ms[] = {m, mu, m4, mo};
     for (int i = 0; i < 4; i++) bm_niw_free(ms[i]);
@@ -463,24 +452,13 @@ static void test_conjugate(gsl_rng *r)
     bm_blr_set_prior_nig(mo, m2, V2, 3.0, 1.0);
     bm_blr_stats *s = bm_blr_stats_alloc(k);
     bm_blr_stats_compute(s, &Xk.matrix, y, NULL);
-    bm_blr_log_evidence(m, &ev0);
-    int st = bm_mpi_blr_update_stats(MPI_COMM_WORLD, me ? NULL : m, s);
-    expect("blr_update_stats: m = NULL", st, BM_EINVAL, bad);
-    st = bm_mpi_blr_update_stats(MPI_COMM_WORLD, me ? mu : m, s);
-    expect("blr_update_stats: model unset", st, BM_EINVAL, bad);
-    st = bm_mpi_blr_update_stats(MPI_COMM_WORLD, me ? m3m : m, s);
-    expect("blr_update_stats: model of dimension 3, summary 2", st, BM_EBADLEN, bad);
-    st = bm_mpi_blr_update_stats(MPI_COMM_WORLD, me ? mo : m, s);
-    expect("blr_update_stats: another prior on one rank", st, BM_EINVAL, ANY_RANK);
-    bm_blr_log_evidence(m, &ev1);
-    CHECK(ev1 == ev0, "blr model changed by a failed update");
-    st = bm_mpi_blr_update_stats(MPI_COMM_WORLD, m, s);
-    CHECK(st == BM_SUCCESS, "blr update after the faults");
+    const fault_case cases[] = {{"model of dimension 3, summary 2", m3m, s, BM_EBADLEN, bad},
+                                {"another prior on one rank", mo, s, BM_EINVAL, ANY_RANK}};
+    update_faults("blr", blr_upd, blr_ev, m, s, mu, cases, 2);
     bm_blr_stats_free(s);
     bm_blr *ms[] = {m, mu, m3m, mo};
     for (int i = 0; i < 4; i++) bm_blr_free(ms[i]);
-    gsl_matrix_free(V2);
-    gsl_matrix_free(V3);
+    free_matrices(V2, V3);
     gsl_vector_free(m2);
     gsl_vector_free(m3);
   }
@@ -496,59 +474,20 @@ static void test_conjugate(gsl_rng *r)
     gsl_matrix_view Xd = gsl_matrix_submatrix(X, 0, 0, n, dd);
     bm_mniw_stats_compute(sT, &Xd.matrix, X);
     CHECK(bm_mniw_stats_packed_len(s) == bm_mniw_stats_packed_len(sT), "transposed mniw summary has another length");
-    bm_mniw_log_evidence(m, &ev0);
-    int st = bm_mpi_mniw_update_stats(MPI_COMM_WORLD, me ? NULL : m, s);
-    expect("mniw_update_stats: m = NULL", st, BM_EINVAL, bad);
-    st = bm_mpi_mniw_update_stats(MPI_COMM_WORLD, me ? mu : m, s);
-    expect("mniw_update_stats: model unset", st, BM_EINVAL, bad);
-    st = bm_mpi_mniw_update_stats(MPI_COMM_WORLD, me ? mT : m, me ? sT : s);
-    expect("mniw_update_stats: (2, 3) vs (3, 2) model + summary", st, BM_EBADLEN, bad);
-    st = bm_mpi_mniw_update_stats(MPI_COMM_WORLD, m, me ? sT : s);
-    expect("mniw_update_stats: summary (2, 3), model (3, 2)", st, BM_EBADLEN, bad);
-    bm_mniw_log_evidence(m, &ev1);
-    CHECK(ev1 == ev0, "mniw model changed by a failed update");
-    st = bm_mpi_mniw_update_stats(MPI_COMM_WORLD, m, s);
-    CHECK(st == BM_SUCCESS, "mniw update after the faults");
+    const fault_case cases[] = {{"(2, 3) vs (3, 2) model + summary", mT, sT, BM_EBADLEN, bad},
+                                {"summary (2, 3), model (3, 2)", m, sT, BM_EBADLEN, bad}};
+    update_faults("mniw", mniw_upd, mniw_ev, m, s, mu, cases, 2);
     bm_mniw_stats_free(s);
     bm_mniw_stats_free(sT);
-    bm_mniw_free(m);
-    bm_mniw_free(mu);
-    bm_mniw_free(mT);
-    gsl_matrix_free(B0);
-    gsl_matrix_free(B0T);
-    gsl_matrix_free(P2);
+    bm_mniw *ms[] = {m, mu, mT};
+    for (int i = 0; i < 3; i++) bm_mniw_free(ms[i]);
+    free_matrices(B0, B0T, P2);
   }
-  gsl_matrix_free(X);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(I3);
-  gsl_matrix_free(I4);
-  gsl_vector_free(y);
-  gsl_vector_free(z3);
-  gsl_vector_free(z4);
+  free_matrices(X, Y, I3, I4);
+  free_vectors(y, z3, z4);
 }
 
 /* ---- Monte Carlo checks ---- */
-typedef struct {
-  bm_mvn *d;
-  gsl_vector *x;
-} fisher_params;
-static int f_draw(gsl_rng *r, void *pp)
-{
-  fisher_params *fp = pp;
-  return bm_mvn_sample(fp->d, r, fp->x);
-}
-static int f_score(void *pp, gsl_vector *s)
-{
-  fisher_params *fp = pp;
-  return bm_mvn_score(fp->d, fp->x, s);
-}
-
-static int nn_prior(gsl_rng *r, void *pp, gsl_vector *theta)
-{
-  (void)pp;
-  gsl_vector_set(theta, 0, gsl_ran_gaussian(r, 1.0));
-  return BM_SUCCESS;
-}
 static int nn_sim(gsl_rng *r, const gsl_vector *theta, void *pp)
 {
   double *mean = pp;
@@ -575,8 +514,8 @@ static void test_checks(void)
   gsl_matrix_memcpy(In, I);
   gsl_matrix_set(In, 1, 1, NAN);
   gsl_matrix_set_identity(I6);
-  fisher_params fp = {d, x};
-  bm_fisher_mc_problem prob = {dim, f_draw, f_score, NULL, &fp}, prob6 = {dim + 1, f_draw, f_score, NULL, &fp};
+  mvn_mc fp = {d, x};
+  bm_fisher_mc_problem prob = {dim, mvn_mc_draw, mvn_mc_score, NULL, &fp}, prob6 = {dim + 1, mvn_mc_draw, mvn_mc_score, NULL, &fp};
   bm_fisher_mc_result res;
   size_t N = 400;
   int st = bm_mpi_check_fisher_mc(MPI_COMM_WORLD, me ? NULL : &prob, I, 5, N, 5.0, MO, NULL, &res);
@@ -612,15 +551,12 @@ static void test_checks(void)
   bm_mvn_free(d);
   gsl_vector_free(mu);
   gsl_vector_free(x);
-  gsl_matrix *mats[] = {S, I, In, I6, MO};
-  for (size_t i = 0; i < 5; i++) gsl_matrix_free(mats[i]);
+  free_matrices(S, I, In, I6, MO);
 }
 
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  mpi_test_init(&argc, &argv);
   bad = size - 1;
   if (rank == 0) printf("mpi faults (%d ranks; rank %d gets the bad argument):\n", size, bad);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -632,9 +568,5 @@ int main(int argc, char **argv)
   test_conjugate(r);
   test_checks();
   gsl_rng_free(r);
-  int counts[2] = {passed, failed};
-  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0) printf("mpi faults (%d ranks): %d passed, %d failed\n", size, counts[0], counts[1]);
-  MPI_Finalize();
-  return counts[1] != 0;
+  return mpi_test_finish("mpi faults");
 }
