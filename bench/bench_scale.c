@@ -167,7 +167,7 @@ void bench_scale(bench_ctx *c)
 {
   static const char *names[] = {"mvn_loglik", "mvn_loglik_grad", "wishart_logpdf", "invwishart_logpdf"};
   for (int k = 0; k < 4; k++) {
-    if (!bench_selected(c, names[k])) continue;
+    if (!bench_selected(c, names[k]) && !bench_selected(c, "scale")) continue; /* --only scale: these alone */
     fflush(c->out);
     pid_t pid = fork();
     if (pid == 0) child(c, names[k], k);
