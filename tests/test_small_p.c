@@ -161,10 +161,10 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   gsl_matrix_free(dS);
 }
 
-/* Beyond the small sizes the mvn gradient comes from the scatter of the
- * centred rows (distributions/vector_common.c, bm_vc_scatter_grad): the
- * same references; 129 and 150 take LAPACK's dsygst for the sandwiches;
- * n < p too. */
+/* The mvn gradient comes from the scatter of the centred rows
+ * (distributions/vector_common.c, bm_vc_scatter_grad; at p <= 16 too, in
+ * test_mvn_mvt_batches): the same references here beyond the small sizes;
+ * 129 and 150 take LAPACK's dsygst for the sandwiches; n < p too. */
 static void test_mvn_scatter_route(void **state)
 {
   (void)state;
@@ -185,34 +185,35 @@ static void test_mvn_scatter_overflow(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(1703);
-  size_t p = 30, n = 7;
-  gsl_vector *mu = gsl_vector_alloc(p), *dmu = gsl_vector_alloc(p);
-  gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(p, p);
-  for (double sc = 1e-300; sc < 1e301; sc *= 1e300) {
-    tu_random_spd(r, 10.0, 1.0, S);
-    gsl_matrix_scale(S, sc);
-    for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, 0.0);
-    for (size_t i = 0; i < n; i++)
-      for (size_t j = 0; j < p; j++)
-        gsl_matrix_set(X, i, j, sqrt(sc) * (sc > 1.0 ? 1e40 : 1e-5) * gsl_ran_gaussian(r, 1.0));
-    bm_mvn *d = bm_mvn_alloc(p);
-    assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
-    double ll, llg;
-    assert_int_equal(bm_mvn_loglik(d, X, &ll, NULL), BM_SUCCESS);
-    assert_int_equal(bm_mvn_loglik_grad(d, X, &llg, dmu, dS), BM_SUCCESS);
-    assert_true(isfinite(ll) && isfinite(llg));
-    assert_close_scaled(llg, ll, fabs(ll), "mvn loglik_grad value at a range edge", p);
-    for (size_t i = 0; i < p; i++) {
-      assert_true(isfinite(gsl_vector_get(dmu, i)));
-      for (size_t j = 0; j < p; j++) assert_true(isfinite(gsl_matrix_get(dS, i, j)));
+  for (size_t p = 5, n = 7; p <= 30; p += 25) {
+    gsl_vector *mu = gsl_vector_alloc(p), *dmu = gsl_vector_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(p, p);
+    for (double sc = 1e-300; sc < 1e301; sc *= 1e300) {
+      tu_random_spd(r, 10.0, 1.0, S);
+      gsl_matrix_scale(S, sc);
+      for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, 0.0);
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+          gsl_matrix_set(X, i, j, sqrt(sc) * (sc > 1.0 ? 1e40 : 1e-5) * gsl_ran_gaussian(r, 1.0));
+      bm_mvn *d = bm_mvn_alloc(p);
+      assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+      double ll, llg;
+      assert_int_equal(bm_mvn_loglik(d, X, &ll, NULL), BM_SUCCESS);
+      assert_int_equal(bm_mvn_loglik_grad(d, X, &llg, dmu, dS), BM_SUCCESS);
+      assert_true(isfinite(ll) && isfinite(llg));
+      assert_close_scaled(llg, ll, fabs(ll), "mvn loglik_grad value at a range edge", p);
+      for (size_t i = 0; i < p; i++) {
+        assert_true(isfinite(gsl_vector_get(dmu, i)));
+        for (size_t j = 0; j < p; j++) assert_true(isfinite(gsl_matrix_get(dS, i, j)));
+      }
+      bm_mvn_free(d);
     }
-    bm_mvn_free(d);
+    gsl_vector_free(mu);
+    gsl_vector_free(dmu);
+    gsl_matrix_free(S);
+    gsl_matrix_free(X);
+    gsl_matrix_free(dS);
   }
-  gsl_vector_free(mu);
-  gsl_vector_free(dmu);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(dS);
   gsl_rng_free(r);
 }
 
