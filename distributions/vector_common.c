@@ -175,6 +175,18 @@ static int whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_ma
   return BM_SUCCESS;
 }
 
+/* Lower triangle of out (p x p, ld) <- the sum of the G groups' p x p slots
+ * (lower triangles, slot doubles apart), in group order. */
+static void add_group_slots(const double *C_all, size_t G, size_t slot, size_t p, double *out, size_t ld)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double c = 0.0;
+      for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
+      out[i * ld + j] = c;
+    }
+}
+
 int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
                       bm_vc_loglik_block block, const void *ctx, double *total_out)
 {
@@ -278,12 +290,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
     if (!slot)
       bm_sl_syrk_t(p, n, 0.5, Z, p, 0.0, Gm, (size_t)tda);
     else
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j <= i; j++) {
-          double c = 0.0;
-          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
-          Gm[i * (size_t)tda + j] = c;
-        }
+      add_group_slots(C_all, G, slot, p, Gm, (size_t)tda);
     for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
     bm_sym_from_lower(dSigma);
     bm_vc_sandwich(L, Gm, (size_t)tda, 1, Z);
@@ -346,13 +353,7 @@ static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, 
       for (size_t g = 0; g < G; g++) t += s_all[g * p + j];
       sum[j] = t;
     }
-    if (slot)
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j <= i; j++) {
-          double c = 0.0;
-          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
-          S[i * tds + j] = c;
-        }
+    if (slot) add_group_slots(C_all, G, slot, p, S, tds);
   }
   bm_work_release(&w);
   return status;
