@@ -117,7 +117,7 @@ static int load_model(const char *cmd, const char *path, model *M)
     GET(cli_get_matrix(&P, "Psi0", v->size, v->size, &A, err));
     M->d = v->size;
     M->m = bm_niw_alloc(M->d);
-    status = M->m ? bm_niw_set_prior(M->m, v, a, b, A) : BM_ENOMEM;
+    status = M->m ? bm_niw_set_prior(M->m, v, a, b, A) : CLI_NOMEM();
   } else if (!strcmp(e->word, "blr")) {
     M->kind = MODEL_BLR;
     const cli_entry *pe = cli_find(&P, "prior");
@@ -134,7 +134,7 @@ static int load_model(const char *cmd, const char *path, model *M)
       }
       M->k = (size_t)a;
       M->m = bm_blr_alloc(M->k);
-      status = M->m ? bm_blr_set_prior_improper(M->m) : BM_ENOMEM;
+      status = M->m ? bm_blr_set_prior_improper(M->m) : CLI_NOMEM();
     } else {
       GET(cli_get_vector(&P, "m0", 0, &v, err));
       M->k = v->size;
@@ -144,13 +144,13 @@ static int load_model(const char *cmd, const char *path, model *M)
         GET(cli_get_matrix(&P, "V0", M->k, M->k, &A, err));
         GET(cli_get_scalar(&P, "a0", &a, err));
         GET(cli_get_scalar(&P, "b0", &b, err));
-        status = M->m ? bm_blr_set_prior_nig(M->m, v, A, a, b) : BM_ENOMEM;
+        status = M->m ? bm_blr_set_prior_nig(M->m, v, A, a, b) : CLI_NOMEM();
       } else if (!strcmp(pe->word, "known")) {
         M->prior = BLR_KNOWN;
         GET(cli_get_matrix(&P, "S0", M->k, M->k, &A, err));
         GET(cli_get_scalar(&P, "noise_precision", &c, err));
         M->noise_precision = c;
-        status = M->m ? bm_blr_set_prior_known_noise(M->m, v, A, c) : BM_ENOMEM;
+        status = M->m ? bm_blr_set_prior_known_noise(M->m, v, A, c) : CLI_NOMEM();
       } else {
         fprintf(stderr, "bayesmat %s: %s:%d: unknown prior '%s' (nig, known, improper)\n", cmd, path, pe->line,
                 pe->word);
@@ -170,7 +170,7 @@ static int load_model(const char *cmd, const char *path, model *M)
       goto done;
     }
     M->m = bm_mniw_alloc(M->k, M->d);
-    status = M->m ? bm_mniw_set_prior(M->m, B, A, a, Psi) : BM_ENOMEM;
+    status = M->m ? bm_mniw_set_prior(M->m, B, A, a, Psi) : CLI_NOMEM();
     bm_matrix_free(Psi);
   } else {
     fprintf(stderr, "bayesmat %s: %s:%d: unknown model '%s' (niw, blr, mniw)\n", cmd, path, e->line, e->word);
@@ -292,97 +292,107 @@ static int parse_args(const char *cmd, int argc, char **argv, const char **prior
   return 0;
 }
 
+/* One printed record: named words, scalars, vectors and matrices, in order.
+ * A field with word set is printed as that word; else by its shape: rows 0 a
+ * scalar, cols 0 a vector of length rows, otherwise a rows x cols matrix. */
+typedef struct {
+  const char *name, *word;
+  size_t rows, cols;
+  double x;
+  gsl_vector *v;
+  gsl_matrix *A;
+} field;
+
+/* The vectors and matrices of f[0..n); CLI_NOMEM() when one is missing. */
+static int fields_alloc(field *f, size_t n)
+{
+  int st = BM_SUCCESS;
+  for (size_t i = 0; i < n; i++) {
+    if (f[i].word || f[i].rows == 0) continue;
+    if (f[i].cols == 0 && !(f[i].v = bm_vector_alloc(f[i].rows))) st = BM_ENOMEM;
+    if (f[i].cols > 0 && !(f[i].A = bm_matrix_alloc(f[i].rows, f[i].cols))) st = BM_ENOMEM;
+  }
+  return st ? CLI_NOMEM() : BM_SUCCESS;
+}
+
+static void fields_free(field *f, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    bm_vector_free(f[i].v);
+    bm_matrix_free(f[i].A);
+  }
+}
+
+/* status 0: the comment and the fields; then (always) the fields freed. */
+static int fields_print(out *o, int status, const char *comment, field *f, size_t n)
+{
+  if (!status) {
+    out_comment(o, comment);
+    for (size_t i = 0; i < n; i++) {
+      if (f[i].word) out_word(o, f[i].name, f[i].word);
+      else if (f[i].rows == 0) out_scalar(o, f[i].name, f[i].x);
+      else if (f[i].cols == 0) out_vector(o, f[i].name, f[i].v);
+      else out_matrix(o, f[i].name, f[i].A);
+    }
+  }
+  fields_free(f, n);
+  return status;
+}
+
+#define NFIELDS(f) (sizeof(f) / sizeof(f[0]))
+#define WORD(n, w) {.name = n, .word = w}
+#define SCALAR(n) {.name = n}
+#define VECTOR(n, len) {.name = n, .rows = len}
+#define MATRIX(n, r, c) {.name = n, .rows = r, .cols = c}
+static const char *const AS_PRIOR = "posterior (usable as the prior of the next batch)";
+
 static int print_posterior(out *o, const model *M)
 {
-  int status;
-  double a, b, c;
+  const size_t d = M->d, k = M->k;
   if (M->kind == MODEL_NIW) {
-    gsl_vector *mu = bm_vector_alloc(M->d);
-    gsl_matrix *Psi = bm_matrix_alloc(M->d, M->d);
-    status = mu && Psi ? bm_niw_posterior(M->m, mu, &a, &b, Psi) : BM_ENOMEM;
-    if (!status) {
-      out_comment(o, "posterior (usable as the prior of the next batch)");
-      out_word(o, "model", "niw");
-      out_vector(o, "mu0", mu);
-      out_scalar(o, "kappa0", a);
-      out_scalar(o, "nu0", b);
-      out_matrix(o, "Psi0", Psi);
-    }
-    bm_vector_free(mu);
-    bm_matrix_free(Psi);
-  } else if (M->kind == MODEL_BLR) {
-    gsl_vector *mn = bm_vector_alloc(M->k);
-    gsl_matrix *V = bm_matrix_alloc(M->k, M->k);
-    if (!mn || !V)
-      status = BM_ENOMEM;
-    else if (M->prior == BLR_NIG) {
-      status = bm_blr_posterior_nig(M->m, mn, V, &a, &b);
-      if (!status) {
-        out_comment(o, "posterior (usable as the prior of the next batch)");
-        out_word(o, "model", "blr");
-        out_word(o, "prior", "nig");
-        out_vector(o, "m0", mn);
-        out_matrix(o, "V0", V);
-        out_scalar(o, "a0", a);
-        out_scalar(o, "b0", b);
-      }
-    } else if (M->prior == BLR_KNOWN) {
-      status = bm_blr_posterior_gaussian(M->m, mn, V);
-      if (!status) {
-        out_comment(o, "posterior (usable as the prior of the next batch)");
-        out_word(o, "model", "blr");
-        out_word(o, "prior", "known");
-        out_vector(o, "m0", mn);
-        out_matrix(o, "S0", V);
-        out_scalar(o, "noise_precision", M->noise_precision);
-      }
-    } else {
-      status = bm_blr_posterior_beta_t(M->m, &c, mn, V);
-      if (!status) {
-        out_comment(o, "marginal posterior of beta under p(beta, sigma^2) ~ 1/sigma^2 (a family file)");
-        out_word(o, "family", "mvt");
-        out_scalar(o, "nu", c);
-        out_vector(o, "mu", mn);
-        out_matrix(o, "Sigma", V);
-      }
-    }
-    bm_vector_free(mn);
-    bm_matrix_free(V);
-  } else {
-    gsl_matrix *B = bm_matrix_alloc(M->k, M->d), *V = bm_matrix_alloc(M->k, M->k), *Psi = bm_matrix_alloc(M->d, M->d);
-    status = B && V && Psi ? bm_mniw_posterior(M->m, B, V, &a, Psi) : BM_ENOMEM;
-    if (!status) {
-      out_comment(o, "posterior (usable as the prior of the next batch)");
-      out_word(o, "model", "mniw");
-      out_matrix(o, "B0", B);
-      out_matrix(o, "V0", V);
-      out_scalar(o, "nu0", a);
-      out_matrix(o, "Psi0", Psi);
-    }
-    bm_matrix_free(B);
-    bm_matrix_free(V);
-    bm_matrix_free(Psi);
+    field f[] = {WORD("model", "niw"), VECTOR("mu0", d), SCALAR("kappa0"), SCALAR("nu0"), MATRIX("Psi0", d, d)};
+    int st = fields_alloc(f, NFIELDS(f));
+    if (!st) st = bm_niw_posterior(M->m, f[1].v, &f[2].x, &f[3].x, f[4].A);
+    return fields_print(o, st, AS_PRIOR, f, NFIELDS(f));
   }
-  return status;
+  if (M->kind == MODEL_MNIW) {
+    field f[] = {WORD("model", "mniw"), MATRIX("B0", k, d), MATRIX("V0", k, k), SCALAR("nu0"),
+                 MATRIX("Psi0", d, d)};
+    int st = fields_alloc(f, NFIELDS(f));
+    if (!st) st = bm_mniw_posterior(M->m, f[1].A, f[2].A, &f[3].x, f[4].A);
+    return fields_print(o, st, AS_PRIOR, f, NFIELDS(f));
+  }
+  if (M->prior == BLR_NIG) {
+    field f[] = {WORD("model", "blr"), WORD("prior", "nig"), VECTOR("m0", k), MATRIX("V0", k, k), SCALAR("a0"),
+                 SCALAR("b0")};
+    int st = fields_alloc(f, NFIELDS(f));
+    if (!st) st = bm_blr_posterior_nig(M->m, f[2].v, f[3].A, &f[4].x, &f[5].x);
+    return fields_print(o, st, AS_PRIOR, f, NFIELDS(f));
+  }
+  if (M->prior == BLR_KNOWN) {
+    field f[] = {WORD("model", "blr"), WORD("prior", "known"), VECTOR("m0", k), MATRIX("S0", k, k),
+                 SCALAR("noise_precision")};
+    int st = fields_alloc(f, NFIELDS(f));
+    if (!st) st = bm_blr_posterior_gaussian(M->m, f[2].v, f[3].A);
+    if (!st) f[4].x = M->noise_precision;
+    return fields_print(o, st, AS_PRIOR, f, NFIELDS(f));
+  }
+  /* the improper prior: no prior of the same form; the marginal of beta */
+  field f[] = {WORD("family", "mvt"), SCALAR("nu"), VECTOR("mu", k), MATRIX("Sigma", k, k)};
+  int st = fields_alloc(f, NFIELDS(f));
+  if (!st) st = bm_blr_posterior_beta_t(M->m, &f[1].x, f[2].v, f[3].A);
+  return fields_print(o, st, "marginal posterior of beta under p(beta, sigma^2) ~ 1/sigma^2 (a family file)", f,
+                      NFIELDS(f));
 }
 
 static int print_predictive(out *o, const char *cmd, const model *M, const char *xpath)
 {
   int status = BM_SUCCESS;
   if (M->kind == MODEL_NIW) {
-    gsl_vector *loc = bm_vector_alloc(M->d);
-    gsl_matrix *S = bm_matrix_alloc(M->d, M->d);
-    double df;
-    status = loc && S ? bm_niw_predictive_params(M->m, &df, loc, S) : BM_ENOMEM;
-    if (!status) {
-      out_comment(o, "posterior predictive of a new observation (a family file)");
-      out_word(o, "family", "mvt");
-      out_scalar(o, "nu", df);
-      out_vector(o, "mu", loc);
-      out_matrix(o, "Sigma", S);
-    }
-    bm_vector_free(loc);
-    bm_matrix_free(S);
+    field f[] = {WORD("family", "mvt"), SCALAR("nu"), VECTOR("mu", M->d), MATRIX("Sigma", M->d, M->d)};
+    status = fields_alloc(f, NFIELDS(f));
+    if (!status) status = bm_niw_predictive_params(M->m, &f[1].x, f[2].v, f[3].A);
+    status = fields_print(o, status, "posterior predictive of a new observation (a family file)", f, NFIELDS(f));
     if (status) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, bm_strerror(status));
       print_last_error();
@@ -399,7 +409,7 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
   if (M->kind == MODEL_BLR) {
     out_comment(o, "y_new ~ t_1(df, loc, scale2) per row of XNEW (df = inf: Gaussian, scale2 = variance)");
     gsl_matrix *T = bm_matrix_alloc(Xn->size1, 3);
-    status = T ? BM_SUCCESS : BM_ENOMEM;
+    status = T ? BM_SUCCESS : CLI_NOMEM();
     for (size_t i = 0; i < Xn->size1 && !status; i++) {
       gsl_vector_view x = gsl_matrix_row(Xn, i);
       double df, loc, s2;
@@ -422,20 +432,11 @@ static int print_predictive(out *o, const char *cmd, const model *M, const char 
     bm_matrix_free(T);
   } else {
     size_t m = Xn->size1;
-    gsl_matrix *Mm = bm_matrix_alloc(m, M->d), *S = bm_matrix_alloc(m, m), *O = bm_matrix_alloc(M->d, M->d);
-    double nu;
-    status = Mm && S && O ? bm_mniw_predictive_params(M->m, Xn, &nu, Mm, S, O) : BM_ENOMEM;
-    if (!status) {
-      out_comment(o, "posterior predictive of the new rows (a family file)");
-      out_word(o, "family", "matt");
-      out_scalar(o, "nu", nu);
-      out_matrix(o, "M", Mm);
-      out_matrix(o, "Sigma", S);
-      out_matrix(o, "Omega", O);
-    }
-    bm_matrix_free(Mm);
-    bm_matrix_free(S);
-    bm_matrix_free(O);
+    field f[] = {WORD("family", "matt"), SCALAR("nu"), MATRIX("M", m, M->d), MATRIX("Sigma", m, m),
+                 MATRIX("Omega", M->d, M->d)};
+    status = fields_alloc(f, NFIELDS(f));
+    if (!status) status = bm_mniw_predictive_params(M->m, Xn, &f[1].x, f[2].A, f[3].A, f[4].A);
+    status = fields_print(o, status, "posterior predictive of the new rows (a family file)", f, NFIELDS(f));
   }
   bm_matrix_free(Xn);
   if (status) {

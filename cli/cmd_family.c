@@ -269,7 +269,7 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
     goto done;
   }
   I = bm_matrix_alloc(n, n);
-  int status = I ? bm_dist_fisher(d, I) : BM_ENOMEM;
+  int status = I ? bm_dist_fisher(d, I) : CLI_NOMEM();
   if (status) {
     rc = fail_status(cmd, F->name, status);
     goto done;

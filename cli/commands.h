@@ -7,6 +7,10 @@
 #define CLI_EXIT_USAGE 2  /* bad command line */
 #define CLI_EXIT_INPUT 3  /* malformed or unreadable input file */
 
+/* BM_ENOMEM for an allocation of the CLI's own, with a message of its own:
+ * the message printed beneath the status must not be an older one. */
+#define CLI_NOMEM() bm_set_error(BM_ENOMEM, "bayesmat: out of memory")
+
 int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv); /* logpdf, grad */
 int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv); /* fisher, jeffreys */
 int cli_cmd_sample(const char *cmd, int argc, char **argv);

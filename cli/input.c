@@ -99,23 +99,68 @@ static int append_row(cli_entry *e, const double *row, size_t k, const char *pat
   return 0;
 }
 
-int cli_read_params(const char *path, cli_params *out, char *err)
+/* One input file read line by line: the current line (comment stripped),
+ * its number, and the scratch the numbers are parsed into. */
+typedef struct {
+  FILE *f;
+  const char *path;
+  char *line, *bad;
+  size_t len, cap;
+  double *vals;
+  int lineno;
+} reader;
+
+/* Open path, remembering it in dst (dstlen bytes) for the caller's messages. */
+static int reader_open(reader *r, const char *path, char *dst, size_t dstlen, char *err)
 {
-  memset(out, 0, sizeof *out);
-  snprintf(out->path, sizeof out->path, "%s", path);
-  FILE *f = fopen(path, "r");
-  if (!f) {
+  memset(r, 0, sizeof *r);
+  r->path = path;
+  snprintf(dst, dstlen, "%s", path);
+  r->f = fopen(path, "r");
+  if (!r->f) {
     snprintf(err, CLI_ERRLEN, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
-  char *line = NULL, *bad = NULL;
-  size_t len = 0, cap = 0;
-  double *vals = NULL;
-  int lineno = 0, rc = 0;
+  return 0;
+}
+
+/* The next line, comment stripped; 0 at the end of the file. */
+static int reader_next(reader *r)
+{
+  if (getline(&r->line, &r->len, r->f) == -1) return 0;
+  r->lineno++;
+  strip_comment(r->line);
+  return 1;
+}
+
+/* The numbers of text appended to e as one more row (none: nothing appended). */
+static int reader_row(reader *r, char *text, cli_entry *e, char *err)
+{
+  long n = parse_numbers(text, &r->vals, &r->cap, &r->bad);
+  if (n < 0) {
+    number_error(err, r->path, r->lineno, r->bad, n);
+    return -1;
+  }
+  return n > 0 ? append_row(e, r->vals, (size_t)n, r->path, r->lineno, err) : 0;
+}
+
+static void reader_close(reader *r)
+{
+  free(r->line);
+  free(r->vals);
+  fclose(r->f);
+}
+
+int cli_read_params(const char *path, cli_params *out, char *err)
+{
+  memset(out, 0, sizeof *out);
+  reader rd;
+  if (reader_open(&rd, path, out->path, sizeof out->path, err)) return -1;
+  int rc = 0;
   cli_entry *cur = NULL;
-  while (getline(&line, &len, f) != -1) {
-    lineno++;
-    strip_comment(line);
+  while (reader_next(&rd)) {
+    char *line = rd.line;
+    const int lineno = rd.lineno;
     if (blank(line)) {
       cur = NULL;
       continue;
@@ -156,17 +201,9 @@ int cli_read_params(const char *path, cli_params *out, char *err)
       while (isspace((unsigned char)*rest)) rest++;
       if (*rest && isalpha((unsigned char)*rest) && strncasecmp(rest, "nan", 3) && strncasecmp(rest, "inf", 3)) {
         snprintf(cur->word, sizeof cur->word, "%.*s", (int)strcspn(rest, " \t\r\n"), rest);
-      } else if (*rest) {
-        long n = parse_numbers(rest, &vals, &cap, &bad);
-        if (n < 0) {
-          number_error(err, path, lineno, bad, n);
-          rc = -1;
-          break;
-        }
-        if (n > 0 && append_row(cur, vals, (size_t)n, path, lineno, err)) {
-          rc = -1;
-          break;
-        }
+      } else if (*rest && reader_row(&rd, rest, cur, err)) {
+        rc = -1;
+        break;
       }
       continue;
     }
@@ -175,20 +212,12 @@ int cli_read_params(const char *path, cli_params *out, char *err)
       rc = -1;
       break;
     }
-    long n = parse_numbers(line, &vals, &cap, &bad);
-    if (n < 0) {
-      number_error(err, path, lineno, bad, n);
-      rc = -1;
-      break;
-    }
-    if (append_row(cur, vals, (size_t)n, path, lineno, err)) {
+    if (reader_row(&rd, line, cur, err)) {
       rc = -1;
       break;
     }
   }
-  free(line);
-  free(vals);
-  fclose(f);
+  reader_close(&rd);
   if (rc) cli_params_free(out);
   return rc;
 }
@@ -386,26 +415,16 @@ int cli_get_vector(const cli_params *p, const char *name, size_t n, gsl_vector *
 int cli_read_data(const char *path, cli_data *out, char *err)
 {
   memset(out, 0, sizeof *out);
-  snprintf(out->path, sizeof out->path, "%s", path);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    snprintf(err, CLI_ERRLEN, "%s: cannot open: %s", path, strerror(errno));
-    return -1;
-  }
-  char *line = NULL, *bad = NULL;
-  size_t len = 0, cap = 0;
-  double *vals = NULL;
-  int lineno = 0, rc = 0, in_block = 0;
+  reader rd;
+  if (reader_open(&rd, path, out->path, sizeof out->path, err)) return -1;
+  int rc = 0, in_block = 0;
   cli_entry cur;
   memset(&cur, 0, sizeof cur);
   snprintf(cur.name, sizeof cur.name, "data");
   for (;;) {
-    int eof = getline(&line, &len, f) == -1;
-    if (!eof) {
-      lineno++;
-      strip_comment(line);
-    }
-    if (eof || blank(line)) {
+    int eof = !reader_next(&rd);
+    const int lineno = rd.lineno;
+    if (eof || blank(rd.line)) {
       if (in_block) { /* close the block */
         gsl_matrix **nb = realloc(out->blocks, (out->n + 1) * sizeof *nb);
         int *nl = realloc(out->first_line, (out->n + 1) * sizeof *nl);
@@ -429,25 +448,17 @@ int cli_read_data(const char *path, cli_data *out, char *err)
       if (eof) break;
       continue;
     }
-    long n = parse_numbers(line, &vals, &cap, &bad);
-    if (n < 0) {
-      number_error(err, path, lineno, bad, n);
-      rc = -1;
-      break;
-    }
     if (!in_block) {
       in_block = 1;
       cur.line = lineno;
     }
-    if (append_row(&cur, vals, (size_t)n, path, lineno, err)) {
+    if (reader_row(&rd, rd.line, &cur, err)) {
       rc = -1;
       break;
     }
   }
   free(cur.data);
-  free(line);
-  free(vals);
-  fclose(f);
+  reader_close(&rd);
   if (!rc && out->n == 0) {
     snprintf(err, CLI_ERRLEN, "%s: no data", path);
     rc = -1;

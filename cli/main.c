@@ -215,27 +215,25 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 2, argv + 2);
   if (!strcmp(argv[1], "check")) return cli_cmd_check(argc - 2, argv + 2);
   if (!strcmp(argv[1], "check-posterior")) return cli_cmd_check_posterior(argc - 2, argv + 2);
-  const char *conj[] = {"posterior", "predictive", "evidence"};
-  for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++) {
-    if (strcmp(argv[1], conj[k])) continue;
+  /* the subcommands that take a PARAMS or PRIOR file: each its runner and help */
+  static const struct {
+    const char *name;
+    int (*run)(const char *cmd, int argc, char **argv);
+    void (*usage)(FILE *f, const char *cmd);
+  } cmds[] = {
+      {"posterior", cli_cmd_conjugate, usage_conjugate},     {"predictive", cli_cmd_conjugate, usage_conjugate},
+      {"evidence", cli_cmd_conjugate, usage_conjugate},      {"logpdf", cli_cmd_logpdf_grad, usage_family},
+      {"grad", cli_cmd_logpdf_grad, usage_family},           {"fisher", cli_cmd_fisher_jeffreys, usage_family},
+      {"jeffreys", cli_cmd_fisher_jeffreys, usage_family},   {"sample", cli_cmd_sample, usage_family},
+  };
+  for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+    if (strcmp(argv[1], cmds[k].name)) continue;
     for (int i = 2; i < argc; i++)
       if (!strcmp(argv[i], "--help")) {
-        usage_conjugate(stdout, conj[k]);
+        cmds[k].usage(stdout, cmds[k].name);
         return 0;
       }
-    return cli_cmd_conjugate(conj[k], argc - 2, argv + 2);
-  }
-  const char *fam[] = {"logpdf", "grad", "fisher", "jeffreys", "sample"};
-  for (size_t k = 0; k < sizeof fam / sizeof fam[0]; k++) {
-    if (strcmp(argv[1], fam[k])) continue;
-    for (int i = 2; i < argc; i++)
-      if (!strcmp(argv[i], "--help")) {
-        usage_family(stdout, fam[k]);
-        return 0;
-      }
-    if (k <= 1) return cli_cmd_logpdf_grad(fam[k], argc - 2, argv + 2);
-    if (k <= 3) return cli_cmd_fisher_jeffreys(fam[k], argc - 2, argv + 2);
-    return cli_cmd_sample(fam[k], argc - 2, argv + 2);
+    return cmds[k].run(cmds[k].name, argc - 2, argv + 2);
   }
   fprintf(stderr, "bayesmat: unknown command '%s' (see bayesmat --help)\n", argv[1]);
   return EXIT_USAGE;

@@ -102,6 +102,17 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
  * position `at`. Returns |I v| / (|I|_F |v|). */
 double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B);
 
+/* The rows of a Kronecker-scaled matrix-variate family (matnorm, matt),
+ * accumulated over points: verify_matrix_point adds the point (f set at θ t,
+ * variate X, scales S n x n and O p x p) to e[] (score, θ-Hessian and vec-X
+ * Hessian vs finite differences, Fisher max|z|, null vector; start at 0);
+ * verify_matrix_rows writes the five rows, `null_vector` naming the last. */
+enum { VERIFY_MATRIX_NE = 5 };
+void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f, const gsl_vector *t,
+                         const gsl_matrix *X, const gsl_matrix *S, const gsl_matrix *O, double e[VERIFY_MATRIX_NE]);
+void verify_matrix_rows(verify_ctx *c, const char *component, const double e[VERIFY_MATRIX_NE],
+                        const char *null_vector);
+
 /* Batched log-likelihood ll of the rows of X against the sum of single log-densities:
  * |ll - sum| / |sum| (vector families). */
 double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);
@@ -146,6 +157,11 @@ typedef struct {
  * "Fisher vs Monte Carlo (max|z|/6)" at p = 2. */
 void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const bm_family_type *T,
                                      const verify_wishart_ops *w, int inverse);
+/* Row "p=1 logpdf = GSL gamma" (inverse: "... inverse gamma") at 10 random
+ * (nu, s, x): W_1(nu, s) = Gamma(nu/2, scale 2s); for the inverse Wishart 1/X
+ * has that law with s -> 1/s, so f(x) = g(1/x) / x^2. */
+void verify_wishart_type_p1(verify_ctx *c, const char *component, const bm_family_type *T,
+                            const verify_wishart_ops *w, int inverse);
 /* Rows "set_chol = set", "loglik = sum of logpdf", "loglik_grad = sum of grads"
  * at p = 4 with 5 draws from the family's sampler. */
 void verify_wishart_type_identities(verify_ctx *c, const char *component, const bm_family_type *T,

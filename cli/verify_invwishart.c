@@ -18,25 +18,7 @@ void verify_invwishart(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
   verify_wishart_type_derivatives(c, "invwishart", &bm_family_invwishart, &invwishart_wops, 1);
-  {
-    /* p = 1: 1/X ~ Gamma(nu/2, scale 2/psi), f(x) = g(1/x)/x^2 */
-    bm_invwishart *d1 = bm_invwishart_alloc(1);
-    gsl_matrix *s1 = gsl_matrix_alloc(1, 1), *x1 = gsl_matrix_alloc(1, 1);
-    double worst = 0;
-    for (int k = 0; k < 10; k++) {
-      double nu = 0.1 + gsl_ran_exponential(r, 5.0), sc = 0.1 + gsl_ran_exponential(r, 2.0);
-      double x = 1.0 / gsl_ran_gamma(r, 0.5 * nu + 1.0, 2 / sc), lp;
-      gsl_matrix_set(s1, 0, 0, sc);
-      gsl_matrix_set(x1, 0, 0, x);
-      if (bm_invwishart_set(d1, nu, s1) || bm_invwishart_logpdf(d1, x1, &lp)) lp = NAN;
-      double ref = log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2 / sc)) - 2 * log(x);
-      worst = fmax(worst, fabs(lp - ref) / fmax(1.0, fabs(ref)));
-    }
-    verify_row(c, "invwishart", "p=1 logpdf = GSL inverse gamma", worst, 1e-12);
-    bm_invwishart_free(d1);
-    gsl_matrix_free(s1);
-    gsl_matrix_free(x1);
-  }
+  verify_wishart_type_p1(c, "invwishart", &bm_family_invwishart, &invwishart_wops, 1);
   verify_wishart_type_identities(c, "invwishart", &bm_family_invwishart, &invwishart_wops);
 
   /* duality with the Wishart: log IW(X; nu, Psi) = log W(X^-1; nu, Psi^-1) - (p+1) log|X| */

@@ -36,7 +36,7 @@ void verify_matnorm(verify_ctx *c)
   gsl_rng *r = c->rng;
   size_t shapes[][2] = {{1, 2}, {2, 3}, {3, 2}, {2, 2}};
   size_t npts = c->quick ? 2 : 4;
-  double e_score = 0, e_hess = 0, e_hx = 0, e_fisher = 0, e_null = 0, e_vec = 0;
+  double e[VERIFY_MATRIX_NE] = {0}, e_vec = 0;
   for (size_t s = 0; s < npts; s++) {
     size_t n = shapes[s][0], p = shapes[s][1], np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p);
     size_t k = np + qn + qp, at = 0;
@@ -52,14 +52,7 @@ void verify_matnorm(verify_ctx *c)
     verify_theta_put(t, &at, M, 0);
     verify_theta_put(t, &at, S, 1);
     verify_theta_put(t, &at, O, 1);
-    e_score = fmax(e_score, verify_score_fd(&f, X, t, NULL));
-    e_hess = fmax(e_hess, verify_hess_fd(&f, X, t, NULL));
-    e_hx = fmax(e_hx, verify_hess_x_fd(&f, X, NULL));
-    /* Fisher: closed form vs Monte Carlo means of s s^T and -H (z-scores) and its null vector */
-    /* every entry of E[s s^T] and E[-H] against the closed form, as z-scores */
-    double z = verify_fisher_mc(c, "matnorm", &f, c->quick ? 3000 : 30000, NULL);
-    e_fisher = isnan(z) || isnan(e_fisher) ? NAN : fmax(e_fisher, z);
-    e_null = fmax(e_null, verify_kron_null_vector(&f, np, S, O));
+    verify_matrix_point(c, "matnorm", &f, t, X, S, O, e);
     /* vec X ~ N_np(vec M, V (x) U): the multivariate normal formula with an explicit Kronecker scale */
     {
       gsl_matrix *K = gsl_matrix_alloc(np, np);
@@ -90,10 +83,6 @@ void verify_matnorm(verify_ctx *c)
     gsl_matrix_free(X);
     verify_progress(c, "matnorm", s + 1, npts);
   }
-  verify_row(c, "matnorm", "score vs finite differences", e_score, 1e-6);
-  verify_row(c, "matnorm", "theta-Hessian vs finite differences", e_hess, 1e-6);
-  verify_row(c, "matnorm", "vec-X Hessian vs finite differences", e_hx, 1e-6);
-  verify_row(c, "matnorm", "Fisher vs Monte Carlo (max |z| / 5)", e_fisher / 5.0, 1.0);
-  verify_row(c, "matnorm", "Fisher null vector (0, vech U, -vech V)", e_null, 1e-12);
+  verify_matrix_rows(c, "matnorm", e, "Fisher null vector (0, vech U, -vech V)");
   verify_row(c, "matnorm", "logpdf = N_np(vec M, V (x) U) on vec X", e_vec, 1e-12);
 }

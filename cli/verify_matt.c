@@ -54,7 +54,7 @@ void verify_matt(verify_ctx *c)
   gsl_rng *r = c->rng;
   size_t shapes[][2] = {{1, 2}, {2, 3}, {3, 2}, {2, 2}};
   size_t npts = c->quick ? 2 : 4;
-  double e_score = 0, e_hess = 0, e_hx = 0, e_fisher = 0, e_null = 0, e_red = 0, e_lim = 0;
+  double e[VERIFY_MATRIX_NE] = {0}, e_red = 0, e_lim = 0;
   bm_family_type T = bm_family_matt; /* a copy, for the fault injection */
   if (c->inject && !strcmp(c->inject, "matt-fisher-sigma-omega")) T.fisher = fisher_without_sigma_omega;
   for (size_t s = 0; s < npts; s++) {
@@ -79,15 +79,7 @@ void verify_matt(verify_ctx *c)
     verify_theta_put(t, &at, S, 1);
     verify_theta_put(t, &at, O, 1);
     gsl_vector_set(t, at, nu);
-    e_score = fmax(e_score, verify_score_fd(&f, X, t, NULL));
-    e_hess = fmax(e_hess, verify_hess_fd(&f, X, t, NULL));
-    e_hx = fmax(e_hx, verify_hess_x_fd(&f, X, NULL));
-    /* Fisher: every entry of E[s s^T] and E[-H] against the closed form as a
-     * z-score (a relative Frobenius error let a whole missing block through),
-     * and its null vector */
-    double z = verify_fisher_mc(c, "matt", &f, c->quick ? 3000 : 30000, NULL);
-    e_fisher = isnan(z) || isnan(e_fisher) ? NAN : fmax(e_fisher, z);
-    e_null = fmax(e_null, verify_kron_null_vector(&f, np, S, O));
+    verify_matrix_point(c, "matt", &f, t, X, S, O, e);
     /* nu -> infinity: T(nu, M, nu U, V) vs MN(M, U, V) at nu = 1e8 */
     {
       gsl_matrix *nuS = gsl_matrix_alloc(n, n);
@@ -148,11 +140,7 @@ void verify_matt(verify_ctx *c)
     gsl_matrix_free(X);
     gsl_matrix_free(L);
   }
-  verify_row(c, "matt", "score vs finite differences", e_score, 1e-6);
-  verify_row(c, "matt", "theta-Hessian vs finite differences", e_hess, 1e-6);
-  verify_row(c, "matt", "vec-X Hessian vs finite differences", e_hx, 1e-6);
-  verify_row(c, "matt", "Fisher vs Monte Carlo (max |z| / 5)", e_fisher / 5.0, 1.0);
-  verify_row(c, "matt", "Fisher null vector (0, vech Sigma, -vech Omega, 0)", e_null, 1e-12);
+  verify_matrix_rows(c, "matt", e, "Fisher null vector (0, vech Sigma, -vech Omega, 0)");
   verify_row(c, "matt", "T_{1,p} = t_p(nu, m, s Omega/nu)", e_red, 1e-12);
   verify_row(c, "matt", "nu = 1e8 limit vs matrix normal", e_lim, 1e-6);
 }

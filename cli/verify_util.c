@@ -358,6 +358,29 @@ double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll
   return fabs(ll - sum) / fabs(sum);
 }
 
+void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f, const gsl_vector *t,
+                         const gsl_matrix *X, const gsl_matrix *S, const gsl_matrix *O, double e[VERIFY_MATRIX_NE])
+{
+  e[0] = fmax(e[0], verify_score_fd(f, X, t, NULL));
+  e[1] = fmax(e[1], verify_hess_fd(f, X, t, NULL));
+  e[2] = fmax(e[2], verify_hess_x_fd(f, X, NULL));
+  /* every entry of E[s s^T] and E[-H] against the closed form as a z-score (a
+   * relative Frobenius error let a whole missing block through) */
+  double z = verify_fisher_mc(c, component, f, c->quick ? 3000 : 30000, NULL);
+  e[3] = isnan(z) || isnan(e[3]) ? NAN : fmax(e[3], z);
+  e[4] = fmax(e[4], verify_kron_null_vector(f, X->size1 * X->size2, S, O));
+}
+
+void verify_matrix_rows(verify_ctx *c, const char *component, const double e[VERIFY_MATRIX_NE],
+                        const char *null_vector)
+{
+  verify_row(c, component, "score vs finite differences", e[0], 1e-6);
+  verify_row(c, component, "theta-Hessian vs finite differences", e[1], 1e-6);
+  verify_row(c, component, "vec-X Hessian vs finite differences", e[2], 1e-6);
+  verify_row(c, component, "Fisher vs Monte Carlo (max |z| / 5)", e[3] / 5.0, 1.0);
+  verify_row(c, component, null_vector, e[4], 1e-12);
+}
+
 /* ---- the Wishart-type families ---- */
 
 typedef struct {
@@ -425,6 +448,30 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
   verify_row(c, component, "Fisher vs Monte Carlo (max|z|/6)", z / 6.0, 1.0);
   w->free(wt.f.d);
   gsl_matrix_free(S);
+}
+
+void verify_wishart_type_p1(verify_ctx *c, const char *component, const bm_family_type *T,
+                            const verify_wishart_ops *w, int inverse)
+{
+  gsl_rng *r = c->rng;
+  void *d1 = w->alloc(1);
+  bm_dist D = {T, d1};
+  gsl_matrix *s1 = gsl_matrix_alloc(1, 1), *x1 = gsl_matrix_alloc(1, 1);
+  double worst = 0;
+  for (int k = 0; k < 10; k++) {
+    double nu = 0.1 + gsl_ran_exponential(r, 5.0), sc = 0.1 + gsl_ran_exponential(r, 2.0);
+    double g = gsl_ran_gamma(r, 0.5 * nu + 1.0, inverse ? 2 / sc : 2 * sc), x = inverse ? 1.0 / g : g, lp;
+    gsl_matrix_set(s1, 0, 0, sc);
+    gsl_matrix_set(x1, 0, 0, x);
+    if (w->set(d1, nu, s1) || bm_dist_logpdf(&D, x1, &lp)) lp = NAN;
+    double ref = inverse ? log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2 / sc)) - 2 * log(x)
+                         : log(gsl_ran_gamma_pdf(x, 0.5 * nu, 2 * sc));
+    worst = fmax(worst, fabs(lp - ref) / fmax(1.0, fabs(ref)));
+  }
+  verify_row(c, component, inverse ? "p=1 logpdf = GSL inverse gamma" : "p=1 logpdf = GSL gamma", worst, 1e-12);
+  w->free(d1);
+  gsl_matrix_free(s1);
+  gsl_matrix_free(x1);
 }
 
 void verify_wishart_type_identities(verify_ctx *c, const char *component, const bm_family_type *T,

@@ -59,13 +59,13 @@ size_t bm_theta_block_len(const bm_theta_block *b, size_t rows, size_t cols)
 bm_dist *bm_dist_alloc(const bm_family_type *T, size_t rows, size_t cols)
 {
   if (T == NULL || T->alloc == NULL || T->free == NULL) return NULL;
-  bm_dist *d = malloc(sizeof *d);
-  if (d == NULL) return NULL;
-  d->type = T;
-  d->state = T->alloc(rows, cols);
-  if (d->state == NULL) {
-    free(d);
-    return NULL;
+  void *state = T->alloc(rows, cols); /* NULL for a shape the family cannot have */
+  bm_dist *d = state ? malloc(sizeof *d) : NULL;
+  if (d) {
+    d->type = T;
+    d->state = state;
+  } else if (state) {
+    T->free(state);
   }
   return d;
 }
@@ -100,14 +100,17 @@ static int absent_fn(const char *fn, const bm_dist *d, int present)
   return present ? BM_SUCCESS : bm_error_set(BM_ENOTSUP, fn, "the family of d does not provide this operation");
 }
 
-/* Return the status (the output `out` NaN-filled by `fill`) when d is unusable or has no `op`. */
-#define DISPATCH(op, fill, out)                                                                                 \
+/* The body of a bm_dist_* operation: the status (the output `out` NaN-filled
+ * by `fill`) when d is unusable or has no `op`, else the family's op on the
+ * arguments that follow, its message prefixed with the bm_dist_* name. */
+#define DISPATCH(op, fill, out, ...)                                                                            \
   do {                                                                                                          \
     int status_ = absent(d, ok(d) && d->type->op != NULL);                                                      \
     if (status_) {                                                                                              \
       fill(out);                                                                                                \
       return status_;                                                                                           \
     }                                                                                                           \
+    return BM_WRAP(d->type->op(d->state, __VA_ARGS__));                                                         \
   } while (0)
 
 static void nan_double(double *x)
@@ -115,59 +118,25 @@ static void nan_double(double *x)
   if (x) *x = NAN;
 }
 
-int bm_dist_set_theta(bm_dist *d, const gsl_vector *theta)
-{
-  int status = absent(d, ok(d) && d->type->set_theta != NULL);
-  return status ? status : d->type->set_theta(d->state, theta);
-}
+static void nothing(const void *x) { (void)x; }
 
-int bm_dist_get_theta(const bm_dist *d, gsl_vector *theta)
-{
-  DISPATCH(get_theta, bm_nan_vector, theta);
-  return d->type->get_theta(d->state, theta);
-}
+int bm_dist_set_theta(bm_dist *d, const gsl_vector *theta) { DISPATCH(set_theta, nothing, theta, theta); }
 
-int bm_dist_logpdf(const bm_dist *d, const gsl_matrix *x, double *lp)
-{
-  DISPATCH(logpdf, nan_double, lp);
-  return d->type->logpdf(d->state, x, lp);
-}
+int bm_dist_get_theta(const bm_dist *d, gsl_vector *theta) { DISPATCH(get_theta, bm_nan_vector, theta, theta); }
 
-int bm_dist_score(const bm_dist *d, const gsl_matrix *x, gsl_vector *s)
-{
-  DISPATCH(score, bm_nan_vector, s);
-  return d->type->score(d->state, x, s);
-}
+/* The operations on one variate x (rows x cols), each with one output. */
+#define VARIATE_OP(op, out_t, fill) \
+  int bm_dist_##op(const bm_dist *d, const gsl_matrix *x, out_t out) { DISPATCH(op, fill, out, x, out); }
+VARIATE_OP(logpdf, double *, nan_double)
+VARIATE_OP(score, gsl_vector *, bm_nan_vector)
+VARIATE_OP(hess, gsl_matrix *, bm_nan_matrix)
+VARIATE_OP(hess_x, gsl_matrix *, bm_nan_matrix)
 
-int bm_dist_hess(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
-{
-  DISPATCH(hess, bm_nan_matrix, H);
-  return d->type->hess(d->state, x, H);
-}
+int bm_dist_fisher(const bm_dist *d, gsl_matrix *F) { DISPATCH(fisher, bm_nan_matrix, F, F); }
 
-int bm_dist_hess_x(const bm_dist *d, const gsl_matrix *x, gsl_matrix *H)
-{
-  DISPATCH(hess_x, bm_nan_matrix, H);
-  return d->type->hess_x(d->state, x, H);
-}
+int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x) { DISPATCH(sample, bm_nan_matrix, x, r, x); }
 
-int bm_dist_fisher(const bm_dist *d, gsl_matrix *F)
-{
-  DISPATCH(fisher, bm_nan_matrix, F);
-  return d->type->fisher(d->state, F);
-}
-
-int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x)
-{
-  DISPATCH(sample, bm_nan_matrix, x);
-  return d->type->sample(d->state, r, x);
-}
-
-int bm_dist_mean(const bm_dist *d, gsl_matrix *mean)
-{
-  DISPATCH(mean, bm_nan_matrix, mean);
-  return d->type->mean(d->state, mean);
-}
+int bm_dist_mean(const bm_dist *d, gsl_matrix *mean) { DISPATCH(mean, bm_nan_matrix, mean, mean); }
 
 /* Copy row i of X (a variate's vec, columns stacked) into A (rows x cols). */
 static void unvec_row(const gsl_matrix *X, size_t i, gsl_matrix *A)
@@ -181,7 +150,7 @@ static int loglik_by_rows(const bm_dist *d, size_t rows, size_t cols, const gsl_
                           gsl_vector *each)
 {
   gsl_matrix *A = bm_matrix_alloc(rows, cols);
-  if (A == NULL) return BM_ENOMEM;
+  if (A == NULL) return bm_error_set(BM_ENOMEM, NULL, "out of memory"); /* the caller prefixes its name */
   int status = BM_SUCCESS;
   double sum = 0.0;
   for (size_t i = 0; i < X->size1 && !status; i++) {
@@ -206,7 +175,7 @@ int bm_dist_loglik(const bm_dist *d, const gsl_matrix *X, double *ll, gsl_vector
     bm_nan_vector(each);
     return BM_FAIL(BM_EINVAL, "%s", !ok(d) ? "d is NULL or not a distribution" : ll == NULL ? "ll is NULL" : X == NULL ? "X is NULL" : "the family of d has no logpdf or shape");
   }
-  if (d->type->loglik) return d->type->loglik(d->state, X, ll, each);
+  if (d->type->loglik) return BM_WRAP(d->type->loglik(d->state, X, ll, each));
   size_t rows, cols;
   d->type->shape(d->state, &rows, &cols);
   if (X->size2 != rows * cols || (each && each->size != X->size1)) {
@@ -215,7 +184,7 @@ int bm_dist_loglik(const bm_dist *d, const gsl_matrix *X, double *ll, gsl_vector
   }
   int status = loglik_by_rows(d, rows, cols, X, ll, each);
   if (status) bm_nan_vector(each);
-  return status;
+  return BM_WRAP(status);
 }
 
 /* ---- for the built-in matrix-variate families (family_internal.h) ----------- */
@@ -224,13 +193,14 @@ int bm_family_loglik_mats(const void *state, size_t rows, size_t cols, const gsl
                           gsl_vector *each, bm_family_loglik_mats_fn loglik)
 {
   if (ll) *ll = NAN;
+  /* messages without a prefix: bm_dist_loglik, the public caller, adds its name */
   if (X == NULL || ll == NULL) {
     bm_nan_vector(each);
-    return BM_EINVAL;
+    return bm_error_set(BM_EINVAL, NULL, "%s is NULL", X == NULL ? "X" : "ll");
   }
   if (X->size2 != rows * cols) {
     bm_nan_vector(each);
-    return BM_EBADLEN;
+    return bm_error_set(BM_EBADLEN, NULL, "X has %zu columns, expected rows x cols = %zu", X->size2, rows * cols);
   }
   size_t m = X->size1;
   /* the m variates side by side in one block, and m views into it */
@@ -240,7 +210,7 @@ int bm_family_loglik_mats(const void *state, size_t rows, size_t cols, const gsl
   int status = BM_SUCCESS;
   if (mem == NULL || views == NULL || ptrs == NULL) {
     bm_nan_vector(each);
-    status = BM_ENOMEM;
+    status = bm_error_set(BM_ENOMEM, NULL, "out of memory");
     goto done;
   }
   for (size_t i = 0; i < m; i++) {

@@ -35,9 +35,12 @@ int bm_theta_get_begin_fn(const char *fn, int is_set, size_t nparams, gsl_vector
 #define bm_theta_get_begin(is_set, nparams, theta) bm_theta_get_begin_fn(__func__, is_set, nparams, theta)
 void bm_theta_put_vec(gsl_vector *theta, size_t off, const gsl_matrix *A);
 void bm_theta_put_sym(gsl_vector *theta, size_t off, const gsl_matrix *S);
-int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L);
+int bm_theta_put_chol_fn(const char *fn, gsl_vector *theta, size_t off, const gsl_matrix *L);
+#define bm_theta_put_chol(theta, off, L) bm_theta_put_chol_fn(__func__, theta, off, L)
 /* (vec M, vech(L_row L_row^T), vech(L_col L_col^T)) at the start of theta (matnorm, matt). */
-int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row, const gsl_matrix *L_col);
+int bm_theta_put_mean_scales_fn(const char *fn, gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row,
+                                const gsl_matrix *L_col);
+#define bm_theta_put_mean_scales(theta, M, L_row, L_col) bm_theta_put_mean_scales_fn(__func__, theta, M, L_row, L_col)
 
 /* Body of bm_F_logpdf_grad(d, x, lp, gradient outputs...): the log-density
  * and bm_F_grad's outputs; *lp is NaN when only the gradient fails. */
@@ -79,11 +82,13 @@ int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_m
   }
 
 /* A 1 x p variate x as the typed API's gsl_vector v (row 0); on a NULL x or
- * more than one row run `onfail` (NaN-fill the output) and return the status. */
+ * more than one row run `onfail` (NaN-fill the output) and return the status
+ * with a message that the calling bm_dist_* prefixes with its name. */
 #define BM_FAMILY_ROW_VIEW(view_t, row_fn, x, v, onfail)                                              \
   if ((x) == NULL || (x)->size1 != 1) {                                                               \
     onfail;                                                                                           \
-    return (x) == NULL ? BM_EINVAL : BM_EBADLEN;                                                      \
+    return (x) == NULL ? bm_error_set(BM_EINVAL, NULL, "%s is NULL", #x)                              \
+                       : bm_error_set(BM_EBADLEN, NULL, "%s is %zu x %zu, expected 1 x p", #x, (x)->size1, (x)->size2); \
   }                                                                                                   \
   view_t v = row_fn((x), 0)
 
@@ -112,9 +117,9 @@ int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_m
     BM_FAMILY_ROW_VIEW(gsl_vector_view, gsl_matrix_row, x, v, if (x) gsl_matrix_set_all(x, NAN));          \
     return bm_##F##_sample(s, r, &v.vector);                                                          \
   }                                                                                                   \
-  static int F##_op_mean(const void *s, gsl_matrix *m)                                              \
+  static int F##_op_mean(const void *s, gsl_matrix *mean)                                           \
   {                                                                                                   \
-    BM_FAMILY_ROW_VIEW(gsl_vector_view, gsl_matrix_row, m, v, if (m) gsl_matrix_set_all(m, NAN));          \
+    BM_FAMILY_ROW_VIEW(gsl_vector_view, gsl_matrix_row, mean, v, if (mean) gsl_matrix_set_all(mean, NAN)); \
     return bm_##F##_mean(s, &v.vector);                                                               \
   }                                                                                                   \
   static int F##_op_loglik(const void *s, const gsl_matrix *X, double *ll, gsl_vector *e)           \

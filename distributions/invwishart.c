@@ -31,6 +31,12 @@
 #include "invwishart_impl.h"
 #include "../src/error.h"
 
+/* The constant of log f: nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2). */
+static double invwishart_log_norm(size_t p, double nu, double logdet_Psi)
+{
+  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma(p, 0.5 * nu);
+}
+
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
 {
@@ -58,64 +64,6 @@ static double logpdf_from_M(const bm_invwishart *d, const double *M, double logd
     return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, p, nu) - half_tr - 0.5 * (pd + 1.0) * logdet_X;
   return d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - half_tr;
 }
-
-bm_invwishart *bm_invwishart_alloc(size_t p)
-{
-  if (p == 0) return NULL;
-  bm_invwishart *d = calloc(1, sizeof *d);
-  if (!d) return NULL;
-  d->p = p;
-  d->L_Psi = bm_matrix_alloc(p, p);
-  d->stage = bm_matrix_alloc(p, p);
-  if (!d->L_Psi || !d->stage) {
-    bm_invwishart_free(d);
-    return NULL;
-  }
-  return d;
-}
-
-void bm_invwishart_free(bm_invwishart *d)
-{
-  if (!d) return;
-  if (d->L_Psi) bm_matrix_free(d->L_Psi);
-  if (d->stage) bm_matrix_free(d->stage);
-  free(d);
-}
-
-/* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
- * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
- * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
-#define commit(d, nu) commit_fn(__func__, d, nu) /* fn: the _set reporting a failure */
-static int commit_fn(const char *fn, bm_invwishart *d, double nu)
-{
-  double logdet = bm_chol_logdet(d->stage);
-  double log_norm = 0.5 * nu * logdet - 0.5 * nu * (double)d->p * M_LN2 - bm_lmvgamma(d->p, 0.5 * nu);
-  if (!isfinite(log_norm)) return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu);
-  gsl_matrix *t = d->L_Psi;
-  d->L_Psi = d->stage;
-  d->stage = t;
-  d->nu = nu;
-  d->logdet_Psi = logdet;
-  d->log_norm = log_norm;
-  d->is_set = 1;
-  return BM_SUCCESS;
-}
-
-int bm_invwishart_set(bm_invwishart *d, double nu, const gsl_matrix *Psi)
-{
-  if (!d || !Psi) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "Psi");
-  int status = bm_wt_stage_scale(d->p, nu, Psi, d->stage);
-  return status ? status : commit(d, nu);
-}
-
-int bm_invwishart_set_chol(bm_invwishart *d, double nu, const gsl_matrix *L_Psi)
-{
-  if (!d || !L_Psi) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_Psi");
-  int status = bm_wt_stage_chol(d->p, nu, L_Psi, d->stage);
-  return status ? status : commit(d, nu);
-}
-
-size_t bm_invwishart_nparams(const bm_invwishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }
 
 int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp)
 {
@@ -208,32 +156,9 @@ fail:
   return status;
 }
 
-int bm_invwishart_grad(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi,
-                       double *d_nu)
-{
-  return bm_invwishart_logpdf_grad(d, X, NULL, d_X, d_Psi, d_nu);
-}
-
-/* (Psi, nu) part of the gradient, for bm_wt_score */
-static int param_grad(const void *d, const gsl_matrix *X, gsl_matrix *G, double *d_nu)
-{
-  return bm_invwishart_logpdf_grad(d, X, NULL, NULL, G, d_nu);
-}
-
-int bm_invwishart_score(const bm_invwishart *d, const gsl_matrix *X, gsl_vector *s)
-{
-  return bm_wt_score(d, d && d->is_set, d ? d->p : 0, X, s, param_grad);
-}
-
-/* Checks shared by hess/hess_x: d set, X p x p symmetric, H n x n. */
-static int check_x_and_out(const bm_invwishart *d, const gsl_matrix *X, const gsl_matrix *H, size_t n)
-{
-  return bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, n);
-}
-
 int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) + 1 : 0);
+  int status = bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, d ? bm_vech_len(d->p) + 1 : 0);
   gsl_matrix *C = NULL;
   if (status) goto done;
   C = bm_matrix_alloc(d->p, d->p);
@@ -242,7 +167,7 @@ int bm_invwishart_hess(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *
     goto done;
   }
   if (bm_validate_spd(X, d->p, C, NULL)) { /* X outside the support */
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "X is not positive definite: outside the support");
     goto done;
   }
   bm_chol_inverse(d->L_Psi, C);
@@ -256,7 +181,7 @@ done:
 
 int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) : 0);
+  int status = bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, d ? bm_vech_len(d->p) : 0);
   gsl_matrix *Y = NULL, *Z = NULL, *T = NULL;
   if (status) goto done;
   size_t p = d->p;
@@ -268,7 +193,7 @@ int bm_invwishart_hess_x(const bm_invwishart *d, const gsl_matrix *X, gsl_matrix
     goto done;
   }
   if (bm_validate_spd(X, p, Y, NULL)) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, Y, NULL)");
+    status = BM_FAIL(BM_EDOM, "X is not positive definite: outside the support");
     goto done;
   }
   bm_chol_inverse(Y, Y); /* Y = X^-1 */
@@ -296,38 +221,21 @@ int bm_invwishart_fisher(const bm_invwishart *d, gsl_matrix *I)
   return bm_wt_fisher(d && d->is_set, d ? d->p : 0, d ? d->L_Psi : NULL, d ? d->nu : 0.0, -0.5, I);
 }
 
+/* X = T T^T with T = L_Psi A^-T (solve T A^T = L_Psi): no inverse of Psi or of a draw */
+static void draw(const void *dv, double *A, double *T, gsl_matrix *X)
+{
+  const bm_invwishart *d = dv;
+  int p = (int)d->p;
+  bm_wt_copy_lower(d->L_Psi, T, d->p);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, p, p, 1.0, A, p, T, p);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, p, p, 1.0, T, p, 0.0, X->data, (int)X->tda);
+  bm_sym_from_lower(X);
+}
+
 int bm_invwishart_sample(const bm_invwishart *d, gsl_rng *r, gsl_matrix *X)
 {
-  int status = bm_wt_check_out(d && d->is_set && r, d ? d->p : 0, X);
-  if (status) return status;
-  size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
-  if (!buf) {
-    bm_nan_matrix(X);
-    return BM_FAIL(BM_ENOMEM, "out of memory");
-  }
-  double *T = buf + p * p;
-  gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
-  status = bm_rng_bartlett(r, d->nu, &A.matrix);
-  if (!status) {
-    /* T <- L_Psi A^-T (solve T A^T = L_Psi), X = T T^T */
-    bm_wt_copy_lower(d->L_Psi, T, p);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, buf, (int)p,
-                T, (int)p);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, T, (int)p, 0.0, X->data,
-                (int)X->tda);
-    bm_sym_from_lower(X);
-    if (!bm_wt_finite(X)) { /* a draw beyond double range (nu near p - 1: A nearly singular) */
-      bm_nan_matrix(X);
-      status = BM_EDOM;
-    }
-  } else {
-    bm_nan_matrix(X);
-  }
-  bm_work_release(&w);
-  return status;
+  return bm_wt_sample(d, d && d->is_set && r, d ? d->p : 0, d ? d->nu : 0.0, r, X, draw,
+                      "nu near p - 1: the Bartlett factor nearly singular");
 }
 
 int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
@@ -347,7 +255,11 @@ int bm_invwishart_mean(const bm_invwishart *d, gsl_matrix *M)
 /* loglik and loglik_grad share one body (each / d_Psi / d_nu may be NULL).
  * Per observation: one dpotrf, one dtrsm for the trace and, for the
  * gradient, one dpotri accumulated into sum_i X_i^-1. */
-static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each,
+/* (loglik_impl names its public caller, fn, in messages) */
+#undef BM_FN
+#define BM_FN fn
+#define loglik_impl(...) loglik_impl_fn(__func__, __VA_ARGS__)
+static int loglik_impl_fn(const char *fn, const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each,
                        gsl_matrix *d_Psi, double *d_nu)
 {
   if (ll) *ll = NAN;
@@ -356,12 +268,11 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   double *buf = NULL;
   if ((status = bm_wt_check_batch_args(d && d->is_set, d ? d->p : 0, X, m, each, d_Psi))) goto fail;
   size_t p = d->p;
-  for (size_t k = 0; k < m; k++)
-    if ((status = X[k] ? bm_wt_check_symmetric(X[k], p) : BM_EINVAL)) goto fail;
+  if ((status = bm_wt_check_batch(X, m, p))) goto fail;
   double nu = d->nu, pd = (double)p, md = (double)m;
   buf = malloc(3 * p * p * sizeof(double));
   if (!buf) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto fail;
   }
   double *N = buf + p * p;
@@ -370,7 +281,7 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   double sum = 0.0, sum_logdet = 0.0;
   for (size_t k = 0; k < m; k++) {
     if (bm_wt_factor_variate(X[k], buf, p, &LX)) {
-      status = BM_EDOM;
+      status = BM_FAIL(BM_EDOM, "X[%zu] is not positive definite: outside the support", k);
       if (ll) *ll = -INFINITY;
       goto fail;
     }
@@ -397,7 +308,7 @@ static int loglik_impl(const bm_invwishart *d, const gsl_matrix *const *X, size_
   if (d_nu)
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range (some X_i^-1 overflows)");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;
@@ -411,42 +322,13 @@ fail:
   return status;
 }
 
-int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
-{
-  if (!ll) {
-    bm_nan_vector(each);
-    return BM_FAIL(BM_EINVAL, "ll is NULL");
-  }
-  return loglik_impl(d, X, m, ll, each, NULL, NULL);
-}
-
-int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
-                              gsl_matrix *d_Psi, double *d_nu)
-{
-  return loglik_impl(d, X, m, ll, NULL, d_Psi, d_nu);
-}
+#undef BM_FN
+#define BM_FN __func__
 
 /* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
 #include "family_internal.h"
 
-size_t bm_invwishart_dim(const bm_invwishart *d) { return d ? d->p : 0; }
-
-void bm_invwishart_shape(const bm_invwishart *d, size_t *rows, size_t *cols)
-{
-  if (rows) *rows = bm_invwishart_dim(d);
-  if (cols) *cols = bm_invwishart_dim(d);
-}
-
-int bm_invwishart_get_theta(const bm_invwishart *d, gsl_vector *theta)
-{
-  int status = bm_theta_get_begin(d && d->is_set, bm_invwishart_nparams(d), theta);
-  if (!status) status = bm_theta_put_chol(theta, 0, d->L_Psi); /* Psi = L_Psi L_Psi^T */
-  if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
-  return status;
-}
-
-static void *invwishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_invwishart_alloc(rows) : NULL; }
-BM_FAMILY_MATRIX_OPS(invwishart)
+BM_WT_SURFACE(invwishart, Psi)
 
 static const bm_theta_block invwishart_blocks[] = {BM_THETA_VECH("Psi", BM_DIM_ROWS), BM_THETA_SCALAR("nu")};
 const bm_family_type bm_family_invwishart = {.name = "invwishart", .description = "inverse Wishart IW_p(nu, Psi)",

@@ -7,15 +7,8 @@
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/invwishart.h"
+#include "wishart_common.h"
 
-struct bm_invwishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_Psi;   /* lower Cholesky factor of Psi, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_Psi */
-  double logdet_Psi;   /* log|Psi| */
-  double log_norm;     /* nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) */
-};
+BM_WT_STRUCT(invwishart, Psi); /* log_norm = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2) */
 
 #endif

@@ -25,62 +25,6 @@
 #include "stats_pack.h"
 #include "../src/error.h"
 
-struct bm_invwishart_stats {
-  bm_spd_stats base;
-};
-
-#define BASE(s) ((s) ? &(s)->base : NULL)
-
-bm_invwishart_stats *bm_invwishart_stats_alloc(size_t p)
-{
-  bm_invwishart_stats *s = calloc(1, sizeof *s);
-  if (s && bm_spd_stats_init(&s->base, p)) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
-void bm_invwishart_stats_free(bm_invwishart_stats *s)
-{
-  if (!s) return;
-  bm_spd_stats_release(&s->base);
-  free(s);
-}
-
-size_t bm_invwishart_stats_dim(const bm_invwishart_stats *s) { return s ? s->base.p : 0; }
-
-int bm_invwishart_stats_reset(bm_invwishart_stats *s) { return BM_WRAP(bm_spd_stats_reset(BASE(s))); }
-
-int bm_invwishart_stats_add(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m)
-{
-  return BM_WRAP(bm_spd_stats_add(BASE(s), X, m, 0, 1));
-}
-
-int bm_invwishart_stats_compute(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m)
-{
-  return BM_WRAP(bm_spd_stats_add(BASE(s), X, m, 1, 1));
-}
-
-int bm_invwishart_stats_merge(bm_invwishart_stats *a, const bm_invwishart_stats *b)
-{
-  return BM_WRAP(bm_spd_stats_merge(BASE(a), BASE(b)));
-}
-
-int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet)
-{
-  return BM_WRAP(bm_spd_stats_get(BASE(s), m, A, sum_logdet));
-}
-
-size_t bm_invwishart_stats_packed_len(const bm_invwishart_stats *s) { return bm_spd_stats_packed_len(BASE(s)); }
-
-int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf) { return BM_WRAP(bm_spd_stats_pack(BASE(s), buf, BM_PACK_INVWISHART)); }
-
-int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf, size_t len)
-{
-  return BM_WRAP(bm_spd_stats_unpack(BASE(s), buf, len, BM_PACK_INVWISHART));
-}
-
 static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double *ll, gsl_matrix *d_Psi, double *d_nu)
 {
   size_t p = s->p;
@@ -105,17 +49,4 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
   }
 }
 
-int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll,
-                                    gsl_matrix *d_Psi, double *d_nu)
-{
-  bm_spd_view v;
-  int bad = !s || !d || !d->is_set;
-  if (!bad) v = (bm_spd_view){d->nu, d->L_Psi, d->logdet_Psi, d->log_norm};
-  return BM_WRAP(bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_Psi, d_nu, eval));
-}
-
-int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll)
-{
-  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
-  return bm_invwishart_stats_loglik_grad(d, s, ll, NULL, NULL);
-}
+BM_SPD_STATS_SURFACE(invwishart, Psi, BM_PACK_INVWISHART, 1, eval)

@@ -23,6 +23,7 @@
  * docs/matf.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <gsl/gsl_cblas.h>
 #include "bayesmat/alloc.h"
@@ -61,18 +62,22 @@ static gsl_matrix_view square_view(double *buf, size_t p) { return gsl_matrix_vi
  * and their log-determinants. X is validated here (symmetric, finite, p x p);
  * a non-SPD X is BM_EDOM (outside the support).
  */
-static int factor_point(const bm_matf *d, const gsl_matrix *X, gsl_matrix *L_X, gsl_matrix *L_S, double *logdet_X,
-                        double *logdet_S)
+#define factor_point(d, X, ...) factor_point_fn(__func__, "X", d, X, __VA_ARGS__)
+static int factor_point_fn(const char *fn, const char *name, const bm_matf *d, const gsl_matrix *X, gsl_matrix *L_X,
+                           gsl_matrix *L_S, double *logdet_X, double *logdet_S)
 {
-  size_t p = d->p;
-  int status = bm_validate_symmetric(X, p);
+  size_t p = d->p, k = 0;
+  int status = bm_check_symmetric(fn, name, X, p);
   if (status) return status;
-  if (bm_chol_factor(X, L_X, NULL) != BM_SUCCESS) return BM_EDOM;
+  if (bm_chol_factor(X, L_X, &k) != BM_SUCCESS)
+    return bm_error_set(BM_EDOM, fn, "%s is not positive definite (leading minor %zu of %zu): outside the support",
+                        name, k, p);
   /* lower triangle of Psi + X */
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++)
       L_S->data[i * L_S->tda + j] = d->Psi->data[i * d->Psi->tda + j] + X->data[i * X->tda + j];
-  if (bm_chol_factor(L_S, L_S, NULL) != BM_SUCCESS) return BM_EDOM;
+  if (bm_chol_factor(L_S, L_S, NULL) != BM_SUCCESS)
+    return bm_error_set(BM_EDOM, fn, "Psi + %s is not positive definite in double precision", name);
   *logdet_X = bm_chol_logdet(L_X);
   *logdet_S = bm_chol_logdet(L_S);
   return BM_SUCCESS;
@@ -167,22 +172,19 @@ static int check_object_fn(const char *fn, const bm_matf *d)
 
 /* ------------------------------------------------------------ alloc / set */
 
+/* the object's p x p matrices, as bm_square_matrices_calloc / bm_matrices_free take them */
+#define MATF_MATRICES(d) 6, (gsl_matrix **const[]){&(d)->Psi, &(d)->L, &(d)->C, &(d)->Psi_new, &(d)->L_new, &(d)->C_new}
+
 bm_matf *bm_matf_alloc(size_t p)
 {
-  if (p == 0) return NULL;
-  bm_matf *d = calloc(1, sizeof *d);
-  if (!d) return NULL;
-  d->p = p;
-  d->q = bm_vech_len(p);
-  d->Psi = bm_matrix_alloc(p, p);
-  d->L = bm_matrix_alloc(p, p);
-  d->C = bm_matrix_alloc(p, p);
-  d->Psi_new = bm_matrix_alloc(p, p);
-  d->L_new = bm_matrix_alloc(p, p);
-  d->C_new = bm_matrix_alloc(p, p);
-  if (!d->Psi || !d->L || !d->C || !d->Psi_new || !d->L_new || !d->C_new) {
-    bm_matf_free(d);
+  bm_matf *d = p ? calloc(1, sizeof *d) : NULL;
+  if (d && bm_square_matrices_calloc(MATF_MATRICES(d), p)) {
+    free(d);
     return NULL;
+  }
+  if (d) {
+    d->p = p;
+    d->q = bm_vech_len(p);
   }
   return d;
 }
@@ -190,9 +192,7 @@ bm_matf *bm_matf_alloc(size_t p)
 void bm_matf_free(bm_matf *d)
 {
   if (!d) return;
-  gsl_matrix *m[6] = {d->Psi, d->L, d->C, d->Psi_new, d->L_new, d->C_new};
-  for (int i = 0; i < 6; i++)
-    if (m[i]) bm_matrix_free(m[i]);
+  bm_matrices_free(MATF_MATRICES(d));
   free(d);
 }
 
@@ -272,13 +272,15 @@ int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp)
  * X^-1 (when want_Xinv) and S = (Psi+X)^-1, both full symmetric, written
  * into Xinv and S (p x p views into caller scratch).
  */
-static int point_inverses(const bm_matf *d, const gsl_matrix *X, int want_Xinv, gsl_matrix *Xinv, gsl_matrix *S,
-                          double *ld_X, double *ld_S)
+#define point_inverses(...) point_inverses_fn(__func__, __VA_ARGS__)
+static int point_inverses_fn(const char *fn, const bm_matf *d, const gsl_matrix *X, int want_Xinv, gsl_matrix *Xinv,
+                             gsl_matrix *S, double *ld_X, double *ld_S)
 {
-  int status = factor_point(d, X, Xinv, S, ld_X, ld_S);
+  int status = factor_point_fn(fn, "X", d, X, Xinv, S, ld_X, ld_S);
   if (status) return status;
-  if (want_Xinv && bm_chol_inverse(Xinv, Xinv) != BM_SUCCESS) return BM_EDOM;
-  if (bm_chol_inverse(S, S) != BM_SUCCESS) return BM_EDOM;
+  if (want_Xinv && bm_chol_inverse(Xinv, Xinv) != BM_SUCCESS)
+    return bm_error_set(BM_EDOM, fn, "X^-1 is beyond double range");
+  if (bm_chol_inverse(S, S) != BM_SUCCESS) return bm_error_set(BM_EDOM, fn, "(Psi + X)^-1 is beyond double range");
   return BM_SUCCESS;
 }
 
@@ -497,7 +499,7 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   gsl_matrix_set(I, q + 1, q + 1, -hdd);
   if (!bm_wt_finite(I)) { /* nu r C (x) C beyond double range (Psi near DBL_MIN) */
     bm_nan_matrix(I);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the Fisher matrix is beyond double range (Psi near DBL_MIN)");
   }
   return BM_SUCCESS;
 }
@@ -572,16 +574,32 @@ int bm_matf_mean(const bm_matf *d, gsl_matrix *M)
 
 /* -------------------------------------------------------- batched loglik */
 
+/* The checks shared by loglik and loglik_grad: X[0..m) non-NULL (m > 0), d set. */
+static int check_batch(const char *fn, const bm_matf *d, const gsl_matrix *const *X, size_t m)
+{
+  if (X == NULL || m == 0) return bm_error_set(BM_EINVAL, fn, X ? "m = 0: no observations" : "X is NULL");
+  int status = check_object_fn(fn, d);
+  for (size_t i = 0; !status && i < m; i++)
+    if (X[i] == NULL) status = bm_error_set(BM_EINVAL, fn, "X[%zu] is NULL", i);
+  return status;
+}
+
+/* factor_point on X[i], naming it by its index */
+static int factor_obs(const char *fn, const bm_matf *d, const gsl_matrix *const *X, size_t i, gsl_matrix *L_X,
+                      gsl_matrix *L_S, double *ld_X, double *ld_S)
+{
+  char name[32];
+  snprintf(name, sizeof name, "X[%zu]", i);
+  return factor_point_fn(fn, name, d, X[i], L_X, L_S, ld_X, ld_S);
+}
+
 int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
   if (ll) *ll = NAN;
-  if (ll == NULL || X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "argument check failed: ll == NULL || X == NULL || m == 0");
-  if (!status) status = check_object(d);
+  status = ll == NULL ? BM_FAIL(BM_EINVAL, "ll is NULL") : check_batch(__func__, d, X, m);
   if (!status && each) status = bm_validate_length(each, m);
-  for (size_t i = 0; !status && i < m; i++)
-    if (X[i] == NULL) status = BM_FAIL(BM_EINVAL, "X[i] is NULL");
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
@@ -596,7 +614,7 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
   int outside = 0;
   for (size_t i = 0; i < m; i++) {
     double ld_X, ld_S, lp;
-    int st = factor_point(d, X[i], &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
+    int st = factor_obs(__func__, d, X, i, &L_X.matrix, &L_S.matrix, &ld_X, &ld_S);
     if (st == BM_EDOM) {
       outside = 1;
       lp = -INFINITY;
@@ -625,11 +643,8 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
 {
   int status = BM_SUCCESS;
   bm_work w = {NULL, 0};
-  if (X == NULL || m == 0) status = BM_FAIL(BM_EINVAL, "argument check failed: X == NULL || m == 0");
-  if (!status) status = check_object(d);
+  status = check_batch(__func__, d, X, m);
   if (!status && d_Psi) status = bm_validate_shape(d_Psi, d->p, d->p);
-  for (size_t i = 0; !status && i < m; i++)
-    if (X[i] == NULL) status = BM_FAIL(BM_EINVAL, "X[i] is NULL");
   if (status) goto done;
   size_t p = d->p;
   double stack[BM_STACK_DOUBLES];
@@ -643,11 +658,11 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   double sum_lp = 0.0, sum_ldX = 0.0, sum_ldS = 0.0;
   for (size_t i = 0; i < m; i++) {
     double ld_X, ld_S;
-    status = factor_point(d, X[i], &Xi.matrix, &S.matrix, &ld_X, &ld_S);
+    status = factor_obs(__func__, d, X, i, &Xi.matrix, &S.matrix, &ld_X, &ld_S);
     if (status) goto done;
     sum_lp += logpdf_point(d, &Xi.matrix, &S.matrix, ld_X, ld_S, buf + 3 * p * p);
     if (d_Psi && bm_chol_inverse(&S.matrix, &S.matrix) != BM_SUCCESS) { /* as point_inverses */
-      status = BM_EDOM;
+      status = BM_FAIL(BM_EDOM, "(Psi + X[%zu])^-1 is beyond double range", i);
       goto done;
     }
     sum_ldX += ld_X;
@@ -666,7 +681,7 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   if (d_delta)
     *d_delta = 0.5 * (dm * (bm_mvdigamma(p, 0.5 * d->k) - sum_at_r(p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: a failed call leaves every output NaN */
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range");
     if (ll) *ll = NAN;
     bm_nan_matrix(d_Psi);
     if (d_nu) *d_nu = NAN;
@@ -691,9 +706,13 @@ int bm_matf_from_literature(size_t p, double n, double nu_prime, double *nu, dou
 {
   if (nu) *nu = NAN;
   if (delta) *delta = NAN;
-  if (p == 0 || nu == NULL || delta == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0 || nu == NULL || delta == NULL");
-  if (!isfinite(n) || !isfinite(nu_prime)) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(n) || !isfinite(nu_prime)");
-  if (!(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)) return BM_FAIL(BM_EDOM, "argument check failed: !(n > (double)p - 1.0) || !(nu_prime > (double)p - 1.0)");
+  if (p == 0 || nu == NULL || delta == NULL)
+    return BM_FAIL(BM_EINVAL, "%s", p == 0 ? "p = 0" : nu == NULL ? "nu is NULL" : "delta is NULL");
+  if (!isfinite(n) || !isfinite(nu_prime)) /* both finite before either bound, the documented order */
+    return BM_FAIL(BM_ENONFINITE, "%s = %g is not finite", isfinite(n) ? "nu_prime" : "n", isfinite(n) ? nu_prime : n);
+  int status = bm_check_greater(__func__, "n", n, (double)p - 1.0, "p - 1");
+  if (!status) status = bm_check_greater(__func__, "nu_prime", nu_prime, (double)p - 1.0, "p - 1");
+  if (status) return status;
   *nu = n;
   *delta = nu_prime - (double)p + 1.0; /* (n + nu')/2 = (nu + delta + p - 1)/2 = k/2 */
   return BM_SUCCESS;
@@ -703,9 +722,13 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 {
   if (n) *n = NAN;
   if (nu_prime) *nu_prime = NAN;
-  if (p == 0 || n == NULL || nu_prime == NULL) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0 || n == NULL || nu_prime == NULL");
-  if (!isfinite(nu) || !isfinite(delta)) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(nu) || !isfinite(delta)");
-  if (!(nu > (double)p - 1.0) || !(delta > 0.0)) return BM_FAIL(BM_EDOM, "argument check failed: !(nu > (double)p - 1.0) || !(delta > 0.0)");
+  if (p == 0 || n == NULL || nu_prime == NULL)
+    return BM_FAIL(BM_EINVAL, "%s", p == 0 ? "p = 0" : n == NULL ? "n is NULL" : "nu_prime is NULL");
+  if (!isfinite(nu) || !isfinite(delta))
+    return BM_FAIL(BM_ENONFINITE, "%s = %g is not finite", isfinite(nu) ? "delta" : "nu", isfinite(nu) ? delta : nu);
+  int status = bm_check_greater(__func__, "nu", nu, (double)p - 1.0, "p - 1");
+  if (!status) status = bm_check_greater(__func__, "delta", delta, 0.0, NULL);
+  if (status) return status;
   *n = nu;
   *nu_prime = delta + (double)p - 1.0;
   return BM_SUCCESS;
@@ -713,7 +736,7 @@ int bm_matf_to_literature(size_t p, double nu, double delta, double *n, double *
 
 int bm_matf_literature_jacobian(size_t p, gsl_matrix *J)
 {
-  if (J == NULL || p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: J == NULL || p == 0");
+  if (J == NULL || p == 0) return BM_FAIL(BM_EINVAL, "%s", J == NULL ? "J is NULL" : "p = 0");
   size_t n = bm_vech_len(p) + 2;
   if (J->size1 != n || J->size2 != n) return BM_FAIL(BM_EBADLEN, "J is %zu x %zu, expected %zu x %zu", J->size1, J->size2, (size_t)(n), (size_t)(n));
   /* theta = (vech Sigma, n, nu' - p + 1): d theta / d theta_lit = I */

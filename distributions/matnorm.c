@@ -151,11 +151,12 @@ typedef struct {
   gsl_vector_view tU, tV;
 } scratch;
 
-static int scratch_get(scratch *s, size_t n, size_t p)
+#define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
+static int scratch_get_fn(const char *fn, scratch *s, size_t n, size_t p)
 {
   size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
   s->mem = malloc(sizeof(double) * (2 * n * p + 2 * n * n + 2 * p * p + qn + qp));
-  if (s->mem == NULL) return BM_ENOMEM;
+  if (s->mem == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   double *q = s->mem;
   s->Mnp = gsl_matrix_view_array(q, n, p), q += n * p;
   s->Mnp2 = gsl_matrix_view_array(q, n, p), q += n * p;
@@ -174,7 +175,7 @@ int bm_matnorm_score(const bm_matnorm *d, const gsl_matrix *X, gsl_vector *s)
   scratch w = {0};
   if (!status) status = bm_validate_length(s, bm_matnorm_nparams(d));
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix);
+  if (!status) status = BM_WRAP(bm_matnorm_grad(d, X, NULL, &w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix));
   if (!status) bm_mc_score_pack(&w.Mnp.matrix, &w.Unn.matrix, &w.Vpp.matrix, s);
   free(w.mem);
   if (status) bm_nan_vector(s);
@@ -191,7 +192,7 @@ int bm_matnorm_hess(const bm_matnorm *d, const gsl_matrix *X, gsl_matrix *H)
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n);
   gsl_matrix *W = &w.Mnp.matrix, *GU = &w.Unn.matrix, *P = &w.Unn2.matrix, *GV = &w.Vpp.matrix, *Q = &w.Vpp2.matrix;
-  status = bm_matnorm_grad(d, X, NULL, W, GU, GV); /* W = P R Q */
+  status = BM_WRAP(bm_matnorm_grad(d, X, NULL, W, GU, GV)); /* W = P R Q */
   if (status) goto done;
   bm_chol_inverse(d->sc.L_row, P);
   bm_chol_inverse(d->sc.L_col, Q);

@@ -16,6 +16,7 @@
  * Cost O((np)^2 (n + p)) per evaluation, independent of m.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>
@@ -85,7 +86,9 @@ static int add_impl(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m, i
   if (!s || (m > 0 && !X)) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "X" : "s");
   size_t n = s->n, p = s->p;
   for (size_t k = 0; k < m; k++) {
-    int status = bm_validate_matrix(X[k], n, p);
+    char name[32]; /* X[k] by its index */
+    snprintf(name, sizeof name, "X[%zu]", k);
+    int status = bm_check_matrix(BM_FN, name, X[k], n, p);
     if (status) return status;
   }
   if (m == 0) return replace ? bm_matnorm_stats_reset(s) : BM_SUCCESS;
@@ -105,7 +108,7 @@ int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, si
 int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b)
 {
   if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a == NULL ? "a" : "b");
-  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "argument check failed: a->n != b->n || a->p != b->p");
+  if (a->n != b->n || a->p != b->p) return BM_FAIL(BM_EBADLEN, "a summarizes %zu x %zu observations, b %zu x %zu", a->n, a->p, b->n, b->p);
   return BM_WRAP(bm_scatter_stats_merge(&a->base, &b->base));
 }
 
@@ -113,8 +116,9 @@ int bm_matnorm_stats_get(const bm_matnorm_stats *s, double *m, gsl_matrix *mean,
 {
   if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t n = s->n, p = s->p, N = s->base.N;
-  if (mean && (mean->size1 != n || mean->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && (mean->size1 != n || mean->size2 != p)");
-  if (scatter && (scatter->size1 != N || scatter->size2 != N)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != N || scatter->size2 != N)");
+  int status = mean ? bm_validate_shape(mean, n, p) : BM_SUCCESS;
+  if (!status && scatter) status = bm_validate_shape(scatter, N, N);
+  if (status) return status;
   if (m) *m = s->base.count;
   if (mean)
     for (size_t i = 0; i < n; i++)
@@ -152,6 +156,31 @@ static void whiten_columns(double *T, size_t n, size_t p, const gsl_matrix *L_U,
   }
 }
 
+/* The gradient of one scale from the whitened statistics: T = K^-1 S K^-T
+ * (N x N, N = n p, vec order: element (i, j) at j n + i) and R = L_U^-1 (Xbar
+ * - M) L_V^-T (n x p). For the row scale U (rows = 1) the k = n indices a, b
+ * are rows and s runs over the p columns; for V (rows = 0) the other way:
+ *   C_ab = (m sum_s R_as R_bs + sum_s T_(as),(bs))/2 - m (others)/2 [a = b],
+ * then G = L^-T C L^-1 (bm_stats_unsandwich) into G. C: k x k scratch. */
+static void scale_grad(const double *T, const double *R, size_t n, size_t p, double m, int rows, const gsl_matrix *L,
+                       double *C, gsl_matrix *G)
+{
+  size_t N = n * p, k = rows ? n : p, K = rows ? p : n;
+  for (size_t a = 0; a < k; a++)
+    for (size_t b = 0; b < k; b++) {
+      double c = 0.0, r = 0.0;
+      for (size_t t = 0; t < K; t++) {
+        size_t ia = rows ? t * n + a : a * n + t, ib = rows ? t * n + b : b * n + t; /* vec positions */
+        size_t ra = rows ? a * p + t : t * p + a, rb = rows ? b * p + t : t * p + b; /* R positions */
+        c += T[ia * N + ib];
+        r += R[ra] * R[rb];
+      }
+      C[a * k + b] = 0.5 * (m * r + c) - (a == b ? 0.5 * m * (double)K : 0.0);
+    }
+  bm_stats_unsandwich(L, C, k);
+  for (size_t a = 0; a < k; a++) memcpy(G->data + a * G->tda, C + a * k, k * sizeof(double));
+}
+
 int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s, double *ll, gsl_matrix *dM,
                                  gsl_matrix *dU, gsl_matrix *dV)
 {
@@ -168,7 +197,7 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
     log_norm = d->log_norm;
   }
   size_t n = status ? 0 : s->n, p = status ? 0 : s->p, N = n * p;
-  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "argument check failed: L_U->size1 != n || L_V->size1 != p");
+  if (!status && (L_U->size1 != n || L_V->size1 != p)) status = BM_FAIL(BM_EBADLEN, "d is %zu x %zu, the summary s %zu x %zu", L_U->size1, L_V->size1, n, p);
   if (!status && dM) status = bm_validate_shape(dM, n, p);
   if (!status && dU) status = bm_validate_shape(dU, n, n);
   if (!status && dV) status = bm_validate_shape(dV, p, p);
@@ -219,32 +248,8 @@ int bm_matnorm_stats_loglik_grad(const bm_matnorm *d, const bm_matnorm_stats *s,
     return BM_FAIL(BM_EDOM, "the log-likelihood of s under d overflows (m = %g)", m);
   }
   if (ll) *ll = llv;
-  if (dU) {
-    for (size_t i = 0; i < n; i++)
-      for (size_t k = 0; k < n; k++) {
-        double c = 0.0, r = 0.0;
-        for (size_t j = 0; j < p; j++) {
-          c += T[(j * n + i) * N + j * n + k];
-          r += R[i * p + j] * R[k * p + j];
-        }
-        CU[i * n + k] = 0.5 * (m * r + c) - (i == k ? 0.5 * m * (double)p : 0.0);
-      }
-    bm_stats_unsandwich(L_U, CU, n);
-    for (size_t i = 0; i < n; i++) memcpy(dU->data + i * dU->tda, CU + i * n, n * sizeof(double));
-  }
-  if (dV) {
-    for (size_t j = 0; j < p; j++)
-      for (size_t l = 0; l < p; l++) {
-        double c = 0.0, r = 0.0;
-        for (size_t i = 0; i < n; i++) {
-          c += T[(j * n + i) * N + l * n + i];
-          r += R[i * p + j] * R[i * p + l];
-        }
-        CV[j * p + l] = 0.5 * (m * r + c) - (j == l ? 0.5 * m * (double)n : 0.0);
-      }
-    bm_stats_unsandwich(L_V, CV, p);
-    for (size_t j = 0; j < p; j++) memcpy(dV->data + j * dV->tda, CV + j * p, p * sizeof(double));
-  }
+  if (dU) scale_grad(T, R, n, p, m, 1, L_U, CU, dU);
+  if (dV) scale_grad(T, R, n, p, m, 0, L_V, CV, dV);
   if (dM) { /* m U^-1 (Xbar - M) V^-1 = m L_U^-T R~ L_V^-1 */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, L_U->data,
                 (int)L_U->tda, R, (int)p);

@@ -12,28 +12,21 @@
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
 
+/* the scales' matrices, in bm_matrices_calloc's order */
+#define SCALES_MATRICES(s) 5, (gsl_matrix **const[]){&(s)->M, &(s)->L_row, &(s)->L_col, &(s)->L_row_new, &(s)->L_col_new}
+
 int bm_mc_alloc_fn(const char *fn, bm_mc_scales *s, size_t n, size_t p)
 {
   s->n = n;
   s->p = p;
-  s->M = bm_matrix_calloc(n, p);
-  s->L_row = bm_matrix_calloc(n, n);
-  s->L_col = bm_matrix_calloc(p, p);
-  s->L_row_new = bm_matrix_calloc(n, n);
-  s->L_col_new = bm_matrix_calloc(p, p);
-  if (!s->M || !s->L_row || !s->L_col || !s->L_row_new || !s->L_col_new) {
-    bm_mc_free(s);
-    return BM_FAIL(BM_ENOMEM, "out of memory for n = %zu, p = %zu", n, p);
-  }
+  const size_t dims[][2] = {{n, p}, {n, n}, {p, p}, {n, n}, {p, p}};
+  if (bm_matrices_calloc(SCALES_MATRICES(s), dims)) return BM_FAIL(BM_ENOMEM, "out of memory for n = %zu, p = %zu", n, p);
   return BM_SUCCESS;
 }
 
 void bm_mc_free(bm_mc_scales *s)
 {
-  gsl_matrix *all[] = {s->M, s->L_row, s->L_col, s->L_row_new, s->L_col_new};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (all[i]) bm_matrix_free(all[i]);
-  s->M = s->L_row = s->L_col = s->L_row_new = s->L_col_new = NULL;
+  bm_matrices_free(SCALES_MATRICES(s));
 }
 
 int bm_mc_validate_factorize_fn(const char *fn, const char *A_name, const char *B_name, bm_mc_scales *s,

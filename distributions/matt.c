@@ -74,20 +74,6 @@ static double lgamma_diff(double a, double h)
   return v;
 }
 
-/* psi'(x) - psi'(x + h), x > 0, h >= 0: for x >= 20 term by term from the
- * asymptotic series psi'(x) = 1/x + 1/(2x^2) + sum_j B_2j x^-(2j+1), with
- * x^-m - (x+h)^-m = -x^-m expm1(-m log1p(h/x)), so that nu = 1e8 keeps full
- * relative accuracy (the difference is ~ h/x^2 while each term is ~ 1/x). */
-static double trigamma_diff(double x, double h)
-{
-  if (x < 20.0) return bm_trigamma(x) - bm_trigamma(x + h);
-  static const double c[] = {1.0, 0.5, 1.0 / 6.0, 0.0, -1.0 / 30.0, 0.0, 1.0 / 42.0, 0.0, -1.0 / 30.0, 0.0, 5.0 / 66.0};
-  double l = log1p(h / x), v = 0.0;
-  for (int m = 11; m >= 1; m--)
-    if (c[m - 1] != 0.0) v += c[m - 1] * (-pow(x, -(double)m) * expm1(-(double)m * l));
-  return v;
-}
-
 /* psi(x + h) - psi(x), x > 0, h >= 0, by the same device for x >= 20:
  * psi(x) = log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) + 1/(240x^8) - 1/(132x^10). */
 static double digamma_diff(double x, double h)
@@ -104,7 +90,7 @@ static double digamma_diff(double x, double h)
 static double info_nunu(size_t n, size_t p, double nu)
 {
   double s = 0.0;
-  for (size_t j = 0; j < p; j++) s += trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
+  for (size_t j = 0; j < p; j++) s += bm_trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
   return 0.25 * s;
 }
 
@@ -159,7 +145,8 @@ static int buf_finite(const double *v, size_t len)
  * two solves, e collecting the exponents (exact but for entries so small they
  * underflow, which are negligible beside the largest). BM_EDOM if even so an
  * entry is beyond double range. */
-static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *e)
+#define whiten_scaled(...) whiten_scaled_fn(__func__, __VA_ARGS__) /* fn: the public caller */
+static int whiten_scaled_fn(const char *fn, const bm_matt *d, const gsl_matrix *X, double *Z, int *e)
 {
   size_t n = d->sc.n, p = d->sc.p;
   const gsl_matrix *M = d->sc.M;
@@ -173,7 +160,7 @@ static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) Z[i * p + j] = ldexp(gsl_matrix_get(X, i, j), -a) - ldexp(gsl_matrix_get(M, i, j), -a);
   bm_mc_trsm_left(d->sc.L_row, 0, Z, n, p, p);
-  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
+  if (!buf_finite(Z, n * p)) return bm_error_set(BM_EDOM, fn, "X - M whitened is beyond double range even scaled");
   double w = 0.0;
   for (size_t i = 0; i < n * p; i++) w = fmax(w, fabs(Z[i]));
   if (w > 1.0) {
@@ -181,10 +168,15 @@ static int whiten_scaled(const bm_matt *d, const gsl_matrix *X, double *Z, int *
     copy_scaled(Z, Z, n * p, -b);
   }
   bm_mc_trsm_right(d->sc.L_col, 1, Z, n, p, p);
-  if (!buf_finite(Z, n * p)) return BM_FAIL(BM_EDOM, "the scaled whitened residual is beyond double range");
+  if (!buf_finite(Z, n * p)) return bm_error_set(BM_EDOM, fn, "X - M whitened is beyond double range even scaled");
   *e = a + b;
   return BM_SUCCESS;
 }
+
+/* The gradient kernels (grad_single, accumulate) record their message with no
+ * function name; the public caller fn puts its own in front. */
+static int kernel_failed(const char *fn, int status) { return bm_error_wrap(status, fn); }
+#define FACTOR_FAILED "the factor of I + Z Z^T (Z the whitened X - M) is not finite"
 
 static size_t small_factor_work(size_t n, size_t p)
 {
@@ -292,7 +284,7 @@ static int accumulate(size_t n, size_t p, const double *Z, int ez, double *work,
   size_t s = n <= p ? n : p;
   double *G = work, *W = G + s * s, *Y = W + s * s, ld;
   int e, status = small_factor(n, p, Z, ez, G, Y, &e, &ld);
-  if (status) return status;
+  if (status) return bm_error_set(status, NULL, FACTOR_FAILED);
   *logdet += ld;
   gsl_matrix_view Gv = gsl_matrix_view_array(G, s, s);
   if (n <= p) {
@@ -378,7 +370,7 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
 {
   double *G = work, *A = G + n1 * n1, *E = A + n1 * n2, *Li = E + n1 * n1;
   int e; /* L_G = 2^e G: G from small_factor (its work: A, E, Li, contiguous, not yet in use) */
-  if (small_factor(n1, n2, Z1, ez, G, A, &e, logdet)) return BM_EDOM;
+  if (small_factor(n1, n2, Z1, ez, G, A, &e, logdet)) return bm_error_set(BM_EDOM, NULL, FACTOR_FAILED);
   gsl_matrix_view Gv = gsl_matrix_view_array(G, n1, n1);
   if (dM1 || G2) { /* Ahat = L_G^-1 Z1 L2^-1 = G^-1 (2^(ez-e) Z1s) L2^-1 */
     copy_scaled(A, Z1, n1 * n2, ez - e);
@@ -454,7 +446,7 @@ static int grad_single(const bm_matt *d, const double *Z, int ez, double *work, 
   }
   if (status) return status;
   if ((want_m && !buf_finite(D, n * p)) || (dS && !buf_finite(GS, n * n)) || (dO && !buf_finite(GO, p * p)))
-    return BM_FAIL(BM_EDOM, "an entry of the gradient is beyond double range");
+    return bm_error_set(BM_EDOM, NULL, "an entry of the gradient is beyond double range");
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) {
       if (dX) dX->data[i * dX->tda + j] = -D[i * p + j];
@@ -565,7 +557,7 @@ int bm_matt_grad(const bm_matt *d, const gsl_matrix *X, gsl_matrix *dX, gsl_matr
   double *Z = buf, logdet = 0.0;
   int ez;
   status = whiten_scaled(d, X, Z, &ez);
-  if (!status) status = grad_single(d, Z, ez, buf + n * p, dX, dM, dS, dO, dnu, &logdet);
+  if (!status) status = kernel_failed(__func__, grad_single(d, Z, ez, buf + n * p, dX, dM, dS, dO, dnu, &logdet));
 done:
   bm_work_release(&w);
   if (status) {
@@ -581,11 +573,12 @@ typedef struct {
   gsl_vector_view tP, tQ;
 } scratch;
 
-static int scratch_get(scratch *w, size_t n, size_t p)
+#define scratch_get(...) scratch_get_fn(__func__, __VA_ARGS__) /* fn: the public caller */
+static int scratch_get_fn(const char *fn, scratch *w, size_t n, size_t p)
 {
   size_t qn = bm_vech_len(n), qp = bm_vech_len(p);
   w->mem = malloc(sizeof(double) * (2 * n * p + 3 * n * n + 4 * p * p + qn + qp));
-  if (w->mem == NULL) return BM_ENOMEM;
+  if (w->mem == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   double *q = w->mem;
   w->Y = gsl_matrix_view_array(q, n, p), q += n * p;
   w->QK = gsl_matrix_view_array(q, p, p), q += p * p;
@@ -608,7 +601,7 @@ int bm_matt_score(const bm_matt *d, const gsl_matrix *X, gsl_vector *s)
   if (!status) status = bm_validate_length(s, bm_matt_nparams(d));
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
   double dnu = NAN;
-  if (!status) status = bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu);
+  if (!status) status = BM_WRAP(bm_matt_grad(d, X, NULL, &w.Y.matrix, &w.GS.matrix, &w.GO.matrix, &dnu));
   if (!status) {
     bm_mc_score_pack(&w.Y.matrix, &w.GS.matrix, &w.GO.matrix, s);
     gsl_vector_set(s, s->size - 1, dnu);
@@ -666,7 +659,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   double dnu;
   if (!status) status = bm_validate_shape(H, dim, dim);
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = second_order_pieces(d, X, &w, &dnu);
+  if (!status) status = BM_WRAP(second_order_pieces(d, X, &w, &dnu));
   if (status) goto done;
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
@@ -719,7 +712,7 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   double dnu;
   if (!status) status = bm_validate_shape(H, d->sc.n * d->sc.p, d->sc.n * d->sc.p);
   if (!status) status = scratch_get(&w, d->sc.n, d->sc.p);
-  if (!status) status = second_order_pieces(d, X, &w, &dnu);
+  if (!status) status = BM_WRAP(second_order_pieces(d, X, &w, &dnu));
   if (!status) {
     hess_vec_block(d->nu + (double)(d->sc.n + d->sc.p) - 1.0, &w, H);
     bm_mc_symmetrize(H->data, d->sc.n * d->sc.p, H->tda);
@@ -804,7 +797,7 @@ int bm_matt_sample(const bm_matt *d, gsl_rng *r, gsl_matrix *X)
   bm_work_release(&w);
   if (!bm_mc_finite(X)) { /* small nu: the draw can exceed DBL_MAX */
     bm_nan_matrix(X);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "the draw is beyond double range (nu = %g is small)", d->nu);
   }
   return BM_SUCCESS;
 }
@@ -874,9 +867,9 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
   if (m == 1) { /* one observation (Z is then n x p contiguous): the single-point path */
     int ez = 0;
     buf = malloc(sizeof(double) * grad_single_work(n, p));
-    status = buf ? BM_SUCCESS : BM_ENOMEM;
+    status = buf ? BM_SUCCESS : BM_FAIL(BM_ENOMEM, "out of memory");
     if (!status && !buf_finite(Z, n * p)) status = whiten_scaled(d, X[0], Z, &ez);
-    if (!status) status = grad_single(d, Z, ez, buf, NULL, dM, dS, dO, dnu, &logdet);
+    if (!status) status = kernel_failed(__func__, grad_single(d, Z, ez, buf, NULL, dM, dS, dO, dnu, &logdet));
     if (!status) *ll = d->log_norm - 0.5 * k * logdet;
     goto done;
   }
@@ -890,7 +883,7 @@ int bm_matt_loglik_grad(const bm_matt *d, const gsl_matrix *const *X, size_t m, 
     int ez = 0;
     batch_get(Z, n, p, m, i, Zi);
     if (!buf_finite(Zi, n * p) && (status = whiten_scaled(d, X[i], Zi, &ez))) goto done;
-    if ((status = accumulate(n, p, Zi, ez, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet))) goto done;
+    if ((status = kernel_failed(__func__, accumulate(n, p, Zi, ez, work, dM ? Y0 : NULL, dS ? Bn : NULL, dO ? Bp : NULL, &logdet)))) goto done;
   }
   *ll = (double)m * d->log_norm - 0.5 * k * logdet;
   finish_grad(d, m, Y0, Bn, Bp, logdet, NULL, dM, dS, dO, dnu);

@@ -92,8 +92,9 @@ int bm_mvn_stats_get(const bm_mvn_stats *s, double *n, gsl_vector *mean, gsl_mat
 {
   if (!s) return BM_FAIL(BM_EINVAL, "s is NULL");
   size_t p = s->base.N;
-  if (mean && mean->size != p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean && mean->size != p");
-  if (scatter && (scatter->size1 != p || scatter->size2 != p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter && (scatter->size1 != p || scatter->size2 != p)");
+  int status = mean ? bm_validate_length(mean, p) : BM_SUCCESS;
+  if (!status && scatter) status = bm_validate_shape(scatter, p, p);
+  if (status) return status;
   if (n) *n = s->base.count;
   if (mean)
     for (size_t i = 0; i < p; i++) mean->data[i * mean->stride] = s->base.mean[i];

@@ -57,21 +57,6 @@ struct bm_mvt {
 
 /* ---- scalar special-function differences (see header comment) ------------ */
 
-/* log(1+u) - u without cancellation for small |u| (u > -1). */
-static double log1pmx(double u)
-{
-  if (fabs(u) > 0.25) return log1p(u) - u;
-  /* -u^2/2 + u^3/3 - u^4/4 + ... */
-  double term = u * u, sum = 0.0;
-  for (int k = 2; k < 200; k++) {
-    double t = (k % 2 ? 1.0 : -1.0) * term / (double)k;
-    sum += t;
-    if (fabs(t) <= 1e-17 * fabs(sum)) break;
-    term *= u;
-  }
-  return sum;
-}
-
 /* Stirling correction lgamma(x) - [(x-1/2) log x - x + log(2 pi)/2], x >= 10. */
 static double stirling_tail(double x)
 {
@@ -97,7 +82,7 @@ static double digamma_tail(double x)
 static double digamma_ratio(double a, double h)
 {
   if (a >= ASYMPTOTIC_A)
-    return log1pmx(h / a) + h / (2.0 * a * (a + h)) + digamma_tail(a + h) - digamma_tail(a);
+    return bm_log1pmx(h / a) + h / (2.0 * a * (a + h)) + digamma_tail(a + h) - digamma_tail(a);
   return bm_digamma(a + h) - bm_digamma(a) - h / a;
 }
 
@@ -150,7 +135,7 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 {
   if (!out) return BM_FAIL(BM_EINVAL, "out is NULL");
   *out = NAN;
-  if (p == 0) return BM_FAIL(BM_EINVAL, "argument check failed: p == 0");
+  if (p == 0) return BM_FAIL(BM_EINVAL, "p = 0");
   int status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   *out = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
@@ -158,6 +143,9 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
 }
 
 /* ---- object ------------------------------------------------------------- */
+
+/* the object's p x p matrices, as bm_square_matrices_calloc / bm_matrices_free take them */
+#define MVT_MATRICES(d) 5, (gsl_matrix **const[]){&(d)->Sigma, &(d)->L, &(d)->Lambda, &(d)->S1, &(d)->S2}
 
 bm_mvt *bm_mvt_alloc(size_t p)
 {
@@ -168,12 +156,7 @@ bm_mvt *bm_mvt_alloc(size_t p)
   d->q = bm_vech_len(p);
   atomic_init(&d->lambda_state, 0);
   d->mu = bm_vector_calloc(p);
-  d->Sigma = bm_matrix_calloc(p, p);
-  d->L = bm_matrix_calloc(p, p);
-  d->Lambda = bm_matrix_calloc(p, p);
-  d->S1 = bm_matrix_calloc(p, p);
-  d->S2 = bm_matrix_calloc(p, p);
-  if (!d->mu || !d->Sigma || !d->L || !d->Lambda || !d->S1 || !d->S2) {
+  if (!d->mu || bm_square_matrices_calloc(MVT_MATRICES(d), p)) {
     bm_mvt_free(d);
     return NULL;
   }
@@ -184,11 +167,7 @@ void bm_mvt_free(bm_mvt *d)
 {
   if (!d) return;
   bm_vector_free(d->mu);
-  bm_matrix_free(d->Sigma);
-  bm_matrix_free(d->L);
-  bm_matrix_free(d->Lambda);
-  bm_matrix_free(d->S1);
-  bm_matrix_free(d->S2);
+  bm_matrices_free(MVT_MATRICES(d));
   free(d);
 }
 
@@ -280,7 +259,7 @@ static double dnu_scaled(const bm_mvt *d, double ds, int e)
   double nu = d->nu, pd = (double)d->p;
   if (e == 0 && ds <= nu) {
     double s = nu + ds;
-    return d->dnu_const - 0.5 * log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
+    return d->dnu_const - 0.5 * bm_log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
   }
   double nus = ldexp(nu, -2 * e), ps = ldexp(pd, -2 * e); /* nu 4^-e, p 4^-e */
   return half_digamma_diff(d) - 0.5 * log1p_scaled(nu, ds, e) + 0.5 * ((ds - ps) / (nus + ds)); /* 2 s can overflow */
@@ -435,7 +414,7 @@ int bm_mvt_grad(const bm_mvt *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
     bm_nan_vector(dmu);
     bm_nan_matrix(dSigma);
     if (dnu) *dnu = NAN;
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "a gradient entry is beyond double range (Sigma near DBL_MIN or DBL_MAX)");
   }
   return BM_SUCCESS;
 }
@@ -456,7 +435,7 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
   gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
   gsl_vector_view sm = gsl_vector_subvector(s, 0, p), sS = gsl_vector_subvector(s, p, q);
   double dnu;
-  status = bm_mvt_grad(d, x, NULL, &sm.vector, &Gv.matrix, &dnu);
+  status = BM_WRAP(bm_mvt_grad(d, x, NULL, &sm.vector, &Gv.matrix, &dnu));
   bm_vech_from_sym_grad(&Gv.matrix, &sS.vector);
   gsl_vector_set(s, p + q, dnu);
   bm_work_release(&wk);
@@ -466,11 +445,12 @@ int bm_mvt_score(const bm_mvt *d, const gsl_vector *x, gsl_vector *s)
 
 /* BM_SUCCESS if every entry of H is finite, else H NaN-filled and BM_EDOM
  * (a value beyond double range, e.g. Sigma with eigenvalues near DBL_MIN) */
-static int finite_or_edom(gsl_matrix *H)
+#define finite_or_edom(H) finite_or_edom_fn(__func__, H) /* fn: the public caller */
+static int finite_or_edom_fn(const char *fn, gsl_matrix *H)
 {
   if (matrix_finite(H)) return BM_SUCCESS;
   bm_nan_matrix(H);
-  return BM_EDOM;
+  return bm_error_set(BM_EDOM, fn, "an entry of the result is beyond double range (Sigma near DBL_MIN or DBL_MAX)");
 }
 
 /* The mu-mu block -w Lambda + (2k/s^2) a a^T from a = Lambda r 2^-e and
@@ -838,7 +818,7 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
     bm_nan_matrix(dSigma);
     if (ll) *ll = NAN;
     if (dnu) *dnu = NAN;
-    return BM_ENOMEM;
+    return bm_error_set(BM_ENOMEM, NULL, "out of memory"); /* the caller prefixes its name */
   }
   gsl_vector_view gm = gsl_vector_view_array(buf, p);
   gsl_matrix_view gS = gsl_matrix_view_array(buf + p, p, p);
@@ -859,7 +839,7 @@ static int loglik_grad_rows(const bm_mvt *d, const gsl_matrix *X, double *ll, gs
   bm_work_release(&wk);
   if (!status && (!isfinite(tn) || (dmu && !all_finite(dmu->data, p, dmu->stride)) ||
                   (dSigma && !matrix_finite(dSigma))))
-    status = BM_EDOM;
+    status = bm_error_set(BM_EDOM, NULL, "a sum of the gradients is beyond double range");
   if (ll) *ll = status ? NAN : tl; /* a failed call leaves every output NaN */
   if (dnu) *dnu = status ? NAN : tn;
   if (status) {
@@ -884,7 +864,7 @@ int bm_mvt_loglik_grad(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vec
   if (dnu) *dnu = acc[1];
   if (!isfinite(acc[0]) || !isfinite(acc[1]) || (dmu && !all_finite(dmu->data, d->p, dmu->stride)) ||
       (dSigma && !matrix_finite(dSigma)))
-    return loglik_grad_rows(d, X, ll, dmu, dSigma, dnu); /* some delta overflowed */
+    return BM_WRAP(loglik_grad_rows(d, X, ll, dmu, dSigma, dnu)); /* some delta overflowed */
   return BM_SUCCESS;
 }
 

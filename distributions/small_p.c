@@ -10,6 +10,8 @@
 #include "bayesmat/validate.h"
 #include "omp_policy.h"
 #include "small_p.h"
+#define BM_FN fn /* the checks of bm_sp_loglik_fn report as its public caller */
+#include "../src/error.h"
 
 #if defined(__GNUC__)
 #define BM_SP_INLINE static inline __attribute__((always_inline))
@@ -234,8 +236,8 @@ static void prepare(const gsl_vector *mu_v, const gsl_matrix *L, double *mu, dou
   }
 }
 
-int bm_sp_loglik(int obj_status, const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
-                 bm_sp_delta_block block, const void *ctx, double *total_out)
+int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X,
+                    gsl_vector *each, bm_sp_delta_block block, const void *ctx, double *total_out)
 {
   int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
   if (!status && each) status = bm_validate_length(each, X->size1);
@@ -271,7 +273,7 @@ int bm_sp_loglik(int obj_status, const gsl_vector *mu_v, const gsl_matrix *L, co
   }
   if (status) {
     bm_nan_vector(each);
-    return status;
+    return BM_FAIL(status, "X has a NaN or Inf entry"); /* the kernels' one failure, recorded off the threads */
   }
   *total_out = total;
   return BM_SUCCESS;

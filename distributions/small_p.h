@@ -35,8 +35,9 @@ typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, size_t r
  * them); a subnormal pivot sends the caller to the general path. */
 int bm_sp_pivots_ok(const gsl_matrix *L);
 
-int bm_sp_loglik(int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
-                 bm_sp_delta_block block, const void *ctx, double *total);
+int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,
+                    gsl_vector *each, bm_sp_delta_block block, const void *ctx, double *total);
+#define bm_sp_loglik(...) bm_sp_loglik_fn(__func__, __VA_ARGS__) /* fn: the public caller, named in bm_last_error */
 
 /* (x - mu)^T (L L^T)^{-1} (x - mu) for p <= BM_SP_MAX: the pivots' reciprocals
  * are computed first (independent divisions that pipeline), and

@@ -40,20 +40,35 @@ static gsl_matrix_view unpack_sym(const gsl_vector *theta, size_t off, size_t p,
 
 /* ---- vector families ------------------------------------------------------ */
 
-int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta)
-{
-  int status = check_theta(d, theta, bm_mvn_nparams(d));
-  if (status) return status;
-  size_t p = bm_mvn_dim(d);
+/* mu and Sigma of a vector family's theta = (mu, vech Sigma, ...), Sigma
+ * unpacked into scratch (release t->w after use, also on failure). */
+typedef struct {
   double stack[BM_STACK_DOUBLES];
   bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
-  gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
-  gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
-  status = bm_mvn_set(d, &mu.vector, &Sigma.matrix);
-  bm_work_release(&w);
-  return BM_WRAP(status);
+  _gsl_vector_const_view mu; /* (the assignable type behind gsl_vector_const_view) */
+  gsl_matrix_view Sigma;
+} vector_theta;
+
+static int vector_theta_unpack(const char *fn, const void *d, const gsl_vector *theta, size_t nparams, size_t p,
+                               vector_theta *t)
+{
+  t->w = (bm_work){NULL, 0};
+  int status = check_theta_fn(fn, d, theta, nparams);
+  if (status) return status;
+  double *buf = bm_work_get(&t->w, t->stack, BM_STACK_DOUBLES, p * p);
+  if (buf == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory");
+  t->mu = gsl_vector_const_subvector(theta, 0, p);
+  t->Sigma = unpack_sym(theta, p, p, buf);
+  return BM_SUCCESS;
+}
+
+int bm_mvn_set_theta(bm_mvn *d, const gsl_vector *theta)
+{
+  vector_theta t;
+  int status = vector_theta_unpack(__func__, d, theta, bm_mvn_nparams(d), bm_mvn_dim(d), &t);
+  if (!status) status = BM_WRAP(bm_mvn_set(d, &t.mu.vector, &t.Sigma.matrix));
+  bm_work_release(&t.w);
+  return status;
 }
 
 int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta)
@@ -79,9 +94,9 @@ int bm_mvn_get_theta(const bm_mvn *d, gsl_vector *theta)
   gsl_vector_view mu = gsl_vector_subvector(theta, 0, p);
   gsl_matrix_view Sigma = gsl_matrix_view_array(buf, p, p);
   gsl_vector_view vs = gsl_vector_subvector(theta, p, bm_vech_len(p));
-  status = bm_mvn_mean(d, &mu.vector); /* BM_EINVAL when d was never set */
-  if (!status) status = bm_mvn_cov(d, &Sigma.matrix);
-  if (!status) status = bm_vech(&Sigma.matrix, &vs.vector);
+  status = BM_WRAP(bm_mvn_mean(d, &mu.vector)); /* BM_EINVAL when d was never set */
+  if (!status) status = BM_WRAP(bm_mvn_cov(d, &Sigma.matrix));
+  if (!status) status = BM_WRAP(bm_vech(&Sigma.matrix, &vs.vector));
 done:
   bm_work_release(&w);
   if (status) gsl_vector_set_all(theta, NAN);
@@ -90,19 +105,11 @@ done:
 
 int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
 {
-  int status = check_theta(d, theta, bm_mvt_nparams(d));
-  if (status) return status;
-  size_t p = bm_mvt_dim(d);
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (buf == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
-  gsl_vector_const_view mu = gsl_vector_const_subvector(theta, 0, p);
-  gsl_matrix_view Sigma = unpack_sym(theta, p, p, buf);
-  double nu = gsl_vector_get(theta, theta->size - 1);
-  status = bm_mvt_set(d, nu, &mu.vector, &Sigma.matrix);
-  bm_work_release(&w);
-  return BM_WRAP(status);
+  vector_theta t;
+  int status = vector_theta_unpack(__func__, d, theta, bm_mvt_nparams(d), bm_mvt_dim(d), &t);
+  if (!status) status = BM_WRAP(bm_mvt_set(d, gsl_vector_get(theta, theta->size - 1), &t.mu.vector, &t.Sigma.matrix));
+  bm_work_release(&t.w);
+  return status;
 }
 
 /* ---- SPD families: theta = (vech S, scalars...) ---------------------------- */
@@ -120,23 +127,18 @@ int bm_mvt_set_theta(bm_mvt *d, const gsl_vector *theta)
     bm_work_release(&w);                                                                      \
   } while (0)
 
-int bm_wishart_set_theta(bm_wishart *d, const gsl_vector *theta)
-{
-  int status = check_theta(d, theta, bm_wishart_nparams(d));
-  if (status) return status;
-  double nu = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_wishart_set, d, bm_wishart_dim(d), theta, nu);
-  return BM_WRAP(status);
-}
-
-int bm_invwishart_set_theta(bm_invwishart *d, const gsl_vector *theta)
-{
-  int status = check_theta(d, theta, bm_invwishart_nparams(d));
-  if (status) return status;
-  double nu = gsl_vector_get(theta, theta->size - 1);
-  SPD_FAMILY_SET_THETA(bm_invwishart_set, d, bm_invwishart_dim(d), theta, nu);
-  return BM_WRAP(status);
-}
+/* theta = (vech P, nu) of the Wishart-type family F */
+#define WISHART_TYPE_SET_THETA(F)                                                             \
+  int bm_##F##_set_theta(bm_##F *d, const gsl_vector *theta)                                  \
+  {                                                                                           \
+    int status = check_theta(d, theta, bm_##F##_nparams(d));                                  \
+    if (status) return status;                                                                \
+    double nu = gsl_vector_get(theta, theta->size - 1);                                       \
+    SPD_FAMILY_SET_THETA(bm_##F##_set, d, bm_##F##_dim(d), theta, nu);                        \
+    return BM_WRAP(status);                                                                   \
+  }
+WISHART_TYPE_SET_THETA(wishart)
+WISHART_TYPE_SET_THETA(invwishart)
 
 int bm_matf_set_theta(bm_matf *d, const gsl_vector *theta)
 {
@@ -224,7 +226,7 @@ void bm_theta_put_sym(gsl_vector *theta, size_t off, const gsl_matrix *S)
   bm_vech(S, &v.vector);
 }
 
-int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L)
+int bm_theta_put_chol_fn(const char *fn, gsl_vector *theta, size_t off, const gsl_matrix *L)
 {
   size_t p = L->size1;
   double stack[BM_STACK_DOUBLES];
@@ -232,7 +234,7 @@ int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L)
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (buf == NULL) {
     gsl_vector_set_all(theta, NAN);
-    return BM_ENOMEM;
+    return bm_error_set(BM_ENOMEM, fn, "out of memory");
   }
   gsl_matrix_view S = gsl_matrix_view_array(buf, p, p);
   bm_chol_product(L, &S.matrix); /* S = L L^T, the scale as _set was given it up to rounding */
@@ -241,10 +243,11 @@ int bm_theta_put_chol(gsl_vector *theta, size_t off, const gsl_matrix *L)
   return BM_SUCCESS;
 }
 
-int bm_theta_put_mean_scales(gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row, const gsl_matrix *L_col)
+int bm_theta_put_mean_scales_fn(const char *fn, gsl_vector *theta, const gsl_matrix *M, const gsl_matrix *L_row,
+                                const gsl_matrix *L_col)
 {
   size_t np = M->size1 * M->size2;
   bm_theta_put_vec(theta, 0, M);
-  int status = bm_theta_put_chol(theta, np, L_row);
-  return status ? status : bm_theta_put_chol(theta, np + bm_vech_len(L_row->size1), L_col);
+  int status = bm_theta_put_chol_fn(fn, theta, np, L_row);
+  return status ? status : bm_theta_put_chol_fn(fn, theta, np + bm_vech_len(L_row->size1), L_col);
 }

@@ -299,6 +299,15 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   return BM_SUCCESS;
 }
 
+/* The row kernels record no message (they may run on OpenMP threads, and
+ * the message is per thread): their public caller fn says what failed. */
+static int rows_failed(const char *fn, int status)
+{
+  if (status == BM_ENONFINITE) return BM_FAIL(status, "X has a NaN or Inf entry");
+  if (status == BM_ENOMEM) return BM_FAIL(status, "out of memory");
+  return status;
+}
+
 /* S (lower, tds) <- sum_i r_i r_i^T and sum (p) <- sum_i r_i, r_i = x_i - mu,
  * in the row groups of src/omp_policy.h (per-group slots added in group
  * order), blocks of BM_BATCH_BLOCK centred rows (a private buffer: memory
@@ -378,7 +387,7 @@ int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, c
   status = s ? scatter_rows(mu, X, G, tda, s) : BM_ENOMEM;
   if (status) {
     bm_work_release(&w);
-    bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+    rows_failed(fn, status);
     bm_nan_vector(dmu);
     bm_nan_matrix(dSigma);
     return status;
@@ -425,8 +434,7 @@ int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const 
 {
   int status = bm_vc_check_batch(obj_status, obj_status ? 0 : L->size1, X);
   if (!status && each) status = bm_validate_length(each, X->size1);
-  if (!status) status = bm_vc_loglik_rows(mu, L, X, each, block, ctx, total);
-  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
+  if (!status) status = rows_failed(fn, bm_vc_loglik_rows(mu, L, X, each, block, ctx, total));
   if (status) bm_nan_vector(each);
   return status;
 }
@@ -444,7 +452,5 @@ int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, co
     bm_nan_matrix(dSigma);
     return status;
   }
-  status = bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc);
-  if (status) bm_error_set(status, fn, "%s", status == BM_ENONFINITE ? "X has a NaN or Inf entry" : "out of memory");
-  return status;
+  return rows_failed(fn, bm_vc_loglik_grad_rows(L, mu, X, dmu, dSigma, block, ctx, acc));
 }

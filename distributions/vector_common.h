@@ -31,7 +31,9 @@ static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
 /* BM_SUCCESS if every entry of the non-NULL outputs is finite; else all of
  * them NaN-filled and BM_EDOM: a value beyond double range (a variate or
  * scale near DBL_MAX/DBL_MIN) is reported, never returned with success. */
-static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix *M)
+int bm_error_set(int status, const char *fn, const char *fmt, ...); /* src/error.h */
+#define bm_vc_finite_or_edom(a, b, M) bm_vc_finite_or_edom_fn(BM_FN, a, b, M) /* fn: the public caller */
+static inline int bm_vc_finite_or_edom_fn(const char *fn, gsl_vector *a, gsl_vector *b, gsl_matrix *M)
 {
   double z = 0.0;
   for (size_t i = 0; a && i < a->size; i++) z += a->data[i * a->stride] * 0.0;
@@ -42,7 +44,7 @@ static inline int bm_vc_finite_or_edom(gsl_vector *a, gsl_vector *b, gsl_matrix 
   bm_nan_vector(a);
   bm_nan_vector(b);
   bm_nan_matrix(M);
-  return BM_EDOM;
+  return bm_error_set(BM_EDOM, fn, "an entry of the result is beyond double range (Sigma near DBL_MIN or DBL_MAX)");
 }
 
 /* |z|^2 / 2 (z contiguous, length p) with the squares scaled by the largest
@@ -121,14 +123,15 @@ static inline double bm_vc_precision_times(const gsl_matrix *L, double *a)
  * Finiteness is checked while whitening (bm_vc_whiten_rows). */
 int bm_vc_check_batch_fn(const char *fn, int obj_status, size_t p, const gsl_matrix *X);
 /* (the _fn helpers take their public caller's name for bm_last_error; the macros pass it) */
-#define bm_vc_check_batch(...) bm_vc_check_batch_fn(__func__, __VA_ARGS__)
+/* (the _fn helpers name BM_FN of src/error.h, the public caller, in bm_last_error) */
+#define bm_vc_check_batch(...) bm_vc_check_batch_fn(BM_FN, __VA_ARGS__)
 
 /* Arguments of a family's shaped gradient at x (obj_status: the object's own
  * check): x (p, finite), then each non-NULL output's shape; on failure every
  * output is NaN-filled. @return the first failing status, else BM_SUCCESS. */
 int bm_vc_check_grad_fn(const char *fn, int obj_status, size_t p, const gsl_vector *x, gsl_vector *dx,
                         gsl_vector *dmu, gsl_matrix *dSigma);
-#define bm_vc_check_grad(...) bm_vc_check_grad_fn(__func__, __VA_ARGS__)
+#define bm_vc_check_grad(...) bm_vc_check_grad_fn(BM_FN, __VA_ARGS__)
 
 /* B <- the symmetric matrix with A's lower triangle (row copy, then mirror). */
 void bm_vc_copy_sym_lower(const gsl_matrix *A, gsl_matrix *B);
@@ -177,7 +180,7 @@ int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matri
  * obj_status is not BM_SUCCESS. */
 int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,
                     gsl_vector *each, bm_vc_loglik_block block, const void *ctx, double *total);
-#define bm_vc_loglik(...) bm_vc_loglik_fn(__func__, __VA_ARGS__)
+#define bm_vc_loglik(...) bm_vc_loglik_fn(BM_FN, __VA_ARGS__)
 
 /* Per block of whitened rows Z (rows x p) of bm_vc_loglik_grad_rows: add the
  * block's rows (weighted as the family needs) into s (p) and acc[0..1], and
@@ -198,7 +201,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
 int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
                          const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block,
                          const void *ctx, double acc[2]);
-#define bm_vc_loglik_grad(...) bm_vc_loglik_grad_fn(__func__, __VA_ARGS__)
+#define bm_vc_loglik_grad(...) bm_vc_loglik_grad_fn(BM_FN, __VA_ARGS__)
 
 /* bm_vc_scatter_grad's answer when its result left double's range: the
  * caller recomputes through bm_vc_loglik_grad (outputs then rewritten). */

@@ -30,47 +30,10 @@
 #include "wishart_impl.h"
 #include "../src/error.h"
 
-bm_wishart *bm_wishart_alloc(size_t p)
+/* The constant of log f: -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2). */
+static double wishart_log_norm(size_t p, double nu, double logdet_S)
 {
-  if (p == 0) return NULL;
-  bm_wishart *d = calloc(1, sizeof *d);
-  if (!d) return NULL;
-  d->p = p;
-  d->L_S = bm_matrix_alloc(p, p);
-  d->stage = bm_matrix_alloc(p, p);
-  if (!d->L_S || !d->stage) {
-    bm_wishart_free(d);
-    return NULL;
-  }
-  return d;
-}
-
-void bm_wishart_free(bm_wishart *d)
-{
-  if (!d) return;
-  if (d->L_S) bm_matrix_free(d->L_S);
-  if (d->stage) bm_matrix_free(d->stage);
-  free(d);
-}
-
-/* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)
- * when the normalizing constant is not representable (e.g. nu = DBL_MAX:
- * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */
-#define commit(d, nu) commit_fn(__func__, d, nu) /* fn: the _set reporting a failure */
-static int commit_fn(const char *fn, bm_wishart *d, double nu)
-{
-  double p = (double)d->p;
-  double logdet = bm_chol_logdet(d->stage);
-  double log_norm = -0.5 * nu * p * M_LN2 - 0.5 * nu * logdet - bm_lmvgamma(d->p, 0.5 * nu);
-  if (!isfinite(log_norm)) return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu);
-  gsl_matrix *t = d->L_S;
-  d->L_S = d->stage;
-  d->stage = t;
-  d->nu = nu;
-  d->logdet_S = logdet;
-  d->log_norm = log_norm;
-  d->is_set = 1;
-  return BM_SUCCESS;
+  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma(p, 0.5 * nu);
 }
 
 /* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
@@ -86,22 +49,6 @@ static double logpdf_from_M(const bm_wishart *d, const double *M, size_t lda, do
            0.5 * (pd + 1.0) * logdet_X;
   return 0.5 * (nu - pd - 1.0) * logdet_X - bm_wt_half_sumsq(M, p, lda, 0) + d->log_norm;
 }
-
-int bm_wishart_set(bm_wishart *d, double nu, const gsl_matrix *S)
-{
-  if (!d || !S) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "S");
-  int status = bm_wt_stage_scale(d->p, nu, S, d->stage);
-  return status ? status : commit(d, nu);
-}
-
-int bm_wishart_set_chol(bm_wishart *d, double nu, const gsl_matrix *L_S)
-{
-  if (!d || !L_S) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_S");
-  int status = bm_wt_stage_chol(d->p, nu, L_S, d->stage);
-  return status ? status : commit(d, nu);
-}
-
-size_t bm_wishart_nparams(const bm_wishart *d) { return d ? bm_vech_len(d->p) + 1 : 0; }
 
 int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
 {
@@ -192,31 +139,9 @@ fail:
   return status;
 }
 
-int bm_wishart_grad(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_S, double *d_nu)
-{
-  return bm_wishart_logpdf_grad(d, X, NULL, d_X, d_S, d_nu);
-}
-
-/* (S, nu) part of the gradient, for bm_wt_score */
-static int param_grad(const void *d, const gsl_matrix *X, gsl_matrix *G, double *d_nu)
-{
-  return bm_wishart_logpdf_grad(d, X, NULL, NULL, G, d_nu);
-}
-
-int bm_wishart_score(const bm_wishart *d, const gsl_matrix *X, gsl_vector *s)
-{
-  return bm_wt_score(d, d && d->is_set, d ? d->p : 0, X, s, param_grad);
-}
-
-/* Checks shared by hess/hess_x: d set, X p x p symmetric and PD, H n x n. */
-static int check_x_and_out(const bm_wishart *d, const gsl_matrix *X, const gsl_matrix *H, size_t n)
-{
-  return bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, n);
-}
-
 int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) + 1 : 0);
+  int status = bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, d ? bm_vech_len(d->p) + 1 : 0);
   gsl_matrix *B = NULL, *C = NULL, *LX = NULL;
   if (status) goto done;
   size_t p = d->p, q = bm_vech_len(p);
@@ -228,7 +153,7 @@ int bm_wishart_hess(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
     goto done;
   }
   if (bm_validate_spd(X, p, LX, NULL)) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, LX, NULL)");
+    status = BM_FAIL(BM_EDOM, "X is not positive definite: outside the support");
     goto done;
   }
   bm_chol_inverse(d->L_S, B);
@@ -254,7 +179,7 @@ done:
 
 int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
 {
-  int status = check_x_and_out(d, X, H, d ? bm_vech_len(d->p) : 0);
+  int status = bm_wt_check_x_and_out(d && d->is_set, d ? d->p : 0, X, H, d ? bm_vech_len(d->p) : 0);
   gsl_matrix *Xinv = NULL;
   if (status) goto done;
   size_t p = d->p;
@@ -264,7 +189,7 @@ int bm_wishart_hess_x(const bm_wishart *d, const gsl_matrix *X, gsl_matrix *H)
     goto done;
   }
   if (bm_validate_spd(X, p, Xinv, NULL)) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: bm_validate_spd(X, p, Xinv, NULL)");
+    status = BM_FAIL(BM_EDOM, "X is not positive definite: outside the support");
     goto done;
   }
   bm_chol_inverse(Xinv, Xinv);
@@ -282,36 +207,21 @@ int bm_wishart_fisher(const bm_wishart *d, gsl_matrix *I)
   return bm_wt_fisher(d && d->is_set, d ? d->p : 0, d ? d->L_S : NULL, d ? d->nu : 0.0, 0.5, I);
 }
 
+/* X = (L_S A)(L_S A)^T (T unused: A is overwritten by L_S A) */
+static void draw(const void *dv, double *A, double *T, gsl_matrix *X)
+{
+  const bm_wishart *d = dv;
+  int p = (int)d->p;
+  (void)T;
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, p, p, 1.0, d->L_S->data,
+              (int)d->L_S->tda, A, p);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, p, p, 1.0, A, p, 0.0, X->data, (int)X->tda);
+  bm_sym_from_lower(X);
+}
+
 int bm_wishart_sample(const bm_wishart *d, gsl_rng *r, gsl_matrix *X)
 {
-  int status = bm_wt_check_out(d && d->is_set && r, d ? d->p : 0, X);
-  if (status) return status;
-  size_t p = d->p;
-  double stack[BM_STACK_DOUBLES];
-  bm_work w;
-  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
-  if (!buf) {
-    bm_nan_matrix(X);
-    return BM_FAIL(BM_ENOMEM, "out of memory");
-  }
-  gsl_matrix_view A = gsl_matrix_view_array(buf, p, p);
-  status = bm_rng_bartlett(r, d->nu, &A.matrix);
-  if (!status) {
-    /* A <- L_S A (lower), X = A A^T */
-    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0,
-                d->L_S->data, (int)d->L_S->tda, buf, (int)p);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0, buf, (int)p, 0.0, X->data,
-                (int)X->tda);
-    bm_sym_from_lower(X);
-    if (!bm_wt_finite(X)) { /* a draw beyond double range (S near DBL_MAX) */
-      bm_nan_matrix(X);
-      status = BM_EDOM;
-    }
-  } else {
-    bm_nan_matrix(X);
-  }
-  bm_work_release(&w);
-  return status;
+  return bm_wt_sample(d, d && d->is_set && r, d ? d->p : 0, d ? d->nu : 0.0, r, X, draw, "S near DBL_MAX");
 }
 
 int bm_wishart_mean(const bm_wishart *d, gsl_matrix *M)
@@ -326,18 +236,20 @@ int bm_wishart_mean(const bm_wishart *d, gsl_matrix *M)
 /* Shared by loglik and loglik_grad: validates the batch, factorizes every X_i
  * into the p x (m p) block F (columns i p .. i p + p - 1), fills logdet[i],
  * then F <- L_S^-1 F (one dtrsm). BM_EDOM at the first non-PD X_i. */
-static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *F, double *logdet)
+/* (batch_factor and loglik_impl name their public caller, fn, in messages) */
+#undef BM_FN
+#define BM_FN fn
+#define batch_factor(...) batch_factor_fn(fn, __VA_ARGS__)
+static int batch_factor_fn(const char *fn, const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *F, double *logdet)
 {
   size_t p = d->p, ld = m * p;
-  for (size_t k = 0; k < m; k++) {
-    int status = X[k] ? bm_wt_check_symmetric(X[k], p) : BM_EINVAL;
-    if (status) return status;
-  }
+  int status = bm_wt_check_batch(X, m, p);
+  if (status) return status;
   for (size_t k = 0; k < m; k++) {
     gsl_matrix_view Fk = gsl_matrix_view_array_with_tda(F + k * p, p, p, ld);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j <= i; j++) MGET(&Fk.matrix, i, j) = MGET(X[k], i, j);
-    if (bm_chol_factor(&Fk.matrix, &Fk.matrix, NULL)) return BM_EDOM;
+    if (bm_chol_factor(&Fk.matrix, &Fk.matrix, NULL)) return BM_FAIL(BM_EDOM, "X[%zu] is not positive definite: outside the support", k);
     logdet[k] = bm_chol_logdet(&Fk.matrix);
   }
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)ld, 1.0, d->L_S->data,
@@ -346,7 +258,8 @@ static int batch_factor(const bm_wishart *d, const gsl_matrix *const *X, size_t 
 }
 
 /* loglik and loglik_grad share one body; G_S / d_nu NULL in plain loglik. */
-static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each,
+#define loglik_impl(...) loglik_impl_fn(__func__, __VA_ARGS__)
+static int loglik_impl_fn(const char *fn, const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each,
                        gsl_matrix *d_S, double *d_nu)
 {
   if (ll) *ll = NAN;
@@ -363,13 +276,13 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
     return BM_SUCCESS;
   }
   if (p * p > ((size_t)-1) / sizeof(double) / m) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "m = %zu matrices of %zu x %zu: the scratch size overflows", m, p, p);
     goto fail;
   }
   F = malloc(m * p * p * sizeof(double));
   logdet = malloc(m * sizeof(double));
   if (!F || !logdet) {
-    status = BM_ENOMEM;
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto fail;
   }
   status = batch_factor(d, X, m, F, logdet);
@@ -399,7 +312,7 @@ static int loglik_impl(const bm_wishart *d, const gsl_matrix *const *X, size_t m
   if (d_nu)
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
   if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
-    status = BM_EDOM;
+    status = BM_FAIL(BM_EDOM, "d_S is beyond double range");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;
@@ -415,42 +328,13 @@ fail:
   return status;
 }
 
-int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *each)
-{
-  if (!ll) {
-    bm_nan_vector(each);
-    return BM_FAIL(BM_EINVAL, "ll is NULL");
-  }
-  return loglik_impl(d, X, m, ll, each, NULL, NULL);
-}
-
-int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll,
-                           gsl_matrix *d_S, double *d_nu)
-{
-  return loglik_impl(d, X, m, ll, NULL, d_S, d_nu);
-}
+#undef BM_FN
+#define BM_FN __func__
 
 /* ---- the uniform surface and the family descriptor (bayesmat/family.h) ---- */
 #include "family_internal.h"
 
-size_t bm_wishart_dim(const bm_wishart *d) { return d ? d->p : 0; }
-
-void bm_wishart_shape(const bm_wishart *d, size_t *rows, size_t *cols)
-{
-  if (rows) *rows = bm_wishart_dim(d);
-  if (cols) *cols = bm_wishart_dim(d);
-}
-
-int bm_wishart_get_theta(const bm_wishart *d, gsl_vector *theta)
-{
-  int status = bm_theta_get_begin(d && d->is_set, bm_wishart_nparams(d), theta);
-  if (!status) status = bm_theta_put_chol(theta, 0, d->L_S); /* S = L_S L_S^T */
-  if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);
-  return status;
-}
-
-static void *wishart_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_wishart_alloc(rows) : NULL; }
-BM_FAMILY_MATRIX_OPS(wishart)
+BM_WT_SURFACE(wishart, S)
 
 static const bm_theta_block wishart_blocks[] = {BM_THETA_VECH("S", BM_DIM_ROWS), BM_THETA_SCALAR("nu")};
 const bm_family_type bm_family_wishart = {.name = "wishart", .description = "Wishart W_p(nu, S)",

@@ -2,12 +2,15 @@
  * (distributions/wishart_common.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdio.h>
 #include "bayesmat/alloc.h"
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"
 #include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
+#include "work.h"
 #include "wishart_common.h"
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
@@ -27,6 +30,40 @@ int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix 
   }
   if (!differ && z == 0.0) return BM_SUCCESS;
   return bm_check_symmetric(fn, name, A, p);
+}
+
+int bm_wt_sample_fn(const char *fn, const void *d, int ok, size_t p, double nu, gsl_rng *r, gsl_matrix *X,
+                    bm_wt_draw_fn draw, const char *what)
+{
+  int status = bm_wt_check_out_fn(fn, "X", ok, p, X);
+  if (status) return status;
+  double stack[BM_STACK_DOUBLES];
+  bm_work w;
+  double *A = bm_work_get(&w, stack, BM_STACK_DOUBLES, 2 * p * p);
+  if (A) {
+    gsl_matrix_view Av = gsl_matrix_view_array(A, p, p);
+    status = bm_error_wrap(bm_rng_bartlett(r, nu, &Av.matrix), fn);
+  } else {
+    status = BM_FAIL(BM_ENOMEM, "out of memory");
+  }
+  if (!status) {
+    draw(d, A, A + p * p, X);
+    if (!bm_wt_finite(X)) status = BM_FAIL(BM_EDOM, "the draw is beyond double range (%s)", what);
+  }
+  if (status) bm_nan_matrix(X);
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_wt_check_batch_fn(const char *fn, const gsl_matrix *const *X, size_t m, size_t p)
+{
+  for (size_t k = 0; k < m; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "X[%zu]", k);
+    int status = X[k] ? bm_wt_check_symmetric_fn(fn, name, X[k], p) : BM_FAIL(BM_EINVAL, "%s is NULL", name);
+    if (status) return status;
+  }
+  return BM_SUCCESS;
 }
 
 int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *X, double *buf, size_t p,
@@ -56,28 +93,29 @@ double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda)
   return isnan(s) ? INFINITY : s;
 }
 
+/* The first checks of both _set forms: the matrix (named name) p x p, nu finite. */
+static int check_shape_nu(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *A)
+{
+  int status = bm_check_shape(fn, name, A, p, p);
+  if (!status && !isfinite(nu)) status = BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
+  return status;
+}
+
 int bm_wt_stage_scale_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage)
 {
-  int status = bm_check_shape(fn, name, P, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
-  status = bm_wt_check_symmetric_fn(fn, name, P, p);
-  if (status) return status;
-  if (bm_check_chol(fn, name, P, stage)) return BM_ENOTSPD;
-  return bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
+  int status = check_shape_nu(fn, name, p, nu, P);
+  if (!status) status = bm_wt_check_symmetric_fn(fn, name, P, p);
+  if (!status) status = bm_check_chol(fn, name, P, stage); /* the message names P and the minor */
+  return status ? status : bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
 }
 
 int bm_wt_stage_chol_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage)
 {
-  int status = bm_check_shape(fn, name, L, p, p);
-  if (status) return status;
-  if (!isfinite(nu)) return BM_FAIL(BM_ENONFINITE, "nu = %g is not finite", nu);
-  status = bm_check_chol_factor(fn, name, L, p);
-  if (status) return status;
-  status = bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
-  if (status) return status;
-  bm_wt_copy_lower(L, stage->data, stage->tda);
-  return BM_SUCCESS;
+  int status = check_shape_nu(fn, name, p, nu, L);
+  if (!status) status = bm_check_chol_factor(fn, name, L, p);
+  if (!status) status = bm_check_greater(fn, "nu", nu, (double)p - 1.0, "p - 1");
+  if (!status) bm_wt_copy_lower(L, stage->data, stage->tda);
+  return status;
 }
 
 int bm_wt_check_grad_args_fn(const char *fn, const char *dP_name, size_t p, const gsl_matrix *X, const gsl_matrix *d_X,
@@ -93,29 +131,20 @@ int bm_wt_check_grad_args_fn(const char *fn, const char *dP_name, size_t p, cons
 int bm_wt_score_fn(const char *fn, const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s,
                    bm_wt_param_grad_fn grad)
 {
-  if (!is_set || !X || !s) {
-    bm_nan_vector(s);
-    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "s is NULL");
-  }
   size_t q = bm_vech_len(p);
-  int status = bm_validate_length(s, q + 1);
-  if (status) {
-    bm_nan_vector(s);
-    return status;
-  }
-  gsl_matrix *G = bm_matrix_alloc(p, p);
-  if (!G) {
-    bm_nan_vector(s);
-    return BM_FAIL(BM_ENOMEM, "out of memory");
-  }
+  int status = !is_set || !X || !s
+                   ? BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : !X ? "X is NULL" : "s is NULL")
+                   : bm_validate_length(s, q + 1);
+  gsl_matrix *G = status ? NULL : bm_matrix_alloc(p, p);
+  if (!status && !G) status = BM_FAIL(BM_ENOMEM, "out of memory");
   double d_nu;
-  status = grad(d, X, G, &d_nu);
-  if (status) {
-    bm_nan_vector(s);
-  } else {
+  if (!status) status = grad(d, X, G, &d_nu);
+  if (!status) {
     gsl_vector_view sP = gsl_vector_subvector(s, 0, q);
     bm_vech_from_sym_grad(G, &sP.vector);
     gsl_vector_set(s, q, d_nu);
+  } else {
+    bm_nan_vector(s);
   }
   bm_matrix_free(G);
   return status;
@@ -147,10 +176,10 @@ int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, d
 {
   if (!is_set || !I) {
     bm_nan_matrix(I);
-    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "I is NULL");
+    return BM_FAIL(BM_EINVAL, "%s", !is_set ? "d is NULL or has not been set" : "F is NULL");
   }
   size_t q = bm_vech_len(p);
-  int status = bm_validate_shape(I, q + 1, q + 1);
+  int status = bm_check_shape(fn, "F", I, q + 1, q + 1); /* the header names the output F */
   if (status) {
     bm_nan_matrix(I);
     return status;
@@ -165,7 +194,7 @@ int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, d
   bm_matrix_free(B);
   if (!bm_wt_finite(I)) { /* nu B (x) B beyond double range (scale near DBL_MIN) */
     bm_nan_matrix(I);
-    return BM_EDOM;
+    return BM_FAIL(BM_EDOM, "an entry of the Fisher matrix is beyond double range (the scale is near DBL_MIN)");
   }
   return BM_SUCCESS;
 }

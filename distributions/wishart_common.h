@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 #include "internal.h"
 
 /* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
@@ -21,15 +22,16 @@
  * BM_EINVAL (NULL), BM_EBADLEN (not p x p), BM_ENONFINITE, BM_ENOTSYM. */
 int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix *A, size_t p);
 /* (the _fn helpers take their public caller's name and the argument's name for
- * bm_last_error; the macros pass them) */
-#define bm_wt_check_symmetric(A, p) bm_wt_check_symmetric_fn(__func__, #A, A, p)
+ * bm_last_error; the macros pass them: BM_FN of src/error.h, the enclosing
+ * function unless a helper redefines it to its caller's name) */
+#define bm_wt_check_symmetric(A, p) bm_wt_check_symmetric_fn(BM_FN, #A, A, p)
 
 /* Copy the lower triangle of X into the p x p buffer buf (leading dim p) and
  * factorize in place: *W views buf = L_X (strict upper 0). BM_EDOM when X is
  * not PD. */
 int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *X, double *buf, size_t p,
                             gsl_matrix_view *W);
-#define bm_wt_factor_variate(X, buf, p, W) bm_wt_factor_variate_fn(__func__, #X, X, buf, p, W)
+#define bm_wt_factor_variate(X, buf, p, W) bm_wt_factor_variate_fn(BM_FN, #X, X, buf, p, W)
 
 /* dst (p x p, leading dim ld) <- the lower triangle of L, strict upper 0. */
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
@@ -44,18 +46,18 @@ double bm_wt_lower_sumsq(const double *A, size_t p, size_t lda);
  * factor into stage: BM_EBADLEN, BM_ENONFINITE (nu), BM_ENOTSYM / BM_ENONFINITE
  * (P), BM_ENOTSPD, BM_EDOM (nu <= p - 1). P non-NULL. */
 int bm_wt_stage_scale_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *P, gsl_matrix *stage);
-#define bm_wt_stage_scale(p, nu, P, stage) bm_wt_stage_scale_fn(__func__, #P, p, nu, P, stage)
+#define bm_wt_stage_scale(p, nu, P, stage) bm_wt_stage_scale_fn(BM_FN, #P, p, nu, P, stage)
 
 /* The same for _set_chol (L a lower Cholesky factor): on success stage holds
  * L's lower triangle, strict upper 0. L non-NULL. */
 int bm_wt_stage_chol_fn(const char *fn, const char *name, size_t p, double nu, const gsl_matrix *L, gsl_matrix *stage);
-#define bm_wt_stage_chol(p, nu, L, stage) bm_wt_stage_chol_fn(__func__, #L, p, nu, L, stage)
+#define bm_wt_stage_chol(p, nu, L, stage) bm_wt_stage_chol_fn(BM_FN, #L, p, nu, L, stage)
 
 /* The checks of _logpdf_grad after the NULL checks: X, d_X, d_P p x p
  * (d_X, d_P may be NULL), then X symmetric. */
 int bm_wt_check_grad_args_fn(const char *fn, const char *dP_name, size_t p, const gsl_matrix *X, const gsl_matrix *d_X,
                              const gsl_matrix *d_P);
-#define bm_wt_check_grad_args(p, X, d_X, d_P) bm_wt_check_grad_args_fn(__func__, #d_P, p, X, d_X, d_P)
+#define bm_wt_check_grad_args(p, X, d_X, d_P) bm_wt_check_grad_args_fn(BM_FN, #d_P, p, X, d_X, d_P)
 
 /* Gradient of log f w.r.t. (P, nu) only, as the family's _logpdf_grad
  * computes it (d is the family object). */
@@ -65,7 +67,7 @@ typedef int (*bm_wt_param_grad_fn)(const void *d, const gsl_matrix *X, gsl_matri
  * is_set 0 for a NULL or never-set object. NaN-filled s on failure.
  * Allocates one p x p matrix. */
 int bm_wt_score_fn(const char *fn, const void *d, int is_set, size_t p, const gsl_matrix *X, gsl_vector *s, bm_wt_param_grad_fn grad);
-#define bm_wt_score(...) bm_wt_score_fn(__func__, __VA_ARGS__)
+#define bm_wt_score(...) bm_wt_score_fn(BM_FN, __VA_ARGS__)
 
 /* The (vech P, nu) blocks shared by _hess and _fisher:
  *   H_PP = a T(B,B) (caller adds more), H_Pnu = b t(B), H_nunu = c psi'_p(nu/2). */
@@ -73,24 +75,38 @@ void bm_wt_theta_blocks(const gsl_matrix *B, double a, double b, double c, doubl
 
 /* Checks shared by _hess/_hess_x: object set, X p x p symmetric, H n x n. */
 int bm_wt_check_x_and_out_fn(const char *fn, int is_set, size_t p, const gsl_matrix *X, const gsl_matrix *H, size_t n);
-#define bm_wt_check_x_and_out(...) bm_wt_check_x_and_out_fn(__func__, __VA_ARGS__)
+#define bm_wt_check_x_and_out(...) bm_wt_check_x_and_out_fn(BM_FN, __VA_ARGS__)
 
 /* _fisher: I ((q+1) x (q+1)) <- theta_blocks(P^-1, nu/2, b, 1/4) from the
  * factor L of P; NaN-filled on failure. Allocates one p x p matrix. */
 int bm_wt_fisher_fn(const char *fn, int is_set, size_t p, const gsl_matrix *L, double nu, double b, gsl_matrix *I);
-#define bm_wt_fisher(...) bm_wt_fisher_fn(__func__, __VA_ARGS__)
+#define bm_wt_fisher(...) bm_wt_fisher_fn(BM_FN, __VA_ARGS__)
 
 /* Checks of an output-only call (_mean, _sample): ok (object set and every
  * other input non-NULL) and M p x p; NaN-fills M on failure. */
 int bm_wt_check_out_fn(const char *fn, const char *name, int ok, size_t p, gsl_matrix *M);
-#define bm_wt_check_out(ok, p, M) bm_wt_check_out_fn(__func__, #M, ok, p, M)
+#define bm_wt_check_out(ok, p, M) bm_wt_check_out_fn(BM_FN, #M, ok, p, M)
 
 /* Checks of the batched log-likelihood: object set, X non-NULL when m > 0,
  * each (may be NULL) of length m, d_P (may be NULL) p x p. */
 int bm_wt_check_batch_args_fn(const char *fn, const char *dP_name, int is_set, size_t p, const gsl_matrix *const *X,
                               size_t m, const gsl_vector *each, const gsl_matrix *d_P);
 #define bm_wt_check_batch_args(is_set, p, X, m, each, d_P) \
-  bm_wt_check_batch_args_fn(__func__, #d_P, is_set, p, X, m, each, d_P)
+  bm_wt_check_batch_args_fn(BM_FN, #d_P, is_set, p, X, m, each, d_P)
+
+/* _sample of a Wishart-type family: checks (ok: object set and r non-NULL;
+ * X p x p), A <- a Bartlett factor for nu (p x p lower, contiguous), then
+ * draw(d, A, T, X) forms the full symmetric X (T: p x p contiguous scratch).
+ * X NaN on failure; BM_EDOM (what names the cause) when X is not finite. */
+typedef void (*bm_wt_draw_fn)(const void *d, double *A, double *T, gsl_matrix *X);
+int bm_wt_sample_fn(const char *fn, const void *d, int ok, size_t p, double nu, gsl_rng *r, gsl_matrix *X,
+                    bm_wt_draw_fn draw, const char *what);
+#define bm_wt_sample(...) bm_wt_sample_fn(BM_FN, __VA_ARGS__)
+
+/* The matrices of a batched call: X[0..m) each non-NULL, p x p and
+ * symmetric, a failure naming X[k] with its index k. */
+int bm_wt_check_batch_fn(const char *fn, const gsl_matrix *const *X, size_t m, size_t p);
+#define bm_wt_check_batch(X, m, p) bm_wt_check_batch_fn(BM_FN, X, m, p)
 
 /* 1 if every entry of A is finite: outputs that are not are reported as
  * BM_EDOM (a value beyond double range), never returned with success. */
@@ -124,5 +140,122 @@ int bm_wt_large_nu(size_t p, double nu);
  *   - sum_{j<p} [(nu-j-1)/2 log1p(-j/nu) + stirling_tail((nu-j)/2)]:
  * the nu-dependent constant of the large-nu form (bm_wt_large_nu). */
 double bm_wt_lognorm_large(size_t p, double nu);
+
+/* ---- what the Wishart and inverse-Wishart files share to the letter ----
+ * BM_WT_SURFACE(F, P) defines, for the family bm_F with scale matrix P (its
+ * struct holding p, is_set, nu, L_P, stage, logdet_P, log_norm):
+ * _alloc, _free, _set, _set_chol, _nparams, _grad, _score, _loglik,
+ * _loglik_grad, _dim, _shape, _get_theta and the descriptor's adapters. The
+ * family file defines before it: F_log_norm(p, nu, log|P|), the constant of
+ * log f; _logpdf_grad; and loglik_impl(d, X, m, ll, each, d_P, d_nu), the
+ * batched body. Every function keeps its own name in bm_last_error. */
+#define BM_WT_SURFACE(F, P)                                                                           \
+  bm_##F *bm_##F##_alloc(size_t p)                                                                    \
+  {                                                                                                   \
+    if (p == 0) return NULL;                                                                          \
+    bm_##F *d = calloc(1, sizeof *d);                                                                 \
+    if (!d) return NULL;                                                                              \
+    d->p = p;                                                                                         \
+    d->L_##P = bm_matrix_alloc(p, p);                                                                 \
+    d->stage = bm_matrix_alloc(p, p);                                                                 \
+    if (!d->L_##P || !d->stage) {                                                                     \
+      bm_##F##_free(d);                                                                               \
+      return NULL;                                                                                    \
+    }                                                                                                 \
+    return d;                                                                                         \
+  }                                                                                                   \
+  void bm_##F##_free(bm_##F *d)                                                                       \
+  {                                                                                                   \
+    if (!d) return;                                                                                   \
+    if (d->L_##P) bm_matrix_free(d->L_##P);                                                           \
+    if (d->stage) bm_matrix_free(d->stage);                                                           \
+    free(d);                                                                                          \
+  }                                                                                                   \
+  /* Commit nu and the factor now in d->stage; BM_EDOM (and nothing changes)                          \
+   * when the normalizing constant is not representable (e.g. nu = DBL_MAX:                           \
+   * log Gamma_p(nu/2) overflows), so that no set object yields NaN densities. */                     \
+  static int F##_commit(const char *fn, bm_##F *d, double nu)                                         \
+  {                                                                                                   \
+    double logdet = bm_chol_logdet(d->stage), log_norm = F##_log_norm(d->p, nu, logdet);              \
+    if (!isfinite(log_norm))                                                                          \
+      return bm_error_set(BM_EDOM, fn, "nu = %g: the normalizing constant is beyond double range", nu); \
+    gsl_matrix *t = d->L_##P;                                                                         \
+    d->L_##P = d->stage;                                                                              \
+    d->stage = t;                                                                                     \
+    d->nu = nu;                                                                                       \
+    d->logdet_##P = logdet;                                                                           \
+    d->log_norm = log_norm;                                                                           \
+    d->is_set = 1;                                                                                    \
+    return BM_SUCCESS;                                                                                \
+  }                                                                                                   \
+  int bm_##F##_set(bm_##F *d, double nu, const gsl_matrix *P)                                         \
+  {                                                                                                   \
+    if (!d || !P) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : #P);                      \
+    int status = bm_wt_stage_scale(d->p, nu, P, d->stage);                                            \
+    return status ? status : F##_commit(__func__, d, nu);                                             \
+  }                                                                                                   \
+  int bm_##F##_set_chol(bm_##F *d, double nu, const gsl_matrix *L_##P)                                \
+  {                                                                                                   \
+    if (!d || !L_##P) return BM_FAIL(BM_EINVAL, "%s is NULL", d == NULL ? "d" : "L_" #P);             \
+    int status = bm_wt_stage_chol(d->p, nu, L_##P, d->stage);                                         \
+    return status ? status : F##_commit(__func__, d, nu);                                             \
+  }                                                                                                   \
+  size_t bm_##F##_nparams(const bm_##F *d) { return d ? bm_vech_len(d->p) + 1 : 0; }                  \
+  int bm_##F##_grad(const bm_##F *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_##P,         \
+                    double *d_nu)                                                                     \
+  {                                                                                                   \
+    return bm_##F##_logpdf_grad(d, X, NULL, d_X, d_##P, d_nu);                                        \
+  }                                                                                                   \
+  /* (P, nu) part of the gradient, for bm_wt_score */                                                 \
+  static int F##_param_grad(const void *d, const gsl_matrix *X, gsl_matrix *G, double *d_nu)          \
+  {                                                                                                   \
+    return bm_##F##_logpdf_grad(d, X, NULL, NULL, G, d_nu);                                           \
+  }                                                                                                   \
+  int bm_##F##_score(const bm_##F *d, const gsl_matrix *X, gsl_vector *s)                             \
+  {                                                                                                   \
+    return bm_wt_score(d, d && d->is_set, d ? d->p : 0, X, s, F##_param_grad);                        \
+  }                                                                                                   \
+  int bm_##F##_loglik(const bm_##F *d, const gsl_matrix *const *X, size_t m, double *ll,              \
+                      gsl_vector *each)                                                               \
+  {                                                                                                   \
+    if (!ll) {                                                                                        \
+      bm_nan_vector(each);                                                                            \
+      return BM_FAIL(BM_EINVAL, "ll is NULL");                                                        \
+    }                                                                                                 \
+    return loglik_impl(d, X, m, ll, each, NULL, NULL);                                                \
+  }                                                                                                   \
+  int bm_##F##_loglik_grad(const bm_##F *d, const gsl_matrix *const *X, size_t m, double *ll,         \
+                           gsl_matrix *d_##P, double *d_nu)                                           \
+  {                                                                                                   \
+    return loglik_impl(d, X, m, ll, NULL, d_##P, d_nu);                                               \
+  }                                                                                                   \
+  size_t bm_##F##_dim(const bm_##F *d) { return d ? d->p : 0; }                                       \
+  void bm_##F##_shape(const bm_##F *d, size_t *rows, size_t *cols)                                    \
+  {                                                                                                   \
+    if (rows) *rows = bm_##F##_dim(d);                                                                \
+    if (cols) *cols = bm_##F##_dim(d);                                                                \
+  }                                                                                                   \
+  int bm_##F##_get_theta(const bm_##F *d, gsl_vector *theta)                                          \
+  {                                                                                                   \
+    int status = bm_theta_get_begin(d && d->is_set, bm_##F##_nparams(d), theta);                      \
+    if (!status) status = bm_theta_put_chol(theta, 0, d->L_##P); /* P = L_P L_P^T */                  \
+    if (!status) gsl_vector_set(theta, theta->size - 1, d->nu);                                       \
+    return status;                                                                                    \
+  }                                                                                                   \
+  static void *F##_op_alloc(size_t rows, size_t cols) { return rows == cols ? bm_##F##_alloc(rows) : NULL; } \
+  BM_FAMILY_MATRIX_OPS(F)
+
+/* The state of a Wishart-type family: p, nu, the factor of the scale P and
+ * the constants of log f that depend only on them. */
+#define BM_WT_STRUCT(F, P)                                                                            \
+  struct bm_##F {                                                                                     \
+    size_t p;                                                                                         \
+    int is_set;                                                                                       \
+    double nu;                                                                                        \
+    gsl_matrix *L_##P;  /* lower Cholesky factor of P, strict upper triangle 0 */                     \
+    gsl_matrix *stage;  /* _set factorizes here, then swaps with L_P */                               \
+    double logdet_##P;  /* log|P| */                                                                  \
+    double log_norm;    /* the constant of log f: F##_log_norm(p, nu, log|P|) */                      \
+  }
 
 #endif

@@ -7,15 +7,8 @@
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/wishart.h"
+#include "wishart_common.h"
 
-struct bm_wishart {
-  size_t p;
-  int is_set;
-  double nu;
-  gsl_matrix *L_S;     /* lower Cholesky factor of S, strict upper triangle 0 */
-  gsl_matrix *stage;   /* _set factorizes here, then swaps with L_S */
-  double logdet_S;     /* log|S| */
-  double log_norm;     /* -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
-};
+BM_WT_STRUCT(wishart, S); /* log_norm = -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2) */
 
 #endif

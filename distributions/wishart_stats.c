@@ -23,59 +23,6 @@
 #include "stats_pack.h"
 #include "../src/error.h"
 
-struct bm_wishart_stats {
-  bm_spd_stats base;
-};
-
-#define BASE(s) ((s) ? &(s)->base : NULL)
-
-bm_wishart_stats *bm_wishart_stats_alloc(size_t p)
-{
-  bm_wishart_stats *s = calloc(1, sizeof *s);
-  if (s && bm_spd_stats_init(&s->base, p)) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
-void bm_wishart_stats_free(bm_wishart_stats *s)
-{
-  if (!s) return;
-  bm_spd_stats_release(&s->base);
-  free(s);
-}
-
-size_t bm_wishart_stats_dim(const bm_wishart_stats *s) { return s ? s->base.p : 0; }
-
-int bm_wishart_stats_reset(bm_wishart_stats *s) { return BM_WRAP(bm_spd_stats_reset(BASE(s))); }
-
-int bm_wishart_stats_add(bm_wishart_stats *s, const gsl_matrix *const *X, size_t m)
-{
-  return BM_WRAP(bm_spd_stats_add(BASE(s), X, m, 0, 0));
-}
-
-int bm_wishart_stats_compute(bm_wishart_stats *s, const gsl_matrix *const *X, size_t m)
-{
-  return BM_WRAP(bm_spd_stats_add(BASE(s), X, m, 1, 0));
-}
-
-int bm_wishart_stats_merge(bm_wishart_stats *a, const bm_wishart_stats *b) { return BM_WRAP(bm_spd_stats_merge(BASE(a), BASE(b))); }
-
-int bm_wishart_stats_get(const bm_wishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet)
-{
-  return BM_WRAP(bm_spd_stats_get(BASE(s), m, A, sum_logdet));
-}
-
-size_t bm_wishart_stats_packed_len(const bm_wishart_stats *s) { return bm_spd_stats_packed_len(BASE(s)); }
-
-int bm_wishart_stats_pack(const bm_wishart_stats *s, double *buf) { return BM_WRAP(bm_spd_stats_pack(BASE(s), buf, BM_PACK_WISHART)); }
-
-int bm_wishart_stats_unpack(bm_wishart_stats *s, const double *buf, size_t len)
-{
-  return BM_WRAP(bm_spd_stats_unpack(BASE(s), buf, len, BM_PACK_WISHART));
-}
-
 static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double *ll, gsl_matrix *d_S, double *d_nu)
 {
   size_t p = s->p;
@@ -94,16 +41,4 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
   }
 }
 
-int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu)
-{
-  bm_spd_view v;
-  int bad = !s || !d || !d->is_set;
-  if (!bad) v = (bm_spd_view){d->nu, d->L_S, d->logdet_S, d->log_norm};
-  return BM_WRAP(bm_spd_stats_loglik_grad(BASE(s), bad ? NULL : &v, ll, d_S, d_nu, eval));
-}
-
-int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, double *ll)
-{
-  if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
-  return bm_wishart_stats_loglik_grad(d, s, ll, NULL, NULL);
-}
+BM_SPD_STATS_SURFACE(wishart, S, BM_PACK_WISHART, 0, eval)

@@ -10,6 +10,7 @@
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "wishart_type_stats.h"
+#include "wishart_common.h"
 #include "stats_pack.h"
 #include "work.h"
 #include "../src/error.h"
@@ -42,11 +43,8 @@ int bm_spd_stats_add(bm_spd_stats *s, const gsl_matrix *const *X, size_t m, int 
 {
   if (!s || (m > 0 && !X)) return BM_FAIL(BM_EINVAL, "%s is NULL", s ? "X" : "s");
   size_t p = s->p;
-  for (size_t k = 0; k < m; k++) {
-    if (!X[k]) return BM_FAIL(BM_EINVAL, "X[%zu] is NULL", k);
-    int status = bm_validate_symmetric(X[k], p);
-    if (status) return status;
-  }
+  int status = bm_wt_check_batch(X, m, p); /* X[k] named by its index */
+  if (status) return status;
   double logdet = 0.0;
   memset(s->A_b, 0, p * p * sizeof(double));
   gsl_matrix_view W = gsl_matrix_view_array(s->work, p, p);

@@ -54,4 +54,69 @@ int bm_spd_stats_unpack(bm_spd_stats *s, const double *buf, size_t len, int kind
 int bm_spd_stats_loglik_grad(const bm_spd_stats *s, const bm_spd_view *v, double *ll, gsl_matrix *G, double *d_nu,
                              bm_spd_stats_eval_fn *eval);
 
+/* The public bm_F_stats_* of a Wishart-type family F (wishart, invwishart)
+ * with scale P (S, Psi): thin wrappers of the functions above, each naming
+ * itself in bm_last_error. kind: the pack tag (stats_pack.h); inv: 1 when A
+ * sums X_i^-1; eval: the family's bm_spd_stats_eval_fn. */
+#define BM_SPD_STATS_SURFACE(F, P, kind, inv, eval)                                                   \
+  struct bm_##F##_stats {                                                                             \
+    bm_spd_stats base;                                                                                \
+  };                                                                                                  \
+  bm_##F##_stats *bm_##F##_stats_alloc(size_t p)                                                      \
+  {                                                                                                   \
+    bm_##F##_stats *s = calloc(1, sizeof *s);                                                         \
+    if (s && bm_spd_stats_init(&s->base, p)) {                                                        \
+      free(s);                                                                                        \
+      return NULL;                                                                                    \
+    }                                                                                                 \
+    return s;                                                                                         \
+  }                                                                                                   \
+  void bm_##F##_stats_free(bm_##F##_stats *s)                                                         \
+  {                                                                                                   \
+    if (!s) return;                                                                                   \
+    bm_spd_stats_release(&s->base);                                                                   \
+    free(s);                                                                                          \
+  }                                                                                                   \
+  size_t bm_##F##_stats_dim(const bm_##F##_stats *s) { return s ? s->base.p : 0; }                    \
+  int bm_##F##_stats_reset(bm_##F##_stats *s) { return BM_WRAP(bm_spd_stats_reset(BM_SPD_BASE(s))); } \
+  int bm_##F##_stats_add(bm_##F##_stats *s, const gsl_matrix *const *X, size_t m)                     \
+  {                                                                                                   \
+    return BM_WRAP(bm_spd_stats_add(BM_SPD_BASE(s), X, m, 0, inv));                                   \
+  }                                                                                                   \
+  int bm_##F##_stats_compute(bm_##F##_stats *s, const gsl_matrix *const *X, size_t m)                 \
+  {                                                                                                   \
+    return BM_WRAP(bm_spd_stats_add(BM_SPD_BASE(s), X, m, 1, inv));                                   \
+  }                                                                                                   \
+  int bm_##F##_stats_merge(bm_##F##_stats *a, const bm_##F##_stats *b)                                \
+  {                                                                                                   \
+    return BM_WRAP(bm_spd_stats_merge(BM_SPD_BASE(a), BM_SPD_BASE(b)));                               \
+  }                                                                                                   \
+  int bm_##F##_stats_get(const bm_##F##_stats *s, double *m, gsl_matrix *A, double *sum_logdet)       \
+  {                                                                                                   \
+    return BM_WRAP(bm_spd_stats_get(BM_SPD_BASE(s), m, A, sum_logdet));                               \
+  }                                                                                                   \
+  size_t bm_##F##_stats_packed_len(const bm_##F##_stats *s) { return bm_spd_stats_packed_len(BM_SPD_BASE(s)); } \
+  int bm_##F##_stats_pack(const bm_##F##_stats *s, double *buf)                                       \
+  {                                                                                                   \
+    return BM_WRAP(bm_spd_stats_pack(BM_SPD_BASE(s), buf, kind));                                     \
+  }                                                                                                   \
+  int bm_##F##_stats_unpack(bm_##F##_stats *s, const double *buf, size_t len)                         \
+  {                                                                                                   \
+    return BM_WRAP(bm_spd_stats_unpack(BM_SPD_BASE(s), buf, len, kind));                              \
+  }                                                                                                   \
+  int bm_##F##_stats_loglik_grad(const bm_##F *d, const bm_##F##_stats *s, double *ll, gsl_matrix *d_##P, \
+                                 double *d_nu)                                                        \
+  {                                                                                                   \
+    bm_spd_view v;                                                                                    \
+    int bad = !s || !d || !d->is_set;                                                                 \
+    if (!bad) v = (bm_spd_view){d->nu, d->L_##P, d->logdet_##P, d->log_norm};                         \
+    return BM_WRAP(bm_spd_stats_loglik_grad(BM_SPD_BASE(s), bad ? NULL : &v, ll, d_##P, d_nu, eval)); \
+  }                                                                                                   \
+  int bm_##F##_stats_loglik(const bm_##F *d, const bm_##F##_stats *s, double *ll)                     \
+  {                                                                                                   \
+    if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");                                                 \
+    return bm_##F##_stats_loglik_grad(d, s, ll, NULL, NULL);                                          \
+  }
+#define BM_SPD_BASE(s) ((s) ? &(s)->base : NULL)
+
 #endif

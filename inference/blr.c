@@ -147,7 +147,7 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
 int bm_blr_stats_merge(bm_blr_stats *dst, const bm_blr_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k");
+  if (dst->k != src->k) return BM_FAIL(BM_EBADLEN, "dst has k = %zu, src k = %zu", dst->k, src->k);
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + 1, dst->R);
@@ -318,7 +318,7 @@ static int set_gaussian_prior_fn(const char *fn, const char *V0_name, bm_blr *m,
   if (st == BM_SUCCESS && kind == PRIOR_KNOWN) st = bm_check_greater(fn, "noise_precision", lambda, 0.0, NULL);
   bm_blr_stats *empty = st == BM_SUCCESS ? bm_blr_stats_alloc(k) : NULL;
   gsl_matrix *rows_old = st == BM_SUCCESS ? bm_matrix_alloc(k, k + 1) : NULL;
-  if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_ENOMEM;
+  if (st == BM_SUCCESS && (empty == NULL || rows_old == NULL)) st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu)", k);
   if (st == BM_SUCCESS) {
     /* commit (the previous state is kept on any failure above, and restored if
      * recompute runs out of memory) */
@@ -377,7 +377,7 @@ int bm_blr_set_prior_improper(bm_blr *m)
 int bm_blr_update_stats(bm_blr *m, const bm_blr_stats *s)
 {
   if (m == NULL || s == NULL || m->prior == PRIOR_NONE) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
-  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k");
+  if (s->k != m->k) return BM_FAIL(BM_EBADLEN, "s has k = %zu, m k = %zu", s->k, m->k);
   if (s->n == 0) return BM_SUCCESS;
   bm_blr_stats *merged = bm_blr_stats_alloc(m->k);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -413,8 +413,10 @@ static void fill_nan_vm(gsl_vector *v, gsl_matrix *A)
   bm_nan_matrix(A);
 }
 
-/* (R_n^T R_n)^{-1} * scale into A (k x k). */
-static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
+/* (R_n^T R_n)^{-1} * scale into A (k x k); fn, Aname: the public caller and
+ * its output's name, for bm_last_error. */
+#define posterior_cov(m, scale, A) posterior_cov_fn(__func__, #A, m, scale, A)
+static int posterior_cov_fn(const char *fn, const char *Aname, const bm_blr *m, double scale, gsl_matrix *A)
 {
   gsl_matrix_const_view Rn = gsl_matrix_const_submatrix(m->Rpost, 0, 0, m->k, m->k);
   int st = cj_inverse_from_upper(&Rn.matrix, A);
@@ -422,9 +424,10 @@ static int posterior_cov(const bm_blr *m, double scale, gsl_matrix *A)
   /* R_n is finite and nonsingular, its inverse product need not be representable */
   for (size_t i = 0; i < m->k && st == BM_SUCCESS; i++)
     for (size_t j = 0; j < m->k; j++)
-      if (!isfinite(gsl_matrix_get(A, i, j))) st = BM_EDOM;
+      if (!isfinite(gsl_matrix_get(A, i, j)))
+        st = bm_error_set(BM_EDOM, fn, "%s(%zu,%zu) overflows double range (a nearly singular posterior)", Aname, i, j);
   if (st != BM_SUCCESS) gsl_matrix_set_all(A, NAN);
-  return st;
+  return st == BM_ENOMEM ? bm_error_set(st, fn, "out of memory (k = %zu)", m->k) : st;
 }
 
 /* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
@@ -449,7 +452,9 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
   int st = check_out_shapes(m->k, m_n, V_n);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
+    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
+                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
   if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
@@ -484,7 +489,9 @@ int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_ma
   int st = check_out_shapes(m->k, loc, scale);
   if (st != BM_SUCCESS) return st;
   fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER) return BM_FAIL(BM_EINVAL, "argument check failed: m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER");
+  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
+    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
+                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
   if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
@@ -505,7 +512,7 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
     if (!isfinite(sigma2)) return BM_FAIL(BM_ENONFINITE, "sigma2 = %g is not finite", sigma2);
     if (!(sigma2 > 0.0)) {
       *lp = -INFINITY;
-      return BM_FAIL(BM_EDOM, "argument check failed: !(sigma2 > 0.0)");
+      return BM_FAIL(BM_EDOM, "sigma2 = %g must be positive (log posterior -inf)", sigma2);
     }
   }
   double stack[64];
@@ -537,7 +544,7 @@ int bm_blr_predictive(const bm_blr *m, const gsl_vector *x_new, double *df, doub
   if (loc != NULL) *loc = NAN;
   if (scale2 != NULL) *scale2 = NAN;
   if (m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE)
-    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || x_new == NULL || df == NULL || loc == NULL || scale2 == NULL || m->prior == PRIOR_NONE");
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !x_new ? "x_new is NULL" : !df ? "df is NULL" : !loc ? "loc is NULL" : !scale2 ? "scale2 is NULL" : "m has no prior set");
   const size_t k = m->k;
   int st = bm_validate_vector(x_new, k);
   if (st != BM_SUCCESS) return st;

@@ -10,6 +10,7 @@
 #include "bayesmat/status.h"
 #include "bayesmat/alloc.h"
 #include "bayesmat/check.h"
+#include "sbc_verdict.h"
 #include "../src/error.h"
 
 static int call_scalar(bm_fn_scalar f, const gsl_vector *x, void *params, double *out)
@@ -165,8 +166,8 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
                                : nbins < 2 || nbins > L + 1 ? "nbins must lie in 2 .. L + 1"
                                                             : "prob is incomplete (dim or nstat 0, a callback NULL, or stat NULL with nstat != dim)");
   const size_t ns = prob->nstat;
-  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "argument check failed: ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)");
-  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "argument check failed: pvalues != NULL && pvalues->size != ns");
+  if (ranks != NULL && (ranks->size1 != nsim || ranks->size2 != ns)) return BM_FAIL(BM_EBADLEN, "ranks is %zu x %zu, expected nsim x nstat = %zu x %zu", ranks->size1, ranks->size2, nsim, ns);
+  if (pvalues != NULL && pvalues->size != ns) return BM_FAIL(BM_EBADLEN, "pvalues has length %zu, expected nstat = %zu", pvalues->size, ns);
   if (ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
 
@@ -175,7 +176,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
   gsl_vector *theta = bm_vector_alloc(prob->dim);
   gsl_vector *f_true = bm_vector_alloc(ns);
   gsl_vector *f = bm_vector_alloc(ns);
-  size_t *counts = calloc(ns * nbins, sizeof(size_t));
+  double *counts = calloc(ns * nbins, sizeof(double)); /* whole numbers, exact in a double */
   size_t *rank_now = calloc(ns, sizeof(size_t));
   if (theta_true == NULL || theta == NULL || f_true == NULL || f == NULL || counts == NULL || rank_now == NULL) {
     st = BM_FAIL(BM_ENOMEM, "out of memory");
@@ -189,7 +190,7 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
     if (st != BM_SUCCESS) goto done;
     for (size_t j = 0; j < ns; j++) {
       if (!isfinite(gsl_vector_get(f_true, j))) {
-        st = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(f_true, j))");
+        st = BM_FAIL(BM_ENONFINITE, "prob->stat gave a non-finite statistic %zu at theta*", j);
         goto done;
       }
       rank_now[j] = 0;
@@ -210,33 +211,11 @@ int bm_check_sbc(const bm_sbc_problem *prob, gsl_rng *r, size_t nsim, size_t L, 
     }
     for (size_t j = 0; j < ns; j++) {
       size_t bin = rank_now[j] * nbins / (L + 1);
-      counts[j * nbins + bin]++;
+      counts[j * nbins + bin] += 1.0;
       if (ranks != NULL) gsl_matrix_set(ranks, s, j, (double)rank_now[j]);
     }
   }
-  /* Pearson chi^2 per statistic; expected count of bin b = nsim * (#ranks in b) / (L+1). */
-  double p_min = 1.0;
-  size_t worst = 0;
-  for (size_t j = 0; j < ns; j++) {
-    double chi2 = 0.0;
-    for (size_t b = 0; b < nbins; b++) {
-      /* rank values v with floor(v nbins / (L+1)) == b: v in [ceil(b(L+1)/nbins), ceil((b+1)(L+1)/nbins)) */
-      size_t lo = (b * (L + 1) + nbins - 1) / nbins;
-      size_t hi = ((b + 1) * (L + 1) + nbins - 1) / nbins;
-      double expected = (double)nsim * (double)(hi - lo) / (double)(L + 1);
-      double d = (double)counts[j * nbins + b] - expected;
-      chi2 += d * d / expected;
-    }
-    double p = gsl_cdf_chisq_Q(chi2, (double)(nbins - 1));
-    if (pvalues != NULL) gsl_vector_set(pvalues, j, p);
-    if (p < p_min) {
-      p_min = p;
-      worst = j;
-    }
-  }
-  res->p_min = p_min;
-  res->p_bonferroni = fmin(1.0, (double)ns * p_min);
-  res->worst_stat = worst;
+  sbc_verdict(counts, ns, nbins, nsim, L, pvalues, res);
 done:
   if (st != BM_SUCCESS && ranks != NULL) gsl_matrix_set_all(ranks, NAN);
   if (st != BM_SUCCESS && pvalues != NULL) gsl_vector_set_all(pvalues, NAN);
@@ -288,8 +267,8 @@ int bm_check_fisher_mc(const bm_fisher_mc_problem *prob, const gsl_matrix *F, gs
                                              : "prob is incomplete (dim 0, or draw or score NULL)");
   const size_t d = prob->dim;
   if (F->size1 != d || F->size2 != d) return BM_FAIL(BM_EBADLEN, "F is %zu x %zu, expected %zu x %zu", F->size1, F->size2, (size_t)(d), (size_t)(d));
-  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)");
-  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)");
+  if (mean_outer != NULL && (mean_outer->size1 != d || mean_outer->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_outer is %zu x %zu, expected %zu x %zu", mean_outer->size1, mean_outer->size2, d, d);
+  if (mean_neg_hess != NULL && (mean_neg_hess->size1 != d || mean_neg_hess->size2 != d)) return BM_FAIL(BM_EBADLEN, "mean_neg_hess is %zu x %zu, expected %zu x %zu", mean_neg_hess->size1, mean_neg_hess->size2, d, d);
   if (mean_outer != NULL) gsl_matrix_set_all(mean_outer, NAN);
   if (mean_neg_hess != NULL) gsl_matrix_set_all(mean_neg_hess, NAN);
   for (size_t i = 0; i < d; i++)

@@ -29,8 +29,56 @@
 #include "bayesmat/mvn.h"
 #include "bayesmat/check.h"
 #include "bayesmat/check_conjugate.h"
+#include "report_json.h"
+#include "../src/error.h"
 
 /* ---------- the driver ---------- */
+
+/* The models of one check and the model-specific operations. Every model's
+ * context starts with this, so one set of check callbacks serves all three:
+ * dens[] are what lp evaluates (prior, claimed posterior, proposal) and
+ * draws[] what draw samples from (prior, proposal, the SBC work model). */
+enum { CC_PRIOR, CC_CLAIM, CC_PROP };
+enum { CC_DRAW_PRIOR, CC_DRAW_PROP, CC_DRAW_WORK };
+typedef struct {
+  const void *dens[3], *draws[3];
+  int (*lp)(const void *model, void *ctx, const gsl_vector *th, double *f);
+  int (*draw)(const void *model, gsl_rng *r, void *ctx, gsl_vector *th);
+  int (*log_lik)(const gsl_vector *th, void *ctx, double *f);
+  int (*simulate)(gsl_rng *r, const gsl_vector *th, void *ctx);
+  void (*stat_name)(const void *ctx, size_t i, char *buf, size_t len);
+} cc_models;
+
+static int cc_log_prior(const gsl_vector *th, void *pp, double *f)
+{
+  const cc_models *m = pp;
+  return m->lp(m->dens[CC_PRIOR], pp, th, f);
+}
+static int cc_log_post(const gsl_vector *th, void *pp, double *f)
+{
+  const cc_models *m = pp;
+  return m->lp(m->dens[CC_CLAIM], pp, th, f);
+}
+static int cc_prop_logpdf(const gsl_vector *th, void *pp, double *f)
+{
+  const cc_models *m = pp;
+  return m->lp(m->dens[CC_PROP], pp, th, f);
+}
+static int cc_prior_sample(gsl_rng *r, void *pp, gsl_vector *th)
+{
+  const cc_models *m = pp;
+  return m->draw(m->draws[CC_DRAW_PRIOR], r, pp, th);
+}
+static int cc_prop_sample(gsl_rng *r, void *pp, gsl_vector *th)
+{
+  const cc_models *m = pp;
+  return m->draw(m->draws[CC_DRAW_PROP], r, pp, th);
+}
+static int cc_work_sample(gsl_rng *r, void *pp, gsl_vector *th)
+{
+  const cc_models *m = pp;
+  return m->draw(m->draws[CC_DRAW_WORK], r, pp, th);
+}
 
 typedef struct {
   bm_check_model cm;
@@ -55,7 +103,10 @@ typedef struct {
   void *pctx;
 } cc_opts;
 
-static int resolve_opts(const bm_check_conjugate_options *o, cc_opts *r)
+/* The options' defaults and their checks; fn: the public function checked. */
+#undef BM_FN
+#define BM_FN fn
+static int resolve_opts(const char *fn, const bm_check_conjugate_options *o, cc_opts *r)
 {
   static const bm_check_conjugate_options zero = {0};
   if (o == NULL) o = &zero;
@@ -73,11 +124,39 @@ static int resolve_opts(const bm_check_conjugate_options *o, cc_opts *r)
   r->claim = o->claimed_log_evidence;
   r->progress = o->progress;
   r->pctx = o->progress_ctx;
-  if (r->is_draws < 2 || r->nbins < 2 || r->nbins > BM_CHECK_SBC_MAXBINS || r->nbins > r->L + 1) return BM_EINVAL;
-  if (!(r->tol < 1.0) || !isfinite(r->z_tol) || !(r->p_min < 1.0)) return BM_EINVAL;
-  if (r->has_claim && !isfinite(r->claim)) return BM_ENONFINITE;
+  if (r->is_draws < 2) return BM_FAIL(BM_EINVAL, "opts->is_draws = %zu must be at least 2", r->is_draws);
+  if (r->nbins < 2 || r->nbins > BM_CHECK_SBC_MAXBINS || r->nbins > r->L + 1)
+    return BM_FAIL(BM_EINVAL, "opts->sbc_bins = %zu must lie in 2..%d and not exceed sbc_draws + 1 = %zu", r->nbins,
+                   BM_CHECK_SBC_MAXBINS, r->L + 1);
+  if (!(r->tol < 1.0)) return BM_FAIL(BM_EINVAL, "opts->tol = %g must be below 1", r->tol);
+  if (!isfinite(r->z_tol)) return BM_FAIL(BM_EINVAL, "opts->z_tol = %g is not finite", r->z_tol);
+  if (!(r->p_min < 1.0)) return BM_FAIL(BM_EINVAL, "opts->p_min = %g must be below 1", r->p_min);
+  if (r->has_claim && !isfinite(r->claim))
+    return BM_FAIL(BM_ENONFINITE, "opts->claimed_log_evidence = %g is not finite", r->claim);
   return BM_SUCCESS;
 }
+
+/* The start every check shares: an empty report, the arguments that must be
+ * given, the options. y is the response, yname its name (NULL for NIW,
+ * which has none). */
+static int cc_begin(const char *fn, bm_check_conjugate_report *rep, const char *model, const void *prior,
+                    const gsl_matrix *X, const char *yname, const void *y, gsl_rng *r,
+                    const bm_check_conjugate_options *opts, cc_opts *o)
+{
+  if (rep) {
+    memset(rep, 0, sizeof *rep);
+    snprintf(rep->model, sizeof rep->model, "%s", model);
+    rep->log_evidence = NAN;
+  }
+  if (prior == NULL) return BM_FAIL(BM_EINVAL, "prior is NULL");
+  if (X == NULL) return BM_FAIL(BM_EINVAL, "X is NULL");
+  if (yname && y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", yname);
+  if (r == NULL) return BM_FAIL(BM_EINVAL, "r is NULL");
+  if (rep == NULL) return BM_FAIL(BM_EINVAL, "rep is NULL");
+  return resolve_opts(fn, opts, o);
+}
+#undef BM_FN
+#define BM_FN __func__
 
 static bm_check_conjugate_row *add_row(bm_check_conjugate_report *rep, const char *name, double value, double thr, int pass)
 {
@@ -111,7 +190,8 @@ static void sbc_histogram(const gsl_matrix *ranks, size_t L, size_t nbins, bm_ch
     }
 }
 
-static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_check_conjugate_report *rep)
+static int run_checks(const char *fn, const cc_problem *P, gsl_rng *r, const cc_opts *o,
+                      bm_check_conjugate_report *rep)
 {
   int st = BM_SUCCESS;
   const int sbc_runs = !o->skip_sbc && P->sbc_skip == NULL;
@@ -167,7 +247,7 @@ static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_chec
   } else {
     progress(o, "sbc", &done, total);
     gsl_matrix *ranks = bm_matrix_alloc(o->nsim, P->sbc.nstat);
-    if (ranks == NULL) return BM_ENOMEM;
+    if (ranks == NULL) return bm_error_set(BM_ENOMEM, fn, "out of memory (SBC ranks, %zu x %zu)", o->nsim, P->sbc.nstat);
     bm_sbc_result sr;
     st = bm_check_sbc(&P->sbc, r, o->nsim, o->L, o->nbins, ranks, NULL, &sr);
     if (st == BM_SUCCESS) {
@@ -188,11 +268,49 @@ static int run_checks(const cc_problem *P, gsl_rng *r, const cc_opts *o, bm_chec
   return BM_SUCCESS;
 }
 
-static void report_init(bm_check_conjugate_report *rep, const char *model)
+/* The rest of the problem from the models; then the checks. */
+static int cc_run(const char *fn, cc_problem *P, cc_models *M, size_t dim, int claimed, gsl_rng *r,
+                  const cc_opts *o, bm_check_conjugate_report *rep)
 {
-  memset(rep, 0, sizeof *rep);
-  snprintf(rep->model, sizeof rep->model, "%s", model);
-  rep->log_evidence = NAN;
+  P->cm = (bm_check_model){dim, cc_log_prior, M->log_lik, cc_log_post, cc_prop_sample, cc_prop_sample,
+                           cc_prop_logpdf, M};
+  P->sbc = (bm_sbc_problem){dim, dim, cc_prior_sample, M->simulate, cc_work_sample, NULL, M};
+  P->claimed = claimed;
+  if (claimed) P->sbc_skip = "a claimed posterior belongs to this data only; SBC checks the model's own update";
+  if (P->sbc_how == NULL) P->sbc_how = "from the prior";
+  P->stat_name = M->stat_name;
+  P->ctx = M;
+  return run_checks(fn, P, r, o, rep);
+}
+
+/* A check's work vectors and matrices, allocated and freed from one table:
+ * each entry a vector (A NULL) of length rows or a rows x cols matrix. */
+typedef struct {
+  gsl_vector **v;
+  gsl_matrix **A;
+  size_t rows, cols;
+} cc_buf;
+#define CC_VEC(p, n) {.v = &(p), .rows = (n)}
+#define CC_MAT(p, r, c) {.A = &(p), .rows = (r), .cols = (c)}
+#define CC_N(t) (sizeof(t) / sizeof(t[0]))
+
+/* 1 when every buffer was allocated (vectors zeroed) */
+static int cc_bufs_alloc(const cc_buf *b, size_t n)
+{
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (b[i].A == NULL) ok &= (*b[i].v = bm_vector_calloc(b[i].rows)) != NULL;
+    else ok &= (*b[i].A = bm_matrix_alloc(b[i].rows, b[i].cols)) != NULL;
+  }
+  return ok;
+}
+
+static void cc_bufs_free(const cc_buf *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (b[i].A == NULL) bm_vector_free(*b[i].v);
+    else bm_matrix_free(*b[i].A);
+  }
 }
 
 /* ---------- claimed vs model parameters ---------- */
@@ -236,6 +354,24 @@ static void pdiff_matrix(pdiff *d, const char *name, const gsl_matrix *c, const 
       pdiff_one(d, name, i, j, 2, gsl_matrix_get(c, i, j), gsl_matrix_get(m, i, j), s);
 }
 
+/* The Gaussian likelihood of NIW and MNIW: the rows of X (or of residuals)
+ * i.i.d. N(mu, Sigma); log density, and fresh rows. */
+static int rows_loglik(bm_mvn *mvn, const gsl_vector *mu, const gsl_matrix *Sigma, const gsl_matrix *X, double *f)
+{
+  int st = bm_mvn_set(mvn, mu, Sigma);
+  return st ? st : bm_mvn_loglik(mvn, X, f, NULL);
+}
+
+static int rows_sample(bm_mvn *mvn, const gsl_vector *mu, const gsl_matrix *Sigma, gsl_rng *r, gsl_matrix *X)
+{
+  int st = bm_mvn_set(mvn, mu, Sigma);
+  for (size_t i = 0; i < X->size1 && !st; i++) {
+    gsl_vector_view x = gsl_matrix_row(X, i);
+    st = bm_mvn_sample(mvn, r, &x.vector);
+  }
+  return st;
+}
+
 static void vech_name(const char *sym, size_t p, size_t i, char *buf, size_t len)
 {
   size_t a, b;
@@ -246,10 +382,10 @@ static void vech_name(const char *sym, size_t p, size_t i, char *buf, size_t len
 /* ---------- NIW: theta = (mu, vech Sigma) ---------- */
 
 typedef struct {
+  cc_models m;
   size_t p, q;
   const gsl_matrix *X;
   bm_niw *prior, *post, *prop, *work;
-  const bm_niw *claim;
   gsl_vector *mu0;
   double kappa0, nu0;
   gsl_matrix *Psi0, *Xsim, *Sigma;
@@ -271,42 +407,32 @@ static int niw_pack(niw_ctx *c, gsl_vector *th)
   return bm_vech(c->Sigma, &v.vector);
 }
 
-static int niw_lp(const bm_niw *m, const gsl_vector *th, void *pp, double *f)
+static int niw_lp(const void *m, void *pp, const gsl_vector *th, double *f)
 {
   niw_ctx *c = pp;
   niw_split(c, th);
   return bm_niw_log_posterior(m, c->mu, c->Sigma, f);
 }
-static int niw_log_prior(const gsl_vector *th, void *pp, double *f) { return niw_lp(((niw_ctx *)pp)->prior, th, pp, f); }
-static int niw_log_post(const gsl_vector *th, void *pp, double *f) { return niw_lp(((niw_ctx *)pp)->claim, th, pp, f); }
-static int niw_prop_logpdf(const gsl_vector *th, void *pp, double *f) { return niw_lp(((niw_ctx *)pp)->prop, th, pp, f); }
 
 static int niw_log_lik(const gsl_vector *th, void *pp, double *f)
 {
   niw_ctx *c = pp;
   niw_split(c, th);
-  int st = bm_mvn_set(c->mvn, c->mu, c->Sigma);
-  return st ? st : bm_mvn_loglik(c->mvn, c->X, f, NULL);
+  return rows_loglik(c->mvn, c->mu, c->Sigma, c->X, f);
 }
 
-static int niw_draw(const bm_niw *m, gsl_rng *r, niw_ctx *c, gsl_vector *th)
+static int niw_draw(const void *m, gsl_rng *r, void *pp, gsl_vector *th)
 {
+  niw_ctx *c = pp;
   int st = bm_niw_sample_posterior(m, r, c->mu, c->Sigma);
   return st ? st : niw_pack(c, th);
 }
-static int niw_prop_sample(gsl_rng *r, void *pp, gsl_vector *th) { return niw_draw(((niw_ctx *)pp)->prop, r, pp, th); }
-static int niw_prior_sample(gsl_rng *r, void *pp, gsl_vector *th) { return niw_draw(((niw_ctx *)pp)->prior, r, pp, th); }
-static int niw_work_sample(gsl_rng *r, void *pp, gsl_vector *th) { return niw_draw(((niw_ctx *)pp)->work, r, pp, th); }
 
 static int niw_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
 {
   niw_ctx *c = pp;
   niw_split(c, th);
-  int st = bm_mvn_set(c->mvn, c->mu, c->Sigma);
-  for (size_t i = 0; i < c->Xsim->size1 && !st; i++) {
-    gsl_vector_view x = gsl_matrix_row(c->Xsim, i);
-    st = bm_mvn_sample(c->mvn, r, &x.vector);
-  }
+  int st = rows_sample(c->mvn, c->mu, c->Sigma, r, c->Xsim);
   if (!st) st = bm_niw_set_prior(c->work, c->mu0, c->kappa0, c->nu0, c->Psi0);
   return st ? st : bm_niw_update(c->work, c->Xsim);
 }
@@ -320,17 +446,19 @@ static void niw_stat_name(const void *pp, size_t i, char *buf, size_t len)
     vech_name("Sigma", c->p, i - c->p, buf, len);
 }
 
+/* The four models and the Gaussian of a context (the buffers are the table's). */
+static int niw_models_alloc(niw_ctx *c)
+{
+  bm_niw **m[] = {&c->prior, &c->post, &c->prop, &c->work};
+  int ok = (c->mvn = bm_mvn_alloc(c->p)) != NULL;
+  for (size_t i = 0; i < CC_N(m); i++) ok &= (*m[i] = bm_niw_alloc(c->p)) != NULL;
+  return ok;
+}
+
 static void niw_free(niw_ctx *c)
 {
-  bm_niw_free(c->prior);
-  bm_niw_free(c->post);
-  bm_niw_free(c->prop);
-  bm_niw_free(c->work);
-  bm_vector_free(c->mu0);
-  bm_vector_free(c->mu);
-  bm_matrix_free(c->Psi0);
-  bm_matrix_free(c->Xsim);
-  bm_matrix_free(c->Sigma);
+  bm_niw *m[] = {c->prior, c->post, c->prop, c->work};
+  for (size_t i = 0; i < CC_N(m); i++) bm_niw_free(m[i]);
   bm_mvn_free(c->mvn);
 }
 
@@ -338,11 +466,12 @@ static void niw_free(niw_ctx *c)
 static int niw_param_diff(const niw_ctx *c, cc_problem *P)
 {
   const size_t p = c->p;
-  gsl_vector *m1 = bm_vector_alloc(p), *m2 = bm_vector_alloc(p);
-  gsl_matrix *S1 = bm_matrix_alloc(p, p), *S2 = bm_matrix_alloc(p, p);
+  gsl_vector *m1, *m2;
+  gsl_matrix *S1, *S2;
+  const cc_buf b[] = {CC_VEC(m1, p), CC_VEC(m2, p), CC_MAT(S1, p, p), CC_MAT(S2, p, p)};
   double k1, k2, n1, n2;
-  int st = m1 && m2 && S1 && S2 ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) st = bm_niw_posterior(c->claim, m1, &k1, &n1, S1);
+  int st = cc_bufs_alloc(b, CC_N(b)) ? BM_SUCCESS : bm_error_set(BM_ENOMEM, "bm_check_niw", "out of memory");
+  if (!st) st = bm_niw_posterior(c->m.dens[CC_CLAIM], m1, &k1, &n1, S1);
   if (!st) st = bm_niw_posterior(c->post, m2, &k2, &n2, S2);
   if (!st) {
     pdiff d = {0, P->param_note, sizeof P->param_note};
@@ -352,44 +481,30 @@ static int niw_param_diff(const niw_ctx *c, cc_problem *P)
     pdiff_matrix(&d, "Psi_n", S1, S2);
     P->param_worst = d.worst;
   }
-  bm_vector_free(m1);
-  bm_vector_free(m2);
-  bm_matrix_free(S1);
-  bm_matrix_free(S2);
+  cc_bufs_free(b, CC_N(b));
   return st;
 }
 
 int bm_check_niw(const bm_niw *prior, const gsl_matrix *X, const bm_niw *claimed, gsl_rng *r,
                  const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep)
 {
-  if (rep) report_init(rep, "niw");
-  if (prior == NULL || X == NULL || r == NULL || rep == NULL) return BM_EINVAL;
   cc_opts o;
-  int st = resolve_opts(opts, &o);
+  int st = cc_begin(__func__, rep, "niw", prior, X, NULL, NULL, r, opts, &o);
   if (st) return st;
   niw_ctx c = {0};
-  double kn, nun, lml;
+  double kn, nun, lml = NAN;
   gsl_vector *mun = NULL;
   gsl_matrix *Psin = NULL;
   /* p from the prior: posterior() reports BM_EBADLEN for a wrong guess, so try X's width */
   c.p = X->size2;
   c.q = bm_vech_len(c.p);
-  if (c.p == 0 || X->size1 == 0) return BM_EBADLEN;
-  c.mu0 = bm_vector_alloc(c.p);
-  c.mu = bm_vector_alloc(c.p);
-  mun = bm_vector_alloc(c.p);
-  c.Psi0 = bm_matrix_alloc(c.p, c.p);
-  Psin = bm_matrix_alloc(c.p, c.p);
-  c.Sigma = bm_matrix_alloc(c.p, c.p);
-  c.Xsim = bm_matrix_alloc(X->size1, c.p);
-  c.mvn = bm_mvn_alloc(c.p);
-  c.prior = bm_niw_alloc(c.p);
-  c.post = bm_niw_alloc(c.p);
-  c.prop = bm_niw_alloc(c.p);
-  c.work = bm_niw_alloc(c.p);
-  if (!c.mu0 || !c.mu || !mun || !c.Psi0 || !Psin || !c.Sigma || !c.Xsim || !c.mvn || !c.prior || !c.post || !c.prop ||
-      !c.work)
-    st = BM_ENOMEM;
+  if (c.p == 0 || X->size1 == 0) return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, needs a row and a column", X->size1, X->size2);
+  const size_t p = c.p;
+  const cc_buf bufs[] = {CC_VEC(c.mu0, p),        CC_VEC(c.mu, p),        CC_VEC(mun, p),
+                         CC_MAT(c.Psi0, p, p),    CC_MAT(Psin, p, p),     CC_MAT(c.Sigma, p, p),
+                         CC_MAT(c.Xsim, X->size1, p)};
+  if (!cc_bufs_alloc(bufs, CC_N(bufs)) || !niw_models_alloc(&c))
+    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
   c.X = X;
   if (!st) st = bm_niw_posterior(prior, c.mu0, &c.kappa0, &c.nu0, c.Psi0);
   if (!st) st = bm_niw_set_prior(c.prior, c.mu0, c.kappa0, c.nu0, c.Psi0);
@@ -402,27 +517,14 @@ int bm_check_niw(const bm_niw *prior, const gsl_matrix *X, const bm_niw *claimed
     gsl_matrix_scale(Psin, nuq / nun);
     st = bm_niw_set_prior(c.prop, mun, 0.5 * kn, nuq, Psin);
   }
-  c.claim = claimed ? claimed : c.post;
-  cc_problem P = {0};
+  c.m = (cc_models){{c.prior, claimed ? claimed : c.post, c.prop}, {c.prior, c.prop, c.work}, niw_lp, niw_draw,
+                    niw_log_lik, niw_simulate, niw_stat_name};
+  cc_problem P = {.has_evidence = 1, .lml = lml};
   if (!st && claimed) st = niw_param_diff(&c, &P);
-  if (!st) {
-    size_t dim = c.p + c.q;
-    P.cm = (bm_check_model){dim, niw_log_prior, niw_log_lik, niw_log_post, niw_prop_sample,
-                            niw_prop_sample, niw_prop_logpdf, &c};
-    P.sbc = (bm_sbc_problem){dim, dim, niw_prior_sample, niw_simulate, niw_work_sample, NULL, &c};
-    P.has_evidence = 1;
-    P.lml = lml;
-    P.claimed = claimed != NULL;
-    P.sbc_skip = claimed ? "a claimed posterior belongs to this data only; SBC checks the model's own update" : NULL;
-    P.sbc_how = "from the prior";
-    P.stat_name = niw_stat_name;
-    P.ctx = &c;
-    st = run_checks(&P, r, &o, rep);
-  }
-  bm_vector_free(mun);
-  bm_matrix_free(Psin);
+  if (!st) st = cc_run(__func__, &P, &c.m, c.p + c.q, claimed != NULL, r, &o, rep);
+  cc_bufs_free(bufs, CC_N(bufs));
   niw_free(&c);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* ---------- BLR: theta = (beta, sigma^2), or beta under known noise ---------- */
@@ -437,12 +539,12 @@ typedef struct {
 } nig_draw;
 
 typedef struct {
+  cc_models m;
   int kind;
   size_t k, dim;
   const gsl_matrix *X;
   const gsl_vector *y;
   bm_blr *prior, *post, *prop, *work;
-  const bm_blr *claim;
   gsl_vector *m0;
   gsl_matrix *V0;
   double a0, b0, lambda;
@@ -458,7 +560,7 @@ static int blr_state(const bm_blr *m, gsl_vector *mv, gsl_matrix *V, double *a, 
   if (st == BM_SUCCESS) {
     gsl_vector *z = bm_vector_calloc(mv->size);
     double df, loc, s2;
-    if (z == NULL) return BM_ENOMEM;
+    if (z == NULL) return bm_error_set(BM_ENOMEM, "bm_check_blr", "out of memory (k = %zu)", mv->size);
     st = bm_blr_predictive(m, z, &df, &loc, &s2); /* at x = 0: scale2 = 1/lambda */
     bm_vector_free(z);
     *lambda = 1.0 / s2;
@@ -504,6 +606,14 @@ static int nig_draw_set(nig_draw *d, const bm_blr *m, int kind)
   return st ? st : bm_chol_factor(d->L, d->L, NULL);
 }
 
+/* m <- the prior of the model under check (its kind and parameters) */
+static int blr_set_prior(const blr_ctx *c, bm_blr *m)
+{
+  if (c->kind == BLR_NIG) return bm_blr_set_prior_nig(m, c->m0, c->V0, c->a0, c->b0);
+  if (c->kind == BLR_KNOWN) return bm_blr_set_prior_known_noise(m, c->m0, c->V0, c->lambda);
+  return bm_blr_set_prior_improper(m);
+}
+
 static void blr_pack(const blr_ctx *c, gsl_vector *th)
 {
   for (size_t i = 0; i < c->k; i++) gsl_vector_set(th, i, gsl_vector_get(c->beta, i));
@@ -516,8 +626,15 @@ static void blr_split(blr_ctx *c, const gsl_vector *th)
   c->sigma2 = c->kind == BLR_KNOWN ? 1.0 / c->lambda : gsl_vector_get(th, c->k);
 }
 
-static int nig_sample(const nig_draw *d, blr_ctx *c, gsl_rng *r, gsl_vector *th)
+/* A draw from d; d NULL: the improper prior's fixed SBC point. */
+static int nig_sample(const void *dv, gsl_rng *r, void *pp, gsl_vector *th)
 {
+  const nig_draw *d = dv;
+  blr_ctx *c = pp;
+  if (d == NULL) {
+    gsl_vector_memcpy(th, c->fixed);
+    return BM_SUCCESS;
+  }
   double s = 1.0;
   if (d->a > 0) {
     c->sigma2 = d->b / gsl_ran_gamma(r, d->a, 1.0);
@@ -531,30 +648,25 @@ static int nig_sample(const nig_draw *d, blr_ctx *c, gsl_rng *r, gsl_vector *th)
   return BM_SUCCESS;
 }
 
-static int blr_lp(const bm_blr *m, const gsl_vector *th, void *pp, double *f)
+/* The model's log density at th; m NULL: the improper prior. The callbacks
+ * below serve bm_check_blr only, which their messages name. */
+static int blr_lp(const void *m, void *pp, const gsl_vector *th, double *f)
 {
   blr_ctx *c = pp;
   blr_split(c, th);
-  return bm_blr_log_posterior(m, c->beta, c->kind == BLR_KNOWN ? 1.0 : c->sigma2, f);
-}
-
-static int blr_log_prior(const gsl_vector *th, void *pp, double *f)
-{
-  blr_ctx *c = pp;
-  if (c->kind != BLR_IMPROPER) return blr_lp(c->prior, th, pp, f);
-  blr_split(c, th);
-  if (!(c->sigma2 > 0)) return BM_EDOM;
+  if (m) return bm_blr_log_posterior(m, c->beta, c->kind == BLR_KNOWN ? 1.0 : c->sigma2, f);
+  if (!(c->sigma2 > 0))
+    return bm_error_set(BM_EDOM, "bm_check_blr", "the prior at sigma2 = %g: sigma2 must be positive", c->sigma2);
   *f = -log(c->sigma2); /* p(beta, sigma^2) prop. 1/sigma^2 */
   return BM_SUCCESS;
 }
-static int blr_log_post(const gsl_vector *th, void *pp, double *f) { return blr_lp(((blr_ctx *)pp)->claim, th, pp, f); }
-static int blr_prop_logpdf(const gsl_vector *th, void *pp, double *f) { return blr_lp(((blr_ctx *)pp)->prop, th, pp, f); }
 
 static int blr_log_lik(const gsl_vector *th, void *pp, double *f)
 {
   blr_ctx *c = pp;
   blr_split(c, th);
-  if (!(c->sigma2 > 0)) return BM_EDOM;
+  if (!(c->sigma2 > 0))
+    return bm_error_set(BM_EDOM, "bm_check_blr", "the likelihood at sigma2 = %g: sigma2 must be positive", c->sigma2);
   double rss = 0.0;
   for (size_t i = 0; i < c->X->size1; i++) {
     gsl_vector_const_view x = gsl_matrix_const_row(c->X, i);
@@ -566,15 +678,6 @@ static int blr_log_lik(const gsl_vector *th, void *pp, double *f)
   return BM_SUCCESS;
 }
 
-static int blr_prop_sample(gsl_rng *r, void *pp, gsl_vector *th) { return nig_sample(&((blr_ctx *)pp)->dprop, pp, r, th); }
-static int blr_work_sample(gsl_rng *r, void *pp, gsl_vector *th) { return nig_sample(&((blr_ctx *)pp)->dwork, pp, r, th); }
-static int blr_prior_sample(gsl_rng *r, void *pp, gsl_vector *th)
-{
-  blr_ctx *c = pp;
-  (void)r;
-  if (c->kind == BLR_IMPROPER) return gsl_vector_memcpy(th, c->fixed) ? BM_EBADLEN : BM_SUCCESS;
-  return nig_sample(&c->dprior, c, r, th);
-}
 
 static int blr_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
 {
@@ -586,9 +689,7 @@ static int blr_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
     double mean = cblas_ddot((int)c->k, x.vector.data, (int)x.vector.stride, c->beta->data, (int)c->beta->stride);
     gsl_vector_set(c->ysim, i, mean + s * gsl_ran_gaussian_ziggurat(r, 1.0));
   }
-  int st = c->kind == BLR_NIG     ? bm_blr_set_prior_nig(c->work, c->m0, c->V0, c->a0, c->b0)
-           : c->kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c->work, c->m0, c->V0, c->lambda)
-                                  : bm_blr_set_prior_improper(c->work);
+  int st = blr_set_prior(c, c->work);
   if (!st) st = bm_blr_update(c->work, c->X, c->ysim);
   return st ? st : nig_draw_set(&c->dwork, c->work, c->kind);
 }
@@ -605,15 +706,19 @@ static void blr_stat_name(const void *pp, size_t i, char *buf, size_t len)
 static int blr_param_diff(const blr_ctx *c, cc_problem *P)
 {
   const size_t k = c->k;
-  gsl_vector *m1 = bm_vector_alloc(k), *m2 = bm_vector_alloc(k);
-  gsl_matrix *V1 = bm_matrix_alloc(k, k), *V2 = bm_matrix_alloc(k, k);
+  gsl_vector *m1, *m2;
+  gsl_matrix *V1, *V2;
+  const cc_buf b[] = {CC_VEC(m1, k), CC_VEC(m2, k), CC_MAT(V1, k, k), CC_MAT(V2, k, k)};
   double a1 = NAN, b1 = NAN, l1 = NAN, a2 = NAN, b2 = NAN, l2 = NAN;
   int kind1 = -1, kind2 = -1;
-  int st = m1 && m2 && V1 && V2 ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) st = blr_state(c->claim, m1, V1, &a1, &b1, &l1, &kind1);
+  int st = cc_bufs_alloc(b, CC_N(b)) ? BM_SUCCESS : bm_error_set(BM_ENOMEM, "bm_check_blr", "out of memory");
+  if (!st) st = blr_state(c->m.dens[CC_CLAIM], m1, V1, &a1, &b1, &l1, &kind1);
   if (!st) st = blr_state(c->post, m2, V2, &a2, &b2, &l2, &kind2);
-  if (!st && (kind1 == BLR_KNOWN) != (kind2 == BLR_KNOWN)) st = BM_EINVAL;
-  if (!st && kind1 == BLR_IMPROPER) st = BM_EINVAL;
+  if (!st && (kind1 == BLR_KNOWN) != (kind2 == BLR_KNOWN))
+    st = bm_error_set(BM_EINVAL, "bm_check_blr", "claimed has a %s prior where the model's posterior is %s",
+                      kind1 == BLR_KNOWN ? "known-noise" : "NIG", kind2 == BLR_KNOWN ? "known-noise" : "NIG");
+  if (!st && kind1 == BLR_IMPROPER)
+    st = bm_error_set(BM_EINVAL, "bm_check_blr", "claimed has the improper prior; a posterior is proper");
   if (!st) {
     pdiff d = {0, P->param_note, sizeof P->param_note};
     pdiff_vector(&d, "m_n", m1, m2);
@@ -624,69 +729,53 @@ static int blr_param_diff(const blr_ctx *c, cc_problem *P)
     }
     P->param_worst = d.worst;
   }
-  bm_vector_free(m1);
-  bm_vector_free(m2);
-  bm_matrix_free(V1);
-  bm_matrix_free(V2);
+  cc_bufs_free(b, CC_N(b));
   return st;
+}
+
+static int blr_models_alloc(blr_ctx *c)
+{
+  bm_blr **m[] = {&c->prior, &c->post, &c->prop, &c->work};
+  nig_draw *dr[] = {&c->dprior, &c->dprop, &c->dwork};
+  int ok = 1;
+  for (size_t i = 0; i < CC_N(m); i++) ok &= (*m[i] = bm_blr_alloc(c->k)) != NULL;
+  for (size_t i = 0; i < CC_N(dr); i++) ok &= nig_draw_alloc(dr[i], c->k) == BM_SUCCESS;
+  return ok;
 }
 
 static void blr_free(blr_ctx *c)
 {
-  bm_blr_free(c->prior);
-  bm_blr_free(c->post);
-  bm_blr_free(c->prop);
-  bm_blr_free(c->work);
-  bm_vector_free(c->m0);
-  bm_matrix_free(c->V0);
-  nig_draw_free(&c->dprior);
-  nig_draw_free(&c->dprop);
-  nig_draw_free(&c->dwork);
-  bm_vector_free(c->beta);
-  bm_vector_free(c->ysim);
-  bm_vector_free(c->fixed);
+  bm_blr *m[] = {c->prior, c->post, c->prop, c->work};
+  nig_draw *dr[] = {&c->dprior, &c->dprop, &c->dwork};
+  for (size_t i = 0; i < CC_N(m); i++) bm_blr_free(m[i]);
+  for (size_t i = 0; i < CC_N(dr); i++) nig_draw_free(dr[i]);
 }
 
 int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, const bm_blr *claimed,
                  gsl_rng *r, const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep)
 {
-  if (rep) report_init(rep, "blr");
-  if (prior == NULL || X == NULL || y == NULL || r == NULL || rep == NULL) return BM_EINVAL;
   cc_opts o;
-  int st = resolve_opts(opts, &o);
+  int st = cc_begin(__func__, rep, "blr", prior, X, "y", y, r, opts, &o);
   if (st) return st;
-  if (X->size2 == 0 || X->size1 == 0 || y->size != X->size1) return BM_EBADLEN;
+  if (X->size2 == 0 || X->size1 == 0 || y->size != X->size1)
+    return BM_FAIL(BM_EBADLEN, "X is %zu x %zu and y of length %zu: X needs a row and a column, y one entry a row",
+                   X->size1, X->size2, y->size);
   blr_ctx c = {0};
   const size_t k = X->size2;
   c.k = k;
   c.X = X;
   c.y = y;
-  c.m0 = bm_vector_alloc(k);
-  c.V0 = bm_matrix_alloc(k, k);
-  c.beta = bm_vector_alloc(k);
-  c.ysim = bm_vector_alloc(X->size1);
-  c.fixed = bm_vector_alloc(k + 1);
-  c.post = bm_blr_alloc(k);
-  c.prop = bm_blr_alloc(k);
-  c.work = bm_blr_alloc(k);
-  c.prior = bm_blr_alloc(k);
-  if (!c.m0 || !c.V0 || !c.beta || !c.ysim || !c.fixed || !c.post || !c.prop || !c.work || !c.prior ||
-      nig_draw_alloc(&c.dprior, k) || nig_draw_alloc(&c.dprop, k) || nig_draw_alloc(&c.dwork, k))
-    st = BM_ENOMEM;
+  gsl_vector *mn = NULL;
+  gsl_matrix *Vn = NULL;
+  const cc_buf bufs[] = {CC_VEC(c.m0, k),   CC_MAT(c.V0, k, k), CC_VEC(c.beta, k), CC_VEC(c.ysim, X->size1),
+                         CC_VEC(c.fixed, k + 1), CC_VEC(mn, k), CC_MAT(Vn, k, k)};
+  if (!cc_bufs_alloc(bufs, CC_N(bufs)) || !blr_models_alloc(&c))
+    st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu, n = %zu)", k, X->size1);
   if (!st) st = blr_state(prior, c.m0, c.V0, &c.a0, &c.b0, &c.lambda, &c.kind);
-  if (!st) {
-    st = c.kind == BLR_NIG     ? bm_blr_set_prior_nig(c.prior, c.m0, c.V0, c.a0, c.b0)
-         : c.kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c.prior, c.m0, c.V0, c.lambda)
-                               : bm_blr_set_prior_improper(c.prior);
-  }
-  if (!st) st = c.kind == BLR_NIG     ? bm_blr_set_prior_nig(c.post, c.m0, c.V0, c.a0, c.b0)
-                : c.kind == BLR_KNOWN ? bm_blr_set_prior_known_noise(c.post, c.m0, c.V0, c.lambda)
-                                      : bm_blr_set_prior_improper(c.post);
+  if (!st) st = blr_set_prior(&c, c.prior);
+  if (!st) st = blr_set_prior(&c, c.post);
   if (!st) st = bm_blr_update(c.post, X, y);
-  gsl_vector *mn = bm_vector_alloc(k);
-  gsl_matrix *Vn = bm_matrix_alloc(k, k);
   double an = 0, bn = 0, lml = NAN;
-  if (!st && (!mn || !Vn)) st = BM_ENOMEM;
   if (!st && c.kind == BLR_KNOWN) {
     /* the proposal N(m_N, 2 S_N) */
     st = bm_blr_posterior_gaussian(c.post, mn, Vn);
@@ -704,38 +793,31 @@ int bm_check_blr(const bm_blr *prior, const gsl_matrix *X, const gsl_vector *y, 
   if (!st) st = nig_draw_set(&c.dprop, c.prop, c.kind);
   if (!st && c.kind != BLR_IMPROPER) st = nig_draw_set(&c.dprior, c.prior, c.kind);
   if (!st && c.kind != BLR_IMPROPER) st = bm_blr_log_evidence(c.post, &lml);
-  c.claim = claimed ? claimed : c.post;
-  cc_problem P = {0};
+  const int improper = c.kind == BLR_IMPROPER;
+  c.m = (cc_models){{improper ? NULL : c.prior, claimed ? claimed : c.post, c.prop},
+                    {improper ? NULL : &c.dprior, &c.dprop, &c.dwork}, blr_lp, nig_sample, blr_log_lik, blr_simulate,
+                    blr_stat_name};
+  cc_problem P = {.has_evidence = !improper, .lml = lml};
+  if (improper) P.sbc_how = "fixed at (beta_hat, s^2) (flat prior: exact coverage)";
   if (!st && claimed) st = blr_param_diff(&c, &P);
   if (!st) {
     c.dim = c.kind == BLR_KNOWN ? k : k + 1;
     snprintf(rep->model, sizeof rep->model, "blr (%s prior)",
              c.kind == BLR_NIG ? "NIG" : c.kind == BLR_KNOWN ? "known-noise" : "improper");
-    P.cm = (bm_check_model){c.dim, blr_log_prior, blr_log_lik, blr_log_post, blr_prop_sample,
-                            blr_prop_sample, blr_prop_logpdf, &c};
-    P.sbc = (bm_sbc_problem){c.dim, c.dim, blr_prior_sample, blr_simulate, blr_work_sample, NULL, &c};
-    P.has_evidence = c.kind != BLR_IMPROPER;
-    P.lml = lml;
-    P.claimed = claimed != NULL;
-    P.sbc_skip = claimed ? "a claimed posterior belongs to this data only; SBC checks the model's own update" : NULL;
-    P.sbc_how = c.kind == BLR_IMPROPER ? "fixed at (beta_hat, s^2) (flat prior: exact coverage)" : "from the prior";
-    P.stat_name = blr_stat_name;
-    P.ctx = &c;
-    st = run_checks(&P, r, &o, rep);
+    st = cc_run(__func__, &P, &c.m, c.dim, claimed != NULL, r, &o, rep);
   }
-  bm_vector_free(mn);
-  bm_matrix_free(Vn);
+  cc_bufs_free(bufs, CC_N(bufs));
   blr_free(&c);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* ---------- MNIW: theta = (vec B, vech Sigma) ---------- */
 
 typedef struct {
+  cc_models m;
   size_t k, d, kd, q;
   const gsl_matrix *X, *Y;
   bm_mniw *prior, *post, *prop, *work;
-  const bm_mniw *claim;
   gsl_matrix *B0, *V0, *Psi0;
   double nu0;
   gsl_matrix *B, *Sigma, *E, *Ysim;
@@ -757,15 +839,12 @@ static int mniw_pack(mniw_ctx *c, gsl_vector *th)
   return st ? st : bm_vech(c->Sigma, &v.vector);
 }
 
-static int mniw_lp(const bm_mniw *m, const gsl_vector *th, void *pp, double *f)
+static int mniw_lp(const void *m, void *pp, const gsl_vector *th, double *f)
 {
   mniw_ctx *c = pp;
   mniw_split(c, th);
   return bm_mniw_log_posterior(m, c->B, c->Sigma, f);
 }
-static int mniw_log_prior(const gsl_vector *th, void *pp, double *f) { return mniw_lp(((mniw_ctx *)pp)->prior, th, pp, f); }
-static int mniw_log_post(const gsl_vector *th, void *pp, double *f) { return mniw_lp(((mniw_ctx *)pp)->claim, th, pp, f); }
-static int mniw_prop_logpdf(const gsl_vector *th, void *pp, double *f) { return mniw_lp(((mniw_ctx *)pp)->prop, th, pp, f); }
 
 /* E <- Y - X B */
 static void mniw_resid(mniw_ctx *c, const gsl_matrix *Y)
@@ -780,28 +859,21 @@ static int mniw_log_lik(const gsl_vector *th, void *pp, double *f)
   mniw_ctx *c = pp;
   mniw_split(c, th);
   mniw_resid(c, c->Y);
-  int st = bm_mvn_set(c->mvn, c->zero, c->Sigma);
-  return st ? st : bm_mvn_loglik(c->mvn, c->E, f, NULL);
+  return rows_loglik(c->mvn, c->zero, c->Sigma, c->E, f);
 }
 
-static int mniw_draw(const bm_mniw *m, gsl_rng *r, mniw_ctx *c, gsl_vector *th)
+static int mniw_draw(const void *m, gsl_rng *r, void *pp, gsl_vector *th)
 {
+  mniw_ctx *c = pp;
   int st = bm_mniw_sample_posterior(m, r, c->B, c->Sigma);
   return st ? st : mniw_pack(c, th);
 }
-static int mniw_prop_sample(gsl_rng *r, void *pp, gsl_vector *th) { return mniw_draw(((mniw_ctx *)pp)->prop, r, pp, th); }
-static int mniw_prior_sample(gsl_rng *r, void *pp, gsl_vector *th) { return mniw_draw(((mniw_ctx *)pp)->prior, r, pp, th); }
-static int mniw_work_sample(gsl_rng *r, void *pp, gsl_vector *th) { return mniw_draw(((mniw_ctx *)pp)->work, r, pp, th); }
 
 static int mniw_simulate(gsl_rng *r, const gsl_vector *th, void *pp)
 {
   mniw_ctx *c = pp;
   mniw_split(c, th);
-  int st = bm_mvn_set(c->mvn, c->zero, c->Sigma);
-  for (size_t i = 0; i < c->E->size1 && !st; i++) {
-    gsl_vector_view e = gsl_matrix_row(c->E, i);
-    st = bm_mvn_sample(c->mvn, r, &e.vector);
-  }
+  int st = rows_sample(c->mvn, c->zero, c->Sigma, r, c->E);
   if (st) return st;
   /* Y = X B + E */
   gsl_matrix_memcpy(c->Ysim, c->E);
@@ -823,11 +895,12 @@ static void mniw_stat_name(const void *pp, size_t i, char *buf, size_t len)
 static int mniw_param_diff(const mniw_ctx *c, cc_problem *P)
 {
   const size_t k = c->k, d = c->d;
-  gsl_matrix *B1 = bm_matrix_alloc(k, d), *B2 = bm_matrix_alloc(k, d), *V1 = bm_matrix_alloc(k, k),
-             *V2 = bm_matrix_alloc(k, k), *S1 = bm_matrix_alloc(d, d), *S2 = bm_matrix_alloc(d, d);
+  gsl_matrix *B1, *B2, *V1, *V2, *S1, *S2;
+  const cc_buf b[] = {CC_MAT(B1, k, d), CC_MAT(B2, k, d), CC_MAT(V1, k, k),
+                      CC_MAT(V2, k, k), CC_MAT(S1, d, d), CC_MAT(S2, d, d)};
   double n1, n2;
-  int st = B1 && B2 && V1 && V2 && S1 && S2 ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) st = bm_mniw_posterior(c->claim, B1, V1, &n1, S1);
+  int st = cc_bufs_alloc(b, CC_N(b)) ? BM_SUCCESS : bm_error_set(BM_ENOMEM, "bm_check_mniw", "out of memory");
+  if (!st) st = bm_mniw_posterior(c->m.dens[CC_CLAIM], B1, V1, &n1, S1);
   if (!st) st = bm_mniw_posterior(c->post, B2, V2, &n2, S2);
   if (!st) {
     pdiff df = {0, P->param_note, sizeof P->param_note};
@@ -837,41 +910,34 @@ static int mniw_param_diff(const mniw_ctx *c, cc_problem *P)
     pdiff_matrix(&df, "Psi_n", S1, S2);
     P->param_worst = df.worst;
   }
-  bm_matrix_free(B1);
-  bm_matrix_free(B2);
-  bm_matrix_free(V1);
-  bm_matrix_free(V2);
-  bm_matrix_free(S1);
-  bm_matrix_free(S2);
+  cc_bufs_free(b, CC_N(b));
   return st;
+}
+
+static int mniw_models_alloc(mniw_ctx *c)
+{
+  bm_mniw **m[] = {&c->prior, &c->post, &c->prop, &c->work};
+  int ok = (c->mvn = bm_mvn_alloc(c->d)) != NULL;
+  for (size_t i = 0; i < CC_N(m); i++) ok &= (*m[i] = bm_mniw_alloc(c->k, c->d)) != NULL;
+  return ok;
 }
 
 static void mniw_free(mniw_ctx *c)
 {
-  bm_mniw_free(c->prior);
-  bm_mniw_free(c->post);
-  bm_mniw_free(c->prop);
-  bm_mniw_free(c->work);
-  bm_matrix_free(c->B0);
-  bm_matrix_free(c->V0);
-  bm_matrix_free(c->Psi0);
-  bm_matrix_free(c->B);
-  bm_matrix_free(c->Sigma);
-  bm_matrix_free(c->E);
-  bm_matrix_free(c->Ysim);
-  bm_vector_free(c->zero);
+  bm_mniw *m[] = {c->prior, c->post, c->prop, c->work};
+  for (size_t i = 0; i < CC_N(m); i++) bm_mniw_free(m[i]);
   bm_mvn_free(c->mvn);
 }
 
 int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y, const bm_mniw *claimed,
                   gsl_rng *r, const bm_check_conjugate_options *opts, bm_check_conjugate_report *rep)
 {
-  if (rep) report_init(rep, "mniw");
-  if (prior == NULL || X == NULL || Y == NULL || r == NULL || rep == NULL) return BM_EINVAL;
   cc_opts o;
-  int st = resolve_opts(opts, &o);
+  int st = cc_begin(__func__, rep, "mniw", prior, X, "Y", Y, r, opts, &o);
   if (st) return st;
-  if (X->size1 == 0 || X->size2 == 0 || Y->size2 == 0 || Y->size1 != X->size1) return BM_EBADLEN;
+  if (X->size1 == 0 || X->size2 == 0 || Y->size2 == 0 || Y->size1 != X->size1)
+    return BM_FAIL(BM_EBADLEN, "X is %zu x %zu and Y %zu x %zu: both need a column and the same rows, at least one",
+                   X->size1, X->size2, Y->size1, Y->size2);
   mniw_ctx c = {0};
   const size_t k = X->size2, d = Y->size2, n = X->size1;
   c.k = k;
@@ -880,23 +946,12 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
   c.q = bm_vech_len(d);
   c.X = X;
   c.Y = Y;
-  c.B0 = bm_matrix_alloc(k, d);
-  c.V0 = bm_matrix_alloc(k, k);
-  c.Psi0 = bm_matrix_alloc(d, d);
-  c.B = bm_matrix_alloc(k, d);
-  c.Sigma = bm_matrix_alloc(d, d);
-  c.E = bm_matrix_alloc(n, d);
-  c.Ysim = bm_matrix_alloc(n, d);
-  c.zero = bm_vector_calloc(d);
-  c.mvn = bm_mvn_alloc(d);
-  c.prior = bm_mniw_alloc(k, d);
-  c.post = bm_mniw_alloc(k, d);
-  c.prop = bm_mniw_alloc(k, d);
-  c.work = bm_mniw_alloc(k, d);
-  gsl_matrix *Bn = bm_matrix_alloc(k, d), *Vn = bm_matrix_alloc(k, k), *Psin = bm_matrix_alloc(d, d);
-  if (!c.B0 || !c.V0 || !c.Psi0 || !c.B || !c.Sigma || !c.E || !c.Ysim || !c.zero || !c.mvn || !c.prior || !c.post ||
-      !c.prop || !c.work || !Bn || !Vn || !Psin)
-    st = BM_ENOMEM;
+  gsl_matrix *Bn = NULL, *Vn = NULL, *Psin = NULL;
+  const cc_buf bufs[] = {CC_MAT(c.B0, k, d), CC_MAT(c.V0, k, k), CC_MAT(c.Psi0, d, d), CC_MAT(c.B, k, d),
+                         CC_MAT(c.Sigma, d, d), CC_MAT(c.E, n, d), CC_MAT(c.Ysim, n, d), CC_VEC(c.zero, d),
+                         CC_MAT(Bn, k, d), CC_MAT(Vn, k, k), CC_MAT(Psin, d, d)};
+  if (!cc_bufs_alloc(bufs, CC_N(bufs)) || !mniw_models_alloc(&c))
+    st = BM_FAIL(BM_ENOMEM, "out of memory (k = %zu, d = %zu, n = %zu)", k, d, n);
   double nun, lml = NAN;
   if (!st) st = bm_mniw_posterior(prior, c.B0, c.V0, &c.nu0, c.Psi0);
   if (!st) st = bm_mniw_set_prior(c.prior, c.B0, c.V0, c.nu0, c.Psi0);
@@ -910,28 +965,14 @@ int bm_check_mniw(const bm_mniw *prior, const gsl_matrix *X, const gsl_matrix *Y
     gsl_matrix_scale(Vn, 2.0);
     st = bm_mniw_set_prior(c.prop, Bn, Vn, nuq, Psin);
   }
-  c.claim = claimed ? claimed : c.post;
-  cc_problem P = {0};
+  c.m = (cc_models){{c.prior, claimed ? claimed : c.post, c.prop}, {c.prior, c.prop, c.work}, mniw_lp, mniw_draw,
+                    mniw_log_lik, mniw_simulate, mniw_stat_name};
+  cc_problem P = {.has_evidence = 1, .lml = lml};
   if (!st && claimed) st = mniw_param_diff(&c, &P);
-  if (!st) {
-    size_t dim = c.kd + c.q;
-    P.cm = (bm_check_model){dim, mniw_log_prior, mniw_log_lik, mniw_log_post, mniw_prop_sample,
-                            mniw_prop_sample, mniw_prop_logpdf, &c};
-    P.sbc = (bm_sbc_problem){dim, dim, mniw_prior_sample, mniw_simulate, mniw_work_sample, NULL, &c};
-    P.has_evidence = 1;
-    P.lml = lml;
-    P.claimed = claimed != NULL;
-    P.sbc_skip = claimed ? "a claimed posterior belongs to this data only; SBC checks the model's own update" : NULL;
-    P.sbc_how = "from the prior";
-    P.stat_name = mniw_stat_name;
-    P.ctx = &c;
-    st = run_checks(&P, r, &o, rep);
-  }
-  bm_matrix_free(Bn);
-  bm_matrix_free(Vn);
-  bm_matrix_free(Psin);
+  if (!st) st = cc_run(__func__, &P, &c.m, c.kd + c.q, claimed != NULL, r, &o, rep);
+  cc_bufs_free(bufs, CC_N(bufs));
   mniw_free(&c);
-  return st;
+  return BM_WRAP(st);
 }
 
 /* ---------- reading and printing ---------- */
@@ -942,20 +983,6 @@ const bm_check_conjugate_row *bm_check_conjugate_find(const bm_check_conjugate_r
   for (size_t i = 0; i < rep->nrows && i < BM_CHECK_CONJUGATE_MAXROWS; i++)
     if (!strcmp(rep->rows[i].name, name)) return &rep->rows[i];
   return NULL;
-}
-
-static void json_string(FILE *f, const char *s)
-{
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\')
-      fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20)
-      fprintf(f, "\\u%04x", (unsigned)(unsigned char)*s);
-    else
-      fputc(*s, f);
-  }
-  fputc('"', f);
 }
 
 static void json_number(FILE *f, double x)
@@ -970,7 +997,10 @@ static void json_number(FILE *f, double x)
 
 int bm_check_conjugate_print(FILE *f, const bm_check_conjugate_report *rep, int json)
 {
-  if (f == NULL || rep == NULL || rep->nrows > BM_CHECK_CONJUGATE_MAXROWS) return BM_EINVAL;
+  if (f == NULL) return BM_FAIL(BM_EINVAL, "f is NULL");
+  if (rep == NULL) return BM_FAIL(BM_EINVAL, "rep is NULL");
+  if (rep->nrows > BM_CHECK_CONJUGATE_MAXROWS)
+    return BM_FAIL(BM_EINVAL, "rep->nrows = %zu exceeds %d: not a report", rep->nrows, BM_CHECK_CONJUGATE_MAXROWS);
   if (json) {
     fprintf(f, "{\"model\": ");
     json_string(f, rep->model);

@@ -14,6 +14,8 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/vech.h"
 #include "bayesmat/check.h"
+#include "report_json.h"
+#include "../src/error.h"
 
 /* ---------------------------------------------------------------------- */
 /* Diagnosis of a matrix gradient                                          */
@@ -188,13 +190,23 @@ int bm_check_matrix_gradient(bm_fn_matrix_scalar f, void *params, const gsl_matr
     diag->rel_err = diag->rel_err_matched = NAN;
     diag->message[0] = '\0';
   }
-  if (f == NULL || X == NULL || claimed == NULL || diag == NULL) return BM_EINVAL;
+  if (f == NULL) return BM_FAIL(BM_EINVAL, "f is NULL");
+  if (bm_check_nonnull(__func__, "X", X) || bm_check_nonnull(__func__, "claimed", claimed) ||
+      bm_check_nonnull(__func__, "diag", diag))
+    return BM_EINVAL;
   const size_t r = X->size1, c = X->size2;
-  if (claimed->size1 != r || claimed->size2 != c || (symmetric && r != c)) return BM_EBADLEN;
+  if (symmetric && r != c) return BM_FAIL(BM_EBADLEN, "X is %zu x %zu, symmetric needs it square", r, c);
+  if (claimed->size1 != r || claimed->size2 != c)
+    return BM_FAIL(BM_EBADLEN, "claimed is %zu x %zu, X %zu x %zu", claimed->size1, claimed->size2, r, c);
   for (size_t i = 0; i < r; i++)
     for (size_t j = 0; j < c; j++) {
-      if (!isfinite(gsl_matrix_get(X, i, j)) || !isfinite(gsl_matrix_get(claimed, i, j))) return BM_ENONFINITE;
-      if (symmetric && gsl_matrix_get(X, i, j) != gsl_matrix_get(X, j, i)) return BM_ENOTSYM;
+      if (!isfinite(gsl_matrix_get(X, i, j)))
+        return BM_FAIL(BM_ENONFINITE, "X(%zu,%zu) = %g is not finite", i, j, gsl_matrix_get(X, i, j));
+      if (!isfinite(gsl_matrix_get(claimed, i, j)))
+        return BM_FAIL(BM_ENONFINITE, "claimed(%zu,%zu) = %g is not finite", i, j, gsl_matrix_get(claimed, i, j));
+      if (symmetric && gsl_matrix_get(X, i, j) != gsl_matrix_get(X, j, i))
+        return BM_FAIL(BM_ENOTSYM, "X is not symmetric: X(%zu,%zu) = %g, X(%zu,%zu) = %g", i, j,
+                       gsl_matrix_get(X, i, j), j, i, gsl_matrix_get(X, j, i));
     }
   const size_t n = symmetric ? bm_vech_len(r) : r * c;
   gsl_vector *v = bm_vector_alloc(n), *g = bm_vector_alloc(n);
@@ -224,7 +236,8 @@ done:
   if (G) bm_matrix_free(G);
   free(R);
   free(C);
-  return st;
+  /* every ENOMEM above, diagnose()'s included, is this function's own allocation */
+  return st == BM_ENOMEM ? BM_FAIL(BM_ENOMEM, "out of memory (X %zu x %zu)", r, c) : BM_WRAP(st);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -269,17 +282,6 @@ static void fail_row_status(bm_check_row *row, int st, const char *what)
   snprintf(row->detail, sizeof row->detail, "%s returned %s", what, bm_strerror(st));
 }
 
-static void json_string(FILE *out, const char *s)
-{
-  fputc('"', out);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", (unsigned)(unsigned char)*s);
-    else fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
 static const char *status_word(bm_row_status s)
 {
   return s == BM_ROW_PASS ? "pass" : (s == BM_ROW_FAIL ? "FAIL" : "skip");
@@ -287,7 +289,10 @@ static const char *status_word(bm_row_status s)
 
 int bm_check_report_print(const bm_check_report *rep, FILE *out, bm_report_format format)
 {
-  if (rep == NULL || out == NULL || (format != BM_REPORT_TABLE && format != BM_REPORT_JSON)) return BM_EINVAL;
+  if (rep == NULL) return BM_FAIL(BM_EINVAL, "report is NULL");
+  if (out == NULL) return BM_FAIL(BM_EINVAL, "out is NULL");
+  if (format != BM_REPORT_TABLE && format != BM_REPORT_JSON)
+    return BM_FAIL(BM_EINVAL, "format = %d is neither BM_REPORT_TABLE nor BM_REPORT_JSON", (int)format);
   if (format == BM_REPORT_JSON) {
     fprintf(out, "{\"family\": ");
     json_string(out, rep->family);
@@ -651,10 +656,12 @@ static double fisher_blocks(mc_ctx *c, int which, char *name, size_t len, double
 
 int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *opts, bm_check_report *rep)
 {
-  if (rep == NULL) return BM_EINVAL;
+  if (rep == NULL) return BM_FAIL(BM_EINVAL, "report is NULL");
   memset(rep, 0, sizeof *rep);
   rep->fisher_factor = NAN;
-  if (d == NULL || d->type == NULL || d->state == NULL || rng == NULL) return BM_EINVAL;
+  if (d == NULL) return BM_FAIL(BM_EINVAL, "d is NULL");
+  if (d->type == NULL || d->state == NULL) return BM_FAIL(BM_EINVAL, "d is not an allocated distribution");
+  if (rng == NULL) return BM_FAIL(BM_EINVAL, "rng is NULL");
   const bm_family_type *T = d->type;
   snprintf(rep->family, sizeof rep->family, "%s", T->name ? T->name : "?");
   const bm_check_dist_options o0 = {0};
@@ -663,15 +670,22 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
   const size_t npts = o->at && o->nat ? o->nat : (o->points ? o->points : 3);
   const double tol = o->tol > 0 ? o->tol : 1e-6, tol_x = o->tol_hess_x > 0 ? o->tol_hess_x : 1e-5;
   const double z_tol = o->z_tol > 0 ? o->z_tol : 5.0, slope_tol = o->slope_tol > 0 ? o->slope_tol : 1.8;
-  if (N < 2 || (o->at && o->nat == 0)) return BM_EINVAL;
+  if (N < 2) return BM_FAIL(BM_EINVAL, "opts->draws = %zu must be at least 2", N);
+  if (o->at && o->nat == 0) return BM_FAIL(BM_EINVAL, "opts->at is given with opts->nat = 0");
   size_t rows, cols;
   bm_dist_shape(d, &rows, &cols);
   const size_t m = bm_dist_nparams(d);
-  if (m == 0 || rows == 0) return BM_EINVAL;
-  if (o->theta && o->theta->size != m) return BM_EBADLEN;
+  if (m == 0 || rows == 0)
+    return BM_FAIL(BM_EINVAL, "d has %zu parameters and %zu rows: not a usable distribution", m, rows);
+  if (o->theta && o->theta->size != m)
+    return BM_FAIL(BM_EBADLEN, "opts->theta has length %zu, the family %zu", o->theta->size, m);
   if (o->at)
-    for (size_t k = 0; k < o->nat; k++)
-      if (o->at[k] == NULL || o->at[k]->size1 != rows || o->at[k]->size2 != cols) return BM_EBADLEN;
+    for (size_t k = 0; k < o->nat; k++) {
+      if (o->at[k] == NULL) return BM_FAIL(BM_EBADLEN, "opts->at[%zu] is NULL", k);
+      if (o->at[k]->size1 != rows || o->at[k]->size2 != cols)
+        return BM_FAIL(BM_EBADLEN, "opts->at[%zu] is %zu x %zu, the variate %zu x %zu", k, o->at[k]->size1,
+                       o->at[k]->size2, rows, cols);
+    }
 
   int st = BM_ENOMEM;
   gsl_vector *theta = bm_vector_alloc(m);
@@ -690,13 +704,13 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
   else {
     int s0 = bm_dist_get_theta(d, theta);
     if (s0 == BM_EINVAL) { /* never set */
-      st = BM_EINVAL;
+      st = BM_FAIL(BM_EINVAL, "d has no parameters set");
       goto done;
     }
     have_theta = s0 == BM_SUCCESS;
   }
   if (have_theta && bm_dist_set_theta(w, theta) != BM_SUCCESS) {
-    st = BM_EINVAL;
+    st = BM_FAIL(BM_EINVAL, "%s is not a valid parameter vector of the family", o->theta ? "opts->theta" : "d's theta");
     goto done;
   }
   size_t have_pts = 0;
@@ -1001,5 +1015,6 @@ done:
   bm_vector_free(mc.s);
   free(acc);
   if (F) bm_matrix_free(F);
-  return st;
+  /* every ENOMEM above is an allocation of this function or of its helpers */
+  return st == BM_ENOMEM ? BM_FAIL(BM_ENOMEM, "out of memory (%zu parameters, %zu points)", m, npts) : st;
 }

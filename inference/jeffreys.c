@@ -192,37 +192,17 @@ static int typed_jeffreys_fn(const char *fn, const bm_family_type *T, const void
   return bm_error_wrap(bm_dist_jeffreys(&view, idx, k, lp), fn);
 }
 
-int bm_mvn_jeffreys(const bm_mvn *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_mvn, d, idx, k, log_prior);
-}
+/* The seven typed entry points: the descriptor path on the family's object. */
+#define TYPED_JEFFREYS(F)                                                                       \
+  int bm_##F##_jeffreys(const bm_##F *d, const size_t *idx, size_t k, double *log_prior)       \
+  {                                                                                             \
+    return typed_jeffreys(&bm_family_##F, d, idx, k, log_prior);                               \
+  }
 
-int bm_mvt_jeffreys(const bm_mvt *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_mvt, d, idx, k, log_prior);
-}
-
-int bm_wishart_jeffreys(const bm_wishart *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_wishart, d, idx, k, log_prior);
-}
-
-int bm_invwishart_jeffreys(const bm_invwishart *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_invwishart, d, idx, k, log_prior);
-}
-
-int bm_matnorm_jeffreys(const bm_matnorm *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_matnorm, d, idx, k, log_prior);
-}
-
-int bm_matt_jeffreys(const bm_matt *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_matt, d, idx, k, log_prior);
-}
-
-int bm_matf_jeffreys(const bm_matf *d, const size_t *idx, size_t k, double *log_prior)
-{
-  return typed_jeffreys(&bm_family_matf, d, idx, k, log_prior);
-}
+TYPED_JEFFREYS(mvn)
+TYPED_JEFFREYS(mvt)
+TYPED_JEFFREYS(wishart)
+TYPED_JEFFREYS(invwishart)
+TYPED_JEFFREYS(matnorm)
+TYPED_JEFFREYS(matt)
+TYPED_JEFFREYS(matf)

@@ -91,7 +91,7 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
 {
   if (s == NULL || X == NULL || Y == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : X == NULL ? "X" : "Y");
   const size_t k = s->k, d = s->d, n = X->size1, c = k + d;
-  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_FAIL(BM_EBADLEN, "argument check failed: X->size2 != k || Y->size1 != n || Y->size2 != d");
+  if (X->size2 != k || Y->size1 != n || Y->size2 != d) return BM_FAIL(BM_EBADLEN, "X is %zu x %zu and Y %zu x %zu, expected n x k and n x d with k = %zu, d = %zu", X->size1, X->size2, Y->size1, Y->size2, k, d);
   if (n == 0) {
     s->n = 0;
     gsl_matrix_set_zero(s->R);
@@ -116,7 +116,7 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
 int bm_mniw_stats_merge(bm_mniw_stats *dst, const bm_mniw_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->k != src->k || dst->d != src->d) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->k != src->k || dst->d != src->d");
+  if (dst->k != src->k || dst->d != src->d) return BM_FAIL(BM_EBADLEN, "dst is of dimensions (k, d) = (%zu, %zu), src (%zu, %zu)", dst->k, dst->d, src->k, src->d);
   const gsl_matrix *blocks[2] = {dst->R, src->R};
   const double scale[2] = {1.0, 1.0};
   int st = cj_qr_stack(blocks, scale, 2, dst->k + dst->d, dst->R);
@@ -283,7 +283,7 @@ done:
 int bm_mniw_update_stats(bm_mniw *m, const bm_mniw_stats *s)
 {
   if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
-  if (s->k != m->k || s->d != m->d) return BM_FAIL(BM_EBADLEN, "argument check failed: s->k != m->k || s->d != m->d");
+  if (s->k != m->k || s->d != m->d) return BM_FAIL(BM_EBADLEN, "s is of dimensions (k, d) = (%zu, %zu), m (%zu, %zu)", s->k, s->d, m->k, m->d);
   if (s->n == 0) return BM_SUCCESS;
   bm_mniw_stats *merged = bm_mniw_stats_alloc(m->k, m->d);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -338,7 +338,7 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
   bm_nan_matrix(B_n);
   bm_nan_matrix(V_n);
   bm_nan_matrix(Psi_n);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m has no prior set");
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
@@ -400,7 +400,7 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
       bm_nan_matrix(B);
       bm_nan_matrix(Sigma);
     }
-    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior");
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !r ? "r is NULL" : (!B && !Sigma) ? "B and Sigma are both NULL" : "m has no prior set");
   }
   const size_t k = m->k, d = m->d;
   if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B k x d, Sigma d x d with k = %zu, d = %zu)", !shape_or_null(B, k, d) ? "B" : "Sigma", k, d);
@@ -461,7 +461,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
   bm_nan_matrix(M);
   bm_nan_matrix(Sigma);
   bm_nan_matrix(Omega);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m has no prior set");
   int st = bm_validate_matrix(X_new, q, k);
   if (st != BM_SUCCESS) return st;
   if (Sigma != NULL) {
@@ -494,7 +494,7 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
 {
   if (m == NULL || X_new == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : X_new == NULL ? "X_new is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
   const size_t q = X_new->size1, d = m->d;
-  if (q == 0 || X_new->size2 != m->k) return BM_FAIL(BM_EBADLEN, "argument check failed: q == 0 || X_new->size2 != m->k");
+  if (q == 0 || X_new->size2 != m->k) return BM_FAIL(BM_EBADLEN, "X_new is %zu x %zu, expected rows x k with k = %zu", q, X_new->size2, m->k);
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;

@@ -11,6 +11,7 @@
  * Derivations: docs/jeffreys.md.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <gsl/gsl_blas.h>
 #include <stdlib.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
@@ -41,19 +42,8 @@ static int finite_vector(const gsl_vector *v)
 /* out += sign * J^T M J  (J m x d, M m x m, T scratch m x d) */
 static void add_sandwich(double sign, const gsl_matrix *J, const gsl_matrix *M, gsl_matrix *T, gsl_matrix *out)
 {
-  size_t m = J->size1, d = J->size2;
-  for (size_t a = 0; a < m; a++)
-    for (size_t k = 0; k < d; k++) {
-      double s = 0;
-      for (size_t b = 0; b < m; b++) s += MGET(M, a, b) * MGET(J, b, k);
-      MGET(T, a, k) = s;
-    }
-  for (size_t j = 0; j < d; j++)
-    for (size_t k = 0; k < d; k++) {
-      double s = 0;
-      for (size_t a = 0; a < m; a++) s += MGET(J, a, j) * MGET(T, a, k);
-      MGET(out, j, k) += sign * s;
-    }
+  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, M, J, 0.0, T);
+  gsl_blas_dgemm(CblasTrans, CblasNoTrans, sign, J, T, 1.0, out);
 }
 
 static void symmetrize(gsl_matrix *A)
@@ -176,7 +166,7 @@ int bm_model_jeffreys(const bm_model *model, const gsl_vector *eta, const size_t
   *log_prior = NAN;
   if (!model || !eta) return BM_FAIL(BM_EINVAL, "%s is NULL", model == NULL ? "model" : "eta");
   size_t d = model->dim_eta;
-  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (d == 0) return BM_FAIL(BM_EINVAL, "model->dim_eta is 0");
   gsl_matrix *Fi = bm_matrix_alloc(d, d);
   if (!Fi) return BM_FAIL(BM_ENOMEM, "out of memory");
   int status = bm_model_fisher(model, eta, Fi);
@@ -223,7 +213,7 @@ static int gaussian_check_fn(const char *fn, const gsl_matrix *Sigma, const gsl_
 int (bm_gaussian_model_fisher)(const gsl_matrix *Sigma, const gsl_matrix *dmu, const gsl_matrix *const *dSigma,
                              size_t d, gsl_matrix *Fi)
 {
-  if (!Fi || d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: !Fi || d == 0");
+  if (!Fi || d == 0) return BM_FAIL(BM_EINVAL, "%s", !Fi ? "Fi is NULL" : "d is 0");
   if (Fi->size1 != d || Fi->size2 != d) return BM_FAIL(BM_EBADLEN, "Fi is %zu x %zu, expected %zu x %zu", Fi->size1, Fi->size2, (size_t)(d), (size_t)(d));
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
@@ -294,11 +284,11 @@ int (bm_gaussian_model_score)(const gsl_matrix *Sigma, const gsl_vector *mu, con
   if (!s || !mu || !y) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : mu == NULL ? "mu" : "y");
   if (s->size != d) return BM_FAIL(BM_EBADLEN, "s has %zu entries, expected %zu", s->size, (size_t)(d));
   size_t n = Sigma ? Sigma->size1 : 0;
-  if (Sigma && (mu->size != n || y->size != n)) return BM_FAIL(BM_EBADLEN, "argument check failed: Sigma && (mu->size != n || y->size != n)");
+  if (Sigma && (mu->size != n || y->size != n)) return BM_FAIL(BM_EBADLEN, "mu (length %zu) and y (length %zu) must have the length of Sigma, %zu", mu->size, y->size, n);
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
   if (!status && (!finite_vector(mu) || !finite_vector(y))) {
-    status = BM_FAIL(BM_ENONFINITE, "argument check failed: (!finite_vector(mu) || !finite_vector(y))");
+    status = BM_FAIL(BM_ENONFINITE, "%s has a NaN or Inf entry", finite_vector(mu) ? "y" : "mu");
     bm_matrix_free(L);
   }
   if (status) {
@@ -357,7 +347,7 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
     return BM_FAIL(BM_EBADLEN, "I_eta is %zu x %zu, J %zu x %zu, I_zeta %zu x %zu: expected d x d, d x e, e x e with d, e > 0", d, I_eta->size2, J->size1, e, I_zeta->size1, I_zeta->size2);
   if (!finite_matrix(I_eta) || !finite_matrix(J)) {
     bm_nan_matrix(I_zeta);
-    return BM_FAIL(BM_ENONFINITE, "argument check failed: !finite_matrix(I_eta) || !finite_matrix(J)");
+    return BM_FAIL(BM_ENONFINITE, "%s has a NaN or Inf entry", finite_matrix(I_eta) ? "J" : "I_eta");
   }
   gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {

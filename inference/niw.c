@@ -131,7 +131,7 @@ done:
 int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 {
   if (dst == NULL || src == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", dst == NULL ? "dst" : "src");
-  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "argument check failed: dst->p != src->p");
+  if (dst->p != src->p) return BM_FAIL(BM_EBADLEN, "dst has p = %zu, src p = %zu", dst->p, src->p);
   const size_t p = dst->p;
   if (src->n == 0) return BM_SUCCESS;
   if (dst->n == 0) {
@@ -156,8 +156,8 @@ int bm_niw_stats_merge(bm_niw_stats *dst, const bm_niw_stats *src)
 int bm_niw_stats_get(const bm_niw_stats *s, size_t *n, gsl_vector *mean, gsl_matrix *scatter)
 {
   if (s == NULL) return BM_FAIL(BM_EINVAL, "s is NULL");
-  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "argument check failed: mean != NULL && mean->size != s->p");
-  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "argument check failed: scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)");
+  if (mean != NULL && mean->size != s->p) return BM_FAIL(BM_EBADLEN, "mean has length %zu, expected p = %zu", mean->size, s->p);
+  if (scatter != NULL && (scatter->size1 != s->p || scatter->size2 != s->p)) return BM_FAIL(BM_EBADLEN, "scatter is %zu x %zu, expected p x p = %zu x %zu", scatter->size1, scatter->size2, s->p, s->p);
   if (n != NULL) *n = s->n;
   if (mean != NULL) {
     if (s->n == 0) gsl_vector_set_all(mean, NAN);
@@ -273,7 +273,7 @@ static int commit_prior_fn(const char *fn, bm_niw *m, const gsl_vector *mu0, dou
   gsl_matrix *R0_old = bm_matrix_alloc(m->p, m->p);
   int st = BM_SUCCESS;
   if (mu0_old == NULL || R0_old == NULL) {
-    st = BM_ENOMEM;
+    st = bm_error_set(BM_ENOMEM, fn, "out of memory (p = %zu)", m->p);
     goto done;
   }
   gsl_vector_memcpy(mu0_old, m->mu0);
@@ -315,7 +315,7 @@ static int set_prior_impl_fn(const char *fn, const char *S_name, bm_niw *m, cons
   if (st != BM_SUCCESS) return st;
   gsl_matrix *L = bm_matrix_alloc(p, p), *R0 = bm_matrix_alloc(p, p), *T = bm_matrix_alloc(p, p);
   if (L == NULL || R0 == NULL || T == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
     goto done;
   }
   st = bm_check_spd(fn, S_name, S, p, L, NULL);
@@ -355,7 +355,7 @@ int bm_niw_set_prior_nw(bm_niw *m, const gsl_vector *mu0, double kappa0, double 
 int bm_niw_update_stats(bm_niw *m, const bm_niw_stats *s)
 {
   if (m == NULL || s == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : s == NULL ? "s is NULL" : "m has no prior set");
-  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: s->p != m->p");
+  if (s->p != m->p) return BM_FAIL(BM_EBADLEN, "s has p = %zu, m p = %zu", s->p, m->p);
   if (s->n == 0) return BM_SUCCESS;
   bm_niw_stats *merged = bm_niw_stats_alloc(m->p);
   if (merged == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -420,10 +420,11 @@ static int posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
     /* the factor is finite, the formed matrix need not be (entries of L_n ~1e160) */
     for (size_t i = 0; i < m->p * m->p && st == BM_SUCCESS; i++)
-      if (!isfinite(S->data[(i / m->p) * S->tda + i % m->p])) st = BM_EDOM;
+      if (!isfinite(S->data[(i / m->p) * S->tda + i % m->p]))
+        st = bm_error_set(BM_EDOM, fn, "%s(%zu,%zu) overflows double range", S_name, i / m->p, i % m->p);
     if (st != BM_SUCCESS) {
       gsl_matrix_set_all(S, NAN);
-      return st;
+      return bm_error_wrap(st, fn);
     }
   }
   if (mu_n != NULL) gsl_vector_memcpy(mu_n, m->mu_n);
@@ -458,7 +459,7 @@ static int log_posterior_impl_fn(const char *fn, const char *S_name, const bm_ni
   gsl_matrix *L = bm_matrix_alloc(p, p), *W = bm_matrix_alloc(p, p);
   gsl_vector *d = bm_vector_alloc(p);
   if (L == NULL || W == NULL || d == NULL) {
-    st = BM_ENOMEM;
+    st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
     goto done;
   }
   st = bm_check_spd(fn, S_name, S, p, L, NULL);
@@ -519,7 +520,7 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
 {
   if (m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior) {
     if (m != NULL && out_shapes(m->p, mu, Sigma) == BM_SUCCESS) nan_out(mu, NULL, NULL, Sigma);
-    return BM_FAIL(BM_EINVAL, "argument check failed: m == NULL || r == NULL || (mu == NULL && Sigma == NULL) || !m->has_prior");
+    return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !r ? "r is NULL" : (!mu && !Sigma) ? "mu and Sigma are both NULL" : "m has no prior set");
   }
   const size_t p = m->p;
   int st = out_shapes(p, mu, Sigma);
@@ -580,7 +581,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
     return st;
   }
   nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "argument check failed: m->has_prior is NULL");
+  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m has no prior set");
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
@@ -600,7 +601,7 @@ int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_m
 int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
 {
   if (m == NULL || pred == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : pred == NULL ? "pred is NULL" : "m has no prior set");
-  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "argument check failed: bm_mvt_dim(pred) != m->p");
+  if (bm_mvt_dim(pred) != m->p) return BM_FAIL(BM_EBADLEN, "pred has dimension %zu, m p = %zu", bm_mvt_dim(pred), m->p);
   gsl_vector *loc = bm_vector_alloc(m->p);
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;

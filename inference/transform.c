@@ -11,9 +11,11 @@
  * vech order with diagonal 2 L_jj^2 (diagonal coordinates) and L_jj (below).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <float.h>
 #include <gsl/gsl_math.h>
+#include <gsl/gsl_blas.h>
 #include "bayesmat/status.h"
 #include "bayesmat/alloc.h"
 #include "bayesmat/validate.h"
@@ -44,7 +46,7 @@ int bm_transform_log_inverse(double u, double *x, double *logjac)
   if (logjac) *logjac = NAN;
   if (!isfinite(u)) return BM_FAIL(BM_ENONFINITE, "u = %g is not finite", u);
   double e = exp(u);
-  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "argument check failed: !isfinite(e) || e == 0.0");
+  if (!isfinite(e) || e == 0.0) return BM_FAIL(BM_EDOM, "u = %g: exp(u) is not a positive double", u);
   *x = e;
   if (logjac) *logjac = u;
   return BM_SUCCESS;
@@ -133,7 +135,7 @@ int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
 {
   if (!Sigma || !theta) return BM_FAIL(BM_EINVAL, "%s is NULL", Sigma == NULL ? "Sigma" : "theta");
   size_t p = Sigma->size1;
-  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: Sigma->size2 != p || theta->size != bm_vech_len(p)");
+  if (Sigma->size2 != p || theta->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "Sigma is %zu x %zu and theta of length %zu, expected p x p and p(p+1)/2", Sigma->size1, Sigma->size2, theta->size);
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
@@ -158,18 +160,24 @@ int bm_transform_logchol_forward(const gsl_matrix *Sigma, gsl_vector *theta)
   return BM_SUCCESS;
 }
 
-/* L from theta (lower, strict upper zeroed); checks finiteness/overflow */
-static int logchol_factor(const gsl_vector *theta, size_t p, gsl_matrix *L)
+/* L from theta (lower, strict upper zeroed); checks finiteness/overflow.
+ * fn: the public caller, through the macro. */
+#undef BM_FN
+#define BM_FN fn
+#define logchol_factor(theta, p, L) logchol_factor_fn(__func__, theta, p, L)
+static int logchol_factor_fn(const char *fn, const gsl_vector *theta, size_t p, gsl_matrix *L)
 {
   size_t k = 0;
   for (size_t j = 0; j < p; j++) {
     for (size_t i = 0; i < j; i++) MGET(L, i, j) = 0.0;
     for (size_t i = j; i < p; i++, k++) {
       double t = VGET(theta, k);
-      if (!isfinite(t)) return BM_ENONFINITE;
+      if (!isfinite(t)) return BM_FAIL(BM_ENONFINITE, "theta[%zu] = %g is not finite", k, t);
       if (i == j) {
         double e = exp(t);
-        if (!isfinite(e) || e == 0.0) return BM_EDOM;
+        if (!isfinite(e) || e == 0.0)
+          return BM_FAIL(BM_EDOM, "theta[%zu] = %g: L(%zu,%zu) = exp(theta[%zu]) is not a positive double", k, t, i,
+                         i, k);
         MGET(L, i, j) = e;
       } else {
         MGET(L, i, j) = t;
@@ -179,8 +187,6 @@ static int logchol_factor(const gsl_vector *theta, size_t p, gsl_matrix *L)
   return BM_SUCCESS;
 }
 
-#undef BM_FN
-#define BM_FN fn /* the public caller, through the macro */
 #define check_theta(theta, p) check_theta_fn(__func__, theta, p)
 static int check_theta_fn(const char *fn, const gsl_vector *theta, size_t *p)
 {
@@ -196,10 +202,10 @@ static int check_theta_fn(const char *fn, const gsl_vector *theta, size_t *p)
 
 int bm_transform_logchol_inverse(const gsl_vector *theta, gsl_matrix *Sigma, gsl_matrix *L)
 {
-  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "argument check failed: !theta || (!Sigma && !L)");
+  if (!theta || (!Sigma && !L)) return BM_FAIL(BM_EINVAL, "%s", !theta ? "theta is NULL" : "Sigma and L are both NULL");
   size_t p = bm_transform_logchol_dim(theta->size);
   if (p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p)))
-    return BM_FAIL(BM_EBADLEN, "argument check failed: p == 0 || (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) || (L && (L->size1 != p || L->size2 != p))");
+    return BM_FAIL(BM_EBADLEN, "%s", p == 0 ? "theta's length is not p(p+1)/2 for any p > 0" : (Sigma && (Sigma->size1 != p || Sigma->size2 != p)) ? "Sigma is not p x p for the p of theta" : "L is not p x p for the p of theta");
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   gsl_matrix *Lm = L;
@@ -233,7 +239,7 @@ int bm_transform_logchol_log_jacobian(const gsl_vector *theta, double *logjac, g
   *logjac = NAN;
   size_t p;
   int status = check_theta(theta, &p);
-  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "argument check failed: grad && grad->size != theta->size");
+  if (!status && grad && grad->size != theta->size) status = BM_FAIL(BM_EBADLEN, "grad has length %zu, theta %zu", grad->size, theta->size);
   if (status) {
     if (grad && theta && grad->size == theta->size) bm_nan_vector(grad);
     return status;
@@ -298,19 +304,19 @@ int bm_transform_logchol_chain(const gsl_vector *theta, const gsl_vector *g_vech
 {
   size_t p = 0, q = theta ? theta->size : 0;
   int status = BM_SUCCESS;
-  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "argument check failed: !theta || !g_vech || (H_theta && !H_vech)");
+  if (!theta || !g_vech || (H_theta && !H_vech)) status = BM_FAIL(BM_EINVAL, "%s", !theta ? "theta is NULL" : !g_vech ? "g_vech is NULL" : "H_vech is NULL where H_theta is wanted");
   if (!status) status = check_theta(theta, &p);
   if (!status && g_vech->size != q) status = BM_FAIL(BM_EBADLEN, "g_vech has %zu entries, expected %zu", g_vech->size, (size_t)(q));
-  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "argument check failed: g_theta && g_theta->size != q");
-  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_theta && (H_theta->size1 != q || H_theta->size2 != q)");
-  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "argument check failed: H_vech && (H_vech->size1 != q || H_vech->size2 != q)");
+  if (!status && g_theta && g_theta->size != q) status = BM_FAIL(BM_EBADLEN, "g_theta has length %zu, expected %zu", g_theta->size, q);
+  if (!status && H_theta && (H_theta->size1 != q || H_theta->size2 != q)) status = BM_FAIL(BM_EBADLEN, "H_theta is %zu x %zu, expected %zu x %zu", H_theta->size1, H_theta->size2, q, q);
+  if (!status && H_vech && (H_vech->size1 != q || H_vech->size2 != q)) status = BM_FAIL(BM_EBADLEN, "H_vech is %zu x %zu, expected %zu x %zu", H_vech->size1, H_vech->size2, q, q);
   if (!status)
     for (size_t k = 0; k < q; k++)
-      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(g_vech, k))");
+      if (!isfinite(VGET(g_vech, k))) status = BM_FAIL(BM_ENONFINITE, "g_vech[%zu] = %g is not finite", k, VGET(g_vech, k));
   if (!status && H_theta)
     for (size_t i = 0; i < q; i++)
       for (size_t j = 0; j < q; j++)
-        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_vech, i, j))");
+        if (!isfinite(MGET(H_vech, i, j))) status = BM_FAIL(BM_ENONFINITE, "H_vech(%zu,%zu) = %g is not finite", i, j, MGET(H_vech, i, j));
   /* scratch: L, G, GL (3 p^2) and J, JtH (2 q^2) when the Hessian is requested */
   size_t need = 3 * p * p + (H_theta ? 2 * q * q : 0);
   double stack[BM_STACK_DOUBLES];
@@ -411,26 +417,61 @@ size_t bm_transform_map_dim(const bm_transform_block *blocks, size_t nblocks)
   return d;
 }
 
+/* The checks every map function starts with: each (name, vector) pair of the
+ * NULL-terminated list given, the blocks describing d > 0 coordinates, and
+ * every vector of length d. fn: the public caller, named by the message. */
+#define map_vectors(blocks, nblocks, d, ...) map_vectors_fn(__func__, blocks, nblocks, d, __VA_ARGS__, (const char *)NULL)
+static int map_vectors_fn(const char *fn, const bm_transform_block *blocks, size_t nblocks, size_t *d, ...)
+{
+  va_list ap;
+  const char *name;
+  *d = bm_transform_map_dim(blocks, nblocks);
+  int st = BM_SUCCESS;
+  va_start(ap, d);
+  while (!st && (name = va_arg(ap, const char *)) != NULL) {
+    const gsl_vector *v = va_arg(ap, const gsl_vector *);
+    if (v == NULL) st = bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  }
+  va_end(ap);
+  if (!st && *d == 0)
+    st = bm_error_set(BM_EINVAL, fn, "blocks describe no coordinates (nblocks = %zu, or a block of size 0)", nblocks);
+  va_start(ap, d);
+  while (!st && (name = va_arg(ap, const char *)) != NULL) {
+    const gsl_vector *v = va_arg(ap, const gsl_vector *);
+    if (v->size != *d) st = bm_error_set(BM_EBADLEN, fn, "%s has length %zu, the blocks describe %zu", name, v->size, *d);
+  }
+  va_end(ap);
+  return st;
+}
+
+/* An identity block: to[off, off + l) <- from's entries, each finite (the
+ * message names the public caller and the vector as spelled at the call). */
+#define copy_finite(from, to, off, l) copy_finite_fn(__func__, #from, from, to, off, l)
+static int copy_finite_fn(const char *fn, const char *name, const gsl_vector *from, gsl_vector *to, size_t off,
+                          size_t l)
+{
+  for (size_t k = off; k < off + l; k++) {
+    double v = VGET(from, k);
+    if (!isfinite(v)) return bm_error_set(BM_ENONFINITE, fn, "%s[%zu] = %g is not finite", name, k, v);
+    VGET(to, k) = v;
+  }
+  return BM_SUCCESS;
+}
+
 int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
 {
-  if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) {
-    bm_nan_vector(u);
-    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  size_t d;
+  int status = map_vectors(blocks, nblocks, &d, "x", x, "u", u);
+  if (status) {
+    if (status == BM_EINVAL) bm_nan_vector(u);
+    return status;
   }
-  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
-  int status = BM_SUCCESS;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
     size_t l = block_len(&blocks[b]);
     switch (blocks[b].kind) {
     case BM_TRANSFORM_IDENTITY:
-      for (size_t k = 0; k < l && !status; k++) {
-        double v = VGET(x, off + k);
-        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
-        VGET(u, off + k) = v;
-      }
+      status = copy_finite(x, u, off, l);
       break;
     case BM_TRANSFORM_LOG:
       for (size_t k = 0; k < l && !status; k++) status = bm_transform_log_forward(VGET(x, off + k), &VGET(u, off + k));
@@ -448,7 +489,7 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
       }
       gsl_vector_const_view xv = gsl_vector_const_subvector(x, off, l);
       for (size_t k = 0; k < l && !status; k++)
-        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(gsl_vector_get(&xv.vector, k))");
+        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "x[%zu] = %g is not finite", off + k, gsl_vector_get(&xv.vector, k));
       if (!status) {
         bm_vech_unpack(&xv.vector, S);
         gsl_vector_view uv = gsl_vector_subvector(u, off, l);
@@ -468,14 +509,12 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
                              double *logjac)
 {
   if (logjac) *logjac = NAN;
-  if (!x || !u) return BM_FAIL(BM_EINVAL, "%s is NULL", x == NULL ? "x" : "u");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) {
-    bm_nan_vector(x);
-    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  size_t d;
+  int status = map_vectors(blocks, nblocks, &d, "u", u, "x", x);
+  if (status) {
+    if (status == BM_EINVAL) bm_nan_vector(x);
+    return status;
   }
-  if (x->size != d || u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: x->size != d || u->size != d");
-  int status = BM_SUCCESS;
   double lj = 0.0;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
@@ -483,11 +522,7 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
     double t;
     switch (blocks[b].kind) {
     case BM_TRANSFORM_IDENTITY:
-      for (size_t k = 0; k < l && !status; k++) {
-        double v = VGET(u, off + k);
-        if (!isfinite(v)) status = BM_FAIL(BM_ENONFINITE, "v = %g is not finite", v);
-        VGET(x, off + k) = v;
-      }
+      status = copy_finite(u, x, off, l);
       break;
     case BM_TRANSFORM_LOG:
       for (size_t k = 0; k < l && !status; k++) {
@@ -533,21 +568,19 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
 int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                            const gsl_vector *g_x, const gsl_matrix *H_x, gsl_vector *g_u, gsl_matrix *H_u)
 {
-  if (!u || !g_x || !g_u || (H_u && !H_x)) return BM_FAIL(BM_EINVAL, "argument check failed: !u || !g_x || !g_u || (H_u && !H_x)");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) {
-    bm_nan_vector(g_u);
-    return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (H_u && !H_x) return BM_FAIL(BM_EINVAL, "H_x is NULL where H_u is wanted");
+  size_t d;
+  int status = map_vectors(blocks, nblocks, &d, "u", u, "g_x", g_x, "g_u", g_u);
+  if (status) {
+    if (status == BM_EINVAL && g_u) bm_nan_vector(g_u);
+    return status;
   }
-  if (u->size != d || g_x->size != d || g_u->size != d) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g_x->size != d || g_u->size != d");
-  if (H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)) return BM_FAIL(BM_EBADLEN, "argument check failed: H_u && (H_u->size1 != d || H_u->size2 != d || H_x->size1 != d || H_x->size2 != d)");
-  int status = BM_SUCCESS;
-  for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k))");
-  if (H_u && !status)
-    for (size_t i = 0; i < d; i++)
-      for (size_t j = 0; j < d; j++)
-        if (!isfinite(MGET(H_x, i, j))) status = BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(MGET(H_x, i, j))");
+  if (H_u && ((status = bm_validate_shape(H_u, d, d)) || (status = bm_validate_shape(H_x, d, d)))) return status;
+  for (size_t k = 0; k < d && !status; k++)
+    if (!isfinite(VGET(u, k)) || !isfinite(VGET(g_x, k)))
+      status = BM_FAIL(BM_ENONFINITE, "%s[%zu] = %g is not finite", isfinite(VGET(u, k)) ? "g_x" : "u", k,
+                       isfinite(VGET(u, k)) ? VGET(g_x, k) : VGET(u, k));
+  if (H_u && !status) status = bm_validate_matrix(H_x, d, d); /* its entries finite */
   /* Block Jacobian Jfull (d x d, block diagonal) and curvature term */
   gsl_matrix *Jf = NULL, *T = NULL;
   if (!status && H_u) {
@@ -596,18 +629,8 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
   }
   if (!status && H_u) {
     /* H_u = Jf^T H_x Jf + curvature (block diagonal) */
-    for (size_t a = 0; a < d; a++)
-      for (size_t b2 = 0; b2 < d; b2++) {
-        double s = 0;
-        for (size_t m = 0; m < d; m++) s += MGET(Jf, m, a) * MGET(H_x, m, b2);
-        MGET(T, a, b2) = s;
-      }
-    for (size_t a = 0; a < d; a++)
-      for (size_t b2 = 0; b2 < d; b2++) {
-        double s = 0;
-        for (size_t m = 0; m < d; m++) s += MGET(T, a, m) * MGET(Jf, m, b2);
-        MGET(H_u, a, b2) = s;
-      }
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, Jf, H_x, 0.0, T);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, Jf, 0.0, H_u);
     off = 0;
     for (size_t b = 0; b < nblocks && !status; b++) {
       size_t l = block_len(&blocks[b]);
@@ -655,12 +678,12 @@ int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, con
 int bm_transform_map_log_jacobian_add(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
                                       gsl_vector *g, gsl_matrix *H)
 {
-  if (!u || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", u == NULL ? "u" : "g");
-  size_t d = bm_transform_map_dim(blocks, nblocks);
-  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
-  if (u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))) return BM_FAIL(BM_EBADLEN, "argument check failed: u->size != d || g->size != d || (H && (H->size1 != d || H->size2 != d))");
+  size_t d;
+  int st = map_vectors(blocks, nblocks, &d, "u", u, "g", g);
+  if (!st && H) st = bm_validate_shape(H, d, d);
+  if (st) return st;
   for (size_t k = 0; k < d; k++)
-    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "argument check failed: !isfinite(VGET(u, k))");
+    if (!isfinite(VGET(u, k))) return BM_FAIL(BM_ENONFINITE, "u[%zu] = %g is not finite", k, VGET(u, k));
   size_t off = 0;
   for (size_t b = 0; b < nblocks; b++) {
     size_t l = block_len(&blocks[b]);
@@ -740,7 +763,7 @@ int bm_transform_laplace_problem(const bm_transformed_target *t, bm_laplace_prob
 {
   if (!t || !prob || !t->logf || !t->grad) return BM_FAIL(BM_EINVAL, "%s is NULL", t == NULL ? "t" : prob == NULL ? "prob" : t->logf == NULL ? "t->logf" : "t->grad");
   size_t d = bm_transform_map_dim(t->blocks, t->nblocks);
-  if (d == 0) return BM_FAIL(BM_EINVAL, "argument check failed: d == 0");
+  if (d == 0) return BM_FAIL(BM_EINVAL, "t->blocks describe no coordinates (t->nblocks = %zu, or a block of size 0)", t->nblocks);
   prob->dim = d;
   prob->logf = tt_logf;
   prob->grad = tt_grad;

@@ -12,6 +12,7 @@
 #include "bayesmat.h"
 #include "bayesmat/mpi.h"
 #include "reduce.h"
+#include "../inference/sbc_verdict.h"
 
 int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, const gsl_matrix *fisher,
                            unsigned long seed, size_t N, double z_tol, gsl_matrix *mean_outer,
@@ -20,19 +21,31 @@ int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, cons
   if (res) memset(res, 0, sizeof *res);
   if (res) res->max_z_outer = res->max_z_hess = NAN;
   size_t dim = prob ? prob->dim : 0, q = dim * dim;
+  const char *fn = __func__;
+  bm_clear_error(); /* a failure without a message of its own must not pass on an older one */
   int st = BM_SUCCESS;
-  if (!prob || !fisher || !res || dim == 0 || N < 2 || !prob->draw || !prob->score) st = BM_EINVAL;
-  else if (fisher->size1 != dim || fisher->size2 != dim) st = BM_EBADLEN;
-  else if ((mean_outer && (mean_outer->size1 != dim || mean_outer->size2 != dim)) ||
-           (mean_neg_hess && (mean_neg_hess->size1 != dim || mean_neg_hess->size2 != dim)))
-    st = BM_EBADLEN;
+  if (!prob || !fisher || !res)
+    st = bm_mpi_fail(BM_EINVAL, fn, "%s is NULL", !prob ? "prob" : !fisher ? "fisher" : "res");
+  else if (dim == 0 || !prob->draw || !prob->score)
+    st = bm_mpi_fail(BM_EINVAL, fn, "prob is incomplete (%s)", dim == 0 ? "dim 0" : !prob->draw ? "draw is NULL" : "score is NULL");
+  else if (N < 2)
+    st = bm_mpi_fail(BM_EINVAL, fn, "N = %zu must be at least 2", N);
+  else if (fisher->size1 != dim || fisher->size2 != dim)
+    st = bm_mpi_fail(BM_EBADLEN, fn, "fisher is %zu x %zu, expected %zu x %zu", fisher->size1, fisher->size2, dim, dim);
+  else if (mean_outer && (mean_outer->size1 != dim || mean_outer->size2 != dim))
+    st = bm_mpi_fail(BM_EBADLEN, fn, "mean_outer is %zu x %zu, expected %zu x %zu", mean_outer->size1,
+                     mean_outer->size2, dim, dim);
+  else if (mean_neg_hess && (mean_neg_hess->size1 != dim || mean_neg_hess->size2 != dim))
+    st = bm_mpi_fail(BM_EBADLEN, fn, "mean_neg_hess is %zu x %zu, expected %zu x %zu", mean_neg_hess->size1,
+                     mean_neg_hess->size2, dim, dim);
   else
     for (size_t i = 0; i < q && !st; i++)
-      if (!isfinite(fisher->data[(i / dim) * fisher->tda + i % dim])) st = BM_ENONFINITE;
+      if (!isfinite(fisher->data[(i / dim) * fisher->tda + i % dim]))
+        st = bm_mpi_fail(BM_ENONFINITE, fn, "fisher(%zu,%zu) is not finite", i / dim, i % dim);
   /* sums of d = (s s^T)_ij - I_ij and d^2, and of e = (-H)_ij - I_ij and e^2 (shifted for accuracy) */
   double *acc = st ? NULL : calloc(4 * q + dim + dim * dim, sizeof(double));
   gsl_rng *r = st ? NULL : bm_mpi_rng_alloc(comm, seed);
-  if (!st && (!acc || !r)) st = BM_ENOMEM;
+  if (!st && (!acc || !r)) st = bm_mpi_fail(BM_ENOMEM, fn, "out of memory (dim = %zu)", dim);
   size_t first = 0, count = 0;
   bm_mpi_partition(comm, N, &first, &count);
   if (!st) {
@@ -44,7 +57,9 @@ int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, cons
       if (!st) st = prob->score(prob->params, &s.vector);
       if (!st && prob->hess) st = prob->hess(prob->params, &H.matrix);
       for (size_t i = 0; i < dim && !st; i++)
-        if (!isfinite(s_buf[i])) st = BM_ENONFINITE;
+        if (!isfinite(s_buf[i])) st = bm_mpi_fail(BM_ENONFINITE, fn, "prob->score gave a non-finite entry %zu", i);
+      if (st && bm_last_error()[0] == '\0')
+        bm_mpi_fail(st, fn, "a callback of prob returned %d (%s)", st, bm_strerror(st));
       if (st) break;
       for (size_t i = 0; i < dim; i++)
         for (size_t j = 0; j < dim; j++) {
@@ -67,7 +82,7 @@ int bm_mpi_check_fisher_mc(MPI_Comm comm, const bm_fisher_mc_problem *prob, cons
                        {(long long)seed, BM_EINVAL},
                        {prob && prob->hess ? 1 : 0, BM_EINVAL}};
   bm_mpi_seg seg = {acc, NULL, NULL, acc ? 4 * q : 0, acc ? 1 : 0};
-  st = bm_mpi_reduce_segments(comm, st, sig, 4, &seg, 1);
+  st = bm_mpi_reduce_segments_fn(fn, comm, st, sig, 4, &seg, 1);
   if (st) {
     if (mean_outer) gsl_matrix_set_all(mean_outer, NAN);
     if (mean_neg_hess) gsl_matrix_set_all(mean_neg_hess, NAN);
@@ -113,24 +128,33 @@ int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long se
     res->p_min = res->p_bonferroni = NAN;
     res->worst_stat = 0;
   }
+  const char *fn = __func__;
+  bm_clear_error(); /* a failure without a message of its own must not pass on an older one */
   int st = BM_SUCCESS;
-  if (!prob || !res || prob->dim == 0 || prob->nstat == 0 || nsim == 0 || L == 0 || nbins < 2 || nbins > L + 1 ||
-      !prob->sample_prior || !prob->simulate_and_condition || !prob->sample_posterior ||
-      (!prob->stat && prob->nstat != prob->dim))
-    st = BM_EINVAL;
+  if (!prob || !res)
+    st = bm_mpi_fail(BM_EINVAL, fn, "%s is NULL", !prob ? "prob" : "res");
+  else if (prob->dim == 0 || prob->nstat == 0 || !prob->sample_prior || !prob->simulate_and_condition ||
+           !prob->sample_posterior || (!prob->stat && prob->nstat != prob->dim))
+    st = bm_mpi_fail(BM_EINVAL, fn, "prob is incomplete (dim or nstat 0, a sampler NULL, or no stat with nstat != dim)");
+  else if (nsim == 0 || L == 0)
+    st = bm_mpi_fail(BM_EINVAL, fn, "%s is 0", nsim == 0 ? "nsim" : "L");
+  else if (nbins < 2 || nbins > L + 1)
+    st = bm_mpi_fail(BM_EINVAL, fn, "nbins = %zu must lie in 2..L + 1 = %zu", nbins, L + 1);
   size_t ns = st ? 0 : prob->nstat;
-  if (!st && pvalues && pvalues->size != ns) st = BM_EBADLEN;
+  if (!st && pvalues && pvalues->size != ns)
+    st = bm_mpi_fail(BM_EBADLEN, fn, "pvalues has length %zu, expected prob->nstat = %zu", pvalues->size, ns);
   size_t first = 0, count = 0;
   bm_mpi_partition(comm, nsim, &first, &count);
   double *counts = st ? NULL : calloc(ns * nbins, sizeof(double));
   gsl_matrix *ranks = NULL;
   gsl_rng *r = st ? NULL : bm_mpi_rng_alloc(comm, seed);
-  if (!st && (!counts || !r)) st = BM_ENOMEM;
+  if (!st && (!counts || !r)) st = bm_mpi_fail(BM_ENOMEM, fn, "out of memory (nstat = %zu, nbins = %zu)", ns, nbins);
   if (!st && count > 0) {
     /* this rank's replications through the single-process checker; bin its ranks */
     ranks = bm_matrix_alloc(count, ns);
     bm_sbc_result local;
-    st = ranks ? bm_check_sbc(prob, r, count, L, nbins, ranks, NULL, &local) : BM_ENOMEM;
+    st = ranks ? bm_check_sbc(prob, r, count, L, nbins, ranks, NULL, &local)
+               : bm_mpi_fail(BM_ENOMEM, fn, "out of memory (ranks, %zu x %zu)", count, ns);
     for (size_t k = 0; k < count && !st; k++)
       for (size_t j = 0; j < ns; j++) {
         size_t rk = (size_t)gsl_matrix_get(ranks, k, j);
@@ -146,28 +170,9 @@ int bm_mpi_check_sbc(MPI_Comm comm, const bm_sbc_problem *prob, unsigned long se
                        {(long long)nsim, BM_EINVAL},
                        {(long long)seed, BM_EINVAL}};
   bm_mpi_seg seg = {counts, NULL, NULL, counts ? ns * nbins : 0, counts ? 1 : 0};
-  st = bm_mpi_reduce_segments(comm, st, sig, 6, &seg, 1);
+  st = bm_mpi_reduce_segments_fn(fn, comm, st, sig, 6, &seg, 1);
   if (!st) {
-    double p_min = 1.0;
-    size_t worst = 0;
-    for (size_t j = 0; j < ns; j++) {
-      double chi2 = 0.0;
-      for (size_t b = 0; b < nbins; b++) {
-        /* rank values v with floor(v nbins / (L+1)) == b (as bm_check_sbc) */
-        size_t lo = (b * (L + 1) + nbins - 1) / nbins, hi = ((b + 1) * (L + 1) + nbins - 1) / nbins;
-        double expected = (double)nsim * (double)(hi - lo) / (double)(L + 1), d = counts[j * nbins + b] - expected;
-        chi2 += d * d / expected;
-      }
-      double p = gsl_cdf_chisq_Q(chi2, (double)(nbins - 1));
-      if (pvalues) gsl_vector_set(pvalues, j, p);
-      if (p < p_min) {
-        p_min = p;
-        worst = j;
-      }
-    }
-    res->p_min = p_min;
-    res->p_bonferroni = fmin(1.0, (double)ns * p_min);
-    res->worst_stat = worst;
+    sbc_verdict(counts, ns, nbins, nsim, L, pvalues, res);
   } else if (pvalues && pvalues->size == ns)
     gsl_vector_set_all(pvalues, NAN);
   bm_matrix_free(ranks);

@@ -32,20 +32,41 @@ static void zero_seg(const bm_mpi_seg *s)
 }
 
 /* The common tail: zeros from a rank without rows, the agreement, the sum.
- * seg[0] is the local log-likelihood; *ll is NaN on failure. */
-static int finish(MPI_Comm comm, int st, int empty, const bm_mpi_sig *sig, size_t nsig, bm_mpi_seg *seg, size_t nseg,
-                  double *ll)
+ * seg[0] is the local log-likelihood; *ll is NaN on failure. fn: the entry
+ * point, which the shared message names. */
+#define finish(...) finish_fn(__func__, __VA_ARGS__)
+static int finish_fn(const char *fn, MPI_Comm comm, int st, int empty, const bm_mpi_sig *sig, size_t nsig,
+                     bm_mpi_seg *seg, size_t nseg, double *ll)
 {
   if (!st && empty)
     for (size_t i = 0; i < nseg; i++) zero_seg(&seg[i]);
-  st = bm_mpi_reduce_segments(comm, st, sig, nsig, seg, nseg);
+  st = bm_mpi_reduce_segments_fn(fn, comm, st, sig, nsig, seg, nseg);
   if (ll) *ll = st ? NAN : *seg[0].x;
   return st;
 }
 
-/* an optional output: absent, or of the documented shape */
-static int bad_v(const gsl_vector *v, size_t n) { return v && v->size != n; }
-static int bad_m(const gsl_matrix *A, size_t r, size_t c) { return A && (A->size1 != r || A->size2 != c); }
+/* The local argument checks, each recording "fn: what failed" (fn: the entry
+ * point; name: the argument as its header documents it): a required pointer;
+ * an optional output, absent or of the documented shape; the data's width. */
+static int missing(const char *fn, const char *name, const void *p)
+{
+  return p ? BM_SUCCESS : bm_mpi_fail(BM_EINVAL, fn, "%s is NULL", name);
+}
+static int bad_v(const char *fn, const char *name, const gsl_vector *v, size_t n)
+{
+  if (!v || v->size == n) return BM_SUCCESS;
+  return bm_mpi_fail(BM_EBADLEN, fn, "%s has length %zu, expected %zu", name, v->size, n);
+}
+static int bad_m(const char *fn, const char *name, const gsl_matrix *A, size_t r, size_t c)
+{
+  if (!A || (A->size1 == r && A->size2 == c)) return BM_SUCCESS;
+  return bm_mpi_fail(BM_EBADLEN, fn, "%s is %zu x %zu, expected %zu x %zu", name, A->size1, A->size2, r, c);
+}
+static int bad_cols(const char *fn, const gsl_matrix *X_local, size_t c)
+{
+  if (!X_local || X_local->size2 == c) return BM_SUCCESS;
+  return bm_mpi_fail(BM_EBADLEN, fn, "X_local has %zu columns, expected %zu", X_local->size2, c);
+}
 
 /* signature entries: a dimension (differs: BM_EBADLEN), an output's presence (differs: BM_EINVAL) */
 static bm_mpi_sig dim(size_t n) { return (bm_mpi_sig){(long long)n, BM_EBADLEN}; }
@@ -59,15 +80,25 @@ static size_t spd_dim(size_t nparams)
   return p;
 }
 
+/* Vector (length p): d, ll, the gradients dmu (p) and dSigma (p x p), X_local's width */
+static int vector_local(const char *fn, const void *d, const double *ll, size_t p, const gsl_vector *dmu,
+                        const gsl_matrix *dSigma, const gsl_matrix *X_local)
+{
+  bm_clear_error(); /* a failure later without a message must not pass on an older one */
+  int st = missing(fn, "d", d);
+  if (!st) st = missing(fn, "ll", ll);
+  if (!st) st = bad_v(fn, "dmu", dmu, p);
+  if (!st) st = bad_m(fn, "dSigma", dSigma, p, p);
+  return st ? st : bad_cols(fn, X_local, p);
+}
+
 int bm_mpi_mvn_loglik_grad(MPI_Comm comm, const bm_mvn *d, const gsl_matrix *X_local, double *ll, gsl_vector *dmu,
                            gsl_matrix *dSigma)
 {
   double l = NAN;
   size_t p = d ? bm_mvn_dim(d) : 0;
-  int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
-  else if (bad_v(dmu, p) || bad_m(dSigma, p, p) || (X_local && X_local->size2 != p)) st = BM_EBADLEN;
-  else if (X_local) st = bm_mvn_loglik_grad(d, X_local, &l, dmu, dSigma);
+  int st = vector_local(__func__, d, ll, p, dmu, dSigma, X_local);
+  if (!st && X_local) st = bm_mvn_loglik_grad(d, X_local, &l, dmu, dSigma);
   bm_mpi_sig sig[3] = {dim(p), has(dmu), has(dSigma)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma)};
   return finish(comm, st, !X_local, sig, 3, s, 3, ll);
@@ -78,21 +109,24 @@ int bm_mpi_mvt_loglik_grad(MPI_Comm comm, const bm_mvt *d, const gsl_matrix *X_l
 {
   double l = NAN;
   size_t p = d ? bm_mvt_dim(d) : 0;
-  int st = BM_SUCCESS;
-  if (!d || !ll) st = BM_EINVAL;
-  else if (bad_v(dmu, p) || bad_m(dSigma, p, p) || (X_local && X_local->size2 != p)) st = BM_EBADLEN;
-  else if (X_local) st = bm_mvt_loglik_grad(d, X_local, &l, dmu, dSigma, dnu);
+  int st = vector_local(__func__, d, ll, p, dmu, dSigma, X_local);
+  if (!st && X_local) st = bm_mvt_loglik_grad(d, X_local, &l, dmu, dSigma, dnu);
   bm_mpi_sig sig[4] = {dim(p), has(dmu), has(dSigma), has(dnu)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_vector(dmu), seg_matrix(dSigma), seg_scalar(dnu)};
   return finish(comm, st, !X_local, sig, 4, s, 4, ll);
 }
 
-/* Wishart-type: X_local[k] p x p; checked here for the ranks holding none too */
-static int spd_local(size_t p, const gsl_matrix *const *X_local, size_t m, const gsl_matrix *G)
+/* Wishart-type: d, ll, X_local and the p x p gradient G (named Gname);
+ * checked here for the ranks holding no variates too */
+#define spd_local(d, ll, p, X_local, m, G) spd_local_fn(__func__, d, ll, p, X_local, m, G, #G)
+static int spd_local_fn(const char *fn, const void *d, const double *ll, size_t p, const gsl_matrix *const *X_local,
+                        size_t m, const gsl_matrix *G, const char *Gname)
 {
-  if (m > 0 && !X_local) return BM_EINVAL;
-  if (bad_m(G, p, p)) return BM_EBADLEN;
-  return BM_SUCCESS;
+  bm_clear_error(); /* a failure later without a message must not pass on an older one */
+  int st = missing(fn, "d", d);
+  if (!st) st = missing(fn, "ll", ll);
+  if (!st && m > 0) st = missing(fn, "X_local", X_local);
+  return st ? st : bad_m(fn, Gname, G, p, p);
 }
 
 int bm_mpi_wishart_loglik_grad(MPI_Comm comm, const bm_wishart *d, const gsl_matrix *const *X_local, size_t m,
@@ -100,7 +134,7 @@ int bm_mpi_wishart_loglik_grad(MPI_Comm comm, const bm_wishart *d, const gsl_mat
 {
   double l = NAN;
   size_t p = d ? spd_dim(bm_wishart_nparams(d)) : 0;
-  int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_S);
+  int st = spd_local(d, ll, p, X_local, m, d_S);
   if (!st && m > 0) st = bm_wishart_loglik_grad(d, X_local, m, &l, d_S, d_nu);
   bm_mpi_sig sig[3] = {dim(p), has(d_S), has(d_nu)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_S), seg_scalar(d_nu)};
@@ -112,11 +146,28 @@ int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const g
 {
   double l = NAN;
   size_t p = d ? spd_dim(bm_invwishart_nparams(d)) : 0;
-  int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_Psi);
+  int st = spd_local(d, ll, p, X_local, m, d_Psi);
   if (!st && m > 0) st = bm_invwishart_loglik_grad(d, X_local, m, &l, d_Psi, d_nu);
   bm_mpi_sig sig[3] = {dim(p), has(d_Psi), has(d_nu)};
   bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu)};
   return finish(comm, st, m == 0, sig, 3, s, 3, ll);
+}
+
+/* Matrix-variate (n x p): d, ll, X_local, the n x p gradient dM and the
+ * n x n and p x p gradients dA and dB (named as at the call) */
+#define matrix_local(d, ll, X_local, m, n, p, dM, dA, dB) \
+  matrix_local_fn(__func__, d, ll, X_local, m, n, p, dM, dA, #dA, dB, #dB)
+static int matrix_local_fn(const char *fn, const void *d, const double *ll, const gsl_matrix *const *X_local, size_t m,
+                           size_t n, size_t p, const gsl_matrix *dM, const gsl_matrix *dA, const char *nA,
+                           const gsl_matrix *dB, const char *nB)
+{
+  bm_clear_error(); /* a failure later without a message must not pass on an older one */
+  int st = missing(fn, "d", d);
+  if (!st) st = missing(fn, "ll", ll);
+  if (!st && m > 0) st = missing(fn, "X_local", X_local);
+  if (!st) st = bad_m(fn, "dM", dM, n, p);
+  if (!st) st = bad_m(fn, nA, dA, n, n);
+  return st ? st : bad_m(fn, nB, dB, p, p);
 }
 
 int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_matrix *const *X_local, size_t m,
@@ -125,10 +176,8 @@ int bm_mpi_matnorm_loglik_grad(MPI_Comm comm, const bm_matnorm *d, const gsl_mat
   double l = NAN;
   size_t n = 0, p = 0;
   if (d) bm_matnorm_dims(d, &n, &p);
-  int st = BM_SUCCESS;
-  if (!d || !ll || (m > 0 && !X_local)) st = BM_EINVAL;
-  else if (bad_m(dM, n, p) || bad_m(dU, n, n) || bad_m(dV, p, p)) st = BM_EBADLEN;
-  else if (m > 0) st = bm_matnorm_loglik_grad(d, X_local, m, &l, dM, dU, dV);
+  int st = matrix_local(d, ll, X_local, m, n, p, dM, dU, dV);
+  if (!st && m > 0) st = bm_matnorm_loglik_grad(d, X_local, m, &l, dM, dU, dV);
   bm_mpi_sig sig[5] = {dim(n), dim(p), has(dM), has(dU), has(dV)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dU), seg_matrix(dV)};
   return finish(comm, st, m == 0, sig, 5, s, 4, ll);
@@ -140,10 +189,8 @@ int bm_mpi_matt_loglik_grad(MPI_Comm comm, const bm_matt *d, const gsl_matrix *c
   double l = NAN;
   size_t n = 0, p = 0;
   if (d) bm_matt_dims(d, &n, &p);
-  int st = BM_SUCCESS;
-  if (!d || !ll || (m > 0 && !X_local)) st = BM_EINVAL;
-  else if (bad_m(dM, n, p) || bad_m(dSigma, n, n) || bad_m(dOmega, p, p)) st = BM_EBADLEN;
-  else if (m > 0) st = bm_matt_loglik_grad(d, X_local, m, &l, dM, dSigma, dOmega, dnu);
+  int st = matrix_local(d, ll, X_local, m, n, p, dM, dSigma, dOmega);
+  if (!st && m > 0) st = bm_matt_loglik_grad(d, X_local, m, &l, dM, dSigma, dOmega, dnu);
   bm_mpi_sig sig[6] = {dim(n), dim(p), has(dM), has(dSigma), has(dOmega), has(dnu)};
   bm_mpi_seg s[5] = {seg_scalar(&l), seg_matrix(dM), seg_matrix(dSigma), seg_matrix(dOmega), seg_scalar(dnu)};
   return finish(comm, st, m == 0, sig, 6, s, 5, ll);
@@ -154,7 +201,7 @@ int bm_mpi_matf_loglik_grad(MPI_Comm comm, const bm_matf *d, const gsl_matrix *c
 {
   double l = NAN;
   size_t p = d ? bm_matf_dim(d) : 0;
-  int st = !d || !ll ? BM_EINVAL : spd_local(p, X_local, m, d_Psi);
+  int st = spd_local(d, ll, p, X_local, m, d_Psi);
   if (!st && m > 0) st = bm_matf_loglik_grad(d, X_local, m, &l, d_Psi, d_nu, d_delta);
   bm_mpi_sig sig[4] = {dim(p), has(d_Psi), has(d_nu), has(d_delta)};
   bm_mpi_seg s[4] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu), seg_scalar(d_delta)};
@@ -175,7 +222,7 @@ static int score_sum(const bm_dist *d, size_t rows, size_t cols, const gsl_matri
 {
   gsl_matrix *x = bm_matrix_alloc(rows, cols);
   gsl_vector *s = bm_vector_alloc(grad->size);
-  int st = x && s ? BM_SUCCESS : BM_ENOMEM;
+  int st = x && s ? BM_SUCCESS : bm_mpi_fail(BM_ENOMEM, "bm_mpi_dist_loglik_grad", "out of memory");
   if (!st) gsl_vector_set_zero(grad);
   for (size_t i = 0; !st && i < X->size1; i++) {
     for (size_t c = 0; c < cols; c++)
@@ -197,10 +244,12 @@ int bm_mpi_dist_loglik_grad(MPI_Comm comm, const bm_dist *d, const gsl_matrix *X
     bm_dist_shape(d, &rows, &cols);
     k = bm_dist_nparams(d);
   }
-  int st = BM_SUCCESS;
-  if (!ok || !ll) st = BM_EINVAL;
-  else if (bad_v(grad, k) || (X_local && X_local->size2 != rows * cols)) st = BM_EBADLEN;
-  else if (X_local) {
+  bm_clear_error();
+  int st = ok ? missing(__func__, "ll", ll)
+              : bm_mpi_fail(BM_EINVAL, __func__, "d is %s", d ? "not an allocated distribution" : "NULL");
+  if (!st) st = bad_v(__func__, "grad", grad, k);
+  if (!st) st = bad_cols(__func__, X_local, rows * cols);
+  if (!st && X_local) {
     st = bm_dist_loglik(d, X_local, &l, NULL);
     if (!st && grad) st = score_sum(d, rows, cols, X_local, grad);
   }

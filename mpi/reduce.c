@@ -1,6 +1,7 @@
 /* Agreement and chunked reduction over ranks (mpi/reduce.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <limits.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,18 @@
 #define CHUNK 8192
 
 static _Thread_local bm_mpi_verdict last = {BM_SUCCESS, -1};
+
+int bm_mpi_fail(int status, const char *fn, const char *fmt, ...)
+{
+  char msg[BM_MPI_MSG_LEN];
+  int k = snprintf(msg, sizeof msg, "%s: ", fn);
+  size_t used = k < 0 ? 0 : (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg + used, sizeof msg - used, fmt, ap);
+  va_end(ap);
+  return bm_set_error(status, msg);
+}
 
 void bm_mpi_note(int status, int rank)
 {

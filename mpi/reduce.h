@@ -56,6 +56,15 @@ typedef struct {
 #define bm_mpi_agree(...) bm_mpi_agree_fn(__func__, __VA_ARGS__)
 int bm_mpi_agree_fn(const char *fn, MPI_Comm comm, int local_status, const bm_mpi_sig *sig, size_t nsig);
 
+/* Record "fn: <printf(fmt, ...)>" as this rank's message (bm_set_error) and
+ * return status: a local failure of an entry point, before the agreement
+ * shares it. */
+int bm_mpi_fail(int status, const char *fn, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Record a verdict reached otherwise (an MPI failure after agreement). */
 void bm_mpi_note(int status, int rank);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bayesmat/alloc.h"
+#include "internal.h"
 
 static gsl_block *block_alloc(size_t n, int zero)
 {
@@ -65,22 +66,46 @@ gsl_matrix *bm_matrix_calloc(size_t n1, size_t n2) { return matrix_alloc(n1, n2,
 gsl_vector *bm_vector_alloc(size_t n) { return vector_alloc(n, 0); }
 gsl_vector *bm_vector_calloc(size_t n) { return vector_alloc(n, 1); }
 
+/* Free a matrix or vector header and, when it owns it, its block. */
+static void release(void *header, int owner, gsl_block *block)
+{
+  if (owner && block) {
+    free(block->data);
+    free(block);
+  }
+  free(header);
+}
+
 void bm_matrix_free(gsl_matrix *A)
 {
-  if (!A) return;
-  if (A->owner && A->block) {
-    free(A->block->data);
-    free(A->block);
-  }
-  free(A);
+  if (A) release(A, A->owner, A->block);
 }
 
 void bm_vector_free(gsl_vector *v)
 {
-  if (!v) return;
-  if (v->owner && v->block) {
-    free(v->block->data);
-    free(v->block);
+  if (v) release(v, v->owner, v->block);
+}
+
+int bm_matrices_calloc(size_t k, gsl_matrix **const m[], const size_t dims[][2])
+{
+  int failed = 0;
+  for (size_t i = 0; i < k; i++) failed |= (*m[i] = bm_matrix_calloc(dims[i][0], dims[i][1])) == NULL;
+  if (failed) bm_matrices_free(k, m);
+  return failed;
+}
+
+int bm_square_matrices_calloc(size_t k, gsl_matrix **const m[], size_t p)
+{
+  int failed = 0;
+  for (size_t i = 0; i < k; i++) failed |= (*m[i] = bm_matrix_calloc(p, p)) == NULL;
+  if (failed) bm_matrices_free(k, m);
+  return failed;
+}
+
+void bm_matrices_free(size_t k, gsl_matrix **const m[])
+{
+  for (size_t i = 0; i < k; i++) {
+    bm_matrix_free(*m[i]);
+    *m[i] = NULL;
   }
-  free(v);
 }

@@ -146,17 +146,59 @@ static void line_free(line *L)
   bm_vector_free(L->gt);
 }
 
-int bm_fd_jacobian(bm_fn_vector g, void *params, size_t m, const gsl_vector *x, const bm_fd_options *opts,
-                   gsl_matrix *J, gsl_matrix *err)
+/* The engine (line_init, line_eval, tableau) records no message: its
+ * caller, the public function fn, says what failed, naming its function
+ * argument fname. */
+static int engine_fail(const char *fn, const char *fname, int status)
 {
-  if (!g || !J) return BM_FAIL(BM_EINVAL, "%s is NULL", g == NULL ? "g" : "J");
-  int status = bm_validate_vector(x, x ? x->size : 0);
+  if (status == BM_ENOMEM) return bm_error_set(status, fn, "out of memory");
+  if (status == BM_EDOM)
+    return bm_error_set(status, fn, "%s fails (a non-zero return or a non-finite value) at x or at every step tried",
+                        fname);
+  return status;
+}
+
+/* The checks shared by the entry points: the function argument f (named
+ * fname) and the output out (named oname) non-NULL, x a finite vector. */
+static int check_args(const char *fn, const char *fname, int have_f, const char *oname, const void *out,
+                      const gsl_vector *x)
+{
+  if (!have_f || !out) return bm_error_set(BM_EINVAL, fn, "%s is NULL", !have_f ? fname : oname);
+  return bm_check_vector(fn, "x", x, x ? x->size : 0);
+}
+
+/* A matrix output A (named aname) and its optional error estimate err, both
+ * rows x cols. */
+static int check_out(const char *fn, const char *aname, const gsl_matrix *A, const gsl_matrix *err, size_t rows,
+                     size_t cols)
+{
+  int status = bm_check_shape(fn, aname, A, rows, cols);
+  if (!status && err) status = bm_check_shape(fn, "err", err, rows, cols);
+  return status;
+}
+
+/* End of a matrix-valued entry point: on failure, the message and the
+ * documented NaN outputs. */
+static int finish_matrix(const char *fn, const char *fname, int status, gsl_matrix *A, gsl_matrix *err)
+{
+  if (!status) return status;
+  gsl_matrix_set_all(A, NAN);
+  if (err) gsl_matrix_set_all(err, NAN);
+  return engine_fail(fn, fname, status);
+}
+
+/* bm_fd_jacobian for the public fn, whose function argument is gname and
+ * output Jname. */
+static int jacobian(const char *fn, const char *gname, const char *Jname, bm_fn_vector g, void *params, size_t m,
+                    const gsl_vector *x, const bm_fd_options *opts, gsl_matrix *J, gsl_matrix *err)
+{
+  int status = check_args(fn, gname, g != NULL, Jname, J, x);
+  if (!status) status = check_out(fn, Jname, J, err, m, x->size);
   if (status) return status;
   size_t n = x->size;
-  if (J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "argument check failed: J->size1 != m || J->size2 != n || (err && (err->size1 != m || err->size2 != n))");
   line L;
   double *u = calloc(n + 2 * m + 1, sizeof(double));
-  if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
+  if (!u) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   double *d = u + n, *e = d + m;
   if ((status = line_init(&L, NULL, g, params, x, m))) goto done;
   L.u = u;
@@ -173,21 +215,23 @@ int bm_fd_jacobian(bm_fn_vector g, void *params, size_t m, const gsl_vector *x, 
 done:
   line_free(&L);
   free(u);
-  if (status) {
-    gsl_matrix_set_all(J, NAN);
-    if (err) gsl_matrix_set_all(err, NAN);
-  }
-  return status;
+  return finish_matrix(fn, gname, status, J, err);
+}
+
+int bm_fd_jacobian(bm_fn_vector g, void *params, size_t m, const gsl_vector *x, const bm_fd_options *opts,
+                   gsl_matrix *J, gsl_matrix *err)
+{
+  return jacobian(__func__, "g", "J", g, params, m, x, opts, J, err);
 }
 
 int bm_fd_gradient(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_fd_options *opts, gsl_vector *grad,
                    gsl_vector *err)
 {
-  if (!f || !grad) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : "grad");
-  int status = bm_validate_vector(x, x ? x->size : 0);
+  int status = check_args(__func__, "f", f != NULL, "grad", grad, x);
+  if (!status) status = bm_validate_length(grad, x->size);
+  if (!status && err) status = bm_validate_length(err, x->size);
   if (status) return status;
   size_t n = x->size;
-  if (grad->size != n || (err && err->size != n)) return BM_FAIL(BM_EBADLEN, "argument check failed: grad->size != n || (err && err->size != n)");
   line L;
   double *u = calloc(n + 1, sizeof(double));
   if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -208,17 +252,16 @@ done:
     gsl_vector_set_all(grad, NAN);
     if (err) gsl_vector_set_all(err, NAN);
   }
-  return status;
+  return engine_fail(__func__, "f", status);
 }
 
 int bm_fd_hessian(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_fd_options *opts, gsl_matrix *H,
                   gsl_matrix *err)
 {
-  if (!f || !H) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : "H");
-  int status = bm_validate_vector(x, x ? x->size : 0);
+  int status = check_args(__func__, "f", f != NULL, "H", H, x);
+  if (!status) status = check_out(__func__, "H", H, err, x->size, x->size);
   if (status) return status;
   size_t n = x->size;
-  if (H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))) return BM_FAIL(BM_EBADLEN, "argument check failed: H->size1 != n || H->size2 != n || (err && (err->size1 != n || err->size2 != n))");
   line L;
   double *u = calloc(3 * n + 1, sizeof(double));
   if (!u) return BM_FAIL(BM_ENOMEM, "out of memory");
@@ -255,18 +298,14 @@ int bm_fd_hessian(bm_fn_scalar f, void *params, const gsl_vector *x, const bm_fd
 done:
   line_free(&L);
   free(u);
-  if (status) {
-    gsl_matrix_set_all(H, NAN);
-    if (err) gsl_matrix_set_all(err, NAN);
-  }
-  return status;
+  return finish_matrix(__func__, "f", status, H, err);
 }
 
 int bm_fd_hessian_from_gradient(bm_fn_vector grad, void *params, const gsl_vector *x, const bm_fd_options *opts,
                                 gsl_matrix *H, gsl_matrix *err)
 {
   if (!grad || !H || !x) return BM_FAIL(BM_EINVAL, "%s is NULL", grad == NULL ? "grad" : H == NULL ? "H" : "x");
-  int status = bm_fd_jacobian(grad, params, x->size, x, opts, H, err);
+  int status = jacobian(__func__, "grad", "H", grad, params, x->size, x, opts, H, err);
   if (status) return status;
   size_t n = x->size;
   for (size_t i = 0; i < n; i++)
@@ -343,8 +382,7 @@ static void project_direction(const bm_check_options *o, double *v, size_t n, vo
 int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_vector *x,
                       const bm_check_options *opts, bm_check_result *res)
 {
-  if (!f || !grad || !res) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : grad == NULL ? "grad" : "res");
-  int status = bm_validate_vector(x, x ? x->size : 0);
+  int status = check_args(__func__, grad ? "f" : "grad", f && grad, "res", res, x);
   if (status) return status;
   bm_check_options ob;
   const bm_check_options *o = check_defaults(opts, &ob);
@@ -358,15 +396,15 @@ int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl
     goto done;
   }
   if (grad(x, params, g) != 0) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: grad(x, params, g) != 0");
+    status = BM_FAIL(BM_EDOM, "grad fails (a non-zero return) at x");
     goto done;
   }
-  if ((status = bm_fd_gradient(f, params, x, &o->fd, d, e))) goto done;
+  if ((status = BM_WRAP(bm_fd_gradient(f, params, x, &o->fd, d, e)))) goto done;
   double dmax = 0.0;
   for (size_t i = 0; i < n; i++) dmax = fmax(dmax, fabs(d->data[i]));
   for (size_t i = 0; i < n; i++)
     record(res, rel_err(g->data[i], d->data[i], 1e-3 * dmax), i, 0, g->data[i], d->data[i], e->data[i]);
-  if ((status = line_init(&L, f, NULL, params, x, 1))) goto done;
+  if ((status = engine_fail(__func__, "f", line_init(&L, f, NULL, params, x, 1)))) goto done;
   L.u = v;
   unsigned long long seed = o->seed;
   for (size_t k = 0; k < o->n_directions && n > 0; k++) {
@@ -379,7 +417,8 @@ int bm_check_gradient(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl
       vmax = fmax(vmax, fabs(v[i]));
     }
     if (vmax == 0.0) continue;
-    if ((status = tableau(&L, 1, opt_h0(&o->fd) / vmax, opt_levels(&o->fd), &dd, &ee))) goto done;
+    if ((status = engine_fail(__func__, "f", tableau(&L, 1, opt_h0(&o->fd) / vmax, opt_levels(&o->fd), &dd, &ee))))
+      goto done;
     record(res, rel_err(a, dd, scale), n + k, 1, a, dd, ee);
   }
   res->passed = res->worst_rel_err <= o->tol;
@@ -395,8 +434,8 @@ done:
 int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void *params, const gsl_vector *x,
                      const bm_check_options *opts, bm_check_result *res)
 {
-  if ((!f && !grad) || !hess || !res) return BM_FAIL(BM_EINVAL, "argument check failed: (!f && !grad) || !hess || !res");
-  int status = bm_validate_vector(x, x ? x->size : 0);
+  if (!f && !grad) return BM_FAIL(BM_EINVAL, "f and grad are both NULL (one is needed)");
+  int status = check_args(__func__, "hess", hess != NULL, "res", res, x);
   if (status) return status;
   bm_check_options ob;
   const bm_check_options *o = check_defaults(opts, &ob);
@@ -411,10 +450,11 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
   }
   if (n == 0) goto done;
   if (hess(x, params, H) != 0) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: hess(x, params, H) != 0");
+    status = BM_FAIL(BM_EDOM, "hess fails (a non-zero return) at x");
     goto done;
   }
-  status = grad ? bm_fd_jacobian(grad, params, n, x, &o->fd, D, E) : bm_fd_hessian(f, params, x, &o->fd, D, E);
+  status = BM_WRAP(grad ? jacobian(__func__, "grad", "H", grad, params, n, x, &o->fd, D, E)
+                        : bm_fd_hessian(f, params, x, &o->fd, D, E));
   if (status) goto done;
   double dmax = 0.0;
   for (size_t i = 0; i < n * n; i++) dmax = fmax(dmax, fabs(D->data[i]));
@@ -425,7 +465,7 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
     }
   if (grad) {
     double *hv = v + n, *dd = hv + n, *ee;
-    if ((status = line_init(&L, NULL, grad, params, x, n))) goto done;
+    if ((status = engine_fail(__func__, "grad", line_init(&L, NULL, grad, params, x, n)))) goto done;
     ee = malloc(sizeof(double) * n);
     if (!ee) {
       status = BM_FAIL(BM_ENOMEM, "out of memory");
@@ -443,7 +483,8 @@ int bm_check_hessian(bm_fn_scalar f, bm_fn_vector grad, bm_fn_matrix hess, void 
         hv[i] = 0.0;
         for (size_t j = 0; j < n; j++) hv[i] += gsl_matrix_get(H, i, j) * v[j];
       }
-      if ((status = tableau(&L, 1, opt_h0(&o->fd) / vmax, opt_levels(&o->fd), dd, ee))) break;
+      if ((status = engine_fail(__func__, "grad", tableau(&L, 1, opt_h0(&o->fd) / vmax, opt_levels(&o->fd), dd, ee))))
+        break;
       for (size_t i = 0; i < n; i++) hvmax = fmax(hvmax, fabs(dd[i]));
       for (size_t i = 0; i < n; i++) record(res, rel_err(hv[i], dd[i], 1e-3 * hvmax), n * n + k, 1, hv[i], dd[i], ee[i]);
     }
@@ -463,8 +504,7 @@ done:
 int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_vector *x, const gsl_vector *v,
                     const bm_check_options *opts, bm_taylor_result *res)
 {
-  if (!f || !grad || !res) return BM_FAIL(BM_EINVAL, "%s is NULL", f == NULL ? "f" : grad == NULL ? "grad" : "res");
-  int status = bm_validate_vector(x, x ? x->size : 0);
+  int status = check_args(__func__, grad ? "f" : "grad", f && grad, "res", res, x);
   if (status) return status;
   size_t n = x->size;
   if (v && (status = bm_validate_vector(v, n))) return status;
@@ -478,9 +518,10 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
     status = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
-  double f0;
-  if (f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: f(x, params, &f0) != 0 || !isfinite(f0) || grad(x, params, g) != 0");
+  double f0 = NAN;
+  int f_ok = f(x, params, &f0) == 0 && isfinite(f0);
+  if (!f_ok || grad(x, params, g) != 0) {
+    status = BM_FAIL(BM_EDOM, "%s fails at x", f_ok ? "grad" : "f");
     goto done;
   }
   unsigned long long seed = opts ? opts->seed : 0;
@@ -496,7 +537,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
     vmax = fmax(vmax, fabs(dir[i]));
   }
   if (vmax == 0.0) {
-    status = BM_FAIL(BM_EINVAL, "argument check failed: vmax == 0.0");
+    status = BM_FAIL(BM_EINVAL, "the direction v is zero");
     goto done;
   }
   if ((status = line_init(&L, f, NULL, params, x, 1))) goto done;
@@ -505,7 +546,7 @@ int bm_check_taylor(bm_fn_scalar f, bm_fn_vector grad, void *params, const gsl_v
   size_t tries = 0;
   while (line_eval(&L, h, &fh) && tries++ < MAX_SHRINK) h *= 0.5;
   if (tries > MAX_SHRINK) {
-    status = BM_FAIL(BM_EDOM, "argument check failed: tries > MAX_SHRINK");
+    status = BM_FAIL(BM_EDOM, "f fails along v at every step tried (down to 2^-%d of the first)", MAX_SHRINK);
     goto done;
   }
   double lh[NSTEPS], lr[NSTEPS];

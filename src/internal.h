@@ -24,4 +24,13 @@ static inline void bm_nan_vector(gsl_vector *v)
   if (v) gsl_vector_set_all(v, NAN);
 }
 
+/* A family's matrices in one call: *m[i] <- a zero-filled dims[i][0] x
+ * dims[i][1] matrix (bm_matrix_calloc). 0 on success; nonzero when out of
+ * memory, with every *m[i] then freed and NULL. */
+int bm_matrices_calloc(size_t k, gsl_matrix **const m[], const size_t dims[][2]);
+/* The same for k matrices of one shape p x p. */
+int bm_square_matrices_calloc(size_t k, gsl_matrix **const m[], size_t p);
+/* bm_matrix_free each *m[i] (NULL is fine) and set it to NULL. */
+void bm_matrices_free(size_t k, gsl_matrix **const m[]);
+
 #endif

@@ -17,10 +17,50 @@
 #include "kernels.h"
 #include "error.h"
 
-static int square(const gsl_matrix *A)
+/* A non-NULL square matrix argument, named in fn's message. */
+#define square(A) square_fn(__func__, #A, A)
+static int square_fn(const char *fn, const char *name, const gsl_matrix *A)
 {
-  if (A == NULL) return BM_EINVAL;
-  return A->size1 == A->size2 ? BM_SUCCESS : BM_EBADLEN;
+  if (A == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  if (A->size1 != A->size2) return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected square", name, A->size1, A->size2);
+  return BM_SUCCESS;
+}
+
+/* Two square matrices of one size p, A first in the checks. */
+#define same_square(A, B) same_square_fn(__func__, #A, A, #B, B)
+static int same_square_fn(const char *fn, const char *aname, const gsl_matrix *A, const char *bname, const gsl_matrix *B)
+{
+  int status = square_fn(fn, aname, A);
+  if (!status) status = square_fn(fn, bname, B);
+  if (!status && B->size1 != A->size1)
+    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected %zu x %zu as %s", bname, B->size1, B->size1,
+                        A->size1, A->size1, aname);
+  return status;
+}
+
+/* The factor L (p x p) and a vector operand x of length p. */
+#define check_vector_operand(L, x) check_vector_operand_fn(__func__, L, #x, x)
+static int check_vector_operand_fn(const char *fn, const gsl_matrix *L, const char *name, const gsl_vector *x)
+{
+  int status = square_fn(fn, "L", L);
+  if (status) return status;
+  if (x == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  if (x->size != L->size1) return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, expected p = %zu", name, x->size, L->size1);
+  return BM_SUCCESS;
+}
+
+/* The factor L (p x p) and a matrix operand B with p rows (by_rows) or p
+ * columns. */
+#define check_matrix_operand(L, B, by_rows) check_matrix_operand_fn(__func__, L, #B, B, by_rows)
+static int check_matrix_operand_fn(const char *fn, const gsl_matrix *L, const char *name, const gsl_matrix *B, int by_rows)
+{
+  int status = square_fn(fn, "L", L);
+  if (status) return status;
+  if (B == NULL) return bm_error_set(BM_EINVAL, fn, "%s is NULL", name);
+  size_t dim = by_rows ? B->size1 : B->size2;
+  if (dim != L->size1)
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu %s, expected p = %zu", name, dim, by_rows ? "rows" : "columns", L->size1);
+  return BM_SUCCESS;
 }
 
 void bm_sym_from_lower(gsl_matrix *A)
@@ -40,11 +80,9 @@ static void zero_strict_upper(gsl_matrix *A)
 int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
 {
   if (pivot) *pivot = 0;
-  int status = square(A);
-  if (!status) status = square(L);
+  int status = same_square(A, L);
   if (status) return status;
   size_t p = A->size1;
-  if (L->size1 != p) return BM_FAIL(BM_EBADLEN, "L has %zu rows, expected %zu", L->size1, (size_t)(p));
   if (p == 0) return BM_SUCCESS;
   if (L != A)
     for (size_t i = 0; i < p; i++)
@@ -84,10 +122,8 @@ double bm_chol_logdet(const gsl_matrix *L)
 
 int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x)
 {
-  int status = square(L);
+  int status = check_vector_operand(L, x);
   if (status) return status;
-  if (x == NULL) return BM_FAIL(BM_EINVAL, "x is NULL");
-  if (x->size != L->size1) return BM_FAIL(BM_EBADLEN, "x has %zu entries, expected %zu", x->size, (size_t)(L->size1));
   if (x->size == 0) return BM_SUCCESS;
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
               x->data, (int)x->stride);
@@ -96,71 +132,73 @@ int bm_chol_whiten_vector(const gsl_matrix *L, gsl_vector *x)
 
 int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b)
 {
-  int status = bm_chol_whiten_vector(L, b);
-  if (status || b->size == 0) return status;
+  int status = check_vector_operand(L, b);
+  if (status) return status;
+  bm_chol_whiten_vector(L, b);
+  if (b->size == 0) return BM_SUCCESS;
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda,
               b->data, (int)b->stride);
   return BM_SUCCESS;
 }
 
+/* B <- L^-1 B, L^-T B, B L^-1, ... (solve: dtrsm) or L B, ... (dtrmm): one
+ * BLAS-3 step with the lower factor L on `side`, transposed or not. */
+static void triangular(const gsl_matrix *L, gsl_matrix *B, enum CBLAS_SIDE side, enum CBLAS_TRANSPOSE trans, int solve)
+{
+  if (B->size1 == 0 || B->size2 == 0) return;
+  size_t p = L->size1;
+  if (solve && p <= BM_KN_MAX) { /* own loops / single-thread kernels (small_linalg.h, kernels.h) */
+    if (side == CblasLeft)
+      bm_sl_trsm_left(trans, p, B->size2, L->data, L->tda, B->data, B->tda);
+    else if (trans == CblasTrans)
+      bm_sl_whiten_rows(B->size1, p, L->data, L->tda, B->data, B->tda);
+    else
+      bm_kn_trsm_right_ln(B->size1, p, L->data, L->tda, B->data, B->tda);
+    return;
+  }
+  (solve ? cblas_dtrsm : cblas_dtrmm)(CblasRowMajor, side, CblasLower, trans, CblasNonUnit, (int)B->size1,
+                                      (int)B->size2, 1.0, L->data, (int)L->tda, B->data, (int)B->tda);
+}
+
 int bm_chol_solve_matrix(const gsl_matrix *L, gsl_matrix *B)
 {
-  int status = square(L);
+  int status = check_matrix_operand(L, B, 1);
   if (status) return status;
-  if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
-  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
-  if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
-  bm_sl_trsm_left(CblasNoTrans, L->size1, B->size2, L->data, L->tda, B->data, B->tda);
-  bm_sl_trsm_left(CblasTrans, L->size1, B->size2, L->data, L->tda, B->data, B->tda);
+  triangular(L, B, CblasLeft, CblasNoTrans, 1); /* L^-T L^-1 B */
+  triangular(L, B, CblasLeft, CblasTrans, 1);
   return BM_SUCCESS;
 }
 
 int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X)
 {
-  int status = square(L);
-  if (status) return status;
-  if (X == NULL) return BM_FAIL(BM_EINVAL, "X is NULL");
-  if (X->size2 != L->size1) return BM_FAIL(BM_EBADLEN, "X has %zu columns, expected %zu", X->size2, (size_t)(L->size1));
-  if (X->size1 == 0 || X->size2 == 0) return BM_SUCCESS;
-  bm_sl_whiten_rows(X->size1, X->size2, L->data, L->tda, X->data, X->tda);
-  return BM_SUCCESS;
+  int status = check_matrix_operand(L, X, 0);
+  if (!status) triangular(L, X, CblasRight, CblasTrans, 1); /* X L^-T */
+  return status;
 }
 
 int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
 {
-  int status = square(L);
-  if (!status) status = square(B);
+  int status = same_square(L, B);
   if (status) return status;
-  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
-  size_t p = L->size1;
-  if (p == 0) return BM_SUCCESS;
-  bm_sl_trsm_left(CblasNoTrans, p, p, L->data, L->tda, B->data, B->tda);
-  bm_sl_whiten_rows(p, p, L->data, L->tda, B->data, B->tda);
+  triangular(L, B, CblasLeft, CblasNoTrans, 1); /* L^-1 B L^-T */
+  triangular(L, B, CblasRight, CblasTrans, 1);
   return BM_SUCCESS;
 }
 
 int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x)
 {
-  int status = square(L);
-  if (status) return status;
-  if (x == NULL) return BM_FAIL(BM_EINVAL, "x is NULL");
-  if (x->size != L->size1) return BM_FAIL(BM_EBADLEN, "x has %zu entries, expected %zu", x->size, (size_t)(L->size1));
-  if (x->size == 0) return BM_SUCCESS;
-  cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda, x->data,
-              (int)x->stride);
-  return BM_SUCCESS;
+  int status = check_vector_operand(L, x);
+  if (!status && x->size > 0)
+    cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda, x->data,
+                (int)x->stride);
+  return status;
 }
 
 int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B)
 {
-  int status = square(L);
-  if (status) return status;
-  if (B == NULL) return BM_FAIL(BM_EINVAL, "B is NULL");
-  if (B->size1 != L->size1) return BM_FAIL(BM_EBADLEN, "B has %zu rows, expected %zu", B->size1, (size_t)(L->size1));
-  if (B->size1 == 0 || B->size2 == 0) return BM_SUCCESS;
-  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)B->size1, (int)B->size2, 1.0,
-              L->data, (int)L->tda, B->data, (int)B->tda);
-  return BM_SUCCESS;
+  int status = check_matrix_operand(L, B, 1);
+  if (!status) triangular(L, B, CblasLeft, CblasNoTrans, 0); /* L B */
+  return status;
 }
 
 double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work)
@@ -182,11 +220,9 @@ double bm_chol_quadform(const gsl_matrix *L, const gsl_vector *x, double *work)
 
 int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
 {
-  int status = square(L);
-  if (!status) status = square(Ainv);
+  int status = same_square(L, Ainv);
   if (status) return status;
   size_t p = L->size1;
-  if (Ainv->size1 != p) return BM_FAIL(BM_EBADLEN, "Ainv has %zu rows, expected %zu", Ainv->size1, (size_t)(p));
   if (p == 0) return BM_SUCCESS;
   /* OpenBLAS's dtrtri does not report a zero pivot: check the factor here. */
   for (size_t i = 0; i < p; i++)
@@ -213,12 +249,10 @@ int bm_chol_inverse(const gsl_matrix *L, gsl_matrix *Ainv)
 
 int bm_chol_product(const gsl_matrix *L, gsl_matrix *A)
 {
-  int status = square(L);
-  if (!status) status = square(A);
+  int status = same_square(L, A);
   if (status) return status;
-  if (A == L) return BM_FAIL(BM_EINVAL, "argument check failed: A == L");
+  if (A == L) return BM_FAIL(BM_EINVAL, "A aliases L (the product needs L intact)");
   size_t p = L->size1;
-  if (A->size1 != p) return BM_FAIL(BM_EBADLEN, "A has %zu rows, expected %zu", A->size1, (size_t)(p));
   if (p == 0) return BM_SUCCESS;
   /* A <- lower(L), then A <- A L^T (dtrmm): the product of two triangles. */
   for (size_t i = 0; i < p; i++)

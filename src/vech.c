@@ -25,37 +25,22 @@ void bm_vech_pair(size_t p, size_t k, size_t *row, size_t *col)
   *row = c + k;
 }
 
-int bm_vech(const gsl_matrix *S, gsl_vector *v)
+/* A (n x m) and v (length n m) of bm_vec / bm_vec_unpack. */
+#define check_vec(A, v) check_vec_fn(__func__, A, v)
+static int check_vec_fn(const char *fn, const gsl_matrix *A, const gsl_vector *v)
 {
-  if (!S || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", S == NULL ? "S" : "v");
-  size_t p = S->size1;
-  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: S->size2 != p || v->size != bm_vech_len(p)");
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) VGET(v, k++) = MGET(S, i, j);
-  return BM_SUCCESS;
-}
-
-int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
-{
-  if (!S || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", S == NULL ? "S" : "v");
-  size_t p = S->size1;
-  if (S->size2 != p || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: S->size2 != p || v->size != bm_vech_len(p)");
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) {
-      double x = VGET(v, k++);
-      MGET(S, i, j) = x;
-      MGET(S, j, i) = x;
-    }
+  if (!A || !v) return bm_error_set(BM_EINVAL, fn, "%s is NULL", A == NULL ? "A" : "v");
+  if (v->size != A->size1 * A->size2)
+    return bm_error_set(BM_EBADLEN, fn, "v has %zu entries, expected n m = %zu for %zu x %zu A", v->size,
+                        A->size1 * A->size2, A->size1, A->size2);
   return BM_SUCCESS;
 }
 
 int bm_vec(const gsl_matrix *A, gsl_vector *v)
 {
-  if (!A || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", A == NULL ? "A" : "v");
+  int status = check_vec(A, v);
+  if (status) return status;
   size_t n = A->size1, m = A->size2;
-  if (v->size != n * m) return BM_FAIL(BM_EBADLEN, "v has %zu entries, expected %zu", v->size, (size_t)(n * m));
   for (size_t j = 0; j < m; j++)
     for (size_t i = 0; i < n; i++) VGET(v, j * n + i) = MGET(A, i, j);
   return BM_SUCCESS;
@@ -63,13 +48,24 @@ int bm_vec(const gsl_matrix *A, gsl_vector *v)
 
 int bm_vec_unpack(const gsl_vector *v, gsl_matrix *A)
 {
-  if (!A || !v) return BM_FAIL(BM_EINVAL, "%s is NULL", A == NULL ? "A" : "v");
-  size_t n = A->size1, m = A->size2;
-  if (v->size != n * m) return BM_FAIL(BM_EBADLEN, "v has %zu entries, expected %zu", v->size, (size_t)(n * m));
-  for (size_t j = 0; j < m; j++)
-    for (size_t i = 0; i < n; i++) MGET(A, i, j) = VGET(v, j * n + i);
+  int status = check_vec(A, v);
+  if (status) return status;
+  for (size_t j = 0; j < A->size2; j++)
+    for (size_t i = 0; i < A->size1; i++) MGET(A, i, j) = VGET(v, j * A->size1 + i);
   return BM_SUCCESS;
 }
+
+/* ---- the vech family: every operator below walks the lower triangle of a
+ * p x p array in vech order, the array being a gsl_matrix (S, G) or the vec
+ * of one in a gsl_vector (w); element (i, j) is at a[i rs + j cs]. ---- */
+typedef struct {
+  double *a;
+  size_t p, rs, cs;
+} square;
+
+/* (const dropped for a read-only use: gather never writes) */
+static square of_matrix(const gsl_matrix *A) { return (square){A->data, A->size1, A->tda, 1}; }
+static square of_vec(const gsl_vector *w, size_t p) { return (square){w->data, p, w->stride, p * w->stride}; }
 
 /* p with p*p == n2, or 0 when n2 is not a square (n2 = 0 gives p = 0 too). */
 static int square_root_size(size_t n2, size_t *p)
@@ -80,72 +76,84 @@ static int square_root_size(size_t n2, size_t *p)
   return r * r == n2;
 }
 
-int bm_dup_apply(const gsl_vector *v, gsl_vector *w)
+/* The checks: the array (named aname; a matrix M, or else the vec w whose
+ * length must be a square) and the vech-length vector v (named vname);
+ * *A <- the array's view. */
+static int check_pair(const char *fn, const char *aname, const gsl_matrix *M, const gsl_vector *w, const char *vname,
+                      const gsl_vector *v, square *A)
 {
-  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
-  size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) VGET(w, j * p + i) = VGET(v, bm_vech_index(p, i, j));
+  if ((!M && !w) || !v) return bm_error_set(BM_EINVAL, fn, "%s is NULL", v ? aname : vname);
+  size_t p = M ? M->size1 : 0;
+  if (M && M->size2 != p) return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected square", aname, p, M->size2);
+  if (w && !square_root_size(w->size, &p))
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, not a square p^2", aname, w->size);
+  if (v->size != bm_vech_len(p))
+    return bm_error_set(BM_EBADLEN, fn, "%s has %zu entries, expected p(p+1)/2 = %zu for p = %zu", vname, v->size,
+                        bm_vech_len(p), p);
+  *A = M ? of_matrix(M) : of_vec(w, p);
   return BM_SUCCESS;
 }
+
+/* The walk of every operator over the lower triangle in vech order. to_vech:
+ * v <- the array's entry, fold adding the mirrored one off the diagonal
+ * (D_p^T); else both triangles <- v, fold halving it off the diagonal. The
+ * array is only read when to_vech (the public callers drop const for it). */
+static int walk(const char *fn, const char *aname, gsl_matrix *M, gsl_vector *w, const char *vname, gsl_vector *v,
+                int to_vech, int fold)
+{
+  square A;
+  int status = check_pair(fn, aname, M, w, vname, v, &A);
+  if (status) return status;
+  size_t k = 0;
+  for (size_t j = 0; j < A.p; j++)
+    for (size_t i = j; i < A.p; i++, k++) {
+      double *lower = &A.a[i * A.rs + j * A.cs], *upper = &A.a[j * A.rs + i * A.cs];
+      int off = fold && i != j;
+      if (to_vech)
+        VGET(v, k) = off ? *lower + *upper : *lower;
+      else
+        *lower = *upper = off ? 0.5 * VGET(v, k) : VGET(v, k);
+    }
+  return BM_SUCCESS;
+}
+
+/* (the casts drop const only where walk reads: to_vech's array, from-vech's v) */
+int bm_vech(const gsl_matrix *S, gsl_vector *v) { return walk(__func__, "S", (gsl_matrix *)S, NULL, "v", v, 1, 0); }
+
+int bm_vech_unpack(const gsl_vector *v, gsl_matrix *S)
+{
+  return walk(__func__, "S", S, NULL, "v", (gsl_vector *)v, 0, 0);
+}
+
+int bm_dup_apply(const gsl_vector *v, gsl_vector *w) { return walk(__func__, "w", NULL, w, "v", (gsl_vector *)v, 0, 0); }
 
 int bm_dup_transpose_apply(const gsl_vector *w, gsl_vector *v)
 {
-  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
-  size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++, k++)
-      VGET(v, k) = i == j ? VGET(w, j * p + i) : VGET(w, j * p + i) + VGET(w, i * p + j);
-  return BM_SUCCESS;
+  return walk(__func__, "w", NULL, (gsl_vector *)w, "v", v, 1, 1);
 }
 
-int bm_elim_apply(const gsl_vector *w, gsl_vector *v)
-{
-  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
-  size_t p;
-  if (!square_root_size(w->size, &p) || v->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: !square_root_size(w->size, &p) || v->size != bm_vech_len(p)");
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) VGET(v, k++) = VGET(w, j * p + i);
-  return BM_SUCCESS;
-}
-
-int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
-{
-  if (!v || !w || v == w) return BM_FAIL(BM_EINVAL, "argument check failed: !v || !w || v == w");
-  if (v->size != n * m || w->size != n * m) return BM_FAIL(BM_EBADLEN, "argument check failed: v->size != n * m || w->size != n * m");
-  /* v = vec(A), A n x m: A_ij at j n + i; vec(A^T), A^T m x n: A_ij at i m + j. */
-  for (size_t j = 0; j < m; j++)
-    for (size_t i = 0; i < n; i++) VGET(w, i * m + j) = VGET(v, j * n + i);
-  return BM_SUCCESS;
-}
+int bm_elim_apply(const gsl_vector *w, gsl_vector *v) { return walk(__func__, "w", NULL, (gsl_vector *)w, "v", v, 1, 0); }
 
 int bm_vech_from_sym_grad(const gsl_matrix *G, gsl_vector *g)
 {
-  if (!G || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", G == NULL ? "G" : "g");
-  size_t p = G->size1;
-  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: G->size2 != p || g->size != bm_vech_len(p)");
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++, k++) VGET(g, k) = i == j ? MGET(G, i, i) : MGET(G, i, j) + MGET(G, j, i);
-  return BM_SUCCESS;
+  return walk(__func__, "G", (gsl_matrix *)G, NULL, "g", g, 1, 1);
 }
 
 int bm_sym_grad_from_vech(const gsl_vector *g, gsl_matrix *G)
 {
-  if (!G || !g) return BM_FAIL(BM_EINVAL, "%s is NULL", G == NULL ? "G" : "g");
-  size_t p = G->size1;
-  if (G->size2 != p || g->size != bm_vech_len(p)) return BM_FAIL(BM_EBADLEN, "argument check failed: G->size2 != p || g->size != bm_vech_len(p)");
-  size_t k = 0;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++, k++) {
-      double x = i == j ? VGET(g, k) : 0.5 * VGET(g, k);
-      MGET(G, i, j) = x;
-      MGET(G, j, i) = x;
-    }
+  return walk(__func__, "G", G, NULL, "g", (gsl_vector *)g, 0, 1);
+}
+
+int bm_commutation_apply(size_t n, size_t m, const gsl_vector *v, gsl_vector *w)
+{
+  if (!v || !w) return BM_FAIL(BM_EINVAL, "%s is NULL", v == NULL ? "v" : "w");
+  if (v == w) return BM_FAIL(BM_EINVAL, "v and w alias");
+  if (v->size != n * m || w->size != n * m)
+    return BM_FAIL(BM_EBADLEN, "%s has %zu entries, expected n m = %zu", v->size != n * m ? "v" : "w",
+                   v->size != n * m ? v->size : w->size, n * m);
+  /* v = vec(A), A n x m: A_ij at j n + i; vec(A^T), A^T m x n: A_ij at i m + j. */
+  for (size_t j = 0; j < m; j++)
+    for (size_t i = 0; i < n; i++) VGET(w, i * m + j) = VGET(v, j * n + i);
   return BM_SUCCESS;
 }
 
@@ -153,7 +161,11 @@ int bm_vech_kron(double alpha, const gsl_matrix *P, const gsl_matrix *Q, double 
 {
   if (!P || !Q || !T) return BM_FAIL(BM_EINVAL, "%s is NULL", P == NULL ? "P" : Q == NULL ? "Q" : "T");
   size_t p = P->size1, q = bm_vech_len(p);
-  if (P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q) return BM_FAIL(BM_EBADLEN, "argument check failed: P->size2 != p || Q->size1 != p || Q->size2 != p || T->size1 != q || T->size2 != q");
+  if (P->size2 != p) return BM_FAIL(BM_EBADLEN, "P is %zu x %zu, expected square", p, P->size2);
+  if (Q->size1 != p || Q->size2 != p)
+    return BM_FAIL(BM_EBADLEN, "Q is %zu x %zu, expected %zu x %zu as P", Q->size1, Q->size2, p, p);
+  if (T->size1 != q || T->size2 != q)
+    return BM_FAIL(BM_EBADLEN, "T is %zu x %zu, expected p(p+1)/2 = %zu square", T->size1, T->size2, q);
   /* E_a = sum over the orbit {(i,j),(j,i)} of e_i e_j^T (one term when i = j);
    * vec(E_a)^T (P (x) Q) vec(E_b) = tr(E_a Q E_b P^T), and
    * tr(e_i e_j^T Q e_k e_l^T P^T) = Q_jk P_il. Pairs are walked in vech order

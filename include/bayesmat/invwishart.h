@@ -177,70 +177,56 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
  *   sum_i log f(X_i) = m log_norm - (nu+p+1)/2 l - tr(Psi A)/2,
  *     log_norm = nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2).
  * A stats object is mutable (not for sharing between threads while written).
+ *
+ * The functions are those of the Wishart summary (bayesmat/wishart.h) with
+ * A = sum_i X_i^-1 in place of sum_i X_i; what they share is said once here:
+ *   - s, a, b: summaries of p x p observations; a NULL one is BM_EINVAL (0
+ *     for _dim and _packed_len; _free accepts NULL).
+ *   - X: m pointers to p x p symmetric positive definite matrices (m = 0 adds
+ *     nothing). _add: BM_EINVAL (NULL X or X[k]), BM_EBADLEN (X[k] not p x p),
+ *     BM_ENONFINITE, BM_ENOTSYM, BM_EDOM (X[k] not positive definite).
+ *     _compute is reset then add, with _add's statuses.
+ *   - Every failing call leaves s (a) unchanged, outputs NaN; none but _alloc
+ *     (O(p^2)) and the log-likelihoods at p > 64 allocate.
+ *   - _merge: a <- a merged with b (a == b allowed); BM_EBADLEN for another p.
+ *   - _get: m (number of observations), A (out, p x p: sum_i X_i^-1) and
+ *     sum_logdet (sum_i log|X_i|), each may be NULL; BM_EBADLEN for A not p x p.
+ *   - _packed_len: 6 + 2 + p(p+1)/2 doubles; _pack writes them to buf (a
+ *     6-double header [magic, format version, kind, p, 1, total length], then
+ *     m, sum log|X_i| and the lower triangle of A column by column; BM_EINVAL
+ *     for NULL); _unpack validates every field of buf (len doubles, nothing
+ *     beyond buf[len - 1] read): BM_EINVAL (NULL; not a packed summary of this
+ *     kind or format version; m negative, not an integer or above 2^53; nonzero
+ *     entries when m = 0; |sum log|X_i|| beyond m p (1490 + log p)), BM_EBADLEN
+ *     (len other than the packed form, or another shape), BM_ENONFINITE,
+ *     BM_ENOTSPD (A not positive definite up to rounding when m > 0).
+ *   - _loglik: *ll = bm_invwishart_loglik of the summarized observations up to
+ *     rounding (0 when m = 0); _loglik_grad adds, like bm_invwishart_loglik_grad,
+ *       d_Psi = m nu/2 Psi^-1 - A/2;  d_nu = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - l/2
+ *     (ll, d_Psi (p x p), d_nu each may be NULL); both BM_EINVAL (NULL, d not
+ *     set), BM_EBADLEN (another p, d_Psi not p x p), BM_ENOMEM (p > 64 only).
  * ====================================================================== */
 typedef struct bm_invwishart_stats bm_invwishart_stats;
 
-/** Empty summary (m = 0) of p x p observations. NULL on p == 0 or no memory. Allocates O(p^2). */
+/** Empty summary (m = 0); NULL on p == 0 or no memory. */
 bm_invwishart_stats *bm_invwishart_stats_alloc(size_t p);
-/** Free (NULL is fine). */
 void bm_invwishart_stats_free(bm_invwishart_stats *s);
-/** Dimension p (0 for NULL). */
 size_t bm_invwishart_stats_dim(const bm_invwishart_stats *s);
-/** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL (NULL). */
+/** s <- the empty summary. @return BM_SUCCESS; BM_EINVAL. */
 int bm_invwishart_stats_reset(bm_invwishart_stats *s);
-/**
- * s <- s merged with the summary of X[0..m) (m = 0 is a no-op).
- * @param X  m pointers to p x p symmetric positive definite matrices
- * @return BM_SUCCESS; BM_EINVAL (NULL s, X or X[k]); BM_EBADLEN; BM_ENONFINITE;
- *         BM_ENOTSYM; BM_EDOM (some X[k] not positive definite). s unchanged on
- *         failure. Allocates nothing.
- */
 int bm_invwishart_stats_add(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m);
-/** s <- the summary of X[0..m) (reset, then add; unchanged on failure). Statuses as _add. */
 int bm_invwishart_stats_compute(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m);
-/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. Allocates nothing. */
+/** @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_invwishart_stats_merge(bm_invwishart_stats *a, const bm_invwishart_stats *b);
-/**
- * Read the summary; any output may be NULL.
- * @param m           out: number of observations
- * @param A           out, p x p: sum_i X_i^-1
- * @param sum_logdet  out: sum_i log|X_i|
- * @return BM_SUCCESS; BM_EINVAL (s NULL); BM_EBADLEN.
- */
+/** @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet);
-/** Doubles in the packed form: 6 + 2 + p(p+1)/2 (0 for NULL). */
 size_t bm_invwishart_stats_packed_len(const bm_invwishart_stats *s);
-/**
- * Pack into buf (bm_invwishart_stats_packed_len doubles), e.g. to send over MPI: a
- * 6-double header [magic, format version, kind, p, 1, total length], then
- * (m, sum log|X_i|, lower triangle of A column by column).
- * @return BM_SUCCESS; BM_EINVAL (NULL).
- */
+/** @return BM_SUCCESS; BM_EINVAL. */
 int bm_invwishart_stats_pack(const bm_invwishart_stats *s, double *buf);
-/**
- * s <- a packed summary from bm_invwishart_stats_pack of a p x p summary; every
- * field is validated, since the buffer may come from elsewhere.
- * @param len  doubles available in buf (nothing beyond buf[len - 1] is read)
- * @return BM_SUCCESS; BM_EINVAL (NULL; not a packed summary of this kind or
- *         format version; m negative, not an integer or above 2^53; nonzero
- *         entries when m = 0; |sum log|X_i|| beyond m p (1490 + log p), which no
- *         finite SPD observations reach); BM_EBADLEN (len shorter or longer than the
- *         packed form, or a summary of another shape); BM_ENONFINITE; BM_ENOTSPD (A not positive definite up to
- *         rounding when m > 0).
- *         s unchanged on failure. Allocates nothing.
- */
 int bm_invwishart_stats_unpack(bm_invwishart_stats *s, const double *buf, size_t len);
-/**
- * Log-likelihood of the summarized observations (= bm_invwishart_loglik up to rounding; 0 when m = 0).
- * @return BM_SUCCESS; BM_EINVAL (NULL, d not set); BM_EBADLEN; BM_ENOMEM (p > 64 only). *ll NaN on failure.
- */
 int bm_invwishart_stats_loglik(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll);
-/**
- * Log-likelihood and gradients of the sum, as bm_invwishart_loglik_grad:
- *   d_Psi = m nu/2 Psi^-1 - A/2;  d_nu = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - l/2.
- * ll, d_Psi, d_nu may each be NULL. Statuses as bm_invwishart_stats_loglik; outputs NaN on failure.
- */
-int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi, double *d_nu);
+int bm_invwishart_stats_loglik_grad(const bm_invwishart *d, const bm_invwishart_stats *s, double *ll, gsl_matrix *d_Psi,
+                                    double *d_nu);
 
 /* ---- the uniform surface: theta, shape, Jeffreys (also through bayesmat/family.h) ---- */
 

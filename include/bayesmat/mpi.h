@@ -27,6 +27,12 @@
  * docs/scaling.md. MPI failures (only seen with an error handler that
  * returns) give BM_EINVAL.
  *
+ * Messages: on failure every rank's bm_last_error() holds the failing rank's
+ * message, prefixed with that rank's number. Unlike the rest of the library,
+ * the collectives here empty the calling thread's message when they start
+ * (even when they then succeed), so that a failure without a message of its
+ * own can never hand an older, unrelated message to every rank.
+ *
  * Reproducibility: for a fixed number of ranks and seed the results are
  * bit-identical from run to run (MPI_Allreduce with a fixed communicator size
  * and the same inputs; Open MPI's reduction order does not change between

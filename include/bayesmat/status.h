@@ -41,7 +41,9 @@ const char *bm_strerror(int status);
  * errno, a later successful call does NOT clear it (the message then
  * describes an older failure), and a failure inside a library function that
  * the function recovers from may replace it while the call still succeeds.
- * "" before any failure on this thread, or after bm_clear_error().
+ * "" before any failure on this thread, or after bm_clear_error(). (The MPI
+ * collectives of <bayesmat/mpi.h> are the exception: they empty it when they
+ * start.)
  *
  * Never NULL. The string lives in thread-local storage owned by the library:
  * valid until this thread's next bayesmat call; copy it to keep it. Recording

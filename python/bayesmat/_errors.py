@@ -6,53 +6,31 @@ class Error(Exception):
     status = None
 
 
-class InvalidArgument(Error, ValueError):
-    status = 1
+# (class name, status, the standard exception it also is, what the status means): one class
+# per row, built below, so a status added to the C library is one line here.
+_STATUSES = (
+    ("InvalidArgument", 1, ValueError, "NULL or otherwise invalid argument."),
+    ("BadLength", 2, ValueError,
+     "Dimension mismatch (also raised by the Python layer for a wrong shape, naming the argument)."),
+    ("NotSymmetric", 3, ValueError, "A matrix that must be symmetric is not."),
+    ("NotPositiveDefinite", 4, ValueError, "A matrix that must be positive definite is not."),
+    ("DomainError", 5, ValueError, "An argument outside its domain."),
+    ("NonFinite", 6, ValueError, "NaN or Inf in an input."),
+    ("NoMemory", 7, MemoryError, "Out of memory."),
+    ("NoConvergence", 8, ArithmeticError, "An iteration did not converge."),
+    ("Singular", 9, ArithmeticError, "A result is singular."),
+    ("NotSupported", 10, NotImplementedError, "An operation the family does not provide."),
+)
 
-
-class BadLength(Error, ValueError):
-    """Dimension mismatch (also raised by the Python layer for a wrong shape, naming the argument)."""
-    status = 2
-
-
-class NotSymmetric(Error, ValueError):
-    status = 3
-
-
-class NotPositiveDefinite(Error, ValueError):
-    status = 4
-
-
-class DomainError(Error, ValueError):
-    status = 5
-
-
-class NonFinite(Error, ValueError):
-    status = 6
-
-
-class NoMemory(Error, MemoryError):
-    status = 7
-
-
-class NoConvergence(Error, ArithmeticError):
-    status = 8
-
-
-class Singular(Error, ArithmeticError):
-    status = 9
-
-
-class NotSupported(Error, NotImplementedError):
-    status = 10
+_BY_STATUS = {}
+for _name, _status, _base, _doc in _STATUSES:
+    _BY_STATUS[_status] = globals()[_name] = type(_name, (Error, _base),
+                                                  {"status": _status, "__doc__": _doc, "__module__": __name__})
+del _name, _status, _base, _doc
 
 
 class DtypeError(Error, TypeError):
     """An argument that is not an array of real numbers (raised in Python, naming the argument)."""
-
-
-_BY_STATUS = {c.status: c for c in (InvalidArgument, BadLength, NotSymmetric, NotPositiveDefinite, DomainError,
-                                    NonFinite, NoMemory, NoConvergence, Singular, NotSupported)}
 
 
 def from_status(status, msg):

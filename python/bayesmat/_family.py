@@ -363,14 +363,12 @@ def _spd_dim(m):
     return int(round((-1 + math.sqrt(1 + 8 * m)) / 2))
 
 
-class wishart(Dist):
-    """Wishart W_p(df, scale), mean df * scale."""
-    _family = "wishart"
-    _names = {"scale": "S", "df": "nu"}
+class _ScaleDf(Dist):
+    """The Wishart-type families: a p x p scale and degrees of freedom df (theta: vech scale, nu)."""
 
     def __init__(self, df, scale):
         S = as_array(scale, "scale", 2)
-        self._setup(S.shape[0], S.shape[0], {"S": S, "nu": df})
+        self._setup(S.shape[0], S.shape[0], {self._names["scale"]: S, "nu": df})
 
     @classmethod
     def _shape_from_theta(cls, m):
@@ -378,16 +376,16 @@ class wishart(Dist):
         return (p, p)
 
 
-class invwishart(Dist):
+class wishart(_ScaleDf):
+    """Wishart W_p(df, scale), mean df * scale."""
+    _family = "wishart"
+    _names = {"scale": "S", "df": "nu"}
+
+
+class invwishart(_ScaleDf):
     """Inverse Wishart IW_p(df, scale), mean scale / (df - p - 1)."""
     _family = "invwishart"
     _names = {"scale": "Psi", "df": "nu"}
-
-    def __init__(self, df, scale):
-        S = as_array(scale, "scale", 2)
-        self._setup(S.shape[0], S.shape[0], {"Psi": S, "nu": df})
-
-    _shape_from_theta = wishart._shape_from_theta
 
 
 class matnorm(Dist):

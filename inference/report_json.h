@@ -1,0 +1,24 @@
+/* Internal (not installed): JSON output shared by the checkers' report
+ * printers, so that check_dist.c and check_conjugate.c escape alike.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_REPORT_JSON_H
+#define BAYESMAT_REPORT_JSON_H
+
+#include <stdio.h>
+
+/* s as a JSON string: quotes and backslashes escaped, control characters as \u00XX. */
+static inline void json_string(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\')
+      fprintf(f, "\\%c", *s);
+    else if ((unsigned char)*s < 0x20)
+      fprintf(f, "\\u%04x", (unsigned)(unsigned char)*s);
+    else
+      fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+#endif
