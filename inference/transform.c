@@ -458,6 +458,41 @@ static int copy_finite_fn(const char *fn, const char *name, const gsl_vector *fr
   return BM_SUCCESS;
 }
 
+/* A log-Cholesky block of the maps: out[off, off + l) (l = p (p + 1) / 2)
+ * from in's entries, forward (vech(S) -> theta) or, with inverse, back
+ * (theta -> vech(S), *logjac the block's log-Jacobian). fn: the public
+ * caller, named by the message. */
+#undef BM_FN
+#define BM_FN fn
+static int logchol_block(const char *fn, int inverse, const gsl_vector *in, gsl_vector *out, size_t off, size_t p,
+                         double *logjac)
+{
+  const size_t l = bm_vech_len(p);
+  gsl_matrix *S = bm_matrix_alloc(p, p);
+  if (!S) return BM_FAIL(BM_ENOMEM, "out of memory");
+  gsl_vector_const_view iv = gsl_vector_const_subvector(in, off, l);
+  gsl_vector_view ov = gsl_vector_subvector(out, off, l);
+  int status = BM_SUCCESS;
+  if (!inverse) {
+    for (size_t k = 0; k < l && !status; k++)
+      if (!isfinite(gsl_vector_get(&iv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "x[%zu] = %g is not finite", off + k, gsl_vector_get(&iv.vector, k));
+    if (!status) {
+      bm_vech_unpack(&iv.vector, S);
+      status = bm_transform_logchol_forward(S, &ov.vector);
+    }
+  } else {
+    status = bm_transform_logchol_inverse(&iv.vector, S, NULL);
+    if (!status) {
+      bm_vech(S, &ov.vector);
+      status = bm_transform_logchol_log_jacobian(&iv.vector, logjac, NULL);
+    }
+  }
+  bm_matrix_free(S);
+  return status;
+}
+#undef BM_FN
+#define BM_FN __func__
+
 int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
 {
   size_t d;
@@ -480,24 +515,9 @@ int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, c
       for (size_t k = 0; k < l && !status; k++)
         status = bm_transform_logit_forward(VGET(x, off + k), &VGET(u, off + k));
       break;
-    case BM_TRANSFORM_LOGCHOL: {
-      size_t p = blocks[b].n;
-      gsl_matrix *S = bm_matrix_alloc(p, p);
-      if (!S) {
-        status = BM_FAIL(BM_ENOMEM, "out of memory");
-        break;
-      }
-      gsl_vector_const_view xv = gsl_vector_const_subvector(x, off, l);
-      for (size_t k = 0; k < l && !status; k++)
-        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "x[%zu] = %g is not finite", off + k, gsl_vector_get(&xv.vector, k));
-      if (!status) {
-        bm_vech_unpack(&xv.vector, S);
-        gsl_vector_view uv = gsl_vector_subvector(u, off, l);
-        status = bm_transform_logchol_forward(S, &uv.vector);
-      }
-      bm_matrix_free(S);
+    case BM_TRANSFORM_LOGCHOL:
+      status = logchol_block(__func__, 0, x, u, off, blocks[b].n, NULL);
       break;
-    }
     }
     off += l;
   }
@@ -536,24 +556,10 @@ int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, c
         lj += t;
       }
       break;
-    case BM_TRANSFORM_LOGCHOL: {
-      size_t p = blocks[b].n;
-      gsl_matrix *S = bm_matrix_alloc(p, p);
-      if (!S) {
-        status = BM_FAIL(BM_ENOMEM, "out of memory");
-        break;
-      }
-      gsl_vector_const_view uv = gsl_vector_const_subvector(u, off, l);
-      status = bm_transform_logchol_inverse(&uv.vector, S, NULL);
-      if (!status) {
-        gsl_vector_view xv = gsl_vector_subvector(x, off, l);
-        bm_vech(S, &xv.vector);
-        status = bm_transform_logchol_log_jacobian(&uv.vector, &t, NULL);
-        lj += t;
-      }
-      bm_matrix_free(S);
+    case BM_TRANSFORM_LOGCHOL:
+      status = logchol_block(__func__, 1, u, x, off, blocks[b].n, &t);
+      if (!status) lj += t;
       break;
-    }
     }
     off += l;
   }
