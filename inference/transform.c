@@ -493,82 +493,67 @@ static int logchol_block(const char *fn, int inverse, const gsl_vector *in, gsl_
 #undef BM_FN
 #define BM_FN __func__
 
-int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
+/* map_forward (inverse 0) and map_inverse (inverse 1, *lj the summed
+ * log-Jacobian): the blocks in order, each mapping its coordinates of in to
+ * those of out; out all NaN on failure. fn: the public caller. */
+static int map_apply(const char *fn, int inverse, const bm_transform_block *blocks, size_t nblocks,
+                     const gsl_vector *in, gsl_vector *out, double *lj)
 {
+  const char *in_name = inverse ? "u" : "x";
   size_t d;
-  int status = map_vectors(blocks, nblocks, &d, "x", x, "u", u);
+  int status = map_vectors_fn(fn, blocks, nblocks, &d, in_name, in, inverse ? "x" : "u", out, (const char *)NULL);
   if (status) {
-    if (status == BM_EINVAL) bm_nan_vector(u);
+    if (status == BM_EINVAL) bm_nan_vector(out);
     return status;
   }
+  *lj = 0.0;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
     size_t l = block_len(&blocks[b]);
+    double t = 0.0;
     switch (blocks[b].kind) {
     case BM_TRANSFORM_IDENTITY:
-      status = copy_finite(x, u, off, l);
+      status = copy_finite_fn(fn, in_name, in, out, off, l);
       break;
     case BM_TRANSFORM_LOG:
-      for (size_t k = 0; k < l && !status; k++) status = bm_transform_log_forward(VGET(x, off + k), &VGET(u, off + k));
+    case BM_TRANSFORM_LOGIT: {
+      const int logit = blocks[b].kind == BM_TRANSFORM_LOGIT;
+      for (size_t k = off; k < off + l && !status; k++) {
+        if (!inverse)
+          status = logit ? bm_transform_logit_forward(VGET(in, k), &VGET(out, k))
+                         : bm_transform_log_forward(VGET(in, k), &VGET(out, k));
+        else
+          status = logit ? bm_transform_logit_inverse(VGET(in, k), &VGET(out, k), &t)
+                         : bm_transform_log_inverse(VGET(in, k), &VGET(out, k), &t);
+        *lj += t;
+      }
       break;
-    case BM_TRANSFORM_LOGIT:
-      for (size_t k = 0; k < l && !status; k++)
-        status = bm_transform_logit_forward(VGET(x, off + k), &VGET(u, off + k));
-      break;
+    }
     case BM_TRANSFORM_LOGCHOL:
-      status = logchol_block(__func__, 0, x, u, off, blocks[b].n, NULL);
+      status = logchol_block(fn, inverse, in, out, off, blocks[b].n, &t);
+      *lj += t;
       break;
     }
     off += l;
   }
-  if (status) bm_nan_vector(u);
+  if (status) bm_nan_vector(out);
   return status;
+}
+
+int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
+{
+  double lj;
+  return map_apply(__func__, 0, blocks, nblocks, x, u, &lj);
 }
 
 int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u, gsl_vector *x,
                              double *logjac)
 {
   if (logjac) *logjac = NAN;
-  size_t d;
-  int status = map_vectors(blocks, nblocks, &d, "u", u, "x", x);
-  if (status) {
-    if (status == BM_EINVAL) bm_nan_vector(x);
-    return status;
-  }
-  double lj = 0.0;
-  size_t off = 0;
-  for (size_t b = 0; b < nblocks && !status; b++) {
-    size_t l = block_len(&blocks[b]);
-    double t;
-    switch (blocks[b].kind) {
-    case BM_TRANSFORM_IDENTITY:
-      status = copy_finite(u, x, off, l);
-      break;
-    case BM_TRANSFORM_LOG:
-      for (size_t k = 0; k < l && !status; k++) {
-        status = bm_transform_log_inverse(VGET(u, off + k), &VGET(x, off + k), &t);
-        lj += t;
-      }
-      break;
-    case BM_TRANSFORM_LOGIT:
-      for (size_t k = 0; k < l && !status; k++) {
-        status = bm_transform_logit_inverse(VGET(u, off + k), &VGET(x, off + k), &t);
-        lj += t;
-      }
-      break;
-    case BM_TRANSFORM_LOGCHOL:
-      status = logchol_block(__func__, 1, u, x, off, blocks[b].n, &t);
-      if (!status) lj += t;
-      break;
-    }
-    off += l;
-  }
-  if (status) {
-    bm_nan_vector(x);
-    return status;
-  }
-  if (logjac) *logjac = lj;
-  return BM_SUCCESS;
+  double lj;
+  int status = map_apply(__func__, 1, blocks, nblocks, u, x, &lj);
+  if (!status && logjac) *logjac = lj;
+  return status;
 }
 
 int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,
