@@ -239,25 +239,38 @@ static void niw_dims(const void *m, const void *s, size_t *mk, size_t *md, size_
   *md = *d = 1;
 }
 static int niw_evidence(const void *m, double *ev) { return bm_niw_log_evidence(m, ev); }
+/* A posterior of scalars, a length-p vector and a p x p matrix (niw, blr):
+ * hash fills v and A from m and hashes the status and the scalars; the
+ * vector and the matrix are hashed after. */
+typedef void vm_hash(const void *m, gsl_vector *v, gsl_matrix *A, int evs, double ev, fnv *f);
+static int vm_fingerprint(const void *m, size_t p, int evs, double ev, fnv *f, vm_hash *hash)
+{
+  gsl_vector *v = bm_vector_alloc(p);
+  gsl_matrix *A = bm_matrix_alloc(p, p);
+  int st = v && A ? BM_SUCCESS : BM_ENOMEM;
+  if (!st) {
+    hash(m, v, A, evs, ev, f);
+    fnv_vector(f, v);
+    fnv_matrix(f, A);
+  }
+  bm_vector_free(v);
+  bm_matrix_free(A);
+  return st;
+}
+
+static void niw_hash(const void *m, gsl_vector *mu, gsl_matrix *Psi, int evs, double ev, fnv *f)
+{
+  (void)evs;
+  double kappa = NAN, nu = NAN;
+  fnv_int(f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
+  fnv_double(f, ev);
+  fnv_double(f, kappa);
+  fnv_double(f, nu);
+}
 static int niw_fingerprint(const void *m, size_t p, size_t d, int evs, double ev, fnv *f)
 {
   (void)d;
-  (void)evs;
-  double kappa = NAN, nu = NAN;
-  gsl_vector *mu = bm_vector_alloc(p);
-  gsl_matrix *Psi = bm_matrix_alloc(p, p);
-  int st = mu && Psi ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) {
-    fnv_int(f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
-    fnv_double(f, ev);
-    fnv_double(f, kappa);
-    fnv_double(f, nu);
-    fnv_vector(f, mu);
-    fnv_matrix(f, Psi);
-  }
-  bm_vector_free(mu);
-  bm_matrix_free(Psi);
-  return st;
+  return vm_fingerprint(m, p, evs, ev, f, niw_hash);
 }
 static int niw_update(void *m, const void *s) { return bm_niw_update_stats(m, s); }
 static const model_ops niw_model = {&niw_ops, niw_dims, niw_evidence, niw_fingerprint, niw_update};
@@ -269,27 +282,22 @@ static void blr_dims(const void *m, const void *s, size_t *mk, size_t *md, size_
   *md = *d = 1;
 }
 static int blr_evidence(const void *m, double *ev) { return bm_blr_log_evidence(m, ev); }
+/* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
+static void blr_hash(const void *m, gsl_vector *mn, gsl_matrix *Vn, int evs, double ev, fnv *f)
+{
+  double a = NAN, b = NAN;
+  int ps = bm_blr_posterior_nig(m, mn, Vn, &a, &b);
+  if (ps) ps = 100 + bm_blr_posterior_gaussian(m, mn, Vn);
+  fnv_int(f, ps);
+  fnv_int(f, evs);
+  fnv_double(f, ev);
+  fnv_double(f, a);
+  fnv_double(f, b);
+}
 static int blr_fingerprint(const void *m, size_t k, size_t d, int evs, double ev, fnv *f)
 {
   (void)d;
-  double a = NAN, b = NAN;
-  gsl_vector *mn = bm_vector_alloc(k);
-  gsl_matrix *Vn = bm_matrix_alloc(k, k);
-  int st = mn && Vn ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) { /* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
-    int ps = bm_blr_posterior_nig(m, mn, Vn, &a, &b);
-    if (ps) ps = 100 + bm_blr_posterior_gaussian(m, mn, Vn);
-    fnv_int(f, ps);
-    fnv_int(f, evs);
-    fnv_double(f, ev);
-    fnv_double(f, a);
-    fnv_double(f, b);
-    fnv_vector(f, mn);
-    fnv_matrix(f, Vn);
-  }
-  bm_vector_free(mn);
-  bm_matrix_free(Vn);
-  return st;
+  return vm_fingerprint(m, k, evs, ev, f, blr_hash);
 }
 static int blr_update(void *m, const void *s) { return bm_blr_update_stats(m, s); }
 static const model_ops blr_model = {&blr_ops, blr_dims, blr_evidence, blr_fingerprint, blr_update};
