@@ -419,32 +419,44 @@ static int posterior_cov_fn(const char *fn, const char *Aname, const bm_blr *m, 
   return st == BM_ENOMEM ? bm_error_set(st, fn, "out of memory (k = %zu)", m->k) : st;
 }
 
-/* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
-#define check_out_shapes(k, v, A) check_out_shapes_fn(__func__, #v, #A, k, v, A)
-static int check_out_shapes_fn(const char *fn, const char *vname, const char *Aname, size_t k, const gsl_vector *v,
-                               const gsl_matrix *A)
+/* What the posterior accessors check first, in order: m, the shapes of the
+ * outputs v (length k) and A (k x k) — both set to NaN once they fit — and a
+ * proper posterior of the form asked for (nig: NIG or improper prior; else
+ * known noise). fn, vname, Aname: the public function and the outputs'
+ * names, for bm_last_error. */
+#define posterior_begin(m, v, A, nig) posterior_begin_fn(__func__, #v, #A, m, v, A, nig)
+#undef BM_FN
+#define BM_FN fn
+static int posterior_begin_fn(const char *fn, const char *vname, const char *Aname, const bm_blr *m, gsl_vector *v,
+                              gsl_matrix *A, int nig)
 {
-  if (v != NULL && v->size != k) return bm_error_set(BM_EBADLEN, fn, "%s has length %zu, expected k = %zu", vname, v->size, k);
+  if (m == NULL) {
+    fill_nan_vm(v, A);
+    return BM_FAIL(BM_EINVAL, "m is NULL");
+  }
+  const size_t k = m->k;
+  if (v != NULL && v->size != k) return BM_FAIL(BM_EBADLEN, "%s has length %zu, expected k = %zu", vname, v->size, k);
   if (A != NULL && (A->size1 != k || A->size2 != k))
-    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected k x k = %zu x %zu", Aname, A->size1, A->size2, k, k);
+    return BM_FAIL(BM_EBADLEN, "%s is %zu x %zu, expected k x k = %zu x %zu", Aname, A->size1, A->size2, k, k);
+  fill_nan_vm(v, A);
+  if (nig && m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
+    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
+                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
+  if (!nig && m->prior != PRIOR_KNOWN)
+    return BM_FAIL(BM_EINVAL, "the prior of m is not known-noise: its posterior is not Gaussian (use bm_blr_posterior_nig)");
+  if (!m->proper) /* known noise: not reached, recompute refuses a non-representable Gaussian posterior */
+    return BM_FAIL(BM_EDOM, "%s", nig ? "the posterior of m is improper (too few observations for its prior)" : "the posterior of m is improper");
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, double *a_n, double *b_n)
 {
   if (a_n != NULL) *a_n = NAN;
   if (b_n != NULL) *b_n = NAN;
-  if (m == NULL) {
-    fill_nan_vm(m_n, V_n);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = check_out_shapes(m->k, m_n, V_n);
+  int st = posterior_begin(m, m_n, V_n, 1);
   if (st != BM_SUCCESS) return st;
-  fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
-    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
-                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
   if (a_n != NULL) *a_n = m->a_n;
@@ -454,15 +466,8 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
 
 int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
 {
-  if (m == NULL) {
-    fill_nan_vm(m_N, S_N);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = check_out_shapes(m->k, m_N, S_N);
+  int st = posterior_begin(m, m_N, S_N, 0);
   if (st != BM_SUCCESS) return st;
-  fill_nan_vm(m_N, S_N);
-  if (m->prior != PRIOR_KNOWN) return BM_FAIL(BM_EINVAL, "the prior of m is not known-noise: its posterior is not Gaussian (use bm_blr_posterior_nig)");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper"); /* not reached: recompute refuses a non-representable Gaussian posterior */
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -471,17 +476,8 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
 int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_matrix *scale)
 {
   if (df != NULL) *df = NAN;
-  if (m == NULL) {
-    fill_nan_vm(loc, scale);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = check_out_shapes(m->k, loc, scale);
+  int st = posterior_begin(m, loc, scale, 1);
   if (st != BM_SUCCESS) return st;
-  fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
-    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
-                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
   if (df != NULL) *df = 2.0 * m->a_n;
