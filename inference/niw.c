@@ -385,23 +385,31 @@ static void nan_out(gsl_vector *v, double *a, double *b, gsl_matrix *A)
   bm_nan_matrix(A);
 }
 
+/* What the posterior accessors check first: m, then the shapes of the
+ * outputs v (length p) and A (p x p); every output (the scalars a and b at
+ * once) NaN as soon as it may be written; a prior set. fn, vname, Aname: the
+ * public function and the outputs' names, for bm_last_error. */
+static int accessor_begin(const char *fn, const char *vname, const char *Aname, const bm_niw *m, gsl_vector *v,
+                          double *a, double *b, gsl_matrix *A)
+{
+  nan_out(NULL, a, b, NULL);
+  if (m == NULL) {
+    nan_out(v, NULL, NULL, A);
+    return bm_error_set(BM_EINVAL, fn, "m is NULL");
+  }
+  int st = out_shapes_fn(fn, vname, Aname, m->p, v, A);
+  if (st != BM_SUCCESS) return st;
+  nan_out(v, NULL, NULL, A);
+  return m->has_prior ? BM_SUCCESS : bm_error_set(BM_EINVAL, fn, "m has no prior set");
+}
+
 #define posterior_impl(m, mu_n, kappa_n, nu_n, S, precision) \
   posterior_impl_fn(__func__, #S, m, mu_n, kappa_n, nu_n, S, precision)
 static int posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m, gsl_vector *mu_n, double *kappa_n,
                              double *nu_n, gsl_matrix *S, int precision)
 {
-  if (m == NULL) {
-    nan_out(mu_n, kappa_n, nu_n, S);
-    return bm_error_set(BM_EINVAL, fn, "m is NULL");
-  }
-  int st = out_shapes_fn(fn, "mu_n", S_name, m->p, mu_n, S);
-  if (st != BM_SUCCESS) {
-    if (kappa_n != NULL) *kappa_n = NAN;
-    if (nu_n != NULL) *nu_n = NAN;
-    return st;
-  }
-  nan_out(mu_n, kappa_n, nu_n, S);
-  if (!m->has_prior) return bm_error_set(BM_EINVAL, fn, "m has no prior set");
+  int st = accessor_begin(fn, "mu_n", S_name, m, mu_n, kappa_n, nu_n, S);
+  if (st != BM_SUCCESS) return st;
   if (S != NULL) {
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
     /* the factor is finite, the formed matrix need not be (entries of L_n ~1e160) */
@@ -557,17 +565,8 @@ done:
 
 int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_matrix *scale)
 {
-  if (m == NULL) {
-    nan_out(loc, df, NULL, scale);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = out_shapes(m->p, loc, scale);
-  if (st != BM_SUCCESS) {
-    if (df != NULL) *df = NAN;
-    return st;
-  }
-  nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m has no prior set");
+  int st = accessor_begin(__func__, "loc", "scale", m, loc, df, NULL, scale);
+  if (st != BM_SUCCESS) return st;
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
