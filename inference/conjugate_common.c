@@ -14,14 +14,18 @@ int cj_recompute_status(const char *fn, int st)
   return st ? bm_error_wrap(st, fn) : st;
 }
 
-int cj_all_finite(const gsl_matrix *A)
+/* rows x cols entries at x, rows tda apart: a matrix, or a vector as a column */
+static int all_finite(const double *x, size_t rows, size_t cols, size_t tda)
 {
-  if (A == NULL) return 1;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isfinite(gsl_matrix_get(A, i, j))) return 0;
+  for (size_t i = 0; i < rows; i++)
+    for (size_t j = 0; j < cols; j++)
+      if (!isfinite(x[i * tda + j])) return 0;
   return 1;
 }
+
+int cj_all_finite(const gsl_matrix *A) { return A == NULL || all_finite(A->data, A->size1, A->size2, A->tda); }
+
+int cj_all_finite_vector(const gsl_vector *v) { return v == NULL || all_finite(v->data, v->size, 1, v->stride); }
 
 int cj_shape_or_null(const gsl_matrix *A, size_t r, size_t c)
 {

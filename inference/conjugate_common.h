@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
 #include "../src/error.h"
 
 /* The status st of a model's recompute (its posterior cache from prior and
@@ -16,9 +17,11 @@
  * is wrapped with fn, BM_SUCCESS passes through. */
 int cj_recompute_status(const char *fn, int st);
 
-/* 1 when A is NULL or every entry is finite: a matrix formed from finite
- * factors (a product, an inverse, a draw) can still overflow. */
+/* 1 when A (v) is NULL or every entry is finite: a matrix formed from
+ * finite factors (a product, an inverse, a draw) can still overflow. Also
+ * used by model_fisher.c on what a user's model returns. */
 int cj_all_finite(const gsl_matrix *A);
+int cj_all_finite_vector(const gsl_vector *v);
 
 /* 1 when A is NULL or r x c. */
 int cj_shape_or_null(const gsl_matrix *A, size_t r, size_t c);
