@@ -441,6 +441,15 @@ static void blocks_free(blocks *b)
 
 /* The score at x failed its check: name each wrong block's mistake. Writes
  * the first wrong block's diagnosis into row. */
+/* What a Monte Carlo row compares with: get(d, .) into a new r x c matrix
+ * (NULL when out of memory), its status in *st. */
+static gsl_matrix *reference(int (*get)(const bm_dist *, gsl_matrix *), const bm_dist *d, size_t r, size_t c, int *st)
+{
+  gsl_matrix *A = bm_matrix_alloc(r, c);
+  *st = A ? get(d, A) : BM_ENOMEM;
+  return A;
+}
+
 /* The gradient check of the score (hess 0) or the Hessian check (hess 1)
  * at each of the npts points until one fails outright (the row then says
  * so); the worst relative error's point goes to *worst_k, its result to *wr.
@@ -865,10 +874,9 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
   int do_fisher = do_score && T->fisher;
   int do_mean = can_sample && T->mean;
   gsl_matrix *mean = NULL;
+  int s2;
   if (do_fisher) {
-    F = bm_matrix_alloc(m, m);
-    if (F == NULL) goto done;
-    int s2 = bm_dist_fisher(d, F);
+    if ((F = reference(bm_dist_fisher, d, m, m, &s2)) == NULL) goto done;
     if (s2 != BM_SUCCESS) {
       do_fisher = 0;
       bm_check_row *row = add_row(rep, "E[s s^T] vs fisher", "|z|", z_tol);
@@ -876,9 +884,7 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
     }
   }
   if (do_mean) {
-    mean = bm_matrix_alloc(rows, cols);
-    if (mean == NULL) goto done;
-    int s2 = bm_dist_mean(d, mean);
+    if ((mean = reference(bm_dist_mean, d, rows, cols, &s2)) == NULL) goto done;
     if (s2 != BM_SUCCESS) {
       do_mean = 0;
       skip_row(rep, "sample mean vs mean", "|z|", z_tol,
