@@ -294,15 +294,12 @@ int bm_check_report_print(const bm_check_report *rep, FILE *out, bm_report_forma
   if (format != BM_REPORT_TABLE && format != BM_REPORT_JSON)
     return BM_FAIL(BM_EINVAL, "format = %d is neither BM_REPORT_TABLE nor BM_REPORT_JSON", (int)format);
   if (format == BM_REPORT_JSON) {
-    fprintf(out, "{\"family\": ");
-    json_string(out, rep->family);
-    fprintf(out, ", \"passed\": %s, \"failed\": %zu, \"rows\": [", rep->passed ? "true" : "false", rep->nfailed);
+    json_member(out, "{\"family\": ", rep->family);
+    json_verdict(out, rep->passed, rep->nfailed);
     for (size_t k = 0; k < rep->nrows; k++) {
       const bm_check_row *r = &rep->rows[k];
-      fprintf(out, "%s\n  {\"check\": ", k ? "," : "");
-      json_string(out, r->name);
-      fprintf(out, ", \"measure\": ");
-      json_string(out, r->measure);
+      json_member(out, k ? ",\n  {\"check\": " : "\n  {\"check\": ", r->name);
+      json_member(out, ", \"measure\": ", r->measure);
       if (isfinite(r->value)) fprintf(out, ", \"value\": %.6g", r->value);
       else fprintf(out, ", \"value\": null");
       fprintf(out, ", \"threshold\": %.6g, \"status\": \"%s\", \"mistake\": \"%s\", \"detail\": ", r->threshold,
