@@ -14,6 +14,13 @@ int cj_recompute_status(const char *fn, int st)
   return st ? bm_error_wrap(st, fn) : st;
 }
 
+int cj_predictive_status(const char *fn, int st)
+{
+  if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE)
+    return bm_error_set(BM_EDOM, fn, "the result is not representable in double precision");
+  return st;
+}
+
 /* rows x cols entries at x, rows tda apart: a matrix, or a vector as a column */
 static int all_finite(const double *x, size_t rows, size_t cols, size_t tda)
 {

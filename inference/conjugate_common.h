@@ -17,6 +17,13 @@
  * is wrapped with fn, BM_SUCCESS passes through. */
 int cj_recompute_status(const char *fn, int st);
 
+/* The status st of setting a predictive distribution object from the finite
+ * parameters a model formed (nu above the bound): the object refuses them
+ * only when a formed scale is numerically not SPD (condition beyond ~1/eps)
+ * or the degrees of freedom are subnormal — a predictive not representable
+ * in double precision, BM_EDOM as fn's failure. Other statuses pass. */
+int cj_predictive_status(const char *fn, int st);
+
 /* 1 when A (v) is NULL or every entry is finite: a matrix formed from
  * finite factors (a product, an inverse, a draw) can still overflow. Also
  * used by model_fisher.c on what a user's model returns. */

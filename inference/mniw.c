@@ -378,15 +378,8 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
     st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
-  st = bm_rng_bartlett(r, m->nu_n, A);
+  st = cj_iw_draw(r, m->nu_n, m->L_Psi_n, A, C, Sigma); /* Sigma = C C^T ~ IW_d(nu_n, Psi_n) */
   if (st != BM_SUCCESS) goto done;
-  /* C = L_Psi_n A^{-T}, Sigma = C C^T ~ IW_d(nu_n, Psi_n) */
-  gsl_matrix_memcpy(C, m->L_Psi_n);
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)d, (int)d, 1.0, A->data,
-              (int)A->tda, C->data, (int)C->tda);
-  if (Sigma != NULL)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d, (int)d, (int)d, 1.0, C->data, (int)C->tda, C->data,
-                (int)C->tda, 0.0, Sigma->data, (int)Sigma->tda);
   bm_rng_std_normal_matrix(r, Z);
   if (B != NULL) {
     /* B = B_n + R_n^{-1} Z C^T */
@@ -466,12 +459,8 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
-  if (st == BM_SUCCESS) {
-    st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
-    /* finite parameters with nu > 0: matt refuses them only when a formed scale
-     * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
-  }
+  /* BM_EBADLEN when pred is not q x d */
+  if (st == BM_SUCCESS) st = cj_predictive_status(__func__, bm_matt_set(pred, nu, M, S, Om));
   bm_matrix_free(M);
   bm_matrix_free(S);
   bm_matrix_free(Om);

@@ -526,18 +526,11 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
     nan_out(mu, NULL, NULL, Sigma);
     goto done;
   }
-  st = bm_rng_bartlett(r, m->nu_n, A);
+  st = cj_iw_draw(r, m->nu_n, m->L_n, A, B, Sigma); /* B = L_n A^{-T} */
   if (st != BM_SUCCESS) {
     nan_out(mu, NULL, NULL, Sigma);
     goto done;
   }
-  /* B = L_n A^{-T}: B A^T = L_n */
-  gsl_matrix_memcpy(B, m->L_n);
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, A->data,
-              (int)A->tda, B->data, (int)B->tda);
-  if (Sigma != NULL)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p, (int)p, (int)p, 1.0, B->data, (int)B->tda, B->data,
-                (int)B->tda, 0.0, Sigma->data, (int)Sigma->tda);
   if (Sigma != NULL) bm_sym_from_lower(Sigma);
   bm_rng_std_normal_vector(r, z);
   if (mu != NULL) {
@@ -590,13 +583,8 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;
   int st = loc != NULL && scale != NULL ? bm_niw_predictive_params(m, &df, loc, scale) : BM_ENOMEM;
-  /* The parameters are finite and nu_n > p - 1, so mvt can refuse them only
-   * when the formed scale is numerically not SPD (condition beyond 1/eps) or
-   * nu_n - p + 1 is subnormal: a predictive not representable as an mvt object. */
-  if (st == BM_SUCCESS) {
-    st = bm_mvt_set(pred, df, loc, scale);
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
-  }
+  /* finite parameters and nu_n > p - 1: a refusal by mvt means not representable */
+  if (st == BM_SUCCESS) st = cj_predictive_status(__func__, bm_mvt_set(pred, df, loc, scale));
   bm_vector_free(loc);
   bm_matrix_free(scale);
   return st;
