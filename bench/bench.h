@@ -6,16 +6,23 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 
 typedef struct {
   int quick;        /* --quick: the whole run under a minute */
+  int scale;        /* --scale: the p = 2000 rows (time and peak memory) */
   const char *only; /* run only workloads whose name starts with this (NULL: all) */
   FILE *out;
   int pinned;          /* --threads given: no "ours_1thr" rows */
   int default_threads; /* OpenBLAS's thread count as installed */
 } bench_ctx;
 
-/* Median wall time (seconds) of one call of fn(arg), over `reps` timed
+/* --cpu-time: time with the process CPU clock (all threads' CPU time added;
+ * meaningful with --threads 1) instead of the wall clock. */
+void bench_use_cpu_clock(void);
+
+/* Median time (seconds) of one call of fn(arg), over `reps` timed
  * repetitions each long enough (>= ~2 ms, looping the call) to be measurable.
  * One untimed warm-up call first. */
 double bench_time(void (*fn)(void *), void *arg, int reps);
@@ -30,13 +37,29 @@ int bench_selected(const bench_ctx *c, const char *name);
 void bench_row(bench_ctx *c, const char *workload, size_t p, size_t n, double ours_s, const char *baseline,
                double baseline_s);
 
+/* Times ours and base on arg, prints "workload p n t_ours baseline t_base
+ * ratio" and returns t_ours. */
+double bench_pair(bench_ctx *c, const char *workload, size_t p, size_t n, void (*ours)(void *), const char *baseline,
+                  void (*base)(void *), void *arg);
+
 /* Median time of fn with OpenBLAS pinned to one thread (restored after). */
 double bench_time_1thr(const bench_ctx *c, void (*fn)(void *), void *arg, int reps);
 
-/* Unless --threads was given: the row "workload ... ours_s ours_1thr t1 ratio"
- * with t1 = bench_time_1thr(fn, arg). */
+/* CPU seconds per call of fn spent by threads other than the caller's
+ * (OpenBLAS's helpers; from the process and thread CPU clocks, so a loaded
+ * machine does not fake it), and *share = that time / the caller's CPU time.
+ * 0 when no call of fn starts BLAS threads. */
+double bench_helper_cpu(void (*fn)(void *), void *arg, double *share);
+
+/* Unless --threads was given: the rows "workload ... ours_s ours_1thr t1
+ * ratio" (t1 = bench_time_1thr(fn)) and "workload ... ours_s blas_helper_cpu
+ * h share" (bench_helper_cpu). */
 void bench_row_threads(bench_ctx *c, const char *workload, size_t p, size_t n, double ours_s, void (*fn)(void *),
                        void *arg);
+
+/* S (k x k) <- B B^T / k + I with B standard normal: exactly symmetric,
+ * condition number a few units. */
+void bench_spd(gsl_rng *r, gsl_matrix *S);
 
 /* Keep the optimizer from discarding a result. */
 extern volatile double bench_sink;
@@ -45,5 +68,6 @@ extern volatile double bench_sink;
 void bench_mvn(bench_ctx *c);
 void bench_wishart(bench_ctx *c);
 void bench_matrix(bench_ctx *c);
+void bench_scale(bench_ctx *c);
 
 #endif

@@ -33,17 +33,6 @@ typedef struct {
   double *LU, *LV, *Z, *G; /* floor scratch */
 } wl;
 
-static void spd(gsl_rng *r, gsl_matrix *S)
-{
-  size_t k = S->size1;
-  gsl_matrix *B = gsl_matrix_alloc(k, k);
-  for (size_t i = 0; i < k * k; i++) B->data[i] = gsl_ran_gaussian(r, 1.0);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)k, (int)k, 1.0 / (double)k, B->data, (int)k,
-              B->data, (int)k, 0.0, S->data, (int)k);
-  for (size_t i = 0; i < k; i++) S->data[i * k + i] += 1.0;
-  gsl_matrix_free(B);
-}
-
 /* floor: factorize both scales and whiten (plus the small side for matt) */
 static double floor_core(wl *w, int factor_scales, int small)
 {
@@ -128,8 +117,8 @@ static wl *wl_new(gsl_rng *r, size_t n, size_t p)
   w->dU = gsl_matrix_alloc(n, n);
   w->dV = gsl_matrix_alloc(p, p);
   for (size_t i = 0; i < n * p; i++) w->M->data[i] = gsl_ran_gaussian(r, 1.0);
-  spd(r, w->U);
-  spd(r, w->V);
+  bench_spd(r, w->U);
+  bench_spd(r, w->V);
   w->mn = bm_matnorm_alloc(n, p);
   w->mt = bm_matt_alloc(n, p);
   bm_matnorm_set(w->mn, w->M, w->U, w->V);
@@ -161,29 +150,23 @@ void bench_matrix(bench_ctx *c)
 {
   size_t sizes_full[][2] = {{5, 5}, {50, 50}, {20, 100}, {100, 20}, {200, 200}};
   size_t nsizes = c->quick ? 4 : 5;
-  int reps = bench_reps(c);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, 2026);
   for (size_t s = 0; s < nsizes; s++) {
     size_t n = sizes_full[s][0], p = sizes_full[s][1];
     wl *w = wl_new(r, n, p);
-    if (bench_selected(c, "matnorm_logpdf")) {
-      double t1 = bench_time(run_mn, w, reps), t0 = bench_time(run_floor_mn, w, reps);
-      bench_row(c, "matnorm_logpdf", p, n, t1, "lapack_floor", t0);
-      bench_row_threads(c, "matnorm_logpdf", p, n, t1, run_mn, w);
-    }
-    if (bench_selected(c, "matnorm_logpdf_cached")) {
-      double t1 = bench_time(run_mn_cached, w, reps), t0 = bench_time(run_floor_mn_cached, w, reps);
-      bench_row(c, "matnorm_logpdf_cached", p, n, t1, "lapack_floor", t0);
-    }
-    if (bench_selected(c, "matt_logpdf_grad")) {
-      double t1 = bench_time(run_mt, w, reps), t0 = bench_time(run_floor_mt, w, reps);
-      bench_row(c, "matt_logpdf_grad", p, n, t1, "lapack_floor", t0);
-      bench_row_threads(c, "matt_logpdf_grad", p, n, t1, run_mt, w);
-    }
-    if (bench_selected(c, "matt_logpdf_cached")) {
-      double t1 = bench_time(run_mt_cached, w, reps), t0 = bench_time(run_floor_mt_cached, w, reps);
-      bench_row(c, "matt_logpdf_cached", p, n, t1, "lapack_floor", t0);
+    static const struct {
+      const char *name;
+      void (*ours)(void *), (*floor)(void *);
+      int threads_row;
+    } works[] = {{"matnorm_logpdf", run_mn, run_floor_mn, 1},
+                 {"matnorm_logpdf_cached", run_mn_cached, run_floor_mn_cached, 0},
+                 {"matt_logpdf_grad", run_mt, run_floor_mt, 1},
+                 {"matt_logpdf_cached", run_mt_cached, run_floor_mt_cached, 0}};
+    for (size_t k = 0; k < sizeof works / sizeof works[0]; k++) {
+      if (!bench_selected(c, works[k].name)) continue;
+      double t = bench_pair(c, works[k].name, p, n, works[k].ours, "lapack_floor", works[k].floor, w);
+      if (works[k].threads_row) bench_row_threads(c, works[k].name, p, n, t, works[k].ours, w);
     }
     wl_free(w);
   }

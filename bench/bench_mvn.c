@@ -44,13 +44,7 @@ static problem *problem_alloc(size_t p, size_t n, gsl_rng *r)
   b->Lbuf = gsl_matrix_alloc(p, p);
   b->Xbuf = gsl_matrix_alloc(n, p);
   b->grad_S = gsl_matrix_alloc(p, p);
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  bm_rng_std_normal_matrix(r, A);
-  /* Sigma = A A^T / p + I */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p, (int)p, (int)p, 1.0 / (double)p, A->data, (int)p,
-              A->data, (int)p, 0.0, b->Sigma->data, (int)p);
-  for (size_t i = 0; i < p; i++) *gsl_matrix_ptr(b->Sigma, i, i) += 1.0;
-  bm_sym_from_lower(b->Sigma);
+  bench_spd(r, b->Sigma);
   bm_rng_std_normal_vector(r, b->mu);
   bm_rng_std_normal_matrix(r, b->X);
   gsl_matrix_memcpy(b->L, b->Sigma);
@@ -59,21 +53,15 @@ static problem *problem_alloc(size_t p, size_t n, gsl_rng *r)
   b->dt = bm_mvt_alloc(p);
   bm_mvn_set(b->dn, b->mu, b->Sigma);
   bm_mvt_set(b->dt, 5.0, b->mu, b->Sigma);
-  gsl_matrix_free(A);
   return b;
 }
 
 static void problem_free(problem *b)
 {
-  gsl_vector_free(b->mu);
-  gsl_vector_free(b->work);
-  gsl_vector_free(b->grad_mu);
-  gsl_matrix_free(b->Sigma);
-  gsl_matrix_free(b->X);
-  gsl_matrix_free(b->L);
-  gsl_matrix_free(b->Lbuf);
-  gsl_matrix_free(b->Xbuf);
-  gsl_matrix_free(b->grad_S);
+  gsl_vector *vs[] = {b->mu, b->work, b->grad_mu};
+  gsl_matrix *ms[] = {b->Sigma, b->X, b->L, b->Lbuf, b->Xbuf, b->grad_S};
+  for (size_t i = 0; i < 3; i++) gsl_vector_free(vs[i]);
+  for (size_t i = 0; i < 6; i++) gsl_matrix_free(ms[i]);
   bm_mvn_free(b->dn);
   bm_mvt_free(b->dt);
   free(b);
@@ -160,33 +148,31 @@ void bench_mvn(bench_ctx *c)
     problem *b = problem_alloc(p, n, r);
     gsl_vector_const_view x1 = gsl_matrix_const_row(b->X, 0);
     b->x1 = &x1.vector;
-    double t_floor = -1, t_gsl = -1, t_ll = -1;
-    int need_floor = bench_selected(c, "mvn_loglik") || bench_selected(c, "mvt_loglik");
-    if (need_floor) t_floor = bench_time(run_floor, b, reps);
-    if (need_floor) t_ll = bench_time(run_mvn_loglik, b, reps);
+    double t_floor = -1, t_ll = -1;
+    if (bench_selected(c, "mvn_loglik") || bench_selected(c, "mvn_loglik_grad") || bench_selected(c, "mvt_loglik")) {
+      t_floor = bench_time(run_floor, b, reps);
+      t_ll = bench_time(run_mvn_loglik, b, reps);
+    }
     if (bench_selected(c, "mvn_loglik")) {
-      t_gsl = bench_time(run_gsl_loop, b, reps);
       bench_row(c, "mvn_loglik", p, n, t_ll, "floor", t_floor);
-      bench_row(c, "mvn_loglik", p, n, t_ll, "gsl_loop", t_gsl);
+      bench_row(c, "mvn_loglik", p, n, t_ll, "gsl_loop", bench_time(run_gsl_loop, b, reps));
       bench_row_threads(c, "mvn_loglik", p, n, t_ll, run_mvn_loglik, b);
     }
-    if (bench_selected(c, "mvn_loglik_grad")) {
-      double t = bench_time(run_mvn_loglik_grad, b, reps);
-      bench_row(c, "mvn_loglik_grad", p, n, t, "mvn_loglik", t_ll);
-      bench_row(c, "mvn_loglik_grad", p, n, t, "floor", t_floor);
-      bench_row_threads(c, "mvn_loglik_grad", p, n, t, run_mvn_loglik_grad, b);
+    /* workloads compared with the mvn value and the floor */
+    static const struct {
+      const char *name;
+      void (*fn)(void *);
+    } vs_value[] = {{"mvn_loglik_grad", run_mvn_loglik_grad}, {"mvt_loglik", run_mvt_loglik}};
+    for (size_t w = 0; w < 2; w++) {
+      if (!bench_selected(c, vs_value[w].name)) continue;
+      double t = bench_time(vs_value[w].fn, b, reps);
+      if (t_ll > 0) bench_row(c, vs_value[w].name, p, n, t, "mvn_loglik", t_ll);
+      if (t_floor > 0) bench_row(c, vs_value[w].name, p, n, t, "floor", t_floor);
+      bench_row_threads(c, vs_value[w].name, p, n, t, vs_value[w].fn, b);
     }
     if (bench_selected(c, "mvn_logpdf_single")) {
-      double t = bench_time(run_single_ours, b, reps);
-      double tg = bench_time(run_single_gsl, b, reps);
-      bench_row(c, "mvn_logpdf_single", p, 1, t, "gsl", tg);
+      double t = bench_pair(c, "mvn_logpdf_single", p, 1, run_single_ours, "gsl", run_single_gsl, b);
       bench_row_threads(c, "mvn_logpdf_single", p, 1, t, run_single_ours, b);
-    }
-    if (bench_selected(c, "mvt_loglik")) {
-      double t = bench_time(run_mvt_loglik, b, reps);
-      bench_row(c, "mvt_loglik", p, n, t, "mvn_loglik", t_ll);
-      bench_row(c, "mvt_loglik", p, n, t, "floor", t_floor);
-      bench_row_threads(c, "mvt_loglik", p, n, t, run_mvt_loglik, b);
     }
     problem_free(b);
   }

@@ -29,6 +29,7 @@ typedef struct {
   double nu;
   gsl_matrix *S, *X, *L_S, *L_X, *work, *G_X, *G_S;
   double *a, *b, *c, *e; /* floor scratch, p x p each */
+  int inverse;           /* 1: the inverse-Wishart workloads */
   bm_wishart *w;
   bm_invwishart *iw;
 } wk;
@@ -65,56 +66,43 @@ static double floor_value(wk *k, int inverse_wishart)
   return (k->nu - (double)p - 1.0) * ldX - 0.5 * tr - k->nu * ldS - bm_lmvgamma(p, 0.5 * k->nu);
 }
 
-static void floor_logpdf(void *arg) { bench_sink = floor_value(arg, 0); }
-static void floor_logpdf_iw(void *arg) { bench_sink = floor_value(arg, 1); }
+static void floor_logpdf(void *arg) { bench_sink = floor_value(arg, ((wk *)arg)->inverse); }
 
 /* plus one dpotri each for S^-1 and X^-1 (factors recomputed: a, b were overwritten) */
-static void floor_grad_impl(wk *k, int inverse_wishart)
+static void floor_grad(void *arg)
 {
+  wk *k = arg;
   size_t p = k->p;
   int n = (int)p;
-  double v = floor_value(k, inverse_wishart);
+  double v = floor_value(k, k->inverse);
   copy_lower(k->L_S, k->c, p);
   copy_lower(k->L_X, k->e, p);
   LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', n, k->c, n);
   LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', n, k->e, n);
   bench_sink = v + k->c[0] + k->e[0];
 }
-static void floor_grad(void *arg) { floor_grad_impl(arg, 0); }
-static void floor_grad_iw(void *arg) { floor_grad_impl(arg, 1); }
 
-static void ours_logpdf(void *arg)
+/* ours: set + logpdf (grad = 0) or set + logpdf_grad, of the family k->iw selects */
+static void ours_impl(wk *k, int grad)
 {
-  wk *k = arg;
-  double lp = 0;
-  bm_wishart_set(k->w, k->nu, k->S);
-  bm_wishart_logpdf(k->w, k->X, &lp);
-  bench_sink = lp;
-}
-static void ours_grad(void *arg)
-{
-  wk *k = arg;
   double lp = 0, dnu = 0;
-  bm_wishart_set(k->w, k->nu, k->S);
-  bm_wishart_logpdf_grad(k->w, k->X, &lp, k->G_X, k->G_S, &dnu);
+  if (k->inverse) {
+    bm_invwishart_set(k->iw, k->nu, k->S);
+    if (grad)
+      bm_invwishart_logpdf_grad(k->iw, k->X, &lp, k->G_X, k->G_S, &dnu);
+    else
+      bm_invwishart_logpdf(k->iw, k->X, &lp);
+  } else {
+    bm_wishart_set(k->w, k->nu, k->S);
+    if (grad)
+      bm_wishart_logpdf_grad(k->w, k->X, &lp, k->G_X, k->G_S, &dnu);
+    else
+      bm_wishart_logpdf(k->w, k->X, &lp);
+  }
   bench_sink = lp + dnu;
 }
-static void ours_logpdf_iw(void *arg)
-{
-  wk *k = arg;
-  double lp = 0;
-  bm_invwishart_set(k->iw, k->nu, k->S);
-  bm_invwishart_logpdf(k->iw, k->X, &lp);
-  bench_sink = lp;
-}
-static void ours_grad_iw(void *arg)
-{
-  wk *k = arg;
-  double lp = 0, dnu = 0;
-  bm_invwishart_set(k->iw, k->nu, k->S);
-  bm_invwishart_logpdf_grad(k->iw, k->X, &lp, k->G_X, k->G_S, &dnu);
-  bench_sink = lp + dnu;
-}
+static void ours_logpdf(void *arg) { ours_impl(arg, 0); }
+static void ours_grad(void *arg) { ours_impl(arg, 1); }
 static void gsl_logpdf(void *arg)
 {
   wk *k = arg;
@@ -127,6 +115,7 @@ static void setup(wk *k, size_t p, gsl_rng *r, int inverse_wishart)
 {
   memset(k, 0, sizeof *k);
   k->p = p;
+  k->inverse = inverse_wishart;
   k->nu = (double)p + 5.5;
   k->S = gsl_matrix_alloc(p, p);
   k->X = gsl_matrix_alloc(p, p);
@@ -139,15 +128,7 @@ static void setup(wk *k, size_t p, gsl_rng *r, int inverse_wishart)
   k->b = malloc(p * p * sizeof(double));
   k->c = malloc(p * p * sizeof(double));
   k->e = malloc(p * p * sizeof(double));
-  /* S = A A^T / p + I, X a draw from the distribution */
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(A, i, j, gsl_ran_gaussian(r, 1.0));
-  gsl_matrix_set_identity(k->S);
-  cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)p, 1.0 / (double)p, A->data, (int)p, 1.0,
-              k->S->data, (int)p);
-  bm_sym_from_lower(k->S);
-  gsl_matrix_free(A);
+  bench_spd(r, k->S); /* X a draw from the distribution */
   k->w = bm_wishart_alloc(p);
   k->iw = bm_invwishart_alloc(p);
   bm_wishart_set(k->w, k->nu, k->S);
@@ -162,17 +143,10 @@ static void setup(wk *k, size_t p, gsl_rng *r, int inverse_wishart)
 
 static void teardown(wk *k)
 {
-  gsl_matrix_free(k->S);
-  gsl_matrix_free(k->X);
-  gsl_matrix_free(k->L_S);
-  gsl_matrix_free(k->L_X);
-  gsl_matrix_free(k->work);
-  gsl_matrix_free(k->G_X);
-  gsl_matrix_free(k->G_S);
-  free(k->a);
-  free(k->b);
-  free(k->c);
-  free(k->e);
+  gsl_matrix *ms[] = {k->S, k->X, k->L_S, k->L_X, k->work, k->G_X, k->G_S};
+  double *bufs[] = {k->a, k->b, k->c, k->e};
+  for (size_t i = 0; i < 7; i++) gsl_matrix_free(ms[i]);
+  for (size_t i = 0; i < 4; i++) free(bufs[i]);
   bm_wishart_free(k->w);
   bm_invwishart_free(k->iw);
 }
@@ -180,45 +154,31 @@ static void teardown(wk *k)
 void bench_wishart(bench_ctx *c)
 {
   const size_t ps[] = {5, 20, 50, 100, 400};
+  static const char *names[2][2] = {{"wishart_logpdf", "wishart_logpdf_grad"},
+                                    {"invwishart_logpdf", "invwishart_logpdf_grad"}};
   int reps = bench_reps(c);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, 4);
-  for (size_t t = 0; t < sizeof ps / sizeof ps[0]; t++) {
-    size_t p = ps[t];
-    wk k;
-    if (bench_selected(c, "wishart_logpdf") || bench_selected(c, "wishart_logpdf_grad")) {
-      setup(&k, p, r, 0);
+  for (size_t t = 0; t < sizeof ps / sizeof ps[0]; t++)
+    for (int inv = 0; inv < 2; inv++) {
+      const char *value = names[inv][0], *grad = names[inv][1];
+      if (!bench_selected(c, value) && !bench_selected(c, grad)) continue;
+      size_t p = ps[t];
+      wk k;
+      setup(&k, p, r, inv);
       double ours = -1;
-      if (bench_selected(c, "wishart_logpdf")) {
-        ours = bench_time(ours_logpdf, &k, reps);
-        bench_row(c, "wishart_logpdf", p, 1, ours, "lapack_floor", bench_time(floor_logpdf, &k, reps));
-        bench_row(c, "wishart_logpdf", p, 1, ours, "gsl_factors_given", bench_time(gsl_logpdf, &k, reps));
-        bench_row_threads(c, "wishart_logpdf", p, 1, ours, ours_logpdf, &k);
+      if (bench_selected(c, value) || bench_selected(c, grad)) ours = bench_time(ours_logpdf, &k, reps);
+      if (bench_selected(c, value)) {
+        bench_row(c, value, p, 1, ours, "lapack_floor", bench_time(floor_logpdf, &k, reps));
+        if (!inv) bench_row(c, value, p, 1, ours, "gsl_factors_given", bench_time(gsl_logpdf, &k, reps));
+        bench_row_threads(c, value, p, 1, ours, ours_logpdf, &k);
       }
-      if (bench_selected(c, "wishart_logpdf_grad")) {
-        double t = bench_time(ours_grad, &k, reps);
-        bench_row(c, "wishart_logpdf_grad", p, 1, t, "lapack_floor", bench_time(floor_grad, &k, reps));
-        if (ours > 0) bench_row(c, "wishart_logpdf_grad", p, 1, t, "wishart_logpdf", ours);
-        bench_row_threads(c, "wishart_logpdf_grad", p, 1, t, ours_grad, &k);
+      if (bench_selected(c, grad)) {
+        double tg = bench_pair(c, grad, p, 1, ours_grad, "lapack_floor", floor_grad, &k);
+        bench_row(c, grad, p, 1, tg, value, ours);
+        bench_row_threads(c, grad, p, 1, tg, ours_grad, &k);
       }
       teardown(&k);
     }
-    if (bench_selected(c, "invwishart_logpdf") || bench_selected(c, "invwishart_logpdf_grad")) {
-      setup(&k, p, r, 1);
-      double ours = -1;
-      if (bench_selected(c, "invwishart_logpdf")) {
-        ours = bench_time(ours_logpdf_iw, &k, reps);
-        bench_row(c, "invwishart_logpdf", p, 1, ours, "lapack_floor", bench_time(floor_logpdf_iw, &k, reps));
-        bench_row_threads(c, "invwishart_logpdf", p, 1, ours, ours_logpdf_iw, &k);
-      }
-      if (bench_selected(c, "invwishart_logpdf_grad")) {
-        double t = bench_time(ours_grad_iw, &k, reps);
-        bench_row(c, "invwishart_logpdf_grad", p, 1, t, "lapack_floor", bench_time(floor_grad_iw, &k, reps));
-        if (ours > 0) bench_row(c, "invwishart_logpdf_grad", p, 1, t, "invwishart_logpdf", ours);
-        bench_row_threads(c, "invwishart_logpdf_grad", p, 1, t, ours_grad_iw, &k);
-      }
-      teardown(&k);
-    }
-  }
   gsl_rng_free(r);
 }

@@ -16,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_cblas.h>
 #include "internal.h"
+#include "small_linalg.h"
 
 /* Location and the two scale factors, embedded in each family's struct. */
 typedef struct {
@@ -29,6 +30,10 @@ typedef struct {
 /* B <- L^-1 B (trans = 0) or L^-T B (trans = 1); B rows x cols, leading dimension ld. */
 static inline void bm_mc_trsm_left(const gsl_matrix *L, int trans, double *B, size_t rows, size_t cols, size_t ld)
 {
+  if (rows <= BM_KN_MAX && rows * rows * cols < BM_KN_WHITEN_WORK) { /* on the calling thread (src/small_linalg.h) */
+    bm_kn_trsm_left(trans ? CblasTrans : CblasNoTrans, rows, cols, L->data, L->tda, B, ld);
+    return;
+  }
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans ? CblasTrans : CblasNoTrans, CblasNonUnit, (int)rows,
               (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
 }
@@ -36,6 +41,13 @@ static inline void bm_mc_trsm_left(const gsl_matrix *L, int trans, double *B, si
 /* B <- B L^-1 (trans = 0) or B L^-T (trans = 1). */
 static inline void bm_mc_trsm_right(const gsl_matrix *L, int trans, double *B, size_t rows, size_t cols, size_t ld)
 {
+  if (cols <= BM_KN_MAX && rows * cols * cols < BM_KN_WHITEN_WORK) { /* on the calling thread (src/small_linalg.h) */
+    if (trans)
+      bm_kn_trsm_right_lt(rows, cols, L->data, L->tda, B, ld);
+    else
+      bm_kn_trsm_right_ln(rows, cols, L->data, L->tda, B, ld);
+    return;
+  }
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, trans ? CblasTrans : CblasNoTrans, CblasNonUnit, (int)rows,
               (int)cols, 1.0, L->data, (int)L->tda, B, (int)ld);
 }

@@ -41,6 +41,7 @@
 #include "bayesmat/matt.h"
 #include "work.h"
 #include "matrix_common.h"
+#include "small_linalg.h"
 #include "../src/error.h"
 
 struct bm_matt {
@@ -96,8 +97,10 @@ static double info_nunu(size_t n, size_t p, double nu)
 /* Lower Cholesky factor in place of a k x k contiguous SPD buffer (upper = 0). */
 static int chol_in_place(double *G, size_t k)
 {
-  /* row-major lower == column-major upper (see src/linalg.c) */
-  lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)k, G, (lapack_int)k);
+  /* row-major lower == column-major upper (see src/linalg.c); up to
+   * BM_KN_MAX on the calling thread (src/kernels.h) */
+  lapack_int info = k <= BM_KN_MAX ? (lapack_int)bm_kn_chol(G, k, k)
+                                   : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)k, G, (lapack_int)k);
   for (size_t i = 0; i < k; i++)
     for (size_t j = i + 1; j < k; j++) G[i * k + j] = 0.0;
   return info == 0 ? BM_SUCCESS : BM_EDOM;
@@ -202,9 +205,9 @@ static int small_factor(size_t n, size_t p, const double *Z, int ez, double *L, 
   *e = 0;
   if (ez == 0) {
     if (n <= p)
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n, (int)p, 1.0, Z, (int)p, 0.0, L, (int)s);
+      bm_sl_syrk(n, p, 1.0, Z, p, 0.0, L, s);
     else
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 1.0, Z, (int)p, 0.0, L, (int)s);
+      bm_sl_syrk_t(p, n, 1.0, Z, p, 0.0, L, s);
     int gram = 1;
     for (size_t i = 0; i < s; i++) {
       L[i * s + i] += 1.0;
@@ -375,25 +378,39 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
     bm_mc_trsm_right(L2, 0, A, n1, n2, n2);
   }
   if (dM1 || G1) { /* L1inv (dtrtri; row-major lower = column-major upper) and E = L_G^-1 L1inv */
-    for (size_t i = 0; i < n1; i++)
-      for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
-    LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
+    if (n1 <= BM_KN_MAX) { /* L1^-1 by a solve on the calling thread (dtrtri threads from p ~ 100) */
+      for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = i == j ? 1.0 : 0.0;
+      bm_mc_trsm_left(L1, 0, Li, n1, n1, n1);
+    } else {
+      for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
+      LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
+    }
     copy_scaled(E, Li, n1 * n1, -e); /* L_G^-1 = G^-1 2^-e */
     bm_mc_trsm_left(&Gv.matrix, 0, E, n1, n1, n1);
   }
   if (G2) { /* (k Ahat^T Ahat - n1 Q2)/2 */
     gsl_matrix_view Qv = gsl_matrix_view_array(G2, n2, n2);
     bm_chol_inverse(L2, &Qv.matrix);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)n2, (int)n1, 0.5 * k, A, (int)n2, -0.5 * (double)n1, G2,
-                (int)n2);
+    bm_sl_syrk_t(n2, n1, 0.5 * k, A, n2, -0.5 * (double)n1, G2, n2);
     bm_sym_from_lower(&Qv.matrix);
   }
   if (dM1) { /* k E^T Ahat */
-    memcpy(dM1, A, n1 * n2 * sizeof(double));
-    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n1, (int)n2, k, E, (int)n1, dM1,
-                (int)n2);
+    if (n1 <= BM_KN_MAX && n2 <= BM_KN_MAX) /* E's strict upper triangle is 0: a split dgemm, no threads */
+      bm_kn_gemm(CblasTrans, CblasNoTrans, n1, n2, n1, k, E, n1, A, n2, 0.0, dM1, n2);
+    else {
+      memcpy(dM1, A, n1 * n2 * sizeof(double));
+      cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n1, (int)n2, k, E, (int)n1,
+                  dM1, (int)n2);
+    }
   }
-  if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
+  if (G1 && n1 <= BM_KN_MAX) { /* (q1 Li^T Li - k E^T E)/2 into G (free now) by two rank-n1 updates (dlauum threads) */
+    bm_kn_syrk(CblasTrans, n1, n1, 0.5 * q1, Li, n1, 0.0, G, n1);
+    bm_kn_syrk(CblasTrans, n1, n1, -0.5 * k, E, n1, 1.0, G, n1);
+    for (size_t i = 0; i < n1; i++)
+      for (size_t j = 0; j <= i; j++) G1[i * n1 + j] = G1[j * n1 + i] = G[i * n1 + j];
+  } else if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
     LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
     LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);
     for (size_t i = 0; i < n1; i++)

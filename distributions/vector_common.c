@@ -1,15 +1,18 @@
 /* bayesmat — internals shared by mvn.c and mvt.c (see vector_common.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <float.h>
 #include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_cblas.h>
+#include <lapacke.h>
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/vech.h"
 #include "work.h"
 #include "omp_policy.h"
+#include "small_linalg.h"
 #include "vector_common.h"
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
@@ -93,6 +96,62 @@ void bm_vc_symmetrize(double *G, size_t p, size_t tda)
     }
 }
 
+static void transpose_in_place(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) {
+      double t = G[i * tda + j];
+      G[i * tda + j] = G[j * tda + i];
+      G[j * tda + i] = t;
+    }
+}
+
+/* G (symmetric, lower triangle stored; LAPACK's col-major 'U' on this row-major
+ * buffer) <- its reversal J G J, J the exchange matrix (an involution) */
+static void reverse_lower(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      size_t i2 = p - 1 - j, j2 = p - 1 - i; /* (i, j) <-> (p-1-j, p-1-i), also in the lower triangle */
+      if (i2 * p + j2 <= i * p + j) continue; /* each pair once (and the fixed points) */
+      double t = G[i * tda + j];
+      G[i * tda + j] = G[i2 * tda + j2];
+      G[i2 * tda + j2] = t;
+    }
+}
+
+int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
+{
+  size_t p = L->size1;
+  if (p <= BM_KN_MAX) { /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
+    enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
+    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+    transpose_in_place(G, p, tda);
+    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+    bm_vc_symmetrize(G, p, tda);
+    return BM_SUCCESS;
+  }
+  /* LAPACK's dsygst (itype 1, 'U' on the row-major lower triangle) forms
+   * L^{-1} G L^{-T} in p^3 flops using the symmetry, half of two dtrsm. For
+   * L^{-T} G L^{-1}: with J the exchange matrix, M = J L^T J is lower
+   * triangular and L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J. */
+  const double *F = L->data;
+  size_t ldf = L->tda;
+  if (trans) {
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++) work[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
+    F = work;
+    ldf = p;
+    reverse_lower(G, p, tda);
+  }
+  lapack_int info = LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F, (lapack_int)ldf);
+  if (info) return BM_ESING;
+  if (trans) reverse_lower(G, p, tda);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+  return BM_SUCCESS;
+}
+
 /* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
  * with the finiteness check of X fused into the centering pass (BM_ENONFINITE
  * before any output is written). */
@@ -112,9 +171,20 @@ static int whiten_rows(const gsl_vector *mu_v, const gsl_matrix *L, const gsl_ma
     }
   }
   if (acc != 0.0) return BM_ENONFINITE;
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0), (int)p, 1.0, L->data,
-              (int)L->tda, Z, (int)p);
+  bm_sl_whiten_rows(r1 - r0, p, L->data, L->tda, Z, p);
   return BM_SUCCESS;
+}
+
+/* Lower triangle of out (p x p, ld) <- the sum of the G groups' p x p slots
+ * (lower triangles, slot doubles apart), in group order. */
+static void add_group_slots(const double *C_all, size_t G, size_t slot, size_t p, double *out, size_t ld)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double c = 0.0;
+      for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
+      out[i * ld + j] = c;
+    }
 }
 
 int bm_vc_loglik_rows(const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, gsl_vector *each,
@@ -161,14 +231,15 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
   /* a per-group Z^T Z slot whenever rows arrive in more than one block */
   size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
+  size_t zlen = G * bs * p > p * p ? G * bs * p : p * p; /* Z doubles as the sandwich's scratch */
   bm_work w;
-  double *Z = bm_work_get(&w, NULL, 0, G * bs * p + G * (p + slot));
+  double *Z = bm_work_get(&w, NULL, 0, zlen + G * (p + slot));
   if (!Z) {
     bm_nan_vector(dmu);
     bm_nan_matrix(dSigma);
     return BM_ENOMEM;
   }
-  double *s_all = Z + G * bs * p, *C_all = s_all + G * p;
+  double *s_all = Z + zlen, *C_all = s_all + G * p;
   double part[BM_BATCH_GROUPS_MAX][2];
   int bad[BM_BATCH_GROUPS_MAX];
 #ifdef _OPENMP
@@ -188,8 +259,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
       if (bad[g]) break;
       block(ctx, Zg, b1 - b0, s, a);
       if (slot) /* this group's Z^T Z / 2 (lower triangle), block by block */
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)(b1 - b0), 0.5, Zg, (int)p,
-                    b0 == r0 ? 0.0 : 1.0, C_all + g * slot, (int)p);
+        bm_sl_syrk_t(p, b1 - b0, 0.5, Zg, p, b0 == r0 ? 0.0 : 1.0, C_all + g * slot, p);
     }
   }
   int status = BM_SUCCESS;
@@ -218,21 +288,12 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
     double *Gm = dSigma->data;
     int tda = (int)dSigma->tda;
     if (!slot)
-      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)n, 0.5, Z, (int)p, 0.0, Gm, tda);
+      bm_sl_syrk_t(p, n, 0.5, Z, p, 0.0, Gm, (size_t)tda);
     else
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j <= i; j++) {
-          double c = 0.0;
-          for (size_t g = 0; g < G; g++) c += C_all[g * slot + i * p + j];
-          Gm[i * (size_t)tda + j] = c;
-        }
+      add_group_slots(C_all, G, slot, p, Gm, (size_t)tda);
     for (size_t i = 0; i < p; i++) Gm[i * (size_t)tda + i] -= 0.5 * (double)n;
     bm_sym_from_lower(dSigma);
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
-                (int)L->tda, Gm, tda);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
-                (int)L->tda, Gm, tda);
-    bm_vc_symmetrize(Gm, p, (size_t)tda);
+    bm_vc_sandwich(L, Gm, (size_t)tda, 1, Z);
   }
   bm_work_release(&w);
   return BM_SUCCESS;
@@ -245,6 +306,127 @@ static int rows_failed(const char *fn, int status)
   if (status == BM_ENONFINITE) return BM_FAIL(status, "X has a NaN or Inf entry");
   if (status == BM_ENOMEM) return BM_FAIL(status, "out of memory");
   return status;
+}
+
+/* S (lower, tds) <- sum_i r_i r_i^T and sum (p) <- sum_i r_i, r_i = x_i - mu,
+ * in the row groups of src/omp_policy.h (per-group slots added in group
+ * order), blocks of BM_BATCH_BLOCK centred rows (a private buffer: memory
+ * O(p^2 + block)). */
+static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, size_t tds, double *sum)
+{
+  size_t n = X->size1, p = X->size2, G = bm_batch_groups(n, p * p + p), bs = n < BM_BATCH_BLOCK ? n : BM_BATCH_BLOCK;
+  size_t slot = G > 1 ? p * p : 0;
+  bm_work w;
+  double *D = bm_work_get(&w, NULL, 0, G * (bs * p + p + slot));
+  if (!D) return BM_ENOMEM;
+  double *s_all = D + G * bs * p, *C_all = s_all + G * p;
+  const double *mu = mu_v->data;
+  size_t ms = mu_v->stride;
+  int bad[BM_BATCH_GROUPS_MAX];
+#ifdef _OPENMP
+  int nt = bm_omp_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && G > 1)
+#endif
+  for (size_t g = 0; g < G; g++) {
+    size_t r0, r1;
+    bm_batch_range(n, G, g, &r0, &r1);
+    double *Dg = D + g * bs * p, *sg = s_all + g * p, *Cg = slot ? C_all + g * slot : S;
+    size_t ldc = slot ? p : tds;
+    for (size_t j = 0; j < p; j++) sg[j] = 0.0;
+    bad[g] = BM_SUCCESS;
+    for (size_t b0 = r0; b0 < r1; b0 += bs) {
+      size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
+      double acc = 0.0;
+      for (size_t i = b0; i < b1; i++) {
+        const double *x = X->data + i * X->tda;
+        double *r = Dg + (i - b0) * p;
+        for (size_t j = 0; j < p; j++) {
+          acc += x[j] * 0.0; /* NaN unless every entry is finite */
+          r[j] = x[j] - mu[j * ms];
+          sg[j] += r[j];
+        }
+      }
+      if (acc != 0.0) {
+        bad[g] = BM_ENONFINITE;
+        break;
+      }
+      bm_sl_syrk_t(p, b1 - b0, 1.0, Dg, p, b0 == r0 ? 0.0 : 1.0, Cg, ldc);
+    }
+  }
+  int status = BM_SUCCESS;
+  for (size_t g = 0; g < G; g++)
+    if (bad[g]) status = bad[g];
+  if (!status) {
+    for (size_t j = 0; j < p; j++) {
+      double t = 0.0;
+      for (size_t g = 0; g < G; g++) t += s_all[g * p + j];
+      sum[j] = t;
+    }
+    if (slot) add_group_slots(C_all, G, slot, p, S, tds);
+  }
+  bm_work_release(&w);
+  return status;
+}
+
+int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
+                          const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, double *sumsq)
+{
+  size_t p = obj_status ? 0 : L->size1;
+  int status = bm_vc_check_batch(obj_status, p, X);
+  if (!status && dmu) status = bm_validate_length(dmu, p);
+  if (!status) status = bm_validate_shape(dSigma, p, p);
+  if (status) {
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+    return status;
+  }
+  size_t n = X->size1, tda = dSigma->tda;
+  double *G = dSigma->data;
+  bm_work w;
+  double *s = bm_work_get(&w, NULL, 0, p + p * p), *scratch = s + p;
+  status = s ? scatter_rows(mu, X, G, tda, s) : BM_ENOMEM;
+  if (status) {
+    bm_work_release(&w);
+    rows_failed(fn, status);
+    bm_nan_vector(dmu);
+    bm_nan_matrix(dSigma);
+    return status;
+  }
+  /* S's diagonal among the subnormals (or just above): S has lost relative
+   * precision that the whitened rows keep */
+  for (size_t i = 0; i < p; i++)
+    if (G[i * tda + i] > 0.0 && G[i * tda + i] < DBL_MIN / DBL_EPSILON) {
+      bm_work_release(&w);
+      return BM_VC_RETRY;
+    }
+  /* W = L^{-1} S L^{-T}: tr W = sum_i |z_i|^2; dSigma = L^{-T} (W - n I) L^{-1} / 2 */
+  bm_sym_from_lower(dSigma);
+  int bad = bm_vc_sandwich(L, G, tda, 0, scratch);
+  double tr = 0.0;
+  for (size_t i = 0; i < p; i++) {
+    tr += G[i * tda + i];
+    G[i * tda + i] -= (double)n;
+  }
+  if (!bad) bad = bm_vc_sandwich(L, G, tda, 1, scratch);
+  double fin = tr * 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      G[i * tda + j] *= 0.5;
+      fin += G[i * tda + j] * 0.0;
+    }
+  if (dmu) {
+    bm_vc_forward_solve(L, s);
+    bm_vc_back_solve(L, s);
+    for (size_t j = 0; j < p; j++) {
+      fin += s[j] * 0.0;
+      gsl_vector_set(dmu, j, s[j]);
+    }
+  }
+  bm_work_release(&w);
+  *sumsq = tr;
+  /* a range limit (S or the sandwich beyond double's range): the caller
+   * redoes the call through the whitened rows, which scale first */
+  return bad || fin != 0.0 ? BM_VC_RETRY : BM_SUCCESS;
 }
 
 int bm_vc_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X,

@@ -151,6 +151,14 @@ void bm_vc_hess_sigma_block(double w, const double *a, double *A, const gsl_matr
 /* Symmetrize the p x p row-major block G (leading dimension tda) as (G + G^T)/2. */
 void bm_vc_symmetrize(double *G, size_t p, size_t tda);
 
+/* G (p x p symmetric, both triangles stored, leading dim tda) <-
+ * L^{-1} G L^{-T} (trans = 0) or L^{-T} G L^{-1} (trans = 1), symmetric,
+ * without starting OpenBLAS threads at p <= BM_KN_MAX (src/kernels.h) and
+ * through LAPACK's dsygst beyond. work: p^2 doubles (used for trans = 1
+ * and p > BM_KN_MAX only). L's diagonal must be positive.
+ * @return BM_SUCCESS; BM_ESING from dsygst (not expected for a factor). */
+int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work);
+
 /* Per block of whitened rows Z (rows x p, rows first .. first+rows-1 of X) of
  * bm_vc_loglik_rows: add the block's terms to *total (row by row, in order)
  * and write each row's log-density into each (when non-NULL). */
@@ -194,5 +202,23 @@ int bm_vc_loglik_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, co
                          const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, bm_vc_grad_block block,
                          const void *ctx, double acc[2]);
 #define bm_vc_loglik_grad(...) bm_vc_loglik_grad_fn(BM_FN, __VA_ARGS__)
+
+/* bm_vc_scatter_grad's answer when its result left double's range: the
+ * caller recomputes through bm_vc_loglik_grad (outputs then rewritten). */
+#define BM_VC_RETRY (-1000)
+
+/* The Gaussian batched gradient from the scatter S = sum_i r_i r_i^T
+ * (r_i = x_i - mu; one rank-n update, n p^2 flops, instead of whitening the
+ * rows and a second rank-n update): *sumsq <- tr(L^{-1} S L^{-T}) =
+ * sum_i |L^{-1} r_i|^2, dSigma <- (Sigma^{-1} S Sigma^{-1} - n Sigma^{-1})/2
+ * as L^{-T} (L^{-1} S L^{-T} - n I) L^{-1} / 2 (two symmetric sandwiches,
+ * 2 p^3), dmu <- Sigma^{-1} sum_i r_i (may be NULL). dSigma is required.
+ * Rounding: S is formed before whitening, so its errors are amplified by
+ * up to cond(Sigma) instead of cond(L): callers use it for well-conditioned
+ * factors only. Checks and statuses as bm_vc_loglik_grad, plus BM_VC_RETRY
+ * (not an error: nothing reported) when a result is not finite. */
+int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, const gsl_vector *mu,
+                          const gsl_matrix *X, gsl_vector *dmu, gsl_matrix *dSigma, double *sumsq);
+#define bm_vc_scatter_grad(...) bm_vc_scatter_grad_fn(__func__, __VA_ARGS__)
 
 #endif

@@ -14,6 +14,7 @@
 #include "bayesmat/linalg.h"
 #include "work.h"
 #include "small_linalg.h"
+#include "kernels.h"
 #include "error.h"
 
 /* A non-NULL square matrix argument, named in fn's message. */
@@ -88,9 +89,11 @@ int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
       for (size_t j = 0; j <= i; j++)
         L->data[i * L->tda + j] = A->data[i * A->tda + j];
   zero_strict_upper(L);
-  /* small p: own loops (no call overhead, never OpenBLAS threads) */
-  lapack_int info = p <= BM_SL_MAX ? (lapack_int)bm_sl_chol(L->data, L->tda, p)
-                                   : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
+  /* small p: own loops (no call overhead); moderate p: blocked kernels on
+   * the calling thread (OpenBLAS's threaded dpotrf is slower there) */
+  lapack_int info = p <= BM_SL_MAX   ? (lapack_int)bm_sl_chol(L->data, L->tda, p)
+                    : p <= BM_KN_MAX ? (lapack_int)bm_kn_chol(L->data, L->tda, p)
+                                     : LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)p, L->data, (lapack_int)L->tda);
   /* OpenBLAS's potrf lets a NaN through (NaN <= 0 is false): check the
    * diagonal of the result too. */
   for (size_t i = 0; info == 0 && i < p; i++) {
@@ -143,6 +146,16 @@ int bm_chol_solve_vector(const gsl_matrix *L, gsl_vector *b)
 static void triangular(const gsl_matrix *L, gsl_matrix *B, enum CBLAS_SIDE side, enum CBLAS_TRANSPOSE trans, int solve)
 {
   if (B->size1 == 0 || B->size2 == 0) return;
+  size_t p = L->size1;
+  if (solve && p <= BM_KN_MAX) { /* own loops / single-thread kernels (small_linalg.h, kernels.h) */
+    if (side == CblasLeft)
+      bm_sl_trsm_left(trans, p, B->size2, L->data, L->tda, B->data, B->tda);
+    else if (trans == CblasTrans)
+      bm_sl_whiten_rows(B->size1, p, L->data, L->tda, B->data, B->tda);
+    else
+      bm_kn_trsm_right_ln(B->size1, p, L->data, L->tda, B->data, B->tda);
+    return;
+  }
   (solve ? cblas_dtrsm : cblas_dtrmm)(CblasRowMajor, side, CblasLower, trans, CblasNonUnit, (int)B->size1,
                                       (int)B->size2, 1.0, L->data, (int)L->tda, B->data, (int)B->tda);
 }

@@ -20,7 +20,7 @@
 /* Inverses from a factor use the loops up to this order: OpenBLAS's dpotri
  * starts threads at every size, and on two cores that costs 3-10x at
  * p = 20-70 (bench/README.md). */
-#define BM_SL_INV_MAX 96
+#define BM_SL_INV_MAX 128
 
 /* In place: the lower triangle of A (p x p, leading dim lda) <- its Cholesky
  * factor L (A = L L^T); the strict upper triangle is not touched.
@@ -46,8 +46,10 @@ void bm_sl_syrk_lower(size_t p, size_t k, double alpha, const double *A, size_t 
 
 
 /* Dispatchers with cblas's meaning for one shape each: own loops up to
- * BM_SL_MAX, CBLAS beyond. */
+ * BM_SL_MAX, the blocked single-thread kernels of kernels.h up to
+ * BM_KN_MAX, CBLAS beyond. */
 #include <gsl/gsl_cblas.h>
+#include "kernels.h"
 
 /* B (p x m, ldb) <- L^{-1} B (trans == CblasNoTrans) or L^{-T} B (CblasTrans). */
 static inline void bm_sl_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const double *L, size_t ldl, double *B,
@@ -57,6 +59,8 @@ static inline void bm_sl_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t 
     bm_sl_solve_lower(L, ldl, p, B, ldb, m);
   else if (p <= BM_SL_MAX)
     bm_sl_solve_lower_trans(L, ldl, p, B, ldb, m);
+  else if (p <= BM_KN_MAX)
+    bm_kn_trsm_left(trans, p, m, L, ldl, B, ldb);
   else
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans, CblasNonUnit, (int)p, (int)m, 1.0, L, (int)ldl, B,
                 (int)ldb);
@@ -68,8 +72,37 @@ static inline void bm_sl_syrk(size_t p, size_t k, double alpha, const double *A,
 {
   if (p <= BM_SL_MAX)
     bm_sl_syrk_lower(p, k, alpha, A, lda, beta, C, ldc);
+  else if (p <= BM_KN_MAX)
+    bm_kn_syrk(CblasNoTrans, p, k, alpha, A, lda, beta, C, ldc);
   else
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)k, alpha, A, (int)lda, beta, C, (int)ldc);
+}
+
+/* Lower triangle of C (p x p, ldc) <- alpha A^T A + beta C, A k x p (lda):
+ * the blocked kernel up to BM_KN_MAX (OpenBLAS's dsyrk threads at every
+ * size with a long k), CBLAS beyond. */
+static inline void bm_sl_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                                size_t ldc)
+{
+  if (p <= BM_KN_MAX)
+    bm_kn_syrk(CblasTrans, p, k, alpha, A, lda, beta, C, ldc);
+  else
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)k, alpha, A, (int)lda, beta, C, (int)ldc);
+}
+
+/* X (n x p, ldx) <- X L^{-T} (each row x <- L^{-1} x): the blocked kernel up
+ * to BM_KN_MAX while the solve is small (n p^2 < BM_KN_WHITEN_WORK
+ * multiply-adds, e.g. n = 1000 rows at p = 64), CBLAS's dtrsm beyond: a
+ * large block of rows splits well over OpenBLAS's threads (mvn at p = 400,
+ * n = 1000: 1.4x faster with two), a p x p solve does not. */
+#define BM_KN_WHITEN_WORK ((size_t)1 << 22)
+static inline void bm_sl_whiten_rows(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx)
+{
+  if (p <= BM_KN_MAX && n * p * p < BM_KN_WHITEN_WORK)
+    bm_kn_trsm_right_lt(n, p, L, ldl, X, ldx);
+  else
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, L, (int)ldl, X,
+                (int)ldx);
 }
 
 #endif

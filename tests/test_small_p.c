@@ -161,6 +161,62 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   gsl_matrix_free(dS);
 }
 
+/* Beyond the small sizes the mvn gradient comes from the scatter of the
+ * centred rows (distributions/vector_common.c, bm_vc_scatter_grad): the
+ * same references; 129 and 150 take LAPACK's dsygst for the sandwiches;
+ * n < p too. */
+static void test_mvn_scatter_route(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(1702);
+  static const size_t ps[] = {17, 40, 100, 129, 150};
+  for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+    mvn_batch_one(r, ps[k], 3);
+    mvn_batch_one(r, ps[k], 300);
+  }
+  gsl_rng_free(r);
+}
+
+/* Range edges of the scatter route: rows whose outer products overflow
+ * (entries near 1e190 with Sigma near 1e300: the forms are finite) or fall
+ * among the subnormals (entries near 1e-155 with Sigma near 1e-300) are
+ * redone through the whitened rows; the value equals bm_mvn_loglik's. */
+static void test_mvn_scatter_overflow(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(1703);
+  for (size_t p = 17, n = 7; p <= 30; p += 13) {
+    gsl_vector *mu = gsl_vector_alloc(p), *dmu = gsl_vector_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(p, p);
+    for (double sc = 1e-300; sc < 1e301; sc *= 1e300) {
+      tu_random_spd(r, 10.0, 1.0, S);
+      gsl_matrix_scale(S, sc);
+      for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, 0.0);
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+          gsl_matrix_set(X, i, j, sqrt(sc) * (sc > 1.0 ? 1e40 : 1e-5) * gsl_ran_gaussian(r, 1.0));
+      bm_mvn *d = bm_mvn_alloc(p);
+      assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+      double ll, llg;
+      assert_int_equal(bm_mvn_loglik(d, X, &ll, NULL), BM_SUCCESS);
+      assert_int_equal(bm_mvn_loglik_grad(d, X, &llg, dmu, dS), BM_SUCCESS);
+      assert_true(isfinite(ll) && isfinite(llg));
+      assert_close_scaled(llg, ll, fabs(ll), "mvn loglik_grad value at a range edge", p);
+      for (size_t i = 0; i < p; i++) {
+        assert_true(isfinite(gsl_vector_get(dmu, i)));
+        for (size_t j = 0; j < p; j++) assert_true(isfinite(gsl_matrix_get(dS, i, j)));
+      }
+      bm_mvn_free(d);
+    }
+    gsl_vector_free(mu);
+    gsl_vector_free(dmu);
+    gsl_matrix_free(S);
+    gsl_matrix_free(X);
+    gsl_matrix_free(dS);
+  }
+  gsl_rng_free(r);
+}
+
 static void test_mvn_mvt_batches(void **state)
 {
   (void)state;
@@ -346,6 +402,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mvn_mvt_batches),
+      cmocka_unit_test(test_mvn_scatter_route),
+      cmocka_unit_test(test_mvn_scatter_overflow),
       cmocka_unit_test(test_small_failures),
       cmocka_unit_test(test_wishart_family),
       cmocka_unit_test(test_core_factor_inverse),

@@ -1,0 +1,64 @@
+/* Internal (not installed): blocked Cholesky-factor kernels for moderate p
+ * that never start OpenBLAS threads (docs/conventions.md, "Threading").
+ *
+ * Why: OpenBLAS, as installed, runs dpotrf, dpotri, dtrsm, dtrmm and dsyrk
+ * on all its threads from small sizes on. For a p x p factorization or solve
+ * at p <= ~128 the work is too small to split: on two cores the threaded
+ * call took 1.3-3x (up to 10x) its single-thread time. These kernels do the
+ * same work on the calling thread at OpenBLAS's single-thread speed, from
+ * OpenBLAS calls each below the size at which it starts threads. The bounds
+ * (OpenBLAS 0.3.21, measured by the CPU time of its helper threads, and
+ * matching its interface code): dgemm threads when m n k > 2^18; dtrsm
+ * when m n >= 1024; dsyrk when n >= 100; dpotrf when n >= 64; dpotri at
+ * every size. Another BLAS gets the same calls, merely split. They allocate
+ * nothing (scratch on the stack, 8 KiB) and touch no global state.
+ * Storage: row-major; a factor L is lower triangular, its strict upper
+ * triangle never read. Pivots: a pivot whose reciprocal overflows (subnormal)
+ * divides instead of multiplying by the reciprocal, as in small_linalg.c.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef BAYESMAT_KERNELS_H
+#define BAYESMAT_KERNELS_H
+
+#include <stddef.h>
+#include <gsl/gsl_cblas.h>
+
+/* Factorizations, p x p solves and products of order BM_SL_MAX < p <= BM_KN_MAX
+ * use these kernels (src/linalg.c, src/small_linalg.h); beyond, OpenBLAS
+ * (threads pay there). */
+#define BM_KN_MAX 128
+/* block size of the blocked kernels */
+#define BM_KN_NB 32
+/* OpenBLAS's single-thread bounds (see above): largest m n k of one dgemm,
+ * bound on m n of one dtrsm, on n of one dsyrk, on n of one dpotrf */
+#define BM_KN_GEMM_MNK ((size_t)1 << 18)
+#define BM_KN_TRSM_MN ((size_t)1024)
+#define BM_KN_SYRK_MAX ((size_t)100)
+#define BM_KN_POTRF_MAX ((size_t)64)
+
+/* In place: the lower triangle of A (p x p, lda) <- its Cholesky factor.
+ * The strict upper triangle is not touched.
+ * @return 0, or k + 1 when the k-th pivot is not positive and finite. */
+size_t bm_kn_chol(double *A, size_t lda, size_t p);
+
+/* B (p x m, ldb) <- L^{-1} B (CblasNoTrans) or L^{-T} B (CblasTrans). */
+void bm_kn_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const double *L, size_t ldl, double *B,
+                     size_t ldb);
+
+/* X (n x p, ldx) <- X L^{-T}: each row x becomes L^{-1} x (whitening). */
+void bm_kn_trsm_right_lt(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx);
+
+/* X (n x p, ldx) <- X L^{-1}. */
+void bm_kn_trsm_right_ln(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx);
+
+/* Lower triangle of C (p x p, ldc) <- alpha op(A) op(A)^T + beta C, where
+ * op(A) = A (p x k, lda) for CblasNoTrans, A^T (A k x p) for CblasTrans.
+ * Only C's lower triangle is written; beta == 0 ignores C's old values. */
+void bm_kn_syrk(enum CBLAS_TRANSPOSE trans, size_t p, size_t k, double alpha, const double *A, size_t lda,
+                double beta, double *C, size_t ldc);
+
+/* C (m x n, ldc) <- alpha op(A) op(B) + beta C as dgemm, in calls of at most
+ * BM_KN_GEMM_MNK multiply-adds (a split k accumulates in order). */
+void bm_kn_gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, size_t m, size_t n, size_t k, double alpha,
+                const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc);
+
+#endif
