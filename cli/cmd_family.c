@@ -100,6 +100,29 @@ static int load(const char *cmd, const opts *o, cli_params *P, const bm_family_t
   return 0;
 }
 
+/* What every command holds: its options, the parameter file and the family object. */
+typedef struct {
+  opts o;
+  cli_params P;
+  const bm_family_type *F;
+  bm_dist *d;
+  size_t rows, cols;
+} session;
+
+/* parse, then load; whatever the outcome, close_session frees what was made */
+static int open_session(const char *cmd, int argc, char **argv, int need_data, session *cs)
+{
+  memset(cs, 0, sizeof *cs);
+  int rc = parse(cmd, argc, argv, &cs->o, need_data);
+  return rc ? rc : load(cmd, &cs->o, &cs->P, &cs->F, &cs->d, &cs->rows, &cs->cols);
+}
+
+static void close_session(session *cs)
+{
+  bm_dist_free(cs->d);
+  cli_params_free(&cs->P);
+}
+
 /* The observations of a data file as rows x cols matrices (a vector family's
  * rows become 1 x p matrices). */
 static int observations(const char *cmd, const opts *o, const bm_family_type *F, size_t rows, size_t cols,
@@ -176,40 +199,38 @@ static int fail_status(const char *cmd, const char *what, int status)
 int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv)
 {
   int grad = !strcmp(cmd, "grad");
-  opts o;
-  int rc = parse(cmd, argc, argv, &o, 1);
-  if (rc) return rc;
-  cli_params P = {0};
+  session cs;
   cli_data D = {0};
-  const bm_family_type *F = NULL;
-  bm_dist *d = NULL;
-  size_t rows, cols, nobs = 0;
+  size_t nobs = 0;
   gsl_matrix **obs = NULL;
   gsl_vector *s = NULL;
-  if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
-  if ((rc = observations(cmd, &o, F, rows, cols, &obs, &nobs, &D))) goto done;
+  int rc = open_session(cmd, argc, argv, 1, &cs);
+  if (rc) goto done;
+  const bm_family_type *F = cs.F;
+  bm_dist *d = cs.d;
+  if ((rc = observations(cmd, &cs.o, F, cs.rows, cs.cols, &obs, &nobs, &D))) goto done;
   s = bm_vector_alloc(bm_dist_nparams(d));
   if (!s) {
     rc = CLI_EXIT_FAILED;
     goto done;
   }
-  if (o.json) printf("{\"family\": \"%s\", \"%s\": [", F->name, grad ? "score" : "logpdf");
+  if (cs.o.json) printf("{\"family\": \"%s\", \"%s\": [", F->name, grad ? "score" : "logpdf");
   double sum = 0;
   for (size_t i = 0; i < nobs && !rc; i++) {
     int status;
     if (grad) {
       status = bm_dist_score(d, obs[i], s);
       if (!status) {
-        if (o.json) printf("%s[", i ? ", " : "");
-        print_vector(stdout, s, o.json);
-        printf(o.json ? "]" : "\n");
+        if (cs.o.json) printf("%s[", i ? ", " : "");
+        print_vector(stdout, s, cs.o.json);
+        printf(cs.o.json ? "]" : "\n");
       }
     } else {
       double lp;
       status = bm_dist_logpdf(d, obs[i], &lp);
       if (!status || status == BM_EDOM) {
         sum += lp;
-        printf(o.json ? "%s%.17g" : "%s%.17g\n", o.json && i ? ", " : "", lp);
+        printf(cs.o.json ? "%s%.17g" : "%s%.17g\n", cs.o.json && i ? ", " : "", lp);
         status = BM_SUCCESS; /* -inf outside the support is an answer */
       }
     }
@@ -220,7 +241,7 @@ int cli_cmd_logpdf_grad(const char *cmd, int argc, char **argv)
     }
   }
   if (!rc) {
-    if (o.json)
+    if (cs.o.json)
       printf(grad ? "]}\n" : "], \"sum\": %.17g}\n", sum);
     else if (!grad)
       printf("# sum %.17g over %zu observations\n", sum, nobs);
@@ -229,32 +250,29 @@ done:
   bm_vector_free(s);
   free_obs(obs, nobs);
   cli_data_free(&D);
-  bm_dist_free(d);
-  cli_params_free(&P);
+  close_session(&cs);
   return rc;
 }
 
 int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
 {
   int jeff = !strcmp(cmd, "jeffreys");
-  opts o;
-  int rc = parse(cmd, argc, argv, &o, 0);
-  if (rc) return rc;
-  cli_params P = {0};
-  const bm_family_type *F = NULL;
-  bm_dist *d = NULL;
-  size_t rows, cols, *idx = NULL, k = 0;
+  session cs;
+  size_t *idx = NULL, k = 0;
   gsl_matrix *I = NULL;
-  if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
+  int rc = open_session(cmd, argc, argv, 0, &cs);
+  if (rc) goto done;
+  const bm_family_type *F = cs.F;
+  bm_dist *d = cs.d;
   size_t n = bm_dist_nparams(d);
   char err[CLI_ERRLEN];
   if (cli_check_size("Fisher matrix", n, n, err)) { /* say so before trying */
-    fprintf(stderr, "bayesmat %s: %s: %s has %zu parameters: %s\n", cmd, o.params, F->name, n, err);
+    fprintf(stderr, "bayesmat %s: %s: %s has %zu parameters: %s\n", cmd, cs.o.params, F->name, n, err);
     rc = CLI_EXIT_FAILED;
     goto done;
   }
   if (jeff) {
-    if (o.idx && cli_parse_indices("--idx", o.idx, n, &idx, &k, err)) {
+    if (cs.o.idx && cli_parse_indices("--idx", cs.o.idx, n, &idx, &k, err)) {
       fprintf(stderr, "bayesmat %s: %s\n", cmd, err);
       rc = CLI_EXIT_INPUT;
       goto done;
@@ -265,7 +283,7 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
       rc = fail_status(cmd, F->name, status);
       goto done;
     }
-    printf(o.json ? "{\"family\": \"%s\", \"log_prior\": %.17g}\n" : "%s%.17g\n", o.json ? F->name : "", lp);
+    printf(cs.o.json ? "{\"family\": \"%s\", \"log_prior\": %.17g}\n" : "%s%.17g\n", cs.o.json ? F->name : "", lp);
     goto done;
   }
   I = bm_matrix_alloc(n, n);
@@ -274,57 +292,51 @@ int cli_cmd_fisher_jeffreys(const char *cmd, int argc, char **argv)
     rc = fail_status(cmd, F->name, status);
     goto done;
   }
-  if (o.json) printf("{\"family\": \"%s\", \"fisher\": [", F->name);
-  print_matrix(stdout, I, o.json);
-  if (o.json) printf("]}\n");
+  if (cs.o.json) printf("{\"family\": \"%s\", \"fisher\": [", F->name);
+  print_matrix(stdout, I, cs.o.json);
+  if (cs.o.json) printf("]}\n");
 done:
   free(idx);
   bm_matrix_free(I);
-  bm_dist_free(d);
-  cli_params_free(&P);
+  close_session(&cs);
   return rc;
 }
 
 int cli_cmd_sample(const char *cmd, int argc, char **argv)
 {
-  opts o;
-  int rc = parse(cmd, argc, argv, &o, 0);
-  if (rc) return rc;
-  cli_params P = {0};
-  const bm_family_type *F = NULL;
-  bm_dist *d = NULL;
-  size_t rows, cols;
+  session cs;
   gsl_matrix *x = NULL;
   gsl_rng *r = NULL;
-  if ((rc = load(cmd, &o, &P, &F, &d, &rows, &cols))) goto done;
-  x = bm_matrix_alloc(rows, cols);
+  int rc = open_session(cmd, argc, argv, 0, &cs);
+  if (rc) goto done;
+  const bm_family_type *F = cs.F;
+  x = bm_matrix_alloc(cs.rows, cs.cols);
   r = gsl_rng_alloc(gsl_rng_mt19937);
   if (!x || !r) {
     rc = CLI_EXIT_FAILED;
     goto done;
   }
-  gsl_rng_set(r, o.seed);
-  if (o.json) printf("{\"family\": \"%s\", \"samples\": [", F->name);
-  for (size_t i = 0; i < o.n; i++) {
-    int status = bm_dist_sample(d, r, x);
+  gsl_rng_set(r, cs.o.seed);
+  if (cs.o.json) printf("{\"family\": \"%s\", \"samples\": [", F->name);
+  for (size_t i = 0; i < cs.o.n; i++) {
+    int status = bm_dist_sample(cs.d, r, x);
     if (status) {
       rc = fail_status(cmd, F->name, status);
       goto done;
     }
-    if (o.json) {
+    if (cs.o.json) {
       printf("%s[", i ? ", " : "");
       print_matrix(stdout, x, 1);
       printf("]");
     } else {
       print_matrix(stdout, x, 0);
-      if (F->variate != BM_VARIATE_VECTOR && i + 1 < o.n) printf("\n");
+      if (F->variate != BM_VARIATE_VECTOR && i + 1 < cs.o.n) printf("\n");
     }
   }
-  if (o.json) printf("]}\n");
+  if (cs.o.json) printf("]}\n");
 done:
   if (r) gsl_rng_free(r);
   bm_matrix_free(x);
-  bm_dist_free(d);
-  cli_params_free(&P);
+  close_session(&cs);
   return rc;
 }

@@ -53,6 +53,18 @@ struct verify_family {
 /* S = scale (A A^T / p + I/2), A p x p standard normal from r: SPD, moderately conditioned. */
 void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S);
 
+/* max |A - B| / max |B| over entries (the denominator floored at 1e-300);
+ * NaN when any entry of A - B is NaN. */
+double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B);
+
+/* max(w, |a - ref| / max(1, |ref|)); NaN once w, a or ref is NaN (fmax would
+ * drop it): the running worst error over points. */
+double verify_worst(double w, double a, double ref);
+
+/* A limit or reduction of the density a to the density b (the same variate
+ * shape): verify_worst(w, log a(x), log b(x)) accumulated over n draws x of b. */
+double verify_same_density(gsl_rng *r, const bm_dist *a, const bm_dist *b, size_t n, double w);
+
 /* Read (get) or write (put) the block of θ starting at *at as vech A (vech != 0,
  * A square) or vec A; *at moves past the block. */
 void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech);
@@ -74,6 +86,13 @@ double verify_hess_fd(verify_family *f, const void *x, const gsl_vector *theta, 
  * variate's coordinates around x, at f->d as set; worst relative error or NaN. */
 double verify_grad_x_fd(const verify_family *f, const void *x, const bm_check_options *opt);
 double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_options *opt);
+
+/* One point of the derivative rows: e[0..3] <- the max of e and the errors of
+ * the score, θ-Hessian (verify_score_fd, verify_hess_fd at θ, x) and, when
+ * f->grad_x is set, of grad_x and hess_x (verify_grad_x_fd, verify_hess_x_fd). */
+enum { VERIFY_FD_NE = 4 };
+void verify_fd_point(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt,
+                     double e[VERIFY_FD_NE]);
 
 /* Entrywise Monte Carlo mean and standard error of a matrix-valued draw. */
 typedef struct {
@@ -102,6 +121,12 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
  * position `at`. Returns |I v| / (|I|_F |v|). */
 double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matrix *A, const gsl_matrix *B);
 
+/* θ = (vec M, vech S, vech O[, nu]) of a Kronecker-scaled family (matnorm, matt;
+ * M f->rows x f->cols, S and O square) -> f->d through set(f->d, M, S, O, nu),
+ * nu NaN where θ ends after O. For verify_family.set. */
+typedef int (*verify_kron_setter)(void *d, const gsl_matrix *M, const gsl_matrix *S, const gsl_matrix *O, double nu);
+int verify_kron_set(verify_family *f, const gsl_vector *theta, verify_kron_setter set);
+
 /* The rows of a Kronecker-scaled matrix-variate family (matnorm, matt),
  * accumulated over points: verify_matrix_point adds the point (f set at θ t,
  * variate X, scales S n x n and O p x p) to e[] (score, θ-Hessian and vec-X
@@ -113,9 +138,18 @@ void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f,
 void verify_matrix_rows(verify_ctx *c, const char *component, const double e[VERIFY_MATRIX_NE],
                         const char *null_vector);
 
-/* Batched log-likelihood ll of the rows of X against the sum of single log-densities:
- * |ll - sum| / |sum| (vector families). */
-double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll);
+/* The vector families (mvn, mvt): t[0 .. p + p(p+1)/2) <- (mu, vech Sigma), mu
+ * standard normal, Sigma random SPD at a scale between 1/e and e (from r). */
+void verify_location_scale_theta(gsl_rng *r, size_t p, gsl_vector *t);
+/* Row "Fisher vs Monte Carlo (max |z| / 5)" of a vector family of dimension
+ * f->rows at θ = (mu, vech Sigma, extra[0 .. nextra)) as above, with `draws` draws. */
+void verify_location_scale_fisher(verify_ctx *c, const char *component, verify_family *f, const double *extra,
+                                  size_t nextra, size_t draws);
+
+/* The descriptor's batched log-likelihood of n standard normal rows (drawn from
+ * c->rng) against the sum of their single log-densities: |ll - sum| / |sum|
+ * (vector families). */
+double verify_loglik_batch(verify_ctx *c, const verify_family *f, size_t n);
 
 /* The Wishart-type families (wishart, invwishart): θ = (vech S, nu), an SPD
  * variate, and the same entry points beyond the descriptor's, gathered by

@@ -38,86 +38,58 @@ static void random_matrix(gsl_rng *r, gsl_matrix *A, double s)
     for (size_t j = 0; j < A->size2; j++) gsl_matrix_set(A, i, j, s * gsl_ran_gaussian(r, 1.0));
 }
 
-/* SPD: A A^T / p + I/2 */
-static void random_spd(gsl_rng *r, gsl_matrix *S)
-{
-  const size_t p = S->size1;
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  random_matrix(r, A, 1.0);
-  gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0 / (double)p, A, A, 0.0, S);
-  for (size_t i = 0; i < p; i++) S->data[i * S->tda + i] += 0.5;
-  bm_sym_from_lower(S);
-  gsl_matrix_free(A);
-}
-
 /* ---- NIW ---------------------------------------------------------------------- */
 
+/* θ = (mu, vech Sigma) */
+static void theta_unpack(const gsl_vector *th, gsl_vector *mu, gsl_matrix *S)
+{
+  size_t at = mu->size;
+  gsl_vector_const_view m = gsl_vector_const_subvector(th, 0, mu->size);
+  gsl_vector_memcpy(mu, &m.vector);
+  verify_theta_get(th, &at, S, 1);
+}
+
+/* a draw (mu, Sigma) of the NIW d, also as θ */
+static int niw_draw(const bm_niw *d, gsl_rng *r, gsl_vector *mu, gsl_matrix *S, gsl_vector *th)
+{
+  int st = bm_niw_sample_posterior(d, r, mu, S);
+  size_t at = mu->size;
+  gsl_vector_view m = gsl_vector_subvector(th, 0, mu->size);
+  gsl_vector_memcpy(&m.vector, mu);
+  verify_theta_put(th, &at, S, 1);
+  return st;
+}
+
+/* the model of bm_check_proportional: the NIW prior and posterior, and the
+ * Gaussian likelihood of X through the mvn family */
 typedef struct {
-  size_t p;
   const gsl_matrix *X;
   bm_niw *prior, *post;
+  bm_mvn *lik;
   gsl_vector *mu;
-  gsl_matrix *S, *L;
+  gsl_matrix *S;
 } niw_cb;
 
-static void niw_unpack(niw_cb *x, const gsl_vector *th)
+static int niw_density(const bm_niw *d, const gsl_vector *th, niw_cb *x, double *f)
 {
-  size_t q = x->p;
-  for (size_t j = 0; j < x->p; j++) gsl_vector_set(x->mu, j, gsl_vector_get(th, j));
-  for (size_t j = 0; j < x->p; j++)
-    for (size_t i = j; i < x->p; i++, q++) {
-      gsl_matrix_set(x->S, i, j, gsl_vector_get(th, q));
-      gsl_matrix_set(x->S, j, i, gsl_vector_get(th, q));
-    }
+  theta_unpack(th, x->mu, x->S);
+  return bm_niw_log_posterior(d, x->mu, x->S, f);
 }
-
-static void niw_pack(niw_cb *x, gsl_vector *th)
-{
-  size_t q = x->p;
-  for (size_t j = 0; j < x->p; j++) gsl_vector_set(th, j, gsl_vector_get(x->mu, j));
-  for (size_t j = 0; j < x->p; j++)
-    for (size_t i = j; i < x->p; i++, q++) gsl_vector_set(th, q, gsl_matrix_get(x->S, i, j));
-}
-
-static int niw_lprior(const gsl_vector *th, void *vp, double *f)
-{
-  niw_cb *x = vp;
-  niw_unpack(x, th);
-  return bm_niw_log_posterior(x->prior, x->mu, x->S, f);
-}
-
-static int niw_lpost(const gsl_vector *th, void *vp, double *f)
-{
-  niw_cb *x = vp;
-  niw_unpack(x, th);
-  return bm_niw_log_posterior(x->post, x->mu, x->S, f);
-}
+static int niw_lprior(const gsl_vector *th, void *vp, double *f) { return niw_density(((niw_cb *)vp)->prior, th, vp, f); }
+static int niw_lpost(const gsl_vector *th, void *vp, double *f) { return niw_density(((niw_cb *)vp)->post, th, vp, f); }
 
 static int niw_llik(const gsl_vector *th, void *vp, double *f)
 {
   niw_cb *x = vp;
-  niw_unpack(x, th);
-  int st = bm_chol_factor(x->S, x->L, NULL);
-  if (st != BM_SUCCESS) return st;
-  gsl_vector *d = gsl_vector_alloc(x->p);
-  double s = 0.0;
-  for (size_t i = 0; i < x->X->size1; i++) {
-    gsl_vector_const_view xi = gsl_matrix_const_row(x->X, i);
-    gsl_vector_memcpy(d, &xi.vector);
-    gsl_vector_sub(d, x->mu);
-    s += -0.5 * x->p * log(2.0 * M_PI) - 0.5 * bm_chol_logdet(x->L) - 0.5 * bm_chol_quadform(x->L, d, NULL);
-  }
-  gsl_vector_free(d);
-  *f = s;
-  return BM_SUCCESS;
+  theta_unpack(th, x->mu, x->S);
+  int st = bm_mvn_set(x->lik, x->mu, x->S);
+  return st ? st : bm_mvn_loglik(x->lik, x->X, f, NULL);
 }
 
 static int niw_sample(gsl_rng *r, void *vp, gsl_vector *th)
 {
   niw_cb *x = vp;
-  int st = bm_niw_sample_posterior(x->post, r, x->mu, x->S);
-  niw_pack(x, th);
-  return st;
+  return niw_draw(x->post, r, x->mu, x->S, th);
 }
 
 static void verify_niw(verify_ctx *c)
@@ -127,7 +99,7 @@ static void verify_niw(verify_ctx *c)
   gsl_matrix *X = gsl_matrix_alloc(n, p), *Psi0 = gsl_matrix_alloc(p, p), *P = gsl_matrix_alloc(p, p);
   gsl_vector *mu0 = gsl_vector_alloc(p), *loc = gsl_vector_alloc(p);
   random_matrix(r, X, 1.5);
-  random_spd(r, Psi0);
+  verify_random_spd(r, 1.0, Psi0);
   for (size_t j = 0; j < p; j++) gsl_vector_set(mu0, j, gsl_ran_gaussian(r, 1.0));
   const double k0 = 0.5 + gsl_rng_uniform(r), nu0 = (double)p - 1.0 + 0.5 + 3.0 * gsl_rng_uniform(r);
   bm_niw *one = bm_niw_alloc(p), *seq = bm_niw_alloc(p), *prior = bm_niw_alloc(p);
@@ -165,7 +137,7 @@ static void verify_niw(verify_ctx *c)
     bm_niw_free(s2);
   }
 
-  niw_cb cb = {p, X, prior, one, gsl_vector_alloc(p), gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, p)};
+  niw_cb cb = {X, prior, one, bm_mvn_alloc(p), gsl_vector_alloc(p), gsl_matrix_alloc(p, p)};
   bm_check_model model = {p + p * (p + 1) / 2, niw_lprior, niw_llik, niw_lpost, niw_sample, NULL, NULL, &cb};
   bm_proportional_result pr;
   int st = bm_check_proportional(&model, r, c->quick ? 50 : 300, 1e-9, &pr);
@@ -176,7 +148,7 @@ static void verify_niw(verify_ctx *c)
 
   /* NW density = NIW density at Sigma = Lambda^-1 with the Jacobian |Sigma|^(p+1) */
   double a = NAN, b = NAN;
-  random_spd(r, P);
+  verify_random_spd(r, 1.0, P);
   gsl_matrix *Li = gsl_matrix_alloc(p, p), *Sinv = gsl_matrix_alloc(p, p);
   bm_chol_factor(P, Li, NULL);
   bm_chol_inverse(Li, Sinv);
@@ -186,9 +158,9 @@ static void verify_niw(verify_ctx *c)
   gsl_matrix_free(Li);
   gsl_matrix_free(Sinv);
 
+  bm_mvn_free(cb.lik);
   gsl_vector_free(cb.mu);
   gsl_matrix_free(cb.S);
-  gsl_matrix_free(cb.L);
   bm_niw_free(one);
   bm_niw_free(seq);
   bm_niw_free(prior);
@@ -203,56 +175,35 @@ static void verify_niw(verify_ctx *c)
 
 typedef struct {
   bm_niw *prior, *post;
+  bm_mvn *data; /* the data's law given θ */
   gsl_vector *mu, *mu0;
-  gsl_matrix *S, *L, *Psi0, *D;
+  gsl_matrix *S, *Psi0, *D;
   double k0, nu0;
 } sbc_cb;
-
-static int sbc_pack(sbc_cb *x, gsl_vector *th)
-{
-  gsl_vector_set(th, 0, gsl_vector_get(x->mu, 0));
-  gsl_vector_set(th, 1, gsl_vector_get(x->mu, 1));
-  gsl_vector_set(th, 2, gsl_matrix_get(x->S, 0, 0));
-  gsl_vector_set(th, 3, gsl_matrix_get(x->S, 1, 0));
-  gsl_vector_set(th, 4, gsl_matrix_get(x->S, 1, 1));
-  return BM_SUCCESS;
-}
 
 static int sbc_prior_draw(gsl_rng *r, void *vp, gsl_vector *th)
 {
   sbc_cb *x = vp;
-  int st = bm_niw_sample_posterior(x->prior, r, x->mu, x->S);
-  sbc_pack(x, th);
-  return st;
+  return niw_draw(x->prior, r, x->mu, x->S, th);
 }
 
 static int sbc_condition(gsl_rng *r, const gsl_vector *th, void *vp)
 {
   sbc_cb *x = vp;
-  gsl_matrix_set(x->S, 0, 0, gsl_vector_get(th, 2));
-  gsl_matrix_set(x->S, 1, 0, gsl_vector_get(th, 3));
-  gsl_matrix_set(x->S, 0, 1, gsl_vector_get(th, 3));
-  gsl_matrix_set(x->S, 1, 1, gsl_vector_get(th, 4));
-  int st = bm_chol_factor(x->S, x->L, NULL);
-  if (st != BM_SUCCESS) return st;
-  gsl_vector *z = gsl_vector_alloc(2);
-  for (size_t i = 0; i < x->D->size1; i++) {
-    bm_rng_std_normal_vector(r, z);
-    bm_chol_lower_multiply(x->L, z);
-    gsl_matrix_set(x->D, i, 0, gsl_vector_get(th, 0) + gsl_vector_get(z, 0));
-    gsl_matrix_set(x->D, i, 1, gsl_vector_get(th, 1) + gsl_vector_get(z, 1));
+  theta_unpack(th, x->mu, x->S);
+  int st = bm_mvn_set(x->data, x->mu, x->S);
+  for (size_t i = 0; i < x->D->size1 && st == BM_SUCCESS; i++) {
+    gsl_vector_view row = gsl_matrix_row(x->D, i);
+    st = bm_mvn_sample(x->data, r, &row.vector);
   }
-  gsl_vector_free(z);
-  st = bm_niw_set_prior(x->post, x->mu0, x->k0, x->nu0, x->Psi0);
+  if (st == BM_SUCCESS) st = bm_niw_set_prior(x->post, x->mu0, x->k0, x->nu0, x->Psi0);
   return st == BM_SUCCESS ? bm_niw_update(x->post, x->D) : st;
 }
 
 static int sbc_post_draw(gsl_rng *r, void *vp, gsl_vector *th)
 {
   sbc_cb *x = vp;
-  int st = bm_niw_sample_posterior(x->post, r, x->mu, x->S);
-  sbc_pack(x, th);
-  return st;
+  return niw_draw(x->post, r, x->mu, x->S, th);
 }
 
 static void verify_sbc(verify_ctx *c)
@@ -263,7 +214,7 @@ static void verify_sbc(verify_ctx *c)
   x.mu = gsl_vector_alloc(2);
   x.mu0 = gsl_vector_calloc(2);
   x.S = gsl_matrix_alloc(2, 2);
-  x.L = gsl_matrix_alloc(2, 2);
+  x.data = bm_mvn_alloc(2);
   x.Psi0 = gsl_matrix_alloc(2, 2);
   x.D = gsl_matrix_alloc(8, 2);
   gsl_matrix_set_identity(x.Psi0);
@@ -280,7 +231,7 @@ static void verify_sbc(verify_ctx *c)
   gsl_vector_free(x.mu);
   gsl_vector_free(x.mu0);
   gsl_matrix_free(x.S);
-  gsl_matrix_free(x.L);
+  bm_mvn_free(x.data);
   gsl_matrix_free(x.Psi0);
   gsl_matrix_free(x.D);
 }
@@ -294,7 +245,7 @@ static void verify_blr(verify_ctx *c)
   gsl_matrix *X = gsl_matrix_alloc(n, k), *V0 = gsl_matrix_alloc(k, k);
   gsl_vector *y = gsl_vector_alloc(n), *w = gsl_vector_alloc(n), *m0 = gsl_vector_alloc(k);
   random_matrix(r, X, 1.0);
-  random_spd(r, V0);
+  verify_random_spd(r, 1.0, V0);
   for (size_t i = 0; i < n; i++) {
     gsl_vector_set(y, i, gsl_ran_gaussian(r, 2.0));
     gsl_vector_set(w, i, 0.5 + gsl_rng_uniform(r));
@@ -371,8 +322,8 @@ static void verify_mniw(verify_ctx *c)
   random_matrix(r, X, 1.0);
   random_matrix(r, Y, 1.5);
   random_matrix(r, B0, 0.5);
-  random_spd(r, V0);
-  random_spd(r, Psi0);
+  verify_random_spd(r, 1.0, V0);
+  verify_random_spd(r, 1.0, Psi0);
   const double nu0 = (double)d - 1.0 + 0.5 + 3.0 * gsl_rng_uniform(r);
   bm_mniw *one = bm_mniw_alloc(k, d), *seq = bm_mniw_alloc(k, d);
   bm_mniw_set_prior(one, B0, V0, nu0, Psi0);

@@ -26,7 +26,7 @@ static int grad_x(const verify_family *f, const void *X, void *G) { return bm_ma
 void verify_matf(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
-  double w_s = 0, w_h = 0, w_gx = 0, w_hx = 0;
+  double e[VERIFY_FD_NE] = {0};
   size_t npoints = c->quick ? 1 : 3;
   for (size_t p = 1; p <= 3; p++)
     for (size_t rep = 0; rep < npoints; rep++) {
@@ -40,19 +40,16 @@ void verify_matf(verify_ctx *c)
       verify_theta_put(th, &at, Psi, 1);
       gsl_vector_set(th, at, nu);
       gsl_vector_set(th, at + 1, delta);
-      w_s = fmax(w_s, verify_score_fd(&f, X, th, NULL));
-      w_h = fmax(w_h, verify_hess_fd(&f, X, th, NULL));
-      w_gx = fmax(w_gx, verify_grad_x_fd(&f, X, NULL));
-      w_hx = fmax(w_hx, verify_hess_x_fd(&f, X, NULL));
+      verify_fd_point(&f, X, th, NULL, e);
       gsl_vector_free(th);
       gsl_matrix_free(Psi);
       gsl_matrix_free(X);
       bm_matf_free(f.d);
     }
-  verify_row(c, "matf", "score vs FD (p=1..3)", w_s, 1e-6);
-  verify_row(c, "matf", "theta-Hessian vs FD of score", w_h, 1e-6);
-  verify_row(c, "matf", "gradient wrt X vs FD", w_gx, 1e-6);
-  verify_row(c, "matf", "Hessian wrt vech X vs FD", w_hx, 1e-6);
+  verify_row(c, "matf", "score vs FD (p=1..3)", e[0], 1e-6);
+  verify_row(c, "matf", "theta-Hessian vs FD of score", e[1], 1e-6);
+  verify_row(c, "matf", "gradient wrt X vs FD", e[2], 1e-6);
+  verify_row(c, "matf", "Hessian wrt vech X vs FD", e[3], 1e-6);
 
   /* Fisher vs Monte Carlo, moderate parameters (heavy tails make small-sample SEs unreliable) */
   {

@@ -41,17 +41,9 @@ static int set_from(ctx *c, const gsl_vector *t)
     verify_family f = {&bm_family_mvn, c->d, p, 0, 0, set_theta, NULL}, f1 = {&bm_family_mvn, c->d1, p, 0, 0, set_theta, NULL};
     gsl_vector_const_view t0 = gsl_vector_const_subvector(t, 0, p + q), t1 = gsl_vector_const_subvector(t, p + q, p + q);
     st = set_theta(&f, &t0.vector) || set_theta(&f1, &t1.vector);
-  } else if (c->mode == PRECISION) {
-    bm_vech_unpack(t, M);
-    st = bm_mvn_set_precision(c->d, c->mu, M);
   } else {
-    gsl_matrix_set_zero(M);
-    for (size_t k = 0; k < q; k++) {
-      size_t i, j;
-      bm_vech_pair(p, k, &i, &j);
-      gsl_matrix_set(M, i, j, gsl_vector_get(t, k));
-    }
-    st = bm_mvn_set_chol(c->d, c->mu, M);
+    bm_vech_unpack(t, M); /* set_chol reads only the lower triangle */
+    st = c->mode == PRECISION ? bm_mvn_set_precision(c->d, c->mu, M) : bm_mvn_set_chol(c->d, c->mu, M);
   }
   gsl_matrix_free(M);
   return st;
@@ -76,11 +68,7 @@ static int g(const gsl_vector *t, void *params, gsl_vector *out)
     bm_vech_from_sym_grad(G, out);
   } else if (c->mode == CHOL) {
     st = bm_mvn_grad_chol(c->d, c->x, G);
-    for (size_t k = 0; k < q; k++) {
-      size_t i, j;
-      bm_vech_pair(p, k, &i, &j);
-      gsl_vector_set(out, k, gsl_matrix_get(G, i, j));
-    }
+    bm_vech(G, out); /* the lower triangle, in vech order */
   } else {
     gsl_vector_view m0 = gsl_vector_subvector(out, 0, p), s0 = gsl_vector_subvector(out, p, q);
     gsl_vector_view m1 = gsl_vector_subvector(out, p + q, p), s1 = gsl_vector_subvector(out, 2 * p + q, q);
@@ -97,7 +85,7 @@ void verify_mvn(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
   size_t npoints = c->quick ? 2 : 5;
-  double w_score = 0, w_hess = 0, w_prec = 0, w_chol = 0, w_kl = 0, w_conv = 0, w_batch = 0;
+  double e[VERIFY_FD_NE] = {0}, w_prec = 0, w_chol = 0, w_kl = 0, w_conv = 0, w_batch = 0;
   bm_check_options opt = {.tol = 1e-6, .seed = gsl_rng_get(r)};
   for (size_t k = 0; k < npoints; k++) {
     size_t p = 1 + k % 4, q = bm_vech_len(p);
@@ -106,31 +94,22 @@ void verify_mvn(verify_ctx *c)
     gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Lam = gsl_matrix_alloc(p, p);
     gsl_vector *t = gsl_vector_alloc(2 * (p + q)), *u = gsl_vector_alloc(q);
     gsl_vector_view th = gsl_vector_subvector(t, 0, p + q);
-    for (size_t side = 0, at = 0; side < 2; side++) { /* t = (θ, θ1) */
-      gsl_vector_view m = gsl_vector_subvector(t, at, p);
-      bm_rng_std_normal_vector(r, &m.vector);
-      at += p;
-      verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
-      verify_theta_put(t, &at, S, 1);
-    }
+    gsl_vector_view th1 = gsl_vector_subvector(t, p + q, p + q); /* t = (θ, θ1) */
+    verify_location_scale_theta(r, p, &th.vector);
+    verify_location_scale_theta(r, p, &th1.vector);
     gsl_vector_const_view m0 = gsl_vector_const_subvector(t, 0, p), v0 = gsl_vector_const_subvector(t, p, q);
     gsl_vector_memcpy(cx.mu, &m0.vector);
     bm_vech_unpack(&v0.vector, S);
     bm_rng_std_normal_vector(r, cx.x);
     gsl_vector_scale(cx.x, 1.5);
     gsl_vector_add(cx.x, cx.mu);
-    w_score = fmax(w_score, verify_score_fd(&fam, cx.x, &th.vector, &opt));
-    w_hess = fmax(w_hess, verify_hess_fd(&fam, cx.x, &th.vector, &opt));
+    verify_fd_point(&fam, cx.x, &th.vector, &opt, e);
     bm_chol_factor(S, L, NULL);
     bm_chol_inverse(L, Lam);
     bm_vech(Lam, u);
     cx.mode = PRECISION;
     w_prec = fmax(w_prec, verify_grad_check(f, g, &cx, u, &opt));
-    for (size_t b = 0; b < q; b++) {
-      size_t i, j;
-      bm_vech_pair(p, b, &i, &j);
-      gsl_vector_set(u, b, gsl_matrix_get(L, i, j));
-    }
+    bm_vech(L, u); /* t = the lower triangle of L */
     cx.mode = CHOL;
     w_chol = fmax(w_chol, verify_grad_check(f, g, &cx, u, &opt));
     cx.mode = KL;
@@ -141,20 +120,9 @@ void verify_mvn(verify_ctx *c)
     bm_mvn_grad(cx.d, cx.x, NULL, NULL, G);
     bm_mvn_grad_sigma_to_precision(cx.d, G, G1);
     bm_mvn_grad_precision(cx.d, cx.x, G2);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) {
-        num = fmax(num, fabs(gsl_matrix_get(G1, i, j) - gsl_matrix_get(G2, i, j)));
-        den = fmax(den, fabs(gsl_matrix_get(G2, i, j)));
-      }
-    w_conv = fmax(w_conv, num / den);
+    w_conv = fmax(w_conv, verify_max_rel(G1, G2));
     /* batched = sum of singles */
-    gsl_matrix *X = gsl_matrix_alloc(50, p);
-    bm_rng_std_normal_matrix(r, X);
-    double ll = NAN;
-    bm_mvn_loglik(cx.d, X, &ll, NULL);
-    w_batch = fmax(w_batch, verify_loglik_rows(&fam, X, ll));
-    gsl_matrix_free(X);
+    w_batch = fmax(w_batch, verify_loglik_batch(c, &fam, 50));
     gsl_matrix_free(G);
     gsl_matrix_free(G1);
     gsl_matrix_free(G2);
@@ -168,27 +136,16 @@ void verify_mvn(verify_ctx *c)
     bm_mvn_free(cx.d);
     bm_mvn_free(cx.d1);
   }
-  verify_row(c, "mvn", "score = FD of logpdf", w_score, 1e-6);
-  verify_row(c, "mvn", "hess = FD of score", w_hess, 1e-6);
+  verify_row(c, "mvn", "score = FD of logpdf", e[0], 1e-6);
+  verify_row(c, "mvn", "hess = FD of score", e[1], 1e-6);
   verify_row(c, "mvn", "grad precision = FD", w_prec, 1e-6);
   verify_row(c, "mvn", "grad chol = FD", w_chol, 1e-6);
   verify_row(c, "mvn", "KL grad = FD of KL", w_kl, 1e-6);
   verify_row(c, "mvn", "G_Lambda = -Sigma G_Sigma Sigma", w_conv, 1e-10);
   verify_row(c, "mvn", "loglik = sum of logpdf", w_batch, 1e-12);
 
-  /* Fisher vs Monte Carlo of E[s s^T] and E[-H] */
-  {
-    size_t p = 2;
-    verify_family f = {&bm_family_mvn, bm_mvn_alloc(p), p, 0, 0, set_theta, NULL};
-    gsl_vector *mu = gsl_vector_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p);
-    bm_rng_std_normal_vector(r, mu);
-    verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
-    bm_mvn_set(f.d, mu, S);
-    double z = verify_fisher_mc(c, "mvn", &f, c->quick ? 100000 : 400000, NULL); /* s s^T is heavy-tailed: fewer draws skew max|z| */
-    verify_row(c, "mvn", "Fisher vs Monte Carlo (max |z| / 5)", z / 5.0, 1.0);
-    bm_mvn_free(f.d);
-    gsl_vector_free(mu);
-    gsl_matrix_free(S);
-  }
+  /* Fisher vs Monte Carlo of E[s s^T] and E[-H]; s s^T is heavy-tailed: fewer draws skew max|z| */
+  verify_family f = {&bm_family_mvn, bm_mvn_alloc(2), 2, 0, 0, set_theta, NULL};
+  verify_location_scale_fisher(c, "mvn", &f, NULL, 0, c->quick ? 100000 : 400000);
+  bm_mvn_free(f.d);
 }

@@ -27,37 +27,27 @@ void verify_mvt(verify_ctx *c)
 {
   gsl_rng *r = c->rng;
   size_t npoints = c->quick ? 3 : 8;
-  double w_score = 0, w_hess = 0, w_batch = 0;
+  double e[VERIFY_FD_NE] = {0}, w_batch = 0;
   bm_check_options opt = {.tol = 1e-6, .seed = gsl_rng_get(r)};
   for (size_t k = 0; k < npoints; k++) {
-    size_t p = 1 + k % 4, at = p;
+    size_t p = 1 + k % 4, at = p + bm_vech_len(p);
     double nu = 0.3 + gsl_ran_exponential(r, 10.0);
     verify_family f = {&bm_family_mvt, bm_mvt_alloc(p), p, 0, 0, set_theta, NULL};
-    gsl_matrix *S = gsl_matrix_alloc(p, p);
-    gsl_vector *t = gsl_vector_alloc(p + bm_vech_len(p) + 1), *x = gsl_vector_alloc(p);
+    gsl_vector *t = gsl_vector_alloc(at + 1), *x = gsl_vector_alloc(p);
     gsl_vector_view m = gsl_vector_subvector(t, 0, p);
-    bm_rng_std_normal_vector(r, &m.vector);
-    verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
-    verify_theta_put(t, &at, S, 1);
+    verify_location_scale_theta(r, p, t);
     gsl_vector_set(t, at, nu);
     bm_rng_std_normal_vector(r, x);
     gsl_vector_scale(x, 2.0);
     gsl_vector_add(x, &m.vector);
-    w_score = fmax(w_score, verify_score_fd(&f, x, t, &opt));
-    w_hess = fmax(w_hess, verify_hess_fd(&f, x, t, &opt));
-    gsl_matrix *X = gsl_matrix_alloc(50, p);
-    bm_rng_std_normal_matrix(r, X);
-    double ll = NAN;
-    bm_mvt_loglik(f.d, X, &ll, NULL);
-    w_batch = fmax(w_batch, verify_loglik_rows(&f, X, ll));
-    gsl_matrix_free(X);
-    gsl_matrix_free(S);
+    verify_fd_point(&f, x, t, &opt, e);
+    w_batch = fmax(w_batch, verify_loglik_batch(c, &f, 50));
     gsl_vector_free(t);
     gsl_vector_free(x);
     bm_mvt_free(f.d);
   }
-  verify_row(c, "mvt", "score = FD of logpdf", w_score, 1e-6);
-  verify_row(c, "mvt", "hess = FD of score", w_hess, 1e-6);
+  verify_row(c, "mvt", "score = FD of logpdf", e[0], 1e-6);
+  verify_row(c, "mvt", "hess = FD of score", e[1], 1e-6);
   verify_row(c, "mvt", "loglik = sum of logpdf", w_batch, 1e-12);
 
   /* I_nunu at large nu: p(p+6)/(2 nu^4) to relative O(1/nu) */
@@ -75,42 +65,23 @@ void verify_mvt(verify_ctx *c)
     size_t p = 4;
     bm_mvt *dt = bm_mvt_alloc(p);
     bm_mvn *dn = bm_mvn_alloc(p);
-    gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p);
+    gsl_vector *mu = gsl_vector_alloc(p);
     gsl_matrix *S = gsl_matrix_alloc(p, p);
     bm_rng_std_normal_vector(r, mu);
     verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
     bm_mvt_set(dt, 1e12, mu, S);
     bm_mvn_set(dn, mu, S);
-    double w = 0;
-    for (int k = 0; k < 10; k++) {
-      bm_mvn_sample(dn, r, x);
-      double a, b;
-      bm_mvt_logpdf(dt, x, &a);
-      bm_mvn_logpdf(dn, x, &b);
-      w = fmax(w, fabs(a - b) / fmax(1.0, fabs(b)));
-    }
+    double w = verify_same_density(r, &(bm_dist){&bm_family_mvt, dt}, &(bm_dist){&bm_family_mvn, dn}, 10, 0.0);
     verify_row(c, "mvt", "logpdf(nu=1e12) = mvn logpdf", w, 1e-10);
     bm_mvt_free(dt);
     bm_mvn_free(dn);
     gsl_vector_free(mu);
-    gsl_vector_free(x);
     gsl_matrix_free(S);
   }
 
   /* Fisher vs Monte Carlo of E[s s^T] and E[-H] */
-  {
-    size_t p = 2;
-    double nu = 2.0 + gsl_ran_exponential(r, 5.0);
-    verify_family f = {&bm_family_mvt, bm_mvt_alloc(p), p, 0, 0, set_theta, NULL};
-    gsl_vector *mu = gsl_vector_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p);
-    bm_rng_std_normal_vector(r, mu);
-    verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
-    bm_mvt_set(f.d, nu, mu, S);
-    double z = verify_fisher_mc(c, "mvt", &f, c->quick ? 20000 : 200000, NULL);
-    verify_row(c, "mvt", "Fisher vs Monte Carlo (max |z| / 5)", z / 5.0, 1.0);
-    bm_mvt_free(f.d);
-    gsl_vector_free(mu);
-    gsl_matrix_free(S);
-  }
+  double nu = 2.0 + gsl_ran_exponential(r, 5.0);
+  verify_family f = {&bm_family_mvt, bm_mvt_alloc(2), 2, 0, 0, set_theta, NULL};
+  verify_location_scale_fisher(c, "mvt", &f, &nu, 1, c->quick ? 20000 : 200000);
+  bm_mvt_free(f.d);
 }

@@ -9,31 +9,22 @@
 #include "bayesmat.h"
 #include "verify.h"
 
-static double mrel(const gsl_matrix *A, const gsl_matrix *B)
-{
-  double num = 0, den = 0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
-      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
-    }
-  return num / fmax(den, 1e-300);
-}
-
 static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
 
-/* random SPD: A A^T + p I */
-static void random_spd(gsl_rng *r, gsl_matrix *S)
+/* m draws of the family (T, d) as rows x cols matrices; free with free_draws */
+static gsl_matrix **draws(const bm_family_type *T, void *d, gsl_rng *r, size_t m, size_t rows, size_t cols)
 {
-  size_t p = S->size1;
-  gsl_matrix_set_zero(S);
-  for (size_t k = 0; k < p; k++) {
-    double a[16];
-    for (size_t i = 0; i < p; i++) a[i] = gsl_ran_gaussian(r, 1.0);
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) gsl_matrix_set(S, i, j, gsl_matrix_get(S, i, j) + a[i] * a[j]);
+  gsl_matrix **X = malloc(m * sizeof *X);
+  for (size_t k = 0; k < m; k++) {
+    X[k] = gsl_matrix_alloc(rows, cols);
+    bm_dist_sample(&(bm_dist){T, d}, r, X[k]);
   }
-  for (size_t i = 0; i < p; i++) gsl_matrix_set(S, i, i, gsl_matrix_get(S, i, i) + (double)p);
+  return X;
+}
+static void free_draws(gsl_matrix **X, size_t m)
+{
+  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
+  free(X);
 }
 
 static void verify_mvn_stats(verify_ctx *c)
@@ -47,7 +38,7 @@ static void verify_mvn_stats(verify_ctx *c)
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) gsl_matrix_set(X, i, j, 100.0 + gsl_ran_gaussian(r, 1.0 + (double)j));
   for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, 100.0 + gsl_ran_gaussian(r, 1.0));
-  random_spd(r, Sigma);
+  verify_random_spd(r, 1.0, Sigma);
   bm_mvn *d = bm_mvn_alloc(p);
   bm_mvn_stats *all = bm_mvn_stats_alloc(p), *acc = bm_mvn_stats_alloc(p), *part = bm_mvn_stats_alloc(p);
   bm_mvn_set(d, mu, Sigma);
@@ -64,12 +55,12 @@ static void verify_mvn_stats(verify_ctx *c)
   bm_mvn_stats_get(all, &n1, m1, S1);
   bm_mvn_stats_get(acc, &n2, m2, S2);
   gsl_matrix_const_view M1 = gsl_matrix_const_view_vector(m1, p, 1), M2 = gsl_matrix_const_view_vector(m2, p, 1);
-  double e = n1 == n2 ? fmax(mrel(&M2.matrix, &M1.matrix), mrel(S2, S1)) : NAN;
+  double e = n1 == n2 ? fmax(verify_max_rel(&M2.matrix, &M1.matrix), verify_max_rel(S2, S1)) : NAN;
   verify_row(c, "stats", "mvn: merged chunks (reversed) = one pass", e, 1e-12);
   bm_mvn_loglik_grad(d, X, &ll1, g1, G1);
   int st = bm_mvn_stats_loglik_grad(d, acc, &ll2, g2, G2);
   gsl_matrix_const_view V1 = gsl_matrix_const_view_vector(g1, p, 1), V2 = gsl_matrix_const_view_vector(g2, p, 1);
-  e = st ? NAN : fmax(rel(ll2, ll1), fmax(mrel(&V2.matrix, &V1.matrix), mrel(G2, G1)));
+  e = st ? NAN : fmax(rel(ll2, ll1), fmax(verify_max_rel(&V2.matrix, &V1.matrix), verify_max_rel(G2, G1)));
   verify_row(c, "stats", "mvn: loglik+grad from stats = batched", e, 1e-10);
   bm_mvn_free(d);
   bm_mvn_stats_free(all);
@@ -93,17 +84,13 @@ static void verify_spd_stats(verify_ctx *c)
   size_t p = 3, m = c->quick ? 40 : 400;
   gsl_rng *r = c->rng;
   gsl_matrix *S = gsl_matrix_alloc(p, p), *G1 = gsl_matrix_alloc(p, p), *G2 = gsl_matrix_alloc(p, p);
-  gsl_matrix **X = malloc(m * sizeof *X);
   bm_wishart *w = bm_wishart_alloc(p);
   bm_invwishart *iw = bm_invwishart_alloc(p);
-  random_spd(r, S);
+  verify_random_spd(r, 1.0, S);
   bm_wishart_set(w, (double)p + 2.0 + 3.0 * gsl_rng_uniform(r), S);
-  for (size_t k = 0; k < m; k++) {
-    X[k] = gsl_matrix_alloc(p, p);
-    bm_wishart_sample(w, r, X[k]);
-  }
+  gsl_matrix **X = draws(&bm_family_wishart, w, r, m, p, p);
   const gsl_matrix *const *Xc = (const gsl_matrix *const *)X;
-  random_spd(r, S);
+  verify_random_spd(r, 1.0, S);
   bm_wishart_set(w, (double)p + 1.0 + 3.0 * gsl_rng_uniform(r), S);
   bm_invwishart_set(iw, (double)p + 1.0 + 3.0 * gsl_rng_uniform(r), S);
   bm_wishart_stats *ws = bm_wishart_stats_alloc(p), *wp = bm_wishart_stats_alloc(p);
@@ -118,14 +105,13 @@ static void verify_spd_stats(verify_ctx *c)
   double ll1, ll2, dn1, dn2;
   bm_wishart_loglik_grad(w, Xc, m, &ll1, G1, &dn1);
   int st = bm_wishart_stats_loglik_grad(w, ws, &ll2, G2, &dn2);
-  double e = st ? NAN : fmax(fmax(rel(ll2, ll1), rel(dn2, dn1)), mrel(G2, G1));
+  double e = st ? NAN : fmax(fmax(rel(ll2, ll1), rel(dn2, dn1)), verify_max_rel(G2, G1));
   verify_row(c, "stats", "wishart: loglik+grad from merged stats", e, 1e-10);
   bm_invwishart_loglik_grad(iw, Xc, m, &ll1, G1, &dn1);
   st = bm_invwishart_stats_loglik_grad(iw, is, &ll2, G2, &dn2);
-  e = st ? NAN : fmax(fmax(rel(ll2, ll1), rel(dn2, dn1)), mrel(G2, G1));
+  e = st ? NAN : fmax(fmax(rel(ll2, ll1), rel(dn2, dn1)), verify_max_rel(G2, G1));
   verify_row(c, "stats", "invwishart: loglik+grad from merged stats", e, 1e-10);
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
-  free(X);
+  free_draws(X, m);
   bm_wishart_stats_free(ws);
   bm_wishart_stats_free(wp);
   bm_invwishart_stats_free(is);
@@ -144,19 +130,15 @@ static void verify_matnorm_stats(verify_ctx *c)
   gsl_matrix *M = gsl_matrix_calloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p);
   gsl_matrix *dM1 = gsl_matrix_alloc(n, p), *dM2 = gsl_matrix_alloc(n, p), *dU1 = gsl_matrix_alloc(n, n),
              *dU2 = gsl_matrix_alloc(n, n), *dV1 = gsl_matrix_alloc(p, p), *dV2 = gsl_matrix_alloc(p, p);
-  random_spd(r, U);
-  random_spd(r, V);
+  verify_random_spd(r, 1.0, U);
+  verify_random_spd(r, 1.0, V);
   bm_matnorm *d = bm_matnorm_alloc(n, p);
   bm_matnorm_set(d, M, U, V);
-  gsl_matrix **X = malloc(m * sizeof *X);
-  for (size_t k = 0; k < m; k++) {
-    X[k] = gsl_matrix_alloc(n, p);
-    bm_matnorm_sample(d, r, X[k]);
-  }
+  gsl_matrix **X = draws(&bm_family_matnorm, d, r, m, n, p);
   const gsl_matrix *const *Xc = (const gsl_matrix *const *)X;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < p; j++) gsl_matrix_set(M, i, j, gsl_ran_gaussian(r, 0.5));
-  random_spd(r, U);
+  verify_random_spd(r, 1.0, U);
   bm_matnorm_set(d, M, U, V);
   bm_matnorm_stats *s = bm_matnorm_stats_alloc(n, p), *part = bm_matnorm_stats_alloc(n, p);
   for (size_t k = 0; k < m; k += 11) {
@@ -166,10 +148,9 @@ static void verify_matnorm_stats(verify_ctx *c)
   double ll1, ll2;
   bm_matnorm_loglik_grad(d, Xc, m, &ll1, dM1, dU1, dV1);
   int st = bm_matnorm_stats_loglik_grad(d, s, &ll2, dM2, dU2, dV2);
-  double e = st ? NAN : fmax(fmax(rel(ll2, ll1), mrel(dM2, dM1)), fmax(mrel(dU2, dU1), mrel(dV2, dV1)));
+  double e = st ? NAN : fmax(fmax(rel(ll2, ll1), verify_max_rel(dM2, dM1)), fmax(verify_max_rel(dU2, dU1), verify_max_rel(dV2, dV1)));
   verify_row(c, "stats", "matnorm: loglik+grad from merged stats", e, 1e-10);
-  for (size_t k = 0; k < m; k++) gsl_matrix_free(X[k]);
-  free(X);
+  free_draws(X, m);
   bm_matnorm_stats_free(s);
   bm_matnorm_stats_free(part);
   bm_matnorm_free(d);

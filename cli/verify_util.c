@@ -24,6 +24,42 @@ void verify_random_spd(gsl_rng *r, double scale, gsl_matrix *S)
   gsl_matrix_free(A);
 }
 
+double verify_worst(double w, double a, double ref)
+{
+  double e = fabs(a - ref) / fmax(1.0, fabs(ref));
+  return isnan(w) || isnan(e) ? NAN : fmax(w, e);
+}
+
+double verify_same_density(gsl_rng *r, const bm_dist *a, const bm_dist *b, size_t n, double w)
+{
+  size_t rows, cols;
+  bm_dist_shape(b, &rows, &cols);
+  gsl_matrix *x = gsl_matrix_alloc(rows, cols);
+  for (size_t k = 0; k < n; k++) {
+    double la = NAN, lb = NAN;
+    if (bm_dist_sample(b, r, x) == BM_SUCCESS) {
+      bm_dist_logpdf(a, x, &la);
+      bm_dist_logpdf(b, x, &lb);
+    }
+    w = verify_worst(w, la, lb);
+  }
+  gsl_matrix_free(x);
+  return w;
+}
+
+double verify_max_rel(const gsl_matrix *A, const gsl_matrix *B)
+{
+  double num = 0, den = 0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      double b = gsl_matrix_get(B, i, j), dev = fabs(gsl_matrix_get(A, i, j) - b);
+      if (isnan(dev)) return NAN; /* fmax would drop it */
+      num = fmax(num, dev);
+      den = fmax(den, fabs(b));
+    }
+  return num / fmax(den, 1e-300);
+}
+
 void verify_theta_get(const gsl_vector *theta, size_t *at, gsl_matrix *A, int vech)
 {
   size_t len = vech ? bm_vech_len(A->size1) : A->size1 * A->size2;
@@ -74,25 +110,21 @@ static gsl_matrix *as_variate(const verify_family *f, const void *x, gsl_matrix 
   return buf;
 }
 static size_t fam_nparams(const verify_family *f) { return bm_dist_nparams(&(bm_dist){f->type, f->d}); }
-static int fam_logpdf(const verify_family *f, const void *x, double *lp)
+/* One of the descriptor's operations at the variate x; out is the operation's
+ * output (double * for the log-density, gsl_vector * for the score, gsl_matrix *
+ * for a Hessian). */
+typedef enum { FAM_LOGPDF, FAM_SCORE, FAM_HESS, FAM_HESS_X } fam_op;
+static int fam_eval(const verify_family *f, const void *x, fam_op op, void *out)
 {
   gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_logpdf(&(bm_dist){f->type, f->d}, X, lp) : BM_EINVAL;
-}
-static int fam_score(const verify_family *f, const void *x, gsl_vector *s)
-{
-  gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_score(&(bm_dist){f->type, f->d}, X, s) : BM_EINVAL;
-}
-static int fam_hess(const verify_family *f, const void *x, gsl_matrix *H)
-{
-  gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_hess(&(bm_dist){f->type, f->d}, X, H) : BM_EINVAL;
-}
-static int fam_hess_x(const verify_family *f, const void *x, gsl_matrix *H)
-{
-  gsl_matrix b, *X = as_variate(f, x, &b);
-  return X ? bm_dist_hess_x(&(bm_dist){f->type, f->d}, X, H) : BM_EINVAL;
+  const bm_dist D = {f->type, f->d};
+  if (!X) return BM_EINVAL;
+  switch (op) {
+  case FAM_LOGPDF: return bm_dist_logpdf(&D, X, out);
+  case FAM_SCORE: return bm_dist_score(&D, X, out);
+  case FAM_HESS: return bm_dist_hess(&D, X, out);
+  default: return bm_dist_hess_x(&D, X, out);
+  }
 }
 static int fam_sample(const verify_family *f, gsl_rng *r, void *x)
 {
@@ -108,21 +140,14 @@ typedef struct {
   const void *x;
 } theta_point;
 
-static int theta_logpdf(const gsl_vector *t, void *vp, double *lp)
+/* θ -> f->d by the family's own packing, then the operation at the fixed variate */
+static int theta_eval(const gsl_vector *t, theta_point *a, fam_op op, void *out)
 {
-  theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : fam_logpdf(a->f, a->x, lp);
+  return a->f->set(a->f, t) ? 1 : fam_eval(a->f, a->x, op, out);
 }
-static int theta_score(const gsl_vector *t, void *vp, gsl_vector *s)
-{
-  theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : fam_score(a->f, a->x, s);
-}
-static int theta_hess(const gsl_vector *t, void *vp, gsl_matrix *H)
-{
-  theta_point *a = vp;
-  return a->f->set(a->f, t) ? 1 : fam_hess(a->f, a->x, H);
-}
+static int theta_logpdf(const gsl_vector *t, void *a, double *lp) { return theta_eval(t, a, FAM_LOGPDF, lp); }
+static int theta_score(const gsl_vector *t, void *a, gsl_vector *s) { return theta_eval(t, a, FAM_SCORE, s); }
+static int theta_hess(const gsl_vector *t, void *a, gsl_matrix *H) { return theta_eval(t, a, FAM_HESS, H); }
 
 double verify_score_fd(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt)
 {
@@ -187,7 +212,7 @@ static int x_logpdf(const gsl_vector *xc, void *vp, double *lp)
 {
   x_point *a = vp;
   variate_unpack(a->f, xc, a->X);
-  return fam_logpdf(a->f, a->X, lp);
+  return fam_eval(a->f, a->X, FAM_LOGPDF, lp);
 }
 static int x_grad(const gsl_vector *xc, void *vp, gsl_vector *g)
 {
@@ -201,7 +226,7 @@ static int x_hess(const gsl_vector *xc, void *vp, gsl_matrix *H)
 {
   x_point *a = vp;
   variate_unpack(a->f, xc, a->X);
-  return fam_hess_x(a->f, a->X, H);
+  return fam_eval(a->f, a->X, FAM_HESS_X, H);
 }
 
 static double x_check(const verify_family *f, const void *x, int hessian, const bm_check_options *opt)
@@ -225,6 +250,16 @@ double verify_grad_x_fd(const verify_family *f, const void *x, const bm_check_op
 double verify_hess_x_fd(const verify_family *f, const void *x, const bm_check_options *opt)
 {
   return x_check(f, x, 1, opt);
+}
+
+void verify_fd_point(verify_family *f, const void *x, const gsl_vector *theta, const bm_check_options *opt,
+                     double e[VERIFY_FD_NE])
+{
+  e[0] = fmax(e[0], verify_score_fd(f, x, theta, opt));
+  e[1] = fmax(e[1], verify_hess_fd(f, x, theta, opt));
+  if (!f->grad_x) return;
+  e[2] = fmax(e[2], verify_grad_x_fd(f, x, opt));
+  e[3] = fmax(e[3], verify_hess_x_fd(f, x, opt));
 }
 
 /* ---- Monte Carlo ---- */
@@ -307,7 +342,7 @@ double verify_fisher_mc(verify_ctx *c, const char *component, const verify_famil
   for (size_t k = 0; k < draws && !failed; k++) {
     if (k % 4096 == 0) verify_progress(c, component, k, draws);
     /* a failure is a draw outside the (double precision) support, or a defect */
-    failed = fam_sample(f, c->rng, x) || fam_score(f, x, s) || fam_hess(f, x, H);
+    failed = fam_sample(f, c->rng, x) || fam_eval(f, x, FAM_SCORE, s) || fam_eval(f, x, FAM_HESS, H);
     if (failed) break;
     verify_moments_add_outer(&ss, s);
     verify_moments_add(&mh, -1.0, H);
@@ -346,16 +381,57 @@ double verify_kron_null_vector(const verify_family *f, size_t at, const gsl_matr
   return e;
 }
 
-double verify_loglik_rows(const verify_family *f, const gsl_matrix *X, double ll)
+void verify_location_scale_theta(gsl_rng *r, size_t p, gsl_vector *t)
 {
-  double sum = 0;
-  for (size_t i = 0; i < X->size1; i++) {
+  gsl_matrix *S = gsl_matrix_alloc(p, p);
+  gsl_vector_view mu = gsl_vector_subvector(t, 0, p);
+  size_t at = p;
+  bm_rng_std_normal_vector(r, &mu.vector);
+  verify_random_spd(r, exp(gsl_ran_flat(r, -1.0, 1.0)), S);
+  verify_theta_put(t, &at, S, 1);
+  gsl_matrix_free(S);
+}
+
+void verify_location_scale_fisher(verify_ctx *c, const char *component, verify_family *f, const double *extra,
+                                  size_t nextra, size_t draws)
+{
+  size_t q = f->rows + bm_vech_len(f->rows);
+  gsl_vector *t = gsl_vector_alloc(q + nextra);
+  verify_location_scale_theta(c->rng, f->rows, t);
+  for (size_t i = 0; i < nextra; i++) gsl_vector_set(t, q + i, extra[i]);
+  double z = f->set(f, t) ? NAN : verify_fisher_mc(c, component, f, draws, NULL);
+  verify_row(c, component, "Fisher vs Monte Carlo (max |z| / 5)", z / 5.0, 1.0);
+  gsl_vector_free(t);
+}
+
+double verify_loglik_batch(verify_ctx *c, const verify_family *f, size_t n)
+{
+  gsl_matrix *X = gsl_matrix_alloc(n, f->rows);
+  bm_rng_std_normal_matrix(c->rng, X);
+  double ll = NAN, sum = 0;
+  bm_dist_loglik(&(bm_dist){f->type, f->d}, X, &ll, NULL);
+  for (size_t i = 0; i < n; i++) {
     gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
     double lp = NAN;
-    fam_logpdf(f, &xi.vector, &lp);
+    fam_eval(f, &xi.vector, FAM_LOGPDF, &lp);
     sum += lp;
   }
+  gsl_matrix_free(X);
   return fabs(ll - sum) / fabs(sum);
+}
+
+int verify_kron_set(verify_family *f, const gsl_vector *theta, verify_kron_setter set)
+{
+  size_t n = f->rows, p = f->cols, at = 0;
+  gsl_matrix *M = gsl_matrix_alloc(n, p), *S = gsl_matrix_alloc(n, n), *O = gsl_matrix_alloc(p, p);
+  verify_theta_get(theta, &at, M, 0);
+  verify_theta_get(theta, &at, S, 1);
+  verify_theta_get(theta, &at, O, 1);
+  int st = set(f->d, M, S, O, at < theta->size ? gsl_vector_get(theta, at) : NAN);
+  gsl_matrix_free(M);
+  gsl_matrix_free(S);
+  gsl_matrix_free(O);
+  return st;
 }
 
 void verify_matrix_point(verify_ctx *c, const char *component, verify_family *f, const gsl_vector *t,
@@ -408,7 +484,7 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
                                      const verify_wishart_ops *w, int inverse)
 {
   gsl_rng *r = c->rng;
-  double w_score = 0, w_hess = 0, w_gx = 0, w_hx = 0;
+  double e[VERIFY_FD_NE] = {0};
   size_t npts = c->quick ? 2 : 5;
   for (size_t p = 1; p <= 3; p++)
     for (size_t k = 0; k < npts; k++) {
@@ -424,19 +500,16 @@ void verify_wishart_type_derivatives(verify_ctx *c, const char *component, const
       size_t at = 0;
       verify_theta_put(th, &at, S, 1);
       gsl_vector_set(th, at, nu);
-      w_score = fmax(w_score, verify_score_fd(&wt.f, X, th, NULL));
-      w_hess = fmax(w_hess, verify_hess_fd(&wt.f, X, th, NULL));
-      w_gx = fmax(w_gx, verify_grad_x_fd(&wt.f, X, NULL));
-      w_hx = fmax(w_hx, verify_hess_x_fd(&wt.f, X, NULL));
+      verify_fd_point(&wt.f, X, th, NULL, e);
       gsl_vector_free(th);
       gsl_matrix_free(S);
       gsl_matrix_free(X);
       w->free(wt.f.d);
     }
-  verify_row(c, component, "score = FD of logpdf", w_score, 1e-6);
-  verify_row(c, component, "hess = FD of score", w_hess, 1e-6);
-  verify_row(c, component, "grad X = FD of logpdf (vech X)", w_gx, 1e-6);
-  verify_row(c, component, "hess_x = FD of grad X", w_hx, 1e-6);
+  verify_row(c, component, "score = FD of logpdf", e[0], 1e-6);
+  verify_row(c, component, "hess = FD of score", e[1], 1e-6);
+  verify_row(c, component, "grad X = FD of logpdf (vech X)", e[2], 1e-6);
+  verify_row(c, component, "hess_x = FD of grad X", e[3], 1e-6);
 
   /* Fisher vs Monte Carlo at p = 2: E[s s^T] and E[-H], max |z| / 6 */
   size_t p = 2;
@@ -466,7 +539,7 @@ void verify_wishart_type_p1(verify_ctx *c, const char *component, const bm_famil
     if (w->set(d1, nu, s1) || bm_dist_logpdf(&D, x1, &lp)) lp = NAN;
     double ref = inverse ? log(gsl_ran_gamma_pdf(1.0 / x, 0.5 * nu, 2 / sc)) - 2 * log(x)
                          : log(gsl_ran_gamma_pdf(x, 0.5 * nu, 2 * sc));
-    worst = fmax(worst, fabs(lp - ref) / fmax(1.0, fabs(ref)));
+    worst = verify_worst(worst, lp, ref);
   }
   verify_row(c, component, inverse ? "p=1 logpdf = GSL inverse gamma" : "p=1 logpdf = GSL gamma", worst, 1e-12);
   w->free(d1);
@@ -503,8 +576,7 @@ void verify_wishart_type_identities(verify_ctx *c, const char *component, const 
     bm_dist_logpdf(&D, Xs[k], &a);
     w->set(d, nu, S);
     bm_dist_logpdf(&D, Xs[k], &b);
-    e1 = fmax(e1, fabs(a - b) / fmax(1, fabs(a)));
-    if (isnan(a - b)) e1 = NAN;
+    e1 = verify_worst(e1, b, a);
   }
   verify_row(c, component, "set_chol = set", e1, 1e-13);
   double ll = NAN, dnu = NAN;

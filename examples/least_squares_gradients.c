@@ -27,23 +27,23 @@ typedef struct {
   int which; /* 0 OLS, 1 ridge, 2 WLS */
 } problem;
 
-static void residual(const problem *P, const gsl_vector *beta, gsl_vector *r)
+/* r = y - X beta, and Wr = W r for WLS (Wr = r for OLS and ridge) */
+static void residual(const problem *P, const gsl_vector *beta, gsl_vector *r, gsl_vector *Wr)
 {
   gsl_vector_memcpy(r, P->y);
-  gsl_blas_dgemv(CblasNoTrans, -1.0, P->X, beta, 1.0, r); /* r = y - X beta */
+  gsl_blas_dgemv(CblasNoTrans, -1.0, P->X, beta, 1.0, r);
+  if (P->which == 2)
+    gsl_blas_dgemv(CblasNoTrans, 1.0, P->W, r, 0.0, Wr);
+  else
+    gsl_vector_memcpy(Wr, r);
 }
 
 static int loss(const gsl_vector *beta, void *pp, double *f)
 {
   problem *P = pp;
   gsl_vector *r = gsl_vector_alloc(N), *Wr = gsl_vector_alloc(N);
-  residual(P, beta, r);
-  if (P->which == 2) {
-    gsl_blas_dgemv(CblasNoTrans, 1.0, P->W, r, 0.0, Wr);
-    gsl_blas_ddot(r, Wr, f);
-  } else {
-    gsl_blas_ddot(r, r, f);
-  }
+  residual(P, beta, r, Wr);
+  gsl_blas_ddot(r, Wr, f); /* rᵀ W r */
   if (P->which == 1) {
     double b2;
     gsl_blas_ddot(beta, beta, &b2);
@@ -58,13 +58,8 @@ static int loss_grad(const gsl_vector *beta, void *pp, gsl_vector *g)
 {
   problem *P = pp;
   gsl_vector *r = gsl_vector_alloc(N), *Wr = gsl_vector_alloc(N);
-  residual(P, beta, r);
-  if (P->which == 2) {
-    gsl_blas_dgemv(CblasNoTrans, 1.0, P->W, r, 0.0, Wr);
-    gsl_blas_dgemv(CblasTrans, -2.0, P->X, Wr, 0.0, g); /* -2 X^T W r */
-  } else {
-    gsl_blas_dgemv(CblasTrans, -2.0, P->X, r, 0.0, g); /* -2 X^T r */
-  }
+  residual(P, beta, r, Wr);
+  gsl_blas_dgemv(CblasTrans, -2.0, P->X, Wr, 0.0, g); /* -2 Xᵀ W r */
   if (P->which == 1) gsl_blas_daxpy(2.0 * P->lambda, beta, g); /* + 2 lambda beta */
   gsl_vector_free(r);
   gsl_vector_free(Wr);
@@ -91,15 +86,21 @@ static int loss_A(const gsl_vector *vecA, void *pp, double *f)
   return 0;
 }
 
+/* g = vec(2 u v^T): the u->size x v->size matrix stacked by columns */
+static void vec_outer2(const gsl_vector *u, const gsl_vector *v, gsl_vector *g)
+{
+  gsl_matrix *G = gsl_matrix_calloc(u->size, v->size);
+  gsl_blas_dger(2.0, u, v, G);
+  bm_vec(G, g);
+  gsl_matrix_free(G);
+}
+
 static int loss_A_grad(const gsl_vector *vecA, void *pp, gsl_vector *g)
 {
   const problem *P = pp;
-  gsl_matrix *G = gsl_matrix_calloc(M, K);
   gsl_vector *r = gsl_vector_alloc(M);
   residual_A(P, vecA, r);
-  gsl_blas_dger(2.0, r, P->x, G); /* G = 2 (Ax - y) x^T, shaped like A */
-  bm_vec(G, g);
-  gsl_matrix_free(G);
+  vec_outer2(r, P->x, g); /* G = 2 (Ax - y) x^T, shaped like A (M x K) */
   gsl_vector_free(r);
   return 0;
 }
@@ -109,12 +110,9 @@ static int loss_A_grad(const gsl_vector *vecA, void *pp, gsl_vector *g)
 static int loss_A_grad_wrong(const gsl_vector *vecA, void *pp, gsl_vector *g)
 {
   const problem *P = pp;
-  gsl_matrix *Gt = gsl_matrix_calloc(K, M);
   gsl_vector *r = gsl_vector_alloc(M);
   residual_A(P, vecA, r);
-  gsl_blas_dger(2.0, P->x, r, Gt);
-  bm_vec(Gt, g);
-  gsl_matrix_free(Gt);
+  vec_outer2(P->x, r, g); /* 2 x (Ax - y)^T: K x M */
   gsl_vector_free(r);
   return 0;
 }

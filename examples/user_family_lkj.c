@@ -97,32 +97,30 @@ static int logdet_corr(const gsl_matrix *R, double *ld)
   return st == BM_SUCCESS ? BM_SUCCESS : BM_EDOM;
 }
 
+/* What logpdf, score and Hessian need at R: log det R and log c_p(eta) with its
+ * derivatives c[0..2]; the status of logdet_corr (BM_EDOM: R is no correlation matrix). */
+static int lkj_terms(const lkj *s, const gsl_matrix *R, double *ld, double c[3])
+{
+  int rc = logdet_corr(R, ld);
+  if (rc == BM_SUCCESS) log_c(s->p, s->eta, &c[0], &c[1], &c[2]);
+  return rc;
+}
+
 static int lkj_logpdf(const void *st, const gsl_matrix *R, double *lp)
 {
   const lkj *s = st;
-  double ld, c0, c1, c2;
-  int rc = logdet_corr(R, &ld);
-  if (rc != BM_SUCCESS) {
-    *lp = rc == BM_EDOM ? -INFINITY : NAN;
-    return rc;
-  }
-  log_c(s->p, s->eta, &c0, &c1, &c2);
-  *lp = (s->eta - 1.0) * ld - c0;
-  return BM_SUCCESS;
+  double ld, c[3];
+  int rc = lkj_terms(s, R, &ld, c);
+  *lp = rc == BM_SUCCESS ? (s->eta - 1.0) * ld - c[0] : rc == BM_EDOM ? -INFINITY : NAN;
+  return rc;
 }
 
 static int lkj_score(const void *st, const gsl_matrix *R, gsl_vector *g)
 {
-  const lkj *s = st;
-  double ld, c0, c1, c2;
-  int rc = logdet_corr(R, &ld);
-  if (rc != BM_SUCCESS) {
-    gsl_vector_set_all(g, NAN);
-    return rc;
-  }
-  log_c(s->p, s->eta, &c0, &c1, &c2);
-  gsl_vector_set(g, 0, ld - c1);
-  return BM_SUCCESS;
+  double ld, c[3];
+  int rc = lkj_terms(st, R, &ld, c);
+  gsl_vector_set(g, 0, rc == BM_SUCCESS ? ld - c[1] : NAN);
+  return rc;
 }
 
 /* the slip: sum_k [2 log 2 + 2 psi(b_k) - 2 psi(2 b_k)] without the factor (p - k) */
@@ -131,30 +129,20 @@ static int lkj_score_slip(const void *st, const gsl_matrix *R, gsl_vector *g)
   const lkj *s = st;
   double ld, c1 = 0.0;
   int rc = logdet_corr(R, &ld);
-  if (rc != BM_SUCCESS) {
-    gsl_vector_set_all(g, NAN);
-    return rc;
-  }
   for (size_t k = 1; k < s->p; k++) {
     double b = s->eta + (double)(s->p - k - 1) / 2.0;
     c1 += 2.0 * M_LN2 + 2.0 * gsl_sf_psi(b) - 2.0 * gsl_sf_psi(2.0 * b);
   }
-  gsl_vector_set(g, 0, ld - c1);
-  return BM_SUCCESS;
+  gsl_vector_set(g, 0, rc == BM_SUCCESS ? ld - c1 : NAN);
+  return rc;
 }
 
 static int lkj_hess(const void *st, const gsl_matrix *R, gsl_matrix *H)
 {
-  const lkj *s = st;
-  double ld, c0, c1, c2;
-  int rc = logdet_corr(R, &ld);
-  if (rc != BM_SUCCESS) {
-    gsl_matrix_set_all(H, NAN);
-    return rc;
-  }
-  log_c(s->p, s->eta, &c0, &c1, &c2);
-  gsl_matrix_set(H, 0, 0, -c2);
-  return BM_SUCCESS;
+  double ld, c[3];
+  int rc = lkj_terms(st, R, &ld, c);
+  gsl_matrix_set(H, 0, 0, rc == BM_SUCCESS ? -c[2] : NAN);
+  return rc;
 }
 
 static int lkj_fisher(const void *st, gsl_matrix *F)

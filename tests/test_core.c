@@ -351,11 +351,7 @@ static void vech_operators_match_dense(void **state)
                *KD = gsl_matrix_alloc(p * p, q), *T = gsl_matrix_alloc(q, q), *T2 = gsl_matrix_alloc(q, q);
     bm_rng_std_normal_matrix(r, P);
     bm_rng_std_normal_matrix(r, Q);
-    for (size_t a = 0; a < p; a++)
-      for (size_t b = 0; b < p; b++)
-        for (size_t c = 0; c < p; c++)
-          for (size_t d = 0; d < p; d++)
-            gsl_matrix_set(K, a * p + c, b * p + d, gsl_matrix_get(P, a, b) * gsl_matrix_get(Q, c, d));
+    tu_kron(P, Q, K);
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, K, D, 0.0, KD);
     gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, D, KD, 0.0, T2);
     gsl_matrix_set_all(T, 1.0);

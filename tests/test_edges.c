@@ -17,7 +17,8 @@
  * variate must obey the same bound. The largest error/(eps scale) per case is
  * printed (recorded in docs/reliability.md).
  *
- * Adding a family: one adapter below and its cases in gen_edges.py.
+ * Adding a family: its _set and descriptor in `adapters` below and its cases
+ * in gen_edges.py.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <stdlib.h>
@@ -26,111 +27,62 @@
 #include "testutil.h"
 
 /* ------------------------------------------------------------- adapters */
-/* Evaluate log f and the batched log-likelihood of the one variate; A[] are
- * the case's matrices in the order of _set (scale(s), then the variate; vectors are
- * p x 1). Returns the status of _set, then of _logpdf, then of _loglik. */
-typedef int (*adapter)(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll);
+/* A case's parameters: A[] are its matrices in the order of _set (scale(s),
+ * then the variate; vectors are p x 1); mu0 / M0 the zero mean. */
+typedef struct {
+  double nu, delta;
+  gsl_matrix *const *A;
+  const gsl_vector *mu0;
+  const gsl_matrix *M0;
+} edge_params;
 
-static int ad_matf(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  bm_matf *d = bm_matf_alloc(p);
-  const gsl_matrix *b[1] = {A[1]};
-  int s = bm_matf_set(d, nu, delta, A[0]);
-  if (!s) s = bm_matf_logpdf(d, A[1], lp);
-  if (!s) s = bm_matf_loglik(d, b, 1, ll, NULL);
-  bm_matf_free(d);
-  return s;
-}
-static int ad_wishart(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  (void)delta;
-  bm_wishart *d = bm_wishart_alloc(p);
-  const gsl_matrix *b[1] = {A[1]};
-  int s = bm_wishart_set(d, nu, A[0]);
-  if (!s) s = bm_wishart_logpdf(d, A[1], lp);
-  if (!s) s = bm_wishart_loglik(d, b, 1, ll, NULL);
-  bm_wishart_free(d);
-  return s;
-}
-static int ad_invwishart(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  (void)delta;
-  bm_invwishart *d = bm_invwishart_alloc(p);
-  const gsl_matrix *b[1] = {A[1]};
-  int s = bm_invwishart_set(d, nu, A[0]);
-  if (!s) s = bm_invwishart_logpdf(d, A[1], lp);
-  if (!s) s = bm_invwishart_loglik(d, b, 1, ll, NULL);
-  bm_invwishart_free(d);
-  return s;
-}
-static int ad_mvn(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  (void)nu;
-  (void)delta;
-  bm_mvn *d = bm_mvn_alloc(p);
-  gsl_vector *mu = gsl_vector_calloc(p);
-  gsl_vector_view x = gsl_matrix_column(A[1], 0);
-  gsl_matrix_const_view row = gsl_matrix_const_view_array(A[1]->data, 1, p); /* p x 1, tda 1: contiguous */
-  int s = bm_mvn_set(d, mu, A[0]);
-  if (!s) s = bm_mvn_logpdf(d, &x.vector, lp);
-  if (!s) s = bm_mvn_loglik(d, &row.matrix, ll, NULL);
-  bm_mvn_free(d);
-  gsl_vector_free(mu);
-  return s;
-}
-static int ad_mvt(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  (void)delta;
-  bm_mvt *d = bm_mvt_alloc(p);
-  gsl_vector *mu = gsl_vector_calloc(p);
-  gsl_vector_view x = gsl_matrix_column(A[1], 0);
-  gsl_matrix_const_view row = gsl_matrix_const_view_array(A[1]->data, 1, p);
-  int s = bm_mvt_set(d, nu, mu, A[0]);
-  if (!s) s = bm_mvt_logpdf(d, &x.vector, lp);
-  if (!s) s = bm_mvt_loglik(d, &row.matrix, ll, NULL);
-  bm_mvt_free(d);
-  gsl_vector_free(mu);
-  return s;
-}
-static int ad_matnorm(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  (void)nu;
-  (void)delta;
-  size_t n = A[2]->size1;
-  bm_matnorm *d = bm_matnorm_alloc(n, p);
-  gsl_matrix *M = gsl_matrix_calloc(n, p);
-  const gsl_matrix *b[1] = {A[2]};
-  int s = bm_matnorm_set(d, M, A[0], A[1]);
-  if (!s) s = bm_matnorm_logpdf(d, A[2], lp);
-  if (!s) s = bm_matnorm_loglik(d, b, 1, ll, NULL);
-  bm_matnorm_free(d);
-  gsl_matrix_free(M);
-  return s;
-}
-static int ad_matt(size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
-{
-  (void)delta;
-  size_t n = A[2]->size1;
-  bm_matt *d = bm_matt_alloc(n, p);
-  gsl_matrix *M = gsl_matrix_calloc(n, p);
-  const gsl_matrix *b[1] = {A[2]};
-  int s = bm_matt_set(d, nu, M, A[0], A[1]);
-  if (!s) s = bm_matt_logpdf(d, A[2], lp);
-  if (!s) s = bm_matt_loglik(d, b, 1, ll, NULL);
-  bm_matt_free(d);
-  gsl_matrix_free(M);
-  return s;
-}
+/* Each family's own _set (by name: the path under test) on an object of its descriptor. */
+static int set_matf(void *d, const edge_params *c) { return bm_matf_set(d, c->nu, c->delta, c->A[0]); }
+static int set_wishart(void *d, const edge_params *c) { return bm_wishart_set(d, c->nu, c->A[0]); }
+static int set_invwishart(void *d, const edge_params *c) { return bm_invwishart_set(d, c->nu, c->A[0]); }
+static int set_mvn(void *d, const edge_params *c) { return bm_mvn_set(d, c->mu0, c->A[0]); }
+static int set_mvt(void *d, const edge_params *c) { return bm_mvt_set(d, c->nu, c->mu0, c->A[0]); }
+static int set_matnorm(void *d, const edge_params *c) { return bm_matnorm_set(d, c->M0, c->A[0], c->A[1]); }
+static int set_matt(void *d, const edge_params *c) { return bm_matt_set(d, c->nu, c->M0, c->A[0], c->A[1]); }
 
 static const struct {
-  const char *name;
-  adapter fn;
+  const bm_family_type *T;
+  int (*set)(void *d, const edge_params *c);
   int nspec; /* matrices on the line */
 } adapters[] = {
-  {"matf", ad_matf, 2},       {"wishart", ad_wishart, 2}, {"invwishart", ad_invwishart, 2}, {"mvn", ad_mvn, 2},
-  {"mvt", ad_mvt, 2},         {"matnorm", ad_matnorm, 3}, {"matt", ad_matt, 3},
+  {&bm_family_matf, set_matf, 2},       {&bm_family_wishart, set_wishart, 2},
+  {&bm_family_invwishart, set_invwishart, 2}, {&bm_family_mvn, set_mvn, 2},
+  {&bm_family_mvt, set_mvt, 2},         {&bm_family_matnorm, set_matnorm, 3},
+  {&bm_family_matt, set_matt, 3},
 };
 #define NADAPT (sizeof adapters / sizeof adapters[0])
+
+/* log f of the variate X = A[nspec - 1] (a vector variate as 1 x p) and the
+ * batched log-likelihood of it alone (one row: vec X), both through the
+ * family's descriptor after its own _set. Returns the status of _set, then
+ * of _logpdf, then of _loglik. */
+static int evaluate(size_t k, size_t p, double nu, double delta, gsl_matrix *const *A, double *lp, double *ll)
+{
+  const bm_family_type *T = adapters[k].T;
+  const gsl_matrix *X = A[adapters[k].nspec - 1];
+  int vector = T->variate == BM_VARIATE_VECTOR;
+  size_t rows = vector ? 1 : X->size1;
+  gsl_matrix_const_view x = gsl_matrix_const_view_array(X->data, rows, p); /* p x 1, tda 1: contiguous */
+  gsl_matrix *M0 = gsl_matrix_calloc(rows, p), *row = gsl_matrix_alloc(1, rows * p);
+  gsl_vector *mu0 = gsl_vector_calloc(p);
+  gsl_vector_view vrow = gsl_matrix_row(row, 0);
+  bm_vec(&x.matrix, &vrow.vector);
+  edge_params c = {nu, delta, A, mu0, M0};
+  void *d = T->alloc(rows, p);
+  int s = adapters[k].set(d, &c);
+  if (!s) s = T->logpdf(d, &x.matrix, lp);
+  if (!s) s = T->loglik(d, row, ll, NULL);
+  T->free(d);
+  gsl_matrix_free(M0);
+  gsl_matrix_free(row);
+  gsl_vector_free(mu0);
+  return s;
+}
 
 /* --------------------------------------------------------------- parsing */
 static char *next_tok(char **save)
@@ -220,13 +172,13 @@ static void edges_match_reference_within_conditioning_bound(void **state)
     size_t p = (size_t)strtoul(next_tok(&save), NULL, 10);
     double nu = strtod(next_tok(&save), NULL), delta = strtod(next_tok(&save), NULL);
     size_t k = 0;
-    while (k < NADAPT && strcmp(adapters[k].name, fam) != 0) k++;
+    while (k < NADAPT && strcmp(adapters[k].T->name, fam) != 0) k++;
     if (k == NADAPT) fail_msg("unknown family %s in edges_ref.txt", fam);
     gsl_matrix *A[3] = {NULL, NULL, NULL};
     for (int a = 0; a < adapters[k].nspec; a++) A[a] = read_spec(&save, p);
     double ref = strtod(next_tok(&save), NULL), scale = strtod(next_tok(&save), NULL);
     double lp = NAN, ll = NAN;
-    int s = adapters[k].fn(p, nu, delta, A, &lp, &ll);
+    int s = evaluate(k, p, nu, delta, A, &lp, &ll);
     double err = fabs(lp - ref), err_ll = fabs(ll - ref), eps = GSL_DBL_EPSILON;
     double tol = 8.0 * (double)(p + 1) * eps * scale;
     print_message("%-10s %-16s p=%-3zu nu=%-10.4g lp=%-24.17g ref=%-24.17g err/(eps scale)=%.3g\n", fam, name, p, nu,
@@ -246,7 +198,7 @@ static void edges_match_reference_within_conditioning_bound(void **state)
   free(line);
   print_message("%d edge cases; worst error %.3g eps scale\n", cases, worst);
   for (size_t k = 0; k < NADAPT; k++)
-    if (per_family[k] < 10) fail_msg("family %s has only %d edge cases", adapters[k].name, per_family[k]);
+    if (per_family[k] < 10) fail_msg("family %s has only %d edge cases", adapters[k].T->name, per_family[k]);
 }
 
 /* Regression tests for bugs the fuzzers found (each once gave NaN with BM_SUCCESS). */
@@ -442,18 +394,16 @@ static void mvt_score_and_far_tail(void **state)
   gsl_matrix *S = gsl_matrix_alloc(3, 3);
   const double s3[9] = {2, 0.3, 0.1, 0.3, 1, 0.2, 0.1, 0.2, 3};
   for (size_t i = 0; i < 9; i++) S->data[i] = s3[i];
-  gsl_vector_set(x3, 0, 1e15);
-  gsl_vector_set(x3, 1, -3e14);
-  gsl_vector_set(x3, 2, 2e15);
-  assert_int_equal(bm_mvt_set(t, 0.05, mu, S), BM_SUCCESS);
-  assert_int_equal(bm_mvt_grad(t, x3, NULL, NULL, NULL, &dnu), BM_SUCCESS);
-  check_rel("mvt_dnu_p3", dnu, 1e-14);
-  gsl_vector_set(x3, 0, 2.5);
-  gsl_vector_set(x3, 1, -1.0);
-  gsl_vector_set(x3, 2, 0.5);
-  assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
-  assert_int_equal(bm_mvt_grad(t, x3, NULL, NULL, NULL, &dnu), BM_SUCCESS);
-  check_rel("mvt_dnu_p3_nu3", dnu, 1e-14);
+  const struct {
+    double nu, x[3];
+    const char *key;
+  } dnu_cases[] = {{0.05, {1e15, -3e14, 2e15}, "mvt_dnu_p3"}, {3.0, {2.5, -1.0, 0.5}, "mvt_dnu_p3_nu3"}};
+  for (size_t c = 0; c < 2; c++) {
+    for (size_t i = 0; i < 3; i++) gsl_vector_set(x3, i, dnu_cases[c].x[i]);
+    assert_int_equal(bm_mvt_set(t, dnu_cases[c].nu, mu, S), BM_SUCCESS);
+    assert_int_equal(bm_mvt_grad(t, x3, NULL, NULL, NULL, &dnu), BM_SUCCESS);
+    check_rel(dnu_cases[c].key, dnu, 1e-14);
+  }
   bm_mvt_free(t);
   /* p = 2, nu = 1e6 at x = (1e100, -2e100) */
   bm_mvt *t2 = bm_mvt_alloc(2);
@@ -541,6 +491,22 @@ static void invwishart_near_dbl_min(void **state)
   gsl_matrix_free(P2); gsl_matrix_free(X2); gsl_matrix_free(G2);
 }
 
+/* log f of the 1 x 1 family d (descriptor T) at the two x[i] and the batched
+ * log-likelihood of each alone, both within 2e-14 absolute of the reference key[i] */
+static void check_p1_pair(const bm_family_type *T, const void *d, const double x[2], const char *const key[2])
+{
+  gsl_matrix *X = gsl_matrix_alloc(1, 1);
+  double lp, ll;
+  for (int i = 0; i < 2; i++) {
+    gsl_matrix_set(X, 0, 0, x[i]);
+    assert_int_equal(T->logpdf(d, X, &lp), BM_SUCCESS);
+    assert_int_equal(T->loglik(d, X, &ll, NULL), BM_SUCCESS);
+    printf("%-28s abs.err %.2e (batch %.2e)\n", key[i], fabs(lp - ref(key[i])), fabs(ll - ref(key[i])));
+    assert_true(fabs(lp - ref(key[i])) <= 2e-14 && fabs(ll - ref(key[i])) <= 2e-14);
+  }
+  gsl_matrix_free(X);
+}
+
 /* Large degrees of freedom: the log-densities cancelled like nu eps (W p = 1,
  * nu = 1e4: 1.3e-12; matrix F nu = delta = 1e4: 7.3e-12), matrix-F I_nunu and
  * I_deltadelta subtracted trigammas (5e-9 relative at 1e8). Asserted: absolute
@@ -550,19 +516,12 @@ static void large_degrees_of_freedom(void **state)
   (void)state;
   gsl_matrix *one = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1), *I = gsl_matrix_alloc(3, 3);
   gsl_matrix_set(one, 0, 0, 1.0);
-  const gsl_matrix *b[1] = {X};
-  double lp, ll;
+  double lp;
   bm_wishart *w = bm_wishart_alloc(1);
   assert_int_equal(bm_wishart_set(w, 1e4, one), BM_SUCCESS);
   const double wx[2] = {1e4, 9800};
-  const char *wk[2] = {"w_logf_p1_nu1e4", "w_logf_p1_nu1e4_x9800"};
-  for (int i = 0; i < 2; i++) {
-    gsl_matrix_set(X, 0, 0, wx[i]);
-    assert_int_equal(bm_wishart_logpdf(w, X, &lp), BM_SUCCESS);
-    assert_int_equal(bm_wishart_loglik(w, b, 1, &ll, NULL), BM_SUCCESS);
-    printf("%-28s abs.err %.2e (batch %.2e)\n", wk[i], fabs(lp - ref(wk[i])), fabs(ll - ref(wk[i])));
-    assert_true(fabs(lp - ref(wk[i])) <= 2e-14 && fabs(ll - ref(wk[i])) <= 2e-14);
-  }
+  const char *const wk[2] = {"w_logf_p1_nu1e4", "w_logf_p1_nu1e4_x9800"};
+  check_p1_pair(&bm_family_wishart, w, wx, wk);
   bm_wishart_free(w);
   bm_invwishart *iw = bm_invwishart_alloc(1);
   assert_int_equal(bm_invwishart_set(iw, 1e4, one), BM_SUCCESS);
@@ -587,14 +546,8 @@ static void large_degrees_of_freedom(void **state)
   bm_matf *f = bm_matf_alloc(1);
   assert_int_equal(bm_matf_set(f, 1e4, 1e4, one), BM_SUCCESS);
   const double fx[2] = {1.0, 1.02};
-  const char *fk[2] = {"matf_logf_p1_nu1e4", "matf_logf_p1_nu1e4_x1.02"};
-  for (int i = 0; i < 2; i++) {
-    gsl_matrix_set(X, 0, 0, fx[i]);
-    assert_int_equal(bm_matf_logpdf(f, X, &lp), BM_SUCCESS);
-    assert_int_equal(bm_matf_loglik(f, b, 1, &ll, NULL), BM_SUCCESS);
-    printf("%-28s abs.err %.2e (batch %.2e)\n", fk[i], fabs(lp - ref(fk[i])), fabs(ll - ref(fk[i])));
-    assert_true(fabs(lp - ref(fk[i])) <= 2e-14 && fabs(ll - ref(fk[i])) <= 2e-14);
-  }
+  const char *const fk[2] = {"matf_logf_p1_nu1e4", "matf_logf_p1_nu1e4_x1.02"};
+  check_p1_pair(&bm_family_matf, f, fx, fk);
   bm_matf_free(f);
   for (size_t p = 1; p <= 2; p++) {
     gsl_matrix *Psi = gsl_matrix_alloc(p, p), *Ip = gsl_matrix_alloc(p * (p + 1) / 2 + 2, p * (p + 1) / 2 + 2);

@@ -31,9 +31,7 @@ static void loglik_grad_overflow_leaves_ll_nan(void **state)
   bm_mvn_free(d);
   gsl_vector_free(mu);
   gsl_vector_free(dmu);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(dS);
+  free_matrices(S, X, dS);
 }
 
 /* Wishart p = 1 from its factor L_S = DBL_TRUE_MIN, nu = 100 (large-nu form),
@@ -120,9 +118,7 @@ static void mvt_far_tail_both_scales(void **state)
   assert_true(fabs(gsl_vector_get(dmu, 0) - 5.0 * ldexp(1.0, -1001)) <= 1e-14 * 5.0 * ldexp(1.0, -1001));
   assert_true(fabs(gsl_vector_get(dmu, 1) - 2.5) <= 1e-14 * 2.5);
   bm_mvt_free(t);
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(dmu);
+  free_vectors(mu, x, dmu);
   gsl_matrix_free(S);
   gsl_matrix_free(dS);
 }

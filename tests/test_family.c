@@ -191,9 +191,7 @@ static void *row_col_make(gsl_rng *r, size_t p, gsl_vector **theta, int t)
   put_vech(*theta, &off, A);
   put_vech(*theta, &off, B);
   if (t) gsl_vector_set(*theta, off, 4.5);
-  gsl_matrix_free(M);
-  gsl_matrix_free(A);
-  gsl_matrix_free(B);
+  free_matrices(M, A, B);
   return d;
 }
 static void *matnorm_make(gsl_rng *r, size_t p, gsl_vector **theta) { return row_col_make(r, p, theta, 0); }
@@ -256,14 +254,6 @@ static int mean_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, do
   if (dmu) gsl_vector_free(dmu);
   return st;
 }
-static int mvn_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return mean_scale_lg(d, X, m, ll, g, 0);
-}
-static int mvt_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return mean_scale_lg(d, X, m, ll, g, 1);
-}
 static int nu_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int inverse)
 {
   size_t p = X[0]->size1, off = 0;
@@ -274,14 +264,6 @@ static int nu_scale_lg(const void *d, const gsl_matrix *const *X, size_t m, doub
   if (g) gsl_vector_set(g, off, dnu);
   if (dS) gsl_matrix_free(dS);
   return st;
-}
-static int wishart_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return nu_scale_lg(d, X, m, ll, g, 0);
-}
-static int invwishart_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return nu_scale_lg(d, X, m, ll, g, 1);
 }
 static int row_col_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g, int t)
 {
@@ -299,20 +281,22 @@ static int row_col_lg(const void *d, const gsl_matrix *const *X, size_t m, doubl
     put_grad(g, &off, dA, 1);
     put_grad(g, &off, dB, 1);
     if (t) gsl_vector_set(g, off, dnu);
-    gsl_matrix_free(dM);
-    gsl_matrix_free(dA);
-    gsl_matrix_free(dB);
+    free_matrices(dM, dA, dB);
   }
   return st;
 }
-static int matnorm_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return row_col_lg(d, X, m, ll, g, 0);
-}
-static int matt_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
-{
-  return row_col_lg(d, X, m, ll, g, 1);
-}
+/* each family's batched gradient: its kind's, with the flag (t / inverse) of the family */
+#define KIND_LG(F, KIND, FLAG)                                                                                       \
+  static int F##_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)                  \
+  {                                                                                                                  \
+    return KIND##_lg(d, X, m, ll, g, FLAG);                                                                          \
+  }
+KIND_LG(mvn, mean_scale, 0)
+KIND_LG(mvt, mean_scale, 1)
+KIND_LG(wishart, nu_scale, 0)
+KIND_LG(invwishart, nu_scale, 1)
+KIND_LG(matnorm, row_col, 0)
+KIND_LG(matt, row_col, 1)
 static int matf_lg(const void *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_vector *g)
 {
   size_t p = X[0]->size1, off = 0;
@@ -509,12 +493,7 @@ static void handle_is_bit_identical_to_typed_calls(void **state)
     gsl_matrix_free(R);
     gsl_vector_free(e1);
     gsl_vector_free(e2);
-    gsl_matrix_free(x1);
-    gsl_matrix_free(x2);
-    gsl_matrix_free(H1);
-    gsl_matrix_free(H2);
-    gsl_matrix_free(Hx1);
-    gsl_matrix_free(Hx2);
+    free_matrices(x1, x2, H1, H2, Hx1, Hx2);
     gsl_vector_free(s1);
     gsl_vector_free(s2);
     gsl_rng_free(r1);
@@ -557,9 +536,7 @@ static void never_set_object_fails_with_nan(void **state)
     assert_int_equal(bm_dist_set_theta(NULL, s), BM_EINVAL);
     assert_int_equal(bm_dist_loglik(NULL, x, &lp, NULL), BM_EINVAL);
     assert_int_equal(bm_dist_jeffreys(NULL, NULL, 0, &lp), BM_EINVAL);
-    gsl_matrix_free(x);
-    gsl_matrix_free(H);
-    gsl_matrix_free(Hx);
+    free_matrices(x, H, Hx);
     gsl_vector_free(s);
     bm_dist_free(d);
   }
@@ -636,11 +613,7 @@ static void bad_arguments_and_shapes_return_status(void **state)
       assert_int_equal(bm_dist_hess_x(P.d, x, Hx), BM_EDOM);
       assert_true(tu_all_nan_m(Hx));
     }
-    gsl_matrix_free(x);
-    gsl_matrix_free(W);
-    gsl_matrix_free(H);
-    gsl_matrix_free(Hx);
-    gsl_matrix_free(Hbad);
+    free_matrices(x, W, H, Hx, Hbad);
     gsl_vector_free(s);
     gsl_vector_free(s_bad);
     pair_free(&P);
@@ -714,12 +687,7 @@ static void loglik_is_sum_of_singles(void **state)
       }
       for (size_t i = 0; i < N; i++) gsl_matrix_free(Xs[i]);
       gsl_matrix_free(X);
-      gsl_vector_free(each);
-      gsl_vector_free(each_ref);
-      gsl_vector_free(short_each);
-      gsl_vector_free(g);
-      gsl_vector_free(gsum);
-      gsl_vector_free(s);
+      free_vectors(each, each_ref, short_each, g, gsum, s);
       pair_free(&P);
     }
   gsl_rng_free(r);
@@ -928,12 +896,8 @@ static void user_family_without_optional_ops(void **state)
   assert_true(isnan(ll));
   assert_int_equal(strcmp(bm_strerror(BM_ENOTSUP), "") != 0, 1);
   gsl_rng_free(r);
-  gsl_vector_free(theta);
-  gsl_vector_free(s);
-  gsl_vector_free(each);
-  gsl_matrix_free(x);
-  gsl_matrix_free(H);
-  gsl_matrix_free(X);
+  free_vectors(theta, s, each);
+  free_matrices(x, H, X);
   bm_dist_free(d);
 }
 

@@ -88,46 +88,53 @@ static void mvn_jeffreys_closed_forms(void **state)
     /* mu alone: -1/2 log|Sigma|, constant in mu */
     assert_int_equal(bm_jeffreys_from_fisher(I1, idx_mu, p, &j1), BM_SUCCESS);
     tu_assert_rel(j1, -0.5 * l1, 1e-11);
-    gsl_matrix_free(S1);
-    gsl_matrix_free(S2);
-    gsl_matrix_free(I1);
-    gsl_matrix_free(I2);
+    free_matrices(S1, S2, I1, I2);
   }
   gsl_rng_free(r);
+}
+
+/* check(r, p, q, nu) for p = 1 .. 4, q = p (p + 1) / 2, nu = p + nu_above; r = tu_rng(seed) */
+static void each_p(unsigned long seed, double nu_above, void (*check)(gsl_rng *r, size_t p, size_t q, double nu))
+{
+  gsl_rng *r = tu_rng(seed);
+  for (size_t p = 1; p <= 4; p++) check(r, p, bm_vech_len(p), (double)p + nu_above);
+  gsl_rng_free(r);
+}
+
+/* log of the scale block's Jeffreys density of W_p(nu, S) at log|S| = logdet:
+ * -(p + 1)/2 log|S| + q/2 log(nu/2) + p (p - 1)/4 log 2 */
+static double scale_jeffreys_ref(size_t p, size_t q, double nu, double logdet)
+{
+  return -0.5 * (double)(p + 1) * logdet + 0.5 * (double)q * log(0.5 * nu) + 0.25 * (double)(p * (p - 1)) * log(2.0);
+}
+
+static void check_wishart_scale(gsl_rng *r, size_t p, size_t q, double nu)
+{
+  gsl_matrix *S1 = gsl_matrix_alloc(p, p), *S2 = gsl_matrix_alloc(p, p), *I1 = gsl_matrix_alloc(q + 1, q + 1),
+             *I2 = gsl_matrix_alloc(q + 1, q + 1);
+  tu_random_spd(r, 50.0, 1.0, S1);
+  tu_random_spd(r, 50.0, 5.0, S2);
+  wishart_fisher(S1, nu, I1);
+  wishart_fisher(S2, nu, I2);
+  size_t idx[64];
+  for (size_t a = 0; a < q; a++) idx[a] = a;
+  double j1, j2;
+  assert_int_equal(bm_jeffreys_from_fisher(I1, idx, q, &j1), BM_SUCCESS);
+  assert_int_equal(bm_jeffreys_from_fisher(I2, idx, q, &j2), BM_SUCCESS);
+  double l1 = logdet_spd(S1), l2 = logdet_spd(S2);
+  tu_assert_rel(j1, scale_jeffreys_ref(p, q, nu, l1), 1e-11);
+  tu_assert_rel(j1 - j2, -0.5 * (double)(p + 1) * (l1 - l2), 1e-10);
+  /* nu alone: 1/2 log(psi'_p(nu/2)/4) */
+  size_t inu = q;
+  assert_int_equal(bm_jeffreys_from_fisher(I1, &inu, 1, &j1), BM_SUCCESS);
+  tu_assert_rel(j1, 0.5 * log(0.25 * bm_mvtrigamma(p, 0.5 * nu)), 1e-13);
+  free_matrices(S1, S2, I1, I2);
 }
 
 static void wishart_scale_jeffreys(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(22);
-  for (size_t p = 1; p <= 4; p++) {
-    size_t q = bm_vech_len(p);
-    double nu = (double)p + 2.5;
-    gsl_matrix *S1 = gsl_matrix_alloc(p, p), *S2 = gsl_matrix_alloc(p, p), *I1 = gsl_matrix_alloc(q + 1, q + 1),
-               *I2 = gsl_matrix_alloc(q + 1, q + 1);
-    tu_random_spd(r, 50.0, 1.0, S1);
-    tu_random_spd(r, 50.0, 5.0, S2);
-    wishart_fisher(S1, nu, I1);
-    wishart_fisher(S2, nu, I2);
-    size_t idx[64];
-    for (size_t a = 0; a < q; a++) idx[a] = a;
-    double j1, j2;
-    assert_int_equal(bm_jeffreys_from_fisher(I1, idx, q, &j1), BM_SUCCESS);
-    assert_int_equal(bm_jeffreys_from_fisher(I2, idx, q, &j2), BM_SUCCESS);
-    double l1 = logdet_spd(S1), l2 = logdet_spd(S2);
-    tu_assert_rel(j1, -0.5 * (double)(p + 1) * l1 + 0.5 * (double)q * log(0.5 * nu) + 0.25 * (double)(p * (p - 1)) * log(2.0),
-                  1e-11);
-    tu_assert_rel(j1 - j2, -0.5 * (double)(p + 1) * (l1 - l2), 1e-10);
-    /* nu alone: 1/2 log(psi'_p(nu/2)/4) */
-    size_t inu = q;
-    assert_int_equal(bm_jeffreys_from_fisher(I1, &inu, 1, &j1), BM_SUCCESS);
-    tu_assert_rel(j1, 0.5 * log(0.25 * bm_mvtrigamma(p, 0.5 * nu)), 1e-13);
-    gsl_matrix_free(S1);
-    gsl_matrix_free(S2);
-    gsl_matrix_free(I1);
-    gsl_matrix_free(I2);
-  }
-  gsl_rng_free(r);
+  each_p(22, 2.5, check_wishart_scale);
 }
 
 /* (mu, log-Cholesky theta) -> (mu, vech Sigma) for the FD Jacobian */
@@ -199,16 +206,9 @@ static void jeffreys_reparameterization_invariance(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(IW, NULL, 0, &jw), BM_SUCCESS);
     assert_int_equal(bm_jeffreys_from_fisher(IWu, NULL, 0, &jwu), BM_SUCCESS);
     assert_true(fabs(jwu - (jw + log(nu))) < 1e-8 * fmax(1, fabs(jwu)));
-    gsl_matrix_free(IW);
-    gsl_matrix_free(JW);
-    gsl_matrix_free(T);
-    gsl_matrix_free(IWu);
+    free_matrices(IW, JW, T, IWu);
     gsl_vector_free(uw);
-    gsl_matrix_free(S);
-    gsl_matrix_free(I);
-    gsl_matrix_free(J);
-    gsl_matrix_free(IJ);
-    gsl_matrix_free(Iu);
+    free_matrices(S, I, J, IJ, Iu);
     gsl_vector_free(u);
   }
   gsl_rng_free(r);
@@ -281,11 +281,8 @@ static void singular_and_scaled_fisher(void **state)
     bm_chol_inverse(L, Ui);
     bm_chol_factor(V, L, NULL);
     bm_chol_inverse(L, Vi);
-    for (size_t a = 0; a < nn; a++)
-      for (size_t b = 0; b < pp; b++)
-        for (size_t c = 0; c < nn; c++)
-          for (size_t d = 0; d < pp; d++)
-            gsl_matrix_set(F, b * nn + a, d * nn + c, gsl_matrix_get(Vi, b, d) * gsl_matrix_get(Ui, a, c));
+    gsl_matrix_view FM = gsl_matrix_submatrix(F, 0, 0, nn * pp, nn * pp);
+    tu_kron(Vi, Ui, &FM.matrix); /* the M block V^-1 (x) U^-1 */
     gsl_matrix_view FU = gsl_matrix_submatrix(F, 4, 4, qu, qu), FV = gsl_matrix_submatrix(F, 7, 7, qv, qv);
     bm_vech_kron(pp / 2.0, Ui, Ui, 0.0, &FU.matrix);
     bm_vech_kron(nn / 2.0, Vi, Vi, 0.0, &FV.matrix);
@@ -300,12 +297,7 @@ static void singular_and_scaled_fisher(void **state)
     assert_int_equal(bm_jeffreys_from_fisher(F, NULL, 0, &lp), BM_ESING);
     size_t iu[7] = {0, 1, 2, 3, 4, 5, 6};
     assert_int_equal(bm_jeffreys_from_fisher(F, iu, 7, &lp), BM_SUCCESS);
-    gsl_matrix_free(U);
-    gsl_matrix_free(V);
-    gsl_matrix_free(Ui);
-    gsl_matrix_free(Vi);
-    gsl_matrix_free(F);
-    gsl_matrix_free(L);
+    free_matrices(U, V, Ui, Vi, F, L);
     gsl_vector_free(tu);
     gsl_vector_free(tv);
   }
@@ -339,41 +331,38 @@ static void singular_and_scaled_fisher(void **state)
  * into main) through bm_jeffreys_from_fisher: the scale alone is
  * proportional to |S|^{-(p+1)/2}, |Psi|^{-(p+1)/2}, with the exact constant
  * above; wishart's full matrix equals the one built here from docs/fisher.md. */
+static void check_family_fisher_scale(gsl_rng *r, size_t p, size_t q, double nu)
+{
+  bm_wishart *w = bm_wishart_alloc(p);
+  bm_invwishart *iw = bm_invwishart_alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *F = gsl_matrix_alloc(q + 1, q + 1), *E = gsl_matrix_alloc(q + 1, q + 1);
+  size_t idx[16];
+  for (size_t a = 0; a < q; a++) idx[a] = a;
+  for (int rep = 0; rep < 2; rep++) {
+    tu_random_spd(r, 30.0, rep ? 4.0 : 0.3, S);
+    double ld = logdet_spd(S), lp;
+    double ref = scale_jeffreys_ref(p, q, nu, ld);
+    assert_int_equal(bm_wishart_set(w, nu, S), BM_SUCCESS);
+    assert_int_equal(bm_wishart_fisher(w, F), BM_SUCCESS);
+    wishart_fisher(S, nu, E);
+    tu_assert_matrix_close(F, E, 1e-10, 1e-12 * gsl_matrix_max(E));
+    assert_int_equal(bm_jeffreys_from_fisher(F, idx, q, &lp), BM_SUCCESS);
+    tu_assert_rel(lp, ref, 1e-10);
+    /* inverse Wishart: I_PsiPsi = nu/2 T(C, C), same form in Psi */
+    assert_int_equal(bm_invwishart_set(iw, nu, S), BM_SUCCESS);
+    assert_int_equal(bm_invwishart_fisher(iw, F), BM_SUCCESS);
+    assert_int_equal(bm_jeffreys_from_fisher(F, idx, q, &lp), BM_SUCCESS);
+    tu_assert_rel(lp, ref, 1e-10);
+  }
+  bm_wishart_free(w);
+  bm_invwishart_free(iw);
+  free_matrices(S, F, E);
+}
+
 static void family_fisher_scale_jeffreys(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(26);
-  for (size_t p = 1; p <= 4; p++) {
-    size_t q = bm_vech_len(p);
-    double nu = (double)p + 1.5;
-    bm_wishart *w = bm_wishart_alloc(p);
-    bm_invwishart *iw = bm_invwishart_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *F = gsl_matrix_alloc(q + 1, q + 1), *E = gsl_matrix_alloc(q + 1, q + 1);
-    size_t idx[16];
-    for (size_t a = 0; a < q; a++) idx[a] = a;
-    for (int rep = 0; rep < 2; rep++) {
-      tu_random_spd(r, 30.0, rep ? 4.0 : 0.3, S);
-      double ld = logdet_spd(S), lp;
-      double ref = -0.5 * (double)(p + 1) * ld + 0.5 * (double)q * log(0.5 * nu) + 0.25 * (double)(p * (p - 1)) * log(2.0);
-      assert_int_equal(bm_wishart_set(w, nu, S), BM_SUCCESS);
-      assert_int_equal(bm_wishart_fisher(w, F), BM_SUCCESS);
-      wishart_fisher(S, nu, E);
-      tu_assert_matrix_close(F, E, 1e-10, 1e-12 * gsl_matrix_max(E));
-      assert_int_equal(bm_jeffreys_from_fisher(F, idx, q, &lp), BM_SUCCESS);
-      tu_assert_rel(lp, ref, 1e-10);
-      /* inverse Wishart: I_PsiPsi = nu/2 T(C, C), same form in Psi */
-      assert_int_equal(bm_invwishart_set(iw, nu, S), BM_SUCCESS);
-      assert_int_equal(bm_invwishart_fisher(iw, F), BM_SUCCESS);
-      assert_int_equal(bm_jeffreys_from_fisher(F, idx, q, &lp), BM_SUCCESS);
-      tu_assert_rel(lp, ref, 1e-10);
-    }
-    bm_wishart_free(w);
-    bm_invwishart_free(iw);
-    gsl_matrix_free(S);
-    gsl_matrix_free(F);
-    gsl_matrix_free(E);
-  }
-  gsl_rng_free(r);
+  each_p(26, 1.5, check_family_fisher_scale);
 }
 
 static void bad_inputs_return_status(void **state)
@@ -417,9 +406,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_jeffreys_reparam(F, NULL, &lp), BM_EINVAL);
   assert_int_equal(bm_jeffreys_reparam(F, I, &lp), BM_SUCCESS);
   tu_assert_rel(lp, log(6.0), 1e-15);
-  gsl_matrix_free(F);
-  gsl_matrix_free(I);
-  gsl_matrix_free(R);
+  free_matrices(F, I, R);
 }
 
 int main(void)

@@ -66,9 +66,7 @@ static void scale_block_scales_as_det_power(void **state)
         fail();
       }
       fams[f].destroy(d);
-      gsl_matrix_free(S1);
-      gsl_matrix_free(S2);
-      gsl_matrix_free(L);
+      free_matrices(S1, S2, L);
     }
   gsl_rng_free(r);
 }

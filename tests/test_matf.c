@@ -177,22 +177,24 @@ static void p2_integrates_to_one_monte_carlo(void **state)
     assert_true(se < 0.01);
     assert_true(fabs(mean - 1.0) < 4.0 * se);
     bm_matf_free(d);
-    gsl_matrix_free(Psi);
-    gsl_matrix_free(L);
-    gsl_matrix_free(Y);
-    gsl_matrix_free(X);
+    free_matrices(Psi, L, Y, X);
   }
   gsl_rng_free(r);
 }
 
 /* ----------------------------------------------------------- derivatives */
 
-static void report(const char *what, size_t p, const bm_check_result *res)
+/* One finite-difference check (its status st, result res): it ran and passed;
+ * *worst keeps the largest relative error (what names it in a report). */
+static void fd_passed(int st, const char *what, size_t p, const bm_check_result *res, double *worst)
 {
+  assert_int_equal(st, BM_SUCCESS);
+  *worst = fmax(*worst, res->worst_rel_err);
   if (!res->passed)
     print_error("%s p=%zu: worst rel err %.3e at %zu (dir %d): analytic %.17g numeric %.17g (+- %.1e)\n", what, p,
                 res->worst_rel_err, res->worst_index, res->worst_is_direction, res->analytic, res->numeric,
                 res->numeric_err);
+  assert_true(res->passed);
 }
 
 static void derivatives_match_fd(void **state)
@@ -227,23 +229,14 @@ static void derivatives_match_fd(void **state)
       tu_fd c = {bm_dist_alloc(&bm_family_matf, p, p), X, W, grad_x};
       bm_check_options o = {{0, 0}, 4, 17 + (unsigned long)rep, NULL, 1e-6};
       bm_check_result res;
-      assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &c, th, &o, &res), BM_SUCCESS);
-      worst_g = fmax(worst_g, res.worst_rel_err);
-      report("worst_g", p, &res);
-      assert_true(res.passed);
-      assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &c, th, &o, &res), BM_SUCCESS);
-      worst_h = fmax(worst_h, res.worst_rel_err);
-      report("worst_h", p, &res);
-      assert_true(res.passed);
+      fd_passed(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &c, th, &o, &res), "worst_g", p, &res,
+                &worst_g);
+      fd_passed(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &c, th, &o, &res), "worst_h",
+                p, &res, &worst_h);
       assert_int_equal(bm_dist_set_theta(c.d, th), BM_SUCCESS);
-      assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &c, vx, &o, &res), BM_SUCCESS);
-      worst_gx = fmax(worst_gx, res.worst_rel_err);
-      report("worst_gx", p, &res);
-      assert_true(res.passed);
-      assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &c, vx, &o, &res), BM_SUCCESS);
-      worst_hx = fmax(worst_hx, res.worst_rel_err);
-      report("worst_hx", p, &res);
-      assert_true(res.passed);
+      fd_passed(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &c, vx, &o, &res), "worst_gx", p, &res, &worst_gx);
+      fd_passed(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &c, vx, &o, &res), "worst_hx", p, &res,
+                &worst_hx);
       bm_vech_unpack(vx, X); /* X as it was before the X-derivative checks */
       /* the shaped gradient agrees with the score (D_p^T vec G_Psi, nu, delta) */
       gsl_matrix *GP = gsl_matrix_alloc(p, p), *GX = gsl_matrix_alloc(p, p);
@@ -260,13 +253,8 @@ static void derivatives_match_fd(void **state)
       tu_assert_vector_close(s, s2, 1e-14, 1e-14);
       gsl_matrix_free(GP);
       gsl_matrix_free(GX);
-      gsl_vector_free(s);
-      gsl_vector_free(s2);
-      gsl_vector_free(th);
-      gsl_vector_free(vx);
-      gsl_matrix_free(Psi);
-      gsl_matrix_free(X);
-      gsl_matrix_free(W);
+      free_vectors(s, s2, th, vx);
+      free_matrices(Psi, X, W);
       bm_matf_free(d);
       bm_dist_free(c.d);
     }
@@ -368,9 +356,7 @@ static void fisher_monte_carlo_detects_error(void **state)
   }
   assert_true(tu_mc_max_z(ms, I, 0.0, NULL, NULL) > 4.0);
   tu_mc_free(ms);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(I);
+  free_matrices(Psi, X, I);
   gsl_vector_free(s);
   bm_matf_free(d);
   gsl_rng_free(r);
@@ -444,13 +430,7 @@ static void sampler_moments(void **state)
   assert_true(zs < 4.0);
   tu_mc_free(mx);
   tu_mc_free(ms);
-  gsl_matrix_free(ex);
-  gsl_matrix_free(sc);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(M);
-  gsl_matrix_free(L);
-  gsl_matrix_free(W);
+  free_matrices(ex, sc, Psi, X, M, L, W);
   bm_matf_free(d);
   gsl_rng_free(r);
 }
@@ -545,9 +525,7 @@ static int f_lit(const gsl_vector *th, void *pp, double *f)
     *f = bm_lmvgamma(p, (n + nup) / 2) - bm_lmvgamma(p, n / 2) - bm_lmvgamma(p, nup / 2) -
          n / 2 * lu_logdet(Sg) + (n - (double)p - 1) / 2 * lu_logdet(c->X) - (n + nup) / 2 * lu_logdet(A);
   }
-  gsl_matrix_free(Sg);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(A);
+  free_matrices(Sg, Si, A);
   return st ? 1 : 0;
 }
 
@@ -618,15 +596,8 @@ static void literature_form_and_fisher_mapping(void **state)
   print_message("literature-form Fisher MC max|z| %.2f\n", z);
   assert_true(z < 4.0);
   tu_mc_free(ms);
-  gsl_matrix_free(J);
-  gsl_matrix_free(I);
-  gsl_matrix_free(Il);
-  gsl_matrix_free(T);
-  gsl_matrix_free(E);
-  gsl_vector_free(th);
-  gsl_vector_free(gl);
-  gsl_vector_free(s);
-  gsl_vector_free(Js);
+  free_matrices(J, I, Il, T, E);
+  free_vectors(th, gl, s, Js);
   gsl_matrix_free(Psi);
   gsl_matrix_free(X);
   bm_matf_free(d);
@@ -664,10 +635,7 @@ static void expect_variate_status(const bm_matf *d, const gsl_matrix *X, int wan
     assert_true(isnan(ll) && isnan(gsl_vector_get(each, 0)));
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, GP, &dn, &dd), want);
   assert_true(tu_all_nan_m(GP) && isnan(dn) && isnan(dd));
-  gsl_matrix_free(GX);
-  gsl_matrix_free(GP);
-  gsl_matrix_free(H);
-  gsl_matrix_free(Hx);
+  free_matrices(GX, GP, H, Hx);
   gsl_vector_free(s);
   gsl_vector_free(each);
 }
@@ -796,16 +764,8 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 1, &ll, X3, NULL, NULL), BM_EBADLEN);
   assert_int_equal(bm_matf_loglik_grad(NULL, Xs, 1, &ll, NULL, NULL, NULL), BM_EINVAL);
 
-  gsl_vector_free(each3);
-  gsl_vector_free(s);
-  gsl_vector_free(s_bad);
-  gsl_matrix_free(H);
-  gsl_matrix_free(H_bad);
-  gsl_matrix_free(Hx_bad);
-  gsl_matrix_free(X3);
-  gsl_matrix_free(X);
-  gsl_matrix_free(M);
-  gsl_matrix_free(I);
+  free_vectors(each3, s, s_bad);
+  free_matrices(H, H_bad, Hx_bad, X3, X, M, I);
   gsl_rng_free(r);
   bm_matf_free(d);
 }
@@ -836,10 +796,7 @@ static void views_with_padding_work(void **state)
   gsl_matrix_view Sv = gsl_matrix_submatrix(S, 2, 3, p, p);
   assert_int_equal(bm_matf_sample(d2, r, &Sv.matrix), BM_SUCCESS);
   assert_int_equal(bm_matf_logpdf(d2, &Sv.matrix, &b), BM_SUCCESS);
-  gsl_matrix_free(S);
-  gsl_matrix_free(big);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
+  free_matrices(S, big, Psi, X);
   bm_matf_free(d);
   bm_matf_free(d2);
   gsl_rng_free(r);
@@ -882,9 +839,7 @@ static void large_p_heap_scratch(void **state)
   assert_int_equal(bm_matf_loglik_grad(d, Xs, 2, &ll, G, &dn, &dd), BM_SUCCESS);
   assert_true(isfinite(ll));
   gsl_rng_free(r);
-  gsl_matrix_free(Psi);
-  gsl_matrix_free(X);
-  gsl_matrix_free(G);
+  free_matrices(Psi, X, G);
   bm_matf_free(d);
 }
 

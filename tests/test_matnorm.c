@@ -9,190 +9,33 @@
 #include <string.h>
 #include <float.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_eigen.h>
 #include "testutil.h"
 
-/* ---- helpers ------------------------------------------------------------ */
-
-/* A point of the full space: (vec X, vec M, vech U, vech V). */
-typedef struct {
-  size_t n, p;
-  const gsl_matrix *X; /* for the theta-only wrappers */
-} dims;
-
-static size_t full_len(size_t n, size_t p) { return 2 * n * p + bm_vech_len(n) + bm_vech_len(p); }
-
-static void pack_full(const gsl_matrix *X, const gsl_matrix *M, const gsl_matrix *U, const gsl_matrix *V,
-                      gsl_vector *x)
-{
-  size_t n = X->size1, p = X->size2, np = n * p, qn = bm_vech_len(n);
-  gsl_vector_view a = gsl_vector_subvector(x, 0, np), b = gsl_vector_subvector(x, np, np),
-                  c = gsl_vector_subvector(x, 2 * np, qn), e = gsl_vector_subvector(x, 2 * np + qn, bm_vech_len(p));
-  bm_vec(X, &a.vector);
-  bm_vec(M, &b.vector);
-  bm_vech(U, &c.vector);
-  bm_vech(V, &e.vector);
-}
-
-/* Unpack (vec X, theta) and build an object; NULL when the parameters are invalid. */
-static bm_matnorm *unpack(const dims *dm, const gsl_vector *x, int with_x, gsl_matrix *X)
-{
-  size_t n = dm->n, p = dm->p, np = n * p, qn = bm_vech_len(n), off = with_x ? np : 0;
-  gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p);
-  gsl_vector_const_view a = gsl_vector_const_subvector(x, 0, np), b = gsl_vector_const_subvector(x, off, np),
-                        c = gsl_vector_const_subvector(x, off + np, qn),
-                        e = gsl_vector_const_subvector(x, off + np + qn, bm_vech_len(p));
-  if (with_x)
-    bm_vec_unpack(&a.vector, X);
-  else
-    gsl_matrix_memcpy(X, dm->X);
-  bm_vec_unpack(&b.vector, M);
-  bm_vech_unpack(&c.vector, U);
-  bm_vech_unpack(&e.vector, V);
-  bm_matnorm *d = bm_matnorm_alloc(n, p);
-  if (bm_matnorm_set(d, M, U, V)) {
-    bm_matnorm_free(d);
-    d = NULL;
-  }
-  gsl_matrix_free(M);
-  gsl_matrix_free(U);
-  gsl_matrix_free(V);
-  return d;
-}
-
-static int f_full(const gsl_vector *x, void *params, double *f)
-{
-  const dims *dm = params;
-  gsl_matrix *X = gsl_matrix_alloc(dm->n, dm->p);
-  bm_matnorm *d = unpack(dm, x, 1, X);
-  int s = d ? bm_matnorm_logpdf(d, X, f) : 1;
-  bm_matnorm_free(d);
-  gsl_matrix_free(X);
-  return s;
-}
-
-static int g_full(const gsl_vector *x, void *params, gsl_vector *g)
-{
-  const dims *dm = params;
-  size_t n = dm->n, p = dm->p, np = n * p, qn = bm_vech_len(n);
-  gsl_matrix *X = gsl_matrix_alloc(n, p), *dX = gsl_matrix_alloc(n, p), *dM = gsl_matrix_alloc(n, p),
-             *dU = gsl_matrix_alloc(n, n), *dV = gsl_matrix_alloc(p, p);
-  bm_matnorm *d = unpack(dm, x, 1, X);
-  int s = d ? bm_matnorm_grad(d, X, dX, dM, dU, dV) : 1;
-  if (!s) {
-    gsl_vector_view a = gsl_vector_subvector(g, 0, np), b = gsl_vector_subvector(g, np, np),
-                    c = gsl_vector_subvector(g, 2 * np, qn), e = gsl_vector_subvector(g, 2 * np + qn, bm_vech_len(p));
-    bm_vec(dX, &a.vector);
-    bm_vec(dM, &b.vector);
-    bm_vech_from_sym_grad(dU, &c.vector);
-    bm_vech_from_sym_grad(dV, &e.vector);
-  }
-  bm_matnorm_free(d);
-  gsl_matrix_free(X);
-  gsl_matrix_free(dX);
-  gsl_matrix_free(dM);
-  gsl_matrix_free(dU);
-  gsl_matrix_free(dV);
-  return s;
-}
-
-/* the shaped gradient in X, for the X-derivative checks of tu_fd_check_all */
-static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G)
-{
-  return bm_matnorm_grad(d, X, G, NULL, NULL, NULL);
-}
-
-typedef struct {
-  size_t n, p;
-  gsl_matrix *M, *U, *V, *X;
-  bm_matnorm *d;
-} fixture;
-
-static fixture *fixture_new(gsl_rng *r, size_t n, size_t p, double cond)
-{
-  fixture *f = malloc(sizeof *f);
-  f->n = n;
-  f->p = p;
-  f->M = gsl_matrix_alloc(n, p);
-  f->X = gsl_matrix_alloc(n, p);
-  f->U = gsl_matrix_alloc(n, n);
-  f->V = gsl_matrix_alloc(p, p);
-  tu_random_matrix(r, 1.0, f->M);
-  tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->U);
-  tu_random_spd(r, cond, 0.5 + gsl_rng_uniform(r), f->V);
-  f->d = bm_matnorm_alloc(n, p);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, f->U, f->V), BM_SUCCESS);
-  assert_int_equal(bm_matnorm_sample(f->d, r, f->X), BM_SUCCESS);
-  return f;
-}
-
-static void fixture_free(fixture *f)
-{
-  gsl_matrix_free(f->M);
-  gsl_matrix_free(f->X);
-  gsl_matrix_free(f->U);
-  gsl_matrix_free(f->V);
-  bm_matnorm_free(f->d);
-  free(f);
-}
+#define MV(name) bm_matnorm_##name
+#define MV_T bm_matnorm
+#define MV_FAMILY bm_family_matnorm
+#define MV_NAME "matnorm"
+#define MV_HAS_NU 0
+#define MV_SET(d, nu, M, U, V) ((void)(nu), bm_matnorm_set((d), (M), (U), (V)))
+#define MV_GRAD(d, X, dX, dM, dU, dV, dnu) ((void)(dnu), bm_matnorm_grad((d), (X), (dX), (dM), (dU), (dV)))
+#define MV_LOGLIK_GRAD(d, xs, m, ll, dM, dU, dV, dnu) \
+  ((void)(dnu), bm_matnorm_loglik_grad((d), (xs), (m), (ll), (dM), (dU), (dV)))
+#include "matrixvar_tests.h"
 
 /* ---- tests --------------------------------------------------------------- */
 
 static void logpdf_matches_reference(void **state)
 {
   (void)state;
-  char tag[32];
   FILE *f = tu_open_data("matrix_ref.txt");
-  int c, cases = 0;
-  while ((c = fgetc(f)) != EOF) {
-    if (c == '#') {
-      while ((c = fgetc(f)) != EOF && c != '\n') {}
-      continue;
-    }
-    ungetc(c, f);
-    if (fscanf(f, "%31s", tag) != 1) break;
-    size_t n, p;
-    double nu = 0;
-    assert_int_equal(fscanf(f, "%zu %zu", &n, &p), 2);
-    if (!strcmp(tag, "fisher_nunu")) { /* matt-only line */
-      double skip[2];
-      assert_int_equal(fscanf(f, "%lf %lf", &skip[0], &skip[1]), 2);
-      continue;
-    }
-    if (strcmp(tag, "matnorm") != 0) {
-      assert_int_equal(fscanf(f, "%lf", &nu), 1);
-    }
-    gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p),
-               *X = gsl_matrix_alloc(n, p);
-    tu_read_matrix(f, M);
-    tu_read_matrix(f, U);
-    tu_read_matrix(f, V);
-    tu_read_matrix(f, X);
-    double ref, ref2 = NAN;
-    assert_int_equal(fscanf(f, "%lf", &ref), 1);
-    if (strcmp(tag, "matt") != 0) assert_int_equal(fscanf(f, "%lf", &ref2), 1);
-    if (!strcmp(tag, "matnorm")) {
-      bm_matnorm *d = bm_matnorm_alloc(n, p);
-      double lp;
-      assert_int_equal(bm_matnorm_set(d, M, U, V), BM_SUCCESS);
-      assert_int_equal(bm_matnorm_logpdf(d, X, &lp), BM_SUCCESS);
-      /* mpmath: exact up to the conditioning of the problem; the Cholesky
-       * backward error bounds the relative error by ~eps (cond U + cond V) */
-      double tol = 1e-12 + DBL_EPSILON * (tu_cond_number(U) + tu_cond_number(V));
-      tu_assert_rel(lp, ref, tol);
-      if (!isnan(ref2)) tu_assert_rel(lp, ref2, 1e-9); /* scipy itself is accurate to ~3e-11 here */
-      /* the batched form on the same point, one and three copies */
-      const gsl_matrix *Xs[3] = {X, X, X};
-      double ll;
-      assert_int_equal(bm_matnorm_loglik(d, Xs, 3, &ll, NULL), BM_SUCCESS);
-      tu_assert_rel(ll, 3 * lp, 1e-13);
-      bm_matnorm_free(d);
-      cases++;
-    }
-    gsl_matrix_free(M);
-    gsl_matrix_free(U);
-    gsl_matrix_free(V);
-    gsl_matrix_free(X);
+  mv_record c = {0};
+  int cases = 0;
+  while (mv_next_record(f, &c)) {
+    if (strcmp(c.tag, "matnorm") != 0) continue;
+    /* mpmath; the batched form on the same point, three copies */
+    double lp = mv_check_record(&c, 3);
+    if (!isnan(c.ref2)) tu_assert_rel(lp, c.ref2, 1e-9); /* scipy itself is accurate to ~3e-11 here */
+    cases++;
   }
   fclose(f);
   assert_true(cases >= 7);
@@ -202,7 +45,7 @@ static void views_with_tda_work(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(11);
-  fixture *fx0 = fixture_new(r, 3, 2, 10);
+  fixture *fx0 = fixture_new(r, 3, 2, 0, 10);
   gsl_matrix *big = gsl_matrix_alloc(5, 7);
   gsl_matrix_set_all(big, 99.0);
   gsl_matrix_view Xv = gsl_matrix_submatrix(big, 1, 2, 3, 2);
@@ -218,9 +61,7 @@ static void views_with_tda_work(void **state)
   bm_matnorm_grad(fx0->d, &Xv.matrix, &Gv.matrix, NULL, NULL, NULL);
   tu_assert_matrix_close(&Gv.matrix, G1, 1e-15, 0);
   assert_true(gsl_matrix_get(bigG, 0, 0) == 0.0 && gsl_matrix_get(bigG, 1, 2) == 0.0);
-  gsl_matrix_free(G1);
-  gsl_matrix_free(bigG);
-  gsl_matrix_free(big);
+  free_matrices(G1, bigG, big);
   fixture_free(fx0);
   gsl_rng_free(r);
 }
@@ -228,273 +69,53 @@ static void views_with_tda_work(void **state)
 static void grad_matches_fd(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(21);
-  size_t shapes[][2] = {{1, 1}, {2, 3}, {3, 2}, {3, 3}};
-  for (size_t s = 0; s < 4; s++) {
-    for (int rep = 0; rep < 2; rep++) {
-      fixture *f = fixture_new(r, shapes[s][0], shapes[s][1], 20);
-      dims dm = {f->n, f->p, f->X};
-      gsl_vector *x = gsl_vector_alloc(full_len(f->n, f->p));
-      pack_full(f->X, f->M, f->U, f->V, x);
-      bm_check_options o = {.seed = 5, .tol = 1e-6};
-      bm_check_result cr;
-      assert_int_equal(bm_check_gradient(f_full, g_full, &dm, x, &o, &cr), BM_SUCCESS);
-      if (!cr.passed) print_error("grad n=%zu p=%zu rel err %g\n", f->n, f->p, cr.worst_rel_err);
-      assert_true(cr.passed);
-      gsl_vector_free(x);
-      fixture_free(f);
-    }
-  }
-  gsl_rng_free(r);
+  const mv_shape shapes[] = {{1, 1}, {2, 3}, {3, 2}, {3, 3}};
+  const double draws[] = {0, 0}; /* no nu: two draws a shape */
+  mv_grad_matches_fd(21, shapes, 4, draws, 2);
 }
 
 static void score_and_hess_match_fd(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(22);
-  size_t shapes[][2] = {{1, 1}, {2, 3}, {3, 2}, {2, 2}};
-  for (size_t s = 0; s < 4; s++) {
-    fixture *f = fixture_new(r, shapes[s][0], shapes[s][1], 10);
-    tu_random_matrix(r, 2.0, f->X); /* away from the mean too */
-    size_t k = bm_matnorm_nparams(f->d);
-    gsl_vector *full = gsl_vector_alloc(full_len(f->n, f->p));
-    pack_full(f->X, f->M, f->U, f->V, full);
-    gsl_vector_view th = gsl_vector_subvector(full, f->n * f->p, k);
-    bm_check_options o = {.seed = 6, .tol = 1e-6};
-    gsl_matrix *G = gsl_matrix_alloc(f->n, f->p);
-    bm_dist view = {&bm_family_matnorm, f->d};
-    tu_fd c = {&view, f->X, G, grad_x};
-    tu_fd_check_all(&c, &th.vector, &o);
-    gsl_matrix_free(G);
-    gsl_vector_free(full);
-    fixture_free(f);
-  }
-  gsl_rng_free(r);
+  const mv_shape shapes[] = {{1, 1}, {2, 3}, {3, 2}, {2, 2}};
+  const double one[] = {0};
+  mv_score_and_hess_match_fd(22, shapes, 4, one, 1, 1); /* X away from the mean too */
 }
 
 static void fisher_matches_monte_carlo(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(31);
-  fixture *f = fixture_new(r, 2, 2, 5);
-  size_t k = bm_matnorm_nparams(f->d);
-  gsl_matrix *I = gsl_matrix_alloc(k, k), *H = gsl_matrix_alloc(k, k);
-  gsl_vector *s = gsl_vector_alloc(k);
-  assert_int_equal(bm_matnorm_fisher(f->d, I), BM_SUCCESS);
-  tu_mc *ss = tu_mc_alloc(k), *hh = tu_mc_alloc(k);
-  for (size_t t = 0; t < 100000; t++) {
-    bm_matnorm_sample(f->d, r, f->X);
-    assert_int_equal(bm_matnorm_score(f->d, f->X, s), BM_SUCCESS);
-    assert_int_equal(bm_matnorm_hess(f->d, f->X, H), BM_SUCCESS);
-    gsl_matrix_scale(H, -1.0);
-    tu_mc_add_outer(ss, s);
-    tu_mc_add(hh, H);
-  }
-  double z1 = tu_mc_max_z(ss, I, 1e-12, NULL, NULL), z2 = tu_mc_max_z(hh, I, 1e-10, NULL, NULL);
-  print_message("matnorm Fisher MC: max|z| score %.2f, -H %.2f\n", z1, z2);
-  assert_true(z1 < 4.0);
-  assert_true(z2 < 4.0);
-  tu_mc_free(ss);
-  tu_mc_free(hh);
-  gsl_matrix_free(I);
-  gsl_matrix_free(H);
-  gsl_vector_free(s);
-  fixture_free(f);
-  gsl_rng_free(r);
+  mv_fisher_mc(2, 2, 0, 100000, 31, 1e-12, 1e-10);
+}
+
+/* the M block is V^-1 (x) U^-1 and the (M, scale) blocks vanish */
+static void m_block_is_decoupled(const fixture *f, const gsl_matrix *I)
+{
+  size_t np = f->n * f->p, k = I->size1;
+  for (size_t i = 0; i < np; i++)
+    for (size_t j = np; j < k; j++) assert_true(gsl_matrix_get(I, i, j) == 0.0);
 }
 
 static void fisher_null_vector_is_scale_exchange(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(32);
-  fixture *f = fixture_new(r, 3, 2, 30);
-  size_t n = 3, p = 2, np = 6, qn = 6, k = bm_matnorm_nparams(f->d);
-  gsl_matrix *I = gsl_matrix_alloc(k, k);
-  gsl_vector *v = gsl_vector_calloc(k), *Iv = gsl_vector_alloc(k);
-  assert_int_equal(bm_matnorm_fisher(f->d, I), BM_SUCCESS);
-  gsl_vector_view vu = gsl_vector_subvector(v, np, qn), vv = gsl_vector_subvector(v, np + qn, bm_vech_len(p));
-  bm_vech(f->U, &vu.vector);
-  bm_vech(f->V, &vv.vector);
-  gsl_vector_scale(&vv.vector, -1.0);
-  gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
-  double scale = 0.0;
-  for (size_t i = 0; i < k; i++)
-    for (size_t j = 0; j < k; j++) scale = fmax(scale, fabs(gsl_matrix_get(I, i, j)) * fabs(gsl_vector_get(v, j)));
-  assert_true(gsl_blas_dnrm2(Iv) < 1e-13 * scale * (double)k);
-  /* ...and it is the only one: (0, vech U, +vech V) is not annihilated */
-  gsl_vector_scale(&vv.vector, -1.0);
-  gsl_blas_dgemv(CblasNoTrans, 1.0, I, v, 0.0, Iv);
-  assert_true(gsl_blas_dnrm2(Iv) > 1e-3 * scale);
-  /* the M block is V^-1 (x) U^-1, symmetric and the (M, scale) blocks vanish */
-  for (size_t i = 0; i < np; i++)
-    for (size_t j = np; j < k; j++) assert_true(gsl_matrix_get(I, i, j) == 0.0);
-  (void)n;
-  gsl_matrix_free(I);
-  gsl_vector_free(v);
-  gsl_vector_free(Iv);
-  fixture_free(f);
+  mv_fisher_null_vector(r, 3, 2, 0, 30, m_block_is_decoupled);
   gsl_rng_free(r);
 }
 
 static void sampler_moments(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(41);
-  fixture *f = fixture_new(r, 2, 3, 10);
-  size_t n = 2, p = 3, np = 6, draws = 100000;
-  gsl_matrix *C = gsl_matrix_alloc(np, np); /* Cov(vec X) = V (x) U */
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < n; i++)
-      for (size_t b = 0; b < p; b++)
-        for (size_t a = 0; a < n; a++)
-          gsl_matrix_set(C, j * n + i, b * n + a, gsl_matrix_get(f->V, j, b) * gsl_matrix_get(f->U, i, a));
-  tu_mc *mc = tu_mc_alloc(np);
-  gsl_vector *v = gsl_vector_alloc(np), *sum = gsl_vector_calloc(np);
-  gsl_matrix *R = gsl_matrix_alloc(n, p);
-  for (size_t t = 0; t < draws; t++) {
-    bm_matnorm_sample(f->d, r, f->X);
-    gsl_matrix_memcpy(R, f->X);
-    gsl_matrix_sub(R, f->M);
-    bm_vec(R, v);
-    gsl_vector_add(sum, v);
-    tu_mc_add_outer(mc, v);
-  }
-  double zc = tu_mc_max_z(mc, C, 0, NULL, NULL), zm = 0;
-  for (size_t i = 0; i < np; i++)
-    zm = fmax(zm, fabs(gsl_vector_get(sum, i) / (double)draws) / sqrt(gsl_matrix_get(C, i, i) / (double)draws));
-  assert_true(zc < 4.0);
-  assert_true(zm < 4.0);
-  gsl_matrix *mean = gsl_matrix_alloc(n, p);
-  assert_int_equal(bm_matnorm_mean(f->d, mean), BM_SUCCESS);
-  tu_assert_matrix_close(mean, f->M, 0, 0);
-  gsl_matrix_free(mean);
-  gsl_matrix_free(R);
-  gsl_matrix_free(C);
-  gsl_vector_free(v);
-  gsl_vector_free(sum);
-  tu_mc_free(mc);
-  fixture_free(f);
-  gsl_rng_free(r);
+  mv_sampler_moments(0, 1.0); /* Cov(vec X) = V (x) U */
 }
 
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
-  assert_null(bm_matnorm_alloc(0, 3));
-  assert_null(bm_matnorm_alloc(3, 0));
-  bm_matnorm_free(NULL);
-  assert_int_equal(bm_matnorm_nparams(NULL), 0);
-  gsl_rng *r = tu_rng(61);
-  size_t n = 3, p = 2;
-  fixture *f = fixture_new(r, n, p, 10);
-  bm_matnorm *fresh = bm_matnorm_alloc(n, p);
-  double lp = 0;
-  gsl_matrix *G = gsl_matrix_alloc(n, p), *Gn = gsl_matrix_alloc(n, n), *bad = gsl_matrix_alloc(n + 1, p);
-  size_t k = bm_matnorm_nparams(f->d);
-  gsl_matrix *H = gsl_matrix_alloc(k, k);
-  gsl_vector *s = gsl_vector_alloc(k);
-  /* never set */
-  assert_int_equal(bm_matnorm_logpdf(fresh, f->X, &lp), BM_EINVAL);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_matnorm_fisher(fresh, H), BM_EINVAL);
-  assert_true(tu_all_nan_m(H));
-  assert_int_equal(bm_matnorm_sample(fresh, r, G), BM_EINVAL);
-  assert_int_equal(bm_matnorm_mean(fresh, G), BM_EINVAL);
-  /* NULLs */
-  assert_int_equal(bm_matnorm_logpdf(NULL, f->X, &lp), BM_EINVAL);
-  assert_int_equal(bm_matnorm_logpdf(f->d, NULL, &lp), BM_EINVAL);
-  assert_int_equal(bm_matnorm_logpdf(f->d, f->X, NULL), BM_EINVAL);
-  assert_int_equal(bm_matnorm_set(NULL, f->M, f->U, f->V), BM_EINVAL);
-  assert_int_equal(bm_matnorm_set(f->d, NULL, f->U, f->V), BM_EINVAL);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, NULL, f->V), BM_EINVAL);
-  assert_int_equal(bm_matnorm_sample(f->d, NULL, G), BM_EINVAL);
-  assert_int_equal(bm_matnorm_score(f->d, f->X, NULL), BM_EINVAL);
-  assert_int_equal(bm_matnorm_hess(f->d, f->X, NULL), BM_EINVAL);
-  assert_int_equal(bm_matnorm_hess_x(f->d, NULL, H), BM_EINVAL);
-  assert_int_equal(bm_matnorm_loglik(f->d, NULL, 2, &lp, NULL), BM_EINVAL);
-  const gsl_matrix *xs[2] = {f->X, NULL};
-  assert_int_equal(bm_matnorm_loglik(f->d, xs, 2, &lp, NULL), BM_EINVAL);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_matnorm_loglik(f->d, xs, 0, &lp, NULL), BM_EINVAL);
-  assert_int_equal(bm_matnorm_loglik_grad(f->d, xs, 2, &lp, G, NULL, NULL), BM_EINVAL);
-  assert_true(tu_all_nan_m(G));
-  /* shapes */
-  assert_int_equal(bm_matnorm_logpdf(f->d, bad, &lp), BM_EBADLEN);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_matnorm_set(f->d, bad, f->U, f->V), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, f->V, f->V), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_grad(f->d, f->X, bad, NULL, NULL, NULL), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_grad(f->d, f->X, G, NULL, G, NULL), BM_EBADLEN);
-  assert_true(tu_all_nan_m(G));
-  assert_int_equal(bm_matnorm_hess(f->d, f->X, Gn), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_hess_x(f->d, f->X, H), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_fisher(f->d, Gn), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_sample(f->d, r, bad), BM_EBADLEN);
-  assert_int_equal(bm_matnorm_mean(f->d, bad), BM_EBADLEN);
-  gsl_vector *s_bad = gsl_vector_alloc(k + 1);
-  assert_int_equal(bm_matnorm_score(f->d, f->X, s_bad), BM_EBADLEN);
-  gsl_vector *each_bad = gsl_vector_alloc(3);
-  const gsl_matrix *xs2[2] = {f->X, f->X};
-  assert_int_equal(bm_matnorm_loglik(f->d, xs2, 2, &lp, each_bad), BM_EBADLEN);
-  const gsl_matrix *xs3[2] = {f->X, bad};
-  assert_int_equal(bm_matnorm_loglik(f->d, xs3, 2, &lp, NULL), BM_EBADLEN);
-  /* non-finite */
-  gsl_matrix *Xn = gsl_matrix_alloc(n, p);
-  gsl_matrix_memcpy(Xn, f->X);
-  gsl_matrix_set(Xn, 1, 1, NAN);
-  assert_int_equal(bm_matnorm_logpdf(f->d, Xn, &lp), BM_ENONFINITE);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_matnorm_score(f->d, Xn, s), BM_ENONFINITE);
-  assert_true(isnan(gsl_vector_get(s, 0)) && isnan(gsl_vector_get(s, k - 1)));
-  assert_int_equal(bm_matnorm_hess(f->d, Xn, H), BM_ENONFINITE);
-  assert_true(tu_all_nan_m(H));
-  gsl_matrix_set(Xn, 1, 1, INFINITY);
-  assert_int_equal(bm_matnorm_grad(f->d, Xn, G, NULL, NULL, NULL), BM_ENONFINITE);
-  assert_true(tu_all_nan_m(G));
-  assert_int_equal(bm_matnorm_set(f->d, Xn, f->U, f->V), BM_ENONFINITE);
-  { /* every evaluation entry point rejects a non-finite X the same way */
-    gsl_matrix *Hx = gsl_matrix_alloc(n * p, n * p), *Gu = gsl_matrix_alloc(n, n);
-    double ll = 0;
-    const gsl_matrix *xsn[2] = {f->X, Xn};
-    assert_int_equal(bm_matnorm_hess_x(f->d, Xn, Hx), BM_ENONFINITE);
-    assert_true(tu_all_nan_m(Hx));
-    assert_int_equal(bm_matnorm_loglik(f->d, xsn, 2, &ll, NULL), BM_ENONFINITE);
-    assert_true(isnan(ll));
-    assert_int_equal(bm_matnorm_loglik_grad(f->d, xsn, 2, &ll, G, Gu, NULL), BM_ENONFINITE);
-    assert_true(isnan(ll) && tu_all_nan_m(G) && tu_all_nan_m(Gu));
-    gsl_matrix_free(Hx);
-    gsl_matrix_free(Gu);
-  }
-  /* asymmetric / indefinite scales; previous parameters survive */
-  double before, after;
-  bm_matnorm_logpdf(f->d, f->X, &before);
-  gsl_matrix *Ub = gsl_matrix_alloc(n, n);
-  gsl_matrix_memcpy(Ub, f->U);
-  gsl_matrix_set(Ub, 0, 1, gsl_matrix_get(Ub, 0, 1) + 0.5);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, Ub, f->V), BM_ENOTSYM);
-  gsl_matrix_memcpy(Ub, f->U);
-  gsl_matrix_set(Ub, 2, 2, -1.0);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, Ub, f->V), BM_ENOTSPD);
-  gsl_matrix *Vb = gsl_matrix_calloc(p, p);
-  gsl_matrix_set(Vb, 0, 0, 1.0);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, f->U, Vb), BM_ENOTSPD);
-  gsl_matrix_set(Vb, 1, 1, NAN);
-  assert_int_equal(bm_matnorm_set(f->d, f->M, f->U, Vb), BM_ENONFINITE);
-  bm_matnorm_logpdf(f->d, f->X, &after);
-  assert_true(before == after);
-  gsl_matrix_free(Ub);
-  gsl_matrix_free(Vb);
-  gsl_matrix_free(Xn);
-  gsl_vector_free(s_bad);
-  gsl_vector_free(each_bad);
-  gsl_matrix_free(G);
-  gsl_matrix_free(Gn);
-  gsl_matrix_free(bad);
-  gsl_matrix_free(H);
-  gsl_vector_free(s);
-  bm_matnorm_free(fresh);
-  fixture_free(f);
-  gsl_rng_free(r);
+  const mv_bad_case bc = {.nu = 0, .nan_i = 1, .nan_j = 1, .inf_x = INFINITY, .asym_i = 0, .asym_j = 1, .neg_k = 2,
+                          .bad_o = NAN};
+  mv_bad_inputs(&bc, NULL);
 }
 
 int main(void)

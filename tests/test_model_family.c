@@ -94,9 +94,7 @@ static void linear_regression_fisher_and_jeffreys(void **state)
   }
   assert_int_equal(bm_family_model_loglik(&fm, eta, &ll), BM_SUCCESS);
   tu_assert_rel(ll, ref, 1e-13);
-  gsl_matrix_free(XtX);
-  gsl_matrix_free(I);
-  gsl_matrix_free(E);
+  free_matrices(XtX, I, E);
   gsl_vector_free(eta);
   bm_mvn_free(dist);
   linreg_free(&lm);
@@ -220,11 +218,7 @@ static void wishart_scale_model_fisher(void **state)
   gsl_matrix_set(E, 1, 1, n * 0.25 * bm_mvtrigamma(p, 3.25));
   tu_assert_matrix_close(I, E, 1e-12, 1e-12);
   for (size_t i = 0; i < n; i++) gsl_matrix_free(Yobs[i]);
-  gsl_matrix_free(IF);
-  gsl_matrix_free(J);
-  gsl_matrix_free(T);
-  gsl_matrix_free(E);
-  gsl_matrix_free(I);
+  free_matrices(IF, J, T, E, I);
   gsl_vector_free(th);
   gsl_matrix_free(S);
   gsl_matrix_free(S0);
@@ -237,18 +231,6 @@ static void wishart_scale_model_fisher(void **state)
 static int ll_fn(const gsl_vector *eta, void *params, double *f)
 {
   return bm_family_model_loglik(params, eta, f);
-}
-
-/* max |A - B| / max |B| */
-static double rel_diff(const gsl_matrix *A, const gsl_matrix *B)
-{
-  double num = 0, den = 0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
-      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
-    }
-  return num / den;
 }
 
 static void check_observed_vs_fd(bm_family_model *fm, const gsl_vector *eta, double tol)
@@ -264,7 +246,7 @@ static void check_observed_vs_fd(bm_family_model *fm, const gsl_vector *eta, dou
   double scale = 0;
   for (size_t i = 0; i < d * d; i++) scale = fmax(scale, fabs(H->data[i]));
   tu_assert_matrix_close(Jo, H, tol, tol * scale);
-  print_message("observed information vs bm_fd_hessian: %.2e\n", rel_diff(Jo, H));
+  print_message("observed information vs bm_fd_hessian: %.2e\n", tu_mat_rel(Jo, H));
   assert_int_equal(bm_model_score(&model, eta, s), BM_SUCCESS);
   assert_int_equal(bm_fd_gradient(ll_fn, fm, eta, NULL, g, NULL), BM_SUCCESS);
   scale = 0;
@@ -359,12 +341,8 @@ static void random_theta(const bm_family_type *T, size_t rows, size_t cols, gsl_
     if (B->kind == BM_BLOCK_VEC) {
       for (size_t i = 0; i < len; i++) gsl_vector_set(th, off + i, gsl_rng_uniform(r) * 2 - 1);
     } else if (B->kind == BM_BLOCK_VECH) {
-      size_t q = B->rows == BM_DIM_ROWS ? rows : cols;
-      gsl_matrix *A = gsl_matrix_alloc(q, q);
-      tu_random_spd(r, 5.0, 1.0, A);
       gsl_vector_view v = gsl_vector_subvector(th, off, len);
-      bm_vech(A, &v.vector);
-      gsl_matrix_free(A);
+      tu_random_spd_vech(r, 5.0, 1.0, B->rows == BM_DIM_ROWS ? rows : cols, &v.vector);
     } else {
       gsl_vector_set(th, off, strcmp(B->name, "delta") ? (double)cols + 4.0 : 5.0);
     }
@@ -438,13 +416,8 @@ static void every_family_through_adapters(void **state)
     double scale = 0;
     for (size_t i = 0; i < m * m; i++) scale = fmax(scale, fabs(Hfd->data[i]));
     tu_assert_matrix_close(Jo, Hfd, 1e-9, 1e-10 * scale);
-    print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, rel_diff(Jo, Hfd));
-    gsl_matrix_free(Jo);
-    gsl_matrix_free(Hfd);
-    gsl_matrix_free(I);
-    gsl_matrix_free(IF);
-    gsl_matrix_free(I_dist);
-    gsl_matrix_free(Yrows);
+    print_message("kind %d: observed information vs FD Jacobian of the score: %.2e\n", kind, tu_mat_rel(Jo, Hfd));
+    free_matrices(Jo, Hfd, I, IF, I_dist, Yrows);
     for (size_t i = 0; i < nobs; i++) gsl_matrix_free(Ymat[i]);
     gsl_vector_free(eta);
     bm_dist_free(d);
@@ -489,12 +462,8 @@ static void user_family_without_fisher(void **state)
   assert_int_equal(bm_model_fisher(&mvn, eta, J2), BM_SUCCESS);
   double lp;
   assert_int_not_equal(bm_model_jeffreys(&user, eta, NULL, 0, &lp), BM_SUCCESS);
-  gsl_vector_free(eta);
-  gsl_vector_free(s1);
-  gsl_vector_free(s2);
-  gsl_matrix_free(Y);
-  gsl_matrix_free(J1);
-  gsl_matrix_free(J2);
+  free_vectors(eta, s1, s2);
+  free_matrices(Y, J1, J2);
   bm_dist_free(d);
   gsl_rng_free(r);
 }

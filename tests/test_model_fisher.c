@@ -14,13 +14,6 @@
 /* ---------------- linear regression, eta = (beta, s2) ---------------- */
 typedef tu_linreg linreg;
 
-static int normal_fisher(size_t i, const gsl_vector *th, void *params, gsl_matrix *F)
-{
-  (void)i;
-  (void)params;
-  tu_normal_fisher(gsl_vector_get(th, 1), F);
-  return 0;
-}
 static int normal_score_hess(size_t i, const gsl_vector *th, void *params, gsl_vector *s, gsl_matrix *H)
 {
   linreg *m = params;
@@ -44,7 +37,7 @@ static int lin_loglik(const gsl_vector *eta, void *params, double *f)
 }
 static bm_model lin_model(linreg *m)
 {
-  bm_model mod = {m->n, m->k + 1, 2, tu_linreg_theta, tu_linreg_curv, normal_fisher, normal_score_hess, m};
+  bm_model mod = {m->n, m->k + 1, 2, tu_linreg_theta, tu_linreg_curv, tu_normal_model_fisher, normal_score_hess, m};
   return mod;
 }
 static int lin_score(const gsl_vector *eta, void *params, gsl_vector *g)
@@ -130,17 +123,7 @@ static void linear_regression_fisher(void **state)
   assert_int_equal(bm_fisher_reparam(E, J, Iz2), BM_SUCCESS);
   tu_assert_matrix_close(Iz, Iz2, 1e-13, 1e-13);
   tu_assert_rel(gsl_matrix_get(Iz, k, k), 0.5 * (double)n, 1e-14);
-  gsl_matrix_free(J);
-  gsl_matrix_free(Iz);
-  gsl_matrix_free(Iz2);
-  gsl_matrix_free(XtX);
-  gsl_matrix_free(L);
-  gsl_matrix_free(Sigma);
-  gsl_matrix_free(dmu);
-  gsl_matrix_free(Id);
-  gsl_matrix_free(I);
-  gsl_matrix_free(I2);
-  gsl_matrix_free(E);
+  free_matrices(J, Iz, Iz2, XtX, L, Sigma, dmu, Id, I, I2, E);
   gsl_vector_free(eta);
   gsl_matrix_free(m.X);
   gsl_vector_free(m.y);
@@ -243,10 +226,7 @@ static void logistic_regression_fisher(void **state)
   gsl_matrix_sub(O, E);
   assert_true(gsl_matrix_max(O) - gsl_matrix_min(O) > 1e-3); /* the term matters */
   free(m.y);
-  gsl_matrix_free(m.X);
-  gsl_matrix_free(E);
-  gsl_matrix_free(I);
-  gsl_matrix_free(O);
+  free_matrices(m.X, E, I, O);
   gsl_vector_free(b);
   gsl_rng_free(r);
 }
@@ -394,17 +374,9 @@ static void gp_matern_fisher_matches_monte_carlo(void **state)
   assert_true(fabs(jz - (je - log(gsl_vector_get(zeta, 0) * gsl_vector_get(zeta, 1) * gsl_vector_get(zeta, 2)))) <
               1e-10);
   gsl_vector_free(zeta);
-  gsl_matrix_free(Iz);
-  gsl_matrix_free(Iz2);
-  gsl_matrix_free(J);
-  gsl_vector_free(eta);
-  gsl_vector_free(mu);
-  gsl_vector_free(y);
-  gsl_vector_free(s);
-  gsl_matrix_free(S);
-  gsl_matrix_free(L);
-  gsl_matrix_free(dmu);
-  gsl_matrix_free(I);
+  free_matrices(Iz, Iz2, J);
+  free_vectors(eta, mu, y, s);
+  free_matrices(S, L, dmu, I);
   for (int j = 0; j < 3; j++) gsl_matrix_free(dS[j]);
   gsl_rng_free(r);
 }
@@ -514,19 +486,9 @@ static void bad_inputs_return_status(void **state)
   gsl_matrix_set(bad, 0, 0, NAN);
   assert_int_equal(bm_fisher_reparam(I2, bad, I2), BM_ENONFINITE);
   assert_true(tu_all_nan_m(I2));
-  gsl_matrix_free(S);
-  gsl_matrix_free(dS0);
-  gsl_matrix_free(dmu);
-  gsl_matrix_free(bad);
-  gsl_vector_free(mu);
-  gsl_vector_free(y);
-  gsl_vector_free(s2v);
-  gsl_vector_free(eta);
-  gsl_vector_free(e2);
-  gsl_vector_free(s);
-  gsl_matrix_free(I);
-  gsl_matrix_free(I2);
-  gsl_matrix_free(m.X);
+  free_matrices(S, dS0, dmu, bad);
+  free_vectors(mu, y, s2v, eta, e2, s);
+  free_matrices(I, I2, m.X);
   gsl_vector_free(m.y);
   gsl_rng_free(r);
 }

@@ -12,28 +12,20 @@
 #include <string.h>
 #include <pthread.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_eigen.h>
 #include "testutil.h"
 
-/* ---- helpers --------------------------------------------------------------- */
-
-static void random_params(gsl_rng *r, double cond, gsl_vector *mu, gsl_matrix *S)
-{
-  for (size_t i = 0; i < mu->size; i++) gsl_vector_set(mu, i, gsl_ran_gaussian(r, 1.0));
-  tu_random_spd(r, cond, exp(gsl_ran_flat(r, -1, 1)), S);
-}
-
-static bm_mvn *random_mvn(gsl_rng *r, size_t p, double cond)
-{
-  bm_mvn *d = bm_mvn_alloc(p);
-  gsl_vector *mu = gsl_vector_alloc(p);
-  gsl_matrix *S = gsl_matrix_alloc(p, p);
-  random_params(r, cond, mu, S);
-  assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
-  gsl_vector_free(mu);
-  gsl_matrix_free(S);
-  return d;
-}
+#define VV(name) bm_mvn_##name
+#define VV_T bm_mvn
+#define VV_FAMILY bm_family_mvn
+#define VV_NAME "mvn"
+#define VV_HAS_NU 0
+#define VV_SET(d, nu, mu, S) ((void)(nu), bm_mvn_set((d), (mu), (S)))
+#define VV_GRAD(d, x, dx, dmu, G, dnu) ((void)(dnu), bm_mvn_grad((d), (x), (dx), (dmu), (G)))
+#define VV_FISHER_SEED 13
+#define VV_FISHER_ATOL 1e-12
+#define VV_FISHER_CASES {{1, NAN}, {2, NAN}, {3, NAN}}
+#define VV_SAMPLER_CASE {.seed = 14, .p = 4, .nu = NAN, .cond = 100.0, .draws = 100000, .wrong_scale = 1.02}
+#include "vecvar_tests.h"
 
 /* ---- log-density ------------------------------------------------------------- */
 
@@ -41,51 +33,29 @@ static void logpdf_matches_reference(void **state)
 {
   (void)state;
   FILE *f = tu_open_data("mvn_mvt_ref.txt");
-  char fam[32];
+  vv_record c = {0};
   size_t ncase = 0;
-  while (tu_next_record(f, "logpdf")) {
-    size_t p;
-    double nu;
-    assert_int_equal(fscanf(f, "%31s %zu %lf", fam, &p, &nu), 3);
-    gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p);
-    gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p), *Lam = gsl_matrix_alloc(p, p);
-    tu_read_vector(f, mu);
-    tu_read_matrix(f, S);
-    tu_read_vector(f, x);
-    double ref, ref_scipy;
-    assert_int_equal(fscanf(f, "%lf %lf", &ref, &ref_scipy), 2);
-    if (strcmp(fam, "mvn") == 0) {
-      double cond = tu_cond_number(S);
-      /* backward-stable Cholesky: error of the quadratic form ~ cond * eps */
-      double tol = (4e-15 + 2e-16 * cond) * fmax(1.0, fabs(ref));
-      bm_mvn *d = bm_mvn_alloc(p);
-      double lp;
-      assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
-      assert_int_equal(bm_mvn_logpdf(d, x, &lp), BM_SUCCESS);
-      assert_true(isfinite(lp));
-      if (!(fabs(lp - ref) <= tol)) {
-        print_error("mvn p=%zu cond=%.1e: %.17g vs mpmath %.17g\n", p, cond, lp, ref);
-        fail();
-      }
-      assert_true(fabs(lp - ref_scipy) <= 1e-6 * fmax(1.0, fabs(ref)));
-      /* the same density from the precision matrix and from the factor */
-      bm_chol_factor(S, L, NULL);
-      bm_chol_inverse(L, Lam);
-      double lp2, lp3;
-      assert_int_equal(bm_mvn_set_precision(d, mu, Lam), BM_SUCCESS);
-      assert_int_equal(bm_mvn_logpdf(d, x, &lp2), BM_SUCCESS);
-      assert_true(fabs(lp2 - ref) <= 10 * tol + 1e-16 * cond * cond * fmax(1.0, fabs(ref)));
-      assert_int_equal(bm_mvn_set_chol(d, mu, L), BM_SUCCESS);
-      assert_int_equal(bm_mvn_logpdf(d, x, &lp3), BM_SUCCESS);
-      assert_true(fabs(lp3 - ref) <= tol);
-      bm_mvn_free(d);
-      ncase++;
-    }
-    gsl_vector_free(mu);
-    gsl_vector_free(x);
-    gsl_matrix_free(S);
+  while (vv_next_record(f, &c)) {
+    if (strcmp(c.fam, "mvn") != 0) continue;
+    size_t p = c.p;
+    bm_mvn *d = bm_mvn_alloc(p);
+    double tol, cond = tu_cond_number(c.S);
+    vv_check_record(&c, d, &tol);
+    /* the same density from the precision matrix and from the factor */
+    gsl_matrix *L = gsl_matrix_alloc(p, p), *Lam = gsl_matrix_alloc(p, p);
+    bm_chol_factor(c.S, L, NULL);
+    bm_chol_inverse(L, Lam);
+    double lp2, lp3;
+    assert_int_equal(bm_mvn_set_precision(d, c.mu, Lam), BM_SUCCESS);
+    assert_int_equal(bm_mvn_logpdf(d, c.x, &lp2), BM_SUCCESS);
+    assert_true(fabs(lp2 - c.ref) <= 10 * tol + 1e-16 * cond * cond * fmax(1.0, fabs(c.ref)));
+    assert_int_equal(bm_mvn_set_chol(d, c.mu, L), BM_SUCCESS);
+    assert_int_equal(bm_mvn_logpdf(d, c.x, &lp3), BM_SUCCESS);
+    assert_true(fabs(lp3 - c.ref) <= tol);
+    bm_mvn_free(d);
     gsl_matrix_free(L);
     gsl_matrix_free(Lam);
+    ncase++;
   }
   fclose(f);
   assert_true(ncase >= 30);
@@ -190,23 +160,6 @@ static int g_logpdf(const gsl_vector *t, void *params, gsl_vector *g)
   return st;
 }
 
-/* the gradient in x (the row of X), for the x-derivative checks through tu_fd */
-static int grad_x(const void *d, const gsl_matrix *X, gsl_matrix *G)
-{
-  gsl_vector_const_view x = gsl_matrix_const_row(X, 0);
-  gsl_vector_view g = gsl_matrix_row(G, 0);
-  return bm_mvn_grad(d, &x.vector, &g.vector, NULL, NULL);
-}
-
-static void check_ok(const bm_check_result *res, const char *what, size_t p)
-{
-  if (!res->passed) {
-    print_error("%s p=%zu: worst rel err %.3e (analytic %.10g numeric %.10g)\n", what, p, res->worst_rel_err,
-                res->analytic, res->numeric);
-    fail();
-  }
-}
-
 static void grad_score_hess_match_fd(void **state)
 {
   (void)state;
@@ -222,43 +175,21 @@ static void grad_score_hess_match_fd(void **state)
       random_params(r, 30.0, c.mu, S);
       for (size_t i = 0; i < p; i++) gsl_vector_set(c.x, i, gsl_vector_get(c.mu, i) + gsl_ran_gaussian(r, 1.5));
       bm_check_result res;
-      /* theta = (mu, vech Sigma): score and Hessian */
+      /* theta = (mu, vech Sigma): score, Hessian, the shaped gradient; x */
       gsl_vector *t = gsl_vector_alloc(p + q);
       gsl_vector_view tm = gsl_vector_subvector(t, 0, p), ts = gsl_vector_subvector(t, p, q);
       gsl_vector_memcpy(&tm.vector, c.mu);
       bm_vech(S, &ts.vector);
-      assert_int_equal(bm_check_gradient(tu_fd_theta_logpdf, tu_fd_theta_score, &cf, t, &opt, &res), BM_SUCCESS);
-      check_ok(&res, "score", p);
-      assert_int_equal(bm_check_hessian(tu_fd_theta_logpdf, tu_fd_theta_score, tu_fd_theta_hess, &cf, t, &opt, &res),
-                       BM_SUCCESS);
-      check_ok(&res, "hess", p);
-      /* shaped gradient agrees with the score */
-      assert_int_equal(bm_mvn_set(c.d, c.mu, S), BM_SUCCESS);
-      gsl_vector *s = gsl_vector_alloc(p + q), *dmu = gsl_vector_alloc(p), *dx = gsl_vector_alloc(p),
-                 *gv = gsl_vector_alloc(q);
-      gsl_matrix *G = gsl_matrix_alloc(p, p), *GL = gsl_matrix_alloc(p, p), *GL2 = gsl_matrix_alloc(p, p);
-      bm_mvn_score(c.d, c.x, s);
-      assert_int_equal(bm_mvn_grad(c.d, c.x, dx, dmu, G), BM_SUCCESS);
-      bm_vech_from_sym_grad(G, gv);
-      gsl_vector_view s1 = gsl_vector_subvector(s, 0, p), s2 = gsl_vector_subvector(s, p, q);
-      tu_assert_vector_close(dmu, &s1.vector, 1e-14, 1e-14);
-      tu_assert_vector_close(gv, &s2.vector, 1e-14, 1e-14);
-      gsl_vector_scale(dx, -1.0);
-      tu_assert_vector_close(dx, dmu, 0, 0);
+      vv_grad g = vv_grad_alloc(p);
+      vv_fd_checks(&cf, t, &opt, NAN, &g);
+      gsl_vector_scale(g.dx, -1.0);
+      tu_assert_vector_close(g.dx, g.dmu, 0, 0);
       /* G_Lambda = -Sigma G_Sigma Sigma agrees with the direct precision gradient */
-      assert_int_equal(bm_mvn_grad_sigma_to_precision(c.d, G, GL), BM_SUCCESS);
+      assert_int_equal(bm_mvn_set(c.d, c.mu, S), BM_SUCCESS);
+      gsl_matrix *GL = gsl_matrix_alloc(p, p), *GL2 = gsl_matrix_alloc(p, p);
+      assert_int_equal(bm_mvn_grad_sigma_to_precision(c.d, g.G, GL), BM_SUCCESS);
       assert_int_equal(bm_mvn_grad_precision(c.d, c.x, GL2), BM_SUCCESS);
       tu_assert_matrix_close(GL, GL2, 1e-9, 1e-11);
-      /* x: gradient and Hessian (X as it was afterwards) */
-      assert_int_equal(bm_dist_set_theta(cf.d, t), BM_SUCCESS);
-      gsl_vector *x0 = gsl_vector_alloc(p);
-      gsl_vector_memcpy(x0, c.x);
-      assert_int_equal(bm_check_gradient(tu_fd_x_logpdf, tu_fd_x_grad, &cf, x0, &opt, &res), BM_SUCCESS);
-      check_ok(&res, "grad x", p);
-      assert_int_equal(bm_check_hessian(tu_fd_x_logpdf, tu_fd_x_grad, tu_fd_x_hess, &cf, x0, &opt, &res), BM_SUCCESS);
-      check_ok(&res, "hess x", p);
-      gsl_vector_memcpy(c.x, x0);
-      gsl_vector_free(x0);
       /* precision parameterization */
       gsl_matrix *Lam = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p);
       gsl_vector *u = gsl_vector_alloc(q);
@@ -267,7 +198,7 @@ static void grad_score_hess_match_fd(void **state)
       bm_vech(Lam, u);
       c.mode = 1;
       assert_int_equal(bm_check_gradient(f_logpdf, g_logpdf, &c, u, &opt, &res), BM_SUCCESS);
-      check_ok(&res, "grad precision", p);
+      check_ok(&res, "grad precision", p, NAN);
       /* Cholesky parameterization */
       for (size_t k = 0; k < q; k++) {
         size_t i, j;
@@ -276,24 +207,18 @@ static void grad_score_hess_match_fd(void **state)
       }
       c.mode = 2;
       assert_int_equal(bm_check_gradient(f_logpdf, g_logpdf, &c, u, &opt, &res), BM_SUCCESS);
-      check_ok(&res, "grad chol", p);
+      check_ok(&res, "grad chol", p, NAN);
       gsl_vector_free(u);
       gsl_matrix_free(Lam);
       gsl_matrix_free(L);
-      gsl_vector_free(s);
-      gsl_vector_free(dmu);
-      gsl_vector_free(dx);
-      gsl_vector_free(gv);
-      gsl_matrix_free(G);
+      vv_grad_free(&g);
       gsl_matrix_free(GL);
       gsl_matrix_free(GL2);
       gsl_vector_free(t);
       bm_mvn_free(c.d);
       bm_dist_free(cf.d);
       gsl_vector_free(c.mu);
-      gsl_matrix_free(S);
-      gsl_matrix_free(X);
-      gsl_matrix_free(GX);
+      free_matrices(S, X, GX);
     }
   gsl_rng_free(r);
 }
@@ -359,7 +284,7 @@ static void kl_grad_matches_fd(void **state)
     }
     bm_check_result res;
     assert_int_equal(bm_check_gradient(f_kl, g_kl, &c, t, &opt, &res), BM_SUCCESS);
-    check_ok(&res, "kl grad", p);
+    check_ok(&res, "kl grad", p, NAN);
     bm_mvn_free(c.d0);
     bm_mvn_free(c.d1);
     gsl_vector_free(t);
@@ -367,87 +292,6 @@ static void kl_grad_matches_fd(void **state)
   }
   gsl_rng_free(r);
 }
-
-/* ---- Fisher information and the sampler ------------------------------------- */
-
-static void fisher_matches_monte_carlo(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(13);
-  const size_t draws = 100000;
-  for (size_t p = 1; p <= 3; p++) {
-    size_t n = p + bm_vech_len(p);
-    bm_mvn *d = random_mvn(r, p, 10.0);
-    gsl_matrix *I = gsl_matrix_alloc(n, n), *H = gsl_matrix_alloc(n, n);
-    gsl_vector *x = gsl_vector_alloc(n), *s = gsl_vector_alloc(n);
-    gsl_vector_view xv = gsl_vector_subvector(x, 0, p);
-    assert_int_equal(bm_mvn_fisher(d, I), BM_SUCCESS);
-    tu_mc *outer = tu_mc_alloc(n), *negh = tu_mc_alloc(n);
-    for (size_t k = 0; k < draws; k++) {
-      assert_int_equal(bm_mvn_sample(d, r, &xv.vector), BM_SUCCESS);
-      bm_mvn_score(d, &xv.vector, s);
-      bm_mvn_hess(d, &xv.vector, H);
-      gsl_matrix_scale(H, -1.0);
-      tu_mc_add_outer(outer, s);
-      tu_mc_add(negh, H);
-    }
-    size_t wi = 0, wj = 0;
-    double z1 = tu_mc_max_z(outer, I, 1e-12, &wi, &wj);
-    double z2 = tu_mc_max_z(negh, I, 1e-12, &wi, &wj);
-    print_message("mvn p=%zu: max |z| E[s s^T] %.2f, E[-H] %.2f\n", p, z1, z2);
-    assert_true(z1 < 4.0);
-    assert_true(z2 < 4.0);
-    /* the information is not trivially zero, so the test can fail */
-    assert_true(gsl_matrix_get(I, n - 1, n - 1) > 0.0);
-    tu_mc_free(outer);
-    tu_mc_free(negh);
-    gsl_matrix_free(I);
-    gsl_matrix_free(H);
-    gsl_vector_free(x);
-    gsl_vector_free(s);
-    bm_mvn_free(d);
-  }
-  gsl_rng_free(r);
-}
-
-static void sampler_moments(void **state)
-{
-  (void)state;
-  gsl_rng *r = tu_rng(14);
-  size_t p = 4, draws = 100000;
-  bm_mvn *d = random_mvn(r, p, 100.0);
-  gsl_vector *x = gsl_vector_alloc(p), *mu = gsl_vector_alloc(p);
-  gsl_matrix *S = gsl_matrix_alloc(p, p), *M = gsl_matrix_alloc(p, p);
-  bm_mvn_mean(d, mu);
-  bm_mvn_cov(d, S);
-  tu_mc *cov = tu_mc_alloc(p);
-  gsl_vector *m = gsl_vector_calloc(p);
-  for (size_t k = 0; k < draws; k++) {
-    bm_mvn_sample(d, r, x);
-    gsl_vector_sub(x, mu);
-    gsl_vector_add(m, x);
-    tu_mc_add_outer(cov, x);
-  }
-  for (size_t i = 0; i < p; i++) {
-    double z = gsl_vector_get(m, i) / (double)draws / sqrt(gsl_matrix_get(S, i, i) / (double)draws);
-    assert_true(fabs(z) < 4.0);
-  }
-  assert_true(tu_mc_max_z(cov, S, 0, NULL, NULL) < 4.0);
-  /* a wrong covariance is detected */
-  gsl_matrix_memcpy(M, S);
-  gsl_matrix_scale(M, 1.02);
-  assert_true(tu_mc_max_z(cov, M, 0, NULL, NULL) > 4.0);
-  tu_mc_free(cov);
-  gsl_vector_free(x);
-  gsl_vector_free(mu);
-  gsl_vector_free(m);
-  gsl_matrix_free(S);
-  gsl_matrix_free(M);
-  bm_mvn_free(d);
-  gsl_rng_free(r);
-}
-
-/* ---- batches ---------------------------------------------------------------- */
 
 /* ---- concurrent readers ------------------------------------------------------- */
 
@@ -508,9 +352,7 @@ static void concurrent_readers_agree(void **state)
   }
   bm_mvn_free(d);
   bm_mvn_free(ref);
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(sref);
+  free_vectors(mu, x, sref);
   gsl_matrix_free(S);
   gsl_matrix_free(Iref);
   gsl_rng_free(r);
@@ -518,19 +360,14 @@ static void concurrent_readers_agree(void **state)
 
 /* ---- bad inputs -------------------------------------------------------------- */
 
-static void bad_inputs_return_status(void **state)
+static void vv_family_bad_inputs(void)
 {
-  (void)state;
-  /* GSL's default (aborting) error handler stays installed throughout */
   size_t p = 3, q = 6;
-  assert_null(bm_mvn_alloc(0));
-  bm_mvn_free(NULL);
-  assert_int_equal(bm_mvn_nparams(NULL), 0);
   bm_mvn *d = bm_mvn_alloc(p), *d2 = bm_mvn_alloc(2);
   gsl_vector *mu = gsl_vector_calloc(p), *x = gsl_vector_calloc(p), *x2 = gsl_vector_calloc(2);
   gsl_vector *s = gsl_vector_alloc(p + q), *v = gsl_vector_alloc(p);
   gsl_matrix *S = gsl_matrix_alloc(p, p), *B = gsl_matrix_alloc(p, p), *H = gsl_matrix_alloc(p + q, p + q);
-  gsl_matrix *S2 = gsl_matrix_alloc(2, 2), *X = gsl_matrix_calloc(5, p), *X2 = gsl_matrix_calloc(5, 2);
+  gsl_matrix *S2 = gsl_matrix_alloc(2, 2), *X = gsl_matrix_calloc(5, p);
   gsl_rng *r = tu_rng(1);
   double lp = 0;
   gsl_matrix_set_identity(S);
@@ -589,23 +426,9 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mvn_logpdf(d, x, &lp), BM_SUCCESS);
   assert_true(lp == lp0);
 
-  /* evaluation with bad variates / outputs */
-  assert_int_equal(bm_mvn_logpdf(NULL, x, &lp), BM_EINVAL);
-  assert_int_equal(bm_mvn_logpdf(d, x, NULL), BM_EINVAL);
-  assert_int_equal(bm_mvn_logpdf(d, NULL, &lp), BM_EINVAL);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_mvn_logpdf(d, x2, &lp), BM_EBADLEN);
+  /* evaluation with bad variates / outputs: the shared statuses, then mvn's own */
+  vv_bad_evaluations(d, 0);
   gsl_vector_set(x, 0, NAN);
-  assert_int_equal(bm_mvn_logpdf(d, x, &lp), BM_ENONFINITE);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_mvn_grad(d, x, v, NULL, NULL), BM_ENONFINITE);
-  assert_true(tu_all_nan_v(v));
-  assert_int_equal(bm_mvn_score(d, x, s), BM_ENONFINITE);
-  assert_true(tu_all_nan_v(s));
-  assert_int_equal(bm_mvn_hess(d, x, H), BM_ENONFINITE);
-  assert_true(tu_all_nan_m(H));
-  assert_int_equal(bm_mvn_hess_x(d, x, B), BM_ENONFINITE);
-  assert_true(tu_all_nan_m(B));
   assert_int_equal(bm_mvn_grad_precision(d, x, B), BM_ENONFINITE);
   assert_int_equal(bm_mvn_grad_chol(d, x, B), BM_ENONFINITE);
   gsl_vector_set(x, 0, INFINITY);
@@ -613,25 +436,13 @@ static void bad_inputs_return_status(void **state)
   gsl_vector_set(x, 0, 0.0);
   assert_int_equal(bm_mvn_score(d, x, v), BM_EBADLEN);
   assert_true(tu_all_nan_v(v));
-  assert_int_equal(bm_mvn_score(d, x, NULL), BM_EINVAL);
-  assert_int_equal(bm_mvn_hess(d, x, B), BM_EBADLEN);
-  assert_int_equal(bm_mvn_hess_x(d, x, H), BM_EBADLEN);
-  assert_int_equal(bm_mvn_fisher(d, B), BM_EBADLEN);
   assert_int_equal(bm_mvn_fisher(d, NULL), BM_EINVAL);
-  assert_int_equal(bm_mvn_grad(d, x, s, NULL, NULL), BM_EBADLEN);
   assert_int_equal(bm_mvn_grad(d, x, NULL, NULL, H), BM_EBADLEN);
-  assert_int_equal(bm_mvn_sample(d, NULL, x), BM_EINVAL);
-  assert_int_equal(bm_mvn_sample(d, r, x2), BM_EBADLEN);
   assert_int_equal(bm_mvn_mean(d, x2), BM_EBADLEN);
   assert_int_equal(bm_mvn_cov(d, S2), BM_EBADLEN);
   assert_int_equal(bm_mvn_grad_sigma_to_precision(d, S, S), BM_EINVAL);
   assert_int_equal(bm_mvn_grad_sigma_to_precision(d, S2, B), BM_EBADLEN);
   /* batches */
-  assert_int_equal(bm_mvn_loglik(d, X2, &lp, NULL), BM_EBADLEN);
-  assert_true(isnan(lp));
-  assert_int_equal(bm_mvn_loglik(d, NULL, &lp, NULL), BM_EINVAL);
-  assert_int_equal(bm_mvn_loglik(d, X, NULL, NULL), BM_EINVAL);
-  assert_int_equal(bm_mvn_loglik(d, X, &lp, v), BM_EBADLEN);
   gsl_matrix_set(X, 4, 2, NAN);
   assert_int_equal(bm_mvn_loglik(d, X, &lp, NULL), BM_ENONFINITE);
   assert_int_equal(bm_mvn_loglik_grad(d, X, &lp, v, B), BM_ENONFINITE);
@@ -651,57 +462,16 @@ static void bad_inputs_return_status(void **state)
   gsl_rng_free(r);
   bm_mvn_free(d);
   bm_mvn_free(d2);
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(x2);
-  gsl_vector_free(s);
-  gsl_vector_free(v);
-  gsl_matrix_free(S);
-  gsl_matrix_free(B);
-  gsl_matrix_free(H);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(X);
-  gsl_matrix_free(X2);
-}
-
-/* bm_mvn_dim: the p given to bm_mvn_alloc, before and after _set and after a failed _set;
- * a mean vector of that length is accepted and holds mu; 0 for NULL. */
-static void dim_is_allocated_dimension(void **state)
-{
-  (void)state;
-  size_t ps[] = {1, 2, 5};
-  for (size_t t = 0; t < 3; t++) {
-    size_t p = ps[t];
-    bm_mvn *d = bm_mvn_alloc(p);
-    assert_int_equal(bm_mvn_dim(d), p);
-    gsl_vector *mu = gsl_vector_alloc(p), *mu2 = gsl_vector_calloc(p + 1);
-    gsl_matrix *S = gsl_matrix_alloc(p, p);
-    for (size_t i = 0; i < p; i++) gsl_vector_set(mu, i, 0.5 * (double)i - 1.0);
-    gsl_matrix_set_identity(S);
-    assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
-    assert_int_equal(bm_mvn_dim(d), p);
-    assert_int_equal(bm_mvn_nparams(d), p + p * (p + 1) / 2);
-    assert_int_equal(bm_mvn_set(d, mu2, S), BM_EBADLEN);
-    assert_int_equal(bm_mvn_dim(d), p);
-    gsl_vector *v = gsl_vector_alloc(bm_mvn_dim(d));
-    assert_int_equal(bm_mvn_mean(d, v), BM_SUCCESS);
-    tu_assert_vector_close(v, mu, 0.0, 0.0);
-    gsl_vector_free(v);
-    gsl_vector_free(mu);
-    gsl_vector_free(mu2);
-    gsl_matrix_free(S);
-    bm_mvn_free(d);
-  }
-  assert_int_equal(bm_mvn_dim(NULL), 0);
+  free_vectors(mu, x, x2, s, v);
+  free_matrices(S, B, H, S2, X);
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      VV_SHARED_TESTS,
       cmocka_unit_test(logpdf_matches_reference),    cmocka_unit_test(kl_and_entropy_match_reference),
       cmocka_unit_test(grad_score_hess_match_fd),    cmocka_unit_test(kl_grad_matches_fd),
-      cmocka_unit_test(fisher_matches_monte_carlo),  cmocka_unit_test(sampler_moments),  cmocka_unit_test(bad_inputs_return_status),
-      cmocka_unit_test(dim_is_allocated_dimension),
       cmocka_unit_test(concurrent_readers_agree),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

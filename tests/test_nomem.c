@@ -88,6 +88,15 @@ long nomem_drive(const char *what, int (*fn)(void *), void *arg)
   return -1;
 }
 
+void nomem_drive_each(const char *const *names, int n, int *which, int (*fn)(void *), void *arg, long min_sites)
+{
+  for (*which = 0; *which < n; (*which)++) {
+    long sites = nomem_drive(names[*which], fn, arg);
+    if (sites < min_sites)
+      fail_msg("%s: %ld allocation sites exercised, expected at least %ld", names[*which], sites, min_sites);
+  }
+}
+
 /* ---------- core ---------- */
 
 static int f_quad(const gsl_vector *x, void *p, double *f)
@@ -151,10 +160,8 @@ static void core_functions_survive_allocation_failure(void **state)
   gsl_vector_set(c.x, 2, 2.0);
   const char *names[] = {"bm_fd_gradient", "bm_fd_jacobian", "bm_fd_hessian", "bm_fd_hessian_from_gradient",
                          "bm_check_gradient", "bm_check_hessian", "bm_check_taylor", "bm_matrix_alloc"};
-  for (c.which = 0; c.which < 8; c.which++) {
-    long sites = nomem_drive(names[c.which], run_fd, &c);
-    assert_true(sites >= 1); /* each of these allocates: the injection must have been exercised */
-  }
+  /* each of these allocates: the injection must have been exercised */
+  nomem_drive_each(names, 8, &c.which, run_fd, &c, 1);
   gsl_vector_free(c.x); gsl_vector_free(c.g); gsl_vector_free(c.e);
   gsl_matrix_free(c.H); gsl_matrix_free(c.E);
 }
@@ -298,6 +305,15 @@ static void drive_all(const char *fam, int nfun, int (*run)(void *), fam_case *c
   assert_true(total >= nfun / 2); /* the heap paths really ran */
 }
 
+/* _alloc (through the family's descriptor: bm_F_alloc) of a rows x cols variate, then _free */
+static int alloc_free(const bm_family_type *T, size_t rows, size_t cols)
+{
+  void *e = T->alloc(rows, cols);
+  if (!e) return BM_ENOMEM;
+  T->free(e);
+  return BM_SUCCESS;
+}
+
 /* wishart and invwishart: the same API shape */
 #define NUSCALE_RUN(FAM)                                                                                             \
   static int run_##FAM(void *arg)                                                                                    \
@@ -307,12 +323,7 @@ static void drive_all(const char *fam, int nfun, int (*run)(void *), fam_case *c
     double lp, a;                                                                                                    \
     const gsl_matrix *batch[2] = {c->X, c->X};                                                                       \
     switch (c->which) {                                                                                              \
-    case 0: {                                                                                                        \
-      bm_##FAM *e = bm_##FAM##_alloc(FAM_NP);                                                                        \
-      if (!e) return BM_ENOMEM;                                                                                      \
-      bm_##FAM##_free(e);                                                                                            \
-      return BM_SUCCESS;                                                                                             \
-    }                                                                                                                \
+    case 0: return alloc_free(&bm_family_##FAM, FAM_NP, FAM_NP);                                                     \
     case 1: return bm_##FAM##_set(d, FAM_NP + 5.0, c->S);                                                            \
     case 2: return bm_##FAM##_logpdf(d, c->X, &lp);                                                                  \
     case 3: return bm_##FAM##_logpdf_grad(d, c->X, &lp, c->G1, c->G2, &a);                                           \
@@ -349,65 +360,58 @@ static void wishart_invwishart_survive_allocation_failure(void **state)
   fam_case_free(&c);
 }
 
-static int run_mvn(void *arg)
+#define ARGS_(...) __VA_ARGS__
+/* A vector family's functions (NU: the parenthesized leading arguments of
+ * _set, DNU the trailing one of _grad and _loglik_grad; () for mvn), then
+ * FAM##_extra(c, k) for the family's own from which = 12 on */
+#define VEC_RUN(FAM, NU, DNU)                                                                                        \
+  static int run_##FAM(void *arg)                                                                                    \
+  {                                                                                                                  \
+    fam_case *c = arg;                                                                                               \
+    bm_##FAM *d = c->d;                                                                                              \
+    double lp, a;                                                                                                    \
+    (void)a;                                                                                                         \
+    switch (c->which) {                                                                                              \
+    case 0: return alloc_free(&bm_family_##FAM, 1, FAM_NP);                                                          \
+    case 1: return bm_##FAM##_set(d, ARGS_ NU c->x, c->S);                                                           \
+    case 2: return bm_##FAM##_logpdf(d, c->x, &lp);                                                                  \
+    case 3: return bm_##FAM##_grad(d, c->x, c->v1, c->v2, c->G2 ARGS_ DNU);                                          \
+    case 4: return bm_##FAM##_score(d, c->x, c->s);                                                                  \
+    case 5: return bm_##FAM##_hess(d, c->x, c->H);                                                                   \
+    case 6: return bm_##FAM##_hess_x(d, c->x, c->G2);                                                                \
+    case 7: return bm_##FAM##_fisher(d, c->F);                                                                       \
+    case 8: return bm_##FAM##_sample(d, c->r, c->v1);                                                                \
+    case 9: return bm_##FAM##_cov(d, c->G2);                                                                         \
+    case 10: return bm_##FAM##_loglik(d, c->Xb, &lp, c->each);                                                       \
+    case 11: return bm_##FAM##_loglik_grad(d, c->Xb, &lp, c->v1, c->G2 ARGS_ DNU);                                   \
+    default: return FAM##_extra(c, c->which - 12);                                                                   \
+    }                                                                                                                \
+  }
+
+/* mvn's own: the precision and Cholesky forms, entropy, KL */
+static int mvn_extra(fam_case *c, int k)
 {
-  fam_case *c = arg;
   bm_mvn *d = c->d;
   double lp;
-  switch (c->which) {
-  case 0: {
-    bm_mvn *e = bm_mvn_alloc(FAM_NP);
-    if (!e) return BM_ENOMEM;
-    bm_mvn_free(e);
-    return BM_SUCCESS;
-  }
-  case 1: return bm_mvn_set(d, c->x, c->S);
-  case 2: return bm_mvn_set_precision(d, c->x, c->S);
-  case 3: return bm_mvn_logpdf(d, c->x, &lp);
-  case 4: return bm_mvn_grad(d, c->x, c->v1, c->v2, c->G2);
-  case 5: return bm_mvn_grad_precision(d, c->x, c->G2);
-  case 6: return bm_mvn_grad_chol(d, c->x, c->G2);
-  case 7: return bm_mvn_grad_sigma_to_precision(d, c->S, c->G2);
-  case 8: return bm_mvn_score(d, c->x, c->s);
-  case 9: return bm_mvn_hess(d, c->x, c->H);
-  case 10: return bm_mvn_hess_x(d, c->x, c->G2);
-  case 11: return bm_mvn_fisher(d, c->F);
-  case 12: return bm_mvn_sample(d, c->r, c->v1);
-  case 13: return bm_mvn_cov(d, c->G2);
-  case 14: return bm_mvn_loglik(d, c->Xb, &lp, c->each);
-  case 15: return bm_mvn_loglik_grad(d, c->Xb, &lp, c->v1, c->G2);
-  case 16: return bm_mvn_entropy(d, &lp);
-  case 17: return bm_mvn_kl(d, d, &lp);
-  case 18: return bm_mvn_kl_grad(d, d, &lp, c->v1, c->G2, c->v2, c->G3);
+  switch (k) {
+  case 0: return bm_mvn_set_precision(d, c->x, c->S);
+  case 1: return bm_mvn_grad_precision(d, c->x, c->G2);
+  case 2: return bm_mvn_grad_chol(d, c->x, c->G2);
+  case 3: return bm_mvn_grad_sigma_to_precision(d, c->S, c->G2);
+  case 4: return bm_mvn_entropy(d, &lp);
+  case 5: return bm_mvn_kl(d, d, &lp);
+  case 6: return bm_mvn_kl_grad(d, d, &lp, c->v1, c->G2, c->v2, c->G3);
   default: return -1;
   }
 }
-static int run_mvt(void *arg)
+static int mvt_extra(fam_case *c, int k)
 {
-  fam_case *c = arg;
-  bm_mvt *d = c->d;
-  double lp, a;
-  switch (c->which) {
-  case 0: {
-    bm_mvt *e = bm_mvt_alloc(FAM_NP);
-    if (!e) return BM_ENOMEM;
-    bm_mvt_free(e);
-    return BM_SUCCESS;
-  }
-  case 1: return bm_mvt_set(d, 4.5, c->x, c->S);
-  case 2: return bm_mvt_logpdf(d, c->x, &lp);
-  case 3: return bm_mvt_grad(d, c->x, c->v1, c->v2, c->G2, &a);
-  case 4: return bm_mvt_score(d, c->x, c->s);
-  case 5: return bm_mvt_hess(d, c->x, c->H);
-  case 6: return bm_mvt_hess_x(d, c->x, c->G2);
-  case 7: return bm_mvt_fisher(d, c->F);
-  case 8: return bm_mvt_sample(d, c->r, c->v1);
-  case 9: return bm_mvt_cov(d, c->G2);
-  case 10: return bm_mvt_loglik(d, c->Xb, &lp, c->each);
-  case 11: return bm_mvt_loglik_grad(d, c->Xb, &lp, c->v1, c->G2, &a);
-  default: return -1;
-  }
+  (void)c;
+  (void)k;
+  return -1; /* none beyond the twelve */
 }
+VEC_RUN(mvn, (), ())
+VEC_RUN(mvt, (4.5, ), (, &a))
 
 static void mvn_mvt_survive_allocation_failure(void **state)
 {
@@ -437,62 +441,34 @@ typedef struct {
   gsl_matrix *U, *dU;
 } mv_case;
 
-static int run_matnorm(void *arg)
-{
-  mv_case *m = arg;
-  fam_case *c = &m->c;
-  bm_matnorm *d = c->d;
-  double lp;
-  const gsl_matrix *batch[2] = {c->X, c->X};
-  switch (c->which) {
-  case 0: {
-    bm_matnorm *e = bm_matnorm_alloc(FAM_N, FAM_NP);
-    if (!e) return BM_ENOMEM;
-    bm_matnorm_free(e);
-    return BM_SUCCESS;
+/* NU, DNU as for VEC_RUN */
+#define MATVAR_RUN(FAM, NU, DNU)                                                                                     \
+  static int run_##FAM(void *arg)                                                                                    \
+  {                                                                                                                  \
+    mv_case *m = arg;                                                                                                \
+    fam_case *c = &m->c;                                                                                             \
+    bm_##FAM *d = c->d;                                                                                              \
+    double lp, a;                                                                                                    \
+    (void)a;                                                                                                         \
+    const gsl_matrix *batch[2] = {c->X, c->X};                                                                       \
+    switch (c->which) {                                                                                              \
+    case 0: return alloc_free(&bm_family_##FAM, FAM_N, FAM_NP);                                                      \
+    case 1: return bm_##FAM##_set(d, ARGS_ NU c->M, m->U, c->S);                                                     \
+    case 2: return bm_##FAM##_logpdf(d, c->X, &lp);                                                                  \
+    case 3: return bm_##FAM##_grad(d, c->X, c->G1, c->G1, m->dU, c->G2 ARGS_ DNU);                                   \
+    case 4: return bm_##FAM##_score(d, c->X, c->s);                                                                  \
+    case 5: return bm_##FAM##_hess(d, c->X, c->H);                                                                   \
+    case 6: return bm_##FAM##_hess_x(d, c->X, c->Hx);                                                                \
+    case 7: return bm_##FAM##_fisher(d, c->F);                                                                       \
+    case 8: return bm_##FAM##_sample(d, c->r, c->G1);                                                                \
+    case 9: return bm_##FAM##_mean(d, c->G1);                                                                        \
+    case 10: return bm_##FAM##_loglik(d, batch, 2, &lp, NULL);                                                       \
+    case 11: return bm_##FAM##_loglik_grad(d, batch, 2, &lp, c->G1, m->dU, c->G2 ARGS_ DNU);                         \
+    default: return -1;                                                                                              \
+    }                                                                                                                \
   }
-  case 1: return bm_matnorm_set(d, c->M, m->U, c->S);
-  case 2: return bm_matnorm_logpdf(d, c->X, &lp);
-  case 3: return bm_matnorm_grad(d, c->X, c->G1, c->G1, m->dU, c->G2);
-  case 4: return bm_matnorm_score(d, c->X, c->s);
-  case 5: return bm_matnorm_hess(d, c->X, c->H);
-  case 6: return bm_matnorm_hess_x(d, c->X, c->Hx);
-  case 7: return bm_matnorm_fisher(d, c->F);
-  case 8: return bm_matnorm_sample(d, c->r, c->G1);
-  case 9: return bm_matnorm_mean(d, c->G1);
-  case 10: return bm_matnorm_loglik(d, batch, 2, &lp, NULL);
-  case 11: return bm_matnorm_loglik_grad(d, batch, 2, &lp, c->G1, m->dU, c->G2);
-  default: return -1;
-  }
-}
-static int run_matt(void *arg)
-{
-  mv_case *m = arg;
-  fam_case *c = &m->c;
-  bm_matt *d = c->d;
-  double lp, a;
-  const gsl_matrix *batch[2] = {c->X, c->X};
-  switch (c->which) {
-  case 0: {
-    bm_matt *e = bm_matt_alloc(FAM_N, FAM_NP);
-    if (!e) return BM_ENOMEM;
-    bm_matt_free(e);
-    return BM_SUCCESS;
-  }
-  case 1: return bm_matt_set(d, 3.5, c->M, m->U, c->S);
-  case 2: return bm_matt_logpdf(d, c->X, &lp);
-  case 3: return bm_matt_grad(d, c->X, c->G1, c->G1, m->dU, c->G2, &a);
-  case 4: return bm_matt_score(d, c->X, c->s);
-  case 5: return bm_matt_hess(d, c->X, c->H);
-  case 6: return bm_matt_hess_x(d, c->X, c->Hx);
-  case 7: return bm_matt_fisher(d, c->F);
-  case 8: return bm_matt_sample(d, c->r, c->G1);
-  case 9: return bm_matt_mean(d, c->G1);
-  case 10: return bm_matt_loglik(d, batch, 2, &lp, NULL);
-  case 11: return bm_matt_loglik_grad(d, batch, 2, &lp, c->G1, m->dU, c->G2, &a);
-  default: return -1;
-  }
-}
+MATVAR_RUN(matnorm, (), ())
+MATVAR_RUN(matt, (3.5, ), (, &a))
 
 static void matnorm_matt_survive_allocation_failure(void **state)
 {
@@ -562,13 +538,6 @@ static int m_curv(size_t i, const gsl_vector *eta, const gsl_vector *w, void *p,
   (void)i;
   (void)p;
   *gsl_matrix_ptr(C, 1, 1) += gsl_vector_get(w, 1) * exp(gsl_vector_get(eta, 1));
-  return 0;
-}
-static int m_fisher(size_t i, const gsl_vector *th, void *p, gsl_matrix *F)
-{
-  (void)i;
-  (void)p;
-  tu_normal_fisher(gsl_vector_get(th, 1), F);
   return 0;
 }
 static int m_score_hess(size_t i, const gsl_vector *th, void *p, gsl_vector *s, gsl_matrix *H)
@@ -644,7 +613,7 @@ static int run_inference8(void *arg)
     break;
   }
   case 5: {
-    bm_model mod = {4, 2, 2, m_theta, m_curv, m_fisher, m_score_hess, NULL};
+    bm_model mod = {4, 2, 2, m_theta, m_curv, tu_normal_model_fisher, m_score_hess, NULL};
     gsl_vector_view eta = gsl_vector_subvector(x, 2, 2);
     gsl_matrix_view I2 = gsl_matrix_submatrix(Hu, 0, 0, 2, 2);
     gsl_vector_view s2 = gsl_vector_subvector(gu, 0, 2);
@@ -669,15 +638,8 @@ static int run_inference8(void *arg)
   }
 done:
   bm_laplace_result_free(res);
-  bm_vector_free(x);
-  bm_vector_free(u);
-  bm_vector_free(g);
-  bm_vector_free(gu);
-  bm_matrix_free(H);
-  bm_matrix_free(Hu);
-  bm_matrix_free(S);
-  bm_matrix_free(dS0);
-  bm_matrix_free(dmu);
+  NOMEM_FREE_V(x, u, g, gu);
+  NOMEM_FREE_M(H, Hu, S, dS0, dmu);
   return st;
 }
 
@@ -686,10 +648,8 @@ static void inference8_survives_allocation_failure(void **state)
   (void)state;
   const char *names[] = {"bm_laplace", "bm_laplace (FD Hessian)", "bm_laplace (transformed target)",
                          "bm_transform_map_*", "bm_jeffreys_*", "bm_model_*", "bm_gaussian_model_*"};
-  for (int which = 0; which < 7; which++) {
-    long sites = nomem_drive(names[which], run_inference8, &which);
-    assert_true(sites >= 1);
-  }
+  int which;
+  nomem_drive_each(names, 7, &which, run_inference8, &which, 1);
 }
 
 /* ---------- conjugate models and checkers ---------- */
@@ -876,13 +836,8 @@ done:
   bm_mvt_free(t);
   bm_matt_free(mt);
   bm_matrix_free(ranks);
-  bm_vector_free(v2);
-  bm_vector_free(w4);
-  bm_vector_free(y4);
-  bm_matrix_free(I2);
-  bm_matrix_free(X4);
-  bm_matrix_free(Y4);
-  bm_matrix_free(P);
+  NOMEM_FREE_V(v2, w4, y4);
+  NOMEM_FREE_M(I2, X4, Y4, P);
   return st;
 }
 
@@ -901,6 +856,23 @@ static void conjugate_survives_allocation_failure(void **state)
 }
 
 /* ==== sufficient statistics (mvn, wishart, invwishart, matnorm) ==== */
+/* (nu, scale) family FAM at (5, I): statistics of the four Xs, the
+ * log-likelihood and its gradient from them; st the first failure */
+#define NUSCALE_STATS(FAM, st, p, I, Xs, G, ll)                                                                      \
+  do {                                                                                                               \
+    bm_##FAM *d_ = bm_##FAM##_alloc(p);                                                                              \
+    bm_##FAM##_stats *s_ = bm_##FAM##_stats_alloc(p);                                                                \
+    if (!d_ || !s_) {                                                                                                \
+      st = BM_ENOMEM;                                                                                                \
+    } else {                                                                                                         \
+      st = bm_##FAM##_set(d_, 5.0, I);                                                                               \
+      if (!st) st = bm_##FAM##_stats_compute(s_, (const gsl_matrix *const *)Xs, 4);                                  \
+      if (!st) st = bm_##FAM##_stats_loglik_grad(d_, s_, &ll, G, &ll);                                               \
+    }                                                                                                                \
+    bm_##FAM##_free(d_);                                                                                             \
+    bm_##FAM##_stats_free(s_);                                                                                       \
+  } while (0)
+
 static int run_stats11(void *arg)
 {
   int which = *(int *)arg, st = BM_SUCCESS;
@@ -909,10 +881,6 @@ static int run_stats11(void *arg)
   gsl_vector *mu = bm_vector_alloc(p), *g = bm_vector_alloc(p);
   bm_mvn *dn = NULL;
   bm_mvn_stats *sn = NULL, *sn2 = NULL;
-  bm_wishart *dw = NULL;
-  bm_wishart_stats *sw = NULL;
-  bm_invwishart *di = NULL;
-  bm_invwishart_stats *si = NULL;
   bm_matnorm *dm = NULL;
   bm_matnorm_stats *sm = NULL;
   gsl_matrix *Mm = NULL, *Um = NULL, *Vm = NULL;
@@ -953,27 +921,10 @@ static int run_stats11(void *arg)
       gsl_matrix_set_identity(Xs[k]);
       gsl_matrix_set(Xs[k], 0, 0, 1.0 + (double)k);
     }
-    if (which == 1) {
-      dw = bm_wishart_alloc(p);
-      sw = bm_wishart_stats_alloc(p);
-      if (!dw || !sw) {
-        st = BM_ENOMEM;
-        break;
-      }
-      st = bm_wishart_set(dw, 5.0, I);
-      if (!st) st = bm_wishart_stats_compute(sw, (const gsl_matrix *const *)Xs, 4);
-      if (!st) st = bm_wishart_stats_loglik_grad(dw, sw, &ll, G, &ll);
-    } else {
-      di = bm_invwishart_alloc(p);
-      si = bm_invwishart_stats_alloc(p);
-      if (!di || !si) {
-        st = BM_ENOMEM;
-        break;
-      }
-      st = bm_invwishart_set(di, 5.0, I);
-      if (!st) st = bm_invwishart_stats_compute(si, (const gsl_matrix *const *)Xs, 4);
-      if (!st) st = bm_invwishart_stats_loglik_grad(di, si, &ll, G, &ll);
-    }
+    if (which == 1)
+      NUSCALE_STATS(wishart, st, p, I, Xs, G, ll);
+    else
+      NUSCALE_STATS(invwishart, st, p, I, Xs, G, ll);
     break;
   case 3: { /* matnorm 8 x 9 (N = 72): heap scratch in add and loglik */
     size_t n = 8, q = 9, m = 60;
@@ -1009,18 +960,9 @@ done:
   bm_mvn_free(dn);
   bm_mvn_stats_free(sn);
   bm_mvn_stats_free(sn2);
-  bm_wishart_free(dw);
-  bm_wishart_stats_free(sw);
-  bm_invwishart_free(di);
-  bm_invwishart_stats_free(si);
   bm_matnorm_free(dm);
   bm_matnorm_stats_free(sm);
-  bm_matrix_free(Mm);
-  bm_matrix_free(Um);
-  bm_matrix_free(Vm);
-  bm_matrix_free(X);
-  bm_matrix_free(I);
-  bm_matrix_free(G);
+  NOMEM_FREE_M(Mm, Um, Vm, X, I, G);
   bm_vector_free(mu);
   bm_vector_free(g);
   return st;
@@ -1030,10 +972,8 @@ static void stats11_survive_allocation_failure(void **state)
 {
   (void)state;
   const char *names[] = {"bm_mvn_stats_*", "bm_wishart_stats_*", "bm_invwishart_stats_*", "bm_matnorm_stats_*"};
-  for (int which = 0; which < 4; which++) {
-    long sites = nomem_drive(names[which], run_stats11, &which);
-    assert_true(sites >= 1);
-  }
+  int which;
+  nomem_drive_each(names, 4, &which, run_stats11, &which, 1);
 }
 /* ==== end of the sufficient-statistics block ==== */
 

@@ -153,12 +153,8 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   free(L);
   free(Z);
   free(G);
-  gsl_vector_free(mu);
-  gsl_vector_free(each);
-  gsl_vector_free(dmu);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(dS);
+  free_vectors(mu, each, dmu);
+  free_matrices(S, X, dS);
 }
 
 /* Beyond the small sizes the mvn gradient comes from the scatter of the
@@ -266,6 +262,26 @@ static void test_small_failures(void **state)
   gsl_rng_free(r);
 }
 
+/* ||L^-1 B||_F^2 (L lower, B p x p, row-major; M scratch): tr((L L^T)^-1 B B^T) */
+static double tr_solve(const double *L, const double *B, size_t p, double *M)
+{
+  memcpy(M, B, p * p * sizeof(double));
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, M,
+              (int)p);
+  double tr = 0.0;
+  for (size_t i = 0; i < p * p; i++) tr += M[i] * M[i];
+  return tr;
+}
+
+/* C = A B A (A p x p row-major, M scratch) */
+static void sandwich(const double *A, const gsl_matrix *B, size_t p, double *M, double *C)
+{
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, A, (int)p, B->data,
+              (int)B->tda, 0.0, M, (int)p);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, M, (int)p, A, (int)p, 0.0, C,
+              (int)p);
+}
+
 /* Wishart and inverse Wishart: value and gradients at p <= 16 against the
  * formulas of include/bayesmat/wishart.h and invwishart.h through LAPACK. */
 static void wishart_one(gsl_rng *r, size_t p)
@@ -285,11 +301,7 @@ static void wishart_one(gsl_rng *r, size_t p)
   double ldS = ref_logdet(LS, p), ldX = ref_logdet(LX, p), pd = (double)p, lmg = bm_lmvgamma(p, 0.5 * nu);
 
   /* Wishart: tr(S^-1 X) = ||L_S^-1 L_X||^2; G_S = -nu/2 S^-1 + S^-1 X S^-1 / 2 */
-  memcpy(M, LX, pp * sizeof(double));
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, LS, (int)p, M,
-              (int)p);
-  double tr = 0.0;
-  for (size_t i = 0; i < pp; i++) tr += M[i] * M[i];
+  double tr = tr_solve(LS, LX, p, M);
   double a1 = 0.5 * (nu - pd - 1.0) * ldX, a2 = 0.5 * nu * pd * LN2, a3 = 0.5 * nu * ldS;
   double ref = a1 - 0.5 * tr - a2 - a3 - lmg, scale = fabs(a1) + 0.5 * tr + fabs(a2) + fabs(a3) + fabs(lmg);
   bm_wishart *w = bm_wishart_alloc(p);
@@ -300,10 +312,7 @@ static void wishart_one(gsl_rng *r, size_t p)
   assert_int_equal(bm_wishart_logpdf_grad(w, X, &lp2, GX, GS, &dnu), BM_SUCCESS);
   assert_close_scaled(lp2, ref, scale, "wishart logpdf_grad value", p);
   /* C = S^-1 X S^-1 */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, Si, (int)p, X->data,
-              (int)X->tda, 0.0, M, (int)p);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, M, (int)p, Si, (int)p, 0.0, C,
-              (int)p);
+  sandwich(Si, X, p, M, C);
   double sx = (nu + pd) * (max_abs(Xi, pp) + max_abs(Si, pp)), ss = nu * max_abs(Si, pp) + max_abs(C, pp) * pd;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) {
@@ -315,11 +324,7 @@ static void wishart_one(gsl_rng *r, size_t p)
 
   /* inverse Wishart with Psi = S: tr(Psi X^-1) = ||L_X^-1 L_Psi||^2;
    * G_X = -(nu+p+1)/2 X^-1 + X^-1 Psi X^-1 / 2, G_Psi = nu/2 Psi^-1 - X^-1/2 */
-  memcpy(M, LS, pp * sizeof(double));
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, LX, (int)p, M,
-              (int)p);
-  tr = 0.0;
-  for (size_t i = 0; i < pp; i++) tr += M[i] * M[i];
+  tr = tr_solve(LX, LS, p, M);
   double b1 = 0.5 * nu * ldS, b3 = 0.5 * (nu + pd + 1.0) * ldX;
   ref = b1 - a2 - lmg - b3 - 0.5 * tr;
   scale = fabs(b1) + fabs(a2) + fabs(lmg) + fabs(b3) + 0.5 * tr;
@@ -329,10 +334,7 @@ static void wishart_one(gsl_rng *r, size_t p)
   assert_close_scaled(lp, ref, scale, "invwishart logpdf", p);
   assert_int_equal(bm_invwishart_logpdf_grad(iw, X, &lp2, GX, GS, &dnu), BM_SUCCESS);
   assert_close_scaled(lp2, ref, scale, "invwishart logpdf_grad value", p);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, Xi, (int)p, S->data,
-              (int)S->tda, 0.0, M, (int)p);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)p, (int)p, 1.0, M, (int)p, Xi, (int)p, 0.0, C,
-              (int)p);
+  sandwich(Xi, S, p, M, C); /* X^-1 Psi X^-1 */
   sx = (nu + pd) * max_abs(Xi, pp) + max_abs(C, pp) * pd;
   ss = nu * max_abs(Si, pp) + max_abs(Xi, pp);
   for (size_t i = 0; i < p; i++)
@@ -350,10 +352,7 @@ static void wishart_one(gsl_rng *r, size_t p)
   free(Xi);
   free(M);
   free(C);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(GX);
-  gsl_matrix_free(GS);
+  free_matrices(S, X, GX, GS);
 }
 
 static void test_wishart_family(void **state)
@@ -391,9 +390,7 @@ static void test_core_factor_inverse(void **state)
       }
     free(Lr);
     free(Air);
-    gsl_matrix_free(A);
-    gsl_matrix_free(L);
-    gsl_matrix_free(Ai);
+    free_matrices(A, L, Ai);
   }
   gsl_rng_free(r);
 }

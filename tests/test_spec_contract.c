@@ -8,13 +8,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "testutil.h"
 
-static gsl_matrix *identity(size_t p)
-{
-  gsl_matrix *A = gsl_matrix_alloc(p, p);
-  gsl_matrix_set_identity(A);
-  return A;
-}
-
 static void alloc_zero_is_null_and_free_null_is_noop(void **state)
 {
   (void)state;
@@ -77,7 +70,7 @@ static void unset_objects_are_refused(void **state)
 {
   (void)state;
   gsl_vector *x = gsl_vector_calloc(2);
-  gsl_matrix *X = identity(2);
+  gsl_matrix *X = tu_identity(2);
   double lp = 0;
   bm_mvn *a = bm_mvn_alloc(2);
   bm_mvt *b = bm_mvt_alloc(2);
@@ -109,7 +102,7 @@ static void unset_objects_are_refused(void **state)
 static void outside_support_is_edom_with_minus_infinity(void **state)
 {
   (void)state;
-  gsl_matrix *I2 = identity(2), *bad = identity(2);
+  gsl_matrix *I2 = tu_identity(2), *bad = tu_identity(2);
   gsl_matrix_set(bad, 0, 1, 2.0);
   gsl_matrix_set(bad, 1, 0, 2.0); /* symmetric, indefinite */
   gsl_matrix *G = gsl_matrix_alloc(2, 2);
@@ -138,9 +131,7 @@ static void outside_support_is_edom_with_minus_infinity(void **state)
   bm_wishart_free(c);
   bm_invwishart_free(d);
   bm_matf_free(g);
-  gsl_matrix_free(I2);
-  gsl_matrix_free(bad);
-  gsl_matrix_free(G);
+  free_matrices(I2, bad, G);
   gsl_vector_free(s3);
   gsl_vector_free(s4);
 }
@@ -148,7 +139,7 @@ static void outside_support_is_edom_with_minus_infinity(void **state)
 static void infinite_nu_and_domains(void **state)
 {
   (void)state;
-  gsl_matrix *I2 = identity(2), *M = gsl_matrix_calloc(2, 2);
+  gsl_matrix *I2 = tu_identity(2), *M = gsl_matrix_calloc(2, 2);
   gsl_vector *mu = gsl_vector_calloc(2);
   bm_mvt *b = bm_mvt_alloc(2);
   bm_wishart *c = bm_wishart_alloc(2);
@@ -188,9 +179,7 @@ static void infinite_nu_and_domains(void **state)
   bm_invwishart_free(d);
   bm_matt_free(f);
   bm_matf_free(g);
-  gsl_matrix_free(I2);
-  gsl_matrix_free(M);
-  gsl_matrix_free(Mo);
+  free_matrices(I2, M, Mo);
   gsl_vector_free(mu);
   gsl_vector_free(m);
 }
@@ -200,7 +189,7 @@ static void non_identified_fisher_is_returned_as_is(void **state)
 {
   (void)state;
   size_t n = 2, p = 2, q = 3, N = n * p + 2 * q;
-  gsl_matrix *U = identity(2), *V = identity(2), *M = gsl_matrix_calloc(2, 2);
+  gsl_matrix *U = tu_identity(2), *V = tu_identity(2), *M = gsl_matrix_calloc(2, 2);
   gsl_matrix_set(U, 0, 1, 0.3);
   gsl_matrix_set(U, 1, 0, 0.3);
   gsl_matrix_set(V, 1, 1, 2.0);
@@ -233,10 +222,7 @@ static void non_identified_fisher_is_returned_as_is(void **state)
   assert_int_equal(bm_matt_jeffreys(f, NULL, 0, &lp), BM_ESING);
   bm_matnorm_free(e);
   bm_matt_free(f);
-  gsl_matrix_free(U);
-  gsl_matrix_free(V);
-  gsl_matrix_free(M);
-  gsl_matrix_free(F);
+  free_matrices(U, V, M, F);
 }
 
 int main(void)

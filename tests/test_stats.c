@@ -14,24 +14,6 @@
 #include <gsl/gsl_randist.h>
 #include "testutil.h"
 
-/* max |A - B| / max |B| over entries */
-static double mat_rel(const gsl_matrix *A, const gsl_matrix *B)
-{
-  double num = 0.0, den = 0.0;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++) {
-      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
-      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
-    }
-  return num / fmax(den, 1e-300);
-}
-
-static double vec_rel(const gsl_vector *a, const gsl_vector *b)
-{
-  gsl_matrix_const_view A = gsl_matrix_const_view_vector(a, a->size, 1), B = gsl_matrix_const_view_vector(b, b->size, 1);
-  return mat_rel(&A.matrix, &B.matrix);
-}
-
 static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
 
 /* chunk boundaries: 0 = c[0] < c[1] < ... < c[k] = n, uneven sizes including 1 */
@@ -86,8 +68,8 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
                ((long double)gsl_matrix_get(X, i, b) - gsl_vector_get(mr, b));
         gsl_matrix_set(Sr, a, b, (double)s);
       }
-    assert_true(vec_rel(m1, mr) <= 1e-13);
-    assert_true(mat_rel(S1, Sr) <= 1e-12);
+    assert_true(tu_vec_rel(m1, mr) <= 1e-13);
+    assert_true(tu_mat_rel(S1, Sr) <= 1e-12);
     gsl_vector_free(mr);
     gsl_matrix_free(Sr);
   }
@@ -121,8 +103,8 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
     }
     bm_mvn_stats_get(acc, &n2, m2, S2);
     assert_true(n2 == n1);
-    assert_true(vec_rel(m2, m1) <= 1e-12);
-    assert_true(mat_rel(S2, S1) <= 1e-12);
+    assert_true(tu_vec_rel(m2, m1) <= 1e-12);
+    assert_true(tu_mat_rel(S2, S1) <= 1e-12);
   }
   /* streaming add = compute; self-merge doubles n and the scatter */
   bm_mvn_stats_reset(acc);
@@ -131,11 +113,11 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
     assert_int_equal(bm_mvn_stats_add(acc, &V.matrix), BM_SUCCESS);
   }
   bm_mvn_stats_get(acc, &n2, m2, S2);
-  assert_true(n2 == n1 && vec_rel(m2, m1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
+  assert_true(n2 == n1 && tu_vec_rel(m2, m1) <= 1e-12 && tu_mat_rel(S2, S1) <= 1e-12);
   assert_int_equal(bm_mvn_stats_merge(acc, acc), BM_SUCCESS);
   bm_mvn_stats_get(acc, &n2, m2, S2);
   gsl_matrix_scale(S2, 0.5);
-  assert_true(n2 == 2 * n1 && vec_rel(m2, m1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
+  assert_true(n2 == 2 * n1 && tu_vec_rel(m2, m1) <= 1e-12 && tu_mat_rel(S2, S1) <= 1e-12);
   /* pack / unpack round trip is exact */
   size_t len = bm_mvn_stats_packed_len(all);
   assert_int_equal(len, 6 + 1 + p + p * (p + 1) / 2);
@@ -143,7 +125,7 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
   bm_mvn_stats_pack(all, buf);
   assert_int_equal(bm_mvn_stats_unpack(acc, buf, len), BM_SUCCESS);
   bm_mvn_stats_get(acc, &n2, m2, S2);
-  assert_true(n2 == n1 && vec_rel(m2, m1) == 0.0 && mat_rel(S2, S1) == 0.0);
+  assert_true(n2 == n1 && tu_vec_rel(m2, m1) == 0.0 && tu_mat_rel(S2, S1) == 0.0);
   free(buf);
   for (size_t t = 0; t < k; t++) bm_mvn_stats_free(part[t]);
   free(part);
@@ -151,9 +133,7 @@ static void mvn_chunked_merge_equals_one_pass(size_t p, size_t n, double offset)
   bm_mvn_stats_free(all);
   gsl_vector_free(m1);
   gsl_vector_free(m2);
-  gsl_matrix_free(S1);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(X);
+  free_matrices(S1, S2, X);
   gsl_rng_free(r);
 }
 
@@ -238,24 +218,19 @@ static void mvn_loglik_from_stats_matches_data(void **state)
     assert_int_equal(bm_mvn_loglik_grad(d, X, &ll_data2, g1, G1), BM_SUCCESS);
     assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll_stats2, g2, G2), BM_SUCCESS);
     assert_true(rel(ll_stats2, ll_data2) <= 1e-12);
-    assert_true(vec_rel(g2, g1) <= 1e-11);
-    assert_true(mat_rel(G2, G1) <= 1e-11);
+    assert_true(tu_vec_rel(g2, g1) <= 1e-11);
+    assert_true(tu_mat_rel(G2, G1) <= 1e-11);
     /* NULL outputs skip work; the rest is unchanged */
     assert_int_equal(bm_mvn_stats_loglik_grad(d, s, NULL, NULL, G2), BM_SUCCESS);
-    assert_true(mat_rel(G2, G1) <= 1e-11);
+    assert_true(tu_mat_rel(G2, G1) <= 1e-11);
     /* empty summary: 0 and zero gradients */
     bm_mvn_stats_reset(s);
     assert_int_equal(bm_mvn_stats_loglik_grad(d, s, &ll_stats, g2, G2), BM_SUCCESS);
     assert_true(ll_stats == 0.0 && gsl_vector_isnull(g2) && gsl_matrix_isnull(G2));
     bm_mvn_stats_free(s);
     bm_mvn_free(d);
-    gsl_vector_free(mu);
-    gsl_vector_free(g1);
-    gsl_vector_free(g2);
-    gsl_matrix_free(G1);
-    gsl_matrix_free(G2);
-    gsl_matrix_free(X);
-    gsl_matrix_free(Sigma);
+    free_vectors(mu, g1, g2);
+    free_matrices(G1, G2, X, Sigma);
     gsl_rng_free(r);
   }
 }
@@ -374,15 +349,8 @@ static void mvn_stats_bad_inputs_return_status(void **state)
   bm_mvn_free(d4);
   bm_mvn_stats_free(s);
   bm_mvn_stats_free(s4);
-  gsl_matrix_free(X);
-  gsl_matrix_free(X4);
-  gsl_matrix_free(Sig);
-  gsl_matrix_free(G);
-  gsl_matrix_free(G4);
-  gsl_vector_free(mu);
-  gsl_vector_free(mu4);
-  gsl_vector_free(g);
-  gsl_vector_free(g4);
+  free_matrices(X, X4, Sig, G, G4);
+  free_vectors(mu, mu4, g, g4);
 }
 
 /* ---------- wishart and invwishart ---------- */
@@ -424,7 +392,7 @@ static void mvn_stats_bad_inputs_return_status(void **state)
         bm_##F##_stats_get(all, &m1, A1, &l1);                                                                 \
         bm_##F##_stats_get(acc, &m2, A2, &l2);                                                                 \
         assert_true(m1 == (double)m && m2 == m1);                                                              \
-        assert_true(rel(l2, l1) <= 1e-12 && mat_rel(A2, A1) <= 1e-12);                                         \
+        assert_true(rel(l2, l1) <= 1e-12 && tu_mat_rel(A2, A1) <= 1e-12);                                         \
         gsl_matrix_free(A1);                                                                                   \
         gsl_matrix_free(A2);                                                                                   \
       }                                                                                                        \
@@ -434,7 +402,7 @@ static void mvn_stats_bad_inputs_return_status(void **state)
       assert_int_equal(bm_##F##_stats_loglik_grad(d, acc, &ll2, G2, &dn2), BM_SUCCESS);                        \
       assert_true(rel(ll2, ll1) <= 1e-12);                                                                     \
       assert_true(rel(dn2, dn1) <= 1e-11);                                                                     \
-      assert_true(mat_rel(G2, G1) <= 1e-11);                                                                   \
+      assert_true(tu_mat_rel(G2, G1) <= 1e-11);                                                                   \
       assert_int_equal(bm_##F##_stats_loglik(d, acc, &ll2), BM_SUCCESS);                                       \
       assert_true(rel(ll2, ll1) <= 1e-12);                                                                     \
       /* pack / unpack */                                                                                      \
@@ -572,7 +540,7 @@ static void matnorm_stats_match(void **state)
       }
       bm_matnorm_stats_get(acc, &m2, mean2, S2);
       assert_true(m2 == m1 && m1 == (double)m);
-      assert_true(mat_rel(mean2, mean1) <= 1e-12 && mat_rel(S2, S1) <= 1e-12);
+      assert_true(tu_mat_rel(mean2, mean1) <= 1e-12 && tu_mat_rel(S2, S1) <= 1e-12);
     }
     double ll1, ll2;
     gsl_matrix *dM1 = gsl_matrix_alloc(n, p), *dM2 = gsl_matrix_alloc(n, p);
@@ -581,7 +549,7 @@ static void matnorm_stats_match(void **state)
     assert_int_equal(bm_matnorm_loglik_grad(d, Xc, m, &ll1, dM1, dU1, dV1), BM_SUCCESS);
     assert_int_equal(bm_matnorm_stats_loglik_grad(d, acc, &ll2, dM2, dU2, dV2), BM_SUCCESS);
     assert_true(rel(ll2, ll1) <= 1e-12);
-    assert_true(mat_rel(dM2, dM1) <= 1e-11 && mat_rel(dU2, dU1) <= 1e-11 && mat_rel(dV2, dV1) <= 1e-11);
+    assert_true(tu_mat_rel(dM2, dM1) <= 1e-11 && tu_mat_rel(dU2, dU1) <= 1e-11 && tu_mat_rel(dV2, dV1) <= 1e-11);
     assert_int_equal(bm_matnorm_stats_loglik(d, all, &ll2), BM_SUCCESS);
     assert_true(rel(ll2, ll1) <= 1e-12);
     /* pack / unpack, validation */
@@ -689,7 +657,7 @@ static void matnorm_stats_match(void **state)
       double m1, l1, m2, l2;                                                                                   \
       assert_int_equal(get(one, &m1, A1, &l1), BM_SUCCESS);                                                    \
       assert_true(m1 == (double)m);                                                                            \
-      assert_true(rel(l1, l0) <= 1e-12 && mat_rel(A1, A0) <= 1e-12);                                           \
+      assert_true(rel(l1, l0) <= 1e-12 && tu_mat_rel(A1, A0) <= 1e-12);                                           \
       double ll_data, ll_stats;                                                                                \
       assert_int_equal(fam_loglik(d, Xc, m, &ll_data, NULL), BM_SUCCESS);                                      \
       assert_int_equal(loglik(d, one, &ll_stats), BM_SUCCESS);                                                 \
@@ -699,14 +667,14 @@ static void matnorm_stats_match(void **state)
       assert_int_equal(reset(acc), BM_SUCCESS);                                                                \
       for (size_t u = 0; u < k; u++) assert_int_equal(add(acc, Xc + c[u], c[u + 1] - c[u]), BM_SUCCESS);       \
       assert_int_equal(get(acc, &m2, A2, &l2), BM_SUCCESS);                                                    \
-      assert_true(m2 == m1 && rel(l2, l1) <= 1e-12 && mat_rel(A2, A1) <= 1e-12);                               \
+      assert_true(m2 == m1 && rel(l2, l1) <= 1e-12 && tu_mat_rel(A2, A1) <= 1e-12);                               \
       assert_int_equal(reset(acc), BM_SUCCESS);                                                                \
       for (size_t u = k; u-- > 0;) {                                                                           \
         assert_int_equal(compute(part, Xc + c[u], c[u + 1] - c[u]), BM_SUCCESS);                               \
         assert_int_equal(merge(acc, part), BM_SUCCESS);                                                        \
       }                                                                                                        \
       assert_int_equal(get(acc, &m2, A2, &l2), BM_SUCCESS);                                                    \
-      assert_true(m2 == m1 && rel(l2, l1) <= 1e-12 && mat_rel(A2, A1) <= 1e-12);                               \
+      assert_true(m2 == m1 && rel(l2, l1) <= 1e-12 && tu_mat_rel(A2, A1) <= 1e-12);                               \
       assert_int_equal(loglik(d, acc, &ll_stats), BM_SUCCESS);                                                 \
       assert_true(rel(ll_stats, ll_data) <= 1e-12);                                                            \
       /* reset then add is compute, bit for bit */                                                             \
@@ -806,9 +774,7 @@ static void matnorm_stats_dims_are_allocated_shape(void **state)
     assert_int_equal(bm_matnorm_stats_get(s, &m, mean, scatter), BM_SUCCESS);
     assert_true(m == 1.0);
     tu_assert_matrix_close(mean, X, 0.0, 0.0);
-    gsl_matrix_free(mean);
-    gsl_matrix_free(scatter);
-    gsl_matrix_free(X);
+    free_matrices(mean, scatter, X);
     bm_matnorm_stats_free(s);
   }
   size_t n = 7, p = 7;

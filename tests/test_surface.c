@@ -55,20 +55,44 @@ static void assert_same_matrix(const gsl_matrix *a, const gsl_matrix *b)
     for (size_t j = 0; j < a->size2; j++) assert_true(gsl_matrix_get(a, i, j) == gsl_matrix_get(b, i, j));
 }
 
-/* theta of d, set into e, read back: equal; and e's log-density at the
- * variate equals d's (evaluated by the caller through lp_d, lp_e) */
-#define THETA_ROUND_TRIP(F, d, e, theta, theta2)                                                                     \
+#define ARGS_(...) __VA_ARGS__
+/* Family F's objects d (set by _set with the parenthesized arguments SET after
+ * the object) and e (unset), both of _alloc ALLOC: nparams is M; _shape is
+ * R x C; _logpdf_grad at x with the outputs OUT1 gives _logpdf's value, and
+ * SAME compares OUT1 with _grad's outputs OUT2 (and checks anything else of d);
+ * theta of d set into e reads back equal to rounding (theta passes through a
+ * Cholesky factor) and gives e d's log-density at x. */
+#define CHECK_SURFACE(F, d, e, ALLOC, SET, M, R, C, x, OUT1, OUT2, SAME)                                             \
   do {                                                                                                               \
-    assert_int_equal(bm_##F##_get_theta(d, theta), BM_SUCCESS);                                                      \
-    assert_int_equal(bm_##F##_set_theta(e, theta), BM_SUCCESS);                                                      \
-    assert_int_equal(bm_##F##_get_theta(e, theta2), BM_SUCCESS);                                                     \
-    assert_close_vector(theta, theta2);                                                                              \
+    bm_##F *d = bm_##F##_alloc ALLOC, *e = bm_##F##_alloc ALLOC;                                                     \
+    assert_int_equal(bm_##F##_set(d, ARGS_ SET), BM_SUCCESS);                                                        \
+    size_t rows_, cols_;                                                                                             \
+    double lp1_, lp2_;                                                                                               \
+    assert_int_equal(bm_##F##_nparams(d), M);                                                                        \
+    gsl_vector *t1_ = gsl_vector_alloc(M), *t2_ = gsl_vector_alloc(M);                                               \
+    bm_##F##_shape(d, &rows_, &cols_);                                                                               \
+    assert_true(rows_ == (R) && cols_ == (C));                                                                       \
+    assert_int_equal(bm_##F##_logpdf_grad(d, x, &lp1_, ARGS_ OUT1), BM_SUCCESS);                                     \
+    assert_int_equal(bm_##F##_logpdf(d, x, &lp2_), BM_SUCCESS);                                                      \
+    assert_true(lp1_ == lp2_);                                                                                       \
+    assert_int_equal(bm_##F##_grad(d, x, ARGS_ OUT2), BM_SUCCESS);                                                   \
+    SAME;                                                                                                            \
+    assert_int_equal(bm_##F##_get_theta(d, t1_), BM_SUCCESS);                                                        \
+    assert_int_equal(bm_##F##_set_theta(e, t1_), BM_SUCCESS);                                                        \
+    assert_int_equal(bm_##F##_get_theta(e, t2_), BM_SUCCESS);                                                        \
+    assert_close_vector(t1_, t2_);                                                                                   \
+    assert_int_equal(bm_##F##_logpdf(e, x, &lp2_), BM_SUCCESS);                                                      \
+    assert_close_lp(lp1_, lp2_);                                                                                     \
+    bm_##F##_free(d);                                                                                                \
+    bm_##F##_free(e);                                                                                                \
+    free_vectors(t1_, t2_);                                                                                             \
   } while (0)
 
 static void vector_families(void **state)
 {
   (void)state;
-  gsl_vector *mu = gsl_vector_alloc(P), *x = gsl_vector_alloc(P), *g1 = gsl_vector_alloc(P), *g2 = gsl_vector_alloc(P);
+  gsl_vector *mu = gsl_vector_alloc(P), *x = gsl_vector_alloc(P), *g1 = gsl_vector_alloc(P),
+             *g2 = gsl_vector_alloc(P);
   gsl_vector *m1 = gsl_vector_alloc(P), *m2 = gsl_vector_alloc(P);
   gsl_matrix *S = gsl_matrix_alloc(P, P), *G1 = gsl_matrix_alloc(P, P), *G2 = gsl_matrix_alloc(P, P);
   for (size_t i = 0; i < P; i++) {
@@ -76,66 +100,15 @@ static void vector_families(void **state)
     gsl_vector_set(x, i, 1.0 - 0.4 * (double)i);
   }
   spd(S, 1.0);
-  size_t q = P + P * (P + 1) / 2, rows, cols;
-  double lp1, lp2, a, b;
-
-  bm_mvn *n1 = bm_mvn_alloc(P), *n2 = bm_mvn_alloc(P);
-  gsl_vector *t1 = gsl_vector_alloc(q), *t2 = gsl_vector_alloc(q);
-  assert_int_equal(bm_mvn_set(n1, mu, S), BM_SUCCESS);
-  bm_mvn_shape(n1, &rows, &cols);
-  assert_true(rows == 1 && cols == P);
-  assert_int_equal(bm_mvn_logpdf_grad(n1, x, &lp1, g1, m1, G1), BM_SUCCESS);
-  assert_int_equal(bm_mvn_logpdf(n1, x, &lp2), BM_SUCCESS);
-  assert_true(lp1 == lp2);
-  assert_int_equal(bm_mvn_grad(n1, x, g2, m2, G2), BM_SUCCESS);
-  assert_same_vector(g1, g2);
-  assert_same_vector(m1, m2);
-  assert_same_matrix(G1, G2);
-  {
-    bm_mvn *d = n1, *e = n2;
-    assert_int_equal(bm_mvn_get_theta(d, t1), BM_SUCCESS);
-    assert_int_equal(bm_mvn_set_theta(e, t1), BM_SUCCESS);
-    assert_int_equal(bm_mvn_get_theta(e, t2), BM_SUCCESS);
-    assert_close_vector(t1, t2);
-  }
-  assert_int_equal(bm_mvn_logpdf(n2, x, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_mvn_free(n1);
-  bm_mvn_free(n2);
-  gsl_vector_free(t1);
-  gsl_vector_free(t2);
-
-  bm_mvt *s1 = bm_mvt_alloc(P), *s2 = bm_mvt_alloc(P);
-  t1 = gsl_vector_alloc(q + 1);
-  t2 = gsl_vector_alloc(q + 1);
-  assert_int_equal(bm_mvt_set(s1, 4.5, mu, S), BM_SUCCESS);
-  bm_mvt_shape(s1, &rows, &cols);
-  assert_true(rows == 1 && cols == P);
-  assert_int_equal(bm_mvt_logpdf_grad(s1, x, &lp1, g1, m1, G1, &a), BM_SUCCESS);
-  assert_int_equal(bm_mvt_logpdf(s1, x, &lp2), BM_SUCCESS);
-  assert_true(lp1 == lp2);
-  assert_int_equal(bm_mvt_grad(s1, x, g2, m2, G2, &b), BM_SUCCESS);
-  assert_same_vector(g1, g2);
-  assert_same_vector(m1, m2);
-  assert_same_matrix(G1, G2);
-  assert_true(a == b);
-  THETA_ROUND_TRIP(mvt, s1, s2, t1, t2);
-  assert_int_equal(bm_mvt_logpdf(s2, x, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_mvt_free(s1);
-  bm_mvt_free(s2);
-  gsl_vector_free(t1);
-  gsl_vector_free(t2);
-
-  gsl_vector_free(mu);
-  gsl_vector_free(x);
-  gsl_vector_free(g1);
-  gsl_vector_free(g2);
-  gsl_vector_free(m1);
-  gsl_vector_free(m2);
-  gsl_matrix_free(S);
-  gsl_matrix_free(G1);
-  gsl_matrix_free(G2);
+  size_t q = P + P * (P + 1) / 2;
+  double a, b;
+#define SAME_VEC assert_same_vector(g1, g2); assert_same_vector(m1, m2); assert_same_matrix(G1, G2)
+  CHECK_SURFACE(mvn, n1, n2, (P), (mu, S), q, 1, P, x, (g1, m1, G1), (g2, m2, G2), SAME_VEC);
+  CHECK_SURFACE(mvt, s1, s2, (P), (4.5, mu, S), q + 1, 1, P, x, (g1, m1, G1, &a), (g2, m2, G2, &b),
+                SAME_VEC; assert_true(a == b));
+#undef SAME_VEC
+  free_vectors(mu, x, g1, g2, m1, m2);
+  free_matrices(S, G1, G2);
 }
 
 static void square_families(void **state)
@@ -146,67 +119,17 @@ static void square_families(void **state)
              *B2 = gsl_matrix_alloc(P, P);
   spd(S, 1.0);
   spd(X, 1.5);
-  size_t q = P * (P + 1) / 2 + 1, rows, cols;
-  double lp1, lp2, a, b, c, e;
-  gsl_vector *t1 = gsl_vector_alloc(q), *t2 = gsl_vector_alloc(q);
-
-  bm_wishart *w1 = bm_wishart_alloc(P), *w2 = bm_wishart_alloc(P);
-  assert_int_equal(bm_wishart_set(w1, 5.5, S), BM_SUCCESS);
-  assert_int_equal(bm_wishart_dim(w1), P);
-  bm_wishart_shape(w1, &rows, &cols);
-  assert_true(rows == P && cols == P);
-  assert_int_equal(bm_wishart_logpdf_grad(w1, X, &lp1, A1, B1, &a), BM_SUCCESS);
-  assert_int_equal(bm_wishart_grad(w1, X, A2, B2, &b), BM_SUCCESS);
-  assert_same_matrix(A1, A2);
-  assert_same_matrix(B1, B2);
-  assert_true(a == b);
-  THETA_ROUND_TRIP(wishart, w1, w2, t1, t2);
-  assert_int_equal(bm_wishart_logpdf(w2, X, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_wishart_free(w1);
-  bm_wishart_free(w2);
-
-  bm_invwishart *i1 = bm_invwishart_alloc(P), *i2 = bm_invwishart_alloc(P);
-  assert_int_equal(bm_invwishart_set(i1, 6.5, S), BM_SUCCESS);
-  assert_int_equal(bm_invwishart_dim(i1), P);
-  bm_invwishart_shape(i1, &rows, &cols);
-  assert_true(rows == P && cols == P);
-  assert_int_equal(bm_invwishart_logpdf(i1, X, &lp1), BM_SUCCESS);
-  THETA_ROUND_TRIP(invwishart, i1, i2, t1, t2);
-  assert_int_equal(bm_invwishart_logpdf(i2, X, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_invwishart_free(i1);
-  bm_invwishart_free(i2);
-  gsl_vector_free(t1);
-  gsl_vector_free(t2);
-
-  bm_matf *f1 = bm_matf_alloc(P), *f2 = bm_matf_alloc(P);
-  t1 = gsl_vector_alloc(q + 1);
-  t2 = gsl_vector_alloc(q + 1);
-  assert_int_equal(bm_matf_set(f1, 4.5, 3.5, S), BM_SUCCESS);
-  bm_matf_shape(f1, &rows, &cols);
-  assert_true(rows == P && cols == P);
-  assert_int_equal(bm_matf_logpdf_grad(f1, X, &lp1, A1, B1, &a, &c), BM_SUCCESS);
-  assert_int_equal(bm_matf_logpdf(f1, X, &lp2), BM_SUCCESS);
-  assert_true(lp1 == lp2);
-  assert_int_equal(bm_matf_grad(f1, X, A2, B2, &b, &e), BM_SUCCESS);
-  assert_same_matrix(A1, A2);
-  assert_same_matrix(B1, B2);
-  assert_true(a == b && c == e);
-  THETA_ROUND_TRIP(matf, f1, f2, t1, t2);
-  assert_int_equal(bm_matf_logpdf(f2, X, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_matf_free(f1);
-  bm_matf_free(f2);
-  gsl_vector_free(t1);
-  gsl_vector_free(t2);
-
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(A1);
-  gsl_matrix_free(A2);
-  gsl_matrix_free(B1);
-  gsl_matrix_free(B2);
+  size_t q = P * (P + 1) / 2 + 1;
+  double a, b, c, e;
+#define SAME_SQ assert_same_matrix(A1, A2); assert_same_matrix(B1, B2); assert_true(a == b)
+  CHECK_SURFACE(wishart, w1, w2, (P), (5.5, S), q, P, P, X, (A1, B1, &a), (A2, B2, &b),
+                SAME_SQ; assert_int_equal(bm_wishart_dim(w1), P));
+  CHECK_SURFACE(invwishart, i1, i2, (P), (6.5, S), q, P, P, X, (A1, B1, &a), (A2, B2, &b),
+                SAME_SQ; assert_int_equal(bm_invwishart_dim(i1), P));
+  CHECK_SURFACE(matf, f1, f2, (P), (4.5, 3.5, S), q + 1, P, P, X, (A1, B1, &a, &c), (A2, B2, &b, &e),
+                SAME_SQ; assert_true(c == e));
+#undef SAME_SQ
+  free_matrices(S, X, A1, A2, B1, B2);
 }
 
 static void rectangular_families(void **state)
@@ -220,55 +143,19 @@ static void rectangular_families(void **state)
   fill(X);
   spd(U, 1.0);
   spd(V, 0.5);
-  size_t q = N * P + N * (N + 1) / 2 + P * (P + 1) / 2, rows, cols;
-  double lp1, lp2, a, b;
-  gsl_vector *t1 = gsl_vector_alloc(q), *t2 = gsl_vector_alloc(q);
-
-  bm_matnorm *n1 = bm_matnorm_alloc(N, P), *n2 = bm_matnorm_alloc(N, P);
-  assert_int_equal(bm_matnorm_set(n1, M, U, V), BM_SUCCESS);
-  bm_matnorm_shape(n1, &rows, &cols);
-  assert_true(rows == N && cols == P);
-  assert_int_equal(bm_matnorm_logpdf_grad(n1, X, &lp1, dX1, dM1, dU1, dV1), BM_SUCCESS);
-  assert_int_equal(bm_matnorm_logpdf(n1, X, &lp2), BM_SUCCESS);
-  assert_true(lp1 == lp2);
-  assert_int_equal(bm_matnorm_grad(n1, X, dX2, dM2, dU2, dV2), BM_SUCCESS);
-  assert_same_matrix(dX1, dX2);
-  assert_same_matrix(dM1, dM2);
-  assert_same_matrix(dU1, dU2);
-  assert_same_matrix(dV1, dV2);
-  THETA_ROUND_TRIP(matnorm, n1, n2, t1, t2);
-  assert_int_equal(bm_matnorm_logpdf(n2, X, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_matnorm_free(n1);
-  bm_matnorm_free(n2);
-  gsl_vector_free(t1);
-  gsl_vector_free(t2);
-
-  bm_matt *s1 = bm_matt_alloc(N, P), *s2 = bm_matt_alloc(N, P);
-  t1 = gsl_vector_alloc(q + 1);
-  t2 = gsl_vector_alloc(q + 1);
-  assert_int_equal(bm_matt_set(s1, 3.5, M, U, V), BM_SUCCESS);
-  bm_matt_shape(s1, &rows, &cols);
-  assert_true(rows == N && cols == P);
-  assert_int_equal(bm_matt_logpdf_grad(s1, X, &lp1, dX1, dM1, dU1, dV1, &a), BM_SUCCESS);
-  assert_int_equal(bm_matt_logpdf(s1, X, &lp2), BM_SUCCESS);
-  assert_true(lp1 == lp2);
-  assert_int_equal(bm_matt_grad(s1, X, dX2, dM2, dU2, dV2, &b), BM_SUCCESS);
-  assert_same_matrix(dX1, dX2);
-  assert_same_matrix(dM1, dM2);
-  assert_same_matrix(dU1, dU2);
-  assert_same_matrix(dV1, dV2);
-  assert_true(a == b);
-  THETA_ROUND_TRIP(matt, s1, s2, t1, t2);
-  assert_int_equal(bm_matt_logpdf(s2, X, &lp2), BM_SUCCESS);
-  assert_close_lp(lp1, lp2);
-  bm_matt_free(s1);
-  bm_matt_free(s2);
-  gsl_vector_free(t1);
-  gsl_vector_free(t2);
-
-  gsl_matrix *mats[] = {M, X, U, V, dX1, dX2, dM1, dM2, dU1, dU2, dV1, dV2};
-  for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++) gsl_matrix_free(mats[i]);
+  size_t q = N * P + N * (N + 1) / 2 + P * (P + 1) / 2;
+  double a, b;
+#define SAME_MV                                                                                                      \
+  assert_same_matrix(dX1, dX2);                                                                                      \
+  assert_same_matrix(dM1, dM2);                                                                                      \
+  assert_same_matrix(dU1, dU2);                                                                                      \
+  assert_same_matrix(dV1, dV2)
+  CHECK_SURFACE(matnorm, n1, n2, (N, P), (M, U, V), q, N, P, X, (dX1, dM1, dU1, dV1), (dX2, dM2, dU2, dV2),
+                SAME_MV);
+  CHECK_SURFACE(matt, s1, s2, (N, P), (3.5, M, U, V), q + 1, N, P, X, (dX1, dM1, dU1, dV1, &a),
+                (dX2, dM2, dU2, dV2, &b), SAME_MV; assert_true(a == b));
+#undef SAME_MV
+  free_matrices(M, X, U, V, dX1, dX2, dM1, dM2, dU1, dU2, dV1, dV2);
 }
 
 static void conjugate_dimensions(void **state)
@@ -293,9 +180,7 @@ static void conjugate_dimensions(void **state)
   bm_blr_free(blr);
   bm_mniw_free(mniw);
   gsl_vector_free(m0);
-  gsl_matrix_free(S);
-  gsl_matrix_free(B0);
-  gsl_matrix_free(Psi);
+  free_matrices(S, B0, Psi);
 }
 
 static void special_functions(void **state)

@@ -6,6 +6,9 @@
  * bm_F_score, an independent check that docs/contract.md's theta coordinates (a vech
  * coordinate moving S_ij and S_ji together, nu last) are the ones _score
  * differentiates; (3) docs/conventions.md statuses with GSL's default handler installed.
+ * Every family is reached through its descriptor (bm_family_type), whose
+ * operations pass straight to bm_F_set_theta, bm_F_logpdf, ...; only bm_F_set,
+ * the reference, is called by name.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <string.h>
 #include <gsl/gsl_math.h>
@@ -25,44 +28,23 @@ static size_t pack_vec(const gsl_matrix *M, gsl_vector *th, size_t off)
   return off;
 }
 
-/* ---- one family behind a uniform interface -------------------------------- */
+/* ---- one family: its descriptor's operations, and its own _set -------------- */
 enum { MVN, MVT, WISHART, INVWISHART, MATNORM, MATT, MATF };
+static const bm_family_type *const types[] = {&bm_family_mvn,        &bm_family_mvt,     &bm_family_wishart,
+                                              &bm_family_invwishart, &bm_family_matnorm, &bm_family_matt,
+                                              &bm_family_matf};
 typedef struct {
   int kind;
+  const bm_family_type *T; /* set_theta, logpdf, score, ... of the family (bm_F_set_theta, ...) */
   size_t n, p;            /* n: rows of M (matnorm, matt) */
   double nu, delta;
   gsl_vector *mu;         /* mvn, mvt */
   gsl_matrix *M, *A, *B;  /* M (matnorm, matt); A: Sigma / S / Psi / U; B: V / Omega */
   void *obj, *ref;        /* obj: set through theta; ref: through bm_F_set */
-  gsl_vector *xv;         /* vector variate */
-  gsl_matrix *xm;         /* matrix variate */
+  gsl_matrix *xm;         /* the variate (1 x p for mvn, mvt) */
   gsl_vector *theta;
 } fam;
 
-static size_t fam_nparams(const fam *f)
-{
-  switch (f->kind) {
-  case MVN: return bm_mvn_nparams(f->obj);
-  case MVT: return bm_mvt_nparams(f->obj);
-  case WISHART: return bm_wishart_nparams(f->obj);
-  case INVWISHART: return bm_invwishart_nparams(f->obj);
-  case MATNORM: return bm_matnorm_nparams(f->obj);
-  case MATT: return bm_matt_nparams(f->obj);
-  default: return bm_matf_nparams(f->obj);
-  }
-}
-static int fam_set_theta(int kind, void *o, const gsl_vector *th)
-{
-  switch (kind) {
-  case MVN: return bm_mvn_set_theta(o, th);
-  case MVT: return bm_mvt_set_theta(o, th);
-  case WISHART: return bm_wishart_set_theta(o, th);
-  case INVWISHART: return bm_invwishart_set_theta(o, th);
-  case MATNORM: return bm_matnorm_set_theta(o, th);
-  case MATT: return bm_matt_set_theta(o, th);
-  default: return bm_matf_set_theta(o, th);
-  }
-}
 static int fam_set_ref(fam *f)
 {
   switch (f->kind) {
@@ -75,78 +57,14 @@ static int fam_set_ref(fam *f)
   default: return bm_matf_set(f->ref, f->nu, f->delta, f->A);
   }
 }
-static int fam_logpdf(const fam *f, const void *o, double *lp)
-{
-  switch (f->kind) {
-  case MVN: return bm_mvn_logpdf(o, f->xv, lp);
-  case MVT: return bm_mvt_logpdf(o, f->xv, lp);
-  case WISHART: return bm_wishart_logpdf(o, f->xm, lp);
-  case INVWISHART: return bm_invwishart_logpdf(o, f->xm, lp);
-  case MATNORM: return bm_matnorm_logpdf(o, f->xm, lp);
-  case MATT: return bm_matt_logpdf(o, f->xm, lp);
-  default: return bm_matf_logpdf(o, f->xm, lp);
-  }
-}
-static int fam_score(const fam *f, const void *o, gsl_vector *s)
-{
-  switch (f->kind) {
-  case MVN: return bm_mvn_score(o, f->xv, s);
-  case MVT: return bm_mvt_score(o, f->xv, s);
-  case WISHART: return bm_wishart_score(o, f->xm, s);
-  case INVWISHART: return bm_invwishart_score(o, f->xm, s);
-  case MATNORM: return bm_matnorm_score(o, f->xm, s);
-  case MATT: return bm_matt_score(o, f->xm, s);
-  default: return bm_matf_score(o, f->xm, s);
-  }
-}
-static int fam_fisher(const fam *f, const void *o, gsl_matrix *I)
-{
-  switch (f->kind) {
-  case MVN: return bm_mvn_fisher(o, I);
-  case MVT: return bm_mvt_fisher(o, I);
-  case WISHART: return bm_wishart_fisher(o, I);
-  case INVWISHART: return bm_invwishart_fisher(o, I);
-  case MATNORM: return bm_matnorm_fisher(o, I);
-  case MATT: return bm_matt_fisher(o, I);
-  default: return bm_matf_fisher(o, I);
-  }
-}
-static int fam_sample(fam *f, gsl_rng *r)
-{
-  switch (f->kind) {
-  case MVN: return bm_mvn_sample(f->ref, r, f->xv);
-  case MVT: return bm_mvt_sample(f->ref, r, f->xv);
-  case WISHART: return bm_wishart_sample(f->ref, r, f->xm);
-  case INVWISHART: return bm_invwishart_sample(f->ref, r, f->xm);
-  case MATNORM: return bm_matnorm_sample(f->ref, r, f->xm);
-  case MATT: return bm_matt_sample(f->ref, r, f->xm);
-  default: return bm_matf_sample(f->ref, r, f->xm);
-  }
-}
-
-static void fam_free_obj(int kind, void *o)
-{
-  switch (kind) {
-  case MVN: bm_mvn_free(o); break;
-  case MVT: bm_mvt_free(o); break;
-  case WISHART: bm_wishart_free(o); break;
-  case INVWISHART: bm_invwishart_free(o); break;
-  case MATNORM: bm_matnorm_free(o); break;
-  case MATT: bm_matt_free(o); break;
-  default: bm_matf_free(o); break;
-  }
-}
+static int fam_logpdf(const fam *f, const void *o, double *lp) { return f->T->logpdf(o, f->xm, lp); }
 
 static void fam_free(fam *f)
 {
-  fam_free_obj(f->kind, f->obj);
-  fam_free_obj(f->kind, f->ref);
+  f->T->free(f->obj);
+  f->T->free(f->ref);
   gsl_vector_free(f->mu);
-  gsl_matrix_free(f->M);
-  gsl_matrix_free(f->A);
-  gsl_matrix_free(f->B);
-  gsl_vector_free(f->xv);
-  gsl_matrix_free(f->xm);
+  free_matrices(f->M, f->A, f->B, f->xm);
   gsl_vector_free(f->theta);
 }
 
@@ -156,6 +74,7 @@ static void fam_make(fam *f, int kind, size_t n, size_t p, gsl_rng *r)
 {
   memset(f, 0, sizeof *f);
   f->kind = kind;
+  f->T = types[kind];
   f->n = n;
   f->p = p;
   size_t na = (kind == MATNORM || kind == MATT) ? n : p;
@@ -165,7 +84,7 @@ static void fam_make(fam *f, int kind, size_t n, size_t p, gsl_rng *r)
   case MVN: case MVT:
     f->mu = gsl_vector_alloc(p);
     for (size_t i = 0; i < p; i++) gsl_vector_set(f->mu, i, gsl_rng_uniform(r) * 2 - 1);
-    f->xv = gsl_vector_alloc(p);
+    f->xm = gsl_matrix_alloc(1, p);
     break;
   case MATNORM: case MATT:
     f->M = gsl_matrix_alloc(n, p);
@@ -179,18 +98,11 @@ static void fam_make(fam *f, int kind, size_t n, size_t p, gsl_rng *r)
   }
   f->nu = (kind == MVT || kind == MATT) ? 3.0 + 5 * gsl_rng_uniform(r) : (double)p + 2.0 + 5 * gsl_rng_uniform(r);
   f->delta = 3.0 + 4 * gsl_rng_uniform(r);
-  switch (kind) {
-  case MVN: f->obj = bm_mvn_alloc(p); f->ref = bm_mvn_alloc(p); break;
-  case MVT: f->obj = bm_mvt_alloc(p); f->ref = bm_mvt_alloc(p); break;
-  case WISHART: f->obj = bm_wishart_alloc(p); f->ref = bm_wishart_alloc(p); break;
-  case INVWISHART: f->obj = bm_invwishart_alloc(p); f->ref = bm_invwishart_alloc(p); break;
-  case MATNORM: f->obj = bm_matnorm_alloc(n, p); f->ref = bm_matnorm_alloc(n, p); break;
-  case MATT: f->obj = bm_matt_alloc(n, p); f->ref = bm_matt_alloc(n, p); break;
-  default: f->obj = bm_matf_alloc(p); f->ref = bm_matf_alloc(p); break;
-  }
+  f->obj = f->T->alloc(f->xm->size1, f->xm->size2);
+  f->ref = f->T->alloc(f->xm->size1, f->xm->size2);
   assert_non_null(f->obj);
   assert_non_null(f->ref);
-  f->theta = gsl_vector_alloc(fam_nparams(f));
+  f->theta = gsl_vector_alloc(f->T->nparams(f->obj));
   size_t off = 0;
   if (f->mu) for (; off < p; off++) gsl_vector_set(f->theta, off, gsl_vector_get(f->mu, off));
   if (f->M) off = pack_vec(f->M, f->theta, off);
@@ -201,10 +113,9 @@ static void fam_make(fam *f, int kind, size_t n, size_t p, gsl_rng *r)
   if (kind == MATF) gsl_vector_set(f->theta, off++, f->delta);
   assert_int_equal(off, f->theta->size);
   assert_int_equal(fam_set_ref(f), BM_SUCCESS);
-  assert_int_equal(fam_sample(f, r), BM_SUCCESS);
+  assert_int_equal(f->T->sample(f->ref, r, f->xm), BM_SUCCESS);
 }
 
-static const char *fam_name[] = {"mvn", "mvt", "wishart", "invwishart", "matnorm", "matt", "matf"};
 /* (kind, n, p) cases: matnorm / matt both ways round (n+p alone cannot tell them) */
 static const size_t cases[][3] = {{MVN, 0, 1}, {MVN, 0, 3},     {MVT, 0, 3},     {WISHART, 0, 1},
                                   {WISHART, 0, 3}, {INVWISHART, 0, 3}, {MATNORM, 2, 3}, {MATNORM, 3, 2},
@@ -212,54 +123,60 @@ static const size_t cases[][3] = {{MVN, 0, 1}, {MVN, 0, 3},     {MVT, 0, 3},    
 #define NCASES (sizeof cases / sizeof cases[0])
 
 /* ---- (1) set_theta == set ---------------------------------------------------- */
+/* check(f, c, ctx) on reps draws of every case (c its index), the draws from tu_rng(seed) */
+static void each_case(unsigned long seed, int reps, void (*check)(fam *f, size_t c, void *ctx), void *ctx)
+{
+  gsl_rng *r = tu_rng(seed);
+  for (size_t c = 0; c < NCASES; c++)
+    for (int rep = 0; rep < reps; rep++) {
+      fam f;
+      fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
+      check(&f, c, ctx);
+      fam_free(&f);
+    }
+  gsl_rng_free(r);
+}
+
+static void check_set_theta(fam *fp, size_t c, void *ctx)
+{
+  (void)c;
+  (void)ctx;
+  fam f = *fp;
+  size_t m = f.theta->size;
+  assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
+  double a, b;
+  assert_int_equal(fam_logpdf(&f, f.obj, &a), BM_SUCCESS);
+  assert_int_equal(fam_logpdf(&f, f.ref, &b), BM_SUCCESS);
+  assert_true(a == b);
+  gsl_vector *sa = gsl_vector_alloc(m), *sb = gsl_vector_alloc(m);
+  gsl_matrix *Ia = gsl_matrix_alloc(m, m), *Ib = gsl_matrix_alloc(m, m);
+  assert_int_equal(f.T->score(f.obj, f.xm, sa), BM_SUCCESS);
+  assert_int_equal(f.T->score(f.ref, f.xm, sb), BM_SUCCESS);
+  assert_memory_equal(sa->data, sb->data, m * sizeof(double));
+  assert_int_equal(f.T->fisher(f.obj, Ia), BM_SUCCESS);
+  assert_int_equal(f.T->fisher(f.ref, Ib), BM_SUCCESS);
+  assert_memory_equal(Ia->data, Ib->data, m * m * sizeof(double));
+  /* theta through a strided view (a column of a matrix) works the same */
+  gsl_matrix *T = gsl_matrix_alloc(m, 2);
+  gsl_matrix_set_col(T, 1, f.theta);
+  gsl_vector_view col = gsl_matrix_column(T, 1);
+  fam g = f;
+  g.obj = f.T->alloc(f.xm->size1, f.xm->size2); /* a fresh, never-set object */
+  assert_int_equal(f.T->set_theta(g.obj, &col.vector), BM_SUCCESS);
+  assert_int_equal(fam_logpdf(&f, g.obj, &a), BM_SUCCESS);
+  assert_true(a == b);
+  f.T->free(g.obj);
+  gsl_matrix_free(T);
+  gsl_vector_free(sa);
+  gsl_vector_free(sb);
+  gsl_matrix_free(Ia);
+  gsl_matrix_free(Ib);
+}
+
 static void set_theta_matches_set(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(11);
-  for (size_t c = 0; c < NCASES; c++) {
-    fam f;
-    fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
-    size_t m = f.theta->size;
-    assert_int_equal(fam_set_theta(f.kind, f.obj, f.theta), BM_SUCCESS);
-    double a, b;
-    assert_int_equal(fam_logpdf(&f, f.obj, &a), BM_SUCCESS);
-    assert_int_equal(fam_logpdf(&f, f.ref, &b), BM_SUCCESS);
-    assert_true(a == b);
-    gsl_vector *sa = gsl_vector_alloc(m), *sb = gsl_vector_alloc(m);
-    gsl_matrix *Ia = gsl_matrix_alloc(m, m), *Ib = gsl_matrix_alloc(m, m);
-    assert_int_equal(fam_score(&f, f.obj, sa), BM_SUCCESS);
-    assert_int_equal(fam_score(&f, f.ref, sb), BM_SUCCESS);
-    assert_memory_equal(sa->data, sb->data, m * sizeof(double));
-    assert_int_equal(fam_fisher(&f, f.obj, Ia), BM_SUCCESS);
-    assert_int_equal(fam_fisher(&f, f.ref, Ib), BM_SUCCESS);
-    assert_memory_equal(Ia->data, Ib->data, m * m * sizeof(double));
-    /* theta through a strided view (a column of a matrix) works the same */
-    gsl_matrix *T = gsl_matrix_alloc(m, 2);
-    gsl_matrix_set_col(T, 1, f.theta);
-    gsl_vector_view col = gsl_matrix_column(T, 1);
-    fam g = f;
-    g.obj = NULL;
-    switch (f.kind) { /* a fresh, never-set object */
-    case MVN: g.obj = bm_mvn_alloc(f.p); break;
-    case MVT: g.obj = bm_mvt_alloc(f.p); break;
-    case WISHART: g.obj = bm_wishart_alloc(f.p); break;
-    case INVWISHART: g.obj = bm_invwishart_alloc(f.p); break;
-    case MATNORM: g.obj = bm_matnorm_alloc(f.n, f.p); break;
-    case MATT: g.obj = bm_matt_alloc(f.n, f.p); break;
-    default: g.obj = bm_matf_alloc(f.p); break;
-    }
-    assert_int_equal(fam_set_theta(f.kind, g.obj, &col.vector), BM_SUCCESS);
-    assert_int_equal(fam_logpdf(&f, g.obj, &a), BM_SUCCESS);
-    assert_true(a == b);
-    fam_free_obj(f.kind, g.obj);
-    gsl_matrix_free(T);
-    gsl_vector_free(sa);
-    gsl_vector_free(sb);
-    gsl_matrix_free(Ia);
-    gsl_matrix_free(Ib);
-    fam_free(&f);
-  }
-  gsl_rng_free(r);
+  each_case(11, 1, check_set_theta, NULL);
 }
 
 /* ---- (2) score == FD gradient of theta -> logpdf(x | set_theta(theta)) --------- */
@@ -269,112 +186,111 @@ typedef struct {
 static int fd_logpdf(const gsl_vector *th, void *params, double *lp)
 {
   fam *f = ((fd_ctx *)params)->f;
-  int s = fam_set_theta(f->kind, f->obj, th);
+  int s = f->T->set_theta(f->obj, th);
   return s ? s : fam_logpdf(f, f->obj, lp);
 }
 static int fd_score(const gsl_vector *th, void *params, gsl_vector *g)
 {
   fam *f = ((fd_ctx *)params)->f;
-  int s = fam_set_theta(f->kind, f->obj, th);
-  return s ? s : fam_score(f, f->obj, g);
+  int s = f->T->set_theta(f->obj, th);
+  return s ? s : f->T->score(f->obj, f->xm, g);
+}
+
+static void check_score_fd(fam *f, size_t c, void *ctx)
+{
+  double *worst = ctx;
+  fd_ctx fc = {f};
+  bm_check_options o = {0};
+  o.seed = 100 + c;
+  o.tol = 1e-6;
+  o.fd.h0 = 1e-3; /* keep the vech steps inside the SPD cone */
+  bm_check_result res;
+  assert_int_equal(bm_check_gradient(fd_logpdf, fd_score, &fc, f->theta, &o, &res), BM_SUCCESS);
+  if (!res.passed)
+    fail_msg("%s n=%zu p=%zu: worst rel err %g at %zu (analytic %g, numeric %g)", f->T->name, f->n, f->p,
+             res.worst_rel_err, res.worst_index, res.analytic, res.numeric);
+  *worst = fmax(*worst, res.worst_rel_err);
 }
 
 static void score_matches_fd_of_theta(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(12);
   double worst = 0;
-  for (size_t c = 0; c < NCASES; c++)
-    for (int rep = 0; rep < 3; rep++) {
-      fam f;
-      fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
-      fd_ctx ctx = {&f};
-      bm_check_options o = {0};
-      o.seed = 100 + c;
-      o.tol = 1e-6;
-      o.fd.h0 = 1e-3; /* keep the vech steps inside the SPD cone */
-      bm_check_result res;
-      assert_int_equal(bm_check_gradient(fd_logpdf, fd_score, &ctx, f.theta, &o, &res), BM_SUCCESS);
-      if (!res.passed)
-        fail_msg("%s n=%zu p=%zu: worst rel err %g at %zu (analytic %g, numeric %g)", fam_name[f.kind], f.n, f.p,
-                 res.worst_rel_err, res.worst_index, res.analytic, res.numeric);
-      worst = fmax(worst, res.worst_rel_err);
-      fam_free(&f);
-    }
+  each_case(12, 3, check_score_fd, &worst);
   print_message("score vs FD of theta: worst relative error %.2e over %zu cases x 3 points\n", worst, NCASES);
-  gsl_rng_free(r);
 }
 
 /* ---- (3) bad inputs ------------------------------------------------------------ */
 static void expect_fail_unchanged(fam *f, const gsl_vector *th, int want, double lp_before)
 {
-  assert_int_equal(fam_set_theta(f->kind, f->obj, th), want);
+  assert_int_equal(f->T->set_theta(f->obj, th), want);
   double lp;
   assert_int_equal(fam_logpdf(f, f->obj, &lp), BM_SUCCESS);
   assert_true(lp == lp_before); /* the previous parameters are intact */
 }
 
+static void check_bad_theta(fam *fp, size_t c, void *ctx)
+{
+  (void)c;
+  (void)ctx;
+  fam f = *fp;
+  size_t m = f.theta->size;
+  /* NULL */
+  assert_int_equal(f.T->set_theta(NULL, f.theta), BM_EINVAL);
+  assert_int_equal(f.T->set_theta(f.obj, NULL), BM_EINVAL);
+  /* a never-set object stays unusable after a failed set_theta */
+  gsl_vector *th = gsl_vector_alloc(m + 1);
+  gsl_vector_const_view shorter = gsl_vector_const_subvector(f.theta, 0, m - 1);
+  assert_int_equal(f.T->set_theta(f.obj, &shorter.vector), BM_EBADLEN);
+  double lp;
+  assert_int_equal(fam_logpdf(&f, f.obj, &lp), BM_EINVAL);
+  assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
+  double lp0;
+  assert_int_equal(fam_logpdf(&f, f.obj, &lp0), BM_SUCCESS);
+  /* wrong lengths */
+  gsl_vector_set_all(th, 1.0);
+  expect_fail_unchanged(&f, th, BM_EBADLEN, lp0);
+  expect_fail_unchanged(&f, &shorter.vector, BM_EBADLEN, lp0);
+  gsl_vector_view same = gsl_vector_subvector(th, 0, m);
+  /* NaN / Inf anywhere */
+  for (size_t k = 0; k < m; k++) {
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, k, k % 2 ? NAN : -INFINITY);
+    expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
+  }
+  /* non-SPD scale: negate the first diagonal entry of the first vech block */
+  size_t first_sym = f.mu ? f.p : (f.M ? f.n * f.p : 0);
+  gsl_vector_memcpy(&same.vector, f.theta);
+  gsl_vector_set(&same.vector, first_sym, -1.0);
+  expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
+  if (f.B) { /* second block (V / Omega) */
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, f.n * f.p + bm_vech_len(f.n), 0.0);
+    expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
+  }
+  /* nu (and delta) out of domain; +Inf nu is BM_ENONFINITE (docs/contract.md) */
+  int has_nu = f.kind != MVN && f.kind != MATNORM;
+  if (has_nu) {
+    size_t inu = f.kind == MATF ? m - 2 : m - 1;
+    double bad = (f.kind == MVT || f.kind == MATT) ? 0.0 : (double)f.p - 1.0;
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, inu, bad);
+    expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
+    gsl_vector_set(&same.vector, inu, INFINITY);
+    expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
+  }
+  if (f.kind == MATF) {
+    gsl_vector_memcpy(&same.vector, f.theta);
+    gsl_vector_set(&same.vector, m - 1, -0.5);
+    expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
+  }
+  gsl_vector_free(th);
+}
+
 static void bad_inputs_return_status(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(13);
-  for (size_t c = 0; c < NCASES; c++) {
-    fam f;
-    fam_make(&f, (int)cases[c][0], cases[c][1], cases[c][2], r);
-    size_t m = f.theta->size;
-    /* NULL */
-    assert_int_equal(fam_set_theta(f.kind, NULL, f.theta), BM_EINVAL);
-    assert_int_equal(fam_set_theta(f.kind, f.obj, NULL), BM_EINVAL);
-    /* a never-set object stays unusable after a failed set_theta */
-    gsl_vector *th = gsl_vector_alloc(m + 1);
-    gsl_vector_const_view shorter = gsl_vector_const_subvector(f.theta, 0, m - 1);
-    assert_int_equal(fam_set_theta(f.kind, f.obj, &shorter.vector), BM_EBADLEN);
-    double lp;
-    assert_int_equal(fam_logpdf(&f, f.obj, &lp), BM_EINVAL);
-    assert_int_equal(fam_set_theta(f.kind, f.obj, f.theta), BM_SUCCESS);
-    double lp0;
-    assert_int_equal(fam_logpdf(&f, f.obj, &lp0), BM_SUCCESS);
-    /* wrong lengths */
-    gsl_vector_set_all(th, 1.0);
-    expect_fail_unchanged(&f, th, BM_EBADLEN, lp0);
-    expect_fail_unchanged(&f, &shorter.vector, BM_EBADLEN, lp0);
-    gsl_vector_view same = gsl_vector_subvector(th, 0, m);
-    /* NaN / Inf anywhere */
-    for (size_t k = 0; k < m; k++) {
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, k, k % 2 ? NAN : -INFINITY);
-      expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
-    }
-    /* non-SPD scale: negate the first diagonal entry of the first vech block */
-    size_t first_sym = f.mu ? f.p : (f.M ? f.n * f.p : 0);
-    gsl_vector_memcpy(&same.vector, f.theta);
-    gsl_vector_set(&same.vector, first_sym, -1.0);
-    expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
-    if (f.B) { /* second block (V / Omega) */
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, f.n * f.p + bm_vech_len(f.n), 0.0);
-      expect_fail_unchanged(&f, &same.vector, BM_ENOTSPD, lp0);
-    }
-    /* nu (and delta) out of domain; +Inf nu is BM_ENONFINITE (docs/contract.md) */
-    int has_nu = f.kind != MVN && f.kind != MATNORM;
-    if (has_nu) {
-      size_t inu = f.kind == MATF ? m - 2 : m - 1;
-      double bad = (f.kind == MVT || f.kind == MATT) ? 0.0 : (double)f.p - 1.0;
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, inu, bad);
-      expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
-      gsl_vector_set(&same.vector, inu, INFINITY);
-      expect_fail_unchanged(&f, &same.vector, BM_ENONFINITE, lp0);
-    }
-    if (f.kind == MATF) {
-      gsl_vector_memcpy(&same.vector, f.theta);
-      gsl_vector_set(&same.vector, m - 1, -0.5);
-      expect_fail_unchanged(&f, &same.vector, BM_EDOM, lp0);
-    }
-    gsl_vector_free(th);
-    fam_free(&f);
-  }
-  gsl_rng_free(r);
+  each_case(13, 1, check_bad_theta, NULL);
 }
 
 /* ---- scratch beyond the stack (p^2 or (n+p)^2 > 4096 doubles) ---------------- */
@@ -386,7 +302,7 @@ static void large_dimensions_match_set(void **state)
   for (size_t c = 0; c < 3; c++) {
     fam f;
     fam_make(&f, (int)big[c][0], big[c][1], big[c][2], r);
-    assert_int_equal(fam_set_theta(f.kind, f.obj, f.theta), BM_SUCCESS);
+    assert_int_equal(f.T->set_theta(f.obj, f.theta), BM_SUCCESS);
     double a, b;
     assert_int_equal(fam_logpdf(&f, f.obj, &a), BM_SUCCESS);
     assert_int_equal(fam_logpdf(&f, f.ref, &b), BM_SUCCESS);

@@ -6,7 +6,8 @@
  * reports any data race the comparison alone could miss.
  *
  * Adding a family: write make_<f>/eval_<f> (evaluate everything at input i
- * into a sink) and add a row to `families`.
+ * into a sink: eval_common for what every family has, then the family's own
+ * entry points) and add a row to `families`.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <pthread.h>
 #include <string.h>
@@ -46,96 +47,17 @@ static void spd_input(size_t i, size_t salt, gsl_matrix *X)
 
 typedef struct {
   const char *name;
+  const bm_family_type *T; /* frees the object (NULL: destroy does) */
   void *(*make)(void);
   void (*destroy)(void *);
   void (*eval)(const void *obj, size_t i, sink *out);
 } family;
 
-/* ------------------------------------------------------------------ matf */
+/* ------------------------------------------------------ every family */
 #define P 4
 #define Q (P * (P + 1) / 2)
+#define NR 3 /* rows n of the matrix-variate families (columns: P) */
 
-static void *make_matf(void)
-{
-  bm_matf *d = bm_matf_alloc(P);
-  gsl_matrix *Psi = gsl_matrix_alloc(P, P);
-  spd_input(0, 7, Psi);
-  assert_int_equal(bm_matf_set(d, P + 1.5, 4.25, Psi), BM_SUCCESS);
-  gsl_matrix_free(Psi);
-  return d;
-}
-static void free_matf(void *d) { bm_matf_free(d); }
-static void eval_matf(const void *obj, size_t i, sink *o)
-{
-  const bm_matf *d = obj;
-  gsl_matrix *X = gsl_matrix_alloc(P, P), *X2 = gsl_matrix_alloc(P, P), *G1 = gsl_matrix_alloc(P, P),
-             *G2 = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(Q + 2, Q + 2), *Hx = gsl_matrix_alloc(Q, Q);
-  gsl_vector *s = gsl_vector_alloc(Q + 2), *each = gsl_vector_alloc(2);
-  gsl_rng *r = tu_rng(5000 + i);
-  spd_input(i, 0, X);
-  spd_input(i, 1, X2);
-  double lp, a, b;
-  put(o, bm_matf_logpdf(d, X, &lp)); put(o, lp);
-  put(o, bm_matf_grad(d, X, G1, G2, &a, &b)); put_m(o, G1); put_m(o, G2); put(o, a); put(o, b);
-  put(o, bm_matf_score(d, X, s)); put_v(o, s);
-  put(o, bm_matf_hess(d, X, H)); put_m(o, H);
-  put(o, bm_matf_hess_x(d, X, Hx)); put_m(o, Hx);
-  put(o, bm_matf_fisher(d, H)); put_m(o, H);
-  put(o, bm_matf_fisher_literature(d, H)); put_m(o, H);
-  put(o, bm_matf_mean(d, G1)); put_m(o, G1);
-  put(o, bm_matf_sample(d, r, G1)); put_m(o, G1);
-  const gsl_matrix *batch[2] = {X, X2};
-  put(o, bm_matf_loglik(d, batch, 2, &lp, each)); put(o, lp); put_v(o, each);
-  put(o, bm_matf_loglik_grad(d, batch, 2, &lp, G2, &a, &b)); put(o, lp); put_m(o, G2); put(o, a); put(o, b);
-  gsl_matrix_set(X2, 0, 0, -1.0); /* outside the support: status and -inf must be reproducible too */
-  put(o, bm_matf_logpdf(d, X2, &lp)); put(o, lp);
-  gsl_matrix_free(X); gsl_matrix_free(X2); gsl_matrix_free(G1); gsl_matrix_free(G2); gsl_matrix_free(H);
-  gsl_matrix_free(Hx); gsl_vector_free(s); gsl_vector_free(each); gsl_rng_free(r);
-}
-
-/* ------------------------------------------ wishart, invwishart (nu, scale) */
-#define NUSCALE(FAM, NU)                                                                                             \
-  static void *make_##FAM(void)                                                                                      \
-  {                                                                                                                  \
-    bm_##FAM *d = bm_##FAM##_alloc(P);                                                                               \
-    gsl_matrix *S = gsl_matrix_alloc(P, P);                                                                          \
-    spd_input(0, 11, S);                                                                                             \
-    assert_int_equal(bm_##FAM##_set(d, NU, S), BM_SUCCESS);                                                          \
-    gsl_matrix_free(S);                                                                                              \
-    return d;                                                                                                        \
-  }                                                                                                                  \
-  static void free_##FAM(void *d) { bm_##FAM##_free(d); }                                                            \
-  static void eval_##FAM(const void *obj, size_t i, sink *o)                                                         \
-  {                                                                                                                  \
-    const bm_##FAM *d = obj;                                                                                         \
-    gsl_matrix *X = gsl_matrix_alloc(P, P), *X2 = gsl_matrix_alloc(P, P), *G1 = gsl_matrix_alloc(P, P),             \
-               *G2 = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(Q + 1, Q + 1), *Hx = gsl_matrix_alloc(Q, Q);      \
-    gsl_vector *s = gsl_vector_alloc(Q + 1), *each = gsl_vector_alloc(2);                                            \
-    gsl_rng *r = tu_rng(6000 + i);                                                                                   \
-    spd_input(i, 2, X);                                                                                              \
-    spd_input(i, 3, X2);                                                                                             \
-    double lp, a;                                                                                                    \
-    put(o, bm_##FAM##_logpdf(d, X, &lp)); put(o, lp);                                                                \
-    put(o, bm_##FAM##_logpdf_grad(d, X, &lp, G1, G2, &a)); put(o, lp); put_m(o, G1); put_m(o, G2); put(o, a);        \
-    put(o, bm_##FAM##_grad(d, X, G1, G2, &a)); put_m(o, G1); put_m(o, G2); put(o, a);                                \
-    put(o, bm_##FAM##_score(d, X, s)); put_v(o, s);                                                                  \
-    put(o, bm_##FAM##_hess(d, X, H)); put_m(o, H);                                                                   \
-    put(o, bm_##FAM##_hess_x(d, X, Hx)); put_m(o, Hx);                                                               \
-    put(o, bm_##FAM##_fisher(d, H)); put_m(o, H);                                                                    \
-    put(o, bm_##FAM##_mean(d, G1)); put_m(o, G1);                                                                    \
-    put(o, bm_##FAM##_sample(d, r, G1)); put_m(o, G1);                                                               \
-    const gsl_matrix *batch[2] = {X, X2};                                                                            \
-    put(o, bm_##FAM##_loglik(d, batch, 2, &lp, each)); put(o, lp); put_v(o, each);                                   \
-    put(o, bm_##FAM##_loglik_grad(d, batch, 2, &lp, G2, &a)); put(o, lp); put_m(o, G2); put(o, a);                  \
-    gsl_matrix_set(X2, 0, 0, -1.0);                                                                                  \
-    put(o, bm_##FAM##_logpdf(d, X2, &lp)); put(o, lp);                                                               \
-    gsl_matrix_free(X); gsl_matrix_free(X2); gsl_matrix_free(G1); gsl_matrix_free(G2); gsl_matrix_free(H);           \
-    gsl_matrix_free(Hx); gsl_vector_free(s); gsl_vector_free(each); gsl_rng_free(r);                                 \
-  }
-NUSCALE(wishart, P + 2.5)
-NUSCALE(invwishart, P + 3.5)
-
-/* ------------------------------------------------------------ mvn, mvt */
 static void vec_input(size_t i, size_t salt, gsl_vector *x)
 {
   gsl_rng *r = tu_rng(3000 + 31 * i + salt);
@@ -150,175 +72,209 @@ static void mat_input(size_t i, size_t salt, gsl_matrix *X)
   gsl_rng_free(r);
 }
 
-static void *make_mvn(void)
+/* The entry points every family has, through its descriptor (each operation
+ * passes straight to bm_F_logpdf, bm_F_score, ...): at the variate X (1 x p
+ * for a vector family), the mean, a draw from r, and the log-likelihood of
+ * the batch B (one observation's vec a row). log f's status and value come
+ * first (the reference run checks them). */
+static void eval_common(const bm_family_type *T, const void *d, const gsl_matrix *X, const gsl_matrix *B, gsl_rng *r,
+                        sink *o)
 {
-  bm_mvn *d = bm_mvn_alloc(P);
-  gsl_matrix *S = gsl_matrix_alloc(P, P);
-  gsl_vector *mu = gsl_vector_alloc(P);
-  spd_input(0, 13, S);
-  vec_input(0, 13, mu);
-  assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
-  gsl_matrix_free(S);
-  gsl_vector_free(mu);
+  size_t rows = X->size1, cols = X->size2, m = T->nparams(d);
+  size_t k = T->variate == BM_VARIATE_SPD ? cols * (cols + 1) / 2 : rows * cols;
+  gsl_matrix *H = gsl_matrix_alloc(m, m), *Hx = gsl_matrix_alloc(k, k), *Y = gsl_matrix_alloc(rows, cols);
+  gsl_vector *s = gsl_vector_alloc(m), *each = gsl_vector_alloc(B->size1);
+  double lp;
+  put(o, T->logpdf(d, X, &lp)); put(o, lp);
+  put(o, T->score(d, X, s)); put_v(o, s);
+  put(o, T->hess(d, X, H)); put_m(o, H);
+  put(o, T->hess_x(d, X, Hx)); put_m(o, Hx);
+  put(o, T->fisher(d, H)); put_m(o, H);
+  put(o, T->mean(d, Y)); put_m(o, Y);
+  put(o, T->sample(d, r, Y)); put_m(o, Y);
+  put(o, T->loglik(d, B, &lp, each)); put(o, lp); put_v(o, each);
+  free_matrices(H, Hx, Y);
+  free_vectors(s, each);
+}
+
+/* eval_common for a matrix variate X and the batch {X, X2} */
+static void eval_common2(const bm_family_type *T, const void *d, const gsl_matrix *X, const gsl_matrix *X2, gsl_rng *r,
+                         sink *o)
+{
+  size_t len = X->size1 * X->size2;
+  gsl_matrix *B = gsl_matrix_alloc(2, len);
+  gsl_vector_view b0 = gsl_matrix_row(B, 0), b1 = gsl_matrix_row(B, 1);
+  bm_vec(X, &b0.vector);
+  bm_vec(X2, &b1.vector);
+  eval_common(T, d, X, B, r, o);
+  gsl_matrix_free(B);
+}
+
+/* ------------------------------------------------------------------ matf */
+static void *make_matf(void)
+{
+  bm_matf *d = bm_matf_alloc(P);
+  gsl_matrix *Psi = gsl_matrix_alloc(P, P);
+  spd_input(0, 7, Psi);
+  assert_int_equal(bm_matf_set(d, P + 1.5, 4.25, Psi), BM_SUCCESS);
+  gsl_matrix_free(Psi);
   return d;
 }
-static void free_mvn(void *d) { bm_mvn_free(d); }
+static void eval_matf(const void *obj, size_t i, sink *o)
+{
+  const bm_matf *d = obj;
+  gsl_matrix *X = gsl_matrix_alloc(P, P), *X2 = gsl_matrix_alloc(P, P), *G1 = gsl_matrix_alloc(P, P),
+             *G2 = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(Q + 2, Q + 2);
+  gsl_rng *r = tu_rng(5000 + i);
+  spd_input(i, 0, X);
+  spd_input(i, 1, X2);
+  eval_common2(&bm_family_matf, d, X, X2, r, o);
+  double lp, a, b;
+  put(o, bm_matf_grad(d, X, G1, G2, &a, &b)); put_m(o, G1); put_m(o, G2); put(o, a); put(o, b);
+  put(o, bm_matf_fisher_literature(d, H)); put_m(o, H);
+  const gsl_matrix *batch[2] = {X, X2};
+  put(o, bm_matf_loglik_grad(d, batch, 2, &lp, G2, &a, &b)); put(o, lp); put_m(o, G2); put(o, a); put(o, b);
+  gsl_matrix_set(X2, 0, 0, -1.0); /* outside the support: status and -inf must be reproducible too */
+  put(o, bm_matf_logpdf(d, X2, &lp)); put(o, lp);
+  free_matrices(X, X2, G1, G2, H);
+  gsl_rng_free(r);
+}
+
+/* ------------------------------------------ wishart, invwishart (nu, scale) */
+#define NUSCALE(FAM, NU)                                                                                             \
+  static void *make_##FAM(void)                                                                                      \
+  {                                                                                                                  \
+    bm_##FAM *d = bm_##FAM##_alloc(P);                                                                               \
+    gsl_matrix *S = gsl_matrix_alloc(P, P);                                                                          \
+    spd_input(0, 11, S);                                                                                             \
+    assert_int_equal(bm_##FAM##_set(d, NU, S), BM_SUCCESS);                                                          \
+    gsl_matrix_free(S);                                                                                              \
+    return d;                                                                                                        \
+  }                                                                                                                  \
+  static void eval_##FAM(const void *obj, size_t i, sink *o)                                                         \
+  {                                                                                                                  \
+    const bm_##FAM *d = obj;                                                                                         \
+    gsl_matrix *X = gsl_matrix_alloc(P, P), *X2 = gsl_matrix_alloc(P, P), *G1 = gsl_matrix_alloc(P, P),              \
+               *G2 = gsl_matrix_alloc(P, P);                                                                         \
+    gsl_rng *r = tu_rng(6000 + i);                                                                                   \
+    spd_input(i, 2, X);                                                                                              \
+    spd_input(i, 3, X2);                                                                                             \
+    eval_common2(&bm_family_##FAM, d, X, X2, r, o);                                                                  \
+    double lp, a;                                                                                                    \
+    put(o, bm_##FAM##_logpdf_grad(d, X, &lp, G1, G2, &a)); put(o, lp); put_m(o, G1); put_m(o, G2); put(o, a);        \
+    put(o, bm_##FAM##_grad(d, X, G1, G2, &a)); put_m(o, G1); put_m(o, G2); put(o, a);                                \
+    const gsl_matrix *batch[2] = {X, X2};                                                                            \
+    put(o, bm_##FAM##_loglik_grad(d, batch, 2, &lp, G2, &a)); put(o, lp); put_m(o, G2); put(o, a);                   \
+    gsl_matrix_set(X2, 0, 0, -1.0);                                                                                  \
+    put(o, bm_##FAM##_logpdf(d, X2, &lp)); put(o, lp);                                                               \
+    free_matrices(X, X2, G1, G2);                                                                                        \
+    gsl_rng_free(r);                                                                                                 \
+  }
+NUSCALE(wishart, P + 2.5)
+NUSCALE(invwishart, P + 3.5)
+
+/* ------------------------------------------------------------ mvn, mvt */
+#define ARGS_(...) __VA_ARGS__
+/* FAM's object at ([NU,] mu, Sigma) from inputs salted SALT (NU: the
+ * parenthesized leading arguments of _set, () for mvn) */
+#define VECMAKE(FAM, NU, SALT)                                                                                       \
+  static void *make_##FAM(void)                                                                                      \
+  {                                                                                                                  \
+    bm_##FAM *d = bm_##FAM##_alloc(P);                                                                               \
+    gsl_matrix *S = gsl_matrix_alloc(P, P);                                                                          \
+    gsl_vector *mu = gsl_vector_alloc(P);                                                                            \
+    spd_input(0, SALT, S);                                                                                           \
+    vec_input(0, SALT, mu);                                                                                          \
+    assert_int_equal(bm_##FAM##_set(d, ARGS_ NU mu, S), BM_SUCCESS);                                                 \
+    gsl_matrix_free(S);                                                                                              \
+    gsl_vector_free(mu);                                                                                             \
+    return d;                                                                                                        \
+  }
+VECMAKE(mvn, (), 13)
+VECMAKE(mvt, (5.5, ), 17)
+
 static void eval_mvn(const void *obj, size_t i, sink *o)
 {
   const bm_mvn *d = obj;
-  size_t np = bm_mvn_nparams(d);
-  gsl_vector *x = gsl_vector_alloc(P), *g1 = gsl_vector_alloc(P), *g2 = gsl_vector_alloc(P), *s = gsl_vector_alloc(np),
-             *each = gsl_vector_alloc(3);
-  gsl_matrix *G = gsl_matrix_alloc(P, P), *G2 = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(np, np),
-             *Hx = gsl_matrix_alloc(P, P), *Xb = gsl_matrix_alloc(3, P);
+  gsl_vector *g1 = gsl_vector_alloc(P), *g2 = gsl_vector_alloc(P);
+  gsl_matrix *X = gsl_matrix_alloc(1, P), *G = gsl_matrix_alloc(P, P), *G2 = gsl_matrix_alloc(P, P),
+             *Xb = gsl_matrix_alloc(3, P);
+  gsl_vector_view xv = gsl_matrix_row(X, 0);
+  const gsl_vector *x = &xv.vector;
   gsl_rng *r = tu_rng(7000 + i);
-  vec_input(i, 0, x);
+  vec_input(i, 0, &xv.vector);
   mat_input(i, 1, Xb);
+  eval_common(&bm_family_mvn, d, X, Xb, r, o);
   double lp, h;
-  put(o, bm_mvn_logpdf(d, x, &lp)); put(o, lp);
   put(o, bm_mvn_grad(d, x, g1, g2, G)); put_v(o, g1); put_v(o, g2); put_m(o, G);
   put(o, bm_mvn_grad_precision(d, x, G)); put_m(o, G);
   put(o, bm_mvn_grad_chol(d, x, G)); put_m(o, G);
   put(o, bm_mvn_grad_sigma_to_precision(d, G, G2)); put_m(o, G2);
-  put(o, bm_mvn_score(d, x, s)); put_v(o, s);
-  put(o, bm_mvn_hess(d, x, H)); put_m(o, H);
-  put(o, bm_mvn_hess_x(d, x, Hx)); put_m(o, Hx);
-  put(o, bm_mvn_fisher(d, H)); put_m(o, H);
-  put(o, bm_mvn_mean(d, g1)); put_v(o, g1);
   put(o, bm_mvn_cov(d, G)); put_m(o, G);
-  put(o, bm_mvn_sample(d, r, g1)); put_v(o, g1);
-  put(o, bm_mvn_loglik(d, Xb, &lp, each)); put(o, lp); put_v(o, each);
   put(o, bm_mvn_loglik_grad(d, Xb, &lp, g2, G)); put(o, lp); put_v(o, g2); put_m(o, G);
   put(o, bm_mvn_entropy(d, &h)); put(o, h);
   put(o, bm_mvn_kl(d, d, &h)); put(o, h);
-  gsl_vector_free(x); gsl_vector_free(g1); gsl_vector_free(g2); gsl_vector_free(s); gsl_vector_free(each);
-  gsl_matrix_free(G); gsl_matrix_free(G2); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_matrix_free(Xb);
+  free_matrices(X, G, G2, Xb);
+  free_vectors(g1, g2);
   gsl_rng_free(r);
 }
 
-static void *make_mvt(void)
-{
-  bm_mvt *d = bm_mvt_alloc(P);
-  gsl_matrix *S = gsl_matrix_alloc(P, P);
-  gsl_vector *mu = gsl_vector_alloc(P);
-  spd_input(0, 17, S);
-  vec_input(0, 17, mu);
-  assert_int_equal(bm_mvt_set(d, 5.5, mu, S), BM_SUCCESS);
-  gsl_matrix_free(S);
-  gsl_vector_free(mu);
-  return d;
-}
-static void free_mvt(void *d) { bm_mvt_free(d); }
 static void eval_mvt(const void *obj, size_t i, sink *o)
 {
   const bm_mvt *d = obj;
-  size_t np = bm_mvt_nparams(d);
-  gsl_vector *x = gsl_vector_alloc(P), *g1 = gsl_vector_alloc(P), *g2 = gsl_vector_alloc(P), *s = gsl_vector_alloc(np),
-             *each = gsl_vector_alloc(3);
-  gsl_matrix *G = gsl_matrix_alloc(P, P), *H = gsl_matrix_alloc(np, np), *Hx = gsl_matrix_alloc(P, P),
-             *Xb = gsl_matrix_alloc(3, P);
+  gsl_vector *g = gsl_vector_alloc(P), *dmu = gsl_vector_alloc(P);
+  gsl_matrix *X = gsl_matrix_alloc(1, P), *G = gsl_matrix_alloc(P, P), *Xb = gsl_matrix_alloc(3, P);
+  gsl_vector_view xv = gsl_matrix_row(X, 0);
   gsl_rng *r = tu_rng(8000 + i);
-  vec_input(i, 2, x);
+  vec_input(i, 2, &xv.vector);
   mat_input(i, 3, Xb);
+  eval_common(&bm_family_mvt, d, X, Xb, r, o);
   double lp, a;
-  put(o, bm_mvt_logpdf(d, x, &lp)); put(o, lp);
-  put(o, bm_mvt_grad(d, x, g1, g2, G, &a)); put_v(o, g1); put_v(o, g2); put_m(o, G); put(o, a);
-  put(o, bm_mvt_score(d, x, s)); put_v(o, s);
-  put(o, bm_mvt_hess(d, x, H)); put_m(o, H);
-  put(o, bm_mvt_hess_x(d, x, Hx)); put_m(o, Hx);
-  put(o, bm_mvt_fisher(d, H)); put_m(o, H);
-  put(o, bm_mvt_mean(d, g1)); put_v(o, g1);
+  put(o, bm_mvt_grad(d, &xv.vector, g, dmu, G, &a)); put_v(o, g); put_v(o, dmu); put_m(o, G); put(o, a);
   put(o, bm_mvt_cov(d, G)); put_m(o, G);
-  put(o, bm_mvt_sample(d, r, g1)); put_v(o, g1);
-  put(o, bm_mvt_loglik(d, Xb, &lp, each)); put(o, lp); put_v(o, each);
-  put(o, bm_mvt_loglik_grad(d, Xb, &lp, g2, G, &a)); put(o, lp); put_v(o, g2); put_m(o, G); put(o, a);
-  gsl_vector_free(x); gsl_vector_free(g1); gsl_vector_free(g2); gsl_vector_free(s); gsl_vector_free(each);
-  gsl_matrix_free(G); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_matrix_free(Xb);
+  put(o, bm_mvt_loglik_grad(d, Xb, &lp, dmu, G, &a)); put(o, lp); put_v(o, dmu); put_m(o, G); put(o, a);
+  free_matrices(X, G, Xb);
+  free_vectors(g, dmu);
   gsl_rng_free(r);
 }
 
 /* ------------------------------------------------------- matnorm, matt */
-#define NR 3 /* rows n of the matrix-variate families (columns: P) */
-static void *make_matnorm(void)
-{
-  bm_matnorm *d = bm_matnorm_alloc(NR, P);
-  gsl_matrix *M = gsl_matrix_alloc(NR, P), *U = gsl_matrix_alloc(NR, NR), *V = gsl_matrix_alloc(P, P);
-  mat_input(0, 19, M);
-  spd_input(0, 19, U);
-  spd_input(0, 23, V);
-  assert_int_equal(bm_matnorm_set(d, M, U, V), BM_SUCCESS);
-  gsl_matrix_free(M); gsl_matrix_free(U); gsl_matrix_free(V);
-  return d;
-}
-static void free_matnorm(void *d) { bm_matnorm_free(d); }
-static void eval_matnorm(const void *obj, size_t i, sink *o)
-{
-  const bm_matnorm *d = obj;
-  size_t np = bm_matnorm_nparams(d);
-  gsl_matrix *X = gsl_matrix_alloc(NR, P), *X2 = gsl_matrix_alloc(NR, P), *dX = gsl_matrix_alloc(NR, P),
-             *dM = gsl_matrix_alloc(NR, P), *dU = gsl_matrix_alloc(NR, NR), *dV = gsl_matrix_alloc(P, P),
-             *H = gsl_matrix_alloc(np, np), *Hx = gsl_matrix_alloc(NR * P, NR * P);
-  gsl_vector *s = gsl_vector_alloc(np), *each = gsl_vector_alloc(2);
-  gsl_rng *r = tu_rng(9000 + i);
-  mat_input(i, 4, X);
-  mat_input(i, 5, X2);
-  double lp;
-  put(o, bm_matnorm_logpdf(d, X, &lp)); put(o, lp);
-  put(o, bm_matnorm_grad(d, X, dX, dM, dU, dV)); put_m(o, dX); put_m(o, dM); put_m(o, dU); put_m(o, dV);
-  put(o, bm_matnorm_score(d, X, s)); put_v(o, s);
-  put(o, bm_matnorm_hess(d, X, H)); put_m(o, H);
-  put(o, bm_matnorm_hess_x(d, X, Hx)); put_m(o, Hx);
-  put(o, bm_matnorm_fisher(d, H)); put_m(o, H);
-  put(o, bm_matnorm_mean(d, dX)); put_m(o, dX);
-  put(o, bm_matnorm_sample(d, r, dX)); put_m(o, dX);
-  const gsl_matrix *batch[2] = {X, X2};
-  put(o, bm_matnorm_loglik(d, batch, 2, &lp, each)); put(o, lp); put_v(o, each);
-  put(o, bm_matnorm_loglik_grad(d, batch, 2, &lp, dM, dU, dV)); put(o, lp); put_m(o, dM); put_m(o, dU); put_m(o, dV);
-  gsl_matrix_free(X); gsl_matrix_free(X2); gsl_matrix_free(dX); gsl_matrix_free(dM); gsl_matrix_free(dU);
-  gsl_matrix_free(dV); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_vector_free(s); gsl_vector_free(each);
-  gsl_rng_free(r);
-}
-
-static void *make_matt(void)
-{
-  bm_matt *d = bm_matt_alloc(NR, P);
-  gsl_matrix *M = gsl_matrix_alloc(NR, P), *U = gsl_matrix_alloc(NR, NR), *V = gsl_matrix_alloc(P, P);
-  mat_input(0, 29, M);
-  spd_input(0, 29, U);
-  spd_input(0, 31, V);
-  assert_int_equal(bm_matt_set(d, 4.5, M, U, V), BM_SUCCESS);
-  gsl_matrix_free(M); gsl_matrix_free(U); gsl_matrix_free(V);
-  return d;
-}
-static void free_matt(void *d) { bm_matt_free(d); }
-static void eval_matt(const void *obj, size_t i, sink *o)
-{
-  const bm_matt *d = obj;
-  size_t np = bm_matt_nparams(d);
-  gsl_matrix *X = gsl_matrix_alloc(NR, P), *X2 = gsl_matrix_alloc(NR, P), *dX = gsl_matrix_alloc(NR, P),
-             *dM = gsl_matrix_alloc(NR, P), *dU = gsl_matrix_alloc(NR, NR), *dV = gsl_matrix_alloc(P, P),
-             *H = gsl_matrix_alloc(np, np), *Hx = gsl_matrix_alloc(NR * P, NR * P);
-  gsl_vector *s = gsl_vector_alloc(np), *each = gsl_vector_alloc(2);
-  gsl_rng *r = tu_rng(9500 + i);
-  mat_input(i, 6, X);
-  mat_input(i, 7, X2);
-  double lp, a;
-  put(o, bm_matt_logpdf(d, X, &lp)); put(o, lp);
-  put(o, bm_matt_grad(d, X, dX, dM, dU, dV, &a)); put_m(o, dX); put_m(o, dM); put_m(o, dU); put_m(o, dV); put(o, a);
-  put(o, bm_matt_score(d, X, s)); put_v(o, s);
-  put(o, bm_matt_hess(d, X, H)); put_m(o, H);
-  put(o, bm_matt_hess_x(d, X, Hx)); put_m(o, Hx);
-  put(o, bm_matt_fisher(d, H)); put_m(o, H);
-  put(o, bm_matt_mean(d, dX)); put_m(o, dX);
-  put(o, bm_matt_sample(d, r, dX)); put_m(o, dX);
-  const gsl_matrix *batch[2] = {X, X2};
-  put(o, bm_matt_loglik(d, batch, 2, &lp, each)); put(o, lp); put_v(o, each);
-  put(o, bm_matt_loglik_grad(d, batch, 2, &lp, dM, dU, dV, &a)); put(o, lp); put_m(o, dM); put_m(o, dU); put_m(o, dV);
-  put(o, a);
-  gsl_matrix_free(X); gsl_matrix_free(X2); gsl_matrix_free(dX); gsl_matrix_free(dM); gsl_matrix_free(dU);
-  gsl_matrix_free(dV); gsl_matrix_free(H); gsl_matrix_free(Hx); gsl_vector_free(s); gsl_vector_free(each);
-  gsl_rng_free(r);
-}
+/* FAM's object at (NU, M, U, V), M and U from inputs salted SALT, V SALT_V;
+ * evaluation at inputs salted SALT_X, SALT_X + 1 with draws seeded from SEED.
+ * NU: the parenthesized leading arguments of _set, DNU the trailing one of
+ * _grad and _loglik_grad (both () for matnorm). */
+#define MATVAR(FAM, NU, DNU, SALT, SALT_V, SEED, SALT_X)                                                             \
+  static void *make_##FAM(void)                                                                                      \
+  {                                                                                                                  \
+    bm_##FAM *d = bm_##FAM##_alloc(NR, P);                                                                           \
+    gsl_matrix *M = gsl_matrix_alloc(NR, P), *U = gsl_matrix_alloc(NR, NR), *V = gsl_matrix_alloc(P, P);             \
+    mat_input(0, SALT, M);                                                                                           \
+    spd_input(0, SALT, U);                                                                                           \
+    spd_input(0, SALT_V, V);                                                                                         \
+    assert_int_equal(bm_##FAM##_set(d, ARGS_ NU M, U, V), BM_SUCCESS);                                               \
+    free_matrices(M, U, V);                                                                                              \
+    return d;                                                                                                        \
+  }                                                                                                                  \
+  static void eval_##FAM(const void *obj, size_t i, sink *o)                                                         \
+  {                                                                                                                  \
+    const bm_##FAM *d = obj;                                                                                         \
+    gsl_matrix *X = gsl_matrix_alloc(NR, P), *X2 = gsl_matrix_alloc(NR, P), *dX = gsl_matrix_alloc(NR, P),           \
+               *dM = gsl_matrix_alloc(NR, P), *dU = gsl_matrix_alloc(NR, NR), *dV = gsl_matrix_alloc(P, P);          \
+    gsl_rng *r = tu_rng(SEED + i);                                                                                   \
+    mat_input(i, SALT_X, X);                                                                                         \
+    mat_input(i, SALT_X + 1, X2);                                                                                    \
+    eval_common2(&bm_family_##FAM, d, X, X2, r, o);                                                                  \
+    double lp, a = 0.0;                                                                                              \
+    put(o, bm_##FAM##_grad(d, X, dX, dM, dU, dV ARGS_ DNU)); put_m(o, dX); put_m(o, dM); put_m(o, dU); put_m(o, dV); \
+    put(o, a);                                                                                                       \
+    const gsl_matrix *batch[2] = {X, X2};                                                                            \
+    put(o, bm_##FAM##_loglik_grad(d, batch, 2, &lp, dM, dU, dV ARGS_ DNU)); put(o, lp); put_m(o, dM); put_m(o, dU);  \
+    put_m(o, dV); put(o, a);                                                                                         \
+    free_matrices(X, X2, dX, dM, dU, dV);                                                                                \
+    gsl_rng_free(r);                                                                                                 \
+  }
+MATVAR(matnorm, (), (), 19, 23, 9000, 4)
+MATVAR(matt, (4.5, ), (, &a), 29, 31, 9500, 6)
 
 /* ------------------------------------------- conjugate posterior: niw */
 static void *make_niw(void)
@@ -360,14 +316,14 @@ static void eval_niw(const void *obj, size_t i, sink *o)
 }
 
 static const family families[] = {
-  {"matf", make_matf, free_matf, eval_matf},
-  {"wishart", make_wishart, free_wishart, eval_wishart},
-  {"invwishart", make_invwishart, free_invwishart, eval_invwishart},
-  {"mvn", make_mvn, free_mvn, eval_mvn},
-  {"mvt", make_mvt, free_mvt, eval_mvt},
-  {"matnorm", make_matnorm, free_matnorm, eval_matnorm},
-  {"matt", make_matt, free_matt, eval_matt},
-  {"niw posterior", make_niw, free_niw, eval_niw},
+  {"matf", &bm_family_matf, make_matf, NULL, eval_matf},
+  {"wishart", &bm_family_wishart, make_wishart, NULL, eval_wishart},
+  {"invwishart", &bm_family_invwishart, make_invwishart, NULL, eval_invwishart},
+  {"mvn", &bm_family_mvn, make_mvn, NULL, eval_mvn},
+  {"mvt", &bm_family_mvt, make_mvt, NULL, eval_mvt},
+  {"matnorm", &bm_family_matnorm, make_matnorm, NULL, eval_matnorm},
+  {"matt", &bm_family_matt, make_matt, NULL, eval_matt},
+  {"niw posterior", NULL, make_niw, free_niw, eval_niw},
 };
 #define NFAM (sizeof families / sizeof families[0])
 
@@ -454,8 +410,9 @@ static void threads_bit_identical_to_single_threaded(void **state)
   free(ref.out);
   free(ref.len);
   for (size_t f = 0; f < NFAM; f++) {
-    families[f].destroy(obj[f]);
-    families[f].destroy(obj_ref[f]);
+    void (*destroy)(void *) = families[f].T ? families[f].T->free : families[f].destroy;
+    destroy(obj[f]);
+    destroy(obj_ref[f]);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 #include "testutil.h"
 #include "conjugate_testutil.h"
+#include "iw_target.h"
 
 /* log|det A| by GSL's LU (independent of the library) */
 static double lu_logabsdet(const gsl_matrix *A)
@@ -62,9 +63,7 @@ static void logchol_round_trip(void **state)
     bm_transform_logchol_inverse(th, S, NULL);
     assert_int_equal(bm_transform_logchol_forward(S, th2), BM_SUCCESS);
     tu_assert_vector_close(th2, th, 1e-10, 1e-12);
-    gsl_matrix_free(S);
-    gsl_matrix_free(S2);
-    gsl_matrix_free(L);
+    free_matrices(S, S2, L);
     gsl_vector_free(th);
     gsl_vector_free(th2);
   }
@@ -109,41 +108,26 @@ typedef struct {
   gsl_matrix *B, *C;
 } ftest;
 
+/* the inverse-Wishart-type part through iw_eval (iw_target.h), plus tr(C Sigma)
+ * (its gradient C, no curvature) */
 static int f_nat(const gsl_matrix *S, const ftest *t, double *f, gsl_vector *g, gsl_matrix *H)
 {
-  size_t p = t->p;
-  gsl_matrix *L = gsl_matrix_alloc(p, p), *Si = gsl_matrix_alloc(p, p), *P = gsl_matrix_alloc(p, p),
-             *T = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
-  int st = bm_chol_factor(S, L, NULL);
+  size_t p = t->p, q = bm_vech_len(p);
+  iw_target m = {p, t->a, 0.0, t->B};
+  gsl_vector *v = gsl_vector_alloc(q), *gc = g ? gsl_vector_alloc(q) : NULL;
+  bm_vech(S, v);
+  int st = iw_eval(v, &m, f, g, H);
   if (!st) {
-    bm_chol_inverse(L, Si);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Si, t->B, 0.0, T);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, Si, 0.0, P);
-    double trBSi = 0, trCS = 0;
+    double trCS = 0;
     for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) {
-        trBSi += gsl_matrix_get(t->B, i, j) * gsl_matrix_get(Si, j, i);
-        trCS += gsl_matrix_get(t->C, i, j) * gsl_matrix_get(S, j, i);
-      }
-    if (f) *f = -t->a * bm_chol_logdet(L) - 0.5 * trBSi + trCS;
+      for (size_t j = 0; j < p; j++) trCS += gsl_matrix_get(t->C, i, j) * gsl_matrix_get(S, j, i);
+    if (f) *f += trCS;
     if (g) {
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j < p; j++)
-          gsl_matrix_set(G, i, j, -t->a * gsl_matrix_get(Si, i, j) + 0.5 * gsl_matrix_get(P, i, j) +
-                                      gsl_matrix_get(t->C, i, j));
-      bm_vech_from_sym_grad(G, g);
-    }
-    if (H) {
-      bm_vech_kron(t->a, Si, Si, 0.0, H);
-      bm_vech_kron(-0.5, P, Si, 1.0, H);
-      bm_vech_kron(-0.5, Si, P, 1.0, H);
+      bm_vech_from_sym_grad(t->C, gc);
+      gsl_vector_add(g, gc);
     }
   }
-  gsl_matrix_free(L);
-  gsl_matrix_free(Si);
-  gsl_matrix_free(P);
-  gsl_matrix_free(T);
-  gsl_matrix_free(G);
+  free_vectors(v, gc);
   return st;
 }
 
@@ -396,9 +380,7 @@ static int map_H(const gsl_vector *u, void *params, gsl_matrix *H)
   int st = bm_transform_map_inverse(BLOCKS, NBLOCKS, u, x, NULL);
   if (!st) nat_f(x, NULL, gx, Hx);
   if (!st) st = bm_transform_map_chain(BLOCKS, NBLOCKS, u, gx, Hx, gu, H);
-  gsl_vector_free(x);
-  gsl_vector_free(gx);
-  gsl_vector_free(gu);
+  free_vectors(x, gx, gu);
   gsl_matrix_free(Hx);
   return st;
 }
@@ -426,9 +408,7 @@ static void map_round_trip_jacobian_chain(void **state)
     assert_int_equal(bm_check_hessian(map_F, map_G, map_H, NULL, u, NULL, &res), BM_SUCCESS);
     assert_true(res.passed);
   }
-  gsl_vector_free(u);
-  gsl_vector_free(x);
-  gsl_vector_free(u2);
+  free_vectors(u, x, u2);
   gsl_matrix_free(J);
   gsl_rng_free(r);
 }
@@ -528,14 +508,8 @@ static void bad_inputs_return_status(void **state)
   bm_transformed_target t = {BLOCKS, NBLOCKS, NULL, NULL, NULL, NULL};
   assert_int_equal(bm_transform_laplace_problem(&t, &prob), BM_EINVAL);
   assert_int_equal(bm_transform_laplace_problem(NULL, &prob), BM_EINVAL);
-  gsl_matrix_free(S);
-  gsl_matrix_free(S2);
-  gsl_matrix_free(J);
-  gsl_vector_free(th);
-  gsl_vector_free(th5);
-  gsl_vector_free(g);
-  gsl_vector_free(x11);
-  gsl_vector_free(u11);
+  free_matrices(S, S2, J);
+  free_vectors(th, th5, g, x11, u11);
 }
 
 /* ---- logit derivatives from u (tests/data/gen_conjugate_edges.py) ----

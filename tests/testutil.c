@@ -35,10 +35,23 @@ void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S)
       gsl_matrix_set(S, j, i, s);
     }
   if (ev != lam) free(ev);
-  gsl_matrix_free(A);
-  gsl_matrix_free(Q);
-  gsl_matrix_free(R);
+  free_matrices(A, Q, R);
   gsl_vector_free(tau);
+}
+
+gsl_matrix *tu_identity(size_t p)
+{
+  gsl_matrix *A = gsl_matrix_alloc(p, p);
+  gsl_matrix_set_identity(A);
+  return A;
+}
+
+void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v)
+{
+  gsl_matrix *A = gsl_matrix_alloc(q, q);
+  tu_random_spd(r, cond, scale, A);
+  bm_vech(A, v);
+  gsl_matrix_free(A);
 }
 
 void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line)
@@ -143,20 +156,53 @@ double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size
   return worst;
 }
 
-int tu_all_nan_v(const gsl_vector *v)
+double tu_mat_rel(const gsl_matrix *A, const gsl_matrix *B)
 {
-  for (size_t i = 0; i < v->size; i++)
-    if (!isnan(gsl_vector_get(v, i))) return 0;
-  return 1;
+  double num = 0.0, den = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) {
+      num = fmax(num, fabs(gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j)));
+      den = fmax(den, fabs(gsl_matrix_get(B, i, j)));
+    }
+  return num / fmax(den, 1e-300);
 }
 
-int tu_all_nan_m(const gsl_matrix *A)
+double tu_vec_rel(const gsl_vector *a, const gsl_vector *b)
 {
+  gsl_matrix_const_view A = gsl_matrix_const_view_vector(a, a->size, 1), B = gsl_matrix_const_view_vector(b, b->size, 1);
+  return tu_mat_rel(&A.matrix, &B.matrix);
+}
+
+void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K)
+{
+  size_t mb = B->size1, nb = B->size2;
   for (size_t i = 0; i < A->size1; i++)
     for (size_t j = 0; j < A->size2; j++)
-      if (!isnan(gsl_matrix_get(A, i, j))) return 0;
+      for (size_t k = 0; k < mb; k++)
+        for (size_t l = 0; l < nb; l++)
+          gsl_matrix_set(K, i * mb + k, j * nb + l, gsl_matrix_get(A, i, j) * gsl_matrix_get(B, k, l));
+}
+
+static int is_nan(double x) { return isnan(x); }
+static int is_finite(double x) { return isfinite(x); }
+static int every_v(const gsl_vector *v, int (*ok)(double))
+{
+  for (size_t i = 0; i < v->size; i++)
+    if (!ok(gsl_vector_get(v, i))) return 0;
   return 1;
 }
+static int every_m(const gsl_matrix *A, int (*ok)(double))
+{
+  for (size_t i = 0; i < A->size1; i++) {
+    gsl_vector_const_view row = gsl_matrix_const_row(A, i);
+    if (!every_v(&row.vector, ok)) return 0;
+  }
+  return 1;
+}
+int tu_all_nan_v(const gsl_vector *v) { return every_v(v, is_nan); }
+int tu_all_nan_m(const gsl_matrix *A) { return every_m(A, is_nan); }
+int tu_all_finite_v(const gsl_vector *v) { return every_v(v, is_finite); }
+int tu_all_finite_m(const gsl_matrix *A) { return every_m(A, is_finite); }
 
 /* ---- finite-difference targets over a family (testutil.h) ---- */
 
@@ -306,6 +352,14 @@ void tu_normal_fisher(double v, gsl_matrix *F)
   gsl_matrix_set_zero(F);
   gsl_matrix_set(F, 0, 0, 1 / v);
   gsl_matrix_set(F, 1, 1, 0.5 / (v * v));
+}
+
+int tu_normal_model_fisher(size_t i, const gsl_vector *theta, void *params, gsl_matrix *F)
+{
+  (void)i;
+  (void)params;
+  tu_normal_fisher(gsl_vector_get(theta, 1), F);
+  return 0;
 }
 
 int tu_linreg_theta(size_t i, const gsl_vector *eta, void *params, gsl_vector *th, gsl_matrix *J)

@@ -15,6 +15,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 #include "bayesmat.h"
+#include "cleanup_util.h" /* free_matrices(A, B, ...), free_vectors(a, b, ...) */
 
 /* A seeded mt19937. */
 gsl_rng *tu_rng(unsigned long seed);
@@ -22,6 +23,12 @@ gsl_rng *tu_rng(unsigned long seed);
 /* Random SPD p x p with eigenvalues log-uniform in [1, cond] (Haar rotation),
  * scaled by `scale`. */
 void tu_random_spd(gsl_rng *r, double cond, double scale, gsl_matrix *S);
+
+/* A new p x p identity matrix. */
+gsl_matrix *tu_identity(size_t p);
+
+/* v <- vech of a tu_random_spd(r, cond, scale, .) q x q matrix (v of length q (q + 1) / 2). */
+void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v);
 
 /* Fail unless |a - b| <= rtol * max(|b|, 1e-300) (b is the reference). */
 #define tu_assert_rel(a, b, rtol) tu_assert_rel_impl((a), (b), (rtol), #a, __FILE__, __LINE__)
@@ -40,9 +47,20 @@ void tu_random_matrix(gsl_rng *r, double s, gsl_matrix *A);
 /* 2-norm condition number of a symmetric positive definite S (GSL eigenvalues). */
 double tu_cond_number(const gsl_matrix *S);
 
+/* max |A - B| / max |B| over the entries (B the reference; a zero B counts
+ * as 1e-300); tu_vec_rel the same for vectors. */
+double tu_mat_rel(const gsl_matrix *A, const gsl_matrix *B);
+double tu_vec_rel(const gsl_vector *a, const gsl_vector *b);
+/* K <- A (x) B (Kronecker product): K[i mb + k, j nb + l] = A[i, j] B[k, l],
+ * K of size (ma mb) x (na nb); e.g. Cov(vec X) = V (x) U of a matrix normal. */
+void tu_kron(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *K);
+
 /* 1 when every entry is NaN (the failure contract of an output). */
 int tu_all_nan_v(const gsl_vector *v);
 int tu_all_nan_m(const gsl_matrix *A);
+/* 1 when every entry is finite (the success contract of an output). */
+int tu_all_finite_v(const gsl_vector *v);
+int tu_all_finite_m(const gsl_matrix *A);
 
 /* Finite-difference targets (bm_fn_scalar / _vector / _matrix of fd.h) over a
  * family, through bayesmat/family.h. The theta targets set d from theta and
@@ -100,6 +118,9 @@ double tu_mc_max_z(const tu_mc *m, const gsl_matrix *expected, double atol, size
  * (2 x 2); tu_normal_fisher: its Fisher information F = diag(1/v, 1/(2v^2)). */
 void tu_normal_score_hess(double r, double v, gsl_vector *s, gsl_matrix *H);
 void tu_normal_fisher(double v, gsl_matrix *F);
+/* tu_normal_fisher at theta_i = (mu, v) as a bm_model Fisher callback (every
+ * observation the same normal; i and params unused). */
+int tu_normal_model_fisher(size_t i, const gsl_vector *theta, void *params, gsl_matrix *F);
 
 /* Linear regression y_i ~ N(x_i^T beta, s2) as a model's per-observation
  * parameter map (bm_model / bm_family_model theta and curvature callbacks;

@@ -65,9 +65,7 @@ static void logpdf_matches_reference(void **state)
     tu_assert_rel(lp2, lp, 1e-14);
     tu_assert_rel(lp3, lp, 1e-14);
     WT(free)(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(X);
-    gsl_matrix_free(L);
+    free_matrices(S, X, L);
     n_cases++;
   }
   fclose(f);
@@ -126,9 +124,7 @@ static void derivatives_match_fd(void **state)
       gsl_vector_set(th, q, nu);
       worst = fmax(worst, tu_fd_check_all(&c, th, NULL));
       gsl_vector_free(th);
-      gsl_matrix_free(S);
-      gsl_matrix_free(X);
-      gsl_matrix_free(G);
+      free_matrices(S, X, G);
       bm_dist_free(c.d);
     }
   printf("  " WT_NAME " derivatives: worst relative error vs FD %.3g\n", worst);
@@ -170,10 +166,7 @@ static void fisher_matches_monte_carlo(void **state)
     tu_mc_free(outer);
     tu_mc_free(negh);
     WT(free)(d);
-    gsl_matrix_free(S);
-    gsl_matrix_free(X);
-    gsl_matrix_free(I);
-    gsl_matrix_free(H);
+    free_matrices(S, X, I, H);
     gsl_vector_free(s);
   }
   printf("  " WT_NAME " Fisher vs Monte Carlo (1e5 draws, p = 1..3): max |z| = %.3g\n", worst);
@@ -356,12 +349,7 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(WT(loglik)(d, batch, 2, &ll, NULL), BM_EINVAL);
   assert_int_equal(WT(nparams)(d), q + 1);
   assert_int_equal(WT(nparams)(NULL), 0);
-  gsl_matrix_free(S);
-  gsl_matrix_free(X);
-  gsl_matrix_free(W);
-  gsl_matrix_free(H);
-  gsl_matrix_free(Hx);
-  gsl_matrix_free(G);
+  free_matrices(S, X, W, H, Hx, G);
   gsl_vector_free(s);
   gsl_vector_free(s_bad);
   gsl_rng_free(r);

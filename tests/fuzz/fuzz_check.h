@@ -93,6 +93,93 @@ static inline size_t fz_maybe_wrong(fz_in *in, size_t n)
   if (b == 254 && n > 1) return n - 1;
   return n;
 }
+/* After a failed second _set: the log-density (status s1, value l1) is the
+ * one from before it (s0, l0), to the bit or both NaN. */
+static inline void fz_require_kept(int s0, double l0, int s1, double l1)
+{
+  FZ_REQUIRE(s1 == s0 && (memcmp(&l0, &l1, sizeof l0) == 0 || (isnan(l0) && isnan(l1))));
+}
+
+/* The first _set of a harness (SET1, its status into `set`) and, when it
+ * succeeded, a second, hostile one: PREPARE makes its inputs from the bytes,
+ * SET2 runs it, CLEANUP frees them. After a failed SET2 the log-density
+ * LOGPDF(d, x, .) is the one from before it (fz_require_kept). */
+#define FZ_SET_TWICE(set, SET1, LOGPDF, d, x, PREPARE, SET2, CLEANUP)                 \
+  int set = (SET1);                                                                   \
+  fz_status(set);                                                                     \
+  if (set == BM_SUCCESS) {                                                            \
+    double l0_, l1_;                                                                  \
+    int s0_ = LOGPDF(d, x, &l0_);                                                     \
+    fz_lp(s0_, l0_);                                                                  \
+    PREPARE;                                                                          \
+    int set2_ = (SET2);                                                               \
+    fz_status(set2_);                                                                 \
+    if (set2_ != BM_SUCCESS) {                                                        \
+      int s1_ = LOGPDF(d, x, &l1_);                                                   \
+      fz_require_kept(s0_, l0_, s1_, l1_);                                            \
+    }                                                                                 \
+    CLEANUP;                                                                          \
+  }
+
+/* The mean into y (MEAN(d, y)), then one draw into y (SAMPLE(d, r, y), the
+ * generator from the bytes), each under the output contract CHECK (fz_out_m
+ * / fz_out_v); a draw is in the support, so LOGPDF there (into lp) keeps the
+ * log-density contract. */
+#define FZ_MEAN_AND_DRAW(MEAN, SAMPLE, LOGPDF, d, in, y, CHECK, lp)                   \
+  do {                                                                                \
+    int st_ = MEAN(d, y);                                                             \
+    CHECK(st_, y);                                                                    \
+    st_ = SAMPLE(d, fz_rng(in), y);                                                   \
+    CHECK(st_, y);                                                                    \
+    if (st_ == BM_SUCCESS) {                                                          \
+      st_ = LOGPDF(d, y, &(lp));                                                      \
+      fz_lp(st_, lp);                                                                 \
+    }                                                                                 \
+  } while (0)
+
+/* dst <- src through the packed form, optionally made hostile: payload (bit 0),
+ * header too (bit 1), a length one short (bit 2). An unpack must refuse or
+ * accept without reading past the length it is given; dst is unchanged on refusal. */
+#define FZ_REPACK(F, src, dst, in)                                                    \
+  do {                                                                                \
+    size_t len_ = bm_##F##_stats_packed_len(src);                                     \
+    double *buf_ = malloc((len_ ? len_ : 1) * sizeof(double));                        \
+    if (!buf_) abort();                                                               \
+    fz_status(bm_##F##_stats_pack(src, buf_));                                        \
+    unsigned mode_ = fz_byte(in);                                                     \
+    if (mode_ & 3)                                                                    \
+      for (size_t i_ = (mode_ & 2) ? 0 : 6; i_ < len_; i_++) buf_[i_] = fz_double(in); \
+    fz_status(bm_##F##_stats_unpack(dst, buf_, len_ - ((mode_ >> 2) & 1)));          \
+    free(buf_);                                                                       \
+  } while (0)
+
+#define FZ_ARGS_(...) __VA_ARGS__
+/* A family's sufficient statistics: compute on a batch, add, merge, a hostile
+ * repack (FZ_REPACK), then _stats_get and the log-likelihood (into lp) and
+ * its gradient from them. ALLOC, BATCH, GET and GRAD are the parenthesized
+ * arguments of _stats_alloc, of _stats_compute / _add after the statistics,
+ * and the outputs of _stats_get and _stats_loglik_grad; CHECK checks the
+ * gradient's outputs against its status st_. */
+#define FZ_STATS(F, d, ALLOC, BATCH, GET, GRAD, CHECK, in, lp)                        \
+  do {                                                                                \
+    bm_##F##_stats *s1_ = bm_##F##_stats_alloc ALLOC, *s2_ = bm_##F##_stats_alloc ALLOC; \
+    if (!s1_ || !s2_) abort();                                                        \
+    fz_status(bm_##F##_stats_compute(s1_, FZ_ARGS_ BATCH));                           \
+    fz_status(bm_##F##_stats_add(s2_, FZ_ARGS_ BATCH));                               \
+    fz_status(bm_##F##_stats_merge(s1_, s2_));                                        \
+    FZ_REPACK(F, s1_, s2_, in);                                                       \
+    double cnt_;                                                                      \
+    fz_status(bm_##F##_stats_get(s2_, &cnt_, FZ_ARGS_ GET));                          \
+    int st_ = bm_##F##_stats_loglik(d, s2_, &(lp));                                   \
+    fz_lp(st_, lp);                                                                   \
+    st_ = bm_##F##_stats_loglik_grad(d, s2_, &(lp), FZ_ARGS_ GRAD);                   \
+    fz_lp(st_, lp);                                                                   \
+    CHECK;                                                                            \
+    fz_status(bm_##F##_stats_reset(s1_));                                             \
+    bm_##F##_stats_free(s1_);                                                         \
+    bm_##F##_stats_free(s2_);                                                         \
+  } while (0)
+
 /* A (probably) non-degenerate RNG for samplers. */
 static inline gsl_rng *fz_rng(fz_in *in)
 {

@@ -15,22 +15,6 @@ static void check_lp(int s, double lp)
   if (s == BM_SUCCESS) FZ_REQUIRE(!isnan(lp));
 }
 
-/* dst <- src through the packed form, optionally made hostile: payload (bit 0),
- * header too (bit 1), a length one short (bit 2). An unpack must refuse or
- * accept without reading past the length it is given; dst is unchanged on refusal. */
-#define FZ_REPACK(F, src, dst, in)                                                    \
-  do {                                                                                \
-    size_t len_ = bm_##F##_stats_packed_len(src);                                     \
-    double *buf_ = malloc(len_ * sizeof(double));                                     \
-    if (!buf_) abort();                                                               \
-    fz_status(bm_##F##_stats_pack(src, buf_));                                        \
-    unsigned mode_ = fz_byte(in);                                                     \
-    if (mode_ & 3)                                                                    \
-      for (size_t i_ = (mode_ & 2) ? 0 : 6; i_ < len_; i_++) buf_[i_] = fz_double(in); \
-    fz_status(bm_##F##_stats_unpack(dst, buf_, len_ - ((mode_ >> 2) & 1)));          \
-    free(buf_);                                                                       \
-  } while (0)
-
 static void fuzz_niw(fz_in *in)
 {
   size_t p = fz_dim(in, 6), n = fz_dim(in, 12);

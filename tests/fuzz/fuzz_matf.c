@@ -29,24 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   int st = bm_matf_logpdf(d, X2, &lp);
   FZ_REQUIRE(st == BM_EINVAL && isnan(lp));
 
-  int set = bm_matf_set(d, nu, delta, Psi);
-  fz_status(set);
-  if (set == BM_SUCCESS) {
-    /* a second, hostile _set: on failure the first parameters stay */
-    double lp_before, lp_after;
-    int s0 = bm_matf_logpdf(d, X2, &lp_before);
-    fz_lp(s0, lp_before);
-    fz_mat mPsi2;
-    double nu2 = fz_param(&in, (double)p - 1.0), delta2 = fz_param(&in, 0.0);
-    gsl_matrix *Psi2 = fz_mat_new(&in, &mPsi2, fz_maybe_wrong(&in, p), p);
-    int set2 = bm_matf_set(d, nu2, delta2, Psi2);
-    fz_status(set2);
-    if (set2 != BM_SUCCESS) {
-      int s1 = bm_matf_logpdf(d, X2, &lp_after);
-      FZ_REQUIRE(s1 == s0 && (memcmp(&lp_before, &lp_after, sizeof lp_after) == 0 || (isnan(lp_before) && isnan(lp_after))));
-    }
-    fz_mat_free(&mPsi2);
-  }
+  /* a second, hostile _set: on failure the first parameters stay */
+  FZ_SET_TWICE(set, bm_matf_set(d, nu, delta, Psi), bm_matf_logpdf, d, X2,
+               fz_mat mPsi2; double nu2 = fz_param(&in, (double)p - 1.0); double delta2 = fz_param(&in, 0.0);
+               gsl_matrix *Psi2 = fz_mat_new(&in, &mPsi2, fz_maybe_wrong(&in, p), p),
+               bm_matf_set(d, nu2, delta2, Psi2), fz_mat_free(&mPsi2));
 
   st = bm_matf_logpdf(d, X, &lp);
   fz_lp(st, lp);
@@ -75,14 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_out_m(st, I);
   st = bm_matf_fisher_literature(d, I);
   fz_out_m(st, I);
-  st = bm_matf_mean(d, M);
-  fz_out_m(st, M);
-  st = bm_matf_sample(d, fz_rng(&in), M);
-  fz_out_m(st, M);
-  if (st == BM_SUCCESS) {
-    st = bm_matf_logpdf(d, M, &lp); /* a draw is in the support or numerically singular (EDOM) */
-    fz_lp(st, lp);
-  }
+  /* a draw is in the support or numerically singular (EDOM) */
+  FZ_MEAN_AND_DRAW(bm_matf_mean, bm_matf_sample, bm_matf_logpdf, d, &in, M, fz_out_m, lp);
 
   /* batches: up to 3 observations mixing X, X2 and a draw */
   const gsl_matrix *batch[3] = {X2, X, M};

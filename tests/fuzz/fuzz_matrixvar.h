@@ -4,14 +4,7 @@
  * is called on hostile inputs; fuzz_check.h's output contract is asserted;
  * a failed _set must keep the previous parameters.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "fuzz_check.h"
-
-#define FZ_CAT_(a, b, c) a##b##_##c
-#define FZ_CAT(a, b, c) FZ_CAT_(a, b, c)
-#define F(name) FZ_CAT(bm_, FAM, name)
-#define FZ_T_(a, b) a##b
-#define FZ_T(a, b) FZ_T_(a, b)
-typedef struct FZ_T(bm_, FAM) fz_obj;
+#include "fuzz_family.h"
 
 #ifdef HAS_NU
 #define NU_ARG(x) (x),
@@ -48,22 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   int st = F(logpdf)(d, X2, &lp);
   FZ_REQUIRE(st == BM_EINVAL && isnan(lp));
-  int set = F(set)(d, NU_ARG(nu) M, U, V);
-  fz_status(set);
-  if (set == BM_SUCCESS) {
-    double l0, l1;
-    int s0 = F(logpdf)(d, X2, &l0);
-    fz_lp(s0, l0);
-    fz_mat mU2;
-    gsl_matrix *U2 = fz_mat_new(&in, &mU2, n, fz_maybe_wrong(&in, n));
-    int set2 = F(set)(d, NU_ARG(fz_param(&in, 0.0)) X2, U2, V);
-    fz_status(set2);
-    if (set2 != BM_SUCCESS) {
-      int s1 = F(logpdf)(d, X2, &l1);
-      FZ_REQUIRE(s1 == s0 && (memcmp(&l0, &l1, sizeof l0) == 0 || (isnan(l0) && isnan(l1))));
-    }
-    fz_mat_free(&mU2);
-  }
+  FZ_SET_TWICE(set, F(set)(d, NU_ARG(nu) M, U, V), F(logpdf), d, X2,
+               fz_mat mU2; gsl_matrix *U2 = fz_mat_new(&in, &mU2, n, fz_maybe_wrong(&in, n)),
+               F(set)(d, NU_ARG(fz_param(&in, 0.0)) X2, U2, V), fz_mat_free(&mU2));
   st = F(logpdf)(d, X, &lp);
   fz_lp(st, lp);
   {
@@ -86,14 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   st = F(fisher)(d, H);
   fz_out_m(st, H);
-  st = F(mean)(d, dX);
-  fz_out_m(st, dX);
-  st = F(sample)(d, fz_rng(&in), dX);
-  fz_out_m(st, dX);
-  if (st == BM_SUCCESS) {
-    st = F(logpdf)(d, dX, &lp);
-    fz_lp(st, lp);
-  }
+  FZ_MEAN_AND_DRAW(F(mean), F(sample), F(logpdf), d, &in, dX, fz_out_m, lp);
   const gsl_matrix *batch[3] = {X2, X, dX};
   size_t m = 1 + fz_byte(&in) % 3;
   st = F(loglik)(d, batch, m, &lp, fz_byte(&in) & 1 ? NULL : each);
@@ -103,34 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_out_m(st, dM); fz_out_m(st, dU); fz_out_m(st, dV);
 
 #ifndef HAS_NU
-  /* matnorm's sufficient statistics: compute, add, merge, pack, unpack a hostile buffer, log-likelihood */
-  {
-    bm_matnorm_stats *s1 = bm_matnorm_stats_alloc(n, p), *s2 = bm_matnorm_stats_alloc(n, p);
-    if (!s1 || !s2) abort();
-    fz_status(bm_matnorm_stats_compute(s1, batch, m));
-    fz_status(bm_matnorm_stats_add(s2, batch, m));
-    fz_status(bm_matnorm_stats_merge(s1, s2));
-    size_t len = bm_matnorm_stats_packed_len(s1);
-    double *buf = malloc((len ? len : 1) * sizeof(double));
-    if (!buf) abort();
-    fz_status(bm_matnorm_stats_pack(s1, buf));
-    /* hostile payload (bit 0), hostile header too (bit 1), a length one short (bit 2):
-     * unpack must refuse or accept without reading past the length it is given */
-    unsigned mode = fz_byte(&in);
-    if (mode & 3)
-      for (size_t i = (mode & 2) ? 0 : 6; i < len; i++) buf[i] = fz_double(&in);
-    fz_status(bm_matnorm_stats_unpack(s2, buf, len - ((mode >> 2) & 1)));
-    double cnt;
-    fz_status(bm_matnorm_stats_get(s2, &cnt, dX, NULL));
-    st = bm_matnorm_stats_loglik(d, s2, &lp);
-    fz_lp(st, lp);
-    st = bm_matnorm_stats_loglik_grad(d, s2, &lp, dM, dU, dV);
-    fz_lp(st, lp);
-    fz_out_m(st, dM); fz_out_m(st, dU); fz_out_m(st, dV);
-    fz_status(bm_matnorm_stats_reset(s1));
-    free(buf);
-    bm_matnorm_stats_free(s1); bm_matnorm_stats_free(s2);
-  }
+  /* matnorm's sufficient statistics: compute, add, merge, a hostile repack, log-likelihood from them */
+  FZ_STATS(matnorm, d, (n, p), (batch, m), (dX, NULL), (dM, dU, dV),
+           fz_out_m(st_, dM); fz_out_m(st_, dU); fz_out_m(st_, dV), &in, lp);
 #endif
 
   F(free)(d);

@@ -4,14 +4,7 @@
  * hostile inputs, including the Cholesky setter, and fuzz_check.h's output
  * contract is asserted; a failed _set must keep the previous parameters.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "fuzz_check.h"
-
-#define FZ_CAT_(a, b, c) a##b##_##c
-#define FZ_CAT(a, b, c) FZ_CAT_(a, b, c)
-#define F(name) FZ_CAT(bm_, FAM, name)
-#define FZ_T_(a, b) a##b
-#define FZ_T(a, b) FZ_T_(a, b)
-typedef struct FZ_T(bm_, FAM) fz_obj;
+#include "fuzz_family.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,23 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   int st = F(logpdf)(d, X2, &lp);
   FZ_REQUIRE(st == BM_EINVAL && isnan(lp));
 
-  int set = (fz_byte(&in) & 1) ? F(set)(d, nu, S) : F(set_chol)(d, nu, S);
-  fz_status(set);
-  if (set == BM_SUCCESS) {
-    double lp_before, lp_after;
-    int s0 = F(logpdf)(d, X2, &lp_before);
-    fz_lp(s0, lp_before);
-    fz_mat mS2;
-    double nu2 = fz_param(&in, (double)p - 1.0);
-    gsl_matrix *S2 = fz_mat_new(&in, &mS2, fz_maybe_wrong(&in, p), p);
-    int set2 = (fz_byte(&in) & 1) ? F(set)(d, nu2, S2) : F(set_chol)(d, nu2, S2);
-    fz_status(set2);
-    if (set2 != BM_SUCCESS) {
-      int s1 = F(logpdf)(d, X2, &lp_after);
-      FZ_REQUIRE(s1 == s0 && (memcmp(&lp_before, &lp_after, sizeof lp_after) == 0 || (isnan(lp_before) && isnan(lp_after))));
-    }
-    fz_mat_free(&mS2);
-  }
+  FZ_SET_TWICE(set, (fz_byte(&in) & 1) ? F(set)(d, nu, S) : F(set_chol)(d, nu, S), F(logpdf), d, X2,
+               fz_mat mS2; double nu2 = fz_param(&in, (double)p - 1.0);
+               gsl_matrix *S2 = fz_mat_new(&in, &mS2, fz_maybe_wrong(&in, p), p),
+               (fz_byte(&in) & 1) ? F(set)(d, nu2, S2) : F(set_chol)(d, nu2, S2), fz_mat_free(&mS2));
 
   st = F(logpdf)(d, X, &lp);
   fz_lp(st, lp);
@@ -77,14 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   st = F(fisher)(d, I);
   fz_out_m(st, I);
-  st = F(mean)(d, M);
-  fz_out_m(st, M);
-  st = F(sample)(d, fz_rng(&in), M);
-  fz_out_m(st, M);
-  if (st == BM_SUCCESS) {
-    st = F(logpdf)(d, M, &lp);
-    fz_lp(st, lp);
-  }
+  FZ_MEAN_AND_DRAW(F(mean), F(sample), F(logpdf), d, &in, M, fz_out_m, lp);
 
   const gsl_matrix *batch[3] = {X2, X, M};
   size_t m = fz_byte(&in) % 4; /* m = 0 is allowed by some families: any status, no crash */
