@@ -21,6 +21,7 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/blr.h"
 #include "conjugate_internal.h"
+#include "conjugate_common.h"
 #include "stats_pack.h"
 #include "qr_stream.h"
 #include "../src/error.h"
@@ -130,17 +131,15 @@ int bm_blr_stats_compute(bm_blr_stats *s, const gsl_matrix *X, const gsl_vector 
   double slw = 0.0;
   if (w != NULL)
     for (size_t i = 0; i < n; i++) slw += log(gsl_vector_get(w, i));
-  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
-  gsl_matrix *R = bm_matrix_alloc(c, c);
-  if (R == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once;
+   * s->R is written only on success */
   blr_rows ctx = {X, y, w};
-  st = cj_qr_rows(n, c, blr_row, &ctx, R);
+  st = cj_qr_rows(n, c, blr_row, &ctx, s->R);
+  if (st == BM_ENOMEM) return BM_FAIL(BM_ENOMEM, "out of memory");
   if (st == BM_SUCCESS) {
-    gsl_matrix_memcpy(s->R, R);
     s->n = n;
     s->sum_log_w = slw;
   }
-  bm_matrix_free(R);
   return st;
 }
 
@@ -205,8 +204,7 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   /* Finite data whose statistics overflow (entries ~1e308) give an inf/NaN
    * factor or b_n = b0 + rho^2/2 = inf: the posterior is not representable. */
   if (st == BM_SUCCESS) {
-    for (size_t i = 0; i < (k + 1) * (k + 1); i++)
-      if (!isfinite(R->data[(i / (k + 1)) * R->tda + i % (k + 1)])) st = BM_EDOM;
+    if (!cj_all_finite(R)) st = BM_EDOM;
     double rr = gsl_matrix_get(R, k, k);
     if (m->prior != PRIOR_KNOWN && !isfinite((m->prior == PRIOR_NIG ? m->b0 : 0.0) + 0.5 * rr * rr)) st = BM_EDOM;
     /* a0 = DBL_MAX: log Gamma(a_n) and a_n log b_n overflow (inf - inf in every log density) */
@@ -265,17 +263,8 @@ static int recompute(bm_blr *m, const bm_blr_stats *d)
   return BM_SUCCESS;
 }
 
-/* recompute, with what failed for bm_last_error (fn: the public caller) */
-static int recompute_named(const char *fn, bm_blr *m, const bm_blr_stats *d)
-{
-  int st = recompute(m, d);
-  if (st == BM_EDOM)
-    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
-                                "or hyperparameters beyond the range of the normalizing constants)");
-  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
-  return st ? bm_error_wrap(st, fn) : st;
-}
-#define recompute(m, d) recompute_named(BM_FN, m, d)
+/* recompute, with what failed for bm_last_error (BM_FN: the public caller) */
+#define recompute(m, d) cj_recompute_status(BM_FN, (recompute)(m, d))
 
 /* Validate (m0, V0) and build the prior rows [L0^-1, L0^-1 m0] into rows. */
 #undef BM_FN
@@ -430,32 +419,44 @@ static int posterior_cov_fn(const char *fn, const char *Aname, const bm_blr *m, 
   return st == BM_ENOMEM ? bm_error_set(st, fn, "out of memory (k = %zu)", m->k) : st;
 }
 
-/* (fn, vname, Aname: the public function and the outputs' names, for bm_last_error) */
-#define check_out_shapes(k, v, A) check_out_shapes_fn(__func__, #v, #A, k, v, A)
-static int check_out_shapes_fn(const char *fn, const char *vname, const char *Aname, size_t k, const gsl_vector *v,
-                               const gsl_matrix *A)
+/* What the posterior accessors check first, in order: m, the shapes of the
+ * outputs v (length k) and A (k x k) — both set to NaN once they fit — and a
+ * proper posterior of the form asked for (nig: NIG or improper prior; else
+ * known noise). fn, vname, Aname: the public function and the outputs'
+ * names, for bm_last_error. */
+#define posterior_begin(m, v, A, nig) posterior_begin_fn(__func__, #v, #A, m, v, A, nig)
+#undef BM_FN
+#define BM_FN fn
+static int posterior_begin_fn(const char *fn, const char *vname, const char *Aname, const bm_blr *m, gsl_vector *v,
+                              gsl_matrix *A, int nig)
 {
-  if (v != NULL && v->size != k) return bm_error_set(BM_EBADLEN, fn, "%s has length %zu, expected k = %zu", vname, v->size, k);
+  if (m == NULL) {
+    fill_nan_vm(v, A);
+    return BM_FAIL(BM_EINVAL, "m is NULL");
+  }
+  const size_t k = m->k;
+  if (v != NULL && v->size != k) return BM_FAIL(BM_EBADLEN, "%s has length %zu, expected k = %zu", vname, v->size, k);
   if (A != NULL && (A->size1 != k || A->size2 != k))
-    return bm_error_set(BM_EBADLEN, fn, "%s is %zu x %zu, expected k x k = %zu x %zu", Aname, A->size1, A->size2, k, k);
+    return BM_FAIL(BM_EBADLEN, "%s is %zu x %zu, expected k x k = %zu x %zu", Aname, A->size1, A->size2, k, k);
+  fill_nan_vm(v, A);
+  if (nig && m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
+    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
+                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
+  if (!nig && m->prior != PRIOR_KNOWN)
+    return BM_FAIL(BM_EINVAL, "the prior of m is not known-noise: its posterior is not Gaussian (use bm_blr_posterior_nig)");
+  if (!m->proper) /* known noise: not reached, recompute refuses a non-representable Gaussian posterior */
+    return BM_FAIL(BM_EDOM, "%s", nig ? "the posterior of m is improper (too few observations for its prior)" : "the posterior of m is improper");
   return BM_SUCCESS;
 }
+#undef BM_FN
+#define BM_FN __func__
 
 int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, double *a_n, double *b_n)
 {
   if (a_n != NULL) *a_n = NAN;
   if (b_n != NULL) *b_n = NAN;
-  if (m == NULL) {
-    fill_nan_vm(m_n, V_n);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = check_out_shapes(m->k, m_n, V_n);
+  int st = posterior_begin(m, m_n, V_n, 1);
   if (st != BM_SUCCESS) return st;
-  fill_nan_vm(m_n, V_n);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
-    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
-                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (V_n != NULL && (st = posterior_cov(m, 1.0, V_n)) != BM_SUCCESS) return st;
   if (m_n != NULL) gsl_vector_memcpy(m_n, m->mean);
   if (a_n != NULL) *a_n = m->a_n;
@@ -465,15 +466,8 @@ int bm_blr_posterior_nig(const bm_blr *m, gsl_vector *m_n, gsl_matrix *V_n, doub
 
 int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
 {
-  if (m == NULL) {
-    fill_nan_vm(m_N, S_N);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = check_out_shapes(m->k, m_N, S_N);
+  int st = posterior_begin(m, m_N, S_N, 0);
   if (st != BM_SUCCESS) return st;
-  fill_nan_vm(m_N, S_N);
-  if (m->prior != PRIOR_KNOWN) return BM_FAIL(BM_EINVAL, "the prior of m is not known-noise: its posterior is not Gaussian (use bm_blr_posterior_nig)");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper"); /* not reached: recompute refuses a non-representable Gaussian posterior */
   if (S_N != NULL && (st = posterior_cov(m, 1.0, S_N)) != BM_SUCCESS) return st;
   if (m_N != NULL) gsl_vector_memcpy(m_N, m->mean);
   return BM_SUCCESS;
@@ -482,17 +476,8 @@ int bm_blr_posterior_gaussian(const bm_blr *m, gsl_vector *m_N, gsl_matrix *S_N)
 int bm_blr_posterior_beta_t(const bm_blr *m, double *df, gsl_vector *loc, gsl_matrix *scale)
 {
   if (df != NULL) *df = NAN;
-  if (m == NULL) {
-    fill_nan_vm(loc, scale);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = check_out_shapes(m->k, loc, scale);
+  int st = posterior_begin(m, loc, scale, 1);
   if (st != BM_SUCCESS) return st;
-  fill_nan_vm(loc, scale);
-  if (m->prior != PRIOR_NIG && m->prior != PRIOR_IMPROPER)
-    return BM_FAIL(BM_EINVAL, "m has %s: this needs an NIG or improper prior",
-                   m->prior == PRIOR_KNOWN ? "a known-noise prior (use bm_blr_posterior_gaussian)" : "no prior set");
-  if (!m->proper) return BM_FAIL(BM_EDOM, "the posterior of m is improper (too few observations for its prior)");
   if (scale != NULL && (st = posterior_cov(m, m->b_n / m->a_n, scale)) != BM_SUCCESS) return st;
   if (loc != NULL) gsl_vector_memcpy(loc, m->mean);
   if (df != NULL) *df = 2.0 * m->a_n;
@@ -605,34 +590,25 @@ size_t bm_blr_stats_packed_len(const bm_blr_stats *s)
 int bm_blr_stats_pack(const bm_blr_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
-  size_t q = s->k + 1, k = BM_PACK_HEADER;
+  size_t k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_BLR, s->k, 1, bm_blr_stats_packed_len(s));
   buf[k++] = (double)s->n;
   buf[k++] = s->sum_log_w;
-  for (size_t i = 0; i < q; i++)
-    for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
+  cj_pack_upper(s->R, buf + k);
   return BM_SUCCESS;
 }
 
 int bm_blr_stats_unpack(bm_blr_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
-  size_t q = s->k + 1, want = bm_blr_stats_packed_len(s), ntri = q * (q + 1) / 2;
-  int st = bm_pack_check_header(buf, len, BM_PACK_BLR, s->k, 1, want);
+  double n;
+  int st = cj_unpack_check(buf, len, BM_PACK_BLR, s->k, 1, bm_blr_stats_packed_len(s), &n);
   if (st != BM_SUCCESS) return st;
-  const double *x = buf + BM_PACK_HEADER, *tri = x + 2;
-  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
-  double n = x[0], slw = x[1];
-  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, 1 + ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
+  const double *x = buf + BM_PACK_HEADER, slw = x[1];
   /* each weight is a positive finite double: |log w| < 745 */
   if (fabs(slw) > 745.2 * n) return BM_FAIL(BM_EINVAL, "buf: the sum of log weights is out of range for n");
-  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative"); /* factors carry a non-negative diagonal */
-  size_t k = 0;
+  if ((st = cj_unpack_upper(x + 2, s->R)) != BM_SUCCESS) return st;
   s->n = (size_t)n;
   s->sum_log_w = slw;
-  for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

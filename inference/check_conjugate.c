@@ -1002,15 +1002,13 @@ int bm_check_conjugate_print(FILE *f, const bm_check_conjugate_report *rep, int 
   if (rep->nrows > BM_CHECK_CONJUGATE_MAXROWS)
     return BM_FAIL(BM_EINVAL, "rep->nrows = %zu exceeds %d: not a report", rep->nrows, BM_CHECK_CONJUGATE_MAXROWS);
   if (json) {
-    fprintf(f, "{\"model\": ");
-    json_string(f, rep->model);
+    json_member(f, "{\"model\": ", rep->model);
     fprintf(f, ", \"claimed\": %s, \"dim\": %zu, \"log_evidence\": ", rep->claimed ? "true" : "false", rep->dim);
     json_number(f, rep->log_evidence);
-    fprintf(f, ", \"passed\": %s, \"failed\": %zu, \"rows\": [", rep->passed ? "true" : "false", rep->nfailed);
+    json_verdict(f, rep->passed, rep->nfailed);
     for (size_t i = 0; i < rep->nrows; i++) {
       const bm_check_conjugate_row *w = &rep->rows[i];
-      fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-      json_string(f, w->name);
+      json_member(f, i ? ",\n  {\"name\": " : "\n  {\"name\": ", w->name);
       fprintf(f, ", \"value\": ");
       json_number(f, w->value);
       fprintf(f, ", \"threshold\": ");

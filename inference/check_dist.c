@@ -294,15 +294,12 @@ int bm_check_report_print(const bm_check_report *rep, FILE *out, bm_report_forma
   if (format != BM_REPORT_TABLE && format != BM_REPORT_JSON)
     return BM_FAIL(BM_EINVAL, "format = %d is neither BM_REPORT_TABLE nor BM_REPORT_JSON", (int)format);
   if (format == BM_REPORT_JSON) {
-    fprintf(out, "{\"family\": ");
-    json_string(out, rep->family);
-    fprintf(out, ", \"passed\": %s, \"failed\": %zu, \"rows\": [", rep->passed ? "true" : "false", rep->nfailed);
+    json_member(out, "{\"family\": ", rep->family);
+    json_verdict(out, rep->passed, rep->nfailed);
     for (size_t k = 0; k < rep->nrows; k++) {
       const bm_check_row *r = &rep->rows[k];
-      fprintf(out, "%s\n  {\"check\": ", k ? "," : "");
-      json_string(out, r->name);
-      fprintf(out, ", \"measure\": ");
-      json_string(out, r->measure);
+      json_member(out, k ? ",\n  {\"check\": " : "\n  {\"check\": ", r->name);
+      json_member(out, ", \"measure\": ", r->measure);
       if (isfinite(r->value)) fprintf(out, ", \"value\": %.6g", r->value);
       else fprintf(out, ", \"value\": null");
       fprintf(out, ", \"threshold\": %.6g, \"status\": \"%s\", \"mistake\": \"%s\", \"detail\": ", r->threshold,
@@ -441,6 +438,42 @@ static void blocks_free(blocks *b)
 
 /* The score at x failed its check: name each wrong block's mistake. Writes
  * the first wrong block's diagnosis into row. */
+/* What a Monte Carlo row compares with: get(d, .) into a new r x c matrix
+ * (NULL when out of memory), its status in *st. */
+static gsl_matrix *reference(int (*get)(const bm_dist *, gsl_matrix *), const bm_dist *d, size_t r, size_t c, int *st)
+{
+  gsl_matrix *A = bm_matrix_alloc(r, c);
+  *st = A ? get(d, A) : BM_ENOMEM;
+  return A;
+}
+
+/* The gradient check of the score (hess 0) or the Hessian check (hess 1)
+ * at each of the npts points until one fails outright (the row then says
+ * so); the worst relative error's point goes to *worst_k, its result to *wr.
+ * @return 1 when the worst error was judged against the row's threshold
+ * (finish_row), 0 when a check failed outright. */
+static int check_over_points(bm_check_row *row, int hess, bm_dist *w, gsl_matrix *const *pts, size_t npts,
+                                const gsl_vector *theta, const bm_check_options *co, size_t *worst_k,
+                                bm_check_result *wr)
+{
+  double worst = 0.0;
+  for (size_t k = 0; k < npts && row->status != BM_ROW_FAIL; k++) {
+    theta_fn tc = {w, pts[k]};
+    bm_check_result cr;
+    int s2 = hess ? bm_check_hessian(th_logpdf, th_score, th_hess, &tc, theta, co, &cr)
+                  : bm_check_gradient(th_logpdf, th_score, &tc, theta, co, &cr);
+    if (s2 != BM_SUCCESS) fail_row_status(row, s2, hess ? "the Hessian check" : "the gradient check");
+    else if (!(cr.worst_rel_err <= worst)) {
+      worst = cr.worst_rel_err;
+      *worst_k = k;
+      *wr = cr;
+    }
+  }
+  if (row->status == BM_ROW_FAIL) return 0;
+  finish_row(row, worst);
+  return 1;
+}
+
 static int diagnose_score(theta_fn *tc, const gsl_vector *theta, const blocks *b, const bm_check_options *co,
                           double tol, bm_check_row *row)
 {
@@ -570,6 +603,16 @@ static int mc_draw(gsl_rng *r, void *p)
   return BM_SUCCESS;
 }
 
+/* One draw's m x m information estimate, already in the scratch Y after the
+ * running sum: added to the sum and to the block statistics `which`. */
+static void add_info(mc_ctx *c, double *sum, int which)
+{
+  const size_t m = c->m;
+  double *Y = sum + m * m;
+  for (size_t i = 0; i < m * m; i++) sum[i] += Y[i];
+  block_stats(c, Y, which);
+}
+
 static int mc_score(void *p, gsl_vector *s)
 {
   mc_ctx *c = p;
@@ -580,11 +623,8 @@ static int mc_score(void *p, gsl_vector *s)
   if (c->F != NULL) {
     double *Y = c->sum_o + m * m; /* scratch after the sums */
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < m; j++) {
-        Y[i * m + j] = gsl_vector_get(s, i) * gsl_vector_get(s, j);
-        c->sum_o[i * m + j] += Y[i * m + j];
-      }
-    block_stats(c, Y, 0);
+      for (size_t j = 0; j < m; j++) Y[i * m + j] = gsl_vector_get(s, i) * gsl_vector_get(s, j);
+    add_info(c, c->sum_o, 0);
   }
   return BM_SUCCESS;
 }
@@ -597,11 +637,8 @@ static int mc_hess(void *p, gsl_matrix *H)
   const size_t m = c->m;
   double *Y = c->sum_h + m * m;
   for (size_t i = 0; i < m; i++)
-    for (size_t j = 0; j < m; j++) {
-      Y[i * m + j] = -gsl_matrix_get(H, i, j);
-      c->sum_h[i * m + j] += Y[i * m + j];
-    }
-  block_stats(c, Y, 1);
+    for (size_t j = 0; j < m; j++) Y[i * m + j] = -gsl_matrix_get(H, i, j);
+  add_info(c, c->sum_h, 1);
   return BM_SUCCESS;
 }
 
@@ -736,26 +773,13 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
     skip_row(rep, "score vs FD of log f", "rel", tol, !T->score ? "the family has no score" : why);
   else {
     bm_check_row *row = add_row(rep, "score vs FD of log f", "rel", tol);
-    double worst = 0.0;
     size_t worst_k = 0;
-    for (size_t k = 0; k < npts && row->status != BM_ROW_FAIL; k++) {
-      theta_fn tc = {w, pts[k]};
-      bm_check_result cr;
-      int s2 = bm_check_gradient(th_logpdf, th_score, &tc, theta, &co, &cr);
-      if (s2 != BM_SUCCESS) fail_row_status(row, s2, "the gradient check");
-      else if (!(cr.worst_rel_err <= worst)) {
-        worst = cr.worst_rel_err;
-        worst_k = k;
-      }
-    }
-    if (row->status != BM_ROW_FAIL) {
-      finish_row(row, worst);
-      if (row->status == BM_ROW_FAIL) {
-        theta_fn tc = {w, pts[worst_k]};
-        if ((st = diagnose_score(&tc, theta, &b, &co, tol, row)) == BM_ENOMEM) goto done;
-        size_t n0 = strlen(row->detail);
-        snprintf(row->detail + n0, sizeof row->detail - n0, " [point %zu]", worst_k);
-      }
+    bm_check_result wr = {0};
+    if (check_over_points(row, 0, w, pts, npts, theta, &co, &worst_k, &wr) && row->status == BM_ROW_FAIL) {
+      theta_fn tc = {w, pts[worst_k]};
+      if ((st = diagnose_score(&tc, theta, &b, &co, tol, row)) == BM_ENOMEM) goto done;
+      size_t n0 = strlen(row->detail);
+      snprintf(row->detail + n0, sizeof row->detail - n0, " [point %zu]", worst_k);
     }
     bm_dist_set_theta(w, theta);
   }
@@ -766,24 +790,12 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
              !T->hess ? "the family has no hess" : (!T->score ? "the family has no score" : why));
   else {
     bm_check_row *row = add_row(rep, "hess vs FD of score", "rel", tol);
-    double worst = 0.0;
+    size_t worst_k = 0;
     bm_check_result wr = {0};
-    for (size_t k = 0; k < npts && row->status != BM_ROW_FAIL; k++) {
-      theta_fn tc = {w, pts[k]};
-      bm_check_result cr;
-      int s2 = bm_check_hessian(th_logpdf, th_score, th_hess, &tc, theta, &co, &cr);
-      if (s2 != BM_SUCCESS) fail_row_status(row, s2, "the Hessian check");
-      else if (!(cr.worst_rel_err <= worst)) {
-        worst = cr.worst_rel_err;
-        wr = cr;
-      }
-    }
-    if (row->status != BM_ROW_FAIL) {
-      finish_row(row, worst);
-      if (row->status == BM_ROW_FAIL && !wr.worst_is_direction)
-        snprintf(row->detail, sizeof row->detail, "worst at theta entry (%zu,%zu): claimed %.6g, FD %.6g",
-                 wr.worst_index / m, wr.worst_index % m, wr.analytic, wr.numeric);
-    }
+    if (check_over_points(row, 1, w, pts, npts, theta, &co, &worst_k, &wr) && row->status == BM_ROW_FAIL &&
+        !wr.worst_is_direction)
+      snprintf(row->detail, sizeof row->detail, "worst at theta entry (%zu,%zu): claimed %.6g, FD %.6g",
+               wr.worst_index / m, wr.worst_index % m, wr.analytic, wr.numeric);
     bm_dist_set_theta(w, theta);
   }
 
@@ -859,10 +871,9 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
   int do_fisher = do_score && T->fisher;
   int do_mean = can_sample && T->mean;
   gsl_matrix *mean = NULL;
+  int s2;
   if (do_fisher) {
-    F = bm_matrix_alloc(m, m);
-    if (F == NULL) goto done;
-    int s2 = bm_dist_fisher(d, F);
+    if ((F = reference(bm_dist_fisher, d, m, m, &s2)) == NULL) goto done;
     if (s2 != BM_SUCCESS) {
       do_fisher = 0;
       bm_check_row *row = add_row(rep, "E[s s^T] vs fisher", "|z|", z_tol);
@@ -870,9 +881,7 @@ int bm_check_dist(const bm_dist *d, gsl_rng *rng, const bm_check_dist_options *o
     }
   }
   if (do_mean) {
-    mean = bm_matrix_alloc(rows, cols);
-    if (mean == NULL) goto done;
-    int s2 = bm_dist_mean(d, mean);
+    if ((mean = reference(bm_dist_mean, d, rows, cols, &s2)) == NULL) goto done;
     if (s2 != BM_SUCCESS) {
       do_mean = 0;
       skip_row(rep, "sample mean vs mean", "|z|", z_tol,

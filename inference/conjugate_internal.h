@@ -23,6 +23,7 @@
 #include "bayesmat/alloc.h"
 #include "bayesmat/linalg.h"
 #include "bayesmat/specfun.h"
+#include "bayesmat/random.h"
 #include "internal.h"
 
 /* R (c x c, upper triangular, non-negative diagonal, strict lower zero) with
@@ -166,6 +167,25 @@ static inline int cj_inverse_from_upper(const gsl_matrix *R, gsl_matrix *Out)
   int st = bm_chol_inverse(L, Out);
   bm_matrix_free(L);
   return st;
+}
+
+/* A draw Sigma = C C^T ~ IW_p(nu, L L^T) as its factor C = L A^{-T}, A the
+ * lower Bartlett factor (A A^T ~ W_p(nu, I)); Sigma itself too when not NULL.
+ * A, C: p x p. @return BM_SUCCESS or bm_rng_bartlett's failure (C, Sigma
+ * then unwritten). */
+static inline int cj_iw_draw(gsl_rng *r, double nu, const gsl_matrix *L, gsl_matrix *A, gsl_matrix *C,
+                             gsl_matrix *Sigma)
+{
+  const int p = (int)L->size1;
+  int st = bm_rng_bartlett(r, nu, A);
+  if (st != BM_SUCCESS) return st;
+  gsl_matrix_memcpy(C, L);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, p, p, 1.0, A->data, (int)A->tda,
+              C->data, (int)C->tda);
+  if (Sigma != NULL)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p, p, p, 1.0, C->data, (int)C->tda, C->data, (int)C->tda,
+                0.0, Sigma->data, (int)Sigma->tda);
+  return BM_SUCCESS;
 }
 
 /* log IW_p(Sigma | nu, Psi) from L_Psi (lower factor of Psi) and L_S (lower factor of Sigma):

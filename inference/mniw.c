@@ -23,6 +23,7 @@
 #include "bayesmat/mniw.h"
 #include "bayesmat/matt.h"
 #include "conjugate_internal.h"
+#include "conjugate_common.h"
 #include "stats_pack.h"
 #include "qr_stream.h"
 #include "../src/error.h"
@@ -100,16 +101,12 @@ int bm_mniw_stats_compute(bm_mniw_stats *s, const gsl_matrix *X, const gsl_matri
   int st = bm_validate_matrix(X, n, k);
   if (st == BM_SUCCESS) st = bm_validate_matrix(Y, n, d);
   if (st != BM_SUCCESS) return st;
-  /* the rows are factorized in blocks (qr_stream.h), never all held at once */
-  gsl_matrix *R = bm_matrix_alloc(c, c);
-  if (R == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
+  /* the rows are factorized in blocks (qr_stream.h), never all held at once;
+   * s->R is written only on success */
   mniw_rows ctx = {X, Y};
-  st = cj_qr_rows(n, c, mniw_row, &ctx, R);
-  if (st == BM_SUCCESS) {
-    gsl_matrix_memcpy(s->R, R);
-    s->n = n;
-  }
-  bm_matrix_free(R);
+  st = cj_qr_rows(n, c, mniw_row, &ctx, s->R);
+  if (st == BM_ENOMEM) return BM_FAIL(BM_ENOMEM, "out of memory");
+  if (st == BM_SUCCESS) s->n = n;
   return st;
 }
 
@@ -178,10 +175,7 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
    * factors, and nu0 = 5e-324 or DBL_MAX makes log Gamma_d(nu_n/2) NaN/inf:
    * the posterior is not representable, BM_EDOM, nothing changes. */
   if (!isfinite(bm_lmvgamma(d, 0.5 * (m->nu0 + (double)s->n)))) st = BM_EDOM;
-  for (size_t i = 0; i < c * c; i++)
-    if (!isfinite(R->data[(i / c) * R->tda + i % c])) st = BM_EDOM;
-  for (size_t i = 0; i < d * d; i++)
-    if (!isfinite(Rpsi->data[(i / d) * Rpsi->tda + i % d])) st = BM_EDOM;
+  if (!cj_all_finite(R) || !cj_all_finite(Rpsi)) st = BM_EDOM;
   if (st != BM_SUCCESS) goto done;
   /* ... and a nearly singular R_n (diagonal ~1e-300) overflows B_n = R_n^-1 Z
    * and V_n = R_n^-1 R_n^-T: check both, in scratch, before committing. */
@@ -215,17 +209,8 @@ done:
   return st;
 }
 
-/* recompute, with what failed for bm_last_error (fn: the public caller) */
-static int recompute_named(const char *fn, bm_mniw *m, const bm_mniw_stats *d)
-{
-  int st = recompute(m, d);
-  if (st == BM_EDOM)
-    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
-                                "or hyperparameters beyond the range of the normalizing constants)");
-  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
-  return st ? bm_error_wrap(st, fn) : st;
-}
-#define recompute(m, d) recompute_named(BM_FN, m, d)
+/* recompute, with what failed for bm_last_error (BM_FN: the public caller) */
+#define recompute(m, d) cj_recompute_status(BM_FN, (recompute)(m, d))
 
 int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, double nu0, const gsl_matrix *Psi0)
 {
@@ -249,8 +234,7 @@ int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, do
   cj_lower_inverse(LV, &P.matrix);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)d, (int)k, 1.0, P.matrix.data,
               (int)P.matrix.tda, B0->data, (int)B0->tda, 0.0, PB.matrix.data, (int)PB.matrix.tda);
-  for (size_t i = 0; i < d; i++)
-    for (size_t j = 0; j < d; j++) gsl_matrix_set(RP, i, j, j >= i ? gsl_matrix_get(LP, j, i) : 0.0);
+  cj_upper_from_lower(LP, RP);
   /* commit, keeping the old prior for the (ENOMEM-only) failure of recompute */
   gsl_matrix_memcpy(rows_old, m->prior_rows);
   gsl_matrix_memcpy(RP_old, m->R_Psi0);
@@ -308,22 +292,6 @@ int bm_mniw_update(bm_mniw *m, const gsl_matrix *X, const gsl_matrix *Y)
 
 /* --- posterior -------------------------------------------------------------- */
 
-static int shape_or_null(const gsl_matrix *A, size_t r, size_t c)
-{
-  return A == NULL || (A->size1 == r && A->size2 == c);
-}
-
-/* 1 when A (may be NULL) is all finite: a matrix formed from finite factors
- * (a product, an inverse, a draw) can still overflow. */
-static int all_finite(const gsl_matrix *A)
-{
-  if (A == NULL) return 1;
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isfinite(gsl_matrix_get(A, i, j))) return 0;
-  return 1;
-}
-
 int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double *nu_n, gsl_matrix *Psi_n)
 {
   if (nu_n != NULL) *nu_n = NAN;
@@ -334,7 +302,7 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
     return BM_FAIL(BM_EINVAL, "m is NULL");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B_n, k, d) || !shape_or_null(V_n, k, k) || !shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B_n k x d, V_n k x k, Psi_n d x d with k = %zu, d = %zu)", !shape_or_null(B_n, k, d) ? "B_n" : !shape_or_null(V_n, k, k) ? "V_n" : "Psi_n", k, d);
+  if (!cj_shape_or_null(B_n, k, d) || !cj_shape_or_null(V_n, k, k) || !cj_shape_or_null(Psi_n, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B_n k x d, V_n k x k, Psi_n d x d with k = %zu, d = %zu)", !cj_shape_or_null(B_n, k, d) ? "B_n" : !cj_shape_or_null(V_n, k, k) ? "V_n" : "Psi_n", k, d);
   bm_nan_matrix(B_n);
   bm_nan_matrix(V_n);
   bm_nan_matrix(Psi_n);
@@ -342,7 +310,7 @@ int bm_mniw_posterior(const bm_mniw *m, gsl_matrix *B_n, gsl_matrix *V_n, double
   int st = BM_SUCCESS;
   if (V_n != NULL && (st = cj_inverse_from_upper(m->R_n, V_n)) != BM_SUCCESS) return st;
   if (Psi_n != NULL && (st = bm_chol_product(m->L_Psi_n, Psi_n)) != BM_SUCCESS) return st;
-  if (!all_finite(V_n) || !all_finite(Psi_n)) {
+  if (!cj_all_finite(V_n) || !cj_all_finite(Psi_n)) {
     bm_nan_matrix(V_n);
     bm_nan_matrix(Psi_n);
     return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
@@ -396,29 +364,22 @@ done:
 int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_matrix *Sigma)
 {
   if (m == NULL || r == NULL || (B == NULL && Sigma == NULL) || !m->has_prior) {
-    if (m != NULL && shape_or_null(B, m->k, m->d) && shape_or_null(Sigma, m->d, m->d)) {
+    if (m != NULL && cj_shape_or_null(B, m->k, m->d) && cj_shape_or_null(Sigma, m->d, m->d)) {
       bm_nan_matrix(B);
       bm_nan_matrix(Sigma);
     }
     return BM_FAIL(BM_EINVAL, "%s", !m ? "m is NULL" : !r ? "r is NULL" : (!B && !Sigma) ? "B and Sigma are both NULL" : "m has no prior set");
   }
   const size_t k = m->k, d = m->d;
-  if (!shape_or_null(B, k, d) || !shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B k x d, Sigma d x d with k = %zu, d = %zu)", !shape_or_null(B, k, d) ? "B" : "Sigma", k, d);
+  if (!cj_shape_or_null(B, k, d) || !cj_shape_or_null(Sigma, d, d)) return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (B k x d, Sigma d x d with k = %zu, d = %zu)", !cj_shape_or_null(B, k, d) ? "B" : "Sigma", k, d);
   gsl_matrix *A = bm_matrix_alloc(d, d), *C = bm_matrix_alloc(d, d), *Z = bm_matrix_alloc(k, d);
   int st = BM_SUCCESS;
   if (!A || !C || !Z) {
     st = BM_FAIL(BM_ENOMEM, "out of memory");
     goto done;
   }
-  st = bm_rng_bartlett(r, m->nu_n, A);
+  st = cj_iw_draw(r, m->nu_n, m->L_Psi_n, A, C, Sigma); /* Sigma = C C^T ~ IW_d(nu_n, Psi_n) */
   if (st != BM_SUCCESS) goto done;
-  /* C = L_Psi_n A^{-T}, Sigma = C C^T ~ IW_d(nu_n, Psi_n) */
-  gsl_matrix_memcpy(C, m->L_Psi_n);
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)d, (int)d, 1.0, A->data,
-              (int)A->tda, C->data, (int)C->tda);
-  if (Sigma != NULL)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d, (int)d, (int)d, 1.0, C->data, (int)C->tda, C->data,
-                (int)C->tda, 0.0, Sigma->data, (int)Sigma->tda);
   bm_rng_std_normal_matrix(r, Z);
   if (B != NULL) {
     /* B = B_n + R_n^{-1} Z C^T */
@@ -430,7 +391,7 @@ int bm_mniw_sample_posterior(const bm_mniw *m, gsl_rng *r, gsl_matrix *B, gsl_ma
   }
   /* nu_n close to d - 1: the last Bartlett chi-square (nu_n - d + 1 degrees of
    * freedom) can be below 1e-300 and the draw of Sigma beyond DBL_MAX. */
-  if (!all_finite(C) || !all_finite(Sigma) || !all_finite(B)) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
+  if (!cj_all_finite(C) || !cj_all_finite(Sigma) || !cj_all_finite(B)) st = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   if (st != BM_SUCCESS) {
     bm_nan_matrix(B);
@@ -455,9 +416,9 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     return BM_FAIL(BM_EINVAL, "%s is NULL", m == NULL ? "m" : X_new == NULL ? "X_new" : "nu");
   }
   const size_t k = m->k, d = m->d, q = X_new->size1;
-  if (X_new->size2 != k || q == 0 || !shape_or_null(M, q, d) || !shape_or_null(Sigma, q, q) ||
-      !shape_or_null(Omega, d, d))
-    return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (X_new q x k with q > 0, M q x d, Sigma q x q, Omega d x d with k = %zu, d = %zu)", X_new->size2 != k || q == 0 ? "X_new" : !shape_or_null(M, q, d) ? "M" : !shape_or_null(Sigma, q, q) ? "Sigma" : "Omega", k, d);
+  if (X_new->size2 != k || q == 0 || !cj_shape_or_null(M, q, d) || !cj_shape_or_null(Sigma, q, q) ||
+      !cj_shape_or_null(Omega, d, d))
+    return BM_FAIL(BM_EBADLEN, "%s has the wrong shape (X_new q x k with q > 0, M q x d, Sigma q x q, Omega d x d with k = %zu, d = %zu)", X_new->size2 != k || q == 0 ? "X_new" : !cj_shape_or_null(M, q, d) ? "M" : !cj_shape_or_null(Sigma, q, q) ? "Sigma" : "Omega", k, d);
   bm_nan_matrix(M);
   bm_nan_matrix(Sigma);
   bm_nan_matrix(Omega);
@@ -480,7 +441,7 @@ int bm_mniw_predictive_params(const bm_mniw *m, const gsl_matrix *X_new, double 
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)q, (int)d, (int)k, 1.0, X_new->data,
                 (int)X_new->tda, m->B_n->data, (int)m->B_n->tda, 0.0, M->data, (int)M->tda);
   if (Omega != NULL && (st = bm_chol_product(m->L_Psi_n, Omega)) != BM_SUCCESS) return st;
-  if (!all_finite(M) || !all_finite(Sigma) || !all_finite(Omega)) {
+  if (!cj_all_finite(M) || !cj_all_finite(Sigma) || !cj_all_finite(Omega)) {
     bm_nan_matrix(M);
     bm_nan_matrix(Sigma);
     bm_nan_matrix(Omega);
@@ -498,12 +459,8 @@ int bm_mniw_predictive(const bm_mniw *m, const gsl_matrix *X_new, bm_matt *pred)
   gsl_matrix *M = bm_matrix_alloc(q, d), *S = bm_matrix_alloc(q, q), *Om = bm_matrix_alloc(d, d);
   double nu;
   int st = M != NULL && S != NULL && Om != NULL ? bm_mniw_predictive_params(m, X_new, &nu, M, S, Om) : BM_ENOMEM;
-  if (st == BM_SUCCESS) {
-    st = bm_matt_set(pred, nu, M, S, Om); /* BM_EBADLEN when pred is not q x d */
-    /* finite parameters with nu > 0: matt refuses them only when a formed scale
-     * is numerically not SPD (condition beyond ~1/eps) or nu is subnormal */
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
-  }
+  /* BM_EBADLEN when pred is not q x d */
+  if (st == BM_SUCCESS) st = cj_predictive_status(__func__, bm_matt_set(pred, nu, M, S, Om));
   bm_matrix_free(M);
   bm_matrix_free(S);
   bm_matrix_free(Om);
@@ -548,30 +505,19 @@ size_t bm_mniw_stats_packed_len(const bm_mniw_stats *s)
 int bm_mniw_stats_pack(const bm_mniw_stats *s, double *buf)
 {
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
-  size_t q = s->k + s->d, k = BM_PACK_HEADER;
+  size_t k = BM_PACK_HEADER;
   bm_pack_header(buf, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s));
   buf[k++] = (double)s->n;
-  for (size_t i = 0; i < q; i++)
-    for (size_t j = i; j < q; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
+  cj_pack_upper(s->R, buf + k);
   return BM_SUCCESS;
 }
 
 int bm_mniw_stats_unpack(bm_mniw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
-  size_t q = s->k + s->d, want = bm_mniw_stats_packed_len(s), ntri = q * (q + 1) / 2;
-  int st = bm_pack_check_header(buf, len, BM_PACK_MNIW, s->k, s->d, want);
-  if (st != BM_SUCCESS) return st;
-  const double *x = buf + BM_PACK_HEADER, *tri = x + 1;
-  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
-  double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
-  if (n == 0.0 && !bm_pack_all_zero(tri, ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
-  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative"); /* factors carry a non-negative diagonal */
-  size_t k = 0;
-  s->n = (size_t)n;
-  for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
-  return BM_SUCCESS;
+  double n;
+  int st = cj_unpack_check(buf, len, BM_PACK_MNIW, s->k, s->d, bm_mniw_stats_packed_len(s), &n);
+  if (st == BM_SUCCESS) st = cj_unpack_upper(buf + BM_PACK_HEADER + 1, s->R);
+  if (st == BM_SUCCESS) s->n = (size_t)n;
+  return st;
 }

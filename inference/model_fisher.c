@@ -24,20 +24,7 @@
 #include "../src/error.h"
 
 #include "internal.h"
-
-static int finite_matrix(const gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = 0; j < A->size2; j++)
-      if (!isfinite(MGET(A, i, j))) return 0;
-  return 1;
-}
-static int finite_vector(const gsl_vector *v)
-{
-  for (size_t i = 0; i < v->size; i++)
-    if (!isfinite(VGET(v, i))) return 0;
-  return 1;
-}
+#include "conjugate_common.h"
 
 /* out += sign * J^T M J  (J m x d, M m x m, T scratch m x d) */
 static void add_sandwich(double sign, const gsl_matrix *J, const gsl_matrix *M, gsl_matrix *T, gsl_matrix *out)
@@ -74,7 +61,7 @@ static int model_accumulate_fn(const char *fn, const bm_model *model, const gsl_
     status = BM_FAIL(BM_EINVAL, "model is incomplete: %s", !model->theta ? "model->theta is NULL" : n == 0 ? "model->n_obs is 0" : d == 0 ? "model->dim_eta is 0" : m == 0 ? "model->dim_theta is 0" : mode == MODE_FISHER ? "model->fisher is NULL" : "model->score_hess is NULL");
   else if (eta->size != d || (out && (out->size1 != d || out->size2 != d)) || (sout && sout->size != d))
     status = BM_FAIL(BM_EBADLEN, "eta has length %zu, the output is %zu x %zu: expected model->dim_eta = %zu", eta->size, out ? out->size1 : sout->size, out ? out->size2 : 1, d);
-  else if (!finite_vector(eta))
+  else if (!cj_all_finite_vector(eta))
     status = BM_FAIL(BM_ENONFINITE, "eta has a NaN or Inf entry");
   if (status) {
     if (status != BM_EBADLEN) {
@@ -93,19 +80,19 @@ static int model_accumulate_fn(const char *fn, const bm_model *model, const gsl_
   if (out) gsl_matrix_set_zero(out);
   if (sout) gsl_vector_set_zero(sout);
   for (size_t i = 0; i < n && !status; i++) {
-    if (model->theta(i, eta, model->params, th, J) || !finite_vector(th) || !finite_matrix(J)) {
+    if (model->theta(i, eta, model->params, th, J) || !cj_all_finite_vector(th) || !cj_all_finite(J)) {
       status = BM_FAIL(BM_EDOM, "model->theta failed or gave a non-finite value at observation %zu", i);
       break;
     }
     if (mode == MODE_FISHER) {
-      if (model->fisher(i, th, model->params, M) || !finite_matrix(M)) {
+      if (model->fisher(i, th, model->params, M) || !cj_all_finite(M)) {
         status = BM_FAIL(BM_EDOM, "model->fisher failed or gave a non-finite value at observation %zu", i);
         break;
       }
       add_sandwich(1.0, J, M, T, out);
     } else {
-      if (model->score_hess(i, th, model->params, s, mode == MODE_OBSERVED ? M : NULL) || !finite_vector(s) ||
-          (mode == MODE_OBSERVED && !finite_matrix(M))) {
+      if (model->score_hess(i, th, model->params, s, mode == MODE_OBSERVED ? M : NULL) || !cj_all_finite_vector(s) ||
+          (mode == MODE_OBSERVED && !cj_all_finite(M))) {
         status = BM_FAIL(BM_EDOM, "model->score_hess failed or gave a non-finite value at observation %zu", i);
         break;
       }
@@ -119,7 +106,7 @@ static int model_accumulate_fn(const char *fn, const bm_model *model, const gsl_
         add_sandwich(-1.0, J, M, T, out); /* J^T (-H) J */
         if (C) {
           gsl_matrix_set_zero(C);
-          if (model->theta_curvature(i, eta, s, model->params, C) || !finite_matrix(C)) {
+          if (model->theta_curvature(i, eta, s, model->params, C) || !cj_all_finite(C)) {
             status = BM_FAIL(BM_EDOM, "model->theta_curvature failed or gave a non-finite value at observation %zu", i);
             break;
           }
@@ -194,7 +181,7 @@ static int gaussian_check_fn(const char *fn, const gsl_matrix *Sigma, const gsl_
         return BM_FAIL(BM_EBADLEN, "dSigma[%zu] is %zu x %zu, expected %zu x %zu", j, dSigma[j]->size1, dSigma[j]->size2, n, n);
   int status = bm_validate_symmetric(Sigma, n);
   if (status) return status;
-  if (dmu && !finite_matrix(dmu)) return BM_FAIL(BM_ENONFINITE, "dmu has a NaN or Inf entry");
+  if (dmu && !cj_all_finite(dmu)) return BM_FAIL(BM_ENONFINITE, "dmu has a NaN or Inf entry");
   if (dSigma)
     for (size_t j = 0; j < d; j++)
       if (dSigma[j] && (status = bm_validate_symmetric(dSigma[j], n))) return status;
@@ -287,8 +274,8 @@ int (bm_gaussian_model_score)(const gsl_matrix *Sigma, const gsl_vector *mu, con
   if (Sigma && (mu->size != n || y->size != n)) return BM_FAIL(BM_EBADLEN, "mu (length %zu) and y (length %zu) must have the length of Sigma, %zu", mu->size, y->size, n);
   gsl_matrix *L;
   int status = gaussian_check(Sigma, dmu, dSigma, d, &L);
-  if (!status && (!finite_vector(mu) || !finite_vector(y))) {
-    status = BM_FAIL(BM_ENONFINITE, "%s has a NaN or Inf entry", finite_vector(mu) ? "y" : "mu");
+  if (!status && (!cj_all_finite_vector(mu) || !cj_all_finite_vector(y))) {
+    status = BM_FAIL(BM_ENONFINITE, "%s has a NaN or Inf entry", cj_all_finite_vector(mu) ? "y" : "mu");
     bm_matrix_free(L);
   }
   if (status) {
@@ -345,9 +332,9 @@ int bm_fisher_reparam(const gsl_matrix *I_eta, const gsl_matrix *J, gsl_matrix *
   size_t d = I_eta->size1, e = J->size2;
   if (I_eta->size2 != d || J->size1 != d || I_zeta->size1 != e || I_zeta->size2 != e || d == 0 || e == 0)
     return BM_FAIL(BM_EBADLEN, "I_eta is %zu x %zu, J %zu x %zu, I_zeta %zu x %zu: expected d x d, d x e, e x e with d, e > 0", d, I_eta->size2, J->size1, e, I_zeta->size1, I_zeta->size2);
-  if (!finite_matrix(I_eta) || !finite_matrix(J)) {
+  if (!cj_all_finite(I_eta) || !cj_all_finite(J)) {
     bm_nan_matrix(I_zeta);
-    return BM_FAIL(BM_ENONFINITE, "%s has a NaN or Inf entry", finite_matrix(I_eta) ? "J" : "I_eta");
+    return BM_FAIL(BM_ENONFINITE, "%s has a NaN or Inf entry", cj_all_finite(I_eta) ? "J" : "I_eta");
   }
   gsl_matrix *T = bm_matrix_alloc(d, e);
   if (!T) {

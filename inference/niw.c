@@ -22,6 +22,7 @@
 #include "bayesmat/niw.h"
 #include "bayesmat/mvt.h"
 #include "conjugate_internal.h"
+#include "conjugate_common.h"
 #include "stats_pack.h"
 #include "qr_stream.h"
 #include "../src/error.h"
@@ -101,11 +102,7 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
   int st = bm_validate_matrix(X, n, p);
   if (st != BM_SUCCESS) return st;
   gsl_vector *mean = bm_vector_calloc(p);
-  gsl_matrix *R = bm_matrix_alloc(p, p);
-  if (mean == NULL || R == NULL) {
-    st = BM_FAIL(BM_ENOMEM, "out of memory");
-    goto done;
-  }
+  if (mean == NULL) return BM_FAIL(BM_ENOMEM, "out of memory");
   /* two-pass: mean, plus a correction pass for the mean; the centred rows are
    * then factorized in blocks (qr_stream.h), never all held at once */
   for (size_t i = 0; i < n; i++)
@@ -117,14 +114,13 @@ int bm_niw_stats_compute(bm_niw_stats *s, const gsl_matrix *X)
     gsl_vector_set(mean, j, mj + corr / (double)n);
   }
   niw_rows ctx = {X, mean};
-  st = cj_qr_rows(n, p, niw_row, &ctx, R);
-  if (st != BM_SUCCESS) goto done;
-  s->n = n;
-  gsl_vector_memcpy(s->mean, mean);
-  gsl_matrix_memcpy(s->R, R);
-done:
-  if (mean) bm_vector_free(mean);
-  if (R) bm_matrix_free(R);
+  st = cj_qr_rows(n, p, niw_row, &ctx, s->R); /* s->R is written only on success */
+  if (st == BM_ENOMEM) st = BM_FAIL(BM_ENOMEM, "out of memory");
+  if (st == BM_SUCCESS) {
+    s->n = n;
+    gsl_vector_memcpy(s->mean, mean);
+  }
+  bm_vector_free(mean);
   return st;
 }
 
@@ -249,17 +245,8 @@ done:
   return st;
 }
 
-/* recompute, with what failed for bm_last_error (fn: the public caller) */
-static int recompute_named(const char *fn, bm_niw *m, const bm_niw_stats *d)
-{
-  int st = recompute(m, d);
-  if (st == BM_EDOM)
-    return bm_error_set(st, fn, "the posterior is not representable in double precision (statistics that overflow, "
-                                "or hyperparameters beyond the range of the normalizing constants)");
-  if (st == BM_ENOMEM) return bm_error_set(st, fn, "out of memory");
-  return st ? bm_error_wrap(st, fn) : st;
-}
-#define recompute(m, d) recompute_named(BM_FN, m, d)
+/* recompute, with what failed for bm_last_error (BM_FN: the public caller) */
+#define recompute(m, d) cj_recompute_status(BM_FN, (recompute)(m, d))
 
 /* Commit a validated prior (R0 upper factor of Psi0). */
 #define commit_prior(...) commit_prior_fn(BM_FN, __VA_ARGS__) /* fn: the public _set_prior */
@@ -283,7 +270,7 @@ static int commit_prior_fn(const char *fn, bm_niw *m, const gsl_vector *mu0, dou
   m->kappa0 = kappa0;
   m->nu0 = nu0;
   m->logdet_Psi0 = 2.0 * cj_half_logdet_upper(R0);
-  st = recompute_named(fn, m, empty);
+  st = cj_recompute_status(fn, (recompute)(m, empty));
   if (st == BM_SUCCESS) {
     stats_copy(m->data, empty);
     m->has_prior = 1;
@@ -329,8 +316,7 @@ static int set_prior_impl_fn(const char *fn, const char *S_name, bm_niw *m, cons
     const double scale[1] = {1.0};
     st = cj_qr_stack(blocks, scale, 1, p, R0);
   } else {
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j < p; j++) gsl_matrix_set(R0, i, j, j >= i ? gsl_matrix_get(L, j, i) : 0.0);
+    cj_upper_from_lower(L, R0);
   }
   if (st == BM_SUCCESS) st = commit_prior(m, mu0, kappa0, nu0, R0);
 done:
@@ -399,23 +385,31 @@ static void nan_out(gsl_vector *v, double *a, double *b, gsl_matrix *A)
   bm_nan_matrix(A);
 }
 
+/* What the posterior accessors check first: m, then the shapes of the
+ * outputs v (length p) and A (p x p); every output (the scalars a and b at
+ * once) NaN as soon as it may be written; a prior set. fn, vname, Aname: the
+ * public function and the outputs' names, for bm_last_error. */
+static int accessor_begin(const char *fn, const char *vname, const char *Aname, const bm_niw *m, gsl_vector *v,
+                          double *a, double *b, gsl_matrix *A)
+{
+  nan_out(NULL, a, b, NULL);
+  if (m == NULL) {
+    nan_out(v, NULL, NULL, A);
+    return bm_error_set(BM_EINVAL, fn, "m is NULL");
+  }
+  int st = out_shapes_fn(fn, vname, Aname, m->p, v, A);
+  if (st != BM_SUCCESS) return st;
+  nan_out(v, NULL, NULL, A);
+  return m->has_prior ? BM_SUCCESS : bm_error_set(BM_EINVAL, fn, "m has no prior set");
+}
+
 #define posterior_impl(m, mu_n, kappa_n, nu_n, S, precision) \
   posterior_impl_fn(__func__, #S, m, mu_n, kappa_n, nu_n, S, precision)
 static int posterior_impl_fn(const char *fn, const char *S_name, const bm_niw *m, gsl_vector *mu_n, double *kappa_n,
                              double *nu_n, gsl_matrix *S, int precision)
 {
-  if (m == NULL) {
-    nan_out(mu_n, kappa_n, nu_n, S);
-    return bm_error_set(BM_EINVAL, fn, "m is NULL");
-  }
-  int st = out_shapes_fn(fn, "mu_n", S_name, m->p, mu_n, S);
-  if (st != BM_SUCCESS) {
-    if (kappa_n != NULL) *kappa_n = NAN;
-    if (nu_n != NULL) *nu_n = NAN;
-    return st;
-  }
-  nan_out(mu_n, kappa_n, nu_n, S);
-  if (!m->has_prior) return bm_error_set(BM_EINVAL, fn, "m has no prior set");
+  int st = accessor_begin(fn, "mu_n", S_name, m, mu_n, kappa_n, nu_n, S);
+  if (st != BM_SUCCESS) return st;
   if (S != NULL) {
     st = precision ? bm_chol_inverse(m->L_n, S) : bm_chol_product(m->L_n, S);
     /* the factor is finite, the formed matrix need not be (entries of L_n ~1e160) */
@@ -532,18 +526,11 @@ int bm_niw_sample_posterior(const bm_niw *m, gsl_rng *r, gsl_vector *mu, gsl_mat
     nan_out(mu, NULL, NULL, Sigma);
     goto done;
   }
-  st = bm_rng_bartlett(r, m->nu_n, A);
+  st = cj_iw_draw(r, m->nu_n, m->L_n, A, B, Sigma); /* B = L_n A^{-T} */
   if (st != BM_SUCCESS) {
     nan_out(mu, NULL, NULL, Sigma);
     goto done;
   }
-  /* B = L_n A^{-T}: B A^T = L_n */
-  gsl_matrix_memcpy(B, m->L_n);
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, A->data,
-              (int)A->tda, B->data, (int)B->tda);
-  if (Sigma != NULL)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p, (int)p, (int)p, 1.0, B->data, (int)B->tda, B->data,
-                (int)B->tda, 0.0, Sigma->data, (int)Sigma->tda);
   if (Sigma != NULL) bm_sym_from_lower(Sigma);
   bm_rng_std_normal_vector(r, z);
   if (mu != NULL) {
@@ -571,27 +558,17 @@ done:
 
 int bm_niw_predictive_params(const bm_niw *m, double *df, gsl_vector *loc, gsl_matrix *scale)
 {
-  if (m == NULL) {
-    nan_out(loc, df, NULL, scale);
-    return BM_FAIL(BM_EINVAL, "m is NULL");
-  }
-  int st = out_shapes(m->p, loc, scale);
-  if (st != BM_SUCCESS) {
-    if (df != NULL) *df = NAN;
-    return st;
-  }
-  nan_out(loc, df, NULL, scale);
-  if (!m->has_prior) return BM_FAIL(BM_EINVAL, "m has no prior set");
+  int st = accessor_begin(__func__, "loc", "scale", m, loc, df, NULL, scale);
+  if (st != BM_SUCCESS) return st;
   const double nu = m->nu_n - (double)m->p + 1.0;
   if (scale != NULL) {
     st = bm_chol_product(m->L_n, scale);
     if (st != BM_SUCCESS) return st;
     gsl_matrix_scale(scale, ((m->kappa_n + 1.0) / m->kappa_n) / nu); /* kappa_n nu may overflow */
-    for (size_t i = 0; i < m->p * m->p; i++)
-      if (!isfinite(scale->data[(i / m->p) * scale->tda + i % m->p])) {
-        nan_out(NULL, NULL, NULL, scale);
-        return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
-      }
+    if (!cj_all_finite(scale)) {
+      nan_out(NULL, NULL, NULL, scale);
+      return BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
+    }
   }
   if (loc != NULL) gsl_vector_memcpy(loc, m->mu_n);
   if (df != NULL) *df = nu;
@@ -606,13 +583,8 @@ int bm_niw_predictive(const bm_niw *m, bm_mvt *pred)
   gsl_matrix *scale = bm_matrix_alloc(m->p, m->p);
   double df;
   int st = loc != NULL && scale != NULL ? bm_niw_predictive_params(m, &df, loc, scale) : BM_ENOMEM;
-  /* The parameters are finite and nu_n > p - 1, so mvt can refuse them only
-   * when the formed scale is numerically not SPD (condition beyond 1/eps) or
-   * nu_n - p + 1 is subnormal: a predictive not representable as an mvt object. */
-  if (st == BM_SUCCESS) {
-    st = bm_mvt_set(pred, df, loc, scale);
-    if (st == BM_ENOTSPD || st == BM_ENOTSYM || st == BM_ENONFINITE) st = BM_FAIL(BM_EDOM, "the result is not representable in double precision");
-  }
+  /* finite parameters and nu_n > p - 1: a refusal by mvt means not representable */
+  if (st == BM_SUCCESS) st = cj_predictive_status(__func__, bm_mvt_set(pred, df, loc, scale));
   bm_vector_free(loc);
   bm_matrix_free(scale);
   return st;
@@ -647,37 +619,21 @@ int bm_niw_stats_pack(const bm_niw_stats *s, double *buf)
   bm_pack_header(buf, BM_PACK_NIW, p, 1, bm_niw_stats_packed_len(s));
   buf[k++] = (double)s->n;
   for (size_t j = 0; j < p; j++) buf[k++] = s->n ? gsl_vector_get(s->mean, j) : 0.0;
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = i; j < p; j++) buf[k++] = gsl_matrix_get(s->R, i, j);
+  cj_pack_upper(s->R, buf + k);
   return BM_SUCCESS;
-}
-
-/* The upper triangle (row by row) of a q x q factor: a non-negative diagonal,
- * as every factor the library produces (cj_qr_upper). */
-static int tri_diag_ok(const double *tri, size_t q)
-{
-  for (size_t i = 0, k = 0; i < q; k += q - i, i++)
-    if (tri[k] < 0.0) return 0;
-  return 1;
 }
 
 int bm_niw_stats_unpack(bm_niw_stats *s, const double *buf, size_t len)
 {
   if (s == NULL || buf == NULL) return BM_FAIL(BM_EINVAL, "%s is NULL", s == NULL ? "s" : "buf");
   size_t p = s->p, want = bm_niw_stats_packed_len(s), ntri = p * (p + 1) / 2;
-  int st = bm_pack_check_header(buf, len, BM_PACK_NIW, p, 1, want);
+  double n;
+  int st = cj_unpack_check(buf, len, BM_PACK_NIW, p, 1, want, &n);
   if (st != BM_SUCCESS) return st;
   const double *x = buf + BM_PACK_HEADER, *tri = x + 1 + p;
-  if ((st = bm_pack_check_finite(x, want - BM_PACK_HEADER)) != BM_SUCCESS) return st;
-  double n = x[0];
-  if (!bm_pack_count_ok(n)) return BM_FAIL(BM_EINVAL, "buf: the count n = %g is not an integer in 0 .. 2^53", n);
-  if (n == 0.0 && !bm_pack_all_zero(x + 1, p + ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 0 with non-zero statistics");
   if (n == 1.0 && !bm_pack_all_zero(tri, ntri)) return BM_FAIL(BM_EINVAL, "buf: n = 1 with a non-zero scatter"); /* one row has no scatter */
-  if (!tri_diag_ok(tri, p)) return BM_FAIL(BM_EINVAL, "buf: a diagonal entry of a factor is negative");
-  size_t k = 0;
+  if ((st = cj_unpack_upper(tri, s->R)) != BM_SUCCESS) return st;
   s->n = (size_t)n;
   for (size_t j = 0; j < p; j++) gsl_vector_set(s->mean, j, x[1 + j]);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(s->R, i, j, j >= i ? tri[k++] : 0.0);
   return BM_SUCCESS;
 }

@@ -21,4 +21,18 @@ static inline void json_string(FILE *f, const char *s)
   fputc('"', f);
 }
 
+/* A member whose value is the string s: pre (the separator and the key,
+ * `, "name": `) then s as above. */
+static inline void json_member(FILE *f, const char *pre, const char *s)
+{
+  fputs(pre, f);
+  json_string(f, s);
+}
+
+/* The verdict both checkers' reports carry, and the opening of their rows. */
+static inline void json_verdict(FILE *f, int passed, size_t nfailed)
+{
+  fprintf(f, ", \"passed\": %s, \"failed\": %zu, \"rows\": [", passed ? "true" : "false", nfailed);
+}
+
 #endif

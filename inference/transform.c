@@ -458,111 +458,102 @@ static int copy_finite_fn(const char *fn, const char *name, const gsl_vector *fr
   return BM_SUCCESS;
 }
 
-int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
+/* A log-Cholesky block of the maps: out[off, off + l) (l = p (p + 1) / 2)
+ * from in's entries, forward (vech(S) -> theta) or, with inverse, back
+ * (theta -> vech(S), *logjac the block's log-Jacobian). fn: the public
+ * caller, named by the message. */
+#undef BM_FN
+#define BM_FN fn
+static int logchol_block(const char *fn, int inverse, const gsl_vector *in, gsl_vector *out, size_t off, size_t p,
+                         double *logjac)
 {
+  const size_t l = bm_vech_len(p);
+  gsl_matrix *S = bm_matrix_alloc(p, p);
+  if (!S) return BM_FAIL(BM_ENOMEM, "out of memory");
+  gsl_vector_const_view iv = gsl_vector_const_subvector(in, off, l);
+  gsl_vector_view ov = gsl_vector_subvector(out, off, l);
+  int status = BM_SUCCESS;
+  if (!inverse) {
+    for (size_t k = 0; k < l && !status; k++)
+      if (!isfinite(gsl_vector_get(&iv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "x[%zu] = %g is not finite", off + k, gsl_vector_get(&iv.vector, k));
+    if (!status) {
+      bm_vech_unpack(&iv.vector, S);
+      status = bm_transform_logchol_forward(S, &ov.vector);
+    }
+  } else {
+    status = bm_transform_logchol_inverse(&iv.vector, S, NULL);
+    if (!status) {
+      bm_vech(S, &ov.vector);
+      status = bm_transform_logchol_log_jacobian(&iv.vector, logjac, NULL);
+    }
+  }
+  bm_matrix_free(S);
+  return status;
+}
+#undef BM_FN
+#define BM_FN __func__
+
+/* map_forward (inverse 0) and map_inverse (inverse 1, *lj the summed
+ * log-Jacobian): the blocks in order, each mapping its coordinates of in to
+ * those of out; out all NaN on failure. fn: the public caller. */
+static int map_apply(const char *fn, int inverse, const bm_transform_block *blocks, size_t nblocks,
+                     const gsl_vector *in, gsl_vector *out, double *lj)
+{
+  const char *in_name = inverse ? "u" : "x";
   size_t d;
-  int status = map_vectors(blocks, nblocks, &d, "x", x, "u", u);
+  int status = map_vectors_fn(fn, blocks, nblocks, &d, in_name, in, inverse ? "x" : "u", out, (const char *)NULL);
   if (status) {
-    if (status == BM_EINVAL) bm_nan_vector(u);
+    if (status == BM_EINVAL) bm_nan_vector(out);
     return status;
   }
+  *lj = 0.0;
   size_t off = 0;
   for (size_t b = 0; b < nblocks && !status; b++) {
     size_t l = block_len(&blocks[b]);
+    double t = 0.0;
     switch (blocks[b].kind) {
     case BM_TRANSFORM_IDENTITY:
-      status = copy_finite(x, u, off, l);
+      status = copy_finite_fn(fn, in_name, in, out, off, l);
       break;
     case BM_TRANSFORM_LOG:
-      for (size_t k = 0; k < l && !status; k++) status = bm_transform_log_forward(VGET(x, off + k), &VGET(u, off + k));
-      break;
-    case BM_TRANSFORM_LOGIT:
-      for (size_t k = 0; k < l && !status; k++)
-        status = bm_transform_logit_forward(VGET(x, off + k), &VGET(u, off + k));
-      break;
-    case BM_TRANSFORM_LOGCHOL: {
-      size_t p = blocks[b].n;
-      gsl_matrix *S = bm_matrix_alloc(p, p);
-      if (!S) {
-        status = BM_FAIL(BM_ENOMEM, "out of memory");
-        break;
+    case BM_TRANSFORM_LOGIT: {
+      const int logit = blocks[b].kind == BM_TRANSFORM_LOGIT;
+      for (size_t k = off; k < off + l && !status; k++) {
+        if (!inverse)
+          status = logit ? bm_transform_logit_forward(VGET(in, k), &VGET(out, k))
+                         : bm_transform_log_forward(VGET(in, k), &VGET(out, k));
+        else
+          status = logit ? bm_transform_logit_inverse(VGET(in, k), &VGET(out, k), &t)
+                         : bm_transform_log_inverse(VGET(in, k), &VGET(out, k), &t);
+        *lj += t;
       }
-      gsl_vector_const_view xv = gsl_vector_const_subvector(x, off, l);
-      for (size_t k = 0; k < l && !status; k++)
-        if (!isfinite(gsl_vector_get(&xv.vector, k))) status = BM_FAIL(BM_ENONFINITE, "x[%zu] = %g is not finite", off + k, gsl_vector_get(&xv.vector, k));
-      if (!status) {
-        bm_vech_unpack(&xv.vector, S);
-        gsl_vector_view uv = gsl_vector_subvector(u, off, l);
-        status = bm_transform_logchol_forward(S, &uv.vector);
-      }
-      bm_matrix_free(S);
       break;
     }
+    case BM_TRANSFORM_LOGCHOL:
+      status = logchol_block(fn, inverse, in, out, off, blocks[b].n, &t);
+      *lj += t;
+      break;
     }
     off += l;
   }
-  if (status) bm_nan_vector(u);
+  if (status) bm_nan_vector(out);
   return status;
+}
+
+int bm_transform_map_forward(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *x, gsl_vector *u)
+{
+  double lj;
+  return map_apply(__func__, 0, blocks, nblocks, x, u, &lj);
 }
 
 int bm_transform_map_inverse(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u, gsl_vector *x,
                              double *logjac)
 {
   if (logjac) *logjac = NAN;
-  size_t d;
-  int status = map_vectors(blocks, nblocks, &d, "u", u, "x", x);
-  if (status) {
-    if (status == BM_EINVAL) bm_nan_vector(x);
-    return status;
-  }
-  double lj = 0.0;
-  size_t off = 0;
-  for (size_t b = 0; b < nblocks && !status; b++) {
-    size_t l = block_len(&blocks[b]);
-    double t;
-    switch (blocks[b].kind) {
-    case BM_TRANSFORM_IDENTITY:
-      status = copy_finite(u, x, off, l);
-      break;
-    case BM_TRANSFORM_LOG:
-      for (size_t k = 0; k < l && !status; k++) {
-        status = bm_transform_log_inverse(VGET(u, off + k), &VGET(x, off + k), &t);
-        lj += t;
-      }
-      break;
-    case BM_TRANSFORM_LOGIT:
-      for (size_t k = 0; k < l && !status; k++) {
-        status = bm_transform_logit_inverse(VGET(u, off + k), &VGET(x, off + k), &t);
-        lj += t;
-      }
-      break;
-    case BM_TRANSFORM_LOGCHOL: {
-      size_t p = blocks[b].n;
-      gsl_matrix *S = bm_matrix_alloc(p, p);
-      if (!S) {
-        status = BM_FAIL(BM_ENOMEM, "out of memory");
-        break;
-      }
-      gsl_vector_const_view uv = gsl_vector_const_subvector(u, off, l);
-      status = bm_transform_logchol_inverse(&uv.vector, S, NULL);
-      if (!status) {
-        gsl_vector_view xv = gsl_vector_subvector(x, off, l);
-        bm_vech(S, &xv.vector);
-        status = bm_transform_logchol_log_jacobian(&uv.vector, &t, NULL);
-        lj += t;
-      }
-      bm_matrix_free(S);
-      break;
-    }
-    }
-    off += l;
-  }
-  if (status) {
-    bm_nan_vector(x);
-    return status;
-  }
-  if (logjac) *logjac = lj;
-  return BM_SUCCESS;
+  double lj;
+  int status = map_apply(__func__, 1, blocks, nblocks, u, x, &lj);
+  if (!status && logjac) *logjac = lj;
+  return status;
 }
 
 int bm_transform_map_chain(const bm_transform_block *blocks, size_t nblocks, const gsl_vector *u,

@@ -129,28 +129,32 @@ static int spd_local_fn(const char *fn, const void *d, const double *ll, size_t 
   return st ? st : bad_m(fn, Gname, G, p, p);
 }
 
+/* Wishart (inverse 0) and inverse Wishart (inverse 1) take the same
+ * arguments and reduce alike; fn, Gname: the public caller and its
+ * gradient's name, for the messages. */
+static int spd_loglik_grad(const char *fn, const char *Gname, int inverse, MPI_Comm comm, const void *d,
+                           const gsl_matrix *const *X_local, size_t m, double *ll, gsl_matrix *G, double *d_nu)
+{
+  double l = NAN;
+  size_t p = d ? spd_dim(inverse ? bm_invwishart_nparams(d) : bm_wishart_nparams(d)) : 0;
+  int st = spd_local_fn(fn, d, ll, p, X_local, m, G, Gname);
+  if (!st && m > 0)
+    st = inverse ? bm_invwishart_loglik_grad(d, X_local, m, &l, G, d_nu) : bm_wishart_loglik_grad(d, X_local, m, &l, G, d_nu);
+  bm_mpi_sig sig[3] = {dim(p), has(G), has(d_nu)};
+  bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(G), seg_scalar(d_nu)};
+  return finish(comm, st, m == 0, sig, 3, s, 3, ll);
+}
+
 int bm_mpi_wishart_loglik_grad(MPI_Comm comm, const bm_wishart *d, const gsl_matrix *const *X_local, size_t m,
                                double *ll, gsl_matrix *d_S, double *d_nu)
 {
-  double l = NAN;
-  size_t p = d ? spd_dim(bm_wishart_nparams(d)) : 0;
-  int st = spd_local(d, ll, p, X_local, m, d_S);
-  if (!st && m > 0) st = bm_wishart_loglik_grad(d, X_local, m, &l, d_S, d_nu);
-  bm_mpi_sig sig[3] = {dim(p), has(d_S), has(d_nu)};
-  bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_S), seg_scalar(d_nu)};
-  return finish(comm, st, m == 0, sig, 3, s, 3, ll);
+  return spd_loglik_grad(__func__, "d_S", 0, comm, d, X_local, m, ll, d_S, d_nu);
 }
 
 int bm_mpi_invwishart_loglik_grad(MPI_Comm comm, const bm_invwishart *d, const gsl_matrix *const *X_local,
                                   size_t m, double *ll, gsl_matrix *d_Psi, double *d_nu)
 {
-  double l = NAN;
-  size_t p = d ? spd_dim(bm_invwishart_nparams(d)) : 0;
-  int st = spd_local(d, ll, p, X_local, m, d_Psi);
-  if (!st && m > 0) st = bm_invwishart_loglik_grad(d, X_local, m, &l, d_Psi, d_nu);
-  bm_mpi_sig sig[3] = {dim(p), has(d_Psi), has(d_nu)};
-  bm_mpi_seg s[3] = {seg_scalar(&l), seg_matrix(d_Psi), seg_scalar(d_nu)};
-  return finish(comm, st, m == 0, sig, 3, s, 3, ll);
+  return spd_loglik_grad(__func__, "d_Psi", 1, comm, d, X_local, m, ll, d_Psi, d_nu);
 }
 
 /* Matrix-variate (n x p): d, ll, X_local, the n x p gradient dM and the

@@ -207,6 +207,30 @@ static bm_mpi_sig fingerprint(const fnv *f) { return (bm_mpi_sig){(long long)(f-
 
 #define FNV_INIT {0xCBF29CE484222325ULL}
 
+/* A posterior of two scalars, a length-p vector and a p x p matrix (niw,
+ * blr): post fills them from m and returns its status; the fingerprint is
+ * that status, the evidence's, the evidence, then the posterior. */
+typedef int vm_posterior(const void *m, gsl_vector *v, gsl_matrix *A, double *a, double *b);
+static int vm_fingerprint(const void *m, size_t p, int evs, double ev, fnv *f, vm_posterior *post)
+{
+  double a = NAN, b = NAN;
+  gsl_vector *v = bm_vector_alloc(p);
+  gsl_matrix *A = bm_matrix_alloc(p, p);
+  int st = v && A ? BM_SUCCESS : BM_ENOMEM;
+  if (!st) {
+    fnv_int(f, post(m, v, A, &a, &b));
+    fnv_int(f, evs);
+    fnv_double(f, ev);
+    fnv_double(f, a);
+    fnv_double(f, b);
+    fnv_vector(f, v);
+    fnv_matrix(f, A);
+  }
+  bm_vector_free(v);
+  bm_matrix_free(A);
+  return st;
+}
+
 /* A conjugate model as the update sees it: the model's and the summary's
  * dimensions, its log evidence (the probe that also says whether a prior is
  * set), its fingerprint (the bits of its current posterior into f; BM_ENOMEM
@@ -217,6 +241,7 @@ typedef struct {
   int (*evidence)(const void *m, double *ev);
   int (*fingerprint)(const void *m, size_t k, size_t d, int evs, double ev, fnv *f);
   int (*update)(void *m, const void *s);
+  vm_posterior *post; /* with fingerprint NULL: a vector-and-matrix posterior (vm_fingerprint) */
 } model_ops;
 
 static int update_stats(const char *fn, MPI_Comm comm, const model_ops *M, void *m, void *s)
@@ -227,7 +252,8 @@ static int update_stats(const char *fn, MPI_Comm comm, const model_ops *M, void 
   int evs = M->evidence(m, &ev);
   int st = model_status(fn, m, s, mk, md, k, d, evs);
   fnv f = FNV_INIT;
-  if (!st && M->fingerprint(m, k, d, evs, ev, &f)) st = NOMEM(fn);
+  if (!st && (M->fingerprint ? M->fingerprint(m, k, d, evs, ev, &f) : vm_fingerprint(m, k, evs, ev, &f, M->post)))
+    st = NOMEM(fn);
   bm_mpi_sig fp = fingerprint(&f);
   return run_job(fn, comm, M->ops, s, k, d, st, &fp, 1, M->update, m);
 }
@@ -239,28 +265,12 @@ static void niw_dims(const void *m, const void *s, size_t *mk, size_t *md, size_
   *md = *d = 1;
 }
 static int niw_evidence(const void *m, double *ev) { return bm_niw_log_evidence(m, ev); }
-static int niw_fingerprint(const void *m, size_t p, size_t d, int evs, double ev, fnv *f)
+static int niw_post(const void *m, gsl_vector *mu, gsl_matrix *Psi, double *kappa, double *nu)
 {
-  (void)d;
-  (void)evs;
-  double kappa = NAN, nu = NAN;
-  gsl_vector *mu = bm_vector_alloc(p);
-  gsl_matrix *Psi = bm_matrix_alloc(p, p);
-  int st = mu && Psi ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) {
-    fnv_int(f, bm_niw_posterior(m, mu, &kappa, &nu, Psi));
-    fnv_double(f, ev);
-    fnv_double(f, kappa);
-    fnv_double(f, nu);
-    fnv_vector(f, mu);
-    fnv_matrix(f, Psi);
-  }
-  bm_vector_free(mu);
-  bm_matrix_free(Psi);
-  return st;
+  return bm_niw_posterior(m, mu, kappa, nu, Psi);
 }
 static int niw_update(void *m, const void *s) { return bm_niw_update_stats(m, s); }
-static const model_ops niw_model = {&niw_ops, niw_dims, niw_evidence, niw_fingerprint, niw_update};
+static const model_ops niw_model = {&niw_ops, niw_dims, niw_evidence, NULL, niw_update, niw_post};
 
 static void blr_dims(const void *m, const void *s, size_t *mk, size_t *md, size_t *k, size_t *d)
 {
@@ -269,30 +279,14 @@ static void blr_dims(const void *m, const void *s, size_t *mk, size_t *md, size_
   *md = *d = 1;
 }
 static int blr_evidence(const void *m, double *ev) { return bm_blr_log_evidence(m, ev); }
-static int blr_fingerprint(const void *m, size_t k, size_t d, int evs, double ev, fnv *f)
+/* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
+static int blr_post(const void *m, gsl_vector *mn, gsl_matrix *Vn, double *a, double *b)
 {
-  (void)d;
-  double a = NAN, b = NAN;
-  gsl_vector *mn = bm_vector_alloc(k);
-  gsl_matrix *Vn = bm_matrix_alloc(k, k);
-  int st = mn && Vn ? BM_SUCCESS : BM_ENOMEM;
-  if (!st) { /* whichever posterior form the prior has (NIG, Gaussian; none yet for an improper prior) */
-    int ps = bm_blr_posterior_nig(m, mn, Vn, &a, &b);
-    if (ps) ps = 100 + bm_blr_posterior_gaussian(m, mn, Vn);
-    fnv_int(f, ps);
-    fnv_int(f, evs);
-    fnv_double(f, ev);
-    fnv_double(f, a);
-    fnv_double(f, b);
-    fnv_vector(f, mn);
-    fnv_matrix(f, Vn);
-  }
-  bm_vector_free(mn);
-  bm_matrix_free(Vn);
-  return st;
+  int ps = bm_blr_posterior_nig(m, mn, Vn, a, b);
+  return ps ? 100 + bm_blr_posterior_gaussian(m, mn, Vn) : ps;
 }
 static int blr_update(void *m, const void *s) { return bm_blr_update_stats(m, s); }
-static const model_ops blr_model = {&blr_ops, blr_dims, blr_evidence, blr_fingerprint, blr_update};
+static const model_ops blr_model = {&blr_ops, blr_dims, blr_evidence, NULL, blr_update, blr_post};
 
 static void mniw_dims(const void *m, const void *s, size_t *mk, size_t *md, size_t *k, size_t *d)
 {
@@ -320,7 +314,7 @@ static int mniw_fingerprint(const void *m, size_t k, size_t d, int evs, double e
   return st;
 }
 static int mniw_update(void *m, const void *s) { return bm_mniw_update_stats(m, s); }
-static const model_ops mniw_model = {&mniw_ops, mniw_dims, mniw_evidence, mniw_fingerprint, mniw_update};
+static const model_ops mniw_model = {&mniw_ops, mniw_dims, mniw_evidence, mniw_fingerprint, mniw_update, NULL};
 
 int bm_mpi_niw_update_stats(MPI_Comm comm, bm_niw *m, bm_niw_stats *s)
 {

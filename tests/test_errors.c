@@ -14,56 +14,20 @@
 #include <string.h>
 #include "testutil.h"
 #include "cleanup_util.h"
+#include "message_testutil.h"
 
-static int has_word(const char *msg, const char *word)
-{
-  size_t n = strlen(word);
-  for (const char *p = msg; (p = strstr(p, word)) != NULL; p++) {
-    int left = p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-    int right = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-    if (left && right) return 1;
-  }
-  return 0;
-}
-
-static int verbose;
-
-static void expect_impl(int got, int want, const char *fn, const char *arg, const char *call, int line)
-{
-  const char *msg = bm_last_error();
-  if (verbose) printf("  %-4d %s\n", line, msg);
-  if (got != want) fail_msg("line %d: %s returned %d (%s), expected %d; message \"%s\"", line, call, got,
-                            bm_strerror(got), want, msg);
-  if (!has_word(msg, fn)) fail_msg("line %d: %s: message \"%s\" does not name %s", line, call, msg, fn);
-  if (arg && !has_word(msg, arg)) fail_msg("line %d: %s: message \"%s\" does not name %s", line, call, msg, arg);
-}
-
-/* want status, function name, argument name (NULL: only the function) */
-#define EXPECT(call, want, fn, arg)                                                                                  \
-  do {                                                                                                               \
-    bm_clear_error();                                                                                                \
-    int s_ = (call);                                                                                                 \
-    expect_impl(s_, want, fn, arg, #call, __LINE__);                                                                 \
-  } while (0)
-
-static gsl_matrix *eye(size_t p, double s)
-{
-  gsl_matrix *A = gsl_matrix_calloc(p, p);
-  for (size_t i = 0; i < p; i++) gsl_matrix_set(A, i, i, s);
-  return A;
-}
 
 /* a symmetric matrix that is not PD at the given leading minor (1-based) */
 static gsl_matrix *not_pd(size_t p, size_t minor)
 {
-  gsl_matrix *A = eye(p, 1.0);
+  gsl_matrix *A = tm_eye(p, 1.0);
   gsl_matrix_set(A, minor - 1, minor - 1, -1.0);
   return A;
 }
 
 static gsl_matrix *asym(size_t p)
 {
-  gsl_matrix *A = eye(p, 2.0);
+  gsl_matrix *A = tm_eye(p, 2.0);
   gsl_matrix_set(A, 1, 0, 0.5);
   return A;
 }
@@ -86,7 +50,7 @@ static void message_contract(void **state)
   assert_string_equal(bm_last_error(), "");
   /* the example of the documentation, with the failing leading minor */
   bm_matt *d = bm_matt_alloc(3, 4);
-  gsl_matrix *M = gsl_matrix_calloc(3, 4), *S = eye(3, 1.0), *O = not_pd(4, 3);
+  gsl_matrix *M = gsl_matrix_calloc(3, 4), *S = tm_eye(3, 1.0), *O = not_pd(4, 3);
   assert_int_equal(bm_matt_set(d, 3.0, M, S, O), BM_ENOTSPD);
   assert_string_equal(bm_last_error(), "bm_matt_set: Omega is not positive definite (leading minor 3 of 4)");
   /* a success does not clear it (documented: read it right after a failure) */
@@ -106,7 +70,7 @@ static void *other_thread(void *arg)
   const char **out = arg;
   out[0] = strlen(bm_last_error()) == 0 ? "empty" : "not empty";
   bm_wishart *w = bm_wishart_alloc(2);
-  gsl_matrix *S = eye(2, 1.0);
+  gsl_matrix *S = tm_eye(2, 1.0);
   bm_wishart_set(w, -1.0, S); /* this thread's own message */
   out[1] = strstr(bm_last_error(), "bm_wishart_set: nu = -1") ? "own" : "wrong";
   bm_wishart_free(w);
@@ -161,7 +125,7 @@ static void vector_families(void **state)
   bm_mvt *t = bm_mvt_alloc(p);
   gsl_vector *mu = gsl_vector_calloc(p), *mu2 = gsl_vector_calloc(p + 1), *mun = gsl_vector_calloc(p);
   gsl_vector_set(mun, 1, INFINITY);
-  gsl_matrix *S = eye(p, 1.0), *Sb = eye(p + 1, 1.0), *Sn = with_nan(p, p), *Sa = asym(p), *Sp = not_pd(p, 3);
+  gsl_matrix *S = tm_eye(p, 1.0), *Sb = tm_eye(p + 1, 1.0), *Sn = with_nan(p, p), *Sa = asym(p), *Sp = not_pd(p, 3);
   EXPECT(bm_mvn_set(NULL, mu, S), BM_EINVAL, "bm_mvn_set", "d");
   EXPECT(bm_mvn_set(d, NULL, S), BM_EINVAL, "bm_mvn_set", "mu");
   EXPECT(bm_mvn_set(d, mu2, S), BM_EBADLEN, "bm_mvn_set", "mu");
@@ -236,7 +200,7 @@ static void scale_families(void **state)
   bm_wishart *w = bm_wishart_alloc(p);
   bm_invwishart *iw = bm_invwishart_alloc(p);
   bm_matf *f = bm_matf_alloc(p);
-  gsl_matrix *S = eye(p, 1.0), *Sb = eye(p + 1, 1.0), *Sn = with_nan(p, p), *Sa = asym(p), *Sp = not_pd(p, 2);
+  gsl_matrix *S = tm_eye(p, 1.0), *Sb = tm_eye(p + 1, 1.0), *Sn = with_nan(p, p), *Sa = asym(p), *Sp = not_pd(p, 2);
   const gsl_matrix *bad[] = {S, Sb, Sn, Sa, Sp};
   expect_nu_scale_set(&wishart_setters, w, bad, INFINITY, 2.0);
   expect_nu_scale_set(&invwishart_setters, iw, bad, NAN, 1.0);
@@ -271,7 +235,7 @@ static void matrix_families(void **state)
   bm_matnorm *d = bm_matnorm_alloc(n, p);
   bm_matt *t = bm_matt_alloc(n, p);
   gsl_matrix *M = gsl_matrix_calloc(n, p), *Mb = gsl_matrix_calloc(p, n), *Mn = with_nan(n, p);
-  gsl_matrix *U = eye(n, 1.0), *V = eye(p, 1.0), *Ua = asym(n), *Vp = not_pd(p, 3), *Un = with_nan(n, n);
+  gsl_matrix *U = tm_eye(n, 1.0), *V = tm_eye(p, 1.0), *Ua = asym(n), *Vp = not_pd(p, 3), *Un = with_nan(n, n);
   EXPECT(bm_matnorm_set(NULL, M, U, V), BM_EINVAL, "bm_matnorm_set", "d");
   EXPECT(bm_matnorm_set(d, NULL, U, V), BM_EINVAL, "bm_matnorm_set", "M");
   EXPECT(bm_matnorm_set(d, M, NULL, V), BM_EINVAL, "bm_matnorm_set", "U");
@@ -321,7 +285,7 @@ static void conjugate_models(void **state)
   (void)state;
   const size_t p = 2;
   gsl_vector *mu0 = gsl_vector_calloc(p);
-  gsl_matrix *Psi = eye(p, 1.0), *Pp = not_pd(p, 2), *X = gsl_matrix_calloc(4, p + 1), *Xn = with_nan(4, p);
+  gsl_matrix *Psi = tm_eye(p, 1.0), *Pp = not_pd(p, 2), *X = gsl_matrix_calloc(4, p + 1), *Xn = with_nan(4, p);
   bm_niw *m = bm_niw_alloc(p);
   EXPECT(bm_niw_set_prior(NULL, mu0, 1.0, 3.0, Psi), BM_EINVAL, "bm_niw_set_prior", "m");
   EXPECT(bm_niw_set_prior(m, mu0, 0.0, 3.0, Psi), BM_EDOM, "bm_niw_set_prior", "kappa0");
@@ -336,7 +300,7 @@ static void conjugate_models(void **state)
   EXPECT(bm_niw_log_evidence(m, NULL), BM_EINVAL, "bm_niw_log_evidence", "lml");
 
   bm_blr *b = bm_blr_alloc(p);
-  gsl_matrix *V0 = eye(p, 1.0);
+  gsl_matrix *V0 = tm_eye(p, 1.0);
   EXPECT(bm_blr_set_prior_nig(b, mu0, V0, 0.0, 1.0), BM_EDOM, "bm_blr_set_prior_nig", "a0");
   EXPECT(bm_blr_set_prior_nig(b, mu0, V0, 1.0, -1.0), BM_EDOM, "bm_blr_set_prior_nig", "b0");
   EXPECT(bm_blr_set_prior_nig(b, mu0, Pp, 1.0, 1.0), BM_ENOTSPD, "bm_blr_set_prior_nig", "V0");
@@ -441,7 +405,7 @@ static void inference_entry_points(void **state)
   EXPECT(bm_wishart_jeffreys(w, NULL, 0, &lp), BM_EINVAL, "bm_wishart_jeffreys", "d");
 
   /* model Fisher */
-  gsl_matrix *I3 = eye(3, 1.0), *J = gsl_matrix_calloc(2, 2), *out = gsl_matrix_calloc(2, 2);
+  gsl_matrix *I3 = tm_eye(3, 1.0), *J = gsl_matrix_calloc(2, 2), *out = gsl_matrix_calloc(2, 2);
   EXPECT(bm_fisher_reparam(I3, J, out), BM_EBADLEN, "bm_fisher_reparam", "J");
   EXPECT(bm_model_fisher(NULL, t0, out), BM_EINVAL, "bm_model_fisher", "model");
   gsl_matrix *dmu = gsl_matrix_calloc(2, 1), *out1 = gsl_matrix_alloc(1, 1);
@@ -548,7 +512,7 @@ static void stats_paths(void **state)
   bm_matnorm_stats_free(m32);
 
   /* wishart / inverse Wishart: the shared SPD summary */
-  gsl_matrix *I = eye(p, 1.0), *N = not_pd(p, 2);
+  gsl_matrix *I = tm_eye(p, 1.0), *N = not_pd(p, 2);
   const gsl_matrix *W[2] = {I, N};
   bm_wishart_stats *ws = bm_wishart_stats_alloc(p), *ws3 = bm_wishart_stats_alloc(3);
   EXPECT_SAYS(bm_wishart_stats_compute(ws, W, 2), BM_EDOM, "bm_wishart_stats_compute", "X", "X[1]");
@@ -564,7 +528,7 @@ static void stats_paths(void **state)
   wbuf[8] = -1.0; /* diagonal entry 0 of the sum */
   EXPECT_SAYS(bm_wishart_stats_unpack(ws, wbuf, wlen), BM_ENOTSPD, "bm_wishart_stats_unpack", "buf", "diagonal");
   bm_wishart *wd = bm_wishart_alloc(3), *wu = bm_wishart_alloc(p);
-  gsl_matrix *I3 = eye(3, 1.0);
+  gsl_matrix *I3 = tm_eye(3, 1.0);
   assert_int_equal(bm_wishart_set(wd, 5.0, I3), BM_SUCCESS);
   double ll;
   EXPECT(bm_wishart_stats_loglik_grad(wd, ws, &ll, NULL, NULL), BM_EBADLEN, "bm_wishart_stats_loglik_grad", "d");
@@ -640,7 +604,8 @@ static void set_error_verbatim(void **state)
 
 int main(int argc, char **argv)
 {
-  verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
+  tm_verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
+  tm_fn_anywhere = 1; /* nested calls pass messages on as "outer: inner: ..." */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(message_contract), cmocka_unit_test(per_thread),
       cmocka_unit_test(core_checks),      cmocka_unit_test(vector_families),

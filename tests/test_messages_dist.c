@@ -13,57 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "message_testutil.h"
 
-/* 1 when arg is one of the message's tokens: the maximal runs of identifier
- * characters and brackets ("X[1]" is one token; "d" does not match "d_S") */
-static int names(const char *msg, const char *arg)
-{
-  size_t len = strlen(arg);
-  const char *t = msg;
-  while (*t) {
-    size_t n = 0;
-    while (t[n] && (isalnum((unsigned char)t[n]) || t[n] == '_' || t[n] == '[' || t[n] == ']')) n++;
-    if (n == len && strncmp(t, arg, len) == 0) return 1;
-    t += n ? n : 1;
-  }
-  return 0;
-}
-
-/* The message must be "<fn>: ..." (the public function first) and name arg after it. */
-static void check_message(int got, int want, const char *fn, const char *arg, const char *call, int line)
-{
-  const char *msg = bm_last_error(), *colon = strchr(msg, ':');
-  if (getenv("BM_TEST_VERBOSE")) printf("  %-4d %s\n", line, msg);
-  if (got != want)
-    fail_msg("line %d: %s gave status %d (%s) instead of %d; message \"%s\"", line, call, got, bm_strerror(got),
-             want, msg);
-  if (colon == NULL || (size_t)(colon - msg) != strlen(fn) || strncmp(msg, fn, strlen(fn)) != 0)
-    fail_msg("line %d: %s: the message \"%s\" does not begin with %s", line, call, msg, fn);
-  if (arg != NULL && !names(colon + 1, arg))
-    fail_msg("line %d: %s: the message \"%s\" does not name %s", line, call, msg, arg);
-}
-
-/* status, the public function the message must start with, the argument it must name */
-#define EXPECT(call, want, fn, arg)                                                                                  \
-  do {                                                                                                               \
-    bm_clear_error();                                                                                                \
-    int s_ = (call);                                                                                                 \
-    check_message(s_, want, fn, arg, #call, __LINE__);                                                                 \
-  } while (0)
-
-static gsl_matrix *eye(size_t p, double s)
-{
-  gsl_matrix *A = gsl_matrix_calloc(p, p);
-  for (size_t i = 0; i < p; i++) gsl_matrix_set(A, i, i, s);
-  return A;
-}
 
 /* ---- core: vec/vech, Cholesky helpers ---- */
 
 static void core_shapes(void **state)
 {
   (void)state;
-  gsl_matrix *R = gsl_matrix_calloc(2, 3), *S = eye(3, 1.0), *T = gsl_matrix_calloc(5, 5), *L = eye(3, 2.0);
+  gsl_matrix *R = gsl_matrix_calloc(2, 3), *S = tm_eye(3, 1.0), *T = gsl_matrix_calloc(5, 5), *L = tm_eye(3, 2.0);
   gsl_vector *v6 = gsl_vector_calloc(6), *v5 = gsl_vector_calloc(5), *v9 = gsl_vector_calloc(9),
              *v8 = gsl_vector_calloc(8), *v4 = gsl_vector_calloc(4);
   EXPECT(bm_vech(R, v6), BM_EBADLEN, "bm_vech", "S");
@@ -159,7 +117,7 @@ static void wishart_type(void **state)
 {
   (void)state;
   size_t p = 3;
-  gsl_matrix *S = eye(p, 1.0), *bad = eye(p, 1.0), *asym = eye(p, 1.0), *W = gsl_matrix_calloc(2, 2);
+  gsl_matrix *S = tm_eye(p, 1.0), *bad = tm_eye(p, 1.0), *asym = tm_eye(p, 1.0), *W = gsl_matrix_calloc(2, 2);
   gsl_matrix *H = gsl_matrix_alloc(7, 7), *Hx = gsl_matrix_alloc(6, 6), *F = gsl_matrix_alloc(6, 6);
   gsl_matrix_set(bad, 2, 2, -1.0);
   gsl_matrix_set(asym, 0, 1, 0.5);
@@ -222,7 +180,7 @@ static void matf_messages(void **state)
 {
   (void)state;
   size_t p = 2;
-  gsl_matrix *Psi = eye(p, 1.0), *bad = eye(p, 1.0), *H = gsl_matrix_alloc(5, 5), *J = gsl_matrix_alloc(4, 4);
+  gsl_matrix *Psi = tm_eye(p, 1.0), *bad = tm_eye(p, 1.0), *H = gsl_matrix_alloc(5, 5), *J = gsl_matrix_alloc(4, 4);
   gsl_matrix_set(bad, 1, 1, -2.0);
   const gsl_matrix *X_bad[2] = {Psi, bad}, *X_null[2] = {NULL, Psi};
   double ll = 0.0, a, b;
@@ -251,7 +209,7 @@ static void vector_messages(void **state)
   double ll, v;
   for (size_t p = 2; p <= 20; p += 18) { /* p = 2: the small-p kernels; p = 20: the general path */
     gsl_vector *mu = gsl_vector_calloc(p);
-    gsl_matrix *S = eye(p, 1.0), *X = gsl_matrix_calloc(3, p), *Xw = gsl_matrix_calloc(3, p + 1);
+    gsl_matrix *S = tm_eye(p, 1.0), *X = gsl_matrix_calloc(3, p), *Xw = gsl_matrix_calloc(3, p + 1);
     gsl_matrix_set(X, 1, p - 1, NAN);
     bm_mvn *n = bm_mvn_alloc(p);
     bm_mvt *t = bm_mvt_alloc(p);
@@ -269,7 +227,7 @@ static void vector_messages(void **state)
   EXPECT(bm_mvt_fisher_nunu(0, 3.0, &v), BM_EINVAL, "bm_mvt_fisher_nunu", "p");
   EXPECT(bm_mvt_fisher_nunu(2, -1.0, &v), BM_EDOM, "bm_mvt_fisher_nunu", "nu");
   gsl_vector *m2 = gsl_vector_calloc(2), *m3 = gsl_vector_calloc(3), *th = gsl_vector_alloc(4);
-  gsl_matrix *S2 = eye(2, 1.0), *S3 = eye(3, 1.0);
+  gsl_matrix *S2 = tm_eye(2, 1.0), *S3 = tm_eye(3, 1.0);
   bm_mvn *a = bm_mvn_alloc(2), *b = bm_mvn_alloc(3);
   assert_int_equal(bm_mvn_set(a, m2, S2), BM_SUCCESS);
   assert_int_equal(bm_mvn_set(b, m3, S3), BM_SUCCESS);

@@ -12,47 +12,8 @@
 #include <ctype.h>
 #include <string.h>
 #include "testutil.h"
+#include "message_testutil.h"
 
-/* word is one of msg's identifiers (a maximal run of letters, digits and '_') */
-static int names(const char *msg, const char *word)
-{
-  const size_t n = strlen(word);
-  while (*msg) {
-    size_t len = 0;
-    while (isalnum((unsigned char)msg[len]) || msg[len] == '_') len++;
-    if (len == n && strncmp(msg, word, n) == 0) return 1;
-    msg += len ? len : 1;
-  }
-  return 0;
-}
-
-static void expect_impl(int got, int want, const char *fn, const char *arg, const char *call, int line)
-{
-  const char *msg = bm_last_error();
-  size_t k = strlen(fn);
-  if (got != want)
-    fail_msg("line %d: %s returned %d (%s), expected %d; message \"%s\"", line, call, got, bm_strerror(got), want,
-             msg);
-  if (strncmp(msg, fn, k) != 0 || msg[k] != ':')
-    fail_msg("line %d: %s: message \"%s\" does not start with \"%s:\"", line, call, msg, fn);
-  if (arg && !names(msg + k + 1, arg))
-    fail_msg("line %d: %s: message \"%s\" does not name %s", line, call, msg, arg);
-}
-
-/* a stale message first: a site that records nothing leaves it in place */
-#define EXPECT(call, want, fn, arg)                                                                                  \
-  do {                                                                                                               \
-    bm_set_error(BM_EDOM, "stale: an older failure");                                                                \
-    int s_ = (call);                                                                                                 \
-    expect_impl(s_, want, fn, arg, #call, __LINE__);                                                                 \
-  } while (0)
-
-static gsl_matrix *eye(size_t p)
-{
-  gsl_matrix *A = gsl_matrix_calloc(p, p);
-  gsl_matrix_set_identity(A);
-  return A;
-}
 
 static void test_check_niw(void **state)
 {
@@ -60,7 +21,7 @@ static void test_check_niw(void **state)
   const size_t p = 2;
   bm_niw *m = bm_niw_alloc(p);
   gsl_vector *mu0 = gsl_vector_calloc(p);
-  gsl_matrix *Psi0 = eye(p), *X = gsl_matrix_calloc(5, p);
+  gsl_matrix *Psi0 = tm_eye(p, 1.0), *X = gsl_matrix_calloc(5, p);
   assert_int_equal(bm_niw_set_prior(m, mu0, 1.0, 4.0, Psi0), BM_SUCCESS);
   gsl_rng *r = tu_rng(1);
   bm_check_conjugate_report rep;
@@ -104,7 +65,7 @@ static void test_check_blr_mniw(void **state)
   gsl_rng *r = tu_rng(2);
   bm_check_conjugate_report rep;
   gsl_vector *m0 = gsl_vector_calloc(k), *y = gsl_vector_calloc(n), *y5 = gsl_vector_calloc(n - 1);
-  gsl_matrix *V0 = eye(k), *X = gsl_matrix_calloc(n, k);
+  gsl_matrix *V0 = tm_eye(k, 1.0), *X = gsl_matrix_calloc(n, k);
   for (size_t i = 0; i < n; i++) {
     gsl_matrix_set(X, i, 0, 1.0);
     gsl_matrix_set(X, i, 1, (double)i);
@@ -127,7 +88,7 @@ static void test_check_blr_mniw(void **state)
   assert_true(isnan(a) && isnan(gsl_vector_get(mn, 0)));
 
   bm_mniw *mw = bm_mniw_alloc(k, d);
-  gsl_matrix *B0 = gsl_matrix_calloc(k, d), *Psi0 = eye(d), *Y = gsl_matrix_calloc(n, d),
+  gsl_matrix *B0 = gsl_matrix_calloc(k, d), *Psi0 = tm_eye(d, 1.0), *Y = gsl_matrix_calloc(n, d),
              *Y5 = gsl_matrix_calloc(n - 1, d);
   assert_int_equal(bm_mniw_set_prior(mw, B0, V0, 5.0, Psi0), BM_SUCCESS);
   EXPECT(bm_check_mniw(mw, X, NULL, NULL, r, NULL, &rep), BM_EINVAL, "bm_check_mniw", "Y");
@@ -167,7 +128,7 @@ static int trace_fn(const gsl_matrix *X, void *params, double *f)
 static void test_check_gradient_and_reports(void **state)
 {
   (void)state;
-  gsl_matrix *X = eye(2), *G = eye(2), *G3 = eye(3);
+  gsl_matrix *X = tm_eye(2, 1.0), *G = tm_eye(2, 1.0), *G3 = tm_eye(3, 1.0);
   bm_grad_diagnosis dg;
   EXPECT(bm_check_matrix_gradient(NULL, NULL, X, 0, G, NULL, &dg), BM_EINVAL, "bm_check_matrix_gradient", "f");
   EXPECT(bm_check_matrix_gradient(trace_fn, NULL, X, 0, G, NULL, NULL), BM_EINVAL, "bm_check_matrix_gradient",
