@@ -226,7 +226,7 @@ int bm_mniw_set_prior(bm_mniw *m, const gsl_matrix *B0, const gsl_matrix *V0, do
     goto done;
   }
   st = bm_validate_spd(V0, k, LV, NULL);
-  if (st == BM_SUCCESS) st = bm_validate_greater(nu0, (double)d - 1.0);
+  if (st == BM_SUCCESS) st = bm_check_greater(BM_FN, "nu0", nu0, (double)d - 1.0, "d - 1");
   if (st == BM_SUCCESS) st = bm_validate_spd(Psi0, d, LP, NULL);
   if (st != BM_SUCCESS) goto done;
   gsl_matrix_view P = gsl_matrix_submatrix(rows, 0, 0, k, k);

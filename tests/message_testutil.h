@@ -25,10 +25,10 @@
 static int tm_verbose;
 static int tm_fn_anywhere;
 
-static int tm_ident(char c) { return isalnum((unsigned char)c) || c == '_'; }
+static inline int tm_ident(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
 /* word occurs in msg with no identifier character on either side */
-static int tm_has_word(const char *msg, const char *word)
+static inline int tm_has_word(const char *msg, const char *word)
 {
   const size_t n = strlen(word);
   for (const char *p = msg; (p = strstr(p, word)) != NULL; p++)
@@ -36,7 +36,7 @@ static int tm_has_word(const char *msg, const char *word)
   return 0;
 }
 
-static void tm_expect(int got, int want, const char *fn, const char *arg, const char *call, int line)
+static inline void tm_expect(int got, int want, const char *fn, const char *arg, const char *call, int line)
 {
   const char *msg = bm_last_error(), *rest = msg;
   const size_t k = strlen(fn);
@@ -62,7 +62,7 @@ static void tm_expect(int got, int want, const char *fn, const char *arg, const 
   } while (0)
 
 /* s I_p (NULL when out of memory) */
-static gsl_matrix *tm_eye(size_t p, double s)
+static inline gsl_matrix *tm_eye(size_t p, double s)
 {
   gsl_matrix *A = gsl_matrix_calloc(p, p);
   if (A)

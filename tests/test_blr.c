@@ -5,6 +5,7 @@
  * (weights), blrill (two columns collinear to 1e-6, weak prior).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "conjugate_testutil.h"
+#include "message_testutil.h"
 #include <gsl/gsl_randist.h>
 
 typedef struct {
@@ -591,25 +592,25 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_blr_posterior_nig(m, NULL, NULL, &a, &b), BM_SUCCESS);
   assert_true(a == 2.0 && b == 3.0);
 
-  /* update */
-  assert_int_equal(bm_blr_update(NULL, X, y), BM_EINVAL);
-  assert_int_equal(bm_blr_update(m, NULL, y), BM_EINVAL);
-  assert_int_equal(bm_blr_update(m, X, NULL), BM_EINVAL);
-  assert_int_equal(bm_blr_update(m, X, bad_len), BM_EBADLEN);
-  assert_int_equal(bm_blr_update(m, V0, y), BM_EBADLEN);
+  /* update: the status, and a message that names the function (and the argument where one is to blame) */
+  EXPECT(bm_blr_update(NULL, X, y), BM_EINVAL, "bm_blr_update", "m");
+  EXPECT(bm_blr_update(m, NULL, y), BM_EINVAL, "bm_blr_update", "X");
+  EXPECT(bm_blr_update(m, X, NULL), BM_EINVAL, "bm_blr_update", "y");
+  EXPECT(bm_blr_update(m, X, bad_len), BM_EBADLEN, "bm_blr_update", "y");
+  EXPECT(bm_blr_update(m, V0, y), BM_EBADLEN, "bm_blr_update", "X");
   gsl_vector_set(y, 2, NAN);
-  assert_int_equal(bm_blr_update(m, X, y), BM_ENONFINITE);
+  EXPECT(bm_blr_update(m, X, y), BM_ENONFINITE, "bm_blr_update", "y");
   gsl_vector_set(y, 2, 0.0);
   gsl_matrix_set(X, 3, 1, -INFINITY);
-  assert_int_equal(bm_blr_update(m, X, y), BM_ENONFINITE);
+  EXPECT(bm_blr_update(m, X, y), BM_ENONFINITE, "bm_blr_update", "X");
   gsl_matrix_set(X, 3, 1, 1.0);
   gsl_vector_set(w, 1, 0.0);
-  assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_EDOM);
+  EXPECT(bm_blr_update_weighted(m, X, y, w), BM_EDOM, "bm_blr_update_weighted", "w");
   gsl_vector_set(w, 1, -1.0);
-  assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_EDOM);
+  EXPECT(bm_blr_update_weighted(m, X, y, w), BM_EDOM, "bm_blr_update_weighted", "w");
   gsl_vector_set(w, 1, NAN);
-  assert_int_equal(bm_blr_update_weighted(m, X, y, w), BM_ENONFINITE);
-  assert_int_equal(bm_blr_update_weighted(m, X, y, bad_len), BM_EBADLEN);
+  EXPECT(bm_blr_update_weighted(m, X, y, w), BM_ENONFINITE, "bm_blr_update_weighted", "w");
+  EXPECT(bm_blr_update_weighted(m, X, y, bad_len), BM_EBADLEN, "bm_blr_update_weighted", "w");
   /* failed updates changed nothing: still the prior (evidence 0) */
   assert_int_equal(bm_blr_log_evidence(m, &lml), BM_SUCCESS);
   assert_true(fabs(lml) < 1e-14);

@@ -4,6 +4,7 @@
  * one-row Student-t predictives, asserted equal to the Gamma_d closed form).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "conjugate_testutil.h"
+#include "message_testutil.h"
 #include <gsl/gsl_randist.h>
 
 typedef struct {
@@ -381,13 +382,13 @@ static void bad_inputs_return_status(void **state)
   assert_int_equal(bm_mniw_update(m, X, Y), BM_EINVAL);
   assert_int_equal(bm_mniw_log_evidence(m, &lml), BM_EINVAL);
   assert_true(isnan(lml));
-  assert_int_equal(bm_mniw_set_prior(NULL, B0, V0, 3, P0), BM_EINVAL);
-  assert_int_equal(bm_mniw_set_prior(m, NULL, V0, 3, P0), BM_EINVAL);
-  assert_int_equal(bm_mniw_set_prior(m, B3, V0, 3, P0), BM_EBADLEN);
-  assert_int_equal(bm_mniw_set_prior(m, B0, B3, 3, P0), BM_EBADLEN);
-  assert_int_equal(bm_mniw_set_prior(m, B0, V0, 3, B3), BM_EBADLEN);
-  assert_int_equal(bm_mniw_set_prior(m, B0, V0, 1.0, P0), BM_EDOM);
-  assert_int_equal(bm_mniw_set_prior(m, B0, V0, INFINITY, P0), BM_ENONFINITE);
+  EXPECT(bm_mniw_set_prior(NULL, B0, V0, 3, P0), BM_EINVAL, "bm_mniw_set_prior", "m");
+  EXPECT(bm_mniw_set_prior(m, NULL, V0, 3, P0), BM_EINVAL, "bm_mniw_set_prior", "B0");
+  EXPECT(bm_mniw_set_prior(m, B3, V0, 3, P0), BM_EBADLEN, "bm_mniw_set_prior", "B0");
+  EXPECT(bm_mniw_set_prior(m, B0, B3, 3, P0), BM_EBADLEN, "bm_mniw_set_prior", "V0");
+  EXPECT(bm_mniw_set_prior(m, B0, V0, 3, B3), BM_EBADLEN, "bm_mniw_set_prior", "Psi0");
+  EXPECT(bm_mniw_set_prior(m, B0, V0, 1.0, P0), BM_EDOM, "bm_mniw_set_prior", "nu0");
+  EXPECT(bm_mniw_set_prior(m, B0, V0, INFINITY, P0), BM_ENONFINITE, "bm_mniw_set_prior", "nu0");
   gsl_matrix_set(B0, 1, 1, NAN);
   assert_int_equal(bm_mniw_set_prior(m, B0, V0, 3, P0), BM_ENONFINITE);
   gsl_matrix_set(B0, 1, 1, 0.0);
