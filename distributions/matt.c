@@ -355,6 +355,24 @@ static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, doub
   if (dnu) *dnu = (double)m * d->dnu_const - 0.5 * logdet;
 }
 
+/* In place, the lower triangle of T (k x k contiguous, lower triangular,
+ * k <= BM_KN_MAX) <- that of T^T T, as dlauum: row i of the product needs
+ * only rows >= i of T, so ascending i may overwrite it; every inner loop an
+ * axpy over contiguous entries. */
+static void lower_gram(double *T, size_t k)
+{
+  double t[BM_KN_MAX];
+  for (size_t i = 0; i < k; i++) {
+    for (size_t j = 0; j <= i; j++) t[j] = 0.0;
+    for (size_t r = i; r < k; r++) {
+      const double *tr = T + r * k;
+      double tri = tr[i];
+      for (size_t j = 0; j <= i; j++) t[j] += tri * tr[j];
+    }
+    for (size_t j = 0; j <= i; j++) T[i * k + j] = t[j];
+  }
+}
+
 /* Gradient of ONE observation from its whitened residual, on the smaller side.
  * Orientation: n1 <= n2, Z1 (n1 x n2) = L1^-1 R1 L2^-T where (R1, L1, L2) is
  * (R, L_S, L_O) when n <= p and (R^T, L_O, L_S) otherwise (X^T ~ T_{p,n}(nu,
@@ -379,7 +397,7 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
     bm_mc_trsm_right(L2, 0, A, n1, n2, n2);
   }
   if (dM1 || G1) { /* L1inv (dtrtri; row-major lower = column-major upper) and E = L_G^-1 L1inv */
-    if (n1 <= BM_KN_MAX) { /* L1^-1 by a solve on the calling thread (dtrtri threads from p ~ 100) */
+    if (n1 > BM_KN_POTRF_MAX && n1 <= BM_KN_MAX) { /* L1^-1 by a solve on the calling thread (dtrtri threads above 64) */
       for (size_t i = 0; i < n1; i++)
         for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = i == j ? 1.0 : 0.0;
       bm_mc_trsm_left(L1, 0, Li, n1, n1, n1);
@@ -398,22 +416,22 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
     bm_sym_from_lower(&Qv.matrix);
   }
   if (dM1) { /* k E^T Ahat */
-    if (n1 <= BM_KN_MAX && n2 <= BM_KN_MAX) /* E's strict upper triangle is 0: a split dgemm, no threads */
-      bm_kn_gemm(CblasTrans, CblasNoTrans, n1, n2, n1, k, E, n1, A, n2, 0.0, dM1, n2);
-    else {
-      memcpy(dM1, A, n1 * n2 * sizeof(double));
-      cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n1, (int)n2, k, E, (int)n1,
-                  dM1, (int)n2);
-    }
+    memcpy(dM1, A, n1 * n2 * sizeof(double));
+    /* dtrmm threads from n1 c >= BM_KN_TRSM_MN: up to BM_KN_MAX in column
+     * chunks below that (half the work of a dgemm on the triangle) */
+    size_t cc = n1 <= BM_KN_MAX ? (BM_KN_TRSM_MN - 1) / n1 : n2;
+    for (size_t c0 = 0; c0 < n2; c0 += cc)
+      cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n1,
+                  (int)(n2 - c0 < cc ? n2 - c0 : cc), k, E, (int)n1, dM1 + c0, (int)n2);
   }
-  if (G1 && n1 <= BM_KN_MAX) { /* (q1 Li^T Li - k E^T E)/2 into G (free now) by two rank-n1 updates (dlauum threads) */
-    bm_kn_syrk(CblasTrans, n1, n1, 0.5 * q1, Li, n1, 0.0, G, n1);
-    bm_kn_syrk(CblasTrans, n1, n1, -0.5 * k, E, n1, 1.0, G, n1);
-    for (size_t i = 0; i < n1; i++)
-      for (size_t j = 0; j <= i; j++) G1[i * n1 + j] = G1[j * n1 + i] = G[i * n1 + j];
-  } else if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
-    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
-    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);
+  if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
+    if (n1 <= BM_KN_MAX) { /* dlauum threads at every size: own loops, a third of a dsyrk's work */
+      lower_gram(Li, n1);
+      lower_gram(E, n1);
+    } else {
+      LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
+      LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);
+    }
     for (size_t i = 0; i < n1; i++)
       for (size_t j = 0; j <= i; j++) {
         double v = 0.5 * (q1 * Li[i * n1 + j] - k * E[i * n1 + j]);

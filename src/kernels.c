@@ -11,6 +11,9 @@
 #include "small_linalg.h"
 
 #define NB BM_KN_NB
+#ifndef KN_DIRECT
+#define KN_DIRECT 64
+#endif
 /* rows per transposed chunk in the diagonal-block solve */
 #define RC 64
 
@@ -147,7 +150,7 @@ void bm_kn_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const doubl
                      size_t ldb)
 {
   if (p == 0 || m == 0) return;
-  if (p <= NB) {
+  if (p <= KN_DIRECT) {
     left_block(trans, p, m, L, ldl, B, ldb);
     return;
   }
@@ -172,6 +175,10 @@ void bm_kn_trsm_left(enum CBLAS_TRANSPOSE trans, size_t p, size_t m, const doubl
 void bm_kn_trsm_right_lt(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx)
 {
   if (n == 0) return;
+  if (p <= KN_DIRECT && pivots_ok(L, ldl, p)) { /* (the own loops' fallback takes p <= NB) */
+    right_lt_block(n, p, L, ldl, X, ldx);
+    return;
+  }
   for (size_t j0 = 0; j0 < p; j0 += NB) {
     size_t b = min_sz(NB, p - j0);
     if (j0) bm_kn_gemm(CblasNoTrans, CblasTrans, n, b, j0, -1.0, X, ldx, L + j0 * ldl, ldl, 1.0, X + j0, ldx);
@@ -203,6 +210,10 @@ static void right_ln_block(size_t rows, size_t b, const double *D, size_t ldd, d
 void bm_kn_trsm_right_ln(size_t n, size_t p, const double *L, size_t ldl, double *X, size_t ldx)
 {
   if (n == 0 || p == 0) return;
+  if (p <= KN_DIRECT) {
+    right_ln_block(n, p, L, ldl, X, ldx);
+    return;
+  }
   for (size_t j0 = (p - 1) / NB * NB;; j0 -= NB) {
     size_t b = min_sz(NB, p - j0), j1 = j0 + b;
     if (j1 < p)
