@@ -355,24 +355,6 @@ static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, doub
   if (dnu) *dnu = (double)m * d->dnu_const - 0.5 * logdet;
 }
 
-/* In place, the lower triangle of T (k x k contiguous, lower triangular,
- * k <= BM_KN_MAX) <- that of T^T T, as dlauum: row i of the product needs
- * only rows >= i of T, so ascending i may overwrite it; every inner loop an
- * axpy over contiguous entries. */
-static void lower_gram(double *T, size_t k)
-{
-  double t[BM_KN_MAX];
-  for (size_t i = 0; i < k; i++) {
-    for (size_t j = 0; j <= i; j++) t[j] = 0.0;
-    for (size_t r = i; r < k; r++) {
-      const double *tr = T + r * k;
-      double tri = tr[i];
-      for (size_t j = 0; j <= i; j++) t[j] += tri * tr[j];
-    }
-    for (size_t j = 0; j <= i; j++) T[i * k + j] = t[j];
-  }
-}
-
 /* Gradient of ONE observation from its whitened residual, on the smaller side.
  * Orientation: n1 <= n2, Z1 (n1 x n2) = L1^-1 R1 L2^-T where (R1, L1, L2) is
  * (R, L_S, L_O) when n <= p and (R^T, L_O, L_S) otherwise (X^T ~ T_{p,n}(nu,
@@ -426,8 +408,8 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
   }
   if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
     if (n1 <= BM_KN_MAX) { /* dlauum threads at every size: own loops, a third of a dsyrk's work */
-      lower_gram(Li, n1);
-      lower_gram(E, n1);
+      bm_sl_lower_gram(Li, n1, n1);
+      bm_sl_lower_gram(E, n1, n1);
     } else {
       LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
       LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);

@@ -81,17 +81,23 @@ void bm_sl_chol_inverse(const double *L, size_t ldl, double *A, size_t lda, size
     for (size_t j = 0; j < i; j++) ui[j] = -t[j] * inv;
     ui[i] = inv;
   }
+  bm_sl_lower_gram(A, lda, p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < i; j++) A[j * lda + i] = A[i * lda + j];
+}
+
+void bm_sl_lower_gram(double *T, size_t ldt, size_t p)
+{
+  double t[BM_SL_INV_MAX];
   for (size_t i = 0; i < p; i++) {
     for (size_t j = 0; j <= i; j++) t[j] = 0.0;
     for (size_t k = i; k < p; k++) {
-      const double *uk = A + k * lda;
-      double uki = uk[i];
-      for (size_t j = 0; j <= i; j++) t[j] += uki * uk[j];
+      const double *tk = T + k * ldt;
+      double tki = tk[i];
+      for (size_t j = 0; j <= i; j++) t[j] += tki * tk[j];
     }
-    for (size_t j = 0; j <= i; j++) A[i * lda + j] = t[j];
+    for (size_t j = 0; j <= i; j++) T[i * ldt + j] = t[j];
   }
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < i; j++) A[j * lda + i] = A[i * lda + j];
 }
 
 void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m)

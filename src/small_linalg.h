@@ -33,6 +33,11 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p);
  * may be L (in place): row i of L is read before row i of Ainv is written. */
 void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p);
 
+/* In place: the lower triangle of T (p x p, ldt, lower triangular, strict
+ * upper triangle not read) <- that of T^T T (as LAPACK's dlauum on the
+ * transposed storage), p <= BM_SL_INV_MAX. */
+void bm_sl_lower_gram(double *T, size_t ldt, size_t p);
+
 /* B (p x m, leading dim ldb) <- L^{-1} B (forward substitution by rows). */
 void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m);
 
