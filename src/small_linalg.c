@@ -91,7 +91,15 @@ void bm_sl_lower_gram(double *T, size_t ldt, size_t p)
   double t[BM_SL_INV_MAX];
   for (size_t i = 0; i < p; i++) {
     for (size_t j = 0; j <= i; j++) t[j] = 0.0;
-    for (size_t k = i; k < p; k++) {
+    size_t k = i;
+    /* four rows per pass over t (a quarter of the loads and stores of t),
+     * each entry still summed in ascending k */
+    for (; k + 4 <= p; k += 4) {
+      const double *t0 = T + k * ldt, *t1 = t0 + ldt, *t2 = t1 + ldt, *t3 = t2 + ldt;
+      double a0 = t0[i], a1 = t1[i], a2 = t2[i], a3 = t3[i];
+      for (size_t j = 0; j <= i; j++) t[j] = (((t[j] + a0 * t0[j]) + a1 * t1[j]) + a2 * t2[j]) + a3 * t3[j];
+    }
+    for (; k < p; k++) {
       const double *tk = T + k * ldt;
       double tki = tk[i];
       for (size_t j = 0; j <= i; j++) t[j] += tki * tk[j];
