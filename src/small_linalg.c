@@ -72,7 +72,18 @@ void bm_sl_chol_inverse(const double *L, size_t ldl, double *A, size_t lda, size
     const double *li = L + i * ldl;
     double inv = 1.0 / li[i];
     for (size_t j = 0; j < i; j++) t[j] = 0.0;
-    for (size_t k = 0; k < i; k++) {
+    size_t k = 0;
+    /* four rows per pass over t, each entry still summed in ascending k
+     * (row k contributes to entries j <= k only) */
+    for (; k + 4 <= i; k += 4) {
+      const double *u0 = A + k * lda, *u1 = u0 + lda, *u2 = u1 + lda, *u3 = u2 + lda;
+      double l0 = li[k], l1 = li[k + 1], l2 = li[k + 2], l3 = li[k + 3];
+      for (size_t j = 0; j <= k; j++) t[j] = (((t[j] + l0 * u0[j]) + l1 * u1[j]) + l2 * u2[j]) + l3 * u3[j];
+      t[k + 1] = ((t[k + 1] + l1 * u1[k + 1]) + l2 * u2[k + 1]) + l3 * u3[k + 1];
+      t[k + 2] = (t[k + 2] + l2 * u2[k + 2]) + l3 * u3[k + 2];
+      t[k + 3] += l3 * u3[k + 3];
+    }
+    for (; k < i; k++) {
       double lik = li[k];
       const double *uk = A + k * lda;
       for (size_t j = 0; j <= k; j++) t[j] += lik * uk[j];
