@@ -61,15 +61,26 @@ static double max_abs(const double *A, size_t n)
   return m;
 }
 
-static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
+static void mvn_batch_spread(gsl_rng *r, size_t p, size_t n, double spread);
+static void mvn_batch_one(gsl_rng *r, size_t p, size_t n) { mvn_batch_spread(r, p, n, 1.0); }
+
+/* spread: coordinate j scaled by spread^(j/(p-1)), so that the factor's
+ * diagonal spans a factor ~spread (the scatter route serves the gradient
+ * only while it spans at most 100) */
+static void mvn_batch_spread(gsl_rng *r, size_t p, size_t n, double spread)
 {
   gsl_vector *mu = gsl_vector_alloc(p), *each = gsl_vector_alloc(n), *dmu = gsl_vector_alloc(p);
   gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(p, p);
   double *L = malloc(p * p * sizeof(double)), *Z = malloc(n * p * sizeof(double)), *G = malloc(p * p * sizeof(double));
   for (size_t i = 0; i < p; i++) gsl_vector_set(mu, i, gsl_ran_gaussian(r, 2.0));
   tu_random_spd(r, 100.0, 2.0, S); /* rounding differences grow with the condition number */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++)
+      gsl_matrix_set(S, i, j, gsl_matrix_get(S, i, j) * pow(spread, p > 1 ? (double)(i + j) / (double)(p - 1) : 0.0));
   for (size_t k = 0; k < n; k++)
-    for (size_t j = 0; j < p; j++) gsl_matrix_set(X, k, j, gsl_vector_get(mu, j) + gsl_ran_gaussian(r, 3.0));
+    for (size_t j = 0; j < p; j++)
+      gsl_matrix_set(X, k, j,
+                     gsl_vector_get(mu, j) + gsl_ran_gaussian(r, 3.0) * pow(spread, p > 1 ? (double)j / (double)(p - 1) : 0.0));
   /* reference: Z = (X - 1 mu^T) L^{-T} by dtrsm */
   ref_chol(S, L, p);
   for (size_t k = 0; k < n; k++)
@@ -116,6 +127,13 @@ static void mvn_batch_one(gsl_rng *r, size_t p, size_t n)
   double llg;
   assert_int_equal(bm_mvn_loglik_grad(d, X, &llg, dmu, dS), BM_SUCCESS);
   assert_close_scaled(llg, total, scale, "mvn loglik_grad value", p);
+  if (p <= 16) { /* the small sizes: the value is the value-only call's, to the bit, whichever outputs are asked for */
+    assert_true(llg == ll);
+    double ll_none, ll_mu;
+    assert_int_equal(bm_mvn_loglik_grad(d, X, &ll_none, NULL, NULL), BM_SUCCESS);
+    assert_int_equal(bm_mvn_loglik_grad(d, X, &ll_mu, dmu, NULL), BM_SUCCESS);
+    assert_true(ll_none == ll && ll_mu == ll);
+  }
   double *s = calloc(p, sizeof(double));
   for (size_t k = 0; k < n; k++)
     for (size_t j = 0; j < p; j++) s[j] += Z[k * p + j];
@@ -221,6 +239,7 @@ static void test_mvn_mvt_batches(void **state)
     mvn_batch_one(r, dims[k], 1);
     mvn_batch_one(r, dims[k], 3);
     mvn_batch_one(r, dims[k], 200); /* several blocks, a partial last one */
+    mvn_batch_spread(r, dims[k], 200, 1e4); /* the gradient through the whitened rows */
   }
   gsl_rng_free(r);
 }
