@@ -13,6 +13,7 @@
 #include <string.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 #include "testutil.h"
 
 #define MV(name) bm_matt_##name
@@ -123,6 +124,77 @@ static void grad_matches_fd(void **state)
   const mv_shape shapes[] = {{1, 1}, {2, 3}, {3, 2}, {3, 3}, {1, 3}, {4, 1}};
   const double nus[] = {0.7, 4.0, 60.0};
   mv_grad_matches_fd(21, shapes, 6, nus, 3);
+}
+
+/* max |A_ij| */
+static double max_abs_entry(const gsl_matrix *A)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < A->size1; i++)
+    for (size_t j = 0; j < A->size2; j++) m = fmax(m, fabs(gsl_matrix_get(A, i, j)));
+  return m;
+}
+
+/* Inverse of an SPD matrix by GSL's Cholesky (in place). */
+static void spd_invert(gsl_matrix *A)
+{
+  assert_int_equal(gsl_linalg_cholesky_decomp1(A), GSL_SUCCESS);
+  assert_int_equal(gsl_linalg_cholesky_invert(A), GSL_SUCCESS);
+}
+
+/* The gradient at the sizes where the single-observation kernels change
+ * route (blocked solves beyond 32, L^{-1} by a solve beyond 64, LAPACK
+ * beyond 128, split products) against the closed forms built another way
+ * (GSL, explicit inverses): with P = Sigma^-1, Q = Omega^-1, R = X - M,
+ * A = Sigma + R Q R^T, k = nu + n + p - 1:
+ *   dM = k A^-1 R Q, dSigma = ((nu + n - 1) P - k A^-1) / 2,
+ *   dOmega = (k Q R^T A^-1 R Q - n Q) / 2. */
+static void grad_matches_closed_form_large(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(7301);
+  const size_t shapes[][2] = {{50, 50}, {100, 20}, {20, 100}, {70, 80}, {33, 90}, {130, 140}};
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    size_t n = shapes[s][0], p = shapes[s][1];
+    double nu = 5.0, k = nu + (double)(n + p) - 1.0;
+    gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p),
+               *X = gsl_matrix_alloc(n, p), *dM = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(n, n),
+               *dO = gsl_matrix_alloc(p, p), *P = gsl_matrix_alloc(n, n), *Q = gsl_matrix_alloc(p, p),
+               *A = gsl_matrix_alloc(n, n), *RQ = gsl_matrix_alloc(n, p), *B = gsl_matrix_alloc(n, p),
+               *eM = gsl_matrix_alloc(n, p), *eS = gsl_matrix_alloc(n, n), *eO = gsl_matrix_alloc(p, p);
+    tu_random_matrix(r, 1.0, M);
+    tu_random_spd(r, 10.0, 1.0, U);
+    tu_random_spd(r, 10.0, 1.0, V);
+    tu_random_matrix(r, 1.0, X);
+    bm_matt *d = bm_matt_alloc(n, p);
+    assert_int_equal(bm_matt_set(d, nu, M, U, V), BM_SUCCESS);
+    assert_int_equal(bm_matt_grad(d, X, NULL, dM, dS, dO, NULL), BM_SUCCESS);
+    gsl_matrix_sub(X, M); /* R */
+    gsl_matrix_memcpy(P, U);
+    spd_invert(P);
+    gsl_matrix_memcpy(Q, V);
+    spd_invert(Q);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, Q, 0.0, RQ);
+    gsl_matrix_memcpy(A, U);
+    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, RQ, X, 1.0, A);
+    spd_invert(A);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, k, A, RQ, 0.0, eM); /* k A^-1 R Q */
+    gsl_matrix_memcpy(eS, P);
+    gsl_matrix_scale(eS, 0.5 * (nu + (double)n - 1.0));
+    gsl_matrix_scale(A, -0.5 * k);
+    gsl_matrix_add(eS, A);
+    gsl_matrix_scale(A, -2.0 / k); /* A^-1 again */
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, A, RQ, 0.0, B); /* A^-1 R Q */
+    gsl_matrix_memcpy(eO, Q);
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 0.5 * k, RQ, B, -0.5 * (double)n, eO);
+    tu_assert_matrix_close(dM, eM, 0.0, 1e-11 * max_abs_entry(eM));
+    tu_assert_matrix_close(dS, eS, 0.0, 1e-11 * max_abs_entry(eS));
+    tu_assert_matrix_close(dO, eO, 0.0, 1e-11 * max_abs_entry(eO));
+    bm_matt_free(d);
+    gsl_matrix *all[] = {M, U, V, X, dM, dS, dO, P, Q, A, RQ, B, eM, eS, eO};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
+  }
+  gsl_rng_free(r);
 }
 
 static void score_and_hess_match_fd(void **state)
@@ -315,6 +387,7 @@ int main(void)
       cmocka_unit_test(logpdf_matches_reference),
       cmocka_unit_test(large_nu_limit_is_matrix_normal),
       cmocka_unit_test(grad_matches_fd),
+      cmocka_unit_test(grad_matches_closed_form_large),
       cmocka_unit_test(score_and_hess_match_fd),
       cmocka_unit_test(fisher_matches_monte_carlo),
       cmocka_unit_test(fisher_null_vector_is_scale_exchange),
