@@ -11,9 +11,10 @@
 #include "small_linalg.h"
 
 #define NB BM_KN_NB
-#ifndef KN_DIRECT
+/* up to this order a solve is one dtrsm split only along the other
+ * dimension: fewer, larger calls than the 32-blocks (each OpenBLAS call
+ * costs ~1 us of setup at these sizes) */
 #define KN_DIRECT 64
-#endif
 /* rows per transposed chunk in the diagonal-block solve */
 #define RC 64
 
