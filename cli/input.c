@@ -436,7 +436,8 @@ int cli_read_data(const char *path, cli_data *out, char *err)
           rc = -1;
           break;
         }
-        memcpy(A->data, cur.data, cur.rows * cur.cols * sizeof(double));
+        if (cur.rows > 0 && cur.cols > 0) /* a block of empty rows has no data (NULL) to copy */
+          memcpy(A->data, cur.data, cur.rows * cur.cols * sizeof(double));
         out->blocks[out->n] = A;
         out->first_line[out->n] = cur.line;
         out->n++;
