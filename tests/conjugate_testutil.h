@@ -137,21 +137,22 @@ static inline gsl_vector empty_vector(void)
 
 /* ---- packed summaries (the same six-double header for NIW, BLR, MNIW) ---- */
 
-/* A model's bm_*_stats_pack / _unpack behind void *. CJ_PACKER(niw) defines
- * niw_packer. */
+/* A model's _stats_pack / _stats_unpack behind void *, named in full so that a
+ * search for either finds its test: CJ_PACKER(niw, bm_niw_stats_pack,
+ * bm_niw_stats_unpack) defines niw_packer. */
 typedef struct {
   int (*pack)(const void *s, double *buf);
   int (*unpack)(void *s, const double *buf, size_t len);
 } cj_packer;
 
-#define CJ_PACKER(model)                                                    \
+#define CJ_PACKER(model, PACK, UNPACK)                                      \
   static int model##_pack_v(const void *s, double *b)                       \
   {                                                                         \
-    return bm_##model##_stats_pack(s, b);                                   \
+    return PACK(s, b);                                                      \
   }                                                                         \
   static int model##_unpack_v(void *s, const double *b, size_t n)           \
   {                                                                         \
-    return bm_##model##_stats_unpack(s, b, n);                              \
+    return UNPACK(s, b, n);                                                 \
   }                                                                         \
   static const cj_packer model##_packer = {model##_pack_v, model##_unpack_v};
 

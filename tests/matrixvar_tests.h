@@ -9,6 +9,7 @@
  *   MV_NAME    its name as a string;   MV_HAS_NU  1 when theta ends with nu
  *   MV_SET(d, nu, M, S, O)                       _set (nu ignored without it)
  *   MV_GRAD(d, X, dX, dM, dS, dO, dnu)           _grad (dnu likewise)
+ *   MV_HESS, MV_HESS_X                           its _hess and _hess_x, by name (so a search finds their tests)
  *   MV_LOGLIK_GRAD(d, xs, m, ll, dM, dS, dO, dnu) _loglik_grad
  * and keep the tests of what is their own (formulas, limits, edge cases).
  * S and O below are the row and column scales (U, V of the matrix normal;
@@ -288,7 +289,7 @@ static void mv_fisher_mc(size_t n, size_t p, double nu, size_t draws, unsigned l
   for (size_t t = 0; t < draws; t++) {
     MV(sample)(f->d, r, f->X);
     assert_int_equal(MV(score)(f->d, f->X, s), BM_SUCCESS);
-    assert_int_equal(MV(hess)(f->d, f->X, H), BM_SUCCESS);
+    assert_int_equal(MV_HESS(f->d, f->X, H), BM_SUCCESS);
     gsl_matrix_scale(H, -1.0);
     tu_mc_add_outer(ss, s);
     tu_mc_add(hh, H);
@@ -427,8 +428,8 @@ static void mv_bad_inputs(const mv_bad_case *bc, void (*tail)(fixture *f, gsl_rn
   assert_int_equal(MV_SET(f->d, nu, f->M, f->S, NULL), BM_EINVAL);
   assert_int_equal(MV(sample)(f->d, NULL, G), BM_EINVAL);
   assert_int_equal(MV(score)(f->d, f->X, NULL), BM_EINVAL);
-  assert_int_equal(MV(hess)(f->d, f->X, NULL), BM_EINVAL);
-  assert_int_equal(MV(hess_x)(f->d, NULL, H), BM_EINVAL);
+  assert_int_equal(MV_HESS(f->d, f->X, NULL), BM_EINVAL);
+  assert_int_equal(MV_HESS_X(f->d, NULL, H), BM_EINVAL);
   assert_int_equal(MV(fisher)(f->d, NULL), BM_EINVAL);
   assert_int_equal(MV(loglik)(f->d, NULL, 2, &lp, NULL), BM_EINVAL);
   const gsl_matrix *xs[2] = {f->X, NULL};
@@ -445,8 +446,8 @@ static void mv_bad_inputs(const mv_bad_case *bc, void (*tail)(fixture *f, gsl_rn
   assert_int_equal(MV_GRAD(f->d, f->X, bad, NULL, NULL, NULL, NULL), BM_EBADLEN);
   assert_int_equal(MV_GRAD(f->d, f->X, G, NULL, G, NULL, &dnu), BM_EBADLEN);
   assert_true(tu_all_nan_m(G) && (!MV_HAS_NU || isnan(dnu)));
-  assert_int_equal(MV(hess)(f->d, f->X, Gn), BM_EBADLEN);
-  assert_int_equal(MV(hess_x)(f->d, f->X, H), BM_EBADLEN);
+  assert_int_equal(MV_HESS(f->d, f->X, Gn), BM_EBADLEN);
+  assert_int_equal(MV_HESS_X(f->d, f->X, H), BM_EBADLEN);
   assert_int_equal(MV(fisher)(f->d, Gn), BM_EBADLEN);
   assert_int_equal(MV(sample)(f->d, r, bad), BM_EBADLEN);
   assert_int_equal(MV(mean)(f->d, bad), BM_EBADLEN);
@@ -466,7 +467,7 @@ static void mv_bad_inputs(const mv_bad_case *bc, void (*tail)(fixture *f, gsl_rn
   assert_true(isnan(lp));
   assert_int_equal(MV(score)(f->d, Xn, s), BM_ENONFINITE);
   assert_true(isnan(gsl_vector_get(s, 0)) && isnan(gsl_vector_get(s, k - 1)));
-  assert_int_equal(MV(hess)(f->d, Xn, H), BM_ENONFINITE);
+  assert_int_equal(MV_HESS(f->d, Xn, H), BM_ENONFINITE);
   assert_true(tu_all_nan_m(H));
   gsl_matrix_set(Xn, bc->nan_i, bc->nan_j, bc->inf_x);
   assert_int_equal(MV_GRAD(f->d, Xn, G, NULL, NULL, NULL, NULL), BM_ENONFINITE);
@@ -476,7 +477,7 @@ static void mv_bad_inputs(const mv_bad_case *bc, void (*tail)(fixture *f, gsl_rn
     gsl_matrix *Hx = gsl_matrix_alloc(n * p, n * p), *Gs = gsl_matrix_alloc(n, n);
     double ll = 0, dn = 0;
     const gsl_matrix *xsn[2] = {f->X, Xn};
-    assert_int_equal(MV(hess_x)(f->d, Xn, Hx), BM_ENONFINITE);
+    assert_int_equal(MV_HESS_X(f->d, Xn, Hx), BM_ENONFINITE);
     assert_true(tu_all_nan_m(Hx));
     assert_int_equal(MV_GRAD(f->d, Xn, NULL, NULL, Gs, NULL, &dn), BM_ENONFINITE);
     assert_true(tu_all_nan_m(Gs) && (!MV_HAS_NU || isnan(dn)));

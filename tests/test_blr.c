@@ -675,7 +675,7 @@ static void bad_inputs_return_status(void **state)
  * an unpacked copy that packs to the identical bytes and gives the evidence and predictive of
  * the original bit for bit and of bm_blr_update_weighted on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */
-CJ_PACKER(blr)
+CJ_PACKER(blr, bm_blr_stats_pack, bm_blr_stats_unpack)
 
 static void packed_stats_round_trip(void **state)
 {

@@ -14,6 +14,8 @@
 #define MV(name) bm_matnorm_##name
 #define MV_T bm_matnorm
 #define MV_FAMILY bm_family_matnorm
+#define MV_HESS bm_matnorm_hess
+#define MV_HESS_X bm_matnorm_hess_x
 #define MV_NAME "matnorm"
 #define MV_HAS_NU 0
 #define MV_SET(d, nu, M, U, V) ((void)(nu), bm_matnorm_set((d), (M), (U), (V)))

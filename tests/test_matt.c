@@ -19,6 +19,8 @@
 #define MV(name) bm_matt_##name
 #define MV_T bm_matt
 #define MV_FAMILY bm_family_matt
+#define MV_HESS bm_matt_hess
+#define MV_HESS_X bm_matt_hess_x
 #define MV_NAME "matt"
 #define MV_HAS_NU 1
 #define MV_SET(d, nu, M, S, O) bm_matt_set((d), (nu), (M), (S), (O))

@@ -458,7 +458,7 @@ static void bad_inputs_return_status(void **state)
  * front, an unpacked copy that packs to the identical bytes and gives the posterior and
  * evidence of the original bit for bit and of bm_mniw_update on the raw data to 1e-12; bad
  * buffers rejected with the summary left unchanged. */
-CJ_PACKER(mniw)
+CJ_PACKER(mniw, bm_mniw_stats_pack, bm_mniw_stats_unpack)
 
 static void packed_stats_round_trip(void **state)
 {

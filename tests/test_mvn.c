@@ -17,6 +17,8 @@
 #define VV(name) bm_mvn_##name
 #define VV_T bm_mvn
 #define VV_FAMILY bm_family_mvn
+#define VV_DIM bm_mvn_dim
+#define VV_HESS_X bm_mvn_hess_x
 #define VV_NAME "mvn"
 #define VV_HAS_NU 0
 #define VV_SET(d, nu, mu, S) ((void)(nu), bm_mvn_set((d), (mu), (S)))

@@ -16,6 +16,8 @@
 #define VV(name) bm_mvt_##name
 #define VV_T bm_mvt
 #define VV_FAMILY bm_family_mvt
+#define VV_DIM bm_mvt_dim
+#define VV_HESS_X bm_mvt_hess_x
 #define VV_NAME "mvt"
 #define VV_HAS_NU 1
 #define VV_SET(d, nu, mu, S) bm_mvt_set((d), (nu), (mu), (S))

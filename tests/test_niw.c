@@ -737,7 +737,7 @@ static void bad_inputs_return_status(void **state)
  * unpacked copy that packs to the identical bytes and gives the posterior and evidence of
  * the original bit for bit, and of bm_niw_update on the raw data to 1e-12; bad buffers
  * rejected with the summary left unchanged. */
-CJ_PACKER(niw)
+CJ_PACKER(niw, bm_niw_stats_pack, bm_niw_stats_unpack)
 
 static void packed_stats_round_trip(void **state)
 {

@@ -56,13 +56,20 @@ static void assert_same_matrix(const gsl_matrix *a, const gsl_matrix *b)
 }
 
 #define ARGS_(...) __VA_ARGS__
+/* the uniform surface, named in full at each use so that a search for a
+ * function's name finds its test: (shape, logpdf_grad, grad, get_theta, set_theta) */
+#define SHAPE_(a, b, c, g, h) a
+#define LOGPDF_GRAD_(a, b, c, g, h) b
+#define GRAD_(a, b, c, g, h) c
+#define GET_THETA_(a, b, c, g, h) g
+#define SET_THETA_(a, b, c, g, h) h
 /* Family F's objects d (set by _set with the parenthesized arguments SET after
  * the object) and e (unset), both of _alloc ALLOC: nparams is M; _shape is
  * R x C; _logpdf_grad at x with the outputs OUT1 gives _logpdf's value, and
  * SAME compares OUT1 with _grad's outputs OUT2 (and checks anything else of d);
  * theta of d set into e reads back equal to rounding (theta passes through a
  * Cholesky factor) and gives e d's log-density at x. */
-#define CHECK_SURFACE(F, d, e, ALLOC, SET, M, R, C, x, OUT1, OUT2, SAME)                                             \
+#define CHECK_SURFACE(F, SURF, d, e, ALLOC, SET, M, R, C, x, OUT1, OUT2, SAME)                                             \
   do {                                                                                                               \
     bm_##F *d = bm_##F##_alloc ALLOC, *e = bm_##F##_alloc ALLOC;                                                     \
     assert_int_equal(bm_##F##_set(d, ARGS_ SET), BM_SUCCESS);                                                        \
@@ -70,16 +77,16 @@ static void assert_same_matrix(const gsl_matrix *a, const gsl_matrix *b)
     double lp1_, lp2_;                                                                                               \
     assert_int_equal(bm_##F##_nparams(d), M);                                                                        \
     gsl_vector *t1_ = gsl_vector_alloc(M), *t2_ = gsl_vector_alloc(M);                                               \
-    bm_##F##_shape(d, &rows_, &cols_);                                                                               \
+    SHAPE_ SURF(d, &rows_, &cols_);                                                                                   \
     assert_true(rows_ == (R) && cols_ == (C));                                                                       \
-    assert_int_equal(bm_##F##_logpdf_grad(d, x, &lp1_, ARGS_ OUT1), BM_SUCCESS);                                     \
+    assert_int_equal(LOGPDF_GRAD_ SURF(d, x, &lp1_, ARGS_ OUT1), BM_SUCCESS);                                          \
     assert_int_equal(bm_##F##_logpdf(d, x, &lp2_), BM_SUCCESS);                                                      \
     assert_true(lp1_ == lp2_);                                                                                       \
-    assert_int_equal(bm_##F##_grad(d, x, ARGS_ OUT2), BM_SUCCESS);                                                   \
+    assert_int_equal(GRAD_ SURF(d, x, ARGS_ OUT2), BM_SUCCESS);                                                        \
     SAME;                                                                                                            \
-    assert_int_equal(bm_##F##_get_theta(d, t1_), BM_SUCCESS);                                                        \
-    assert_int_equal(bm_##F##_set_theta(e, t1_), BM_SUCCESS);                                                        \
-    assert_int_equal(bm_##F##_get_theta(e, t2_), BM_SUCCESS);                                                        \
+    assert_int_equal(GET_THETA_ SURF(d, t1_), BM_SUCCESS);                                                             \
+    assert_int_equal(SET_THETA_ SURF(e, t1_), BM_SUCCESS);                                                             \
+    assert_int_equal(GET_THETA_ SURF(e, t2_), BM_SUCCESS);                                                             \
     assert_close_vector(t1_, t2_);                                                                                   \
     assert_int_equal(bm_##F##_logpdf(e, x, &lp2_), BM_SUCCESS);                                                      \
     assert_close_lp(lp1_, lp2_);                                                                                     \
@@ -103,8 +110,10 @@ static void vector_families(void **state)
   size_t q = P + P * (P + 1) / 2;
   double a, b;
 #define SAME_VEC assert_same_vector(g1, g2); assert_same_vector(m1, m2); assert_same_matrix(G1, G2)
-  CHECK_SURFACE(mvn, n1, n2, (P), (mu, S), q, 1, P, x, (g1, m1, G1), (g2, m2, G2), SAME_VEC);
-  CHECK_SURFACE(mvt, s1, s2, (P), (4.5, mu, S), q + 1, 1, P, x, (g1, m1, G1, &a), (g2, m2, G2, &b),
+  CHECK_SURFACE(mvn, (bm_mvn_shape, bm_mvn_logpdf_grad, bm_mvn_grad, bm_mvn_get_theta, bm_mvn_set_theta),
+                n1, n2, (P), (mu, S), q, 1, P, x, (g1, m1, G1), (g2, m2, G2), SAME_VEC);
+  CHECK_SURFACE(mvt, (bm_mvt_shape, bm_mvt_logpdf_grad, bm_mvt_grad, bm_mvt_get_theta, bm_mvt_set_theta),
+                s1, s2, (P), (4.5, mu, S), q + 1, 1, P, x, (g1, m1, G1, &a), (g2, m2, G2, &b),
                 SAME_VEC; assert_true(a == b));
 #undef SAME_VEC
   free_vectors(mu, x, g1, g2, m1, m2);
@@ -122,11 +131,14 @@ static void square_families(void **state)
   size_t q = P * (P + 1) / 2 + 1;
   double a, b, c, e;
 #define SAME_SQ assert_same_matrix(A1, A2); assert_same_matrix(B1, B2); assert_true(a == b)
-  CHECK_SURFACE(wishart, w1, w2, (P), (5.5, S), q, P, P, X, (A1, B1, &a), (A2, B2, &b),
+  CHECK_SURFACE(wishart, (bm_wishart_shape, bm_wishart_logpdf_grad, bm_wishart_grad, bm_wishart_get_theta, bm_wishart_set_theta),
+                w1, w2, (P), (5.5, S), q, P, P, X, (A1, B1, &a), (A2, B2, &b),
                 SAME_SQ; assert_int_equal(bm_wishart_dim(w1), P));
-  CHECK_SURFACE(invwishart, i1, i2, (P), (6.5, S), q, P, P, X, (A1, B1, &a), (A2, B2, &b),
+  CHECK_SURFACE(invwishart, (bm_invwishart_shape, bm_invwishart_logpdf_grad, bm_invwishart_grad, bm_invwishart_get_theta, bm_invwishart_set_theta),
+                i1, i2, (P), (6.5, S), q, P, P, X, (A1, B1, &a), (A2, B2, &b),
                 SAME_SQ; assert_int_equal(bm_invwishart_dim(i1), P));
-  CHECK_SURFACE(matf, f1, f2, (P), (4.5, 3.5, S), q + 1, P, P, X, (A1, B1, &a, &c), (A2, B2, &b, &e),
+  CHECK_SURFACE(matf, (bm_matf_shape, bm_matf_logpdf_grad, bm_matf_grad, bm_matf_get_theta, bm_matf_set_theta),
+                f1, f2, (P), (4.5, 3.5, S), q + 1, P, P, X, (A1, B1, &a, &c), (A2, B2, &b, &e),
                 SAME_SQ; assert_true(c == e));
 #undef SAME_SQ
   free_matrices(S, X, A1, A2, B1, B2);
@@ -150,9 +162,11 @@ static void rectangular_families(void **state)
   assert_same_matrix(dM1, dM2);                                                                                      \
   assert_same_matrix(dU1, dU2);                                                                                      \
   assert_same_matrix(dV1, dV2)
-  CHECK_SURFACE(matnorm, n1, n2, (N, P), (M, U, V), q, N, P, X, (dX1, dM1, dU1, dV1), (dX2, dM2, dU2, dV2),
+  CHECK_SURFACE(matnorm, (bm_matnorm_shape, bm_matnorm_logpdf_grad, bm_matnorm_grad, bm_matnorm_get_theta, bm_matnorm_set_theta),
+                n1, n2, (N, P), (M, U, V), q, N, P, X, (dX1, dM1, dU1, dV1), (dX2, dM2, dU2, dV2),
                 SAME_MV);
-  CHECK_SURFACE(matt, s1, s2, (N, P), (3.5, M, U, V), q + 1, N, P, X, (dX1, dM1, dU1, dV1, &a),
+  CHECK_SURFACE(matt, (bm_matt_shape, bm_matt_logpdf_grad, bm_matt_grad, bm_matt_get_theta, bm_matt_set_theta),
+                s1, s2, (N, P), (3.5, M, U, V), q + 1, N, P, X, (dX1, dM1, dU1, dV1, &a),
                 (dX2, dM2, dU2, dV2, &b), SAME_MV; assert_true(a == b));
 #undef SAME_MV
   free_matrices(M, X, U, V, dX1, dX2, dM1, dM2, dU1, dU2, dV1, dV2);

@@ -9,6 +9,7 @@
  *   VV_NAME    its name as a string;   VV_HAS_NU  1 when theta ends with nu
  *   VV_SET(d, nu, mu, S)            _set (nu ignored without it)
  *   VV_GRAD(d, x, dx, dmu, G, dnu)  _grad (dnu likewise)
+ *   VV_DIM, VV_HESS_X               its _dim and _hess_x, by name (so a search finds their tests)
  *   VV_FISHER_SEED, VV_FISHER_ATOL, VV_FISHER_CASES  the Fisher Monte Carlo
  *       cases {{p, nu}, ...} and the z-test's exact-zero tolerance
  *   VV_SAMPLER_CASE  {.seed, .p, .nu, .cond, .draws, .wrong_scale}
@@ -266,13 +267,13 @@ static void vv_bad_evaluations(const VV_T *d, size_t nan_at)
   assert_true(tu_all_nan_v(s));
   assert_int_equal(VV(hess)(d, x, H), BM_ENONFINITE);
   assert_true(tu_all_nan_m(H));
-  assert_int_equal(VV(hess_x)(d, x, B), BM_ENONFINITE);
+  assert_int_equal(VV_HESS_X(d, x, B), BM_ENONFINITE);
   assert_true(tu_all_nan_m(B));
   gsl_vector_set(x, nan_at, 0.0);
   assert_int_equal(VV(score)(d, x, v), BM_EBADLEN);
   assert_int_equal(VV(score)(d, x, NULL), BM_EINVAL);
   assert_int_equal(VV(hess)(d, x, B), BM_EBADLEN);
-  assert_int_equal(VV(hess_x)(d, x, H), BM_EBADLEN);
+  assert_int_equal(VV_HESS_X(d, x, H), BM_EBADLEN);
   assert_int_equal(VV(fisher)(d, B), BM_EBADLEN);
   assert_int_equal(VV_GRAD(d, x, s, NULL, NULL, NULL), BM_EBADLEN);
   assert_int_equal(VV(sample)(d, NULL, x), BM_EINVAL);
@@ -345,24 +346,24 @@ static void dim_is_allocated_dimension(void **state)
   for (size_t t = 0; t < 3; t++) {
     size_t p = ps[t];
     VV_T *d = VV(alloc)(p);
-    assert_int_equal(VV(dim)(d), p);
+    assert_int_equal(VV_DIM(d), p);
     gsl_vector *mu = gsl_vector_alloc(p), *mu2 = gsl_vector_calloc(p + 1);
     gsl_matrix *S = gsl_matrix_alloc(p, p);
     for (size_t i = 0; i < p; i++) gsl_vector_set(mu, i, 0.5 * (double)i - 1.0);
     gsl_matrix_set_identity(S);
     assert_int_equal(VV_SET(d, 4.5, mu, S), BM_SUCCESS);
-    assert_int_equal(VV(dim)(d), p);
+    assert_int_equal(VV_DIM(d), p);
     assert_int_equal(VV(nparams)(d), p + p * (p + 1) / 2 + VV_HAS_NU);
     assert_int_equal(VV_SET(d, 4.5, mu2, S), BM_EBADLEN);
-    assert_int_equal(VV(dim)(d), p);
-    gsl_vector *v = gsl_vector_alloc(VV(dim)(d));
+    assert_int_equal(VV_DIM(d), p);
+    gsl_vector *v = gsl_vector_alloc(VV_DIM(d));
     assert_int_equal(VV(mean)(d, v), BM_SUCCESS);
     tu_assert_vector_close(v, mu, 0.0, 0.0);
     free_vectors(v, mu, mu2);
     gsl_matrix_free(S);
     VV(free)(d);
   }
-  assert_int_equal(VV(dim)(NULL), 0);
+  assert_int_equal(VV_DIM(NULL), 0);
 }
 
 #define VV_SHARED_TESTS                                                                                       \
