@@ -27,6 +27,7 @@
 #include "bayesmat/invwishart.h"
 #include "work.h"
 #include "small_linalg.h"
+#include "mvgamma_small.h"
 #include "wishart_common.h"
 #include "invwishart_impl.h"
 #include "../src/error.h"
@@ -34,7 +35,7 @@
 /* The constant of log f: nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2). */
 static double invwishart_log_norm(size_t p, double nu, double logdet_Psi)
 {
-  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma(p, 0.5 * nu);
+  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma_small(p, 0.5 * nu);
 }
 
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
@@ -77,14 +78,22 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
   bm_work w;
   double *buf = bm_work_get(&w, stack, 2 * BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
-  gsl_matrix_view LX;
-  status = bm_wt_factor_variate(X, buf, p, &LX);
+  double logdet_X;
+  if (p <= BM_SL_MAX) { /* the same numbers from one kernel (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_Psi, 1, buf + p * p, NULL, &logdet_X);
+    if (k) status = bm_wt_not_pd(X, k, p);
+  } else {
+    gsl_matrix_view LX;
+    status = bm_wt_factor_variate(X, buf, p, &LX);
+    if (!status) {
+      logdet_X = bm_chol_logdet(&LX.matrix);
+      whitened_scale(buf, d->L_Psi, buf + p * p, p);
+    }
+  }
   if (status) {
     *lp = -INFINITY;
     goto done;
   }
-  double logdet_X = bm_chol_logdet(&LX.matrix);
-  whitened_scale(buf, d->L_Psi, buf + p * p, p);
   *lp = logpdf_from_M(d, buf + p * p, logdet_X);
 done:
   bm_work_release(&w);
@@ -113,15 +122,26 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   }
   double *N = buf + p * p;
   gsl_matrix_view LX, Xinv = gsl_matrix_view_array(buf + 2 * p * p, p, p);
-  if ((status = bm_wt_factor_variate(X, buf, p, &LX))) {
-    if (lp) *lp = -INFINITY;
-    goto fail;
-  }
-  double logdet_X = bm_chol_logdet(&LX.matrix);
-  double nu = d->nu, pd = (double)p;
-  if (lp || d_X) {
-    whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
+  double logdet_X, nu = d->nu, pd = (double)p;
+  if (p <= BM_SL_MAX) { /* buf <- L_X, N <- L_X^-1 L_Psi: the general path's numbers (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_Psi, 1, N, buf, &logdet_X);
+    if (k) {
+      status = bm_wt_not_pd(X, k, p);
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    LX = gsl_matrix_view_array(buf, p, p);
     if (lp) *lp = logpdf_from_M(d, N, logdet_X);
+  } else {
+    if ((status = bm_wt_factor_variate(X, buf, p, &LX))) {
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    logdet_X = bm_chol_logdet(&LX.matrix);
+    if (lp || d_X) {
+      whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
+      if (lp) *lp = logpdf_from_M(d, N, logdet_X);
+    }
   }
   if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
   if (d_X) {
@@ -138,7 +158,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
       for (size_t j = 0; j < p; j++)
         MGET(d_Psi, i, j) = 0.5 * nu * MGET(d_Psi, i, j) - 0.5 * MGET(&Xinv.matrix, i, j);
   }
-  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
+  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma_small(p, 0.5 * nu) - 0.5 * logdet_X;
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
@@ -306,7 +326,7 @@ static int loglik_impl_fn(const char *fn, const bm_invwishart *d, const gsl_matr
         MGET(d_Psi, i, j) = 0.5 * md * nu * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(d_Psi, i, j);
   }
   if (d_nu)
-    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
+    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma_small(p, 0.5 * nu) - 0.5 * sum_logdet;
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
     status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range (some X_i^-1 overflows)");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */

@@ -26,6 +26,7 @@
 #include "bayesmat/wishart.h"
 #include "work.h"
 #include "small_linalg.h"
+#include "mvgamma_small.h"
 #include "wishart_common.h"
 #include "wishart_impl.h"
 #include "../src/error.h"
@@ -33,7 +34,7 @@
 /* The constant of log f: -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2). */
 static double wishart_log_norm(size_t p, double nu, double logdet_S)
 {
-  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma(p, 0.5 * nu);
+  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma_small(p, 0.5 * nu);
 }
 
 /* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
@@ -62,15 +63,23 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
-  gsl_matrix_view W;
-  status = bm_wt_factor_variate(X, buf, p, &W);
+  double logdet_X;
+  if (p <= BM_SL_MAX) { /* the same numbers from one kernel (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_S, 0, buf, NULL, &logdet_X);
+    if (k) status = bm_wt_not_pd(X, k, p);
+  } else {
+    gsl_matrix_view W;
+    status = bm_wt_factor_variate(X, buf, p, &W);
+    if (!status) {
+      logdet_X = bm_chol_logdet(&W.matrix);
+      /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
+      bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
+    }
+  }
   if (status) {
     *lp = -INFINITY;
     goto done;
   }
-  double logdet_X = bm_chol_logdet(&W.matrix);
-  /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
-  bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
   *lp = logpdf_from_M(d, buf, p, logdet_X);
 done:
   bm_work_release(&w);
@@ -98,16 +107,27 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     goto fail;
   }
   gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
-  if ((status = bm_wt_factor_variate(X, buf, p, &M))) {
-    if (lp) *lp = -INFINITY;
-    goto fail;
+  double logdet_X, nu = d->nu, pd = (double)p;
+  if (p <= BM_SL_MAX) { /* buf <- L_S^-1 L_X, Xinv <- L_X: the general path's numbers (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_S, 0, buf, Xinv.matrix.data, &logdet_X);
+    if (k) {
+      status = bm_wt_not_pd(X, k, p);
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    if (d_X) bm_chol_inverse(&Xinv.matrix, &Xinv.matrix); /* X^-1 */
+    if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);    /* B = S^-1 */
+  } else {
+    if ((status = bm_wt_factor_variate(X, buf, p, &M))) {
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    logdet_X = bm_chol_logdet(&M.matrix);
+    if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
+    if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
+    if (lp || d_S)                                                /* M <- L_S^-1 L_X */
+      bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
   }
-  double logdet_X = bm_chol_logdet(&M.matrix);
-  double nu = d->nu, pd = (double)p;
-  if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
-  if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
-  if (lp || d_S)                                                /* M <- L_S^-1 L_X */
-    bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
   if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X);
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
@@ -121,7 +141,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     bm_sl_syrk(p, p, 0.5, buf, p, 1.0, d_S->data, d_S->tda);
     bm_sym_from_lower(d_S);
   }
-  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);
+  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma_small(p, 0.5 * nu);
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
@@ -310,7 +330,7 @@ static int loglik_impl_fn(const char *fn, const bm_wishart *d, const gsl_matrix 
     bm_sym_from_lower(d_S);
   }
   if (d_nu)
-    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
+    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma_small(p, 0.5 * nu);
   if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
     status = BM_FAIL(BM_EDOM, "d_S is beyond double range");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */

@@ -73,9 +73,13 @@ int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) buf[i * p + j] = MGET(X, i, j);
   size_t k = 0;
-  if (bm_chol_factor(&W->matrix, &W->matrix, &k))
-    return BM_FAIL(BM_EDOM, "%s is not positive definite (leading minor %zu of %zu): outside the support", name, k, p);
+  if (bm_chol_factor(&W->matrix, &W->matrix, &k)) return bm_wt_not_pd_fn(fn, name, k, p);
   return BM_SUCCESS;
+}
+
+int bm_wt_not_pd_fn(const char *fn, const char *name, size_t k, size_t p)
+{
+  return BM_FAIL(BM_EDOM, "%s is not positive definite (leading minor %zu of %zu): outside the support", name, k, p);
 }
 
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)

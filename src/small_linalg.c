@@ -8,30 +8,25 @@
 #include <math.h>
 #include "small_linalg.h"
 
-size_t bm_sl_chol(double *A, size_t lda, size_t p)
+/* The factorization on a local copy of the lower triangle (bm_sl_chol_local):
+ * with p a constant the loops unroll and the copy lives in registers, where
+ * the loop over A itself stores every entry and loads it back (A's rows may
+ * alias as far as the compiler knows). */
+BM_SL_INLINE size_t chol_local(double *A, size_t lda, size_t p)
 {
-  /* the pivots' reciprocals, formed once: a division per pivot instead of
-   * one per entry on the substitution's dependency chain */
-  double inv[BM_SL_MAX];
-  for (size_t i = 0; i < p; i++) {
-    double *ri = A + i * lda;
-    for (size_t j = 0; j < i; j++) {
-      const double *rj = A + j * lda;
-      double s = ri[j];
-      for (size_t k = 0; k < j; k++) s -= ri[k] * rj[k];
-      ri[j] = s * inv[j];
-    }
-    double s = ri[i];
-    for (size_t k = 0; k < i; k++) s -= ri[k] * ri[k];
-    /* NaN fails here too (NaN > 0 is false) */
-    if (!(s > 0.0) || !isfinite(s)) return i + 1;
-    /* sqrt(s) and 1/s side by side, then one product: the division is off
-     * the pivot-to-pivot dependency chain */
-    double d = sqrt(s), r = 1.0 / s;
-    ri[i] = d;
-    inv[i] = isfinite(r) ? d * r : 1.0 / d; /* a subnormal pivot: 1/s overflows where 1/sqrt(s) does not */
-  }
+  double a[BM_SL_MAX][BM_SL_MAX];
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) a[i][j] = A[i * lda + j];
+  size_t k = bm_sl_chol_local(a, p);
+  if (k) return k;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) A[i * lda + j] = a[i][j];
   return 0;
+}
+
+BM_SL_SCALAR size_t bm_sl_chol(double *A, size_t lda, size_t p)
+{
+  BM_SL_UNROLLED(chol_local, p, A, lda)
 }
 
 /* p <= BM_SL_MAX: T = L^{-1} column by column into a local buffer, then
