@@ -59,6 +59,20 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p);
   case 8: return f(__VA_ARGS__, 8);     \
   default: return f(__VA_ARGS__, p);    \
   }
+/* the same for a void f, p <= 8 only: return 1 when done; other p fall
+ * through to what follows */
+#define BM_SL_UNROLLED_VOID(f, p, ...)          \
+  switch (p) {                                  \
+  case 1: f(__VA_ARGS__, 1); return 1;          \
+  case 2: f(__VA_ARGS__, 2); return 1;          \
+  case 3: f(__VA_ARGS__, 3); return 1;          \
+  case 4: f(__VA_ARGS__, 4); return 1;          \
+  case 5: f(__VA_ARGS__, 5); return 1;          \
+  case 6: f(__VA_ARGS__, 6); return 1;          \
+  case 7: f(__VA_ARGS__, 7); return 1;          \
+  case 8: f(__VA_ARGS__, 8); return 1;          \
+  default: break;                               \
+  }
 
 #include <math.h>
 /* bm_sl_chol on a local array a (lower triangle, p <= BM_SL_MAX): a <- L.
