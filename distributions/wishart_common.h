@@ -42,12 +42,15 @@ int bm_wt_not_pd_fn(const char *fn, const char *name, size_t k, size_t p);
  * by the caller; L_P the parameter's factor, p x p): factor X, *logdet_X
  * <- log|X|, and M (p x p, contiguous; strict upper triangle set to 0) <-
  * L_P^-1 L_X (inverse = 0, Wishart) or L_X^-1 L_P (inverse = 1); LX (p x p
- * contiguous, may be NULL) <- L_X, strict upper 0. The same numbers as
- * bm_wt_factor_variate, bm_chol_logdet and bm_sl_trsm_left, from one call
- * and nothing allocated. @return 0, or k + 1 when X's k-th leading pivot is
- * not positive (X not PD; outputs then unspecified). */
+ * contiguous, may be NULL) <- L_X, strict upper 0; sumsq (may be NULL) <-
+ * the plain sums of squares of M's lower triangle with and without the
+ * diagonal, summed as bm_wt_half_sumsq sums them (not scaled: a caller uses
+ * them only when finite). The same numbers as bm_wt_factor_variate,
+ * bm_chol_logdet and bm_sl_trsm_left, from one call and nothing allocated.
+ * @return 0, or k + 1 when X's k-th leading pivot is not positive (X not
+ * PD; outputs then unspecified). */
 size_t bm_wt_small_whiten(const gsl_matrix *X, const gsl_matrix *L_P, int inverse, double *M, double *LX,
-                          double *logdet_X);
+                          double *logdet_X, double *sumsq);
 
 /* dst (p x p, leading dim ld) <- the lower triangle of L, strict upper 0. */
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);

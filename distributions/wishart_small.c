@@ -16,7 +16,7 @@
 #include "wishart_common.h"
 
 BM_SL_INLINE size_t whiten_p(const double *X, size_t ldx, const double *LP, size_t ldp, int inverse, double *M,
-                             double *LX, double *logdet_X, size_t p)
+                             double *LX, double *logdet_X, double *ss, size_t p)
 {
   double l[BM_SL_MAX][BM_SL_MAX];
   for (size_t i = 0; i < p; i++)
@@ -49,25 +49,40 @@ BM_SL_INLINE size_t whiten_p(const double *X, size_t ldx, const double *LP, size
   }
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < p; j++) M[i * p + j] = j <= i ? m[i][j] : 0.0;
+  /* the sums of squares in bm_wt_half_sumsq's order, from registers */
+  double full = 0.0, strict = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      full += m[i][j] * m[i][j];
+      if (j < i) strict += m[i][j] * m[i][j];
+    }
+  ss[0] = full;
+  ss[1] = strict;
   return 0;
 }
 
 BM_SL_SCALAR static size_t whiten_wishart(const double *X, size_t ldx, const double *LP, size_t ldp, double *M,
-                                          double *LX, double *logdet_X, size_t p)
+                                          double *LX, double *logdet_X, double *ss, size_t p)
 {
-  BM_SL_UNROLLED(whiten_p, p, X, ldx, LP, ldp, 0, M, LX, logdet_X)
+  BM_SL_UNROLLED(whiten_p, p, X, ldx, LP, ldp, 0, M, LX, logdet_X, ss)
 }
 
 BM_SL_SCALAR static size_t whiten_inverse(const double *X, size_t ldx, const double *LP, size_t ldp, double *M,
-                                          double *LX, double *logdet_X, size_t p)
+                                          double *LX, double *logdet_X, double *ss, size_t p)
 {
-  BM_SL_UNROLLED(whiten_p, p, X, ldx, LP, ldp, 1, M, LX, logdet_X)
+  BM_SL_UNROLLED(whiten_p, p, X, ldx, LP, ldp, 1, M, LX, logdet_X, ss)
 }
 
 size_t bm_wt_small_whiten(const gsl_matrix *X, const gsl_matrix *L_P, int inverse, double *M, double *LX,
-                          double *logdet_X)
+                          double *logdet_X, double *sumsq)
 {
   size_t p = X->size1;
-  return inverse ? whiten_inverse(X->data, X->tda, L_P->data, L_P->tda, M, LX, logdet_X, p)
-                 : whiten_wishart(X->data, X->tda, L_P->data, L_P->tda, M, LX, logdet_X, p);
+  double ss[2];
+  size_t k = inverse ? whiten_inverse(X->data, X->tda, L_P->data, L_P->tda, M, LX, logdet_X, ss, p)
+                     : whiten_wishart(X->data, X->tda, L_P->data, L_P->tda, M, LX, logdet_X, ss, p);
+  if (sumsq) {
+    sumsq[0] = ss[0];
+    sumsq[1] = ss[1];
+  }
+  return k;
 }

@@ -100,7 +100,8 @@ static void kernel_one(gsl_rng *r, size_t p, double condX, double scaleS)
   assert_int_equal(bm_chol_factor(S, LS, NULL), BM_SUCCESS);
   for (int inverse = 0; inverse < 2; inverse++) {
     double ld;
-    assert_int_equal(bm_wt_small_whiten(X, LS, inverse, M, LX, &ld), 0);
+    double ss[2];
+    assert_int_equal(bm_wt_small_whiten(X, LS, inverse, M, LX, &ld, ss), 0);
     gsl_matrix_view W;
     assert_int_equal(bm_wt_factor_variate_fn("test", "X", X, G, p, &W), BM_SUCCESS);
     double ldg = bm_chol_logdet(&W.matrix);
@@ -114,6 +115,11 @@ static void kernel_one(gsl_rng *r, size_t p, double condX, double scaleS)
       memcpy(H, G, pp * sizeof(double));
     }
     double sc = max_abs(H, pp);
+    /* the sums of squares it returns: those of bm_wt_half_sumsq */
+    for (int strict = 0; strict < 2; strict++) {
+      double h = bm_wt_half_sumsq(H, p, p, strict);
+      close_scaled(0.5 * ss[strict], h, h, strict ? "sum of squares below the diagonal" : "sum of squares", p, condX);
+    }
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++) {
         close_scaled(M[i * p + j], H[i * p + j], sc, inverse ? "L_X^-1 L_Psi" : "L_S^-1 L_X", p, condX);
