@@ -319,12 +319,45 @@ static void test_failures_match(void **state)
   gsl_rng_free(r);
 }
 
+/* a pivot below DBL_MIN at row k (its reciprocal overflows): the root-free
+ * factorization (bm_sl_chol_local) finishes the classical way from there;
+ * against dpotrf entry by entry, relative to each entry */
+static void test_chol_subnormal_pivot(void **state)
+{
+  (void)state;
+  for (size_t p = 2; p <= 16; p++)
+    for (size_t k = 0; k < p; k++) {
+      gsl_matrix *A = gsl_matrix_calloc(p, p), *L = gsl_matrix_alloc(p, p);
+      double *Lr = malloc(p * p * sizeof(double));
+      for (size_t i = 0; i < p; i++) gsl_matrix_set(A, i, i, 1.0 + 0.1 * (double)i);
+      gsl_matrix_set(A, k, k, 1e-310);
+      for (size_t j = k + 1; j < p; j++) { /* couple the later rows to row k: l_jk = 0.1 */
+        gsl_matrix_set(A, j, k, 1e-156);
+        gsl_matrix_set(A, k, j, 1e-156);
+      }
+      for (size_t j = 1; j < p; j++) /* and to row 0, so that earlier multipliers are not 0 */
+        if (j != k && k != 0) {
+          gsl_matrix_set(A, j, 0, 0.3);
+          gsl_matrix_set(A, 0, j, 0.3);
+        }
+      ref_chol(A, Lr, p);
+      assert_int_equal(bm_chol_factor(A, L, NULL), BM_SUCCESS);
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j <= i; j++) {
+          double ref = Lr[i * p + j];
+          close_scaled(gsl_matrix_get(L, i, j), ref, 4.0 * fabs(ref), "chol with a subnormal pivot", p, (double)k);
+        }
+      free(Lr);
+      free_matrices(A, L);
+    }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mvgamma_reference), cmocka_unit_test(test_mvgamma_fallbacks),
       cmocka_unit_test(test_kernel_vs_general), cmocka_unit_test(test_public_over_nu),
-      cmocka_unit_test(test_failures_match),
+      cmocka_unit_test(test_failures_match), cmocka_unit_test(test_chol_subnormal_pivot),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
