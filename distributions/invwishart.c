@@ -42,7 +42,7 @@ static double invwishart_log_norm(size_t p, double nu, double logdet_Psi)
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
 {
   bm_wt_copy_lower(L_Psi, buf, p);
-  bm_sl_trsm_left(CblasNoTrans, p, p, L_X, p, buf, p);
+  bm_wt_solve_lower_tri(L_X, p, buf, p, p);
   return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 

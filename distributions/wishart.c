@@ -77,7 +77,7 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
     if (!status) {
       logdet_X = bm_chol_logdet(&W.matrix);
       /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
-      bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
+      bm_wt_solve_lower_tri(d->L_S->data, d->L_S->tda, buf, p, p);
     }
   }
   if (status) {
@@ -131,7 +131,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
     if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
     if (lp || d_S)                                                /* M <- L_S^-1 L_X */
-      bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
+      bm_wt_solve_lower_tri(d->L_S->data, d->L_S->tda, buf, p, p);
   }
   if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X, ssp);
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */

@@ -284,3 +284,16 @@ int bm_wt_finite(const gsl_matrix *A)
     for (size_t j = 0; j < A->size2; j++) z += MGET(A, i, j) * 0.0;
   return z == 0.0;
 }
+
+void bm_wt_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p)
+{
+  if (p <= BM_SL_MAX) {
+    bm_sl_trsm_left(CblasNoTrans, p, p, L, ldl, B, ldb);
+    return;
+  }
+  size_t nb = p <= BM_KN_MAX ? 16 : 64; /* fewer, larger calls where they go to CBLAS */
+  for (size_t j0 = 0; j0 < p; j0 += nb) {
+    size_t w = p - j0 < nb ? p - j0 : nb;
+    bm_sl_trsm_left(CblasNoTrans, p - j0, w, L + j0 * ldl + j0, ldl, B + j0 * ldb + j0, ldb);
+  }
+}

@@ -52,6 +52,13 @@ int bm_wt_not_pd_fn(const char *fn, const char *name, size_t k, size_t p);
 size_t bm_wt_small_whiten(const gsl_matrix *X, const gsl_matrix *L_P, int inverse, double *M, double *LX,
                           double *logdet_X, double *sumsq);
 
+/* B (p x p, leading dim ldb, lower triangular with its strict upper
+ * triangle 0) <- L^-1 B, L lower (ldl): the product of two lower triangular
+ * matrices is lower triangular, so block column J of B (columns j0 ..) is
+ * solved on rows j0 .. p-1 only: p^3/6 multiply-adds instead of a full
+ * solve's p^3/2. The strict upper triangle stays 0. */
+void bm_wt_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p);
+
 /* dst (p x p, leading dim ld) <- the lower triangle of L, strict upper 0. */
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
 
