@@ -74,6 +74,7 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p);
   default: break;                               \
   }
 
+#include <float.h>
 #include <math.h>
 /* bm_sl_chol on a local array a (lower triangle, p <= BM_SL_MAX): a <- L.
  * @return 0 or k + 1 as bm_sl_chol (a then partly overwritten).
@@ -83,7 +84,7 @@ size_t bm_sl_chol(double *A, size_t lda, size_t p);
  * a square root and two products on it (a p = 5 factor's latency 89 -> 68
  * ns); the square roots and the scaling come after, off the chain. A pivot
  * whose reciprocal overflows (subnormal) finishes the factor the classical
- * way from there. */
+ * way from there, as does one beyond 1/DBL_MIN (its reciprocal subnormal). */
 BM_SL_INLINE size_t bm_sl_chol_local(double (*a)[BM_SL_MAX], size_t p)
 {
   double r[BM_SL_MAX];
@@ -100,14 +101,16 @@ BM_SL_INLINE size_t bm_sl_chol_local(double (*a)[BM_SL_MAX], size_t p)
     if (!(s > 0.0) || !isfinite(s)) return i + 1;
     a[i][i] = s;
     r[i] = 1.0 / s;
-    if (!isfinite(r[i])) break;
+    if (!(r[i] >= DBL_MIN && r[i] <= DBL_MAX)) break; /* s subnormal or beyond 1/DBL_MIN: r not a normal number */
   }
   size_t done = i < p ? i + 1 : p; /* rows in root-free form */
   /* the reciprocals of the diagonal of L, formed once: a product per entry */
   double inv[BM_SL_MAX];
   for (size_t j = 0; j < done; j++) {
     double d = sqrt(a[j][j]);
-    inv[j] = isfinite(r[j]) ? d * r[j] : 1.0 / d; /* a subnormal pivot: 1/s overflows where 1/sqrt(s) does not */
+    /* a pivot whose reciprocal is not normal (overflows, or is subnormal
+     * with fewer digits): 1/sqrt(s) is */
+    inv[j] = r[j] >= DBL_MIN && r[j] <= DBL_MAX ? d * r[j] : 1.0 / d;
     a[j][j] = d;
     for (size_t k = j + 1; k < done; k++) a[k][j] *= inv[j];
   }
@@ -122,7 +125,7 @@ BM_SL_INLINE size_t bm_sl_chol_local(double (*a)[BM_SL_MAX], size_t p)
     if (!(s > 0.0) || !isfinite(s)) return i + 1;
     double d = sqrt(s), rr = 1.0 / s;
     a[i][i] = d;
-    inv[i] = isfinite(rr) ? d * rr : 1.0 / d;
+    inv[i] = rr >= DBL_MIN && rr <= DBL_MAX ? d * rr : 1.0 / d;
   }
   return 0;
 }

@@ -319,21 +319,24 @@ static void test_failures_match(void **state)
   gsl_rng_free(r);
 }
 
-/* a pivot below DBL_MIN at row k (its reciprocal overflows): the root-free
- * factorization (bm_sl_chol_local) finishes the classical way from there;
- * against dpotrf entry by entry, relative to each entry */
+/* a pivot below DBL_MIN at row k (its reciprocal overflows) or near DBL_MAX
+ * (its reciprocal subnormal, a few bits short): the root-free factorization
+ * (bm_sl_chol_local) finishes the classical way from there; against dpotrf
+ * entry by entry, relative to each entry */
 static void test_chol_subnormal_pivot(void **state)
 {
   (void)state;
+  for (int big = 0; big < 2; big++)
   for (size_t p = 2; p <= 16; p++)
     for (size_t k = 0; k < p; k++) {
       gsl_matrix *A = gsl_matrix_calloc(p, p), *L = gsl_matrix_alloc(p, p);
       double *Lr = malloc(p * p * sizeof(double));
       for (size_t i = 0; i < p; i++) gsl_matrix_set(A, i, i, 1.0 + 0.1 * (double)i);
-      gsl_matrix_set(A, k, k, 1e-310);
+      /* big: a pivot of 1e308, whose reciprocal is subnormal (fewer digits) */
+      gsl_matrix_set(A, k, k, big ? 1e308 : 1e-310);
       for (size_t j = k + 1; j < p; j++) { /* couple the later rows to row k: l_jk = 0.1 */
-        gsl_matrix_set(A, j, k, 1e-156);
-        gsl_matrix_set(A, k, j, 1e-156);
+        gsl_matrix_set(A, j, k, big ? 1e153 : 1e-156);
+        gsl_matrix_set(A, k, j, big ? 1e153 : 1e-156);
       }
       for (size_t j = 1; j < p; j++) /* and to row 0, so that earlier multipliers are not 0 */
         if (j != k && k != 0) {
