@@ -1,10 +1,10 @@
 /* Internal (not installed): the whitening kernel of the batched mvn / mvt
- * log-likelihood for BM_SP_MAX < p <= BM_MP_MAX (distributions/small_p.h
+ * log-likelihood for BM_MP_MIN <= p <= BM_MP_MAX (distributions/small_p.h
  * holds the smaller sizes and the row-group scaffolding that calls this).
  *
- * Why: at these sizes the n x p whitening by split dtrsm costs 1.5x the
- * LAPACK floor (dpotrf + one dtrsm), OpenBLAS's threaded dtrsm is not
- * allowed (docs/conventions.md, "Threading policy"), and the work per row,
+ * Why: beyond BM_SP_MAX the n x p whitening by split dtrsm cost 1.5x the
+ * LAPACK floor (dpotrf + one dtrsm) at p = 20, OpenBLAS's threaded dtrsm
+ * is not wanted (docs/conventions.md, "Threading policy"), the work per row,
  * p(p-1)/2 multiply-subtracts, is small enough to run in vector lanes over
  * observations: two vectors of rows per step (8 rows with AVX2, 4 without),
  * the rows of L in chunks of four whose eight accumulators stay in
@@ -19,12 +19,18 @@
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 
-/* dimensions up to this use the kernel (the measured crossover with the
- * general path: bench/README.md) */
-#define BM_MP_MAX 32
+/* Dimensions BM_MP_MIN <= p <= BM_MP_MAX use the kernel. Measured (one
+ * thread, n = 1000, bench/README.md): below BM_MP_MIN the fully unrolled
+ * kernels of small_p.c are faster; up to BM_MP_MAX (the bound of the
+ * library's own single-thread kernels, src/kernels.h) it takes 0.45-0.5x
+ * the general path's time and 0.55-0.6x the LAPACK floor's, and it still
+ * beats OpenBLAS's threaded dtrsm on two cores where the general path
+ * used it (n p^2 >= 2^22). */
+#define BM_MP_MIN 7
+#define BM_MP_MAX 128
 
 /* delta[k] <- |L^{-1}(x_k - mu)|^2 for the rows r0 .. r0+rows-1 of X (p =
- * L->size1 columns, BM_SP_MAX < p <= BM_MP_MAX; rows <= 64): mu (p,
+ * L->size1 columns, p <= BM_MP_MAX; any rows): mu (p,
  * contiguous), inv[i] = 1 / L_ii (finite). NaN from an overflowed solve of
  * finite inputs becomes +inf. @return BM_SUCCESS, or BM_ENONFINITE when a
  * row holds a non-finite value (delta then partly written). */

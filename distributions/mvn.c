@@ -433,7 +433,7 @@ static int small_path(const bm_mvn *d)
 }
 
 /* the value alone takes the small-p scaffolding up to BM_MP_MAX (the
- * kernel of distributions/mid_p.h beyond BM_SP_MAX); the gradient beyond
+ * kernel of distributions/mid_p.h from BM_MP_MIN); the gradient beyond
  * BM_SP_MAX keeps the scatter route, whose trace is the value */
 static int value_path(const bm_mvn *d)
 {

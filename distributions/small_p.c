@@ -262,8 +262,8 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
     bad[g] = BM_SUCCESS;
     for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += BM_SP_ROWS) {
       size_t rows = r1 - b0 < BM_SP_ROWS ? r1 - b0 : BM_SP_ROWS;
-      bad[g] = L->size1 > BM_SP_MAX ? bm_mp_delta_block(mu, inv, L, X, b0, rows, delta)
-                                    : delta_block(mu, inv, L, X, b0, rows, delta);
+      bad[g] = L->size1 >= BM_MP_MIN ? bm_mp_delta_block(mu, inv, L, X, b0, rows, delta)
+                                     : delta_block(mu, inv, L, X, b0, rows, delta);
       if (!bad[g]) block(ctx, delta, rows, b0, each, &total);
     }
     part[g] = total;
