@@ -9,6 +9,7 @@
  * blocks of 64. Each vector path (two lanes, AVX2 where the processor has
  * it) gives the same bits for a row, wherever the row falls.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
 #include <float.h>
@@ -312,6 +313,53 @@ static void test_range_edges(void **state)
   gsl_rng_free(r);
 }
 
+/* Row groups (an OpenMP build, src/omp_policy.h): the same bits for every
+ * thread count (BAYESMAT_NUM_THREADS = 1, 2, 3), and the reference to
+ * 1e-14 with the group sums; in a build without OpenMP the setting is
+ * ignored and the identity holds trivially. */
+static void test_thread_counts(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(3105);
+  static const size_t ps[] = {20, 33};
+  for (size_t a = 0; a < 2; a++) {
+    size_t p = ps[a], n = 3001;
+    check_batches(r, p, n); /* one setting (1 thread), reference checked */
+    problem *b = problem_alloc(r, p, n);
+    bm_mvn *d = bm_mvn_alloc(p);
+    bm_mvt *t = bm_mvt_alloc(p);
+    assert_int_equal(bm_mvn_set(d, b->mu, b->S), BM_SUCCESS);
+    assert_int_equal(bm_mvt_set(t, 4.5, b->mu, b->S), BM_SUCCESS);
+    gsl_vector *e1 = gsl_vector_alloc(n), *e2 = gsl_vector_alloc(n), *f1 = gsl_vector_alloc(n),
+               *f2 = gsl_vector_alloc(n);
+    double l1, l2, m1, m2;
+    const char *saved = getenv("BAYESMAT_NUM_THREADS");
+    char *keep = saved ? strdup(saved) : NULL;
+    setenv("BAYESMAT_NUM_THREADS", "1", 1);
+    assert_int_equal(bm_mvn_loglik(d, b->X, &l1, e1), BM_SUCCESS);
+    assert_int_equal(bm_mvt_loglik(t, b->X, &m1, f1), BM_SUCCESS);
+    for (const char *k = "23"; *k; k++) {
+      char v[2] = {*k, 0};
+      setenv("BAYESMAT_NUM_THREADS", v, 1);
+      assert_int_equal(bm_mvn_loglik(d, b->X, &l2, e2), BM_SUCCESS);
+      assert_int_equal(bm_mvt_loglik(t, b->X, &m2, f2), BM_SUCCESS);
+      assert_true(l1 == l2 && m1 == m2);
+      assert_memory_equal(e1->data, e2->data, n * sizeof(double));
+      assert_memory_equal(f1->data, f2->data, n * sizeof(double));
+    }
+    if (keep) {
+      setenv("BAYESMAT_NUM_THREADS", keep, 1);
+      free(keep);
+    } else
+      unsetenv("BAYESMAT_NUM_THREADS");
+    bm_mvn_free(d);
+    bm_mvt_free(t);
+    free_vectors(e1, e2, f1, f2);
+    problem_free(b);
+  }
+  gsl_rng_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -319,6 +367,7 @@ int main(void)
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_nonfinite),
       cmocka_unit_test(test_range_edges),
+      cmocka_unit_test(test_thread_counts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
