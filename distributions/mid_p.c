@@ -70,23 +70,47 @@ static int nan_rows(const gsl_matrix *X, size_t r0, size_t rows, double *delta)
   return BM_SUCCESS;
 }
 
-int bm_mp_delta_block_path(int path, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
-                           size_t r0, size_t rows, double *delta)
+/* the kernel through one path (see bm_mp_delta_block_path), Z optional */
+static int block_path(int path, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
+                      size_t r0, size_t rows, double *delta, double *Z, size_t ldz)
 {
   size_t p = L->size1;
   const double *x = X->data + r0 * X->tda;
 #ifdef BM_MP_AVX2
   if (path == 1 && __builtin_cpu_supports("avx2"))
-    block_v4(p, mu, inv, L->data, L->tda, x, X->tda, rows, delta);
+    block_v4(p, mu, inv, L->data, L->tda, x, X->tda, rows, delta, Z, ldz);
   else
 #endif
-    block_v2(p, mu, inv, L->data, L->tda, x, X->tda, rows, delta);
+    block_v2(p, mu, inv, L->data, L->tda, x, X->tda, rows, delta, Z, ldz);
   (void)path;
   return nan_rows(X, r0, rows, delta);
+}
+
+int bm_mp_delta_block_path(int path, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
+                           size_t r0, size_t rows, double *delta)
+{
+  return block_path(path, mu, inv, L, X, r0, rows, delta, NULL, 0);
+}
+
+int bm_mp_whiten_rows_path(int path, const gsl_vector *mu_v, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
+                           size_t r1, double *Z)
+{
+  size_t p = L->size1;
+  double mu[BM_MP_MAX], inv[BM_MP_MAX], delta[64];
+  for (size_t j = 0; j < p; j++) {
+    mu[j] = mu_v->data[j * mu_v->stride];
+    inv[j] = 1.0 / L->data[j * L->tda + j];
+  }
+  for (size_t b0 = r0; b0 < r1; b0 += 64) {
+    size_t rows = r1 - b0 < 64 ? r1 - b0 : 64;
+    int status = block_path(path, mu, inv, L, X, b0, rows, delta, Z + (b0 - r0) * p, p);
+    if (status) return status;
+  }
+  return BM_SUCCESS;
 }
 
 int bm_mp_delta_block(const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
                       size_t rows, double *delta)
 {
-  return bm_mp_delta_block_path(1, mu, inv, L, X, r0, rows, delta);
+  return block_path(1, mu, inv, L, X, r0, rows, delta, NULL, 0);
 }

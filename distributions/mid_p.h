@@ -17,6 +17,7 @@
 #define BAYESMAT_MID_P_H
 
 #include <stddef.h>
+#include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 
 /* Dimensions BM_MP_MIN <= p <= BM_MP_MAX use the kernel. Measured (one
@@ -41,5 +42,15 @@ int bm_mp_delta_block(const double *mu, const double *inv, const gsl_matrix *L, 
  * (only where the processor has it; else the portable path). */
 int bm_mp_delta_block_path(int path, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
                            size_t r0, size_t rows, double *delta);
+
+/* Z (r1 - r0 rows, leading dim p) <- rows [r0, r1) of (X - 1 mu^T) L^{-T},
+ * the whitened rows the batched gradients need, by the same kernel (p as
+ * above; every pivot of L with a finite reciprocal). @return BM_SUCCESS, or
+ * BM_ENONFINITE when a row holds a non-finite value (Z then partly
+ * written). Rows whose solve overflows hold inf or NaN, as with dtrsm.
+ * path: as bm_mp_delta_block_path. */
+int bm_mp_whiten_rows_path(int path, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
+                           size_t r1, double *Z);
+#define bm_mp_whiten_rows(...) bm_mp_whiten_rows_path(1, __VA_ARGS__)
 
 #endif

@@ -47,9 +47,10 @@ MP_ATTR MP_ALWAYS_INLINE static inline void MP_FN(chunk)(size_t C, size_t i0, co
   }
 }
 
-/* delta[0 .. 2 MP_W - 1] for the 2 MP_W rows from x (xt apart) */
+/* delta[0 .. 2 MP_W - 1] for the 2 MP_W rows from x (xt apart); with Z,
+ * also the whitened rows (2 MP_W rows of p, ldz apart) */
 MP_ATTR static void MP_FN(step)(size_t p, const double *mu, const double *inv, const double *l, size_t tda,
-                                const double *x, size_t xt, double *delta)
+                                const double *x, size_t xt, double *delta, double *Z, size_t ldz)
 {
   MP_V za[BM_MP_MAX], zb[BM_MP_MAX], da = {0.0}, db = {0.0};
   size_t i0 = 0;
@@ -62,20 +63,34 @@ MP_ATTR static void MP_FN(step)(size_t p, const double *mu, const double *inv, c
   }
   MP_STORE(delta, da);
   MP_STORE(delta + MP_W, db);
+  if (Z)
+    for (size_t i = 0; i < p; i++) {
+      double a[MP_W], b[MP_W];
+      MP_STORE(a, za[i]);
+      MP_STORE(b, zb[i]);
+      for (size_t w = 0; w < MP_W; w++) {
+        Z[w * ldz + i] = a[w];
+        Z[(MP_W + w) * ldz + i] = b[w];
+      }
+    }
 }
 
-/* delta[0 .. rows-1] for rows from x (xt apart): whole steps, then the last
- * rows from a zero-padded copy (the same arithmetic per lane, so the same
- * bits as in a whole step) */
+/* delta[0 .. rows-1] (and with Z the whitened rows, ldz apart) for rows
+ * from x (xt apart): whole steps, then the last rows from a zero-padded
+ * copy (the same arithmetic per lane, so the same bits as in a whole step) */
 MP_ATTR static void MP_FN(block)(size_t p, const double *mu, const double *inv, const double *l, size_t tda,
-                                 const double *x, size_t xt, size_t rows, double *delta)
+                                 const double *x, size_t xt, size_t rows, double *delta, double *Z, size_t ldz)
 {
   size_t k = 0;
-  for (; k + 2 * MP_W <= rows; k += 2 * MP_W) MP_FN(step)(p, mu, inv, l, tda, x + k * xt, xt, delta + k);
+  for (; k + 2 * MP_W <= rows; k += 2 * MP_W)
+    MP_FN(step)(p, mu, inv, l, tda, x + k * xt, xt, delta + k, Z ? Z + k * ldz : NULL, ldz);
   if (k == rows) return;
   double tile[2 * MP_W * BM_MP_MAX], d[2 * MP_W];
   for (size_t r = 0; r < 2 * MP_W; r++)
     for (size_t j = 0; j < p; j++) tile[r * p + j] = k + r < rows ? x[(k + r) * xt + j] : 0.0;
-  MP_FN(step)(p, mu, inv, l, tda, tile, p, d);
-  for (size_t r = 0; k + r < rows; r++) delta[k + r] = d[r];
+  MP_FN(step)(p, mu, inv, l, tda, tile, p, d, Z ? tile : NULL, p); /* the rows are read before they are overwritten */
+  for (size_t r = 0; k + r < rows; r++) {
+    delta[k + r] = d[r];
+    if (Z) memcpy(Z + (k + r) * ldz, tile + r * p, p * sizeof(double));
+  }
 }

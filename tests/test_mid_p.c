@@ -21,6 +21,8 @@
 /* distributions/mid_p.h (a private header of the layer above the core) */
 int bm_mp_delta_block_path(int path, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
                            size_t r0, size_t rows, double *delta);
+int bm_mp_whiten_rows_path(int path, const gsl_vector *mu, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
+                           size_t r1, double *Z);
 #define MP_MIN 7
 #define MP_MAX 128
 
@@ -173,6 +175,28 @@ static void test_paths(void **state)
     assert_int_equal(bm_mp_delta_block_path(0, mu, inv, b->L, b->X, 0, n, d0), BM_SUCCESS);
     assert_int_equal(bm_mp_delta_block_path(1, mu, inv, b->L, b->X, 0, n, d1), BM_SUCCESS);
     assert_int_equal(bm_mp_delta_block_path(1, mu, inv, b->L, b->X, 3, n - 3, d2 + 3), BM_SUCCESS);
+    /* the whitened rows themselves (the gradients' pass): against dtrsm to
+     * 1e-14 of the row's norm, the two paths to the bit, delta their squares */
+    double *Z0 = malloc(n * p * sizeof(double)), *Z1 = malloc(n * p * sizeof(double)),
+           *Zr = malloc(n * p * sizeof(double));
+    for (size_t k = 0; k < n; k++)
+      for (size_t j = 0; j < p; j++) Zr[k * p + j] = gsl_matrix_get(b->X, k, j) - mu[j];
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, b->L->data,
+                (int)p, Zr, (int)p);
+    assert_int_equal(bm_mp_whiten_rows_path(0, b->mu, b->L, b->X, 0, n, Z0), BM_SUCCESS);
+    assert_int_equal(bm_mp_whiten_rows_path(1, b->mu, b->L, b->X, 0, n, Z1), BM_SUCCESS);
+    assert_memory_equal(Z0, Z1, n * p * sizeof(double));
+    for (size_t k = 0; k < n; k++) {
+      double s = 0.0;
+      for (size_t j = 0; j < p; j++) {
+        assert_close_scaled(Z1[k * p + j], Zr[k * p + j], sqrt((double)p * b->ref[k]), "whitened row", p, k);
+        s += Z1[k * p + j] * Z1[k * p + j];
+      }
+      assert_true(s == d1[k]); /* the same squares summed in the same order */
+    }
+    free(Z0);
+    free(Z1);
+    free(Zr);
     for (size_t k = 0; k < n; k++) {
       assert_close_scaled(d0[k], b->ref[k], sqrt((double)p) * b->ref[k], "delta", p, k);
       assert_true(d0[k] == d1[k]);
@@ -212,8 +236,17 @@ static void test_nonfinite(void **state)
         size_t i = where[w][0], j = where[w][1];
         double keep = gsl_matrix_get(b->X, i, j);
         gsl_matrix_set(b->X, i, j, bad[v]);
-        for (int path = 0; path < 2; path++)
+        double *Z = malloc(n * p * sizeof(double));
+        for (int path = 0; path < 2; path++) {
           assert_int_equal(bm_mp_delta_block_path(path, mu, inv, b->L, b->X, 0, n, delta), BM_ENONFINITE);
+          assert_int_equal(bm_mp_whiten_rows_path(path, b->mu, b->L, b->X, 0, n, Z), BM_ENONFINITE);
+        }
+        free(Z);
+        gsl_vector *g = gsl_vector_alloc(p);
+        double dnu = 0.0;
+        assert_int_equal(bm_mvt_loglik_grad(t, b->X, NULL, g, NULL, &dnu), BM_ENONFINITE); /* the gradients' pass */
+        assert_true(isnan(dnu) && tu_all_nan_v(g));
+        gsl_vector_free(g);
         double ll = 0.0;
         assert_int_equal(bm_mvn_loglik(d, b->X, &ll, each), BM_ENONFINITE);
         assert_true(isnan(ll) && tu_all_nan_v(each));
@@ -313,6 +346,72 @@ static void test_range_edges(void **state)
   gsl_rng_free(r);
 }
 
+/* The batched gradients, whose whitening pass is the kernel's from
+ * BM_MP_MIN: mvt's (dmu, dSigma, dnu) against the sum of the single-point
+ * gradients, and mvn's through the whitened rows (a factor whose diagonal
+ * spans more than 100, so not the scatter route) against the same sums. */
+static void test_gradients(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(3106);
+  static const size_t ps[] = {MP_MIN, 20, 33, 100};
+  for (size_t a = 0; a < sizeof ps / sizeof ps[0]; a++) {
+    size_t p = ps[a], n = 45;
+    problem *b = problem_alloc(r, p, n);
+    for (int fam = 0; fam < 2; fam++) {
+      if (!fam) /* mvn: spread the scale so that L's diagonal spans > 100 */
+        for (size_t i = 0; i < p; i++) {
+          for (size_t j = 0; j < p; j++)
+            gsl_matrix_set(b->S, i, j, gsl_matrix_get(b->S, i, j) * pow(1e3, (double)(i + j) / (double)(p - 1)));
+          for (size_t k = 0; k < n; k++)
+            gsl_matrix_set(b->X, k, i, gsl_vector_get(b->mu, i) +
+                                           (gsl_matrix_get(b->X, k, i) - gsl_vector_get(b->mu, i)) *
+                                               pow(1e3, (double)i / (double)(p - 1)));
+        }
+      bm_mvn *d = bm_mvn_alloc(p);
+      bm_mvt *t = bm_mvt_alloc(p);
+      assert_int_equal(bm_mvn_set(d, b->mu, b->S), BM_SUCCESS);
+      assert_int_equal(bm_mvt_set(t, 4.5, b->mu, b->S), BM_SUCCESS);
+      gsl_vector *g = gsl_vector_alloc(p), *gi = gsl_vector_alloc(p), *gs = gsl_vector_calloc(p);
+      gsl_matrix *G = gsl_matrix_alloc(p, p), *Gi = gsl_matrix_alloc(p, p), *Gs = gsl_matrix_calloc(p, p);
+      double ll, dnu = 0.0, dnus = 0.0, lls = 0.0, scale = 0.0, gscale = 0.0;
+      if (fam)
+        assert_int_equal(bm_mvt_loglik_grad(t, b->X, &ll, g, G, &dnu), BM_SUCCESS);
+      else
+        assert_int_equal(bm_mvn_loglik_grad(d, b->X, &ll, g, G), BM_SUCCESS);
+      for (size_t k = 0; k < n; k++) {
+        gsl_vector_const_view xk = gsl_matrix_const_row(b->X, k);
+        double lp, dn = 0.0;
+        assert_int_equal(fam ? bm_mvt_logpdf(t, &xk.vector, &lp) : bm_mvn_logpdf(d, &xk.vector, &lp), BM_SUCCESS);
+        assert_int_equal(fam ? bm_mvt_grad(t, &xk.vector, NULL, gi, Gi, &dn) : bm_mvn_grad(d, &xk.vector, NULL, gi, Gi),
+                         BM_SUCCESS);
+        lls += lp;
+        scale += fabs(lp) + 1.0;
+        dnus += dn;
+        gsl_vector_add(gs, gi);
+        gsl_matrix_add(Gs, Gi);
+        for (size_t i = 0; i < p * p; i++) gscale = fmax(gscale, fabs(Gi->data[i]));
+        for (size_t i = 0; i < p; i++) gscale = fmax(gscale, fabs(gi->data[i]));
+      }
+      /* sums of n terms: each entry to 1e-14 of n (p + cond) times the largest term */
+      double gs_tol = (double)n * ((double)p + 100.0) * gscale;
+      assert_close_scaled(ll, lls, scale, fam ? "mvt loglik_grad value" : "mvn loglik_grad value", p, n);
+      if (fam) assert_close_scaled(dnu, dnus, (double)n * (fabs(dnus) + 1.0), "mvt dnu", p, n);
+      for (size_t i = 0; i < p; i++) {
+        assert_close_scaled(gsl_vector_get(g, i), gsl_vector_get(gs, i), gs_tol, "dmu", p, i);
+        for (size_t j = 0; j < p; j++)
+          assert_close_scaled(gsl_matrix_get(G, i, j), gsl_matrix_get(Gs, i, j), gs_tol, "dSigma", p, i);
+      }
+      bm_mvn_free(d);
+      bm_mvt_free(t);
+      free_vectors(g, gi, gs);
+      free_matrices(G, Gi, Gs);
+    }
+    problem_free(b);
+  }
+  gsl_rng_free(r);
+}
+
 /* Row groups (an OpenMP build, src/omp_policy.h): the same bits for every
  * thread count (BAYESMAT_NUM_THREADS = 1, 2, 3), and the reference to
  * 1e-14 with the group sums; in a build without OpenMP the setting is
@@ -367,6 +466,7 @@ int main(void)
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_nonfinite),
       cmocka_unit_test(test_range_edges),
+      cmocka_unit_test(test_gradients),
       cmocka_unit_test(test_thread_counts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
