@@ -5,7 +5,11 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 #pragma GCC optimize("O3")
 #endif
+#include <float.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
 #include "bayesmat/status.h"
 #include "bayesmat/validate.h"
 #include "omp_policy.h"
@@ -69,6 +73,23 @@ static int solve_block(const double *mu, const double *inv, const gsl_matrix *L,
 }
 #endif
 
+static atomic_int sp_forced;
+
+void bm_sp_force_path(int path) { atomic_store_explicit(&sp_forced, path, memory_order_relaxed); }
+
+int bm_sp_path(void)
+{
+  int best = BM_SP_PATH_GENERIC;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    best = BM_SP_PATH_AVX2;
+    if (__builtin_cpu_supports("avx512f")) best = BM_SP_PATH_AVX512;
+  }
+#endif
+  int forced = atomic_load_explicit(&sp_forced, memory_order_relaxed);
+  return forced > 0 && forced < best ? forced : best;
+}
+
 /* delta[k] <- |L^{-1}(x_k - mu)|^2 for the rows r0 .. r0+rows-1 of X, two
  * rows at a time in the two lanes of a vector register, the whole
  * substitution held in registers (no store of the whitened rows). NaN
@@ -128,75 +149,148 @@ BM_SP_INLINE int delta_block_p(size_t p, const double *mu, const double *inv, co
   return BM_SUCCESS;
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-/* Four rows per step in one 256-bit register where the processor has AVX2
- * (checked at each call: no library state). Compiled without FMA, so the
- * rounding is that of the two-lane code. */
-typedef double bm_v4d __attribute__((vector_size(32)));
-__attribute__((target("avx2"), always_inline)) static inline int delta_block_avx2_p(size_t p, const double *mu, const double *inv,
-                                                              const gsl_matrix *L, const gsl_matrix *X, size_t r0,
-                                                              size_t rows, double *delta)
+/* A row whose form is not finite (inf or NaN): BM_ENONFINITE when the row
+ * holds a non-finite entry, else the form overflowed (inf - inf in the
+ * solve, or squares beyond DBL_MAX) and becomes +inf. With finite
+ * coefficients a non-finite entry always leaves the form non-finite (an
+ * infinite residual reaches its own square), so the rows need no check of
+ * their own on the way. */
+static int fix_nonfinite(size_t p, const gsl_matrix *X, size_t r0, size_t rows, double *delta)
+{
+  size_t xt = X->tda;
+  for (size_t k = 0; k < rows; k++)
+    if (!(delta[k] <= DBL_MAX)) {
+      const double *x = X->data + (r0 + k) * xt;
+      for (size_t j = 0; j < p; j++)
+        if (!isfinite(x[j])) return BM_ENONFINITE;
+      delta[k] = INFINITY;
+    }
+  return BM_SUCCESS;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* Four rows per step in one 256-bit register (AVX2 + FMA): t = (x_i - mu_i)
+ * / l_ii - sum_j (l_ij / l_ii) z_j by fused multiply-adds, the rows'
+ * non-finite entries found afterwards from their forms (fix_nonfinite). */
+__attribute__((target("avx2,fma"), always_inline)) static inline size_t
+delta_fma4_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
+             size_t rows, double *delta, int *any)
 {
   size_t tda = L->tda, xt = X->tda, k = 0;
   const double *l = L->data;
-  bm_v4d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
+  __m256d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
   for (size_t i = 0, c = 0; i < p; i++) {
-    mub[i] = (bm_v4d){mu[i], mu[i], mu[i], mu[i]};
-    invb[i] = (bm_v4d){inv[i], inv[i], inv[i], inv[i]};
-    for (size_t j = 0; j < i; j++, c++) {
-      double v = l[i * tda + j];
-      lb[c] = (bm_v4d){v, v, v, v};
-    }
+    mub[i] = _mm256_set1_pd(mu[i]);
+    invb[i] = _mm256_set1_pd(inv[i]);
+    for (size_t j = 0; j < i; j++, c++) lb[c] = _mm256_set1_pd(l[i * tda + j] * inv[i]);
   }
+  __m256d big = _mm256_set1_pd(DBL_MAX), bad = _mm256_setzero_pd();
   for (; k + 4 <= rows; k += 4) {
     const double *xa = X->data + (r0 + k) * xt, *xb = xa + xt, *xc = xb + xt, *xd = xc + xt;
-    bm_v4d z[BM_SP_MAX], d = {0.0, 0.0, 0.0, 0.0};
+    __m256d z[BM_SP_MAX], d = _mm256_setzero_pd();
     for (size_t i = 0, c = 0; i < p; i++) {
-      bm_v4d xi = {xa[i], xb[i], xc[i], xd[i]};
-      bm_v4d t = (xi - mub[i]) + xi * 0.0;
-      for (size_t j = 0; j < i; j++, c++) t -= lb[c] * z[j];
-      t *= invb[i];
+      __m256d xi = _mm256_set_pd(xd[i], xc[i], xb[i], xa[i]);
+      __m256d t = _mm256_mul_pd(_mm256_sub_pd(xi, mub[i]), invb[i]);
+      for (size_t j = 0; j < i; j++, c++) t = _mm256_fnmadd_pd(lb[c], z[j], t);
       z[i] = t;
-      d += t * t;
+      d = _mm256_fmadd_pd(t, t, d);
     }
-    for (size_t u = 0; u < 4; u++) delta[k + u] = d[u];
+    _mm256_storeu_pd(delta + k, d);
+    bad = _mm256_or_pd(bad, _mm256_cmp_pd(d, big, _CMP_NLE_UQ));
   }
-  for (size_t m = 0; m < k; m++)
-    if (isnan(delta[m])) {
-      const double *x = X->data + (r0 + m) * xt;
-      for (size_t j = 0; j < p; j++)
-        if (!isfinite(x[j])) return BM_ENONFINITE;
-      delta[m] = INFINITY;
-    }
-  return k < rows ? delta_block_p(p, mu, inv, L, X, r0 + k, rows - k, delta + k) : BM_SUCCESS;
+  *any |= _mm256_movemask_pd(bad);
+  return k;
 }
 
-__attribute__((target("avx2"))) static int delta_block_avx2(const double *mu, const double *inv, const gsl_matrix *L,
-                                                            const gsl_matrix *X, size_t r0, size_t rows,
-                                                            double *delta)
+/* Eight rows per step in one 512-bit register (AVX-512F), the columns
+ * gathered from the eight rows by one instruction each. */
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline size_t
+delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
+             size_t rows, double *delta, int *any)
 {
-  switch (L->size1) {
-#define BM_SP_CASE(P) \
-  case P: return delta_block_avx2_p(P, mu, inv, L, X, r0, rows, delta);
-    BM_SP_CASE(1) BM_SP_CASE(2) BM_SP_CASE(3) BM_SP_CASE(4) BM_SP_CASE(5) BM_SP_CASE(6) BM_SP_CASE(7) BM_SP_CASE(8)
-#undef BM_SP_CASE
-  default: return delta_block_avx2_p(L->size1, mu, inv, L, X, r0, rows, delta);
+  size_t tda = L->tda, xt = X->tda, k = 0;
+  const double *l = L->data;
+  if (xt > (size_t)INT32_MAX / 8) return 0; /* 32-bit gather offsets */
+  __m512d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
+  for (size_t i = 0, c = 0; i < p; i++) {
+    mub[i] = _mm512_set1_pd(mu[i]);
+    invb[i] = _mm512_set1_pd(inv[i]);
+    for (size_t j = 0; j < i; j++, c++) lb[c] = _mm512_set1_pd(l[i * tda + j] * inv[i]);
   }
+  int s = (int)xt;
+  __m256i off = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
+  __m512d big = _mm512_set1_pd(DBL_MAX);
+  __mmask8 bad = 0;
+  for (; k + 8 <= rows; k += 8) {
+    const double *xa = X->data + (r0 + k) * xt;
+    __m512d z[BM_SP_MAX], d = _mm512_setzero_pd();
+    for (size_t i = 0, c = 0; i < p; i++) {
+      __m512d xi = _mm512_i32gather_pd(off, xa + i, 8);
+      __m512d t = _mm512_mul_pd(_mm512_sub_pd(xi, mub[i]), invb[i]);
+      for (size_t j = 0; j < i; j++, c++) t = _mm512_fnmadd_pd(lb[c], z[j], t);
+      z[i] = t;
+      d = _mm512_fmadd_pd(t, t, d);
+    }
+    _mm512_storeu_pd(delta + k, d);
+    bad |= _mm512_cmp_pd_mask(d, big, _CMP_NLE_UQ);
+  }
+  *any |= bad;
+  return k;
+}
+
+#define BM_SP_SWITCH(CALL)                                                                                            \
+  switch (L->size1) {                                                                                                 \
+  case 1: CALL(1); break;                                                                                              \
+  case 2: CALL(2); break;                                                                                              \
+  case 3: CALL(3); break;                                                                                              \
+  case 4: CALL(4); break;                                                                                              \
+  case 5: CALL(5); break;                                                                                              \
+  case 6: CALL(6); break;                                                                                              \
+  case 7: CALL(7); break;                                                                                              \
+  case 8: CALL(8); break;                                                                                              \
+  default: CALL(L->size1); break;                                                                                      \
+  }
+
+__attribute__((target("avx2,fma"))) static size_t delta_fma4(const double *mu, const double *inv, const gsl_matrix *L,
+                                                             const gsl_matrix *X, size_t r0, size_t rows, double *delta, int *any)
+{
+  size_t k = 0;
+#define BM_SP_CALL(P) k = delta_fma4_p(P, mu, inv, L, X, r0, rows, delta, any)
+  BM_SP_SWITCH(BM_SP_CALL)
+#undef BM_SP_CALL
+  return k;
+}
+
+__attribute__((target("avx512f,avx2,fma"))) static size_t delta_fma8(const double *mu, const double *inv,
+                                                                     const gsl_matrix *L, const gsl_matrix *X,
+                                                                     size_t r0, size_t rows, double *delta, int *any)
+{
+  size_t k = 0;
+#define BM_SP_CALL(P) k = delta_fma8_p(P, mu, inv, L, X, r0, rows, delta, any)
+  BM_SP_SWITCH(BM_SP_CALL)
+#undef BM_SP_CALL
+  return k;
 }
 #endif
 
 static int delta_block(const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
                        size_t rows, double *delta)
 {
-#if defined(__x86_64__) || defined(__i386__)
-  if (__builtin_cpu_supports("avx2")) return delta_block_avx2(mu, inv, L, X, r0, rows, delta);
+  size_t k = 0;
+#if defined(__x86_64__)
+  int path = bm_sp_path(), any = 0;
+  if (path >= BM_SP_PATH_AVX512) k = delta_fma8(mu, inv, L, X, r0, rows, delta, &any);
+  if (path >= BM_SP_PATH_AVX2) k += delta_fma4(mu, inv, L, X, r0 + k, rows - k, delta + k, &any);
+  int status = any ? fix_nonfinite(L->size1, X, r0, k, delta) : BM_SUCCESS;
+  if (status || k == rows) return status;
 #endif
-  switch (L->size1) {
+  switch (L->size1) { /* the rows left (all of them without the vector paths) */
 #define BM_SP_CASE(P) \
-  case P: return delta_block_p(P, mu, inv, L, X, r0, rows, delta);
+  case P: return delta_block_p(P, mu, inv, L, X, r0 + k, rows - k, delta + k);
     BM_SP_CASE(1) BM_SP_CASE(2) BM_SP_CASE(3) BM_SP_CASE(4) BM_SP_CASE(5) BM_SP_CASE(6) BM_SP_CASE(7) BM_SP_CASE(8)
 #undef BM_SP_CASE
-  default: return delta_block_p(L->size1, mu, inv, L, X, r0, rows, delta);
+  default: return delta_block_p(L->size1, mu, inv, L, X, r0 + k, rows - k, delta + k);
   }
 }
 #else
@@ -277,4 +371,139 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
   }
   *total_out = total;
   return BM_SUCCESS;
+}
+
+/* ---- single point ---------------------------------------------------------- */
+
+void bm_sp_coef_set(bm_sp_coef *c, const gsl_vector *mu, const gsl_matrix *L)
+{
+  size_t p = L->size1, tda = L->tda;
+  c->p = p;
+  c->ok = 0;
+  if (p > BM_SP_MAX) return;
+  int ok = 1;
+  for (size_t i = 0, m = 0; i < p; i++) {
+    c->mu[i] = mu->data[i * mu->stride];
+    c->inv[i] = 1.0 / L->data[i * tda + i];
+    ok &= isfinite(c->inv[i]);
+    for (size_t j = 0; j < i; j++, m++) {
+      c->l[m] = L->data[i * tda + j] * c->inv[i];
+      ok &= isfinite(c->l[m]);
+    }
+  }
+  c->ok = ok;
+}
+
+/* The substitution of bm_sp_mahalanobis_coef; FMA(a, b, t) is t - a b */
+#define BM_SP_MAHAL_BODY(FNMA)                                                  \
+  size_t p = c->p, stride = x->stride;                                          \
+  const double *xv = x->data, *l = c->l;                                        \
+  double z[BM_SP_MAX], delta = 0.0;                                             \
+  for (size_t i = 0; i < p; i++) {                                              \
+    double t = (xv[i * stride] - c->mu[i]) * c->inv[i];                         \
+    for (size_t j = 0; j < i; j++) t = FNMA(l[j], z[j], t);                     \
+    l += i;                                                                     \
+    z[i] = t;                                                                   \
+    delta += t * t;                                                             \
+  }                                                                             \
+  return delta;
+
+#define BM_SP_FNMA_PLAIN(a, b, t) ((t) - (a) * (b))
+static double mahal_plain(const bm_sp_coef *c, const gsl_vector *x) { BM_SP_MAHAL_BODY(BM_SP_FNMA_PLAIN) }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define BM_SP_FNMA_FUSED(a, b, t) __builtin_fma(-(a), (b), (t))
+__attribute__((target("avx2,fma"))) static double mahal_fma(const bm_sp_coef *c, const gsl_vector *x)
+{
+  BM_SP_MAHAL_BODY(BM_SP_FNMA_FUSED)
+}
+#endif
+
+double bm_sp_mahalanobis_coef(const bm_sp_coef *c, const gsl_vector *x)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (bm_sp_path() >= BM_SP_PATH_AVX2) return mahal_fma(c, x);
+#endif
+  return mahal_plain(c, x);
+}
+
+/* ---- log1p over a block --------------------------------------------------- */
+
+/* log1p(u), u in [0, 2^1000) (other lanes give a finite value that the caller
+ * replaces): hi = fl(1 + u) and lo = u - (hi - 1), exact below 2^53, so
+ * log1p(u) = log(hi) + log1p(lo/hi) = log(hi) + lo/hi to within eps^2;
+ * hi = 2^k m with m in [sqrt(1/2), sqrt(2)) by integer operations on its
+ * bits (the offset moves the mantissa's cut from 1 to sqrt(1/2)), and
+ * log(m) = f - f^2/2 + s (f^2/2 + R(s^2)), f = m - 1, s = f/(2 + f): the
+ * minimax polynomial R and the split of ln 2 are those of fdlibm's log
+ * (error below 1 ulp). Branch-free, so that the loops below vectorize. */
+BM_SP_INLINE double log1p_lane(double u)
+{
+  static const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
+                      Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
+                      Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                      Lg7 = 1.479819860511658591e-01, ln2_hi = 6.93147180369123816490e-01,
+                      ln2_lo = 1.90821492927058770002e-10;
+  double hi = 1.0 + u;
+  hi = hi < 0x1p1000 ? hi : 0x1p1000; /* NaN and the huge: replaced by the caller */
+  double lo = u - (hi - 1.0);
+  uint64_t ix, kb, mb;
+  memcpy(&ix, &hi, sizeof ix);
+  ix += UINT64_C(0x3ff0000000000000) - UINT64_C(0x3fe6a09e00000000);
+  kb = (ix >> 52) | UINT64_C(0x4330000000000000); /* 2^52 + biased k, exactly */
+  mb = (ix & UINT64_C(0x000fffffffffffff)) + UINT64_C(0x3fe6a09e00000000);
+  double dk, m;
+  memcpy(&dk, &kb, sizeof dk);
+  memcpy(&m, &mb, sizeof m);
+  dk -= 0x1p52 + 1023.0;
+  /* one division for both quotients: q = 1/(hi (2 + f)), s = f hi q,
+   * lo/hi = lo (2 + f) q (a few ulp each: s's error reaches the result
+   * scaled by s^2 < 0.03, lo/hi is below eps/2 of it) */
+  double f = m - 1.0, f2 = 2.0 + f, q = 1.0 / (hi * f2);
+  double hfsq = 0.5 * f * f, s = (f * hi) * q, z = s * s, w = z * z;
+  double t1 = w * (Lg2 + w * (Lg4 + w * Lg6)), t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  double R = t2 + t1, c = (lo * f2) * q;
+  return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + (dk * ln2_lo + c))) - f);
+}
+
+/* returns 1 when a lane is out of log1p_lane's range */
+#define BM_SP_LOG1P_LOOP                  \
+  int any = 0;                            \
+  for (size_t i = 0; i < n; i++) {        \
+    double v = u[i] * scale;              \
+    out[i] = log1p_lane(v);               \
+    any |= !(v < 0x1p1000);               \
+  }                                       \
+  return any;
+
+static int log1p_plain(const double *restrict u, double scale, size_t n, double *restrict out) { BM_SP_LOG1P_LOOP }
+#if defined(__x86_64__) && defined(__GNUC__)
+/* the same operations (no contraction: -std=c11), four or eight lanes */
+__attribute__((target("avx2,fma"))) static int log1p_avx2(const double *restrict u, double scale, size_t n,
+                                                           double *restrict out)
+{
+  BM_SP_LOG1P_LOOP
+}
+__attribute__((target("avx512f,avx512dq,avx2,fma"))) static int log1p_avx512(const double *restrict u, double scale,
+                                                                              size_t n, double *restrict out)
+{
+  BM_SP_LOG1P_LOOP
+}
+#endif
+
+void bm_sp_log1p_block(const double *u, double scale, size_t n, double *out)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  int path = bm_sp_path(), any;
+  if (path >= BM_SP_PATH_AVX512 && __builtin_cpu_supports("avx512dq")) any = log1p_avx512(u, scale, n, out);
+  else if (path >= BM_SP_PATH_AVX2) any = log1p_avx2(u, scale, n, out);
+  else
+#else
+  int any;
+#endif
+    any = log1p_plain(u, scale, n, out);
+  for (size_t i = 0; any && i < n; i++) {
+    double v = u[i] * scale;
+    if (!(v < 0x1p1000)) out[i] = isnan(v) ? INFINITY : log1p(v);
+  }
 }
