@@ -429,7 +429,7 @@ double bm_sp_mahalanobis_coef(const bm_sp_coef *c, const gsl_vector *x)
 
 /* ---- log1p over a block --------------------------------------------------- */
 
-/* log1p(u), u in [0, 2^1000) (other lanes give a finite value that the caller
+/* log1p(u), u in [0, 2^1000) (other lanes give a value that the caller
  * replaces): hi = fl(1 + u) and lo = u - (hi - 1), exact below 2^53, so
  * log1p(u) = log(hi) + log1p(lo/hi) = log(hi) + lo/hi to within eps^2;
  * hi = 2^k m with m in [sqrt(1/2), sqrt(2)) by integer operations on its
@@ -444,8 +444,7 @@ BM_SP_INLINE double log1p_lane(double u)
                       Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                       Lg7 = 1.479819860511658591e-01, ln2_hi = 6.93147180369123816490e-01,
                       ln2_lo = 1.90821492927058770002e-10;
-  double hi = 1.0 + u;
-  hi = hi < 0x1p1000 ? hi : 0x1p1000; /* NaN and the huge: replaced by the caller */
+  double hi = 1.0 + u; /* NaN, inf, huge: a meaningless lane, replaced by the caller */
   double lo = u - (hi - 1.0);
   uint64_t ix, kb, mb;
   memcpy(&ix, &hi, sizeof ix);
@@ -466,15 +465,20 @@ BM_SP_INLINE double log1p_lane(double u)
   return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + (dk * ln2_lo + c))) - f);
 }
 
-/* returns 1 when a lane is out of log1p_lane's range */
-#define BM_SP_LOG1P_LOOP                  \
-  int any = 0;                            \
-  for (size_t i = 0; i < n; i++) {        \
-    double v = u[i] * scale;              \
-    out[i] = log1p_lane(v);               \
-    any |= !(v < 0x1p1000);               \
-  }                                       \
-  return any;
+/* Returns 1 when a lane is out of log1p_lane's range: the flag from the
+ * bits (sign bit of b | (b + K) set iff b is negative or b >= the bits of
+ * 2^1000), integer operations that vectorize with plain SSE2 where a
+ * floating comparison would not. */
+#define BM_SP_LOG1P_LOOP                                                                       \
+  uint64_t any = 0;                                                                            \
+  for (size_t i = 0; i < n; i++) {                                                             \
+    double v = u[i] * scale;                                                                   \
+    uint64_t b;                                                                                \
+    memcpy(&b, &v, sizeof b);                                                                  \
+    out[i] = log1p_lane(v);                                                                    \
+    any |= b | (b + (UINT64_C(0x7fffffffffffffff) - UINT64_C(0x7e70000000000000)));           \
+  }                                                                                            \
+  return (int)(any >> 63);
 
 static int log1p_plain(const double *restrict u, double scale, size_t n, double *restrict out) { BM_SP_LOG1P_LOOP }
 #if defined(__x86_64__) && defined(__GNUC__)
