@@ -732,23 +732,18 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
 }
 
 /* small p: the same from the rows' Mahalanobis forms (distributions/small_p.c),
- * the logarithms a block at a time in vector registers (a call of libm's log
- * per row would cost as much as the whole rest of the batch); four partial
- * sums, no chain of dependent additions */
+ * the logarithms and their sum a block at a time in vector registers (a call
+ * of libm's log per row would cost as much as the whole rest of the batch) */
 static void loglik_delta(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
                          double *total)
 {
   const bm_mvt *d = ctx;
   double half_k = 0.5 * (d->nu + (double)d->p), inv_nu = 1.0 / d->nu;
-  double lg[BM_SP_ROWS], s[4] = {0.0, 0.0, 0.0, 0.0};
-  bm_sp_log1p_block(delta, inv_nu, rows, lg);
-  size_t i = 0;
-  for (; i + 4 <= rows; i += 4)
-    for (size_t v = 0; v < 4; v++) s[v] += lg[i + v];
-  for (; i < rows; i++) s[0] += lg[i];
+  double lg[BM_SP_ROWS];
+  double sum = bm_sp_log1p_block(delta, inv_nu, rows, lg);
   if (each)
-    for (i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - half_k * lg[i]);
-  *total -= half_k * ((s[0] + s[1]) + (s[2] + s[3]));
+    for (size_t i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - half_k * lg[i]);
+  *total -= half_k * sum;
 }
 
 /* Row by row through bm_mvt_logpdf (whose tail evaluation is scaled): the

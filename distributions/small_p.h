@@ -51,8 +51,9 @@ void bm_sp_force_path(int path);
 /* out[i] <- log1p(u[i] scale) for u[i] scale >= 0 (NaN: +inf, a form that
  * overflowed), i < n, to ~1 ulp: fl(1 + u) = hi exactly split as hi + lo, log(hi) by
  * exponent and mantissa in [sqrt(1/2), sqrt(2)) with a minimax series in
- * s = f/(2+f), plus lo/hi; in vector registers, no call per element. */
-void bm_sp_log1p_block(const double *u, double scale, size_t n, double *out);
+ * s = f/(2+f), plus lo/hi; in vector registers, no call per element.
+ * Returns the sum of out[0 .. n-1]. */
+double bm_sp_log1p_block(const double *u, double scale, size_t n, double *out);
 
 /* A set object's coefficients for the single-point Mahalanobis form,
  * computed once per _set: mu, the pivots' reciprocals and the
