@@ -394,9 +394,10 @@ void bm_sp_coef_set(bm_sp_coef *c, const gsl_vector *mu, const gsl_matrix *L)
   c->ok = ok;
 }
 
-/* The substitution of bm_sp_mahalanobis_coef; FMA(a, b, t) is t - a b */
+/* The substitution of bm_sp_mahalanobis_coef for p (a constant up to 8 after
+ * inlining, so that the loops unroll); FNMA(a, b, t) is t - a b */
 #define BM_SP_MAHAL_BODY(FNMA)                                                  \
-  size_t p = c->p, stride = x->stride;                                          \
+  size_t stride = x->stride;                                                    \
   const double *xv = x->data, *l = c->l;                                        \
   double z[BM_SP_MAX], delta = 0.0;                                             \
   for (size_t i = 0; i < p; i++) {                                              \
@@ -408,14 +409,36 @@ void bm_sp_coef_set(bm_sp_coef *c, const gsl_vector *mu, const gsl_matrix *L)
   }                                                                             \
   return delta;
 
+#define BM_SP_MAHAL_SWITCH(F)                                                   \
+  switch (c->p) {                                                               \
+  case 1: return F(1, c, x);                                                    \
+  case 2: return F(2, c, x);                                                    \
+  case 3: return F(3, c, x);                                                    \
+  case 4: return F(4, c, x);                                                    \
+  case 5: return F(5, c, x);                                                    \
+  case 6: return F(6, c, x);                                                    \
+  case 7: return F(7, c, x);                                                    \
+  case 8: return F(8, c, x);                                                    \
+  default: return F(c->p, c, x);                                                \
+  }
+
 #define BM_SP_FNMA_PLAIN(a, b, t) ((t) - (a) * (b))
-static double mahal_plain(const bm_sp_coef *c, const gsl_vector *x) { BM_SP_MAHAL_BODY(BM_SP_FNMA_PLAIN) }
+BM_SP_INLINE double mahal_plain_p(size_t p, const bm_sp_coef *c, const gsl_vector *x)
+{
+  BM_SP_MAHAL_BODY(BM_SP_FNMA_PLAIN)
+}
+static double mahal_plain(const bm_sp_coef *c, const gsl_vector *x) { BM_SP_MAHAL_SWITCH(mahal_plain_p) }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define BM_SP_FNMA_FUSED(a, b, t) __builtin_fma(-(a), (b), (t))
-__attribute__((target("avx2,fma"))) static double mahal_fma(const bm_sp_coef *c, const gsl_vector *x)
+__attribute__((target("avx2,fma"), always_inline)) static inline double mahal_fma_p(size_t p, const bm_sp_coef *c,
+                                                                                   const gsl_vector *x)
 {
   BM_SP_MAHAL_BODY(BM_SP_FNMA_FUSED)
+}
+__attribute__((target("avx2,fma"))) static double mahal_fma(const bm_sp_coef *c, const gsl_vector *x)
+{
+  BM_SP_MAHAL_SWITCH(mahal_fma_p)
 }
 #endif
 
