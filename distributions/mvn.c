@@ -423,20 +423,15 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
   *total = t;
 }
 
-/* small p: the same from the rows' Mahalanobis forms (distributions/small_p.c);
- * four partial sums, no chain of n dependent additions */
-static void loglik_delta(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
-                         double *total)
+/* small p: the same from the rows' Mahalanobis forms and their sum
+ * (distributions/small_p.c) */
+static void loglik_delta(const void *ctx, const double *delta, double delta_sum, size_t rows, size_t first,
+                         gsl_vector *each, double *total)
 {
   const bm_mvn *d = ctx;
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  size_t i = 0;
-  for (; i + 4 <= rows; i += 4)
-    for (size_t u = 0; u < 4; u++) s[u] += delta[i + u];
-  for (; i < rows; i++) s[0] += delta[i];
   if (each)
-    for (i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - 0.5 * delta[i]);
-  *total += (double)rows * d->lognorm - 0.5 * ((s[0] + s[1]) + (s[2] + s[3]));
+    for (size_t i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - 0.5 * delta[i]);
+  *total += (double)rows * d->lognorm - 0.5 * delta_sum;
 }
 
 /* d set, p <= BM_SP_MAX, pivots with finite reciprocals: the small-p path */

@@ -734,9 +734,10 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
 /* small p: the same from the rows' Mahalanobis forms (distributions/small_p.c),
  * the logarithms and their sum a block at a time in vector registers (a call
  * of libm's log per row would cost as much as the whole rest of the batch) */
-static void loglik_delta(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
-                         double *total)
+static void loglik_delta(const void *ctx, const double *delta, double delta_sum, size_t rows, size_t first,
+                         gsl_vector *each, double *total)
 {
+  (void)delta_sum;
   const bm_mvt *d = ctx;
   double half_k = 0.5 * (d->nu + (double)d->p), inv_nu = 1.0 / d->nu;
   double lg[BM_SP_ROWS];

@@ -175,7 +175,7 @@ static int fix_nonfinite(size_t p, const gsl_matrix *X, size_t r0, size_t rows, 
  * non-finite entries found afterwards from their forms (fix_nonfinite). */
 __attribute__((target("avx2,fma"), always_inline)) static inline size_t
 delta_fma4_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
-             size_t rows, double *delta, int *any)
+             size_t rows, double *delta, int *any, double *sum)
 {
   size_t tda = L->tda, xt = X->tda, k = 0;
   const double *l = L->data;
@@ -185,7 +185,7 @@ delta_fma4_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
     invb[i] = _mm256_set1_pd(inv[i]);
     for (size_t j = 0; j < i; j++, c++) lb[c] = _mm256_set1_pd(l[i * tda + j] * inv[i]);
   }
-  __m256d big = _mm256_set1_pd(DBL_MAX), bad = _mm256_setzero_pd();
+  __m256d big = _mm256_set1_pd(DBL_MAX), bad = _mm256_setzero_pd(), acc = _mm256_setzero_pd();
   for (; k + 4 <= rows; k += 4) {
     const double *xa = X->data + (r0 + k) * xt, *xb = xa + xt, *xc = xb + xt, *xd = xc + xt;
     __m256d z[BM_SP_MAX], d = _mm256_setzero_pd();
@@ -197,9 +197,12 @@ delta_fma4_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
       d = _mm256_fmadd_pd(t, t, d);
     }
     _mm256_storeu_pd(delta + k, d);
+    acc = _mm256_add_pd(acc, d);
     bad = _mm256_or_pd(bad, _mm256_cmp_pd(d, big, _CMP_NLE_UQ));
   }
   *any |= _mm256_movemask_pd(bad);
+  __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
+  *sum += _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
   return k;
 }
 
@@ -207,7 +210,7 @@ delta_fma4_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
  * gathered from the eight rows by one instruction each. */
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline size_t
 delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
-             size_t rows, double *delta, int *any)
+             size_t rows, double *delta, int *any, double *sum)
 {
   size_t tda = L->tda, xt = X->tda, k = 0;
   const double *l = L->data;
@@ -220,7 +223,7 @@ delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
   }
   int s = (int)xt;
   __m256i off = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
-  __m512d big = _mm512_set1_pd(DBL_MAX);
+  __m512d big = _mm512_set1_pd(DBL_MAX), acc = _mm512_setzero_pd();
   __mmask8 bad = 0;
   for (; k + 8 <= rows; k += 8) {
     const double *xa = X->data + (r0 + k) * xt;
@@ -233,9 +236,11 @@ delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
       d = _mm512_fmadd_pd(t, t, d);
     }
     _mm512_storeu_pd(delta + k, d);
+    acc = _mm512_add_pd(acc, d);
     bad |= _mm512_cmp_pd_mask(d, big, _CMP_NLE_UQ);
   }
   *any |= bad;
+  *sum += _mm512_reduce_add_pd(acc);
   return k;
 }
 
@@ -253,10 +258,10 @@ delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
   }
 
 __attribute__((target("avx2,fma"))) static size_t delta_fma4(const double *mu, const double *inv, const gsl_matrix *L,
-                                                             const gsl_matrix *X, size_t r0, size_t rows, double *delta, int *any)
+                                                             const gsl_matrix *X, size_t r0, size_t rows, double *delta, int *any, double *sum)
 {
   size_t k = 0;
-#define BM_SP_CALL(P) k = delta_fma4_p(P, mu, inv, L, X, r0, rows, delta, any)
+#define BM_SP_CALL(P) k = delta_fma4_p(P, mu, inv, L, X, r0, rows, delta, any, sum)
   BM_SP_SWITCH(BM_SP_CALL)
 #undef BM_SP_CALL
   return k;
@@ -264,39 +269,59 @@ __attribute__((target("avx2,fma"))) static size_t delta_fma4(const double *mu, c
 
 __attribute__((target("avx512f,avx2,fma"))) static size_t delta_fma8(const double *mu, const double *inv,
                                                                      const gsl_matrix *L, const gsl_matrix *X,
-                                                                     size_t r0, size_t rows, double *delta, int *any)
+                                                                     size_t r0, size_t rows, double *delta, int *any, double *sum)
 {
   size_t k = 0;
-#define BM_SP_CALL(P) k = delta_fma8_p(P, mu, inv, L, X, r0, rows, delta, any)
+#define BM_SP_CALL(P) k = delta_fma8_p(P, mu, inv, L, X, r0, rows, delta, any, sum)
   BM_SP_SWITCH(BM_SP_CALL)
 #undef BM_SP_CALL
   return k;
 }
 #endif
 
+/* the sum of delta[0 .. rows-1]: four partial sums, no chain of dependent additions */
+static double sum_block(const double *delta, size_t rows)
+{
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  size_t k = 0;
+  for (; k + 4 <= rows; k += 4)
+    for (size_t v = 0; v < 4; v++) s[v] += delta[k + v];
+  for (; k < rows; k++) s[0] += delta[k];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* ... and *sum <- their sum (formed in the vector registers on the way) */
 static int delta_block(const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
-                       size_t rows, double *delta)
+                       size_t rows, double *delta, double *sum)
 {
   size_t k = 0;
+  *sum = 0.0;
 #if defined(__x86_64__)
   int path = bm_sp_path(), any = 0;
-  if (path >= BM_SP_PATH_AVX512) k = delta_fma8(mu, inv, L, X, r0, rows, delta, &any);
-  if (path >= BM_SP_PATH_AVX2) k += delta_fma4(mu, inv, L, X, r0 + k, rows - k, delta + k, &any);
-  int status = any ? fix_nonfinite(L->size1, X, r0, k, delta) : BM_SUCCESS;
-  if (status || k == rows) return status;
+  if (path >= BM_SP_PATH_AVX512) k = delta_fma8(mu, inv, L, X, r0, rows, delta, &any, sum);
+  if (path >= BM_SP_PATH_AVX2) k += delta_fma4(mu, inv, L, X, r0 + k, rows - k, delta + k, &any, sum);
+  if (any) {
+    int status = fix_nonfinite(L->size1, X, r0, k, delta);
+    if (status) return status;
+    *sum = sum_block(delta, k);
+  }
+  if (k == rows) return BM_SUCCESS;
 #endif
+  int status;
   switch (L->size1) { /* the rows left (all of them without the vector paths) */
 #define BM_SP_CASE(P) \
-  case P: return delta_block_p(P, mu, inv, L, X, r0 + k, rows - k, delta + k);
+  case P: status = delta_block_p(P, mu, inv, L, X, r0 + k, rows - k, delta + k); break;
     BM_SP_CASE(1) BM_SP_CASE(2) BM_SP_CASE(3) BM_SP_CASE(4) BM_SP_CASE(5) BM_SP_CASE(6) BM_SP_CASE(7) BM_SP_CASE(8)
 #undef BM_SP_CASE
-  default: return delta_block_p(L->size1, mu, inv, L, X, r0 + k, rows - k, delta + k);
+  default: status = delta_block_p(L->size1, mu, inv, L, X, r0 + k, rows - k, delta + k); break;
   }
+  *sum += sum_block(delta + k, rows - k);
+  return status;
 }
 #else
 /* without vector extensions: solve_block's column layout, then the sums */
 static int delta_block(const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
-                       size_t rows, double *delta)
+                       size_t rows, double *delta, double *sum)
 {
   size_t p = L->size1;
   double T[BM_SP_MAX * BM_SP_ROWS];
@@ -307,8 +332,12 @@ static int delta_block(const double *mu, const double *inv, const gsl_matrix *L,
     const double *tj = T + j * BM_SP_ROWS;
     for (size_t k = 0; k < BM_SP_ROWS; k++) delta[k] += tj[k] * tj[k];
   }
-  for (size_t k = 0; k < rows; k++)
+  double s = 0.0;
+  for (size_t k = 0; k < rows; k++) {
     if (isnan(delta[k])) delta[k] = INFINITY;
+    s += delta[k];
+  }
+  *sum = s;
   return BM_SUCCESS;
 }
 #endif
@@ -351,12 +380,12 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    double total = 0.0, delta[BM_SP_ROWS];
+    double total = 0.0, delta[BM_SP_ROWS], dsum;
     bad[g] = BM_SUCCESS;
     for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += BM_SP_ROWS) {
       size_t rows = r1 - b0 < BM_SP_ROWS ? r1 - b0 : BM_SP_ROWS;
-      bad[g] = delta_block(mu, inv, L, X, b0, rows, delta);
-      if (!bad[g]) block(ctx, delta, rows, b0, each, &total);
+      bad[g] = delta_block(mu, inv, L, X, b0, rows, delta, &dsum);
+      if (!bad[g]) block(ctx, delta, dsum, rows, b0, each, &total);
     }
     part[g] = total;
   }

@@ -18,14 +18,17 @@
 
 /* dimensions up to this use the small-p paths */
 #define BM_SP_MAX 16
-/* rows per whitening block (on the stack: BM_SP_ROWS x BM_SP_MAX doubles, twice) */
-#define BM_SP_ROWS 64
+/* rows per block of forms (on the stack: BM_SP_ROWS doubles, for mvt twice;
+ * BM_SP_ROWS x BM_SP_MAX more without GCC's vector extensions): a block's
+ * setup and its pipeline drain spread over more rows */
+#define BM_SP_ROWS 256
 
 /* Per block of Mahalanobis forms delta (rows of them, rows first ..
- * first+rows-1 of X; +inf where the form overflowed): add the block's
- * log-densities to *total and write each row's into each (when non-NULL). */
-typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
-                                  double *total);
+ * first+rows-1 of X; +inf where the form overflowed) and their sum: add the
+ * block's log-densities to *total and write each row's into each (when
+ * non-NULL). */
+typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, double delta_sum, size_t rows, size_t first,
+                                  gsl_vector *each, double *total);
 
 /* bm_vc_loglik for p <= BM_SP_MAX when the family's log-density depends on
  * the whitened row only through delta = |z|^2: the checks (same order), the
