@@ -244,6 +244,62 @@ delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
   return k;
 }
 
+/* The same for rows stored one after another (X->tda == p <= 8): the eight
+ * rows are p full-width loads, and column j (entries j + p k) is put
+ * together from them by two-register permutes, one per pair of loaded
+ * registers, merged by masks; cheaper than a gather per column. */
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline size_t
+delta_perm8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
+              size_t rows, double *delta, int *any, double *sum)
+{
+  size_t tda = L->tda, k = 0, npair = (p + 1) / 2;
+  const double *l = L->data;
+  __m512d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
+  __m512i idx[8][4];
+  __mmask8 msk[8][4];
+  for (size_t i = 0, c = 0; i < p; i++) {
+    mub[i] = _mm512_set1_pd(mu[i]);
+    invb[i] = _mm512_set1_pd(inv[i]);
+    for (size_t j = 0; j < i; j++, c++) lb[c] = _mm512_set1_pd(l[i * tda + j] * inv[i]);
+  }
+  for (size_t j = 0; j < p; j++)
+    for (size_t a = 0; a < npair; a++) {
+      long long ix[8];
+      unsigned m = 0;
+      for (size_t r = 0; r < 8; r++) {
+        size_t e = j + p * r;
+        ix[r] = e / 16 == a ? (long long)(e - 16 * a) : 0;
+        if (e / 16 == a) m |= 1u << r;
+      }
+      idx[j][a] = _mm512_loadu_si512(ix);
+      msk[j][a] = (__mmask8)m;
+    }
+  __m512d big = _mm512_set1_pd(DBL_MAX), acc = _mm512_setzero_pd();
+  __mmask8 bad = 0;
+  for (; k + 8 <= rows; k += 8) {
+    const double *xa = X->data + (r0 + k) * p;
+    __m512d R[8], z[BM_SP_MAX], d = _mm512_setzero_pd();
+    for (size_t r = 0; r < p; r++) R[r] = _mm512_loadu_pd(xa + 8 * r);
+    for (size_t i = 0, c = 0; i < p; i++) {
+      __m512d xi = _mm512_permutex2var_pd(R[0], idx[i][0], R[p > 1 ? 1 : 0]);
+      for (size_t a = 1; a < npair; a++)
+        if (msk[i][a])
+          xi = _mm512_mask_blend_pd(msk[i][a], xi,
+                                    _mm512_permutex2var_pd(R[2 * a], idx[i][a], R[2 * a + 1 < p ? 2 * a + 1 : 2 * a]));
+      __m512d t = _mm512_mul_pd(_mm512_sub_pd(xi, mub[i]), invb[i]);
+      for (size_t j = 0; j < i; j++, c++) t = _mm512_fnmadd_pd(lb[c], z[j], t);
+      z[i] = t;
+      d = _mm512_fmadd_pd(t, t, d);
+    }
+    _mm512_storeu_pd(delta + k, d);
+    acc = _mm512_add_pd(acc, d);
+    bad |= _mm512_cmp_pd_mask(d, big, _CMP_NLE_UQ);
+  }
+  *any |= bad;
+  *sum += _mm512_reduce_add_pd(acc);
+  return k;
+}
+
 #define BM_SP_SWITCH(CALL)                                                                                            \
   switch (L->size1) {                                                                                                 \
   case 1: CALL(1); break;                                                                                              \
@@ -273,6 +329,21 @@ __attribute__((target("avx512f,avx2,fma"))) static size_t delta_fma8(const doubl
 {
   size_t k = 0;
 #define BM_SP_CALL(P) k = delta_fma8_p(P, mu, inv, L, X, r0, rows, delta, any, sum)
+#define BM_SP_CALL_PERM(P) k = delta_perm8_p(P, mu, inv, L, X, r0, rows, delta, any, sum)
+  if (X->tda == L->size1 && L->size1 <= 8) {
+    switch (L->size1) {
+    case 1: BM_SP_CALL_PERM(1); break;
+    case 2: BM_SP_CALL_PERM(2); break;
+    case 3: BM_SP_CALL_PERM(3); break;
+    case 4: BM_SP_CALL_PERM(4); break;
+    case 5: BM_SP_CALL_PERM(5); break;
+    case 6: BM_SP_CALL_PERM(6); break;
+    case 7: BM_SP_CALL_PERM(7); break;
+    default: BM_SP_CALL_PERM(8); break;
+    }
+    return k;
+  }
+#undef BM_SP_CALL_PERM
   BM_SP_SWITCH(BM_SP_CALL)
 #undef BM_SP_CALL
   return k;

@@ -110,6 +110,20 @@ static void mvn_batch_spread(gsl_rng *r, size_t p, size_t n, double spread)
     assert_close_scaled(lp, lk, sk, "mvn logpdf", p);
   }
   assert_close_scaled(ll, total, scale, "mvn loglik", p);
+  { /* rows not stored one after another (a view of wider rows): the kernels' gathers */
+    gsl_matrix *W = gsl_matrix_alloc(n, p + 3);
+    gsl_matrix_set_all(W, NAN); /* never read */
+    gsl_matrix_view Xw = gsl_matrix_submatrix(W, 0, 1, n, p);
+    gsl_matrix_memcpy(&Xw.matrix, X);
+    double llw;
+    assert_int_equal(bm_mvn_loglik(d, &Xw.matrix, &llw, NULL), BM_SUCCESS);
+    assert_close_scaled(llw, total, scale, "mvn loglik, strided rows", p);
+    double llt_w, llt_c;
+    assert_int_equal(bm_mvt_loglik(t, &Xw.matrix, &llt_w, NULL), BM_SUCCESS);
+    assert_int_equal(bm_mvt_loglik(t, X, &llt_c, NULL), BM_SUCCESS);
+    assert_close_scaled(llt_w, llt_c, fabs(llt_c) + (double)n * (fabs(lognorm) + 1.0), "mvt loglik, strided rows", p);
+    gsl_matrix_free(W);
+  }
 
   /* mvt batch (the small path's Mahalanobis forms) against its single-point path */
   double llt, sum_t = 0.0, scale_t = 0.0;
@@ -275,6 +289,7 @@ static void test_small_failures(void **state)
   bm_mvt *t = bm_mvt_alloc(p);
   assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
   assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
+  gsl_matrix *W = gsl_matrix_alloc(n, p + 2);
   int best = bm_sp_path();
   for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
     bm_sp_force_path(path);
@@ -292,6 +307,10 @@ static void test_small_failures(void **state)
           assert_int_equal(bm_mvt_loglik(t, X, &ll, each), BM_ENONFINITE);
           assert_true(isnan(ll));
           for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
+          gsl_matrix_view Xw = gsl_matrix_submatrix(W, 0, 0, n, p); /* strided rows: the gathers */
+          gsl_matrix_memcpy(&Xw.matrix, X);
+          assert_int_equal(bm_mvn_loglik(d, &Xw.matrix, &ll, each), BM_ENONFINITE);
+          assert_int_equal(bm_mvt_loglik(t, &Xw.matrix, &ll, NULL), BM_ENONFINITE);
           gsl_vector_const_view xr = gsl_matrix_const_row(X, row);
           ll = 0.0;
           assert_int_equal(bm_mvn_logpdf(d, &xr.vector, &ll), BM_ENONFINITE);
@@ -303,6 +322,7 @@ static void test_small_failures(void **state)
     assert_true(isfinite(ll));
   }
   bm_sp_force_path(BM_SP_PATH_AUTO);
+  gsl_matrix_free(W);
   /* the single point's shape checks on its short path */
   gsl_vector *x4 = gsl_vector_calloc(p - 1);
   double lp = 0.0;
