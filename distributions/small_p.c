@@ -655,7 +655,17 @@ __attribute__((target("avx512f,avx2,fma"))) static int log1p_avx512(const double
 {
   __m512d sc = _mm512_set1_pd(scale), lim = _mm512_set1_pd(0x1p1000), zero = _mm512_setzero_pd(), acc = zero;
   __mmask8 bad = 0;
-  for (size_t i = 0; i < n; i += 8) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) { /* two independent chains per step */
+    __m512d v0 = _mm512_mul_pd(_mm512_loadu_pd(u + i), sc), v1 = _mm512_mul_pd(_mm512_loadu_pd(u + i + 8), sc);
+    bad |= _mm512_cmp_pd_mask(v0, lim, _CMP_NLT_UQ) | _mm512_cmp_pd_mask(v0, zero, _CMP_LT_OQ) |
+           _mm512_cmp_pd_mask(v1, lim, _CMP_NLT_UQ) | _mm512_cmp_pd_mask(v1, zero, _CMP_LT_OQ);
+    __m512d l0 = log1p_v8(v0), l1 = log1p_v8(v1);
+    acc = _mm512_add_pd(acc, _mm512_add_pd(l0, l1));
+    _mm512_storeu_pd(out + i, l0);
+    _mm512_storeu_pd(out + i + 8, l1);
+  }
+  for (; i < n; i += 8) {
     __mmask8 k = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1u);
     __m512d v = _mm512_mul_pd(_mm512_maskz_loadu_pd(k, u + i), sc);
     bad |= k & (_mm512_cmp_pd_mask(v, lim, _CMP_NLT_UQ) | _mm512_cmp_pd_mask(v, zero, _CMP_LT_OQ));
