@@ -14,6 +14,7 @@
 #include "bayesmat/validate.h"
 #include "omp_policy.h"
 #include "small_p.h"
+#include "mid_p.h"
 #define BM_FN fn /* the checks of bm_sp_loglik_fn report as its public caller */
 #include "../src/error.h"
 
@@ -88,6 +89,17 @@ int bm_sp_path(void)
 #endif
   int forced = atomic_load_explicit(&sp_forced, memory_order_relaxed);
   return forced > 0 && forced < best ? forced : best;
+}
+
+/* the sum of delta[0 .. rows-1]: four partial sums, no chain of dependent additions */
+static double sum_block(const double *delta, size_t rows)
+{
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  size_t k = 0;
+  for (; k + 4 <= rows; k += 4)
+    for (size_t v = 0; v < 4; v++) s[v] += delta[k + v];
+  for (; k < rows; k++) s[0] += delta[k];
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 /* delta[k] <- |L^{-1}(x_k - mu)|^2 for the rows r0 .. r0+rows-1 of X, two
@@ -350,16 +362,6 @@ __attribute__((target("avx512f,avx2,fma"))) static size_t delta_fma8(const doubl
 }
 #endif
 
-/* the sum of delta[0 .. rows-1]: four partial sums, no chain of dependent additions */
-static double sum_block(const double *delta, size_t rows)
-{
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  size_t k = 0;
-  for (; k + 4 <= rows; k += 4)
-    for (size_t v = 0; v < 4; v++) s[v] += delta[k + v];
-  for (; k < rows; k++) s[0] += delta[k];
-  return (s[0] + s[1]) + (s[2] + s[3]);
-}
 
 /* ... and *sum <- their sum (formed in the vector registers on the way) */
 static int delta_block(const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
@@ -440,7 +442,7 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
     return status;
   }
   size_t n = X->size1, G = bm_batch_groups(n, 0);
-  double mu[BM_SP_MAX], inv[BM_SP_MAX];
+  double mu[BM_MP_MAX], inv[BM_MP_MAX];
   prepare(mu_v, L, mu, inv);
   double part[BM_BATCH_GROUPS_MAX];
   int bad[BM_BATCH_GROUPS_MAX];
@@ -455,7 +457,11 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
     bad[g] = BM_SUCCESS;
     for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += BM_SP_ROWS) {
       size_t rows = r1 - b0 < BM_SP_ROWS ? r1 - b0 : BM_SP_ROWS;
-      bad[g] = delta_block(mu, inv, L, X, b0, rows, delta, &dsum);
+      if (L->size1 >= BM_MP_MIN) {
+        bad[g] = bm_mp_delta_block(mu, inv, L, X, b0, rows, delta);
+        dsum = bad[g] ? 0.0 : sum_block(delta, rows);
+      } else
+        bad[g] = delta_block(mu, inv, L, X, b0, rows, delta, &dsum);
       if (!bad[g]) block(ctx, delta, dsum, rows, b0, each, &total);
     }
     part[g] = total;
