@@ -251,6 +251,8 @@ double bm_wt_dev_diag(const double *M, size_t p, size_t lda, double c)
   double s = 0.0;
   for (size_t i = 0; i < p; i++) {
     double v = M[i * lda + i], m = v * v / c;
+    /* v^2 beyond DBL_MAX with v^2/c (c >= 1 here) still finite: the scaled product */
+    if (isinf(m)) m = fabs(v) * (fabs(v) / c);
     if (isinf(m)) return -INFINITY; /* log m - m + 1 below -DBL_MAX (log(inf) - inf would be NaN) */
     if (fabs(m - 1.0) <= 0.25)
       s += bm_log1pmx(m - 1.0); /* the rounding of m costs |m - 1| eps, not eps */

@@ -355,12 +355,70 @@ static void test_chol_subnormal_pivot(void **state)
     }
 }
 
+/* Large nu (the Stirling form), a diagonal entry of the whitened factor M
+ * with M_ii^2 just beyond DBL_MAX while M_ii^2/nu and log f are finite
+ * (S_11 subnormal, X_11 = 1e-4): log f must be finite, equal to the
+ * textbook sum in long double (lgammal), at p = 1 and p = 2 (the small-p
+ * kernel) and p = 17 (the general path); the same for the inverse Wishart
+ * with the roles of X and the scale swapped. */
+static void test_large_nu_diag_overflow(void **state)
+{
+  (void)state;
+  const double tiny = 5.5735545697072231e-313, x11 = 1.0019540786743164e-4, nu0 = 30.875;
+  const size_t dims[] = {1, 2, 17};
+  for (size_t t = 0; t < 3; t++)
+    for (int inv = 0; inv < 2; inv++) {
+      size_t p = dims[t];
+      double nu = nu0 + (double)p; /* (nu - p + 1)/2 >= 10: the large-nu form */
+      gsl_matrix *S = gsl_matrix_calloc(p, p), *X = gsl_matrix_calloc(p, p);
+      for (size_t i = 0; i < p; i++) {
+        gsl_matrix_set(S, i, i, 1.0 + 0.25 * (double)i);
+        gsl_matrix_set(X, i, i, 2.0 - 0.0625 * (double)i);
+      }
+      /* Wishart: tr(S^-1 X) = x11/tiny + ...; inverse: tr(Psi X^-1) = x11/tiny + ... */
+      gsl_matrix_set(inv ? X : S, 0, 0, tiny);
+      gsl_matrix_set(inv ? S : X, 0, 0, x11);
+      long double ldS = 0, ldX = 0, tr = 0, lmg = (long double)p * (p - 1) / 4 * logl(3.14159265358979323846264338327950288L);
+      for (size_t i = 0; i < p; i++) {
+        long double si = gsl_matrix_get(S, i, i), xi = gsl_matrix_get(X, i, i);
+        ldS += logl(si);
+        ldX += logl(xi);
+        tr += inv ? si / xi : xi / si;
+      }
+      for (size_t j = 1; j <= p; j++) lmg += lgammal((long double)nu / 2 + (1 - (long double)j) / 2);
+      long double ref = inv ? (long double)nu / 2 * ldS - ((long double)nu + p + 1) / 2 * ldX - tr / 2 -
+                                  (long double)nu * p / 2 * logl(2.0L) - lmg
+                            : ((long double)nu - p - 1) / 2 * ldX - tr / 2 - (long double)nu * p / 2 * logl(2.0L) -
+                                  (long double)nu / 2 * ldS - lmg;
+      assert_true(ref > -DBL_MAX && ref < -1e307);
+      double lp = 0.0;
+      if (inv) {
+        bm_invwishart *d = bm_invwishart_alloc(p);
+        assert_int_equal(bm_invwishart_set(d, nu, S), BM_SUCCESS);
+        assert_int_equal(bm_invwishart_logpdf(d, X, &lp), BM_SUCCESS);
+        bm_invwishart_free(d);
+      } else {
+        bm_wishart *d = bm_wishart_alloc(p);
+        assert_int_equal(bm_wishart_set(d, nu, S), BM_SUCCESS);
+        assert_int_equal(bm_wishart_logpdf(d, X, &lp), BM_SUCCESS);
+        bm_wishart_free(d);
+      }
+      /* (the relative form: 10 |ref| would overflow here) */
+      if (!(fabsl((long double)lp - ref) <= 1e-13L * fabsl(ref))) {
+        print_error("p = %zu, %s: %.17g vs %.17Lg\n", p, inv ? "invwishart, M_11^2 > DBL_MAX" : "wishart, M_11^2 > DBL_MAX", lp, ref);
+        fail();
+      }
+      free_matrices(S, X);
+    }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mvgamma_reference), cmocka_unit_test(test_mvgamma_fallbacks),
       cmocka_unit_test(test_kernel_vs_general), cmocka_unit_test(test_public_over_nu),
       cmocka_unit_test(test_failures_match), cmocka_unit_test(test_chol_subnormal_pivot),
+      cmocka_unit_test(test_large_nu_diag_overflow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
