@@ -27,8 +27,8 @@
  * factor L) only the substitution differs: r' = 64 p eps' kappa_L,
  * kappa_L = ||L||_F ||L^-1||_F. Where the reference falls below -DBL_MAX
  * the answer must be -inf; a finite answer there, or -inf where the
- * reference is finite (beyond the tolerance), is a finding. nu outside
- * [1e-3, 1e6] is compared between paths only (long double lgamma loses
+ * reference is finite (beyond the tolerance), is a finding. nu beyond
+ * 1e6 is compared between paths only (long double lgamma loses
  * the difference of two terms of size nu log nu).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <float.h>
@@ -242,9 +242,9 @@ static void print_stats(void)
 static void check_value(const char *what, size_t i, double got, ld ref, double tol)
 {
   n_cmp++;
-  if (ref < -(ld)DBL_MAX * (1 + (ld)tol / fabsl(ref)) ) {
+  /* -inf is right where the reference is within tol of rounding to it */
+  if ((got == -INFINITY && ref <= -(ld)DBL_MAX + (ld)tol) || (ref == -INFINITY && got <= -DBL_MAX + tol)) {
     n_cmp_inf++;
-    if (got != -INFINITY && !(got < -DBL_MAX * 0.999)) FAIL("%s[%zu]: got %.17g, reference %.6Lg < -DBL_MAX", what, i, got, ref);
     return;
   }
   if (tol > 0 && fabsl((ld)got - ref) / tol > max_ratio) max_ratio = (double)(fabsl((ld)got - ref) / tol);
@@ -347,7 +347,7 @@ static void vector_case(fz_in *in, size_t p, int fam)
     ld ref[NMAX], rsum = 0, lgk = 0, lgh = 0;
     double tol[NMAX], ctol[NMAX], tsum = 0, ctsum = 0;
     double r_ref = 64.0 * (double)(p * p) * R->epsx * R->kappa, r_cross = 64.0 * (double)p * R->epsx * R->kappa_L;
-    int cmp_ref = r_ref < 1e-3 && (fam != 2 || (nu >= 1e-3 && nu <= 1e6)), cmp_cross = r_cross < 1e-3;
+    int cmp_ref = r_ref < 1e-3 && (fam != 2 || nu <= 1e6), cmp_cross = r_cross < 1e-3;
     if (fam == 2) {
       lgk = lgammal(((ld)nu + p) / 2);
       lgh = lgammal((ld)nu / 2);
@@ -488,7 +488,7 @@ static void matrix_case(fz_in *in, size_t p, int inverse)
     if (s2 == BM_SUCCESS && lp2 != lp && !(fabs(lp2 - lp) <= 1e-12 * (1 + fabs(lp))))
       FAIL("logpdf %.17g, logpdf_grad %.17g (status %d, nu %.17g, X %.17g, S %.17g)", lp, lp2, s2, nu, gsl_matrix_get(X, 0, 0), gsl_matrix_get(S, 0, 0));
     double rr = 64.0 * (double)(p * p) * (RS->epsx * RS->kappa + RX->epsx * RX->kappa);
-    if (!(rr < 1e-3) || !(nu >= 1e-3 && nu <= 1e6)) goto done;
+    if (!(rr < 1e-3) || !(nu <= 1e6)) goto done;
     /* reference */
     ld T[PMAX * PMAX], Xi[PMAX * PMAX], Si[PMAX * PMAX];
     /* trace: Wishart ||L_S^-1 L_X||_F^2, inverse ||L_X^-1 L_Psi||_F^2 */
