@@ -79,8 +79,8 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
  *   d_Psi = nu/2 Psi^-1 - X^-1 / 2                      (p x p, symmetric)
  *   d_nu  = log|Psi|/2 - p/2 log 2 - psi_p(nu/2)/2 - log|X|/2
  * @return as bm_invwishart_logpdf, plus BM_EDOM when d_X or d_Psi is beyond double
- *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; both NaN,
- *         lp and d_nu still set), BM_EBADLEN for a d_X/d_Psi not p x p
+ *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; every output,
+ *         lp and d_nu too, NaN), BM_EBADLEN for a d_X/d_Psi not p x p
  *         and BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
  */
 int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,

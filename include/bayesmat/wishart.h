@@ -79,8 +79,8 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp);
  *   d_S  = -nu/2 S^-1 + S^-1 X S^-1 / 2                 (p x p, symmetric)
  *   d_nu = log|X|/2 - p/2 log 2 - log|S|/2 - psi_p(nu/2)/2
  * @return as bm_wishart_logpdf, plus BM_EDOM when d_X or d_S is beyond double
- *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; both NaN,
- *         lp and d_nu still set), BM_EBADLEN for a d_X/d_S not p x p and
+ *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; every output,
+ *         lp and d_nu too, NaN), BM_EBADLEN for a d_X/d_S not p x p and
  *         BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
  */
 int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp, gsl_matrix *d_X,
