@@ -378,24 +378,25 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
     bm_mc_trsm_left(&Gv.matrix, 0, A, n1, n2, n2);
     bm_mc_trsm_right(L2, 0, A, n1, n2, n2);
   }
-  if (dM1 || G1) { /* L1inv (dtrtri; row-major lower = column-major upper) and E = L_G^-1 L1inv */
-    if (n1 > BM_KN_POTRF_MAX && n1 <= BM_KN_MAX) { /* L1^-1 by a solve on the calling thread (dtrtri threads above 64) */
-      for (size_t i = 0; i < n1; i++)
-        for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = i == j ? 1.0 : 0.0;
-      bm_mc_trsm_left(L1, 0, Li, n1, n1, n1);
-    } else {
+  if (dM1 || G1) { /* L1inv and E = L_G^-1 L1inv, both lower triangular */
+    if (n1 <= BM_SL_INV_MAX) { /* row by row on the triangles (p^3/6 multiply-adds each), on the calling thread */
+      memset(Li, 0, n1 * n1 * sizeof(double)); /* the upper triangles stay 0 */
+      for (size_t i = 0; i < n1; i++) Li[i * n1 + i] = 1.0;
+      bm_sl_solve_lower_tri(L1->data, L1->tda, Li, n1, n1);
+      copy_scaled(E, Li, n1 * n1, -e); /* L_G^-1 = G^-1 2^-e */
+      bm_sl_solve_lower_tri(G, n1, E, n1, n1);
+    } else { /* dtrtri (row-major lower = column-major upper) and a blocked solve: threads pay here */
       for (size_t i = 0; i < n1; i++)
         for (size_t j = 0; j < n1; j++) Li[i * n1 + j] = j <= i ? L1->data[i * L1->tda + j] : 0.0;
       LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)n1, Li, (lapack_int)n1);
-    }
-    copy_scaled(E, Li, n1 * n1, -e); /* L_G^-1 = G^-1 2^-e */
-    /* E is lower triangular: columns c0.. are zero above row c0 and stay so,
-     * so each block of columns needs only G's trailing triangle (a third of
-     * the full solve's work) */
-    for (size_t c0 = 0; c0 < n1; c0 += BM_KN_NB) {
-      size_t m = n1 - c0, c = m < BM_KN_NB ? m : BM_KN_NB;
-      gsl_matrix_view Gs = gsl_matrix_submatrix(&Gv.matrix, c0, c0, m, m);
-      bm_mc_trsm_left(&Gs.matrix, 0, E + c0 * n1 + c0, m, c, n1);
+      copy_scaled(E, Li, n1 * n1, -e);
+      /* E is lower triangular: columns c0.. are zero above row c0 and stay so,
+       * so each block of columns needs only G's trailing triangle */
+      for (size_t c0 = 0; c0 < n1; c0 += BM_KN_NB) {
+        size_t m = n1 - c0, c = m < BM_KN_NB ? m : BM_KN_NB;
+        gsl_matrix_view Gs = gsl_matrix_submatrix(&Gv.matrix, c0, c0, m, m);
+        bm_mc_trsm_left(&Gs.matrix, 0, E + c0 * n1 + c0, m, c, n1);
+      }
     }
   }
   if (G2) { /* (k Ahat^T Ahat - n1 Q2)/2 */

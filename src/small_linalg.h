@@ -38,6 +38,12 @@ void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, s
  * transposed storage), p <= BM_SL_INV_MAX. */
 void bm_sl_lower_gram(double *T, size_t ldt, size_t p);
 
+/* In place: B (p x p, ldb, lower triangular, strict upper triangle neither
+ * read nor written) <- L^{-1} B, lower triangular too (L ldl, lower), p <=
+ * BM_SL_INV_MAX. With B = I this is L^{-1}. A third of the work of a full
+ * p x p solve. */
+void bm_sl_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p);
+
 /* B (p x m, leading dim ldb) <- L^{-1} B (forward substitution by rows). */
 void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m);
 

@@ -256,6 +256,56 @@ static void test_trsm(void **state)
   gsl_rng_free(r);
 }
 
+/* bm_sl_solve_lower_tri: L^{-1} B for a lower-triangular B (and L^{-1}
+ * itself from B = I) against the full solve of OpenBLAS's dtrsm (the plain
+ * substitution of ref_left where a pivot is subnormal); B's strict upper
+ * triangle must stay untouched. */
+static void tri_one(gsl_rng *r, size_t p, const double *L, int identity)
+{
+  double *B = random_block(r, p, p, 1.0), *R = malloc(p * p * sizeof(double));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      if (identity && j <= i) B[i * p + j] = i == j ? 1.0 : 0.0;
+      R[i * p + j] = j <= i ? B[i * p + j] : 0.0;
+      if (j > i) B[i * p + j] = -7.0;
+    }
+  if (own_ref)
+    ref_left(0, p, p, L, R);
+  else
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, R,
+                (int)p);
+  bm_sl_solve_lower_tri(L, p, B, p, p);
+  assert_close(B, R, p, p, p, 1, max_abs(R, p, p, p), identity ? "solve_lower_tri I" : "solve_lower_tri", p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) assert_true(B[i * p + j] == -7.0);
+  free(B);
+  free(R);
+}
+
+static void test_solve_lower_tri(void **state)
+{
+  (void)state;
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 15);
+  for (size_t k = 0; k < NDIMS; k++) {
+    size_t p = dims[k];
+    double *A = spd(r, p, 1.0), *L = lapack_chol(A, p);
+    tri_one(r, p, L, 0);
+    tri_one(r, p, L, 1);
+    free(A);
+    free(L);
+  }
+  size_t p = 70; /* a subnormal pivot: the kernel divides (as the reference) */
+  double *A = spd(r, p, 1.0), *L = lapack_chol(A, p);
+  for (size_t j = 0; j < p; j++) L[40 * p + j] *= 1e-308 / L[40 * p + 40] * (j == 40 ? 0.5 : 1e-10);
+  own_ref = 1;
+  tri_one(r, p, L, 0);
+  own_ref = 0;
+  free(A);
+  free(L);
+  gsl_rng_free(r);
+}
+
 static void test_syrk_gemm(void **state)
 {
   (void)state;
@@ -350,7 +400,7 @@ static void test_sandwich(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_chol),       cmocka_unit_test(test_chol_fail), cmocka_unit_test(test_trsm),
+      cmocka_unit_test(test_chol),       cmocka_unit_test(test_chol_fail), cmocka_unit_test(test_trsm), cmocka_unit_test(test_solve_lower_tri),
       cmocka_unit_test(test_syrk_gemm), cmocka_unit_test(test_sandwich),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

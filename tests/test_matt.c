@@ -145,8 +145,8 @@ static void spd_invert(gsl_matrix *A)
 }
 
 /* The gradient at the sizes where the single-observation kernels change
- * route (blocked solves beyond 32, L^{-1} by a solve beyond 64, LAPACK
- * beyond 128, split products) against the closed forms built another way
+ * route (blocked solves beyond 32, the triangular inverses by rows up to
+ * 128 and by LAPACK beyond, split products) against the closed forms built another way
  * (GSL, explicit inverses): with P = Sigma^-1, Q = Omega^-1, R = X - M,
  * A = Sigma + R Q R^T, k = nu + n + p - 1:
  *   dM = k A^-1 R Q, dSigma = ((nu + n - 1) P - k A^-1) / 2,
