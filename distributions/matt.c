@@ -131,12 +131,17 @@ static void copy_scaled(double *dst, const double *src, size_t len, int e)
     for (size_t i = 0; i < len; i++) dst[i] = ldexp(src[i], e);
 }
 
-/* 1 if every one of len doubles is finite */
+/* 1 if every one of len doubles is finite (v 0 = 0 unless v is Inf or NaN).
+ * Eight independent sums: one sum is a chain of dependent additions, at
+ * 50 x 50 the gradient's checks took ~10 us on it. */
 static int buf_finite(const double *v, size_t len)
 {
-  double z = 0.0;
-  for (size_t i = 0; i < len; i++) z += v[i] * 0.0;
-  return z == 0.0;
+  double z[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (size_t j = 0; j < 8; j++) z[j] += v[i + j] * 0.0;
+  for (; i < len; i++) z[0] += v[i] * 0.0;
+  return ((z[0] + z[1]) + (z[2] + z[3])) + ((z[4] + z[5]) + (z[6] + z[7])) == 0.0;
 }
 
 /* Z <- 2^-e L_S^-1 (X - M) L_O^-T, n x p contiguous and finite. e = 0 (the
