@@ -420,18 +420,19 @@ static int grad_one(size_t n1, size_t n2, const double *Z1, int ez, const gsl_ma
                   (int)(n2 - c0 < cc ? n2 - c0 : cc), k, E, (int)n1, dM1 + c0, (int)n2);
   }
   if (G1) { /* (q1 Li^T Li - k E^T E)/2; dlauum (column-major 'U') on our row-major lower gives L^T L */
-    if (n1 <= BM_KN_MAX) { /* dlauum threads at every size: own loops, a third of a dsyrk's work */
-      bm_sl_lower_gram(Li, n1, n1);
-      bm_sl_lower_gram(E, n1, n1);
+    if (n1 <= BM_SL_INV_MAX) { /* dlauum threads at every size: own loop, both products in one pass */
+      bm_sl_lower_gram2(Li, 0.5 * q1, E, -0.5 * k, n1, n1);
+      for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j <= i; j++) G1[i * n1 + j] = G1[j * n1 + i] = Li[i * n1 + j];
     } else {
       LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, Li, (lapack_int)n1);
       LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n1, E, (lapack_int)n1);
+      for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j <= i; j++) {
+          double v = 0.5 * (q1 * Li[i * n1 + j] - k * E[i * n1 + j]);
+          G1[i * n1 + j] = G1[j * n1 + i] = v;
+        }
     }
-    for (size_t i = 0; i < n1; i++)
-      for (size_t j = 0; j <= i; j++) {
-        double v = 0.5 * (q1 * Li[i * n1 + j] - k * E[i * n1 + j]);
-        G1[i * n1 + j] = G1[j * n1 + i] = v;
-      }
   }
   return BM_SUCCESS;
 }

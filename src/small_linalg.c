@@ -153,6 +153,29 @@ void bm_sl_lower_gram(double *T, size_t ldt, size_t p)
   }
 }
 
+void bm_sl_lower_gram2(double *T, double a, const double *U, double b, size_t ld, size_t p)
+{
+  /* bm_sl_lower_gram's loop over both factors at once: each pass over t
+   * takes two rows of each (t loaded and stored half as often as by two
+   * separate products) */
+  double t[BM_SL_INV_MAX];
+  for (size_t i = 0; i < p; i++) {
+    for (size_t j = 0; j <= i; j++) t[j] = 0.0;
+    size_t k = i;
+    for (; k + 2 <= p; k += 2) {
+      const double *t0 = T + k * ld, *t1 = t0 + ld, *u0 = U + k * ld, *u1 = u0 + ld;
+      double a0 = a * t0[i], a1 = a * t1[i], b0 = b * u0[i], b1 = b * u1[i];
+      for (size_t j = 0; j <= i; j++) t[j] = (((t[j] + a0 * t0[j]) + b0 * u0[j]) + a1 * t1[j]) + b1 * u1[j];
+    }
+    for (; k < p; k++) {
+      const double *tk = T + k * ld, *uk = U + k * ld;
+      double ak = a * tk[i], bk = b * uk[i];
+      for (size_t j = 0; j <= i; j++) t[j] = (t[j] + ak * tk[j]) + bk * uk[j];
+    }
+    for (size_t j = 0; j <= i; j++) T[i * ld + j] = t[j];
+  }
+}
+
 void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m)
 {
   for (size_t i = 0; i < p; i++) {

@@ -282,6 +282,38 @@ static void tri_one(gsl_rng *r, size_t p, const double *L, int identity)
   free(R);
 }
 
+/* bm_sl_lower_gram2 against the two products by CBLAS (dtrmm of T^T on T) */
+static void gram2_one(gsl_rng *r, size_t p)
+{
+  double *T = random_block(r, p, p, 1.0), *U = random_block(r, p, p, 1.0), *R = malloc(p * p * sizeof(double)),
+         *S = malloc(p * p * sizeof(double));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) T[i * p + j] = U[i * p + j] = -7.0; /* not read */
+  for (size_t i = 0; i < p * p; i++) {
+    R[i] = (i % p) <= (i / p) ? T[i] : 0.0;
+    S[i] = (i % p) <= (i / p) ? U[i] : 0.0;
+  }
+  double *RR = malloc(p * p * sizeof(double)), *SS = malloc(p * p * sizeof(double));
+  memcpy(RR, R, p * p * sizeof(double));
+  memcpy(SS, S, p * p * sizeof(double));
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 2.5, R, (int)p, RR,
+              (int)p); /* 2.5 T^T T */
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, -1.5, S, (int)p, SS,
+              (int)p); /* -1.5 U^T U */
+  for (size_t i = 0; i < p * p; i++) RR[i] += SS[i];
+  bm_sl_lower_gram2(T, 2.5, U, -1.5, p, p);
+  assert_close(T, RR, p, p, p, 1, max_abs(RR, p, p, p), "lower_gram2", p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) assert_true(T[i * p + j] == -7.0);
+  free(T);
+  free(U);
+  free(R);
+  free(S);
+  free(RR);
+  free(SS);
+}
+
+/* and the fused Gram product of two triangles */
 static void test_solve_lower_tri(void **state)
 {
   (void)state;
@@ -292,6 +324,7 @@ static void test_solve_lower_tri(void **state)
     double *A = spd(r, p, 1.0), *L = lapack_chol(A, p);
     tri_one(r, p, L, 0);
     tri_one(r, p, L, 1);
+    gram2_one(r, p);
     free(A);
     free(L);
   }
