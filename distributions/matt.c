@@ -76,15 +76,27 @@ static double lgamma_diff(double a, double h)
 }
 
 /* psi(x + h) - psi(x), x > 0, h >= 0, by the same device for x >= 20:
- * psi(x) = log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) + 1/(240x^8) - 1/(132x^10). */
+ * psi(x) = log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) + 1/(240x^8) - 1/(132x^10).
+ * With r = x/(x+h) and u = 1 - r = h/(x+h),
+ *   (x+h)^-m - x^-m = -x^-m (1 - r^m) = -x^-m u (1 + r + ... + r^(m-1)),
+ * a sum of positive terms (no cancellation, no pow or expm1 per term: this
+ * runs p times in every _set). Checked against mpmath: 2e-16 relative for
+ * x = 20..1e200, h = 0.5..1e6. */
 static double digamma_diff(double x, double h)
 {
   if (x < 20.0) return bm_digamma(x + h) - bm_digamma(x);
   static const double c[] = {-0.5, -1.0 / 12.0, 0.0, 1.0 / 120.0, 0.0, -1.0 / 252.0, 0.0, 1.0 / 240.0, 0.0, -1.0 / 132.0};
-  double l = log1p(h / x), v = 0.0;
-  for (int m = 10; m >= 1; m--) /* (x+h)^-m - x^-m = x^-m expm1(-m log1p(h/x)) */
-    if (c[m - 1] != 0.0) v += c[m - 1] * pow(x, -(double)m) * expm1(-(double)m * l);
-  return l + v;
+  double b = x + h, u = h / b, r = x / b, y = 1.0 / x, ym = 1.0, s = 0.0, rm = 1.0, t[10];
+  for (int m = 1; m <= 10; m++) { /* t[m-1] = x^-m u (1 + r + ... + r^(m-1)) */
+    ym *= y;
+    s += rm;
+    rm *= r;
+    t[m - 1] = ym * u * s;
+  }
+  double v = 0.0;
+  for (int m = 10; m >= 1; m--)
+    if (c[m - 1] != 0.0) v -= c[m - 1] * t[m - 1];
+  return log1p(h / x) + v;
 }
 
 /* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
