@@ -271,11 +271,16 @@ static int small_factor(size_t n, size_t p, const double *Z, int ez, double *L, 
  * (s x s); work s^2. L^-1 2^-e by a triangular solve (L^-1 alone may overflow). */
 static void add_small_inverse(const double *L, size_t s, int e, double *work, double *B)
 {
-  gsl_matrix_const_view Lv = gsl_matrix_const_view_array(L, s, s);
   memset(work, 0, s * s * sizeof(double));
   for (size_t i = 0; i < s; i++) work[i * s + i] = ldexp(1.0, -e);
-  bm_mc_trsm_left(&Lv.matrix, 0, work, s, s, s);
-  LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)s, work, (lapack_int)s); /* row-major lower: W^T W */
+  if (s <= BM_SL_INV_MAX) { /* on the triangles, calling thread (dlauum starts threads at any size) */
+    bm_sl_solve_lower_tri(L, s, work, s, s);
+    bm_sl_lower_gram(work, s, s);
+  } else {
+    gsl_matrix_const_view Lv = gsl_matrix_const_view_array(L, s, s);
+    bm_mc_trsm_left(&Lv.matrix, 0, work, s, s, s);
+    LAPACKE_dlauum_work(LAPACK_COL_MAJOR, 'U', (lapack_int)s, work, (lapack_int)s); /* row-major lower: W^T W */
+  }
   for (size_t i = 0; i < s; i++)
     for (size_t j = 0; j <= i; j++) {
       B[i * s + j] += work[i * s + j];
@@ -311,8 +316,11 @@ static int accumulate(size_t n, size_t p, const double *Z, int ez, double *work,
       bm_mc_trsm_left(&Gv.matrix, 0, Y, n, p, p);
     }
     if (Bp) { /* (I_p + Z^T Z)^-1 = I_p - A^T A */
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -1.0, Y, (int)p, Y, (int)p, 1.0,
-                  Bp, (int)p);
+      if (p <= BM_KN_MAX) /* in calls below OpenBLAS's threading size (docs/conventions.md) */
+        bm_kn_gemm(CblasTrans, CblasNoTrans, p, p, n, -1.0, Y, p, Y, p, 1.0, Bp, p);
+      else
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -1.0, Y, (int)p, Y, (int)p, 1.0,
+                    Bp, (int)p);
       for (size_t i = 0; i < p; i++) Bp[i * p + i] += 1.0;
     }
     if (Y0) { /* Y = (I + Z Z^T)^-1 Z = L_G^-T A */
@@ -326,8 +334,11 @@ static int accumulate(size_t n, size_t p, const double *Z, int ez, double *work,
       bm_mc_trsm_right(&Gv.matrix, 1, Y, n, p, p);
     }
     if (Bn) { /* (I_n + Z Z^T)^-1 = I_n - A^T A */
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, -1.0, Y, (int)p, Y, (int)p, 1.0,
-                  Bn, (int)n);
+      if (n <= BM_KN_MAX)
+        bm_kn_gemm(CblasNoTrans, CblasTrans, n, n, p, -1.0, Y, p, Y, p, 1.0, Bn, n);
+      else
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, -1.0, Y, (int)p, Y, (int)p, 1.0,
+                    Bn, (int)n);
       for (size_t i = 0; i < n; i++) Bn[i * n + i] += 1.0;
     }
     if (Y0) { /* Y = Z (I + Z^T Z)^-1 = A^T L_G^-1 */
