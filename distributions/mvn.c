@@ -28,6 +28,7 @@
 #include "work.h"
 #include "vector_common.h"
 #include "small_p.h"
+#include "mid_p.h"
 #include "mvn_impl.h"
 #include "../src/error.h"
 
@@ -431,13 +432,21 @@ static int small_path(const bm_mvn *d)
   return d && d->p <= BM_SP_MAX && d->is_set && bm_sp_pivots_ok(d->L);
 }
 
+/* the value alone takes the small-p scaffolding up to BM_MP_MAX (the
+ * kernel of distributions/mid_p.h from BM_MP_MIN); the gradient beyond
+ * BM_SP_MAX keeps the scatter route, whose trace is the value */
+static int value_path(const bm_mvn *d)
+{
+  return d && d->p <= BM_MP_MAX && d->is_set && bm_sp_pivots_ok(d->L);
+}
+
 /* The batched value for the public caller fn (named in its messages); the
  * one computation of both bm_mvn_loglik and, at small p, bm_mvn_loglik_grad,
  * so that the two return the same bits. */
 static int loglik_value(const char *fn, const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *each)
 {
   double total = 0.0;
-  int status = small_path(d) ? bm_sp_loglik_fn(fn, check_obj_fn(fn, d), d->mu, d->L, X, each, loglik_delta, d, &total)
+  int status = value_path(d) ? bm_sp_loglik_fn(fn, check_obj_fn(fn, d), d->mu, d->L, X, each, loglik_delta, d, &total)
                              : bm_vc_loglik_fn(fn, check_obj_fn(fn, d), d ? d->mu : NULL, d ? d->L : NULL, X, each,
                                                loglik_block, d, &total);
   if (status) return status;

@@ -36,6 +36,7 @@
 #include "work.h"
 #include "vector_common.h"
 #include "small_p.h"
+#include "mid_p.h"
 #include "../src/error.h"
 
 /* a = nu/2 from which the asymptotic difference formulas are used */
@@ -766,7 +767,7 @@ int bm_mvt_loglik(const bm_mvt *d, const gsl_matrix *X, double *ll, gsl_vector *
   if (!ll) return BM_FAIL(BM_EINVAL, "ll is NULL");
   *ll = NAN;
   double total = 0.0;
-  int status = d && d->p <= BM_SP_MAX && d->is_set && bm_sp_pivots_ok(d->L)
+  int status = d && d->p <= BM_MP_MAX && d->is_set && bm_sp_pivots_ok(d->L)
                    ? bm_sp_loglik(check_obj(d), d->mu, d->L, X, each, loglik_delta, d, &total)
                    : bm_vc_loglik(check_obj(d), d ? d->mu : NULL, d ? d->L : NULL, X, each, loglik_block, d, &total);
   if (status) return status;

@@ -10,6 +10,7 @@
 #include "bayesmat/validate.h"
 #include "omp_policy.h"
 #include "small_p.h"
+#include "mid_p.h"
 #define BM_FN fn /* the checks of bm_sp_loglik_fn report as its public caller */
 #include "../src/error.h"
 
@@ -246,7 +247,7 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
     return status;
   }
   size_t n = X->size1, G = bm_batch_groups(n, 0);
-  double mu[BM_SP_MAX], inv[BM_SP_MAX];
+  double mu[BM_MP_MAX], inv[BM_MP_MAX];
   prepare(mu_v, L, mu, inv);
   double part[BM_BATCH_GROUPS_MAX];
   int bad[BM_BATCH_GROUPS_MAX];
@@ -261,7 +262,8 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu_v, cons
     bad[g] = BM_SUCCESS;
     for (size_t b0 = r0; b0 < r1 && !bad[g]; b0 += BM_SP_ROWS) {
       size_t rows = r1 - b0 < BM_SP_ROWS ? r1 - b0 : BM_SP_ROWS;
-      bad[g] = delta_block(mu, inv, L, X, b0, rows, delta);
+      bad[g] = L->size1 >= BM_MP_MIN ? bm_mp_delta_block(mu, inv, L, X, b0, rows, delta)
+                                     : delta_block(mu, inv, L, X, b0, rows, delta);
       if (!bad[g]) block(ctx, delta, rows, b0, each, &total);
     }
     part[g] = total;

@@ -27,7 +27,8 @@
 typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
                                   double *total);
 
-/* bm_vc_loglik for p <= BM_SP_MAX when the family's log-density depends on
+/* bm_vc_loglik for p <= BM_MP_MAX (from BM_MP_MIN the kernel of
+ * distributions/mid_p.h) when the family's log-density depends on
  * the whitened row only through delta = |z|^2: the checks (same order), the
  * row groups of src/omp_policy.h, blocks of BM_SP_ROWS deltas formed with
  * every loop over observations; each NaN-filled on failure. */
