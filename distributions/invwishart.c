@@ -27,6 +27,7 @@
 #include "bayesmat/invwishart.h"
 #include "work.h"
 #include "small_linalg.h"
+#include "mvgamma_small.h"
 #include "wishart_common.h"
 #include "invwishart_impl.h"
 #include "../src/error.h"
@@ -34,14 +35,14 @@
 /* The constant of log f: nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2). */
 static double invwishart_log_norm(size_t p, double nu, double logdet_Psi)
 {
-  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma(p, 0.5 * nu);
+  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma_small(p, 0.5 * nu);
 }
 
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
 static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double *buf, size_t p)
 {
   bm_wt_copy_lower(L_Psi, buf, p);
-  bm_sl_trsm_left(CblasNoTrans, p, p, L_X, p, buf, p);
+  bm_wt_solve_lower_tri(L_X, p, buf, p, p);
   return bm_wt_lower_sumsq(buf, p, p); /* +inf: tr(Psi X^-1) beyond DBL_MAX, log f = -inf */
 }
 
@@ -49,17 +50,22 @@ static double whitened_scale(const double *L_X, const gsl_matrix *L_Psi, double 
  * log|X|: the textbook sum below the large-nu threshold, else the form
  * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
  * formed so that it overflows only when log f is below -DBL_MAX. */
-static double logpdf_from_M(const bm_invwishart *d, const double *M, double logdet_X)
+static double logpdf_from_M(const bm_invwishart *d, const double *M, double logdet_X, const double *ss)
 {
   size_t p = d->p;
   double nu = d->nu, pd = (double)p;
   int large = bm_wt_large_nu(p, nu);
-  /* finite X and Psi: a NaN in M comes only from an entry of L_X^-1 L_Psi
-   * beyond DBL_MAX (inf - inf later in the substitution), so the trace is too */
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++)
-      if (isnan(M[i * p + j])) return -INFINITY;
-  double half_tr = bm_wt_half_sumsq(M, p, p, large);
+  double half_tr;
+  if (ss && isfinite(ss[0])) { /* the small-p kernel's plain sums: no NaN, the same numbers */
+    half_tr = 0.5 * ss[large];
+  } else {
+    /* finite X and Psi: a NaN in M comes only from an entry of L_X^-1 L_Psi
+     * beyond DBL_MAX (inf - inf later in the substitution), so the trace is too */
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++)
+        if (isnan(M[i * p + j])) return -INFINITY;
+    half_tr = bm_wt_half_sumsq(M, p, p, large);
+  }
   if (large)
     return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, p, nu) - half_tr - 0.5 * (pd + 1.0) * logdet_X;
   return d->log_norm - 0.5 * (nu + pd + 1.0) * logdet_X - half_tr;
@@ -77,15 +83,24 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
   bm_work w;
   double *buf = bm_work_get(&w, stack, 2 * BM_STACK_DOUBLES, 2 * p * p);
   if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
-  gsl_matrix_view LX;
-  status = bm_wt_factor_variate(X, buf, p, &LX);
+  double logdet_X, ss[2], *ssp = NULL;
+  if (p <= BM_SL_MAX) { /* the same numbers from one kernel (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_Psi, 1, buf + p * p, NULL, &logdet_X, ss);
+    ssp = ss;
+    if (k) status = bm_wt_not_pd(X, k, p);
+  } else {
+    gsl_matrix_view LX;
+    status = bm_wt_factor_variate(X, buf, p, &LX);
+    if (!status) {
+      logdet_X = bm_chol_logdet(&LX.matrix);
+      whitened_scale(buf, d->L_Psi, buf + p * p, p);
+    }
+  }
   if (status) {
     *lp = -INFINITY;
     goto done;
   }
-  double logdet_X = bm_chol_logdet(&LX.matrix);
-  whitened_scale(buf, d->L_Psi, buf + p * p, p);
-  *lp = logpdf_from_M(d, buf + p * p, logdet_X);
+  *lp = logpdf_from_M(d, buf + p * p, logdet_X, ssp);
 done:
   bm_work_release(&w);
   return status;
@@ -113,15 +128,26 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   }
   double *N = buf + p * p;
   gsl_matrix_view LX, Xinv = gsl_matrix_view_array(buf + 2 * p * p, p, p);
-  if ((status = bm_wt_factor_variate(X, buf, p, &LX))) {
-    if (lp) *lp = -INFINITY;
-    goto fail;
-  }
-  double logdet_X = bm_chol_logdet(&LX.matrix);
-  double nu = d->nu, pd = (double)p;
-  if (lp || d_X) {
-    whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
-    if (lp) *lp = logpdf_from_M(d, N, logdet_X);
+  double logdet_X, nu = d->nu, pd = (double)p, ss[2];
+  if (p <= BM_SL_MAX) { /* buf <- L_X, N <- L_X^-1 L_Psi: the general path's numbers (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_Psi, 1, N, buf, &logdet_X, ss);
+    if (k) {
+      status = bm_wt_not_pd(X, k, p);
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    LX = gsl_matrix_view_array(buf, p, p);
+    if (lp) *lp = logpdf_from_M(d, N, logdet_X, ss);
+  } else {
+    if ((status = bm_wt_factor_variate(X, buf, p, &LX))) {
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    logdet_X = bm_chol_logdet(&LX.matrix);
+    if (lp || d_X) {
+      whitened_scale(buf, d->L_Psi, N, p); /* N <- L_X^-1 L_Psi */
+      if (lp) *lp = logpdf_from_M(d, N, logdet_X, NULL);
+    }
   }
   if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
   if (d_X) {
@@ -138,7 +164,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
       for (size_t j = 0; j < p; j++)
         MGET(d_Psi, i, j) = 0.5 * nu * MGET(d_Psi, i, j) - 0.5 * MGET(&Xinv.matrix, i, j);
   }
-  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma(p, 0.5 * nu) - 0.5 * logdet_X;
+  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma_small(p, 0.5 * nu) - 0.5 * logdet_X;
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
@@ -289,7 +315,7 @@ static int loglik_impl_fn(const char *fn, const bm_invwishart *d, const gsl_matr
     sum_logdet += logdet_X;
     if (ll || each) {
       whitened_scale(buf, d->L_Psi, N, p);
-      double lk = logpdf_from_M(d, N, logdet_X);
+      double lk = logpdf_from_M(d, N, logdet_X, NULL);
       if (each) gsl_vector_set(each, k, lk);
       sum += lk;
     }
@@ -306,7 +332,7 @@ static int loglik_impl_fn(const char *fn, const bm_invwishart *d, const gsl_matr
         MGET(d_Psi, i, j) = 0.5 * md * nu * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(d_Psi, i, j);
   }
   if (d_nu)
-    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma(p, 0.5 * nu) - 0.5 * sum_logdet;
+    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma_small(p, 0.5 * nu) - 0.5 * sum_logdet;
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
     status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range (some X_i^-1 overflows)");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */

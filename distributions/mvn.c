@@ -13,6 +13,7 @@
  * of the centered n x p block, one dsyrk for the gradient. The cache, the
  * solves and the batch row groups are shared with mvt.c in vector_common.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdatomic.h>
@@ -70,6 +71,7 @@ static void commit(bm_mvn *d, const gsl_vector *mu, gsl_matrix **Sigma, gsl_matr
   atomic_store_explicit(&d->lambda_state, Lambda ? 2 : 0, memory_order_release);
   d->logdet = bm_chol_logdet(d->L);
   d->lognorm = -0.5 * (double)d->p * BM_VC_LOG_2PI - 0.5 * d->logdet;
+  bm_sp_coef_set(&d->sp, d->mu, d->L);
   d->is_set = 1;
 }
 
@@ -149,24 +151,21 @@ static const gsl_matrix *precision(const bm_mvn *dc)
 
 /* ---- single-point evaluation --------------------------------------------- */
 
-int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
+/* The checks and the general (and scaled) path of bm_mvn_logpdf; apart so
+ * that the common small call carries no stack buffer and no checks beyond
+ * the few it needs. */
+static int logpdf_general(const bm_mvn *d, const gsl_vector *x, double *lp)
 {
-  if (!lp) return BM_FAIL(BM_EINVAL, "lp is NULL");
+  const char *fn = "bm_mvn_logpdf";
+  if (!lp) return bm_error_set(BM_EINVAL, fn, "lp is NULL");
   *lp = NAN;
-  int status = check_obj(d);
-  if (!status) status = bm_validate_vector(x, d->p);
+  int status = check_obj_fn(fn, d);
+  if (!status) status = bm_check_vector(fn, "x", x, d->p);
   if (status) return status;
-  if (d->p <= BM_SP_MAX) { /* an overflowed form goes on to the scaled path below */
-    double delta = bm_sp_mahalanobis(d->mu, x, d->L);
-    if (isfinite(delta)) {
-      *lp = d->lognorm - 0.5 * delta;
-      return BM_SUCCESS;
-    }
-  }
   double stack[BM_STACK_DOUBLES];
   bm_work w;
   double *z = bm_work_get(&w, stack, BM_STACK_DOUBLES, d->p);
-  if (!z) return BM_FAIL(BM_ENOMEM, "out of memory");
+  if (!z) return bm_error_set(BM_ENOMEM, fn, "out of memory");
   bm_vc_residual(d->mu, x, z);
   double delta = bm_vc_whiten(d->L, z);
   /* finite x, mu, L: a NaN can only come from overflow (inf - inf in the solve); the true form is > DBL_MAX */
@@ -175,6 +174,21 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
   *lp = isfinite(delta) ? d->lognorm - 0.5 * delta : d->lognorm - bm_vc_half_sumsq(z, d->p);
   bm_work_release(&w);
   return BM_SUCCESS;
+}
+
+int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
+{
+  /* small p: the coefficients of _set; a finite form means every entry of x
+   * was finite (a non-finite one leaves the form non-finite), so the checks
+   * that remain are the shapes; anything else goes the general way */
+  if (lp && d && d->is_set && d->sp.ok && x && x->size == d->p && x->data) {
+    double delta = bm_sp_mahalanobis_coef(&d->sp, x);
+    if (delta <= DBL_MAX) {
+      *lp = d->lognorm - 0.5 * delta;
+      return BM_SUCCESS;
+    }
+  }
+  return logpdf_general(d, x, lp);
 }
 
 /* G <- (a a^T - Lambda)/2 */
@@ -410,20 +424,15 @@ static void loglik_block(const void *ctx, const double *Z, size_t rows, size_t f
   *total = t;
 }
 
-/* small p: the same from the rows' Mahalanobis forms (distributions/small_p.c);
- * four partial sums, no chain of n dependent additions */
-static void loglik_delta(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
-                         double *total)
+/* small p: the same from the rows' Mahalanobis forms and their sum
+ * (distributions/small_p.c) */
+static void loglik_delta(const void *ctx, const double *delta, double delta_sum, size_t rows, size_t first,
+                         gsl_vector *each, double *total)
 {
   const bm_mvn *d = ctx;
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  size_t i = 0;
-  for (; i + 4 <= rows; i += 4)
-    for (size_t u = 0; u < 4; u++) s[u] += delta[i + u];
-  for (; i < rows; i++) s[0] += delta[i];
   if (each)
-    for (i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - 0.5 * delta[i]);
-  *total += (double)rows * d->lognorm - 0.5 * ((s[0] + s[1]) + (s[2] + s[3]));
+    for (size_t i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - 0.5 * delta[i]);
+  *total += (double)rows * d->lognorm - 0.5 * delta_sum;
 }
 
 /* d set, p <= BM_SP_MAX, pivots with finite reciprocals: the small-p path */

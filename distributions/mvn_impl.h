@@ -9,6 +9,7 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 #include "bayesmat/mvn.h"
+#include "small_p.h"
 
 struct bm_mvn {
   size_t p, q;
@@ -22,6 +23,7 @@ struct bm_mvn {
   double lognorm;     /* -p/2 log 2pi - 1/2 log|Sigma| */
   /* scratch used by _set only (validate + factorize here, then commit) */
   gsl_matrix *S1, *S2, *S3;
+  bm_sp_coef sp; /* the single-point coefficients at p <= BM_SP_MAX (distributions/small_p.h) */
 };
 
 #endif

@@ -18,14 +18,17 @@
 
 /* dimensions up to this use the small-p paths */
 #define BM_SP_MAX 16
-/* rows per whitening block (on the stack: BM_SP_ROWS x BM_SP_MAX doubles, twice) */
-#define BM_SP_ROWS 64
+/* rows per block of forms (on the stack: BM_SP_ROWS doubles, for mvt twice;
+ * BM_SP_ROWS x BM_SP_MAX more without GCC's vector extensions): a block's
+ * setup and its pipeline drain spread over more rows */
+#define BM_SP_ROWS 256
 
 /* Per block of Mahalanobis forms delta (rows of them, rows first ..
- * first+rows-1 of X; +inf where the form overflowed): add the block's
- * log-densities to *total and write each row's into each (when non-NULL). */
-typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, size_t rows, size_t first, gsl_vector *each,
-                                  double *total);
+ * first+rows-1 of X; +inf where the form overflowed) and their sum: add the
+ * block's log-densities to *total and write each row's into each (when
+ * non-NULL). */
+typedef void (*bm_sp_delta_block)(const void *ctx, const double *delta, double delta_sum, size_t rows, size_t first,
+                                  gsl_vector *each, double *total);
 
 /* bm_vc_loglik for p <= BM_MP_MAX (from BM_MP_MIN the kernel of
  * distributions/mid_p.h) when the family's log-density depends on
@@ -40,45 +43,40 @@ int bm_sp_loglik_fn(const char *fn, int obj_status, const gsl_vector *mu, const 
                     gsl_vector *each, bm_sp_delta_block block, const void *ctx, double *total);
 #define bm_sp_loglik(...) bm_sp_loglik_fn(__func__, __VA_ARGS__) /* fn: the public caller, named in bm_last_error */
 
-/* (x - mu)^T (L L^T)^{-1} (x - mu) for p <= BM_SP_MAX: the pivots' reciprocals
- * are computed first (independent divisions that pipeline), and
- * z_i = r_i / l_ii - sum_j (l_ij / l_ii) z_j: the scaled coefficients do not
- * depend on z, so each step adds one multiply-subtract to the dependency
- * chain. Inlined once per p up to 8 so that the loops unroll. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline double bm_sp_mahalanobis_p(size_t p, const gsl_vector *mu, const gsl_vector *x, const gsl_matrix *L)
-{
-  size_t tda = L->tda;
-  const double *l = L->data;
-  double z[BM_SP_MAX], inv[BM_SP_MAX];
-  for (size_t i = 0; i < p; i++) inv[i] = 1.0 / l[i * tda + i];
-  for (size_t i = 0; i < p; i++) z[i] = x->data[i * x->stride] - mu->data[i * mu->stride];
-  double delta = 0.0;
-  for (size_t i = 0; i < p; i++) {
-    const double *row = l + i * tda;
-    double s = z[i] * inv[i];
-    for (size_t j = 0; j < i; j++) s -= (row[j] * inv[i]) * z[j];
-    z[i] = s;
-    delta += s * s;
-  }
-  return delta;
-}
+/* Which kernels run: chosen at each call from the processor (no -march flags
+ * at build time), at most the one forced by bm_sp_force_path. */
+enum { BM_SP_PATH_AUTO = 0, BM_SP_PATH_GENERIC = 1, BM_SP_PATH_AVX2 = 2, BM_SP_PATH_AVX512 = 3 };
+/* the path the kernels take now (the best the processor has, capped by the forced one) */
+int bm_sp_path(void);
+/* Tests only: cap the kernels at path (BM_SP_PATH_AUTO lifts the cap); a
+ * process-wide setting, not for use while other threads evaluate. */
+void bm_sp_force_path(int path);
 
-static inline double bm_sp_mahalanobis(const gsl_vector *mu, const gsl_vector *x, const gsl_matrix *L)
-{
-  switch (L->size1) {
-  case 1: return bm_sp_mahalanobis_p(1, mu, x, L);
-  case 2: return bm_sp_mahalanobis_p(2, mu, x, L);
-  case 3: return bm_sp_mahalanobis_p(3, mu, x, L);
-  case 4: return bm_sp_mahalanobis_p(4, mu, x, L);
-  case 5: return bm_sp_mahalanobis_p(5, mu, x, L);
-  case 6: return bm_sp_mahalanobis_p(6, mu, x, L);
-  case 7: return bm_sp_mahalanobis_p(7, mu, x, L);
-  case 8: return bm_sp_mahalanobis_p(8, mu, x, L);
-  default: return bm_sp_mahalanobis_p(L->size1, mu, x, L);
-  }
-}
+/* out[i] <- log1p(u[i] scale) for u[i] scale >= 0 (NaN: +inf, a form that
+ * overflowed), i < n, to ~1 ulp: fl(1 + u) = hi exactly split as hi + lo, log(hi) by
+ * exponent and mantissa in [sqrt(1/2), sqrt(2)) with a minimax series in
+ * s = f/(2+f), plus lo/hi; in vector registers, no call per element.
+ * Returns the sum of out[0 .. n-1]. */
+double bm_sp_log1p_block(const double *u, double scale, size_t n, double *out);
+
+/* A set object's coefficients for the single-point Mahalanobis form,
+ * computed once per _set: mu, the pivots' reciprocals and the
+ * off-diagonal entries scaled by them (l_ij / l_ii, row-packed). ok = 0
+ * (p > BM_SP_MAX, or a coefficient not finite) sends every call to the
+ * general path. */
+typedef struct {
+  size_t p;
+  int ok;
+  double mu[BM_SP_MAX], inv[BM_SP_MAX], l[BM_SP_MAX * (BM_SP_MAX - 1) / 2];
+} bm_sp_coef;
+
+void bm_sp_coef_set(bm_sp_coef *c, const gsl_vector *mu, const gsl_matrix *L);
+
+/* (x - mu)^T (L L^T)^{-1} (x - mu) from c (c->ok, x of length c->p):
+ * z_i = r_i / l_ii - sum_j (l_ij / l_ii) z_j, the sum over j < i - 1 off the
+ * dependency chain, one (fused, where the processor has it) multiply-add per
+ * step on it. Not finite when x holds a non-finite entry or the form
+ * overflowed: the caller's general path tells the two apart. */
+double bm_sp_mahalanobis_coef(const bm_sp_coef *c, const gsl_vector *x);
 
 #endif

@@ -26,6 +26,7 @@
 #include "bayesmat/wishart.h"
 #include "work.h"
 #include "small_linalg.h"
+#include "mvgamma_small.h"
 #include "wishart_common.h"
 #include "wishart_impl.h"
 #include "../src/error.h"
@@ -33,21 +34,24 @@
 /* The constant of log f: -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2). */
 static double wishart_log_norm(size_t p, double nu, double logdet_S)
 {
-  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma(p, 0.5 * nu);
+  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma_small(p, 0.5 * nu);
 }
 
 /* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
  * log|X|: the textbook sum below the large-nu threshold, else the form
  * without its ~ nu log nu cancellation (wishart_common.h). Half the trace is
  * formed so that it overflows only when log f is below -DBL_MAX. */
-static double logpdf_from_M(const bm_wishart *d, const double *M, size_t lda, double logdet_X)
+static double logpdf_from_M(const bm_wishart *d, const double *M, size_t lda, double logdet_X, const double *ss)
 {
   size_t p = d->p;
   double nu = d->nu, pd = (double)p;
-  if (bm_wt_large_nu(p, nu))
-    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, lda, nu) - bm_wt_half_sumsq(M, p, lda, 1) -
+  int large = bm_wt_large_nu(p, nu);
+  /* ss: the small-p kernel's plain sums (bm_wt_small_whiten), the same numbers when finite */
+  double half_tr = ss && isfinite(ss[0]) ? 0.5 * ss[large] : bm_wt_half_sumsq(M, p, lda, large);
+  if (large)
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(M, p, lda, nu) - half_tr -
            0.5 * (pd + 1.0) * logdet_X;
-  return 0.5 * (nu - pd - 1.0) * logdet_X - bm_wt_half_sumsq(M, p, lda, 0) + d->log_norm;
+  return 0.5 * (nu - pd - 1.0) * logdet_X - half_tr + d->log_norm;
 }
 
 int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
@@ -62,16 +66,25 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp)
   bm_work w;
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, p * p);
   if (!buf) return BM_FAIL(BM_ENOMEM, "out of memory");
-  gsl_matrix_view W;
-  status = bm_wt_factor_variate(X, buf, p, &W);
+  double logdet_X, ss[2], *ssp = NULL;
+  if (p <= BM_SL_MAX) { /* the same numbers from one kernel (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_S, 0, buf, NULL, &logdet_X, ss);
+    ssp = ss;
+    if (k) status = bm_wt_not_pd(X, k, p);
+  } else {
+    gsl_matrix_view W;
+    status = bm_wt_factor_variate(X, buf, p, &W);
+    if (!status) {
+      logdet_X = bm_chol_logdet(&W.matrix);
+      /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
+      bm_wt_solve_lower_tri(d->L_S->data, d->L_S->tda, buf, p, p);
+    }
+  }
   if (status) {
     *lp = -INFINITY;
     goto done;
   }
-  double logdet_X = bm_chol_logdet(&W.matrix);
-  /* W <- L_S^-1 L_X (lower triangular): tr(S^-1 X) = ||W||_F^2 */
-  bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
-  *lp = logpdf_from_M(d, buf, p, logdet_X);
+  *lp = logpdf_from_M(d, buf, p, logdet_X, ssp);
 done:
   bm_work_release(&w);
   return status;
@@ -98,17 +111,29 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     goto fail;
   }
   gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
-  if ((status = bm_wt_factor_variate(X, buf, p, &M))) {
-    if (lp) *lp = -INFINITY;
-    goto fail;
+  double logdet_X, nu = d->nu, pd = (double)p, ss[2], *ssp = NULL;
+  if (p <= BM_SL_MAX) { /* buf <- L_S^-1 L_X, Xinv <- L_X: the general path's numbers (wishart_small.c) */
+    size_t k = bm_wt_small_whiten(X, d->L_S, 0, buf, Xinv.matrix.data, &logdet_X, ss);
+    ssp = ss;
+    if (k) {
+      status = bm_wt_not_pd(X, k, p);
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    if (d_X) bm_chol_inverse(&Xinv.matrix, &Xinv.matrix); /* X^-1 */
+    if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);    /* B = S^-1 */
+  } else {
+    if ((status = bm_wt_factor_variate(X, buf, p, &M))) {
+      if (lp) *lp = -INFINITY;
+      goto fail;
+    }
+    logdet_X = bm_chol_logdet(&M.matrix);
+    if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
+    if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
+    if (lp || d_S)                                                /* M <- L_S^-1 L_X */
+      bm_wt_solve_lower_tri(d->L_S->data, d->L_S->tda, buf, p, p);
   }
-  double logdet_X = bm_chol_logdet(&M.matrix);
-  double nu = d->nu, pd = (double)p;
-  if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
-  if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
-  if (lp || d_S)                                                /* M <- L_S^-1 L_X */
-    bm_sl_trsm_left(CblasNoTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
-  if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X);
+  if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X, ssp);
   if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
@@ -121,7 +146,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     bm_sl_syrk(p, p, 0.5, buf, p, 1.0, d_S->data, d_S->tda);
     bm_sym_from_lower(d_S);
   }
-  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma(p, 0.5 * nu);
+  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma_small(p, 0.5 * nu);
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
@@ -293,7 +318,7 @@ static int loglik_impl_fn(const char *fn, const bm_wishart *d, const gsl_matrix 
   size_t ld = m * p;
   double sum = 0.0, sum_logdet = 0.0;
   for (size_t k = 0; k < m; k++) {
-    double lk = logpdf_from_M(d, F + k * p, ld, logdet[k]);
+    double lk = logpdf_from_M(d, F + k * p, ld, logdet[k], NULL);
     if (each) gsl_vector_set(each, k, lk);
     sum += lk;
     sum_logdet += logdet[k];
@@ -310,7 +335,7 @@ static int loglik_impl_fn(const char *fn, const bm_wishart *d, const gsl_matrix 
     bm_sym_from_lower(d_S);
   }
   if (d_nu)
-    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma(p, 0.5 * nu);
+    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma_small(p, 0.5 * nu);
   if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
     status = BM_FAIL(BM_EDOM, "d_S is beyond double range");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */

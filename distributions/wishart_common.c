@@ -11,11 +11,13 @@
 #include "bayesmat/specfun.h"
 #include "bayesmat/random.h"
 #include "work.h"
+#include "small_linalg.h"
 #include "wishart_common.h"
 #define BM_FN fn /* the checks below report as the public caller */
 #include "../src/error.h"
 
-int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix *A, size_t p)
+/* (BM_SL_SCALAR: the vectorized sweep of a 5 x 5 matrix took twice as long) */
+BM_SL_SCALAR int bm_wt_check_symmetric_fn(const char *fn, const char *name, const gsl_matrix *A, size_t p)
 {
   if (!A || A->size1 != p || A->size2 != p) return bm_check_shape(fn, name, A, p, p);
   int differ = 0;
@@ -73,9 +75,13 @@ int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) buf[i * p + j] = MGET(X, i, j);
   size_t k = 0;
-  if (bm_chol_factor(&W->matrix, &W->matrix, &k))
-    return BM_FAIL(BM_EDOM, "%s is not positive definite (leading minor %zu of %zu): outside the support", name, k, p);
+  if (bm_chol_factor(&W->matrix, &W->matrix, &k)) return bm_wt_not_pd_fn(fn, name, k, p);
   return BM_SUCCESS;
+}
+
+int bm_wt_not_pd_fn(const char *fn, const char *name, size_t k, size_t p)
+{
+  return BM_FAIL(BM_EDOM, "%s is not positive definite (leading minor %zu of %zu): outside the support", name, k, p);
 }
 
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld)
@@ -277,4 +283,17 @@ int bm_wt_finite(const gsl_matrix *A)
   for (size_t i = 0; i < A->size1; i++)
     for (size_t j = 0; j < A->size2; j++) z += MGET(A, i, j) * 0.0;
   return z == 0.0;
+}
+
+void bm_wt_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p)
+{
+  if (p <= BM_SL_MAX) {
+    bm_sl_trsm_left(CblasNoTrans, p, p, L, ldl, B, ldb);
+    return;
+  }
+  size_t nb = p <= BM_KN_MAX ? 16 : 64; /* fewer, larger calls where they go to CBLAS */
+  for (size_t j0 = 0; j0 < p; j0 += nb) {
+    size_t w = p - j0 < nb ? p - j0 : nb;
+    bm_sl_trsm_left(CblasNoTrans, p - j0, w, L + j0 * ldl + j0, ldl, B + j0 * ldb + j0, ldb);
+  }
 }

@@ -33,6 +33,32 @@ int bm_wt_factor_variate_fn(const char *fn, const char *name, const gsl_matrix *
                             gsl_matrix_view *W);
 #define bm_wt_factor_variate(X, buf, p, W) bm_wt_factor_variate_fn(BM_FN, #X, X, buf, p, W)
 
+/* The BM_EDOM failure of a variate X (named name) that is not positive
+ * definite at leading minor k of p (the message of bm_wt_factor_variate). */
+int bm_wt_not_pd_fn(const char *fn, const char *name, size_t k, size_t p);
+#define bm_wt_not_pd(X, k, p) bm_wt_not_pd_fn(BM_FN, #X, k, p)
+
+/* The small-p value kernel (p = X->size1 <= BM_SL_MAX; X symmetric, checked
+ * by the caller; L_P the parameter's factor, p x p): factor X, *logdet_X
+ * <- log|X|, and M (p x p, contiguous; strict upper triangle set to 0) <-
+ * L_P^-1 L_X (inverse = 0, Wishart) or L_X^-1 L_P (inverse = 1); LX (p x p
+ * contiguous, may be NULL) <- L_X, strict upper 0; sumsq (may be NULL) <-
+ * the plain sums of squares of M's lower triangle with and without the
+ * diagonal, summed as bm_wt_half_sumsq sums them (not scaled: a caller uses
+ * them only when finite). The same numbers as bm_wt_factor_variate,
+ * bm_chol_logdet and bm_sl_trsm_left, from one call and nothing allocated.
+ * @return 0, or k + 1 when X's k-th leading pivot is not positive (X not
+ * PD; outputs then unspecified). */
+size_t bm_wt_small_whiten(const gsl_matrix *X, const gsl_matrix *L_P, int inverse, double *M, double *LX,
+                          double *logdet_X, double *sumsq);
+
+/* B (p x p, leading dim ldb, lower triangular with its strict upper
+ * triangle 0) <- L^-1 B, L lower (ldl): the product of two lower triangular
+ * matrices is lower triangular, so block column J of B (columns j0 ..) is
+ * solved on rows j0 .. p-1 only: p^3/6 multiply-adds instead of a full
+ * solve's p^3/2. The strict upper triangle stays 0. */
+void bm_wt_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p);
+
 /* dst (p x p, leading dim ld) <- the lower triangle of L, strict upper 0. */
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
 

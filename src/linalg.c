@@ -70,25 +70,18 @@ void bm_sym_from_lower(gsl_matrix *A)
       A->data[j * A->tda + i] = A->data[i * A->tda + j];
 }
 
-static void zero_strict_upper(gsl_matrix *A)
-{
-  for (size_t i = 0; i < A->size1; i++)
-    for (size_t j = i + 1; j < A->size2; j++)
-      A->data[i * A->tda + j] = 0.0;
-}
-
-int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
+BM_SL_SCALAR int bm_chol_factor(const gsl_matrix *A, gsl_matrix *L, size_t *pivot)
 {
   if (pivot) *pivot = 0;
   int status = same_square(A, L);
   if (status) return status;
   size_t p = A->size1;
   if (p == 0) return BM_SUCCESS;
-  if (L != A)
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++)
-        L->data[i * L->tda + j] = A->data[i * A->tda + j];
-  zero_strict_upper(L);
+  /* copy and zero in one sweep (BM_SL_SCALAR: no memset call per row, which
+   * cost as much as a 5 x 5 factorization) */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++)
+      L->data[i * L->tda + j] = j <= i ? A->data[i * A->tda + j] : 0.0;
   /* small p: own loops (no call overhead); moderate p: blocked kernels on
    * the calling thread (OpenBLAS's threaded dpotrf is slower there) */
   lapack_int info = p <= BM_SL_MAX   ? (lapack_int)bm_sl_chol(L->data, L->tda, p)

@@ -8,53 +8,57 @@
 #include <math.h>
 #include "small_linalg.h"
 
-size_t bm_sl_chol(double *A, size_t lda, size_t p)
+/* The factorization on a local copy of the lower triangle (bm_sl_chol_local):
+ * with p a constant the loops unroll and the copy lives in registers, where
+ * the loop over A itself stores every entry and loads it back (A's rows may
+ * alias as far as the compiler knows). */
+BM_SL_INLINE size_t chol_local(double *A, size_t lda, size_t p)
 {
-  /* the pivots' reciprocals, formed once: a division per pivot instead of
-   * one per entry on the substitution's dependency chain */
-  double inv[BM_SL_MAX];
-  for (size_t i = 0; i < p; i++) {
-    double *ri = A + i * lda;
-    for (size_t j = 0; j < i; j++) {
-      const double *rj = A + j * lda;
-      double s = ri[j];
-      for (size_t k = 0; k < j; k++) s -= ri[k] * rj[k];
-      ri[j] = s * inv[j];
-    }
-    double s = ri[i];
-    for (size_t k = 0; k < i; k++) s -= ri[k] * ri[k];
-    /* NaN fails here too (NaN > 0 is false) */
-    if (!(s > 0.0) || !isfinite(s)) return i + 1;
-    /* sqrt(s) and 1/s side by side, then one product: the division is off
-     * the pivot-to-pivot dependency chain */
-    double d = sqrt(s), r = 1.0 / s;
-    ri[i] = d;
-    inv[i] = isfinite(r) ? d * r : 1.0 / d; /* a subnormal pivot: 1/s overflows where 1/sqrt(s) does not */
-  }
+  double a[BM_SL_MAX][BM_SL_MAX];
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) a[i][j] = A[i * lda + j];
+  size_t k = bm_sl_chol_local(a, p);
+  if (k) return k;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) A[i * lda + j] = a[i][j];
   return 0;
+}
+
+BM_SL_SCALAR size_t bm_sl_chol(double *A, size_t lda, size_t p)
+{
+  BM_SL_UNROLLED(chol_local, p, A, lda)
 }
 
 /* p <= BM_SL_MAX: T = L^{-1} column by column into a local buffer, then
  * Ainv = T^T T entry by entry, (i, j) = sum_{k >= max(i, j)} T_ki T_kj;
- * short dot products, no loop set-up per row */
-static void chol_inverse_small(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p)
+ * short dot products, no loop set-up per row; L read once into registers
+ * (BM_SL_INLINE, unrolled per p <= 8) */
+BM_SL_INLINE void chol_inverse_local(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p)
 {
-  double T[BM_SL_MAX * BM_SL_MAX];
-  for (size_t j = 0; j < p; j++) T[j * p + j] = 1.0 / L[j * ldl + j];
+  double l[BM_SL_MAX][BM_SL_MAX], T[BM_SL_MAX][BM_SL_MAX];
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) l[i][j] = L[i * ldl + j];
+  for (size_t j = 0; j < p; j++) T[j][j] = 1.0 / l[j][j];
   for (size_t j = 0; j < p; j++)
     for (size_t i = j + 1; i < p; i++) {
-      const double *ri = L + i * ldl;
       double s = 0.0;
-      for (size_t k = j; k < i; k++) s -= ri[k] * T[k * p + j];
-      T[i * p + j] = s * T[i * p + i];
+      for (size_t k = j; k < i; k++) s -= l[i][k] * T[k][j];
+      T[i][j] = s * T[i][i];
     }
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) {
       double s = 0.0;
-      for (size_t k = i; k < p; k++) s += T[k * p + i] * T[k * p + j];
+      for (size_t k = i; k < p; k++) s += T[k][i] * T[k][j];
       Ainv[i * lda + j] = s;
       Ainv[j * lda + i] = s;
     }
+}
+
+BM_SL_SCALAR static int chol_inverse_small(const double *L, size_t ldl, double *Ainv, size_t lda, size_t p)
+{
+  BM_SL_UNROLLED_VOID(chol_inverse_local, p, L, ldl, Ainv, lda)
+  chol_inverse_local(L, ldl, Ainv, lda, p);
+  return 1;
 }
 
 void bm_sl_chol_inverse(const double *L, size_t ldl, double *A, size_t lda, size_t p)
@@ -137,8 +141,41 @@ void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t 
   }
 }
 
+/* bm_sl_solve_lower_trans with m = p, on local copies (BM_SL_INLINE):
+ * the same operations in the same order */
+BM_SL_INLINE void solve_trans_square(const double *L, size_t ldl, double *B, size_t ldb, size_t p)
+{
+  double l[BM_SL_MAX][BM_SL_MAX], b[BM_SL_MAX][BM_SL_MAX];
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      if (j <= i) l[i][j] = L[i * ldl + j];
+      b[i][j] = B[i * ldb + j];
+    }
+  for (size_t i = p; i-- > 0;) {
+    for (size_t k = i + 1; k < p; k++) {
+      double lk = l[k][i];
+      for (size_t c = 0; c < p; c++) b[i][c] -= lk * b[k][c];
+    }
+    double d = 1.0 / l[i][i];
+    if (isfinite(d))
+      for (size_t c = 0; c < p; c++) b[i][c] *= d;
+    else /* a subnormal pivot: its reciprocal overflows, the quotients may not */
+      for (size_t c = 0; c < p; c++) b[i][c] /= l[i][i];
+  }
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) B[i * ldb + j] = b[i][j];
+}
+
+/* 1 when done (m = p <= 8) */
+BM_SL_SCALAR static int solve_trans_square_p(const double *L, size_t ldl, double *B, size_t ldb, size_t p)
+{
+  BM_SL_UNROLLED_VOID(solve_trans_square, p, L, ldl, B, ldb)
+  return 0;
+}
+
 void bm_sl_solve_lower_trans(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m)
 {
+  if (m == p && p <= 8 && solve_trans_square_p(L, ldl, B, ldb, p)) return;
   for (size_t i = p; i-- > 0;) {
     double *bi = B + i * ldb;
     for (size_t k = i + 1; k < p; k++) {
@@ -154,9 +191,30 @@ void bm_sl_solve_lower_trans(const double *L, size_t ldl, size_t p, double *B, s
   }
 }
 
+/* bm_sl_syrk_lower with k = p, unrolled (BM_SL_INLINE): the same
+ * operations in the same order */
+BM_SL_INLINE void syrk_square(double alpha, const double *A, size_t lda, double beta, double *C, size_t ldc, size_t p)
+{
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0.0;
+      for (size_t c = 0; c < p; c++) s += A[i * lda + c] * A[j * lda + c];
+      C[i * ldc + j] = beta == 0.0 ? alpha * s : alpha * s + beta * C[i * ldc + j];
+    }
+}
+
+/* 1 when done (k = p <= 8) */
+BM_SL_SCALAR static int syrk_square_p(double alpha, const double *A, size_t lda, double beta, double *C, size_t ldc,
+                                      size_t p)
+{
+  BM_SL_UNROLLED_VOID(syrk_square, p, alpha, A, lda, beta, C, ldc)
+  return 0;
+}
+
 void bm_sl_syrk_lower(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                       size_t ldc)
 {
+  if (k == p && p <= 8 && syrk_square_p(alpha, A, lda, beta, C, ldc, p)) return;
   for (size_t i = 0; i < p; i++) {
     const double *ai = A + i * lda;
     for (size_t j = 0; j <= i; j++) {

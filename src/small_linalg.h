@@ -25,8 +25,110 @@
 /* In place: the lower triangle of A (p x p, leading dim lda) <- its Cholesky
  * factor L (A = L L^T); the strict upper triangle is not touched.
  * @return 0, or k + 1 when the k-th pivot is not positive and finite (A's
- * lower triangle is then partly overwritten). */
+ * lower triangle is then left as it was). */
 size_t bm_sl_chol(double *A, size_t lda, size_t p);
+
+/* At these sizes GCC's vectorizer and its memcpy idiom cost more than they
+ * save: vectorized partial sums reload scalars just stored (a store
+ * forwarding stall per load) and short row copies become rep movsq (tens of
+ * cycles to start each). BM_SL_INLINE bodies are inlined into a switch over
+ * p = 1..8 (BM_SL_UNROLLED) so that their loops unroll with p a constant;
+ * the same operations in the same order for every p, so results do not
+ * depend on the route. (A p = 5 factorization: 2.4x faster than the
+ * vectorized loop over A.) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define BM_SL_SCALAR __attribute__((optimize("no-tree-vectorize", "no-tree-loop-distribute-patterns")))
+#else
+#define BM_SL_SCALAR
+#endif
+#if defined(__GNUC__)
+#define BM_SL_INLINE __attribute__((always_inline)) BM_SL_SCALAR static inline
+#else
+#define BM_SL_INLINE static inline
+#endif
+/* return f(args..., p) with p a compile-time constant up to 8 */
+#define BM_SL_UNROLLED(f, p, ...)       \
+  switch (p) {                          \
+  case 1: return f(__VA_ARGS__, 1);     \
+  case 2: return f(__VA_ARGS__, 2);     \
+  case 3: return f(__VA_ARGS__, 3);     \
+  case 4: return f(__VA_ARGS__, 4);     \
+  case 5: return f(__VA_ARGS__, 5);     \
+  case 6: return f(__VA_ARGS__, 6);     \
+  case 7: return f(__VA_ARGS__, 7);     \
+  case 8: return f(__VA_ARGS__, 8);     \
+  default: return f(__VA_ARGS__, p);    \
+  }
+/* the same for a void f, p <= 8 only: return 1 when done; other p fall
+ * through to what follows */
+#define BM_SL_UNROLLED_VOID(f, p, ...)          \
+  switch (p) {                                  \
+  case 1: f(__VA_ARGS__, 1); return 1;          \
+  case 2: f(__VA_ARGS__, 2); return 1;          \
+  case 3: f(__VA_ARGS__, 3); return 1;          \
+  case 4: f(__VA_ARGS__, 4); return 1;          \
+  case 5: f(__VA_ARGS__, 5); return 1;          \
+  case 6: f(__VA_ARGS__, 6); return 1;          \
+  case 7: f(__VA_ARGS__, 7); return 1;          \
+  case 8: f(__VA_ARGS__, 8); return 1;          \
+  default: break;                               \
+  }
+
+#include <float.h>
+#include <math.h>
+/* bm_sl_chol on a local array a (lower triangle, p <= BM_SL_MAX): a <- L.
+ * @return 0 or k + 1 as bm_sl_chol (a then partly overwritten).
+ * Root-free first (u_ij = l_ij sqrt(s_j) with the pivots s_j and their
+ * reciprocals r_j, as in L D L^T): the chain from one pivot to the next is a
+ * division, a product and a subtraction, where l_ij = u_ij / sqrt(s_j) puts
+ * a square root and two products on it (a p = 5 factor's latency 89 -> 68
+ * ns); the square roots and the scaling come after, off the chain. A pivot
+ * whose reciprocal overflows (subnormal) finishes the factor the classical
+ * way from there, as does one beyond 1/DBL_MIN (its reciprocal subnormal). */
+BM_SL_INLINE size_t bm_sl_chol_local(double (*a)[BM_SL_MAX], size_t p)
+{
+  double r[BM_SL_MAX];
+  size_t i = 0;
+  for (; i < p; i++) {
+    for (size_t j = 0; j < i; j++) {
+      double s = a[i][j];
+      for (size_t k = 0; k < j; k++) s -= (a[i][k] * r[k]) * a[j][k];
+      a[i][j] = s;
+    }
+    double s = a[i][i];
+    for (size_t k = 0; k < i; k++) s -= (a[i][k] * r[k]) * a[i][k];
+    /* NaN fails here too (NaN > 0 is false) */
+    if (!(s > 0.0) || !isfinite(s)) return i + 1;
+    a[i][i] = s;
+    r[i] = 1.0 / s;
+    if (!(r[i] >= DBL_MIN && r[i] <= DBL_MAX)) break; /* s subnormal or beyond 1/DBL_MIN: r not a normal number */
+  }
+  size_t done = i < p ? i + 1 : p; /* rows in root-free form */
+  /* the reciprocals of the diagonal of L, formed once: a product per entry */
+  double inv[BM_SL_MAX];
+  for (size_t j = 0; j < done; j++) {
+    double d = sqrt(a[j][j]);
+    /* a pivot whose reciprocal is not normal (overflows, or is subnormal
+     * with fewer digits): 1/sqrt(s) is */
+    inv[j] = r[j] >= DBL_MIN && r[j] <= DBL_MAX ? d * r[j] : 1.0 / d;
+    a[j][j] = d;
+    for (size_t k = j + 1; k < done; k++) a[k][j] *= inv[j];
+  }
+  for (i = done; i < p; i++) { /* after a subnormal pivot: classical rows */
+    for (size_t j = 0; j < i; j++) {
+      double s = a[i][j];
+      for (size_t k = 0; k < j; k++) s -= a[i][k] * a[j][k];
+      a[i][j] = s * inv[j];
+    }
+    double s = a[i][i];
+    for (size_t k = 0; k < i; k++) s -= a[i][k] * a[i][k];
+    if (!(s > 0.0) || !isfinite(s)) return i + 1;
+    double d = sqrt(s), rr = 1.0 / s;
+    a[i][i] = d;
+    inv[i] = rr >= DBL_MIN && rr <= DBL_MAX ? d * rr : 1.0 / d;
+  }
+  return 0;
+}
 
 /* Ainv (p x p, full symmetric, leading dim lda) <- (L L^T)^{-1} from the
  * factor L (ldl), p <= BM_SL_INV_MAX. L's diagonal must be positive. Ainv

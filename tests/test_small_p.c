@@ -14,6 +14,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "testutil.h"
+#include "../distributions/small_p.h"
 
 #define RTOL 1e-14
 #define LN2 0.693147180559945309417232121458176568
@@ -109,6 +110,20 @@ static void mvn_batch_spread(gsl_rng *r, size_t p, size_t n, double spread)
     assert_close_scaled(lp, lk, sk, "mvn logpdf", p);
   }
   assert_close_scaled(ll, total, scale, "mvn loglik", p);
+  { /* rows not stored one after another (a view of wider rows): the kernels' gathers */
+    gsl_matrix *W = gsl_matrix_alloc(n, p + 3);
+    gsl_matrix_set_all(W, NAN); /* never read */
+    gsl_matrix_view Xw = gsl_matrix_submatrix(W, 0, 1, n, p);
+    gsl_matrix_memcpy(&Xw.matrix, X);
+    double llw;
+    assert_int_equal(bm_mvn_loglik(d, &Xw.matrix, &llw, NULL), BM_SUCCESS);
+    assert_close_scaled(llw, total, scale, "mvn loglik, strided rows", p);
+    double llt_w, llt_c;
+    assert_int_equal(bm_mvt_loglik(t, &Xw.matrix, &llt_w, NULL), BM_SUCCESS);
+    assert_int_equal(bm_mvt_loglik(t, X, &llt_c, NULL), BM_SUCCESS);
+    assert_close_scaled(llt_w, llt_c, fabs(llt_c) + (double)n * (fabs(lognorm) + 1.0), "mvt loglik, strided rows", p);
+    gsl_matrix_free(W);
+  }
 
   /* mvt batch (the small path's Mahalanobis forms) against its single-point path */
   double llt, sum_t = 0.0, scale_t = 0.0;
@@ -231,25 +246,39 @@ static void test_mvn_scatter_overflow(void **state)
   gsl_rng_free(r);
 }
 
+/* every kernel path this processor has (the portable one, AVX2 + FMA,
+ * AVX-512), each forced in turn; the loop ends with the automatic choice */
 static void test_mvn_mvt_batches(void **state)
 {
   (void)state;
-  gsl_rng *r = tu_rng(1701);
-  for (size_t k = 0; k < NDIMS; k++) {
-    mvn_batch_one(r, dims[k], 1);
-    mvn_batch_one(r, dims[k], 3);
-    mvn_batch_one(r, dims[k], 200); /* several blocks, a partial last one */
-    mvn_batch_spread(r, dims[k], 200, 1e4); /* the gradient through the whitened rows */
+  int best = bm_sp_path();
+  for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
+    bm_sp_force_path(path);
+    assert_int_equal(bm_sp_path(), path);
+    gsl_rng *r = tu_rng(1701);
+    for (size_t k = 0; k < NDIMS; k++) {
+      mvn_batch_one(r, dims[k], 1);
+      mvn_batch_one(r, dims[k], 3);
+      mvn_batch_one(r, dims[k], 200); /* several blocks, a partial last one */
+      mvn_batch_spread(r, dims[k], 200, 1e4); /* the gradient through the whitened rows */
+    }
+    gsl_rng_free(r);
   }
-  gsl_rng_free(r);
+  bm_sp_force_path(BM_SP_PATH_AUTO);
+  assert_int_equal(bm_sp_path(), best);
 }
 
-/* Failures on the small path: a non-finite row in a late block (status, each
- * NaN), and a non-PD Sigma rejected by the own Cholesky. */
+/* Failures on the small path: a non-finite entry (NaN, +-inf; first or last
+ * column) in rows that each kernel path handles (eight-row, four-row and
+ * two-row steps and the last single row of a partial block: n = 150 is two
+ * blocks of 64 and 22 = 16 + 4 + 2), status and each NaN; the single point
+ * too; and a non-PD Sigma rejected by the own Cholesky. */
 static void test_small_failures(void **state)
 {
   (void)state;
   size_t p = 5, n = 150;
+  static const size_t bad_rows[] = {0, 3, 67, 140, 147, 148, 149};
+  static const double bad_values[] = {NAN, INFINITY, -INFINITY};
   gsl_rng *r = tu_rng(7);
   gsl_vector *mu = gsl_vector_calloc(p), *each = gsl_vector_alloc(n);
   gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p);
@@ -260,19 +289,186 @@ static void test_small_failures(void **state)
   bm_mvt *t = bm_mvt_alloc(p);
   assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
   assert_int_equal(bm_mvt_set(t, 3.0, mu, S), BM_SUCCESS);
-  gsl_matrix_set(X, 140, 3, NAN);
-  double ll = 0.0;
-  assert_int_equal(bm_mvn_loglik(d, X, &ll, each), BM_ENONFINITE);
-  assert_true(isnan(ll));
-  for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
-  assert_int_equal(bm_mvt_loglik(t, X, &ll, each), BM_ENONFINITE);
-  for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
-  gsl_matrix_set(X, 140, 3, INFINITY);
-  assert_int_equal(bm_mvn_loglik(d, X, &ll, NULL), BM_ENONFINITE);
+  gsl_matrix *W = gsl_matrix_alloc(n, p + 2);
+  int best = bm_sp_path();
+  for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
+    bm_sp_force_path(path);
+    for (size_t b = 0; b < sizeof bad_rows / sizeof bad_rows[0]; b++)
+      for (size_t v = 0; v < 3; v++)
+        for (size_t j = 0; j < p; j += p - 1) {
+          size_t row = bad_rows[b];
+          double keep = gsl_matrix_get(X, row, j);
+          gsl_matrix_set(X, row, j, bad_values[v]);
+          double ll = 0.0;
+          assert_int_equal(bm_mvn_loglik(d, X, &ll, each), BM_ENONFINITE);
+          assert_true(isnan(ll));
+          for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
+          ll = 0.0;
+          assert_int_equal(bm_mvt_loglik(t, X, &ll, each), BM_ENONFINITE);
+          assert_true(isnan(ll));
+          for (size_t k = 0; k < n; k++) assert_true(isnan(gsl_vector_get(each, k)));
+          gsl_matrix_view Xw = gsl_matrix_submatrix(W, 0, 0, n, p); /* strided rows: the gathers */
+          gsl_matrix_memcpy(&Xw.matrix, X);
+          assert_int_equal(bm_mvn_loglik(d, &Xw.matrix, &ll, each), BM_ENONFINITE);
+          assert_int_equal(bm_mvt_loglik(t, &Xw.matrix, &ll, NULL), BM_ENONFINITE);
+          gsl_vector_const_view xr = gsl_matrix_const_row(X, row);
+          ll = 0.0;
+          assert_int_equal(bm_mvn_logpdf(d, &xr.vector, &ll), BM_ENONFINITE);
+          assert_true(isnan(ll));
+          gsl_matrix_set(X, row, j, keep);
+        }
+    double ll;
+    assert_int_equal(bm_mvn_loglik(d, X, &ll, NULL), BM_SUCCESS);
+    assert_true(isfinite(ll));
+  }
+  bm_sp_force_path(BM_SP_PATH_AUTO);
+  gsl_matrix_free(W);
+  /* the single point's shape checks on its short path */
+  gsl_vector *x4 = gsl_vector_calloc(p - 1);
+  double lp = 0.0;
+  assert_int_equal(bm_mvn_logpdf(d, x4, &lp), BM_EBADLEN);
+  assert_true(isnan(lp));
+  assert_int_equal(bm_mvn_logpdf(d, NULL, &lp), BM_EINVAL);
+  gsl_vector_const_view x0 = gsl_matrix_const_row(X, 0);
+  assert_int_equal(bm_mvn_logpdf(d, &x0.vector, NULL), BM_EINVAL);
+  gsl_vector_free(x4);
   /* a semidefinite Sigma: the own Cholesky's pivot test */
   gsl_matrix_set_all(S, 1.0);
   assert_int_equal(bm_mvn_set(d, mu, S), BM_ENOTSPD);
   bm_mvn_free(d);
+  bm_mvt_free(t);
+  gsl_vector_free(mu);
+  gsl_vector_free(each);
+  gsl_matrix_free(S);
+  gsl_matrix_free(X);
+  gsl_rng_free(r);
+}
+
+/* The block logarithm against libm's log1p (an independent implementation,
+ * correctly rounded to within 1 ulp): u across the whole range, zero,
+ * subnormals, the cuts of the mantissa reduction (powers of 2, sqrt 2), the
+ * rounding edge of 1 + u (eps/2), 2^53, huge, DBL_MAX, inf; NaN gives +inf.
+ * Within 2 ulp of log1p everywhere, on every path. */
+static void test_log1p_block(void **state)
+{
+  (void)state;
+  enum { N = 4096 };
+  static double u[N], out[N], ref_bits[N];
+  gsl_rng *r = tu_rng(4242);
+  size_t n = 0;
+  static const double fixed[] = {0.0, 0x1p-1074, 0x1p-1060, 2.2250738585072009e-308, 0x1p-1022, 1e-300, 1e-200,
+                                 1e-20, 0x1p-54, 0x1p-53, 0x1.0000000000001p-53, 0x1.fffffffffffffp-54, 0x1p-52,
+                                 3e-16, 1e-15, 1e-8, 0.5, 1.0, 0.41421356237309503, 0.41421356237309515,
+                                 -1.0 + 0.70710678118654757 * 2.0, 1.9999999999999998, 2.0, 3.0, 1e8, 0x1p53,
+                                 0x1p53 + 2.0, 0x1p53 - 1.0, 1e300, 0x1p999, 0x1.fffffffffffffp999, 0x1p1000, 1e302,
+                                 1.7976931348623157e308, INFINITY};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) u[n++] = fixed[i];
+  for (int e = -1074; e <= 1023 && n < N - 8; e += 7) { /* powers of 2 and their neighbours */
+    double x = ldexp(1.0, e);
+    u[n++] = x;
+    u[n++] = nextafter(x, 0.0);
+    u[n++] = nextafter(x, INFINITY);
+    u[n++] = x * 1.4142135623730951; /* near the sqrt 2 cut of 1 + u */
+  }
+  while (n < N - 1) u[n++] = pow(10.0, gsl_ran_flat(r, -320.0, 308.0)); /* log-uniform */
+  u[n++] = NAN;
+  bm_sp_force_path(BM_SP_PATH_GENERIC);
+  bm_sp_log1p_block(u, 1.0, n, out);
+  for (size_t i = 0; i < n; i++) {
+    double ref = isnan(u[i]) ? INFINITY : log1p(u[i]);
+    if (isinf(ref) || ref == 0.0) {
+      assert_true(out[i] == ref);
+    } else if (!(fabs(out[i] - ref) <= 2.0 * 0x1p-52 * fabs(ref) || (ref < 0x1p-1022 && out[i] == u[i]))) {
+      print_error("log1p(%a) = %a, libm %a\n", u[i], out[i], ref);
+      fail();
+    }
+    ref_bits[i] = out[i];
+  }
+  /* the scale is applied before the logarithm: log1p(u / 4) */
+  bm_sp_log1p_block(u, 0.25, n, out);
+  for (size_t i = 0; i + 1 < n; i++) {
+    double ref = log1p(u[i] * 0.25);
+    assert_true(ref == 0.0 || isinf(ref) ? out[i] == ref : fabs(out[i] - ref) <= 2.0 * 0x1p-52 * fabs(ref) + 0x1p-1074);
+  }
+  bm_sp_force_path(BM_SP_PATH_AUTO);
+  int best = bm_sp_path();
+  for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
+    bm_sp_force_path(path);
+    /* the returned sum: of the values written (finite ones here, then with
+     * the inf of the fixed entries, then of nothing) */
+    for (size_t len = 1; len <= 70; len += 23) {
+      double sum = bm_sp_log1p_block(u + 40, 1.0, len, out), amax = 0.0;
+      long double ref = 0.0L;
+      for (size_t i = 0; i < len; i++) {
+        ref += out[i];
+        amax = fmax(amax, fabs(out[i]));
+      }
+      assert_true(fabs(sum - (double)ref) <= 1e-15 * amax * (double)len);
+    }
+    assert_true(bm_sp_log1p_block(u, 1.0, 40, out) == INFINITY);
+    assert_true(bm_sp_log1p_block(u, 1.0, 0, out) == 0.0);
+    for (size_t len = n - 1; len + 16 >= n && len > 0; len -= 3) { /* vector tails */
+      out[len] = -7.0; /* nothing written beyond the block */
+      bm_sp_log1p_block(u, 1.0, len, out);
+      assert_true(out[len] == -7.0);
+      for (size_t i = 0; i < len; i++) /* the same bits, or (fused steps) within 2 ulp of libm too */
+        if (out[i] != ref_bits[i]) {
+          double ref = log1p(u[i]);
+          assert_false(isinf(ref) || ref == 0.0 || isnan(u[i]));
+          assert_true(fabs(out[i] - ref) <= 2.0 * 0x1p-52 * fabs(ref));
+        }
+    }
+  }
+  bm_sp_force_path(BM_SP_PATH_AUTO);
+  gsl_rng_free(r);
+}
+
+/* The mvt batch at the range edges of its forms, each path: rows at mu
+ * (delta = 0), a hair away (delta subnormal or tiny: log1p(delta/nu) =
+ * delta/nu), ordinary, huge (delta/nu beyond 2^1000, and beyond DBL_MAX:
+ * the scaled single point), against bm_mvt_logpdf row by row (its own
+ * solve and libm's logarithm). */
+static void test_mvt_extreme_forms(void **state)
+{
+  (void)state;
+  size_t p = 5, n = 77;
+  gsl_rng *r = tu_rng(99);
+  gsl_vector *mu = gsl_vector_alloc(p), *each = gsl_vector_alloc(n);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p);
+  tu_random_spd(r, 10.0, 1.0, S);
+  for (size_t j = 0; j < p; j++) gsl_vector_set(mu, j, gsl_ran_gaussian(r, 1.0));
+  static const double offs[] = {0.0, 1e-170, 1e-160, 1e-150, 1e-9, 1e-3, 1.0, 30.0, 1e20, 1e150, 1e152, 1e160, 1e200};
+  size_t no = sizeof offs / sizeof offs[0];
+  for (size_t k = 0; k < n; k++)
+    for (size_t j = 0; j < p; j++)
+      gsl_matrix_set(X, k, j, gsl_vector_get(mu, j) + offs[k % no] * gsl_ran_gaussian(r, 1.0));
+  /* a row exactly at mu whatever the offsets' zero does */
+  for (size_t j = 0; j < p; j++) gsl_matrix_set(X, 5, j, gsl_vector_get(mu, j));
+  bm_mvt *t = bm_mvt_alloc(p);
+  int best = bm_sp_path();
+  for (double nu = 0.5; nu < 1e7; nu *= 300.0) {
+    assert_int_equal(bm_mvt_set(t, nu, mu, S), BM_SUCCESS);
+    for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
+      bm_sp_force_path(path);
+      for (size_t rows = n; rows >= n - 20; rows -= 20) { /* the overflowing rows in the batch, then without */
+        gsl_matrix_const_view Xv = gsl_matrix_const_submatrix(X, 0, 0, rows, p);
+        gsl_vector_view ev = gsl_vector_subvector(each, 0, rows);
+        double ll, sum = 0.0, scale = 0.0;
+        assert_int_equal(bm_mvt_loglik(t, &Xv.matrix, &ll, &ev.vector), BM_SUCCESS);
+        for (size_t k = 0; k < rows; k++) {
+          gsl_vector_const_view xk = gsl_matrix_const_row(X, k);
+          double lp;
+          assert_int_equal(bm_mvt_logpdf(t, &xk.vector, &lp), BM_SUCCESS);
+          assert_true(isfinite(lp));
+          assert_close_scaled(gsl_vector_get(each, k), lp, fabs(lp) + 1.0, "mvt each at an extreme form", p);
+          sum += lp;
+          scale += fabs(lp) + 1.0;
+        }
+        assert_close_scaled(ll, sum, scale, "mvt loglik at extreme forms", p);
+      }
+    }
+  }
+  bm_sp_force_path(BM_SP_PATH_AUTO);
   bm_mvt_free(t);
   gsl_vector_free(mu);
   gsl_vector_free(each);
@@ -421,6 +617,8 @@ int main(void)
       cmocka_unit_test(test_mvn_scatter_route),
       cmocka_unit_test(test_mvn_scatter_overflow),
       cmocka_unit_test(test_small_failures),
+      cmocka_unit_test(test_log1p_block),
+      cmocka_unit_test(test_mvt_extreme_forms),
       cmocka_unit_test(test_wishart_family),
       cmocka_unit_test(test_core_factor_inverse),
   };
