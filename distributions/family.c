@@ -154,11 +154,9 @@ int bm_dist_sample_n(const bm_dist *d, gsl_rng *r, gsl_matrix *X)
     bm_nan_matrix(X);
     return status;
   }
-  /* Each draw goes into one aligned scratch variate, taken once for the
-   * batch, and is copied out as vec. Drawing straight into a row of X would
-   * save the copy but not give bm_dist_sample's bits: OpenBLAS's dtrmv (the
-   * vector families' L z) rounds differently when x is not 16-byte aligned,
-   * and a row of X need not be. */
+  /* Each draw goes into one scratch variate, taken once for the batch, and
+   * is copied out as vec: a matrix family's draw is row-major, a row of X
+   * holds its columns stacked. */
   _Alignas(64) double stack[BM_STACK_DOUBLES];
   bm_work w = {NULL, 0};
   double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, rows * cols); /* malloc: 16-byte aligned */

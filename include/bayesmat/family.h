@@ -259,10 +259,7 @@ int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x);
  * holds exactly what the (i+1)-th of n successive bm_dist_sample calls on the
  * same r would have drawn, bit for bit, and r is left where those calls would
  * leave it, so a seed gives the same variates drawn one at a time or in a
- * batch. ("Exactly" as against bm_dist_sample into a 16-byte aligned x, such
- * as any gsl_matrix_alloc'd one: for mvn and mvt the BLAS kernel rounds the
- * last bit differently when x is not 16-byte aligned; the batch draws into an
- * aligned scratch variate whatever X's alignment.) The family's sample
+ * batch, wherever x and X sit in memory. The family's sample
  * operation runs once per row; the call itself allocates nothing for a
  * variate of up to 4096 entries (one scratch variate from malloc beyond
  * that, for the whole batch).

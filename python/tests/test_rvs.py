@@ -17,8 +17,8 @@ def spd(r, p):
 
 
 def make(r, p):
-    # p odd: a row of a (N, p) array is then not always 16-byte aligned, which
-    # is where a draw into it could round differently (mvn, mvt)
+    # p odd: a row of a (N, p) array is then not always 16-byte aligned, where
+    # a draw into it once rounded differently (mvn, mvt: BLAS dtrmv)
     n = 2
     return [bm.mvn(r.standard_normal(p), spd(r, p)),
             bm.mvt(4.5, r.standard_normal(p), spd(r, p)),
