@@ -1,10 +1,11 @@
-/* LAPACK references for the small-kernel tests: the factor and the inverse
- * the hand-written kernels must reproduce.
+/* LAPACK/BLAS references for the small-kernel tests: the factor, the inverse
+ * and the trace solve the hand-written kernels must reproduce.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BM_TESTS_LAPACK_REF_H
 #define BM_TESTS_LAPACK_REF_H
 #include <string.h>
 #include <lapacke.h>
+#include <gsl/gsl_cblas.h>
 #include <gsl/gsl_matrix.h>
 #include "testutil.h"
 
@@ -25,5 +26,17 @@ static inline void ref_inverse(const double *L, double *Ainv, size_t p)
   assert_int_equal(LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (int)p, Ainv, (int)p), 0);
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < i; j++) Ainv[j * p + i] = Ainv[i * p + j];
+}
+
+/* ||L^-1 B||_F^2 = tr((L L^T)^-1 B B^T) by dtrsm (L lower, B p x p,
+ * row-major; M p x p scratch) */
+static inline double tr_solve(const double *L, const double *B, size_t p, double *M)
+{
+  memcpy(M, B, p * p * sizeof(double));
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, M,
+              (int)p);
+  double tr = 0.0;
+  for (size_t i = 0; i < p * p; i++) tr += M[i] * M[i];
+  return tr;
 }
 #endif

@@ -461,17 +461,6 @@ static void test_mvt_extreme_forms(void **state)
   gsl_rng_free(r);
 }
 
-/* ||L^-1 B||_F^2 (L lower, B p x p, row-major; M scratch): tr((L L^T)^-1 B B^T) */
-static double tr_solve(const double *L, const double *B, size_t p, double *M)
-{
-  memcpy(M, B, p * p * sizeof(double));
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, M,
-              (int)p);
-  double tr = 0.0;
-  for (size_t i = 0; i < p * p; i++) tr += M[i] * M[i];
-  return tr;
-}
-
 /* C = A B A (A p x p row-major, M scratch) */
 static void sandwich(const double *A, const gsl_matrix *B, size_t p, double *M, double *C)
 {

@@ -148,16 +148,6 @@ static void test_kernel_vs_general(void **state)
   gsl_rng_free(r);
 }
 
-static double tr_solve(const double *L, const double *B, size_t p, double *M)
-{
-  memcpy(M, B, p * p * sizeof(double));
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, M,
-              (int)p);
-  double tr = 0.0;
-  for (size_t i = 0; i < p * p; i++) tr += M[i] * M[i];
-  return tr;
-}
-
 /* value and d_nu of both families at one nu against the formulas through LAPACK */
 static void public_one(gsl_rng *r, size_t p, double nu)
 {
