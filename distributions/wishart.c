@@ -134,10 +134,12 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
       bm_wt_solve_lower_tri(d->L_S->data, d->L_S->tda, buf, p, p);
   }
   if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X, ssp);
-  if (d_X) /* (nu-p-1)/2 X^-1 - B/2 */
+  if (d_X) { /* (nu-p-1)/2 X^-1 - B/2; at nu = p + 1 the first term is absent even where X^-1 overflows (0 inf) */
+    double c = 0.5 * (nu - pd - 1.0);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MGET(d_X, i, j) = 0.5 * (nu - pd - 1.0) * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(&B.matrix, i, j);
+        MGET(d_X, i, j) = (c != 0.0 ? c * MGET(&Xinv.matrix, i, j) : 0.0) - 0.5 * MGET(&B.matrix, i, j);
+  }
   if (d_S) {
     /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
     bm_sl_trsm_left(CblasTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);

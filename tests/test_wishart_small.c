@@ -387,13 +387,64 @@ static void test_large_nu_diag_overflow(void **state)
     }
 }
 
+/* nu = p + 1: d_X = (nu-p-1)/2 X^-1 - S^-1/2 is -S^-1/2 exactly, finite even
+ * where X^-1 overflows (X ~ 1e-311); it came back BM_EDOM (0 inf = NaN).
+ * p = 2 (the small-p kernel; the fuzzer's input) against the 2 x 2 inverse
+ * in closed form, p = 17 (the general path) with diagonal S. */
+static void test_grad_nu_p_plus_1_tiny_x(void **state)
+{
+  (void)state;
+  const size_t dims[] = {2, 17};
+  for (size_t t = 0; t < 2; t++) {
+    size_t p = dims[t];
+    gsl_matrix *S = gsl_matrix_calloc(p, p), *X = gsl_matrix_calloc(p, p), *dX = gsl_matrix_alloc(p, p),
+               *Ref = gsl_matrix_calloc(p, p);
+    if (p == 2) {
+      const double s00 = 274763776, s01 = 532354816, s11 = 1379185360;
+      gsl_matrix_set(X, 0, 0, 1.9724699805285222e-311);
+      gsl_matrix_set(X, 0, 1, 4.2267213868468334e-312);
+      gsl_matrix_set(X, 1, 0, 4.2267213868468334e-312);
+      gsl_matrix_set(X, 1, 1, 2.0630425816752401e-311);
+      gsl_matrix_set(S, 0, 0, s00);
+      gsl_matrix_set(S, 0, 1, s01);
+      gsl_matrix_set(S, 1, 0, s01);
+      gsl_matrix_set(S, 1, 1, s11);
+      long double det = (long double)s00 * s11 - (long double)s01 * s01;
+      gsl_matrix_set(Ref, 0, 0, (double)(-0.5L * s11 / det));
+      gsl_matrix_set(Ref, 1, 1, (double)(-0.5L * s00 / det));
+      gsl_matrix_set(Ref, 0, 1, (double)(0.5L * s01 / det));
+      gsl_matrix_set(Ref, 1, 0, (double)(0.5L * s01 / det));
+    } else {
+      for (size_t i = 0; i < p; i++) {
+        gsl_matrix_set(X, i, i, 2e-311 * (1.0 + 0.125 * (double)i));
+        gsl_matrix_set(S, i, i, 1.0 + 0.25 * (double)i);
+        gsl_matrix_set(Ref, i, i, -0.5 / (1.0 + 0.25 * (double)i));
+      }
+    }
+    bm_wishart *d = bm_wishart_alloc(p);
+    assert_int_equal(bm_wishart_set(d, (double)p + 1.0, S), BM_SUCCESS);
+    double lp = NAN, lp1 = NAN, dnu = NAN;
+    assert_int_equal(bm_wishart_logpdf_grad(d, X, &lp, dX, NULL, &dnu), BM_SUCCESS);
+    assert_int_equal(bm_wishart_logpdf(d, X, &lp1), BM_SUCCESS);
+    assert_true(isfinite(lp) && lp == lp1 && isfinite(dnu));
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < p; j++) {
+        double ref = gsl_matrix_get(Ref, i, j);
+        close_scaled(gsl_matrix_get(dX, i, j), ref, 8.0 * fabs(ref) + (ref == 0.0), "d_X at nu = p + 1, X^-1 overflowing",
+                     p, (double)(i * p + j));
+      }
+    bm_wishart_free(d);
+    free_matrices(S, X, dX, Ref);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mvgamma_reference), cmocka_unit_test(test_mvgamma_fallbacks),
       cmocka_unit_test(test_kernel_vs_general), cmocka_unit_test(test_public_over_nu),
       cmocka_unit_test(test_failures_match), cmocka_unit_test(test_chol_subnormal_pivot),
-      cmocka_unit_test(test_large_nu_diag_overflow),
+      cmocka_unit_test(test_large_nu_diag_overflow), cmocka_unit_test(test_grad_nu_p_plus_1_tiny_x),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
