@@ -68,10 +68,14 @@ void bm_wt_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, s
  *   A^-1 Y A^-1 - c A^-1 = T^T (M M^T - c I) T:
  * M M^T is a product of two triangles (p^3/6 multiply-adds) and the
  * symmetric sandwich T^T C T is LAPACK's dsygst (p^3/2), together 2p^3/3
- * where a solve N = L^-T M and N N^T cost p^3. Up to BM_KN_MAX the families
- * keep the solve and the rank-p product, whose pieces run on the calling
- * thread (dsygst's calls would start OpenBLAS's threads there). */
-#define BM_WT_SANDWICH_MIN (BM_KN_MAX + 1)
+ * where a solve N = L^-T M and N N^T cost p^3. Below BM_WT_SANDWICH_MIN the
+ * families keep the solve and the rank-p product: up to BM_KN_MAX their
+ * pieces run on the calling thread (dsygst's calls would start OpenBLAS's
+ * threads there), and up to ~160 they take less time, single-threaded, than
+ * dsygst and the recursive M M^T (which run slower per multiply-add): 290
+ * vs 340 us at p = 129, equal at 160, 1.01 vs 0.97 ms at 200, 2.17 vs 1.98
+ * ms at 256, 8.2 vs 6.5 ms at 400 (bench/README.md). */
+#define BM_WT_SANDWICH_MIN ((size_t)192)
 
 /* T (p x p, contiguous) <- L^-1 (L p x p lower with a positive diagonal),
  * strict upper triangle 0 (LAPACK's dtrtri). */

@@ -1,9 +1,10 @@
 /* Tests of the Wishart-type gradients' two-sided product on both sides of
- * BM_WT_SANDWICH_MIN: up to BM_KN_MAX the families form A^-1 Y A^-1 as
+ * BM_WT_SANDWICH_MIN: below it the families form A^-1 Y A^-1 as
  * N N^T (N = L^-T L^-1 L_1, a solve), beyond as T^T (M M^T) T (T = L^-1,
  * LAPACK's dsygst); wishart_common.h.
- *  - Wishart d_S and d_X, inverse-Wishart d_X and d_Psi at p = BM_KN_MAX
- *    (the solve) and p = BM_KN_MAX + 1, 200 (the sandwich), X and the scale
+ *  - Wishart d_S and d_X, inverse-Wishart d_X and d_Psi at p =
+ *    BM_WT_SANDWICH_MIN - 1 (the solve), BM_WT_SANDWICH_MIN and 256 (the
+ *    sandwich; M M^T's recursion down to 32-blocks), X and the scale
  *    well conditioned (10) and ill conditioned (1e8 each), against a
  *    reference in long double: the library's factors, then N = L^-T L^-1 L_1
  *    and N N^T by substitution and sums in long double, A^-1 from the
@@ -68,7 +69,7 @@ static void ref_twosided(const double *L, const double *L1, size_t p, ld c, ld *
   free(Ti);
 }
 
-/* the route the families take up to BM_KN_MAX, in double through CBLAS */
+/* the route the families take below BM_WT_SANDWICH_MIN, in double through CBLAS */
 static void solve_route(const double *L, const double *L1, size_t p, double c, double *G)
 {
   double *N = malloc(p * p * sizeof(double)), *Ai = malloc(p * p * sizeof(double));
@@ -182,7 +183,7 @@ static void test_both_routes(void **state)
 {
   (void)state;
   gsl_rng *r = tu_rng(4242);
-  const size_t ps[] = {BM_KN_MAX, BM_WT_SANDWICH_MIN, 200};
+  const size_t ps[] = {BM_WT_SANDWICH_MIN - 1, BM_WT_SANDWICH_MIN, 256};
   for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
     one(r, ps[k], 10.0);
     one(r, ps[k], 1e8);
