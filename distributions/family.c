@@ -17,6 +17,7 @@
 #include "bayesmat/family.h"
 #include "internal.h"
 #include "family_internal.h"
+#include "work.h"
 #include "../src/error.h"
 
 /* The registry: adding a family is one line here (and its descriptor). */
@@ -137,6 +138,44 @@ int bm_dist_fisher(const bm_dist *d, gsl_matrix *F) { DISPATCH(fisher, bm_nan_ma
 int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x) { DISPATCH(sample, bm_nan_matrix, x, r, x); }
 
 int bm_dist_mean(const bm_dist *d, gsl_matrix *mean) { DISPATCH(mean, bm_nan_matrix, mean, mean); }
+
+int bm_dist_sample_n(const bm_dist *d, gsl_rng *r, gsl_matrix *X)
+{
+  int status = absent(d, ok(d) && d->type->sample != NULL);
+  if (!status && (r == NULL || X == NULL || d->type->shape == NULL))
+    status = BM_FAIL(BM_EINVAL, "%s", r == NULL ? "r is NULL" : X == NULL ? "X is NULL" : "the family of d has no shape");
+  size_t rows = 0, cols = 0;
+  if (!status) {
+    d->type->shape(d->state, &rows, &cols);
+    if (X->size2 != rows * cols)
+      status = BM_FAIL(BM_EBADLEN, "X has %zu columns (expected rows x cols = %zu)", X->size2, rows * cols);
+  }
+  if (status || X->size1 == 0) {
+    bm_nan_matrix(X);
+    return status;
+  }
+  /* Each draw goes into one scratch variate, taken once for the batch, and
+   * is copied out as vec: a matrix family's draw is row-major, a row of X
+   * holds its columns stacked. */
+  _Alignas(64) double stack[BM_STACK_DOUBLES];
+  bm_work w = {NULL, 0};
+  double *buf = bm_work_get(&w, stack, BM_STACK_DOUBLES, rows * cols); /* malloc: 16-byte aligned */
+  if (buf == NULL) {
+    bm_nan_matrix(X);
+    return BM_FAIL(BM_ENOMEM, "out of memory");
+  }
+  gsl_matrix x = {rows, cols, cols, buf, NULL, 0}; /* by hand: a 0 dimension must not reach GSL's handler */
+  for (size_t i = 0; i < X->size1 && !status; i++) {
+    status = d->type->sample(d->state, r, &x);
+    double *row = X->data + i * X->tda;
+    if (!status)
+      for (size_t c = 0; c < cols; c++)
+        for (size_t k = 0; k < rows; k++) row[c * rows + k] = buf[k * cols + c];
+  }
+  bm_work_release(&w);
+  if (status) bm_nan_matrix(X);
+  return BM_WRAP(status);
+}
 
 /* Copy row i of X (a variate's vec, columns stacked) into A (rows x cols). */
 static void unvec_row(const gsl_matrix *X, size_t i, gsl_matrix *A)

@@ -181,10 +181,21 @@ int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B)
 int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x)
 {
   int status = check_vector_operand(L, x);
-  if (!status && x->size > 0)
-    cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)L->size1, L->data, (int)L->tda, x->data,
-                (int)x->stride);
-  return status;
+  if (status) return status;
+  /* Own loop, not dtrmv: OpenBLAS's dtrmv rounds the last bit differently
+   * when x is not 16-byte aligned, and a sampler's draws must not depend on
+   * where its output sits. Bottom row first, so each x_j read is still the
+   * input; each row's sum in ascending j (this file is not built with
+   * reassociating flags, so the order is the one written). */
+  const size_t n = x->size, ld = L->tda, st = x->stride;
+  double *v = x->data;
+  for (size_t i = n; i-- > 0;) {
+    const double *row = L->data + i * ld;
+    double s = 0.0;
+    for (size_t j = 0; j <= i; j++) s += row[j] * v[j * st];
+    v[i * st] = s;
+  }
+  return BM_SUCCESS;
 }
 
 int bm_chol_lower_multiply_matrix(const gsl_matrix *L, gsl_matrix *B)

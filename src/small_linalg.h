@@ -140,6 +140,17 @@ void bm_sl_chol_inverse(const double *L, size_t ldl, double *Ainv, size_t lda, s
  * transposed storage), p <= BM_SL_INV_MAX. */
 void bm_sl_lower_gram(double *T, size_t ldt, size_t p);
 
+/* In place: the lower triangle of T <- that of a T^T T + b U^T U, T and U
+ * lower triangular (p x p, leading dim ld, strict upper triangles not read),
+ * p <= BM_SL_INV_MAX: two bm_sl_lower_gram products combined in one pass. */
+void bm_sl_lower_gram2(double *T, double a, const double *U, double b, size_t ld, size_t p);
+
+/* In place: B (p x p, ldb, lower triangular, strict upper triangle neither
+ * read nor written) <- L^{-1} B, lower triangular too (L ldl, lower), p <=
+ * BM_SL_INV_MAX. With B = I this is L^{-1}. A third of the work of a full
+ * p x p solve. */
+void bm_sl_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p);
+
 /* B (p x m, leading dim ldb) <- L^{-1} B (forward substitution by rows). */
 void bm_sl_solve_lower(const double *L, size_t ldl, size_t p, double *B, size_t ldb, size_t m);
 

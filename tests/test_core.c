@@ -256,6 +256,52 @@ static void chol_matches_lu(void **state)
   gsl_rng_free(r);
 }
 
+/* x <- L x: against a long-double product, and the same bits wherever x sits
+ * (every 8-byte offset, strides 1 and 3), so a sampler's draws do not depend
+ * on its output's alignment */
+static void lower_multiply_is_placement_independent(void **state)
+{
+  (void)state;
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 7);
+  for (size_t p = 1; p <= 19; p += 3) {
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *L = gsl_matrix_alloc(p, p);
+    tu_random_spd(r, 10.0, 1.0, S);
+    assert_int_equal(bm_chol_factor(S, L, NULL), BM_SUCCESS);
+    double z[19], ref[19], mag[19], first[19];
+    for (size_t i = 0; i < p; i++) z[i] = gsl_ran_gaussian(r, 1.0);
+    for (size_t i = 0; i < p; i++) {
+      long double s = 0.0L, m = 0.0L;
+      for (size_t j = 0; j <= i; j++) {
+        s += (long double)gsl_matrix_get(L, i, j) * z[j];
+        m += fabsl((long double)gsl_matrix_get(L, i, j) * z[j]);
+      }
+      ref[i] = (double)s;
+      mag[i] = (double)m;
+    }
+    double buf[8 + 3 * 19];
+    for (size_t stride = 1; stride <= 3; stride += 2)
+      for (size_t off = 0; off < 8; off++) {
+        for (size_t k = 0; k < sizeof buf / sizeof buf[0]; k++) buf[k] = -1.0;
+        gsl_vector v = {p, stride, buf + off, NULL, 0};
+        for (size_t i = 0; i < p; i++) gsl_vector_set(&v, i, z[i]);
+        assert_int_equal(bm_chol_lower_multiply(L, &v), BM_SUCCESS);
+        for (size_t i = 0; i < p; i++) {
+          double got = gsl_vector_get(&v, i);
+          assert_true(fabs(got - ref[i]) <= 2.0 * (double)(i + 1) * DBL_EPSILON * mag[i]); /* a sum's bound */
+          if (stride == 1 && off == 0) first[i] = got;
+          else assert_memory_equal(&got, &first[i], sizeof got);
+        }
+        /* nothing written between or beyond the strided entries */
+        for (size_t k = 0; k < off; k++) assert_true(buf[k] == -1.0);
+        for (size_t k = off + (p - 1) * stride + 1; k < sizeof buf / sizeof buf[0]; k++) assert_true(buf[k] == -1.0);
+      }
+    gsl_matrix_free(S);
+    gsl_matrix_free(L);
+  }
+  gsl_rng_free(r);
+}
+
 static void chol_bad_inputs(void **state)
 {
   (void)state;
@@ -708,6 +754,7 @@ int main(void)
     cmocka_unit_test(validate_order_and_codes),
     cmocka_unit_test(chol_matches_lu),
     cmocka_unit_test(chol_bad_inputs),
+    cmocka_unit_test(lower_multiply_is_placement_independent),
     cmocka_unit_test(vech_operators_match_dense),
     cmocka_unit_test(sym_gradient_conversion),
     cmocka_unit_test(vech_bad_inputs),

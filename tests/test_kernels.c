@@ -256,6 +256,89 @@ static void test_trsm(void **state)
   gsl_rng_free(r);
 }
 
+/* bm_sl_solve_lower_tri: L^{-1} B for a lower-triangular B (and L^{-1}
+ * itself from B = I) against the full solve of OpenBLAS's dtrsm (the plain
+ * substitution of ref_left where a pivot is subnormal); B's strict upper
+ * triangle must stay untouched. */
+static void tri_one(gsl_rng *r, size_t p, const double *L, int identity)
+{
+  double *B = random_block(r, p, p, 1.0), *R = malloc(p * p * sizeof(double));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j < p; j++) {
+      if (identity && j <= i) B[i * p + j] = i == j ? 1.0 : 0.0;
+      R[i * p + j] = j <= i ? B[i * p + j] : 0.0;
+      if (j > i) B[i * p + j] = -7.0;
+    }
+  if (own_ref)
+    ref_left(0, p, p, L, R);
+  else
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, R,
+                (int)p);
+  bm_sl_solve_lower_tri(L, p, B, p, p);
+  assert_close(B, R, p, p, p, 1, max_abs(R, p, p, p), identity ? "solve_lower_tri I" : "solve_lower_tri", p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) assert_true(B[i * p + j] == -7.0);
+  free(B);
+  free(R);
+}
+
+/* bm_sl_lower_gram2 against the two products by CBLAS (dtrmm of T^T on T) */
+static void gram2_one(gsl_rng *r, size_t p)
+{
+  double *T = random_block(r, p, p, 1.0), *U = random_block(r, p, p, 1.0), *R = malloc(p * p * sizeof(double)),
+         *S = malloc(p * p * sizeof(double));
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) T[i * p + j] = U[i * p + j] = -7.0; /* not read */
+  for (size_t i = 0; i < p * p; i++) {
+    R[i] = (i % p) <= (i / p) ? T[i] : 0.0;
+    S[i] = (i % p) <= (i / p) ? U[i] : 0.0;
+  }
+  double *RR = malloc(p * p * sizeof(double)), *SS = malloc(p * p * sizeof(double));
+  memcpy(RR, R, p * p * sizeof(double));
+  memcpy(SS, S, p * p * sizeof(double));
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 2.5, R, (int)p, RR,
+              (int)p); /* 2.5 T^T T */
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, -1.5, S, (int)p, SS,
+              (int)p); /* -1.5 U^T U */
+  for (size_t i = 0; i < p * p; i++) RR[i] += SS[i];
+  bm_sl_lower_gram2(T, 2.5, U, -1.5, p, p);
+  assert_close(T, RR, p, p, p, 1, max_abs(RR, p, p, p), "lower_gram2", p);
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = i + 1; j < p; j++) assert_true(T[i * p + j] == -7.0);
+  free(T);
+  free(U);
+  free(R);
+  free(S);
+  free(RR);
+  free(SS);
+}
+
+/* and the fused Gram product of two triangles */
+static void test_solve_lower_tri(void **state)
+{
+  (void)state;
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 15);
+  for (size_t k = 0; k < NDIMS; k++) {
+    size_t p = dims[k];
+    double *A = spd(r, p, 1.0), *L = lapack_chol(A, p);
+    tri_one(r, p, L, 0);
+    tri_one(r, p, L, 1);
+    gram2_one(r, p);
+    free(A);
+    free(L);
+  }
+  size_t p = 70; /* a subnormal pivot: the kernel divides (as the reference) */
+  double *A = spd(r, p, 1.0), *L = lapack_chol(A, p);
+  for (size_t j = 0; j < p; j++) L[40 * p + j] *= 1e-308 / L[40 * p + 40] * (j == 40 ? 0.5 : 1e-10);
+  own_ref = 1;
+  tri_one(r, p, L, 0);
+  own_ref = 0;
+  free(A);
+  free(L);
+  gsl_rng_free(r);
+}
+
 static void test_syrk_gemm(void **state)
 {
   (void)state;
@@ -350,7 +433,7 @@ static void test_sandwich(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_chol),       cmocka_unit_test(test_chol_fail), cmocka_unit_test(test_trsm),
+      cmocka_unit_test(test_chol),       cmocka_unit_test(test_chol_fail), cmocka_unit_test(test_trsm), cmocka_unit_test(test_solve_lower_tri),
       cmocka_unit_test(test_syrk_gemm), cmocka_unit_test(test_sandwich),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,8 +145,8 @@ static void spd_invert(gsl_matrix *A)
 }
 
 /* The gradient at the sizes where the single-observation kernels change
- * route (blocked solves beyond 32, L^{-1} by a solve beyond 64, LAPACK
- * beyond 128, split products) against the closed forms built another way
+ * route (blocked solves beyond 32, the triangular inverses by rows up to
+ * 128 and by LAPACK beyond, split products) against the closed forms built another way
  * (GSL, explicit inverses): with P = Sigma^-1, Q = Omega^-1, R = X - M,
  * A = Sigma + R Q R^T, k = nu + n + p - 1:
  *   dM = k A^-1 R Q, dSigma = ((nu + n - 1) P - k A^-1) / 2,
@@ -194,6 +194,52 @@ static void grad_matches_closed_form_large(void **state)
     tu_assert_matrix_close(dO, eO, 0.0, 1e-11 * max_abs_entry(eO));
     bm_matt_free(d);
     gsl_matrix *all[] = {M, U, V, X, dM, dS, dO, P, Q, A, RQ, B, eM, eS, eO};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
+  }
+  gsl_rng_free(r);
+}
+
+/* The batched gradient (accumulated pieces, one sandwich at the end) equals
+ * the sum of the single-observation gradients (the other formulation, on the
+ * smaller side) at sizes where its small-side inverse and rank updates take
+ * the own loops and split products (s > 16) and LAPACK (s > 128). */
+static void batched_grad_matches_sum_of_single(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(7302);
+  const size_t shapes[][2] = {{20, 30}, {40, 25}, {70, 80}, {130, 135}};
+  for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+    size_t n = shapes[sh][0], p = shapes[sh][1], m = 3;
+    gsl_matrix *M = gsl_matrix_alloc(n, p), *U = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(p, p),
+               *dM = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(n, n), *dO = gsl_matrix_alloc(p, p),
+               *sM = gsl_matrix_calloc(n, p), *sS = gsl_matrix_calloc(n, n), *sO = gsl_matrix_calloc(p, p), *X[3];
+    tu_random_matrix(r, 1.0, M);
+    tu_random_spd(r, 10.0, 1.0, U);
+    tu_random_spd(r, 10.0, 1.0, V);
+    bm_matt *d = bm_matt_alloc(n, p);
+    assert_int_equal(bm_matt_set(d, 3.5, M, U, V), BM_SUCCESS);
+    double ll = 0.0, sll = 0.0, dnu, sdnu = 0.0;
+    for (size_t i = 0; i < m; i++) {
+      X[i] = gsl_matrix_alloc(n, p);
+      assert_int_equal(bm_matt_sample(d, r, X[i]), BM_SUCCESS);
+      double lp;
+      assert_int_equal(bm_matt_logpdf(d, X[i], &lp), BM_SUCCESS);
+      assert_int_equal(bm_matt_grad(d, X[i], NULL, dM, dS, dO, &dnu), BM_SUCCESS);
+      sll += lp;
+      sdnu += dnu;
+      gsl_matrix_add(sM, dM);
+      gsl_matrix_add(sS, dS);
+      gsl_matrix_add(sO, dO);
+    }
+    const gsl_matrix *xs[3] = {X[0], X[1], X[2]};
+    assert_int_equal(bm_matt_loglik_grad(d, xs, m, &ll, dM, dS, dO, &dnu), BM_SUCCESS);
+    assert_true(fabs(ll - sll) <= 1e-12 * fabs(sll));
+    assert_true(fabs(dnu - sdnu) <= 1e-11 * (fabs(sdnu) + 1.0));
+    tu_assert_matrix_close(dM, sM, 0.0, 1e-11 * max_abs_entry(sM));
+    tu_assert_matrix_close(dS, sS, 0.0, 1e-11 * max_abs_entry(sS));
+    tu_assert_matrix_close(dO, sO, 0.0, 1e-11 * max_abs_entry(sO));
+    bm_matt_free(d);
+    gsl_matrix *all[] = {M, U, V, dM, dS, dO, sM, sS, sO, X[0], X[1], X[2]};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_matrix_free(all[i]);
   }
   gsl_rng_free(r);
@@ -390,6 +436,7 @@ int main(void)
       cmocka_unit_test(large_nu_limit_is_matrix_normal),
       cmocka_unit_test(grad_matches_fd),
       cmocka_unit_test(grad_matches_closed_form_large),
+      cmocka_unit_test(batched_grad_matches_sum_of_single),
       cmocka_unit_test(score_and_hess_match_fd),
       cmocka_unit_test(fisher_matches_monte_carlo),
       cmocka_unit_test(fisher_null_vector_is_scale_exchange),

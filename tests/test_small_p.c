@@ -14,6 +14,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "testutil.h"
+#include "lapack_ref.h"
 #include "../distributions/small_p.h"
 
 #define RTOL 1e-14
@@ -29,23 +30,6 @@ static void assert_close_scaled(double a, double b, double scale, const char *wh
     print_error("p = %zu, %s: %.17g vs reference %.17g (diff %.3e, scale %.3e)\n", p, what, a, b, fabs(a - b), scale);
     fail();
   }
-}
-
-/* lower Cholesky factor (row-major, strict upper 0) by LAPACK */
-static void ref_chol(const gsl_matrix *A, double *L, size_t p)
-{
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) L[i * p + j] = j <= i ? gsl_matrix_get(A, i, j) : 0.0;
-  assert_int_equal(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (int)p, L, (int)p), 0);
-}
-
-/* full symmetric inverse from the factor by LAPACK dpotri */
-static void ref_inverse(const double *L, double *Ainv, size_t p)
-{
-  memcpy(Ainv, L, p * p * sizeof(double));
-  assert_int_equal(LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (int)p, Ainv, (int)p), 0);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < i; j++) Ainv[j * p + i] = Ainv[i * p + j];
 }
 
 static double ref_logdet(const double *L, size_t p)
@@ -475,17 +459,6 @@ static void test_mvt_extreme_forms(void **state)
   gsl_matrix_free(S);
   gsl_matrix_free(X);
   gsl_rng_free(r);
-}
-
-/* ||L^-1 B||_F^2 (L lower, B p x p, row-major; M scratch): tr((L L^T)^-1 B B^T) */
-static double tr_solve(const double *L, const double *B, size_t p, double *M)
-{
-  memcpy(M, B, p * p * sizeof(double));
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, M,
-              (int)p);
-  double tr = 0.0;
-  for (size_t i = 0; i < p * p; i++) tr += M[i] * M[i];
-  return tr;
 }
 
 /* C = A B A (A p x p row-major, M scratch) */

@@ -25,6 +25,7 @@
 #include <lapacke.h>
 #include <gsl/gsl_cblas.h>
 #include "testutil.h"
+#include "lapack_ref.h"
 #include "small_linalg.h"
 #include "mvgamma_small.h"
 
@@ -145,32 +146,6 @@ static void test_kernel_vs_general(void **state)
     kernel_one(r, p, 1e6, 1e300);
   }
   gsl_rng_free(r);
-}
-
-/* lower Cholesky factor (row-major, strict upper 0) and inverse by LAPACK */
-static void ref_chol(const gsl_matrix *A, double *L, size_t p)
-{
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) L[i * p + j] = j <= i ? gsl_matrix_get(A, i, j) : 0.0;
-  assert_int_equal(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (int)p, L, (int)p), 0);
-}
-
-static void ref_inverse(const double *L, double *Ai, size_t p)
-{
-  memcpy(Ai, L, p * p * sizeof(double));
-  assert_int_equal(LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (int)p, Ai, (int)p), 0);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < i; j++) Ai[j * p + i] = Ai[i * p + j];
-}
-
-static double tr_solve(const double *L, const double *B, size_t p, double *M)
-{
-  memcpy(M, B, p * p * sizeof(double));
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, (int)p, 1.0, L, (int)p, M,
-              (int)p);
-  double tr = 0.0;
-  for (size_t i = 0; i < p * p; i++) tr += M[i] * M[i];
-  return tr;
 }
 
 /* value and d_nu of both families at one nu against the formulas through LAPACK */

@@ -254,6 +254,37 @@ int bm_dist_jeffreys(const bm_dist *d, const size_t *idx, size_t k, double *lp);
  *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOTSUP (no sampler); BM_ENOMEM. */
 int bm_dist_sample(const bm_dist *d, gsl_rng *r, gsl_matrix *x);
 
+/**
+ * n draws into the rows of X from the caller's generator, in one call: row i
+ * holds exactly what the (i+1)-th of n successive bm_dist_sample calls on the
+ * same r would have drawn, bit for bit, and r is left where those calls would
+ * leave it, so a seed gives the same variates drawn one at a time or in a
+ * batch, wherever x and X sit in memory. The family's sample
+ * operation runs once per row; the call itself allocates nothing for a
+ * variate of up to 4096 entries (one scratch variate from malloc beyond
+ * that, for the whole batch).
+ * @param d  a set distribution with a sample operation
+ * @param r  the generator (advanced by the draws)
+ * @param X  out, n x (rows * cols), n = X->size1 (any n, 0 included; tda may
+ *           exceed size2): row i is the vec (columns stacked) of the i-th
+ *           draw, the layout bm_dist_loglik takes, so X can be passed to it
+ *           as it is. For a vector family a row is the draw x itself; for an
+ *           SPD family the draw is symmetric, so its vec is also its
+ *           row-major order; for matnorm and matt (rows x cols variates)
+ *           entry (k, j) of draw i is X[i, j * rows + k].
+ * @return BM_SUCCESS (n = 0: after the checks below, nothing drawn and r not
+ *         used; a never-set d is reported only by a draw, so not for n = 0);
+ *         BM_EINVAL (d NULL or not a distribution, r or X NULL, a family
+ *         without shape, d never set); BM_ENOTSUP (the family has no sample
+ *         operation); BM_EBADLEN (X->size2 != rows * cols); BM_ENOMEM; and
+ *         the first failing draw's status from the family (BM_EDOM from the
+ *         built-in families when a draw exceeds double range, as mvt's and
+ *         matt's can at tiny nu). On failure all of X is NaN, the draws
+ *         made before the failing one included, and r has advanced by the
+ *         draws attempted.
+ */
+int bm_dist_sample_n(const bm_dist *d, gsl_rng *r, gsl_matrix *X);
+
 /** The mean (rows x cols; NaN on failure).
  *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (no mean: mvt/matt nu <= 1,
  *          matf delta <= 2); BM_ENOTSUP (no mean op). */

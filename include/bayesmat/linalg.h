@@ -51,7 +51,9 @@ int bm_chol_whiten_rows(const gsl_matrix *L, gsl_matrix *X);
  *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_chol_sandwich(const gsl_matrix *L, gsl_matrix *B);
 
-/** x <- L x (dtrmv), e.g. to colour a standard normal draw.
+/** x <- L x, e.g. to colour a standard normal draw. Each x_i is summed in
+ *  ascending column order, so the bits do not depend on x's alignment or
+ *  stride (a sampler's draws are reproducible wherever its output sits).
  *  @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_chol_lower_multiply(const gsl_matrix *L, gsl_vector *x);
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _errors
 from ._lib import (Rng, as_array, check, dist_alloc, dist_fisher, dist_free, dist_get_theta, dist_hess,
-                   dist_hess_x, dist_jeffreys, dist_logpdf, dist_loglik, dist_mean, dist_nparams, dist_sample,
+                   dist_hess_x, dist_jeffreys, dist_logpdf, dist_loglik, dist_mean, dist_nparams, dist_sample_n,
                    dist_score, dist_set_theta, family_find, lib, mat, vec)
 
 _raw_logpdf = lib["bm_dist_logpdf"]  # a separate function object without argtypes: the fast path passes prepared refs
@@ -320,11 +320,11 @@ class Dist:
         rows, cols = self.shape
         lead = () if size is None else (size,) if np.ndim(size) == 0 else tuple(size)
         N = math.prod(lead)
-        out = np.empty((N, rows, cols))
-        for i in range(N):
-            check(dist_sample(self._ptr, rng.ptr, ctypes.byref(mat(out[i]))), f"{self._family}.rvs")
-        shape = lead + ((cols,) if self._kind == VECTOR else (rows, cols))
-        return out.reshape(shape)
+        # one C call for all N draws (bm_dist_sample_n): row i is the vec (columns stacked) of draw i
+        X = np.empty((N, rows * cols))
+        check(dist_sample_n(self._ptr, rng.ptr, ctypes.byref(mat(X))), f"{self._family}.rvs")
+        out = np.ascontiguousarray(X.reshape(N, cols, rows).transpose(0, 2, 1))
+        return out.reshape(lead + ((cols,) if self._kind == VECTOR else (rows, cols)))
 
     def __repr__(self):
         return f"bayesmat.{type(self).__name__}(shape={self.shape}, nparams={self._m})"

@@ -184,6 +184,7 @@ dist_hess_x = _fn("bm_dist_hess_x", _I, _P, gsl_matrix_p, gsl_matrix_p)
 dist_fisher = _fn("bm_dist_fisher", _I, _P, gsl_matrix_p)
 dist_jeffreys = _fn("bm_dist_jeffreys", _I, _P, _ZP, _Z, c_double_p)
 dist_sample = _fn("bm_dist_sample", _I, _P, _P, gsl_matrix_p)
+dist_sample_n = _fn("bm_dist_sample_n", _I, _P, _P, gsl_matrix_p)
 dist_mean = _fn("bm_dist_mean", _I, _P, gsl_matrix_p)
 dist_loglik = _fn("bm_dist_loglik", _I, _P, gsl_matrix_p, c_double_p, gsl_vector_p)
 
