@@ -14,6 +14,8 @@
  *    reference (computed here in double as the families did before), times
  *    4, or 1e-12, whichever is larger: the sandwich must be as accurate as
  *    the route it replaces.
+ *  - the scale and X near DBL_MIN and DBL_MAX (1e-300, 1e300) on both sides:
+ *    the gradient scales as 1/s, 1e-12 of the largest entry.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdlib.h>
 #include <string.h>
@@ -191,8 +193,70 @@ static void test_both_routes(void **state)
   gsl_rng_free(r);
 }
 
+/* scale and variate near DBL_MIN and DBL_MAX: T = L^-1 and M M^T stay in
+ * range wherever the result does. (s S, s X) gives d_S / s (Wishart) and
+ * d_X / s (inverse Wishart); on both sides of the threshold, 1e-12 of the
+ * largest entry (the scaled inputs are themselves rounded). */
+static void test_extreme_scales(void **state)
+{
+  (void)state;
+  gsl_rng *r = tu_rng(77);
+  const size_t ps[] = {BM_WT_SANDWICH_MIN - 1, BM_WT_SANDWICH_MIN};
+  const double scales[] = {1e-300, 1e300};
+  for (size_t k = 0; k < 2; k++) {
+    size_t p = ps[k], pp = p * p;
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(p, p), *Ss = gsl_matrix_alloc(p, p),
+               *Xs = gsl_matrix_alloc(p, p), *G0 = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p);
+    tu_random_spd(r, 10.0, 1.5, S);
+    tu_random_spd(r, 10.0, 3.0, X);
+    double nu = (double)p + 2.0;
+    bm_wishart *w = bm_wishart_alloc(p);
+    bm_invwishart *iw = bm_invwishart_alloc(p);
+    for (int fam = 0; fam < 2; fam++) {
+      if (fam == 0) {
+        assert_int_equal(bm_wishart_set(w, nu, S), BM_SUCCESS);
+        assert_int_equal(bm_wishart_logpdf_grad(w, X, NULL, NULL, G0, NULL), BM_SUCCESS);
+      } else {
+        assert_int_equal(bm_invwishart_set(iw, nu, S), BM_SUCCESS);
+        assert_int_equal(bm_invwishart_logpdf_grad(iw, X, NULL, G0, NULL, NULL), BM_SUCCESS);
+      }
+      double m = 0.0;
+      for (size_t i = 0; i < pp; i++) m = fmax(m, fabs(G0->data[i]));
+      for (size_t t = 0; t < 2; t++) {
+        double sc = scales[t];
+        gsl_matrix_memcpy(Ss, S);
+        gsl_matrix_memcpy(Xs, X);
+        gsl_matrix_scale(Ss, sc);
+        gsl_matrix_scale(Xs, sc);
+        if (fam == 0) {
+          assert_int_equal(bm_wishart_set(w, nu, Ss), BM_SUCCESS);
+          assert_int_equal(bm_wishart_logpdf_grad(w, Xs, NULL, NULL, G, NULL), BM_SUCCESS);
+        } else {
+          assert_int_equal(bm_invwishart_set(iw, nu, Ss), BM_SUCCESS);
+          assert_int_equal(bm_invwishart_logpdf_grad(iw, Xs, NULL, G, NULL, NULL), BM_SUCCESS);
+        }
+        double e = 0.0;
+        for (size_t i = 0; i < pp; i++) e = fmax(e, fabs(G->data[i] * sc - G0->data[i]));
+        if (!(e <= 1e-12 * m)) {
+          print_error("%s, p = %zu, scale %g: error %.3e of %.3e\n", fam ? "invwishart d_X" : "wishart d_S", p, sc, e, m);
+          fail();
+        }
+      }
+    }
+    bm_wishart_free(w);
+    bm_invwishart_free(iw);
+    gsl_matrix_free(S);
+    gsl_matrix_free(X);
+    gsl_matrix_free(Ss);
+    gsl_matrix_free(Xs);
+    gsl_matrix_free(G0);
+    gsl_matrix_free(G);
+  }
+  gsl_rng_free(r);
+}
+
 int main(void)
 {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_both_routes)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_both_routes), cmocka_unit_test(test_extreme_scales)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
