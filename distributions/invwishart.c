@@ -9,7 +9,9 @@
  * Numerics: log|X|, log|Psi| from Cholesky factors (never det()); the trace
  * tr(Psi X^-1) = ||L_X^-1 L_Psi||_F^2 by one triangular solve (never X^-1 for
  * the value); X^-1 and Psi^-1 (dpotri) only where they are the output;
- * X^-1 Psi X^-1 = N N^T with N = L_X^-T L_X^-1 L_Psi. The sampler never
+ * X^-1 Psi X^-1 = N N^T with N = L_X^-T L_X^-1 L_Psi up to BM_KN_MAX, beyond
+ * as T^T (M M^T) T with M = L_X^-1 L_Psi and T = L_X^-1 (dsygst;
+ * wishart_common.h). The sampler never
  * inverts Psi or a draw: X = T T^T with T = L_Psi A^-T (A the Bartlett factor).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
@@ -149,8 +151,16 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
       if (lp) *lp = logpdf_from_M(d, N, logdet_X, NULL);
     }
   }
-  if (d_X || d_Psi) bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
-  if (d_X) {
+  int sandwich = d_X && p >= BM_WT_SANDWICH_MIN;
+  if (sandwich) { /* buf <- T = L_X^-1 (L_X no longer needed), X^-1 = T^T T */
+    bm_wt_tri_inverse(&LX.matrix, buf);
+    bm_wt_gram_from_tri(buf, p, Xinv.matrix.data, p);
+  } else if (d_X || d_Psi) {
+    bm_chol_inverse(&LX.matrix, &Xinv.matrix); /* X^-1 */
+  }
+  if (sandwich) { /* d_X = T^T (M M^T - (nu+p+1) I) T / 2 (wishart_common.h) */
+    bm_wt_sandwich_mmt(buf, N, p, 0.5, nu + pd + 1.0, d_X->data, d_X->tda);
+  } else if (d_X) {
     /* N <- L_X^-T N = X^-1 L_Psi; X^-1 Psi X^-1 = N N^T */
     bm_sl_trsm_left(CblasTrans, p, p, buf, p, N, p);
     for (size_t i = 0; i < p; i++)

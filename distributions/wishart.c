@@ -9,7 +9,8 @@
  * tr(S^-1 X) = ||L_S^-1 L_X||_F^2 by one triangular solve (never S^-1 for the
  * value); S^-1 and X^-1 (dpotri) only where they are the output (gradients,
  * Hessians, Fisher); S^-1 X S^-1 = N N^T with N = L_S^-T L_S^-1 L_X (dtrsm,
- * dsyrk). Single-point logpdf and sample use stack scratch (src/work.h).
+ * dsyrk) up to BM_KN_MAX, beyond as T^T (M M^T) T with M = L_S^-1 L_X and
+ * T = L_S^-1 (dsygst; wishart_common.h). Single-point logpdf and sample use stack scratch (src/work.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdlib.h>
@@ -112,6 +113,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   }
   gsl_matrix_view M, Xinv = gsl_matrix_view_array(buf + p * p, p, p), B = gsl_matrix_view_array(buf + 2 * p * p, p, p);
   double logdet_X, nu = d->nu, pd = (double)p, ss[2], *ssp = NULL;
+  int sandwich = d_S && p >= BM_WT_SANDWICH_MIN;
   if (p <= BM_SL_MAX) { /* buf <- L_S^-1 L_X, Xinv <- L_X: the general path's numbers (wishart_small.c) */
     size_t k = bm_wt_small_whiten(X, d->L_S, 0, buf, Xinv.matrix.data, &logdet_X, ss);
     ssp = ss;
@@ -128,19 +130,28 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
       goto fail;
     }
     logdet_X = bm_chol_logdet(&M.matrix);
-    if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix);            /* X^-1 */
-    if (d_X || d_S) bm_chol_inverse(d->L_S, &B.matrix);           /* B = S^-1 */
-    if (lp || d_S)                                                /* M <- L_S^-1 L_X */
+    if (d_X) bm_chol_inverse(&M.matrix, &Xinv.matrix); /* X^-1 */
+    if (sandwich) {                                    /* B <- T = L_S^-1; S^-1 = T^T T when d_X needs it */
+      bm_wt_tri_inverse(d->L_S, B.matrix.data);
+      if (d_X) bm_wt_gram_from_tri(B.matrix.data, p, d_X->data, d_X->tda);
+    } else if (d_X || d_S) {
+      bm_chol_inverse(d->L_S, &B.matrix); /* B = S^-1 */
+    }
+    if (lp || d_S) /* M <- L_S^-1 L_X */
       bm_wt_solve_lower_tri(d->L_S->data, d->L_S->tda, buf, p, p);
   }
   if (lp) *lp = logpdf_from_M(d, buf, p, logdet_X, ssp);
-  if (d_X) { /* (nu-p-1)/2 X^-1 - B/2; at nu = p + 1 the first term is absent even where X^-1 overflows (0 inf) */
+  if (d_X) { /* (nu-p-1)/2 X^-1 - S^-1/2 (S^-1 in B, or already in d_X); at nu = p + 1 the first term is
+             * absent even where X^-1 overflows (0 inf) */
+    const gsl_matrix *Sinv = sandwich ? d_X : &B.matrix;
     double c = 0.5 * (nu - pd - 1.0);
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < p; j++)
-        MGET(d_X, i, j) = (c != 0.0 ? c * MGET(&Xinv.matrix, i, j) : 0.0) - 0.5 * MGET(&B.matrix, i, j);
+        MGET(d_X, i, j) = (c != 0.0 ? c * MGET(&Xinv.matrix, i, j) : 0.0) - 0.5 * MGET(Sinv, i, j);
   }
-  if (d_S) {
+  if (d_S && sandwich) { /* d_S = T^T (M M^T - nu I) T / 2 (wishart_common.h) */
+    bm_wt_sandwich_mmt(B.matrix.data, buf, p, 0.5, nu, d_S->data, d_S->tda);
+  } else if (d_S) {
     /* N = L_S^-T M = S^-1 L_X; S^-1 X S^-1 = N N^T */
     bm_sl_trsm_left(CblasTrans, p, p, d->L_S->data, d->L_S->tda, buf, p);
     for (size_t i = 0; i < p; i++)

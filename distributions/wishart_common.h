@@ -14,6 +14,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 #include "internal.h"
+#include "kernels.h" /* BM_KN_MAX */
 
 /* bm_validate_symmetric with a fast path: an exactly symmetric matrix with
  * finite entries (the common case) passes after one sweep of the lower
@@ -58,6 +59,35 @@ size_t bm_wt_small_whiten(const gsl_matrix *X, const gsl_matrix *L_P, int invers
  * solved on rows j0 .. p-1 only: p^3/6 multiply-adds instead of a full
  * solve's p^3/2. The strict upper triangle stays 0. */
 void bm_wt_solve_lower_tri(const double *L, size_t ldl, double *B, size_t ldb, size_t p);
+
+/* ---- the two-sided product of the gradients beyond BM_KN_MAX ----
+ * Both gradients need A^-1 Y A^-1 with A = L L^T and Y = L_1 L_1^T, where
+ * the value has already formed the lower triangular M = L^-1 L_1 (Wishart:
+ * A = S, Y = X; inverse Wishart: A = X, Y = Psi). With T = L^-1 (formed
+ * anyway for the inverse A^-1 = T^T T, an output),
+ *   A^-1 Y A^-1 - c A^-1 = T^T (M M^T - c I) T:
+ * M M^T is a product of two triangles (p^3/6 multiply-adds) and the
+ * symmetric sandwich T^T C T is LAPACK's dsygst (p^3/2), together 2p^3/3
+ * where a solve N = L^-T M and N N^T cost p^3. Below BM_WT_SANDWICH_MIN the
+ * families keep the solve and the rank-p product: up to BM_KN_MAX their
+ * pieces run on the calling thread (dsygst's calls would start OpenBLAS's
+ * threads there), and up to ~160 they take less time, single-threaded, than
+ * dsygst and the recursive M M^T (which run slower per multiply-add): 290
+ * vs 340 us at p = 129, equal at 160, 1.01 vs 0.97 ms at 200, 2.17 vs 1.98
+ * ms at 256, 8.2 vs 6.5 ms at 400 (bench/README.md). */
+#define BM_WT_SANDWICH_MIN ((size_t)192)
+
+/* T (p x p, contiguous) <- L^-1 (L p x p lower with a positive diagonal),
+ * strict upper triangle 0 (LAPACK's dtrtri). */
+void bm_wt_tri_inverse(const gsl_matrix *L, double *T);
+
+/* A (p x p, leading dim lda, full symmetric) <- T^T T, T (p x p
+ * contiguous) lower triangular (LAPACK's dlauum): (L L^T)^-1 from T = L^-1. */
+void bm_wt_gram_from_tri(const double *T, size_t p, double *A, size_t lda);
+
+/* G (p x p, leading dim ldg, full symmetric) <- alpha T^T (M M^T - c I) T,
+ * with T and M (p x p contiguous) lower triangular, strict upper triangles 0. */
+void bm_wt_sandwich_mmt(const double *T, const double *M, size_t p, double alpha, double c, double *G, size_t ldg);
 
 /* dst (p x p, leading dim ld) <- the lower triangle of L, strict upper 0. */
 void bm_wt_copy_lower(const gsl_matrix *L, double *dst, size_t ld);
