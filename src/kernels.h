@@ -56,6 +56,26 @@ void bm_kn_trsm_right_ln(size_t n, size_t p, const double *L, size_t ldl, double
 void bm_kn_syrk(enum CBLAS_TRANSPOSE trans, size_t p, size_t k, double alpha, const double *A, size_t lda,
                 double beta, double *C, size_t ldc);
 
+/* Lower triangle of C (p x p, ldc) <- alpha A^T A + beta C, A k x p (lda >= p),
+ * any k (k = 0: C <- beta C). For BM_KN_SYRK_T_MIN <= p <= BM_KN_MAX on a CPU
+ * with AVX2 and FMA, an own register-blocked kernel (src/syrk_t.c: a 32 KiB
+ * stack panel, no threads); otherwise bm_kn_syrk (CblasTrans). Only C's lower
+ * triangle is written; beta == 0 ignores C's old values. */
+void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                  size_t ldc);
+/* smallest p for the own kernel: below, OpenBLAS's single-thread dsyrk is as
+ * fast or faster (measured at k = 16, 256, 1000: a tie at p = 20, the kernel
+ * 1.3x at 24, 1.5x at 32, 1.8-2x at 100 to 128) */
+#define BM_KN_SYRK_T_MIN ((size_t)24)
+/* paths of bm_kn_syrk_t, in increasing order */
+enum { BM_KN_SYRK_AUTO = 0, BM_KN_SYRK_GENERIC = 1, BM_KN_SYRK_AVX2 = 2 };
+/* the path bm_kn_syrk_t takes on this CPU (at most the forced one) */
+int bm_kn_syrk_path(void);
+/* Tests only: cap bm_kn_syrk_t at path (BM_KN_SYRK_AUTO lifts the cap);
+ * BM_KN_SYRK_AVX2, where the CPU has it, also takes the kernel for p below
+ * BM_KN_SYRK_T_MIN. A process-wide switch, not for concurrent use. */
+void bm_kn_syrk_force_path(int path);
+
 /* C (m x n, ldc) <- alpha op(A) op(B) + beta C as dgemm, in calls of at most
  * BM_KN_GEMM_MNK multiply-adds (a split k accumulates in order). */
 void bm_kn_gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, size_t m, size_t n, size_t k, double alpha,

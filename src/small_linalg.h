@@ -203,7 +203,7 @@ static inline void bm_sl_syrk_t(size_t p, size_t k, double alpha, const double *
                                 size_t ldc)
 {
   if (p <= BM_KN_MAX)
-    bm_kn_syrk(CblasTrans, p, k, alpha, A, lda, beta, C, ldc);
+    bm_kn_syrk_t(p, k, alpha, A, lda, beta, C, ldc);
   else
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)k, alpha, A, (int)lda, beta, C, (int)ldc);
 }

@@ -1,0 +1,149 @@
+/* Rank-k update of a lower triangle, C <- alpha A^T A + beta C (A k x p,
+ * row-major), for p <= BM_KN_MAX: a register-blocked AVX2+FMA kernel chosen
+ * at run time, the split OpenBLAS route (bm_kn_syrk) otherwise.
+ *
+ * Why: OpenBLAS 0.3.21 as installed runs generic SSE3 kernels on AVX2/AVX-512
+ * machines; its dsyrk is the larger part of the mvn/mvt gradient (the scatter
+ * of the centred rows). Here k is taken in chunks of KC(p) rows, each packed
+ * (zero-padded to a multiple of 8 columns) into column panels 8 wide, so that
+ * a 4 x 8 tile of C streams two contiguous panels from L1; the chunk's panel
+ * is a fixed stack array (PANEL doubles). Tiles above the diagonal are not
+ * computed; tiles crossing it, or the edge at p, store only their lower,
+ * in-range entries. Sums run in k order within a chunk, chunks add in order,
+ * so the result differs from OpenBLAS's only by rounding.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdatomic.h>
+#include <string.h>
+#include "kernels.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SYRK_HAVE_AVX2 1
+#endif
+
+/* doubles of the stack panel: KC rows of p rounded up to 8 columns */
+#define PANEL 4096
+
+static atomic_int syrk_forced;
+
+void bm_kn_syrk_force_path(int path) { atomic_store_explicit(&syrk_forced, path, memory_order_relaxed); }
+
+int bm_kn_syrk_path(void)
+{
+  int best = BM_KN_SYRK_GENERIC;
+#ifdef SYRK_HAVE_AVX2
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = BM_KN_SYRK_AVX2;
+#endif
+  int forced = atomic_load_explicit(&syrk_forced, memory_order_relaxed);
+  return forced > 0 && forced < best ? forced : best;
+}
+
+#ifdef SYRK_HAVE_AVX2
+/* P (kc x pp, as pp/8 panels of kc x 8) <- rows k0 .. k0+kc-1 of A, zero beyond p */
+static void pack(const double *A, size_t lda, size_t p, size_t pp, size_t kc, double *P)
+{
+  for (size_t j0 = 0; j0 < pp; j0 += 8) {
+    double *Pj = P + j0 * kc;
+    size_t w = p - j0 < 8 ? p - j0 : 8;
+    for (size_t r = 0; r < kc; r++) {
+      const double *a = A + r * lda + j0;
+      double *d = Pj + r * 8;
+      size_t c = 0;
+      for (; c < w; c++) d[c] = a[c];
+      for (; c < 8; c++) d[c] = 0.0;
+    }
+  }
+}
+
+/* one 4 x 8 tile: rows i0 .. i0+3 (Pi points at column i0 of its panel),
+ * columns j0 .. j0+7 (panel Pj); C tile <- alpha sum + beta C, beta == 0
+ * ignoring C; only entries with j <= i, i < p, j < p are stored. */
+__attribute__((target("avx2,fma"))) static void tile(size_t kc, const double *Pi, const double *Pj, double alpha,
+                                                     double beta, double *C, size_t ldc, size_t i0, size_t j0,
+                                                     size_t p)
+{
+  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd(), c10 = _mm256_setzero_pd(),
+          c11 = _mm256_setzero_pd(), c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd(),
+          c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
+  for (size_t r = 0; r < kc; r++) {
+    __m256d b0 = _mm256_load_pd(Pj + 8 * r), b1 = _mm256_load_pd(Pj + 8 * r + 4);
+    const double *a = Pi + 8 * r;
+    __m256d a0 = _mm256_broadcast_sd(a), a1 = _mm256_broadcast_sd(a + 1);
+    c00 = _mm256_fmadd_pd(a0, b0, c00);
+    c01 = _mm256_fmadd_pd(a0, b1, c01);
+    c10 = _mm256_fmadd_pd(a1, b0, c10);
+    c11 = _mm256_fmadd_pd(a1, b1, c11);
+    __m256d a2 = _mm256_broadcast_sd(a + 2), a3 = _mm256_broadcast_sd(a + 3);
+    c20 = _mm256_fmadd_pd(a2, b0, c20);
+    c21 = _mm256_fmadd_pd(a2, b1, c21);
+    c30 = _mm256_fmadd_pd(a3, b0, c30);
+    c31 = _mm256_fmadd_pd(a3, b1, c31);
+  }
+  __m256d va = _mm256_set1_pd(alpha);
+  if (j0 + 8 <= i0 + 1 && i0 + 4 <= p) { /* whole tile below the diagonal and inside */
+    double *c = C + i0 * ldc + j0;
+    __m256d acc[8] = {c00, c01, c10, c11, c20, c21, c30, c31};
+    if (beta == 0.0)
+      for (int r = 0; r < 4; r++) {
+        _mm256_storeu_pd(c + r * ldc, _mm256_mul_pd(va, acc[2 * r]));
+        _mm256_storeu_pd(c + r * ldc + 4, _mm256_mul_pd(va, acc[2 * r + 1]));
+      }
+    else {
+      __m256d vb = _mm256_set1_pd(beta);
+      for (int r = 0; r < 4; r++) {
+        double *cr = c + r * ldc;
+        _mm256_storeu_pd(cr, _mm256_fmadd_pd(va, acc[2 * r], _mm256_mul_pd(vb, _mm256_loadu_pd(cr))));
+        _mm256_storeu_pd(cr + 4, _mm256_fmadd_pd(va, acc[2 * r + 1], _mm256_mul_pd(vb, _mm256_loadu_pd(cr + 4))));
+      }
+    }
+    return;
+  }
+  double t[4][8];
+  _mm256_storeu_pd(t[0], c00), _mm256_storeu_pd(t[0] + 4, c01);
+  _mm256_storeu_pd(t[1], c10), _mm256_storeu_pd(t[1] + 4, c11);
+  _mm256_storeu_pd(t[2], c20), _mm256_storeu_pd(t[2] + 4, c21);
+  _mm256_storeu_pd(t[3], c30), _mm256_storeu_pd(t[3] + 4, c31);
+  for (size_t r = 0; r < 4 && i0 + r < p; r++) {
+    size_t i = i0 + r, jend = i + 1 < j0 + 8 ? i + 1 : j0 + 8;
+    double *cr = C + i * ldc;
+    for (size_t j = j0; j < jend; j++)
+      cr[j] = beta == 0.0 ? alpha * t[r][j - j0] : alpha * t[r][j - j0] + beta * cr[j];
+  }
+}
+
+static void syrk_t_avx2(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                        size_t ldc)
+{
+  _Alignas(32) double P[PANEL];
+  size_t pp = (p + 7) / 8 * 8, kcmax = PANEL / pp;
+  if (k == 0) { /* C <- beta C (beta == 0: zero) on the lower triangle */
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j <= i; j++) C[i * ldc + j] = beta == 0.0 ? 0.0 : beta * C[i * ldc + j];
+    return;
+  }
+  for (size_t k0 = 0; k0 < k; k0 += kcmax) {
+    size_t kc = k - k0 < kcmax ? k - k0 : kcmax;
+    double b = k0 == 0 ? beta : 1.0;
+    pack(A + k0 * lda, lda, p, pp, kc, P);
+    for (size_t i0 = 0; i0 < p; i0 += 4) {
+      const double *Pi = P + (i0 / 8 * 8) * kc + i0 % 8;
+      for (size_t j0 = 0; j0 <= i0 + 3 && j0 < p; j0 += 8) tile(kc, Pi, P + j0 * kc, alpha, b, C, ldc, i0, j0, p);
+    }
+  }
+}
+#endif
+
+void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                  size_t ldc)
+{
+#ifdef SYRK_HAVE_AVX2
+  /* a forced AVX2 path takes the kernel below BM_KN_SYRK_T_MIN too, so that
+   * the tests reach every tile edge */
+  if (p <= BM_KN_MAX && bm_kn_syrk_path() >= BM_KN_SYRK_AVX2 &&
+      (p >= BM_KN_SYRK_T_MIN || atomic_load_explicit(&syrk_forced, memory_order_relaxed) == BM_KN_SYRK_AVX2)) {
+    syrk_t_avx2(p, k, alpha, A, lda, beta, C, ldc);
+    return;
+  }
+#endif
+  bm_kn_syrk(CblasTrans, p, k, alpha, A, lda, beta, C, ldc);
+}
