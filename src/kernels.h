@@ -63,10 +63,18 @@ void bm_kn_syrk(enum CBLAS_TRANSPOSE trans, size_t p, size_t k, double alpha, co
  * triangle is written; beta == 0 ignores C's old values. */
 void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                   size_t ldc);
+/* Lower triangle of C (p x p, ldc) <- alpha A A^T + beta C, A p x k (lda >= k):
+ * bm_kn_syrk_t's kernel on A's transpose (packed from A's columns) for
+ * BM_KN_SYRK_N_MIN <= p <= BM_KN_MAX; otherwise bm_kn_syrk (CblasNoTrans). */
+void bm_kn_syrk_n(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                  size_t ldc);
 /* smallest p for the own kernel: below, OpenBLAS's single-thread dsyrk is as
  * fast or faster (measured at k = 16, 256, 1000: a tie at p = 20, the kernel
  * 1.3x at 24, 1.5x at 32, 1.8-2x at 100 to 128) */
 #define BM_KN_SYRK_T_MIN ((size_t)24)
+/* the same for bm_kn_syrk_n: OpenBLAS's dsyrk on A A^T is slower (the kernel
+ * 2-2.9x at every p from 17, k = 16 to 256; p <= 16 is small_linalg.c's) */
+#define BM_KN_SYRK_N_MIN ((size_t)1)
 /* paths of bm_kn_syrk_t, in increasing order */
 enum { BM_KN_SYRK_AUTO = 0, BM_KN_SYRK_GENERIC = 1, BM_KN_SYRK_AVX2 = 2 };
 /* the path bm_kn_syrk_t takes on this CPU (at most the forced one) */

@@ -191,14 +191,14 @@ static inline void bm_sl_syrk(size_t p, size_t k, double alpha, const double *A,
   if (p <= BM_SL_MAX)
     bm_sl_syrk_lower(p, k, alpha, A, lda, beta, C, ldc);
   else if (p <= BM_KN_MAX)
-    bm_kn_syrk(CblasNoTrans, p, k, alpha, A, lda, beta, C, ldc);
+    bm_kn_syrk_n(p, k, alpha, A, lda, beta, C, ldc);
   else
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)p, (int)k, alpha, A, (int)lda, beta, C, (int)ldc);
 }
 
 /* Lower triangle of C (p x p, ldc) <- alpha A^T A + beta C, A k x p (lda):
- * the blocked kernel up to BM_KN_MAX (OpenBLAS's dsyrk threads at every
- * size with a long k), CBLAS beyond. */
+ * the own kernels up to BM_KN_MAX (OpenBLAS's dsyrk threads at every size
+ * with a long k, and runs generic SSE3 code here), CBLAS beyond. */
 static inline void bm_sl_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                                 size_t ldc)
 {

@@ -55,6 +55,22 @@ static void pack(const double *A, size_t lda, size_t p, size_t pp, size_t kc, do
   }
 }
 
+/* the same panels from the columns 0 .. kc-1 of A (p x k, lda): A^T's rows */
+static void pack_n(const double *A, size_t lda, size_t p, size_t pp, size_t kc, double *P)
+{
+  for (size_t j0 = 0; j0 < pp; j0 += 8) {
+    double *Pj = P + j0 * kc;
+    size_t w = p - j0 < 8 ? p - j0 : 8;
+    for (size_t c = 0; c < 8; c++) {
+      const double *a = A + (j0 + c) * lda;
+      if (c < w)
+        for (size_t r = 0; r < kc; r++) Pj[r * 8 + c] = a[r];
+      else
+        for (size_t r = 0; r < kc; r++) Pj[r * 8 + c] = 0.0;
+    }
+  }
+}
+
 /* one 4 x 8 tile: rows i0 .. i0+3 (Pi points at column i0 of its panel),
  * columns j0 .. j0+7 (panel Pj); C tile <- alpha sum + beta C, beta == 0
  * ignoring C; only entries with j <= i, i < p, j < p are stored. */
@@ -111,8 +127,9 @@ __attribute__((target("avx2,fma"))) static void tile(size_t kc, const double *Pi
   }
 }
 
-static void syrk_t_avx2(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
-                        size_t ldc)
+/* nt: A p x k (C <- alpha A A^T + beta C), else A k x p (alpha A^T A) */
+static void syrk_avx2(int nt, size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                      size_t ldc)
 {
   _Alignas(32) double P[PANEL];
   size_t pp = (p + 7) / 8 * 8, kcmax = PANEL / pp;
@@ -124,7 +141,10 @@ static void syrk_t_avx2(size_t p, size_t k, double alpha, const double *A, size_
   for (size_t k0 = 0; k0 < k; k0 += kcmax) {
     size_t kc = k - k0 < kcmax ? k - k0 : kcmax;
     double b = k0 == 0 ? beta : 1.0;
-    pack(A + k0 * lda, lda, p, pp, kc, P);
+    if (nt)
+      pack_n(A + k0, lda, p, pp, kc, P);
+    else
+      pack(A + k0 * lda, lda, p, pp, kc, P);
     for (size_t i0 = 0; i0 < p; i0 += 4) {
       const double *Pi = P + (i0 / 8 * 8) * kc + i0 % 8;
       for (size_t j0 = 0; j0 <= i0 + 3 && j0 < p; j0 += 8) tile(kc, Pi, P + j0 * kc, alpha, b, C, ldc, i0, j0, p);
@@ -133,17 +153,36 @@ static void syrk_t_avx2(size_t p, size_t k, double alpha, const double *A, size_
 }
 #endif
 
+#ifdef SYRK_HAVE_AVX2
+/* the kernel serves p (below pmin only when forced, so that the
+ * tests reach every tile edge) */
+static int use_kernel(size_t p, size_t pmin)
+{
+  return p <= BM_KN_MAX && bm_kn_syrk_path() >= BM_KN_SYRK_AVX2 &&
+         (p >= pmin || atomic_load_explicit(&syrk_forced, memory_order_relaxed) == BM_KN_SYRK_AVX2);
+}
+#endif
+
 void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                   size_t ldc)
 {
 #ifdef SYRK_HAVE_AVX2
-  /* a forced AVX2 path takes the kernel below BM_KN_SYRK_T_MIN too, so that
-   * the tests reach every tile edge */
-  if (p <= BM_KN_MAX && bm_kn_syrk_path() >= BM_KN_SYRK_AVX2 &&
-      (p >= BM_KN_SYRK_T_MIN || atomic_load_explicit(&syrk_forced, memory_order_relaxed) == BM_KN_SYRK_AVX2)) {
-    syrk_t_avx2(p, k, alpha, A, lda, beta, C, ldc);
+  if (use_kernel(p, BM_KN_SYRK_T_MIN)) {
+    syrk_avx2(0, p, k, alpha, A, lda, beta, C, ldc);
     return;
   }
 #endif
   bm_kn_syrk(CblasTrans, p, k, alpha, A, lda, beta, C, ldc);
+}
+
+void bm_kn_syrk_n(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
+                  size_t ldc)
+{
+#ifdef SYRK_HAVE_AVX2
+  if (use_kernel(p, BM_KN_SYRK_N_MIN)) {
+    syrk_avx2(1, p, k, alpha, A, lda, beta, C, ldc);
+    return;
+  }
+#endif
+  bm_kn_syrk(CblasNoTrans, p, k, alpha, A, lda, beta, C, ldc);
 }

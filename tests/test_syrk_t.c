@@ -1,5 +1,6 @@
-/* Tests of bm_kn_syrk_t (src/syrk_t.c), the lower triangle of
- * C <- alpha A^T A + beta C, on every path (the AVX2+FMA kernel where the CPU
+/* Tests of bm_kn_syrk_t and bm_kn_syrk_n (src/syrk_t.c), the lower triangle
+ * of C <- alpha A^T A + beta C (A k x p) or alpha A A^T + beta C (A p x k), on
+ * every path (the AVX2+FMA kernel where the CPU
  * has it, and the generic split-OpenBLAS route forced), against CBLAS's
  * dsyrk on the same input. Tolerance: 1e-14 relative to
  * |alpha| sum_k |a_ki a_kj| + |beta c_ij| per entry (the sums' order differs,
@@ -31,14 +32,18 @@ static void set_paths(void)
   if (bm_kn_syrk_path() >= BM_KN_SYRK_AVX2) paths[npaths++] = BM_KN_SYRK_AVX2;
 }
 
-/* one case: A k x p (lda), C p x p (ldc = p + 3), against cblas_dsyrk */
-static void check_case(gsl_rng *r, size_t p, size_t k, size_t lda, double alpha, double beta, int path)
+/* element (q, i) of op(A) = A (k x p, lda) or, nt, A^T (A p x k, lda) */
+#define OPA(q, i) (nt ? A[(i) * lda + (q)] : A[(q) * lda + (i)])
+
+/* one case: op(A) k x p (lda), C p x p (ldc = p + 3), against cblas_dsyrk */
+static void check_case(gsl_rng *r, int nt, size_t p, size_t k, size_t lda, double alpha, double beta, int path)
 {
   size_t ldc = p + 3;
-  double *A = malloc((k * lda + 1) * sizeof(double));
+  size_t rows = nt ? p : k; /* A's rows */
+  double *A = malloc((rows * lda + 1) * sizeof(double));
   double *C0 = malloc(p * ldc * sizeof(double)), *C = malloc(p * ldc * sizeof(double));
   double *B = malloc(p * ldc * sizeof(double)); /* the bound |alpha| |A|^T |A| + |beta| |C0| */
-  for (size_t i = 0; i < k * lda + 1; i++) A[i] = 2.0 * gsl_rng_uniform(r) - 1.0;
+  for (size_t i = 0; i < rows * lda + 1; i++) A[i] = 2.0 * gsl_rng_uniform(r) - 1.0;
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < ldc; j++)
       C0[i * ldc + j] = j <= i ? 2.0 * gsl_rng_uniform(r) - 1.0 : SENTINEL;
@@ -50,12 +55,16 @@ static void check_case(gsl_rng *r, size_t p, size_t k, size_t lda, double alpha,
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) {
       double s = 0.0;
-      for (size_t q = 0; q < k; q++) s += fabs(A[q * lda + i] * A[q * lda + j]);
+      for (size_t q = 0; q < k; q++) s += fabs(OPA(q, i) * OPA(q, j));
       B[i * ldc + j] = fabs(alpha) * s + (beta == 0.0 ? 0.0 : fabs(beta * C0[i * ldc + j]));
     }
-  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)p, (int)k, alpha, A, (int)lda, beta, R, (int)ldc);
+  cblas_dsyrk(CblasRowMajor, CblasLower, nt ? CblasNoTrans : CblasTrans, (int)p, (int)k, alpha, A, (int)lda, beta,
+              R, (int)ldc);
   bm_kn_syrk_force_path(path);
-  bm_kn_syrk_t(p, k, alpha, A, lda, beta, C, ldc);
+  if (nt)
+    bm_kn_syrk_n(p, k, alpha, A, lda, beta, C, ldc);
+  else
+    bm_kn_syrk_t(p, k, alpha, A, lda, beta, C, ldc);
   bm_kn_syrk_force_path(BM_KN_SYRK_AUTO);
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j < ldc; j++) {
@@ -69,8 +78,8 @@ static void check_case(gsl_rng *r, size_t p, size_t k, size_t lda, double alpha,
       }
       double d = fabs(c - R[i * ldc + j]);
       if (!(d <= RTOL * B[i * ldc + j] + 1e-300)) {
-        print_error("path %d p %zu k %zu lda %zu beta %g: (%zu, %zu) %.17g vs %.17g (bound %.3g)\n", path, p, k, lda,
-                    beta, i, j, c, R[i * ldc + j], B[i * ldc + j]);
+        print_error("nt %d path %d p %zu k %zu lda %zu beta %g: (%zu, %zu) %.17g vs %.17g (bound %.3g)\n", nt, path, p, k,
+                    lda, beta, i, j, c, R[i * ldc + j], B[i * ldc + j]);
         fail();
       }
     }
@@ -89,8 +98,11 @@ static void test_against_cblas(void **state)
         size_t k = ks[ik];
         /* k = 1000 only at a few p: it is the slow reference */
         if (k == 1000 && !(p % 16 == 0 || p % 16 == 5 || p % 16 == 11 || p >= 127)) continue;
-        check_case(r, p, k, p, 1.0, 0.0, paths[ip]);
-        check_case(r, p, k, p + 5, 0.5, 1.0, paths[ip]);
+        for (int nt = 0; nt < 2; nt++) {
+          size_t ld = nt ? k : p; /* the tight leading dimension, then a wider one */
+          check_case(r, nt, p, k, ld < 1 ? 1 : ld, 1.0, 0.0, paths[ip]);
+          check_case(r, nt, p, k, ld + 5, 0.5, 1.0, paths[ip]);
+        }
       }
   gsl_rng_free(r);
 }
@@ -103,21 +115,26 @@ static void test_nonfinite(void **state)
   static const size_t ps[] = {3, 9, 20, 100, 128};
   for (int ip = 0; ip < npaths; ip++)
     for (size_t ipp = 0; ipp < 5; ipp++)
-      for (int kind = 0; kind < 2; kind++) {
-        size_t p = ps[ipp], k = 50, lda = p + 1, col = p / 2, row = 31;
-        double *A = malloc(k * lda * sizeof(double)), *C = malloc(p * p * sizeof(double));
-        for (size_t i = 0; i < k * lda; i++) A[i] = 1.0;
-        A[row * lda + col] = kind ? INFINITY : NAN;
+      for (int kind = 0; kind < 4; kind++) {
+        int nt = kind / 2; /* A p x k for bm_kn_syrk_n */
+        size_t p = ps[ipp], k = 50, col = p / 2, row = 31, lda = (nt ? k : p) + 1;
+        double *A = malloc((nt ? p : k) * lda * sizeof(double)), *C = malloc(p * p * sizeof(double));
+        for (size_t i = 0; i < (nt ? p : k) * lda; i++) A[i] = 1.0;
+        A[nt ? col * lda + row : row * lda + col] = kind % 2 ? INFINITY : NAN;
         for (size_t i = 0; i < p * p; i++) C[i] = 0.0;
         bm_kn_syrk_force_path(paths[ip]);
-        bm_kn_syrk_t(p, k, 1.0, A, lda, 1.0, C, p);
+        if (nt)
+          bm_kn_syrk_n(p, k, 1.0, A, lda, 1.0, C, p);
+        else
+          bm_kn_syrk_t(p, k, 1.0, A, lda, 1.0, C, p);
         bm_kn_syrk_force_path(BM_KN_SYRK_AUTO);
         for (size_t i = 0; i < p; i++)
           for (size_t j = 0; j <= i; j++) {
             double c = C[i * p + j];
             if (i == col || j == col) {
-              if (kind ? !(c == INFINITY) : !isnan(c)) {
-                print_error("path %d p %zu: (%zu, %zu) = %g, not %s\n", paths[ip], p, i, j, c, kind ? "inf" : "NaN");
+              if (kind % 2 ? !(c == INFINITY) : !isnan(c)) {
+                print_error("nt %d path %d p %zu: (%zu, %zu) = %g, not %s\n", nt, paths[ip], p, i, j, c,
+                            kind % 2 ? "inf" : "NaN");
                 fail();
               }
             } else
