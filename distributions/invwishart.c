@@ -37,7 +37,7 @@
 /* The constant of log f: nu/2 log|Psi| - nu p/2 log 2 - log Gamma_p(nu/2). */
 static double invwishart_log_norm(size_t p, double nu, double logdet_Psi)
 {
-  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma_small(p, 0.5 * nu);
+  return 0.5 * nu * logdet_Psi - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma_small_half(p, nu);
 }
 
 /* buf (p x p, lower triangular result) <- L_X^-1 L_Psi; returns ||.||_F^2 = tr(Psi X^-1) */
@@ -174,7 +174,7 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
       for (size_t j = 0; j < p; j++)
         MGET(d_Psi, i, j) = 0.5 * nu * MGET(d_Psi, i, j) - 0.5 * MGET(&Xinv.matrix, i, j);
   }
-  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - 0.5 * bm_mvdigamma_small(p, 0.5 * nu) - 0.5 * logdet_X;
+  if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - bm_mvdigamma_small_halved(p, nu) - 0.5 * logdet_X;
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
@@ -342,7 +342,7 @@ static int loglik_impl_fn(const char *fn, const bm_invwishart *d, const gsl_matr
         MGET(d_Psi, i, j) = 0.5 * md * nu * MGET(&Xinv.matrix, i, j) - 0.5 * MGET(d_Psi, i, j);
   }
   if (d_nu)
-    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - 0.5 * md * bm_mvdigamma_small(p, 0.5 * nu) - 0.5 * sum_logdet;
+    *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - md * bm_mvdigamma_small_halved(p, nu) - 0.5 * sum_logdet;
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
     status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range (some X_i^-1 overflows)");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */

@@ -35,7 +35,7 @@
 /* The constant of log f: -nu p/2 log 2 - nu/2 log|S| - log Gamma_p(nu/2). */
 static double wishart_log_norm(size_t p, double nu, double logdet_S)
 {
-  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma_small(p, 0.5 * nu);
+  return -0.5 * nu * (double)p * M_LN2 - 0.5 * nu * logdet_S - bm_lmvgamma_small_half(p, nu);
 }
 
 /* log f from M = L_S^-1 L_X (lower triangular, leading dimension lda) and
@@ -159,7 +159,7 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
     bm_sl_syrk(p, p, 0.5, buf, p, 1.0, d_S->data, d_S->tda);
     bm_sym_from_lower(d_S);
   }
-  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - 0.5 * bm_mvdigamma_small(p, 0.5 * nu);
+  if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - bm_mvdigamma_small_halved(p, nu);
   bm_work_release(&w);
   /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
   if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
@@ -348,7 +348,7 @@ static int loglik_impl_fn(const char *fn, const bm_wishart *d, const gsl_matrix 
     bm_sym_from_lower(d_S);
   }
   if (d_nu)
-    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - 0.5 * md * bm_mvdigamma_small(p, 0.5 * nu);
+    *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - md * bm_mvdigamma_small_halved(p, nu);
   if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
     status = BM_FAIL(BM_EDOM, "d_S is beyond double range");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */

@@ -33,7 +33,7 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
   double tr = 0.0;
   for (size_t i = 0; i < p; i++) tr += B[i * p + i];
   if (ll) *ll = m * v->log_norm + 0.5 * (nu - pd - 1.0) * s->sum_logdet - 0.5 * tr;
-  if (d_nu) *d_nu = 0.5 * s->sum_logdet - 0.5 * m * pd * M_LN2 - 0.5 * m * v->logdet - 0.5 * m * bm_mvdigamma_small(p, 0.5 * nu);
+  if (d_nu) *d_nu = 0.5 * s->sum_logdet - 0.5 * m * pd * M_LN2 - 0.5 * m * v->logdet - m * bm_mvdigamma_small_halved(p, nu);
   if (d_S) {
     for (size_t i = 0; i < p * p; i++) B[i] *= 0.5;
     for (size_t i = 0; i < p; i++) B[i * p + i] -= 0.5 * m * nu;

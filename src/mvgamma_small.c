@@ -1,6 +1,7 @@
 /* log Gamma_p and psi_p from one or two special-function calls
  * (src/mvgamma_small.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <float.h>
 #include <math.h>
 #include "bayesmat/specfun.h"
 #include "mvgamma_small.h"
@@ -32,6 +33,12 @@ double bm_lmvgamma_small(size_t p, double a)
   return s + (Pd * bm_lgamma(b) + logs) + (lin * LN2 + 0.5 * Pd * LOG_PI);
 }
 
+double bm_lmvgamma_small_half(size_t p, double nu)
+{
+  if (p == 1 && nu > 0.0 && nu < 2.0 * DBL_MIN) return -log(nu) + LN2;
+  return bm_lmvgamma_small(p, 0.5 * nu);
+}
+
 double bm_mvdigamma_small(size_t p, double a)
 {
   if (!in_range(p, a)) return bm_mvdigamma(p, a);
@@ -47,4 +54,10 @@ double bm_mvdigamma_small(size_t p, double a)
   }
   /* sum over pairs of 2 psi(b + 2m) - 2 log 2 */
   return s + (2.0 * (Pd * bm_digamma(b) + inv) - 2.0 * Pd * LN2);
+}
+
+double bm_mvdigamma_small_halved(size_t p, double nu)
+{
+  if (p == 1 && nu > 0.0 && nu < 2.0 * DBL_MIN) return -1.0 / nu;
+  return 0.5 * bm_mvdigamma_small(p, 0.5 * nu);
 }

@@ -391,6 +391,57 @@ static void test_large_nu_diag_overflow(void **state)
  * where X^-1 overflows (X ~ 1e-311); it came back BM_EDOM (0 inf = NaN).
  * p = 2 (the small-p kernel; the fuzzer's input) against the 2 x 2 inverse
  * in closed form, p = 17 (the general path) with diagonal S. */
+/* p = 1, nu below 2 DBL_MIN: nu/2 rounds, so log Gamma(nu/2) and psi(nu/2)/2
+ * must come from nu itself. At X = S = 1 both families' log f is -1/2 - (nu/2) log 2 -
+ * log Gamma(nu/2); the references are mpmath's loggamma at 50 digits
+ * (mp.loggamma(mp.mpf(nu) / 2)), the (nu/2) log 2 term far below an ulp. */
+static void test_subnormal_nu(void **state)
+{
+  (void)state;
+  static const struct {
+    double nu, lgam;
+  } ref[] = {{3e-317, 729.5140093050003308896534},
+             {4.9406564584124654e-324, 745.1332191019412076235245},
+             {1e-310, 714.4945260087141104100618},
+             {3.337610787760802e-308, 708.6841006047158871518504},
+             {5.562684646268003e-308, 708.1732749809498964686449}};
+  gsl_matrix *S = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set(S, 0, 0, 1.0);
+  gsl_matrix_set(X, 0, 0, 1.0);
+  bm_wishart *w = bm_wishart_alloc(1);
+  bm_invwishart *iw = bm_invwishart_alloc(1);
+  for (size_t k = 0; k < sizeof ref / sizeof ref[0]; k++) {
+    double want = -0.5 - ref[k].lgam, lp = 0.0;
+    assert_int_equal(bm_wishart_set(w, ref[k].nu, S), BM_SUCCESS);
+    assert_int_equal(bm_wishart_logpdf(w, X, &lp), BM_SUCCESS);
+    tu_assert_rel(lp, want, 4e-16);
+    assert_int_equal(bm_invwishart_set(iw, ref[k].nu, S), BM_SUCCESS);
+    assert_int_equal(bm_invwishart_logpdf(iw, X, &lp), BM_SUCCESS);
+    tu_assert_rel(lp, want, 4e-16);
+  }
+  /* d_nu = -log(2)/2 - psi(nu/2)/2 at X = S = 1, nu below 2 DBL_MIN where
+   * psi(nu/2) ~ -2/nu overflows but its half does not (mpmath digamma) */
+  static const struct {
+    double nu, dnu;
+  } dref[] = {{1e-308, 1.000000000000000090673375e+308},
+              {6.7e-309, 1.492537313432835978241198e+308},
+              {3.337610787760802e-308, 2.996155224770526512882175e+307},
+              {5.562684646268003e-308, 1.797693134862315907729305e+307}};
+  for (size_t k = 0; k < sizeof dref / sizeof dref[0]; k++) {
+    double lp = 0.0, dnu = 0.0;
+    assert_int_equal(bm_wishart_set(w, dref[k].nu, S), BM_SUCCESS);
+    assert_int_equal(bm_wishart_logpdf_grad(w, X, &lp, NULL, NULL, &dnu), BM_SUCCESS);
+    tu_assert_rel(dnu, dref[k].dnu, 4e-16);
+    assert_int_equal(bm_invwishart_set(iw, dref[k].nu, S), BM_SUCCESS);
+    assert_int_equal(bm_invwishart_logpdf_grad(iw, X, &lp, NULL, NULL, &dnu), BM_SUCCESS);
+    tu_assert_rel(dnu, dref[k].dnu, 4e-16);
+  }
+  bm_wishart_free(w);
+  bm_invwishart_free(iw);
+  gsl_matrix_free(S);
+  gsl_matrix_free(X);
+}
+
 static void test_grad_nu_p_plus_1_tiny_x(void **state)
 {
   (void)state;
@@ -445,6 +496,7 @@ int main(void)
       cmocka_unit_test(test_kernel_vs_general), cmocka_unit_test(test_public_over_nu),
       cmocka_unit_test(test_failures_match), cmocka_unit_test(test_chol_subnormal_pivot),
       cmocka_unit_test(test_large_nu_diag_overflow), cmocka_unit_test(test_grad_nu_p_plus_1_tiny_x),
+      cmocka_unit_test(test_subnormal_nu),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
