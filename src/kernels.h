@@ -69,9 +69,9 @@ void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda,
 void bm_kn_syrk_n(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                   size_t ldc);
 /* smallest p for the own kernel: below, OpenBLAS's single-thread dsyrk is as
- * fast or faster (measured at k = 16, 256, 1000: a tie at p = 20, the kernel
- * 1.3x at 24, 1.5x at 32, 1.8-2x at 100 to 128) */
-#define BM_KN_SYRK_T_MIN ((size_t)24)
+ * fast or faster (measured at k = 16, 256, 1000: mixed at p = 7 to 10, the
+ * kernel 1.3-2.5x at 12 to 24, 2.2-2.8x at 50 to 100) */
+#define BM_KN_SYRK_T_MIN ((size_t)12)
 /* the same for bm_kn_syrk_n: OpenBLAS's dsyrk on A A^T is slower (the kernel
  * 2-2.9x at every p from 17, k = 16 to 256; p <= 16 is small_linalg.c's) */
 #define BM_KN_SYRK_N_MIN ((size_t)1)
