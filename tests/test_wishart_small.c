@@ -453,6 +453,24 @@ static void test_subnormal_nu(void **state)
     st = inverse ? bm_invwishart_loglik_grad(iw, Xs, 1, &lp, NULL, &dnu) : bm_wishart_loglik_grad(w, Xs, 1, &lp, NULL, &dnu);
     assert_int_equal(st, BM_EDOM);
     assert_true(isnan(lp) && isnan(dnu));
+    /* the summarized batch too */
+    if (inverse) {
+      bm_invwishart_stats *ss = bm_invwishart_stats_alloc(1);
+      assert_int_equal(bm_invwishart_stats_compute(ss, Xs, 1), BM_SUCCESS);
+      assert_int_equal(bm_invwishart_stats_loglik_grad(iw, ss, &lp, NULL, &dnu), BM_EDOM);
+      assert_true(isnan(lp) && isnan(dnu));
+      assert_int_equal(bm_invwishart_stats_loglik_grad(iw, ss, &lp, NULL, NULL), BM_SUCCESS);
+      tu_assert_rel(lp, -0.5 - ref[0].lgam, 4e-16);
+      bm_invwishart_stats_free(ss);
+    } else {
+      bm_wishart_stats *ss = bm_wishart_stats_alloc(1);
+      assert_int_equal(bm_wishart_stats_compute(ss, Xs, 1), BM_SUCCESS);
+      assert_int_equal(bm_wishart_stats_loglik_grad(w, ss, &lp, NULL, &dnu), BM_EDOM);
+      assert_true(isnan(lp) && isnan(dnu));
+      assert_int_equal(bm_wishart_stats_loglik_grad(w, ss, &lp, NULL, NULL), BM_SUCCESS);
+      tu_assert_rel(lp, -0.5 - ref[0].lgam, 4e-16);
+      bm_wishart_stats_free(ss);
+    }
   }
   bm_wishart_free(w);
   bm_invwishart_free(iw);

@@ -204,7 +204,9 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
  *     rounding (0 when m = 0); _loglik_grad adds, like bm_invwishart_loglik_grad,
  *       d_Psi = m nu/2 Psi^-1 - A/2;  d_nu = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - l/2
  *     (ll, d_Psi (p x p), d_nu each may be NULL); both BM_EINVAL (NULL, d not
- *     set), BM_EBADLEN (another p, d_Psi not p x p), BM_ENOMEM (p > 64 only).
+ *     set), BM_EBADLEN (another p, d_Psi not p x p), BM_ENOMEM (p > 64 only);
+ *     _loglik_grad also BM_EDOM when d_Psi or d_nu is beyond double range
+ *     (d_nu ~ m/nu at p = 1, nu < 1e-308), every output NaN.
  * ====================================================================== */
 typedef struct bm_invwishart_stats bm_invwishart_stats;
 

@@ -236,7 +236,8 @@ int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, doub
 /**
  * Log-likelihood and gradients of the sum, as bm_wishart_loglik_grad:
  *   d_S = S^-1 A S^-1/2 - m nu/2 S^-1;  d_nu = l/2 - m p/2 log 2 - m/2 log|S| - m/2 psi_p(nu/2).
- * ll, d_S, d_nu may each be NULL. Statuses as bm_wishart_stats_loglik; outputs NaN on failure.
+ * ll, d_S, d_nu may each be NULL. Statuses as bm_wishart_stats_loglik, plus BM_EDOM when d_S or d_nu is
+ * beyond double range (S near DBL_MIN; d_nu ~ m/nu at p = 1, nu < 1e-308); outputs NaN on failure.
  */
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu);
 
