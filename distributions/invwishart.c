@@ -176,8 +176,9 @@ int bm_invwishart_logpdf_grad(const bm_invwishart *d, const gsl_matrix *X, doubl
   }
   if (d_nu) *d_nu = 0.5 * d->logdet_Psi - 0.5 * pd * M_LN2 - bm_mvdigamma_small_halved(p, nu) - 0.5 * logdet_X;
   bm_work_release(&w);
-  /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range */
-  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) {
+  /* X with an eigenvalue near DBL_MIN: X^-1 (and so d_X, d_Psi) beyond double range; or a subnormal nu
+   * (d_nu ~ 1/nu) */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi)) || (d_nu && !isfinite(*d_nu))) {
     if (lp) *lp = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     bm_nan_matrix(d_X);
@@ -343,8 +344,9 @@ static int loglik_impl_fn(const char *fn, const bm_invwishart *d, const gsl_matr
   }
   if (d_nu)
     *d_nu = 0.5 * md * d->logdet_Psi - 0.5 * md * pd * M_LN2 - md * bm_mvdigamma_small_halved(p, nu) - 0.5 * sum_logdet;
-  if (d_Psi && !bm_wt_finite(d_Psi)) { /* some X_i^-1 beyond double range */
-    status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range (some X_i^-1 overflows)");
+  if ((d_Psi && !bm_wt_finite(d_Psi)) || (d_nu && !isfinite(*d_nu))) { /* some X_i^-1, or m/nu, beyond double range */
+    status = BM_FAIL(BM_EDOM, "%s", d_Psi && !bm_wt_finite(d_Psi) ? "d_Psi is beyond double range (some X_i^-1 overflows)"
+                                                                  : "d_nu is beyond double range");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;

@@ -161,8 +161,9 @@ int bm_wishart_logpdf_grad(const bm_wishart *d, const gsl_matrix *X, double *lp,
   }
   if (d_nu) *d_nu = 0.5 * logdet_X - 0.5 * pd * M_LN2 - 0.5 * d->logdet_S - bm_mvdigamma_small_halved(p, nu);
   bm_work_release(&w);
-  /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1): beyond double range */
-  if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S))) {
+  /* X with an eigenvalue near DBL_MIN (X^-1), or X near DBL_MAX (S^-1 X S^-1), or a subnormal nu (d_nu ~ 1/nu):
+   * beyond double range */
+  if ((d_X && !bm_wt_finite(d_X)) || (d_S && !bm_wt_finite(d_S)) || (d_nu && !isfinite(*d_nu))) {
     if (lp) *lp = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     bm_nan_matrix(d_X);
@@ -349,8 +350,8 @@ static int loglik_impl_fn(const char *fn, const bm_wishart *d, const gsl_matrix 
   }
   if (d_nu)
     *d_nu = 0.5 * sum_logdet - 0.5 * md * pd * M_LN2 - 0.5 * md * d->logdet_S - md * bm_mvdigamma_small_halved(p, nu);
-  if (d_S && !bm_wt_finite(d_S)) { /* S^-1 (sum X_i) S^-1 beyond double range */
-    status = BM_FAIL(BM_EDOM, "d_S is beyond double range");
+  if ((d_S && !bm_wt_finite(d_S)) || (d_nu && !isfinite(*d_nu))) { /* S^-1 (sum X_i) S^-1 or m/nu beyond double range */
+    status = BM_FAIL(BM_EDOM, "%s is beyond double range", d_S && !bm_wt_finite(d_S) ? "d_S" : "d_nu");
     if (ll) *ll = NAN; /* a failed call leaves every output NaN */
     if (d_nu) *d_nu = NAN;
     goto fail;

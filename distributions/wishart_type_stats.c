@@ -162,7 +162,16 @@ int bm_spd_stats_loglik_grad(const bm_spd_stats *s, const bm_spd_view *v, double
     if (G) gsl_matrix_set_zero(G);
   } else {
     eval(s, v, B, ll, G, d_nu);
+    /* as the direct batch: a gradient beyond double range (S near DBL_MIN, or
+     * d_nu ~ m/nu at a subnormal nu) fails with every output NaN */
+    int bad_G = G && !bm_wt_finite(G);
+    if (bad_G || (d_nu && !isfinite(*d_nu))) {
+      if (ll) *ll = NAN;
+      if (d_nu) *d_nu = NAN;
+      if (G) gsl_matrix_set_all(G, NAN);
+      status = BM_FAIL(BM_EDOM, "%s is beyond double range", bad_G ? "the scale's gradient" : "d_nu");
+    }
   }
   bm_work_release(&w);
-  return BM_SUCCESS;
+  return status;
 }

@@ -436,6 +436,42 @@ static void test_subnormal_nu(void **state)
     assert_int_equal(bm_invwishart_logpdf_grad(iw, X, &lp, NULL, NULL, &dnu), BM_SUCCESS);
     tu_assert_rel(dnu, dref[k].dnu, 4e-16);
   }
+  /* nu = 3e-317: d_nu ~ 1/nu is beyond double range, so a call asking for it
+   * is BM_EDOM with every output NaN (as for an overflowing d_X); the value
+   * alone is fine */
+  const gsl_matrix *Xs[1] = {X};
+  for (int inverse = 0; inverse < 2; inverse++) {
+    double lp = 0.0, dnu = 0.0;
+    assert_int_equal(inverse ? bm_invwishart_set(iw, 3e-317, S) : bm_wishart_set(w, 3e-317, S), BM_SUCCESS);
+    int st = inverse ? bm_invwishart_logpdf_grad(iw, X, &lp, NULL, NULL, &dnu)
+                     : bm_wishart_logpdf_grad(w, X, &lp, NULL, NULL, &dnu);
+    assert_int_equal(st, BM_EDOM);
+    assert_true(isnan(lp) && isnan(dnu));
+    st = inverse ? bm_invwishart_logpdf_grad(iw, X, &lp, NULL, NULL, NULL) : bm_wishart_logpdf_grad(w, X, &lp, NULL, NULL, NULL);
+    assert_int_equal(st, BM_SUCCESS);
+    tu_assert_rel(lp, -0.5 - ref[0].lgam, 4e-16);
+    st = inverse ? bm_invwishart_loglik_grad(iw, Xs, 1, &lp, NULL, &dnu) : bm_wishart_loglik_grad(w, Xs, 1, &lp, NULL, &dnu);
+    assert_int_equal(st, BM_EDOM);
+    assert_true(isnan(lp) && isnan(dnu));
+    /* the summarized batch too */
+    if (inverse) {
+      bm_invwishart_stats *ss = bm_invwishart_stats_alloc(1);
+      assert_int_equal(bm_invwishart_stats_compute(ss, Xs, 1), BM_SUCCESS);
+      assert_int_equal(bm_invwishart_stats_loglik_grad(iw, ss, &lp, NULL, &dnu), BM_EDOM);
+      assert_true(isnan(lp) && isnan(dnu));
+      assert_int_equal(bm_invwishart_stats_loglik_grad(iw, ss, &lp, NULL, NULL), BM_SUCCESS);
+      tu_assert_rel(lp, -0.5 - ref[0].lgam, 4e-16);
+      bm_invwishart_stats_free(ss);
+    } else {
+      bm_wishart_stats *ss = bm_wishart_stats_alloc(1);
+      assert_int_equal(bm_wishart_stats_compute(ss, Xs, 1), BM_SUCCESS);
+      assert_int_equal(bm_wishart_stats_loglik_grad(w, ss, &lp, NULL, &dnu), BM_EDOM);
+      assert_true(isnan(lp) && isnan(dnu));
+      assert_int_equal(bm_wishart_stats_loglik_grad(w, ss, &lp, NULL, NULL), BM_SUCCESS);
+      tu_assert_rel(lp, -0.5 - ref[0].lgam, 4e-16);
+      bm_wishart_stats_free(ss);
+    }
+  }
   bm_wishart_free(w);
   bm_invwishart_free(iw);
   gsl_matrix_free(S);

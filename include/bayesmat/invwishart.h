@@ -78,7 +78,7 @@ int bm_invwishart_logpdf(const bm_invwishart *d, const gsl_matrix *X, double *lp
  *   d_X   = -(nu+p+1)/2 X^-1 + X^-1 Psi X^-1 / 2        (p x p, symmetric)
  *   d_Psi = nu/2 Psi^-1 - X^-1 / 2                      (p x p, symmetric)
  *   d_nu  = log|Psi|/2 - p/2 log 2 - psi_p(nu/2)/2 - log|X|/2
- * @return as bm_invwishart_logpdf, plus BM_EDOM when d_X or d_Psi is beyond double
+ * @return as bm_invwishart_logpdf, plus BM_EDOM when d_X, d_Psi or d_nu is beyond double
  *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; every output,
  *         lp and d_nu too, NaN), BM_EBADLEN for a d_X/d_Psi not p x p
  *         and BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
@@ -163,7 +163,7 @@ int bm_invwishart_loglik(const bm_invwishart *d, const gsl_matrix *const *X, siz
  *   d_Psi = m nu/2 Psi^-1 - (sum_i X_i^-1)/2
  *   d_nu  = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - sum log|X_i|/2
  * @return as bm_invwishart_loglik; d_Psi not p x p is BM_EBADLEN; BM_EDOM also
- *         when d_Psi is beyond double range (d_Psi, d_nu NaN).
+ *         when d_Psi or d_nu is beyond double range (d_nu ~ m/nu at p = 1, nu < 1e-308; ll, d_Psi, d_nu NaN).
  */
 int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X, size_t m, double *ll,
                               gsl_matrix *d_Psi, double *d_nu);
@@ -204,7 +204,9 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
  *     rounding (0 when m = 0); _loglik_grad adds, like bm_invwishart_loglik_grad,
  *       d_Psi = m nu/2 Psi^-1 - A/2;  d_nu = m/2 log|Psi| - m p/2 log 2 - m/2 psi_p(nu/2) - l/2
  *     (ll, d_Psi (p x p), d_nu each may be NULL); both BM_EINVAL (NULL, d not
- *     set), BM_EBADLEN (another p, d_Psi not p x p), BM_ENOMEM (p > 64 only).
+ *     set), BM_EBADLEN (another p, d_Psi not p x p), BM_ENOMEM (p > 64 only);
+ *     _loglik_grad also BM_EDOM when d_Psi or d_nu is beyond double range
+ *     (d_nu ~ m/nu at p = 1, nu < 1e-308), every output NaN.
  * ====================================================================== */
 typedef struct bm_invwishart_stats bm_invwishart_stats;
 

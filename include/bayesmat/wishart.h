@@ -78,7 +78,7 @@ int bm_wishart_logpdf(const bm_wishart *d, const gsl_matrix *X, double *lp);
  *   d_X  = (nu-p-1)/2 X^-1 - S^-1/2                    (p x p, symmetric)
  *   d_S  = -nu/2 S^-1 + S^-1 X S^-1 / 2                 (p x p, symmetric)
  *   d_nu = log|X|/2 - p/2 log 2 - log|S|/2 - psi_p(nu/2)/2
- * @return as bm_wishart_logpdf, plus BM_EDOM when d_X or d_S is beyond double
+ * @return as bm_wishart_logpdf, plus BM_EDOM when d_X, d_S or d_nu is beyond double
  *         range (X with an eigenvalue near DBL_MIN: X^-1 overflows; every output,
  *         lp and d_nu too, NaN), BM_EBADLEN for a d_X/d_S not p x p and
  *         BM_ENOMEM. Allocates O(p^2) scratch for p > 36.
@@ -161,7 +161,7 @@ int bm_wishart_loglik(const bm_wishart *d, const gsl_matrix *const *X, size_t m,
  *   d_nu = sum log|X_i|/2 - m p/2 log 2 - m/2 log|S| - m/2 psi_p(nu/2)
  * (two block dtrsm and one dsyrk of rank m p).
  * @return as bm_wishart_loglik; d_S not p x p is BM_EBADLEN; BM_EDOM also when
- *         d_S is beyond double range (d_S, d_nu NaN).
+ *         d_S or d_nu is beyond double range (d_nu ~ m/nu at p = 1, nu < 1e-308; ll, d_S, d_nu NaN).
  */
 int bm_wishart_loglik_grad(const bm_wishart *d, const gsl_matrix *const *X, size_t m, double *ll,
                            gsl_matrix *d_S, double *d_nu);
@@ -236,7 +236,8 @@ int bm_wishart_stats_loglik(const bm_wishart *d, const bm_wishart_stats *s, doub
 /**
  * Log-likelihood and gradients of the sum, as bm_wishart_loglik_grad:
  *   d_S = S^-1 A S^-1/2 - m nu/2 S^-1;  d_nu = l/2 - m p/2 log 2 - m/2 log|S| - m/2 psi_p(nu/2).
- * ll, d_S, d_nu may each be NULL. Statuses as bm_wishart_stats_loglik; outputs NaN on failure.
+ * ll, d_S, d_nu may each be NULL. Statuses as bm_wishart_stats_loglik, plus BM_EDOM when d_S or d_nu is
+ * beyond double range (S near DBL_MIN; d_nu ~ m/nu at p = 1, nu < 1e-308); outputs NaN on failure.
  */
 int bm_wishart_stats_loglik_grad(const bm_wishart *d, const bm_wishart_stats *s, double *ll, gsl_matrix *d_S, double *d_nu);
 

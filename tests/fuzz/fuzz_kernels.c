@@ -16,7 +16,8 @@
  *   - statuses that differ between kernel paths;
  *   - a successful value off the reference by more than the tolerance;
  *   - BM_EDOM from a Wishart-type gradient whose reference entries are all
- *     below DBL_MAX / 1e6 (the d_X terms' sizes bound from the reference).
+ *     below DBL_MAX / 1e6 (the d_X terms' sizes bound from the reference,
+ *     and d_nu's).
  * Tolerance. kappa = ||Sigma||_F ||L^-1||_F^2 (>= the 2-norm condition
  * number; from the reference factor), eps' = eps + p 2^-1074 / min Sigma_ii
  * (underflow in the products of a subnormal-scaled Sigma). Backward
@@ -552,13 +553,13 @@ static void matrix_case(fz_in *in, size_t p, int inverse)
     }
     ld c1 = inverse ? -((ld)nu + p + 1) / 2 : ((ld)nu - p - 1) / 2;
     ld scale = fabsl(c1) * mx + (inverse ? mq : ms) / 2;
-    if (s2 == BM_EDOM && scale < (ld)DBL_MAX / 1e6) {
+    if (s2 == BM_EDOM && scale < (ld)DBL_MAX / 1e6 && fabsl(rdnu) < (ld)DBL_MAX / 1e6) {
       for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++)
           fprintf(stderr, "X[%zu][%zu] = %.17g, S[%zu][%zu] = %.17g\n", i, j, gsl_matrix_get(X, i, j), i, j, gsl_matrix_get(S, i, j));
       fprintf(stderr, "nu = %.17g\n", nu);
     }
-    if (s2 == BM_EDOM && scale < (ld)DBL_MAX / 1e6) FAIL("logpdf_grad: BM_EDOM, but |d_X| <= %.3Lg", scale);
+    if (s2 == BM_EDOM && scale < (ld)DBL_MAX / 1e6 && fabsl(rdnu) < (ld)DBL_MAX / 1e6) FAIL("logpdf_grad: BM_EDOM, but |d_X| <= %.3Lg", scale);
     if (s2 == BM_SUCCESS && scale < (ld)DBL_MAX / 1e6)
       for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++) {
