@@ -96,7 +96,7 @@ int bm_mp_whiten_rows_path(int path, const gsl_vector *mu_v, const gsl_matrix *L
                            size_t r1, double *Z)
 {
   size_t p = L->size1;
-  double mu[BM_MP_MAX], inv[BM_MP_MAX], delta[64];
+  _Alignas(64) double mu[BM_MP_MAX], inv[BM_MP_MAX], delta[64];
   for (size_t j = 0; j < p; j++) {
     mu[j] = mu_v->data[j * mu_v->stride];
     inv[j] = 1.0 / L->data[j * L->tda + j];

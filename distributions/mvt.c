@@ -741,7 +741,7 @@ static void loglik_delta(const void *ctx, const double *delta, double delta_sum,
   (void)delta_sum;
   const bm_mvt *d = ctx;
   double half_k = 0.5 * (d->nu + (double)d->p), inv_nu = 1.0 / d->nu;
-  double lg[BM_SP_ROWS];
+  _Alignas(64) double lg[BM_SP_ROWS]; /* the log block stores whole vectors */
   double sum = bm_sp_log1p_block(delta, inv_nu, rows, lg);
   if (each)
     for (size_t i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - half_k * lg[i]);
