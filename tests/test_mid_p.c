@@ -31,7 +31,7 @@ int bm_mp_whiten_rows_path(int path, const gsl_vector *mu, const gsl_matrix *L, 
 
 static void assert_close_scaled(double a, double b, double scale, const char *what, size_t p, size_t k)
 {
-  if (!(fabs(a - b) <= RTOL * scale)) {
+  if (!tu_close_to(a, b, RTOL * scale, RTOL)) {
     print_error("p = %zu, row %zu, %s: %.17g vs reference %.17g (diff %.3e, scale %.3e)\n", p, k, what, a, b,
                 fabs(a - b), scale);
     fail();

@@ -26,7 +26,7 @@ static const size_t dims[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 24};
 
 static void assert_close_scaled(double a, double b, double scale, const char *what, size_t p)
 {
-  if (!(fabs(a - b) <= RTOL * scale)) {
+  if (!tu_close_to(a, b, RTOL * scale, RTOL)) {
     print_error("p = %zu, %s: %.17g vs reference %.17g (diff %.3e, scale %.3e)\n", p, what, a, b, fabs(a - b), scale);
     fail();
   }

@@ -34,7 +34,7 @@
 
 static void close_scaled(double a, double b, double scale, const char *what, size_t p, double x)
 {
-  if (!(fabs(a - b) <= RTOL * scale)) {
+  if (!tu_close_to(a, b, RTOL * scale, RTOL)) {
     print_error("p = %zu (%.17g), %s: %.17g vs %.17g (diff %.3e, scale %.3e)\n", p, x, what, a, b, fabs(a - b), scale);
     fail();
   }

@@ -54,6 +54,12 @@ void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vec
   gsl_matrix_free(A);
 }
 
+int tu_close_to(double a, double b, double tol, double rtol)
+{
+  if (!isfinite(tol)) tol = rtol * fmax(fabs(a), fabs(b));
+  return (isfinite(a) && isfinite(b)) ? fabs(a - b) <= tol : a == b;
+}
+
 void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line)
 {
   double d = fabs(a - b), s = fmax(fabs(b), 1e-300);

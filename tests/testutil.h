@@ -30,6 +30,13 @@ gsl_matrix *tu_identity(size_t p);
 /* v <- vech of a tu_random_spd(r, cond, scale, .) q x q matrix (v of length q (q + 1) / 2). */
 void tu_random_spd_vech(gsl_rng *r, double cond, double scale, size_t q, gsl_vector *v);
 
+/* 1 when a matches the reference b within the absolute tolerance tol: both
+ * finite and |a - b| <= tol, or both the same infinity. A tol that overflows
+ * (a scale near DBL_MAX) falls back to rtol max(|a|, |b|), so the check never
+ * becomes vacuous (with tol = inf any finite pair, or -inf against a finite
+ * value, would pass). */
+int tu_close_to(double a, double b, double tol, double rtol);
+
 /* Fail unless |a - b| <= rtol * max(|b|, 1e-300) (b is the reference). */
 #define tu_assert_rel(a, b, rtol) tu_assert_rel_impl((a), (b), (rtol), #a, __FILE__, __LINE__)
 void tu_assert_rel_impl(double a, double b, double rtol, const char *what, const char *file, int line);
