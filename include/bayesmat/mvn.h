@@ -286,7 +286,8 @@ int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll);
  * Log-likelihood and the gradients of the sum w.r.t. mu and Sigma (symmetric), as
  * bm_mvn_loglik_grad on the rows:
  *   d_mu = n Sigma^-1 r,   d_Sigma = 1/2 Sigma^-1 (S + n r r^T) Sigma^-1 - n/2 Sigma^-1.
- * ll, d_mu, d_Sigma may each be NULL. Statuses as bm_mvn_stats_loglik; outputs NaN on failure.
+ * ll, d_mu, d_Sigma may each be NULL. Statuses as bm_mvn_stats_loglik, plus BM_EDOM when d_mu or
+ * d_Sigma is beyond double range (rows or Sigma near DBL_MAX / DBL_MIN); outputs NaN on failure.
  */
 int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll, gsl_vector *d_mu,
                              gsl_matrix *d_Sigma);

@@ -39,13 +39,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "fuzz_input.h"
+#include "fuzz_ldref.h"
 
 /* distributions/small_p.h (not on this target's include path) */
 void bm_sp_force_path(int path);
 
 #define PMAX 32
 #define NMAX 64
-typedef long double ld;
 static const double EPS = DBL_EPSILON;
 
 #define FAIL(...)                                                                                                      \
@@ -55,76 +55,7 @@ static const double EPS = DBL_EPSILON;
     abort();                                                                                                           \
   } while (0)
 
-/* ---- long double reference ---- */
-
-/* A (p x p, row-major, ld) = L L^T; 0 when not positive definite */
-static int ld_chol(size_t p, const ld *A, ld *L)
-{
-  for (size_t i = 0; i < p * p; i++) L[i] = 0;
-  for (size_t j = 0; j < p; j++) {
-    ld s = A[j * p + j];
-    for (size_t k = 0; k < j; k++) s -= L[j * p + k] * L[j * p + k];
-    if (!(s > 0) || !isfinite(s)) return 0;
-    L[j * p + j] = sqrtl(s);
-    for (size_t i = j + 1; i < p; i++) {
-      ld t = A[i * p + j];
-      for (size_t k = 0; k < j; k++) t -= L[i * p + k] * L[j * p + k];
-      L[i * p + j] = t / L[j * p + j];
-    }
-  }
-  return 1;
-}
-
-/* solve L z = r in place */
-static void ld_fwd(size_t p, const ld *L, ld *z)
-{
-  for (size_t i = 0; i < p; i++) {
-    ld s = z[i];
-    for (size_t k = 0; k < i; k++) s -= L[i * p + k] * z[k];
-    z[i] = s / L[i * p + i];
-  }
-}
-
-/* Li = L^-1 (lower) */
-static void ld_inv_lower(size_t p, const ld *L, ld *Li)
-{
-  ld e[PMAX];
-  for (size_t j = 0; j < p; j++) {
-    for (size_t i = 0; i < p; i++) e[i] = i == j;
-    ld_fwd(p, L, e);
-    for (size_t i = 0; i < p; i++) Li[i * p + j] = e[i];
-  }
-}
-
-static ld ld_frob2(size_t p, const ld *A)
-{
-  ld s = 0;
-  for (size_t i = 0; i < p * p; i++) s += A[i] * A[i];
-  return s;
-}
-
-/* A^-1 = Li^T Li */
-static void ld_inverse(size_t p, const ld *Li, ld *Ai)
-{
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < p; j++) {
-      ld s = 0;
-      for (size_t k = (i > j ? i : j); k < p; k++) s += Li[k * p + i] * Li[k * p + j];
-      Ai[i * p + j] = s;
-    }
-}
-
-static ld ld_digamma(ld x)
-{
-  ld r = 0;
-  while (x < 20) {
-    r -= 1 / x;
-    x += 1;
-  }
-  ld f = 1 / (x * x);
-  return r + logl(x) - 0.5L / x -
-         f * (1.0L / 12 - f * (1.0L / 120 - f * (1.0L / 252 - f * (1.0L / 240 - f * (1.0L / 132)))));
-}
+/* ---- long double reference (fuzz_ldref.h) ---- */
 
 /* one factored SPD matrix of the reference: its factor, inverse factor,
  * log-determinant, condition bounds */
@@ -363,13 +294,13 @@ static void vector_case(fz_in *in, size_t p, int fam)
       ld dterm, terms;
       if (fam == 2) {
         ld hk = ((ld)nu + p) / 2;
-        ref[r] = lgk - lgh - (ld)p / 2 * logl((ld)nu * 3.14159265358979323846264338327950288L) - R->logdet / 2 -
+        ref[r] = lgk - lgh - (ld)p / 2 * logl((ld)nu * LD_PI) - R->logdet / 2 -
                  hk * log1pl(delta / nu);
         dterm = hk * delta / ((ld)nu + delta);
         terms = fabsl(lgk) + fabsl(lgh) + fabsl((ld)p / 2 * logl((ld)nu * 3.14159L)) + fabsl(R->logdet / 2) +
                 fabsl(hk * log1pl(delta / nu));
       } else {
-        ref[r] = -(ld)p / 2 * logl(2 * 3.14159265358979323846264338327950288L) - R->logdet / 2 - delta / 2;
+        ref[r] = -(ld)p / 2 * logl(2 * LD_PI) - R->logdet / 2 - delta / 2;
         dterm = delta / 2;
         terms = (ld)p + fabsl(R->logdet / 2) + delta / 2;
       }
@@ -503,7 +434,7 @@ static void matrix_case(fz_in *in, size_t p, int inverse)
         for (size_t k = j; k <= i; k++) t += Linv[i * p + k] * Lo[k * p + j];
         T[i * p + j] = t;
       }
-    ld tr = ld_frob2(p, T), a = (ld)nu / 2, lmg = (ld)p * (p - 1) / 4 * logl(3.14159265358979323846264338327950288L),
+    ld tr = ld_frob2(p, T), a = (ld)nu / 2, lmg = (ld)p * (p - 1) / 4 * logl(LD_PI),
        psi = 0, lgs = 0;
     for (size_t j = 1; j <= p; j++) {
       ld g = lgammal(a + (1 - (ld)j) / 2);
