@@ -31,6 +31,56 @@ static size_t make_chunks(size_t n, size_t *c)
 
 /* ---------- mvn ---------- */
 
+/* A gradient beyond double range from a finite summary: Sigma = c I (p = 2),
+ * rows (a, 0) and (-a, 0) about mu = 0, so xbar = 0, S = diag(2 a^2, 0) and in
+ * closed form d_Sigma = diag(a^2/c^2 - 1/c, -1/c), d_mu = 0. At c = 1e-250,
+ * a = 1e-50 the first entry is 1e400, beyond double range: BM_EDOM, every
+ * output NaN, as the batched bm_mvn_loglik_grad on the rows says, while the
+ * value (-1e150) is in range; at c = 1e-150 it is 1e200 - 1e150, returned. */
+static void mvn_stats_grad_beyond_range_is_edom(void **state)
+{
+  (void)state;
+  const double cs[] = {1e-250, 1e-150}, a = 1e-50;
+  for (int k = 0; k < 2; k++) {
+    double c = cs[k];
+    bm_mvn *d = bm_mvn_alloc(2);
+    bm_mvn_stats *s = bm_mvn_stats_alloc(2);
+    gsl_vector *mu = gsl_vector_calloc(2), *g = gsl_vector_alloc(2), *gb = gsl_vector_alloc(2);
+    gsl_matrix *Sig = gsl_matrix_calloc(2, 2), *G = gsl_matrix_alloc(2, 2), *Gb = gsl_matrix_alloc(2, 2);
+    gsl_matrix *X = gsl_matrix_calloc(2, 2);
+    gsl_matrix_set(Sig, 0, 0, c);
+    gsl_matrix_set(Sig, 1, 1, c);
+    gsl_matrix_set(X, 0, 0, a);
+    gsl_matrix_set(X, 1, 0, -a);
+    assert_int_equal(bm_mvn_set(d, mu, Sig), BM_SUCCESS);
+    assert_int_equal(bm_mvn_stats_compute(s, X), BM_SUCCESS);
+    double ll = 0, llb = 0;
+    int st = bm_mvn_stats_loglik_grad(d, s, &ll, g, G), stb = bm_mvn_loglik_grad(d, X, &llb, gb, Gb);
+    assert_int_equal(st, stb);
+    if (k == 0) {
+      assert_int_equal(st, BM_EDOM);
+      assert_true(isnan(ll) && isnan(gsl_vector_get(g, 0)) && isnan(gsl_vector_get(g, 1)) && tu_all_nan_m(G));
+      /* the value alone is in range: the log-likelihood still succeeds */
+      assert_int_equal(bm_mvn_stats_loglik(d, s, &ll), BM_SUCCESS);
+      assert_true(isfinite(ll));
+    } else {
+      assert_int_equal(st, BM_SUCCESS);
+      assert_true(rel(gsl_matrix_get(G, 0, 0), a * a / (c * c) - 1 / c) < 1e-14);
+      assert_true(rel(gsl_matrix_get(G, 1, 1), -1 / c) < 1e-14);
+      assert_true(gsl_matrix_get(G, 0, 1) == 0.0 && gsl_vector_get(g, 0) == 0.0);
+    }
+    bm_mvn_free(d);
+    bm_mvn_stats_free(s);
+    gsl_vector_free(mu);
+    gsl_vector_free(g);
+    gsl_vector_free(gb);
+    gsl_matrix_free(Sig);
+    gsl_matrix_free(G);
+    gsl_matrix_free(Gb);
+    gsl_matrix_free(X);
+  }
+}
+
 static void mvn_data(gsl_rng *r, size_t n, size_t p, double offset, gsl_matrix *X)
 {
   for (size_t i = 0; i < n; i++)
@@ -788,6 +838,7 @@ int main(void)
     cmocka_unit_test(mvn_loglik_from_stats_matches_data),
     cmocka_unit_test(mvn_mean_at_large_offset_is_correctly_rounded),
     cmocka_unit_test(mvn_stats_bad_inputs_return_status),
+    cmocka_unit_test(mvn_stats_grad_beyond_range_is_edom),
     cmocka_unit_test(wishart_stats_match),
     cmocka_unit_test(invwishart_stats_match),
     cmocka_unit_test(matnorm_stats_match),
