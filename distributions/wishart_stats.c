@@ -32,6 +32,7 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
   bm_stats_sandwich(v->L, B, p);
   double tr = 0.0;
   for (size_t i = 0; i < p; i++) tr += B[i * p + i];
+  if (isnan(tr)) tr = INFINITY; /* finite sums: only an overflow (inf - inf) in the product, the trace beyond it */
   if (ll) *ll = m * v->log_norm + 0.5 * (nu - pd - 1.0) * s->sum_logdet - 0.5 * tr;
   if (d_nu) *d_nu = 0.5 * s->sum_logdet - 0.5 * m * pd * M_LN2 - 0.5 * m * v->logdet - m * bm_mvdigamma_small_halved(p, nu);
   if (d_S) {

@@ -56,6 +56,14 @@ int bm_spd_stats_add(bm_spd_stats *s, const gsl_matrix *const *X, size_t m, int 
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j <= i; j++) s->A_b[i * p + j] += gsl_matrix_get(T, i, j);
   }
+  /* an observation whose inverse (or a sum) is beyond double range has no
+   * summary: refused, s unchanged (an inf or NaN sum gave NaN log-likelihoods
+   * with success) */
+  double z = 0.0;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) z += ((replace ? 0.0 : s->A[i * p + j]) + s->A_b[i * p + j]) * 0.0;
+  if (z != 0.0)
+    return BM_FAIL(BM_EDOM, "the summed %s of X is beyond double range", invert ? "inverses" : "matrices");
   if (replace) bm_spd_stats_reset(s);
   s->m += (double)m;
   s->sum_logdet += logdet;
@@ -73,6 +81,9 @@ int bm_spd_stats_merge(bm_spd_stats *a, const bm_spd_stats *b)
   if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a ? "b" : "a");
   if (a->p != b->p) return BM_FAIL(BM_EBADLEN, "a is %zu x %zu, b is %zu x %zu", a->p, a->p, b->p, b->p);
   size_t p = a->p;
+  double z = 0.0;
+  for (size_t i = 0; i < p * p; i++) z += (a->A[i] + b->A[i]) * 0.0;
+  if (z != 0.0) return BM_FAIL(BM_EDOM, "the merged sum is beyond double range (a unchanged)");
   a->m += b->m; /* a == b works: each entry is read before it is written */
   a->sum_logdet += b->sum_logdet;
   for (size_t i = 0; i < p * p; i++) a->A[i] += b->A[i];

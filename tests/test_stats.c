@@ -550,6 +550,56 @@ SPD_FAMILY_TESTS(invwishart, Psi)
 
 /* ---------- matnorm ---------- */
 
+/* Inverse Wishart summaries at the edge of double range.
+ * (1) Psi = 1e200 [[2,1],[1,2]], X = 1e-250 [[2,1],[1,2]]: A = X^-1 ~ 1e250 is
+ * finite, tr(Psi A) = 4/3 1e450 is not, so log f is below -DBL_MAX: the
+ * summary's log-likelihood must be -inf, as the batch on X says (the product
+ * L^T A L overflowed to inf - inf and gave NaN with success).
+ * (2) X = 1e-310 (p = 1): X^-1 = 1e310 has no double, so the summary
+ * refuses it (BM_EDOM, s unchanged) instead of storing +inf. */
+static void invwishart_stats_beyond_range(void **state)
+{
+  (void)state;
+  bm_invwishart *d = bm_invwishart_alloc(2);
+  bm_invwishart_stats *s = bm_invwishart_stats_alloc(2);
+  gsl_matrix *Psi = gsl_matrix_alloc(2, 2), *X = gsl_matrix_alloc(2, 2);
+  const double v[4] = {2, 1, 1, 2};
+  for (int i = 0; i < 4; i++) {
+    Psi->data[i] = 1e200 * v[i];
+    X->data[i] = 1e-250 * v[i];
+  }
+  assert_int_equal(bm_invwishart_set(d, 5.0, Psi), BM_SUCCESS);
+  const gsl_matrix *Xs[1] = {X};
+  double ll = 0, llb = 0;
+  assert_int_equal(bm_invwishart_loglik(d, Xs, 1, &llb, NULL), BM_SUCCESS);
+  assert_true(llb == -INFINITY);
+  assert_int_equal(bm_invwishart_stats_compute(s, Xs, 1), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_stats_loglik(d, s, &ll), BM_SUCCESS);
+  assert_true(ll == -INFINITY);
+  bm_invwishart_free(d);
+  bm_invwishart_stats_free(s);
+  gsl_matrix_free(Psi);
+  gsl_matrix_free(X);
+
+  bm_invwishart_stats *s1 = bm_invwishart_stats_alloc(1);
+  gsl_matrix *X1 = gsl_matrix_alloc(1, 1), *A = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set(X1, 0, 0, 1e-310);
+  const gsl_matrix *X1s[1] = {X1};
+  assert_int_equal(bm_invwishart_stats_add(s1, X1s, 1), BM_EDOM);
+  double m = -1, l = -1;
+  assert_int_equal(bm_invwishart_stats_get(s1, &m, A, &l), BM_SUCCESS);
+  assert_true(m == 0.0 && l == 0.0 && gsl_matrix_get(A, 0, 0) == 0.0);
+  /* a representable inverse is summarized, and a merge whose sum overflows is refused */
+  gsl_matrix_set(X1, 0, 0, 1e-308 / 1.7);
+  assert_int_equal(bm_invwishart_stats_add(s1, X1s, 1), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_stats_merge(s1, s1), BM_EDOM);
+  assert_int_equal(bm_invwishart_stats_get(s1, &m, A, &l), BM_SUCCESS);
+  assert_true(m == 1.0 && isfinite(gsl_matrix_get(A, 0, 0)));
+  bm_invwishart_stats_free(s1);
+  gsl_matrix_free(X1);
+  gsl_matrix_free(A);
+}
+
 static void matnorm_stats_match(void **state)
 {
   (void)state;
@@ -841,6 +891,7 @@ int main(void)
     cmocka_unit_test(mvn_stats_grad_beyond_range_is_edom),
     cmocka_unit_test(wishart_stats_match),
     cmocka_unit_test(invwishart_stats_match),
+    cmocka_unit_test(invwishart_stats_beyond_range),
     cmocka_unit_test(matnorm_stats_match),
       cmocka_unit_test(wishart_stats_by_name),
       cmocka_unit_test(invwishart_stats_by_name),

@@ -184,11 +184,13 @@ int bm_invwishart_loglik_grad(const bm_invwishart *d, const gsl_matrix *const *X
  *     for _dim and _packed_len; _free accepts NULL).
  *   - X: m pointers to p x p symmetric positive definite matrices (m = 0 adds
  *     nothing). _add: BM_EINVAL (NULL X or X[k]), BM_EBADLEN (X[k] not p x p),
- *     BM_ENONFINITE, BM_ENOTSYM, BM_EDOM (X[k] not positive definite).
+ *     BM_ENONFINITE, BM_ENOTSYM, BM_EDOM (X[k] not positive definite, or X[k]^-1
+ *     or the sum beyond double range).
  *     _compute is reset then add, with _add's statuses.
  *   - Every failing call leaves s (a) unchanged, outputs NaN; none but _alloc
  *     (O(p^2)) and the log-likelihoods at p > 64 allocate.
- *   - _merge: a <- a merged with b (a == b allowed); BM_EBADLEN for another p.
+ *   - _merge: a <- a merged with b (a == b allowed); BM_EBADLEN for another p;
+ *     BM_EDOM when the merged sum is beyond double range (a unchanged).
  *   - _get: m (number of observations), A (out, p x p: sum_i X_i^-1) and
  *     sum_logdet (sum_i log|X_i|), each may be NULL; BM_EBADLEN for A not p x p.
  *   - _packed_len: 6 + 2 + p(p+1)/2 doubles; _pack writes them to buf (a
@@ -218,7 +220,7 @@ size_t bm_invwishart_stats_dim(const bm_invwishart_stats *s);
 int bm_invwishart_stats_reset(bm_invwishart_stats *s);
 int bm_invwishart_stats_add(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m);
 int bm_invwishart_stats_compute(bm_invwishart_stats *s, const gsl_matrix *const *X, size_t m);
-/** @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
+/** @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM. */
 int bm_invwishart_stats_merge(bm_invwishart_stats *a, const bm_invwishart_stats *b);
 /** @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. */
 int bm_invwishart_stats_get(const bm_invwishart_stats *s, double *m, gsl_matrix *A, double *sum_logdet);

@@ -190,13 +190,14 @@ int bm_wishart_stats_reset(bm_wishart_stats *s);
  * s <- s merged with the summary of X[0..m) (m = 0 is a no-op).
  * @param X  m pointers to p x p symmetric positive definite matrices
  * @return BM_SUCCESS; BM_EINVAL (NULL s, X or X[k]); BM_EBADLEN; BM_ENONFINITE;
- *         BM_ENOTSYM; BM_EDOM (some X[k] not positive definite). s unchanged on
- *         failure. Allocates nothing.
+ *         BM_ENOTSYM; BM_EDOM (some X[k] not positive definite, or the sum beyond
+ *         double range). s unchanged on failure. Allocates nothing.
  */
 int bm_wishart_stats_add(bm_wishart_stats *s, const gsl_matrix *const *X, size_t m);
 /** s <- the summary of X[0..m) (reset, then add; unchanged on failure). Statuses as _add. */
 int bm_wishart_stats_compute(bm_wishart_stats *s, const gsl_matrix *const *X, size_t m);
-/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. Allocates nothing. */
+/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (the merged sum
+ *  beyond double range; a unchanged). Allocates nothing. */
 int bm_wishart_stats_merge(bm_wishart_stats *a, const bm_wishart_stats *b);
 /**
  * Read the summary; any output may be NULL.

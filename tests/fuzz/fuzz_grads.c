@@ -664,6 +664,15 @@ LD_NOCOV static void matrix_case(src_t *r, int inverse)
     double tol_nu = (double)((ld)rr * (1 + p) * m + 64 * EPS * tnu);
     int cmp = rr < 1e-3 && nu <= 1e6;
     int in_range = scale < HUGE_OK && fabsl(rdnu) < HUGE_OK;
+    if (verbose) {
+      fprintf(stderr, "p %zu m %zu nu %.17g inverse %d single %d\n", p, m, nu, inverse, single);
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j <= i; j++) {
+          fprintf(stderr, "S[%zu][%zu] %.17g", i, j, gsl_matrix_get(S, i, j));
+          for (size_t k = 0; k < m; k++) fprintf(stderr, " X%zu %.17g", k, gsl_matrix_get(X[k], i, j));
+          fputc('\n', stderr);
+        }
+    }
     if (cmp) {
       check_value("ll", 0, ll, rll, tll);
       for (size_t k = 0; k < m; k++) check_value("each", k, gsl_vector_get(each, k), eachref[k], eachref_tol[k]);
