@@ -38,12 +38,17 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fuzz_input.h"
 #include "fuzz_ldref.h"
 
-/* distributions/small_p.h, src/kernels.h (not on this target's include path) */
+/* distributions/small_p.h, mid_p.h, src/kernels.h (not on this target's include path) */
 void bm_sp_force_path(int path);
 void bm_kn_syrk_force_path(int path);
+int bm_mp_delta_block_path(int path, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X,
+                           size_t r0, size_t rows, double *delta);
+#define BM_MP_MIN_ 7 /* BM_MP_MIN, BM_MP_MAX of mid_p.h */
+#define BM_MP_MAX_ 128
 
 static const double EPS = DBL_EPSILON;
 #define HUGE_OK (DBL_MAX / 1e6) /* below this every output must be computed */
@@ -221,11 +226,12 @@ static int all_finite(const gsl_matrix *A)
 /* ---- comparisons ---- */
 
 static int verbose; /* FUZZ_GRADS_STATS=2: a failing case's inputs */
-static unsigned long n_cmp;
+static unsigned long n_cmp, n_mp_bits;
 static double max_ratio;
 static void print_stats(void)
 {
-  fprintf(stderr, "fuzz_grads: %lu comparisons, largest |diff|/tol %.3g\n", n_cmp, max_ratio);
+  fprintf(stderr, "fuzz_grads: %lu comparisons, largest |diff|/tol %.3g; mid-p paths differing in the last bits: %lu rows\n",
+          n_cmp, max_ratio, n_mp_bits);
 }
 
 LD_NOCOV static void check_value(const char *what, size_t i, double got, ld ref, double tol)
@@ -331,8 +337,9 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
       }
     }
     /* reference: z_i = L^-1 r_i, w_i, a_i = L^-T z_i; d_mu = sum w a, d_Sigma = sum w a a^T / 2 - n Lambda / 2 */
-    ref = xmalloc((p * p + p + 2 * n) * sizeof(ld));
-    ld *rdS = ref, *rdmu = rdS + p * p, *each_ref = rdmu + p, *each_tol = each_ref + n;
+    ref = xmalloc((p * p + p + 4 * n) * sizeof(ld));
+    ld *rdS = ref, *rdmu = rdS + p * p, *each_ref = rdmu + p, *each_tol = each_ref + n, *delta_ref = each_tol + n,
+       *r2 = delta_ref + n;
     for (size_t i = 0; i < p * p + p; i++) ref[i] = 0;
     ld dat = 0, datr = 0, xsum = 0;
     ld rll = 0, rdnu = 0, gram = 0, wz = 0, terms_ll = 0, terms_nu = 0, dterm = 0, hk = ((ld)nu + p) / 2;
@@ -346,8 +353,11 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
     for (size_t k = 0; k < n && finite; k++) {
       ld delta = 0;
       for (size_t i = 0; i < p; i++) z[i] = (ld)gsl_matrix_get(X, k, i) - gsl_vector_get(mu, i);
+      r2[k] = 0;
+      for (size_t i = 0; i < p; i++) r2[k] += z[i] * z[i];
       ld_fwd(p, R.L, z);
       for (size_t i = 0; i < p; i++) delta += z[i] * z[i];
+      delta_ref[k] = delta;
       ld w = fam == 2 ? 2 * hk / ((ld)nu + delta) : 1, li, tk, dk;
       if (fam == 2) {
         li = lgk - lgh - (ld)p / 2 * logl((ld)nu * LD_PI) - R.logdet / 2 - hk * log1pl(delta / nu);
@@ -408,7 +418,7 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
     dS = bm_matrix_alloc(p, p);
     dmu = bm_vector_alloc(p);
     each = bm_vector_alloc(n);
-    for (int path = 0; path < 2; path++) { /* the automatic kernels, then the portable ones */
+    for (int path = 0; path < 3; path++) { /* the automatic kernels, the portable ones, AVX2 (where the CPU has it) */
       bm_sp_force_path(path);
       bm_kn_syrk_force_path(path);
       double ll = NAN, dnu = NAN, lv = NAN;
@@ -443,13 +453,48 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
     }
     bm_sp_force_path(0);
     bm_kn_syrk_force_path(0);
+    /* the mid-p kernel's two paths directly (the public calls take the best the
+     * CPU has), on the factor the object holds exactly (set by Cholesky factor) */
+    if (fam == 1 && finite && cmp && p >= BM_MP_MIN_ && p <= BM_MP_MAX_) {
+      double *inv = xmalloc(3 * (p + n) * sizeof(double)), *d0 = inv + p, *d1 = d0 + n, *muc = d1 + n;
+      int inv_ok = 1;
+      for (size_t i = 0; i < p; i++) {
+        inv[i] = 1.0 / gsl_matrix_get(Lc, i, i);
+        inv_ok &= isfinite(inv[i]);
+        muc[i] = gsl_vector_get(mu, i);
+      }
+      size_t r0 = n > 1 ? sb(r) % 2 : 0; /* a block that starts past row 0 */
+      if (inv_ok) {
+        int a0 = bm_mp_delta_block_path(0, muc, inv, Lc, X, r0, n - r0, d0);
+        int a1 = bm_mp_delta_block_path(1, muc, inv, Lc, X, r0, n - r0, d1);
+        if (a0 || a1) FAIL("mid-p delta block: status %d / %d on finite rows", a0, a1);
+        for (size_t k = r0; k < n; k++) {
+          double t = (double)((ld)(4 * rr + 64 * EPS) * (delta_ref[k] + (ld)R.li2 * r2[k]));
+          check_value("mid-p delta, portable", k, d0[k - r0], delta_ref[k], t);
+          check_value("mid-p delta, AVX2", k, d1[k - r0], delta_ref[k], t);
+          if (memcmp(&d0[k - r0], &d1[k - r0], sizeof(double))) n_mp_bits++;
+        }
+      }
+      free(inv);
+    }
     /* the summary route of mvn on the same rows */
     if (fam != 2 && finite) {
       st_s = bm_mvn_stats_alloc(p);
       dS2 = bm_matrix_alloc(p, p);
       dmu2 = bm_vector_alloc(p);
       double ll = NAN;
-      int s0 = bm_mvn_stats_compute(st_s, X);
+      /* two halves merged (Chan et al.) when n > 1 */
+      int s0;
+      if (n > 1 && sb(r) % 2) {
+        bm_mvn_stats *h = bm_mvn_stats_alloc(p);
+        gsl_matrix_view X1 = gsl_matrix_submatrix(X, 0, 0, n / 2, p), X2 = gsl_matrix_submatrix(X, n / 2, 0, n - n / 2, p);
+        s0 = bm_mvn_stats_compute(st_s, &X1.matrix);
+        if (!s0) s0 = bm_mvn_stats_compute(h, &X2.matrix);
+        if (!s0) s0 = bm_mvn_stats_merge(st_s, h);
+        bm_mvn_stats_free(h);
+      } else {
+        s0 = bm_mvn_stats_compute(st_s, X);
+      }
       int s1 = s0 ? s0 : bm_mvn_stats_loglik_grad(dn, st_s, &ll, dmu2, dS2);
       /* the summary holds the mean as a double: its rounding, eps |x|, enters as a
        * perturbation of the data (backward stable in X, not in X - mu) */
@@ -695,11 +740,13 @@ LD_NOCOV static void matrix_case(src_t *r, int inverse)
       int t0, t1;
       if (inverse) {
         is = bm_invwishart_stats_alloc(p);
-        t0 = bm_invwishart_stats_compute(is, Xc, m);
+        t0 = bm_invwishart_stats_compute(is, Xc, m / 2); /* in two parts: m = 1 adds to an empty summary */
+        if (!t0) t0 = bm_invwishart_stats_add(is, Xc + m / 2, m - m / 2);
         t1 = t0 ? t0 : bm_invwishart_stats_loglik_grad(di, is, &sl, dS2, &sdnu);
       } else {
         ws = bm_wishart_stats_alloc(p);
-        t0 = bm_wishart_stats_compute(ws, Xc, m);
+        t0 = bm_wishart_stats_compute(ws, Xc, m / 2);
+        if (!t0) t0 = bm_wishart_stats_add(ws, Xc + m / 2, m - m / 2);
         t1 = t0 ? t0 : bm_wishart_stats_loglik_grad(dw, ws, &sl, dS2, &sdnu);
       }
       if (t0 == BM_SUCCESS && t1 == BM_SUCCESS) {
