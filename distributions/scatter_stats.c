@@ -61,6 +61,22 @@ static void chan_merge(size_t N, double *n, double *mean, double *S, double nb, 
   *n = nt;
 }
 
+/* 1 if chan_merge of the same arguments stays within double range (the same
+ * operations, nothing written): a summary beyond it is refused, never stored
+ * as inf or NaN */
+static int chan_merge_ok(size_t N, double n, const double *mean, const double *S, double nb, const double *mean_b,
+                         const double *S_b)
+{
+  if (nb == 0.0 || n == 0.0) return 1; /* the result is one of the two, already finite */
+  double nt = n + nb, w = nb / nt, c = n * nb / nt, z = 0.0;
+  for (size_t i = 0; i < N; i++) {
+    double di = mean_b[i] - mean[i];
+    z += (mean[i] + di * w) * 0.0;
+    for (size_t j = 0; j <= i; j++) z += (S[i * N + j] + S_b[i * N + j] + di * (mean_b[j] - mean[j]) * c) * 0.0;
+  }
+  return z == 0.0;
+}
+
 /* doubles of stack for the correction sums */
 #define BM_SCATTER_DSUM 512
 
@@ -80,7 +96,18 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
     row(ctx, i, C);
     for (size_t j = 0; j < N; j++) m[j] += C[j];
   }
-  for (size_t j = 0; j < N; j++) m[j] /= nd;
+  double zm = 0.0;
+  for (size_t j = 0; j < N; j++) {
+    m[j] /= nd;
+    zm += m[j] * 0.0;
+  }
+  if (zm != 0.0) { /* the sum overflowed (rows near DBL_MAX); the mean of finite rows is finite: sum x_i / n */
+    for (size_t j = 0; j < N; j++) m[j] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+      row(ctx, i, C);
+      for (size_t j = 0; j < N; j++) m[j] += C[j] / nd;
+    }
+  }
   /* pass 2: the centred rows c_i = x_i - m, a block at a time, into one
    * dsyrk-accumulated scatter about m; their sum (x_i - m is exact or nearly
    * so) is the correction delta = sum c_i / n that restores what the first
@@ -95,23 +122,41 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
     bm_work_release(&w);
     return BM_FAIL(BM_ENOMEM, "out of memory for dimension %zu", N);
   }
-  for (size_t j = 0; j < N; j++) delta[j] = 0.0;
-  for (size_t i0 = 0; i0 < n; i0 += B) {
-    size_t nb = n - i0 < B ? n - i0 : B;
-    for (size_t i = 0; i < nb; i++) {
-      double *c = C + i * N;
-      row(ctx, i0 + i, c);
-      for (size_t j = 0; j < N; j++) {
-        c[j] -= m[j];
-        delta[j] += c[j];
+  for (int pass = 0;; pass++) {
+    for (size_t j = 0; j < N; j++) delta[j] = 0.0;
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+      size_t nb = n - i0 < B ? n - i0 : B;
+      for (size_t i = 0; i < nb; i++) {
+        double *c = C + i * N;
+        row(ctx, i0 + i, c);
+        for (size_t j = 0; j < N; j++) {
+          c[j] -= m[j];
+          delta[j] += c[j];
+        }
       }
+      cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)N, (int)nb, 1.0, C, (int)N, i0 == 0 ? 0.0 : 1.0,
+                  s->S_b, (int)N);
     }
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)N, (int)nb, 1.0, C, (int)N, i0 == 0 ? 0.0 : 1.0, s->S_b,
-                (int)N);
+    for (size_t j = 0; j < N; j++) delta[j] /= nd;
+    double zs = 0.0;
+    for (size_t a = 0; a < N; a++)
+      for (size_t b = 0; b <= a; b++) {
+        s->S_b[a * N + b] -= nd * delta[a] * delta[b];
+        zs += s->S_b[a * N + b] * 0.0;
+      }
+    if (zs == 0.0) break;
+    /* the scatter about m left double's range (inf, or NaN from inf - inf,
+     * which the zeroing below would take for a constant coordinate). Rows
+     * beyond ~1e170 whose mean m is off by a rounding have deviations that
+     * square beyond DBL_MAX: once more about the corrected mean m + delta;
+     * if that overflows too, the scatter itself is beyond double range. */
+    if (pass == 1) {
+      bm_work_release(&wd);
+      bm_work_release(&w);
+      return BM_FAIL(BM_EDOM, "the scatter of the rows is beyond double range");
+    }
+    for (size_t j = 0; j < N; j++) m[j] += delta[j];
   }
-  for (size_t j = 0; j < N; j++) delta[j] /= nd;
-  for (size_t a = 0; a < N; a++)
-    for (size_t b = 0; b <= a; b++) s->S_b[a * N + b] -= nd * delta[a] * delta[b];
   /* a coordinate whose deviations are all at the rounding level can come out
    * with a (tiny) negative variance: it is constant, so its row and column are 0 */
   for (size_t a = 0; a < N; a++)
@@ -124,6 +169,8 @@ int bm_scatter_stats_add_rows(bm_scatter_stats *s, bm_scatter_row_fn *row, const
   bm_work_release(&w);
   for (size_t i = 0; i < N; i++)
     for (size_t j = 0; j < i; j++) s->S_b[j * N + i] = s->S_b[i * N + j];
+  if (!chan_merge_ok(N, replace ? 0.0 : s->count, s->mean, s->S, nd, s->mean_b, s->S_b))
+    return BM_FAIL(BM_EDOM, "the merged scatter is beyond double range");
   if (replace) s->count = 0.0;
   chan_merge(N, &s->count, s->mean, s->S, nd, s->mean_b, s->S_b);
   return BM_SUCCESS;
@@ -134,6 +181,8 @@ int bm_scatter_stats_merge(bm_scatter_stats *a, const bm_scatter_stats *b)
   if (!a || !b) return BM_FAIL(BM_EINVAL, "%s is NULL", a ? "b" : "a");
   if (a->N != b->N) return BM_FAIL(BM_EBADLEN, "a has dimension %zu, b has %zu", a->N, b->N);
   size_t N = a->N;
+  if (!chan_merge_ok(N, a->count, a->mean, a->S, b->count, b->mean, b->S))
+    return BM_FAIL(BM_EDOM, "the merged scatter is beyond double range");
   if (a == b) { /* merging with itself: copy first (the formula reads b while writing a) */
     memcpy(a->mean_b, b->mean, N * sizeof(double));
     memcpy(a->S_b, b->S, N * N * sizeof(double));

@@ -7,6 +7,7 @@
  * data (the stats-based log-likelihood and gradients must agree to 1e-11
  * relative to the largest entry).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,56 @@ static size_t make_chunks(size_t n, size_t *c)
  * a = 1e-50 the first entry is 1e400, beyond double range: BM_EDOM, every
  * output NaN, as the batched bm_mvn_loglik_grad on the rows says, while the
  * value (-1e150) is in range; at c = 1e-150 it is 1e200 - 1e150, returned. */
+/* A scatter beyond double range: 259 rows at M = 1.895e234 and 9 at 0
+ * (p = 1) have xbar = 259/268 M and S = (259 (9/268)^2 + 9 (259/268)^2) M^2 =
+ * 8.70 M^2 = 3.1e469. The correction pass formed inf - inf there and the
+ * zeroing of "constant" coordinates stored S = 0 with success (log-likelihood
+ * -2.3e198 for the true -6.8e199); the summary is now refused (BM_EDOM, s
+ * unchanged), as is a merge whose scatter overflows. Rows near DBL_MAX whose
+ * plain sum overflows still have a finite mean: (DBL_MAX/2, DBL_MAX/2,
+ * DBL_MAX/2) has mean DBL_MAX/2 and scatter 0. */
+static void mvn_stats_scatter_beyond_range_is_edom(void **state)
+{
+  (void)state;
+  const double M = 1.8950423964145528e+234;
+  gsl_matrix *X = gsl_matrix_alloc(268, 1), *S = gsl_matrix_alloc(1, 1);
+  gsl_vector *mean = gsl_vector_alloc(1);
+  for (size_t i = 0; i < 268; i++) gsl_matrix_set(X, i, 0, i < 9 ? 0.0 : M);
+  bm_mvn_stats *s = bm_mvn_stats_alloc(1), *h = bm_mvn_stats_alloc(1);
+  assert_int_equal(bm_mvn_stats_compute(s, X), BM_EDOM);
+  double n = -1;
+  assert_int_equal(bm_mvn_stats_get(s, &n, mean, S), BM_SUCCESS);
+  assert_true(n == 0.0 && gsl_vector_get(mean, 0) == 0.0 && gsl_matrix_get(S, 0, 0) == 0.0);
+  /* each half alone is representable (one of them constant), their merge is not */
+  gsl_matrix_view A = gsl_matrix_submatrix(X, 0, 0, 9, 1), B = gsl_matrix_submatrix(X, 9, 0, 259, 1);
+  assert_int_equal(bm_mvn_stats_compute(s, &A.matrix), BM_SUCCESS);
+  assert_int_equal(bm_mvn_stats_compute(h, &B.matrix), BM_SUCCESS);
+  assert_int_equal(bm_mvn_stats_merge(s, h), BM_EDOM);
+  assert_int_equal(bm_mvn_stats_get(s, &n, mean, S), BM_SUCCESS);
+  assert_true(n == 9.0 && gsl_vector_get(mean, 0) == 0.0 && gsl_matrix_get(S, 0, 0) == 0.0);
+  assert_int_equal(bm_mvn_stats_add(s, &B.matrix), BM_EDOM);
+  gsl_matrix_view T = gsl_matrix_submatrix(X, 0, 0, 3, 1);
+  for (size_t i = 0; i < 3; i++) gsl_matrix_set(X, i, 0, DBL_MAX / 2);
+  assert_int_equal(bm_mvn_stats_compute(s, &T.matrix), BM_SUCCESS);
+  assert_int_equal(bm_mvn_stats_get(s, &n, mean, S), BM_SUCCESS);
+  assert_true(n == 3.0 && gsl_vector_get(mean, 0) == DBL_MAX / 2 && gsl_matrix_get(S, 0, 0) == 0.0);
+  /* constant rows beyond 1e170: a mean off by one rounding leaves deviations
+   * (~1e184 at 1e200) whose squares overflow; the scatter is still 0 */
+  for (size_t k = 2; k < 9; k++) {
+    gsl_matrix_view Tk = gsl_matrix_submatrix(X, 0, 0, k, 1);
+    double x = 1.2345678901234567e200 * (double)k;
+    for (size_t i = 0; i < k; i++) gsl_matrix_set(X, i, 0, x);
+    assert_int_equal(bm_mvn_stats_compute(s, &Tk.matrix), BM_SUCCESS);
+    assert_int_equal(bm_mvn_stats_get(s, &n, mean, S), BM_SUCCESS);
+    assert_true(gsl_vector_get(mean, 0) == x && gsl_matrix_get(S, 0, 0) == 0.0);
+  }
+  bm_mvn_stats_free(s);
+  bm_mvn_stats_free(h);
+  gsl_matrix_free(X);
+  gsl_matrix_free(S);
+  gsl_vector_free(mean);
+}
+
 static void mvn_stats_grad_beyond_range_is_edom(void **state)
 {
   (void)state;
@@ -889,6 +940,7 @@ int main(void)
     cmocka_unit_test(mvn_mean_at_large_offset_is_correctly_rounded),
     cmocka_unit_test(mvn_stats_bad_inputs_return_status),
     cmocka_unit_test(mvn_stats_grad_beyond_range_is_edom),
+    cmocka_unit_test(mvn_stats_scatter_beyond_range_is_edom),
     cmocka_unit_test(wishart_stats_match),
     cmocka_unit_test(invwishart_stats_match),
     cmocka_unit_test(invwishart_stats_beyond_range),

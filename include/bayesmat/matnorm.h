@@ -173,14 +173,16 @@ int bm_matnorm_stats_reset(bm_matnorm_stats *s);
  * s <- s merged with the summary of X[0..m) (m = 0 is a no-op): the mean with a
  * correction pass, then the centred observations streamed in blocks into a dsyrk.
  * @param X  m pointers to finite n x p matrices
- * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_ENOMEM.
+ * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE; BM_EDOM (the
+ *         scatter, or the merged one, beyond double range); BM_ENOMEM.
  *         s unchanged on failure. Scratch of at most max(16384, np) doubles
  *         (32 KiB on the stack when it fits), whatever m.
  */
 int bm_matnorm_stats_add(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m);
 /** s <- the summary of X[0..m) (unchanged on failure). Statuses as _add. */
 int bm_matnorm_stats_compute(bm_matnorm_stats *s, const gsl_matrix *const *X, size_t m);
-/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN. Allocates nothing. */
+/** a <- a merged with b (a == b allowed). @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_EDOM (the merged
+ *  scatter beyond double range; a unchanged). Allocates nothing. */
 int bm_matnorm_stats_merge(bm_matnorm_stats *a, const bm_matnorm_stats *b);
 /**
  * Read the summary; any output may be NULL.

@@ -232,7 +232,8 @@ int bm_mvn_stats_reset(bm_mvn_stats *s);
  * mean and centred scatter of the block, then the merge formula).
  * @param X n x p, rows are observations, finite
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (X not n x p, n >= 1);
- *         BM_ENONFINITE; BM_ENOMEM (s unchanged on any failure).
+ *         BM_ENONFINITE; BM_EDOM (the scatter, or the merged one, beyond double
+ *         range: rows spread over ~1e154 and more); BM_ENOMEM (s unchanged on any failure).
  *         The rows are streamed in blocks: scratch of at most max(16384, p)
  *         doubles (32 KiB on the stack when it fits), whatever n. The mean
  *         takes a correction pass, so data on a large offset keep their digits.
@@ -242,7 +243,8 @@ int bm_mvn_stats_add(bm_mvn_stats *s, const gsl_matrix *X);
 int bm_mvn_stats_compute(bm_mvn_stats *s, const gsl_matrix *X);
 /**
  * a <- a merged with b (Chan et al.). b is unchanged; a == b is allowed (doubles the data).
- * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (dimensions differ). Allocates nothing.
+ * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN (dimensions differ); BM_EDOM (the merged
+ *         scatter beyond double range; a unchanged). Allocates nothing.
  */
 int bm_mvn_stats_merge(bm_mvn_stats *a, const bm_mvn_stats *b);
 /**
