@@ -259,8 +259,10 @@ static double dnu_scaled(const bm_mvt *d, double ds, int e)
 {
   double nu = d->nu, pd = (double)d->p;
   if (e == 0 && ds <= nu) {
-    double s = nu + ds;
-    return d->dnu_const - 0.5 * bm_log1pmx(ds / nu) + ds * (pd - ds) / (2.0 * nu * s);
+    /* t (p - delta)/(2 s): 2 nu s underflows below nu ~ 1e-154 (0/0 at delta = 0,
+     * inf for a tiny delta where the term is ~ delta p / (2 nu^2), representable) */
+    double s = nu + ds, t = ds / nu;
+    return d->dnu_const - 0.5 * bm_log1pmx(t) + (ds == 0.0 ? 0.0 : t * ((pd - ds) / (2.0 * s)));
   }
   double nus = ldexp(nu, -2 * e), ps = ldexp(pd, -2 * e); /* nu 4^-e, p 4^-e */
   return half_digamma_diff(d) - 0.5 * log1p_scaled(nu, ds, e) + 0.5 * ((ds - ps) / (nus + ds)); /* 2 s can overflow */

@@ -223,6 +223,44 @@ static void loglik_matches_single_sums(void **state)
 
 /* ---- bad inputs -------------------------------------------------------------- */
 
+/* d log f / d nu at a tiny nu and x at (or next to) mu, p = 1, Sigma = 1:
+ *   d_nu = [psi((nu+1)/2) - psi(nu/2)]/2 - 1/(2 nu) - log1p(t)/2 + (nu+1) t / (2 (nu + delta)),
+ * t = delta/nu. With psi(a) = -1/a - gamma + O(a) and nu <= 1e-200 the O(1)
+ * and logarithmic terms are below the rounding of the others:
+ * d_nu = [1 + delta/(nu + delta)] / (2 nu) to double precision (1/(2 nu) at
+ * delta = 0 or delta << nu, 1/nu for delta >> nu). The term delta (p - delta) / (2 nu s) was formed with 2 nu s, which
+ * underflows below nu ~ 1e-154: 0/0 at delta = 0 and inf for a tiny delta,
+ * BM_EDOM for a representable d_nu. */
+static void dnu_at_tiny_nu_near_mu(void **state)
+{
+  (void)state;
+  const double nus[] = {1e-300, 1e-200, 5.7314679979470967e-222}, offs[] = {0.0, 1e-125};
+  bm_mvt *d = bm_mvt_alloc(1);
+  gsl_vector *mu = gsl_vector_calloc(1), *x = gsl_vector_alloc(1), *g = gsl_vector_alloc(1);
+  gsl_matrix *S = gsl_matrix_alloc(1, 1), *G = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(2, 1);
+  gsl_matrix_set(S, 0, 0, 1.0);
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 2; k++) {
+      double nu = nus[i], dnu = 0, dnub = 0, ll = 0;
+      assert_int_equal(bm_mvt_set(d, nu, mu, S), BM_SUCCESS);
+      gsl_vector_set(x, 0, offs[k]);
+      assert_int_equal(bm_mvt_grad(d, x, NULL, g, G, &dnu), BM_SUCCESS);
+      double delta = offs[k] * offs[k], want = 0.5 / nu * (1.0 + delta / (nu + delta));
+      assert_true(fabs(dnu - want) <= 1e-14 * want);
+      gsl_matrix_set(X, 0, 0, offs[k]);
+      gsl_matrix_set(X, 1, 0, offs[k]);
+      assert_int_equal(bm_mvt_loglik_grad(d, X, &ll, g, G, &dnub), BM_SUCCESS);
+      assert_true(fabs(dnub - 2.0 * want) <= 2e-14 * want);
+    }
+  bm_mvt_free(d);
+  gsl_vector_free(mu);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_matrix_free(S);
+  gsl_matrix_free(G);
+  gsl_matrix_free(X);
+}
+
 static void vv_family_bad_inputs(void)
 {
   size_t p = 3, n = 10;
@@ -302,7 +340,7 @@ int main(void)
       VV_SHARED_TESTS,
       cmocka_unit_test(logpdf_matches_reference),   cmocka_unit_test(fisher_nunu_matches_reference),
       cmocka_unit_test(grad_score_hess_match_fd),   cmocka_unit_test(dnu_stable_at_large_nu),
-      cmocka_unit_test(loglik_matches_single_sums),
+      cmocka_unit_test(loglik_matches_single_sums),     cmocka_unit_test(dnu_at_tiny_nu_near_mu),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -433,6 +433,13 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
       if (s2 != BM_SUCCESS) FAIL("loglik status %d on finite rows", s2);
       if (s1 != BM_SUCCESS) {
         if (s1 != BM_EDOM) FAIL("loglik_grad status %d on finite rows", s1);
+        if (in_range && cmp && verbose) {
+          fprintf(stderr, "p %zu n %zu fam %d nu %.17g path %d\n", p, n, fam, nu, path);
+          for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j <= i; j++) fprintf(stderr, "S[%zu][%zu] %.17g\n", i, j, gsl_matrix_get(S, i, j));
+          for (size_t k = 0; k < n; k++)
+            for (size_t i = 0; i < p; i++) fprintf(stderr, "X[%zu][%zu] %.17g mu %.17g\n", k, i, gsl_matrix_get(X, k, i), gsl_vector_get(mu, i));
+        }
         if (in_range && cmp)
           FAIL("loglik_grad: BM_EDOM with every output in range (|d_Sigma| <= %.3Lg, |d_mu| <= %.3Lg, Gram %.3Lg, p %zu, n %zu)",
                sS, smu, gram, p, n);
