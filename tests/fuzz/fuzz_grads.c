@@ -95,8 +95,8 @@ static void *xmalloc(size_t n)
 typedef struct {
   size_t p;
   int ok;
-  ld *A, *L, *Li, logdet;
-  double kappa, epsx, li2; /* li2 = ||L^-1||_F^2 >= ||A^-1||_2 */
+  ld *A, *L, *Li, logdet, li2; /* li2 = ||L^-1||_F^2 >= ||A^-1||_2 (long double: beyond DBL_MAX for a tiny A) */
+  double kappa, epsx;
 } ref_t;
 
 static void ref_init(ref_t *R, size_t p)
@@ -124,7 +124,7 @@ LD_NOCOV static void ref_factor(ref_t *R)
     if (R->A[i * p + i] < mind) mind = R->A[i * p + i];
   }
   ld li2 = ld_frob2(p, R->Li);
-  R->li2 = (double)li2;
+  R->li2 = li2;
   R->kappa = (double)(sqrtl(ld_frob2(p, R->A)) * li2);
   R->epsx = EPS + (double)((ld)p * 0x1p-1074L / mind);
   if (!isfinite(R->kappa)) R->kappa = INFINITY;
@@ -413,7 +413,7 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
     }
     double rr = 64.0 * (double)(p * p) * R.epsx * R.kappa;
     int cmp = rr < 1e-3 && (fam != 2 || (nu <= 1e6 && nu >= DBL_MIN));
-    ld sS = (ld)R.li2 * (gram + n) / 2, smu = sqrtl((ld)R.li2) * wz;
+    ld sS = R.li2 * (gram + n) / 2, smu = sqrtl(R.li2) * wz;
     double tolS = (double)((ld)(4 * rr + 64 * EPS) * sS), tolmu = (double)((ld)(4 * rr + 64 * EPS) * smu);
     double tol_ll = (double)((ld)rr * (1 + p + dterm) + 64 * EPS * terms_ll);
     double tol_nu = (double)((ld)rr * 4 * n * (1 + 2 * hk / nu) + 64 * EPS * terms_nu);
@@ -481,7 +481,7 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
         int a1 = bm_mp_delta_block_path(1, muc, inv, Lc, X, r0, n - r0, d1);
         if (a0 || a1) FAIL("mid-p delta block: status %d / %d on finite rows", a0, a1);
         for (size_t k = r0; k < n; k++) {
-          double t = (double)((ld)(4 * rr + 64 * EPS) * (delta_ref[k] + (ld)R.li2 * r2[k]));
+          double t = (double)((ld)(4 * rr + 64 * EPS) * (delta_ref[k] + R.li2 * r2[k]));
           check_value("mid-p delta, portable", k, d0[k - r0], delta_ref[k], t);
           check_value("mid-p delta, AVX2", k, d1[k - r0], delta_ref[k], t);
           if (memcmp(&d0[k - r0], &d1[k - r0], sizeof(double))) n_mp_bits++;
@@ -510,7 +510,7 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
       int s1 = s0 ? s0 : bm_mvn_stats_loglik_grad(dn, st_s, &ll, dmu2, dS2);
       /* the summary holds the mean as a double: its rounding, eps |x|, enters as a
        * perturbation of the data (backward stable in X, not in X - mu) */
-      ld li2 = (ld)R.li2, e = 64 * (ld)p * EPS;
+      ld li2 = R.li2, e = 64 * (ld)p * EPS;
       double stol_ll = tol_ll + (double)(e * sqrtl(li2) * dat), stol_mu = tolmu + (double)(e * li2 * xsum),
              stolS = tolS + (double)(e * li2 * li2 * datr);
       if (s0 == BM_SUCCESS && s1 == BM_SUCCESS) {
