@@ -59,6 +59,13 @@ void bm_sp_force_path(int path);
  * Returns the sum of out[0 .. n-1]. */
 double bm_sp_log1p_block(const double *u, double scale, size_t n, double *out);
 
+/* sum_i log1p(u[i] scale), i < n, for u[i] scale >= 0 (NaN: +inf), without
+ * the per-row values: the rows' 1 + u multiplied eight at a time in a form
+ * that keeps tiny arguments exact (a + b + ab), then one logarithm per eight
+ * rows; within a few ulp of the sum of bm_sp_log1p_block's values (a product
+ * beyond 2^1000 takes that function's path). */
+double bm_sp_log1p_sum(const double *u, double scale, size_t n);
+
 /* A set object's coefficients for the single-point Mahalanobis form,
  * computed once per _set: mu, the pivots' reciprocals and the
  * off-diagonal entries scaled by them (l_ij / l_ii, row-packed). ok = 0
