@@ -218,38 +218,63 @@ delta_fma4_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L,
   return k;
 }
 
+/* The AVX-512 kernels below differ only in how the eight rows' columns are
+ * put together; the rest is here. fma8_coef broadcasts the factor's
+ * coefficients once per block; fma8_rows substitutes eight rows from their
+ * columns xi[0 .. p-1] (t = (x_i - mu_i) / l_ii - sum_j (l_ij / l_ii) z_j by
+ * fused multiply-adds), stores the forms at delta, adds them into *acc and
+ * marks in *bad the lanes whose form is not finite (fix_nonfinite looks at
+ * those rows again). Inlined with p constant, xi and z stay in registers. */
+typedef struct {
+  __m512d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
+} fma8_coef_t;
+
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void
+fma8_coef(size_t p, const double *mu, const double *inv, const gsl_matrix *L, fma8_coef_t *cf)
+{
+  size_t tda = L->tda;
+  const double *l = L->data;
+  for (size_t i = 0, c = 0; i < p; i++) {
+    cf->mub[i] = _mm512_set1_pd(mu[i]);
+    cf->invb[i] = _mm512_set1_pd(inv[i]);
+    for (size_t j = 0; j < i; j++, c++) cf->lb[c] = _mm512_set1_pd(l[i * tda + j] * inv[i]);
+  }
+}
+
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void
+fma8_rows(size_t p, const fma8_coef_t *cf, const __m512d *xi, double *delta, __m512d *acc, __mmask8 *bad)
+{
+  __m512d z[BM_SP_MAX], d = _mm512_setzero_pd();
+  for (size_t i = 0, c = 0; i < p; i++) {
+    __m512d t = _mm512_mul_pd(_mm512_sub_pd(xi[i], cf->mub[i]), cf->invb[i]);
+    for (size_t j = 0; j < i; j++, c++) t = _mm512_fnmadd_pd(cf->lb[c], z[j], t);
+    z[i] = t;
+    d = _mm512_fmadd_pd(t, t, d);
+  }
+  _mm512_storeu_pd(delta, d);
+  *acc = _mm512_add_pd(*acc, d);
+  *bad |= _mm512_cmp_pd_mask(d, _mm512_set1_pd(DBL_MAX), _CMP_NLE_UQ);
+}
+
 /* Eight rows per step in one 512-bit register (AVX-512F), the columns
  * gathered from the eight rows by one instruction each. */
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline size_t
 delta_fma8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
              size_t rows, double *delta, int *any, double *sum)
 {
-  size_t tda = L->tda, xt = X->tda, k = 0;
-  const double *l = L->data;
+  size_t xt = X->tda, k = 0;
   if (xt > (size_t)INT32_MAX / 8) return 0; /* 32-bit gather offsets */
-  __m512d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
-  for (size_t i = 0, c = 0; i < p; i++) {
-    mub[i] = _mm512_set1_pd(mu[i]);
-    invb[i] = _mm512_set1_pd(inv[i]);
-    for (size_t j = 0; j < i; j++, c++) lb[c] = _mm512_set1_pd(l[i * tda + j] * inv[i]);
-  }
+  fma8_coef_t cf;
+  fma8_coef(p, mu, inv, L, &cf);
   int s = (int)xt;
   __m256i off = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
-  __m512d big = _mm512_set1_pd(DBL_MAX), acc = _mm512_setzero_pd();
+  __m512d acc = _mm512_setzero_pd();
   __mmask8 bad = 0;
   for (; k + 8 <= rows; k += 8) {
     const double *xa = X->data + (r0 + k) * xt;
-    __m512d z[BM_SP_MAX], d = _mm512_setzero_pd();
-    for (size_t i = 0, c = 0; i < p; i++) {
-      __m512d xi = _mm512_i32gather_pd(off, xa + i, 8);
-      __m512d t = _mm512_mul_pd(_mm512_sub_pd(xi, mub[i]), invb[i]);
-      for (size_t j = 0; j < i; j++, c++) t = _mm512_fnmadd_pd(lb[c], z[j], t);
-      z[i] = t;
-      d = _mm512_fmadd_pd(t, t, d);
-    }
-    _mm512_storeu_pd(delta + k, d);
-    acc = _mm512_add_pd(acc, d);
-    bad |= _mm512_cmp_pd_mask(d, big, _CMP_NLE_UQ);
+    __m512d xi[BM_SP_MAX];
+    for (size_t i = 0; i < p; i++) xi[i] = _mm512_i32gather_pd(off, xa + i, 8);
+    fma8_rows(p, &cf, xi, delta + k, &acc, &bad);
   }
   *any |= bad;
   *sum += _mm512_reduce_add_pd(acc);
@@ -264,16 +289,11 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline size_t
 delta_perm8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L, const gsl_matrix *X, size_t r0,
               size_t rows, double *delta, int *any, double *sum)
 {
-  size_t tda = L->tda, k = 0, npair = (p + 1) / 2;
-  const double *l = L->data;
-  __m512d lb[BM_SP_MAX * (BM_SP_MAX - 1) / 2], mub[BM_SP_MAX], invb[BM_SP_MAX];
+  size_t k = 0, npair = (p + 1) / 2;
+  fma8_coef_t cf;
+  fma8_coef(p, mu, inv, L, &cf);
   __m512i idx[8][4];
   __mmask8 msk[8][4];
-  for (size_t i = 0, c = 0; i < p; i++) {
-    mub[i] = _mm512_set1_pd(mu[i]);
-    invb[i] = _mm512_set1_pd(inv[i]);
-    for (size_t j = 0; j < i; j++, c++) lb[c] = _mm512_set1_pd(l[i * tda + j] * inv[i]);
-  }
   for (size_t j = 0; j < p; j++)
     for (size_t a = 0; a < npair; a++) {
       long long ix[8];
@@ -286,26 +306,20 @@ delta_perm8_p(size_t p, const double *mu, const double *inv, const gsl_matrix *L
       idx[j][a] = _mm512_loadu_si512(ix);
       msk[j][a] = (__mmask8)m;
     }
-  __m512d big = _mm512_set1_pd(DBL_MAX), acc = _mm512_setzero_pd();
+  __m512d acc = _mm512_setzero_pd();
   __mmask8 bad = 0;
   for (; k + 8 <= rows; k += 8) {
     const double *xa = X->data + (r0 + k) * p;
-    __m512d R[8], z[BM_SP_MAX], d = _mm512_setzero_pd();
+    __m512d R[8], xi[8];
     for (size_t r = 0; r < p; r++) R[r] = _mm512_loadu_pd(xa + 8 * r);
-    for (size_t i = 0, c = 0; i < p; i++) {
-      __m512d xi = _mm512_permutex2var_pd(R[0], idx[i][0], R[p > 1 ? 1 : 0]);
+    for (size_t i = 0; i < p; i++) {
+      xi[i] = _mm512_permutex2var_pd(R[0], idx[i][0], R[p > 1 ? 1 : 0]);
       for (size_t a = 1; a < npair; a++)
         if (msk[i][a])
-          xi = _mm512_mask_blend_pd(msk[i][a], xi,
-                                    _mm512_permutex2var_pd(R[2 * a], idx[i][a], R[2 * a + 1 < p ? 2 * a + 1 : 2 * a]));
-      __m512d t = _mm512_mul_pd(_mm512_sub_pd(xi, mub[i]), invb[i]);
-      for (size_t j = 0; j < i; j++, c++) t = _mm512_fnmadd_pd(lb[c], z[j], t);
-      z[i] = t;
-      d = _mm512_fmadd_pd(t, t, d);
+          xi[i] = _mm512_mask_blend_pd(msk[i][a], xi[i],
+                                       _mm512_permutex2var_pd(R[2 * a], idx[i][a], R[2 * a + 1 < p ? 2 * a + 1 : 2 * a]));
     }
-    _mm512_storeu_pd(delta + k, d);
-    acc = _mm512_add_pd(acc, d);
-    bad |= _mm512_cmp_pd_mask(d, big, _CMP_NLE_UQ);
+    fma8_rows(p, &cf, xi, delta + k, &acc, &bad);
   }
   *any |= bad;
   *sum += _mm512_reduce_add_pd(acc);
