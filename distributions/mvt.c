@@ -741,7 +741,7 @@ static void loglik_delta(const void *ctx, const double *delta, double delta_sum,
   (void)delta_sum;
   const bm_mvt *d = ctx;
   double half_k = 0.5 * (d->nu + (double)d->p), inv_nu = 1.0 / d->nu;
-  if (!each) { /* the sum alone: one logarithm per eight rows */
+  if (!each) { /* the sum alone: one logarithm per sixteen rows */
     *total -= half_k * bm_sp_log1p_sum(delta, inv_nu, rows);
     return;
   }

@@ -60,10 +60,11 @@ void bm_sp_force_path(int path);
 double bm_sp_log1p_block(const double *u, double scale, size_t n, double *out);
 
 /* sum_i log1p(u[i] scale), i < n, for u[i] scale >= 0 (NaN: +inf), without
- * the per-row values: the rows' 1 + u multiplied eight at a time in a form
- * that keeps tiny arguments exact (a + b + ab), then one logarithm per eight
- * rows; within a few ulp of the sum of bm_sp_log1p_block's values (a product
- * beyond 2^1000 takes that function's path). */
+ * the per-row values: the rows' 1 + u multiplied sixteen at a time in a
+ * form that keeps tiny arguments exact ((1 + a)(1 + b) = 1 + (a + b + ab)),
+ * then one logarithm per sixteen rows; within a few ulp of the sum of
+ * bm_sp_log1p_block's values (a product beyond 2^1000 takes that
+ * function's path). */
 double bm_sp_log1p_sum(const double *u, double scale, size_t n);
 
 /* A set object's coefficients for the single-point Mahalanobis form,
