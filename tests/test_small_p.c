@@ -531,6 +531,47 @@ static void test_mvt_extreme_forms(void **state)
   gsl_rng_free(r);
 }
 
+/* bm_mvt_set keeps nu's constants while nu stays: a set object that went
+ * through other nu values and failed sets ends with the same bits as a fresh
+ * object given the same arguments (value, and the nu derivative, which uses
+ * the digamma constant). */
+static void test_mvt_set_keeps_nu(void **state)
+{
+  (void)state;
+  size_t p = 5;
+  gsl_rng *r = tu_rng(31);
+  gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *S2 = gsl_matrix_alloc(p, p), *Bad = gsl_matrix_alloc(p, p);
+  tu_random_spd(r, 10.0, 1.0, S);
+  tu_random_spd(r, 10.0, 2.0, S2);
+  gsl_matrix_set_all(Bad, 1.0); /* singular */
+  for (size_t j = 0; j < p; j++) {
+    gsl_vector_set(mu, j, gsl_ran_gaussian(r, 1.0));
+    gsl_vector_set(x, j, gsl_ran_gaussian(r, 2.0));
+  }
+  bm_mvt *a = bm_mvt_alloc(p), *b = bm_mvt_alloc(p);
+  static const double nus[] = {3.0, 3.0, 40.0, 1e-3, 3.0, 1e6};
+  for (size_t k = 0; k < sizeof nus / sizeof nus[0]; k++) {
+    double nu = nus[k];
+    assert_int_equal(bm_mvt_set(a, nu, mu, k % 2 ? S : S2), BM_SUCCESS);
+    assert_int_not_equal(bm_mvt_set(a, nu, mu, Bad), BM_SUCCESS); /* changes nothing */
+    assert_int_not_equal(bm_mvt_set(a, -1.0, mu, S), BM_SUCCESS);
+    assert_int_equal(bm_mvt_set(a, nu, mu, k % 2 ? S2 : S), BM_SUCCESS);
+    bm_mvt_free(b);
+    b = bm_mvt_alloc(p);
+    assert_int_equal(bm_mvt_set(b, nu, mu, k % 2 ? S2 : S), BM_SUCCESS);
+    double la, lb, da, db;
+    assert_int_equal(bm_mvt_logpdf_grad(a, x, &la, NULL, NULL, NULL, &da), BM_SUCCESS);
+    assert_int_equal(bm_mvt_logpdf_grad(b, x, &lb, NULL, NULL, NULL, &db), BM_SUCCESS);
+    assert_true(la == lb && da == db);
+  }
+  bm_mvt_free(a);
+  bm_mvt_free(b);
+  free_vectors(mu, x);
+  free_matrices(S, S2, Bad);
+  gsl_rng_free(r);
+}
+
 /* C = A B A (A p x p row-major, M scratch) */
 static void sandwich(const double *A, const gsl_matrix *B, size_t p, double *M, double *C)
 {
@@ -663,6 +704,7 @@ int main(void)
       cmocka_unit_test(test_log1p_block),
       cmocka_unit_test(test_log1p_sum),
       cmocka_unit_test(test_mvt_extreme_forms),
+      cmocka_unit_test(test_mvt_set_keeps_nu),
       cmocka_unit_test(test_wishart_family),
       cmocka_unit_test(test_core_factor_inverse),
   };
