@@ -246,7 +246,8 @@ static void test_mvn_mvt_batches(void **state)
     for (size_t k = 0; k < NDIMS; k++) {
       mvn_batch_one(r, dims[k], 1);
       mvn_batch_one(r, dims[k], 3);
-      mvn_batch_one(r, dims[k], 200); /* several blocks, a partial last one */
+      mvn_batch_one(r, dims[k], 200); /* one partial block */
+      mvn_batch_one(r, dims[k], 2 * BM_SP_ROWS + 76); /* two whole blocks and a partial one */
       mvn_batch_spread(r, dims[k], 200, 1e4); /* the gradient through the whitened rows */
     }
     gsl_rng_free(r);
@@ -257,8 +258,8 @@ static void test_mvn_mvt_batches(void **state)
 
 /* Failures on the small path: a non-finite entry (NaN, +-inf; first or last
  * column) in rows that each kernel path handles (eight-row, four-row and
- * two-row steps and the last single row of a partial block: n = 150 is two
- * blocks of 64 and 22 = 16 + 4 + 2), status and each NaN; the single point
+ * two-row steps of a partial block: n = 150 = 18 x 8 + 4 + 2), status and
+ * each NaN; the single point
  * too; and a non-PD Sigma rejected by the own Cholesky. */
 static void test_small_failures(void **state)
 {
