@@ -270,7 +270,10 @@ LD_NOCOV static void vector_case(src_t *r, int fam)
   size_t p = gen_p(r, 0);
   uint8_t nb = sb(r);
   size_t n = 1 + nb % 48;
-  if (p <= 16 && nb >= 250) n = nb & 1 ? 250 + sb(r) % 20 : 2040 + sb(r) % 20; /* block edges */
+  if (p <= 16 && nb >= 247) { /* block edges: 256 (BM_BATCH_BLOCK), 512 (BM_SP_ROWS), 2048 (BM_SERIAL_BLOCK) */
+    static const size_t edge[3] = {246, 502, 2038};
+    n = edge[nb % 3] + sb(r) % 20;
+  }
   ld s = gen_scale(r);
   double nu = 0;
   if (fam == 2) {
