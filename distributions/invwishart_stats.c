@@ -37,10 +37,10 @@ static void eval(const bm_spd_stats *s, const bm_spd_view *v, double *B, double 
               (int)L->tda, B, (int)p);
   cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)p, (int)p, 1.0, L->data,
               (int)L->tda, B, (int)p);
-  double tr = 0.0;
-  for (size_t i = 0; i < p; i++) tr += B[i * p + i];
-  if (isnan(tr)) tr = INFINITY; /* finite sums: only an overflow (inf - inf) in the product, the trace beyond it */
-  if (ll) *ll = m * v->log_norm - 0.5 * (nu + pd + 1.0) * s->sum_logdet - 0.5 * tr;
+  double htr = 0.0; /* half the trace, summed in halves: the trace may pass DBL_MAX where log f does not */
+  for (size_t i = 0; i < p; i++) htr += 0.5 * B[i * p + i];
+  if (isnan(htr)) htr = INFINITY; /* finite sums: only an overflow (inf - inf) in the product, the trace beyond it */
+  if (ll) *ll = m * v->log_norm - 0.5 * (nu + pd + 1.0) * s->sum_logdet - htr;
   if (d_nu) *d_nu = 0.5 * m * v->logdet - 0.5 * m * pd * M_LN2 - m * bm_mvdigamma_small_halved(p, nu) - 0.5 * s->sum_logdet;
   if (d_Psi) {
     gsl_matrix_view Bv = gsl_matrix_view_array(B, p, p);

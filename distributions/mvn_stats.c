@@ -152,15 +152,15 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, L->data, (int)L->tda, z, 1);
   memcpy(B, s->base.S, p * p * sizeof(double));
   bm_stats_sandwich(L, B, p);
-  double tr = 0.0, zz = 0.0;
+  double htr = 0.0, hzz = 0.0; /* halves, summed in halves: the sums may pass DBL_MAX where log f does not */
   for (size_t i = 0; i < p; i++) {
-    tr += B[i * p + i];
-    zz += z[i] * z[i];
+    htr += 0.5 * B[i * p + i];
+    hzz += 0.5 * (z[i] * z[i]);
   }
   /* finite statistics: a NaN trace or form can only come from overflow (inf - inf) */
-  if (isnan(tr)) tr = INFINITY;
-  if (isnan(zz)) zz = INFINITY;
-  double llv = n > 0.0 ? n * lognorm - 0.5 * (tr + n * zz) : 0.0;
+  if (isnan(htr)) htr = INFINITY;
+  if (isnan(hzz)) hzz = INFINITY;
+  double llv = n > 0.0 ? n * lognorm - (htr + n * hzz) : 0.0;
   if (isnan(llv)) { /* n log-normalizer and n zz both overflow: the sum is not representable */
     bm_work_release(&w);
     if (ll) *ll = NAN;

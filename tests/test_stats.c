@@ -651,6 +651,65 @@ static void invwishart_stats_beyond_range(void **state)
   gsl_matrix_free(A);
 }
 
+/* A trace just beyond DBL_MAX whose half is not: the summaries' log-likelihoods
+ * summed tr/2 as 0.5 * tr and gave -inf with success where log f ~ -1e308.
+ * Each against the batch on the same data (its half sums are scaled):
+ *   mvn (p = 2, Sigma = I): rows +-(a, a), a^2 = 0.5e308: tr S = 2e308;
+ *   Wishart (S = I): X = 1e308 I_2, tr(S^-1 X) = 2e308;
+ *   inverse Wishart (Psi = I): X = 1e-308 I_2, tr(Psi X^-1) = 2e308. */
+static void stats_half_trace_near_dbl_max(void **state)
+{
+  (void)state;
+  double ll = 0, llb = 0;
+  gsl_matrix *I2 = gsl_matrix_alloc(2, 2), *X = gsl_matrix_alloc(2, 2), *R = gsl_matrix_alloc(2, 2);
+  gsl_vector *mu = gsl_vector_calloc(2);
+  gsl_matrix_set_identity(I2);
+  double a = sqrt(0.5e308);
+  for (size_t j = 0; j < 2; j++) {
+    gsl_matrix_set(R, 0, j, a);
+    gsl_matrix_set(R, 1, j, -a);
+  }
+  bm_mvn *dn = bm_mvn_alloc(2);
+  bm_mvn_stats *sn = bm_mvn_stats_alloc(2);
+  assert_int_equal(bm_mvn_set(dn, mu, I2), BM_SUCCESS);
+  assert_int_equal(bm_mvn_stats_compute(sn, R), BM_SUCCESS);
+  assert_int_equal(bm_mvn_stats_loglik(dn, sn, &ll), BM_SUCCESS);
+  assert_int_equal(bm_mvn_loglik(dn, R, &llb, NULL), BM_SUCCESS);
+  assert_true(isfinite(llb) && rel(ll, llb) < 1e-14);
+
+  const gsl_matrix *Xs[1] = {X};
+  bm_wishart *dw = bm_wishart_alloc(2);
+  bm_wishart_stats *sw = bm_wishart_stats_alloc(2);
+  gsl_matrix_set_identity(X);
+  gsl_matrix_scale(X, 1e308);
+  assert_int_equal(bm_wishart_set(dw, 4.0, I2), BM_SUCCESS);
+  assert_int_equal(bm_wishart_stats_compute(sw, Xs, 1), BM_SUCCESS);
+  assert_int_equal(bm_wishart_stats_loglik(dw, sw, &ll), BM_SUCCESS);
+  assert_int_equal(bm_wishart_loglik(dw, Xs, 1, &llb, NULL), BM_SUCCESS);
+  assert_true(isfinite(llb) && rel(ll, llb) < 1e-14);
+
+  bm_invwishart *di = bm_invwishart_alloc(2);
+  bm_invwishart_stats *si = bm_invwishart_stats_alloc(2);
+  gsl_matrix_set_identity(X);
+  gsl_matrix_scale(X, 1e-308);
+  assert_int_equal(bm_invwishart_set(di, 4.0, I2), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_stats_compute(si, Xs, 1), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_stats_loglik(di, si, &ll), BM_SUCCESS);
+  assert_int_equal(bm_invwishart_loglik(di, Xs, 1, &llb, NULL), BM_SUCCESS);
+  assert_true(isfinite(llb) && rel(ll, llb) < 1e-14);
+
+  bm_mvn_free(dn);
+  bm_mvn_stats_free(sn);
+  bm_wishart_free(dw);
+  bm_wishart_stats_free(sw);
+  bm_invwishart_free(di);
+  bm_invwishart_stats_free(si);
+  gsl_matrix_free(I2);
+  gsl_matrix_free(X);
+  gsl_matrix_free(R);
+  gsl_vector_free(mu);
+}
+
 static void matnorm_stats_match(void **state)
 {
   (void)state;
@@ -944,6 +1003,7 @@ int main(void)
     cmocka_unit_test(wishart_stats_match),
     cmocka_unit_test(invwishart_stats_match),
     cmocka_unit_test(invwishart_stats_beyond_range),
+    cmocka_unit_test(stats_half_trace_near_dbl_max),
     cmocka_unit_test(matnorm_stats_match),
       cmocka_unit_test(wishart_stats_by_name),
       cmocka_unit_test(invwishart_stats_by_name),
