@@ -122,9 +122,42 @@ static void reverse_lower(double *G, size_t p, size_t tda)
     }
 }
 
+size_t bm_vc_sandwich_work(size_t p)
+{
+  return p * p + (p <= BM_KN_MAX ? bm_kn_sygst_work(p) : 0);
+}
+
+/* the factor M = J L^T J (J the exchange matrix; lower triangular) into F */
+static void reversed_factor(const gsl_matrix *L, double *F)
+{
+  size_t p = L->size1;
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) F[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
+}
+
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
 {
   size_t p = L->size1;
+  /* L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J with M = J L^T J: the
+   * itype-1 sandwich on the reversed matrices */
+  if (p > BM_SL_MAX && p <= BM_KN_MAX && bm_kn_sygst_path() >= BM_KN_SG_PORTABLE) {
+    /* the blocked symmetric kernel: half the multiply-adds of two solves */
+    const double *F = L->data;
+    size_t ldf = L->tda;
+    if (trans) {
+      reversed_factor(L, work);
+      F = work;
+      ldf = p;
+      reverse_lower(G, p, tda);
+    }
+    if (!bm_kn_sygst(p, F, ldf, G, tda, work + p * p)) {
+      if (trans) reverse_lower(G, p, tda);
+      for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+      return BM_SUCCESS;
+    }
+    if (trans) reverse_lower(G, p, tda); /* untouched (a subnormal pivot): back to the caller's G */
+  }
   if (p <= BM_KN_MAX) { /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
     enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
     bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
@@ -134,14 +167,11 @@ int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double
     return BM_SUCCESS;
   }
   /* LAPACK's dsygst (itype 1, 'U' on the row-major lower triangle) forms
-   * L^{-1} G L^{-T} in p^3 flops using the symmetry, half of two dtrsm. For
-   * L^{-T} G L^{-1}: with J the exchange matrix, M = J L^T J is lower
-   * triangular and L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J. */
+   * L^{-1} G L^{-T} in p^3 flops using the symmetry, half of two dtrsm. */
   const double *F = L->data;
   size_t ldf = L->tda;
   if (trans) {
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++) work[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
+    reversed_factor(L, work);
     F = work;
     ldf = p;
     reverse_lower(G, p, tda);
@@ -235,7 +265,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
   /* a per-group Z^T Z slot whenever rows arrive in more than one block */
   size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
-  size_t zlen = G * bs * p > p * p ? G * bs * p : p * p; /* Z doubles as the sandwich's scratch */
+  size_t sw = bm_vc_sandwich_work(p), zlen = G * bs * p > sw ? G * bs * p : sw; /* Z doubles as the sandwich's scratch */
   bm_work w;
   double *Z = bm_work_get(&w, NULL, 0, zlen + G * (p + slot));
   if (!Z) {
@@ -387,7 +417,7 @@ int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, c
   size_t n = X->size1, tda = dSigma->tda;
   double *G = dSigma->data;
   bm_work w;
-  double *s = bm_work_get(&w, NULL, 0, p + p * p), *scratch = s + p;
+  double *s = bm_work_get(&w, NULL, 0, p + bm_vc_sandwich_work(p)), *scratch = s + p;
   status = s ? scatter_rows(mu, X, G, tda, s) : BM_ENOMEM;
   if (status) {
     bm_work_release(&w);

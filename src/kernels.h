@@ -84,6 +84,27 @@ int bm_kn_syrk_path(void);
  * BM_KN_SYRK_T_MIN. A process-wide switch, not for concurrent use. */
 void bm_kn_syrk_force_path(int path);
 
+/* Lower triangle of G (p x p, ldg; p <= BM_KN_MAX) <- that of L^{-1} G L^{-T}
+ * (G symmetric, its lower triangle read; L lower triangular, ldl): LAPACK's
+ * dsygst (itype 1) by blocks, p^3/2 multiply-adds, on the calling thread
+ * (src/sygst.c). The strict upper triangle of G is left undefined. work:
+ * bm_kn_sygst_work(p) doubles. The tile kernel is AVX2+FMA where the CPU
+ * has it (bm_kn_sygst_path() == BM_KN_SG_AVX2), plain C otherwise.
+ * @return 0; 1 (G untouched) when p > BM_KN_MAX or a pivot's reciprocal is
+ * not finite (the caller solves instead). */
+int bm_kn_sygst(size_t p, const double *L, size_t ldl, double *G, size_t ldg, double *work);
+size_t bm_kn_sygst_work(size_t p);
+/* paths of the sandwich (in increasing order): GENERIC = the callers' own
+ * route (two triangular solves), PORTABLE = bm_kn_sygst with the plain C
+ * tiles, AVX2 = with the AVX2+FMA tiles */
+enum { BM_KN_SG_AUTO = 0, BM_KN_SG_GENERIC = 1, BM_KN_SG_PORTABLE = 2, BM_KN_SG_AVX2 = 3 };
+/* the path on this CPU: AVX2 where available, else GENERIC (at most the
+ * forced one; a forced PORTABLE is taken on every CPU) */
+int bm_kn_sygst_path(void);
+/* Tests only: force the path (BM_KN_SG_AUTO lifts it). Process-wide, not
+ * for concurrent use. */
+void bm_kn_sygst_force_path(int path);
+
 /* C (m x n, ldc) <- alpha op(A) op(B) + beta C as dgemm, in calls of at most
  * BM_KN_GEMM_MNK multiply-adds (a split k accumulates in order). */
 void bm_kn_gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, size_t m, size_t n, size_t k, double alpha,
