@@ -124,7 +124,7 @@ static void reverse_lower(double *G, size_t p, size_t tda)
 
 size_t bm_vc_sandwich_work(size_t p)
 {
-  return p * p + (p <= BM_KN_MAX ? bm_kn_sygst_work(p) : 0);
+  return p * p + (p > BM_SL_MAX && p <= BM_KN_MAX ? bm_kn_sygst_work(p) : 0);
 }
 
 /* the factor M = J L^T J (J the exchange matrix; lower triangular) into F */
@@ -350,10 +350,12 @@ static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, 
 {
   size_t n = X->size1, p = X->size2, G = bm_batch_groups(n, p * p + p), bs = n < BM_BATCH_BLOCK ? n : BM_BATCH_BLOCK;
   size_t slot = G > 1 ? p * p : 0;
+  /* the rank-k kernel centres the rows while it packs them: no centred copy */
+  int fused = bm_kn_syrk_t_centred_ok(p);
   bm_work w;
-  double *D = bm_work_get(&w, NULL, 0, G * (bs * p + p + slot));
+  double *D = bm_work_get(&w, NULL, 0, G * ((fused ? 0 : bs * p) + p + slot));
   if (!D) return BM_ENOMEM;
-  double *s_all = D + G * bs * p, *C_all = s_all + G * p;
+  double *s_all = D + (fused ? 0 : G * bs * p), *C_all = s_all + G * p;
   const double *mu = mu_v->data;
   size_t ms = mu_v->stride;
   int bad[BM_BATCH_GROUPS_MAX];
@@ -364,10 +366,16 @@ static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, 
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    double *Dg = D + g * bs * p, *sg = s_all + g * p, *Cg = slot ? C_all + g * slot : S;
+    double *sg = s_all + g * p, *Cg = slot ? C_all + g * slot : S;
     size_t ldc = slot ? p : tds;
     for (size_t j = 0; j < p; j++) sg[j] = 0.0;
     bad[g] = BM_SUCCESS;
+    if (fused) {
+      if (bm_kn_syrk_t_centred(p, r1 - r0, X->data + r0 * X->tda, X->tda, mu, ms, 0.0, Cg, ldc, sg))
+        bad[g] = BM_ENONFINITE;
+      continue;
+    }
+    double *Dg = D + g * bs * p;
     for (size_t b0 = r0; b0 < r1; b0 += bs) {
       size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
       double acc = 0.0;

@@ -68,6 +68,17 @@ void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda,
  * BM_KN_SYRK_N_MIN <= p <= BM_KN_MAX; otherwise bm_kn_syrk (CblasNoTrans). */
 void bm_kn_syrk_n(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                   size_t ldc);
+/* The scatter of centred rows, fused: lower triangle of C (p x p, ldc) <-
+ * sum_i r_i r_i^T + beta C and sum (p) += sum_i r_i, r_i = x_i - mu, x_i the
+ * k rows of X (ldx), mu (p, stride ms): the centring happens while the
+ * kernel packs its panels (the rows are read once, no centred copy). Only
+ * where bm_kn_syrk_t_centred_ok(p) (the AVX2+FMA kernel serves p); the
+ * sums add each column's entries in row order.
+ * @return 0; 1 when an entry of X is not finite (C and sum then undefined);
+ * -1 (nothing done) where the kernel does not serve p. */
+int bm_kn_syrk_t_centred(size_t p, size_t k, const double *X, size_t ldx, const double *mu, size_t ms, double beta,
+                         double *C, size_t ldc, double *sum);
+int bm_kn_syrk_t_centred_ok(size_t p);
 /* smallest p for the own kernel: below, OpenBLAS's single-thread dsyrk is as
  * fast or faster (measured at k = 16, 256, 1000: mixed at p = 7 to 10, the
  * kernel 1.3-2.5x at 12 to 24, 2.2-2.8x at 50 to 100) */
