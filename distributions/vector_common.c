@@ -135,39 +135,13 @@ static void reversed_factor(const gsl_matrix *L, double *F)
     for (size_t j = 0; j <= i; j++) F[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
 }
 
-int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
+/* G (lower) <- L^{-1} G L^{-T} through the symmetric kernel (own) or
+ * dsygst; for trans, L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J with J the
+ * exchange matrix and M = J L^T J lower triangular (work: M). Returns 0,
+ * 1 when the kernel declined (G as it was), or dsygst's info. */
+static int sygst(const gsl_matrix *L, double *G, size_t tda, int trans, double *work, int own)
 {
   size_t p = L->size1;
-  /* L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J with M = J L^T J: the
-   * itype-1 sandwich on the reversed matrices */
-  if (p > BM_SL_MAX && p <= BM_KN_MAX && bm_kn_sygst_path() >= BM_KN_SG_PORTABLE) {
-    /* the blocked symmetric kernel: half the multiply-adds of two solves */
-    const double *F = L->data;
-    size_t ldf = L->tda;
-    if (trans) {
-      reversed_factor(L, work);
-      F = work;
-      ldf = p;
-      reverse_lower(G, p, tda);
-    }
-    if (!bm_kn_sygst(p, F, ldf, G, tda, work + p * p)) {
-      if (trans) reverse_lower(G, p, tda);
-      for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
-      return BM_SUCCESS;
-    }
-    if (trans) reverse_lower(G, p, tda); /* untouched (a subnormal pivot): back to the caller's G */
-  }
-  if (p <= BM_KN_MAX) { /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
-    enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
-    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
-    transpose_in_place(G, p, tda);
-    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
-    bm_vc_symmetrize(G, p, tda);
-    return BM_SUCCESS;
-  }
-  /* LAPACK's dsygst (itype 1, 'U' on the row-major lower triangle) forms
-   * L^{-1} G L^{-T} in p^3 flops using the symmetry, half of two dtrsm. */
   const double *F = L->data;
   size_t ldf = L->tda;
   if (trans) {
@@ -176,11 +150,30 @@ int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double
     ldf = p;
     reverse_lower(G, p, tda);
   }
-  lapack_int info = LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F, (lapack_int)ldf);
-  if (info) return BM_ESING;
+  int info = own ? bm_kn_sygst(p, F, ldf, G, tda, work + p * p)
+                 : (int)LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F,
+                                            (lapack_int)ldf);
   if (trans) reverse_lower(G, p, tda);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+  if (!info)
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+  return info;
+}
+
+int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
+{
+  size_t p = L->size1;
+  if (p > BM_KN_MAX) /* LAPACK's dsygst: p^3 flops using the symmetry, half of two dtrsm */
+    return sygst(L, G, tda, trans, work, 0) ? BM_ESING : BM_SUCCESS;
+  /* the own blocked kernel (as dsygst); it declines a subnormal pivot */
+  if (p > BM_SL_MAX && bm_kn_sygst_path() >= BM_KN_SG_PORTABLE && !sygst(L, G, tda, trans, work, 1))
+    return BM_SUCCESS;
+  /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
+  enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
+  bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+  transpose_in_place(G, p, tda);
+  bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+  bm_vc_symmetrize(G, p, tda);
   return BM_SUCCESS;
 }
 
