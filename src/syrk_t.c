@@ -193,12 +193,12 @@ __attribute__((target("avx2,fma"))) static void pack_centred(const double *X, si
         _mm256_store_pd(Pj + r * 8, d0);
         _mm256_store_pd(Pj + r * 8 + 4, d1);
       }
-    else { /* the edge panel: lanes beyond p stay zero (sum's too) */
-      _Alignas(32) double t[8];
+    else { /* the edge panel: masked loads (lanes beyond p read nothing, stay zero) */
+      __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3), vw = _mm256_set1_epi64x((long long)w);
+      __m256i k0 = _mm256_cmpgt_epi64(vw, lane), k1 = _mm256_cmpgt_epi64(vw, _mm256_add_epi64(lane, _mm256_set1_epi64x(4)));
       for (size_t r = 0; r < kc; r++) {
         const double *x = X + r * ldx + j0;
-        for (size_t c = 0; c < 8; c++) t[c] = c < w ? x[c] : 0.0;
-        __m256d x0 = _mm256_load_pd(t), x1 = _mm256_load_pd(t + 4);
+        __m256d x0 = _mm256_maskload_pd(x, k0), x1 = _mm256_maskload_pd(x + 4, k1);
         __m256d d0 = _mm256_sub_pd(x0, m0), d1 = _mm256_sub_pd(x1, m1);
         f0 = _mm256_fmadd_pd(x0, z, f0);
         f1 = _mm256_fmadd_pd(x1, z, f1);
