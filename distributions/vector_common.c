@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <float.h>
+#include <stddef.h>
 #include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_cblas.h>
@@ -108,18 +109,42 @@ static void transpose_in_place(double *G, size_t p, size_t tda)
     }
 }
 
-/* G (symmetric, lower triangle stored; LAPACK's col-major 'U' on this row-major
- * buffer) <- its reversal J G J, J the exchange matrix (an involution) */
-static void reverse_lower(double *G, size_t p, size_t tda)
+static void reverse_diagonal(double *G, size_t p, size_t tda)
 {
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) {
-      size_t i2 = p - 1 - j, j2 = p - 1 - i; /* (i, j) <-> (p-1-j, p-1-i), also in the lower triangle */
-      if (i2 * p + j2 <= i * p + j) continue; /* each pair once (and the fixed points) */
-      double t = G[i * tda + j];
-      G[i * tda + j] = G[i2 * tda + j2];
-      G[i2 * tda + j2] = t;
-    }
+  for (size_t i = 0; i < p / 2; i++) {
+    double t = G[i * tda + i];
+    G[i * tda + i] = G[(p - 1 - i) * tda + (p - 1 - i)];
+    G[(p - 1 - i) * tda + (p - 1 - i)] = t;
+  }
+}
+
+/* Lower triangle of G <- that of J G J (J the exchange matrix), G symmetric
+ * with both triangles stored: entry (i, j) of J G J is G[p-1-i][p-1-j],
+ * which lies in the upper triangle (read there while the lower is written;
+ * the diagonal is reversed in place). The upper triangle keeps G. */
+static void reverse_into_lower(double *G, size_t p, size_t tda)
+{
+  reverse_diagonal(G, p, tda);
+  for (size_t i = 1; i < p; i++) {
+    const double *u = G + (p - 1 - i) * tda + (p - 1); /* G[p-1-i][p-1-j] at u[-j] */
+    double *g = G + i * tda;
+    for (size_t j = 0; j < i; j++) g[j] = u[-(ptrdiff_t)j];
+  }
+}
+
+/* G (both triangles) <- J W J, W symmetric in G's lower triangle: the upper
+ * triangle from the reversed lower one, the diagonal reversed in place, then
+ * the lower triangle copied from the upper */
+static void reverse_from_lower(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i + 1 < p; i++) {
+    const double *w = G + (p - 1 - i) * tda + (p - 1); /* W[p-1-i][p-1-j] at w[-j], j > i */
+    double *g = G + i * tda;
+    for (size_t j = i + 1; j < p; j++) g[j] = w[-(ptrdiff_t)j];
+  }
+  reverse_diagonal(G, p, tda);
+  for (size_t i = 1; i < p; i++)
+    for (size_t j = 0; j < i; j++) G[i * tda + j] = G[j * tda + i];
 }
 
 size_t bm_vc_sandwich_work(size_t p)
@@ -148,16 +173,24 @@ static int sygst(const gsl_matrix *L, double *G, size_t tda, int trans, double *
     reversed_factor(L, work);
     F = work;
     ldf = p;
-    reverse_lower(G, p, tda);
+    reverse_into_lower(G, p, tda);
   }
   int info = own ? bm_kn_sygst(p, F, ldf, G, tda, work + p * p)
                  : (int)LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F,
                                             (lapack_int)ldf);
-  if (trans) reverse_lower(G, p, tda);
-  if (!info)
+  if (trans && info == 1 && own) { /* declined: the diagonal back, the lower from the untouched upper */
+    reverse_diagonal(G, p, tda);
+    for (size_t i = 1; i < p; i++)
+      for (size_t j = 0; j < i; j++) G[i * tda + j] = G[j * tda + i];
+    return info;
+  }
+  if (info) return info;
+  if (trans)
+    reverse_from_lower(G, p, tda);
+  else
     for (size_t i = 0; i < p; i++)
       for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
-  return info;
+  return 0;
 }
 
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)

@@ -173,6 +173,19 @@ static void test_sygst_edges(void **state)
     memcpy(G, G0, p * p * sizeof(double));
     assert_int_equal(bm_kn_sygst(p, L, p, G, p, work), 1);
     assert_memory_equal(G, G0, p * p * sizeof(double));
+    /* bm_vc_sandwich then takes the solves: the same bits as the forced generic path */
+    gsl_matrix_view Lv = gsl_matrix_view_array(L, p, p);
+    double *G2 = malloc(p * p * sizeof(double)), *w2 = malloc(bm_vc_sandwich_work(p) * sizeof(double));
+    for (int t = 0; t < 2; t++) {
+      memcpy(G, G0, p * p * sizeof(double));
+      memcpy(G2, G0, p * p * sizeof(double));
+      assert_int_equal(bm_vc_sandwich(&Lv.matrix, G, p, t, w2), BM_SUCCESS);
+      bm_kn_sygst_force_path(BM_KN_SG_GENERIC);
+      assert_int_equal(bm_vc_sandwich(&Lv.matrix, G2, p, t, w2), BM_SUCCESS);
+      bm_kn_sygst_force_path(sg_paths[ip]);
+      assert_memory_equal(G, G2, p * p * sizeof(double));
+    }
+    free(G2), free(w2);
     L[20 * p + 20] = 0.75;
     for (int kind = 0; kind < 2; kind++) {
       memcpy(G, G0, p * p * sizeof(double));
