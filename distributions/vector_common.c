@@ -149,7 +149,7 @@ static void reverse_from_lower(double *G, size_t p, size_t tda)
 
 size_t bm_vc_sandwich_work(size_t p)
 {
-  return p * p + (p > BM_SL_MAX && p <= BM_KN_MAX ? bm_kn_sygst_work(p) : 0);
+  return p * p + (p > BM_SL_MAX && p <= BM_KN_SCATTER_MAX ? bm_kn_sygst_work(p) : 0);
 }
 
 /* the factor M = J L^T J (J the exchange matrix; lower triangular) into F */
@@ -196,11 +196,12 @@ static int sygst(const gsl_matrix *L, double *G, size_t tda, int trans, double *
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
 {
   size_t p = L->size1;
+  /* the own blocked kernel (as dsygst, single thread); it declines a subnormal pivot */
+  if (p > BM_SL_MAX && p <= BM_KN_SCATTER_MAX && bm_kn_sygst_path() >= BM_KN_SG_PORTABLE &&
+      !sygst(L, G, tda, trans, work, 1))
+    return BM_SUCCESS;
   if (p > BM_KN_MAX) /* LAPACK's dsygst: p^3 flops using the symmetry, half of two dtrsm */
     return sygst(L, G, tda, trans, work, 0) ? BM_ESING : BM_SUCCESS;
-  /* the own blocked kernel (as dsygst); it declines a subnormal pivot */
-  if (p > BM_SL_MAX && bm_kn_sygst_path() >= BM_KN_SG_PORTABLE && !sygst(L, G, tda, trans, work, 1))
-    return BM_SUCCESS;
   /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
   enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
   bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);

@@ -153,9 +153,10 @@ void bm_vc_symmetrize(double *G, size_t p, size_t tda);
 
 /* G (p x p symmetric, both triangles stored, leading dim tda) <-
  * L^{-1} G L^{-T} (trans = 0) or L^{-T} G L^{-1} (trans = 1), symmetric,
- * without starting OpenBLAS threads at p <= BM_KN_MAX (src/kernels.h:
+ * without starting OpenBLAS threads at p <= BM_KN_SCATTER_MAX (src/kernels.h:
  * bm_kn_sygst's blocked symmetric kernel beyond BM_SL_MAX where its path is
- * taken, else two triangular solves) and through LAPACK's dsygst beyond.
+ * taken; else two triangular solves up to BM_KN_MAX) and through LAPACK's
+ * dsygst beyond.
  * work: bm_vc_sandwich_work(p) doubles. L's diagonal must be positive.
  * @return BM_SUCCESS; BM_ESING from dsygst (not expected for a factor). */
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work);

@@ -95,13 +95,21 @@ int bm_kn_syrk_path(void);
  * BM_KN_SYRK_T_MIN. A process-wide switch, not for concurrent use. */
 void bm_kn_syrk_force_path(int path);
 
-/* Lower triangle of G (p x p, ldg; p <= BM_KN_MAX) <- that of L^{-1} G L^{-T}
+/* The scatter route of the mvn gradient (the fused centring rank-k update
+ * and the symmetric sandwich below) runs its own single-thread kernels up
+ * to this order: at p = 400 they took 5.4 and 3.7 ms where OpenBLAS's dsyrk
+ * and dsygst took 10.3 and 8.8 ms on one thread and no less on two; at 768
+ * the rank-k kernel's panel (4096 doubles) holds 5 rows and gains little,
+ * and the sandwich's packed factor would be 2 p^2 doubles. */
+#define BM_KN_SCATTER_MAX 512
+
+/* Lower triangle of G (p x p, ldg; p <= BM_KN_SCATTER_MAX) <- that of L^{-1} G L^{-T}
  * (G symmetric, its lower triangle read; L lower triangular, ldl): LAPACK's
  * dsygst (itype 1) by blocks, p^3/2 multiply-adds, on the calling thread
  * (src/sygst.c). The strict upper triangle of G is left undefined. work:
  * bm_kn_sygst_work(p) doubles. The tile kernel is AVX2+FMA where the CPU
  * has it (bm_kn_sygst_path() == BM_KN_SG_AVX2), plain C otherwise.
- * @return 0; 1 (G untouched) when p > BM_KN_MAX or a pivot's reciprocal is
+ * @return 0; 1 (G untouched) when p > BM_KN_SCATTER_MAX or a pivot's reciprocal is
  * not finite (the caller solves instead). */
 int bm_kn_sygst(size_t p, const double *L, size_t ldl, double *G, size_t ldg, double *work);
 size_t bm_kn_sygst_work(size_t p);

@@ -1,5 +1,5 @@
 /* Symmetric sandwich W = L^{-1} G L^{-T} on the lower triangle (src/kernels.h,
- * bm_kn_sygst), for p <= BM_KN_MAX, on the calling thread.
+ * bm_kn_sygst), for p <= BM_KN_SCATTER_MAX, on the calling thread.
  *
  * Why: the mvn/mvt scatter gradient needs two p x p sandwiches. As two
  * triangular solves each (2 p^3 multiply-adds for the pair) they ran in
@@ -249,8 +249,8 @@ static void diag_block(solve_fn *solve, size_t b, const double *L, size_t ldl, c
 
 int bm_kn_sygst(size_t p, const double *L, size_t ldl, double *G, size_t ldg, double *work)
 {
-  double rinv[BM_KN_MAX];
-  if (p > BM_KN_MAX) return 1;
+  double rinv[BM_KN_SCATTER_MAX];
+  if (p > BM_KN_SCATTER_MAX) return 1;
   for (size_t i = 0; i < p; i++) {
     rinv[i] = 1.0 / L[i * ldl + i];
     if (!isfinite(rinv[i])) return 1; /* a subnormal pivot: the solves would overflow where quotients do not */

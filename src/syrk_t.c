@@ -219,7 +219,7 @@ __attribute__((target("avx2,fma"))) static int syrk_centred_avx2(size_t p, size_
                                                                 size_t ldc, double *sum)
 {
   _Alignas(32) double P[PANEL];
-  _Alignas(32) double mc[BM_KN_MAX + 8], sp[BM_KN_MAX + 8];
+  _Alignas(32) double mc[BM_KN_SCATTER_MAX + 8], sp[BM_KN_SCATTER_MAX + 8];
   size_t pp = (p + 7) / 8 * 8, kcmax = PANEL / pp;
   for (size_t j = 0; j < pp; j++) {
     mc[j] = j < p ? mu[j * ms] : 0.0;
@@ -245,7 +245,7 @@ __attribute__((target("avx2,fma"))) static int syrk_centred_avx2(size_t p, size_
 int bm_kn_syrk_t_centred_ok(size_t p)
 {
 #ifdef SYRK_HAVE_AVX2
-  return p >= BM_KN_SYRK_T_MIN && p <= BM_KN_MAX && bm_kn_syrk_path() >= BM_KN_SYRK_AVX2;
+  return p >= BM_KN_SYRK_T_MIN && p <= BM_KN_SCATTER_MAX && bm_kn_syrk_path() >= BM_KN_SYRK_AVX2;
 #else
   (void)p;
   return 0;
