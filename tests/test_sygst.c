@@ -2,9 +2,9 @@
  * bm_vc_sandwich on each of its paths, and of the fused centring scatter
  * bm_kn_syrk_t_centred (src/syrk_t.c), each on every dispatch path this CPU
  * has (the plain C tiles on every CPU, AVX2+FMA where present):
- * - bm_kn_sygst against LAPACK's dsygst (itype 1) for p = 1 .. 130 (every
- *   edge of the 16-column blocks and the 4 x 8 tiles), 200 .. 512 and 513
- *   (beyond the bound: declined), with
+ * - bm_kn_sygst against LAPACK's dsygst (itype 1) for p = 1 .. 40 and the
+ *   edges of later 16-column blocks to 128, 257 and 513 (beyond the
+ *   bound: declined), with
  *   a well-conditioned factor and one whose diagonal spans 1e-3 .. 1; the
  *   bound is 4e-13 of the largest |entry| of the result (well conditioned),
  *   1e-13 times the diagonal ratio (1e3) otherwise: the two algorithms
@@ -92,11 +92,13 @@ static void test_sygst_vs_lapack(void **state)
   (void)state;
   gsl_rng *r = tu_rng(21);
   set_paths();
-  static const size_t big[] = {200, 255, 400, 512, 513};
-  for (size_t ib = 0; ib < 130 + sizeof big / sizeof big[0]; ib++)
+  /* every p to 40 (the block edges 16 and 32, every tile edge), then the
+   * edges of later blocks, beyond 128, and beyond the bound (declined) */
+  static const size_t more[] = {47, 48, 49, 63, 64, 65, 79, 97, 111, 112, 113, 127, 128, 257, 513};
+  for (size_t ib = 0; ib < 40 + sizeof more / sizeof more[0]; ib++)
     for (int cond = 0; cond < 2; cond++) {
-      size_t p = ib < 130 ? ib + 1 : big[ib - 130];
-      if (cond && p % 7 != 3 && p != 128 && p != 400) continue; /* the ill-conditioned factor at some p */
+      size_t p = ib < 40 ? ib + 1 : more[ib - 40];
+      if (cond && p % 7 != 3 && p != 128) continue; /* the ill-conditioned factor at some p */
       double lo = cond ? 1e-3 : 0.5, ratio = 1.0 / lo;
       size_t ldg = p + 3;
       double *L = factor(r, p, lo), *G0 = sym(r, p, ldg), *R = malloc(p * ldg * sizeof(double)),
@@ -133,7 +135,7 @@ static void test_sandwich_paths(void **state)
   set_paths();
   int paths[4] = {BM_KN_SG_GENERIC}, np = 1;
   for (int i = 0; i < n_sg; i++) paths[np++] = sg_paths[i];
-  static const size_t ps[] = {5, 16, 17, 18, 31, 33, 47, 64, 65, 97, 100, 113, 127, 128, 129, 257, 512, 513};
+  static const size_t ps[] = {5, 16, 17, 18, 31, 33, 47, 64, 65, 97, 100, 113, 127, 128, 129};
   for (size_t d = 0; d < sizeof ps / sizeof ps[0]; d++)
     for (int t = 0; t < 2; t++) {
       size_t p = ps[d], ldg = p + 1;
@@ -214,11 +216,12 @@ static void test_syrk_centred(void **state)
   (void)state;
   gsl_rng *r = tu_rng(24);
   static const size_t ks[] = {0, 1, 7, 61, 300};
-  static const size_t big[] = {200, 400, 512, 513};
-  for (size_t ib = 1; ib <= 130 + sizeof big / sizeof big[0]; ib += (ib < 20 || ib > 120) ? 1 : 9)
+  static const size_t ps[] = {1,  2,  3,  5,  7,  8,  9,  11, 12,  13,  15,  16,  17,
+                              19, 20, 24, 31, 33, 47, 64, 65, 100, 127, 128, 129, 200, 513};
+  for (size_t ip = 0; ip < sizeof ps / sizeof ps[0]; ip++)
     for (size_t ik = 0; ik < 5; ik++) {
-      size_t p = ib <= 130 ? ib : big[ib - 131], k = ks[ik], ldx = p + 2, ms = 2;
-      if (p > 130 && k == 300) continue;
+      size_t p = ps[ip], k = ks[ik], ldx = p + 2, ms = 2;
+      if (p > 64 && k == 300) continue;
       double *X = malloc((k * ldx + 1) * sizeof(double)), *mu = malloc(p * ms * sizeof(double));
       double *D = malloc((k * p + 1) * sizeof(double)), *C = malloc(p * p * sizeof(double)),
              *R = malloc(p * p * sizeof(double)), *s = malloc(p * sizeof(double)), *rs = malloc(p * sizeof(double));
@@ -269,7 +272,7 @@ static void test_mvn_grad_paths(void **state)
   int syp[2] = {BM_KN_SYRK_GENERIC}, nsy = 1;
   bm_kn_syrk_force_path(BM_KN_SYRK_AUTO);
   if (bm_kn_syrk_path() >= BM_KN_SYRK_AVX2) syp[nsy++] = BM_KN_SYRK_AVX2;
-  static const size_t ps[] = {17, 29, 64, 100, 128, 200};
+  static const size_t ps[] = {17, 29, 64, 100, 137};
   for (size_t d = 0; d < sizeof ps / sizeof ps[0]; d++) {
     size_t p = ps[d], n = 150;
     gsl_matrix *Sig = gsl_matrix_alloc(p, p), *X = gsl_matrix_alloc(n, p), *dS = gsl_matrix_alloc(p, p);
