@@ -11,8 +11,8 @@
  * computed; tiles crossing it, or the edge at p, store only their lower,
  * in-range entries. Sums run in k order within a chunk, chunks add in order,
  * so the result differs from OpenBLAS's only by rounding.
- * bm_kn_syrk_t_centred is the same kernel on rows x_i - mu formed while
- * packing: the mvn/mvt scatter used to write the centred rows into a
+ * bm_kn_syrk_t_centred is the same kernel, up to BM_KN_SCATTER_MAX, on
+ * rows x_i - mu formed while packing: the mvn/mvt scatter used to write the centred rows into a
  * buffer first (a tenth of the gradient at p = 100, and a fresh 200 KB
  * allocation per call whose pages faulted in every time).
  * SPDX-License-Identifier: GPL-3.0-or-later */
