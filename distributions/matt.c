@@ -102,9 +102,11 @@ static double digamma_diff(double x, double h)
 /* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
 static double info_nunu(size_t n, size_t p, double nu)
 {
+  /* arguments (nu + i)/2, i = p-1-j, the i = 0 term from nu itself (nu/2 rounds
+   * for a subnormal nu; psi'(nu/2) overflows below 3e-154, its quarter at 7.5e-155) */
   double s = 0.0;
-  for (size_t j = 0; j < p; j++) s += bm_trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
-  return 0.25 * s;
+  for (size_t i = p; i-- > 0;) s += bm_mvtrigamma_half_diff(1, i ? nu + (double)i : nu, (double)n);
+  return s;
 }
 
 /* Lower Cholesky factor in place of a k x k contiguous SPD buffer (upper = 0). */
@@ -524,19 +526,28 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
    * first rounds a small nu away (a_{p-1} = 0: lgamma(0), NaN log-densities). */
   double n = (double)d->sc.n, p = (double)d->sc.p;
   double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
-  double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
-  for (size_t j = 0; j < d->sc.p; j++) {
+  double hdg = 0.0; /* [psi_p(k/2) - psi_p(q_p/2)]/2, term by term */
+  for (size_t j = 0; j + 1 < d->sc.p; j++) {
     double a = 0.5 * (nu + (double)(d->sc.p - 1 - j));
     lg += lgamma_diff(a, 0.5 * n);
-    dg += digamma_diff(a, 0.5 * n);
+    hdg += 0.5 * digamma_diff(a, 0.5 * n);
+  }
+  /* a_{p-1} = nu/2: below nu = 1 its Gamma and psi from nu (nu/2 rounds for a
+   * subnormal nu; psi(nu/2) ~ -2/nu overflows where the half need not) */
+  if (nu < 1.0) {
+    lg += bm_lgamma(0.5 * nu + 0.5 * n) - bm_lmvgamma_half(1, nu);
+    hdg += 0.5 * bm_digamma(0.5 * nu + 0.5 * n) - bm_mvdigamma_half(1, nu);
+  } else {
+    lg += lgamma_diff(0.5 * nu, 0.5 * n);
+    hdg += 0.5 * digamma_diff(0.5 * nu, 0.5 * n);
   }
   double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->sc.L_col_new) - 0.5 * p * bm_chol_logdet(d->sc.L_row_new);
   /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
-  if (!isfinite(log_norm) || !isfinite(dg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
+  if (!isfinite(log_norm) || !isfinite(hdg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_mc_commit(&d->sc, M);
   d->nu = nu;
   d->log_norm = log_norm;
-  d->dnu_const = 0.5 * dg;
+  d->dnu_const = hdg;
   return BM_SUCCESS;
 }
 
@@ -773,6 +784,8 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
     gsl_matrix_set(F, inu, iO + a, v);
   }
   gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
+  /* I_nunu ~ 1/nu^2 beyond range below nu ~ 1e-154; scales near DBL_MIN */
+  if (!bm_mc_finite(F)) status = BM_FAIL(BM_EDOM, "an entry of the Fisher matrix is beyond double range");
   return bm_mc_scratch_end(w.mem, status, F);
 }
 

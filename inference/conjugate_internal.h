@@ -202,7 +202,7 @@ static inline double cj_iw_logpdf(const gsl_matrix *L_Psi, double nu, const gsl_
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) tr += gsl_matrix_get(work, i, j) * gsl_matrix_get(work, i, j);
   if (isnan(tr)) tr = INFINITY; /* finite factors: NaN only from overflow (inf - inf) in the solve */
-  return 0.5 * nu * bm_chol_logdet(L_Psi) - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma(p, 0.5 * nu) -
+  return 0.5 * nu * bm_chol_logdet(L_Psi) - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma_half(p, nu) -
          0.5 * (nu + (double)p + 1.0) * bm_chol_logdet(L_S) - 0.5 * tr;
 }
 

@@ -172,9 +172,9 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   st = cj_qr_stack(pblocks, scale, 2, d, Rpsi);
   if (st != BM_SUCCESS) goto done;
   /* Finite data whose cross products overflow (entries ~1e308) give inf/NaN
-   * factors, and nu0 = 5e-324 or DBL_MAX makes log Gamma_d(nu_n/2) NaN/inf:
+   * factors, and nu0 near DBL_MAX makes log Gamma_d(nu_n/2) inf:
    * the posterior is not representable, BM_EDOM, nothing changes. */
-  if (!isfinite(bm_lmvgamma(d, 0.5 * (m->nu0 + (double)s->n)))) st = BM_EDOM;
+  if (!isfinite(bm_lmvgamma_half(d, m->nu0 + (double)s->n))) st = BM_EDOM;
   if (!cj_all_finite(R) || !cj_all_finite(Rpsi)) st = BM_EDOM;
   if (st != BM_SUCCESS) goto done;
   /* ... and a nearly singular R_n (diagonal ~1e-300) overflows B_n = R_n^-1 Z
@@ -474,7 +474,7 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
   const size_t d = m->d;
   const double n = (double)m->data->n, dd = (double)d;
   const double logdet_Vn = -2.0 * cj_half_logdet_upper(m->R_n);
-  *lml = -0.5 * n * dd * log(M_PI) + bm_lmvgamma(d, 0.5 * m->nu_n) - bm_lmvgamma(d, 0.5 * m->nu0) +
+  *lml = -0.5 * n * dd * log(M_PI) + bm_lmvgamma_half(d, m->nu_n) - bm_lmvgamma_half(d, m->nu0) +
          0.5 * m->nu0 * m->logdet_Psi0 - 0.5 * m->nu_n * bm_chol_logdet(m->L_Psi_n) +
          0.5 * dd * (logdet_Vn - m->logdet_V0);
   return BM_SUCCESS;

@@ -144,7 +144,9 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
  *   M blocks with the rest are 0.
  * Exists for every nu > 0; singular along (0, vech Sigma, -vech Omega, 0).
  * @param F  out, nparams x nparams
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. Allocates O(n^2 + p^2).
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (an entry beyond
+ *         double range: I_nunu ~ 1/nu^2 for nu below ~1e-154, or scales near
+ *         DBL_MIN; F NaN). Allocates O(n^2 + p^2).
  */
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F);
 

@@ -115,7 +115,8 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *Info);
 
 /**
  * The Fisher entry I_nunu alone, for any p >= 1 and 0 < nu < inf (see bm_mvt_fisher).
- * @return BM_SUCCESS; BM_EINVAL (out NULL, p = 0); BM_ENONFINITE; BM_EDOM (nu <= 0).
+ * @return BM_SUCCESS; BM_EINVAL (out NULL, p = 0); BM_ENONFINITE; BM_EDOM (nu <= 0,
+ *         or I_nunu ~ 1/nu^2 beyond double range: nu below ~1e-154; *out NaN).
  */
 int bm_mvt_fisher_nunu(size_t p, double nu, double *out);
 
