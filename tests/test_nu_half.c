@@ -115,6 +115,8 @@ static void specfun_half(void **state)
       double gd = bm_mvdigamma_half_diff(p, nu, eta), gt = bm_mvtrigamma_half_diff(p, nu, eta);
       if (isinf(dg)) assert_true(gd == dg);
       else expect("mvdigamma_half_diff", &r, BM_SUCCESS, gd, dg, 1e-14, DBL_MIN);
+      /* the log Gamma difference: absolute below (nu - j)/2 = 10, relative above */
+      expect("lmvgamma_half_diff", &r, BM_SUCCESS, bm_lmvgamma_half_diff(p, nu, eta), num(&r, 6), 4e-15, 1.0);
       if (isinf(tg)) assert_true(gt == tg);
       else expect("mvtrigamma_half_diff", &r, BM_SUCCESS, gt, tg, 1e-14, DBL_MIN); /* subnormal results: absolute */
       lines++;
@@ -389,6 +391,50 @@ static void conjugate_tiny_nu0(void **state)
   gsl_matrix_free(B);
 }
 
+/* the evidence at large nu0 (Psi0 = 1.5 nu0): the textbook sum cancels like
+ * nu0 eps (3e-8 relative at nu0 = 1e8), and nu0 + n rounds to nu0 from 2^53
+ * (-0.2027 for -1.5933 at nu0 = 1e16) */
+static void conjugate_large_nu0(void **state)
+{
+  (void)state;
+  FILE *f = tu_open_data("nu_half_ref.txt");
+  row r;
+  int cases = 0;
+  gsl_vector *mu0 = gsl_vector_alloc(1);
+  gsl_matrix *Psi0 = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1), *B0 = gsl_matrix_calloc(1, 1),
+             *V0 = gsl_matrix_alloc(1, 1), *Xd = gsl_matrix_alloc(1, 1);
+  gsl_vector_set(mu0, 0, 0.2);
+  gsl_matrix_set(X, 0, 0, 1.3);
+  gsl_matrix_set(V0, 0, 0, 2.0);
+  gsl_matrix_set(Xd, 0, 0, 0.9);
+  while (next_row(f, &r)) {
+    if (strcmp(r.tok[0], "bigniw")) continue;
+    double nu0 = num(&r, 1), lml = NAN;
+    gsl_matrix_set(Psi0, 0, 0, 1.5 * nu0);
+    bm_niw *m = bm_niw_alloc(1);
+    assert_int_equal(bm_niw_set_prior(m, mu0, 2.0, nu0, Psi0), BM_SUCCESS);
+    assert_int_equal(bm_niw_update(m, X), BM_SUCCESS);
+    int st = bm_niw_log_evidence(m, &lml);
+    expect("niw evidence, large nu0", &r, st, lml, num(&r, 2), 1e-13, 1.0);
+    bm_niw_free(m);
+    bm_mniw *w = bm_mniw_alloc(1, 1);
+    assert_int_equal(bm_mniw_set_prior(w, B0, V0, nu0, Psi0), BM_SUCCESS);
+    assert_int_equal(bm_mniw_update(w, Xd, X), BM_SUCCESS);
+    st = bm_mniw_log_evidence(w, &lml);
+    expect("mniw evidence, large nu0", &r, st, lml, num(&r, 3), 1e-13, 1.0);
+    bm_mniw_free(w);
+    cases++;
+  }
+  fclose(f);
+  assert_int_equal(cases, 5);
+  gsl_vector_free(mu0);
+  gsl_matrix_free(Psi0);
+  gsl_matrix_free(X);
+  gsl_matrix_free(B0);
+  gsl_matrix_free(V0);
+  gsl_matrix_free(Xd);
+}
+
 /* the Wishart types' Fisher entry psi'(nu/2)/4 at p = 1 from nu: finite down
  * to nu ~ 7.5e-155 (psi'(nu/2) itself overflows below 3e-154) */
 static void wishart_fisher_nunu_tiny(void **state)
@@ -426,6 +472,7 @@ int main(void)
     cmocka_unit_test(mvt_tiny_nu),
     cmocka_unit_test(matt_tiny_nu),
     cmocka_unit_test(conjugate_tiny_nu0),
+    cmocka_unit_test(conjugate_large_nu0),
     cmocka_unit_test(wishart_fisher_nunu_tiny),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,11 +16,13 @@ Line formats (all matrices diagonal; the test builds them the same way):
   half  p nu  lmvgamma(nu/2)  psi_p(nu/2)/2  psi'_p(nu/2)/4
   diff  x h   psi(x+h)-psi(x)  psi'(x)-psi'(x+h)
   hdiff p nu eta  [psi_p((nu+eta)/2)-psi_p(nu/2)]/2  [psi'_p(nu/2)-psi'_p((nu+eta)/2)]/4
+                  log Gamma_p((nu+eta)/2) - log Gamma_p(nu/2)
   matf  p nu delta  lp dnu ddelta hnn hnd hdd   Psi = diag(1.3, 0.6, ..), X = diag(0.7, 1.1, ..)
   mvt   p nu  lp dnu fnn                          Sigma = 0.9 I, mu = 0, x = (0.8, -0.3, 1.1)[:p]
   matt  n p nu  lp dnu fnn                        Sigma = I_n, Omega = 1.2 I_p, M = 0, X_ij = 0.3 + 0.4 i - 0.25 j
   niw   nu0  lp_prior lml_1                       p = 1, mu0 = 0.2, kappa0 = 2, Psi0 = 1.5; at (mu, Sigma) = (0.4, 0.8); one x = 1.3
   mniw  nu0  lp_prior lml_1                       k = d = 1, B0 = 0, V0 = 2, Psi0 = 1.5; at (B, Sigma) = (0.4, 0.8); x = 0.9, y = 1.3
+  bigniw nu0 lml_niw lml_mniw                     as niw / mniw but Psi0 = 1.5 nu0 (nu0 up to 1e300)
 """
 from mpmath import mp, mpf, loggamma, digamma, psi, log, pi
 
@@ -70,10 +72,11 @@ def main():
         a, b = val(x), val(h)
         out.append('diff %s %s %s %s' % (inp(x), inp(h), num(digamma(a + b) - digamma(a)), num(TG(a) - TG(a + b))))
     for p, nu, eta in [(1, S, S), (1, S, 1.0), (1, 1e-300, S), (1, 2e-154, 1e-300), (1, 1e-10, 1.0), (1, 1.7, 1e-10),
-                       (1, 0.3, 1e-10), (2, 1.0000001, 1e-12), (2, 3.5, 4.0), (3, 2.5, S), (3, 1e8, 1e-3)]:
+                       (1, 0.3, 1e-10), (2, 1.0000001, 1e-12), (2, 3.5, 4.0), (3, 2.5, S), (3, 1e8, 1e-3), (1, 1e16, 1.0), (2, 1e300, 3.0), (1, 0.5, 0.0), (1, S, 0.0)]:
         n, e = val(nu), val(eta)
-        out.append('hdiff %d %s %s %s %s' % (p, inp(nu), inp(eta), num((dgp(p, (n + e) / 2) - dgp(p, n / 2)) / 2),
-                                              num((tgp(p, n / 2) - tgp(p, (n + e) / 2)) / 4)))
+        out.append('hdiff %d %s %s %s %s %s' % (p, inp(nu), inp(eta), num((dgp(p, (n + e) / 2) - dgp(p, n / 2)) / 2),
+                                                 num((tgp(p, n / 2) - tgp(p, (n + e) / 2)) / 4),
+                                                 num(lgp(p, (n + e) / 2) - lgp(p, n / 2))))
     psis, xs = [mpf('1.3'), mpf('0.6')], [mpf('0.7'), mpf('1.1')]
     for p, nus, dels in [(1, [S, 7e-309, 1e-300, 2e-154, 1e-10, 1.7, 1e8], [S, 1e-300, 1e-10, 1.0, 50.0]),
                          (2, [1.0000001, 3.5], [S, 1e-300, 1e-10, 2.5])]:
@@ -144,6 +147,20 @@ def main():
         Pn = P0 + y * y + B0 * B0 / V0 - Bn * Bn / Vn
         lml = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + (log(Vn) - log(V0)) / 2
         out.append('mniw %s %s %s' % (inp(nu), num(lp), num(lml)))
+    # large nu0 with Psi0 = 1.5 nu0 (a prior of fixed mean): the evidence after the same one observation
+    for nu in [1e8, 1e12, 1e16, 1e100, 1e300]:
+        n0 = val(nu)
+        P0 = val(1.5 * nu)
+        mu0, k0, x = mpf('0.2'), mpf(2), mpf('1.3')
+        kn, nn = k0 + 1, n0 + 1
+        Pn = P0 + k0 / kn * (x - mu0) ** 2
+        l1 = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + log(k0 / kn) / 2
+        V0, xx, y = mpf(2), mpf('0.9'), mpf('1.3')
+        Vn = 1 / (1 / V0 + xx * xx)
+        Bn = Vn * (xx * y)
+        Pn = P0 + y * y - Bn * Bn / Vn
+        l2 = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + (log(Vn) - log(V0)) / 2
+        out.append('bigniw %s %s %s' % (inp(nu), num(l1), num(l2)))
     with open('tests/data/nu_half_ref.txt', 'w') as f:
         f.write('\n'.join(out) + '\n')
 
