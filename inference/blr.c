@@ -569,7 +569,14 @@ int bm_blr_log_evidence(const bm_blr *m, double *lml)
   double half_logdet_post_cov = -cj_half_logdet_upper(&Rn.matrix);
   double base = -0.5 * n * log(2.0 * M_PI) + 0.5 * m->data->sum_log_w + half_logdet_post_cov - m->half_logdet_V0;
   if (m->prior == PRIOR_NIG) {
-    *lml = base + m->a0 * log(m->b0) - m->a_n * log(m->b_n) + bm_lgamma(m->a_n) - bm_lgamma(m->a0);
+    /* a0 log b0 - a_n log b_n = -(a0 + n/2) log1p(rho^2/(2 b0)) - n/2 log b0, and
+     * lgamma(a_n) - lgamma(a0) as one difference in (a0, n/2): the textbook sum
+     * cancels like a0 eps (1e-7 relative at a0 = 1e8), and from a0 = 2^53 a0 + n/2
+     * rounds to a0 (the evidence came out 0) */
+    double rho = gsl_matrix_get(m->Rpost, k, k), u = 0.5 * rho * rho / m->b0;
+    double ab = isfinite(u) ? -(m->a0 + 0.5 * n) * log1p(u) - 0.5 * n * log(m->b0)
+                            : m->a0 * log(m->b0) - m->a_n * log(m->b_n); /* b0 tiny: nothing cancels */
+    *lml = base + ab + bm_lmvgamma_half_diff(1, 2.0 * m->a0, n);
   } else {
     double rho = gsl_matrix_get(m->Rpost, k, k);
     *lml = base + 0.5 * n * log(m->lambda) - 0.5 * rho * rho;

@@ -179,8 +179,10 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   if (!cj_all_finite(R) || !cj_all_finite(Rpsi)) st = BM_EDOM;
   if (st != BM_SUCCESS) goto done;
   const gsl_matrix *wblocks[1] = {&T.matrix}; /* T^T T = Psi_n - Psi0 */
-  const double ld_ratio = cj_logdet_ratio(m->R_Psi0, wblocks, scale, 1, d, &st);
+  double ld_ratio = cj_logdet_ratio(m->R_Psi0, wblocks, scale, 1, d, &st);
   if (st != BM_SUCCESS) goto done;
+  if (!isfinite(ld_ratio)) /* Psi0 tiny: nothing cancels */
+    ld_ratio = 2.0 * (cj_half_logdet_upper(Rpsi) - cj_half_logdet_upper(m->R_Psi0));
   if (!isfinite(ld_ratio)) st = BM_EDOM;
   if (st != BM_SUCCESS) goto done;
   /* ... and a nearly singular R_n (diagonal ~1e-300) overflows B_n = R_n^-1 Z

@@ -215,8 +215,9 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
   const double scale[3] = {1.0, 1.0, sqrt(n * (m->kappa0 / kn))}; /* kappa0 n overflows for kappa0 ~ DBL_MAX */
   st = cj_qr_stack(blocks, scale, 3, p, R);
   if (st != BM_SUCCESS) goto done;
-  const double ld_ratio = cj_logdet_ratio(m->R0, blocks + 1, scale + 1, 2, p, &st); /* before diff is reused */
+  double ld_ratio = cj_logdet_ratio(m->R0, blocks + 1, scale + 1, 2, p, &st); /* before diff is reused */
   if (st != BM_SUCCESS) goto done;
+  if (!isfinite(ld_ratio)) ld_ratio = 2.0 * cj_half_logdet_upper(R) - m->logdet_Psi0; /* Psi0 tiny: no cancellation */
   /* The posterior must be representable before it is committed: finite data
    * whose scatter overflows, or nu0 = DBL_MAX (log Gamma_p overflows), would
    * otherwise leave NaN in every posterior quantity. BM_EDOM, m unchanged. */

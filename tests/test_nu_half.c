@@ -408,9 +408,11 @@ static void conjugate_large_nu0(void **state)
   gsl_matrix_set(V0, 0, 0, 2.0);
   gsl_matrix_set(Xd, 0, 0, 0.9);
   while (next_row(f, &r)) {
-    if (strcmp(r.tok[0], "bigniw")) continue;
+    int tiny = !strcmp(r.tok[0], "tinypsi");
+    if (strcmp(r.tok[0], "bigniw") && !tiny) continue;
     double nu0 = num(&r, 1), lml = NAN;
-    gsl_matrix_set(Psi0, 0, 0, 1.5 * nu0);
+    gsl_matrix_set(Psi0, 0, 0, tiny ? num(&r, 2) : 1.5 * nu0);
+    if (tiny) r.tok[2] = r.tok[3], r.tok[3] = r.tok[4]; /* the references where bigniw has them */
     bm_niw *m = bm_niw_alloc(1);
     assert_int_equal(bm_niw_set_prior(m, mu0, 2.0, nu0, Psi0), BM_SUCCESS);
     assert_int_equal(bm_niw_update(m, X), BM_SUCCESS);
@@ -426,13 +428,46 @@ static void conjugate_large_nu0(void **state)
     cases++;
   }
   fclose(f);
-  assert_int_equal(cases, 5);
+  assert_int_equal(cases, 8);
   gsl_vector_free(mu0);
   gsl_matrix_free(Psi0);
   gsl_matrix_free(X);
   gsl_matrix_free(B0);
   gsl_matrix_free(V0);
   gsl_matrix_free(Xd);
+}
+
+/* blr's normal-inverse-gamma evidence: the same cancellation in (a0, n/2)
+ * (a0 = 1e8: 1e-7 relative; from a0 = 2^53 the evidence came out 0), and a
+ * tiny b0 (rho^2/(2 b0) overflows: the plain form, where nothing cancels) */
+static void blr_large_a0(void **state)
+{
+  (void)state;
+  FILE *f = tu_open_data("nu_half_ref.txt");
+  row r;
+  int cases = 0;
+  gsl_vector *m0 = gsl_vector_calloc(1), *y = gsl_vector_alloc(1);
+  gsl_matrix *V0 = gsl_matrix_alloc(1, 1), *X = gsl_matrix_alloc(1, 1);
+  gsl_matrix_set(V0, 0, 0, 2.0);
+  gsl_matrix_set(X, 0, 0, 0.9);
+  gsl_vector_set(y, 0, 1.3);
+  while (next_row(f, &r)) {
+    if (strcmp(r.tok[0], "blr")) continue;
+    bm_blr *m = bm_blr_alloc(1);
+    double lml = NAN;
+    assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, num(&r, 1), num(&r, 2)), BM_SUCCESS);
+    assert_int_equal(bm_blr_update(m, X, y), BM_SUCCESS);
+    int st = bm_blr_log_evidence(m, &lml);
+    expect("blr evidence", &r, st, lml, num(&r, 3), 1e-13, 1.0);
+    bm_blr_free(m);
+    cases++;
+  }
+  fclose(f);
+  assert_int_equal(cases, 6);
+  gsl_vector_free(m0);
+  gsl_vector_free(y);
+  gsl_matrix_free(V0);
+  gsl_matrix_free(X);
 }
 
 /* the Wishart types' Fisher entry psi'(nu/2)/4 at p = 1 from nu: finite down
@@ -473,6 +508,7 @@ int main(void)
     cmocka_unit_test(matt_tiny_nu),
     cmocka_unit_test(conjugate_tiny_nu0),
     cmocka_unit_test(conjugate_large_nu0),
+    cmocka_unit_test(blr_large_a0),
     cmocka_unit_test(wishart_fisher_nunu_tiny),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,8 +47,9 @@ void bm_matf_free(bm_matf *d);
  * @return BM_SUCCESS; BM_EINVAL (d or Psi NULL); BM_EBADLEN (Psi not p x p);
  *         BM_ENONFINITE (NaN/Inf in nu, delta or Psi); BM_ENOTSYM; BM_ENOTSPD;
  *         BM_EDOM (nu <= p - 1 or delta <= 0, or parameters whose normalizing
- *         constant is not representable: nu/2 rounding onto the bound of Gamma_p,
- *         nu + delta overflowing). On failure the object keeps its
+ *         constant is not representable: nu + delta overflowing, or log Gamma_p
+ *         of them beyond double range near 1e306; a subnormal nu or delta is fine,
+ *         log Gamma of its half being formed from it). On failure the object keeps its
  *         previous parameters (or stays unset). Allocates nothing.
  */
 int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi);

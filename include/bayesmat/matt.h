@@ -55,8 +55,9 @@ void bm_matt_free(bm_matt *d);
  * @param nu     degrees of freedom, finite, > 0
  * @param M      n x p, finite
  * @param Sigma  n x n SPD (row scale);  Omega p x p SPD (column scale)
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM;
- *         BM_ENOTSYM; BM_ENOTSPD. On failure the previous parameters are kept.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (nu <= 0, or
+ *         nu below ~1e-308, where the cached d log f / d nu ~ 1/nu is beyond double
+ *         range); BM_ENOTSYM; BM_ENOTSPD. On failure the previous parameters are kept.
  */
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega);
 

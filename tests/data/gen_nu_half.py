@@ -23,6 +23,8 @@ Line formats (all matrices diagonal; the test builds them the same way):
   niw   nu0  lp_prior lml_1                       p = 1, mu0 = 0.2, kappa0 = 2, Psi0 = 1.5; at (mu, Sigma) = (0.4, 0.8); one x = 1.3
   mniw  nu0  lp_prior lml_1                       k = d = 1, B0 = 0, V0 = 2, Psi0 = 1.5; at (B, Sigma) = (0.4, 0.8); x = 0.9, y = 1.3
   bigniw nu0 lml_niw lml_mniw                     as niw / mniw but Psi0 = 1.5 nu0 (nu0 up to 1e300)
+  tinypsi nu0 Psi0 lml_niw lml_mniw               as niw / mniw with a tiny Psi0
+  blr   a0 b0  lml                                k = 1 normal-inverse-gamma, m0 = 0, V0 = 2; one (x, y) = (0.9, 1.3)
 """
 from mpmath import mp, mpf, loggamma, digamma, psi, log, pi
 
@@ -161,6 +163,29 @@ def main():
         Pn = P0 + y * y - Bn * Bn / Vn
         l2 = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + (log(Vn) - log(V0)) / 2
         out.append('bigniw %s %s %s' % (inp(nu), num(l1), num(l2)))
+    # the same evidences with a tiny Psi0 (log|Psi_n|/|Psi0| beyond double range as a ratio)
+    for nu, ps in [(0.5, 1e-315), (3.0, 1e-300), (1e8, 1e-315)]:
+        n0, P0 = val(nu), val(ps)
+        mu0, k0, x = mpf('0.2'), mpf(2), mpf('1.3')
+        kn, nn = k0 + 1, n0 + 1
+        Pn = P0 + k0 / kn * (x - mu0) ** 2
+        l1 = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + log(k0 / kn) / 2
+        V0, xx, y = mpf(2), mpf('0.9'), mpf('1.3')
+        Vn = 1 / (1 / V0 + xx * xx)
+        Bn = Vn * (xx * y)
+        Pn = P0 + y * y - Bn * Bn / Vn
+        l2 = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + (log(Vn) - log(V0)) / 2
+        out.append('tinypsi %s %s %s %s' % (inp(nu), inp(ps), num(l1), num(l2)))
+    # blr (normal-inverse-gamma, k = 1): m0 = 0, V0 = 2, one (x, y) = (0.9, 1.3)
+    for a, b in [(0.3, 0.45), (1e8, 1.5e8), (1e16, 1.5e16), (1e300, 1.5e300), (2.0, 1e-310), (2.0, 1e-300)]:
+        a0, b0 = val(a), val(b)
+        V0, x, y = mpf(2), mpf('0.9'), mpf('1.3')
+        Vn = 1 / (1 / V0 + x * x)
+        mn = Vn * x * y
+        bn = b0 + (y * y - mn * mn / Vn) / 2
+        an = a0 + mpf(1) / 2
+        lml = -log(2 * pi) / 2 + log(Vn / V0) / 2 + a0 * log(b0) - an * log(bn) + loggamma(an) - loggamma(a0)
+        out.append('blr %s %s %s' % (inp(a), inp(b), num(lml)))
     with open('tests/data/nu_half_ref.txt', 'w') as f:
         f.write('\n'.join(out) + '\n')
 
