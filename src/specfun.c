@@ -264,7 +264,8 @@ static int check_eta(double eta) { return eta >= 0.0 && isfinite(eta); }
 /* lgamma(x/2 + eta/2) - lgamma(x/2) from x, eta: from x/2 >= 10 by Stirling's
  * series, (a - 1/2) log1p(h/a) + h log(a + h) - h + st(a + h) - st(a), without
  * the cancellation of two large log Gammas (at a = 5e15, h = 0.5 the plain
- * difference is off by ~0.5 absolute); below, the plain difference (its terms
+ * difference is off by up to an ulp of lgamma(a) = 1.8e17, i.e. 32); below,
+ * the plain difference (its terms
  * are then below ~13 + |lgamma(a + h)|), lgamma(x/2) from x itself */
 static double lgamma_half_diff1(double x, double eta)
 {

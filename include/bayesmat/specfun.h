@@ -74,7 +74,7 @@ double bm_digamma_diff(double x, double h);
 /** log Gamma_p((nu + eta)/2) - log Gamma_p(nu/2) for nu as bm_lmvgamma_half
  *  (finite, > p - 1) and finite eta >= 0, term by term: from (nu - j)/2 >= 10
  *  by Stirling's series without forming the two large log Gammas (their
- *  plain difference is off by eps |log Gamma_p(nu/2)|, 0.5 absolute at nu =
+ *  plain difference is off by eps |log Gamma_p(nu/2)|, ~40 absolute at nu =
  *  1e16), below as a plain difference (absolute error a few ulps of its
  *  terms), the log Gamma of a subnormal nu/2 from nu; +INFINITY where the
  *  value exceeds DBL_MAX; NaN outside the domain. */
