@@ -53,6 +53,7 @@ struct bm_mvt {
   double logdet;
   double lognorm; /* log Gamma(k/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma| */
   double dnu_const; /* [psi(k/2) - psi(nu/2) - p/nu]/2 */
+  double lg_ratio, dg_ratio; /* lgamma_ratio and half_digamma_ratio at (nu, p/2), reused by a _set with the same nu */
   gsl_matrix *S1, *S2; /* scratch of _set */
 };
 
@@ -192,9 +193,19 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   if (!status) status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   size_t p = d->p;
-  /* nu = 5e-324: nu/2 rounds to 0 and the normalizing constant is not
-   * representable; BM_EDOM (nothing changes) rather than NaN log-densities */
-  if (!isfinite(lgamma_ratio(nu, 0.5 * (double)p)) || !isfinite(half_digamma_ratio(nu, 0.5 * (double)p)))
+  /* nu below ~1e-308 (p != 2): d log f / d nu ~ 1/nu, cached below, is beyond
+   * double range; BM_EDOM (nothing changes) rather than inf or NaN later */
+  /* nu's constants (two lgamma, two digamma: a third of a p = 5 _set) are
+   * kept while nu stays, as in a sampler that moves mu and Sigma at fixed nu */
+  double h = 0.5 * (double)p, lg, dg;
+  if (d->is_set && nu == d->nu) {
+    lg = d->lg_ratio;
+    dg = d->dg_ratio;
+  } else {
+    lg = lgamma_ratio(nu, h);
+    dg = half_digamma_ratio(nu, h);
+  }
+  if (!isfinite(lg) || !isfinite(dg))
     return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_vc_copy_sym_lower(Sigma, d->S1);
   gsl_vector_memcpy(d->mu, mu);
@@ -203,10 +214,11 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   atomic_store_explicit(&d->lambda_state, 0, memory_order_release);
   d->nu = nu;
   d->logdet = bm_chol_logdet(d->L);
-  double h = 0.5 * (double)p;
   /* lgamma(k/2) - lgamma(nu/2) - h log(nu pi) = lgamma_ratio + h log(nu/2) - h log nu - h log pi */
-  d->lognorm = lgamma_ratio(nu, h) - h * (BM_VC_LOG_2PI) - 0.5 * d->logdet;
-  d->dnu_const = half_digamma_ratio(nu, h);
+  d->lognorm = lg - h * (BM_VC_LOG_2PI) - 0.5 * d->logdet;
+  d->dnu_const = dg;
+  d->lg_ratio = lg;
+  d->dg_ratio = dg;
   d->is_set = 1;
   return BM_SUCCESS;
 }
@@ -754,10 +766,13 @@ static void loglik_delta(const void *ctx, const double *delta, double delta_sum,
   (void)delta_sum;
   const bm_mvt *d = ctx;
   double half_k = 0.5 * (d->nu + (double)d->p), inv_nu = 1.0 / d->nu;
+  if (!each) { /* the sum alone: one logarithm per sixteen rows */
+    *total -= half_k * bm_sp_log1p_sum(delta, inv_nu, rows);
+    return;
+  }
   _Alignas(64) double lg[BM_SP_ROWS]; /* the log block stores whole vectors */
   double sum = bm_sp_log1p_block(delta, inv_nu, rows, lg);
-  if (each)
-    for (size_t i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - half_k * lg[i]);
+  for (size_t i = 0; i < rows; i++) gsl_vector_set(each, first + i, d->lognorm - half_k * lg[i]);
   *total -= half_k * sum;
 }
 

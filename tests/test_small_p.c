@@ -121,6 +121,9 @@ static void mvn_batch_spread(gsl_rng *r, size_t p, size_t n, double spread)
     scale_t += fabs(lp) + fabs(lognorm) + 1.0;
   }
   assert_close_scaled(llt, sum_t, scale_t, "mvt loglik", p);
+  double llt_sum; /* without each: the logarithms' sum alone */
+  assert_int_equal(bm_mvt_loglik(t, X, &llt_sum, NULL), BM_SUCCESS);
+  assert_close_scaled(llt_sum, sum_t, scale_t, "mvt loglik without each", p);
 
   /* gradient: dmu = L^{-T} sum z, dSigma = L^{-T} (Z^T Z - n I) L^{-1} / 2 */
   double llg;
@@ -243,7 +246,8 @@ static void test_mvn_mvt_batches(void **state)
     for (size_t k = 0; k < NDIMS; k++) {
       mvn_batch_one(r, dims[k], 1);
       mvn_batch_one(r, dims[k], 3);
-      mvn_batch_one(r, dims[k], 200); /* several blocks, a partial last one */
+      mvn_batch_one(r, dims[k], 200); /* one partial block */
+      mvn_batch_one(r, dims[k], 2 * BM_SP_ROWS + 76); /* two whole blocks and a partial one */
       mvn_batch_spread(r, dims[k], 200, 1e4); /* the gradient through the whitened rows */
     }
     gsl_rng_free(r);
@@ -254,8 +258,8 @@ static void test_mvn_mvt_batches(void **state)
 
 /* Failures on the small path: a non-finite entry (NaN, +-inf; first or last
  * column) in rows that each kernel path handles (eight-row, four-row and
- * two-row steps and the last single row of a partial block: n = 150 is two
- * blocks of 64 and 22 = 16 + 4 + 2), status and each NaN; the single point
+ * two-row steps of a partial block: n = 150 = 18 x 8 + 4 + 2), status and
+ * each NaN; the single point
  * too; and a non-PD Sigma rejected by the own Cholesky. */
 static void test_small_failures(void **state)
 {
@@ -407,7 +411,69 @@ static void test_log1p_block(void **state)
   gsl_rng_free(r);
 }
 
-/* The mvt batch at the range edges of its forms, each path: rows at mu
+/* The sum of logarithms without the values (rows combined sixteen at a time
+ * before one logarithm) against the sum of libm's log1p in long double:
+ * every term is non-negative, so the bound is relative to the sum (8 ulp, 2 measured:
+ * four levels of combination, the logarithm's 1 ulp, the additions).
+ * Arguments tiny (subnormal to 1e-8: a product formed as 1 + u would lose
+ * them), ordinary, and huge (products beyond 2^1000: the per-row path),
+ * scales of nu tiny and huge, every length up to a few blocks (the zero-
+ * filled tail), on every path. */
+static double ref_log1p_sum(const double *u, double scale, size_t n)
+{
+  long double s = 0.0L;
+  for (size_t i = 0; i < n; i++) s += isnan(u[i]) ? (long double)INFINITY : (long double)log1p(u[i] * scale);
+  return (double)s;
+}
+
+static void test_log1p_sum(void **state)
+{
+  (void)state;
+  enum { N = 300 };
+  static double u[N];
+  gsl_rng *r = tu_rng(777);
+  static const struct {
+    double lo, hi; /* log10 range of u */
+  } ranges[] = {{-323.0, -300.0}, {-300.0, -8.0}, {-3.0, 3.0}, {-1.0, 1.0}, {2.0, 30.0}, {5.0, 18.0}, {30.0, 120.0}, {-320.0, 308.0}};
+  static const double scales[] = {1.0, 0.25, 1e3, 1e-10, 1.0 / 3.0};
+  int best = bm_sp_path();
+  for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
+    bm_sp_force_path(path);
+    for (size_t g = 0; g < sizeof ranges / sizeof ranges[0]; g++)
+      for (size_t sc = 0; sc < sizeof scales / sizeof scales[0]; sc++) {
+        for (size_t i = 0; i < N; i++) u[i] = pow(10.0, gsl_ran_flat(r, ranges[g].lo, ranges[g].hi));
+        if (g == 3) u[17] = 0.0;
+        for (size_t len = 0; len <= N; len += len < 80 ? 1 : 37) {
+          double s = bm_sp_log1p_sum(u, scales[sc], len), ref = ref_log1p_sum(u, scales[sc], len);
+          if (!(s == ref || fabs(s - ref) <= 8.0 * 0x1p-52 * ref)) {
+            print_error("path %d, range %zu, scale %g, n = %zu: %.17g vs %.17g\n", path, g, scales[sc], len, s, ref);
+            fail();
+          }
+        }
+      }
+    /* zeros: exactly 0; an infinite or NaN form (an overflowed row): +inf;
+     * DBL_MAX and 2^1000 with ordinary rows beside them */
+    for (size_t i = 0; i < N; i++) u[i] = 0.0;
+    assert_true(bm_sp_log1p_sum(u, 1.0, N) == 0.0);
+    assert_true(bm_sp_log1p_sum(u, 1.0, 0) == 0.0);
+    static const double special[] = {INFINITY, NAN, 1.7976931348623157e308, 0x1p1000, 0x1p999, 1e-310};
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++)
+      for (size_t at = 0; at < 70; at += 23) {
+        for (size_t i = 0; i < N; i++) u[i] = gsl_ran_flat(r, 0.0, 10.0);
+        u[at] = special[k];
+        double s = bm_sp_log1p_sum(u, 1.0, 70), ref = ref_log1p_sum(u, 1.0, 70);
+        if (isinf(ref))
+          assert_true(s == INFINITY);
+        else
+          assert_true(fabs(s - ref) <= 8.0 * 0x1p-52 * ref);
+      }
+  }
+  bm_sp_force_path(BM_SP_PATH_AUTO);
+  gsl_rng_free(r);
+}
+
+/* The mvt batch at the range edges of its forms, each path, nu from 1e-3 to
+ * 1e10, with and without the rows' values: rows at mu
  * (delta = 0), a hair away (delta subnormal or tiny: log1p(delta/nu) =
  * delta/nu), ordinary, huge (delta/nu beyond 2^1000, and beyond DBL_MAX:
  * the scaled single point), against bm_mvt_logpdf row by row (its own
@@ -430,7 +496,9 @@ static void test_mvt_extreme_forms(void **state)
   for (size_t j = 0; j < p; j++) gsl_matrix_set(X, 5, j, gsl_vector_get(mu, j));
   bm_mvt *t = bm_mvt_alloc(p);
   int best = bm_sp_path();
-  for (double nu = 0.5; nu < 1e7; nu *= 300.0) {
+  static const double nus[] = {1e-3, 0.5, 150.0, 45000.0, 1e10};
+  for (size_t v = 0; v < sizeof nus / sizeof nus[0]; v++) {
+    double nu = nus[v];
     assert_int_equal(bm_mvt_set(t, nu, mu, S), BM_SUCCESS);
     for (int path = BM_SP_PATH_GENERIC; path <= best; path++) {
       bm_sp_force_path(path);
@@ -449,6 +517,9 @@ static void test_mvt_extreme_forms(void **state)
           scale += fabs(lp) + 1.0;
         }
         assert_close_scaled(ll, sum, scale, "mvt loglik at extreme forms", p);
+        double ll_sum; /* without each: the rows' logarithms combined (products beyond 2^1000 row by row) */
+        assert_int_equal(bm_mvt_loglik(t, &Xv.matrix, &ll_sum, NULL), BM_SUCCESS);
+        assert_close_scaled(ll_sum, sum, scale, "mvt loglik without each at extreme forms", p);
       }
     }
   }
@@ -458,6 +529,47 @@ static void test_mvt_extreme_forms(void **state)
   gsl_vector_free(each);
   gsl_matrix_free(S);
   gsl_matrix_free(X);
+  gsl_rng_free(r);
+}
+
+/* bm_mvt_set keeps nu's constants while nu stays: a set object that went
+ * through other nu values and failed sets ends with the same bits as a fresh
+ * object given the same arguments (value, and the nu derivative, which uses
+ * the digamma constant). */
+static void test_mvt_set_keeps_nu(void **state)
+{
+  (void)state;
+  size_t p = 5;
+  gsl_rng *r = tu_rng(31);
+  gsl_vector *mu = gsl_vector_alloc(p), *x = gsl_vector_alloc(p);
+  gsl_matrix *S = gsl_matrix_alloc(p, p), *S2 = gsl_matrix_alloc(p, p), *Bad = gsl_matrix_alloc(p, p);
+  tu_random_spd(r, 10.0, 1.0, S);
+  tu_random_spd(r, 10.0, 2.0, S2);
+  gsl_matrix_set_all(Bad, 1.0); /* singular */
+  for (size_t j = 0; j < p; j++) {
+    gsl_vector_set(mu, j, gsl_ran_gaussian(r, 1.0));
+    gsl_vector_set(x, j, gsl_ran_gaussian(r, 2.0));
+  }
+  bm_mvt *a = bm_mvt_alloc(p), *b = bm_mvt_alloc(p);
+  static const double nus[] = {3.0, 3.0, 40.0, 1e-3, 3.0, 1e6};
+  for (size_t k = 0; k < sizeof nus / sizeof nus[0]; k++) {
+    double nu = nus[k];
+    assert_int_equal(bm_mvt_set(a, nu, mu, k % 2 ? S : S2), BM_SUCCESS);
+    assert_int_not_equal(bm_mvt_set(a, nu, mu, Bad), BM_SUCCESS); /* changes nothing */
+    assert_int_not_equal(bm_mvt_set(a, -1.0, mu, S), BM_SUCCESS);
+    assert_int_equal(bm_mvt_set(a, nu, mu, k % 2 ? S2 : S), BM_SUCCESS);
+    bm_mvt_free(b);
+    b = bm_mvt_alloc(p);
+    assert_int_equal(bm_mvt_set(b, nu, mu, k % 2 ? S2 : S), BM_SUCCESS);
+    double la, lb, da, db;
+    assert_int_equal(bm_mvt_logpdf_grad(a, x, &la, NULL, NULL, NULL, &da), BM_SUCCESS);
+    assert_int_equal(bm_mvt_logpdf_grad(b, x, &lb, NULL, NULL, NULL, &db), BM_SUCCESS);
+    assert_true(la == lb && da == db);
+  }
+  bm_mvt_free(a);
+  bm_mvt_free(b);
+  free_vectors(mu, x);
+  free_matrices(S, S2, Bad);
   gsl_rng_free(r);
 }
 
@@ -591,7 +703,9 @@ int main(void)
       cmocka_unit_test(test_mvn_scatter_overflow),
       cmocka_unit_test(test_small_failures),
       cmocka_unit_test(test_log1p_block),
+      cmocka_unit_test(test_log1p_sum),
       cmocka_unit_test(test_mvt_extreme_forms),
+      cmocka_unit_test(test_mvt_set_keeps_nu),
       cmocka_unit_test(test_wishart_family),
       cmocka_unit_test(test_core_factor_inverse),
   };
