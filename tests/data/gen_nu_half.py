@@ -23,6 +23,7 @@ Line formats (all matrices diagonal; the test builds them the same way):
   niw   nu0  lp_prior lml_1                       p = 1, mu0 = 0.2, kappa0 = 2, Psi0 = 1.5; at (mu, Sigma) = (0.4, 0.8); one x = 1.3
   mniw  nu0  lp_prior lml_1                       k = d = 1, B0 = 0, V0 = 2, Psi0 = 1.5; at (B, Sigma) = (0.4, 0.8); x = 0.9, y = 1.3
   bigniw nu0 lml_niw lml_mniw                     as niw / mniw but Psi0 = 1.5 nu0 (nu0 up to 1e300)
+  bigpost nu0 f Sigma lp_niw lp_mniw              prior densities (niw at mu = 0.4, mniw at B = 0.4), Psi0 = 1.5 nu0
   tinypsi nu0 Psi0 lml_niw lml_mniw               as niw / mniw with a tiny Psi0
   blr   a0 b0  lml                                k = 1 normal-inverse-gamma, m0 = 0, V0 = 2; one (x, y) = (0.9, 1.3)
 """
@@ -163,6 +164,14 @@ def main():
         Pn = P0 + y * y - Bn * Bn / Vn
         l2 = -log(pi) / 2 + loggamma(nn / 2) - loggamma(n0 / 2) + n0 / 2 * log(P0) - nn / 2 * log(Pn) + (log(Vn) - log(V0)) / 2
         out.append('bigniw %s %s %s' % (inp(nu), num(l1), num(l2)))
+    # the prior density at large nu0 (Psi0 = 1.5 nu0) at Sigma = f Psi0/(nu0 + 2) (f = 1: the mode)
+    for nu in [1e4, 1e8, 1e12]:
+        for f in ['1.0', '1.01']:
+            n0, P0 = val(nu), val(1.5 * nu)
+            Sg = val(1.5 * nu / (nu + 2.0) * float(f))
+            l1 = lnorm(mpf('0.4'), mpf('0.2'), Sg / 2) + liw(n0, P0, Sg)
+            l2 = lnorm(mpf('0.4'), mpf(0), 2 * Sg) + liw(n0, P0, Sg)
+            out.append('bigpost %s %s %s %s %s' % (inp(nu), f, inp(float(Sg)), num(l1), num(l2)))
     # the same evidences with a tiny Psi0 (log|Psi_n|/|Psi0| beyond double range as a ratio)
     for nu, ps in [(0.5, 1e-315), (3.0, 1e-300), (1e8, 1e-315)]:
         n0, P0 = val(nu), val(ps)
