@@ -493,8 +493,29 @@ static int log_posterior_impl_fn(const char *fn, const char *S_name, const bm_ni
     if (isnan(q)) q = INFINITY; /* overflow in the products (finite operands) */
     if (isnan(tr)) tr = INFINITY;
     out = -0.5 * dp * log(2.0 * M_PI) + 0.5 * dp * log(m->kappa_n) + 0.5 * logdet - 0.5 * m->kappa_n * q;
-    out += 0.5 * (nu - dp - 1.0) * logdet - 0.5 * tr - 0.5 * nu * dp * M_LN2 + 0.5 * nu * bm_chol_logdet(m->L_n) -
-           bm_lmvgamma_half(p, nu);
+    if (bm_wt_large_nu(p, nu) && isfinite(tr)) {
+      /* the Wishart family's large-nu form (distributions/wishart_common.h; the
+       * textbook sum cancels like nu log nu) from a triangular M with M M^T =
+       * W^T W up to rotation: W = L_n^T L = Q R, M = R^T (same trace and |M| = |W|) */
+      gsl_matrix *Rq = bm_matrix_alloc(p, p);
+      const gsl_matrix *wb[1] = {W};
+      const double one[1] = {1.0};
+      st = Rq ? cj_qr_stack(wb, one, 1, p, Rq) : BM_ENOMEM;
+      if (st == BM_SUCCESS) {
+        for (size_t i = 0; i < p; i++)
+          for (size_t j = 0; j < p; j++) gsl_matrix_set(W, i, j, j <= i ? gsl_matrix_get(Rq, j, i) : 0.0);
+        out += bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(W->data, p, W->tda, nu) -
+               bm_wt_half_sumsq(W->data, p, W->tda, 1) - 0.5 * (dp + 1.0) * logdet;
+      }
+      bm_matrix_free(Rq);
+      if (st != BM_SUCCESS) {
+        st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
+        goto done;
+      }
+    } else {
+      out += 0.5 * (nu - dp - 1.0) * logdet - 0.5 * tr - 0.5 * nu * dp * M_LN2 + 0.5 * nu * bm_chol_logdet(m->L_n) -
+             bm_lmvgamma_half(p, nu);
+    }
   }
   *lp = out;
 done:

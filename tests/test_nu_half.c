@@ -450,8 +450,21 @@ static void conjugate_large_nu0(void **state)
     bm_mniw_free(w);
     posts++;
   }
+  rewind(f);
+  while (next_row(f, &r)) { /* the same in the precision: the Wishart term */
+    if (strcmp(r.tok[0], "bignw")) continue;
+    double nu0 = num(&r, 1), lp = NAN;
+    gsl_matrix_set(Psi0, 0, 0, 1.5 * nu0);
+    gsl_matrix_set(S, 0, 0, num(&r, 3));
+    bm_niw *m = bm_niw_alloc(1);
+    assert_int_equal(bm_niw_set_prior(m, mu0, 2.0, nu0, Psi0), BM_SUCCESS);
+    int st = bm_niw_log_posterior_nw(m, mu, S, &lp);
+    expect("niw prior density in the precision, large nu0", &r, st, lp, num(&r, 4), 1e-12, 1.0);
+    bm_niw_free(m);
+    posts++;
+  }
   fclose(f);
-  assert_int_equal(posts, 6);
+  assert_int_equal(posts, 12);
   gsl_vector_free(mu);
   gsl_matrix_free(S);
   gsl_matrix_free(B);

@@ -24,6 +24,7 @@ Line formats (all matrices diagonal; the test builds them the same way):
   mniw  nu0  lp_prior lml_1                       k = d = 1, B0 = 0, V0 = 2, Psi0 = 1.5; at (B, Sigma) = (0.4, 0.8); x = 0.9, y = 1.3
   bigniw nu0 lml_niw lml_mniw                     as niw / mniw but Psi0 = 1.5 nu0 (nu0 up to 1e300)
   bigpost nu0 f Sigma lp_niw lp_mniw              prior densities (niw at mu = 0.4, mniw at B = 0.4), Psi0 = 1.5 nu0
+  bignw nu0 f lambda lp_niw                       the niw prior density in (mu, Lambda) = (0.4, lambda), Psi0 = 1.5 nu0
   tinypsi nu0 Psi0 lml_niw lml_mniw               as niw / mniw with a tiny Psi0
   blr   a0 b0  lml                                k = 1 normal-inverse-gamma, m0 = 0, V0 = 2; one (x, y) = (0.9, 1.3)
 """
@@ -172,6 +173,14 @@ def main():
             l1 = lnorm(mpf('0.4'), mpf('0.2'), Sg / 2) + liw(n0, P0, Sg)
             l2 = lnorm(mpf('0.4'), mpf(0), 2 * Sg) + liw(n0, P0, Sg)
             out.append('bigpost %s %s %s %s %s' % (inp(nu), f, inp(float(Sg)), num(l1), num(l2)))
+    # the niw prior density in the precision (Lambda ~ W(nu0, Psi0^-1)) at lambda = f (nu0 - 2)/Psi0
+    for nu in [1e4, 1e8, 1e12]:
+        for f in ['1.0', '1.01']:
+            n0, P0 = val(nu), val(1.5 * nu)
+            lam = val((nu - 2.0) / (1.5 * nu) * float(f))
+            lw = (n0 - 2) / 2 * log(lam) - P0 * lam / 2 - n0 / 2 * log(2) + n0 / 2 * log(P0) - loggamma(n0 / 2)
+            l1 = lnorm(mpf('0.4'), mpf('0.2'), 1 / (2 * lam)) + lw
+            out.append('bignw %s %s %s %s' % (inp(nu), f, inp(float(lam)), num(l1)))
     # the same evidences with a tiny Psi0 (log|Psi_n|/|Psi0| beyond double range as a ratio)
     for nu, ps in [(0.5, 1e-315), (3.0, 1e-300), (1e8, 1e-315)]:
         n0, P0 = val(nu), val(ps)
