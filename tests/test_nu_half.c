@@ -319,7 +319,29 @@ static void matt_tiny_nu(void **state)
     gsl_matrix_free(M);
     gsl_matrix_free(Y);
   }
+  rewind(f);
+  int fis = 0;
+  while (next_row(f, &r)) { /* n = p = 1: k - 1 = nu cancels analytically (it rounded to 0) */
+    if (strcmp(r.tok[0], "mattF")) continue;
+    gsl_matrix *Sg = gsl_matrix_alloc(1, 1), *Om = gsl_matrix_alloc(1, 1), *M = gsl_matrix_calloc(1, 1),
+               *F = gsl_matrix_alloc(4, 4);
+    gsl_matrix_set(Sg, 0, 0, 1.0);
+    gsl_matrix_set(Om, 0, 0, 1.2);
+    bm_matt *d = bm_matt_alloc(1, 1);
+    assert_int_equal(bm_matt_set(d, num(&r, 1), M, Sg, Om), BM_SUCCESS);
+    int st = bm_matt_fisher(d, F);
+    double got[3] = {gsl_matrix_get(F, 0, 0), gsl_matrix_get(F, 1, 1), gsl_matrix_get(F, 2, 2)},
+           ref[3] = {num(&r, 2), num(&r, 3), num(&r, 4)};
+    expect_group("matt fisher (M, Sigma, Omega) diagonal", &r, st, got, ref, 3, 1e-14);
+    bm_matt_free(d);
+    gsl_matrix_free(Sg);
+    gsl_matrix_free(Om);
+    gsl_matrix_free(M);
+    gsl_matrix_free(F);
+    fis++;
+  }
   fclose(f);
+  assert_int_equal(fis, 4);
   assert_true(cases >= 16);
   print_message("matt: %d cases, %d values within tolerance, %d refusals\n", cases, n_checked, n_refused);
 }

@@ -20,6 +20,7 @@ Line formats (all matrices diagonal; the test builds them the same way):
   matf  p nu delta  lp dnu ddelta hnn hnd hdd   Psi = diag(1.3, 0.6, ..), X = diag(0.7, 1.1, ..)
   mvt   p nu  lp dnu fnn                          Sigma = 0.9 I, mu = 0, x = (0.8, -0.3, 1.1)[:p]
   matt  n p nu  lp dnu fnn                        Sigma = I_n, Omega = 1.2 I_p, M = 0, X_ij = 0.3 + 0.4 i - 0.25 j
+  mattF nu  I_MM I_SS I_OO                        matt n = p = 1, Sigma = 1, Omega = 1.2: blocks of the Fisher matrix
   niw   nu0  lp_prior lml_1                       p = 1, mu0 = 0.2, kappa0 = 2, Psi0 = 1.5; at (mu, Sigma) = (0.4, 0.8); one x = 1.3
   mniw  nu0  lp_prior lml_1                       k = d = 1, B0 = 0, V0 = 2, Psi0 = 1.5; at (B, Sigma) = (0.4, 0.8); x = 0.9, y = 1.3
   bigniw nu0 lml_niw lml_mniw                     as niw / mniw but Psi0 = 1.5 nu0 (nu0 up to 1e300)
@@ -130,6 +131,13 @@ def main():
             dnu = (dgp(p, k / 2) - dgp(p, q / 2)) / 2 - ld / 2
             fnn = (tgp(p, q / 2) - tgp(p, k / 2)) / 4
             out.append('matt %d %d %s %s' % (n_, p, inp(nu), ' '.join(num(w) for w in (lp, dnu, fnn))))
+    # matt's Fisher blocks at n = p = 1 (Sigma = 1, Omega = 1.2) from the header's closed form:
+    # I_MM = k q_n q_p/((k+2)(k-1)) Q P, I_SS = p q_n/(2(k+2)) P^2, I_OO = n q_p/(2(k+2)) Q^2
+    for nu in [1e-100, 1e-10, 0.7, 1e300]:
+        v = val(nu)
+        k, qn, qp, P, Q = v + 1, v, v, mpf(1), 1 / mpf('1.2')
+        out.append('mattF %s %s %s %s' % (inp(nu), num(k * qn * qp / ((k + 2) * (k - 1)) * Q * P),
+                                          num(qn / (2 * (k + 2)) * P * P), num(qp / (2 * (k + 2)) * Q * Q)))
     # conjugate models, p = d = 1
     def liw(nu, Psi, Sig):
         return nu / 2 * log(Psi) - nu / 2 * log(2) - loggamma(nu / 2) - (nu + 2) / 2 * log(Sig) - Psi / (2 * Sig)
