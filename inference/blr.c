@@ -515,10 +515,17 @@ int bm_blr_log_posterior(const bm_blr *m, const gsl_vector *beta, double sigma2,
   if (known) {
     *lp = -0.5 * (double)k * log(2.0 * M_PI) + hld - q;
   } else {
-    double a = m->a_n, b = m->b_n;
+    double a = m->a_n, b = m->b_n, t = b / sigma2;
+    /* the inverse-gamma term a log b - lgamma(a) - (a+1) log sigma2 - b/sigma2: with
+     * t = b/sigma2 and Stirling's series it is a log1pmx(t/a - 1) + log(a)/2 -
+     * log(2 pi)/2 - st(a) - log sigma2, which does not cancel like a log a (the
+     * textbook sum: 2.4e-5 relative at the mode at a = 1e12) */
+    double ig = a >= 10.0 && isfinite(t) && t / a > 0.0 /* t underflowed: the plain sum, nothing cancels */
+                    ? a * bm_log1pmx(t / a - 1.0) + 0.5 * log(a) - 0.5 * log(2.0 * M_PI) - bm_lgamma_stirling_tail(a) -
+                          log(sigma2)
+                    : a * log(b) - bm_lgamma(a) - (a + 1.0) * log(sigma2) - t;
     /* log(2 pi) + log(sigma2): 2 pi sigma2 overflows for sigma2 >= 2.9e307 */
-    *lp = -0.5 * (double)k * (log(2.0 * M_PI) + log(sigma2)) + hld - q / sigma2 + a * log(b) - bm_lgamma(a) -
-          (a + 1.0) * log(sigma2) - b / sigma2;
+    *lp = -0.5 * (double)k * (log(2.0 * M_PI) + log(sigma2)) + hld - q / sigma2 + ig;
   }
   return BM_SUCCESS;
 }

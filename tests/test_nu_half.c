@@ -503,7 +503,23 @@ static void blr_large_a0(void **state)
     bm_blr_free(m);
     cases++;
   }
+  rewind(f);
+  int posts = 0;
+  gsl_vector *beta = gsl_vector_alloc(1);
+  gsl_vector_set(beta, 0, 0.4);
+  while (next_row(f, &r)) { /* the prior density: the inverse-gamma term cancels like a log a */
+    if (strcmp(r.tok[0], "blrpost")) continue;
+    double a0 = num(&r, 1), lp = NAN;
+    bm_blr *m = bm_blr_alloc(1);
+    assert_int_equal(bm_blr_set_prior_nig(m, m0, V0, a0, 1.5 * a0), BM_SUCCESS);
+    int st = bm_blr_log_posterior(m, beta, num(&r, 2), &lp);
+    expect("blr prior density, large a0", &r, st, lp, num(&r, 3), 1e-13, 1.0);
+    bm_blr_free(m);
+    posts++;
+  }
   fclose(f);
+  assert_int_equal(posts, 6);
+  gsl_vector_free(beta);
   assert_int_equal(cases, 6);
   gsl_vector_free(m0);
   gsl_vector_free(y);

@@ -27,6 +27,7 @@ Line formats (all matrices diagonal; the test builds them the same way):
   bigpost nu0 f Sigma lp_niw lp_mniw              prior densities (niw at mu = 0.4, mniw at B = 0.4), Psi0 = 1.5 nu0
   bignw nu0 f lambda lp_niw                       the niw prior density in (mu, Lambda) = (0.4, lambda), Psi0 = 1.5 nu0
   tinypsi nu0 Psi0 lml_niw lml_mniw               as niw / mniw with a tiny Psi0
+  blrpost a0 sigma2 lp                            blr's prior density at beta = 0.4 (m0 = 0, V0 = 2, b0 = 1.5 a0)
   blr   a0 b0  lml                                k = 1 normal-inverse-gamma, m0 = 0, V0 = 2; one (x, y) = (0.9, 1.3)
 """
 from mpmath import mp, mpf, loggamma, digamma, psi, log, pi
@@ -212,6 +213,13 @@ def main():
         an = a0 + mpf(1) / 2
         lml = -log(2 * pi) / 2 + log(Vn / V0) / 2 + a0 * log(b0) - an * log(bn) + loggamma(an) - loggamma(a0)
         out.append('blr %s %s %s' % (inp(a), inp(b), num(lml)))
+    # blr's prior density at (beta, sigma2) = (0.4, f b0/(a0 + 1)), b0 = 1.5 a0 (f = 1: the mode in sigma2)
+    for a in [1e4, 1e8, 1e12]:
+        for f in ['1.0', '1.01']:
+            a0, b0 = val(a), val(1.5 * a)
+            s2 = val(1.5 * a / (a + 1.0) * float(f))
+            lp = -log(2 * pi * s2 * 2) / 2 - mpf('0.4') ** 2 / (2 * s2 * 2) + a0 * log(b0) - loggamma(a0) - (a0 + 1) * log(s2) - b0 / s2
+            out.append('blrpost %s %s %s' % (inp(a), inp(float(s2)), num(lp)))
     with open('tests/data/nu_half_ref.txt', 'w') as f:
         f.write('\n'.join(out) + '\n')
 
