@@ -87,16 +87,23 @@ static int factor_point_fn(const char *fn, const char *name, const bm_matf *d, c
  * formed as (delta + (p-1-j))/2 from delta itself: forming r first rounds a
  * delta below eps (p-1) away (r = p - 1 exactly: Gamma_p(r/2) infinite) and
  * costs relative accuracy eps (p-1)/delta in the j = p-1 term for any small
- * delta. Used for log Gamma_p(r/2), psi_p(r/2), psi'_p(r/2). */
-static double sum_at_r(size_t p, double delta, double (*f)(double))
-{
-  double s = 0.0;
-  for (size_t j = 0; j < p; j++) s += f(0.5 * (delta + (double)(p - 1 - j)));
-  return s;
-}
+ * delta. That term, f(delta/2), comes from delta through the p = 1 functions
+ * of bayesmat/specfun.h (delta/2 rounds for a subnormal delta, at every p).
+ * lmvgamma_r = log Gamma_p(r/2). */
 static double lmvgamma_r(size_t p, double delta)
 {
-  return 0.25 * (double)p * ((double)p - 1.0) * 1.14472988584940017414 /* log pi */ + sum_at_r(p, delta, bm_lgamma);
+  double s = 0.25 * (double)p * ((double)p - 1.0) * 1.14472988584940017414 /* log pi */;
+  for (size_t i = 1; i < p; i++) s += bm_lgamma(0.5 * (delta + (double)i));
+  return s + bm_lmvgamma_half(1, delta);
+}
+/* sum_i f(delta + i, eta), i < p: [psi_p(k/2) - psi_p(r/2)]/2 (eta = nu, f =
+ * bm_mvdigamma_half_diff at p = 1) and its trigamma twin, the delta + i formed
+ * as above (the i = 0 term is delta itself) */
+static double sum_at_r_diff(size_t p, double delta, double eta, double (*f)(size_t, double, double))
+{
+  double s = 0.0;
+  for (size_t i = p; i-- > 0;) s += f(1, i ? delta + (double)i : delta, eta);
+  return s;
 }
 
 /* log f from the log-determinants (formula in the header comment). */
@@ -159,11 +166,14 @@ static double logpdf_point(const bm_matf *d, const gsl_matrix *L_X, const gsl_ma
  * 1.0 is exact, so a point and a batch of one agree to the bit). */
 static double dnu_from_logdets(const bm_matf *d, double m, double sum_ldX, double sum_ldS)
 {
-  return 0.5 * (m * (bm_mvdigamma(d->p, 0.5 * d->k) - bm_mvdigamma(d->p, 0.5 * d->nu)) + sum_ldX - sum_ldS);
+  /* [psi_p(k/2) - psi_p(nu/2)]/2 as one difference, k/2 - j/2 = (nu - j)/2 + r/2: the
+   * plain difference cancels where r << nu (d_nu = -0.52 instead of 2.5e7 at
+   * nu = 2e-154, delta = 1e-300, p = 1) */
+  return m * bm_mvdigamma_half_diff(d->p, d->nu, d->r) + 0.5 * (sum_ldX - sum_ldS);
 }
 static double ddelta_from_logdets(const bm_matf *d, double m, double sum_ldS)
 {
-  return 0.5 * (m * (bm_mvdigamma(d->p, 0.5 * d->k) - sum_at_r(d->p, d->delta, bm_digamma) + d->logdet_Psi) - sum_ldS);
+  return m * (sum_at_r_diff(d->p, d->delta, d->nu, bm_mvdigamma_half_diff) + 0.5 * d->logdet_Psi) - 0.5 * sum_ldS;
 }
 
 /* d_Psi <- sum over m observations of r/2 C - k/2 S_i, given Ssum = sum_i S_i. */
@@ -231,7 +241,7 @@ int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi)
    * bound of Gamma_p (nu = 5e-324 at p = 1) and nu + delta can overflow.
    * Such parameters are BM_EDOM rather than a NaN log-density later. */
   double r_new = delta + ((double)p - 1.0), k_new = nu + r_new;
-  double log_norm = bm_lmvgamma(p, 0.5 * k_new) - bm_lmvgamma(p, 0.5 * nu) - lmvgamma_r(p, delta);
+  double log_norm = bm_lmvgamma_half(p, k_new) - bm_lmvgamma_half(p, nu) - lmvgamma_r(p, delta);
   if (!isfinite(log_norm)) return BM_FAIL(BM_EDOM, "nu = %g, delta = %g: the normalizing constant is beyond double range", nu, delta);
   status = bm_chol_inverse(d->L_new, d->C_new);
   if (status) return BM_FAIL(BM_ENOTSPD, "Psi's factor has a zero pivot"); /* dpotri found an exactly zero pivot: cannot happen after dpotrf */
@@ -342,7 +352,9 @@ int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_mat
   if (d_Psi) dpsi_from_sum(d, 1.0, &pt.S.matrix, d_Psi); /* r/2 C - k/2 S */
   if (d_nu) *d_nu = dnu_from_logdets(d, 1.0, pt.ld_X, pt.ld_S);
   if (d_delta) *d_delta = ddelta_from_logdets(d, 1.0, pt.ld_S);
-  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi))) status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
+  if ((d_X && !bm_wt_finite(d_X)) || (d_Psi && !bm_wt_finite(d_Psi)) || (d_nu && !isfinite(*d_nu)) ||
+      (d_delta && !isfinite(*d_delta))) /* d_nu ~ 1/nu, d_delta ~ 1/delta: beyond range for subnormal nu, delta */
+    status = BM_FAIL(BM_EDOM, "an entry of the result is beyond double range");
 done:
   bm_work_release(&pt.w);
   if (status) {
@@ -382,17 +394,12 @@ static void scalar_hessian(const bm_matf *d, double *h_nn, double *h_nd, double 
 {
   /* psi'_p(k/2) - psi'_p(nu/2) and psi'_p(k/2) - psi'_p(r/2) term by term,
    * (k - j)/2 = (nu - j)/2 + r/2 = (r - j)/2 + nu/2, each difference without
-   * cancellation (bm_trigamma_diff): the plain differences lose log10(nu)
-   * digits (5e-9 relative at nu = 1e8) */
+   * cancellation (bm_mvtrigamma_half_diff): the plain differences lose log10(nu/r)
+   * or log10(r/nu) digits; the quarters from nu and delta themselves */
   size_t p = d->p;
-  double tk = bm_mvtrigamma(p, 0.5 * d->k), snn = 0.0, sdd = 0.0;
-  for (size_t j = 0; j < p; j++) {
-    snn += bm_trigamma_diff(0.5 * (d->nu - (double)j), 0.5 * d->r);
-    sdd += bm_trigamma_diff(0.5 * (d->delta + (double)(p - 1 - j)), 0.5 * d->nu);
-  }
-  *h_nn = -0.25 * snn;
-  *h_nd = 0.25 * tk;
-  *h_dd = -0.25 * sdd;
+  *h_nn = -bm_mvtrigamma_half_diff(p, d->nu, d->r);
+  *h_nd = bm_mvtrigamma_half(p, d->k); /* psi'_p(k/2)/4 */
+  *h_dd = -sum_at_r_diff(p, d->delta, d->nu, bm_mvtrigamma_half_diff);
 }
 
 /* The (nu, delta) block of a theta-matrix H (q = dim vech Psi): sign times the Hessian's. */
@@ -491,10 +498,10 @@ int bm_matf_fisher(const bm_matf *d, gsl_matrix *I)
   if (p == 1) {
     /* k T(C,C) - t t^T = (k - 1) c^2: the factor k - 1 cancels (and k < 1 is allowed) */
     double c = gsl_matrix_get(d->C, 0, 0);
-    gsl_matrix_set(I, 0, 0, nu * r / (2.0 * (k + 2.0)) * c * c);
+    gsl_matrix_set(I, 0, 0, nu * (r / (2.0 * (k + 2.0))) * c * c); /* nu r overflows at nu = delta = 1e300 */
   } else {
     /* I_PsiPsi = nu r / (2(k+2)(k-1)) [k T(C,C) - t(C) t(C)^T] (k > 2p - 2 >= 2 here) */
-    double g = nu * r / (2.0 * (k + 2.0) * (k - 1.0));
+    double g = nu * (r / (k + 2.0)) / (2.0 * (k - 1.0));
     bm_vech_kron(g * k, d->C, d->C, 0.0, &IPP.matrix);
     for (size_t a = 0; a < q; a++)
       for (size_t b = 0; b < q; b++)
@@ -672,6 +679,9 @@ int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, 
   if (d_delta) *d_delta = ddelta_from_logdets(d, dm, sum_ldS);
   if (d_Psi && !bm_wt_finite(d_Psi)) { /* beyond double range: a failed call leaves every output NaN */
     status = BM_FAIL(BM_EDOM, "d_Psi is beyond double range");
+    beyond = 1;
+  } else if ((d_nu && !isfinite(*d_nu)) || (d_delta && !isfinite(*d_delta))) { /* ~ m/nu, m/delta */
+    status = BM_FAIL(BM_EDOM, "%s is beyond double range", d_nu && !isfinite(*d_nu) ? "d_nu" : "d_delta");
     beyond = 1;
   }
 done:

@@ -102,9 +102,11 @@ static double digamma_diff(double x, double h)
 /* 1/4 [psi'_p(q_p/2) - psi'_p(k/2)] = the Fisher information of nu (and minus d^2 log f / d nu^2). */
 static double info_nunu(size_t n, size_t p, double nu)
 {
+  /* arguments (nu + i)/2, i = p-1-j, the i = 0 term from nu itself (nu/2 rounds
+   * for a subnormal nu; psi'(nu/2) overflows below 3e-154, its quarter at 7.5e-155) */
   double s = 0.0;
-  for (size_t j = 0; j < p; j++) s += bm_trigamma_diff(0.5 * (nu + (double)(p - 1 - j)), 0.5 * (double)n);
-  return 0.25 * s;
+  for (size_t i = p; i-- > 0;) s += bm_mvtrigamma_half_diff(1, i ? nu + (double)i : nu, (double)n);
+  return s;
 }
 
 /* Lower Cholesky factor in place of a k x k contiguous SPD buffer (upper = 0). */
@@ -358,7 +360,7 @@ static void finish_grad(const bm_matt *d, size_t m, double *Y0, double *Bn, doub
                         gsl_matrix *dX, gsl_matrix *dM, gsl_matrix *dS, gsl_matrix *dO, double *dnu)
 {
   size_t n = d->sc.n, p = d->sc.p;
-  double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0, qp = d->nu + (double)p - 1.0;
+  double k = d->nu + (double)(n + p - 1), qn = d->nu + (double)(n - 1), qp = d->nu + (double)(p - 1);
   if (dX || dM) { /* k T R Q = k L_S^-T Y0 L_O^-1 */
     bm_mc_trsm_left(d->sc.L_row, 1, Y0, n, p, p);
     bm_mc_trsm_right(d->sc.L_col, 0, Y0, n, p, p);
@@ -524,19 +526,28 @@ int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Si
    * first rounds a small nu away (a_{p-1} = 0: lgamma(0), NaN log-densities). */
   double n = (double)d->sc.n, p = (double)d->sc.p;
   double lg = 0.0; /* log Gamma_p(k/2) - log Gamma_p(q_p/2) = sum_j lgamma(a_j + n/2) - lgamma(a_j) */
-  double dg = 0.0; /* psi_p(k/2) - psi_p(q_p/2), term by term */
-  for (size_t j = 0; j < d->sc.p; j++) {
+  double hdg = 0.0; /* [psi_p(k/2) - psi_p(q_p/2)]/2, term by term */
+  for (size_t j = 0; j + 1 < d->sc.p; j++) {
     double a = 0.5 * (nu + (double)(d->sc.p - 1 - j));
     lg += lgamma_diff(a, 0.5 * n);
-    dg += digamma_diff(a, 0.5 * n);
+    hdg += 0.5 * digamma_diff(a, 0.5 * n);
+  }
+  /* a_{p-1} = nu/2: below nu = 1 its Gamma and psi from nu (nu/2 rounds for a
+   * subnormal nu; psi(nu/2) ~ -2/nu overflows where the half need not) */
+  if (nu < 1.0) {
+    lg += bm_lgamma(0.5 * nu + 0.5 * n) - bm_lmvgamma_half(1, nu);
+    hdg += 0.5 * bm_digamma(0.5 * nu + 0.5 * n) - bm_mvdigamma_half(1, nu);
+  } else {
+    lg += lgamma_diff(0.5 * nu, 0.5 * n);
+    hdg += 0.5 * digamma_diff(0.5 * nu, 0.5 * n);
   }
   double log_norm = lg - 0.5 * n * p * log(M_PI) - 0.5 * n * bm_chol_logdet(d->sc.L_col_new) - 0.5 * p * bm_chol_logdet(d->sc.L_row_new);
   /* nu/2 below the smallest double (nu = 5e-324) or similar: not representable */
-  if (!isfinite(log_norm) || !isfinite(dg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
+  if (!isfinite(log_norm) || !isfinite(hdg)) return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
   bm_mc_commit(&d->sc, M);
   d->nu = nu;
   d->log_norm = log_norm;
-  d->dnu_const = 0.5 * dg;
+  d->dnu_const = hdg;
   return BM_SUCCESS;
 }
 
@@ -641,7 +652,7 @@ static int second_order_pieces(const char *fn, const bm_matt *d, const gsl_matri
   if (!status) status = bm_error_wrap(bm_matt_grad(d, X, NULL, &w->Y.matrix, &w->GS.matrix, &w->GO.matrix, dnu), fn);
   if (status) return status;
   size_t n = d->sc.n, p = d->sc.p;
-  double k = d->nu + (double)(n + p) - 1.0, qn = d->nu + (double)n - 1.0;
+  double k = d->nu + (double)(n + p - 1), qn = d->nu + (double)(n - 1); /* nu + (n - 1): (nu + n) - 1 loses a small nu */
   gsl_matrix_scale(&w->Y.matrix, 1.0 / k);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++)
@@ -679,7 +690,7 @@ int bm_matt_hess(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H)
   if (status) return bm_mc_scratch_end(w.mem, status, H);
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
-  double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0;
+  double k = d->nu + (double)(n + p - 1), q_n = d->nu + (double)(n - 1);
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix, *T = &w.T.matrix, *K = &w.K.matrix, *Y = &w.Y.matrix;
   gsl_matrix_set_zero(H);
   bm_mc_blocks B = bm_mc_theta_blocks(H, n, p); /* A = Sigma, B = Omega */
@@ -738,16 +749,19 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
   if (status) return bm_mc_scratch_end(w.mem, status, F);
   size_t n = d->sc.n, p = d->sc.p, np = n * p, qn = bm_vech_len(n), qp = bm_vech_len(p), iS = np, iO = np + qn,
          inu = np + qn + qp;
-  double k = d->nu + (double)(n + p) - 1.0, q_n = d->nu + (double)n - 1.0, q_p = d->nu + (double)p - 1.0;
-  double Delta = 2.0 * (k + 2.0) * (k - 1.0);
+  /* k - 1 = nu + (n + p - 2) and q_n, q_p formed from nu (at n = p = 1, k = nu + 1 rounds
+   * to 1 for a small nu and k - 1 was 0: Delta = 0, infinite entries), and the
+   * coefficients as ratios (k q_n q_p overflowed at nu = 1e300) */
+  double k = d->nu + (double)(n + p - 1), km1 = d->nu + (double)(n + p - 2), q_n = d->nu + (double)(n - 1),
+         q_p = d->nu + (double)(p - 1), k2 = 2.0 * (k + 2.0);
   gsl_matrix *P = &w.P.matrix, *Q = &w.Q.matrix;
   gsl_vector *tP = &w.tP.vector, *tQ = &w.tQ.vector;
   bm_vech_from_sym_grad(P, tP); /* t(P) = D^T vec P */
   bm_vech_from_sym_grad(Q, tQ);
   gsl_matrix_set_zero(F);
   bm_mc_blocks B = bm_mc_theta_blocks(F, n, p);
-  bm_mc_kron_vec(k * q_n * q_p / ((k + 2.0) * (k - 1.0)), P, Q, &B.MM.matrix);
-  double cS = (double)p * q_n / Delta, cO = (double)n * q_p / Delta, cSO = q_n * q_p / Delta;
+  bm_mc_kron_vec(k / (k + 2.0) * q_n * (q_p / km1), P, Q, &B.MM.matrix);
+  double cS = (double)p * (q_n / km1) / k2, cO = (double)n * (q_p / km1) / k2, cSO = q_n * (q_p / km1) / k2;
   bm_vech_kron(cS * k, P, P, 0.0, &B.AA.matrix);
   bm_vech_kron(cO * k, Q, Q, 0.0, &B.BB.matrix);
   for (size_t a = 0; a < qn; a++)
@@ -756,6 +770,10 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
   for (size_t a = 0; a < qp; a++)
     for (size_t b = 0; b < qp; b++)
       F->data[(iO + a) * F->tda + iO + b] -= cO * gsl_vector_get(tQ, a) * gsl_vector_get(tQ, b);
+  /* a 1 x 1 side: k T - t t^T = (k - 1) P^2 there, and k - 1 cancels with Delta's
+   * (the difference lost everything for a small nu: 0 for p q_n P^2/(2(k+2))) */
+  if (n == 1) F->data[iS * F->tda + iS] = (double)p * q_n / k2 * gsl_matrix_get(P, 0, 0) * gsl_matrix_get(P, 0, 0);
+  if (p == 1) F->data[iO * F->tda + iO] = (double)n * q_p / k2 * gsl_matrix_get(Q, 0, 0) * gsl_matrix_get(Q, 0, 0);
   for (size_t a = 0; a < qn; a++)
     for (size_t b = 0; b < qp; b++) {
       double v = cSO * gsl_vector_get(tP, a) * gsl_vector_get(tQ, b);
@@ -773,6 +791,8 @@ int bm_matt_fisher(const bm_matt *d, gsl_matrix *F)
     gsl_matrix_set(F, inu, iO + a, v);
   }
   gsl_matrix_set(F, inu, inu, info_nunu(n, p, d->nu));
+  /* I_nunu ~ 1/nu^2 beyond range below nu ~ 1e-154; scales near DBL_MIN */
+  if (!bm_mc_finite(F)) status = BM_FAIL(BM_EDOM, "an entry of the Fisher matrix is beyond double range");
   return bm_mc_scratch_end(w.mem, status, F);
 }
 

@@ -53,7 +53,7 @@ struct bm_mvt {
   double logdet;
   double lognorm; /* log Gamma(k/2) - log Gamma(nu/2) - p/2 log(nu pi) - 1/2 log|Sigma| */
   double dnu_const; /* [psi(k/2) - psi(nu/2) - p/nu]/2 */
-  double lg_ratio, dg_ratio; /* lgamma_ratio and digamma_ratio at (nu/2, p/2), reused by a _set with the same nu */
+  double lg_ratio, dg_ratio; /* lgamma_ratio and half_digamma_ratio at (nu, p/2), reused by a _set with the same nu */
   gsl_matrix *S1, *S2; /* scratch of _set */
 };
 
@@ -66,10 +66,15 @@ static double stirling_tail(double x)
   return (1.0 / 12 - r * (1.0 / 360 - r * (1.0 / 1260 - r * (1.0 / 1680 - r * (1.0 / 1188 - r * (691.0 / 360360 - r / 156)))))) / x;
 }
 
-/* log Gamma(a+h) - log Gamma(a) - h log a */
-static double lgamma_ratio(double a, double h)
+/* log Gamma(a+h) - log Gamma(a) - h log a, a = nu/2, formed from nu: below
+ * a = 1 through Gamma(a) = Gamma(a+1)/a, i.e. lgamma(a+h) - lgamma(a+1) +
+ * (1-h) log a with log a = log nu - log 2 (nu/2 rounds for a subnormal nu, and
+ * at p = 2 the two log a cancel exactly). */
+static double lgamma_ratio(double nu, double h)
 {
+  double a = 0.5 * nu;
   if (a >= ASYMPTOTIC_A) return (a + h - 0.5) * log1p(h / a) - h + stirling_tail(a + h) - stirling_tail(a);
+  if (a < 1.0) return bm_lgamma(a + h) - bm_lgamma(a + 1.0) + (1.0 - h) * (log(nu) - M_LN2);
   return bm_lgamma(a + h) - bm_lgamma(a) - h * log(a);
 }
 
@@ -80,12 +85,16 @@ static double digamma_tail(double x)
   return -r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r * (1.0 / 240 - r * (1.0 / 132 - r * (691.0 / 32760 - r / 12))))));
 }
 
-/* psi(a+h) - psi(a) - h/a */
-static double digamma_ratio(double a, double h)
+/* [psi(a+h) - psi(a) - h/a]/2, a = nu/2, from nu: below a = 1 through
+ * psi(a) = psi(a+1) - 1/a, the 1/a terms as (1-h)/nu (zero at p = 2; 2/nu
+ * overflows for nu < 1.2e-308 where the half need not) */
+static double half_digamma_ratio(double nu, double h)
 {
+  double a = 0.5 * nu;
   if (a >= ASYMPTOTIC_A)
-    return bm_log1pmx(h / a) + h / (2.0 * a * (a + h)) + digamma_tail(a + h) - digamma_tail(a);
-  return bm_digamma(a + h) - bm_digamma(a) - h / a;
+    return 0.5 * (bm_log1pmx(h / a) + h / (2.0 * a * (a + h)) + digamma_tail(a + h) - digamma_tail(a));
+  if (a < 1.0) return 0.5 * (bm_digamma(a + h) - bm_digamma(a + 1.0)) + (1.0 - h) / nu;
+  return 0.5 * (bm_digamma(a + h) - bm_digamma(a)) - h / nu;
 }
 
 /* x^{-m} - (x+h)^{-m}, relative accuracy, x > 0, h >= 0 */
@@ -140,7 +149,10 @@ int bm_mvt_fisher_nunu(size_t p, double nu, double *out)
   if (p == 0) return BM_FAIL(BM_EINVAL, "p = 0");
   int status = bm_validate_greater(nu, 0.0);
   if (status) return status;
-  *out = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
+  double v = 0.25 * fisher_nunu_bracket(0.5 * nu, 0.5 * (double)p);
+  /* ~ 1/nu^2 for small nu (p/(2 nu^2) ... ): beyond range below nu ~ 1e-154 */
+  if (!isfinite(v)) return BM_FAIL(BM_EDOM, "nu = %g: I_nunu is beyond double range", nu);
+  *out = v;
   return BM_SUCCESS;
 }
 
@@ -181,17 +193,17 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   if (!status) status = bm_validate_greater(nu, 0.0);
   if (status) return status;
   size_t p = d->p;
-  /* nu = 5e-324: nu/2 rounds to 0 and the normalizing constant is not
-   * representable; BM_EDOM (nothing changes) rather than NaN log-densities */
+  /* nu below ~1e-308 (p != 2): d log f / d nu ~ 1/nu, cached below, is beyond
+   * double range; BM_EDOM (nothing changes) rather than inf or NaN later */
   /* nu's constants (two lgamma, two digamma: a third of a p = 5 _set) are
    * kept while nu stays, as in a sampler that moves mu and Sigma at fixed nu */
-  double a = 0.5 * nu, h = 0.5 * (double)p, lg, dg;
+  double h = 0.5 * (double)p, lg, dg;
   if (d->is_set && nu == d->nu) {
     lg = d->lg_ratio;
     dg = d->dg_ratio;
   } else {
-    lg = lgamma_ratio(a, h);
-    dg = digamma_ratio(a, h);
+    lg = lgamma_ratio(nu, h);
+    dg = half_digamma_ratio(nu, h);
   }
   if (!isfinite(lg) || !isfinite(dg))
     return BM_FAIL(BM_EDOM, "nu = %g: the normalizing constant is beyond double range", nu);
@@ -202,9 +214,9 @@ int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sig
   atomic_store_explicit(&d->lambda_state, 0, memory_order_release);
   d->nu = nu;
   d->logdet = bm_chol_logdet(d->L);
-  /* lgamma(a+h) - lgamma(a) - h log(nu pi) = lgamma_ratio + h log a - h log(2a) - h log pi */
+  /* lgamma(k/2) - lgamma(nu/2) - h log(nu pi) = lgamma_ratio + h log(nu/2) - h log nu - h log pi */
   d->lognorm = lg - h * (BM_VC_LOG_2PI) - 0.5 * d->logdet;
-  d->dnu_const = 0.5 * dg;
+  d->dnu_const = dg;
   d->lg_ratio = lg;
   d->dg_ratio = dg;
   d->is_set = 1;
@@ -250,6 +262,7 @@ static double half_digamma_diff(const bm_mvt *d)
 {
   double a = 0.5 * d->nu, h = 0.5 * (double)d->p;
   if (a >= ASYMPTOTIC_A) return d->dnu_const + 0.5 * (h / a);
+  if (a < 1.0) return 0.5 * (bm_digamma(a + h) - bm_digamma(a + 1.0)) + 1.0 / d->nu; /* as half_digamma_ratio */
   return 0.5 * (bm_digamma(a + h) - bm_digamma(a));
 }
 

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <float.h>
+#include <stddef.h>
 #include <string.h>
 #include <stdatomic.h>
 #include <gsl/gsl_cblas.h>
@@ -108,49 +109,105 @@ static void transpose_in_place(double *G, size_t p, size_t tda)
     }
 }
 
-/* G (symmetric, lower triangle stored; LAPACK's col-major 'U' on this row-major
- * buffer) <- its reversal J G J, J the exchange matrix (an involution) */
-static void reverse_lower(double *G, size_t p, size_t tda)
+static void reverse_diagonal(double *G, size_t p, size_t tda)
 {
+  for (size_t i = 0; i < p / 2; i++) {
+    double t = G[i * tda + i];
+    G[i * tda + i] = G[(p - 1 - i) * tda + (p - 1 - i)];
+    G[(p - 1 - i) * tda + (p - 1 - i)] = t;
+  }
+}
+
+/* Lower triangle of G <- that of J G J (J the exchange matrix), G symmetric
+ * with both triangles stored: entry (i, j) of J G J is G[p-1-i][p-1-j],
+ * which lies in the upper triangle (read there while the lower is written;
+ * the diagonal is reversed in place). The upper triangle keeps G. */
+static void reverse_into_lower(double *G, size_t p, size_t tda)
+{
+  reverse_diagonal(G, p, tda);
+  for (size_t i = 1; i < p; i++) {
+    const double *u = G + (p - 1 - i) * tda + (p - 1); /* G[p-1-i][p-1-j] at u[-j] */
+    double *g = G + i * tda;
+    for (size_t j = 0; j < i; j++) g[j] = u[-(ptrdiff_t)j];
+  }
+}
+
+/* G (both triangles) <- J W J, W symmetric in G's lower triangle: the upper
+ * triangle from the reversed lower one, the diagonal reversed in place, then
+ * the lower triangle copied from the upper */
+static void reverse_from_lower(double *G, size_t p, size_t tda)
+{
+  for (size_t i = 0; i + 1 < p; i++) {
+    const double *w = G + (p - 1 - i) * tda + (p - 1); /* W[p-1-i][p-1-j] at w[-j], j > i */
+    double *g = G + i * tda;
+    for (size_t j = i + 1; j < p; j++) g[j] = w[-(ptrdiff_t)j];
+  }
+  reverse_diagonal(G, p, tda);
+  for (size_t i = 1; i < p; i++)
+    for (size_t j = 0; j < i; j++) G[i * tda + j] = G[j * tda + i];
+}
+
+size_t bm_vc_sandwich_work(size_t p)
+{
+  return p * p + (p > BM_SL_MAX && p <= BM_KN_SCATTER_MAX ? bm_kn_sygst_work(p) : 0);
+}
+
+/* the factor M = J L^T J (J the exchange matrix; lower triangular) into F */
+static void reversed_factor(const gsl_matrix *L, double *F)
+{
+  size_t p = L->size1;
   for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j <= i; j++) {
-      size_t i2 = p - 1 - j, j2 = p - 1 - i; /* (i, j) <-> (p-1-j, p-1-i), also in the lower triangle */
-      if (i2 * p + j2 <= i * p + j) continue; /* each pair once (and the fixed points) */
-      double t = G[i * tda + j];
-      G[i * tda + j] = G[i2 * tda + j2];
-      G[i2 * tda + j2] = t;
-    }
+    for (size_t j = 0; j <= i; j++) F[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
+}
+
+/* G (lower) <- L^{-1} G L^{-T} through the symmetric kernel (own) or
+ * dsygst; for trans, L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J with J the
+ * exchange matrix and M = J L^T J lower triangular (work: M). Returns 0,
+ * 1 when the kernel declined (G as it was), or dsygst's info. */
+static int sygst(const gsl_matrix *L, double *G, size_t tda, int trans, double *work, int own)
+{
+  size_t p = L->size1;
+  const double *F = L->data;
+  size_t ldf = L->tda;
+  if (trans) {
+    reversed_factor(L, work);
+    F = work;
+    ldf = p;
+    reverse_into_lower(G, p, tda);
+  }
+  int info = own ? bm_kn_sygst(p, F, ldf, G, tda, work + p * p)
+                 : (int)LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F,
+                                            (lapack_int)ldf);
+  if (trans && info == 1 && own) { /* declined: the diagonal back, the lower from the untouched upper */
+    reverse_diagonal(G, p, tda);
+    for (size_t i = 1; i < p; i++)
+      for (size_t j = 0; j < i; j++) G[i * tda + j] = G[j * tda + i];
+    return info;
+  }
+  if (info) return info;
+  if (trans)
+    reverse_from_lower(G, p, tda);
+  else
+    for (size_t i = 0; i < p; i++)
+      for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+  return 0;
 }
 
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work)
 {
   size_t p = L->size1;
-  if (p <= BM_KN_MAX) { /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
-    enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
-    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
-    transpose_in_place(G, p, tda);
-    bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
-    bm_vc_symmetrize(G, p, tda);
+  /* the own blocked kernel (as dsygst, single thread); it declines a subnormal pivot */
+  if (p > BM_SL_MAX && p <= BM_KN_SCATTER_MAX && bm_kn_sygst_path() >= BM_KN_SG_PORTABLE &&
+      !sygst(L, G, tda, trans, work, 1))
     return BM_SUCCESS;
-  }
-  /* LAPACK's dsygst (itype 1, 'U' on the row-major lower triangle) forms
-   * L^{-1} G L^{-T} in p^3 flops using the symmetry, half of two dtrsm. For
-   * L^{-T} G L^{-1}: with J the exchange matrix, M = J L^T J is lower
-   * triangular and L^{-T} G L^{-1} = J M^{-1} (J G J) M^{-T} J. */
-  const double *F = L->data;
-  size_t ldf = L->tda;
-  if (trans) {
-    for (size_t i = 0; i < p; i++)
-      for (size_t j = 0; j <= i; j++) work[i * p + j] = L->data[(p - 1 - j) * L->tda + (p - 1 - i)];
-    F = work;
-    ldf = p;
-    reverse_lower(G, p, tda);
-  }
-  lapack_int info = LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', (lapack_int)p, G, (lapack_int)tda, F, (lapack_int)ldf);
-  if (info) return BM_ESING;
-  if (trans) reverse_lower(G, p, tda);
-  for (size_t i = 0; i < p; i++)
-    for (size_t j = 0; j < i; j++) G[j * tda + i] = G[i * tda + j];
+  if (p > BM_KN_MAX) /* LAPACK's dsygst: p^3 flops using the symmetry, half of two dtrsm */
+    return sygst(L, G, tda, trans, work, 0) ? BM_ESING : BM_SUCCESS;
+  /* two triangular solves on the calling thread (the kernels of src/kernels.h) */
+  enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
+  bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+  transpose_in_place(G, p, tda);
+  bm_sl_trsm_left(t, p, p, L->data, L->tda, G, tda);
+  bm_vc_symmetrize(G, p, tda);
   return BM_SUCCESS;
 }
 
@@ -235,7 +292,7 @@ int bm_vc_loglik_grad_rows(const gsl_matrix *L, const gsl_vector *mu, const gsl_
   size_t G = bm_batch_groups(n, dSigma ? p * p + p : p), bs = bm_batch_block(n, G);
   /* a per-group Z^T Z slot whenever rows arrive in more than one block */
   size_t slot = (G > 1 || bs < n) && dSigma ? p * p : 0;
-  size_t zlen = G * bs * p > p * p ? G * bs * p : p * p; /* Z doubles as the sandwich's scratch */
+  size_t sw = bm_vc_sandwich_work(p), zlen = G * bs * p > sw ? G * bs * p : sw; /* Z doubles as the sandwich's scratch */
   bm_work w;
   double *Z = bm_work_get(&w, NULL, 0, zlen + G * (p + slot));
   if (!Z) {
@@ -320,10 +377,12 @@ static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, 
 {
   size_t n = X->size1, p = X->size2, G = bm_batch_groups(n, p * p + p), bs = n < BM_BATCH_BLOCK ? n : BM_BATCH_BLOCK;
   size_t slot = G > 1 ? p * p : 0;
+  /* the rank-k kernel centres the rows while it packs them: no centred copy */
+  int fused = bm_kn_syrk_t_centred_ok(p);
   bm_work w;
-  double *D = bm_work_get(&w, NULL, 0, G * (bs * p + p + slot));
+  double *D = bm_work_get(&w, NULL, 0, G * ((fused ? 0 : bs * p) + p + slot));
   if (!D) return BM_ENOMEM;
-  double *s_all = D + G * bs * p, *C_all = s_all + G * p;
+  double *s_all = D + (fused ? 0 : G * bs * p), *C_all = s_all + G * p;
   const double *mu = mu_v->data;
   size_t ms = mu_v->stride;
   int bad[BM_BATCH_GROUPS_MAX];
@@ -334,10 +393,16 @@ static int scatter_rows(const gsl_vector *mu_v, const gsl_matrix *X, double *S, 
   for (size_t g = 0; g < G; g++) {
     size_t r0, r1;
     bm_batch_range(n, G, g, &r0, &r1);
-    double *Dg = D + g * bs * p, *sg = s_all + g * p, *Cg = slot ? C_all + g * slot : S;
+    double *sg = s_all + g * p, *Cg = slot ? C_all + g * slot : S;
     size_t ldc = slot ? p : tds;
     for (size_t j = 0; j < p; j++) sg[j] = 0.0;
     bad[g] = BM_SUCCESS;
+    if (fused) {
+      if (bm_kn_syrk_t_centred(p, r1 - r0, X->data + r0 * X->tda, X->tda, mu, ms, 0.0, Cg, ldc, sg))
+        bad[g] = BM_ENONFINITE;
+      continue;
+    }
+    double *Dg = D + g * bs * p;
     for (size_t b0 = r0; b0 < r1; b0 += bs) {
       size_t b1 = b0 + bs < r1 ? b0 + bs : r1;
       double acc = 0.0;
@@ -387,7 +452,7 @@ int bm_vc_scatter_grad_fn(const char *fn, int obj_status, const gsl_matrix *L, c
   size_t n = X->size1, tda = dSigma->tda;
   double *G = dSigma->data;
   bm_work w;
-  double *s = bm_work_get(&w, NULL, 0, p + p * p), *scratch = s + p;
+  double *s = bm_work_get(&w, NULL, 0, p + bm_vc_sandwich_work(p)), *scratch = s + p;
   status = s ? scatter_rows(mu, X, G, tda, s) : BM_ENOMEM;
   if (status) {
     bm_work_release(&w);

@@ -153,11 +153,15 @@ void bm_vc_symmetrize(double *G, size_t p, size_t tda);
 
 /* G (p x p symmetric, both triangles stored, leading dim tda) <-
  * L^{-1} G L^{-T} (trans = 0) or L^{-T} G L^{-1} (trans = 1), symmetric,
- * without starting OpenBLAS threads at p <= BM_KN_MAX (src/kernels.h) and
- * through LAPACK's dsygst beyond. work: p^2 doubles (used for trans = 1
- * and p > BM_KN_MAX only). L's diagonal must be positive.
+ * without starting OpenBLAS threads at p <= BM_KN_SCATTER_MAX (src/kernels.h:
+ * bm_kn_sygst's blocked symmetric kernel beyond BM_SL_MAX where its path is
+ * taken; else two triangular solves up to BM_KN_MAX) and through LAPACK's
+ * dsygst beyond.
+ * work: bm_vc_sandwich_work(p) doubles. L's diagonal must be positive.
  * @return BM_SUCCESS; BM_ESING from dsygst (not expected for a factor). */
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work);
+/* doubles of bm_vc_sandwich's work at order p (at least p^2) */
+size_t bm_vc_sandwich_work(size_t p);
 
 /* Per block of whitened rows Z (rows x p, rows first .. first+rows-1 of X) of
  * bm_vc_loglik_rows: add the block's terms to *total (row by row, in order)

@@ -165,7 +165,8 @@ void bm_wt_theta_blocks(const gsl_matrix *B, double a, double b, double c, doubl
   bm_vech_from_sym_grad(B, &col.vector);
   gsl_vector_scale(&col.vector, b);
   for (size_t k = 0; k < q; k++) gsl_matrix_set(H, q, k, gsl_matrix_get(H, k, q));
-  gsl_matrix_set(H, q, q, c * bm_mvtrigamma(p, 0.5 * nu));
+  /* c = +-1/4: psi'_p(nu/2)/4 from nu (psi'(nu/2) overflows at p = 1, nu < 3e-154, where its quarter need not) */
+  gsl_matrix_set(H, q, q, 4.0 * c * bm_mvtrigamma_half(p, nu));
 }
 
 int bm_wt_check_x_and_out_fn(const char *fn, int is_set, size_t p, const gsl_matrix *X, const gsl_matrix *H, size_t n)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <float.h>
+#include "wishart_common.h" /* before lapacke.h: its <complex.h> defines I, a parameter name there */
 #include <lapacke.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_cblas.h>
@@ -149,6 +150,57 @@ static inline double cj_half_logdet_upper(const gsl_matrix *R)
   return s;
 }
 
+/* log|Psi_n| - log|Psi_0| = log|I + M|, M = R0^-T W R0^-1, for Psi_0 = R0^T R0
+ * (R0 p x p upper) and Psi_n = Psi_0 + W, W = sum_b scale_b^2 B_b^T B_b (each
+ * B_b with p columns; NULL blocks skipped). The evidence multiplies it by
+ * (nu0 + n)/2: taking it as the difference of the two log-determinants
+ * leaves eps |log|Psi|| in it, times nu0 (0.5 absolute at nu0 = 1e16), and W
+ * below eps Psi_0 vanishes from the rounded Psi_n altogether. Here M comes
+ * from W's own rows, and its Cholesky factor is taken with every pivot
+ * written 1 + u_i, u_i formed without the 1: log|I + M| = sum log1p(u_i).
+ * BM_ENOMEM in *st (NaN returned) when scratch cannot be had. */
+static inline double cj_logdet_ratio(const gsl_matrix *R0, const gsl_matrix *const *blocks, const double *scale,
+                                     size_t nb, size_t p, int *st)
+{
+  size_t rows = 0;
+  for (size_t b = 0; b < nb; b++) rows += blocks[b] ? blocks[b]->size1 : 0;
+  if (rows == 0) return 0.0;
+  gsl_matrix *Z = bm_matrix_alloc(rows, p), *M = bm_matrix_alloc(p, p);
+  if (Z == NULL || M == NULL) {
+    bm_matrix_free(Z);
+    bm_matrix_free(M);
+    *st = BM_ENOMEM;
+    return NAN;
+  }
+  size_t r = 0;
+  for (size_t b = 0; b < nb; b++)
+    for (size_t i = 0; blocks[b] && i < blocks[b]->size1; i++, r++)
+      for (size_t j = 0; j < p; j++) gsl_matrix_set(Z, r, j, scale[b] * gsl_matrix_get(blocks[b], i, j));
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)rows, (int)p, 1.0, R0->data,
+              (int)R0->tda, Z->data, (int)Z->tda); /* Z R0^-1 */
+  for (size_t i = 0; i < p; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double v = 0.0;
+      for (size_t k = 0; k < rows; k++) v += gsl_matrix_get(Z, k, i) * gsl_matrix_get(Z, k, j);
+      gsl_matrix_set(M, i, j, v);
+    }
+  double ld = 0.0; /* Cholesky of I + M in place of M's lower triangle */
+  for (size_t i = 0; i < p; i++) {
+    double u = gsl_matrix_get(M, i, i);
+    for (size_t k = 0; k < i; k++) u -= gsl_matrix_get(M, i, k) * gsl_matrix_get(M, i, k);
+    ld += log1p(u);
+    double lii = sqrt(1.0 + u);
+    for (size_t j = i + 1; j < p; j++) {
+      double v = gsl_matrix_get(M, j, i);
+      for (size_t k = 0; k < i; k++) v -= gsl_matrix_get(M, j, k) * gsl_matrix_get(M, i, k);
+      gsl_matrix_set(M, j, i, v / lii);
+    }
+  }
+  bm_matrix_free(Z);
+  bm_matrix_free(M);
+  return ld;
+}
+
 /* Inverse of the lower factor: Linv = L^{-1} (lower). Linv must not alias L. */
 static inline void cj_lower_inverse(const gsl_matrix *L, gsl_matrix *Linv)
 {
@@ -202,7 +254,12 @@ static inline double cj_iw_logpdf(const gsl_matrix *L_Psi, double nu, const gsl_
   for (size_t i = 0; i < p; i++)
     for (size_t j = 0; j <= i; j++) tr += gsl_matrix_get(work, i, j) * gsl_matrix_get(work, i, j);
   if (isnan(tr)) tr = INFINITY; /* finite factors: NaN only from overflow (inf - inf) in the solve */
-  return 0.5 * nu * bm_chol_logdet(L_Psi) - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma(p, 0.5 * nu) -
+  if (bm_wt_large_nu(p, nu) && isfinite(tr))
+    /* the inverse Wishart family's large-nu form (distributions/wishart_common.h):
+     * the textbook sum cancels like nu log nu (7e-4 absolute at nu = 1e12) */
+    return bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(work->data, p, work->tda, nu) -
+           bm_wt_half_sumsq(work->data, p, work->tda, 1) - 0.5 * ((double)p + 1.0) * bm_chol_logdet(L_S);
+  return 0.5 * nu * bm_chol_logdet(L_Psi) - 0.5 * nu * (double)p * M_LN2 - bm_lmvgamma_half(p, nu) -
          0.5 * (nu + (double)p + 1.0) * bm_chol_logdet(L_S) - 0.5 * tr;
 }
 

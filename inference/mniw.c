@@ -45,6 +45,7 @@ struct bm_mniw {
   gsl_matrix *B_n;        /* k x d */
   gsl_matrix *L_Psi_n;    /* d x d lower */
   double nu_n;
+  double ld_ratio;        /* log|Psi_n| - log|Psi0| from the data's own rows (cj_logdet_ratio) */
 };
 
 bm_mniw_stats *bm_mniw_stats_alloc(size_t k, size_t d)
@@ -172,10 +173,17 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   st = cj_qr_stack(pblocks, scale, 2, d, Rpsi);
   if (st != BM_SUCCESS) goto done;
   /* Finite data whose cross products overflow (entries ~1e308) give inf/NaN
-   * factors, and nu0 = 5e-324 or DBL_MAX makes log Gamma_d(nu_n/2) NaN/inf:
+   * factors, and nu0 near DBL_MAX makes log Gamma_d(nu_n/2) inf:
    * the posterior is not representable, BM_EDOM, nothing changes. */
-  if (!isfinite(bm_lmvgamma(d, 0.5 * (m->nu0 + (double)s->n)))) st = BM_EDOM;
+  if (!isfinite(bm_lmvgamma_half(d, m->nu0 + (double)s->n))) st = BM_EDOM;
   if (!cj_all_finite(R) || !cj_all_finite(Rpsi)) st = BM_EDOM;
+  if (st != BM_SUCCESS) goto done;
+  const gsl_matrix *wblocks[1] = {&T.matrix}; /* T^T T = Psi_n - Psi0 */
+  double ld_ratio = cj_logdet_ratio(m->R_Psi0, wblocks, scale, 1, d, &st);
+  if (st != BM_SUCCESS) goto done;
+  if (!isfinite(ld_ratio)) /* Psi0 tiny: nothing cancels */
+    ld_ratio = 2.0 * (cj_half_logdet_upper(Rpsi) - cj_half_logdet_upper(m->R_Psi0));
+  if (!isfinite(ld_ratio)) st = BM_EDOM;
   if (st != BM_SUCCESS) goto done;
   /* ... and a nearly singular R_n (diagonal ~1e-300) overflows B_n = R_n^-1 Z
    * and V_n = R_n^-1 R_n^-T: check both, in scratch, before committing. */
@@ -202,6 +210,7 @@ static int recompute(bm_mniw *m, const bm_mniw_stats *s)
   gsl_matrix_memcpy(m->B_n, &Bn.matrix);
   cj_lower_from_upper(Rpsi, m->L_Psi_n);
   m->nu_n = m->nu0 + (double)s->n;
+  m->ld_ratio = ld_ratio;
 done:
   if (R) bm_matrix_free(R);
   if (Rpsi) bm_matrix_free(Rpsi);
@@ -474,9 +483,10 @@ int bm_mniw_log_evidence(const bm_mniw *m, double *lml)
   const size_t d = m->d;
   const double n = (double)m->data->n, dd = (double)d;
   const double logdet_Vn = -2.0 * cj_half_logdet_upper(m->R_n);
-  *lml = -0.5 * n * dd * log(M_PI) + bm_lmvgamma(d, 0.5 * m->nu_n) - bm_lmvgamma(d, 0.5 * m->nu0) +
-         0.5 * m->nu0 * m->logdet_Psi0 - 0.5 * m->nu_n * bm_chol_logdet(m->L_Psi_n) +
-         0.5 * dd * (logdet_Vn - m->logdet_V0);
+  /* as bm_niw_log_evidence: nu0/2 log|Psi0| - nu_n/2 log|Psi_n| and the log Gamma_d
+   * difference without the cancellation like nu0 eps of the textbook sum */
+  *lml = -0.5 * n * dd * log(M_PI) + bm_lmvgamma_half_diff(d, m->nu0, n) - 0.5 * (m->nu0 + n) * m->ld_ratio -
+         0.5 * n * m->logdet_Psi0 + 0.5 * dd * (logdet_Vn - m->logdet_V0);
   return BM_SUCCESS;
 }
 

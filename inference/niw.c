@@ -44,6 +44,7 @@ struct bm_niw {
   gsl_vector *mu_n;
   double kappa_n, nu_n;
   gsl_matrix *L_n;  /* lower factor of Psi_n */
+  double ld_ratio;  /* log|Psi_n| - log|Psi0| from the data's own rows (cj_logdet_ratio) */
 };
 
 bm_niw_stats *bm_niw_stats_alloc(size_t p)
@@ -214,6 +215,9 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
   const double scale[3] = {1.0, 1.0, sqrt(n * (m->kappa0 / kn))}; /* kappa0 n overflows for kappa0 ~ DBL_MAX */
   st = cj_qr_stack(blocks, scale, 3, p, R);
   if (st != BM_SUCCESS) goto done;
+  double ld_ratio = cj_logdet_ratio(m->R0, blocks + 1, scale + 1, 2, p, &st); /* before diff is reused */
+  if (st != BM_SUCCESS) goto done;
+  if (!isfinite(ld_ratio)) ld_ratio = 2.0 * cj_half_logdet_upper(R) - m->logdet_Psi0; /* Psi0 tiny: no cancellation */
   /* The posterior must be representable before it is committed: finite data
    * whose scatter overflows, or nu0 = DBL_MAX (log Gamma_p overflows), would
    * otherwise leave NaN in every posterior quantity. BM_EDOM, m unchanged. */
@@ -231,13 +235,15 @@ static int recompute(bm_niw *m, const bm_niw_stats *d)
     for (size_t i = 0; i <= j; i++)
       if (!isfinite(gsl_matrix_get(R, i, j))) st = BM_EDOM;
   }
-  if (!isfinite(2.0 * cj_half_logdet_upper(R)) || !isfinite(bm_lmvgamma(p, 0.5 * (m->nu0 + n))) ||
-      !isfinite(bm_mvdigamma(p, 0.5 * (m->nu0 + n))))
+  /* log Gamma_p(nu_n/2) from nu_n itself: finite for every nu0 > p - 1 below
+   * ~1e305 (a subnormal nu0 at p = 1 included; nothing here needs psi_p) */
+  if (!isfinite(2.0 * cj_half_logdet_upper(R)) || !isfinite(bm_lmvgamma_half(p, m->nu0 + n)) || !isfinite(ld_ratio))
     st = BM_EDOM;
   if (st != BM_SUCCESS) goto done;
   cj_lower_from_upper(R, m->L_n);
   m->kappa_n = kn;
   m->nu_n = m->nu0 + n;
+  m->ld_ratio = ld_ratio;
   for (size_t j = 0; j < p; j++) gsl_vector_set(m->mu_n, j, gsl_matrix_get(diff, 0, j));
 done:
   if (diff) bm_matrix_free(diff);
@@ -487,8 +493,29 @@ static int log_posterior_impl_fn(const char *fn, const char *S_name, const bm_ni
     if (isnan(q)) q = INFINITY; /* overflow in the products (finite operands) */
     if (isnan(tr)) tr = INFINITY;
     out = -0.5 * dp * log(2.0 * M_PI) + 0.5 * dp * log(m->kappa_n) + 0.5 * logdet - 0.5 * m->kappa_n * q;
-    out += 0.5 * (nu - dp - 1.0) * logdet - 0.5 * tr - 0.5 * nu * dp * M_LN2 + 0.5 * nu * bm_chol_logdet(m->L_n) -
-           bm_lmvgamma(p, 0.5 * nu);
+    if (bm_wt_large_nu(p, nu) && isfinite(tr)) {
+      /* the Wishart family's large-nu form (distributions/wishart_common.h; the
+       * textbook sum cancels like nu log nu) from a triangular M with M M^T =
+       * W^T W up to rotation: W = L_n^T L = Q R, M = R^T (same trace and |M| = |W|) */
+      gsl_matrix *Rq = bm_matrix_alloc(p, p);
+      const gsl_matrix *wb[1] = {W};
+      const double one[1] = {1.0};
+      st = Rq ? cj_qr_stack(wb, one, 1, p, Rq) : BM_ENOMEM;
+      if (st == BM_SUCCESS) {
+        for (size_t i = 0; i < p; i++)
+          for (size_t j = 0; j < p; j++) gsl_matrix_set(W, i, j, j <= i ? gsl_matrix_get(Rq, j, i) : 0.0);
+        out += bm_wt_lognorm_large(p, nu) + 0.5 * nu * bm_wt_dev_diag(W->data, p, W->tda, nu) -
+               bm_wt_half_sumsq(W->data, p, W->tda, 1) - 0.5 * (dp + 1.0) * logdet;
+      }
+      bm_matrix_free(Rq);
+      if (st != BM_SUCCESS) {
+        st = BM_FAIL(BM_ENOMEM, "out of memory (p = %zu)", p);
+        goto done;
+      }
+    } else {
+      out += 0.5 * (nu - dp - 1.0) * logdet - 0.5 * tr - 0.5 * nu * dp * M_LN2 + 0.5 * nu * bm_chol_logdet(m->L_n) -
+             bm_lmvgamma_half(p, nu);
+    }
   }
   *lp = out;
 done:
@@ -596,9 +623,12 @@ int bm_niw_log_evidence(const bm_niw *m, double *lml)
   if (m == NULL || lml == NULL || !m->has_prior) return BM_FAIL(BM_EINVAL, "%s", m == NULL ? "m is NULL" : lml == NULL ? "lml is NULL" : "m has no prior set");
   const size_t p = m->p;
   const double dp = (double)p, n = (double)m->data->n;
-  *lml = -0.5 * n * dp * log(M_PI) + bm_lmvgamma(p, 0.5 * m->nu_n) - bm_lmvgamma(p, 0.5 * m->nu0) +
-         0.5 * m->nu0 * m->logdet_Psi0 - 0.5 * m->nu_n * bm_chol_logdet(m->L_n) +
-         0.5 * dp * (log(m->kappa0) - log(m->kappa_n));
+  /* nu0/2 log|Psi0| - nu_n/2 log|Psi_n| = -(nu0 + n)/2 log|Psi_n|/|Psi0| - n/2 log|Psi0|,
+   * and log Gamma_p(nu_n/2) - log Gamma_p(nu0/2) as one difference in (nu0, n):
+   * the textbook sum cancels like nu0 eps (3e-8 relative at nu0 = 1e8, and
+   * from nu0 = 2^53 nu0 + n rounds to nu0: 1.4 off at nu0 = 1e16) */
+  *lml = -0.5 * n * dp * log(M_PI) + bm_lmvgamma_half_diff(p, m->nu0, n) - 0.5 * (m->nu0 + n) * m->ld_ratio -
+         0.5 * n * m->logdet_Psi0 - 0.5 * dp * log1p(n / m->kappa0);
   return BM_SUCCESS;
 }
 

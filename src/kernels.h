@@ -68,6 +68,17 @@ void bm_kn_syrk_t(size_t p, size_t k, double alpha, const double *A, size_t lda,
  * BM_KN_SYRK_N_MIN <= p <= BM_KN_MAX; otherwise bm_kn_syrk (CblasNoTrans). */
 void bm_kn_syrk_n(size_t p, size_t k, double alpha, const double *A, size_t lda, double beta, double *C,
                   size_t ldc);
+/* The scatter of centred rows, fused: lower triangle of C (p x p, ldc) <-
+ * sum_i r_i r_i^T + beta C and sum (p) += sum_i r_i, r_i = x_i - mu, x_i the
+ * k rows of X (ldx), mu (p, stride ms): the centring happens while the
+ * kernel packs its panels (the rows are read once, no centred copy). Only
+ * where bm_kn_syrk_t_centred_ok(p) (the AVX2+FMA kernel serves p); the
+ * sums add each column's entries in row order.
+ * @return 0; 1 when an entry of X is not finite (C and sum then undefined);
+ * -1 (nothing done) where the kernel does not serve p. */
+int bm_kn_syrk_t_centred(size_t p, size_t k, const double *X, size_t ldx, const double *mu, size_t ms, double beta,
+                         double *C, size_t ldc, double *sum);
+int bm_kn_syrk_t_centred_ok(size_t p);
 /* smallest p for the own kernel: below, OpenBLAS's single-thread dsyrk is as
  * fast or faster (measured at k = 16, 256, 1000: mixed at p = 7 to 10, the
  * kernel 1.3-2.5x at 12 to 24, 2.2-2.8x at 50 to 100) */
@@ -83,6 +94,35 @@ int bm_kn_syrk_path(void);
  * BM_KN_SYRK_AVX2, where the CPU has it, also takes the kernel for p below
  * BM_KN_SYRK_T_MIN. A process-wide switch, not for concurrent use. */
 void bm_kn_syrk_force_path(int path);
+
+/* The scatter route of the mvn gradient (the fused centring rank-k update
+ * and the symmetric sandwich below) runs its own single-thread kernels up
+ * to this order: at p = 400 they took 5.4 and 3.7 ms where OpenBLAS's dsyrk
+ * and dsygst took 10.3 and 8.8 ms on one thread and no less on two; at 768
+ * the rank-k kernel's panel (4096 doubles) holds 5 rows and gains little,
+ * and the sandwich's packed factor would be 2 p^2 doubles. */
+#define BM_KN_SCATTER_MAX 512
+
+/* Lower triangle of G (p x p, ldg; p <= BM_KN_SCATTER_MAX) <- that of L^{-1} G L^{-T}
+ * (G symmetric, its lower triangle read; L lower triangular, ldl): LAPACK's
+ * dsygst (itype 1) by blocks, p^3/2 multiply-adds, on the calling thread
+ * (src/sygst.c). The strict upper triangle of G is left undefined. work:
+ * bm_kn_sygst_work(p) doubles. The tile kernel is AVX2+FMA where the CPU
+ * has it (bm_kn_sygst_path() == BM_KN_SG_AVX2), plain C otherwise.
+ * @return 0; 1 (G untouched) when p > BM_KN_SCATTER_MAX or a pivot's reciprocal is
+ * not finite (the caller solves instead). */
+int bm_kn_sygst(size_t p, const double *L, size_t ldl, double *G, size_t ldg, double *work);
+size_t bm_kn_sygst_work(size_t p);
+/* paths of the sandwich (in increasing order): GENERIC = the callers' own
+ * route (two triangular solves), PORTABLE = bm_kn_sygst with the plain C
+ * tiles, AVX2 = with the AVX2+FMA tiles */
+enum { BM_KN_SG_AUTO = 0, BM_KN_SG_GENERIC = 1, BM_KN_SG_PORTABLE = 2, BM_KN_SG_AVX2 = 3 };
+/* the path on this CPU: AVX2 where available, else GENERIC (at most the
+ * forced one; a forced PORTABLE is taken on every CPU) */
+int bm_kn_sygst_path(void);
+/* Tests only: force the path (BM_KN_SG_AUTO lifts it). Process-wide, not
+ * for concurrent use. */
+void bm_kn_sygst_force_path(int path);
 
 /* C (m x n, ldc) <- alpha op(A) op(B) + beta C as dgemm, in calls of at most
  * BM_KN_GEMM_MNK multiply-adds (a split k accumulates in order). */

@@ -35,7 +35,7 @@ double bm_lmvgamma_small(size_t p, double a)
 
 double bm_lmvgamma_small_half(size_t p, double nu)
 {
-  if (p == 1 && nu > 0.0 && nu < 2.0 * DBL_MIN) return -log(nu) + LN2;
+  if (nu < 4.0 * DBL_MIN) return bm_lmvgamma_half(p, nu); /* p = 1: nu/2 may round */
   return bm_lmvgamma_small(p, 0.5 * nu);
 }
 
@@ -58,6 +58,6 @@ double bm_mvdigamma_small(size_t p, double a)
 
 double bm_mvdigamma_small_halved(size_t p, double nu)
 {
-  if (p == 1 && nu > 0.0 && nu < 2.0 * DBL_MIN) return -1.0 / nu;
+  if (nu < 4.0 * DBL_MIN) return bm_mvdigamma_half(p, nu); /* p = 1: nu/2 may round */
   return 0.5 * bm_mvdigamma_small(p, 0.5 * nu);
 }

@@ -31,19 +31,15 @@
 /* log Gamma_p(a); outside the range above: bm_lmvgamma(p, a). */
 double bm_lmvgamma_small(size_t p, double a);
 
-/* log Gamma_p(nu/2) from nu itself: nu/2 rounds when nu is below 2 DBL_MIN
- * (a subnormal result; possible only at p = 1), and -log(nu/2) would carry
- * that rounding (1.6e-7 at nu = 3e-317). There log Gamma(nu/2) =
- * -log(nu) + log 2 - gamma nu/2 + O(nu^2), the last terms far below an ulp. */
+/* log Gamma_p(nu/2) from nu itself, as bm_lmvgamma_half (bayesmat/specfun.h)
+ * but through the paired sum above where nu/2 is exact. */
 double bm_lmvgamma_small_half(size_t p, double nu);
 
 /* psi_p(a) = sum_{j<p} psi(a - j/2); outside the range: bm_mvdigamma(p, a). */
 double bm_mvdigamma_small(size_t p, double a);
 
-/* psi_p(nu/2) / 2 from nu itself (the d_nu term of the Wishart types): below
- * nu = 2 DBL_MIN (p = 1 only) nu/2 rounds and psi(nu/2) ~ -2/nu overflows
- * where its half -1/nu need not; there psi(nu/2)/2 = -1/nu - gamma/2 + O(nu),
- * the constant far below an ulp. */
+/* psi_p(nu/2) / 2 from nu itself (the d_nu term of the Wishart types), as
+ * bm_mvdigamma_half but through the paired sum where nu/2 is exact. */
 double bm_mvdigamma_small_halved(size_t p, double nu);
 
 #endif

@@ -215,10 +215,11 @@ static void fuzz_regressions(void **state)
   assert_int_equal(bm_matf_logpdf(mf, X, &lp), BM_SUCCESS);
   /* p = 1: log f = lgB terms; as delta -> 0, log f ~ log(delta/2) + O(1) */
   assert_true(isfinite(lp) && lp < -40.0 && lp > -60.0);
-  /* matf nu = 5e-324: nu/2 rounds to 0, the normalizing constant is not representable */
-  assert_int_equal(bm_matf_set(mf, 4.9406564584124654e-324, 0.0625, A), BM_EDOM);
-  assert_int_equal(bm_matf_logpdf(mf, X, &lp), BM_SUCCESS); /* previous parameters kept */
-  assert_true(isfinite(lp));
+  /* matf nu = 5e-324: nu/2 rounds to 0 (the constant was BM_EDOM); log Gamma(nu/2)
+   * from nu itself gives log f; reference: mpmath, 50 digits */
+  assert_int_equal(bm_matf_set(mf, 4.9406564584124654e-324, 0.0625, A), BM_SUCCESS);
+  assert_int_equal(bm_matf_logpdf(mf, X, &lp), BM_SUCCESS);
+  tu_assert_rel(lp, -745.83699385590256895, 1e-14);
   bm_matf_free(mf);
   /* wishart / invwishart nu = DBL_MAX: log Gamma_p(nu/2) overflows */
   bm_wishart *w = bm_wishart_alloc(1);
@@ -287,11 +288,21 @@ static void fuzz_regressions(void **state)
   assert_true(fabs(lp - ref("mvt_logf_fuzz")) <= 1e-14 * fabs(ref("mvt_logf_fuzz")));
   assert_int_equal(bm_mvt_loglik(t, Xb, &lp, NULL), BM_SUCCESS);
   assert_true(fabs(lp - ref("mvt_logf_fuzz")) <= 1e-14 * fabs(ref("mvt_logf_fuzz")));
-  /* mvt nu = 5e-324: nu/2 underflows; BM_EDOM and the previous parameters stay */
-  assert_int_equal(bm_mvt_set(t, 4.9406564584124654e-324, mu, S), BM_EDOM);
-  gsl_vector_set_zero(x);
+  /* mvt nu = 5e-324: nu/2 underflows; at p = 2 log Gamma(nu/2 + 1) - log Gamma(nu/2)
+   * - log nu = -log 2 is formed without it, so the set succeeds (it was BM_EDOM):
+   * at x = mu, log f = -log(2 pi) - log|S|/2 (mpmath) */
+  assert_int_equal(bm_mvt_set(t, 4.9406564584124654e-324, mu, S), BM_SUCCESS);
   assert_int_equal(bm_mvt_logpdf(t, mu, &lp), BM_SUCCESS);
+  tu_assert_rel(lp, -1.694036030183455, 1e-15);
+  /* at p = 1 the cached d log f / d nu ~ 1/(2 nu) is beyond range: BM_EDOM, previous parameters stay */
+  bm_mvt *t1 = bm_mvt_alloc(1);
+  gsl_vector_const_view mu1 = gsl_vector_const_subvector(mu, 0, 1);
+  gsl_matrix_const_view S1 = gsl_matrix_const_submatrix(S, 0, 0, 1, 1);
+  assert_int_equal(bm_mvt_set(t1, 3.0, &mu1.vector, &S1.matrix), BM_SUCCESS);
+  assert_int_equal(bm_mvt_set(t1, 4.9406564584124654e-324, &mu1.vector, &S1.matrix), BM_EDOM);
+  assert_int_equal(bm_mvt_logpdf(t1, &mu1.vector, &lp), BM_SUCCESS);
   assert_true(isfinite(lp));
+  bm_mvt_free(t1);
   bm_mvt_free(t);
   gsl_matrix *U = gsl_matrix_alloc(1, 1), *M = gsl_matrix_alloc(1, 2);
   gsl_matrix_set(U, 0, 0, 1.0);

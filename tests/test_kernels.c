@@ -23,6 +23,7 @@
 /* distributions/vector_common.h (a private header of the layer above the
  * core; the tests see only the core's private headers) */
 int bm_vc_sandwich(const gsl_matrix *L, double *G, size_t tda, int trans, double *work);
+size_t bm_vc_sandwich_work(size_t p);
 
 #define RTOL 1e-14
 
@@ -405,7 +406,7 @@ static void test_sandwich(void **state)
     size_t p = ps[d];
     double *A = spd(r, p, 1.0), *Lr = lapack_chol(A, p), *G0 = spd(r, p, 3.0);
     gsl_matrix_view Lv = gsl_matrix_view_array(Lr, p, p);
-    double *work = malloc(p * p * sizeof(double)), *G = malloc(p * p * sizeof(double)),
+    double *work = malloc(bm_vc_sandwich_work(p) * sizeof(double)), *G = malloc(p * p * sizeof(double)),
            *R = malloc(p * p * sizeof(double));
     for (int t = 0; t < 2; t++) {
       memcpy(G, G0, p * p * sizeof(double));

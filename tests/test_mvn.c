@@ -468,13 +468,60 @@ static void vv_family_bad_inputs(void)
   free_matrices(S, B, H, S2, X);
 }
 
+/* ---- batched gradient at the edge of double range ------------------------------ */
+
+/* Rows of size 1e308 against Sigma = 1e300 I: the Gram sum |z_i|^2 = 2e316
+ * is beyond double range but the gradient (a_i = Lambda x_i = 1e8) is not.
+ * Expected values in closed form (Sigma diagonal); p = 2 takes the small-p
+ * route, p = 20 the scatter/whitened route. A gradient truly beyond range
+ * (Sigma = 1e-300 I, x = 1e10: a = 1e310) stays BM_EDOM. */
+static void loglik_grad_huge_rows_in_range(void **state)
+{
+  (void)state;
+  const size_t ps[] = {2, 20};
+  for (size_t c = 0; c < 2; c++) {
+    size_t p = ps[c];
+    bm_mvn *d = bm_mvn_alloc(p);
+    gsl_vector *mu = gsl_vector_calloc(p), *dmu = gsl_vector_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *G = gsl_matrix_alloc(p, p), *X = gsl_matrix_calloc(2, p);
+    gsl_matrix_set_identity(S);
+    gsl_matrix_scale(S, 1e300);
+    assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+    gsl_matrix_set(X, 0, 0, 1.5e308);
+    gsl_matrix_set(X, 1, 1, -1e308);
+    double ll = 0.0;
+    assert_int_equal(bm_mvn_loglik_grad(d, X, &ll, dmu, G), BM_SUCCESS);
+    assert_true(ll == -INFINITY); /* log f = -1.1e316 rounds to -inf */
+    for (size_t i = 0; i < p; i++) {
+      double em = i == 0 ? 1.5e8 : i == 1 ? -1e8 : 0.0;
+      assert_true(fabs(gsl_vector_get(dmu, i) - em) <= 1e-14 * 1.5e8);
+      for (size_t j = 0; j < p; j++) {
+        double e = i != j ? 0.0 : i == 0 ? 0.5 * 2.25e16 : i == 1 ? 0.5e16 : -1e-300;
+        double g = gsl_matrix_get(G, i, j);
+        assert_true(i > 1 && i == j ? fabs(g - e) <= 1e-14 * 1e-300 : fabs(g - e) <= 1e-14 * 2.25e16);
+      }
+    }
+    /* beyond range: every output NaN */
+    gsl_matrix_set_identity(S);
+    gsl_matrix_scale(S, 1e-300);
+    assert_int_equal(bm_mvn_set(d, mu, S), BM_SUCCESS);
+    gsl_matrix_set_zero(X);
+    gsl_matrix_set(X, 0, 0, 1e10);
+    assert_int_equal(bm_mvn_loglik_grad(d, X, &ll, dmu, G), BM_EDOM);
+    assert_true(isnan(ll) && tu_all_nan_v(dmu) && tu_all_nan_m(G));
+    bm_mvn_free(d);
+    free_vectors(mu, dmu);
+    free_matrices(S, G, X);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       VV_SHARED_TESTS,
       cmocka_unit_test(logpdf_matches_reference),    cmocka_unit_test(kl_and_entropy_match_reference),
       cmocka_unit_test(grad_score_hess_match_fd),    cmocka_unit_test(kl_grad_matches_fd),
-      cmocka_unit_test(concurrent_readers_agree),
+      cmocka_unit_test(concurrent_readers_agree),    cmocka_unit_test(loglik_grad_huge_rows_in_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,8 +47,9 @@ void bm_matf_free(bm_matf *d);
  * @return BM_SUCCESS; BM_EINVAL (d or Psi NULL); BM_EBADLEN (Psi not p x p);
  *         BM_ENONFINITE (NaN/Inf in nu, delta or Psi); BM_ENOTSYM; BM_ENOTSPD;
  *         BM_EDOM (nu <= p - 1 or delta <= 0, or parameters whose normalizing
- *         constant is not representable: nu/2 rounding onto the bound of Gamma_p,
- *         nu + delta overflowing). On failure the object keeps its
+ *         constant is not representable: nu + delta overflowing, or log Gamma_p
+ *         of them beyond double range near 1e306; a subnormal nu or delta is fine,
+ *         log Gamma of its half being formed from it). On failure the object keeps its
  *         previous parameters (or stays unset). Allocates nothing.
  */
 int bm_matf_set(bm_matf *d, double nu, double delta, const gsl_matrix *Psi);
@@ -81,7 +82,8 @@ int bm_matf_logpdf(const bm_matf *d, const gsl_matrix *X, double *lp);
  * Any output may be NULL (its work is skipped).
  * @return BM_SUCCESS; BM_EINVAL (d or X NULL, d unset); BM_EBADLEN (X or an
  *         output not p x p); BM_ENONFINITE; BM_ENOTSYM; BM_EDOM (X not SPD, or
- *         d_X/d_Psi beyond double range: outputs NaN).
+ *         d_X/d_Psi/d_nu/d_delta beyond double range, e.g. d_nu ~ 1/nu at p = 1,
+ *         nu < 1e-308, d_delta ~ 1/delta for delta < 1e-308: outputs NaN).
  *         On failure every non-NULL output is NaN. Allocates nothing for p <= 45.
  */
 int bm_matf_grad(const bm_matf *d, const gsl_matrix *X, gsl_matrix *d_X, gsl_matrix *d_Psi, double *d_nu,
@@ -173,9 +175,11 @@ int bm_matf_loglik(const bm_matf *d, const gsl_matrix *const *X, size_t m, doubl
  * @param ll       out, may be NULL: the log-likelihood
  * @param d_Psi    out, may be NULL: p x p symmetric gradient
  * @param d_nu, d_delta  out, may be NULL
- * @return as bm_matf_loglik, plus BM_EDOM when d_Psi is beyond double range
- *         (then *ll is still the sum); every other non-NULL output is NaN on failure
- *         (*ll = -INFINITY on BM_EDOM). Allocates nothing for p <= 36.
+ * @return as bm_matf_loglik, plus BM_EDOM when d_Psi, d_nu or d_delta is
+ *         beyond double range (d_nu ~ m/nu at p = 1, nu < 1e-308; d_delta ~
+ *         m/delta, delta < 1e-308; then *ll is NaN too). Every non-NULL output
+ *         is NaN on failure, but *ll = -INFINITY when some X[i] is outside the
+ *         support. Allocates nothing for p <= 36.
  */
 int bm_matf_loglik_grad(const bm_matf *d, const gsl_matrix *const *X, size_t m, double *ll, gsl_matrix *d_Psi,
                         double *d_nu, double *d_delta);

@@ -55,8 +55,9 @@ void bm_matt_free(bm_matt *d);
  * @param nu     degrees of freedom, finite, > 0
  * @param M      n x p, finite
  * @param Sigma  n x n SPD (row scale);  Omega p x p SPD (column scale)
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM;
- *         BM_ENOTSYM; BM_ENOTSPD. On failure the previous parameters are kept.
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENONFINITE; BM_EDOM (nu <= 0, or
+ *         nu below ~1e-308, where the cached d log f / d nu ~ 1/nu is beyond double
+ *         range); BM_ENOTSYM; BM_ENOTSPD. On failure the previous parameters are kept.
  */
 int bm_matt_set(bm_matt *d, double nu, const gsl_matrix *M, const gsl_matrix *Sigma, const gsl_matrix *Omega);
 
@@ -144,7 +145,9 @@ int bm_matt_hess_x(const bm_matt *d, const gsl_matrix *X, gsl_matrix *H);
  *   M blocks with the rest are 0.
  * Exists for every nu > 0; singular along (0, vech Sigma, -vech Omega, 0).
  * @param F  out, nparams x nparams
- * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM. Allocates O(n^2 + p^2).
+ * @return BM_SUCCESS; BM_EINVAL; BM_EBADLEN; BM_ENOMEM; BM_EDOM (an entry beyond
+ *         double range: I_nunu ~ 1/nu^2 for nu below ~1e-154, or scales near
+ *         DBL_MIN; F NaN). Allocates O(n^2 + p^2).
  */
 int bm_matt_fisher(const bm_matt *d, gsl_matrix *F);
 

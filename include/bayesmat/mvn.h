@@ -168,8 +168,11 @@ int bm_mvn_loglik(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *
  * Batched log-likelihood and the gradient of the sum w.r.t. (mu, Sigma):
  *   d_mu = Lambda sum_i r_i,  d_Sigma = L^{-T}(Z^T Z - n I)L^{-1}/2, Z = R L^{-T}
  * (one dtrsm, one dsyrk, two p x p triangular solves). ll, d_mu, d_Sigma may
- * each be NULL. @return as bm_mvn_loglik, plus BM_EDOM (d_mu or d_Sigma beyond
- * double range) (non-NULL outputs NaN on failure).
+ * each be NULL. Rows whose squared whitened norms overflow while the gradient
+ * does not (a row near DBL_MAX against a huge Sigma) are summed as single-point
+ * gradients, which scale each row first. @return as bm_mvn_loglik, plus
+ * BM_EDOM (d_mu or d_Sigma itself beyond double range) (non-NULL outputs NaN
+ * on failure).
  */
 int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vector *d_mu, gsl_matrix *d_Sigma);
 

@@ -34,7 +34,9 @@ void bm_mvt_free(bm_mvt *d);
  * @param nu     degrees of freedom, 0 < nu < inf
  * @param mu     length p, finite;  Sigma  p x p SPD scale matrix
  * @return BM_SUCCESS; BM_EINVAL (NULL); BM_EBADLEN; BM_ENONFINITE (also an
- *         infinite or NaN nu); BM_ENOTSYM; BM_ENOTSPD; BM_EDOM (nu <= 0, or nu so small that nu/2 underflows, e.g. 5e-324).
+ *         infinite or NaN nu); BM_ENOTSYM; BM_ENOTSPD; BM_EDOM (nu <= 0, or nu so small that d log f / d nu ~ 1/nu, cached here,
+ *         is beyond double range: below ~1e-308 for p != 2; at p = 2 the 1/nu terms cancel
+ *         exactly and every nu > 0 is accepted).
  */
 int bm_mvt_set(bm_mvt *d, double nu, const gsl_vector *mu, const gsl_matrix *Sigma);
 
@@ -115,7 +117,8 @@ int bm_mvt_fisher(const bm_mvt *d, gsl_matrix *Info);
 
 /**
  * The Fisher entry I_nunu alone, for any p >= 1 and 0 < nu < inf (see bm_mvt_fisher).
- * @return BM_SUCCESS; BM_EINVAL (out NULL, p = 0); BM_ENONFINITE; BM_EDOM (nu <= 0).
+ * @return BM_SUCCESS; BM_EINVAL (out NULL, p = 0); BM_ENONFINITE; BM_EDOM (nu <= 0,
+ *         or I_nunu ~ 1/nu^2 beyond double range: nu below ~1e-154; *out NaN).
  */
 int bm_mvt_fisher_nunu(size_t p, double nu, double *out);
 
