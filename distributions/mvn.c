@@ -194,6 +194,24 @@ int bm_mvn_logpdf(const bm_mvn *d, const gsl_vector *x, double *lp)
 /* G <- (a a^T - Lambda)/2 */
 static void sigma_grad(const bm_mvn *d, const double *a, gsl_matrix *G) { bm_vc_sigma_grad(1.0, a, precision(d), G); }
 
+/* a <- Lambda (x - mu) when the direct solves overflowed: entries of x - mu
+ * near DBL_MAX overflow inside the substitution (r_3 - l_32 z_2 with both
+ * terms near -DBL_MAX) or in the residual itself, while a = Lambda r can be
+ * far inside the range. The map is linear: the same solves on 2^-k (x - mu),
+ * then 2^k; k leaves the largest entry of x or mu near 2^512, room on both
+ * sides. Entries of a beyond double range stay infinite (true overflow). */
+static void precision_times_scaled(const bm_mvn *d, const gsl_vector *x, double *a)
+{
+  size_t p = d->p;
+  double m = 0.0;
+  for (size_t i = 0; i < p; i++) m = fmax(m, fmax(fabs(gsl_vector_get(x, i)), fabs(gsl_vector_get(d->mu, i))));
+  int k = ilogb(m) - 512;
+  if (k <= 0) return; /* |r| < 2^513 and an overflowing solve: |a| |r| >= |z|^2, a is beyond range */
+  for (size_t i = 0; i < p; i++) a[i] = ldexp(gsl_vector_get(x, i), -k) - ldexp(gsl_vector_get(d->mu, i), -k);
+  bm_vc_precision_times(d->L, a);
+  for (size_t i = 0; i < p; i++) a[i] = ldexp(a[i], k);
+}
+
 int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector *dmu, gsl_matrix *dSigma)
 {
   int status = bm_vc_check_grad(check_obj(d), d ? d->p : 0, x, dx, dmu, dSigma);
@@ -204,6 +222,9 @@ int bm_mvn_grad(const bm_mvn *d, const gsl_vector *x, gsl_vector *dx, gsl_vector
   if (!a) return BM_FAIL(BM_ENOMEM, "out of memory");
   bm_vc_residual(d->mu, x, a);
   bm_vc_precision_times(d->L, a);
+  double fin = 0.0;
+  for (size_t i = 0; i < d->p; i++) fin += a[i] * 0.0;
+  if (fin != 0.0) precision_times_scaled(d, x, a);
   for (size_t i = 0; i < d->p; i++) {
     if (dx) gsl_vector_set(dx, i, -a[i]);
     if (dmu) gsl_vector_set(dmu, i, a[i]);

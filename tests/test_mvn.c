@@ -8,6 +8,7 @@
  *  - batched log-likelihood: sums of single evaluations.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _POSIX_C_SOURCE 200809L /* pthreads (ThreadSanitizer does not intercept C11 thrd_create) */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -515,6 +516,49 @@ static void loglik_grad_huge_rows_in_range(void **state)
   }
 }
 
+/* Entries of x - mu at -DBL_MAX overflow inside the forward substitution
+ * (r_3 - l_32 z_2, l_32 z_2 = -1.18 DBL_MAX) although a = Lambda r = 1e24 and
+ * d_Sigma = 5e47 are in range (found by fuzz_grads). Expected values: mpmath
+ * at 60 digits from the same binary inputs. */
+static void grad_row_near_dbl_max(void **state)
+{
+  (void)state;
+  static const double Sv[9] = {4.452904987668708e+284,  7.5142771666909448e+284, 7.5142771666909448e+284,
+                               7.5142771666909448e+284, 1.7133247706459677e+285, 2.0194619885481914e+285,
+                               7.5142771666909448e+284, 2.0194619885481914e+285, 2.9813590425250647e+285};
+  static const double ea[3] = {1.0032687793859686e+24, -8.720819491116072e+23, 2.775523020680703e+23};
+  static const double eG[9] = {5.032741218453056e+47,   -4.3746629630486925e+47, 1.3922977965579927e+47,
+                               -4.3746629630486925e+47, 3.802634629831499e+47,   -1.2102417628396816e+47,
+                               1.3922977965579927e+47,  -1.2102417628396816e+47, 3.8517640191642666e+46};
+  bm_mvn *d = bm_mvn_alloc(3);
+  gsl_vector *mu = gsl_vector_alloc(3), *x = gsl_vector_alloc(3), *dmu = gsl_vector_alloc(3);
+  gsl_matrix *G = gsl_matrix_alloc(3, 3), *X = gsl_matrix_alloc(2, 3), *GB = gsl_matrix_alloc(3, 3);
+  gsl_matrix_const_view S = gsl_matrix_const_view_array(Sv, 3, 3);
+  gsl_vector_set_all(mu, 5.6875);
+  assert_int_equal(bm_mvn_set(d, mu, &S.matrix), BM_SUCCESS);
+  gsl_vector_set(x, 0, 1.625);
+  gsl_vector_set(x, 1, -DBL_MAX);
+  gsl_vector_set(x, 2, -DBL_MAX);
+  double lp = 0.0;
+  assert_int_equal(bm_mvn_logpdf_grad(d, x, &lp, NULL, dmu, G), BM_SUCCESS);
+  assert_true(lp == -INFINITY); /* log f = -1.6e332 */
+  for (size_t i = 0; i < 3; i++) {
+    assert_true(fabs(gsl_vector_get(dmu, i) - ea[i]) <= 1e-12 * 1.1e24);
+    for (size_t j = 0; j < 3; j++) assert_true(fabs(gsl_matrix_get(G, i, j) - eG[3 * i + j]) <= 1e-12 * 5.1e47);
+  }
+  /* the batch of two such rows: twice the single point */
+  gsl_matrix_set_row(X, 0, x);
+  gsl_matrix_set_row(X, 1, x);
+  assert_int_equal(bm_mvn_loglik_grad(d, X, &lp, dmu, GB), BM_SUCCESS);
+  for (size_t i = 0; i < 3; i++) {
+    assert_true(fabs(gsl_vector_get(dmu, i) - 2.0 * ea[i]) <= 2e-12 * 1.1e24);
+    for (size_t j = 0; j < 3; j++) assert_true(fabs(gsl_matrix_get(GB, i, j) - 2.0 * eG[3 * i + j]) <= 2e-12 * 5.1e47);
+  }
+  bm_mvn_free(d);
+  free_vectors(mu, x, dmu);
+  free_matrices(G, X, GB);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -522,6 +566,7 @@ int main(void)
       cmocka_unit_test(logpdf_matches_reference),    cmocka_unit_test(kl_and_entropy_match_reference),
       cmocka_unit_test(grad_score_hess_match_fd),    cmocka_unit_test(kl_grad_matches_fd),
       cmocka_unit_test(concurrent_readers_agree),    cmocka_unit_test(loglik_grad_huge_rows_in_range),
+      cmocka_unit_test(grad_row_near_dbl_max),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
