@@ -18,8 +18,8 @@
 #include <string.h>
 #include "kernels.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "tile_4x8.h"
+#ifdef BM_TILE_4X8_AVX2
 #define SG_HAVE_AVX2 1
 #endif
 
@@ -114,30 +114,12 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(size_t k1, const doubl
                                                          double *C, size_t ldc, size_t i0, size_t j0, size_t mc,
                                                          size_t nc, int lower)
 {
-  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd(), c10 = _mm256_setzero_pd(),
-          c11 = _mm256_setzero_pd(), c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd(),
-          c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
-  for (int h = 0; h < 2; h++) {
-  size_t k = h ? k2 : k1;
-  const double *Px = h ? Px2 : Px1, *Py = h ? Py2 : Py1;
-  for (size_t l = 0; l < k; l++) {
-    __m256d b0 = _mm256_loadu_pd(Py + 8 * l), b1 = _mm256_loadu_pd(Py + 8 * l + 4);
-    const double *a = Px + 4 * l;
-    __m256d a0 = _mm256_broadcast_sd(a), a1 = _mm256_broadcast_sd(a + 1);
-    c00 = _mm256_fmadd_pd(a0, b0, c00);
-    c01 = _mm256_fmadd_pd(a0, b1, c01);
-    c10 = _mm256_fmadd_pd(a1, b0, c10);
-    c11 = _mm256_fmadd_pd(a1, b1, c11);
-    __m256d a2 = _mm256_broadcast_sd(a + 2), a3 = _mm256_broadcast_sd(a + 3);
-    c20 = _mm256_fmadd_pd(a2, b0, c20);
-    c21 = _mm256_fmadd_pd(a2, b1, c21);
-    c30 = _mm256_fmadd_pd(a3, b0, c30);
-    c31 = _mm256_fmadd_pd(a3, b1, c31);
-  }
-  }
+  __m256d acc[8];
+  for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_pd();
+  bm_tile_4x8_update(k1, Px1, 4, Py1, acc);
+  bm_tile_4x8_update(k2, Px2, 4, Py2, acc);
   __m256d va = _mm256_set1_pd(alpha);
   if (i0 + 4 <= mc && j0 + 8 <= nc && (!lower || j0 + 8 <= i0 + 1)) {
-    __m256d acc[8] = {c00, c01, c10, c11, c20, c21, c30, c31};
     for (int r = 0; r < 4; r++) {
       double *cr = C + (i0 + r) * ldc + j0;
       _mm256_storeu_pd(cr, _mm256_fmadd_pd(va, acc[2 * r], _mm256_loadu_pd(cr)));
@@ -146,10 +128,7 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(size_t k1, const doubl
     return;
   }
   double t[4][8];
-  _mm256_storeu_pd(t[0], c00), _mm256_storeu_pd(t[0] + 4, c01);
-  _mm256_storeu_pd(t[1], c10), _mm256_storeu_pd(t[1] + 4, c11);
-  _mm256_storeu_pd(t[2], c20), _mm256_storeu_pd(t[2] + 4, c21);
-  _mm256_storeu_pd(t[3], c30), _mm256_storeu_pd(t[3] + 4, c31);
+  for (int r = 0; r < 4; r++) _mm256_storeu_pd(t[r], acc[2 * r]), _mm256_storeu_pd(t[r] + 4, acc[2 * r + 1]);
   store_tile(t, alpha, C, ldc, i0, j0, mc, nc, lower);
 }
 #endif

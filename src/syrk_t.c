@@ -20,8 +20,8 @@
 #include <string.h>
 #include "kernels.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "tile_4x8.h"
+#ifdef BM_TILE_4X8_AVX2
 #define SYRK_HAVE_AVX2 1
 #endif
 
@@ -83,27 +83,12 @@ __attribute__((target("avx2,fma"))) static void tile(size_t kc, const double *Pi
                                                      double beta, double *C, size_t ldc, size_t i0, size_t j0,
                                                      size_t p)
 {
-  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd(), c10 = _mm256_setzero_pd(),
-          c11 = _mm256_setzero_pd(), c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd(),
-          c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
-  for (size_t r = 0; r < kc; r++) {
-    __m256d b0 = _mm256_load_pd(Pj + 8 * r), b1 = _mm256_load_pd(Pj + 8 * r + 4);
-    const double *a = Pi + 8 * r;
-    __m256d a0 = _mm256_broadcast_sd(a), a1 = _mm256_broadcast_sd(a + 1);
-    c00 = _mm256_fmadd_pd(a0, b0, c00);
-    c01 = _mm256_fmadd_pd(a0, b1, c01);
-    c10 = _mm256_fmadd_pd(a1, b0, c10);
-    c11 = _mm256_fmadd_pd(a1, b1, c11);
-    __m256d a2 = _mm256_broadcast_sd(a + 2), a3 = _mm256_broadcast_sd(a + 3);
-    c20 = _mm256_fmadd_pd(a2, b0, c20);
-    c21 = _mm256_fmadd_pd(a2, b1, c21);
-    c30 = _mm256_fmadd_pd(a3, b0, c30);
-    c31 = _mm256_fmadd_pd(a3, b1, c31);
-  }
+  __m256d acc[8];
+  for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_pd();
+  bm_tile_4x8_update(kc, Pi, 8, Pj, acc);
   __m256d va = _mm256_set1_pd(alpha);
   if (j0 + 8 <= i0 + 1 && i0 + 4 <= p) { /* whole tile below the diagonal and inside */
     double *c = C + i0 * ldc + j0;
-    __m256d acc[8] = {c00, c01, c10, c11, c20, c21, c30, c31};
     if (beta == 0.0)
       for (int r = 0; r < 4; r++) {
         _mm256_storeu_pd(c + r * ldc, _mm256_mul_pd(va, acc[2 * r]));
@@ -120,10 +105,7 @@ __attribute__((target("avx2,fma"))) static void tile(size_t kc, const double *Pi
     return;
   }
   double t[4][8];
-  _mm256_storeu_pd(t[0], c00), _mm256_storeu_pd(t[0] + 4, c01);
-  _mm256_storeu_pd(t[1], c10), _mm256_storeu_pd(t[1] + 4, c11);
-  _mm256_storeu_pd(t[2], c20), _mm256_storeu_pd(t[2] + 4, c21);
-  _mm256_storeu_pd(t[3], c30), _mm256_storeu_pd(t[3] + 4, c31);
+  for (int r = 0; r < 4; r++) _mm256_storeu_pd(t[r], acc[2 * r]), _mm256_storeu_pd(t[r] + 4, acc[2 * r + 1]);
   for (size_t r = 0; r < 4 && i0 + r < p; r++) {
     size_t i = i0 + r, jend = i + 1 < j0 + 8 ? i + 1 : j0 + 8;
     double *cr = C + i * ldc;
