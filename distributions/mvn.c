@@ -537,16 +537,6 @@ static int scatter_ok(const gsl_matrix *L)
   return hi <= BM_MVN_SCATTER_DIAG_RATIO * lo;
 }
 
-/* 1 when every entry of a, M (either may be NULL) is finite */
-static int all_finite(const gsl_vector *a, const gsl_matrix *M)
-{
-  double z = 0.0;
-  for (size_t i = 0; a && i < a->size; i++) z += a->data[i * a->stride] * 0.0;
-  for (size_t i = 0; M && i < M->size1; i++)
-    for (size_t j = 0; j < M->size2; j++) z += M->data[i * M->tda + j] * 0.0;
-  return z == 0.0;
-}
-
 /* The batch's Gram Z^T Z (or the scatter) beyond double range while the
  * gradient is not: a row of size 1e308 against Sigma = 1e300 I has
  * |z|^2 = 2e316 but a = Lambda r = 1.5e8. The sum of the single-point
@@ -562,8 +552,7 @@ static int rowwise_grad(const bm_mvn *d, const gsl_matrix *X, gsl_vector *dmu, g
   if (dSigma) gsl_matrix_set_zero(dSigma);
   for (size_t i = 0; !status && i < X->size1; i++) {
     gsl_vector_const_view row = gsl_matrix_const_row(X, i);
-    double lp;
-    status = bm_mvn_logpdf_grad(d, &row.vector, &lp, NULL, gm, gS);
+    status = bm_mvn_grad(d, &row.vector, NULL, gm, gS);
     if (!status && dmu) gsl_vector_add(dmu, gm);
     if (!status && dSigma) gsl_matrix_add(dSigma, gS);
   }
@@ -603,7 +592,7 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
       return status;
     }
     if (ll) *ll = v;
-    status = all_finite(dmu, dSigma) ? BM_SUCCESS : rowwise_grad(d, X, dmu, dSigma);
+    status = bm_vc_all_finite(dmu, NULL, dSigma) ? BM_SUCCESS : rowwise_grad(d, X, dmu, dSigma);
     if (status && ll) *ll = NAN;
     return status;
   }
@@ -617,7 +606,7 @@ int bm_mvn_loglik_grad(const bm_mvn *d, const gsl_matrix *X, double *ll, gsl_vec
   double sumsq = acc[0];
   if (isnan(sumsq)) sumsq = INFINITY; /* overflow in the whitening (finite inputs) */
   if (ll) *ll = (double)X->size1 * d->lognorm - 0.5 * sumsq;
-  status = all_finite(dmu, dSigma) ? BM_SUCCESS : rowwise_grad(d, X, dmu, dSigma);
+  status = bm_vc_all_finite(dmu, NULL, dSigma) ? BM_SUCCESS : rowwise_grad(d, X, dmu, dSigma);
   if (status && ll) *ll = NAN; /* a failed call leaves every output NaN */
   return status;
 }

@@ -33,14 +33,20 @@ static inline void bm_vc_swap_matrix(gsl_matrix **a, gsl_matrix **b)
  * scale near DBL_MAX/DBL_MIN) is reported, never returned with success. */
 int bm_error_set(int status, const char *fn, const char *fmt, ...); /* src/error.h */
 #define bm_vc_finite_or_edom(a, b, M) bm_vc_finite_or_edom_fn(BM_FN, a, b, M) /* fn: the public caller */
-static inline int bm_vc_finite_or_edom_fn(const char *fn, gsl_vector *a, gsl_vector *b, gsl_matrix *M)
+/* 1 when every entry of a, b, M (each may be NULL) is finite */
+static inline int bm_vc_all_finite(const gsl_vector *a, const gsl_vector *b, const gsl_matrix *M)
 {
   double z = 0.0;
   for (size_t i = 0; a && i < a->size; i++) z += a->data[i * a->stride] * 0.0;
   for (size_t i = 0; b && i < b->size; i++) z += b->data[i * b->stride] * 0.0;
   for (size_t i = 0; M && i < M->size1; i++)
     for (size_t j = 0; j < M->size2; j++) z += M->data[i * M->tda + j] * 0.0;
-  if (z == 0.0) return BM_SUCCESS;
+  return z == 0.0;
+}
+
+static inline int bm_vc_finite_or_edom_fn(const char *fn, gsl_vector *a, gsl_vector *b, gsl_matrix *M)
+{
+  if (bm_vc_all_finite(a, b, M)) return BM_SUCCESS;
   bm_nan_vector(a);
   bm_nan_vector(b);
   bm_nan_matrix(M);
