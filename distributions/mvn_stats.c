@@ -24,6 +24,7 @@
 #include "stats_internal.h"
 #include "mvn_impl.h"
 #include "scatter_stats.h"
+#include "vector_common.h"
 #include "stats_pack.h"
 #include "work.h"
 #include "../src/error.h"
@@ -186,17 +187,9 @@ int bm_mvn_stats_loglik_grad(const bm_mvn *d, const bm_mvn_stats *s, double *ll,
   bm_work_release(&w);
   /* a gradient beyond double range (rows or Sigma near DBL_MAX / DBL_MIN) is
    * reported, never returned as inf or NaN with success */
-  double fin = 0.0;
-  for (size_t i = 0; dmu && i < p; i++) fin += dmu->data[i * dmu->stride] * 0.0;
-  for (size_t i = 0; dSigma && i < p; i++)
-    for (size_t j = 0; j < p; j++) fin += dSigma->data[i * dSigma->tda + j] * 0.0;
-  if (fin != 0.0) {
-    if (ll) *ll = NAN;
-    if (dmu) gsl_vector_set_all(dmu, NAN);
-    if (dSigma) gsl_matrix_set_all(dSigma, NAN);
-    return BM_FAIL(BM_EDOM, "d_mu or d_Sigma is beyond double range");
-  }
-  return BM_SUCCESS;
+  status = bm_vc_finite_or_edom(dmu, NULL, dSigma);
+  if (status && ll) *ll = NAN;
+  return status;
 }
 
 int bm_mvn_stats_loglik(const bm_mvn *d, const bm_mvn_stats *s, double *ll)
